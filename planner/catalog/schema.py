@@ -1,0 +1,152 @@
+"""Catalog records (stage 1): what hardware exists, what it costs, and where each figure came from.
+
+Every price carries a source and an ``as_of`` date, because a plan is only as current as its prices. Memory is
+in bytes (usable memory, which is what a workload can fill), money in US dollars.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field
+
+from planner.base import FrozenModel
+
+PriceKind = Literal["launch_msrp", "street", "quote", "estimate"]
+
+
+class GpuSpec(FrozenModel):
+    """One GPU model, as a card or a module."""
+
+    name: str
+    """Canonical name, e.g. ``RTX 4090`` or ``H100 SXM 80GB``."""
+    aliases: tuple[str, ...] = ()
+    """Other spellings users and cloud catalogs use (``H100``, ``NVIDIA H100 80GB HBM3``)."""
+    vendor: Literal["NVIDIA", "AMD", "Intel"]
+    segment: Literal["consumer", "workstation", "datacenter"]
+    architecture: str
+    vram_bytes: int = Field(gt=0)
+    """Usable device memory in bytes (a "24 GB" card has 24 GiB)."""
+    vram_note: str = ""
+    """Where the usable figure differs from the nominal one (e.g. A10G: 22,888 MiB)."""
+    mem_bandwidth_gb_per_s: float = Field(gt=0)
+    """Memory bandwidth, GB/s (10^9 bytes per second)."""
+    bf16_dense_tflops: float = Field(ge=0)
+    """Dense 16-bit tensor throughput with fp32 accumulate, TFLOP/s."""
+    tdp_w: float = Field(gt=0)
+    """Board power (TDP/TBP), watts."""
+    form_factor: str
+    nvlink: bool
+    price_usd: float | None = Field(default=None, gt=0)
+    """Purchase price of one card in USD; None where no public price exists."""
+    price_kind: PriceKind | None = None
+    price_date: dt.date | None = None
+    price_source: str = ""
+    source: str
+    """Where the specs came from (vendor datasheet URL)."""
+
+
+class SystemOffer(FrozenModel):
+    """A buyable local system: a card in a desktop, a workstation or a multi-GPU server."""
+
+    id: str
+    """Stable identifier, lower case, e.g. ``server-8x-h100-sxm``."""
+    name: str
+    gpu: str
+    """Canonical GPU name (must exist in the GPU catalog)."""
+    gpu_count: int = Field(gt=0)
+    base_price_usd: float = Field(ge=0)
+    """Chassis, CPU, memory, storage and networking, without the GPUs."""
+    total_price_usd: float | None = Field(default=None, gt=0)
+    """Whole-system price where it is quoted as one figure (overrides base + GPUs)."""
+    base_power_w: float = Field(ge=0)
+    """Power drawn by everything except the GPUs under load, watts."""
+    rack_units: int = Field(ge=0)
+    """Rack units; 0 for a desk-side machine."""
+    gpus_linked: bool
+    """Whether the GPUs are linked (NVLink/NVSwitch/Infinity Fabric) well enough for tensor parallelism."""
+    price_kind: PriceKind
+    price_date: dt.date
+    price_source: str
+
+
+class CloudOffer(FrozenModel):
+    """One cloud instance type in one region, as listed in SkyPilot's catalog."""
+
+    id: str
+    """``provider:instance_type:region``."""
+    provider: str
+    instance_type: str
+    gpu: str
+    """Canonical GPU name (must exist in the GPU catalog)."""
+    gpu_count: int = Field(gt=0)
+    vcpus: float = Field(ge=0)
+    host_memory_bytes: int = Field(ge=0)
+    region: str
+    price_usd_per_hour: float = Field(gt=0)
+    """On-demand price of the whole instance, USD per hour."""
+    spot_price_usd_per_hour: float | None = Field(default=None, gt=0)
+    """Spot price, USD per hour; None where the catalog lists none (or it was excluded as an anomaly)."""
+    gpus_linked: bool = True
+    """Multi-GPU cloud instances are NVLink/NVSwitch machines unless the catalog says otherwise."""
+    source_file: str
+    source_commit: str
+    as_of: dt.date
+    note: str = ""
+
+
+class ReservedDiscount(FrozenModel):
+    """Committed-use discount off on-demand for one provider (fraction, 0.37 = 37 % off)."""
+
+    provider: str
+    one_year: float = Field(ge=0, lt=1)
+    three_year: float = Field(ge=0, lt=1)
+    verified: bool
+    """False for headline figures ("up to 72 %") nobody checked against a GPU-instance price list."""
+    source: str
+
+
+class ElectricityPrice(FrozenModel):
+    region: str
+    usd_per_kwh: float = Field(gt=0)
+    source: str
+
+
+class EnergyDefaults(FrozenModel):
+    """Running costs of bought hardware: electricity, data-centre overhead (PUE) and colocation."""
+
+    electricity: tuple[ElectricityPrice, ...]
+    default_region: str
+    pue: float = Field(ge=1)
+    pue_source: str
+    colocation_usd_per_kw_month: float = Field(ge=0)
+    colocation_source: str
+    as_of: dt.date
+
+
+class Catalog(FrozenModel):
+    """Everything the optimizer may choose from. Built by ``planner.catalog.load.load_catalog``."""
+
+    gpus: tuple[GpuSpec, ...]
+    systems: tuple[SystemOffer, ...]
+    cloud: tuple[CloudOffer, ...]
+    reserved_discounts: tuple[ReservedDiscount, ...]
+    energy: EnergyDefaults
+    as_of: dt.date
+    """The oldest ``as_of`` of the files it was built from."""
+
+    def gpu(self, name: str) -> GpuSpec:
+        """Look a GPU up by canonical name or alias, ignoring case and spaces/dashes.
+
+        Raises ``KeyError`` with the unknown name; callers turn it into a user-facing error.
+        """
+        wanted = _normalise(name)
+        for spec in self.gpus:
+            if wanted == _normalise(spec.name) or wanted in {_normalise(a) for a in spec.aliases}:
+                return spec
+        raise KeyError(name)
+
+
+def _normalise(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())

@@ -1,0 +1,61 @@
+"""The command line: a thin click layer over the library.
+
+Each command lives in its own module (``estimate``, ``catalog``, ``solve``) and imports the library inside its
+function body, so ``planner --help`` imports neither pandas, pulp nor openpyxl. Errors map to exit codes here,
+in one place: a ``PlannerError`` prints one line on stderr and exits with its ``exit_code``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from planner import __version__
+from planner.errors import PlannerError
+
+# command name -> "module:attribute"; the module is imported only when the command is looked up.
+COMMANDS: dict[str, str] = {
+    "estimate": "planner.cli.estimate:estimate",
+    "fit": "planner.cli.estimate:fit",
+    "catalog": "planner.cli.catalog:catalog",
+    "solve": "planner.cli.solve:solve",
+    "validate": "planner.cli.solve:validate",
+}
+
+
+class PlannerGroup(click.Group):
+    """A group that loads commands lazily and turns planner errors into one line and an exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PlannerError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(error.exit_code)
+
+
+@click.group(cls=PlannerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="planner")
+def main() -> None:
+    """Plan GPU memory and the cheapest hardware for LLM workloads.
+
+    \b
+    planner estimate llama-3-8b --precision q4_k_m --context 32768
+    planner fit qwen2.5-7b --gpu "RTX 4090"
+    planner solve scenarios/startup.yaml
+    """
