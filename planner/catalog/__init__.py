@@ -1,1 +1,1 @@
-"""Stage 1 of the pipeline: catalogs of models, GPUs, buyable systems and cloud instances (data, validated)."""
+"""Stage 1 of the pipeline: catalogs of models, GPUs, buyable systems and cloud instances."""

@@ -1,0 +1,153 @@
+"""Stage 6 of the pipeline: the plan, what was decided, built from the solved integer program.
+
+A ``Plan`` is plain data (no pulp, no openpyxl): the verifier in ``check.py`` re-checks it and every report
+writer (workbook, JSON, terminal, Markdown) reads it. ``to_json_dict`` is the output contract of
+``planner solve --format json``: the fields named in the issue are fixed; add fields, never rename them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import Field
+
+from planner.base import FrozenModel
+
+UnitKind = Literal["bought", "owned", "cloud"]
+Pricing = Literal["purchase", "owned", "on_demand", "spot", "reserved_1y", "reserved_3y"]
+PlanStatus = Literal["optimal", "feasible"]
+
+
+class PlanUnit(FrozenModel):
+    """One concrete machine the plan uses: ``option#1`` is the first unit of that option."""
+
+    id: str
+    """``<option>#<n>``, e.g. ``workstation-2x-rtx-4090#1``."""
+    option: str
+    """The catalog offer id (system id, cloud offer id, or owned inventory name)."""
+    option_name: str
+    """Human-readable name of the offer."""
+    kind: UnitKind
+    pricing: Pricing
+    gpu: str
+    gpus: int
+    gpu_memory_bytes: int
+    cost: float
+    """Cost of this unit over the horizon, in the plan's currency (capex + energy + hosting, or rent)."""
+    capex: float = 0.0
+    """Purchase price paid up front (bought units only)."""
+    opex_per_month: float = 0.0
+    """Energy + hosting for bought units, rent for cloud units, per month."""
+    energy_cost: float = 0.0
+    """Electricity over the horizon (bought and owned units), PUE included."""
+    hosting_cost: float = 0.0
+    """Colocation over the horizon (bought and owned units)."""
+    hours_per_month: float = 0.0
+    """Hours per month the unit is paid for (cloud) or busy (local)."""
+    unit_price: float = 0.0
+    """Purchase price (bought) or price per hour (cloud) used for the cost."""
+    power_w: float = 0.0
+    """Power under load, GPUs and base system, watts."""
+    rack_units: int = 0
+    provider: str = ""
+    region: str = ""
+    price_source: str = ""
+    price_date: dt.date | None = None
+
+
+class Assignment(FrozenModel):
+    """One replica of a workload on concrete GPUs of a unit."""
+
+    workload: str
+    replica: int
+    """1-based replica number."""
+    unit: str
+    """A ``PlanUnit.id``."""
+    gpu_indices: tuple[int, ...]
+    per_gpu_bytes: int
+    """Memory the replica needs on each of its GPUs (the memory model's most loaded GPU)."""
+    headroom: float
+    reserved_bytes: int
+    """``per_gpu_bytes / (1 - headroom)``, rounded up: what the replica reserves on each of its GPUs."""
+    cost: float
+    """This replica's share of the plan's cost over the horizon."""
+
+
+class WorkloadSummary(FrozenModel):
+    """A workload as it was planned, with its memory breakdown (what the report's Workloads sheet shows)."""
+
+    name: str
+    model: str
+    params: int
+    task: str
+    precision: str
+    engine: str
+    context: int
+    batch: int
+    replicas: int
+    hours_per_month: float
+    interruptible: bool
+    gpus_per_replica: int
+    breakdown_bytes: dict[str, int]
+    """Memory components of one replica, summed over its GPUs (keys as in ``MemoryEstimate.breakdown``)."""
+    per_gpu_bytes: int
+    total_bytes: int
+    rule_of_thumb_bytes: tuple[int, int]
+    headroom: float
+    reserved_bytes: int
+    cost: float
+    """Sum of the workload's replica costs over the horizon."""
+
+
+class Alternative(FrozenModel):
+    """A simpler plan solved beside the optimum, for comparison."""
+
+    name: str
+    """``all_cloud``, ``all_bought``, ``best_single_gpu``, ``cheapest_per_workload``."""
+    description: str = ""
+    total_cost: float | None
+    """None where that alternative is infeasible."""
+    status: str
+    saving: float | None = None
+    """``total_cost - plan.total_cost``: what the plan saves over this alternative."""
+
+
+class Assumption(FrozenModel):
+    """One figure the plan relied on, with where it came from."""
+
+    category: str
+    name: str
+    value: str
+    source: str = ""
+    as_of: str = ""
+
+
+class Plan(FrozenModel):
+    scenario: str
+    status: PlanStatus
+    currency: str
+    horizon_months: int
+    total_cost: float
+    capex: float
+    opex: float
+    """Running costs over the whole horizon (energy, hosting, rent)."""
+    opex_per_month: float = 0.0
+    best_bound: float
+    gap: float
+    """Relative gap between the plan's cost and the best bound (0 when proven optimal)."""
+    solver: str = ""
+    solve_seconds: float = 0.0
+    units: tuple[PlanUnit, ...]
+    assignments: tuple[Assignment, ...]
+    workloads: tuple[WorkloadSummary, ...] = ()
+    alternatives: tuple[Alternative, ...] = ()
+    assumptions: tuple[Assumption, ...] = ()
+    cost_by_category: dict[str, float] = Field(default_factory=dict)
+    """Horizon cost split into ``purchase``, ``energy``, ``hosting``, ``cloud_on_demand``, ``cloud_spot``,
+    ``cloud_reserved``."""
+    planner_version: str = ""
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The ``--format json`` object (issue 4's contract plus added fields)."""
+        return self.model_dump(mode="json")
