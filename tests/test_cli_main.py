@@ -1,0 +1,37 @@
+"""The CLI's top level: help is fast because it imports no heavy library, and errors map to exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from planner.cli import COMMANDS, main
+
+
+def test_help_lists_every_command() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0, result.output
+    for name in COMMANDS:
+        assert name in result.output
+
+
+def test_help_imports_no_heavy_library() -> None:
+    # A fresh interpreter: the test process itself may already have imported pandas or pulp.
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from planner.cli import main\n"
+        "CliRunner().invoke(main, ['--help'])\n"
+        "heavy = sorted(m for m in ('pandas', 'pulp', 'openpyxl', 'numpy') if m in sys.modules)\n"
+        "print(','.join(heavy))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    result = CliRunner().invoke(main, ["frobnicate"])
+    assert result.exit_code == 2
+    assert "No such command" in result.output
