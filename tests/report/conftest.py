@@ -1,0 +1,236 @@
+"""A hand-built plan for the report tests: the startup scenario's shape, with figures computed by hand.
+
+Horizon 36 months, USD. Four units:
+
+- ``workstation-2x-rtx-4090#1`` bought: 7,500 USD; 1,150 W (2 x 450 W TDP + 250 W base) always on at
+  0.15 USD/kWh, office (PUE 1, no hosting): 1.15 kW x 730 h x 36 x 0.15 = 4,533.30 USD energy.
+- ``owned-rtx-3090#1`` owned: 600 W (350 + 250) x 730 h x 36 x 0.15 = 2,365.20 USD energy.
+- ``aws:g6e.xlarge:us-east-1#1`` on demand, L40S: 1.861 USD/h x 200 h/month = 372.20 USD/month, 13,399.20 USD.
+- ``gcp:a2-ultragpu-1g:us-central1#1`` spot, A100 80GB: 1.30 USD/h x 60 h/month = 78 USD/month, 2,808 USD.
+
+Total 30,605.70 USD = capex 7,500 + opex 23,105.70 (641.825 USD/month x 36).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from planner.plan import Alternative, Assignment, Assumption, Plan, PlanUnit, WorkloadSummary
+from planner.units import GIB
+
+TOTAL_COST = 30_605.70
+CAPEX = 7_500.0
+OPEX = 23_105.70
+OPEX_PER_MONTH = 641.825
+
+
+def _gib(x: float) -> int:
+    return round(x * GIB)
+
+
+def _breakdown(**gib: float) -> dict[str, int]:
+    keys = (
+        "weights",
+        "kv_cache",
+        "activations",
+        "gradients",
+        "optimizer_states",
+        "adapters",
+        "cuda_context",
+        "allocator_overhead",
+    )
+    return {k: _gib(gib.get(k, 0.0)) for k in keys}
+
+
+UNITS = (
+    PlanUnit(
+        id="workstation-2x-rtx-4090#1",
+        option="workstation-2x-rtx-4090",
+        option_name="Workstation, 2 x RTX 4090",
+        kind="bought",
+        pricing="purchase",
+        gpu="RTX 4090",
+        gpus=2,
+        gpu_memory_bytes=24 * GIB,
+        cost=12_033.30,
+        capex=7_500.0,
+        opex_per_month=125.925,
+        energy_cost=4_533.30,
+        hosting_cost=0.0,
+        hours_per_month=730.0,
+        unit_price=7_500.0,
+        power_w=1_150.0,
+        rack_units=0,
+        price_source="Vendor quote (example), 2x RTX 4090 street price",
+        price_date=dt.date(2025, 11, 1),
+    ),
+    PlanUnit(
+        id="owned-rtx-3090#1",
+        option="owned-rtx-3090",
+        option_name="Owned desktop, RTX 3090",
+        kind="owned",
+        pricing="owned",
+        gpu="RTX 3090",
+        gpus=1,
+        gpu_memory_bytes=24 * GIB,
+        cost=2_365.20,
+        opex_per_month=65.70,
+        energy_cost=2_365.20,
+        hours_per_month=730.0,
+        power_w=600.0,
+    ),
+    PlanUnit(
+        id="aws:g6e.xlarge:us-east-1#1",
+        option="aws:g6e.xlarge:us-east-1",
+        option_name="AWS g6e.xlarge (1 x L40S)",
+        kind="cloud",
+        pricing="on_demand",
+        gpu="L40S",
+        gpus=1,
+        gpu_memory_bytes=48 * GIB,
+        cost=13_399.20,
+        opex_per_month=372.20,
+        hours_per_month=200.0,
+        unit_price=1.861,
+        provider="aws",
+        region="us-east-1",
+        price_source="SkyPilot catalog v8 aws/vms.csv",
+        price_date=dt.date(2025, 10, 1),
+    ),
+    PlanUnit(
+        id="gcp:a2-ultragpu-1g:us-central1#1",
+        option="gcp:a2-ultragpu-1g:us-central1",
+        option_name="GCP a2-ultragpu-1g (1 x A100 80GB)",
+        kind="cloud",
+        pricing="spot",
+        gpu="A100 SXM 80GB",
+        gpus=1,
+        gpu_memory_bytes=80 * GIB,
+        cost=2_808.0,
+        opex_per_month=78.0,
+        hours_per_month=60.0,
+        unit_price=1.30,
+        provider="gcp",
+        region="us-central1",
+        price_source="SkyPilot catalog v8 gcp/vms.csv",
+        price_date=dt.date(2025, 10, 1),
+    ),
+)
+
+
+def _assignment(workload: str, replica: int, unit: str, gpus: tuple[int, ...], per_gpu_gib: float,
+                headroom: float, cost: float) -> Assignment:
+    per_gpu = _gib(per_gpu_gib)
+    return Assignment(workload=workload, replica=replica, unit=unit, gpu_indices=gpus, per_gpu_bytes=per_gpu,
+                      headroom=headroom, reserved_bytes=-(-per_gpu * 100 // round((1 - headroom) * 100)),
+                      cost=cost)
+
+
+ASSIGNMENTS = (
+    _assignment("chat-assistant", 1, "workstation-2x-rtx-4090#1", (0,), 18.5, 0.2, 6_016.65),
+    _assignment("chat-assistant", 2, "workstation-2x-rtx-4090#1", (1,), 18.5, 0.2, 6_016.65),
+    # coding 10 GiB and embedding 3.75 GiB reserved share the 3090: energy split 10 : 3.75 of 2,365.20.
+    _assignment("coding-model", 1, "owned-rtx-3090#1", (0,), 8.0, 0.2, 1_720.15),
+    _assignment("rag-embedding", 1, "owned-rtx-3090#1", (0,), 3.0, 0.2, 645.05),
+    _assignment("eval-batch", 1, "aws:g6e.xlarge:us-east-1#1", (0,), 38.0, 0.15, 13_399.20),
+    _assignment("finetune-qlora", 1, "gcp:a2-ultragpu-1g:us-central1#1", (0,), 30.0, 0.2, 2_808.0),
+)
+
+
+def _workload(name: str, model: str, params: int, task: str, precision: str, engine: str, context: int,
+              batch: int, replicas: int, hours: float, interruptible: bool, breakdown: dict[str, int],
+              headroom: float, rot_gb: tuple[float, float], cost: float) -> WorkloadSummary:
+    total = sum(breakdown.values())
+    return WorkloadSummary(
+        name=name, model=model, params=params, task=task, precision=precision, engine=engine, context=context,
+        batch=batch, replicas=replicas, hours_per_month=hours, interruptible=interruptible,
+        gpus_per_replica=1,
+        breakdown_bytes=breakdown, per_gpu_bytes=total, total_bytes=total,
+        rule_of_thumb_bytes=(round(rot_gb[0] * 1e9), round(rot_gb[1] * 1e9)), headroom=headroom,
+        reserved_bytes=-(-total * 100 // round((1 - headroom) * 100)), cost=cost,
+    )
+
+
+WORKLOADS = (
+    _workload("chat-assistant", "llama-3.1-8b-instruct", 8_030_261_248, "inference", "bf16", "vllm", 8192, 16,
+              2, 730.0, False, _breakdown(weights=14.96, kv_cache=2.0, activations=0.54, cuda_context=0.5,
+                                          allocator_overhead=0.5), 0.2, (20.9, 20.9), 12_033.30),
+    _workload("coding-model", "qwen2.5-coder-7b-instruct", 7_615_616_512, "inference", "q4_k_m", "llama.cpp",
+              16384, 1, 1, 730.0, False, _breakdown(weights=4.36, kv_cache=0.875, activations=1.765,
+                                                     cuda_context=0.5, allocator_overhead=0.5), 0.2,
+              (6.9, 6.9), 1_720.15),
+    _workload("rag-embedding", "bge-m3", 567_754_752, "inference", "fp16", "transformers", 8192, 32, 1, 730.0,
+              False, _breakdown(weights=1.06, kv_cache=0.0, activations=1.19, cuda_context=0.5,
+                                allocator_overhead=0.25), 0.2, (1.5, 1.5), 645.05),
+    _workload("eval-batch", "llama-3.1-70b-instruct", 70_553_706_496, "inference", "awq_int4", "vllm", 4096,
+              8, 1, 200.0, True, _breakdown(weights=34.0, kv_cache=2.5, activations=0.5, cuda_context=0.5,
+                                            allocator_overhead=0.5), 0.15, (52.9, 52.9), 13_399.20),
+    _workload("finetune-qlora", "llama-3.1-8b", 8_030_261_248, "qlora", "nf4", "transformers", 4096, 8, 1,
+              60.0, True, _breakdown(weights=5.6, kv_cache=0.0, activations=18.0, gradients=0.16,
+                                     optimizer_states=0.63, adapters=0.16, cuda_context=0.5,
+                                     allocator_overhead=4.95), 0.2, (10.5, 15.75), 2_808.0),
+)
+
+ALTERNATIVES = (
+    Alternative(name="all_cloud", description="Every workload on rented instances", total_cost=41_230.0,
+                status="optimal", saving=41_230.0 - TOTAL_COST),
+    Alternative(name="all_bought", description="Every workload on bought hardware", total_cost=34_900.0,
+                status="optimal", saving=34_900.0 - TOTAL_COST),
+    Alternative(name="best_single_gpu", description="One GPU type for everything (RTX 6000 Ada)",
+                total_cost=38_100.0, status="optimal", saving=38_100.0 - TOTAL_COST),
+    Alternative(name="cheapest_per_workload", description="Cheapest offer per workload, chosen alone",
+                total_cost=None, status="infeasible", saving=None),
+)
+
+ASSUMPTIONS = (
+    Assumption(category="price", name="workstation-2x-rtx-4090", value="7,500 USD",
+               source="Vendor quote (example)", as_of="2025-11-01"),
+    Assumption(category="price", name="aws:g6e.xlarge:us-east-1 on demand", value="1.861 USD/h",
+               source="SkyPilot catalog v8 aws/vms.csv", as_of="2025-10-01"),
+    Assumption(category="price", name="gcp:a2-ultragpu-1g:us-central1 spot", value="1.30 USD/h",
+               source="SkyPilot catalog v8 gcp/vms.csv", as_of="2025-10-01"),
+    Assumption(category="energy", name="electricity", value="0.15 USD/kWh", source="scenario"),
+    Assumption(category="energy", name="PUE", value="1.0 (office)", source="scenario"),
+    Assumption(category="hosting", name="colocation", value="0 USD/kW-month (office desk)",
+               source="scenario"),
+    Assumption(category="memory", name="default headroom", value="0.2", source="scenario default"),
+)
+
+
+def make_plan() -> Plan:
+    """The fixture plan (a function so tests can derive variants with ``model_copy``)."""
+    return Plan(
+        scenario="startup",
+        status="optimal",
+        currency="USD",
+        horizon_months=36,
+        total_cost=TOTAL_COST,
+        capex=CAPEX,
+        opex=OPEX,
+        opex_per_month=OPEX_PER_MONTH,
+        best_bound=TOTAL_COST,
+        gap=0.0,
+        solver="HiGHS 1.16 via PuLP 3.3.2",
+        solve_seconds=0.42,
+        units=UNITS,
+        assignments=ASSIGNMENTS,
+        workloads=WORKLOADS,
+        alternatives=ALTERNATIVES,
+        assumptions=ASSUMPTIONS,
+        cost_by_category={
+            "purchase": 7_500.0,
+            "energy": 6_898.50,
+            "hosting": 0.0,
+            "cloud_on_demand": 13_399.20,
+            "cloud_spot": 2_808.0,
+            "cloud_reserved": 0.0,
+        },
+        planner_version="0.1.0",
+    )
+
+
+@pytest.fixture
+def plan() -> Plan:
+    return make_plan()
