@@ -1,0 +1,135 @@
+'''The integer program's constraints, one family per function. This docstring is the whole formulation.
+
+Sets
+    W   workloads (identical workloads may be merged upstream; each has ``demand[w]`` replicas)
+    O   options: bought systems, owned inventory, cloud instance types x pricing (x hours class for on-demand
+        and spot, so that everything sharing an instance is paid for the same hours)
+    P_o patterns on option o: ``gpus[p]`` GPUs holding ``count[p, w]`` replicas of workload w. Either one
+        replica spread over k GPUs (k a divisor of the unit's GPU count; k > 1 only on linked GPUs) or several
+        single-GPU replicas whose reserved memory fits together on one GPU (co-location).
+
+Variables
+    units[o]  integer >= 0, <= max_units[o] (stock, owned count)
+    use[p]    integer >= 0: copies of pattern p in the plan
+
+Objective (objective.py)
+    min  sum_o fixed_cost[o] * units[o] + sum_p cost[p] * use[p]
+
+Constraints
+    demand__w      sum_p count[p, w] * use[p] >= demand[w]                               for all w
+    capacity__o    sum_{p in P_o} gpus[p] * use[p] <= gpus_per_unit[o] * units[o]        for all o
+    capex__total   sum_o capex[o] * units[o] <= capex budget                            (when given)
+    monthly__total sum_o monthly[o] * units[o] + sum_p monthly[p] * use[p] <= monthly budget
+    power__total   sum_o power_w[o] * units[o] <= power limit (IT load of local hardware, watts)
+    rack__total    sum_o rack_units[o] * units[o] <= rack unit limit
+
+Why this packs into real machines: every pattern's GPU count divides its unit's GPU count, so the patterns of
+an option, sorted by size and laid out in aligned blocks, fill ceil(sum gpus / gpus_per_unit) units exactly
+(bin packing with divisible item sizes, Coffman, Garey and Johnson 1987). The assignment step in the pipeline
+does exactly that, and ``check.verify`` re-checks every GPU's reservations. A pattern's memory feasibility is
+decided when it is enumerated (placement.candidates), so no aggregate-memory relaxation is needed.
+
+Elastic mode (infeasibility diagnosis): budget and limit rows get a non-negative slack with a large penalty;
+the slack left in the optimum says which limit binds and by how much.
+'''
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulp
+
+from planner.ilp.data import ProblemData
+
+
+@dataclass
+class Model:
+    """A PuLP problem with its variables, built from ``ProblemData``."""
+
+    data: ProblemData
+    prob: Any
+    units: dict[str, Any]
+    use: dict[str, Any]
+    elastic: bool = False
+    slack: dict[str, Any] = field(default_factory=dict)
+
+
+def build_variables(data: ProblemData, *, elastic: bool = False) -> Model:
+    prob = pulp.LpProblem("planner", pulp.LpMinimize)
+    units = {
+        o.id: pulp.LpVariable(f"units__{o.id}", lowBound=0, upBound=o.max_units, cat=pulp.LpInteger)
+        for o in data.options
+    }
+    use = {}
+    for p in data.patterns:
+        # A copy never needs to exceed the largest demand it serves: a tight bound helps the solver.
+        bound = max(-(-data.demand[w] // n) for w, n in p.counts)
+        use[p.id] = pulp.LpVariable(f"use__{p.id}", lowBound=0, upBound=bound, cat=pulp.LpInteger)
+    return Model(data=data, prob=prob, units=units, use=use, elastic=elastic)
+
+
+def add_demand_constraints(m: Model) -> None:
+    """Every workload gets its replicas.
+
+    sum_p count[p, w] * use[p] >= demand[w]   for all w
+    """
+    for w in m.data.workloads:
+        terms = [(m.use[p.id], n) for p, n in m.data.patterns_with[w]]
+        m.prob += pulp.LpAffineExpression(terms) >= m.data.demand[w], f"demand__{w}"
+
+
+def add_capacity_constraints(m: Model) -> None:
+    """GPUs used on an option never exceed the GPUs of the units bought, owned or rented there.
+
+    sum_{p in P_o} gpus[p] * use[p] <= gpus_per_unit[o] * units[o]   for all o
+    """
+    for o in m.data.options:
+        terms = [(m.use[p.id], p.gpus) for p in m.data.patterns_on[o.id]]
+        terms.append((m.units[o.id], -o.gpus_per_unit))
+        m.prob += pulp.LpAffineExpression(terms) <= 0, f"capacity__{o.id}"
+
+
+def _limit(m: Model, name: str, terms: list[tuple[Any, float]], bound: float | None) -> None:
+    terms = [(v, c) for v, c in terms if c]
+    if bound is None or not terms:
+        return  # no limit, or nothing that could break it (PuLP would drop a constant row silently)
+    if m.elastic:
+        slack = pulp.LpVariable(f"slack__{name}", lowBound=0)
+        m.slack[name] = slack
+        terms = [*terms, (slack, -1.0)]
+    m.prob += pulp.LpAffineExpression(terms) <= bound, f"{name}__total"
+
+
+def add_capex_constraints(m: Model) -> None:
+    """sum_o capex[o] * units[o] <= capex budget."""
+    _limit(m, "capex", [(m.units[o.id], o.capex) for o in m.data.options], m.data.capex_budget)
+
+
+def add_monthly_constraints(m: Model) -> None:
+    """sum_o monthly[o] * units[o] + sum_p monthly[p] * use[p] <= monthly budget."""
+    terms = [(m.units[o.id], o.monthly_cost) for o in m.data.options]
+    terms += [(m.use[p.id], p.monthly_cost) for p in m.data.patterns]
+    _limit(m, "monthly", terms, m.data.monthly_budget)
+
+
+def add_power_constraints(m: Model) -> None:
+    """sum_o power_w[o] * units[o] <= power limit (watts, IT load)."""
+    _limit(m, "power", [(m.units[o.id], o.power_w) for o in m.data.options], m.data.power_limit_w)
+
+
+def add_rack_constraints(m: Model) -> None:
+    """sum_o rack_units[o] * units[o] <= rack unit limit."""
+    terms = [(m.units[o.id], float(o.rack_units)) for o in m.data.options]
+    _limit(m, "rack", terms, None if m.data.rack_unit_limit is None else float(m.data.rack_unit_limit))
+
+
+CONSTRAINT_FAMILIES: tuple[Callable[[Model], None], ...] = (
+    add_demand_constraints,
+    add_capacity_constraints,
+    add_capex_constraints,
+    add_monthly_constraints,
+    add_power_constraints,
+    add_rack_constraints,
+)

@@ -1,0 +1,120 @@
+"""The integer program's sets and parameters as plain, frozen data (no pulp).
+
+``placement.candidates`` turns a scenario and a catalog into a ``ProblemData``; ``ilp.solve`` turns it into a
+PuLP model. Keeping this layer free of pulp lets tests state small problems with hand-computed numbers.
+
+Ids are solver-safe (``^[a-z][a-z0-9_]*$``) so constraint names ``family__id`` survive PuLP unchanged; the
+human-readable names live beside them in ``OptionData.label`` and in the pipeline's own maps.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def safe_id(text: str, prefix: str = "i") -> str:
+    """An id PuLP keeps as it is: lower case letters, digits and underscores, starting with a letter."""
+    cleaned = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+    if not cleaned or not cleaned[0].isalpha():
+        cleaned = f"{prefix}_{cleaned}".rstrip("_")
+    return cleaned
+
+
+@dataclass(frozen=True)
+class OptionData:
+    """Something the plan can have units of: a bought system, owned inventory, or a cloud instance type at one
+    pricing (and, for on-demand and spot, one hours-per-month class). Costs are over the whole horizon."""
+
+    id: str
+    gpus_per_unit: int
+    fixed_cost: float
+    """Cost of one unit over the horizon whatever runs on it (purchase, base power, hosting, rent)."""
+    capex: float = 0.0
+    """Purchase price of one unit (counts against the capex budget)."""
+    monthly_cost: float = 0.0
+    """Running cost of one unit per month (counts against the monthly budget)."""
+    power_w: float = 0.0
+    """Peak IT power of one local unit (GPUs at TDP + base), watts; 0 for cloud."""
+    rack_units: int = 0
+    max_units: int | None = None
+    """Stock or owned count; None for unlimited."""
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class PatternData:
+    """What a group of GPUs on one option runs: ``gpus`` GPUs holding ``counts[w]`` replicas of each workload.
+
+    A replica spread over k GPUs is a pattern with ``gpus = k`` and one workload; co-located small replicas on one
+    GPU are a pattern with ``gpus = 1`` and several. ``cost`` is the usage cost of one copy (energy by duty
+    cycle on local hardware; 0 on cloud, whose rent is the option's fixed cost).
+    """
+
+    id: str
+    option: str
+    gpus: int
+    counts: tuple[tuple[str, int], ...]
+    cost: float = 0.0
+    monthly_cost: float = 0.0
+
+
+@dataclass(frozen=True)
+class ProblemData:
+    workloads: tuple[str, ...]
+    demand: Mapping[str, int]
+    options: tuple[OptionData, ...]
+    patterns: tuple[PatternData, ...]
+    capex_budget: float | None = None
+    monthly_budget: float | None = None
+    power_limit_w: float | None = None
+    rack_unit_limit: int | None = None
+    option_by_id: Mapping[str, OptionData] = field(init=False, repr=False)
+    patterns_on: Mapping[str, tuple[PatternData, ...]] = field(init=False, repr=False)
+    patterns_with: Mapping[str, tuple[tuple[PatternData, int], ...]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for ident in (*self.workloads, *(o.id for o in self.options), *(p.id for p in self.patterns)):
+            if not _ID_RE.match(ident):
+                raise ValueError(f"id {ident!r} is not solver-safe (^[a-z][a-z0-9_]*$)")
+        by_id = {o.id: o for o in self.options}
+        on: dict[str, list[PatternData]] = {o.id: [] for o in self.options}
+        with_: dict[str, list[tuple[PatternData, int]]] = {w: [] for w in self.workloads}
+        for p in self.patterns:
+            if p.option not in by_id:
+                raise ValueError(f"pattern {p.id} names unknown option {p.option}")
+            if by_id[p.option].gpus_per_unit % p.gpus:
+                raise ValueError(f"pattern {p.id} uses {p.gpus} GPUs, not a divisor of its unit's GPU count")
+            on[p.option].append(p)
+            for w, n in p.counts:
+                with_[w].append((p, n))
+        object.__setattr__(self, "option_by_id", by_id)
+        object.__setattr__(self, "patterns_on", {k: tuple(v) for k, v in on.items()})
+        object.__setattr__(self, "patterns_with", {k: tuple(v) for k, v in with_.items()})
+
+    def restricted(self, keep_option: set[str]) -> ProblemData:
+        """The same problem with only some options (for the alternatives: all cloud, one GPU type, ...)."""
+        return ProblemData(
+            workloads=self.workloads,
+            demand=self.demand,
+            options=tuple(o for o in self.options if o.id in keep_option),
+            patterns=tuple(p for p in self.patterns if p.option in keep_option),
+            capex_budget=self.capex_budget,
+            monthly_budget=self.monthly_budget,
+            power_limit_w=self.power_limit_w,
+            rack_unit_limit=self.rack_unit_limit,
+        )
+
+    def single_workload(self, workload: str) -> ProblemData:
+        """One workload alone, without co-location and without the shared budgets (the per-workload baseline)."""
+        patterns = tuple(p for p in self.patterns if p.counts == ((workload, 1),))
+        used = {p.option for p in patterns}
+        return ProblemData(
+            workloads=(workload,),
+            demand={workload: self.demand[workload]},
+            options=tuple(o for o in self.options if o.id in used),
+            patterns=patterns,
+        )

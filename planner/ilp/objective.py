@@ -1,0 +1,19 @@
+"""The integer program's objective: total cost over the planning horizon (see constraints.py for the model)."""
+
+from __future__ import annotations
+
+import pulp
+
+from planner.ilp.constraints import Model
+
+ELASTIC_PENALTY = 1e6
+"""Cost per unit of slack (dollar, watt or rack unit) in the elastic re-solve; large enough that any
+feasible plan wins over breaking a limit."""
+
+
+def set_objective(m: Model) -> None:
+    """min sum_o fixed_cost[o] * units[o] + sum_p cost[p] * use[p] (+ penalty * slack when elastic)."""
+    terms = [(m.units[o.id], o.fixed_cost) for o in m.data.options]
+    terms += [(m.use[p.id], p.cost) for p in m.data.patterns]
+    terms += [(s, ELASTIC_PENALTY) for s in m.slack.values()]
+    m.prob.setObjective(pulp.LpAffineExpression(terms))

@@ -1,0 +1,147 @@
+"""Build the PuLP model from ``ProblemData``, run HiGHS (default) or CBC, and read back integer values.
+
+The solver is always named explicitly; a non-optimal status is data (``Solution.status``), never an assert.
+HiGHS runs single-threaded with a fixed seed so the same input gives the same plan.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pulp
+
+from planner.errors import PlannerError
+from planner.ilp.constraints import CONSTRAINT_FAMILIES, Model, build_variables
+from planner.ilp.data import ProblemData
+from planner.ilp.objective import set_objective
+
+SolverName = Literal["highs", "cbc"]
+SolveStatus = Literal["optimal", "feasible", "infeasible", "no_solution"]
+SOLVERS: tuple[str, ...] = ("highs", "cbc")
+
+
+@dataclass(frozen=True)
+class Solution:
+    status: SolveStatus
+    objective: float
+    best_bound: float
+    gap: float
+    units: dict[str, int] = field(default_factory=dict)
+    use: dict[str, int] = field(default_factory=dict)
+    slack: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+    solver: str = ""
+    variables: int = 0
+    constraints: int = 0
+
+
+def build_model(data: ProblemData, *, elastic: bool = False) -> Model:
+    m = build_variables(data, elastic=elastic)
+    for add in CONSTRAINT_FAMILIES:
+        add(m)
+    set_objective(m)
+    return m
+
+
+_BANNER_SILENCED: list[bool] = []
+
+
+def _silence_highs_banner() -> None:
+    """highspy prints a copyright banner on stdout the first time a ``Highs`` object is made, even with
+    ``msg=False``; ``--format json`` must print one JSON object and nothing else. Make that first object with
+    file descriptor 1 pointed at /dev/null."""
+    if _BANNER_SILENCED:
+        return
+    _BANNER_SILENCED.append(True)
+    try:
+        import highspy
+    except ImportError:
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _make_solver(solver: str, time_limit_s: float, mip_gap: float) -> Any:
+    if solver == "highs":
+        _silence_highs_banner()
+        if not pulp.HiGHS(msg=False).available():
+            raise PlannerError("solver highs is not available (install highspy, or use --solver cbc)")
+        return pulp.HiGHS(
+            msg=False, timeLimit=time_limit_s, gapRel=mip_gap, threads=1, random_seed=0, mip_abs_gap=1e-6
+        )
+    if solver == "cbc":
+        cbc = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s, gapRel=mip_gap, threads=1)
+        if not cbc.available():
+            raise PlannerError("solver cbc is not available (use --solver highs)")
+        return cbc
+    raise PlannerError(f"unknown solver {solver!r} (use one of {', '.join(SOLVERS)})")
+
+
+def solve_problem(
+    data: ProblemData,
+    *,
+    solver: str = "highs",
+    time_limit_s: float = 60.0,
+    mip_gap: float = 1e-4,
+    elastic: bool = False,
+) -> Solution:
+    """Solve to optimality or to the time limit; ``status`` says which."""
+    if not data.workloads:
+        return Solution("optimal", 0.0, 0.0, 0.0, solver=solver)
+    if any(not data.patterns_with[w] for w in data.workloads):
+        return Solution("infeasible", math.inf, math.inf, math.inf, solver=solver)
+    m = build_model(data, elastic=elastic)
+    backend = _make_solver(solver, time_limit_s, mip_gap)
+    start = time.perf_counter()
+    m.prob.solve(backend)
+    seconds = time.perf_counter() - start
+    sizes = {"variables": len(m.prob.variables()), "constraints": len(m.prob.constraints)}
+    if m.prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+        status: SolveStatus = (
+            "infeasible" if m.prob.status == pulp.LpStatusInfeasible else "no_solution"
+        )
+        return Solution(status, math.inf, math.inf, math.inf, seconds=seconds, solver=solver, **sizes)
+    units = {o: _int(v) for o, v in m.units.items()}
+    use = {p: _int(v) for p, v in m.use.items()}
+    slack = {k: float(v.value() or 0.0) for k, v in m.slack.items()}
+    objective = sum(o.fixed_cost * units[o.id] for o in data.options) + sum(
+        p.cost * use[p.id] for p in data.patterns
+    )
+    bound = _best_bound(m, solver, objective)
+    optimal = m.prob.sol_status == pulp.LpSolutionOptimal
+    bound = objective if optimal and solver == "cbc" else min(bound, objective)
+    gap = 0.0 if objective <= 0 else max(0.0, (objective - bound) / abs(objective))
+    if gap <= mip_gap + 1e-9:
+        status = "optimal" if optimal or gap <= 1e-9 else "feasible"
+    else:
+        status = "feasible"
+    return Solution(status, objective, bound, gap, units, use, slack, seconds, solver, **sizes)
+
+
+def _int(var: Any) -> int:
+    value = var.value()
+    return 0 if value is None else round(value)
+
+
+def _best_bound(m: Model, solver: str, objective: float) -> float:
+    """HiGHS reports its MIP dual bound; CBC through PuLP does not, so an optimal CBC run uses the objective."""
+    if solver == "highs":
+        highs = getattr(m.prob, "solverModel", None)
+        if highs is not None:
+            bound = float(highs.getInfo().mip_dual_bound)
+            if math.isfinite(bound):
+                return bound
+    return objective
