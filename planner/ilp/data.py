@@ -49,9 +49,9 @@ class OptionData:
 class PatternData:
     """What a group of GPUs on one option runs: ``gpus`` GPUs holding ``counts[w]`` replicas of each workload.
 
-    A replica spread over k GPUs is a pattern with ``gpus = k`` and one workload; co-located small replicas on one
-    GPU are a pattern with ``gpus = 1`` and several. ``cost`` is the usage cost of one copy (energy by duty
-    cycle on local hardware; 0 on cloud, whose rent is the option's fixed cost).
+    A replica spread over k GPUs is a pattern with ``gpus = k`` and one workload; co-located small replicas on
+    one GPU are a pattern with ``gpus = 1`` and several. ``cost`` is the usage cost of one copy (energy by
+    duty cycle on local hardware; 0 on cloud, whose rent is the option's fixed cost).
     """
 
     id: str
@@ -109,7 +109,7 @@ class ProblemData:
         )
 
     def single_workload(self, workload: str) -> ProblemData:
-        """One workload alone, without co-location and without the shared budgets (the per-workload baseline)."""
+        """One workload alone, without co-location or shared budgets (the per-workload baseline)."""
         patterns = tuple(p for p in self.patterns if p.counts == ((workload, 1),))
         used = {p.option for p in patterns}
         return ProblemData(

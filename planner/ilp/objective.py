@@ -1,4 +1,4 @@
-"""The integer program's objective: total cost over the planning horizon (see constraints.py for the model)."""
+"""The integer program's objective: total cost over the planning horizon (constraints.py states the model)."""
 
 from __future__ import annotations
 

@@ -67,7 +67,7 @@ def _silence_highs_banner() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
         os.dup2(devnull, 1)
-        highspy.Highs()
+        highspy.Highs()  # type: ignore[no-untyped-call]
     finally:
         os.dup2(saved, 1)
         os.close(saved)
@@ -108,12 +108,15 @@ def solve_problem(
     start = time.perf_counter()
     m.prob.solve(backend)
     seconds = time.perf_counter() - start
-    sizes = {"variables": len(m.prob.variables()), "constraints": len(m.prob.constraints)}
+    n_vars, n_rows = len(m.prob.variables()), len(m.prob.constraints)
     if m.prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
         status: SolveStatus = (
             "infeasible" if m.prob.status == pulp.LpStatusInfeasible else "no_solution"
         )
-        return Solution(status, math.inf, math.inf, math.inf, seconds=seconds, solver=solver, **sizes)
+        return Solution(
+            status, math.inf, math.inf, math.inf, seconds=seconds, solver=solver, variables=n_vars,
+            constraints=n_rows,
+        )
     units = {o: _int(v) for o, v in m.units.items()}
     use = {p: _int(v) for p, v in m.use.items()}
     slack = {k: float(v.value() or 0.0) for k, v in m.slack.items()}
@@ -124,11 +127,9 @@ def solve_problem(
     optimal = m.prob.sol_status == pulp.LpSolutionOptimal
     bound = objective if optimal and solver == "cbc" else min(bound, objective)
     gap = 0.0 if objective <= 0 else max(0.0, (objective - bound) / abs(objective))
-    if gap <= mip_gap + 1e-9:
-        status = "optimal" if optimal or gap <= 1e-9 else "feasible"
-    else:
-        status = "feasible"
-    return Solution(status, objective, bound, gap, units, use, slack, seconds, solver, **sizes)
+    proven = (optimal or gap <= 1e-9) and gap <= mip_gap + 1e-9
+    status = "optimal" if proven else "feasible"
+    return Solution(status, objective, bound, gap, units, use, slack, seconds, solver, n_vars, n_rows)
 
 
 def _int(var: Any) -> int:
@@ -137,7 +138,7 @@ def _int(var: Any) -> int:
 
 
 def _best_bound(m: Model, solver: str, objective: float) -> float:
-    """HiGHS reports its MIP dual bound; CBC through PuLP does not, so an optimal CBC run uses the objective."""
+    """HiGHS reports its MIP dual bound; CBC through PuLP does not (an optimal CBC run uses the objective)."""
     if solver == "highs":
         highs = getattr(m.prob, "solverModel", None)
         if highs is not None:
