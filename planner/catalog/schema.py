@@ -38,6 +38,7 @@ class GpuSpec(FrozenModel):
     """Board power (TDP/TBP), watts."""
     form_factor: str
     nvlink: bool
+    memory_type: str = ""
     price_usd: float | None = Field(default=None, gt=0)
     """Purchase price of one card in USD; None where no public price exists."""
     price_kind: PriceKind | None = None
@@ -45,6 +46,8 @@ class GpuSpec(FrozenModel):
     price_source: str = ""
     source: str
     """Where the specs came from (vendor datasheet URL)."""
+    notes: str = ""
+    """How a figure was derived where it is not copied from the source (e.g. dense = sparse / 2)."""
 
 
 class SystemOffer(FrozenModel):
@@ -69,6 +72,9 @@ class SystemOffer(FrozenModel):
     price_kind: PriceKind
     price_date: dt.date
     price_source: str
+    system_type: Literal["desktop", "workstation", "server"] = "server"
+    """Desk-side machines pay no colocation; servers go in a rack."""
+    notes: str = ""
 
 
 class CloudOffer(FrozenModel):
@@ -94,6 +100,24 @@ class CloudOffer(FrozenModel):
     source_commit: str
     as_of: dt.date
     note: str = ""
+    catalog_gpu_name: str = ""
+    """The accelerator name as the source catalog spells it (``A100-80GB``), before alias resolution."""
+
+
+class ExcludedCloudRow(FrozenModel):
+    """A source catalog row planner does not offer to the optimizer, kept so the exclusion is visible."""
+
+    provider: str
+    instance_type: str
+    accelerator_name: str
+    gpu_count: str
+    """As written in the source (may be fractional, e.g. ``0.25``)."""
+    region: str
+    price_usd_per_hour: float | None = None
+    spot_price_usd_per_hour: float | None = None
+    source_file: str
+    source_commit: str
+    reason: str
 
 
 class ReservedDiscount(FrozenModel):
@@ -135,6 +159,8 @@ class Catalog(FrozenModel):
     energy: EnergyDefaults
     as_of: dt.date
     """The oldest ``as_of`` of the files it was built from."""
+    excluded_cloud: tuple[ExcludedCloudRow, ...] = ()
+    """Source rows left out as anomalies, each with its reason (``planner catalog cloud --excluded``)."""
 
     def gpu(self, name: str) -> GpuSpec:
         """Look a GPU up by canonical name or alias, ignoring case and spaces/dashes.

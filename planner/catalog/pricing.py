@@ -1,0 +1,28 @@
+"""Prices derived from catalog records, in one place so the optimizer and the reports agree on them."""
+
+from __future__ import annotations
+
+from planner.catalog.schema import Catalog, SystemOffer
+from planner.errors import CatalogError
+
+
+def system_price_usd(system: SystemOffer, catalog: Catalog) -> float:
+    """Purchase price of one system: its quoted ``total_price_usd``, else base + gpu_count x the GPU's price.
+
+    A system whose GPU has no catalog price (cloud-only parts such as the A10G) and no total price cannot be
+    bought: that is an error, never a zero.
+    """
+    if system.total_price_usd is not None:
+        return system.total_price_usd
+    gpu = catalog.gpu(system.gpu)
+    if gpu.price_usd is None:
+        raise CatalogError(
+            f"system {system.id!r}: GPU {gpu.name!r} has no purchase price; "
+            "set total_price_usd on the system or price_usd on the GPU"
+        )
+    return system.base_price_usd + system.gpu_count * gpu.price_usd
+
+
+def gpu_price_per_gib_usd(gpu_price_usd: float, vram_bytes: int) -> float:
+    """Dollars per GiB of usable memory, the first figure people compare cards by."""
+    return gpu_price_usd / (vram_bytes / 2**30)
