@@ -9,8 +9,8 @@ catalog. A malformed row raises ``CatalogError`` naming the file, line and field
 from __future__ import annotations
 
 import csv
-import functools
 import datetime as dt
+import functools
 import io
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
