@@ -1,0 +1,347 @@
+"""Stage 1 interop: SkyPilot's public price catalog (``catalogs/v*/<cloud>/vms.csv``) as planner offers.
+
+SkyPilot's format (github.com/skypilot-org/skypilot-catalog): one row per instance type and availability zone
+with the columns InstanceType, AcceleratorName, AcceleratorCount, vCPUs, MemoryGiB, GpuInfo, Price, SpotPrice,
+Region, AvailabilityZone (v8 adds Arch). Column order differs by cloud, so columns are read by header name.
+GpuInfo is a Python literal (single quotes); it is parsed with ``ast.literal_eval``, never evaluated.
+
+GCP lists the host VM and the GPUs as separate rows: host rows have an InstanceType and no accelerator,
+GPU rows an accelerator and no InstanceType. An offer is host + GPUs, joined by region through ``GCP_HOSTS`` below.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import datetime as dt
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from planner.catalog.load import default_gpus_linked
+from planner.catalog.schema import Catalog, CloudOffer
+from planner.errors import CatalogError
+from planner.units import GIB, MIB
+
+REQUIRED_COLUMNS = (
+    "InstanceType",
+    "AcceleratorName",
+    "AcceleratorCount",
+    "vCPUs",
+    "MemoryGiB",
+    "Price",
+    "Region",
+)
+
+GCP_HOSTS: Mapping[str, Mapping[int, str]] = {
+    # Machine families with GPUs built in (one machine type per GPU count), as SkyPilot pairs them.
+    "A100": {
+        1: "a2-highgpu-1g",
+        2: "a2-highgpu-2g",
+        4: "a2-highgpu-4g",
+        8: "a2-highgpu-8g",
+        16: "a2-megagpu-16g",
+    },
+    "A100-80GB": {1: "a2-ultragpu-1g", 2: "a2-ultragpu-2g", 4: "a2-ultragpu-4g", 8: "a2-ultragpu-8g"},
+    "H100": {1: "a3-highgpu-1g", 2: "a3-highgpu-2g", 4: "a3-highgpu-4g", 8: "a3-highgpu-8g"},
+    "H100-MEGA": {8: "a3-megagpu-8g"},
+    "H200": {8: "a3-ultragpu-8g"},
+    "B200": {8: "a4-highgpu-8g"},
+    # The smallest g2 machine type for each L4 count.
+    "L4": {1: "g2-standard-4", 2: "g2-standard-24", 4: "g2-standard-48", 8: "g2-standard-96"},
+}
+"""GCP accelerator -> GPU count -> host machine type."""
+
+GCP_N1_HOSTS: Mapping[int, str] = {
+    1: "n1-standard-8",
+    2: "n1-standard-16",
+    4: "n1-standard-32",
+    8: "n1-standard-64",
+}
+"""Host for GPUs attached to an N1 VM (T4, V100, P4, P100): planner's choice of 8 vCPUs per GPU, a common
+serving shape; SkyPilot itself lets the user pick any n1 size."""
+
+OUTPUT_COLUMNS = (
+    "provider",
+    "instance_type",
+    "gpu",
+    "catalog_gpu_name",
+    "gpu_count",
+    "vcpus",
+    "host_memory_gib",
+    "region",
+    "price_usd_per_hour",
+    "spot_price_usd_per_hour",
+    "gpus_linked",
+    "source_file",
+    "source_commit",
+    "as_of",
+    "note",
+)
+"""Columns of planner's cloud catalog (``catalogs/cloud.csv``), in file order."""
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    """A source offer not imported, and why (unknown GPU, no on-demand price, fractional GPU, ...)."""
+
+    instance_type: str
+    accelerator: str
+    region: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    offers: tuple[CloudOffer, ...]
+    skipped: tuple[SkippedRow, ...] = field(default=())
+
+
+@dataclass
+class _Group:
+    """All availability-zone rows of one (instance type or GPU part, region)."""
+
+    first: dict[str, str]
+    prices: list[float] = field(default_factory=list)
+    spot_prices: list[float] = field(default_factory=list)
+
+
+def import_skypilot(
+    path: Path,
+    cloud: str,
+    catalog: Catalog,
+    *,
+    region: str | None = None,
+    source_commit: str = "unknown",
+    as_of: dt.date | None = None,
+    text: str | None = None,
+) -> ImportResult:
+    """Read a SkyPilot ``vms.csv`` for ``cloud`` into offers priced per instance-hour.
+
+    On-demand price: the region's price (the same in every zone). Spot: the lowest zone's spot price; a spot
+    price at or above on-demand is dropped with a note, because it is no discount.
+    """
+    cloud = cloud.lower()
+    as_of = as_of or dt.date.today()
+    groups = _group_rows(path, text, region)
+    offers: list[CloudOffer] = []
+    skipped: list[SkippedRow] = []
+    if cloud == "gcp":
+        parts = _gcp_offers(groups)
+    else:
+        parts = [(key[0], [group]) for key, group in groups.items() if group.first["AcceleratorName"]]
+    for instance_type, members in parts:
+        result = _offer(cloud, instance_type, members, catalog, path, source_commit, as_of)
+        if isinstance(result, SkippedRow):
+            skipped.append(result)
+        else:
+            offers.append(result)
+    offers.sort(key=lambda o: (o.gpu, o.gpu_count, o.price_usd_per_hour, o.id))
+    return ImportResult(offers=tuple(offers), skipped=tuple(skipped))
+
+
+def parse_gpu_info(text: str) -> dict[str, Any]:
+    """SkyPilot's GpuInfo cell as a dict (``{}`` when empty); a literal, parsed without evaluating code."""
+    if not text.strip():
+        return {}
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        raise ValueError(f"GpuInfo is not a Python literal: {text[:60]!r}") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"GpuInfo is not a mapping: {text[:60]!r}")
+    return value
+
+
+def gpu_memory_bytes(gpu_info: Mapping[str, Any]) -> int | None:
+    """Per-GPU memory from GpuInfo (``Gpus[0].MemoryInfo.SizeInMiB``), or None where the cell has none."""
+    gpus = gpu_info.get("Gpus")
+    if isinstance(gpus, list) and gpus and isinstance(gpus[0], dict):
+        size = gpus[0].get("MemoryInfo", {}).get("SizeInMiB")
+        if isinstance(size, int | float) and size > 0:
+            return int(size * MIB)
+    return None
+
+
+def write_cloud_csv(offers: Iterable[CloudOffer], path: Path | None) -> str:
+    """Write offers in planner's cloud.csv format; to ``path`` atomically (temp file + rename) if given."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, OUTPUT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for offer in offers:
+        writer.writerow(
+            {
+                "provider": offer.provider,
+                "instance_type": offer.instance_type,
+                "gpu": offer.gpu,
+                "catalog_gpu_name": offer.catalog_gpu_name,
+                "gpu_count": offer.gpu_count,
+                "vcpus": _fmt(offer.vcpus),
+                "host_memory_gib": _fmt(offer.host_memory_bytes / GIB),
+                "region": offer.region,
+                "price_usd_per_hour": _fmt(offer.price_usd_per_hour),
+                "spot_price_usd_per_hour": ""
+                if offer.spot_price_usd_per_hour is None
+                else _fmt(offer.spot_price_usd_per_hour),
+                "gpus_linked": "true" if offer.gpus_linked else "false",
+                "source_file": offer.source_file,
+                "source_commit": offer.source_commit,
+                "as_of": offer.as_of.isoformat(),
+                "note": offer.note,
+            }
+        )
+    text = buffer.getvalue()
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return text
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _group_rows(path: Path, text: str | None, region: str | None) -> dict[tuple[str, str, str, str], _Group]:
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise CatalogError(f"{path}: cannot read SkyPilot catalog ({error})") from None
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise CatalogError(f"{path}: not a SkyPilot vms.csv: missing column(s) {', '.join(missing)}")
+    groups: dict[tuple[str, str, str, str], _Group] = {}
+    for row in reader:
+        row = {k: (v or "").strip() for k, v in row.items() if k is not None}
+        if region is not None and row["Region"] != region:
+            continue
+        key = (row["InstanceType"], row["AcceleratorName"], row["AcceleratorCount"], row["Region"])
+        group = groups.setdefault(key, _Group(first=row))
+        line = reader.line_num
+        if row["Price"]:
+            group.prices.append(_float(row["Price"], path, line, "Price"))
+        if row.get("SpotPrice"):
+            group.spot_prices.append(_float(row["SpotPrice"], path, line, "SpotPrice"))
+        if row.get("GpuInfo"):
+            try:
+                parse_gpu_info(row["GpuInfo"])
+            except ValueError as error:
+                raise CatalogError(f"{path}:{line}: field 'GpuInfo': {error}") from None
+    return groups
+
+
+def _gcp_offers(groups: Mapping[tuple[str, str, str, str], _Group]) -> list[tuple[str, list[_Group]]]:
+    """Pair each GPU row with its host row in the same region; a host without GPUs is a CPU VM (skipped)."""
+    hosts = {(k[0], k[3]): g for k, g in groups.items() if k[0] and not k[1]}
+    parts: list[tuple[str, list[_Group]]] = []
+    for (instance_type, accelerator, count_text, region), group in groups.items():
+        if not accelerator:
+            continue
+        if instance_type:  # some catalogs already list the GPU on the machine row
+            parts.append((instance_type, [group]))
+            continue
+        count = _int_count(count_text)
+        host_type = (GCP_HOSTS.get(accelerator) or GCP_N1_HOSTS).get(count or 0, "")
+        host = hosts.get((host_type, region))
+        members = [group] if host is None else [group, host]
+        parts.append((host_type or f"(no host for {count_text}x {accelerator})", members))
+    return parts
+
+
+def _offer(
+    cloud: str,
+    instance_type: str,
+    members: Sequence[_Group],
+    catalog: Catalog,
+    path: Path,
+    source_commit: str,
+    as_of: dt.date,
+) -> CloudOffer | SkippedRow:
+    gpu_row = members[0].first
+    accelerator, region = gpu_row["AcceleratorName"], gpu_row["Region"]
+
+    def skip(reason: str) -> SkippedRow:
+        return SkippedRow(instance_type, accelerator, region, reason)
+
+    count = _int_count(gpu_row["AcceleratorCount"])
+    if count is None:
+        return skip(f"fractional or missing GPU count {gpu_row['AcceleratorCount']!r}")
+    try:
+        spec = catalog.gpu(accelerator)
+    except KeyError:
+        return skip(f"GPU {accelerator!r} is not in the GPU catalog (add it or an alias to gpus.yaml)")
+    notes: list[str] = []
+    if cloud == "gcp" and not gpu_row["InstanceType"]:
+        if len(members) < 2:
+            return skip(f"no host VM row {instance_type!r} in {region}")
+        notes.append(f"host {instance_type} + {count}x {accelerator} (GCP lists them separately)")
+    if not members[0].prices:
+        return skip("no on-demand price (capacity blocks or reservations only)")
+    if any(not m.prices or min(m.prices) <= 0 for m in members):
+        return skip(
+            f"host VM {instance_type!r} has no price (0.0 or empty), so the total would understate it"
+        )
+    price = sum(min(m.prices) for m in members)
+    spot: float | None = None
+    if all(m.spot_prices for m in members):
+        spot = sum(min(m.spot_prices) for m in members)
+        if spot >= price:
+            notes.append(f"catalog spot {spot:g} >= on-demand: spot price dropped")
+            spot = None
+    host_row = members[-1].first
+    memory = gpu_memory_bytes(parse_gpu_info(gpu_row.get("GpuInfo", "")))
+    if memory is not None and abs(memory - spec.vram_bytes) > 0.05 * spec.vram_bytes:
+        notes.append(
+            f"GpuInfo memory {memory // MIB} MiB differs from {spec.name} in the GPU catalog "
+            f"({spec.vram_bytes // MIB} MiB)"
+        )
+    raw = {
+        "id": f"{cloud}:{instance_type}:{region}",
+        "provider": cloud,
+        "instance_type": instance_type,
+        "gpu": spec.name,
+        "catalog_gpu_name": accelerator,
+        "gpu_count": count,
+        "vcpus": _float(host_row["vCPUs"] or "0", path, 0, "vCPUs"),
+        "host_memory_bytes": round(_float(host_row["MemoryGiB"] or "0", path, 0, "MemoryGiB") * GIB),
+        "region": region,
+        "price_usd_per_hour": round(price, 6),
+        "spot_price_usd_per_hour": None if spot is None else round(spot, 6),
+        "gpus_linked": default_gpus_linked(spec, count),
+        "source_file": f"{path.name} (SkyPilot vms.csv format)",
+        "source_commit": source_commit,
+        "as_of": as_of,
+        "note": "; ".join(notes),
+    }
+    if cloud == "gcp" and not gpu_row["InstanceType"] and accelerator not in GCP_HOSTS:
+        raw["instance_type"] = f"{instance_type} + {count}x {accelerator}"
+        raw["id"] = f"{cloud}:{raw['instance_type']}:{region}"
+    return CloudOffer.model_validate(raw)
+
+
+def _int_count(text: str) -> int | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return int(value) if value >= 1 and value.is_integer() else None
+
+
+def _float(text: str, path: Path, line: int, column: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        where = f"{path}:{line}" if line else str(path)
+        raise CatalogError(f"{where}: column '{column}': not a number: {text!r}") from None
