@@ -6,7 +6,7 @@ Region, AvailabilityZone (v8 adds Arch). Column order differs by cloud, so colum
 GpuInfo is a Python literal (single quotes); it is parsed with ``ast.literal_eval``, never evaluated.
 
 GCP lists the host VM and the GPUs as separate rows: host rows have an InstanceType and no accelerator,
-GPU rows an accelerator and no InstanceType. An offer is host + GPUs, joined by region through ``GCP_HOSTS`` below.
+GPU rows an accelerator and no InstanceType. An offer is host + GPUs, joined by region through ``GCP_HOSTS``.
 """
 
 from __future__ import annotations
