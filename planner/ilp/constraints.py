@@ -1,4 +1,4 @@
-'''The integer program's constraints, one family per function. This docstring is the whole formulation.
+"""The integer program's constraints, one family per function. This docstring is the whole formulation.
 
 Sets
     W   workloads (identical workloads may be merged upstream; each has ``demand[w]`` replicas)
@@ -16,7 +16,7 @@ Objective (objective.py)
     min  sum_o fixed_cost[o] * units[o] + sum_p cost[p] * use[p]
 
 Constraints
-    demand__w      sum_p count[p, w] * use[p] >= demand[w]                               for all w
+    demand__w      sum_p count[p, w] * use[p] = demand[w]                                for all w
     capacity__o    sum_{p in P_o} gpus[p] * use[p] <= gpus_per_unit[o] * units[o]        for all o
     capex__total   sum_o capex[o] * units[o] <= capex budget                            (when given)
     monthly__total sum_o monthly[o] * units[o] + sum_p monthly[p] * use[p] <= monthly budget
@@ -31,7 +31,7 @@ decided when it is enumerated (placement.candidates), so no aggregate-memory rel
 
 Elastic mode (infeasibility diagnosis): budget and limit rows get a non-negative slack with a large penalty;
 the slack left in the optimum says which limit binds and by how much.
-'''
+"""
 
 from __future__ import annotations
 
@@ -71,13 +71,16 @@ def build_variables(data: ProblemData, *, elastic: bool = False) -> Model:
 
 
 def add_demand_constraints(m: Model) -> None:
-    """Every workload gets its replicas.
+    """Every workload gets exactly its replicas.
 
-    sum_p count[p, w] * use[p] >= demand[w]   for all w
+    sum_p count[p, w] * use[p] = demand[w]   for all w
+
+    Equality loses nothing against ">=": every sub-multiset of a feasible pattern is itself a pattern (memory
+    only shrinks) and costs no more, so surplus replicas can always be dropped; replica numbers stay exact.
     """
     for w in m.data.workloads:
         terms = [(m.use[p.id], n) for p, n in m.data.patterns_with[w]]
-        m.prob += pulp.LpAffineExpression(terms) >= m.data.demand[w], f"demand__{w}"
+        m.prob += pulp.LpAffineExpression(terms) == m.data.demand[w], f"demand__{w}"
 
 
 def add_capacity_constraints(m: Model) -> None:

@@ -73,6 +73,7 @@ class ProblemData:
     power_limit_w: float | None = None
     rack_unit_limit: int | None = None
     option_by_id: Mapping[str, OptionData] = field(init=False, repr=False)
+    pattern_by_id: Mapping[str, PatternData] = field(init=False, repr=False)
     patterns_on: Mapping[str, tuple[PatternData, ...]] = field(init=False, repr=False)
     patterns_with: Mapping[str, tuple[tuple[PatternData, int], ...]] = field(init=False, repr=False)
 
@@ -92,6 +93,7 @@ class ProblemData:
             for w, n in p.counts:
                 with_[w].append((p, n))
         object.__setattr__(self, "option_by_id", by_id)
+        object.__setattr__(self, "pattern_by_id", {p.id: p for p in self.patterns})
         object.__setattr__(self, "patterns_on", {k: tuple(v) for k, v in on.items()})
         object.__setattr__(self, "patterns_with", {k: tuple(v) for k, v in with_.items()})
 

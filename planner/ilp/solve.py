@@ -110,11 +110,15 @@ def solve_problem(
     seconds = time.perf_counter() - start
     n_vars, n_rows = len(m.prob.variables()), len(m.prob.constraints)
     if m.prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
-        status: SolveStatus = (
-            "infeasible" if m.prob.status == pulp.LpStatusInfeasible else "no_solution"
-        )
+        status: SolveStatus = "infeasible" if m.prob.status == pulp.LpStatusInfeasible else "no_solution"
         return Solution(
-            status, math.inf, math.inf, math.inf, seconds=seconds, solver=solver, variables=n_vars,
+            status,
+            math.inf,
+            math.inf,
+            math.inf,
+            seconds=seconds,
+            solver=solver,
+            variables=n_vars,
             constraints=n_rows,
         )
     units = {o: _int(v) for o, v in m.units.items()}

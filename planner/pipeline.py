@@ -1,0 +1,84 @@
+"""``solve(scenario) -> Plan``: the whole pipeline, top to bottom.
+
+catalog -> candidates (memory model x offers) -> integer program -> concrete units -> plan -> verifier.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from planner import __version__
+from planner.catalog.schema import Catalog
+from planner.check import verify_or_raise
+from planner.errors import InfeasibleError
+from planner.ilp.solve import solve_problem
+from planner.placement.alternatives import solve_alternatives
+from planner.placement.assemble import assemble
+from planner.placement.candidates import MemoryFn, build_candidates, explain_unplaceable, model_memory
+from planner.placement.diagnose import explain_limits
+from planner.placement.summary import assumptions, workload_summaries
+from planner.plan import Plan
+from planner.scenario.schema import Scenario
+
+DEFAULT_TIME_LIMIT_S = 60.0
+DEFAULT_MIP_GAP = 1e-4
+
+
+def solve(
+    scenario: Scenario,
+    catalog: Catalog | None = None,
+    *,
+    solver: str = "highs",
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    mip_gap: float = DEFAULT_MIP_GAP,
+    memory: MemoryFn = model_memory,
+    alternatives: bool = True,
+    catalog_dirs: tuple[Path, ...] = (),
+) -> Plan:
+    """The cheapest plan for ``scenario``; raises ``InfeasibleError`` saying what would make one exist."""
+    start = time.perf_counter()
+    if catalog is None:
+        from planner.catalog.load import load_catalog
+
+        catalog = load_catalog(catalog_dirs)
+    candidates = build_candidates(scenario, catalog, memory)
+    explain_unplaceable(scenario, candidates)
+    solution = solve_problem(candidates.data, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap)
+    if solution.status == "infeasible":
+        raise explain_limits(scenario, candidates, solver=solver, time_limit_s=time_limit_s)
+    if solution.status == "no_solution":
+        raise InfeasibleError(
+            f"no plan found within the time limit of {time_limit_s:g} s ({solver}); raise --time-limit"
+        )
+    built = assemble(candidates, solution)
+    alts = (
+        solve_alternatives(candidates, solution.objective, solver=solver, time_limit_s=time_limit_s)
+        if alternatives
+        else ()
+    )
+    total = sum(u.cost for u in built.units)
+    capex = sum(u.capex for u in built.units)
+    plan = Plan(
+        scenario=scenario.name,
+        status="optimal" if solution.status == "optimal" else "feasible",
+        currency=scenario.currency,
+        horizon_months=scenario.horizon_months,
+        total_cost=total,
+        capex=capex,
+        opex=total - capex,
+        opex_per_month=(total - capex) / scenario.horizon_months,
+        best_bound=min(solution.best_bound, total),
+        gap=solution.gap,
+        solver=solver,
+        solve_seconds=round(time.perf_counter() - start, 3),
+        units=tuple(built.units),
+        assignments=tuple(built.assignments),
+        workloads=workload_summaries(scenario, candidates, built),
+        alternatives=tuple(alts),
+        assumptions=assumptions(scenario, candidates, built, solution),
+        cost_by_category=built.cost_by_category,
+        planner_version=__version__,
+    )
+    verify_or_raise(plan)
+    return plan

@@ -1,0 +1,101 @@
+"""Simpler plans solved beside the optimum, for the report's headline saving (DESIGN.md section 4).
+
+- all_cloud / all_bought: the same integer program restricted to cloud offers / to bought and owned hardware.
+- best_single_gpu: the same program restricted to one GPU type, the best type (Melange's baseline,
+  arXiv 2404.14527).
+- cheapest_per_workload: each workload alone on the one offer that is cheapest for it, no sharing of GPUs or
+  machines and no joint budgets (what SkyPilot's optimizer does per task). Computed in closed form.
+Each restricted solve gets at most ``ALTERNATIVE_TIME_LIMIT_S`` so big fleets stay quick.
+"""
+
+from __future__ import annotations
+
+import math
+
+from planner.ilp.data import ProblemData
+from planner.ilp.solve import solve_problem
+from planner.placement.candidates import Candidates
+from planner.plan import Alternative
+
+ALTERNATIVE_TIME_LIMIT_S = 10.0
+
+
+def _restricted(
+    name: str, description: str, data: ProblemData, plan_cost: float, solver: str, limit: float
+) -> Alternative:
+    if not data.options or any(not data.patterns_with[w] for w in data.workloads):
+        return Alternative(name=name, description=description, total_cost=None, status="infeasible")
+    sol = solve_problem(data, solver=solver, time_limit_s=limit)
+    if sol.status in ("infeasible", "no_solution"):
+        return Alternative(name=name, description=description, total_cost=None, status=sol.status)
+    return Alternative(
+        name=name,
+        description=description,
+        total_cost=sol.objective,
+        status=sol.status,
+        saving=sol.objective - plan_cost,
+    )
+
+
+def solve_alternatives(
+    c: Candidates, plan_cost: float, *, solver: str, time_limit_s: float
+) -> list[Alternative]:
+    limit = min(time_limit_s, ALTERNATIVE_TIME_LIMIT_S)
+    cloud = {oid for oid, o in c.offers.items() if o.kind == "cloud"}
+    local = set(c.offers) - cloud
+    out = [
+        _restricted("all_cloud", "cloud instances only", c.data.restricted(cloud), plan_cost, solver, limit),
+        _restricted(
+            "all_bought", "bought and owned hardware only", c.data.restricted(local), plan_cost, solver, limit
+        ),
+    ]
+    best: Alternative | None = None
+    for gpu in sorted({o.gpu.name for o in c.offers.values()}):
+        keep = {oid for oid, o in c.offers.items() if o.gpu.name == gpu}
+        data = c.data.restricted(keep)
+        if any(not data.patterns_with[w] for w in data.workloads):
+            continue
+        alt = _restricted("best_single_gpu", f"one GPU type: {gpu}", data, plan_cost, solver, limit)
+        if alt.total_cost is not None and (best is None or alt.total_cost < (best.total_cost or math.inf)):
+            best = alt
+    out.append(
+        best
+        or Alternative(
+            name="best_single_gpu",
+            total_cost=None,
+            status="infeasible",
+            description="no single GPU type runs every workload",
+        )
+    )
+    out.append(_per_workload(c, plan_cost))
+    return out
+
+
+def _per_workload(c: Candidates, plan_cost: float) -> Alternative:
+    total = 0.0
+    for w in c.data.workloads:
+        demand = c.data.demand[w]
+        best = math.inf
+        for p, n in c.data.patterns_with[w]:
+            if n != 1 or len(p.counts) != 1:
+                continue
+            option = c.data.option_by_id[p.option]
+            units = math.ceil(demand * p.gpus / option.gpus_per_unit)
+            if option.max_units is not None and units > option.max_units:
+                continue
+            best = min(best, units * option.fixed_cost + demand * p.cost)
+        if math.isinf(best):
+            return Alternative(
+                name="cheapest_per_workload",
+                total_cost=None,
+                status="infeasible",
+                description="each workload alone on its cheapest offer",
+            )
+        total += best
+    return Alternative(
+        name="cheapest_per_workload",
+        total_cost=total,
+        status="optimal",
+        saving=total - plan_cost,
+        description="each workload alone on its cheapest offer, no sharing, no joint budgets",
+    )

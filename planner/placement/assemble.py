@@ -1,0 +1,139 @@
+"""Stage 5 of the pipeline: turn solved integers into concrete units, GPU indices and a priced ``Plan``.
+
+Packing: on each option, pattern copies are laid out largest first in aligned blocks of GPU slots. Every block
+size divides the unit's GPU count, so no block straddles two units and the units used are exactly
+``ceil(GPUs used / GPUs per unit)`` (Coffman, Garey and Johnson 1987). Units are numbered per catalog offer
+(``option#1``, ``option#2``, ...) in option order, so the same solution always gives the same ids.
+
+Costs: a unit's cost is its fixed cost plus the energy of the patterns on it; each replica's share is the
+unit's fixed cost split evenly over the GPUs in use, then over the replicas on a GPU by reserved bytes, plus
+its part of that GPU's energy. Replica shares therefore sum to the plan total.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from planner.ilp.solve import Solution
+from planner.placement.candidates import Candidates, Member
+from planner.plan import Assignment, PlanUnit
+from planner.scenario.schema import HOURS_PER_MONTH
+
+
+@dataclass
+class _Slot:
+    """One block of GPUs on a unit running one copy of a pattern."""
+
+    unit: int
+    first_gpu: int
+    pattern: str
+
+
+@dataclass
+class Assembled:
+    units: list[PlanUnit] = field(default_factory=list)
+    assignments: list[Assignment] = field(default_factory=list)
+    cost_by_category: dict[str, float] = field(default_factory=dict)
+
+
+_CATEGORY = {
+    "on_demand": "cloud_on_demand",
+    "spot": "cloud_spot",
+    "reserved_1y": "cloud_reserved",
+    "reserved_3y": "cloud_reserved",
+}
+
+
+def assemble(c: Candidates, solution: Solution) -> Assembled:
+    out = Assembled(
+        cost_by_category=dict.fromkeys(
+            ("purchase", "energy", "hosting", "cloud_on_demand", "cloud_spot", "cloud_reserved"), 0.0
+        )
+    )
+    number: dict[str, int] = defaultdict(int)
+    replica_no: dict[str, int] = defaultdict(int)
+    months = c.rates.months
+    for oid, offer in c.offers.items():
+        copies = [(p.gpus, p.id) for p in c.data.patterns_on[oid] for _ in range(solution.use.get(p.id, 0))]
+        if not copies:
+            continue
+        copies.sort(key=lambda gp: (-gp[0], int(gp[1][1:])))
+        slots: list[_Slot] = []
+        position = 0
+        for gpus, pid in copies:
+            slots.append(_Slot(position // offer.gpus, position % offer.gpus, pid))
+            position += gpus
+        n_units = -(-position // offer.gpus)
+        for u in range(n_units):
+            number[offer.option] += 1
+            unit_id = f"{offer.option}#{number[offer.option]}"
+            on_unit = [s for s in slots if s.unit == u]
+            gpus_used = sum(c.members[s.pattern][0].gpus for s in on_unit)
+            energy = offer.fixed_energy + sum(c.data.pattern_by_id[s.pattern].cost for s in on_unit)
+            cost = offer.capex + energy + offer.hosting + offer.rent
+            busy = max(
+                (min(HOURS_PER_MONTH, sum(_hours(c, m) for m in c.members[s.pattern])) for s in on_unit),
+                default=0.0,
+            )
+            out.units.append(
+                PlanUnit(
+                    id=unit_id,
+                    option=offer.option,
+                    option_name=offer.name,
+                    kind=offer.kind,
+                    pricing=offer.pricing,
+                    gpu=offer.gpu.name,
+                    gpus=offer.gpus,
+                    gpu_memory_bytes=offer.gpu.vram_bytes,
+                    cost=cost,
+                    capex=offer.capex,
+                    opex_per_month=(cost - offer.capex) / months,
+                    energy_cost=energy,
+                    hosting_cost=offer.hosting,
+                    hours_per_month=offer.hours_class
+                    if offer.hours_class is not None
+                    else (HOURS_PER_MONTH if offer.kind == "cloud" else busy),
+                    unit_price=offer.unit_price,
+                    power_w=offer.power_w,
+                    rack_units=offer.rack_units,
+                    provider=offer.provider,
+                    region=offer.region,
+                    price_source=offer.price_source,
+                    price_date=offer.price_date,
+                )
+            )
+            if offer.kind == "cloud":
+                out.cost_by_category[_CATEGORY[offer.pricing]] += offer.rent
+            else:
+                out.cost_by_category["purchase"] += offer.capex
+                out.cost_by_category["energy"] += energy
+                out.cost_by_category["hosting"] += offer.hosting
+            fixed_per_gpu = (cost - energy + offer.fixed_energy) / gpus_used if gpus_used else 0.0
+            # base power is part of the fixed cost; pattern energy is added per slot below
+            for slot in on_unit:
+                group = c.members[slot.pattern]
+                pattern = c.data.pattern_by_id[slot.pattern]
+                total_reserved = sum(m.reserved_bytes for m in group)
+                hours = sum(_hours(c, m) for m in group)
+                for m in group:
+                    replica_no[m.workload] += 1
+                    share = m.reserved_bytes / total_reserved if total_reserved else 1 / len(group)
+                    energy_share = _hours(c, m) / hours if hours else 1 / len(group)
+                    out.assignments.append(
+                        Assignment(
+                            workload=m.workload,
+                            replica=replica_no[m.workload],
+                            unit=unit_id,
+                            gpu_indices=tuple(range(slot.first_gpu, slot.first_gpu + m.gpus)),
+                            per_gpu_bytes=m.per_gpu_bytes,
+                            headroom=m.headroom,
+                            reserved_bytes=m.reserved_bytes,
+                            cost=fixed_per_gpu * m.gpus * share + pattern.cost * energy_share,
+                        )
+                    )
+    return out
+
+
+def _hours(c: Candidates, m: Member) -> float:
+    return c.hours[m.workload]

@@ -1,0 +1,258 @@
+"""Every feasible placement of every workload, as solver data (stage 3 of the pipeline).
+
+For each workload and GPU count k (a divisor of a unit's GPUs; k > 1 only on linked GPUs) the memory model
+gives the bytes on the most loaded GPU; a placement fits where ``ceil(bytes / (1 - headroom)) <= GPU memory``.
+These are enumerated in full: no heuristic pruning, so a larger card or an extra offer only adds placements.
+
+Co-location: single-GPU replicas whose reservations fit together on one GPU form a pattern (a multiset of at
+most ``MAX_PER_GPU`` replicas). On cloud instances only workloads of the same hours class share (they pay the
+same instance hours); spot instances hold interruptible workloads only. The enumeration is capped at
+``MAX_PATTERNS_PER_GROUP`` per (card memory, eligible workloads); a capped run is recorded in ``notes``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from planner.catalog.schema import Catalog
+from planner.errors import InfeasibleError, ModelError, ScenarioError
+from planner.ilp.data import OptionData, PatternData, ProblemData
+from planner.placement.offers import CostRates, Offer, cloud_offers, energy_cost, local_offers, resolve_rates
+from planner.scenario.schema import HOURS_PER_MONTH, Scenario, Workload
+from planner.units import fmt_gib
+
+MAX_PER_GPU = 4
+MAX_PATTERNS_PER_GROUP = 2000
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """Memory of one replica spread over ``gpus`` GPUs: the most loaded GPU, and the estimate behind it."""
+
+    gpus: int
+    per_gpu_bytes: int
+    estimate: Any = None
+    """The memory model's ``MemoryEstimate`` (None for a measured figure)."""
+
+
+MemoryFn = Callable[[Workload, int], Footprint | None]
+"""(workload, GPUs per replica) -> footprint, or None where that GPU count is impossible for the model."""
+
+_OPTIONAL_ARGS = ("engine", "kv_precision", "gradient_checkpointing", "optimizer", "lora_rank")
+
+
+def model_memory(workload: Workload, gpus: int) -> Footprint | None:
+    """The memory model's estimate; a measured ``memory_per_gpu`` wins at its pinned GPU count."""
+    if workload.measured_bytes is not None:
+        return Footprint(gpus, workload.measured_bytes) if gpus == workload.pinned_gpus else None
+    from planner.memory.api import estimate_memory
+
+    extra = {name: getattr(workload, name) for name in _OPTIONAL_ARGS if getattr(workload, name) is not None}
+    try:
+        estimate = estimate_memory(
+            workload.model,
+            task=workload.task,
+            precision=workload.precision,
+            context=workload.context,
+            batch=workload.batch,
+            gpus=gpus,
+            **extra,
+        )
+    except ModelError as error:
+        if gpus == 1:
+            raise ScenarioError(f"workload {workload.name!r}: {error}") from None
+        return None  # e.g. more GPUs than the model has heads to split
+    return Footprint(gpus, int(estimate.per_gpu_bytes), estimate)
+
+
+def reserved_bytes(per_gpu_bytes: int, headroom: float) -> int:
+    """``per_gpu_bytes / (1 - headroom)`` rounded up: what a replica reserves on each of its GPUs."""
+    return math.ceil(per_gpu_bytes / (1 - headroom) - 1e-9)
+
+
+@dataclass(frozen=True)
+class Member:
+    """One replica inside a pattern."""
+
+    workload: str
+    gpus: int
+    per_gpu_bytes: int
+    reserved_bytes: int
+    headroom: float
+
+
+@dataclass
+class Candidates:
+    data: ProblemData
+    offers: dict[str, Offer]
+    """Solver option id -> offer."""
+    members: dict[str, tuple[Member, ...]]
+    """Solver pattern id -> the replicas one copy holds."""
+    workload_id: dict[str, str]
+    footprints: dict[str, dict[int, Footprint]]
+    headroom: dict[str, float]
+    hours: dict[str, float]
+    rates: CostRates
+    notes: list[str] = field(default_factory=list)
+
+
+def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = model_memory) -> Candidates:
+    rates = resolve_rates(scenario, catalog)
+    hours_classes = sorted({w.hours_per_month for w in scenario.workloads})
+    offers = local_offers(scenario, catalog, rates) + cloud_offers(scenario, catalog, rates, hours_classes)
+    option_of = {f"o{i + 1}": offer for i, offer in enumerate(offers)}
+    wid = {w.name: f"w{i + 1}" for i, w in enumerate(scenario.workloads)}
+    headroom = {w.name: scenario.headroom if w.headroom is None else w.headroom for w in scenario.workloads}
+    counts = sorted({k for o in offers for k in _divisors(o.gpus, o.gpus_linked)})
+    footprints: dict[str, dict[int, Footprint]] = {}
+    for w in scenario.workloads:
+        wanted = [k for k in counts if w.pinned_gpus in (None, k)]
+        found = {k: memory(w, k) for k in wanted}
+        footprints[w.name] = {k: f for k, f in found.items() if f is not None}
+    by_name = {w.name: w for w in scenario.workloads}
+    options: list[OptionData] = []
+    patterns: list[PatternData] = []
+    members: dict[str, tuple[Member, ...]] = {}
+    notes: list[str] = []
+    group_cache: dict[tuple[int, tuple[str, ...]], list[tuple[Member, ...]]] = {}
+    for oid, offer in option_of.items():
+        options.append(
+            OptionData(
+                id=oid,
+                gpus_per_unit=offer.gpus,
+                fixed_cost=offer.fixed_cost,
+                capex=offer.capex,
+                monthly_cost=(offer.fixed_cost - offer.capex) / rates.months,
+                power_w=offer.power_w,
+                rack_units=offer.rack_units,
+                max_units=offer.max_units,
+                label=offer.key,
+            )
+        )
+        eligible = [w for w in scenario.workloads if _eligible(w, offer)]
+        singles: list[Member] = []
+        for w in eligible:
+            for k in _divisors(offer.gpus, offer.gpus_linked):
+                fp = footprints[w.name].get(k)
+                if fp is None:
+                    continue
+                h = headroom[w.name]
+                member = Member(w.name, k, fp.per_gpu_bytes, reserved_bytes(fp.per_gpu_bytes, h), h)
+                if member.reserved_bytes <= offer.gpu.vram_bytes:
+                    if k == 1:
+                        singles.append(member)
+                    _add_pattern(patterns, members, oid, offer, (member,), by_name, wid, rates)
+        key = (offer.gpu.vram_bytes, tuple(m.workload for m in singles))
+        if key not in group_cache:
+            demand = {w.name: w.replicas for w in scenario.workloads}
+            group_cache[key] = list(
+                _colocations(singles, offer.gpu.vram_bytes, demand, notes, offer.gpu.name)
+            )
+        for group in group_cache[key]:
+            _add_pattern(patterns, members, oid, offer, group, by_name, wid, rates)
+    data = ProblemData(
+        workloads=tuple(wid.values()),
+        demand={wid[w.name]: w.replicas for w in scenario.workloads},
+        options=tuple(options),
+        patterns=tuple(patterns),
+        capex_budget=_fx(scenario.budgets.capex_usd, rates),
+        monthly_budget=_fx(scenario.budgets.monthly_usd, rates),
+        power_limit_w=None if scenario.limits.power_kw is None else scenario.limits.power_kw * 1000,
+        rack_unit_limit=scenario.limits.rack_units,
+    )
+    hours = {w.name: w.hours_per_month for w in scenario.workloads}
+    return Candidates(data, option_of, members, wid, footprints, headroom, hours, rates, notes)
+
+
+def _fx(usd: float | None, rates: CostRates) -> float | None:
+    return None if usd is None else usd * rates.fx
+
+
+def _divisors(gpus: int, linked: bool) -> list[int]:
+    return [k for k in range(1, gpus + 1) if gpus % k == 0] if linked else [1]
+
+
+def _eligible(w: Workload, offer: Offer) -> bool:
+    if offer.interruptible_only and not w.interruptible:
+        return False
+    return offer.hours_class is None or offer.hours_class == w.hours_per_month
+
+
+def _colocations(
+    singles: list[Member], vram_bytes: int, demand: dict[str, int], notes: list[str], gpu_name: str
+) -> Iterator[tuple[Member, ...]]:
+    """Multisets of 2..MAX_PER_GPU single-GPU replicas whose reservations fit on one GPU together."""
+    small = sorted((m for m in singles if 2 * m.reserved_bytes <= vram_bytes), key=lambda m: m.workload)
+    produced = 0
+    for size in range(2, MAX_PER_GPU + 1):
+        for group in itertools.combinations_with_replacement(small, size):
+            if sum(m.reserved_bytes for m in group) > vram_bytes:
+                continue
+            if any(group.count(m) > demand[m.workload] for m in set(group)):
+                continue
+            if produced >= MAX_PATTERNS_PER_GROUP:
+                notes.append(
+                    f"co-location on {gpu_name} ({fmt_gib(vram_bytes)}) limited to the first "
+                    f"{MAX_PATTERNS_PER_GROUP} combinations of up to {MAX_PER_GPU} replicas per GPU"
+                )
+                return
+            produced += 1
+            yield group
+
+
+def _add_pattern(
+    patterns: list[PatternData],
+    members: dict[str, tuple[Member, ...]],
+    oid: str,
+    offer: Offer,
+    group: tuple[Member, ...],
+    by_name: dict[str, Workload],
+    wid: dict[str, str],
+    rates: CostRates,
+) -> None:
+    pid = f"p{len(patterns) + 1}"
+    gpus = group[0].gpus
+    cost = 0.0
+    if offer.kind != "cloud":
+        # A GPU draws power while any of its replicas computes; replicas sharing it take turns.
+        busy_hours = min(HOURS_PER_MONTH, sum(by_name[m.workload].hours_per_month for m in group))
+        cost = energy_cost(offer.gpu.tdp_w * rates.gpu_utilisation * gpus, busy_hours, rates)
+    counts: dict[str, int] = {}
+    for m in group:
+        counts[wid[m.workload]] = counts.get(wid[m.workload], 0) + 1
+    patterns.append(PatternData(pid, oid, gpus, tuple(sorted(counts.items())), cost, cost / rates.months))
+    members[pid] = group
+
+
+def explain_unplaceable(scenario: Scenario, candidates: Candidates) -> None:
+    """Raise ``InfeasibleError`` for the first workload with no placement, saying what would make it fit."""
+    for w in scenario.workloads:
+        if candidates.data.patterns_with[candidates.workload_id[w.name]]:
+            continue
+        offers = [o for o in candidates.offers.values() if _eligible(w, o)]
+        if not offers:
+            raise InfeasibleError(
+                f"workload {w.name!r}: no allowed hardware can run it (check hardware: bought/cloud/"
+                f"providers/"
+                f"gpus; spot needs interruptible: true; on-demand needs a cloud offer)"
+            )
+        largest = max(offers, key=lambda o: o.gpu.vram_bytes)
+        fps = candidates.footprints[w.name]
+        if not fps:
+            raise InfeasibleError(f"workload {w.name!r}: the memory model found no valid GPU count")
+        need_k, need = min(
+            ((k, reserved_bytes(f.per_gpu_bytes, candidates.headroom[w.name])) for k, f in fps.items()),
+            key=lambda kv: kv[1],
+        )
+        max_linked = max((o.gpus for o in offers if o.gpus_linked), default=1)
+        raise InfeasibleError(
+            f"workload {w.name!r} fits nowhere: it needs {fmt_gib(need)} per GPU with headroom "
+            f"{candidates.headroom[w.name]:.0%} even on {need_k} GPU(s), but the largest allowed card "
+            f"({largest.gpu.name}) has {fmt_gib(largest.gpu.vram_bytes)} and at most {max_linked} linked "
+            f"GPUs; use a smaller precision, a shorter context or batch, less headroom, or allow larger or "
+            f"more GPUs"
+        )

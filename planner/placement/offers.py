@@ -1,0 +1,347 @@
+"""The options a plan may use and their cost over the horizon: bought systems, owned inventory, cloud.
+
+Cost model (DESIGN.md section 3), all in the scenario's currency:
+- bought: purchase price (scenario override > catalog whole-system price > base + cards) + base power
+  always on + colocation per kW-month of peak IT power (none in an office); GPU energy follows the
+  workloads (patterns).
+- owned: the same without the purchase.
+- cloud on-demand / spot: price per hour x the hours class (every workload on the instance runs those hours).
+- cloud reserved 1y / 3y: discounted price x every hour of each started term (730 h per month).
+Cloud offers that are the same machine (GPU, count, linking) at a higher price are dropped: they can never
+beat the cheapest, so the optimum is unchanged (dominance pruning).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from planner.catalog.schema import Catalog, GpuSpec
+from planner.errors import ScenarioError
+from planner.plan import Pricing, UnitKind
+from planner.scenario.schema import HOURS_PER_MONTH, Scenario
+
+KWH_PER_WH = 1e-3
+
+
+@dataclass(frozen=True)
+class CostRates:
+    """Energy and hosting figures the plan used, resolved from the scenario and the catalog."""
+
+    usd_per_kwh: float
+    usd_per_kwh_source: str
+    pue: float
+    pue_source: str
+    colocation_usd_per_kw_month: float
+    colocation_source: str
+    gpu_utilisation: float
+    months: int
+    fx: float
+    """Scenario currency per USD."""
+    as_of: dt.date | None
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One option before it becomes solver data: what a unit is and what it costs."""
+
+    key: str
+    """Unique, human-readable: ``<catalog id>|<pricing>|<hours>``."""
+    option: str
+    """Catalog offer id (system id, cloud offer id, ``owned:<name>``)."""
+    name: str
+    kind: UnitKind
+    pricing: Pricing
+    gpu: GpuSpec
+    gpus: int
+    gpus_linked: bool
+    hours_class: float | None
+    """On-demand and spot: the hours per month every workload on it runs; None elsewhere."""
+    interruptible_only: bool
+    capex: float
+    fixed_energy: float
+    hosting: float
+    rent: float
+    unit_price: float
+    power_w: float
+    rack_units: int
+    max_units: int | None
+    provider: str = ""
+    region: str = ""
+    price_source: str = ""
+    price_date: dt.date | None = None
+
+    @property
+    def fixed_cost(self) -> float:
+        return self.capex + self.fixed_energy + self.hosting + self.rent
+
+
+def resolve_rates(scenario: Scenario, catalog: Catalog) -> CostRates:
+    energy, defaults = scenario.energy, catalog.energy
+    if energy.usd_per_kwh is not None:
+        price, price_source = energy.usd_per_kwh, "scenario energy.usd_per_kwh"
+    else:
+        region = energy.region or defaults.default_region
+        match = [e for e in defaults.electricity if e.region == region]
+        if not match:
+            known = ", ".join(e.region for e in defaults.electricity)
+            raise ScenarioError(f"energy.region: unknown electricity region {region!r} (known: {known})")
+        price, price_source = match[0].usd_per_kwh, f"{match[0].source} ({region})"
+    office = energy.hosting == "office"
+    if energy.pue is not None:
+        pue, pue_source = energy.pue, "scenario energy.pue"
+    elif office:
+        pue, pue_source = 1.0, "office: no cooling overhead counted"
+    else:
+        pue, pue_source = defaults.pue, defaults.pue_source
+    if office:
+        colo, colo_source = 0.0, "office: no hosting fee"
+    elif energy.colocation_usd_per_kw_month is not None:
+        colo, colo_source = energy.colocation_usd_per_kw_month, "scenario energy.colocation_usd_per_kw_month"
+    else:
+        colo, colo_source = defaults.colocation_usd_per_kw_month, defaults.colocation_source
+    return CostRates(
+        price,
+        price_source,
+        pue,
+        pue_source,
+        colo,
+        colo_source,
+        energy.gpu_utilisation,
+        scenario.horizon_months,
+        scenario.usd_to_currency,
+        defaults.as_of,
+    )
+
+
+def energy_cost(watts: float, hours_per_month: float, rates: CostRates) -> float:
+    """Electricity over the horizon for a steady draw, PUE included, in the scenario currency."""
+    kwh = watts * KWH_PER_WH * hours_per_month * rates.months * rates.pue
+    return kwh * rates.usd_per_kwh * rates.fx
+
+
+def _allowed_gpu(scenario: Scenario, catalog: Catalog, gpu: GpuSpec) -> bool:
+    allowed = scenario.hardware.gpus
+    return allowed is None or any(_gpu_or_none(catalog, name) == gpu for name in allowed)
+
+
+def _gpu_or_none(catalog: Catalog, name: str) -> GpuSpec | None:
+    try:
+        return catalog.gpu(name)
+    except KeyError:
+        return None
+
+
+def _local(
+    *,
+    key: str,
+    option: str,
+    name: str,
+    kind: UnitKind,
+    gpu: GpuSpec,
+    gpus: int,
+    linked: bool,
+    price_usd: float,
+    base_w: float,
+    rack: int,
+    max_units: int | None,
+    rates: CostRates,
+    source: str,
+    date: dt.date | None,
+) -> Offer:
+    power_w = gpu.tdp_w * gpus + base_w
+    hosting = power_w / 1000 * rates.colocation_usd_per_kw_month * rates.months * rates.fx
+    return Offer(
+        key=key,
+        option=option,
+        name=name,
+        kind=kind,
+        pricing="purchase" if kind == "bought" else "owned",
+        gpu=gpu,
+        gpus=gpus,
+        gpus_linked=linked,
+        hours_class=None,
+        interruptible_only=False,
+        capex=price_usd * rates.fx,
+        fixed_energy=energy_cost(base_w, HOURS_PER_MONTH, rates),
+        hosting=hosting,
+        rent=0.0,
+        unit_price=price_usd * rates.fx,
+        power_w=power_w,
+        rack_units=rack,
+        max_units=max_units,
+        price_source=source,
+        price_date=date,
+    )
+
+
+def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list[Offer]:
+    """Buyable systems (catalog + custom quotes) and owned inventory."""
+    offers: list[Offer] = []
+    stock = scenario.limits.stock
+    known_ids = {s.id for s in catalog.systems} | {c.id for c in scenario.custom_offers}
+    for key in (*stock, *scenario.purchase_prices_usd):
+        if key not in known_ids:
+            raise ScenarioError(f"unknown system id {key!r} in limits.stock or purchase_prices_usd")
+    for index, owned in enumerate(scenario.owned):
+        field = f"owned[{index}]"
+        if owned.system is not None:
+            matches = [s for s in catalog.systems if s.id == owned.system]
+            if not matches:
+                raise ScenarioError(f"{field}.system: unknown system id {owned.system!r}")
+            system = matches[0]
+            gpu, count, linked = _gpu(catalog, system.gpu, field), system.gpu_count, system.gpus_linked
+            base_w, rack, label = system.base_power_w, system.rack_units, owned.name or system.name
+        else:
+            gpu = _gpu(catalog, owned.gpu or "", f"{field}.gpu")
+            count, linked, base_w, rack = owned.gpu_count, owned.gpus_linked, owned.base_power_w, 0
+            label = owned.name or f"{count}x {gpu.name}"
+        offers.append(
+            _local(
+                key=f"owned:{index}",
+                option=f"owned-{index + 1}",
+                name=f"{label} (owned)",
+                kind="owned",
+                gpu=gpu,
+                gpus=count,
+                linked=linked,
+                price_usd=0.0,
+                base_w=base_w,
+                rack=rack,
+                max_units=owned.count,
+                rates=rates,
+                source="owned inventory",
+                date=None,
+            )
+        )
+    if not scenario.hardware.bought:
+        return offers
+    allowed = scenario.hardware.systems
+    for system in catalog.systems:
+        if allowed is not None and system.id not in allowed:
+            continue
+        gpu = _gpu(catalog, system.gpu, f"catalog system {system.id}")
+        price = scenario.purchase_prices_usd.get(system.id) or system.total_price_usd
+        if price is None and gpu.price_usd is not None:
+            price = system.base_price_usd + system.gpu_count * gpu.price_usd
+        if price is None or not _allowed_gpu(scenario, catalog, gpu):
+            continue
+        overridden = system.id in scenario.purchase_prices_usd
+        offers.append(
+            _local(
+                key=f"{system.id}|purchase",
+                option=system.id,
+                name=system.name,
+                kind="bought",
+                gpu=gpu,
+                gpus=system.gpu_count,
+                linked=system.gpus_linked,
+                price_usd=price,
+                base_w=system.base_power_w,
+                rack=system.rack_units,
+                max_units=stock.get(system.id),
+                rates=rates,
+                source="scenario purchase_prices_usd" if overridden else system.price_source,
+                date=None if overridden else system.price_date,
+            )
+        )
+    for index, quote in enumerate(scenario.custom_offers):
+        gpu = _gpu(catalog, quote.gpu, f"custom_offers[{index}].gpu")
+        offers.append(
+            _local(
+                key=f"{quote.id}|purchase",
+                option=quote.id,
+                name=quote.name,
+                kind="bought",
+                gpu=gpu,
+                gpus=quote.gpu_count,
+                linked=quote.gpus_linked,
+                price_usd=scenario.purchase_prices_usd.get(quote.id, quote.price_usd),
+                base_w=quote.base_power_w,
+                rack=quote.rack_units,
+                max_units=stock.get(quote.id),
+                rates=rates,
+                source=quote.source,
+                date=None,
+            )
+        )
+    return offers
+
+
+def _gpu(catalog: Catalog, name: str, field: str) -> GpuSpec:
+    spec = _gpu_or_none(catalog, name)
+    if spec is None:
+        raise ScenarioError(f"{field}: unknown GPU {name!r} (see `planner catalog gpus`)")
+    return spec
+
+
+def cloud_offers(
+    scenario: Scenario, catalog: Catalog, rates: CostRates, hours_classes: list[float]
+) -> list[Offer]:
+    """Cloud instances x pricing (x hours class), cheapest per identical machine."""
+    hw = scenario.hardware
+    if not hw.cloud:
+        return []
+    discounts = {d.provider: (d.one_year, d.three_year, d.source) for d in catalog.reserved_discounts}
+    for provider, override in scenario.reserved_discounts.items():
+        discounts[provider] = (override.one_year, override.three_year, "scenario reserved_discounts")
+    best: dict[tuple[object, ...], tuple[float, str, Offer]] = {}
+    for offer in sorted(catalog.cloud, key=lambda c: c.id):
+        if hw.providers is not None and offer.provider not in hw.providers:
+            continue
+        if hw.regions is not None and offer.region not in hw.regions:
+            continue
+        gpu = _gpu_or_none(catalog, offer.gpu)
+        if gpu is None or not _allowed_gpu(scenario, catalog, gpu):
+            continue
+        prices: list[tuple[Pricing, float, int | None, str]] = [
+            ("on_demand", offer.price_usd_per_hour, None, "")
+        ]
+        if offer.spot_price_usd_per_hour is not None:
+            prices.append(("spot", offer.spot_price_usd_per_hour, None, ""))
+        if offer.provider in discounts:
+            one, three, src = discounts[offer.provider]
+            prices.append(("reserved_1y", offer.price_usd_per_hour * (1 - one), 12, src))
+            prices.append(("reserved_3y", offer.price_usd_per_hour * (1 - three), 36, src))
+        for pricing, per_hour, term, discount_source in prices:
+            if pricing not in hw.pricing:
+                continue
+            classes: list[float | None] = list(hours_classes) if term is None else [None]
+            for hours in classes:
+                if term is None:
+                    assert hours is not None
+                    rent = per_hour * hours * rates.months
+                else:
+                    rent = per_hour * HOURS_PER_MONTH * math.ceil(rates.months / term) * term
+                source = f"{offer.source_file}@{offer.source_commit[:10]}"
+                if discount_source:
+                    source += f"; discount: {discount_source}"
+                built = Offer(
+                    key=f"{offer.id}|{pricing}|{hours}",
+                    option=offer.id,
+                    name=f"{offer.provider} {offer.instance_type} ({offer.region})",
+                    kind="cloud",
+                    pricing=pricing,
+                    gpu=gpu,
+                    gpus=offer.gpu_count,
+                    gpus_linked=offer.gpus_linked,
+                    hours_class=hours,
+                    interruptible_only=pricing == "spot",
+                    capex=0.0,
+                    fixed_energy=0.0,
+                    hosting=0.0,
+                    rent=rent * rates.fx,
+                    unit_price=per_hour * rates.fx,
+                    power_w=0.0,
+                    rack_units=0,
+                    max_units=None,
+                    provider=offer.provider,
+                    region=offer.region,
+                    price_source=source,
+                    price_date=offer.as_of,
+                )
+                same_machine = (gpu.name, offer.gpu_count, offer.gpus_linked, pricing, hours)
+                if same_machine not in best or (per_hour, offer.id) < best[same_machine][:2]:
+                    best[same_machine] = (per_hour, offer.id, built)
+    return [entry[2] for _, entry in sorted(best.items(), key=lambda kv: kv[1][2].key)]

@@ -1,0 +1,170 @@
+"""The plan's per-workload summaries and its list of assumptions (every figure used, with source and date)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from planner.ilp.solve import Solution
+from planner.placement.assemble import Assembled
+from planner.placement.candidates import Candidates, reserved_bytes
+from planner.plan import Assumption, WorkloadSummary
+from planner.scenario.schema import Scenario
+
+
+def workload_summaries(scenario: Scenario, c: Candidates, built: Assembled) -> tuple[WorkloadSummary, ...]:
+    first_gpus: dict[str, int] = {}
+    cost: dict[str, float] = defaultdict(float)
+    for a in built.assignments:
+        first_gpus.setdefault(a.workload, len(a.gpu_indices))
+        cost[a.workload] += a.cost
+    out = []
+    for w in scenario.workloads:
+        k = first_gpus.get(w.name, min(c.footprints[w.name], default=1))
+        fp = c.footprints[w.name][k]
+        est = fp.estimate
+        if est is not None:
+            breakdown = {str(key): int(value) for key, value in est.breakdown.items()}
+            params, total = int(est.params), int(est.total_bytes)
+            low, high = est.rule_of_thumb_bytes
+            thumb = (int(low), int(high))
+            engine = str(getattr(est, "engine", None) or w.engine or "")
+        else:
+            breakdown = {"measured": fp.per_gpu_bytes * k}
+            params, total, thumb, engine = 0, fp.per_gpu_bytes * k, (0, 0), w.engine or ""
+        h = c.headroom[w.name]
+        out.append(
+            WorkloadSummary(
+                name=w.name,
+                model=w.model,
+                params=params,
+                task=w.task,
+                precision=w.precision,
+                engine=engine,
+                context=w.context,
+                batch=w.batch,
+                replicas=w.replicas,
+                hours_per_month=w.hours_per_month,
+                interruptible=w.interruptible,
+                gpus_per_replica=k,
+                breakdown_bytes=breakdown,
+                per_gpu_bytes=fp.per_gpu_bytes,
+                total_bytes=total,
+                rule_of_thumb_bytes=thumb,
+                headroom=h,
+                reserved_bytes=reserved_bytes(fp.per_gpu_bytes, h),
+                cost=cost[w.name],
+            )
+        )
+    return tuple(out)
+
+
+def assumptions(
+    scenario: Scenario, c: Candidates, built: Assembled, solution: Solution
+) -> tuple[Assumption, ...]:
+    r = c.rates
+    cur = scenario.currency
+    as_of = r.as_of.isoformat() if r.as_of else ""
+    items = [
+        Assumption(
+            category="energy",
+            name="electricity",
+            value=f"{r.usd_per_kwh:.4f} USD/kWh",
+            source=r.usd_per_kwh_source,
+            as_of=as_of,
+        ),
+        Assumption(category="energy", name="PUE", value=f"{r.pue:.2f}", source=r.pue_source, as_of=as_of),
+        Assumption(
+            category="energy",
+            name="hosting",
+            value=f"{scenario.energy.hosting}, "
+            f"{r.colocation_usd_per_kw_month:.2f} USD per kW-month of peak IT power",
+            source=r.colocation_source,
+            as_of=as_of,
+        ),
+        Assumption(
+            category="energy",
+            name="GPU power while busy",
+            value=f"{r.gpu_utilisation:.0%} of TDP",
+            source="scenario energy.gpu_utilisation (default 70 %)",
+        ),
+        Assumption(
+            category="energy",
+            name="base system power",
+            value="on 730 h per month",
+            source="planner cost model: a bought machine stays powered",
+        ),
+        Assumption(
+            category="policy",
+            name="headroom",
+            value=f"{scenario.headroom:.0%} of each GPU kept free",
+            source="scenario headroom",
+        ),
+        Assumption(
+            category="policy",
+            name="horizon",
+            value=f"{scenario.horizon_months} months",
+            source="scenario horizon_months",
+        ),
+        Assumption(
+            category="solver",
+            name="solver",
+            value=f"{solution.solver}, status {solution.status}, "
+            f"gap {solution.gap:.4%}, best bound {solution.best_bound:,.2f} {cur}",
+        ),
+        Assumption(
+            category="solver",
+            name="model size",
+            value=f"{len(c.data.patterns)} placements, "
+            f"{len(c.data.options)} options, {solution.variables} variables, "
+            f"{solution.constraints} constraints",
+        ),
+    ]
+    if r.fx != 1.0:
+        items.append(
+            Assumption(
+                category="policy",
+                name="exchange rate",
+                value=f"1 USD = {r.fx} {cur}",
+                source="scenario usd_to_currency",
+            )
+        )
+    for w in scenario.workloads:
+        if w.headroom is not None:
+            items.append(
+                Assumption(
+                    category="policy",
+                    name=f"headroom of {w.name}",
+                    value=f"{w.headroom:.0%}",
+                    source="workload headroom",
+                )
+            )
+        if w.measured_bytes is not None:
+            items.append(
+                Assumption(
+                    category="memory",
+                    name=f"memory of {w.name}",
+                    value=w.memory_per_gpu or "",
+                    source="measured figure given in the scenario",
+                )
+            )
+    seen: set[tuple[str, str]] = set()
+    for u in built.units:
+        if (u.option, u.pricing) in seen:
+            continue
+        seen.add((u.option, u.pricing))
+        price = (
+            f"{u.unit_price:,.4f} {cur}/hour ({u.pricing})"
+            if u.kind == "cloud"
+            else f"{u.unit_price:,.2f} {cur} ({u.pricing})"
+        )
+        items.append(
+            Assumption(
+                category="price",
+                name=u.option_name,
+                value=price,
+                source=u.price_source,
+                as_of=u.price_date.isoformat() if u.price_date else "",
+            )
+        )
+    items += [Assumption(category="note", name="co-location", value=note) for note in dict.fromkeys(c.notes)]
+    return tuple(items)

@@ -1,0 +1,1 @@
+"""Stage 2 of the pipeline: scenarios (workloads, hardware policy, costs, budgets), validated from YAML."""

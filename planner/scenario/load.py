@@ -1,0 +1,67 @@
+"""Read a scenario YAML file into a ``Scenario``; every problem becomes one line naming file and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from planner.errors import ScenarioError
+from planner.scenario.schema import Scenario
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario. YAML is read with ``safe_load``: tags never construct objects."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: no such scenario file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError(f"{path}: cannot read: {error}") from None
+    return parse_scenario(text, source=str(path))
+
+
+def parse_scenario(text: str, *, source: str = "<scenario>") -> Scenario:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or "invalid YAML"
+        raise ScenarioError(f"{source}:{where}: YAML syntax error: {problem}") from None
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{source}: expected a mapping with name and workloads, got {type(raw).__name__}")
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as error:
+        raise ScenarioError(f"{source}: {_first_problem(error, raw)}") from None
+    except (ValueError, TypeError) as error:
+        raise ScenarioError(f"{source}: {error}") from None
+
+
+def _first_problem(error: ValidationError, raw: Any) -> str:
+    """The first validation problem as ``field: message``, with workload indices replaced by their names."""
+    problem = error.errors()[0]
+    parts: list[str] = []
+    node: Any = raw
+    for key in problem["loc"]:
+        if isinstance(key, int) and isinstance(node, list) and 0 <= key < len(node):
+            item = node[key]
+            label = item.get("name") if isinstance(item, dict) else None
+            parts.append(f"[{key}]" if label is None else f"[{key}] ({label})")
+            node = item
+        else:
+            parts.append(f".{key}" if parts else str(key))
+            node = node.get(key) if isinstance(node, dict) else None
+    field = "".join(parts) or "scenario"
+    message = problem["msg"]
+    if problem["type"] == "extra_forbidden":
+        message = "unknown field"
+    elif problem["type"] == "missing":
+        message = "required field is missing"
+    count = error.error_count()
+    more = f" (and {count - 1} more problem{'s' if count > 2 else ''})" if count > 1 else ""
+    return f"{field}: {message}{more}"

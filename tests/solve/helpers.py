@@ -1,0 +1,135 @@
+"""Small hand-made catalogs and scenarios, so the optimizer's answers can be computed by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from planner.catalog.schema import (
+    Catalog,
+    CloudOffer,
+    ElectricityPrice,
+    EnergyDefaults,
+    GpuSpec,
+    ReservedDiscount,
+    SystemOffer,
+)
+from planner.scenario.schema import Scenario
+from planner.units import GIB
+
+DAY = dt.date(2025, 11, 1)
+
+
+def gpu(name: str, vram_gib: float, *, tdp_w: float = 300.0, price_usd: float | None = 1000.0) -> GpuSpec:
+    return GpuSpec(
+        name=name,
+        vendor="NVIDIA",
+        segment="datacenter",
+        architecture="test",
+        vram_bytes=int(vram_gib * GIB),
+        mem_bandwidth_gb_per_s=1000.0,
+        bf16_dense_tflops=100.0,
+        tdp_w=tdp_w,
+        form_factor="PCIe",
+        nvlink=False,
+        price_usd=price_usd,
+        price_kind="estimate" if price_usd else None,
+        price_date=DAY if price_usd else None,
+        price_source="test",
+        source="test",
+    )
+
+
+def system(
+    sid: str,
+    gpu_name: str,
+    count: int = 1,
+    *,
+    price: float = 1000.0,
+    base_w: float = 0.0,
+    rack: int = 0,
+    linked: bool = False,
+) -> SystemOffer:
+    return SystemOffer(
+        id=sid,
+        name=sid,
+        gpu=gpu_name,
+        gpu_count=count,
+        base_price_usd=0.0,
+        total_price_usd=price,
+        base_power_w=base_w,
+        rack_units=rack,
+        gpus_linked=linked,
+        price_kind="estimate",
+        price_date=DAY,
+        price_source="test quote",
+    )
+
+
+def cloud(
+    instance: str,
+    gpu_name: str,
+    count: int = 1,
+    *,
+    price: float = 0.5,
+    spot: float | None = None,
+    provider: str = "testcloud",
+    linked: bool = True,
+) -> CloudOffer:
+    return CloudOffer(
+        id=f"{provider}:{instance}:r1",
+        provider=provider,
+        instance_type=instance,
+        gpu=gpu_name,
+        gpu_count=count,
+        vcpus=8,
+        host_memory_bytes=64 * GIB,
+        region="r1",
+        price_usd_per_hour=price,
+        spot_price_usd_per_hour=spot,
+        gpus_linked=linked,
+        source_file="test.csv",
+        source_commit="0" * 40,
+        as_of=DAY,
+    )
+
+
+def catalog(
+    gpus: list[GpuSpec],
+    systems: list[SystemOffer] = (),
+    clouds: list[CloudOffer] = (),  # type: ignore[assignment]
+    discounts: list[ReservedDiscount] = (),  # type: ignore[assignment]
+) -> Catalog:
+    return Catalog(
+        gpus=tuple(gpus),
+        systems=tuple(systems),
+        cloud=tuple(clouds),
+        reserved_discounts=tuple(discounts),
+        energy=EnergyDefaults(
+            electricity=(ElectricityPrice(region="X", usd_per_kwh=0.1, source="test"),),
+            default_region="X",
+            pue=1.5,
+            pue_source="test",
+            colocation_usd_per_kw_month=100.0,
+            colocation_source="test",
+            as_of=DAY,
+        ),
+        as_of=DAY,
+    )
+
+
+def workload(name: str, gib: float, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "model": "measured", "memory_per_gpu": f"{gib}GiB", **extra}
+
+
+def scenario(workloads: list[dict[str, Any]], **extra: Any) -> Scenario:
+    """Office hosting at 0.10 USD/kWh, PUE 1, GPUs at full TDP while busy, no headroom, 12 months."""
+    raw: dict[str, Any] = {
+        "name": "test",
+        "horizon_months": 12,
+        "headroom": 0.0,
+        "energy": {"usd_per_kwh": 0.1, "hosting": "office", "gpu_utilisation": 1.0},
+        "workloads": workloads,
+    }
+    raw.update(extra)
+    return Scenario.model_validate(raw)
