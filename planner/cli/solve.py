@@ -1,0 +1,127 @@
+"""``planner solve`` and ``planner validate``: parse, call the library, print.
+
+Only click is imported at module level; the library (pulp, openpyxl) is imported inside the commands so
+``planner --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from planner.errors import PlannerError
+
+if TYPE_CHECKING:
+    from planner.catalog.schema import Catalog
+
+
+def _report_path(name: str) -> Path:
+    """``reports/<scenario name>.xlsx``, the name reduced to characters safe in any file system."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "plan"
+    return Path("reports") / f"{stem[:80]}.xlsx"
+
+
+def _catalog(catalog_dirs: tuple[Path, ...]) -> Catalog:
+    from planner.catalog.load import load_catalog
+
+    return load_catalog(catalog_dirs)
+
+
+@click.command()
+@click.argument("scenario_path", metavar="SCENARIO", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Workbook to write (default reports/<scenario name>.xlsx).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="What to print: a summary table, or exactly one JSON object.",
+)
+@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True)
+@click.option(
+    "--time-limit",
+    "time_limit_s",
+    type=click.FloatRange(min=0.1, max=86_400),
+    default=60.0,
+    show_default=True,
+    help="Solver time limit, seconds.",
+)
+@click.option(
+    "--mip-gap",
+    type=click.FloatRange(min=0, max=1),
+    default=1e-4,
+    show_default=True,
+    help="Relative optimality gap at which the solver may stop.",
+)
+@click.option(
+    "--catalog-dir",
+    "catalog_dirs",
+    type=click.Path(path_type=Path, file_okay=False),
+    multiple=True,
+    help="Extra catalog directory (repeatable); its entries add to or replace the built-in ones.",
+)
+def solve(
+    scenario_path: Path,
+    output: Path | None,
+    fmt: str,
+    solver: str,
+    time_limit_s: float,
+    mip_gap: float,
+    catalog_dirs: tuple[Path, ...],
+) -> None:
+    """Find the cheapest mix of cards, servers and cloud instances for SCENARIO.
+
+    Exit status: 0 plan found, 2 invalid input, 3 infeasible (the message says what would make it feasible).
+    """
+    from planner.check import verify_or_raise
+    from planner.pipeline import solve as solve_plan
+    from planner.report.json import plan_to_json
+    from planner.report.terminal import render_terminal
+    from planner.report.workbook import write_workbook
+    from planner.scenario.load import load_scenario
+
+    scenario = load_scenario(scenario_path)
+    plan = solve_plan(
+        scenario, _catalog(catalog_dirs), solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap
+    )
+    verify_or_raise(plan)
+    path = output if output is not None else _report_path(scenario.name)
+    try:
+        write_workbook(plan, path)
+    except OSError as error:
+        raise PlannerError(f"{path}: cannot write the report: {error.strerror or error}") from None
+    if fmt == "json":
+        click.echo(plan_to_json(plan))
+        click.echo(f"report: {path}", err=True)
+    else:
+        click.echo(render_terminal(plan))
+        click.echo(f"report: {path}")
+
+
+@click.command()
+@click.argument("scenario_path", metavar="SCENARIO", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--catalog-dir", "catalog_dirs", type=click.Path(path_type=Path, file_okay=False), multiple=True
+)
+def validate(scenario_path: Path, catalog_dirs: tuple[Path, ...]) -> None:
+    """Check SCENARIO without solving: schema, models, GPUs, and that every workload fits somewhere."""
+    from planner.placement.candidates import build_candidates, explain_unplaceable
+    from planner.scenario.load import load_scenario
+
+    scenario = load_scenario(scenario_path)
+    candidates = build_candidates(scenario, _catalog(catalog_dirs))
+    explain_unplaceable(scenario, candidates)
+    click.echo(
+        f"{scenario_path}: ok ({len(scenario.workloads)} workloads, {len(candidates.data.options)} options, "
+        f"{len(candidates.data.patterns)} placements)"
+    )
