@@ -1,0 +1,202 @@
+"""Stage 1, read side: the catalog as rows for ``planner catalog gpus|nodes|cloud|models`` (sky show-gpus).
+
+Rows are plain dicts of display values (memory in GiB, labelled in the column name), built and sorted here so
+the CLI only prints them. ``--min-vram`` compares a GPU's own memory for ``gpus`` and the whole machine's
+memory (gpu_count x per-GPU) for ``nodes`` and ``cloud``, since that is what a model must fit in.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from planner.catalog.pricing import system_price_usd
+from planner.catalog.schema import Catalog
+from planner.units import GIB
+
+Row = dict[str, Any]
+
+
+def gpu_rows(catalog: Catalog, *, text: str = "", min_vram_bytes: int = 0) -> list[Row]:
+    """One row per GPU, smallest memory first, then cheapest."""
+    rows = []
+    for gpu in catalog.gpus:
+        if gpu.vram_bytes < min_vram_bytes or not _matches(
+            text, gpu.name, *gpu.aliases, gpu.vendor, gpu.segment
+        ):
+            continue
+        rows.append(
+            {
+                "gpu": gpu.name,
+                "vendor": gpu.vendor,
+                "segment": gpu.segment,
+                "vram_gib": round(gpu.vram_bytes / GIB, 1),
+                "bandwidth_gb_per_s": gpu.mem_bandwidth_gb_per_s,
+                "bf16_dense_tflops": gpu.bf16_dense_tflops,
+                "tdp_w": gpu.tdp_w,
+                "nvlink": gpu.nvlink,
+                "price_usd": gpu.price_usd,
+                "price_kind": gpu.price_kind,
+                "price_date": gpu.price_date.isoformat() if gpu.price_date else None,
+            }
+        )
+    rows.sort(key=lambda r: (r["vram_gib"], r["price_usd"] is None, r["price_usd"] or 0, r["gpu"]))
+    return rows
+
+
+def node_rows(catalog: Catalog, *, text: str = "", min_vram_bytes: int = 0) -> list[Row]:
+    """One row per buyable system, by total memory then price."""
+    rows = []
+    for system in catalog.systems:
+        gpu = catalog.gpu(system.gpu)
+        total = gpu.vram_bytes * system.gpu_count
+        if total < min_vram_bytes or not _matches(text, system.id, system.name, gpu.name, *gpu.aliases):
+            continue
+        rows.append(
+            {
+                "id": system.id,
+                "gpu": gpu.name,
+                "gpu_count": system.gpu_count,
+                "total_vram_gib": round(total / GIB, 1),
+                "price_usd": round(system_price_usd(system, catalog)),
+                "linked": system.gpus_linked,
+                "power_w": round(system.base_power_w + system.gpu_count * gpu.tdp_w),
+                "rack_units": system.rack_units,
+                "type": system.system_type,
+                "price_kind": system.price_kind,
+                "price_date": system.price_date.isoformat(),
+            }
+        )
+    rows.sort(key=lambda r: (r["total_vram_gib"], r["price_usd"], r["id"]))
+    return rows
+
+
+def cloud_rows(catalog: Catalog, *, text: str = "", min_vram_bytes: int = 0) -> list[Row]:
+    """One row per instance type and region, grouped by GPU and count, cheapest first (like sky show-gpus)."""
+    rows = []
+    for offer in catalog.cloud:
+        gpu = catalog.gpu(offer.gpu)
+        total = gpu.vram_bytes * offer.gpu_count
+        fields = (
+            offer.provider,
+            offer.instance_type,
+            offer.region,
+            gpu.name,
+            offer.catalog_gpu_name,
+            *gpu.aliases,
+        )
+        if total < min_vram_bytes or not _matches(text, *fields):
+            continue
+        rows.append(
+            {
+                "gpu": gpu.name,
+                "gpu_count": offer.gpu_count,
+                "vram_gib": round(total / GIB, 1),
+                "provider": offer.provider,
+                "instance_type": offer.instance_type,
+                "usd_per_hour": offer.price_usd_per_hour,
+                "spot_usd_per_hour": offer.spot_price_usd_per_hour,
+                "usd_per_gpu_hour": round(offer.price_usd_per_hour / offer.gpu_count, 4),
+                "region": offer.region,
+                "as_of": offer.as_of.isoformat(),
+                "note": offer.note,
+            }
+        )
+    rows.sort(key=lambda r: (r["gpu"], r["gpu_count"], r["usd_per_hour"], r["provider"], r["instance_type"]))
+    return rows
+
+
+def excluded_cloud_rows(catalog: Catalog, *, text: str = "") -> list[Row]:
+    """Source rows left out of the optimizer's choices, with the reason."""
+    return [
+        {
+            "provider": row.provider,
+            "instance_type": row.instance_type,
+            "accelerator": row.accelerator_name,
+            "gpu_count": row.gpu_count,
+            "region": row.region,
+            "usd_per_hour": row.price_usd_per_hour,
+            "spot_usd_per_hour": row.spot_price_usd_per_hour,
+            "reason": row.reason,
+        }
+        for row in catalog.excluded_cloud
+        if _matches(text, row.provider, row.instance_type, row.accelerator_name, row.region)
+    ]
+
+
+def model_rows(models: Iterable[Any], *, text: str = "") -> list[Row]:
+    """One row per model of the model catalog (name, type, parameters, source), by parameter count."""
+    rows = []
+    for model in models:
+        name = str(getattr(model, "name", ""))
+        aliases = [str(a) for a in getattr(model, "aliases", ())]
+        if not _matches(text, name, *aliases):
+            continue
+        params = getattr(model, "params", None)
+        if params is None:
+            params = getattr(model, "param_count", None)
+        rows.append(
+            {
+                "name": name,
+                "model_type": getattr(model, "model_type", None),
+                "params_b": round(params / 1e9, 2) if isinstance(params, int | float) else params,
+                "source": getattr(model, "source", ""),
+            }
+        )
+    rows.sort(key=lambda r: (r["params_b"] if isinstance(r["params_b"], int | float) else 0, r["name"]))
+    return rows
+
+
+TABLE_CELL_MAX = 60
+"""Long notes are cut in the text table (JSON and CSV keep them whole)."""
+
+
+def render(rows: Sequence[Mapping[str, Any]], fmt: str) -> str:
+    """Rows as an aligned text table, JSON (a list of objects) or CSV; the column names carry the units."""
+    if fmt == "json":
+        return json.dumps(list(rows), indent=2) + "\n"
+    if not rows:
+        return "" if fmt == "csv" else "(no rows match)\n"
+    columns = list(rows[0])
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
+        return buffer.getvalue()
+    cells = [[_cell(row[c]) for c in columns] for row in rows]
+    headers = [c.upper() for c in columns]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    numeric = [all(isinstance(row[c], int | float) or row[c] is None for row in rows) for c in columns]
+    lines = []
+    for line in [headers, *cells]:
+        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(line, widths, numeric, strict=True)]
+        lines.append("  ".join(parts).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    text = str(value)
+    return text if len(text) <= TABLE_CELL_MAX else text[: TABLE_CELL_MAX - 3] + "..."
+
+
+def _matches(text: str, *fields: str) -> bool:
+    if not text:
+        return True
+    wanted = _squash(text)
+    return any(wanted in _squash(f) for f in fields if f)
+
+
+def _squash(value: str) -> str:
+    return "".join(ch for ch in value.lower() if ch.isalnum())

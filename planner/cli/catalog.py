@@ -1,0 +1,188 @@
+"""``planner catalog``: browse the hardware and price catalogs, and import SkyPilot's price catalog.
+
+Only click is imported at module level; the library is imported inside each command so ``planner --help``
+stays fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from planner.catalog.schema import Catalog
+
+FORMATS = ("table", "json", "csv")
+
+
+def _min_vram(ctx: click.Context, param: click.Parameter, value: str | None) -> int:
+    if value is None:
+        return 0
+    from planner.units import parse_bytes
+
+    try:
+        return parse_bytes(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def _browse_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options every browsing subcommand shares, declared once."""
+    options = [
+        click.option(
+            "--filter", "text", default="", help="Keep rows whose GPU, alias, provider or id contains TEXT."
+        ),
+        click.option(
+            "--min-vram",
+            callback=_min_vram,
+            metavar="SIZE",
+            help="Minimum memory, e.g. 48GiB (bare number: GiB).",
+        ),
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True),
+        click.option(
+            "--catalog-dir",
+            "catalog_dirs",
+            multiple=True,
+            type=click.Path(exists=True, file_okay=False, path_type=Path),
+            help="Your own catalog directory (same file names): overrides and extends the built-in one.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _load(catalog_dirs: tuple[Path, ...]) -> Catalog:
+    """Load the catalog, turning a staleness warning into one 'warning:' line on stderr."""
+    from planner.catalog.load import StaleCatalogWarning, load_catalog
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", StaleCatalogWarning)
+        catalog = load_catalog(catalog_dirs)
+    for warning in caught:
+        if issubclass(warning.category, StaleCatalogWarning):
+            click.echo(f"warning: {warning.message}", err=True)
+        else:
+            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
+    return catalog
+
+
+@click.group()
+def catalog() -> None:
+    """Browse GPUs, buyable nodes, cloud offers and models; import SkyPilot prices.
+
+    \b
+    planner catalog cloud --filter H100
+    planner catalog gpus --min-vram 48GiB --format csv
+    planner catalog import-skypilot vms.csv --cloud aws --region us-east-1 -o mycat/cloud.csv
+    """
+
+
+@catalog.command()
+@_browse_options
+def gpus(text: str, min_vram: int, fmt: str, catalog_dirs: tuple[Path, ...]) -> None:
+    """GPUs: usable memory, bandwidth, dense bf16 TFLOPS, TDP and purchase price with its kind and date."""
+    from planner.catalog.browse import gpu_rows, render
+
+    click.echo(render(gpu_rows(_load(catalog_dirs), text=text, min_vram_bytes=min_vram), fmt), nl=False)
+
+
+@catalog.command()
+@_browse_options
+def nodes(text: str, min_vram: int, fmt: str, catalog_dirs: tuple[Path, ...]) -> None:
+    """Buyable systems (desktops, workstations, servers): total memory, price, power, rack units."""
+    from planner.catalog.browse import node_rows, render
+
+    click.echo(render(node_rows(_load(catalog_dirs), text=text, min_vram_bytes=min_vram), fmt), nl=False)
+
+
+@catalog.command()
+@_browse_options
+@click.option("--excluded", is_flag=True, help="Show the source rows left out as anomalies, with the reason.")
+def cloud(text: str, min_vram: int, fmt: str, catalog_dirs: tuple[Path, ...], excluded: bool) -> None:
+    """Cloud instances: GPU, count, memory, on-demand and spot $/hour, region and price date."""
+    from planner.catalog.browse import cloud_rows, excluded_cloud_rows, render
+
+    loaded = _load(catalog_dirs)
+    if excluded:
+        rows = excluded_cloud_rows(loaded, text=text)
+    else:
+        rows = cloud_rows(loaded, text=text, min_vram_bytes=min_vram)
+    click.echo(render(rows, fmt), nl=False)
+
+
+@catalog.command()
+@click.option("--filter", "text", default="", help="Keep models whose name or alias contains TEXT.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+def models(text: str, fmt: str) -> None:
+    """Models of the model catalog: name, type, parameter count (billions) and source."""
+    from planner.catalog.browse import model_rows, render
+    from planner.catalog.models import load_model_catalog  # type: ignore[import-not-found,unused-ignore]
+
+    loaded = load_model_catalog()
+    entries = getattr(loaded, "models", loaded)
+    if isinstance(entries, dict):
+        entries = entries.values()
+    click.echo(render(model_rows(entries, text=text), fmt), nl=False)
+
+
+@catalog.command("import-skypilot")
+@click.argument("vms_csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--cloud", "cloud_name", required=True, help="Which cloud the file is for (aws, gcp, azure, lambda, ...)."
+)
+@click.option("--region", default=None, help="Keep only this region (default: every region in the file).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write planner's cloud.csv here (e.g. mycat/cloud.csv); default: standard output.",
+)
+@click.option(
+    "--commit", "source_commit", default="unknown", help="The skypilot-catalog commit the file came from."
+)
+@click.option(
+    "--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Price date (default today)."
+)
+@click.option(
+    "--catalog-dir",
+    "catalog_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Extra catalog directory whose GPUs (and aliases) the import may use. Repeatable.",
+)
+def import_skypilot_command(
+    vms_csv: Path,
+    cloud_name: str,
+    region: str | None,
+    output: Path | None,
+    source_commit: str,
+    as_of: dt.datetime | None,
+    catalog_dirs: tuple[Path, ...],
+) -> None:
+    """Convert a SkyPilot vms.csv (github.com/skypilot-org/skypilot-catalog) into planner's cloud.csv."""
+    from planner.catalog.skypilot import import_skypilot, write_cloud_csv
+
+    result = import_skypilot(
+        vms_csv,
+        cloud_name,
+        _load(catalog_dirs),
+        region=region,
+        source_commit=source_commit,
+        as_of=as_of.date() if as_of else None,
+    )
+    text = write_cloud_csv(result.offers, output)
+    if output is None:
+        click.echo(text, nl=False)
+    for row in result.skipped:
+        click.echo(
+            f"skipped {row.instance_type or '-'} ({row.accelerator}, {row.region}): {row.reason}", err=True
+        )
+    where = f" to {output}" if output else ""
+    click.echo(f"imported {len(result.offers)} offers{where}; skipped {len(result.skipped)}", err=True)
