@@ -1,0 +1,136 @@
+"""The built-in model catalog (``catalogs/models.yaml``): architecture fields per model, with their source.
+
+Field names are Hugging Face ``config.json`` names, so an entry can be checked against (or pasted from) the
+repository it names. The memory model turns an entry into an ``Architecture`` with ``ModelSpec.architecture``.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from pydantic import Field, ValidationError
+
+from planner.base import FrozenModel
+from planner.catalog.paths import BUILTIN_CATALOG_DIR
+from planner.errors import CatalogError
+
+if TYPE_CHECKING:
+    from planner.memory.architecture import Architecture
+
+MODELS_FILE = "models.yaml"
+
+
+class ModelSpec(FrozenModel):
+    """One open model: Hugging Face architecture fields (element counts, no units), source and date."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    model_type: str
+    hidden_size: int = Field(gt=0)
+    num_hidden_layers: int = Field(gt=0)
+    num_attention_heads: int = Field(gt=0)
+    num_key_value_heads: int | None = Field(default=None, gt=0)
+    head_dim: int | None = Field(default=None, gt=0)
+    intermediate_size: int = Field(gt=0)
+    vocab_size: int = Field(gt=0)
+    tie_word_embeddings: bool = False
+    max_position_embeddings: int = Field(default=4096, gt=0)
+    """Longest context the model was trained for, in tokens."""
+    attention_bias: bool | None = None
+    sliding_window: int | None = None
+    sliding_window_pattern: int | None = None
+    num_local_experts: int | None = None
+    num_experts: int | None = None
+    n_routed_experts: int | None = None
+    num_experts_per_tok: int | None = None
+    moe_intermediate_size: int | None = None
+    n_shared_experts: int | None = None
+    shared_expert_intermediate_size: int | None = None
+    first_k_dense_replace: int | None = None
+    decoder_sparse_step: int | None = None
+    moe_layer_freq: int | None = None
+    q_lora_rank: int | None = None
+    kv_lora_rank: int | None = None
+    qk_nope_head_dim: int | None = None
+    qk_rope_head_dim: int | None = None
+    v_head_dim: int | None = None
+    params: int | None = None
+    """Total parameters; filled from the architecture when the file leaves it out."""
+    source: str
+    as_of: str = "2026-11-25"
+    notes: str = ""
+
+    @property
+    def max_context(self) -> int:
+        """Longest context in tokens (``max_position_embeddings``)."""
+        return self.max_position_embeddings
+
+    def config(self) -> dict[str, Any]:
+        """The entry as a Hugging Face config dict (only the fields that are set)."""
+        skip = {"name", "aliases", "params", "source", "as_of", "notes"}
+        return {k: v for k, v in self.model_dump(exclude_none=True).items() if k not in skip}
+
+    def architecture(self) -> Architecture:
+        from planner.memory.architecture import from_config
+
+        return from_config(self.config(), self.name, where=f"{MODELS_FILE}: {self.name}")
+
+    @property
+    def param_count(self) -> int:
+        """``params`` if the file gives it, else counted from the architecture."""
+        if self.params is not None:
+            return self.params
+        from planner.memory.architecture import count_parameters
+
+        return count_parameters(self.architecture()).total
+
+
+def load_model_catalog(catalog_dir: Path | None = None) -> tuple[ModelSpec, ...]:
+    """Read ``models.yaml`` from ``catalog_dir`` (default: the built-in ``catalogs/``)."""
+    directory = Path(catalog_dir) if catalog_dir is not None else BUILTIN_CATALOG_DIR
+    return _load(directory.resolve())
+
+
+@functools.lru_cache(maxsize=8)
+def _load(directory: Path) -> tuple[ModelSpec, ...]:
+    path = directory / MODELS_FILE
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CatalogError(f"{path}: model catalog not found") from None
+    except yaml.YAMLError as error:
+        raise CatalogError(f"{path}: not valid YAML ({str(error).splitlines()[0]})") from None
+    entries = raw.get("models") if isinstance(raw, dict) else None
+    if not isinstance(entries, list):
+        raise CatalogError(f"{path}: expected a top-level 'models:' list")
+    specs: list[ModelSpec] = []
+    seen: dict[str, str] = {}
+    for index, entry in enumerate(entries):
+        label = entry.get("name", f"#{index + 1}") if isinstance(entry, dict) else f"#{index + 1}"
+        try:
+            spec = ModelSpec.model_validate(entry)
+        except ValidationError as error:
+            first = error.errors()[0]
+            field = ".".join(str(p) for p in first["loc"]) or "entry"
+            raise CatalogError(f"{path}: model {label}: {field}: {first['msg']}") from None
+        if spec.params is None:
+            spec = spec.model_copy(update={"params": spec.param_count})
+        for key in (spec.name, *spec.aliases):
+            folded = key.lower()
+            if folded in seen and seen[folded] != spec.name:
+                raise CatalogError(f"{path}: model {spec.name}: name {key!r} already used by {seen[folded]}")
+            seen[folded] = spec.name
+        specs.append(spec)
+    return tuple(specs)
+
+
+def find_model(specs: tuple[ModelSpec, ...], name: str) -> ModelSpec | None:
+    """Case-insensitive lookup by name or alias."""
+    folded = name.strip().lower()
+    for spec in specs:
+        if folded == spec.name.lower() or folded in (a.lower() for a in spec.aliases):
+            return spec
+    return None

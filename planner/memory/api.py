@@ -1,0 +1,66 @@
+"""The public entry point of the memory model: ``estimate_memory``.
+
+Resolution of the model (catalog name, nominal size, config path) is cached, and the estimate itself is
+arithmetic on a frozen Architecture, so the fleet optimizer can call this thousands of times.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from planner.catalog.models import ModelSpec
+from planner.memory.architecture import Architecture
+from planner.memory.estimate import MemoryEstimate, estimate
+from planner.memory.resolve import resolve_model
+
+__all__ = ["MemoryEstimate", "estimate_memory", "resolve_model"]
+
+
+def estimate_memory(
+    model: str | Path | ModelSpec | Architecture,
+    task: str = "inference",
+    precision: str = "bf16",
+    context: int = 4096,
+    batch: int = 1,
+    gpus: int = 1,
+    engine: str = "transformers",
+    kv_precision: str | None = None,
+    gradient_checkpointing: bool = True,
+    optimizer: str = "adamw",
+    lora_rank: int = 16,
+    **more: Any,
+) -> MemoryEstimate:
+    """Memory one workload needs, by component, in bytes.
+
+    ``context``: tokens per sequence (prompt plus generated; the sequence length for training). ``batch``:
+    sequences held at once (concurrency when serving, micro-batch per GPU when training). ``gpus``: tensor
+    parallel degree for vLLM, a layer split for transformers and llama.cpp, data parallel with ZeRO-3 for
+    training. Further keywords: ``lora_targets`` ("all", "attention", "qv", "mlp" or module names),
+    ``prefill_tokens`` (prompt tokens processed in one pass; default: the whole context for transformers),
+    ``zero_stage`` (0-3), ``flash_attention`` (default True), ``catalog_dir``.
+
+    Raises ModelError/PlannerError (exit status 2) for inputs that cannot work: unknown model, precision,
+    engine or task; context or batch < 1; GPUs the heads or layers cannot be split over.
+    """
+    catalog_dir = more.pop("catalog_dir", None)
+    unknown = set(more) - {"lora_targets", "prefill_tokens", "zero_stage", "flash_attention"}
+    if unknown:
+        from planner.errors import PlannerError
+
+        raise PlannerError(f"unknown estimate option(s): {', '.join(sorted(unknown))}")
+    arch = resolve_model(model, catalog_dir)
+    return estimate(
+        arch,
+        task=task,
+        precision=precision,
+        context=context,
+        batch=batch,
+        gpus=gpus,
+        engine_name=engine,
+        kv_precision=kv_precision,
+        gradient_checkpointing=gradient_checkpointing,
+        optimizer=optimizer,
+        lora_rank=lora_rank,
+        **more,
+    )

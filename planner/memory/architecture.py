@@ -1,0 +1,345 @@
+"""Architecture: the ``config.json`` fields that memory depends on, and exact parameter counts.
+
+Counting follows the modules transformers builds for each ``model_type`` (LlamaForCausalLM, Qwen2, Qwen3,
+Gemma 2/3, Mixtral, Qwen2-MoE/Qwen3-MoE, DeepSeek V2/V3 with MLA, Phi-3, GLM), checked in tests against the
+exact counts of ``sum(p.numel() for p in model.parameters())``
+(tests/fixtures/model_configs/param_counts.json).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from planner.errors import ModelError
+
+
+@dataclass(frozen=True, slots=True)
+class Architecture:
+    """A decoder-only transformer, as memory sees it. Counts are plain integers; sizes are in elements."""
+
+    name: str
+    model_type: str
+    hidden_size: int
+    num_layers: int
+    num_heads: int
+    num_kv_heads: int
+    head_dim: int
+    intermediate_size: int
+    vocab_size: int
+    tie_word_embeddings: bool = False
+    max_position_embeddings: int = 4096
+    gated_mlp: bool = True
+    qkv_bias: bool = False
+    o_bias: bool = False
+    qk_norm: bool = False
+    norms_per_layer: int = 2
+    # Mixture of experts (0 experts: dense).
+    num_experts: int = 0
+    num_experts_per_tok: int = 0
+    moe_intermediate_size: int = 0
+    num_shared_experts: int = 0
+    shared_expert_intermediate_size: int = 0
+    first_k_dense: int = 0
+    moe_layer_step: int = 1
+    router_bias: bool = False  # a learned router bias counted as a parameter (DeepSeek V3's is a buffer)
+    # Multi-head latent attention (DeepSeek V2/V3): kv_lora_rank > 0.
+    q_lora_rank: int = 0
+    kv_lora_rank: int = 0
+    qk_nope_head_dim: int = 0
+    qk_rope_head_dim: int = 0
+    v_head_dim: int = 0
+    # Sliding-window attention: the window and how many layers use it.
+    sliding_window: int = 0
+    sliding_layers: int = 0
+    # A nominal size ("7b") keeps its round count for the rule of thumb (DESIGN.md's worked cases use 7e9).
+    nominal_params: int = 0
+
+    @property
+    def is_moe(self) -> bool:
+        return self.num_experts > 0
+
+    @property
+    def is_mla(self) -> bool:
+        return self.kv_lora_rank > 0
+
+    @property
+    def moe_layers(self) -> int:
+        if not self.is_moe:
+            return 0
+        return sum(
+            1
+            for i in range(self.first_k_dense, self.num_layers)
+            if (i - self.first_k_dense) % self.moe_layer_step == 0
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ParamCounts:
+    """Parameters split by how formats store them: quantizable linear weights vs what stays at 16 bit."""
+
+    embedding: int
+    lm_head: int
+    linear: int
+    other: int
+    largest_layer: int
+    layer_linear: int
+
+    @property
+    def total(self) -> int:
+        return self.embedding + self.lm_head + self.linear + self.other
+
+
+def _attention_params(a: Architecture) -> tuple[int, int]:
+    """(linear weights, biases + norms) of one attention block."""
+    h = a.hidden_size
+    if a.is_mla:
+        qk_head = a.qk_nope_head_dim + a.qk_rope_head_dim
+        linear = 0
+        other = a.kv_lora_rank  # kv_a_layernorm
+        if a.q_lora_rank:
+            linear += h * a.q_lora_rank + a.q_lora_rank * a.num_heads * qk_head
+            other += a.q_lora_rank  # q_a_layernorm
+        else:
+            linear += h * a.num_heads * qk_head
+        linear += h * (a.kv_lora_rank + a.qk_rope_head_dim)
+        linear += a.kv_lora_rank * a.num_heads * (a.qk_nope_head_dim + a.v_head_dim)
+        linear += a.num_heads * a.v_head_dim * h
+        return linear, other
+    q = a.num_heads * a.head_dim
+    kv = a.num_kv_heads * a.head_dim
+    linear = h * (q + 2 * kv) + q * h
+    other = (q + 2 * kv if a.qkv_bias else 0) + (h if a.o_bias else 0) + (2 * a.head_dim if a.qk_norm else 0)
+    return linear, other
+
+
+def _mlp_params(a: Architecture, moe: bool) -> tuple[int, int]:
+    """(linear weights, router and gate parameters) of one feed-forward block."""
+    h = a.hidden_size
+    matrices = 3 if a.gated_mlp else 2
+    if not moe:
+        return matrices * h * a.intermediate_size, 0
+    linear = a.num_experts * matrices * h * a.moe_intermediate_size
+    other = h * a.num_experts + (a.num_experts if a.router_bias else 0)
+    if a.num_shared_experts:
+        linear += matrices * h * a.moe_intermediate_size * a.num_shared_experts
+    if a.shared_expert_intermediate_size:
+        linear += matrices * h * a.shared_expert_intermediate_size
+        other += h  # Qwen2-MoE shared_expert_gate
+    return linear, other
+
+
+@functools.lru_cache(maxsize=512)
+def count_parameters(a: Architecture) -> ParamCounts:
+    """Exact parameter counts, split by storage class."""
+    h = a.hidden_size
+    attn_linear, attn_other = _attention_params(a)
+    dense_linear, dense_other = _mlp_params(a, moe=False)
+    moe_linear, moe_other = _mlp_params(a, moe=True) if a.is_moe else (0, 0)
+    n_moe = a.moe_layers
+    n_dense = a.num_layers - n_moe
+    norms = a.norms_per_layer * h
+    linear = a.num_layers * attn_linear + n_dense * dense_linear + n_moe * moe_linear
+    other = a.num_layers * (attn_other + norms) + n_dense * dense_other + n_moe * moe_other + h
+    embedding = a.vocab_size * h
+    lm_head = 0 if a.tie_word_embeddings else a.vocab_size * h
+    layer_linear = attn_linear + (moe_linear if n_moe else dense_linear)
+    largest = layer_linear + attn_other + norms + (moe_other if n_moe else dense_other)
+    return ParamCounts(embedding, lm_head, linear, other, max(largest, embedding), layer_linear)
+
+
+# --- from a config.json -------------------------------------------------------------------------------------
+
+# Families whose module layout differs from Llama's, as data: extra keyword defaults per model_type.
+_FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
+    "qwen2": {"qkv_bias": True},
+    "qwen2_moe": {"qkv_bias": True},
+    "qwen3": {"qk_norm": True},
+    "qwen3_moe": {"qk_norm": True},
+    "gemma": {},
+    "gemma2": {"norms_per_layer": 4},
+    "gemma3_text": {"norms_per_layer": 4, "qk_norm": True},
+    "glm": {"qkv_bias": True},
+    "glm4": {"qkv_bias": True, "norms_per_layer": 4},
+}
+KNOWN_MODEL_TYPES: frozenset[str] = frozenset(
+    {"llama", "mistral", "mixtral", "phi3", "deepseek_v2", "gpt_oss"} | set(_FAMILY_DEFAULTS)
+)
+# GPT-2-style spellings of the standard fields.
+_FIELD_ALIASES: dict[str, str] = {
+    "n_embd": "hidden_size",
+    "d_model": "hidden_size",
+    "n_layer": "num_hidden_layers",
+    "num_layers": "num_hidden_layers",
+    "n_head": "num_attention_heads",
+    "n_positions": "max_position_embeddings",
+    "seq_length": "max_position_embeddings",
+    "ffn_hidden_size": "intermediate_size",
+    "n_inner": "intermediate_size",
+    "multi_query_group_num": "num_key_value_heads",
+    "padded_vocab_size": "vocab_size",
+}
+REQUIRED_FIELDS: tuple[str, ...] = (
+    "hidden_size",
+    "num_hidden_layers",
+    "num_attention_heads",
+    "intermediate_size",
+    "vocab_size",
+)
+
+
+def _sliding_layers(cfg: Mapping[str, Any], model_type: str, num_layers: int) -> tuple[int, int]:
+    """(window, layers using it). Gemma 2 alternates local/global; Gemma 3 has 5 local per global."""
+    window = cfg.get("sliding_window")
+    if not window or cfg.get("use_sliding_window") is False:
+        return 0, 0
+    layer_types = cfg.get("layer_types")
+    if isinstance(layer_types, list) and layer_types:
+        return int(window), sum(1 for t in layer_types if t == "sliding_attention")
+    if model_type == "gemma2":
+        return int(window), (num_layers + 1) // 2
+    pattern = cfg.get("sliding_window_pattern")
+    if isinstance(pattern, int) and pattern > 1:
+        return int(window), num_layers - num_layers // pattern
+    if model_type == "gemma3_text":
+        return int(window), num_layers - num_layers // 6
+    return int(window), num_layers
+
+
+def from_config(config: Mapping[str, Any], name: str, where: str = "config") -> Architecture:
+    """Build an Architecture from a Hugging Face config dict. Missing fields -> ModelError naming them."""
+    cfg: dict[str, Any] = dict(config)
+    if isinstance(cfg.get("text_config"), Mapping):  # multimodal wrappers (Gemma 3 4B-27B): the text model
+        text = dict(cfg["text_config"])
+        text.setdefault(
+            "model_type", "gemma3_text" if cfg.get("model_type") == "gemma3" else cfg.get("model_type")
+        )
+        cfg = text
+    for alias, field in _FIELD_ALIASES.items():
+        if alias in cfg and field not in cfg:
+            cfg[field] = cfg[alias]
+    model_type = str(cfg.get("model_type") or "unknown")
+    if model_type == "chatglm":
+        model_type = "glm"
+    is_moe = any(cfg.get(k) for k in ("num_local_experts", "num_experts", "n_routed_experts"))
+    required = [f for f in REQUIRED_FIELDS if f != "intermediate_size" or not is_moe]
+    missing = [f for f in required if not cfg.get(f)]
+    if missing:
+        raise ModelError(f"{where}: missing {', '.join(missing)} (needed to size model {name!r})")
+    try:
+        return _build(cfg, name, model_type, is_moe)
+    except (TypeError, ValueError) as error:
+        raise ModelError(f"{where}: malformed architecture field ({error})") from None
+
+
+def _build(cfg: dict[str, Any], name: str, model_type: str, is_moe: bool) -> Architecture:
+    h = int(cfg["hidden_size"])
+    layers = int(cfg["num_hidden_layers"])
+    heads = int(cfg["num_attention_heads"])
+    kv_heads = int(cfg.get("num_key_value_heads") or heads)
+    head_dim = int(cfg.get("head_dim") or h // heads)
+    extra: dict[str, Any] = dict(_FAMILY_DEFAULTS.get(model_type, {}))
+    if "attention_bias" in cfg:
+        extra["qkv_bias"] = bool(cfg["attention_bias"])
+        if model_type not in ("glm", "glm4"):
+            extra["o_bias"] = bool(cfg["attention_bias"])
+    if cfg.get("add_qkv_bias"):
+        extra["qkv_bias"] = True
+    if is_moe:
+        experts = int(
+            cfg.get("num_local_experts") or cfg.get("num_experts") or cfg.get("n_routed_experts") or 0
+        )
+        moe_size = int(cfg.get("moe_intermediate_size") or cfg.get("intermediate_size") or 0)
+        step = int(cfg.get("decoder_sparse_step") or cfg.get("moe_layer_freq") or 1)
+        extra.update(
+            num_experts=experts,
+            num_experts_per_tok=int(cfg.get("num_experts_per_tok") or 2),
+            moe_intermediate_size=moe_size,
+            num_shared_experts=int(cfg.get("n_shared_experts") or 0),
+            shared_expert_intermediate_size=int(cfg.get("shared_expert_intermediate_size") or 0),
+            first_k_dense=int(cfg.get("first_k_dense_replace") or 0),
+            moe_layer_step=step,
+        )
+    if cfg.get("kv_lora_rank"):
+        extra.update(
+            q_lora_rank=int(cfg.get("q_lora_rank") or 0),
+            kv_lora_rank=int(cfg["kv_lora_rank"]),
+            qk_nope_head_dim=int(cfg["qk_nope_head_dim"]),
+            qk_rope_head_dim=int(cfg["qk_rope_head_dim"]),
+            v_head_dim=int(cfg["v_head_dim"]),
+        )
+        head_dim = int(cfg["qk_nope_head_dim"]) + int(cfg["qk_rope_head_dim"])
+    window, sliding = _sliding_layers(cfg, model_type, layers)
+    max_pos = int(cfg.get("max_position_embeddings") or 4096)
+    return Architecture(
+        name=name,
+        model_type=model_type,
+        hidden_size=h,
+        num_layers=layers,
+        num_heads=heads,
+        num_kv_heads=kv_heads,
+        head_dim=head_dim,
+        intermediate_size=int(cfg.get("intermediate_size") or 0),
+        vocab_size=int(cfg["vocab_size"]),
+        tie_word_embeddings=bool(cfg.get("tie_word_embeddings", False)),
+        max_position_embeddings=max_pos,
+        sliding_window=window,
+        sliding_layers=sliding,
+        **extra,
+    )
+
+
+# --- nominal sizes ------------------------------------------------------------------------------------------
+
+# Llama proportions (Llama 2 7B/13B/70B and Llama 3): head_dim 128, MLP ~ 8/3 h rounded to 256, GQA with 8 KV
+# heads from 30B up, vocabulary 32000. Each size is (hidden, layers); the count then lands near the nominal.
+_NOMINAL_SHAPES: tuple[tuple[float, int, int], ...] = (
+    (0.5, 1024, 24),
+    (1.0, 2048, 16),
+    (3.0, 3072, 26),
+    (7.0, 4096, 32),
+    (13.0, 5120, 40),
+    (34.0, 8192, 48),
+    (70.0, 8192, 80),
+    (180.0, 12288, 96),
+    (400.0, 16384, 126),
+)
+
+
+def nominal_architecture(billions: float) -> Architecture:
+    """A generic dense Llama-like decoder of about ``billions`` parameters (DESIGN.md section 2).
+
+    The shape is taken from the nearest Llama-style size at or above, then the MLP width is solved so that
+    the total matches the nominal count to within 0.5%.
+    """
+    if billions <= 0:
+        raise ModelError(f"nominal size must be positive, got {billions}b")
+    shape = next((s for s in _NOMINAL_SHAPES if s[0] >= billions * 0.999), _NOMINAL_SHAPES[-1])
+    _, h, layers = shape
+    if billions < 0.3:
+        h, layers = 768, 12
+    heads = max(h // 128, 1) if h >= 1024 else h // 64
+    head_dim = h // heads
+    kv_heads = 8 if billions >= 30 else heads
+    vocab = 32000
+    target = billions * 1e9
+    fixed = (
+        2 * vocab * h + h + layers * (2 * h + h * (heads + 2 * kv_heads) * head_dim + heads * head_dim * h)
+    )
+    inter = max(int((target - fixed) / (3 * h * layers)), 64)
+    label = f"{billions:g}b"
+    return Architecture(
+        name=f"generic-{label}",
+        model_type="llama",
+        hidden_size=h,
+        num_layers=layers,
+        num_heads=heads,
+        num_kv_heads=kv_heads,
+        head_dim=head_dim,
+        intermediate_size=inter,
+        vocab_size=vocab,
+        max_position_embeddings=131072 if billions >= 1 else 32768,
+        nominal_params=round(target),
+    )

@@ -1,0 +1,86 @@
+"""Turn what a user typed (catalog name, nominal size, config.json path) into an Architecture, once.
+
+The optimizer asks for the same model thousands of times, so resolution is cached; a config file is re-read
+only when its modification time changes.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from planner.catalog.models import ModelSpec, find_model, load_model_catalog
+from planner.errors import CatalogError, ModelError
+from planner.memory.architecture import Architecture, from_config, nominal_architecture
+
+_NOMINAL_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([bm])\s*$", re.IGNORECASE)
+
+
+def resolve_model(
+    model: str | Path | ModelSpec | Architecture, catalog_dir: Path | None = None
+) -> Architecture:
+    """Architecture for a catalog name or alias, a nominal size (``7b``, ``0.5b``, ``350m``), a path to a
+    Hugging Face ``config.json`` (or a directory holding one), a ModelSpec or an Architecture."""
+    if isinstance(model, Architecture):
+        return model
+    if isinstance(model, ModelSpec):
+        return _from_spec(model)
+    if isinstance(model, Path):
+        return _from_path(model)
+    if not isinstance(model, str) or not model.strip():
+        raise ModelError(f"model must be a name, a size like 7b or a config.json path, got {model!r}")
+    return _from_text(model, catalog_dir)
+
+
+@functools.lru_cache(maxsize=256)
+def _from_spec(spec: ModelSpec) -> Architecture:
+    return spec.architecture()
+
+
+@functools.lru_cache(maxsize=1024)
+def _from_text(text: str, catalog_dir: Path | None) -> Architecture:
+    match = _NOMINAL_RE.match(text)
+    if match:
+        value = float(match.group(1))
+        return nominal_architecture(value if match.group(2).lower() == "b" else value / 1000)
+    path = Path(text).expanduser()
+    if text.endswith(".json") or path.is_dir() or "/" in text and path.exists():
+        if path.exists() or text.endswith(".json"):
+            return _from_path(path)
+    try:
+        specs = load_model_catalog(catalog_dir)
+    except CatalogError:
+        raise
+    spec = find_model(specs, text)
+    if spec is None:
+        raise ModelError(
+            f"unknown model {text!r}: not a catalog name (see `planner catalog models`), "
+            "a size like 7b, or a path to a config.json"
+        )
+    return _from_spec(spec)
+
+
+def _from_path(path: Path) -> Architecture:
+    file = path / "config.json" if path.is_dir() else path
+    try:
+        mtime = file.stat().st_mtime_ns
+    except OSError:
+        raise ModelError(f"{file}: config file not found") from None
+    return _read_config(str(file.resolve()), mtime)
+
+
+@functools.lru_cache(maxsize=128)
+def _read_config(file: str, mtime_ns: int) -> Architecture:
+    try:
+        raw: Any = json.loads(Path(file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise ModelError(f"{file}: cannot read ({error.__class__.__name__})") from None
+    except json.JSONDecodeError as error:
+        raise ModelError(f"{file}: not valid JSON (line {error.lineno}: {error.msg})") from None
+    if not isinstance(raw, dict):
+        raise ModelError(f"{file}: expected a JSON object of config fields")
+    name = str(raw.get("_name_or_path") or Path(file).parent.name or Path(file).stem)
+    return from_config(raw, name, where=file)
