@@ -274,7 +274,8 @@ def _validate(
     try:
         return model.model_validate(raw)
     except ValidationError as error:
-        first = error.errors()[0]
+        # A misspelt field shows up as "unknown" plus "missing": the unknown one explains both.
+        first = sorted(error.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
         loc = [str(part) for part in first["loc"]]
         field = (
             {"vram_bytes": "vram", "host_memory_bytes": "host_memory_gib"}.get(loc[0], loc[0]) if loc else "?"
@@ -286,7 +287,7 @@ def _validate(
             line = (
                 _yaml_line(path, (*yaml_loc, field)) if yaml_loc is not None else _yaml_line(path, (field,))
             )
-        name = raw.get("name") or raw.get("id") or raw.get("provider") or ""
+        name = raw.get("id") or raw.get("name") or raw.get("provider") or ""
         label = f"{what} {name!r}" if name else what
         raise CatalogError(
             f"{path}:{line}: {label}: field '{'.'.join([field, *loc[1:]])}': {message}"

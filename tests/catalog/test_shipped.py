@@ -1,0 +1,162 @@
+"""The shipped catalog files: they validate, every reference is resolvable, every price is sourced and dated,
+and the figures match the reference data they were copied from (cited per test)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from planner.catalog.pricing import system_price_usd
+from planner.catalog.schema import Catalog, _normalise
+from planner.errors import CatalogError
+from planner.units import GIB, MIB
+
+# Cards the cloud catalogs use, and the reference table's 42 names in short form.
+CLOUD_GPUS = [
+    "T4",
+    "L4",
+    "A10G",
+    "V100",
+    "A100",
+    "A100-80GB",
+    "H100",
+    "H200",
+    "B200",
+    "L40S",
+    "MI300X",
+    "RTX PRO 6000",
+    "RTX PRO Server 6000",
+    "A6000",
+    "RTX6000",
+    "GH200",
+    "B300",
+    "H100-MEGA",
+    "H200-SXM",
+]
+
+
+def test_at_least_the_42_reference_cards_and_the_cloud_ones(shipped: Catalog) -> None:
+    assert len(shipped.gpus) >= 42
+    for name in CLOUD_GPUS:
+        shipped.gpu(name)  # raises KeyError if missing
+
+
+def test_no_alias_points_at_two_gpus(shipped: Catalog) -> None:
+    owner: dict[str, str] = {}
+    for gpu in shipped.gpus:
+        for key in {_normalise(gpu.name), *(_normalise(a) for a in gpu.aliases)}:
+            assert owner.setdefault(key, gpu.name) == gpu.name, f"{key!r}: {owner[key]} and {gpu.name}"
+
+
+def test_usable_memory_follows_the_gib_convention_and_known_exceptions(shipped: Catalog) -> None:
+    # "a 24 GB card has 24 GiB"; A10G usable 22,888 MiB (AWS/SkyPilot GpuInfo);
+    # B200 180 GiB (Lambda catalog 184,320 MiB).
+    assert shipped.gpu("RTX 4090").vram_bytes == 24 * GIB
+    assert shipped.gpu("H100").vram_bytes == 80 * GIB
+    assert shipped.gpu("A10G").vram_bytes == 22_888 * MIB
+    assert shipped.gpu("B200").vram_bytes == 184_320 * MIB
+    assert shipped.gpu("MI300X").vram_bytes == 192 * GIB
+
+
+def test_every_gpu_price_has_kind_date_and_source(shipped: Catalog) -> None:
+    for gpu in shipped.gpus:
+        assert gpu.source, gpu.name
+        if gpu.price_usd is not None:
+            assert gpu.price_kind and gpu.price_date and gpu.price_source, gpu.name
+        if gpu.price_kind == "estimate":
+            assert "estimate" in gpu.price_source, gpu.name  # the basis says it is one
+    # Datacenter parts have no public list price: each one is a labelled estimate, never a launch MSRP.
+    assert shipped.gpu("H100").price_kind == "estimate"
+    # Launch MSRP from the reference table: RTX 4090 USD 1,599 (Oct 2022).
+    assert (shipped.gpu("RTX 4090").price_usd, shipped.gpu("RTX 4090").price_kind) == (1599, "launch_msrp")
+
+
+def test_every_system_gpu_exists_and_every_price_is_sourced(shipped: Catalog) -> None:
+    for system in shipped.systems:
+        assert shipped.gpu(system.gpu).name == system.gpu  # stored under the canonical name
+        assert system.price_source and system.price_date
+        assert system_price_usd(system, shipped) > 0
+
+
+def test_system_kinds_the_issue_asks_for(shipped: Catalog) -> None:
+    have = {(s.gpu, s.gpu_count) for s in shipped.systems}
+    for name, count in [
+        ("H100", 8),
+        ("H200", 8),
+        ("MI300X", 8),
+        ("L40S", 4),
+        ("A100-80GB", 8),
+        ("RTX 4090", 1),
+        ("RTX 4090", 2),
+        ("RTX 6000 Ada", 4),
+        ("RTX PRO 6000", 4),
+        ("RTX PRO Server 6000", 8),
+    ]:
+        assert (shipped.gpu(name).name, count) in have, (name, count)
+    linked = {s.id: s.gpus_linked for s in shipped.systems}
+    assert linked["server-8x-h100-sxm"] and not linked["server-4x-l40s"]
+
+
+def test_system_price_is_base_plus_gpus_unless_quoted(shipped: Catalog) -> None:
+    server = next(s for s in shipped.systems if s.id == "server-8x-h100-sxm")
+    gpu_price = shipped.gpu("H100").price_usd
+    assert gpu_price is not None
+    assert system_price_usd(server, shipped) == server.base_price_usd + 8 * gpu_price
+    quoted = server.model_copy(update={"total_price_usd": 250_000.0})
+    assert system_price_usd(quoted, shipped) == 250_000.0
+
+
+def test_a_system_whose_gpu_has_no_price_is_an_error_not_zero(shipped: Catalog) -> None:
+    server = next(s for s in shipped.systems if s.id == "server-8x-h100-sxm")
+    with pytest.raises(CatalogError, match=r"A10G.*no purchase price"):
+        system_price_usd(server.model_copy(update={"gpu": "A10G"}), shipped)
+
+
+def test_every_cloud_offer_is_sourced_dated_and_resolvable(shipped: Catalog) -> None:
+    assert len(shipped.cloud) + len(shipped.excluded_cloud) == 118  # every row of cloud_instances.csv
+    for offer in shipped.cloud:
+        assert shipped.gpu(offer.gpu).name == offer.gpu
+        assert offer.source_file.startswith("skypilot-org/skypilot-catalog catalogs/v")
+        assert re.fullmatch(r"[0-9a-f]{40}", offer.source_commit)
+        assert offer.as_of is not None
+    for row in shipped.excluded_cloud:
+        assert row.reason
+
+
+def test_anomalies_are_corrected_or_excluded(shipped: Catalog) -> None:
+    by_id = {o.id: o for o in shipped.cloud}
+    # Spot at or above on-demand is no discount: never offered.
+    assert all(
+        o.spot_price_usd_per_hour is None or o.spot_price_usd_per_hour < o.price_usd_per_hour
+        for o in shipped.cloud
+    )
+    # Azure ND96isr_H100_v5: catalog says 12 GPUs, Azure documents 8.
+    assert by_id["azure:Standard_ND96isr_H100_v5:eastus"].gpu_count == 8
+    # GCP us-central1 H100 / A100-80GB rows are excluded; the us-east4 H100 row is host + GPU parts.
+    assert "gcp:a3-highgpu-8g:us-central1" not in by_id
+    assert by_id["gcp:a3-highgpu-8g:us-east4"].price_usd_per_hour == pytest.approx(9.46006 + 78.37241)
+    excluded = {(r.provider, r.instance_type, r.region) for r in shipped.excluded_cloud}
+    assert ("gcp", "a3-highgpu-8g", "us-central1") in excluded
+    assert ("aws", "p5e.48xlarge", "us-east-2") in excluded  # no on-demand price
+    assert ("gcp", "a4-highgpu-8g", "us-central1") in excluded  # host price 0.0
+
+
+def test_cloud_gpus_are_the_right_variant(shipped: Catalog) -> None:
+    by_id = {o.id: o for o in shipped.cloud}
+    assert by_id["azure:Standard_NC40ads_H100_v5:eastus"].gpu == "H100 NVL"
+    assert by_id["aws:p4de.24xlarge:us-east-1"].gpu == "A100 80GB SXM4"
+    assert by_id["aws:p4de.24xlarge:us-east-1"].gpus_linked
+    assert not by_id["aws:g6e.48xlarge:us-east-1"].gpus_linked  # 8x L40S over PCIe
+
+
+def test_energy_and_reserved_defaults_are_sourced(shipped: Catalog) -> None:
+    energy = shipped.energy
+    assert energy.pue == pytest.approx(1.56) and "Uptime" in energy.pue_source
+    assert energy.colocation_usd_per_kw_month == pytest.approx(184.06) and "CBRE" in energy.colocation_source
+    regions = {e.region: e for e in energy.electricity}
+    assert energy.default_region in regions
+    assert regions["us-va"].usd_per_kwh == pytest.approx(0.0895)  # EIA 2023, VA commercial 8.95 c/kWh
+    assert all(e.source for e in energy.electricity)
+    assert {d.provider for d in shipped.reserved_discounts} == {"aws", "gcp", "azure"}
+    assert not any(d.verified for d in shipped.reserved_discounts)
