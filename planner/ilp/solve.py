@@ -23,6 +23,9 @@ from planner.ilp.objective import set_objective
 SolverName = Literal["highs", "cbc"]
 SolveStatus = Literal["optimal", "feasible", "infeasible", "no_solution"]
 SOLVERS: tuple[str, ...] = ("highs", "cbc")
+HIGHS_PRESOLVE_RULES_OFF = 1 << 15
+"""HiGHS presolve rule 15 (probing) took ~80 % of the solve time on the example scenarios (0.23 s of 0.28 s
+for 131 options x 545 placements, measured with HiGHS 1.16) and proved nothing our integer columns need."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,13 @@ def _make_solver(solver: str, time_limit_s: float, mip_gap: float) -> Any:
         if not pulp.HiGHS(msg=False).available():
             raise PlannerError("solver highs is not available (install highspy, or use --solver cbc)")
         return pulp.HiGHS(
-            msg=False, timeLimit=time_limit_s, gapRel=mip_gap, threads=1, random_seed=0, mip_abs_gap=1e-6
+            msg=False,
+            timeLimit=time_limit_s,
+            gapRel=mip_gap,
+            threads=1,
+            random_seed=0,
+            mip_abs_gap=1e-6,
+            presolve_rule_off=HIGHS_PRESOLVE_RULES_OFF,
         )
     if solver == "cbc":
         cbc = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s, gapRel=mip_gap, threads=1)

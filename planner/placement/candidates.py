@@ -21,7 +21,15 @@ from typing import Any
 from planner.catalog.schema import Catalog
 from planner.errors import InfeasibleError, ModelError, ScenarioError
 from planner.ilp.data import OptionData, PatternData, ProblemData
-from planner.placement.offers import CostRates, Offer, cloud_offers, energy_cost, local_offers, resolve_rates
+from planner.placement.offers import (
+    CostRates,
+    Offer,
+    cloud_offers,
+    energy_cost,
+    local_offers,
+    resolve_rates,
+    undominated,
+)
 from planner.scenario.schema import HOURS_PER_MONTH, Scenario, Workload
 from planner.units import fmt_gib
 
@@ -104,6 +112,8 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
     rates = resolve_rates(scenario, catalog)
     hours_classes = sorted({w.hours_per_month for w in scenario.workloads})
     offers = local_offers(scenario, catalog, rates) + cloud_offers(scenario, catalog, rates, hours_classes)
+    eligible = {o.key: frozenset(w.name for w in scenario.workloads if _eligible(w, o)) for o in offers}
+    offers = [o for o in undominated(offers, eligible, same_gpu=True) if eligible[o.key]]
     option_of = {f"o{i + 1}": offer for i, offer in enumerate(offers)}
     wid = {w.name: f"w{i + 1}" for i, w in enumerate(scenario.workloads)}
     headroom = {w.name: scenario.headroom if w.headroom is None else w.headroom for w in scenario.workloads}
@@ -119,7 +129,32 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
     members: dict[str, tuple[Member, ...]] = {}
     notes: list[str] = []
     group_cache: dict[tuple[int, tuple[str, ...]], list[tuple[Member, ...]]] = {}
+    demand = {w.name: w.replicas for w in scenario.workloads}
     for oid, offer in option_of.items():
+        first_pattern = len(patterns)
+        singles: list[Member] = []
+        for w in scenario.workloads:
+            if w.name not in eligible[offer.key]:
+                continue
+            for k in _divisors(offer.gpus, offer.gpus_linked):
+                fp = footprints[w.name].get(k)
+                if fp is None:
+                    continue
+                h = headroom[w.name]
+                member = Member(w.name, k, fp.per_gpu_bytes, reserved_bytes(fp.per_gpu_bytes, h), h)
+                if member.reserved_bytes <= offer.gpu.vram_bytes:
+                    if k == 1:
+                        singles.append(member)
+                    _add_pattern(patterns, members, oid, offer, (member,), by_name, wid, rates)
+        key = (offer.gpu.vram_bytes, tuple(m.workload for m in singles))
+        if key not in group_cache:
+            group_cache[key] = list(
+                _colocations(singles, offer.gpu.vram_bytes, demand, notes, offer.gpu.name)
+            )
+        for group in group_cache[key]:
+            _add_pattern(patterns, members, oid, offer, group, by_name, wid, rates)
+        if len(patterns) == first_pattern:
+            continue  # nothing fits on it: leave it out of the model
         options.append(
             OptionData(
                 id=oid,
@@ -133,27 +168,8 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
                 label=offer.key,
             )
         )
-        eligible = [w for w in scenario.workloads if _eligible(w, offer)]
-        singles: list[Member] = []
-        for w in eligible:
-            for k in _divisors(offer.gpus, offer.gpus_linked):
-                fp = footprints[w.name].get(k)
-                if fp is None:
-                    continue
-                h = headroom[w.name]
-                member = Member(w.name, k, fp.per_gpu_bytes, reserved_bytes(fp.per_gpu_bytes, h), h)
-                if member.reserved_bytes <= offer.gpu.vram_bytes:
-                    if k == 1:
-                        singles.append(member)
-                    _add_pattern(patterns, members, oid, offer, (member,), by_name, wid, rates)
-        key = (offer.gpu.vram_bytes, tuple(m.workload for m in singles))
-        if key not in group_cache:
-            demand = {w.name: w.replicas for w in scenario.workloads}
-            group_cache[key] = list(
-                _colocations(singles, offer.gpu.vram_bytes, demand, notes, offer.gpu.name)
-            )
-        for group in group_cache[key]:
-            _add_pattern(patterns, members, oid, offer, group, by_name, wid, rates)
+    used = {o.id for o in options}
+    option_of = {oid: offer for oid, offer in option_of.items() if oid in used}
     data = ProblemData(
         workloads=tuple(wid.values()),
         demand={wid[w.name]: w.replicas for w in scenario.workloads},

@@ -345,3 +345,33 @@ def cloud_offers(
                 if same_machine not in best or (per_hour, offer.id) < best[same_machine][:2]:
                     best[same_machine] = (per_hour, offer.id, built)
     return [entry[2] for _, entry in sorted(best.items(), key=lambda kv: kv[1][2].key)]
+
+
+def undominated(offers: list[Offer], eligible: dict[str, frozenset[str]], *, same_gpu: bool) -> list[Offer]:
+    """Drop cloud offers another cloud offer beats on every count, which keeps the optimum (and ties) intact.
+
+    A dominates B when both are cloud, have the same GPU count, A's GPUs have at least B's memory (memory
+    needs do not depend on the GPU type, so every placement on B fits on A), A is linked wherever B is,
+    A may run every workload B may (``eligible``: reserved covers on-demand, which covers spot), and A's rent
+    is no higher. Equal offers keep the first key. ``same_gpu`` limits this to offers of one GPU type,
+    which keeps the best-single-GPU alternative exact.
+    """
+    cloud = [o for o in offers if o.kind == "cloud"]
+    groups: dict[tuple[object, ...], list[Offer]] = {}
+    for o in cloud:
+        groups.setdefault((o.gpus, o.gpu.name if same_gpu else ""), []).append(o)
+    dropped: set[str] = set()
+    for group in groups.values():
+        group.sort(key=lambda o: (o.fixed_cost, -o.gpu.vram_bytes, o.key))
+        for i, b in enumerate(group):
+            for a in group[:i]:
+                if (
+                    a.key not in dropped
+                    and a.gpu.vram_bytes >= b.gpu.vram_bytes
+                    and (a.gpus_linked or not b.gpus_linked)
+                    and eligible[a.key] >= eligible[b.key]
+                    and a.fixed_cost <= b.fixed_cost
+                ):
+                    dropped.add(b.key)
+                    break
+    return [o for o in offers if o.key not in dropped]
