@@ -1,40 +1,62 @@
-"""Excel workbook report: the artifact a team lead forwards to finance."""
+"""Excel workbook report (stage 7): the artifact a team lead forwards to finance.
+
+One function per sheet (``planner.report.sheets``), each reading only the ``Plan``; named styles are
+registered once; the file is written to a temporary file beside the target and renamed over it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.plan import Plan
 from planner.report.atomic import write_atomic
-from planner.units import to_gib
+from planner.report.sheets.alternatives import add_alternatives_sheet
+from planner.report.sheets.assumptions import add_assumptions_sheet
+from planner.report.sheets.charts import add_charts_sheet
+from planner.report.sheets.cloud import add_cloud_sheet
+from planner.report.sheets.hardware import add_hardware_sheet
+from planner.report.sheets.summary import add_summary_sheet
+from planner.report.sheets.utilization import add_utilization_sheet
+from planner.report.sheets.workloads import add_workloads_sheet
+from planner.report.styles import register_styles
 
-
-def _text(value: str) -> str:
-    return "'" + value if value[:1] in "=+-@" else value
+SHEETS: tuple[tuple[str, Callable[[Workbook, Plan], Worksheet]], ...] = (
+    ("Summary", add_summary_sheet),
+    ("Workloads", add_workloads_sheet),
+    ("Hardware", add_hardware_sheet),
+    ("Cloud", add_cloud_sheet),
+    ("Utilization", add_utilization_sheet),
+    ("Alternatives", add_alternatives_sheet),
+    ("Assumptions", add_assumptions_sheet),
+    ("Charts", add_charts_sheet),
+)
+"""Sheets in the order a reader meets them: the answer first, then the detail behind it."""
 
 
 def build_workbook(plan: Plan) -> Workbook:
-    """The workbook in memory (tests and the writer share it)."""
+    """The whole workbook in memory (the writer and the tests share it)."""
     wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "Workloads"
-    keys = sorted({k for w in plan.workloads for k in w.breakdown_bytes})
-    ws.append(["Workload", "Model", "Task", *[f"{k} (GiB)" for k in keys], "Per GPU (GiB)", "Runs on"])
-    placement: dict[str, list[str]] = {}
-    for a in plan.assignments:
-        placement.setdefault(a.workload, []).append(a.unit)
-    for w in plan.workloads:
-        row: list[str | float] = [_text(w.name), _text(w.model), w.task]
-        row += [round(to_gib(w.breakdown_bytes.get(k, 0)), 3) for k in keys]
-        row += [round(to_gib(w.per_gpu_bytes), 3), _text(", ".join(placement.get(w.name, [])))]
-        ws.append(row)
+    default = wb.active
+    if default is not None:
+        wb.remove(default)
+    register_styles(wb, plan.currency)
+    for _, add_sheet in SHEETS:
+        add_sheet(wb, plan)
+    wb.active = 0
+    wb.properties.title = f"LLM hardware plan: {plan.scenario}"
+    wb.properties.creator = f"planner {plan.planner_version}".strip()
     return wb
 
 
 def write_workbook(plan: Plan, path: Path) -> None:
-    """Write the workbook to ``path`` atomically (temporary file in the same directory, then rename)."""
+    """Write the workbook to ``path`` atomically: a failed run leaves the previous file as it was."""
     wb = build_workbook(plan)
-    write_atomic(Path(path), lambda tmp: wb.save(tmp))
+
+    def save(tmp: Path) -> None:
+        wb.save(tmp)
+
+    write_atomic(Path(path), save)

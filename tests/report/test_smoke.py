@@ -18,7 +18,8 @@ def test_workloads_sheet_has_one_row_per_workload(plan: Plan, tmp_path: Path) ->
     path = tmp_path / "r.xlsx"
     write_workbook(plan, path)
     ws = load_workbook(path)["Workloads"]
-    names = [row[0] for row in ws.iter_rows(min_row=2, values_only=True) if row[0]]
+    first, last = ws.tables["Workloads"].ref.split(":")
+    names = [row[0] for row in ws[f"{first}:{last}"][1:] for row in [[c.value for c in row]]]
     assert sorted(names) == sorted(w.name for w in plan.workloads)
 
 

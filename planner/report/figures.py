@@ -1,0 +1,285 @@
+"""Figures every report shows, derived from a ``Plan`` once so workbook, JSON, terminal and Markdown agree.
+
+Pure functions, no openpyxl: the chosen mix grouped the way a buyer reads it, the plain-language reading, the
+buy-versus-rent break-even, per-GPU memory use and where each workload runs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from planner.plan import Alternative, Plan, PlanUnit
+
+ACTION_BY_PRICING: Mapping[str, str] = {
+    "purchase": "Buy",
+    "owned": "Use owned",
+    "on_demand": "Rent on demand",
+    "spot": "Rent spot",
+    "reserved_1y": "Reserve 1 year",
+    "reserved_3y": "Reserve 3 years",
+}
+"""What a reader does about each kind of unit, in the order the Summary lists them."""
+
+CATEGORY_LABELS: Mapping[str, str] = {
+    "purchase": "Purchases (capex)",
+    "energy": "Electricity",
+    "hosting": "Hosting",
+    "cloud_on_demand": "Cloud, on demand",
+    "cloud_spot": "Cloud, spot",
+    "cloud_reserved": "Cloud, reserved",
+}
+
+ALTERNATIVE_LABELS: Mapping[str, str] = {
+    "all_cloud": "Rent everything (all cloud)",
+    "all_bought": "Buy everything (all bought)",
+    "best_single_gpu": "Best single GPU type",
+    "cheapest_per_workload": "Cheapest offer per workload, alone",
+}
+
+PRICING_PHRASES: Mapping[str, str] = {
+    "on_demand": "on demand",
+    "spot": "as spot (interruptible)",
+    "reserved_1y": "on a 1-year reservation",
+    "reserved_3y": "on a 3-year reservation",
+}
+
+SAVING_PHRASES: Mapping[str, str] = {
+    "all_cloud": "renting everything",
+    "all_bought": "buying everything",
+    "best_single_gpu": "using a single GPU type",
+    "cheapest_per_workload": "picking the cheapest offer for each workload alone",
+}
+
+HOURS_PER_MONTH = 730.0
+"""Average hours in a month (8,760 / 12): the duty cycle of an always-on workload."""
+
+
+@dataclass(frozen=True)
+class MixLine:
+    """One line of the chosen mix: ``count`` units of one option under one pricing and duty cycle."""
+
+    action: str
+    option: str
+    option_name: str
+    pricing: str
+    kind: str
+    gpu: str
+    gpus_per_unit: int
+    count: int
+    hours_per_month: float
+    unit_price: float
+    capex: float
+    per_month: float
+    cost: float
+    workloads: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BreakEven:
+    """Buy versus rent: the plan against renting everything (the ``all_cloud`` alternative).
+
+    Renting costs scale with hours used; the plan's purchases and hosting do not, while its electricity and
+    its own cloud hours do. With ``u`` the share of the planned hours actually used, renting everything wins
+    when ``u * all_cloud < capex + hosting + u * (energy + plan cloud)``, that is below ``utilization``.
+    """
+
+    available: bool
+    reason: str = ""
+    capex: float = 0.0
+    plan_per_month: float = 0.0
+    rent_per_month: float = 0.0
+    saving_per_month: float = 0.0
+    months: float | None = None
+    """Months until the purchases are paid back by the monthly saving; None if renting is never dearer."""
+    utilization: float | None = None
+    """Share of the planned hours below which renting everything is cheaper over the horizon."""
+
+
+@dataclass(frozen=True)
+class GpuUse:
+    """One GPU of one unit and what is reserved on it."""
+
+    unit: str
+    kind: str
+    gpu: str
+    index: int
+    memory_bytes: int
+    reserved_bytes: int
+    replicas: tuple[str, ...]
+    """``workload r<n>`` labels of the replicas on this GPU."""
+
+    @property
+    def free_bytes(self) -> int:
+        return self.memory_bytes - self.reserved_bytes
+
+
+def _pricing_rank(pricing: str) -> int:
+    return list(ACTION_BY_PRICING).index(pricing) if pricing in ACTION_BY_PRICING else len(ACTION_BY_PRICING)
+
+
+def workloads_by_unit(plan: Plan) -> dict[str, tuple[str, ...]]:
+    """Unit id -> names of the workloads with a replica on it, in plan order, each once."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for a in plan.assignments:
+        if a.workload not in found[a.unit]:
+            found[a.unit].append(a.workload)
+    return {unit: tuple(names) for unit, names in found.items()}
+
+
+def placements(plan: Plan) -> dict[str, tuple[str, ...]]:
+    """Workload -> ``unit GPU i,j`` per replica, in replica order."""
+    found: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for a in plan.assignments:
+        gpus = ",".join(str(i) for i in a.gpu_indices)
+        found[a.workload].append((a.replica, f"{a.unit} GPU {gpus}"))
+    return {w: tuple(text for _, text in sorted(rows)) for w, rows in found.items()}
+
+
+def chosen_mix(plan: Plan) -> tuple[MixLine, ...]:
+    """Units grouped by (option, pricing, hours per month), bought and owned first, then rented."""
+    groups: dict[tuple[str, str, float], list[PlanUnit]] = defaultdict(list)
+    for unit in plan.units:
+        groups[(unit.option, unit.pricing, unit.hours_per_month)].append(unit)
+    on_unit = workloads_by_unit(plan)
+    lines = []
+    for (option, pricing, hours), units in groups.items():
+        first = units[0]
+        names: list[str] = []
+        for unit in units:
+            names += [n for n in on_unit.get(unit.id, ()) if n not in names]
+        lines.append(
+            MixLine(
+                action=ACTION_BY_PRICING.get(pricing, pricing),
+                option=option,
+                option_name=first.option_name or option,
+                pricing=pricing,
+                kind=first.kind,
+                gpu=first.gpu,
+                gpus_per_unit=first.gpus,
+                count=len(units),
+                hours_per_month=hours,
+                unit_price=first.unit_price,
+                capex=sum(u.capex for u in units),
+                per_month=sum(u.opex_per_month for u in units),
+                cost=sum(u.cost for u in units),
+                workloads=tuple(names),
+            )
+        )
+    lines.sort(key=lambda line: (_pricing_rank(line.pricing), -line.cost, line.option))
+    return tuple(lines)
+
+
+def _hours(hours: float) -> str:
+    return "all day" if hours >= HOURS_PER_MONTH else f"{hours:,.0f} h/month"
+
+
+def money(value: float, currency: str) -> str:
+    """Whole currency units with thousands separators, e.g. ``30,606 USD``."""
+    return f"{value:,.0f} {currency}"
+
+
+def best_saving(plan: Plan) -> Alternative | None:
+    """The feasible alternative the plan saves most against (the headline)."""
+    feasible = [a for a in plan.alternatives if a.total_cost is not None]
+    return max(feasible, key=lambda a: (a.total_cost or 0.0, a.name), default=None)
+
+
+def saving_of(plan: Plan, alternative: Alternative) -> float | None:
+    """What the plan saves over ``alternative`` (its own ``saving`` where the optimizer filled it)."""
+    if alternative.total_cost is None:
+        return None
+    return alternative.saving if alternative.saving is not None else alternative.total_cost - plan.total_cost
+
+
+def reading(plan: Plan) -> str:
+    """The plan in a sentence or two ("Buy 2 x ... workstation; rent spot A100s 60 h/month for tuning")."""
+    parts = []
+    for line in chosen_mix(plan):
+        what = f"{line.count} x {line.option_name}"
+        if line.kind == "owned":
+            clause = f"use {what} (already owned)"
+        elif line.kind == "cloud":
+            terms = PRICING_PHRASES.get(line.pricing, line.pricing.replace("_", " "))
+            clause = f"rent {what} {terms}, {_hours(line.hours_per_month)}"
+        else:
+            clause = f"buy {what}"
+        if line.workloads:
+            clause += " for " + ", ".join(line.workloads)
+        parts.append(clause)
+    text = "; ".join(parts)
+    text = (text[:1].upper() + text[1:] + ".") if text else "No hardware is needed."
+    text += f" Over {plan.horizon_months} months this costs {money(plan.total_cost, plan.currency)}"
+    best = best_saving(plan)
+    saving = saving_of(plan, best) if best is not None else None
+    if best is not None and best.total_cost and saving is not None and saving > 0:
+        phrase = SAVING_PHRASES.get(best.name, f"the {best.name} alternative")
+        text += f", {money(saving, plan.currency)} ({saving / best.total_cost:.0%}) less than {phrase}."
+    else:
+        text += "."
+    return text
+
+
+def _cloud_cost(plan: Plan) -> float:
+    return sum(u.cost for u in plan.units if u.kind == "cloud")
+
+
+def break_even(plan: Plan) -> BreakEven:
+    """Months until buying pays off against renting everything, and the utilisation at which renting wins."""
+    cloud = next((a for a in plan.alternatives if a.name == "all_cloud"), None)
+    if cloud is None or cloud.total_cost is None:
+        return BreakEven(available=False, reason="no feasible all-cloud alternative to compare with")
+    if plan.capex <= 0:
+        return BreakEven(available=False, reason="the plan buys nothing, so there is nothing to pay back")
+    horizon = max(plan.horizon_months, 1)
+    plan_per_month = plan.opex_per_month or plan.opex / horizon
+    rent_per_month = cloud.total_cost / horizon
+    saving_per_month = rent_per_month - plan_per_month
+    months = plan.capex / saving_per_month if saving_per_month > 0 else None
+    hosting = sum(u.hosting_cost for u in plan.units)
+    energy = sum(u.energy_cost for u in plan.units)
+    variable_margin = cloud.total_cost - energy - _cloud_cost(plan)
+    utilization = (plan.capex + hosting) / variable_margin if variable_margin > 0 else None
+    return BreakEven(
+        available=True,
+        capex=plan.capex,
+        plan_per_month=plan_per_month,
+        rent_per_month=rent_per_month,
+        saving_per_month=saving_per_month,
+        months=months,
+        utilization=utilization,
+    )
+
+
+def gpu_usage(plan: Plan) -> tuple[GpuUse, ...]:
+    """Every GPU of every unit, with the reserved bytes and replicas on it (idle GPUs included)."""
+    reserved: dict[tuple[str, int], int] = defaultdict(int)
+    labels: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for a in plan.assignments:
+        for index in a.gpu_indices:
+            reserved[(a.unit, index)] += a.reserved_bytes
+            labels[(a.unit, index)].append(f"{a.workload} r{a.replica}")
+    return tuple(
+        GpuUse(
+            unit=u.id,
+            kind=u.kind,
+            gpu=u.gpu,
+            index=i,
+            memory_bytes=u.gpu_memory_bytes,
+            reserved_bytes=reserved[(u.id, i)],
+            replicas=tuple(labels[(u.id, i)]),
+        )
+        for u in plan.units
+        for i in range(u.gpus)
+    )
+
+
+def card_memory_by_workload(plan: Plan) -> dict[str, int]:
+    """Workload -> memory of the smallest GPU any of its replicas runs on (the tightest fit)."""
+    memory = {u.id: u.gpu_memory_bytes for u in plan.units}
+    found: dict[str, int] = {}
+    for a in plan.assignments:
+        size = memory.get(a.unit, 0)
+        found[a.workload] = min(found.get(a.workload, size), size)
+    return found

@@ -1,0 +1,1 @@
+"""One module per workbook sheet; each exposes ``add_<sheet>_sheet(wb, plan)``."""

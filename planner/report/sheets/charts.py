@@ -1,0 +1,163 @@
+"""Charts sheet: memory per GPU of each workload against its card, and the plan's cost by category.
+
+Charts read from tables on this sheet (not from the Workloads sheet) because the chart shows memory *per GPU*
+while the Workloads sheet shows each replica summed over its GPUs. The components of the most loaded GPU are
+the replica's components scaled to ``per_gpu_bytes`` (their shares are the same on every GPU of a
+tensor-parallel replica, up to rounding); headroom and the rest of the card complete each bar to the card's
+memory, so a bar that reaches the top of its card is a full GPU.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.label import DataLabelList
+from openpyxl.worksheet.worksheet import Worksheet
+
+from planner.plan import Plan
+from planner.report import styles
+from planner.report.figures import CATEGORY_LABELS, card_memory_by_workload
+from planner.report.sheets.layout import new_sheet
+from planner.report.sheets.workloads import breakdown_keys
+from planner.report.table import Column, TableRange, Value, Widths, put, write_table
+from planner.units import to_gib
+
+SERIES_COLORS: Mapping[str, str] = {
+    "Weights": "1F4E78",
+    "KV cache": "2E75B6",
+    "Activations": "70AD47",
+    "Gradients": "C55A11",
+    "Optimizer states": "ED7D31",
+    "Adapters": "7030A0",
+    "CUDA context": "7F7F7F",
+    "Allocator overhead": "A5A5A5",
+    "Headroom": "FFD966",
+    "Rest of the GPU": "EDEDED",
+}
+"""Fixed colours: a component looks the same in every report; headroom amber, free space pale grey."""
+
+CHART_WIDTH_CM = 26
+CHART_HEIGHT_CM = 11
+COST_CHART_HEIGHT_CM = 9
+
+
+def memory_table(plan: Plan) -> tuple[list[Column], list[list[Value]]]:
+    """Per-GPU memory components of each workload (all-zero components left out), headroom and the rest."""
+    keys = [
+        (k, label)
+        for k, label in breakdown_keys(plan)
+        if any(w.breakdown_bytes.get(k, 0) > 0 for w in plan.workloads)
+    ]
+    card = card_memory_by_workload(plan)
+    columns = [Column("Workload"), *[Column(label, styles.GIB) for _, label in keys]]
+    columns += [
+        Column("Headroom", styles.GIB),
+        Column("Rest of the GPU", styles.GIB),
+        Column("GPU memory", styles.GIB),
+    ]
+    rows: list[list[Value]] = []
+    for w in plan.workloads:
+        scale = w.per_gpu_bytes / w.total_bytes if w.total_bytes else 0.0
+        memory = card.get(w.name, 0)
+        rows.append(
+            [
+                w.name,
+                *[to_gib(w.breakdown_bytes.get(k, 0) * scale) for k, _ in keys],
+                to_gib(max(w.reserved_bytes - w.per_gpu_bytes, 0)),
+                to_gib(max(memory - w.reserved_bytes, 0)),
+                to_gib(memory),
+            ]
+        )
+    return columns, rows
+
+
+def cost_rows(plan: Plan) -> list[list[Value]]:
+    """Non-zero cost categories, labelled for a reader, smallest first (a bar chart draws the first at the
+    bottom, so the largest cost ends up on top)."""
+    items = [(CATEGORY_LABELS.get(k, k), v) for k, v in plan.cost_by_category.items() if abs(v) > 0.005]
+    items.sort(key=lambda kv: kv[1])
+    total = sum(v for _, v in items)
+    return [[label, value, value / total if total else 0.0] for label, value in items]
+
+
+def _memory_chart(ws: Worksheet, placed: TableRange, n_series: int) -> BarChart:
+    chart = BarChart()
+    chart.type = "col"
+    chart.grouping = "stacked"
+    chart.overlap = 100
+    chart.gapWidth = 60
+    chart.title = "Memory per GPU by component; each bar is one GPU of the card it runs on"
+    chart.y_axis.title = "GiB per GPU"
+    chart.x_axis.title = "Workload"
+    # Series are the component columns (header row gives their names); categories the workload names.
+    data = Reference(
+        ws,
+        min_col=placed.first_col + 1,
+        max_col=placed.first_col + n_series,
+        min_row=placed.first_row,
+        max_row=placed.last_row,
+    )
+    cats = Reference(ws, min_col=placed.first_col, min_row=placed.first_row + 1, max_row=placed.last_row)
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(cats)
+    for series, column in zip(
+        chart.series, range(placed.first_col + 1, placed.first_col + n_series + 1), strict=True
+    ):
+        color = SERIES_COLORS.get(str(ws.cell(row=placed.first_row, column=column).value))
+        if color:
+            series.graphicalProperties.solidFill = color
+            series.graphicalProperties.line.solidFill = color
+    chart.y_axis.numFmt = "0"
+    if chart.legend is not None:
+        chart.legend.position = "r"
+    chart.width, chart.height = CHART_WIDTH_CM, CHART_HEIGHT_CM
+    # openpyxl hides axes unless told otherwise; LibreOffice then draws no labels at all.
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    return chart
+
+
+def _cost_chart(ws: Worksheet, placed: TableRange, currency: str) -> BarChart:
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = f"Cost over the horizon by category ({currency})"
+    chart.y_axis.title = currency
+    data = Reference(ws, min_col=placed.first_col + 1, min_row=placed.first_row, max_row=placed.last_row)
+    cats = Reference(ws, min_col=placed.first_col, min_row=placed.first_row + 1, max_row=placed.last_row)
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(cats)
+    chart.legend = None
+    # Only the value on each bar: LibreOffice otherwise also prints the series and category names.
+    chart.dataLabels = DataLabelList(
+        showVal=True, showSerName=False, showCatName=False, showLegendKey=False, showPercent=False
+    )
+    chart.series[0].graphicalProperties.solidFill = "1F4E78"
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.y_axis.numFmt = "#,##0"
+    chart.width, chart.height = CHART_WIDTH_CM, COST_CHART_HEIGHT_CM
+    return chart
+
+
+def add_charts_sheet(wb: Workbook, plan: Plan) -> Worksheet:
+    ws = new_sheet(wb, "Charts", freeze=None)
+    widths = Widths()
+    put(ws.cell(row=1, column=1), "Memory per GPU (GiB)", styles.LABEL)
+    columns, rows = memory_table(plan)
+    memory = write_table(ws, "MemoryPerGpu", columns, rows, top=2, widths=widths)
+    cost_top = memory.last_row + 3
+    put(ws.cell(row=cost_top - 1, column=1), "Cost by category", styles.LABEL)
+    cost_columns = (
+        Column("Category"),
+        Column("Cost over horizon", styles.USD),
+        Column("Share", styles.PERCENT),
+    )
+    cost = write_table(ws, "CostByCategory", cost_columns, cost_rows(plan), top=cost_top, widths=widths)
+    anchor = cost.last_row + 2
+    # All columns but the last ("GPU memory", which the stack already reaches) are series.
+    ws.add_chart(_memory_chart(ws, memory, len(columns) - 2), f"A{anchor}")
+    ws.add_chart(_cost_chart(ws, cost, plan.currency), f"A{anchor + 24}")
+    widths.apply(ws)
+    return ws

@@ -1,0 +1,44 @@
+"""Sheet set-up shared by every sheet: print layout and frozen header rows."""
+
+from __future__ import annotations
+
+import math
+
+from openpyxl import Workbook
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+
+
+def new_sheet(wb: Workbook, title: str, *, freeze: str | None = "A2", landscape: bool = True) -> Worksheet:
+    """A sheet that prints on pages as wide as its content (landscape, fit to width) with frozen headers.
+
+    Fit-to-width matters: without it LibreOffice and Excel split wide tables across pages, and the PDF a
+    reader forwards shows half a table per page.
+    """
+    ws = wb.create_sheet(title)
+    assert isinstance(ws, Worksheet)
+    if freeze:
+        ws.freeze_panes = freeze
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_options.gridLines = False
+    return ws
+
+
+PAGE_WIDTH_CHARS = 240.0
+"""Characters of column width per landscape page: about 135 fit at 100%, so the scale stays above ~55%."""
+
+
+def fit_pages(ws: Worksheet, total_width_chars: float, *, title_rows: str = "1:1") -> None:
+    """Print a wide sheet on as many pages across as it needs, repeating its header row and first column.
+
+    One page wide would shrink a 30-column table to an unreadable size; repeating the titles keeps every
+    page readable on its own.
+    """
+    pages = max(1, math.ceil(total_width_chars / PAGE_WIDTH_CHARS))
+    ws.page_setup.fitToWidth = pages
+    if pages > 1:
+        ws.print_title_rows = title_rows
+        ws.print_title_cols = "A:A"

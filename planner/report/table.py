@@ -1,0 +1,234 @@
+"""Writing one Excel table: string headers, a named style per column, text that never becomes a formula.
+
+Every sheet module describes its table as ``Column`` records and rows of plain values; this module puts them
+in cells, registers an Excel table over the range (so charts and filters refer to it), and tracks how wide
+each column must be to show its content.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+
+from planner.report import styles
+
+Value = str | int | float | bool | dt.date | None
+
+TABLE_STYLE = "TableStyleLight9"
+"""Banded rows, header styled by our own named style; prints well in greyscale."""
+
+MIN_WIDTH = 8.0
+MAX_WIDTH = 60.0
+DEFAULT_WIDTH = 8.43
+"""Excel's default column width, in characters."""
+LINE_HEIGHT_PT = 15.0
+"""Height of one line of 11-point text, in points."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One table column: its header, the named style of its cells, and an optional fixed width."""
+
+    header: str
+    style: str = styles.TEXT
+    width: float | None = None
+
+
+@dataclass(frozen=True)
+class TableRange:
+    """Where a table landed: first and last row (header row included) and columns, 1-based."""
+
+    name: str
+    first_row: int
+    last_row: int
+    first_col: int
+    last_col: int
+
+    @property
+    def ref(self) -> str:
+        return (
+            f"{get_column_letter(self.first_col)}{self.first_row}:"
+            f"{get_column_letter(self.last_col)}{self.last_row}"
+        )
+
+
+def clean_text(text: str) -> str:
+    """Remove the control characters the xlsx format cannot store (openpyxl would raise on them)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+def put(cell: Cell | MergedCell, value: Value, style: str | None = None) -> None:
+    """Write a value; text is stored as text, so ``=HYPERLINK(...)`` from a scenario is never a formula.
+
+    openpyxl turns any string that starts with ``=`` into a formula; setting the data type back to ``s``
+    after assignment stores it as a plain string that Excel and LibreOffice show as typed.
+    """
+    if isinstance(cell, MergedCell):
+        raise ValueError(f"cannot write into merged cell {cell.coordinate}")
+    if isinstance(value, str):
+        cell.value = clean_text(value)
+        cell.data_type = "s"
+    else:
+        cell.value = value
+    if style is not None:
+        cell.style = style
+
+
+def display_width(value: Value, style: str) -> float:
+    """Characters a value needs in its number format (a close estimate; Calibri 11 digits are ~1 char)."""
+    if value is None:
+        return 0.0
+    if isinstance(value, str):
+        return float(max((len(line) for line in value.splitlines()), default=0))
+    if isinstance(value, bool):
+        return 5.0
+    if isinstance(value, dt.date):
+        return 10.0
+    number = float(value)
+    if style in (styles.USD, styles.TOTAL_USD):
+        return len(f"{number:,.0f}") + 3.0
+    if style == styles.USD_RATE:
+        return len(f"{number:,.3f}") + 3.0
+    if style == styles.GIB:
+        return len(f"{number:,.2f}") + 4.0
+    if style == styles.PERCENT:
+        return len(f"{number * 100:.1f}") + 1.0
+    if style == styles.INTEGER:
+        return float(len(f"{number:,.0f}"))
+    return float(len(f"{number:,.1f}"))
+
+
+class Widths:
+    """The widest content seen per column of a sheet; ``apply`` sets the column widths once at the end."""
+
+    def __init__(self) -> None:
+        self._widths: dict[int, float] = {}
+        self._fixed: dict[int, float] = {}
+        self._wrapped: list[tuple[int, int, int, str]] = []
+
+    def wrap(self, row: int, first_col: int, last_col: int, text: str) -> None:
+        """Note wrapped text in ``row`` spanning the columns; ``apply`` makes the row tall enough for it.
+
+        Neither Excel nor LibreOffice grows a row for wrapped text when it converts to PDF, so the height is
+        set here from the final column widths.
+        """
+        self._wrapped.append((row, first_col, last_col, text))
+
+    def see(self, col: int, width: float) -> None:
+        self._widths[col] = max(self._widths.get(col, 0.0), width)
+
+    def fix(self, col: int, width: float) -> None:
+        self._fixed[col] = width
+
+    def apply(self, ws: Worksheet) -> float:
+        """Set the widths on ``ws``; returns the sheet's total width in characters (for the print layout)."""
+        total = 0.0
+        for col in sorted(set(self._widths) | set(self._fixed)):
+            width = self.width_of(col)
+            ws.column_dimensions[get_column_letter(col)].width = width
+            total += width
+        heights: dict[int, float] = {}
+        for row, first, last, text in self._wrapped:
+            span = sum(self.width_of(c) for c in range(first, last + 1))
+            per_line = max(span - 2.0, 4.0)
+            lines = sum(max(1, math.ceil(len(line) / per_line)) for line in text.splitlines() or [""])
+            heights[row] = max(heights.get(row, 0.0), LINE_HEIGHT_PT * lines + 2.0)
+        for row, height in heights.items():
+            if height > LINE_HEIGHT_PT + 2.0:
+                ws.row_dimensions[row].height = height
+        return total
+
+    def width_of(self, col: int) -> float:
+        """The width ``apply`` gives column ``col`` (default width where nothing was seen)."""
+        if col not in self._fixed and col not in self._widths:
+            return DEFAULT_WIDTH
+        return min(max(self._fixed.get(col, self._widths.get(col, 0.0) + 2.0), MIN_WIDTH), MAX_WIDTH)
+
+
+def header_width(header: str) -> float:
+    """Width a header needs when it may wrap onto two lines: its longest word, or half of it."""
+    longest = max((len(word) for word in header.split()), default=0)
+    return float(max(longest, math.ceil(len(header) / 2)))
+
+
+def write_table(
+    ws: Worksheet,
+    name: str,
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[Value]],
+    *,
+    top: int = 1,
+    left: int = 1,
+    widths: Widths | None = None,
+) -> TableRange:
+    """Write a header row and ``rows`` at (top, left) and register them as the Excel table ``name``.
+
+    Headers wrap (the header style wraps text), so they count only half their length towards the column
+    width and the header row is two lines high; numbers and text decide the width.
+    """
+    for j, column in enumerate(columns):
+        put(ws.cell(row=top, column=left + j), column.header, styles.HEADER)
+        if widths is not None:
+            widths.see(left + j, header_width(column.header))
+            if column.width is not None:
+                widths.fix(left + j, column.width)
+    last = top
+    for i, row in enumerate(rows, start=1):
+        if len(row) != len(columns):
+            raise ValueError(f"table {name}: row {i} has {len(row)} values for {len(columns)} columns")
+        last = top + i
+        for j, (column, value) in enumerate(zip(columns, row, strict=True)):
+            put(ws.cell(row=last, column=left + j), value, column.style)
+            if widths is not None:
+                widths.see(left + j, display_width(value, column.style))
+                if column.style == styles.WRAP and isinstance(value, str):
+                    widths.wrap(last, left + j, left + j, value)
+    ws.row_dimensions[top].height = 30
+    placed = TableRange(
+        name=name,
+        first_row=top,
+        last_row=max(last, top + 1),
+        first_col=left,
+        last_col=left + len(columns) - 1,
+    )
+    if last == top:
+        # An Excel table needs at least one data row; an empty one keeps the sheet valid and readable.
+        for j, column in enumerate(columns):
+            put(ws.cell(row=top + 1, column=left + j), None, column.style)
+    table = Table(displayName=name, ref=placed.ref)
+    table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
+    ws.add_table(table)
+    return placed
+
+
+def write_total_row(
+    ws: Worksheet, row: int, left: int, values: Sequence[Value], money_cols: Iterable[int] = ()
+) -> None:
+    """A bold "Total" line under a table: plain values, not formulas, so every reader sees the same figure."""
+    money = set(money_cols)
+    for j, value in enumerate(values):
+        style = styles.TOTAL_USD if j in money else styles.TOTAL_LABEL
+        put(ws.cell(row=row, column=left + j), value, style)
+
+
+def write_note(
+    ws: Worksheet,
+    row: int,
+    first_col: int,
+    last_col: int,
+    text: str,
+    widths: Widths,
+    style: str = styles.NOTE,
+) -> None:
+    """A wrapped paragraph merged across columns: a note under a table, never cut off at a page edge."""
+    put(ws.cell(row=row, column=first_col), text, style)
+    if last_col > first_col:
+        ws.merge_cells(start_row=row, start_column=first_col, end_row=row, end_column=last_col)
+    widths.wrap(row, first_col, last_col, text)
