@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.catalog.models import ModelSpec, find_model, load_model_catalog
-from planner.errors import CatalogError, ModelError
+from planner.errors import ModelError
 from planner.memory.architecture import Architecture, from_config, nominal_architecture
 
 _NOMINAL_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([bm])\s*$", re.IGNORECASE)
@@ -47,14 +47,9 @@ def _from_text(text: str, catalog_dir: Path | None) -> Architecture:
         value = float(match.group(1))
         return nominal_architecture(value if match.group(2).lower() == "b" else value / 1000)
     path = Path(text).expanduser()
-    if text.endswith(".json") or path.is_dir() or "/" in text and path.exists():
-        if path.exists() or text.endswith(".json"):
-            return _from_path(path)
-    try:
-        specs = load_model_catalog(catalog_dir)
-    except CatalogError:
-        raise
-    spec = find_model(specs, text)
+    if text.endswith(".json") or (path.is_dir() and (path / "config.json").exists()):
+        return _from_path(path)
+    spec = find_model(load_model_catalog(catalog_dir), text)
     if spec is None:
         raise ModelError(
             f"unknown model {text!r}: not a catalog name (see `planner catalog models`), "

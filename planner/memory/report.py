@@ -1,0 +1,73 @@
+"""Plain-text tables for ``planner estimate`` and ``planner fit`` (returned as strings; the CLI prints)."""
+
+from __future__ import annotations
+
+from planner.memory.estimate import BREAKDOWN_KEYS, MemoryEstimate
+from planner.memory.fit import FitResult
+from planner.units import GB, GIB
+
+_LABELS: dict[str, str] = {
+    "weights": "weights",
+    "kv_cache": "KV cache",
+    "activations": "activations",
+    "gradients": "gradients",
+    "optimizer_states": "optimizer states",
+    "adapters": "LoRA adapters",
+    "cuda_context": "CUDA context",
+    "allocator_overhead": "allocator overhead",
+}
+
+
+def _gib(n: float) -> str:
+    return f"{n / GIB:10.2f}"
+
+
+def estimate_table(est: MemoryEstimate) -> str:
+    """Breakdown in GiB (2^30 bytes), per GPU and summed, beside the rule of thumb."""
+    i = est.inputs
+    head = (
+        f"{est.model}: {est.params / 1e9:.2f}B parameters, {i['task']}, {i['precision']}, engine {i['engine']}, "
+        f"context {i['context']}, batch {i['batch']}, {est.gpus} GPU{'s' if est.gpus > 1 else ''}"
+    )
+    lines = [head, "", f"{'component':<20}{'per GPU GiB':>12}{'total GiB':>12}"]
+    for key in BREAKDOWN_KEYS:
+        total = est.breakdown[key]
+        if total == 0 and key in ("gradients", "optimizer_states", "adapters"):
+            continue
+        lines.append(f"{_LABELS[key]:<20}  {_gib(est.per_gpu_breakdown[key])}  {_gib(total)}")
+    lines.append(f"{'-' * 44}")
+    lines.append(f"{'total':<20}  {_gib(est.per_gpu_bytes)}  {_gib(est.total_bytes)}")
+    low, high = est.rule_of_thumb_bytes
+    rule = f"{low / GB:.1f} GB" if low == high else f"{low / GB:.1f}-{high / GB:.1f} GB"
+    rule_gib = f"{low / GIB:.1f} GiB" if low == high else f"{low / GIB:.1f}-{high / GIB:.1f} GiB"
+    lines += [
+        "",
+        f"rule of thumb: {rule} ({rule_gib}) in total; weights only: {est.weights_only_bytes / GIB:.2f} GiB",
+        f"KV cache per token: {est.kv_bytes_per_token / 1024:.1f} KiB (all layers)",
+    ]
+    if est.trainable_params:
+        lines.append(f"trainable parameters: {est.trainable_params / 1e6:.1f}M")
+    lines += [f"note: {n}" for n in est.notes]
+    return "\n".join(lines)
+
+
+def fit_table(result: FitResult, card: str) -> str:
+    """What fits on one card with headroom, in plain words."""
+    r = result
+    verdict = "fits" if r.fits else "does NOT fit"
+    lines = [
+        f"{r.model} on {card}: {r.vram_bytes / GIB:.1f} GiB per GPU, {r.headroom:.0%} headroom -> "
+        f"{r.budget_bytes / GIB:.1f} GiB usable",
+        f"at context {r.context}, batch {r.batch}: needs {r.required_bytes / GIB:.2f} GiB per GPU, {verdict}",
+    ]
+    if r.max_context:
+        why = "the model's trained context" if r.context_limit == "model" else "memory"
+        lines.append(f"longest context at batch {r.batch}: {r.max_context} tokens (limited by {why})")
+    else:
+        lines.append(f"longest context at batch {r.batch}: none (the weights alone do not fit)")
+    if r.max_batch:
+        cap = " (search cap)" if r.batch_limit == "search cap" else ""
+        lines.append(f"largest batch at context {r.context}: {r.max_batch} sequences{cap}")
+    else:
+        lines.append(f"largest batch at context {r.context}: none")
+    return "\n".join(lines)
