@@ -1,0 +1,132 @@
+"""``planner catalog``: browsing tables, filters, formats, bad input exit codes and the SkyPilot import."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+
+from planner.catalog.browse import gpu_rows
+from planner.catalog.schema import Catalog
+from planner.cli import main
+from planner.units import GIB
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "skypilot"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["catalog", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_cloud_filter_h100_lists_offers_across_providers_with_prices_and_dates() -> None:
+    code, out, _ = run("cloud", "--filter", "H100")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split()[:4] == ["GPU", "GPU_COUNT", "VRAM_GIB", "PROVIDER"]
+    providers = {line.split()[4] for line in lines[1:] if line.startswith("H100 SXM5")}  # name is 2 words
+    assert providers == {"aws", "gcp", "azure", "lambda", "nebius"}
+    assert "55.04" in out and "2026-11-25" in out and "2024-12-31" in out  # AWS p5 price; Azure's older date
+    assert "H200" not in out
+
+
+def test_cloud_json_is_cheapest_first_within_gpu_and_count() -> None:
+    code, out, _ = run("cloud", "--filter", "h100", "--format", "json")
+    assert code == 0
+    rows = json.loads(out)
+    eights = [r["usd_per_hour"] for r in rows if r["gpu"] == "H100 SXM5" and r["gpu_count"] == 8]
+    assert eights == sorted(eights) and len(eights) >= 5
+
+
+def test_gpus_min_vram_and_csv() -> None:
+    code, out, _ = run("gpus", "--min-vram", "48GiB", "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rows and all(float(r["vram_gib"]) >= 48 for r in rows)
+    assert "GeForce RTX 4090" not in {r["gpu"] for r in rows}
+    assert {"RTX A6000", "H100 SXM5", "Instinct MI300X"} <= {r["gpu"] for r in rows}
+
+
+def test_nodes_min_vram_uses_the_whole_machine() -> None:
+    code, out, _ = run("nodes", "--min-vram", "600GiB", "--format", "json")
+    assert code == 0
+    rows = json.loads(out)
+    assert "server-8x-h100-sxm" in {r["id"] for r in rows}  # 8 x 80 GiB
+    assert all(r["total_vram_gib"] >= 600 for r in rows)
+    server = next(r for r in rows if r["id"] == "server-8x-h100-sxm")
+    assert server["price_usd"] == 300_000 and server["power_w"] == 2500 + 8 * 700
+
+
+def test_excluded_rows_are_visible_with_reasons() -> None:
+    code, out, _ = run("cloud", "--excluded", "--format", "json")
+    assert code == 0
+    rows = json.loads(out)
+    assert len(rows) == 13 and all(r["reason"] for r in rows)
+
+
+def test_bad_min_vram_is_a_usage_error() -> None:
+    code, _, err = run("gpus", "--min-vram", "lots")
+    assert code == 2 and "not a memory size" in err
+
+
+def test_bad_catalog_row_exits_2_with_one_line(tmp_path: Path) -> None:
+    (tmp_path / "systems.yaml").write_text(
+        "as_of: 2026-11-01\nsystems:\n  - id: x\n    name: x\n    gpu: Nope 1\n    gpu_count: 1\n"
+        "    base_price_usd: 1\n    base_power_w: 1\n    rack_units: 0\n    gpus_linked: false\n"
+        "    price_kind: quote\n    price_date: 2026-11-01\n    price_source: q\n"
+    )
+    code, out, err = run("nodes", "--catalog-dir", str(tmp_path))
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("error: ") and "systems.yaml:5" in err and "'gpu'" in err
+
+
+def test_import_skypilot_writes_a_catalog_dir_the_cli_then_reads(tmp_path: Path) -> None:
+    out_file = tmp_path / "mycat" / "cloud.csv"
+    result = CliRunner().invoke(
+        main,
+        [
+            "catalog",
+            "import-skypilot",
+            str(FIXTURES / "aws_vms.csv"),
+            "--cloud",
+            "aws",
+            "--region",
+            "us-east-1",
+            "-o",
+            str(out_file),
+            "--commit",
+            "00148f2a",
+            "--as-of",
+            "2026-11-20",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "imported 3 offers" in result.stderr and "skipped p5e.48xlarge" in result.stderr
+    code, out, _ = run(
+        "cloud", "--catalog-dir", str(out_file.parent), "--filter", "aws_vms", "--format", "json"
+    )
+    assert code == 0
+    code, out, _ = run("cloud", "--catalog-dir", str(out_file.parent), "--format", "json")
+    p5 = [r for r in json.loads(out) if r["instance_type"] == "p5.48xlarge"]
+    assert len(p5) == 1 and p5[0]["as_of"] == "2026-11-20"  # the import replaced the built-in row
+
+
+def test_import_skypilot_to_stdout() -> None:
+    result = CliRunner().invoke(
+        main, ["catalog", "import-skypilot", str(FIXTURES / "gcp_vms.csv"), "--cloud", "gcp"]
+    )
+    assert result.exit_code == 0
+    assert result.stdout.startswith("provider,instance_type,gpu,") and "a3-highgpu-8g" in result.stdout
+
+
+@given(st.integers(min_value=0, max_value=300), st.integers(min_value=0, max_value=300))
+def test_raising_min_vram_never_adds_gpus(shipped: Catalog, low: int, extra: int) -> None:
+    few = {r["gpu"] for r in gpu_rows(shipped, min_vram_bytes=(low + extra) * GIB)}
+    many = {r["gpu"] for r in gpu_rows(shipped, min_vram_bytes=low * GIB)}
+    assert few <= many
+    assert all(shipped.gpu(name).vram_bytes >= (low + extra) * GIB for name in few)

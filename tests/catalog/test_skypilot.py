@@ -1,0 +1,103 @@
+"""SkyPilot vms.csv import: prices per instance, GCP host + GPU joined, anomalies skipped, CSV round trip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from planner.catalog.load import load_catalog, read_cloud_csv
+from planner.catalog.schema import Catalog
+from planner.catalog.skypilot import gpu_memory_bytes, import_skypilot, parse_gpu_info, write_cloud_csv
+from planner.errors import CatalogError
+from planner.units import MIB
+
+from .conftest import FRESH
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "skypilot"
+
+
+def test_aws_rows_become_one_offer_per_instance_and_region(shipped: Catalog) -> None:
+    result = import_skypilot(
+        FIXTURES / "aws_vms.csv", "aws", shipped, region="us-east-1", source_commit="abc"
+    )
+    by_type = {o.instance_type: o for o in result.offers}
+    assert set(by_type) == {"g5.xlarge", "p5.48xlarge", "p5.4xlarge"}  # m5.large has no GPU
+    p5 = by_type["p5.48xlarge"]
+    # On-demand 55.04 (recorded from catalogs/v8/aws/vms.csv); spot: the cheaper zone, not az1's 55.04.
+    assert (p5.gpu, p5.gpu_count, p5.price_usd_per_hour, p5.spot_price_usd_per_hour) == (
+        "H100 SXM5",
+        8,
+        55.04,
+        17.6289,
+    )
+    assert p5.gpus_linked and not by_type["g5.xlarge"].gpus_linked
+    assert by_type["p5.4xlarge"].spot_price_usd_per_hour is None
+    assert p5.host_memory_bytes == 2048 * 2**30 and p5.vcpus == 192
+    reasons = {s.instance_type: s.reason for s in result.skipped}
+    assert "no on-demand price" in reasons["p5e.48xlarge"]
+    assert "fractional" in reasons["g6f.2xlarge"]
+    assert "not in the GPU catalog" in reasons["inf2.xlarge"]
+
+
+def test_region_filter(shipped: Catalog) -> None:
+    result = import_skypilot(FIXTURES / "aws_vms.csv", "aws", shipped, region="us-west-2")
+    assert [(o.instance_type, o.spot_price_usd_per_hour) for o in result.offers] == [("g5.xlarge", 0.3912)]
+
+
+def test_gcp_host_and_gpu_rows_are_combined(shipped: Catalog) -> None:
+    result = import_skypilot(FIXTURES / "gcp_vms.csv", "gcp", shipped)
+    by_id = {o.id: o for o in result.offers}
+    a3 = by_id["gcp:a3-highgpu-8g:us-east4"]
+    # Host 9.46006 + 8x H100 78.37241 = 87.83247 $/h, GCP's published a3-highgpu-8g price (catalog_notes.md);
+    # spot: cheapest zone of each part, 2.15966 + 17.8848.
+    assert a3.price_usd_per_hour == pytest.approx(87.83247)
+    assert a3.spot_price_usd_per_hour == pytest.approx(20.04446)
+    assert (a3.vcpus, a3.gpu_count, a3.gpu) == (208, 8, "H100 SXM5")
+    t4 = by_id["gcp:n1-standard-8 + 1x T4:us-central1"]
+    assert t4.price_usd_per_hour == pytest.approx(0.379998 + 0.35)
+    reasons = {(s.accelerator, s.instance_type): s.reason for s in result.skipped}
+    assert "no host VM row" in reasons[("V100", "n1-standard-16")]
+    assert "host VM 'a4-highgpu-8g' has no price" in reasons[("B200", "a4-highgpu-8g")]
+    assert "e2-standard-4" not in {o.instance_type for o in result.offers}
+
+
+def test_round_trip_through_planner_cloud_csv(shipped: Catalog, tmp_path: Path) -> None:
+    offers = [
+        *import_skypilot(FIXTURES / "aws_vms.csv", "aws", shipped, as_of=FRESH).offers,
+        *import_skypilot(FIXTURES / "gcp_vms.csv", "gcp", shipped, as_of=FRESH).offers,
+    ]
+    out = tmp_path / "mycat" / "cloud.csv"
+    write_cloud_csv(offers, out)
+    assert read_cloud_csv(out) == offers
+    catalog = load_catalog([out.parent], today=FRESH)
+    loaded = {o.id: o for o in catalog.cloud}
+    assert all(loaded[o.id] == o for o in offers)
+
+
+def test_gpu_info_is_parsed_never_evaluated(tmp_path: Path, shipped: Catalog) -> None:
+    assert gpu_memory_bytes(parse_gpu_info("{'Gpus': [{'MemoryInfo': {'SizeInMiB': 22888}}]}")) == 22888 * MIB
+    assert parse_gpu_info("") == {}
+    with pytest.raises(ValueError, match="not a Python literal"):
+        parse_gpu_info("__import__('os').system('touch pwned')")
+    header = "InstanceType,AcceleratorName,AcceleratorCount,vCPUs,MemoryGiB,GpuInfo,Price,SpotPrice,Region\n"
+    evil = "g5.xlarge,A10G,1,4,16,\"__import__('os').getcwd()\",1.0,,us-east-1\n"
+    (tmp_path / "vms.csv").write_text(header + evil)
+    with pytest.raises(CatalogError, match=r"vms\.csv:2: field 'GpuInfo'"):
+        import_skypilot(tmp_path / "vms.csv", "aws", shipped)
+
+
+def test_a_file_that_is_not_skypilot_format_is_rejected(tmp_path: Path, shipped: Catalog) -> None:
+    (tmp_path / "vms.csv").write_text("name,price\nx,1\n")
+    with pytest.raises(CatalogError, match="missing column"):
+        import_skypilot(tmp_path / "vms.csv", "aws", shipped)
+
+
+@given(
+    st.dictionaries(st.sampled_from(["Name", "Count", "Manufacturer"]), st.integers() | st.text(max_size=8))
+)
+def test_gpu_info_literal_round_trip(info: dict[str, object]) -> None:
+    # Any dict SkyPilot writes with repr() comes back unchanged through the safe parser.
+    assert parse_gpu_info(repr({"Gpus": [info]})) == {"Gpus": [info]}
