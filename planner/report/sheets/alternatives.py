@@ -93,6 +93,6 @@ def add_alternatives_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         "falls with them but purchases do not: below the utilisation above, renting everything is cheaper."
     )
     write_note(ws, note, 1, 3, text, widths)
-    widths.fix(2, 50)
+    widths.fix(2, 56)
     widths.apply(ws)
     return ws

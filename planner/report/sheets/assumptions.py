@@ -18,13 +18,13 @@ from planner.report.table import Column, Value, Widths, put, write_table
 COLUMNS = (Column("Category"), Column("Item"), Column("Value"), Column("Source"), Column("As of"))
 
 PRICE_COLUMNS = (
-    Column("Offer"),
     Column("Pricing"),
+    Column("Offer"),
     Column("Price", styles.USD_RATE),
-    Column("Per"),
     Column("Source"),
     Column("As of"),
 )
+"""Laid out under the Assumptions table's columns (category, item, value, source, date) so widths fit both."""
 
 
 def run_rows(plan: Plan) -> list[list[Value]]:
@@ -50,13 +50,13 @@ def price_rows(plan: Plan) -> list[list[Value]]:
         if (u.option, u.pricing) in seen or u.kind == "owned":
             continue
         seen.add((u.option, u.pricing))
-        per = "unit (purchase)" if u.kind == "bought" else "instance-hour"
+        pricing = PRICING_LABELS.get(u.pricing, u.pricing.replace("_", " "))
+        per = "per unit" if u.kind == "bought" else "per instance-hour"
         rows.append(
             [
+                f"{pricing} ({per})",
                 u.option_name or u.option,
-                PRICING_LABELS.get(u.pricing, u.pricing.replace("_", " ")),
                 u.unit_price,
-                per,
                 u.price_source,
                 u.price_date.isoformat() if u.price_date else "",
             ]
@@ -71,6 +71,10 @@ def add_assumptions_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     placed = write_table(ws, "Assumptions", COLUMNS, rows + run_rows(plan), widths=widths)
     top = placed.last_row + 3
     put(ws.cell(row=top - 1, column=1), "Prices used by the plan's units", styles.LABEL)
-    write_table(ws, "PricesUsed", PRICE_COLUMNS, price_rows(plan), top=top, widths=widths)
+    prices = price_rows(plan)
+    placed_prices = write_table(ws, "PricesUsed", PRICE_COLUMNS, prices, top=top, widths=widths)
+    for i, row in enumerate(prices, start=1):
+        if str(row[0]).endswith("(per unit)"):
+            ws.cell(row=placed_prices.first_row + i, column=3).style = styles.USD
     widths.apply(ws)
     return ws

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.label import DataLabelList
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.plan import Plan
@@ -158,6 +159,8 @@ def add_charts_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     anchor = cost.last_row + 2
     # All columns but the last ("GPU memory", which the stack already reaches) are series.
     ws.add_chart(_memory_chart(ws, memory, len(columns) - 2), f"A{anchor}")
-    ws.add_chart(_cost_chart(ws, cost, plan.currency), f"A{anchor + 24}")
+    # The memory chart fills the first printed page with the tables; the cost chart starts a new one.
+    ws.row_breaks.append(Break(id=anchor + 22))
+    ws.add_chart(_cost_chart(ws, cost, plan.currency), f"A{anchor + 23}")
     widths.apply(ws)
     return ws

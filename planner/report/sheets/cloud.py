@@ -16,6 +16,7 @@ from planner.report.sheets.layout import fit_pages, new_sheet
 from planner.report.table import Column, Value, Widths, write_table, write_total_row
 
 PRICING_LABELS = {
+    "purchase": "Purchase",
     "on_demand": "On demand",
     "spot": "Spot",
     "reserved_1y": "Reserved 1 year",
