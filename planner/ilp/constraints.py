@@ -59,14 +59,14 @@ class Model:
 def build_variables(data: ProblemData, *, elastic: bool = False) -> Model:
     prob = pulp.LpProblem("planner", pulp.LpMinimize)
     units = {
-        o.id: pulp.LpVariable(f"units__{o.id}", lowBound=0, upBound=o.max_units, cat=pulp.LpInteger)
+        o.id: prob.add_variable(f"units__{o.id}", lowBound=0, upBound=o.max_units, cat=pulp.LpInteger)
         for o in data.options
     }
     use = {}
     for p in data.patterns:
         # A copy never needs to exceed the largest demand it serves: a tight bound helps the solver.
         bound = max(-(-data.demand[w] // n) for w, n in p.counts)
-        use[p.id] = pulp.LpVariable(f"use__{p.id}", lowBound=0, upBound=bound, cat=pulp.LpInteger)
+        use[p.id] = prob.add_variable(f"use__{p.id}", lowBound=0, upBound=bound, cat=pulp.LpInteger)
     return Model(data=data, prob=prob, units=units, use=use, elastic=elastic)
 
 
@@ -99,7 +99,7 @@ def _limit(m: Model, name: str, terms: list[tuple[Any, float]], bound: float | N
     if bound is None or not terms:
         return  # no limit, or nothing that could break it (PuLP would drop a constant row silently)
     if m.elastic:
-        slack = pulp.LpVariable(f"slack__{name}", lowBound=0)
+        slack = m.prob.add_variable(f"slack__{name}", lowBound=0)
         m.slack[name] = slack
         terms = [*terms, (slack, -1.0)]
     m.prob += pulp.LpAffineExpression(terms) <= bound, f"{name}__total"

@@ -10,6 +10,7 @@ import math
 import os
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -92,7 +93,13 @@ def _make_solver(solver: str, time_limit_s: float, mip_gap: float) -> Any:
             presolve_rule_off=HIGHS_PRESOLVE_RULES_OFF,
         )
     if solver == "cbc":
-        cbc = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s, gapRel=mip_gap, threads=1)
+        # PuLP 4 drops the bundled CBC (PULP_CBC_CMD) for COIN_CMD with a CBC from ``pulp[cbc]`` or the PATH;
+        # PuLP 3 on Python 3.11 still bundles it and only warns. Prefer COIN_CMD where it finds a CBC.
+        cbc = pulp.COIN_CMD(msg=False, timeLimit=time_limit_s, gapRel=mip_gap, threads=1)
+        if not cbc.available() and hasattr(pulp, "PULP_CBC_CMD"):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                cbc = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s, gapRel=mip_gap, threads=1)
         if not cbc.available():
             raise PlannerError("solver cbc is not available (use --solver highs)")
         return cbc
@@ -117,7 +124,7 @@ def solve_problem(
     start = time.perf_counter()
     m.prob.solve(backend)
     seconds = time.perf_counter() - start
-    n_vars, n_rows = len(m.prob.variables()), len(m.prob.constraints)
+    n_vars, n_rows = len(m.prob.variables()), len(m.prob.constraints())
     if m.prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
         status: SolveStatus = "infeasible" if m.prob.status == pulp.LpStatusInfeasible else "no_solution"
         return Solution(

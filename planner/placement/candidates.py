@@ -106,6 +106,8 @@ class Candidates:
     hours: dict[str, float]
     rates: CostRates
     notes: list[str] = field(default_factory=list)
+    considered: tuple[Offer, ...] = ()
+    """Every allowed offer, including those nothing fits on (for the infeasibility message)."""
 
 
 def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = model_memory) -> Candidates:
@@ -181,7 +183,7 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
         rack_unit_limit=scenario.limits.rack_units,
     )
     hours = {w.name: w.hours_per_month for w in scenario.workloads}
-    return Candidates(data, option_of, members, wid, footprints, headroom, hours, rates, notes)
+    return Candidates(data, option_of, members, wid, footprints, headroom, hours, rates, notes, tuple(offers))
 
 
 def _fx(usd: float | None, rates: CostRates) -> float | None:
@@ -249,7 +251,7 @@ def explain_unplaceable(scenario: Scenario, candidates: Candidates) -> None:
     for w in scenario.workloads:
         if candidates.data.patterns_with[candidates.workload_id[w.name]]:
             continue
-        offers = [o for o in candidates.offers.values() if _eligible(w, o)]
+        offers = [o for o in candidates.considered if _eligible(w, o)]
         if not offers:
             raise InfeasibleError(
                 f"workload {w.name!r}: no allowed hardware can run it (check hardware: bought/cloud/"

@@ -1,0 +1,204 @@
+"""End-to-end optimizer cases small enough to solve by hand.
+
+Unless a test says otherwise (helpers.scenario): office hosting (no fee, PUE 1), electricity 0.10 USD/kWh, GPUs at
+full TDP while busy, no headroom, a 12-month horizon; Card24 has 24 GiB, 300 W and its desk system costs 1,000 USD
+with no base power. One Card24 busy all month for a year therefore costs 0.3 kW x 730 h x 12 x 0.10 = 262.80 USD
+of electricity.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from planner.check import verify
+from planner.errors import InfeasibleError, ScenarioError
+from planner.pipeline import solve
+from planner.placement.candidates import Footprint
+from planner.scenario.schema import Workload
+from planner.units import GIB
+from .helpers import catalog, cloud, gpu, scenario, system, workload
+
+ENERGY_YEAR = 262.8
+CARD = gpu("Card24", 24)
+CAT = catalog([CARD], [system("desk-card24", "Card24")], [cloud("c1", "Card24", price=0.5, spot=0.2)])
+
+
+def _solve(ws: list[dict[str, object]], cat=CAT, **extra: object):  # type: ignore[no-untyped-def]
+    plan = solve(scenario(ws, **extra), cat)
+    assert verify(plan) == []
+    return plan
+
+
+def test_two_small_workloads_share_one_card() -> None:
+    plan = _solve([workload("a", 10), workload("b", 10)])
+    assert plan.total_cost == pytest.approx(1000 + ENERGY_YEAR)
+    assert [u.id for u in plan.units] == ["desk-card24#1"]
+    assert {(a.workload, a.unit, a.gpu_indices) for a in plan.assignments} == {
+        ("a", "desk-card24#1", (0,)),
+        ("b", "desk-card24#1", (0,)),
+    }
+    assert plan.status == "optimal" and plan.gap == pytest.approx(0, abs=1e-6)
+
+
+def test_workloads_that_do_not_fit_together_take_two_cards() -> None:
+    plan = _solve([workload("a", 14), workload("b", 14)])
+    assert plan.total_cost == pytest.approx(2 * (1000 + ENERGY_YEAR))
+    assert len(plan.units) == 2
+
+
+def test_headroom_can_stop_sharing() -> None:
+    # a reserves 10 / (1 - 0.5) = 20 GiB, so 20 + 10 > 24: two cards instead of one.
+    plan = _solve([workload("a", 10, headroom=0.5), workload("b", 10)])
+    assert plan.total_cost == pytest.approx(2 * (1000 + ENERGY_YEAR))
+    a = next(x for x in plan.assignments if x.workload == "a")
+    assert a.reserved_bytes == 20 * GIB
+
+
+def test_part_time_workloads_share_one_cloud_instance() -> None:
+    # 0.50 USD/h x 100 h x 12 months, once, for both; buying would cost 1,000 + 0.3 x 200 h x 12 x 0.1 = 1,072.
+    plan = _solve([workload("a", 10, hours_per_month=100), workload("b", 10, hours_per_month=100)])
+    assert plan.total_cost == pytest.approx(600.0)
+    assert plan.units[0].kind == "cloud" and plan.units[0].pricing == "on_demand"
+    alts = {a.name: a for a in plan.alternatives}
+    assert alts["all_bought"].total_cost == pytest.approx(1072.0)
+    assert alts["all_bought"].saving == pytest.approx(472.0)
+    assert alts["cheapest_per_workload"].total_cost == pytest.approx(1200.0)
+
+
+def test_workloads_with_different_hours_rent_separate_instances() -> None:
+    plan = _solve(
+        [workload("a", 10, hours_per_month=100), workload("b", 10, hours_per_month=200)],
+        hardware={"bought": False},
+    )
+    assert plan.total_cost == pytest.approx(0.5 * 100 * 12 + 0.5 * 200 * 12)
+    assert len(plan.units) == 2
+
+
+def test_spot_only_for_interruptible_workloads() -> None:
+    plan = _solve(
+        [
+            workload("batch", 10, hours_per_month=100, interruptible=True),
+            workload("chat", 14, hours_per_month=100),
+        ],
+        hardware={"bought": False},
+    )
+    pricing = {a.workload: next(u.pricing for u in plan.units if u.id == a.unit) for a in plan.assignments}
+    assert pricing == {"batch": "spot", "chat": "on_demand"}
+    assert plan.total_cost == pytest.approx(0.2 * 100 * 12 + 0.5 * 100 * 12)
+
+
+def test_reserved_pays_every_hour_of_each_started_term() -> None:
+    from planner.catalog.schema import ReservedDiscount
+
+    cat = catalog(
+        [CARD],
+        clouds=[cloud("c1", "Card24", price=0.5)],
+        discounts=[
+            ReservedDiscount(provider="testcloud", one_year=0.4, three_year=0.6, verified=True, source="t")
+        ],
+    )
+    # on demand 0.5 x 730 x 12 = 4,380; 1y 0.3 x 730 x 12 = 2,628; 3y 0.2 x 730 x 36 (a whole term) = 5,256.
+    plan = _solve([workload("a", 10)], cat)
+    assert plan.total_cost == pytest.approx(2628.0)
+    assert plan.units[0].pricing == "reserved_1y"
+    assert plan.cost_by_category["cloud_reserved"] == pytest.approx(2628.0)
+
+
+def test_owned_inventory_costs_only_its_running() -> None:
+    plan = _solve([workload("a", 10)], owned=[{"gpu": "Card24", "base_power_w": 0}])
+    assert plan.total_cost == pytest.approx(ENERGY_YEAR)
+    assert plan.units[0].kind == "owned" and plan.capex == 0
+
+
+def test_colocation_fee_per_kw_of_peak_power() -> None:
+    # 0.3 kW x 100 USD per kW-month x 12 months = 360 hosting; PUE 1.5 on the electricity.
+    plan = _solve(
+        [workload("a", 10)],
+        energy={"usd_per_kwh": 0.1, "hosting": "colocation", "gpu_utilisation": 1.0},
+        hardware={"cloud": False},
+    )
+    assert plan.units[0].hosting_cost == pytest.approx(360.0)
+    assert plan.total_cost == pytest.approx(1000 + 360 + ENERGY_YEAR * 1.5)
+
+
+def test_tensor_parallel_on_linked_gpus() -> None:
+    def memory(w: Workload, k: int) -> Footprint:
+        return Footprint(k, 40 * GIB // k)
+
+    cat = catalog([CARD], [system("server-2x", "Card24", 2, price=2000.0, linked=True)])
+    plan = solve(scenario([{"name": "big", "model": "x"}]), cat, memory=memory)
+    assert verify(plan) == []
+    assert plan.total_cost == pytest.approx(2000 + 2 * ENERGY_YEAR)
+    assert plan.assignments[0].gpu_indices == (0, 1)
+    assert plan.assignments[0].per_gpu_bytes == 20 * GIB
+
+
+def test_unlinked_gpus_never_split_a_replica() -> None:
+    def memory(w: Workload, k: int) -> Footprint:
+        return Footprint(k, 40 * GIB // k)
+
+    cat = catalog([CARD], [system("server-2x", "Card24", 2, price=2000.0, linked=False)])
+    with pytest.raises(InfeasibleError, match=r"'big' fits nowhere: it needs 40.00 GiB per GPU"):
+        solve(scenario([{"name": "big", "model": "x"}]), cat, memory=memory)
+
+
+def test_workload_that_fits_nowhere_names_itself_and_the_largest_card() -> None:
+    with pytest.raises(InfeasibleError, match=r"'huge' fits nowhere.*30.00 GiB.*Card24.*24.00 GiB"):
+        solve(scenario([workload("huge", 30)]), CAT)
+
+
+def test_capex_budget_moves_the_plan_to_the_cloud() -> None:
+    plan = _solve([workload("a", 10)], budgets={"capex_usd": 500})
+    assert plan.capex == 0 and plan.total_cost == pytest.approx(0.5 * 730 * 12)
+
+
+def test_binding_capex_budget_says_by_how_much() -> None:
+    with pytest.raises(InfeasibleError, match=r"capex budget \(budgets.capex_usd\) is short by 500.00 USD"):
+        solve(scenario([workload("a", 10)], budgets={"capex_usd": 500}, hardware={"cloud": False}), CAT)
+
+
+def test_binding_power_limit_says_by_how_much() -> None:
+    with pytest.raises(InfeasibleError, match=r"power limit \(limits.power_kw\) is short by 0.30 kW"):
+        solve(
+            scenario(
+                [workload("a", 14), workload("b", 14)], limits={"power_kw": 0.3}, hardware={"cloud": False}
+            ),
+            CAT,
+        )
+
+
+def test_stock_limit_binds() -> None:
+    with pytest.raises(InfeasibleError, match=r"stock"):
+        solve(
+            scenario(
+                [workload("a", 14), workload("b", 14)],
+                limits={"stock": {"desk-card24": 1}},
+                hardware={"cloud": False},
+            ),
+            CAT,
+        )
+
+
+def test_unknown_system_in_stock_is_a_scenario_error() -> None:
+    with pytest.raises(ScenarioError, match=r"unknown system id 'nope'"):
+        solve(scenario([workload("a", 1)], limits={"stock": {"nope": 1}}), CAT)
+
+
+def test_unknown_gpu_in_owned_inventory_is_a_scenario_error() -> None:
+    with pytest.raises(ScenarioError, match=r"owned\[0\].gpu: unknown GPU 'Card99'"):
+        solve(scenario([workload("a", 1)], owned=[{"gpu": "Card99"}]), CAT)
+
+
+def test_replicas_get_consecutive_numbers_and_costs_add_up() -> None:
+    plan = _solve([workload("a", 8, replicas=3)])
+    # three 8 GiB replicas share one 24 GiB card.
+    assert sorted(a.replica for a in plan.assignments) == [1, 2, 3]
+    assert plan.total_cost == pytest.approx(1000 + ENERGY_YEAR)
+    assert sum(a.cost for a in plan.assignments) == pytest.approx(plan.total_cost)
+
+
+def test_highs_and_cbc_agree() -> None:
+    ws = [workload("a", 10), workload("b", 14, hours_per_month=300), workload("c", 6, replicas=2)]
+    highs = solve(scenario(ws), CAT, solver="highs", alternatives=False)
+    cbc = solve(scenario(ws), CAT, solver="cbc", alternatives=False)
+    assert highs.total_cost == pytest.approx(cbc.total_cost)
