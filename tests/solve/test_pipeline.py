@@ -1,9 +1,9 @@
 """End-to-end optimizer cases small enough to solve by hand.
 
-Unless a test says otherwise (helpers.scenario): office hosting (no fee, PUE 1), electricity 0.10 USD/kWh, GPUs at
-full TDP while busy, no headroom, a 12-month horizon; Card24 has 24 GiB, 300 W and its desk system costs 1,000 USD
-with no base power. One Card24 busy all month for a year therefore costs 0.3 kW x 730 h x 12 x 0.10 = 262.80 USD
-of electricity.
+Unless a test says otherwise (helpers.scenario): office hosting (no fee, PUE 1), electricity 0.10 USD/kWh,
+GPUs at full TDP while busy, no headroom, a 12-month horizon; Card24 has 24 GiB, 300 W and its desk system
+costs 1,000 USD with no base power. One Card24 busy all month for a year therefore costs
+0.3 kW x 730 h x 12 x 0.10 = 262.80 USD of electricity.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from planner.pipeline import solve
 from planner.placement.candidates import Footprint
 from planner.scenario.schema import Workload
 from planner.units import GIB
+
 from .helpers import catalog, cloud, gpu, scenario, system, workload
 
 ENERGY_YEAR = 262.8
@@ -55,7 +56,8 @@ def test_headroom_can_stop_sharing() -> None:
 
 
 def test_part_time_workloads_share_one_cloud_instance() -> None:
-    # 0.50 USD/h x 100 h x 12 months, once, for both; buying would cost 1,000 + 0.3 x 200 h x 12 x 0.1 = 1,072.
+    # 0.50 USD/h x 100 h x 12 months, once, for both;
+    # buying would cost 1,000 + 0.3 kW x 200 h x 12 x 0.1 = 1,072.
     plan = _solve([workload("a", 10, hours_per_month=100), workload("b", 10, hours_per_month=100)])
     assert plan.total_cost == pytest.approx(600.0)
     assert plan.units[0].kind == "cloud" and plan.units[0].pricing == "on_demand"
