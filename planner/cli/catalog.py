@@ -122,13 +122,9 @@ def cloud(text: str, min_vram: int, fmt: str, catalog_dirs: tuple[Path, ...], ex
 def models(text: str, fmt: str) -> None:
     """Models of the model catalog: name, type, parameter count (billions) and source."""
     from planner.catalog.browse import model_rows, render
-    from planner.catalog.models import load_model_catalog  # type: ignore[import-not-found,unused-ignore]
+    from planner.catalog.models import load_model_catalog
 
-    loaded = load_model_catalog()
-    entries = getattr(loaded, "models", loaded)
-    if isinstance(entries, dict):
-        entries = entries.values()
-    click.echo(render(model_rows(entries, text=text), fmt), nl=False)
+    click.echo(render(model_rows(load_model_catalog(), text=text), fmt), nl=False)
 
 
 @catalog.command("import-skypilot")

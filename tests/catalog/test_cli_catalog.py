@@ -130,3 +130,13 @@ def test_raising_min_vram_never_adds_gpus(shipped: Catalog, low: int, extra: int
     many = {r["gpu"] for r in gpu_rows(shipped, min_vram_bytes=low * GIB)}
     assert few <= many
     assert all(shipped.gpu(name).vram_bytes >= (low + extra) * GIB for name in few)
+
+
+def test_models_lists_name_type_params_and_source() -> None:
+    code, out, _ = run("models", "--filter", "llama", "--format", "json")
+    assert code == 0
+    rows = json.loads(out)
+    assert rows and all("llama" in r["name"] for r in rows)
+    assert set(rows[0]) == {"name", "model_type", "params_b", "source"}
+    sizes = [r["params_b"] for r in rows if isinstance(r["params_b"], float | int)]
+    assert sizes == sorted(sizes)
