@@ -1,29 +1,164 @@
-"""Terminal report: what ``planner solve`` prints (chosen mix, costs, savings, a line per workload)."""
+"""Terminal report: what ``planner solve`` prints (headline, chosen mix, savings, a line per workload).
+
+Fits ``width`` columns (100 by default): numbers are never cut, long names are shortened with an ellipsis.
+"""
 
 from __future__ import annotations
 
 from planner.plan import Plan
+from planner.report.figures import (
+    ALTERNATIVE_LABELS,
+    break_even,
+    chosen_mix,
+    reading,
+    saving_of,
+)
+from planner.report.text import TextColumn, cut, render_table, wrap
 from planner.units import to_gib
 
 
-def _money(value: float | None, currency: str) -> str:
-    return "n/a" if value is None else f"{value:,.0f} {currency}"
+def _n(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def headline(plan: Plan) -> list[str]:
+    horizon = max(plan.horizon_months, 1)
+    per_month = plan.opex_per_month or plan.opex / horizon
+    c = plan.currency
+    return [
+        f"Plan for {plan.scenario}: {plan.status}, {plan.horizon_months} months, money in {c}",
+        f"Total {_n(plan.total_cost)} {c} = up-front {_n(plan.capex)} + running {_n(plan.opex)} "
+        f"({_n(per_month)} per month); {_n(plan.total_cost / horizon)} per month on average",
+        f"Solver {plan.solver or 'unknown'}: gap {plan.gap:.2%}, best bound {_n(plan.best_bound)}, "
+        f"{plan.solve_seconds:.2f} s",
+    ]
+
+
+def mix_lines(plan: Plan, width: int) -> list[str]:
+    columns = [
+        TextColumn("Action", min_width=4),
+        TextColumn("Units", ">"),
+        TextColumn("Item", flexible=True, min_width=12),
+        TextColumn("h/month", ">"),
+        TextColumn("Up-front", ">"),
+        TextColumn("Per month", ">"),
+        TextColumn("Horizon", ">"),
+    ]
+    lines = chosen_mix(plan)
+    rows = [
+        [
+            m.action,
+            str(m.count),
+            m.option_name,
+            _n(m.hours_per_month),
+            _n(m.capex),
+            _n(m.per_month),
+            _n(m.cost),
+        ]
+        for m in lines
+    ]
+    rows.append(
+        [
+            "Total",
+            str(sum(m.count for m in lines)),
+            "",
+            "",
+            _n(sum(m.capex for m in lines)),
+            _n(sum(m.per_month for m in lines)),
+            _n(sum(m.cost for m in lines)),
+        ]
+    )
+    return render_table(columns, rows, width)
+
+
+def saving_lines(plan: Plan, width: int) -> list[str]:
+    columns = [
+        TextColumn("Alternative", flexible=True, min_width=12),
+        TextColumn("Status", flexible=True),
+        TextColumn(f"Cost ({plan.currency})", ">"),
+        TextColumn("Saving", ">"),
+        TextColumn("Saving %", ">"),
+    ]
+    rows = []
+    for alt in plan.alternatives:
+        saving = saving_of(plan, alt)
+        rows.append(
+            [
+                ALTERNATIVE_LABELS.get(alt.name, alt.name),
+                alt.status,
+                "-" if alt.total_cost is None else _n(alt.total_cost),
+                "-" if saving is None else _n(saving),
+                "-" if saving is None or not alt.total_cost else f"{saving / alt.total_cost:.1%}",
+            ]
+        )
+    return render_table(columns, rows, width)
+
+
+def units_of(plan: Plan) -> dict[str, tuple[str, ...]]:
+    """Workload -> the units its replicas run on, each once, with a replica count where more than one."""
+    counts: dict[str, dict[str, int]] = {}
+    for a in plan.assignments:
+        per_unit = counts.setdefault(a.workload, {})
+        per_unit[a.unit] = per_unit.get(a.unit, 0) + 1
+    return {
+        w: tuple(unit if n == 1 else f"{unit} ({n} replicas)" for unit, n in units.items())
+        for w, units in counts.items()
+    }
+
+
+def workload_lines(plan: Plan, width: int) -> list[str]:
+    columns = [
+        TextColumn("Workload", flexible=True, min_width=10),
+        TextColumn("Model", flexible=True, min_width=10, shrink_first=2),
+        TextColumn("Task", flexible=True, min_width=5, shrink_first=1),
+        TextColumn("Precision", flexible=True, min_width=5, shrink_first=1),
+        TextColumn("x", ">"),
+        TextColumn("GiB/GPU", ">"),
+        TextColumn("Reserved", ">"),
+        TextColumn("Runs on", flexible=True, min_width=14, shrink_first=3),
+        TextColumn("Cost", ">"),
+    ]
+    where = units_of(plan)
+    rows = [
+        [
+            w.name,
+            w.model,
+            w.task,
+            w.precision,
+            str(w.replicas),
+            f"{to_gib(w.per_gpu_bytes):.2f}",
+            f"{to_gib(w.reserved_bytes):.2f}",
+            ", ".join(where.get(w.name, ())),
+            _n(w.cost),
+        ]
+        for w in plan.workloads
+    ]
+    return render_table(columns, rows, width)
+
+
+def break_even_line(plan: Plan) -> str:
+    be = break_even(plan)
+    if not be.available:
+        return f"Buy vs rent: not computed ({be.reason})."
+    months = "never" if be.months is None else f"after {be.months:.1f} months"
+    util = "never" if be.utilization is None else f"below {be.utilization:.0%} of the planned hours"
+    return f"Buy vs rent: purchases pay back {months}; renting everything wins {util}."
 
 
 def render_terminal(plan: Plan, width: int = 100) -> str:
-    """A plain-text summary no wider than ``width`` columns."""
-    lines = [
-        f"{plan.scenario}: {plan.status}, {plan.horizon_months} months, "
-        f"total {_money(plan.total_cost, plan.currency)}",
-        f"capex {_money(plan.capex, plan.currency)}  opex {_money(plan.opex, plan.currency)}  "
-        f"gap {plan.gap:.2%}",
-        "",
-    ]
-    for unit in plan.units:
-        lines.append(f"  {unit.id:<40} {unit.gpus} x {unit.gpu:<20} {_money(unit.cost, plan.currency):>16}")
-    lines.append("")
-    for a in plan.assignments:
-        lines.append(
-            f"  {a.workload:<30} r{a.replica} on {a.unit:<36} {to_gib(a.reserved_bytes):7.2f} GiB reserved"
-        )
-    return "\n".join(line[:width] for line in lines) + "\n"
+    """A plain-text summary, no line wider than ``width`` columns; no trailing newline (``click.echo`` adds
+    one)."""
+    width = max(width, 40)
+    out = [cut(line, width) for line in headline(plan)]
+    out += ["", *wrap(reading(plan), width)]
+    out += ["", "Chosen mix", *mix_lines(plan, width)]
+    if plan.alternatives:
+        out += ["", "Savings against alternatives", *saving_lines(plan, width)]
+    if plan.workloads:
+        out += [
+            "",
+            "Workloads (GiB per GPU; reserved = per GPU / (1 - headroom))",
+            *workload_lines(plan, width),
+        ]
+    out += ["", *wrap(break_even_line(plan), width)]
+    return "\n".join(cut(line, width) for line in out)
