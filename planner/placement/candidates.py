@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from planner.catalog.schema import Catalog
-from planner.errors import InfeasibleError, ModelError, ScenarioError
+from planner.errors import InfeasibleError, PlannerError, ScenarioError
 from planner.ilp.data import OptionData, PatternData, ProblemData
 from planner.placement.offers import (
     CostRates,
     Offer,
+    check_names,
     cloud_offers,
     energy_cost,
     local_offers,
@@ -70,7 +71,7 @@ def model_memory(workload: Workload, gpus: int) -> Footprint | None:
             gpus=gpus,
             **extra,
         )
-    except ModelError as error:
+    except PlannerError as error:
         if gpus == 1:
             raise ScenarioError(f"workload {workload.name!r}: {error}") from None
         return None  # e.g. more GPUs than the model has heads to split
@@ -111,6 +112,7 @@ class Candidates:
 
 
 def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = model_memory) -> Candidates:
+    check_names(scenario, catalog)
     rates = resolve_rates(scenario, catalog)
     hours_classes = sorted({w.hours_per_month for w in scenario.workloads})
     offers = local_offers(scenario, catalog, rates) + cloud_offers(scenario, catalog, rates, hours_classes)

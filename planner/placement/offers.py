@@ -375,3 +375,21 @@ def undominated(offers: list[Offer], eligible: dict[str, frozenset[str]], *, sam
                     dropped.add(b.key)
                     break
     return [o for o in offers if o.key not in dropped]
+
+
+def check_names(scenario: Scenario, catalog: Catalog) -> None:
+    """Names in ``hardware`` must exist in the catalog: a typo would silently shrink the choice."""
+    hw = scenario.hardware
+    for index, name in enumerate(hw.gpus or ()):
+        _gpu(catalog, name, f"hardware.gpus[{index}]")
+    lists: list[tuple[str, tuple[str, ...] | None, set[str]]] = [
+        ("systems", hw.systems, {s.id for s in catalog.systems} | {c.id for c in scenario.custom_offers}),
+        ("providers", hw.providers, {c.provider for c in catalog.cloud}),
+        ("regions", hw.regions, {c.region for c in catalog.cloud}),
+    ]
+    for field, given, known in lists:
+        for index, name in enumerate(given or ()):
+            if name not in known:
+                choices = ", ".join(sorted(known))
+                where = f"hardware.{field}[{index}]"
+                raise ScenarioError(f"{where}: unknown {field[:-1]} {name!r} (known: {choices})")
