@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.catalog.load import default_gpus_linked
-from planner.catalog.schema import Catalog, CloudOffer
+from planner.catalog.schema import Catalog, CloudOffer, GpuSpec
 from planner.errors import CatalogError
 from planner.units import GIB, MIB
 
@@ -282,6 +282,7 @@ def _offer(
         spec = catalog.gpu(accelerator)
     except KeyError:
         return skip(f"GPU {accelerator!r} is not in the GPU catalog (add it or an alias to gpus.yaml)")
+    spec = _variant(spec, accelerator, instance_type, catalog)
     notes: list[str] = []
     if cloud == "gcp" and not gpu_row["InstanceType"]:
         if len(members) < 2:
@@ -329,6 +330,22 @@ def _offer(
         raw["instance_type"] = f"{instance_type} + {count}x {accelerator}"
         raw["id"] = f"{cloud}:{raw['instance_type']}:{region}"
     return CloudOffer.model_validate(raw)
+
+
+VARIANT_HINTS: Mapping[str, str] = {"pcie": "PCIe", "nvl": "NVL"}
+"""An instance-type fragment that names a card variant SkyPilot's accelerator name leaves out (Lambda's
+``gpu_1x_h100_pcie`` is listed as plain ``H100``): the importer then looks up ``<accelerator> <variant>``."""
+
+
+def _variant(spec: GpuSpec, accelerator: str, instance_type: str, catalog: Catalog) -> GpuSpec:
+    words = set(instance_type.lower().replace("-", "_").split("_"))
+    for hint, suffix in VARIANT_HINTS.items():
+        if hint in words:
+            try:
+                return catalog.gpu(f"{accelerator} {suffix}")
+            except KeyError:
+                return spec
+    return spec
 
 
 def _int_count(text: str) -> int | None:

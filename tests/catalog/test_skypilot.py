@@ -42,6 +42,17 @@ def test_aws_rows_become_one_offer_per_instance_and_region(shipped: Catalog) -> 
     assert "not in the GPU catalog" in reasons["inf2.xlarge"]
 
 
+def test_lambda_layout_and_pcie_variant(shipped: Catalog) -> None:
+    # Lambda's file has no AvailabilityZone, SpotPrice last and empty; gpu_1x_h100_pcie says only "H100".
+    result = import_skypilot(FIXTURES / "lambda_vms.csv", "lambda", shipped, region="us-east-1")
+    gpus = {o.instance_type: (o.gpu, o.price_usd_per_hour, o.spot_price_usd_per_hour) for o in result.offers}
+    assert gpus == {
+        "gpu_1x_h100_pcie": ("H100 PCIe", 3.29, None),
+        "gpu_1x_h100_sxm5": ("H100 SXM5", 4.29, None),
+        "gpu_8x_a100_80gb_sxm4": ("A100 80GB SXM4", 22.32, None),
+    }
+
+
 def test_region_filter(shipped: Catalog) -> None:
     result = import_skypilot(FIXTURES / "aws_vms.csv", "aws", shipped, region="us-west-2")
     assert [(o.instance_type, o.spot_price_usd_per_hour) for o in result.offers] == [("g5.xlarge", 0.3912)]
