@@ -38,13 +38,20 @@ def estimate_memory(
     parallel degree for vLLM, a layer split for transformers and llama.cpp, data parallel with ZeRO-3 for
     training. Further keywords: ``lora_targets`` ("all", "attention", "qv", "mlp" or module names),
     ``prefill_tokens`` (prompt tokens processed in one pass; default: the whole context for transformers),
-    ``zero_stage`` (0-3), ``flash_attention`` (default True), ``catalog_dir``.
+    ``zero_stage`` (0-3), ``flash_attention`` (default True), ``prefill_logits`` (transformers < 4.45 kept
+    logits for the whole prompt), ``catalog_dir``.
 
     Raises ModelError/PlannerError (exit status 2) for inputs that cannot work: unknown model, precision,
     engine or task; context or batch < 1; GPUs the heads or layers cannot be split over.
     """
     catalog_dir = more.pop("catalog_dir", None)
-    unknown = set(more) - {"lora_targets", "prefill_tokens", "zero_stage", "flash_attention"}
+    unknown = set(more) - {
+        "lora_targets",
+        "prefill_tokens",
+        "zero_stage",
+        "flash_attention",
+        "prefill_logits",
+    }
     if unknown:
         from planner.errors import PlannerError
 

@@ -163,6 +163,8 @@ _FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
     "gemma3_text": {"norms_per_layer": 4, "qk_norm": True},
     "glm": {"qkv_bias": True},
     "glm4": {"qkv_bias": True, "norms_per_layer": 4},
+    "gpt_bigcode": {"gated_mlp": False, "qkv_bias": True, "o_bias": True},
+    "gpt2": {"gated_mlp": False, "qkv_bias": True, "o_bias": True},
 }
 KNOWN_MODEL_TYPES: frozenset[str] = frozenset(
     {"llama", "mistral", "mixtral", "phi3", "deepseek_v2", "gpt_oss"} | set(_FAMILY_DEFAULTS)
@@ -238,7 +240,7 @@ def _build(cfg: dict[str, Any], name: str, model_type: str, is_moe: bool) -> Arc
     h = int(cfg["hidden_size"])
     layers = int(cfg["num_hidden_layers"])
     heads = int(cfg["num_attention_heads"])
-    kv_heads = int(cfg.get("num_key_value_heads") or heads)
+    kv_heads = 1 if cfg.get("multi_query") else int(cfg.get("num_key_value_heads") or heads)
     head_dim = int(cfg.get("head_dim") or h // heads)
     extra: dict[str, Any] = dict(_FAMILY_DEFAULTS.get(model_type, {}))
     if "attention_bias" in cfg:

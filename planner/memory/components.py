@@ -115,12 +115,25 @@ def eager_attention_bytes(a: Architecture, batch: int, prompt_tokens: int, shard
 
 
 def logits_bytes(a: Architecture, positions: int) -> float:
-    """Logits for ``positions`` positions: bf16 output plus the fp32 upcast, ``positions x V x (2 + 4)``.
+    """Inference logits for ``positions`` positions: bf16 output plus the fp32 upcast, ``x V x (2 + 4)``.
 
-    transformers >= 4.45 computes the last position only while generating; training needs every position
-    (DESIGN.md: 5.9 GiB at 8K tokens for a 128K vocabulary).
+    transformers >= 4.45 computes the last position only while generating (before, the whole prompt).
     """
     return positions * a.vocab_size * (ACT_BYTES + 4)
+
+
+TRAINING_LOGIT_BYTES = ACT_BYTES + 4 + 4 + ACT_BYTES
+
+
+def training_logits_bytes(a: Architecture, tokens: int) -> float:
+    """Training logits at the loss's backward peak: ``tokens x V x (2 + 4 + 4 + 2)`` bytes.
+
+    The bf16 logits, their fp32 upcast, the fp32 log-softmax cross-entropy saves for backward, and the bf16
+    gradient flowing back into lm_head. DESIGN.md's ``(2 + 4)`` counts the first two only; the Qwen
+    fine-tuning profile (benchmarks/data/vram_calibration.csv) grows by about 12 bytes per token per
+    vocabulary entry from 256 to 8192 tokens, so measurements win here.
+    """
+    return tokens * a.vocab_size * TRAINING_LOGIT_BYTES
 
 
 def training_layer_activation_bytes(
@@ -147,6 +160,11 @@ def training_layer_activation_bytes(
     per_token = 12 * h + attn + mlp
     scores = 0.0 if flash_attention else 5 * a.num_heads * seq_len
     return tokens * (per_token + scores)
+
+
+def fully_trained_params(a: Architecture, targets: tuple[str, ...]) -> int:
+    """Parameters of modules trained in full beside LoRA (PEFT ``modules_to_save``: embeddings, lm_head)."""
+    return sum(a.vocab_size * a.hidden_size for t in targets if t in FULLY_TRAINED)
 
 
 def lora_trainable_params(a: Architecture, rank: int, targets: tuple[str, ...]) -> int:
@@ -181,6 +199,7 @@ ALL_LINEAR_TARGETS: tuple[str, ...] = (
     "up_proj",
     "down_proj",
 )
+FULLY_TRAINED: tuple[str, ...] = ("embed_tokens", "lm_head")
 TARGET_GROUPS: dict[str, tuple[str, ...]] = {
     "all": ALL_LINEAR_TARGETS,
     "all-linear": ALL_LINEAR_TARGETS,

@@ -112,10 +112,10 @@ def _lora_targets(targets: str | tuple[str, ...] | list[str]) -> tuple[str, ...]
         group = c.TARGET_GROUPS.get(name.lower())
         if group:
             out.extend(group)
-        elif name in c.ALL_LINEAR_TARGETS:
+        elif name in c.ALL_LINEAR_TARGETS or name in c.FULLY_TRAINED:
             out.append(name)
         else:
-            known = ", ".join((*c.TARGET_GROUPS, *c.ALL_LINEAR_TARGETS))
+            known = ", ".join((*c.TARGET_GROUPS, *c.ALL_LINEAR_TARGETS, *c.FULLY_TRAINED))
             raise PlannerError(f"unknown LoRA target {name!r} (known: {known})")
     return tuple(dict.fromkeys(out))
 
@@ -153,12 +153,20 @@ def estimate(
     prefill_tokens: int | None = None,
     zero_stage: int | None = None,
     flash_attention: bool = True,
+    prefill_logits: bool = False,
 ) -> MemoryEstimate:
-    """Estimate memory for ``a`` under one workload. Raises PlannerError subclasses for what cannot work."""
+    """Estimate memory for ``a`` under one workload. Raises PlannerError subclasses for what cannot work.
+
+    ``prefill_tokens``: transformers, prompt tokens per sequence processed in one pass (default: the whole
+    context); vLLM, ``max_num_batched_tokens`` (default 8192); llama.cpp, ``n_ubatch`` (default 512).
+    ``prefill_logits``: logits for every prompt position, as transformers did before 4.45.
+    """
     task = normalize_task(task)
     context = _positive("context", context)
     batch = _positive("batch", batch)
     gpus = _positive("gpus", gpus)
+    if prefill_tokens is not None:
+        prefill_tokens = _positive("prefill_tokens", prefill_tokens)
     eng = engine(engine_name)
     fmt = weight_format(precision)
     if task == "qlora" and not fmt.quantized:
@@ -182,7 +190,7 @@ def estimate(
 
     if task == "inference":
         parts, trainable = _inference(
-            a, eng, fmt, counts.total, context, batch, gpus, kv_bytes, prefill_tokens, flash_attention
+            a, eng, fmt, context, batch, gpus, kv_bytes, prefill_tokens, flash_attention, prefill_logits
         )
     else:
         if optimizer.lower() not in OPTIMIZER_STATE_BYTES:
@@ -248,18 +256,19 @@ def _inference(
     a: Architecture,
     eng: Engine,
     fmt: WeightFormat,
-    params: int,
     context: int,
     batch: int,
     gpus: int,
     kv_bytes: float,
     prefill_tokens: int | None,
     flash_attention: bool,
+    prefill_logits: bool,
 ) -> tuple[dict[str, _Split], int]:
     counts = count_parameters(a)
     weights = c.weight_bytes(counts, fmt)
     act_bytes = 4 if fmt.name == "fp32" else c.ACT_BYTES
-    prompt = min(prefill_tokens or context, context) if prefill_tokens is not None else context
+    prompt = min(prefill_tokens, context) if prefill_tokens is not None else context
+    step_budget = prefill_tokens if prefill_tokens is not None else eng.prefill_tokens
     if eng.split == "tensor":
         tp = gpus
         sharded = c.weight_bytes(type(counts)(counts.embedding, counts.lm_head, counts.linear, 0, 0, 0), fmt)
@@ -267,7 +276,7 @@ def _inference(
         kv_gpu = c.kv_cache_bytes(
             a, context, batch, kv_bytes, tp, eng.latent_mla, eng.drops_window, eng.block_tokens
         )
-        step_tokens = min(eng.prefill_tokens, batch * context)
+        step_tokens = min(step_budget, batch * context)
         act_gpu = c.forward_peak_bytes(a, step_tokens, tp, act_bytes)
         act_gpu += step_tokens * a.vocab_size * VLLM_PROFILE_LOGIT_BYTES
         return (
@@ -291,7 +300,7 @@ def _inference(
     )
     kv_gpu = kv_total * share
     if eng.name == "llama.cpp":
-        act_gpu = _llama_cpp_buffer(a, eng, context, batch, flash_attention)
+        act_gpu = _llama_cpp_buffer(a, step_budget, context, batch, flash_attention)
         act_total = act_gpu * gpus
     else:
         step = batch * prompt if eng.prefill_tokens == 0 else min(eng.prefill_tokens, batch * prompt)
@@ -300,7 +309,7 @@ def _inference(
             act_gpu += c.eager_attention_bytes(a, batch, prompt, 1)
         # DynamicCache grows by torch.cat: one layer's cache is briefly held twice.
         act_gpu += kv_total / a.num_layers
-        logits = c.logits_bytes(a, batch)
+        logits = c.logits_bytes(a, batch * prompt if prefill_logits else batch)
         act_total = act_gpu * gpus + logits
         act_gpu += logits
     return (
@@ -313,10 +322,10 @@ def _inference(
     )
 
 
-def _llama_cpp_buffer(a: Architecture, eng: Engine, context: int, batch: int, flash_attention: bool) -> float:
+def _llama_cpp_buffer(a: Architecture, ubatch: int, context: int, batch: int, flash_attention: bool) -> float:
     """llama.cpp's compute buffer for one ``n_ubatch`` graph: f32 logits rows, f32 intermediates and,
     without flash attention, the ``n_ctx x n_ubatch x heads`` f32 scores (n_ctx counts every sequence)."""
-    ubatch = min(eng.prefill_tokens, batch * context)
+    ubatch = min(ubatch, batch * context)
     cells = context * batch
     buffer = ubatch * a.vocab_size * 4 + c.forward_peak_bytes(a, ubatch, 1, 4)
     if flash_attention:
@@ -354,9 +363,12 @@ def _training(
     else:
         if lora_rank < 1:
             raise PlannerError(f"lora_rank must be >= 1, got {lora_rank!r}")
-        trainable = c.lora_trainable_params(a, lora_rank, targets)
-        adapters = trainable * LORA_ADAPTER_BYTES
-        gradients = trainable * LORA_ADAPTER_BYTES
+        lora = c.lora_trainable_params(a, lora_rank, targets)
+        # modules_to_save are trainable copies in the model's 16-bit dtype, without an fp32 master copy.
+        full = c.fully_trained_params(a, targets)
+        trainable = lora + full
+        adapters = lora * LORA_ADAPTER_BYTES + full * weight_param_bytes
+        gradients = lora * LORA_ADAPTER_BYTES + full * weight_param_bytes
         optim = trainable * state
     tokens = seq * batch
     layer = c.training_layer_activation_bytes(a, tokens, flash_attention, seq)
@@ -364,7 +376,7 @@ def _training(
         acts = a.num_layers * tokens * a.hidden_size * c.ACT_BYTES + layer
     else:
         acts = a.num_layers * layer
-    acts += c.logits_bytes(a, tokens)
+    acts += c.training_logits_bytes(a, tokens)
     if fmt.quantized:  # one linear weight dequantized to bf16 at a time
         acts += _largest_matrix(a) * c.ACT_BYTES
     shard = gpus if gpus > 1 else 1

@@ -26,8 +26,9 @@ def estimate_table(est: MemoryEstimate) -> str:
     """Breakdown in GiB (2^30 bytes), per GPU and summed, beside the rule of thumb."""
     i = est.inputs
     head = (
-        f"{est.model}: {est.params / 1e9:.2f}B parameters, {i['task']}, {i['precision']}, engine {i['engine']}, "
-        f"context {i['context']}, batch {i['batch']}, {est.gpus} GPU{'s' if est.gpus > 1 else ''}"
+        f"{est.model}: {est.params / 1e9:.2f}B parameters, {i['task']}, {i['precision']}, "
+        f"engine {i['engine']}, context {i['context']}, batch {i['batch']}, "
+        f"{est.gpus} GPU{'s' if est.gpus > 1 else ''}"
     )
     lines = [head, "", f"{'component':<20}{'per GPU GiB':>12}{'total GiB':>12}"]
     for key in BREAKDOWN_KEYS:
