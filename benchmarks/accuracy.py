@@ -189,8 +189,8 @@ def table(results: list[Result]) -> list[str]:
     for r in results:
         groups.setdefault((r.source, r.task, r.tier), []).append(r)
     head = (
-        f"| source | task | tier | rows | planner median | planner p90 | weights-only median | weights-only p90 "
-        f"| rule of thumb median | rule of thumb p90 |"
+        "| source | task | tier | rows | planner median | planner p90 | weights-only median "
+        "| weights-only p90 | rule of thumb median | rule of thumb p90 |"
     )
     lines = [head, "|" + "---|" * 10]
     for (source, task, tier), rows in sorted(groups.items()):
@@ -213,8 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     gold = [r for r in results if r.tier == "gold" and r.task == "inference"]
     med, p90 = _stats([r.err(r.planner_gib) for r in gold])
     print(
-        f"\ngold inference rows: {len(gold)}; planner median {med:.1f}% (target <= {GOLD_TARGETS['median']}%),"
-        f" p90 {p90:.1f}% (target <= {GOLD_TARGETS['p90']}%)"
+        f"\ngold inference rows: {len(gold)}; planner median {med:.1f}% "
+        f"(target <= {GOLD_TARGETS['median']}%), p90 {p90:.1f}% (target <= {GOLD_TARGETS['p90']}%)"
     )
     ft = [r for r in results if r.task in ("lora", "qlora", "full_ft")]
     if ft:
@@ -228,8 +228,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\nsource | task | tier | model | measured GiB | planner | weights-only | rule of thumb")
         for r in results:
             print(
-                f"{r.source} | {r.task} | {r.tier} | {r.model} | {r.measured_gib:.2f} | {r.planner_gib:.2f} | "
-                f"{r.weights_gib:.2f} | {r.rule_gib:.2f}"
+                f"{r.source} | {r.task} | {r.tier} | {r.model} | {r.measured_gib:.2f} | "
+                f"{r.planner_gib:.2f} | {r.weights_gib:.2f} | {r.rule_gib:.2f}"
             )
     return 0
 
