@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import Any
+import warnings
+from typing import Any, TextIO
 
 import click
 
@@ -42,11 +43,24 @@ class PlannerGroup(click.Group):
         return command
 
     def invoke(self, ctx: click.Context) -> Any:
+        warnings.showwarning = _one_line_warning
         try:
             return super().invoke(ctx)
         except PlannerError as error:
             click.echo(f"error: {error}", err=True)
             sys.exit(error.exit_code)
+
+
+def _one_line_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """Show a warning (a stale catalog, say) as one ``warning:`` line, without Python's source excerpt."""
+    click.echo(f"warning: {message}", err=True)
 
 
 @click.group(cls=PlannerGroup, context_settings={"help_option_names": ["-h", "--help"]})
