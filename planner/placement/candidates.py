@@ -238,9 +238,11 @@ def _add_pattern(
     gpus = group[0].gpus
     cost = 0.0
     if offer.kind != "cloud":
-        # A GPU draws power while any of its replicas computes; replicas sharing it take turns.
+        # A GPU draws power while any of its replicas computes; replicas sharing it take turns. When machines
+        # are not always on, the GPU's share of the base power runs with it.
         busy_hours = min(HOURS_PER_MONTH, sum(by_name[m.workload].hours_per_month for m in group))
-        cost = energy_cost(offer.gpu.tdp_w * rates.gpu_utilisation * gpus, busy_hours, rates)
+        watts_per_gpu = offer.gpu.tdp_w * rates.gpu_utilisation + offer.base_w_per_busy_gpu
+        cost = energy_cost(watts_per_gpu * gpus, busy_hours, rates)
     counts: dict[str, int] = {}
     for m in group:
         counts[wid[m.workload]] = counts.get(wid[m.workload], 0) + 1

@@ -36,6 +36,8 @@ class CostRates:
     colocation_usd_per_kw_month: float
     colocation_source: str
     gpu_utilisation: float
+    always_on: bool
+    """Base power of local machines drawn all month (True) or only while their GPUs are busy (False)."""
     months: int
     fx: float
     """Scenario currency per USD."""
@@ -67,6 +69,8 @@ class Offer:
     power_w: float
     rack_units: int
     max_units: int | None
+    base_w_per_busy_gpu: float = 0.0
+    """Base power charged per busy GPU-hour when machines are not always on (its share of the machine)."""
     provider: str = ""
     region: str = ""
     price_source: str = ""
@@ -102,16 +106,17 @@ def resolve_rates(scenario: Scenario, catalog: Catalog) -> CostRates:
     else:
         colo, colo_source = defaults.colocation_usd_per_kw_month, defaults.colocation_source
     return CostRates(
-        price,
-        price_source,
-        pue,
-        pue_source,
-        colo,
-        colo_source,
-        energy.gpu_utilisation,
-        scenario.horizon_months,
-        scenario.usd_to_currency,
-        defaults.as_of,
+        usd_per_kwh=price,
+        usd_per_kwh_source=price_source,
+        pue=pue,
+        pue_source=pue_source,
+        colocation_usd_per_kw_month=colo,
+        colocation_source=colo_source,
+        gpu_utilisation=energy.gpu_utilisation,
+        always_on=energy.always_on if energy.always_on is not None else not office,
+        months=scenario.horizon_months,
+        fx=scenario.usd_to_currency,
+        as_of=defaults.as_of,
     )
 
 
@@ -164,7 +169,8 @@ def _local(
         hours_class=None,
         interruptible_only=False,
         capex=price_usd * rates.fx,
-        fixed_energy=energy_cost(base_w, HOURS_PER_MONTH, rates),
+        fixed_energy=energy_cost(base_w, HOURS_PER_MONTH, rates) if rates.always_on else 0.0,
+        base_w_per_busy_gpu=0.0 if rates.always_on else base_w / gpus,
         hosting=hosting,
         rent=0.0,
         unit_price=price_usd * rates.fx,

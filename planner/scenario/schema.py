@@ -78,6 +78,9 @@ class Energy(FrozenModel):
     gpu_utilisation: float = Field(default=0.7, gt=0, le=1)
     """Average GPU power draw while a workload runs, as a fraction of TDP."""
     hosting: Literal["colocation", "office"] = "colocation"
+    always_on: bool | None = None
+    """Whether local machines stay powered all month (base power 730 h) or only while their GPUs work.
+    None: always on in colocation, only while busy in an office."""
     """``office``: no hosting fee and PUE 1 unless given; ``colocation``: per kW-month of peak IT power."""
     colocation_usd_per_kw_month: float | None = Field(default=None, ge=0)
 

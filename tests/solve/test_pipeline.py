@@ -204,3 +204,18 @@ def test_highs_and_cbc_agree() -> None:
     highs = solve(scenario(ws), CAT, solver="highs", alternatives=False)
     cbc = solve(scenario(ws), CAT, solver="cbc", alternatives=False)
     assert highs.total_cost == pytest.approx(cbc.total_cost)
+
+
+def test_office_machines_draw_base_power_only_while_busy() -> None:
+    # (300 W GPU + 100 W base) x 100 h x 12 months x 0.10 USD/kWh = 48 USD on top of the purchase.
+    cat = catalog([CARD], [system("desk-card24", "Card24", base_w=100.0)])
+    plan = _solve([workload("a", 10, hours_per_month=100)], cat)
+    assert plan.total_cost == pytest.approx(1048.0)
+
+
+def test_always_on_machines_draw_base_power_all_month() -> None:
+    # GPU 300 W x 100 h x 12 x 0.1 = 36; base 100 W x 730 h x 12 x 0.1 = 87.60.
+    cat = catalog([CARD], [system("desk-card24", "Card24", base_w=100.0)])
+    energy = {"usd_per_kwh": 0.1, "hosting": "office", "gpu_utilisation": 1.0, "always_on": True}
+    plan = _solve([workload("a", 10, hours_per_month=100)], cat, energy=energy)
+    assert plan.total_cost == pytest.approx(1000 + 36 + 87.6)

@@ -1,0 +1,180 @@
+"""``planner solve`` / ``planner validate`` through click: exit codes, the JSON contract, determinism, and a
+report that survives a failed run. Workloads use measured memory so these tests need only the catalog."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from planner.cli import main
+
+SCENARIO = """
+name: cli-demo
+horizon_months: 24
+workloads:
+  - name: chat
+    model: llama-3-8b
+    memory_per_gpu: 18GiB
+    replicas: 2
+  - name: embed
+    model: bge-m3
+    memory_per_gpu: 2GiB
+  - name: eval
+    model: qwen
+    memory_per_gpu: 30GiB
+    hours_per_month: 40
+    interruptible: true
+"""
+
+CONTRACT = {
+    "scenario": str,
+    "status": str,
+    "currency": str,
+    "horizon_months": int,
+    "total_cost": float,
+    "capex": float,
+    "opex": float,
+    "best_bound": float,
+    "gap": float,
+    "units": list,
+    "assignments": list,
+    "alternatives": list,
+}
+UNIT = {
+    "id": str,
+    "option": str,
+    "kind": str,
+    "pricing": str,
+    "gpu": str,
+    "gpus": int,
+    "gpu_memory_bytes": int,
+    "cost": float,
+}
+ASSIGNMENT = {
+    "workload": str,
+    "replica": int,
+    "unit": str,
+    "gpu_indices": list,
+    "per_gpu_bytes": int,
+    "headroom": float,
+    "reserved_bytes": int,
+    "cost": float,
+}
+
+
+def _write(tmp_path: Path, text: str = SCENARIO, name: str = "s.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _json_run(tmp_path: Path, scenario: Path) -> dict[str, object]:
+    code, out, err = _run("solve", str(scenario), "-o", str(tmp_path / "r.xlsx"), "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)  # stdout is exactly one JSON object
+    assert isinstance(data, dict)
+    return data
+
+
+def _check_types(obj: dict[str, object], spec: dict[str, type]) -> None:
+    for key, kind in spec.items():
+        assert key in obj, key
+        value = obj[key]
+        assert isinstance(value, kind) or (kind is float and isinstance(value, int)), (key, value)
+
+
+def test_json_contract(tmp_path: Path) -> None:
+    data = _json_run(tmp_path, _write(tmp_path))
+    _check_types(data, CONTRACT)
+    assert data["status"] in ("optimal", "feasible")
+    for unit in data["units"]:  # type: ignore[attr-defined]
+        _check_types(unit, UNIT)
+        assert unit["kind"] in ("bought", "owned", "cloud")
+    for a in data["assignments"]:  # type: ignore[attr-defined]
+        _check_types(a, ASSIGNMENT)
+        assert a["reserved_bytes"] >= a["per_gpu_bytes"] / (1 - a["headroom"]) - 1
+    names = [alt["name"] for alt in data["alternatives"]]  # type: ignore[attr-defined]
+    assert names == ["all_cloud", "all_bought", "best_single_gpu", "cheapest_per_workload"]
+    assert (tmp_path / "r.xlsx").stat().st_size > 0
+    # The plan never costs more than any alternative solved beside it.
+    for alt in data["alternatives"]:  # type: ignore[attr-defined]
+        if alt["total_cost"] is not None:
+            assert alt["total_cost"] >= data["total_cost"] - 1e-6  # type: ignore[operator]
+
+
+def test_reserved_bytes_fit_every_gpu(tmp_path: Path) -> None:
+    data = _json_run(tmp_path, _write(tmp_path))
+    memory = {u["id"]: u["gpu_memory_bytes"] for u in data["units"]}  # type: ignore[attr-defined]
+    used: dict[tuple[str, int], int] = {}
+    for a in data["assignments"]:  # type: ignore[attr-defined]
+        for g in a["gpu_indices"]:
+            used[(a["unit"], g)] = used.get((a["unit"], g), 0) + a["reserved_bytes"]
+    assert all(total <= memory[unit] for (unit, _), total in used.items())
+
+
+def test_two_runs_give_the_same_json(tmp_path: Path) -> None:
+    path = _write(tmp_path)
+    first, second = _json_run(tmp_path, path), _json_run(tmp_path, path)
+    first.pop("solve_seconds")
+    second.pop("solve_seconds")
+    assert first == second
+
+
+def test_table_output_and_default_report_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _run("solve", str(_write(tmp_path)))
+    assert code == 0, err
+    assert "cli-demo" in out and "reports/cli-demo.xlsx" in out
+    assert (tmp_path / "reports" / "cli-demo.xlsx").exists()
+
+
+def test_invalid_scenario_exits_2_without_traceback(tmp_path: Path) -> None:
+    code, _, err = _run("solve", str(_write(tmp_path, "name: t\nworkloads: []\n")))
+    assert code == 2
+    assert err.startswith("error: ") and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_unknown_gpu_exits_2(tmp_path: Path) -> None:
+    text = SCENARIO + "hardware:\n  gpus: [Voodoo5]\n"
+    code, _, err = _run("solve", str(_write(tmp_path, text)), "-o", str(tmp_path / "r.xlsx"))
+    assert code == 2 and "Voodoo5" in err
+
+
+def test_infeasible_exits_3_and_keeps_the_old_report(tmp_path: Path) -> None:
+    report = tmp_path / "r.xlsx"
+    report.write_bytes(b"previous report")
+    text = "name: t\nworkloads:\n  - {name: giant, model: m, memory_per_gpu: 5000GiB}\n"
+    code, _, err = _run("solve", str(_write(tmp_path, text)), "-o", str(report))
+    assert code == 3
+    assert "giant" in err and "fits nowhere" in err
+    assert report.read_bytes() == b"previous report"
+
+
+def test_missing_file_exits_2(tmp_path: Path) -> None:
+    code, _, err = _run("solve", str(tmp_path / "none.yaml"))
+    assert code == 2 and "no such scenario file" in err
+
+
+def test_cbc_gives_the_same_cost(tmp_path: Path) -> None:
+    path = _write(tmp_path)
+    highs = _json_run(tmp_path, path)
+    code, out, err = _run(
+        "solve", str(path), "-o", str(tmp_path / "c.xlsx"), "--format", "json", "--solver", "cbc"
+    )
+    assert code == 0, err
+    assert json.loads(out)["total_cost"] == pytest.approx(highs["total_cost"])
+
+
+def test_validate(tmp_path: Path) -> None:
+    code, out, _ = _run("validate", str(_write(tmp_path)))
+    assert code == 0 and "ok (3 workloads" in out
+    code, _, err = _run("validate", str(_write(tmp_path, "name: t\nworkloads: [1]\n")))
+    assert code == 2 and "workloads[0]" in err

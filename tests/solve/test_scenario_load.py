@@ -1,0 +1,94 @@
+"""Every malformed scenario is one line naming the file and the field (issue 4, "Bad input")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from planner.errors import ScenarioError
+from planner.scenario.load import load_scenario, parse_scenario
+
+GOOD = """
+name: demo
+horizon_months: 24
+workloads:
+  - name: chat
+    model: llama-3-8b
+    replicas: 2
+    hours_per_month: 730
+"""
+
+
+def test_a_valid_scenario_loads(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(GOOD)
+    scenario = load_scenario(path)
+    assert scenario.name == "demo" and scenario.horizon_months == 24
+    assert scenario.headroom == 0.2  # the default of issue 4
+    assert scenario.workloads[0].replicas == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("name: t\nworkloads: [", r"s.yaml: line \d+, column \d+: YAML syntax error"),
+        ("- just\n- a list\n", r"s.yaml: expected a mapping"),
+        ("name: t\nworkloads: []\n", r"s.yaml: workloads: .*at least 1 item"),
+        ("name: t\n", r"s.yaml: workloads: required field is missing"),
+        ("name: t\nworkload: []\n", r"s.yaml: work"),
+        (
+            "name: t\nworkloads:\n  - {name: a, model: m, contxt: 4}\n",
+            r"workloads\[0\] \(a\).contxt: unknown field",
+        ),
+        (
+            "name: t\nworkloads:\n  - {name: a, model: m, replicas: 0}\n",
+            r"workloads\[0\] \(a\).replicas: .*greater than 0",
+        ),
+        ("name: t\nworkloads:\n  - {name: a, model: m, replicas: -3}\n", r"replicas: .*greater than 0"),
+        ("name: t\nworkloads:\n  - {name: a, model: m, context: lots}\n", r"context: .*valid integer"),
+        ("name: t\nheadroom: 1.0\nworkloads:\n  - {name: a, model: m}\n", r"headroom: .*less than 1"),
+        (
+            "name: t\nheadroom: -0.1\nworkloads:\n  - {name: a, model: m}\n",
+            r"headroom: .*greater than or equal to 0",
+        ),
+        ("name: t\nworkloads:\n  - {name: a, model: m, headroom: 1.5}\n", r"\(a\).headroom: .*less than 1"),
+        ("name: t\nworkloads:\n  - {name: a, model: m}\n  - {name: a, model: n}\n", r"'a' is used twice"),
+        ("name: t\nworkloads:\n  - {name: a, model: m, hours_per_month: 800}\n", r"hours_per_month: .*730"),
+        (
+            "name: t\nworkloads:\n  - {name: a, model: m, memory_per_gpu: lots}\n",
+            r"memory_per_gpu: .*not a memory size",
+        ),
+        ("name: t\nbudgets: {capex_usd: -1}\nworkloads:\n  - {name: a, model: m}\n", r"budgets.capex_usd"),
+        (
+            "name: t\nowned: [{count: 1}]\nworkloads:\n  - {name: a, model: m}\n",
+            r"owned\[0\]: .*either system",
+        ),
+        (
+            "!!python/object/apply:os.system ['echo hacked']\n",
+            r"YAML syntax error: could not determine a constructor",
+        ),
+    ],
+)
+def test_bad_scenarios_are_one_line_errors(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError, match=message) as error:
+        load_scenario(path)
+    assert "\n" not in str(error.value)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match=r"nope.yaml: no such scenario file"):
+        load_scenario(tmp_path / "nope.yaml")
+
+
+def test_a_directory_is_not_a_scenario(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match=r"cannot read"):
+        load_scenario(tmp_path)
+
+
+def test_measured_memory_pins_one_gpu() -> None:
+    scenario = parse_scenario("name: t\nworkloads:\n  - {name: a, model: m, memory_per_gpu: 18GiB}\n")
+    assert scenario.workloads[0].measured_bytes == 18 * 2**30
+    assert scenario.workloads[0].pinned_gpus == 1
