@@ -105,7 +105,8 @@ def _predict(row: dict[str, str], model: Architecture | str, notes: str) -> tupl
     if gguf:
         est = estimate_memory(model, precision=precision, context=1, engine="llama.cpp")
         weights = est.breakdown["weights"] / GIB
-        return weights, weights, est.rule_of_thumb_bytes[0] / GIB / 1.3
+        nominal = est.params * WEIGHT_FORMATS[precision].rule_bits / 8 / GIB  # the rule's weights term
+        return weights, weights, nominal
     gpus = _int(row["num_gpus"], 1) or 1
     batch = _int(row["batch_size"])
     if batch is None:

@@ -1,0 +1,130 @@
+"""Parameter counts against independent figures.
+
+``tests/fixtures/model_configs/param_counts.json`` holds the exact ``sum(p.numel() for p in
+model.parameters())`` of transformers for seven real configs (copied from the project's shared reference,
+2026-11-25). PUBLISHED below are totals from the models' Hugging Face pages (safetensors metadata).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from planner.catalog.models import load_model_catalog
+from planner.errors import ModelError
+from planner.memory.architecture import count_parameters, from_config, nominal_architecture
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "model_configs"
+EXACT = json.loads((FIXTURES / "param_counts.json").read_text())
+
+# Totals shown on the Hugging Face model pages (safetensors parameter count), independent of our counting.
+PUBLISHED = {
+    "llama-2-7b": 6_738_415_616,
+    "llama-2-13b": 13_015_864_320,
+    "llama-2-70b": 68_976_648_192,
+    "llama-3-70b": 70_553_706_496,
+    "llama-3.1-405b": 405_853_388_800,
+    "llama-3.2-1b": 1_235_814_400,
+    "llama-3.2-3b": 3_212_749_824,
+    "qwen2.5-1.5b": 1_543_714_304,
+    "qwen2.5-72b": 72_706_203_648,
+    "qwen3-8b": 8_190_735_360,
+    "qwen3-30b-a3b": 30_532_122_624,
+    "gemma-2-2b": 2_614_341_888,
+    "phi-3-mini": 3_821_079_552,
+    "phi-4": 14_659_507_200,
+    "glm-4-9b": 9_399_951_360,
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXACT))
+def test_counts_match_transformers_exactly(name: str) -> None:
+    config = json.loads((FIXTURES / f"{name}.json").read_text())
+    counts = count_parameters(from_config(config, name))
+    expected = EXACT[name]
+    assert abs(counts.total - expected["params"]) / expected["params"] < 0.005
+    assert counts.total == expected["params"]  # in fact exact, MoE and MLA included
+    assert counts.embedding == expected["embedding_params"]
+    assert (counts.lm_head == 0) == expected["tied"]
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED))
+def test_catalog_counts_match_published_totals(name: str) -> None:
+    spec = next(s for s in load_model_catalog() if s.name == name)
+    total = count_parameters(spec.architecture()).total
+    assert abs(total - PUBLISHED[name]) / PUBLISHED[name] < 0.005
+
+
+def test_catalog_has_thirty_sourced_models_of_the_named_families() -> None:
+    specs = load_model_catalog()
+    assert len(specs) >= 30
+    assert all(s.source.startswith("huggingface.co/") and s.params for s in specs)
+    families = {s.model_type for s in specs}
+    assert {
+        "llama",
+        "mistral",
+        "mixtral",
+        "qwen2",
+        "qwen3",
+        "qwen3_moe",
+        "gemma2",
+        "gemma3_text",
+        "phi3",
+        "deepseek_v3",
+        "glm",
+    } <= families
+
+
+def test_deepseek_v3_attention_is_mla_and_moe() -> None:
+    config = json.loads((FIXTURES / "deepseek-v3.json").read_text())
+    arch = from_config(config, "deepseek-v3")
+    assert arch.is_mla and arch.is_moe
+    assert arch.moe_layers == 61 - 3  # first_k_dense_replace = 3
+
+
+def test_gemma_sliding_layers() -> None:
+    gemma2 = from_config(json.loads((FIXTURES / "gemma-2-9b.json").read_text()), "gemma-2-9b")
+    assert (gemma2.sliding_window, gemma2.sliding_layers) == (4096, 21)  # every other of 42 layers
+    gemma3 = next(s for s in load_model_catalog() if s.name == "gemma-3-27b").architecture()
+    assert gemma3.sliding_layers == 62 - 62 // 6  # five local layers per global one
+
+
+def test_multimodal_text_config_is_unwrapped() -> None:
+    config = {
+        "model_type": "gemma3",
+        "text_config": {
+            "hidden_size": 64,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 2,
+            "intermediate_size": 128,
+            "vocab_size": 100,
+            "head_dim": 32,
+        },
+    }
+    arch = from_config(config, "tiny")
+    assert arch.model_type == "gemma3_text" and arch.qk_norm and arch.norms_per_layer == 4
+
+
+def test_unknown_model_type_with_standard_fields_is_generic() -> None:
+    llama = json.loads((FIXTURES / "llama-3-8b.json").read_text())
+    arch = from_config({**llama, "model_type": "brand_new"}, "x")
+    assert count_parameters(arch).total == EXACT["llama-3-8b"]["params"]
+
+
+def test_missing_fields_name_them() -> None:
+    with pytest.raises(ModelError, match=r"missing num_attention_heads, vocab_size"):
+        from_config({"hidden_size": 64, "num_hidden_layers": 2, "intermediate_size": 8}, "broken")
+
+
+@pytest.mark.parametrize("billions", [0.5, 1, 3, 7, 13, 34, 70, 180, 405])
+def test_nominal_sizes_land_on_their_count(billions: float) -> None:
+    arch = nominal_architecture(billions)
+    assert abs(count_parameters(arch).total - billions * 1e9) / (billions * 1e9) < 0.005
+    assert arch.nominal_params == round(billions * 1e9)
+
+
+def test_nominal_size_must_be_positive() -> None:
+    with pytest.raises(ModelError, match="positive"):
+        nominal_architecture(0)
