@@ -14,6 +14,7 @@ Total 30,605.70 USD = capex 7,500 + opex 23,105.70 (641.825 USD/month x 36).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
 
@@ -385,6 +386,28 @@ def make_plan() -> Plan:
     )
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def plan() -> Plan:
+    """Session-wide: a Plan is frozen, so sharing it (also across hypothesis examples) is safe."""
     return make_plan()
+
+
+@pytest.fixture
+def renamed_plan() -> Callable[[str, str], Plan]:
+    """A factory: the fixture plan with workload ``old`` renamed to ``new`` everywhere it appears."""
+
+    def rename(old: str, new: str) -> Plan:
+        base = make_plan()
+        return base.model_copy(
+            update={
+                "workloads": tuple(
+                    w.model_copy(update={"name": new}) if w.name == old else w for w in base.workloads
+                ),
+                "assignments": tuple(
+                    a.model_copy(update={"workload": new}) if a.workload == old else a
+                    for a in base.assignments
+                ),
+            }
+        )
+
+    return rename

@@ -1,0 +1,95 @@
+"""Derived figures shared by every report, against hand calculations on the conftest plan."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from planner.plan import Alternative, Plan
+from planner.report.figures import break_even, chosen_mix, gpu_usage, reading
+from planner.units import GIB
+
+
+def test_chosen_mix_groups_units_and_orders_buy_owned_rent(plan: Plan) -> None:
+    second = plan.units[0].model_copy(update={"id": "workstation-2x-rtx-4090#2"})
+    doubled = plan.model_copy(update={"units": (*plan.units, second)})
+    mix = chosen_mix(doubled)
+    assert [m.action for m in mix] == ["Buy", "Use owned", "Rent on demand", "Rent spot"]
+    assert mix[0].count == 2
+    assert mix[0].capex == pytest.approx(15_000.0)
+    assert mix[0].cost == pytest.approx(2 * 12_033.30)
+    assert mix[1].workloads == ("coding-model", "rag-embedding")
+
+
+def test_cloud_units_with_different_duty_cycles_stay_apart(plan: Plan) -> None:
+    cloud = plan.units[2]
+    other = cloud.model_copy(update={"id": "aws:g6e.xlarge:us-east-1#2", "hours_per_month": 730.0})
+    mix = chosen_mix(plan.model_copy(update={"units": (*plan.units, other)}))
+    on_demand = [m for m in mix if m.pricing == "on_demand"]
+    assert sorted(m.hours_per_month for m in on_demand) == [200.0, 730.0]
+
+
+def test_reading_names_actions_hours_and_headline_saving(plan: Plan) -> None:
+    text = reading(plan)
+    assert text.startswith("Buy 1 x Workstation, 2 x RTX 4090 for chat-assistant;")
+    assert "as spot (interruptible), 60 h/month for finetune-qlora" in text
+    # 41,230 - 30,605.70 = 10,624.30, and 10,624.30 / 41,230 = 25.8 %.
+    assert "10,624 USD (26%) less than renting everything" in text
+
+
+def test_break_even_by_hand(plan: Plan) -> None:
+    be = break_even(plan)
+    assert be.available
+    assert be.rent_per_month == pytest.approx(41_230 / 36)
+    assert be.saving_per_month == pytest.approx(41_230 / 36 - 641.825)
+    assert be.months == pytest.approx(7_500 / (41_230 / 36 - 641.825))
+    assert be.utilization == pytest.approx(7_500 / (41_230 - 6_898.5 - 16_207.2))
+
+
+def test_break_even_not_available_without_purchases_or_all_cloud(plan: Plan) -> None:
+    assert not break_even(plan.model_copy(update={"capex": 0.0})).available
+    assert not break_even(plan.model_copy(update={"alternatives": ()})).available
+
+
+@given(
+    capex=st.floats(100, 1e6),
+    energy=st.floats(0, 1e5),
+    hosting=st.floats(0, 1e5),
+    all_cloud=st.floats(1e3, 1e7),
+)
+def test_break_even_is_where_costs_meet(
+    plan: Plan, capex: float, energy: float, hosting: float, all_cloud: float
+) -> None:
+    """At the break-even utilisation, renting everything costs what the plan costs (the definition)."""
+    bought = plan.units[0].model_copy(update={"capex": capex, "energy_cost": energy, "hosting_cost": hosting})
+    units = (bought, *plan.units[2:])
+    cloud = sum(u.cost for u in units if u.kind == "cloud")
+    total = capex + energy + hosting + cloud
+    varied = plan.model_copy(
+        update={
+            "units": units,
+            "capex": capex,
+            "opex": total - capex,
+            "opex_per_month": (total - capex) / 36,
+            "total_cost": total,
+            "alternatives": (Alternative(name="all_cloud", total_cost=all_cloud, status="optimal"),),
+        }
+    )
+    be = break_even(varied)
+    if be.utilization is not None:
+        u = be.utilization
+        assert u * all_cloud == pytest.approx(capex + hosting + u * (energy + cloud), rel=1e-9)
+    if be.months is not None:
+        assert be.months * be.saving_per_month == pytest.approx(capex, rel=1e-9)
+
+
+def test_gpu_usage_sums_shared_gpus_and_lists_idle_ones(plan: Plan) -> None:
+    spare = plan.units[1].model_copy(update={"id": "owned-rtx-3090#2"})
+    usage = gpu_usage(plan.model_copy(update={"units": (*plan.units, spare)}))
+    by_gpu = {(g.unit, g.index): g for g in usage}
+    shared = by_gpu[("owned-rtx-3090#1", 0)]
+    assert shared.reserved_bytes == 10 * GIB + round(3.75 * GIB)
+    assert shared.free_bytes == 24 * GIB - shared.reserved_bytes
+    assert by_gpu[("owned-rtx-3090#2", 0)].replicas == ()
+    assert by_gpu[("owned-rtx-3090#2", 0)].reserved_bytes == 0

@@ -1,0 +1,89 @@
+"""The JSON report: issue 4's contract fields with their types, plus the workbook's derived figures."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from planner.plan import Plan
+from planner.report.figures import reading
+from planner.report.json import plan_to_json
+
+CONTRACT = {
+    "scenario": str,
+    "status": str,
+    "currency": str,
+    "horizon_months": int,
+    "total_cost": float,
+    "capex": float,
+    "opex": float,
+    "best_bound": float,
+    "gap": float,
+    "units": list,
+    "assignments": list,
+    "alternatives": list,
+}
+UNIT_KEYS = {"id", "option", "kind", "pricing", "gpu", "gpus", "gpu_memory_bytes", "cost"}
+ASSIGNMENT_KEYS = {
+    "workload",
+    "replica",
+    "unit",
+    "gpu_indices",
+    "per_gpu_bytes",
+    "headroom",
+    "reserved_bytes",
+    "cost",
+}
+
+
+def test_contract_fields_and_types(plan: Plan) -> None:
+    data = json.loads(plan_to_json(plan))
+    for key, kind in CONTRACT.items():
+        assert isinstance(data[key], kind), key
+    assert data["status"] in ("optimal", "feasible")
+    for unit in data["units"]:
+        assert unit.keys() >= UNIT_KEYS
+        assert unit["kind"] in ("bought", "owned", "cloud")
+        assert isinstance(unit["gpu_memory_bytes"], int)
+    for a in data["assignments"]:
+        assert a.keys() >= ASSIGNMENT_KEYS
+        assert all(isinstance(i, int) for i in a["gpu_indices"])
+        # Contract: reserved_bytes = per_gpu_bytes / (1 - headroom), rounded up.
+        assert a["reserved_bytes"] == math.ceil(a["per_gpu_bytes"] / (1 - a["headroom"]) - 1e-6)
+    for alt in data["alternatives"]:
+        assert {"name", "total_cost", "status"} <= alt.keys()
+    assert [a["total_cost"] for a in data["alternatives"]][-1] is None
+
+
+def test_exactly_one_object_and_deterministic(plan: Plan) -> None:
+    text = plan_to_json(plan)
+    decoder = json.JSONDecoder()
+    obj, end = decoder.raw_decode(text)
+    assert isinstance(obj, dict) and text[end:].strip() == ""
+    rebuilt = Plan.model_validate_json(plan.model_dump_json())
+    assert plan_to_json(rebuilt) == text
+
+
+def test_round_trips_to_the_same_plan(plan: Plan) -> None:
+    data = json.loads(plan_to_json(plan))
+    data.pop("report")
+    assert Plan.model_validate(data) == plan
+
+
+def test_report_key_carries_the_workbook_figures(plan: Plan) -> None:
+    report = json.loads(plan_to_json(plan))["report"]
+    assert report["reading"] == reading(plan)
+    assert report["average_cost_per_month"] == pytest.approx(30_605.70 / 36)
+    assert report["break_even"]["months"] == pytest.approx(14.897, abs=1e-3)
+    assert [m["action"] for m in report["chosen_mix"]] == ["Buy", "Use owned", "Rent on demand", "Rent spot"]
+    assert sum(m["cost"] for m in report["chosen_mix"]) == pytest.approx(30_605.70)
+    assert len(report["gpu_usage"]) == 5
+    shared = next(g for g in report["gpu_usage"] if g["unit"] == "owned-rtx-3090#1")
+    assert shared["replicas"] == ["coding-model r1", "rag-embedding r1"]
+
+
+def test_nan_is_refused_rather_than_printed(plan: Plan) -> None:
+    with pytest.raises(ValueError, match="JSON compliant"):
+        plan_to_json(plan.model_copy(update={"gap": float("nan")}))

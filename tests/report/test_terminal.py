@@ -1,0 +1,53 @@
+"""The terminal summary: within the width, figures whole, one line per workload."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from planner.plan import Plan
+from planner.report.terminal import render_terminal
+from planner.report.text import TextColumn, cut, render_table, wrap
+
+
+def test_fits_100_columns_and_shows_the_headline(plan: Plan) -> None:
+    text = render_terminal(plan)
+    assert max(len(line) for line in text.splitlines()) <= 100
+    assert "Total 30,606 USD = up-front 7,500 + running 23,106 (642 per month)" in text
+    assert "Rent everything (all cloud)" in text and "10,624" in text
+    assert "purchases pay back after 14.9 months" in text
+    table = text.split("Workloads (GiB per GPU")[1].split("\n\n")[0].splitlines()[2:]
+    assert [line.split()[0] for line in table] == [w.name for w in plan.workloads]
+
+
+def test_long_names_are_cut_but_figures_are_not(renamed_plan: Callable[[str, str], Plan]) -> None:
+    long_name = "eval-" + "x" * 150
+    text = render_terminal(renamed_plan("eval-batch", long_name))
+    assert max(len(line) for line in text.splitlines()) <= 100
+    table = text.split("Workloads (GiB per GPU")[1].splitlines()
+    row = next(line for line in table if line.lstrip().startswith("eval-xxx"))
+    assert "…" in row
+    assert row.rstrip().endswith("13,399")  # the workload's cost, whole
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_other_widths(plan: Plan, width: int) -> None:
+    assert max(len(line) for line in render_terminal(plan, width).splitlines()) <= width
+
+
+def test_table_shrinks_flexible_columns_in_order() -> None:
+    columns = [
+        TextColumn("name", flexible=True, min_width=4),
+        TextColumn("where", flexible=True, min_width=4, shrink_first=1),
+        TextColumn("cost", ">"),
+    ]
+    lines = render_table(columns, [["chat-assistant", "workstation-2x-rtx-4090#1", "12,033"]], width=36)
+    assert lines[1] == "  chat-assistant  workstati…  12,033"
+    assert all(len(line) <= 36 for line in lines)
+
+
+def test_cut_and_wrap() -> None:
+    assert cut("abcdef", 4) == "abc…"
+    assert cut("abc", 4) == "abc"
+    assert wrap("one two three four", 9) == ["one two", "three", "four"]

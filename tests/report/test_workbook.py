@@ -1,0 +1,241 @@
+"""The workbook read back with openpyxl, as a reader's spreadsheet program would see it.
+
+Expected figures are the hand-computed ones in conftest.py (total 30,605.70 USD = capex 7,500 + opex
+23,105.70; cloud 13,399.20 + 2,808 = 16,207.20).
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from planner.plan import Plan
+from planner.report.json import plan_to_json
+from planner.report.workbook import write_workbook
+
+SHEETS = ["Summary", "Workloads", "Hardware", "Cloud", "Utilization", "Alternatives", "Assumptions", "Charts"]
+GIB_FORMAT = '#,##0.00 "GiB"'
+
+
+@pytest.fixture
+def book(plan: Plan, tmp_path: Path) -> openpyxl.Workbook:
+    path = tmp_path / "startup.xlsx"
+    write_workbook(plan, path)
+    return load_workbook(path)
+
+
+def table_rows(ws: Worksheet, name: str) -> list[dict[str, Any]]:
+    """The data rows of an Excel table as dicts keyed by its header."""
+    cells = ws[ws.tables[name].ref]
+    headers = [c.value for c in cells[0]]
+    return [dict(zip(headers, [c.value for c in row], strict=True)) for row in cells[1:]]
+
+
+def row_after_table(ws: Worksheet, name: str) -> dict[str, Any]:
+    """The "Total" row written under a table, keyed by the table's headers."""
+    ref = ws.tables[name].ref
+    cells = ws[ref]
+    headers = [c.value for c in cells[0]]
+    last = cells[-1][0].row
+    first_col = cells[0][0].column
+    values = [ws.cell(row=last + 1, column=first_col + i).value for i in range(len(headers))]
+    return dict(zip(headers, values, strict=True))
+
+
+def test_sheets_in_reading_order(book: openpyxl.Workbook) -> None:
+    assert book.sheetnames == SHEETS
+
+
+def test_tables_have_unique_string_headers_and_data_sheets_freeze_them(book: openpyxl.Workbook) -> None:
+    for ws in book.worksheets:
+        assert ws.tables, f"{ws.title} has no Excel table"
+        for table in ws.tables.values():
+            headers = [c.value for c in ws[table.ref][0]]
+            assert all(isinstance(h, str) and h for h in headers), (ws.title, headers)
+            assert len(set(headers)) == len(headers)
+    for title in ["Workloads", "Hardware", "Cloud", "Utilization", "Alternatives", "Assumptions"]:
+        assert book[title].freeze_panes in ("A2", "B2"), title
+
+
+def test_named_styles_registered_once(book: openpyxl.Workbook) -> None:
+    names = list(book.named_styles)
+    for style in ("planner.header", "planner.usd", "planner.gib"):
+        assert names.count(style) == 1
+
+
+def test_workloads_sheet_one_row_per_workload_in_gib(book: openpyxl.Workbook, plan: Plan) -> None:
+    ws = book["Workloads"]
+    rows = table_rows(ws, "Workloads")
+    assert [r["Workload"] for r in rows] == [w.name for w in plan.workloads]
+    chat = rows[0]
+    # conftest: chat-assistant weights 14.96 GiB, per GPU 18.5 GiB, reserved 18.5 / 0.8 = 23.125 GiB.
+    assert chat["Weights"] == pytest.approx(14.96, abs=1e-6)
+    assert chat["Per GPU"] == pytest.approx(18.5, abs=1e-6)
+    assert chat["Reserved per GPU"] == pytest.approx(23.125, abs=1e-6)
+    assert chat["Replicas"] == 2
+    assert "workstation-2x-rtx-4090#1 GPU 0" in chat["Runs on (unit, GPU)"]
+    assert "workstation-2x-rtx-4090#1 GPU 1" in chat["Runs on (unit, GPU)"]
+    header = [c.value for c in ws[1]]
+    weights_cell = ws.cell(row=2, column=header.index("Weights") + 1)
+    cost_cell = ws.cell(row=2, column=header.index("Cost over horizon") + 1)
+    assert weights_cell.number_format == GIB_FORMAT
+    assert weights_cell.style == "planner.gib"
+    assert cost_cell.style == "planner.usd" and "$" in cost_cell.number_format
+    assert sum(r["Cost share"] for r in rows) == pytest.approx(1.0)
+
+
+def test_totals_agree_with_json(book: openpyxl.Workbook, plan: Plan) -> None:
+    data = json.loads(plan_to_json(plan))
+    summary = {r["Figure"]: r["Value"] for r in table_rows(book["Summary"], "KeyFigures")}
+    assert (
+        summary["Total cost over the horizon"]
+        == pytest.approx(data["total_cost"])
+        == pytest.approx(30_605.70)
+    )
+    assert summary["Up-front purchases (capex)"] == pytest.approx(data["capex"])
+    assert summary["Running costs over the horizon (opex)"] == pytest.approx(data["opex"])
+    assert summary["Optimality gap"] == pytest.approx(data["gap"])
+    assert row_after_table(book["Summary"], "ChosenMix")["Over horizon"] == pytest.approx(data["total_cost"])
+    assert row_after_table(book["Hardware"], "Hardware")["Capex"] == pytest.approx(data["capex"])
+    cloud = sum(u["cost"] for u in data["units"] if u["kind"] == "cloud")
+    assert (
+        row_after_table(book["Cloud"], "Cloud")["Over horizon"]
+        == pytest.approx(cloud)
+        == pytest.approx(16_207.2)
+    )
+    workloads = table_rows(book["Workloads"], "Workloads")
+    assert sum(r["Cost over horizon"] for r in workloads) == pytest.approx(data["total_cost"])
+    categories = table_rows(book["Charts"], "CostByCategory")
+    assert sum(r["Cost over horizon"] for r in categories) == pytest.approx(data["total_cost"])
+    savings = {r["Alternative"]: r["Saving with this plan"] for r in table_rows(book["Summary"], "Savings")}
+    alt = {a["name"]: a for a in data["alternatives"]}
+    assert savings["Rent everything (all cloud)"] == pytest.approx(alt["all_cloud"]["total_cost"] - 30_605.70)
+    assert savings["Cheapest offer per workload, alone"] is None
+
+
+def test_utilization_reserved_plus_free_is_the_gpu(book: openpyxl.Workbook) -> None:
+    rows = table_rows(book["Utilization"], "Utilization")
+    assert len(rows) == 5  # 2 + 1 + 1 + 1 GPUs in the fixture's units
+    for r in rows:
+        assert r["Reserved"] + r["Free"] == pytest.approx(r["GPU memory"])
+    owned = next(r for r in rows if r["Unit"] == "owned-rtx-3090#1")
+    assert owned["Reserved"] == pytest.approx(10.0 + 3.75)  # coding 8/0.8 + embedding 3/0.8, shared GPU 0
+    assert (
+        "coding-model r1" in owned["Workloads (replica)"]
+        and "rag-embedding r1" in owned["Workloads (replica)"]
+    )
+
+
+def test_break_even_on_alternatives_sheet(book: openpyxl.Workbook) -> None:
+    rows = {r["Buy versus rent"]: r["Value"] for r in table_rows(book["Alternatives"], "BreakEven")}
+    # 7,500 / (41,230 / 36 - 641.825) = 14.897 months; 7,500 / (41,230 - 6,898.5 - 16,207.2) = 0.4138.
+    assert rows["Months to break even"] == pytest.approx(14.897, abs=1e-3)
+    assert rows["Renting wins below this utilisation"] == pytest.approx(0.4138, abs=1e-4)
+
+
+def test_assumptions_list_every_price_with_source_and_date(book: openpyxl.Workbook, plan: Plan) -> None:
+    prices = table_rows(book["Assumptions"], "PricesUsed")
+    assert len(prices) == 3  # the bought workstation and two cloud offers; the owned card has no price
+    assert all(r["Source"] and r["As of"] for r in prices)
+    items = {r["Item"]: r["Value"] for r in table_rows(book["Assumptions"], "Assumptions")}
+    assert items["status"] == "optimal" and items["version"] == "0.1.0" and items["solver"] == plan.solver
+
+
+def test_charts_exist_with_one_series_per_component(book: openpyxl.Workbook) -> None:
+    charts = book["Charts"]._charts
+    assert len(charts) == 2
+    memory, cost = charts
+    # Components with any bytes in the fixture: all 8, plus headroom and the rest of the GPU.
+    assert len(memory.series) == 10
+    assert memory.grouping == "stacked"
+    assert len(cost.series) == 1
+
+
+def test_formula_like_names_stay_text(renamed_plan: Callable[[str, str], Plan], tmp_path: Path) -> None:
+    evil = '=HYPERLINK("http://evil.example","click")'
+    path = tmp_path / "evil.xlsx"
+    write_workbook(renamed_plan("eval-batch", evil), path)
+    ws = load_workbook(path)["Workloads"]
+    cell = next(c for c in ws["A"] if c.value == evil)
+    assert cell.data_type == "s"
+    with zipfile.ZipFile(path) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+        for name in sheets:
+            assert "<f>" not in archive.read(name).decode(), f"{name} holds a formula"
+
+
+def test_control_characters_are_dropped(renamed_plan: Callable[[str, str], Plan], tmp_path: Path) -> None:
+    path = tmp_path / "ctl.xlsx"
+    write_workbook(renamed_plan("eval-batch", "eval\x07batch"), path)
+    names = [r["Workload"] for r in table_rows(load_workbook(path)["Workloads"], "Workloads")]
+    assert "evalbatch" in names
+
+
+def test_failed_write_leaves_previous_report_intact(
+    plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "startup.xlsx"
+    write_workbook(plan, path)
+    before = path.read_bytes()
+
+    def broken_save(self: openpyxl.Workbook, filename: str) -> None:
+        Path(filename).write_bytes(b"PK\x03\x04 half a zip")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
+    with pytest.raises(OSError, match="disk full"):
+        write_workbook(plan, path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["startup.xlsx"]
+
+
+def test_creates_missing_directory(plan: Plan, tmp_path: Path) -> None:
+    path = tmp_path / "reports" / "deep" / "plan.xlsx"
+    write_workbook(plan, path)
+    assert load_workbook(path).sheetnames == SHEETS
+
+
+def test_plan_without_cloud_or_alternatives(plan: Plan, tmp_path: Path) -> None:
+    local = plan.model_copy(
+        update={
+            "units": tuple(u for u in plan.units if u.kind != "cloud"),
+            "assignments": tuple(a for a in plan.assignments if not a.unit.startswith(("aws", "gcp"))),
+            "workloads": tuple(w for w in plan.workloads if w.name not in ("eval-batch", "finetune-qlora")),
+            "alternatives": (),
+        }
+    )
+    path = tmp_path / "local.xlsx"
+    write_workbook(local, path)
+    book = load_workbook(path)
+    assert table_rows(book["Cloud"], "Cloud") == [dict.fromkeys(table_rows(book["Cloud"], "Cloud")[0])]
+    texts = [c.value for row in book["Alternatives"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(t.startswith("Not computed: no feasible all-cloud alternative") for t in texts)
+
+
+def test_currency_appears_in_money_format(plan: Plan, tmp_path: Path) -> None:
+    path = tmp_path / "chf.xlsx"
+    write_workbook(plan.model_copy(update={"currency": "CHF"}), path)
+    ws = load_workbook(path)["Summary"]
+    rows = table_rows(ws, "KeyFigures")
+    cell = next(c for row in ws.iter_rows() for c in row if c.value == rows[2]["Value"])
+    assert '"CHF"' in cell.number_format
+
+
+def test_columns_are_wide_enough_for_their_text(book: openpyxl.Workbook) -> None:
+    """Text that is neither wrapped nor part of a note fits its column (no cut-off names)."""
+    for ws in book.worksheets:
+        for table in ws.tables.values():
+            for row in ws[table.ref][1:]:
+                for cell in row:
+                    if not isinstance(cell.value, str) or cell.alignment.wrap_text:
+                        continue
+                    width = ws.column_dimensions[cell.column_letter].width
+                    assert width >= min(len(cell.value), 60), (ws.title, cell.coordinate, cell.value, width)
