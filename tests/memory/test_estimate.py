@@ -87,7 +87,7 @@ def test_weights_by_format_by_hand() -> None:
 @pytest.mark.parametrize(
     ("model", "precision", "measured_gib"),
     # llama.cpp file sizes (benchmarks/data/vram_calibration.csv, weights rows): Llama-3.1-8B from the
-    # quantize README; Q2_K and Q3_K_M from TheBloke's Llama-2-7B files (2023 mixes, which DESIGN.md's bits use).
+    # quantize README; Q2_K and Q3_K_M from TheBloke's Llama-2-7B files (the 2023 mixes DESIGN.md's bits use).
     [
         ("llama-3.1-8b", "q8_0", 7.95),
         ("llama-3.1-8b", "q6_k", 6.14),

@@ -1,0 +1,87 @@
+"""Laws the memory model must obey (STYLE.md): memory never shrinks with more context, batch or bits."""
+
+from __future__ import annotations
+
+from hypothesis import given, reject, settings
+from hypothesis import strategies as st
+
+from planner import estimate_memory
+from planner.errors import PlannerError
+
+MODELS = ["qwen2.5-0.5b", "llama-3-8b", "gemma-2-9b", "mixtral-8x7b", "qwen3-30b-a3b", "deepseek-v3", "7b"]
+ENGINES = ["transformers", "vllm", "llama.cpp"]
+# Formats in order of bits per weight within one family of storage.
+FLOAT_LADDER = ["int4", "int8", "bf16", "fp32"]
+QUANT_LADDER = ["nf4", "gptq-int4", "gptq-int8", "fp16"]
+GGUF_LADDER = ["q2_k", "q3_k_m", "q4_0", "q4_k_m", "q5_k_m", "q6_k", "q8_0", "f16"]
+
+workloads = st.fixed_dictionaries(
+    {
+        "model": st.sampled_from(MODELS),
+        "task": st.sampled_from(["inference", "inference", "lora", "qlora", "full"]),
+        "engine": st.sampled_from(ENGINES),
+        "context": st.integers(1, 40_000),
+        "batch": st.integers(1, 64),
+        "gpus": st.sampled_from([1, 2, 4, 8]),
+    }
+)
+
+
+def _estimate(w: dict[str, object], **change: object) -> tuple[int, int]:
+    args = {**w, **change}
+    if args["task"] != "inference":
+        args["engine"] = "transformers"
+    if args["engine"] == "llama.cpp" and "precision" not in change:
+        args["precision"] = "q4_k_m"
+    try:
+        est = estimate_memory(**args)  # type: ignore[arg-type]
+    except PlannerError:  # e.g. a GPU count the heads cannot be split over: not a workload
+        reject()
+    return est.total_bytes, est.per_gpu_bytes
+
+
+@settings(max_examples=60)
+@given(workloads, st.integers(1, 20_000))
+def test_more_context_never_needs_less(w: dict[str, object], more: int) -> None:
+    before = _estimate(w)
+    after = _estimate(w, context=int(w["context"]) + more)  # type: ignore[call-overload]
+    assert after[0] >= before[0] and after[1] >= before[1]
+
+
+@settings(max_examples=60)
+@given(workloads, st.integers(1, 32))
+def test_more_sequences_never_need_less(w: dict[str, object], more: int) -> None:
+    before = _estimate(w)
+    after = _estimate(w, batch=int(w["batch"]) + more)  # type: ignore[call-overload]
+    assert after[0] >= before[0] and after[1] >= before[1]
+
+
+@settings(max_examples=40)
+@given(workloads, st.sampled_from([FLOAT_LADDER, QUANT_LADDER, GGUF_LADDER]), st.data())
+def test_more_bits_never_need_less(w: dict[str, object], ladder: list[str], data: st.DataObject) -> None:
+    w = {**w, "task": "inference", "engine": "llama.cpp" if ladder is GGUF_LADDER else w["engine"]}
+    if ladder is not GGUF_LADDER and w["engine"] == "llama.cpp":
+        w["engine"] = "transformers"
+    low = data.draw(st.integers(0, len(ladder) - 2))
+    high = data.draw(st.integers(low + 1, len(ladder) - 1))
+    small = _estimate(w, precision=ladder[low])
+    large = _estimate(w, precision=ladder[high])
+    assert large[0] >= small[0] and large[1] >= small[1]
+
+
+@settings(max_examples=30)
+@given(workloads)
+def test_total_is_the_sum_and_per_gpu_bounds_it(w: dict[str, object]) -> None:
+    args = dict(w)
+    if args["task"] != "inference":
+        args["engine"] = "transformers"
+    if args["engine"] == "llama.cpp":
+        args["precision"] = "q4_k_m"
+    try:
+        est = estimate_memory(**args)  # type: ignore[arg-type]
+    except PlannerError:
+        reject()
+    assert est.total_bytes == sum(est.breakdown.values())
+    # the most loaded GPU bounds the total from below and, times the GPUs, from above (rounding aside)
+    assert est.per_gpu_bytes <= est.total_bytes <= est.per_gpu_bytes * est.gpus + est.gpus
+    assert all(v >= 0 for v in est.breakdown.values())

@@ -1,0 +1,82 @@
+"""Model resolution (catalog, size, config path) and the capacity questions of ``fit``."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from planner import estimate_memory
+from planner.errors import ModelError, PlannerError
+from planner.memory.fit import fit
+from planner.memory.resolve import resolve_model
+from planner.units import GIB
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "model_configs"
+
+
+@pytest.mark.parametrize("name", ["Qwen2.5-7B", "qwen2.5-7b-instruct", "Qwen/Qwen2.5-7B", " QWEN2.5-7B "])
+def test_catalog_names_and_aliases_ignore_case(name: str) -> None:
+    assert resolve_model(name).name == "qwen2.5-7b"
+
+
+def test_config_path_file_and_directory(tmp_path: Path) -> None:
+    file = tmp_path / "config.json"
+    shutil.copy(FIXTURES / "mistral-7b-v0.1.json", file)
+    by_file = estimate_memory(str(file))
+    by_dir = estimate_memory(str(tmp_path))
+    by_path = estimate_memory(file)
+    assert by_file.params == by_dir.params == by_path.params == 7_241_732_096
+
+
+def test_config_without_fields_is_a_clear_error(tmp_path: Path) -> None:
+    file = tmp_path / "config.json"
+    file.write_text(json.dumps({"model_type": "llama", "hidden_size": 4096}))
+    with pytest.raises(ModelError, match=r"config.json: missing num_hidden_layers"):
+        estimate_memory(str(file))
+
+
+def test_bad_json_and_missing_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(ModelError, match="not valid JSON"):
+        estimate_memory(str(bad))
+    with pytest.raises(ModelError, match="not found"):
+        estimate_memory(str(tmp_path / "absent.json"))
+
+
+def test_unknown_model_names_the_ways_to_give_one() -> None:
+    with pytest.raises(ModelError, match=r"unknown model 'gpt-17': not a catalog name .* size like 7b"):
+        estimate_memory("gpt-17")
+
+
+@pytest.mark.parametrize(("size", "billions"), [("7b", 7), ("70B", 70), ("0.5b", 0.5), ("350m", 0.35)])
+def test_nominal_sizes(size: str, billions: float) -> None:
+    assert estimate_memory(size).params == pytest.approx(billions * 1e9, rel=0.005)
+
+
+def test_fit_answers_are_consistent_with_the_estimate() -> None:
+    arch = resolve_model("qwen2.5-7b")
+    result = fit(arch, 24 * GIB, headroom=0.2, context=4096, batch=1)
+    budget = int(24 * GIB * 0.8)
+    assert result.budget_bytes == budget and result.fits
+    need = lambda ctx, b: estimate_memory(arch, context=ctx, batch=b).per_gpu_bytes  # noqa: E731
+    assert need(result.max_context, 1) <= budget < need(result.max_context + 1, 1)
+    assert need(4096, result.max_batch) <= budget < need(4096, result.max_batch + 1)
+
+
+def test_fit_when_weights_alone_do_not_fit() -> None:
+    result = fit(resolve_model("llama-3-70b"), 24 * GIB)
+    assert not result.fits and result.max_context == 0 and result.max_batch == 0
+
+
+def test_fit_limited_by_the_model_context() -> None:
+    result = fit(resolve_model("qwen2.5-0.5b"), 80 * GIB, engine_name="vllm")
+    assert result.max_context == 32768 and result.context_limit == "model"
+
+
+def test_fit_rejects_bad_headroom() -> None:
+    with pytest.raises(PlannerError, match="headroom"):
+        fit(resolve_model("7b"), 24 * GIB, headroom=1.0)
