@@ -6,16 +6,16 @@ import pytest
 
 from planner import estimate_memory
 from planner.errors import ModelError, PlannerError
-from planner.memory.estimate import BREAKDOWN_KEYS
+from planner.memory.estimate import BREAKDOWN_KEYS, MemoryEstimate
 from planner.units import GB, GIB
 
 LLAMA3_KV_PER_TOKEN = 2 * 8 * 128 * 2 * 32  # K and V x 8 KV heads x head_dim 128 x 2 bytes x 32 layers
 
 
-def allocated(est: object) -> float:
+def allocated(est: MemoryEstimate) -> float:
     """Allocated memory, comparable with torch.cuda.max_memory_allocated, in GiB."""
-    b = est.breakdown  # type: ignore[attr-defined]
-    return (est.total_bytes - b["cuda_context"] - b["allocator_overhead"]) / GIB  # type: ignore[attr-defined]
+    b = est.breakdown
+    return (est.total_bytes - b["cuda_context"] - b["allocator_overhead"]) / GIB
 
 
 def test_breakdown_contract() -> None:

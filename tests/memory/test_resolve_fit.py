@@ -62,7 +62,10 @@ def test_fit_answers_are_consistent_with_the_estimate() -> None:
     result = fit(arch, 24 * GIB, headroom=0.2, context=4096, batch=1)
     budget = int(24 * GIB * 0.8)
     assert result.budget_bytes == budget and result.fits
-    need = lambda ctx, b: estimate_memory(arch, context=ctx, batch=b).per_gpu_bytes  # noqa: E731
+
+    def need(ctx: int, b: int) -> int:
+        return estimate_memory(arch, context=ctx, batch=b).per_gpu_bytes
+
     assert need(result.max_context, 1) <= budget < need(result.max_context + 1, 1)
     assert need(4096, result.max_batch) <= budget < need(4096, result.max_batch + 1)
 
