@@ -63,21 +63,12 @@ def _workload_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _engine_for(precision: str, engine: str | None) -> str:
-    if engine:
-        return engine
-    from planner.memory.formats import WEIGHT_FORMATS
-
-    fmt = WEIGHT_FORMATS.get(precision.strip().lower())
-    return "llama.cpp" if fmt is not None and fmt.gguf else "transformers"
-
-
 def _options(kw: dict[str, Any]) -> dict[str, Any]:
     return {
         "task": kw["task"],
         "precision": kw["precision"],
         "gpus": kw["gpus"],
-        "engine": _engine_for(kw["precision"], kw["engine"]),
+        "engine": kw["engine"],
         "kv_precision": kw["kv_precision"],
         "gradient_checkpointing": kw["gradient_checkpointing"],
         "optimizer": kw["optimizer"],

@@ -24,7 +24,7 @@ def estimate_memory(
     context: int = 4096,
     batch: int = 1,
     gpus: int = 1,
-    engine: str = "transformers",
+    engine: str | None = None,
     kv_precision: str | None = None,
     gradient_checkpointing: bool = True,
     optimizer: str = "adamw",
@@ -34,7 +34,8 @@ def estimate_memory(
     """Memory one workload needs, by component, in bytes.
 
     ``context``: tokens per sequence (prompt plus generated; the sequence length for training). ``batch``:
-    sequences held at once (concurrency when serving, micro-batch per GPU when training). ``gpus``: tensor
+    sequences held at once (concurrency when serving, micro-batch per GPU when training). ``engine``:
+    transformers (the default), vllm or llama.cpp; None picks llama.cpp for GGUF precisions. ``gpus``: tensor
     parallel degree for vLLM, a layer split for transformers and llama.cpp, data parallel with ZeRO-3 for
     training. Further keywords: ``lora_targets`` ("all", "attention", "qv", "mlp" or module names),
     ``prefill_tokens`` (prompt tokens processed in one pass; default: the whole context for transformers),

@@ -144,7 +144,7 @@ def estimate(
     context: int = 4096,
     batch: int = 1,
     gpus: int = 1,
-    engine_name: str = "transformers",
+    engine_name: str | None = None,
     kv_precision: str | None = None,
     gradient_checkpointing: bool = True,
     optimizer: str = "adamw",
@@ -167,8 +167,8 @@ def estimate(
     gpus = _positive("gpus", gpus)
     if prefill_tokens is not None:
         prefill_tokens = _positive("prefill_tokens", prefill_tokens)
-    eng = engine(engine_name)
     fmt = weight_format(precision)
+    eng = engine(engine_name or ("llama.cpp" if fmt.gguf else "transformers"))
     if task == "qlora" and not fmt.quantized:
         fmt = weight_format("nf4")  # QLoRA means a 4-bit base (Dettmers et al. 2023)
     if task != "inference" and not eng.trains:

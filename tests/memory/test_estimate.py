@@ -205,7 +205,7 @@ def test_rule_of_thumb_long_context() -> None:
         ({"engine": "tgi"}, ModelError, "unknown engine 'tgi'"),
         ({"task": "pretrain"}, PlannerError, "unknown task 'pretrain'"),
         ({"kv_precision": "int2"}, ModelError, "unknown KV-cache precision"),
-        ({"precision": "q4_k_m"}, ModelError, "GGUF format; use engine llama.cpp"),
+        ({"precision": "q4_k_m", "engine": "vllm"}, ModelError, "GGUF format; use engine llama.cpp"),
         ({"task": "lora", "engine": "vllm"}, PlannerError, "does not train"),
         ({"optimizer": "lion", "task": "full"}, PlannerError, "unknown optimizer"),
         ({"gpus": 29}, ModelError, "exceed its 28 layers"),
