@@ -137,7 +137,7 @@ class Widths:
         heights: dict[int, float] = {}
         for row, first, last, text in self._wrapped:
             span = sum(self.width_of(c) for c in range(first, last + 1))
-            per_line = max(span - 2.0, 4.0)
+            per_line = max(span * 1.1 - 1.0, 4.0)  # body text runs narrower than the digit-based unit
             lines = sum(max(1, math.ceil(len(line) / per_line)) for line in text.splitlines() or [""])
             heights[row] = max(heights.get(row, 0.0), LINE_HEIGHT_PT * lines + 2.0)
         for row, height in heights.items():

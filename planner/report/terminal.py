@@ -28,7 +28,8 @@ def headline(plan: Plan) -> list[str]:
     return [
         f"Plan for {plan.scenario}: {plan.status}, {plan.horizon_months} months, money in {c}",
         f"Total {_n(plan.total_cost)} {c} = up-front {_n(plan.capex)} + running {_n(plan.opex)} "
-        f"({_n(per_month)} per month); {_n(plan.total_cost / horizon)} per month on average",
+        f"({_n(per_month)} per month)",
+        f"Average {_n(plan.total_cost / horizon)} {c} per month over the horizon",
         f"Solver {plan.solver or 'unknown'}: gap {plan.gap:.2%}, best bound {_n(plan.best_bound)}, "
         f"{plan.solve_seconds:.2f} s",
     ]

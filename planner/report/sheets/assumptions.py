@@ -15,13 +15,20 @@ from planner.report.sheets.cloud import PRICING_LABELS
 from planner.report.sheets.layout import new_sheet
 from planner.report.table import Column, Value, Widths, put, write_table
 
-COLUMNS = (Column("Category"), Column("Item"), Column("Value"), Column("Source"), Column("As of"))
+COLUMNS = (
+    Column("Category"),
+    Column("Item"),
+    Column("Value", styles.WRAP, width=42),
+    Column("Source", styles.WRAP, width=52),
+    Column("As of"),
+)
+"""Values and sources are free text of any length (a citation, a URL): they wrap, not widen the sheet."""
 
 PRICE_COLUMNS = (
     Column("Pricing"),
     Column("Offer"),
     Column("Price", styles.USD_RATE),
-    Column("Source"),
+    Column("Source", styles.WRAP),
     Column("As of"),
 )
 """Laid out under the Assumptions table's columns (category, item, value, source, date) so widths fit both."""
@@ -68,7 +75,9 @@ def add_assumptions_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     ws = new_sheet(wb, "Assumptions")
     widths = Widths()
     rows: list[list[Value]] = [[a.category, a.name, a.value, a.source, a.as_of] for a in plan.assumptions]
-    placed = write_table(ws, "Assumptions", COLUMNS, rows + run_rows(plan), widths=widths)
+    named = {a.name for a in plan.assumptions}
+    extra = [row for row in run_rows(plan) if row[1] not in named]
+    placed = write_table(ws, "Assumptions", COLUMNS, rows + extra, widths=widths)
     top = placed.last_row + 3
     put(ws.cell(row=top - 1, column=1), "Prices used by the plan's units", styles.LABEL)
     prices = price_rows(plan)

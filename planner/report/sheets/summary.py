@@ -20,15 +20,16 @@ KEY_COLUMNS = (Column("Figure"), Column("Value"))
 MIX_COLUMNS = (
     Column("Action"),
     Column("Item"),
-    Column("GPU"),
-    Column("GPUs per unit", styles.INTEGER),
     Column("Units", styles.INTEGER),
     Column("Hours per month", styles.INTEGER),
     Column("Up-front", styles.USD),
     Column("Per month", styles.USD),
     Column("Over horizon", styles.USD),
-    Column("Workloads"),
+    Column("GPUs per unit", styles.INTEGER),
+    Column("GPU", styles.WRAP, width=26),
+    Column("Workloads", styles.WRAP, width=34),
 )
+"""Figures first, so the saving table below (money in columns C-E) shares column widths with them."""
 
 SAVING_COLUMNS = (
     Column("Alternative"),
@@ -86,13 +87,13 @@ def add_summary_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         [
             line.action,
             line.option_name,
-            line.gpu,
-            line.gpus_per_unit,
             line.count,
             line.hours_per_month,
             line.capex,
             line.per_month,
             line.cost,
+            line.gpus_per_unit,
+            line.gpu,
             ", ".join(line.workloads),
         ]
         for line in lines
@@ -100,11 +101,11 @@ def add_summary_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     mix = write_table(ws, "ChosenMix", MIX_COLUMNS, mix_rows, top=row + 1, widths=widths)
     total: list[Value] = [None] * len(MIX_COLUMNS)
     total[0] = "Total"
-    total[4] = sum(line.count for line in lines)
-    total[6] = sum(line.capex for line in lines)
-    total[7] = sum(line.per_month for line in lines)
-    total[8] = sum(line.cost for line in lines)
-    write_total_row(ws, mix.last_row + 1, 1, total, money_cols=[6, 7, 8])
+    total[2] = sum(line.count for line in lines)
+    total[4] = sum(line.capex for line in lines)
+    total[5] = sum(line.per_month for line in lines)
+    total[6] = sum(line.cost for line in lines)
+    write_total_row(ws, mix.last_row + 1, 1, total, money_cols=[4, 5, 6])
 
     row = mix.last_row + 3
     put(ws.cell(row=row, column=1), "Saving against each alternative", styles.LABEL)
@@ -123,6 +124,5 @@ def add_summary_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     if not saving_rows:
         saving_rows.append(["(no alternatives were solved)", "", None, None, None])
     write_table(ws, "Savings", SAVING_COLUMNS, saving_rows, top=row + 1, widths=widths)
-    widths.fix(len(MIX_COLUMNS), 40)
     widths.apply(ws)
     return ws
