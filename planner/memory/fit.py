@@ -17,6 +17,7 @@ from planner.memory.estimate import MemoryEstimate, estimate
 
 MAX_BATCH = 4096
 DEFAULT_HEADROOM = 0.2  # services keep 20-30% headroom (DESIGN.md, the rule of thumb)
+VLLM_GPU_MEMORY_UTILIZATION = 0.9  # vLLM's default reservation of each card
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,8 @@ class FitResult:
     max_batch: int
     batch_limit: str
     estimate: MemoryEstimate
+    vllm_kv_tokens: int | None = None
+    """vLLM only: KV-cache tokens (over all sequences) that ``gpu_memory_utilization`` x VRAM would hold."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -56,6 +59,7 @@ class FitResult:
             "context_limit": self.context_limit,
             "max_batch": self.max_batch,
             "batch_limit": self.batch_limit,
+            "vllm_kv_tokens": self.vllm_kv_tokens,
             "estimate": self.estimate.to_dict(),
         }
 
@@ -96,6 +100,7 @@ def fit(
         return estimate(arch, context=ctx, batch=seqs, **options).per_gpu_bytes
 
     here = estimate(arch, context=context, batch=batch, **options)
+    vllm_tokens = _vllm_kv_tokens(here, vram_bytes) if here.inputs["engine"] == "vllm" else None
     cap = max(arch.max_position_embeddings, 1)
     max_context = _largest(lambda n: need(n, batch) <= budget, cap)
     max_batch = _largest(lambda n: need(context, n) <= budget, MAX_BATCH)
@@ -113,4 +118,16 @@ def fit(
         max_batch=max_batch,
         batch_limit="search cap" if max_batch == MAX_BATCH else "memory",
         estimate=here,
+        vllm_kv_tokens=vllm_tokens,
     )
+
+
+def _vllm_kv_tokens(est: MemoryEstimate, vram_bytes: int) -> int:
+    """Tokens of KV cache vLLM would allocate: what its reservation leaves after everything but the KV cache,
+    at the workload's KV bytes per token on one GPU (DESIGN.md: report what is required, and this)."""
+    per_gpu = est.per_gpu_breakdown
+    tokens = est.inputs["context"] * est.inputs["batch"]
+    kv_per_token = per_gpu["kv_cache"] / tokens
+    rest = est.per_gpu_bytes - per_gpu["kv_cache"] - per_gpu["allocator_overhead"]
+    free = vram_bytes * VLLM_GPU_MEMORY_UTILIZATION - rest
+    return max(int(free / kv_per_token), 0) if kv_per_token > 0 else 0

@@ -71,4 +71,8 @@ def fit_table(result: FitResult, card: str) -> str:
         lines.append(f"largest batch at context {r.context}: {r.max_batch} sequences{cap}")
     else:
         lines.append(f"largest batch at context {r.context}: none")
+    if r.vllm_kv_tokens is not None:
+        lines.append(
+            f"vLLM at gpu_memory_utilization 0.9 would hold {r.vllm_kv_tokens} KV-cache tokens per replica"
+        )
     return "\n".join(lines)

@@ -219,3 +219,19 @@ def test_bad_input_raises_one_clear_line(
     with pytest.raises(error, match=message) as info:
         estimate_memory("qwen2.5-7b", **kwargs)  # type: ignore[arg-type]
     assert "\n" not in str(info.value)
+
+
+def test_llama_cpp_without_flash_attention_holds_the_score_matrix() -> None:
+    # n_ctx x n_ubatch x heads x 4 bytes: 8192 x 512 x 32 x 4 = 512 MiB for Llama-3-8B, less the f16 mask.
+    fa = estimate_memory("llama-3-8b", precision="q4_k_m", context=8192)
+    eager = estimate_memory("llama-3-8b", precision="q4_k_m", context=8192, flash_attention=False)
+    grown = eager.breakdown["activations"] - fa.breakdown["activations"]
+    assert grown == 8192 * 512 * 32 * 4 - 8192 * 512 * 2
+
+
+def test_old_transformers_kept_logits_for_the_whole_prompt() -> None:
+    # vram_calibration.md: Qwen2 under transformers 4.38 grows by vocab x prompt x (2 + 4) bytes.
+    new = estimate_memory("qwen2.5-7b", context=8192, prefill_tokens=6144)
+    old = estimate_memory("qwen2.5-7b", context=8192, prefill_tokens=6144, prefill_logits=True)
+    grown = old.breakdown["activations"] - new.breakdown["activations"]
+    assert grown == (6144 - 1) * 152_064 * 6

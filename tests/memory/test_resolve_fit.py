@@ -83,3 +83,24 @@ def test_fit_limited_by_the_model_context() -> None:
 def test_fit_rejects_bad_headroom() -> None:
     with pytest.raises(PlannerError, match="headroom"):
         fit(resolve_model("7b"), 24 * GIB, headroom=1.0)
+
+
+@pytest.mark.parametrize(
+    ("model", "measured_kv_gib"),
+    # llm-d/llm-d-benchmark config_explorer/empirical-vllm-memory-results.md: vLLM on an H100 (79.18 GiB),
+    # gpu_memory_utilization 0.9, TP=1, max-model-len 16000: "KV Cache (GiB)" as vLLM logged it.
+    [("llama-3.1-8b", 51.38), ("qwen3-0.6b", 64.45)],
+)
+def test_vllm_kv_capacity_matches_vllm_logs(model: str, measured_kv_gib: float) -> None:
+    arch = resolve_model(model)
+    result = fit(arch, round(79.18 * GIB), engine_name="vllm", context=16000)
+    kv_per_token = estimate_memory(arch, engine="vllm", context=16000).kv_bytes_per_token
+    assert result.vllm_kv_tokens is not None
+    assert result.vllm_kv_tokens * kv_per_token / GIB == pytest.approx(measured_kv_gib, rel=0.03)
+
+
+def test_vllm_activation_peak_matches_the_profile_run() -> None:
+    # Same source: Llama-3.1-8B peak activation 4.76 GiB (fp32 logits for 8192 batched tokens + forward pass).
+    est = estimate_memory("llama-3.1-8b", engine="vllm", context=16000)
+    assert est.breakdown["activations"] / GIB == pytest.approx(4.76, rel=0.03)
+    assert est.breakdown["weights"] / GIB == pytest.approx(14.99, rel=0.01)
