@@ -9,6 +9,7 @@ memory, so a bar that reaches the top of its card is a full GPU.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from openpyxl import Workbook
@@ -142,12 +143,28 @@ def _cost_chart(ws: Worksheet, placed: TableRange, currency: str) -> BarChart:
     return chart
 
 
+ROWS_PER_CM = 1 / 0.53
+"""Default rows are 15 points = 0.53 cm high: how many rows a chart of a given height covers."""
+
+
 def add_charts_sheet(wb: Workbook, plan: Plan) -> Worksheet:
+    """Charts first, one per printed page, then the tables they are drawn from.
+
+    Page breaks keep each chart whole in a PDF: a chart under a table of many workloads would otherwise
+    run over the page edge and print in two halves.
+    """
     ws = new_sheet(wb, "Charts", freeze=None)
     widths = Widths()
-    put(ws.cell(row=1, column=1), "Memory per GPU (GiB)", styles.LABEL)
+    memory_rows = math.ceil(CHART_HEIGHT_CM * ROWS_PER_CM) + 2
+    cost_rows_span = math.ceil(COST_CHART_HEIGHT_CM * ROWS_PER_CM) + 2
+    cost_anchor = 1 + memory_rows + 1
+    tables_top = cost_anchor + cost_rows_span + 1
+    ws.row_breaks.append(Break(id=cost_anchor - 1))
+    ws.row_breaks.append(Break(id=tables_top - 1))
+
+    put(ws.cell(row=tables_top, column=1), "Memory per GPU (GiB)", styles.LABEL)
     columns, rows = memory_table(plan)
-    memory = write_table(ws, "MemoryPerGpu", columns, rows, top=2, widths=widths)
+    memory = write_table(ws, "MemoryPerGpu", columns, rows, top=tables_top + 1, widths=widths)
     cost_top = memory.last_row + 3
     put(ws.cell(row=cost_top - 1, column=1), "Cost by category", styles.LABEL)
     cost_columns = (
@@ -156,11 +173,11 @@ def add_charts_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         Column("Share", styles.PERCENT),
     )
     cost = write_table(ws, "CostByCategory", cost_columns, cost_rows(plan), top=cost_top, widths=widths)
-    anchor = cost.last_row + 2
     # All columns but the last ("GPU memory", which the stack already reaches) are series.
-    ws.add_chart(_memory_chart(ws, memory, len(columns) - 2), f"A{anchor}")
-    # The memory chart fills the first printed page with the tables; the cost chart starts a new one.
-    ws.row_breaks.append(Break(id=anchor + 22))
-    ws.add_chart(_cost_chart(ws, cost, plan.currency), f"A{anchor + 23}")
+    memory_chart = _memory_chart(ws, memory, len(columns) - 2)
+    # Wider for many workloads so their names stay legible under the bars (2 cm each, up to 45 cm).
+    memory_chart.width = min(max(CHART_WIDTH_CM, 2 * len(rows) + 8), 45)
+    ws.add_chart(memory_chart, "A1")
+    ws.add_chart(_cost_chart(ws, cost, plan.currency), f"A{cost_anchor}")
     widths.apply(ws)
     return ws
