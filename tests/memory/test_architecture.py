@@ -128,3 +128,67 @@ def test_nominal_sizes_land_on_their_count(billions: float) -> None:
 def test_nominal_size_must_be_positive() -> None:
     with pytest.raises(ModelError, match="positive"):
         nominal_architecture(0)
+
+
+# Families outside the seven exact fixtures, against the totals on their Hugging Face model pages.
+OTHER_FAMILIES = {
+    "gemma-7b (gemma)": (
+        {
+            "model_type": "gemma",
+            "hidden_size": 3072,
+            "num_hidden_layers": 28,
+            "num_attention_heads": 16,
+            "num_key_value_heads": 16,
+            "head_dim": 256,
+            "intermediate_size": 24576,
+            "vocab_size": 256000,
+            "tie_word_embeddings": True,
+        },
+        8_538_074_112,
+    ),
+    "DeepSeek-V2-Lite (deepseek_v2, MLA without q_lora_rank)": (
+        {
+            "model_type": "deepseek_v2",
+            "hidden_size": 2048,
+            "num_hidden_layers": 27,
+            "num_attention_heads": 16,
+            "num_key_value_heads": 16,
+            "intermediate_size": 10944,
+            "moe_intermediate_size": 1408,
+            "n_routed_experts": 64,
+            "n_shared_experts": 2,
+            "num_experts_per_tok": 6,
+            "first_k_dense_replace": 1,
+            "q_lora_rank": None,
+            "kv_lora_rank": 512,
+            "qk_nope_head_dim": 128,
+            "qk_rope_head_dim": 64,
+            "v_head_dim": 128,
+            "vocab_size": 102400,
+        },
+        15_706_484_224,
+    ),
+    "Qwen2-57B-A14B (qwen2_moe, shared expert)": (
+        {
+            "model_type": "qwen2_moe",
+            "hidden_size": 3584,
+            "num_hidden_layers": 28,
+            "num_attention_heads": 28,
+            "num_key_value_heads": 4,
+            "intermediate_size": 18944,
+            "moe_intermediate_size": 2560,
+            "num_experts": 64,
+            "num_experts_per_tok": 8,
+            "shared_expert_intermediate_size": 20480,
+            "vocab_size": 151936,
+        },
+        57_409_000_000,
+    ),
+}
+
+
+@pytest.mark.parametrize("label", sorted(OTHER_FAMILIES))
+def test_other_families_within_half_a_percent(label: str) -> None:
+    config, published = OTHER_FAMILIES[label]
+    total = count_parameters(from_config(config, label)).total
+    assert abs(total - published) / published < 0.005

@@ -80,3 +80,16 @@ def test_fit_with_a_catalog_gpu() -> None:
     code, out, _ = run("fit", "qwen2.5-7b", "--gpu", "RTX 4090")
     assert code == 0
     assert "24.0 GiB per GPU" in out and "longest context at batch 1" in out
+
+
+def test_estimate_command_imports_no_heavy_libraries() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from click.testing import CliRunner; from planner.cli import main; "
+        "r = CliRunner().invoke(main, ['estimate', '7b']); assert r.exit_code == 0, r.output; "
+        "print(sorted(m for m in ('pandas', 'pulp', 'openpyxl') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
