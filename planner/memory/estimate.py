@@ -17,6 +17,7 @@ from planner.memory.architecture import Architecture, count_parameters
 from planner.memory.engines import Engine, engine
 from planner.memory.formats import WeightFormat, kv_bytes_per_element, weight_format
 from planner.memory.rule_of_thumb import rule_of_thumb_bytes
+from planner.memory.training import OPTIMIZER_STATE_BYTES, Split, training_parts
 
 BREAKDOWN_KEYS: tuple[str, ...] = (
     "weights",
@@ -35,10 +36,6 @@ _TASK_ALIASES: dict[str, str] = {
     "full-ft": "full",
     "serve": "inference",
 }
-# Optimizer state bytes per trainable parameter, excluding the fp32 master copy (added when the trainable
-# weights are stored in 16 bit): AdamW m and v in fp32 (8), bitsandbytes 8-bit AdamW (2), SGD momentum (4).
-OPTIMIZER_STATE_BYTES: dict[str, int] = {"adamw": 8, "adam": 8, "adamw-8bit": 2, "adamw_8bit": 2, "sgd": 4}
-LORA_ADAPTER_BYTES = 4  # PEFT keeps adapter weights in fp32 (autocast_adapter_dtype=True)
 VLLM_PROFILE_LOGIT_BYTES = 4  # vLLM's profile run computes fp32 logits for every batched token
 
 
@@ -81,14 +78,6 @@ class MemoryEstimate:
             "inputs": dict(self.inputs),
             "notes": list(self.notes),
         }
-
-
-@dataclass(frozen=True, slots=True)
-class _Split:
-    """Per-GPU (most loaded) and total bytes of one component."""
-
-    per_gpu: float
-    total: float
 
 
 def _positive(name: str, value: int) -> int:
@@ -198,7 +187,7 @@ def estimate(
         stage = zero_stage if zero_stage is not None else (3 if gpus > 1 else 0)
         if stage not in (0, 1, 2, 3):
             raise PlannerError(f"zero_stage must be 0, 1, 2 or 3, got {stage!r}")
-        parts, trainable = _training(
+        parts, trainable = training_parts(
             a,
             fmt,
             task,
@@ -263,7 +252,7 @@ def _inference(
     prefill_tokens: int | None,
     flash_attention: bool,
     prefill_logits: bool,
-) -> tuple[dict[str, _Split], int]:
+) -> tuple[dict[str, Split], int]:
     counts = count_parameters(a)
     weights = c.weight_bytes(counts, fmt)
     act_bytes = 4 if fmt.name == "fp32" else c.ACT_BYTES
@@ -281,9 +270,9 @@ def _inference(
         act_gpu += step_tokens * a.vocab_size * VLLM_PROFILE_LOGIT_BYTES
         return (
             {
-                "weights": _Split(w_gpu, w_gpu * tp),
-                "kv_cache": _Split(kv_gpu, kv_gpu * tp),
-                "activations": _Split(act_gpu, act_gpu * tp),
+                "weights": Split(w_gpu, w_gpu * tp),
+                "kv_cache": Split(kv_gpu, kv_gpu * tp),
+                "activations": Split(act_gpu, act_gpu * tp),
             },
             0,
         )
@@ -314,9 +303,9 @@ def _inference(
         act_gpu += logits
     return (
         {
-            "weights": _Split(w_gpu, weights),
-            "kv_cache": _Split(kv_gpu, kv_total),
-            "activations": _Split(act_gpu, act_total),
+            "weights": Split(w_gpu, weights),
+            "kv_cache": Split(kv_gpu, kv_total),
+            "activations": Split(act_gpu, act_total),
         },
         0,
     )
@@ -333,71 +322,3 @@ def _llama_cpp_buffer(a: Architecture, ubatch: int, context: int, batch: int, fl
     else:
         buffer += cells * ubatch * a.num_heads * 4
     return buffer
-
-
-def _training(
-    a: Architecture,
-    fmt: WeightFormat,
-    task: str,
-    seq: int,
-    batch: int,
-    gpus: int,
-    optimizer: str,
-    lora_rank: int,
-    targets: tuple[str, ...],
-    checkpointing: bool,
-    stage: int,
-    flash_attention: bool,
-) -> tuple[dict[str, _Split], int]:
-    counts = count_parameters(a)
-    base = c.weight_bytes(counts, fmt)
-    state = OPTIMIZER_STATE_BYTES[optimizer]
-    weight_param_bytes = fmt.other_bits / 8
-    if task == "full":
-        trainable = counts.total
-        grad_bytes = weight_param_bytes
-        master = 4 if weight_param_bytes < 4 else 0
-        adapters = 0.0
-        gradients = trainable * grad_bytes
-        optim = trainable * (state + master)
-    else:
-        if lora_rank < 1:
-            raise PlannerError(f"lora_rank must be >= 1, got {lora_rank!r}")
-        lora = c.lora_trainable_params(a, lora_rank, targets)
-        # modules_to_save are trainable copies in the model's 16-bit dtype, without an fp32 master copy.
-        full = c.fully_trained_params(a, targets)
-        trainable = lora + full
-        adapters = lora * LORA_ADAPTER_BYTES + full * weight_param_bytes
-        gradients = lora * LORA_ADAPTER_BYTES + full * weight_param_bytes
-        optim = trainable * state
-    tokens = seq * batch
-    layer = c.training_layer_activation_bytes(a, tokens, flash_attention, seq)
-    if checkpointing:
-        acts = a.num_layers * tokens * a.hidden_size * c.ACT_BYTES + layer
-    else:
-        acts = a.num_layers * layer
-    acts += c.training_logits_bytes(a, tokens)
-    if fmt.quantized:  # one linear weight dequantized to bf16 at a time
-        acts += _largest_matrix(a) * c.ACT_BYTES
-    shard = gpus if gpus > 1 else 1
-    w_gpu = base / shard if stage == 3 else base
-    if stage == 3 and gpus > 1:
-        w_gpu += 4 * counts.largest_layer * weight_param_bytes  # gathered and prefetched layers
-    a_gpu = adapters / shard if stage == 3 else adapters
-    g_gpu = gradients / shard if stage >= 2 else gradients
-    o_gpu = optim / shard if stage >= 1 else optim
-    return (
-        {
-            "weights": _Split(w_gpu, w_gpu * gpus),
-            "adapters": _Split(a_gpu, a_gpu * gpus),
-            "gradients": _Split(g_gpu, g_gpu * gpus),
-            "optimizer_states": _Split(o_gpu, o_gpu * gpus),
-            "activations": _Split(acts, acts * gpus),
-        },
-        trainable,
-    )
-
-
-def _largest_matrix(a: Architecture) -> int:
-    inter = a.moe_intermediate_size if a.is_moe else a.intermediate_size
-    return max(a.hidden_size * inter, a.hidden_size * a.num_heads * a.head_dim)
