@@ -4,6 +4,7 @@ Sets
     W   workloads (identical workloads may be merged upstream; each has ``demand[w]`` replicas)
     O   options: bought systems, owned inventory, cloud instance types x pricing (x hours class for on-demand
         and spot, so that everything sharing an instance is paid for the same hours)
+    S_o workloads whose single-GPU replicas may share GPUs of option o (large fleets only, see below)
     P_o patterns on option o: ``gpus[p]`` GPUs holding ``count[p, w]`` replicas of workload w. Either one
         replica spread over k GPUs (k a divisor of the unit's GPU count; k > 1 only on linked GPUs) or several
         single-GPU replicas whose reserved memory fits together on one GPU (co-location).
@@ -11,13 +12,16 @@ Sets
 Variables
     units[o]  integer >= 0, <= max_units[o] (stock, owned count)
     use[p]    integer >= 0: copies of pattern p in the plan
+    shared_gpus[o]  integer >= 0 (large fleets): GPUs of o set aside for sharing
+    share[o, w]     integer >= 0 (large fleets): replicas of w on the shared GPUs of o
 
 Objective (objective.py)
     min  sum_o fixed_cost[o] * units[o] + sum_p cost[p] * use[p]
 
 Constraints
-    demand__w      sum_p count[p, w] * use[p] = demand[w]                                for all w
-    capacity__o    sum_{p in P_o} gpus[p] * use[p] <= gpus_per_unit[o] * units[o]        for all o
+    demand__w      sum_p count[p, w] * use[p] + sum_o share[o, w] = demand[w]            for all w
+    capacity__o    sum_{p in P_o} gpus[p] * use[p] + shared_gpus[o] <= gpus_per_unit[o] * units[o]
+    memory__o      sum_w reserved_gib[w] * share[o, w] <= gpu_gib[o] * shared_gpus[o]   (large fleets)
     capex__total   sum_o capex[o] * units[o] <= capex budget                            (when given)
     monthly__total sum_o monthly[o] * units[o] + sum_p monthly[p] * use[p] <= monthly budget
     power__total   sum_o power_w[o] * units[o] <= power limit (IT load of local hardware, watts)
@@ -28,6 +32,14 @@ an option, sorted by size and laid out in aligned blocks, fill ceil(sum gpus / g
 (bin packing with divisible item sizes, Coffman, Garey and Johnson 1987). The assignment step in the pipeline
 does exactly that, and ``check.verify`` re-checks every GPU's reservations. A pattern's memory feasibility is
 decided when it is enumerated (placement.candidates), so no aggregate-memory relaxation is needed.
+
+Large fleets: the number of co-location patterns grows as (small workloads)^4, so past a budget
+(placement.candidates.PATTERN_BUDGET) co-location switches to the aggregate form above: shared GPUs per option
+with their memory summed. That is a relaxation of packing replicas onto GPUs, so the solver's bound stays a
+valid lower bound; the assembly step packs the shared replicas first-fit decreasing and adds GPUs (and units)
+where the packing needs more than the relaxation counted. The plan is always feasible and its reported gap
+is measured against the relaxation's bound, so it is honest. Small scenarios never use this mode: they stay
+exact.
 
 Elastic mode (infeasibility diagnosis): budget and limit rows get a non-negative slack with a large penalty;
 the slack left in the optimum says which limit binds and by how much.
@@ -54,6 +66,8 @@ class Model:
     use: dict[str, Any]
     elastic: bool = False
     slack: dict[str, Any] = field(default_factory=dict)
+    share: dict[str, Any] = field(default_factory=dict)
+    shared_gpus: dict[str, Any] = field(default_factory=dict)
 
 
 def build_variables(data: ProblemData, *, elastic: bool = False) -> Model:
@@ -67,7 +81,20 @@ def build_variables(data: ProblemData, *, elastic: bool = False) -> Model:
         # A copy never needs to exceed the largest demand it serves: a tight bound helps the solver.
         bound = max(-(-data.demand[w] // n) for w, n in p.counts)
         use[p.id] = prob.add_variable(f"use__{p.id}", lowBound=0, upBound=bound, cat=pulp.LpInteger)
-    return Model(data=data, prob=prob, units=units, use=use, elastic=elastic)
+    share = {
+        s.id: prob.add_variable(
+            f"share__{s.id}", lowBound=0, upBound=data.demand[s.workload], cat=pulp.LpInteger
+        )
+        for s in data.shared
+    }
+    shared_gpus = {
+        o.id: prob.add_variable(f"shared_gpus__{o.id}", lowBound=0, cat=pulp.LpInteger)
+        for o in data.options
+        if data.shared_on[o.id]
+    }
+    return Model(
+        data=data, prob=prob, units=units, use=use, elastic=elastic, share=share, shared_gpus=shared_gpus
+    )
 
 
 def add_demand_constraints(m: Model) -> None:
@@ -80,6 +107,7 @@ def add_demand_constraints(m: Model) -> None:
     """
     for w in m.data.workloads:
         terms = [(m.use[p.id], n) for p, n in m.data.patterns_with[w]]
+        terms += [(m.share[s.id], 1) for s in m.data.shared_with[w]]
         m.prob += pulp.LpAffineExpression(terms) == m.data.demand[w], f"demand__{w}"
 
 
@@ -91,7 +119,22 @@ def add_capacity_constraints(m: Model) -> None:
     for o in m.data.options:
         terms = [(m.use[p.id], p.gpus) for p in m.data.patterns_on[o.id]]
         terms.append((m.units[o.id], -o.gpus_per_unit))
+        if o.id in m.shared_gpus:
+            terms.append((m.shared_gpus[o.id], 1))
         m.prob += pulp.LpAffineExpression(terms) <= 0, f"capacity__{o.id}"
+
+
+def add_memory_constraints(m: Model) -> None:
+    """Shared GPUs hold the reservations put on them, in aggregate (large fleets only).
+
+    sum_w reserved_gib[w] * share[o, w] <= gpu_gib[o] * shared_gpus[o]   for all o with sharing
+    """
+    for o in m.data.options:
+        if o.id not in m.shared_gpus:
+            continue
+        terms = [(m.share[s.id], s.reserved_gib) for s in m.data.shared_on[o.id]]
+        terms.append((m.shared_gpus[o.id], -o.gpu_memory_gib))
+        m.prob += pulp.LpAffineExpression(terms) <= 0, f"memory__{o.id}"
 
 
 def _limit(m: Model, name: str, terms: list[tuple[Any, float]], bound: float | None) -> None:
@@ -114,6 +157,7 @@ def add_monthly_constraints(m: Model) -> None:
     """sum_o monthly[o] * units[o] + sum_p monthly[p] * use[p] <= monthly budget."""
     terms = [(m.units[o.id], o.monthly_cost) for o in m.data.options]
     terms += [(m.use[p.id], p.monthly_cost) for p in m.data.patterns]
+    terms += [(m.share[s.id], s.monthly_cost) for s in m.data.shared]
     _limit(m, "monthly", terms, m.data.monthly_budget)
 
 
@@ -131,6 +175,7 @@ def add_rack_constraints(m: Model) -> None:
 CONSTRAINT_FAMILIES: tuple[Callable[[Model], None], ...] = (
     add_demand_constraints,
     add_capacity_constraints,
+    add_memory_constraints,
     add_capex_constraints,
     add_monthly_constraints,
     add_power_constraints,

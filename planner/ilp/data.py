@@ -43,6 +43,8 @@ class OptionData:
     max_units: int | None = None
     """Stock or owned count; None for unlimited."""
     label: str = ""
+    gpu_memory_gib: float = 0.0
+    """Memory of one GPU, GiB (only the shared-GPU memory rows use it)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,22 @@ class PatternData:
 
 
 @dataclass(frozen=True)
+class SharedData:
+    """Single-GPU replicas of ``workload`` that may go onto the shared GPUs of ``option`` (large fleets).
+
+    Instead of enumerating co-location patterns, shared GPUs are counted per option and their memory is
+    constrained in aggregate; the assembly step packs the replicas onto GPUs afterwards (see constraints.py).
+    """
+
+    id: str
+    option: str
+    workload: str
+    reserved_gib: float
+    cost: float = 0.0
+    monthly_cost: float = 0.0
+
+
+@dataclass(frozen=True)
 class ProblemData:
     workloads: tuple[str, ...]
     demand: Mapping[str, int]
@@ -72,13 +90,17 @@ class ProblemData:
     monthly_budget: float | None = None
     power_limit_w: float | None = None
     rack_unit_limit: int | None = None
+    shared: tuple[SharedData, ...] = ()
     option_by_id: Mapping[str, OptionData] = field(init=False, repr=False)
     pattern_by_id: Mapping[str, PatternData] = field(init=False, repr=False)
     patterns_on: Mapping[str, tuple[PatternData, ...]] = field(init=False, repr=False)
     patterns_with: Mapping[str, tuple[tuple[PatternData, int], ...]] = field(init=False, repr=False)
+    shared_on: Mapping[str, tuple[SharedData, ...]] = field(init=False, repr=False)
+    shared_with: Mapping[str, tuple[SharedData, ...]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        for ident in (*self.workloads, *(o.id for o in self.options), *(p.id for p in self.patterns)):
+        ids = (*self.workloads, *(o.id for o in self.options), *(p.id for p in self.patterns))
+        for ident in (*ids, *(s.id for s in self.shared)):
             if not _ID_RE.match(ident):
                 raise ValueError(f"id {ident!r} is not solver-safe (^[a-z][a-z0-9_]*$)")
         by_id = {o.id: o for o in self.options}
@@ -92,6 +114,13 @@ class ProblemData:
             on[p.option].append(p)
             for w, n in p.counts:
                 with_[w].append((p, n))
+        shared_on: dict[str, list[SharedData]] = {o.id: [] for o in self.options}
+        shared_with: dict[str, list[SharedData]] = {w: [] for w in self.workloads}
+        for s in self.shared:
+            shared_on[s.option].append(s)
+            shared_with[s.workload].append(s)
+        object.__setattr__(self, "shared_on", {k: tuple(v) for k, v in shared_on.items()})
+        object.__setattr__(self, "shared_with", {k: tuple(v) for k, v in shared_with.items()})
         object.__setattr__(self, "option_by_id", by_id)
         object.__setattr__(self, "pattern_by_id", {p.id: p for p in self.patterns})
         object.__setattr__(self, "patterns_on", {k: tuple(v) for k, v in on.items()})
@@ -104,11 +133,15 @@ class ProblemData:
             demand=self.demand,
             options=tuple(o for o in self.options if o.id in keep_option),
             patterns=tuple(p for p in self.patterns if p.option in keep_option),
+            shared=tuple(s for s in self.shared if s.option in keep_option),
             capex_budget=self.capex_budget,
             monthly_budget=self.monthly_budget,
             power_limit_w=self.power_limit_w,
             rack_unit_limit=self.rack_unit_limit,
         )
+
+    def placeable(self, workload: str) -> bool:
+        return bool(self.patterns_with[workload] or self.shared_with[workload])
 
     def single_workload(self, workload: str) -> ProblemData:
         """One workload alone, without co-location or shared budgets (the per-workload baseline)."""

@@ -38,6 +38,8 @@ class Solution:
     units: dict[str, int] = field(default_factory=dict)
     use: dict[str, int] = field(default_factory=dict)
     slack: dict[str, float] = field(default_factory=dict)
+    share: dict[str, int] = field(default_factory=dict)
+    shared_gpus: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     solver: str = ""
     variables: int = 0
@@ -117,7 +119,7 @@ def solve_problem(
     """Solve to optimality or to the time limit; ``status`` says which."""
     if not data.workloads:
         return Solution("optimal", 0.0, 0.0, 0.0, solver=solver)
-    if any(not data.patterns_with[w] for w in data.workloads):
+    if any(not data.placeable(w) for w in data.workloads):
         return Solution("infeasible", math.inf, math.inf, math.inf, solver=solver)
     m = build_model(data, elastic=elastic)
     backend = _make_solver(solver, time_limit_s, mip_gap)
@@ -140,8 +142,12 @@ def solve_problem(
     units = {o: _int(v) for o, v in m.units.items()}
     use = {p: _int(v) for p, v in m.use.items()}
     slack = {k: float(v.value() or 0.0) for k, v in m.slack.items()}
-    objective = sum(o.fixed_cost * units[o.id] for o in data.options) + sum(
-        p.cost * use[p.id] for p in data.patterns
+    share = {s: _int(v) for s, v in m.share.items()}
+    shared_gpus = {o: _int(v) for o, v in m.shared_gpus.items()}
+    objective = (
+        sum(o.fixed_cost * units[o.id] for o in data.options)
+        + sum(p.cost * use[p.id] for p in data.patterns)
+        + sum(s.cost * share[s.id] for s in data.shared)
     )
     bound = _best_bound(m, solver, objective)
     optimal = m.prob.sol_status == pulp.LpSolutionOptimal
@@ -149,7 +155,9 @@ def solve_problem(
     gap = 0.0 if objective <= 0 else max(0.0, (objective - bound) / abs(objective))
     proven = (optimal or gap <= 1e-9) and gap <= mip_gap + 1e-9
     status = "optimal" if proven else "feasible"
-    return Solution(status, objective, bound, gap, units, use, slack, seconds, solver, n_vars, n_rows)
+    return Solution(
+        status, objective, bound, gap, units, use, slack, share, shared_gpus, seconds, solver, n_vars, n_rows
+    )
 
 
 def _int(var: Any) -> int:

@@ -23,7 +23,7 @@ ALTERNATIVE_TIME_LIMIT_S = 10.0
 def _restricted(
     name: str, description: str, data: ProblemData, plan_cost: float, solver: str, limit: float
 ) -> Alternative:
-    if not data.options or any(not data.patterns_with[w] for w in data.workloads):
+    if not data.options or any(not data.placeable(w) for w in data.workloads):
         return Alternative(name=name, description=description, total_cost=None, status="infeasible")
     sol = solve_problem(data, solver=solver, time_limit_s=limit)
     if sol.status in ("infeasible", "no_solution"):
@@ -53,7 +53,7 @@ def solve_alternatives(
     for gpu in sorted({o.gpu.name for o in c.offers.values()}):
         keep = {oid for oid, o in c.offers.items() if o.gpu.name == gpu}
         data = c.data.restricted(keep)
-        if any(not data.patterns_with[w] for w in data.workloads):
+        if any(not data.placeable(w) for w in data.workloads):
             continue
         alt = _restricted("best_single_gpu", f"one GPU type: {gpu}", data, plan_cost, solver, limit)
         if alt.total_cost is not None and (best is None or alt.total_cost < (best.total_cost or math.inf)):

@@ -16,18 +16,20 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from planner.ilp.solve import Solution
-from planner.placement.candidates import Candidates, Member
+from planner.placement.candidates import Candidates, Member, group_energy
 from planner.plan import Assignment, PlanUnit
 from planner.scenario.schema import HOURS_PER_MONTH
 
 
 @dataclass
-class _Slot:
-    """One block of GPUs on a unit running one copy of a pattern."""
+class _Block:
+    """A run of GPUs on one unit holding one pattern copy (or one packed shared GPU)."""
 
-    unit: int
-    first_gpu: int
-    pattern: str
+    gpus: int
+    members: tuple[Member, ...]
+    energy: float
+    unit: int = 0
+    first_gpu: int = 0
 
 
 @dataclass
@@ -55,25 +57,23 @@ def assemble(c: Candidates, solution: Solution) -> Assembled:
     replica_no: dict[str, int] = defaultdict(int)
     months = c.rates.months
     for oid, offer in c.offers.items():
-        copies = [(p.gpus, p.id) for p in c.data.patterns_on[oid] for _ in range(solution.use.get(p.id, 0))]
-        if not copies:
+        blocks = _blocks(c, solution, oid)
+        if not blocks:
             continue
-        copies.sort(key=lambda gp: (-gp[0], int(gp[1][1:])))
-        slots: list[_Slot] = []
         position = 0
-        for gpus, pid in copies:
-            slots.append(_Slot(position // offer.gpus, position % offer.gpus, pid))
-            position += gpus
+        for block in blocks:
+            block.unit, block.first_gpu = divmod(position, offer.gpus)
+            position += block.gpus
         n_units = -(-position // offer.gpus)
         for u in range(n_units):
             number[offer.option] += 1
             unit_id = f"{offer.option}#{number[offer.option]}"
-            on_unit = [s for s in slots if s.unit == u]
-            gpus_used = sum(c.members[s.pattern][0].gpus for s in on_unit)
-            energy = offer.fixed_energy + sum(c.data.pattern_by_id[s.pattern].cost for s in on_unit)
+            on_unit = [b for b in blocks if b.unit == u]
+            gpus_used = sum(b.gpus for b in on_unit)
+            energy = offer.fixed_energy + sum(b.energy for b in on_unit)
             cost = offer.capex + energy + offer.hosting + offer.rent
             busy = max(
-                (min(HOURS_PER_MONTH, sum(_hours(c, m) for m in c.members[s.pattern])) for s in on_unit),
+                (min(HOURS_PER_MONTH, sum(_hours(c, m) for m in b.members)) for b in on_unit),
                 default=0.0,
             )
             out.units.append(
@@ -111,28 +111,57 @@ def assemble(c: Candidates, solution: Solution) -> Assembled:
                 out.cost_by_category["hosting"] += offer.hosting
             fixed_per_gpu = (cost - energy + offer.fixed_energy) / gpus_used if gpus_used else 0.0
             # base power is part of the fixed cost; pattern energy is added per slot below
-            for slot in on_unit:
-                group = c.members[slot.pattern]
-                pattern = c.data.pattern_by_id[slot.pattern]
-                total_reserved = sum(m.reserved_bytes for m in group)
-                hours = sum(_hours(c, m) for m in group)
-                for m in group:
+            for block in on_unit:
+                total_reserved = sum(m.reserved_bytes for m in block.members)
+                hours = sum(_hours(c, m) for m in block.members)
+                for m in block.members:
                     replica_no[m.workload] += 1
-                    share = m.reserved_bytes / total_reserved if total_reserved else 1 / len(group)
-                    energy_share = _hours(c, m) / hours if hours else 1 / len(group)
+                    share = m.reserved_bytes / total_reserved if total_reserved else 1 / len(block.members)
+                    energy_share = _hours(c, m) / hours if hours else 1 / len(block.members)
                     out.assignments.append(
                         Assignment(
                             workload=m.workload,
                             replica=replica_no[m.workload],
                             unit=unit_id,
-                            gpu_indices=tuple(range(slot.first_gpu, slot.first_gpu + m.gpus)),
+                            gpu_indices=tuple(range(block.first_gpu, block.first_gpu + m.gpus)),
                             per_gpu_bytes=m.per_gpu_bytes,
                             headroom=m.headroom,
                             reserved_bytes=m.reserved_bytes,
-                            cost=fixed_per_gpu * m.gpus * share + pattern.cost * energy_share,
+                            cost=fixed_per_gpu * m.gpus * share + block.energy * energy_share,
                         )
                     )
     return out
+
+
+def _blocks(c: Candidates, solution: Solution, oid: str) -> list[_Block]:
+    """Pattern copies, then shared replicas packed first-fit decreasing onto single GPUs; largest first."""
+    blocks = [
+        _Block(p.gpus, c.members[p.id], p.cost)
+        for p in c.data.patterns_on[oid]
+        for _ in range(solution.use.get(p.id, 0))
+    ]
+    items = [
+        (c.shared_members[s.id], s.cost)
+        for s in c.data.shared_on.get(oid, ())
+        for _ in range(solution.share.get(s.id, 0))
+    ]
+    items.sort(key=lambda item: (-item[0].reserved_bytes, item[0].workload))
+    memory = c.offers[oid].gpu.vram_bytes
+    bins: list[tuple[list[Member], int]] = []
+    for member, _ in items:
+        for index, (held, used) in enumerate(bins):
+            if used + member.reserved_bytes <= memory:
+                held.append(member)
+                bins[index] = (held, used + member.reserved_bytes)
+                break
+        else:
+            bins.append(([member], member.reserved_bytes))
+    # The solver priced each shared replica's energy alone (hours added up without the month's cap, so an
+    # over-estimate); the plan prices the packed GPU as it will run.
+    offer = c.offers[oid]
+    blocks += [_Block(1, tuple(held), group_energy(offer, tuple(held), c.hours, c.rates)) for held, _ in bins]
+    # Largest blocks first keeps every block inside one unit (sizes divide the unit's GPU count).
+    return sorted(blocks, key=lambda b: -b.gpus)
 
 
 def _hours(c: Candidates, m: Member) -> float:

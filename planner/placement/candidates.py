@@ -6,21 +6,21 @@ These are enumerated in full: no heuristic pruning, so a larger card or an extra
 
 Co-location: single-GPU replicas whose reservations fit together on one GPU form a pattern (a multiset of at
 most ``MAX_PER_GPU`` replicas). On cloud instances only workloads of the same hours class share (they pay the
-same instance hours); spot instances hold interruptible workloads only. The enumeration is capped at
-``MAX_PATTERNS_PER_GROUP`` per (card memory, eligible workloads); a capped run is recorded in ``notes``.
+same instance hours); spot instances hold interruptible workloads only. Past ``PATTERN_BUDGET`` patterns
+co-location switches to shared GPUs sized by total memory (constraints.py explains the relaxation and repair);
+the switch is recorded in ``notes`` and in the plan's assumptions.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from planner.catalog.schema import Catalog
 from planner.errors import InfeasibleError, PlannerError, ScenarioError
-from planner.ilp.data import OptionData, PatternData, ProblemData
+from planner.ilp.data import OptionData, PatternData, ProblemData, SharedData
 from planner.placement.offers import (
     CostRates,
     Offer,
@@ -32,10 +32,12 @@ from planner.placement.offers import (
     undominated,
 )
 from planner.scenario.schema import HOURS_PER_MONTH, Scenario, Workload
-from planner.units import fmt_gib
+from planner.units import GIB, fmt_gib
 
-MAX_PER_GPU = 4
-MAX_PATTERNS_PER_GROUP = 2000
+MAX_PER_GPU = 8
+"""Most replicas one co-location pattern puts on a GPU."""
+PATTERN_BUDGET = 3000
+"""Most co-location patterns (over all options) before co-location switches to the aggregate form."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ class Candidates:
     notes: list[str] = field(default_factory=list)
     considered: tuple[Offer, ...] = ()
     """Every allowed offer, including those nothing fits on (for the infeasibility message)."""
+    shared_members: dict[str, Member] = field(default_factory=dict)
+    """Solver shared-entry id -> the replica it stands for (large fleets only)."""
 
 
 def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = model_memory) -> Candidates:
@@ -127,16 +131,16 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
         wanted = [k for k in counts if w.pinned_gpus in (None, k)]
         found = {k: memory(w, k) for k in wanted}
         footprints[w.name] = {k: f for k, f in found.items() if f is not None}
-    by_name = {w.name: w for w in scenario.workloads}
     options: list[OptionData] = []
     patterns: list[PatternData] = []
     members: dict[str, tuple[Member, ...]] = {}
     notes: list[str] = []
-    group_cache: dict[tuple[int, tuple[str, ...]], list[tuple[Member, ...]]] = {}
+    shared_members: dict[str, Member] = {}
+    hours_of = {w.name: w.hours_per_month for w in scenario.workloads}
     demand = {w.name: w.replicas for w in scenario.workloads}
+    singles_on: dict[str, list[Member]] = {}
     for oid, offer in option_of.items():
-        first_pattern = len(patterns)
-        singles: list[Member] = []
+        singles_on[oid] = []
         for w in scenario.workloads:
             if w.name not in eligible[offer.key]:
                 continue
@@ -148,16 +152,37 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
                 member = Member(w.name, k, fp.per_gpu_bytes, reserved_bytes(fp.per_gpu_bytes, h), h)
                 if member.reserved_bytes <= offer.gpu.vram_bytes:
                     if k == 1:
-                        singles.append(member)
-                    _add_pattern(patterns, members, oid, offer, (member,), by_name, wid, rates)
-        key = (offer.gpu.vram_bytes, tuple(m.workload for m in singles))
-        if key not in group_cache:
-            group_cache[key] = list(
-                _colocations(singles, offer.gpu.vram_bytes, demand, notes, offer.gpu.name)
-            )
-        for group in group_cache[key]:
-            _add_pattern(patterns, members, oid, offer, group, by_name, wid, rates)
-        if len(patterns) == first_pattern:
+                        singles_on[oid].append(member)
+                    _add_pattern(patterns, members, oid, offer, (member,), hours_of, wid, rates)
+    groups_on = _colocation_patterns(option_of, singles_on, demand)
+    shared: list[SharedData] = []
+    if groups_on is not None:
+        for oid, groups in groups_on.items():
+            for group in groups:
+                _add_pattern(patterns, members, oid, option_of[oid], group, hours_of, wid, rates)
+    else:
+        notes.append(
+            f"co-location: more than {PATTERN_BUDGET} ways to share GPUs, so shared GPUs are sized by their "
+            "total memory and packed after the solve (the gap is measured against that relaxation)"
+        )
+        for oid, offer in option_of.items():
+            for m in singles_on[oid]:
+                if 2 * m.reserved_bytes <= offer.gpu.vram_bytes:
+                    cost = group_energy(offer, (m,), hours_of, rates)
+                    shared.append(
+                        SharedData(
+                            f"s{len(shared) + 1}",
+                            oid,
+                            wid[m.workload],
+                            m.reserved_bytes / GIB,
+                            cost,
+                            cost / rates.months,
+                        )
+                    )
+                    shared_members[f"s{len(shared)}"] = m
+    with_patterns = {p.option for p in patterns}
+    for oid, offer in option_of.items():
+        if oid not in with_patterns:
             continue  # nothing fits on it: leave it out of the model
         options.append(
             OptionData(
@@ -170,6 +195,7 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
                 rack_units=offer.rack_units,
                 max_units=offer.max_units,
                 label=offer.key,
+                gpu_memory_gib=offer.gpu.vram_bytes / GIB,
             )
         )
     used = {o.id for o in options}
@@ -183,9 +209,22 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
         monthly_budget=_fx(scenario.budgets.monthly_usd, rates),
         power_limit_w=None if scenario.limits.power_kw is None else scenario.limits.power_kw * 1000,
         rack_unit_limit=scenario.limits.rack_units,
+        shared=tuple(shared),
     )
     hours = {w.name: w.hours_per_month for w in scenario.workloads}
-    return Candidates(data, option_of, members, wid, footprints, headroom, hours, rates, notes, tuple(offers))
+    return Candidates(
+        data,
+        option_of,
+        members,
+        wid,
+        footprints,
+        headroom,
+        hours,
+        rates,
+        notes,
+        tuple(offers),
+        shared_members,
+    )
 
 
 def _fx(usd: float | None, rates: CostRates) -> float | None:
@@ -202,26 +241,68 @@ def _eligible(w: Workload, offer: Offer) -> bool:
     return offer.hours_class is None or offer.hours_class == w.hours_per_month
 
 
+def _colocation_patterns(
+    option_of: dict[str, Offer], singles_on: dict[str, list[Member]], demand: dict[str, int]
+) -> dict[str, list[tuple[Member, ...]]] | None:
+    """Co-location patterns for every option, or None once their number passes ``PATTERN_BUDGET``."""
+    cache: dict[tuple[int, tuple[str, ...]], list[tuple[Member, ...]] | None] = {}
+    out: dict[str, list[tuple[Member, ...]]] = {}
+    left = PATTERN_BUDGET
+    for oid, offer in option_of.items():
+        key = (offer.gpu.vram_bytes, tuple(m.workload for m in singles_on[oid]))
+        if key not in cache:
+            cache[key] = _colocations(singles_on[oid], offer.gpu.vram_bytes, demand, left)
+        groups = cache[key]
+        if groups is None or len(groups) > left:
+            return None
+        left -= len(groups)
+        out[oid] = groups
+    return out
+
+
 def _colocations(
-    singles: list[Member], vram_bytes: int, demand: dict[str, int], notes: list[str], gpu_name: str
-) -> Iterator[tuple[Member, ...]]:
-    """Multisets of 2..MAX_PER_GPU single-GPU replicas whose reservations fit on one GPU together."""
-    small = sorted((m for m in singles if 2 * m.reserved_bytes <= vram_bytes), key=lambda m: m.workload)
-    produced = 0
-    for size in range(2, MAX_PER_GPU + 1):
-        for group in itertools.combinations_with_replacement(small, size):
-            if sum(m.reserved_bytes for m in group) > vram_bytes:
+    singles: list[Member], vram_bytes: int, demand: dict[str, int], limit: int
+) -> list[tuple[Member, ...]] | None:
+    """Multisets of 2..MAX_PER_GPU single-GPU replicas whose reservations fit on one GPU together (at most
+    ``demand`` of one workload), by depth-first search over replicas sorted by size, so only fitting
+    combinations are visited; None when there are more than ``limit``."""
+    small = sorted(
+        (m for m in singles if 2 * m.reserved_bytes <= vram_bytes),
+        key=lambda m: (m.reserved_bytes, m.workload),
+    )
+    found: list[tuple[Member, ...]] = []
+
+    def extend(group: list[Member], start: int, used: int) -> bool:
+        for i in range(start, len(small)):
+            m = small[i]
+            if used + m.reserved_bytes > vram_bytes:
+                return True  # sorted by size: nothing after this fits either
+            if group.count(m) >= demand[m.workload]:
                 continue
-            if any(group.count(m) > demand[m.workload] for m in set(group)):
-                continue
-            if produced >= MAX_PATTERNS_PER_GROUP:
-                notes.append(
-                    f"co-location on {gpu_name} ({fmt_gib(vram_bytes)}) limited to the first "
-                    f"{MAX_PATTERNS_PER_GROUP} combinations of up to {MAX_PER_GPU} replicas per GPU"
-                )
-                return
-            produced += 1
-            yield group
+            group.append(m)
+            if len(group) >= 2:
+                if len(found) >= limit:
+                    return False
+                found.append(tuple(group))
+            if len(group) < MAX_PER_GPU and not extend(group, i, used + m.reserved_bytes):
+                return False
+            group.pop()
+        return True
+
+    return found if extend([], 0, 0) else None
+
+
+def group_energy(offer: Offer, group: tuple[Member, ...], hours: dict[str, float], rates: CostRates) -> float:
+    """Electricity of one copy on local hardware; 0 on cloud, whose rent is the option's fixed cost.
+
+    A GPU draws power while any of its replicas computes; replicas sharing it take turns. When machines are
+    not always on, the GPU's share of the base power runs with it.
+    """
+    if offer.kind == "cloud":
+        return 0.0
+    busy_hours = min(HOURS_PER_MONTH, sum(hours[m.workload] for m in group))
+    watts_per_gpu = offer.gpu.tdp_w * rates.gpu_utilisation + offer.base_w_per_busy_gpu
+    return energy_cost(watts_per_gpu * group[0].gpus, busy_hours, rates)
 
 
 def _add_pattern(
@@ -230,19 +311,13 @@ def _add_pattern(
     oid: str,
     offer: Offer,
     group: tuple[Member, ...],
-    by_name: dict[str, Workload],
+    hours_of: dict[str, float],
     wid: dict[str, str],
     rates: CostRates,
 ) -> None:
     pid = f"p{len(patterns) + 1}"
     gpus = group[0].gpus
-    cost = 0.0
-    if offer.kind != "cloud":
-        # A GPU draws power while any of its replicas computes; replicas sharing it take turns. When machines
-        # are not always on, the GPU's share of the base power runs with it.
-        busy_hours = min(HOURS_PER_MONTH, sum(by_name[m.workload].hours_per_month for m in group))
-        watts_per_gpu = offer.gpu.tdp_w * rates.gpu_utilisation + offer.base_w_per_busy_gpu
-        cost = energy_cost(watts_per_gpu * gpus, busy_hours, rates)
+    cost = group_energy(offer, group, hours_of, rates)
     counts: dict[str, int] = {}
     for m in group:
         counts[wid[m.workload]] = counts.get(wid[m.workload], 0) + 1
@@ -253,7 +328,7 @@ def _add_pattern(
 def explain_unplaceable(scenario: Scenario, candidates: Candidates) -> None:
     """Raise ``InfeasibleError`` for the first workload with no placement, saying what would make it fit."""
     for w in scenario.workloads:
-        if candidates.data.patterns_with[candidates.workload_id[w.name]]:
+        if candidates.data.placeable(candidates.workload_id[w.name]):
             continue
         offers = [o for o in candidates.considered if _eligible(w, o)]
         if not offers:
