@@ -9,9 +9,24 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+
+def _mode_for(path: Path) -> int:
+    """The permission bits the report should have: the previous file's, or what a plain ``open`` would give.
+
+    ``mkstemp`` creates its file readable by the owner only (0600); without this a report shared on a
+    server would silently stop being readable by the team.
+    """
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
@@ -26,6 +41,7 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -7,6 +7,8 @@ Expected figures are the hand-computed ones in conftest.py (total 30,605.70 USD 
 from __future__ import annotations
 
 import json
+import os
+import stat
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -239,3 +241,17 @@ def test_columns_are_wide_enough_for_their_text(book: openpyxl.Workbook) -> None
                         continue
                     width = ws.column_dimensions[cell.column_letter].width
                     assert width >= min(len(cell.value), 60), (ws.title, cell.coordinate, cell.value, width)
+
+
+def test_new_report_gets_ordinary_permissions_and_keeps_existing_ones(plan: Plan, tmp_path: Path) -> None:
+    """The temporary file is created 0600; the report must not end up unreadable to the rest of the team."""
+    path = tmp_path / "perm.xlsx"
+    umask = os.umask(0o022)
+    try:
+        write_workbook(plan, path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+        path.chmod(0o640)
+        write_workbook(plan, path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    finally:
+        os.umask(umask)
