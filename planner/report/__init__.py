@@ -2,6 +2,6 @@
 
 ``workbook`` (Excel, the artifact a team lead forwards to finance), ``json`` (the same content for scripts),
 ``terminal`` (the summary ``planner solve`` prints) and ``markdown`` (for a wiki or a pull request). Only this
-package imports openpyxl, and only inside ``workbook`` and the sheet modules, so importing ``planner.report``
-stays cheap.
+package imports openpyxl (``workbook``, ``styles``, ``table`` and ``sheets``); ``figures``, ``json``,
+``terminal``, ``markdown`` and ``text`` do not, so the JSON and terminal paths never load it.
 """

@@ -51,3 +51,16 @@ def test_cut_and_wrap() -> None:
     assert cut("abcdef", 4) == "abc…"
     assert cut("abc", 4) == "abc"
     assert wrap("one two three four", 9) == ["one two", "three", "four"]
+
+
+def test_text_reports_do_not_load_openpyxl() -> None:
+    """``--format json`` and the terminal summary stay light: only the workbook path imports openpyxl."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, planner.report.terminal, planner.report.json, planner.report.markdown; "
+        "print('openpyxl' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert result.stdout.strip() == "False"
