@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 
 import pytest
@@ -55,9 +57,6 @@ def test_cut_and_wrap() -> None:
 
 def test_text_reports_do_not_load_openpyxl() -> None:
     """``--format json`` and the terminal summary stay light: only the workbook path imports openpyxl."""
-    import subprocess
-    import sys
-
     code = (
         "import sys, planner.report.terminal, planner.report.json, planner.report.markdown; "
         "print('openpyxl' in sys.modules)"
