@@ -52,6 +52,9 @@ SAVING_PHRASES: Mapping[str, str] = {
     "cheapest_per_workload": "picking the cheapest offer for each workload alone",
 }
 
+GAP_TOLERANCE = 1e-4
+"""Relative gaps up to this (the solver's default stopping gap) count as proven optimal in the wording."""
+
 HOURS_PER_MONTH = 730.0
 """Average hours in a month (8,760 / 12): the duty cycle of an always-on workload."""
 
@@ -218,6 +221,11 @@ def reading(plan: Plan) -> str:
         text += f", {money(saving, plan.currency)} ({saving / best.total_cost:.0%}) less than {phrase}."
     else:
         text += "."
+    if plan.status != "optimal" or plan.gap > GAP_TOLERANCE:
+        text += (
+            f" The solver stopped before proving this the cheapest plan: at most {plan.gap:.1%} could still be "
+            f"saved (best bound {money(plan.best_bound, plan.currency)})."
+        )
     return text
 
 

@@ -93,3 +93,9 @@ def test_gpu_usage_sums_shared_gpus_and_lists_idle_ones(plan: Plan) -> None:
     assert shared.free_bytes == 24 * GIB - shared.reserved_bytes
     assert by_gpu[("owned-rtx-3090#2", 0)].replicas == ()
     assert by_gpu[("owned-rtx-3090#2", 0)].reserved_bytes == 0
+
+
+def test_reading_warns_when_the_plan_is_not_proven_optimal(plan: Plan) -> None:
+    stopped = plan.model_copy(update={"status": "feasible", "gap": 0.034, "best_bound": 29_565.0})
+    assert "at most 3.4% could still be saved (best bound 29,565 USD)" in reading(stopped)
+    assert "could still be saved" not in reading(plan)
