@@ -223,8 +223,8 @@ def reading(plan: Plan) -> str:
         text += "."
     if plan.status != "optimal" or plan.gap > GAP_TOLERANCE:
         text += (
-            f" The solver stopped before proving this the cheapest plan: at most {plan.gap:.1%} could still be "
-            f"saved (best bound {money(plan.best_bound, plan.currency)})."
+            f" The solver stopped before proving this the cheapest plan: at most {plan.gap:.1%} could "
+            f"still be saved (best bound {money(plan.best_bound, plan.currency)})."
         )
     return text
 
