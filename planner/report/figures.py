@@ -283,11 +283,31 @@ def gpu_usage(plan: Plan) -> tuple[GpuUse, ...]:
     )
 
 
-def card_memory_by_workload(plan: Plan) -> dict[str, int]:
-    """Workload -> memory of the smallest GPU any of its replicas runs on (the tightest fit)."""
-    memory = {u.id: u.gpu_memory_bytes for u in plan.units}
-    found: dict[str, int] = {}
-    for a in plan.assignments:
-        size = memory.get(a.unit, 0)
-        found[a.workload] = min(found.get(a.workload, size), size)
+@dataclass(frozen=True)
+class WorkloadGpu:
+    """The GPU a workload's first replica runs on, as the memory chart draws it."""
+
+    memory_bytes: int
+    own_reserved_bytes: int
+    others_reserved_bytes: int
+    """Reserved on the same GPU by other replicas (co-located workloads)."""
+    free_bytes: int
+
+
+def first_gpu_by_workload(plan: Plan) -> dict[str, WorkloadGpu]:
+    """Workload -> the first GPU of its lowest-numbered replica, with what else is reserved there."""
+    usage = {(g.unit, g.index): g for g in gpu_usage(plan)}
+    found: dict[str, WorkloadGpu] = {}
+    for a in sorted(plan.assignments, key=lambda a: (a.workload, a.replica)):
+        if a.workload in found or not a.gpu_indices:
+            continue
+        gpu = usage.get((a.unit, a.gpu_indices[0]))
+        if gpu is None:
+            continue
+        found[a.workload] = WorkloadGpu(
+            memory_bytes=gpu.memory_bytes,
+            own_reserved_bytes=a.reserved_bytes,
+            others_reserved_bytes=max(gpu.reserved_bytes - a.reserved_bytes, 0),
+            free_bytes=max(gpu.free_bytes, 0),
+        )
     return found

@@ -151,12 +151,23 @@ def test_assumptions_list_every_price_with_source_and_date(book: openpyxl.Workbo
     assert items["status"] == "optimal" and items["version"] == "0.1.0" and items["solver"] == plan.solver
 
 
+def test_memory_chart_bars_add_up_to_their_gpu(book: openpyxl.Workbook) -> None:
+    rows = {r["Workload"]: r for r in table_rows(book["Charts"], "MemoryPerGpu")}
+    for r in rows.values():
+        parts = sum(v for k, v in r.items() if k not in ("Workload", "GPU memory"))
+        assert parts == pytest.approx(r["GPU memory"]), r["Workload"]
+    # coding-model (10 GiB reserved) shares the 3090's GPU 0 with rag-embedding (3.75 GiB reserved).
+    assert rows["coding-model"]["Other workloads on the GPU"] == pytest.approx(3.75)
+    assert rows["coding-model"]["Free"] == pytest.approx(24 - 13.75)
+    assert rows["chat-assistant"]["Other workloads on the GPU"] == pytest.approx(0.0)
+
+
 def test_charts_exist_with_one_series_per_component(book: openpyxl.Workbook) -> None:
     charts = book["Charts"]._charts
     assert len(charts) == 2
     memory, cost = charts
-    # Components with any bytes in the fixture: all 8, plus headroom and the rest of the GPU.
-    assert len(memory.series) == 10
+    # Components with any bytes in the fixture: all 8, plus headroom, co-located neighbours and free.
+    assert len(memory.series) == 11
     assert memory.grouping == "stacked"
     assert len(cost.series) == 1
 

@@ -3,8 +3,8 @@
 Charts read from tables on this sheet (not from the Workloads sheet) because the chart shows memory *per GPU*
 while the Workloads sheet shows each replica summed over its GPUs. The components of the most loaded GPU are
 the replica's components scaled to ``per_gpu_bytes`` (their shares are the same on every GPU of a
-tensor-parallel replica, up to rounding); headroom and the rest of the card complete each bar to the card's
-memory, so a bar that reaches the top of its card is a full GPU.
+tensor-parallel replica, up to rounding); headroom, what co-located workloads reserve on the same GPU and the
+free memory complete each bar to the GPU's memory, so every bar is as tall as the GPU it runs on.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.plan import Plan
 from planner.report import styles
-from planner.report.figures import CATEGORY_LABELS, card_memory_by_workload
+from planner.report.figures import CATEGORY_LABELS, first_gpu_by_workload
 from planner.report.sheets.layout import new_sheet
 from planner.report.sheets.workloads import breakdown_keys
 from planner.report.table import Column, TableRange, Value, Widths, put, write_table
@@ -36,9 +36,10 @@ SERIES_COLORS: Mapping[str, str] = {
     "CUDA context": "7F7F7F",
     "Allocator overhead": "A5A5A5",
     "Headroom": "FFD966",
-    "Rest of the GPU": "EDEDED",
+    "Other workloads on the GPU": "BDD7EE",
+    "Free": "EDEDED",
 }
-"""Fixed colours: a component looks the same in every report; headroom amber, free space pale grey."""
+"""Fixed colours, the same in every report: headroom amber, co-located neighbours pale blue, free grey."""
 
 CHART_WIDTH_CM = 26
 CHART_HEIGHT_CM = 11
@@ -46,30 +47,33 @@ COST_CHART_HEIGHT_CM = 9
 
 
 def memory_table(plan: Plan) -> tuple[list[Column], list[list[Value]]]:
-    """Per-GPU memory components of each workload (all-zero components left out), headroom and the rest."""
+    """Per-GPU memory components of each workload (all-zero components left out), its headroom, what
+    co-located workloads reserve on the same GPU, and what is free: together the GPU's memory."""
     keys = [
         (k, label)
         for k, label in breakdown_keys(plan)
         if any(w.breakdown_bytes.get(k, 0) > 0 for w in plan.workloads)
     ]
-    card = card_memory_by_workload(plan)
+    first_gpu = first_gpu_by_workload(plan)
     columns = [Column("Workload"), *[Column(label, styles.GIB) for _, label in keys]]
     columns += [
         Column("Headroom", styles.GIB),
-        Column("Rest of the GPU", styles.GIB),
+        Column("Other workloads on the GPU", styles.GIB),
+        Column("Free", styles.GIB),
         Column("GPU memory", styles.GIB),
     ]
     rows: list[list[Value]] = []
     for w in plan.workloads:
         scale = w.per_gpu_bytes / w.total_bytes if w.total_bytes else 0.0
-        memory = card.get(w.name, 0)
+        gpu = first_gpu.get(w.name)
         rows.append(
             [
                 w.name,
                 *[to_gib(w.breakdown_bytes.get(k, 0) * scale) for k, _ in keys],
                 to_gib(max(w.reserved_bytes - w.per_gpu_bytes, 0)),
-                to_gib(max(memory - w.reserved_bytes, 0)),
-                to_gib(memory),
+                to_gib(gpu.others_reserved_bytes) if gpu else 0.0,
+                to_gib(gpu.free_bytes) if gpu else 0.0,
+                to_gib(gpu.memory_bytes) if gpu else 0.0,
             ]
         )
     return columns, rows
@@ -90,7 +94,7 @@ def _memory_chart(ws: Worksheet, placed: TableRange, n_series: int) -> BarChart:
     chart.grouping = "stacked"
     chart.overlap = 100
     chart.gapWidth = 60
-    chart.title = "Memory per GPU by component; each bar is one GPU of the card it runs on"
+    chart.title = "Memory per GPU by component (GiB); each bar is as tall as the workload's GPU"
     chart.y_axis.title = "GiB per GPU"
     chart.x_axis.title = "Workload"
     # Series are the component columns (header row gives their names); categories the workload names.
