@@ -15,7 +15,13 @@ from planner.errors import InfeasibleError
 from planner.ilp.solve import solve_problem
 from planner.placement.alternatives import solve_alternatives
 from planner.placement.assemble import assemble
-from planner.placement.candidates import MemoryFn, build_candidates, explain_unplaceable, model_memory
+from planner.placement.candidates import (
+    MemoryFn,
+    build_candidates,
+    explain_unplaceable,
+    model_memory,
+    without_dominated,
+)
 from planner.placement.diagnose import explain_limits
 from planner.placement.summary import assumptions, workload_summaries
 from planner.plan import Plan
@@ -44,6 +50,7 @@ def solve(
         catalog = load_catalog(catalog_dirs)
     candidates = build_candidates(scenario, catalog, memory)
     explain_unplaceable(scenario, candidates)
+    full, candidates = candidates, without_dominated(candidates)
     solution = solve_problem(candidates.data, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap)
     if solution.status == "infeasible":
         raise explain_limits(scenario, candidates, solver=solver, time_limit_s=time_limit_s)
@@ -53,7 +60,7 @@ def solve(
         )
     built = assemble(candidates, solution)
     alts = (
-        solve_alternatives(candidates, solution.objective, solver=solver, time_limit_s=time_limit_s)
+        solve_alternatives(full, solution.objective, solver=solver, time_limit_s=time_limit_s)
         if alternatives
         else ()
     )

@@ -5,12 +5,14 @@
   arXiv 2404.14527).
 - cheapest_per_workload: each workload alone on the one offer that is cheapest for it, no sharing of GPUs or
   machines and no joint budgets (what SkyPilot's optimizer does per task). Computed in closed form.
-Each restricted solve gets at most ``ALTERNATIVE_TIME_LIMIT_S`` so big fleets stay quick.
+Each restricted solve gets at most ``ALTERNATIVE_TIME_LIMIT_S``, and all together the plan's time limit, so
+big fleets stay quick; an alternative left without time is reported as skipped.
 """
 
 from __future__ import annotations
 
 import math
+import time
 
 from planner.ilp.data import ProblemData
 from planner.ilp.solve import solve_problem
@@ -18,13 +20,28 @@ from planner.placement.candidates import Candidates
 from planner.plan import Alternative
 
 ALTERNATIVE_TIME_LIMIT_S = 10.0
+"""Longest one alternative may run; all of them together get the plan's own time limit."""
+MIN_SOLVE_S = 0.5
+
+
+class _Clock:
+    """One time budget shared by every alternative solve, so big fleets cannot run for hours."""
+
+    def __init__(self, budget_s: float) -> None:
+        self.deadline = time.perf_counter() + budget_s
+
+    def limit(self) -> float:
+        return min(ALTERNATIVE_TIME_LIMIT_S, self.deadline - time.perf_counter())
 
 
 def _restricted(
-    name: str, description: str, data: ProblemData, plan_cost: float, solver: str, limit: float
+    name: str, description: str, data: ProblemData, plan_cost: float, solver: str, clock: _Clock
 ) -> Alternative:
     if not data.options or any(not data.placeable(w) for w in data.workloads):
         return Alternative(name=name, description=description, total_cost=None, status="infeasible")
+    limit = clock.limit()
+    if limit < MIN_SOLVE_S:
+        return Alternative(name=name, description=description, total_cost=None, status="skipped: time limit")
     sol = solve_problem(data, solver=solver, time_limit_s=limit)
     if sol.status in ("infeasible", "no_solution"):
         return Alternative(name=name, description=description, total_cost=None, status=sol.status)
@@ -40,7 +57,7 @@ def _restricted(
 def solve_alternatives(
     c: Candidates, plan_cost: float, *, solver: str, time_limit_s: float
 ) -> list[Alternative]:
-    limit = min(time_limit_s, ALTERNATIVE_TIME_LIMIT_S)
+    limit = _Clock(time_limit_s)
     cloud = {oid for oid, o in c.offers.items() if o.kind == "cloud"}
     local = set(c.offers) - cloud
     out = [

@@ -3,6 +3,8 @@
 For each workload and GPU count k (a divisor of a unit's GPUs; k > 1 only on linked GPUs) the memory model
 gives the bytes on the most loaded GPU; a placement fits where ``ceil(bytes / (1 - headroom)) <= GPU memory``.
 These are enumerated in full: no heuristic pruning, so a larger card or an extra offer only adds placements.
+On one option only the fewest GPUs per replica that fit are kept: more would take more GPUs and more energy
+for nothing (dominance, which keeps the optimum).
 
 Co-location: single-GPU replicas whose reservations fit together on one GPU form a pattern (a multiset of at
 most ``MAX_PER_GPU`` replicas). On cloud instances only workloads of the same hours class share (they pay the
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from planner.catalog.schema import Catalog
@@ -113,6 +115,7 @@ class Candidates:
     """Every allowed offer, including those nothing fits on (for the infeasibility message)."""
     shared_members: dict[str, Member] = field(default_factory=dict)
     """Solver shared-entry id -> the replica it stands for (large fleets only)."""
+    interruptible: dict[str, bool] = field(default_factory=dict)
 
 
 def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = model_memory) -> Candidates:
@@ -154,6 +157,9 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
                     if k == 1:
                         singles_on[oid].append(member)
                     _add_pattern(patterns, members, oid, offer, (member,), hours_of, wid, rates)
+                    # More GPUs of the same option would only take more capacity and more energy: the
+                    # fewest GPUs that fit dominate (exact pruning).
+                    break
     groups_on = _colocation_patterns(option_of, singles_on, demand)
     shared: list[SharedData] = []
     if groups_on is not None:
@@ -224,7 +230,26 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
         notes,
         tuple(offers),
         shared_members,
+        {w.name: w.interruptible for w in scenario.workloads},
     )
+
+
+def without_dominated(c: Candidates) -> Candidates:
+    """The candidates with cloud offers dominated by another GPU type's removed (``offers.undominated``).
+
+    Kept apart from ``build_candidates`` because the best-single-GPU alternative needs every GPU type."""
+    eligible = {o.key: frozenset(w for w in c.hours if _eligible_name(w, c, o)) for o in c.offers.values()}
+    keep_keys = {o.key for o in undominated(list(c.offers.values()), eligible, same_gpu=False)}
+    keep = {oid for oid, o in c.offers.items() if o.key in keep_keys}
+    if len(keep) == len(c.offers):
+        return c
+    return replace(c, data=c.data.restricted(keep), offers={k: v for k, v in c.offers.items() if k in keep})
+
+
+def _eligible_name(workload: str, c: Candidates, offer: Offer) -> bool:
+    if offer.interruptible_only and not c.interruptible[workload]:
+        return False
+    return offer.hours_class is None or offer.hours_class == c.hours[workload]
 
 
 def _fx(usd: float | None, rates: CostRates) -> float | None:
