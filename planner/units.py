@@ -6,6 +6,7 @@ thumb and vendor spec sheets use. Both are labelled wherever they are shown.
 
 from __future__ import annotations
 
+import math
 import re
 
 KIB = 2**10
@@ -16,6 +17,8 @@ KB = 10**3
 MB = 10**6
 GB = 10**9
 TB = 10**12
+MAX_BYTES = 2**60
+"""Largest size parse_bytes accepts (1 EiB): beyond it a float no longer rounds to an exact int."""
 
 _SIZE_UNITS: dict[str, int] = {
     "b": 1,
@@ -43,7 +46,10 @@ def parse_bytes(text: str) -> int:
     number, unit = float(match.group(1)), match.group(2).lower() or "gib"
     if unit not in _SIZE_UNITS:
         raise ValueError(f"unknown unit {match.group(2)!r} in {text!r} (use B, MiB, GiB, TiB, MB, GB or TB)")
-    return round(number * _SIZE_UNITS[unit])
+    n_bytes = number * _SIZE_UNITS[unit]
+    if not math.isfinite(n_bytes) or n_bytes > MAX_BYTES:
+        raise ValueError(f"memory size {text!r} is too large (at most 1 EiB)")
+    return round(n_bytes)
 
 
 def to_gib(n_bytes: float) -> float:
