@@ -24,7 +24,9 @@ def test_parse_bytes(text: str, expected: int) -> None:
     assert parse_bytes(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "GiB", "24 parsecs", "-3GiB", "1e3GB", "9" * 400 + "GiB", "2000000000GiB"])
+@pytest.mark.parametrize(
+    "text", ["", "GiB", "24 parsecs", "-3GiB", "1e3GB", "9" * 400 + "GiB", "2000000000GiB"]
+)
 def test_parse_bytes_rejects(text: str) -> None:
     with pytest.raises(ValueError, match=r"memory size|unknown unit|too large"):
         parse_bytes(text)
