@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
+from openpyxl.formatting.rule import DataBarRule
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
@@ -232,3 +233,18 @@ def write_note(
     if last_col > first_col:
         ws.merge_cells(start_row=row, start_column=first_col, end_row=row, end_column=last_col)
     widths.wrap(row, first_col, last_col, text)
+
+
+def add_share_bar(ws: Worksheet, placed: TableRange, column_offset: int, color: str = "5B9BD5") -> None:
+    """A data bar from 0 to 100 % in a share column, so full GPUs and big cost shares stand out at a glance.
+
+    Fixed bounds (0 and 1) rather than the column's min and max: a GPU at 50 % must not look full because
+    it is the fullest one.
+    """
+    col = get_column_letter(placed.first_col + column_offset)
+    ref = f"{col}{placed.first_row + 1}:{col}{placed.last_row}"
+    # types-openpyxl leaves DataBarRule unannotated.
+    rule = DataBarRule(  # type: ignore[no-untyped-call]
+        start_type="num", start_value=0, end_type="num", end_value=1, color=color
+    )
+    ws.conditional_formatting.add(ref, rule)

@@ -266,3 +266,19 @@ def test_new_report_gets_ordinary_permissions_and_keeps_existing_ones(plan: Plan
         assert stat.S_IMODE(path.stat().st_mode) == 0o640
     finally:
         os.umask(umask)
+
+
+def test_share_columns_have_data_bars_from_0_to_100_percent(book: openpyxl.Workbook) -> None:
+    for title, header in (("Utilization", "Reserved share"), ("Workloads", "Cost share")):
+        ws = book[title]
+        col = [c.value for c in ws[1]].index(header) + 1
+        letter = ws.cell(row=1, column=col).column_letter
+        rules = [
+            rule
+            for cf in ws.conditional_formatting
+            for rule in cf.rules
+            if str(cf.sqref).startswith(f"{letter}2:")
+        ]
+        assert len(rules) == 1 and rules[0].type == "dataBar", title
+        bounds = [(v.type, float(v.val)) for v in rules[0].dataBar.cfvo]
+        assert bounds == [("num", 0.0), ("num", 1.0)]

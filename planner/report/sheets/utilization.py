@@ -13,7 +13,7 @@ from planner.plan import Plan
 from planner.report import styles
 from planner.report.figures import gpu_usage
 from planner.report.sheets.layout import new_sheet
-from planner.report.table import Column, Value, Widths, write_table
+from planner.report.table import Column, Value, Widths, add_share_bar, write_table
 from planner.units import to_gib
 
 COLUMNS = (
@@ -46,6 +46,7 @@ def add_utilization_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         for g in gpu_usage(plan)
     ]
     widths = Widths()
-    write_table(ws, "Utilization", COLUMNS, rows, widths=widths)
+    placed = write_table(ws, "Utilization", COLUMNS, rows, widths=widths)
+    add_share_bar(ws, placed, COLUMNS.index(next(c for c in COLUMNS if c.header == "Reserved share")))
     widths.apply(ws)
     return ws

@@ -13,7 +13,15 @@ from planner.plan import Plan
 from planner.report import styles
 from planner.report.figures import placements
 from planner.report.sheets.layout import fit_pages, new_sheet
-from planner.report.table import Column, Value, Widths, write_note, write_table, write_total_row
+from planner.report.table import (
+    Column,
+    Value,
+    Widths,
+    add_share_bar,
+    write_note,
+    write_table,
+    write_total_row,
+)
 from planner.units import to_gib
 
 BREAKDOWN_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -94,6 +102,7 @@ def add_workloads_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         )
     widths = Widths()
     placed = write_table(ws, "Workloads", columns, rows, widths=widths)
+    add_share_bar(ws, placed, len(columns) - 1)
     total: list[Value] = [None] * len(columns)
     total[0] = "Total"
     workload_cost = sum(w.cost for w in plan.workloads)
