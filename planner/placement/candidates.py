@@ -129,11 +129,18 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
     wid = {w.name: f"w{i + 1}" for i, w in enumerate(scenario.workloads)}
     headroom = {w.name: scenario.headroom if w.headroom is None else w.headroom for w in scenario.workloads}
     counts = sorted({k for o in offers for k in _divisors(o.gpus, o.gpus_linked)})
-    footprints: dict[str, dict[int, Footprint]] = {}
+    computed: dict[str, dict[int, Footprint | None]] = {w.name: {} for w in scenario.workloads}
+
+    def footprint(w: Workload, k: int) -> Footprint | None:
+        """The memory model, called lazily: most workloads fit on one GPU and never need the others."""
+        if w.pinned_gpus not in (None, k):
+            return None
+        if k not in computed[w.name]:
+            computed[w.name][k] = memory(w, k)
+        return computed[w.name][k]
+
     for w in scenario.workloads:
-        wanted = [k for k in counts if w.pinned_gpus in (None, k)]
-        found = {k: memory(w, k) for k in wanted}
-        footprints[w.name] = {k: f for k, f in found.items() if f is not None}
+        footprint(w, w.pinned_gpus or 1)  # an unknown model fails here, naming the workload
     options: list[OptionData] = []
     patterns: list[PatternData] = []
     members: dict[str, tuple[Member, ...]] = {}
@@ -148,7 +155,7 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
             if w.name not in eligible[offer.key]:
                 continue
             for k in _divisors(offer.gpus, offer.gpus_linked):
-                fp = footprints[w.name].get(k)
+                fp = footprint(w, k)
                 if fp is None:
                     continue
                 h = headroom[w.name]
@@ -204,6 +211,12 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
                 gpu_memory_gib=offer.gpu.vram_bytes / GIB,
             )
         )
+    placed = {wl for p in patterns for wl, _ in p.counts}
+    for w in scenario.workloads:
+        if wid[w.name] not in placed:
+            for k in counts:  # for the message that says what would make it fit
+                footprint(w, k)
+    footprints = {name: {k: f for k, f in fps.items() if f is not None} for name, fps in computed.items()}
     used = {o.id for o in options}
     option_of = {oid: offer for oid, offer in option_of.items() if oid in used}
     data = ProblemData(
