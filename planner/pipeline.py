@@ -70,6 +70,7 @@ def solve(
     # of the plan actually built against the solver's bound.
     bound = min(solution.best_bound, total)
     gap = max(solution.gap, (total - bound) / total if total > 0 else 0.0)
+    gap = 0.0 if gap < 1e-9 else gap  # rounding noise, not a gap
     proven = solution.status == "optimal" and gap <= mip_gap + 1e-9
     plan = Plan(
         scenario=scenario.name,

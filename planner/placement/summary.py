@@ -90,8 +90,8 @@ def assumptions(
         Assumption(
             category="energy",
             name="base system power",
-            value="on 730 h per month",
-            source="planner cost model: a bought machine stays powered",
+            value="on 730 h per month" if r.always_on else "on only while its GPUs work",
+            source="scenario energy.always_on (default: always on in colocation, not in an office)",
         ),
         Assumption(
             category="policy",
