@@ -60,9 +60,17 @@ class TableRange:
         )
 
 
+EXCEL_MAX_CELL_CHARS = 32_767
+"""Excel's limit on the characters in one cell; longer text makes Excel "repair" (truncate) the file."""
+
+
 def clean_text(text: str) -> str:
-    """Remove the control characters the xlsx format cannot store (openpyxl would raise on them)."""
-    return ILLEGAL_CHARACTERS_RE.sub("", text)
+    """Text the xlsx format can hold: no control characters (openpyxl raises on them), at most Excel's cell
+    limit (a placement list of thousands of replicas can exceed it)."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    if len(text) > EXCEL_MAX_CELL_CHARS:
+        text = text[: EXCEL_MAX_CELL_CHARS - 1] + "…"
+    return text
 
 
 def put(cell: Cell | MergedCell, value: Value, style: str | None = None) -> None:

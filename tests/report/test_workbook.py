@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.plan import Plan
 from planner.report.json import plan_to_json
+from planner.report.table import EXCEL_MAX_CELL_CHARS, clean_text
 from planner.report.workbook import write_workbook
 
 SHEETS = ["Summary", "Workloads", "Hardware", "Cloud", "Utilization", "Alternatives", "Assumptions", "Charts"]
@@ -282,3 +283,8 @@ def test_share_columns_have_data_bars_from_0_to_100_percent(book: openpyxl.Workb
         assert len(rules) == 1 and rules[0].type == "dataBar", title
         bounds = [(v.type, float(v.val)) for v in rules[0].dataBar.cfvo]
         assert bounds == [("num", 0.0), ("num", 1.0)]
+
+
+def test_text_longer_than_an_excel_cell_is_shortened() -> None:
+    text = clean_text("x" * 40_000)
+    assert len(text) == EXCEL_MAX_CELL_CHARS == 32_767 and text.endswith("…")
