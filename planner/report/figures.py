@@ -201,6 +201,9 @@ def reading(plan: Plan) -> str:
     parts = []
     for line in chosen_mix(plan):
         what = f"{line.count} x {line.option_name}"
+        if line.kind == "cloud" and line.gpu.lower() not in line.option_name.lower():
+            # Cloud instance names ("gpu_1x_a6000") rarely say which GPU they carry; the reader needs it.
+            what += f" ({line.gpus_per_unit} x {line.gpu})"
         if line.kind == "owned":
             clause = f"use {what} (already owned)"
         elif line.kind == "cloud":

@@ -99,3 +99,12 @@ def test_reading_warns_when_the_plan_is_not_proven_optimal(plan: Plan) -> None:
     stopped = plan.model_copy(update={"status": "feasible", "gap": 0.034, "best_bound": 29_565.0})
     assert "at most 3.4% could still be saved (best bound 29,565 USD)" in reading(stopped)
     assert "could still be saved" not in reading(plan)
+
+
+def test_reading_names_the_gpu_when_the_offer_name_does_not(plan: Plan) -> None:
+    cloud = plan.units[2].model_copy(
+        update={"option_name": "lambda gpu_1x_a6000 (us-east-1)", "gpu": "RTX A6000"}
+    )
+    text = reading(plan.model_copy(update={"units": (*plan.units[:2], cloud, plan.units[3])}))
+    assert "rent 1 x lambda gpu_1x_a6000 (us-east-1) (1 x RTX A6000) on demand, 200 h/month" in text
+    assert "Workstation, 2 x RTX 4090 for" in text  # already named: not repeated
