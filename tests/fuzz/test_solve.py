@@ -1,0 +1,107 @@
+"""``planner solve`` on fuzzed scenarios: a verified plan, a clean exit 2, or a clean exit 3; nothing else.
+
+Driven through click's ``CliRunner`` against the shipped catalog: exit status 0 with exactly one JSON object
+whose plan, read back, passes ``check.verify``; or exit status 2 (invalid) or 3 (infeasible) with one
+``error:`` line on stderr. Never a traceback (any exception other than ``SystemExit``), never a hang (the
+solver gets a short time limit; tests/fuzz/conftest.py fails a test that runs too long).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from hypothesis import given, settings
+
+from planner.check import verify
+from planner.cli import main
+from planner.plan import Plan
+
+from .strategies import scenarios
+
+SOLVER_TIME_LIMIT_S = "5"
+
+
+def _solve_cli(tmp_path: Path, doc: Any, *extra: str) -> tuple[int, str, str]:
+    path = tmp_path / "fuzz.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    argv = ["solve", str(path), "-o", str(tmp_path / "out.xlsx"), "--format", "json"]
+    result = CliRunner().invoke(main, [*argv, "--time-limit", SOLVER_TIME_LIMIT_S, *extra])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(
+            f"traceback instead of a clean error: {result.exception!r}"
+        ) from result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _error_lines(stderr: str) -> list[str]:
+    """stderr without the ``warning:`` lines (a stale catalog) and the ``report:`` line."""
+    return [line for line in stderr.splitlines() if not line.startswith(("warning:", "report:"))]
+
+
+def check_outcome(code: int, stdout: str, stderr: str) -> str:
+    """Assert the outcome is one of the three clean ones; return which."""
+    if code == 0:
+        data = json.loads(stdout)  # exactly one JSON object, nothing else on stdout
+        assert isinstance(data, dict)
+        assert data["status"] in ("optimal", "feasible")
+        data.pop("report", None)
+        plan = Plan.model_validate(data)
+        assert verify(plan) == [], verify(plan)
+        assert _error_lines(stderr) == []
+        return "plan"
+    assert code in (2, 3), f"exit status {code}: {stderr!r}"
+    lines = _error_lines(stderr)
+    assert len(lines) == 1, f"expected one error line, got {lines!r}"
+    assert lines[0].startswith("error: "), lines[0]
+    assert stdout == "", "nothing on stdout when there is no plan"
+    return "invalid" if code == 2 else "infeasible"
+
+
+@given(doc=scenarios(wild=True) | scenarios(wild=False))
+@settings(max_examples=30)
+def test_fuzzed_scenarios_end_cleanly(tmp_path_factory: pytest.TempPathFactory, doc: dict[str, Any]) -> None:
+    check_outcome(*_solve_cli(tmp_path_factory.mktemp("fuzz"), doc))
+
+
+@given(doc=scenarios(wild=False, max_workloads=3))
+@settings(max_examples=20)
+def test_valid_scenarios_give_a_verified_plan_or_say_why_not(
+    tmp_path_factory: pytest.TempPathFactory, doc: dict[str, Any]
+) -> None:
+    outcome = check_outcome(*_solve_cli(tmp_path_factory.mktemp("fuzz"), doc))
+    assert outcome in ("plan", "infeasible")
+
+
+EXTREMES: dict[str, dict[str, Any]] = {
+    "zero-hour workload": {"model": "llama-3.1-8b", "hours_per_month": 0},
+    "1M-token context": {"model": "llama-3.1-8b", "context": 1_000_000},
+    "10,000 replicas": {"model": "qwen2.5-0.5b", "replicas": 10_000},
+    "405B at 1M tokens": {"model": "llama-3.1-405b", "context": 1_000_000, "batch": 64},
+    "unicode name": {"name": "🤖 Чат 聊天 مساعد", "model": "qwen2.5-0.5b"},
+    "huge batch": {"model": "qwen2.5-0.5b", "batch": 10**9},
+    "measured, tiny": {"model": "anything", "memory_per_gpu": "1MiB", "replicas": 50},
+}
+
+
+def test_extreme_workloads_end_cleanly(tmp_path: Path) -> None:
+    seen: dict[str, str] = {}
+    for label, extra in EXTREMES.items():
+        workload = {"name": "w", **extra}
+        doc = {
+            "name": f"extreme {label}",
+            "hardware": {"gpus": ["L4", "H100 SXM5"], "providers": ["aws"]},
+            "workloads": [workload],
+        }
+        seen[label] = check_outcome(*_solve_cli(tmp_path, doc))
+    # Independent expectations: an 8B model at 1M tokens needs ~122 GiB of bf16 KV cache alone
+    # (32 layers x 8 KV heads x 128 x 2 x 2 bytes = 128 KiB per token), more than an 8 x H100 box holds only
+    # with TP; a 0.5B model, even 10,000 times, always has a plan.
+    assert seen["zero-hour workload"] == "plan"
+    assert seen["10,000 replicas"] == "plan"
+    assert seen["unicode name"] == "plan"
+    assert seen["measured, tiny"] == "plan"
