@@ -1,0 +1,42 @@
+"""The shipped example scenarios load, solve with the real memory model and catalogs, and make sense."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from planner.catalog.load import load_catalog
+from planner.catalog.schema import Catalog
+from planner.check import verify
+from planner.pipeline import solve
+from planner.scenario.load import load_scenario
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+@pytest.mark.parametrize("name", ["startup", "hobbyist", "research-lab", "enterprise"])
+def test_example_scenario_solves(name: str, catalog: Catalog) -> None:
+    scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+    plan = solve(scenario, catalog, alternatives=name == "startup")
+    assert verify(plan) == []
+    assert plan.status == "optimal"
+    assert {a.workload for a in plan.assignments} == {w.name for w in scenario.workloads}
+    for alt in plan.alternatives:
+        if alt.total_cost is not None:
+            assert alt.total_cost >= plan.total_cost * (1 - 1e-6)
+
+
+def test_startup_shares_the_bought_card(catalog: Catalog) -> None:
+    # docs/optimizer.md walks through this plan: the always-on services share one bought GPU.
+    plan = solve(load_scenario(SCENARIOS / "startup.yaml"), catalog, alternatives=False)
+    bought = [u for u in plan.units if u.kind == "bought"]
+    assert bought
+    on_bought = {a.workload for a in plan.assignments if a.unit == bought[0].id}
+    assert {"chat-assistant", "rag-embeddings"} <= on_bought
+    assert plan.capex <= 60_000
