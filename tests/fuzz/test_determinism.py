@@ -1,0 +1,63 @@
+"""Same input, same output: ``planner solve --format json`` run twice gives byte-identical JSON.
+
+Each run is a fresh process with a different ``PYTHONHASHSEED``, so an iteration over a set or a dict of
+strings whose order leaks into the plan (ids, unit numbering, tie-breaking between equal-cost options) shows
+up as a difference. The one field that may differ is ``solve_seconds``, the wall time of the solve: it is
+removed from both outputs (a single line of the sorted, indented JSON) before the byte comparison.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMING_LINE = re.compile(rb'^\s*"solve_seconds": [0-9.eE+-]+,?\n', re.MULTILINE)
+
+
+def _fleet_yaml(n: int, seed: int) -> str:
+    spec = importlib.util.spec_from_file_location("planner_bench_fleets", ROOT / "benchmarks" / "fleets.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
+    spec.loader.exec_module(module)
+    doc = module.fleet_dict(n, seed)
+    doc["hardware"] = {"providers": ["aws", "lambda"]}
+    return yaml.safe_dump(doc, sort_keys=False)
+
+
+def _solve_json(scenario: Path, out_dir: Path, hash_seed: str) -> bytes:
+    planner = Path(sys.executable).with_name("planner")
+    argv = [str(planner)] if planner.exists() else [sys.executable, "-m", "planner"]
+    env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+    done = subprocess.run(
+        [*argv, "solve", str(scenario), "-o", str(out_dir / f"r{hash_seed}.xlsx"), "--format", "json"],
+        capture_output=True,
+        env=env,
+        cwd=out_dir,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")[-500:]
+    return done.stdout
+
+
+@pytest.mark.parametrize("case", ["startup", "fleet-12"])
+def test_two_runs_give_byte_identical_json(tmp_path: Path, case: str) -> None:
+    if case == "startup":
+        scenario = ROOT / "scenarios" / "startup.yaml"
+    else:
+        scenario = tmp_path / "fleet.yaml"
+        scenario.write_text(_fleet_yaml(12, seed=3), encoding="utf-8")
+    first = _solve_json(scenario, tmp_path, "1")
+    second = _solve_json(scenario, tmp_path, "2")
+    assert len(TIMING_LINE.findall(first)) == 1, "solve_seconds moved: update TIMING_LINE"
+    assert TIMING_LINE.sub(b"", first) == TIMING_LINE.sub(b"", second)
+    assert b'"total_cost"' in first
