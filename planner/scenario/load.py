@@ -21,10 +21,10 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(f"{path}: no such scenario file") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ScenarioError(f"{path}: cannot read: {error}") from None
-    return parse_scenario(text, source=str(path))
+    return parse_scenario(text, source=str(path), base_dir=path.parent)
 
 
-def parse_scenario(text: str, *, source: str = "<scenario>") -> Scenario:
+def parse_scenario(text: str, *, source: str = "<scenario>", base_dir: Path | None = None) -> Scenario:
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -34,12 +34,27 @@ def parse_scenario(text: str, *, source: str = "<scenario>") -> Scenario:
         raise ScenarioError(f"{source}:{where}: YAML syntax error: {problem}") from None
     if not isinstance(raw, dict):
         raise ScenarioError(f"{source}: expected a mapping with name and workloads, got {type(raw).__name__}")
+    if base_dir is not None:
+        _resolve_config_paths(raw, base_dir)
     try:
         return Scenario.model_validate(raw)
     except ValidationError as error:
         raise ScenarioError(f"{source}: {_first_problem(error, raw)}") from None
     except (ValueError, TypeError) as error:
         raise ScenarioError(f"{source}: {error}") from None
+
+
+def _resolve_config_paths(raw: dict[str, Any], base_dir: Path) -> None:
+    """A workload's ``model: configs/x/config.json`` is relative to the scenario file, not to the working
+    directory."""
+    for workload in raw.get("workloads") or ():
+        if not isinstance(workload, dict) or not isinstance(workload.get("model"), str):
+            continue
+        model = workload["model"]
+        if model.endswith(".json") or "/" in model:
+            candidate = base_dir / model
+            if not Path(model).is_absolute() and candidate.exists():
+                workload["model"] = str(candidate)
 
 
 def _first_problem(error: ValidationError, raw: Any) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 
 from planner.base import FrozenModel
 from planner.units import parse_bytes
@@ -31,8 +31,8 @@ class Workload(FrozenModel):
     """Inference engine (``vllm``, ``transformers``, ``llama.cpp``); None lets the memory model pick."""
     context: int = Field(default=4096, gt=0)
     """Tokens per sequence held in memory (prompt + generation)."""
-    batch: int = Field(default=1, gt=0)
-    """Concurrent sequences (serving) or micro-batch size (training)."""
+    batch: int = Field(default=1, gt=0, validation_alias=AliasChoices("batch", "concurrency"))
+    """Concurrent sequences (serving; ``concurrency`` in YAML is the same) or micro-batch size (training)."""
     replicas: int = Field(default=1, gt=0, le=100_000)
     hours_per_month: float = Field(default=HOURS_PER_MONTH, ge=0, le=HOURS_PER_MONTH)
     """Hours the workload runs each month; 730 is always on."""

@@ -248,3 +248,24 @@ def test_large_fleet_mode_repairs_a_packing_the_relaxation_missed(monkeypatch: p
     monkeypatch.undo()
     exact = _solve(ws, hardware={"cloud": False})
     assert exact.total_cost == pytest.approx(plan.total_cost) and exact.status == "optimal"
+
+
+def test_a_vendor_quote_and_a_price_override() -> None:
+    # The quote (2 linked Card24 for 1,500 USD) beats two desks; overriding the desk's price to 500 wins back.
+    quote = {
+        "id": "quote-2x",
+        "name": "vendor 2x",
+        "gpu": "Card24",
+        "gpu_count": 2,
+        "price_usd": 1500,
+        "base_power_w": 0,
+    }
+    ws = [workload("a", 14), workload("b", 14)]
+    plan = _solve(ws, custom_offers=[quote], hardware={"cloud": False})
+    assert [u.option for u in plan.units] == ["quote-2x"]
+    assert plan.total_cost == pytest.approx(1500 + 2 * ENERGY_YEAR)
+    cheap = _solve(
+        ws, custom_offers=[quote], hardware={"cloud": False}, purchase_prices_usd={"desk-card24": 500}
+    )
+    assert cheap.total_cost == pytest.approx(2 * (500 + ENERGY_YEAR))
+    assert {a.source for a in cheap.assumptions if a.category == "price"} == {"scenario purchase_prices_usd"}

@@ -92,3 +92,16 @@ def test_measured_memory_pins_one_gpu() -> None:
     scenario = parse_scenario("name: t\nworkloads:\n  - {name: a, model: m, memory_per_gpu: 18GiB}\n")
     assert scenario.workloads[0].measured_bytes == 18 * 2**30
     assert scenario.workloads[0].pinned_gpus == 1
+
+
+def test_concurrency_is_another_name_for_batch() -> None:
+    scenario = parse_scenario("name: t\nworkloads:\n  - {name: a, model: m, concurrency: 12}\n")
+    assert scenario.workloads[0].batch == 12
+
+
+def test_config_path_is_relative_to_the_scenario_file(tmp_path: Path) -> None:
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "config.json").write_text("{}")
+    path = tmp_path / "s.yaml"
+    path.write_text("name: t\nworkloads:\n  - {name: a, model: configs/config.json}\n")
+    assert load_scenario(path).workloads[0].model == str(tmp_path / "configs" / "config.json")
