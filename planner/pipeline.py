@@ -5,6 +5,7 @@ catalog -> candidates (memory model x offers) -> integer program -> concrete uni
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -12,10 +13,11 @@ from planner import __version__
 from planner.catalog.schema import Catalog
 from planner.check import verify_or_raise
 from planner.errors import InfeasibleError
-from planner.ilp.solve import solve_problem
+from planner.ilp.solve import Solution, SolveStatus, solve_problem
 from planner.placement.alternatives import solve_alternatives
 from planner.placement.assemble import assemble
 from planner.placement.candidates import (
+    Candidates,
     MemoryFn,
     build_candidates,
     explain_unplaceable,
@@ -23,12 +25,14 @@ from planner.placement.candidates import (
     without_dominated,
 )
 from planner.placement.diagnose import explain_limits
+from planner.placement.repack import repack
 from planner.placement.summary import assumptions, workload_summaries
 from planner.plan import Plan
 from planner.scenario.schema import Scenario
 
 DEFAULT_TIME_LIMIT_S = 60.0
 DEFAULT_MIP_GAP = 1e-4
+MIN_SECOND_PASS_S = 5.0
 
 
 def solve(
@@ -58,14 +62,16 @@ def solve(
         raise InfeasibleError(
             f"no plan found within the time limit of {time_limit_s:g} s ({solver}); raise --time-limit"
         )
+    if candidates.data.shared:
+        candidates, solution = _second_pass(candidates, solution, solver, start + time_limit_s, mip_gap)
     built = assemble(candidates, solution)
+    total = sum(u.cost for u in built.units)
+    capex = sum(u.capex for u in built.units)
     alts = (
-        solve_alternatives(full, solution.objective, solver=solver, time_limit_s=time_limit_s)
+        solve_alternatives(full, total, solver=solver, time_limit_s=time_limit_s)
         if alternatives
         else ()
     )
-    total = sum(u.cost for u in built.units)
-    capex = sum(u.capex for u in built.units)
     # Packing shared GPUs (large fleets) can cost more than the relaxation the solver priced: measure the gap
     # of the plan actually built against the solver's bound.
     bound = min(solution.best_bound, total)
@@ -95,3 +101,22 @@ def solve(
     )
     verify_or_raise(plan)
     return plan
+
+
+def _second_pass(
+    candidates: Candidates, first: Solution, solver: str, deadline: float, mip_gap: float
+) -> tuple[Candidates, Solution]:
+    """Large fleets: re-solve exactly with the packings of the relaxed solve as patterns (placement.repack).
+
+    Keeps the first solve's bound (the relaxation's) and falls back to packing its solution when the exact
+    model finds nothing in the time left.
+    """
+    exact = repack(candidates, first)
+    limit = max(deadline - time.perf_counter(), MIN_SECOND_PASS_S)
+    second = solve_problem(exact.data, solver=solver, time_limit_s=limit, mip_gap=mip_gap)
+    if second.status not in ("optimal", "feasible"):
+        return candidates, first
+    bound = min(first.best_bound, second.objective)
+    gap = (second.objective - bound) / second.objective if second.objective > 0 else 0.0
+    status: SolveStatus = "optimal" if gap <= mip_gap + 1e-9 and first.status == "optimal" else "feasible"
+    return exact, dataclasses.replace(second, best_bound=bound, gap=gap, status=status)

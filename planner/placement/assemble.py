@@ -140,15 +140,27 @@ def _blocks(c: Candidates, solution: Solution, oid: str) -> list[_Block]:
         for p in c.data.patterns_on[oid]
         for _ in range(solution.use.get(p.id, 0))
     ]
+    # The solver priced each shared replica's energy alone (hours added up without the month's cap, so an
+    # over-estimate); the plan prices the packed GPU as it will run.
+    offer = c.offers[oid]
+    blocks += [
+        _Block(1, held, group_energy(offer, held, c.hours, c.rates)) for held in pack_shared(c, solution, oid)
+    ]
+    # Largest blocks first keeps every block inside one unit (sizes divide the unit's GPU count).
+    return sorted(blocks, key=lambda b: -b.gpus)
+
+
+def pack_shared(c: Candidates, solution: Solution, oid: str) -> list[tuple[Member, ...]]:
+    """The shared replicas the solver put on option ``oid``, packed first-fit decreasing onto GPUs."""
     items = [
-        (c.shared_members[s.id], s.cost)
+        c.shared_members[s.id]
         for s in c.data.shared_on.get(oid, ())
         for _ in range(solution.share.get(s.id, 0))
     ]
-    items.sort(key=lambda item: (-item[0].reserved_bytes, item[0].workload))
+    items.sort(key=lambda m: (-m.reserved_bytes, m.workload))
     memory = c.offers[oid].gpu.vram_bytes
     bins: list[tuple[list[Member], int]] = []
-    for member, _ in items:
+    for member in items:
         for index, (held, used) in enumerate(bins):
             if used + member.reserved_bytes <= memory:
                 held.append(member)
@@ -156,12 +168,7 @@ def _blocks(c: Candidates, solution: Solution, oid: str) -> list[_Block]:
                 break
         else:
             bins.append(([member], member.reserved_bytes))
-    # The solver priced each shared replica's energy alone (hours added up without the month's cap, so an
-    # over-estimate); the plan prices the packed GPU as it will run.
-    offer = c.offers[oid]
-    blocks += [_Block(1, tuple(held), group_energy(offer, tuple(held), c.hours, c.rates)) for held, _ in bins]
-    # Largest blocks first keeps every block inside one unit (sizes divide the unit's GPU count).
-    return sorted(blocks, key=lambda b: -b.gpus)
+    return [tuple(held) for held, _ in bins]
 
 
 def _hours(c: Candidates, m: Member) -> float:

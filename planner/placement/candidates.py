@@ -163,7 +163,7 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
                 if member.reserved_bytes <= offer.gpu.vram_bytes:
                     if k == 1:
                         singles_on[oid].append(member)
-                    _add_pattern(patterns, members, oid, offer, (member,), hours_of, wid, rates)
+                    add_pattern(patterns, members, oid, offer, (member,), hours_of, wid, rates)
                     # More GPUs of the same option would only take more capacity and more energy: the
                     # fewest GPUs that fit dominate (exact pruning).
                     break
@@ -172,7 +172,7 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
     if groups_on is not None:
         for oid, groups in groups_on.items():
             for group in groups:
-                _add_pattern(patterns, members, oid, option_of[oid], group, hours_of, wid, rates)
+                add_pattern(patterns, members, oid, option_of[oid], group, hours_of, wid, rates)
     else:
         notes.append(
             f"co-location: more than {PATTERN_BUDGET} ways to share GPUs, so shared GPUs are sized by their "
@@ -343,7 +343,7 @@ def group_energy(offer: Offer, group: tuple[Member, ...], hours: dict[str, float
     return energy_cost(watts_per_gpu * group[0].gpus, busy_hours, rates)
 
 
-def _add_pattern(
+def add_pattern(
     patterns: list[PatternData],
     members: dict[str, tuple[Member, ...]],
     oid: str,
@@ -352,8 +352,9 @@ def _add_pattern(
     hours_of: dict[str, float],
     wid: dict[str, str],
     rates: CostRates,
+    prefix: str = "p",
 ) -> None:
-    pid = f"p{len(patterns) + 1}"
+    pid = f"{prefix}{len(patterns) + 1}"
     gpus = group[0].gpus
     cost = group_energy(offer, group, hours_of, rates)
     counts: dict[str, int] = {}
