@@ -36,9 +36,11 @@ decided when it is enumerated (placement.candidates), so no aggregate-memory rel
 Large fleets: the number of co-location patterns grows as (small workloads)^4, so past a budget
 (placement.candidates.PATTERN_BUDGET) co-location switches to the aggregate form above: shared GPUs per option
 with their memory summed. That is a relaxation of packing replicas onto GPUs, so the solver's bound stays a
-valid lower bound; the assembly step packs the shared replicas first-fit decreasing and adds GPUs (and units)
-where the packing needs more than the relaxation counted. The plan is always feasible and its reported gap
-is measured against the relaxation's bound, so it is honest. Small scenarios never use this mode: they stay
+valid lower bound (up to its energy, which adds sharing replicas' hours without the month's cap). The
+packed GPUs of that solution then become exact patterns and the model is solved again without the aggregate
+rows (placement.repack), so the plan costs exactly what the second solve priced; the gap is measured against
+the first solve's bound. If the second solve finds nothing in time, the assembly packs the first solution
+first-fit decreasing and adds GPUs (and units) where needed. Small scenarios never use this mode: they stay
 exact.
 
 Elastic mode (infeasibility diagnosis): budget and limit rows get a non-negative slack with a large penalty;
