@@ -66,49 +66,73 @@ def solve_alternatives(
             "all_bought", "bought and owned hardware only", c.data.restricted(local), plan_cost, solver, limit
         ),
     ]
-    best: Alternative | None = None
+    out.append(_best_single_gpu(c, plan_cost, solver, limit))
+    out.append(_per_workload(c, plan_cost))
+    return out
+
+
+def _best_single_gpu(c: Candidates, plan_cost: float, solver: str, clock: _Clock) -> Alternative:
+    """Solve each GPU type that can run every workload, most promising first (by the per-workload baseline on
+    that type), while the time budget lasts."""
+    ranked: list[tuple[float, str, ProblemData]] = []
     for gpu in sorted({o.gpu.name for o in c.offers.values()}):
-        keep = {oid for oid, o in c.offers.items() if o.gpu.name == gpu}
-        data = c.data.restricted(keep)
-        if any(not data.placeable(w) for w in data.workloads):
-            continue
-        alt = _restricted("best_single_gpu", f"one GPU type: {gpu}", data, plan_cost, solver, limit)
-        if alt.total_cost is not None and (best is None or alt.total_cost < (best.total_cost or math.inf)):
-            best = alt
-    out.append(
-        best
-        or Alternative(
+        data = c.data.restricted({oid for oid, o in c.offers.items() if o.gpu.name == gpu})
+        if all(data.placeable(w) for w in data.workloads):
+            ranked.append((_per_workload_cost(data), gpu, data))
+    if not ranked:
+        return Alternative(
             name="best_single_gpu",
             total_cost=None,
             status="infeasible",
             description="no single GPU type runs every workload",
         )
+    best: Alternative | None = None
+    skipped = 0
+    for _, gpu, data in sorted(ranked):
+        alt = _restricted("best_single_gpu", f"one GPU type: {gpu}", data, plan_cost, solver, clock)
+        skipped += alt.status.startswith("skipped")
+        if alt.total_cost is not None and (best is None or alt.total_cost < (best.total_cost or math.inf)):
+            best = alt
+    if best is not None and skipped:
+        return best.model_copy(
+            update={
+                "status": "feasible",
+                "description": f"{best.description} "
+                f"({skipped} of {len(ranked)} GPU types not tried: time limit)",
+            }
+        )
+    return best or Alternative(
+        name="best_single_gpu", total_cost=None, status="skipped: time limit", description="no time left"
     )
-    out.append(_per_workload(c, plan_cost))
-    return out
 
 
-def _per_workload(c: Candidates, plan_cost: float) -> Alternative:
+def _per_workload_cost(data: ProblemData) -> float:
+    """Each workload alone on the one option cheapest for it (inf where one has none)."""
     total = 0.0
-    for w in c.data.workloads:
-        demand = c.data.demand[w]
+    for w in data.workloads:
+        demand = data.demand[w]
         best = math.inf
-        for p, n in c.data.patterns_with[w]:
+        for p, n in data.patterns_with[w]:
             if n != 1 or len(p.counts) != 1:
                 continue
-            option = c.data.option_by_id[p.option]
+            option = data.option_by_id[p.option]
             units = math.ceil(demand * p.gpus / option.gpus_per_unit)
             if option.max_units is not None and units > option.max_units:
                 continue
             best = min(best, units * option.fixed_cost + demand * p.cost)
-        if math.isinf(best):
-            return Alternative(
-                name="cheapest_per_workload",
-                total_cost=None,
-                status="infeasible",
-                description="each workload alone on its cheapest offer",
-            )
         total += best
+    return total
+
+
+def _per_workload(c: Candidates, plan_cost: float) -> Alternative:
+    total = _per_workload_cost(c.data)
+    if math.isinf(total):
+        return Alternative(
+            name="cheapest_per_workload",
+            total_cost=None,
+            status="infeasible",
+            description="each workload alone on its cheapest offer",
+        )
     return Alternative(
         name="cheapest_per_workload",
         total_cost=total,
