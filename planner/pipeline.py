@@ -69,11 +69,7 @@ def solve(
     built = assemble(candidates, solution)
     total = sum(u.cost for u in built.units)
     capex = sum(u.capex for u in built.units)
-    alts = (
-        solve_alternatives(full, total, solver=solver, time_limit_s=time_limit_s)
-        if alternatives
-        else ()
-    )
+    alts = solve_alternatives(full, total, solver=solver, time_limit_s=time_limit_s) if alternatives else ()
     # Packing shared GPUs (large fleets) can cost more than the relaxation the solver priced: measure the gap
     # of the plan actually built against the solver's bound.
     bound = min(solution.best_bound, total)
