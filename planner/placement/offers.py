@@ -227,6 +227,11 @@ def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list
     for system in catalog.systems:
         if allowed is not None and system.id not in allowed:
             continue
+        if (
+            scenario.hardware.system_types is not None
+            and system.system_type not in scenario.hardware.system_types
+        ):
+            continue
         gpu = _gpu(catalog, system.gpu, f"catalog system {system.id}")
         price = scenario.purchase_prices_usd.get(system.id) or system.total_price_usd
         if price is None and gpu.price_usd is not None:
@@ -289,7 +294,14 @@ def cloud_offers(
     hw = scenario.hardware
     if not hw.cloud:
         return []
-    discounts = {d.provider: (d.one_year, d.three_year, d.source) for d in catalog.reserved_discounts}
+    discounts = {
+        d.provider: (
+            d.one_year,
+            d.three_year,
+            d.source if d.verified else f"unverified headline figure: {d.source}",
+        )
+        for d in catalog.reserved_discounts
+    }
     for provider, override in scenario.reserved_discounts.items():
         discounts[provider] = (override.one_year, override.three_year, "scenario reserved_discounts")
     best: dict[tuple[object, ...], tuple[float, str, Offer]] = {}

@@ -98,6 +98,8 @@ class Hardware(FrozenModel):
     """GPU names allowed (catalog names or aliases); None allows all."""
     systems: tuple[str, ...] | None = None
     """Buyable system ids allowed; None allows all."""
+    system_types: tuple[Literal["desktop", "workstation", "server"], ...] | None = None
+    """Kinds of buyable system allowed (a data centre may want servers only); None allows all."""
 
 
 class OwnedSystem(FrozenModel):

@@ -269,3 +269,10 @@ def test_a_vendor_quote_and_a_price_override() -> None:
     )
     assert cheap.total_cost == pytest.approx(2 * (500 + ENERGY_YEAR))
     assert {a.source for a in cheap.assumptions if a.category == "price"} == {"scenario purchase_prices_usd"}
+
+
+def test_system_types_filter_buyable_systems() -> None:
+    # helpers.system() makes servers (the schema's default): allowing only desktops leaves nothing to buy.
+    with pytest.raises(InfeasibleError, match=r"'a': no allowed hardware can run it"):
+        solve(scenario([workload("a", 10)], hardware={"cloud": False, "system_types": ["desktop"]}), CAT)
+    assert _solve([workload("a", 10)], hardware={"cloud": False, "system_types": ["server"]}).units
