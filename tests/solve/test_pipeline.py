@@ -276,3 +276,12 @@ def test_system_types_filter_buyable_systems() -> None:
     with pytest.raises(InfeasibleError, match=r"'a': no allowed hardware can run it"):
         solve(scenario([workload("a", 10)], hardware={"cloud": False, "system_types": ["desktop"]}), CAT)
     assert _solve([workload("a", 10)], hardware={"cloud": False, "system_types": ["server"]}).units
+
+
+def test_binding_monthly_budget_says_by_how_much() -> None:
+    # Renting a Card24 all month costs 0.5 x 730 = 365 USD; bought running costs 262.80 / 12 = 21.90.
+    # With cloud only and a 300 USD monthly budget, the shortfall is 65 USD a month.
+    with pytest.raises(
+        InfeasibleError, match=r"monthly budget \(budgets.monthly_usd\) is short by 65.00 USD/month"
+    ):
+        solve(scenario([workload("a", 10)], budgets={"monthly_usd": 300}, hardware={"bought": False}), CAT)
