@@ -149,9 +149,8 @@ def solve_problem(
         + sum(p.cost * use[p.id] for p in data.patterns)
         + sum(s.cost * share[s.id] for s in data.shared)
     )
-    bound = _best_bound(m, solver, objective)
     optimal = m.prob.sol_status == pulp.LpSolutionOptimal
-    bound = objective if optimal and solver == "cbc" else min(bound, objective)
+    bound = min(_best_bound(m, solver, objective, optimal), objective)
     gap = 0.0 if objective <= 0 else max(0.0, (objective - bound) / abs(objective))
     proven = (optimal or gap <= 1e-9) and gap <= mip_gap + 1e-9
     status = "optimal" if proven else "feasible"
@@ -165,12 +164,14 @@ def _int(var: Any) -> int:
     return 0 if value is None else round(value)
 
 
-def _best_bound(m: Model, solver: str, objective: float) -> float:
-    """HiGHS reports its MIP dual bound; CBC through PuLP does not (an optimal CBC run uses the objective)."""
+def _best_bound(m: Model, solver: str, objective: float, optimal: bool) -> float:
+    """HiGHS reports its MIP dual bound. CBC through PuLP does not: an optimal CBC run's bound is its
+    objective, and a stopped one only has the trivial bound 0 (costs are never negative), so its gap says
+    "not proven" instead of pretending to be optimal."""
     if solver == "highs":
         highs = getattr(m.prob, "solverModel", None)
         if highs is not None:
             bound = float(highs.getInfo().mip_dual_bound)
             if math.isfinite(bound):
                 return bound
-    return objective
+    return objective if optimal else 0.0
