@@ -7,6 +7,7 @@ Only click is imported at module level; the library (pulp, openpyxl) is imported
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -70,6 +71,13 @@ def _catalog(catalog_dirs: tuple[Path, ...]) -> Catalog:
     multiple=True,
     help="Extra catalog directory (repeatable); its entries add to or replace the built-in ones.",
 )
+@click.option(
+    "--markdown",
+    "markdown_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Also write the summary as Markdown (for a wiki or a pull request).",
+)
 def solve(
     scenario_path: Path,
     output: Path | None,
@@ -78,6 +86,7 @@ def solve(
     time_limit_s: float,
     mip_gap: float,
     catalog_dirs: tuple[Path, ...],
+    markdown_path: Path | None,
 ) -> None:
     """Find the cheapest mix of cards, servers and cloud instances for SCENARIO.
 
@@ -85,7 +94,9 @@ def solve(
     """
     from planner.check import verify_or_raise
     from planner.pipeline import solve as solve_plan
+    from planner.report.atomic import write_text_atomic
     from planner.report.json import plan_to_json
+    from planner.report.markdown import render_markdown
     from planner.report.terminal import render_terminal
     from planner.report.workbook import write_workbook
     from planner.scenario.load import load_scenario
@@ -96,16 +107,23 @@ def solve(
     )
     verify_or_raise(plan)
     path = output if output is not None else _report_path(scenario.name)
-    try:
-        write_workbook(plan, path)
-    except OSError as error:
-        raise PlannerError(f"{path}: cannot write the report: {error.strerror or error}") from None
+    _write_report(path, lambda: write_workbook(plan, path))
+    if markdown_path is not None:
+        _write_report(markdown_path, lambda: write_text_atomic(markdown_path, render_markdown(plan) + "\n"))
     if fmt == "json":
         click.echo(plan_to_json(plan))
         click.echo(f"report: {path}", err=True)
     else:
         click.echo(render_terminal(plan))
         click.echo(f"report: {path}")
+
+
+def _write_report(path: Path, write: Callable[[], None]) -> None:
+    """Run one atomic report writer, turning a file-system failure into one line naming the path."""
+    try:
+        write()
+    except OSError as error:
+        raise PlannerError(f"{path}: cannot write the report: {error.strerror or error}") from None
 
 
 @click.command()

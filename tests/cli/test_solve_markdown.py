@@ -1,0 +1,55 @@
+"""``planner solve --markdown FILE`` writes the summary as Markdown beside the workbook (issue 5)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from planner.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_markdown_summary_matches_the_json(tmp_path: Path) -> None:
+    markdown = tmp_path / "plan.md"
+    result = CliRunner().invoke(
+        main,
+        [
+            "solve",
+            str(ROOT / "scenarios" / "hobbyist.yaml"),
+            "-o",
+            str(tmp_path / "plan.xlsx"),
+            "--format",
+            "json",
+            "--markdown",
+            str(markdown),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.stdout)
+    text = markdown.read_text(encoding="utf-8")
+    assert text.startswith("#")
+    assert "|" in text  # the chosen mix is a Markdown table
+    for workload in plan["workloads"]:
+        assert workload["name"] in text
+    assert (tmp_path / "plan.xlsx").exists()
+
+
+def test_markdown_under_a_file_is_one_error_line(tmp_path: Path) -> None:
+    (tmp_path / "not-a-dir").write_text("a file, so nothing can be written under it\n")
+    result = CliRunner().invoke(
+        main,
+        [
+            "solve",
+            str(ROOT / "scenarios" / "hobbyist.yaml"),
+            "-o",
+            str(tmp_path / "plan.xlsx"),
+            "--markdown",
+            str(tmp_path / "not-a-dir" / "plan.md"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert "cannot write the report" in result.stderr
