@@ -25,6 +25,7 @@ from planner.placement.candidates import (
     without_dominated,
 )
 from planner.placement.diagnose import explain_limits
+from planner.placement.merge import merge_equivalent, split_assembled, split_candidates, split_demand
 from planner.placement.repack import repack
 from planner.placement.summary import assumptions, workload_summaries
 from planner.plan import Plan
@@ -52,24 +53,33 @@ def solve(
         from planner.catalog.load import load_catalog
 
         catalog = load_catalog(catalog_dirs)
-    candidates = build_candidates(scenario, catalog, memory)
-    explain_unplaceable(scenario, candidates)
+    # Equivalent workloads become one demand (placement.merge): same optimum, a much smaller program.
+    merged = merge_equivalent(scenario)
+    candidates = build_candidates(merged.scenario, catalog, memory)
+    explain_unplaceable(merged.scenario, candidates)
     full, candidates = candidates, without_dominated(candidates)
     # Large fleets solve twice (see _second_pass): give the first, relaxed solve half of the time.
     first_limit = time_limit_s / 2 if candidates.data.shared else time_limit_s
     solution = solve_problem(candidates.data, solver=solver, time_limit_s=first_limit, mip_gap=mip_gap)
     if solution.status == "infeasible":
-        raise explain_limits(scenario, candidates, solver=solver, time_limit_s=time_limit_s)
+        raise explain_limits(merged.scenario, candidates, solver=solver, time_limit_s=time_limit_s)
     if solution.status == "no_solution":
         raise InfeasibleError(
             f"no plan found within the time limit of {time_limit_s:g} s ({solver}); raise --time-limit"
         )
     if candidates.data.shared:
         candidates, solution = _second_pass(candidates, solution, solver, start + time_limit_s, mip_gap)
-    built = assemble(candidates, solution)
+    built = split_assembled(assemble(candidates, solution), merged)
     total = sum(u.cost for u in built.units)
     capex = sum(u.capex for u in built.units)
-    alts = solve_alternatives(full, total, solver=solver, time_limit_s=time_limit_s) if alternatives else ()
+    alts = (
+        solve_alternatives(
+            full, total, solver=solver, time_limit_s=time_limit_s, parts=split_demand(full, merged)
+        )
+        if alternatives
+        else ()
+    )
+    candidates = split_candidates(candidates, merged)
     # Packing shared GPUs (large fleets) can cost more than the relaxation the solver priced: measure the gap
     # of the plan actually built against the solver's bound.
     bound = min(solution.best_bound, total)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 
 from planner.ilp.data import ProblemData
 from planner.ilp.solve import solve_problem
@@ -55,8 +56,15 @@ def _restricted(
 
 
 def solve_alternatives(
-    c: Candidates, plan_cost: float, *, solver: str, time_limit_s: float
+    c: Candidates,
+    plan_cost: float,
+    *,
+    solver: str,
+    time_limit_s: float,
+    parts: Mapping[str, tuple[int, ...]] | None = None,
 ) -> list[Alternative]:
+    """``parts``: solver workload id -> replica counts of the scenario workloads merged into it
+    (placement.merge); the per-workload baseline prices each of them alone."""
     limit = _Clock(time_limit_s)
     cloud = {oid for oid, o in c.offers.items() if o.kind == "cloud"}
     local = set(c.offers) - cloud
@@ -67,7 +75,7 @@ def solve_alternatives(
         ),
     ]
     out.append(_best_single_gpu(c, plan_cost, solver, limit))
-    out.append(_per_workload(c, plan_cost))
+    out.append(_per_workload(c, plan_cost, parts))
     return out
 
 
@@ -106,26 +114,28 @@ def _best_single_gpu(c: Candidates, plan_cost: float, solver: str, clock: _Clock
     )
 
 
-def _per_workload_cost(data: ProblemData) -> float:
+def _per_workload_cost(data: ProblemData, parts: Mapping[str, tuple[int, ...]] | None = None) -> float:
     """Each workload alone on the one option cheapest for it (inf where one has none)."""
     total = 0.0
     for w in data.workloads:
-        demand = data.demand[w]
-        best = math.inf
-        for p, n in data.patterns_with[w]:
-            if n != 1 or len(p.counts) != 1:
-                continue
-            option = data.option_by_id[p.option]
-            units = math.ceil(demand * p.gpus / option.gpus_per_unit)
-            if option.max_units is not None and units > option.max_units:
-                continue
-            best = min(best, units * option.fixed_cost + demand * p.cost)
-        total += best
+        for demand in (parts or {}).get(w, (data.demand[w],)):
+            best = math.inf
+            for p, n in data.patterns_with[w]:
+                if n != 1 or len(p.counts) != 1:
+                    continue
+                option = data.option_by_id[p.option]
+                units = math.ceil(demand * p.gpus / option.gpus_per_unit)
+                if option.max_units is not None and units > option.max_units:
+                    continue
+                best = min(best, units * option.fixed_cost + demand * p.cost)
+            total += best
     return total
 
 
-def _per_workload(c: Candidates, plan_cost: float) -> Alternative:
-    total = _per_workload_cost(c.data)
+def _per_workload(
+    c: Candidates, plan_cost: float, parts: Mapping[str, tuple[int, ...]] | None = None
+) -> Alternative:
+    total = _per_workload_cost(c.data, parts)
     if math.isinf(total):
         return Alternative(
             name="cheapest_per_workload",

@@ -1,0 +1,94 @@
+"""Aggregation of equivalent workloads: one demand with a replica count instead of many identical rows.
+
+Two workloads are equivalent when everything but their name and replica count is equal (model, task,
+precision, engine, context, batch, hours, interruptible flag, headroom, measured memory, ...). Their
+footprints on every GPU count are then equal, so they fit on the same offers with the same reservations, are
+eligible for the same cloud hours classes and spot capacity, and price the same energy: any plan for the
+originals is a plan for the merged workload with the same cost and the converse holds by splitting its
+replicas in order. The optimum is therefore unchanged, while the integer program loses one demand row, and
+one column per option, per merged workload, and co-location enumerates multisets over far fewer kinds.
+
+Synthetic fleets of 1,000 workloads drawn from a dozen profiles hold only a few hundred distinct kinds
+(benchmarks/fleets.py), which is where this pays.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+
+from planner.placement.assemble import Assembled
+from planner.placement.candidates import Candidates
+from planner.scenario.schema import Scenario, Workload
+
+_IDENTITY = frozenset({"name", "replicas"})
+
+
+@dataclass(frozen=True)
+class Merged:
+    """A scenario with equivalent workloads merged, and how to split the merged replicas back."""
+
+    scenario: Scenario
+    parts: dict[str, tuple[tuple[str, int], ...]]
+    """Merged workload name -> (original name, replicas) in scenario order; the first is the merged name."""
+
+    @property
+    def merged_any(self) -> bool:
+        return any(len(p) > 1 for p in self.parts.values())
+
+
+def _key(w: Workload) -> str:
+    return json.dumps(w.model_dump(mode="json", exclude=set(_IDENTITY)), sort_keys=True)
+
+
+def merge_equivalent(scenario: Scenario) -> Merged:
+    """Merge workloads equal in all but name and replicas; the merged one keeps the first one's name."""
+    groups: dict[str, list[Workload]] = {}
+    for w in scenario.workloads:
+        groups.setdefault(_key(w), []).append(w)
+    parts = {g[0].name: tuple((w.name, w.replicas) for w in g) for g in groups.values()}
+    if all(len(g) == 1 for g in groups.values()):
+        return Merged(scenario, parts)
+    # model_copy skips validation on purpose: a merged replica count may pass the per-workload maximum.
+    workloads = tuple(
+        g[0].model_copy(update={"replicas": sum(w.replicas for w in g)}) for g in groups.values()
+    )
+    return Merged(scenario.model_copy(update={"workloads": workloads}), parts)
+
+
+def split_assembled(built: Assembled, merged: Merged) -> Assembled:
+    """Give the merged workload's replicas back to the originals, in order: the first ``replicas`` of the
+    merged numbering to the first original, and so on. Equivalent workloads reserve and cost the same, so
+    each assignment stays valid as it is."""
+    if not merged.merged_any:
+        return built
+    owners: dict[str, list[tuple[str, int]]] = {}
+    for name, parts in merged.parts.items():
+        owners[name] = [(orig, r + 1) for orig, count in parts for r in range(count)]
+    assignments = []
+    for a in built.assignments:
+        orig, replica = owners[a.workload][a.replica - 1]
+        assignments.append(a.model_copy(update={"workload": orig, "replica": replica}))
+    return Assembled(units=built.units, assignments=assignments, cost_by_category=built.cost_by_category)
+
+
+def split_candidates(c: Candidates, merged: Merged) -> Candidates:
+    """The per-workload maps of ``c`` under every original name too (the summaries look workloads up by
+    name)."""
+    if not merged.merged_any:
+        return c
+    alias = {orig: name for name, parts in merged.parts.items() for orig, _ in parts}
+    return replace(
+        c,
+        workload_id={o: c.workload_id[n] for o, n in alias.items()},
+        footprints={o: c.footprints[n] for o, n in alias.items()},
+        headroom={o: c.headroom[n] for o, n in alias.items()},
+        hours={o: c.hours[n] for o, n in alias.items()},
+        interruptible={o: c.interruptible[n] for o, n in alias.items()},
+    )
+
+
+def split_demand(c: Candidates, merged: Merged) -> dict[str, tuple[int, ...]]:
+    """Solver workload id -> the replica counts of the originals merged into it (for the per-workload
+    baseline, which prices each original workload alone)."""
+    return {c.workload_id[name]: tuple(count for _, count in parts) for name, parts in merged.parts.items()}
