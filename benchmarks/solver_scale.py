@@ -59,7 +59,7 @@ def run_case(
     scenario = fleet_scenario(n, seed)
     out: dict[str, Any] = {"workloads": n, "seed": seed, "solver": solver, "mip_gap": mip_gap}
     out["catalog_s"] = time.perf_counter() - start
-    state = {"main": False, "main_done": False, "build_s": 0.0}
+    state: dict[str, Any] = {"main": False, "build_s": 0.0}
 
     def timed(name: str, fn: Any) -> Any:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -76,26 +76,37 @@ def run_case(
         t = time.perf_counter()
         model = build_model(*args, **kwargs)
         if state["main"]:
-            state["build_s"] += time.perf_counter() - t
+            state["build_s"] = state["build_s"] + time.perf_counter() - t
         return model
 
     solve_problem = pipeline.solve_problem
+    passes: list[dict[str, Any]] = []
+    out["passes"] = passes
 
-    def main_solve(*args: Any, **kwargs: Any) -> Any:
-        first = not state["main_done"]
-        state["main"] = first
+    def main_solve(data: Any, *args: Any, **kwargs: Any) -> Any:
+        """Every solve the pipeline itself makes (a large fleet may solve twice), not the alternatives'."""
+        state["main"] = True
+        state["build_s"] = 0.0
         t = time.perf_counter()
         try:
-            solution = solve_problem(*args, **kwargs)
+            solution = solve_problem(data, *args, **kwargs)
         finally:
             state["main"] = False
-        if first:
-            state["main_done"] = True
-            out["solve_call_s"] = time.perf_counter() - t
-            out["ilp_status"] = solution.status
-            out["variables"] = solution.variables
-            out["constraints"] = solution.constraints
-            out["solver_s"] = solution.seconds
+        passes.append(
+            {
+                "options": len(data.options),
+                "placements": len(data.patterns),
+                "shared": len(getattr(data, "shared", ())),
+                "variables": solution.variables,
+                "constraints": solution.constraints,
+                "build_s": state["build_s"],
+                "call_s": time.perf_counter() - t,
+                "solver_s": solution.seconds,
+                "status": solution.status,
+                "gap": solution.gap,
+                "time_limit_s": kwargs.get("time_limit_s"),
+            }
+        )
         return solution
 
     ilp_solve.build_model = build_model_timed  # type: ignore[assignment]
@@ -106,6 +117,7 @@ def run_case(
         t = time.perf_counter()
         c = build_candidates(*args, **kwargs)
         out["candidates_s"] = time.perf_counter() - t
+        out["merged"] = len(args[0].workloads) if args else None
         out["options"] = len(c.data.options)
         out["placements"] = len(c.data.patterns)
         out["shared"] = len(getattr(c.data, "shared", ()))
@@ -131,7 +143,13 @@ def run_case(
         out["error"] = f"{type(error).__name__}: {error}"
         plan = None
     out["pipeline_s"] = time.perf_counter() - t
-    out["build_s"] = state["build_s"]
+    out["plan_s"] = out["pipeline_s"] - out.get("alternatives_s", 0.0)
+    out["build_s"] = sum(p["build_s"] for p in passes)
+    out["solve_call_s"] = sum(p["call_s"] for p in passes)
+    if passes:
+        biggest = max(passes, key=lambda p: p["variables"])
+        out.update(variables=biggest["variables"], constraints=biggest["constraints"])
+        out["solved_columns"] = biggest["placements"] + biggest["shared"]
     if plan is not None:
         out.update(status=plan.status, gap=plan.gap, total_cost=plan.total_cost, best_bound=plan.best_bound)
         out["units"] = len(plan.units)
@@ -193,9 +211,9 @@ def _saving(r: dict[str, Any], name: str) -> str:
 
 def print_table(results: list[dict[str, Any]]) -> None:
     head = (
-        f"{'n':>5} {'solver':<6} {'options':>7} {'placements':>10} {'shared':>6} {'vars':>7} {'rows':>5} "
-        f"{'cand s':>7} {'build s':>7} {'us/cand':>7} {'solve s':>8} {'total s':>8} {'peak MiB':>8} "
-        f"{'status':<8} {'gap %':>7} {'target':<12}"
+        f"{'n':>5} {'solver':<6} {'merged':>6} {'options':>7} {'columns':>7} {'vars':>6} {'rows':>5} "
+        f"{'passes':>6} {'cand s':>6} {'build s':>7} {'us/col':>6} {'solve s':>7} {'plan s':>7} "
+        f"{'peak MiB':>8} {'status':<8} {'gap %':>7}  target"
     )
     print(head)
     print("-" * len(head))
@@ -203,26 +221,34 @@ def print_table(results: list[dict[str, Any]]) -> None:
         if "error" in r and "status" not in r:
             print(f"{r['workloads']:>5} {r['solver']:<6} error: {r['error']}")
             continue
-        cands = (r.get("placements") or 0) + (r.get("shared") or 0)
-        per_cand = r["build_s"] / cands * 1e6 if cands else None
+        passes = r.get("passes", [])
+        columns = sum(p["placements"] + p["shared"] for p in passes)
+        per_col = r["build_s"] / columns * 1e6 if columns else None
         n = r["workloads"]
         target = ""
         if n in TARGET_S and "status" in r:
-            ok = r["solve_call_s"] <= TARGET_S[n] and r["gap"] <= TARGET_GAP[n] + 1e-12
-            target = f"{'ok' if ok else 'MISSED'} <{TARGET_S[n]:g}s"
+            ok = r["plan_s"] <= TARGET_S[n] and r["gap"] <= TARGET_GAP[n] + 1e-12
+            target = f"{'ok' if ok else 'MISSED'} (<{TARGET_S[n]:g} s, gap <={TARGET_GAP[n]:.1%})"
         print(
-            f"{n:>5} {r['solver']:<6} {r.get('options', 0):>7} {r.get('placements', 0):>10} "
-            f"{r.get('shared', 0):>6} {r.get('variables', 0):>7} {r.get('constraints', 0):>5} "
-            f"{_fmt(r.get('candidates_s'), '7.2f')} {_fmt(r.get('build_s'), '7.2f')} "
-            f"{_fmt(per_cand, '7.1f')} {_fmt(r.get('solve_call_s'), '8.2f')} "
-            f"{_fmt(r.get('pipeline_s'), '8.2f')} "
-            f"{_fmt(r.get('peak_rss_mib'), '8.0f')} {r.get('status', r.get('error', '?')):<8} "
-            f"{_fmt(None if r.get('gap') is None else r['gap'] * 100, '7.3f')} {target:<12}"
+            f"{n:>5} {r['solver']:<6} {r.get('merged', n):>6} {r.get('options', 0):>7} "
+            f"{r.get('placements', 0) + r.get('shared', 0):>7} {r.get('variables', 0):>6} "
+            f"{r.get('constraints', 0):>5} {len(passes):>6} {_fmt(r.get('candidates_s'), '6.2f')} "
+            f"{_fmt(r.get('build_s'), '7.2f')} {_fmt(per_col, '6.1f')} {_fmt(r.get('solve_call_s'), '7.2f')} "
+            f"{_fmt(r.get('plan_s'), '7.2f')} {_fmt(r.get('peak_rss_mib'), '8.0f')} "
+            f"{r.get('status', r.get('error', '?')):<8} "
+            f"{_fmt(None if r.get('gap') is None else r['gap'] * 100, '7.3f')}  {target}"
         )
+        for i, p in enumerate(passes, 1):
+            print(
+                f"{'':>13}pass {i}: {p['options']} options, {p['placements']} placements + {p['shared']} "
+                f"shared, {p['variables']} vars, {p['constraints']} rows; build {p['build_s']:.2f} s, solve "
+                f"{p['call_s']:.2f} s (limit {_fmt(p['time_limit_s'], '.1f')} s), {p['status']}, gap "
+                f"{p['gap'] * 100:.3f} %"
+            )
     print()
     print(
         f"{'n':>5} {'solver':<6} {'plan cost':>14} {'saving vs cheapest per workload':>33} "
-        f"{'saving vs best single GPU':>30}  {'alternatives s':>14}"
+        f"{'saving vs best single GPU':>30}  {'alternatives s':>14} {'total s':>8}"
     )
     for r in results:
         if r.get("total_cost") is None:
@@ -230,7 +256,7 @@ def print_table(results: list[dict[str, Any]]) -> None:
         print(
             f"{r['workloads']:>5} {r['solver']:<6} {r['total_cost']:>14,.0f} "
             f"{_saving(r, 'cheapest_per_workload'):>33} {_saving(r, 'best_single_gpu'):>30}  "
-            f"{_fmt(r.get('alternatives_s'), '14.2f')}"
+            f"{_fmt(r.get('alternatives_s'), '14.2f')} {_fmt(r.get('pipeline_s'), '8.2f')}"
         )
     notes = sorted({note for r in results for note in r.get("notes", [])})
     for note in notes:
