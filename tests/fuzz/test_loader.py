@@ -51,7 +51,7 @@ def _assert_clean(outcome: Scenario | PlannerError) -> None:
     if isinstance(outcome, PlannerError):
         message = str(outcome)
         assert message, "an error without a message"
-        assert "\n" not in message, f"error message spans lines: {message!r}"
+        assert len(message.splitlines()) == 1, f"error message spans lines: {message!r}"
         assert "Traceback" not in message
 
 
@@ -96,6 +96,22 @@ def test_a_memory_figure_too_large_for_a_float_is_a_scenario_error() -> None:
     text = "name: x\nworkloads:\n  - name: a\n    model: 7b\n    memory_per_gpu: " + "9" * 400 + "GiB\n"
     with pytest.raises(ScenarioError, match="memory_per_gpu"):
         parse_scenario(text, source="fuzz.yaml")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="scenario/load.py _first_problem puts workload names and unknown keys in the error line unescaped",
+)
+@pytest.mark.parametrize("name", ["two\nlines", "carriage\rreturn", "line\u2028separator"])
+@pytest.mark.parametrize("where", ["workload name", "unknown key"])
+def test_a_line_break_in_a_name_stays_on_one_error_line(name: str, where: str) -> None:
+    if where == "workload name":
+        doc: dict[str, Any] = {"name": "x", "workloads": [{"name": name, "model": "7b", "task": "training"}]}
+    else:
+        doc = {"name": "x", name: 1, "workloads": [{"name": "w", "model": "7b"}]}
+    outcome = _load(doc)
+    assert isinstance(outcome, ScenarioError)
+    assert len(str(outcome).splitlines()) == 1, str(outcome)
 
 
 def test_binary_file_is_a_scenario_error(tmp_path: Path) -> None:

@@ -63,13 +63,13 @@ def check_outcome(code: int, stdout: str, stderr: str) -> str:
 
 
 @given(doc=scenarios(wild=True) | scenarios(wild=False))
-@settings(max_examples=30)
+@settings(max_examples=40)
 def test_fuzzed_scenarios_end_cleanly(tmp_path_factory: pytest.TempPathFactory, doc: dict[str, Any]) -> None:
     check_outcome(*_solve_cli(tmp_path_factory.mktemp("fuzz"), doc))
 
 
 @given(doc=scenarios(wild=False, max_workloads=3))
-@settings(max_examples=20)
+@settings(max_examples=30)
 def test_valid_scenarios_give_a_verified_plan_or_say_why_not(
     tmp_path_factory: pytest.TempPathFactory, doc: dict[str, Any]
 ) -> None:
