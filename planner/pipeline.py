@@ -24,6 +24,7 @@ from planner.placement.candidates import (
     model_memory,
     without_dominated,
 )
+from planner.placement.colgen import Generated, generate
 from planner.placement.diagnose import explain_limits
 from planner.placement.merge import merge_equivalent, split_assembled, split_candidates, split_demand
 from planner.placement.repack import repack
@@ -34,6 +35,8 @@ from planner.scenario.schema import Scenario
 DEFAULT_TIME_LIMIT_S = 60.0
 DEFAULT_MIP_GAP = 1e-4
 MIN_SECOND_PASS_S = 2.0
+COLGEN_SHARE = 0.5
+"""Share of the time limit column generation may take before the integer program gets the rest."""
 
 
 def solve(
@@ -58,9 +61,17 @@ def solve(
     candidates = build_candidates(merged.scenario, catalog, memory)
     explain_unplaceable(merged.scenario, candidates)
     full, candidates = candidates, without_dominated(candidates)
-    # Large fleets solve twice (see _second_pass): give the first, relaxed solve half of the time.
-    first_limit = time_limit_s / 2 if candidates.data.shared else time_limit_s
-    solution = solve_problem(candidates.data, solver=solver, time_limit_s=first_limit, mip_gap=mip_gap)
+    generated = None
+    if candidates.data.shared:
+        # Large fleets: co-location patterns by column generation (placement.colgen), then the exact model.
+        generated = generate(candidates, deadline=start + time_limit_s * COLGEN_SHARE)
+    if generated is not None and generated.solved:
+        solution = _solve_generated(generated, solver, start + time_limit_s, mip_gap)
+        candidates = generated.candidates
+    else:
+        # Large fleets without generated patterns solve twice (see _second_pass): half the time each.
+        first_limit = time_limit_s / 2 if candidates.data.shared else time_limit_s
+        solution = solve_problem(candidates.data, solver=solver, time_limit_s=first_limit, mip_gap=mip_gap)
     if solution.status == "infeasible":
         raise explain_limits(merged.scenario, candidates, solver=solver, time_limit_s=time_limit_s)
     if solution.status == "no_solution":
@@ -128,3 +139,16 @@ def _second_pass(
     gap = (second.objective - bound) / second.objective if second.objective > 0 else 0.0
     status: SolveStatus = "optimal" if gap <= mip_gap + 1e-9 and first.status == "optimal" else "feasible"
     return exact, dataclasses.replace(second, best_bound=bound, gap=gap, status=status)
+
+
+def _solve_generated(generated: Generated, solver: str, deadline: float, mip_gap: float) -> Solution:
+    """The exact model over the generated patterns; its gap is measured against the column generation bound
+    (valid for every pattern, generated or not), not the solver's own (valid only for those generated)."""
+    limit = max(deadline - time.perf_counter(), MIN_SECOND_PASS_S)
+    sol = solve_problem(generated.candidates.data, solver=solver, time_limit_s=limit, mip_gap=mip_gap)
+    if sol.status not in ("optimal", "feasible"):
+        return sol
+    bound = min(sol.best_bound, sol.objective, generated.bound if generated.bound is not None else 0.0)
+    gap = (sol.objective - bound) / sol.objective if sol.objective > 0 else 0.0
+    status: SolveStatus = "optimal" if gap <= mip_gap + 1e-9 else "feasible"
+    return dataclasses.replace(sol, best_bound=bound, gap=gap, status=status)

@@ -175,3 +175,45 @@ def _best_bound(m: Model, solver: str, objective: float, optimal: bool) -> float
             if math.isfinite(bound):
                 return bound
     return objective if optimal else 0.0
+
+
+@dataclass(frozen=True)
+class LpSolution:
+    """The linear relaxation of the pattern model: its optimum and the row duals column generation prices
+    new patterns with (placement.colgen). Duals follow HiGHS's sign convention for a minimisation: a "<="
+    row's dual is <= 0."""
+
+    status: Literal["optimal", "infeasible", "no_solution"]
+    objective: float
+    demand: dict[str, float] = field(default_factory=dict)
+    capacity: dict[str, float] = field(default_factory=dict)
+    monthly: float = 0.0
+    values: dict[str, float] = field(default_factory=dict)
+
+
+def solve_lp(data: ProblemData, *, time_limit_s: float = 60.0) -> LpSolution:
+    """Solve the LP relaxation with HiGHS: every variable continuous and the copy bounds of patterns dropped,
+    so it is a relaxation of the integer program whatever columns are missing from it (its optimum over all
+    columns is a valid lower bound)."""
+    m = build_model(data)
+    for v in m.use.values():
+        v.upBound = None
+    for v in m.prob.variables():
+        v.cat = pulp.LpContinuous
+    _silence_highs_banner()
+    m.prob.solve(pulp.HiGHS(msg=False, timeLimit=time_limit_s, threads=1, random_seed=0))
+    if m.prob.status != pulp.LpStatusOptimal:
+        status: Literal["infeasible", "no_solution"] = (
+            "infeasible" if m.prob.status == pulp.LpStatusInfeasible else "no_solution"
+        )
+        return LpSolution(status, math.inf)
+    rows = {row.name: row for row in m.prob.constraints()}
+    monthly = rows.get("monthly__total")
+    return LpSolution(
+        "optimal",
+        float(pulp.value(m.prob.objective) or 0.0),
+        demand={w: float(rows[f"demand__{w}"].pi or 0.0) for w in data.workloads},
+        capacity={o.id: float(rows[f"capacity__{o.id}"].pi or 0.0) for o in data.options},
+        monthly=0.0 if monthly is None else float(monthly.pi or 0.0),
+        values={p: float(v.value() or 0.0) for p, v in m.use.items()},
+    )

@@ -175,8 +175,8 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
                 add_pattern(patterns, members, oid, option_of[oid], group, hours_of, wid, rates)
     else:
         notes.append(
-            f"co-location: more than {PATTERN_BUDGET} ways to share GPUs, so shared GPUs are sized by their "
-            "total memory and packed after the solve (the gap is measured against that relaxation)"
+            f"co-location: more than {PATTERN_BUDGET} ways to share GPUs, so sharing patterns are generated "
+            "from the linear relaxation (column generation) and the gap is measured against its bound"
         )
         for oid, offer in option_of.items():
             for m in singles_on[oid]:

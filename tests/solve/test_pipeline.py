@@ -227,21 +227,21 @@ def test_large_fleet_mode_shares_gpus_by_total_memory(monkeypatch: pytest.Monkey
     monkeypatch.setattr(candidates, "PATTERN_BUDGET", 0)
     plan = _solve([workload("a", 10), workload("b", 10)])
     assert plan.total_cost == pytest.approx(1000 + ENERGY_YEAR)
-    assert any("packed after the solve" in a.value for a in plan.assumptions)
+    assert any("column generation" in a.value for a in plan.assumptions)
+    assert plan.status == "optimal" and plan.gap == pytest.approx(0, abs=1e-6)
 
 
-def test_large_fleet_mode_repairs_a_packing_the_relaxation_missed(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_large_fleet_mode_generates_the_packing_and_a_valid_bound(monkeypatch: pytest.MonkeyPatch) -> None:
     import planner.placement.candidates as candidates
 
     monkeypatch.setattr(candidates, "PATTERN_BUDGET", 0)
-    # 5 x 9 GiB = 45 GiB "fits" two 24 GiB cards in aggregate, but only two fit on a card: three cards.
-    # The solver's bound prices two cards and each replica's electricity alone (5 x 262.80); the plan
-    # pays three cards and three busy GPUs.
+    # 5 x 9 GiB: two fit on a 24 GiB card, so three cards. Column generation finds the pair pattern; its LP
+    # bound runs 2.5 cards, each with one busy GPU: 2.5 x (1,000 + 262.80) = 3,157 USD.
     ws = [workload(n, 9) for n in "abcde"]
     plan = _solve(ws, hardware={"cloud": False})
     assert len(plan.units) == 3
     assert plan.total_cost == pytest.approx(3 * (1000 + ENERGY_YEAR))
-    assert plan.best_bound == pytest.approx(2 * 1000 + 5 * ENERGY_YEAR)
+    assert plan.best_bound == pytest.approx(2.5 * (1000 + ENERGY_YEAR))
     assert plan.status == "feasible"
     assert plan.gap == pytest.approx((plan.total_cost - plan.best_bound) / plan.total_cost)
     # Pattern mode (the default for small scenarios) finds the same three cards and proves it.
