@@ -35,7 +35,7 @@ from planner.scenario.schema import Scenario
 DEFAULT_TIME_LIMIT_S = 60.0
 DEFAULT_MIP_GAP = 1e-4
 MIN_SECOND_PASS_S = 2.0
-COLGEN_SHARE = 0.5
+COLGEN_SHARE = 0.3
 """Share of the time limit column generation may take before the integer program gets the rest."""
 
 
@@ -64,7 +64,7 @@ def solve(
     generated = None
     if candidates.data.shared:
         # Large fleets: co-location patterns by column generation (placement.colgen), then the exact model.
-        generated = generate(candidates, deadline=start + time_limit_s * COLGEN_SHARE)
+        generated = generate(candidates, deadline=start + time_limit_s * COLGEN_SHARE, rel_gap=mip_gap / 2)
     if generated is not None and generated.solved:
         solution = _solve_generated(generated, solver, start + time_limit_s, mip_gap)
         candidates = generated.candidates

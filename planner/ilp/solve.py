@@ -189,6 +189,7 @@ class LpSolution:
     capacity: dict[str, float] = field(default_factory=dict)
     monthly: float = 0.0
     values: dict[str, float] = field(default_factory=dict)
+    units_reduced_cost: dict[str, float] = field(default_factory=dict)
 
 
 def solve_lp(data: ProblemData, *, time_limit_s: float = 60.0) -> LpSolution:
@@ -216,4 +217,5 @@ def solve_lp(data: ProblemData, *, time_limit_s: float = 60.0) -> LpSolution:
         capacity={o.id: float(rows[f"capacity__{o.id}"].pi or 0.0) for o in data.options},
         monthly=0.0 if monthly is None else float(monthly.pi or 0.0),
         values={p: float(v.value() or 0.0) for p, v in m.use.items()},
+        units_reduced_cost={o: float(v.dj or 0.0) for o, v in m.units.items()},
     )

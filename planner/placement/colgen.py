@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, replace
 
 from planner.ilp.data import PatternData, ProblemData
-from planner.ilp.solve import solve_lp
+from planner.ilp.solve import LpSolution, solve_lp
 from planner.placement.candidates import MAX_PER_GPU, Candidates, Member, add_pattern, group_energy
 from planner.scenario.schema import HOURS_PER_MONTH
 
@@ -125,8 +125,11 @@ def _knapsack(
     return best_value, top, exact
 
 
-def generate(c: Candidates, *, deadline: float) -> Generated:
-    """Column generation over the co-location patterns of ``c`` (which is in aggregate shared-GPU form)."""
+def generate(c: Candidates, *, deadline: float, rel_gap: float = 0.0) -> Generated:
+    """Column generation over the co-location patterns of ``c`` (which is in aggregate shared-GPU form).
+
+    Stops when no pattern prices out, at ``deadline``, or once the Lagrangian bound is within ``rel_gap``
+    of the relaxation (its tail converges slowly and the integer program's own gap is larger)."""
     patterns: list[PatternData] = list(c.data.patterns)
     members: dict[str, tuple[Member, ...]] = dict(c.members)
     items_on: dict[str, list[_Item]] = {o.id: [] for o in c.data.options}
@@ -172,11 +175,12 @@ def generate(c: Candidates, *, deadline: float) -> Generated:
                     best, top, ok = _knapsack([(lp.demand[it.workload], it) for it in items], vram)
                     shift = e * HOURS_PER_MONTH
                     cache[key].append((best - shift, [(v - shift, ch) for v, ch in top], ok))
+            gpu_price = _gpu_price(lp, oid, c.data.option_by_id[oid].gpus_per_unit)
             for best, top, ok in cache[key]:
                 exact &= ok
-                most_negative = min(most_negative, -lp.capacity[oid] - best)
+                most_negative = min(most_negative, gpu_price - best)
                 for value, choice in top:
-                    if not choice or -lp.capacity[oid] - value >= -tolerance:
+                    if not choice or gpu_price - value >= -tolerance:
                         continue
                     counts = tuple(sorted((it.workload, n) for it, n in choice))
                     if (oid, counts) in seen:
@@ -195,8 +199,19 @@ def generate(c: Candidates, *, deadline: float) -> Generated:
         if new == 0:
             converged = exact
             break
+        if bound is not None and lp.objective - bound <= rel_gap * abs(lp.objective):
+            break
     exact_c = replace(c, data=_data(c, patterns), members=members, shared_members={})
     return Generated(exact_c, bound, rounds, added, converged, solved)
+
+
+def _gpu_price(lp: LpSolution, oid: str, gpus_per_unit: int) -> float:
+    """-mu_o, raised as far as the units column allows: mu_o' = mu_o - rc(units_o) / G keeps every column
+    dual feasible (units' reduced cost becomes 0, patterns' only grow) and the dual objective unchanged
+    (capacity rows have right-hand side 0). Options the relaxation leaves unused otherwise get mu_o = 0 from
+    a degenerate basis and price patterns there as if GPUs were free."""
+    reduced = lp.units_reduced_cost.get(oid, 0.0)
+    return -lp.capacity[oid] + max(0.0, reduced) / gpus_per_unit
 
 
 def _data(c: Candidates, patterns: list[PatternData]) -> ProblemData:
