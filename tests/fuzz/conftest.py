@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import signal
+import sys
 from collections.abc import Iterator
-from types import FrameType
+from pathlib import Path
+from types import FrameType, ModuleType
 
 import pytest
 
@@ -42,3 +45,15 @@ def shipped_catalog() -> Catalog:
     from planner.catalog.load import load_catalog
 
     return load_catalog(())
+
+
+@pytest.fixture(scope="session")
+def fleets() -> ModuleType:
+    """``benchmarks/fleets.py``, the seeded synthetic-fleet generator the solver benchmarks use."""
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "fleets.py"
+    spec = importlib.util.spec_from_file_location("planner_bench_fleets", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
+    spec.loader.exec_module(module)
+    return module

@@ -8,29 +8,18 @@ removed from both outputs (a single line of the sorted, indented JSON) before th
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMING_LINE = re.compile(rb'^\s*"solve_seconds": [0-9.eE+-]+,?\n', re.MULTILINE)
-
-
-def _fleet_yaml(n: int, seed: int) -> str:
-    spec = importlib.util.spec_from_file_location("planner_bench_fleets", ROOT / "benchmarks" / "fleets.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(module)
-    doc = module.fleet_dict(n, seed)
-    doc["hardware"] = {"providers": ["aws", "lambda"]}
-    return yaml.safe_dump(doc, sort_keys=False)
 
 
 def _solve_json(scenario: Path, out_dir: Path, hash_seed: str) -> bytes:
@@ -50,12 +39,14 @@ def _solve_json(scenario: Path, out_dir: Path, hash_seed: str) -> bytes:
 
 
 @pytest.mark.parametrize("case", ["startup", "fleet-12"])
-def test_two_runs_give_byte_identical_json(tmp_path: Path, case: str) -> None:
+def test_two_runs_give_byte_identical_json(tmp_path: Path, case: str, fleets: ModuleType) -> None:
     if case == "startup":
         scenario = ROOT / "scenarios" / "startup.yaml"
     else:
         scenario = tmp_path / "fleet.yaml"
-        scenario.write_text(_fleet_yaml(12, seed=3), encoding="utf-8")
+        doc = fleets.fleet_dict(12, seed=3)
+        doc["hardware"] = {"providers": ["aws", "lambda"]}
+        scenario.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
     first = _solve_json(scenario, tmp_path, "1")
     second = _solve_json(scenario, tmp_path, "2")
     assert len(TIMING_LINE.findall(first)) == 1, "solve_seconds moved: update TIMING_LINE"
