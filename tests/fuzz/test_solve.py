@@ -16,6 +16,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from planner.check import verify
 from planner.cli import main
@@ -68,12 +69,12 @@ def test_fuzzed_scenarios_end_cleanly(tmp_path_factory: pytest.TempPathFactory, 
     check_outcome(*_solve_cli(tmp_path_factory.mktemp("fuzz"), doc))
 
 
-@given(doc=scenarios(wild=False, max_workloads=3))
+@given(doc=scenarios(wild=False, max_workloads=3), solver=st.sampled_from(("highs", "cbc")))
 @settings(max_examples=30)
 def test_valid_scenarios_give_a_verified_plan_or_say_why_not(
-    tmp_path_factory: pytest.TempPathFactory, doc: dict[str, Any]
+    tmp_path_factory: pytest.TempPathFactory, doc: dict[str, Any], solver: str
 ) -> None:
-    outcome = check_outcome(*_solve_cli(tmp_path_factory.mktemp("fuzz"), doc))
+    outcome = check_outcome(*_solve_cli(tmp_path_factory.mktemp("fuzz"), doc, "--solver", solver))
     assert outcome in ("plan", "infeasible")
 
 
