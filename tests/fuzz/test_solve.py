@@ -18,10 +18,12 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from planner.catalog.schema import Catalog
 from planner.check import verify
 from planner.cli import main
 from planner.plan import Plan
 
+from .policy import policy_problems
 from .strategies import scenarios
 
 SOLVER_TIME_LIMIT_S = "5"
@@ -44,8 +46,10 @@ def _error_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if not line.startswith(("warning:", "report:"))]
 
 
-def check_outcome(code: int, stdout: str, stderr: str) -> str:
-    """Assert the outcome is one of the three clean ones; return which."""
+def check_outcome(
+    code: int, stdout: str, stderr: str, doc: dict[str, Any] | None = None, catalog: Catalog | None = None
+) -> str:
+    """Assert the outcome is one of the three clean ones (and a plan keeps to ``doc``); return which."""
     if code == 0:
         data = json.loads(stdout)  # exactly one JSON object, nothing else on stdout
         assert isinstance(data, dict)
@@ -53,6 +57,8 @@ def check_outcome(code: int, stdout: str, stderr: str) -> str:
         data.pop("report", None)
         plan = Plan.model_validate(data)
         assert verify(plan) == [], verify(plan)
+        if doc is not None and catalog is not None:
+            assert policy_problems(plan, doc, catalog) == []
         assert _error_lines(stderr) == []
         return "plan"
     assert code in (2, 3), f"exit status {code}: {stderr!r}"
@@ -65,16 +71,19 @@ def check_outcome(code: int, stdout: str, stderr: str) -> str:
 
 @given(doc=scenarios(wild=True) | scenarios(wild=False))
 @settings(max_examples=40)
-def test_fuzzed_scenarios_end_cleanly(tmp_path_factory: pytest.TempPathFactory, doc: dict[str, Any]) -> None:
-    check_outcome(*_solve_cli(tmp_path_factory.mktemp("fuzz"), doc))
+def test_fuzzed_scenarios_end_cleanly(
+    tmp_path_factory: pytest.TempPathFactory, shipped_catalog: Catalog, doc: dict[str, Any]
+) -> None:
+    check_outcome(*_solve_cli(tmp_path_factory.mktemp("fuzz"), doc), doc, shipped_catalog)
 
 
 @given(doc=scenarios(wild=False, max_workloads=3), solver=st.sampled_from(("highs", "cbc")))
 @settings(max_examples=30)
 def test_valid_scenarios_give_a_verified_plan_or_say_why_not(
-    tmp_path_factory: pytest.TempPathFactory, doc: dict[str, Any], solver: str
+    tmp_path_factory: pytest.TempPathFactory, shipped_catalog: Catalog, doc: dict[str, Any], solver: str
 ) -> None:
-    outcome = check_outcome(*_solve_cli(tmp_path_factory.mktemp("fuzz"), doc, "--solver", solver))
+    result = _solve_cli(tmp_path_factory.mktemp("fuzz"), doc, "--solver", solver)
+    outcome = check_outcome(*result, doc, shipped_catalog)
     assert outcome in ("plan", "infeasible")
 
 
@@ -89,7 +98,7 @@ EXTREMES: dict[str, dict[str, Any]] = {
 }
 
 
-def test_extreme_workloads_end_cleanly(tmp_path: Path) -> None:
+def test_extreme_workloads_end_cleanly(tmp_path: Path, shipped_catalog: Catalog) -> None:
     seen: dict[str, str] = {}
     for label, extra in EXTREMES.items():
         workload = {"name": "w", **extra}
@@ -98,7 +107,7 @@ def test_extreme_workloads_end_cleanly(tmp_path: Path) -> None:
             "hardware": {"gpus": ["L4", "H100 SXM5"], "providers": ["aws"]},
             "workloads": [workload],
         }
-        seen[label] = check_outcome(*_solve_cli(tmp_path, doc))
+        seen[label] = check_outcome(*_solve_cli(tmp_path, doc), doc, shipped_catalog)
     # Independent expectations: an 8B model at 1M tokens needs ~122 GiB of bf16 KV cache alone
     # (32 layers x 8 KV heads x 128 x 2 x 2 bytes = 128 KiB per token), more than an 8 x H100 box holds only
     # with TP; a 0.5B model, even 10,000 times, always has a plan.
@@ -106,3 +115,33 @@ def test_extreme_workloads_end_cleanly(tmp_path: Path) -> None:
     assert seen["10,000 replicas"] == "plan"
     assert seen["unicode name"] == "plan"
     assert seen["measured, tiny"] == "plan"
+
+
+def test_the_policy_checks_catch_a_plan_that_breaks_the_scenario(
+    tmp_path: Path, shipped_catalog: Catalog
+) -> None:
+    """The checks above can fail: a solved plan, then the same plan against rules it does not keep."""
+    doc: dict[str, Any] = {
+        "name": "policy",
+        "hardware": {"gpus": ["L4", "H100 SXM5"], "providers": ["aws"]},
+        "workloads": [{"name": "chat", "model": "m", "memory_per_gpu": "18GiB", "replicas": 2}],
+    }
+    code, stdout, _ = _solve_cli(tmp_path, doc)
+    assert code == 0
+    data = json.loads(stdout)
+    data.pop("report", None)
+    plan = Plan.model_validate(data)
+    assert policy_problems(plan, doc, shipped_catalog) == []
+    kinds = {u.kind for u in plan.units}
+    strict = {
+        **doc,
+        "hardware": {**doc["hardware"], "cloud": "cloud" not in kinds, "bought": "bought" not in kinds},
+    }
+    assert any("hardware." in p for p in policy_problems(plan, strict, shipped_catalog))
+    on_spot = plan.model_copy(
+        update={"units": tuple(u.model_copy(update={"pricing": "spot"}) for u in plan.units)}
+    )
+    assert any("not interruptible" in p for p in policy_problems(on_spot, doc, shipped_catalog))
+    alt = plan.alternatives[0].model_copy(update={"total_cost": plan.total_cost / 2})
+    claimed = plan.model_copy(update={"status": "optimal", "gap": 0.0, "alternatives": (alt,)})
+    assert any("less than the optimal plan" in p for p in policy_problems(claimed, doc, shipped_catalog))
