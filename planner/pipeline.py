@@ -148,7 +148,10 @@ def _solve_generated(generated: Generated, solver: str, deadline: float, mip_gap
     sol = solve_problem(generated.candidates.data, solver=solver, time_limit_s=limit, mip_gap=mip_gap)
     if sol.status not in ("optimal", "feasible"):
         return sol
-    bound = min(sol.best_bound, sol.objective, generated.bound if generated.bound is not None else 0.0)
+    # Costs are never negative, so 0 bounds every plan when the generation proved nothing better.
+    bound = max(
+        0.0, min(sol.best_bound, sol.objective, generated.bound if generated.bound is not None else 0.0)
+    )
     gap = (sol.objective - bound) / sol.objective if sol.objective > 0 else 0.0
     status: SolveStatus = "optimal" if gap <= mip_gap + 1e-9 else "feasible"
     return dataclasses.replace(sol, best_bound=bound, gap=gap, status=status)

@@ -24,14 +24,15 @@ import time
 from dataclasses import dataclass, replace
 
 from planner.ilp.data import PatternData, ProblemData
-from planner.ilp.solve import LpSolution, solve_lp
+from planner.ilp.master import LpMaster
+from planner.ilp.solve import LpSolution
 from planner.placement.candidates import MAX_PER_GPU, Candidates, Member, add_pattern, group_energy
 from planner.scenario.schema import HOURS_PER_MONTH
 
 NODE_LIMIT = 200_000
 """Most search nodes one knapsack may visit before the pricing is declared inexact."""
 MAX_ROUNDS = 200
-KEEP = 3
+KEEP = 5
 """Patterns kept per knapsack and round: the best and the incumbents just before it (fewer rounds)."""
 RC_TOLERANCE = 1e-6
 """Reduced costs above -tolerance x (1 + |objective| / 1e6) count as zero (the LP solver's own tolerance)."""
@@ -145,15 +146,27 @@ def generate(c: Candidates, *, deadline: float, rel_gap: float = 0.0) -> Generat
         for oid in items_on
     }
     seen = {(p.option, p.counts) for p in patterns}
+    for oid, items in items_on.items():
+        for group in _first_fit(items, c.offers[oid].gpu.vram_bytes):
+            counts = _counts(group, c.workload_id)
+            if (oid, counts) not in seen:
+                seen.add((oid, counts))
+                add_pattern(
+                    patterns, members, oid, c.offers[oid], group, c.hours, c.workload_id, c.rates, "g"
+                )
     # A co-location copy holds two replicas or more: at most half the replicas' worth of copies in any plan.
     max_copies = sum(c.data.demand.values()) / 2
     bound: float | None = None
     converged = solved = False
     rounds = 0
     added = 0
+    master = LpMaster(_data(c, patterns), time_limit_s=max(1.0, deadline - time.perf_counter()))
+    in_master = len(patterns)
     while rounds < MAX_ROUNDS and time.perf_counter() < deadline:
         rounds += 1
-        lp = solve_lp(_data(c, patterns), time_limit_s=max(1.0, deadline - time.perf_counter()))
+        master.add_patterns(patterns[in_master:])
+        in_master = len(patterns)
+        lp = master.solve()
         if lp.status != "optimal":
             break
         solved = True
@@ -203,6 +216,29 @@ def generate(c: Candidates, *, deadline: float, rel_gap: float = 0.0) -> Generat
             break
     exact_c = replace(c, data=_data(c, patterns), members=members, shared_members={})
     return Generated(exact_c, bound, rounds, added, converged, solved)
+
+
+def _first_fit(items: list[_Item], vram: int) -> list[tuple[Member, ...]]:
+    """Starting patterns: every sharing replica of the option packed first-fit decreasing (at most
+    ``MAX_PER_GPU`` a GPU). Any patterns would do; good ones save rounds."""
+    bins: list[tuple[list[Member], int]] = []
+    for it in sorted(items, key=lambda it: (-it.size, it.workload)):
+        for _ in range(it.demand):
+            for index, (held, used) in enumerate(bins):
+                if used + it.size <= vram and len(held) < MAX_PER_GPU:
+                    held.append(it.member)
+                    bins[index] = (held, used + it.size)
+                    break
+            else:
+                bins.append(([it.member], it.size))
+    return [tuple(held) for held, _ in bins if len(held) >= 2]
+
+
+def _counts(group: tuple[Member, ...], wid: dict[str, str]) -> tuple[tuple[str, int], ...]:
+    counts: dict[str, int] = {}
+    for m in group:
+        counts[wid[m.workload]] = counts.get(wid[m.workload], 0) + 1
+    return tuple(sorted(counts.items()))
 
 
 def _gpu_price(lp: LpSolution, oid: str, gpus_per_unit: int) -> float:

@@ -1,0 +1,101 @@
+"""The LP relaxation of the pattern model held in one HiGHS instance, for column generation.
+
+PuLP rebuilds the whole model for every solve (about a second per round on a 1,000-workload fleet); column
+generation only appends columns, so here the rows are built once, new patterns are added with ``addCol`` and
+the simplex restarts from the previous basis. The rows and columns are exactly those of constraints.py
+(demand, capacity, capex, monthly, power, rack; ``units`` and ``use`` continuous, copy bounds dropped), so the
+optimum is the relaxation ``solve_lp`` computes through PuLP.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from planner.ilp.data import PatternData, ProblemData
+from planner.ilp.solve import LpSolution, _silence_highs_banner
+
+
+class LpMaster:
+    def __init__(self, data: ProblemData, *, time_limit_s: float = 60.0) -> None:
+        import highspy
+
+        _silence_highs_banner()
+        h: Any = highspy.Highs()  # type: ignore[no-untyped-call]
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("threads", 1)
+        h.setOptionValue("random_seed", 0)
+        h.setOptionValue("time_limit", float(time_limit_s))
+        self._h = h
+        self._data = data
+        inf = highspy.kHighsInf
+        self._row: dict[str, int] = {}
+        rows: list[tuple[str, float, float]] = [
+            (f"d_{w}", data.demand[w], data.demand[w]) for w in data.workloads
+        ]
+        rows += [(f"c_{o.id}", -inf, 0.0) for o in data.options]
+        for name, bound in (
+            ("capex", data.capex_budget),
+            ("monthly", data.monthly_budget),
+            ("power", data.power_limit_w),
+            ("rack", None if data.rack_unit_limit is None else float(data.rack_unit_limit)),
+        ):
+            if bound is not None:
+                rows.append((name, -inf, bound))
+        for name, lower, upper in rows:
+            self._row[name] = len(self._row)
+            h.addRow(lower, upper, 0, [], [])
+        self._units: list[str] = []
+        for o in data.options:
+            entries = [
+                (f"c_{o.id}", -float(o.gpus_per_unit)),
+                ("capex", o.capex),
+                ("monthly", o.monthly_cost),
+            ]
+            entries += [("power", o.power_w), ("rack", float(o.rack_units))]
+            upper = inf if o.max_units is None else float(o.max_units)
+            self._add_col(o.fixed_cost, upper, entries)
+            self._units.append(o.id)
+        self._patterns: list[str] = []
+        self.add_patterns(data.patterns)
+
+    def _add_col(self, cost: float, upper: float, entries: Iterable[tuple[str, float]]) -> None:
+        index = [self._row[r] for r, v in entries if v and r in self._row]
+        value = [v for r, v in entries if v and r in self._row]
+        self._h.addCol(cost, 0.0, upper, len(index), index, value)
+
+    def add_patterns(self, patterns: Iterable[PatternData]) -> None:
+        import highspy
+
+        for p in patterns:
+            entries = [(f"d_{w}", float(n)) for w, n in p.counts]
+            entries += [(f"c_{p.option}", float(p.gpus)), ("monthly", p.monthly_cost)]
+            self._add_col(p.cost, highspy.kHighsInf, entries)
+            self._patterns.append(p.id)
+
+    def solve(self) -> LpSolution:
+        import highspy
+
+        h = self._h
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            status = h.getModelStatus()
+            kind = "infeasible" if status == highspy.HighsModelStatus.kInfeasible else "no_solution"
+            return LpSolution(kind, math.inf)  # type: ignore[arg-type]
+        sol = h.getSolution()
+        row_dual = list(sol.row_dual)
+        col_value = list(sol.col_value)
+        col_dual = list(sol.col_dual)
+        d = self._data
+        n_units = len(self._units)
+        monthly = self._row.get("monthly")
+        return LpSolution(
+            "optimal",
+            float(h.getInfo().objective_function_value),
+            demand={w: row_dual[self._row[f"d_{w}"]] for w in d.workloads},
+            capacity={o.id: row_dual[self._row[f"c_{o.id}"]] for o in d.options},
+            monthly=0.0 if monthly is None else row_dual[monthly],
+            values={p: col_value[n_units + i] for i, p in enumerate(self._patterns)},
+            units_reduced_cost={o: col_dual[i] for i, o in enumerate(self._units)},
+        )
