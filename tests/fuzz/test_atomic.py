@@ -120,3 +120,25 @@ def test_a_run_killed_mid_write_keeps_the_previous_report(tmp_path: Path) -> Non
     assert report.read_bytes() == OLD_REPORT
     leftovers = [p for p in report.parent.iterdir() if p.name != "atomic.xlsx"]
     assert all(p.name.startswith(".atomic.xlsx.") for p in leftovers), leftovers
+
+
+def test_a_failed_markdown_write_keeps_the_previous_summary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario, report = _setup(tmp_path)
+    summary = tmp_path / "reports" / "summary.md"
+    summary.write_bytes(OLD_REPORT)
+    real_write_text = Path.write_text
+
+    def half_then_full_disk(self: Path, data: str, *args: object, **kwargs: object) -> int:
+        if self.name.startswith(".summary.md."):
+            real_write_text(self, data[: len(data) // 2], encoding="utf-8")
+            raise OSError(28, "No space left on device")
+        return real_write_text(self, data, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "write_text", half_then_full_disk)
+    result = CliRunner().invoke(main, ["solve", str(scenario), "-o", str(report), "--markdown", str(summary)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: ") and "summary.md" in result.stderr
+    assert summary.read_bytes() == OLD_REPORT
+    assert sorted(p.name for p in summary.parent.iterdir()) == ["atomic.xlsx", "summary.md"]
