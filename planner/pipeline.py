@@ -35,7 +35,7 @@ from planner.scenario.schema import Scenario
 DEFAULT_TIME_LIMIT_S = 60.0
 DEFAULT_MIP_GAP = 1e-4
 MIN_SECOND_PASS_S = 2.0
-COLGEN_SHARE = 0.3
+COLGEN_SHARE = 0.4
 """Share of the time limit column generation may take before the integer program gets the rest."""
 
 
