@@ -84,3 +84,28 @@ def test_large_fleet_mode_finds_the_exact_optimum_of_a_packing_case() -> None:
     exact, large = _both(ws)
     assert exact.total_cost == pytest.approx(1700 + 2 * 262.8)
     assert large.total_cost == pytest.approx(exact.total_cost)
+
+
+def test_the_incremental_lp_master_solves_the_same_relaxation_as_pulp() -> None:
+    from planner.ilp.master import LpMaster
+    from planner.ilp.solve import solve_lp
+    from planner.placement.candidates import build_candidates
+
+    s = scenario(
+        [workload("a", 8, replicas=3), workload("b", 12, replicas=2), workload("c", 20, hours_per_month=100)],
+        budgets={"monthly_usd": 10_000},
+    )
+    data = build_candidates(s, CAT).data
+    half = len(data.patterns) // 2
+    master = LpMaster(data)
+    via_pulp = solve_lp(data)
+    direct = master.solve()
+    assert direct.status == via_pulp.status == "optimal"
+    assert direct.objective == pytest.approx(via_pulp.objective)
+    # Columns appended later give the relaxation of the whole set.
+    part = type(data)(
+        data.workloads, data.demand, data.options, data.patterns[:half], monthly_budget=data.monthly_budget
+    )
+    grown = LpMaster(part)
+    grown.add_patterns(data.patterns[half:])
+    assert grown.solve().objective == pytest.approx(via_pulp.objective)
