@@ -32,6 +32,8 @@ from planner.scenario.schema import HOURS_PER_MONTH
 NODE_LIMIT = 200_000
 """Most search nodes one knapsack may visit before the pricing is declared inexact."""
 MAX_ROUNDS = 200
+MAX_ITEMS = 400
+"""Most workload kinds one knapsack searches (the densest); past it the pricing is not exact."""
 KEEP = 5
 """Patterns kept per knapsack and round: the best and the incumbents just before it (fewer rounds)."""
 RC_TOLERANCE = 1e-6
@@ -73,13 +75,15 @@ def _knapsack(
     in the relaxation (whose reduced costs are >= 0) if its positive part has two or more replicas. Returns
     (best value, the last ``KEEP`` incumbents with their values, exact)."""
     pos = sorted(((v, it) for v, it in items if v > 0), key=lambda t: (-t[0] / t[1].size, t[1].workload))
+    truncated = len(pos) > MAX_ITEMS
+    pos = pos[:MAX_ITEMS]  # the search recurses once per item: stay far below Python's recursion limit
     n_items = len(pos)
     best_value = 0.0
     best: list[int] = []
     found: list[tuple[float, list[int]]] = []
     chosen = [0] * n_items
     nodes = 0
-    exact = True
+    exact = not truncated
 
     values = [v for v, _ in pos]
     sizes = [it.size for _, it in pos]

@@ -109,3 +109,11 @@ def test_the_incremental_lp_master_solves_the_same_relaxation_as_pulp() -> None:
     grown = LpMaster(part)
     grown.add_patterns(data.patterns[half:])
     assert grown.solve().objective == pytest.approx(via_pulp.objective)
+
+
+def test_knapsack_with_more_kinds_than_it_searches_is_not_exact_and_does_not_recurse_too_deep() -> None:
+    items = [(1.0 + i / 1e4, _item(f"w{i}", 1000 + i, 1)) for i in range(1500)]
+    best, top, exact = _knapsack(items, 8 * 2000)
+    assert not exact and top
+    # at least the eight densest kinds (they fit), at most the eight most valuable ones
+    assert sum(v for v, _ in items[:8]) <= best <= sum(v for v, _ in items[-8:])
