@@ -183,6 +183,9 @@ def generate(c: Candidates, *, deadline: float, rel_gap: float = 0.0) -> Generat
         for oid, items in items_on.items():
             if not items:
                 continue
+            if time.perf_counter() > deadline:
+                exact = False  # out of time mid-round: keep what was found, claim no bound
+                break
             vram = c.offers[oid].gpu.vram_bytes
             e = energy_rate[oid] * f
             key = (vram, e, tuple(it.workload for it in items))
