@@ -164,7 +164,10 @@ def generate(c: Candidates, *, deadline: float, rel_gap: float = 0.0) -> Generat
     converged = solved = False
     rounds = 0
     added = 0
-    master = LpMaster(_data(c, patterns), time_limit_s=max(1.0, deadline - time.perf_counter()))
+    try:
+        master = LpMaster(_data(c, patterns), time_limit_s=max(1.0, deadline - time.perf_counter()))
+    except ImportError:  # no highspy (CBC only): the caller falls back to the aggregate model
+        return Generated(c, None, 0, 0)
     in_master = len(patterns)
     while rounds < MAX_ROUNDS and time.perf_counter() < deadline:
         rounds += 1
