@@ -11,10 +11,22 @@ EXIT_INVALID_INPUT = 2
 EXIT_INFEASIBLE = 3
 
 
+# Every character str.splitlines() breaks on: user text (a workload name, a YAML key) may hold any of them.
+_LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+
+
 class PlannerError(Exception):
-    """Base of every error planner reports to a user; invalid input unless a subclass says otherwise."""
+    """Base of every error planner reports to a user; invalid input unless a subclass says otherwise.
+
+    The message is one line by construction: line breaks inside it (from names the user wrote) are shown
+    escaped, so whatever prints the error never spills a second line.
+    """
 
     exit_code: int = EXIT_INVALID_INPUT
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return "".join(repr(ch)[1:-1] if ch in _LINE_BREAKS else ch for ch in text)
 
 
 class CatalogError(PlannerError):

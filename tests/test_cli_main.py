@@ -35,3 +35,12 @@ def test_unknown_command_is_a_usage_error() -> None:
     result = CliRunner().invoke(main, ["frobnicate"])
     assert result.exit_code == 2
     assert "No such command" in result.output
+
+
+def test_an_error_message_is_always_one_line() -> None:
+    from planner.errors import InfeasibleError, ScenarioError
+
+    error = ScenarioError("workload 'two\nlines\u2028more': unknown model")
+    assert len(str(error).splitlines()) == 1
+    assert "two\\nlines\\u2028more" in str(error)
+    assert InfeasibleError("a\rb").exit_code == 3 and str(InfeasibleError("a\rb")) == "a\\rb"

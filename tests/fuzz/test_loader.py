@@ -98,10 +98,6 @@ def test_a_memory_figure_too_large_for_a_float_is_a_scenario_error() -> None:
         parse_scenario(text, source="fuzz.yaml")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="scenario/load.py _first_problem puts workload names and unknown keys in the error line unescaped",
-)
 @pytest.mark.parametrize("name", ["two\nlines", "carriage\rreturn", "line\u2028separator"])
 @pytest.mark.parametrize("where", ["workload name", "unknown key"])
 def test_a_line_break_in_a_name_stays_on_one_error_line(name: str, where: str) -> None:
