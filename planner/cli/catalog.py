@@ -7,15 +7,16 @@ stays fast.
 from __future__ import annotations
 
 import datetime as dt
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from planner.cli.options import catalog_dir_option, load_catalog_from
+
 if TYPE_CHECKING:
-    from planner.catalog.schema import Catalog
+    pass
 
 FORMATS = ("table", "json", "csv")
 
@@ -44,32 +45,11 @@ def _browse_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="Minimum memory, e.g. 48GiB (bare number: GiB).",
         ),
         click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True),
-        click.option(
-            "--catalog-dir",
-            "catalog_dirs",
-            multiple=True,
-            type=click.Path(exists=True, file_okay=False, path_type=Path),
-            help="Your own catalog directory (same file names): overrides and extends the built-in one.",
-        ),
+        catalog_dir_option,
     ]
     for option in reversed(options):
         command = option(command)
     return command
-
-
-def _load(catalog_dirs: tuple[Path, ...]) -> Catalog:
-    """Load the catalog, turning a staleness warning into one 'warning:' line on stderr."""
-    from planner.catalog.load import StaleCatalogWarning, load_catalog
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", StaleCatalogWarning)
-        catalog = load_catalog(catalog_dirs)
-    for warning in caught:
-        if issubclass(warning.category, StaleCatalogWarning):
-            click.echo(f"warning: {warning.message}", err=True)
-        else:
-            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
-    return catalog
 
 
 @click.group()
@@ -89,7 +69,8 @@ def gpus(text: str, min_vram: int, fmt: str, catalog_dirs: tuple[Path, ...]) -> 
     """GPUs: usable memory, bandwidth, dense bf16 TFLOPS, TDP and purchase price with its kind and date."""
     from planner.catalog.browse import gpu_rows, render
 
-    click.echo(render(gpu_rows(_load(catalog_dirs), text=text, min_vram_bytes=min_vram), fmt), nl=False)
+    rows = gpu_rows(load_catalog_from(catalog_dirs), text=text, min_vram_bytes=min_vram)
+    click.echo(render(rows, fmt), nl=False)
 
 
 @catalog.command()
@@ -98,7 +79,8 @@ def nodes(text: str, min_vram: int, fmt: str, catalog_dirs: tuple[Path, ...]) ->
     """Buyable systems (desktops, workstations, servers): total memory, price, power, rack units."""
     from planner.catalog.browse import node_rows, render
 
-    click.echo(render(node_rows(_load(catalog_dirs), text=text, min_vram_bytes=min_vram), fmt), nl=False)
+    rows = node_rows(load_catalog_from(catalog_dirs), text=text, min_vram_bytes=min_vram)
+    click.echo(render(rows, fmt), nl=False)
 
 
 @catalog.command()
@@ -108,7 +90,7 @@ def cloud(text: str, min_vram: int, fmt: str, catalog_dirs: tuple[Path, ...], ex
     """Cloud instances: GPU, count, memory, on-demand and spot $/hour, region and price date."""
     from planner.catalog.browse import cloud_rows, excluded_cloud_rows, render
 
-    loaded = _load(catalog_dirs)
+    loaded = load_catalog_from(catalog_dirs)
     if excluded:
         rows = excluded_cloud_rows(loaded, text=text)
     else:
@@ -168,7 +150,7 @@ def import_skypilot_command(
     result = import_skypilot(
         vms_csv,
         cloud_name,
-        _load(catalog_dirs),
+        load_catalog_from(catalog_dirs),
         region=region,
         source_commit=source_commit,
         as_of=as_of.date() if as_of else None,

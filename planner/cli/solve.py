@@ -13,22 +13,17 @@ from typing import TYPE_CHECKING
 
 import click
 
+from planner.cli.options import catalog_dir_option, load_catalog_from
 from planner.errors import PlannerError
 
 if TYPE_CHECKING:
-    from planner.catalog.schema import Catalog
+    pass
 
 
 def _report_path(name: str) -> Path:
     """``reports/<scenario name>.xlsx``, the name reduced to characters safe in any file system."""
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "plan"
     return Path("reports") / f"{stem[:80]}.xlsx"
-
-
-def _catalog(catalog_dirs: tuple[Path, ...]) -> Catalog:
-    from planner.catalog.load import load_catalog
-
-    return load_catalog(catalog_dirs)
 
 
 @click.command()
@@ -64,13 +59,7 @@ def _catalog(catalog_dirs: tuple[Path, ...]) -> Catalog:
     show_default=True,
     help="Relative optimality gap at which the solver may stop.",
 )
-@click.option(
-    "--catalog-dir",
-    "catalog_dirs",
-    type=click.Path(path_type=Path, file_okay=False),
-    multiple=True,
-    help="Extra catalog directory (repeatable); its entries add to or replace the built-in ones.",
-)
+@catalog_dir_option
 @click.option(
     "--markdown",
     "markdown_path",
@@ -103,7 +92,7 @@ def solve(
 
     scenario = load_scenario(scenario_path)
     plan = solve_plan(
-        scenario, _catalog(catalog_dirs), solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap
+        scenario, load_catalog_from(catalog_dirs), solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap
     )
     verify_or_raise(plan)
     path = output if output is not None else _report_path(scenario.name)
@@ -128,16 +117,14 @@ def _write_report(path: Path, write: Callable[[], None]) -> None:
 
 @click.command()
 @click.argument("scenario_path", metavar="SCENARIO", type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "--catalog-dir", "catalog_dirs", type=click.Path(path_type=Path, file_okay=False), multiple=True
-)
+@catalog_dir_option
 def validate(scenario_path: Path, catalog_dirs: tuple[Path, ...]) -> None:
     """Check SCENARIO without solving: schema, models, GPUs, and that every workload fits somewhere."""
     from planner.placement.candidates import build_candidates, explain_unplaceable
     from planner.scenario.load import load_scenario
 
     scenario = load_scenario(scenario_path)
-    candidates = build_candidates(scenario, _catalog(catalog_dirs))
+    candidates = build_candidates(scenario, load_catalog_from(catalog_dirs))
     explain_unplaceable(scenario, candidates)
     click.echo(
         f"{scenario_path}: ok ({len(scenario.workloads)} workloads, {len(candidates.data.options)} options, "
