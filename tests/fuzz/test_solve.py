@@ -78,7 +78,7 @@ def test_fuzzed_scenarios_end_cleanly(
 
 
 @given(doc=scenarios(wild=False, max_workloads=3), solver=st.sampled_from(("highs", "cbc")))
-@settings(max_examples=30)
+@settings(max_examples=24)
 def test_valid_scenarios_give_a_verified_plan_or_say_why_not(
     tmp_path_factory: pytest.TempPathFactory, shipped_catalog: Catalog, doc: dict[str, Any], solver: str
 ) -> None:
