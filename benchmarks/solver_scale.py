@@ -46,7 +46,13 @@ def default_gap(n: int) -> float:
 
 
 def run_case(
-    n: int, seed: int, solver: str, time_limit_s: float, mip_gap: float, alternatives: bool
+    n: int,
+    seed: int,
+    solver: str,
+    time_limit_s: float,
+    mip_gap: float,
+    alternatives: bool,
+    presolve: bool = True,
 ) -> dict[str, Any]:
     """One fleet through the whole pipeline, with each stage timed; runs in the child process."""
     sys.path.insert(0, str(HERE))
@@ -56,10 +62,15 @@ def run_case(
     import planner.pipeline as pipeline
     from planner.catalog.load import load_catalog
 
+    if not presolve and hasattr(ilp_solve, "drop_dominated"):
+        # The "before" figures of the dominance presolve (planner/ilp/presolve.py): solve the full program.
+        ilp_solve.drop_dominated = lambda data: data  # type: ignore[attr-defined]
+
     start = time.perf_counter()
     catalog = load_catalog(())
     scenario = fleet_scenario(n, seed)
     out: dict[str, Any] = {"workloads": n, "seed": seed, "solver": solver, "mip_gap": mip_gap}
+    out["presolve"] = presolve
     out["catalog_s"] = time.perf_counter() - start
     state: dict[str, Any] = {"main": False, "build_s": 0.0}
 
@@ -182,6 +193,8 @@ def _child(args: argparse.Namespace, n: int, solver: str) -> dict[str, Any]:
     ]
     if args.no_alternatives:
         argv.append("--no-alternatives")
+    if args.no_presolve:
+        argv.append("--no-presolve")
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     try:
         done = subprocess.run(
@@ -276,6 +289,9 @@ def main() -> None:
         "--mip-gap", type=float, default=None, help="default: 0.001 up to 200 workloads, 0.01 above"
     )
     parser.add_argument("--no-alternatives", action="store_true", help="skip the alternatives (faster)")
+    parser.add_argument(
+        "--no-presolve", action="store_true", help="skip the dominance presolve (its 'before' figures)"
+    )
     parser.add_argument("--case-timeout", type=float, default=900.0, help="kill a case after this many s")
     parser.add_argument("--json", type=Path, default=None, help="also write the raw results here")
     parser.add_argument("--one", default=None, help=argparse.SUPPRESS)
@@ -285,7 +301,10 @@ def main() -> None:
         n_text, solver = args.one.split(":")
         n = int(n_text)
         gap = args.mip_gap if args.mip_gap is not None else default_gap(n)
-        print(json.dumps(run_case(n, args.seed, solver, args.time_limit, gap, not args.no_alternatives)))
+        result = run_case(
+            n, args.seed, solver, args.time_limit, gap, not args.no_alternatives, not args.no_presolve
+        )
+        print(json.dumps(result))
         return
 
     sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -298,7 +317,8 @@ def main() -> None:
     print_table(results)
     print(
         f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, seed {args.seed}, time limit "
-        f"{args.time_limit:g} s per solve, alternatives {'off' if args.no_alternatives else 'on'}"
+        f"{args.time_limit:g} s per solve, alternatives {'off' if args.no_alternatives else 'on'}, presolve "
+        f"{'off' if args.no_presolve else 'on'}"
     )
     if args.json is not None:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
