@@ -101,6 +101,7 @@ def test_a_memory_figure_too_large_for_a_float_is_a_scenario_error() -> None:
 @pytest.mark.parametrize("name", ["two\nlines", "carriage\rreturn", "line\u2028separator"])
 @pytest.mark.parametrize("where", ["workload name", "unknown key"])
 def test_a_line_break_in_a_name_stays_on_one_error_line(name: str, where: str) -> None:
+    """A workload name or an unknown key is the user's text: a line break in it is escaped, not printed."""
     if where == "workload name":
         doc: dict[str, Any] = {"name": "x", "workloads": [{"name": name, "model": "7b", "task": "training"}]}
     else:
