@@ -32,6 +32,7 @@ from planner.catalog.schema import (
     _normalise,
 )
 from planner.errors import CatalogError
+from planner.safe_yaml import SafeLoader
 from planner.units import GIB, parse_bytes
 
 GPUS_FILE = "gpus.yaml"
@@ -47,7 +48,6 @@ STALE_AFTER_DAYS = 180
 LINKED_FORM_FACTORS = ("SXM", "OAM", "module", "Superchip")
 """Form factors whose multi-GPU boards are NVLink/NVSwitch/Infinity Fabric meshes (PCIe cards are not)."""
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -189,7 +189,7 @@ def _read_text(path: Path) -> str:
 def _read_yaml_mapping(path: Path) -> dict[str, Any]:
     text = _read_text(path)
     try:
-        data = yaml.load(text, Loader=_Loader)
+        data = yaml.load(text, Loader=SafeLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
@@ -297,7 +297,7 @@ def _validate(
 def _yaml_line(path: Path, loc: tuple[Any, ...]) -> int:
     """1-based line of the deepest node along ``loc`` (keys and list indices); composed only on error."""
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=_Loader)
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=SafeLoader)
     except (OSError, yaml.YAMLError):
         return 1
     line = 0

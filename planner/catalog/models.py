@@ -16,6 +16,7 @@ from pydantic import Field, ValidationError
 from planner.base import FrozenModel
 from planner.catalog.paths import BUILTIN_CATALOG_DIR
 from planner.errors import CatalogError
+from planner.safe_yaml import safe_load
 
 if TYPE_CHECKING:
     from planner.memory.architecture import Architecture
@@ -98,7 +99,7 @@ def load_model_catalog(catalog_dir: Path | None = None) -> tuple[ModelSpec, ...]
 def _load(directory: Path) -> tuple[ModelSpec, ...]:
     path = directory / MODELS_FILE
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise CatalogError(f"{path}: model catalog not found") from None
     except yaml.YAMLError as error:

@@ -9,6 +9,7 @@ import yaml
 from pydantic import ValidationError
 
 from planner.errors import ScenarioError
+from planner.safe_yaml import safe_load
 from planner.scenario.schema import Scenario
 
 
@@ -26,7 +27,7 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def parse_scenario(text: str, *, source: str = "<scenario>", base_dir: Path | None = None) -> Scenario:
     try:
-        raw = yaml.safe_load(text)
+        raw = safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
