@@ -20,6 +20,7 @@ from planner.errors import PlannerError
 from planner.ilp.constraints import CONSTRAINT_FAMILIES, Model, build_variables
 from planner.ilp.data import ProblemData
 from planner.ilp.objective import set_objective
+from planner.ilp.presolve import presolve as drop_dominated
 
 SolverName = Literal["highs", "cbc"]
 SolveStatus = Literal["optimal", "feasible", "infeasible", "no_solution"]
@@ -115,12 +116,20 @@ def solve_problem(
     time_limit_s: float = 60.0,
     mip_gap: float = 1e-4,
     elastic: bool = False,
+    presolve: bool = True,
 ) -> Solution:
-    """Solve to optimality or to the time limit; ``status`` says which."""
+    """Solve to optimality or to the time limit; ``status`` says which.
+
+    ``presolve`` first drops options another option dominates (``ilp.presolve``: exact, the optimum is
+    unchanged); dropped options and their patterns read 0 in the solution.
+    """
     if not data.workloads:
         return Solution("optimal", 0.0, 0.0, 0.0, solver=solver)
     if any(not data.placeable(w) for w in data.workloads):
         return Solution("infeasible", math.inf, math.inf, math.inf, solver=solver)
+    full = data
+    if presolve:
+        data = drop_dominated(data)
     m = build_model(data, elastic=elastic)
     backend = _make_solver(solver, time_limit_s, mip_gap)
     start = time.perf_counter()
@@ -139,10 +148,10 @@ def solve_problem(
             variables=n_vars,
             constraints=n_rows,
         )
-    units = {o: _int(v) for o, v in m.units.items()}
-    use = {p: _int(v) for p, v in m.use.items()}
+    units = dict.fromkeys((o.id for o in full.options), 0) | {o: _int(v) for o, v in m.units.items()}
+    use = dict.fromkeys((p.id for p in full.patterns), 0) | {p: _int(v) for p, v in m.use.items()}
     slack = {k: float(v.value() or 0.0) for k, v in m.slack.items()}
-    share = {s: _int(v) for s, v in m.share.items()}
+    share = dict.fromkeys((s.id for s in full.shared), 0) | {s: _int(v) for s, v in m.share.items()}
     shared_gpus = {o: _int(v) for o, v in m.shared_gpus.items()}
     objective = (
         sum(o.fixed_cost * units[o.id] for o in data.options)
