@@ -149,5 +149,9 @@ class Plan(FrozenModel):
     planner_version: str = ""
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The ``--format json`` object (issue 4's contract plus added fields)."""
-        return self.model_dump(mode="json")
+        """The ``--format json`` object (issue 4's contract plus added fields).
+
+        ``solve_seconds`` is left out: it is the wall time of this run, not a property of the input, and the
+        same input must give byte-identical JSON (issue 6). The workbook's Assumptions sheet still shows it.
+        """
+        return self.model_dump(mode="json", exclude={"solve_seconds"})
