@@ -17,6 +17,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from planner.catalog.pricing import system_price_usd
 from planner.catalog.schema import Catalog, GpuSpec
 from planner.errors import ScenarioError
 from planner.plan import Pricing, UnitKind
@@ -233,11 +234,11 @@ def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list
         ):
             continue
         gpu = _gpu(catalog, system.gpu, f"catalog system {system.id}")
-        price = scenario.purchase_prices_usd.get(system.id) or system.total_price_usd
-        if price is None and gpu.price_usd is not None:
-            price = system.base_price_usd + system.gpu_count * gpu.price_usd
+        price = scenario.purchase_prices_usd.get(system.id)
+        if price is None and (system.total_price_usd is not None or gpu.price_usd is not None):
+            price = system_price_usd(system, catalog)
         if price is None or not _allowed_gpu(scenario, catalog, gpu):
-            continue
+            continue  # a system without any price cannot be bought (never free)
         overridden = system.id in scenario.purchase_prices_usd
         offers.append(
             _local(
