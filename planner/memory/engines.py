@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.errors import ModelError
+from planner.memory.lookup import by_name
 from planner.units import GIB
 
 
@@ -90,9 +90,4 @@ _ENGINE_ALIASES: dict[str, str] = {
 
 def engine(name: str) -> Engine:
     """Look an engine up by name or alias (case-insensitive); unknown -> ModelError."""
-    key = name.strip().lower()
-    key = _ENGINE_ALIASES.get(key, key)
-    try:
-        return ENGINES[key]
-    except KeyError:
-        raise ModelError(f"unknown engine {name!r} (known: {', '.join(ENGINES)})") from None
+    return by_name(ENGINES, _ENGINE_ALIASES, name, "engine")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.errors import ModelError
+from planner.memory.lookup import by_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,23 +113,11 @@ _KV_ALIASES: dict[str, str] = {
 
 def weight_format(name: str) -> WeightFormat:
     """Look a weight format up by name or alias (case-insensitive); unknown -> ModelError."""
-    key = name.strip().lower()
-    key = _FORMAT_ALIASES.get(key, key)
-    try:
-        return WEIGHT_FORMATS[key]
-    except KeyError:
-        known = ", ".join(WEIGHT_FORMATS)
-        raise ModelError(f"unknown precision {name!r} (known: {known})") from None
+    return by_name(WEIGHT_FORMATS, _FORMAT_ALIASES, name, "precision")
 
 
 def kv_bytes_per_element(name: str | None, weights: WeightFormat) -> float:
     """Bytes per KV element. ``None`` means the engine default: 16 bit (fp32 models cache in fp32)."""
     if name is None:
         return 4.0 if weights.name == "fp32" else 2.0
-    key = name.strip().lower()
-    key = _KV_ALIASES.get(key, key)
-    try:
-        return KV_BYTES[key]
-    except KeyError:
-        known = ", ".join(KV_BYTES)
-        raise ModelError(f"unknown KV-cache precision {name!r} (known: {known})") from None
+    return by_name(KV_BYTES, _KV_ALIASES, name, "KV-cache precision")

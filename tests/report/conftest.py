@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 import pytest
 
+from planner.memory.estimate import BREAKDOWN_KEYS
 from planner.plan import Alternative, Assignment, Assumption, Plan, PlanUnit, WorkloadSummary
 from planner.units import GIB
 
@@ -32,17 +33,7 @@ def _gib(x: float) -> int:
 
 
 def _breakdown(**gib: float) -> dict[str, int]:
-    keys = (
-        "weights",
-        "kv_cache",
-        "activations",
-        "gradients",
-        "optimizer_states",
-        "adapters",
-        "cuda_context",
-        "allocator_overhead",
-    )
-    return {k: _gib(gib.get(k, 0.0)) for k in keys}
+    return {k: _gib(gib.get(k, 0.0)) for k in BREAKDOWN_KEYS}
 
 
 UNITS = (
