@@ -24,7 +24,7 @@ from planner.placement.candidates import (
     model_memory,
     without_dominated,
 )
-from planner.placement.colgen import Generated, generate
+from planner.placement.colgen import generate
 from planner.placement.diagnose import explain_limits
 from planner.placement.merge import merge_equivalent, split_assembled, split_candidates, split_demand
 from planner.placement.repack import repack
@@ -35,8 +35,10 @@ from planner.scenario.schema import Scenario
 DEFAULT_TIME_LIMIT_S = 60.0
 DEFAULT_MIP_GAP = 1e-4
 MIN_SECOND_PASS_S = 2.0
-COLGEN_SHARE = 0.4
-"""Share of the time limit column generation may take before the integer program gets the rest."""
+RELAXATION_SHARE = 0.3
+"""Large fleets: share of the time limit for the aggregate relaxation (the bound, and packings)."""
+COLGEN_SHARE = 0.3
+"""Large fleets: share of the time limit for column generation; the exact program gets the rest."""
 
 
 def solve(
@@ -61,25 +63,16 @@ def solve(
     candidates = build_candidates(merged.scenario, catalog, memory)
     explain_unplaceable(merged.scenario, candidates)
     full, candidates = candidates, without_dominated(candidates)
-    generated = None
     if candidates.data.shared:
-        # Large fleets: co-location patterns by column generation (placement.colgen), then the exact model.
-        generated = generate(candidates, deadline=start + time_limit_s * COLGEN_SHARE, rel_gap=mip_gap / 2)
-    if generated is not None and generated.solved:
-        solution = _solve_generated(generated, solver, start + time_limit_s, mip_gap)
-        candidates = generated.candidates
+        candidates, solution = _solve_large(candidates, solver, start, time_limit_s, mip_gap)
     else:
-        # Large fleets without generated patterns solve twice (see _second_pass): half the time each.
-        first_limit = time_limit_s / 2 if candidates.data.shared else time_limit_s
-        solution = solve_problem(candidates.data, solver=solver, time_limit_s=first_limit, mip_gap=mip_gap)
+        solution = solve_problem(candidates.data, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap)
     if solution.status == "infeasible":
         raise explain_limits(merged.scenario, candidates, solver=solver, time_limit_s=time_limit_s)
     if solution.status == "no_solution":
         raise InfeasibleError(
             f"no plan found within the time limit of {time_limit_s:g} s ({solver}); raise --time-limit"
         )
-    if candidates.data.shared:
-        candidates, solution = _second_pass(candidates, solution, solver, start + time_limit_s, mip_gap)
     built = split_assembled(assemble(candidates, solution), merged)
     total = sum(u.cost for u in built.units)
     capex = sum(u.capex for u in built.units)
@@ -122,36 +115,39 @@ def solve(
     return plan
 
 
-def _second_pass(
-    candidates: Candidates, first: Solution, solver: str, deadline: float, mip_gap: float
+def _solve_large(
+    candidates: Candidates, solver: str, start: float, time_limit_s: float, mip_gap: float
 ) -> tuple[Candidates, Solution]:
-    """Large fleets: re-solve exactly with the packings of the relaxed solve as patterns (placement.repack).
+    """Large fleets (co-location patterns too many to enumerate), in three steps:
 
-    Keeps the first solve's bound (the relaxation's) and falls back to packing its solution when the exact
-    model finds nothing in the time left.
+    1. the aggregate relaxation (constraints.py: shared GPUs by memory, replica count, dual feasible
+       functions and hours): its optimum, or the solver's bound when stopped, bounds every plan from below;
+    2. column generation (placement.colgen) adds the co-location patterns the pattern model's relaxation
+       asks for;
+    3. the exact pattern model over those patterns and the relaxation's shared GPUs packed for real
+       (placement.repack) gives the plan, priced exactly as it will run.
+
+    The gap is the plan's against the better of the two bounds (the relaxation's and column generation's),
+    never against the solver's own bound in step 3 (valid only for the patterns it was given).
     """
-    exact = repack(candidates, first)
-    limit = max(deadline - time.perf_counter(), MIN_SECOND_PASS_S)
-    second = solve_problem(exact.data, solver=solver, time_limit_s=limit, mip_gap=mip_gap)
-    if second.status not in ("optimal", "feasible"):
-        return candidates, first
-    bound = min(first.best_bound, second.objective)
-    gap = (second.objective - bound) / second.objective if second.objective > 0 else 0.0
-    status: SolveStatus = "optimal" if gap <= mip_gap + 1e-9 and first.status == "optimal" else "feasible"
-    return exact, dataclasses.replace(second, best_bound=bound, gap=gap, status=status)
-
-
-def _solve_generated(generated: Generated, solver: str, deadline: float, mip_gap: float) -> Solution:
-    """The exact model over the generated patterns; its gap is measured against the column generation bound
-    (valid for every pattern, generated or not), not the solver's own (valid only for those generated)."""
-    limit = max(deadline - time.perf_counter(), MIN_SECOND_PASS_S)
-    sol = solve_problem(generated.candidates.data, solver=solver, time_limit_s=limit, mip_gap=mip_gap)
-    if sol.status not in ("optimal", "feasible"):
-        return sol
-    # Costs are never negative, so 0 bounds every plan when the generation proved nothing better.
-    bound = max(
-        0.0, min(sol.best_bound, sol.objective, generated.bound if generated.bound is not None else 0.0)
+    relaxed = solve_problem(
+        candidates.data, solver=solver, time_limit_s=time_limit_s * RELAXATION_SHARE, mip_gap=mip_gap
     )
-    gap = (sol.objective - bound) / sol.objective if sol.objective > 0 else 0.0
+    if relaxed.status == "infeasible":
+        return candidates, relaxed  # a relaxation without a plan: neither has the problem
+    generated = generate(candidates, deadline=start + time_limit_s * (RELAXATION_SHARE + COLGEN_SHARE))
+    packed = relaxed if relaxed.status != "no_solution" else None
+    exact, first = repack(candidates, packed, base=generated.candidates if generated.solved else None)
+    limit = max(start + time_limit_s - time.perf_counter(), MIN_SECOND_PASS_S)
+    solution = solve_problem(exact.data, solver=solver, time_limit_s=limit, mip_gap=mip_gap, start=first)
+    if solution.status not in ("optimal", "feasible"):
+        return exact, solution
+    bounds = [0.0]  # costs are never negative
+    if relaxed.status != "no_solution":
+        bounds.append(relaxed.best_bound)
+    if generated.bound is not None:
+        bounds.append(generated.bound)
+    bound = min(max(bounds), solution.objective)
+    gap = (solution.objective - bound) / solution.objective if solution.objective > 0 else 0.0
     status: SolveStatus = "optimal" if gap <= mip_gap + 1e-9 else "feasible"
-    return dataclasses.replace(sol, best_bound=bound, gap=gap, status=status)
+    return exact, dataclasses.replace(solution, best_bound=bound, gap=gap, status=status)

@@ -60,7 +60,9 @@ from typing import Any
 
 import pulp
 
-from planner.ilp.data import ProblemData
+from planner.ilp.data import MAX_PER_GPU, POOLS, ProblemData
+from planner.scenario.schema import HOURS_PER_MONTH
+from planner.units import GIB
 
 
 @dataclass
@@ -95,9 +97,9 @@ def build_variables(data: ProblemData, *, elastic: bool = False) -> Model:
         for s in data.shared
     }
     shared_gpus = {
-        o.id: prob.add_variable(f"shared_gpus__{o.id}", lowBound=0, cat=pulp.LpInteger)
+        key: prob.add_variable(f"shared_gpus__{key}", lowBound=0, cat=pulp.LpInteger)
         for o in data.options
-        if data.shared_on[o.id]
+        for key in pool_keys(data, o.id)
     }
     return Model(
         data=data, prob=prob, units=units, use=use, elastic=elastic, share=share, shared_gpus=shared_gpus
@@ -126,22 +128,61 @@ def add_capacity_constraints(m: Model) -> None:
     for o in m.data.options:
         terms = [(m.use[p.id], p.gpus) for p in m.data.patterns_on[o.id]]
         terms.append((m.units[o.id], -o.gpus_per_unit))
-        if o.id in m.shared_gpus:
-            terms.append((m.shared_gpus[o.id], 1))
+        terms += [(m.shared_gpus[key], 1) for key in pool_keys(m.data, o.id)]
         m.prob += pulp.LpAffineExpression(terms) <= 0, f"capacity__{o.id}"
 
 
-def add_memory_constraints(m: Model) -> None:
-    """Shared GPUs hold the reservations put on them, in aggregate (large fleets only).
+def pool_keys(data: ProblemData, option: str) -> list[str]:
+    """``{option}_{pool}`` for every pool of shared GPUs the option has (large fleets only)."""
+    pools = {s.pool for s in data.shared_on[option]}
+    return [f"{option}_{pool}" for pool in POOLS if pool in pools]
 
-    sum_w reserved_gib[w] * share[o, w] <= gpu_gib[o] * shared_gpus[o]   for all o with sharing
+
+def add_shared_constraints(m: Model) -> None:
+    """What every real shared GPU satisfies, summed over the GPUs of one pool (large fleets only).
+
+    memory__o_q   sum_w reserved_gib[w] * share[o, q, w] <= gpu_gib[o] * shared_gpus[o, q]
+    count__o_q    sum_w share[o, q, w] <= MAX_PER_GPU * shared_gpus[o, q]
+    dff_k__o_q    sum_w u_k(reserved_gib[w] / gpu_gib[o]) * share[o, q, w] <= shared_gpus[o, q]   k = 2..7
+    hours__o      sum_w hours[w] * share[o, part, w] <= 730 * shared_gpus[o, part]
+
+    u_k(x) = x where (k + 1) x is whole, else floor((k + 1) x) / k, is a dual feasible function (Fekete and
+    Schepers 2001): fractions of one GPU that fit together keep a u_k sum of at most 1, so each GPU and hence
+    the pool satisfies the row. They cut off what memory alone allows but no packing does (four replicas of
+    0.44 GPU and one of 0.23 on two GPUs: u_4 sums to 2.25). Every row holds for any real packing, so the
+    program stays a relaxation and its bound a bound.
     """
     for o in m.data.options:
-        if o.id not in m.shared_gpus:
-            continue
-        terms = [(m.share[s.id], s.reserved_gib) for s in m.data.shared_on[o.id]]
-        terms.append((m.shared_gpus[o.id], -o.gpu_memory_gib))
-        m.prob += pulp.LpAffineExpression(terms) <= 0, f"memory__{o.id}"
+        for key in pool_keys(m.data, o.id):
+            pool = key.rsplit("_", 1)[1]
+            entries = [s for s in m.data.shared_on[o.id] if s.pool == pool]
+            gpus = m.shared_gpus[key]
+            terms = [(m.share[s.id], s.reserved_gib) for s in entries]
+            capacity = o.gpu_memory_gib * m.data.shared_fill
+            m.prob += pulp.LpAffineExpression([*terms, (gpus, -capacity)]) <= 0, f"memory__{key}"
+            terms = [(m.share[s.id], 1) for s in entries]
+            m.prob += pulp.LpAffineExpression([*terms, (gpus, -MAX_PER_GPU)]) <= 0, f"count__{key}"
+            seen: set[tuple[float, ...]] = set()
+            for k in range(2, MAX_PER_GPU):
+                weights = tuple(dual_feasible(s.reserved_gib, o.gpu_memory_gib, k) for s in entries)
+                if weights in seen or not any(weights):
+                    continue
+                seen.add(weights)
+                terms = [(m.share[s.id], w) for s, w in zip(entries, weights, strict=True) if w]
+                m.prob += pulp.LpAffineExpression([*terms, (gpus, -1)]) <= 0, f"dff_{k}__{key}"
+            if pool == "part":
+                terms = [(m.share[s.id], s.hours) for s in entries]
+                row = pulp.LpAffineExpression([*terms, (gpus, -HOURS_PER_MONTH)]) <= 0
+                m.prob += row, f"hours__{key}"
+
+
+def dual_feasible(size_gib: float, bin_gib: float, k: int) -> float:
+    """Fekete and Schepers' u_k of an item's fraction of a bin (see ``add_shared_constraints``), in whole
+    bytes so that an item of exactly j / (k + 1) of a GPU is not pushed over the step by rounding."""
+    size, capacity = round(size_gib * GIB), round(bin_gib * GIB)
+    if (k + 1) * size % capacity == 0:
+        return size / capacity
+    return ((k + 1) * size // capacity) / k
 
 
 def _limit(m: Model, name: str, terms: list[tuple[Any, float]], bound: float | None) -> None:
@@ -165,6 +206,9 @@ def add_monthly_constraints(m: Model) -> None:
     terms = [(m.units[o.id], o.monthly_cost) for o in m.data.options]
     terms += [(m.use[p.id], p.monthly_cost) for p in m.data.patterns]
     terms += [(m.share[s.id], s.monthly_cost) for s in m.data.shared]
+    for key, gpus in m.shared_gpus.items():
+        if key.endswith("_full"):
+            terms.append((gpus, m.data.option_by_id[key.rsplit("_", 1)[0]].shared_gpu_monthly))
     _limit(m, "monthly", terms, m.data.monthly_budget)
 
 
@@ -182,7 +226,7 @@ def add_rack_constraints(m: Model) -> None:
 CONSTRAINT_FAMILIES: tuple[Callable[[Model], None], ...] = (
     add_demand_constraints,
     add_capacity_constraints,
-    add_memory_constraints,
+    add_shared_constraints,
     add_capex_constraints,
     add_monthly_constraints,
     add_power_constraints,

@@ -45,6 +45,9 @@ class OptionData:
     label: str = ""
     gpu_memory_gib: float = 0.0
     """Memory of one GPU, GiB (only the shared-GPU memory rows use it)."""
+    shared_gpu_cost: float = 0.0
+    """Energy over the horizon of one shared GPU of the "full" pool (busy all month); 0 on cloud."""
+    shared_gpu_monthly: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -64,12 +67,22 @@ class PatternData:
     monthly_cost: float = 0.0
 
 
+MAX_PER_GPU = 8
+"""Most replicas one GPU holds (co-location patterns, and the count rows of shared GPUs)."""
+POOLS = ("full", "part")
+"""Shared GPUs of an option come in two pools (large fleets, constraints.py): "full" GPUs are paid a whole
+month of energy whatever they hold; "part" GPUs hold replicas whose hours add up to at most a month and pay
+each replica's own hours. On cloud only "full" exists, at no energy cost."""
+
+
 @dataclass(frozen=True)
 class SharedData:
-    """Single-GPU replicas of ``workload`` that may go onto the shared GPUs of ``option`` (large fleets).
+    """Single-GPU replicas of ``workload`` that may go onto the shared GPUs of one pool of ``option`` (large
+    fleets).
 
-    Instead of enumerating co-location patterns, shared GPUs are counted per option and their memory is
-    constrained in aggregate; the assembly step packs the replicas onto GPUs afterwards (see constraints.py).
+    Instead of enumerating co-location patterns, shared GPUs are counted per option and pool, and their
+    memory, replica count and hours are constrained in aggregate; the assembly step packs the replicas onto
+    GPUs afterwards (see constraints.py).
     """
 
     id: str
@@ -77,7 +90,11 @@ class SharedData:
     workload: str
     reserved_gib: float
     cost: float = 0.0
+    """Energy of one replica on a "part" GPU (its own hours); 0 on a "full" GPU (the pool pays)."""
     monthly_cost: float = 0.0
+    pool: str = "full"
+    hours: float = 0.0
+    """Hours per month the replica computes (the "part" pool's hours row)."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +108,9 @@ class ProblemData:
     power_limit_w: float | None = None
     rack_unit_limit: int | None = None
     shared: tuple[SharedData, ...] = ()
+    shared_fill: float = 1.0
+    """Share of a shared GPU's memory the aggregate memory rows may fill: 1 for the relaxation (its optimum
+    bounds every plan); a little less for a solve that looks for plans, whose shared GPUs then pack."""
     option_by_id: Mapping[str, OptionData] = field(init=False, repr=False)
     pattern_by_id: Mapping[str, PatternData] = field(init=False, repr=False)
     patterns_on: Mapping[str, tuple[PatternData, ...]] = field(init=False, repr=False)
@@ -117,6 +137,8 @@ class ProblemData:
         shared_on: dict[str, list[SharedData]] = {o.id: [] for o in self.options}
         shared_with: dict[str, list[SharedData]] = {w: [] for w in self.workloads}
         for s in self.shared:
+            if s.pool not in POOLS:
+                raise ValueError(f"shared entry {s.id} names unknown pool {s.pool}")
             shared_on[s.option].append(s)
             shared_with[s.workload].append(s)
         object.__setattr__(self, "shared_on", {k: tuple(v) for k, v in shared_on.items()})
@@ -138,6 +160,7 @@ class ProblemData:
             monthly_budget=self.monthly_budget,
             power_limit_w=self.power_limit_w,
             rack_unit_limit=self.rack_unit_limit,
+            shared_fill=self.shared_fill,
         )
 
     def placeable(self, workload: str) -> bool:

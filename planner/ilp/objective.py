@@ -12,10 +12,18 @@ feasible plan wins over breaking a limit."""
 
 
 def set_objective(m: Model) -> None:
-    """min sum_o fixed_cost[o] * units[o] + sum_p cost[p] * use[p] + sum_{o,w} cost[o, w] * share[o, w]
-    (+ penalty * slack when elastic)."""
+    """min sum_o fixed_cost[o] * units[o] + sum_p cost[p] * use[p] + sum cost[o, q, w] * share[o, q, w]
+    + sum_o shared_gpu_cost[o] * shared_gpus[o, full] (+ penalty * slack when elastic)."""
     terms = [(m.units[o.id], o.fixed_cost) for o in m.data.options]
     terms += [(m.use[p.id], p.cost) for p in m.data.patterns]
     terms += [(m.share[s.id], s.cost) for s in m.data.shared]
+    terms += [(v, shared_gpu_cost(m, key)) for key, v in m.shared_gpus.items()]
     terms += [(s, ELASTIC_PENALTY) for s in m.slack.values()]
     m.prob.setObjective(pulp.LpAffineExpression(terms))
+
+
+def shared_gpu_cost(m: Model, key: str) -> float:
+    """Energy of one shared GPU of pool ``key`` (``{option}_{pool}``): a month's on "full", 0 on "part"
+    (whose replicas pay their own hours)."""
+    option, pool = key.rsplit("_", 1)
+    return m.data.option_by_id[option].shared_gpu_cost if pool == "full" else 0.0

@@ -8,7 +8,8 @@ or breaking a limit:
   units;
 - every placement pattern of B (GPU count and replicas held) exists on A at no higher cost or monthly cost;
 - where B offers shared GPUs (large fleets), A's GPUs hold at least as much memory and A shares every workload
-  B does, at no higher cost.
+  B does, in the same pools, at no higher cost per replica and per shared GPU. (A's larger GPUs make its
+  memory and count rows no tighter: the count rows only count replicas above a fraction of the GPU.)
 
 Replacing every unit of B by a unit of A, pattern for pattern, keeps a plan feasible and never costs more, so
 the optimum of the reduced program equals that of the full one; ties keep the first option in a fixed order,
@@ -37,8 +38,8 @@ TOL = 1e-9
 class _Signature:
     patterns: dict[tuple[int, tuple[tuple[str, int], ...]], tuple[float, float]]
     """(GPUs, replicas held) -> cheapest (cost, monthly cost) of such a pattern on the option."""
-    shared: dict[str, tuple[float, float, float]]
-    """Workload -> (reserved GiB, cost, monthly cost) of one shared replica on the option."""
+    shared: dict[tuple[str, str], tuple[float, float, float]]
+    """(workload, pool) -> (reserved GiB, cost, monthly cost) of one shared replica on the option."""
 
 
 def _le(a: float, b: float) -> bool:
@@ -52,7 +53,7 @@ def _signature(data: ProblemData, option: str) -> _Signature:
         value = (p.cost, p.monthly_cost)
         if key not in patterns or value < patterns[key]:
             patterns[key] = value
-    shared = {s.workload: (s.reserved_gib, s.cost, s.monthly_cost) for s in data.shared_on[option]}
+    shared = {(s.workload, s.pool): (s.reserved_gib, s.cost, s.monthly_cost) for s in data.shared_on[option]}
     return _Signature(patterns, shared)
 
 
@@ -72,15 +73,18 @@ def dominates(a: OptionData, b: OptionData, sig_a: _Signature, sig_b: _Signature
     if len(sig_b.patterns) > len(sig_a.patterns) or not sig_b.patterns.keys() <= sig_a.patterns.keys():
         return False
     if sig_b.shared and (
-        a.gpu_memory_gib < b.gpu_memory_gib or not sig_b.shared.keys() <= sig_a.shared.keys()
+        a.gpu_memory_gib < b.gpu_memory_gib
+        or not sig_b.shared.keys() <= sig_a.shared.keys()
+        or not _le(a.shared_gpu_cost, b.shared_gpu_cost)
+        or not _le(a.shared_gpu_monthly, b.shared_gpu_monthly)
     ):
         return False
     for key, (cost, monthly) in sig_b.patterns.items():
         cost_a, monthly_a = sig_a.patterns[key]
         if not (_le(cost_a, cost) and _le(monthly_a, monthly)):
             return False
-    for workload, (reserved, cost, monthly) in sig_b.shared.items():
-        reserved_a, cost_a, monthly_a = sig_a.shared[workload]
+    for entry, (reserved, cost, monthly) in sig_b.shared.items():
+        reserved_a, cost_a, monthly_a = sig_a.shared[entry]
         if not (_le(reserved_a, reserved) and _le(cost_a, cost) and _le(monthly_a, monthly)):
             return False
     return True

@@ -11,6 +11,7 @@ import os
 import sys
 import time
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -19,7 +20,7 @@ import pulp
 from planner.errors import PlannerError
 from planner.ilp.constraints import CONSTRAINT_FAMILIES, Model, build_variables
 from planner.ilp.data import ProblemData
-from planner.ilp.objective import set_objective
+from planner.ilp.objective import set_objective, shared_gpu_cost
 from planner.ilp.presolve import presolve as drop_dominated
 
 SolverName = Literal["highs", "cbc"]
@@ -81,12 +82,31 @@ def _silence_highs_banner() -> None:
         os.close(devnull)
 
 
+class _HighsWithStart(pulp.HiGHS):  # type: ignore[misc]
+    """PuLP's HiGHS, handed a feasible start (``Variable.varValue``) before it runs: PuLP 3 has no warm start
+    for the highspy interface. A start that breaks a row is simply ignored by HiGHS."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.start: dict[str, float] = {}
+
+    def callSolver(self, lp: Any) -> None:
+        if self.start:
+            import numpy as np
+
+            variables = lp.variables()
+            index = np.array([v.index for v in variables], dtype=np.int32)
+            values = np.array([self.start.get(v.name, 0.0) for v in variables], dtype=np.float64)
+            lp.solverModel.setSolution(len(variables), index, values)
+        super().callSolver(lp)
+
+
 def _make_solver(solver: str, time_limit_s: float, mip_gap: float) -> Any:
     if solver == "highs":
         _silence_highs_banner()
         if not pulp.HiGHS(msg=False).available():
             raise PlannerError("solver highs is not available (install highspy, or use --solver cbc)")
-        return pulp.HiGHS(
+        return _HighsWithStart(
             msg=False,
             timeLimit=time_limit_s,
             gapRel=mip_gap,
@@ -117,8 +137,12 @@ def solve_problem(
     mip_gap: float = 1e-4,
     elastic: bool = False,
     presolve: bool = True,
+    start: Mapping[str, float] | None = None,
 ) -> Solution:
     """Solve to optimality or to the time limit; ``status`` says which.
+
+    ``start``: a known plan as values of ``units`` (option id) and ``use`` (pattern id), handed to HiGHS as
+    its first incumbent (ignored by CBC, and by HiGHS when it breaks a row).
 
     ``presolve`` first drops options another option dominates (``ilp.presolve``: exact, the optimum is
     unchanged); dropped options and their patterns read 0 in the solution.
@@ -132,9 +156,12 @@ def solve_problem(
         data = drop_dominated(data)
     m = build_model(data, elastic=elastic)
     backend = _make_solver(solver, time_limit_s, mip_gap)
-    start = time.perf_counter()
+    if start is not None and isinstance(backend, _HighsWithStart):
+        values = {f"units__{k}": v for k, v in start.items() if k in m.units}
+        backend.start = values | {f"use__{k}": v for k, v in start.items() if k in m.use}
+    began = time.perf_counter()
     m.prob.solve(backend)
-    seconds = time.perf_counter() - start
+    seconds = time.perf_counter() - began
     n_vars, n_rows = len(m.prob.variables()), len(m.prob.constraints())
     if m.prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
         status: SolveStatus = "infeasible" if m.prob.status == pulp.LpStatusInfeasible else "no_solution"
@@ -157,6 +184,7 @@ def solve_problem(
         sum(o.fixed_cost * units[o.id] for o in data.options)
         + sum(p.cost * use[p.id] for p in data.patterns)
         + sum(s.cost * share[s.id] for s in data.shared)
+        + sum(shared_gpu_cost(m, key) * n for key, n in shared_gpus.items())
     )
     optimal = m.prob.sol_status == pulp.LpSolutionOptimal
     bound = min(_best_bound(m, solver, objective, optimal), objective)

@@ -12,9 +12,11 @@ its part of that GPU's energy. Replica shares therefore sum to the plan total.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from planner.ilp.data import MAX_PER_GPU, POOLS
 from planner.ilp.solve import Solution
 from planner.placement.candidates import Candidates, Member, group_energy
 from planner.plan import Assignment, PlanUnit
@@ -140,8 +142,8 @@ def _blocks(c: Candidates, solution: Solution, oid: str) -> list[_Block]:
         for p in c.data.patterns_on[oid]
         for _ in range(solution.use.get(p.id, 0))
     ]
-    # The solver priced each shared replica's energy alone (hours added up without the month's cap, so an
-    # over-estimate); the plan prices the packed GPU as it will run.
+    # The plan prices each packed GPU as it will run (a "full" GPU whose replicas compute less than a month
+    # costs less than the solver counted).
     offer = c.offers[oid]
     blocks += [
         _Block(1, held, group_energy(offer, held, c.hours, c.rates)) for held in pack_shared(c, solution, oid)
@@ -150,25 +152,90 @@ def _blocks(c: Candidates, solution: Solution, oid: str) -> list[_Block]:
     return sorted(blocks, key=lambda b: -b.gpus)
 
 
+PACK_NODE_LIMIT = 50_000
+"""Most placements the exact packing search tries per pool before it settles for first-fit decreasing."""
+
+
 def pack_shared(c: Candidates, solution: Solution, oid: str) -> list[tuple[Member, ...]]:
-    """The shared replicas the solver put on option ``oid``, packed first-fit decreasing onto GPUs."""
-    items = [
-        c.shared_members[s.id]
-        for s in c.data.shared_on.get(oid, ())
-        for _ in range(solution.share.get(s.id, 0))
-    ]
-    items.sort(key=lambda m: (-m.reserved_bytes, m.workload))
+    """The shared replicas the solver put on option ``oid``, each pool packed onto GPUs within what a real
+    GPU allows: its memory, ``MAX_PER_GPU`` replicas, and on a "part" GPU a month of hours (constraints.py).
+
+    The solver's rows are sums, so they can promise a packing that does not exist; an exact search first tries
+    the GPUs the solver counted, then first-fit decreasing, which may need more."""
     memory = c.offers[oid].gpu.vram_bytes
-    bins: list[tuple[list[Member], int]] = []
-    for member in items:
-        for index, (held, used) in enumerate(bins):
-            if used + member.reserved_bytes <= memory:
-                held.append(member)
-                bins[index] = (held, used + member.reserved_bytes)
+    out: list[tuple[Member, ...]] = []
+    for pool in POOLS:
+        items = [
+            c.shared_members[s.id]
+            for s in c.data.shared_on.get(oid, ())
+            if s.pool == pool
+            for _ in range(solution.share.get(s.id, 0))
+        ]
+        if not items:
+            continue
+        items.sort(key=lambda m: (-m.reserved_bytes, m.workload))
+        max_hours = HOURS_PER_MONTH if pool == "part" else math.inf
+        sizes = [(m.reserved_bytes, _hours(c, m)) for m in items]
+        gpus = solution.shared_gpus.get(f"{oid}_{pool}", 0)
+        bins = _pack_exact(sizes, gpus, memory, max_hours) or _pack_first_fit(sizes, memory, max_hours)
+        out += [tuple(items[i] for i in held) for held in bins if held]
+    return out
+
+
+def _fits(load: tuple[int, int, float], size: int, hours: float, memory: int, max_hours: float) -> bool:
+    used, count, busy = load
+    return used + size <= memory and count < MAX_PER_GPU and busy + hours <= max_hours + 1e-9
+
+
+def _pack_first_fit(sizes: list[tuple[int, float]], memory: int, max_hours: float) -> list[list[int]]:
+    bins: list[list[int]] = []
+    loads: list[tuple[int, int, float]] = []
+    for i, (size, hours) in enumerate(sizes):
+        for b, load in enumerate(loads):
+            if _fits(load, size, hours, memory, max_hours):
+                bins[b].append(i)
+                loads[b] = (load[0] + size, load[1] + 1, load[2] + hours)
                 break
         else:
-            bins.append(([member], member.reserved_bytes))
-    return [tuple(held) for held, _ in bins]
+            bins.append([i])
+            loads.append((size, 1, hours))
+    return bins
+
+
+def _pack_exact(
+    sizes: list[tuple[int, float]], gpus: int, memory: int, max_hours: float
+) -> list[list[int]] | None:
+    """Items (sorted largest first) onto ``gpus`` GPUs by depth-first search, or None (none found within
+    ``PACK_NODE_LIMIT``). GPUs with the same load are interchangeable, so only the first of them is tried."""
+    if gpus <= 0 or sum(s for s, _ in sizes) > gpus * memory or len(sizes) > gpus * MAX_PER_GPU:
+        return None
+    bins: list[list[int]] = [[] for _ in range(gpus)]
+    loads: list[tuple[int, int, float]] = [(0, 0, 0.0)] * gpus
+    nodes = 0
+
+    def place(i: int) -> bool:
+        nonlocal nodes
+        if i == len(sizes):
+            return True
+        nodes += 1
+        if nodes > PACK_NODE_LIMIT:
+            return False
+        size, hours = sizes[i]
+        tried: set[tuple[int, int, float]] = set()
+        for b in range(gpus):
+            load = loads[b]
+            if load in tried or not _fits(load, size, hours, memory, max_hours):
+                continue
+            tried.add(load)
+            bins[b].append(i)
+            loads[b] = (load[0] + size, load[1] + 1, load[2] + hours)
+            if place(i + 1):
+                return True
+            bins[b].pop()
+            loads[b] = load
+        return False
+
+    return bins if place(0) else None
 
 
 def _hours(c: Candidates, m: Member) -> float:

@@ -22,7 +22,7 @@ from typing import Any
 
 from planner.catalog.schema import Catalog
 from planner.errors import InfeasibleError, PlannerError, ScenarioError
-from planner.ilp.data import OptionData, PatternData, ProblemData, SharedData
+from planner.ilp.data import MAX_PER_GPU, OptionData, PatternData, ProblemData, SharedData
 from planner.placement.offers import (
     CostRates,
     Offer,
@@ -36,10 +36,11 @@ from planner.placement.offers import (
 from planner.scenario.schema import HOURS_PER_MONTH, Scenario, Workload
 from planner.units import GIB, fmt_gib
 
-MAX_PER_GPU = 8
-"""Most replicas one co-location pattern puts on a GPU."""
 PATTERN_BUDGET = 3000
-"""Most co-location patterns (over all options) before co-location switches to the aggregate form."""
+"""Most co-location patterns enumerated (over distinct GPU classes) before co-location switches to
+column generation."""
+COLUMN_BUDGET = 20000
+"""Most co-location columns (patterns x the options that share them) in an enumerated program."""
 
 
 @dataclass(frozen=True)
@@ -180,19 +181,26 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
         )
         for oid, offer in option_of.items():
             for m in singles_on[oid]:
-                if 2 * m.reserved_bytes <= offer.gpu.vram_bytes:
-                    cost = group_energy(offer, (m,), hours_of, rates)
+                if 2 * m.reserved_bytes > offer.gpu.vram_bytes:
+                    continue  # two never fit together: it only runs alone
+                pools = [("full", 0.0)]
+                if offer.kind != "cloud" and hours_of[m.workload] < HOURS_PER_MONTH:
+                    pools.append(("part", group_energy(offer, (m,), hours_of, rates)))
+                for pool, cost in pools:
+                    sid = f"s{len(shared) + 1}"
                     shared.append(
                         SharedData(
-                            f"s{len(shared) + 1}",
+                            sid,
                             oid,
                             wid[m.workload],
                             m.reserved_bytes / GIB,
                             cost,
                             cost / rates.months,
+                            pool,
+                            hours_of[m.workload],
                         )
                     )
-                    shared_members[f"s{len(shared)}"] = m
+                    shared_members[sid] = m
     with_patterns = {p.option for p in patterns}
     for oid, offer in option_of.items():
         if oid not in with_patterns:
@@ -209,6 +217,8 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
                 max_units=offer.max_units,
                 label=offer.key,
                 gpu_memory_gib=offer.gpu.vram_bytes / GIB,
+                shared_gpu_cost=month_energy(offer, rates),
+                shared_gpu_monthly=month_energy(offer, rates) / rates.months,
             )
         )
     placed = {wl for p in patterns for wl, _ in p.counts}
@@ -286,14 +296,22 @@ def _colocation_patterns(
     cache: dict[tuple[int, tuple[str, ...]], list[tuple[Member, ...]] | None] = {}
     out: dict[str, list[tuple[Member, ...]]] = {}
     left = PATTERN_BUDGET
+    columns = 0
     for oid, offer in option_of.items():
         key = (offer.gpu.vram_bytes, tuple(m.workload for m in singles_on[oid]))
         if key not in cache:
+            # The budget counts distinct GPU classes (memory size and the workloads allowed on it), not
+            # options: many offers share a class and with it the same patterns, enumerated once.
             cache[key] = _colocations(singles_on[oid], offer.gpu.vram_bytes, demand, left)
+            groups = cache[key]
+            if groups is None:
+                return None
+            left -= len(groups)
         groups = cache[key]
-        if groups is None or len(groups) > left:
+        assert groups is not None
+        columns += len(groups)
+        if columns > COLUMN_BUDGET:
             return None
-        left -= len(groups)
         out[oid] = groups
     return out
 
@@ -341,6 +359,12 @@ def group_energy(offer: Offer, group: tuple[Member, ...], hours: dict[str, float
     busy_hours = min(HOURS_PER_MONTH, sum(hours[m.workload] for m in group))
     watts_per_gpu = offer.gpu.tdp_w * rates.gpu_utilisation + offer.base_w_per_busy_gpu
     return energy_cost(watts_per_gpu * group[0].gpus, busy_hours, rates)
+
+
+def month_energy(offer: Offer, rates: CostRates) -> float:
+    """Electricity over the horizon of one GPU of ``offer`` busy all month (0 on cloud)."""
+    busy = Member("__month__", 1, 0, 0, 0.0)
+    return group_energy(offer, (busy,), {busy.workload: HOURS_PER_MONTH}, rates)
 
 
 def add_pattern(

@@ -23,10 +23,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
-from planner.ilp.data import PatternData, ProblemData
+from planner.ilp.data import MAX_PER_GPU, PatternData, ProblemData
 from planner.ilp.master import LpMaster
 from planner.ilp.solve import LpSolution
-from planner.placement.candidates import MAX_PER_GPU, Candidates, Member, add_pattern, group_energy
+from planner.placement.candidates import Candidates, Member, add_pattern, group_energy
 from planner.scenario.schema import HOURS_PER_MONTH
 
 NODE_LIMIT = 200_000
@@ -139,6 +139,8 @@ def generate(c: Candidates, *, deadline: float, rel_gap: float = 0.0) -> Generat
     members: dict[str, tuple[Member, ...]] = dict(c.members)
     items_on: dict[str, list[_Item]] = {o.id: [] for o in c.data.options}
     for s in c.data.shared:
+        if s.pool != "full":
+            continue  # one item per workload and option: a pattern prices its own (capped) energy
         m = c.shared_members[s.id]
         items_on[s.option].append(
             _Item(s.workload, m, m.reserved_bytes, c.hours[m.workload], c.data.demand[s.workload])

@@ -231,23 +231,39 @@ def test_large_fleet_mode_shares_gpus_by_total_memory(monkeypatch: pytest.Monkey
     assert plan.status == "optimal" and plan.gap == pytest.approx(0, abs=1e-6)
 
 
-def test_large_fleet_mode_generates_the_packing_and_a_valid_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_large_fleet_mode_proves_the_packing_with_a_dual_feasible_function(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import planner.placement.candidates as candidates
 
     monkeypatch.setattr(candidates, "PATTERN_BUDGET", 0)
-    # 5 x 9 GiB: two fit on a 24 GiB card, so three cards. Column generation finds the pair pattern; its LP
-    # bound runs 2.5 cards, each with one busy GPU: 2.5 x (1,000 + 262.80) = 3,157 USD.
+    # 5 x 9 GiB: two fit on a 24 GiB card, so three cards. Memory alone would allow 45 / 24 = 1.875 cards;
+    # the dual feasible function u_2 gives each replica (3/8 of a card) a weight of floor(3 x 3/8) / 2 = 1/2,
+    # so the relaxation needs 2.5 -> 3 cards and proves the plan optimal.
     ws = [workload(n, 9) for n in "abcde"]
     plan = _solve(ws, hardware={"cloud": False})
     assert len(plan.units) == 3
     assert plan.total_cost == pytest.approx(3 * (1000 + ENERGY_YEAR))
-    assert plan.best_bound == pytest.approx(2.5 * (1000 + ENERGY_YEAR))
-    assert plan.status == "feasible"
-    assert plan.gap == pytest.approx((plan.total_cost - plan.best_bound) / plan.total_cost)
-    # Pattern mode (the default for small scenarios) finds the same three cards and proves it.
+    assert plan.best_bound == pytest.approx(plan.total_cost)
+    assert plan.status == "optimal"
+    # Pattern mode (the default for small scenarios) finds the same three cards.
     monkeypatch.undo()
     exact = _solve(ws, hardware={"cloud": False})
     assert exact.total_cost == pytest.approx(plan.total_cost) and exact.status == "optimal"
+
+
+def test_large_fleet_bound_without_dual_feasible_rows_is_memory_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    import planner.ilp.constraints as constraints
+    import planner.placement.candidates as candidates
+
+    monkeypatch.setattr(candidates, "PATTERN_BUDGET", 0)
+    monkeypatch.setattr(constraints, "dual_feasible", lambda size, capacity, k: 0.0)
+    # The same fleet with the u_k rows emptied: memory says 1.875 -> 2 shared cards, and column generation's
+    # bound is 2.5 cards (its LP); the plan still has three, so the gap is (3 - 2.5) / 3.
+    plan = _solve([workload(n, 9) for n in "abcde"], hardware={"cloud": False})
+    assert plan.total_cost == pytest.approx(3 * (1000 + ENERGY_YEAR))
+    assert plan.best_bound == pytest.approx(2.5 * (1000 + ENERGY_YEAR))
+    assert plan.status == "feasible"
 
 
 def test_a_vendor_quote_and_a_price_override() -> None:
