@@ -12,16 +12,16 @@ Sets
 Variables
     units[o]  integer >= 0, <= max_units[o] (stock, owned count)
     use[p]    integer >= 0: copies of pattern p in the plan
-    shared_gpus[o]  integer >= 0 (large fleets): GPUs of o set aside for sharing
-    share[o, w]     integer >= 0 (large fleets): replicas of w on the shared GPUs of o
+    shared_gpus[o, q]  integer >= 0 (large fleets): GPUs of o set aside for sharing, pool q (full, part)
+    share[o, q, w]     integer >= 0 (large fleets): replicas of w on the shared GPUs of pool q of o
 
 Objective (objective.py)
     min  sum_o fixed_cost[o] * units[o] + sum_p cost[p] * use[p]
 
 Constraints
-    demand__w      sum_p count[p, w] * use[p] + sum_o share[o, w] = demand[w]            for all w
-    capacity__o    sum_{p in P_o} gpus[p] * use[p] + shared_gpus[o] <= gpus_per_unit[o] * units[o]
-    memory__o      sum_w reserved_gib[w] * share[o, w] <= gpu_gib[o] * shared_gpus[o]   (large fleets)
+    demand__w      sum_p count[p, w] * use[p] + sum_{o,q} share[o, q, w] = demand[w]      for all w
+    capacity__o    sum_{p in P_o} gpus[p] * use[p] + sum_q shared_gpus[o, q] <= gpus_per_unit[o] * units[o]
+    memory, count, dff, hours     the shared pools' rows (large fleets, add_shared_constraints)
     capex__total   sum_o capex[o] * units[o] <= capex budget                            (when given)
     monthly__total sum_o monthly[o] * units[o] + sum_p monthly[p] * use[p] <= monthly budget
     power__total   sum_o power_w[o] * units[o] <= power limit (IT load of local hardware, watts)
@@ -34,19 +34,17 @@ does exactly that, and ``check.verify`` re-checks every GPU's reservations. A pa
 decided when it is enumerated (placement.candidates), so no aggregate-memory relaxation is needed.
 
 Large fleets: the number of co-location patterns grows as (small workloads)^8, so past a budget
-(placement.candidates.PATTERN_BUDGET) they are not enumerated but generated (placement.colgen): the LP
-relaxation of this very model is solved over the patterns found so far, and an exact knapsack per option finds
-the one-GPU patterns of negative reduced cost from its duals, until none is left or time runs out. The
-relaxation over all patterns (or, before that, its Lagrangian bound) is a valid lower bound, and the integer
-program is then solved over the generated patterns only, so the plan is exactly what the solver priced. The
-gap is measured against that bound, never against the solver's own bound over the generated patterns (valid
-only for those). Equivalent workloads are merged upstream (placement.merge), which divides the columns.
-
-The aggregate form below the sets (``shared_gpus``, ``share``, ``memory__o``) is kept only as a fallback
-when the generation cannot start (its first relaxation infeasible, e.g. a budget): it sums the memory of
-shared GPUs and packs them after the solve (placement.repack). Its energy prices each shared replica alone,
-which over-states a shared GPU's (capped) energy, so its bound is *not* a valid lower bound: measured on the
-200-workload benchmark fleet it was 4.23 M USD while a verified plan costs 3.90 M.
+(placement.candidates.PATTERN_BUDGET, counted over distinct GPU classes) they are not enumerated. The program
+is then first solved in aggregate form: shared GPUs are counted per option in two pools, "full" (paid a month
+of energy, shared_gpu_cost[o] each) and "part" (replicas whose hours add up to at most a month, each paying
+its own hours), and every pool gets the rows of add_shared_constraints: memory, at most MAX_PER_GPU replicas,
+dual feasible functions and, on "part", hours. Each row holds GPU by GPU for any real packing and every cost
+is what a real plan pays or less, so this program is a relaxation and its bound (HiGHS's, with units
+integer) bounds every plan. The pipeline then packs its shared GPUs for real (placement.repack), adds the
+patterns column generation finds (placement.colgen), and solves the exact pattern model over both, so the plan
+is exactly what the solver priced; the gap is measured against the relaxation's bound (or column
+generation's, whichever is higher), never against the solver's own bound over the given patterns.
+Equivalent workloads are merged upstream (placement.merge), which divides the columns.
 
 Elastic mode (infeasibility diagnosis): budget and limit rows get a non-negative slack with a large penalty;
 the slack left in the optimum says which limit binds and by how much.

@@ -20,6 +20,7 @@ import pulp
 from planner.errors import PlannerError
 from planner.ilp.constraints import CONSTRAINT_FAMILIES, Model, build_variables
 from planner.ilp.data import ProblemData
+from planner.ilp.incumbent import Point, cheapest_alone, evaluate
 from planner.ilp.objective import set_objective, shared_gpu_cost
 from planner.ilp.presolve import presolve as drop_dominated
 
@@ -165,6 +166,21 @@ def solve_problem(
     n_vars, n_rows = len(m.prob.variables()), len(m.prob.constraints())
     if m.prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
         status: SolveStatus = "infeasible" if m.prob.status == pulp.LpStatusInfeasible else "no_solution"
+        fallback = _fallback(full, start) if status == "no_solution" and not elastic else None
+        if fallback is not None:
+            objective, units, use = fallback
+            return Solution(
+                "feasible",
+                objective,
+                0.0,  # nothing proven: costs are never negative
+                1.0 if objective > 0 else 0.0,
+                units,
+                use,
+                seconds=seconds,
+                solver=solver,
+                variables=n_vars,
+                constraints=n_rows,
+            )
         return Solution(
             status,
             math.inf,
@@ -194,6 +210,14 @@ def solve_problem(
     return Solution(
         status, objective, bound, gap, units, use, slack, share, shared_gpus, seconds, solver, n_vars, n_rows
     )
+
+
+def _fallback(data: ProblemData, start: Mapping[str, float] | None) -> Point | None:
+    """The cheaper of the caller's start and every replica alone, where either satisfies every row
+    (``ilp.incumbent``): the solver stopped without a plan, which proves nothing about feasibility."""
+    found = [evaluate(data, values) for values in (start or {}, cheapest_alone(data)) if values]
+    plans = [f for f in found if f is not None]
+    return min(plans, key=lambda f: f[0]) if plans else None
 
 
 def _int(var: Any) -> int:

@@ -14,15 +14,19 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 
 from planner.ilp.data import ProblemData
 from planner.ilp.solve import solve_problem
 from planner.placement.candidates import Candidates
+from planner.placement.repack import repack
 from planner.plan import Alternative
 
 ALTERNATIVE_TIME_LIMIT_S = 10.0
 """Longest one alternative may run; all of them together get the plan's own time limit."""
 MIN_SOLVE_S = 0.5
+DEFAULT_GAP = 1e-4
+"""``solve_problem``'s default relative gap: a large-fleet alternative within it of its bound is optimal."""
 
 
 class _Clock:
@@ -36,16 +40,32 @@ class _Clock:
 
 
 def _restricted(
-    name: str, description: str, data: ProblemData, plan_cost: float, solver: str, clock: _Clock
+    name: str, description: str, c: Candidates, keep: set[str], plan_cost: float, solver: str, clock: _Clock
 ) -> Alternative:
+    data = c.data.restricted(keep)
     if not data.options or any(not data.placeable(w) for w in data.workloads):
         return Alternative(name=name, description=description, total_cost=None, status="infeasible")
     limit = clock.limit()
     if limit < MIN_SOLVE_S:
         return Alternative(name=name, description=description, total_cost=None, status="skipped: time limit")
-    sol = solve_problem(data, solver=solver, time_limit_s=limit)
+    sol = solve_problem(data, solver=solver, time_limit_s=limit / 2 if data.shared else limit)
     if sol.status in ("infeasible", "no_solution"):
         return Alternative(name=name, description=description, total_cost=None, status=sol.status)
+    if data.shared:
+        # Large fleets: ``sol`` is the aggregate relaxation, a bound rather than a plan. Pack its shared GPUs
+        # for real and solve the exact model over those patterns (as the plan itself is solved).
+        exact, start = repack(c, sol)
+        bound = sol.best_bound
+        sol = solve_problem(
+            exact.data.restricted(keep),
+            solver=solver,
+            time_limit_s=max(clock.limit(), MIN_SOLVE_S),
+            start=start,
+        )
+        if sol.status in ("infeasible", "no_solution"):
+            return Alternative(name=name, description=description, total_cost=None, status=sol.status)
+        if sol.objective - bound > DEFAULT_GAP * sol.objective:
+            sol = replace(sol, status="feasible")
     return Alternative(
         name=name,
         description=description,
@@ -69,10 +89,8 @@ def solve_alternatives(
     cloud = {oid for oid, o in c.offers.items() if o.kind == "cloud"}
     local = set(c.offers) - cloud
     out = [
-        _restricted("all_cloud", "cloud instances only", c.data.restricted(cloud), plan_cost, solver, limit),
-        _restricted(
-            "all_bought", "bought and owned hardware only", c.data.restricted(local), plan_cost, solver, limit
-        ),
+        _restricted("all_cloud", "cloud instances only", c, cloud, plan_cost, solver, limit),
+        _restricted("all_bought", "bought and owned hardware only", c, local, plan_cost, solver, limit),
     ]
     out.append(_best_single_gpu(c, plan_cost, solver, limit))
     out.append(_per_workload(c, plan_cost, parts))
@@ -82,11 +100,12 @@ def solve_alternatives(
 def _best_single_gpu(c: Candidates, plan_cost: float, solver: str, clock: _Clock) -> Alternative:
     """Solve each GPU type that can run every workload, most promising first (by the per-workload baseline on
     that type), while the time budget lasts."""
-    ranked: list[tuple[float, str, ProblemData]] = []
+    ranked: list[tuple[float, str, set[str]]] = []
     for gpu in sorted({o.gpu.name for o in c.offers.values()}):
-        data = c.data.restricted({oid for oid, o in c.offers.items() if o.gpu.name == gpu})
+        keep = {oid for oid, o in c.offers.items() if o.gpu.name == gpu}
+        data = c.data.restricted(keep)
         if all(data.placeable(w) for w in data.workloads):
-            ranked.append((_per_workload_cost(data), gpu, data))
+            ranked.append((_per_workload_cost(data), gpu, keep))
     if not ranked:
         return Alternative(
             name="best_single_gpu",
@@ -96,8 +115,8 @@ def _best_single_gpu(c: Candidates, plan_cost: float, solver: str, clock: _Clock
         )
     best: Alternative | None = None
     skipped = 0
-    for _, gpu, data in sorted(ranked):
-        alt = _restricted("best_single_gpu", f"one GPU type: {gpu}", data, plan_cost, solver, clock)
+    for _, gpu, keep in sorted(ranked, key=lambda r: (r[0], r[1])):
+        alt = _restricted("best_single_gpu", f"one GPU type: {gpu}", c, keep, plan_cost, solver, clock)
         skipped += alt.status.startswith("skipped")
         if alt.total_cost is not None and (best is None or alt.total_cost < (best.total_cost or math.inf)):
             best = alt
