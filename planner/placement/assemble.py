@@ -154,6 +154,8 @@ def _blocks(c: Candidates, solution: Solution, oid: str) -> list[_Block]:
 
 PACK_NODE_LIMIT = 50_000
 """Most placements the exact packing search tries per pool before it settles for first-fit decreasing."""
+PACK_MAX_ITEMS = 400
+"""Pools with more replicas than this go straight to first-fit decreasing."""
 
 
 def pack_shared(c: Candidates, solution: Solution, oid: str) -> list[tuple[Member, ...]]:
@@ -209,6 +211,8 @@ def _pack_exact(
     ``PACK_NODE_LIMIT``). GPUs with the same load are interchangeable, so only the first of them is tried."""
     if gpus <= 0 or sum(s for s, _ in sizes) > gpus * memory or len(sizes) > gpus * MAX_PER_GPU:
         return None
+    if len(sizes) > PACK_MAX_ITEMS:
+        return None  # the search recurses once per item: stay far below Python's recursion limit
     bins: list[list[int]] = [[] for _ in range(gpus)]
     loads: list[tuple[int, int, float]] = [(0, 0, 0.0)] * gpus
     nodes = 0

@@ -176,8 +176,9 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
                 add_pattern(patterns, members, oid, option_of[oid], group, hours_of, wid, rates)
     else:
         notes.append(
-            f"co-location: more than {PATTERN_BUDGET} ways to share GPUs, so sharing patterns are generated "
-            "from the linear relaxation (column generation) and the gap is measured against its bound"
+            f"co-location: more than {PATTERN_BUDGET} ways to share GPUs, so an aggregate relaxation bounds "
+            "the cost, sharing patterns come from its packing and from column generation, and the gap is "
+            "measured against the relaxation's bound"
         )
         for oid, offer in option_of.items():
             for m in singles_on[oid]:

@@ -10,12 +10,13 @@ it will run; the relaxation's bound remains the lower bound of the gap.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from planner.ilp.data import PatternData, ProblemData
 from planner.ilp.solve import Solution
 from planner.placement.assemble import pack_shared
-from planner.placement.candidates import Candidates, Member, add_pattern
+from planner.placement.candidates import Candidates, Member, add_pattern, group_energy
 from planner.placement.offers import Offer
 
 
@@ -38,25 +39,8 @@ def repack(
         pattern_of[(oid, _names(held))] = patterns[-1].id
 
     start: dict[str, float] = {}
-    for oid in c.offers if solution is not None else ():
-        assert solution is not None
-        gpus = 0
-        for p in c.data.patterns_on.get(oid, ()):
-            if solution.use.get(p.id):
-                start[p.id] = solution.use[p.id]
-                gpus += p.gpus * solution.use[p.id]
-        for held in pack_shared(c, solution, oid):
-            names = _names(held)
-            if (oid, names) not in pattern_of:
-                add(oid, c.offers[oid], held)
-                for other, offer in c.offers.items():
-                    if (other, names) not in pattern_of and _holds(c, offer, held, sharers[other]):
-                        add(other, offer, held)
-            pid = pattern_of[(oid, names)]
-            start[pid] = start.get(pid, 0.0) + 1
-            gpus += 1
-        if gpus:
-            start[oid] = -(-gpus // c.offers[oid].gpus)
+    if solution is not None:
+        start = _start(c, solution, pattern_of, add, sharers)
     data = ProblemData(
         workloads=c.data.workloads,
         demand=c.data.demand,
@@ -68,6 +52,74 @@ def repack(
         rack_unit_limit=c.data.rack_unit_limit,
     )
     return replace(base, data=data, members=members, shared_members={}), start
+
+
+def _start(
+    c: Candidates,
+    solution: Solution,
+    pattern_of: dict[tuple[str, tuple[str, ...]], str],
+    add: Callable[[str, Offer, tuple[Member, ...]], None],
+    sharers: dict[str, set[str]],
+) -> dict[str, float]:
+    """``solution`` packed for real, as units and pattern copies of the exact program.
+
+    Each option keeps the units the relaxation bought. Packed GPUs that do not fit there (the relaxation's
+    rows are sums; the smallest are moved) go where one more copy costs least: a spare GPU of any option that
+    may hold them, or a new unit; or, where cheaper, their replicas go one by one the same way."""
+    used: dict[str, int] = {}
+    start: dict[str, float] = {}
+    overflow: list[tuple[tuple[Member, ...], str]] = []
+    for oid, offer in c.offers.items():
+        used[oid] = 0
+        for p in c.data.patterns_on.get(oid, ()):
+            if solution.use.get(p.id):
+                start[p.id] = solution.use[p.id]
+                used[oid] += p.gpus * solution.use[p.id]
+        room = solution.units.get(oid, 0) * offer.gpus - used[oid]
+        packed = pack_shared(c, solution, oid)
+        packed.sort(key=lambda held: -sum(m.reserved_bytes for m in held))
+        for index, held in enumerate(packed):
+            names = _names(held)
+            if (oid, names) not in pattern_of:
+                add(oid, offer, held)
+                for other, other_offer in c.offers.items():
+                    if (other, names) not in pattern_of and _holds(c, other_offer, held, sharers[other]):
+                        add(other, other_offer, held)
+            if index < room:
+                start[pattern_of[(oid, names)]] = start.get(pattern_of[(oid, names)], 0) + 1
+                used[oid] += 1
+            else:
+                overflow.append((held, oid))
+    units = {oid: -(-used[oid] // offer.gpus) for oid, offer in c.offers.items()}
+    units = {oid: max(n, solution.units.get(oid, 0)) for oid, n in units.items()}
+
+    def cheapest(group: tuple[Member, ...]) -> tuple[float, str]:
+        """Where one more copy of ``group`` costs least: its energy on a spare GPU, or a new unit."""
+        costs = []
+        for oid, offer in c.offers.items():
+            if (oid, _names(group)) in pattern_of:
+                energy = group_energy(offer, group, c.hours, c.rates)
+                spare = units[oid] * offer.gpus - used[oid]
+                costs.append((energy if spare > 0 else energy + offer.fixed_cost, oid))
+        return min(costs)
+
+    def place(group: tuple[Member, ...], oid: str) -> None:
+        if units[oid] * c.offers[oid].gpus - used[oid] <= 0:
+            units[oid] += 1
+        used[oid] += 1
+        pid = pattern_of[(oid, _names(group))]
+        start[pid] = start.get(pid, 0) + 1
+
+    for held, _ in overflow:
+        together = cheapest(held)
+        alone = [cheapest((m,)) for m in held]  # every replica has its single-GPU pattern on its own option
+        if len(held) == 1 or together[0] <= sum(cost for cost, _ in alone):
+            place(held, together[1])
+        else:
+            for m in held:
+                place((m,), cheapest((m,))[1])
+    start.update({oid: n for oid, n in units.items() if n})
+    return start
 
 
 def _names(group: tuple[Member, ...]) -> tuple[str, ...]:

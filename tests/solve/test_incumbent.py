@@ -1,4 +1,4 @@
-"""A plan without the solver (ilp.incumbent): checked against every row, and used when the solver stops empty."""
+"""A plan without the solver (ilp.incumbent): checked against every row, used when the solver stops empty."""
 
 from __future__ import annotations
 
