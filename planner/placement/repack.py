@@ -2,10 +2,10 @@
 
 The relaxation (constraints.py, "large fleets") sizes shared GPUs by sums of memory, replicas and hours,
 which can promise packings that do not exist. Here the shared replicas of each option are packed for real
-(placement.assemble.pack_shared), and every packed GPU with two or more replicas becomes a pattern on its
-option and on every option whose GPUs hold it and where all of its workloads may share (so a GPU that did
-not fit where the relaxation put it can move). The exact model over these patterns prices a plan exactly as
-it will run; the relaxation's bound remains the lower bound of the gap.
+(placement.assemble.pack_shared) and the packing becomes a plan of the exact model: every packed GPU a
+pattern, the relaxation's units kept, and GPUs that do not fit moved where one more costs least (a spare GPU
+of any option whose GPUs hold it and where all of its workloads may share, or a new unit). The exact model
+prices that plan exactly as it will run; the relaxation's bound remains the lower bound of the gap.
 """
 
 from __future__ import annotations
@@ -26,7 +26,10 @@ def repack(
     """``base`` (default ``c``) without shared entries, plus the packed GPUs of ``solution`` as patterns;
     and ``solution`` packed, as a start for the exact program (units and pattern copies by id).
 
-    ``base`` may carry patterns of its own (column generation's): the exact program chooses among both."""
+    ``base`` may carry patterns of its own (column generation's): the exact program chooses among both. Only
+    the patterns the start uses are added: adding each packed GPU on every option that could hold it gave
+    the exact program thousands more columns and worse plans within the same time (1,000-workload fleet:
+    17.39 M USD against 16.92 M with column generation's patterns alone)."""
     base = c if base is None else base
     patterns: list[PatternData] = list(base.data.patterns)
     members: dict[str, tuple[Member, ...]] = dict(base.members)
@@ -82,9 +85,6 @@ def _start(
             names = _names(held)
             if (oid, names) not in pattern_of:
                 add(oid, offer, held)
-                for other, other_offer in c.offers.items():
-                    if (other, names) not in pattern_of and _holds(c, other_offer, held, sharers[other]):
-                        add(other, other_offer, held)
             if index < room:
                 start[pattern_of[(oid, names)]] = start.get(pattern_of[(oid, names)], 0) + 1
                 used[oid] += 1
@@ -97,13 +97,17 @@ def _start(
         """Where one more copy of ``group`` costs least: its energy on a spare GPU, or a new unit."""
         costs = []
         for oid, offer in c.offers.items():
-            if (oid, _names(group)) in pattern_of:
+            if (oid, _names(group)) in pattern_of or (
+                len(group) > 1 and _holds(c, offer, group, sharers[oid])
+            ):
                 energy = group_energy(offer, group, c.hours, c.rates)
                 spare = units[oid] * offer.gpus - used[oid]
                 costs.append((energy if spare > 0 else energy + offer.fixed_cost, oid))
         return min(costs)
 
     def place(group: tuple[Member, ...], oid: str) -> None:
+        if (oid, _names(group)) not in pattern_of:
+            add(oid, c.offers[oid], group)
         if units[oid] * c.offers[oid].gpus - used[oid] <= 0:
             units[oid] += 1
         used[oid] += 1
