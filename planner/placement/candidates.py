@@ -9,8 +9,9 @@ for nothing (dominance, which keeps the optimum).
 Co-location: single-GPU replicas whose reservations fit together on one GPU form a pattern (a multiset of at
 most ``MAX_PER_GPU`` replicas). On cloud instances only workloads of the same hours class share (they pay the
 same instance hours); spot instances hold interruptible workloads only. Past ``PATTERN_BUDGET`` patterns
-co-location switches to shared GPUs sized by total memory (constraints.py explains the relaxation and repair);
-the switch is recorded in ``notes`` and in the plan's assumptions.
+(over distinct GPU classes) co-location switches to shared GPUs counted in aggregate (constraints.py explains
+the relaxation; pipeline.py the patterns and the plan built from it); the switch is recorded in ``notes`` and
+in the plan's assumptions.
 """
 
 from __future__ import annotations
