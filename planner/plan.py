@@ -111,6 +111,10 @@ class Alternative(FrozenModel):
     status: str
     saving: float | None = None
     """``total_cost - plan.total_cost``: what the plan saves over this alternative."""
+    best_bound: float | None = None
+    """No plan of this alternative costs less (the solver's bound; for large fleets the aggregate
+    relaxation's). Where it is below ``total_cost`` the alternative is not proven, and the saving over the
+    best such plan is at least ``best_bound - plan.total_cost``."""
 
 
 class Assumption(FrozenModel):

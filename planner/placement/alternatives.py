@@ -51,17 +51,13 @@ def _restricted(
     sol = solve_problem(data, solver=solver, time_limit_s=limit / 2 if data.shared else limit)
     if sol.status in ("infeasible", "no_solution"):
         return Alternative(name=name, description=description, total_cost=None, status=sol.status)
+    bound = sol.best_bound
     if data.shared:
         # Large fleets: ``sol`` is the aggregate relaxation, a bound rather than a plan. Pack its shared GPUs
         # for real and solve the exact model over those patterns (as the plan itself is solved).
         exact, start = repack(c, sol)
-        bound = sol.best_bound
-        sol = solve_problem(
-            exact.data.restricted(keep),
-            solver=solver,
-            time_limit_s=max(clock.limit(), MIN_SOLVE_S),
-            start=start,
-        )
+        limit = max(clock.limit(), MIN_SOLVE_S)
+        sol = solve_problem(exact.data.restricted(keep), solver=solver, time_limit_s=limit, start=start)
         if sol.status in ("infeasible", "no_solution"):
             return Alternative(name=name, description=description, total_cost=None, status=sol.status)
         if sol.objective - bound > DEFAULT_GAP * sol.objective:
@@ -72,6 +68,7 @@ def _restricted(
         total_cost=sol.objective,
         status=sol.status,
         saving=sol.objective - plan_cost,
+        best_bound=min(bound, sol.objective),
     )
 
 

@@ -83,3 +83,22 @@ def test_a_packing_the_relaxation_promises_but_no_gpu_holds(monkeypatch: pytest.
     alone = solve(fleet, cat, alternatives=False)
     assert verify(alone) == [] and alone.total_cost == pytest.approx(3 * card_year)
     assert alone.best_bound == pytest.approx(2 * card_year) and alone.gap == pytest.approx(1 / 3)
+
+
+def test_large_fleet_alternatives_are_packed_plans_with_the_relaxation_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The alternatives of a large fleet are real plans (the relaxation packed), carrying the relaxation's
+    bound: on the eight-replica case above, all bought hardware is three cards, bounded by two."""
+    import planner.placement.candidates as candidates
+
+    sizes = [24.79, 22.66, 22.66, 22.66, 19.79, 19.79, 18.55, 7.76]
+    cat = catalog([gpu("Card80", 80)], [system("desk-card80", "Card80")])
+    fleet = scenario([workload(f"w{i}", g) for i, g in enumerate(sizes)], hardware={"cloud": False})
+    monkeypatch.setattr(candidates, "PATTERN_BUDGET", 0)
+    plan = solve(fleet, cat)
+    card_year = 1000 + 262.8
+    bought = next(a for a in plan.alternatives if a.name == "all_bought")
+    assert bought.total_cost == pytest.approx(3 * card_year) and bought.status == "feasible"
+    assert bought.best_bound == pytest.approx(2 * card_year)
+    assert next(a for a in plan.alternatives if a.name == "all_cloud").status == "infeasible"
