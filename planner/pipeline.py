@@ -13,7 +13,7 @@ from planner import __version__
 from planner.catalog.schema import Catalog
 from planner.check import verify_or_raise
 from planner.errors import InfeasibleError
-from planner.ilp.solve import Solution, SolveStatus, solve_problem
+from planner.ilp.solve import DEFAULT_MIP_GAP, Solution, SolveStatus, solve_problem
 from planner.placement.alternatives import solve_alternatives
 from planner.placement.assemble import assemble
 from planner.placement.candidates import (
@@ -33,7 +33,6 @@ from planner.plan import Plan
 from planner.scenario.schema import Scenario
 
 DEFAULT_TIME_LIMIT_S = 60.0
-DEFAULT_MIP_GAP = 1e-4
 MIN_SECOND_PASS_S = 2.0
 RELAXATION_SHARE = 0.05
 """Large fleets: share of the time limit for the aggregate relaxation. Its bound is the root node's, reached

@@ -156,8 +156,8 @@ def add_shared_constraints(m: Model) -> None:
             entries = [s for s in m.data.shared_on[o.id] if s.pool == pool]
             gpus = m.shared_gpus[key]
             terms = [(m.share[s.id], s.reserved_gib) for s in entries]
-            capacity = o.gpu_memory_gib * m.data.shared_fill
-            m.prob += pulp.LpAffineExpression([*terms, (gpus, -capacity)]) <= 0, f"memory__{key}"
+            row = pulp.LpAffineExpression([*terms, (gpus, -o.gpu_memory_gib)]) <= 0
+            m.prob += row, f"memory__{key}"
             terms = [(m.share[s.id], 1) for s in entries]
             m.prob += pulp.LpAffineExpression([*terms, (gpus, -MAX_PER_GPU)]) <= 0, f"count__{key}"
             seen: set[tuple[float, ...]] = set()

@@ -10,8 +10,8 @@ human-readable names live beside them in ``OptionData.label`` and in the pipelin
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -108,9 +108,6 @@ class ProblemData:
     power_limit_w: float | None = None
     rack_unit_limit: int | None = None
     shared: tuple[SharedData, ...] = ()
-    shared_fill: float = 1.0
-    """Share of a shared GPU's memory the aggregate memory rows may fill: 1 for the relaxation (its optimum
-    bounds every plan); a little less for a solve that looks for plans, whose shared GPUs then pack."""
     option_by_id: Mapping[str, OptionData] = field(init=False, repr=False)
     pattern_by_id: Mapping[str, PatternData] = field(init=False, repr=False)
     patterns_on: Mapping[str, tuple[PatternData, ...]] = field(init=False, repr=False)
@@ -160,8 +157,12 @@ class ProblemData:
             monthly_budget=self.monthly_budget,
             power_limit_w=self.power_limit_w,
             rack_unit_limit=self.rack_unit_limit,
-            shared_fill=self.shared_fill,
         )
+
+    def with_patterns(self, patterns: Iterable[PatternData]) -> ProblemData:
+        """The same program over ``patterns`` and without shared entries: the exact pattern model that column
+        generation and the packing of the aggregate relaxation build (large fleets)."""
+        return replace(self, patterns=tuple(patterns), shared=())
 
     def placeable(self, workload: str) -> bool:
         return bool(self.patterns_with[workload] or self.shared_with[workload])

@@ -28,6 +28,8 @@ HIGHS_HEURISTIC_EFFORT = 0.3
 """HiGHS's share of MIP effort on primal heuristics (default 0.05). On the 1,000-workload benchmark fleet's
 exact program (21,621 columns from column generation, 25 s): 18,086,217 USD at 0.05, 16,924,536 at 0.3 and at
 0.8; unchanged at 200 workloads (benchmarks/solver_scale.py fleets, seed 0)."""
+DEFAULT_MIP_GAP = 1e-4
+"""Relative gap at which a solve counts as optimal, unless the caller asks for another."""
 SolverName = Literal["highs", "cbc"]
 SolveStatus = Literal["optimal", "feasible", "infeasible", "no_solution"]
 SOLVERS: tuple[str, ...] = ("highs", "cbc")
@@ -121,7 +123,7 @@ def solve_problem(
     *,
     solver: str = "highs",
     time_limit_s: float = 60.0,
-    mip_gap: float = 1e-4,
+    mip_gap: float = DEFAULT_MIP_GAP,
     elastic: bool = False,
     presolve: bool = True,
     start: Mapping[str, float] | None = None,

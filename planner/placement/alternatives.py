@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from planner.ilp.data import ProblemData
-from planner.ilp.solve import solve_problem
+from planner.ilp.solve import DEFAULT_MIP_GAP, solve_problem
 from planner.placement.candidates import Candidates
 from planner.placement.repack import repack
 from planner.plan import Alternative
@@ -25,8 +25,6 @@ from planner.plan import Alternative
 ALTERNATIVE_TIME_LIMIT_S = 10.0
 """Longest one alternative may run; all of them together get the plan's own time limit."""
 MIN_SOLVE_S = 0.5
-DEFAULT_GAP = 1e-4
-"""``solve_problem``'s default relative gap: a large-fleet alternative within it of its bound is optimal."""
 
 
 class _Clock:
@@ -60,7 +58,7 @@ def _restricted(
         sol = solve_problem(exact.data.restricted(keep), solver=solver, time_limit_s=limit, start=start)
         if sol.status in ("infeasible", "no_solution"):
             return Alternative(name=name, description=description, total_cost=None, status=sol.status)
-        if sol.objective - bound > DEFAULT_GAP * sol.objective:
+        if sol.objective - bound > DEFAULT_MIP_GAP * sol.objective:
             sol = replace(sol, status="feasible")
     return Alternative(
         name=name,

@@ -16,9 +16,10 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from planner.ilp.data import MAX_PER_GPU, POOLS
+from planner.ilp.data import POOLS
 from planner.ilp.solve import Solution
 from planner.placement.candidates import Candidates, Member, group_energy
+from planner.placement.packing import first_fit_decreasing, pack_exact
 from planner.plan import Assignment, PlanUnit
 from planner.scenario.schema import HOURS_PER_MONTH
 
@@ -152,12 +153,6 @@ def _blocks(c: Candidates, solution: Solution, oid: str) -> list[_Block]:
     return sorted(blocks, key=lambda b: -b.gpus)
 
 
-PACK_NODE_LIMIT = 50_000
-"""Most placements the exact packing search tries per pool before it settles for first-fit decreasing."""
-PACK_MAX_ITEMS = 400
-"""Pools with more replicas than this go straight to first-fit decreasing."""
-
-
 def pack_shared(c: Candidates, solution: Solution, oid: str) -> list[tuple[Member, ...]]:
     """The shared replicas the solver put on option ``oid``, each pool packed onto GPUs within what a real
     GPU allows: its memory, ``MAX_PER_GPU`` replicas, and on a "part" GPU a month of hours (constraints.py).
@@ -179,67 +174,9 @@ def pack_shared(c: Candidates, solution: Solution, oid: str) -> list[tuple[Membe
         max_hours = HOURS_PER_MONTH if pool == "part" else math.inf
         sizes = [(m.reserved_bytes, _hours(c, m)) for m in items]
         gpus = solution.shared_gpus.get(f"{oid}_{pool}", 0)
-        bins = _pack_exact(sizes, gpus, memory, max_hours) or _pack_first_fit(sizes, memory, max_hours)
+        bins = pack_exact(sizes, gpus, memory, max_hours) or first_fit_decreasing(sizes, memory, max_hours)
         out += [tuple(items[i] for i in held) for held in bins if held]
     return out
-
-
-def _fits(load: tuple[int, int, float], size: int, hours: float, memory: int, max_hours: float) -> bool:
-    used, count, busy = load
-    return used + size <= memory and count < MAX_PER_GPU and busy + hours <= max_hours + 1e-9
-
-
-def _pack_first_fit(sizes: list[tuple[int, float]], memory: int, max_hours: float) -> list[list[int]]:
-    bins: list[list[int]] = []
-    loads: list[tuple[int, int, float]] = []
-    for i, (size, hours) in enumerate(sizes):
-        for b, load in enumerate(loads):
-            if _fits(load, size, hours, memory, max_hours):
-                bins[b].append(i)
-                loads[b] = (load[0] + size, load[1] + 1, load[2] + hours)
-                break
-        else:
-            bins.append([i])
-            loads.append((size, 1, hours))
-    return bins
-
-
-def _pack_exact(
-    sizes: list[tuple[int, float]], gpus: int, memory: int, max_hours: float
-) -> list[list[int]] | None:
-    """Items (sorted largest first) onto ``gpus`` GPUs by depth-first search, or None (none found within
-    ``PACK_NODE_LIMIT``). GPUs with the same load are interchangeable, so only the first of them is tried."""
-    if gpus <= 0 or sum(s for s, _ in sizes) > gpus * memory or len(sizes) > gpus * MAX_PER_GPU:
-        return None
-    if len(sizes) > PACK_MAX_ITEMS:
-        return None  # the search recurses once per item: stay far below Python's recursion limit
-    bins: list[list[int]] = [[] for _ in range(gpus)]
-    loads: list[tuple[int, int, float]] = [(0, 0, 0.0)] * gpus
-    nodes = 0
-
-    def place(i: int) -> bool:
-        nonlocal nodes
-        if i == len(sizes):
-            return True
-        nodes += 1
-        if nodes > PACK_NODE_LIMIT:
-            return False
-        size, hours = sizes[i]
-        tried: set[tuple[int, int, float]] = set()
-        for b in range(gpus):
-            load = loads[b]
-            if load in tried or not _fits(load, size, hours, memory, max_hours):
-                continue
-            tried.add(load)
-            bins[b].append(i)
-            loads[b] = (load[0] + size, load[1] + 1, load[2] + hours)
-            if place(i + 1):
-                return True
-            bins[b].pop()
-            loads[b] = load
-        return False
-
-    return bins if place(0) else None
 
 
 def _hours(c: Candidates, m: Member) -> float:

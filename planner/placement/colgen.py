@@ -23,10 +23,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
-from planner.ilp.data import MAX_PER_GPU, PatternData, ProblemData
+from planner.ilp.data import MAX_PER_GPU, PatternData
 from planner.ilp.master import LpMaster
 from planner.ilp.solve import LpSolution
-from planner.placement.candidates import Candidates, Member, add_pattern, group_energy
+from planner.placement.candidates import Candidates, Member, add_pattern, month_energy
+from planner.placement.packing import first_fit_decreasing
 from planner.scenario.schema import HOURS_PER_MONTH
 
 NODE_LIMIT = 200_000
@@ -145,12 +146,7 @@ def generate(c: Candidates, *, deadline: float, rel_gap: float = 0.0) -> Generat
         items_on[s.option].append(
             _Item(s.workload, m, m.reserved_bytes, c.hours[m.workload], c.data.demand[s.workload])
         )
-    cap_member = Member("__cap__", 1, 0, 0, 0.0)
-    full_month = {"__cap__": HOURS_PER_MONTH}
-    energy_rate = {
-        oid: group_energy(c.offers[oid], (cap_member,), full_month, c.rates) / HOURS_PER_MONTH
-        for oid in items_on
-    }
+    energy_rate = {oid: month_energy(c.offers[oid], c.rates) / HOURS_PER_MONTH for oid in items_on}
     seen = {(p.option, p.counts) for p in patterns}
     for oid, items in items_on.items():
         for group in _first_fit(items, c.offers[oid].gpu.vram_bytes):
@@ -167,7 +163,9 @@ def generate(c: Candidates, *, deadline: float, rel_gap: float = 0.0) -> Generat
     rounds = 0
     added = 0
     try:
-        master = LpMaster(_data(c, patterns), time_limit_s=max(1.0, deadline - time.perf_counter()))
+        master = LpMaster(
+            c.data.with_patterns(patterns), time_limit_s=max(1.0, deadline - time.perf_counter())
+        )
     except ImportError:  # no highspy (CBC only): the caller falls back to the aggregate model
         return Generated(c, None, 0, 0)
     in_master = len(patterns)
@@ -226,24 +224,16 @@ def generate(c: Candidates, *, deadline: float, rel_gap: float = 0.0) -> Generat
             break
         if bound is not None and lp.objective - bound <= rel_gap * abs(lp.objective):
             break
-    exact_c = replace(c, data=_data(c, patterns), members=members, shared_members={})
+    exact_c = replace(c, data=c.data.with_patterns(patterns), members=members, shared_members={})
     return Generated(exact_c, bound, rounds, added, converged, solved)
 
 
 def _first_fit(items: list[_Item], vram: int) -> list[tuple[Member, ...]]:
     """Starting patterns: every sharing replica of the option packed first-fit decreasing (at most
     ``MAX_PER_GPU`` a GPU). Any patterns would do; good ones save rounds."""
-    bins: list[tuple[list[Member], int]] = []
-    for it in sorted(items, key=lambda it: (-it.size, it.workload)):
-        for _ in range(it.demand):
-            for index, (held, used) in enumerate(bins):
-                if used + it.size <= vram and len(held) < MAX_PER_GPU:
-                    held.append(it.member)
-                    bins[index] = (held, used + it.size)
-                    break
-            else:
-                bins.append(([it.member], it.size))
-    return [tuple(held) for held, _ in bins if len(held) >= 2]
+    replicas = [it for it in sorted(items, key=lambda it: (-it.size, it.workload)) for _ in range(it.demand)]
+    bins = first_fit_decreasing([(it.size, 0.0) for it in replicas], vram)
+    return [tuple(replicas[i].member for i in held) for held in bins if len(held) >= 2]
 
 
 def _counts(group: tuple[Member, ...], wid: dict[str, str]) -> tuple[tuple[str, int], ...]:
@@ -260,17 +250,3 @@ def _gpu_price(lp: LpSolution, oid: str, gpus_per_unit: int) -> float:
     a degenerate basis and price patterns there as if GPUs were free."""
     reduced = lp.units_reduced_cost.get(oid, 0.0)
     return -lp.capacity[oid] + max(0.0, reduced) / gpus_per_unit
-
-
-def _data(c: Candidates, patterns: list[PatternData]) -> ProblemData:
-    d = c.data
-    return ProblemData(
-        workloads=d.workloads,
-        demand=d.demand,
-        options=d.options,
-        patterns=tuple(patterns),
-        capex_budget=d.capex_budget,
-        monthly_budget=d.monthly_budget,
-        power_limit_w=d.power_limit_w,
-        rack_unit_limit=d.rack_unit_limit,
-    )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from planner.ilp.data import PatternData, ProblemData
+from planner.ilp.data import PatternData
 from planner.ilp.solve import Solution
 from planner.placement.assemble import pack_shared
 from planner.placement.candidates import Candidates, Member, add_pattern, group_energy
@@ -44,17 +44,8 @@ def repack(
     start: dict[str, float] = {}
     if solution is not None:
         start = _start(c, solution, pattern_of, add, sharers)
-    data = ProblemData(
-        workloads=c.data.workloads,
-        demand=c.data.demand,
-        options=c.data.options,
-        patterns=tuple(patterns),
-        capex_budget=c.data.capex_budget,
-        monthly_budget=c.data.monthly_budget,
-        power_limit_w=c.data.power_limit_w,
-        rack_unit_limit=c.data.rack_unit_limit,
-    )
-    return replace(base, data=data, members=members, shared_members={}), start
+    exact = replace(base, data=c.data.with_patterns(patterns), members=members, shared_members={})
+    return exact, start
 
 
 def _start(

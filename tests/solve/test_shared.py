@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from planner.check import verify
 from planner.ilp.constraints import dual_feasible
 from planner.pipeline import solve
-from planner.placement.assemble import _pack_exact, _pack_first_fit
+from planner.placement.packing import first_fit_decreasing, pack_exact
 from planner.units import GIB
 
 from .helpers import catalog, gpu, scenario, system, workload
@@ -40,8 +40,8 @@ def test_exact_packing_finds_what_first_fit_decreasing_misses() -> None:
     # search finds {39.9, 35.0, 18.6} x 2 and {35.0, 35.0, 18.6, 3.5, 3.5} (95.5 GiB).
     gib = [39.87, 39.87, 34.96, 34.96, 34.96, 34.96, 18.55, 18.55, 18.55, 3.51, 3.51]
     sizes = [(round(g * GIB), 730.0) for g in gib]
-    assert len(_pack_first_fit(sizes, 96 * GIB, float("inf"))) == 4
-    bins = _pack_exact(sizes, 3, 96 * GIB, float("inf"))
+    assert len(first_fit_decreasing(sizes, 96 * GIB, float("inf"))) == 4
+    bins = pack_exact(sizes, 3, 96 * GIB, float("inf"))
     assert bins is not None and len(bins) == 3
     assert sorted(i for b in bins for i in b) == list(range(len(gib)))
     assert all(sum(sizes[i][0] for i in b) <= 96 * GIB for b in bins)
@@ -50,8 +50,8 @@ def test_exact_packing_finds_what_first_fit_decreasing_misses() -> None:
 def test_packing_keeps_a_part_gpu_within_a_month_of_hours() -> None:
     # Four replicas of 220 h: memory allows one GPU, hours (880 > 730) need two.
     sizes = [(GIB, 220.0)] * 4
-    assert _pack_exact(sizes, 1, 24 * GIB, 730.0) is None
-    bins = _pack_exact(sizes, 2, 24 * GIB, 730.0)
+    assert pack_exact(sizes, 1, 24 * GIB, 730.0) is None
+    bins = pack_exact(sizes, 2, 24 * GIB, 730.0)
     assert bins is not None and sorted(len(b) for b in bins) == [1, 3]
 
 
