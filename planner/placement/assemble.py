@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from planner.ilp.data import POOLS
 from planner.ilp.solve import Solution
 from planner.placement.candidates import Candidates, Member, group_energy
-from planner.placement.packing import first_fit_decreasing, pack_exact
+from planner.placement.packing import first_fit_decreasing, minimum_bin_slack, pack_exact
 from planner.plan import Assignment, PlanUnit
 from planner.scenario.schema import HOURS_PER_MONTH
 
@@ -158,7 +158,8 @@ def pack_shared(c: Candidates, solution: Solution, oid: str) -> list[tuple[Membe
     GPU allows: its memory, ``MAX_PER_GPU`` replicas, and on a "part" GPU a month of hours (constraints.py).
 
     The solver's rows are sums, so they can promise a packing that does not exist; an exact search first tries
-    the GPUs the solver counted, then first-fit decreasing, which may need more."""
+    the GPUs the solver counted, then the better of first-fit decreasing and minimum bin slack, which may need
+    more."""
     memory = c.offers[oid].gpu.vram_bytes
     out: list[tuple[Member, ...]] = []
     for pool in POOLS:
@@ -174,7 +175,11 @@ def pack_shared(c: Candidates, solution: Solution, oid: str) -> list[tuple[Membe
         max_hours = HOURS_PER_MONTH if pool == "part" else math.inf
         sizes = [(m.reserved_bytes, _hours(c, m)) for m in items]
         gpus = solution.shared_gpus.get(f"{oid}_{pool}", 0)
-        bins = pack_exact(sizes, gpus, memory, max_hours) or first_fit_decreasing(sizes, memory, max_hours)
+        bins = pack_exact(sizes, gpus, memory, max_hours) or min(
+            first_fit_decreasing(sizes, memory, max_hours),
+            minimum_bin_slack(sizes, memory, max_hours),
+            key=len,
+        )
         out += [tuple(items[i] for i in held) for held in bins if held]
     return out
 

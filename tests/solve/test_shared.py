@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from planner.check import verify
 from planner.ilp.constraints import dual_feasible
 from planner.pipeline import solve
-from planner.placement.packing import first_fit_decreasing, pack_exact
+from planner.placement.packing import first_fit_decreasing, minimum_bin_slack, pack_exact
 from planner.units import GIB
 
 from .helpers import catalog, gpu, scenario, system, workload
@@ -45,6 +45,39 @@ def test_exact_packing_finds_what_first_fit_decreasing_misses() -> None:
     assert bins is not None and len(bins) == 3
     assert sorted(i for b in bins for i in b) == list(range(len(gib)))
     assert all(sum(sizes[i][0] for i in b) <= 96 * GIB for b in bins)
+
+
+def test_minimum_bin_slack_fills_each_gpu_where_first_fit_decreasing_strands_gaps() -> None:
+    # 5, 4, 4, 3, 2, 2 GiB on 10 GiB GPUs (20 GiB in all): first-fit decreasing opens {5, 4}, {4, 3, 2}, {2};
+    # minimum bin slack fills the first GPU exactly ({5, 3, 2}), then {4, 4, 2}.
+    sizes = [(g * GIB, 730.0) for g in (5, 4, 4, 3, 2, 2)]
+    assert [[sizes[i][0] // GIB for i in b] for b in first_fit_decreasing(sizes, 10 * GIB)] == [
+        [5, 4],
+        [4, 3, 2],
+        [2],
+    ]
+    assert [[sizes[i][0] // GIB for i in b] for b in minimum_bin_slack(sizes, 10 * GIB)] == [
+        [5, 3, 2],
+        [4, 4, 2],
+    ]
+
+
+@given(
+    st.lists(st.tuples(st.integers(1, 100), st.sampled_from((40.0, 220.0, 730.0))), min_size=1, max_size=60),
+    st.sampled_from((730.0, float("inf"))),
+)
+def test_minimum_bin_slack_packs_every_item_once_within_each_gpu(
+    items: list[tuple[int, float]], max_hours: float
+) -> None:
+    sizes = sorted(((s * GIB, h) for s, h in items), reverse=True)
+    bins = minimum_bin_slack(sizes, 100 * GIB, max_hours)
+    assert sorted(i for b in bins for i in b) == list(range(len(sizes)))
+    for b in bins:
+        assert sum(sizes[i][0] for i in b) <= 100 * GIB
+        assert 1 <= len(b) <= 8
+        assert sum(sizes[i][1] for i in b) <= max_hours
+    # Never more GPUs than one per item, nor fewer than memory or the replica limit allow.
+    assert max(-(-sum(s for s, _ in sizes) // (100 * GIB)), -(-len(sizes) // 8)) <= len(bins) <= len(sizes)
 
 
 def test_packing_keeps_a_part_gpu_within_a_month_of_hours() -> None:
