@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from planner.ilp.data import PatternData
+from planner.ilp.data import MAX_PER_GPU, PatternData
 from planner.ilp.solve import Solution
 from planner.placement.assemble import pack_shared
 from planner.placement.candidates import Candidates, Member, add_pattern, group_energy
@@ -58,11 +58,13 @@ def _start(
     """``solution`` packed for real, as units and pattern copies of the exact program.
 
     Each option keeps the units the relaxation bought. Packed GPUs that do not fit there (the relaxation's
-    rows are sums; the smallest are moved) go where one more copy costs least: a spare GPU of any option that
-    may hold them, or a new unit; or, where cheaper, their replicas go one by one the same way."""
+    rows are sums; the smallest are moved) first give their replicas to the memory left on the GPUs that did
+    (``_fill_gaps``); the rest go where one more copy costs least: a spare GPU of any option that may hold
+    them, or a new unit; or, where cheaper, their replicas go one by one the same way."""
     used: dict[str, int] = {}
     start: dict[str, float] = {}
-    overflow: list[tuple[tuple[Member, ...], str]] = []
+    kept: list[tuple[str, list[Member]]] = []
+    overflow: list[tuple[Member, ...]] = []
     for oid, offer in c.offers.items():
         used[oid] = 0
         for p in c.data.patterns_on.get(oid, ()):
@@ -72,15 +74,16 @@ def _start(
         room = solution.units.get(oid, 0) * offer.gpus - used[oid]
         packed = pack_shared(c, solution, oid)
         packed.sort(key=lambda held: -sum(m.reserved_bytes for m in held))
-        for index, held in enumerate(packed):
-            names = _names(held)
-            if (oid, names) not in pattern_of:
-                add(oid, offer, held)
-            if index < room:
-                start[pattern_of[(oid, names)]] = start.get(pattern_of[(oid, names)], 0) + 1
-                used[oid] += 1
-            else:
-                overflow.append((held, oid))
+        kept += [(oid, list(held)) for held in packed[: max(room, 0)]]
+        overflow += packed[max(room, 0) :]
+        used[oid] += min(len(packed), max(room, 0))
+    overflow = _fill_gaps(c, kept, overflow, sharers)
+    for oid, gpu in kept:
+        group = tuple(gpu)
+        if (oid, _names(group)) not in pattern_of:
+            add(oid, c.offers[oid], group)
+        pid = pattern_of[(oid, _names(group))]
+        start[pid] = start.get(pid, 0) + 1
     units = {oid: -(-used[oid] // offer.gpus) for oid, offer in c.offers.items()}
     units = {oid: max(n, solution.units.get(oid, 0)) for oid, n in units.items()}
 
@@ -105,7 +108,7 @@ def _start(
         pid = pattern_of[(oid, _names(group))]
         start[pid] = start.get(pid, 0) + 1
 
-    for held, _ in overflow:
+    for held in overflow:
         together = cheapest(held)
         alone = [cheapest((m,)) for m in held]  # every replica has its single-GPU pattern on its own option
         if len(held) == 1 or together[0] <= sum(cost for cost, _ in alone):
@@ -115,6 +118,46 @@ def _start(
                 place((m,), cheapest((m,))[1])
     start.update({oid: n for oid, n in units.items() if n})
     return start
+
+
+def _fill_gaps(
+    c: Candidates,
+    kept: list[tuple[str, list[Member]]],
+    overflow: list[tuple[Member, ...]],
+    sharers: dict[str, set[str]],
+) -> list[tuple[Member, ...]]:
+    """Replicas of the GPUs that did not fit, largest first, onto the memory left on the packed GPUs that did
+    (any option where the replica may share), where it adds the least energy; what is left of each GPU that
+    did not fit is returned. Packings of pools the relaxation fills to the byte leave such gaps on most GPUs
+    while a few small replicas have none: without this each of them costs a spare GPU or a new unit.
+    ``kept`` is extended in place."""
+    free = [c.offers[oid].gpu.vram_bytes - sum(m.reserved_bytes for m in held) for oid, held in kept]
+    left: list[tuple[Member, ...]] = []
+    for held in overflow:
+        rest = []
+        for m in sorted(held, key=lambda m: -m.reserved_bytes):
+            best: tuple[float, int] | None = None
+            for index, (oid, group) in enumerate(kept):
+                if (
+                    free[index] < m.reserved_bytes
+                    or len(group) >= MAX_PER_GPU
+                    or c.workload_id[m.workload] not in sharers[oid]
+                ):
+                    continue
+                offer = c.offers[oid]
+                extra = group_energy(offer, (*group, m), c.hours, c.rates) - group_energy(
+                    offer, tuple(group), c.hours, c.rates
+                )
+                if best is None or extra < best[0]:
+                    best = (extra, index)
+            if best is None:
+                rest.append(m)
+            else:
+                kept[best[1]][1].append(m)
+                free[best[1]] -= m.reserved_bytes
+        if rest:
+            left.append(tuple(rest))
+    return left
 
 
 def _names(group: tuple[Member, ...]) -> tuple[str, ...]:
