@@ -208,3 +208,36 @@ def test_replicas_that_do_not_fit_take_the_memory_left_on_another_option(
         if n and exact.data.pattern_by_id[p].option == option["Card48"]
     ]
     assert sorted(m.workload for m in on_48[0]) == ["mid", "small"] and len(on_48) == 1
+
+
+def test_a_relaxation_stopped_without_a_bound_falls_back_to_its_linear_relaxation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """CBC through PuLP reports no bound when stopped (0). The large-fleet plan's bound then comes from the
+    relaxation's linear relaxation, which lies between the memory volume (158.66 GiB on 80 GiB cards: 1.98
+    cards) and the two whole cards of the relaxation's optimum."""
+    import dataclasses
+
+    import planner.pipeline as pipeline
+    import planner.placement.candidates as candidates
+    from planner.placement.colgen import Generated
+
+    real = pipeline.solve_problem
+    calls: list[float] = []
+
+    def stopped_first(data: object, **kw: object) -> object:
+        solution = real(data, **kw)  # type: ignore[arg-type]
+        calls.append(solution.best_bound)
+        return dataclasses.replace(solution, best_bound=0.0) if len(calls) == 1 else solution
+
+    sizes = [24.79, 22.66, 22.66, 22.66, 19.79, 19.79, 18.55, 7.76]
+    cat = catalog([gpu("Card80", 80)], [system("desk-card80", "Card80")])
+    fleet = scenario([workload(f"w{i}", g) for i, g in enumerate(sizes)], hardware={"cloud": False})
+    monkeypatch.setattr(candidates, "PATTERN_BUDGET", 0)
+    monkeypatch.setattr(pipeline, "solve_problem", stopped_first)
+    monkeypatch.setattr(pipeline, "generate", lambda c, **_: Generated(c, None, 0, 0))
+    plan = solve(fleet, cat, alternatives=False)
+    card_year = 1000 + 262.8
+    assert verify(plan) == [] and plan.total_cost == pytest.approx(3 * card_year)
+    assert sum(sizes) / 80 * card_year - 1e-6 <= plan.best_bound <= 2 * card_year + 1e-6
+    assert plan.gap == pytest.approx((plan.total_cost - plan.best_bound) / plan.total_cost)
