@@ -241,3 +241,37 @@ def test_a_relaxation_stopped_without_a_bound_falls_back_to_its_linear_relaxatio
     assert verify(plan) == [] and plan.total_cost == pytest.approx(3 * card_year)
     assert sum(sizes) / 80 * card_year - 1e-6 <= plan.best_bound <= 2 * card_year + 1e-6
     assert plan.gap == pytest.approx((plan.total_cost - plan.best_bound) / plan.total_cost)
+
+
+def test_a_large_fleet_alternative_is_packed_within_its_own_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    """All bought hardware, on the eight-replica case: the relaxation's two cards pack onto three. The third
+    must be a bought card too: a cheap cloud GPU outside the alternative made the packed plan infeasible
+    there, so the exact program started from nothing (200-workload fleet, MI325X only: 5.84 M USD against
+    5.17 M once the packing stayed within the alternative)."""
+    import planner.placement.alternatives as alternatives
+    import planner.placement.candidates as candidates
+    from planner.ilp.incumbent import evaluate
+    from planner.placement.alternatives import solve_alternatives
+    from planner.placement.candidates import build_candidates
+
+    from .helpers import cloud
+
+    real = alternatives.solve_problem
+    starts: list[bool] = []
+
+    def record(data: object, **kw: object) -> object:
+        start = kw.get("start")
+        if start:
+            starts.append(evaluate(data, start) is not None)  # type: ignore[arg-type]
+        return real(data, **kw)  # type: ignore[arg-type]
+
+    sizes = [24.79, 22.66, 22.66, 22.66, 19.79, 19.79, 18.55, 7.76]
+    cat = catalog([gpu("Card80", 80)], [system("desk-card80", "Card80")], [cloud("c1", "Card80", price=0.01)])
+    fleet = scenario([workload(f"w{i}", g) for i, g in enumerate(sizes)])
+    monkeypatch.setattr(candidates, "PATTERN_BUDGET", 0)
+    monkeypatch.setattr(alternatives, "solve_problem", record)
+    c = build_candidates(fleet, cat)
+    alts = {a.name: a for a in solve_alternatives(c, 1.0, solver="highs", time_limit_s=30)}
+    card_year = 1000 + 262.8
+    assert alts["all_bought"].total_cost == pytest.approx(3 * card_year)
+    assert starts and all(starts)
