@@ -126,11 +126,11 @@ def _fill_gaps(
     overflow: list[tuple[Member, ...]],
     sharers: dict[str, set[str]],
 ) -> list[tuple[Member, ...]]:
-    """Replicas of the GPUs that did not fit, largest first, onto the memory left on the packed GPUs that did
-    (any option where the replica may share), where it adds the least energy; what is left of each GPU that
-    did not fit is returned. Packings of pools the relaxation fills to the byte leave such gaps on most GPUs
-    while a few small replicas have none: without this each of them costs a spare GPU or a new unit.
-    ``kept`` is extended in place."""
+    """Replicas of the GPUs that did not fit (GPU by GPU, largest first) onto the memory left on the packed
+    GPUs that did, on any option where the replica may share, wherever it adds the least energy; the GPUs in
+    ``kept`` gain them in place, and what is left of each GPU that did not fit is returned. Packings of pools
+    the relaxation fills to the byte leave such gaps on most GPUs while a few small replicas have none:
+    without this each of them costs a spare GPU or a new unit."""
     free = [c.offers[oid].gpu.vram_bytes - sum(m.reserved_bytes for m in held) for oid, held in kept]
     left: list[tuple[Member, ...]] = []
     for held in overflow:
