@@ -301,3 +301,28 @@ def test_binding_monthly_budget_says_by_how_much() -> None:
         InfeasibleError, match=r"monthly budget \(budgets.monthly_usd\) is short by 65.00 USD/month"
     ):
         solve(scenario([workload("a", 10)], budgets={"monthly_usd": 300}, hardware={"bought": False}), CAT)
+
+
+def test_a_gpu_type_whose_bound_cannot_beat_the_best_is_not_solved(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two 10 GiB workloads: one 1,000 USD Card24 holds both (1,262.80 USD a year). An 8,000 USD Card80's
+    linear relaxation needs at least a quarter of one (20 of 80 GiB): 0.25 x 8,262.80 = 2,065.70 USD, above
+    the Card24 plan, so that type is never solved; best_bound is the Card24 type's own."""
+    import planner.placement.alternatives as alternatives
+
+    solved: list[str] = []
+    real = alternatives._restricted
+
+    def record(name: str, description: str, *args: object) -> object:
+        solved.append(description)
+        return real(name, description, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(alternatives, "_restricted", record)
+    cat = catalog(
+        [CARD, gpu("Card80", 80)],
+        [system("desk-card24", "Card24"), system("desk-card80", "Card80", price=8000.0)],
+    )
+    plan = _solve([workload("a", 10), workload("b", 10)], cat, hardware={"cloud": False})
+    best = next(a for a in plan.alternatives if a.name == "best_single_gpu")
+    assert best.total_cost == pytest.approx(1000 + ENERGY_YEAR) and best.description == "one GPU type: Card24"
+    assert best.best_bound == pytest.approx(1000 + ENERGY_YEAR) and best.status == "optimal"
+    assert [d for d in solved if d.startswith("one GPU type")] == ["one GPU type: Card24"]
