@@ -275,3 +275,38 @@ def test_a_large_fleet_alternative_is_packed_within_its_own_options(monkeypatch:
     card_year = 1000 + 262.8
     assert alts["all_bought"].total_cost == pytest.approx(3 * card_year)
     assert starts and all(starts)
+
+
+def test_pools_that_overflow_apart_are_packed_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A relaxation solution (written by hand) on 100 GiB cards: five always-on replicas of 35 GiB on two
+    "full" GPUs (no GPU holds three, so they need three) and three nightly replicas of 30 GiB on one "part"
+    GPU. Apart: four GPUs. Together: {35, 35, 30} twice and {35, 30}, the three the relaxation counted."""
+    import planner.placement.candidates as candidates
+    from planner.ilp.solve import Solution
+    from planner.placement.assemble import pack_shared
+    from planner.placement.candidates import build_candidates
+
+    cat = catalog([gpu("Card100", 100)], [system("desk-card100", "Card100")])
+    fleet = scenario(
+        [workload("big", 35, replicas=5), workload("nightly", 30, replicas=3, hours_per_month=120)],
+        hardware={"cloud": False},
+    )
+    monkeypatch.setattr(candidates, "PATTERN_BUDGET", 0)
+    c = build_candidates(fleet, cat)
+    (oid,) = c.offers
+    entry = {(c.shared_members[s.id].workload, s.pool): s.id for s in c.data.shared}
+    relaxed = Solution(
+        "optimal",
+        0.0,
+        0.0,
+        0.0,
+        units={oid: 3},
+        share={entry["big", "full"]: 5, entry["nightly", "part"]: 3},
+        shared_gpus={f"{oid}_full": 2, f"{oid}_part": 1},
+    )
+    packed = pack_shared(c, relaxed, oid)
+    assert sorted(sorted(m.reserved_bytes // GIB for m in held) for held in packed) == [
+        [30, 35],
+        [30, 35, 35],
+        [30, 35, 35],
+    ]
