@@ -19,6 +19,7 @@ from planner.placement.alternatives import solve_alternatives
 from planner.placement.assemble import assemble
 from planner.placement.candidates import (
     Candidates,
+    Member,
     MemoryFn,
     build_candidates,
     explain_unplaceable,
@@ -156,7 +157,8 @@ def _solve_large(
         lp = solve_lp(candidates.data, time_limit_s=max(time_limit_s * COLGEN_SHARE / 2, 1.0))
         if lp.status == "optimal":
             bounds.append(lp.objective)
-    exact, first = repack(candidates, packed)
+    packings: dict[str, list[tuple[Member, ...]]] = {}  # the relaxation packed once, for both repacks
+    exact, first = repack(candidates, packed, packings=packings)
     known = evaluate(exact.data, first) if first else None
     if known is not None and known[0] - max(bounds) <= mip_gap * known[0] + 1e-9:
         # The packed relaxation already meets the gap asked: steps 2 and 3 could only spend the time.
@@ -170,7 +172,8 @@ def _solve_large(
     generated = generate(candidates, deadline=deadline, rel_gap=mip_gap / 2)
     if generated.bound is not None:
         bounds.append(generated.bound)
-    exact, first = repack(candidates, packed, base=generated.candidates if generated.solved else None)
+    base = generated.candidates if generated.solved else None
+    exact, first = repack(candidates, packed, base=base, packings=packings)
     # HiGHS overruns its limit by a second or two, and the plan is still to be assembled and verified.
     limit = max(start + time_limit_s * (1 - FINISH_SHARE) - time.perf_counter(), MIN_SECOND_PASS_S)
     solution = solve_problem(exact.data, solver=solver, time_limit_s=limit, mip_gap=mip_gap, start=first)

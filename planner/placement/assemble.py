@@ -157,12 +157,12 @@ def pack_shared(c: Candidates, solution: Solution, oid: str) -> list[tuple[Membe
     """The shared replicas the solver put on option ``oid``, each pool packed onto GPUs within what a real
     GPU allows: its memory, ``MAX_PER_GPU`` replicas, and on a "part" GPU a month of hours (constraints.py).
 
-    The solver's rows are sums, so they can promise a packing that does not exist; an exact search first tries
-    the GPUs the solver counted, then the better of first-fit decreasing and minimum bin slack, which may need
-    more. Where they do, all pools together are packed as well, without the month of hours (a GPU whose
-    replicas compute longer than that pays the month, which costs less, not more), and the packing with
-    fewer GPUs is kept: on the 1,000-workload benchmark fleet the two MI325X pools, 164 GPUs by the
-    relaxation, take 168 GPUs packed apart and 165 together."""
+    The solver's rows are sums, so they can promise a packing that does not exist: the better of first-fit
+    decreasing and minimum bin slack is kept where it fits the GPUs the solver counted, else an exact search
+    tries them, else the heuristic packing needs more GPUs. Where it does, all pools together are packed as
+    well, without the month of hours (a GPU whose replicas compute longer than that pays the month, which
+    costs less, not more), and the packing with fewer GPUs is kept: on the 1,000-workload benchmark fleet the
+    two MI325X pools, 164 GPUs by the relaxation, take 168 GPUs packed apart and 165 together."""
     memory = c.offers[oid].gpu.vram_bytes
     out: list[tuple[Member, ...]] = []
     everything: list[Member] = []
@@ -182,23 +182,27 @@ def pack_shared(c: Candidates, solution: Solution, oid: str) -> list[tuple[Membe
         counted += gpus
         pools += 1
     if pools > 1 and len(out) > counted:
-        together = _pack(c, everything, counted, memory, math.inf)
+        together = _pack(c, everything, counted, memory, math.inf, search=False)
         if len(together) < len(out):
             return together
     return out
 
 
 def _pack(
-    c: Candidates, items: list[Member], gpus: int, memory: int, max_hours: float
+    c: Candidates, items: list[Member], gpus: int, memory: int, max_hours: float, *, search: bool = True
 ) -> list[tuple[Member, ...]]:
-    """``items`` onto ``gpus`` GPUs by exact search, else onto as few as the heuristics manage."""
+    """``items`` onto as few GPUs as first-fit decreasing or minimum bin slack manage; where that is more than
+    ``gpus``, an exact search for ``gpus`` (skipped with ``search=False``: it spends its whole node limit
+    whenever no such packing exists, about 0.1 s a pool)."""
     items = sorted(items, key=lambda m: (-m.reserved_bytes, m.workload))
     sizes = [(m.reserved_bytes, _hours(c, m)) for m in items]
-    bins = pack_exact(sizes, gpus, memory, max_hours) or min(
+    bins = min(
         first_fit_decreasing(sizes, memory, max_hours),
         minimum_bin_slack(sizes, memory, max_hours),
         key=len,
     )
+    if len(bins) > gpus and search:
+        bins = pack_exact(sizes, gpus, memory, max_hours) or bins
     return [tuple(items[i] for i in held) for held in bins if held]
 
 

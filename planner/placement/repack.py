@@ -21,7 +21,10 @@ from planner.placement.offers import Offer
 
 
 def repack(
-    c: Candidates, solution: Solution | None, base: Candidates | None = None
+    c: Candidates,
+    solution: Solution | None,
+    base: Candidates | None = None,
+    packings: dict[str, list[tuple[Member, ...]]] | None = None,
 ) -> tuple[Candidates, dict[str, float]]:
     """``base`` (default ``c``) without shared entries, plus the packed GPUs of ``solution`` as patterns;
     and ``solution`` packed, as a start for the exact program (units and pattern copies by id).
@@ -29,7 +32,10 @@ def repack(
     ``base`` may carry patterns of its own (column generation's): the exact program chooses among both. Only
     the patterns the start uses are added: adding each packed GPU on every option that could hold it gave
     the exact program thousands more columns and worse plans within the same time (1,000-workload fleet:
-    17.39 M USD against 16.92 M with column generation's patterns alone)."""
+    17.39 M USD against 16.92 M with column generation's patterns alone).
+
+    ``packings``: the packed GPUs by option, filled on the first call and reused by later calls for the same
+    ``solution`` (packing a large fleet takes seconds)."""
     base = c if base is None else base
     patterns: list[PatternData] = list(base.data.patterns)
     members: dict[str, tuple[Member, ...]] = dict(base.members)
@@ -43,7 +49,7 @@ def repack(
 
     start: dict[str, float] = {}
     if solution is not None:
-        start = _start(c, solution, pattern_of, add, sharers)
+        start = _start(c, solution, pattern_of, add, sharers, {} if packings is None else packings)
     exact = replace(base, data=c.data.with_patterns(patterns), members=members, shared_members={})
     return exact, start
 
@@ -54,6 +60,7 @@ def _start(
     pattern_of: dict[tuple[str, tuple[str, ...]], str],
     add: Callable[[str, Offer, tuple[Member, ...]], None],
     sharers: dict[str, set[str]],
+    packings: dict[str, list[tuple[Member, ...]]],
 ) -> dict[str, float]:
     """``solution`` packed for real, as units and pattern copies of the exact program.
 
@@ -72,7 +79,9 @@ def _start(
                 start[p.id] = solution.use[p.id]
                 used[oid] += p.gpus * solution.use[p.id]
         room = solution.units.get(oid, 0) * offer.gpus - used[oid]
-        packed = pack_shared(c, solution, oid)
+        if oid not in packings:
+            packings[oid] = pack_shared(c, solution, oid)
+        packed = list(packings[oid])
         packed.sort(key=lambda held: -sum(m.reserved_bytes for m in held))
         kept += [(oid, list(held)) for held in packed[: max(room, 0)]]
         overflow += packed[max(room, 0) :]
