@@ -10,7 +10,8 @@ import math
 from planner.ilp.data import MAX_PER_GPU
 
 PACK_NODE_LIMIT = 50_000
-"""Most placements the exact packing search tries per pool before it settles for first-fit decreasing."""
+"""Most placements the exact packing search tries per pool before it gives up (the caller keeps the
+heuristics' packing)."""
 PACK_MAX_ITEMS = 400
 """Pools with more replicas than this go straight to the heuristics."""
 SLACK_NODE_LIMIT = 2_000
@@ -126,7 +127,7 @@ def _fullest(order: list[tuple[int, float]], left: list[int], memory: int, max_h
             return False
         for j in range(start, len(order)):
             size, h = order[j]
-            if left[j] == 0 or used + size > memory or hours + h > max_hours + 1e-9:
+            if left[j] == 0 or not _fits((used, len(chosen), hours), size, h, memory, max_hours):
                 continue
             left[j] -= 1
             chosen.append(j)

@@ -81,8 +81,7 @@ def _start(
         room = solution.units.get(oid, 0) * offer.gpus - used[oid]
         if oid not in packings:
             packings[oid] = pack_shared(c, solution, oid)
-        packed = list(packings[oid])
-        packed.sort(key=lambda held: -sum(m.reserved_bytes for m in held))
+        packed = sorted(packings[oid], key=lambda held: -sum(m.reserved_bytes for m in held))
         kept += [(oid, list(held)) for held in packed[: max(room, 0)]]
         overflow += packed[max(room, 0) :]
         used[oid] += min(len(packed), max(room, 0))
@@ -140,20 +139,15 @@ def _fill_gaps(
     ``kept`` gain them in place, and what is left of each GPU that did not fit is returned. Packings of pools
     the relaxation fills to the byte leave such gaps on most GPUs while a few small replicas have none:
     without this each of them costs a spare GPU or a new unit."""
-    free = [c.offers[oid].gpu.vram_bytes - sum(m.reserved_bytes for m in held) for oid, held in kept]
     left: list[tuple[Member, ...]] = []
     for held in overflow:
         rest = []
         for m in sorted(held, key=lambda m: -m.reserved_bytes):
             best: tuple[float, int] | None = None
             for index, (oid, group) in enumerate(kept):
-                if (
-                    free[index] < m.reserved_bytes
-                    or len(group) >= MAX_PER_GPU
-                    or c.workload_id[m.workload] not in sharers[oid]
-                ):
-                    continue
                 offer = c.offers[oid]
+                if len(group) >= MAX_PER_GPU or not _holds(c, offer, (*group, m), sharers[oid]):
+                    continue
                 extra = group_energy(offer, (*group, m), c.hours, c.rates) - group_energy(
                     offer, tuple(group), c.hours, c.rates
                 )
@@ -163,7 +157,6 @@ def _fill_gaps(
                 rest.append(m)
             else:
                 kept[best[1]][1].append(m)
-                free[best[1]] -= m.reserved_bytes
         if rest:
             left.append(tuple(rest))
     return left
