@@ -163,22 +163,21 @@ def _solve_large(
     if known is not None and known[0] - max(bounds) <= mip_gap * known[0] + 1e-9:
         # The packed relaxation already meets the gap asked: steps 2 and 3 could only spend the time.
         objective, units, use = known
-        bound = max(bounds)
-        gap = (objective - bound) / objective if objective > 0 else 0.0
-        return exact, Solution("optimal", objective, bound, gap, units, use, solver=solver)
-    # Column generation stops once its Lagrangian bound is within half the gap asked: its tail converges
-    # slowly, and every column it adds makes the exact program slower.
-    deadline = start + time_limit_s * (RELAXATION_SHARE + COLGEN_SHARE)
-    generated = generate(candidates, deadline=deadline, rel_gap=mip_gap / 2)
-    if generated.bound is not None:
-        bounds.append(generated.bound)
-    base = generated.candidates if generated.solved else None
-    exact, first = repack(candidates, packed, base=base, packings=packings)
-    # HiGHS overruns its limit by a second or two, and the plan is still to be assembled and verified.
-    limit = max(start + time_limit_s * (1 - FINISH_SHARE) - time.perf_counter(), MIN_SECOND_PASS_S)
-    solution = solve_problem(exact.data, solver=solver, time_limit_s=limit, mip_gap=mip_gap, start=first)
-    if solution.status not in ("optimal", "feasible"):
-        return exact, solution
+        solution = Solution("optimal", objective, objective, 0.0, units, use, solver=solver)
+    else:
+        # Column generation stops once its Lagrangian bound is within half the gap asked: its tail converges
+        # slowly, and every column it adds makes the exact program slower.
+        deadline = start + time_limit_s * (RELAXATION_SHARE + COLGEN_SHARE)
+        generated = generate(candidates, deadline=deadline, rel_gap=mip_gap / 2)
+        if generated.bound is not None:
+            bounds.append(generated.bound)
+        base = generated.candidates if generated.solved else None
+        exact, first = repack(candidates, packed, base=base, packings=packings)
+        # HiGHS overruns its limit by a second or two, and the plan is still to be assembled and verified.
+        limit = max(start + time_limit_s * (1 - FINISH_SHARE) - time.perf_counter(), MIN_SECOND_PASS_S)
+        solution = solve_problem(exact.data, solver=solver, time_limit_s=limit, mip_gap=mip_gap, start=first)
+        if solution.status not in ("optimal", "feasible"):
+            return exact, solution
     bound = min(max(bounds), solution.objective)
     gap = (solution.objective - bound) / solution.objective if solution.objective > 0 else 0.0
     status: SolveStatus = "optimal" if gap <= mip_gap + 1e-9 else "feasible"
