@@ -58,7 +58,7 @@ from typing import Any
 
 import pulp
 
-from planner.ilp.data import MAX_PER_GPU, POOLS, ProblemData
+from planner.ilp.data import MAX_PER_GPU, POOLS, ProblemData, pool_key, split_pool_key
 from planner.scenario.schema import HOURS_PER_MONTH
 from planner.units import GIB
 
@@ -133,7 +133,7 @@ def add_capacity_constraints(m: Model) -> None:
 def pool_keys(data: ProblemData, option: str) -> list[str]:
     """``{option}_{pool}`` for every pool of shared GPUs the option has (large fleets only)."""
     pools = {s.pool for s in data.shared_on[option]}
-    return [f"{option}_{pool}" for pool in POOLS if pool in pools]
+    return [pool_key(option, pool) for pool in POOLS if pool in pools]
 
 
 def add_shared_constraints(m: Model) -> None:
@@ -152,7 +152,7 @@ def add_shared_constraints(m: Model) -> None:
     """
     for o in m.data.options:
         for key in pool_keys(m.data, o.id):
-            pool = key.rsplit("_", 1)[1]
+            pool = split_pool_key(key)[1]
             entries = [s for s in m.data.shared_on[o.id] if s.pool == pool]
             gpus = m.shared_gpus[key]
             terms = [(m.share[s.id], s.reserved_gib) for s in entries]
@@ -205,8 +205,9 @@ def add_monthly_constraints(m: Model) -> None:
     terms += [(m.use[p.id], p.monthly_cost) for p in m.data.patterns]
     terms += [(m.share[s.id], s.monthly_cost) for s in m.data.shared]
     for key, gpus in m.shared_gpus.items():
-        if key.endswith("_full"):
-            terms.append((gpus, m.data.option_by_id[key.rsplit("_", 1)[0]].shared_gpu_monthly))
+        option, pool = split_pool_key(key)
+        if pool == "full":
+            terms.append((gpus, m.data.option_by_id[option].shared_gpu_monthly))
     _limit(m, "monthly", terms, m.data.monthly_budget)
 
 

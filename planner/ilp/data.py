@@ -75,6 +75,17 @@ month of energy whatever they hold; "part" GPUs hold replicas whose hours add up
 each replica's own hours. On cloud only "full" exists, at no energy cost."""
 
 
+def pool_key(option: str, pool: str) -> str:
+    """The id of one pool of an option's shared GPUs (``shared_gpus`` variables and solution keys)."""
+    return f"{option}_{pool}"
+
+
+def split_pool_key(key: str) -> tuple[str, str]:
+    """(option, pool) of a ``pool_key``; option ids may hold underscores, pool names do not."""
+    option, pool = key.rsplit("_", 1)
+    return option, pool
+
+
 @dataclass(frozen=True)
 class SharedData:
     """Single-GPU replicas of ``workload`` that may go onto the shared GPUs of one pool of ``option`` (large

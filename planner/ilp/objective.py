@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulp
 
 from planner.ilp.constraints import Model
+from planner.ilp.data import split_pool_key
 
 ELASTIC_PENALTY = 1e6
 """Cost per unit of slack (dollar, watt or rack unit) in the elastic re-solve; large enough that any
@@ -25,5 +26,5 @@ def set_objective(m: Model) -> None:
 def shared_gpu_cost(m: Model, key: str) -> float:
     """Energy of one shared GPU of pool ``key`` (``{option}_{pool}``): a month's on "full", 0 on "part"
     (whose replicas pay their own hours)."""
-    option, pool = key.rsplit("_", 1)
+    option, pool = split_pool_key(key)
     return m.data.option_by_id[option].shared_gpu_cost if pool == "full" else 0.0

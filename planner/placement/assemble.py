@@ -16,7 +16,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from planner.ilp.data import POOLS
+from planner.ilp.data import POOLS, pool_key
 from planner.ilp.solve import Solution
 from planner.placement.candidates import Candidates, Member, group_energy
 from planner.placement.packing import first_fit_decreasing, minimum_bin_slack, pack_exact
@@ -176,7 +176,7 @@ def pack_shared(c: Candidates, solution: Solution, oid: str) -> list[tuple[Membe
         ]
         if not items:
             continue
-        gpus = solution.shared_gpus.get(f"{oid}_{pool}", 0)
+        gpus = solution.shared_gpus.get(pool_key(oid, pool), 0)
         out += _pack(c, items, gpus, memory, HOURS_PER_MONTH if pool == "part" else math.inf)
         everything += items
         counted += gpus
