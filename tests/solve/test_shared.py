@@ -16,6 +16,12 @@ from planner.units import GIB
 
 from .helpers import catalog, gpu, scenario, system, workload
 
+EIGHT_GIB = [24.79, 22.66, 22.66, 22.66, 19.79, 19.79, 18.55, 7.76]
+"""Eight replicas (158.66 GiB) that memory and every u_k row fit on two 80 GiB cards; no packing does."""
+CARD80 = catalog([gpu("Card80", 80)], [system("desk-card80", "Card80")])
+CARD_YEAR = 1000 + 262.8
+"""A desk and a year of one busy 300 W GPU at 0.10 USD/kWh."""
+
 
 def test_dual_feasible_function_by_hand() -> None:
     # u_4 of 0.44 of a GPU: floor(5 x 0.44) / 4 = 2/4; of 0.23: floor(1.15) / 4 = 1/4.
@@ -94,28 +100,25 @@ def test_a_packing_the_relaxation_promises_but_no_gpu_holds(monkeypatch: pytest.
     for real (three cards), the plan verifies, and the gap against the relaxation's two cards is reported."""
     import planner.placement.candidates as candidates
 
-    sizes = [24.79, 22.66, 22.66, 22.66, 19.79, 19.79, 18.55, 7.76]
-    cat = catalog([gpu("Card80", 80)], [system("desk-card80", "Card80")])
-    fleet = scenario([workload(f"w{i}", g) for i, g in enumerate(sizes)], hardware={"cloud": False})
-    exact = solve(fleet, cat, alternatives=False)
+    fleet = scenario([workload(f"w{i}", g) for i, g in enumerate(EIGHT_GIB)], hardware={"cloud": False})
+    exact = solve(fleet, CARD80, alternatives=False)
     monkeypatch.setattr(candidates, "PATTERN_BUDGET", 0)
-    large = solve(fleet, cat, alternatives=False)
+    large = solve(fleet, CARD80, alternatives=False)
     assert verify(exact) == [] and verify(large) == []
-    card_year = 1000 + 262.8  # a desk and a year of one busy 300 W GPU at 0.10 USD/kWh
-    assert exact.total_cost == pytest.approx(3 * card_year) and exact.status == "optimal"
-    assert large.total_cost == pytest.approx(3 * card_year)
+    assert exact.total_cost == pytest.approx(3 * CARD_YEAR) and exact.status == "optimal"
+    assert large.total_cost == pytest.approx(3 * CARD_YEAR)
     # Column generation's LP bound (fractional patterns) is higher than the relaxation's two cards here; the
     # plan reports the higher of the two, and neither reaches the three cards every plan needs.
-    assert 2 * card_year - 1e-6 <= large.best_bound < 3 * card_year - 1
+    assert 2 * CARD_YEAR - 1e-6 <= large.best_bound < 3 * CARD_YEAR - 1
     assert large.status == "feasible"
     assert large.gap == pytest.approx((large.total_cost - large.best_bound) / large.total_cost)
     import planner.pipeline as pipeline
     from planner.placement.colgen import Generated
 
     monkeypatch.setattr(pipeline, "generate", lambda c, **_: Generated(c, None, 0, 0))
-    alone = solve(fleet, cat, alternatives=False)
-    assert verify(alone) == [] and alone.total_cost == pytest.approx(3 * card_year)
-    assert alone.best_bound == pytest.approx(2 * card_year) and alone.gap == pytest.approx(1 / 3)
+    alone = solve(fleet, CARD80, alternatives=False)
+    assert verify(alone) == [] and alone.total_cost == pytest.approx(3 * CARD_YEAR)
+    assert alone.best_bound == pytest.approx(2 * CARD_YEAR) and alone.gap == pytest.approx(1 / 3)
 
 
 def test_a_relaxation_that_packs_within_the_gap_is_the_plan(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -128,14 +131,12 @@ def test_a_relaxation_that_packs_within_the_gap_is_the_plan(monkeypatch: pytest.
         raise AssertionError("column generation ran although the packed relaxation met the gap")
 
     sizes = [40, 40, 30, 30, 10, 10]
-    cat = catalog([gpu("Card80", 80)], [system("desk-card80", "Card80")])
     fleet = scenario([workload(f"w{i}", g) for i, g in enumerate(sizes)], hardware={"cloud": False})
     monkeypatch.setattr(candidates, "PATTERN_BUDGET", 0)
     monkeypatch.setattr(pipeline, "generate", no_column_generation)
-    plan = solve(fleet, cat, alternatives=False)
-    card_year = 1000 + 262.8  # a desk and a year of one busy 300 W GPU at 0.10 USD/kWh
+    plan = solve(fleet, CARD80, alternatives=False)
     assert verify(plan) == []
-    assert plan.total_cost == pytest.approx(2 * card_year) and plan.best_bound == pytest.approx(2 * card_year)
+    assert plan.total_cost == pytest.approx(2 * CARD_YEAR) and plan.best_bound == pytest.approx(2 * CARD_YEAR)
     assert plan.status == "optimal" and plan.gap == pytest.approx(0.0)
     held = [sum(a.reserved_bytes for a in plan.assignments if a.unit == u.id) for u in plan.units]
     assert held == [80 * GIB, 80 * GIB]
@@ -148,15 +149,12 @@ def test_large_fleet_alternatives_are_packed_plans_with_the_relaxation_bound(
     bound: on the eight-replica case above, all bought hardware is three cards, bounded by two."""
     import planner.placement.candidates as candidates
 
-    sizes = [24.79, 22.66, 22.66, 22.66, 19.79, 19.79, 18.55, 7.76]
-    cat = catalog([gpu("Card80", 80)], [system("desk-card80", "Card80")])
-    fleet = scenario([workload(f"w{i}", g) for i, g in enumerate(sizes)], hardware={"cloud": False})
+    fleet = scenario([workload(f"w{i}", g) for i, g in enumerate(EIGHT_GIB)], hardware={"cloud": False})
     monkeypatch.setattr(candidates, "PATTERN_BUDGET", 0)
-    plan = solve(fleet, cat)
-    card_year = 1000 + 262.8
+    plan = solve(fleet, CARD80)
     bought = next(a for a in plan.alternatives if a.name == "all_bought")
-    assert bought.total_cost == pytest.approx(3 * card_year) and bought.status == "feasible"
-    assert bought.best_bound == pytest.approx(2 * card_year)
+    assert bought.total_cost == pytest.approx(3 * CARD_YEAR) and bought.status == "feasible"
+    assert bought.best_bound == pytest.approx(2 * CARD_YEAR)
     assert next(a for a in plan.alternatives if a.name == "all_cloud").status == "infeasible"
 
 
@@ -230,16 +228,13 @@ def test_a_relaxation_stopped_without_a_bound_falls_back_to_its_linear_relaxatio
         calls.append(solution.best_bound)
         return dataclasses.replace(solution, best_bound=0.0) if len(calls) == 1 else solution
 
-    sizes = [24.79, 22.66, 22.66, 22.66, 19.79, 19.79, 18.55, 7.76]
-    cat = catalog([gpu("Card80", 80)], [system("desk-card80", "Card80")])
-    fleet = scenario([workload(f"w{i}", g) for i, g in enumerate(sizes)], hardware={"cloud": False})
+    fleet = scenario([workload(f"w{i}", g) for i, g in enumerate(EIGHT_GIB)], hardware={"cloud": False})
     monkeypatch.setattr(candidates, "PATTERN_BUDGET", 0)
     monkeypatch.setattr(pipeline, "solve_problem", stopped_first)
     monkeypatch.setattr(pipeline, "generate", lambda c, **_: Generated(c, None, 0, 0))
-    plan = solve(fleet, cat, alternatives=False)
-    card_year = 1000 + 262.8
-    assert verify(plan) == [] and plan.total_cost == pytest.approx(3 * card_year)
-    assert sum(sizes) / 80 * card_year - 1e-6 <= plan.best_bound <= 2 * card_year + 1e-6
+    plan = solve(fleet, CARD80, alternatives=False)
+    assert verify(plan) == [] and plan.total_cost == pytest.approx(3 * CARD_YEAR)
+    assert sum(EIGHT_GIB) / 80 * CARD_YEAR - 1e-6 <= plan.best_bound <= 2 * CARD_YEAR + 1e-6
     assert plan.gap == pytest.approx((plan.total_cost - plan.best_bound) / plan.total_cost)
 
 
@@ -265,15 +260,13 @@ def test_a_large_fleet_alternative_is_packed_within_its_own_options(monkeypatch:
             starts.append(evaluate(data, start) is not None)  # type: ignore[arg-type]
         return real(data, **kw)  # type: ignore[arg-type]
 
-    sizes = [24.79, 22.66, 22.66, 22.66, 19.79, 19.79, 18.55, 7.76]
     cat = catalog([gpu("Card80", 80)], [system("desk-card80", "Card80")], [cloud("c1", "Card80", price=0.01)])
-    fleet = scenario([workload(f"w{i}", g) for i, g in enumerate(sizes)])
+    fleet = scenario([workload(f"w{i}", g) for i, g in enumerate(EIGHT_GIB)])
     monkeypatch.setattr(candidates, "PATTERN_BUDGET", 0)
     monkeypatch.setattr(alternatives, "solve_problem", record)
     c = build_candidates(fleet, cat)
     alts = {a.name: a for a in solve_alternatives(c, 1.0, solver="highs", time_limit_s=30)}
-    card_year = 1000 + 262.8
-    assert alts["all_bought"].total_cost == pytest.approx(3 * card_year)
+    assert alts["all_bought"].total_cost == pytest.approx(3 * CARD_YEAR)
     assert starts and all(starts)
 
 
