@@ -303,3 +303,45 @@ def test_pools_that_overflow_apart_are_packed_together(monkeypatch: pytest.Monke
         [30, 35, 35],
         [30, 35, 35],
     ]
+
+
+def test_replicas_left_over_on_two_options_share_one_new_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A relaxation solution (written by hand) on two cards: four replicas of 37 GiB and one of 12 GiB on two
+    80 GiB cards, four of 30 GiB and one of 8 GiB on two 64 GiB cards. Both fill their pool to the byte, yet
+    each packs into two cards only without its smallest replica, and no packed card has the room for either
+    (6 and 4 GiB left). The 12 and 8 GiB replicas share one new card (five cards in all), not one each."""
+    import planner.placement.candidates as candidates
+    from planner.ilp.incumbent import evaluate
+    from planner.ilp.solve import Solution
+    from planner.placement.candidates import build_candidates
+    from planner.placement.repack import repack
+
+    cat = catalog(
+        [gpu("Card80", 80), gpu("Card64", 64)],
+        [system("desk-card80", "Card80"), system("desk-card64", "Card64")],
+    )
+    on = {"Card80": {"a37": (37, 4), "s12": (12, 1)}, "Card64": {"b30": (30, 4), "t8": (8, 1)}}
+    fleet = scenario(
+        [workload(w, gib, replicas=n) for held in on.values() for w, (gib, n) in held.items()],
+        hardware={"cloud": False},
+    )
+    monkeypatch.setattr(candidates, "PATTERN_BUDGET", 0)
+    c = build_candidates(fleet, cat)
+    option = {o.gpu.name: oid for oid, o in c.offers.items()}
+    entry = {(s.option, c.shared_members[s.id].workload): s.id for s in c.data.shared if s.pool == "full"}
+    relaxed = Solution(
+        "optimal",
+        0.0,
+        0.0,
+        0.0,
+        units={option[card]: 2 for card in on},
+        share={entry[option[card], w]: n for card, held in on.items() for w, (_, n) in held.items()},
+        shared_gpus={f"{option[card]}_full": 2 for card in on},
+    )
+    exact, start = repack(c, relaxed)
+    point = evaluate(exact.data, start)
+    assert point is not None
+    _, units, use = point
+    assert sum(units.values()) == 5
+    groups = [sorted(m.workload for m in exact.members[p]) for p, n in use.items() for _ in range(n)]
+    assert ["s12", "t8"] in groups
