@@ -47,7 +47,7 @@ def _from_text(text: str, catalog_dir: Path | None) -> Architecture:
         value = float(match.group(1))
         return nominal_architecture(value if match.group(2).lower() == "b" else value / 1000)
     path = Path(text).expanduser()
-    if text.endswith(".json") or (path.is_dir() and (path / "config.json").exists()):
+    if text.endswith(".json") or (_is_dir(path) and (path / "config.json").exists()):
         return _from_path(path)
     spec = find_model(load_model_catalog(catalog_dir), text)
     if spec is None:
@@ -58,11 +58,20 @@ def _from_text(text: str, catalog_dir: Path | None) -> Architecture:
     return _from_spec(spec)
 
 
+def _is_dir(path: Path) -> bool:
+    """``path.is_dir()``, False where the text is no valid path (a NUL byte, a name too long for the file
+    system): such a model is then reported as unknown or not found, not as a traceback."""
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
+
+
 def _from_path(path: Path) -> Architecture:
-    file = path / "config.json" if path.is_dir() else path
+    file = path / "config.json" if _is_dir(path) else path
     try:
         mtime = file.stat().st_mtime_ns
-    except OSError:
+    except (OSError, ValueError):
         raise ModelError(f"{file}: config file not found") from None
     return _read_config(str(file.resolve()), mtime)
 

@@ -48,14 +48,24 @@ def parse_scenario(text: str, *, source: str = "<scenario>", base_dir: Path | No
 def _resolve_config_paths(raw: dict[str, Any], base_dir: Path) -> None:
     """A workload's ``model: configs/x/config.json`` is relative to the scenario file, not to the working
     directory."""
-    for workload in raw.get("workloads") or ():
+    workloads = raw.get("workloads")
+    for workload in workloads if isinstance(workloads, list) else ():  # anything else: validation says so
         if not isinstance(workload, dict) or not isinstance(workload.get("model"), str):
             continue
         model = workload["model"]
         if model.endswith(".json") or "/" in model:
             candidate = base_dir / model
-            if not Path(model).is_absolute() and candidate.exists():
+            if not Path(model).is_absolute() and _exists(candidate):
                 workload["model"] = str(candidate)
+
+
+def _exists(path: Path) -> bool:
+    """``path.exists()``, False where the name itself is no valid path (a NUL byte, a name too long for the
+    file system): the model is then looked up as a name and reported as unknown."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def _first_problem(error: ValidationError, raw: Any) -> str:

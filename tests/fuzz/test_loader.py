@@ -42,7 +42,8 @@ VALID: dict[str, Any] = {
 def _load(doc: Any) -> Scenario | PlannerError:
     text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
     try:
-        return parse_scenario(text, source="fuzz.yaml")
+        # base_dir as the CLI passes it (load_scenario): model paths are resolved against the file's folder
+        return parse_scenario(text, source="fuzz.yaml", base_dir=STARTUP.parent)
     except PlannerError as error:
         return error
 
@@ -109,6 +110,16 @@ def test_a_line_break_in_a_name_stays_on_one_error_line(name: str, where: str) -
     outcome = _load(doc)
     assert isinstance(outcome, ScenarioError)
     assert len(str(outcome).splitlines()) == 1, str(outcome)
+
+
+@pytest.mark.parametrize("workloads", [True, 3, "chat", {"name": "chat", "model": "7b"}])
+def test_workloads_that_are_not_a_list_are_a_scenario_error(tmp_path: Path, workloads: Any) -> None:
+    """``workloads: true`` once escaped as a TypeError (a traceback) from the resolution of model paths,
+    which ran before validation and iterated whatever it found."""
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump({"name": "x", "workloads": workloads}), encoding="utf-8")
+    with pytest.raises(ScenarioError, match="workloads"):
+        load_scenario(path)
 
 
 def test_binary_file_is_a_scenario_error(tmp_path: Path) -> None:

@@ -95,6 +95,11 @@ EXTREMES: dict[str, dict[str, Any]] = {
     "unicode name": {"name": "🤖 Чат 聊天 مساعد", "model": "qwen2.5-0.5b"},
     "huge batch": {"model": "qwen2.5-0.5b", "batch": 10**9},
     "measured, tiny": {"model": "anything", "memory_per_gpu": "1MiB", "replicas": 50},
+    # Model paths the file system refuses (a NUL byte; a name longer than 255 bytes) once escaped as
+    # ValueError / OSError tracebacks from Path.exists and Path.is_dir.
+    "NUL byte in a config path": {"model": "configs/a\x00b.json"},
+    "file name too long": {"model": "x" * 300 + "/config.json"},
+    "folder name too long": {"model": "x" * 300 + "/y"},
 }
 
 
@@ -115,6 +120,7 @@ def test_extreme_workloads_end_cleanly(tmp_path: Path, shipped_catalog: Catalog)
     assert seen["10,000 replicas"] == "plan"
     assert seen["unicode name"] == "plan"
     assert seen["measured, tiny"] == "plan"
+    assert {seen[label] for label in EXTREMES if "name too long" in label or "NUL" in label} == {"invalid"}
 
 
 def test_the_policy_checks_catch_a_plan_that_breaks_the_scenario(

@@ -47,6 +47,14 @@ def test_bad_json_and_missing_file(tmp_path: Path) -> None:
         estimate_memory(str(tmp_path / "absent.json"))
 
 
+@pytest.mark.parametrize("text", ["a\x00b.json", "dir\x00/x", "x" * 300 + ".json", "x" * 300 + "/y"])
+def test_text_that_is_no_valid_path_is_a_model_error(text: str) -> None:
+    """A NUL byte or a name too long for the file system makes Path.is_dir and Path.stat raise; the user
+    gets the usual one-line model error instead."""
+    with pytest.raises(ModelError, match=r"not found|unknown model"):
+        estimate_memory(text)
+
+
 def test_unknown_model_names_the_ways_to_give_one() -> None:
     with pytest.raises(ModelError, match=r"unknown model 'gpt-17': not a catalog name .* size like 7b"):
         estimate_memory("gpt-17")
