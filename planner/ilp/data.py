@@ -175,6 +175,13 @@ class ProblemData:
         generation and the packing of the aggregate relaxation build (large fleets)."""
         return replace(self, patterns=tuple(patterns), shared=())
 
+    def with_gpu_fill(self, fill: float) -> ProblemData:
+        """The same program with every GPU's memory, as the shared GPUs' rows see it, scaled by ``fill``: a
+        relaxation that leaves room to pack (large fleets, pipeline.PACKING_FILL); not a bound."""
+        return replace(
+            self, options=tuple(replace(o, gpu_memory_gib=o.gpu_memory_gib * fill) for o in self.options)
+        )
+
     def placeable(self, workload: str) -> bool:
         return bool(self.patterns_with[workload] or self.shared_with[workload])
 

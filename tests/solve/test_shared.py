@@ -14,7 +14,7 @@ from planner.pipeline import solve
 from planner.placement.packing import first_fit_decreasing, minimum_bin_slack, pack_exact
 from planner.units import GIB
 
-from .helpers import catalog, gpu, scenario, system, workload
+from .helpers import catalog, cloud, gpu, scenario, system, workload
 
 EIGHT_GIB = [24.79, 22.66, 22.66, 22.66, 19.79, 19.79, 18.55, 7.76]
 """Eight replicas (158.66 GiB) that memory and every u_k row fit on two 80 GiB cards; no packing does."""
@@ -345,3 +345,34 @@ def test_replicas_left_over_on_two_options_share_one_new_gpu(monkeypatch: pytest
     assert sum(units.values()) == 5
     groups = [sorted(m.workload for m in exact.members[p]) for p, n in use.items() for _ in range(n)]
     assert ["s12", "t8"] in groups
+
+
+def test_an_overfilled_relaxation_is_solved_again_with_room_to_pack(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replicas of 48, 48, 48, 36 and 20 GiB fill two 100 GiB desk cards to the byte; memory and every u_k
+    row allow it, yet no packing does (a brute-force search found this set). Packed, the 20 GiB replica is
+    left over and only a third desk takes it (spot is for interruptible work, on-demand costs more). Solved
+    again with every GPU at PACKING_FILL of its memory, the relaxation moves one interruptible 48 GiB replica
+    to a spot card instead, and the rest packs on the two desks: two desks and spot, not three desks. The
+    bound stays the first relaxation's two desks."""
+    import planner.pipeline as pipeline
+    import planner.placement.candidates as candidates
+    from planner.placement.colgen import Generated
+
+    desk_year = 1000 + 394.2  # a desk and a year of one busy 450 W card at 0.10 USD/kWh
+    spot_year = 0.1 * 730 * 12  # more than half a desk: the relaxation keeps all five on two desks
+    cat = catalog(
+        [gpu("Card100", 100, tdp_w=450), gpu("Card48", 48)],
+        [system("desk-card100", "Card100")],
+        [cloud("c48", "Card48", spot=0.1, price=1.0)],
+    )
+    fleet = scenario(
+        [workload("a", 36), workload("b", 48, replicas=3, interruptible=True), workload("c", 20)]
+    )
+    monkeypatch.setattr(candidates, "PATTERN_BUDGET", 0)
+    monkeypatch.setattr(pipeline, "generate", lambda c, **_: Generated(c, None, 0, 0))
+    plan = solve(fleet, cat, alternatives=False)
+    assert verify(plan) == []
+    assert plan.total_cost == pytest.approx(2 * desk_year + spot_year)
+    assert plan.best_bound == pytest.approx(2 * desk_year)
+    monkeypatch.setattr(pipeline, "PACKING_FILL", 1.0)
+    assert solve(fleet, cat, alternatives=False).total_cost == pytest.approx(3 * desk_year)
