@@ -37,17 +37,15 @@ from planner.scenario.schema import Scenario
 DEFAULT_TIME_LIMIT_S = 60.0
 MIN_SECOND_PASS_S = 2.0
 RELAXATION_SHARE = 0.45
-"""Large fleets: share of the time limit for the aggregate relaxation. Its bound is the root node's, reached
-within about 3 s of solver time on the 1,000-workload benchmark fleet, but its solution, packed, is the plan
-to beat, and that takes longer: 1,000 workloads, 3 s 17.66 M USD, 10 s 16.82 M, 25 s 16.76 M against a bound
-of 16.75 M. The exact program rarely improves on the packed relaxation within its time, so the relaxation
-gets most of it. Plans within 60 s with relaxation / column generation shares of 0.05 / 0.4, 0.3 / 0.15,
-0.45 / 0.05 and 0.6 / 0.1: 50 workloads 0.66, 0.58, 0.58 and 0.58 % above the bound; 200 workloads 3.05,
-0.80, 0.75 and 0.75 %; 1,000 workloads 1.04, 0.55, 0.55 and 0.55 %. Within 10 s, 200 workloads: 1.79 % at
-0.3 / 0.15, 0.95 % at 0.6 / 0.1 (docs/benchmarks.md). Since the second pass (``FILL_SHARE``) takes 0.3 where
-the first packing misses the gap, this is 0.45: 1,000 workloads still 0.37 % (the relaxation reaches its
-optimum in 27-31 s, and its packing meets the 1 % asked); 200 workloads within 10 s (no second pass): 1.62 %
-twice at 0.45 against 0.62 and 1.84 % at 0.6, within the run-to-run spread there."""
+"""Large fleets: share of the time limit for the aggregate relaxation where the second pass (``FILL_SHARE``)
+may follow. Its bound is the root node's (about 3 s of solver time on the 1,000-workload benchmark fleet), but
+its solution, packed, is the plan to beat and needs longer: 1,000 workloads 17.66 M USD at 3 s, 16.82 M at
+10 s, 16.76 M at 25 s against a bound of 16.75 M. The exact program rarely improves on a packed relaxation,
+so the relaxations get most of the time (shares compared in docs/benchmarks.md)."""
+RELAXATION_SHARE_ALONE = 0.6
+"""The relaxation's share where the limit is too short for the second pass (``MIN_FILL_S``). 200 workloads
+within 10 s: 0.60, 1.84 and 0.62 % at 0.6 against 1.62 % three times at 0.45 (the relaxation's incumbent at
+4.5 s is 4.9 % above its bound)."""
 COLGEN_SHARE = 0.1
 """Large fleets: share of the time limit for column generation; the exact program gets the rest but
 ``FINISH_SHARE``."""
@@ -63,7 +61,7 @@ would be no better than the first (200 workloads within 10 s: 1.62 % with a 3 s 
 PACKING_FILL = 0.995
 """Share of each GPU's memory the second relaxation may fill. The relaxation's rows are sums, so its
 solutions fill pools to 98.5-100 % of their memory, which replicas of arbitrary sizes rarely pack into: on the
-200-workload fleet five of twelve pools hold more than any packing fits (benchmarks/packing_gap.py), and the
+200-workload fleet five of its pools hold more than any packing fits (benchmarks/packing_gap.py), and the
 replicas left over take new units. With half a percent of slack per GPU the relaxation spreads them where
 they pack: 200 workloads (18 s) 3,818,078 USD relaxed, 3,820,574 packed, no unit added; 0.997: 3,820,068
 with one unit added; memory in full, 130 s: 3,831,570. Not a bound: the first relaxation's bound stands."""
@@ -169,8 +167,10 @@ def _solve_large(
     relaxation packed for real already meets the gap asked, it is the plan and steps 2 and 3 are skipped
     (1,000-workload benchmark fleet at 1 %: 0.37 % above the bound).
     """
+    second_pass = time_limit_s * FILL_SHARE >= MIN_FILL_S
+    spent = RELAXATION_SHARE if second_pass else RELAXATION_SHARE_ALONE
     relaxed = solve_problem(
-        candidates.data, solver=solver, time_limit_s=time_limit_s * RELAXATION_SHARE, mip_gap=mip_gap
+        candidates.data, solver=solver, time_limit_s=time_limit_s * spent, mip_gap=mip_gap
     )
     if relaxed.status == "infeasible":
         return candidates, relaxed  # a relaxation without a plan: neither has the problem
@@ -186,8 +186,7 @@ def _solve_large(
     packings: dict[str, list[tuple[Member, ...]]] = {}  # the relaxation packed once, for both repacks
     exact, first = repack(candidates, packed, packings=packings)
     known = evaluate(exact.data, first) if first else None
-    spent = RELAXATION_SHARE
-    if not _meets(known, bounds, mip_gap) and packed is not None and time_limit_s * FILL_SHARE >= MIN_FILL_S:
+    if second_pass and packed is not None and not _meets(known, bounds, mip_gap):
         # The relaxation filled pools to the byte and its packing left replicas over: solve it again with
         # room to pack, and keep whichever packs cheaper (a plan, not a bound).
         spent += FILL_SHARE
