@@ -167,8 +167,9 @@ def _merge_leftovers(
     groups: list[tuple[Member, ...]], cost: Callable[[tuple[Member, ...]], float]
 ) -> list[tuple[Member, ...]]:
     """The replicas left after ``_fill_gaps`` (largest group first) merged onto shared GPUs wherever one GPU
-    holding both groups costs less than the two apart. Each of them is otherwise a new GPU, often a new unit:
-    200-workload benchmark fleet, three replicas of 10-35 GiB took three single-GPU units (19.5 K USD)."""
+    holding both groups costs less than the two apart. Each of them is otherwise a new GPU, often a new unit
+    (200-workload benchmark fleet: three replicas of 10-35 GiB, three single-GPU units, 19.5 K USD). Only
+    replicas that may share a GPU merge; there that saved 1 K USD, the rest being replicas that may not."""
     merged: list[tuple[Member, ...]] = []
     for group in sorted(groups, key=lambda g: -sum(m.reserved_bytes for m in g)):
         best: tuple[float, int] | None = None
