@@ -168,8 +168,9 @@ def _merge_leftovers(
 ) -> list[tuple[Member, ...]]:
     """The replicas left after ``_fill_gaps`` (largest group first) merged onto shared GPUs wherever one GPU
     holding both groups costs less than the two apart. Each of them is otherwise a new GPU, often a new unit
-    (200-workload benchmark fleet: three replicas of 10-35 GiB, three single-GPU units, 19.5 K USD). Only
-    replicas that may share a GPU merge; there that saved 1 K USD, the rest being replicas that may not."""
+    (200-workload benchmark fleet: three replicas of 10-35 GiB, three single-GPU units). There the 18.6 and
+    10.1 GiB replicas share one (5.5 K + 4.2 K -> 8.6 K USD); the 34.9 GiB one, always on, costs more with
+    either of them (17.9 K) than alone (11.0 K)."""
     merged: list[tuple[Member, ...]] = []
     for group in sorted(groups, key=lambda g: -sum(m.reserved_bytes for m in g)):
         best: tuple[float, int] | None = None
