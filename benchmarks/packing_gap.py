@@ -114,7 +114,8 @@ def gilmore_gomory(
             lp += pulp.lpSum(p[i] * x[j] for j, p in enumerate(packings) if p[i]) >= n, f"d{i}"
         lp.solve(pulp.HiGHS(msg=False))
         value = float(pulp.value(lp.objective))
-        duals = [max(0.0, lp.constraints[f"d{i}"].pi) for i in range(len(counts))]
+        rows = {row.name: row for row in lp.constraints()}
+        duals = [max(0.0, float(rows[f"d{i}"].pi or 0.0)) for i in range(len(counts))]
         price, packing, complete = best_packing(duals, sizes, hours, counts, memory, max_hours)
         if not complete:
             return bound, False
