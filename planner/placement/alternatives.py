@@ -5,7 +5,8 @@
   arXiv 2404.14527); types are tried in the order of their linear relaxation's bound, and skipped where that
   bound shows they cannot beat the best found.
 - cheapest_per_workload: each workload alone on the one offer that is cheapest for it, no sharing of GPUs or
-  machines and no joint budgets (what SkyPilot's optimizer does per task). Computed in closed form.
+  machines (what SkyPilot's optimizer does per task). Computed in closed form; infeasible where the choices
+  together break the scenario's budgets, limits or stock.
 Each restricted solve gets at most ``ALTERNATIVE_TIME_LIMIT_S``, and all together the plan's time limit, so
 big fleets stay quick; an alternative left without time is reported as skipped.
 """
@@ -18,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from planner.ilp.data import ProblemData
+from planner.ilp.incumbent import evaluate
 from planner.ilp.solve import DEFAULT_MIP_GAP, solve_lp, solve_problem
 from planner.placement.candidates import Candidates
 from planner.placement.repack import repack
@@ -116,7 +118,7 @@ def _best_single_gpu(c: Candidates, plan_cost: float, solver: str, clock: _Clock
         if lp.status == "infeasible":
             continue  # budgets or limits leave this type no plan at all
         bound = lp.objective if lp.status == "optimal" else 0.0
-        ranked.append((bound, _per_workload_cost(data), gpu, keep))
+        ranked.append((bound, _cheapest_alone(data)[0], gpu, keep))
     if not ranked:
         return Alternative(
             name="best_single_gpu",
@@ -150,12 +152,17 @@ def _best_single_gpu(c: Candidates, plan_cost: float, solver: str, clock: _Clock
     return best.model_copy(update=update)
 
 
-def _per_workload_cost(data: ProblemData, parts: Mapping[str, tuple[int, ...]] | None = None) -> float:
-    """Each workload alone on the one option cheapest for it (inf where one has none)."""
+def _cheapest_alone(
+    data: ProblemData, parts: Mapping[str, tuple[int, ...]] | None = None
+) -> tuple[float, dict[str, float]]:
+    """Each workload alone on the one option cheapest for it: its cost (inf where a workload has none) and
+    the plan as units and pattern copies by id, summed over workloads whose units are each rounded up alone
+    (no machine shared)."""
     total = 0.0
+    values: dict[str, float] = {}
     for w in data.workloads:
         for demand in (parts or {}).get(w, (data.demand[w],)):
-            best = math.inf
+            best: tuple[float, str, str, int] | None = None  # (cost, pattern, option, units)
             for p, n in data.patterns_with[w]:
                 if n != 1 or len(p.counts) != 1:
                     continue
@@ -163,15 +170,22 @@ def _per_workload_cost(data: ProblemData, parts: Mapping[str, tuple[int, ...]] |
                 units = math.ceil(demand * p.gpus / option.gpus_per_unit)
                 if option.max_units is not None and units > option.max_units:
                     continue
-                best = min(best, units * option.fixed_cost + demand * p.cost)
-            total += best
-    return total
+                cost = units * option.fixed_cost + demand * p.cost
+                if best is None or (cost, p.id) < best[:2]:
+                    best = (cost, p.id, option.id, units)
+            if best is None:
+                return math.inf, {}
+            cost, pattern, option_id, units = best
+            total += cost
+            values[pattern] = values.get(pattern, 0) + demand
+            values[option_id] = values.get(option_id, 0) + units
+    return total, values
 
 
 def _per_workload(
     c: Candidates, plan_cost: float, parts: Mapping[str, tuple[int, ...]] | None = None
 ) -> Alternative:
-    total = _per_workload_cost(c.data, parts)
+    total, values = _cheapest_alone(c.data, parts)
     if math.isinf(total):
         return Alternative(
             name="cheapest_per_workload",
@@ -179,10 +193,20 @@ def _per_workload(
             status="infeasible",
             description="each workload alone on its cheapest offer",
         )
+    if evaluate(c.data, values) is None:
+        # Chosen alone, the workloads can together break what the scenario allows (a capex budget that rules
+        # out buying, the stock of a system): no plan to compare with, and a "saving" against it would be
+        # negative for a plan that keeps to the budget.
+        return Alternative(
+            name="cheapest_per_workload",
+            total_cost=None,
+            status="infeasible",
+            description="each workload alone on its cheapest offer: breaks the budgets, limits or stock",
+        )
     return Alternative(
         name="cheapest_per_workload",
         total_cost=total,
         status="optimal",
         saving=total - plan_cost,
-        description="each workload alone on its cheapest offer, no sharing, no joint budgets",
+        description="each workload alone on its cheapest offer, no sharing",
     )

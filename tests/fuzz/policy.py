@@ -69,15 +69,15 @@ def policy_problems(plan: Plan, doc: dict[str, Any], catalog: Catalog) -> list[s
 
 
 def _alternatives_problems(plan: Plan, doc: dict[str, Any]) -> list[str]:
-    """A plan that claims optimality is no dearer than any alternative of the same program (the restricted
-    ones always; the per-workload one only when no budget, limit or stock couples the workloads)."""
+    """A plan that claims optimality is no dearer than any alternative: each is a plan of the same program
+    (the per-workload one is reported infeasible where its choices together break a budget, limit or
+    stock)."""
     if plan.status != "optimal":
         return []
-    coupled = bool(doc.get("budgets") or doc.get("limits"))
     floor = plan.total_cost * (1 - plan.gap) - REL_TOL * max(1.0, plan.total_cost)
     problems = []
     for alt in plan.alternatives:
-        if alt.total_cost is None or (alt.name == "cheapest_per_workload" and coupled):
+        if alt.total_cost is None:
             continue
         if alt.total_cost < floor:
             problems.append(f"alternative {alt.name} costs {alt.total_cost}, less than the optimal plan")

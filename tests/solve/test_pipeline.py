@@ -67,6 +67,18 @@ def test_part_time_workloads_share_one_cloud_instance() -> None:
     assert alts["cheapest_per_workload"].total_cost == pytest.approx(1200.0)
 
 
+def test_the_per_workload_answer_that_breaks_the_budget_is_no_alternative() -> None:
+    """Alone, the workload's cheapest offer is a desk (1,000 + 262.80 USD a year); a capex budget of 500 USD
+    rules buying out, so the plan rents (0.50 USD/h x 730 h x 12 = 4,380). The desk is no plan of this
+    scenario: the per-workload alternative is reported infeasible, not as a 3,117 USD "saving" of -71 %."""
+    plan = _solve([workload("a", 14)], budgets={"capex_usd": 500})
+    assert plan.total_cost == pytest.approx(4380.0) and plan.capex == 0
+    alts = {a.name: a for a in plan.alternatives}
+    assert alts["cheapest_per_workload"].status == "infeasible"
+    assert alts["cheapest_per_workload"].total_cost is None
+    assert all(a.saving is None or a.saving >= 0 for a in plan.alternatives)
+
+
 def test_workloads_with_different_hours_rent_separate_instances() -> None:
     plan = _solve(
         [workload("a", 10, hours_per_month=100), workload("b", 10, hours_per_month=200)],
