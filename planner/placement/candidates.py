@@ -383,11 +383,16 @@ def add_pattern(
     pid = f"{prefix}{len(patterns) + 1}"
     gpus = group[0].gpus
     cost = group_energy(offer, group, hours_of, rates)
+    patterns.append(PatternData(pid, oid, gpus, pattern_counts(group, wid), cost, cost / rates.months))
+    members[pid] = group
+
+
+def pattern_counts(group: tuple[Member, ...], wid: dict[str, str]) -> tuple[tuple[str, int], ...]:
+    """Replicas per solver workload id in ``group``, sorted: a pattern's ``counts``, and its identity."""
     counts: dict[str, int] = {}
     for m in group:
         counts[wid[m.workload]] = counts.get(wid[m.workload], 0) + 1
-    patterns.append(PatternData(pid, oid, gpus, tuple(sorted(counts.items())), cost, cost / rates.months))
-    members[pid] = group
+    return tuple(sorted(counts.items()))
 
 
 def explain_unplaceable(scenario: Scenario, candidates: Candidates) -> None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from planner.ilp.data import MAX_PER_GPU, PatternData
 from planner.ilp.master import LpMaster
 from planner.ilp.solve import LpSolution
-from planner.placement.candidates import Candidates, Member, add_pattern, month_energy
+from planner.placement.candidates import Candidates, Member, add_pattern, month_energy, pattern_counts
 from planner.placement.packing import first_fit_decreasing
 from planner.scenario.schema import HOURS_PER_MONTH
 
@@ -150,7 +150,7 @@ def generate(c: Candidates, *, deadline: float, rel_gap: float = 0.0) -> Generat
     seen = {(p.option, p.counts) for p in patterns}
     for oid, items in items_on.items():
         for group in _first_fit(items, c.offers[oid].gpu.vram_bytes):
-            counts = _counts(group, c.workload_id)
+            counts = pattern_counts(group, c.workload_id)
             if (oid, counts) not in seen:
                 seen.add((oid, counts))
                 add_pattern(
@@ -234,13 +234,6 @@ def _first_fit(items: list[_Item], vram: int) -> list[tuple[Member, ...]]:
     replicas = [it for it in sorted(items, key=lambda it: (-it.size, it.workload)) for _ in range(it.demand)]
     bins = first_fit_decreasing([(it.size, 0.0) for it in replicas], vram)
     return [tuple(replicas[i].member for i in held) for held in bins if len(held) >= 2]
-
-
-def _counts(group: tuple[Member, ...], wid: dict[str, str]) -> tuple[tuple[str, int], ...]:
-    counts: dict[str, int] = {}
-    for m in group:
-        counts[wid[m.workload]] = counts.get(wid[m.workload], 0) + 1
-    return tuple(sorted(counts.items()))
 
 
 def _gpu_price(lp: LpSolution, oid: str, gpus_per_unit: int) -> float:
