@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from planner.check import verify
 from planner.ilp.constraints import dual_feasible
+from planner.ilp.data import pool_key
 from planner.pipeline import solve
+from planner.placement.candidates import Candidates
 from planner.placement.packing import first_fit_decreasing, minimum_bin_slack, pack_exact
 from planner.units import GIB
 
@@ -158,12 +160,17 @@ def test_large_fleet_alternatives_are_packed_plans_with_the_relaxation_bound(
     assert next(a for a in plan.alternatives if a.name == "all_cloud").status == "infeasible"
 
 
-def test_replicas_that_do_not_fit_take_the_memory_left_on_another_option(
+def _repacked_by_hand(
     monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A relaxation solution (written by hand) that promises two 80 GiB cards for four replicas of 35 GiB and
-    one of 20 GiB, which need three, and one 48 GiB card holding 10 GiB. Packed for real, the 20 GiB replica
-    goes into the 38 GiB left on the 48 GiB card rather than onto a third card."""
+    cards: dict[str, float],
+    workloads: list[dict[str, object]],
+    desks: dict[str, int],
+    held: dict[str, dict[str, int]],
+) -> tuple[dict[str, str], Candidates, dict[str, int], dict[str, int]]:
+    """A relaxation solution written by hand, packed for real (placement.repack): desk cards of ``cards``
+    (name -> GiB), no cloud, large-fleet mode; on each card ``desks[card]`` desks, all shared "full" GPUs,
+    holding ``held[card]`` replicas by workload. Returns the option id of each card, the exact program, and
+    the units and pattern copies of the packed start (which every row of that program accepts)."""
     import planner.placement.candidates as candidates
     from planner.ilp.incumbent import evaluate
     from planner.ilp.solve import Solution
@@ -171,15 +178,11 @@ def test_replicas_that_do_not_fit_take_the_memory_left_on_another_option(
     from planner.placement.repack import repack
 
     cat = catalog(
-        [gpu("Card80", 80), gpu("Card48", 48)],
-        [system("desk-card80", "Card80"), system("desk-card48", "Card48")],
-    )
-    fleet = scenario(
-        [workload("big", 35, replicas=4), workload("mid", 20), workload("small", 10)],
-        hardware={"cloud": False},
+        [gpu(name, gib) for name, gib in cards.items()],
+        [system(f"desk-{name.lower()}", name) for name in cards],
     )
     monkeypatch.setattr(candidates, "PATTERN_BUDGET", 0)
-    c = build_candidates(fleet, cat)
+    c = build_candidates(scenario(workloads, hardware={"cloud": False}), cat)
     option = {o.gpu.name: oid for oid, o in c.offers.items()}
     entry = {(s.option, c.shared_members[s.id].workload): s.id for s in c.data.shared if s.pool == "full"}
     relaxed = Solution(
@@ -187,18 +190,30 @@ def test_replicas_that_do_not_fit_take_the_memory_left_on_another_option(
         0.0,
         0.0,
         0.0,
-        units={option["Card80"]: 2, option["Card48"]: 1},
-        share={
-            entry[option["Card80"], "big"]: 4,
-            entry[option["Card80"], "mid"]: 1,
-            entry[option["Card48"], "small"]: 1,
-        },
-        shared_gpus={f"{option['Card80']}_full": 2, f"{option['Card48']}_full": 1},
+        units={option[card]: n for card, n in desks.items()},
+        share={entry[option[card], w]: n for card, on in held.items() for w, n in on.items()},
+        shared_gpus={pool_key(option[card], "full"): n for card, n in desks.items()},
     )
     exact, start = repack(c, relaxed)
     point = evaluate(exact.data, start)
     assert point is not None
     _, units, use = point
+    return option, exact, units, use
+
+
+def test_replicas_that_do_not_fit_take_the_memory_left_on_another_option(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A relaxation solution (written by hand) that promises two 80 GiB cards for four replicas of 35 GiB and
+    one of 20 GiB, which need three, and one 48 GiB card holding 10 GiB. Packed for real, the 20 GiB replica
+    goes into the 38 GiB left on the 48 GiB card rather than onto a third card."""
+    option, exact, units, use = _repacked_by_hand(
+        monkeypatch,
+        {"Card80": 80, "Card48": 48},
+        [workload("big", 35, replicas=4), workload("mid", 20), workload("small", 10)],
+        {"Card80": 2, "Card48": 1},
+        {"Card80": {"big": 4, "mid": 1}, "Card48": {"small": 1}},
+    )
     assert units[option["Card80"]] == 2 and units[option["Card48"]] == 1
     on_48 = [
         exact.members[p]
@@ -310,38 +325,14 @@ def test_replicas_left_over_on_two_options_share_one_new_gpu(monkeypatch: pytest
     80 GiB cards, four of 30 GiB and one of 8 GiB on two 64 GiB cards. Both fill their pool to the byte, yet
     each packs into two cards only without its smallest replica, and no packed card has the room for either
     (6 and 4 GiB left). The 12 and 8 GiB replicas share one new card (five cards in all), not one each."""
-    import planner.placement.candidates as candidates
-    from planner.ilp.incumbent import evaluate
-    from planner.ilp.solve import Solution
-    from planner.placement.candidates import build_candidates
-    from planner.placement.repack import repack
-
-    cat = catalog(
-        [gpu("Card80", 80), gpu("Card64", 64)],
-        [system("desk-card80", "Card80"), system("desk-card64", "Card64")],
-    )
     on = {"Card80": {"a37": (37, 4), "s12": (12, 1)}, "Card64": {"b30": (30, 4), "t8": (8, 1)}}
-    fleet = scenario(
+    _, exact, units, use = _repacked_by_hand(
+        monkeypatch,
+        {"Card80": 80, "Card64": 64},
         [workload(w, gib, replicas=n) for held in on.values() for w, (gib, n) in held.items()],
-        hardware={"cloud": False},
+        {"Card80": 2, "Card64": 2},
+        {card: {w: n for w, (_, n) in held.items()} for card, held in on.items()},
     )
-    monkeypatch.setattr(candidates, "PATTERN_BUDGET", 0)
-    c = build_candidates(fleet, cat)
-    option = {o.gpu.name: oid for oid, o in c.offers.items()}
-    entry = {(s.option, c.shared_members[s.id].workload): s.id for s in c.data.shared if s.pool == "full"}
-    relaxed = Solution(
-        "optimal",
-        0.0,
-        0.0,
-        0.0,
-        units={option[card]: 2 for card in on},
-        share={entry[option[card], w]: n for card, held in on.items() for w, (_, n) in held.items()},
-        shared_gpus={f"{option[card]}_full": 2 for card in on},
-    )
-    exact, start = repack(c, relaxed)
-    point = evaluate(exact.data, start)
-    assert point is not None
-    _, units, use = point
     assert sum(units.values()) == 5
     groups = [sorted(m.workload for m in exact.members[p]) for p, n in use.items() for _ in range(n)]
     assert ["s12", "t8"] in groups
