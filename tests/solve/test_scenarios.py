@@ -40,3 +40,13 @@ def test_startup_shares_the_bought_card(catalog: Catalog) -> None:
     on_bought = {a.workload for a in plan.assignments if a.unit == bought[0].id}
     assert {"chat-assistant", "rag-embeddings"} <= on_bought
     assert plan.capex <= 60_000
+
+
+def test_no_negative_zero_saving_where_the_plan_is_the_per_workload_answer(catalog: Catalog) -> None:
+    """research-lab shares no GPU: each workload alone on its cheapest offer is the plan itself, priced by
+    sums in another order (once 2.9e-11 USD cheaper, printed as a saving of "-0" and "-0.0%")."""
+    plan = solve(load_scenario(SCENARIOS / "research-lab.yaml"), catalog)
+    alone = {a.name: a for a in plan.alternatives}["cheapest_per_workload"]
+    assert alone.total_cost == pytest.approx(plan.total_cost, rel=1e-12)
+    assert alone.saving == 0.0
+    assert all(a.saving is None or a.saving >= 0 for a in plan.alternatives)
