@@ -264,11 +264,35 @@ def without_dominated(c: Candidates) -> Candidates:
 
     Kept apart from ``build_candidates`` because the best-single-GPU alternative needs every GPU type."""
     eligible = {o.key: frozenset(w for w in c.hours if _eligible_name(w, c, o)) for o in c.offers.values()}
-    keep_keys = {o.key for o in undominated(list(c.offers.values()), eligible, same_gpu=False)}
+    busy = [o for o in c.offers.values() if not _idle(o)]
+    keep_keys = {o.key for o in undominated(busy, eligible, same_gpu=False)} | _cheapest_idle(c)
     keep = {oid for oid, o in c.offers.items() if o.key in keep_keys}
     if len(keep) == len(c.offers):
         return c
     return replace(c, data=c.data.restricted(keep), offers={k: v for k, v in c.offers.items() if k in keep})
+
+
+def _idle(offer: Offer) -> bool:
+    """An on-demand or spot instance rented 0 hours a month: it costs nothing, whatever the machine."""
+    return offer.kind == "cloud" and offer.hours_class == 0
+
+
+def _cheapest_idle(c: Candidates) -> set[str]:
+    """Per workload of 0 hours a month, the key of the instance cheapest per hour that holds a replica.
+
+    Every idle instance costs nothing, so dominance (at equal cost, more memory wins) and the solver (any
+    of them is optimal) picked the largest: an 8 x B300 instance for a 1B model left at 0 hours. Only such
+    workloads may run on idle instances, and each keeps one that holds it, so the optimum is unchanged;
+    the plan then names what a user would rent."""
+    idle = {oid: o for oid, o in c.offers.items() if _idle(o)}
+    keep: set[str] = set()
+    for name, wid in c.workload_id.items():
+        if c.hours[name] != 0:
+            continue
+        holding = [idle[p.option] for p, _ in c.data.patterns_with[wid] if p.option in idle]
+        if holding:
+            keep.add(min(holding, key=lambda o: (o.unit_price, o.gpus, o.key)).key)
+    return keep
 
 
 def _eligible_name(workload: str, c: Candidates, offer: Offer) -> bool:

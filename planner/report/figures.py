@@ -205,7 +205,8 @@ def reading(plan: Plan) -> str:
             # Cloud instance names ("gpu_1x_a6000") rarely say which GPU they carry; the reader needs it.
             what += f" ({line.gpus_per_unit} x {line.gpu})"
         if line.kind == "owned":
-            clause = f"use {what} (already owned)"
+            # Owned inventory is named "<name> (owned)" by the planner; say it once.
+            clause = f"use {what}" if "owned" in line.option_name.lower() else f"use {what} (already owned)"
         elif line.kind == "cloud":
             terms = PRICING_PHRASES.get(line.pricing, line.pricing.replace("_", " "))
             clause = f"rent {what} {terms}, {_hours(line.hours_per_month)}"

@@ -36,6 +36,19 @@ def test_reading_names_actions_hours_and_headline_saving(plan: Plan) -> None:
     assert "as spot (interruptible), 60 h/month for finetune-qlora" in text
     # 41,230 - 30,605.70 = 10,624.30, and 10,624.30 / 41,230 = 25.8 %.
     assert "10,624 USD (26%) less than renting everything" in text
+    assert "; use 1 x Owned desktop, RTX 3090 for coding-model, rag-embedding;" in text
+
+
+def test_reading_says_owned_once(plan: Plan) -> None:
+    """The planner names owned inventory "<name> (owned)"; the reading once said "lab-box (owned) (already
+    owned)"."""
+    units = [
+        u.model_copy(update={"option_name": "lab-box (owned)"}) if u.kind == "owned" else u
+        for u in plan.units
+    ]
+    text = reading(plan.model_copy(update={"units": tuple(units)}))
+    assert "; use 1 x lab-box (owned) for coding-model, rag-embedding;" in text
+    assert "already owned" not in text
 
 
 def test_break_even_by_hand(plan: Plan) -> None:

@@ -338,3 +338,20 @@ def test_a_gpu_type_whose_bound_cannot_beat_the_best_is_not_solved(monkeypatch: 
     assert best.total_cost == pytest.approx(1000 + ENERGY_YEAR) and best.description == "one GPU type: Card24"
     assert best.best_bound == pytest.approx(1000 + ENERGY_YEAR) and best.status == "optimal"
     assert [d for d in solved if d.startswith("one GPU type")] == ["one GPU type: Card24"]
+
+
+def test_a_workload_of_no_hours_rents_the_instance_cheapest_per_hour() -> None:
+    """At 0 hours a month every on-demand instance costs nothing; the plan once named the one with the most
+    memory (dominance keeps it at equal cost), here the 8 x Card80 instance for a 10 GiB replica."""
+    cat = catalog(
+        [CARD, gpu("Card80", 80)],
+        [],
+        [
+            cloud("c1", "Card24", price=0.5),
+            cloud("big1", "Card80", price=4.0),
+            cloud("big8", "Card80", 8, price=30.0),
+        ],
+    )
+    plan = _solve([workload("idle", 10, hours_per_month=0)], cat=cat, hardware={"bought": False})
+    assert plan.total_cost == 0.0
+    assert [(u.option, u.pricing) for u in plan.units] == [("testcloud:c1:r1", "on_demand")]
