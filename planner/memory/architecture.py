@@ -153,18 +153,20 @@ def count_parameters(a: Architecture) -> ParamCounts:
 # --- from a config.json -------------------------------------------------------------------------------------
 
 # Families whose module layout differs from Llama's, as data: extra keyword defaults per model_type.
+# ``tie_word_embeddings`` is the default of the family's transformers config class, which applies where a
+# config.json leaves the key out (Gemma 2's own does: its lm_head is the embedding, 0.92B of 9.24B).
 _FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
     "qwen2": {"qkv_bias": True},
     "qwen2_moe": {"qkv_bias": True},
     "qwen3": {"qk_norm": True},
     "qwen3_moe": {"qk_norm": True},
-    "gemma": {},
-    "gemma2": {"norms_per_layer": 4},
-    "gemma3_text": {"norms_per_layer": 4, "qk_norm": True},
+    "gemma": {"tie_word_embeddings": True},
+    "gemma2": {"norms_per_layer": 4, "tie_word_embeddings": True},
+    "gemma3_text": {"norms_per_layer": 4, "qk_norm": True, "tie_word_embeddings": True},
     "glm": {"qkv_bias": True},
     "glm4": {"qkv_bias": True, "norms_per_layer": 4},
-    "gpt_bigcode": {"gated_mlp": False, "qkv_bias": True, "o_bias": True},
-    "gpt2": {"gated_mlp": False, "qkv_bias": True, "o_bias": True},
+    "gpt_bigcode": {"gated_mlp": False, "qkv_bias": True, "o_bias": True, "tie_word_embeddings": True},
+    "gpt2": {"gated_mlp": False, "qkv_bias": True, "o_bias": True, "tie_word_embeddings": True},
 }
 KNOWN_MODEL_TYPES: frozenset[str] = frozenset(
     {"llama", "mistral", "mixtral", "phi3", "deepseek_v2", "gpt_oss"} | set(_FAMILY_DEFAULTS)
@@ -183,6 +185,8 @@ _FIELD_ALIASES: dict[str, str] = {
     "multi_query_group_num": "num_key_value_heads",
     "padded_vocab_size": "vocab_size",
 }
+# GPT-2-style configs leave ``n_inner`` null or out: transformers then builds an MLP of 4 x hidden.
+_MLP_TIMES_HIDDEN: dict[str, int] = {"gpt2": 4, "gpt_bigcode": 4}
 REQUIRED_FIELDS: tuple[str, ...] = (
     "hidden_size",
     "num_hidden_layers",
@@ -225,6 +229,9 @@ def from_config(config: Mapping[str, Any], name: str, where: str = "config") -> 
     model_type = str(cfg.get("model_type") or "unknown")
     if model_type == "chatglm":
         model_type = "glm"
+    hidden = cfg.get("hidden_size")
+    if model_type in _MLP_TIMES_HIDDEN and not cfg.get("intermediate_size") and isinstance(hidden, int):
+        cfg["intermediate_size"] = _MLP_TIMES_HIDDEN[model_type] * hidden
     is_moe = any(cfg.get(k) for k in ("num_local_experts", "num_experts", "n_routed_experts"))
     required = [f for f in REQUIRED_FIELDS if f != "intermediate_size" or not is_moe]
     missing = [f for f in required if not cfg.get(f)]
@@ -243,6 +250,8 @@ def _build(cfg: dict[str, Any], name: str, model_type: str, is_moe: bool) -> Arc
     kv_heads = 1 if cfg.get("multi_query") else int(cfg.get("num_key_value_heads") or heads)
     head_dim = int(cfg.get("head_dim") or h // heads)
     extra: dict[str, Any] = dict(_FAMILY_DEFAULTS.get(model_type, {}))
+    if "tie_word_embeddings" in cfg:
+        extra["tie_word_embeddings"] = bool(cfg["tie_word_embeddings"])
     if "attention_bias" in cfg:
         extra["qkv_bias"] = bool(cfg["attention_bias"])
         if model_type not in ("glm", "glm4"):
@@ -285,7 +294,6 @@ def _build(cfg: dict[str, Any], name: str, model_type: str, is_moe: bool) -> Arc
         head_dim=head_dim,
         intermediate_size=int(cfg.get("intermediate_size") or 0),
         vocab_size=int(cfg["vocab_size"]),
-        tie_word_embeddings=bool(cfg.get("tie_word_embeddings", False)),
         max_position_embeddings=max_pos,
         sliding_window=window,
         sliding_layers=sliding,

@@ -113,6 +113,27 @@ def test_unknown_model_type_with_standard_fields_is_generic() -> None:
     assert count_parameters(arch).total == EXACT["llama-3-8b"]["params"]
 
 
+def test_a_config_without_tie_word_embeddings_takes_its_family_default() -> None:
+    """Gemma 2's config.json on the Hub has no ``tie_word_embeddings``; Gemma2Config defaults it to true, so
+    the lm_head is the embedding. Counting it apart added 256,000 x 3,584 = 0.92B to the exact 9.24B."""
+    config = json.loads((FIXTURES / "gemma-2-9b.json").read_text())
+    del config["tie_word_embeddings"]
+    counts = count_parameters(from_config(config, "gemma-2-9b"))
+    assert counts.total == EXACT["gemma-2-9b"]["params"] and counts.lm_head == 0
+    llama = json.loads((FIXTURES / "llama-3-8b.json").read_text())
+    del llama["tie_word_embeddings"]  # LlamaConfig defaults it to false
+    assert count_parameters(from_config(llama, "llama-3-8b")).total == EXACT["llama-3-8b"]["params"]
+
+
+def test_gpt2_config_without_n_inner() -> None:
+    """openai-community/gpt2's config.json has no ``n_inner`` (an MLP of 4 x 768) and ties its head: 124.44M
+    parameters on its model page. Planner leaves out the 0.85M of learned positions and biases (0.7 %)."""
+    config = {"model_type": "gpt2", "n_embd": 768, "n_head": 12, "n_layer": 12, "n_positions": 1024}
+    arch = from_config({**config, "vocab_size": 50257}, "gpt2")
+    assert arch.intermediate_size == 3072 and arch.tie_word_embeddings
+    assert count_parameters(arch).total == pytest.approx(124_439_808, rel=0.01)
+
+
 def test_missing_fields_name_them() -> None:
     with pytest.raises(ModelError, match=r"missing num_attention_heads, vocab_size"):
         from_config({"hidden_size": 64, "num_hidden_layers": 2, "intermediate_size": 8}, "broken")
