@@ -431,19 +431,31 @@ def explain_unplaceable(scenario: Scenario, candidates: Candidates) -> None:
                 f"providers/"
                 f"gpus; spot needs interruptible: true; on-demand needs a cloud offer)"
             )
-        largest = max(offers, key=lambda o: o.gpu.vram_bytes)
         fps = candidates.footprints[w.name]
         if not fps:
             raise InfeasibleError(f"workload {w.name!r}: the memory model found no valid GPU count")
-        need_k, need = min(
-            ((k, reserved_bytes(f.per_gpu_bytes, candidates.headroom[w.name])) for k, f in fps.items()),
-            key=lambda kv: kv[1],
-        )
-        max_linked = max((o.gpus for o in offers if o.gpus_linked), default=1)
+        # Per GPU count, the need against the largest card that comes with that many linked GPUs: the
+        # largest card overall may come one to a machine (2 x 90 GiB does not fit a 96 GiB desktop card).
+        closest: tuple[float, int, int, Offer] | None = None  # (need / memory, GPUs, need, host)
+        for k, f in sorted(fps.items()):
+            hosts = [o for o in offers if k == 1 or (o.gpus_linked and o.gpus % k == 0)]
+            if not hosts:
+                continue
+            host = max(hosts, key=lambda o: (o.gpu.vram_bytes, o.key))
+            need = reserved_bytes(f.per_gpu_bytes, candidates.headroom[w.name])
+            if closest is None or need / host.gpu.vram_bytes < closest[0]:
+                closest = (need / host.gpu.vram_bytes, k, need, host)
+        if closest is None:
+            k = min(fps)
+            raise InfeasibleError(
+                f"workload {w.name!r} fits nowhere: it runs on {k} linked GPUs, and no allowed machine has "
+                f"{k} linked GPUs; allow larger machines, or change gpus_per_replica"
+            )
+        _, k, need, host = closest
+        card = f"the largest allowed card with {k} linked GPUs" if k > 1 else "the largest allowed card"
         raise InfeasibleError(
             f"workload {w.name!r} fits nowhere: it needs {fmt_gib(need)} per GPU with headroom "
-            f"{candidates.headroom[w.name]:.0%} even on {need_k} GPU(s), but the largest allowed card "
-            f"({largest.gpu.name}) has {fmt_gib(largest.gpu.vram_bytes)} and at most {max_linked} linked "
-            f"GPUs; use a smaller precision, a shorter context or batch, less headroom, or allow larger or "
-            f"more GPUs"
+            f"{candidates.headroom[w.name]:.0%} on {k} GPU(s), but {card} ({host.gpu.name}) has "
+            f"{fmt_gib(host.gpu.vram_bytes)}; use a smaller precision, a shorter context or batch, less "
+            f"headroom, or allow larger or more GPUs"
         )

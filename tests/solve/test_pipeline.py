@@ -161,6 +161,30 @@ def test_workload_that_fits_nowhere_names_itself_and_the_largest_card() -> None:
         solve(scenario([workload("huge", 30)]), CAT)
 
 
+def test_fits_nowhere_sets_each_gpu_count_against_the_cards_that_come_that_many_linked() -> None:
+    """100 GiB on one GPU, 50 per GPU on two; an 80 GiB card comes alone, 48 GiB cards two linked. The message
+    once set 50 GiB "even on 2 GPUs" against the 80 GiB card, which reads as if it fitted."""
+
+    def memory(w: Workload, k: int) -> Footprint:
+        return Footprint(k, 100 * GIB // k)
+
+    cat = catalog(
+        [gpu("Card80", 80), gpu("Card48", 48)],
+        [system("desk-80", "Card80"), system("server-2x48", "Card48", 2, linked=True)],
+    )
+    match = (
+        r"'big' fits nowhere: it needs 50.00 GiB per GPU .* on 2 GPU\(s\), "
+        r"but the largest allowed card with 2 linked GPUs \(Card48\) has 48.00 GiB"
+    )
+    with pytest.raises(InfeasibleError, match=match):
+        solve(scenario([{"name": "big", "model": "x"}]), cat, memory=memory)
+    pinned = {"name": "big", "model": "x", "gpus_per_replica": 4}
+    with pytest.raises(
+        InfeasibleError, match=r"'big' fits nowhere: it runs on 4 linked GPUs, and no allowed"
+    ):
+        solve(scenario([pinned]), cat, memory=memory)
+
+
 def test_capex_budget_moves_the_plan_to_the_cloud() -> None:
     plan = _solve([workload("a", 10)], budgets={"capex_usd": 500})
     assert plan.capex == 0 and plan.total_cost == pytest.approx(0.5 * 730 * 12)
