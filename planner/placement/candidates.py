@@ -16,6 +16,7 @@ in the plan's assumptions.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -426,11 +427,16 @@ def explain_unplaceable(scenario: Scenario, candidates: Candidates) -> None:
             continue
         offers = [o for o in candidates.considered if _eligible(w, o)]
         if not offers:
-            raise InfeasibleError(
-                f"workload {w.name!r}: no allowed hardware can run it (check hardware: bought/cloud/"
-                f"providers/"
-                f"gpus; spot needs interruptible: true; on-demand needs a cloud offer)"
+            filters = ", ".join(
+                f"{k}: {json.dumps(v, ensure_ascii=False)}"
+                for k, v in scenario.hardware.model_dump(exclude_defaults=True, mode="json").items()
             )
+            why = (
+                f"hardware ({filters or 'the defaults'}) leaves no machine to buy or own, no cloud instance"
+                if not candidates.considered
+                else "check hardware: bought/cloud/providers/gpus; spot needs interruptible: true"
+            )
+            raise InfeasibleError(f"workload {w.name!r}: no allowed hardware can run it: {why}")
         fps = candidates.footprints[w.name]
         if not fps:
             raise InfeasibleError(f"workload {w.name!r}: the memory model found no valid GPU count")
