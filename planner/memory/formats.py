@@ -41,6 +41,9 @@ class WeightFormat:
 # GPTQ/AWQ, group size 128: 4-bit packed weight + one fp16 scale and one packed zero per group of 128:
 # 4 + (16 + 4) / 128 = 4.156 bits (8-bit: 8 + (16 + 8) / 128 = 8.19). NF4 with double quantization: 4 + 0.127
 # (QLoRA paper, arXiv 2305.14314, section 3); bitsandbytes FP4 without it: 4 + 32/64 = 4.5.
+# Microscaling FP4 (E2M1 elements): MXFP4 shares one 8-bit power-of-two scale per block of 32, 4 + 8/32 =
+# 4.25 bits (OCP Microscaling Formats spec v1.0; gpt-oss ships its experts so); NVFP4 one FP8 E4M3 scale per
+# 16, 4 + 8/16 = 4.5 bits (NVIDIA Blackwell; the per-tensor FP32 scale is negligible).
 # GGUF average bits per weight from llama.cpp's block layouts (q8_0: 34 bytes per 32; q4_0: 18 per 32; q6_k:
 # 210 bytes per 256 = 6.5625) and, for the mixed k-quant presets, the measured file sizes in
 # benchmarks/data/vram_calibration.csv (Llama-3-8B Q4_K_M 4.58 GiB).
@@ -54,6 +57,8 @@ _FORMATS: tuple[WeightFormat, ...] = (
     WeightFormat("int4", 4, 16),
     WeightFormat("nf4", 4.127, 16, nominal_bits=4),
     WeightFormat("bnb-fp4", 4.5, 16, nominal_bits=4),
+    WeightFormat("mxfp4", 4 + 8 / 32, 16, nominal_bits=4),
+    WeightFormat("nvfp4", 4 + 8 / 16, 16, nominal_bits=4),
     WeightFormat("gptq-int8", 8 + 24 / 128, 16, nominal_bits=8),
     WeightFormat("gptq-int4", 4 + 20 / 128, 16, nominal_bits=4),
     WeightFormat("awq-int4", 4 + 20 / 128, 16, nominal_bits=4),

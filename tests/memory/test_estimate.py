@@ -82,6 +82,10 @@ def test_weights_by_format_by_hand() -> None:
     norms_and_biases = 28 * (2 * 3584 + 3584 + 2 * 512) + 3584
     linear = 7_615_616_512 - embeddings - norms_and_biases
     assert gptq == round((linear * (4 + 20 / 128) + (embeddings + norms_and_biases) * 16) / 8)
+    # Microscaling FP4: 4-bit elements plus an 8-bit scale per 32 (MXFP4) or per 16 (NVFP4).
+    for precision, bits in (("mxfp4", 4.25), ("nvfp4", 4.5)):
+        fp4 = estimate_memory("qwen2.5-7b", precision=precision, engine="vllm").breakdown["weights"]
+        assert fp4 == round((linear * bits + (embeddings + norms_and_biases) * 16) / 8)
 
 
 @pytest.mark.parametrize(
