@@ -43,6 +43,8 @@ class ModelSpec(FrozenModel):
     attention_bias: bool | None = None
     sliding_window: int | None = None
     sliding_window_pattern: int | None = None
+    layer_types: tuple[str, ...] | None = None
+    """Per layer, "sliding_attention" or "full_attention" (gpt-oss alternates them)."""
     num_local_experts: int | None = None
     num_experts: int | None = None
     n_routed_experts: int | None = None

@@ -86,6 +86,8 @@ class ParamCounts:
     other: int
     largest_layer: int
     layer_linear: int
+    expert_linear: int = 0
+    """Of ``linear``, the routed experts' weights (what gpt-oss stores in MXFP4)."""
 
     @property
     def total(self) -> int:
@@ -147,7 +149,8 @@ def count_parameters(a: Architecture) -> ParamCounts:
     lm_head = 0 if a.tie_word_embeddings else a.vocab_size * h
     layer_linear = attn_linear + (moe_linear if n_moe else dense_linear)
     largest = layer_linear + attn_other + norms + (moe_other if n_moe else dense_other)
-    return ParamCounts(embedding, lm_head, linear, other, max(largest, embedding), layer_linear)
+    experts = n_moe * a.num_experts * (3 if a.gated_mlp else 2) * h * a.moe_intermediate_size
+    return ParamCounts(embedding, lm_head, linear, other, max(largest, embedding), layer_linear, experts)
 
 
 # --- from a config.json -------------------------------------------------------------------------------------
@@ -167,9 +170,10 @@ _FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
     "glm4": {"qkv_bias": True, "norms_per_layer": 4},
     "gpt_bigcode": {"gated_mlp": False, "qkv_bias": True, "o_bias": True, "tie_word_embeddings": True},
     "gpt2": {"gated_mlp": False, "qkv_bias": True, "o_bias": True, "tie_word_embeddings": True},
+    "gpt_oss": {"qkv_bias": True, "o_bias": True, "router_bias": True},
 }
 KNOWN_MODEL_TYPES: frozenset[str] = frozenset(
-    {"llama", "mistral", "mixtral", "phi3", "deepseek_v2", "gpt_oss"} | set(_FAMILY_DEFAULTS)
+    {"llama", "mistral", "mixtral", "phi3", "deepseek_v2"} | set(_FAMILY_DEFAULTS)
 )
 # GPT-2-style spellings of the standard fields.
 _FIELD_ALIASES: dict[str, str] = {
@@ -202,7 +206,7 @@ def _sliding_layers(cfg: Mapping[str, Any], model_type: str, num_layers: int) ->
     if not window or cfg.get("use_sliding_window") is False:
         return 0, 0
     layer_types = cfg.get("layer_types")
-    if isinstance(layer_types, list) and layer_types:
+    if isinstance(layer_types, (list, tuple)) and layer_types:
         return int(window), sum(1 for t in layer_types if t == "sliding_attention")
     if model_type == "gemma2":
         return int(window), (num_layers + 1) // 2

@@ -18,15 +18,18 @@ def weight_bytes(counts: ParamCounts, fmt: WeightFormat) -> float:
     """Weights = sum over tensors of params x bits / 8.
 
     Quantized formats (bitsandbytes, GPTQ, AWQ, fp8) quantize the decoder's linear layers and keep the
-    embeddings, lm_head, norms and biases at ``other_bits`` (16). GGUF quantizes the token embedding like the
-    linear layers and stores the output head at Q6_K (llama.cpp ``quantize``), norms in f32 (negligible).
+    embeddings, lm_head, norms and biases at ``other_bits`` (16); MXFP4 quantizes only the routed experts of
+    a mixture of experts (gpt-oss keeps attention in bf16), every linear layer of a dense model. GGUF
+    quantizes the token embedding like the linear layers and stores the output head at Q6_K (llama.cpp
+    ``quantize``), norms in f32 (negligible).
     """
     if fmt.gguf:
         head = counts.lm_head * fmt.head_bits
         rest = (counts.linear + counts.embedding) * fmt.linear_bits + counts.other * 32
         return (head + rest) / 8
-    quantized = counts.linear * fmt.linear_bits
-    kept = (counts.embedding + counts.lm_head + counts.other) * fmt.other_bits
+    linear = counts.expert_linear if fmt.experts_only and counts.expert_linear else counts.linear
+    quantized = linear * fmt.linear_bits
+    kept = (counts.total - linear) * fmt.other_bits
     return (quantized + kept) / 8
 
 

@@ -8,7 +8,7 @@ decides how a workload splits over GPUs (layer split, tensor parallel, ZeRO/FSDP
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from planner.errors import ModelError, PlannerError
@@ -260,7 +260,7 @@ def _inference(
     step_budget = prefill_tokens if prefill_tokens is not None else eng.prefill_tokens
     if eng.split == "tensor":
         tp = gpus
-        sharded = c.weight_bytes(type(counts)(counts.embedding, counts.lm_head, counts.linear, 0, 0, 0), fmt)
+        sharded = c.weight_bytes(replace(counts, other=0, largest_layer=0, layer_linear=0), fmt)
         w_gpu = sharded / tp + (weights - sharded)
         kv_gpu = c.kv_cache_bytes(
             a, context, batch, kv_bytes, tp, eng.latent_mla, eng.drops_window, eng.block_tokens

@@ -20,6 +20,7 @@ class WeightFormat:
     ``other_bits``: bits of what the format keeps unquantized (embeddings, lm_head, norms, biases).
     ``gguf``: llama.cpp file; the token embedding takes ``linear_bits`` and the output head ``head_bits``.
     ``nominal_bits``: the bits the format is named after, which the rule of thumb uses (0: ``linear_bits``).
+    ``experts_only``: on a mixture of experts, only the routed experts are quantized.
     """
 
     name: str
@@ -28,6 +29,7 @@ class WeightFormat:
     gguf: bool = False
     head_bits: float = 16.0
     nominal_bits: int = 0
+    experts_only: bool = False
 
     @property
     def rule_bits(self) -> int:
@@ -57,7 +59,7 @@ _FORMATS: tuple[WeightFormat, ...] = (
     WeightFormat("int4", 4, 16),
     WeightFormat("nf4", 4.127, 16, nominal_bits=4),
     WeightFormat("bnb-fp4", 4.5, 16, nominal_bits=4),
-    WeightFormat("mxfp4", 4 + 8 / 32, 16, nominal_bits=4),
+    WeightFormat("mxfp4", 4 + 8 / 32, 16, nominal_bits=4, experts_only=True),
     WeightFormat("nvfp4", 4 + 8 / 16, 16, nominal_bits=4),
     WeightFormat("gptq-int8", 8 + 24 / 128, 16, nominal_bits=8),
     WeightFormat("gptq-int4", 4 + 20 / 128, 16, nominal_bits=4),

@@ -36,6 +36,9 @@ PUBLISHED = {
     "phi-3-mini": 3_821_079_552,
     "phi-4": 14_659_507_200,
     "glm-4-9b": 9_399_951_360,
+    # gpt-oss: the model card (arXiv 2508.10925, table 1), 116.83B and 20.91B.
+    "gpt-oss-120b": 116_830_000_000,
+    "gpt-oss-20b": 20_910_000_000,
 }
 
 
