@@ -24,8 +24,8 @@ def _workload_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--precision",
             default="bf16",
             show_default=True,
-            help="Weights: fp32, fp16, bf16, fp8, int8, int4, nf4, gptq-int8, gptq-int4, awq-int4, "
-            "or GGUF q8_0, q6_k, q5_k_m, q4_k_m, q4_0, q3_k_m, q2_k.",
+            help="Weights: fp32, fp16, bf16, fp8, int8, int4, nf4, mxfp4, nvfp4, gptq-int8, gptq-int4, "
+            "awq-int4, or GGUF q8_0, q6_k, q5_k_m, q4_k_m, q4_0, q3_k_m, q2_k.",
         ),
         click.option("--context", type=int, default=4096, show_default=True, help="Tokens per sequence."),
         click.option("--batch", type=int, default=1, show_default=True, help="Sequences held at once."),
