@@ -56,6 +56,8 @@ class Architecture:
     sliding_layers: int = 0
     # A nominal size ("7b") keeps its round count for the rule of thumb (DESIGN.md's worked cases use 7e9).
     nominal_params: int = 0
+    # Learned absolute position embeddings (GPT-2, OPT): rows of hidden_size each; 0 for rotary or ALiBi.
+    position_rows: int = 0
 
     @property
     def is_moe(self) -> bool:
@@ -145,6 +147,7 @@ def count_parameters(a: Architecture) -> ParamCounts:
     norms = a.norms_per_layer * h
     linear = a.num_layers * attn_linear + n_dense * dense_linear + n_moe * moe_linear
     other = a.num_layers * (attn_other + norms) + n_dense * dense_other + n_moe * moe_other + h
+    other += a.position_rows * h
     embedding = a.vocab_size * h
     lm_head = 0 if a.tie_word_embeddings else a.vocab_size * h
     layer_linear = attn_linear + (moe_linear if n_moe else dense_linear)
@@ -171,26 +174,78 @@ _FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
     "gpt_bigcode": {"gated_mlp": False, "qkv_bias": True, "o_bias": True, "tie_word_embeddings": True},
     "gpt2": {"gated_mlp": False, "qkv_bias": True, "o_bias": True, "tie_word_embeddings": True},
     "gpt_oss": {"qkv_bias": True, "o_bias": True, "router_bias": True},
+    # Two-matrix MLPs (up, down), not Llama's gated three: counted as gated, Pythia came out 31 % heavy.
+    "gpt_neox": {"gated_mlp": False, "qkv_bias": True, "o_bias": True},
+    "phi": {"gated_mlp": False, "qkv_bias": True, "o_bias": True},
+    "starcoder2": {"gated_mlp": False, "qkv_bias": True, "o_bias": True, "tie_word_embeddings": True},
+    "falcon": {"gated_mlp": False, "tie_word_embeddings": True},
+    "gptj": {"gated_mlp": False},
+    "opt": {"gated_mlp": False, "qkv_bias": True, "o_bias": True, "tie_word_embeddings": True},
+    "bloom": {"gated_mlp": False, "qkv_bias": True, "o_bias": True, "tie_word_embeddings": True},
+    "mpt": {"gated_mlp": False, "tie_word_embeddings": True},
+    "phi3small": {"tie_word_embeddings": True},
 }
+# Families whose count is checked against published totals; any other model_type is counted as a
+# Llama-shaped decoder, and the estimate says so.
 KNOWN_MODEL_TYPES: frozenset[str] = frozenset(
-    {"llama", "mistral", "mixtral", "phi3", "deepseek_v2"} | set(_FAMILY_DEFAULTS)
+    {
+        "llama",
+        "mistral",
+        "mixtral",
+        "phi3",
+        "deepseek_v2",
+        "deepseek_v3",
+        "cohere",
+        "internlm2",
+        "baichuan",
+        "olmo",
+    }
+    | set(_FAMILY_DEFAULTS)
 )
-# GPT-2-style spellings of the standard fields.
+# GPT-2-style (and Bloom, OPT, MPT, Falcon) spellings of the standard fields.
 _FIELD_ALIASES: dict[str, str] = {
     "n_embd": "hidden_size",
+    "n_embed": "hidden_size",
     "d_model": "hidden_size",
     "n_layer": "num_hidden_layers",
+    "n_layers": "num_hidden_layers",
     "num_layers": "num_hidden_layers",
     "n_head": "num_attention_heads",
+    "n_heads": "num_attention_heads",
+    "num_kv_heads": "num_key_value_heads",
     "n_positions": "max_position_embeddings",
     "seq_length": "max_position_embeddings",
+    "max_seq_len": "max_position_embeddings",
     "ffn_hidden_size": "intermediate_size",
+    "ffn_dim": "intermediate_size",
     "n_inner": "intermediate_size",
     "multi_query_group_num": "num_key_value_heads",
     "padded_vocab_size": "vocab_size",
 }
-# GPT-2-style configs leave ``n_inner`` null or out: transformers then builds an MLP of 4 x hidden.
-_MLP_TIMES_HIDDEN: dict[str, int] = {"gpt2": 4, "gpt_bigcode": 4}
+# Configs that leave the MLP width null or out (``n_inner``, ``ffn_hidden_size``): transformers then builds
+# 4 x hidden (MPT: ``expansion_ratio`` x hidden, 4 by default).
+_MLP_TIMES_HIDDEN: dict[str, int] = {
+    "gpt2": 4,
+    "gpt_bigcode": 4,
+    "falcon": 4,
+    "gptj": 4,
+    "bloom": 4,
+    "mpt": 4,
+}
+# Older names of a family (remote-code configs from before transformers took the model in).
+_MODEL_TYPE_ALIASES: dict[str, str] = {"chatglm": "glm", "RefinedWebModel": "falcon", "RefinedWeb": "falcon"}
+# Families with learned absolute positions: rows beyond max_position_embeddings (OPT offsets by 2).
+_LEARNED_POSITIONS: dict[str, int] = {"gpt2": 0, "gpt_bigcode": 0, "opt": 2}
+# Fields a family's config.json may leave out, with its transformers config class's defaults: the text
+# part of Gemma 3 4B-27B's config names only what differs from Gemma3TextConfig.
+_CONFIG_DEFAULTS: dict[str, dict[str, Any]] = {
+    "gemma3_text": {
+        "num_attention_heads": 8,
+        "num_key_value_heads": 4,
+        "head_dim": 256,
+        "vocab_size": 262208,
+    },
+}
 REQUIRED_FIELDS: tuple[str, ...] = (
     "hidden_size",
     "num_hidden_layers",
@@ -231,27 +286,72 @@ def from_config(config: Mapping[str, Any], name: str, where: str = "config") -> 
         if alias in cfg and field not in cfg:
             cfg[field] = cfg[alias]
     model_type = str(cfg.get("model_type") or "unknown")
-    if model_type == "chatglm":
-        model_type = "glm"
+    model_type = _MODEL_TYPE_ALIASES.get(model_type, model_type)
+    for field, value in _CONFIG_DEFAULTS.get(model_type, {}).items():
+        if cfg.get(field) is None:
+            cfg[field] = value
     hidden = cfg.get("hidden_size")
     if model_type in _MLP_TIMES_HIDDEN and not cfg.get("intermediate_size") and isinstance(hidden, int):
-        cfg["intermediate_size"] = _MLP_TIMES_HIDDEN[model_type] * hidden
+        ratio = cfg.get("expansion_ratio") if model_type == "mpt" else None
+        times = (
+            ratio if isinstance(ratio, int) and not isinstance(ratio, bool) else _MLP_TIMES_HIDDEN[model_type]
+        )
+        cfg["intermediate_size"] = times * hidden
     is_moe = any(cfg.get(k) for k in ("num_local_experts", "num_experts", "n_routed_experts"))
     required = [f for f in REQUIRED_FIELDS if f != "intermediate_size" or not is_moe]
     missing = [f for f in required if not cfg.get(f)]
     if missing:
         raise ModelError(f"{where}: missing {', '.join(missing)} (needed to size model {name!r})")
+    _check_counts(cfg, where)
     try:
         return _build(cfg, name, model_type, is_moe)
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, OverflowError) as error:
         raise ModelError(f"{where}: malformed architecture field ({error})") from None
+
+
+_COUNT_FIELDS = (
+    "hidden_size",
+    "num_hidden_layers",
+    "num_attention_heads",
+    "num_key_value_heads",
+    "head_dim",
+    "intermediate_size",
+    "vocab_size",
+    "moe_intermediate_size",
+    "num_experts_per_tok",
+    "sliding_window",
+)
+
+
+def _check_counts(cfg: Mapping[str, Any], where: str) -> None:
+    """Sizes are whole numbers of at least 1 (a negative hidden size gave negative memory that "fits")."""
+    for field in _COUNT_FIELDS:
+        value = cfg.get(field)
+        if value is None or (field in ("intermediate_size", "sliding_window") and value in (0, False)):
+            continue  # MoE configs may give no dense MLP width; a window of 0 or false is none
+        whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+        if isinstance(value, bool) or not whole or value < 1:
+            raise ModelError(f"{where}: {field} must be a whole number >= 1, got {value!r}")
+    heads, kv = cfg.get("num_attention_heads"), cfg.get("num_key_value_heads")
+    if isinstance(kv, int) and isinstance(heads, int) and (kv > heads or heads % kv):
+        raise ModelError(f"{where}: num_key_value_heads {kv} must divide num_attention_heads {heads}")
+    hidden = cfg.get("hidden_size")
+    if cfg.get("head_dim") is None and isinstance(hidden, int) and isinstance(heads, int) and hidden % heads:
+        raise ModelError(f"{where}: hidden_size {hidden} is not a multiple of num_attention_heads {heads}")
+    experts = next(
+        (cfg[k] for k in ("num_local_experts", "num_experts", "n_routed_experts") if cfg.get(k)), 0
+    )
+    per_token = cfg.get("num_experts_per_tok")
+    if isinstance(experts, int) and experts and isinstance(per_token, int) and per_token > experts:
+        raise ModelError(f"{where}: num_experts_per_tok {per_token} exceeds the {experts} experts")
 
 
 def _build(cfg: dict[str, Any], name: str, model_type: str, is_moe: bool) -> Architecture:
     h = int(cfg["hidden_size"])
     layers = int(cfg["num_hidden_layers"])
     heads = int(cfg["num_attention_heads"])
-    kv_heads = 1 if cfg.get("multi_query") else int(cfg.get("num_key_value_heads") or heads)
+    multi_query = cfg.get("multi_query") and not cfg.get("new_decoder_architecture")  # Falcon 40B/180B: GQA
+    kv_heads = 1 if multi_query else int(cfg.get("num_key_value_heads") or heads)
     head_dim = int(cfg.get("head_dim") or h // heads)
     extra: dict[str, Any] = dict(_FAMILY_DEFAULTS.get(model_type, {}))
     if "tie_word_embeddings" in cfg:
@@ -288,6 +388,8 @@ def _build(cfg: dict[str, Any], name: str, model_type: str, is_moe: bool) -> Arc
         head_dim = int(cfg["qk_nope_head_dim"]) + int(cfg["qk_rope_head_dim"])
     window, sliding = _sliding_layers(cfg, model_type, layers)
     max_pos = int(cfg.get("max_position_embeddings") or 4096)
+    if model_type in _LEARNED_POSITIONS:
+        extra["position_rows"] = max_pos + _LEARNED_POSITIONS[model_type]
     return Architecture(
         name=name,
         model_type=model_type,
@@ -322,6 +424,11 @@ _NOMINAL_SHAPES: tuple[tuple[float, int, int], ...] = (
 )
 
 
+MIN_NOMINAL_B = 0.1
+"""Smallest nominal size in billions: the generic shape (768 wide, 12 layers, 32,000 tokens) cannot shrink
+below about 0.08B."""
+
+
 def nominal_architecture(billions: float) -> Architecture:
     """A generic dense Llama-like decoder of about ``billions`` parameters (DESIGN.md section 2).
 
@@ -330,6 +437,12 @@ def nominal_architecture(billions: float) -> Architecture:
     """
     if billions <= 0:
         raise ModelError(f"nominal size must be positive, got {billions}b")
+    if billions < MIN_NOMINAL_B:
+        # Its vocabulary and twelve layers alone hold 78M parameters: "7m" came out as 0.08B.
+        raise ModelError(
+            f"nominal size {billions:g}b is below the smallest generic decoder ({MIN_NOMINAL_B:g}b); "
+            "pass the model's config.json"
+        )
     shape = next((s for s in _NOMINAL_SHAPES if s[0] >= billions * 0.999), _NOMINAL_SHAPES[-1])
     _, h, layers = shape
     if billions < 0.3:

@@ -13,9 +13,16 @@ from typing import Any
 
 from planner.errors import ModelError, PlannerError
 from planner.memory import components as c
-from planner.memory.architecture import Architecture, count_parameters
+from planner.memory.architecture import KNOWN_MODEL_TYPES, Architecture, count_parameters
 from planner.memory.engines import Engine, engine
-from planner.memory.formats import WeightFormat, kv_bytes_per_element, weight_format
+from planner.memory.formats import (
+    KV_NOT_ON_ENGINE,
+    LLAMA_CPP_NON_GGUF,
+    WeightFormat,
+    kv_bytes_per_element,
+    kv_name,
+    weight_format,
+)
 from planner.memory.rule_of_thumb import rule_of_thumb_bytes
 from planner.memory.training import OPTIMIZER_STATE_BYTES, Split, training_parts
 
@@ -86,6 +93,16 @@ def _positive(name: str, value: int) -> int:
     return value
 
 
+HYBRID_CACHE_TYPES = frozenset({"gemma2", "gemma3_text"})
+"""Families whose transformers cache keeps only the window on sliding-window layers (HybridCache)."""
+
+
+def _text(name: str, value: object, *, optional: bool = False) -> None:
+    """Names of tasks, formats and engines are strings (None once raised AttributeError deep inside)."""
+    if not isinstance(value, str) and not (optional and value is None):
+        raise ModelError(f"{name} must be a name (a string{' or None' if optional else ''}), got {value!r}")
+
+
 def normalize_task(task: str) -> str:
     key = task.strip().lower()
     key = _TASK_ALIASES.get(key, key)
@@ -150,7 +167,13 @@ def estimate(
     context); vLLM, ``max_num_batched_tokens`` (default 8192); llama.cpp, ``n_ubatch`` (default 512).
     ``prefill_logits``: logits for every prompt position, as transformers did before 4.45.
     """
+    _text("task", task)
+    _text("precision", precision)
+    _text("optimizer", optimizer)
+    _text("engine", engine_name, optional=True)
+    _text("kv_precision", kv_precision, optional=True)
     task = normalize_task(task)
+    lora_rank = _positive("lora_rank", lora_rank)
     context = _positive("context", context)
     batch = _positive("batch", batch)
     gpus = _positive("gpus", gpus)
@@ -168,10 +191,26 @@ def estimate(
         raise ModelError(f"precision {fmt.name} is a GGUF format; use engine llama.cpp")
     if task != "inference" and fmt.gguf:
         raise ModelError(f"precision {fmt.name} (GGUF) cannot be fine-tuned")
+    if task == "full" and fmt.quantized:
+        raise ModelError(
+            f"full fine-tuning updates every weight in 16 or 32 bit; precision {fmt.name} is quantized "
+            "(use bf16, or task qlora for a 4-bit base)"
+        )
+    if eng.name == "llama.cpp" and not fmt.gguf and fmt.name not in LLAMA_CPP_NON_GGUF:
+        raise ModelError(
+            f"llama.cpp runs GGUF files: precision {fmt.name} is not one (use q4_k_m, q8_0, f16, ...)"
+        )
+    if kv_precision is not None and kv_name(kv_precision) in KV_NOT_ON_ENGINE.get(eng.name, frozenset()):
+        raise ModelError(f"engine {eng.name} has no {kv_precision} KV cache")
     _check_parallel(a, eng, gpus, task)
     kv_bytes = kv_bytes_per_element(kv_precision, fmt)
     counts = count_parameters(a)
     notes: list[str] = []
+    if a.model_type not in KNOWN_MODEL_TYPES:
+        notes.append(
+            f"model_type {a.model_type!r} is not a family planner knows: counted as a Llama-shaped decoder "
+            "(gated MLP, no biases); compare the parameter count with the model's own"
+        )
     if context > a.max_position_embeddings:
         notes.append(
             f"context {context} exceeds the model's max_position_embeddings {a.max_position_embeddings}"
@@ -284,8 +323,11 @@ def _inference(
         / 8
     )
     w_gpu = weights if gpus == 1 else (weights - ends) * share + ends
+    # transformers gives Gemma 2 and 3 a hybrid cache ("cache_implementation": "hybrid" in their configs):
+    # sliding layers hold only the window, as in vLLM and llama.cpp.
+    drops_window = eng.drops_window or a.model_type in HYBRID_CACHE_TYPES
     kv_total = c.kv_cache_bytes(
-        a, context, batch, kv_bytes, 1, eng.latent_mla, eng.drops_window, eng.block_tokens
+        a, context, batch, kv_bytes, 1, eng.latent_mla, drops_window, eng.block_tokens
     )
     kv_gpu = kv_total * share
     if eng.name == "llama.cpp":

@@ -8,10 +8,12 @@ model.parameters())`` of transformers for seven real configs (copied from the pr
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
+from planner import estimate_memory
 from planner.catalog.models import load_model_catalog
 from planner.errors import ModelError
 from planner.memory.architecture import count_parameters, from_config, nominal_architecture
@@ -101,6 +103,7 @@ def test_multimodal_text_config_is_unwrapped() -> None:
             "hidden_size": 64,
             "num_hidden_layers": 2,
             "num_attention_heads": 2,
+            "num_key_value_heads": 1,  # Gemma3TextConfig's default, 4, would exceed the 2 heads
             "intermediate_size": 128,
             "vocab_size": 100,
             "head_dim": 32,
@@ -129,12 +132,57 @@ def test_a_config_without_tie_word_embeddings_takes_its_family_default() -> None
 
 
 def test_gpt2_config_without_n_inner() -> None:
-    """openai-community/gpt2's config.json has no ``n_inner`` (an MLP of 4 x 768) and ties its head: 124.44M
-    parameters on its model page. Planner leaves out the 0.85M of learned positions and biases (0.7 %)."""
+    """openai-community/gpt2's config.json has no ``n_inner`` (an MLP of 4 x 768), ties its head and learns
+    1,024 positions: 124,439,808 parameters on its model page (planner leaves out 66K of MLP and norm
+    biases)."""
     config = {"model_type": "gpt2", "n_embd": 768, "n_head": 12, "n_layer": 12, "n_positions": 1024}
     arch = from_config({**config, "vocab_size": 50257}, "gpt2")
-    assert arch.intermediate_size == 3072 and arch.tie_word_embeddings
-    assert count_parameters(arch).total == pytest.approx(124_439_808, rel=0.01)
+    assert arch.intermediate_size == 3072 and arch.tie_word_embeddings and arch.position_rows == 1024
+    assert count_parameters(arch).total == pytest.approx(124_439_808, rel=0.001)
+
+
+def test_gemma3_text_config_takes_gemma3textconfig_defaults() -> None:
+    """google/gemma-3-4b-it's config.json names in its text_config only what differs from Gemma3TextConfig
+    (no heads, KV heads, head_dim or vocabulary); it was refused as "missing num_attention_heads"."""
+    config = {
+        "model_type": "gemma3",
+        "text_config": {
+            "hidden_size": 2560,
+            "intermediate_size": 10240,
+            "model_type": "gemma3_text",
+            "num_hidden_layers": 34,
+            "sliding_window": 1024,
+        },
+    }
+    catalog = next(s for s in load_model_catalog() if s.name == "gemma-3-4b")
+    assert count_parameters(from_config(config, "gemma-3-4b")) == count_parameters(catalog.architecture())
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"hidden_size": -4096}, "hidden_size must be a whole number >= 1, got -4096"),
+        ({"intermediate_size": float("inf")}, "intermediate_size must be a whole number >= 1, got inf"),
+        ({"num_hidden_layers": True}, "num_hidden_layers must be a whole number >= 1, got True"),
+        ({"num_key_value_heads": 64}, "num_key_value_heads 64 must divide num_attention_heads 32"),
+        ({"num_key_value_heads": 5}, "num_key_value_heads 5 must divide num_attention_heads 32"),
+        ({"num_attention_heads": 30, "num_key_value_heads": 30}, "hidden_size 4096 is not a multiple of"),
+        ({"sliding_window": -1}, "sliding_window must be a whole number >= 1, got -1"),
+        ({"num_local_experts": 2, "num_experts_per_tok": 8}, "num_experts_per_tok 8 exceeds the 2 experts"),
+    ],
+)
+def test_impossible_sizes_are_one_line_errors(change: dict[str, object], message: str) -> None:
+    """A negative hidden size gave negative memory that "fits"; an infinite one a traceback."""
+    llama = json.loads((FIXTURES / "llama-3-8b.json").read_text())
+    with pytest.raises(ModelError, match=re.escape(message)):
+        from_config({**llama, **change}, "x")
+
+
+def test_an_unknown_family_is_counted_as_llama_and_says_so() -> None:
+    llama = json.loads((FIXTURES / "llama-3-8b.json").read_text())
+    notes = estimate_memory(from_config({**llama, "model_type": "brand_new"}, "x")).notes
+    assert any("model_type 'brand_new' is not a family planner knows" in n for n in notes)
+    assert not estimate_memory("llama-3-8b").notes
 
 
 def test_missing_fields_name_them() -> None:
@@ -191,6 +239,103 @@ OTHER_FAMILIES = {
             "vocab_size": 102400,
         },
         15_706_484_224,
+    ),
+    # Two-matrix MLPs (up, down): counted as Llama's three, these came out 30-42 % heavy. Fields from each
+    # model's config.json on the Hub; published totals (model pages; Pythia: the Pythia paper, table 1).
+    "Pythia-6.9B (gpt_neox)": (
+        {
+            "model_type": "gpt_neox",
+            "hidden_size": 4096,
+            "intermediate_size": 16384,
+            "num_attention_heads": 32,
+            "num_hidden_layers": 32,
+            "vocab_size": 50432,
+            "tie_word_embeddings": False,
+        },
+        6_857_302_016,
+    ),
+    "Phi-2 (phi)": (
+        {
+            "model_type": "phi",
+            "hidden_size": 2560,
+            "intermediate_size": 10240,
+            "num_hidden_layers": 32,
+            "num_attention_heads": 32,
+            "vocab_size": 51200,
+            "tie_word_embeddings": False,
+        },
+        2_779_683_840,
+    ),
+    "Falcon-7B (falcon, multi-query, no ffn_hidden_size)": (
+        {
+            "model_type": "falcon",
+            "hidden_size": 4544,
+            "num_attention_heads": 71,
+            "num_hidden_layers": 32,
+            "vocab_size": 65024,
+            "multi_query": True,
+            "new_decoder_architecture": False,
+            "parallel_attn": True,
+            "bias": False,
+        },
+        6_921_720_704,
+    ),
+    "GPT-J-6B (gptj, no n_inner)": (
+        {
+            "model_type": "gptj",
+            "n_embd": 4096,
+            "n_layer": 28,
+            "n_head": 16,
+            "vocab_size": 50400,
+            "n_positions": 2048,
+        },
+        6_053_381_344,
+    ),
+    "OPT-6.7B (opt, ffn_dim, learned positions)": (
+        {
+            "model_type": "opt",
+            "hidden_size": 4096,
+            "ffn_dim": 16384,
+            "num_hidden_layers": 32,
+            "num_attention_heads": 32,
+            "vocab_size": 50272,
+            "max_position_embeddings": 2048,
+        },
+        6_658_473_984,
+    ),
+    "MPT-7B (mpt field names)": (
+        {
+            "model_type": "mpt",
+            "d_model": 4096,
+            "n_heads": 32,
+            "n_layers": 32,
+            "expansion_ratio": 4,
+            "vocab_size": 50432,
+        },
+        6_649_286_656,
+    ),
+    "BLOOM-7B1 (bloom, n_embed)": (
+        {
+            "model_type": "bloom",
+            "n_embed": 4096,
+            "n_layer": 30,
+            "num_attention_heads": 32,
+            "vocab_size": 250880,
+        },
+        7_069_016_064,
+    ),
+    "StarCoder2-15B (starcoder2)": (
+        {
+            "model_type": "starcoder2",
+            "hidden_size": 6144,
+            "intermediate_size": 24576,
+            "num_hidden_layers": 40,
+            "num_attention_heads": 48,
+            "num_key_value_heads": 4,
+            "vocab_size": 49152,
+            "tie_word_embeddings": False,
+        },
+        15_957_889_024,
     ),
     "Qwen2-57B-A14B (qwen2_moe, shared expert)": (
         {

@@ -65,12 +65,19 @@ def test_mla_latent_cache_under_vllm_and_decompressed_under_transformers() -> No
     assert full.kv_bytes_per_token == 128 * (128 + 64 + 128) * 2 * 61
 
 
-def test_sliding_window_only_where_the_engine_drops_blocks() -> None:
+def test_sliding_window_only_where_the_cache_drops_old_tokens() -> None:
     kv_layer_token = 2 * 8 * 256 * 2  # gemma-2-9b: 8 KV heads x head_dim 256
-    hf = estimate_memory("gemma-2-9b", context=8192)
-    assert hf.breakdown["kv_cache"] == kv_layer_token * 42 * 8192
+    windowed = kv_layer_token * (21 * 8192 + 21 * 4096)  # 21 global layers, 21 holding the 4096 window
     vllm = estimate_memory("gemma-2-9b", context=8192, engine="vllm")
-    assert vllm.breakdown["kv_cache"] == kv_layer_token * (21 * 8192 + 21 * 4096)
+    assert vllm.breakdown["kv_cache"] == windowed
+    # transformers gives Gemma 2 its HybridCache (the config's "cache_implementation": "hybrid").
+    assert estimate_memory("gemma-2-9b", context=8192).breakdown["kv_cache"] == windowed
+    # Mistral 7B v0.1 slides a 4096 window on every layer; transformers' DynamicCache keeps all 8192 tokens.
+    mistral = estimate_memory("mistral-7b-v0.1", context=8192).breakdown["kv_cache"]
+    assert mistral == 2 * 8 * 128 * 2 * 32 * 8192
+    assert (
+        estimate_memory("mistral-7b-v0.1", context=8192, engine="vllm").breakdown["kv_cache"] == mistral // 2
+    )
 
 
 def test_weights_by_format_by_hand() -> None:
@@ -224,6 +231,16 @@ def test_rule_of_thumb_long_context() -> None:
         ({"gpus": 29}, ModelError, "exceed its 28 layers"),
         ({"lora_targets": "qkv", "task": "lora"}, PlannerError, "unknown LoRA target"),
         ({"colour": "blue"}, PlannerError, "unknown estimate option"),
+        # Names that are not strings once raised AttributeError; a fractional rank was accepted.
+        ({"precision": None}, ModelError, "precision must be a name"),
+        ({"task": None}, ModelError, "task must be a name"),
+        ({"task": "lora", "lora_rank": 2.5}, ModelError, "lora_rank must be a whole number"),
+        # Combinations no engine runs: they were estimated anyway.
+        ({"task": "full", "precision": "nf4"}, ModelError, "full fine-tuning updates every weight"),
+        ({"task": "full", "precision": "awq-int4"}, ModelError, "precision awq-int4 is quantized"),
+        ({"engine": "vllm", "kv_precision": "q4_0"}, ModelError, "engine vllm has no q4_0 KV cache"),
+        ({"engine": "llama.cpp", "kv_precision": "fp8"}, ModelError, "engine llama.cpp has no fp8 KV cache"),
+        ({"engine": "llama.cpp", "precision": "nf4"}, ModelError, "llama.cpp runs GGUF files"),
     ],
 )
 def test_bad_input_raises_one_clear_line(
