@@ -63,11 +63,14 @@ class MemoryEstimate:
     trainable_params: int
     inputs: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    model_weights_bytes: int = 0
+    """The model's weights at its precision, once: no replicas over GPUs, no gathered layers."""
 
     @property
     def weights_only_bytes(self) -> int:
-        """Weights alone: what ``accelerate estimate-memory`` reports."""
-        return self.breakdown["weights"]
+        """Weights alone: what ``accelerate estimate-memory`` reports. Not ``breakdown["weights"]``, which
+        under ZeRO-3 adds each GPU's gathered layers (7B LoRA on 4 GPUs: 19.3 GiB for 13.0 of weights)."""
+        return self.model_weights_bytes or self.breakdown["weights"]
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form the CLI prints: the API's fields plus the inputs."""
@@ -277,6 +280,7 @@ def estimate(
         trainable_params=trainable,
         inputs=inputs,
         notes=tuple(notes),
+        model_weights_bytes=round(c.weight_bytes(counts, fmt)),
     )
 
 

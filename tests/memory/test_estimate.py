@@ -177,6 +177,9 @@ def test_zero3_shards_states_over_gpus() -> None:
     )
     assert four.per_gpu_breakdown["gradients"] == pytest.approx(one.breakdown["gradients"] / 4, abs=1)
     assert four.per_gpu_bytes < one.per_gpu_bytes / 2
+    # "Weights only" is the model's 16 GB, not the four GPUs' shards plus their gathered layers.
+    assert one.weights_only_bytes == four.weights_only_bytes == 8_030_261_248 * 2
+    assert four.breakdown["weights"] > four.weights_only_bytes
 
 
 def test_qlora_uses_a_4bit_base() -> None:
