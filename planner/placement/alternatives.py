@@ -148,6 +148,14 @@ def _best_single_gpu(c: Candidates, plan_cost: float, solver: str, clock: _Clock
             bounds.append(bound if alt.best_bound is None else max(bound, alt.best_bound))
             if best is None or alt.total_cost < (best.total_cost or math.inf):
                 best = alt
+    if best is None and not skipped:
+        # Every type's relaxation was feasible, no type's integer program (whole machines within the budgets).
+        return Alternative(
+            name="best_single_gpu",
+            total_cost=None,
+            status="infeasible",
+            description="no single GPU type meets the budgets and limits",
+        )
     if best is None:
         return Alternative(
             name="best_single_gpu", total_cost=None, status="skipped: time limit", description="no time left"

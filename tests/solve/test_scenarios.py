@@ -11,6 +11,7 @@ from planner.catalog.schema import Catalog
 from planner.check import verify
 from planner.pipeline import solve
 from planner.scenario.load import load_scenario
+from planner.scenario.schema import Scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
@@ -50,3 +51,29 @@ def test_no_negative_zero_saving_where_the_plan_is_the_per_workload_answer(catal
     assert alone.total_cost == pytest.approx(plan.total_cost, rel=1e-12)
     assert alone.saving == 0.0
     assert all(a.saving is None or a.saving >= 0 for a in plan.alternatives)
+
+
+def test_best_single_gpu_that_no_type_can_meet_is_infeasible_not_skipped(catalog: Catalog) -> None:
+    """Under these budgets every GPU type's linear relaxation has a plan and no type's integer program does;
+    the alternative said "skipped: time limit" in a run of about a second."""
+    scenario = Scenario.model_validate(
+        {
+            "name": "budgets",
+            "horizon_months": 12,
+            "headroom": 0.1,
+            "energy": {"usd_per_kwh": 0.3, "hosting": "office"},
+            "budgets": {"capex_usd": 5000, "monthly_usd": 400},
+            "workloads": [
+                {"name": "a", "model": "7b", "memory_per_gpu": "18GiB", "hours_per_month": 730},
+                {
+                    "name": "b",
+                    "model": "7b",
+                    "memory_per_gpu": "30GiB",
+                    "hours_per_month": 100,
+                    "interruptible": True,
+                },
+            ],
+        }
+    )
+    single = {a.name: a for a in solve(scenario, catalog).alternatives}["best_single_gpu"]
+    assert single.status == "infeasible" and single.total_cost is None
