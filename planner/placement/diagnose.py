@@ -6,16 +6,20 @@ limit-breaking plan needs. If even that is infeasible, stock or owned-unit limit
 
 from __future__ import annotations
 
+import math
+
 from planner.errors import InfeasibleError
 from planner.ilp.solve import solve_problem
 from planner.placement.candidates import Candidates
 from planner.scenario.schema import Scenario
 
+# (what, unit, whether the slack is money in the scenario's currency, scale to the unit). Budgets are set in
+# USD (converted to the currency for the solve), so their shortfall is said in USD too.
 _LIMITS = {
-    "capex": ("capex budget (budgets.capex_usd)", "{cur}", 1.0),
-    "monthly": ("monthly budget (budgets.monthly_usd)", "{cur}/month", 1.0),
-    "power": ("power limit (limits.power_kw)", "kW", 1e-3),
-    "rack": ("rack space (limits.rack_units)", "U", 1.0),
+    "capex": ("capex budget (budgets.capex_usd)", "USD", True, 1.0),
+    "monthly": ("monthly budget (budgets.monthly_usd)", "USD/month", True, 1.0),
+    "power": ("power limit (limits.power_kw)", "kW", False, 1e-3),
+    "rack": ("rack space (limits.rack_units)", "U", False, 1.0),
 }
 
 
@@ -25,8 +29,11 @@ def explain_limits(scenario: Scenario, c: Candidates, *, solver: str, time_limit
     if sol.status in ("optimal", "feasible") and over:
         parts = []
         for name, value in over:
-            label, unit, scale = _LIMITS[name]
-            parts.append(f"the {label} is short by {value * scale:,.2f} {unit.format(cur=scenario.currency)}")
+            label, unit, money, scale = _LIMITS[name]
+            short = value / c.rates.fx if money else value * scale
+            # Rounded up: raising the limit by the figure shown must be enough (37.57 left it 0.004 short).
+            shown = max(math.ceil(short * 100 - 1e-6) / 100, 0.01)
+            parts.append(f"the {label} is short by {shown:,.2f} {unit}")
         return InfeasibleError(
             "no plan fits the limits: " + "; ".join(parts) + " (raise it, or allow other hardware)"
         )

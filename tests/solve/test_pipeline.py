@@ -340,6 +340,17 @@ def test_binding_monthly_budget_says_by_how_much() -> None:
         solve(scenario([workload("a", 10)], budgets={"monthly_usd": 300}, hardware={"bought": False}), CAT)
 
 
+def test_shortfall_is_rounded_up_and_said_in_the_budgets_currency() -> None:
+    """Short by 64.994 USD: "64.99" left the raised budget still short ("short by 0.00"). Budgets are set in
+    USD, so a EUR scenario (1 USD = 0.5 EUR) says 65.00 USD, not 32.50 EUR."""
+    cloud_only = {"hardware": {"bought": False}}
+    with pytest.raises(InfeasibleError, match=r"short by 65.00 USD/month"):
+        solve(scenario([workload("a", 10)], budgets={"monthly_usd": 300.006}, **cloud_only), CAT)
+    euro = {"currency": "EUR", "usd_to_currency": 0.5}
+    with pytest.raises(InfeasibleError, match=r"short by 65.00 USD/month"):
+        solve(scenario([workload("a", 10)], budgets={"monthly_usd": 300}, **cloud_only, **euro), CAT)
+
+
 def test_a_gpu_type_whose_bound_cannot_beat_the_best_is_not_solved(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two 10 GiB workloads: one 1,000 USD Card24 holds both (1,262.80 USD a year). An 8,000 USD Card80's
     linear relaxation needs at least a quarter of one (20 of 80 GiB): 0.25 x 8,262.80 = 2,065.70 USD, above
