@@ -85,6 +85,8 @@ def verify(plan: Plan) -> list[str]:
         problems.append("replica costs do not sum to the total")
     if plan.gap < 0 or plan.best_bound > plan.total_cost + REL_TOL * max(1.0, scale):
         problems.append(f"best bound {plan.best_bound} / gap {plan.gap} inconsistent with the cost")
+    elif plan.total_cost > 0 and abs(plan.gap - (plan.total_cost - plan.best_bound) / plan.total_cost) > 1e-6:
+        problems.append(f"gap {plan.gap} is not (total - best bound) / total")
     return problems
 
 

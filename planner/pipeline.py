@@ -116,10 +116,11 @@ def solve(
         else ()
     )
     candidates = split_candidates(candidates, merged)
-    # Packing shared GPUs (large fleets) can cost more than the relaxation the solver priced: measure the gap
-    # of the plan actually built against the solver's bound.
+    # The gap of the plan actually built against the solver's bound: packing shared GPUs (large fleets) can
+    # cost more than the relaxation the solver priced, or less than the incumbent it stopped on (the gap
+    # was once the larger of the two, 0.71 % beside a bound 0.66 % below the plan).
     bound = min(solution.best_bound, total)
-    gap = max(solution.gap, (total - bound) / total if total > 0 else 0.0)
+    gap = (total - bound) / total if total > 0 else 0.0
     gap = 0.0 if gap < 1e-9 else gap  # rounding noise, not a gap
     proven = solution.status == "optimal" and gap <= mip_gap + 1e-9
     plan = Plan(
