@@ -3,7 +3,7 @@
 Sets
     W   workloads (identical workloads may be merged upstream; each has ``demand[w]`` replicas)
     O   options: bought systems, owned inventory, cloud instance types x pricing (x hours class for on-demand
-        and spot, so that everything sharing an instance is paid for the same hours)
+        and spot: the instance is rented that many hours and holds workloads of at most that many)
     S_o workloads whose single-GPU replicas may share GPUs of option o (large fleets only, see below)
     P_o patterns on option o: ``gpus[p]`` GPUs holding ``count[p, w]`` replicas of workload w. Either one
         replica spread over k GPUs (k a divisor of the unit's GPU count; k > 1 only on linked GPUs) or several

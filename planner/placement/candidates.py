@@ -7,8 +7,9 @@ On one option only the fewest GPUs per replica that fit are kept: more would tak
 for nothing (dominance, which keeps the optimum).
 
 Co-location: single-GPU replicas whose reservations fit together on one GPU form a pattern (a multiset of at
-most ``MAX_PER_GPU`` replicas). On cloud instances only workloads of the same hours class share (they pay the
-same instance hours); spot instances hold interruptible workloads only. Past ``PATTERN_BUDGET`` patterns
+most ``MAX_PER_GPU`` replicas). A cloud instance of one hours class holds workloads of at most those hours
+(it is rented for them; a workload of fewer hours runs within them); spot instances hold interruptible
+workloads only. Past ``PATTERN_BUDGET`` patterns
 (over distinct GPU classes) co-location switches to shared GPUs counted in aggregate (constraints.py explains
 the relaxation; pipeline.py the patterns and the plan built from it); the switch is recorded in ``notes`` and
 in the plan's assumptions.
@@ -299,7 +300,7 @@ def _cheapest_idle(c: Candidates) -> set[str]:
 def _eligible_name(workload: str, c: Candidates, offer: Offer) -> bool:
     if offer.interruptible_only and not c.interruptible[workload]:
         return False
-    return offer.hours_class is None or offer.hours_class == c.hours[workload]
+    return offer.hours_class is None or offer.hours_class >= c.hours[workload]
 
 
 def _fx(usd: float | None, rates: CostRates) -> float | None:
@@ -313,7 +314,7 @@ def _divisors(gpus: int, linked: bool) -> list[int]:
 def _eligible(w: Workload, offer: Offer) -> bool:
     if offer.interruptible_only and not w.interruptible:
         return False
-    return offer.hours_class is None or offer.hours_class == w.hours_per_month
+    return offer.hours_class is None or offer.hours_class >= w.hours_per_month
 
 
 def _colocation_patterns(

@@ -5,7 +5,7 @@ Cost model (DESIGN.md section 3), all in the scenario's currency:
   always on + colocation per kW-month of peak IT power (none in an office); GPU energy follows the
   workloads (patterns).
 - owned: the same without the purchase.
-- cloud on-demand / spot: price per hour x the hours class (every workload on the instance runs those hours).
+- cloud on-demand / spot: price per hour x the hours class (every workload on the instance runs within them).
 - cloud reserved 1y / 3y: discounted price x every hour of each started term (730 h per month).
 Cloud offers that are the same machine (GPU, count, linking) at a higher price are dropped: they can never
 beat the cheapest, so the optimum is unchanged (dominance pruning).

@@ -79,13 +79,21 @@ def test_the_per_workload_answer_that_breaks_the_budget_is_no_alternative() -> N
     assert all(a.saving is None or a.saving >= 0 for a in plan.alternatives)
 
 
-def test_workloads_with_different_hours_rent_separate_instances() -> None:
+def test_a_workload_of_fewer_hours_shares_an_instance_that_runs_longer() -> None:
+    """a's 100 hours fit inside the 200 the instance runs for b: one instance, 0.50 x 200 x 12 = 1,200 USD.
+    Sharing once needed equal hours, so cutting a from 200 to 100 hours raised the cost from 1,200 to
+    1,800."""
     plan = _solve(
         [workload("a", 10, hours_per_month=100), workload("b", 10, hours_per_month=200)],
         hardware={"bought": False},
     )
-    assert plan.total_cost == pytest.approx(0.5 * 100 * 12 + 0.5 * 200 * 12)
-    assert len(plan.units) == 2
+    assert plan.total_cost == pytest.approx(0.5 * 200 * 12)
+    assert [u.hours_per_month for u in plan.units] == [200.0]
+    same = _solve(
+        [workload("a", 10, hours_per_month=200), workload("b", 10, hours_per_month=200)],
+        hardware={"bought": False},
+    )
+    assert plan.total_cost <= same.total_cost
 
 
 def test_spot_only_for_interruptible_workloads() -> None:

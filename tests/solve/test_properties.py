@@ -146,3 +146,16 @@ def test_more_demand_never_costs_less(ws: list[dict[str, Any]], pr: dict[str, fl
     bump = which % len(ws)
     cat = make_catalog(pr)
     assert no_more(cost(make_scenario(ws), cat), cost(make_scenario(ws, bump=bump), cat))
+
+
+@settings(max_examples=25)
+@given(workloads_st, prices_st, st.integers(0, 2))
+def test_fewer_hours_never_cost_more(ws: list[dict[str, Any]], pr: dict[str, float], which: int) -> None:
+    """Cutting one workload's hours (730 -> 200 -> 50): on a cloud instance it once lost the instance it
+    shared, which needed equal hours."""
+    i = which % len(ws)
+    longer = ws[i]["hours_per_month"]
+    shorter = {730.0: 200.0, 200.0: 50.0, 50.0: 50.0}[longer]
+    fewer = [dict(w, hours_per_month=shorter) if j == i else w for j, w in enumerate(ws)]
+    cat = make_catalog(pr)
+    assert no_more(cost(make_scenario(fewer), cat), cost(make_scenario(ws), cat))
