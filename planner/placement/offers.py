@@ -259,6 +259,8 @@ def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list
             )
         )
     for index, quote in enumerate(scenario.custom_offers):
+        if allowed is not None and quote.id not in allowed:
+            continue  # hardware.systems names the quotes it allows, as it names catalog systems
         gpu = _gpu(catalog, quote.gpu, f"custom_offers[{index}].gpu")
         offers.append(
             _local(
@@ -412,3 +414,16 @@ def check_names(scenario: Scenario, catalog: Catalog) -> None:
                 choices = ", ".join(sorted(known))
                 where = f"hardware.{field}[{index}]"
                 raise ScenarioError(f"{where}: unknown {field[:-1]} {name!r} (known: {choices})")
+    providers = {c.provider for c in catalog.cloud}
+    for name in scenario.reserved_discounts:
+        if name not in providers:
+            # A misspelt provider here was ignored, leaving the catalog's discount in place.
+            choices = ", ".join(sorted(providers))
+            raise ScenarioError(f"reserved_discounts.{name}: unknown provider {name!r} (known: {choices})")
+    systems = {s.id for s in catalog.systems}
+    for index, quote in enumerate(scenario.custom_offers):
+        if quote.id in systems:
+            raise ScenarioError(
+                f"custom_offers[{index}].id: {quote.id!r} is a catalog system; price it with "
+                "purchase_prices_usd, or give the quote another id"
+            )

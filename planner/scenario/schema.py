@@ -195,4 +195,9 @@ class Scenario(FrozenModel):
             if w.name in seen:
                 raise ValueError(f"workload name {w.name!r} is used twice")
             seen.add(w.name)
+        ids: set[str] = set()
+        for quote in self.custom_offers:
+            if quote.id in ids:
+                raise ValueError(f"custom offer id {quote.id!r} is used twice")
+            ids.add(quote.id)
         return self

@@ -9,6 +9,7 @@ costs 1,000 USD with no base power. One Card24 busy all month for a year therefo
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from planner.check import verify
 from planner.errors import InfeasibleError, ScenarioError
@@ -329,6 +330,27 @@ def test_a_vendor_quote_and_a_price_override() -> None:
     )
     assert cheap.total_cost == pytest.approx(2 * (500 + ENERGY_YEAR))
     assert {a.source for a in cheap.assumptions if a.category == "price"} == {"scenario purchase_prices_usd"}
+
+
+QUOTE = {"id": "quote-2x", "name": "vendor 2x", "gpu": "Card24", "gpu_count": 2, "price_usd": 1500}
+
+
+def test_quotes_are_named_once_and_filtered_like_systems() -> None:
+    """Two quotes of one id both went into the solve; a quote named like a catalog system silently took its
+    place; hardware.systems, which accepts quote ids, did not filter quotes out."""
+    with pytest.raises(ValidationError, match="custom offer id 'quote-2x' is used twice"):
+        scenario([workload("a", 14)], custom_offers=[QUOTE, QUOTE])
+    with pytest.raises(ScenarioError, match=r"custom_offers\[0\].id: 'desk-card24' is a catalog system"):
+        solve(scenario([workload("a", 14)], custom_offers=[{**QUOTE, "id": "desk-card24"}]), CAT)
+    ws = [workload("a", 14), workload("b", 14)]
+    desks = _solve(ws, custom_offers=[QUOTE], hardware={"cloud": False, "systems": ["desk-card24"]})
+    assert {u.option for u in desks.units} == {"desk-card24"}
+
+
+def test_a_misspelt_reserved_discount_provider_is_an_error() -> None:
+    override = {"lambdax": {"one_year": 0.3, "three_year": 0.5}}
+    with pytest.raises(ScenarioError, match=r"reserved_discounts.lambdax: unknown provider 'lambdax'"):
+        solve(scenario([workload("a", 14)], reserved_discounts=override), CAT)
 
 
 def test_system_types_filter_buyable_systems() -> None:
