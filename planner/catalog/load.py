@@ -98,9 +98,15 @@ def load_catalog(extra_dirs: Sequence[Path] = (), *, today: dt.date | None = Non
             energy_path = path
             _merge_energy(energy_raw, _read_yaml_mapping(path))
         if path := present(CLOUD_FILE):
+            newest: dt.date | None = None
             for line, offer in _read_cloud_rows(path, None):
                 cloud[offer.id] = offer
                 origins[f"cloud offer {offer.id!r}"] = functools.partial(_where, path, line)
+                newest = offer.as_of if newest is None else max(newest, offer.as_of)
+            if newest is not None:
+                # A price file is as old as its newest row: an import with --as-of 2020-01-01 went unwarned.
+                # (The oldest row would warn on every run for the built-in Azure snapshot, dated 2024-12-31.)
+                dates.append((newest, path))
         if (path := directory / EXCLUDED_FILE).is_file():
             for row in _read_excluded_csv(path):
                 excluded[

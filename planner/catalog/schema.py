@@ -14,6 +14,9 @@ from pydantic import Field
 from planner.base import FrozenModel
 
 PriceKind = Literal["launch_msrp", "street", "quote", "estimate"]
+MAX_GPUS_PER_MACHINE = 64
+"""More GPUs than any machine has (the largest in the catalogs hold 8-16): a typo, not hardware. A million
+GPUs in one imported row made a solve run for minutes past its time limit, building per-GPU rows."""
 
 
 class GpuSpec(FrozenModel):
@@ -58,7 +61,7 @@ class SystemOffer(FrozenModel):
     name: str
     gpu: str
     """Canonical GPU name (must exist in the GPU catalog)."""
-    gpu_count: int = Field(gt=0)
+    gpu_count: int = Field(gt=0, le=MAX_GPUS_PER_MACHINE)
     base_price_usd: float = Field(ge=0)
     """Chassis, CPU, memory, storage and networking, without the GPUs."""
     total_price_usd: float | None = Field(default=None, gt=0)
@@ -86,13 +89,13 @@ class CloudOffer(FrozenModel):
     instance_type: str
     gpu: str
     """Canonical GPU name (must exist in the GPU catalog)."""
-    gpu_count: int = Field(gt=0)
+    gpu_count: int = Field(gt=0, le=MAX_GPUS_PER_MACHINE)
     vcpus: float = Field(ge=0)
     host_memory_bytes: int = Field(ge=0)
     region: str
-    price_usd_per_hour: float = Field(gt=0)
+    price_usd_per_hour: float = Field(gt=0, allow_inf_nan=False)
     """On-demand price of the whole instance, USD per hour."""
-    spot_price_usd_per_hour: float | None = Field(default=None, gt=0)
+    spot_price_usd_per_hour: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     """Spot price, USD per hour; None where the catalog lists none (or it was excluded as an anomaly)."""
     gpus_linked: bool = True
     """Multi-GPU cloud instances are NVLink/NVSwitch machines unless the catalog says otherwise."""

@@ -15,6 +15,7 @@ import ast
 import csv
 import datetime as dt
 import io
+import math
 import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,8 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from planner.catalog.load import default_gpus_linked
-from planner.catalog.schema import Catalog, CloudOffer, GpuSpec
+from planner.catalog.schema import MAX_GPUS_PER_MACHINE, Catalog, CloudOffer, GpuSpec
 from planner.errors import CatalogError
 from planner.units import GIB, MIB
 
@@ -125,7 +128,9 @@ def import_skypilot(
     On-demand price: the region's price (the same in every zone). Spot: the lowest zone's spot price; a spot
     price at or above on-demand is dropped with a note, because it is no discount.
     """
-    cloud = cloud.lower()
+    cloud = cloud.strip().lower()
+    if not cloud:
+        raise CatalogError("--cloud: a provider name is needed (aws, gcp, azure, lambda, ...)")
     as_of = as_of or dt.date.today()
     groups = _group_rows(path, text, region)
     offers: list[CloudOffer] = []
@@ -141,7 +146,16 @@ def import_skypilot(
         else:
             offers.append(result)
     offers.sort(key=lambda o: (o.gpu, o.gpu_count, o.price_usd_per_hour, o.id))
-    return ImportResult(offers=tuple(offers), skipped=tuple(skipped))
+    kept: dict[str, CloudOffer] = {}
+    for offer in offers:
+        if offer.id in kept:
+            # One instance type in a region listed with two accelerators: an id the loader would refuse.
+            first = kept[offer.id]
+            reason = f"listed again with {offer.catalog_gpu_name!r}; kept {first.catalog_gpu_name!r}"
+            skipped.append(SkippedRow(offer.instance_type, offer.catalog_gpu_name, offer.region, reason))
+        else:
+            kept[offer.id] = offer
+    return ImportResult(offers=tuple(kept.values()), skipped=tuple(skipped))
 
 
 def parse_gpu_info(text: str) -> dict[str, Any]:
@@ -161,7 +175,8 @@ def gpu_memory_bytes(gpu_info: Mapping[str, Any]) -> int | None:
     """Per-GPU memory from GpuInfo (``Gpus[0].MemoryInfo.SizeInMiB``), or None where the cell has none."""
     gpus = gpu_info.get("Gpus")
     if isinstance(gpus, list) and gpus and isinstance(gpus[0], dict):
-        size = gpus[0].get("MemoryInfo", {}).get("SizeInMiB")
+        info = gpus[0].get("MemoryInfo")
+        size = info.get("SizeInMiB") if isinstance(info, dict) else None
         if isinstance(size, int | float) and size > 0:
             return int(size * MIB)
     return None
@@ -196,8 +211,11 @@ def write_cloud_csv(offers: Iterable[CloudOffer], path: Path | None) -> str:
         )
     text = buffer.getvalue()
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        except OSError as error:
+            raise CatalogError(f"{path}: cannot write ({error.strerror or error})") from None
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
                 handle.write(text)
@@ -215,7 +233,7 @@ def _fmt(value: float) -> str:
 def _group_rows(path: Path, text: str | None, region: str | None) -> dict[tuple[str, str, str, str], _Group]:
     if text is None:
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")  # a spreadsheet's byte-order mark is no column name
         except (OSError, UnicodeDecodeError) as error:
             raise CatalogError(f"{path}: cannot read SkyPilot catalog ({error})") from None
     reader = csv.DictReader(io.StringIO(text))
@@ -275,9 +293,13 @@ def _offer(
     def skip(reason: str) -> SkippedRow:
         return SkippedRow(instance_type, accelerator, region, reason)
 
+    if not instance_type or not region:
+        return skip("no instance type" if not instance_type else "no region")
     count = _int_count(gpu_row["AcceleratorCount"])
     if count is None:
         return skip(f"fractional or missing GPU count {gpu_row['AcceleratorCount']!r}")
+    if count > MAX_GPUS_PER_MACHINE:
+        return skip(f"{count} GPUs in one machine (more than {MAX_GPUS_PER_MACHINE}): not hardware")
     try:
         spec = catalog.gpu(accelerator)
     except KeyError:
@@ -290,7 +312,10 @@ def _offer(
         notes.append(f"host {instance_type} + {count}x {accelerator} (GCP lists them separately)")
     if not members[0].prices:
         return skip("no on-demand price (capacity blocks or reservations only)")
-    if any(not m.prices or min(m.prices) <= 0 for m in members):
+    own = min(members[0].prices)
+    if not (0 < own < math.inf):
+        return skip(f"on-demand price {own:g} is not a positive, finite price")
+    if any(not m.prices or not (0 < min(m.prices) < math.inf) for m in members[1:]):
         return skip(
             f"host VM {instance_type!r} has no price (0.0 or empty), so the total would understate it"
         )
@@ -298,7 +323,10 @@ def _offer(
     spot: float | None = None
     if all(m.spot_prices for m in members):
         spot = sum(min(m.spot_prices) for m in members)
-        if spot >= price:
+        if not (0 < spot < math.inf):
+            notes.append(f"catalog spot {spot:g} is no price: spot dropped")
+            spot = None
+        elif spot >= price:
             notes.append(f"catalog spot {spot:g} >= on-demand: spot price dropped")
             spot = None
     host_row = members[-1].first
@@ -329,7 +357,12 @@ def _offer(
     if cloud == "gcp" and not gpu_row["InstanceType"] and accelerator not in GCP_HOSTS:
         raw["instance_type"] = f"{instance_type} + {count}x {accelerator}"
         raw["id"] = f"{cloud}:{raw['instance_type']}:{region}"
-    return CloudOffer.model_validate(raw)
+    try:
+        return CloudOffer.model_validate(raw)
+    except ValidationError as error:  # negative vCPUs or memory, and what else a hand-made file may hold
+        first = error.errors()[0]
+        field_name = ".".join(str(p) for p in first["loc"])
+        return skip(f"{field_name}: {first['msg']} (got {first.get('input')!r})")
 
 
 VARIANT_HINTS: Mapping[str, str] = {"pcie": "PCIe", "nvl": "NVL"}

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from planner.cli.options import catalog_dir_option, load_catalog_from
+from planner.errors import PlannerError
 
 if TYPE_CHECKING:
     pass
@@ -90,6 +91,10 @@ def cloud(text: str, min_vram: int, fmt: str, catalog_dirs: tuple[Path, ...], ex
     """Cloud instances: GPU, count, memory, on-demand and spot $/hour, region and price date."""
     from planner.catalog.browse import cloud_rows, excluded_cloud_rows, render
 
+    if excluded and min_vram:
+        # Excluded rows are raw source rows (fractional GPUs, names not matched to the GPU catalog): they
+        # have no memory to filter by, and ignoring the flag silently listed 5.6 GiB machines for 100 GiB.
+        raise PlannerError("--min-vram does not apply to --excluded rows (filter them by text instead)")
     loaded = load_catalog_from(catalog_dirs)
     if excluded:
         rows = excluded_cloud_rows(loaded, text=text)

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, field_validator, model_validator
 
 from planner.base import FrozenModel
+from planner.catalog.schema import MAX_GPUS_PER_MACHINE
 from planner.units import parse_bytes
 
 Task = Literal["inference", "lora", "qlora", "full"]
@@ -107,7 +108,7 @@ class OwnedSystem(FrozenModel):
 
     system: str | None = None
     gpu: str | None = None
-    gpu_count: int = Field(default=1, gt=0)
+    gpu_count: int = Field(default=1, gt=0, le=MAX_GPUS_PER_MACHINE)
     count: int = Field(default=1, gt=0)
     base_power_w: float = Field(default=150.0, ge=0)
     gpus_linked: bool = False
@@ -126,7 +127,7 @@ class CustomOffer(FrozenModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
     name: str
     gpu: str
-    gpu_count: int = Field(gt=0)
+    gpu_count: int = Field(gt=0, le=MAX_GPUS_PER_MACHINE)
     price_usd: float = Field(gt=0)
     base_power_w: float = Field(default=500.0, ge=0)
     rack_units: int = Field(default=0, ge=0)

@@ -69,6 +69,12 @@ def test_excluded_rows_are_visible_with_reasons() -> None:
     assert len(rows) == 13 and all(r["reason"] for r in rows)
 
 
+def test_excluded_rows_have_no_memory_to_filter_by() -> None:
+    """--min-vram 100 with --excluded was ignored and listed a quarter of an L4 (about 5.6 GiB)."""
+    code, out, err = run("cloud", "--excluded", "--min-vram", "100")
+    assert code == 2 and out == "" and "--min-vram does not apply to --excluded" in err
+
+
 def test_bad_min_vram_is_a_usage_error() -> None:
     code, _, err = run("gpus", "--min-vram", "lots")
     assert code == 2 and "not a memory size" in err

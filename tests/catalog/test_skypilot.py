@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from planner.catalog.load import load_catalog, read_cloud_csv
+from planner.catalog.load import StaleCatalogWarning, load_catalog, read_cloud_csv
 from planner.catalog.schema import Catalog
 from planner.catalog.skypilot import gpu_memory_bytes, import_skypilot, parse_gpu_info, write_cloud_csv
 from planner.errors import CatalogError
@@ -112,3 +113,54 @@ def test_a_file_that_is_not_skypilot_format_is_rejected(tmp_path: Path, shipped:
 def test_gpu_info_literal_round_trip(info: dict[str, object]) -> None:
     # Any dict SkyPilot writes with repr() comes back unchanged through the safe parser.
     assert parse_gpu_info(repr({"Gpus": [info]})) == {"Gpus": [info]}
+
+
+ODD_ROWS = """InstanceType,AcceleratorName,AcceleratorCount,vCPUs,MemoryGiB,GpuInfo,Price,SpotPrice,Region
+spot0,L4,1,4,16,,0.8,0,us-east-1
+pricenan,L4,1,4,16,,nan,,us-east-1
+priceinf,L4,1,4,16,,inf,,us-east-1
+negcpu,L4,1,-4,16,,0.8,,us-east-1
+meminfo,L4,1,4,16,"{'Gpus': [{'MemoryInfo': 5}]}",0.8,,us-east-1
+,L4,1,4,16,,0.8,,us-east-1
+dupacc,L4,1,4,16,,0.8,,us-east-1
+dupacc,A10G,1,4,16,,0.9,,us-east-1
+noregion,L4,1,4,16,,0.8,,
+million,L4,1000000,4,16,,0.8,,us-east-1
+"""
+
+
+def test_odd_rows_are_skipped_with_a_reason_and_the_file_written_loads(
+    shipped: Catalog, tmp_path: Path
+) -> None:
+    """Each of these once gave a traceback, or a cloud.csv the loader refused, or (a million GPUs in one
+    machine) a solve that ran for minutes past its time limit."""
+    (tmp_path / "vms.csv").write_text("\ufeff" + ODD_ROWS, encoding="utf-8")  # a spreadsheet's BOM, too
+    result = import_skypilot(tmp_path / "vms.csv", "aws", shipped, as_of=FRESH)
+    assert sorted(o.instance_type for o in result.offers) == ["dupacc", "meminfo", "spot0"]
+    assert next(o for o in result.offers if o.instance_type == "spot0").spot_price_usd_per_hour is None
+    reasons = {s.instance_type: s.reason for s in result.skipped}
+    assert "not a positive, finite price" in reasons["pricenan"] and "finite" in reasons["priceinf"]
+    assert reasons["negcpu"].startswith("vcpus:")
+    assert reasons[""] == "no instance type" and reasons["noregion"] == "no region"
+    assert "more than 64" in reasons["million"]
+    assert "listed again" in reasons["dupacc"]
+    out = tmp_path / "mycat" / "cloud.csv"
+    write_cloud_csv(result.offers, out)
+    assert {o.id for o in load_catalog([out.parent], today=FRESH).cloud} >= {o.id for o in result.offers}
+
+
+def test_import_needs_a_provider_and_a_writable_place(shipped: Catalog, tmp_path: Path) -> None:
+    (tmp_path / "vms.csv").write_text(ODD_ROWS)
+    with pytest.raises(CatalogError, match="--cloud: a provider name is needed"):
+        import_skypilot(tmp_path / "vms.csv", " ", shipped)
+    (tmp_path / "file").write_text("")
+    with pytest.raises(CatalogError, match="cannot write"):
+        write_cloud_csv([], tmp_path / "file" / "cloud.csv")
+
+
+def test_an_old_imported_price_file_warns(shipped: Catalog, tmp_path: Path) -> None:
+    """The staleness warning read gpus.yaml, systems.yaml, reserved.yaml and energy.yaml, never cloud.csv."""
+    result = import_skypilot(FIXTURES / "aws_vms.csv", "aws", shipped, as_of=dt.date(2020, 1, 1))
+    write_cloud_csv(result.offers, tmp_path / "old" / "cloud.csv")
+    with pytest.warns(StaleCatalogWarning, match=r"old[/\\]cloud\.csv"):
+        load_catalog([tmp_path / "old"], today=FRESH)

@@ -64,6 +64,10 @@ def test_a_valid_scenario_loads(tmp_path: Path) -> None:
             "name: t\nowned: [{count: 1}]\nworkloads:\n  - {name: a, model: m}\n",
             r"owned\[0\]: .*either system",
         ),
+        (  # a million GPUs in one machine ran a solve for minutes past its time limit
+            "name: t\nowned: [{gpu: L4, gpu_count: 1000000}]\nworkloads:\n  - {name: a, model: m}\n",
+            r"owned\[0\].gpu_count: .*less than or equal to 64",
+        ),
         (
             "!!python/object/apply:os.system ['echo hacked']\n",
             r"YAML syntax error: could not determine a constructor",
