@@ -6,6 +6,8 @@ from pydantic import BaseModel, ConfigDict
 
 
 class FrozenModel(BaseModel):
-    """Strict, immutable record. ``extra="forbid"`` turns a typo in a YAML file into a clear error."""
+    """Strict, immutable record. ``extra="forbid"`` turns a typo in a YAML file into a clear error;
+    ``allow_inf_nan=False`` refuses YAML's ``.inf`` and ``.nan`` (a capex budget of ``.inf`` reached the
+    solver, which cannot take an infinite right-hand side, and gave a traceback)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)

@@ -64,6 +64,20 @@ def test_a_valid_scenario_loads(tmp_path: Path) -> None:
             "name: t\nowned: [{count: 1}]\nworkloads:\n  - {name: a, model: m}\n",
             r"owned\[0\]: .*either system",
         ),
+        (  # PyYAML kept the last of two keys: 700 hours were planned without a word
+            "name: t\nworkloads:\n  - {name: a, model: m, hours_per_month: 100, hours_per_month: 700}\n",
+            r"line 3, column \d+: YAML syntax error: found duplicate key 'hours_per_month'",
+        ),
+        # YAML's .inf and .nan: an infinite capex budget reached the solver and gave a traceback.
+        (
+            "name: t\nbudgets: {capex_usd: .inf}\nworkloads:\n  - {name: a, model: m}\n",
+            r"capex_usd: .*finite",
+        ),
+        (
+            "name: t\nusd_to_currency: .inf\nworkloads:\n  - {name: a, model: m}\n",
+            r"usd_to_currency: .*finite",
+        ),
+        ("name: t\nheadroom: .nan\nworkloads:\n  - {name: a, model: m}\n", r"headroom: .*finite"),
         (  # a million GPUs in one machine ran a solve for minutes past its time limit
             "name: t\nowned: [{gpu: L4, gpu_count: 1000000}]\nworkloads:\n  - {name: a, model: m}\n",
             r"owned\[0\].gpu_count: .*less than or equal to 64",
@@ -80,6 +94,17 @@ def test_bad_scenarios_are_one_line_errors(tmp_path: Path, text: str, message: s
     with pytest.raises(ScenarioError, match=message) as error:
         load_scenario(path)
     assert "\n" not in str(error.value)
+
+
+def test_a_merge_key_may_override_what_it_brings(tmp_path: Path) -> None:
+    """YAML merges (``<<: *w``) are no duplicate: the workload's own hours win over the merged ones."""
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "name: t\nworkloads:\n  - &w {name: a, model: m, hours_per_month: 100}\n"
+        "  - <<: *w\n    name: b\n    hours_per_month: 200\n"
+    )
+    scenario = load_scenario(path)
+    assert [(w.name, w.hours_per_month) for w in scenario.workloads] == [("a", 100.0), ("b", 200.0)]
 
 
 def test_missing_file(tmp_path: Path) -> None:
