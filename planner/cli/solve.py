@@ -6,15 +6,16 @@ Only click is imported at module level; the library (pulp, openpyxl) is imported
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from planner.cli.options import catalog_dir_option, load_catalog_from
-from planner.errors import PlannerError
+from planner.errors import ModelError, PlannerError, ScenarioError
 
 if TYPE_CHECKING:
     pass
@@ -91,9 +92,9 @@ def solve(
     from planner.scenario.load import load_scenario
 
     scenario = load_scenario(scenario_path)
-    plan = solve_plan(
-        scenario, load_catalog_from(catalog_dirs), solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap
-    )
+    catalog = load_catalog_from(catalog_dirs)
+    with _naming(scenario_path):
+        plan = solve_plan(scenario, catalog, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap)
     verify_or_raise(plan)
     path = output if output is not None else _report_path(scenario.name)
     _write_report(path, lambda: write_workbook(plan, path))
@@ -105,6 +106,19 @@ def solve(
     else:
         click.echo(render_terminal(plan))
         click.echo(f"report: {path}")
+
+
+@contextlib.contextmanager
+def _naming(scenario_path: Path) -> Iterator[None]:
+    """Name the scenario file in errors about what it says (an unknown engine, GPU or system id, a missing
+    config.json) that the library raises without it: the README promises one line naming the file."""
+    try:
+        yield
+    except (ScenarioError, ModelError) as error:
+        message = str(error)
+        if message.startswith(str(scenario_path)):
+            raise
+        raise type(error)(f"{scenario_path}: {message}") from None
 
 
 def _write_report(path: Path, write: Callable[[], None]) -> None:
@@ -124,8 +138,10 @@ def validate(scenario_path: Path, catalog_dirs: tuple[Path, ...]) -> None:
     from planner.scenario.load import load_scenario
 
     scenario = load_scenario(scenario_path)
-    candidates = build_candidates(scenario, load_catalog_from(catalog_dirs))
-    explain_unplaceable(scenario, candidates)
+    catalog = load_catalog_from(catalog_dirs)
+    with _naming(scenario_path):
+        candidates = build_candidates(scenario, catalog)
+        explain_unplaceable(scenario, candidates)
     click.echo(
         f"{scenario_path}: ok ({len(scenario.workloads)} workloads, {len(candidates.data.options)} options, "
         f"{len(candidates.data.patterns)} placements)"

@@ -188,9 +188,10 @@ def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list
     offers: list[Offer] = []
     stock = scenario.limits.stock
     known_ids = {s.id for s in catalog.systems} | {c.id for c in scenario.custom_offers}
-    for key in (*stock, *scenario.purchase_prices_usd):
-        if key not in known_ids:
-            raise ScenarioError(f"unknown system id {key!r} in limits.stock or purchase_prices_usd")
+    for field, keys in (("limits.stock", stock), ("purchase_prices_usd", scenario.purchase_prices_usd)):
+        for key in keys:
+            if key not in known_ids:
+                raise ScenarioError(f"{field}.{key}: unknown system id {key!r} (see `planner catalog nodes`)")
     for index, owned in enumerate(scenario.owned):
         field = f"owned[{index}]"
         if owned.system is not None:

@@ -143,8 +143,13 @@ def test_invalid_scenario_exits_2_without_traceback(tmp_path: Path) -> None:
 
 def test_unknown_gpu_exits_2(tmp_path: Path) -> None:
     text = SCENARIO + "hardware:\n  gpus: [Voodoo5]\n"
-    code, _, err = _run("solve", str(_write(tmp_path, text)), "-o", str(tmp_path / "r.xlsx"))
+    path = _write(tmp_path, text)
+    code, _, err = _run("solve", str(path), "-o", str(tmp_path / "r.xlsx"))
     assert code == 2 and "Voodoo5" in err
+    # The line names the scenario file, as every invalid-input error does (it once said only the field).
+    assert err.startswith(f"error: {path}: hardware.gpus[0]: unknown GPU 'Voodoo5'")
+    code, _, err = _run("validate", str(path))
+    assert code == 2 and err.startswith(f"error: {path}: hardware.gpus[0]")
 
 
 def test_infeasible_exits_3_and_keeps_the_old_report(tmp_path: Path) -> None:
