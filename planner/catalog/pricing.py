@@ -26,3 +26,15 @@ def system_price_usd(system: SystemOffer, catalog: Catalog) -> float:
 def gpu_price_per_gib_usd(gpu_price_usd: float, vram_bytes: int) -> float:
     """Dollars per GiB of usable memory, the first figure people compare cards by."""
     return gpu_price_usd / (vram_bytes / 2**30)
+
+
+def system_price_source(system: SystemOffer, catalog: Catalog) -> str:
+    """Where ``system_price_usd`` comes from: the system's source, and its GPUs' where they are priced apart.
+
+    A desktop's 10,000 USD is a 1,500 USD chassis and an 8,500 USD card; the source once named the chassis
+    only ("desktop without GPU"), so the card's price appeared in no report."""
+    if system.total_price_usd is not None:
+        return system.price_source
+    gpu = catalog.gpu(system.gpu)
+    card = f"{system.gpu_count} x {gpu.name} at {gpu.price_usd:,.0f} USD each"
+    return f"{system.price_source}; {card}: {gpu.price_source or gpu.price_kind or 'catalog GPU price'}"

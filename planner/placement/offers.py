@@ -17,7 +17,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from planner.catalog.pricing import system_price_usd
+from planner.catalog.pricing import system_price_source, system_price_usd
 from planner.catalog.schema import Catalog, GpuSpec
 from planner.errors import ScenarioError
 from planner.plan import Pricing, UnitKind
@@ -255,7 +255,7 @@ def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list
                 rack=system.rack_units,
                 max_units=stock.get(system.id),
                 rates=rates,
-                source="scenario purchase_prices_usd" if overridden else system.price_source,
+                source="scenario purchase_prices_usd" if overridden else system_price_source(system, catalog),
                 date=None if overridden else system.price_date,
             )
         )
