@@ -80,8 +80,8 @@ def test_best_single_gpu_that_no_type_can_meet_is_infeasible_not_skipped(catalog
 
 
 def test_a_system_priced_from_its_parts_names_both_sources(catalog: Catalog) -> None:
-    """The startup desktop's 10,000 USD is a 1,500 USD chassis and an 8,500 USD card (catalogs/systems.yaml and
-    gpus.yaml); its source named the chassis only."""
+    """The startup desktop's 10,000 USD is a 1,500 USD chassis and an 8,500 USD card (catalogs/systems.yaml
+    and gpus.yaml); its source named the chassis only."""
     plan = solve(load_scenario(SCENARIOS / "startup.yaml"), catalog, alternatives=False)
     desktop = next(a for a in plan.assumptions if a.name == "Desktop, 1x RTX PRO 6000 Blackwell")
     card = catalog.gpu("RTX PRO 6000 Blackwell (Workstation Edition)")
