@@ -152,6 +152,15 @@ def test_assumptions_list_every_price_with_source_and_date(book: openpyxl.Workbo
     assert items["status"] == "optimal" and items["version"] == "0.1.0" and items["solver"] == plan.solver
 
 
+def test_bare_numbers_in_the_assumptions_are_numbers(book: openpyxl.Workbook, plan: Plan) -> None:
+    """The gap ("0.0000%") and a bare PUE ("1.56") were text, which Excel flags "number stored as text";
+    values with a unit ("1.0 (office)") stay text."""
+    items = {r["Item"]: r["Value"] for r in table_rows(book["Assumptions"], "Assumptions")}
+    gap = items["relative gap"]
+    assert isinstance(gap, int | float) and gap == pytest.approx(plan.gap, abs=1e-6)
+    assert items["PUE"] == "1.0 (office)"
+
+
 def test_memory_chart_bars_add_up_to_their_gpu(book: openpyxl.Workbook) -> None:
     rows = {r["Workload"]: r for r in table_rows(book["Charts"], "MemoryPerGpu")}
     for r in rows.values():

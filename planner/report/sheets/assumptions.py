@@ -6,7 +6,10 @@ A plan is only as current as its prices; a finance reader checks this sheet befo
 
 from __future__ import annotations
 
+import math
+
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.plan import Plan
@@ -78,6 +81,8 @@ def add_assumptions_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     named = {a.name for a in plan.assumptions}
     extra = [row for row in run_rows(plan) if row[1] not in named]
     placed = write_table(ws, "Assumptions", COLUMNS, rows + extra, widths=widths)
+    for r in range(placed.first_row + 1, placed.last_row + 1):
+        _as_number(ws.cell(row=r, column=3))
     top = placed.last_row + 3
     put(ws.cell(row=top - 1, column=1), "Prices used by the plan's units", styles.LABEL)
     prices = price_rows(plan)
@@ -87,3 +92,20 @@ def add_assumptions_sheet(wb: Workbook, plan: Plan) -> Worksheet:
             ws.cell(row=placed_prices.first_row + i, column=3).style = styles.USD
     widths.apply(ws)
     return ws
+
+
+def _as_number(cell: Cell | MergedCell) -> None:
+    """A value that is a bare number ("1.56", the PUE) or percentage ("0.0000%", the gap) is stored as one;
+    as text Excel flagged it "number stored as text". Values with a unit ("0.1270 USD/kWh") stay text."""
+    text = cell.value
+    if not isinstance(text, str):
+        return
+    percent = text.endswith("%")
+    try:
+        number = float(text[:-1] if percent else text)
+    except ValueError:
+        return
+    if not math.isfinite(number):
+        return
+    cell.value = number / 100 if percent else number
+    cell.number_format = "0.0000%" if percent else "General"
