@@ -152,6 +152,16 @@ def test_assumptions_list_every_price_with_source_and_date(book: openpyxl.Workbo
     assert items["status"] == "optimal" and items["version"] == "0.1.0" and items["solver"] == plan.solver
 
 
+def test_a_measured_workload_shows_no_parameters_or_rule_of_thumb(plan: Plan, tmp_path: Path) -> None:
+    """memory_per_gpu gives no architecture: the sheet showed 0.0 parameters and a 0.00 GiB rule of thumb."""
+    first = plan.workloads[0].model_copy(update={"params": 0, "rule_of_thumb_bytes": (0, 0), "engine": ""})
+    path = tmp_path / "measured.xlsx"
+    write_workbook(plan.model_copy(update={"workloads": (first, *plan.workloads[1:])}), path)
+    row = table_rows(load_workbook(path)["Workloads"], "Workloads")[0]
+    assert row["Workload"] == first.name and row["Engine"] == "measured"
+    assert [v for k, v in row.items() if k.startswith(("Parameters", "Rule of thumb"))] == [None, None, None]
+
+
 def test_bare_numbers_in_the_assumptions_are_numbers(book: openpyxl.Workbook, plan: Plan) -> None:
     """The gap ("0.0000%") and a bare PUE ("1.56") were text, which Excel flags "number stored as text";
     values with a unit ("1.0 (office)") stay text."""

@@ -74,14 +74,17 @@ def add_workloads_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     where = placements(plan)
     rows: list[list[Value]] = []
     for w in plan.workloads:
+        # A workload whose memory was measured (memory_per_gpu) has no parameter count or rule of thumb:
+        # blank, not a 0 a reader would take for a figure.
+        measured = w.params == 0
         rows.append(
             [
                 w.name,
                 w.model,
-                w.params / 1e9,
+                None if measured else w.params / 1e9,
                 w.task,
                 w.precision,
-                w.engine,
+                "measured" if measured and not w.engine else w.engine,
                 w.context,
                 w.batch,
                 w.replicas,
@@ -93,8 +96,8 @@ def add_workloads_sheet(wb: Workbook, plan: Plan) -> Worksheet:
                 to_gib(w.per_gpu_bytes),
                 w.headroom,
                 to_gib(w.reserved_bytes),
-                to_gib(w.rule_of_thumb_bytes[0]),
-                to_gib(w.rule_of_thumb_bytes[1]),
+                None if measured else to_gib(w.rule_of_thumb_bytes[0]),
+                None if measured else to_gib(w.rule_of_thumb_bytes[1]),
                 "\n".join(where.get(w.name, ())),
                 w.cost,
                 w.cost / plan.total_cost if plan.total_cost else 0.0,
