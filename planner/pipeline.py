@@ -6,13 +6,14 @@ catalog -> candidates (memory model x offers) -> integer program -> concrete uni
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from pathlib import Path
 
 from planner import __version__
 from planner.catalog.schema import Catalog
 from planner.check import verify_or_raise
-from planner.errors import InfeasibleError
+from planner.errors import InfeasibleError, PlannerError
 from planner.ilp.incumbent import Point, evaluate
 from planner.ilp.solve import DEFAULT_MIP_GAP, Solution, SolveStatus, solve_lp, solve_problem
 from planner.placement.alternatives import solve_alternatives
@@ -86,6 +87,7 @@ def solve(
 ) -> Plan:
     """The cheapest plan for ``scenario``; raises ``InfeasibleError`` saying what would make one exist."""
     start = time.perf_counter()
+    _check_arguments(scenario, catalog, solver, time_limit_s, mip_gap, memory, catalog_dirs)
     if catalog is None:
         from planner.catalog.load import load_catalog
 
@@ -146,6 +148,41 @@ def solve(
     )
     verify_or_raise(plan)
     return plan
+
+
+def _check_arguments(
+    scenario: object,
+    catalog: object,
+    solver: object,
+    time_limit_s: object,
+    mip_gap: object,
+    memory: object,
+    catalog_dirs: object,
+) -> None:
+    """Arguments of the wrong kind raise a PlannerError naming them: ``solve("s.yaml")`` once raised
+    AttributeError deep inside, a time limit of nan gave CBC a false "infeasible", and a catalog_dirs string
+    was read as one directory per character."""
+
+    def number(value: object) -> float | None:
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        return float(value) if ok else None  # type: ignore[arg-type]
+
+    if not isinstance(scenario, Scenario):
+        raise PlannerError(f"scenario must be a Scenario (see load_scenario), got {type(scenario).__name__}")
+    if catalog is not None and not isinstance(catalog, Catalog):
+        raise PlannerError(
+            f"catalog must be a Catalog (see load_catalog) or None, got {type(catalog).__name__}"
+        )
+    if not isinstance(solver, str):
+        raise PlannerError(f"solver must be a name such as 'highs', got {solver!r}")
+    if (limit := number(time_limit_s)) is None or limit <= 0:
+        raise PlannerError(f"time_limit_s must be a positive number of seconds, got {time_limit_s!r}")
+    if (gap := number(mip_gap)) is None or not 0 <= gap < 1:
+        raise PlannerError(f"mip_gap must be a number in [0, 1), got {mip_gap!r}")
+    if not callable(memory):
+        raise PlannerError(f"memory must be a function (workload, gpus) -> Footprint, got {memory!r}")
+    if isinstance(catalog_dirs, str | Path) or not isinstance(catalog_dirs, tuple | list):
+        raise PlannerError(f"catalog_dirs must be a tuple of directories, got {catalog_dirs!r}")
 
 
 def _meets(known: Point | None, bounds: list[float], mip_gap: float) -> bool:

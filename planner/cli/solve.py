@@ -7,6 +7,7 @@ Only click is imported at module level; the library (pulp, openpyxl) is imported
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -55,7 +56,7 @@ def _report_path(name: str) -> Path:
 )
 @click.option(
     "--mip-gap",
-    type=click.FloatRange(min=0, max=1),
+    type=click.FloatRange(min=0, max=1, max_open=True),
     default=1e-4,
     show_default=True,
     help="Relative optimality gap at which the solver may stop.",
@@ -84,22 +85,38 @@ def solve(
     """
     from planner.check import verify_or_raise
     from planner.pipeline import solve as solve_plan
-    from planner.report.atomic import write_text_atomic
+    from planner.report.atomic import write_atomic_all
     from planner.report.json import plan_to_json
     from planner.report.markdown import render_markdown
     from planner.report.terminal import render_terminal
-    from planner.report.workbook import write_workbook
+    from planner.report.workbook import build_workbook
     from planner.scenario.load import load_scenario
 
+    for flag, value in (("--time-limit", time_limit_s), ("--mip-gap", mip_gap)):
+        if not math.isfinite(value):  # click's range lets nan through: every comparison with it is false
+            raise PlannerError(f"{flag}: not a number: {value}")
     scenario = load_scenario(scenario_path)
+    path = output if output is not None else _report_path(scenario.name)
+    if markdown_path is not None and markdown_path.resolve() == path.resolve():
+        raise PlannerError(
+            f"{path}: given as both -o and --markdown; the Markdown would replace the workbook"
+        )
     catalog = load_catalog_from(catalog_dirs)
     with _naming(scenario_path):
         plan = solve_plan(scenario, catalog, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap)
     verify_or_raise(plan)
-    path = output if output is not None else _report_path(scenario.name)
-    _write_report(path, lambda: write_workbook(plan, path))
+    writes: list[tuple[Path, Callable[[Path], None]]] = [(path, build_workbook(plan).save)]
     if markdown_path is not None:
-        _write_report(markdown_path, lambda: write_text_atomic(markdown_path, render_markdown(plan) + "\n"))
+        text = render_markdown(plan) + "\n"
+
+        def markdown(tmp: Path) -> None:
+            tmp.write_text(text, encoding="utf-8")
+
+        writes.append((markdown_path, markdown))
+    try:
+        write_atomic_all(writes)  # both reports, or neither: a failed run leaves the previous ones
+    except OSError as error:
+        raise PlannerError(f"{error.filename}: cannot write the report: {error.strerror or error}") from None
     if fmt == "json":
         click.echo(plan_to_json(plan))
         click.echo(f"report: {path}", err=True)
@@ -119,14 +136,6 @@ def _naming(scenario_path: Path) -> Iterator[None]:
         if message.startswith(str(scenario_path)):
             raise
         raise type(error)(f"{scenario_path}: {message}") from None
-
-
-def _write_report(path: Path, write: Callable[[], None]) -> None:
-    """Run one atomic report writer, turning a file-system failure into one line naming the path."""
-    try:
-        write()
-    except OSError as error:
-        raise PlannerError(f"{path}: cannot write the report: {error.strerror or error}") from None
 
 
 @click.command()

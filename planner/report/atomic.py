@@ -11,7 +11,7 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 
@@ -56,3 +56,34 @@ def write_text_atomic(path: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
     write_atomic(path, write)
+
+
+def write_atomic_all(writes: Sequence[tuple[Path, Callable[[Path], None]]]) -> None:
+    """Write several files so that either all are replaced or none is: each is written to a temporary file
+    first, and only when every one has been written are they renamed over their targets.
+
+    ``planner solve -o r.xlsx --markdown x.md`` renamed the workbook into place and then failed on the
+    Markdown: a failed run had replaced the previous workbook. An ``OSError`` names the target it concerns.
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, write in writes:
+            path = Path(path)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, name = tempfile.mkstemp(
+                    prefix=f".{path.name}.", suffix=path.suffix or ".tmp", dir=path.parent
+                )
+                os.close(fd)
+                staged.append((Path(name), path))
+                write(Path(name))
+                os.chmod(name, _mode_for(path))
+            except OSError as error:
+                raise OSError(error.errno, error.strerror or str(error), str(path)) from None
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in staged:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        raise

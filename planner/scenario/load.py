@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from planner.scenario.schema import Scenario
 
 def load_scenario(path: str | Path) -> Scenario:
     """Load and validate a scenario. YAML is read with ``safe_load``: tags never construct objects."""
+    if not isinstance(path, str | os.PathLike):
+        raise ScenarioError(f"a scenario is loaded from a path, got {type(path).__name__}")
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")

@@ -162,6 +162,30 @@ def test_infeasible_exits_3_and_keeps_the_old_report(tmp_path: Path) -> None:
     assert report.read_bytes() == b"previous report"
 
 
+def test_a_failed_markdown_write_keeps_the_old_workbook(tmp_path: Path) -> None:
+    """The workbook was renamed into place before the Markdown failed: a failed run replaced a report."""
+    report = tmp_path / "r.xlsx"
+    report.write_bytes(b"previous report")
+    (tmp_path / "file").write_text("not a directory")
+    markdown = tmp_path / "file" / "x.md"
+    code, _, err = _run("solve", str(_write(tmp_path)), "-o", str(report), "--markdown", str(markdown))
+    assert code == 2 and err.startswith(f"error: {markdown}: cannot write the report")
+    assert report.read_bytes() == b"previous report"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary file left
+
+
+def test_one_path_for_both_reports_and_nan_limits_are_refused(tmp_path: Path) -> None:
+    """-o and --markdown on one file kept only the Markdown, with exit 0; --time-limit nan passed click's
+    range (every comparison with nan is false) and made CBC report a false infeasibility."""
+    scenario, report = str(_write(tmp_path)), str(tmp_path / "r.xlsx")
+    code, _, err = _run("solve", scenario, "-o", report, "--markdown", report)
+    assert code == 2 and "given as both -o and --markdown" in err
+    for flag in ("--time-limit", "--mip-gap"):
+        code, _, err = _run("solve", scenario, "-o", report, flag, "nan")
+        assert code == 2 and f"{flag}: not a number: nan" in err
+    assert not (tmp_path / "r.xlsx").exists()
+
+
 def test_missing_file_exits_2(tmp_path: Path) -> None:
     code, _, err = _run("solve", str(tmp_path / "none.yaml"))
     assert code == 2 and "no such scenario file" in err

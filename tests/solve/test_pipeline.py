@@ -12,7 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from planner.check import verify
-from planner.errors import InfeasibleError, ScenarioError
+from planner.errors import InfeasibleError, PlannerError, ScenarioError
 from planner.pipeline import solve
 from planner.placement.candidates import Footprint
 from planner.scenario.schema import Workload
@@ -421,3 +421,25 @@ def test_a_workload_of_no_hours_rents_the_instance_cheapest_per_hour() -> None:
     plan = _solve([workload("idle", 10, hours_per_month=0)], cat=cat, hardware={"bought": False})
     assert plan.total_cost == 0.0
     assert [(u.option, u.pricing) for u in plan.units] == [("testcloud:c1:r1", "on_demand")]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"scenario": "s.yaml"}, "scenario must be a Scenario"),
+        ({"catalog": "x"}, "catalog must be a Catalog"),
+        ({"time_limit_s": 0}, "time_limit_s must be a positive number"),
+        ({"time_limit_s": float("nan")}, "time_limit_s must be a positive number"),
+        ({"time_limit_s": "10"}, "time_limit_s must be a positive number"),
+        ({"mip_gap": -1}, r"mip_gap must be a number in \[0, 1\)"),
+        ({"mip_gap": 5}, r"mip_gap must be a number in \[0, 1\)"),
+        ({"memory": None}, "memory must be a function"),
+        ({"catalog": None, "catalog_dirs": "mycat"}, "catalog_dirs must be a tuple of directories"),
+    ],
+)
+def test_solve_refuses_arguments_of_the_wrong_kind(change: dict[str, object], message: str) -> None:
+    """solve("s.yaml") raised AttributeError deep inside, a string of catalog_dirs was read one directory per
+    character, and a time limit of 0 or nan ran (CBC then reported a false infeasibility)."""
+    args: dict[str, object] = {"scenario": scenario([workload("a", 10)]), "catalog": CAT, **change}
+    with pytest.raises(PlannerError, match=message):
+        solve(**args)  # type: ignore[arg-type]

@@ -107,6 +107,13 @@ def test_a_merge_key_may_override_what_it_brings(tmp_path: Path) -> None:
     assert [(w.name, w.hours_per_month) for w in scenario.workloads] == [("a", 100.0), ("b", 200.0)]
 
 
+@pytest.mark.parametrize("path", [None, 123, b"s.yaml"])
+def test_a_scenario_is_loaded_from_a_path(path: object) -> None:
+    """load_scenario(None) raised TypeError from pathlib."""
+    with pytest.raises(ScenarioError, match="a scenario is loaded from a path"):
+        load_scenario(path)  # type: ignore[arg-type]
+
+
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match=r"nope.yaml: no such scenario file"):
         load_scenario(tmp_path / "nope.yaml")
