@@ -175,14 +175,16 @@ def _check_arguments(
         )
     if not isinstance(solver, str):
         raise PlannerError(f"solver must be a name such as 'highs', got {solver!r}")
-    if (limit := number(time_limit_s)) is None or limit <= 0:
-        raise PlannerError(f"time_limit_s must be a positive number of seconds, got {time_limit_s!r}")
+    if (limit := number(time_limit_s)) is None or limit < 0:  # 0: no time, the best plan at hand
+        raise PlannerError(f"time_limit_s must be a number of seconds >= 0, got {time_limit_s!r}")
     if (gap := number(mip_gap)) is None or not 0 <= gap < 1:
         raise PlannerError(f"mip_gap must be a number in [0, 1), got {mip_gap!r}")
     if not callable(memory):
         raise PlannerError(f"memory must be a function (workload, gpus) -> Footprint, got {memory!r}")
     if isinstance(catalog_dirs, str | Path) or not isinstance(catalog_dirs, tuple | list):
         raise PlannerError(f"catalog_dirs must be a tuple of directories, got {catalog_dirs!r}")
+    if catalog is not None and catalog_dirs:
+        raise PlannerError("give a catalog or catalog_dirs to load one, not both (catalog_dirs was ignored)")
 
 
 def _meets(known: Point | None, bounds: list[float], mip_gap: float) -> bool:

@@ -97,6 +97,13 @@ def solve(
             raise PlannerError(f"{flag}: not a number: {value}")
     scenario = load_scenario(scenario_path)
     path = output if output is not None else _report_path(scenario.name)
+    for target in (path, markdown_path):
+        # A report replaces a regular file only: not a device (-o /dev/full, run as root, replaced the
+        # device with a workbook) and not the scenario it answers.
+        if target is not None and target.exists() and not target.is_file():
+            raise PlannerError(f"{target}: not a regular file; give a path for the report")
+        if target is not None and target.resolve() == scenario_path.resolve():
+            raise PlannerError(f"{target}: is the scenario itself; give another path for the report")
     if markdown_path is not None and markdown_path.resolve() == path.resolve():
         raise PlannerError(
             f"{path}: given as both -o and --markdown; the Markdown would replace the workbook"

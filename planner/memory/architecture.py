@@ -318,6 +318,9 @@ _COUNT_FIELDS = (
     "intermediate_size",
     "vocab_size",
     "moe_intermediate_size",
+    "num_local_experts",
+    "num_experts",
+    "n_routed_experts",
     "num_experts_per_tok",
     "sliding_window",
 )

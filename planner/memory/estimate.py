@@ -175,6 +175,13 @@ def estimate(
     _text("optimizer", optimizer)
     _text("engine", engine_name, optional=True)
     _text("kv_precision", kv_precision, optional=True)
+    for name, flag in (
+        ("gradient_checkpointing", gradient_checkpointing),
+        ("flash_attention", flash_attention),
+        ("prefill_logits", prefill_logits),
+    ):
+        if not isinstance(flag, bool):  # "no" is a true string: it switched checkpointing on
+            raise ModelError(f"{name} must be True or False, got {flag!r}")
     task = normalize_task(task)
     lora_rank = _positive("lora_rank", lora_rank)
     context = _positive("context", context)

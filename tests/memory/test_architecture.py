@@ -169,6 +169,7 @@ def test_gemma3_text_config_takes_gemma3textconfig_defaults() -> None:
         ({"num_attention_heads": 30, "num_key_value_heads": 30}, "hidden_size 4096 is not a multiple of"),
         ({"sliding_window": -1}, "sliding_window must be a whole number >= 1, got -1"),
         ({"num_local_experts": 2, "num_experts_per_tok": 8}, "num_experts_per_tok 8 exceeds the 2 experts"),
+        ({"num_local_experts": "8"}, "num_local_experts must be a whole number >= 1, got '8'"),
     ],
 )
 def test_impossible_sizes_are_one_line_errors(change: dict[str, object], message: str) -> None:

@@ -238,6 +238,7 @@ def test_rule_of_thumb_long_context() -> None:
         ({"precision": None}, ModelError, "precision must be a name"),
         ({"task": None}, ModelError, "task must be a name"),
         ({"task": "lora", "lora_rank": 2.5}, ModelError, "lora_rank must be a whole number"),
+        ({"task": "full", "gradient_checkpointing": "no"}, ModelError, "gradient_checkpointing must be True"),
         # Combinations no engine runs: they were estimated anyway.
         ({"task": "full", "precision": "nf4"}, ModelError, "full fine-tuning updates every weight"),
         ({"task": "full", "precision": "awq-int4"}, ModelError, "precision awq-int4 is quantized"),

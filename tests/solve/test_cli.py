@@ -4,6 +4,8 @@ report that survives a failed run. Workloads use measured memory so these tests 
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -184,6 +186,19 @@ def test_one_path_for_both_reports_and_nan_limits_are_refused(tmp_path: Path) ->
         code, _, err = _run("solve", scenario, "-o", report, flag, "nan")
         assert code == 2 and f"{flag}: not a number: nan" in err
     assert not (tmp_path / "r.xlsx").exists()
+
+
+def test_a_report_never_replaces_a_device_or_the_scenario(tmp_path: Path) -> None:
+    """Run as root, -o /dev/full replaced the device with a workbook; -o s.yaml overwrote the scenario."""
+    scenario = _write(tmp_path)
+    fifo = tmp_path / "pipe.xlsx"
+    os.mkfifo(fifo)  # a special file like a device, without needing root
+    code, _, err = _run("solve", str(scenario), "-o", str(fifo))
+    assert code == 2 and "not a regular file" in err
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    code, _, err = _run("solve", str(scenario), "-o", str(scenario))
+    assert code == 2 and "is the scenario itself" in err
+    assert scenario.read_text() == SCENARIO
 
 
 def test_missing_file_exits_2(tmp_path: Path) -> None:
