@@ -37,6 +37,14 @@ def test_unknown_command_is_a_usage_error() -> None:
     assert "No such command" in result.output
 
 
+def test_a_bad_option_is_one_error_line() -> None:
+    """click's usage errors were four lines (usage, hint, blank, "Error: ..."); the README promises one."""
+    for args in (["solve", "x.yaml", "--time-limit", "0"], ["estimate"], ["frobnicate"]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2, args
+        assert result.output.startswith("error: ") and result.output.count("\n") == 1, result.output
+
+
 def test_an_error_message_is_always_one_line() -> None:
     from planner.errors import InfeasibleError, ScenarioError
 

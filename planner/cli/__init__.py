@@ -16,7 +16,7 @@ from typing import Any, TextIO
 import click
 
 from planner import __version__
-from planner.errors import PlannerError
+from planner.errors import EXIT_INVALID_INPUT, PlannerError
 
 # pydantic looks for plugins through importlib.metadata the first time a model class is built: about 0.1 s
 # of a 0.45 s `planner estimate`. The command line uses no pydantic plugin; a user who does can set the
@@ -55,6 +55,12 @@ class PlannerGroup(click.Group):
         except PlannerError as error:
             click.echo(f"error: {error}", err=True)
             sys.exit(error.exit_code)
+        except click.UsageError as error:
+            # A bad option or argument is invalid input like any other: one line naming it, exit 2 (click's
+            # own form is four lines of usage and hint). `planner COMMAND --help` shows the usage.
+            message = " ".join(error.format_message().split())
+            click.echo(f"error: {message}", err=True)
+            sys.exit(EXIT_INVALID_INPUT)
 
 
 def _one_line_warning(
