@@ -7,12 +7,14 @@ bisection over ``estimate``; the search stops at the model's trained context and
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from planner.errors import PlannerError
 from planner.memory.architecture import Architecture
+from planner.memory.engines import engine
 from planner.memory.estimate import MemoryEstimate, estimate
 
 MAX_BATCH = 4096
@@ -104,6 +106,12 @@ def fit(
     cap = max(arch.max_position_embeddings, 1)
     max_context = _largest(lambda n: need(n, batch) <= budget, cap)
     max_batch = _largest(lambda n: need(context, n) <= budget, MAX_BATCH)
+    if max_context == cap:
+        context_limit = "model"
+    elif max_context:
+        context_limit = "memory"
+    else:  # not one token fits: the weights, or the batch asked (4,096 sequences on one card)
+        context_limit = "weights" if need(1, 1) > budget else "batch"
     return FitResult(
         model=arch.name,
         vram_bytes=vram_bytes,
@@ -114,7 +122,7 @@ def fit(
         fits=here.per_gpu_bytes <= budget,
         required_bytes=here.per_gpu_bytes,
         max_context=max_context,
-        context_limit="model" if max_context == cap else "memory",
+        context_limit=context_limit,
         max_batch=max_batch,
         batch_limit="search cap" if max_batch == MAX_BATCH else "memory",
         estimate=here,
@@ -126,8 +134,11 @@ def _vllm_kv_tokens(est: MemoryEstimate, vram_bytes: int) -> int:
     """Tokens of KV cache vLLM would allocate: what its reservation leaves after everything but the KV cache,
     at the workload's KV bytes per token on one GPU (DESIGN.md: report what is required, and this)."""
     per_gpu = est.per_gpu_breakdown
-    tokens = est.inputs["context"] * est.inputs["batch"]
-    kv_per_token = per_gpu["kv_cache"] / tokens
+    # Per token of what the estimate holds: vLLM's 16-token blocks, so the padding of the last block is not
+    # spread over the context (Qwen3-0.6B read 650,794 tokens at context 16 and 345,731 at 17).
+    block = engine("vllm").block_tokens
+    held = math.ceil(est.inputs["context"] / block) * block
+    kv_per_token = per_gpu["kv_cache"] / (held * est.inputs["batch"])
     rest = est.per_gpu_bytes - per_gpu["kv_cache"] - per_gpu["allocator_overhead"]
     free = vram_bytes * VLLM_GPU_MEMORY_UTILIZATION - rest
     return max(int(free / kv_per_token), 0) if kv_per_token > 0 else 0

@@ -64,8 +64,10 @@ def fit_table(result: FitResult, card: str) -> str:
     if r.max_context:
         why = "the model's trained context" if r.context_limit == "model" else "memory"
         lines.append(f"longest context at batch {r.batch}: {r.max_context} tokens (limited by {why})")
-    else:
+    elif r.context_limit == "weights":
         lines.append(f"longest context at batch {r.batch}: none (the weights alone do not fit)")
+    else:
+        lines.append(f"longest context at batch {r.batch}: none (not one token fits at that batch)")
     if r.max_batch:
         cap = " (search cap)" if r.batch_limit == "search cap" else ""
         lines.append(f"largest batch at context {r.context}: {r.max_batch} sequences{cap}")
@@ -75,4 +77,6 @@ def fit_table(result: FitResult, card: str) -> str:
         lines.append(
             f"vLLM at gpu_memory_utilization 0.9 would hold {r.vllm_kv_tokens} KV-cache tokens per replica"
         )
+    # As in `planner estimate`: a context past the trained one "fits" in memory but is flagged.
+    lines += [f"note: {note}" for note in r.estimate.notes]
     return "\n".join(lines)

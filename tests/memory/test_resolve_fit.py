@@ -11,6 +11,7 @@ import pytest
 from planner import estimate_memory
 from planner.errors import ModelError, PlannerError
 from planner.memory.fit import fit
+from planner.memory.report import fit_table
 from planner.memory.resolve import resolve_model
 from planner.units import GIB
 
@@ -81,6 +82,30 @@ def test_fit_answers_are_consistent_with_the_estimate() -> None:
 def test_fit_when_weights_alone_do_not_fit() -> None:
     result = fit(resolve_model("llama-3-70b"), 24 * GIB)
     assert not result.fits and result.max_context == 0 and result.max_batch == 0
+    assert result.context_limit == "weights"
+
+
+def test_fit_when_the_batch_is_what_does_not_fit() -> None:
+    """4,096 sequences of Qwen2.5-7B on 24 GiB: no context fits, but the 14.19 GiB of weights do; the table
+    said "the weights alone do not fit" beside "largest batch at context 4096: 5 sequences"."""
+    result = fit(resolve_model("qwen2.5-7b"), 24 * GIB, batch=4096)
+    assert result.max_context == 0 and result.context_limit == "batch" and result.max_batch == 5
+    assert "not one token fits at that batch" in fit_table(result, "24 GiB")
+
+
+def test_fit_past_the_trained_context_carries_the_note() -> None:
+    """At 20,000 tokens Llama-3-8B "fits" 80 GiB, but it was trained to 8,192: the table now says so."""
+    table = fit_table(fit(resolve_model("llama-3-8b"), 80 * GIB, context=20000), "80 GiB")
+    assert "note: context 20000 exceeds the model's max_position_embeddings 8192" in table
+
+
+def test_vllm_kv_tokens_do_not_hang_on_the_last_block() -> None:
+    """The last 16-token block's padding was spread over the context: 650,794 tokens at context 16,
+    345,731 at 17, for one pool."""
+    arch = resolve_model("qwen3-0.6b")
+    tokens = [fit(arch, round(79.18 * GIB), engine_name="vllm", context=n).vllm_kv_tokens for n in (16, 17)]
+    assert tokens[0] is not None and tokens[1] is not None
+    assert abs(tokens[0] - tokens[1]) <= 0.001 * tokens[0]
 
 
 def test_fit_limited_by_the_model_context() -> None:
