@@ -26,9 +26,11 @@ VLLM_GPU_MEMORY_UTILIZATION = 0.9  # vLLM's default reservation of each card
 class FitResult:
     """Answers for one card. ``budget_bytes = vram_bytes x (1 - headroom)`` is what a GPU may use.
 
-    ``max_context`` is 0 when not even one token fits at ``batch``; ``context_limit`` says whether memory or
-    the model's trained context (``max_position_embeddings``) stopped the search. ``max_batch`` is 0 when not
-    one sequence of ``context`` tokens fits; ``batch_limit`` is "memory" or "search cap".
+    ``max_context`` is 0 when not even one token fits at ``batch``; ``context_limit`` says what stopped the
+    search: "memory", "model" (its trained context, ``max_position_embeddings``), or, where nothing fits,
+    "weights" (they alone exceed the budget) or "batch" (one token each of ``batch`` sequences does).
+    ``max_batch`` is 0 when not one sequence of ``context`` tokens fits; ``batch_limit`` is "memory" or
+    "search cap".
     """
 
     model: str
