@@ -85,7 +85,7 @@ def solve(
     """
     from planner.check import verify_or_raise
     from planner.pipeline import solve as solve_plan
-    from planner.report.atomic import write_atomic_all
+    from planner.report.atomic import text_writer, write_atomic_all
     from planner.report.json import plan_to_json
     from planner.report.markdown import render_markdown
     from planner.report.terminal import render_terminal
@@ -114,12 +114,7 @@ def solve(
     verify_or_raise(plan)
     writes: list[tuple[Path, Callable[[Path], None]]] = [(path, build_workbook(plan).save)]
     if markdown_path is not None:
-        text = render_markdown(plan) + "\n"
-
-        def markdown(tmp: Path) -> None:
-            tmp.write_text(text, encoding="utf-8")
-
-        writes.append((markdown_path, markdown))
+        writes.append((markdown_path, text_writer(render_markdown(plan) + "\n")))
     try:
         write_atomic_all(writes)  # both reports, or neither: a failed run leaves the previous ones
     except OSError as error:

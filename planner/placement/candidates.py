@@ -298,9 +298,7 @@ def _cheapest_idle(c: Candidates) -> set[str]:
 
 
 def _eligible_name(workload: str, c: Candidates, offer: Offer) -> bool:
-    if offer.interruptible_only and not c.interruptible[workload]:
-        return False
-    return offer.hours_class is None or offer.hours_class >= c.hours[workload]
+    return _may_run(offer, c.hours[workload], c.interruptible[workload])
 
 
 def _fx(usd: float | None, rates: CostRates) -> float | None:
@@ -312,9 +310,15 @@ def _divisors(gpus: int, linked: bool) -> list[int]:
 
 
 def _eligible(w: Workload, offer: Offer) -> bool:
-    if offer.interruptible_only and not w.interruptible:
+    return _may_run(offer, w.hours_per_month, w.interruptible)
+
+
+def _may_run(offer: Offer, hours: float, interruptible: bool) -> bool:
+    """Spot holds interruptible work only; an on-demand or spot instance rented for an hours class holds
+    workloads of at most those hours (they run within them)."""
+    if offer.interruptible_only and not interruptible:
         return False
-    return offer.hours_class is None or offer.hours_class >= w.hours_per_month
+    return offer.hours_class is None or offer.hours_class >= hours
 
 
 def _colocation_patterns(

@@ -404,9 +404,11 @@ def check_names(scenario: Scenario, catalog: Catalog) -> None:
     hw = scenario.hardware
     for index, name in enumerate(hw.gpus or ()):
         _gpu(catalog, name, f"hardware.gpus[{index}]")
+    systems = {s.id for s in catalog.systems}
+    providers = {c.provider for c in catalog.cloud}
     lists: list[tuple[str, tuple[str, ...] | None, set[str]]] = [
-        ("systems", hw.systems, {s.id for s in catalog.systems} | {c.id for c in scenario.custom_offers}),
-        ("providers", hw.providers, {c.provider for c in catalog.cloud}),
+        ("systems", hw.systems, systems | {c.id for c in scenario.custom_offers}),
+        ("providers", hw.providers, providers),
         ("regions", hw.regions, {c.region for c in catalog.cloud}),
     ]
     for field, given, known in lists:
@@ -415,13 +417,11 @@ def check_names(scenario: Scenario, catalog: Catalog) -> None:
                 choices = ", ".join(sorted(known))
                 where = f"hardware.{field}[{index}]"
                 raise ScenarioError(f"{where}: unknown {field[:-1]} {name!r} (known: {choices})")
-    providers = {c.provider for c in catalog.cloud}
     for name in scenario.reserved_discounts:
         if name not in providers:
             # A misspelt provider here was ignored, leaving the catalog's discount in place.
             choices = ", ".join(sorted(providers))
             raise ScenarioError(f"reserved_discounts.{name}: unknown provider {name!r} (known: {choices})")
-    systems = {s.id for s in catalog.systems}
     for index, quote in enumerate(scenario.custom_offers):
         if quote.id in systems:
             raise ScenarioError(

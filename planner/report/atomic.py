@@ -34,28 +34,21 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
 
     The temporary name keeps the target's suffix because openpyxl checks the extension of the file it saves.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix or ".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.chmod(tmp, _mode_for(path))
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    write_atomic_all([(path, write)])
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` atomically."""
+def text_writer(text: str) -> Callable[[Path], None]:
+    """A writer for ``write_atomic``: ``text`` as UTF-8."""
 
     def write(tmp: Path) -> None:
         tmp.write_text(text, encoding="utf-8")
 
-    write_atomic(path, write)
+    return write
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    write_atomic(path, text_writer(text))
 
 
 def write_atomic_all(writes: Sequence[tuple[Path, Callable[[Path], None]]]) -> None:
