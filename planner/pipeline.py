@@ -145,6 +145,8 @@ def solve(
         assumptions=assumptions(scenario, candidates, built, solution),
         cost_by_category=built.cost_by_category,
         planner_version=__version__,
+        usd_to_currency=scenario.usd_to_currency,
+        usd_to_currency_as_of=scenario.usd_to_currency_as_of,
     )
     verify_or_raise(plan)
     return plan

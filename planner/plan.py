@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from planner.base import FrozenModel
+from planner.catalog.pricing import PriceAge
 
 UnitKind = Literal["bought", "owned", "cloud"]
 Pricing = Literal["purchase", "owned", "on_demand", "spot", "reserved_1y", "reserved_3y"]
@@ -151,6 +152,23 @@ class Plan(FrozenModel):
     """Horizon cost split into ``purchase``, ``energy``, ``hosting``, ``cloud_on_demand``, ``cloud_spot``,
     ``cloud_reserved``."""
     planner_version: str = ""
+    usd_to_currency: float = 1.0
+    """Units of ``currency`` per USD the plan converted catalog prices with (1.0 for USD)."""
+    usd_to_currency_as_of: dt.date | None = None
+    """The exchange rate's date, as the scenario gave it (None: not given)."""
+
+    def oldest_price(self, today: dt.date | None = None) -> PriceAge:
+        """How old the prices are that this plan relies on (bought and rented units; owned ones have none).
+
+        The reports state it and warn past ``PRICE_STALE_AFTER_DAYS``; ``today`` defaults to the clock."""
+        from planner.catalog.pricing import price_age
+
+        priced = [
+            (f"{u.option_name or u.option} ({u.pricing.replace('_', ' ')})", u.price_date)
+            for u in self.units
+            if u.kind != "owned"
+        ]
+        return price_age(priced, today or dt.date.today())
 
     def to_json_dict(self) -> dict[str, Any]:
         """The ``--format json`` object (issue 4's contract plus added fields).

@@ -8,6 +8,7 @@ memory (gpu_count x per-GPU) for ``nodes`` and ``cloud``, since that is what a m
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -18,6 +19,13 @@ from planner.catalog.schema import Catalog
 from planner.units import GIB
 
 Row = dict[str, Any]
+
+UNKNOWN_DATE = "unknown"
+"""Shown for a price whose source date nobody recorded (never the day the catalog was compiled)."""
+
+
+def _date(value: dt.date | None) -> str:
+    return value.isoformat() if value is not None else UNKNOWN_DATE
 
 
 def gpu_rows(catalog: Catalog, *, text: str = "", min_vram_bytes: int = 0) -> list[Row]:
@@ -40,7 +48,7 @@ def gpu_rows(catalog: Catalog, *, text: str = "", min_vram_bytes: int = 0) -> li
                 "nvlink": gpu.nvlink,
                 "price_usd": gpu.price_usd,
                 "price_kind": gpu.price_kind,
-                "price_date": gpu.price_date.isoformat() if gpu.price_date else None,
+                "price_date": _date(gpu.price_date) if gpu.price_usd is not None else None,
             }
         )
     rows.sort(key=lambda r: (r["vram_gib"], r["price_usd"] is None, r["price_usd"] or 0, r["gpu"]))
@@ -67,7 +75,7 @@ def node_rows(catalog: Catalog, *, text: str = "", min_vram_bytes: int = 0) -> l
                 "rack_units": system.rack_units,
                 "type": system.system_type,
                 "price_kind": system.price_kind,
-                "price_date": system.price_date.isoformat(),
+                "price_date": system.price_date.isoformat() if system.price_date else UNKNOWN_DATE,
             }
         )
     rows.sort(key=lambda r: (r["total_vram_gib"], r["price_usd"], r["id"]))
@@ -101,7 +109,7 @@ def cloud_rows(catalog: Catalog, *, text: str = "", min_vram_bytes: int = 0) -> 
                 "spot_usd_per_hour": offer.spot_price_usd_per_hour,
                 "usd_per_gpu_hour": round(offer.price_usd_per_hour / offer.gpu_count, 4),
                 "region": offer.region,
-                "as_of": offer.as_of.isoformat(),
+                "as_of": offer.as_of.isoformat() if offer.as_of else UNKNOWN_DATE,
                 "note": offer.note,
             }
         )

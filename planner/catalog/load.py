@@ -102,7 +102,8 @@ def load_catalog(extra_dirs: Sequence[Path] = (), *, today: dt.date | None = Non
             for line, offer in _read_cloud_rows(path, None):
                 cloud[offer.id] = offer
                 origins[f"cloud offer {offer.id!r}"] = functools.partial(_where, path, line)
-                newest = offer.as_of if newest is None else max(newest, offer.as_of)
+                if offer.as_of is not None:  # an undated row is reported as such, not as fresh or old
+                    newest = offer.as_of if newest is None else max(newest, offer.as_of)
             if newest is not None:
                 # A price file is as old as its newest row: an import with --as-of 2020-01-01 went unwarned.
                 # (The oldest row would warn on every run for the built-in Azure snapshot, dated 2024-12-31.)

@@ -2,8 +2,81 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from planner.catalog.schema import Catalog, SystemOffer
 from planner.errors import CatalogError
+
+PRICE_STALE_AFTER_DAYS = 180
+"""Cloud prices and street prices move within months: a plan relying on an older price says so."""
+
+
+@dataclass(frozen=True)
+class PriceAge:
+    """The oldest dated price a plan relies on, and the prices whose source date nobody recorded.
+
+    An undated price is not assumed fresh: the reports name it beside the oldest dated one."""
+
+    oldest_date: dt.date | None
+    """Source date of the oldest dated price; None where no price is dated."""
+    oldest_item: str
+    """What that price is for (offer and pricing), empty where none is dated."""
+    age_days: int | None
+    """Days from ``oldest_date`` to ``today``."""
+    undated: tuple[str, ...]
+    """Prices the plan uses whose source date is unknown."""
+    today: dt.date
+    stale_after_days: int = PRICE_STALE_AFTER_DAYS
+
+    @property
+    def stale(self) -> bool:
+        return self.age_days is not None and self.age_days > self.stale_after_days
+
+    def sentence(self) -> str:
+        """One line for the reports: the oldest price, its age and, past the limit, a warning."""
+        parts = []
+        if self.oldest_date is not None:
+            parts.append(
+                f"Oldest price used: {self.oldest_item}, as of {self.oldest_date.isoformat()} "
+                f"({self.age_days:,} days before {self.today.isoformat()})"
+            )
+            if self.stale:
+                parts.append(
+                    f"warning: older than {self.stale_after_days} days, check a current price "
+                    "(planner catalog update, or a quote in your own catalog)"
+                )
+        if self.undated:
+            more = len(self.undated) - 3
+            shown = ", ".join(self.undated[:3]) + (f" and {more} more" if more > 0 else "")
+            parts.append(f"source date unknown for {shown}")
+        if not parts:
+            return "No priced offer in this plan."
+        text = "; ".join(parts) + "."
+        return text[0].upper() + text[1:]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "oldest_date": None if self.oldest_date is None else self.oldest_date.isoformat(),
+            "oldest_item": self.oldest_item,
+            "age_days": self.age_days,
+            "stale": self.stale,
+            "stale_after_days": self.stale_after_days,
+            "undated": list(self.undated),
+            "today": self.today.isoformat(),
+        }
+
+
+def price_age(items: Iterable[tuple[str, dt.date | None]], today: dt.date) -> PriceAge:
+    """The oldest of ``(what, source date)`` pairs; each undated one listed once, in order."""
+    pairs = list(items)
+    dated = [(date, what) for what, date in pairs if date is not None]
+    undated = tuple(dict.fromkeys(what for what, date in pairs if date is None))
+    if not dated:
+        return PriceAge(None, "", None, undated, today)
+    date, what = min(dated)
+    return PriceAge(date, what, (today - date).days, undated, today)
 
 
 def system_price_usd(system: SystemOffer, catalog: Catalog) -> float:
@@ -21,6 +94,17 @@ def system_price_usd(system: SystemOffer, catalog: Catalog) -> float:
             "set total_price_usd on the system or price_usd on the GPU"
         )
     return system.base_price_usd + system.gpu_count * gpu.price_usd
+
+
+def system_price_date(system: SystemOffer, catalog: Catalog) -> dt.date | None:
+    """Source date of ``system_price_usd``: the system's, or where the cards are priced apart the older of the
+    system's and the card's; None where either is unknown (an undated part makes the whole price undated)."""
+    if system.total_price_usd is not None:
+        return system.price_date
+    card = catalog.gpu(system.gpu).price_date
+    if system.price_date is None or card is None:
+        return None
+    return min(system.price_date, card)
 
 
 def gpu_price_per_gib_usd(gpu_price_usd: float, vram_bytes: int) -> float:

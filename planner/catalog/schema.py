@@ -1,6 +1,7 @@
 """Catalog records (stage 1): what hardware exists, what it costs, and where each figure came from.
 
-Every price carries a source and an ``as_of`` date, because a plan is only as current as its prices. Memory is
+Every price carries a source and the date of that source (``price_date``, ``as_of``), because a plan is only
+as current as its prices; where the date was not recorded it is None and the reports say so. Memory is
 in bytes (usable memory, which is what a workload can fill), money in US dollars.
 """
 
@@ -46,6 +47,7 @@ class GpuSpec(FrozenModel):
     """Purchase price of one card in USD; None where no public price exists."""
     price_kind: PriceKind | None = None
     price_date: dt.date | None = None
+    """Date of the price's source (launch announcement, article, quote); None where it is not known."""
     price_source: str = ""
     source: str
     """Where the specs came from (vendor datasheet URL)."""
@@ -73,7 +75,9 @@ class SystemOffer(FrozenModel):
     gpus_linked: bool
     """Whether the GPUs are linked (NVLink/NVSwitch/Infinity Fabric) well enough for tensor parallelism."""
     price_kind: PriceKind
-    price_date: dt.date
+    price_date: dt.date | None = None
+    """Date of the price's source (the quote, the vendor page); None where nobody recorded it. Never the day
+    the catalog was compiled."""
     price_source: str
     system_type: Literal["desktop", "workstation", "server"] = "server"
     """Desk-side machines pay no colocation; servers go in a rack."""
@@ -101,7 +105,9 @@ class CloudOffer(FrozenModel):
     """Multi-GPU cloud instances are NVLink/NVSwitch machines unless the catalog says otherwise."""
     source_file: str
     source_commit: str
-    as_of: dt.date
+    as_of: dt.date | None = None
+    """Date of the price's source: the catalog commit's date, or the day a hosted catalog was fetched. None
+    (an empty cell) where it was not recorded; the reports then say the date is unknown."""
     note: str = ""
     catalog_gpu_name: str = ""
     """The accelerator name as the source catalog spells it (``A100-80GB``), before alias resolution."""

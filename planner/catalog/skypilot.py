@@ -126,12 +126,12 @@ def import_skypilot(
     """Read a SkyPilot ``vms.csv`` for ``cloud`` into offers priced per instance-hour.
 
     On-demand price: the region's price (the same in every zone). Spot: the lowest zone's spot price; a spot
-    price at or above on-demand is dropped with a note, because it is no discount.
+    price at or above on-demand is dropped with a note, because it is no discount. ``as_of`` is the date of
+    the file's source (its commit, or the day it was fetched); None writes it as unknown, never as today.
     """
     cloud = cloud.strip().lower()
     if not cloud:
         raise CatalogError("--cloud: a provider name is needed (aws, gcp, azure, lambda, ...)")
-    as_of = as_of or dt.date.today()
     groups = _group_rows(path, text, region)
     offers: list[CloudOffer] = []
     skipped: list[SkippedRow] = []
@@ -205,7 +205,7 @@ def write_cloud_csv(offers: Iterable[CloudOffer], path: Path | None) -> str:
                 "gpus_linked": "true" if offer.gpus_linked else "false",
                 "source_file": offer.source_file,
                 "source_commit": offer.source_commit,
-                "as_of": offer.as_of.isoformat(),
+                "as_of": "" if offer.as_of is None else offer.as_of.isoformat(),
                 "note": offer.note,
             }
         )
@@ -285,7 +285,7 @@ def _offer(
     catalog: Catalog,
     path: Path,
     source_commit: str,
-    as_of: dt.date,
+    as_of: dt.date | None,
 ) -> CloudOffer | SkippedRow:
     gpu_row = members[0].first
     accelerator, region = gpu_row["AcceleratorName"], gpu_row["Region"]

@@ -131,7 +131,11 @@ def models(text: str, fmt: str) -> None:
     "--commit", "source_commit", default="unknown", help="The skypilot-catalog commit the file came from."
 )
 @click.option(
-    "--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Price date (default today)."
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Date of the file's prices (its commit's date); default: recorded as unknown.",
 )
 @click.option(
     "--catalog-dir",

@@ -17,7 +17,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from planner.catalog.pricing import system_price_source, system_price_usd
+from planner.catalog.pricing import system_price_date, system_price_source, system_price_usd
 from planner.catalog.schema import Catalog, GpuSpec
 from planner.errors import ScenarioError
 from planner.plan import Pricing, UnitKind
@@ -256,7 +256,7 @@ def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list
                 max_units=stock.get(system.id),
                 rates=rates,
                 source="scenario purchase_prices_usd" if overridden else system_price_source(system, catalog),
-                date=None if overridden else system.price_date,
+                date=None if overridden else system_price_date(system, catalog),
             )
         )
     for index, quote in enumerate(scenario.custom_offers):

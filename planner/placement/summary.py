@@ -119,13 +119,15 @@ def assumptions(
             f"{solution.constraints} constraints",
         ),
     ]
-    if r.fx != 1.0:
+    if cur.upper() != "USD":
+        rate_date = scenario.usd_to_currency_as_of
         items.append(
             Assumption(
                 category="policy",
                 name="exchange rate",
                 value=f"1 USD = {r.fx} {cur}",
                 source="scenario usd_to_currency",
+                as_of=rate_date.isoformat() if rate_date else "not given",
             )
         )
     for w in scenario.workloads:

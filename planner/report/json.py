@@ -9,6 +9,7 @@ money in the plan's currency, as in the contract.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import asdict
 from typing import Any
@@ -19,10 +20,11 @@ from planner.report.figures import break_even, chosen_mix, gpu_usage, reading
 REPORT_KEY = "report"
 
 
-def report_dict(plan: Plan) -> dict[str, Any]:
+def report_dict(plan: Plan, today: dt.date | None = None) -> dict[str, Any]:
     """What the workbook shows beyond the plan's own fields, in JSON-ready types."""
     horizon = max(plan.horizon_months, 1)
     return {
+        "oldest_price": plan.oldest_price(today).to_dict(),
         "reading": reading(plan),
         "average_cost_per_month": plan.total_cost / horizon,
         "opex_per_month": plan.opex_per_month or plan.opex / horizon,
@@ -44,14 +46,15 @@ def report_dict(plan: Plan) -> dict[str, Any]:
     }
 
 
-def plan_to_dict(plan: Plan) -> dict[str, Any]:
+def plan_to_dict(plan: Plan, today: dt.date | None = None) -> dict[str, Any]:
     """The JSON object as Python data: the plan's fields plus ``report``."""
     data = plan.to_json_dict()
-    data[REPORT_KEY] = report_dict(plan)
+    data[REPORT_KEY] = report_dict(plan, today)
     return data
 
 
-def plan_to_json(plan: Plan) -> str:
+def plan_to_json(plan: Plan, today: dt.date | None = None) -> str:
     """Exactly one JSON object, deterministic for the same plan: keys sorted, two-space indent, and no NaN
     or infinity (``allow_nan=False`` fails loudly rather than print something that is not JSON)."""
-    return json.dumps(plan_to_dict(plan), indent=2, sort_keys=True, allow_nan=False, ensure_ascii=False)
+    data = plan_to_dict(plan, today)
+    return json.dumps(data, indent=2, sort_keys=True, allow_nan=False, ensure_ascii=False)

@@ -6,10 +6,12 @@ scenario (workload and model names) is escaped so a name cannot break a table or
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from planner.plan import Plan
 from planner.report.figures import ALTERNATIVE_LABELS, break_even, chosen_mix, placements, reading, saving_of
+from planner.report.terminal import exchange_rate_line
 from planner.units import to_gib
 
 _ESCAPES = {"|": "\\|", "<": "&lt;", ">": "&gt;", "\n": " ", "\r": " ", "`": "\\`", "*": "\\*"}
@@ -32,8 +34,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence
     return lines
 
 
-def render_markdown(plan: Plan) -> str:
-    """The plan as Markdown: headline, reading, chosen mix, savings, workloads, break-even, prices."""
+def render_markdown(plan: Plan, today: dt.date | None = None) -> str:
+    """The plan as Markdown: headline, reading, chosen mix, savings, workloads, break-even, prices.
+
+    ``today`` dates the age of the oldest price (default: the clock)."""
     c = plan.currency
     horizon = max(plan.horizon_months, 1)
     out = [
@@ -43,6 +47,8 @@ def render_markdown(plan: Plan) -> str:
         f"(up-front {_n(plan.capex)}, running {_n(plan.opex)}; {_n(plan.total_cost / horizon)} {c} per month "
         "on average)",
         f"- **Solver:** {escape(plan.solver or 'unknown')}, status {plan.status}, gap {plan.gap:.2%}",
+        *([f"- **{escape(rate)}**"] if (rate := exchange_rate_line(plan)) else []),
+        f"- **Prices:** {escape(plan.oldest_price(today).sentence())}",
         "",
         escape(reading(plan)),
         "",

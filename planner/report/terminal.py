@@ -5,6 +5,8 @@ Fits ``width`` columns (100 by default): numbers are never cut, long names are s
 
 from __future__ import annotations
 
+import datetime as dt
+
 from planner.plan import Plan
 from planner.report.figures import (
     ALTERNATIVE_LABELS,
@@ -25,7 +27,7 @@ def headline(plan: Plan) -> list[str]:
     horizon = max(plan.horizon_months, 1)
     per_month = plan.opex_per_month or plan.opex / horizon
     c = plan.currency
-    return [
+    lines = [
         f"Plan for {plan.scenario}: {plan.status}, {plan.horizon_months} months, money in {c}",
         f"Total {_n(plan.total_cost)} {c} = up-front {_n(plan.capex)} + running {_n(plan.opex)} "
         f"({_n(per_month)} per month)",
@@ -33,6 +35,20 @@ def headline(plan: Plan) -> list[str]:
         f"Solver {plan.solver or 'unknown'}: gap {plan.gap:.2%}, best bound {_n(plan.best_bound)}, "
         f"{plan.solve_seconds:.2f} s",
     ]
+    if rate := exchange_rate_line(plan):
+        lines.insert(1, rate)
+    return lines
+
+
+def exchange_rate_line(plan: Plan) -> str:
+    """The rate USD prices were converted at, and its date; empty for a plan in USD."""
+    if plan.currency.upper() == "USD":
+        return ""
+    date = plan.usd_to_currency_as_of
+    return (
+        f"Exchange rate: 1 USD = {plan.usd_to_currency:g} {plan.currency} "
+        f"({'as of ' + date.isoformat() if date else 'date not given'}; scenario usd_to_currency)"
+    )
 
 
 def mix_lines(plan: Plan, width: int) -> list[str]:
@@ -146,9 +162,9 @@ def break_even_line(plan: Plan) -> str:
     return f"Buy vs rent: purchases pay back {months}; renting everything wins {util}."
 
 
-def render_terminal(plan: Plan, width: int = 100) -> str:
+def render_terminal(plan: Plan, width: int = 100, today: dt.date | None = None) -> str:
     """A plain-text summary, no line wider than ``width`` columns; no trailing newline (``click.echo`` adds
-    one)."""
+    one). ``today`` dates the age of the oldest price (default: the clock)."""
     width = max(width, 40)
     out = [cut(line, width) for line in headline(plan)]
     out += ["", *wrap(reading(plan), width)]
@@ -162,4 +178,5 @@ def render_terminal(plan: Plan, width: int = 100) -> str:
             *workload_lines(plan, width),
         ]
     out += ["", *wrap(break_even_line(plan), width)]
+    out += wrap(plan.oldest_price(today).sentence(), width)
     return "\n".join(cut(line, width) for line in out)

@@ -6,9 +6,11 @@ key fails loudly with the field's path instead of being ignored.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from planner.base import FrozenModel
 from planner.catalog.schema import MAX_GPUS_PER_MACHINE
@@ -168,7 +170,10 @@ class Scenario(FrozenModel):
     horizon_months: int = Field(default=36, gt=0, le=240)
     currency: str = Field(default="USD", min_length=3, max_length=3)
     usd_to_currency: float = Field(default=1.0, gt=0)
-    """Exchange rate applied to every USD price (1.0 for USD)."""
+    """Exchange rate applied to every USD price: units of ``currency`` per USD (1.0 for USD). Required for any
+    currency but USD: without it the USD figures would only be relabelled."""
+    usd_to_currency_as_of: dt.date | None = None
+    """Date of the exchange rate (YYYY-MM-DD), stated beside it in every report."""
     headroom: float = Field(default=0.2, ge=0, lt=1)
     energy: Energy = Energy()
     hardware: Hardware = Hardware()
@@ -188,6 +193,24 @@ class Scenario(FrozenModel):
             if price <= 0:
                 raise ValueError(f"price of {key} must be > 0")
         return value
+
+    @model_validator(mode="after")
+    def _rate_for_currency(self) -> Scenario:
+        """A currency other than USD needs its rate: every catalog price is in USD."""
+        if self.currency.upper() != "USD" and "usd_to_currency" not in self.model_fields_set:
+            raise PydanticCustomError(
+                "currency_rate",
+                "usd_to_currency is required for currency {currency}: catalog prices are in USD, so give "
+                "{currency} per USD (e.g. usd_to_currency: 0.92) and its date (usd_to_currency_as_of)",
+                {"currency": self.currency},
+            )
+        if self.currency.upper() == "USD" and self.usd_to_currency != 1.0:
+            raise PydanticCustomError(
+                "currency_rate",
+                "usd_to_currency is {rate} but currency is USD: set currency to the one the rate converts to",
+                {"rate": self.usd_to_currency},
+            )
+        return self
 
     @model_validator(mode="after")
     def _unique_names(self) -> Scenario:
