@@ -55,12 +55,13 @@ def _browse_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 @click.group()
 def catalog() -> None:
-    """Browse GPUs, buyable nodes, cloud offers and models; import SkyPilot prices.
+    """Browse GPUs, buyable nodes, cloud offers and models; import or fetch SkyPilot prices.
 
     \b
     planner catalog cloud --filter H100
     planner catalog gpus --min-vram 48GiB --format csv
     planner catalog import-skypilot vms.csv --cloud aws --region us-east-1 -o mycat/cloud.csv
+    planner catalog update mycat --cloud aws --cloud lambda
     """
 
 
@@ -173,3 +174,65 @@ def import_skypilot_command(
         )
     where = f" to {output}" if output else ""
     click.echo(f"imported {len(result.offers)} offers{where}; skipped {len(result.skipped)}", err=True)
+
+
+@catalog.command("update")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--cloud",
+    "clouds",
+    multiple=True,
+    help="Provider to fetch, repeatable [default: aws, gcp, azure, lambda, nebius, runpod].",
+)
+@click.option(
+    "--url",
+    "url_template",
+    default=None,
+    help="URL of each cloud's vms.csv, with {cloud} for the provider [default: SkyPilot's catalog on "
+    "GitHub, format v8]. Also read from PLANNER_SKYPILOT_URL.",
+)
+@click.option("--region", default=None, help="Keep only this region (default: every region).")
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(min=0.1, max=600),
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait for each download.",
+)
+@catalog_dir_option
+def update_command(
+    directory: Path,
+    clouds: tuple[str, ...],
+    url_template: str | None,
+    region: str | None,
+    timeout_s: float,
+    catalog_dirs: tuple[Path, ...],
+) -> None:
+    """Fetch SkyPilot's published price catalogs into DIRECTORY/cloud.csv (use it with --catalog-dir).
+
+    Rows of the clouds fetched are replaced, other rows kept; each row records its URL and date (the
+    server's Last-Modified date, else today's). Offline, or on any failed download, nothing is written.
+    """
+    import os
+
+    from planner.catalog.update import DEFAULT_CLOUDS, SKYPILOT_URL, update_catalog
+
+    template = url_template or os.environ.get("PLANNER_SKYPILOT_URL") or SKYPILOT_URL
+    dirs = (*catalog_dirs, directory) if directory.is_dir() else catalog_dirs
+    result = update_catalog(
+        directory,
+        load_catalog_from(dirs),
+        clouds=clouds or DEFAULT_CLOUDS,
+        url_template=template,
+        region=region,
+        timeout_s=timeout_s,
+    )
+    for row in result.skipped:
+        click.echo(
+            f"skipped {row.instance_type or '-'} ({row.accelerator}, {row.region}): {row.reason}", err=True
+        )
+    for item in result.fetched:
+        click.echo(f"{item.cloud}: {result.offers[item.cloud]} offers from {item.url} (as of {item.as_of})")
+    kept = f"; kept {result.kept} rows of other clouds" if result.kept else ""
+    click.echo(f"wrote {result.path}{kept}; use it with --catalog-dir {directory}")
