@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "catalog": "planner.cli.catalog:catalog",
     "solve": "planner.cli.solve:solve",
     "validate": "planner.cli.solve:validate",
+    "schema": "planner.cli.schema:schema",
 }
 
 

@@ -73,7 +73,15 @@ def _exists(path: Path) -> bool:
 
 def _first_problem(error: ValidationError, raw: Any) -> str:
     """The first validation problem as ``field: message``, with workload indices replaced by their names."""
-    problem = error.errors()[0]
+    problems = error.errors()
+    problem = problems[0]
+    for candidate in problems:
+        # A misspelt required field is "missing" plus "unknown" beside it: the unknown one explains both.
+        if candidate["type"] == "extra_forbidden" and any(
+            p["type"] == "missing" and p["loc"][:-1] == candidate["loc"][:-1] for p in problems
+        ):
+            problem = candidate
+            break
     parts: list[str] = []
     node: Any = raw
     for key in problem["loc"]:
@@ -88,7 +96,10 @@ def _first_problem(error: ValidationError, raw: Any) -> str:
     field = "".join(parts) or "scenario"
     message = problem["msg"]
     if problem["type"] == "extra_forbidden":
-        message = "unknown field"
+        from planner.scenario.reference import closest_field
+
+        near = closest_field([k for k in problem["loc"] if isinstance(k, str | int)])
+        message = "unknown field" + (f" (did you mean {near!r}?)" if near else "")
     elif problem["type"] == "missing":
         message = "required field is missing"
     count = error.error_count()

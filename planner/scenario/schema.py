@@ -26,10 +26,13 @@ class Workload(FrozenModel):
     """One thing to run: a model, a task and how much of it."""
 
     name: str = Field(min_length=1, max_length=100)
+    """Unique within the scenario; reports and errors name the workload by it."""
     model: str = Field(min_length=1)
     """Catalog model name, nominal size (``7b``) or path to a Hugging Face ``config.json``."""
     task: Task = "inference"
+    """``inference`` (serving), or training: ``lora``, ``qlora`` (4-bit base) or ``full`` fine-tuning."""
     precision: str = "bf16"
+    """Weight format: ``bf16``, ``fp8``, ``int4``, ``awq-int4``, GGUF ``q4_k_m``, as ``planner estimate``."""
     engine: str | None = None
     """Inference engine (``vllm``, ``transformers``, ``llama.cpp``); None lets the memory model pick."""
     context: int = Field(default=4096, gt=0)
@@ -37,6 +40,7 @@ class Workload(FrozenModel):
     batch: int = Field(default=1, gt=0, validation_alias=AliasChoices("batch", "concurrency"))
     """Concurrent sequences (serving; ``concurrency`` in YAML is the same) or micro-batch size (training)."""
     replicas: int = Field(default=1, gt=0, le=100_000)
+    """Copies of the workload running at once (availability or throughput)."""
     hours_per_month: float = Field(default=HOURS_PER_MONTH, ge=0, le=HOURS_PER_MONTH)
     """Hours the workload runs each month; 730 is always on."""
     interruptible: bool = False
@@ -44,9 +48,13 @@ class Workload(FrozenModel):
     headroom: float | None = Field(default=None, ge=0, lt=1)
     """Fraction of each GPU kept free on top of the estimate; None uses the scenario's."""
     kv_precision: str | None = None
+    """KV-cache format (``16bit``, ``fp8``, ``q8_0``, ``q4_0``); None: 16-bit."""
     gradient_checkpointing: bool | None = None
+    """Training: recompute activations instead of holding them; None: on."""
     optimizer: str | None = None
+    """Training optimizer (``adamw``, ``adamw-8bit``, ``sgd``); None: adamw."""
     lora_rank: int | None = Field(default=None, gt=0)
+    """LoRA/QLoRA adapter rank; None: 16."""
     gpus_per_replica: int | None = Field(default=None, gt=0)
     """Pin the tensor/data-parallel degree; None lets the optimizer choose."""
     memory_per_gpu: str | None = None
@@ -75,28 +83,35 @@ class Energy(FrozenModel):
     """Running costs of local hardware; None falls back to the catalog's defaults."""
 
     usd_per_kwh: float | None = Field(default=None, gt=0)
+    """Electricity price; None: the catalog's price for ``region``."""
     region: str | None = None
     """Electricity region in the catalog (e.g. ``US-VA``); ignored when ``usd_per_kwh`` is given."""
     pue: float | None = Field(default=None, ge=1)
+    """Power usage effectiveness: facility power over IT power; None: the catalog's (1 in an office)."""
     gpu_utilisation: float = Field(default=0.7, gt=0, le=1)
     """Average GPU power draw while a workload runs, as a fraction of TDP."""
     hosting: Literal["colocation", "office"] = "colocation"
+    """``office``: no hosting fee and PUE 1 unless given; ``colocation``: per kW-month of peak IT power."""
     always_on: bool | None = None
     """Whether local machines stay powered all month (base power 730 h) or only while their GPUs work.
     None: always on in colocation, only while busy in an office."""
-    """``office``: no hosting fee and PUE 1 unless given; ``colocation``: per kW-month of peak IT power."""
     colocation_usd_per_kw_month: float | None = Field(default=None, ge=0)
+    """Colocation fee; None: the catalog's."""
 
 
 class Hardware(FrozenModel):
     """What kinds of hardware the plan may use."""
 
     bought: bool = True
+    """May buy local systems."""
     cloud: bool = True
+    """May rent cloud instances."""
     providers: tuple[str, ...] | None = None
     """Cloud providers allowed (``aws``, ``gcp``, ...); None allows all."""
     regions: tuple[str, ...] | None = None
+    """Cloud regions allowed (``us-east-1``); None allows all."""
     pricing: tuple[PricingName, ...] = ("on_demand", "spot", "reserved_1y", "reserved_3y")
+    """Cloud pricing kinds allowed; spot only for ``interruptible`` workloads."""
     gpus: tuple[str, ...] | None = None
     """GPU names allowed (catalog names or aliases); None allows all."""
     systems: tuple[str, ...] | None = None
@@ -109,12 +124,19 @@ class OwnedSystem(FrozenModel):
     """Hardware the team already has: a catalog system id, or a GPU and a count."""
 
     system: str | None = None
+    """A catalog system id (``planner catalog nodes``); or give ``gpu``."""
     gpu: str | None = None
+    """A GPU name or alias from the catalog, for a machine not in the catalog."""
     gpu_count: int = Field(default=1, gt=0, le=MAX_GPUS_PER_MACHINE)
+    """GPUs in each machine (with ``gpu``)."""
     count: int = Field(default=1, gt=0)
+    """How many such machines."""
     base_power_w: float = Field(default=150.0, ge=0)
+    """Power of everything but the GPUs (with ``gpu``)."""
     gpus_linked: bool = False
+    """Whether the GPUs are linked (NVLink) well enough for tensor parallelism."""
     name: str | None = None
+    """What the reports call these machines; None: the system id or GPU."""
 
     @model_validator(mode="after")
     def _one_kind(self) -> OwnedSystem:
@@ -127,26 +149,41 @@ class CustomOffer(FrozenModel):
     """A vendor's quote for a server, added to the buyable systems."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    """Unique id, lower case (``hardware.systems`` and ``limits.stock`` refer to it)."""
     name: str
+    """What the reports call it."""
     gpu: str
+    """A GPU name or alias from the catalog."""
     gpu_count: int = Field(gt=0, le=MAX_GPUS_PER_MACHINE)
+    """GPUs in one server."""
     price_usd: float = Field(gt=0)
+    """Price of one whole server as quoted."""
     base_power_w: float = Field(default=500.0, ge=0)
+    """Power of everything but the GPUs."""
     rack_units: int = Field(default=0, ge=0)
+    """Height in the rack; 0 for a desk-side machine."""
     gpus_linked: bool = False
+    """Whether the GPUs are linked (NVLink) well enough for tensor parallelism."""
     source: str = "vendor quote"
+    """Where the price comes from (shown beside it in the reports)."""
 
 
 class Budgets(FrozenModel):
+    """What the plan may spend; None: no limit."""
+
     capex_usd: float | None = Field(default=None, ge=0)
+    """Most spent on purchases up front."""
     monthly_usd: float | None = Field(default=None, ge=0)
     """Average spend per month (energy, hosting, rent), not counting purchases."""
 
 
 class Limits(FrozenModel):
+    """Physical limits on local hardware; None: no limit."""
+
     power_kw: float | None = Field(default=None, gt=0)
     """IT power of local hardware (GPUs at TDP + base), kW."""
     rack_units: int | None = Field(default=None, ge=0)
+    """Rack space for bought and owned servers."""
     stock: dict[str, int] = Field(default_factory=dict)
     """Most units of a system that can be bought (system id -> count)."""
 
@@ -160,31 +197,50 @@ class Limits(FrozenModel):
 
 
 class ReservedOverride(FrozenModel):
+    """A provider's committed-use discounts off on-demand, replacing the catalog's."""
+
     one_year: float = Field(ge=0, lt=1)
+    """Discount for a 1-year commitment (0.37 = 37 % off)."""
     three_year: float = Field(ge=0, lt=1)
+    """Discount for a 3-year commitment."""
 
 
 class Scenario(FrozenModel):
+    """What a team wants to run and what it may spend: the top level of a scenario file."""
+
     name: str = Field(min_length=1, max_length=100)
+    """Names the plan and its default report file (``reports/<name>.xlsx``)."""
     description: str = ""
+    """Free text, for people."""
     horizon_months: int = Field(default=36, gt=0, le=240)
+    """Months over which purchases and running costs are compared."""
     currency: str = Field(default="USD", min_length=3, max_length=3)
+    """Currency of the reports (ISO code); any but USD needs ``usd_to_currency``."""
     usd_to_currency: float = Field(default=1.0, gt=0)
     """Exchange rate applied to every USD price: units of ``currency`` per USD (1.0 for USD). Required for any
     currency but USD: without it the USD figures would only be relabelled."""
     usd_to_currency_as_of: dt.date | None = None
     """Date of the exchange rate (YYYY-MM-DD), stated beside it in every report."""
     headroom: float = Field(default=0.2, ge=0, lt=1)
+    """Fraction of each GPU kept free on top of the memory estimate (services keep 20-30 %)."""
     energy: Energy = Energy()
+    """Running costs of local hardware."""
     hardware: Hardware = Hardware()
+    """What kinds of hardware the plan may use."""
     owned: tuple[OwnedSystem, ...] = ()
+    """Hardware the team already has (no purchase price)."""
     custom_offers: tuple[CustomOffer, ...] = ()
+    """Vendor quotes added to the buyable systems."""
     purchase_prices_usd: dict[str, float] = Field(default_factory=dict)
     """Override the catalog purchase price of a system (system id -> USD)."""
     reserved_discounts: dict[str, ReservedOverride] = Field(default_factory=dict)
+    """Override a provider's committed-use discounts (provider -> discounts)."""
     budgets: Budgets = Budgets()
+    """Spending limits."""
     limits: Limits = Limits()
+    """Power, rack space and stock limits."""
     workloads: tuple[Workload, ...] = Field(min_length=1)
+    """What to run: at least one workload."""
 
     @field_validator("purchase_prices_usd")
     @classmethod

@@ -1,0 +1,31 @@
+"""``planner schema``: the scenario format, as a JSON Schema for editors or as the Markdown reference."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+@click.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "markdown"]),
+    default="json",
+    show_default=True,
+    help="json: the JSON Schema of a scenario file; markdown: the field reference (docs/scenario.md).",
+)
+def schema(fmt: str) -> None:
+    """Print the scenario file's schema: every field with its type, unit, default and description.
+
+    \b
+    planner schema > scenario.schema.json
+    planner schema --format markdown > docs/scenario.md
+    """
+    from planner.scenario.reference import render_markdown, scenario_schema
+
+    if fmt == "markdown":
+        click.echo(render_markdown(), nl=False)
+    else:
+        click.echo(json.dumps(scenario_schema(), indent=2, ensure_ascii=False))

@@ -1,0 +1,106 @@
+"""The scenario reference: ``planner schema`` (JSON Schema), docs/scenario.md generated from it, and the
+closest valid field named beside an unknown one."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from planner.cli import main
+from planner.errors import ScenarioError
+from planner.scenario.load import parse_scenario
+from planner.scenario.reference import EXAMPLES, REGENERATE, models, render_markdown, scenario_schema
+from planner.scenario.schema import Scenario
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "scenario.md"
+
+
+def test_docs_scenario_md_is_the_generated_reference() -> None:
+    expected = render_markdown()
+    assert DOC.read_text(encoding="utf-8") == expected, f"docs/scenario.md is out of date: run `{REGENERATE}`"
+
+
+def test_every_field_of_every_section_has_a_row_with_unit_default_and_example() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    for name, model in models().items():
+        section = text.split(f"\n## {name} (", 1)[1].split("\n## ", 1)[0]
+        for field in model.model_fields:
+            row = next(line for line in section.splitlines() if line.startswith(f"| `{field}` |"))
+            assert row.count(" | ") == 5, row  # field, type, unit, default, example, description
+    # Rows by hand from schema.py: horizon_months: int = Field(default=36, gt=0, le=240), in months.
+    assert (
+        "| `horizon_months` | integer, > 0, <= 240 | months | `36` | `36` | Months over which purchases and "
+        "running costs are compared. |" in text
+    )
+    assert "| `context` | integer, > 0 | tokens | `4096` | `8192` |" in text
+    assert "| `workloads` | list of Workload (below) | - | required | see below |" in text
+    assert (
+        "## Workload (`workloads[]`)" in text and "## ReservedOverride (`reserved_discounts.<name>`)" in text
+    )
+
+
+def test_a_field_added_later_is_documented_without_editing_the_generator() -> None:
+    """Fields land in schema.py after this generator (a rate, an SLO): unit by suffix, example by type."""
+    schema = copy.deepcopy(scenario_schema())
+    schema["$defs"]["Workload"]["properties"]["requests_per_second"] = {
+        "anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "null"}],
+        "default": None,
+        "description": "Arrival rate.",
+    }
+    row = next(line for line in render_markdown(schema).splitlines() if "`requests_per_second`" in line)
+    assert row == (
+        "| `requests_per_second` | number, > 0 (or null) | per second | `null` | `1.0` | Arrival rate. |"
+    )
+
+
+def test_examples_name_existing_fields() -> None:
+    known = {f"{name}.{field}" for name, model in models().items() for field in model.model_fields}
+    assert set(EXAMPLES) <= known, sorted(set(EXAMPLES) - known)
+
+
+def test_planner_schema_prints_the_json_schema() -> None:
+    result = CliRunner().invoke(main, ["schema"])
+    assert result.exit_code == 0, result.output
+    schema = json.loads(result.stdout)
+    assert set(schema["properties"]) == set(Scenario.model_fields)
+    assert schema["required"] == ["name", "workloads"]
+    workload = schema["$defs"]["Workload"]["properties"]
+    assert workload["context"]["description"] == (
+        "Tokens per sequence held in memory (prompt + generation). Unit: tokens."
+    )
+    assert workload["concurrency"]["description"] == "Another name for batch."  # YAML may say either
+    assert schema["$defs"]["Workload"]["additionalProperties"] is False  # a typo fails in the editor too
+    markdown = CliRunner().invoke(main, ["schema", "--format", "markdown"])
+    assert markdown.stdout == render_markdown()
+
+
+@pytest.mark.parametrize(
+    ("yaml", "message"),
+    [
+        (
+            "name: t\nworkloads:\n  - {name: a, model: m, hours_per_mnth: 3}\n",
+            "workloads[0] (a).hours_per_mnth: unknown field (did you mean 'hours_per_month'?)",
+        ),
+        (
+            "name: t\nenergy: {pu: 1.2}\nworkloads:\n  - {name: a, model: m}\n",
+            "energy.pu: unknown field (did you mean 'pue'?)",
+        ),
+        ("name: t\nworkloadz: []\n", "workloadz: unknown field (did you mean 'workloads'?)"),
+        (
+            "name: t\nworkloads:\n  - {name: a, model: m, concurency: 3}\n",
+            "workloads[0] (a).concurency: unknown field (did you mean 'concurrency'?)",
+        ),
+        ("name: t\nxyzzy: 1\nworkloads:\n  - {name: a, model: m}\n", "xyzzy: unknown field"),
+    ],
+)
+def test_an_unknown_field_names_the_closest_valid_one(yaml: str, message: str) -> None:
+    with pytest.raises(ScenarioError) as raised:
+        parse_scenario(yaml)
+    text = str(raised.value)
+    assert message in text
+    if "did you mean" not in message:
+        assert "did you mean" not in text
