@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from planner.catalog.pricing import system_price_usd
-from planner.catalog.schema import Catalog
+from planner.catalog.schema import Catalog, GpuSpec
 from planner.units import GIB
 
 Row = dict[str, Any]
@@ -88,14 +90,8 @@ def cloud_rows(catalog: Catalog, *, text: str = "", min_vram_bytes: int = 0) -> 
     for offer in catalog.cloud:
         gpu = catalog.gpu(offer.gpu)
         total = gpu.vram_bytes * offer.gpu_count
-        fields = (
-            offer.provider,
-            offer.instance_type,
-            offer.region,
-            gpu.name,
-            offer.catalog_gpu_name,
-            *gpu.aliases,
-        )
+        # The GPU, provider and instance type: not the region (T4 found H100 rows in us-east4).
+        fields = (offer.provider, offer.instance_type, gpu.name, offer.catalog_gpu_name, *gpu.aliases)
         if total < min_vram_bytes or not _matches(text, *fields):
             continue
         rows.append(
@@ -131,7 +127,7 @@ def excluded_cloud_rows(catalog: Catalog, *, text: str = "") -> list[Row]:
             "reason": row.reason,
         }
         for row in catalog.excluded_cloud
-        if _matches(text, row.provider, row.instance_type, row.accelerator_name, row.region)
+        if _matches(text, row.provider, row.instance_type, row.accelerator_name)
     ]
 
 
@@ -200,11 +196,29 @@ def _cell(value: Any) -> str:
 
 
 def _matches(text: str, *fields: str) -> bool:
+    """Whether ``text`` names a word of a field, ignoring case, spaces and dashes (``rtx4090`` finds
+    ``RTX 4090``). A match starting with a letter may not follow a letter, and one ending in a digit may not
+    run on into a digit, so ``T4`` finds no ``us-east4`` and ``L4`` no ``L40S``."""
     if not text:
         return True
-    wanted = _squash(text)
-    return any(wanted in _squash(f) for f in fields if f)
+    pattern = _pattern(text)
+    return pattern is None or any(pattern.search(_words(f)) for f in fields if f)
 
 
-def _squash(value: str) -> str:
-    return "".join(ch for ch in value.lower() if ch.isalnum())
+@functools.lru_cache(maxsize=64)
+def _pattern(text: str) -> re.Pattern[str] | None:
+    chars = [ch for ch in text.lower() if ch.isalnum()]
+    if not chars:
+        return None
+    before = r"(?<![a-z])" if chars[0].isalpha() else r"(?<![0-9])"
+    after = r"(?![0-9])" if chars[-1].isdigit() else ""
+    return re.compile(before + " ?".join(re.escape(ch) for ch in chars) + after)
+
+
+def _words(value: str) -> str:
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in value.lower()).split())
+
+
+def gpus_matching(catalog: Catalog, text: str) -> list[GpuSpec]:
+    """GPUs whose name or an alias ``text`` matches as ``--filter`` does (``A100`` finds four cards)."""
+    return [gpu for gpu in catalog.gpus if _matches(text, gpu.name, *gpu.aliases)]

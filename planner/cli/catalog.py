@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from planner.cli.options import catalog_dir_option, load_catalog_from
+from planner.cli.options import catalog_dir_option, check_output, load_catalog_from, mkdir_option
 from planner.errors import PlannerError
 
 if TYPE_CHECKING:
@@ -37,7 +37,10 @@ def _browse_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The options every browsing subcommand shares, declared once."""
     options = [
         click.option(
-            "--filter", "text", default="", help="Keep rows whose GPU, alias, provider or id contains TEXT."
+            "--filter",
+            "text",
+            default="",
+            help="Keep rows whose GPU, alias, provider or id has TEXT as a word (T4: no L40S, no us-east4).",
         ),
         click.option(
             "--min-vram",
@@ -60,7 +63,7 @@ def catalog() -> None:
     \b
     planner catalog cloud --filter H100
     planner catalog gpus --min-vram 48GiB --format csv
-    planner catalog import-skypilot vms.csv --cloud aws --region us-east-1 -o mycat/cloud.csv
+    planner catalog import-skypilot vms.csv --cloud aws --region us-east-1 -o mycat/cloud.csv --mkdir
     planner catalog update mycat --cloud aws --cloud lambda
     """
 
@@ -145,6 +148,7 @@ def models(text: str, fmt: str) -> None:
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Extra catalog directory whose GPUs (and aliases) the import may use. Repeatable.",
 )
+@mkdir_option
 def import_skypilot_command(
     vms_csv: Path,
     cloud_name: str,
@@ -153,9 +157,13 @@ def import_skypilot_command(
     source_commit: str,
     as_of: dt.datetime | None,
     catalog_dirs: tuple[Path, ...],
+    mkdir: bool,
 ) -> None:
     """Convert a SkyPilot vms.csv (github.com/skypilot-org/skypilot-catalog) into planner's cloud.csv."""
     from planner.catalog.skypilot import import_skypilot, write_cloud_csv
+
+    if output is not None:
+        check_output(output, "csv", mkdir=mkdir)
 
     result = import_skypilot(
         vms_csv,

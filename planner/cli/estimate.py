@@ -6,6 +6,7 @@ Only click and the standard library at module top; the library is imported insid
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -100,12 +101,15 @@ def estimate(model: str, **kw: Any) -> None:
 @click.option("--headroom", type=float, default=0.2, show_default=True, help="Share of memory kept free.")
 @_workload_options
 def fit(model: str, gpu_name: str | None, vram: str | None, headroom: float, **kw: Any) -> None:
-    """Does MODEL fit on a card, the longest context at --batch and the largest batch at --context."""
-    from planner.errors import PlannerError
+    """Does MODEL fit on a card, the longest context at --batch and the largest batch at --context.
+
+    Exit status: 0 it fits, 3 it does not (the table says how far off), 2 invalid input.
+    """
+    from planner.errors import EXIT_INFEASIBLE, PlannerError
     from planner.memory.fit import fit as fit_model
     from planner.memory.report import fit_table
     from planner.memory.resolve import resolve_model
-    from planner.units import parse_bytes
+    from planner.units import parse_bytes, to_gib
 
     if (gpu_name is None) == (vram is None):
         raise PlannerError("give exactly one of --gpu NAME or --vram SIZE")
@@ -116,13 +120,22 @@ def fit(model: str, gpu_name: str | None, vram: str | None, headroom: float, **k
             raise PlannerError(f"--vram: {error}") from None
         card = vram
     else:
+        from planner.catalog.browse import gpus_matching
         from planner.catalog.load import load_catalog
 
+        catalog = load_catalog()
         try:
-            spec = load_catalog().gpu(str(gpu_name))
+            spec = catalog.gpu(str(gpu_name))
         except KeyError:
             raise PlannerError(f"unknown GPU {gpu_name!r} (see `planner catalog gpus`)") from None
         vram_bytes, card = spec.vram_bytes, spec.name
+        others = [g.name for g in gpus_matching(catalog, str(gpu_name)) if g.name != spec.name]
+        if others:  # "A100" is one card by alias, and four by name: say which one this is
+            click.echo(
+                f"note: --gpu {gpu_name} is {spec.name} ({to_gib(vram_bytes):g} GiB); it also matches "
+                f"{', '.join(others)}: give the full name for another",
+                err=True,
+            )
     options = _options(kw)
     options["engine_name"] = options.pop("engine")
     result = fit_model(
@@ -137,3 +150,5 @@ def fit(model: str, gpu_name: str | None, vram: str | None, headroom: float, **k
         click.echo(json.dumps({"gpu": card, **result.to_dict()}, indent=2))
     else:
         click.echo(fit_table(result, card))
+    if not result.fits:  # scripts test the status: the answer "it does not fit" is not a success
+        sys.exit(EXIT_INFEASIBLE)

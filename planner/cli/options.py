@@ -27,3 +27,38 @@ def load_catalog_from(catalog_dirs: tuple[Path, ...]) -> Catalog:
     from planner.catalog.load import load_catalog
 
     return load_catalog(catalog_dirs)
+
+
+OUTPUT_SUFFIXES: dict[str, tuple[str, ...]] = {
+    "workbook": (".xlsx",),
+    "markdown": (".md", ".markdown"),
+    "csv": (".csv",),
+}
+"""Report kind -> the file name endings it may be written under (the first is the one to suggest)."""
+
+mkdir_option = click.option(
+    "--mkdir", is_flag=True, help="Create the output file's directory if it does not exist."
+)
+
+
+def check_output(path: Path, kind: str, *, mkdir: bool) -> None:
+    """Refuse an output name whose ending does not match what is written into it (a workbook in
+    ``out.csv``), and a missing directory unless the user asked for it to be made (``--mkdir``)."""
+    from planner.errors import PlannerError
+
+    suffixes = OUTPUT_SUFFIXES[kind]
+    if path.suffix.lower() not in suffixes:
+        found = f"'{path.suffix}'" if path.suffix else "no extension"
+        raise PlannerError(
+            f"{path}: a {kind} is written here but the name has {found}; use a name ending in "
+            + " or ".join(suffixes)
+        )
+    parent = path.parent
+    if parent.exists() or parent == Path(""):
+        return
+    if not mkdir:
+        raise PlannerError(f"{path}: directory {parent} does not exist (create it, or pass --mkdir)")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise PlannerError(f"{parent}: cannot create the directory: {error.strerror or error}") from None

@@ -9,13 +9,14 @@ from __future__ import annotations
 import contextlib
 import math
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from planner.cli.options import catalog_dir_option, load_catalog_from
+from planner.cli.options import catalog_dir_option, check_output, load_catalog_from, mkdir_option
 from planner.errors import ModelError, PlannerError, ScenarioError
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ def _report_path(name: str) -> Path:
     "--output",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="Workbook to write (default reports/<scenario name>.xlsx).",
+    help="Workbook to write, a .xlsx name (default reports/<scenario name>.xlsx).",
 )
 @click.option(
     "--format",
@@ -69,6 +70,7 @@ def _report_path(name: str) -> Path:
     default=None,
     help="Also write the summary as Markdown (for a wiki or a pull request).",
 )
+@mkdir_option
 def solve(
     scenario_path: Path,
     output: Path | None,
@@ -78,6 +80,7 @@ def solve(
     mip_gap: float,
     catalog_dirs: tuple[Path, ...],
     markdown_path: Path | None,
+    mkdir: bool,
 ) -> None:
     """Find the cheapest mix of cards, servers and cloud instances for SCENARIO.
 
@@ -108,6 +111,10 @@ def solve(
         raise PlannerError(
             f"{path}: given as both -o and --markdown; the Markdown would replace the workbook"
         )
+    if output is not None:
+        check_output(output, "workbook", mkdir=mkdir)
+    if markdown_path is not None:
+        check_output(markdown_path, "markdown", mkdir=mkdir)
     catalog = load_catalog_from(catalog_dirs)
     with _naming(scenario_path):
         plan = solve_plan(scenario, catalog, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap)
@@ -123,7 +130,7 @@ def solve(
         click.echo(plan_to_json(plan))
         click.echo(f"report: {path}", err=True)
     else:
-        click.echo(render_terminal(plan))
+        click.echo(render_terminal(plan, width=shutil.get_terminal_size((100, 24)).columns))
         click.echo(f"report: {path}")
 
 

@@ -80,7 +80,7 @@ def model_memory(workload: Workload, gpus: int) -> Footprint | None:
             **extra,
         )
     except PlannerError as error:
-        if gpus == 1:
+        if gpus == 1 or gpus == workload.pinned_gpus:  # what the user asked for: their input is invalid
             raise ScenarioError(f"workload {workload.name!r}: {error}") from None
         return None  # e.g. more GPUs than the model has heads to split
     return Footprint(gpus, int(estimate.per_gpu_bytes), estimate)

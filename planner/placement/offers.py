@@ -183,6 +183,18 @@ def _local(
     )
 
 
+def owned_option_id(name: str | None, index: int, taken: set[str]) -> str:
+    """Owned machines are called what the user called them (``lab-box#1``), where that name is free and
+    can be an id (no ``#``, ``|`` or ``:``, the separators of unit ids, keys and cloud ids); else
+    ``owned-<n>``."""
+    if name and name.strip() == name and not set(name) & set("#|:") and name not in taken:
+        return name
+    number = index + 1
+    while f"owned-{number}" in taken:
+        number += 1
+    return f"owned-{number}"
+
+
 def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list[Offer]:
     """Buyable systems (catalog + custom quotes) and owned inventory."""
     offers: list[Offer] = []
@@ -192,8 +204,11 @@ def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list
         for key in keys:
             if key not in known_ids:
                 raise ScenarioError(f"{field}.{key}: unknown system id {key!r} (see `planner catalog nodes`)")
+    taken = set(known_ids)
     for index, owned in enumerate(scenario.owned):
         field = f"owned[{index}]"
+        option_id = owned_option_id(owned.name, index, taken)
+        taken.add(option_id)
         if owned.system is not None:
             matches = [s for s in catalog.systems if s.id == owned.system]
             if not matches:
@@ -208,7 +223,7 @@ def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list
         offers.append(
             _local(
                 key=f"owned:{index}",
-                option=f"owned-{index + 1}",
+                option=option_id,
                 name=f"{label} (owned)",
                 kind="owned",
                 gpu=gpu,

@@ -34,6 +34,15 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence
     return lines
 
 
+def runs_on(placements: Sequence[str]) -> str:
+    """Each place once, with how many replicas share it: two replicas on one GPU read
+    ``box#1 GPU 0 (2 replicas)``, not ``box#1 GPU 0; box#1 GPU 0``."""
+    counts: dict[str, int] = {}
+    for place in placements:
+        counts[place] = counts.get(place, 0) + 1
+    return "; ".join(place if n == 1 else f"{place} ({n} replicas)" for place, n in counts.items())
+
+
 def render_markdown(plan: Plan, today: dt.date | None = None) -> str:
     """The plan as Markdown: headline, reading, chosen mix, savings, workloads, break-even, prices.
 
@@ -125,7 +134,7 @@ def render_markdown(plan: Plan, today: dt.date | None = None) -> str:
                 str(w.replicas),
                 f"{to_gib(w.per_gpu_bytes):.2f}",
                 f"{to_gib(w.reserved_bytes):.2f}",
-                escape("; ".join(where.get(w.name, ()))),
+                escape(runs_on(where.get(w.name, ()))),
                 _n(w.cost),
             ]
             for w in plan.workloads

@@ -112,6 +112,7 @@ def test_import_skypilot_writes_a_catalog_dir_the_cli_then_reads(tmp_path: Path)
             "00148f2a",
             "--as-of",
             "2026-11-20",
+            "--mkdir",  # mycat/ does not exist yet: made only on request
         ],
     )
     assert result.exit_code == 0, result.output

@@ -1,0 +1,125 @@
+"""Usability of the command line: output names match their format, missing directories are made only on
+request, ``fit`` answers with its exit status and names the card it chose, ``--filter`` matches GPU names,
+the terminal report uses the terminal's width."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from planner.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+HOBBYIST = str(ROOT / "scenarios" / "hobbyist.yaml")
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("-o", "out.csv"),
+            "out.csv: a workbook is written here but the name has '.csv'; use a name ending in .xlsx",
+        ),
+        (
+            ("-o", "plan"),
+            "plan: a workbook is written here but the name has no extension; use a name ending in .xlsx",
+        ),
+        (
+            ("-o", "plan.xlsx", "--markdown", "notes.txt"),
+            "notes.txt: a markdown is written here but the name has '.txt'; "
+            "use a name ending in .md or .markdown",
+        ),
+    ],
+)
+def test_an_output_name_that_does_not_match_its_format_is_refused(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    paths = [str(tmp_path / a) if not a.startswith("-") else a for a in args]
+    result = _run("solve", HOBBYIST, *paths)
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {tmp_path}/{message}\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_missing_directory_is_created_only_with_mkdir(tmp_path: Path) -> None:
+    report = tmp_path / "new" / "dir" / "plan.xlsx"
+    result = _run("solve", HOBBYIST, "-o", str(report))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {report}: directory {report.parent} does not exist (create it, or pass --mkdir)\n"
+    )
+    assert not (tmp_path / "new").exists()
+    result = _run("solve", HOBBYIST, "-o", str(report), "--mkdir")
+    assert result.exit_code == 0, result.output
+    assert report.is_file()
+
+
+def test_import_skypilot_checks_its_output_name_and_directory(tmp_path: Path) -> None:
+    vms = str(ROOT / "tests" / "fixtures" / "skypilot" / "aws_vms.csv")
+    result = _run("catalog", "import-skypilot", vms, "--cloud", "aws", "-o", str(tmp_path / "cloud.xlsx"))
+    assert result.exit_code == 2 and "use a name ending in .csv" in result.stderr
+    target = tmp_path / "mycat" / "cloud.csv"
+    result = _run("catalog", "import-skypilot", vms, "--cloud", "aws", "-o", str(target))
+    assert result.exit_code == 2 and "pass --mkdir" in result.stderr and not target.parent.exists()
+    result = _run("catalog", "import-skypilot", vms, "--cloud", "aws", "-o", str(target), "--mkdir")
+    assert result.exit_code == 0, result.output
+    assert target.read_text().startswith("provider,instance_type,gpu,")
+
+
+def test_fit_exits_3_when_the_model_does_not_fit() -> None:
+    # Llama 3.1 70B in bf16: 70.6e9 x 2 bytes = 131 GiB of weights alone, over 32 GiB (40 GiB less 20 %).
+    result = _run("fit", "llama-3.1-70b", "--vram", "40GiB")
+    assert result.exit_code == 3
+    assert "does NOT fit" in result.stdout
+    assert _run("fit", "llama-3.1-8b", "--vram", "40GiB").exit_code == 0  # 8.03e9 x 2 = 15 GiB: fits
+
+
+def test_fit_names_the_card_it_chose_when_several_match() -> None:
+    result = _run("fit", "llama-3.1-8b", "--gpu", "A100")
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "note: --gpu A100 is A100 40GB SXM4 (40 GiB); it also matches A100 40GB PCIe, A100 80GB PCIe, "
+        "A100 80GB SXM4: give the full name for another\n"
+    )
+    assert "A100 40GB SXM4" in result.stdout
+    assert _run("fit", "llama-3.1-8b", "--gpu", "A100 80GB SXM4").stderr == ""  # one card: no note
+
+
+@pytest.mark.parametrize(
+    ("text", "gpus"),
+    [
+        ("T4", {"T4"}),  # not the H100 rows of GCP's us-east4
+        ("L4", {"L4"}),  # not the L40S
+        ("H100", {"H100 SXM5", "H100 PCIe", "H100 NVL"}),
+        ("a100-80gb", {"A100 80GB PCIe", "A100 80GB SXM4"}),
+    ],
+)
+def test_cloud_filter_matches_gpu_names_not_regions(text: str, gpus: set[str]) -> None:
+    result = _run("catalog", "cloud", "--filter", text, "--format", "csv")
+    assert result.exit_code == 0
+    rows = result.stdout.splitlines()[1:]
+    assert {row.split(",")[0] for row in rows} == gpus
+
+
+def test_gpu_filter_ignores_spaces_but_not_word_boundaries() -> None:
+    names = [
+        line.split(",")[0]
+        for line in _run("catalog", "gpus", "--filter", "rtx4090", "--format", "csv").stdout.splitlines()[1:]
+    ]
+    assert names == ["GeForce RTX 4090"]
+
+
+def test_the_terminal_report_uses_the_terminal_width(tmp_path: Path) -> None:
+    """At 100 columns the hobbyist plan's "Runs on" cells are cut (``lambda:gpu_1x_rt…``); at 200 they are
+    whole."""
+    wide = _run("solve", HOBBYIST, "-o", str(tmp_path / "a.xlsx"), env={"COLUMNS": "200"})
+    assert wide.exit_code == 0, wide.output
+    assert "…" not in wide.stdout and max(map(len, wide.stdout.splitlines())) > 100
+    narrow = _run("solve", HOBBYIST, "-o", str(tmp_path / "b.xlsx"), env={"COLUMNS": "100"})
+    assert "…" in narrow.stdout and max(map(len, narrow.stdout.splitlines())) <= 100
