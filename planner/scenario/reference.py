@@ -174,7 +174,7 @@ def scenario_schema() -> dict[str, Any]:
         notes = docstrings(model)
         properties = section.get("properties", {})
         for field, prop in list(properties.items()):
-            text = notes.get(field, "")
+            text = notes.get(field) or str(prop.get("description", ""))  # or Field(description=...)
             unit = unit_of(field)
             prop["description"] = " ".join(part for part in (text, unit and f"Unit: {unit}.") if part)
             info = model.model_fields.get(field)
