@@ -26,9 +26,11 @@ from planner.errors import CatalogError
 SKYPILOT_URL = (
     "https://raw.githubusercontent.com/skypilot-org/skypilot-catalog/master/catalogs/v8/{cloud}/vms.csv"
 )
-"""SkyPilot's published catalog (github.com/skypilot-org/skypilot-catalog, format v8), one file per cloud."""
-DEFAULT_CLOUDS = ("aws", "gcp", "azure", "lambda", "nebius", "runpod")
-"""The providers the shipped catalog covers."""
+"""SkyPilot's published catalog (github.com/skypilot-org/skypilot-catalog, format v8), one file per cloud: the
+directory SkyPilot itself reads (``HOSTED_CATALOG_DIR_URL`` in its service catalog constants)."""
+DEFAULT_CLOUDS = ("aws", "gcp", "lambda", "nebius", "runpod")
+"""The providers of the shipped catalog that format v8 has a vms.csv for. Azure has none in v8 (the shipped
+Azure rows come from v6): ``--cloud azure --url .../catalogs/v6/{cloud}/vms.csv``."""
 TIMEOUT_S = 30.0
 MAX_BYTES = 256 * 2**20
 """SkyPilot's largest vms.csv (AWS) is tens of MB; more than this is not a price catalog."""

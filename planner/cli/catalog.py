@@ -190,7 +190,8 @@ def import_skypilot_command(
     "--cloud",
     "clouds",
     multiple=True,
-    help="Provider to fetch, repeatable [default: aws, gcp, azure, lambda, nebius, runpod].",
+    help="Provider to fetch, repeatable [default: aws, gcp, lambda, nebius, runpod; Azure is not in "
+    "format v8: --cloud azure with a v6 --url].",
 )
 @click.option(
     "--url",
