@@ -96,7 +96,7 @@ def _first_problem(error: ValidationError, raw: Any) -> str:
     field = "".join(parts) or "scenario"
     message = problem["msg"]
     if problem["type"] == "extra_forbidden":
-        from planner.scenario.reference import closest_field
+        from planner.scenario.suggest import closest_field
 
         near = closest_field([k for k in problem["loc"] if isinstance(k, str | int)])
         message = "unknown field" + (f" (did you mean {near!r}?)" if near else "")

@@ -10,12 +10,10 @@ description is its attribute docstring, its unit comes from ``UNITS`` or its nam
 from __future__ import annotations
 
 import ast
-import difflib
 import inspect
 import itertools
 import json
 import textwrap
-import types
 import typing
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -301,11 +299,6 @@ def _value(value: Any) -> str:
     return text.replace("|", "\\|")
 
 
-def _path(name: str, parents: Mapping[str, str]) -> str:
-    """How a section is reached from the top of the file: ``workloads[]``, ``energy``, ``owned[]``."""
-    return parents.get(name, name)
-
-
 def render_markdown(schema: Mapping[str, Any] | None = None) -> str:
     """docs/scenario.md: one table per model, every field with type, unit, default, example, description."""
     schema = dict(schema) if schema is not None else scenario_schema()
@@ -324,7 +317,7 @@ def render_markdown(schema: Mapping[str, Any] | None = None) -> str:
     ]
     for name, section in _sections(schema):
         required = set(section.get("required", []))
-        where = "top level" if name == "Scenario" else f"`{_path(name, parents)}`"
+        where = "top level" if name == "Scenario" else f"`{parents.get(name, name)}`"
         out += ["", f"## {name} ({where})", ""]
         if section.get("description") and name != "Scenario":
             out += [" ".join(str(section["description"]).split()), ""]
@@ -368,32 +361,3 @@ def _parents(schema: Mapping[str, Any]) -> dict[str, str]:
                     many = "[]" if "array" in kinds else ".<name>" if "object" in kinds else ""
                     out[ref] = path + many
     return out
-
-
-def closest_field(loc: Sequence[str | int], root: type[BaseModel] = Scenario) -> str | None:
-    """The valid field nearest in spelling to the unknown one at ``loc`` (``hours_per_mnth`` ->
-    ``hours_per_month``), or None when nothing is close (difflib's ratio below 0.6)."""
-    model: type[BaseModel] | None = root
-    for key in loc[:-1]:
-        if isinstance(key, int) or model is None:
-            continue
-        info = model.model_fields.get(key)
-        model = _model_in(info.annotation) if info is not None else None
-    if model is None or not loc or not isinstance(loc[-1], str):
-        return None
-    names = list(model.model_fields)
-    for info in model.model_fields.values():
-        if isinstance(info.validation_alias, AliasChoices):
-            names += [c for c in info.validation_alias.choices if isinstance(c, str)]
-    match = difflib.get_close_matches(loc[-1], names, n=1, cutoff=0.6)
-    return match[0] if match else None
-
-
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    """The model inside an annotation (``tuple[Workload, ...]``, ``Energy | None``, ``dict[str, X]``)."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for argument in typing.get_args(annotation):
-        if argument is not types.NoneType and (found := _model_in(argument)) is not None:
-            return found
-    return None
