@@ -123,18 +123,6 @@ def weight_format(name: str) -> WeightFormat:
     return by_name(WEIGHT_FORMATS, _FORMAT_ALIASES, name, "precision")
 
 
-# KV-cache types an engine does not have: llama.cpp's block formats exist only there (``--cache-type-k``),
-# vLLM quantizes its cache to fp8 only (``--kv-cache-dtype``), llama.cpp has no fp8 or int8 cache type.
-KV_NOT_ON_ENGINE: dict[str, frozenset[str]] = {
-    "vllm": frozenset({"q8_0", "q4_0", "int8"}),
-    "transformers": frozenset({"q8_0", "q4_0"}),
-    "llama.cpp": frozenset({"fp8", "int8"}),
-}
-# Weight formats llama.cpp loads: GGUF files, 16/32-bit ones and MXFP4 (gpt-oss); not bitsandbytes, GPTQ,
-# AWQ or fp8 checkpoints.
-LLAMA_CPP_NON_GGUF: frozenset[str] = frozenset({"fp32", "fp16", "bf16", "mxfp4"})
-
-
 def kv_name(name: str) -> str:
     """The KV-cache precision's table name (``fp8_e4m3`` -> ``fp8``)."""
     key = name.strip().lower()
