@@ -107,6 +107,8 @@ class Launch:
     step_tokens: str = ""
     kv_dtype_names: tuple[tuple[str, str], ...] = ()
     """planner's KV-cache name -> the engine's spelling, where they differ."""
+    library: bool = False
+    """A Python library (keyword arguments such as ``device_map``), not a server with flags."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +237,7 @@ ENGINES: dict[str, Engine] = {
         sliding=keeps_all,
         weight_formats=_CHECKPOINTS,
         kv_formats=_KV_16BIT | {"fp8", "int8"},
-        launch=Launch("transformers", max_len="max_length", max_seqs="batch_size"),
+        launch=Launch("transformers", max_len="max_length", max_seqs="batch_size", library=True),
         aliases=("hf", "hf-transformers"),
         default_for="checkpoint",
         source="PyTorch's CUDA context is 0.3-2 GiB per GPU (0.5 taken); caching allocator 5-10%",
