@@ -26,9 +26,10 @@ def _gib(n: float) -> str:
 def estimate_table(est: MemoryEstimate) -> str:
     """Breakdown in GiB (2^30 bytes), per GPU and summed, beside the rule of thumb."""
     i = est.inputs
+    release = f" {i['engine_version']}" if len(engine(est.engine).releases) > 1 else ""
     head = (
         f"{est.model}: {est.params / 1e9:.2f}B parameters, {i['task']}, {i['precision']}, "
-        f"engine {i['engine']} {i['engine_version']}, context {i['context']}, batch {i['batch']}, "
+        f"engine {i['engine']}{release}, context {i['context']}, batch {i['batch']}, "
         f"{est.gpus} GPU{'s' if est.gpus > 1 else ''}"
     )
     lines = [head, "", f"{'component':<20}{'per GPU GiB':>12}{'total GiB':>12}"]

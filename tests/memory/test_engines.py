@@ -281,3 +281,10 @@ def test_other_engines_launch_flags() -> None:
     assert hf.kwargs == {"device_map": "auto", "max_memory": {0: "20GiB", 1: "20GiB"}}
     with pytest.raises(Exception, match="does not fit"):
         launch_settings(estimate_memory("qwen2.5-7b"), 8 * GIB)
+
+
+def test_estimate_names_the_engine_it_chose() -> None:
+    """Plans read the engine off the estimate: a GGUF workload with no engine named ran on llama.cpp but
+    its Engine column was blank (the field did not exist)."""
+    assert estimate_memory("llama-3-8b", precision="q4_k_m").engine == "llama.cpp"
+    assert estimate_memory("llama-3-8b").engine == "transformers"
