@@ -141,6 +141,28 @@ def test_blocks_per_request_as_vllm() -> None:
     assert llama_cpp_window(4096, 1000, 512, 1) == 1024  # min(n_ctx, ...) then padded
 
 
+def test_hybrid_model_blocks_as_vllm() -> None:
+    """Same test, hybrid case: 32 full-attention and 32 sliding-window (1024) layers at max_model_len 16384
+    and max_num_batched_tokens 1024 take 1024 + 129 blocks per request, so (1024 + 129) x 3 blocks hold 3."""
+    from dataclasses import replace
+
+    hybrid = replace(QWEN15_7B, num_layers=64, sliding_window=1024, sliding_layers=32)
+    est = estimate(hybrid, precision="fp16", engine_name="vllm", context=16384, prefill_tokens=1024)
+    block_of_32_layers = 2 * 32 * 128 * 2 * 32 * 16  # K and V, 32 heads of 128, fp16, 32 layers, 16 tokens
+    assert est.breakdown["kv_cache"] == (1024 + 129) * block_of_32_layers
+
+
+def test_blocks_from_memory_as_vllm() -> None:
+    """vllm-project/vllm tests/v1/worker/test_gpu_model_runner.py (430ad79f),
+    test_init_kv_cache_without_kv_sharing: two layers of 8 KV heads of 64 in fp16, 20 GiB -> 327,680
+    blocks ("20GB / 32KB / 2 (num layers)")."""
+    from dataclasses import replace
+
+    tiny = replace(QWEN15_7B, num_layers=2, num_heads=8, num_kv_heads=8, head_dim=64, hidden_size=512)
+    one_block = estimate(tiny, precision="fp16", engine_name="vllm", context=16).breakdown["kv_cache"]
+    assert 20 * GIB // one_block == 327_680
+
+
 # --- vLLM 0.19 logs: budget line and concurrency reproduced from the inputs
 
 # jgchn/llm-d-planner accuracy/results/v0.19.0/results_raw.csv (commit 30ec05f7): H100 80GB (79.19 GiB),
@@ -288,3 +310,19 @@ def test_estimate_names_the_engine_it_chose() -> None:
     its Engine column was blank (the field did not exist)."""
     assert estimate_memory("llama-3-8b", precision="q4_k_m").engine == "llama.cpp"
     assert estimate_memory("llama-3-8b").engine == "transformers"
+
+
+def test_scenario_workload_takes_engine_version() -> None:
+    """A workload's engine_version reaches the memory model: the same endpoint on vLLM 0.11's profile run
+    (logits for every batched token) needs about 2.9 GiB more per GPU than on 0.17."""
+    from planner.errors import ScenarioError
+    from planner.placement.candidates import model_memory
+    from planner.scenario.schema import Workload
+
+    base = {"name": "chat", "model": "llama-3.1-8b", "engine": "vllm", "context": 8192}
+    old = model_memory(Workload(**base, engine_version="0.11"), 1)  # type: ignore[arg-type]
+    new = model_memory(Workload(**base), 1)  # type: ignore[arg-type]
+    assert old is not None and new is not None
+    assert (old.per_gpu_bytes - new.per_gpu_bytes) / GIB == pytest.approx(2.9, abs=0.1)
+    with pytest.raises(ScenarioError, match="workload 'chat': engine_version 'junk'"):
+        model_memory(Workload(**base, engine_version="junk"), 1)  # type: ignore[arg-type]
