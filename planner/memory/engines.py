@@ -104,7 +104,6 @@ class Launch:
     gpu_layers: str = ""
     split_mode: str = ""
     kv_dtype: str = ""
-    step_tokens: str = ""
     kv_dtype_names: tuple[tuple[str, str], ...] = ()
     """planner's KV-cache name -> the engine's spelling, where they differ."""
     library: bool = False
@@ -173,10 +172,6 @@ class Engine:
             if release.since <= numbers:
                 chosen = release
         return chosen
-
-    @property
-    def versions(self) -> str:
-        return ", ".join(r.label for r in self.releases)
 
 
 _VERSION_RE = re.compile(r"^\s*([a-z][a-z0-9.\-_]*?)?\s*(==|>=|<=|~=|>|<|=)?\s*v?(\d+(?:\.\d+)*)\s*$")
@@ -310,7 +305,6 @@ ENGINES: dict[str, Engine] = {
             max_seqs="--max-num-seqs",
             tensor_parallel="--tensor-parallel-size",
             kv_dtype="--kv-cache-dtype",
-            step_tokens="--max-num-batched-tokens",
             kv_dtype_names=(("16bit", "auto"), ("bf16", "auto"), ("fp16", "auto")),
         ),
         memory_fractions=((1, 0.9),),  # EngineArgs.gpu_memory_utilization
@@ -349,7 +343,6 @@ ENGINES: dict[str, Engine] = {
             max_seqs="--max-running-requests",
             tensor_parallel="--tp",
             kv_dtype="--kv-cache-dtype",
-            step_tokens="--chunked-prefill-size",
             kv_dtype_names=(("16bit", "auto"), ("bf16", "auto"), ("fp16", "auto"), ("fp8", "fp8_e4m3")),
         ),
         # server_args.py: mem_fraction_static by tensor-parallel size when not given
@@ -376,7 +369,6 @@ ENGINES: dict[str, Engine] = {
             gpu_layers="-ngl",
             split_mode="--split-mode",
             kv_dtype="--cache-type-k",
-            step_tokens="-ub",
             kv_dtype_names=(("16bit", "f16"), ("fp16", "f16"), ("bf16", "bf16"), ("fp32", "f32")),
         ),
         aliases=("llamacpp", "llama-cpp", "gguf", "ollama"),
