@@ -34,7 +34,10 @@ class Workload(FrozenModel):
     precision: str = "bf16"
     """Weight format: ``bf16``, ``fp8``, ``int4``, ``awq-int4``, GGUF ``q4_k_m``, as ``planner estimate``."""
     engine: str | None = None
-    """Inference engine (``vllm``, ``transformers``, ``llama.cpp``); None lets the memory model pick."""
+    """Inference engine (``vllm``, ``sglang``, ``transformers``, ``llama.cpp``); None lets the memory model
+    pick."""
+    engine_version: str | None = None
+    """Engine release whose memory behaviour to model (``vllm>=0.17``, ``0.11``); None: the newest known."""
     context: int = Field(default=4096, gt=0)
     """Tokens per sequence held in memory (prompt + generation)."""
     batch: int = Field(default=1, gt=0, validation_alias=AliasChoices("batch", "concurrency"))
