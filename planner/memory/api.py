@@ -12,6 +12,7 @@ from typing import Any
 from planner.catalog.models import ModelSpec
 from planner.memory.architecture import Architecture
 from planner.memory.estimate import MemoryEstimate, estimate
+from planner.memory.frameworks import KNOBS
 from planner.memory.resolve import resolve_model
 
 __all__ = ["MemoryEstimate", "estimate_memory", "resolve_model"]
@@ -26,9 +27,10 @@ def estimate_memory(
     gpus: int = 1,
     engine: str | None = None,
     kv_precision: str | None = None,
-    gradient_checkpointing: bool = True,
-    optimizer: str = "adamw",
+    gradient_checkpointing: bool | None = None,
+    optimizer: str | None = None,
     lora_rank: int = 16,
+    framework: str | None = None,
     **more: Any,
 ) -> MemoryEstimate:
     """Memory one workload needs, by component, in bytes.
@@ -42,17 +44,18 @@ def estimate_memory(
     ``zero_stage`` (0-3), ``flash_attention`` (default True), ``prefill_logits`` (transformers < 4.45 kept
     logits for the whole prompt), ``catalog_dir``.
 
+    Training recipe: ``framework`` (hf-trainer, trl, torchtune, litgpt, llama-factory, unsloth, axolotl,
+    deepspeed, fsdp; default hf-trainer) sets the defaults; each knob overrides its own: ``weights``
+    (pure-bf16, amp), ``optimizer`` (adamw, adamw-8bit, paged-adamw, paged-adamw-8bit, sgd, adafactor),
+    ``optimizer_in_backward``, ``offload`` (none, optimizer, params), ``activation_offload``, ``loss`` (full,
+    chunked, fused), ``gradient_checkpointing``, ``packing``, ``zero_stage`` (0-3), ``full_state_dict_save``,
+    ``qlora_saved_inputs``. None (the default) takes the framework's.
+
     Raises ModelError/PlannerError (exit status 2) for inputs that cannot work: unknown model, precision,
     engine or task; context or batch < 1; GPUs the heads or layers cannot be split over.
     """
     catalog_dir = more.pop("catalog_dir", None)
-    unknown = set(more) - {
-        "lora_targets",
-        "prefill_tokens",
-        "zero_stage",
-        "flash_attention",
-        "prefill_logits",
-    }
+    unknown = set(more) - {"lora_targets", "prefill_tokens", "flash_attention", "prefill_logits", *KNOBS}
     if unknown:
         from planner.errors import PlannerError
 
@@ -70,5 +73,6 @@ def estimate_memory(
         gradient_checkpointing=gradient_checkpointing,
         optimizer=optimizer,
         lora_rank=lora_rank,
+        framework=framework,
         **more,
     )

@@ -23,8 +23,10 @@ from planner.memory.formats import (
     kv_name,
     weight_format,
 )
+from planner.memory.frameworks import KNOBS, Recipe, recipe_for
+from planner.memory.frameworks import framework as framework_record
 from planner.memory.rule_of_thumb import rule_of_thumb_bytes
-from planner.memory.training import OPTIMIZER_STATE_BYTES, Split, training_parts
+from planner.memory.training import Split, training_parts
 
 BREAKDOWN_KEYS: tuple[str, ...] = (
     "weights",
@@ -129,6 +131,31 @@ def _lora_targets(targets: str | tuple[str, ...] | list[str]) -> tuple[str, ...]
     return tuple(dict.fromkeys(out))
 
 
+def _recipe_note(framework: str | None, recipe: Recipe) -> str:
+    """One line naming the recipe the figures assume, so a reader can check it against their config."""
+    opt = recipe.optimizer + (" stepped in backward" if recipe.optimizer_in_backward else "")
+    flags = [
+        f"checkpointing {'on' if recipe.gradient_checkpointing else 'off'}",
+        *(["activation offload"] if recipe.activation_offload else []),
+        *([f"offload {recipe.offload}"] if recipe.offload != "none" else []),
+        *(["packing"] if recipe.packing else []),
+    ]
+    name = framework_record(framework).name if framework else "hf-trainer"
+    return f"recipe ({name}): {recipe.weights} weights, {opt}, {recipe.loss} loss, " + ", ".join(flags)
+
+
+def _check_knobs(knobs: dict[str, Any]) -> None:
+    """Flags are booleans ("no" is a true string: it once switched checkpointing on); ZeRO's stage is 0-3."""
+    for name, value in knobs.items():
+        if value is None:
+            continue
+        if name == "zero_stage":
+            if isinstance(value, bool) or value not in (0, 1, 2, 3):
+                raise PlannerError(f"zero_stage must be 0, 1, 2 or 3, got {value!r}")
+        elif isinstance(getattr(Recipe(), name), bool) and not isinstance(value, bool):
+            raise ModelError(f"{name} must be True or False, got {value!r}")
+
+
 def _check_parallel(a: Architecture, eng: Engine, gpus: int, task: str) -> None:
     if task != "inference":
         return
@@ -155,33 +182,39 @@ def estimate(
     gpus: int = 1,
     engine_name: str | None = None,
     kv_precision: str | None = None,
-    gradient_checkpointing: bool = True,
-    optimizer: str = "adamw",
+    gradient_checkpointing: bool | None = None,
+    optimizer: str | None = None,
     lora_rank: int = 16,
     lora_targets: str | tuple[str, ...] | list[str] = "all",
     prefill_tokens: int | None = None,
     zero_stage: int | None = None,
     flash_attention: bool = True,
     prefill_logits: bool = False,
+    framework: str | None = None,
+    **knobs: Any,
 ) -> MemoryEstimate:
     """Estimate memory for ``a`` under one workload. Raises PlannerError subclasses for what cannot work.
 
     ``prefill_tokens``: transformers, prompt tokens per sequence processed in one pass (default: the whole
     context); vLLM, ``max_num_batched_tokens`` (default 8192); llama.cpp, ``n_ubatch`` (default 512).
     ``prefill_logits``: logits for every prompt position, as transformers did before 4.45.
+    ``framework`` and the recipe's knobs (``knobs``: the other fields of ``frameworks.Recipe``): training
+    only; a knob left None takes the framework's default.
     """
     _text("task", task)
     _text("precision", precision)
-    _text("optimizer", optimizer)
+    _text("optimizer", optimizer, optional=True)
     _text("engine", engine_name, optional=True)
     _text("kv_precision", kv_precision, optional=True)
-    for name, flag in (
-        ("gradient_checkpointing", gradient_checkpointing),
-        ("flash_attention", flash_attention),
-        ("prefill_logits", prefill_logits),
-    ):
-        if not isinstance(flag, bool):  # "no" is a true string: it switched checkpointing on
+    _text("framework", framework, optional=True)
+    for name, flag in (("flash_attention", flash_attention), ("prefill_logits", prefill_logits)):
+        if not isinstance(flag, bool):
             raise ModelError(f"{name} must be True or False, got {flag!r}")
+    unknown = set(knobs) - set(KNOBS)
+    if unknown:
+        raise PlannerError(f"unknown estimate option(s): {', '.join(sorted(unknown))}")
+    knobs.update(gradient_checkpointing=gradient_checkpointing, optimizer=optimizer, zero_stage=zero_stage)
+    _check_knobs(knobs)
     task = normalize_task(task)
     lora_rank = _positive("lora_rank", lora_rank)
     context = _positive("context", context)
@@ -230,26 +263,25 @@ def estimate(
         parts, trainable = _inference(
             a, eng, fmt, context, batch, gpus, kv_bytes, prefill_tokens, flash_attention, prefill_logits
         )
+        recipe: Recipe | None = None
+        if framework is not None:
+            framework_record(framework)  # a typo is an error for every task
     else:
-        if optimizer.lower() not in OPTIMIZER_STATE_BYTES:
-            raise PlannerError(f"unknown optimizer {optimizer!r} (known: adamw, adamw-8bit, sgd)")
-        stage = zero_stage if zero_stage is not None else (3 if gpus > 1 else 0)
-        if stage not in (0, 1, 2, 3):
-            raise PlannerError(f"zero_stage must be 0, 1, 2 or 3, got {stage!r}")
-        parts, trainable = training_parts(
+        recipe = recipe_for(framework, task, gpus, **knobs)
+        parts, trainable, recipe_notes = training_parts(
             a,
             fmt,
             task,
             context,
             batch,
             gpus,
-            optimizer.lower(),
+            recipe,
             lora_rank,
             _lora_targets(lora_targets),
-            gradient_checkpointing,
-            stage,
             flash_attention,
         )
+        notes.append(_recipe_note(framework, recipe))
+        notes.extend(recipe_notes)
 
     per_gpu = {k: round(parts[k].per_gpu) if k in parts else 0 for k in BREAKDOWN_KEYS}
     total = {k: round(parts[k].total) if k in parts else 0 for k in BREAKDOWN_KEYS}
@@ -270,10 +302,13 @@ def estimate(
         "gpus": gpus,
         "engine": eng.name,
         "kv_precision": kv_precision,
-        "gradient_checkpointing": gradient_checkpointing,
-        "optimizer": optimizer,
+        "gradient_checkpointing": True if recipe is None else recipe.gradient_checkpointing,
+        "optimizer": "adamw" if recipe is None else recipe.optimizer,
         "lora_rank": lora_rank,
     }
+    if recipe is not None:
+        inputs["framework"] = framework
+        inputs["recipe"] = {name: getattr(recipe, name) for name in KNOBS}
     return MemoryEstimate(
         model=a.name,
         params=counts.total,

@@ -45,6 +45,18 @@ class Workload(FrozenModel):
     gradient_checkpointing: bool | None = None
     optimizer: str | None = None
     lora_rank: int | None = Field(default=None, gt=0)
+    framework: str | None = None
+    """Training framework whose recipe sets the defaults below (``torchtune``, ``unsloth``, ...); None:
+    ``hf-trainer``. Each recipe field overrides its own default (README: "Training frameworks")."""
+    weights: Literal["amp", "pure-bf16"] | None = None
+    optimizer_in_backward: bool | None = None
+    offload: Literal["none", "optimizer", "params"] | None = None
+    activation_offload: bool | None = None
+    loss: Literal["full", "chunked", "fused"] | None = None
+    packing: bool | None = None
+    zero_stage: int | None = Field(default=None, ge=0, le=3)
+    full_state_dict_save: bool | None = None
+    qlora_saved_inputs: bool | None = None
     gpus_per_replica: int | None = Field(default=None, gt=0)
     """Pin the tensor/data-parallel degree; None lets the optimizer choose."""
     memory_per_gpu: str | None = None
@@ -67,6 +79,26 @@ class Workload(FrozenModel):
         if self.gpus_per_replica is None and self.memory_per_gpu is not None:
             return 1
         return self.gpus_per_replica
+
+
+MEMORY_OPTIONS: tuple[str, ...] = (
+    "engine",
+    "kv_precision",
+    "gradient_checkpointing",
+    "optimizer",
+    "lora_rank",
+    "framework",
+    "weights",
+    "optimizer_in_backward",
+    "offload",
+    "activation_offload",
+    "loss",
+    "packing",
+    "zero_stage",
+    "full_state_dict_save",
+    "qlora_saved_inputs",
+)
+"""Workload fields passed to the memory model when set (None leaves the model's default)."""
 
 
 class Energy(FrozenModel):
