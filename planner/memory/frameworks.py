@@ -60,10 +60,12 @@ class Loss:
     """Bytes per token per vocabulary entry alive at the loss's backward peak.
 
     ``full``: bf16 logits, their fp32 upcast, the fp32 log-softmax and the bf16 gradient (2 + 4 + 4 + 2; the
-    Qwen fine-tuning profile grows by 12 bytes per token per vocabulary entry). ``chunked``: bf16 logits and
-    their gradient, one of eight chunks upcast at a time (torchtune ``CEWithChunkedOutputLoss``, LitGPT
-    ``chunked_cross_entropy``): 2 + 2 + 8/8. ``fused``: one bf16 buffer that the kernel overwrites with the
-    gradient (Unsloth's cross-entropy kernel; Liger's fused linear cross-entropy holds less): 2.
+    Qwen fine-tuning profile grows by 12 bytes per token per vocabulary entry). ``chunked``: the bf16 logits
+    and one of eight chunks upcast with its log-softmax at a time, each chunk's gradient taking its logits'
+    place: 2 + 8/8 = 3 (torchtune ``CEWithChunkedOutputLoss``, LitGPT ``chunked_cross_entropy``; torchtune's
+    flags table measures about 3 with checkpointing on). ``fused``: one bf16 buffer that the kernel
+    overwrites with the gradient (Unsloth's cross-entropy kernel; Liger's fused linear cross-entropy holds
+    less): 2.
     """
 
     name: str
@@ -89,7 +91,7 @@ OFFLOADS: dict[str, Offload] = {
     for o in (Offload("none", False, False), Offload("optimizer", True, False), Offload("params", True, True))
 }
 LOSSES: dict[str, Loss] = {
-    loss.name: loss for loss in (Loss("full", 12.0), Loss("chunked", 5.0), Loss("fused", 2.0))
+    loss.name: loss for loss in (Loss("full", 12.0), Loss("chunked", 3.0), Loss("fused", 2.0))
 }
 _ALIASES: dict[str, dict[str, str]] = {
     "optimizer": {
@@ -121,7 +123,11 @@ class Recipe:
     ``adapters_fp32``: LoRA adapters kept in fp32 (PEFT's ``autocast_adapter_dtype``) rather than the model's
     dtype. ``qlora_saved_inputs``: bitsandbytes' 4-bit matmul keeps each quantized layer's input for backward.
     ``packing``: examples packed into rows of ``context`` tokens; without packing a batch is padded to its
-    longest example, so ``context`` is then the longest padded row."""
+    longest example, so ``context`` is then the longest padded row. ``lazy_gradients``: autograd allocates
+    each gradient during backward as the activations it needed are freed, so the two peak at different times
+    (DeepSpeed's ZeRO optimizer preallocates its gradient partitions instead). ``fp32_gradients``: an fp32
+    copy of each gradient partition for the optimizer step, 4 bytes per parameter beside the 16-bit gradient
+    (DeepSpeed's ZeRO optimizer)."""
 
     weights: str = "amp"
     optimizer: str = "adamw"
@@ -135,6 +141,8 @@ class Recipe:
     full_state_dict_save: bool = False
     adapters_fp32: bool = True
     qlora_saved_inputs: bool = True
+    lazy_gradients: bool = True
+    fp32_gradients: bool = False
 
     @property
     def weights_recipe(self) -> WeightsRecipe:
@@ -299,8 +307,11 @@ FRAMEWORKS: dict[str, Framework] = {
         ),
         Framework(
             "deepspeed",
-            Recipe(),
+            Recipe(lazy_gradients=False, fp32_gradients=True),
             {
+                "lazy_gradients": "off: ZeRO preallocates contiguous gradient partitions and buckets",
+                "fp32_gradients": "on: ZeRO casts each gradient partition to fp32 for the step "
+                "(runtime/zero/stage_1_and_2.py single_partition_of_fp32_groups)",
                 "weights": "amp: bf16/fp16 weights with fp32 master weights and states (ZeRO's optimizer)",
                 "optimizer": "FusedAdam / DeepSpeedCPUAdam (AdamW)",
                 "zero_stage": "set --zero-stage 1, 2 or 3 (default: 3 over several GPUs)",

@@ -25,6 +25,7 @@ from planner.memory.frameworks import Recipe
 
 FP32_BYTES = 4
 GATHERED_LAYERS = 4  # ZeRO-3/FSDP: the layer computed, the next prefetched, each in forward and backward
+OFFLOAD_PARAM_LAYERS = 2  # parameters offloaded: the layer computed and the one being copied in
 OFFLOADED_LAYERS = 2  # activation offloading keeps the layer computed and the one being copied
 
 
@@ -73,7 +74,7 @@ def _trainable(
         return _Trainable(
             params=counts.total,
             adapters=0.0,
-            gradients=counts.total * param_bytes,
+            gradients=counts.total * (param_bytes + (FP32_BYTES if recipe.fp32_gradients else 0)),
             states=counts.total * (state_bytes(param_bytes) + master),
             largest_gradient=largest * param_bytes,
         )
@@ -138,16 +139,25 @@ def training_parts(
     if offload.params:
         notes.append(
             f"offload params: weights and gradients in host memory; the GPU holds "
-            f"{GATHERED_LAYERS} layers at a time"
+            f"{OFFLOAD_PARAM_LAYERS} layers at a time"
         )
-        w_gpu = GATHERED_LAYERS * layer_weights
-        g_gpu = min(g_gpu, GATHERED_LAYERS * layer_weights if task == "full" else g_gpu)
+        w_gpu = OFFLOAD_PARAM_LAYERS * layer_weights
+        g_gpu = min(g_gpu, OFFLOAD_PARAM_LAYERS * layer_weights)
     if recipe.full_state_dict_save and stage == 3 and gpus > 1:
         # The save runs between steps (activations and gradients freed): rank 0 gathers every weight.
         gathered = base - (w_gpu - GATHERED_LAYERS * layer_weights)
         extra = max(0.0, gathered - acts - g_gpu)
         notes.append(f"full-state-dict save: rank 0 gathers the whole model ({base / 2**30:.2f} GiB)")
         w_gpu += extra
+    if recipe.lazy_gradients and g_gpu and acts:
+        # Backward frees saved activations as it allocates gradients: at the loss the activations are all held
+        # and no gradient exists yet, at the end the reverse. Only gradients beyond the activations add.
+        held = min(g_gpu, acts)
+        notes.append(
+            f"gradients are allocated as backward frees activations: {held / 2**30:.2f} GiB of them "
+            "reuse the activations' memory"
+        )
+        g_gpu -= held
     parts = {
         "weights": Split(w_gpu, w_gpu * gpus),
         "adapters": Split(a_gpu, a_gpu * gpus),

@@ -163,15 +163,16 @@ def test_lora_trainable_parameters_llama3_8b() -> None:
 
 @pytest.mark.parametrize(("optimizer", "bytes_per_param"), [("adamw", 16), ("adamw-8bit", 10), ("sgd", 12)])
 def test_full_finetune_bytes_per_parameter(optimizer: str, bytes_per_param: int) -> None:
-    # DESIGN.md: bf16 weights 2 + bf16 grads 2 + fp32 master 4 + states (AdamW 8, 8-bit AdamW 2, SGD 4).
-    est = estimate_memory("7b", task="full", optimizer=optimizer)
+    # AMP: bf16 weights 2 + bf16 grads 2 + fp32 master 4 + states (AdamW 8, 8-bit AdamW 2, SGD 4), all held
+    # at once where the gradients are preallocated (lazy_gradients=False).
+    est = estimate_memory("7b", task="full", optimizer=optimizer, lazy_gradients=False)
     b = est.breakdown
     assert b["weights"] + b["gradients"] + b["optimizer_states"] == est.params * bytes_per_param
 
 
 def test_zero3_shards_states_over_gpus() -> None:
-    one = estimate_memory("llama-3-8b", task="full", gpus=1)
-    four = estimate_memory("llama-3-8b", task="full", gpus=4)
+    one = estimate_memory("llama-3-8b", task="full", gpus=1, lazy_gradients=False)
+    four = estimate_memory("llama-3-8b", task="full", gpus=4, lazy_gradients=False)
     assert four.per_gpu_breakdown["optimizer_states"] == pytest.approx(
         one.breakdown["optimizer_states"] / 4, 1
     )
