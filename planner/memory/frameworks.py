@@ -238,7 +238,7 @@ FRAMEWORKS: dict[str, Framework] = {
                 "optimizer": "torch.optim.AdamW (fused) for LoRA/QLoRA and distributed full; "
                 "bitsandbytes.optim.PagedAdamW8bit with optimizer_in_bwd: True for single-device full "
                 "(recipes/configs/llama3_1/8B_full_single_device.yaml, 2024-09)",
-                "optimizer_in_backward": "optimizer_in_bwd: True in the single-device full fine-tuning configs",
+                "optimizer_in_backward": "optimizer_in_bwd: True in the single-device full configs",
                 "loss": "chunked: torchtune.modules.loss.CEWithChunkedOutputLoss (8 chunks)",
                 "gradient_checkpointing": "enable_activation_checkpointing: True",
                 "adapters_fp32": "LoRA weights in the model's bf16",
