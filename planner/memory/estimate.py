@@ -23,7 +23,7 @@ from planner.memory.formats import (
     kv_name,
     weight_format,
 )
-from planner.memory.frameworks import KNOBS, Recipe, recipe_for
+from planner.memory.frameworks import KNOBS, Recipe, check_knobs, recipe_for, recipe_note
 from planner.memory.frameworks import framework as framework_record
 from planner.memory.rule_of_thumb import rule_of_thumb_bytes
 from planner.memory.training import Split, training_parts
@@ -131,31 +131,6 @@ def _lora_targets(targets: str | tuple[str, ...] | list[str]) -> tuple[str, ...]
     return tuple(dict.fromkeys(out))
 
 
-def _recipe_note(framework: str | None, recipe: Recipe) -> str:
-    """One line naming the recipe the figures assume, so a reader can check it against their config."""
-    opt = recipe.optimizer + (" stepped in backward" if recipe.optimizer_in_backward else "")
-    flags = [
-        f"checkpointing {'on' if recipe.gradient_checkpointing else 'off'}",
-        *(["activation offload"] if recipe.activation_offload else []),
-        *([f"offload {recipe.offload}"] if recipe.offload != "none" else []),
-        *(["packing"] if recipe.packing else []),
-    ]
-    name = framework_record(framework).name if framework else "hf-trainer"
-    return f"recipe ({name}): {recipe.weights} weights, {opt}, {recipe.loss} loss, " + ", ".join(flags)
-
-
-def _check_knobs(knobs: dict[str, Any]) -> None:
-    """Flags are booleans ("no" is a true string: it once switched checkpointing on); ZeRO's stage is 0-3."""
-    for name, value in knobs.items():
-        if value is None:
-            continue
-        if name == "zero_stage":
-            if isinstance(value, bool) or value not in (0, 1, 2, 3):
-                raise PlannerError(f"zero_stage must be 0, 1, 2 or 3, got {value!r}")
-        elif isinstance(getattr(Recipe(), name), bool) and not isinstance(value, bool):
-            raise ModelError(f"{name} must be True or False, got {value!r}")
-
-
 def _check_parallel(a: Architecture, eng: Engine, gpus: int, task: str) -> None:
     if task != "inference":
         return
@@ -214,7 +189,7 @@ def estimate(
     if unknown:
         raise PlannerError(f"unknown estimate option(s): {', '.join(sorted(unknown))}")
     knobs.update(gradient_checkpointing=gradient_checkpointing, optimizer=optimizer, zero_stage=zero_stage)
-    _check_knobs(knobs)
+    check_knobs(knobs)
     task = normalize_task(task)
     lora_rank = _positive("lora_rank", lora_rank)
     context = _positive("context", context)
@@ -280,7 +255,7 @@ def estimate(
             _lora_targets(lora_targets),
             flash_attention,
         )
-        notes.append(_recipe_note(framework, recipe))
+        notes.append(recipe_note(framework, recipe))
         notes.extend(recipe_notes)
 
     per_gpu = {k: round(parts[k].per_gpu) if k in parts else 0 for k in BREAKDOWN_KEYS}

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from planner.errors import ModelError, PlannerError
 from planner.memory.lookup import by_name
 
 
@@ -355,8 +356,6 @@ def recipe_for(framework_name: str | None, task: str, gpus: int, **knobs: Any) -
         if name in _TABLES:
             table, what = _TABLES[name]
             if not isinstance(value, str):
-                from planner.errors import ModelError
-
                 raise ModelError(f"{name} must be a name (a string), got {value!r}")
             value = _canonical(table, _ALIASES.get(what, {}), value, what)
         chosen[name] = value
@@ -366,3 +365,28 @@ def recipe_for(framework_name: str | None, task: str, gpus: int, **knobs: Any) -
 def _canonical(table: Mapping[str, Any], aliases: Mapping[str, str], value: str, what: str) -> str:
     record = by_name(table, aliases, value, what)
     return str(record.name)
+
+
+def recipe_note(framework_name: str | None, recipe: Recipe) -> str:
+    """One line naming the recipe the figures assume, so a reader can check it against their config."""
+    opt = recipe.optimizer + (" stepped in backward" if recipe.optimizer_in_backward else "")
+    flags = [
+        f"checkpointing {'on' if recipe.gradient_checkpointing else 'off'}",
+        *(["activation offload"] if recipe.activation_offload else []),
+        *([f"offload {recipe.offload}"] if recipe.offload != "none" else []),
+        *(["packing"] if recipe.packing else []),
+    ]
+    name = framework(framework_name).name if framework_name else DEFAULT_FRAMEWORK
+    return f"recipe ({name}): {recipe.weights} weights, {opt}, {recipe.loss} loss, " + ", ".join(flags)
+
+
+def check_knobs(knobs: dict[str, Any]) -> None:
+    """Flags are booleans ("no" is a true string: it once switched checkpointing on); ZeRO's stage is 0-3."""
+    for name, value in knobs.items():
+        if value is None:
+            continue
+        if name == "zero_stage":
+            if isinstance(value, bool) or value not in (0, 1, 2, 3):
+                raise PlannerError(f"zero_stage must be 0, 1, 2 or 3, got {value!r}")
+        elif isinstance(getattr(Recipe(), name), bool) and not isinstance(value, bool):
+            raise ModelError(f"{name} must be True or False, got {value!r}")
