@@ -25,7 +25,7 @@ from planner.memory.formats import (
 )
 from planner.memory.frameworks import KNOBS, Recipe, check_knobs, recipe_for, recipe_note
 from planner.memory.frameworks import framework as framework_record
-from planner.memory.rule_of_thumb import rule_of_thumb_bytes
+from planner.memory.rule_of_thumb import published_rules_bytes, rule_of_thumb_bytes
 from planner.memory.training import Split, training_parts
 
 BREAKDOWN_KEYS: tuple[str, ...] = (
@@ -284,6 +284,11 @@ def estimate(
     if recipe is not None:
         inputs["framework"] = framework
         inputs["recipe"] = {name: getattr(recipe, name) for name in KNOBS}
+        published = published_rules_bytes(a.nominal_params or counts.total, fmt, task, recipe.weights)
+        inputs["published_rules_bytes"] = published
+        if published:
+            shown = ", ".join(f"{name} {value / 1e9:.1f} GB" for name, value in published.items())
+            notes.append(f"published rules of thumb: {shown}")
     return MemoryEstimate(
         model=a.name,
         params=counts.total,

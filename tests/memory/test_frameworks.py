@@ -257,3 +257,16 @@ def test_scenario_workload_passes_its_recipe() -> None:
     for other in (tuned, offloaded):
         footprint = model_memory(other, 1)
         assert footprint is not None and footprint.per_gpu_bytes < base.per_gpu_bytes / 2
+
+
+def test_published_rules_of_thumb_sit_beside_planner() -> None:
+    # LLaMA-Factory's table: LoRA 2x GB, QLoRA 4-bit x/2 GB, full AMP 18x, pure bf16 8x (x: billions);
+    # Unsloth's minimum for 8B: QLoRA 6 GB, LoRA 22 GB.
+    n = 8_030_261_248
+    qlora = estimate_memory("llama-3.1-8b", task="qlora").inputs["published_rules_bytes"]
+    assert qlora == {"llama-factory": round(0.5 * n), "unsloth": pytest.approx(6e9, rel=0.01)}
+    lora = estimate_memory("llama-3.1-8b", task="lora").inputs["published_rules_bytes"]
+    assert lora["llama-factory"] == round(2 * n) and lora["unsloth"] == pytest.approx(22e9, rel=0.01)
+    full = estimate_memory("llama-3.1-8b", task="full", weights="pure-bf16")
+    assert full.inputs["published_rules_bytes"] == {"llama-factory": round(8 * n)}
+    assert any(note.startswith("published rules of thumb: llama-factory") for note in full.notes)
