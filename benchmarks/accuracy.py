@@ -288,7 +288,8 @@ def _block_bits(value: float) -> Callable[[], None]:
     """Without the measured GGUF sizes the k-quant mixes fall back to their main block type's bits
     (llama.cpp ggml-common.h: q2_K 2.625, q3_K 3.4375, q4_K 4.5, q5_K 5.5, q6_K 6.5625); ``value`` unused."""
     old = dict(WEIGHT_FORMATS)
-    for name, bits in (("q2_k", 2.625), ("q3_k_m", 3.4375), ("q4_k_m", 4.5), ("q5_k_m", 5.5)):
+    blocks = {"q2_k": 2.625, "q3_k_m": 3.4375, "q3_k_s": 3.4375, "q4_k_m": 4.5, "q4_k_s": 4.5, "q5_k_m": 5.5}
+    for name, bits in {**blocks, "q5_k_s": 5.5}.items():
         fmt = WEIGHT_FORMATS[name]
         WEIGHT_FORMATS[name] = replace(fmt, linear_bits=bits, other_bits=bits)
     return lambda: WEIGHT_FORMATS.update(old)
