@@ -7,7 +7,7 @@ error of three predictors side by side:
 * planner: the analytic estimate. Rows measured with ``torch.cuda.max_memory_allocated`` are compared with
   ``total - cuda_context - allocator_overhead`` (allocated memory), the others with the total;
 * weights only: what ``accelerate estimate-memory`` reports;
-* rule of thumb: the midpoint of DESIGN.md's rule (weights x 1.3 or 1.5, x2-3 LoRA, x6-10 full).
+* rule of thumb: the midpoint of the common rule (weights x 1.3 or 1.5, x2-3 LoRA, x6-10 full).
 
 GGUF ``weights_file`` rows compare the weights component alone. Rows whose workload is unknown, or whose
 format planner does not model (the rarer i-quants and k-quant mixes, legacy q4_1/q5_1), are counted as
