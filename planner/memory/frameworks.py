@@ -128,7 +128,8 @@ class Recipe:
     each gradient during backward as the activations it needed are freed, so the two peak at different times
     (DeepSpeed's ZeRO optimizer preallocates its gradient partitions instead). ``fp32_gradients``: an fp32
     copy of each gradient partition for the optimizer step, 4 bytes per parameter beside the 16-bit gradient
-    (DeepSpeed's ZeRO optimizer)."""
+    (DeepSpeed's ZeRO optimizer). ``upcast_unquantized``: QLoRA keeps the weights it does not quantize
+    (embeddings, lm_head, norms) in fp32, as PEFT's ``prepare_model_for_kbit_training`` does."""
 
     weights: str = "amp"
     optimizer: str = "adamw"
@@ -144,6 +145,7 @@ class Recipe:
     qlora_saved_inputs: bool = True
     lazy_gradients: bool = True
     fp32_gradients: bool = False
+    upcast_unquantized: bool = True
 
     @property
     def weights_recipe(self) -> WeightsRecipe:
@@ -209,6 +211,8 @@ FRAMEWORKS: dict[str, Framework] = {
                 "and TRL examples turn it on)",
                 "adapters_fp32": _PEFT,
                 "qlora_saved_inputs": _BNB,
+                "upcast_unquantized": "PEFT prepare_model_for_kbit_training casts the weights it does not "
+                "quantize to fp32",
                 "zero_stage": "ZeRO-3 over several GPUs (DeepSpeed integration)",
             },
             aliases=("transformers", "hf", "peft"),
@@ -233,6 +237,7 @@ FRAMEWORKS: dict[str, Framework] = {
                 loss="chunked",
                 adapters_fp32=False,
                 qlora_saved_inputs=False,
+                upcast_unquantized=False,
             ),
             {
                 "weights": "pure-bf16: dtype: bf16 in every recipe config",
@@ -244,6 +249,7 @@ FRAMEWORKS: dict[str, Framework] = {
                 "gradient_checkpointing": "enable_activation_checkpointing: True",
                 "adapters_fp32": "LoRA weights in the model's bf16",
                 "qlora_saved_inputs": "torchao NF4 linear saves no input for backward",
+                "upcast_unquantized": "off: the other weights stay in bf16",
                 "zero_stage": "FSDP2 full sharding over several GPUs",
             },
             task_overrides={"full": {"optimizer": "paged-adamw-8bit", "optimizer_in_backward": True}},
@@ -251,21 +257,30 @@ FRAMEWORKS: dict[str, Framework] = {
         ),
         Framework(
             "litgpt",
-            Recipe(weights="pure-bf16", loss="chunked", gradient_checkpointing=False, adapters_fp32=False),
+            Recipe(
+                weights="pure-bf16",
+                loss="chunked",
+                gradient_checkpointing=False,
+                adapters_fp32=False,
+                upcast_unquantized=False,
+            ),
             {
                 "weights": "pure-bf16: litgpt finetune --precision bf16-true",
                 "optimizer": "AdamW (litgpt finetune defaults)",
                 "loss": "chunked: litgpt.utils.chunked_cross_entropy (chunk_size 128)",
                 "gradient_checkpointing": "off on one GPU (no activation checkpointing in finetune/lora.py)",
                 "adapters_fp32": "LoRA weights in bf16 (bf16-true)",
+                "upcast_unquantized": "off: the quantize plugin leaves the other weights in bf16",
                 "qlora_saved_inputs": "--quantize bnb.nf4 uses bitsandbytes' 4-bit matmul",
                 "zero_stage": "FSDPStrategy full sharding over several GPUs",
             },
         ),
         Framework(
             "llama-factory",
-            Recipe(),
+            Recipe(upcast_unquantized=False),
             {
+                "upcast_unquantized": "off: its own model preparation upcasts layer norms only "
+                "(upcast_layernorm: false by default)",
                 "weights": "amp: trainable parameters upcast to fp32 unless pure_bf16: true (its hardware "
                 "table: full AMP 18x GB, pure_bf16 8x GB)",
                 "optimizer": "adamw_torch (HF Trainer)",
@@ -283,8 +298,10 @@ FRAMEWORKS: dict[str, Framework] = {
                 optimizer="adamw-8bit",
                 loss="fused",
                 activation_offload=True,
+                upcast_unquantized=False,
             ),
             {
+                "upcast_unquantized": "off: Unsloth prepares 4-bit models itself, embeddings in 16 bit",
                 "weights": "pure-bf16: the model is loaded in bf16",
                 "optimizer": "optim='adamw_8bit' in Unsloth's notebooks",
                 "loss": "fused: Unsloth's cross-entropy kernel, no fp32 upcast",

@@ -26,6 +26,9 @@ from planner.memory.frameworks import Recipe
 FP32_BYTES = 4
 GATHERED_LAYERS = 4  # ZeRO-3/FSDP: the layer computed, the next prefetched, each in forward and backward
 OFFLOAD_PARAM_LAYERS = 2  # parameters offloaded: the layer computed and the one being copied in
+PEFT_UPCAST_FORMATS = frozenset({"nf4", "bnb-fp4", "int8"})
+"""bitsandbytes formats, whose other weights PEFT's prepare_model_for_kbit_training casts to fp32 (it leaves
+GPTQ, AWQ and HQQ models alone)."""
 OFFLOADED_LAYERS = 2  # activation offloading keeps the layer computed and the one being copied
 
 
@@ -110,6 +113,9 @@ def training_parts(
     the recipe keeps outside the GPU."""
     counts = count_parameters(a)
     base = c.weight_bytes(counts, fmt)
+    if task == "qlora" and recipe.upcast_unquantized and fmt.name in PEFT_UPCAST_FORMATS:
+        # prepare_model_for_kbit_training: embeddings, lm_head and norms in fp32 beside the 4-bit layers.
+        base += (counts.total - counts.linear) * (32 - fmt.other_bits) / 8
     t = _trainable(a, counts, fmt, task, recipe, lora_rank, targets)
     notes: list[str] = []
     gradients, states = t.gradients, t.states

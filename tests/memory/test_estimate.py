@@ -186,10 +186,12 @@ def test_zero3_shards_states_over_gpus() -> None:
 def test_qlora_uses_a_4bit_base() -> None:
     est = estimate_memory("llama-3-8b", task="qlora")
     assert est.inputs["precision"] == "nf4"
-    # 6.98B linear weights at 4.127 bits, 1.05B embedding/head parameters kept at 16 bit.
+    # 6.98B linear weights at 4.127 bits, 1.05B embedding/head parameters kept at 16 bit in the file and cast
+    # to fp32 for training by PEFT's prepare_model_for_kbit_training (the default hf-trainer recipe).
+    assert est.weights_only_bytes == pytest.approx((6_979_588_096 * 4.127 + 1_050_673_152 * 16) / 8, rel=1e-4)
     assert est.breakdown["weights"] == pytest.approx(
-        (6_979_588_096 * 4.127 + 1_050_673_152 * 16) / 8, rel=1e-4
-    )
+        (6_979_588_096 * 4.127 + 1_050_673_152 * 32) / 8 + 266_240 * 2, rel=1e-4
+    )  # and the norms' 266,240 parameters
 
 
 def test_training_logits_at_8k_tokens() -> None:

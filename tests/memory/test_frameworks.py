@@ -270,3 +270,18 @@ def test_published_rules_of_thumb_sit_beside_planner() -> None:
     full = estimate_memory("llama-3.1-8b", task="full", weights="pure-bf16")
     assert full.inputs["published_rules_bytes"] == {"llama-factory": round(8 * n)}
     assert any(note.startswith("published rules of thumb: llama-factory") for note in full.notes)
+
+
+def test_peft_keeps_what_bitsandbytes_does_not_quantize_in_fp32() -> None:
+    # prepare_model_for_kbit_training casts embeddings, lm_head and norms to fp32 (2 more bytes each); it
+    # leaves GPTQ models alone, and torchtune, LitGPT and Unsloth do not call it.
+    counts = count_parameters(L3)
+    kept = counts.total - counts.linear
+
+    def weights(precision: str, upcast: bool) -> int:
+        est = estimate_memory("llama-3-8b", task="qlora", precision=precision, upcast_unquantized=upcast)
+        return est.breakdown["weights"]
+
+    assert weights("nf4", True) - weights("nf4", False) == pytest.approx(kept * 2, abs=1)
+    assert weights("gptq-int4", True) == weights("gptq-int4", False)
+    assert not recipe_for("unsloth", "qlora", 1).upcast_unquantized
