@@ -62,6 +62,20 @@ class Workload(FrozenModel):
     memory_per_gpu: str | None = None
     """A measured figure (``18GiB``) used instead of the memory model; needs ``gpus_per_replica`` when > 1."""
 
+    @field_validator("framework")
+    @classmethod
+    def _known_framework(cls, value: str | None) -> str | None:
+        """A misspelt framework is caught by ``planner validate``, with the name meant."""
+        if value is not None:
+            from planner.errors import PlannerError
+            from planner.memory.frameworks import framework
+
+            try:
+                framework(value)
+            except PlannerError as error:
+                raise ValueError(str(error)) from None
+        return value
+
     @field_validator("memory_per_gpu")
     @classmethod
     def _parse_memory(cls, value: str | None) -> str | None:

@@ -285,3 +285,12 @@ def test_peft_keeps_what_bitsandbytes_does_not_quantize_in_fp32() -> None:
     assert weights("nf4", True) - weights("nf4", False) == pytest.approx(kept * 2, abs=1)
     assert weights("gptq-int4", True) == weights("gptq-int4", False)
     assert not recipe_for("unsloth", "qlora", 1).upcast_unquantized
+
+
+def test_a_scenario_names_a_misspelt_framework() -> None:
+    from pydantic import ValidationError
+
+    from planner.scenario.schema import Workload
+
+    with pytest.raises(ValidationError, match=r"did you mean 'unsloth'\?"):
+        Workload(name="tune", model="llama-3.1-8b", task="qlora", framework="unslot")
