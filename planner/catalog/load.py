@@ -255,14 +255,18 @@ class _FieldError(ValueError):
 def _gpu_row(item: dict[str, Any]) -> dict[str, Any]:
     """Memory is written with its unit (``24GiB``, ``22888MiB``) in the file and held in bytes."""
     raw = dict(item)
-    if "vram" in raw:
-        value = raw.pop("vram")
-        if not isinstance(value, str):
-            raise _FieldError("vram", f"write memory with a unit, e.g. 24GiB (got {value!r})")
-        try:
-            raw["vram_bytes"] = parse_bytes(value)
-        except ValueError as error:
-            raise _FieldError("vram", str(error)) from None
+    for key, field in (("vram", "vram_bytes"), ("usable_vram", "usable_vram_bytes")):
+        if key in raw:
+            value = raw.pop(key)
+            if not isinstance(value, str):
+                raise _FieldError(key, f"write memory with a unit, e.g. 24GiB (got {value!r})")
+            try:
+                raw[field] = parse_bytes(value)
+            except ValueError as error:
+                raise _FieldError(key, str(error)) from None
+    if "usable_vram_bytes" in raw:  # the usable figure is the capacity; the nominal one is kept beside it
+        raw["nominal_vram_bytes"] = raw.get("vram_bytes")
+        raw["vram_bytes"] = raw.pop("usable_vram_bytes")
     return raw
 
 

@@ -31,7 +31,13 @@ class GpuSpec(FrozenModel):
     segment: Literal["consumer", "workstation", "datacenter"]
     architecture: str
     vram_bytes: int = Field(gt=0)
-    """Usable device memory in bytes (a "24 GB" card has 24 GiB)."""
+    """Usable device memory in bytes: what ``nvidia-smi`` reports as total, which is what a process gets
+    (ECC and the driver's reserve taken off: a T4 has 15,360 MiB of its 16 GiB). The fit and the fleet plan
+    read it. Where the catalog gives no usable figure, the nominal one (a "24 GB" card has 24 GiB)."""
+    nominal_vram_bytes: int | None = Field(default=None, gt=0)
+    """The memory the card is sold with, where the usable figure differs (``vram`` in gpus.yaml)."""
+    usable_vram_source: str = ""
+    """Where the usable figure was read (an ``nvidia-smi`` log, a cloud catalog)."""
     vram_note: str = ""
     """Where the usable figure differs from the nominal one (e.g. A10G: 22,888 MiB)."""
     mem_bandwidth_gb_per_s: float = Field(gt=0)

@@ -26,7 +26,8 @@ def _workload_options(func: Callable[..., Any]) -> Callable[..., Any]:
             default="bf16",
             show_default=True,
             help="Weights: fp32, fp16, bf16, fp8, int8, int4, nf4, mxfp4, nvfp4, gptq-int8, gptq-int4, "
-            "awq-int4, or GGUF q8_0, q6_k, q5_k_m, q4_k_m, q4_0, q3_k_m, q2_k.",
+            "awq-int4, or GGUF q8_0, q6_k, q5_k_m, q5_k_s, q5_0, q4_k_m, q4_k_s, q4_0, iq4_xs, q3_k_m, "
+            "q3_k_s, iq3_xxs, q2_k.",
         ),
         click.option("--context", type=int, default=4096, show_default=True, help="Tokens per sequence."),
         click.option("--batch", type=int, default=1, show_default=True, help="Sequences held at once."),
@@ -51,8 +52,32 @@ def _workload_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--kv-precision", default=None, help="KV cache: 16bit, fp8, q8_0 or q4_0 [default: 16bit]."
         ),
-        click.option("--gradient-checkpointing/--no-gradient-checkpointing", default=True, show_default=True),
-        click.option("--optimizer", default="adamw", show_default=True, help="adamw, adamw-8bit or sgd."),
+        click.option(
+            "--framework",
+            default=None,
+            help="Training recipe defaults: hf-trainer, trl, torchtune, litgpt, llama-factory, unsloth, "
+            "axolotl, deepspeed or fsdp [default: hf-trainer]. Each option below overrides its own default.",
+        ),
+        click.option(
+            "--weights", default=None, help="Training weights recipe: amp (fp32 master) or pure-bf16."
+        ),
+        click.option(
+            "--optimizer",
+            default=None,
+            help="adamw, adamw-8bit, paged-adamw, paged-adamw-8bit, sgd or adafactor "
+            "[default: the framework's].",
+        ),
+        click.option("--optimizer-in-backward/--no-optimizer-in-backward", default=None),
+        click.option("--offload", default=None, help="none, optimizer or params (host memory)."),
+        click.option("--activation-offload/--no-activation-offload", default=None),
+        click.option("--loss", default=None, help="full (fp32 upcast), chunked or fused cross-entropy."),
+        click.option("--gradient-checkpointing/--no-gradient-checkpointing", default=None),
+        click.option("--packing/--no-packing", default=None),
+        click.option(
+            "--zero-stage", type=int, default=None, help="ZeRO/FSDP stage 0-3 [default: 3 on >1 GPU]."
+        ),
+        click.option("--full-state-dict-save/--no-full-state-dict-save", default=None),
+        click.option("--qlora-saved-inputs/--no-qlora-saved-inputs", default=None),
         click.option("--lora-rank", type=int, default=16, show_default=True),
         click.option(
             "--lora-targets",
@@ -75,21 +100,37 @@ def _workload_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+_RECIPE_OPTIONS = (
+    "framework",
+    "weights",
+    "optimizer",
+    "optimizer_in_backward",
+    "offload",
+    "activation_offload",
+    "loss",
+    "gradient_checkpointing",
+    "packing",
+    "zero_stage",
+    "full_state_dict_save",
+    "qlora_saved_inputs",
+)
+
+
 def _options(kw: dict[str, Any]) -> dict[str, Any]:
-    return {
+    options = {
         "task": kw["task"],
         "precision": kw["precision"],
         "gpus": kw["gpus"],
         "engine": kw["engine"],
         "kv_precision": kw["kv_precision"],
-        "gradient_checkpointing": kw["gradient_checkpointing"],
-        "optimizer": kw["optimizer"],
         "lora_rank": kw["lora_rank"],
         "lora_targets": kw["lora_targets"],
         "prefill_tokens": kw["prefill_tokens"],
         "engine_version": kw["engine_version"],
         "max_seq_len": kw["max_seq_len"],
     }
+    options.update({name: kw[name] for name in _RECIPE_OPTIONS if kw[name] is not None})
+    return options
 
 
 @click.command()

@@ -12,6 +12,7 @@ from typing import Any
 from planner.catalog.models import ModelSpec
 from planner.memory.architecture import Architecture
 from planner.memory.estimate import MemoryEstimate, estimate
+from planner.memory.frameworks import KNOBS
 from planner.memory.resolve import resolve_model
 
 __all__ = ["MemoryEstimate", "estimate_memory", "resolve_model"]
@@ -26,10 +27,11 @@ def estimate_memory(
     gpus: int = 1,
     engine: str | None = None,
     kv_precision: str | None = None,
-    gradient_checkpointing: bool = True,
-    optimizer: str = "adamw",
+    gradient_checkpointing: bool | None = None,
+    optimizer: str | None = None,
     lora_rank: int = 16,
     engine_version: str | None = None,
+    framework: str | None = None,
     **more: Any,
 ) -> MemoryEstimate:
     """Memory one workload needs, by component, in bytes.
@@ -46,6 +48,13 @@ def estimate_memory(
     logits for the whole prompt), ``max_seq_len`` / ``cache`` ("static": a KV cache preallocated for
     ``max_seq_len`` tokens), ``catalog_dir``.
 
+    Training recipe: ``framework`` (hf-trainer, trl, torchtune, litgpt, llama-factory, unsloth, axolotl,
+    deepspeed, fsdp; default hf-trainer) sets the defaults; each knob overrides its own: ``weights``
+    (pure-bf16, amp), ``optimizer`` (adamw, adamw-8bit, paged-adamw, paged-adamw-8bit, sgd, adafactor),
+    ``optimizer_in_backward``, ``offload`` (none, optimizer, params), ``activation_offload``, ``loss`` (full,
+    chunked, fused), ``gradient_checkpointing``, ``packing``, ``zero_stage`` (0-3), ``full_state_dict_save``,
+    ``qlora_saved_inputs``. None (the default) takes the framework's.
+
     Raises ModelError/PlannerError (exit status 2) for inputs that cannot work: unknown model, precision,
     engine or task; context or batch < 1; GPUs the heads or layers cannot be split over.
     """
@@ -53,11 +62,11 @@ def estimate_memory(
     unknown = set(more) - {
         "lora_targets",
         "prefill_tokens",
-        "zero_stage",
         "flash_attention",
         "prefill_logits",
         "max_seq_len",
         "cache",
+        *KNOBS,
     }
     if unknown:
         from planner.errors import PlannerError
@@ -77,5 +86,6 @@ def estimate_memory(
         optimizer=optimizer,
         lora_rank=lora_rank,
         engine_version=engine_version,
+        framework=framework,
         **more,
     )

@@ -16,9 +16,11 @@ from planner.memory import components as c
 from planner.memory.architecture import KNOWN_MODEL_TYPES, Architecture, count_parameters
 from planner.memory.engines import ENGINES, Engine, Release, default_engine, engine, engine_named_in
 from planner.memory.formats import WeightFormat, kv_bytes_per_element, kv_name, weight_format
+from planner.memory.frameworks import KNOBS, Recipe, check_knobs, recipe_for, recipe_note
+from planner.memory.frameworks import framework as framework_record
 from planner.memory.inference import Serving, inference_parts
-from planner.memory.rule_of_thumb import rule_of_thumb_bytes
-from planner.memory.training import OPTIMIZER_STATE_BYTES, Split, training_parts
+from planner.memory.rule_of_thumb import published_rules_bytes, rule_of_thumb_bytes
+from planner.memory.training import Split, training_parts
 
 BREAKDOWN_KEYS: tuple[str, ...] = (
     "weights",
@@ -140,12 +142,9 @@ def _check_parallel(a: Architecture, eng: Engine, gpus: int, task: str) -> None:
         )
 
 
-def _check_types(
-    task: object, precision: object, optimizer: object, flags: dict[str, object], names: dict[str, object]
-) -> None:
+def _check_types(task: object, precision: object, flags: dict[str, object], names: dict[str, object]) -> None:
     _text("task", task)
     _text("precision", precision)
-    _text("optimizer", optimizer)
     for name, value in names.items():
         _text(name, value, optional=True)
     for name, flag in flags.items():
@@ -217,8 +216,8 @@ def estimate(
     gpus: int = 1,
     engine_name: str | None = None,
     kv_precision: str | None = None,
-    gradient_checkpointing: bool = True,
-    optimizer: str = "adamw",
+    gradient_checkpointing: bool | None = None,
+    optimizer: str | None = None,
     lora_rank: int = 16,
     lora_targets: str | tuple[str, ...] | list[str] = "all",
     prefill_tokens: int | None = None,
@@ -228,6 +227,8 @@ def estimate(
     engine_version: str | None = None,
     max_seq_len: int | None = None,
     cache: str | None = None,
+    framework: str | None = None,
+    **knobs: Any,
 ) -> MemoryEstimate:
     """Estimate memory for ``a`` under one workload. Raises PlannerError subclasses for what cannot work.
 
@@ -237,18 +238,26 @@ def estimate(
     ``engine_version="transformers<4.45"`` means). ``engine_version``: the engine release whose behaviour
     to model (``vllm>=0.17`` by default for vLLM, ``0.11`` for older logs). ``cache="static"`` or
     ``max_seq_len``: a KV cache preallocated for ``max_seq_len`` tokens per sequence.
+    ``framework`` and the recipe's knobs (``knobs``: the other fields of ``frameworks.Recipe``): training
+    only; a knob left None takes the framework's default.
     """
     _check_types(
         task,
         precision,
-        optimizer,
+        {"flash_attention": flash_attention, "prefill_logits": prefill_logits},
         {
-            "gradient_checkpointing": gradient_checkpointing,
-            "flash_attention": flash_attention,
-            "prefill_logits": prefill_logits,
+            "engine": engine_name,
+            "kv_precision": kv_precision,
+            "engine_version": engine_version,
+            "optimizer": optimizer,
+            "framework": framework,
         },
-        {"engine": engine_name, "kv_precision": kv_precision, "engine_version": engine_version},
     )
+    unknown = set(knobs) - set(KNOBS)
+    if unknown:
+        raise PlannerError(f"unknown estimate option(s): {', '.join(sorted(unknown))}")
+    knobs.update(gradient_checkpointing=gradient_checkpointing, optimizer=optimizer, zero_stage=zero_stage)
+    check_knobs(knobs)
     task = normalize_task(task)
     lora_rank = _positive("lora_rank", lora_rank)
     context = _positive("context", context)
@@ -287,22 +296,18 @@ def estimate(
             static_cache=held != context or (cache or "").strip().lower() == "static",
         )
         parts, trainable = inference_parts(a, serving), 0
+        recipe: Recipe | None = None
+        notes = _notes(a, context)
+        if framework is not None:
+            framework_record(framework)  # a typo is an error for every task
     else:
-        parts, trainable = _training(
-            a,
-            fmt,
-            task,
-            context,
-            batch,
-            gpus,
-            optimizer,
-            lora_rank,
-            lora_targets,
-            gradient_checkpointing,
-            zero_stage,
+        recipe = recipe_for(framework, task, gpus, **knobs)
+        parts, trainable, recipe_notes = training_parts(
+            a, fmt, task, context, batch, gpus, recipe, lora_rank, _lora_targets(lora_targets),
             flash_attention,
         )
-    inputs = {
+        notes = [*_notes(a, context), recipe_note(framework, recipe), *recipe_notes]
+    inputs: dict[str, Any] = {
         "task": task,
         "precision": fmt.name,
         "context": context,
@@ -311,48 +316,22 @@ def estimate(
         "engine": eng.name,
         "engine_version": release.label,
         "kv_precision": kv_precision,
-        "gradient_checkpointing": gradient_checkpointing,
-        "optimizer": optimizer,
+        "gradient_checkpointing": True if recipe is None else recipe.gradient_checkpointing,
+        "optimizer": "adamw" if recipe is None else recipe.optimizer,
         "lora_rank": lora_rank,
     }
     if task == "inference" and serving.held_tokens != context:
         inputs["max_seq_len"] = serving.held_tokens
-    return _assemble(a, eng, release, fmt, parts, trainable, inputs, kv_bytes)
-
-
-def _training(
-    a: Architecture,
-    fmt: WeightFormat,
-    task: str,
-    context: int,
-    batch: int,
-    gpus: int,
-    optimizer: str,
-    lora_rank: int,
-    lora_targets: str | tuple[str, ...] | list[str],
-    gradient_checkpointing: bool,
-    zero_stage: int | None,
-    flash_attention: bool,
-) -> tuple[dict[str, Split], int]:
-    if optimizer.lower() not in OPTIMIZER_STATE_BYTES:
-        raise PlannerError(f"unknown optimizer {optimizer!r} (known: adamw, adamw-8bit, sgd)")
-    stage = zero_stage if zero_stage is not None else (3 if gpus > 1 else 0)
-    if stage not in (0, 1, 2, 3):
-        raise PlannerError(f"zero_stage must be 0, 1, 2 or 3, got {stage!r}")
-    return training_parts(
-        a,
-        fmt,
-        task,
-        context,
-        batch,
-        gpus,
-        optimizer.lower(),
-        lora_rank,
-        _lora_targets(lora_targets),
-        gradient_checkpointing,
-        stage,
-        flash_attention,
-    )
+    if recipe is not None:
+        inputs["framework"] = framework
+        inputs["recipe"] = {name: getattr(recipe, name) for name in KNOBS}
+        size = a.nominal_params or count_parameters(a).total
+        published = published_rules_bytes(size, fmt, task, recipe.weights)
+        inputs["published_rules_bytes"] = published
+        if published:
+            shown = ", ".join(f"{name} {value / 1e9:.1f} GB" for name, value in published.items())
+            notes.append(f"published rules of thumb: {shown}")
+    return _assemble(a, eng, release, fmt, parts, trainable, inputs, kv_bytes, notes)
 
 
 def _notes(a: Architecture, context: int) -> list[str]:
@@ -378,6 +357,7 @@ def _assemble(
     trainable: int,
     inputs: dict[str, Any],
     kv_bytes: float,
+    notes: list[str],
 ) -> MemoryEstimate:
     """Round the parts, add the per-GPU context and the allocator's share, and build the estimate."""
     gpus, task, context = inputs["gpus"], inputs["task"], inputs["context"]
@@ -404,6 +384,6 @@ def _assemble(
         kv_bytes_per_token=round(kv_token),
         trainable_params=trainable,
         inputs=inputs,
-        notes=tuple(_notes(a, context)),
+        notes=tuple(notes),
         model_weights_bytes=round(c.weight_bytes(counts, fmt)),
     )

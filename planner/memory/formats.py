@@ -50,6 +50,9 @@ class WeightFormat:
 # 210 bytes per 256 = 6.5625) and, for the mixed k-quant presets, the measured file sizes in
 # benchmarks/data/vram_calibration.csv. Q4_K_M: 4.78 bits on the quantized tensors reproduces llama.cpp's
 # quantize README for Llama-3.1-8B (4.58 GiB; 4.85 came from a Llama-2 table and was 1.3 % heavy there).
+# q5_0: 22 bytes per 32 = 5.5. The other "_s" mixes from the Llama-3-8B sizes llama.cpp's quantize
+# prints (tools/quantize/quantize.cpp QUANT_OPTIONS: Q4_K_S 4.37G, Q5_K_S 5.21G, Q3_K_S 3.41G, with the
+# output head at Q6_K); i-quants at the bits per weight it states (IQ4_XS 4.25, IQ3_XXS 3.06).
 _Q6_K = 6.5625
 _FORMATS: tuple[WeightFormat, ...] = (
     WeightFormat("fp32", 32, 32),
@@ -71,6 +74,12 @@ _FORMATS: tuple[WeightFormat, ...] = (
     WeightFormat("q4_k_m", 4.78, 4.78, gguf=True, head_bits=_Q6_K, nominal_bits=4),
     WeightFormat("q4_0", 4.5, 4.5, gguf=True, head_bits=_Q6_K, nominal_bits=4),
     WeightFormat("q3_k_m", 3.91, 3.91, gguf=True, head_bits=_Q6_K, nominal_bits=3),
+    WeightFormat("q5_k_s", 5.50, 5.50, gguf=True, head_bits=_Q6_K, nominal_bits=5),
+    WeightFormat("q5_0", 5.5, 5.5, gguf=True, head_bits=_Q6_K, nominal_bits=5),
+    WeightFormat("q4_k_s", 4.54, 4.54, gguf=True, head_bits=_Q6_K, nominal_bits=4),
+    WeightFormat("iq4_xs", 4.25, 4.25, gguf=True, head_bits=_Q6_K, nominal_bits=4),
+    WeightFormat("q3_k_s", 3.44, 3.44, gguf=True, head_bits=_Q6_K, nominal_bits=3),
+    WeightFormat("iq3_xxs", 3.06, 3.06, gguf=True, head_bits=_Q6_K, nominal_bits=3),
     WeightFormat("q2_k", 3.35, 3.35, gguf=True, head_bits=_Q6_K, nominal_bits=2),
     WeightFormat("f16", 16, 16, gguf=True, head_bits=16),
 )

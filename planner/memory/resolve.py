@@ -15,6 +15,7 @@ from typing import Any
 from planner.catalog.models import ModelSpec, find_model, load_model_catalog
 from planner.errors import ModelError
 from planner.memory.architecture import Architecture, from_config, nominal_architecture
+from planner.memory.lookup import suggestion
 
 _NOMINAL_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([bm])\s*$", re.IGNORECASE)
 
@@ -49,10 +50,12 @@ def _from_text(text: str, catalog_dir: Path | None) -> Architecture:
     path = Path(text).expanduser()
     if text.endswith(".json") or (_is_dir(path) and (path / "config.json").exists()):
         return _from_path(path)
-    spec = find_model(load_model_catalog(catalog_dir), text)
+    specs = load_model_catalog(catalog_dir)
+    spec = find_model(specs, text)
     if spec is None:
+        hint = suggestion(text, [name for s in specs for name in (s.name, *s.aliases)])
         raise ModelError(
-            f"unknown model {text!r}: not a catalog name (see `planner catalog models`), "
+            f"unknown model {text!r}{hint}: not a catalog name (see `planner catalog models`), "
             "a size like 7b, or a path to a config.json"
         )
     return _from_spec(spec)

@@ -1,9 +1,16 @@
 """Training memory: weights, adapters, gradients, optimizer states and saved activations, per GPU and total.
 
-DESIGN.md section 2: mixed-precision AdamW keeps 2 (bf16 grads) + 12 (fp32 master, m, v) bytes per trainable
-parameter beside the 2-byte weights; LoRA trains fp32 adapters; ZeRO-3/FSDP over N GPUs divides weights,
-gradients and optimizer states by N plus a gathered layer; stage 2 shards gradients and states; stage 1
-states only.
+What each term is depends on the recipe (planner.memory.frameworks), after docs/memory-model.md:
+- AMP keeps an fp32 master copy (4 bytes) and fp32 states beside 16-bit trainable weights: AdamW is
+  2 + 2 + 12 = 16 bytes per parameter; pure bf16 keeps the states in the parameters' dtype: 2 + 2 + 4 = 8
+  (torch.optim.AdamW).
+- 8-bit optimizers keep 1 byte per state element; paged ones keep states in unified memory (not counted);
+  an optimizer step inside backward frees each gradient once used (the largest one is alive at a time).
+- Offload moves states (and master weights) or also parameters and gradients to host memory.
+- ZeRO/FSDP over N GPUs: stage 1 shards states, 2 gradients too, 3 the weights too, plus gathered layers; a
+  full-state-dict save gathers the whole model on rank 0.
+- LoRA trains ``r x (d_in + d_out)`` per adapted matrix; QLoRA's bitsandbytes matmul keeps each quantized
+  layer's input for backward.
 """
 
 from __future__ import annotations
@@ -12,13 +19,17 @@ from dataclasses import dataclass
 
 from planner.errors import PlannerError
 from planner.memory import components as c
-from planner.memory.architecture import Architecture, count_parameters
+from planner.memory.architecture import Architecture, ParamCounts, count_parameters
 from planner.memory.formats import WeightFormat
+from planner.memory.frameworks import Recipe
 
-# Optimizer state bytes per trainable parameter, excluding the fp32 master copy (added when the trainable
-# weights are stored in 16 bit): AdamW m and v in fp32 (8), bitsandbytes 8-bit AdamW (2), SGD momentum (4).
-OPTIMIZER_STATE_BYTES: dict[str, int] = {"adamw": 8, "adam": 8, "adamw-8bit": 2, "adamw_8bit": 2, "sgd": 4}
-LORA_ADAPTER_BYTES = 4  # PEFT keeps adapter weights in fp32 (autocast_adapter_dtype=True)
+FP32_BYTES = 4
+GATHERED_LAYERS = 4  # ZeRO-3/FSDP: the layer computed, the next prefetched, each in forward and backward
+OFFLOAD_PARAM_LAYERS = 2  # parameters offloaded: the layer computed and the one being copied in
+PEFT_UPCAST_FORMATS = frozenset({"nf4", "bnb-fp4", "int8"})
+"""bitsandbytes formats, whose other weights PEFT's prepare_model_for_kbit_training casts to fp32 (it leaves
+GPTQ, AWQ and HQQ models alone)."""
+OFFLOADED_LAYERS = 2  # activation offloading keeps the layer computed and the one being copied
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +40,63 @@ class Split:
     total: float
 
 
+@dataclass(frozen=True, slots=True)
+class _Trainable:
+    """Bytes of what training adds, before sharding and offloading. ``largest_gradient``: the one gradient
+    alive when the optimizer steps inside backward."""
+
+    params: int
+    adapters: float
+    gradients: float
+    states: float
+    largest_gradient: float
+
+
+def _trainable(
+    a: Architecture,
+    counts: ParamCounts,
+    fmt: WeightFormat,
+    task: str,
+    recipe: Recipe,
+    lora_rank: int,
+    targets: tuple[str, ...],
+) -> _Trainable:
+    """Gradients and optimizer states per the recipe: full fine-tuning trains every weight in its 16-bit
+    dtype; LoRA trains adapters (fp32 under PEFT, the model's dtype under torchtune and LitGPT) and the
+    ``modules_to_save`` copies in the model's dtype without a master copy."""
+    weights = recipe.weights_recipe
+    opt = recipe.optimizer_record
+    param_bytes = fmt.other_bits / 8
+
+    def state_bytes(stored: float) -> float:
+        return opt.states * (opt.state_bytes or weights.state_bytes or stored)
+
+    if task == "full":
+        master = weights.master_bytes if param_bytes < FP32_BYTES else 0
+        largest = max(counts.embedding, counts.lm_head, _largest_matrix(a))
+        return _Trainable(
+            params=counts.total,
+            adapters=0.0,
+            gradients=counts.total * (param_bytes + (FP32_BYTES if recipe.fp32_gradients else 0)),
+            states=counts.total * (state_bytes(param_bytes) + master),
+            largest_gradient=largest * param_bytes,
+        )
+    if lora_rank < 1:
+        raise PlannerError(f"lora_rank must be >= 1, got {lora_rank!r}")
+    lora = c.lora_trainable_params(a, lora_rank, targets)
+    full = c.fully_trained_params(a, targets)
+    adapter_bytes = FP32_BYTES if recipe.adapters_fp32 else param_bytes
+    adapters = lora * adapter_bytes + full * param_bytes
+    biggest = max(float(full and a.vocab_size * a.hidden_size), lora_rank * _largest_matrix_side(a))
+    return _Trainable(
+        params=lora + full,
+        adapters=adapters,
+        gradients=adapters,
+        states=lora * state_bytes(adapter_bytes) + full * state_bytes(param_bytes),
+        largest_gradient=biggest * adapter_bytes,
+    )
+
+
 def training_parts(
     a: Architecture,
     fmt: WeightFormat,
@@ -36,62 +104,120 @@ def training_parts(
     seq: int,
     batch: int,
     gpus: int,
-    optimizer: str,
+    recipe: Recipe,
     lora_rank: int,
     targets: tuple[str, ...],
-    checkpointing: bool,
-    stage: int,
     flash_attention: bool,
-) -> tuple[dict[str, Split], int]:
+) -> tuple[dict[str, Split], int, tuple[str, ...]]:
+    """Components on the most loaded GPU and summed over GPUs, the trainable parameters, and notes on what
+    the recipe keeps outside the GPU."""
     counts = count_parameters(a)
     base = c.weight_bytes(counts, fmt)
-    state = OPTIMIZER_STATE_BYTES[optimizer]
-    weight_param_bytes = fmt.other_bits / 8
-    if task == "full":
-        trainable = counts.total
-        grad_bytes = weight_param_bytes
-        master = 4 if weight_param_bytes < 4 else 0
-        adapters = 0.0
-        gradients = trainable * grad_bytes
-        optim = trainable * (state + master)
-    else:
-        if lora_rank < 1:
-            raise PlannerError(f"lora_rank must be >= 1, got {lora_rank!r}")
-        lora = c.lora_trainable_params(a, lora_rank, targets)
-        # modules_to_save are trainable copies in the model's 16-bit dtype, without an fp32 master copy.
-        full = c.fully_trained_params(a, targets)
-        trainable = lora + full
-        adapters = lora * LORA_ADAPTER_BYTES + full * weight_param_bytes
-        gradients = lora * LORA_ADAPTER_BYTES + full * weight_param_bytes
-        optim = trainable * state
-    tokens = seq * batch
-    layer = c.training_layer_activation_bytes(a, tokens, flash_attention, seq)
-    if checkpointing:
-        acts = a.num_layers * tokens * a.hidden_size * c.ACT_BYTES + layer
-    else:
-        acts = a.num_layers * layer
-    acts += c.training_logits_bytes(a, tokens)
-    if fmt.quantized:  # one linear weight dequantized to bf16 at a time
-        acts += _largest_matrix(a) * c.ACT_BYTES
+    if task == "qlora" and recipe.upcast_unquantized and fmt.name in PEFT_UPCAST_FORMATS:
+        # prepare_model_for_kbit_training: embeddings, lm_head and norms in fp32 beside the 4-bit layers.
+        base += (counts.total - counts.linear) * (32 - fmt.other_bits) / 8
+    t = _trainable(a, counts, fmt, task, recipe, lora_rank, targets)
+    notes: list[str] = []
+    gradients, states = t.gradients, t.states
+    if recipe.optimizer_in_backward:
+        gradients = min(gradients, t.largest_gradient)
+    if recipe.optimizer_record.paged and states:
+        notes.append(
+            f"{recipe.optimizer} keeps its states ({states / 2**30:.2f} GiB) in unified memory, paged "
+            "to the host when the card fills: not counted"
+        )
+        states = 0.0
+    offload = recipe.offload_record
+    if offload.states and states:
+        notes.append(f"offload {recipe.offload}: optimizer states ({states / 2**30:.2f} GiB) in host memory")
+        states = 0.0
+    acts = _activations(a, fmt, task, seq, batch, recipe, flash_attention)
+
+    stage = recipe.zero_stage if recipe.zero_stage is not None else (3 if gpus > 1 else 0)
     shard = gpus if gpus > 1 else 1
+    layer_weights = counts.largest_layer * fmt.other_bits / 8
     w_gpu = base / shard if stage == 3 else base
     if stage == 3 and gpus > 1:
-        w_gpu += 4 * counts.largest_layer * weight_param_bytes  # gathered and prefetched layers
-    a_gpu = adapters / shard if stage == 3 else adapters
+        w_gpu += GATHERED_LAYERS * layer_weights
+    a_gpu = t.adapters / shard if stage == 3 else t.adapters
     g_gpu = gradients / shard if stage >= 2 else gradients
-    o_gpu = optim / shard if stage >= 1 else optim
-    return (
-        {
-            "weights": Split(w_gpu, w_gpu * gpus),
-            "adapters": Split(a_gpu, a_gpu * gpus),
-            "gradients": Split(g_gpu, g_gpu * gpus),
-            "optimizer_states": Split(o_gpu, o_gpu * gpus),
-            "activations": Split(acts, acts * gpus),
-        },
-        trainable,
-    )
+    o_gpu = states / shard if stage >= 1 else states
+    if offload.params:
+        notes.append(
+            f"offload params: weights and gradients in host memory; the GPU holds "
+            f"{OFFLOAD_PARAM_LAYERS} layers at a time"
+        )
+        w_gpu = OFFLOAD_PARAM_LAYERS * layer_weights
+        g_gpu = min(g_gpu, OFFLOAD_PARAM_LAYERS * layer_weights)
+    if recipe.full_state_dict_save and stage == 3 and gpus > 1:
+        # The save runs between steps (activations and gradients freed): rank 0 gathers every weight.
+        gathered = base - (w_gpu - GATHERED_LAYERS * layer_weights)
+        extra = max(0.0, gathered - acts - g_gpu)
+        notes.append(f"full-state-dict save: rank 0 gathers the whole model ({base / 2**30:.2f} GiB)")
+        w_gpu += extra
+    if recipe.lazy_gradients and g_gpu and acts:
+        # Backward frees saved activations as it allocates gradients: at the loss the activations are all held
+        # and no gradient exists yet, at the end the reverse. Only gradients beyond the activations add.
+        held = min(g_gpu, acts)
+        notes.append(
+            f"gradients are allocated as backward frees activations: {held / 2**30:.2f} GiB of them "
+            "reuse the activations' memory"
+        )
+        g_gpu -= held
+    parts = {
+        "weights": Split(w_gpu, w_gpu * gpus),
+        "adapters": Split(a_gpu, a_gpu * gpus),
+        "gradients": Split(g_gpu, g_gpu * gpus),
+        "optimizer_states": Split(o_gpu, o_gpu * gpus),
+        "activations": Split(acts, acts * gpus),
+    }
+    return parts, t.params, tuple(notes)
+
+
+def _activations(
+    a: Architecture,
+    fmt: WeightFormat,
+    task: str,
+    seq: int,
+    batch: int,
+    recipe: Recipe,
+    flash_attention: bool,
+) -> float:
+    """Saved activations at the backward peak, plus the logits at the loss.
+
+    Checkpointing keeps each layer's input (``tokens x h x 2``) and recomputes one layer at a time;
+    activation offloading copies those inputs to the host, keeping ``OFFLOADED_LAYERS`` on the GPU.
+    """
+    tokens = seq * batch
+    layer = c.training_layer_activation_bytes(a, tokens, flash_attention, seq)
+    if task == "qlora" and recipe.qlora_saved_inputs and fmt.quantized:
+        layer += qlora_saved_input_bytes(a, tokens)
+    if recipe.packing and not flash_attention:
+        layer += batch * seq * seq  # the block-causal mask of packed rows, one bool per query-key pair
+    held_layers = min(OFFLOADED_LAYERS, a.num_layers) if recipe.activation_offload else a.num_layers
+    if recipe.gradient_checkpointing:
+        acts = held_layers * tokens * a.hidden_size * c.ACT_BYTES + layer
+    else:
+        acts = held_layers * layer
+    acts += tokens * a.vocab_size * recipe.loss_record.bytes_per_logit
+    if fmt.quantized:  # one linear weight dequantized to bf16 at a time
+        acts += _largest_matrix(a) * c.ACT_BYTES
+    return acts
+
+
+def qlora_saved_input_bytes(a: Architecture, tokens: int) -> float:
+    """The inputs bitsandbytes' ``MatMul4Bit`` saves for backward, one per distinct input of a layer's
+    quantized linears: the attention input (q, k, v share it), the attention output (``o_proj``), the MLP
+    input (gate and up share it) and the MLP product (``down_proj``), in bf16."""
+    inter = a.moe_intermediate_size * a.num_experts_per_tok if a.is_moe else a.intermediate_size
+    return tokens * (2 * a.hidden_size + a.num_heads * a.head_dim + inter) * c.ACT_BYTES
 
 
 def _largest_matrix(a: Architecture) -> int:
     inter = a.moe_intermediate_size if a.is_moe else a.intermediate_size
     return max(a.hidden_size * inter, a.hidden_size * a.num_heads * a.head_dim)
+
+
+def _largest_matrix_side(a: Architecture) -> int:
+    inter = a.moe_intermediate_size if a.is_moe else a.intermediate_size
+    return a.hidden_size + max(inter, a.num_heads * a.head_dim)

@@ -36,7 +36,7 @@ from planner.placement.offers import (
     resolve_rates,
     undominated,
 )
-from planner.scenario.schema import HOURS_PER_MONTH, Scenario, Workload
+from planner.scenario.schema import HOURS_PER_MONTH, MEMORY_OPTIONS, Scenario, Workload
 from planner.units import GIB, fmt_gib
 
 PATTERN_BUDGET = 3000
@@ -59,14 +59,7 @@ class Footprint:
 MemoryFn = Callable[[Workload, int], Footprint | None]
 """(workload, GPUs per replica) -> footprint, or None where that GPU count is impossible for the model."""
 
-_OPTIONAL_ARGS = (
-    "engine",
-    "engine_version",
-    "kv_precision",
-    "gradient_checkpointing",
-    "optimizer",
-    "lora_rank",
-)
+_OPTIONAL_ARGS = MEMORY_OPTIONS
 
 
 def model_memory(workload: Workload, gpus: int) -> Footprint | None:

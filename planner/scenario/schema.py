@@ -58,10 +58,36 @@ class Workload(FrozenModel):
     """Training optimizer (``adamw``, ``adamw-8bit``, ``sgd``); None: adamw."""
     lora_rank: int | None = Field(default=None, gt=0)
     """LoRA/QLoRA adapter rank; None: 16."""
+    framework: str | None = None
+    """Training framework whose recipe sets the defaults below (``torchtune``, ``unsloth``, ...); None:
+    ``hf-trainer``. Each recipe field overrides its own default (README: "Training frameworks")."""
+    weights: Literal["amp", "pure-bf16"] | None = None
+    optimizer_in_backward: bool | None = None
+    offload: Literal["none", "optimizer", "params"] | None = None
+    activation_offload: bool | None = None
+    loss: Literal["full", "chunked", "fused"] | None = None
+    packing: bool | None = None
+    zero_stage: int | None = Field(default=None, ge=0, le=3)
+    full_state_dict_save: bool | None = None
+    qlora_saved_inputs: bool | None = None
     gpus_per_replica: int | None = Field(default=None, gt=0)
     """Pin the tensor/data-parallel degree; None lets the optimizer choose."""
     memory_per_gpu: str | None = None
     """A measured figure (``18GiB``) used instead of the memory model; needs ``gpus_per_replica`` when > 1."""
+
+    @field_validator("framework")
+    @classmethod
+    def _known_framework(cls, value: str | None) -> str | None:
+        """A misspelt framework is caught by ``planner validate``, with the name meant."""
+        if value is not None:
+            from planner.errors import PlannerError
+            from planner.memory.frameworks import framework
+
+            try:
+                framework(value)
+            except PlannerError as error:
+                raise ValueError(str(error)) from None
+        return value
 
     @field_validator("memory_per_gpu")
     @classmethod
@@ -80,6 +106,27 @@ class Workload(FrozenModel):
         if self.gpus_per_replica is None and self.memory_per_gpu is not None:
             return 1
         return self.gpus_per_replica
+
+
+MEMORY_OPTIONS: tuple[str, ...] = (
+    "engine",
+    "engine_version",
+    "kv_precision",
+    "gradient_checkpointing",
+    "optimizer",
+    "lora_rank",
+    "framework",
+    "weights",
+    "optimizer_in_backward",
+    "offload",
+    "activation_offload",
+    "loss",
+    "packing",
+    "zero_stage",
+    "full_state_dict_save",
+    "qlora_saved_inputs",
+)
+"""Workload fields passed to the memory model when set (None leaves the model's default)."""
 
 
 class Energy(FrozenModel):

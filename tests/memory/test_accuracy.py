@@ -1,7 +1,9 @@
-"""The accuracy targets of issue 2, checked on the calibration set kept in the repository.
+"""The accuracy targets, checked on the calibration set kept in the repository.
 
-benchmarks/accuracy.py prints the full table; this guards the targets against regressions: gold inference rows
-median <= 5% and p90 <= 12%, fine-tuning rows median <= 15%.
+benchmarks/accuracy.py prints the full table. This guards what it claims: gold inference rows median <= 5% and
+p90 <= 12%; per task on gold and silver rows, inference <= 4%, LoRA <= 8%, full fine-tuning <= 10%; leave one
+source out <= 12% for inference, LoRA and full fine-tuning. QLoRA misses its 8% (12.9%, leave-one-out 13.0%):
+the bound below pins today's figure so it cannot drift upward unseen.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[2]
+CSV = ROOT / "benchmarks" / "data" / "vram_calibration.csv"
 
 
 def _accuracy() -> ModuleType:
@@ -25,13 +28,50 @@ def _accuracy() -> ModuleType:
 
 def test_targets_on_the_calibration_set() -> None:
     acc = _accuracy()
-    results, _ = acc.run(ROOT / "benchmarks" / "data" / "vram_calibration.csv")
+    results, _ = acc.run(CSV)
     gold = [r for r in results if r.tier == "gold" and r.task == "inference"]
-    tuning = [r for r in results if r.task in ("lora", "qlora", "full_ft")]
-    assert len(gold) == 115 and len(tuning) == 81
+    counted = acc.counted(results)
+    tasks = {
+        task: [r for r in counted if r.task == task] for task in ("inference", "lora", "qlora", "full_ft")
+    }
+    assert len(gold) == 115
+    assert {task: len(rows) for task, rows in tasks.items()} == {
+        "inference": 300,
+        "lora": 57,
+        "qlora": 32,
+        "full_ft": 19,
+    }
     median, p90 = acc._stats([r.err(r.planner_gib) for r in gold])
     assert median <= 5.0 and p90 <= 12.0
-    assert acc._stats([r.err(r.planner_gib) for r in tuning])[0] <= 15.0
+    for task in ("inference", "lora", "full_ft"):
+        assert acc._stats([r.err(r.planner_gib) for r in tasks[task]])[0] <= acc.TARGETS[task], task
+    assert acc._stats([r.err(r.planner_gib) for r in tasks["qlora"]])[0] <= 13.0
     # and planner beats weights-only and the rule of thumb on the gold rows
     for attr in ("weights_gib", "rule_gib"):
         assert median < acc._stats([r.err(getattr(r, attr)) for r in gold])[0]
+
+
+def test_every_new_framework_row_is_read_with_its_recipe() -> None:
+    acc = _accuracy()
+    results, _ = acc.run(CSV, lambda source: source in ("torchtune README", "LitGPT config table"))
+    frameworks = {(r.source, r.framework) for r in results}
+    assert frameworks == {("torchtune README", "torchtune"), ("LitGPT config table", "litgpt")}
+    assert len(results) == 31
+    # torchtune's Llama-3.1-8B full fine-tuning on one RTX 4090 (PagedAdamW8bit stepped in backward): 18.9 GiB
+    # measured; one recipe for every framework put it at 112.6 GiB.
+    row = next(r for r in results if r.model == "llama-3.1-8b" and r.task == "full_ft")
+    assert row.measured_gib == 18.9 and abs(row.err(row.planner_gib)) <= 5.0
+
+
+def test_leave_one_source_out_refits_what_each_source_set() -> None:
+    acc = _accuracy()
+    lines, errors = acc.leave_one_source_out(CSV)
+    text = "\n".join(lines)
+    assert "| Qwen (1st gen) README | full-loss bytes" in text
+    assert "| torchtune README | chunked-loss bytes" in text
+    assert "| HF transformers guide | nothing (no constant was set from it)" in text
+    for task in ("inference", "lora", "full_ft"):
+        assert acc._stats(errors[task])[0] <= acc.LOSO_TARGET, task
+    assert (
+        acc.LOSSES["full"].bytes_per_logit == 12.0 and acc.LOSSES["chunked"].bytes_per_logit == 3.0
+    )  # restored
