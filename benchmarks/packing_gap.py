@@ -34,7 +34,7 @@ from planner.placement.candidates import build_candidates, without_dominated
 from planner.placement.merge import merge_equivalent
 from planner.placement.packing import first_fit_decreasing, minimum_bin_slack
 from planner.placement.repack import repack
-from planner.scenario.schema import HOURS_PER_MONTH
+from planner.units import HOURS_PER_MONTH
 
 PRICE_NODES = 300_000
 """Most nodes of one pricing search; a search cut short ends the pool's column generation."""

@@ -23,11 +23,6 @@ def system_price_usd(system: SystemOffer, catalog: Catalog) -> float:
     return system.base_price_usd + system.gpu_count * gpu.price_usd
 
 
-def gpu_price_per_gib_usd(gpu_price_usd: float, vram_bytes: int) -> float:
-    """Dollars per GiB of usable memory, the first figure people compare cards by."""
-    return gpu_price_usd / (vram_bytes / 2**30)
-
-
 def system_price_source(system: SystemOffer, catalog: Catalog) -> str:
     """Where ``system_price_usd`` comes from: the system's source, and its GPUs' where they are priced apart.
 

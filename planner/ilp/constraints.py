@@ -59,8 +59,7 @@ from typing import Any
 import pulp
 
 from planner.ilp.data import MAX_PER_GPU, POOLS, ProblemData, pool_key, split_pool_key
-from planner.scenario.schema import HOURS_PER_MONTH
-from planner.units import GIB
+from planner.units import GIB, HOURS_PER_MONTH
 
 
 @dataclass

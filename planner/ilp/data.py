@@ -16,14 +16,6 @@ from dataclasses import dataclass, field, replace
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-def safe_id(text: str, prefix: str = "i") -> str:
-    """An id PuLP keeps as it is: lower case letters, digits and underscores, starting with a letter."""
-    cleaned = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
-    if not cleaned or not cleaned[0].isalpha():
-        cleaned = f"{prefix}_{cleaned}".rstrip("_")
-    return cleaned
-
-
 @dataclass(frozen=True)
 class OptionData:
     """Something the plan can have units of: a bought system, owned inventory, or a cloud instance type at one
@@ -184,14 +176,3 @@ class ProblemData:
 
     def placeable(self, workload: str) -> bool:
         return bool(self.patterns_with[workload] or self.shared_with[workload])
-
-    def single_workload(self, workload: str) -> ProblemData:
-        """One workload alone, without co-location or shared budgets (the per-workload baseline)."""
-        patterns = tuple(p for p in self.patterns if p.counts == ((workload, 1),))
-        used = {p.option for p in patterns}
-        return ProblemData(
-            workloads=(workload,),
-            demand={workload: self.demand[workload]},
-            options=tuple(o for o in self.options if o.id in used),
-            patterns=patterns,
-        )

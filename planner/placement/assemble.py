@@ -21,7 +21,7 @@ from planner.ilp.solve import Solution
 from planner.placement.candidates import Candidates, Member, group_energy
 from planner.placement.packing import first_fit_decreasing, minimum_bin_slack, pack_exact
 from planner.plan import Assignment, PlanUnit
-from planner.scenario.schema import HOURS_PER_MONTH
+from planner.units import HOURS_PER_MONTH
 
 
 @dataclass

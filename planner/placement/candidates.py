@@ -36,8 +36,8 @@ from planner.placement.offers import (
     resolve_rates,
     undominated,
 )
-from planner.scenario.schema import HOURS_PER_MONTH, Scenario, Workload
-from planner.units import GIB, fmt_gib
+from planner.scenario.schema import Scenario, Workload
+from planner.units import GIB, HOURS_PER_MONTH, fmt_gib
 
 PATTERN_BUDGET = 3000
 """Most co-location patterns enumerated (over distinct GPU classes) before co-location switches to

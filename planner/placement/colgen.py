@@ -28,7 +28,7 @@ from planner.ilp.master import LpMaster
 from planner.ilp.solve import LpSolution
 from planner.placement.candidates import Candidates, Member, add_pattern, month_energy, pattern_counts
 from planner.placement.packing import first_fit_decreasing
-from planner.scenario.schema import HOURS_PER_MONTH
+from planner.units import HOURS_PER_MONTH
 
 NODE_LIMIT = 200_000
 """Most search nodes one knapsack may visit before the pricing is declared inexact."""

@@ -21,7 +21,8 @@ from planner.catalog.pricing import system_price_source, system_price_usd
 from planner.catalog.schema import Catalog, GpuSpec
 from planner.errors import ScenarioError
 from planner.plan import Pricing, UnitKind
-from planner.scenario.schema import HOURS_PER_MONTH, Scenario
+from planner.scenario.schema import Scenario
+from planner.units import HOURS_PER_MONTH
 
 KWH_PER_WH = 1e-3
 

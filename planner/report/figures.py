@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from planner.plan import Alternative, Plan, PlanUnit
+from planner.units import HOURS_PER_MONTH
 
 ACTION_BY_PRICING: Mapping[str, str] = {
     "purchase": "Buy",
@@ -54,9 +55,6 @@ SAVING_PHRASES: Mapping[str, str] = {
 
 GAP_TOLERANCE = 1e-4
 """Relative gaps up to this (the solver's default stopping gap) count as proven optimal in the wording."""
-
-HOURS_PER_MONTH = 730.0
-"""Average hours in a month (8,760 / 12): the duty cycle of an always-on workload."""
 
 
 @dataclass(frozen=True)

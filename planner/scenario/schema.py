@@ -12,12 +12,10 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 
 from planner.base import FrozenModel
 from planner.catalog.schema import MAX_GPUS_PER_MACHINE
-from planner.units import parse_bytes
+from planner.units import HOURS_PER_MONTH, parse_bytes
 
 Task = Literal["inference", "lora", "qlora", "full"]
 PricingName = Literal["on_demand", "spot", "reserved_1y", "reserved_3y"]
-HOURS_PER_MONTH = 730.0
-"""Average hours in a month (8,760 / 12): a workload with 730 hours per month is always on."""
 
 
 class Workload(FrozenModel):
