@@ -32,8 +32,8 @@ from planner.ilp.incumbent import evaluate
 from planner.ilp.solve import solve_problem
 from planner.placement.candidates import build_candidates, without_dominated
 from planner.placement.merge import merge_equivalent
-from planner.placement.packing import first_fit_decreasing, minimum_bin_slack
-from planner.placement.repack import repack
+from planner.solve.packing import first_fit_decreasing, minimum_bin_slack
+from planner.solve.repack import repack
 from planner.units import HOURS_PER_MONTH
 
 PRICE_NODES = 300_000

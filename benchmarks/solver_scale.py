@@ -60,6 +60,8 @@ def run_case(
 
     import planner.ilp.solve as ilp_solve
     import planner.pipeline as pipeline
+    import planner.solve.large as large
+    import planner.solve.strategy as strategy
     from planner.catalog.load import load_catalog
 
     if not presolve and hasattr(ilp_solve, "drop_dominated"):
@@ -92,7 +94,7 @@ def run_case(
             state["build_s"] = state["build_s"] + time.perf_counter() - t
         return model
 
-    solve_problem = pipeline.solve_problem
+    solve_problem = ilp_solve.solve_problem
     passes: list[dict[str, Any]] = []
     out["passes"] = passes
 
@@ -123,7 +125,8 @@ def run_case(
         return solution
 
     ilp_solve.build_model = build_model_timed  # type: ignore[assignment]
-    pipeline.solve_problem = main_solve  # type: ignore[assignment]
+    strategy.solve_problem = main_solve  # type: ignore[assignment]
+    large.solve_problem = main_solve  # type: ignore[assignment]
     build_candidates = pipeline.build_candidates
 
     def candidates_timed(*args: Any, **kwargs: Any) -> Any:

@@ -153,9 +153,9 @@ class Plan(FrozenModel):
     planner_version: str = ""
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The ``--format json`` object (issue 4's contract plus added fields).
+        """The ``--format json`` object (fields are added, never renamed: scripts read them).
 
         ``solve_seconds`` is left out: it is the wall time of this run, not a property of the input, and the
-        same input must give byte-identical JSON (issue 6). The workbook's Assumptions sheet still shows it.
+        same input must give byte-identical JSON. The workbook's Assumptions sheet still shows it.
         """
         return self.model_dump(mode="json", exclude={"solve_seconds"})

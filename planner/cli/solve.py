@@ -145,7 +145,8 @@ def _naming(scenario_path: Path) -> Iterator[None]:
 @catalog_dir_option
 def validate(scenario_path: Path, catalog_dirs: tuple[Path, ...]) -> None:
     """Check SCENARIO without solving: schema, models, GPUs, and that every workload fits somewhere."""
-    from planner.placement.candidates import build_candidates, explain_unplaceable
+    from planner.placement.candidates import build_candidates
+    from planner.placement.explain import explain_unplaceable
     from planner.scenario.load import load_scenario
 
     scenario = load_scenario(scenario_path)

@@ -34,14 +34,14 @@ does exactly that, and ``check.verify`` re-checks every GPU's reservations. A pa
 decided when it is enumerated (placement.candidates), so no aggregate-memory relaxation is needed.
 
 Large fleets: the number of co-location patterns grows as (small workloads)^8, so past a budget
-(placement.candidates.PATTERN_BUDGET, counted over distinct GPU classes) they are not enumerated. The program
+(placement.colocation.PATTERN_BUDGET, counted over distinct GPU classes) they are not enumerated. The program
 is then first solved in aggregate form: shared GPUs are counted per option in two pools, "full" (paid a month
 of energy, shared_gpu_cost[o] each) and "part" (replicas whose hours add up to at most a month, each paying
 its own hours), and every pool gets the rows of add_shared_constraints: memory, at most MAX_PER_GPU replicas,
 dual feasible functions and, on "part", hours. Each row holds GPU by GPU for any real packing and every cost
 is what a real plan pays or less, so this program is a relaxation and its bound (HiGHS's, with units
-integer) bounds every plan. The pipeline then packs its shared GPUs for real (placement.repack), adds the
-patterns column generation finds (placement.colgen), and solves the exact pattern model over both, so the plan
+integer) bounds every plan. The pipeline then packs its shared GPUs for real (solve.repack), adds the
+patterns column generation finds (solve.colgen), and solves the exact pattern model over both, so the plan
 is exactly what the solver priced; the gap is measured against the relaxation's bound (or column
 generation's, whichever is higher), never against the solver's own bound over the given patterns.
 Equivalent workloads are merged upstream (placement.merge), which divides the columns.

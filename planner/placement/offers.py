@@ -1,6 +1,6 @@
 """The options a plan may use and their cost over the horizon: bought systems, owned inventory, cloud.
 
-Cost model (DESIGN.md section 3), all in the scenario's currency:
+Cost model, all in the scenario's currency:
 - bought: purchase price (scenario override > catalog whole-system price > base + cards) + base power
   always on + colocation per kW-month of peak IT power (none in an office); GPU energy follows the
   workloads (patterns).

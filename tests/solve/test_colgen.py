@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import planner.placement.candidates as candidates
+import planner.placement.colocation as colocation
 from planner.check import verify
 from planner.pipeline import solve
-from planner.placement.candidates import Member
-from planner.placement.colgen import _Item, _knapsack
+from planner.placement.patterns import Member
+from planner.solve.colgen import _Item, _knapsack
 
 from .helpers import catalog, cloud, gpu, scenario, system, workload
 
@@ -46,12 +46,12 @@ def test_knapsack_finds_the_best_multiset_by_hand() -> None:
 
 def _both(ws: list[dict[str, Any]]) -> tuple[Any, Any]:
     exact = solve(scenario(ws), CAT, alternatives=False)
-    saved = candidates.PATTERN_BUDGET
-    candidates.PATTERN_BUDGET = 0  # large-fleet mode on a small problem
+    saved = colocation.PATTERN_BUDGET
+    colocation.PATTERN_BUDGET = 0  # large-fleet mode on a small problem
     try:
         large = solve(scenario(ws), CAT, alternatives=False)
     finally:
-        candidates.PATTERN_BUDGET = saved
+        colocation.PATTERN_BUDGET = saved
     return exact, large
 
 

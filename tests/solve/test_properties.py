@@ -16,7 +16,7 @@ from planner.catalog.schema import Catalog
 from planner.check import verify
 from planner.errors import InfeasibleError
 from planner.pipeline import solve
-from planner.placement.candidates import Footprint
+from planner.placement.memory import Footprint
 from planner.scenario.schema import Scenario, Workload
 from planner.units import GIB
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from planner.assemble.units import Assembled
 from planner.ilp.solve import Solution
-from planner.placement.assemble import Assembled
-from planner.placement.candidates import Candidates, reserved_bytes
+from planner.placement.candidates import Candidates
+from planner.placement.memory import reserved_bytes
 from planner.plan import Assumption, WorkloadSummary
 from planner.scenario.schema import Scenario
 

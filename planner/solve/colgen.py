@@ -26,8 +26,9 @@ from dataclasses import dataclass, replace
 from planner.ilp.data import MAX_PER_GPU, PatternData
 from planner.ilp.master import LpMaster
 from planner.ilp.solve import LpSolution
-from planner.placement.candidates import Candidates, Member, add_pattern, month_energy, pattern_counts
-from planner.placement.packing import first_fit_decreasing
+from planner.placement.candidates import Candidates
+from planner.placement.patterns import Member, add_pattern, month_energy, pattern_counts
+from planner.solve.packing import first_fit_decreasing
 from planner.units import HOURS_PER_MONTH
 
 NODE_LIMIT = 200_000
