@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+from planner.ilp.limits import LimitRow
+
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -24,14 +26,8 @@ class OptionData:
     id: str
     gpus_per_unit: int
     fixed_cost: float
-    """Cost of one unit over the horizon whatever runs on it (purchase, base power, hosting, rent)."""
-    capex: float = 0.0
-    """Purchase price of one unit (counts against the capex budget)."""
-    monthly_cost: float = 0.0
-    """Running cost of one unit per month (counts against the monthly budget)."""
-    power_w: float = 0.0
-    """Peak IT power of one local unit (GPUs at TDP + base), watts; 0 for cloud."""
-    rack_units: int = 0
+    """Cost of one unit over the horizon whatever runs on it (purchase, base power, hosting, rent). What a
+    unit counts against each budget and limit is on the limit rows (``ProblemData.limits``)."""
     max_units: int | None = None
     """Stock or owned count; None for unlimited."""
     label: str = ""
@@ -106,10 +102,8 @@ class ProblemData:
     demand: Mapping[str, int]
     options: tuple[OptionData, ...]
     patterns: tuple[PatternData, ...]
-    capex_budget: float | None = None
-    monthly_budget: float | None = None
-    power_limit_w: float | None = None
-    rack_unit_limit: int | None = None
+    limits: tuple[LimitRow, ...] = ()
+    """Budget and limit rows (``ilp.limits``), in the order the program states them."""
     shared: tuple[SharedData, ...] = ()
     option_by_id: Mapping[str, OptionData] = field(init=False, repr=False)
     pattern_by_id: Mapping[str, PatternData] = field(init=False, repr=False)
@@ -150,16 +144,11 @@ class ProblemData:
 
     def restricted(self, keep_option: set[str]) -> ProblemData:
         """The same problem with only some options (for the alternatives: all cloud, one GPU type, ...)."""
-        return ProblemData(
-            workloads=self.workloads,
-            demand=self.demand,
+        return replace(
+            self,
             options=tuple(o for o in self.options if o.id in keep_option),
             patterns=tuple(p for p in self.patterns if p.option in keep_option),
             shared=tuple(s for s in self.shared if s.option in keep_option),
-            capex_budget=self.capex_budget,
-            monthly_budget=self.monthly_budget,
-            power_limit_w=self.power_limit_w,
-            rack_unit_limit=self.rack_unit_limit,
         )
 
     def with_patterns(self, patterns: Iterable[PatternData]) -> ProblemData:

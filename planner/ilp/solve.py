@@ -243,7 +243,9 @@ class LpSolution:
     objective: float
     demand: dict[str, float] = field(default_factory=dict)
     capacity: dict[str, float] = field(default_factory=dict)
-    monthly: float = 0.0
+    running: float = 0.0
+    """The duals of the rows that count running costs (the monthly budget's), summed: what a unit of running
+    cost per month is worth in the objective."""
     values: dict[str, float] = field(default_factory=dict)
     units_reduced_cost: dict[str, float] = field(default_factory=dict)
 
@@ -265,13 +267,13 @@ def solve_lp(data: ProblemData, *, time_limit_s: float = 60.0) -> LpSolution:
         )
         return LpSolution(status, math.inf)
     rows = {row.name: row for row in m.prob.constraints()}
-    monthly = rows.get("monthly__total")
+    running = [rows.get(f"{row.name}__total") for row in data.limits if row.running]
     return LpSolution(
         "optimal",
         float(pulp.value(m.prob.objective) or 0.0),
         demand={w: float(rows[f"demand__{w}"].pi or 0.0) for w in data.workloads},
         capacity={o.id: float(rows[f"capacity__{o.id}"].pi or 0.0) for o in data.options},
-        monthly=0.0 if monthly is None else float(monthly.pi or 0.0),
+        running=sum(float(row.pi or 0.0) for row in running if row is not None),
         values={p: float(v.value() or 0.0) for p, v in m.use.items()},
         units_reduced_cost={o: float(v.dj or 0.0) for o, v in m.units.items()},
     )

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from planner.catalog.schema import Catalog
 from planner.ilp.data import OptionData, PatternData, ProblemData, SharedData
 from planner.placement.colocation import PATTERN_BUDGET, colocation_patterns
+from planner.placement.limits import Limit, scenario_limits, unit_costs
 from planner.placement.memory import Footprint, MemoryFn, model_memory, reserved_bytes
 from planner.placement.offers import (
     CostRates,
@@ -62,7 +63,8 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
     """Every allowed offer with every placement that fits on it, as the program's data."""
     check_names(scenario, catalog)
     rates = resolve_rates(scenario, catalog)
-    offers, eligible = allowed_offers(scenario, catalog, rates)
+    limits = scenario_limits(scenario, rates)
+    offers, eligible = allowed_offers(scenario, catalog, rates, limits)
     option_of = {f"o{i + 1}": offer for i, offer in enumerate(offers)}
     wid = {w.name: f"w{i + 1}" for i, w in enumerate(scenario.workloads)}
     headroom = {w.name: scenario.headroom if w.headroom is None else w.headroom for w in scenario.workloads}
@@ -106,10 +108,7 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
         demand={wid[w.name]: w.replicas for w in scenario.workloads},
         options=tuple(_option_data(oid, offer, rates) for oid, offer in option_of.items()),
         patterns=tuple(patterns),
-        capex_budget=_fx(scenario.budgets.capex_usd, rates),
-        monthly_budget=_fx(scenario.budgets.monthly_usd, rates),
-        power_limit_w=None if scenario.limits.power_kw is None else scenario.limits.power_kw * 1000,
-        rack_unit_limit=scenario.limits.rack_units,
+        limits=tuple(limit.row(option_of) for limit in limits),
         shared=tuple(shared),
     )
     return Candidates(
@@ -129,13 +128,18 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
 
 
 def allowed_offers(
-    scenario: Scenario, catalog: Catalog, rates: CostRates
+    scenario: Scenario, catalog: Catalog, rates: CostRates, limits: tuple[Limit, ...]
 ) -> tuple[list[Offer], dict[str, frozenset[str]]]:
     """The offers the scenario allows that some workload may run on, and the workloads each may run."""
+
+    def costs(offer: Offer) -> tuple[float, ...]:
+        return unit_costs(offer, limits)
+
     hours_classes = sorted({w.hours_per_month for w in scenario.workloads})
-    offers = local_offers(scenario, catalog, rates) + cloud_offers(scenario, catalog, rates, hours_classes)
+    cloud = cloud_offers(scenario, catalog, rates, hours_classes, costs)
+    offers = local_offers(scenario, catalog, rates) + cloud
     may = {o.key: frozenset(w.name for w in scenario.workloads if eligible(w, o)) for o in offers}
-    return [o for o in undominated(offers, may, same_gpu=True) if may[o.key]], may
+    return [o for o in undominated(offers, may, same_gpu=True, costs=costs) if may[o.key]], may
 
 
 class _Footprints:
@@ -230,10 +234,6 @@ def _option_data(oid: str, offer: Offer, rates: CostRates) -> OptionData:
         id=oid,
         gpus_per_unit=offer.gpus,
         fixed_cost=offer.fixed_cost,
-        capex=offer.capex,
-        monthly_cost=(offer.fixed_cost - offer.capex) / rates.months,
-        power_w=offer.power_w,
-        rack_units=offer.rack_units,
         max_units=offer.max_units,
         label=offer.key,
         gpu_memory_gib=offer.gpu.vram_bytes / GIB,
@@ -247,8 +247,15 @@ def without_dominated(c: Candidates) -> Candidates:
 
     Kept apart from ``build_candidates`` because the best-single-GPU alternative needs every GPU type."""
     eligible = {o.key: frozenset(w for w in c.hours if _eligible_name(w, c, o)) for o in c.offers.values()}
+    option_of = {o.key: oid for oid, o in c.offers.items()}
+
+    def costs(offer: Offer) -> tuple[float, ...]:
+        oid = option_of[offer.key]
+        return (offer.fixed_cost, *(row.coefficient(oid) for row in c.data.limits))
+
     busy = [o for o in c.offers.values() if not _idle(o)]
-    keep_keys = {o.key for o in undominated(busy, eligible, same_gpu=False)} | _cheapest_idle(c)
+    kept = undominated(busy, eligible, same_gpu=False, costs=costs)
+    keep_keys = {o.key for o in kept} | _cheapest_idle(c)
     keep = {oid for oid, o in c.offers.items() if o.key in keep_keys}
     if len(keep) == len(c.offers):
         return c
@@ -280,10 +287,6 @@ def _cheapest_idle(c: Candidates) -> set[str]:
 
 def _eligible_name(workload: str, c: Candidates, offer: Offer) -> bool:
     return _may_run(offer, c.hours[workload], c.interruptible[workload])
-
-
-def _fx(usd: float | None, rates: CostRates) -> float | None:
-    return None if usd is None else usd * rates.fx
 
 
 def _divisors(gpus: int, linked: bool) -> list[int]:

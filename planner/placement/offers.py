@@ -7,24 +7,29 @@ Cost model, all in the scenario's currency:
 - owned: the same without the purchase.
 - cloud on-demand / spot: price per hour x the hours class (every workload on the instance runs within them).
 - cloud reserved 1y / 3y: discounted price x every hour of each started term (730 h per month).
-Cloud offers that are the same machine (GPU, count, linking) at a higher price are dropped: they can never
-beat the cheapest, so the optimum is unchanged (dominance pruning).
+Cloud offers that the same machine (GPU, count, linking) beats at a lower price, and that count no less on
+any limit row, are dropped: they can never beat it, so the optimum is unchanged (``ilp.dominance``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from planner.catalog.pricing import system_price_source, system_price_usd
 from planner.catalog.schema import Catalog, GpuSpec
 from planner.errors import ScenarioError
+from planner.ilp.dominance import Standing
+from planner.ilp.dominance import undominated as undominated_units
 from planner.plan import Pricing, UnitKind
 from planner.scenario.schema import Scenario
 from planner.units import HOURS_PER_MONTH
 
 KWH_PER_WH = 1e-3
+UnitCosts = Callable[["Offer"], tuple[float, ...]]
+"""What one unit of an offer costs on the objective and counts on every limit row (placement.limits)."""
 
 
 @dataclass(frozen=True)
@@ -293,9 +298,10 @@ def _gpu(catalog: Catalog, name: str, field: str) -> GpuSpec:
 
 
 def cloud_offers(
-    scenario: Scenario, catalog: Catalog, rates: CostRates, hours_classes: list[float]
+    scenario: Scenario, catalog: Catalog, rates: CostRates, hours_classes: list[float], costs: UnitCosts
 ) -> list[Offer]:
-    """Cloud instances x pricing (x hours class), cheapest per identical machine."""
+    """Cloud instances x pricing (x hours class), without those the same machine beats elsewhere at a lower
+    price (the dominance rule, ``costs`` giving what a unit counts on the objective and every limit row)."""
     hw = scenario.hardware
     if not hw.cloud:
         return []
@@ -309,7 +315,7 @@ def cloud_offers(
     }
     for provider, override in scenario.reserved_discounts.items():
         discounts[provider] = (override.one_year, override.three_year, "scenario reserved_discounts")
-    best: dict[tuple[object, ...], tuple[float, str, Offer]] = {}
+    built: list[Offer] = []
     for offer in sorted(catalog.cloud, key=lambda c: c.id):
         if hw.providers is not None and offer.provider not in hw.providers:
             continue
@@ -340,64 +346,66 @@ def cloud_offers(
                 source = f"{offer.source_file}@{offer.source_commit[:10]}"
                 if discount_source:
                     source += f"; discount: {discount_source}"
-                built = Offer(
-                    key=f"{offer.id}|{pricing}|{hours}",
-                    option=offer.id,
-                    name=f"{offer.provider} {offer.instance_type} ({offer.region})",
-                    kind="cloud",
-                    pricing=pricing,
-                    gpu=gpu,
-                    gpus=offer.gpu_count,
-                    gpus_linked=offer.gpus_linked,
-                    hours_class=hours,
-                    interruptible_only=pricing == "spot",
-                    capex=0.0,
-                    fixed_energy=0.0,
-                    hosting=0.0,
-                    rent=rent * rates.fx,
-                    unit_price=per_hour * rates.fx,
-                    power_w=0.0,
-                    rack_units=0,
-                    max_units=None,
-                    provider=offer.provider,
-                    region=offer.region,
-                    price_source=source,
-                    price_date=offer.as_of,
+                built.append(
+                    Offer(
+                        key=f"{offer.id}|{pricing}|{hours}",
+                        option=offer.id,
+                        name=f"{offer.provider} {offer.instance_type} ({offer.region})",
+                        kind="cloud",
+                        pricing=pricing,
+                        gpu=gpu,
+                        gpus=offer.gpu_count,
+                        gpus_linked=offer.gpus_linked,
+                        hours_class=hours,
+                        interruptible_only=pricing == "spot",
+                        capex=0.0,
+                        fixed_energy=0.0,
+                        hosting=0.0,
+                        rent=rent * rates.fx,
+                        unit_price=per_hour * rates.fx,
+                        power_w=0.0,
+                        rack_units=0,
+                        max_units=None,
+                        provider=offer.provider,
+                        region=offer.region,
+                        price_source=source,
+                        price_date=offer.as_of,
+                    )
                 )
-                same_machine = (gpu.name, offer.gpu_count, offer.gpus_linked, pricing, hours)
-                if same_machine not in best or (per_hour, offer.id) < best[same_machine][:2]:
-                    best[same_machine] = (per_hour, offer.id, built)
-    return [entry[2] for _, entry in sorted(best.items(), key=lambda kv: kv[1][2].key)]
+    kept = undominated_units(
+        built,
+        standing=lambda o: Standing(o.gpus, o.max_units is not None, costs(o)),
+        holds=lambda a, b: True,  # the same machine at the same pricing holds the same
+        order=lambda o: (o.unit_price, o.option),
+        group=lambda o: (o.gpu.name, o.gpus_linked, o.pricing, o.hours_class),
+    )
+    return sorted(kept, key=lambda o: o.key)
 
 
-def undominated(offers: list[Offer], eligible: dict[str, frozenset[str]], *, same_gpu: bool) -> list[Offer]:
-    """Drop cloud offers another cloud offer beats on every count, which keeps the optimum (and ties) intact.
+def undominated(
+    offers: list[Offer], eligible: dict[str, frozenset[str]], *, same_gpu: bool, costs: UnitCosts
+) -> list[Offer]:
+    """Drop cloud offers another cloud offer dominates (``ilp.dominance``), which keeps the optimum.
 
-    A dominates B when both are cloud, have the same GPU count, A's GPUs have at least B's memory (memory
-    needs do not depend on the GPU type, so every placement on B fits on A), A is linked wherever B is,
-    A may run every workload B may (``eligible``: reserved covers on-demand, which covers spot), and A's rent
-    is no higher. Equal offers keep the first key. ``same_gpu`` limits this to offers of one GPU type,
-    which keeps the best-single-GPU alternative exact.
+    Whatever runs on B runs on A when A's GPUs have at least B's memory (memory needs do not depend on the
+    GPU type, so every placement on B fits on A), A is linked wherever B is, and A may run every workload B
+    may (``eligible``: reserved covers on-demand, which covers spot); cloud patterns cost nothing beyond the
+    rent. Equal offers keep the first key. ``same_gpu`` limits this to offers of one GPU type, which keeps
+    the best-single-GPU alternative exact.
     """
-    cloud = [o for o in offers if o.kind == "cloud"]
-    groups: dict[tuple[object, ...], list[Offer]] = {}
-    for o in cloud:
-        groups.setdefault((o.gpus, o.gpu.name if same_gpu else ""), []).append(o)
-    dropped: set[str] = set()
-    for group in groups.values():
-        group.sort(key=lambda o: (o.fixed_cost, -o.gpu.vram_bytes, o.key))
-        for i, b in enumerate(group):
-            for a in group[:i]:
-                if (
-                    a.key not in dropped
-                    and a.gpu.vram_bytes >= b.gpu.vram_bytes
-                    and (a.gpus_linked or not b.gpus_linked)
-                    and eligible[a.key] >= eligible[b.key]
-                    and a.fixed_cost <= b.fixed_cost
-                ):
-                    dropped.add(b.key)
-                    break
-    return [o for o in offers if o.key not in dropped]
+    kept = undominated_units(
+        [o for o in offers if o.kind == "cloud"],
+        standing=lambda o: Standing(o.gpus, o.max_units is not None, costs(o)),
+        holds=lambda a, b: (
+            a.gpu.vram_bytes >= b.gpu.vram_bytes
+            and (a.gpus_linked or not b.gpus_linked)
+            and eligible[a.key] >= eligible[b.key]
+        ),
+        order=lambda o: (o.fixed_cost, -o.gpu.vram_bytes, o.key),
+        group=lambda o: o.gpu.name if same_gpu else "",
+    )
+    keys = {o.key for o in kept}
+    return [o for o in offers if o.kind != "cloud" or o.key in keys]
 
 
 def check_names(scenario: Scenario, catalog: Catalog) -> None:
@@ -418,11 +426,15 @@ def check_names(scenario: Scenario, catalog: Catalog) -> None:
                 choices = ", ".join(sorted(known))
                 where = f"hardware.{field}[{index}]"
                 raise ScenarioError(f"{where}: unknown {field[:-1]} {name!r} (known: {choices})")
-    for name in scenario.reserved_discounts:
-        if name not in providers:
-            # A misspelt provider here was ignored, leaving the catalog's discount in place.
-            choices = ", ".join(sorted(providers))
-            raise ScenarioError(f"reserved_discounts.{name}: unknown provider {name!r} (known: {choices})")
+    for field, names in (
+        ("reserved_discounts", scenario.reserved_discounts),
+        ("limits.max_gpus_per_provider", scenario.limits.max_gpus_per_provider),
+    ):
+        for name in names:
+            if name not in providers:
+                # A misspelt provider here was ignored, leaving the catalog's discount or no quota in place.
+                choices = ", ".join(sorted(providers))
+                raise ScenarioError(f"{field}.{name}: unknown provider {name!r} (known: {choices})")
     for index, quote in enumerate(scenario.custom_offers):
         if quote.id in systems:
             raise ScenarioError(

@@ -145,13 +145,16 @@ class Limits(FrozenModel):
     rack_units: int | None = Field(default=None, ge=0)
     stock: dict[str, int] = Field(default_factory=dict)
     """Most units of a system that can be bought (system id -> count)."""
+    max_gpus_per_provider: dict[str, int] = Field(default_factory=dict)
+    """Most cloud GPUs rented at once from a provider, every pricing counted (provider -> GPUs): the quota a
+    provider grants an account."""
 
-    @field_validator("stock")
+    @field_validator("stock", "max_gpus_per_provider")
     @classmethod
     def _non_negative(cls, value: dict[str, int]) -> dict[str, int]:
         for key, count in value.items():
             if count < 0:
-                raise ValueError(f"stock of {key} must be >= 0")
+                raise ValueError(f"{key} must be >= 0, got {count}")
         return value
 
 

@@ -103,9 +103,7 @@ def test_the_incremental_lp_master_solves_the_same_relaxation_as_pulp() -> None:
     assert direct.status == via_pulp.status == "optimal"
     assert direct.objective == pytest.approx(via_pulp.objective)
     # Columns appended later give the relaxation of the whole set.
-    part = type(data)(
-        data.workloads, data.demand, data.options, data.patterns[:half], monthly_budget=data.monthly_budget
-    )
+    part = data.with_patterns(data.patterns[:half])
     grown = LpMaster(part)
     grown.add_patterns(data.patterns[half:])
     assert grown.solve().objective == pytest.approx(via_pulp.objective)

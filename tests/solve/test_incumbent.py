@@ -7,6 +7,7 @@ import pytest
 from planner.check import verify
 from planner.ilp.data import OptionData, PatternData, ProblemData
 from planner.ilp.incumbent import cheapest_alone, evaluate
+from planner.ilp.limits import LimitRow
 from planner.ilp.solve import solve_problem
 from planner.pipeline import solve
 
@@ -20,15 +21,17 @@ def _data(capex_budget: float | None = None) -> ProblemData:
         workloads=("a",),
         demand={"a": 3},
         options=(
-            OptionData("one", 1, 100.0, capex=100.0),
-            OptionData("duo", 2, 150.0, capex=150.0),
+            OptionData("one", 1, 100.0),
+            OptionData("duo", 2, 150.0),
         ),
         patterns=(
             PatternData("p1", "one", 1, (("a", 1),), cost=1.0),
             PatternData("p2", "duo", 1, (("a", 1),), cost=1.0),
             PatternData("p3", "duo", 1, (("a", 2),), cost=1.5),
         ),
-        capex_budget=capex_budget,
+        limits=()
+        if capex_budget is None
+        else (LimitRow("capex", capex_budget, {"one": 100.0, "duo": 150.0}),),
     )
 
 

@@ -1,0 +1,142 @@
+"""The budgets and limits a scenario may set, one definition each (stage 3): the scenario field, the bound in
+the program's units, and what one unit of an offer counts against it.
+
+``LIMITS`` is the registry. Everything downstream reads the rows it gives, never a field name: the program
+(``ilp.constraints``), column generation's master (``ilp.master``), the incumbent check (``ilp.incumbent``),
+the dominance rule (``ilp.dominance``, which the offers' pruning and presolve share), the infeasibility
+diagnosis (``solve.diagnose``) and the verifier (``check.verify``). Adding a limit is one definition here, its
+scenario field and its tests (docs/optimizer.md walks through one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from planner.ilp.limits import LimitRow
+from planner.placement.offers import CostRates, Offer
+from planner.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A limit row before the options have ids: what one unit of an ``Offer`` counts against it."""
+
+    name: str
+    label: str
+    what: str
+    unit: str
+    bound: float
+    """In the program's units: the scenario's currency, watts, rack units, GPUs."""
+    per_user_unit: float
+    per_unit: Callable[[Offer], float]
+    running: bool = False
+
+    def row(self, offers: Mapping[str, Offer]) -> LimitRow:
+        """The row over the options ``offers`` (option id -> offer)."""
+        return LimitRow(
+            name=self.name,
+            bound=self.bound,
+            per_unit={oid: self.per_unit(offer) for oid, offer in offers.items()},
+            running=self.running,
+            label=self.label,
+            what=self.what,
+            unit=self.unit,
+            per_user_unit=self.per_user_unit,
+        )
+
+
+def _capex(scenario: Scenario, rates: CostRates) -> list[Limit]:
+    """Purchases paid up front, within ``budgets.capex_usd`` (set in USD, converted to the currency)."""
+    usd = scenario.budgets.capex_usd
+    if usd is None:
+        return []
+    return [Limit("capex", "budgets.capex_usd", "capex budget", "USD", usd * rates.fx, rates.fx, _unit_capex)]
+
+
+def _monthly(scenario: Scenario, rates: CostRates) -> list[Limit]:
+    """Average running spend per month (energy, hosting, rent; not purchases), within ``budgets.monthly_usd``.
+    A unit counts its fixed running cost; what it holds counts its energy (the row's running costs)."""
+    usd = scenario.budgets.monthly_usd
+    if usd is None:
+        return []
+
+    def per_unit(offer: Offer) -> float:
+        return (offer.fixed_cost - offer.capex) / rates.months
+
+    label, what = "budgets.monthly_usd", "monthly budget"
+    return [Limit("monthly", label, what, "USD/month", usd * rates.fx, rates.fx, per_unit, running=True)]
+
+
+def _power(scenario: Scenario, rates: CostRates) -> list[Limit]:
+    """Peak IT power of local hardware (GPUs at TDP and base) within ``limits.power_kw``; cloud draws none."""
+    kw = scenario.limits.power_kw
+    if kw is None:
+        return []
+    return [Limit("power", "limits.power_kw", "power limit", "kW", kw * 1000, 1000.0, _unit_power)]
+
+
+def _rack(scenario: Scenario, rates: CostRates) -> list[Limit]:
+    """Rack space of local hardware, within ``limits.rack_units``."""
+    units = scenario.limits.rack_units
+    if units is None:
+        return []
+    return [Limit("rack", "limits.rack_units", "rack space", "U", float(units), 1.0, _unit_rack)]
+
+
+def _provider_gpus(scenario: Scenario, rates: CostRates) -> list[Limit]:
+    """Cloud GPUs rented from one provider at once, within its quota (``limits.max_gpus_per_provider``), every
+    pricing counted: a provider grants a GPU quota per account, whatever the instance is billed by."""
+    out = []
+    for index, (provider, gpus) in enumerate(sorted(scenario.limits.max_gpus_per_provider.items())):
+        out.append(
+            Limit(
+                f"provider_gpus_{index + 1}",
+                f"limits.max_gpus_per_provider.{provider}",
+                f"GPU quota of {provider}",
+                "GPUs",
+                float(gpus),
+                1.0,
+                _unit_gpus_of(provider),
+            )
+        )
+    return out
+
+
+def _unit_capex(offer: Offer) -> float:
+    return offer.capex
+
+
+def _unit_power(offer: Offer) -> float:
+    return offer.power_w
+
+
+def _unit_rack(offer: Offer) -> float:
+    return float(offer.rack_units)
+
+
+def _unit_gpus_of(provider: str) -> Callable[[Offer], float]:
+    def gpus(offer: Offer) -> float:
+        return float(offer.gpus) if offer.kind == "cloud" and offer.provider == provider else 0.0
+
+    return gpus
+
+
+LIMITS: tuple[Callable[[Scenario, CostRates], list[Limit]], ...] = (
+    _capex,
+    _monthly,
+    _power,
+    _rack,
+    _provider_gpus,
+)
+"""Every budget and limit a scenario may set, in the order the program states their rows."""
+
+
+def scenario_limits(scenario: Scenario, rates: CostRates) -> tuple[Limit, ...]:
+    """The rows the scenario sets (a budget or limit it leaves out has none)."""
+    return tuple(limit for define in LIMITS for limit in define(scenario, rates))
+
+
+def unit_costs(offer: Offer, limits: tuple[Limit, ...]) -> tuple[float, ...]:
+    """One unit of ``offer`` on the objective and on every row: what the dominance rule compares."""
+    return (offer.fixed_cost, *(limit.per_unit(offer) for limit in limits))
