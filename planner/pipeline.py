@@ -71,5 +71,5 @@ def solve(
         mip_gap=mip_gap,
         start=start,
     )
-    verify_or_raise(plan)
+    verify_or_raise(plan, scenario)
     return plan

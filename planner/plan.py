@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from planner.base import FrozenModel
+from planner.catalog.schema import GpuSpec
 
 UnitKind = Literal["bought", "owned", "cloud"]
 Pricing = Literal["purchase", "owned", "on_demand", "spot", "reserved_1y", "reserved_3y"]
@@ -54,6 +55,9 @@ class PlanUnit(FrozenModel):
     region: str = ""
     price_source: str = ""
     price_date: dt.date | None = None
+    gpu_spec: GpuSpec | None = None
+    """The GPU as the catalog describes it (memory, bandwidth, throughput, power, aliases), so that a report
+    or a check computes from the plan alone; None only in plans made by hand without a catalog."""
 
 
 class Assignment(FrozenModel):
@@ -151,6 +155,14 @@ class Plan(FrozenModel):
     """Horizon cost split into ``purchase``, ``energy``, ``hosting``, ``cloud_on_demand``, ``cloud_spot``,
     ``cloud_reserved``."""
     planner_version: str = ""
+
+    def placements(self) -> dict[str, tuple[Assignment, ...]]:
+        """Workload -> its replicas' assignments in replica order: where each workload runs. The one answer
+        reports read (the terminal's "Runs on", the workbook's and the Markdown's placements, the charts)."""
+        found: dict[str, list[Assignment]] = {}
+        for a in self.assignments:
+            found.setdefault(a.workload, []).append(a)
+        return {w: tuple(sorted(replicas, key=lambda a: a.replica)) for w, replicas in found.items()}
 
     def to_json_dict(self) -> dict[str, Any]:
         """The ``--format json`` object (fields are added, never renamed: scripts read them).

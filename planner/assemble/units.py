@@ -107,6 +107,7 @@ def assemble(c: Candidates, solution: Solution) -> Assembled:
                     region=offer.region,
                     price_source=offer.price_source,
                     price_date=offer.price_date,
+                    gpu_spec=offer.gpu,
                 )
             )
             if offer.kind == "cloud":

@@ -83,7 +83,6 @@ def solve(
 
     Exit status: 0 plan found, 2 invalid input, 3 infeasible (the message says what would make it feasible).
     """
-    from planner.check import verify_or_raise
     from planner.pipeline import solve as solve_plan
     from planner.report.atomic import text_writer, write_atomic_all
     from planner.report.json import plan_to_json
@@ -111,7 +110,6 @@ def solve(
     catalog = load_catalog_from(catalog_dirs)
     with _naming(scenario_path):
         plan = solve_plan(scenario, catalog, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap)
-    verify_or_raise(plan)
     writes: list[tuple[Path, Callable[[Path], None]]] = [(path, build_workbook(plan).save)]
     if markdown_path is not None:
         writes.append((markdown_path, text_writer(render_markdown(plan) + "\n")))

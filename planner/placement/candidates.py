@@ -63,7 +63,7 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
     """Every allowed offer with every placement that fits on it, as the program's data."""
     check_names(scenario, catalog)
     rates = resolve_rates(scenario, catalog)
-    limits = scenario_limits(scenario, rates)
+    limits = scenario_limits(scenario)
     offers, eligible = allowed_offers(scenario, catalog, rates, limits)
     option_of = {f"o{i + 1}": offer for i, offer in enumerate(offers)}
     wid = {w.name: f"w{i + 1}" for i, w in enumerate(scenario.workloads)}

@@ -14,7 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from planner.ilp.limits import LimitRow
-from planner.placement.offers import CostRates, Offer
+from planner.placement.offers import Offer
+from planner.plan import Plan
 from planner.scenario.schema import Scenario
 
 
@@ -30,6 +31,9 @@ class Limit:
     """In the program's units: the scenario's currency, watts, rack units, GPUs."""
     per_user_unit: float
     per_unit: Callable[[Offer], float]
+    """What one unit of an offer counts against the row (the program's coefficient)."""
+    used: Callable[[Plan], float]
+    """What a finished plan uses of it, computed from the plan alone (the verifier's independent check)."""
     running: bool = False
 
     def row(self, offers: Mapping[str, Offer]) -> LimitRow:
@@ -46,45 +50,49 @@ class Limit:
         )
 
 
-def _capex(scenario: Scenario, rates: CostRates) -> list[Limit]:
+def _capex(scenario: Scenario) -> list[Limit]:
     """Purchases paid up front, within ``budgets.capex_usd`` (set in USD, converted to the currency)."""
-    usd = scenario.budgets.capex_usd
+    usd, fx = scenario.budgets.capex_usd, scenario.usd_to_currency
     if usd is None:
         return []
-    return [Limit("capex", "budgets.capex_usd", "capex budget", "USD", usd * rates.fx, rates.fx, _unit_capex)]
+    return [
+        Limit("capex", "budgets.capex_usd", "capex budget", "USD", usd * fx, fx, _unit_capex, _plan_capex)
+    ]
 
 
-def _monthly(scenario: Scenario, rates: CostRates) -> list[Limit]:
+def _monthly(scenario: Scenario) -> list[Limit]:
     """Average running spend per month (energy, hosting, rent; not purchases), within ``budgets.monthly_usd``.
     A unit counts its fixed running cost; what it holds counts its energy (the row's running costs)."""
-    usd = scenario.budgets.monthly_usd
+    usd, fx, months = scenario.budgets.monthly_usd, scenario.usd_to_currency, scenario.horizon_months
     if usd is None:
         return []
 
     def per_unit(offer: Offer) -> float:
-        return (offer.fixed_cost - offer.capex) / rates.months
+        return (offer.fixed_cost - offer.capex) / months
 
-    label, what = "budgets.monthly_usd", "monthly budget"
-    return [Limit("monthly", label, what, "USD/month", usd * rates.fx, rates.fx, per_unit, running=True)]
+    label, what, unit = "budgets.monthly_usd", "monthly budget", "USD/month"
+    return [Limit("monthly", label, what, unit, usd * fx, fx, per_unit, _plan_monthly, running=True)]
 
 
-def _power(scenario: Scenario, rates: CostRates) -> list[Limit]:
+def _power(scenario: Scenario) -> list[Limit]:
     """Peak IT power of local hardware (GPUs at TDP and base) within ``limits.power_kw``; cloud draws none."""
     kw = scenario.limits.power_kw
     if kw is None:
         return []
-    return [Limit("power", "limits.power_kw", "power limit", "kW", kw * 1000, 1000.0, _unit_power)]
+    return [
+        Limit("power", "limits.power_kw", "power limit", "kW", kw * 1000, 1000.0, _unit_power, _plan_power)
+    ]
 
 
-def _rack(scenario: Scenario, rates: CostRates) -> list[Limit]:
+def _rack(scenario: Scenario) -> list[Limit]:
     """Rack space of local hardware, within ``limits.rack_units``."""
     units = scenario.limits.rack_units
     if units is None:
         return []
-    return [Limit("rack", "limits.rack_units", "rack space", "U", float(units), 1.0, _unit_rack)]
+    return [Limit("rack", "limits.rack_units", "rack space", "U", float(units), 1.0, _unit_rack, _plan_rack)]
 
 
-def _provider_gpus(scenario: Scenario, rates: CostRates) -> list[Limit]:
+def _provider_gpus(scenario: Scenario) -> list[Limit]:
     """Cloud GPUs rented from one provider at once, within its quota (``limits.max_gpus_per_provider``), every
     pricing counted: a provider grants a GPU quota per account, whatever the instance is billed by."""
     out = []
@@ -98,6 +106,7 @@ def _provider_gpus(scenario: Scenario, rates: CostRates) -> list[Limit]:
                 float(gpus),
                 1.0,
                 _unit_gpus_of(provider),
+                _plan_gpus_of(provider),
             )
         )
     return out
@@ -122,7 +131,30 @@ def _unit_gpus_of(provider: str) -> Callable[[Offer], float]:
     return gpus
 
 
-LIMITS: tuple[Callable[[Scenario, CostRates], list[Limit]], ...] = (
+def _plan_capex(plan: Plan) -> float:
+    return plan.capex
+
+
+def _plan_monthly(plan: Plan) -> float:
+    return plan.opex_per_month
+
+
+def _plan_power(plan: Plan) -> float:
+    return sum(u.power_w for u in plan.units if u.kind != "cloud")
+
+
+def _plan_rack(plan: Plan) -> float:
+    return float(sum(u.rack_units for u in plan.units if u.kind != "cloud"))
+
+
+def _plan_gpus_of(provider: str) -> Callable[[Plan], float]:
+    def gpus(plan: Plan) -> float:
+        return float(sum(u.gpus for u in plan.units if u.kind == "cloud" and u.provider == provider))
+
+    return gpus
+
+
+LIMITS: tuple[Callable[[Scenario], list[Limit]], ...] = (
     _capex,
     _monthly,
     _power,
@@ -132,9 +164,9 @@ LIMITS: tuple[Callable[[Scenario, CostRates], list[Limit]], ...] = (
 """Every budget and limit a scenario may set, in the order the program states their rows."""
 
 
-def scenario_limits(scenario: Scenario, rates: CostRates) -> tuple[Limit, ...]:
+def scenario_limits(scenario: Scenario) -> tuple[Limit, ...]:
     """The rows the scenario sets (a budget or limit it leaves out has none)."""
-    return tuple(limit for define in LIMITS for limit in define(scenario, rates))
+    return tuple(limit for define in LIMITS for limit in define(scenario))
 
 
 def unit_costs(offer: Offer, limits: tuple[Limit, ...]) -> tuple[float, ...]:

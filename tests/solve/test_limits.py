@@ -43,7 +43,6 @@ def test_a_quota_sends_the_rest_to_the_other_provider() -> None:
     plan = solve(fleet, CAT, alternatives=False)  # type: ignore[arg-type]
     assert plan.total_cost == pytest.approx(CHEAP + 2 * DEAR) and plan.status == "optimal"
     assert sorted(u.provider for u in plan.units) == ["cheap", "dear", "dear"]
-    # verify(plan, scenario) re-checks the quota: tests/solve/test_check.py
 
 
 def test_the_quota_is_one_row_everywhere_it_is_read() -> None:
