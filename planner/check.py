@@ -1,17 +1,25 @@
-"""The verifier (stage 5b): re-checks a ``Plan`` without pulp before anything is written.
+"""The verifier (the last stage): re-checks a ``Plan`` against its scenario, without pulp, before anything is
+written.
 
-It trusts nothing the solver said: it recomputes every GPU's reservations from the assignments, every
-reservation from its headroom, the replica counts, and the cost totals from the units. A plan that fails is a
-bug in planner, never the user's fault, so ``verify_or_raise`` reports it as an internal error.
+It trusts nothing the solver said. From the plan alone it recomputes every GPU's reservations from the
+assignments, every reservation from its headroom, the replica counts, and the cost totals from the units.
+Against the scenario it checks what the user allowed: hardware kinds, pricings, providers, regions, systems
+and GPU types; spot capacity only for interruptible workloads; hourly cloud billed at least the hours its
+workloads run; owned units and stock; every budget and limit (the rows of ``placement.limits``, each computed
+from the plan, in the plan's currency); and no alternative cheaper than a plan that claims to be optimal. A
+plan that fails is a bug in planner, never the user's fault, so ``verify_or_raise`` reports it as an internal
+error.
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from planner.errors import PlannerError
-from planner.plan import Plan
+from planner.placement.limits import scenario_limits
+from planner.plan import Plan, PlanUnit
+from planner.scenario.schema import Scenario
 
 REL_TOL = 1e-6
 
@@ -26,8 +34,19 @@ def _close(a: float, b: float, scale: float) -> bool:
     return abs(a - b) <= REL_TOL * max(1.0, abs(scale)) + 1e-6
 
 
-def verify(plan: Plan) -> list[str]:
+def verify(plan: Plan, scenario: Scenario) -> list[str]:
     """Every problem found, one line each; an empty list means the plan checks out."""
+    return (
+        _plan_problems(plan)
+        + _hardware_problems(plan, scenario)
+        + _workload_problems(plan, scenario)
+        + _limit_problems(plan, scenario)
+        + _alternative_problems(plan)
+    )
+
+
+def _plan_problems(plan: Plan) -> list[str]:
+    """What the plan gets wrong on its own: memory, replicas, cost arithmetic, the gap."""
     problems: list[str] = []
     units = {u.id: u for u in plan.units}
     if len(units) != len(plan.units):
@@ -90,7 +109,91 @@ def verify(plan: Plan) -> list[str]:
     return problems
 
 
-def verify_or_raise(plan: Plan) -> None:
-    problems = verify(plan)
+def _hardware_problems(plan: Plan, scenario: Scenario) -> list[str]:
+    hw = scenario.hardware
+    problems = []
+    quotes = {q.id for q in scenario.custom_offers}
+    for u in plan.units:
+        if u.kind == "bought" and not hw.bought:
+            problems.append(f"{u.id}: bought, but hardware.bought is false")
+        if u.kind == "bought" and hw.systems is not None and u.option not in hw.systems:
+            problems.append(f"{u.id}: system {u.option} not in hardware.systems")
+        if u.kind == "cloud":
+            if not hw.cloud:
+                problems.append(f"{u.id}: cloud, but hardware.cloud is false")
+            if u.pricing not in hw.pricing:
+                problems.append(f"{u.id}: pricing {u.pricing} not in hardware.pricing")
+            if hw.providers is not None and u.provider not in hw.providers:
+                problems.append(f"{u.id}: provider {u.provider} not in hardware.providers")
+            if hw.regions is not None and u.region not in hw.regions:
+                problems.append(f"{u.id}: region {u.region} not in hardware.regions")
+        explicit = u.kind == "owned" or u.option in quotes  # inventory and vendor quotes are the user's own
+        if hw.gpus is not None and not explicit and not any(_is_gpu(u, name) for name in hw.gpus):
+            problems.append(f"{u.id}: GPU {u.gpu} not in hardware.gpus")
+    owned = sum(1 for u in plan.units if u.kind == "owned")
+    if owned > sum(o.count for o in scenario.owned):
+        problems.append(f"{owned} owned units, more than the inventory")
+    by_option = Counter(u.option for u in plan.units if u.kind == "bought")
+    for system, count in scenario.limits.stock.items():
+        if by_option[system] > count:
+            problems.append(f"{by_option[system]} units of {system}, stock {count}")
+    return problems
+
+
+def _is_gpu(unit: PlanUnit, name: str) -> bool:
+    """Whether the unit's GPU answers to ``name`` (its canonical name or an alias, case and spacing aside)."""
+    return unit.gpu_spec.answers_to(name) if unit.gpu_spec is not None else unit.gpu == name
+
+
+def _workload_problems(plan: Plan, scenario: Scenario) -> list[str]:
+    units = {u.id: u for u in plan.units}
+    workloads = {w.name: w for w in scenario.workloads}
+    problems = []
+    for a in plan.assignments:
+        unit, w = units.get(a.unit), workloads.get(a.workload)
+        if unit is None:
+            continue  # said by _plan_problems
+        if w is None:
+            problems.append(f"{a.workload}: not a workload of the scenario")
+            continue
+        if unit.pricing == "spot" and not w.interruptible:
+            problems.append(f"{a.workload} runs on spot unit {unit.id} but is not interruptible")
+        if unit.pricing in ("on_demand", "spot") and unit.hours_per_month + 1e-9 < w.hours_per_month:
+            problems.append(
+                f"{unit.id} is billed {unit.hours_per_month} h/month, {a.workload} runs {w.hours_per_month}"
+            )
+    planned = {w.name for w in plan.workloads}
+    problems += [f"workload {w}: not in the plan" for w in workloads if plan.workloads and w not in planned]
+    return problems
+
+
+def _limit_problems(plan: Plan, scenario: Scenario) -> list[str]:
+    """Every budget and limit the scenario sets, as the plan uses it (``Limit.used``), in the plan's currency:
+    a USD budget is converted before it is compared."""
+    problems = []
+    for limit in scenario_limits(scenario):
+        used = limit.used(plan)
+        if used > limit.bound * (1 + REL_TOL) + REL_TOL:
+            shown, bound = used / limit.per_user_unit, limit.bound / limit.per_user_unit
+            problems.append(f"{limit.what} ({limit.label}): {shown:,.2f} {limit.unit} used of {bound:,.2f}")
+    return problems
+
+
+def _alternative_problems(plan: Plan) -> list[str]:
+    """A plan that claims optimality is no dearer than any alternative: each is a plan of the same program
+    (the per-workload one is reported infeasible where its choices together break a budget, limit or
+    stock)."""
+    if plan.status != "optimal":
+        return []
+    floor = plan.total_cost * (1 - plan.gap) - REL_TOL * max(1.0, plan.total_cost)
+    return [
+        f"alternative {alt.name} costs {alt.total_cost}, less than the optimal plan"
+        for alt in plan.alternatives
+        if alt.total_cost is not None and alt.total_cost < floor
+    ]
+
+
+def verify_or_raise(plan: Plan, scenario: Scenario) -> None:
+    problems = verify(plan, scenario)
     if problems:
         raise VerificationError(f"internal error: the plan failed verification: {problems[0]}")

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from planner.base import FrozenModel
 from planner.catalog.pricing import PriceAge
+from planner.catalog.schema import GpuSpec
 
 UnitKind = Literal["bought", "owned", "cloud"]
 Pricing = Literal["purchase", "owned", "on_demand", "spot", "reserved_1y", "reserved_3y"]
@@ -55,6 +56,9 @@ class PlanUnit(FrozenModel):
     region: str = ""
     price_source: str = ""
     price_date: dt.date | None = None
+    gpu_spec: GpuSpec | None = None
+    """The GPU as the catalog describes it (memory, bandwidth, throughput, power, aliases), so that a report
+    or a check computes from the plan alone; None only in plans made by hand without a catalog."""
 
 
 class Assignment(FrozenModel):
@@ -170,10 +174,18 @@ class Plan(FrozenModel):
         ]
         return price_age(priced, today or dt.date.today())
 
+    def placements(self) -> dict[str, tuple[Assignment, ...]]:
+        """Workload -> its replicas' assignments in replica order: where each workload runs. The one answer
+        reports read (the terminal's "Runs on", the workbook's and the Markdown's placements, the charts)."""
+        found: dict[str, list[Assignment]] = {}
+        for a in self.assignments:
+            found.setdefault(a.workload, []).append(a)
+        return {w: tuple(sorted(replicas, key=lambda a: a.replica)) for w, replicas in found.items()}
+
     def to_json_dict(self) -> dict[str, Any]:
-        """The ``--format json`` object (issue 4's contract plus added fields).
+        """The ``--format json`` object (fields are added, never renamed: scripts read them).
 
         ``solve_seconds`` is left out: it is the wall time of this run, not a property of the input, and the
-        same input must give byte-identical JSON (issue 6). The workbook's Assumptions sheet still shows it.
+        same input must give byte-identical JSON. The workbook's Assumptions sheet still shows it.
         """
         return self.model_dump(mode="json", exclude={"solve_seconds"})

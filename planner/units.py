@@ -19,6 +19,9 @@ GB = 10**9
 TB = 10**12
 MAX_BYTES = 2**60
 """Largest size parse_bytes accepts (1 EiB): beyond it a float no longer rounds to an exact int."""
+HOURS_PER_MONTH = 730.0
+"""Average hours in a month (8,760 / 12): a workload or machine busy this many hours is always on, and a
+cloud instance rented by the hour for a whole month is billed this many."""
 
 _SIZE_UNITS: dict[str, int] = {
     "b": 1,
@@ -55,11 +58,6 @@ def parse_bytes(text: str) -> int:
 def to_gib(n_bytes: float) -> float:
     """Bytes to GiB (2^30), for display."""
     return n_bytes / GIB
-
-
-def to_gb(n_bytes: float) -> float:
-    """Bytes to GB (10^9), for display."""
-    return n_bytes / GB
 
 
 def fmt_gib(n_bytes: float, digits: int = 2) -> str:

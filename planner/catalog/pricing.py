@@ -107,11 +107,6 @@ def system_price_date(system: SystemOffer, catalog: Catalog) -> dt.date | None:
     return min(system.price_date, card)
 
 
-def gpu_price_per_gib_usd(gpu_price_usd: float, vram_bytes: int) -> float:
-    """Dollars per GiB of usable memory, the first figure people compare cards by."""
-    return gpu_price_usd / (vram_bytes / 2**30)
-
-
 def system_price_source(system: SystemOffer, catalog: Catalog) -> str:
     """Where ``system_price_usd`` comes from: the system's source, and its GPUs' where they are priced apart.
 

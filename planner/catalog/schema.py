@@ -60,6 +60,11 @@ class GpuSpec(FrozenModel):
     notes: str = ""
     """How a figure was derived where it is not copied from the source (e.g. dense = sparse / 2)."""
 
+    def answers_to(self, name: str) -> bool:
+        """Whether ``name`` is this GPU's canonical name or an alias, ignoring case and spaces/dashes."""
+        wanted = _normalise(name)
+        return wanted == _normalise(self.name) or wanted in {_normalise(a) for a in self.aliases}
+
 
 class SystemOffer(FrozenModel):
     """A buyable local system: a card in a desktop, a workstation or a multi-GPU server."""
@@ -182,9 +187,8 @@ class Catalog(FrozenModel):
 
         Raises ``KeyError`` with the unknown name; callers turn it into a user-facing error.
         """
-        wanted = _normalise(name)
         for spec in self.gpus:
-            if wanted == _normalise(spec.name) or wanted in {_normalise(a) for a in spec.aliases}:
+            if spec.answers_to(name):
                 return spec
         raise KeyError(name)
 

@@ -86,7 +86,6 @@ def solve(
 
     Exit status: 0 plan found, 2 invalid input, 3 infeasible (the message says what would make it feasible).
     """
-    from planner.check import verify_or_raise
     from planner.pipeline import solve as solve_plan
     from planner.report.atomic import text_writer, write_atomic_all
     from planner.report.json import plan_to_json
@@ -118,7 +117,6 @@ def solve(
     catalog = load_catalog_from(catalog_dirs)
     with _naming(scenario_path):
         plan = solve_plan(scenario, catalog, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap)
-    verify_or_raise(plan)
     writes: list[tuple[Path, Callable[[Path], None]]] = [(path, build_workbook(plan).save)]
     if markdown_path is not None:
         writes.append((markdown_path, text_writer(render_markdown(plan) + "\n")))
@@ -152,7 +150,8 @@ def _naming(scenario_path: Path) -> Iterator[None]:
 @catalog_dir_option
 def validate(scenario_path: Path, catalog_dirs: tuple[Path, ...]) -> None:
     """Check SCENARIO without solving: schema, models, GPUs, and that every workload fits somewhere."""
-    from planner.placement.candidates import build_candidates, explain_unplaceable
+    from planner.placement.candidates import build_candidates
+    from planner.placement.explain import explain_unplaceable
     from planner.scenario.load import load_scenario
 
     scenario = load_scenario(scenario_path)

@@ -22,10 +22,10 @@ Constraints
     demand__w      sum_p count[p, w] * use[p] + sum_{o,q} share[o, q, w] = demand[w]      for all w
     capacity__o    sum_{p in P_o} gpus[p] * use[p] + sum_q shared_gpus[o, q] <= gpus_per_unit[o] * units[o]
     memory, count, dff, hours     the shared pools' rows (large fleets, add_shared_constraints)
-    capex__total   sum_o capex[o] * units[o] <= capex budget                            (when given)
-    monthly__total sum_o monthly[o] * units[o] + sum_p monthly[p] * use[p] <= monthly budget
-    power__total   sum_o power_w[o] * units[o] <= power limit (IT load of local hardware, watts)
-    rack__total    sum_o rack_units[o] * units[o] <= rack unit limit
+    {row}__total   sum_o per_unit[row, o] * units[o] (+ running costs) <= bound[row]   for every limit row
+                   the scenario sets (ilp.limits; placement.limits builds them): capex budget, monthly
+                   budget (which counts sum_p monthly[p] * use[p] too), power of local hardware (watts),
+                   rack units, cloud GPUs per provider
 
 Why this packs into real machines: every pattern's GPU count divides its unit's GPU count, so the patterns of
 an option, sorted by size and laid out in aligned blocks, fill ceil(sum gpus / gpus_per_unit) units exactly
@@ -34,14 +34,14 @@ does exactly that, and ``check.verify`` re-checks every GPU's reservations. A pa
 decided when it is enumerated (placement.candidates), so no aggregate-memory relaxation is needed.
 
 Large fleets: the number of co-location patterns grows as (small workloads)^8, so past a budget
-(placement.candidates.PATTERN_BUDGET, counted over distinct GPU classes) they are not enumerated. The program
+(placement.colocation.PATTERN_BUDGET, counted over distinct GPU classes) they are not enumerated. The program
 is then first solved in aggregate form: shared GPUs are counted per option in two pools, "full" (paid a month
 of energy, shared_gpu_cost[o] each) and "part" (replicas whose hours add up to at most a month, each paying
 its own hours), and every pool gets the rows of add_shared_constraints: memory, at most MAX_PER_GPU replicas,
 dual feasible functions and, on "part", hours. Each row holds GPU by GPU for any real packing and every cost
 is what a real plan pays or less, so this program is a relaxation and its bound (HiGHS's, with units
-integer) bounds every plan. The pipeline then packs its shared GPUs for real (placement.repack), adds the
-patterns column generation finds (placement.colgen), and solves the exact pattern model over both, so the plan
+integer) bounds every plan. The pipeline then packs its shared GPUs for real (solve.repack), adds the
+patterns column generation finds (solve.colgen), and solves the exact pattern model over both, so the plan
 is exactly what the solver priced; the gap is measured against the relaxation's bound (or column
 generation's, whichever is higher), never against the solver's own bound over the given patterns.
 Equivalent workloads are merged upstream (placement.merge), which divides the columns.
@@ -59,8 +59,7 @@ from typing import Any
 import pulp
 
 from planner.ilp.data import MAX_PER_GPU, POOLS, ProblemData, pool_key, split_pool_key
-from planner.scenario.schema import HOURS_PER_MONTH
-from planner.units import GIB
+from planner.units import GIB, HOURS_PER_MONTH
 
 
 @dataclass
@@ -183,51 +182,42 @@ def dual_feasible(size_gib: float, bin_gib: float, k: int) -> float:
     return ((k + 1) * size // capacity) / k
 
 
-def _limit(m: Model, name: str, terms: list[tuple[Any, float]], bound: float | None) -> None:
-    terms = [(v, c) for v, c in terms if c]
-    if bound is None or not terms:
-        return  # no limit, or nothing that could break it (PuLP would drop a constant row silently)
-    if m.elastic:
-        slack = m.prob.add_variable(f"slack__{name}", lowBound=0)
-        m.slack[name] = slack
-        terms = [*terms, (slack, -1.0)]
-    m.prob += pulp.LpAffineExpression(terms) <= bound, f"{name}__total"
+def add_limit_constraints(m: Model) -> None:
+    """One row per budget or limit (``ProblemData.limits``, built from the scenario in placement.limits):
+
+    {name}__total   sum_o per_unit[o] * units[o] (+ the running costs per month, where the row counts them)
+                    <= bound
+
+    A row with nothing that could break it is left out (PuLP would drop a constant row silently).
+    """
+    for row in m.data.limits:
+        terms = [(m.units[o.id], row.coefficient(o.id)) for o in m.data.options]
+        if row.running:
+            terms += running_terms(m)
+        terms = [(v, c) for v, c in terms if c]
+        if not terms:
+            continue
+        if m.elastic:
+            slack = m.prob.add_variable(f"slack__{row.name}", lowBound=0)
+            m.slack[row.name] = slack
+            terms = [*terms, (slack, -1.0)]
+        m.prob += pulp.LpAffineExpression(terms) <= row.bound, f"{row.name}__total"
 
 
-def add_capex_constraints(m: Model) -> None:
-    """sum_o capex[o] * units[o] <= capex budget."""
-    _limit(m, "capex", [(m.units[o.id], o.capex) for o in m.data.options], m.data.capex_budget)
-
-
-def add_monthly_constraints(m: Model) -> None:
-    """sum_o monthly[o] * units[o] + sum_p monthly[p] * use[p] <= monthly budget."""
-    terms = [(m.units[o.id], o.monthly_cost) for o in m.data.options]
-    terms += [(m.use[p.id], p.monthly_cost) for p in m.data.patterns]
+def running_terms(m: Model) -> list[tuple[Any, float]]:
+    """Running cost per month of what the units hold: pattern copies, shared replicas, "full" shared GPUs."""
+    terms = [(m.use[p.id], p.monthly_cost) for p in m.data.patterns]
     terms += [(m.share[s.id], s.monthly_cost) for s in m.data.shared]
     for key, gpus in m.shared_gpus.items():
         option, pool = split_pool_key(key)
         if pool == "full":
             terms.append((gpus, m.data.option_by_id[option].shared_gpu_monthly))
-    _limit(m, "monthly", terms, m.data.monthly_budget)
-
-
-def add_power_constraints(m: Model) -> None:
-    """sum_o power_w[o] * units[o] <= power limit (watts, IT load)."""
-    _limit(m, "power", [(m.units[o.id], o.power_w) for o in m.data.options], m.data.power_limit_w)
-
-
-def add_rack_constraints(m: Model) -> None:
-    """sum_o rack_units[o] * units[o] <= rack unit limit."""
-    terms = [(m.units[o.id], float(o.rack_units)) for o in m.data.options]
-    _limit(m, "rack", terms, None if m.data.rack_unit_limit is None else float(m.data.rack_unit_limit))
+    return terms
 
 
 CONSTRAINT_FAMILIES: tuple[Callable[[Model], None], ...] = (
     add_demand_constraints,
     add_capacity_constraints,
     add_shared_constraints,
-    add_capex_constraints,
-    add_monthly_constraints,
-    add_power_constraints,
-    add_rack_constraints,
+    add_limit_constraints,
 )

@@ -13,15 +13,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+from planner.ilp.limits import LimitRow
+
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-def safe_id(text: str, prefix: str = "i") -> str:
-    """An id PuLP keeps as it is: lower case letters, digits and underscores, starting with a letter."""
-    cleaned = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
-    if not cleaned or not cleaned[0].isalpha():
-        cleaned = f"{prefix}_{cleaned}".rstrip("_")
-    return cleaned
 
 
 @dataclass(frozen=True)
@@ -32,14 +26,8 @@ class OptionData:
     id: str
     gpus_per_unit: int
     fixed_cost: float
-    """Cost of one unit over the horizon whatever runs on it (purchase, base power, hosting, rent)."""
-    capex: float = 0.0
-    """Purchase price of one unit (counts against the capex budget)."""
-    monthly_cost: float = 0.0
-    """Running cost of one unit per month (counts against the monthly budget)."""
-    power_w: float = 0.0
-    """Peak IT power of one local unit (GPUs at TDP + base), watts; 0 for cloud."""
-    rack_units: int = 0
+    """Cost of one unit over the horizon whatever runs on it (purchase, base power, hosting, rent). What a
+    unit counts against each budget and limit is on the limit rows (``ProblemData.limits``)."""
     max_units: int | None = None
     """Stock or owned count; None for unlimited."""
     label: str = ""
@@ -110,14 +98,16 @@ class SharedData:
 
 @dataclass(frozen=True)
 class ProblemData:
+    """The whole program as data: workloads and their demand, options, patterns, shared entries (large fleets)
+    and the budget and limit rows. Derived maps are built once here; ``restricted``, ``with_patterns`` and
+    ``with_gpu_fill`` copy the data as a whole, so a field added here reaches every program built from it."""
+
     workloads: tuple[str, ...]
     demand: Mapping[str, int]
     options: tuple[OptionData, ...]
     patterns: tuple[PatternData, ...]
-    capex_budget: float | None = None
-    monthly_budget: float | None = None
-    power_limit_w: float | None = None
-    rack_unit_limit: int | None = None
+    limits: tuple[LimitRow, ...] = ()
+    """Budget and limit rows (``ilp.limits``), in the order the program states them."""
     shared: tuple[SharedData, ...] = ()
     option_by_id: Mapping[str, OptionData] = field(init=False, repr=False)
     pattern_by_id: Mapping[str, PatternData] = field(init=False, repr=False)
@@ -158,16 +148,11 @@ class ProblemData:
 
     def restricted(self, keep_option: set[str]) -> ProblemData:
         """The same problem with only some options (for the alternatives: all cloud, one GPU type, ...)."""
-        return ProblemData(
-            workloads=self.workloads,
-            demand=self.demand,
+        return replace(
+            self,
             options=tuple(o for o in self.options if o.id in keep_option),
             patterns=tuple(p for p in self.patterns if p.option in keep_option),
             shared=tuple(s for s in self.shared if s.option in keep_option),
-            capex_budget=self.capex_budget,
-            monthly_budget=self.monthly_budget,
-            power_limit_w=self.power_limit_w,
-            rack_unit_limit=self.rack_unit_limit,
         )
 
     def with_patterns(self, patterns: Iterable[PatternData]) -> ProblemData:
@@ -177,21 +162,10 @@ class ProblemData:
 
     def with_gpu_fill(self, fill: float) -> ProblemData:
         """The same program with every GPU's memory, as the shared GPUs' rows see it, scaled by ``fill``: a
-        relaxation that leaves room to pack (large fleets, pipeline.PACKING_FILL); not a bound."""
+        relaxation that leaves room to pack (large fleets, solve.large.PACKING_FILL); not a bound."""
         return replace(
             self, options=tuple(replace(o, gpu_memory_gib=o.gpu_memory_gib * fill) for o in self.options)
         )
 
     def placeable(self, workload: str) -> bool:
         return bool(self.patterns_with[workload] or self.shared_with[workload])
-
-    def single_workload(self, workload: str) -> ProblemData:
-        """One workload alone, without co-location or shared budgets (the per-workload baseline)."""
-        patterns = tuple(p for p in self.patterns if p.counts == ((workload, 1),))
-        used = {p.option for p in patterns}
-        return ProblemData(
-            workloads=(workload,),
-            demand={workload: self.demand[workload]},
-            options=tuple(o for o in self.options if o.id in used),
-            patterns=patterns,
-        )

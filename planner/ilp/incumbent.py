@@ -18,9 +18,7 @@ import math
 from collections.abc import Mapping
 
 from planner.ilp.data import ProblemData
-
-TOL = 1e-6
-
+from planner.ilp.limits import within
 
 Point = tuple[float, dict[str, int], dict[str, int]]
 """(objective, units by option id, use by pattern id)."""
@@ -36,7 +34,6 @@ def evaluate(data: ProblemData, values: Mapping[str, float]) -> Point | None:
     for w in data.workloads:
         if sum(n * use[p.id] for p, n in data.patterns_with[w]) != data.demand[w]:
             return None
-    capex = monthly = power = rack = 0.0
     objective = 0.0
     for o in data.options:
         n = units[o.id]
@@ -45,20 +42,13 @@ def evaluate(data: ProblemData, values: Mapping[str, float]) -> Point | None:
         if sum(p.gpus * use[p.id] for p in data.patterns_on[o.id]) > o.gpus_per_unit * n:
             return None
         objective += o.fixed_cost * n
-        capex += o.capex * n
-        monthly += o.monthly_cost * n
-        power += o.power_w * n
-        rack += o.rack_units * n
     for p in data.patterns:
         objective += p.cost * use[p.id]
-        monthly += p.monthly_cost * use[p.id]
-    for total, limit in (
-        (capex, data.capex_budget),
-        (monthly, data.monthly_budget),
-        (power, data.power_limit_w),
-        (rack, data.rack_unit_limit),
-    ):
-        if limit is not None and total > limit * (1 + TOL) + TOL:
+    for row in data.limits:
+        total = sum(row.coefficient(o.id) * units[o.id] for o in data.options)
+        if row.running:
+            total += sum(p.monthly_cost * use[p.id] for p in data.patterns)
+        if not within(total, row):
             return None
     return objective, units, use
 

@@ -3,7 +3,7 @@
 PuLP rebuilds the whole model for every solve (about a second per round on a 1,000-workload fleet); column
 generation only appends columns, so here the rows are built once, new patterns are added with ``addCol`` and
 the simplex restarts from the previous basis. The rows and columns are exactly those of constraints.py
-(demand, capacity, capex, monthly, power, rack; ``units`` and ``use`` continuous, copy bounds dropped), so the
+(demand, capacity and every limit row; ``units`` and ``use`` continuous, copy bounds dropped), so the
 optimum is the relaxation ``solve_lp`` computes through PuLP.
 """
 
@@ -35,25 +35,15 @@ class LpMaster:
             (f"d_{w}", data.demand[w], data.demand[w]) for w in data.workloads
         ]
         rows += [(f"c_{o.id}", -inf, 0.0) for o in data.options]
-        for name, bound in (
-            ("capex", data.capex_budget),
-            ("monthly", data.monthly_budget),
-            ("power", data.power_limit_w),
-            ("rack", None if data.rack_unit_limit is None else float(data.rack_unit_limit)),
-        ):
-            if bound is not None:
-                rows.append((name, -inf, bound))
+        rows += [(f"l_{row.name}", -inf, row.bound) for row in data.limits]
+        self._running = [f"l_{row.name}" for row in data.limits if row.running]
         for name, lower, upper in rows:
             self._row[name] = len(self._row)
             h.addRow(lower, upper, 0, [], [])
         self._units: list[str] = []
         for o in data.options:
-            entries = [
-                (f"c_{o.id}", -float(o.gpus_per_unit)),
-                ("capex", o.capex),
-                ("monthly", o.monthly_cost),
-            ]
-            entries += [("power", o.power_w), ("rack", float(o.rack_units))]
+            entries = [(f"c_{o.id}", -float(o.gpus_per_unit))]
+            entries += [(f"l_{row.name}", row.coefficient(o.id)) for row in data.limits]
             upper = inf if o.max_units is None else float(o.max_units)
             self._add_col(o.fixed_cost, upper, entries)
             self._units.append(o.id)
@@ -70,7 +60,8 @@ class LpMaster:
 
         for p in patterns:
             entries = [(f"d_{w}", float(n)) for w, n in p.counts]
-            entries += [(f"c_{p.option}", float(p.gpus)), ("monthly", p.monthly_cost)]
+            entries.append((f"c_{p.option}", float(p.gpus)))
+            entries += [(name, p.monthly_cost) for name in self._running]
             self._add_col(p.cost, highspy.kHighsInf, entries)
             self._patterns.append(p.id)
 
@@ -89,13 +80,12 @@ class LpMaster:
         col_dual = list(sol.col_dual)
         d = self._data
         n_units = len(self._units)
-        monthly = self._row.get("monthly")
         return LpSolution(
             "optimal",
             float(h.getInfo().objective_function_value),
             demand={w: row_dual[self._row[f"d_{w}"]] for w in d.workloads},
             capacity={o.id: row_dual[self._row[f"c_{o.id}"]] for o in d.options},
-            monthly=0.0 if monthly is None else row_dual[monthly],
+            running=sum(row_dual[self._row[name]] for name in self._running),
             values={p: col_value[n_units + i] for i, p in enumerate(self._patterns)},
             units_reduced_cost={o: col_dual[i] for i, o in enumerate(self._units)},
         )

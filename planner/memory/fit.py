@@ -19,7 +19,7 @@ from planner.memory.estimate import MemoryEstimate, estimate
 from planner.memory.formats import kv_bytes_per_element, weight_format
 
 MAX_BATCH = 4096
-DEFAULT_HEADROOM = 0.2  # services keep 20-30% headroom, as the rule of thumb says
+DEFAULT_HEADROOM = 0.2  # services keep 20-30% of a GPU free for load spikes and fragmentation
 
 
 @dataclass(frozen=True, slots=True)

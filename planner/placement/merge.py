@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 
-from planner.placement.assemble import Assembled
 from planner.placement.candidates import Candidates
 from planner.scenario.schema import Scenario, Workload
 
@@ -54,22 +53,6 @@ def merge_equivalent(scenario: Scenario) -> Merged:
         g[0].model_copy(update={"replicas": sum(w.replicas for w in g)}) for g in groups.values()
     )
     return Merged(scenario.model_copy(update={"workloads": workloads}), parts)
-
-
-def split_assembled(built: Assembled, merged: Merged) -> Assembled:
-    """Give the merged workload's replicas back to the originals, in order: the first ``replicas`` of the
-    merged numbering to the first original, and so on. Equivalent workloads reserve and cost the same, so
-    each assignment stays valid as it is."""
-    if not merged.merged_any:
-        return built
-    owners: dict[str, list[tuple[str, int]]] = {}
-    for name, parts in merged.parts.items():
-        owners[name] = [(orig, r + 1) for orig, count in parts for r in range(count)]
-    assignments = []
-    for a in built.assignments:
-        orig, replica = owners[a.workload][a.replica - 1]
-        assignments.append(a.model_copy(update={"workload": orig, "replica": replica}))
-    return Assembled(units=built.units, assignments=assignments, cost_by_category=built.cost_by_category)
 
 
 def split_candidates(c: Candidates, merged: Merged) -> Candidates:

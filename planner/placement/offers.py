@@ -1,48 +1,35 @@
 """The options a plan may use and their cost over the horizon: bought systems, owned inventory, cloud.
 
-Cost model (DESIGN.md section 3), all in the scenario's currency:
+Cost model, all in the scenario's currency:
 - bought: purchase price (scenario override > catalog whole-system price > base + cards) + base power
   always on + colocation per kW-month of peak IT power (none in an office); GPU energy follows the
   workloads (patterns).
 - owned: the same without the purchase.
 - cloud on-demand / spot: price per hour x the hours class (every workload on the instance runs within them).
 - cloud reserved 1y / 3y: discounted price x every hour of each started term (730 h per month).
-Cloud offers that are the same machine (GPU, count, linking) at a higher price are dropped: they can never
-beat the cheapest, so the optimum is unchanged (dominance pruning).
+Cloud offers that the same machine (GPU, count, linking) beats at a lower price, and that count no less on
+any limit row, are dropped: they can never beat it, so the optimum is unchanged (``ilp.dominance``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from planner.catalog.pricing import system_price_date, system_price_source, system_price_usd
-from planner.catalog.schema import Catalog, GpuSpec
+from planner.catalog.schema import Catalog, CloudOffer, GpuSpec
 from planner.errors import ScenarioError
+from planner.ilp.dominance import Standing
+from planner.ilp.dominance import undominated as undominated_units
+from planner.placement.rates import CostRates, energy_cost
 from planner.plan import Pricing, UnitKind
-from planner.scenario.schema import HOURS_PER_MONTH, Scenario
+from planner.scenario.schema import Scenario
+from planner.units import HOURS_PER_MONTH
 
-KWH_PER_WH = 1e-3
-
-
-@dataclass(frozen=True)
-class CostRates:
-    """Energy and hosting figures the plan used, resolved from the scenario and the catalog."""
-
-    usd_per_kwh: float
-    usd_per_kwh_source: str
-    pue: float
-    pue_source: str
-    colocation_usd_per_kw_month: float
-    colocation_source: str
-    gpu_utilisation: float
-    always_on: bool
-    """Base power of local machines drawn all month (True) or only while their GPUs are busy (False)."""
-    months: int
-    fx: float
-    """Scenario currency per USD."""
-    as_of: dt.date | None
+UnitCosts = Callable[["Offer"], tuple[float, ...]]
+"""What one unit of an offer costs on the objective and counts on every limit row (placement.limits)."""
 
 
 @dataclass(frozen=True)
@@ -80,51 +67,6 @@ class Offer:
     @property
     def fixed_cost(self) -> float:
         return self.capex + self.fixed_energy + self.hosting + self.rent
-
-
-def resolve_rates(scenario: Scenario, catalog: Catalog) -> CostRates:
-    energy, defaults = scenario.energy, catalog.energy
-    if energy.usd_per_kwh is not None:
-        price, price_source = energy.usd_per_kwh, "scenario energy.usd_per_kwh"
-    else:
-        region = energy.region or defaults.default_region
-        match = [e for e in defaults.electricity if e.region == region]
-        if not match:
-            known = ", ".join(e.region for e in defaults.electricity)
-            raise ScenarioError(f"energy.region: unknown electricity region {region!r} (known: {known})")
-        price, price_source = match[0].usd_per_kwh, f"{match[0].source} ({region})"
-    office = energy.hosting == "office"
-    if energy.pue is not None:
-        pue, pue_source = energy.pue, "scenario energy.pue"
-    elif office:
-        pue, pue_source = 1.0, "office: no cooling overhead counted"
-    else:
-        pue, pue_source = defaults.pue, defaults.pue_source
-    if office:
-        colo, colo_source = 0.0, "office: no hosting fee"
-    elif energy.colocation_usd_per_kw_month is not None:
-        colo, colo_source = energy.colocation_usd_per_kw_month, "scenario energy.colocation_usd_per_kw_month"
-    else:
-        colo, colo_source = defaults.colocation_usd_per_kw_month, defaults.colocation_source
-    return CostRates(
-        usd_per_kwh=price,
-        usd_per_kwh_source=price_source,
-        pue=pue,
-        pue_source=pue_source,
-        colocation_usd_per_kw_month=colo,
-        colocation_source=colo_source,
-        gpu_utilisation=energy.gpu_utilisation,
-        always_on=energy.always_on if energy.always_on is not None else not office,
-        months=scenario.horizon_months,
-        fx=scenario.usd_to_currency,
-        as_of=defaults.as_of,
-    )
-
-
-def energy_cost(watts: float, hours_per_month: float, rates: CostRates) -> float:
-    """Electricity over the horizon for a steady draw, PUE included, in the scenario currency."""
-    kwh = watts * KWH_PER_WH * hours_per_month * rates.months * rates.pue
-    return kwh * rates.usd_per_kwh * rates.fx
 
 
 def _allowed_gpu(scenario: Scenario, catalog: Catalog, gpu: GpuSpec) -> bool:
@@ -196,15 +138,22 @@ def owned_option_id(name: str | None, index: int, taken: set[str]) -> str:
 
 
 def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list[Offer]:
-    """Buyable systems (catalog + custom quotes) and owned inventory."""
-    offers: list[Offer] = []
-    stock = scenario.limits.stock
+    """Owned inventory, then buyable systems (catalog, then custom quotes)."""
     known_ids = {s.id for s in catalog.systems} | {c.id for c in scenario.custom_offers}
+    stock = scenario.limits.stock
     for field, keys in (("limits.stock", stock), ("purchase_prices_usd", scenario.purchase_prices_usd)):
         for key in keys:
             if key not in known_ids:
                 raise ScenarioError(f"{field}.{key}: unknown system id {key!r} (see `planner catalog nodes`)")
-    taken = set(known_ids)
+    offers = _owned_offers(scenario, catalog, rates)
+    if scenario.hardware.bought:
+        offers += _system_offers(scenario, catalog, rates) + _quoted_offers(scenario, catalog, rates)
+    return offers
+
+
+def _owned_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list[Offer]:
+    offers: list[Offer] = []
+    taken = {s.id for s in catalog.systems} | {c.id for c in scenario.custom_offers}
     for index, owned in enumerate(scenario.owned):
         field = f"owned[{index}]"
         option_id = owned_option_id(owned.name, index, taken)
@@ -214,10 +163,10 @@ def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list
             if not matches:
                 raise ScenarioError(f"{field}.system: unknown system id {owned.system!r}")
             system = matches[0]
-            gpu, count, linked = _gpu(catalog, system.gpu, field), system.gpu_count, system.gpus_linked
+            gpu, count, linked = gpu_named(catalog, system.gpu, field), system.gpu_count, system.gpus_linked
             base_w, rack, label = system.base_power_w, system.rack_units, owned.name or system.name
         else:
-            gpu = _gpu(catalog, owned.gpu or "", f"{field}.gpu")
+            gpu = gpu_named(catalog, owned.gpu or "", f"{field}.gpu")
             count, linked, base_w, rack = owned.gpu_count, owned.gpus_linked, owned.base_power_w, 0
             label = owned.name or f"{count}x {gpu.name}"
         offers.append(
@@ -238,8 +187,12 @@ def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list
                 date=None,
             )
         )
-    if not scenario.hardware.bought:
-        return offers
+    return offers
+
+
+def _system_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list[Offer]:
+    """The catalog's systems the scenario allows, each with a price."""
+    offers: list[Offer] = []
     allowed = scenario.hardware.systems
     for system in catalog.systems:
         if allowed is not None and system.id not in allowed:
@@ -249,7 +202,7 @@ def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list
             and system.system_type not in scenario.hardware.system_types
         ):
             continue
-        gpu = _gpu(catalog, system.gpu, f"catalog system {system.id}")
+        gpu = gpu_named(catalog, system.gpu, f"catalog system {system.id}")
         price = scenario.purchase_prices_usd.get(system.id)
         if price is None and (system.total_price_usd is not None or gpu.price_usd is not None):
             price = system_price_usd(system, catalog)
@@ -268,16 +221,23 @@ def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list
                 price_usd=price,
                 base_w=system.base_power_w,
                 rack=system.rack_units,
-                max_units=stock.get(system.id),
+                max_units=scenario.limits.stock.get(system.id),
                 rates=rates,
                 source="scenario purchase_prices_usd" if overridden else system_price_source(system, catalog),
                 date=None if overridden else system_price_date(system, catalog),
             )
         )
+    return offers
+
+
+def _quoted_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list[Offer]:
+    """The scenario's own vendor quotes (``custom_offers``) that ``hardware.systems`` allows."""
+    offers: list[Offer] = []
+    allowed = scenario.hardware.systems
     for index, quote in enumerate(scenario.custom_offers):
         if allowed is not None and quote.id not in allowed:
             continue  # hardware.systems names the quotes it allows, as it names catalog systems
-        gpu = _gpu(catalog, quote.gpu, f"custom_offers[{index}].gpu")
+        gpu = gpu_named(catalog, quote.gpu, f"custom_offers[{index}].gpu")
         offers.append(
             _local(
                 key=f"{quote.id}|purchase",
@@ -290,7 +250,7 @@ def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list
                 price_usd=scenario.purchase_prices_usd.get(quote.id, quote.price_usd),
                 base_w=quote.base_power_w,
                 rack=quote.rack_units,
-                max_units=stock.get(quote.id),
+                max_units=scenario.limits.stock.get(quote.id),
                 rates=rates,
                 source=quote.source,
                 date=None,
@@ -299,7 +259,7 @@ def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list
     return offers
 
 
-def _gpu(catalog: Catalog, name: str, field: str) -> GpuSpec:
+def gpu_named(catalog: Catalog, name: str, field: str) -> GpuSpec:
     spec = _gpu_or_none(catalog, name)
     if spec is None:
         raise ScenarioError(f"{field}: unknown GPU {name!r} (see `planner catalog gpus`)")
@@ -307,23 +267,15 @@ def _gpu(catalog: Catalog, name: str, field: str) -> GpuSpec:
 
 
 def cloud_offers(
-    scenario: Scenario, catalog: Catalog, rates: CostRates, hours_classes: list[float]
+    scenario: Scenario, catalog: Catalog, rates: CostRates, hours_classes: list[float], costs: UnitCosts
 ) -> list[Offer]:
-    """Cloud instances x pricing (x hours class), cheapest per identical machine."""
+    """Cloud instances x pricing (x hours class), without those the same machine beats elsewhere at a lower
+    price (the dominance rule, ``costs`` giving what a unit counts on the objective and every limit row)."""
     hw = scenario.hardware
     if not hw.cloud:
         return []
-    discounts = {
-        d.provider: (
-            d.one_year,
-            d.three_year,
-            d.source if d.verified else f"unverified headline figure: {d.source}",
-        )
-        for d in catalog.reserved_discounts
-    }
-    for provider, override in scenario.reserved_discounts.items():
-        discounts[provider] = (override.one_year, override.three_year, "scenario reserved_discounts")
-    best: dict[tuple[object, ...], tuple[float, str, Offer]] = {}
+    discounts = _discounts(scenario, catalog)
+    built: list[Offer] = []
     for offer in sorted(catalog.cloud, key=lambda c: c.id):
         if hw.providers is not None and offer.provider not in hw.providers:
             continue
@@ -332,16 +284,7 @@ def cloud_offers(
         gpu = _gpu_or_none(catalog, offer.gpu)
         if gpu is None or not _allowed_gpu(scenario, catalog, gpu):
             continue
-        prices: list[tuple[Pricing, float, int | None, str]] = [
-            ("on_demand", offer.price_usd_per_hour, None, "")
-        ]
-        if offer.spot_price_usd_per_hour is not None:
-            prices.append(("spot", offer.spot_price_usd_per_hour, None, ""))
-        if offer.provider in discounts:
-            one, three, src = discounts[offer.provider]
-            prices.append(("reserved_1y", offer.price_usd_per_hour * (1 - one), 12, src))
-            prices.append(("reserved_3y", offer.price_usd_per_hour * (1 - three), 36, src))
-        for pricing, per_hour, term, discount_source in prices:
+        for pricing, per_hour, term, discount_source in _prices(offer, discounts):
             if pricing not in hw.pricing:
                 continue
             classes: list[float | None] = list(hours_classes) if term is None else [None]
@@ -354,92 +297,96 @@ def cloud_offers(
                 source = f"{offer.source_file}@{offer.source_commit[:10]}"
                 if discount_source:
                     source += f"; discount: {discount_source}"
-                built = Offer(
-                    key=f"{offer.id}|{pricing}|{hours}",
-                    option=offer.id,
-                    name=f"{offer.provider} {offer.instance_type} ({offer.region})",
-                    kind="cloud",
-                    pricing=pricing,
-                    gpu=gpu,
-                    gpus=offer.gpu_count,
-                    gpus_linked=offer.gpus_linked,
-                    hours_class=hours,
-                    interruptible_only=pricing == "spot",
-                    capex=0.0,
-                    fixed_energy=0.0,
-                    hosting=0.0,
-                    rent=rent * rates.fx,
-                    unit_price=per_hour * rates.fx,
-                    power_w=0.0,
-                    rack_units=0,
-                    max_units=None,
-                    provider=offer.provider,
-                    region=offer.region,
-                    price_source=source,
-                    price_date=offer.as_of,
+                built.append(
+                    Offer(
+                        key=f"{offer.id}|{pricing}|{hours}",
+                        option=offer.id,
+                        name=f"{offer.provider} {offer.instance_type} ({offer.region})",
+                        kind="cloud",
+                        pricing=pricing,
+                        gpu=gpu,
+                        gpus=offer.gpu_count,
+                        gpus_linked=offer.gpus_linked,
+                        hours_class=hours,
+                        interruptible_only=pricing == "spot",
+                        capex=0.0,
+                        fixed_energy=0.0,
+                        hosting=0.0,
+                        rent=rent * rates.fx,
+                        unit_price=per_hour * rates.fx,
+                        power_w=0.0,
+                        rack_units=0,
+                        max_units=None,
+                        provider=offer.provider,
+                        region=offer.region,
+                        price_source=source,
+                        price_date=offer.as_of,
+                    )
                 )
-                same_machine = (gpu.name, offer.gpu_count, offer.gpus_linked, pricing, hours)
-                if same_machine not in best or (per_hour, offer.id) < best[same_machine][:2]:
-                    best[same_machine] = (per_hour, offer.id, built)
-    return [entry[2] for _, entry in sorted(best.items(), key=lambda kv: kv[1][2].key)]
+    kept = undominated_units(
+        built,
+        standing=lambda o: Standing(o.gpus, o.max_units is not None, costs(o)),
+        holds=lambda a, b: True,  # the same machine at the same pricing holds the same
+        order=lambda o: (o.unit_price, o.option),
+        group=lambda o: (o.gpu.name, o.gpus_linked, o.pricing, o.hours_class),
+    )
+    return sorted(kept, key=lambda o: o.key)
 
 
-def undominated(offers: list[Offer], eligible: dict[str, frozenset[str]], *, same_gpu: bool) -> list[Offer]:
-    """Drop cloud offers another cloud offer beats on every count, which keeps the optimum (and ties) intact.
+_Discount = tuple[float, float, str]
+"""(one-year, three-year, source) of a provider's reserved discount."""
 
-    A dominates B when both are cloud, have the same GPU count, A's GPUs have at least B's memory (memory
-    needs do not depend on the GPU type, so every placement on B fits on A), A is linked wherever B is,
-    A may run every workload B may (``eligible``: reserved covers on-demand, which covers spot), and A's rent
-    is no higher. Equal offers keep the first key. ``same_gpu`` limits this to offers of one GPU type,
-    which keeps the best-single-GPU alternative exact.
+
+def _discounts(scenario: Scenario, catalog: Catalog) -> dict[str, _Discount]:
+    """Reserved discounts by provider: the catalog's, where the scenario does not give its own."""
+    discounts = {
+        d.provider: (
+            d.one_year,
+            d.three_year,
+            d.source if d.verified else f"unverified headline figure: {d.source}",
+        )
+        for d in catalog.reserved_discounts
+    }
+    for provider, override in scenario.reserved_discounts.items():
+        discounts[provider] = (override.one_year, override.three_year, "scenario reserved_discounts")
+    return discounts
+
+
+def _prices(
+    offer: CloudOffer, discounts: dict[str, _Discount]
+) -> list[tuple[Pricing, float, int | None, str]]:
+    """(pricing, USD per hour, term in months or None, discount source) of every way to rent ``offer``."""
+    prices: list[tuple[Pricing, float, int | None, str]] = [("on_demand", offer.price_usd_per_hour, None, "")]
+    if offer.spot_price_usd_per_hour is not None:
+        prices.append(("spot", offer.spot_price_usd_per_hour, None, ""))
+    if offer.provider in discounts:
+        one, three, src = discounts[offer.provider]
+        prices.append(("reserved_1y", offer.price_usd_per_hour * (1 - one), 12, src))
+        prices.append(("reserved_3y", offer.price_usd_per_hour * (1 - three), 36, src))
+    return prices
+
+
+def undominated(
+    offers: list[Offer], eligible: dict[str, frozenset[str]], *, same_gpu: bool, costs: UnitCosts
+) -> list[Offer]:
+    """Drop cloud offers another cloud offer dominates (``ilp.dominance``), which keeps the optimum.
+
+    Whatever runs on B runs on A when A's GPUs have at least B's memory (memory needs do not depend on the
+    GPU type, so every placement on B fits on A), A is linked wherever B is, and A may run every workload B
+    may (``eligible``: reserved covers on-demand, which covers spot); cloud patterns cost nothing beyond the
+    rent. Equal offers keep the first key. ``same_gpu`` limits this to offers of one GPU type, which keeps
+    the best-single-GPU alternative exact.
     """
-    cloud = [o for o in offers if o.kind == "cloud"]
-    groups: dict[tuple[object, ...], list[Offer]] = {}
-    for o in cloud:
-        groups.setdefault((o.gpus, o.gpu.name if same_gpu else ""), []).append(o)
-    dropped: set[str] = set()
-    for group in groups.values():
-        group.sort(key=lambda o: (o.fixed_cost, -o.gpu.vram_bytes, o.key))
-        for i, b in enumerate(group):
-            for a in group[:i]:
-                if (
-                    a.key not in dropped
-                    and a.gpu.vram_bytes >= b.gpu.vram_bytes
-                    and (a.gpus_linked or not b.gpus_linked)
-                    and eligible[a.key] >= eligible[b.key]
-                    and a.fixed_cost <= b.fixed_cost
-                ):
-                    dropped.add(b.key)
-                    break
-    return [o for o in offers if o.key not in dropped]
-
-
-def check_names(scenario: Scenario, catalog: Catalog) -> None:
-    """Names in ``hardware`` must exist in the catalog: a typo would silently shrink the choice."""
-    hw = scenario.hardware
-    for index, name in enumerate(hw.gpus or ()):
-        _gpu(catalog, name, f"hardware.gpus[{index}]")
-    systems = {s.id for s in catalog.systems}
-    providers = {c.provider for c in catalog.cloud}
-    lists: list[tuple[str, tuple[str, ...] | None, set[str]]] = [
-        ("systems", hw.systems, systems | {c.id for c in scenario.custom_offers}),
-        ("providers", hw.providers, providers),
-        ("regions", hw.regions, {c.region for c in catalog.cloud}),
-    ]
-    for field, given, known in lists:
-        for index, name in enumerate(given or ()):
-            if name not in known:
-                choices = ", ".join(sorted(known))
-                where = f"hardware.{field}[{index}]"
-                raise ScenarioError(f"{where}: unknown {field[:-1]} {name!r} (known: {choices})")
-    for name in scenario.reserved_discounts:
-        if name not in providers:
-            # A misspelt provider here was ignored, leaving the catalog's discount in place.
-            choices = ", ".join(sorted(providers))
-            raise ScenarioError(f"reserved_discounts.{name}: unknown provider {name!r} (known: {choices})")
-    for index, quote in enumerate(scenario.custom_offers):
-        if quote.id in systems:
-            raise ScenarioError(
-                f"custom_offers[{index}].id: {quote.id!r} is a catalog system; price it with "
-                "purchase_prices_usd, or give the quote another id"
-            )
+    kept = undominated_units(
+        [o for o in offers if o.kind == "cloud"],
+        standing=lambda o: Standing(o.gpus, o.max_units is not None, costs(o)),
+        holds=lambda a, b: (
+            a.gpu.vram_bytes >= b.gpu.vram_bytes
+            and (a.gpus_linked or not b.gpus_linked)
+            and eligible[a.key] >= eligible[b.key]
+        ),
+        order=lambda o: (o.fixed_cost, -o.gpu.vram_bytes, o.key),
+        group=lambda o: o.gpu.name if same_gpu else "",
+    )
+    keys = {o.key for o in kept}
+    return [o for o in offers if o.kind != "cloud" or o.key in keys]

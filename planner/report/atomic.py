@@ -46,11 +46,6 @@ def text_writer(text: str) -> Callable[[Path], None]:
     return write
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` atomically."""
-    write_atomic(path, text_writer(text))
-
-
 def write_atomic_all(writes: Sequence[tuple[Path, Callable[[Path], None]]]) -> None:
     """Write several files so that either all are replaced or none is: each is written to a temporary file
     first, and only when every one has been written are they renamed over their targets.

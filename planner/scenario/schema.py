@@ -14,12 +14,10 @@ from pydantic_core import PydanticCustomError
 
 from planner.base import FrozenModel
 from planner.catalog.schema import MAX_GPUS_PER_MACHINE
-from planner.units import parse_bytes
+from planner.units import HOURS_PER_MONTH, parse_bytes
 
 Task = Literal["inference", "lora", "qlora", "full"]
 PricingName = Literal["on_demand", "spot", "reserved_1y", "reserved_3y"]
-HOURS_PER_MONTH = 730.0
-"""Average hours in a month (8,760 / 12): a workload with 730 hours per month is always on."""
 
 
 class Workload(FrozenModel):
@@ -236,13 +234,16 @@ class Limits(FrozenModel):
     """Rack space for bought and owned servers."""
     stock: dict[str, int] = Field(default_factory=dict)
     """Most units of a system that can be bought (system id -> count)."""
+    max_gpus_per_provider: dict[str, int] = Field(default_factory=dict)
+    """Most cloud GPUs rented at once from a provider, every pricing counted (provider -> GPUs): the quota a
+    provider grants an account."""
 
-    @field_validator("stock")
+    @field_validator("stock", "max_gpus_per_provider")
     @classmethod
     def _non_negative(cls, value: dict[str, int]) -> dict[str, int]:
         for key, count in value.items():
             if count < 0:
-                raise ValueError(f"stock of {key} must be >= 0")
+                raise ValueError(f"{key} must be >= 0, got {count}")
         return value
 
 

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from planner.catalog.schema import Catalog
 from planner.errors import PlannerError, ScenarioError
-from planner.placement.candidates import build_candidates, explain_unplaceable
+from planner.placement.candidates import build_candidates
+from planner.placement.explain import explain_unplaceable
 from planner.scenario.load import load_scenario, parse_scenario
 from planner.scenario.schema import Scenario
 

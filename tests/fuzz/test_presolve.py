@@ -8,13 +8,12 @@ the full one is.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner.ilp.data import OptionData, PatternData, ProblemData
+from planner.ilp.limits import LimitRow
 from planner.ilp.presolve import presolve, undominated_options
 from planner.ilp.solve import solve_problem
 
@@ -26,6 +25,7 @@ def programs(draw: st.DrawFn) -> ProblemData:
     demand = {w: draw(st.integers(1, 4)) for w in workloads}
     options: list[OptionData] = []
     patterns: list[PatternData] = []
+    per_unit: dict[str, dict[str, float]] = {"capex": {}, "power": {}, "rack": {}}
     for i in range(draw(st.integers(1, 6))):
         oid = f"o{i + 1}"
         if options and draw(st.integers(0, 2)) > 0:
@@ -33,18 +33,11 @@ def programs(draw: st.DrawFn) -> ProblemData:
             base = draw(st.sampled_from(options))
             scale = draw(st.sampled_from((0.5, 1.0, 1.0, 1.5)))
             max_units = draw(st.sampled_from((None, None, 1, 2)))
-            options.append(
-                OptionData(
-                    oid,
-                    base.gpus_per_unit,
-                    base.fixed_cost * scale,
-                    capex=min(base.fixed_cost * scale, base.capex * draw(st.sampled_from((0.5, 1.0, 2.0)))),
-                    monthly_cost=base.monthly_cost,
-                    power_w=base.power_w * draw(st.sampled_from((0.5, 1.0, 2.0))),
-                    rack_units=base.rack_units,
-                    max_units=max_units,
-                )
-            )
+            options.append(OptionData(oid, base.gpus_per_unit, base.fixed_cost * scale, max_units=max_units))
+            capex = per_unit["capex"][base.id] * draw(st.sampled_from((0.5, 1.0, 2.0)))
+            per_unit["capex"][oid] = min(base.fixed_cost * scale, capex)
+            per_unit["power"][oid] = per_unit["power"][base.id] * draw(st.sampled_from((0.5, 1.0, 2.0)))
+            per_unit["rack"][oid] = per_unit["rack"][base.id]
             energy = draw(st.sampled_from((0.5, 1.0, 2.0)))  # per-copy costs scale on their own
             for p in [p for p in patterns if p.option == base.id]:
                 if draw(st.integers(0, 5)):  # now and then a pattern is missing on the copy
@@ -61,18 +54,10 @@ def programs(draw: st.DrawFn) -> ProblemData:
             continue
         gpus = draw(st.sampled_from((1, 2, 4, 8)))
         fixed = float(draw(st.sampled_from((5, 10, 40, 100))))
-        options.append(
-            OptionData(
-                oid,
-                gpus,
-                fixed,
-                capex=fixed * draw(st.sampled_from((0.0, 0.5, 1.0))),
-                monthly_cost=float(draw(st.integers(0, 5))),
-                power_w=float(draw(st.integers(0, 3)) * 100),
-                rack_units=draw(st.integers(0, 2)),
-                max_units=draw(st.sampled_from((None, None, 1, 3))),
-            )
-        )
+        options.append(OptionData(oid, gpus, fixed, max_units=draw(st.sampled_from((None, None, 1, 3)))))
+        per_unit["capex"][oid] = fixed * draw(st.sampled_from((0.0, 0.5, 1.0)))
+        per_unit["power"][oid] = float(draw(st.integers(0, 3)) * 100)
+        per_unit["rack"][oid] = float(draw(st.integers(0, 2)))
         for w in workloads:
             if draw(st.integers(0, 4)) == 0:
                 continue  # w does not fit this option
@@ -86,14 +71,17 @@ def programs(draw: st.DrawFn) -> ProblemData:
             patterns.append(
                 PatternData(f"p{len(patterns) + 1}", oid, 1, tuple((w, 1) for w in pair), 1.0, 0.1)
             )
-    limits: dict[str, Any] = {}
+    limits: list[LimitRow] = []
     if draw(st.booleans()):
-        limits["capex_budget"] = float(draw(st.integers(50, 400)))
+        limits.append(LimitRow("capex", float(draw(st.integers(50, 400))), per_unit["capex"]))
     if draw(st.booleans()):
-        limits["power_limit_w"] = float(draw(st.integers(200, 2000)))
+        limits.append(LimitRow("power", float(draw(st.integers(200, 2000))), per_unit["power"]))
     if draw(st.integers(0, 3)) == 0:
-        limits["rack_unit_limit"] = draw(st.integers(1, 6))
-    return ProblemData(workloads, demand, tuple(options), tuple(patterns), **limits)
+        limits.append(LimitRow("rack", float(draw(st.integers(1, 6))), per_unit["rack"]))
+    if draw(st.integers(0, 3)) == 0:  # a quota on the first option's GPUs: options stop being interchangeable
+        gpus = {options[0].id: float(options[0].gpus_per_unit)}
+        limits.append(LimitRow("quota", float(draw(st.integers(0, 8))), gpus))
+    return ProblemData(workloads, demand, tuple(options), tuple(patterns), limits=tuple(limits))
 
 
 @given(programs())
@@ -110,9 +98,9 @@ def test_presolve_keeps_the_optimum(data: ProblemData) -> None:
 
 
 def test_a_cheaper_copy_dominates_and_a_limited_one_does_not() -> None:
-    a = OptionData("o1", 1, 10.0, capex=10.0)
-    b = OptionData("o2", 1, 12.0, capex=12.0)
-    limited = OptionData("o3", 1, 5.0, capex=5.0, max_units=1)
+    a = OptionData("o1", 1, 10.0)
+    b = OptionData("o2", 1, 12.0)
+    limited = OptionData("o3", 1, 5.0, max_units=1)
     patterns = tuple(
         PatternData(f"p{i + 1}", o, 1, (("w1", 1),), 1.0, 0.1) for i, o in enumerate(("o1", "o2", "o3"))
     )
@@ -144,16 +132,16 @@ def test_dominance_needs_every_pattern() -> None:
     assert undominated_options(data) == ("o1",)
 
 
-@pytest.mark.parametrize(
-    ("field", "limit"),
-    [("capex", "capex_budget"), ("power_w", "power_limit_w"), ("rack_units", "rack_unit_limit")],
-)
-def test_an_option_using_more_of_a_limited_resource_does_not_dominate(field: str, limit: str) -> None:
-    """Cheaper A uses more capex (power, rack space) than B; a limit that A's plan breaks keeps B needed."""
-    a = OptionData("o1", 1, 10.0, **{field: 3})  # type: ignore[arg-type]
-    b = OptionData("o2", 1, 12.0, **{field: 1})  # type: ignore[arg-type]
+@pytest.mark.parametrize("limit", ["capex", "power", "rack", "a_row_added_later"])
+def test_an_option_using_more_of_a_limited_resource_does_not_dominate(limit: str) -> None:
+    """Cheaper A uses more capex (power, rack space, anything a row counts) than B; a limit that A's plan
+    breaks keeps B needed. Without the row, A dominates."""
+    a = OptionData("o1", 1, 10.0)
+    b = OptionData("o2", 1, 12.0)
     patterns = (PatternData("p1", "o1", 1, (("w1", 1),)), PatternData("p2", "o2", 1, (("w1", 1),)))
-    data = ProblemData(("w1",), {"w1": 2}, (a, b), patterns, **{limit: 2})  # type: ignore[arg-type]
+    assert undominated_options(ProblemData(("w1",), {"w1": 2}, (a, b), patterns)) == ("o1",)
+    row = LimitRow(limit, 2.0, {"o1": 3.0, "o2": 1.0})
+    data = ProblemData(("w1",), {"w1": 2}, (a, b), patterns, limits=(row,))
     assert undominated_options(data) == ("o1", "o2")
     assert solve_problem(data, mip_gap=0.0).objective == pytest.approx(
         24.0

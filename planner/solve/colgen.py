@@ -7,7 +7,8 @@ negative reduced cost
 
     rc(P) = f * energy(P) - sum_w pi_w * n_w - mu_o,     f = 1 - lambda / months
 
-(pi: demand duals, mu_o <= 0: the option's capacity dual, lambda <= 0: the monthly budget's dual). The
+(pi: demand duals, mu_o <= 0: the option's capacity dual, lambda <= 0: the duals of the limit rows that
+count running costs, the monthly budget's). The
 energy of a shared GPU is e_o * min(730, sum_w hours_w * n_w), so the most negative reduced cost is the
 better of two knapsacks: values pi_w - f * e_o * hours_w (uncapped energy), or values pi_w less
 f * e_o * 730 once (capped). Each knapsack (memory <= the GPU's, at most ``MAX_PER_GPU`` replicas, at most
@@ -26,9 +27,10 @@ from dataclasses import dataclass, replace
 from planner.ilp.data import MAX_PER_GPU, PatternData
 from planner.ilp.master import LpMaster
 from planner.ilp.solve import LpSolution
-from planner.placement.candidates import Candidates, Member, add_pattern, month_energy, pattern_counts
-from planner.placement.packing import first_fit_decreasing
-from planner.scenario.schema import HOURS_PER_MONTH
+from planner.placement.candidates import Candidates
+from planner.placement.patterns import Member, add_pattern, month_energy, pattern_counts
+from planner.solve.packing import first_fit_decreasing
+from planner.units import HOURS_PER_MONTH
 
 NODE_LIMIT = 200_000
 """Most search nodes one knapsack may visit before the pricing is declared inexact."""
@@ -177,7 +179,7 @@ def generate(c: Candidates, *, deadline: float, rel_gap: float = 0.0) -> Generat
         if lp.status != "optimal":
             break
         solved = True
-        f = 1.0 - lp.monthly / c.rates.months
+        f = 1.0 - lp.running / c.rates.months
         tolerance = RC_TOLERANCE * (1.0 + abs(lp.objective) / 1e6)
         exact = True
         most_negative = 0.0

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from planner.assemble.units import Assembled
 from planner.ilp.solve import Solution
-from planner.placement.assemble import Assembled
-from planner.placement.candidates import Candidates, reserved_bytes
+from planner.placement.candidates import Candidates
+from planner.placement.memory import reserved_bytes
 from planner.plan import Assumption, WorkloadSummary
 from planner.scenario.schema import Scenario
 
@@ -27,7 +28,7 @@ def workload_summaries(scenario: Scenario, c: Candidates, built: Assembled) -> t
             params, total = int(est.params), int(est.total_bytes)
             low, high = est.rule_of_thumb_bytes
             thumb = (int(low), int(high))
-            engine = str(getattr(est, "engine", None) or w.engine or "")
+            engine = str(est.inputs.get("engine") or w.engine or "")  # the engine the model was run for
         else:
             breakdown = {"measured": fp.per_gpu_bytes * k}
             params, total, thumb, engine = 0, fp.per_gpu_bytes * k, (0, 0), w.engine or ""
@@ -61,6 +62,13 @@ def workload_summaries(scenario: Scenario, c: Candidates, built: Assembled) -> t
 def assumptions(
     scenario: Scenario, c: Candidates, built: Assembled, solution: Solution
 ) -> tuple[Assumption, ...]:
+    """Every figure the plan relied on, with its source: rates, policy, solver, workloads, prices, notes."""
+    items = _rate_and_policy(scenario, c, solution) + _workload_figures(scenario) + _prices(scenario, built)
+    items += [Assumption(category="note", name="co-location", value=note) for note in dict.fromkeys(c.notes)]
+    return tuple(items)
+
+
+def _rate_and_policy(scenario: Scenario, c: Candidates, solution: Solution) -> list[Assumption]:
     r = c.rates
     cur = scenario.currency
     as_of = r.as_of.isoformat() if r.as_of else ""
@@ -130,6 +138,12 @@ def assumptions(
                 as_of=rate_date.isoformat() if rate_date else "not given",
             )
         )
+    return items
+
+
+def _workload_figures(scenario: Scenario) -> list[Assumption]:
+    """Headroom and measured memory where a workload gives its own."""
+    items = []
     for w in scenario.workloads:
         if w.headroom is not None:
             items.append(
@@ -149,6 +163,13 @@ def assumptions(
                     source="measured figure given in the scenario",
                 )
             )
+    return items
+
+
+def _prices(scenario: Scenario, built: Assembled) -> list[Assumption]:
+    """The price of every option and pricing the plan uses, once each, with its source and date."""
+    cur = scenario.currency
+    items = []
     seen: set[tuple[str, str]] = set()
     for u in built.units:
         if (u.option, u.pricing) in seen:
@@ -168,5 +189,4 @@ def assumptions(
                 as_of=u.price_date.isoformat() if u.price_date else "",
             )
         )
-    items += [Assumption(category="note", name="co-location", value=note) for note in dict.fromkeys(c.notes)]
-    return tuple(items)
+    return items

@@ -1,4 +1,5 @@
-"""Simpler plans solved beside the optimum, for the report's headline saving (DESIGN.md section 4).
+"""Simpler plans solved beside the optimum, for the report's headline saving: what the plan saves over what a
+buyer would do without it.
 
 - all_cloud / all_bought: the same integer program restricted to cloud offers / to bought and owned hardware.
 - best_single_gpu: the same program restricted to one GPU type, the best type (Melange's baseline,
@@ -22,14 +23,14 @@ from planner.ilp.data import ProblemData
 from planner.ilp.incumbent import evaluate
 from planner.ilp.solve import DEFAULT_MIP_GAP, solve_lp, solve_problem
 from planner.placement.candidates import Candidates
-from planner.placement.repack import repack
 from planner.plan import Alternative
+from planner.solve.repack import repack
 
 ALTERNATIVE_TIME_LIMIT_S = 10.0
 """Longest one alternative may run; all of them together get the plan's own time limit."""
 MIN_SOLVE_S = 0.5
 LP_TIME_LIMIT_S = 5.0
-"""Longest the linear relaxation that ranks one GPU type may run (about 0.1-0.3 s on 1,000 workloads)."""
+"""Longest the linear relaxation that ranks one GPU type may run (it takes a fraction of a second)."""
 
 
 def _saving(cost: float, plan_cost: float) -> float:

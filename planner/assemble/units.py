@@ -1,0 +1,177 @@
+"""Stage 5 of the pipeline: turn solved integers into concrete units, GPU indices and a priced ``Plan``.
+
+Packing: on each option, pattern copies are laid out largest first in aligned blocks of GPU slots. Every block
+size divides the unit's GPU count, so no block straddles two units and the units used are exactly
+``ceil(GPUs used / GPUs per unit)`` (Coffman, Garey and Johnson 1987). Units are numbered per catalog offer
+(``option#1``, ``option#2``, ...) in option order, so the same solution always gives the same ids.
+
+Costs: a unit's cost is its fixed cost plus the energy of the patterns on it; each replica's share is the
+unit's fixed cost split evenly over the GPUs in use, then over the replicas on a GPU by reserved bytes, plus
+its part of that GPU's energy. Replica shares therefore sum to the plan total.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from planner.ilp.solve import Solution
+from planner.placement.candidates import Candidates
+from planner.placement.offers import Offer
+from planner.placement.patterns import Member, group_energy
+from planner.plan import Assignment, PlanUnit
+from planner.solve.repack import pack_shared
+from planner.units import HOURS_PER_MONTH
+
+
+@dataclass
+class _Block:
+    """A run of GPUs on one unit holding one pattern copy (or one packed shared GPU)."""
+
+    gpus: int
+    members: tuple[Member, ...]
+    energy: float
+    unit: int = 0
+    first_gpu: int = 0
+
+
+@dataclass
+class Assembled:
+    units: list[PlanUnit] = field(default_factory=list)
+    assignments: list[Assignment] = field(default_factory=list)
+    cost_by_category: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def total_cost(self) -> float:
+        return sum(u.cost for u in self.units)
+
+
+_CATEGORY = {
+    "on_demand": "cloud_on_demand",
+    "spot": "cloud_spot",
+    "reserved_1y": "cloud_reserved",
+    "reserved_3y": "cloud_reserved",
+}
+
+
+def assemble(c: Candidates, solution: Solution) -> Assembled:
+    """Every option's pattern copies and packed shared GPUs laid out on numbered units, and each replica on
+    its GPUs with its share of the cost."""
+    out = Assembled(
+        cost_by_category=dict.fromkeys(
+            ("purchase", "energy", "hosting", "cloud_on_demand", "cloud_spot", "cloud_reserved"), 0.0
+        )
+    )
+    number: dict[str, int] = defaultdict(int)
+    replica_no: dict[str, int] = defaultdict(int)
+    for oid, offer in c.offers.items():
+        blocks = _blocks(c, solution, oid)
+        if not blocks:
+            continue
+        position = 0
+        for block in blocks:
+            block.unit, block.first_gpu = divmod(position, offer.gpus)
+            position += block.gpus
+        for u in range(-(-position // offer.gpus)):
+            number[offer.option] += 1
+            on_unit = [b for b in blocks if b.unit == u]
+            unit = _unit(c, offer, f"{offer.option}#{number[offer.option]}", on_unit)
+            out.units.append(unit)
+            if offer.kind == "cloud":
+                out.cost_by_category[_CATEGORY[offer.pricing]] += offer.rent
+            else:
+                out.cost_by_category["purchase"] += offer.capex
+                out.cost_by_category["energy"] += unit.energy_cost
+                out.cost_by_category["hosting"] += offer.hosting
+            out.assignments += _assignments(c, offer, unit, on_unit, replica_no)
+    return out
+
+
+def _unit(c: Candidates, offer: Offer, unit_id: str, on_unit: list[_Block]) -> PlanUnit:
+    """One machine of ``offer`` holding ``on_unit``, priced as it runs."""
+    energy = offer.fixed_energy + sum(b.energy for b in on_unit)
+    cost = offer.capex + energy + offer.hosting + offer.rent
+    busy = max(
+        (min(HOURS_PER_MONTH, sum(_hours(c, m) for m in b.members)) for b in on_unit),
+        default=0.0,
+    )
+    return PlanUnit(
+        id=unit_id,
+        option=offer.option,
+        option_name=offer.name,
+        kind=offer.kind,
+        pricing=offer.pricing,
+        gpu=offer.gpu.name,
+        gpus=offer.gpus,
+        gpu_memory_bytes=offer.gpu.vram_bytes,
+        cost=cost,
+        capex=offer.capex,
+        opex_per_month=(cost - offer.capex) / c.rates.months,
+        energy_cost=energy,
+        hosting_cost=offer.hosting,
+        hours_per_month=offer.hours_class
+        if offer.hours_class is not None
+        else (HOURS_PER_MONTH if offer.kind == "cloud" else busy),
+        unit_price=offer.unit_price,
+        power_w=offer.power_w,
+        rack_units=offer.rack_units,
+        provider=offer.provider,
+        region=offer.region,
+        price_source=offer.price_source,
+        price_date=offer.price_date,
+        gpu_spec=offer.gpu,
+    )
+
+
+def _assignments(
+    c: Candidates, offer: Offer, unit: PlanUnit, on_unit: list[_Block], replica_no: dict[str, int]
+) -> list[Assignment]:
+    """Each replica on ``unit`` with its GPUs and its share of the cost: the unit's fixed cost split evenly
+    over the GPUs in use, then over a GPU's replicas by reserved bytes, plus its part of the GPU's energy by
+    hours (``replica_no`` numbers each workload's replicas across units)."""
+    gpus_used = sum(b.gpus for b in on_unit)
+    # base power is part of the fixed cost; pattern energy is added per slot below
+    fixed = unit.cost - unit.energy_cost + offer.fixed_energy
+    fixed_per_gpu = fixed / gpus_used if gpus_used else 0.0
+    out = []
+    for block in on_unit:
+        total_reserved = sum(m.reserved_bytes for m in block.members)
+        hours = sum(_hours(c, m) for m in block.members)
+        for m in block.members:
+            replica_no[m.workload] += 1
+            share = m.reserved_bytes / total_reserved if total_reserved else 1 / len(block.members)
+            energy_share = _hours(c, m) / hours if hours else 1 / len(block.members)
+            out.append(
+                Assignment(
+                    workload=m.workload,
+                    replica=replica_no[m.workload],
+                    unit=unit.id,
+                    gpu_indices=tuple(range(block.first_gpu, block.first_gpu + m.gpus)),
+                    per_gpu_bytes=m.per_gpu_bytes,
+                    headroom=m.headroom,
+                    reserved_bytes=m.reserved_bytes,
+                    cost=fixed_per_gpu * m.gpus * share + block.energy * energy_share,
+                )
+            )
+    return out
+
+
+def _blocks(c: Candidates, solution: Solution, oid: str) -> list[_Block]:
+    """Pattern copies, then shared replicas packed first-fit decreasing onto single GPUs; largest first."""
+    blocks = [
+        _Block(p.gpus, c.members[p.id], p.cost)
+        for p in c.data.patterns_on[oid]
+        for _ in range(solution.use.get(p.id, 0))
+    ]
+    # The plan prices each packed GPU as it will run (a "full" GPU whose replicas compute less than a month
+    # costs less than the solver counted).
+    offer = c.offers[oid]
+    blocks += [
+        _Block(1, held, group_energy(offer, held, c.hours, c.rates)) for held in pack_shared(c, solution, oid)
+    ]
+    # Largest blocks first keeps every block inside one unit (sizes divide the unit's GPU count).
+    return sorted(blocks, key=lambda b: -b.gpus)
+
+
+def _hours(c: Candidates, m: Member) -> float:
+    return c.hours[m.workload]

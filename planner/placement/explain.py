@@ -1,0 +1,59 @@
+"""A workload that fits nowhere: what would make it fit (stage 3, before the program: no solve needed)."""
+
+from __future__ import annotations
+
+import json
+
+from planner.errors import InfeasibleError
+from planner.placement.candidates import Candidates, eligible
+from planner.placement.memory import reserved_bytes
+from planner.placement.offers import Offer
+from planner.scenario.schema import Scenario
+from planner.units import fmt_gib
+
+
+def explain_unplaceable(scenario: Scenario, candidates: Candidates) -> None:
+    """Raise ``InfeasibleError`` for the first workload with no placement, saying what would make it fit."""
+    for w in scenario.workloads:
+        if candidates.data.placeable(candidates.workload_id[w.name]):
+            continue
+        offers = [o for o in candidates.considered if eligible(w, o)]
+        if not offers:
+            filters = ", ".join(
+                f"{k}: {json.dumps(v, ensure_ascii=False)}"
+                for k, v in scenario.hardware.model_dump(exclude_defaults=True, mode="json").items()
+            )
+            why = (
+                f"hardware ({filters or 'the defaults'}) leaves no machine to buy or own, no cloud instance"
+                if not candidates.considered
+                else "check hardware: bought/cloud/providers/gpus; spot needs interruptible: true"
+            )
+            raise InfeasibleError(f"workload {w.name!r}: no allowed hardware can run it: {why}")
+        fps = candidates.footprints[w.name]
+        if not fps:
+            raise InfeasibleError(f"workload {w.name!r}: the memory model found no valid GPU count")
+        # Per GPU count, the need against the largest card that comes with that many linked GPUs: the
+        # largest card overall may come one to a machine (2 x 90 GiB does not fit a 96 GiB desktop card).
+        closest: tuple[float, int, int, Offer] | None = None  # (need / memory, GPUs, need, host)
+        for k, f in sorted(fps.items()):
+            hosts = [o for o in offers if k == 1 or (o.gpus_linked and o.gpus % k == 0)]
+            if not hosts:
+                continue
+            host = max(hosts, key=lambda o: (o.gpu.vram_bytes, o.key))
+            need = reserved_bytes(f.per_gpu_bytes, candidates.headroom[w.name])
+            if closest is None or need / host.gpu.vram_bytes < closest[0]:
+                closest = (need / host.gpu.vram_bytes, k, need, host)
+        if closest is None:
+            k = min(fps)
+            raise InfeasibleError(
+                f"workload {w.name!r} fits nowhere: it runs on {k} linked GPUs, and no allowed machine has "
+                f"{k} linked GPUs; allow larger machines, or change gpus_per_replica"
+            )
+        _, k, need, host = closest
+        card = f"the largest allowed card with {k} linked GPUs" if k > 1 else "the largest allowed card"
+        raise InfeasibleError(
+            f"workload {w.name!r} fits nowhere: it needs {fmt_gib(need)} per GPU with headroom "
+            f"{candidates.headroom[w.name]:.0%} on {k} GPU(s), but {card} ({host.gpu.name}) has "
+            f"{fmt_gib(host.gpu.vram_bytes)}; use a smaller precision, a shorter context or batch, less "
+            f"headroom, or allow larger or more GPUs"
+        )
