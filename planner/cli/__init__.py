@@ -28,6 +28,9 @@ COMMANDS: dict[str, str] = {
     "estimate": "planner.cli.estimate:estimate",
     "fit": "planner.cli.estimate:fit",
     "catalog": "planner.cli.catalog:catalog",
+    "compare": "planner.cli.compare:compare",
+    "serve": "planner.cli.serve:serve",
+    "sweep": "planner.cli.sweep:sweep",
     "solve": "planner.cli.solve:solve",
     "validate": "planner.cli.solve:validate",
 }

@@ -180,6 +180,9 @@ class Scenario(FrozenModel):
     budgets: Budgets = Budgets()
     limits: Limits = Limits()
     workloads: tuple[Workload, ...] = Field(min_length=1)
+    workloads_file: str | None = None
+    """A CSV or Excel file (``fleet.xlsx``, ``fleet.xlsx#Sheet``) with one workload per row, relative to the
+    scenario file; its rows are added to ``workloads`` when the scenario is loaded."""
 
     @field_validator("purchase_prices_usd")
     @classmethod

@@ -1,0 +1,117 @@
+"""A sweep as a workbook (``planner sweep -o sweep.xlsx``): the Sweep sheet, the break-evens, a chart.
+
+Sheets: **Sweep** (one row per point: the varied values, status, total, up-front, per month, the mix in
+words, the reason where infeasible; an Excel table), **Break-even** (where the mix changes) and **Chart**
+(total and up-front cost against the first varied value, drawn from the Sweep table's columns, so editing a
+figure redraws it). Money is stored as numbers in the plan's currency, never as text.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from openpyxl import Workbook
+from openpyxl.chart import LineChart, Reference, ScatterChart, Series
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+
+from planner.report.styles import money_format
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+HEADERS = {
+    "status": "Status",
+    "total_cost": "Total",
+    "capex": "Up-front",
+    "opex_per_month": "Per month",
+    "mix": "Mix",
+    "units": "Units",
+    "message": "Why infeasible",
+    "axis": "Varied",
+    "from_value": "From",
+    "to_value": "To",
+    "fixed": "Other values",
+    "from_mix": "Mix before",
+    "to_mix": "Mix after",
+    "from_total": "Total before",
+    "to_total": "Total after",
+    "change": "What changes",
+}
+"""Column key -> header; a varied path is its own header."""
+MONEY_COLUMNS = frozenset({"total_cost", "capex", "opex_per_month", "from_total", "to_total"})
+WIDE_COLUMNS = frozenset({"mix", "from_mix", "to_mix", "message", "change"})
+
+
+def _cell_value(value: Any) -> Any:
+    """Excel has no NaN: an infeasible point's cost is an empty cell. numpy scalars become Python ones."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _write_frame(ws: Worksheet, frame: pd.DataFrame, table_name: str, currency: str) -> None:
+    columns = list(frame.columns)
+    ws.append([HEADERS.get(c, c) for c in columns])
+    for row in frame.itertuples(index=False, name=None):
+        ws.append([_cell_value(v) for v in row])
+    for j, column in enumerate(columns, start=1):
+        letter = get_column_letter(j)
+        ws.column_dimensions[letter].width = (
+            60 if column in WIDE_COLUMNS else max(12, len(HEADERS.get(column, column)) + 4)
+        )
+        if column in MONEY_COLUMNS:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                cell.number_format = money_format(currency)
+    last_row = max(len(frame) + 1, 2)
+    table = Table(displayName=table_name, ref=f"A1:{get_column_letter(len(columns))}{last_row}")
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+    ws.add_table(table)
+    ws.freeze_panes = "A2"
+
+
+def build_sweep_workbook(frame: pd.DataFrame, breaks: pd.DataFrame) -> Workbook:
+    """The workbook in memory (the CLI writes it atomically; the tests read it back)."""
+    currency = str(frame.attrs.get("currency", "USD"))
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Sweep"
+    _write_frame(ws, frame, "Sweep", currency)
+    _write_frame(wb.create_sheet("Break-even"), breaks, "BreakEven", currency)
+    _add_chart(wb.create_sheet("Chart"), ws, frame, currency)
+    wb.properties.title = f"Sweep of {frame.attrs.get('scenario', '')}"
+    return wb
+
+
+def _add_chart(chart_ws: Worksheet, data_ws: Worksheet, frame: pd.DataFrame, currency: str) -> None:
+    """Total and up-front cost against the first varied value: a scatter chart with lines where the values
+    are numbers (their spacing is honest), a line chart over categories otherwise."""
+    paths: list[str] = list(frame.attrs.get("vary", [frame.columns[0]]))
+    columns = list(frame.columns)
+    last = len(frame) + 1
+    x_col = columns.index(paths[0]) + 1
+    numeric = all(isinstance(_cell_value(v), int | float) for v in frame[paths[0]])
+    chart: ScatterChart | LineChart = ScatterChart() if numeric else LineChart()
+    chart.title = f"{frame.attrs.get('scenario', '')}: cost against {paths[0]}"
+    chart.y_axis.title = f"{currency} over the horizon"
+    chart.x_axis.title = paths[0]
+    chart.height, chart.width = 10, 20
+    x_ref = Reference(data_ws, min_col=x_col, min_row=2, max_row=last)
+    for key in ("total_cost", "capex"):
+        col = columns.index(key) + 1
+        y_ref = Reference(data_ws, min_col=col, min_row=1, max_row=last)
+        if isinstance(chart, ScatterChart):
+            series = Series(y_ref, x_ref, title_from_data=True)
+            series.marker.symbol = "circle"
+            chart.series.append(series)
+        else:
+            chart.add_data(y_ref, titles_from_data=True)
+    if isinstance(chart, LineChart):
+        chart.set_categories(x_ref)
+    chart_ws["A1"] = "Drawn from the Sweep table; where several values are varied, the rows follow the grid."
+    chart_ws.add_chart(chart, "A3")
