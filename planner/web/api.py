@@ -139,7 +139,22 @@ def perf(payload: dict[str, Any]) -> dict[str, Any]:
     function = getattr(planner, "estimate_performance")  # noqa: B009 (absent until the speed model lands)
     arguments = {k: _number_or_text(v) for k, v in payload.items() if v not in (None, "")}
     result = function(**arguments)
-    return dict(result.to_dict()) if hasattr(result, "to_dict") else {"result": str(result)}
+    return _as_dict(result)
+
+
+def _as_dict(result: Any) -> dict[str, Any]:
+    """The speed model's result in its own JSON form, whatever kind of record it is."""
+    import dataclasses
+
+    if hasattr(result, "to_dict"):
+        return dict(result.to_dict())
+    if hasattr(result, "model_dump"):
+        return dict(result.model_dump(mode="json"))
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        return dataclasses.asdict(result)
+    if isinstance(result, dict):
+        return result
+    return {"result": str(result)}
 
 
 def _number_or_text(value: Any) -> Any:
