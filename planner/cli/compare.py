@@ -53,17 +53,25 @@ def compare(
     """What changes from BASE to NEW: each a scenario (solved here) or a plan saved with
     `planner solve --format json`. Exit status 0 whatever the difference; 2 for unreadable input."""
     from planner.errors import PlannerError
-    from planner.explore.compare import compare_plans, is_plan_json, plan_from
+    from planner.explore.compare import compare_plans
     from planner.explore.compare_text import render_compare, render_compare_markdown
+    from planner.explore.sides import is_plan_json, plan_from
     from planner.report.atomic import write_text_atomic
 
     catalog = None
     if not (is_plan_json(base_path) and is_plan_json(new_path)):
         catalog = load_catalog_from(catalog_dirs)
     options = {"solver": solver, "time_limit_s": time_limit_s}
-    base = plan_from(base_path, catalog, **options)
-    new = plan_from(new_path, catalog, **options)
-    comparison = compare_plans(base, new, base_label=str(base_path), new_label=str(new_path))
+    base, base_scenario = plan_from(base_path, catalog, **options)
+    new, new_scenario = plan_from(new_path, catalog, **options)
+    comparison = compare_plans(
+        base,
+        new,
+        base_label=str(base_path),
+        new_label=str(new_path),
+        base_scenario=base_scenario,
+        new_scenario=new_scenario,
+    )
     if markdown_path is not None:
         try:
             write_text_atomic(markdown_path, render_compare_markdown(comparison) + "\n")

@@ -10,18 +10,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
-from planner import __version__
-from planner.errors import PlannerError
 from planner.plan import Plan
 from planner.report.figures import ACTION_BY_PRICING, CATEGORY_LABELS, chosen_mix
 
 if TYPE_CHECKING:
-    from planner.catalog.schema import Catalog
+    from planner.scenario.schema import Scenario
 
 COST_LINES: tuple[tuple[str, str], ...] = (
     ("total_cost", "Total"),
@@ -141,9 +136,19 @@ class Comparison:
         }
 
 
-def compare_plans(base: Plan, new: Plan, *, base_label: str = "base", new_label: str = "new") -> Comparison:
+def compare_plans(
+    base: Plan,
+    new: Plan,
+    *,
+    base_label: str = "base",
+    new_label: str = "new",
+    base_scenario: Scenario | None = None,
+    new_scenario: Scenario | None = None,
+) -> Comparison:
     """What changed from ``base`` to ``new``. Money is compared as given: a change of currency is reported
-    among the assumptions, and the figures are then not converted."""
+    among the assumptions, and the figures are then not converted. Where both scenarios are given (a saved
+    plan JSON has none), what they say beyond the plans' assumptions (budgets, limits, hardware allowed,
+    owned machines, quotes) is compared too."""
     costs = [
         CostChange(key, label, float(getattr(base, key)), float(getattr(new, key)))
         for key, label in COST_LINES
@@ -158,6 +163,8 @@ def compare_plans(base: Plan, new: Plan, *, base_label: str = "base", new_label:
             CostChange(key, label, base.cost_by_category.get(key, 0.0), new.cost_by_category.get(key, 0.0))
         )
     settings = _settings(base, new)
+    if base_scenario is not None and new_scenario is not None:
+        settings += scenario_changes(base_scenario, new_scenario)
     if base.currency != new.currency:
         settings.insert(0, SettingChange("policy", "currency", base.currency, new.currency))
     return Comparison(
@@ -237,64 +244,36 @@ def _settings(base: Plan, new: Plan) -> list[SettingChange]:
     return changes
 
 
-# --- reading the two sides -------------------------------------------------------------------------------
+SCENARIO_SECTIONS = (
+    "budgets",
+    "limits",
+    "hardware",
+    "owned",
+    "custom_offers",
+    "purchase_prices_usd",
+    "reserved_discounts",
+    "usd_to_currency",
+)
+"""Scenario fields the plan's assumptions do not list (the horizon, headroom and energy figures are there)."""
 
 
-def is_plan_json(path: Path) -> bool:
-    """A saved plan (``planner solve --format json``) rather than a scenario: .json, or a JSON object."""
-    if path.suffix.lower() == ".json":
-        return True
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(64).lstrip()
-    except OSError:
-        return False
-    return head.startswith(b"{")
+def scenario_changes(base: Scenario, new: Scenario) -> list[SettingChange]:
+    """Fields of ``SCENARIO_SECTIONS`` that differ, as dotted paths (``budgets.capex_usd``)."""
+    old_flat = _flatten({k: v for k, v in base.model_dump(mode="json").items() if k in SCENARIO_SECTIONS})
+    new_flat = _flatten({k: v for k, v in new.model_dump(mode="json").items() if k in SCENARIO_SECTIONS})
+    return [
+        SettingChange("scenario", key, old_flat.get(key, "(none)"), new_flat.get(key, "(none)"))
+        for key in [*old_flat, *(k for k in new_flat if k not in old_flat)]
+        if old_flat.get(key) != new_flat.get(key)
+    ]
 
 
-def read_plan_json(path: Path) -> Plan:
-    """A plan saved by ``planner solve --format json``; one line when it cannot be read.
-
-    The JSON carries ``planner_version``. A plan from another version reads as long as its fields still
-    match this version's plan; otherwise it is refused naming both versions and the first field that differs.
-    """
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PlannerError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise PlannerError(f"{path}: cannot read: {error}") from None
-    except json.JSONDecodeError as error:
-        raise PlannerError(f"{path}: not JSON (line {error.lineno}: {error.msg})") from None
-    if not isinstance(data, dict) or "units" not in data or "total_cost" not in data:
-        raise PlannerError(f"{path}: not a plan saved by `planner solve --format json`")
-    data.pop("report", None)  # the derived figures; the plan's own fields are enough
-    version = str(data.get("planner_version") or "unknown")
-    try:
-        return Plan.model_validate(data)
-    except ValidationError as error:
-        problem = error.errors()[0]
-        field = ".".join(str(p) for p in problem["loc"]) or "plan"
-        raise PlannerError(
-            f"{path}: a plan from planner {version} that planner {__version__} cannot read "
-            f"({field}: {problem['msg']}); solve its scenario again with this version"
-        ) from None
-
-
-def plan_from(path: Path, catalog: Catalog | None = None, **solve_options: Any) -> Plan:
-    """The plan a comparison side names: a saved plan JSON read back, or a scenario solved and verified."""
-    if is_plan_json(path):
-        return read_plan_json(path)
-    from planner.check import verify_or_raise
-    from planner.errors import ModelError, ScenarioError
-    from planner.pipeline import solve
-    from planner.scenario.load import load_scenario
-
-    scenario = load_scenario(path)
-    try:
-        plan = solve(scenario, catalog, **solve_options)
-    except (ScenarioError, ModelError) as error:
-        message = str(error)
-        raise type(error)(message if message.startswith(str(path)) else f"{path}: {message}") from None
-    verify_or_raise(plan)
-    return plan
+def _flatten(node: Any, prefix: str = "") -> dict[str, str]:
+    if isinstance(node, dict):
+        out: dict[str, str] = {}
+        for key, value in node.items():
+            out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    if isinstance(node, float) and node.is_integer():
+        node = int(node)  # 60000, not 60000.0, as the user wrote it
+    return {prefix: json.dumps(node) if isinstance(node, list) else str(node)}

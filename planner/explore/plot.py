@@ -94,13 +94,15 @@ def svg_plot(frame: pd.DataFrame, breaks: pd.DataFrame) -> str:
         f"{escape(x_path)}</text>"
     )
     out.append(f'<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#333"/>')
-    for _, change in breaks[breaks["axis"] == x_path].drop_duplicates(["from_value", "to_value"]).iterrows():
+    changes = breaks[breaks["axis"] == x_path].drop_duplicates(["from_value", "to_value"])
+    for i, (_, change) in enumerate(changes.iterrows()):
         x = (x_of(change["from_value"]) + x_of(change["to_value"])) / 2
         out.append(
             f'<line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{TOP + plot_h}" stroke="#555" '
             'stroke-dasharray="5,4"/>'
         )
-        out.append(f'<text x="{x + 4:.1f}" y="{TOP + 14}" fill="#555">mix changes</text>')
+        # Labels step down so that neighbouring changes do not print over each other.
+        out.append(f'<text x="{x + 4:.1f}" y="{TOP + 14 + 14 * (i % 4)}" fill="#555">mix changes</text>')
     legend_y = TOP + plot_h + 58
     for i, (name, points) in enumerate(lines):
         color = COLORS[i % len(COLORS)]

@@ -236,10 +236,16 @@ def compare(store: PlanStore, payload: dict[str, Any]) -> dict[str, Any]:
     from planner.explore.compare import compare_plans
     from planner.explore.compare_text import render_compare
 
-    base_key, base = store.solve(str(payload.get("base") or ""), "base scenario")
-    new_key, new = store.solve(str(payload.get("new") or ""), "new scenario")
+    base_text, new_text = str(payload.get("base") or ""), str(payload.get("new") or "")
+    base_key, base = store.solve(base_text, "base scenario")
+    new_key, new = store.solve(new_text, "new scenario")
     comparison = compare_plans(
-        base, new, base_label=f"base ({base.scenario})", new_label=f"new ({new.scenario})"
+        base,
+        new,
+        base_label=f"base ({base.scenario})",
+        new_label=f"new ({new.scenario})",
+        base_scenario=_scenario(base_text, "base scenario"),
+        new_scenario=_scenario(new_text, "new scenario"),
     )
     return {
         "comparison": comparison.to_dict(),

@@ -11,11 +11,13 @@ from click.testing import CliRunner
 from planner import __version__
 from planner.cli import main
 from planner.errors import PlannerError
-from planner.explore.compare import compare_plans, read_plan_json
+from planner.explore.compare import compare_plans, scenario_changes
+from planner.explore.sides import read_plan_json
 from planner.pipeline import solve
 from planner.plan import Plan
 from planner.report.json import plan_to_json
 from planner.scenario.load import load_scenario
+from planner.scenario.schema import Scenario
 
 STARTUP = Path(__file__).resolve().parents[2] / "scenarios" / "startup.yaml"
 KWH_PER_HORIZON = (3_942 + 11_038) * 1.56
@@ -101,3 +103,16 @@ def test_cli_prints_text_json_and_markdown(tmp_path: Path, startup_plan: Plan) -
     data = json.loads(runner.invoke(main, ["compare", str(base), str(new), "--format", "json"]).stdout)
     assert data["costs"][0]["delta"] == pytest.approx(5_525.688 - startup_plan.total_cost)
     assert {m["workload"] for m in data["moves"]} == {"chat-assistant", "rag-embeddings"}
+
+
+def test_scenarios_compare_what_plans_do_not_record(tmp_path: Path, startup: Scenario) -> None:
+    """A budget cut: the plan's assumptions do not list budgets, the scenarios do."""
+    cut = startup.model_copy(update={"budgets": startup.budgets.model_copy(update={"capex_usd": 5000.0})})
+    assert [(s.name, s.old, s.new) for s in scenario_changes(startup, cut)] == [
+        ("budgets.capex_usd", "60000", "5000")
+    ]
+    new_path = _variant(tmp_path, "capex_usd: 60000", "capex_usd: 5000")
+    result = CliRunner().invoke(main, ["compare", str(STARTUP), str(new_path)])
+    assert result.exit_code == 0, result.output
+    assert "~ scenario budgets.capex_usd: 60000 -> 5000" in result.stdout
+    assert "+ 1 x Buy Desktop, 1x RTX 3060 12GB" in result.stdout  # what 5,000 USD still buys
