@@ -238,9 +238,4 @@ def break_evens(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(found, columns=columns)
 
 
-def axis_names(frame: pd.DataFrame) -> list[str]:
-    """The varied paths of a sweep frame, in the order given."""
-    return list(frame.attrs.get("vary", []))
-
-
 __all__ = ["Axis", "break_evens", "sweep"]

@@ -7,19 +7,31 @@ Thin like the CLI: each function parses the request, calls the same library func
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from planner.errors import PlannerError
+
+if TYPE_CHECKING:
+    from planner.catalog.schema import Catalog
 
 TASKS = ("inference", "lora", "qlora", "full")
 PLAN_CACHE_SIZE = 32
 """Solved plans kept for their downloads (workbook, JSON, Markdown), newest last."""
 MAX_YAML_CHARS = 1_000_000
+
+
+@functools.lru_cache(maxsize=1)
+def catalog() -> Catalog:
+    """The built-in catalog, read once per server (70 ms a read; the memory bar asks on every keystroke)."""
+    from planner.catalog.load import load_catalog
+
+    return load_catalog()
 
 
 def examples_dir() -> Path:
@@ -30,12 +42,10 @@ def examples_dir() -> Path:
 def meta() -> dict[str, Any]:
     """What the forms offer: catalog models and GPUs, formats, engines, tasks, the example scenarios."""
     import planner
-    from planner.catalog.load import load_catalog
     from planner.catalog.models import load_model_catalog
     from planner.memory.engines import ENGINES
     from planner.memory.formats import KV_BYTES, WEIGHT_FORMATS
 
-    catalog = load_catalog()
     folder = examples_dir()
     examples = (
         {p.stem: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.yaml"))}
@@ -45,7 +55,7 @@ def meta() -> dict[str, Any]:
     return {
         "version": planner.__version__,
         "models": [m.name for m in load_model_catalog()],
-        "gpus": [{"name": g.name, "vram_bytes": g.vram_bytes} for g in catalog.gpus],
+        "gpus": [{"name": g.name, "vram_bytes": g.vram_bytes} for g in catalog().gpus],
         "precisions": list(WEIGHT_FORMATS),
         "kv_precisions": list(KV_BYTES),
         "engines": list(ENGINES),
@@ -97,7 +107,6 @@ def _model(payload: dict[str, Any]) -> Any:
 
 def estimate(payload: dict[str, Any]) -> dict[str, Any]:
     """The memory estimate (as ``planner estimate --format json``) and the card's fit (as ``planner fit``)."""
-    from planner.catalog.load import load_catalog
     from planner.memory.fit import fit
 
     arch = _model(payload)
@@ -116,7 +125,7 @@ def estimate(payload: dict[str, Any]) -> dict[str, Any]:
     if not gpu_name:
         raise PlannerError("gpu: pick a card")
     try:
-        spec = load_catalog().gpu(gpu_name)
+        spec = catalog().gpu(gpu_name)
     except KeyError:
         raise PlannerError(f"gpu: unknown GPU {gpu_name!r}") from None
     result = fit(
@@ -201,7 +210,7 @@ class PlanStore:
             if key in self._plans:
                 self._plans.move_to_end(key)
                 return key, self._plans[key]
-        plan = solve(_scenario(text, label))
+        plan = solve(_scenario(text, label), catalog())
         with self._lock:
             self._plans[key] = plan
             while len(self._plans) > self._size:

@@ -165,3 +165,43 @@ def test_ctrl_c_stops_the_workers_and_writes_nothing(tmp_path: Path) -> None:
     assert err.decode().strip().splitlines()[-1] == "interrupted: no report written"
     assert "Traceback" not in err.decode()
     assert not book.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_progress_bar_shows_on_a_terminal(tmp_path: Path) -> None:
+    import pty
+    import threading
+
+    master, slave = pty.openpty()
+    command = [
+        sys.executable,
+        "-m",
+        "planner",
+        "sweep",
+        str(STARTUP),
+        "--vary",
+        "horizon_months=12,36",
+        "--jobs",
+        "1",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    seen = bytearray()
+
+    def read() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the terminal closed with the process
+                return
+            if not chunk:
+                return
+            seen.extend(chunk)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    out, _ = process.communicate(timeout=180)
+    reader.join(timeout=10)
+    os.close(master)
+    assert process.returncode == 0
+    assert b"solving 2/2 [" in seen and b"\r" in seen
+    assert b"solving" not in out  # the bar never reaches stdout

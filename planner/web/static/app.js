@@ -80,7 +80,9 @@ function renderMemory(data) {
     legend += `<span><i style="background:${color}"></i>${esc(name.replace(/_/g, " "))} ${gib(bytes)} GiB</span>`;
     left += bytes;
   }
-  segs += `<div class="thumb" title="rule of thumb" style="left:${pct(thumbLow)};width:${pct(Math.max(thumbHigh - thumbLow, scale / 400))}"></div>`;
+  const thumbWidth = Math.max(thumbHigh - thumbLow, scale / 120);  // a single figure still shows as a mark
+  const thumbLeft = (thumbLow + thumbHigh) / 2 - thumbWidth / 2;
+  segs += `<div class="thumb" title="rule of thumb" style="left:${pct(thumbLeft)};width:${pct(thumbWidth)}"></div>`;
   segs += `<div class="mark" title="card capacity" style="left:${pct(fit.vram_bytes)}"></div>`;
   segs += `<div class="mark budget" title="budget after headroom" style="left:${pct(fit.budget_bytes)}"></div>`;
   legend += `<span>▨ rule of thumb ${(thumbLow / GB).toFixed(1)}–${(thumbHigh / GB).toFixed(1)} GB</span>`;
