@@ -102,6 +102,18 @@ def _work(task: tuple[int, Scenario, Catalog | None]) -> tuple[int, dict[str, An
     return index, solve_point(scenario, catalog or _WORKER["catalog"], _WORKER["options"])
 
 
+def _context() -> multiprocessing.context.BaseContext:
+    """Workers forked from a forkserver that has imported the solver once: a fork of a clean,
+    single-threaded process (never of the caller, whose solver threads or web-server threads a fork would
+    copy half-way), without each worker importing pandas, pulp and pydantic again as spawn does. Spawn
+    where there is no forkserver (Windows)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["planner.pipeline", "planner.explore.sweep"])
+    return context
+
+
 def default_jobs() -> int:
     """The cores this process may use."""
     try:
@@ -175,8 +187,7 @@ def _run(
             if progress is not None:
                 progress(len(rows), len(tasks))
         return rows
-    # spawn: a fresh interpreter per worker, safe in a threaded parent (the web server) where fork is not.
-    context = multiprocessing.get_context("spawn")
+    context = _context()
     pool = context.Pool(jobs, initializer=_init_worker, initargs=(catalog, dict(options)))
     try:
         for index, row in pool.imap_unordered(_work, tasks):
