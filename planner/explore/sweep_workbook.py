@@ -81,7 +81,7 @@ def build_sweep_workbook(frame: pd.DataFrame, breaks: pd.DataFrame) -> Workbook:
     ws = wb.active
     assert ws is not None
     ws.title = "Sweep"
-    _write_frame(ws, frame, "Sweep", currency)
+    _write_frame(ws, frame, "SweepPoints", currency)
     _write_frame(wb.create_sheet("Break-even"), breaks, "BreakEven", currency)
     _add_chart(wb.create_sheet("Chart"), ws, frame, currency)
     wb.properties.title = f"Sweep of {frame.attrs.get('scenario', '')}"

@@ -205,3 +205,21 @@ def test_progress_bar_shows_on_a_terminal(tmp_path: Path) -> None:
     assert process.returncode == 0
     assert b"solving 2/2 [" in seen and b"\r" in seen
     assert b"solving" not in out  # the bar never reaches stdout
+
+
+def test_a_gpu_price_factor_scales_cards_systems_and_instances(startup: Scenario, catalog: Catalog) -> None:
+    name = "RTX PRO 6000 Blackwell (Workstation Edition)"
+    axes = axes_from([f"price.gpu.{name}=2"])
+    scenario, doubled = apply_point(startup, catalog, axes, (2,))
+    assert scenario == startup
+    card = catalog.gpu(name)
+    assert doubled.gpu(name).price_usd == pytest.approx(2 * (card.price_usd or 0))
+    for old, new in zip(catalog.cloud, doubled.cloud, strict=True):
+        factor = 2 if old.gpu == card.name else 1
+        assert new.price_usd_per_hour == pytest.approx(factor * old.price_usd_per_hour)
+    # The startup's desktop: 1,500 chassis + 8,500 card (README). At twice the card's price it is still the
+    # cheapest way to serve the chat assistant: the same mix, 8,500 USD more up front and in total.
+    frame = sweep(startup, [f"price.gpu.{name}=1,2"], catalog=catalog, jobs=1)
+    assert frame["mix"].iloc[0] == frame["mix"].iloc[1]
+    assert list(frame["capex"]) == [pytest.approx(10_000), pytest.approx(1_500 + 2 * 8_500)]
+    assert frame["total_cost"].iloc[1] - frame["total_cost"].iloc[0] == pytest.approx(8_500)
