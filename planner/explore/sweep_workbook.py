@@ -89,22 +89,34 @@ def build_sweep_workbook(frame: pd.DataFrame, breaks: pd.DataFrame) -> Workbook:
 
 
 def _add_chart(chart_ws: Worksheet, data_ws: Worksheet, frame: pd.DataFrame, currency: str) -> None:
-    """Total and up-front cost against the first varied value: a scatter chart with lines where the values
-    are numbers (their spacing is honest), a line chart over categories otherwise."""
+    """Two charts against the first varied value: the total and up-front cost over the horizon, and the
+    running cost per month. Scatter charts with lines where the values are numbers (their spacing is
+    honest), line charts over categories otherwise."""
     paths: list[str] = list(frame.attrs.get("vary", [frame.columns[0]]))
+    chart_ws["A1"] = "Drawn from the Sweep table; where several values are varied, the rows follow the grid."
+    charts = (
+        (("total_cost", "capex"), f"{currency} over the horizon", "A3"),
+        (("opex_per_month",), f"{currency} per month", "A25"),
+    )
+    for keys, y_title, anchor in charts:
+        chart = _chart(data_ws, frame, paths[0], keys)
+        chart.title = f"{frame.attrs.get('scenario', '')}: {y_title} against {paths[0]}"
+        chart.y_axis.title = y_title
+        chart_ws.add_chart(chart, anchor)
+
+
+def _chart(
+    data_ws: Worksheet, frame: pd.DataFrame, x_path: str, keys: tuple[str, ...]
+) -> ScatterChart | LineChart:
     columns = list(frame.columns)
     last = len(frame) + 1
-    x_col = columns.index(paths[0]) + 1
-    numeric = all(isinstance(_cell_value(v), int | float) for v in frame[paths[0]])
+    numeric = all(isinstance(_cell_value(v), int | float) for v in frame[x_path])
     chart: ScatterChart | LineChart = ScatterChart() if numeric else LineChart()
-    chart.title = f"{frame.attrs.get('scenario', '')}: cost against {paths[0]}"
-    chart.y_axis.title = f"{currency} over the horizon"
-    chart.x_axis.title = paths[0]
+    chart.x_axis.title = x_path
     chart.height, chart.width = 10, 20
-    x_ref = Reference(data_ws, min_col=x_col, min_row=2, max_row=last)
-    for key in ("total_cost", "capex"):
-        col = columns.index(key) + 1
-        y_ref = Reference(data_ws, min_col=col, min_row=1, max_row=last)
+    x_ref = Reference(data_ws, min_col=columns.index(x_path) + 1, min_row=2, max_row=last)
+    for key in keys:
+        y_ref = Reference(data_ws, min_col=columns.index(key) + 1, min_row=1, max_row=last)
         if isinstance(chart, ScatterChart):
             series = Series(y_ref, x_ref, title_from_data=True)
             series.marker.symbol = "circle"
@@ -113,5 +125,4 @@ def _add_chart(chart_ws: Worksheet, data_ws: Worksheet, frame: pd.DataFrame, cur
             chart.add_data(y_ref, titles_from_data=True)
     if isinstance(chart, LineChart):
         chart.set_categories(x_ref)
-    chart_ws["A1"] = "Drawn from the Sweep table; where several values are varied, the rows follow the grid."
-    chart_ws.add_chart(chart, "A3")
+    return chart

@@ -78,8 +78,17 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self._json(HTTPStatus.NOT_FOUND, {"error": f"no page {path}"})
 
+    def _same_origin(self) -> bool:
+        """A request from another site (a page the user has open elsewhere posting to localhost) is refused:
+        its Origin, where the browser sends one, must name this server's own host."""
+        origin = self.headers.get("Origin")
+        return origin is None or urllib.parse.urlsplit(origin).netloc == self.headers.get("Host", "")
+
     def do_POST(self) -> None:
         path = urllib.parse.urlsplit(self.path).path
+        if not self._same_origin():
+            self._json(HTTPStatus.FORBIDDEN, {"error": "requests from other sites are refused"})
+            return
         route = self.server.routes.get(path)
         if route is None:
             self._json(HTTPStatus.NOT_FOUND, {"error": f"no endpoint {path}"})

@@ -163,3 +163,21 @@ def test_serve_binds_loopback_unless_asked() -> None:
     server = make_server(port=0)
     assert server.server_address[0] == "127.0.0.1"
     server.server_close()
+
+
+def test_a_post_from_another_site_is_refused(url: str) -> None:
+    request = urllib.request.Request(
+        f"{url}/api/validate",
+        data=json.dumps({"yaml": STARTUP.read_text(encoding="utf-8")}).encode(),
+        headers={"Content-Type": "application/json", "Origin": "http://evil.example"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(request, timeout=30)
+    assert raised.value.code == 403
+    same = urllib.request.Request(
+        f"{url}/api/validate",
+        data=json.dumps({"yaml": STARTUP.read_text(encoding="utf-8")}).encode(),
+        headers={"Content-Type": "application/json", "Origin": url},
+    )
+    with urllib.request.urlopen(same, timeout=30) as response:
+        assert json.loads(response.read())["ok"] is True
