@@ -80,12 +80,12 @@ function renderMemory(data) {
     legend += `<span><i style="background:${color}"></i>${esc(name.replace(/_/g, " "))} ${gib(bytes)} GiB</span>`;
     left += bytes;
   }
-  const thumbWidth = Math.max(thumbHigh - thumbLow, scale / 120);  // a single figure still shows as a mark
-  const thumbLeft = (thumbLow + thumbHigh) / 2 - thumbWidth / 2;
-  segs += `<div class="thumb" title="rule of thumb" style="left:${pct(thumbLeft)};width:${pct(thumbWidth)}"></div>`;
+  // The rule of thumb on its own row under the estimate, so the two lengths compare at a glance.
+  segs += `<div class="thumb" title="rule of thumb" style="left:0;width:${pct(thumbHigh)}"></div>`;
+  if (thumbHigh > thumbLow) segs += `<div class="thumb low" style="left:0;width:${pct(thumbLow)}"></div>`;
   segs += `<div class="mark" title="card capacity" style="left:${pct(fit.vram_bytes)}"></div>`;
   segs += `<div class="mark budget" title="budget after headroom" style="left:${pct(fit.budget_bytes)}"></div>`;
-  legend += `<span>▨ rule of thumb ${(thumbLow / GB).toFixed(1)}–${(thumbHigh / GB).toFixed(1)} GB</span>`;
+  legend += `<span><i style="background:#9aa5b1"></i>rule of thumb (lower row) ${(thumbLow / GB).toFixed(1)}–${(thumbHigh / GB).toFixed(1)} GB</span>`;
   legend += `<span>│ ${esc(fit.gpu)} ${gib(fit.vram_bytes)} GiB</span><span>┆ budget with ${Math.round(fit.headroom * 100)} % headroom ${gib(fit.budget_bytes)} GiB</span>`;
   $("memory-bar").innerHTML = `<div class="bar">${segs}</div><div class="legend">${legend}</div>`;
   $("memory-title").textContent = `${est.model}: ${gib(est.per_gpu_bytes)} GiB per GPU on ${fit.gpu} — ${fit.fits ? "fits" : "does not fit"}`;
@@ -100,7 +100,7 @@ function renderMemory(data) {
     [`max concurrency at ${fmt0(fit.context)} tokens`, `${fmt0(fit.max_batch)} sequence${fit.max_batch === 1 ? "" : "s"} (${fit.batch_limit})`],
   ];
   if (fit.vllm_kv_tokens !== null && fit.vllm_kv_tokens !== undefined) fitRows.push(["vLLM KV tokens at 0.9", fmt0(fit.vllm_kv_tokens)]);
-  table($("fit-table"), ["Per card", ""], fitRows);
+  table($("fit-table"), ["Per card", fit.gpu], fitRows.slice(1));
   $("memory-result").hidden = false;
 }
 
