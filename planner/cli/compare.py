@@ -58,6 +58,9 @@ def compare(
     from planner.explore.sides import is_plan_json, plan_from
     from planner.report.atomic import write_text_atomic
 
+    for path in (base_path, new_path):  # both readable before either is solved
+        if not path.is_file():
+            raise PlannerError(f"{path}: no such file")
     catalog = None
     if not (is_plan_json(base_path) and is_plan_json(new_path)):
         catalog = load_catalog_from(catalog_dirs)
