@@ -8,11 +8,13 @@ names the interval: the answer to "at what horizon does buying win?".
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -114,6 +116,23 @@ def _context() -> multiprocessing.context.BaseContext:
     return context
 
 
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Start the forkserver and the workers with SIGINT ignored: a terminal's Ctrl-C reaches the whole
+    process group, and a process that has not yet run ``_init_worker`` (the forkserver while it imports the
+    solver, a worker just forked) would otherwise print a traceback. A Python started with SIGINT ignored
+    keeps ignoring it. Only the main thread may change signal handlers; elsewhere (the web server's threads)
+    the workers still ignore SIGINT once initialised."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def default_jobs() -> int:
     """The cores this process may use."""
     try:
@@ -188,7 +207,8 @@ def _run(
                 progress(len(rows), len(tasks))
         return rows
     context = _context()
-    pool = context.Pool(jobs, initializer=_init_worker, initargs=(catalog, dict(options)))
+    with _sigint_ignored():
+        pool = context.Pool(jobs, initializer=_init_worker, initargs=(catalog, dict(options)))
     try:
         for index, row in pool.imap_unordered(_work, tasks):
             rows[index] = row
