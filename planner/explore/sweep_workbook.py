@@ -100,7 +100,7 @@ def _add_chart(chart_ws: Worksheet, data_ws: Worksheet, frame: pd.DataFrame, cur
     )
     for keys, y_title, anchor in charts:
         chart = _chart(data_ws, frame, paths[0], keys)
-        chart.title = f"{frame.attrs.get('scenario', '')}: {y_title} against {paths[0]}"
+        chart.title = f"{frame.attrs.get('scenario', '')}: {y_title}"
         chart.y_axis.title = y_title
         chart_ws.add_chart(chart, anchor)
 
@@ -114,12 +114,15 @@ def _chart(
     chart: ScatterChart | LineChart = ScatterChart() if numeric else LineChart()
     chart.x_axis.title = x_path
     chart.height, chart.width = 10, 20
+    if chart.legend is not None:
+        chart.legend.position = "b"
     x_ref = Reference(data_ws, min_col=columns.index(x_path) + 1, min_row=2, max_row=last)
     for key in keys:
         y_ref = Reference(data_ws, min_col=columns.index(key) + 1, min_row=1, max_row=last)
         if isinstance(chart, ScatterChart):
             series = Series(y_ref, x_ref, title_from_data=True)
             series.marker.symbol = "circle"
+            series.smooth = False  # straight segments: a smoothed curve overshoots between points
             chart.series.append(series)
         else:
             chart.add_data(y_ref, titles_from_data=True)
