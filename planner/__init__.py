@@ -10,15 +10,27 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "estimate_memory", "load_catalog", "load_scenario", "solve"]
+__all__ = [
+    "__version__",
+    "compare_plans",
+    "estimate_memory",
+    "load_catalog",
+    "load_scenario",
+    "solve",
+    "sweep",
+]
 
 if TYPE_CHECKING:
     from planner.catalog.load import load_catalog
+    from planner.explore.compare import compare_plans
+    from planner.explore.sweep import sweep
     from planner.memory.api import estimate_memory
     from planner.pipeline import solve
     from planner.scenario.load import load_scenario
 
 _LAZY = {
+    "compare_plans": "planner.explore.compare",
+    "sweep": "planner.explore.sweep",
     "estimate_memory": "planner.memory.api",
     "load_catalog": "planner.catalog.load",
     "load_scenario": "planner.scenario.load",

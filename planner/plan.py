@@ -189,3 +189,9 @@ class Plan(FrozenModel):
         same input must give byte-identical JSON. The workbook's Assumptions sheet still shows it.
         """
         return self.model_dump(mode="json", exclude={"solve_seconds"})
+
+    def to_frames(self) -> dict[str, Any]:
+        """The plan's tables as pandas DataFrames (``planner.explore.frames``; pandas imported on call)."""
+        from planner.explore.frames import plan_frames
+
+        return dict(plan_frames(self))

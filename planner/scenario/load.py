@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from planner.errors import ScenarioError
 from planner.safe_yaml import safe_load
 from planner.scenario.schema import Scenario
+from planner.scenario.workloads_file import resolve_workloads_file
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -38,6 +39,7 @@ def parse_scenario(text: str, *, source: str = "<scenario>", base_dir: Path | No
         raise ScenarioError(f"{source}:{where}: YAML syntax error: {problem}") from None
     if not isinstance(raw, dict):
         raise ScenarioError(f"{source}: expected a mapping with name and workloads, got {type(raw).__name__}")
+    resolve_workloads_file(raw, base_dir, source)
     if base_dir is not None:
         _resolve_config_paths(raw, base_dir)
     try:

@@ -292,6 +292,9 @@ class Scenario(FrozenModel):
     """Power, rack space and stock limits."""
     workloads: tuple[Workload, ...] = Field(min_length=1)
     """What to run: at least one workload."""
+    workloads_file: str | None = None
+    """A CSV or Excel file (``fleet.xlsx``, ``fleet.xlsx#Sheet``) with one workload per row, relative to the
+    scenario file; its rows are added to ``workloads`` when the scenario is loaded."""
 
     @field_validator("purchase_prices_usd")
     @classmethod

@@ -1,0 +1,131 @@
+"""A sweep as a workbook (``planner sweep -o sweep.xlsx``): the Sweep sheet, the break-evens, a chart.
+
+Sheets: **Sweep** (one row per point: the varied values, status, total, up-front, per month, the mix in
+words, the reason where infeasible; an Excel table), **Break-even** (where the mix changes) and **Chart**
+(total and up-front cost against the first varied value, drawn from the Sweep table's columns, so editing a
+figure redraws it). Money is stored as numbers in the plan's currency, never as text.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from openpyxl import Workbook
+from openpyxl.chart import LineChart, Reference, ScatterChart, Series
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+
+from planner.report.styles import money_format
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+HEADERS = {
+    "status": "Status",
+    "total_cost": "Total",
+    "capex": "Up-front",
+    "opex_per_month": "Per month",
+    "mix": "Mix",
+    "units": "Units",
+    "message": "Why infeasible",
+    "axis": "Varied",
+    "from_value": "From",
+    "to_value": "To",
+    "fixed": "Other values",
+    "from_mix": "Mix before",
+    "to_mix": "Mix after",
+    "from_total": "Total before",
+    "to_total": "Total after",
+    "change": "What changes",
+}
+"""Column key -> header; a varied path is its own header."""
+MONEY_COLUMNS = frozenset({"total_cost", "capex", "opex_per_month", "from_total", "to_total"})
+WIDE_COLUMNS = frozenset({"mix", "from_mix", "to_mix", "message", "change"})
+
+
+def _cell_value(value: Any) -> Any:
+    """Excel has no NaN: an infeasible point's cost is an empty cell. numpy scalars become Python ones."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _write_frame(ws: Worksheet, frame: pd.DataFrame, table_name: str, currency: str) -> None:
+    columns = list(frame.columns)
+    ws.append([HEADERS.get(c, c) for c in columns])
+    for row in frame.itertuples(index=False, name=None):
+        ws.append([_cell_value(v) for v in row])
+    for j, column in enumerate(columns, start=1):
+        letter = get_column_letter(j)
+        ws.column_dimensions[letter].width = (
+            60 if column in WIDE_COLUMNS else max(12, len(HEADERS.get(column, column)) + 4)
+        )
+        if column in MONEY_COLUMNS:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                cell.number_format = money_format(currency)
+    last_row = max(len(frame) + 1, 2)
+    table = Table(displayName=table_name, ref=f"A1:{get_column_letter(len(columns))}{last_row}")
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+    ws.add_table(table)
+    ws.freeze_panes = "A2"
+
+
+def build_sweep_workbook(frame: pd.DataFrame, breaks: pd.DataFrame) -> Workbook:
+    """The workbook in memory (the CLI writes it atomically; the tests read it back)."""
+    currency = str(frame.attrs.get("currency", "USD"))
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Sweep"
+    _write_frame(ws, frame, "SweepPoints", currency)
+    _write_frame(wb.create_sheet("Break-even"), breaks, "BreakEven", currency)
+    _add_chart(wb.create_sheet("Chart"), ws, frame, currency)
+    wb.properties.title = f"Sweep of {frame.attrs.get('scenario', '')}"
+    return wb
+
+
+def _add_chart(chart_ws: Worksheet, data_ws: Worksheet, frame: pd.DataFrame, currency: str) -> None:
+    """Two charts against the first varied value: the total and up-front cost over the horizon, and the
+    running cost per month. Scatter charts with lines where the values are numbers (their spacing is
+    honest), line charts over categories otherwise."""
+    paths: list[str] = list(frame.attrs.get("vary", [frame.columns[0]]))
+    chart_ws["A1"] = "Drawn from the Sweep table; where several values are varied, the rows follow the grid."
+    charts = (
+        (("total_cost", "capex"), f"{currency} over the horizon", "A3"),
+        (("opex_per_month",), f"{currency} per month", "A25"),
+    )
+    for keys, y_title, anchor in charts:
+        chart = _chart(data_ws, frame, paths[0], keys)
+        chart.title = f"{frame.attrs.get('scenario', '')}: {y_title}"
+        chart.y_axis.title = y_title
+        chart_ws.add_chart(chart, anchor)
+
+
+def _chart(
+    data_ws: Worksheet, frame: pd.DataFrame, x_path: str, keys: tuple[str, ...]
+) -> ScatterChart | LineChart:
+    columns = list(frame.columns)
+    last = len(frame) + 1
+    numeric = all(isinstance(_cell_value(v), int | float) for v in frame[x_path])
+    chart: ScatterChart | LineChart = ScatterChart() if numeric else LineChart()
+    chart.x_axis.title = x_path
+    chart.height, chart.width = 10, 20
+    if chart.legend is not None:
+        chart.legend.position = "b"
+    x_ref = Reference(data_ws, min_col=columns.index(x_path) + 1, min_row=2, max_row=last)
+    for key in keys:
+        y_ref = Reference(data_ws, min_col=columns.index(key) + 1, min_row=1, max_row=last)
+        if isinstance(chart, ScatterChart):
+            series = Series(y_ref, x_ref, title_from_data=True)
+            series.marker.symbol = "circle"
+            series.smooth = False  # straight segments: a smoothed curve overshoots between points
+            chart.series.append(series)
+        else:
+            chart.add_data(y_ref, titles_from_data=True)
+    if isinstance(chart, LineChart):
+        chart.set_categories(x_ref)
+    return chart

@@ -1,0 +1,121 @@
+"""planner compare: a change's cost line by line, against figures worked out by hand from the README."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from planner import __version__
+from planner.cli import main
+from planner.errors import PlannerError
+from planner.explore.compare import compare_plans, scenario_changes
+from planner.explore.sides import read_plan_json
+from planner.pipeline import solve
+from planner.plan import Plan
+from planner.report.json import plan_to_json
+from planner.scenario.load import load_scenario
+from planner.scenario.schema import Scenario
+
+STARTUP = Path(__file__).resolve().parents[2] / "scenarios" / "startup.yaml"
+KWH_PER_HORIZON = (3_942 + 11_038) * 1.56
+"""README, reading the startup plan: the desktop's electricity, kWh over 36 months times the PUE."""
+
+
+def _variant(tmp_path: Path, old: str, new: str, name: str = "new.yaml") -> Path:
+    text = STARTUP.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / name
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def test_dearer_electricity_costs_the_desktop_kwh_times_the_difference(
+    tmp_path: Path, startup_plan: Plan
+) -> None:
+    new_path = _variant(tmp_path, "region: us-commercial", "usd_per_kwh: 0.30")
+    new = solve(load_scenario(new_path))
+    c = compare_plans(startup_plan, new)
+    expected = KWH_PER_HORIZON * (0.30 - 0.127)  # 4,042.6 USD
+    assert c.total.delta == pytest.approx(expected, abs=1.0)
+    assert c.total.text("USD") == f"+{expected:,.0f} USD (+{100 * expected / startup_plan.total_cost:.1f} %)"
+    electricity = next(line for line in c.costs if line.key == "energy")
+    assert electricity.delta == pytest.approx(expected, abs=1.0)
+    assert next(line for line in c.costs if line.key == "capex").text("USD") == "no change"
+    assert c.mix == () and c.moves == ()
+    assert [(s.name, s.old, s.new) for s in c.settings] == [
+        ("electricity", "0.1270 USD/kWh", "0.3000 USD/kWh")
+    ]
+
+
+def test_a_short_horizon_removes_the_desktop_and_moves_its_workloads(
+    tmp_path: Path, startup_plan: Plan
+) -> None:
+    new = solve(load_scenario(_variant(tmp_path, "horizon_months: 36", "horizon_months: 3")))
+    c = compare_plans(startup_plan, new)
+    removed = [m for m in c.mix if m.new_count < m.old_count]
+    assert [(m.action, m.old_count, m.new_count) for m in removed] == [("Buy", 1, 0)]
+    assert removed[0].old_cost == pytest.approx(17_937.38, abs=0.01)  # README: the desktop's unit total
+    assert {m.workload for m in c.moves} == {"chat-assistant", "nightly-qlora", "rag-embeddings"}
+    assert ("horizon", "36 months", "3 months") in [(s.name, s.old, s.new) for s in c.settings]
+    capex = next(line for line in c.costs if line.key == "capex")
+    assert (capex.old, capex.new, capex.text("USD")) == (10_000, 0, "-10,000 USD (-100.0 %)")
+
+
+def test_a_saved_plan_reads_back_whole(tmp_path: Path, startup_plan: Plan) -> None:
+    path = tmp_path / "base.json"
+    path.write_text(plan_to_json(startup_plan), encoding="utf-8")
+    assert read_plan_json(path) == startup_plan.model_copy(update={"solve_seconds": 0.0})
+    same = compare_plans(read_plan_json(path), startup_plan)
+    assert all(line.text("USD") == "no change" for line in same.costs) and not same.mix and not same.moves
+
+
+def test_a_plan_from_another_version_is_refused_in_one_line(tmp_path: Path, startup_plan: Plan) -> None:
+    data = json.loads(plan_to_json(startup_plan))
+    data["planner_version"] = "9.0.0"
+    data["units"][0]["gpu_memory"] = data["units"][0].pop("gpu_memory_bytes")  # a renamed field
+    path = tmp_path / "future.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(
+        PlannerError, match=rf"a plan from planner 9\.0\.0 that planner {__version__} cannot read"
+    ):
+        read_plan_json(path)
+    result = CliRunner().invoke(main, ["compare", str(path), str(STARTUP)])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "Traceback" not in result.output
+    (tmp_path / "other.json").write_text('{"name": "x"}', encoding="utf-8")
+    with pytest.raises(PlannerError, match="not a plan saved by"):
+        read_plan_json(tmp_path / "other.json")
+
+
+def test_cli_prints_text_json_and_markdown(tmp_path: Path, startup_plan: Plan) -> None:
+    base = tmp_path / "base.json"
+    base.write_text(plan_to_json(startup_plan), encoding="utf-8")
+    new = _variant(tmp_path, "horizon_months: 36", "horizon_months: 3")
+    runner = CliRunner()
+    text = runner.invoke(main, ["compare", str(base), str(new), "--markdown", str(tmp_path / "diff.md")])
+    assert text.exit_code == 0, text.output
+    assert text.stdout.splitlines()[1] == "Total 27,888 -> 4,014 USD: -23,875 USD (-85.6 %)"
+    assert "- 1 x Buy Desktop, 1x RTX PRO 6000 Blackwell" in text.stdout
+    markdown = (tmp_path / "diff.md").read_text(encoding="utf-8")
+    assert "| Total | 27,888 | 4,014 | -23,875 USD (-85.6 %) |" in markdown
+    data = json.loads(runner.invoke(main, ["compare", str(base), str(new), "--format", "json"]).stdout)
+    new_plan_total = solve(load_scenario(new)).total_cost
+    assert data["costs"][0]["delta"] == pytest.approx(new_plan_total - startup_plan.total_cost)
+    assert {m["workload"] for m in data["moves"]} == {"chat-assistant", "nightly-qlora", "rag-embeddings"}
+
+
+def test_scenarios_compare_what_plans_do_not_record(tmp_path: Path, startup: Scenario) -> None:
+    """A budget cut: the plan's assumptions do not list budgets, the scenarios do."""
+    cut = startup.model_copy(update={"budgets": startup.budgets.model_copy(update={"capex_usd": 5000.0})})
+    assert [(s.name, s.old, s.new) for s in scenario_changes(startup, cut)] == [
+        ("budgets.capex_usd", "60000", "5000")
+    ]
+    new_path = _variant(tmp_path, "capex_usd: 60000", "capex_usd: 5000")
+    result = CliRunner().invoke(main, ["compare", str(STARTUP), str(new_path)])
+    assert result.exit_code == 0, result.output
+    assert "~ scenario budgets.capex_usd: 60000 -> 5000" in result.stdout
+    # 5,000 USD buys no desktop that holds the chat model: everything is rented
+    assert "- 1 x Buy Desktop, 1x RTX PRO 6000 Blackwell" in result.stdout
+    assert "+ 1 x Rent on demand runpod 1x_A100-80GB_SECURE (US)" in result.stdout

@@ -1,0 +1,56 @@
+"""Plan.to_frames: every table of the plan as a DataFrame, adding up to the plan's own figures."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from planner.explore.frames import FRAMES
+from planner.plan import Plan
+
+COMPONENTS = (
+    "weights",
+    "kv_cache",
+    "activations",
+    "gradients",
+    "optimizer_states",
+    "adapters",
+    "cuda_context",
+    "allocator_overhead",
+)
+
+
+def test_frames_hold_the_plan(startup_plan: Plan) -> None:
+    frames = startup_plan.to_frames()
+    assert tuple(frames) == FRAMES
+    assert all(isinstance(f, pd.DataFrame) for f in frames.values())
+    assert len(frames["units"]) == len(startup_plan.units) == 3
+    assert len(frames["assignments"]) == len(startup_plan.assignments) == 6
+    assert list(frames["workloads"]["name"]) == [w.name for w in startup_plan.workloads]
+    assert set(frames["alternatives"]["name"]) == {
+        "all_cloud",
+        "all_bought",
+        "best_single_gpu",
+        "cheapest_per_workload",
+    }
+    # The README's startup plan: one desktop bought for 10,000 USD.
+    assert frames["units"]["capex"].sum() == pytest.approx(10_000)
+    for table in ("units", "assignments", "workloads"):
+        assert frames[table]["cost"].sum() == pytest.approx(startup_plan.total_cost)
+    assert frames["cost_by_category"]["cost"].sum() == pytest.approx(startup_plan.total_cost)
+
+
+def test_workload_breakdown_columns_add_up_to_the_total(startup_plan: Plan) -> None:
+    workloads = startup_plan.to_frames()["workloads"]
+    parts = workloads[[f"{c}_bytes" for c in COMPONENTS]].sum(axis=1)
+    assert (parts == workloads["total_bytes"]).all()
+    chat = workloads.set_index("name").loc["chat-assistant"]
+    assert chat["per_gpu_bytes"] / 2**30 == pytest.approx(27.63, abs=0.005)  # README: 27.63 GiB
+
+
+def test_cash_flow_pays_purchases_first_and_ends_at_the_total(startup_plan: Plan) -> None:
+    flow = startup_plan.to_frames()["cash_flow"]
+    assert list(flow["month"]) == list(range(1, 37))
+    assert flow["up_front"].iloc[0] == pytest.approx(10_000) and flow["up_front"].iloc[1:].sum() == 0
+    assert flow["cumulative"].iloc[-1] == pytest.approx(startup_plan.total_cost)
+    assert flow["cumulative"].is_monotonic_increasing

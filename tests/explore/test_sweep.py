@@ -1,0 +1,248 @@
+"""planner sweep: every point equals an independent solve of the changed scenario, in grid order for any
+number of processes, with the break-evens where the mix changes."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from planner.catalog.schema import Catalog
+from planner.cli import main
+from planner.errors import PlannerError
+from planner.explore.sweep import break_evens, sweep
+from planner.explore.vary import apply_point, axes_from, parse_values
+from planner.pipeline import solve
+from planner.scenario.schema import Scenario
+
+STARTUP = Path(__file__).resolve().parents[2] / "scenarios" / "startup.yaml"
+
+
+def test_values_lists_and_ranges() -> None:
+    assert parse_values("0.08:0.32:7") == (0.08, 0.12, 0.16, 0.2, 0.24, 0.28, 0.32)
+    assert parse_values("6:36:6") == (6, 12, 18, 24, 30, 36)
+    assert parse_values("3,6,12") == (3, 6, 12)
+    assert parse_values("office,colocation") == ("office", "colocation")
+    assert parse_values("true,false") == (True, False)
+    for bad in ("1:2", "1:2:1", "a:b:3", "0:inf:3"):
+        with pytest.raises(PlannerError, match="--vary"):
+            parse_values(bad, "x")
+
+
+def test_paths_reach_workloads_by_name_index_and_star(startup: Scenario, catalog: Catalog) -> None:
+    axes = axes_from(["workloads.coding-assistant.hours_per_month=100", "workloads.*.headroom=0.3"])
+    scenario, same_catalog = apply_point(startup, catalog, axes, (100, 0.3))
+    assert same_catalog is catalog
+    assert scenario.workloads[1].hours_per_month == 100
+    assert {w.headroom for w in scenario.workloads} == {0.3}
+    scenario, _ = apply_point(startup, catalog, axes_from(["workloads.0.batch=8"]), (8,))
+    assert scenario.workloads[0].batch == 8
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("energy.usd_per_kwhh=0.2", r"energy\.usd_per_kwhh: unknown field"),
+        ("horizon_months=-3", r"horizon_months: Input should be greater than 0"),
+        ("workloads.nobody.batch=2", r"no item named 'nobody'"),
+        ("price.gpu.NoSuchCard=2", r"unknown GPU"),
+        ("price.cpu.x=2", r"price\.gpu\.NAME or price\.provider\.NAME"),
+    ],
+)
+def test_a_bad_path_fails_before_any_solve(
+    startup: Scenario, catalog: Catalog, spec: str, message: str
+) -> None:
+    with pytest.raises(PlannerError, match=message):
+        sweep(startup, [spec], catalog=catalog, jobs=1)
+
+
+def test_each_point_is_the_solve_of_its_scenario(startup: Scenario, catalog: Catalog) -> None:
+    frame = sweep(startup, {"horizon_months": [3, 6, 12]}, catalog=catalog, jobs=1)
+    assert list(frame.columns[:2]) == ["horizon_months", "status"]
+    for _, row in frame.iterrows():
+        oracle = solve(startup.model_copy(update={"horizon_months": int(row["horizon_months"])}), catalog)
+        assert row["total_cost"] == pytest.approx(oracle.total_cost)
+        assert row["capex"] == pytest.approx(oracle.capex)
+    # Renting everything wins at 3 and 6 months; from 12 the desktop is bought (the README's break-even:
+    # purchases pay back after 10.3 months).
+    assert list(frame["capex"]) == [0, 0, 10_000]
+    breaks = break_evens(frame)
+    assert (breaks["from_value"].tolist(), breaks["to_value"].tolist()) == ([6], [12])
+    assert breaks["change"].iloc[0].startswith("+ Buy 1 x Desktop, 1x RTX PRO 6000 Blackwell")
+
+
+def test_parallel_rows_equal_serial_rows_in_grid_order(startup: Scenario, catalog: Catalog) -> None:
+    vary = ["price.provider.lambda=1,3", "horizon_months=12,36"]
+    serial = sweep(startup, vary, catalog=catalog, jobs=1)
+    parallel = sweep(startup, vary, catalog=catalog, jobs=2)
+    assert serial.equals(parallel)
+    assert list(zip(serial["price.provider.lambda"], serial["horizon_months"], strict=True)) == [
+        (1, 12),
+        (1, 36),
+        (3, 12),
+        (3, 36),
+    ]
+    # A dearer provider never makes the optimum cheaper; at factor 1 the plan is the scenario's own.
+    assert (serial["total_cost"].iloc[2:].to_numpy() >= serial["total_cost"].iloc[:2].to_numpy() - 1e-6).all()
+    assert serial["total_cost"].iloc[1] == pytest.approx(solve(startup, catalog).total_cost)
+
+
+def test_an_infeasible_point_is_a_row_with_its_reason(startup: Scenario, catalog: Catalog) -> None:
+    frame = sweep(startup, ["hardware.cloud=true,false", "budgets.capex_usd=0"], catalog=catalog, jobs=1)
+    assert list(frame["status"]) == ["optimal", "infeasible"]
+    assert math.isnan(frame["total_cost"].iloc[1]) and frame["message"].iloc[1]
+
+
+def test_cli_writes_workbook_and_plot_and_no_bar_when_piped(tmp_path: Path) -> None:
+    book, plot = tmp_path / "sweep.xlsx", tmp_path / "sweep.svg"
+    result = CliRunner().invoke(
+        main,
+        [
+            "sweep",
+            str(STARTUP),
+            "--vary",
+            "horizon_months=3,6,12",
+            "--jobs",
+            "1",
+            "-o",
+            str(book),
+            "--plot",
+            str(plot),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "solving" not in result.stderr  # no progress bar: stderr is not a terminal
+    assert "between horizon_months=6 and 12" in result.stdout
+    wb = openpyxl.load_workbook(book)
+    assert wb.sheetnames == ["Sweep", "Break-even", "Chart"]
+    rows = list(wb["Sweep"].iter_rows(values_only=True))
+    assert rows[0][:3] == ("horizon_months", "Status", "Total") and [r[0] for r in rows[1:]] == [3, 6, 12]
+    assert len(wb["Chart"]._charts) == 2
+    svg = ET.parse(plot).getroot()
+    assert svg.tag.endswith("svg") and len(svg.findall("{http://www.w3.org/2000/svg}polyline")) == 2
+    data = json.loads(
+        CliRunner()
+        .invoke(
+            main, ["sweep", str(STARTUP), "--vary", "horizon_months=6,12", "--jobs", "1", "--format", "json"]
+        )
+        .stdout
+    )
+    assert [p["capex"] for p in data["points"]] == [0, 10_000] and len(data["break_evens"]) == 1
+
+
+def _descendants(pid: int) -> set[int]:
+    """Processes below ``pid`` (Linux /proc): the forkserver and the workers it forked."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            found |= {child, *_descendants(child)}
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the process tree from /proc")
+def test_ctrl_c_stops_the_workers_and_writes_nothing(tmp_path: Path) -> None:
+    book = tmp_path / "sweep.xlsx"
+    command = [
+        sys.executable,
+        "-m",
+        "planner",
+        "sweep",
+        str(STARTUP),
+        "--vary",
+        "horizon_months=1:240:240",
+        "--jobs",
+        "2",
+        "-o",
+        str(book),
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+    deadline = time.monotonic() + 120
+    while len(_descendants(process.pid)) < 3 and time.monotonic() < deadline:  # forkserver + 2 workers
+        time.sleep(0.2)
+    time.sleep(1)  # the workers are solving
+    workers = _descendants(process.pid)
+    os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole process group
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert err.decode().strip().splitlines() == ["interrupted: no report written"]  # no traceback anywhere
+    assert not book.exists() and list(tmp_path.iterdir()) == []
+    time.sleep(1)
+    assert not [
+        pid
+        for pid in workers
+        if Path(f"/proc/{pid}").exists() and "Z" not in (Path(f"/proc/{pid}/stat").read_text().split()[2])
+    ]
+
+
+def test_progress_bar_shows_on_a_terminal(tmp_path: Path) -> None:
+    import pty
+    import threading
+
+    master, slave = pty.openpty()
+    command = [
+        sys.executable,
+        "-m",
+        "planner",
+        "sweep",
+        str(STARTUP),
+        "--vary",
+        "horizon_months=12,36",
+        "--jobs",
+        "1",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    seen = bytearray()
+
+    def read() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the terminal closed with the process
+                return
+            if not chunk:
+                return
+            seen.extend(chunk)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    out, _ = process.communicate(timeout=180)
+    reader.join(timeout=10)
+    os.close(master)
+    assert process.returncode == 0
+    assert b"solving 2/2 [" in seen and b"\r" in seen
+    assert b"solving" not in out  # the bar never reaches stdout
+
+
+def test_a_gpu_price_factor_scales_cards_systems_and_instances(startup: Scenario, catalog: Catalog) -> None:
+    name = "RTX PRO 6000 Blackwell (Workstation Edition)"
+    axes = axes_from([f"price.gpu.{name}=2"])
+    scenario, doubled = apply_point(startup, catalog, axes, (2,))
+    assert scenario == startup
+    card = catalog.gpu(name)
+    assert doubled.gpu(name).price_usd == pytest.approx(2 * (card.price_usd or 0))
+    for old, new in zip(catalog.cloud, doubled.cloud, strict=True):
+        factor = 2 if old.gpu == card.name else 1
+        assert new.price_usd_per_hour == pytest.approx(factor * old.price_usd_per_hour)
+    # The startup's desktop: 1,500 chassis + 8,500 card (README). At twice the card's price it is still the
+    # cheapest way to serve the chat assistant: the same mix, 8,500 USD more up front and in total.
+    frame = sweep(startup, [f"price.gpu.{name}=1,2"], catalog=catalog, jobs=1)
+    assert frame["mix"].iloc[0] == frame["mix"].iloc[1]
+    assert list(frame["capex"]) == [pytest.approx(10_000), pytest.approx(1_500 + 2 * 8_500)]
+    assert frame["total_cost"].iloc[1] - frame["total_cost"].iloc[0] == pytest.approx(8_500)
