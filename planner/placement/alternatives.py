@@ -71,7 +71,8 @@ def _restricted(
         within = replace(c, data=data, offers={oid: o for oid, o in c.offers.items() if oid in keep})
         exact, start = repack(within, sol)
         limit = max(clock.limit(), MIN_SOLVE_S)
-        sol = solve_problem(exact.data, solver=solver, time_limit_s=limit, start=start)
+        data = exact.data
+        sol = solve_problem(data, solver=solver, time_limit_s=limit, start=start)
         if sol.status in ("infeasible", "no_solution"):
             return Alternative(name=name, description=description, total_cost=None, status=sol.status)
         if sol.objective - bound > DEFAULT_MIP_GAP * sol.objective:
@@ -83,7 +84,13 @@ def _restricted(
         status=sol.status,
         saving=_saving(sol.objective, plan_cost),
         best_bound=min(bound, sol.objective),
+        capex=_capex(data, sol.units),
     )
+
+
+def _capex(data: ProblemData, units: Mapping[str, float]) -> float:
+    """Up-front purchases of a solved alternative: the cash flow pays them in month 0."""
+    return sum(data.option_by_id[oid].capex * n for oid, n in units.items() if oid in data.option_by_id)
 
 
 def solve_alternatives(
@@ -224,5 +231,6 @@ def _per_workload(
         total_cost=total,
         status="optimal",
         saving=_saving(total, plan_cost),
+        capex=_capex(c.data, values),
         description="each workload alone on its cheapest offer, no sharing",
     )

@@ -71,8 +71,20 @@ def assumptions(
             value=f"{r.usd_per_kwh:.4f} USD/kWh",
             source=r.usd_per_kwh_source,
             as_of=as_of,
+            key="usd_per_kwh",
+            number=r.usd_per_kwh,
+            unit="USD/kWh",
         ),
-        Assumption(category="energy", name="PUE", value=f"{r.pue:.2f}", source=r.pue_source, as_of=as_of),
+        Assumption(
+            category="energy",
+            name="PUE",
+            value=f"{r.pue:.2f}",
+            source=r.pue_source,
+            as_of=as_of,
+            key="pue",
+            number=r.pue,
+            unit="facility / IT power",
+        ),
         Assumption(
             category="energy",
             name="hosting",
@@ -80,6 +92,9 @@ def assumptions(
             f"{r.colocation_usd_per_kw_month:.2f} USD per kW-month of peak IT power",
             source=r.colocation_source,
             as_of=as_of,
+            key="colocation_usd_per_kw_month",
+            number=r.colocation_usd_per_kw_month,
+            unit="USD per kW-month",
         ),
         Assumption(
             category="energy",
@@ -104,6 +119,9 @@ def assumptions(
             name="horizon",
             value=f"{scenario.horizon_months} months",
             source="scenario horizon_months",
+            key="horizon_months",
+            number=scenario.horizon_months,
+            unit="months",
         ),
         Assumption(
             category="solver",
@@ -119,15 +137,18 @@ def assumptions(
             f"{solution.constraints} constraints",
         ),
     ]
-    if r.fx != 1.0:
-        items.append(
-            Assumption(
-                category="policy",
-                name="exchange rate",
-                value=f"1 USD = {r.fx} {cur}",
-                source="scenario usd_to_currency",
-            )
+    items.append(
+        Assumption(
+            category="policy",
+            name="exchange rate",
+            value=f"1 USD = {r.fx} {cur}",
+            source="scenario usd_to_currency",
+            key="usd_to_currency",
+            number=r.fx,
+            unit=f"{cur} per USD",
         )
+    )
+    items += _budget_rows(scenario)
     for w in scenario.workloads:
         if w.headroom is not None:
             items.append(
@@ -168,3 +189,32 @@ def assumptions(
         )
     items += [Assumption(category="note", name="co-location", value=note) for note in dict.fromkeys(c.notes)]
     return tuple(items)
+
+
+def _budget_rows(scenario: Scenario) -> list[Assumption]:
+    """The budgets and limits the scenario sets, as numbers: reports set each against what the plan uses."""
+    rows = [
+        ("budget_capex_usd", "capex budget", scenario.budgets.capex_usd, "USD", "budgets.capex_usd"),
+        ("budget_monthly_usd", "monthly budget", scenario.budgets.monthly_usd, "USD", "budgets.monthly_usd"),
+        ("limit_power_kw", "power limit (IT load)", scenario.limits.power_kw, "kW", "limits.power_kw"),
+        (
+            "limit_rack_units",
+            "rack space limit",
+            scenario.limits.rack_units,
+            "rack units",
+            "limits.rack_units",
+        ),
+    ]
+    return [
+        Assumption(
+            category="limit",
+            name=name,
+            value=f"{bound:,.10g} {unit}",
+            source=f"scenario {field}",
+            key=key,
+            number=float(bound),
+            unit=unit,
+        )
+        for key, name, bound, unit, field in rows
+        if bound is not None
+    ]
