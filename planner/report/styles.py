@@ -67,7 +67,7 @@ def register_styles(wb: Workbook, currency: str) -> None:
         NamedStyle(name=GIB, number_format=GIB_FORMAT, alignment=top),
         NamedStyle(name=PERCENT, number_format="0.0%", alignment=top),
         NamedStyle(name=INTEGER, number_format="#,##0", alignment=top),
-        NamedStyle(name=NUMBER, number_format="#,##0.0", alignment=top),
+        NamedStyle(name=NUMBER, number_format="#,##0.0##", alignment=top),
         # Text is indented one character so it never touches a right-aligned number in the column before.
         NamedStyle(
             name=TEXT, number_format="@", alignment=Alignment(horizontal="left", vertical="top", indent=1)
