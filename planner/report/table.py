@@ -133,6 +133,8 @@ def display_width(value: Value, style: str) -> float:
         return len(f"{number:,.0f}") + 3.0
     if style == styles.USD_RATE:
         return len(f"{number:,.3f}") + 3.0
+    if style == styles.USD_CENTS:
+        return len(f"{number:,.2f}") + 3.0
     if style == styles.GIB:
         return len(f"{number:,.2f}") + 4.0
     if style == styles.PERCENT:
@@ -272,9 +274,10 @@ def write_total_row(
         value = values.get(column.id)
         if j == 0 and value is None:
             value = "Total"
-        money = column.style in (styles.USD, styles.USD_RATE)
+        money = column.style in (styles.USD, styles.USD_RATE, styles.USD_CENTS)
         target = ws.cell(row=row, column=placed.first_col + j)
-        put(target, value, styles.TOTAL_USD if money else styles.TOTAL_LABEL)
+        total_style = styles.TOTAL_USD_CENTS if column.style == styles.USD_CENTS else styles.TOTAL_USD
+        put(target, value, total_style if money else styles.TOTAL_LABEL)
         if not money and column.style not in (styles.TEXT, styles.WRAP) and value is not None:
             target.number_format = _FORMATS.get(column.style, "General")
     return row

@@ -213,10 +213,11 @@ def test_bare_numbers_in_the_assumptions_are_numbers(book: openpyxl.Workbook, pl
 
 
 def test_memory_chart_bars_add_up_to_their_gpu(book: openpyxl.Workbook) -> None:
-    rows = {r["Workload"]: r for r in table_rows(book["Charts"], "MemoryPerGpu")}
+    rows = {r["Workload on GPU"].split(" on ")[0]: r for r in table_rows(book["Charts"], "MemoryPerGpu")}
+    assert "chat-assistant on RTX 4090" in [r["Workload on GPU"] for r in rows.values()]
     for r in rows.values():
-        parts = sum(v for k, v in r.items() if k not in ("Workload", "GPU memory"))
-        assert parts == pytest.approx(r["GPU memory"]), r["Workload"]
+        parts = sum(v for k, v in r.items() if k not in ("Workload on GPU", "GPU memory"))
+        assert parts == pytest.approx(r["GPU memory"]), r["Workload on GPU"]
     # coding-model (10 GiB reserved) shares the 3090's GPU 0 with rag-embedding (3.75 GiB reserved).
     assert rows["coding-model"]["Other workloads on the GPU"] == pytest.approx(3.75)
     assert rows["coding-model"]["Free"] == pytest.approx(24 - 13.75)
@@ -227,8 +228,8 @@ def test_charts_exist_with_one_series_per_component(book: openpyxl.Workbook) -> 
     charts = book["Charts"]._charts
     assert len(charts) == 2
     memory, cost = charts
-    # Components with any bytes in the fixture: all 8, plus headroom, co-located neighbours and free.
-    assert len(memory.series) == 11
+    # Components with any bytes in the fixture: all 8, plus headroom, own replicas, neighbours and free.
+    assert len(memory.series) == 12
     assert memory.grouping == "stacked"
     assert len(cost.series) == 1
 

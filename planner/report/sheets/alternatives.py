@@ -30,7 +30,7 @@ COLUMNS = (
     Column("This plan", styles.USD, key="plan"),
     Column("Saving with this plan", styles.USD, key="saving"),
     Column("Saving (%)", styles.PERCENT, key="share"),
-    Column("Saving as a share of", key="base"),
+    Column("Saving as a share of", styles.WRAP, width=24, key="base"),
 )
 
 BREAK_EVEN_COLUMNS = (
@@ -149,6 +149,8 @@ def add_alternatives_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         },
     ]
     placed_be = write_table(ws, "BreakEven", BREAK_EVEN_COLUMNS, be_rows, top=top, widths=widths)
+    for i in (2, 3, 4):  # the monthly figures keep their cents for a hand check
+        ws.cell(row=placed_be.first_row + i, column=value).style = styles.USD_CENTS
     ws.cell(row=placed_be.first_row + 5, column=value).number_format = '0.0 "months"'
     ws.cell(row=placed_be.first_row + 6, column=value).style = styles.PERCENT
     note = placed_be.last_row + 2

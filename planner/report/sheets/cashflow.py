@@ -71,7 +71,7 @@ def columns(plan: Plan) -> list[CashColumn]:
             lambda r: Formula(f"IF({r.at('month')}=0,plan_capex,0)", plan.capex if r.month == 0 else 0.0),
         ),
         CashColumn(
-            Column("Running, this plan", styles.USD, key="running"),
+            Column("Running, this plan", styles.USD_CENTS, key="running"),
             lambda r: Formula(
                 f"IF({within.format(m=r.at('month'))},plan_per_month,0)",
                 _running(r.month, per_month, horizon),
@@ -144,7 +144,7 @@ def add_cashflow_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         rows.append({c.column.id: c.formula(r) for c in cols})
     placed = write_table(ws, "CashFlow", [c.column for c in cols], rows, top=top, widths=widths)
     month_col = index["month"]
-    put(ws.cell(row=3, column=1), "Payback month against renting everything", styles.LABEL)
+    put(ws.cell(row=3, column=1), "Buying pays back in", styles.LABEL)
     payback = payback_month(plan)
     if "paid_back" in index:
         months = _span(month_col, placed)

@@ -36,6 +36,7 @@ SERIES_COLORS: Mapping[str, str] = {
     "CUDA context": "7F7F7F",
     "Allocator overhead": "A5A5A5",
     "Headroom": "FFD966",
+    "Its other replicas on the GPU": "F4B183",
     "Other workloads on the GPU": "BDD7EE",
     "Free": "EDEDED",
 }
@@ -55,9 +56,10 @@ def memory_table(plan: Plan) -> tuple[list[Column], list[list[Value]]]:
         if any(w.breakdown_bytes.get(k, 0) > 0 for w in plan.workloads)
     ]
     first_gpu = first_gpu_by_workload(plan)
-    columns = [Column("Workload"), *[Column(label, styles.GIB) for _, label in keys]]
+    columns = [Column("Workload on GPU"), *[Column(label, styles.GIB) for _, label in keys]]
     columns += [
         Column("Headroom", styles.GIB),
+        Column("Its other replicas on the GPU", styles.GIB),
         Column("Other workloads on the GPU", styles.GIB),
         Column("Free", styles.GIB),
         Column("GPU memory", styles.GIB),
@@ -68,9 +70,10 @@ def memory_table(plan: Plan) -> tuple[list[Column], list[list[Value]]]:
         gpu = first_gpu.get(w.name)
         rows.append(
             [
-                w.name,
+                f"{w.name} on {gpu.gpu}" if gpu else w.name,
                 *[to_gib(w.breakdown_bytes.get(k, 0) * scale) for k, _ in keys],
                 to_gib(max(w.reserved_bytes - w.per_gpu_bytes, 0)),
+                to_gib(gpu.own_replicas_bytes) if gpu else 0.0,
                 to_gib(gpu.others_reserved_bytes) if gpu else 0.0,
                 to_gib(gpu.free_bytes) if gpu else 0.0,
                 to_gib(gpu.memory_bytes) if gpu else 0.0,
@@ -94,9 +97,9 @@ def _memory_chart(ws: Worksheet, placed: TableRange, n_series: int) -> BarChart:
     chart.grouping = "stacked"
     chart.overlap = 100
     chart.gapWidth = 60
-    chart.title = "Memory per GPU by component (GiB); each bar is as tall as the workload's GPU"
+    chart.title = "Memory per GPU by component (GiB); each bar is as tall as the GPU it runs on"
     chart.y_axis.title = "GiB per GPU"
-    chart.x_axis.title = "Workload"
+    chart.x_axis.title = "Workload (first replica) on its GPU"
     # Series are the component columns (header row gives their names); categories the workload names.
     data = Reference(
         ws,

@@ -35,7 +35,7 @@ COLUMNS = (
     Column("Pricing", key="pricing"),
     Column("Price per hour", styles.USD_RATE, key="price"),
     Column("Hours per month", styles.INTEGER, key="hours"),
-    Column("Per month", styles.USD, key="per_month"),
+    Column("Per month", styles.USD_CENTS, key="per_month"),
     Column("Over horizon", styles.USD, key="cost"),
     Column("Workloads", styles.WRAP, width=28, key="workloads"),
     Column("Price source", styles.WRAP, width=30, key="source"),

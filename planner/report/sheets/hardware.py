@@ -23,7 +23,6 @@ from planner.report.table import Column, Value, Widths, column_of, write_table, 
 COLUMNS = (
     Column("Item", key="item"),
     Column("Bought or owned", key="kind"),
-    Column("Offer id", key="option"),
     Column("GPU", key="gpu"),
     Column("GPUs per unit", styles.INTEGER, key="gpus"),
     Column("Units", styles.INTEGER, key="units"),
@@ -80,7 +79,6 @@ def add_hardware_sheet(wb: Workbook, plan: Plan) -> Worksheet:
             {
                 "item": line.label,
                 "kind": "Bought" if u.kind == "bought" else "Owned",
-                "option": u.option,
                 "gpu": u.gpu,
                 "gpus": u.gpus,
                 "units": len(units),

@@ -36,13 +36,17 @@ REOPTIMISE = (
 )
 
 KEY_COLUMNS = (
-    Column("Figure", key="figure"),
-    Column("Value", styles.USD, key="value"),
-    Column("Basis", styles.WRAP, width=60, key="basis"),
+    Column("Figure", key="figure", width=34),
+    Column("Value", styles.USD, key="value", width=14),
+    Column("Basis", styles.WRAP, width=40, key="basis"),
 )
+"""The Summary's tables share one grid: a label (A), a figure (B), wrapped text (C), then figures."""
+
+KEY_STYLES = {"Running costs per month": styles.USD_CENTS}
+"""Key figures whose cents matter for a hand check (641.825 x 36 = 23,105.70)."""
 
 KEY_FORMATS = {
-    "Payback month against renting everything": '"month "0',
+    "Payback month against renting": '"month "0',
     "Break-even utilisation": "0.0%",
     "Oldest price relied on": "yyyy-mm-dd",
     "Planning horizon (months)": '0 "months"',
@@ -52,30 +56,30 @@ KEY_FORMATS = {
 LIMIT_COLUMNS = (
     Column("Budget or limit", key="limit"),
     Column("Allowed", styles.NUMBER, key="allowed"),
+    Column("Unit", styles.WRAP, key="unit"),
     Column("Used by the plan", styles.NUMBER, key="used"),
     Column("Share used", styles.PERCENT, key="share"),
-    Column("Unit", key="unit"),
 )
 
 SAVING_COLUMNS = (
     Column("Alternative", key="alternative"),
-    Column("Status", key="status"),
     Column("Cost over horizon", styles.USD, key="cost"),
+    Column("Status", styles.WRAP, key="status"),
     Column("Saving with this plan", styles.USD, key="saving"),
     Column("Saving (%)", styles.PERCENT, key="share"),
-    Column("Saving as a share of", key="base"),
+    Column("Saving as a share of", styles.WRAP, width=24, key="base"),
 )
 
 MIX_COLUMNS = (
     Column("Action", key="action"),
-    Column("Item", key="item"),
     Column("Units", styles.INTEGER, key="units"),
+    Column("Item", styles.WRAP, key="item"),
     Column("Hours per month, per unit", styles.INTEGER, key="hours"),
     Column("Up-front, all units", styles.USD, key="capex"),
-    Column("Per month, all units", styles.USD, key="per_month"),
+    Column("Per month, all units", styles.USD_CENTS, key="per_month"),
     Column("Over horizon, all units", styles.USD, key="cost"),
     Column("GPUs per unit", styles.INTEGER, key="gpus"),
-    Column("GPU", styles.WRAP, width=22, key="gpu"),
+    Column("GPU", styles.WRAP, width=20, key="gpu"),
     Column("Workloads", styles.WRAP, width=30, key="workloads"),
 )
 
@@ -126,7 +130,7 @@ def key_rows(plan: Plan) -> list[dict[str, Value]]:
             "basis": "running costs per month x horizon_months",
         },
         {
-            "figure": "Payback month against renting everything",
+            "figure": "Payback month against renting",
             "value": payback,
             "basis": "first month in which this plan has cost no more than renting everything (Cash flow)",
         },
@@ -174,7 +178,7 @@ def limit_rows(plan: Plan) -> list[dict[str, Value]]:
                     f"IF({allowed.text}>0,{used}/({allowed.text}),0)",
                     used_values[used] / allowed.value if allowed.value else 0.0,
                 ),
-                "unit": f"{plan.currency} {unit}" if money else unit,
+                "unit": f"{plan.currency}, {unit}" if money else unit,
             }
         )
     return rows
@@ -200,6 +204,8 @@ def add_summary_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         cell = ws.cell(row=keys.first_row + i, column=value_col)
         if isinstance(figure["value"], str):
             cell.style = styles.WRAP
+        elif str(figure["figure"]) in KEY_STYLES:
+            cell.style = KEY_STYLES[str(figure["figure"])]
         elif str(figure["figure"]) in KEY_FORMATS:
             cell.number_format = KEY_FORMATS[str(figure["figure"])]
     for i, name in ((1, "plan_total"), (3, "plan_per_month")):
@@ -211,7 +217,7 @@ def add_summary_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     limits = limit_rows(plan) or [{"limit": "(the scenario sets no budgets or limits)"}]
     placed_limits = write_table(ws, "Limits", LIMIT_COLUMNS, limits, top=row + 1, widths=widths)
     for i, lim in enumerate(limits, start=1):
-        if str(lim.get("unit", "")).startswith(plan.currency):
+        if str(lim.get("unit", "")).startswith(f"{plan.currency},"):
             for key in ("allowed", "used"):
                 col = column_of(placed_limits, LIMIT_COLUMNS, key)
                 ws.cell(row=placed_limits.first_row + i, column=col).style = styles.USD
