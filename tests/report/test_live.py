@@ -70,8 +70,10 @@ def test_every_cost_is_a_formula_over_the_named_inputs(plan: Plan) -> None:
     assert {"price_1", "price_2", "price_3", "budget_capex_usd"} <= names
     hardware = wb["Hardware"]
     header = [c.value for c in hardware[1]]
+    kwh = hardware.cell(row=2, column=header.index("IT energy per month, all units (kWh)") + 1)
+    assert kwh.value == pytest.approx(839.5)  # 1.15 kW x 730 h
     energy = hardware.cell(row=2, column=header.index("Energy over horizon") + 1).value
-    assert energy == "=M2*pue*usd_per_kwh*usd_to_currency*horizon_months"
+    assert energy == f"={kwh.coordinate}*pue*usd_per_kwh*usd_to_currency*horizon_months"
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for cell in row:
@@ -105,7 +107,7 @@ def test_the_decision_figures_by_hand(plan: Plan, tmp_path: Path) -> None:
     assert figures["Break-even utilisation"] == pytest.approx(0.41381, abs=1e-5)
     ws = calc["Summary"]
     limits = ws[ws.tables["Limits"].ref]
-    assert [c.value for c in limits[1]] == ["Capex budget", 60_000, 7_500, 0.125, "USD capex"]
+    assert [c.value for c in limits[1]] == ["Capex budget", 60_000, "USD, capex", 7_500, 0.125]
     flow = calc["Cash flow"]
     rows = flow[flow.tables["CashFlow"].ref]
     header = [c.value for c in rows[0]]

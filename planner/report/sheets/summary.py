@@ -36,7 +36,7 @@ REOPTIMISE = (
 )
 
 KEY_COLUMNS = (
-    Column("Figure", key="figure", width=34),
+    Column("Figure", key="figure"),
     Column("Value", styles.USD, key="value", width=14),
     Column("Basis", styles.WRAP, width=40, key="basis"),
 )
