@@ -21,9 +21,9 @@ from planner.report.sheets.layout import fit_pages, new_sheet
 from planner.report.table import Column, Value, Widths, column_of, write_table, write_total_row
 
 COLUMNS = (
-    Column("Item", key="item"),
+    Column("Item", styles.WRAP, width=28, key="item"),
     Column("Bought or owned", key="kind"),
-    Column("GPU", key="gpu"),
+    Column("GPU", styles.WRAP, width=18, key="gpu"),
     Column("GPUs per unit", styles.INTEGER, key="gpus"),
     Column("Units", styles.INTEGER, key="units"),
     Column("Busy hours per month, per unit", styles.INTEGER, key="hours"),
@@ -36,7 +36,7 @@ COLUMNS = (
     Column("Energy over horizon", styles.USD, key="energy"),
     Column("Hosting over horizon", styles.USD, key="hosting"),
     Column("Total over horizon", styles.USD, key="total"),
-    Column("Price source", styles.WRAP, width=30, key="source"),
+    Column("Price source", styles.WRAP, width=26, key="source"),
     Column("Price as of", key="as_of"),
 )
 
