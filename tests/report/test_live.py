@@ -144,11 +144,23 @@ def test_a_card_price_and_the_horizon_move_the_cost_of_the_same_mix(plan: Plan, 
 
 
 @needs_libreoffice
-@pytest.mark.parametrize("scenario", ["startup", "research-lab", "enterprise"])
-def test_a_solved_scenarios_workbook_recalculates_to_its_plan(scenario: str, tmp_path: Path) -> None:
-    """Real plans: colocation, PUE, reserved terms, owned machines; the cost model restated as formulas
-    must give what the optimizer priced."""
+@pytest.mark.parametrize(
+    ("scenario", "changes"),
+    [
+        ("startup", {}),
+        ("research-lab", {}),
+        ("hobbyist", {}),  # an office: no PUE, no hosting, base power only while GPUs work
+        # Reserved terms billed whole (18 months on 1-year terms pays 24) and a currency with a rate.
+        ("enterprise", {"horizon_months": 18, "currency": "EUR", "usd_to_currency": 0.92}),
+    ],
+)
+def test_a_solved_scenarios_workbook_recalculates_to_its_plan(
+    scenario: str, changes: dict[str, Any], tmp_path: Path
+) -> None:
+    """Real plans: colocation, PUE, reserved terms, owned machines, an exchange rate; the cost model restated
+    as formulas must give what the optimizer priced."""
     from planner import load_scenario, solve
 
-    plan = solve(load_scenario(SCENARIOS / f"{scenario}.yaml"), time_limit_s=20)
+    loaded = load_scenario(SCENARIOS / f"{scenario}.yaml").model_copy(update=changes)
+    plan = solve(loaded, time_limit_s=20)
     assert assert_formulas_give_planners_figures(plan, tmp_path) > 50
