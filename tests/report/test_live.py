@@ -164,3 +164,16 @@ def test_a_solved_scenarios_workbook_recalculates_to_its_plan(
     loaded = load_scenario(SCENARIOS / f"{scenario}.yaml").model_copy(update=changes)
     plan = solve(loaded, time_limit_s=20)
     assert assert_formulas_give_planners_figures(plan, tmp_path) > 50
+
+
+def test_a_plan_without_numeric_rates_is_costed_as_fixed_figures(plan: Plan) -> None:
+    """A plan from before rates were numbers (its electricity only as text) still gives the right figures:
+    energy is written as the value planner priced, and the rest stays live."""
+    texts = tuple(a.model_copy(update={"key": "", "number": None}) for a in plan.assumptions)
+    wb = build_workbook(plan.model_copy(update={"assumptions": texts}))
+    hardware = wb["Hardware"]
+    header = [c.value for c in hardware[1]]
+    energy = hardware.cell(row=2, column=header.index("Energy over horizon") + 1)
+    assert energy.value == "=4533.3"
+    assert "usd_per_kwh" not in wb.defined_names and "horizon_months" in wb.defined_names
+    assert expected_values(wb["Summary"])["B6"] == pytest.approx(30_605.70)
