@@ -18,9 +18,11 @@ from openpyxl.chart.label import DataLabelList
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from planner.plan import Plan
+from planner.plan import Plan, PlanUnit
 from planner.report import styles
 from planner.report.figures import CATEGORY_LABELS, first_gpu_by_workload
+from planner.report.live import Formula, number, ref
+from planner.report.sheets import cloud
 from planner.report.sheets.layout import new_sheet
 from planner.report.sheets.workloads import breakdown_keys
 from planner.report.table import Column, TableRange, Value, Widths, put, write_table
@@ -82,13 +84,54 @@ def memory_table(plan: Plan) -> tuple[list[Column], list[list[Value]]]:
     return columns, rows
 
 
-def cost_rows(plan: Plan) -> list[list[Value]]:
-    """Non-zero cost categories, labelled for a reader, smallest first (a bar chart draws the first at the
-    bottom, so the largest cost ends up on top)."""
-    items = [(CATEGORY_LABELS.get(k, k), v) for k, v in plan.cost_by_category.items() if abs(v) > 0.005]
+CLOUD_CATEGORIES: Mapping[str, str] = {
+    "on_demand": "cloud_on_demand",
+    "spot": "cloud_spot",
+    "reserved_1y": "cloud_reserved",
+    "reserved_3y": "cloud_reserved",
+}
+"""The cost category of a cloud unit's rent, by its pricing (as ``Plan.cost_by_category`` counts it)."""
+
+
+def category_of(unit: PlanUnit) -> str:
+    """The cost category of a cloud unit's rent; local units span several (purchase, energy, hosting)."""
+    return CLOUD_CATEGORIES.get(unit.pricing, "")
+
+
+CATEGORY_FORMULAS: Mapping[str, str] = {
+    "purchase": "plan_capex",
+    "energy": "plan_energy",
+    "hosting": "plan_hosting",
+}
+"""Categories the Hardware sheet totals; the cloud ones sum the Cloud sheet's units of that pricing."""
+
+
+def _category_formula(plan: Plan, key: str, value: float) -> Formula:
+    if key in CATEGORY_FORMULAS:
+        return Formula(CATEGORY_FORMULAS[key], value)
+    rows = cloud.unit_rows(plan)
+    cost_col = [c.id for c in cloud.COLUMNS].index("cost") + 1
+    cells = [ref("Cloud", cost_col, rows[u.id]) for u in plan.units if u.id in rows and category_of(u) == key]
+    return Formula("+".join(cells), value) if cells else Formula(number(value), value)
+
+
+def cost_rows(plan: Plan, top: int) -> list[list[Value]]:
+    """Non-zero cost categories, labelled for a reader, smallest first as solved (a bar chart draws the first
+    at the bottom, so the largest cost ends up on top); each a formula over the Hardware and Cloud sheets,
+    its share over the table's total. ``top`` is the table's header row."""
+    items = [(k, v) for k, v in plan.cost_by_category.items() if abs(v) > 0.005]
     items.sort(key=lambda kv: kv[1])
     total = sum(v for _, v in items)
-    return [[label, value, value / total if total else 0.0] for label, value in items]
+    first, last = top + 1, top + len(items)
+    whole = f"SUM($B${first}:$B${last})"
+    return [
+        [
+            CATEGORY_LABELS.get(k, k),
+            _category_formula(plan, k, v),
+            Formula(f"IF({whole}>0,B{top + 1 + i}/{whole},0)", v / total if total else 0.0),
+        ]
+        for i, (k, v) in enumerate(items)
+    ]
 
 
 def _memory_chart(ws: Worksheet, placed: TableRange, n_series: int) -> BarChart:
@@ -179,7 +222,9 @@ def add_charts_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         Column("Cost over horizon", styles.USD),
         Column("Share", styles.PERCENT),
     )
-    cost = write_table(ws, "CostByCategory", cost_columns, cost_rows(plan), top=cost_top, widths=widths)
+    cost = write_table(
+        ws, "CostByCategory", cost_columns, cost_rows(plan, cost_top), top=cost_top, widths=widths
+    )
     # All columns but the last ("GPU memory", which the stack already reaches) are series.
     memory_chart = _memory_chart(ws, memory, len(columns) - 2)
     # Wider for many workloads so their names stay legible under the bars (2 cm each, up to 45 cm).
