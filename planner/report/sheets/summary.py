@@ -217,10 +217,15 @@ def add_summary_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     limits = limit_rows(plan) or [{"limit": "(the scenario sets no budgets or limits)"}]
     placed_limits = write_table(ws, "Limits", LIMIT_COLUMNS, limits, top=row + 1, widths=widths)
     for i, lim in enumerate(limits, start=1):
-        if str(lim.get("unit", "")).startswith(f"{plan.currency},"):
-            for key in ("allowed", "used"):
-                col = column_of(placed_limits, LIMIT_COLUMNS, key)
-                ws.cell(row=placed_limits.first_row + i, column=col).style = styles.USD
+        unit = str(lim.get("unit", ""))
+        for key in ("allowed", "used"):
+            cell = ws.cell(
+                row=placed_limits.first_row + i, column=column_of(placed_limits, LIMIT_COLUMNS, key)
+            )
+            if unit.startswith(f"{plan.currency},"):
+                cell.style = styles.USD
+            elif unit == "rack units":
+                cell.style = styles.INTEGER
 
     row = placed_limits.last_row + 2
     put(ws.cell(row=row, column=1), "Saving against each alternative", styles.LABEL)
