@@ -257,7 +257,7 @@ def ref(sheet: str, col: int, row: int) -> str:
     return f"{quoted}!${get_column_letter(col)}${row}"
 
 
-FUNCTIONS = frozenset({"SUM", "IF", "IFERROR", "INDEX", "MATCH", "CEILING", "AND"})
+FUNCTIONS = frozenset({"SUM", "SUMIF", "IF", "IFERROR", "INDEX", "MATCH", "CEILING", "AND"})
 """The only spreadsheet functions planner writes."""
 
 SHEET_NAMES = frozenset(
@@ -279,7 +279,7 @@ _TOKEN = re.compile(
         (?P<ref>(?:(?P<sheet>'[A-Za-z ]+'|[A-Za-z]+)!)?\$?[A-Z]{1,3}\$?[0-9]+(?::\$?[A-Z]{1,3}\$?[0-9]+)?)
       | (?P<num>[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)
       | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-      | (?P<text>"[a-z ]*")
+      | (?P<text>"[A-Za-z0-9 ]{0,20}")
       | (?P<op><=|>=|<>|[-+*/(),<>=&])
     )""",
     re.VERBOSE,
@@ -288,7 +288,8 @@ _TOKEN = re.compile(
 
 def check_formula(text: str, names: Iterable[str]) -> None:
     """Raise ValueError unless ``text`` uses only planner's vocabulary: its defined ``names``, its own sheets'
-    cell references, numbers, a few functions and operators, and short lower-case text constants."""
+    cell references, numbers, a few functions and operators, and short text constants of letters, digits
+    and spaces (planner's labels, such as "On demand"; no quote, bracket or sheet name can hide in one)."""
     allowed = set(names)
     pos = 0
     while pos < len(text):
@@ -309,10 +310,15 @@ def cell(col: int, row: int) -> str:
     return f"{get_column_letter(col)}{row}"
 
 
+def span(sheet: str | None, col: int, first_row: int, last_row: int) -> str:
+    """An absolute range of one column, e.g. ``Cloud!$J$2:$J$9`` (no sheet: on the same sheet)."""
+    letter = get_column_letter(col)
+    prefix = ref(sheet, col, first_row).split("!")[0] + "!" if sheet else ""
+    return f"{prefix}${letter}${first_row}:${letter}${last_row}"
+
+
 def column_sum(sheet: str | None, col: int, first_row: int, last_row: int) -> str:
     """``SUM`` over rows of one column (``0`` for an empty range)."""
     if last_row < first_row:
         return "0"
-    letter = get_column_letter(col)
-    prefix = ref(sheet, col, first_row).split("!")[0] + "!" if sheet else ""
-    return f"SUM({prefix}${letter}${first_row}:${letter}${last_row})"
+    return f"SUM({span(sheet, col, first_row, last_row)})"

@@ -177,3 +177,21 @@ def test_a_plan_without_numeric_rates_is_costed_as_fixed_figures(plan: Plan) -> 
     assert energy.value == "=4533.3"
     assert "usd_per_kwh" not in wb.defined_names and "horizon_months" in wb.defined_names
     assert expected_values(wb["Summary"])["B6"] == pytest.approx(30_605.70)
+
+
+def test_no_formula_passes_excels_length_limit_on_a_large_fleet(plan: Plan) -> None:
+    """Excel refuses formulas over 8,192 characters: 600 identical rented units are summed as one range,
+    not as 600 references."""
+    spot = plan.units[3]
+    many = tuple(spot.model_copy(update={"id": f"{spot.option}#{i}"}) for i in range(1, 601))
+    big = plan.model_copy(update={"units": (*plan.units[:3], *many)})
+    wb = build_workbook(big)
+    longest = max(
+        len(str(c.value)) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"
+    )
+    assert longest < 200
+    mix = wb["Summary"]
+    header_row = next(r for r in mix.iter_rows() if r[0].value == "Action")
+    spot_row = next(r for r in mix.iter_rows(min_row=header_row[0].row) if r[0].value == "Rent spot")
+    cost_col = [c.value for c in header_row].index("Over horizon, all units")
+    assert spot_row[cost_col].value == "=SUM(Cloud!$J$3:$J$602)"

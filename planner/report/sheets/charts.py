@@ -18,10 +18,10 @@ from openpyxl.chart.label import DataLabelList
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from planner.plan import Plan, PlanUnit
+from planner.plan import Plan
 from planner.report import styles
 from planner.report.figures import CATEGORY_LABELS, first_gpu_by_workload
-from planner.report.live import Formula, number, ref
+from planner.report.live import Formula, number, span
 from planner.report.sheets import cloud
 from planner.report.sheets.layout import new_sheet
 from planner.report.sheets.workloads import breakdown_keys
@@ -93,11 +93,6 @@ CLOUD_CATEGORIES: Mapping[str, str] = {
 """The cost category of a cloud unit's rent, by its pricing (as ``Plan.cost_by_category`` counts it)."""
 
 
-def category_of(unit: PlanUnit) -> str:
-    """The cost category of a cloud unit's rent; local units span several (purchase, energy, hosting)."""
-    return CLOUD_CATEGORIES.get(unit.pricing, "")
-
-
 CATEGORY_FORMULAS: Mapping[str, str] = {
     "purchase": "plan_capex",
     "energy": "plan_energy",
@@ -107,12 +102,17 @@ CATEGORY_FORMULAS: Mapping[str, str] = {
 
 
 def _category_formula(plan: Plan, key: str, value: float) -> Formula:
+    """A category's cost: a Hardware total, or the Cloud sheet's units whose pricing falls in it."""
     if key in CATEGORY_FORMULAS:
         return Formula(CATEGORY_FORMULAS[key], value)
     rows = cloud.unit_rows(plan)
-    cost_col = [c.id for c in cloud.COLUMNS].index("cost") + 1
-    cells = [ref("Cloud", cost_col, rows[u.id]) for u in plan.units if u.id in rows and category_of(u) == key]
-    return Formula("+".join(cells), value) if cells else Formula(number(value), value)
+    if not rows:
+        return Formula(number(value), value)
+    first, last = min(rows.values()), max(rows.values())
+    labels = sorted({cloud.PRICING_LABELS[p] for p, k in CLOUD_CATEGORIES.items() if k == key})
+    pricing = span("Cloud", cloud.pricing_column(), first, last)
+    cost = span("Cloud", cloud.cost_column(), first, last)
+    return Formula("+".join(f'SUMIF({pricing},"{label}",{cost})' for label in labels), value)
 
 
 def cost_rows(plan: Plan, top: int) -> list[list[Value]]:

@@ -11,9 +11,9 @@ from openpyxl import Workbook
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.worksheet import Worksheet
 
-from planner.plan import Plan
+from planner.plan import Plan, PlanUnit
 from planner.report import styles
-from planner.report.figures import unit_label, workloads_by_unit
+from planner.report.figures import chosen_mix, unit_label, workloads_by_unit
 from planner.report.live import CostFormulas, Formula, cell, column_sum, ref
 from planner.report.sheets.layout import fit_pages, new_sheet
 from planner.report.table import Column, Value, Widths, column_of, write_table, write_total_row
@@ -46,9 +46,26 @@ PLAN_NAMES = {"cost": "plan_rent"}
 """Defined names of this sheet's totals."""
 
 
+def cloud_units(plan: Plan) -> list[PlanUnit]:
+    """The rented units in the chosen mix's order, so each line of the mix is a block of adjacent rows (the
+    Summary sums it as a range: a sum of one reference per unit would pass Excel's 8,192-character limit on
+    a formula for a few hundred units)."""
+    by_id = {u.id: u for u in plan.units}
+    return [by_id[i] for line in chosen_mix(plan) if line.kind == "cloud" for i in line.unit_ids]
+
+
 def unit_rows(plan: Plan) -> dict[str, int]:
-    """Unit id -> its row on this sheet (the Summary's chosen mix refers to them)."""
-    return {u.id: 2 + i for i, u in enumerate(u for u in plan.units if u.kind == "cloud")}
+    """Unit id -> its row on this sheet."""
+    return {u.id: 2 + i for i, u in enumerate(cloud_units(plan))}
+
+
+def cost_column() -> int:
+    """The sheet column of the units' cost over the horizon."""
+    return [c.id for c in COLUMNS].index("cost") + 1
+
+
+def pricing_column() -> int:
+    return [c.id for c in COLUMNS].index("pricing") + 1
 
 
 def add_cloud_sheet(wb: Workbook, plan: Plan) -> Worksheet:
@@ -56,7 +73,7 @@ def add_cloud_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     model = CostFormulas(plan)
     on_unit = workloads_by_unit(plan)
     col = {c.id: i + 1 for i, c in enumerate(COLUMNS)}
-    cloud = [u for u in plan.units if u.kind == "cloud"]
+    cloud = cloud_units(plan)
     rows: list[dict[str, Value]] = []
     for i, u in enumerate(cloud):
         r = 2 + i

@@ -264,7 +264,8 @@ def mix_rows(plan: Plan) -> list[dict[str, Value]]:
     for line in chosen_mix(plan):
         if line.kind == "cloud":
             capex = Formula("0", 0.0)
-            cost_text = "+".join(ref("Cloud", cl["cost"], cloud_rows[u]) for u in line.unit_ids)
+            rows_of_line = [cloud_rows[u] for u in line.unit_ids]
+            cost_text = column_sum("Cloud", cl["cost"], min(rows_of_line), max(rows_of_line))
         else:
             r = hw_rows[line.unit_ids]
             capex = Formula(ref("Hardware", hw["capex"], r), line.capex)
