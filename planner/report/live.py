@@ -32,9 +32,6 @@ from openpyxl.utils import get_column_letter
 
 from planner.plan import Plan, PlanUnit
 
-HOURS_PER_MONTH = 730.0
-"""Hours a reserved instance is billed per month (8,760 / 12), as the optimizer priced it."""
-
 
 @dataclass(frozen=True)
 class Formula:
@@ -187,32 +184,23 @@ class CostFormulas:
         energy = sum(u.energy_cost for u in units)
         return energy / per_kwh if per_kwh > 0 else 0.0
 
-    def capex(self, units: Sequence[PlanUnit]) -> Formula:
-        value = sum(u.capex for u in units)
-        first = units[0]
-        if first.kind != "bought":
-            return Formula("0", 0.0)
-        price = self.prices[(first.option, first.pricing)].name
-        return Formula(f"{len(units)}*{price}*usd_to_currency", value)
-
-    def energy(self, units: Sequence[PlanUnit], kwh_cell: str | None = None) -> Formula:
-        """``kwh_cell``: a cell holding the IT kWh per month (the sheet shows it); else the figure itself."""
+    def energy(self, units: Sequence[PlanUnit], kwh_cell: str) -> Formula:
+        """Electricity over the horizon of local units whose IT kWh per month is in ``kwh_cell``."""
         value = sum(u.energy_cost for u in units)
         if units[0].kind == "cloud":
             return Formula("0", 0.0)
-        kwh = self.it_kwh_per_month(units)
-        if not self.live_energy or (kwh == 0 and value != 0):
+        if not self.live_energy or (self.it_kwh_per_month(units) == 0 and value != 0):
             return Formula(number(value), value)
-        return Formula(f"{kwh_cell or number(kwh)}*pue*usd_per_kwh*usd_to_currency*horizon_months", value)
+        return Formula(f"{kwh_cell}*pue*usd_per_kwh*usd_to_currency*horizon_months", value)
 
-    def hosting(self, units: Sequence[PlanUnit], kw_cell: str | None = None) -> Formula:
+    def hosting(self, units: Sequence[PlanUnit], kw_cell: str) -> Formula:
+        """Colocation over the horizon of local units whose IT power (kW) is in ``kw_cell``."""
         value = sum(u.hosting_cost for u in units)
         if units[0].kind == "cloud":
             return Formula("0", 0.0)
         if not self.live_hosting:
             return Formula(number(value), value)
-        kw = kw_cell or number(sum(u.power_w for u in units) / 1000)
-        return Formula(f"{kw}*colocation_usd_per_kw_month*usd_to_currency*horizon_months", value)
+        return Formula(f"{kw_cell}*colocation_usd_per_kw_month*usd_to_currency*horizon_months", value)
 
     def unit_price(self, unit: PlanUnit) -> Formula:
         """The price of one unit (bought) or instance-hour (cloud) in the plan's currency."""
@@ -220,35 +208,15 @@ class CostFormulas:
             return Formula("0", 0.0)
         return Formula(f"{self.prices[(unit.option, unit.pricing)].name}*usd_to_currency", unit.unit_price)
 
-    def rent_per_month(self, units: Sequence[PlanUnit], price_cell: str | None = None) -> Formula:
-        """Rent of these cloud units in one month: price per hour x hours per month x units."""
+    def rent(self, units: Sequence[PlanUnit], per_month_cell: str) -> Formula:
+        """Rent over the horizon of cloud units whose rent per month is in ``per_month_cell``; reserved
+        terms are billed whole."""
         first = units[0]
-        value = sum(u.opex_per_month for u in units) if first.kind == "cloud" else 0.0
         if first.kind != "cloud":
             return Formula("0", 0.0)
-        price = price_cell or f"{self.prices[(first.option, first.pricing)].name}*usd_to_currency"
-        count = f"{len(units)}*" if len(units) > 1 else ""
-        return Formula(f"{count}{price}*{number(first.hours_per_month)}", value)
-
-    def rent(self, units: Sequence[PlanUnit], per_month_cell: str | None = None) -> Formula:
-        """Rent over the horizon; reserved terms are billed whole."""
-        first = units[0]
-        value = sum(u.cost for u in units) if first.kind == "cloud" else 0.0
-        if first.kind != "cloud":
-            return Formula("0", 0.0)
-        per_month = per_month_cell or f"({self.rent_per_month(units).text})"
         term = TERM_MONTHS.get(first.pricing)
         months = f"CEILING(horizon_months/{term},1)*{term}" if term else "horizon_months"
-        return Formula(f"{per_month}*{months}", value)
-
-
-def total(parts: Sequence[Formula]) -> Formula:
-    """The sum of formulas (each a sub-expression); zeros left out."""
-    live = [p for p in parts if p.text != "0"]
-    value = sum(p.value or 0.0 for p in parts)
-    if not live:
-        return Formula("0", value)
-    return Formula("+".join(f"({p.text})" if "+" in p.text else p.text for p in live), value)
+        return Formula(f"{per_month_cell}*{months}", sum(u.cost for u in units))
 
 
 def ref(sheet: str, col: int, row: int) -> str:

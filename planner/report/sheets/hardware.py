@@ -71,7 +71,6 @@ def add_hardware_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         r = 2 + i
         units = [by_id[x] for x in line.unit_ids]
         u = units[0]
-        capex = model.capex(units)
         unit_price = model.unit_price(u) if u.kind == "bought" else None
         energy = model.energy(units, cell(col["kwh"], r))
         hosting = model.hosting(units, cell(col["kw"], r))
@@ -84,7 +83,7 @@ def add_hardware_sheet(wb: Workbook, plan: Plan) -> Worksheet:
                 "units": len(units),
                 "hours": line.hours_per_month,
                 "unit_price": unit_price,
-                "capex": Formula(f"{cell(col['units'], r)}*{cell(col['unit_price'], r)}", capex.value)
+                "capex": Formula(f"{cell(col['units'], r)}*{cell(col['unit_price'], r)}", line.capex)
                 if unit_price
                 else Formula("0", 0.0),
                 "power_w": u.power_w,
