@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -88,7 +89,9 @@ def put(cell: Cell | MergedCell, value: Value, style: str | None = None) -> None
     """
     if isinstance(cell, MergedCell):
         raise ValueError(f"cannot write into merged cell {cell.coordinate}")
-    if isinstance(value, Formula):
+    if isinstance(value, Formula) and _NUMBER.fullmatch(value.text):
+        cell.value = float(value.text)  # a constant (nothing to buy, a figure without its rates) is a number
+    elif isinstance(value, Formula):
         # planner's own formula (live.py builds it from its names and cell references; the workbook
         # checks every formula's vocabulary before it is saved).
         cell.value = "=" + value.text
@@ -102,6 +105,8 @@ def put(cell: Cell | MergedCell, value: Value, style: str | None = None) -> None
     if style is not None:
         cell.style = style
 
+
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?")
 
 EXPECTED = "_planner_expected"
 

@@ -174,7 +174,7 @@ def test_a_plan_without_numeric_rates_is_costed_as_fixed_figures(plan: Plan) -> 
     hardware = wb["Hardware"]
     header = [c.value for c in hardware[1]]
     energy = hardware.cell(row=2, column=header.index("Energy over horizon") + 1)
-    assert energy.value == "=4533.3"
+    assert energy.value == 4_533.3 and energy.data_type == "n"
     assert "usd_per_kwh" not in wb.defined_names and "horizon_months" in wb.defined_names
     assert expected_values(wb["Summary"])["B6"] == pytest.approx(30_605.70)
 
