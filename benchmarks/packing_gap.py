@@ -8,7 +8,7 @@ Solves the aggregate relaxation (planner/ilp/constraints.py, "large fleets") of 
 (benchmarks/fleets.py) for ``--time-limit`` seconds and prints, for every pool of shared GPUs in its solution:
 the GPUs it counted, the replicas and their memory as a share of those GPUs, the pool's own Gilmore-Gomory
 bound, and the GPUs first-fit decreasing and minimum bin slack pack the replicas on. Then the relaxation's
-cost and bound, and its solution packed for real (solve.repack) with the units the packing adds.
+cost and bound, and its solution packed for real (solving.repack) with the units the packing adds.
 
 The Gilmore-Gomory bound is the linear program "fewest GPUs, as fractions of packings, that hold these
 replicas", solved by column generation over packings of one GPU (memory, at most 8 replicas, a month of hours
@@ -32,8 +32,8 @@ from planner.ilp.incumbent import evaluate
 from planner.ilp.solve import solve_problem
 from planner.placement.candidates import build_candidates, without_dominated
 from planner.placement.merge import merge_equivalent
-from planner.solve.packing import first_fit_decreasing, minimum_bin_slack
-from planner.solve.repack import repack
+from planner.solving.packing import first_fit_decreasing, minimum_bin_slack
+from planner.solving.repack import repack
 from planner.units import HOURS_PER_MONTH
 
 PRICE_NODES = 300_000

@@ -61,8 +61,8 @@ def run_case(
 
     import planner.ilp.solve as ilp_solve
     import planner.pipeline as pipeline
-    import planner.solve.large as large
-    import planner.solve.strategy as strategy
+    import planner.solving.large as large
+    import planner.solving.strategy as strategy
     from planner.catalog.load import load_catalog
 
     if not presolve and hasattr(ilp_solve, "drop_dominated"):

@@ -22,8 +22,8 @@ from planner.placement.memory import MemoryFn, model_memory
 from planner.placement.merge import merge_equivalent, split_candidates, split_demand
 from planner.plan import Plan
 from planner.scenario.schema import Scenario
-from planner.solve.alternatives import solve_alternatives
-from planner.solve.strategy import solve_candidates
+from planner.solving.alternatives import solve_alternatives
+from planner.solving.strategy import solve_candidates
 
 DEFAULT_TIME_LIMIT_S = 60.0
 

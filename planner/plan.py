@@ -116,6 +116,9 @@ class Alternative(FrozenModel):
     status: str
     saving: float | None = None
     """``total_cost - plan.total_cost``: what the plan saves over this alternative."""
+    capex: float | None = None
+    """Up-front purchases of this alternative (its part of ``total_cost`` paid at month 0); None where not
+    known. The rest of ``total_cost`` is spread evenly over the horizon in the cash flow."""
     best_bound: float | None = None
     """No plan of this alternative costs less (the solver's bound; for large fleets the aggregate
     relaxation's). Where it is below ``total_cost`` the alternative is not proven, and the saving over the
@@ -130,6 +133,12 @@ class Assumption(FrozenModel):
     value: str
     source: str = ""
     as_of: str = ""
+    key: str = ""
+    """Identifier of a figure the reports compute with (``usd_per_kwh``, ``budget_capex_usd``): the workbook
+    names its input cell so; empty for a figure given only as text."""
+    number: float | None = None
+    """The figure as a number in ``unit`` (``value`` is the same figure as a reader's text)."""
+    unit: str = ""
 
 
 class Plan(FrozenModel):

@@ -79,8 +79,20 @@ def _rate_and_policy(scenario: Scenario, c: Candidates, solution: Solution) -> l
             value=f"{r.usd_per_kwh:.4f} USD/kWh",
             source=r.usd_per_kwh_source,
             as_of=as_of,
+            key="usd_per_kwh",
+            number=r.usd_per_kwh,
+            unit="USD/kWh",
         ),
-        Assumption(category="energy", name="PUE", value=f"{r.pue:.2f}", source=r.pue_source, as_of=as_of),
+        Assumption(
+            category="energy",
+            name="PUE",
+            value=f"{r.pue:.2f}",
+            source=r.pue_source,
+            as_of=as_of,
+            key="pue",
+            number=r.pue,
+            unit="facility / IT power",
+        ),
         Assumption(
             category="energy",
             name="hosting",
@@ -88,6 +100,9 @@ def _rate_and_policy(scenario: Scenario, c: Candidates, solution: Solution) -> l
             f"{r.colocation_usd_per_kw_month:.2f} USD per kW-month of peak IT power",
             source=r.colocation_source,
             as_of=as_of,
+            key="colocation_usd_per_kw_month",
+            number=r.colocation_usd_per_kw_month,
+            unit="USD per kW-month",
         ),
         Assumption(
             category="energy",
@@ -112,6 +127,9 @@ def _rate_and_policy(scenario: Scenario, c: Candidates, solution: Solution) -> l
             name="horizon",
             value=f"{scenario.horizon_months} months",
             source="scenario horizon_months",
+            key="horizon_months",
+            number=scenario.horizon_months,
+            unit="months",
         ),
         Assumption(
             category="solver",
@@ -127,17 +145,20 @@ def _rate_and_policy(scenario: Scenario, c: Candidates, solution: Solution) -> l
             f"{solution.constraints} constraints",
         ),
     ]
-    if cur.upper() != "USD":
-        rate_date = scenario.usd_to_currency_as_of
-        items.append(
-            Assumption(
-                category="policy",
-                name="exchange rate",
-                value=f"1 USD = {r.fx} {cur}",
-                source="scenario usd_to_currency",
-                as_of=rate_date.isoformat() if rate_date else "not given",
-            )
+    rate_date = scenario.usd_to_currency_as_of
+    items.append(
+        Assumption(
+            category="policy",
+            name="exchange rate",
+            value=f"1 USD = {r.fx} {cur}",
+            source="scenario usd_to_currency",
+            as_of=rate_date.isoformat() if rate_date else ("" if cur.upper() == "USD" else "not given"),
+            key="usd_to_currency",
+            number=r.fx,
+            unit=f"{cur} per USD",
         )
+    )
+    items += _budget_rows(scenario)
     return items
 
 
@@ -190,3 +211,32 @@ def _prices(scenario: Scenario, built: Assembled) -> list[Assumption]:
             )
         )
     return items
+
+
+def _budget_rows(scenario: Scenario) -> list[Assumption]:
+    """The budgets and limits the scenario sets, as numbers: reports set each against what the plan uses."""
+    rows = [
+        ("budget_capex_usd", "capex budget", scenario.budgets.capex_usd, "USD", "budgets.capex_usd"),
+        ("budget_monthly_usd", "monthly budget", scenario.budgets.monthly_usd, "USD", "budgets.monthly_usd"),
+        ("limit_power_kw", "power limit (IT load)", scenario.limits.power_kw, "kW", "limits.power_kw"),
+        (
+            "limit_rack_units",
+            "rack space limit",
+            scenario.limits.rack_units,
+            "rack units",
+            "limits.rack_units",
+        ),
+    ]
+    return [
+        Assumption(
+            category="limit",
+            name=name,
+            value=f"{bound:,.10g} {unit}",
+            source=f"scenario {field}",
+            key=key,
+            number=float(bound),
+            unit=unit,
+        )
+        for key, name, bound, unit, field in rows
+        if bound is not None
+    ]

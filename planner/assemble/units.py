@@ -20,7 +20,7 @@ from planner.placement.candidates import Candidates
 from planner.placement.offers import Offer
 from planner.placement.patterns import Member, group_energy
 from planner.plan import Assignment, PlanUnit
-from planner.solve.repack import pack_shared
+from planner.solving.repack import pack_shared
 from planner.units import HOURS_PER_MONTH
 
 

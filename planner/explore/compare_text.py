@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from planner.explore.compare import Comparison, CostChange, MixChange
 from planner.report.markdown import escape
-from planner.report.markdown import table as md_table
+from planner.report.markdown import rows_table as md_table
 from planner.report.text import TextColumn, render_table
 
 

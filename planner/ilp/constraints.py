@@ -40,8 +40,8 @@ of energy, shared_gpu_cost[o] each) and "part" (replicas whose hours add up to a
 its own hours), and every pool gets the rows of add_shared_constraints: memory, at most MAX_PER_GPU replicas,
 dual feasible functions and, on "part", hours. Each row holds GPU by GPU for any real packing and every cost
 is what a real plan pays or less, so this program is a relaxation and its bound (HiGHS's, with units
-integer) bounds every plan. The pipeline then packs its shared GPUs for real (solve.repack), adds the
-patterns column generation finds (solve.colgen), and solves the exact pattern model over both, so the plan
+integer) bounds every plan. The pipeline then packs its shared GPUs for real (solving.repack), adds the
+patterns column generation finds (solving.colgen), and solves the exact pattern model over both, so the plan
 is exactly what the solver priced; the gap is measured against the relaxation's bound (or column
 generation's, whichever is higher), never against the solver's own bound over the given patterns.
 Equivalent workloads are merged upstream (placement.merge), which divides the columns.

@@ -162,7 +162,7 @@ class ProblemData:
 
     def with_gpu_fill(self, fill: float) -> ProblemData:
         """The same program with every GPU's memory, as the shared GPUs' rows see it, scaled by ``fill``: a
-        relaxation that leaves room to pack (large fleets, solve.large.PACKING_FILL); not a bound."""
+        relaxation that leaves room to pack (large fleets, solving.large.PACKING_FILL); not a bound."""
         return replace(
             self, options=tuple(replace(o, gpu_memory_gib=o.gpu_memory_gib * fill) for o in self.options)
         )

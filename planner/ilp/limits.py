@@ -4,7 +4,7 @@ states, checks or relaxes it.
 A limit row is ``sum_o per_unit[o] * units[o] (+ the running costs, where it counts them) <= bound``. The
 integer program (``ilp.constraints``), the LP master of column generation (``ilp.master``), the incumbent
 check (``ilp.incumbent``), the dominance rule (``ilp.dominance``, presolve and the offers' pruning) and the
-infeasibility diagnosis (``solve.diagnose``) all read the rows from ``ProblemData.limits``; none of them
+infeasibility diagnosis (``solving.diagnose``) all read the rows from ``ProblemData.limits``; none of them
 names a budget. The rows are built from the scenario in ``placement.limits``.
 """
 

@@ -234,7 +234,7 @@ def _best_bound(m: Model, solver: str, objective: float, optimal: bool) -> float
 @dataclass(frozen=True)
 class LpSolution:
     """The linear relaxation of the pattern model: its optimum and the row duals column generation prices
-    new patterns with (solve.colgen). Duals follow HiGHS's sign convention for a minimisation: a "<="
+    new patterns with (solving.colgen). Duals follow HiGHS's sign convention for a minimisation: a "<="
     row's dual is <= 0."""
 
     status: Literal["optimal", "infeasible", "no_solution"]

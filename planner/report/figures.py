@@ -46,12 +46,39 @@ PRICING_PHRASES: Mapping[str, str] = {
     "reserved_3y": "on a 3-year reservation",
 }
 
+SAVING_BASES: Mapping[str, str] = {
+    "all_cloud": "the all-cloud cost",
+    "all_bought": "the all-bought cost",
+    "best_single_gpu": "the best single GPU type's cost",
+    "cheapest_per_workload": "the cost of each workload's cheapest offer alone",
+}
+"""What a saving percentage is a share of, named beside it."""
+
 SAVING_PHRASES: Mapping[str, str] = {
     "all_cloud": "renting everything",
     "all_bought": "buying everything",
     "best_single_gpu": "using a single GPU type",
     "cheapest_per_workload": "picking the cheapest offer for each workload alone",
 }
+
+PROVIDER_NAMES: Mapping[str, str] = {
+    "aws": "AWS",
+    "gcp": "GCP",
+    "azure": "Azure",
+    "lambda": "Lambda",
+    "runpod": "RunPod",
+    "oci": "OCI",
+    "ibm": "IBM",
+    "do": "DigitalOcean",
+    "paperspace": "Paperspace",
+    "fluidstack": "FluidStack",
+    "cudo": "Cudo",
+    "vast": "Vast.ai",
+    "nebius": "Nebius",
+    "scp": "SCP",
+    "vsphere": "vSphere",
+}
+"""Provider ids as their owners write them; an id not listed is shown capitalised."""
 
 GAP_TOLERANCE = 1e-4
 """Relative gaps up to this (the solver's default stopping gap) count as proven optimal in the wording."""
@@ -75,6 +102,10 @@ class MixLine:
     per_month: float
     cost: float
     workloads: tuple[str, ...]
+    label: str = ""
+    """The readable name (``Lambda 1x RTX A6000``), see ``unit_label``."""
+    unit_ids: tuple[str, ...] = ()
+    """The plan units of this line, in plan order."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +151,15 @@ def _pricing_rank(pricing: str) -> int:
     return list(ACTION_BY_PRICING).index(pricing) if pricing in ACTION_BY_PRICING else len(ACTION_BY_PRICING)
 
 
+def unit_label(unit: PlanUnit) -> str:
+    """A name a reader knows: cloud instances by provider and GPUs ("Lambda 1x RTX A6000"; the instance type
+    ``gpu_1x_a6000`` means little outside its provider), bought and owned machines by their catalog name."""
+    if unit.kind != "cloud":
+        return unit.option_name or unit.option
+    provider = PROVIDER_NAMES.get(unit.provider.lower(), unit.provider[:1].upper() + unit.provider[1:])
+    return f"{provider} {unit.gpus}x {unit.gpu}".strip()
+
+
 def workloads_by_unit(plan: Plan) -> dict[str, tuple[str, ...]]:
     """Unit id -> names of the workloads with a replica on it, in plan order, each once."""
     found: dict[str, list[str]] = defaultdict(list)
@@ -130,9 +170,10 @@ def workloads_by_unit(plan: Plan) -> dict[str, tuple[str, ...]]:
 
 
 def placements(plan: Plan) -> dict[str, tuple[str, ...]]:
-    """Workload -> ``unit GPU i,j`` per replica, in replica order (``Plan.placements``)."""
+    """Workload -> ``r<n>: unit GPU i,j`` per replica, in replica order (``Plan.placements``; replicas r1,
+    r2, ... as the Utilization sheet and the memory chart name them)."""
     return {
-        w: tuple(f"{a.unit} GPU {','.join(str(i) for i in a.gpu_indices)}" for a in replicas)
+        w: tuple(f"r{a.replica}: {a.unit} GPU {','.join(str(i) for i in a.gpu_indices)}" for a in replicas)
         for w, replicas in plan.placements().items()
     }
 
@@ -165,6 +206,8 @@ def chosen_mix(plan: Plan) -> tuple[MixLine, ...]:
                 per_month=sum(u.opex_per_month for u in units),
                 cost=sum(u.cost for u in units),
                 workloads=tuple(names),
+                label=unit_label(first),
+                unit_ids=tuple(u.id for u in units),
             )
         )
     lines.sort(key=lambda line: (_pricing_rank(line.pricing), -line.cost, line.option))
@@ -197,10 +240,7 @@ def reading(plan: Plan) -> str:
     """The plan in a sentence or two ("Buy 2 x ... workstation; rent spot A100s 60 h/month for tuning")."""
     parts = []
     for line in chosen_mix(plan):
-        what = f"{line.count} x {line.option_name}"
-        if line.kind == "cloud" and line.gpu.lower() not in line.option_name.lower():
-            # Cloud instance names ("gpu_1x_a6000") rarely say which GPU they carry; the reader needs it.
-            what += f" ({line.gpus_per_unit} x {line.gpu})"
+        what = f"{line.count} x {line.label or line.option_name}"
         if line.kind == "owned":
             # Owned inventory is named "<name> (owned)" by the planner; say it once.
             clause = f"use {what}" if "owned" in line.option_name.lower() else f"use {what} (already owned)"
@@ -261,6 +301,23 @@ def break_even(plan: Plan) -> BreakEven:
     )
 
 
+def payback_month(plan: Plan) -> int | None:
+    """The first whole month in which the plan has cost no more than renting everything (capex paid in month
+    0, running costs and rent spread evenly over the horizon); None where it never does or there is nothing
+    to pay back. The Cash flow sheet finds the same month by formula."""
+    be = break_even(plan)
+    if not be.available or be.months is None:
+        return None
+    for month in range(plan.horizon_months + 1):
+        if be.capex + month * be.plan_per_month <= month * be.rent_per_month + CENT / 2:
+            return month
+    return None
+
+
+CENT = 0.01
+"""Cumulative sums closer than half a cent count as equal (the sheet's formula uses the same tolerance)."""
+
+
 def gpu_usage(plan: Plan) -> tuple[GpuUse, ...]:
     """Every GPU of every unit, with the reserved bytes and replicas on it (idle GPUs included)."""
     reserved: dict[tuple[str, int], int] = defaultdict(int)
@@ -288,26 +345,42 @@ def gpu_usage(plan: Plan) -> tuple[GpuUse, ...]:
 class WorkloadGpu:
     """The GPU a workload's first replica runs on, as the memory chart draws it."""
 
+    unit: str
+    gpu: str
+    """The card's name, shown under the bar."""
+    index: int
     memory_bytes: int
     own_reserved_bytes: int
+    """Reserved by the replica the bar shows."""
+    own_replicas_bytes: int
+    """Reserved on the same GPU by the workload's other replicas (small replicas packed together)."""
     others_reserved_bytes: int
-    """Reserved on the same GPU by other replicas (co-located workloads)."""
+    """Reserved on the same GPU by other workloads (co-located workloads)."""
     free_bytes: int
 
 
 def first_gpu_by_workload(plan: Plan) -> dict[str, WorkloadGpu]:
     """Workload -> the first GPU of its lowest-numbered replica, with what else is reserved there."""
     usage = {(g.unit, g.index): g for g in gpu_usage(plan)}
+    same: dict[tuple[str, str, int], int] = defaultdict(int)
+    for a in plan.assignments:
+        for index in a.gpu_indices:
+            same[(a.workload, a.unit, index)] += a.reserved_bytes
     found: dict[str, WorkloadGpu] = {}
     for workload, replicas in sorted(plan.placements().items()):
         for a in replicas:
             gpu = usage.get((a.unit, a.gpu_indices[0])) if a.gpu_indices else None
             if gpu is None:
                 continue
+            own_total = same[(a.workload, a.unit, gpu.index)]
             found[workload] = WorkloadGpu(
+                unit=gpu.unit,
+                gpu=gpu.gpu,
+                index=gpu.index,
                 memory_bytes=gpu.memory_bytes,
                 own_reserved_bytes=a.reserved_bytes,
-                others_reserved_bytes=max(gpu.reserved_bytes - a.reserved_bytes, 0),
+                own_replicas_bytes=max(own_total - a.reserved_bytes, 0),
+                others_reserved_bytes=max(gpu.reserved_bytes - own_total, 0),
                 free_bytes=max(gpu.free_bytes, 0),
             )
             break

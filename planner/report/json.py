@@ -15,7 +15,7 @@ from dataclasses import asdict
 from typing import Any
 
 from planner.plan import Plan
-from planner.report.figures import break_even, chosen_mix, gpu_usage, reading
+from planner.report.figures import break_even, chosen_mix, gpu_usage, payback_month, reading
 
 REPORT_KEY = "report"
 
@@ -30,6 +30,7 @@ def report_dict(plan: Plan, today: dt.date | None = None) -> dict[str, Any]:
         "opex_per_month": plan.opex_per_month or plan.opex / horizon,
         "chosen_mix": [{**asdict(line), "workloads": list(line.workloads)} for line in chosen_mix(plan)],
         "break_even": asdict(break_even(plan)),
+        "payback_month": payback_month(plan),
         "gpu_usage": [
             {
                 "unit": g.unit,

@@ -7,12 +7,24 @@ scenario (workload and model names) is escaped so a name cannot break a table or
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
-from planner.plan import Plan
-from planner.report.figures import ALTERNATIVE_LABELS, break_even, chosen_mix, placements, reading, saving_of
+from planner.plan import Alternative, Plan, PlanUnit, WorkloadSummary
+from planner.report.figures import (
+    ALTERNATIVE_LABELS,
+    SAVING_BASES,
+    MixLine,
+    break_even,
+    chosen_mix,
+    reading,
+    saving_of,
+)
 from planner.report.terminal import exchange_rate_line
 from planner.units import to_gib
+
+T = TypeVar("T")
 
 _ESCAPES = {"|": "\\|", "<": "&lt;", ">": "&gt;", "\n": " ", "\r": " ", "`": "\\`", "*": "\\*"}
 
@@ -26,12 +38,44 @@ def _n(value: float | None) -> str:
     return "–" if value is None else f"{value:,.0f}"
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> list[str]:
-    """A GitHub-flavoured Markdown table; columns in ``right`` are right-aligned (figures)."""
-    align = ["---:" if i in right else "---" for i in range(len(headers))]
-    lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(align) + " |"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
+@dataclass(frozen=True)
+class MdColumn(Generic[T]):
+    """One column of a Markdown table: its key (total rows name it), header, how a row shows, alignment."""
+
+    key: str
+    header: str
+    cell: Callable[[T], str]
+    right: bool = False
+
+
+def table(
+    columns: Sequence[MdColumn[T]], items: Iterable[T], total: Mapping[str, str] | None = None
+) -> list[str]:
+    """A GitHub-flavoured Markdown table with one row per item and an optional total row whose cells are
+    placed by column key; figures are right-aligned."""
+    unknown = set(total or {}) - {c.key for c in columns}
+    if unknown:
+        raise ValueError(f"total row names unknown columns {sorted(unknown)}")
+    lines = [
+        "| " + " | ".join(c.header for c in columns) + " |",
+        "| " + " | ".join("---:" if c.right else "---" for c in columns) + " |",
+    ]
+    lines += ["| " + " | ".join(c.cell(item) for c in columns) + " |" for item in items]
+    if total is not None:
+        lines.append("| " + " | ".join(total.get(c.key, "") for c in columns) + " |")
     return lines
+
+
+def rows_table(
+    headers: Sequence[str], rows: Iterable[Sequence[str]], right: Sequence[int] = ()
+) -> list[str]:
+    """A Markdown table of ready-made cells, for reports whose rows are not records (``planner compare``);
+    the columns numbered in ``right`` are right-aligned."""
+    return [
+        "| " + " | ".join(headers) + " |",
+        "| " + " | ".join("---:" if i in right else "---" for i in range(len(headers))) + " |",
+        *("| " + " | ".join(row) + " |" for row in rows),
+    ]
 
 
 def runs_on(placements: Sequence[str]) -> str:
@@ -43,13 +87,18 @@ def runs_on(placements: Sequence[str]) -> str:
     return "; ".join(place if n == 1 else f"{place} ({n} replicas)" for place, n in counts.items())
 
 
-def render_markdown(plan: Plan, today: dt.date | None = None) -> str:
-    """The plan as Markdown: headline, reading, chosen mix, savings, workloads, break-even, prices.
+def _places(plan: Plan) -> dict[str, list[str]]:
+    """Workload -> ``unit GPU i,j`` per replica, in replica order (``Plan.placements``)."""
+    return {
+        w: [f"{a.unit} GPU {','.join(str(i) for i in a.gpu_indices)}" for a in replicas]
+        for w, replicas in plan.placements().items()
+    }
 
-    ``today`` dates the age of the oldest price (default: the clock)."""
+
+def _headline(plan: Plan, today: dt.date | None) -> list[str]:
     c = plan.currency
     horizon = max(plan.horizon_months, 1)
-    out = [
+    return [
         f"# LLM hardware plan: {escape(plan.scenario)}",
         "",
         f"- **Total over {plan.horizon_months} months:** {_n(plan.total_cost)} {c} "
@@ -60,131 +109,131 @@ def render_markdown(plan: Plan, today: dt.date | None = None) -> str:
         f"- **Prices:** {escape(plan.oldest_price(today).sentence())}",
         "",
         escape(reading(plan)),
-        "",
-        "## Chosen mix",
-        "",
     ]
+
+
+def _mix(plan: Plan) -> list[str]:
+    c = plan.currency
     lines = chosen_mix(plan)
-    mix_rows = [
-        [
-            m.action,
-            str(m.count),
-            escape(m.option_name),
-            f"{m.gpus_per_unit} x {escape(m.gpu)}",
-            _n(m.hours_per_month),
-            _n(m.capex),
-            _n(m.per_month),
-            _n(m.cost),
-            escape(", ".join(m.workloads)),
-        ]
-        for m in lines
+    columns: list[MdColumn[MixLine]] = [
+        MdColumn("action", "Action", lambda m: m.action),
+        MdColumn("units", "Units", lambda m: str(m.count), right=True),
+        MdColumn("item", "Item", lambda m: escape(m.label or m.option_name)),
+        MdColumn("gpus", "GPUs", lambda m: f"{m.gpus_per_unit} x {escape(m.gpu)}"),
+        MdColumn("hours", "Hours/month", lambda m: _n(m.hours_per_month), right=True),
+        MdColumn("capex", f"Up-front ({c})", lambda m: _n(m.capex), right=True),
+        MdColumn("per_month", f"Per month ({c})", lambda m: _n(m.per_month), right=True),
+        MdColumn("cost", f"Horizon ({c})", lambda m: _n(m.cost), right=True),
+        MdColumn("workloads", "Workloads", lambda m: escape(", ".join(m.workloads))),
     ]
-    mix_rows.append(
-        [
-            "**Total**",
-            str(sum(m.count for m in lines)),
-            "",
-            "",
-            "",
-            f"**{_n(sum(m.capex for m in lines))}**",
-            f"**{_n(sum(m.per_month for m in lines))}**",
-            f"**{_n(sum(m.cost for m in lines))}**",
-            "",
-        ]
-    )
-    headers = [
-        "Action",
-        "Units",
-        "Item",
-        "GPUs",
-        "Hours/month",
-        f"Up-front ({c})",
-        f"Per month ({c})",
-        f"Horizon ({c})",
-        "Workloads",
+    total = {
+        "action": "**Total**",
+        "units": str(sum(m.count for m in lines)),
+        "capex": f"**{_n(sum(m.capex for m in lines))}**",
+        "per_month": f"**{_n(sum(m.per_month for m in lines))}**",
+        "cost": f"**{_n(sum(m.cost for m in lines))}**",
+    }
+    return ["## Chosen mix", "", *table(columns, lines, total)]
+
+
+def _savings(plan: Plan) -> list[str]:
+    if not plan.alternatives:
+        return []
+    c = plan.currency
+
+    def share(alt: Alternative) -> str:
+        saving = saving_of(plan, alt)
+        if saving is None or not alt.total_cost:
+            return "–"
+        return f"{saving / alt.total_cost:.1%} of {SAVING_BASES.get(alt.name, 'its cost')}"
+
+    columns: list[MdColumn[Alternative]] = [
+        MdColumn("alternative", "Alternative", lambda a: escape(ALTERNATIVE_LABELS.get(a.name, a.name))),
+        MdColumn("status", "Status", lambda a: escape(a.status)),
+        MdColumn("cost", f"Cost ({c})", lambda a: _n(a.total_cost), right=True),
+        MdColumn("saving", f"Saving ({c})", lambda a: _n(saving_of(plan, a)), right=True),
+        MdColumn("share", "Saving %", share, right=True),
     ]
-    out += table(headers, mix_rows, right=(1, 4, 5, 6, 7))
-    if plan.alternatives:
-        out += ["", "## Saving against each alternative", ""]
-        rows = []
-        for alt in plan.alternatives:
-            saving = saving_of(plan, alt)
-            share = f"{saving / alt.total_cost:.1%}" if saving is not None and alt.total_cost else "–"
-            rows.append(
-                [
-                    escape(ALTERNATIVE_LABELS.get(alt.name, alt.name)),
-                    escape(alt.status),
-                    _n(alt.total_cost),
-                    _n(saving),
-                    share,
-                ]
-            )
-        out += table(
-            ["Alternative", "Status", f"Cost ({c})", f"Saving ({c})", "Saving %"], rows, right=(2, 3, 4)
-        )
-    if plan.workloads:
-        out += ["", "## Workloads", ""]
-        where = placements(plan)
-        rows = [
-            [
-                escape(w.name),
-                escape(w.model),
-                escape(w.task),
-                escape(w.precision),
-                str(w.replicas),
-                f"{to_gib(w.per_gpu_bytes):.2f}",
-                f"{to_gib(w.reserved_bytes):.2f}",
-                escape(runs_on(where.get(w.name, ()))),
-                _n(w.cost),
-            ]
-            for w in plan.workloads
-        ]
-        out += table(
-            [
-                "Workload",
-                "Model",
-                "Task",
-                "Precision",
-                "Replicas",
-                "GiB per GPU",
-                "Reserved GiB",
-                "Runs on",
-                f"Cost ({c})",
-            ],
-            rows,
-            right=(4, 5, 6, 8),
-        )
+    return ["## Saving against each alternative", "", *table(columns, plan.alternatives)]
+
+
+def _workloads(plan: Plan) -> list[str]:
+    if not plan.workloads:
+        return []
+    c = plan.currency
+    where = _places(plan)
+    columns: list[MdColumn[WorkloadSummary]] = [
+        MdColumn("workload", "Workload", lambda w: escape(w.name)),
+        MdColumn("model", "Model", lambda w: escape(w.model)),
+        MdColumn("task", "Task", lambda w: escape(w.task)),
+        MdColumn("precision", "Precision", lambda w: escape(w.precision)),
+        MdColumn("replicas", "Replicas", lambda w: str(w.replicas), right=True),
+        MdColumn("per_gpu", "GiB per GPU", lambda w: f"{to_gib(w.per_gpu_bytes):.2f}", right=True),
+        MdColumn("reserved", "Reserved GiB", lambda w: f"{to_gib(w.reserved_bytes):.2f}", right=True),
+        MdColumn("runs_on", "Runs on", lambda w: escape(runs_on(where.get(w.name, [])))),
+        MdColumn("cost", f"Cost ({c})", lambda w: _n(w.cost), right=True),
+    ]
+    return ["## Workloads", "", *table(columns, plan.workloads)]
+
+
+def _break_even(plan: Plan) -> list[str]:
+    c = plan.currency
     be = break_even(plan)
-    out += ["", "## Buy versus rent", ""]
-    if be.available:
-        months = "never" if be.months is None else f"{be.months:.1f} months"
-        util = "never" if be.utilization is None else f"{be.utilization:.0%} of the planned hours"
-        out += [
-            f"Against renting everything ({_n(be.rent_per_month)} {c} per month), this plan runs at "
-            f"{_n(be.plan_per_month)} {c} per month after {_n(be.capex)} {c} of purchases: they pay back "
-            f"after **{months}**. Renting everything is cheaper below **{util}**.",
-        ]
-    else:
-        out += [f"Not computed: {escape(be.reason)}."]
-    priced = [u for u in plan.units if u.kind != "owned"]
-    if priced:
-        out += ["", "## Prices used", ""]
-        seen: set[tuple[str, str]] = set()
-        rows = []
-        for u in priced:
-            if (u.option, u.pricing) in seen:
-                continue
+    if not be.available:
+        return ["## Buy versus rent", "", f"Not computed: {escape(be.reason)}."]
+    months = "never" if be.months is None else f"{be.months:.1f} months"
+    util = "never" if be.utilization is None else f"{be.utilization:.0%} of the planned hours"
+    return [
+        "## Buy versus rent",
+        "",
+        f"Against renting everything ({_n(be.rent_per_month)} {c} per month), this plan runs at "
+        f"{_n(be.plan_per_month)} {c} per month after {_n(be.capex)} {c} of purchases: they pay back "
+        f"after **{months}**. Renting everything is cheaper below **{util}**.",
+    ]
+
+
+def _prices(plan: Plan) -> list[str]:
+    c = plan.currency
+    seen: set[tuple[str, str]] = set()
+    priced: list[PlanUnit] = []
+    for u in plan.units:
+        if u.kind != "owned" and (u.option, u.pricing) not in seen:
             seen.add((u.option, u.pricing))
-            price = f"{u.unit_price:,.0f} {c}/unit" if u.kind == "bought" else f"{u.unit_price:,.3f} {c}/hour"
-            rows.append(
-                [
-                    escape(u.option_name or u.option),
-                    u.pricing.replace("_", " "),
-                    price,
-                    escape(u.price_source),
-                    u.price_date.isoformat() if u.price_date else "",
-                ]
-            )
-        out += table(["Offer", "Pricing", "Price", "Source", "As of"], rows)
+            priced.append(u)
+    if not priced:
+        return []
+
+    def price(u: PlanUnit) -> str:
+        return f"{u.unit_price:,.0f} {c}/unit" if u.kind == "bought" else f"{u.unit_price:,.3f} {c}/hour"
+
+    columns: list[MdColumn[PlanUnit]] = [
+        MdColumn("offer", "Offer", lambda u: escape(u.option_name or u.option)),
+        MdColumn("pricing", "Pricing", lambda u: u.pricing.replace("_", " ")),
+        MdColumn("price", "Price", price),
+        MdColumn("source", "Source", lambda u: escape(u.price_source)),
+        MdColumn("as_of", "As of", lambda u: u.price_date.isoformat() if u.price_date else ""),
+    ]
+    return ["## Prices used", "", *table(columns, priced)]
+
+
+SECTIONS: tuple[Callable[[Plan], list[str]], ...] = (
+    _mix,
+    _savings,
+    _workloads,
+    _break_even,
+    _prices,
+)
+"""The sections after the headline, in reading order; a section with nothing to say returns no lines."""
+
+
+def render_markdown(plan: Plan, today: dt.date | None = None) -> str:
+    """The plan as Markdown: headline, reading, chosen mix, savings, workloads, break-even, prices.
+
+    ``today`` dates the age of the oldest price (default: the clock)."""
+    out: list[str] = _headline(plan, today)
+    for section in SECTIONS:
+        lines = section(plan)
+        if lines:
+            out += [*([""] if out else []), *lines]
     out += ["", f"_Made by planner {escape(plan.planner_version)}; memory in GiB (2^30 bytes)._"]
     return "\n".join(out) + "\n"

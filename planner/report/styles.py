@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Si
 HEADER = "planner.header"
 USD = "planner.usd"
 USD_RATE = "planner.usd_rate"
+USD_CENTS = "planner.usd_cents"
 GIB = "planner.gib"
 PERCENT = "planner.percent"
 INTEGER = "planner.integer"
@@ -27,6 +28,7 @@ NOTE = "planner.note"
 LABEL = "planner.label"
 TOTAL_LABEL = "planner.total_label"
 TOTAL_USD = "planner.total_usd"
+TOTAL_USD_CENTS = "planner.total_usd_cents"
 
 CURRENCY_SYMBOLS: Mapping[str, str] = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
@@ -64,10 +66,12 @@ def register_styles(wb: Workbook, currency: str) -> None:
         # Figures align to the top like text, so a row with a wrapped cell still reads across.
         NamedStyle(name=USD, number_format=money_format(currency), alignment=top),
         NamedStyle(name=USD_RATE, number_format=money_format(currency, 3), alignment=top),
+        # Monthly figures keep their cents: 641.825 x 36 must come back to the total by hand.
+        NamedStyle(name=USD_CENTS, number_format=money_format(currency, 2), alignment=top),
         NamedStyle(name=GIB, number_format=GIB_FORMAT, alignment=top),
         NamedStyle(name=PERCENT, number_format="0.0%", alignment=top),
         NamedStyle(name=INTEGER, number_format="#,##0", alignment=top),
-        NamedStyle(name=NUMBER, number_format="#,##0.0", alignment=top),
+        NamedStyle(name=NUMBER, number_format="#,##0.0##", alignment=top),
         # Text is indented one character so it never touches a right-aligned number in the column before.
         NamedStyle(
             name=TEXT, number_format="@", alignment=Alignment(horizontal="left", vertical="top", indent=1)
@@ -89,6 +93,12 @@ def register_styles(wb: Workbook, currency: str) -> None:
             font=Font(bold=True),
             border=Border(top=thin),
             number_format=money_format(currency),
+        ),
+        NamedStyle(
+            name=TOTAL_USD_CENTS,
+            font=Font(bold=True),
+            border=Border(top=thin),
+            number_format=money_format(currency, 2),
         ),
     ]
     for style in styles:

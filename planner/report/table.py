@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
@@ -19,8 +20,9 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.report import styles
+from planner.report.live import Formula
 
-Value = str | int | float | bool | dt.date | None
+Value = str | int | float | bool | dt.date | Formula | None
 
 TABLE_STYLE = "TableStyleLight9"
 """Banded rows, header styled by our own named style; prints well in greyscale."""
@@ -40,6 +42,12 @@ class Column:
     header: str
     style: str = styles.TEXT
     width: float | None = None
+    key: str = ""
+    """How code names the column (rows given as mappings, total rows); the header where empty."""
+
+    @property
+    def id(self) -> str:
+        return self.key or self.header
 
 
 @dataclass(frozen=True)
@@ -81,7 +89,15 @@ def put(cell: Cell | MergedCell, value: Value, style: str | None = None) -> None
     """
     if isinstance(cell, MergedCell):
         raise ValueError(f"cannot write into merged cell {cell.coordinate}")
-    if isinstance(value, str):
+    if isinstance(value, Formula) and _NUMBER.fullmatch(value.text):
+        cell.value = float(value.text)  # a constant (nothing to buy, a figure without its rates) is a number
+    elif isinstance(value, Formula):
+        # planner's own formula (live.py builds it from its names and cell references; the workbook
+        # checks every formula's vocabulary before it is saved).
+        cell.value = "=" + value.text
+        if value.value is not None:
+            expected_values(cell.parent)[cell.coordinate] = value.value
+    elif isinstance(value, str):
         cell.value = clean_text(value)
         cell.data_type = "s"
     else:
@@ -90,8 +106,25 @@ def put(cell: Cell | MergedCell, value: Value, style: str | None = None) -> None
         cell.style = style
 
 
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?")
+
+EXPECTED = "_planner_expected"
+
+
+def expected_values(ws: object) -> dict[str, float]:
+    """Cell -> the figure planner computed for the formula in it: what a spreadsheet program must show
+    after recalculating (the tests compare, to the cent)."""
+    found: dict[str, float] | None = getattr(ws, EXPECTED, None)
+    if found is None:
+        found = {}
+        setattr(ws, EXPECTED, found)
+    return found
+
+
 def display_width(value: Value, style: str) -> float:
     """Characters a value needs in its number format (a close estimate; Calibri 11 digits are ~1 char)."""
+    if isinstance(value, Formula):
+        value = value.value
     if value is None:
         return 0.0
     if isinstance(value, str):
@@ -105,6 +138,8 @@ def display_width(value: Value, style: str) -> float:
         return len(f"{number:,.0f}") + 3.0
     if style == styles.USD_RATE:
         return len(f"{number:,.3f}") + 3.0
+    if style == styles.USD_CENTS:
+        return len(f"{number:,.2f}") + 3.0
     if style == styles.GIB:
         return len(f"{number:,.2f}") + 4.0
     if style == styles.PERCENT:
@@ -171,13 +206,16 @@ def write_table(
     ws: Worksheet,
     name: str,
     columns: Sequence[Column],
-    rows: Iterable[Sequence[Value]],
+    rows: Iterable[Sequence[Value] | Mapping[str, Value]],
     *,
     top: int = 1,
     left: int = 1,
     widths: Widths | None = None,
 ) -> TableRange:
     """Write a header row and ``rows`` at (top, left) and register them as the Excel table ``name``.
+
+    A row is a sequence in column order or a mapping from column ids (a column missing from it is blank),
+    so a table can gain a column without its rows changing.
 
     Headers wrap (the header style wraps text), so they count only half their length towards the column
     width and the header row is two lines high; numbers and text decide the width.
@@ -189,7 +227,15 @@ def write_table(
             if column.width is not None:
                 widths.fix(left + j, column.width)
     last = top
-    for i, row in enumerate(rows, start=1):
+    ids = [c.id for c in columns]
+    for i, given in enumerate(rows, start=1):
+        if isinstance(given, Mapping):
+            unknown = set(given) - set(ids)
+            if unknown:
+                raise ValueError(f"table {name}: row {i} names unknown columns {sorted(unknown)}")
+            row: Sequence[Value] = [given.get(k) for k in ids]
+        else:
+            row = given
         if len(row) != len(columns):
             raise ValueError(f"table {name}: row {i} has {len(row)} values for {len(columns)} columns")
         last = top + i
@@ -218,13 +264,41 @@ def write_table(
 
 
 def write_total_row(
-    ws: Worksheet, row: int, left: int, values: Sequence[Value], money_cols: Iterable[int] = ()
-) -> None:
-    """A bold "Total" line under a table: plain values, not formulas, so every reader sees the same figure."""
-    money = set(money_cols)
-    for j, value in enumerate(values):
-        style = styles.TOTAL_USD if j in money else styles.TOTAL_LABEL
-        put(ws.cell(row=row, column=left + j), value, style)
+    ws: Worksheet, placed: TableRange, columns: Sequence[Column], values: Mapping[str, Value]
+) -> int:
+    """A bold "Total" line under a table, each value in the column whose id it names; returns its row.
+
+    Money columns keep their format in bold; the label goes in the first column.
+    """
+    row = placed.last_row + 1
+    ids = [c.id for c in columns]
+    unknown = set(values) - set(ids)
+    if unknown:
+        raise ValueError(f"total row of {placed.name}: unknown columns {sorted(unknown)}")
+    for j, column in enumerate(columns):
+        value = values.get(column.id)
+        if j == 0 and value is None:
+            value = "Total"
+        money = column.style in (styles.USD, styles.USD_RATE, styles.USD_CENTS)
+        target = ws.cell(row=row, column=placed.first_col + j)
+        total_style = styles.TOTAL_USD_CENTS if column.style == styles.USD_CENTS else styles.TOTAL_USD
+        put(target, value, total_style if money else styles.TOTAL_LABEL)
+        if not money and column.style not in (styles.TEXT, styles.WRAP) and value is not None:
+            target.number_format = _FORMATS.get(column.style, "General")
+    return row
+
+
+_FORMATS: Mapping[str, str] = {
+    styles.INTEGER: "#,##0",
+    styles.NUMBER: "#,##0.0##",
+    styles.PERCENT: "0.0%",
+    styles.GIB: styles.GIB_FORMAT,
+}
+
+
+def column_of(placed: TableRange, columns: Sequence[Column], key: str) -> int:
+    """The sheet column (1-based) of the column whose id is ``key``."""
+    return placed.first_col + [c.id for c in columns].index(key)
 
 
 def write_note(

@@ -9,6 +9,11 @@ Horizon 36 months, USD. Four units:
 - ``gcp:a2-ultragpu-1g:us-central1#1`` spot, A100 80GB: 1.30 USD/h x 60 h/month = 78 USD/month, 2,808 USD.
 
 Total 30,605.70 USD = capex 7,500 + opex 23,105.70 (641.825 USD/month x 36).
+
+IT energy per month: the workstation 1.15 kW x 730 h = 839.5 kWh, the owned desktop 0.6 kW x 730 h = 438 kWh;
+1,277.5 kWh in all, so each 0.01 USD/kWh more on the electricity price adds 1,277.5 x 0.01 x 36 = 459.90 USD.
+Capex budget 60,000 USD (7,500 used). Alternatives (hand-picked): all-cloud 41,230 (no purchases), all-bought
+34,900 (16,000 up front), best single GPU 38,100 (13,400 up front).
 """
 
 from __future__ import annotations
@@ -290,6 +295,7 @@ ALTERNATIVES = (
         total_cost=41_230.0,
         status="optimal",
         saving=41_230.0 - TOTAL_COST,
+        capex=0.0,
     ),
     Alternative(
         name="all_bought",
@@ -297,6 +303,7 @@ ALTERNATIVES = (
         total_cost=34_900.0,
         status="optimal",
         saving=34_900.0 - TOTAL_COST,
+        capex=16_000.0,
     ),
     Alternative(
         name="best_single_gpu",
@@ -304,6 +311,7 @@ ALTERNATIVES = (
         total_cost=38_100.0,
         status="optimal",
         saving=38_100.0 - TOTAL_COST,
+        capex=13_400.0,
     ),
     Alternative(
         name="cheapest_per_workload",
@@ -336,10 +344,44 @@ ASSUMPTIONS = (
         source="SkyPilot catalog v8 gcp/vms.csv",
         as_of="2025-10-01",
     ),
-    Assumption(category="energy", name="electricity", value="0.15 USD/kWh", source="scenario"),
-    Assumption(category="energy", name="PUE", value="1.0 (office)", source="scenario"),
     Assumption(
-        category="hosting", name="colocation", value="0 USD/kW-month (office desk)", source="scenario"
+        category="energy",
+        name="electricity",
+        value="0.15 USD/kWh",
+        source="scenario",
+        key="usd_per_kwh",
+        number=0.15,
+        unit="USD/kWh",
+    ),
+    Assumption(
+        category="energy",
+        name="PUE",
+        value="1.0 (office)",
+        source="scenario",
+        key="pue",
+        number=1.0,
+        unit="facility / IT power",
+    ),
+    Assumption(
+        category="hosting",
+        name="colocation",
+        value="0 USD/kW-month (office desk)",
+        source="scenario",
+        key="colocation_usd_per_kw_month",
+        number=0.0,
+        unit="USD per kW-month",
+    ),
+    Assumption(
+        category="policy", name="horizon", value="36 months", key="horizon_months", number=36, unit="months"
+    ),
+    Assumption(
+        category="limit",
+        name="capex budget",
+        value="60,000 USD",
+        source="scenario budgets.capex_usd",
+        key="budget_capex_usd",
+        number=60_000.0,
+        unit="USD",
     ),
     Assumption(category="memory", name="default headroom", value="0.2", source="scenario default"),
 )

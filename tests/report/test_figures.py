@@ -7,7 +7,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from planner.plan import Alternative, Plan
-from planner.report.figures import break_even, chosen_mix, gpu_usage, reading
+from planner.report.figures import (
+    break_even,
+    chosen_mix,
+    first_gpu_by_workload,
+    gpu_usage,
+    payback_month,
+    reading,
+    unit_label,
+)
 from planner.units import GIB
 
 
@@ -114,10 +122,30 @@ def test_reading_warns_when_the_plan_is_not_proven_optimal(plan: Plan) -> None:
     assert "could still be saved" not in reading(plan)
 
 
-def test_reading_names_the_gpu_when_the_offer_name_does_not(plan: Plan) -> None:
+def test_units_are_named_by_provider_and_gpu(plan: Plan) -> None:
+    """``lambda gpu_1x_a6000`` means little outside Lambda; the reader sees "Lambda 1x RTX A6000"."""
     cloud = plan.units[2].model_copy(
-        update={"option_name": "lambda gpu_1x_a6000 (us-east-1)", "gpu": "RTX A6000"}
+        update={"option_name": "lambda gpu_1x_a6000 (us-east-1)", "gpu": "RTX A6000", "provider": "lambda"}
     )
+    assert unit_label(cloud) == "Lambda 1x RTX A6000"
+    assert unit_label(cloud.model_copy(update={"provider": "newcloud"})) == "Newcloud 1x RTX A6000"
     text = reading(plan.model_copy(update={"units": (*plan.units[:2], cloud, plan.units[3])}))
-    assert "rent 1 x lambda gpu_1x_a6000 (us-east-1) (1 x RTX A6000) on demand, 200 h/month" in text
-    assert "Workstation, 2 x RTX 4090 for" in text  # already named: not repeated
+    assert "rent 1 x Lambda 1x RTX A6000 on demand, 200 h/month" in text
+    assert "Workstation, 2 x RTX 4090 for" in text  # bought machines keep their catalog name
+
+
+def test_memory_chart_does_not_count_a_workloads_own_replicas_as_other_workloads(plan: Plan) -> None:
+    """Two replicas of one small workload packed on one GPU: the second is "its other replicas", not
+    "other workloads"; the bar names the GPU it sits on."""
+    twin = plan.assignments[3].model_copy(update={"replica": 2})  # rag-embedding r2, 3.75 GiB, same GPU
+    gpus = first_gpu_by_workload(plan.model_copy(update={"assignments": (*plan.assignments, twin)}))
+    rag = gpus["rag-embedding"]
+    assert rag.own_replicas_bytes == twin.reserved_bytes
+    assert rag.others_reserved_bytes == plan.assignments[2].reserved_bytes  # coding-model, 10 GiB
+    assert (rag.gpu, rag.unit, rag.index) == ("RTX 3090", "owned-rtx-3090#1", 0)
+
+
+def test_payback_month_is_the_first_month_buying_costs_no_more(plan: Plan) -> None:
+    """7,500 + 641.825 m <= 41,230 / 36 m first at m = 15 (17,127.38 <= 17,179.17; at 14: 16,485.55 >
+    16,033.89)."""
+    assert payback_month(plan) == 15

@@ -6,8 +6,10 @@ Expected figures are the hand-computed ones in conftest.py (total 30,605.70 USD 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import re
 import stat
 import zipfile
 from collections.abc import Callable
@@ -21,25 +23,49 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.plan import Plan
 from planner.report.json import plan_to_json
-from planner.report.table import EXCEL_MAX_CELL_CHARS, clean_text
-from planner.report.workbook import write_workbook
+from planner.report.table import EXCEL_MAX_CELL_CHARS, clean_text, expected_values
+from planner.report.workbook import build_workbook, write_workbook
 
-SHEETS = ["Summary", "Workloads", "Hardware", "Cloud", "Utilization", "Alternatives", "Assumptions", "Charts"]
+SHEETS = [
+    "Summary",
+    "Cash flow",
+    "Alternatives",
+    "Charts",
+    "Workloads",
+    "Hardware",
+    "Cloud",
+    "Utilization",
+    "Assumptions",
+]
 GIB_FORMAT = '#,##0.00 "GiB"'
 
 
 @pytest.fixture
-def book(plan: Plan, tmp_path: Path) -> openpyxl.Workbook:
+def book(plan: Plan) -> openpyxl.Workbook:
+    """Built in memory: formulas keep the figures planner computed for them (``expected_values``)."""
+    return build_workbook(plan)
+
+
+@pytest.fixture
+def saved(plan: Plan, tmp_path: Path) -> openpyxl.Workbook:
     path = tmp_path / "startup.xlsx"
     write_workbook(plan, path)
     return load_workbook(path)
+
+
+def shown(ws: Worksheet, cell: Any) -> Any:
+    """A cell's figure: for a formula, the figure planner computed for it (test_live.py checks LibreOffice
+    recalculates the same, to the cent)."""
+    if isinstance(cell.value, str) and cell.data_type == "f":
+        return expected_values(ws).get(cell.coordinate, cell.value)
+    return cell.value
 
 
 def table_rows(ws: Worksheet, name: str) -> list[dict[str, Any]]:
     """The data rows of an Excel table as dicts keyed by its header."""
     cells = ws[ws.tables[name].ref]
     headers = [c.value for c in cells[0]]
-    return [dict(zip(headers, [c.value for c in row], strict=True)) for row in cells[1:]]
+    return [dict(zip(headers, [shown(ws, c) for c in row], strict=True)) for row in cells[1:]]
 
 
 def row_after_table(ws: Worksheet, name: str) -> dict[str, Any]:
@@ -49,7 +75,7 @@ def row_after_table(ws: Worksheet, name: str) -> dict[str, Any]:
     headers = [c.value for c in cells[0]]
     last = cells[-1][0].row
     first_col = cells[0][0].column
-    values = [ws.cell(row=last + 1, column=first_col + i).value for i in range(len(headers))]
+    values = [shown(ws, ws.cell(row=last + 1, column=first_col + i)) for i in range(len(headers))]
     return dict(zip(headers, values, strict=True))
 
 
@@ -88,7 +114,7 @@ def test_workloads_sheet_one_row_per_workload_in_gib(book: openpyxl.Workbook, pl
     assert "workstation-2x-rtx-4090#1 GPU 1" in chat["Runs on (unit, GPU)"]
     header = [c.value for c in ws[1]]
     weights_cell = ws.cell(row=2, column=header.index("Weights") + 1)
-    cost_cell = ws.cell(row=2, column=header.index("Cost over horizon") + 1)
+    cost_cell = ws.cell(row=2, column=header.index("Cost over horizon (as solved)") + 1)
     assert weights_cell.number_format == GIB_FORMAT
     assert weights_cell.style == "planner.gib"
     assert cost_cell.style == "planner.usd" and "$" in cost_cell.number_format
@@ -105,8 +131,8 @@ def test_totals_agree_with_json(book: openpyxl.Workbook, plan: Plan) -> None:
     )
     assert summary["Up-front purchases (capex)"] == pytest.approx(data["capex"])
     assert summary["Running costs over the horizon (opex)"] == pytest.approx(data["opex"])
-    assert summary["Optimality gap"] == pytest.approx(data["gap"])
-    assert row_after_table(book["Summary"], "ChosenMix")["Over horizon"] == pytest.approx(data["total_cost"])
+    mix_total = row_after_table(book["Summary"], "ChosenMix")["Over horizon, all units"]
+    assert mix_total == pytest.approx(data["total_cost"])
     assert row_after_table(book["Hardware"], "Hardware")["Capex"] == pytest.approx(data["capex"])
     cloud = sum(u["cost"] for u in data["units"] if u["kind"] == "cloud")
     assert (
@@ -115,7 +141,7 @@ def test_totals_agree_with_json(book: openpyxl.Workbook, plan: Plan) -> None:
         == pytest.approx(16_207.2)
     )
     workloads = table_rows(book["Workloads"], "Workloads")
-    assert sum(r["Cost over horizon"] for r in workloads) == pytest.approx(data["total_cost"])
+    assert sum(r["Cost over horizon (as solved)"] for r in workloads) == pytest.approx(data["total_cost"])
     categories = table_rows(book["Charts"], "CostByCategory")
     assert sum(r["Cost over horizon"] for r in categories) == pytest.approx(data["total_cost"])
     savings = {r["Alternative"]: r["Saving with this plan"] for r in table_rows(book["Summary"], "Savings")}
@@ -147,9 +173,25 @@ def test_break_even_on_alternatives_sheet(book: openpyxl.Workbook) -> None:
 def test_assumptions_list_every_price_with_source_and_date(book: openpyxl.Workbook, plan: Plan) -> None:
     prices = table_rows(book["Assumptions"], "PricesUsed")
     assert len(prices) == 3  # the bought workstation and two cloud offers; the owned card has no price
-    assert all(r["Source"] and r["As of"] for r in prices)
-    items = {r["Item"]: r["Value"] for r in table_rows(book["Assumptions"], "Assumptions")}
-    assert items["status"] == "optimal" and items["version"] == "0.1.0" and items["solver"] == plan.solver
+    assert all(r["Source"] and isinstance(r["As of"], dt.date) for r in prices)
+    assert [(r["Name"], r["Price"], r["Unit"]) for r in prices] == [
+        ("price_1", 7_500.0, "USD per unit"),
+        ("price_2", 1.861, "USD per instance-hour"),
+        ("price_3", 1.30, "USD per instance-hour"),
+    ]
+    how = {r["Item"]: r["Value"] for r in table_rows(book["Assumptions"], "HowComputed")}
+    assert how["status"] == "optimal" and how["version"] == "0.1.0" and how["solver"] == plan.solver
+    assert how["best bound"] == pytest.approx(30_605.70)
+
+
+def test_inputs_are_named_numbers_with_their_unit_apart(book: openpyxl.Workbook) -> None:
+    inputs = {r["Name"]: r for r in table_rows(book["Assumptions"], "Inputs")}
+    assert (inputs["usd_per_kwh"]["Value"], inputs["usd_per_kwh"]["Unit"]) == (0.15, "USD/kWh")
+    assert (inputs["horizon_months"]["Value"], inputs["horizon_months"]["Unit"]) == (36, "months")
+    assert inputs["pue"]["Value"] == 1.0 and inputs["usd_to_currency"]["Value"] == 1.0
+    for name, row in inputs.items():
+        sheet, coord = next(iter(book.defined_names[name].destinations))
+        assert book[sheet][coord.replace("$", "")].value == row["Value"], name
 
 
 def test_a_measured_workload_shows_no_parameters_or_rule_of_thumb(plan: Plan, tmp_path: Path) -> None:
@@ -163,19 +205,19 @@ def test_a_measured_workload_shows_no_parameters_or_rule_of_thumb(plan: Plan, tm
 
 
 def test_bare_numbers_in_the_assumptions_are_numbers(book: openpyxl.Workbook, plan: Plan) -> None:
-    """The gap ("0.0000%") and a bare PUE ("1.56") were text, which Excel flags "number stored as text";
-    values with a unit ("1.0 (office)") stay text."""
+    """The gap and the default headroom ("0.2") are numbers, not text Excel flags "number stored as text"."""
+    how = {r["Item"]: r["Value"] for r in table_rows(book["Assumptions"], "HowComputed")}
+    assert isinstance(how["relative gap"], int | float) and how["relative gap"] == pytest.approx(plan.gap)
     items = {r["Item"]: r["Value"] for r in table_rows(book["Assumptions"], "Assumptions")}
-    gap = items["relative gap"]
-    assert isinstance(gap, int | float) and gap == pytest.approx(plan.gap, abs=1e-6)
-    assert items["PUE"] == "1.0 (office)"
+    assert items["default headroom"] == 0.2
 
 
 def test_memory_chart_bars_add_up_to_their_gpu(book: openpyxl.Workbook) -> None:
-    rows = {r["Workload"]: r for r in table_rows(book["Charts"], "MemoryPerGpu")}
+    rows = {r["Workload on GPU"].split(" on ")[0]: r for r in table_rows(book["Charts"], "MemoryPerGpu")}
+    assert "chat-assistant on RTX 4090" in [r["Workload on GPU"] for r in rows.values()]
     for r in rows.values():
-        parts = sum(v for k, v in r.items() if k not in ("Workload", "GPU memory"))
-        assert parts == pytest.approx(r["GPU memory"]), r["Workload"]
+        parts = sum(v for k, v in r.items() if k not in ("Workload on GPU", "GPU memory"))
+        assert parts == pytest.approx(r["GPU memory"]), r["Workload on GPU"]
     # coding-model (10 GiB reserved) shares the 3090's GPU 0 with rag-embedding (3.75 GiB reserved).
     assert rows["coding-model"]["Other workloads on the GPU"] == pytest.approx(3.75)
     assert rows["coding-model"]["Free"] == pytest.approx(24 - 13.75)
@@ -186,23 +228,29 @@ def test_charts_exist_with_one_series_per_component(book: openpyxl.Workbook) -> 
     charts = book["Charts"]._charts
     assert len(charts) == 2
     memory, cost = charts
-    # Components with any bytes in the fixture: all 8, plus headroom, co-located neighbours and free.
-    assert len(memory.series) == 11
+    # Components with any bytes in the fixture: all 8, plus headroom, own replicas, neighbours and free.
+    assert len(memory.series) == 12
     assert memory.grouping == "stacked"
     assert len(cost.series) == 1
 
 
 def test_formula_like_names_stay_text(renamed_plan: Callable[[str, str], Plan], tmp_path: Path) -> None:
+    """A workload named like a formula is text; planner's own formulas never carry scenario text."""
     evil = '=HYPERLINK("http://evil.example","click")'
     path = tmp_path / "evil.xlsx"
     write_workbook(renamed_plan("eval-batch", evil), path)
-    ws = load_workbook(path)["Workloads"]
-    cell = next(c for c in ws["A"] if c.value == evil)
+    book = load_workbook(path)
+    cell = next(c for c in book["Workloads"]["A"] if c.value == evil)
     assert cell.data_type == "s"
+    formulas = [
+        c.value for ws in book.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"
+    ]
+    assert formulas and not any("HYPERLINK" in str(f) or "evil" in str(f) for f in formulas)
     with zipfile.ZipFile(path) as archive:
-        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
-        for name in sheets:
-            assert "<f>" not in archive.read(name).decode(), f"{name} holds a formula"
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/sheet"):
+                stored = re.findall(r"<f>(.*?)</f>", archive.read(name).decode())
+                assert not any("HYPERLINK" in f for f in stored), name
 
 
 def test_control_characters_are_dropped(renamed_plan: Callable[[str, str], Plan], tmp_path: Path) -> None:
@@ -268,7 +316,7 @@ def test_columns_are_wide_enough_for_their_text(book: openpyxl.Workbook) -> None
         for table in ws.tables.values():
             for row in ws[table.ref][1:]:
                 for cell in row:
-                    if not isinstance(cell.value, str) or cell.alignment.wrap_text:
+                    if not isinstance(cell.value, str) or cell.alignment.wrap_text or cell.data_type == "f":
                         continue
                     width = ws.column_dimensions[cell.column_letter].width
                     assert width >= min(len(cell.value), 60), (ws.title, cell.coordinate, cell.value, width)

@@ -1,4 +1,4 @@
-"""Column generation for large fleets (solve.colgen): exact pricing and a bound that is a real bound.
+"""Column generation for large fleets (solving.colgen): exact pricing and a bound that is a real bound.
 
 Costs follow tests/solve/helpers.py: Card24 (24 GiB, 300 W) in a 1,000 USD desk system, a year of one busy GPU
 is 262.80 USD of electricity.
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import planner.placement.colocation as colocation
 from planner.pipeline import solve
 from planner.placement.patterns import Member
-from planner.solve.colgen import _Item, _knapsack
+from planner.solving.colgen import _Item, _knapsack
 
 from .helpers import catalog, cloud, gpu, scenario, system, workload
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.solve.packing import first_fit_decreasing
+from planner.solving.packing import first_fit_decreasing
 from planner.units import GIB
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"

@@ -384,7 +384,7 @@ def test_a_gpu_type_whose_bound_cannot_beat_the_best_is_not_solved(monkeypatch: 
     """Two 10 GiB workloads: one 1,000 USD Card24 holds both (1,262.80 USD a year). An 8,000 USD Card80's
     linear relaxation needs at least a quarter of one (20 of 80 GiB): 0.25 x 8,262.80 = 2,065.70 USD, above
     the Card24 plan, so that type is never solved; best_bound is the Card24 type's own."""
-    import planner.solve.alternatives as alternatives
+    import planner.solving.alternatives as alternatives
 
     solved: list[str] = []
     real = alternatives._restricted

@@ -12,7 +12,7 @@ from planner.ilp.constraints import dual_feasible
 from planner.ilp.data import pool_key
 from planner.pipeline import solve
 from planner.placement.candidates import Candidates
-from planner.solve.packing import first_fit_decreasing, minimum_bin_slack, pack_exact
+from planner.solving.packing import first_fit_decreasing, minimum_bin_slack, pack_exact
 from planner.units import GIB
 
 from .helpers import catalog, cloud, gpu, scenario, system, workload
@@ -112,8 +112,8 @@ def test_a_packing_the_relaxation_promises_but_no_gpu_holds(monkeypatch: pytest.
     assert 2 * CARD_YEAR - 1e-6 <= large.best_bound < 3 * CARD_YEAR - 1
     assert large.status == "feasible"
     assert large.gap == pytest.approx((large.total_cost - large.best_bound) / large.total_cost)
-    import planner.solve.large as large_fleet
-    from planner.solve.colgen import Generated
+    import planner.solving.large as large_fleet
+    from planner.solving.colgen import Generated
 
     monkeypatch.setattr(large_fleet, "generate", lambda c, **_: Generated(c, None, 0, 0))
     alone = solve(fleet, CARD80, alternatives=False)
@@ -125,7 +125,7 @@ def test_a_relaxation_that_packs_within_the_gap_is_the_plan(monkeypatch: pytest.
     """40, 40, 30, 30, 10 and 10 GiB on 80 GiB cards: the relaxation's two cards pack exactly (80 GiB each),
     so the plan is proven at once and column generation never runs."""
     import planner.placement.colocation as colocation
-    import planner.solve.large as large_fleet
+    import planner.solving.large as large_fleet
 
     def no_column_generation(*_: object, **__: object) -> None:
         raise AssertionError("column generation ran although the packed relaxation met the gap")
@@ -164,7 +164,7 @@ def _repacked_by_hand(
     desks: dict[str, int],
     held: dict[str, dict[str, int]],
 ) -> tuple[dict[str, str], Candidates, dict[str, int], dict[str, int]]:
-    """A relaxation solution written by hand, packed for real (solve.repack): desk cards of ``cards``
+    """A relaxation solution written by hand, packed for real (solving.repack): desk cards of ``cards``
     (name -> GiB), no cloud, large-fleet mode; on each card ``desks[card]`` desks, all shared "full" GPUs,
     holding ``held[card]`` replicas by workload. Returns the option id of each card, the exact program, and
     the units and pattern copies of the packed start (which every row of that program accepts)."""
@@ -172,7 +172,7 @@ def _repacked_by_hand(
     from planner.ilp.incumbent import evaluate
     from planner.ilp.solve import Solution
     from planner.placement.candidates import build_candidates
-    from planner.solve.repack import repack
+    from planner.solving.repack import repack
 
     cat = catalog(
         [gpu(name, gib) for name, gib in cards.items()],
@@ -229,8 +229,8 @@ def test_a_relaxation_stopped_without_a_bound_falls_back_to_its_linear_relaxatio
     import dataclasses
 
     import planner.placement.colocation as colocation
-    import planner.solve.large as large_fleet
-    from planner.solve.colgen import Generated
+    import planner.solving.large as large_fleet
+    from planner.solving.colgen import Generated
 
     real = large_fleet.solve_problem
     calls: list[float] = []
@@ -256,10 +256,10 @@ def test_a_large_fleet_alternative_is_packed_within_its_own_options(monkeypatch:
     there, so the exact program started from nothing (200-workload fleet, MI325X only: 5.84 M USD against
     5.17 M once the packing stayed within the alternative)."""
     import planner.placement.colocation as colocation
-    import planner.solve.alternatives as alternatives
+    import planner.solving.alternatives as alternatives
     from planner.ilp.incumbent import evaluate
     from planner.placement.candidates import build_candidates
-    from planner.solve.alternatives import solve_alternatives
+    from planner.solving.alternatives import solve_alternatives
 
     from .helpers import cloud
 
@@ -289,7 +289,7 @@ def test_pools_that_overflow_apart_are_packed_together(monkeypatch: pytest.Monke
     import planner.placement.colocation as colocation
     from planner.ilp.solve import Solution
     from planner.placement.candidates import build_candidates
-    from planner.solve.repack import pack_shared
+    from planner.solving.repack import pack_shared
 
     cat = catalog([gpu("Card100", 100)], [system("desk-card100", "Card100")])
     fleet = scenario(
@@ -343,8 +343,8 @@ def test_an_overfilled_relaxation_is_solved_again_with_room_to_pack(monkeypatch:
     to a spot card instead, and the rest packs on the two desks: two desks and spot, not three desks. The
     bound stays the first relaxation's two desks."""
     import planner.placement.colocation as colocation
-    import planner.solve.large as large_fleet
-    from planner.solve.colgen import Generated
+    import planner.solving.large as large_fleet
+    from planner.solving.colgen import Generated
 
     desk_year = 1000 + 394.2  # a desk and a year of one busy 450 W card at 0.10 USD/kWh
     spot_year = 0.1 * 730 * 12  # more than half a desk: the relaxation keeps all five on two desks

@@ -21,6 +21,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from planner.plan import Plan
 from planner.report import styles
 from planner.report.figures import CATEGORY_LABELS, first_gpu_by_workload
+from planner.report.live import Formula, number, span
+from planner.report.sheets import cloud
 from planner.report.sheets.layout import new_sheet
 from planner.report.sheets.workloads import breakdown_keys
 from planner.report.table import Column, TableRange, Value, Widths, put, write_table
@@ -36,6 +38,7 @@ SERIES_COLORS: Mapping[str, str] = {
     "CUDA context": "7F7F7F",
     "Allocator overhead": "A5A5A5",
     "Headroom": "FFD966",
+    "Its other replicas on the GPU": "F4B183",
     "Other workloads on the GPU": "BDD7EE",
     "Free": "EDEDED",
 }
@@ -55,9 +58,10 @@ def memory_table(plan: Plan) -> tuple[list[Column], list[list[Value]]]:
         if any(w.breakdown_bytes.get(k, 0) > 0 for w in plan.workloads)
     ]
     first_gpu = first_gpu_by_workload(plan)
-    columns = [Column("Workload"), *[Column(label, styles.GIB) for _, label in keys]]
+    columns = [Column("Workload on GPU"), *[Column(label, styles.GIB) for _, label in keys]]
     columns += [
         Column("Headroom", styles.GIB),
+        Column("Its other replicas on the GPU", styles.GIB),
         Column("Other workloads on the GPU", styles.GIB),
         Column("Free", styles.GIB),
         Column("GPU memory", styles.GIB),
@@ -68,9 +72,10 @@ def memory_table(plan: Plan) -> tuple[list[Column], list[list[Value]]]:
         gpu = first_gpu.get(w.name)
         rows.append(
             [
-                w.name,
+                f"{w.name} on {gpu.gpu}" if gpu else w.name,
                 *[to_gib(w.breakdown_bytes.get(k, 0) * scale) for k, _ in keys],
                 to_gib(max(w.reserved_bytes - w.per_gpu_bytes, 0)),
+                to_gib(gpu.own_replicas_bytes) if gpu else 0.0,
                 to_gib(gpu.others_reserved_bytes) if gpu else 0.0,
                 to_gib(gpu.free_bytes) if gpu else 0.0,
                 to_gib(gpu.memory_bytes) if gpu else 0.0,
@@ -79,13 +84,54 @@ def memory_table(plan: Plan) -> tuple[list[Column], list[list[Value]]]:
     return columns, rows
 
 
-def cost_rows(plan: Plan) -> list[list[Value]]:
-    """Non-zero cost categories, labelled for a reader, smallest first (a bar chart draws the first at the
-    bottom, so the largest cost ends up on top)."""
-    items = [(CATEGORY_LABELS.get(k, k), v) for k, v in plan.cost_by_category.items() if abs(v) > 0.005]
+CLOUD_CATEGORIES: Mapping[str, str] = {
+    "on_demand": "cloud_on_demand",
+    "spot": "cloud_spot",
+    "reserved_1y": "cloud_reserved",
+    "reserved_3y": "cloud_reserved",
+}
+"""The cost category of a cloud unit's rent, by its pricing (as ``Plan.cost_by_category`` counts it)."""
+
+
+CATEGORY_FORMULAS: Mapping[str, str] = {
+    "purchase": "plan_capex",
+    "energy": "plan_energy",
+    "hosting": "plan_hosting",
+}
+"""Categories the Hardware sheet totals; the cloud ones sum the Cloud sheet's units of that pricing."""
+
+
+def _category_formula(plan: Plan, key: str, value: float) -> Formula:
+    """A category's cost: a Hardware total, or the Cloud sheet's units whose pricing falls in it."""
+    if key in CATEGORY_FORMULAS:
+        return Formula(CATEGORY_FORMULAS[key], value)
+    rows = cloud.unit_rows(plan)
+    if not rows:
+        return Formula(number(value), value)
+    first, last = min(rows.values()), max(rows.values())
+    labels = sorted({cloud.PRICING_LABELS[p] for p, k in CLOUD_CATEGORIES.items() if k == key})
+    pricing = span("Cloud", cloud.pricing_column(), first, last)
+    cost = span("Cloud", cloud.cost_column(), first, last)
+    return Formula("+".join(f'SUMIF({pricing},"{label}",{cost})' for label in labels), value)
+
+
+def cost_rows(plan: Plan, top: int) -> list[list[Value]]:
+    """Non-zero cost categories, labelled for a reader, smallest first as solved (a bar chart draws the first
+    at the bottom, so the largest cost ends up on top); each a formula over the Hardware and Cloud sheets,
+    its share over the table's total. ``top`` is the table's header row."""
+    items = [(k, v) for k, v in plan.cost_by_category.items() if abs(v) > 0.005]
     items.sort(key=lambda kv: kv[1])
     total = sum(v for _, v in items)
-    return [[label, value, value / total if total else 0.0] for label, value in items]
+    first, last = top + 1, top + len(items)
+    whole = f"SUM($B${first}:$B${last})"
+    return [
+        [
+            CATEGORY_LABELS.get(k, k),
+            _category_formula(plan, k, v),
+            Formula(f"IF({whole}>0,B{top + 1 + i}/{whole},0)", v / total if total else 0.0),
+        ]
+        for i, (k, v) in enumerate(items)
+    ]
 
 
 def _memory_chart(ws: Worksheet, placed: TableRange, n_series: int) -> BarChart:
@@ -94,9 +140,9 @@ def _memory_chart(ws: Worksheet, placed: TableRange, n_series: int) -> BarChart:
     chart.grouping = "stacked"
     chart.overlap = 100
     chart.gapWidth = 60
-    chart.title = "Memory per GPU by component (GiB); each bar is as tall as the workload's GPU"
+    chart.title = "Memory per GPU by component (GiB); each bar is as tall as the GPU it runs on"
     chart.y_axis.title = "GiB per GPU"
-    chart.x_axis.title = "Workload"
+    chart.x_axis.title = "Workload (first replica) on its GPU"
     # Series are the component columns (header row gives their names); categories the workload names.
     data = Reference(
         ws,
@@ -176,7 +222,9 @@ def add_charts_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         Column("Cost over horizon", styles.USD),
         Column("Share", styles.PERCENT),
     )
-    cost = write_table(ws, "CostByCategory", cost_columns, cost_rows(plan), top=cost_top, widths=widths)
+    cost = write_table(
+        ws, "CostByCategory", cost_columns, cost_rows(plan, cost_top), top=cost_top, widths=widths
+    )
     # All columns but the last ("GPU memory", which the stack already reaches) are series.
     memory_chart = _memory_chart(ws, memory, len(columns) - 2)
     # Wider for many workloads so their names stay legible under the bars (2 cm each, up to 45 cm).

@@ -1,94 +1,127 @@
 """Hardware sheet: the bill of materials for bought units, and the owned units the plan uses.
 
-Energy follows each unit's duty cycle (busy hours per month) and includes PUE; hosting is colocation per
-kW-month where the scenario has it. Both are over the whole horizon, so "Total over horizon" is what the
-unit costs the team from purchase to the end of the plan.
+One row per line of the chosen mix on local hardware (an option, bought or owned, at one duty cycle). Every
+cost is a formula over the Assumptions sheet's inputs: capex from the price, energy from the IT energy per
+month the plan's busy hours draw (PUE, electricity price), hosting from the IT power (colocation per
+kW-month), all over ``horizon_months``. The row's "Total over horizon" is what those units cost from purchase
+to the end of the plan.
 """
 
 from __future__ import annotations
 
 from openpyxl import Workbook
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.worksheet import Worksheet
 
-from planner.plan import Plan, PlanUnit
+from planner.plan import Plan
 from planner.report import styles
+from planner.report.figures import MixLine, chosen_mix
+from planner.report.live import CostFormulas, Formula, cell, column_sum, ref
 from planner.report.sheets.layout import fit_pages, new_sheet
-from planner.report.table import Column, Value, Widths, write_table, write_total_row
+from planner.report.table import Column, Value, Widths, column_of, write_table, write_total_row
 
 COLUMNS = (
-    Column("Item"),
-    Column("Bought or owned"),
-    Column("Offer id"),
-    Column("GPU"),
-    Column("GPUs per unit", styles.INTEGER),
-    Column("Units", styles.INTEGER),
-    Column("Unit price", styles.USD),
-    Column("Capex", styles.USD),
-    Column("Power per unit (W)", styles.INTEGER),
-    Column("Power, all units (kW)", styles.NUMBER),
-    Column("Rack units", styles.INTEGER),
-    Column("Busy hours per month", styles.INTEGER),
-    Column("Energy over horizon", styles.USD),
-    Column("Hosting over horizon", styles.USD),
-    Column("Total over horizon", styles.USD),
-    Column("Price source", styles.WRAP, width=30),
-    Column("Price as of"),
+    Column("Item", styles.WRAP, width=28, key="item"),
+    Column("Bought or owned", key="kind"),
+    Column("GPU", styles.WRAP, width=18, key="gpu"),
+    Column("GPUs per unit", styles.INTEGER, key="gpus"),
+    Column("Units", styles.INTEGER, key="units"),
+    Column("Busy hours per month, per unit", styles.INTEGER, key="hours"),
+    Column("Unit price", styles.USD, key="unit_price"),
+    Column("Capex", styles.USD, key="capex"),
+    Column("Power per unit (W)", styles.INTEGER, key="power_w"),
+    Column("IT power, all units (kW)", styles.NUMBER, key="kw"),
+    Column("Rack units", styles.INTEGER, key="rack_units"),
+    Column("IT energy per month, all units (kWh)", styles.NUMBER, key="kwh"),
+    Column("Energy over horizon", styles.USD, key="energy"),
+    Column("Hosting over horizon", styles.USD, key="hosting"),
+    Column("Total over horizon", styles.USD, key="total"),
+    Column("Price source", styles.WRAP, width=26, key="source"),
+    Column("Price as of", key="as_of"),
 )
 
+PLAN_NAMES = {
+    "capex": "plan_capex",
+    "energy": "plan_energy",
+    "hosting": "plan_hosting",
+    "kw": "plan_it_kw",
+    "rack_units": "plan_rack_units",
+}
+"""Defined names of this sheet's totals, read by the Summary, the Cash flow and the Alternatives."""
 
-def local_groups(plan: Plan) -> list[list[PlanUnit]]:
-    """Bought and owned units grouped by (option, kind), bought first, in plan order."""
-    groups: dict[tuple[str, str], list[PlanUnit]] = {}
-    for unit in plan.units:
-        if unit.kind != "cloud":
-            groups.setdefault((unit.kind, unit.option), []).append(unit)
-    return [groups[key] for key in sorted(groups, key=lambda k: (k[0] != "bought",))]
+
+def local_lines(plan: Plan) -> list[MixLine]:
+    """The chosen mix's bought and owned lines, in the Summary's order."""
+    return [line for line in chosen_mix(plan) if line.kind != "cloud"]
+
+
+def line_rows(plan: Plan) -> dict[tuple[str, ...], int]:
+    """A local line's unit ids -> its row on this sheet (the Summary's chosen mix refers to them)."""
+    return {line.unit_ids: 2 + i for i, line in enumerate(local_lines(plan))}
 
 
 def add_hardware_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     ws = new_sheet(wb, "Hardware")
-    rows: list[list[Value]] = []
-    for units in local_groups(plan):
+    model = CostFormulas(plan)
+    by_id = {u.id: u for u in plan.units}
+    col = {c.id: i + 1 for i, c in enumerate(COLUMNS)}
+    rows: list[dict[str, Value]] = []
+    lines = local_lines(plan)
+    for i, line in enumerate(lines):
+        r = 2 + i
+        units = [by_id[x] for x in line.unit_ids]
         u = units[0]
-        n = len(units)
+        unit_price = model.unit_price(u) if u.kind == "bought" else None
+        energy = model.energy(units, cell(col["kwh"], r))
+        hosting = model.hosting(units, cell(col["kw"], r))
         rows.append(
-            [
-                u.option_name or u.option,
-                "Bought" if u.kind == "bought" else "Owned",
-                u.option,
-                u.gpu,
-                u.gpus,
-                n,
-                u.unit_price if u.kind == "bought" else 0.0,
-                sum(x.capex for x in units),
-                u.power_w,
-                u.power_w * n / 1000,
-                u.rack_units * n,
-                u.hours_per_month,
-                sum(x.energy_cost for x in units),
-                sum(x.hosting_cost for x in units),
-                sum(x.cost for x in units),
-                u.price_source,
-                u.price_date.isoformat() if u.price_date else "",
-            ]
+            {
+                "item": line.label,
+                "kind": "Bought" if u.kind == "bought" else "Owned",
+                "gpu": u.gpu,
+                "gpus": u.gpus,
+                "units": len(units),
+                "hours": line.hours_per_month,
+                "unit_price": unit_price,
+                "capex": Formula(f"{cell(col['units'], r)}*{cell(col['unit_price'], r)}", line.capex)
+                if unit_price
+                else Formula("0", 0.0),
+                "power_w": u.power_w,
+                "kw": sum(x.power_w for x in units) / 1000,
+                "rack_units": sum(x.rack_units for x in units),
+                "kwh": model.it_kwh_per_month(units),
+                "energy": energy,
+                "hosting": hosting,
+                "total": Formula(
+                    "+".join(cell(col[k], r) for k in ("capex", "energy", "hosting")),
+                    sum(x.cost for x in units),
+                ),
+                "source": u.price_source,
+                "as_of": u.price_date,
+            }
         )
     widths = Widths()
     placed = write_table(ws, "Hardware", COLUMNS, rows, widths=widths)
+    for r in range(placed.first_row + 1, placed.last_row + 1):
+        ws.cell(row=r, column=column_of(placed, COLUMNS, "as_of")).number_format = "yyyy-mm-dd"
     local = [u for u in plan.units if u.kind != "cloud"]
-    total: list[Value] = [None] * len(COLUMNS)
-    total[0] = "Total"
-    total[5] = len(local)
-    total[7] = sum(u.capex for u in local)
-    total[9] = sum(u.power_w for u in local) / 1000
-    total[10] = sum(u.rack_units for u in local)
-    total[12] = sum(u.energy_cost for u in local)
-    total[13] = sum(u.hosting_cost for u in local)
-    total[14] = sum(u.cost for u in local)
-    write_total_row(ws, placed.last_row + 1, 1, total, money_cols=[7, 12, 13, 14])
-    ws.cell(row=placed.last_row + 1, column=10).number_format = "#,##0.0"
+    last = placed.first_row + len(rows)
+    totals: dict[str, Value] = {"units": Formula(column_sum(None, col["units"], 2, last), len(local))}
+    figures = {
+        "capex": sum(u.capex for u in local),
+        "kw": sum(u.power_w for u in local) / 1000,
+        "rack_units": float(sum(u.rack_units for u in local)),
+        "kwh": model.it_kwh_per_month(local),
+        "energy": sum(u.energy_cost for u in local),
+        "hosting": sum(u.hosting_cost for u in local),
+        "total": sum(u.cost for u in local),
+    }
+    for key, value in figures.items():
+        totals[key] = Formula(column_sum(None, col[key], 2, last), value)
+    total_row = write_total_row(ws, placed, COLUMNS, totals)
+    for key, name in PLAN_NAMES.items():
+        wb.defined_names[name] = DefinedName(name, attr_text=ref("Hardware", col[key], total_row))
     if not rows:
-        ws.cell(
-            row=placed.last_row + 3, column=1, value="The plan buys no hardware and uses no owned hardware."
-        )
+        ws.cell(row=total_row + 2, column=1, value="The plan buys no hardware and uses no owned hardware.")
     fit_pages(ws, widths.apply(ws))
     return ws

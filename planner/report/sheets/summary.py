@@ -1,64 +1,191 @@
-"""Summary sheet: the page a finance reader reads first.
+"""Summary sheet: the decision on the first page a finance reader reads.
 
-Headline figures, the plan in plain words, the chosen mix (what to buy, what to rent, how many) and the saving
-against each alternative. Every figure is also in the JSON report under the same meaning.
+Total, up-front and monthly cost, the payback month and break-even utilisation against renting everything,
+each budget and limit against what the plan uses, the oldest price relied on, the saving against each
+alternative with its base named, then the chosen mix. Every cost is a formula over the Hardware and Cloud
+sheets, which are formulas over the Assumptions sheet's inputs: changing an input costs this plan again; the
+mix itself stays as solved.
 """
 
 from __future__ import annotations
 
 from openpyxl import Workbook
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.plan import Plan
 from planner.report import styles
-from planner.report.figures import ALTERNATIVE_LABELS, chosen_mix, reading, saving_of
+from planner.report.figures import break_even, chosen_mix, payback_month, reading
+from planner.report.live import CostFormulas, Formula, column_sum, input_values, ref
+from planner.report.sheets import alternatives, cloud, hardware
 from planner.report.sheets.layout import new_sheet
-from planner.report.table import Column, Value, Widths, put, write_note, write_table, write_total_row
-
-KEY_COLUMNS = (Column("Figure"), Column("Value"))
-
-MIX_COLUMNS = (
-    Column("Action"),
-    Column("Item"),
-    Column("Units", styles.INTEGER),
-    Column("Hours per month", styles.INTEGER),
-    Column("Up-front", styles.USD),
-    Column("Per month", styles.USD),
-    Column("Over horizon", styles.USD),
-    Column("GPUs per unit", styles.INTEGER),
-    Column("GPU", styles.WRAP, width=26),
-    Column("Workloads", styles.WRAP, width=34),
+from planner.report.table import (
+    Column,
+    Value,
+    Widths,
+    column_of,
+    put,
+    write_note,
+    write_table,
+    write_total_row,
 )
-"""Figures first, so the saving table below (money in columns C-E) shares column widths with them."""
+
+REOPTIMISE = (
+    "Change inputs (yellow cells on the Assumptions sheet) to cost this plan; "
+    "run planner again to re-optimise."
+)
+
+KEY_COLUMNS = (
+    Column("Figure", key="figure"),
+    Column("Value", styles.USD, key="value", width=14),
+    Column("Basis", styles.WRAP, width=40, key="basis"),
+)
+"""The Summary's tables share one grid: a label (A), a figure (B), wrapped text (C), then figures."""
+
+KEY_STYLES = {"Running costs per month": styles.USD_CENTS}
+"""Key figures whose cents matter for a hand check (641.825 x 36 = 23,105.70)."""
+
+KEY_FORMATS = {
+    "Payback month against renting": '"month "0',
+    "Break-even utilisation": "0.0%",
+    "Oldest price relied on": "yyyy-mm-dd",
+    "Planning horizon (months)": '0 "months"',
+}
+"""Number formats of the key figures that are not money."""
+
+LIMIT_COLUMNS = (
+    Column("Budget or limit", key="limit"),
+    Column("Allowed", styles.NUMBER, key="allowed"),
+    Column("Unit", styles.WRAP, key="unit"),
+    Column("Used by the plan", styles.NUMBER, key="used"),
+    Column("Share used", styles.PERCENT, key="share"),
+)
 
 SAVING_COLUMNS = (
-    Column("Alternative"),
-    Column("Status"),
-    Column("Cost over horizon", styles.USD),
-    Column("Saving with this plan", styles.USD),
-    Column("Saving (%)", styles.PERCENT),
+    Column("Alternative", key="alternative"),
+    Column("Cost over horizon", styles.USD, key="cost"),
+    Column("Status", styles.WRAP, key="status"),
+    Column("Saving with this plan", styles.USD, key="saving"),
+    Column("Saving (%)", styles.PERCENT, key="share"),
+    Column("Saving as a share of", styles.WRAP, width=24, key="base"),
 )
 
+MIX_COLUMNS = (
+    Column("Action", key="action"),
+    Column("Units", styles.INTEGER, key="units"),
+    Column("Item", styles.WRAP, key="item"),
+    Column("Hours per month, per unit", styles.INTEGER, key="hours"),
+    Column("Up-front, all units", styles.USD, key="capex"),
+    Column("Per month, all units", styles.USD_CENTS, key="per_month"),
+    Column("Over horizon, all units", styles.USD, key="cost"),
+    Column("GPUs per unit", styles.INTEGER, key="gpus"),
+    Column("GPU", styles.WRAP, width=20, key="gpu"),
+    Column("Workloads", styles.WRAP, width=30, key="workloads"),
+)
 
-def key_figures(plan: Plan) -> list[tuple[str, Value, str]]:
-    """(label, value, named style) of the headline figures."""
+LIMITS = (
+    ("budget_capex_usd", "Capex budget", "plan_capex", "capex", True),
+    ("budget_monthly_usd", "Monthly budget (running costs)", "plan_per_month", "per month", True),
+    ("limit_power_kw", "Power limit (IT load)", "plan_it_kw", "kW", False),
+    ("limit_rack_units", "Rack space limit", "plan_rack_units", "rack units", False),
+)
+"""(input name, label, the plan's figure, unit, in money): the scenario's budgets and limits as the plan meets
+them. Budgets are in USD and converted at the exchange rate."""
+
+
+def key_rows(plan: Plan) -> list[dict[str, Value]]:
+    """The headline figures with what each is based on."""
     horizon = max(plan.horizon_months, 1)
+    be = break_even(plan)
+    payback: Value = (
+        Formula("payback_month", payback_month(plan)) if be.available else f"not computed: {be.reason}"
+    )
+    utilisation: Value = (
+        Formula("(plan_capex+plan_hosting)/(alt_all_cloud-plan_energy-plan_rent)", be.utilization)
+        if be.available and be.utilization is not None
+        else "never"
+        if be.available
+        else f"not computed: {be.reason}"
+    )
+    dates = [u.price_date for u in plan.units if u.price_date is not None]
     return [
-        ("Scenario", plan.scenario, styles.TEXT),
-        ("Planning horizon (months)", plan.horizon_months, styles.INTEGER),
-        ("Total cost over the horizon", plan.total_cost, styles.USD),
-        ("Up-front purchases (capex)", plan.capex, styles.USD),
-        ("Running costs over the horizon (opex)", plan.opex, styles.USD),
-        ("Running costs per month", plan.opex_per_month or plan.opex / horizon, styles.USD),
-        ("Average cost per month (total / horizon)", plan.total_cost / horizon, styles.USD),
-        ("Solver status", plan.status, styles.TEXT),
-        ("Optimality gap", plan.gap, styles.PERCENT),
-        ("Best bound on the cost", plan.best_bound, styles.USD),
+        {
+            "figure": "Total cost over the horizon",
+            "value": Formula("plan_capex+plan_energy+plan_hosting+plan_rent", plan.total_cost),
+            "basis": "up-front purchases + running costs over horizon_months (Assumptions)",
+        },
+        {
+            "figure": "Up-front purchases (capex)",
+            "value": Formula("plan_capex", plan.capex),
+            "basis": "paid in month 0 (Hardware)",
+        },
+        {
+            "figure": "Running costs per month",
+            "value": Formula("(plan_energy+plan_hosting+plan_rent)/horizon_months", plan.opex / horizon),
+            "basis": "electricity and hosting of local hardware, cloud rent (Hardware, Cloud)",
+        },
+        {
+            "figure": "Running costs over the horizon (opex)",
+            "value": Formula("plan_energy+plan_hosting+plan_rent", plan.opex),
+            "basis": "running costs per month x horizon_months",
+        },
+        {
+            "figure": "Payback month against renting",
+            "value": payback,
+            "basis": "first month in which this plan has cost no more than renting everything (Cash flow)",
+        },
+        {
+            "figure": "Break-even utilisation",
+            "value": utilisation,
+            "basis": "renting everything is cheaper below this share of the planned hours: "
+            "(capex + hosting) / (all-cloud cost - electricity - this plan's cloud rent)",
+        },
+        {
+            "figure": "Oldest price relied on",
+            "value": min(dates) if dates else "no dated prices",
+            "basis": "the oldest source date among the prices the plan uses (Assumptions)",
+        },
+        {
+            "figure": "Planning horizon (months)",
+            "value": Formula("horizon_months", float(plan.horizon_months)),
+            "basis": "input horizon_months (Assumptions)",
+        },
     ]
 
 
+def limit_rows(plan: Plan) -> list[dict[str, Value]]:
+    inputs = {a.key: a.number for a in plan.assumptions if a.key and a.number is not None}
+    fx = input_values(plan)["usd_to_currency"].number
+    local = [u for u in plan.units if u.kind != "cloud"]
+    used_values = {
+        "plan_capex": plan.capex,
+        "plan_per_month": plan.opex / max(plan.horizon_months, 1),
+        "plan_it_kw": sum(u.power_w for u in local) / 1000,
+        "plan_rack_units": float(sum(u.rack_units for u in local)),
+    }
+    rows: list[dict[str, Value]] = []
+    for key, label, used, unit, money in LIMITS:
+        bound = inputs.get(key)
+        if bound is None:
+            continue
+        allowed = Formula(f"{key}*usd_to_currency" if money else key, bound * fx if money else bound)
+        rows.append(
+            {
+                "limit": label,
+                "allowed": allowed,
+                "used": Formula(used, used_values[used]),
+                "share": Formula(
+                    f"IF({allowed.text}>0,{used}/({allowed.text}),0)",
+                    used_values[used] / allowed.value if allowed.value else 0.0,
+                ),
+                "unit": f"{plan.currency}, {unit}" if money else unit,
+            }
+        )
+    return rows
+
+
 def add_summary_sheet(wb: Workbook, plan: Plan) -> Worksheet:
-    ws = new_sheet(wb, "Summary", freeze="A3", landscape=True)
+    ws = new_sheet(wb, "Summary", freeze=None, landscape=True)
     widths = Widths()
     put(ws.cell(row=1, column=1), f"LLM hardware plan: {plan.scenario}", styles.TITLE)
     ws.row_dimensions[1].height = 24
@@ -68,61 +195,97 @@ def add_summary_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         "Sources of every price are on the Assumptions sheet.",
         styles.SUBTITLE,
     )
+    put(ws.cell(row=3, column=1), REOPTIMISE, styles.LABEL)
 
-    figures = key_figures(plan)
-    keys = write_table(
-        ws, "KeyFigures", KEY_COLUMNS, [[label, value] for label, value, _ in figures], top=4, widths=widths
-    )
-    for i, (_, _, style) in enumerate(figures, start=1):
-        ws.cell(row=keys.first_row + i, column=2).style = style
-    widths.see(2, 14)
+    rows = key_rows(plan)
+    keys = write_table(ws, "KeyFigures", KEY_COLUMNS, rows, top=5, widths=widths)
+    value_col = column_of(keys, KEY_COLUMNS, "value")
+    for i, figure in enumerate(rows, start=1):
+        cell = ws.cell(row=keys.first_row + i, column=value_col)
+        if isinstance(figure["value"], str):
+            cell.style = styles.WRAP
+        elif str(figure["figure"]) in KEY_STYLES:
+            cell.style = KEY_STYLES[str(figure["figure"])]
+        elif str(figure["figure"]) in KEY_FORMATS:
+            cell.number_format = KEY_FORMATS[str(figure["figure"])]
+    for i, name in ((1, "plan_total"), (3, "plan_per_month")):
+        wb.defined_names[name] = DefinedName(name, attr_text=ref("Summary", value_col, keys.first_row + i))
+    widths.see(value_col, 14)
 
     row = keys.last_row + 2
-    put(ws.cell(row=row, column=1), "In plain words", styles.LABEL)
-    write_note(ws, row + 1, 1, len(MIX_COLUMNS), reading(plan), widths, styles.WRAP)
-    row += 3
-    put(ws.cell(row=row, column=1), "The chosen mix", styles.LABEL)
-    lines = chosen_mix(plan)
-    mix_rows: list[list[Value]] = [
-        [
-            line.action,
-            line.option_name,
-            line.count,
-            line.hours_per_month,
-            line.capex,
-            line.per_month,
-            line.cost,
-            line.gpus_per_unit,
-            line.gpu,
-            ", ".join(line.workloads),
-        ]
-        for line in lines
-    ]
-    mix = write_table(ws, "ChosenMix", MIX_COLUMNS, mix_rows, top=row + 1, widths=widths)
-    total: list[Value] = [None] * len(MIX_COLUMNS)
-    total[0] = "Total"
-    total[2] = sum(line.count for line in lines)
-    total[4] = sum(line.capex for line in lines)
-    total[5] = sum(line.per_month for line in lines)
-    total[6] = sum(line.cost for line in lines)
-    write_total_row(ws, mix.last_row + 1, 1, total, money_cols=[4, 5, 6])
+    put(ws.cell(row=row, column=1), "Budgets and limits against what the plan uses", styles.LABEL)
+    limits = limit_rows(plan) or [{"limit": "(the scenario sets no budgets or limits)"}]
+    placed_limits = write_table(ws, "Limits", LIMIT_COLUMNS, limits, top=row + 1, widths=widths)
+    for i, lim in enumerate(limits, start=1):
+        unit = str(lim.get("unit", ""))
+        for key in ("allowed", "used"):
+            cell = ws.cell(
+                row=placed_limits.first_row + i, column=column_of(placed_limits, LIMIT_COLUMNS, key)
+            )
+            if unit.startswith(f"{plan.currency},"):
+                cell.style = styles.USD
+            elif unit == "rack units":
+                cell.style = styles.INTEGER
 
-    row = mix.last_row + 3
+    row = placed_limits.last_row + 2
     put(ws.cell(row=row, column=1), "Saving against each alternative", styles.LABEL)
-    saving_rows: list[list[Value]] = []
-    for alt in plan.alternatives:
-        saving = saving_of(plan, alt)
-        saving_rows.append(
-            [
-                ALTERNATIVE_LABELS.get(alt.name, alt.name),
-                alt.status,
-                alt.total_cost,
-                saving,
-                saving / alt.total_cost if saving is not None and alt.total_cost else None,
-            ]
+    saving_rows = alternatives.saving_rows(plan) or [{"alternative": "(no alternatives were solved)"}]
+    placed_savings = write_table(ws, "Savings", SAVING_COLUMNS, saving_rows, top=row + 1, widths=widths)
+
+    row = placed_savings.last_row + 2
+    put(ws.cell(row=row, column=1), "The chosen mix", styles.LABEL)
+    mix = write_table(ws, "ChosenMix", MIX_COLUMNS, mix_rows(plan), top=row + 1, widths=widths)
+    last = mix.last_row
+    totals: dict[str, Value] = {
+        key: Formula(column_sum(None, column_of(mix, MIX_COLUMNS, key), mix.first_row + 1, last), value)
+        for key, value in (
+            ("units", float(len(plan.units))),
+            ("capex", plan.capex),
+            ("per_month", plan.opex / max(plan.horizon_months, 1)),
+            ("cost", plan.total_cost),
         )
-    if not saving_rows:
-        saving_rows.append(["(no alternatives were solved)", "", None, None, None])
-    write_table(ws, "Savings", SAVING_COLUMNS, saving_rows, top=row + 1, widths=widths)
+    }
+    total_row = write_total_row(ws, mix, MIX_COLUMNS, totals)
+
+    row = total_row + 2
+    put(ws.cell(row=row, column=1), "In plain words (as solved)", styles.LABEL)
+    write_note(ws, row + 1, 1, len(MIX_COLUMNS), reading(plan), widths, styles.WRAP)
     widths.apply(ws)
     return ws
+
+
+def mix_rows(plan: Plan) -> list[dict[str, Value]]:
+    """The chosen mix; each cost refers to the Hardware row or Cloud units that price it."""
+    hw_rows = hardware.line_rows(plan)
+    cloud_rows = cloud.unit_rows(plan)
+    hw = {c.id: i + 1 for i, c in enumerate(hardware.COLUMNS)}
+    cl = {c.id: i + 1 for i, c in enumerate(cloud.COLUMNS)}
+    rows: list[dict[str, Value]] = []
+    for line in chosen_mix(plan):
+        if line.kind == "cloud":
+            capex = Formula("0", 0.0)
+            rows_of_line = [cloud_rows[u] for u in line.unit_ids]
+            cost_text = column_sum("Cloud", cl["cost"], min(rows_of_line), max(rows_of_line))
+        else:
+            r = hw_rows[line.unit_ids]
+            capex = Formula(ref("Hardware", hw["capex"], r), line.capex)
+            cost_text = ref("Hardware", hw["total"], r)
+        cost = Formula(cost_text, line.cost)
+        rows.append(
+            {
+                "action": line.action,
+                "item": line.label,
+                "units": line.count,
+                "hours": line.hours_per_month,
+                "capex": capex,
+                "per_month": Formula(f"({cost_text}-{capex.text})/horizon_months", line.per_month),
+                "cost": cost,
+                "gpus": line.gpus_per_unit,
+                "gpu": line.gpu,
+                "workloads": ", ".join(line.workloads),
+            }
+        )
+    return rows
+
+
+__all__ = ["CostFormulas", "add_summary_sheet"]

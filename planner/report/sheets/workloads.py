@@ -68,8 +68,8 @@ def add_workloads_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         Column("Rule of thumb, low", styles.GIB),
         Column("Rule of thumb, high", styles.GIB),
         Column("Runs on (unit, GPU)", styles.WRAP, width=42),
-        Column("Cost over horizon", styles.USD),
-        Column("Cost share", styles.PERCENT),
+        Column("Cost over horizon (as solved)", styles.USD, key="cost"),
+        Column("Cost share", styles.PERCENT, key="share"),
     ]
     where = placements(plan)
     rows: list[list[Value]] = []
@@ -105,14 +105,14 @@ def add_workloads_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         )
     widths = Widths()
     placed = write_table(ws, "Workloads", columns, rows, widths=widths)
-    add_share_bar(ws, placed, len(columns) - 1)
-    total: list[Value] = [None] * len(columns)
-    total[0] = "Total"
+    add_share_bar(ws, placed, [c.id for c in columns].index("share"))
     workload_cost = sum(w.cost for w in plan.workloads)
-    total[-2] = workload_cost
-    total[-1] = workload_cost / plan.total_cost if plan.total_cost else 0.0
-    write_total_row(ws, placed.last_row + 1, 1, total, money_cols=[len(columns) - 2])
-    ws.cell(row=placed.last_row + 1, column=len(columns)).style = styles.PERCENT
+    write_total_row(
+        ws,
+        placed,
+        columns,
+        {"cost": workload_cost, "share": workload_cost / plan.total_cost if plan.total_cost else 0.0},
+    )
     write_note(
         ws,
         placed.last_row + 3,

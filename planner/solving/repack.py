@@ -19,7 +19,7 @@ from planner.ilp.solve import Solution
 from planner.placement.candidates import Candidates
 from planner.placement.offers import Offer
 from planner.placement.patterns import Member, add_pattern, group_energy
-from planner.solve.packing import first_fit_decreasing, minimum_bin_slack, pack_exact
+from planner.solving.packing import first_fit_decreasing, minimum_bin_slack, pack_exact
 from planner.units import HOURS_PER_MONTH
 
 

@@ -29,7 +29,7 @@ from planner.ilp.master import LpMaster
 from planner.ilp.solve import LpSolution
 from planner.placement.candidates import Candidates
 from planner.placement.patterns import Member, add_pattern, month_energy, pattern_counts
-from planner.solve.packing import first_fit_decreasing
+from planner.solving.packing import first_fit_decreasing
 from planner.units import HOURS_PER_MONTH
 
 NODE_LIMIT = 200_000

@@ -24,7 +24,7 @@ from planner.ilp.incumbent import evaluate
 from planner.ilp.solve import DEFAULT_MIP_GAP, solve_lp, solve_problem
 from planner.placement.candidates import Candidates
 from planner.plan import Alternative
-from planner.solve.repack import repack
+from planner.solving.repack import repack
 
 ALTERNATIVE_TIME_LIMIT_S = 10.0
 """Longest one alternative may run; all of them together get the plan's own time limit."""
@@ -72,7 +72,8 @@ def _restricted(
         within = replace(c, data=data, offers={oid: o for oid, o in c.offers.items() if oid in keep})
         exact, start = repack(within, sol)
         limit = max(clock.limit(), MIN_SOLVE_S)
-        sol = solve_problem(exact.data, solver=solver, time_limit_s=limit, start=start)
+        data = exact.data
+        sol = solve_problem(data, solver=solver, time_limit_s=limit, start=start)
         if sol.status in ("infeasible", "no_solution"):
             return Alternative(name=name, description=description, total_cost=None, status=sol.status)
         if sol.objective - bound > DEFAULT_MIP_GAP * sol.objective:
@@ -84,7 +85,13 @@ def _restricted(
         status=sol.status,
         saving=_saving(sol.objective, plan_cost),
         best_bound=min(bound, sol.objective),
+        capex=_capex(c, sol.units),
     )
+
+
+def _capex(c: Candidates, units: Mapping[str, float]) -> float:
+    """Up-front purchases of a solved alternative: the cash flow pays them in month 0."""
+    return sum(c.offers[oid].capex * n for oid, n in units.items() if oid in c.offers)
 
 
 def solve_alternatives(
@@ -225,5 +232,6 @@ def _per_workload(
         total_cost=total,
         status="optimal",
         saving=_saving(total, plan_cost),
+        capex=_capex(c, values),
         description="each workload alone on its cheapest offer, no sharing",
     )

@@ -1,7 +1,7 @@
 """Stage 4: the program solved with the strategy its size asks for.
 
 Where every co-location pattern was enumerated, the exact pattern model is solved as it is; past the
-pattern budget (``placement.colocation``) the large-fleet strategy (``solve.large``) bounds and builds the
+pattern budget (``placement.colocation``) the large-fleet strategy (``solving.large``) bounds and builds the
 plan. Either way a program without a plan becomes an ``InfeasibleError`` that says what would make one exist.
 """
 
@@ -11,8 +11,8 @@ from planner.errors import InfeasibleError
 from planner.ilp.solve import Solution, solve_problem
 from planner.placement.candidates import Candidates
 from planner.scenario.schema import Scenario
-from planner.solve.diagnose import explain_limits
-from planner.solve.large import solve_large
+from planner.solving.diagnose import explain_limits
+from planner.solving.large import solve_large
 
 
 def solve_candidates(

@@ -12,8 +12,8 @@ from planner.ilp.incumbent import Point, evaluate
 from planner.ilp.solve import Solution, SolveStatus, solve_lp, solve_problem
 from planner.placement.candidates import Candidates
 from planner.placement.patterns import Member
-from planner.solve.colgen import generate
-from planner.solve.repack import repack
+from planner.solving.colgen import generate
+from planner.solving.repack import repack
 
 MIN_SECOND_PASS_S = 2.0
 """The shortest time a later solve is given, however little of the limit is left."""
@@ -58,10 +58,10 @@ def solve_large(
        functions and hours): its optimum, or the solver's bound when stopped, bounds every plan from below;
        where its solution, packed for real, misses the gap asked, it is solved again with every GPU's
        memory at ``PACKING_FILL`` (a plan that packs, not a bound), and the cheaper packing is kept;
-    2. column generation (solve.colgen) adds the co-location patterns the pattern model's relaxation
+    2. column generation (solving.colgen) adds the co-location patterns the pattern model's relaxation
        asks for;
     3. the exact pattern model over those patterns and the relaxation's shared GPUs packed for real
-       (solve.repack) gives the plan, priced exactly as it will run.
+       (solving.repack) gives the plan, priced exactly as it will run.
 
     The gap is the plan's against the better of the two bounds (the relaxation's and column generation's),
     never against the solver's own bound in step 3 (valid only for the patterns it was given). Where the

@@ -1,0 +1,192 @@
+"""Cash flow sheet: month by month, what the plan and each alternative have cost so far.
+
+Month 0 pays the purchases; months 1 to ``horizon_months`` pay the running costs (electricity, hosting and
+rent, spread evenly). The cumulative curves cross where buying has paid for itself against renting
+everything: the payback month the Summary shows, found here by formula.
+
+Columns are records (``CashColumn``) whose formula is built per row, so a later column (a residual value in
+the last month, a discount factor and discounted cumulative cost) is one more record, not a rewrite.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from openpyxl import Workbook
+from openpyxl.chart import LineChart, Reference
+from openpyxl.utils import get_column_letter as _letter
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.worksheet import Worksheet
+
+from planner.plan import Alternative, Plan
+from planner.report import styles
+from planner.report.figures import ALTERNATIVE_LABELS, CENT, break_even, payback_month
+from planner.report.live import Formula, cell, ref
+from planner.report.sheets.alternatives import alt_name, feasible, up_front
+from planner.report.sheets.layout import new_sheet
+from planner.report.table import Column, TableRange, Value, Widths, put, write_table
+
+
+@dataclass(frozen=True)
+class Row:
+    """What a column's formula may refer to on one row."""
+
+    month: int
+    row: int
+    col: dict[str, int]
+
+    def at(self, key: str, offset: int = 0) -> str:
+        return cell(self.col[key], self.row + offset)
+
+
+@dataclass(frozen=True)
+class CashColumn:
+    column: Column
+    formula: Callable[[Row], Value]
+
+
+CHART_HEIGHT_CM = 11
+CHART_WIDTH_CM = 26
+ROWS_PER_CM = 1 / 0.53
+"""Default rows are 15 points = 0.53 cm high."""
+
+
+def _running(month: int, per_month: float, horizon: int) -> float:
+    return per_month if 1 <= month <= horizon else 0.0
+
+
+def columns(plan: Plan) -> list[CashColumn]:
+    """Month, the plan's up-front, running and cumulative cost, each feasible alternative's cumulative cost,
+    and whether the plan has paid back against renting everything."""
+    horizon = plan.horizon_months
+    per_month = plan.opex / max(horizon, 1)
+    within = "AND({m}>=1,{m}<=horizon_months)"
+    out = [
+        CashColumn(Column("Month", styles.INTEGER, key="month"), lambda r: r.month),
+        CashColumn(
+            Column("Up-front, this plan", styles.USD, key="upfront"),
+            lambda r: Formula(f"IF({r.at('month')}=0,plan_capex,0)", plan.capex if r.month == 0 else 0.0),
+        ),
+        CashColumn(
+            Column("Running, this plan", styles.USD_CENTS, key="running"),
+            lambda r: Formula(
+                f"IF({within.format(m=r.at('month'))},plan_per_month,0)",
+                _running(r.month, per_month, horizon),
+            ),
+        ),
+        CashColumn(
+            Column("Cumulative, this plan", styles.USD, key="plan"),
+            lambda r: Formula(
+                f"{r.at('upfront')}+{r.at('running')}" + ("" if r.month == 0 else f"+{r.at('plan', -1)}"),
+                plan.capex + min(r.month, horizon) * per_month,
+            ),
+        ),
+    ]
+    for alt in feasible(plan):
+        out.append(_alternative_column(alt, horizon))
+    if _has_payback(plan):
+        key = "alt_all_cloud"
+        out.append(
+            CashColumn(
+                Column("Paid back against renting everything", key="paid_back"),
+                lambda r: Formula(
+                    f'IF({r.at("plan")}<={r.at(key)}+{CENT / 2},"yes","no")',
+                    None,
+                ),
+            )
+        )
+    return out
+
+
+def _alternative_column(alt: Alternative, horizon: int) -> CashColumn:
+    name = alt_name(alt)
+    assert name is not None and alt.total_cost is not None
+    capex = up_front(alt)
+    per_month = (alt.total_cost - capex) / max(horizon, 1)
+    label = ALTERNATIVE_LABELS.get(alt.name, alt.name)
+    within = "AND({m}>=1,{m}<=horizon_months)"
+
+    def formula(r: Row) -> Formula:
+        month = r.at("month")
+        running = f"({name}-{name}_capex)/horizon_months"
+        step = f"IF({month}=0,{name}_capex,IF({within.format(m=month)},{running},0))"
+        text = step if r.month == 0 else f"{r.at(name, -1)}+{step}"
+        return Formula(text, capex + min(r.month, horizon) * per_month)
+
+    return CashColumn(Column(f"Cumulative, {label}", styles.USD, key=name), formula)
+
+
+def _has_payback(plan: Plan) -> bool:
+    be = break_even(plan)
+    return be.available and any(alt_name(a) == "alt_all_cloud" for a in feasible(plan))
+
+
+def add_cashflow_sheet(wb: Workbook, plan: Plan) -> Worksheet:
+    ws = new_sheet(wb, "Cash flow", freeze=None)
+    widths = Widths()
+    put(ws.cell(row=1, column=1), "Cash flow: cumulative cost, this plan and each alternative", styles.TITLE)
+    put(
+        ws.cell(row=2, column=1),
+        f"Money in {plan.currency}. Month 0 pays the purchases; each month after pays the running costs "
+        "(electricity, hosting, rent). Alternatives as solved.",
+        styles.SUBTITLE,
+    )
+    cols = columns(plan)
+    chart_rows = math.ceil(CHART_HEIGHT_CM * ROWS_PER_CM) + 1
+    top = 5 + chart_rows + 1
+    index = {c.column.id: i + 1 for i, c in enumerate(cols)}
+    rows: list[dict[str, Value]] = []
+    for month in range(plan.horizon_months + 1):
+        r = Row(month=month, row=top + 1 + month, col=index)
+        rows.append({c.column.id: c.formula(r) for c in cols})
+    placed = write_table(ws, "CashFlow", [c.column for c in cols], rows, top=top, widths=widths)
+    month_col = index["month"]
+    put(ws.cell(row=3, column=1), "Buying pays back in", styles.LABEL)
+    payback = payback_month(plan)
+    if "paid_back" in index:
+        months = _span(month_col, placed)
+        flags = _span(index["paid_back"], placed)
+        put(
+            ws.cell(row=3, column=4),
+            Formula(f'IFERROR(INDEX({months},MATCH("yes",{flags},0)),"never")', payback),
+            styles.INTEGER,
+        )
+    else:
+        put(ws.cell(row=3, column=4), f"not computed: {break_even(plan).reason}", styles.TEXT)
+    ws.cell(row=3, column=4).number_format = '"month "0'
+    wb.defined_names["payback_month"] = DefinedName("payback_month", attr_text=ref("Cash flow", 4, 3))
+    ws.add_chart(_chart(ws, placed, cols), "A5")
+    ws.row_breaks.append(Break(id=top - 1))
+    ws.print_title_rows = f"{top}:{top}"
+    widths.apply(ws)
+    return ws
+
+
+def _span(col: int, placed: TableRange) -> str:
+    """The data rows of one column of the table, absolute (``$A$29:$A$65``)."""
+    letter = _letter(col)
+    return f"${letter}${placed.first_row + 1}:${letter}${placed.last_row}"
+
+
+def _chart(ws: Worksheet, placed: TableRange, cols: list[CashColumn]) -> LineChart:
+    chart = LineChart()
+    chart.title = "Cumulative cost by month: where the curves cross, buying has paid back"
+    chart.y_axis.title = "Cumulative cost"
+    chart.x_axis.title = "Month"
+    curves = [i + 1 for i, c in enumerate(cols) if c.column.id == "plan" or c.column.id.startswith("alt_")]
+    for col in curves:
+        data = Reference(ws, min_col=col, min_row=placed.first_row, max_row=placed.last_row)
+        chart.add_data(data, titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=placed.first_row + 1, max_row=placed.last_row))
+    chart.y_axis.numFmt = "#,##0"
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.width, chart.height = CHART_WIDTH_CM, CHART_HEIGHT_CM
+    if chart.legend is not None:
+        chart.legend.position = "b"
+    for series in chart.series:
+        series.smooth = False
+    return chart

@@ -1,0 +1,197 @@
+"""The workbook as a live model: its formulas, recalculated by LibreOffice, give planner's own figures to the
+cent, and changing an input moves the cost by what a hand computation says.
+
+Hand figures (conftest.py): total 30,605.70 USD; IT energy 839.5 + 438 = 1,277.5 kWh per month, so
+0.01 USD/kWh more costs 1,277.5 x 0.01 x 36 = 459.90 USD; payback in month 15; capex budget 60,000, 7,500
+used.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from openpyxl import load_workbook
+
+from planner.plan import Plan
+from planner.report.live import check_formula
+from planner.report.table import expected_values
+from planner.report.workbook import build_workbook, write_workbook
+
+from .libreoffice import convert, needs_libreoffice
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def recalculated(path: Path, tmp_path: Path) -> openpyxl.Workbook:
+    """The figures LibreOffice computed (openpyxl warns about LibreOffice's extensions it drops)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return load_workbook(convert(path, "xlsx", tmp_path / "calc"), data_only=True)
+
+
+def key_figures(book: openpyxl.Workbook) -> dict[str, Any]:
+    ws = book["Summary"]
+    cells = ws[ws.tables["KeyFigures"].ref]
+    return {row[0].value: row[1].value for row in cells[1:]}
+
+
+def set_input(path: Path, name: str, value: float, out: Path) -> Path:
+    """Change the named input cell ``name`` as a reader would, and save a copy."""
+    wb = load_workbook(path)
+    sheet, coord = next(iter(wb.defined_names[name].destinations))
+    wb[sheet][coord.replace("$", "")].value = value
+    wb.save(out)
+    return out
+
+
+def assert_formulas_give_planners_figures(plan: Plan, tmp_path: Path) -> int:
+    wb = build_workbook(plan)
+    path = tmp_path / "live.xlsx"
+    wb.save(path)
+    calc = recalculated(path, tmp_path)
+    checked = 0
+    for ws in wb.worksheets:
+        for coord, value in expected_values(ws).items():
+            got = calc[ws.title][coord].value
+            assert isinstance(got, int | float), (ws.title, coord, ws[coord].value, got)
+            assert got == pytest.approx(value, abs=0.005), (ws.title, coord, ws[coord].value)
+            checked += 1
+    return checked
+
+
+def test_every_cost_is_a_formula_over_the_named_inputs(plan: Plan) -> None:
+    wb = build_workbook(plan)
+    names = set(wb.defined_names)
+    assert {"usd_per_kwh", "pue", "colocation_usd_per_kw_month", "usd_to_currency", "horizon_months"} <= names
+    assert {"price_1", "price_2", "price_3", "budget_capex_usd"} <= names
+    hardware = wb["Hardware"]
+    header = [c.value for c in hardware[1]]
+    kwh = hardware.cell(row=2, column=header.index("IT energy per month, all units (kWh)") + 1)
+    assert kwh.value == pytest.approx(839.5)  # 1.15 kW x 730 h
+    energy = hardware.cell(row=2, column=header.index("Energy over horizon") + 1).value
+    assert energy == f"={kwh.coordinate}*pue*usd_per_kwh*usd_to_currency*horizon_months"
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    check_formula(str(cell.value)[1:], names)
+
+
+def test_check_formula_refuses_what_planner_does_not_write() -> None:
+    check_formula("SUM($A$2:$A$3)+price_1*usd_to_currency", ["price_1", "usd_to_currency"])
+    for bad in ('HYPERLINK("http://evil.example","x")', "WEBSERVICE(A1)", "Sheet9!A1", "cmd|' /c calc'!A0"):
+        with pytest.raises(ValueError):
+            check_formula(bad, ["price_1"])
+
+
+@needs_libreoffice
+def test_formulas_evaluate_to_planners_figures_to_the_cent(plan: Plan, tmp_path: Path) -> None:
+    assert assert_formulas_give_planners_figures(plan, tmp_path) > 150
+
+
+@needs_libreoffice
+def test_the_decision_figures_by_hand(plan: Plan, tmp_path: Path) -> None:
+    path = tmp_path / "plan.xlsx"
+    write_workbook(plan, path)
+    calc = recalculated(path, tmp_path)
+    figures = key_figures(calc)
+    assert figures["Total cost over the horizon"] == pytest.approx(30_605.70, abs=0.005)
+    assert figures["Up-front purchases (capex)"] == pytest.approx(7_500.0, abs=0.005)
+    assert figures["Running costs per month"] == pytest.approx(641.825, abs=0.0005)
+    assert figures["Payback month against renting"] == 15
+    # (7,500 + 0) / (41,230 - 6,898.50 - 16,207.20) = 0.41381
+    assert figures["Break-even utilisation"] == pytest.approx(0.41381, abs=1e-5)
+    ws = calc["Summary"]
+    limits = ws[ws.tables["Limits"].ref]
+    assert [c.value for c in limits[1]] == ["Capex budget", 60_000, "USD, capex", 7_500, 0.125]
+    flow = calc["Cash flow"]
+    rows = flow[flow.tables["CashFlow"].ref]
+    header = [c.value for c in rows[0]]
+    last = dict(zip(header, [c.value for c in rows[-1]], strict=True))
+    assert last["Month"] == 36
+    assert last["Cumulative, this plan"] == pytest.approx(30_605.70, abs=0.005)
+    assert last["Cumulative, Rent everything (all cloud)"] == pytest.approx(41_230.0, abs=0.005)
+    assert last["Cumulative, Buy everything (all bought)"] == pytest.approx(34_900.0, abs=0.005)
+
+
+@needs_libreoffice
+def test_a_dearer_electricity_price_moves_the_total_by_the_hand_computed_amount(
+    plan: Plan, tmp_path: Path
+) -> None:
+    path = tmp_path / "plan.xlsx"
+    write_workbook(plan, path)
+    edited = set_input(path, "usd_per_kwh", 0.16, tmp_path / "dearer.xlsx")
+    figures = key_figures(recalculated(edited, tmp_path))
+    assert figures["Total cost over the horizon"] == pytest.approx(30_605.70 + 459.90, abs=0.005)
+    assert figures["Up-front purchases (capex)"] == pytest.approx(7_500.0, abs=0.005)
+
+
+@needs_libreoffice
+def test_a_card_price_and_the_horizon_move_the_cost_of_the_same_mix(plan: Plan, tmp_path: Path) -> None:
+    path = tmp_path / "plan.xlsx"
+    write_workbook(plan, path)
+    pricier = set_input(path, "price_1", 8_000.0, tmp_path / "pricier.xlsx")
+    figures = key_figures(recalculated(pricier, tmp_path))
+    assert figures["Total cost over the horizon"] == pytest.approx(31_105.70, abs=0.005)
+    shorter = set_input(path, "horizon_months", 24, tmp_path / "shorter.xlsx")
+    # 7,500 + 24 x 641.825 = 22,903.80: running costs and rent scale with the months, the purchase does not.
+    figures = key_figures(recalculated(shorter, tmp_path))
+    assert figures["Total cost over the horizon"] == pytest.approx(22_903.80, abs=0.005)
+
+
+@needs_libreoffice
+@pytest.mark.parametrize(
+    ("scenario", "changes"),
+    [
+        ("startup", {}),
+        ("research-lab", {}),
+        ("hobbyist", {}),  # an office: no PUE, no hosting, base power only while GPUs work
+        # Reserved terms billed whole (18 months on 1-year terms pays 24) and a currency with a rate.
+        ("enterprise", {"horizon_months": 18, "currency": "EUR", "usd_to_currency": 0.92}),
+    ],
+)
+def test_a_solved_scenarios_workbook_recalculates_to_its_plan(
+    scenario: str, changes: dict[str, Any], tmp_path: Path
+) -> None:
+    """Real plans: colocation, PUE, reserved terms, owned machines, an exchange rate; the cost model restated
+    as formulas must give what the optimizer priced."""
+    from planner import load_scenario, solve
+
+    loaded = load_scenario(SCENARIOS / f"{scenario}.yaml").model_copy(update=changes)
+    plan = solve(loaded, time_limit_s=20)
+    assert assert_formulas_give_planners_figures(plan, tmp_path) > 50
+
+
+def test_a_plan_without_numeric_rates_is_costed_as_fixed_figures(plan: Plan) -> None:
+    """A plan from before rates were numbers (its electricity only as text) still gives the right figures:
+    energy is written as the value planner priced, and the rest stays live."""
+    texts = tuple(a.model_copy(update={"key": "", "number": None}) for a in plan.assumptions)
+    wb = build_workbook(plan.model_copy(update={"assumptions": texts}))
+    hardware = wb["Hardware"]
+    header = [c.value for c in hardware[1]]
+    energy = hardware.cell(row=2, column=header.index("Energy over horizon") + 1)
+    assert energy.value == 4_533.3 and energy.data_type == "n"
+    assert "usd_per_kwh" not in wb.defined_names and "horizon_months" in wb.defined_names
+    assert expected_values(wb["Summary"])["B6"] == pytest.approx(30_605.70)
+
+
+def test_no_formula_passes_excels_length_limit_on_a_large_fleet(plan: Plan) -> None:
+    """Excel refuses formulas over 8,192 characters: 600 identical rented units are summed as one range,
+    not as 600 references."""
+    spot = plan.units[3]
+    many = tuple(spot.model_copy(update={"id": f"{spot.option}#{i}"}) for i in range(1, 601))
+    big = plan.model_copy(update={"units": (*plan.units[:3], *many)})
+    wb = build_workbook(big)
+    longest = max(
+        len(str(c.value)) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"
+    )
+    assert longest < 200
+    mix = wb["Summary"]
+    header_row = next(r for r in mix.iter_rows() if r[0].value == "Action")
+    spot_row = next(r for r in mix.iter_rows(min_row=header_row[0].row) if r[0].value == "Rent spot")
+    cost_col = [c.value for c in header_row].index("Over horizon, all units")
+    assert spot_row[cost_col].value == "=SUM(Cloud!$J$3:$J$602)"
