@@ -11,8 +11,8 @@ most ``MAX_PER_GPU`` replicas). A cloud instance of one hours class holds worklo
 (it is rented for them; a workload of fewer hours runs within them); spot instances hold interruptible
 workloads only. Past ``PATTERN_BUDGET`` patterns
 (over distinct GPU classes) co-location switches to shared GPUs counted in aggregate (ilp.constraints explains
-the relaxation; solving.large the patterns and the plan built from it); the switch is recorded in ``notes`` and
-in the plan's assumptions.
+the relaxation; solving.large the patterns and the plan built from it); the switch is recorded in
+``notes`` and in the plan's assumptions.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ the program's units, and what one unit of an offer counts against it.
 ``LIMITS`` is the registry. Everything downstream reads the rows it gives, never a field name: the program
 (``ilp.constraints``), column generation's master (``ilp.master``), the incumbent check (``ilp.incumbent``),
 the dominance rule (``ilp.dominance``, which the offers' pruning and presolve share), the infeasibility
-diagnosis (``solving.diagnose``) and the verifier (``check.verify``). Adding a limit is one definition here, its
-scenario field and its tests (docs/optimizer.md walks through one).
+diagnosis (``solving.diagnose``) and the verifier (``check.verify``). Adding a limit is one definition here,
+its scenario field and its tests (docs/optimizer.md walks through one).
 """
 
 from __future__ import annotations
