@@ -1,0 +1,68 @@
+"""Fitted speed constants per engine, written by ``python benchmarks/fit_perf.py --write``."""
+
+from __future__ import annotations
+
+FIT_COMMAND = "python benchmarks/fit_perf.py --write"
+
+FITTED: dict[str, dict[str, float]] = {
+    "transformers": {
+        "bandwidth_efficiency": 0.6338,
+        "quantized_bandwidth_factor": 0.9995,
+        "kv_bandwidth_efficiency": 0.4944,
+        "step_overhead_s": 0.02036,
+        "layer_overhead_s": 2.384e-05,
+        "hop_overhead_s": 0.0002165,
+        "compute_efficiency": 0.0521,
+        "quantized_compute_factor": 0.9698,
+        "half_efficiency_tokens": 8.339,
+        "expert_overhead_s": 8.096e-05,
+        "log_residual_p10": -0.2103,
+        "log_residual_p90": 0.1159,
+        "calibration_rows": 72.0,
+    },
+    "vllm": {
+        "bandwidth_efficiency": 0.8738,
+        "quantized_bandwidth_factor": 1.112,
+        "kv_bandwidth_efficiency": 0.1708,
+        "step_overhead_s": 0.0008444,
+        "layer_overhead_s": 0.000146,
+        "hop_overhead_s": 0.0001998,
+        "compute_efficiency": 0.7064,
+        "quantized_compute_factor": 1.301,
+        "half_efficiency_tokens": 41.37,
+        "expert_overhead_s": 1.055e-05,
+        "log_residual_p10": -0.4185,
+        "log_residual_p90": 0.1434,
+        "calibration_rows": 87.0,
+    },
+    "llama.cpp": {
+        "bandwidth_efficiency": 0.8999,
+        "quantized_bandwidth_factor": 1.042,
+        "kv_bandwidth_efficiency": 0.5774,
+        "step_overhead_s": 0.001017,
+        "layer_overhead_s": 6.279e-05,
+        "hop_overhead_s": 0.0001459,
+        "compute_efficiency": 0.6081,
+        "quantized_compute_factor": 0.5976,
+        "half_efficiency_tokens": 21.0,
+        "expert_overhead_s": 1e-06,
+        "log_residual_p10": -0.4181,
+        "log_residual_p90": 0.1483,
+        "calibration_rows": 248.0,
+    },
+    "tensorrt-llm": {
+        "bandwidth_efficiency": 0.8342,
+        "quantized_bandwidth_factor": 0.9052,
+        "kv_bandwidth_efficiency": 0.7726,
+        "step_overhead_s": 0.0005942,
+        "layer_overhead_s": 5.409e-05,
+        "hop_overhead_s": 0.0002001,
+        "compute_efficiency": 0.6833,
+        "quantized_compute_factor": 0.7706,
+        "half_efficiency_tokens": 19.37,
+        "expert_overhead_s": 9.518e-07,
+        "log_residual_p10": -0.4287,
+        "log_residual_p90": 0.1104,
+        "calibration_rows": 126.0,
+    },
+}
