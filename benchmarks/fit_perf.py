@@ -35,6 +35,7 @@ PARAMETERS: tuple[tuple[str, str, float], ...] = (
     ("bandwidth_efficiency", "logit", 0.6),
     ("quantized_bandwidth_factor", "log", 1.0),
     ("kv_bandwidth_efficiency", "logit", 0.5),
+    ("bandwidth_cap_bytes_per_s", "log", 3e12),
     ("step_overhead_s", "log", 2e-3),
     ("layer_overhead_s", "log", 2e-5),
     ("hop_overhead_s", "log", 2e-4),

@@ -32,7 +32,9 @@ class EngineSpeed:
     products accumulate in fp16 (llama.cpp), which GeForce cards run at twice their fp32-accumulate rate.
     ``static_batching``: a batch's prompts are prefilled together before any is decoded (so the first token
     waits for all). ``log_residual_p10``/``p90``: quantiles of ln(measured / predicted) on the calibration
-    rows, the band.
+    rows, the band. ``bandwidth_cap_bytes_per_s``: the most one GPU's kernels pull whatever the card's
+    bandwidth (bytes in flight / memory latency, Little's law: small-batch kernels on HBM cards reach a
+    smaller share of its bandwidth than on GDDR cards).
     """
 
     name: str
@@ -42,6 +44,7 @@ class EngineSpeed:
     bandwidth_efficiency: float
     quantized_bandwidth_factor: float
     kv_bandwidth_efficiency: float
+    bandwidth_cap_bytes_per_s: float
     step_overhead_s: float
     layer_overhead_s: float
     hop_overhead_s: float
@@ -89,6 +92,7 @@ def _record(name: str) -> EngineSpeed:
         bandwidth_efficiency=f["bandwidth_efficiency"],
         quantized_bandwidth_factor=f["quantized_bandwidth_factor"],
         kv_bandwidth_efficiency=f["kv_bandwidth_efficiency"],
+        bandwidth_cap_bytes_per_s=f["bandwidth_cap_bytes_per_s"],
         step_overhead_s=f["step_overhead_s"],
         layer_overhead_s=f["layer_overhead_s"],
         hop_overhead_s=f["hop_overhead_s"],

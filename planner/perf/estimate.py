@@ -5,7 +5,7 @@ Stage 1 of the pipeline beside the memory model, and like it pure: ``predict`` i
 
     prefill  = FLOPs / (peak x GPUs x eff(n)) + chunks x weights / (bandwidth x GPUs x e_bw)
                + all-reduce + chunks x step overhead
-    decode   = max(weights / (bandwidth x GPUs x e_bw) + KV / (bandwidth x GPUs x e_kv),
+    decode   = max(weights / (GPUs x min(bandwidth x e_bw, cap)) + KV / (GPUs x min(bandwidth x e_kv, cap)),
                    FLOPs / (peak x GPUs x eff(b))) + all-reduce + overhead
     eff(n)   = compute_efficiency x n / (n + half_efficiency_tokens)
 
@@ -106,16 +106,19 @@ def prefill_s(
     at_once = min(shape.prefill_tokens, total) if shape.prefill_tokens else total
     chunks = math.ceil(total / at_once)
     compute = prefill_flops(m, tokens, sequences) / _flops_per_s(m, hw, speed, par, at_once)
-    bandwidth = hw.bandwidth_bytes_per_s * par * _bw_efficiency(m, speed)
-    memory = chunks * step_weight_bytes(m, at_once) / bandwidth
+    memory = chunks * step_weight_bytes(m, at_once) / (_achieved_bandwidth(m, hw, speed) * par)
     link = _allreduce_s(m, hw, total, gpus if tensor else 1)
     # Each pass streams the weights and multiplies by them; at prefill sizes the two do not overlap well.
     return compute + memory + link + chunks * _overhead_s(m, speed, gpus, tensor)
 
 
-def _bw_efficiency(m: ModelTerms, speed: EngineSpeed) -> float:
-    factor = speed.quantized_bandwidth_factor if m.quantized else 1.0
-    return min(1.0, speed.bandwidth_efficiency * factor)
+def _achieved_bandwidth(m: ModelTerms, hw: Hardware, speed: EngineSpeed, kv: bool = False) -> float:
+    """Bytes per second one GPU's kernels read: a share of the card's bandwidth, at most the engine's cap."""
+    if kv:
+        share = speed.kv_bandwidth_efficiency
+    else:
+        share = speed.bandwidth_efficiency * (speed.quantized_bandwidth_factor if m.quantized else 1.0)
+    return min(min(1.0, share) * hw.bandwidth_bytes_per_s, speed.bandwidth_cap_bytes_per_s)
 
 
 def decode_step(
@@ -124,11 +127,10 @@ def decode_step(
     """Seconds of one decode step of ``batch`` sequences at ``context`` tokens each, and what bounds it."""
     tensor = memory_engine(speed.memory_engine).split == "tensor"
     par = gpus if tensor else 1
-    bandwidth = hw.bandwidth_bytes_per_s * par
     weights = step_weight_bytes(m, batch)
     kv = decode_bytes(m, batch, context) - weights
-    memory = weights / (bandwidth * _bw_efficiency(m, speed))
-    memory += kv / (bandwidth * min(1.0, speed.kv_bandwidth_efficiency))
+    memory = weights / (_achieved_bandwidth(m, hw, speed) * par)
+    memory += kv / (_achieved_bandwidth(m, hw, speed, kv=True) * par)
     compute = decode_flops(m, batch, context) / _flops_per_s(m, hw, speed, par, batch)
     link = _allreduce_s(m, hw, batch, gpus if tensor else 1)
     terms = {"bandwidth": memory, "compute": compute, "interconnect": link}
