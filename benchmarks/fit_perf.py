@@ -35,7 +35,8 @@ PARAMETERS: tuple[tuple[str, str, float], ...] = (
     ("bandwidth_efficiency", "logit", 0.6),
     ("quantized_bandwidth_factor", "log", 1.0),
     ("kv_bandwidth_efficiency", "logit", 0.5),
-    ("bandwidth_cap_bytes_per_s", "log", 3e12),
+    ("kv_group_exponent", "logit", 0.5),
+    ("bandwidth_cap_bytes_per_s", "log", 1.5e12),
     ("step_overhead_s", "log", 2e-3),
     ("layer_overhead_s", "log", 2e-5),
     ("hop_overhead_s", "log", 2e-4),
@@ -75,7 +76,7 @@ def log_errors(cases: Sequence[Case], speed_of: Callable[[Case], EngineSpeed]) -
     return np.array([math.log(c.predicted(speed_of(c)) / c.value) for c in cases])
 
 
-def nelder_mead(f: Callable[[np.ndarray], float], x0: np.ndarray, iterations: int = 1500) -> np.ndarray:
+def nelder_mead(f: Callable[[np.ndarray], float], x0: np.ndarray, iterations: int = 2500) -> np.ndarray:
     """Minimise ``f`` from ``x0`` (standard coefficients; restarted by the caller)."""
     n = len(x0)
     simplex = [x0] + [x0 + np.eye(n)[i] * 0.5 for i in range(n)]
@@ -108,7 +109,7 @@ def nelder_mead(f: Callable[[np.ndarray], float], x0: np.ndarray, iterations: in
 
 
 def fit(
-    cases: Sequence[Case], speed_of: Callable[[Case], EngineSpeed], restarts: int = 5
+    cases: Sequence[Case], speed_of: Callable[[Case], EngineSpeed], restarts: int = 10
 ) -> dict[str, float]:
     """Constants that make ``cases`` (their non-suspect rows) best predicted; ``speed_of`` gives each case's
     record (its engine's shape), whose fitted fields the candidate values replace."""
@@ -120,9 +121,15 @@ def fit(
         soft = 2 * SOFT_L1_SCALE**2 * (np.sqrt(1 + (errors / SOFT_L1_SCALE) ** 2) - 1)
         return float(np.mean(soft) + PRIOR_WEIGHT * np.sum((x - START) ** 2))
 
+    # Restart from the best point until a restart gains nothing (Nelder-Mead stalls on ridges).
     x = START.copy()
+    best = loss(x)
     for _ in range(restarts):
         x = nelder_mead(loss, x)
+        value = loss(x)
+        if best - value < 1e-6:
+            break
+        best = value
     return _from_x(x)
 
 

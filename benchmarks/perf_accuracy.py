@@ -1,7 +1,7 @@
 """Accuracy of planner's speed model against published measurements.
 
-Runs every row of benchmarks/data/throughput_calibration.csv (sources in throughput_calibration.md) through the
-speed model and prints, per engine and metric family (decode: per-sequence, end-to-end and total output
+Runs every row of benchmarks/data/throughput_calibration.csv (sources in throughput_calibration.md) through
+the speed model and prints, per engine and metric family (decode: per-sequence, end-to-end and total output
 tokens/s; prefill: prompt tokens/s; TTFT), the median and 90th-percentile absolute relative error of three
 predictors side by side:
 
@@ -148,7 +148,8 @@ def main() -> None:
     print(subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
     every = load_cases()
     cases = [c for c in every if not c.suspect]
-    print(f"{len(every)} calibration rows, {len(every) - len(cases)} marked suspect by their source left out\n")
+    suspect = len(every) - len(cases)
+    print(f"{len(every)} calibration rows, {suspect} marked suspect by their source left out\n")
     if args.rows:
         for c in cases:
             p = c.predicted(engine_speed(c.engine))

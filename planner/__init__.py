@@ -10,16 +10,18 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "estimate_memory", "load_catalog", "load_scenario", "solve"]
+__all__ = ["__version__", "estimate_memory", "estimate_performance", "load_catalog", "load_scenario", "solve"]
 
 if TYPE_CHECKING:
     from planner.catalog.load import load_catalog
     from planner.memory.api import estimate_memory
+    from planner.perf.api import estimate_performance
     from planner.pipeline import solve
     from planner.scenario.load import load_scenario
 
 _LAZY = {
     "estimate_memory": "planner.memory.api",
+    "estimate_performance": "planner.perf.api",
     "load_catalog": "planner.catalog.load",
     "load_scenario": "planner.scenario.load",
     "solve": "planner.pipeline",

@@ -133,7 +133,37 @@ def fit(model: str, gpu_name: str | None, vram: str | None, headroom: float, **k
         batch=kw["batch"],
         **options,
     )
+    speed = _speed_at_largest_batch(model, gpu_name, result, kw) if gpu_name is not None else None
     if kw["output_format"] == "json":
-        click.echo(json.dumps({"gpu": card, **result.to_dict()}, indent=2))
+        extra = {"performance": speed.to_dict()} if speed is not None else {}
+        click.echo(json.dumps({"gpu": card, **result.to_dict(), **extra}, indent=2))
     else:
         click.echo(fit_table(result, card))
+        if speed is not None:
+            click.echo(
+                f"speed at batch {result.max_batch} with {result.context:,} tokens each "
+                f"({speed.inputs['engine']}): {speed.output_tokens_per_s:,.0f} output tokens/s in all, "
+                f"{speed.decode_tokens_per_s:,.1f} per sequence (TPOT {speed.tpot_s * 1000:,.1f} ms)"
+            )
+
+
+def _speed_at_largest_batch(model: str, gpu_name: str, result: Any, kw: dict[str, Any]) -> Any:
+    """Decode speed of the largest batch that fits, each sequence holding the whole context; None where
+    nothing fits, for training, or for an engine the speed model has no calibration for."""
+    from planner.perf.api import estimate_performance
+    from planner.perf.efficiency import ENGINE_SPEEDS
+
+    inputs = result.estimate.inputs
+    if result.max_batch < 1 or inputs["task"] != "inference" or inputs["engine"] not in ENGINE_SPEEDS:
+        return None
+    return estimate_performance(
+        model,
+        gpu=gpu_name,
+        precision=kw["precision"],
+        engine=inputs["engine"],
+        gpus=kw["gpus"],
+        batch=result.max_batch,
+        input_tokens=max(1, result.context - 1),
+        output_tokens=1,
+        kv_precision=kw["kv_precision"],
+    )

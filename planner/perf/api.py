@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from planner.errors import PlannerError
 from planner.memory.api import estimate_memory
+from planner.memory.engines import engine as memory_engine
 from planner.memory.formats import weight_format
 from planner.memory.resolve import resolve_model
 from planner.perf.efficiency import engine_speed
@@ -89,7 +90,9 @@ def estimate_performance(
         "input_tokens": input_tokens,
         "output_tokens": output_tokens,
         "kv_precision": kv_precision,
-        "interconnect": hw.link.name if gpus > 1 else None,
+        "interconnect": hw.link.name
+        if gpus > 1 and memory_engine(speed.memory_engine).split == "tensor"
+        else None,
     }
     return predict(
         terms,

@@ -23,7 +23,9 @@ class EngineSpeed:
     ``bandwidth_efficiency``: share of memory bandwidth a decode step achieves on 16-bit weights;
     ``quantized_bandwidth_factor`` multiplies it for quantized weights (dequantizing kernels);
     ``kv_bandwidth_efficiency``: the same for the KV cache an attention kernel reads (paged, per head, with
-    less parallel work than a weight product at small batches). Every pass pays ``step_overhead_s`` plus
+    less parallel work than a weight product at small batches); an attention kernel that handles each query
+    head apart reads a grouped KV head once per query head, so KV traffic is multiplied by the group size
+    to the power ``kv_group_exponent`` (1: no sharing, 0: read once). Every pass pays ``step_overhead_s`` plus
     ``layer_overhead_s`` per layer (kernel launches, scheduling, sampling), ``expert_overhead_s`` per routed
     expert of each MoE layer (an engine that loops over experts) and, where layers are split over GPUs,
     ``hop_overhead_s`` per extra GPU. Matrix products reach ``compute_efficiency x n / (n +
@@ -44,6 +46,7 @@ class EngineSpeed:
     bandwidth_efficiency: float
     quantized_bandwidth_factor: float
     kv_bandwidth_efficiency: float
+    kv_group_exponent: float
     bandwidth_cap_bytes_per_s: float
     step_overhead_s: float
     layer_overhead_s: float
@@ -92,6 +95,7 @@ def _record(name: str) -> EngineSpeed:
         bandwidth_efficiency=f["bandwidth_efficiency"],
         quantized_bandwidth_factor=f["quantized_bandwidth_factor"],
         kv_bandwidth_efficiency=f["kv_bandwidth_efficiency"],
+        kv_group_exponent=f["kv_group_exponent"],
         bandwidth_cap_bytes_per_s=f["bandwidth_cap_bytes_per_s"],
         step_overhead_s=f["step_overhead_s"],
         layer_overhead_s=f["layer_overhead_s"],

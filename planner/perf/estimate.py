@@ -5,7 +5,8 @@ Stage 1 of the pipeline beside the memory model, and like it pure: ``predict`` i
 
     prefill  = FLOPs / (peak x GPUs x eff(n)) + chunks x weights / (bandwidth x GPUs x e_bw)
                + all-reduce + chunks x step overhead
-    decode   = max(weights / (GPUs x min(bandwidth x e_bw, cap)) + KV / (GPUs x min(bandwidth x e_kv, cap)),
+    decode   = max(weights / (GPUs x min(bandwidth x e_bw, cap))
+                   + KV x group^x / (GPUs x min(bandwidth x e_kv, cap)),
                    FLOPs / (peak x GPUs x eff(b))) + all-reduce + overhead
     eff(n)   = compute_efficiency x n / (n + half_efficiency_tokens)
 
@@ -129,6 +130,7 @@ def decode_step(
     par = gpus if tensor else 1
     weights = step_weight_bytes(m, batch)
     kv = decode_bytes(m, batch, context) - weights
+    kv *= m.query_heads_per_kv_head ** min(1.0, speed.kv_group_exponent)
     memory = weights / (_achieved_bandwidth(m, hw, speed) * par)
     memory += kv / (_achieved_bandwidth(m, hw, speed, kv=True) * par)
     compute = decode_flops(m, batch, context) / _flops_per_s(m, hw, speed, par, batch)

@@ -35,6 +35,7 @@ class ModelTerms:
     mixture of experts (0 for a dense model). ``active_params``: parameters one token multiplies by (shared
     layers plus ``experts_per_token`` of the routed experts). ``kv_bytes_per_token``: over all layers.
     ``attention_width``: query heads x head dim, the width of the score and value products.
+    ``query_heads_per_kv_head``: grouped-query attention's group size (1 for multi-head attention and MLA).
     """
 
     layers: int
@@ -48,6 +49,7 @@ class ModelTerms:
     experts_per_token: int
     moe_layers: int
     kv_bytes_per_token: float
+    query_heads_per_kv_head: float
     quantized: bool
     eight_bit_compute: bool
     """Weights and activations both 8-bit floating point (fp8): matrix products may run at the fp8 rate."""
@@ -77,6 +79,7 @@ def model_terms(a: Architecture, fmt: WeightFormat, kv_bytes_per_token: float) -
         experts_per_token=a.num_experts_per_tok,
         moe_layers=a.moe_layers,
         kv_bytes_per_token=kv_bytes_per_token,
+        query_heads_per_kv_head=1.0 if a.is_mla else a.num_heads / max(a.num_kv_heads, 1),
         quantized=fmt.quantized,
         eight_bit_compute=fmt.name in EIGHT_BIT_COMPUTE_FORMATS,
     )
