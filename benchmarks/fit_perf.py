@@ -41,6 +41,8 @@ PARAMETERS: tuple[tuple[str, str, float], ...] = (
     ("layer_overhead_s", "log", 2e-5),
     ("hop_overhead_s", "log", 2e-4),
     ("compute_efficiency", "logit", 0.5),
+    ("compute_cap_flops_per_s", "log", 5e14),
+    ("score_bytes", "log", 4.0),
     ("quantized_compute_factor", "log", 1.0),
     ("half_efficiency_tokens", "log", 64.0),
     ("expert_overhead_s", "log", 1e-6),

@@ -47,6 +47,8 @@ NO_OVERHEAD = {
     "quantized_bandwidth_factor": 1.0,
     "quantized_compute_factor": 1.0,
     "bandwidth_cap_bytes_per_s": math.inf,
+    "compute_cap_flops_per_s": math.inf,
+    "score_bytes": 0.0,
 }
 
 
@@ -153,9 +155,11 @@ def main() -> None:
     if args.rows:
         for c in cases:
             p = c.predicted(engine_speed(c.engine))
-            print(f"{c.engine:13s} {c.model:24s} {c.gpu:24s} x{c.gpus} {c.precision:9s} b={c.batch:<4d} "
-                  f"in={c.input_tokens:<6d} out={c.output_tokens:<5d} {c.metric:25s} "
-                  f"measured {c.value:10.2f} predicted {p:10.2f} ({p / c.value - 1:+.1%})")
+            print(
+                f"{c.engine:13s} {c.model:24s} {c.gpu:24s} x{c.gpus} {c.precision:9s} b={c.batch:<4d} "
+                f"in={c.input_tokens:<6d} out={c.output_tokens:<5d} {c.metric:25s} "
+                f"measured {c.value:10.2f} predicted {p:10.2f} ({p / c.value - 1:+.1%})"
+            )
         print()
     lines, planner_errors = accuracy_table(cases)
     print("\n".join(lines))

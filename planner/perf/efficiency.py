@@ -18,25 +18,29 @@ from planner.perf.fitted import FIT_COMMAND, FITTED
 
 @dataclass(frozen=True, slots=True)
 class EngineSpeed:
-    """One engine's measured distance from the roofline.
+    """One engine's measured distance from the roofline, as physical constants (fitted, see fitted.py).
 
-    ``bandwidth_efficiency``: share of memory bandwidth a decode step achieves on 16-bit weights;
-    ``quantized_bandwidth_factor`` multiplies it for quantized weights (dequantizing kernels);
-    ``kv_bandwidth_efficiency``: the same for the KV cache an attention kernel reads (paged, per head, with
-    less parallel work than a weight product at small batches); an attention kernel that handles each query
-    head apart reads a grouped KV head once per query head, so KV traffic is multiplied by the group size
-    to the power ``kv_group_exponent`` (1: no sharing, 0: read once). Every pass pays ``step_overhead_s`` plus
-    ``layer_overhead_s`` per layer (kernel launches, scheduling, sampling), ``expert_overhead_s`` per routed
-    expert of each MoE layer (an engine that loops over experts) and, where layers are split over GPUs,
-    ``hop_overhead_s`` per extra GPU. Matrix products reach ``compute_efficiency x n / (n +
-    half_efficiency_tokens)`` of peak FLOPs with ``n`` tokens in one pass, times
-    ``quantized_compute_factor`` for quantized weights (dequantized inside the product). ``fp16_accumulate``:
-    products accumulate in fp16 (llama.cpp), which GeForce cards run at twice their fp32-accumulate rate.
-    ``static_batching``: a batch's prompts are prefilled together before any is decoded (so the first token
-    waits for all). ``log_residual_p10``/``p90``: quantiles of ln(measured / predicted) on the calibration
-    rows, the band. ``bandwidth_cap_bytes_per_s``: the most one GPU's kernels pull whatever the card's
-    bandwidth (bytes in flight / memory latency, Little's law: small-batch kernels on HBM cards reach a
-    smaller share of its bandwidth than on GDDR cards).
+    Memory: a decode step reads weights at ``bandwidth_efficiency`` of the card's bandwidth (times
+    ``quantized_bandwidth_factor`` for quantized weights, whose kernels dequantize) and the KV cache at
+    ``kv_bandwidth_efficiency`` (paged attention kernels, less parallel work at small batches), both at most
+    ``bandwidth_cap_bytes_per_s`` per GPU (bytes in flight / memory latency, Little's law: small-batch
+    kernels reach a smaller share of an HBM card's bandwidth than of a GDDR card's). An attention kernel that
+    handles each query head apart reads a grouped KV head once per query head: KV traffic is multiplied by
+    the group size to the power ``kv_group_exponent`` (1: no sharing, 0: read once). ``score_bytes``: bytes
+    moved per attention score element where the engine materialises the score matrix (0: flash attention).
+
+    Compute: products reach ``compute_efficiency x n / (n + half_efficiency_tokens)`` of peak FLOPs with
+    ``n`` tokens in one pass (times ``quantized_compute_factor`` for quantized weights), at most
+    ``compute_cap_flops_per_s`` per GPU (kernels tuned for smaller cards). ``fp16_accumulate``: products
+    accumulate in fp16 (llama.cpp), which GeForce cards run at twice their fp32-accumulate rate.
+
+    Overheads: every pass pays ``step_overhead_s``, ``layer_overhead_s`` per layer (kernel launches,
+    scheduling, sampling), ``expert_overhead_s`` per routed expert of each MoE layer (an engine that loops
+    over experts) and, where layers are split over GPUs, ``hop_overhead_s`` per extra GPU.
+
+    ``static_batching``: a batch's prompts are prefilled together before any is decoded (the first token
+    waits for all). ``log_residual_p10``/``p90``: quantiles of ln(measured / predicted) on the engine's
+    calibration rows, the uncertainty band.
     """
 
     name: str
@@ -52,6 +56,8 @@ class EngineSpeed:
     layer_overhead_s: float
     hop_overhead_s: float
     compute_efficiency: float
+    compute_cap_flops_per_s: float
+    score_bytes: float
     quantized_compute_factor: float
     half_efficiency_tokens: float
     expert_overhead_s: float
@@ -101,6 +107,8 @@ def _record(name: str) -> EngineSpeed:
         layer_overhead_s=f["layer_overhead_s"],
         hop_overhead_s=f["hop_overhead_s"],
         compute_efficiency=f["compute_efficiency"],
+        compute_cap_flops_per_s=f["compute_cap_flops_per_s"],
+        score_bytes=f["score_bytes"],
         quantized_compute_factor=f["quantized_compute_factor"],
         half_efficiency_tokens=f["half_efficiency_tokens"],
         expert_overhead_s=f["expert_overhead_s"],

@@ -3,7 +3,8 @@
 Stage 1 of the pipeline beside the memory model, and like it pure: ``predict`` is arithmetic on roofline terms
 (terms.py), a GPU's limits (hardware.py) and an engine's fitted efficiencies (efficiency.py).
 
-    prefill  = FLOPs / (peak x GPUs x eff(n)) + chunks x weights / (bandwidth x GPUs x e_bw)
+    prefill  = FLOPs / (GPUs x min(peak x eff(n), cap_flops))
+               + (chunks x weights + score bytes) / (GPUs x min(bandwidth x e_bw, cap))
                + all-reduce + chunks x step overhead
     decode   = max(weights / (GPUs x min(bandwidth x e_bw, cap))
                    + KV x group^x / (GPUs x min(bandwidth x e_kv, cap)),
@@ -27,6 +28,7 @@ from planner.perf.hardware import Hardware
 from planner.perf.terms import (
     ModelTerms,
     allreduce_bytes_per_gpu,
+    attention_scores,
     decode_bytes,
     decode_flops,
     prefill_flops,
@@ -77,7 +79,8 @@ def _flops_per_s(m: ModelTerms, hw: Hardware, speed: EngineSpeed, par: int, toke
     factor = speed.quantized_compute_factor if m.quantized else 1.0
     ceiling = min(1.0, speed.compute_efficiency * factor)
     efficiency = ceiling * tokens / (tokens + speed.half_efficiency_tokens)
-    return hw.peak_flops(m.eight_bit_compute, speed.fp16_accumulate) * par * efficiency
+    peak = hw.peak_flops(m.eight_bit_compute, speed.fp16_accumulate)
+    return min(peak * efficiency, speed.compute_cap_flops_per_s) * par
 
 
 def _allreduce_s(m: ModelTerms, hw: Hardware, tokens: int, gpus: int) -> float:
@@ -107,7 +110,10 @@ def prefill_s(
     at_once = min(shape.prefill_tokens, total) if shape.prefill_tokens else total
     chunks = math.ceil(total / at_once)
     compute = prefill_flops(m, tokens, sequences) / _flops_per_s(m, hw, speed, par, at_once)
-    memory = chunks * step_weight_bytes(m, at_once) / (_achieved_bandwidth(m, hw, speed) * par)
+    moved = chunks * step_weight_bytes(m, at_once) + speed.score_bytes * attention_scores(
+        m, tokens, sequences, at_once
+    )
+    memory = moved / (_achieved_bandwidth(m, hw, speed) * par)
     link = _allreduce_s(m, hw, total, gpus if tensor else 1)
     # Each pass streams the weights and multiplies by them; at prefill sizes the two do not overlap well.
     return compute + memory + link + chunks * _overhead_s(m, speed, gpus, tensor)

@@ -40,6 +40,7 @@ class ModelTerms:
 
     layers: int
     hidden_size: int
+    query_heads: int
     attention_width: int
     params: int
     active_params: float
@@ -70,6 +71,7 @@ def model_terms(a: Architecture, fmt: WeightFormat, kv_bytes_per_token: float) -
     return ModelTerms(
         layers=a.num_layers,
         hidden_size=a.hidden_size,
+        query_heads=a.num_heads,
         attention_width=a.num_heads * (a.v_head_dim if a.is_mla else a.head_dim),
         params=counts.total,
         active_params=active,
@@ -111,6 +113,14 @@ def prefill_flops(m: ModelTerms, tokens: int, sequences: int = 1) -> float:
     """FLOPs of prefilling ``sequences`` prompts of ``tokens`` each (causal attention within a prompt)."""
     per_prompt = 2 * m.active_params * tokens + 2 * m.layers * m.attention_width * tokens**2
     return sequences * per_prompt
+
+
+def attention_scores(m: ModelTerms, tokens: int, sequences: int, at_once: int) -> float:
+    """Attention score elements a prefill materialises where the kernel is not fused (no flash attention):
+    per layer and query head, a chunk of ``n`` tokens at offset ``o`` scores ``n x (o + n)`` pairs, summing
+    to ``p^2 / 2 + p x n / 2`` over a prompt of ``p`` tokens."""
+    per_prompt = tokens**2 / 2 + tokens * min(at_once, tokens) / 2
+    return m.layers * m.query_heads * per_prompt * sequences
 
 
 def allreduce_bytes_per_gpu(m: ModelTerms, tokens: int, gpus: int) -> float:
