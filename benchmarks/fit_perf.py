@@ -1,8 +1,9 @@
 """Fit the speed model's per-engine constants on the calibration rows and print them.
 
-Per engine, seven physical constants (planner/perf/efficiency.py says what each means): bandwidth efficiency,
-its factor for quantized weights, per-step and per-layer overheads, a per-GPU hop of a layer split, and the
-compute-efficiency curve (its ceiling and the tokens at once that reach half of it). They minimise the mean
+Per engine, up to fourteen physical constants (planner/perf/efficiency.py says what each means: bandwidth and
+compute efficiencies and caps, overheads per step, layer, expert and GPU hop, KV and attention-score traffic).
+Those an engine's rows cannot show (a cap with fewer than three cards, an expert loop without a mixture of
+experts, ...) take neutral values instead (no cap, no cost). The rest minimise the mean
 soft-L1 loss of ln(predicted / measured) over the engine's rows not marked suspect, with a weak pull towards
 neutral starting values so that a constant the rows cannot see (no quantized rows, no multi-GPU rows) stays
 put instead of wandering. Nelder-Mead on transformed parameters (efficiencies through a logistic, so they
@@ -47,26 +48,54 @@ PARAMETERS: tuple[tuple[str, str, float], ...] = (
     ("half_efficiency_tokens", "log", 64.0),
     ("expert_overhead_s", "log", 1e-6),
 )
+# What a constant takes where the rows cannot show it: no cap, no expert loop, no hop, no quantized penalty.
+NEUTRAL: dict[str, float] = {
+    "bandwidth_cap_bytes_per_s": 1e18,
+    "compute_cap_flops_per_s": 1e18,
+    "expert_overhead_s": 0.0,
+    "hop_overhead_s": 0.0,
+    "quantized_bandwidth_factor": 1.0,
+    "quantized_compute_factor": 1.0,
+}
 PRIOR_WEIGHT = 1e-4
 SOFT_L1_SCALE = 0.05
 
 
-def _to_x(values: dict[str, float]) -> np.ndarray:
+def _to_x(values: dict[str, float], free: Sequence[str]) -> np.ndarray:
     out = []
     for name, kind, _ in PARAMETERS:
-        v = values[name]
-        out.append(math.log(v / (1 - v)) if kind == "logit" else math.log(v))
+        if name in free:
+            v = values[name]
+            out.append(math.log(v / (1 - v)) if kind == "logit" else math.log(v))
     return np.array(out)
 
 
-def _from_x(x: np.ndarray) -> dict[str, float]:
-    return {
-        name: float(1 / (1 + math.exp(-xi)) if kind == "logit" else math.exp(xi))
-        for (name, kind, _), xi in zip(PARAMETERS, x, strict=True)
-    }
+def _from_x(x: np.ndarray, free: Sequence[str]) -> dict[str, float]:
+    values = dict(NEUTRAL)
+    for (name, kind, _), xi in zip([p for p in PARAMETERS if p[0] in free], x, strict=True):
+        values[name] = float(1 / (1 + math.exp(-xi)) if kind == "logit" else math.exp(xi))
+    return values
 
 
-START = _to_x({name: start for name, _, start in PARAMETERS})
+STARTS = {name: start for name, _, start in PARAMETERS}
+
+
+def identifiable(cases: Sequence[Case], speed_of: Callable[[Case], EngineSpeed]) -> list[str]:
+    """The constants ``cases`` can show: a cap needs three cards of different bandwidth (one card's rows would
+    set it at that card's speed and cap every faster one), the expert loop a mixture of experts, the hop a
+    layer split over GPUs, the quantized factors quantized weights."""
+    from planner.memory.engines import engine as memory_engine
+
+    shown = {name for name, _, _ in PARAMETERS} - set(NEUTRAL)
+    if len({c.hw.bandwidth_bytes_per_s for c in cases}) >= 3:
+        shown |= {"bandwidth_cap_bytes_per_s", "compute_cap_flops_per_s"}
+    if any(c.terms.experts for c in cases):
+        shown.add("expert_overhead_s")
+    if any(c.gpus > 1 and memory_engine(speed_of(c).memory_engine).split == "layers" for c in cases):
+        shown.add("hop_overhead_s")
+    if any(c.terms.quantized for c in cases):
+        shown |= {"quantized_bandwidth_factor", "quantized_compute_factor"}
+    return [name for name, _, _ in PARAMETERS if name in shown]
 
 
 def speed_with(base: EngineSpeed, values: dict[str, float]) -> EngineSpeed:
@@ -116,15 +145,17 @@ def fit(
     """Constants that make ``cases`` (their non-suspect rows) best predicted; ``speed_of`` gives each case's
     record (its engine's shape), whose fitted fields the candidate values replace."""
     rows = [c for c in cases if not c.suspect]
+    free = identifiable(rows, speed_of)
+    start = _to_x(STARTS, free)
 
     def loss(x: np.ndarray) -> float:
-        values = _from_x(x)
+        values = _from_x(x, free)
         errors = log_errors(rows, lambda c: speed_with(speed_of(c), values))
         soft = 2 * SOFT_L1_SCALE**2 * (np.sqrt(1 + (errors / SOFT_L1_SCALE) ** 2) - 1)
-        return float(np.mean(soft) + PRIOR_WEIGHT * np.sum((x - START) ** 2))
+        return float(np.mean(soft) + PRIOR_WEIGHT * np.sum((x - start) ** 2))
 
     # Restart from the best point until a restart gains nothing (Nelder-Mead stalls on ridges).
-    x = START.copy()
+    x = start.copy()
     best = loss(x)
     for _ in range(restarts):
         x = nelder_mead(loss, x)
@@ -132,7 +163,7 @@ def fit(
         if best - value < 1e-6:
             break
         best = value
-    return _from_x(x)
+    return _from_x(x, free)
 
 
 def fit_engines(cases: Sequence[Case]) -> dict[str, dict[str, float]]:
@@ -164,7 +195,8 @@ def render(fitted: dict[str, dict[str, float]]) -> str:
     for name, values in fitted.items():
         lines.append(f"    {name!r}: {{")
         for key, value in values.items():
-            lines.append(f"        {key!r}: {float(f'{value:.4g}')!r},")
+            number = repr(float(f"{value:.4g}")).replace("e+", "e")
+            lines.append(f"        {key!r}: {number},")
         lines.append("    },")
     lines.append("}")
     return "\n".join(lines).replace("'", '"') + "\n"
