@@ -13,8 +13,9 @@ predictors side by side:
 Rows the source marks ``suspect=yes`` are left out of the figures (counted). Then a leave-one-source-out test:
 for each source, one set of constants is fitted on the other sources' rows (pooled over their engines,
 since each engine appears in one source only) and tested on the held-out source, so over-fitting shows.
-Usage: ``python benchmarks/perf_accuracy.py [--rows] [--no-loso]``; the leave-one-source-out fits take a few
-minutes.
+Each engine here comes from one source, so leaving a source out asks for an engine never seen; ``--by-gpu``
+also leaves a third of an engine's cards out at a time (new hardware, a known engine).
+Usage: ``python benchmarks/perf_accuracy.py [--rows] [--no-loso] [--by-gpu]``; the held-out fits take minutes.
 """
 
 from __future__ import annotations
@@ -142,10 +143,42 @@ def leave_one_source_out(cases: Sequence[Case]) -> list[str]:
     return lines
 
 
+def held_out_gpus(cases: Sequence[Case], folds: int = 3) -> list[str]:
+    """Per engine with rows on several cards: its cards in ``folds`` groups (sorted by name, dealt in turn);
+    each group's rows predicted by constants fitted on the other groups' rows. Tests new hardware, where
+    leaving a source out tests a new engine (each engine here comes from one source)."""
+    lines = [
+        "| engine | held-out cards | rows | decode median | decode p90 | TTFT/prefill median |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for engine in sorted({c.engine for c in cases}):
+        mine = [c for c in cases if c.engine == engine]
+        gpus = sorted({c.gpu for c in mine})
+        if len(gpus) < 2 * folds:
+            continue
+        for k in range(folds):
+            held = set(gpus[k::folds])
+            train = [c for c in mine if c.gpu not in held]
+            test = [c for c in mine if c.gpu in held]
+            values = fit(train, lambda c: engine_speed(c.engine), restarts=2)
+
+            def speed_of(c: Case, values: dict[str, float] = values) -> EngineSpeed:
+                return replace(engine_speed(c.engine), **values)
+
+            decode = errors([c for c in test if FAMILY[c.metric] == "decode"], speed_of)
+            first = errors([c for c in test if FAMILY[c.metric] != "decode"], speed_of)
+            lines.append(
+                f"| {engine} | {', '.join(sorted(held))} | {len(test)} | {_pct(statistics.median(decode))} | "
+                f"{_pct(p90(decode))} | " + (_pct(statistics.median(first)) if first else "-") + " |"
+            )
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", action="store_true", help="print every row's prediction")
     parser.add_argument("--no-loso", action="store_true", help="skip the leave-one-source-out fits")
+    parser.add_argument("--by-gpu", action="store_true", help="also leave cards out, a third at a time")
     args = parser.parse_args()
     print(subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
     every = load_cases()
@@ -176,6 +209,9 @@ def main() -> None:
     if not args.no_loso:
         print(f"\nLeave one source out (target: decode median <= {_pct(LOSO_DECODE_MEDIAN)}):")
         print("\n".join(leave_one_source_out(cases)))
+    if args.by_gpu:
+        print("\nLeave cards out, per engine (a third of its cards at a time):")
+        print("\n".join(held_out_gpus(cases)))
 
 
 if __name__ == "__main__":
