@@ -58,9 +58,10 @@ def estimate_performance(
     for name, value in (("gpus", gpus), ("batch", batch), ("input_tokens", input_tokens)):
         _count(name, value)
     _count("output_tokens", output_tokens)
-    if not isinstance(gpu, str) or not gpu.strip():
-        raise PlannerError(f"gpu must be a catalog GPU name, got {gpu!r}")
-    speed = engine_speed(engine) if isinstance(engine, str) else engine_speed(str(engine))
+    for name, text in (("gpu", gpu), ("engine", engine)):
+        if not isinstance(text, str) or not text.strip():
+            raise PlannerError(f"{name} must be a name, got {text!r}")
+    speed = engine_speed(engine)
     memory = estimate_memory(
         model,
         precision=precision,
