@@ -6,11 +6,13 @@ Only click and the standard library at module top; the library is imported insid
 from __future__ import annotations
 
 import json
+import math
 from typing import TYPE_CHECKING, Any
 
 import click
 
 if TYPE_CHECKING:
+    from planner.perf.capacity import Capacity
     from planner.perf.estimate import Performance
 
 FORMATS = ("table", "json")
@@ -42,16 +44,52 @@ FORMATS = ("table", "json")
     default=None,
     help="Tensor parallelism's link [default: the card's GPU link where it has one, else PCIe].",
 )
+@click.option(
+    "--ttft-ms", type=float, default=None, help="Target time to first token: also print the capacity."
+)
+@click.option(
+    "--tpot-ms", type=float, default=None, help="Target time per output token: also print the capacity."
+)
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True)
-def perf(model: str, gpu_name: str, output_format: str, **kw: Any) -> None:
-    """Speed of one replica of MODEL on --gpu: time to first token, time per output token, tokens/s."""
+def perf(
+    model: str, gpu_name: str, output_format: str, ttft_ms: float | None, tpot_ms: float | None, **kw: Any
+) -> None:
+    """Speed of one replica of MODEL on --gpu: time to first token, time per output token, tokens/s.
+
+    With --ttft-ms and/or --tpot-ms, also the largest batch that meets them and fits the card's memory."""
+    from planner.errors import PlannerError
     from planner.perf.api import estimate_performance
 
+    for option, value in (("--ttft-ms", ttft_ms), ("--tpot-ms", tpot_ms)):
+        if value is not None and not value > 0:
+            raise PlannerError(f"{option} must be a positive number of milliseconds, got {value}")
     p = estimate_performance(model, gpu=gpu_name, **kw)
+    capacity = None
+    if ttft_ms is not None or tpot_ms is not None:
+        from planner.perf.capacity import capacity_within_slo
+
+        slo = {k: v for k, v in kw.items() if k != "batch"}
+        capacity = capacity_within_slo(
+            model,
+            gpu=gpu_name,
+            ttft_s=ttft_ms / 1000 if ttft_ms is not None else math.inf,
+            tpot_s=tpot_ms / 1000 if tpot_ms is not None else math.inf,
+            **slo,
+        )
     if output_format == "json":
-        click.echo(json.dumps(p.to_dict(), indent=2))
+        data = p.to_dict()
+        if capacity is not None:
+            data["capacity"] = {
+                "batch": capacity.batch,
+                "limit": capacity.limit,
+                "requests_per_s": capacity.requests_per_s,
+                "performance": capacity.performance.to_dict(),
+            }
+        click.echo(json.dumps(data, indent=2))
     else:
         click.echo(perf_table(p))
+        if capacity is not None:
+            click.echo(capacity_line(capacity, ttft_ms, tpot_ms))
 
 
 def perf_table(p: Performance) -> str:
@@ -75,3 +113,22 @@ def perf_table(p: Performance) -> str:
     ]
     width = max(len(name) for name, _ in rows)
     return "\n".join([head, *(f"  {name:<{width}}  {value}" for name, value in rows)])
+
+
+def capacity_line(c: Capacity, ttft_ms: float | None, tpot_ms: float | None) -> str:
+    """One line: the largest batch within the targets, what limits it, and the rate it sustains."""
+    targets = " and ".join(
+        f"{name} <= {value:,g} ms"
+        for name, value in (("TTFT", ttft_ms), ("TPOT", tpot_ms))
+        if value is not None
+    )
+    p = c.performance
+    if c.batch == 0:
+        return (
+            f"within {targets}: none (limited by {c.limit}; one sequence has TTFT {p.ttft_s * 1000:,.1f} ms, "
+            f"TPOT {p.tpot_s * 1000:,.2f} ms)"
+        )
+    return (
+        f"within {targets}: up to {c.batch} sequences at once (limited by {c.limit}), "
+        f"{c.requests_per_s:,.2f} requests/s, {p.output_tokens_per_s:,.0f} output tokens/s"
+    )

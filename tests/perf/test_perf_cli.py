@@ -77,3 +77,14 @@ def test_fit_prints_tokens_per_second_at_its_largest_batch() -> None:
     # Memory-only questions carry no speed line: --vram, or training.
     code, out, _ = run("fit", "llama-3-8b", "--vram", "24GiB")
     assert "speed at batch" not in out
+
+
+def test_perf_with_a_latency_target_prints_the_capacity() -> None:
+    code, out, _ = run("perf", "llama-3-8b", "--gpu", "H100 SXM5", "--ttft-ms", "500", "--tpot-ms", "50")
+    assert code == 0
+    assert "within TTFT <= 500 ms and TPOT <= 50 ms: up to " in out.splitlines()[-1]
+    code, out, _ = run("perf", "llama-3-8b", "--gpu", "H100 SXM5", "--tpot-ms", "50", "--format", "json")
+    capacity = json.loads(out)["capacity"]
+    assert capacity["batch"] >= 1 and capacity["performance"]["tpot_s"] <= 0.05
+    code, _, err = run("perf", "llama-3-8b", "--gpu", "H100 SXM5", "--tpot-ms", "0")
+    assert code == 2 and "--tpot-ms must be a positive number of milliseconds" in err
