@@ -80,7 +80,7 @@ def estimate_performance(
     except KeyError:
         raise PlannerError(f"unknown GPU {gpu!r} (see `planner catalog gpus`)") from None
     terms = model_terms(resolve_model(model), weight_format(precision), memory.kv_bytes_per_token)
-    hw = hardware(spec, interconnect)
+    hw = hardware(spec, interconnect, gpus)
     inputs: dict[str, Any] = {
         "model": memory.model,
         "gpu": spec.name,

@@ -54,11 +54,21 @@ class Hardware:
         return self.flops_16_fp16_accumulate if fp16_accumulate else self.flops_16
 
 
-def hardware(spec: GpuSpec, interconnect: str | None = None) -> Hardware:
-    """The speed model's view of a catalog GPU. ``interconnect``: "nvlink" (the card's GPU link, NVLink or
-    Infinity Fabric) or "pcie"; None takes the GPU link where the card has one."""
+BRIDGED_GPUS = 2
+"""A PCIe card's GPU link is a bridge joining a pair (NVLink bridges; docs/catalogs.md, ``gpus_linked``)."""
+
+
+def _spans(spec: GpuSpec, link: Link, gpus: int) -> bool:
+    """Whether ``link`` joins all ``gpus`` cards of a replica: modules (SXM, OAM) sit on a switched board."""
+    bridged = link.catalog_field == "gpu_link_gb_per_s" and spec.form_factor.startswith("PCIe")
+    return bool(getattr(spec, link.catalog_field)) and (not bridged or gpus <= BRIDGED_GPUS)
+
+
+def hardware(spec: GpuSpec, interconnect: str | None = None, gpus: int = 1) -> Hardware:
+    """The speed model's view of a catalog GPU in a replica of ``gpus``. ``interconnect``: "nvlink" (the
+    card's GPU link, NVLink or Infinity Fabric) or "pcie"; None: the GPU link where it joins every card."""
     if interconnect is None:
-        link = next(k for k in LINKS.values() if getattr(spec, k.catalog_field))
+        link = next(k for k in LINKS.values() if _spans(spec, k, gpus))
     elif interconnect.lower() in LINKS:
         link = LINKS[interconnect.lower()]
     else:
@@ -66,6 +76,11 @@ def hardware(spec: GpuSpec, interconnect: str | None = None) -> Hardware:
     both_ways = getattr(spec, link.catalog_field)
     if not both_ways:
         raise PlannerError(f"{spec.name} has no {link.name} link; use interconnect pcie")
+    if not _spans(spec, link, gpus):
+        raise PlannerError(
+            f"{spec.name}'s {link.name} is a bridge joining {BRIDGED_GPUS} cards, not {gpus}; "
+            "use interconnect pcie"
+        )
     if not spec.bf16_dense_tflops:
         raise PlannerError(f"the catalog gives no 16-bit TFLOPs for {spec.name}; the speed model needs them")
     return Hardware(
