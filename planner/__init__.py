@@ -14,6 +14,7 @@ __all__ = [
     "__version__",
     "compare_plans",
     "estimate_memory",
+    "estimate_performance",
     "load_catalog",
     "load_scenario",
     "solve",
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from planner.explore.compare import compare_plans
     from planner.explore.sweep import sweep
     from planner.memory.api import estimate_memory
+    from planner.perf.api import estimate_performance
     from planner.pipeline import solve
     from planner.scenario.load import load_scenario
 
@@ -32,6 +34,7 @@ _LAZY = {
     "compare_plans": "planner.explore.compare",
     "sweep": "planner.explore.sweep",
     "estimate_memory": "planner.memory.api",
+    "estimate_performance": "planner.perf.api",
     "load_catalog": "planner.catalog.load",
     "load_scenario": "planner.scenario.load",
     "solve": "planner.pipeline",

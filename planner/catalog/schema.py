@@ -44,10 +44,18 @@ class GpuSpec(FrozenModel):
     """Memory bandwidth, GB/s (10^9 bytes per second)."""
     bf16_dense_tflops: float = Field(ge=0)
     """Dense 16-bit tensor throughput with fp32 accumulate, TFLOP/s."""
+    fp16_accumulate_tflops: float | None = Field(default=None, gt=0)
+    """Dense fp16 tensor throughput with fp16 accumulate, TFLOP/s, where it differs (GeForce: twice)."""
     tdp_w: float = Field(gt=0)
     """Board power (TDP/TBP), watts."""
     form_factor: str
     nvlink: bool
+    fp8_dense_tflops: float | None = Field(default=None, gt=0)
+    """Dense 8-bit floating-point tensor throughput, TFLOP/s; None where the card has no fp8 tensor cores."""
+    gpu_link_gb_per_s: float | None = Field(default=None, gt=0)
+    """GPU-to-GPU link (NVLink, a bridge, Infinity Fabric) per GPU, both directions, GB/s; None: none."""
+    pcie_gb_per_s: float = Field(default=32, gt=0)
+    """Host link (PCIe) per GPU, both directions, GB/s; tensor parallelism without a GPU link runs over it."""
     memory_type: str = ""
     price_usd: float | None = Field(default=None, gt=0)
     """Purchase price of one card in USD; None where no public price exists."""

@@ -27,6 +27,7 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 COMMANDS: dict[str, str] = {
     "estimate": "planner.cli.estimate:estimate",
     "fit": "planner.cli.estimate:fit",
+    "perf": "planner.cli.perf:perf",
     "catalog": "planner.cli.catalog:catalog",
     "compare": "planner.cli.compare:compare",
     "serve": "planner.cli.serve:serve",
@@ -87,5 +88,6 @@ def main() -> None:
     \b
     planner estimate llama-3-8b --precision q4_k_m --context 32768
     planner fit qwen2.5-7b --gpu "RTX 4090"
+    planner perf llama-3-8b --gpu "H100 SXM5" --batch 16
     planner solve scenarios/startup.yaml
     """

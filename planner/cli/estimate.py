@@ -177,6 +177,7 @@ def fit(
     from planner.memory.fit import fit as fit_model
     from planner.memory.report import fit_table
     from planner.memory.resolve import resolve_model
+    from planner.perf.api import speed_at_largest_batch
     from planner.units import parse_bytes, to_gib
 
     if (gpu_name is None) == (vram is None):
@@ -215,9 +216,18 @@ def fit(
         memory_fraction=memory_fraction,
         **options,
     )
+    speed = speed_at_largest_batch(model, card, result) if gpu_name is not None else None
     if kw["output_format"] == "json":
-        click.echo(json.dumps({"gpu": card, **result.to_dict()}, indent=2))
+        extra = {"performance": speed.to_dict()} if speed is not None else {}
+        click.echo(json.dumps({"gpu": card, **result.to_dict(), **extra}, indent=2))
     else:
         click.echo(fit_table(result, card))
+        if speed is not None:
+            click.echo(
+                f"speed at batch {result.max_batch} with {result.context:,} tokens each "
+                f"({speed.inputs['engine']}): {speed.output_tokens_per_s:,.0f} output tokens/s in all, "
+                f"{speed.decode_tokens_per_s:,.1f} per sequence (TPOT {speed.tpot_s * 1000:,.1f} ms)"
+            )
     if not result.fits:  # scripts test the status: the answer "it does not fit" is not a success
         sys.exit(EXIT_INFEASIBLE)
+

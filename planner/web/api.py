@@ -136,7 +136,11 @@ def estimate(payload: dict[str, Any]) -> dict[str, Any]:
         batch=_int(payload, "batch", 1),
         **options,
     )
-    return {"estimate": result.estimate.to_dict(), "fit": {"gpu": spec.name, **result.to_dict()}}
+    from planner.perf.api import speed_at_largest_batch
+
+    speed = speed_at_largest_batch(arch, spec.name, result, catalog())
+    extra = {"performance": speed.to_dict()} if speed is not None else {}
+    return {"estimate": result.estimate.to_dict(), "fit": {"gpu": spec.name, **result.to_dict(), **extra}}
 
 
 def perf(payload: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,218 @@
+"""Accuracy of planner's speed model against published measurements.
+
+Runs every row of benchmarks/data/throughput_calibration.csv (sources in throughput_calibration.md) through
+the speed model and prints, per engine and metric family (decode: per-sequence, end-to-end and total output
+tokens/s; prefill: prompt tokens/s; TTFT), the median and 90th-percentile absolute relative error of three
+predictors side by side:
+
+* planner: the roofline with the fitted per-engine constants in planner/perf/fitted.py;
+* roofline: the physical limit alone (every efficiency 1, no overheads), what the bare formulas give;
+* one efficiency: one constant share of bandwidth and FLOPs for every engine and GPU, no overheads, fitted
+  here (the median-error minimiser over a grid).
+
+Rows the source marks ``suspect=yes`` are left out of the figures (counted). Then a leave-one-source-out test:
+for each source, one set of constants is fitted on the other sources' rows (pooled over their engines,
+since each engine appears in one source only) and tested on the held-out source, so over-fitting shows.
+Each engine here comes from one source, so leaving a source out asks for an engine never seen; ``--by-gpu``
+also leaves a third of an engine's cards out at a time (new hardware, a known engine).
+Usage: ``python benchmarks/perf_accuracy.py [--rows] [--no-loso] [--by-gpu]``; the held-out fits take minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import subprocess
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from fit_perf import fit
+from perf_data import FAMILY, Case, load_cases
+
+from planner.perf.efficiency import EngineSpeed, engine_speed
+
+TARGETS = {"decode": (0.08, 0.20), "ttft": (0.12, None), "prefill": (0.12, None)}
+LOSO_DECODE_MEDIAN = 0.15
+NO_OVERHEAD = {
+    "step_overhead_s": 0.0,
+    "layer_overhead_s": 0.0,
+    "hop_overhead_s": 0.0,
+    "expert_overhead_s": 0.0,
+    "half_efficiency_tokens": 1e-9,
+    "quantized_bandwidth_factor": 1.0,
+    "quantized_compute_factor": 1.0,
+    "bandwidth_cap_bytes_per_s": math.inf,
+    "compute_cap_flops_per_s": math.inf,
+    "score_bytes": 0.0,
+}
+
+
+def constant(efficiency: float) -> Callable[[Case], EngineSpeed]:
+    """Every engine at one efficiency for bandwidth, KV and FLOPs, without overheads."""
+
+    def speed_of(c: Case) -> EngineSpeed:
+        return replace(
+            engine_speed(c.engine),
+            bandwidth_efficiency=efficiency,
+            kv_bandwidth_efficiency=efficiency,
+            compute_efficiency=efficiency,
+            **NO_OVERHEAD,
+        )
+
+    return speed_of
+
+
+def errors(cases: Sequence[Case], speed_of: Callable[[Case], EngineSpeed]) -> list[float]:
+    """Absolute relative error |predicted / measured - 1| per case."""
+    return [abs(c.predicted(speed_of(c)) / c.value - 1) for c in cases]
+
+
+def p90(values: Sequence[float]) -> float:
+    return statistics.quantiles(values, n=10, method="inclusive")[-1] if len(values) > 1 else values[0]
+
+
+def best_constant(cases: Sequence[Case]) -> float:
+    """The one efficiency with the smallest median absolute log error over ``cases``."""
+    grid = [i / 100 for i in range(5, 101)]
+
+    def score(e: float) -> float:
+        return statistics.median(abs(math.log(c.predicted(constant(e)(c)) / c.value)) for c in cases)
+
+    return min(grid, key=score)
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f} %"
+
+
+def accuracy_table(cases: Sequence[Case]) -> tuple[list[str], dict[tuple[str, str], list[float]]]:
+    efficiency = best_constant(cases)
+    predictors: dict[str, Callable[[Case], EngineSpeed]] = {
+        "planner": lambda c: engine_speed(c.engine),
+        "roofline": constant(1.0),
+        f"one efficiency ({efficiency:.2f})": constant(efficiency),
+    }
+    groups: dict[tuple[str, str], list[Case]] = defaultdict(list)
+    for c in cases:
+        groups[(c.engine, FAMILY[c.metric])].append(c)
+        groups[("all", FAMILY[c.metric])].append(c)
+    names = list(predictors)
+    lines = [
+        "| engine | metric | rows | " + " | ".join(f"{n} median | {n} p90" for n in names) + " |",
+        "|---|---|---:|" + "---:|---:|" * len(names),
+    ]
+    planner_errors: dict[tuple[str, str], list[float]] = {}
+    for key in sorted(groups, key=lambda k: (k[0] == "all", k)):
+        rows = groups[key]
+        cells = []
+        for name, speed_of in predictors.items():
+            e = errors(rows, speed_of)
+            if name == "planner":
+                planner_errors[key] = e
+            cells.append(f"{_pct(statistics.median(e))} | {_pct(p90(e))}")
+        lines.append(f"| {key[0]} | {key[1]} | {len(rows)} | " + " | ".join(cells) + " |")
+    return lines, planner_errors
+
+
+def leave_one_source_out(cases: Sequence[Case]) -> list[str]:
+    lines = [
+        "| held-out source | rows | decode median | decode p90 | TTFT/prefill median |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for source in sorted({c.source_key for c in cases}):
+        train = [c for c in cases if c.source_key != source]
+        test = [c for c in cases if c.source_key == source]
+        values = fit(train, lambda c: engine_speed(c.engine), restarts=2)
+
+        def speed_of(c: Case, values: dict[str, float] = values) -> EngineSpeed:
+            return replace(engine_speed(c.engine), **values)
+
+        decode = errors([c for c in test if FAMILY[c.metric] == "decode"], speed_of)
+        first = errors([c for c in test if FAMILY[c.metric] != "decode"], speed_of)
+        lines.append(
+            f"| {source} | {len(test)} | {_pct(statistics.median(decode))} | {_pct(p90(decode))} | "
+            + (_pct(statistics.median(first)) if first else "-")
+            + " |"
+        )
+    return lines
+
+
+def held_out_gpus(cases: Sequence[Case], folds: int = 3) -> list[str]:
+    """Per engine with rows on several cards: its cards in ``folds`` groups (sorted by name, dealt in turn);
+    each group's rows predicted by constants fitted on the other groups' rows. Tests new hardware, where
+    leaving a source out tests a new engine (each engine here comes from one source)."""
+    lines = [
+        "| engine | held-out cards | rows | decode median | decode p90 | TTFT/prefill median |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for engine in sorted({c.engine for c in cases}):
+        mine = [c for c in cases if c.engine == engine]
+        gpus = sorted({c.gpu for c in mine})
+        if len(gpus) < 2 * folds:
+            continue
+        for k in range(folds):
+            held = set(gpus[k::folds])
+            train = [c for c in mine if c.gpu not in held]
+            test = [c for c in mine if c.gpu in held]
+            values = fit(train, lambda c: engine_speed(c.engine), restarts=2)
+
+            def speed_of(c: Case, values: dict[str, float] = values) -> EngineSpeed:
+                return replace(engine_speed(c.engine), **values)
+
+            decode = errors([c for c in test if FAMILY[c.metric] == "decode"], speed_of)
+            first = errors([c for c in test if FAMILY[c.metric] != "decode"], speed_of)
+            lines.append(
+                f"| {engine} | {', '.join(sorted(held))} | {len(test)} | {_pct(statistics.median(decode))} | "
+                f"{_pct(p90(decode))} | " + (_pct(statistics.median(first)) if first else "-") + " |"
+            )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", action="store_true", help="print every row's prediction")
+    parser.add_argument("--no-loso", action="store_true", help="skip the leave-one-source-out fits")
+    parser.add_argument("--by-gpu", action="store_true", help="also leave cards out, a third at a time")
+    args = parser.parse_args()
+    print(subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
+    every = load_cases()
+    cases = [c for c in every if not c.suspect]
+    suspect = len(every) - len(cases)
+    print(f"{len(every)} calibration rows, {suspect} marked suspect by their source left out\n")
+    if args.rows:
+        for c in cases:
+            p = c.predicted(engine_speed(c.engine))
+            print(
+                f"{c.engine:13s} {c.model:24s} {c.gpu:24s} x{c.gpus} {c.precision:9s} b={c.batch:<4d} "
+                f"in={c.input_tokens:<6d} out={c.output_tokens:<5d} {c.metric:25s} "
+                f"measured {c.value:10.2f} predicted {p:10.2f} ({p / c.value - 1:+.1%})"
+            )
+        print()
+    lines, planner_errors = accuracy_table(cases)
+    print("\n".join(lines))
+    print("\nTargets (planner on the calibration rows):")
+    for family, (median_target, p90_target) in TARGETS.items():
+        e = planner_errors[("all", family)]
+        median = statistics.median(e)
+        verdict = "met" if median <= median_target else "MISSED"
+        text = f"  {family}: median {_pct(median)} (target {_pct(median_target)}, {verdict})"
+        if p90_target is not None:
+            verdict = "met" if p90(e) <= p90_target else "MISSED"
+            text += f", p90 {_pct(p90(e))} (target {_pct(p90_target)}, {verdict})"
+        print(text)
+    if not args.no_loso:
+        print(f"\nLeave one source out (target: decode median <= {_pct(LOSO_DECODE_MEDIAN)}):")
+        print("\n".join(leave_one_source_out(cases)))
+    if args.by_gpu:
+        print("\nLeave cards out, per engine (a third of its cards at a time):")
+        print("\n".join(held_out_gpus(cases)))
+
+
+if __name__ == "__main__":
+    main()

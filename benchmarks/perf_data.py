@@ -1,0 +1,187 @@
+"""The speed-calibration rows as cases the speed model predicts; shared by fit_perf.py and perf_accuracy.py.
+
+Reads benchmarks/data/throughput_calibration.csv (sources and conditions in throughput_calibration.md), maps
+each row's model, precision, engine and GPU onto planner's (catalog names; the few cards the catalog lacks
+carry their datasheet figures below) and says how its metric follows from a ``Performance``.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from planner.catalog.load import load_catalog
+from planner.memory.api import estimate_memory
+from planner.memory.architecture import Architecture, from_config
+from planner.memory.formats import weight_format
+from planner.memory.resolve import resolve_model
+from planner.perf.efficiency import EngineSpeed, engine_speed
+from planner.perf.estimate import Performance, predict
+from planner.perf.hardware import GB, LINKS, TFLOP, Hardware, hardware
+from planner.perf.terms import ModelTerms, model_terms
+
+DATA = Path(__file__).parent / "data"
+CSV = DATA / "throughput_calibration.csv"
+
+# Calibration model name -> catalog model (the rest are in throughput_models.yaml). TensorRT-LLM's "LLaMA 7B"
+# and "LLaMA 70B" are Llama-2 configurations (its doc's engine-build section).
+CATALOG_MODELS = {
+    "Llama-3-8B": "llama-3-8b",
+    "Llama-3-70B": "llama-3-70b",
+    "Mistral 7B": "mistral-7b-v0.1",
+    "LLaMA 7B": "llama-2-7b",
+    "LLaMA 70B": "llama-2-70b",
+    "Mixtral 8x7B": "mixtral-8x7b",
+}
+# Calibration GPU name -> catalog GPU. The Qwen and TensorRT-LLM sources do not say which A100 80GB; both
+# are taken as SXM4 (NVLink), as tensor parallelism over 2-8 of them suggests.
+CATALOG_GPUS = {
+    "A100-80GB": "A100 80GB SXM4",
+    "A100 (variant not stated)": "A100 80GB SXM4",
+    "A100-SXM-80GB": "A100 80GB SXM4",
+    "A100-PCIe-80GB": "A100 80GB PCIe",
+    "H100-SXM-80GB": "H100 SXM5",
+    "H100-PCIe-80GB": "H100 PCIe",
+    "H200-SXM-141GB": "H200 SXM",
+    "L40S-48GB": "L40S",
+    "A40-48GB": "A40",
+    "RTX-A6000-48GB": "RTX A6000",
+    "RTX-6000-Ada-48GB": "RTX 6000 Ada Generation",
+    "RTX-3090-24GB": "GeForce RTX 3090",
+    "RTX-4090-24GB": "GeForce RTX 4090",
+    "RTX-4080-16GB": "GeForce RTX 4080",
+    "RTX-3080-10GB": "GeForce RTX 3080 10GB",
+}
+# Cards in the llama.cpp source that the catalog does not list: (GB/s, dense 16-bit TFLOP/s with fp32
+# accumulate, with fp16 accumulate). NVIDIA datasheets: GeForce RTX 3070 (46 SMs x 1024 FP16 FLOP/clk x
+# 1.725 GHz, halved for fp32 accumulate), RTX 3080 Ti (80 SMs, 1.665 GHz), RTX 4070 Ti (60 SMs x 1024 x
+# 2.61 GHz); RTX 4000 Ada (327.6 sparse FP8 TFLOPS / 4) and RTX 5000 Ada (1044.4 / 4), product pages.
+EXTRA_GPUS: dict[str, tuple[float, float, float]] = {
+    "RTX-3070-8GB": (448, 40.6, 81.3),
+    "RTX-3080Ti-12GB": (912, 68.2, 136.4),
+    "RTX-4070Ti-12GB": (504, 80.2, 160.4),
+    "RTX-4000-Ada-20GB": (360, 81.9, 81.9),
+    "RTX-5000-Ada-32GB": (576, 261.1, 261.1),
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One measured figure and everything needed to predict it."""
+
+    source: str
+    model: str
+    engine: str
+    gpu: str
+    gpus: int
+    precision: str
+    batch: int
+    input_tokens: int
+    output_tokens: int
+    metric: str
+    value: float
+    suspect: bool
+    terms: ModelTerms
+    hw: Hardware
+
+    @property
+    def source_key(self) -> str:
+        return self.source.split()[0].removeprefix("github.com/")
+
+    def predicted(self, speed: EngineSpeed) -> float:
+        """This row's metric as the speed model predicts it under ``speed``."""
+        perf = predict(
+            self.terms,
+            self.hw,
+            speed,
+            gpus=self.gpus,
+            batch=self.batch,
+            input_tokens=self.input_tokens,
+            output_tokens=self.output_tokens,
+        )
+        return METRICS[self.metric](perf, self)
+
+
+def _end_to_end_per_seq(p: Performance, c: Case) -> float:
+    return p.requests_per_s * c.output_tokens / c.batch
+
+
+# How each published metric follows from a prediction. The Qwen source's "decode" speed is generated tokens
+# over the whole request time (its own note), so it is end-to-end like its other rows.
+METRICS: dict[str, Callable[[Performance, Case], float]] = {
+    "decode_tok_s_per_seq": lambda p, c: (
+        _end_to_end_per_seq(p, c) if c.source_key.startswith("QwenLM") else p.decode_tokens_per_s
+    ),
+    "e2e_output_tok_s_per_seq": _end_to_end_per_seq,
+    "prefill_tok_s": lambda p, c: p.prefill_tokens_per_s,
+    "total_output_tok_s": lambda p, c: p.requests_per_s * c.output_tokens,
+    "ttft_ms": lambda p, c: p.ttft_s * 1000,
+}
+# The metric families the accuracy targets name.
+FAMILY = {
+    "decode_tok_s_per_seq": "decode",
+    "e2e_output_tok_s_per_seq": "decode",
+    "total_output_tok_s": "decode",
+    "prefill_tok_s": "prefill",
+    "ttft_ms": "ttft",
+}
+
+
+@functools.cache
+def _extra_models() -> dict[str, Architecture]:
+    raw = yaml.safe_load((DATA / "throughput_models.yaml").read_text())
+    return {name: from_config(cfg, name) for name, cfg in raw.items()}
+
+
+def _architecture(name: str) -> Architecture:
+    return resolve_model(CATALOG_MODELS[name]) if name in CATALOG_MODELS else _extra_models()[name]
+
+
+@functools.cache
+def _terms(model: str, precision: str, engine: str, kv: str | None) -> ModelTerms:
+    arch = _architecture(model)
+    speed = engine_speed(engine)
+    kv_token = estimate_memory(arch, precision=precision, engine=speed.memory_engine, kv_precision=kv)
+    return model_terms(arch, weight_format(precision), kv_token.kv_bytes_per_token)
+
+
+@functools.cache
+def _hardware(name: str) -> Hardware:
+    if name in EXTRA_GPUS:
+        bandwidth, tflops, fp16_acc = EXTRA_GPUS[name]
+        return Hardware(name, bandwidth * GB, tflops * TFLOP, None, fp16_acc * TFLOP, LINKS["pcie"], 32 * GB)
+    return hardware(load_catalog().gpu(CATALOG_GPUS[name]))
+
+
+def load_cases(path: Path = CSV) -> list[Case]:
+    """Every row of the calibration file as a Case (the file holds only rows the model can predict)."""
+    cases = []
+    with path.open(newline="") as f:
+        for row in csv.DictReader(f):
+            engine = row["engine"]
+            kv = "fp8" if "FP8 KV cache" in row["notes"] and row["precision"] == "fp8" else None
+            batch = int(row["batch_or_concurrency"])
+            cases.append(
+                Case(
+                    source=row["source"],
+                    model=row["model"],
+                    engine=engine_speed(engine).name,
+                    gpu=row["gpu"],
+                    gpus=int(row["num_gpus"]),
+                    precision=row["precision"],
+                    batch=batch,
+                    input_tokens=int(row["input_tokens"]),
+                    output_tokens=int(row["output_tokens"]),
+                    metric=row["metric"],
+                    value=float(row["value"]),
+                    suspect="suspect=yes" in row["notes"],
+                    terms=_terms(row["model"], row["precision"], engine_speed(engine).name, kv),
+                    hw=_hardware(row["gpu"]),
+                )
+            )
+    return cases

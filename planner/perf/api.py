@@ -1,0 +1,132 @@
+"""The public entry point of the speed model: ``estimate_performance``.
+
+Resolves names (model, GPU, engine, precision) through the memory model and the catalog, then calls the pure
+``predict``. The memory model supplies every byte count, so the two models never disagree on a model's size.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from planner.errors import PlannerError
+from planner.memory.api import estimate_memory
+from planner.memory.engines import engine as memory_engine
+from planner.memory.formats import weight_format
+from planner.memory.resolve import resolve_model
+from planner.perf.efficiency import engine_speed
+from planner.perf.estimate import Performance, predict
+from planner.perf.hardware import hardware
+from planner.perf.terms import model_terms
+
+if TYPE_CHECKING:
+    from planner.catalog.models import ModelSpec
+    from planner.catalog.schema import Catalog
+    from planner.memory.architecture import Architecture
+
+__all__ = ["Performance", "estimate_performance"]
+
+
+def _count(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise PlannerError(f"{name} must be a whole number of at least 1, got {value!r}")
+    return value
+
+
+def estimate_performance(
+    model: str | Path | ModelSpec | Architecture,
+    *,
+    gpu: str,
+    precision: str = "bf16",
+    engine: str = "vllm",
+    gpus: int = 1,
+    batch: int = 1,
+    input_tokens: int = 1024,
+    output_tokens: int = 256,
+    kv_precision: str | None = None,
+    interconnect: str | None = None,
+    catalog: Catalog | None = None,
+) -> Performance:
+    """Speed of one replica of ``model`` (what ``estimate_memory`` takes) on ``gpus`` x catalog GPU ``gpu``,
+    serving ``batch`` sequences of ``input_tokens`` prompt and ``output_tokens`` answer at once.
+
+    ``engine``: transformers, vllm, llama.cpp or tensorrt-llm. ``interconnect``: "nvlink" or "pcie" for
+    tensor parallelism (default: the card's GPU link where it has one). ``catalog``: a loaded catalog
+    (default: the built-in one). Raises PlannerError (exit status 2) for an unknown GPU, engine or precision,
+    counts below 1, or a model the GPUs cannot be split over.
+    """
+    for name, value in (("gpus", gpus), ("batch", batch), ("input_tokens", input_tokens)):
+        _count(name, value)
+    _count("output_tokens", output_tokens)
+    for name, text in (("gpu", gpu), ("engine", engine)):
+        if not isinstance(text, str) or not text.strip():
+            raise PlannerError(f"{name} must be a name, got {text!r}")
+    speed = engine_speed(engine)
+    memory = estimate_memory(
+        model,
+        precision=precision,
+        context=input_tokens + output_tokens,
+        batch=batch,
+        gpus=gpus,
+        engine=speed.memory_engine,
+        kv_precision=kv_precision,
+    )
+    if catalog is None:
+        from planner.catalog.load import load_catalog
+
+        catalog = load_catalog()
+    try:
+        spec = catalog.gpu(gpu)
+    except KeyError:
+        raise PlannerError(f"unknown GPU {gpu!r} (see `planner catalog gpus`)") from None
+    terms = model_terms(resolve_model(model), weight_format(precision), memory.kv_bytes_per_token)
+    hw = hardware(spec, interconnect, gpus)
+    inputs: dict[str, Any] = {
+        "model": memory.model,
+        "gpu": spec.name,
+        "gpus": gpus,
+        "precision": memory.inputs["precision"],
+        "engine": speed.name,
+        "batch": batch,
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "kv_precision": kv_precision,
+        "interconnect": hw.link.name
+        if gpus > 1 and memory_engine(speed.memory_engine).split == "tensor"
+        else None,
+    }
+    return predict(
+        terms,
+        hw,
+        speed,
+        gpus=gpus,
+        batch=batch,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        inputs=inputs,
+    )
+
+
+def speed_at_largest_batch(
+    model: Any, gpu: str, result: Any, catalog: Catalog | None = None
+) -> Performance | None:
+    """Decode speed of the largest batch ``fit`` found, each sequence holding the whole context: what
+    ``planner fit --gpu`` and the web page print beside the fit. None where nothing fits, for training, or for
+    an engine the speed model has no calibration for. ``result`` is a ``memory.fit.FitResult``."""
+    from planner.perf.efficiency import ENGINE_SPEEDS
+
+    inputs = result.estimate.inputs
+    if result.max_batch < 1 or inputs["task"] != "inference" or inputs["engine"] not in ENGINE_SPEEDS:
+        return None
+    return estimate_performance(
+        model,
+        gpu=gpu,
+        precision=inputs["precision"],
+        engine=inputs["engine"],
+        gpus=inputs["gpus"],
+        batch=result.max_batch,
+        input_tokens=max(1, result.context - 1),
+        output_tokens=1,
+        kv_precision=inputs["kv_precision"],
+        catalog=catalog,
+    )

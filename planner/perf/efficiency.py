@@ -1,0 +1,134 @@
+"""Per-engine speed records: how close each engine gets to the roofline, and what it costs per step.
+
+Keyed by the engine's canonical name; the memory model's engine records (planner/memory/engines.py) stay the
+place for memory behaviour, and ``memory_engine`` names the record whose bytes (KV layout, how GPUs split the
+model, tokens per prefill pass) this engine shares. The fitted figures live in ``fitted.py``, written by
+``python benchmarks/fit_perf.py --write`` from the calibration rows in
+benchmarks/data/throughput_calibration.csv; docs/speed-model.md lists them with their error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from planner.errors import ModelError
+from planner.memory.lookup import by_name
+from planner.perf.fitted import FIT_COMMAND, FITTED
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSpeed:
+    """One engine's measured distance from the roofline, as physical constants (fitted, see fitted.py).
+
+    Memory: a decode step reads weights at ``bandwidth_efficiency`` of the card's bandwidth (times
+    ``quantized_bandwidth_factor`` for quantized weights, whose kernels dequantize) and the KV cache at
+    ``kv_bandwidth_efficiency`` (paged attention kernels, less parallel work at small batches), both at most
+    ``bandwidth_cap_bytes_per_s`` per GPU (bytes in flight / memory latency, Little's law: small-batch
+    kernels reach a smaller share of an HBM card's bandwidth than of a GDDR card's). An attention kernel that
+    handles each query head apart reads a grouped KV head once per query head: KV traffic is multiplied by
+    the group size to the power ``kv_group_exponent`` (1: no sharing, 0: read once). ``score_bytes``: bytes
+    moved per attention score element where the engine materialises the score matrix (0: flash attention).
+
+    Compute: products reach ``compute_efficiency x n / (n + half_efficiency_tokens)`` of peak FLOPs with
+    ``n`` tokens in one pass (times ``quantized_compute_factor`` for quantized weights), at most
+    ``compute_cap_flops_per_s`` per GPU (kernels tuned for smaller cards). ``fp16_accumulate``: products
+    accumulate in fp16 (llama.cpp), which GeForce cards run at twice their fp32-accumulate rate.
+
+    Overheads: every pass pays ``step_overhead_s``, ``layer_overhead_s`` per layer (kernel launches,
+    scheduling, sampling), ``expert_overhead_s`` per routed expert of each MoE layer (an engine that loops
+    over experts) and, where layers are split over GPUs, ``hop_overhead_s`` per extra GPU.
+
+    ``static_batching``: a batch's prompts are prefilled together before any is decoded (the first token
+    waits for all). ``log_residual_p10``/``p90``: quantiles of ln(measured / predicted) on the engine's
+    calibration rows, the uncertainty band.
+    """
+
+    name: str
+    memory_engine: str
+    static_batching: bool
+    fp16_accumulate: bool
+    bandwidth_efficiency: float
+    quantized_bandwidth_factor: float
+    kv_bandwidth_efficiency: float
+    kv_group_exponent: float
+    bandwidth_cap_bytes_per_s: float
+    step_overhead_s: float
+    layer_overhead_s: float
+    hop_overhead_s: float
+    compute_efficiency: float
+    compute_cap_flops_per_s: float
+    score_bytes: float
+    quantized_compute_factor: float
+    half_efficiency_tokens: float
+    expert_overhead_s: float
+    log_residual_p10: float
+    log_residual_p90: float
+    calibration_rows: int
+    fitted_on: str
+    """Which measurements the constants come from, and the command that fitted them."""
+
+
+# Engines the speed model knows, with what is not fitted. tensorrt-llm shares vLLM's memory record (paged KV
+# cache, tensor parallel); its calibration rows are TensorRT-LLM v0.9's static-batching benchmark.
+# (memory engine, static batching, fp16 accumulate)
+_SHAPE: dict[str, tuple[str, bool, bool]] = {
+    "transformers": ("transformers", True, False),
+    "vllm": ("vllm", False, False),
+    "llama.cpp": ("llama.cpp", False, True),
+    "tensorrt-llm": ("vllm", True, False),
+}
+_ALIASES: dict[str, str] = {
+    "hf": "transformers",
+    "hf-transformers": "transformers",
+    "llamacpp": "llama.cpp",
+    "llama-cpp": "llama.cpp",
+    "gguf": "llama.cpp",
+    "ollama": "llama.cpp",
+    "trt-llm": "tensorrt-llm",
+    "tensorrt_llm": "tensorrt-llm",
+    "trtllm": "tensorrt-llm",
+}
+
+
+def _record(name: str) -> EngineSpeed:
+    memory_engine, static, fp16_accumulate = _SHAPE[name]
+    f = FITTED[name]
+    return EngineSpeed(
+        name=name,
+        memory_engine=memory_engine,
+        static_batching=static,
+        fp16_accumulate=fp16_accumulate,
+        bandwidth_efficiency=f["bandwidth_efficiency"],
+        quantized_bandwidth_factor=f["quantized_bandwidth_factor"],
+        kv_bandwidth_efficiency=f["kv_bandwidth_efficiency"],
+        kv_group_exponent=f["kv_group_exponent"],
+        bandwidth_cap_bytes_per_s=f["bandwidth_cap_bytes_per_s"],
+        step_overhead_s=f["step_overhead_s"],
+        layer_overhead_s=f["layer_overhead_s"],
+        hop_overhead_s=f["hop_overhead_s"],
+        compute_efficiency=f["compute_efficiency"],
+        compute_cap_flops_per_s=f["compute_cap_flops_per_s"],
+        score_bytes=f["score_bytes"],
+        quantized_compute_factor=f["quantized_compute_factor"],
+        half_efficiency_tokens=f["half_efficiency_tokens"],
+        expert_overhead_s=f["expert_overhead_s"],
+        log_residual_p10=f["log_residual_p10"],
+        log_residual_p90=f["log_residual_p90"],
+        calibration_rows=int(f["calibration_rows"]),
+        fitted_on=f"{int(f['calibration_rows'])} rows of benchmarks/data/throughput_calibration.csv; "
+        f"{FIT_COMMAND}",
+    )
+
+
+ENGINE_SPEEDS: dict[str, EngineSpeed] = {name: _record(name) for name in _SHAPE}
+
+
+def engine_speed(name: str) -> EngineSpeed:
+    """The speed record of an engine by name or alias (case-insensitive); one with no calibration ->
+    ModelError naming those that have one."""
+    try:
+        return by_name(ENGINE_SPEEDS, _ALIASES, name, "engine")
+    except ModelError:
+        raise ModelError(
+            f"no speed calibration for engine {name!r} (calibrated: {', '.join(ENGINE_SPEEDS)})"
+        ) from None

@@ -1,0 +1,184 @@
+"""The speed estimate: time to first token, time per output token and throughput of one replica.
+
+Stage 1 of the pipeline beside the memory model, and like it pure: ``predict`` is arithmetic on roofline terms
+(terms.py), a GPU's limits (hardware.py) and an engine's fitted efficiencies (efficiency.py).
+
+    prefill  = FLOPs / (GPUs x min(peak x eff(n), cap_flops))
+               + (chunks x weights + score bytes) / (GPUs x min(bandwidth x e_bw, cap))
+               + all-reduce + chunks x step overhead
+    decode   = max(weights / (GPUs x min(bandwidth x e_bw, cap))
+                   + KV x group^x / (GPUs x min(bandwidth x e_kv, cap)),
+                   FLOPs / (peak x GPUs x eff(b))) + all-reduce + overhead
+    eff(n)   = compute_efficiency x n / (n + half_efficiency_tokens)
+
+Layer-split engines (transformers' device_map, llama.cpp's default) run their GPUs one after another, so they
+get one GPU's bandwidth and FLOPs whatever the count. Every efficiency is at most 1, so no estimate beats
+``bandwidth x GPUs / bytes per step`` or the peak FLOPs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from planner.memory.engines import engine as memory_engine
+from planner.perf.efficiency import EngineSpeed
+from planner.perf.hardware import Hardware
+from planner.perf.terms import (
+    ModelTerms,
+    allreduce_bytes_per_gpu,
+    attention_scores,
+    decode_bytes,
+    decode_flops,
+    prefill_flops,
+    step_weight_bytes,
+)
+
+BOUNDS = ("bandwidth", "compute", "interconnect")
+
+
+@dataclass(frozen=True, slots=True)
+class Performance:
+    """One replica's speed. Seconds and tokens per second; ``band`` is (p10, p90) of ``output_tokens_per_s``
+    from the engine's calibration residuals, its upper end never above the roofline."""
+
+    ttft_s: float
+    tpot_s: float
+    decode_tokens_per_s: float
+    """Per sequence: 1 / TPOT."""
+    output_tokens_per_s: float
+    """All ``batch`` sequences together: batch / TPOT."""
+    prefill_tokens_per_s: float
+    requests_per_s: float
+    """Little's law: batch / (TTFT + output tokens x TPOT)."""
+    bound: str
+    """What limits a decode step: "bandwidth", "compute" or "interconnect"."""
+    band: tuple[float, float]
+    roofline_decode_tokens_per_s: float
+    """Per sequence: bandwidth x GPUs / bytes per step, the physical limit."""
+    inputs: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ttft_s": self.ttft_s,
+            "tpot_s": self.tpot_s,
+            "decode_tokens_per_s": self.decode_tokens_per_s,
+            "output_tokens_per_s": self.output_tokens_per_s,
+            "prefill_tokens_per_s": self.prefill_tokens_per_s,
+            "requests_per_s": self.requests_per_s,
+            "bound": self.bound,
+            "band": list(self.band),
+            "roofline_decode_tokens_per_s": self.roofline_decode_tokens_per_s,
+            "inputs": self.inputs,
+        }
+
+
+def _flops_per_s(m: ModelTerms, hw: Hardware, speed: EngineSpeed, par: int, tokens: float) -> float:
+    """Achieved FLOP/s of a pass over ``tokens`` tokens at once on ``par`` GPUs working together."""
+    factor = speed.quantized_compute_factor if m.quantized else 1.0
+    ceiling = min(1.0, speed.compute_efficiency * factor)
+    efficiency = ceiling * tokens / (tokens + speed.half_efficiency_tokens)
+    peak = hw.peak_flops(m.eight_bit_compute, speed.fp16_accumulate)
+    return min(peak * efficiency, speed.compute_cap_flops_per_s) * par
+
+
+def _allreduce_s(m: ModelTerms, hw: Hardware, tokens: int, gpus: int) -> float:
+    if gpus <= 1:
+        return 0.0
+    latency = 2 * m.layers * hw.link.allreduce_latency_s
+    return allreduce_bytes_per_gpu(m, tokens, gpus) / hw.link_bytes_per_s + latency
+
+
+def _overhead_s(m: ModelTerms, speed: EngineSpeed, gpus: int, tensor: bool) -> float:
+    """Fixed cost of one forward pass: per step, per layer, per routed expert of each MoE layer, per hop."""
+    hops = 0 if tensor else gpus - 1
+    experts = speed.expert_overhead_s * m.experts * m.moe_layers
+    return speed.step_overhead_s + speed.layer_overhead_s * m.layers + experts + speed.hop_overhead_s * hops
+
+
+def prefill_s(
+    m: ModelTerms, hw: Hardware, speed: EngineSpeed, *, gpus: int, tokens: int, sequences: int = 1
+) -> float:
+    """Seconds to prefill ``sequences`` prompts of ``tokens`` each, in passes of the engine's chunk size."""
+    if tokens <= 0:
+        return 0.0
+    shape = memory_engine(speed.memory_engine)
+    tensor = shape.split == "tensor"
+    par = gpus if tensor else 1
+    total = tokens * sequences
+    at_once = min(shape.prefill_tokens, total) if shape.prefill_tokens else total
+    chunks = math.ceil(total / at_once)
+    compute = prefill_flops(m, tokens, sequences) / _flops_per_s(m, hw, speed, par, at_once)
+    moved = chunks * step_weight_bytes(m, at_once) + speed.score_bytes * attention_scores(
+        m, tokens, sequences, at_once
+    )
+    memory = moved / (_achieved_bandwidth(m, hw, speed) * par)
+    link = _allreduce_s(m, hw, total, gpus if tensor else 1)
+    # Each pass streams the weights and multiplies by them; at prefill sizes the two do not overlap well.
+    return compute + memory + link + chunks * _overhead_s(m, speed, gpus, tensor)
+
+
+def _achieved_bandwidth(m: ModelTerms, hw: Hardware, speed: EngineSpeed, kv: bool = False) -> float:
+    """Bytes per second one GPU's kernels read: a share of the card's bandwidth, at most the engine's cap."""
+    if kv:
+        share = speed.kv_bandwidth_efficiency
+    else:
+        share = speed.bandwidth_efficiency * (speed.quantized_bandwidth_factor if m.quantized else 1.0)
+    return min(min(1.0, share) * hw.bandwidth_bytes_per_s, speed.bandwidth_cap_bytes_per_s)
+
+
+def decode_step(
+    m: ModelTerms, hw: Hardware, speed: EngineSpeed, *, gpus: int, batch: int, context: float
+) -> tuple[float, str]:
+    """Seconds of one decode step of ``batch`` sequences at ``context`` tokens each, and what bounds it."""
+    tensor = memory_engine(speed.memory_engine).split == "tensor"
+    par = gpus if tensor else 1
+    weights = step_weight_bytes(m, batch)
+    kv = decode_bytes(m, batch, context) - weights
+    kv *= m.query_heads_per_kv_head ** min(1.0, speed.kv_group_exponent)
+    memory = weights / (_achieved_bandwidth(m, hw, speed) * par)
+    memory += kv / (_achieved_bandwidth(m, hw, speed, kv=True) * par)
+    compute = decode_flops(m, batch, context) / _flops_per_s(m, hw, speed, par, batch)
+    link = _allreduce_s(m, hw, batch, gpus if tensor else 1)
+    terms = {"bandwidth": memory, "compute": compute, "interconnect": link}
+    bound = max(BOUNDS, key=terms.__getitem__)
+    return max(memory, compute) + link + _overhead_s(m, speed, gpus, tensor), bound
+
+
+def predict(
+    m: ModelTerms,
+    hw: Hardware,
+    speed: EngineSpeed,
+    *,
+    gpus: int = 1,
+    batch: int = 1,
+    input_tokens: int = 1024,
+    output_tokens: int = 256,
+    inputs: dict[str, Any] | None = None,
+) -> Performance:
+    """The speed of one replica of ``gpus`` GPUs serving ``batch`` sequences at once.
+
+    TTFT is the queue-free prefill of one prompt (all ``batch`` prompts for a static-batching engine); TPOT
+    is the decode step at the mean context over the answer, ``input + (output + 1) / 2``.
+    """
+    sequences = batch if speed.static_batching else 1
+    ttft = prefill_s(m, hw, speed, gpus=gpus, tokens=input_tokens, sequences=sequences)
+    context = input_tokens + (output_tokens + 1) / 2
+    tpot, bound = decode_step(m, hw, speed, gpus=gpus, batch=batch, context=context)
+    output_rate = batch / tpot
+    roofline = hw.bandwidth_bytes_per_s * gpus / decode_bytes(m, batch, context)
+    low = output_rate * math.exp(speed.log_residual_p10)
+    high = min(output_rate * math.exp(speed.log_residual_p90), roofline * batch)
+    return Performance(
+        ttft_s=ttft,
+        tpot_s=tpot,
+        decode_tokens_per_s=1 / tpot,
+        output_tokens_per_s=output_rate,
+        prefill_tokens_per_s=input_tokens * sequences / ttft if ttft > 0 else 0.0,
+        requests_per_s=batch / (ttft + output_tokens * tpot),
+        bound=bound,
+        band=(min(low, output_rate), max(high, output_rate)),
+        roofline_decode_tokens_per_s=roofline,
+        inputs=dict(inputs or {}),
+    )

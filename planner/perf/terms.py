@@ -1,0 +1,131 @@
+"""Roofline terms: bytes a decode step reads, FLOPs a forward pass does, bytes an all-reduce moves.
+
+Pure arithmetic on a model's shape (taken from the memory model, never re-derived here) and a GPU's datasheet
+figures. Formulas:
+
+- prefill FLOPs of ``p`` tokens = ``2 x active params x p + 2 x layers x attention width x p^2`` (the score
+  and value products over a causal prompt, ``4 x layers x width x p^2 / 2``);
+- decode FLOPs per token at context ``c`` = ``2 x active params + 4 x layers x attention width x c``;
+- bytes per decode step of ``b`` sequences = weights the step touches (for a mixture of experts, the routed
+  experts at least one of the ``b`` tokens picks) + ``KV bytes per token x c x b``;
+- ring all-reduce of ``S`` bytes over ``t`` GPUs sends ``2 (t - 1) / t x S`` per GPU (Patarasuk and Yuan
+  2009); a tensor-parallel layer does two (after attention and after the MLP; Megatron-LM, arXiv 1909.08053).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from planner.memory import components
+from planner.memory.architecture import Architecture, count_parameters
+from planner.memory.formats import WeightFormat
+
+ACTIVATION_BYTES = 2
+"""16-bit activations travel in the all-reduce."""
+ALLREDUCES_PER_LAYER = 2
+EIGHT_BIT_COMPUTE_FORMATS: frozenset[str] = frozenset({"fp8"})
+"""Formats whose matrix products run in 8 bit (W8A8 fp8); weight-only formats dequantize to 16 bit first."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelTerms:
+    """What speed needs to know about one model at one precision, from the memory model.
+
+    ``weight_bytes``: all weights at their format. ``routed_expert_bytes``: of those, the routed experts of a
+    mixture of experts (0 for a dense model). ``active_params``: parameters one token multiplies by (shared
+    layers plus ``experts_per_token`` of the routed experts). ``kv_bytes_per_token``: over all layers.
+    ``attention_width``: query heads x head dim, the width of the score and value products.
+    ``query_heads_per_kv_head``: grouped-query attention's group size (1 for multi-head attention and MLA).
+    """
+
+    layers: int
+    hidden_size: int
+    query_heads: int
+    attention_width: int
+    params: int
+    active_params: float
+    weight_bytes: float
+    routed_expert_bytes: float
+    experts: int
+    experts_per_token: int
+    moe_layers: int
+    kv_bytes_per_token: float
+    query_heads_per_kv_head: float
+    quantized: bool
+    eight_bit_compute: bool
+    """Weights and activations both 8-bit floating point (fp8): matrix products may run at the fp8 rate."""
+
+
+def model_terms(a: Architecture, fmt: WeightFormat, kv_bytes_per_token: float) -> ModelTerms:
+    """The terms above for architecture ``a`` stored as ``fmt``; the weight bytes are the memory model's."""
+    counts = count_parameters(a)
+    weights = components.weight_bytes(counts, fmt)
+    routed = 0.0
+    active = float(counts.total)
+    if a.is_moe and counts.expert_linear:
+        only_experts = replace(
+            counts, embedding=0, lm_head=0, other=0, linear=counts.expert_linear, largest_layer=0
+        )
+        routed = components.weight_bytes(only_experts, fmt)
+        active -= counts.expert_linear * (1 - a.num_experts_per_tok / a.num_experts)
+    return ModelTerms(
+        layers=a.num_layers,
+        hidden_size=a.hidden_size,
+        query_heads=a.num_heads,
+        attention_width=a.num_heads * (a.v_head_dim if a.is_mla else a.head_dim),
+        params=counts.total,
+        active_params=active,
+        weight_bytes=weights,
+        routed_expert_bytes=routed,
+        experts=a.num_experts,
+        experts_per_token=a.num_experts_per_tok,
+        moe_layers=a.moe_layers,
+        kv_bytes_per_token=kv_bytes_per_token,
+        query_heads_per_kv_head=1.0 if a.is_mla else a.num_heads / max(a.num_kv_heads, 1),
+        quantized=fmt.quantized,
+        eight_bit_compute=fmt.name in EIGHT_BIT_COMPUTE_FORMATS,
+    )
+
+
+def step_weight_bytes(m: ModelTerms, batch: int) -> float:
+    """Weights one decode step of ``batch`` tokens reads: every routed expert some token picks.
+
+    With ``k`` of ``E`` experts per token chosen independently, an expert is untouched by ``b`` tokens with
+    probability ``(1 - k/E)^b``; dense models read everything.
+    """
+    if not m.routed_expert_bytes:
+        return m.weight_bytes
+    untouched = (1 - m.experts_per_token / m.experts) ** batch
+    return m.weight_bytes - m.routed_expert_bytes * untouched
+
+
+def decode_bytes(m: ModelTerms, batch: int, context: float) -> float:
+    """Bytes one decode step reads: the weights it touches plus every sequence's KV cache."""
+    return step_weight_bytes(m, batch) + m.kv_bytes_per_token * context * batch
+
+
+def decode_flops(m: ModelTerms, batch: int, context: float) -> float:
+    """FLOPs of one decode step: ``batch`` tokens, each attending to ``context`` earlier ones."""
+    return batch * (2 * m.active_params + 4 * m.layers * m.attention_width * context)
+
+
+def prefill_flops(m: ModelTerms, tokens: int, sequences: int = 1) -> float:
+    """FLOPs of prefilling ``sequences`` prompts of ``tokens`` each (causal attention within a prompt)."""
+    per_prompt = 2 * m.active_params * tokens + 2 * m.layers * m.attention_width * tokens**2
+    return sequences * per_prompt
+
+
+def attention_scores(m: ModelTerms, tokens: int, sequences: int, at_once: int) -> float:
+    """Attention score elements a prefill materialises where the kernel is not fused (no flash attention):
+    per layer and query head, a chunk of ``n`` tokens at offset ``o`` scores ``n x (o + n)`` pairs, summing
+    to ``p^2 / 2 + p x n / 2`` over a prompt of ``p`` tokens."""
+    per_prompt = tokens**2 / 2 + tokens * min(at_once, tokens) / 2
+    return m.layers * m.query_heads * per_prompt * sequences
+
+
+def allreduce_bytes_per_gpu(m: ModelTerms, tokens: int, gpus: int) -> float:
+    """Bytes each GPU sends in one forward pass of ``tokens`` tokens, tensor parallel over ``gpus``."""
+    if gpus <= 1:
+        return 0.0
+    message = tokens * m.hidden_size * ACTIVATION_BYTES
+    return ALLREDUCES_PER_LAYER * m.layers * 2 * (gpus - 1) / gpus * message

@@ -1,0 +1,62 @@
+"""Capacity under a latency target: the largest batch within TTFT, TPOT and memory, checked by brute force."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner import estimate_memory, estimate_performance
+from planner.perf.capacity import capacity_within_slo
+from planner.units import GIB
+
+
+def _meets(batch: int, ttft: float, tpot: float, budget: int, **kw: object) -> bool:
+    p = estimate_performance("llama-3-8b", batch=batch, **kw)  # type: ignore[arg-type]
+    m = estimate_memory(
+        "llama-3-8b",
+        context=1024 + 256,
+        batch=batch,
+        engine=str(kw.get("engine", "vllm")),
+        precision=str(kw.get("precision", "bf16")),
+    )
+    return p.ttft_s <= ttft and p.tpot_s <= tpot and m.per_gpu_bytes <= budget
+
+
+@pytest.mark.parametrize(
+    ("ttft", "tpot", "budget"), [(1.0, 0.03, 72 * GIB), (1.0, 1.0, 40 * GIB), (0.2, 0.02, 72 * GIB)]
+)
+def test_the_largest_batch_meets_the_targets_and_one_more_does_not(
+    ttft: float, tpot: float, budget: int
+) -> None:
+    c = capacity_within_slo(
+        "llama-3-8b", gpu="H100 SXM5", ttft_s=ttft, tpot_s=tpot, memory_per_gpu_bytes=budget
+    )
+    assert c.batch >= 1
+    assert _meets(c.batch, ttft, tpot, budget, gpu="H100 SXM5")
+    assert not _meets(c.batch + 1, ttft, tpot, budget, gpu="H100 SXM5")
+    assert c.requests_per_s == pytest.approx(c.batch / (c.performance.ttft_s + 256 * c.performance.tpot_s))
+
+
+def test_memory_binds_where_the_latency_target_is_loose() -> None:
+    c = capacity_within_slo(
+        "llama-3-8b", gpu="H100 SXM5", ttft_s=10, tpot_s=10, memory_per_gpu_bytes=20 * GIB
+    )
+    assert c.limit == "memory"
+
+
+def test_a_target_no_batch_meets_says_by_how_much() -> None:
+    c = capacity_within_slo(
+        "llama-3-70b", gpu="RTX 4090", gpus=2, engine="llama.cpp", precision="q4_k_m", ttft_s=0.1, tpot_s=1
+    )
+    assert c.batch == 0 and c.limit == "ttft" and c.requests_per_s == 0
+    assert c.performance.ttft_s > 0.1
+
+
+@settings(max_examples=15)
+@given(st.floats(0.05, 2.0), st.floats(0.01, 0.2), st.floats(1.0, 3.0))
+def test_a_looser_target_never_serves_fewer(ttft: float, tpot: float, looser: float) -> None:
+    tight = capacity_within_slo("qwen2.5-7b", gpu="L40S", ttft_s=ttft, tpot_s=tpot)
+    loose = capacity_within_slo("qwen2.5-7b", gpu="L40S", ttft_s=ttft * looser, tpot_s=tpot * looser)
+    assert loose.batch >= tight.batch
+    assert loose.requests_per_s >= tight.requests_per_s * (1 - 1e-9)

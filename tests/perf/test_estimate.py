@@ -1,0 +1,171 @@
+"""The speed estimate against published measurements, and the laws it must keep (hypothesis)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from planner import estimate_memory, estimate_performance
+from planner.catalog.load import load_catalog
+from planner.errors import PlannerError
+from planner.perf.efficiency import ENGINE_SPEEDS, engine_speed
+
+CATALOG = load_catalog()
+GPUS = [g.name for g in CATALOG.gpus if g.bf16_dense_tflops]
+DENSE = ["llama-3-8b", "qwen2.5-0.5b", "mistral-7b", "llama-3-70b", "gemma-2-9b"]
+MOE = ["mixtral-8x7b", "qwen3-30b-a3b"]
+ENGINES = [
+    ("vllm", "bf16"),
+    ("vllm", "fp8"),
+    ("vllm", "awq-int4"),
+    ("transformers", "bf16"),
+    ("llama.cpp", "q4_k_m"),
+    ("tensorrt-llm", "fp8"),
+]
+
+
+# Published figures (benchmarks/data/throughput_calibration.md lists the sources).
+def test_llama_cpp_batch_one_decode_on_an_rtx_4090() -> None:
+    # XiongjieDai/GPU-Benchmarks-on-LLM-Inference: Llama-3-8B Q4_K_M, llama-bench tg512: 130.58 tokens/s.
+    p = estimate_performance(
+        "llama-3-8b",
+        gpu="RTX 4090",
+        engine="llama.cpp",
+        precision="q4_k_m",
+        input_tokens=1,
+        output_tokens=512,
+    )
+    assert p.decode_tokens_per_s == pytest.approx(130.58, rel=0.15)
+    assert p.bound == "bandwidth"
+
+
+def test_llama_cpp_70b_split_over_two_rtx_3090() -> None:
+    # Same source: Llama-3-70B Q4_K_M on 2 x RTX 3090, tg512 16.57 tokens/s, pp512 357.32 tokens/s.
+    kw = {"gpu": "RTX 3090", "gpus": 2, "engine": "llama.cpp", "precision": "q4_k_m"}
+    decode = estimate_performance("llama-3-70b", input_tokens=1, output_tokens=512, **kw)  # type: ignore[arg-type]
+    assert decode.decode_tokens_per_s == pytest.approx(16.57, rel=0.15)
+    prefill = estimate_performance("llama-3-70b", input_tokens=512, output_tokens=1, **kw)  # type: ignore[arg-type]
+    assert prefill.prefill_tokens_per_s == pytest.approx(357.32, rel=0.25)
+
+
+def test_vllm_generation_speed_of_a_7b_on_an_a100() -> None:
+    # QwenLM Qwen2 speed benchmark: Qwen2-7B-Instruct (the shape of Qwen2.5-7B) bf16, vLLM 0.4.2, A100 80GB,
+    # batch 1, 2048 tokens generated: 80.45 tokens/s over the whole request.
+    p = estimate_performance(
+        "qwen2.5-7b", gpu="A100 80GB SXM4", engine="vllm", input_tokens=1, output_tokens=2048
+    )
+    assert p.requests_per_s * 2048 == pytest.approx(80.45, rel=0.15)
+
+
+def test_tensorrt_llm_first_token_latency_on_an_h100() -> None:
+    # TensorRT-LLM v0.9 perf-overview: LLaMA 7B (Llama-2) fp8 on H100 SXM, 128 prompt tokens: 6.3 ms.
+    p = estimate_performance(
+        "llama-2-7b",
+        gpu="H100 SXM5",
+        engine="tensorrt-llm",
+        precision="fp8",
+        kv_precision="fp8",
+        input_tokens=128,
+        output_tokens=1,
+    )
+    assert p.ttft_s * 1000 == pytest.approx(6.3, rel=0.25)
+
+
+def test_nvlink_beats_pcie_for_tensor_parallel_decode() -> None:
+    kw = {"gpu": "A100 80GB PCIe", "gpus": 2, "batch": 64, "precision": "fp8"}
+    nvlink = estimate_performance("llama-3-70b", interconnect="nvlink", **kw)  # type: ignore[arg-type]
+    pcie = estimate_performance("llama-3-70b", interconnect="pcie", **kw)  # type: ignore[arg-type]
+    assert pcie.tpot_s > nvlink.tpot_s
+    assert pcie.inputs["interconnect"] == "pcie"
+
+
+def test_fitted_efficiencies_are_physical() -> None:
+    for speed in ENGINE_SPEEDS.values():
+        assert 0 < speed.bandwidth_efficiency <= 1
+        assert 0 < speed.kv_bandwidth_efficiency <= 1
+        assert 0 < speed.compute_efficiency <= 1
+        assert speed.step_overhead_s >= 0 and speed.layer_overhead_s >= 0
+        assert speed.log_residual_p10 <= 0 <= speed.log_residual_p90
+        assert speed.calibration_rows > 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"gpu": "no such card"}, "unknown GPU"),
+        ({"gpu": "H100 SXM5", "engine": "sglang"}, "no speed calibration for engine"),
+        ({"gpu": "H100 SXM5", "batch": 0}, "batch must be"),
+        ({"gpu": "H100 SXM5", "output_tokens": 0}, "output_tokens must be"),
+        ({"gpu": "H100 SXM5", "precision": "q4_k_m"}, "GGUF"),
+        ({"gpu": "RTX 4090", "gpus": 2, "interconnect": "nvlink"}, "no nvlink link"),
+    ],
+)
+def test_bad_input_is_one_planner_error(kwargs: dict[str, object], match: str) -> None:
+    with pytest.raises(PlannerError, match=match):
+        estimate_performance("llama-3-8b", **kwargs)  # type: ignore[arg-type]
+
+
+def test_engine_aliases() -> None:
+    assert engine_speed("TRT-LLM").name == "tensorrt-llm"
+    assert engine_speed("hf").name == "transformers"
+
+
+workloads = st.fixed_dictionaries(
+    {
+        "model": st.sampled_from(DENSE + MOE),
+        "gpu": st.sampled_from(GPUS),
+        "engine_precision": st.sampled_from(ENGINES),
+        "gpus": st.sampled_from([1, 2, 4, 8]),
+        "batch": st.integers(1, 1024),
+        "input_tokens": st.integers(1, 32768),
+        "output_tokens": st.integers(1, 4096),
+    }
+)
+
+
+def _estimate(w: dict[str, object], **override: object) -> object:
+    engine, precision = w["engine_precision"]  # type: ignore[misc]
+    kw = {k: v for k, v in w.items() if k != "engine_precision"} | override
+    try:
+        return estimate_performance(engine=engine, precision=precision, **kw)  # type: ignore[arg-type]
+    except PlannerError:
+        assume(False)  # a split the model does not allow, say
+        raise
+
+
+@given(workloads)
+def test_no_estimate_beats_the_roofline(w: dict[str, object]) -> None:
+    """Decode never reads faster than bandwidth x GPUs; prefill never computes faster than peak x GPUs."""
+    p = _estimate(w)
+    spec = CATALOG.gpu(str(w["gpu"]))
+    gpus = int(w["gpus"])  # type: ignore[call-overload]
+    assert p.decode_tokens_per_s <= p.roofline_decode_tokens_per_s * (1 + 1e-9)  # type: ignore[attr-defined]
+    assert p.band[1] <= p.roofline_decode_tokens_per_s * int(w["batch"]) * (1 + 1e-9)  # type: ignore[attr-defined,call-overload]
+    if w["model"] in DENSE:
+        engine, precision = w["engine_precision"]  # type: ignore[misc]
+        context = int(w["input_tokens"]) + (int(w["output_tokens"]) + 1) / 2  # type: ignore[call-overload]
+        m = estimate_memory(str(w["model"]), precision=precision, engine=engine_speed(engine).memory_engine)
+        step_bytes = m.weights_only_bytes + m.kv_bytes_per_token * context * int(w["batch"])  # type: ignore[call-overload]
+        limit = spec.mem_bandwidth_gb_per_s * 1e9 * gpus / step_bytes
+        assert p.decode_tokens_per_s <= limit * 1.001  # type: ignore[attr-defined]
+        peak = (
+            max(spec.bf16_dense_tflops, spec.fp16_accumulate_tflops or 0, spec.fp8_dense_tflops or 0) * 1e12
+        )
+        assert p.prefill_tokens_per_s * 2 * m.params <= peak * gpus * (1 + 1e-9)  # type: ignore[attr-defined]
+
+
+@given(workloads, st.integers(2, 64))
+def test_a_larger_batch_never_lowers_throughput_nor_speeds_a_sequence(w: dict[str, object], k: int) -> None:
+    small = _estimate(w)
+    large = _estimate(w, batch=int(w["batch"]) * k)  # type: ignore[call-overload]
+    assert large.output_tokens_per_s >= small.output_tokens_per_s * (1 - 1e-9)  # type: ignore[attr-defined]
+    assert large.decode_tokens_per_s <= small.decode_tokens_per_s * (1 + 1e-9)  # type: ignore[attr-defined]
+
+
+@given(workloads, st.integers(2, 8))
+def test_a_longer_prompt_never_arrives_sooner(w: dict[str, object], k: int) -> None:
+    short = _estimate(w)
+    long = _estimate(w, input_tokens=int(w["input_tokens"]) * k)  # type: ignore[call-overload]
+    assert long.ttft_s >= short.ttft_s  # type: ignore[attr-defined]
+    assert long.tpot_s >= short.tpot_s  # type: ignore[attr-defined]

@@ -1,0 +1,90 @@
+"""``planner perf`` and the speed line of ``planner fit`` through click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from planner.cli import main
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_perf_table_names_every_figure_with_its_unit() -> None:
+    code, out, _ = run("perf", "llama-3-8b", "--gpu", "H100 SXM5", "--batch", "16")
+    assert code == 0
+    assert out.startswith("llama-3-8b on 1 x H100 SXM5: bf16, vllm, batch 16, 1024 tokens in, 256 out")
+    for label in ("time to first token", "time per output token", "tokens/s", "per s", "decode bound by"):
+        assert label in out
+
+
+def test_perf_json_carries_the_api_fields() -> None:
+    code, out, _ = run(
+        "perf",
+        "llama-3-70b",
+        "--gpu",
+        "A100 80GB PCIe",
+        "--gpus",
+        "4",
+        "--interconnect",
+        "pcie",
+        "--format",
+        "json",
+    )
+    assert code == 0
+    data = json.loads(out)
+    for key in (
+        "ttft_s",
+        "tpot_s",
+        "decode_tokens_per_s",
+        "output_tokens_per_s",
+        "prefill_tokens_per_s",
+        "requests_per_s",
+        "bound",
+        "band",
+    ):
+        assert key in data
+    assert data["inputs"]["interconnect"] == "pcie" and data["inputs"]["gpus"] == 4
+    low, high = data["band"]
+    assert low <= data["output_tokens_per_s"] <= high
+    # Four A100s read 4 x 1,935 GB/s; 70B in bf16 is 141 GB: no decode faster than 55 tokens/s.
+    assert data["decode_tokens_per_s"] < 4 * 1935e9 / 141e9
+
+
+def test_perf_bad_input_is_one_line_and_exit_2() -> None:
+    for args in (
+        ["--gpu", "no such card"],
+        ["--gpu", "T4", "--engine", "sglang"],
+        ["--gpu", "T4", "--batch", "0"],
+    ):
+        code, _, err = run("perf", "llama-3-8b", *args)
+        assert code == 2, args
+        assert err.count("\n") == 1 and err.startswith("error: ")
+
+
+def test_fit_prints_tokens_per_second_at_its_largest_batch() -> None:
+    code, out, _ = run("fit", "llama-3-8b", "--gpu", "RTX 4090", "--precision", "q4_k_m")
+    assert code == 0
+    line = out.splitlines()[-1]
+    assert line.startswith("speed at batch ") and "output tokens/s in all" in line
+    code, out, _ = run("fit", "llama-3-8b", "--gpu", "H100 SXM5", "--engine", "vllm", "--format", "json")
+    data = json.loads(out)
+    assert data["performance"]["inputs"]["batch"] == data["max_batch"]
+    # Memory-only questions carry no speed line: --vram, or training.
+    code, out, _ = run("fit", "llama-3-8b", "--vram", "24GiB")
+    assert "speed at batch" not in out
+
+
+def test_perf_with_a_latency_target_prints_the_capacity() -> None:
+    code, out, _ = run("perf", "llama-3-8b", "--gpu", "H100 SXM5", "--ttft-ms", "500", "--tpot-ms", "50")
+    assert code == 0
+    assert "within TTFT <= 500 ms and TPOT <= 50 ms: up to " in out.splitlines()[-1]
+    code, out, _ = run("perf", "llama-3-8b", "--gpu", "H100 SXM5", "--tpot-ms", "50", "--format", "json")
+    capacity = json.loads(out)["capacity"]
+    assert capacity["batch"] >= 1 and capacity["performance"]["tpot_s"] <= 0.05
+    code, _, err = run("perf", "llama-3-8b", "--gpu", "H100 SXM5", "--tpot-ms", "0")
+    assert code == 2 and "--tpot-ms must be a positive number of milliseconds" in err
