@@ -1,11 +1,13 @@
 """The options a plan may use and their cost over the horizon: bought systems, owned inventory, cloud.
 
 Cost model, all in the scenario's currency:
-- bought: purchase price (scenario override > catalog whole-system price > base + cards) + base power
-  always on + colocation per kW-month of peak IT power (none in an office); GPU energy follows the
-  workloads (patterns).
-- owned: the same without the purchase.
-- cloud on-demand / spot: price per hour x the hours class (every workload on the instance runs within them).
+- bought: purchase price (scenario override > catalog whole-system price > base + cards) - its residual value
+  at the horizon's end + base power and the GPUs' idle power while the machine is on + colocation per
+  kW-month of peak IT power (none in an office, none for a desk-side desktop or workstation); each GPU's draw
+  above idle follows the workloads (patterns).
+- owned: the same without the purchase and the residual.
+- cloud on-demand / spot: price per hour x the hours class (every workload on the instance runs within them);
+  spot pays ``hardware.spot_overhead`` more hours for the work preemptions lose.
 - cloud reserved 1y / 3y: discounted price x every hour of each started term (730 h per month).
 Cloud offers that the same machine (GPU, count, linking) beats at a lower price, and that count no less on
 any limit row, are dropped: they can never beat it, so the optimum is unchanged (``ilp.dominance``).
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from planner.catalog.pricing import system_price_source, system_price_usd
@@ -24,10 +26,21 @@ from planner.errors import ScenarioError
 from planner.ilp.dominance import Standing
 from planner.ilp.dominance import undominated as undominated_units
 from planner.plan import Pricing, UnitKind
-from planner.scenario.schema import Scenario
+from planner.scenario.schema import DEFAULT_LIFE_MONTHS, Scenario
 from planner.units import HOURS_PER_MONTH
 
 KWH_PER_WH = 1e-3
+DESK_SIDE = frozenset({"desktop", "workstation"})
+"""System types that stand by a desk, not in a rack: no colocation fee whatever the scenario's hosting."""
+IDLE_SHARE_OF_TDP: Mapping[str, float] = {"datacenter": 0.12, "workstation": 0.08, "consumer": 0.08}
+"""Power a GPU draws while its machine is on and it computes nothing (a model loaded), as a share of TDP, per
+card segment. Data centre (HBM): an H200 SXM measured 80.3 W idle against 700 W TDP (Serial Alice GPU
+Energy Benchmark, June 2026), and a CUDA context lifts HBM cards 26-50 W above bare idle (arXiv 2605.23918,
+2026). Desk cards (GDDR): 13.3-17.4 W bare idle for a 215-225 W GeForce RTX 2080 (Tom's Hardware, 11 Oct
+2018), rounded up for the loaded context. Sources and dates are in docs/optimizer.md."""
+IDLE_SOURCE = (
+    "docs/optimizer.md, idle power (H200 80.3 W of 700 W, Serial Alice 2026; RTX 2080, Tom's Hardware 2018)"
+)
 UnitCosts = Callable[["Offer"], tuple[float, ...]]
 """What one unit of an offer costs on the objective and counts on every limit row (placement.limits)."""
 
@@ -49,6 +62,13 @@ class CostRates:
     fx: float
     """Scenario currency per USD."""
     as_of: dt.date | None
+    residual_share: float = 0.0
+    """Share of a purchase price still worth having at the horizon's end (``finance``)."""
+    residual_source: str = ""
+    spot_overhead: float = 0.0
+    """Extra hours paid on spot per hour of interruptible work."""
+    idle_share_of_tdp: float | None = None
+    """The scenario's idle draw as a share of TDP; None takes ``IDLE_SHARE_OF_TDP`` by card segment."""
 
 
 @dataclass(frozen=True)
@@ -82,10 +102,27 @@ class Offer:
     region: str = ""
     price_source: str = ""
     price_date: dt.date | None = None
+    residual: float = 0.0
+    """What a bought unit is still worth at the horizon's end (``finance``); 0 for owned and cloud units."""
+    busy_w_per_gpu: float = 0.0
+    """Power one GPU adds while it computes, on top of what the machine draws anyway: TDP x utilisation less
+    the idle draw already paid while an always-on machine is on, plus its share of the base power where the
+    machine is on only while its GPUs work."""
+    facility_power_w: float = 0.0
+    """``power_w`` x PUE: the facility load (cooling and distribution included)."""
+    billed_hours: float | None = None
+    """On-demand and spot: hours paid per month, the hours class (x (1 + spot overhead) on spot)."""
+
+    @property
+    def running(self) -> float:
+        """Running cost of one unit over the horizon, whatever runs on it (base and idle power, hosting,
+        rent)."""
+        return self.fixed_energy + self.hosting + self.rent
 
     @property
     def fixed_cost(self) -> float:
-        return self.capex + self.fixed_energy + self.hosting + self.rent
+        """Purchase less the residual value, plus the running cost: what one unit costs the plan."""
+        return self.capex - self.residual + self.running
 
 
 def resolve_rates(scenario: Scenario, catalog: Catalog) -> CostRates:
@@ -112,6 +149,7 @@ def resolve_rates(scenario: Scenario, catalog: Catalog) -> CostRates:
         colo, colo_source = energy.colocation_usd_per_kw_month, "scenario energy.colocation_usd_per_kw_month"
     else:
         colo, colo_source = defaults.colocation_usd_per_kw_month, defaults.colocation_source
+    share, share_source = _residual(scenario)
     return CostRates(
         usd_per_kwh=price,
         usd_per_kwh_source=price_source,
@@ -124,7 +162,25 @@ def resolve_rates(scenario: Scenario, catalog: Catalog) -> CostRates:
         months=scenario.horizon_months,
         fx=scenario.usd_to_currency,
         as_of=defaults.as_of,
+        residual_share=share,
+        residual_source=share_source,
+        spot_overhead=scenario.hardware.spot_overhead,
+        idle_share_of_tdp=energy.gpu_idle_share_of_tdp,
     )
+
+
+def _residual(scenario: Scenario) -> tuple[float, str]:
+    """The share of a purchase price left at the horizon's end, and where it comes from."""
+    finance, months = scenario.finance, scenario.horizon_months
+    if finance.resale_share is not None:
+        return finance.resale_share, "scenario finance.resale_share"
+    if finance.useful_life_months is None:
+        return 0.0, "finance.useful_life_months: none (no residual value)"
+    life = finance.useful_life_months
+    source = f"straight line over finance.useful_life_months = {life}"
+    if life == DEFAULT_LIFE_MONTHS:
+        source += " (default: computers are 5-year property under MACRS, IRS Publication 946)"
+    return max(0.0, 1 - months / life), source
 
 
 def energy_cost(watts: float, hours_per_month: float, rates: CostRates) -> float:
@@ -161,9 +217,14 @@ def _local(
     rates: CostRates,
     source: str,
     date: dt.date | None,
+    desk_side: bool = False,
 ) -> Offer:
     power_w = gpu.tdp_w * gpus + base_w
-    hosting = power_w / 1000 * rates.colocation_usd_per_kw_month * rates.months * rates.fx
+    colocation = 0.0 if desk_side else rates.colocation_usd_per_kw_month
+    hosting = power_w / 1000 * colocation * rates.months * rates.fx
+    share = rates.idle_share_of_tdp
+    idle_w = gpu.tdp_w * (IDLE_SHARE_OF_TDP[gpu.segment] if share is None else share)
+    busy_w = gpu.tdp_w * rates.gpu_utilisation
     return Offer(
         key=key,
         option=option,
@@ -176,8 +237,11 @@ def _local(
         hours_class=None,
         interruptible_only=False,
         capex=price_usd * rates.fx,
-        fixed_energy=energy_cost(base_w, HOURS_PER_MONTH, rates) if rates.always_on else 0.0,
+        residual=price_usd * rates.fx * rates.residual_share,
+        fixed_energy=energy_cost(base_w + idle_w * gpus, HOURS_PER_MONTH, rates) if rates.always_on else 0.0,
         base_w_per_busy_gpu=0.0 if rates.always_on else base_w / gpus,
+        busy_w_per_gpu=max(busy_w - idle_w, 0.0) if rates.always_on else busy_w + base_w / gpus,
+        facility_power_w=power_w * rates.pue,
         hosting=hosting,
         rent=0.0,
         unit_price=price_usd * rates.fx,
@@ -207,10 +271,12 @@ def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list
             system = matches[0]
             gpu, count, linked = _gpu(catalog, system.gpu, field), system.gpu_count, system.gpus_linked
             base_w, rack, label = system.base_power_w, system.rack_units, owned.name or system.name
+            desk = system.system_type in DESK_SIDE
         else:
             gpu = _gpu(catalog, owned.gpu or "", f"{field}.gpu")
             count, linked, base_w, rack = owned.gpu_count, owned.gpus_linked, owned.base_power_w, 0
             label = owned.name or f"{count}x {gpu.name}"
+            desk = False  # hosted as the scenario says
         offers.append(
             _local(
                 key=f"owned:{index}",
@@ -227,6 +293,7 @@ def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list
                 rates=rates,
                 source="owned inventory",
                 date=None,
+                desk_side=desk,
             )
         )
     if not scenario.hardware.bought:
@@ -263,11 +330,15 @@ def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list
                 rates=rates,
                 source="scenario purchase_prices_usd" if overridden else system_price_source(system, catalog),
                 date=None if overridden else system.price_date,
+                desk_side=system.system_type in DESK_SIDE,
             )
         )
     for index, quote in enumerate(scenario.custom_offers):
         if allowed is not None and quote.id not in allowed:
             continue  # hardware.systems names the quotes it allows, as it names catalog systems
+        types = scenario.hardware.system_types
+        if types is not None and quote.system_type not in types:
+            continue  # and hardware.system_types the kinds, as for catalog systems
         gpu = _gpu(catalog, quote.gpu, f"custom_offers[{index}].gpu")
         offers.append(
             _local(
@@ -285,6 +356,7 @@ def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list
                 rates=rates,
                 source=quote.source,
                 date=None,
+                desk_side=quote.system_type in DESK_SIDE,
             )
         )
     return offers
@@ -338,9 +410,11 @@ def cloud_offers(
                 continue
             classes: list[float | None] = list(hours_classes) if term is None else [None]
             for hours in classes:
+                billed: float | None = None
                 if term is None:
                     assert hours is not None
-                    rent = per_hour * hours * rates.months
+                    billed = hours * (1 + rates.spot_overhead) if pricing == "spot" else hours
+                    rent = per_hour * billed * rates.months
                 else:
                     rent = per_hour * HOURS_PER_MONTH * math.ceil(rates.months / term) * term
                 source = f"{offer.source_file}@{offer.source_commit[:10]}"
@@ -370,6 +444,7 @@ def cloud_offers(
                         region=offer.region,
                         price_source=source,
                         price_date=offer.as_of,
+                        billed_hours=billed,
                     )
                 )
     kept = undominated_units(

@@ -25,6 +25,7 @@ ACTION_BY_PRICING: Mapping[str, str] = {
 
 CATEGORY_LABELS: Mapping[str, str] = {
     "purchase": "Purchases (capex)",
+    "residual": "Residual value at the end (credit)",
     "energy": "Electricity",
     "hosting": "Hosting",
     "cloud_on_demand": "Cloud, on demand",
