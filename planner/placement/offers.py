@@ -17,58 +17,21 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from planner.catalog.pricing import system_price_source, system_price_usd
-from planner.catalog.schema import Catalog, GpuSpec
+from planner.catalog.schema import Catalog, CloudOffer, GpuSpec
 from planner.errors import ScenarioError
 from planner.ilp.dominance import Standing
 from planner.ilp.dominance import undominated as undominated_units
+from planner.placement.rates import DESK_SIDE, CostRates, energy_cost
 from planner.plan import Pricing, UnitKind
-from planner.scenario.schema import DEFAULT_LIFE_MONTHS, Scenario
+from planner.scenario.schema import Scenario
 from planner.units import HOURS_PER_MONTH
 
-KWH_PER_WH = 1e-3
-DESK_SIDE = frozenset({"desktop", "workstation"})
-"""System types that stand by a desk, not in a rack: no colocation fee whatever the scenario's hosting."""
-IDLE_SHARE_OF_TDP: Mapping[str, float] = {"datacenter": 0.12, "workstation": 0.08, "consumer": 0.08}
-"""Power a GPU draws while its machine is on and it computes nothing (a model loaded), as a share of TDP, per
-card segment. Data centre (HBM): an H200 SXM measured 80.3 W idle against 700 W TDP (Serial Alice GPU
-Energy Benchmark, June 2026), and a CUDA context lifts HBM cards 26-50 W above bare idle (arXiv 2605.23918,
-2026). Desk cards (GDDR): 13.3-17.4 W bare idle for a 215-225 W GeForce RTX 2080 (Tom's Hardware, 11 Oct
-2018), rounded up for the loaded context. Sources and dates are in docs/optimizer.md."""
-IDLE_SOURCE = (
-    "docs/optimizer.md, idle power (H200 80.3 W of 700 W, Serial Alice 2026; RTX 2080, Tom's Hardware 2018)"
-)
 UnitCosts = Callable[["Offer"], tuple[float, ...]]
 """What one unit of an offer costs on the objective and counts on every limit row (placement.limits)."""
-
-
-@dataclass(frozen=True)
-class CostRates:
-    """Energy and hosting figures the plan used, resolved from the scenario and the catalog."""
-
-    usd_per_kwh: float
-    usd_per_kwh_source: str
-    pue: float
-    pue_source: str
-    colocation_usd_per_kw_month: float
-    colocation_source: str
-    gpu_utilisation: float
-    always_on: bool
-    """Base power of local machines drawn all month (True) or only while their GPUs are busy (False)."""
-    months: int
-    fx: float
-    """Scenario currency per USD."""
-    as_of: dt.date | None
-    residual_share: float = 0.0
-    """Share of a purchase price still worth having at the horizon's end (``finance``)."""
-    residual_source: str = ""
-    spot_overhead: float = 0.0
-    """Extra hours paid on spot per hour of interruptible work."""
-    idle_share_of_tdp: float | None = None
-    """The scenario's idle draw as a share of TDP; None takes ``IDLE_SHARE_OF_TDP`` by card segment."""
 
 
 @dataclass(frozen=True)
@@ -106,8 +69,8 @@ class Offer:
     """What a bought unit is still worth at the horizon's end (``finance``); 0 for owned and cloud units."""
     busy_w_per_gpu: float = 0.0
     """Power one GPU adds while it computes, on top of what the machine draws anyway: TDP x utilisation less
-    the idle draw already paid while an always-on machine is on, plus its share of the base power where the
-    machine is on only while its GPUs work."""
+    the idle draw an always-on machine already pays, or plus its share of the base power where the machine
+    is on only while its GPUs work."""
     facility_power_w: float = 0.0
     """``power_w`` x PUE: the facility load (cooling and distribution included)."""
     billed_hours: float | None = None
@@ -123,70 +86,6 @@ class Offer:
     def fixed_cost(self) -> float:
         """Purchase less the residual value, plus the running cost: what one unit costs the plan."""
         return self.capex - self.residual + self.running
-
-
-def resolve_rates(scenario: Scenario, catalog: Catalog) -> CostRates:
-    energy, defaults = scenario.energy, catalog.energy
-    if energy.usd_per_kwh is not None:
-        price, price_source = energy.usd_per_kwh, "scenario energy.usd_per_kwh"
-    else:
-        region = energy.region or defaults.default_region
-        match = [e for e in defaults.electricity if e.region == region]
-        if not match:
-            known = ", ".join(e.region for e in defaults.electricity)
-            raise ScenarioError(f"energy.region: unknown electricity region {region!r} (known: {known})")
-        price, price_source = match[0].usd_per_kwh, f"{match[0].source} ({region})"
-    office = energy.hosting == "office"
-    if energy.pue is not None:
-        pue, pue_source = energy.pue, "scenario energy.pue"
-    elif office:
-        pue, pue_source = 1.0, "office: no cooling overhead counted"
-    else:
-        pue, pue_source = defaults.pue, defaults.pue_source
-    if office:
-        colo, colo_source = 0.0, "office: no hosting fee"
-    elif energy.colocation_usd_per_kw_month is not None:
-        colo, colo_source = energy.colocation_usd_per_kw_month, "scenario energy.colocation_usd_per_kw_month"
-    else:
-        colo, colo_source = defaults.colocation_usd_per_kw_month, defaults.colocation_source
-    share, share_source = _residual(scenario)
-    return CostRates(
-        usd_per_kwh=price,
-        usd_per_kwh_source=price_source,
-        pue=pue,
-        pue_source=pue_source,
-        colocation_usd_per_kw_month=colo,
-        colocation_source=colo_source,
-        gpu_utilisation=energy.gpu_utilisation,
-        always_on=energy.always_on if energy.always_on is not None else not office,
-        months=scenario.horizon_months,
-        fx=scenario.usd_to_currency,
-        as_of=defaults.as_of,
-        residual_share=share,
-        residual_source=share_source,
-        spot_overhead=scenario.hardware.spot_overhead,
-        idle_share_of_tdp=energy.gpu_idle_share_of_tdp,
-    )
-
-
-def _residual(scenario: Scenario) -> tuple[float, str]:
-    """The share of a purchase price left at the horizon's end, and where it comes from."""
-    finance, months = scenario.finance, scenario.horizon_months
-    if finance.resale_share is not None:
-        return finance.resale_share, "scenario finance.resale_share"
-    if finance.useful_life_months is None:
-        return 0.0, "finance.useful_life_months: none (no residual value)"
-    life = finance.useful_life_months
-    source = f"straight line over finance.useful_life_months = {life}"
-    if life == DEFAULT_LIFE_MONTHS:
-        source += " (default: computers are 5-year property under MACRS, IRS Publication 946)"
-    return max(0.0, 1 - months / life), source
-
-
-def energy_cost(watts: float, hours_per_month: float, rates: CostRates) -> float:
-    """Electricity over the horizon for a steady draw, PUE included, in the scenario currency."""
-    kwh = watts * KWH_PER_WH * hours_per_month * rates.months * rates.pue
-    return kwh * rates.usd_per_kwh * rates.fx
 
 
 def _allowed_gpu(scenario: Scenario, catalog: Catalog, gpu: GpuSpec) -> bool:
@@ -222,9 +121,7 @@ def _local(
     power_w = gpu.tdp_w * gpus + base_w
     colocation = 0.0 if desk_side else rates.colocation_usd_per_kw_month
     hosting = power_w / 1000 * colocation * rates.months * rates.fx
-    share = rates.idle_share_of_tdp
-    idle_w = gpu.tdp_w * (IDLE_SHARE_OF_TDP[gpu.segment] if share is None else share)
-    busy_w = gpu.tdp_w * rates.gpu_utilisation
+    idle_w, busy_w = rates.idle_w(gpu), gpu.tdp_w * rates.gpu_utilisation
     return Offer(
         key=key,
         option=option,
@@ -254,14 +151,21 @@ def _local(
 
 
 def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list[Offer]:
-    """Buyable systems (catalog + custom quotes) and owned inventory."""
-    offers: list[Offer] = []
-    stock = scenario.limits.stock
+    """Owned inventory, then buyable systems (catalog, then custom quotes)."""
     known_ids = {s.id for s in catalog.systems} | {c.id for c in scenario.custom_offers}
+    stock = scenario.limits.stock
     for field, keys in (("limits.stock", stock), ("purchase_prices_usd", scenario.purchase_prices_usd)):
         for key in keys:
             if key not in known_ids:
                 raise ScenarioError(f"{field}.{key}: unknown system id {key!r} (see `planner catalog nodes`)")
+    offers = _owned_offers(scenario, catalog, rates)
+    if scenario.hardware.bought:
+        offers += _system_offers(scenario, catalog, rates) + _quoted_offers(scenario, catalog, rates)
+    return offers
+
+
+def _owned_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list[Offer]:
+    offers: list[Offer] = []
     for index, owned in enumerate(scenario.owned):
         field = f"owned[{index}]"
         if owned.system is not None:
@@ -269,11 +173,11 @@ def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list
             if not matches:
                 raise ScenarioError(f"{field}.system: unknown system id {owned.system!r}")
             system = matches[0]
-            gpu, count, linked = _gpu(catalog, system.gpu, field), system.gpu_count, system.gpus_linked
+            gpu, count, linked = gpu_named(catalog, system.gpu, field), system.gpu_count, system.gpus_linked
             base_w, rack, label = system.base_power_w, system.rack_units, owned.name or system.name
             desk = system.system_type in DESK_SIDE
         else:
-            gpu = _gpu(catalog, owned.gpu or "", f"{field}.gpu")
+            gpu = gpu_named(catalog, owned.gpu or "", f"{field}.gpu")
             count, linked, base_w, rack = owned.gpu_count, owned.gpus_linked, owned.base_power_w, 0
             label = owned.name or f"{count}x {gpu.name}"
             desk = False  # hosted as the scenario says
@@ -296,8 +200,12 @@ def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list
                 desk_side=desk,
             )
         )
-    if not scenario.hardware.bought:
-        return offers
+    return offers
+
+
+def _system_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list[Offer]:
+    """The catalog's systems the scenario allows, each with a price."""
+    offers: list[Offer] = []
     allowed = scenario.hardware.systems
     for system in catalog.systems:
         if allowed is not None and system.id not in allowed:
@@ -307,7 +215,7 @@ def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list
             and system.system_type not in scenario.hardware.system_types
         ):
             continue
-        gpu = _gpu(catalog, system.gpu, f"catalog system {system.id}")
+        gpu = gpu_named(catalog, system.gpu, f"catalog system {system.id}")
         price = scenario.purchase_prices_usd.get(system.id)
         if price is None and (system.total_price_usd is not None or gpu.price_usd is not None):
             price = system_price_usd(system, catalog)
@@ -326,20 +234,27 @@ def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list
                 price_usd=price,
                 base_w=system.base_power_w,
                 rack=system.rack_units,
-                max_units=stock.get(system.id),
+                max_units=scenario.limits.stock.get(system.id),
                 rates=rates,
                 source="scenario purchase_prices_usd" if overridden else system_price_source(system, catalog),
                 date=None if overridden else system.price_date,
                 desk_side=system.system_type in DESK_SIDE,
             )
         )
+    return offers
+
+
+def _quoted_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list[Offer]:
+    """The scenario's own vendor quotes (``custom_offers``) that ``hardware.systems`` and
+    ``hardware.system_types`` allow, as they allow catalog systems."""
+    offers: list[Offer] = []
+    allowed, types = scenario.hardware.systems, scenario.hardware.system_types
     for index, quote in enumerate(scenario.custom_offers):
         if allowed is not None and quote.id not in allowed:
-            continue  # hardware.systems names the quotes it allows, as it names catalog systems
-        types = scenario.hardware.system_types
+            continue
         if types is not None and quote.system_type not in types:
-            continue  # and hardware.system_types the kinds, as for catalog systems
-        gpu = _gpu(catalog, quote.gpu, f"custom_offers[{index}].gpu")
+            continue
+        gpu = gpu_named(catalog, quote.gpu, f"custom_offers[{index}].gpu")
         offers.append(
             _local(
                 key=f"{quote.id}|purchase",
@@ -352,7 +267,7 @@ def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list
                 price_usd=scenario.purchase_prices_usd.get(quote.id, quote.price_usd),
                 base_w=quote.base_power_w,
                 rack=quote.rack_units,
-                max_units=stock.get(quote.id),
+                max_units=scenario.limits.stock.get(quote.id),
                 rates=rates,
                 source=quote.source,
                 date=None,
@@ -362,7 +277,7 @@ def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list
     return offers
 
 
-def _gpu(catalog: Catalog, name: str, field: str) -> GpuSpec:
+def gpu_named(catalog: Catalog, name: str, field: str) -> GpuSpec:
     spec = _gpu_or_none(catalog, name)
     if spec is None:
         raise ScenarioError(f"{field}: unknown GPU {name!r} (see `planner catalog gpus`)")
@@ -377,16 +292,7 @@ def cloud_offers(
     hw = scenario.hardware
     if not hw.cloud:
         return []
-    discounts = {
-        d.provider: (
-            d.one_year,
-            d.three_year,
-            d.source if d.verified else f"unverified headline figure: {d.source}",
-        )
-        for d in catalog.reserved_discounts
-    }
-    for provider, override in scenario.reserved_discounts.items():
-        discounts[provider] = (override.one_year, override.three_year, "scenario reserved_discounts")
+    discounts = _discounts(scenario, catalog)
     built: list[Offer] = []
     for offer in sorted(catalog.cloud, key=lambda c: c.id):
         if hw.providers is not None and offer.provider not in hw.providers:
@@ -396,16 +302,7 @@ def cloud_offers(
         gpu = _gpu_or_none(catalog, offer.gpu)
         if gpu is None or not _allowed_gpu(scenario, catalog, gpu):
             continue
-        prices: list[tuple[Pricing, float, int | None, str]] = [
-            ("on_demand", offer.price_usd_per_hour, None, "")
-        ]
-        if offer.spot_price_usd_per_hour is not None:
-            prices.append(("spot", offer.spot_price_usd_per_hour, None, ""))
-        if offer.provider in discounts:
-            one, three, src = discounts[offer.provider]
-            prices.append(("reserved_1y", offer.price_usd_per_hour * (1 - one), 12, src))
-            prices.append(("reserved_3y", offer.price_usd_per_hour * (1 - three), 36, src))
-        for pricing, per_hour, term, discount_source in prices:
+        for pricing, per_hour, term, discount_source in _prices(offer, discounts):
             if pricing not in hw.pricing:
                 continue
             classes: list[float | None] = list(hours_classes) if term is None else [None]
@@ -457,6 +354,39 @@ def cloud_offers(
     return sorted(kept, key=lambda o: o.key)
 
 
+_Discount = tuple[float, float, str]
+"""(one-year, three-year, source) of a provider's reserved discount."""
+
+
+def _discounts(scenario: Scenario, catalog: Catalog) -> dict[str, _Discount]:
+    """Reserved discounts by provider: the catalog's, where the scenario does not give its own."""
+    discounts = {
+        d.provider: (
+            d.one_year,
+            d.three_year,
+            d.source if d.verified else f"unverified headline figure: {d.source}",
+        )
+        for d in catalog.reserved_discounts
+    }
+    for provider, override in scenario.reserved_discounts.items():
+        discounts[provider] = (override.one_year, override.three_year, "scenario reserved_discounts")
+    return discounts
+
+
+def _prices(
+    offer: CloudOffer, discounts: dict[str, _Discount]
+) -> list[tuple[Pricing, float, int | None, str]]:
+    """(pricing, USD per hour, term in months or None, discount source) of every way to rent ``offer``."""
+    prices: list[tuple[Pricing, float, int | None, str]] = [("on_demand", offer.price_usd_per_hour, None, "")]
+    if offer.spot_price_usd_per_hour is not None:
+        prices.append(("spot", offer.spot_price_usd_per_hour, None, ""))
+    if offer.provider in discounts:
+        one, three, src = discounts[offer.provider]
+        prices.append(("reserved_1y", offer.price_usd_per_hour * (1 - one), 12, src))
+        prices.append(("reserved_3y", offer.price_usd_per_hour * (1 - three), 36, src))
+    return prices
+
+
 def undominated(
     offers: list[Offer], eligible: dict[str, frozenset[str]], *, same_gpu: bool, costs: UnitCosts
 ) -> list[Offer]:
@@ -481,38 +411,3 @@ def undominated(
     )
     keys = {o.key for o in kept}
     return [o for o in offers if o.kind != "cloud" or o.key in keys]
-
-
-def check_names(scenario: Scenario, catalog: Catalog) -> None:
-    """Names in ``hardware`` must exist in the catalog: a typo would silently shrink the choice."""
-    hw = scenario.hardware
-    for index, name in enumerate(hw.gpus or ()):
-        _gpu(catalog, name, f"hardware.gpus[{index}]")
-    systems = {s.id for s in catalog.systems}
-    providers = {c.provider for c in catalog.cloud}
-    lists: list[tuple[str, tuple[str, ...] | None, set[str]]] = [
-        ("systems", hw.systems, systems | {c.id for c in scenario.custom_offers}),
-        ("providers", hw.providers, providers),
-        ("regions", hw.regions, {c.region for c in catalog.cloud}),
-    ]
-    for field, given, known in lists:
-        for index, name in enumerate(given or ()):
-            if name not in known:
-                choices = ", ".join(sorted(known))
-                where = f"hardware.{field}[{index}]"
-                raise ScenarioError(f"{where}: unknown {field[:-1]} {name!r} (known: {choices})")
-    for field, names in (
-        ("reserved_discounts", scenario.reserved_discounts),
-        ("limits.max_gpus_per_provider", scenario.limits.max_gpus_per_provider),
-    ):
-        for name in names:
-            if name not in providers:
-                # A misspelt provider here was ignored, leaving the catalog's discount or no quota in place.
-                choices = ", ".join(sorted(providers))
-                raise ScenarioError(f"{field}.{name}: unknown provider {name!r} (known: {choices})")
-    for index, quote in enumerate(scenario.custom_offers):
-        if quote.id in systems:
-            raise ScenarioError(
-                f"custom_offers[{index}].id: {quote.id!r} is a catalog system; price it with "
-                "purchase_prices_usd, or give the quote another id"
-            )

@@ -1,0 +1,121 @@
+"""Energy, hosting and finance rates of a plan: the scenario's figures where it gives them, else the
+catalog's or the cited defaults here (stage 3, before any offer is priced). Electricity over the horizon is
+priced here, in the scenario's currency."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from planner.catalog.schema import Catalog, GpuSpec
+from planner.errors import ScenarioError
+from planner.scenario.schema import DEFAULT_LIFE_MONTHS, Scenario
+
+KWH_PER_WH = 1e-3
+DESK_SIDE = frozenset({"desktop", "workstation"})
+"""System types that stand by a desk, not in a rack: no colocation fee whatever the scenario's hosting."""
+IDLE_SHARE_OF_TDP: Mapping[str, float] = {"datacenter": 0.12, "workstation": 0.08, "consumer": 0.08}
+"""Power a GPU draws while its machine is on and it computes nothing (a model loaded), as a share of TDP, per
+card segment. Data centre (HBM): an H200 SXM measured 80.3 W idle against 700 W TDP (Serial Alice GPU
+Energy Benchmark, June 2026), and a CUDA context lifts HBM cards 26-50 W above bare idle (arXiv 2605.23918,
+2026). Desk cards (GDDR): 13.3-17.4 W bare idle for a 215-225 W GeForce RTX 2080 (Tom's Hardware, 11 Oct
+2018), rounded up for the loaded context. Sources and dates are in docs/optimizer.md."""
+IDLE_SOURCE = (
+    "docs/optimizer.md, idle power (H200 80.3 W of 700 W, Serial Alice 2026; RTX 2080, Tom's Hardware 2018)"
+)
+
+
+@dataclass(frozen=True)
+class CostRates:
+    """Energy and hosting figures the plan used, resolved from the scenario and the catalog."""
+
+    usd_per_kwh: float
+    usd_per_kwh_source: str
+    pue: float
+    pue_source: str
+    colocation_usd_per_kw_month: float
+    colocation_source: str
+    gpu_utilisation: float
+    always_on: bool
+    """Base power of local machines drawn all month (True) or only while their GPUs are busy (False)."""
+    months: int
+    fx: float
+    """Scenario currency per USD."""
+    as_of: dt.date | None
+    residual_share: float = 0.0
+    """Share of a purchase price still worth having at the horizon's end (``finance``)."""
+    residual_source: str = ""
+    spot_overhead: float = 0.0
+    """Extra hours paid on spot per hour of interruptible work."""
+    idle_share_of_tdp: float | None = None
+    """The scenario's idle draw as a share of TDP; None takes ``IDLE_SHARE_OF_TDP`` by card segment."""
+
+    def idle_w(self, gpu: GpuSpec) -> float:
+        """What one GPU draws while its machine is on and it computes nothing, watts."""
+        share = IDLE_SHARE_OF_TDP[gpu.segment] if self.idle_share_of_tdp is None else self.idle_share_of_tdp
+        return gpu.tdp_w * share
+
+
+def resolve_rates(scenario: Scenario, catalog: Catalog) -> CostRates:
+    energy, defaults = scenario.energy, catalog.energy
+    if energy.usd_per_kwh is not None:
+        price, price_source = energy.usd_per_kwh, "scenario energy.usd_per_kwh"
+    else:
+        region = energy.region or defaults.default_region
+        match = [e for e in defaults.electricity if e.region == region]
+        if not match:
+            known = ", ".join(e.region for e in defaults.electricity)
+            raise ScenarioError(f"energy.region: unknown electricity region {region!r} (known: {known})")
+        price, price_source = match[0].usd_per_kwh, f"{match[0].source} ({region})"
+    office = energy.hosting == "office"
+    if energy.pue is not None:
+        pue, pue_source = energy.pue, "scenario energy.pue"
+    elif office:
+        pue, pue_source = 1.0, "office: no cooling overhead counted"
+    else:
+        pue, pue_source = defaults.pue, defaults.pue_source
+    if office:
+        colo, colo_source = 0.0, "office: no hosting fee"
+    elif energy.colocation_usd_per_kw_month is not None:
+        colo, colo_source = energy.colocation_usd_per_kw_month, "scenario energy.colocation_usd_per_kw_month"
+    else:
+        colo, colo_source = defaults.colocation_usd_per_kw_month, defaults.colocation_source
+    share, share_source = _residual(scenario)
+    return CostRates(
+        usd_per_kwh=price,
+        usd_per_kwh_source=price_source,
+        pue=pue,
+        pue_source=pue_source,
+        colocation_usd_per_kw_month=colo,
+        colocation_source=colo_source,
+        gpu_utilisation=energy.gpu_utilisation,
+        always_on=energy.always_on if energy.always_on is not None else not office,
+        months=scenario.horizon_months,
+        fx=scenario.usd_to_currency,
+        as_of=defaults.as_of,
+        residual_share=share,
+        residual_source=share_source,
+        spot_overhead=scenario.hardware.spot_overhead,
+        idle_share_of_tdp=energy.gpu_idle_share_of_tdp,
+    )
+
+
+def _residual(scenario: Scenario) -> tuple[float, str]:
+    """The share of a purchase price left at the horizon's end, and where it comes from."""
+    finance, months = scenario.finance, scenario.horizon_months
+    if finance.resale_share is not None:
+        return finance.resale_share, "scenario finance.resale_share"
+    if finance.useful_life_months is None:
+        return 0.0, "finance.useful_life_months: none (no residual value)"
+    life = finance.useful_life_months
+    source = f"straight line over finance.useful_life_months = {life}"
+    if life == DEFAULT_LIFE_MONTHS:
+        source += " (default: computers are 5-year property under MACRS, IRS Publication 946)"
+    return max(0.0, 1 - months / life), source
+
+
+def energy_cost(watts: float, hours_per_month: float, rates: CostRates) -> float:
+    """Electricity over the horizon for a steady draw, PUE included, in the scenario currency."""
+    kwh = watts * KWH_PER_WH * hours_per_month * rates.months * rates.pue
+    return kwh * rates.usd_per_kwh * rates.fx
