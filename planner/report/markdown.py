@@ -40,8 +40,14 @@ def render_markdown(plan: Plan) -> str:
         f"# LLM hardware plan: {escape(plan.scenario)}",
         "",
         f"- **Total over {plan.horizon_months} months:** {_n(plan.total_cost)} {c} "
-        f"(up-front {_n(plan.capex)}, running {_n(plan.opex)}; {_n(plan.total_cost / horizon)} {c} per month "
-        "on average)",
+        f"(up-front {_n(plan.capex)}, running {_n(plan.opex)}"
+        + (f", less {_n(plan.residual_value)} of residual value at the end" if plan.residual_value else "")
+        + f"; {_n(plan.total_cost / horizon)} {c} per month on average)",
+        *(
+            [f"- **Net present value:** {_n(plan.npv)} {c} at {plan.discount_rate_per_year:.1%} a year"]
+            if plan.discount_rate_per_year and plan.npv is not None
+            else []
+        ),
         f"- **Solver:** {escape(plan.solver or 'unknown')}, status {plan.status}, gap {plan.gap:.2%}",
         "",
         escape(reading(plan)),
@@ -92,20 +98,26 @@ def render_markdown(plan: Plan) -> str:
     if plan.alternatives:
         out += ["", "## Saving against each alternative", ""]
         rows = []
+        flows = {f.name: f for f in plan.cash_flows}
         for alt in plan.alternatives:
             saving = saving_of(plan, alt)
             share = f"{saving / alt.total_cost:.1%}" if saving is not None and alt.total_cost else "–"
+            flow = flows.get(alt.name)
+            payback = flow.payback_months if flow is not None else None
             rows.append(
                 [
                     escape(ALTERNATIVE_LABELS.get(alt.name, alt.name)),
-                    escape(alt.status),
+                    escape(alt.status + (f": {alt.reason}" if alt.reason else "")),
                     _n(alt.total_cost),
                     _n(saving),
                     share,
+                    "–" if payback is None else f"{payback:.1f} months",
                 ]
             )
         out += table(
-            ["Alternative", "Status", f"Cost ({c})", f"Saving ({c})", "Saving %"], rows, right=(2, 3, 4)
+            ["Alternative", "Status", f"Cost ({c})", f"Saving ({c})", "Saving %", "Payback"],
+            rows,
+            right=(2, 3, 4, 5),
         )
     if plan.workloads:
         out += ["", "## Workloads", ""]
@@ -151,6 +163,23 @@ def render_markdown(plan: Plan) -> str:
         ]
     else:
         out += [f"Not computed: {escape(be.reason)}."]
+    if plan.idle_owned:
+        out += ["", "## Owned hardware left unused", ""]
+        out += table(
+            ["Machine", "Units", "GPUs", f"Still costs per month ({c})", f"Over the horizon ({c})"],
+            [
+                [
+                    escape(i.name),
+                    str(i.count),
+                    f"{i.gpus_per_unit} x {escape(i.gpu)}",
+                    _n(i.still_costs_per_month),
+                    _n(i.still_costs),
+                ]
+                for i in plan.idle_owned
+            ],
+            right=(1, 3, 4),
+        )
+        out += ["", "Hosting and base power continue while they stay in place; they are not in the total."]
     priced = [u for u in plan.units if u.kind != "owned"]
     if priced:
         out += ["", "## Prices used", ""]

@@ -226,3 +226,36 @@ def test_spot_pays_its_overhead_in_hours() -> None:
     assert double.total_cost == pytest.approx(480.0)
     default = Scenario.model_validate({"name": "s", "workloads": [{"name": "w", "model": "7b"}]})
     assert default.hardware.spot_overhead == 0.1
+
+
+def test_every_output_says_what_idle_owned_hardware_costs_and_why_an_alternative_fails() -> None:
+    from planner.report.json import plan_to_dict
+    from planner.report.markdown import render_markdown
+    from planner.report.terminal import render_terminal
+
+    energy = {"usd_per_kwh": 0.1, "hosting": "colocation", "pue": 1.0, "gpu_utilisation": 1.0}
+    owned = [{"gpu": "Card24", "count": 3, "name": "old-box"}]
+    plan = solve(scenario([workload("a", 10)], owned=owned, energy=energy), CAT)
+    text = render_terminal(plan, width=200)
+    assert "Owned, left unused: 2 x old-box (owned) (1 x Card24); still 112 USD per month" in text
+    markdown = render_markdown(plan)
+    assert (
+        "## Owned hardware left unused" in markdown
+        and "| old-box (owned) | 2 | 1 x Card24 | 112 |" in markdown
+    )
+    data = plan_to_dict(plan)
+    assert data["idle_owned"][0]["count"] == 2
+    assert data["idle_owned"][0]["still_costs_per_month"] == pytest.approx(111.9)
+    assert [f["name"] for f in data["cash_flows"]] == [
+        "plan",
+        "all_cloud",
+        "all_bought",
+        "best_single_gpu",
+        "cheapest_per_workload",
+    ]
+
+    short = "the capex budget (budgets.capex_usd) is short by 500.00 USD"
+    rented = solve(scenario([workload("a", 14)], budgets={"capex_usd": 500}), CAT)
+    assert short in render_terminal(rented, width=200) and short in render_markdown(rented)
+    bought = next(a for a in plan_to_dict(rented)["alternatives"] if a["name"] == "all_bought")
+    assert bought["status"] == "infeasible" and bought["reason"] == short
