@@ -232,9 +232,9 @@ def _shared_entries(
 
 def _option_data(oid: str, offer: Offer, rates: CostRates) -> OptionData:
     return OptionData(
-        id=oid,
-        gpus_per_unit=offer.gpus,
-        fixed_cost=offer.fixed_cost,
+        oid,
+        offer.gpus,
+        offer.fixed_cost,
         max_units=offer.max_units,
         label=offer.key,
         gpu_memory_gib=offer.gpu.vram_bytes / GIB,
