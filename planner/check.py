@@ -105,6 +105,11 @@ def _plan_problems(plan: Plan) -> list[str]:
         problems.append("residual value != sum of unit residual values")
     if not _close(sum(u.capex for u in plan.units), plan.capex, scale):
         problems.append("capex != sum of unit capex")
+    flow = next((f for f in plan.cash_flows if f.name == "plan"), None)
+    if flow is not None and (
+        len(flow.months) != plan.horizon_months + 1 or not _close(flow.total, plan.total_cost, scale)
+    ):
+        problems.append("the plan's cash flow does not add up to its total over the horizon")
     if not _close(sum(a.cost for a in plan.assignments), plan.total_cost, scale):
         problems.append("replica costs do not sum to the total")
     if plan.gap < 0 or plan.best_bound > plan.total_cost + REL_TOL * max(1.0, scale):

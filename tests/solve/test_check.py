@@ -63,6 +63,15 @@ def test_cost_totals(plan: Plan) -> None:
     assert any("residual + energy + hosting" in p for p in verify(plan.model_copy(update={"units": (unit,)})))
 
 
+def test_cash_flow_adds_up_to_the_total(plan: Plan) -> None:
+    flow = plan.cash_flows[0]
+    last = flow.months[-1].model_copy(update={"cumulative": flow.total + 7})
+    damaged = flow.model_copy(update={"total": flow.total + 7, "months": (*flow.months[:-1], last)})
+    problems = verify(plan.model_copy(update={"cash_flows": (damaged,)}))
+    assert "the plan's cash flow does not add up to its total over the horizon" in problems
+    assert verify(plan) == []
+
+
 def test_gap_is_measured_from_the_reported_bound(plan: Plan) -> None:
     """A time-limited plan once reported a 0.71 % gap beside a bound 0.66 % below its cost."""
     bound = plan.total_cost * 0.99
