@@ -59,8 +59,6 @@ class Offer:
     power_w: float
     rack_units: int
     max_units: int | None
-    base_w_per_busy_gpu: float = 0.0
-    """Base power charged per busy GPU-hour when machines are not always on (its share of the machine)."""
     provider: str = ""
     region: str = ""
     price_source: str = ""
@@ -68,9 +66,8 @@ class Offer:
     residual: float = 0.0
     """What a bought unit is still worth at the horizon's end (``finance``); 0 for owned and cloud units."""
     busy_w_per_gpu: float = 0.0
-    """Power one GPU adds while it computes, on top of what the machine draws anyway: TDP x utilisation less
-    the idle draw an always-on machine already pays, or plus its share of the base power where the machine
-    is on only while its GPUs work."""
+    """Power one GPU adds while it computes: TDP x utilisation less the idle draw an always-on machine pays
+    anyway, or plus its share of the base power where the machine is on only while its GPUs work."""
     facility_power_w: float = 0.0
     """``power_w`` x PUE: the facility load (cooling and distribution included)."""
     billed_hours: float | None = None
@@ -78,8 +75,7 @@ class Offer:
 
     @property
     def running(self) -> float:
-        """Running cost of one unit over the horizon, whatever runs on it (base and idle power, hosting,
-        rent)."""
+        """Cost of one unit over the horizon whatever runs on it (base and idle power, hosting, rent)."""
         return self.fixed_energy + self.hosting + self.rent
 
     @property
@@ -136,7 +132,6 @@ def _local(
         capex=price_usd * rates.fx,
         residual=price_usd * rates.fx * rates.residual_share,
         fixed_energy=energy_cost(base_w + idle_w * gpus, HOURS_PER_MONTH, rates) if rates.always_on else 0.0,
-        base_w_per_busy_gpu=0.0 if rates.always_on else base_w / gpus,
         busy_w_per_gpu=max(busy_w - idle_w, 0.0) if rates.always_on else busy_w + base_w / gpus,
         facility_power_w=power_w * rates.pue,
         hosting=hosting,

@@ -220,6 +220,8 @@ def reading(plan: Plan) -> str:
     saving = saving_of(plan, best) if best is not None else None
     if best is not None and best.total_cost and saving is not None and saving > 0:
         phrase = SAVING_PHRASES.get(best.name, f"the {best.name} alternative")
+        if any(u.kind == "owned" for u in plan.units) and best.description.startswith("owned hardware"):
+            phrase = f"keeping the owned hardware and {phrase.replace('everything', 'the rest')}"
         text += f", {money(saving, plan.currency)} ({saving / best.total_cost:.0%}) less than {phrase}."
     else:
         text += "."

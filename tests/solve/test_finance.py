@@ -108,6 +108,9 @@ def test_alternatives_keep_the_owned_hardware_and_payback_is_on_the_increment() 
     assert alts["all_cloud"].description.startswith("owned hardware and")
     assert alts["all_cloud"].capex == 0.0 and alts["all_cloud"].opex == pytest.approx(4642.8)
     assert _flows(plan)["all_cloud"].payback_months == pytest.approx(1000 / (365 - 21.9))
+    from planner.report.figures import reading
+
+    assert "3,117 USD (67%) less than keeping the owned hardware and renting the rest" in reading(plan)
     anew = solve(scenario(ws, owned=owned, finance={"alternatives_keep_owned": False}), CAT)
     assert _alts(anew)["all_cloud"].total_cost == pytest.approx(8760.0)
     assert _alts(anew)["all_bought"].total_cost == pytest.approx(2 * (1000 + 262.8))
