@@ -8,11 +8,14 @@ rented at 0.50 USD/h (spot 0.20). One Card24 busy all month costs 0.3 kW x 730 h
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from planner.assemble.cashflow import cash_flow, monthly_rate
+from planner.assemble.cashflow import against, cash_flow, monthly_rate
 from planner.errors import InfeasibleError
 from planner.pipeline import solve
 from planner.plan import Plan
@@ -262,3 +265,44 @@ def test_every_output_says_what_idle_owned_hardware_costs_and_why_an_alternative
     assert short in render_terminal(rented, width=200) and short in render_markdown(rented)
     bought = next(a for a in plan_to_dict(rented)["alternatives"] if a["name"] == "all_bought")
     assert bought["status"] == "infeasible" and bought["reason"] == short
+
+
+money = st.floats(min_value=0, max_value=1e7, allow_nan=False)
+
+
+@given(capex=money, opex=money, residual=money, months=st.integers(1, 240))
+def test_a_cash_flow_adds_up_and_undiscounted_is_the_plain_sum(
+    capex: float, opex: float, residual: float, months: int
+) -> None:
+    flow = cash_flow("x", capex=capex, opex=opex, residual=residual, months=months, rate_per_year=0.0)
+    assert len(flow.months) == months + 1
+    assert flow.total == pytest.approx(capex + opex - residual, rel=1e-9, abs=1e-6)
+    assert flow.npv == pytest.approx(flow.total, rel=1e-9, abs=1e-6)
+    assert sum(m.net for m in flow.months) == pytest.approx(flow.total, rel=1e-9, abs=1e-6)
+
+
+@given(
+    extra=st.floats(1, 1e6),
+    plan_month=st.floats(0, 1e4),
+    saving=st.floats(1, 1e5),
+    months=st.integers(1, 120),
+)
+def test_the_payback_month_is_the_first_whole_month_past_the_payback_time(
+    extra: float, plan_month: float, saving: float, months: int
+) -> None:
+    """Undiscounted and without residual values, the plan spends ``extra`` more up front and ``saving`` less
+    each month: its cumulative spend reaches the alternative's at ``extra / saving`` months, so the first
+    whole month at or below it is that time rounded up, where it falls within the horizon."""
+    plan = cash_flow(
+        "plan", capex=extra, opex=plan_month * months, residual=0, months=months, rate_per_year=0
+    )
+    other = cash_flow(
+        "alt", capex=0, opex=(plan_month + saving) * months, residual=0, months=months, rate_per_year=0
+    )
+    flow = against(plan, other)
+    assert flow.payback_months == pytest.approx(extra / saving)
+    expected = math.ceil(extra / saving - 1e-9)
+    if expected <= months and abs(extra / saving - round(extra / saving)) > 1e-6:
+        assert flow.payback_month == expected
+    elif extra / saving > months + 1e-6:
+        assert flow.payback_month is None
