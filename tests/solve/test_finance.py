@@ -263,6 +263,9 @@ def test_every_output_says_what_idle_owned_hardware_costs_and_why_an_alternative
     short = "the capex budget (budgets.capex_usd) is short by 500.00 USD"
     rented = solve(scenario([workload("a", 14)], budgets={"capex_usd": 500}), CAT)
     assert short in render_terminal(rented, width=200) and short in render_markdown(rented)
+    from planner.report.sheets.alternatives import alternative_rows
+
+    assert any(row[2] == f"infeasible: {short}" for row in alternative_rows(rented))
     bought = next(a for a in plan_to_dict(rented)["alternatives"] if a["name"] == "all_bought")
     assert bought["status"] == "infeasible" and bought["reason"] == short
 

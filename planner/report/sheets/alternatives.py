@@ -40,7 +40,7 @@ def alternative_rows(plan: Plan) -> list[list[Value]]:
             [
                 ALTERNATIVE_LABELS.get(alt.name, alt.name),
                 alt.description,
-                alt.status,
+                f"{alt.status}: {alt.reason}" if alt.reason else alt.status,
                 alt.total_cost,
                 plan.total_cost,
                 saving,
