@@ -1,13 +1,16 @@
 """Simpler plans solved beside the optimum, for the report's headline saving: what the plan saves over what a
 buyer would do without it.
 
-- all_cloud / all_bought: the same integer program restricted to cloud offers / to bought and owned hardware.
+- all_cloud / all_bought: the same integer program restricted to cloud offers / to bought hardware.
 - best_single_gpu: the same program restricted to one GPU type, the best type (Melange's baseline,
   arXiv 2404.14527); types are tried in the order of their linear relaxation's bound, and skipped where that
   bound shows they cannot beat the best found.
 - cheapest_per_workload: each workload alone on the one offer that is cheapest for it, no sharing of GPUs or
   machines (what SkyPilot's optimizer does per task). Computed in closed form; infeasible where the choices
   together break the scenario's budgets, limits or stock.
+Every alternative keeps the owned hardware (``finance.alternatives_keep_owned``): what a team with machines
+decides is what to add to them, so the saving and the payback are on the increment. An infeasible one says
+why, and by how much where a budget or limit binds (an elastic re-solve, as the plan's own diagnosis).
 Each restricted solve gets at most ``ALTERNATIVE_TIME_LIMIT_S``, and all together the plan's time limit, so
 big fleets stay quick; an alternative left without time is reported as skipped.
 """
