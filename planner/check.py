@@ -20,6 +20,7 @@ from planner.errors import PlannerError
 from planner.placement.limits import scenario_limits
 from planner.plan import Plan, PlanUnit
 from planner.scenario.schema import Scenario
+from planner.units import HOURS_PER_MONTH
 
 REL_TOL = 1e-6
 
@@ -88,18 +89,27 @@ def _plan_problems(plan: Plan) -> list[str]:
             if u.capex:
                 problems.append(f"{u.id}: a cloud unit has capex")
         else:
-            if not _close(u.cost, u.capex + u.energy_cost + u.hosting_cost, u.cost):
-                problems.append(f"{u.id}: cost {u.cost} != capex + energy + hosting")
-            if u.kind == "owned" and u.capex:
-                problems.append(f"{u.id}: owned hardware has capex")
+            if not _close(u.cost, u.capex - u.residual_value + u.energy_cost + u.hosting_cost, u.cost):
+                problems.append(f"{u.id}: cost {u.cost} != capex - residual + energy + hosting")
+            if u.kind == "owned" and (u.capex or u.residual_value):
+                problems.append(f"{u.id}: owned hardware has capex or a residual value")
+            if u.residual_value < 0 or u.residual_value > u.capex * (1 + REL_TOL):
+                problems.append(f"{u.id}: residual value {u.residual_value} outside 0..capex {u.capex}")
     total = sum(u.cost for u in plan.units)
     scale = max(total, plan.total_cost)
     if not _close(total, plan.total_cost, scale):
         problems.append(f"total cost {plan.total_cost} != sum of units {total}")
-    if not _close(plan.capex + plan.opex, plan.total_cost, scale):
-        problems.append("capex + opex != total cost")
+    if not _close(plan.capex + plan.opex - plan.residual_value, plan.total_cost, scale):
+        problems.append("capex + opex - residual != total cost")
+    if not _close(sum(u.residual_value for u in plan.units), plan.residual_value, scale):
+        problems.append("residual value != sum of unit residual values")
     if not _close(sum(u.capex for u in plan.units), plan.capex, scale):
         problems.append("capex != sum of unit capex")
+    flow = next((f for f in plan.cash_flows if f.name == "plan"), None)
+    if flow is not None and (
+        len(flow.months) != plan.horizon_months + 1 or not _close(flow.total, plan.total_cost, scale)
+    ):
+        problems.append("the plan's cash flow does not add up to its total over the horizon")
     if not _close(sum(a.cost for a in plan.assignments), plan.total_cost, scale):
         problems.append("replica costs do not sum to the total")
     if plan.gap < 0 or plan.best_bound > plan.total_cost + REL_TOL * max(1.0, scale):
@@ -162,6 +172,18 @@ def _workload_problems(plan: Plan, scenario: Scenario) -> list[str]:
             problems.append(
                 f"{unit.id} is billed {unit.hours_per_month} h/month, {a.workload} runs {w.hours_per_month}"
             )
+    # Replicas sharing a GPU share its compute: an hourly instance is rented at least their hours summed.
+    per_gpu: dict[tuple[str, int], float] = {}
+    for a in plan.assignments:
+        unit, w = units.get(a.unit), workloads.get(a.workload)
+        if unit is None or w is None or unit.pricing not in ("on_demand", "spot"):
+            continue
+        for g in a.gpu_indices:
+            per_gpu[(a.unit, g)] = per_gpu.get((a.unit, g), 0.0) + w.hours_per_month
+    for (uid, g), hours in sorted(per_gpu.items()):
+        if units[uid].hours_per_month + 1e-9 < min(hours, HOURS_PER_MONTH):
+            billed = units[uid].hours_per_month
+            problems.append(f"{uid} GPU {g}: billed {billed} h/month, its replicas run {hours}")
     planned = {w.name for w in plan.workloads}
     problems += [f"workload {w}: not in the plan" for w in workloads if plan.workloads and w not in planned]
     return problems

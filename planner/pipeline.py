@@ -56,7 +56,12 @@ def solve(
     built = split_assembled(assemble(candidates, solution), merged)
     alts = (
         solve_alternatives(
-            full, built.total_cost, solver=solver, time_limit_s=time_limit_s, parts=split_demand(full, merged)
+            full,
+            built.total_cost,
+            solver=solver,
+            time_limit_s=time_limit_s,
+            parts=split_demand(full, merged),
+            keep_owned=scenario.finance.alternatives_keep_owned,
         )
         if alternatives
         else ()

@@ -36,9 +36,12 @@ class PlanUnit(FrozenModel):
     gpus: int
     gpu_memory_bytes: int
     cost: float
-    """Cost of this unit over the horizon, in the plan's currency (capex + energy + hosting, or rent)."""
+    """Cost of this unit over the horizon, in the plan's currency (capex - residual value + energy + hosting,
+    or rent)."""
     capex: float = 0.0
     """Purchase price paid up front (bought units only)."""
+    residual_value: float = 0.0
+    """What a bought unit is still worth at the horizon's end (``finance``), subtracted from its cost."""
     opex_per_month: float = 0.0
     """Energy + hosting for bought units, rent for cloud units, per month."""
     energy_cost: float = 0.0
@@ -50,7 +53,9 @@ class PlanUnit(FrozenModel):
     unit_price: float = 0.0
     """Purchase price (bought) or price per hour (cloud) used for the cost."""
     power_w: float = 0.0
-    """Power under load, GPUs and base system, watts."""
+    """Power under load, GPUs and base system, watts (the IT load)."""
+    facility_power_w: float = 0.0
+    """``power_w`` x PUE, watts (the facility load)."""
     rack_units: int = 0
     provider: str = ""
     region: str = ""
@@ -106,7 +111,8 @@ class WorkloadSummary(FrozenModel):
 
 
 class Alternative(FrozenModel):
-    """A simpler plan solved beside the optimum, for comparison."""
+    """A simpler plan solved beside the optimum, for comparison. Alternatives keep the owned hardware unless
+    ``finance.alternatives_keep_owned`` is false: the decision compared is what to add to it."""
 
     name: str
     """``all_cloud``, ``all_bought``, ``best_single_gpu``, ``cheapest_per_workload``."""
@@ -114,15 +120,76 @@ class Alternative(FrozenModel):
     total_cost: float | None
     """None where that alternative is infeasible."""
     status: str
+    reason: str = ""
+    """Where infeasible or skipped: why, and by how much where a budget or limit binds ("the capex budget
+    (budgets.capex_usd) is short by 25,000.00 USD")."""
+    capex: float | None = None
+    """Purchases paid up front; None where infeasible."""
+    opex: float | None = None
+    """Running costs over the horizon (energy, hosting, rent); None where infeasible."""
+    residual_value: float | None = None
+    """What its purchases are still worth at the horizon's end; None where infeasible."""
     saving: float | None = None
     """``total_cost - plan.total_cost``: what the plan saves over this alternative."""
-    capex: float | None = None
-    """Up-front purchases of this alternative (its part of ``total_cost`` paid at month 0); None where not
-    known. The rest of ``total_cost`` is spread evenly over the horizon in the cash flow."""
     best_bound: float | None = None
     """No plan of this alternative costs less (the solver's bound; for large fleets the aggregate
     relaxation's). Where it is below ``total_cost`` the alternative is not proven, and the saving over the
     best such plan is at least ``best_bound - plan.total_cost``."""
+
+
+class CashFlowMonth(FrozenModel):
+    """Money out in one month of the horizon (month 0 is the day of purchase), in the plan's currency."""
+
+    month: int
+    up_front: float
+    """Purchases (month 0 only)."""
+    running: float
+    """Energy, hosting and rent paid over the month (months 1 to the horizon)."""
+    residual: float
+    """What the purchases are still worth, recovered at the horizon's end (the last month; money in)."""
+    net: float
+    """``up_front + running - residual``."""
+    cumulative: float
+    """Net spend from month 0 to this month; at the horizon's end the total cost."""
+    discounted_cumulative: float
+    """The same with each month's net discounted to month 0 (``finance.discount_rate_per_year``); at the
+    horizon's end the net present value."""
+
+
+class CashFlow(FrozenModel):
+    """Month-by-month spend of the plan or of one alternative."""
+
+    name: str
+    """``plan`` or the alternative's name."""
+    months: tuple[CashFlowMonth, ...]
+    total: float
+    """Undiscounted net spend over the horizon (the plan's or alternative's ``total_cost``)."""
+    npv: float
+    """Net present value of the monthly spend at ``finance.discount_rate_per_year`` (``total`` at 0)."""
+    payback_month: int | None = None
+    """Alternatives: the first month in which the plan's discounted cumulative spend is at or below this
+    alternative's (0 where the plan never spends more); None where it stays above over the whole horizon.
+    None on the plan's own cash flow."""
+    payback_months: float | None = None
+    """Alternatives: the extra up-front spend over the monthly saving, ``(plan up-front - this up-front) /
+    (this running - plan running per month)``; None where the plan spends no more up front or saves nothing
+    per month."""
+
+
+class IdleOwned(FrozenModel):
+    """Owned machines the plan leaves unused, and what they still cost while they stay in place."""
+
+    option: str
+    name: str
+    gpu: str
+    gpus_per_unit: int
+    count: int
+    """Unused units of this owned system."""
+    still_costs_per_month: float
+    """Per month for all of them: hosting (colocation continues while they stay in the rack) and, where
+    machines are always on, base and idle GPU power. Not in the plan's total, which prices what is used."""
+    still_costs: float
+    """The same over the horizon."""
 
 
 class Assumption(FrozenModel):
@@ -147,9 +214,15 @@ class Plan(FrozenModel):
     currency: str
     horizon_months: int
     total_cost: float
+    """``capex + opex - residual_value``: what the plan costs over the horizon, undiscounted."""
     capex: float
     opex: float
     """Running costs over the whole horizon (energy, hosting, rent)."""
+    residual_value: float = 0.0
+    """What the purchases are still worth at the horizon's end (``finance``)."""
+    npv: float | None = None
+    """Net present value of the monthly cash flow at ``discount_rate_per_year``; ``total_cost`` at 0."""
+    discount_rate_per_year: float = 0.0
     opex_per_month: float = 0.0
     best_bound: float
     gap: float
@@ -162,8 +235,12 @@ class Plan(FrozenModel):
     alternatives: tuple[Alternative, ...] = ()
     assumptions: tuple[Assumption, ...] = ()
     cost_by_category: dict[str, float] = Field(default_factory=dict)
-    """Horizon cost split into ``purchase``, ``energy``, ``hosting``, ``cloud_on_demand``, ``cloud_spot``,
-    ``cloud_reserved``."""
+    """Horizon cost split into ``purchase``, ``residual`` (negative: value left at the end), ``energy``,
+    ``hosting``, ``cloud_on_demand``, ``cloud_spot``, ``cloud_reserved``."""
+    cash_flows: tuple[CashFlow, ...] = ()
+    """Month by month: the plan's first, then each feasible alternative's."""
+    idle_owned: tuple[IdleOwned, ...] = ()
+    """Owned machines the plan does not use."""
     planner_version: str = ""
     usd_to_currency: float = 1.0
     """Units of ``currency`` per USD the plan converted catalog prices with (1.0 for USD)."""

@@ -6,11 +6,12 @@ import time
 from collections.abc import Sequence
 
 from planner import __version__
+from planner.assemble.cashflow import plan_cash_flows
 from planner.assemble.summary import assumptions, workload_summaries
 from planner.assemble.units import Assembled
 from planner.ilp.solve import Solution
 from planner.placement.candidates import Candidates
-from planner.plan import Alternative, Plan
+from planner.plan import Alternative, IdleOwned, Plan
 from planner.scenario.schema import Scenario
 
 
@@ -28,6 +29,18 @@ def build_plan(
     """The plan as built, its gap measured against the solver's bound; ``start`` is when the run began."""
     total = sum(u.cost for u in built.units)
     capex = sum(u.capex for u in built.units)
+    residual = sum(u.residual_value for u in built.units)
+    opex = total - capex + residual
+    months = scenario.horizon_months
+    rate = scenario.finance.discount_rate_per_year
+    flows = plan_cash_flows(
+        capex=capex,
+        opex=opex,
+        residual=residual,
+        months=months,
+        rate_per_year=rate,
+        alternatives=alternatives,
+    )
     # The gap of the plan actually built against the solver's bound: packing shared GPUs (large fleets) can
     # cost more than the relaxation the solver priced, or less than the incumbent it stopped on, and the
     # gap is the plan's own, not the larger of the two.
@@ -42,8 +55,11 @@ def build_plan(
         horizon_months=scenario.horizon_months,
         total_cost=total,
         capex=capex,
-        opex=total - capex,
-        opex_per_month=(total - capex) / scenario.horizon_months,
+        opex=opex,
+        opex_per_month=opex / months,
+        residual_value=residual,
+        npv=flows[0].npv,
+        discount_rate_per_year=rate,
         best_bound=bound,
         gap=gap,
         solver=solver,
@@ -54,7 +70,37 @@ def build_plan(
         alternatives=tuple(alternatives),
         assumptions=assumptions(scenario, candidates, built, solution),
         cost_by_category=built.cost_by_category,
+        cash_flows=flows,
+        idle_owned=idle_owned(candidates, built),
         planner_version=__version__,
         usd_to_currency=scenario.usd_to_currency,
         usd_to_currency_as_of=scenario.usd_to_currency_as_of,
     )
+
+
+def idle_owned(c: Candidates, built: Assembled) -> tuple[IdleOwned, ...]:
+    """Owned units the plan leaves unused, with what they cost while they stay in place: hosting, and base
+    and idle power where machines are always on (``Offer.running``: owned units pay no rent)."""
+    used: dict[str, int] = {}
+    for u in built.units:
+        used[u.option] = used.get(u.option, 0) + 1
+    out = []
+    for offer in c.considered:
+        if offer.kind != "owned" or offer.max_units is None:
+            continue
+        count = offer.max_units - used.get(offer.option, 0)
+        if count <= 0:
+            continue
+        still = count * offer.running
+        out.append(
+            IdleOwned(
+                option=offer.option,
+                name=offer.name,
+                gpu=offer.gpu.name,
+                gpus_per_unit=offer.gpus,
+                count=count,
+                still_costs_per_month=still / c.rates.months,
+                still_costs=still,
+            )
+        )
+    return tuple(out)

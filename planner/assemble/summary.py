@@ -8,6 +8,7 @@ from planner.assemble.units import Assembled
 from planner.ilp.solve import Solution
 from planner.placement.candidates import Candidates
 from planner.placement.memory import reserved_bytes
+from planner.placement.rates import IDLE_SHARE_OF_TDP, IDLE_SOURCE
 from planner.plan import Assumption, WorkloadSummary
 from planner.scenario.schema import Scenario
 
@@ -115,6 +116,50 @@ def _rate_and_policy(scenario: Scenario, c: Candidates, solution: Solution) -> l
             name="base system power",
             value="on 730 h per month" if r.always_on else "on only while its GPUs work",
             source="scenario energy.always_on (default: always on in colocation, not in an office)",
+        ),
+        Assumption(
+            category="energy",
+            name="GPU idle power",
+            value=(
+                ", ".join(f"{seg} {share:.0%} of TDP" for seg, share in IDLE_SHARE_OF_TDP.items())
+                if r.idle_share_of_tdp is None
+                else f"{r.idle_share_of_tdp:.0%} of TDP"
+            )
+            + (" while a machine is on" if r.always_on else " (machines run only while their GPUs work)"),
+            source=IDLE_SOURCE if r.idle_share_of_tdp is None else "scenario energy.gpu_idle_share_of_tdp",
+        ),
+        Assumption(
+            category="energy",
+            name="desk-side machines",
+            value="desktops and workstations pay no colocation",
+            source="catalog system_type / custom_offers[].system_type",
+        ),
+        Assumption(
+            category="cloud",
+            name="spot overhead",
+            value=f"{r.spot_overhead:.0%} extra hours for interruptible work on spot",
+            source="scenario hardware.spot_overhead (default 10 %, docs/optimizer.md)",
+        ),
+        Assumption(
+            category="finance",
+            name="residual value",
+            value=f"{r.residual_share:.1%} of the purchase price at month {scenario.horizon_months}",
+            source=r.residual_source,
+        ),
+        Assumption(
+            category="finance",
+            name="discount rate",
+            value=f"{scenario.finance.discount_rate_per_year:.2%} a year"
+            + (" (net present value = plain sum)" if scenario.finance.discount_rate_per_year == 0 else ""),
+            source="scenario finance.discount_rate_per_year (default 0)",
+        ),
+        Assumption(
+            category="finance",
+            name="alternatives",
+            value="keep the owned hardware (what to add to it)"
+            if scenario.finance.alternatives_keep_owned
+            else "start from nothing (owned hardware left out)",
+            source="scenario finance.alternatives_keep_owned (default true)",
         ),
         Assumption(
             category="policy",

@@ -59,7 +59,8 @@ def assemble(c: Candidates, solution: Solution) -> Assembled:
     its GPUs with its share of the cost."""
     out = Assembled(
         cost_by_category=dict.fromkeys(
-            ("purchase", "energy", "hosting", "cloud_on_demand", "cloud_spot", "cloud_reserved"), 0.0
+            ("purchase", "residual", "energy", "hosting", "cloud_on_demand", "cloud_spot", "cloud_reserved"),
+            0.0,
         )
     )
     number: dict[str, int] = defaultdict(int)
@@ -81,6 +82,7 @@ def assemble(c: Candidates, solution: Solution) -> Assembled:
                 out.cost_by_category[_CATEGORY[offer.pricing]] += offer.rent
             else:
                 out.cost_by_category["purchase"] += offer.capex
+                out.cost_by_category["residual"] -= offer.residual
                 out.cost_by_category["energy"] += unit.energy_cost
                 out.cost_by_category["hosting"] += offer.hosting
             out.assignments += _assignments(c, offer, unit, on_unit, replica_no)
@@ -90,7 +92,7 @@ def assemble(c: Candidates, solution: Solution) -> Assembled:
 def _unit(c: Candidates, offer: Offer, unit_id: str, on_unit: list[_Block]) -> PlanUnit:
     """One machine of ``offer`` holding ``on_unit``, priced as it runs."""
     energy = offer.fixed_energy + sum(b.energy for b in on_unit)
-    cost = offer.capex + energy + offer.hosting + offer.rent
+    cost = offer.capex - offer.residual + energy + offer.hosting + offer.rent
     busy = max(
         (min(HOURS_PER_MONTH, sum(_hours(c, m) for m in b.members)) for b in on_unit),
         default=0.0,
@@ -106,14 +108,16 @@ def _unit(c: Candidates, offer: Offer, unit_id: str, on_unit: list[_Block]) -> P
         gpu_memory_bytes=offer.gpu.vram_bytes,
         cost=cost,
         capex=offer.capex,
-        opex_per_month=(cost - offer.capex) / c.rates.months,
+        residual_value=offer.residual,
+        opex_per_month=(energy + offer.hosting + offer.rent) / c.rates.months,
         energy_cost=energy,
         hosting_cost=offer.hosting,
-        hours_per_month=offer.hours_class
-        if offer.hours_class is not None
+        hours_per_month=offer.billed_hours
+        if offer.billed_hours is not None
         else (HOURS_PER_MONTH if offer.kind == "cloud" else busy),
         unit_price=offer.unit_price,
         power_w=offer.power_w,
+        facility_power_w=offer.facility_power_w,
         rack_units=offer.rack_units,
         provider=offer.provider,
         region=offer.region,

@@ -2,7 +2,7 @@
 
 One frame per table of the plan, columns named like the JSON fields so a reader who knows one knows the
 other. Memory stays in bytes and money in the plan's currency, as in the JSON; a notebook converts at the
-edge. The cash flow is derived from the plan alone: purchases in month 1, running costs spread evenly.
+edge. The cash flow is the plan's own (``Plan.cash_flows``), one row per flow and month.
 """
 
 from __future__ import annotations
@@ -42,20 +42,26 @@ def plan_frames(plan: Plan) -> dict[str, pd.DataFrame]:
     }
 
 
-def cash_flow(plan: Plan) -> pd.DataFrame:
-    """Month by month: purchases paid in month 1, running costs (energy, hosting, rent) spread evenly.
+CASH_FLOW_COLUMNS = (
+    "name",
+    "month",
+    "up_front",
+    "running",
+    "residual",
+    "net",
+    "cumulative",
+    "discounted_cumulative",
+)
 
-    The last ``cumulative`` equals ``plan.total_cost``, which is how the plan's total is defined.
-    """
-    months = max(plan.horizon_months, 1)
-    running = plan.opex / months
-    rows = []
-    cumulative = 0.0
-    for month in range(1, months + 1):
-        up_front = plan.capex if month == 1 else 0.0
-        cumulative += up_front + running
-        rows.append({"month": month, "up_front": up_front, "running": running, "cumulative": cumulative})
-    return pd.DataFrame(rows, columns=["month", "up_front", "running", "cumulative"])
+
+def cash_flow(plan: Plan) -> pd.DataFrame:
+    """Month by month (month 0 the day of purchase) for the plan (``name == "plan"``) and each feasible
+    alternative: the plan's own ``cash_flows``, so the last ``cumulative`` of each is its total cost.
+    Empty for a plan that carries none (a hand-made one)."""
+    rows = [
+        {"name": flow.name, **month.model_dump()} for flow in plan.cash_flows for month in flow.months
+    ]
+    return pd.DataFrame(rows, columns=list(CASH_FLOW_COLUMNS))
 
 
 def _workload_row(w: WorkloadSummary) -> dict[str, object]:

@@ -27,7 +27,7 @@ from planner.placement.limits import Limit, scenario_limits, unit_costs
 from planner.placement.memory import Footprint, MemoryFn, model_memory, reserved_bytes
 from planner.placement.names import check_names
 from planner.placement.offers import Offer, cloud_offers, local_offers, undominated
-from planner.placement.patterns import Member, add_pattern, group_energy, month_energy
+from planner.placement.patterns import Member, add_pattern, group_energy, group_hours, month_energy
 from planner.placement.rates import CostRates, resolve_rates
 from planner.scenario.schema import Scenario, Workload
 from planner.units import GIB, HOURS_PER_MONTH
@@ -70,6 +70,9 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
     members: dict[str, tuple[Member, ...]] = {}
 
     def add(oid: str, group: tuple[Member, ...]) -> None:
+        hours_class = option_of[oid].hours_class
+        if hours_class is not None and group_hours(group, hours) > hours_class:
+            return  # the same sharing rule as local energy: the instance is rented while its GPU computes
         add_pattern(patterns, members, oid, option_of[oid], group, hours, wid, rates)
 
     singles_on = _single_placements(scenario, option_of, eligible, footprints, headroom, add)
@@ -199,6 +202,10 @@ def _shared_entries(
     shared: list[SharedData] = []
     shared_members: dict[str, Member] = {}
     for oid, offer in option_of.items():
+        if offer.hours_class is not None and offer.hours_class < HOURS_PER_MONTH:
+            # Replicas sharing a GPU need their hours summed (group_hours), a row the aggregate has only for
+            # local "part" GPUs: on an instance rented part of the month they run alone in this mode.
+            continue
         for m in singles_on[oid]:
             if 2 * m.reserved_bytes > offer.gpu.vram_bytes:
                 continue  # two never fit together: it only runs alone

@@ -66,7 +66,7 @@ def _monthly_budget(scenario: Scenario) -> list[Limit]:
         return []
 
     def per_unit(offer: Offer) -> float:
-        return (offer.fixed_cost - offer.capex) / months
+        return offer.running / months
 
     def used(plan: Plan) -> float:
         return plan.opex_per_month
@@ -76,13 +76,22 @@ def _monthly_budget(scenario: Scenario) -> list[Limit]:
 
 
 def _power_limit(scenario: Scenario) -> list[Limit]:
-    """Peak IT power of local hardware (GPUs at TDP and base) within ``limits.power_kw``; cloud draws none."""
-    kw = scenario.limits.power_kw
+    """Peak IT load of local hardware (GPUs at TDP and base, before cooling) within ``limits.it_power_kw``
+    (``power_kw`` in older scenarios); cloud draws none."""
+    kw = scenario.limits.it_power_kw
     if kw is None:
         return []
-    return [
-        Limit("power", "limits.power_kw", "power limit", "kW", kw * 1000, 1000.0, _power_w, _summed(_power_w))
-    ]
+    label = "limits.it_power_kw"
+    return [Limit("power", label, "IT power limit", "kW", kw * 1000, 1000.0, _power_w, _summed(_power_w))]
+
+
+def _facility_power_limit(scenario: Scenario) -> list[Limit]:
+    """Peak facility load of local hardware (IT load x PUE) within ``limits.facility_power_kw``."""
+    kw = scenario.limits.facility_power_kw
+    if kw is None:
+        return []
+    label, what = "limits.facility_power_kw", "facility power limit"
+    return [Limit("facility_power", label, what, "kW", kw * 1000, 1000.0, _facility_w, _summed(_facility_w))]
 
 
 def _rack_limit(scenario: Scenario) -> list[Limit]:
@@ -131,6 +140,10 @@ def _power_w(unit: Offer | PlanUnit) -> float:
     return unit.power_w
 
 
+def _facility_w(unit: Offer | PlanUnit) -> float:
+    return unit.facility_power_w
+
+
 def _rack_units(unit: Offer | PlanUnit) -> float:
     return float(unit.rack_units)
 
@@ -148,6 +161,7 @@ LIMITS: tuple[Callable[[Scenario], list[Limit]], ...] = (
     _capex_budget,
     _monthly_budget,
     _power_limit,
+    _facility_power_limit,
     _rack_limit,
     _provider_quotas,
 )

@@ -1,11 +1,13 @@
 """The options a plan may use and their cost over the horizon: bought systems, owned inventory, cloud.
 
 Cost model, all in the scenario's currency:
-- bought: purchase price (scenario override > catalog whole-system price > base + cards) + base power
-  always on + colocation per kW-month of peak IT power (none in an office); GPU energy follows the
-  workloads (patterns).
-- owned: the same without the purchase.
-- cloud on-demand / spot: price per hour x the hours class (every workload on the instance runs within them).
+- bought: purchase price (scenario override > catalog whole-system price > base + cards) - its residual value
+  at the horizon's end + base power and the GPUs' idle power while the machine is on + colocation per
+  kW-month of peak IT power (none in an office, none for a desk-side desktop or workstation); each GPU's draw
+  above idle follows the workloads (patterns).
+- owned: the same without the purchase and the residual.
+- cloud on-demand / spot: price per hour x the hours class (every workload on the instance runs within them);
+  spot pays ``hardware.spot_overhead`` more hours for the work preemptions lose.
 - cloud reserved 1y / 3y: discounted price x every hour of each started term (730 h per month).
 Cloud offers that the same machine (GPU, count, linking) beats at a lower price, and that count no less on
 any limit row, are dropped: they can never beat it, so the optimum is unchanged (``ilp.dominance``).
@@ -23,7 +25,7 @@ from planner.catalog.schema import Catalog, CloudOffer, GpuSpec
 from planner.errors import ScenarioError
 from planner.ilp.dominance import Standing
 from planner.ilp.dominance import undominated as undominated_units
-from planner.placement.rates import CostRates, energy_cost
+from planner.placement.rates import DESK_SIDE, CostRates, energy_cost
 from planner.plan import Pricing, UnitKind
 from planner.scenario.schema import Scenario
 from planner.units import HOURS_PER_MONTH
@@ -57,16 +59,29 @@ class Offer:
     power_w: float
     rack_units: int
     max_units: int | None
-    base_w_per_busy_gpu: float = 0.0
-    """Base power charged per busy GPU-hour when machines are not always on (its share of the machine)."""
     provider: str = ""
     region: str = ""
     price_source: str = ""
     price_date: dt.date | None = None
+    residual: float = 0.0
+    """What a bought unit is still worth at the horizon's end (``finance``); 0 for owned and cloud units."""
+    busy_w_per_gpu: float = 0.0
+    """Power one GPU adds while it computes: TDP x utilisation less the idle draw an always-on machine pays
+    anyway, or plus its share of the base power where the machine is on only while its GPUs work."""
+    facility_power_w: float = 0.0
+    """``power_w`` x PUE: the facility load (cooling and distribution included)."""
+    billed_hours: float | None = None
+    """On-demand and spot: hours paid per month, the hours class (x (1 + spot overhead) on spot)."""
+
+    @property
+    def running(self) -> float:
+        """Cost of one unit over the horizon whatever runs on it (base and idle power, hosting, rent)."""
+        return self.fixed_energy + self.hosting + self.rent
 
     @property
     def fixed_cost(self) -> float:
-        return self.capex + self.fixed_energy + self.hosting + self.rent
+        """Purchase less the residual value, plus the running cost: what one unit costs the plan."""
+        return self.capex - self.residual + self.running
 
 
 def _allowed_gpu(scenario: Scenario, catalog: Catalog, gpu: GpuSpec) -> bool:
@@ -97,9 +112,12 @@ def _local(
     rates: CostRates,
     source: str,
     date: dt.date | None,
+    desk_side: bool = False,
 ) -> Offer:
     power_w = gpu.tdp_w * gpus + base_w
-    hosting = power_w / 1000 * rates.colocation_usd_per_kw_month * rates.months * rates.fx
+    colocation = 0.0 if desk_side else rates.colocation_usd_per_kw_month
+    hosting = power_w / 1000 * colocation * rates.months * rates.fx
+    idle_w, busy_w = rates.idle_w(gpu), gpu.tdp_w * rates.gpu_utilisation
     return Offer(
         key=key,
         option=option,
@@ -112,8 +130,10 @@ def _local(
         hours_class=None,
         interruptible_only=False,
         capex=price_usd * rates.fx,
-        fixed_energy=energy_cost(base_w, HOURS_PER_MONTH, rates) if rates.always_on else 0.0,
-        base_w_per_busy_gpu=0.0 if rates.always_on else base_w / gpus,
+        residual=price_usd * rates.fx * rates.residual_share,
+        fixed_energy=energy_cost(base_w + idle_w * gpus, HOURS_PER_MONTH, rates) if rates.always_on else 0.0,
+        busy_w_per_gpu=max(busy_w - idle_w, 0.0) if rates.always_on else busy_w + base_w / gpus,
+        facility_power_w=power_w * rates.pue,
         hosting=hosting,
         rent=0.0,
         unit_price=price_usd * rates.fx,
@@ -165,10 +185,12 @@ def _owned_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> lis
             system = matches[0]
             gpu, count, linked = gpu_named(catalog, system.gpu, field), system.gpu_count, system.gpus_linked
             base_w, rack, label = system.base_power_w, system.rack_units, owned.name or system.name
+            desk = system.system_type in DESK_SIDE
         else:
             gpu = gpu_named(catalog, owned.gpu or "", f"{field}.gpu")
             count, linked, base_w, rack = owned.gpu_count, owned.gpus_linked, owned.base_power_w, 0
             label = owned.name or f"{count}x {gpu.name}"
+            desk = False  # hosted as the scenario says
         offers.append(
             _local(
                 key=f"owned:{index}",
@@ -185,6 +207,7 @@ def _owned_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> lis
                 rates=rates,
                 source="owned inventory",
                 date=None,
+                desk_side=desk,
             )
         )
     return offers
@@ -225,18 +248,22 @@ def _system_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> li
                 rates=rates,
                 source="scenario purchase_prices_usd" if overridden else system_price_source(system, catalog),
                 date=None if overridden else system_price_date(system, catalog),
+                desk_side=system.system_type in DESK_SIDE,
             )
         )
     return offers
 
 
 def _quoted_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list[Offer]:
-    """The scenario's own vendor quotes (``custom_offers``) that ``hardware.systems`` allows."""
+    """The scenario's own vendor quotes (``custom_offers``) that ``hardware.systems`` and
+    ``hardware.system_types`` allow, as they allow catalog systems."""
     offers: list[Offer] = []
-    allowed = scenario.hardware.systems
+    allowed, types = scenario.hardware.systems, scenario.hardware.system_types
     for index, quote in enumerate(scenario.custom_offers):
         if allowed is not None and quote.id not in allowed:
-            continue  # hardware.systems names the quotes it allows, as it names catalog systems
+            continue
+        if types is not None and quote.system_type not in types:
+            continue
         gpu = gpu_named(catalog, quote.gpu, f"custom_offers[{index}].gpu")
         offers.append(
             _local(
@@ -254,6 +281,7 @@ def _quoted_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> li
                 rates=rates,
                 source=quote.source,
                 date=None,
+                desk_side=quote.system_type in DESK_SIDE,
             )
         )
     return offers
@@ -289,9 +317,11 @@ def cloud_offers(
                 continue
             classes: list[float | None] = list(hours_classes) if term is None else [None]
             for hours in classes:
+                billed: float | None = None
                 if term is None:
                     assert hours is not None
-                    rent = per_hour * hours * rates.months
+                    billed = hours * (1 + rates.spot_overhead) if pricing == "spot" else hours
+                    rent = per_hour * billed * rates.months
                 else:
                     rent = per_hour * HOURS_PER_MONTH * math.ceil(rates.months / term) * term
                 source = f"{offer.source_file}@{offer.source_commit[:10]}"
@@ -321,6 +351,7 @@ def cloud_offers(
                         region=offer.region,
                         price_source=source,
                         price_date=offer.as_of,
+                        billed_hours=billed,
                     )
                 )
     kept = undominated_units(

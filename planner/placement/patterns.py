@@ -23,16 +23,23 @@ class Member:
 
 
 def group_energy(offer: Offer, group: tuple[Member, ...], hours: dict[str, float], rates: CostRates) -> float:
-    """Electricity of one copy on local hardware; 0 on cloud, whose rent is the option's fixed cost.
+    """Electricity of one copy on local hardware above what the machine draws anyway; 0 on cloud, whose rent
+    is the option's fixed cost.
 
-    A GPU draws power while any of its replicas computes; replicas sharing it take turns. When machines are
-    not always on, the GPU's share of the base power runs with it.
+    Replicas sharing one GPU share its compute: the GPU is busy for the sum of their hours, at most a month,
+    and a cloud instance holding them is rented at least that long (``group_hours``; one rule per sharing
+    kind, docs/optimizer.md). ``busy_w_per_gpu`` is its draw above idle (idle is paid while an always-on
+    machine is on), or with its share of the base power where the machine runs only while its GPUs work.
     """
     if offer.kind == "cloud":
         return 0.0
-    busy_hours = min(HOURS_PER_MONTH, sum(hours[m.workload] for m in group))
-    watts_per_gpu = offer.gpu.tdp_w * rates.gpu_utilisation + offer.base_w_per_busy_gpu
-    return energy_cost(watts_per_gpu * group[0].gpus, busy_hours, rates)
+    return energy_cost(offer.busy_w_per_gpu * group[0].gpus, group_hours(group, hours), rates)
+
+
+def group_hours(group: tuple[Member, ...], hours: dict[str, float]) -> float:
+    """Hours a month one GPU holding ``group`` computes: its replicas' hours one after another, at most a
+    month (replicas on one GPU share its compute, so together they need the sum of their hours)."""
+    return min(HOURS_PER_MONTH, sum(hours[m.workload] for m in group))
 
 
 def month_energy(offer: Offer, rates: CostRates) -> float:

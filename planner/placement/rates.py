@@ -1,15 +1,29 @@
-"""Energy and hosting rates of a plan: the scenario's figures where it gives them, else the catalog's
-(stage 3, before any offer is priced). Electricity over the horizon is priced here, in the scenario's
-currency."""
+"""Energy, hosting and finance rates of a plan: the scenario's figures where it gives them, else the
+catalog's or the cited defaults here (stage 3, before any offer is priced). Electricity over the horizon is
+priced here, in the scenario's currency."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from planner.catalog.schema import Catalog
+from planner.catalog.schema import Catalog, GpuSpec
 from planner.errors import ScenarioError
-from planner.scenario.schema import Scenario
+from planner.scenario.schema import DEFAULT_LIFE_MONTHS, Scenario
+
+KWH_PER_WH = 1e-3
+DESK_SIDE = frozenset({"desktop", "workstation"})
+"""System types that stand by a desk, not in a rack: no colocation fee whatever the scenario's hosting."""
+IDLE_SHARE_OF_TDP: Mapping[str, float] = {"datacenter": 0.12, "workstation": 0.08, "consumer": 0.08}
+"""Power a GPU draws while its machine is on and it computes nothing (a model loaded), as a share of TDP, per
+card segment. Data centre (HBM): an H200 SXM measured 80.3 W idle against 700 W TDP (Serial Alice GPU
+Energy Benchmark, June 2026), and a CUDA context lifts HBM cards 26-50 W above bare idle (arXiv 2605.23918,
+2026). Desk cards (GDDR): 13.3-17.4 W bare idle for a 215-225 W GeForce RTX 2080 (Tom's Hardware, 11 Oct
+2018), rounded up for the loaded context. Sources and dates are in docs/optimizer.md."""
+IDLE_SOURCE = (
+    "docs/optimizer.md, idle power (H200 80.3 W of 700 W, Serial Alice 2026; RTX 2080, Tom's Hardware 2018)"
+)
 
 
 @dataclass(frozen=True)
@@ -29,6 +43,18 @@ class CostRates:
     fx: float
     """Scenario currency per USD."""
     as_of: dt.date | None
+    residual_share: float = 0.0
+    """Share of a purchase price still worth having at the horizon's end (``finance``)."""
+    residual_source: str = ""
+    spot_overhead: float = 0.0
+    """Extra hours paid on spot per hour of interruptible work."""
+    idle_share_of_tdp: float | None = None
+    """The scenario's idle draw as a share of TDP; None takes ``IDLE_SHARE_OF_TDP`` by card segment."""
+
+    def idle_w(self, gpu: GpuSpec) -> float:
+        """What one GPU draws while its machine is on and it computes nothing, watts."""
+        share = IDLE_SHARE_OF_TDP[gpu.segment] if self.idle_share_of_tdp is None else self.idle_share_of_tdp
+        return gpu.tdp_w * share
 
 
 def resolve_rates(scenario: Scenario, catalog: Catalog) -> CostRates:
@@ -55,6 +81,7 @@ def resolve_rates(scenario: Scenario, catalog: Catalog) -> CostRates:
         colo, colo_source = energy.colocation_usd_per_kw_month, "scenario energy.colocation_usd_per_kw_month"
     else:
         colo, colo_source = defaults.colocation_usd_per_kw_month, defaults.colocation_source
+    share, share_source = _residual(scenario)
     return CostRates(
         usd_per_kwh=price,
         usd_per_kwh_source=price_source,
@@ -67,10 +94,25 @@ def resolve_rates(scenario: Scenario, catalog: Catalog) -> CostRates:
         months=scenario.horizon_months,
         fx=scenario.usd_to_currency,
         as_of=defaults.as_of,
+        residual_share=share,
+        residual_source=share_source,
+        spot_overhead=scenario.hardware.spot_overhead,
+        idle_share_of_tdp=energy.gpu_idle_share_of_tdp,
     )
 
 
-KWH_PER_WH = 1e-3
+def _residual(scenario: Scenario) -> tuple[float, str]:
+    """The share of a purchase price left at the horizon's end, and where it comes from."""
+    finance, months = scenario.finance, scenario.horizon_months
+    if finance.resale_share is not None:
+        return finance.resale_share, "scenario finance.resale_share"
+    if finance.useful_life_months is None:
+        return 0.0, "finance.useful_life_months: none (no residual value)"
+    life = finance.useful_life_months
+    source = f"straight line over finance.useful_life_months = {life}"
+    if life == DEFAULT_LIFE_MONTHS:
+        source += " (default: computers are 5-year property under MACRS, IRS Publication 946)"
+    return max(0.0, 1 - months / life), source
 
 
 def energy_cost(watts: float, hours_per_month: float, rates: CostRates) -> float:

@@ -25,6 +25,7 @@ ACTION_BY_PRICING: Mapping[str, str] = {
 
 CATEGORY_LABELS: Mapping[str, str] = {
     "purchase": "Purchases (capex)",
+    "residual": "Residual value at the end (credit)",
     "energy": "Electricity",
     "hosting": "Hosting",
     "cloud_on_demand": "Cloud, on demand",
@@ -259,6 +260,8 @@ def reading(plan: Plan) -> str:
     saving = saving_of(plan, best) if best is not None else None
     if best is not None and best.total_cost and saving is not None and saving > 0:
         phrase = SAVING_PHRASES.get(best.name, f"the {best.name} alternative")
+        if any(u.kind == "owned" for u in plan.units) and best.description.startswith("owned hardware"):
+            phrase = f"keeping the owned hardware and {phrase.replace('everything', 'the rest')}"
         text += f", {money(saving, plan.currency)} ({saving / best.total_cost:.0%}) less than {phrase}."
     else:
         text += "."

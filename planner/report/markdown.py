@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from planner.plan import Alternative, Plan, PlanUnit, WorkloadSummary
+from planner.plan import Alternative, IdleOwned, Plan, PlanUnit, WorkloadSummary
 from planner.report.figures import (
     ALTERNATIVE_LABELS,
     SAVING_BASES,
@@ -102,8 +102,14 @@ def _headline(plan: Plan, today: dt.date | None) -> list[str]:
         f"# LLM hardware plan: {escape(plan.scenario)}",
         "",
         f"- **Total over {plan.horizon_months} months:** {_n(plan.total_cost)} {c} "
-        f"(up-front {_n(plan.capex)}, running {_n(plan.opex)}; {_n(plan.total_cost / horizon)} {c} per month "
-        "on average)",
+        f"(up-front {_n(plan.capex)}, running {_n(plan.opex)}"
+        + (f", less {_n(plan.residual_value)} of residual value at the end" if plan.residual_value else "")
+        + f"; {_n(plan.total_cost / horizon)} {c} per month on average)",
+        *(
+            [f"- **Net present value:** {_n(plan.npv)} {c} at {plan.discount_rate_per_year:.1%} a year"]
+            if plan.discount_rate_per_year and plan.npv is not None
+            else []
+        ),
         f"- **Solver:** {escape(plan.solver or 'unknown')}, status {plan.status}, gap {plan.gap:.2%}",
         *([f"- **{escape(rate)}**"] if (rate := exchange_rate_line(plan)) else []),
         f"- **Prices:** {escape(plan.oldest_price(today).sentence())}",
@@ -141,6 +147,13 @@ def _savings(plan: Plan) -> list[str]:
         return []
     c = plan.currency
 
+    flows = {f.name: f for f in plan.cash_flows}
+
+    def payback(alt: Alternative) -> str:
+        flow = flows.get(alt.name)
+        months = flow.payback_months if flow is not None else None
+        return "–" if months is None else f"{months:.1f} months"
+
     def share(alt: Alternative) -> str:
         saving = saving_of(plan, alt)
         if saving is None or not alt.total_cost:
@@ -149,10 +162,11 @@ def _savings(plan: Plan) -> list[str]:
 
     columns: list[MdColumn[Alternative]] = [
         MdColumn("alternative", "Alternative", lambda a: escape(ALTERNATIVE_LABELS.get(a.name, a.name))),
-        MdColumn("status", "Status", lambda a: escape(a.status)),
+        MdColumn("status", "Status", lambda a: escape(a.status + (f": {a.reason}" if a.reason else ""))),
         MdColumn("cost", f"Cost ({c})", lambda a: _n(a.total_cost), right=True),
         MdColumn("saving", f"Saving ({c})", lambda a: _n(saving_of(plan, a)), right=True),
         MdColumn("share", "Saving %", share, right=True),
+        MdColumn("payback", "Payback", payback, right=True),
     ]
     return ["## Saving against each alternative", "", *table(columns, plan.alternatives)]
 
@@ -192,6 +206,28 @@ def _break_even(plan: Plan) -> list[str]:
     ]
 
 
+def _idle_owned(plan: Plan) -> list[str]:
+    if not plan.idle_owned:
+        return []
+    c = plan.currency
+    columns: list[MdColumn[IdleOwned]] = [
+        MdColumn("machine", "Machine", lambda i: escape(i.name)),
+        MdColumn("units", "Units", lambda i: str(i.count), right=True),
+        MdColumn("gpus", "GPUs", lambda i: f"{i.gpus_per_unit} x {escape(i.gpu)}"),
+        MdColumn(
+            "per_month", f"Still costs per month ({c})", lambda i: _n(i.still_costs_per_month), right=True
+        ),
+        MdColumn("horizon", f"Over the horizon ({c})", lambda i: _n(i.still_costs), right=True),
+    ]
+    return [
+        "## Owned hardware left unused",
+        "",
+        *table(columns, plan.idle_owned),
+        "",
+        "Hosting and base power continue while they stay in place; they are not in the total.",
+    ]
+
+
 def _prices(plan: Plan) -> list[str]:
     c = plan.currency
     seen: set[tuple[str, str]] = set()
@@ -221,6 +257,7 @@ SECTIONS: tuple[Callable[[Plan], list[str]], ...] = (
     _savings,
     _workloads,
     _break_even,
+    _idle_owned,
     _prices,
 )
 """The sections after the headline, in reading order; a section with nothing to say returns no lines."""

@@ -28,11 +28,18 @@ def headline(plan: Plan) -> list[str]:
     horizon = max(plan.horizon_months, 1)
     per_month = plan.opex_per_month or plan.opex / horizon
     c = plan.currency
+    residual = f" - residual value {_n(plan.residual_value)}" if plan.residual_value else ""
+    npv = (
+        [f"Net present value {_n(plan.npv)} {c} at {plan.discount_rate_per_year:.1%} a year"]
+        if plan.discount_rate_per_year and plan.npv is not None
+        else []
+    )
     lines = [
         f"Plan for {plan.scenario}: {plan.status}, {plan.horizon_months} months, money in {c}",
         f"Total {_n(plan.total_cost)} {c} = up-front {_n(plan.capex)} + running {_n(plan.opex)} "
-        f"({_n(per_month)} per month)",
+        f"({_n(per_month)} per month){residual}",
         f"Average {_n(plan.total_cost / horizon)} {c} per month over the horizon",
+        *npv,
         f"Solver {plan.solver or 'unknown'}: gap {plan.gap:.2%}, best bound {_n(plan.best_bound)}, "
         f"{plan.solve_seconds:.2f} s",
     ]
@@ -96,10 +103,13 @@ def saving_lines(plan: Plan, width: int) -> list[str]:
         TextColumn(f"Cost ({plan.currency})", ">"),
         TextColumn("Saving", ">"),
         TextColumn("Saving %", ">"),
+        TextColumn("Payback", ">"),
     ]
+    flows = {f.name: f for f in plan.cash_flows}
     rows = []
     for alt in plan.alternatives:
         saving = saving_of(plan, alt)
+        flow = flows.get(alt.name)
         rows.append(
             [
                 ALTERNATIVE_LABELS.get(alt.name, alt.name),
@@ -107,9 +117,23 @@ def saving_lines(plan: Plan, width: int) -> list[str]:
                 "-" if alt.total_cost is None else _n(alt.total_cost),
                 "-" if saving is None else _n(saving),
                 "-" if saving is None or not alt.total_cost else f"{saving / alt.total_cost:.1%}",
+                "-" if flow is None or flow.payback_months is None else f"{flow.payback_months:.1f} mo",
             ]
         )
-    return render_table(columns, rows, width)
+    return render_table(columns, rows, width) + [
+        f"  {ALTERNATIVE_LABELS.get(a.name, a.name)}: {a.reason}" for a in plan.alternatives if a.reason
+    ]
+
+
+def idle_owned_lines(plan: Plan) -> list[str]:
+    """Owned machines the plan leaves unused, and what they still cost while they stay in place."""
+    c = plan.currency
+    return [
+        f"Owned, left unused: {i.count} x {i.name} ({i.gpus_per_unit} x {i.gpu}); still "
+        f"{_n(i.still_costs_per_month)} {c} per month ({_n(i.still_costs)} over the horizon) in hosting and "
+        "base power while they stay in place, not in the total"
+        for i in plan.idle_owned
+    ]
 
 
 def units_of(plan: Plan) -> dict[str, tuple[str, ...]]:
@@ -177,4 +201,6 @@ def render_terminal(plan: Plan, width: int = 100, today: dt.date | None = None) 
         ]
     out += ["", *wrap(break_even_line(plan), width)]
     out += wrap(plan.oldest_price(today).sentence(), width)
+    for line in idle_owned_lines(plan):
+        out += wrap(line, width)
     return "\n".join(cut(line, width) for line in out)

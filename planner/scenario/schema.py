@@ -17,6 +17,10 @@ from planner.catalog.schema import MAX_GPUS_PER_MACHINE
 from planner.units import HOURS_PER_MONTH, parse_bytes
 
 Task = Literal["inference", "lora", "qlora", "full"]
+SystemType = Literal["desktop", "workstation", "server"]
+DEFAULT_LIFE_MONTHS = 60
+"""Useful life of bought hardware: computers and peripheral equipment are 5-year property under MACRS (IRS
+Publication 946, "How To Depreciate Property", table of recovery periods)."""
 PricingName = Literal["on_demand", "spot", "reserved_1y", "reserved_3y"]
 
 
@@ -45,7 +49,8 @@ class Workload(FrozenModel):
     hours_per_month: float = Field(default=HOURS_PER_MONTH, ge=0, le=HOURS_PER_MONTH)
     """Hours the workload runs each month; 730 is always on."""
     interruptible: bool = False
-    """May run on spot capacity (batch jobs, evaluations)."""
+    """May run on spot capacity (batch jobs, evaluations); on spot it runs ``hardware.spot_overhead`` more
+    hours to redo the work preemptions lose."""
     headroom: float | None = Field(default=None, ge=0, lt=1)
     """Fraction of each GPU kept free on top of the estimate; None uses the scenario's."""
     kv_precision: str | None = None
@@ -138,6 +143,9 @@ class Energy(FrozenModel):
     """Power usage effectiveness: facility power over IT power; None: the catalog's (1 in an office)."""
     gpu_utilisation: float = Field(default=0.7, gt=0, le=1)
     """Average GPU power draw while a workload runs, as a fraction of TDP."""
+    gpu_idle_share_of_tdp: float | None = Field(default=None, ge=0, le=1)
+    """Power a GPU draws while its machine is on and it computes nothing, as a fraction of TDP; None uses
+    the figure for its card segment (data centre 12 %, desk cards 8 %: docs/optimizer.md)."""
     hosting: Literal["colocation", "office"] = "colocation"
     """``office``: no hosting fee and PUE 1 unless given; ``colocation``: per kW-month of peak IT power."""
     always_on: bool | None = None
@@ -164,8 +172,12 @@ class Hardware(FrozenModel):
     """GPU names allowed (catalog names or aliases); None allows all."""
     systems: tuple[str, ...] | None = None
     """Buyable system ids allowed; None allows all."""
-    system_types: tuple[Literal["desktop", "workstation", "server"], ...] | None = None
-    """Kinds of buyable system allowed (a data centre may want servers only); None allows all."""
+    system_types: tuple[SystemType, ...] | None = None
+    """Kinds of buyable system allowed, catalog systems and custom offers alike (a data centre may want
+    servers only); None allows all."""
+    spot_overhead: float = Field(default=0.1, ge=0, le=1)
+    """Extra hours an interruptible job pays on spot, as a fraction of its hours: the work lost to
+    preemptions (since the last checkpoint) and the restarts. 0.1 by default (docs/optimizer.md, spot)."""
 
 
 class OwnedSystem(FrozenModel):
@@ -214,6 +226,8 @@ class CustomOffer(FrozenModel):
     """Whether the GPUs are linked (NVLink) well enough for tensor parallelism."""
     source: str = "vendor quote"
     """Where the price comes from (shown beside it in the reports)."""
+    system_type: SystemType = "server"
+    """``server``: in a rack, colocation charged; ``desktop`` or ``workstation``: by a desk, none."""
 
 
 class Budgets(FrozenModel):
@@ -228,8 +242,20 @@ class Budgets(FrozenModel):
 class Limits(FrozenModel):
     """Physical limits on local hardware; None: no limit."""
 
-    power_kw: float | None = Field(default=None, gt=0)
-    """IT power of local hardware (GPUs at TDP + base), kW."""
+    it_power_kw: float | None = Field(
+        default=None, gt=0, validation_alias=AliasChoices("it_power_kw", "power_kw")
+    )
+    """IT load of local hardware at peak (GPUs at TDP + base power), kW, before cooling: what the circuits or
+    the racks' power feeds carry. ``power_kw`` in YAML is the same (its former name)."""
+    facility_power_kw: float | None = Field(default=None, gt=0)
+    """Facility load of local hardware: the IT load x PUE (cooling and distribution included), kW; what a
+    data centre's contract or a site's connection caps."""
+
+    @property
+    def power_kw(self) -> float | None:
+        """The IT limit by its former name (Python callers that read ``limits.power_kw``)."""
+        return self.it_power_kw
+
     rack_units: int | None = Field(default=None, ge=0)
     """Rack space for bought and owned servers."""
     stock: dict[str, int] = Field(default_factory=dict)
@@ -245,6 +271,25 @@ class Limits(FrozenModel):
             if count < 0:
                 raise ValueError(f"{key} must be >= 0, got {count}")
         return value
+
+
+class Finance(FrozenModel):
+    """How purchases are valued at the horizon's end, how later money is weighed, and what the
+    alternatives keep."""
+
+    useful_life_months: int | None = Field(default=DEFAULT_LIFE_MONTHS, gt=0, le=600)
+    """Bought hardware loses its value in a straight line over this many months; at the horizon's end it is
+    still worth ``price x max(0, 1 - horizon / life)`` (the residual value, subtracted from the cost). 60 by
+    default: computers are 5-year property under MACRS (IRS Publication 946). None: worth nothing."""
+    resale_share: float | None = Field(default=None, ge=0, le=1)
+    """Share of the purchase price recovered by selling at the horizon's end; overrides
+    ``useful_life_months`` where given (used-GPU prices fall faster than a straight line)."""
+    discount_rate_per_year: float = Field(default=0.0, ge=0, lt=1)
+    """Annual rate for the net present value of the monthly cash flows (0.08 is 8 % a year); 0 keeps the
+    plain sum. Reported beside the totals; the plan is chosen on the undiscounted cost."""
+    alternatives_keep_owned: bool = True
+    """Alternatives keep the owned hardware (owned + rent against owned + buy): the decision is about what
+    to add. False compares with renting or buying everything anew."""
 
 
 class ReservedOverride(FrozenModel):
@@ -290,6 +335,8 @@ class Scenario(FrozenModel):
     """Spending limits."""
     limits: Limits = Limits()
     """Power, rack space and stock limits."""
+    finance: Finance = Finance()
+    """Residual value, discounting and what the alternatives keep."""
     workloads: tuple[Workload, ...] = Field(min_length=1)
     """What to run: at least one workload."""
     workloads_file: str | None = None

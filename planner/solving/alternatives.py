@@ -1,13 +1,16 @@
 """Simpler plans solved beside the optimum, for the report's headline saving: what the plan saves over what a
 buyer would do without it.
 
-- all_cloud / all_bought: the same integer program restricted to cloud offers / to bought and owned hardware.
+- all_cloud / all_bought: the same integer program restricted to cloud offers / to bought hardware.
 - best_single_gpu: the same program restricted to one GPU type, the best type (Melange's baseline,
   arXiv 2404.14527); types are tried in the order of their linear relaxation's bound, and skipped where that
   bound shows they cannot beat the best found.
 - cheapest_per_workload: each workload alone on the one offer that is cheapest for it, no sharing of GPUs or
   machines (what SkyPilot's optimizer does per task). Computed in closed form; infeasible where the choices
   together break the scenario's budgets, limits or stock.
+Every alternative keeps the owned hardware (``finance.alternatives_keep_owned``): what a team with machines
+decides is what to add to them, so the saving and the payback are on the increment. An infeasible one says
+why, and by how much where a budget or limit binds (an elastic re-solve, as the plan's own diagnosis).
 Each restricted solve gets at most ``ALTERNATIVE_TIME_LIMIT_S``, and all together the plan's time limit, so
 big fleets stay quick; an alternative left without time is reported as skipped.
 """
@@ -21,9 +24,11 @@ from dataclasses import replace
 
 from planner.ilp.data import ProblemData
 from planner.ilp.incumbent import evaluate
+from planner.ilp.limits import within
 from planner.ilp.solve import DEFAULT_MIP_GAP, solve_lp, solve_problem
 from planner.placement.candidates import Candidates
 from planner.plan import Alternative
+from planner.solving.diagnose import short_by, shortfall
 from planner.solving.repack import repack
 
 ALTERNATIVE_TIME_LIMIT_S = 10.0
@@ -51,18 +56,58 @@ class _Clock:
         return min(ALTERNATIVE_TIME_LIMIT_S, self.deadline - time.perf_counter())
 
 
+def _unplaceable(c: Candidates, data: ProblemData) -> str:
+    """Why a restricted program has no plan before solving it: no offers, or a workload none of them runs."""
+    if not data.options:
+        return "no offer of this kind is allowed or fits any workload"
+    names = {wid: name for name, wid in c.workload_id.items()}
+    missing = [names.get(w, w) for w in data.workloads if not data.placeable(w)]
+    return "no offer of this kind runs " + ", ".join(sorted(missing)) if missing else ""
+
+
+def _infeasible(
+    name: str, description: str, data: ProblemData, status: str, solver: str, clock: _Clock
+) -> Alternative:
+    """An alternative without a plan, saying which budget or limit binds and by how much where slack would
+    make one (an elastic re-solve, as the plan's own diagnosis does)."""
+    reason = ""
+    if status == "infeasible" and clock.limit() >= MIN_SOLVE_S:
+        reason = shortfall(data, solver=solver, time_limit_s=clock.limit())
+    if status == "infeasible" and not reason:
+        reason = "no plan within the stock, owned counts and limits"
+    elif status != "infeasible" and not reason:
+        reason = "the solver found no plan in its time"
+    return Alternative(name=name, description=description, total_cost=None, status=status, reason=reason)
+
+
+def _money(c: Candidates, units: Mapping[str, float]) -> dict[str, float]:
+    """Purchases and their residual value of a solution's units (option id -> units)."""
+    capex = sum(c.offers[oid].capex * n for oid, n in units.items() if oid in c.offers)
+    residual = sum(c.offers[oid].residual * n for oid, n in units.items() if oid in c.offers)
+    return {"capex": capex, "residual_value": residual}
+
+
 def _restricted(
     name: str, description: str, c: Candidates, keep: set[str], plan_cost: float, solver: str, clock: _Clock
 ) -> Alternative:
     data = c.data.restricted(keep)
-    if not data.options or any(not data.placeable(w) for w in data.workloads):
-        return Alternative(name=name, description=description, total_cost=None, status="infeasible")
+    why = _unplaceable(c, data)
+    if why:
+        return Alternative(
+            name=name, description=description, total_cost=None, status="infeasible", reason=why
+        )
     limit = clock.limit()
     if limit < MIN_SOLVE_S:
-        return Alternative(name=name, description=description, total_cost=None, status="skipped: time limit")
+        return Alternative(
+            name=name,
+            description=description,
+            total_cost=None,
+            status="skipped: time limit",
+            reason="the run's time limit was spent before this alternative",
+        )
     sol = solve_problem(data, solver=solver, time_limit_s=limit / 2 if data.shared else limit)
     if sol.status in ("infeasible", "no_solution"):
-        return Alternative(name=name, description=description, total_cost=None, status=sol.status)
+        return _infeasible(name, description, data, sol.status, solver, clock)
     bound = sol.best_bound
     if data.shared:
         # Large fleets: ``sol`` is the aggregate relaxation, a bound rather than a plan. Pack its shared GPUs
@@ -75,9 +120,10 @@ def _restricted(
         data = exact.data
         sol = solve_problem(data, solver=solver, time_limit_s=limit, start=start)
         if sol.status in ("infeasible", "no_solution"):
-            return Alternative(name=name, description=description, total_cost=None, status=sol.status)
+            return _infeasible(name, description, exact.data, sol.status, solver, clock)
         if sol.objective - bound > DEFAULT_MIP_GAP * sol.objective:
             sol = replace(sol, status="feasible")
+    money = _money(c, sol.units)
     return Alternative(
         name=name,
         description=description,
@@ -85,13 +131,9 @@ def _restricted(
         status=sol.status,
         saving=_saving(sol.objective, plan_cost),
         best_bound=min(bound, sol.objective),
-        capex=_capex(c, sol.units),
+        opex=sol.objective - money["capex"] + money["residual_value"],
+        **money,
     )
-
-
-def _capex(c: Candidates, units: Mapping[str, float]) -> float:
-    """Up-front purchases of a solved alternative: the cash flow pays them in month 0."""
-    return sum(c.offers[oid].capex * n for oid, n in units.items() if oid in c.offers)
 
 
 def solve_alternatives(
@@ -101,22 +143,34 @@ def solve_alternatives(
     solver: str,
     time_limit_s: float,
     parts: Mapping[str, tuple[int, ...]] | None = None,
+    keep_owned: bool = True,
 ) -> list[Alternative]:
     """``parts``: solver workload id -> replica counts of the scenario workloads merged into it
-    (placement.merge); the per-workload baseline prices each of them alone."""
+    (placement.merge); the per-workload baseline prices each of them alone. ``keep_owned``: every
+    alternative may use the owned hardware (owned + rent against owned + buy), else none may."""
     limit = _Clock(time_limit_s)
+    owned = {oid for oid, o in c.offers.items() if o.kind == "owned"} if keep_owned else set()
+    if not keep_owned:
+        c = replace(c, data=c.data.restricted({oid for oid, o in c.offers.items() if o.kind != "owned"}))
     cloud = {oid for oid, o in c.offers.items() if o.kind == "cloud"}
-    local = set(c.offers) - cloud
+    bought = {oid for oid, o in c.offers.items() if o.kind == "bought"}
+    with_owned = "owned hardware and " if owned else ""
     out = [
-        _restricted("all_cloud", "cloud instances only", c, cloud, plan_cost, solver, limit),
-        _restricted("all_bought", "bought and owned hardware only", c, local, plan_cost, solver, limit),
+        _restricted(
+            "all_cloud", f"{with_owned}cloud instances only", c, cloud | owned, plan_cost, solver, limit
+        ),
+        _restricted(
+            "all_bought", f"{with_owned}bought hardware only", c, bought | owned, plan_cost, solver, limit
+        ),
     ]
-    out.append(_best_single_gpu(c, plan_cost, solver, limit))
+    out.append(_best_single_gpu(c, plan_cost, solver, limit, owned))
     out.append(_per_workload(c, plan_cost, parts))
     return out
 
 
-def _best_single_gpu(c: Candidates, plan_cost: float, solver: str, clock: _Clock) -> Alternative:
+def _best_single_gpu(
+    c: Candidates, plan_cost: float, solver: str, clock: _Clock, owned: set[str] | None = None
+) -> Alternative:
     """Solve each GPU type that can run every workload, lowest linear-relaxation bound first, while the time
     budget lasts; a type whose bound is no lower than the best plan found cannot beat it and is not solved.
 
@@ -124,9 +178,10 @@ def _best_single_gpu(c: Candidates, plan_cost: float, solver: str, clock: _Clock
     and on the 1,000-workload fleet it put the 256 GiB MI325X (27.7 M USD) fourth, after three types that
     used up the budget (best of them 36.0 M). ``best_bound`` is the lowest bound of any type not beaten, so
     that it bounds the best type, not only the one reported."""
+    owned = owned or set()
     ranked: list[tuple[float, float, str, set[str]]] = []
-    for gpu in sorted({o.gpu.name for o in c.offers.values()}):
-        keep = {oid for oid, o in c.offers.items() if o.gpu.name == gpu}
+    for gpu in sorted({o.gpu.name for oid, o in c.offers.items() if oid not in owned}):
+        keep = {oid for oid, o in c.offers.items() if o.gpu.name == gpu} | owned
         data = c.data.restricted(keep)
         if not all(data.placeable(w) for w in data.workloads):
             continue
@@ -140,7 +195,8 @@ def _best_single_gpu(c: Candidates, plan_cost: float, solver: str, clock: _Clock
             name="best_single_gpu",
             total_cost=None,
             status="infeasible",
-            description="no single GPU type runs every workload",
+            description="one GPU type",
+            reason="no single GPU type runs every workload within the budgets and limits",
         )
     best: Alternative | None = None
     bounds: list[float] = []  # lower bounds of every type not proven worse than ``best``
@@ -148,7 +204,8 @@ def _best_single_gpu(c: Candidates, plan_cost: float, solver: str, clock: _Clock
     for bound, _, gpu, keep in sorted(ranked, key=lambda r: (r[0], r[1], r[2])):
         if best is not None and best.total_cost is not None and bound >= best.total_cost:
             continue  # proven no cheaper than the best plan found
-        alt = _restricted("best_single_gpu", f"one GPU type: {gpu}", c, keep, plan_cost, solver, clock)
+        what = f"owned hardware and one GPU type: {gpu}" if owned else f"one GPU type: {gpu}"
+        alt = _restricted("best_single_gpu", what, c, keep, plan_cost, solver, clock)
         if alt.status.startswith("skipped"):
             skipped += 1
             bounds.append(bound)
@@ -162,11 +219,16 @@ def _best_single_gpu(c: Candidates, plan_cost: float, solver: str, clock: _Clock
             name="best_single_gpu",
             total_cost=None,
             status="infeasible",
-            description="no single GPU type meets the budgets and limits",
+            description="one GPU type",
+            reason="no single GPU type meets the budgets and limits with whole machines",
         )
     if best is None:
         return Alternative(
-            name="best_single_gpu", total_cost=None, status="skipped: time limit", description="no time left"
+            name="best_single_gpu",
+            total_cost=None,
+            status="skipped: time limit",
+            description="one GPU type",
+            reason="the run's time limit was spent before any GPU type was solved",
         )
     update: dict[str, object] = {"best_bound": min([*bounds, best.total_cost or math.inf])}
     if skipped:
@@ -210,12 +272,14 @@ def _per_workload(
     c: Candidates, plan_cost: float, parts: Mapping[str, tuple[int, ...]] | None = None
 ) -> Alternative:
     total, values = _cheapest_alone(c.data, parts)
+    description = "each workload alone on its cheapest offer, no sharing"
     if math.isinf(total):
         return Alternative(
             name="cheapest_per_workload",
             total_cost=None,
             status="infeasible",
-            description="each workload alone on its cheapest offer",
+            description=description,
+            reason=_unplaceable(c, c.data) or "a workload has no offer within the stock or owned counts",
         )
     if evaluate(c.data, values) is None:
         # Chosen alone, the workloads can together break what the scenario allows (a capex budget that rules
@@ -225,13 +289,29 @@ def _per_workload(
             name="cheapest_per_workload",
             total_cost=None,
             status="infeasible",
-            description="each workload alone on its cheapest offer: breaks the budgets, limits or stock",
+            description=description,
+            reason=_over_limits(c.data, values) or "the choices together exceed the stock or owned counts",
         )
+    money = _money(c, {k: v for k, v in values.items() if k in c.offers})
     return Alternative(
         name="cheapest_per_workload",
         total_cost=total,
         status="optimal",
         saving=_saving(total, plan_cost),
-        capex=_capex(c, values),
-        description="each workload alone on its cheapest offer, no sharing",
+        description=description,
+        opex=total - money["capex"] + money["residual_value"],
+        **money,
     )
+
+
+def _over_limits(data: ProblemData, values: Mapping[str, float]) -> str:
+    """The rows a closed-form choice of units and pattern copies breaks, and by how much."""
+    parts = []
+    for row in data.limits:
+        used = sum(row.coefficient(k) * v for k, v in values.items())
+        if row.running:
+            patterns = data.pattern_by_id
+            used += sum(patterns[k].monthly_cost * v for k, v in values.items() if k in patterns)
+        if not within(used, row):
+            parts.append(short_by(row, used - row.bound))
+    return "; ".join(parts)

@@ -33,8 +33,8 @@ def test_frames_hold_the_plan(startup_plan: Plan) -> None:
         "best_single_gpu",
         "cheapest_per_workload",
     }
-    # The README's startup plan: one desktop bought for 10,000 USD.
-    assert frames["units"]["capex"].sum() == pytest.approx(10_000)
+    # The README's startup plan: two desktops bought for 10,000 + 3,499 USD.
+    assert frames["units"]["capex"].sum() == pytest.approx(13_499)
     for table in ("units", "assignments", "workloads"):
         assert frames[table]["cost"].sum() == pytest.approx(startup_plan.total_cost)
     assert frames["cost_by_category"]["cost"].sum() == pytest.approx(startup_plan.total_cost)
@@ -49,8 +49,12 @@ def test_workload_breakdown_columns_add_up_to_the_total(startup_plan: Plan) -> N
 
 
 def test_cash_flow_pays_purchases_first_and_ends_at_the_total(startup_plan: Plan) -> None:
-    flow = startup_plan.to_frames()["cash_flow"]
-    assert list(flow["month"]) == list(range(1, 37))
-    assert flow["up_front"].iloc[0] == pytest.approx(10_000) and flow["up_front"].iloc[1:].sum() == 0
+    frames = startup_plan.to_frames()["cash_flow"]
+    flow = frames[frames["name"] == "plan"]
+    assert list(flow["month"]) == list(range(0, 37))
+    assert flow["up_front"].iloc[0] == pytest.approx(startup_plan.capex) and flow["up_front"].iloc[1:].sum() == 0
+    assert flow["residual"].iloc[-1] == pytest.approx(startup_plan.residual_value)
     assert flow["cumulative"].iloc[-1] == pytest.approx(startup_plan.total_cost)
-    assert flow["cumulative"].is_monotonic_increasing
+    assert set(frames["name"]) == {"plan"} | {
+        a.name for a in startup_plan.alternatives if a.total_cost is not None
+    }

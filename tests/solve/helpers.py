@@ -123,7 +123,12 @@ def workload(name: str, gib: float, **extra: Any) -> dict[str, Any]:
 
 
 def scenario(workloads: list[dict[str, Any]], **extra: Any) -> Scenario:
-    """Office hosting at 0.10 USD/kWh, PUE 1, GPUs at full TDP while busy, no headroom, 12 months."""
+    """Office hosting at 0.10 USD/kWh, PUE 1, GPUs at full TDP while busy, no headroom, 12 months.
+
+    Purchases keep no residual value, spot pays no overhead and idle GPUs draw nothing unless a test says
+    otherwise (``finance``, ``hardware.spot_overhead``, ``energy.gpu_idle_share_of_tdp``), so the hand
+    figures of tests about something else stay plain price x hours; tests/solve/test_finance.py sets them.
+    """
     raw: dict[str, Any] = {
         "name": "test",
         "horizon_months": 12,
@@ -132,4 +137,7 @@ def scenario(workloads: list[dict[str, Any]], **extra: Any) -> Scenario:
         "workloads": workloads,
     }
     raw.update(extra)
+    raw["finance"] = {"useful_life_months": None, **raw.get("finance", {})}
+    raw["hardware"] = {"spot_overhead": 0.0, **raw.get("hardware", {})}
+    raw["energy"] = {"gpu_idle_share_of_tdp": 0.0, **raw.get("energy", {})}
     return Scenario.model_validate(raw)

@@ -60,7 +60,16 @@ def test_cost_totals(plan: Plan) -> None:
         "sum of units" in p for p in verify(plan.model_copy(update={"total_cost": plan.total_cost + 1}))
     )
     unit = plan.units[0].model_copy(update={"energy_cost": plan.units[0].energy_cost + 5})
-    assert any("capex + energy + hosting" in p for p in verify(plan.model_copy(update={"units": (unit,)})))
+    assert any("residual + energy + hosting" in p for p in verify(plan.model_copy(update={"units": (unit,)})))
+
+
+def test_cash_flow_adds_up_to_the_total(plan: Plan) -> None:
+    flow = plan.cash_flows[0]
+    last = flow.months[-1].model_copy(update={"cumulative": flow.total + 7})
+    damaged = flow.model_copy(update={"total": flow.total + 7, "months": (*flow.months[:-1], last)})
+    problems = verify(plan.model_copy(update={"cash_flows": (damaged,)}))
+    assert "the plan's cash flow does not add up to its total over the horizon" in problems
+    assert verify(plan) == []
 
 
 def test_gap_is_measured_from_the_reported_bound(plan: Plan) -> None:
@@ -113,7 +122,7 @@ def test_budgets_are_compared_in_the_plans_currency() -> None:
 def test_every_limit_row_is_checked(plan: Plan) -> None:
     tight = scenario(WORKLOADS, limits={"power_kw": 0.1, "rack_units": 0}, budgets={"monthly_usd": 1})
     problems = "\n".join(verify(plan, tight))
-    assert "power limit (limits.power_kw): 0.30 kW used of 0.10" in problems
+    assert "IT power limit (limits.it_power_kw): 0.30 kW used of 0.10" in problems
     assert "monthly budget (budgets.monthly_usd)" in problems
     rack = plan.units[0].model_copy(update={"rack_units": 2})
     racked = plan.model_copy(update={"units": (rack,)})

@@ -20,7 +20,7 @@ def catalog() -> Catalog:
     return load_catalog()
 
 
-@pytest.mark.parametrize("name", ["startup", "hobbyist", "research-lab", "enterprise"])
+@pytest.mark.parametrize("name", ["startup", "hobbyist", "research-lab", "enterprise", "platform-team"])
 def test_example_scenario_solves(name: str, catalog: Catalog) -> None:
     scenario = load_scenario(SCENARIOS / f"{name}.yaml")
     plan = solve(scenario, catalog, alternatives=name == "startup")
@@ -34,10 +34,11 @@ def test_example_scenario_solves(name: str, catalog: Catalog) -> None:
 def test_startup_shares_the_bought_card(catalog: Catalog) -> None:
     # docs/optimizer.md walks through this plan: the always-on services share one bought GPU.
     plan = solve(load_scenario(SCENARIOS / "startup.yaml"), catalog, alternatives=False)
-    bought = [u for u in plan.units if u.kind == "bought"]
-    assert bought
-    on_bought = {a.workload for a in plan.assignments if a.unit == bought[0].id}
-    assert {"chat-assistant", "rag-embeddings"} <= on_bought
+    bought = {u.id for u in plan.units if u.kind == "bought"}
+    chat = {a.unit for a in plan.assignments if a.workload == "chat-assistant"}
+    assert len(chat) == 1 and chat <= bought
+    on_chat = {a.workload for a in plan.assignments if a.unit in chat}
+    assert on_chat == {"chat-assistant", "rag-embeddings"}
     assert plan.capex <= 60_000
 
 
@@ -85,3 +86,33 @@ def test_a_system_priced_from_its_parts_names_both_sources(catalog: Catalog) -> 
     card = catalog.gpu("RTX PRO 6000 Blackwell (Workstation Edition)")
     assert "desktop without GPU" in desktop.source
     assert f"1 x {card.name} at 8,500 USD each: {card.price_source}" in desktop.source
+
+
+def test_the_startup_desktops_pay_no_colocation(catalog: Catalog) -> None:
+    """The startup's hosting is colocation, but its bought machines are desktops by a desk: no hosting fee
+    (the RTX PRO 6000 desktop paid (600 W card + 150 W base) x 184.06 USD per kW-month x 36 months =
+    4,969.62 USD)."""
+    plan = solve(load_scenario(SCENARIOS / "startup.yaml"), catalog, alternatives=False)
+    bought = [u for u in plan.units if u.kind == "bought"]
+    assert bought and all(u.hosting_cost == 0.0 for u in bought)
+    assert plan.cost_by_category["hosting"] == 0.0
+
+
+def test_platform_team_decides_what_to_add_to_its_owned_a100s(catalog: Catalog) -> None:
+    """The README's incremental example. The plan keeps both owned 8 x A100 servers and buys one HGX H200
+    server for DeepSeek-V3: 60,000 USD chassis + 8 x 32,000 USD cards = 316,000 up front, worth
+    316,000 x (1 - 36 / 60) = 126,400 at the end. Every alternative keeps the A100s, so renting is
+    compared with the increment: its payback is 316,000 over the monthly running saving."""
+    plan = solve(load_scenario(SCENARIOS / "platform-team.yaml"), catalog)
+    assert sum(1 for u in plan.units if u.kind == "owned") == 2 and plan.idle_owned == ()
+    assert plan.capex == pytest.approx(316_000.0)
+    assert plan.residual_value == pytest.approx(126_400.0)
+    alts = {a.name: a for a in plan.alternatives}
+    rent = alts["all_cloud"]
+    assert rent.description.startswith("owned hardware and") and rent.capex == 0.0
+    flow = next(f for f in plan.cash_flows if f.name == "all_cloud")
+    months = plan.horizon_months
+    assert flow.payback_months == pytest.approx(316_000 / ((rent.opex or 0) / months - plan.opex / months))
+    assert flow.payback_month is not None and flow.payback_month >= flow.payback_months
+    assert alts["all_bought"].status == "infeasible" and "short by" in alts["all_bought"].reason
+    assert plan.npv is not None and plan.npv != pytest.approx(plan.total_cost)  # 8 % a year

@@ -62,7 +62,7 @@ def saving_rows(plan: Plan, *, here: bool = False) -> list[dict[str, Value]]:
         saving = saving_of(plan, alt)
         row: dict[str, Value] = {
             "alternative": ALTERNATIVE_LABELS.get(alt.name, alt.name),
-            "status": alt.status,
+            "status": f"{alt.status}: {alt.reason}" if alt.reason else alt.status,
             "base": SAVING_BASES.get(alt.name, "that alternative's cost"),
         }
         if alt.total_cost is not None and name is not None and saving is not None:

@@ -1,0 +1,94 @@
+"""Stage 6: month-by-month cash flows of the plan and its alternatives, their net present value and the month
+in which the plan's purchases are paid back.
+
+The money model is the one the program prices (placement.offers): purchases are paid in month 0, running
+costs (energy, hosting, rent, reservations) in equal parts at the end of months 1 to H, and the purchases'
+residual value comes back at the end of month H. Discounting at an annual rate ``r`` uses the monthly rate
+``(1 + r)^(1/12) - 1``; a rate of 0 leaves the plain sum, which is the plan's ``total_cost``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from planner.plan import Alternative, CashFlow, CashFlowMonth
+
+
+def monthly_rate(rate_per_year: float) -> float:
+    """The monthly rate that compounds to ``rate_per_year`` over twelve months."""
+    return float((1 + rate_per_year) ** (1 / 12) - 1)
+
+
+def cash_flow(
+    name: str, *, capex: float, opex: float, residual: float, months: int, rate_per_year: float
+) -> CashFlow:
+    """One plan's flow: ``capex`` in month 0, ``opex / months`` each month, ``residual`` back at the end."""
+    per_month = opex / months
+    factor = 1 + monthly_rate(rate_per_year)
+    rows: list[CashFlowMonth] = []
+    cumulative = discounted = 0.0
+    for month in range(months + 1):
+        up_front = capex if month == 0 else 0.0
+        running = per_month if month > 0 else 0.0
+        back = residual if month == months else 0.0
+        net = up_front + running - back
+        cumulative += net
+        discounted += net / factor**month
+        rows.append(
+            CashFlowMonth(
+                month=month,
+                up_front=up_front,
+                running=running,
+                residual=back,
+                net=net,
+                cumulative=cumulative,
+                discounted_cumulative=discounted,
+            )
+        )
+    return CashFlow(name=name, months=tuple(rows), total=cumulative, npv=discounted)
+
+
+def against(plan: CashFlow, other: CashFlow) -> CashFlow:
+    """``other`` with the month the plan catches up with it and the linear payback time of the extra
+    purchases (see ``CashFlow.payback_month`` and ``payback_months``)."""
+    crossing = next(
+        (
+            p.month
+            for p, o in zip(plan.months, other.months, strict=True)
+            if p.discounted_cumulative <= o.discounted_cumulative + 1e-9 * max(1.0, abs(o.cumulative))
+        ),
+        None,
+    )
+    extra = plan.months[0].up_front - other.months[0].up_front
+    saving = (other.months[1].running - plan.months[1].running) if len(plan.months) > 1 else 0.0
+    months = extra / saving if extra > 0 and saving > 0 else None
+    return other.model_copy(update={"payback_month": crossing, "payback_months": months})
+
+
+def plan_cash_flows(
+    *,
+    capex: float,
+    opex: float,
+    residual: float,
+    months: int,
+    rate_per_year: float,
+    alternatives: Sequence[Alternative],
+) -> tuple[CashFlow, ...]:
+    """The plan's flow, then each feasible alternative's, measured against the plan."""
+    plan = cash_flow(
+        "plan", capex=capex, opex=opex, residual=residual, months=months, rate_per_year=rate_per_year
+    )
+    out = [plan]
+    for alt in alternatives:
+        if alt.total_cost is None or alt.capex is None or alt.opex is None:
+            continue
+        flow = cash_flow(
+            alt.name,
+            capex=alt.capex,
+            opex=alt.opex,
+            residual=alt.residual_value or 0.0,
+            months=months,
+            rate_per_year=rate_per_year,
+        )
+        out.append(against(plan, flow))
+    return tuple(out)
