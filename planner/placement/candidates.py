@@ -206,8 +206,8 @@ def _shared_entries(
     shared_members: dict[str, Member] = {}
     for oid, offer in option_of.items():
         for m in singles_on[oid]:
-            if 2 * m.reserved_bytes > offer.gpu.vram_bytes:
-                continue  # two never fit together: it only runs alone
+            # Every single-GPU replica, also one of more than half a GPU: it shares with smaller ones, and
+            # leaving it out made the relaxation's bound a bound over fewer plans than exist (not a bound).
             pools = [("full", 0.0)]
             if offer.kind != "cloud" and hours[m.workload] < HOURS_PER_MONTH:
                 pools.append(("part", group_energy(offer, (m,), hours, rates)))

@@ -1,6 +1,6 @@
-"""Co-location: single-GPU replicas whose reservations fit together on one GPU, enumerated as patterns up to
-a budget (stage 3). Past it the program counts shared GPUs in aggregate instead (ilp.constraints, large
-fleets)."""
+"""Co-location: single-GPU replicas whose reservations fit together on one GPU, whatever their sizes,
+enumerated as patterns up to a budget (stage 3). Past it the program counts shared GPUs in aggregate instead
+(ilp.constraints, large fleets)."""
 
 from __future__ import annotations
 
@@ -50,10 +50,10 @@ def _colocations(
     """Multisets of 2..MAX_PER_GPU single-GPU replicas whose reservations fit on one GPU together (at most
     ``demand`` of one workload), by depth-first search over replicas sorted by size, so only fitting
     combinations are visited; None when there are more than ``limit``."""
-    small = sorted(
-        (m for m in singles if 2 * m.reserved_bytes <= vram_bytes),
-        key=lambda m: (m.reserved_bytes, m.workload),
-    )
+    # Every single-GPU replica may share: one of more than half a card shares with smaller ones (a 45.67 GiB
+    # replica beside a 48.82 GiB one on a 96 GiB card). Sorted by size, a group's members grow, so the search
+    # stops at the first replica that no longer fits.
+    small = sorted(singles, key=lambda m: (m.reserved_bytes, m.workload))
     found: list[tuple[Member, ...]] = []
 
     def extend(group: list[Member], start: int, used: int) -> bool:
