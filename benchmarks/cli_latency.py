@@ -1,4 +1,4 @@
-"""End-to-end latency of the commands people type, against issue 6's targets.
+"""End-to-end latency of the commands people type, against the project's latency targets (README).
 
 Run from the repository root with the project's environment:
 

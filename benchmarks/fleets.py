@@ -4,7 +4,8 @@ A fleet is a scenario with ``n`` workloads drawn from ``PROFILES`` (models of th
 with a task, precision, engine and the contexts and concurrencies people run them at), a duty cycle from
 ``DUTY_CYCLES`` and 1-4 replicas. Duty cycles come from a short list rather than a continuous range on
 purpose: a real team has a handful of schedules (always on, working hours, nightly, weekly), and every
-distinct hours-per-month value is a separate on-demand/spot option per cloud instance (DESIGN.md section 3).
+distinct hours-per-month value is a separate on-demand/spot option per cloud instance (an instance is rented
+for the hours of its workloads).
 
 Importable without the project's heavy modules: ``fleet_dict`` returns plain data; ``fleet_scenario``
 validates it into a ``Scenario``.

@@ -8,7 +8,7 @@ Solves the aggregate relaxation (planner/ilp/constraints.py, "large fleets") of 
 (benchmarks/fleets.py) for ``--time-limit`` seconds and prints, for every pool of shared GPUs in its solution:
 the GPUs it counted, the replicas and their memory as a share of those GPUs, the pool's own Gilmore-Gomory
 bound, and the GPUs first-fit decreasing and minimum bin slack pack the replicas on. Then the relaxation's
-cost and bound, and its solution packed for real (placement.repack) with the units the packing adds.
+cost and bound, and its solution packed for real (solve.repack) with the units the packing adds.
 
 The Gilmore-Gomory bound is the linear program "fewest GPUs, as fractions of packings, that hold these
 replicas", solved by column generation over packings of one GPU (memory, at most 8 replicas, a month of hours

@@ -16,11 +16,12 @@ includes the solver's own allocations), status and gap; then the plan's saving o
 workload chosen alone and over the best single GPU type (never negative for a plan proven optimal), and the
 alternatives' own time.
 
-Targets (issue 6, on a 2-core machine): 200 workloads proven optimal within 0.1 % gap in under 10 s; 1,000
+Targets (on a 2-core machine): 200 workloads proven optimal within 0.1 % gap in under 10 s; 1,000
 within 1 % gap in under 60 s. The gap asked of the solver follows the target (0.1 % up to 200 workloads, 1 %
 above) unless ``--mip-gap`` is given; the time limit is ``--time-limit`` (60 s) for every case, so CBC on the
 large fleets reports what it reaches by then. Solve times are measured by wrapping the pipeline's stages
-(``build_candidates``, ``solve_problem``, ``build_model``, ``solve_alternatives``), not by re-running them.
+(``build_candidates``, the strategies' ``solve_problem``, ``build_model``, ``solve_alternatives``), not by
+re-running them.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
 TARGET_S = {200: 10.0, 1000: 60.0}
-"""Solve-time targets by fleet size (issue 6); other sizes have none."""
+"""Solve-time targets by fleet size (the project's scale targets); other sizes have none."""
 TARGET_GAP = {200: 0.001, 1000: 0.01}
 
 

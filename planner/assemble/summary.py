@@ -62,6 +62,13 @@ def workload_summaries(scenario: Scenario, c: Candidates, built: Assembled) -> t
 def assumptions(
     scenario: Scenario, c: Candidates, built: Assembled, solution: Solution
 ) -> tuple[Assumption, ...]:
+    """Every figure the plan relied on, with its source: rates, policy, solver, workloads, prices, notes."""
+    items = _rate_and_policy(scenario, c, solution) + _workload_figures(scenario) + _prices(scenario, built)
+    items += [Assumption(category="note", name="co-location", value=note) for note in dict.fromkeys(c.notes)]
+    return tuple(items)
+
+
+def _rate_and_policy(scenario: Scenario, c: Candidates, solution: Solution) -> list[Assumption]:
     r = c.rates
     cur = scenario.currency
     as_of = r.as_of.isoformat() if r.as_of else ""
@@ -129,6 +136,12 @@ def assumptions(
                 source="scenario usd_to_currency",
             )
         )
+    return items
+
+
+def _workload_figures(scenario: Scenario) -> list[Assumption]:
+    """Headroom and measured memory where a workload gives its own."""
+    items = []
     for w in scenario.workloads:
         if w.headroom is not None:
             items.append(
@@ -148,6 +161,13 @@ def assumptions(
                     source="measured figure given in the scenario",
                 )
             )
+    return items
+
+
+def _prices(scenario: Scenario, built: Assembled) -> list[Assumption]:
+    """The price of every option and pricing the plan uses, once each, with its source and date."""
+    cur = scenario.currency
+    items = []
     seen: set[tuple[str, str]] = set()
     for u in built.units:
         if (u.option, u.pricing) in seen:
@@ -167,5 +187,4 @@ def assumptions(
                 as_of=u.price_date.isoformat() if u.price_date else "",
             )
         )
-    items += [Assumption(category="note", name="co-location", value=note) for note in dict.fromkeys(c.notes)]
-    return tuple(items)
+    return items

@@ -25,17 +25,16 @@ from planner.ilp.objective import set_objective, shared_gpu_cost
 from planner.ilp.presolve import presolve as drop_dominated
 
 HIGHS_HEURISTIC_EFFORT = 0.3
-"""HiGHS's share of MIP effort on primal heuristics (default 0.05). On the 1,000-workload benchmark fleet's
-exact program (21,621 columns from column generation, 25 s): 18,086,217 USD at 0.05, 16,924,536 at 0.3 and at
-0.8; unchanged at 200 workloads (benchmarks/solver_scale.py fleets, seed 0)."""
+"""HiGHS's share of MIP effort on primal heuristics (its default is 0.05): the large exact programs of column
+generation find far better incumbents within their time with more, and small programs are unchanged."""
 DEFAULT_MIP_GAP = 1e-4
 """Relative gap at which a solve counts as optimal, unless the caller asks for another."""
 SolverName = Literal["highs", "cbc"]
 SolveStatus = Literal["optimal", "feasible", "infeasible", "no_solution"]
 SOLVERS: tuple[str, ...] = ("highs", "cbc")
 HIGHS_PRESOLVE_RULES_OFF = 1 << 15
-"""HiGHS presolve rule 15 (probing) took ~80 % of the solve time on the example scenarios (0.23 s of 0.28 s
-for 131 options x 545 placements, measured with HiGHS 1.16) and proved nothing our integer columns need."""
+"""HiGHS presolve rule 15 (probing) is off: it took most of the solve time on small programs and proves
+nothing our integer columns need."""
 
 
 @dataclass(frozen=True)
@@ -131,9 +130,8 @@ def solve_problem(
     """Solve to optimality or to the time limit; ``status`` says which.
 
     ``start``: a known plan as values of ``units`` (option id) and ``use`` (pattern id); the solution is never
-    worse than it (where it satisfies every row). Handing it to HiGHS as a first incumbent was tried and
-    dropped: on the 1,000-workload benchmark fleet HiGHS then stayed on it (17.90 M USD after 30 s) where it
-    otherwise found 16.93 M.
+    worse than it (where it satisfies every row). It is kept beside the solver's answer, not handed to HiGHS
+    as a first incumbent: HiGHS then stays near it instead of finding better plans.
 
     ``presolve`` first drops options another option dominates (``ilp.presolve``: exact, the optimum is
     unchanged); dropped options and their patterns read 0 in the solution.

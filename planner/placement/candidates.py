@@ -25,16 +25,9 @@ from planner.ilp.data import OptionData, PatternData, ProblemData, SharedData
 from planner.placement.colocation import PATTERN_BUDGET, colocation_patterns
 from planner.placement.limits import Limit, scenario_limits, unit_costs
 from planner.placement.memory import Footprint, MemoryFn, model_memory, reserved_bytes
-from planner.placement.offers import (
-    CostRates,
-    Offer,
-    check_names,
-    cloud_offers,
-    local_offers,
-    resolve_rates,
-    undominated,
-)
+from planner.placement.offers import Offer, check_names, cloud_offers, local_offers, undominated
 from planner.placement.patterns import Member, add_pattern, group_energy, month_energy
+from planner.placement.rates import CostRates, resolve_rates
 from planner.scenario.schema import Scenario, Workload
 from planner.units import GIB, HOURS_PER_MONTH
 

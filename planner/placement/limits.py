@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from planner.ilp.limits import LimitRow
 from planner.placement.offers import Offer
-from planner.plan import Plan
+from planner.plan import Plan, PlanUnit
 from planner.scenario.schema import Scenario
 
 
@@ -50,17 +50,15 @@ class Limit:
         )
 
 
-def _capex(scenario: Scenario) -> list[Limit]:
+def _capex_budget(scenario: Scenario) -> list[Limit]:
     """Purchases paid up front, within ``budgets.capex_usd`` (set in USD, converted to the currency)."""
     usd, fx = scenario.budgets.capex_usd, scenario.usd_to_currency
     if usd is None:
         return []
-    return [
-        Limit("capex", "budgets.capex_usd", "capex budget", "USD", usd * fx, fx, _unit_capex, _plan_capex)
-    ]
+    return [Limit("capex", "budgets.capex_usd", "capex budget", "USD", usd * fx, fx, _capex, _summed(_capex))]
 
 
-def _monthly(scenario: Scenario) -> list[Limit]:
+def _monthly_budget(scenario: Scenario) -> list[Limit]:
     """Average running spend per month (energy, hosting, rent; not purchases), within ``budgets.monthly_usd``.
     A unit counts its fixed running cost; what it holds counts its energy (the row's running costs)."""
     usd, fx, months = scenario.budgets.monthly_usd, scenario.usd_to_currency, scenario.horizon_months
@@ -70,96 +68,88 @@ def _monthly(scenario: Scenario) -> list[Limit]:
     def per_unit(offer: Offer) -> float:
         return (offer.fixed_cost - offer.capex) / months
 
+    def used(plan: Plan) -> float:
+        return plan.opex_per_month
+
     label, what, unit = "budgets.monthly_usd", "monthly budget", "USD/month"
-    return [Limit("monthly", label, what, unit, usd * fx, fx, per_unit, _plan_monthly, running=True)]
+    return [Limit("monthly", label, what, unit, usd * fx, fx, per_unit, used, running=True)]
 
 
-def _power(scenario: Scenario) -> list[Limit]:
+def _power_limit(scenario: Scenario) -> list[Limit]:
     """Peak IT power of local hardware (GPUs at TDP and base) within ``limits.power_kw``; cloud draws none."""
     kw = scenario.limits.power_kw
     if kw is None:
         return []
     return [
-        Limit("power", "limits.power_kw", "power limit", "kW", kw * 1000, 1000.0, _unit_power, _plan_power)
+        Limit("power", "limits.power_kw", "power limit", "kW", kw * 1000, 1000.0, _power_w, _summed(_power_w))
     ]
 
 
-def _rack(scenario: Scenario) -> list[Limit]:
-    """Rack space of local hardware, within ``limits.rack_units``."""
+def _rack_limit(scenario: Scenario) -> list[Limit]:
+    """Rack space of local hardware, within ``limits.rack_units``; cloud takes none."""
     units = scenario.limits.rack_units
     if units is None:
         return []
-    return [Limit("rack", "limits.rack_units", "rack space", "U", float(units), 1.0, _unit_rack, _plan_rack)]
+    return [
+        Limit(
+            "rack",
+            "limits.rack_units",
+            "rack space",
+            "U",
+            float(units),
+            1.0,
+            _rack_units,
+            _summed(_rack_units),
+        )
+    ]
 
 
-def _provider_gpus(scenario: Scenario) -> list[Limit]:
+def _provider_quotas(scenario: Scenario) -> list[Limit]:
     """Cloud GPUs rented from one provider at once, within its quota (``limits.max_gpus_per_provider``), every
     pricing counted: a provider grants a GPU quota per account, whatever the instance is billed by."""
     out = []
     for index, (provider, gpus) in enumerate(sorted(scenario.limits.max_gpus_per_provider.items())):
+
+        def rented(unit: Offer | PlanUnit, provider: str = provider) -> float:
+            return float(unit.gpus) if unit.kind == "cloud" and unit.provider == provider else 0.0
+
+        label, what = f"limits.max_gpus_per_provider.{provider}", f"GPU quota of {provider}"
         out.append(
             Limit(
-                f"provider_gpus_{index + 1}",
-                f"limits.max_gpus_per_provider.{provider}",
-                f"GPU quota of {provider}",
-                "GPUs",
-                float(gpus),
-                1.0,
-                _unit_gpus_of(provider),
-                _plan_gpus_of(provider),
+                f"provider_gpus_{index + 1}", label, what, "GPUs", float(gpus), 1.0, rented, _summed(rented)
             )
         )
     return out
 
 
-def _unit_capex(offer: Offer) -> float:
-    return offer.capex
+# What one unit counts, the same for an offer (the program's coefficient) and a plan's unit (the verifier's).
+def _capex(unit: Offer | PlanUnit) -> float:
+    return unit.capex
 
 
-def _unit_power(offer: Offer) -> float:
-    return offer.power_w
+def _power_w(unit: Offer | PlanUnit) -> float:
+    return unit.power_w
 
 
-def _unit_rack(offer: Offer) -> float:
-    return float(offer.rack_units)
+def _rack_units(unit: Offer | PlanUnit) -> float:
+    return float(unit.rack_units)
 
 
-def _unit_gpus_of(provider: str) -> Callable[[Offer], float]:
-    def gpus(offer: Offer) -> float:
-        return float(offer.gpus) if offer.kind == "cloud" and offer.provider == provider else 0.0
+def _summed(per_unit: Callable[[Offer | PlanUnit], float]) -> Callable[[Plan], float]:
+    """What a plan uses of a row whose units count ``per_unit`` each."""
 
-    return gpus
+    def used(plan: Plan) -> float:
+        return sum(per_unit(u) for u in plan.units)
 
-
-def _plan_capex(plan: Plan) -> float:
-    return plan.capex
-
-
-def _plan_monthly(plan: Plan) -> float:
-    return plan.opex_per_month
-
-
-def _plan_power(plan: Plan) -> float:
-    return sum(u.power_w for u in plan.units if u.kind != "cloud")
-
-
-def _plan_rack(plan: Plan) -> float:
-    return float(sum(u.rack_units for u in plan.units if u.kind != "cloud"))
-
-
-def _plan_gpus_of(provider: str) -> Callable[[Plan], float]:
-    def gpus(plan: Plan) -> float:
-        return float(sum(u.gpus for u in plan.units if u.kind == "cloud" and u.provider == provider))
-
-    return gpus
+    return used
 
 
 LIMITS: tuple[Callable[[Scenario], list[Limit]], ...] = (
-    _capex,
-    _monthly,
-    _power,
-    _rack,
-    _provider_gpus,
+    _capex_budget,
+    _monthly_budget,
+    _power_limit,
+    _rack_limit,
+    _provider_quotas,
 )
 """Every budget and limit a scenario may set, in the order the program states their rows."""
 

@@ -23,32 +23,13 @@ from planner.catalog.schema import Catalog, GpuSpec
 from planner.errors import ScenarioError
 from planner.ilp.dominance import Standing
 from planner.ilp.dominance import undominated as undominated_units
+from planner.placement.rates import CostRates, energy_cost
 from planner.plan import Pricing, UnitKind
 from planner.scenario.schema import Scenario
 from planner.units import HOURS_PER_MONTH
 
-KWH_PER_WH = 1e-3
 UnitCosts = Callable[["Offer"], tuple[float, ...]]
 """What one unit of an offer costs on the objective and counts on every limit row (placement.limits)."""
-
-
-@dataclass(frozen=True)
-class CostRates:
-    """Energy and hosting figures the plan used, resolved from the scenario and the catalog."""
-
-    usd_per_kwh: float
-    usd_per_kwh_source: str
-    pue: float
-    pue_source: str
-    colocation_usd_per_kw_month: float
-    colocation_source: str
-    gpu_utilisation: float
-    always_on: bool
-    """Base power of local machines drawn all month (True) or only while their GPUs are busy (False)."""
-    months: int
-    fx: float
-    """Scenario currency per USD."""
-    as_of: dt.date | None
 
 
 @dataclass(frozen=True)
@@ -86,51 +67,6 @@ class Offer:
     @property
     def fixed_cost(self) -> float:
         return self.capex + self.fixed_energy + self.hosting + self.rent
-
-
-def resolve_rates(scenario: Scenario, catalog: Catalog) -> CostRates:
-    energy, defaults = scenario.energy, catalog.energy
-    if energy.usd_per_kwh is not None:
-        price, price_source = energy.usd_per_kwh, "scenario energy.usd_per_kwh"
-    else:
-        region = energy.region or defaults.default_region
-        match = [e for e in defaults.electricity if e.region == region]
-        if not match:
-            known = ", ".join(e.region for e in defaults.electricity)
-            raise ScenarioError(f"energy.region: unknown electricity region {region!r} (known: {known})")
-        price, price_source = match[0].usd_per_kwh, f"{match[0].source} ({region})"
-    office = energy.hosting == "office"
-    if energy.pue is not None:
-        pue, pue_source = energy.pue, "scenario energy.pue"
-    elif office:
-        pue, pue_source = 1.0, "office: no cooling overhead counted"
-    else:
-        pue, pue_source = defaults.pue, defaults.pue_source
-    if office:
-        colo, colo_source = 0.0, "office: no hosting fee"
-    elif energy.colocation_usd_per_kw_month is not None:
-        colo, colo_source = energy.colocation_usd_per_kw_month, "scenario energy.colocation_usd_per_kw_month"
-    else:
-        colo, colo_source = defaults.colocation_usd_per_kw_month, defaults.colocation_source
-    return CostRates(
-        usd_per_kwh=price,
-        usd_per_kwh_source=price_source,
-        pue=pue,
-        pue_source=pue_source,
-        colocation_usd_per_kw_month=colo,
-        colocation_source=colo_source,
-        gpu_utilisation=energy.gpu_utilisation,
-        always_on=energy.always_on if energy.always_on is not None else not office,
-        months=scenario.horizon_months,
-        fx=scenario.usd_to_currency,
-        as_of=defaults.as_of,
-    )
-
-
-def energy_cost(watts: float, hours_per_month: float, rates: CostRates) -> float:
-    """Electricity over the horizon for a steady draw, PUE included, in the scenario currency."""
-    kwh = watts * KWH_PER_WH * hours_per_month * rates.months * rates.pue
-    return kwh * rates.usd_per_kwh * rates.fx
 
 
 def _allowed_gpu(scenario: Scenario, catalog: Catalog, gpu: GpuSpec) -> bool:
@@ -190,14 +126,21 @@ def _local(
 
 
 def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list[Offer]:
-    """Buyable systems (catalog + custom quotes) and owned inventory."""
-    offers: list[Offer] = []
-    stock = scenario.limits.stock
+    """Owned inventory, then buyable systems (catalog, then custom quotes)."""
     known_ids = {s.id for s in catalog.systems} | {c.id for c in scenario.custom_offers}
+    stock = scenario.limits.stock
     for field, keys in (("limits.stock", stock), ("purchase_prices_usd", scenario.purchase_prices_usd)):
         for key in keys:
             if key not in known_ids:
                 raise ScenarioError(f"{field}.{key}: unknown system id {key!r} (see `planner catalog nodes`)")
+    offers = _owned_offers(scenario, catalog, rates)
+    if scenario.hardware.bought:
+        offers += _system_offers(scenario, catalog, rates) + _quoted_offers(scenario, catalog, rates)
+    return offers
+
+
+def _owned_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list[Offer]:
+    offers: list[Offer] = []
     for index, owned in enumerate(scenario.owned):
         field = f"owned[{index}]"
         if owned.system is not None:
@@ -229,8 +172,12 @@ def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list
                 date=None,
             )
         )
-    if not scenario.hardware.bought:
-        return offers
+    return offers
+
+
+def _system_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list[Offer]:
+    """The catalog's systems the scenario allows, each with a price."""
+    offers: list[Offer] = []
     allowed = scenario.hardware.systems
     for system in catalog.systems:
         if allowed is not None and system.id not in allowed:
@@ -259,12 +206,19 @@ def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list
                 price_usd=price,
                 base_w=system.base_power_w,
                 rack=system.rack_units,
-                max_units=stock.get(system.id),
+                max_units=scenario.limits.stock.get(system.id),
                 rates=rates,
                 source="scenario purchase_prices_usd" if overridden else system_price_source(system, catalog),
                 date=None if overridden else system.price_date,
             )
         )
+    return offers
+
+
+def _quoted_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list[Offer]:
+    """The scenario's own vendor quotes (``custom_offers``) that ``hardware.systems`` allows."""
+    offers: list[Offer] = []
+    allowed = scenario.hardware.systems
     for index, quote in enumerate(scenario.custom_offers):
         if allowed is not None and quote.id not in allowed:
             continue  # hardware.systems names the quotes it allows, as it names catalog systems
@@ -281,7 +235,7 @@ def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list
                 price_usd=scenario.purchase_prices_usd.get(quote.id, quote.price_usd),
                 base_w=quote.base_power_w,
                 rack=quote.rack_units,
-                max_units=stock.get(quote.id),
+                max_units=scenario.limits.stock.get(quote.id),
                 rates=rates,
                 source=quote.source,
                 date=None,

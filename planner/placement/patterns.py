@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from planner.ilp.data import PatternData
-from planner.placement.offers import CostRates, Offer, energy_cost
+from planner.placement.offers import Offer
+from planner.placement.rates import CostRates, energy_cost
 from planner.units import HOURS_PER_MONTH
 
 

@@ -130,12 +130,11 @@ def workloads_by_unit(plan: Plan) -> dict[str, tuple[str, ...]]:
 
 
 def placements(plan: Plan) -> dict[str, tuple[str, ...]]:
-    """Workload -> ``unit GPU i,j`` per replica, in replica order."""
-    found: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for a in plan.assignments:
-        gpus = ",".join(str(i) for i in a.gpu_indices)
-        found[a.workload].append((a.replica, f"{a.unit} GPU {gpus}"))
-    return {w: tuple(text for _, text in sorted(rows)) for w, rows in found.items()}
+    """Workload -> ``unit GPU i,j`` per replica, in replica order (``Plan.placements``)."""
+    return {
+        w: tuple(f"{a.unit} GPU {','.join(str(i) for i in a.gpu_indices)}" for a in replicas)
+        for w, replicas in plan.placements().items()
+    }
 
 
 def chosen_mix(plan: Plan) -> tuple[MixLine, ...]:
@@ -300,16 +299,16 @@ def first_gpu_by_workload(plan: Plan) -> dict[str, WorkloadGpu]:
     """Workload -> the first GPU of its lowest-numbered replica, with what else is reserved there."""
     usage = {(g.unit, g.index): g for g in gpu_usage(plan)}
     found: dict[str, WorkloadGpu] = {}
-    for a in sorted(plan.assignments, key=lambda a: (a.workload, a.replica)):
-        if a.workload in found or not a.gpu_indices:
-            continue
-        gpu = usage.get((a.unit, a.gpu_indices[0]))
-        if gpu is None:
-            continue
-        found[a.workload] = WorkloadGpu(
-            memory_bytes=gpu.memory_bytes,
-            own_reserved_bytes=a.reserved_bytes,
-            others_reserved_bytes=max(gpu.reserved_bytes - a.reserved_bytes, 0),
-            free_bytes=max(gpu.free_bytes, 0),
-        )
+    for workload, replicas in sorted(plan.placements().items()):
+        for a in replicas:
+            gpu = usage.get((a.unit, a.gpu_indices[0])) if a.gpu_indices else None
+            if gpu is None:
+                continue
+            found[workload] = WorkloadGpu(
+                memory_bytes=gpu.memory_bytes,
+                own_reserved_bytes=a.reserved_bytes,
+                others_reserved_bytes=max(gpu.reserved_bytes - a.reserved_bytes, 0),
+                free_bytes=max(gpu.free_bytes, 0),
+            )
+            break
     return found

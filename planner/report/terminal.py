@@ -5,6 +5,8 @@ Fits ``width`` columns (100 by default): numbers are never cut, long names are s
 
 from __future__ import annotations
 
+from collections import Counter
+
 from planner.plan import Plan
 from planner.report.figures import (
     ALTERNATIVE_LABELS,
@@ -97,10 +99,7 @@ def saving_lines(plan: Plan, width: int) -> list[str]:
 
 def units_of(plan: Plan) -> dict[str, tuple[str, ...]]:
     """Workload -> the units its replicas run on, each once, with a replica count where more than one."""
-    counts: dict[str, dict[str, int]] = {}
-    for a in plan.assignments:
-        per_unit = counts.setdefault(a.workload, {})
-        per_unit[a.unit] = per_unit.get(a.unit, 0) + 1
+    counts = {w: Counter(a.unit for a in replicas) for w, replicas in plan.placements().items()}
     return {
         w: tuple(unit if n == 1 else f"{unit} ({n} replicas)" for unit, n in units.items())
         for w, units in counts.items()

@@ -30,7 +30,7 @@ ALTERNATIVE_TIME_LIMIT_S = 10.0
 """Longest one alternative may run; all of them together get the plan's own time limit."""
 MIN_SOLVE_S = 0.5
 LP_TIME_LIMIT_S = 5.0
-"""Longest the linear relaxation that ranks one GPU type may run (about 0.1-0.3 s on 1,000 workloads)."""
+"""Longest the linear relaxation that ranks one GPU type may run (it takes a fraction of a second)."""
 
 
 def _saving(cost: float, plan_cost: float) -> float:

@@ -1,7 +1,7 @@
 """The large-fleet strategy: an aggregate relaxation, column generation and repacking, then the exact pattern
 model over the patterns found (stage 4, where co-location patterns are too many to enumerate). Its time shares
-are tuned on the synthetic fleets of ``benchmarks/solver_scale.py``; the figures behind each are in
-docs/benchmarks.md."""
+are tuned on the synthetic fleets of ``benchmarks/solver_scale.py``; the measurements behind each are in
+docs/benchmarks.md ("The figures behind the tuned constants")."""
 
 from __future__ import annotations
 
@@ -16,57 +16,32 @@ from planner.solve.colgen import generate
 from planner.solve.repack import repack
 
 MIN_SECOND_PASS_S = 2.0
-
-
+"""The shortest time a later solve is given, however little of the limit is left."""
 RELAXATION_SHARE = 0.45
-"""Large fleets: share of the time limit for the aggregate relaxation where the second pass (``FILL_SHARE``)
-may follow. Its bound is the root node's (about 3 s of solver time on the 1,000-workload benchmark fleet), but
-its solution, packed, is the plan to beat and needs longer: 1,000 workloads 17.66 M USD at 3 s, 16.82 M at
-10 s, 16.76 M at 25 s against a bound of 16.75 M. The exact program rarely improves on a packed relaxation,
-so the relaxations get most of the time (shares compared in docs/benchmarks.md)."""
-
-
+"""Share of the time limit for the aggregate relaxation where the second pass (``FILL_SHARE``) may follow.
+Its bound comes early (the root node), but its solution, packed, is the plan to beat and keeps improving
+long after; the exact program rarely improves on a packed relaxation, so the relaxations get most of the
+time."""
 RELAXATION_SHARE_ALONE = 0.6
-"""The relaxation's share where the limit is too short for the second pass (``MIN_FILL_S``). 200 workloads
-within 10 s: 0.60, 1.84 and 0.62 % at 0.6 against 1.62 % three times at 0.45 (the relaxation's incumbent at
-4.5 s is 4.9 % above its bound)."""
-
-
+"""The relaxation's share where the limit is too short for the second pass (``MIN_FILL_S``): the time the
+pass would have had goes to the relaxation's incumbent instead."""
 COLGEN_SHARE = 0.1
-"""Large fleets: share of the time limit for column generation; the exact program gets the rest but
-``FINISH_SHARE``."""
-
-
+"""Share of the time limit for column generation; the exact program gets the rest but ``FINISH_SHARE``."""
 FILL_SHARE = 0.3
-"""Large fleets: share of the time limit for the relaxation solved again with room to pack (``PACKING_FILL``),
-where the packed relaxation misses the gap asked. Shares of 60 s on the 200-workload fleet, two runs each
-(relaxation / this pass): 0.6 / 0 (none) 0.64 and 0.64 % above the bound; 0.6 / 0.2: 0.60 and 0.64 %;
-0.45 / 0.3: 0.36 and 0.47 % (docs/benchmarks.md). Its solution needs about 18 s there: 12 s found nothing
-better than the first packing."""
-
-
+"""Share of the time limit for the relaxation solved again with room to pack (``PACKING_FILL``), where the
+packed relaxation misses the gap asked."""
 MIN_FILL_S = 10.0
-"""The pass is skipped where its share is shorter than this (time limits under about 33 s): its solution
-would be no better than the first (200 workloads within 10 s: 1.62 % with a 3 s pass, as without)."""
-
-
+"""The second pass is skipped where its share is shorter than this (time limits under about 33 s): in less
+its solution packs no better than the first."""
 FILL_SOLVERS = ("highs",)
-"""Solvers the second pass runs with. CBC's incumbent within the pass's time packed no better than its first
-(200 workloads: the same 3,890,340 USD plan with and without), and the exact program lost the time: 50
-workloads 0.71 % above the bound with the pass, 0.49 % without."""
-
-
+"""Solvers the second pass runs with: CBC's incumbent within the pass's time packs no better than its first,
+and the exact program loses the time."""
 PACKING_FILL = 0.995
 """Share of each GPU's memory the second relaxation may fill. The relaxation's rows are sums, so its
-solutions fill pools to 98.5-100 % of their memory, which replicas of arbitrary sizes rarely pack into: on the
-200-workload fleet five of its pools hold more than any packing fits (benchmarks/packing_gap.py), and the
-replicas left over take new units. With half a percent of slack per GPU the relaxation spreads them where
-they pack: 200 workloads (18 s) 3,818,078 USD relaxed, 3,820,574 packed, no unit added; 0.997: 3,820,068
-with one unit added; memory in full, 130 s: 3,831,570. Not a bound: the first relaxation's bound stands."""
-
-
+solutions fill pools to the byte, which replicas of arbitrary sizes rarely pack into; a little slack per GPU
+spreads them where they pack. Not a bound: the first relaxation's bound stands."""
 FINISH_SHARE = 0.05
-"""Large fleets: share of the time limit kept for the solver's overrun, the assembly and the verifier."""
+"""Share of the time limit kept for the solver's overrun, the assembly and the verifier."""
 
 
 def _meets(known: Point | None, bounds: list[float], mip_gap: float) -> bool:
@@ -90,8 +65,7 @@ def solve_large(
 
     The gap is the plan's against the better of the two bounds (the relaxation's and column generation's),
     never against the solver's own bound in step 3 (valid only for the patterns it was given). Where the
-    relaxation packed for real already meets the gap asked, it is the plan and steps 2 and 3 are skipped
-    (1,000-workload benchmark fleet at 1 %: 0.37 % above the bound).
+    relaxation packed for real already meets the gap asked, it is the plan and steps 2 and 3 are skipped.
     """
     second_pass = solver in FILL_SOLVERS and time_limit_s * FILL_SHARE >= MIN_FILL_S
     spent = RELAXATION_SHARE if second_pass else RELAXATION_SHARE_ALONE
@@ -104,8 +78,7 @@ def solve_large(
     bounds = [0.0] if packed is None else [0.0, relaxed.best_bound]  # costs are never negative
     if max(bounds) <= 0.0:
         # Stopped without a bound (CBC through PuLP reports none): the relaxation's linear relaxation is one,
-        # weaker (machines in fractions) but about a second away (1,000 workloads: 16.74 M USD against the
-        # root bound of 16.75 M).
+        # weaker (machines in fractions) but quick.
         lp = solve_lp(candidates.data, time_limit_s=max(time_limit_s * COLGEN_SHARE / 2, 1.0))
         if lp.status == "optimal":
             bounds.append(lp.objective)

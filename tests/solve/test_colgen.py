@@ -1,4 +1,4 @@
-"""Column generation for large fleets (placement.colgen): exact pricing and a bound that is a real bound.
+"""Column generation for large fleets (solve.colgen): exact pricing and a bound that is a real bound.
 
 Costs follow tests/solve/helpers.py: Card24 (24 GiB, 300 W) in a 1,000 USD desk system, a year of one busy GPU
 is 262.80 USD of electricity.

@@ -164,7 +164,7 @@ def _repacked_by_hand(
     desks: dict[str, int],
     held: dict[str, dict[str, int]],
 ) -> tuple[dict[str, str], Candidates, dict[str, int], dict[str, int]]:
-    """A relaxation solution written by hand, packed for real (placement.repack): desk cards of ``cards``
+    """A relaxation solution written by hand, packed for real (solve.repack): desk cards of ``cards``
     (name -> GiB), no cloud, large-fleet mode; on each card ``desks[card]`` desks, all shared "full" GPUs,
     holding ``held[card]`` replicas by workload. Returns the option id of each card, the exact program, and
     the units and pattern copies of the packed start (which every row of that program accepts)."""
