@@ -164,6 +164,28 @@ def _workload_problems(plan: Plan, scenario: Scenario) -> list[str]:
             )
     planned = {w.name for w in plan.workloads}
     problems += [f"workload {w}: not in the plan" for w in workloads if plan.workloads and w not in planned]
+    return problems + _spread_problems(plan, scenario)
+
+
+def _spread_problems(plan: Plan, scenario: Scenario) -> list[str]:
+    """Every replica of a workload with ``min_replicas`` in its own machine or GPU (``spread``)."""
+    problems = []
+    for w in scenario.workloads:
+        if w.spread_domain is None:
+            continue
+        seen: dict[tuple[str, ...], int] = {}
+        for a in plan.assignments:
+            if a.workload != w.name:
+                continue
+            gpus = [(a.unit, str(g)) for g in a.gpu_indices]
+            places = [(a.unit,)] if w.spread_domain == "machine" else gpus
+            for place in places:
+                if place in seen:
+                    problems.append(
+                        f"{w.name}: replicas {seen[place]} and {a.replica} share {'/'.join(place)} "
+                        f"(spread: {w.spread_domain})"
+                    )
+                seen[place] = a.replica
     return problems
 
 

@@ -102,6 +102,12 @@ class WorkloadSummary(FrozenModel):
     reserved_bytes: int
     cost: float
     """Sum of the workload's replica costs over the horizon."""
+    min_replicas: int | None = None
+    """Availability asked (``min_replicas``); None where the scenario sets none."""
+    spread: str = "none"
+    """The failure domain its replicas keep apart in (``machine``, ``gpu``), or ``none``."""
+    domains: int = 0
+    """Distinct machines (``spread: machine``) or GPUs (``gpu``) its replicas run on; 0 without a spread."""
 
 
 class Alternative(FrozenModel):

@@ -66,11 +66,7 @@ def assemble(c: Candidates, solution: Solution) -> Assembled:
         blocks = _blocks(c, solution, oid)
         if not blocks:
             continue
-        position = 0
-        for block in blocks:
-            block.unit, block.first_gpu = divmod(position, offer.gpus)
-            position += block.gpus
-        n_units = -(-position // offer.gpus)
+        n_units = _lay_out(blocks, offer.gpus, _spread_names(c))
         for u in range(n_units):
             number[offer.option] += 1
             unit_id = f"{offer.option}#{number[offer.option]}"
@@ -155,6 +151,46 @@ def _blocks(c: Candidates, solution: Solution, oid: str) -> list[_Block]:
     ]
     # Largest blocks first keeps every block inside one unit (sizes divide the unit's GPU count).
     return sorted(blocks, key=lambda b: -b.gpus)
+
+
+def _spread_names(c: Candidates) -> frozenset[str]:
+    return frozenset(name for name, wid in c.workload_id.items() if wid in c.data.spread_machine)
+
+
+def _lay_out(blocks: list[_Block], gpus_per_unit: int, spread: frozenset[str]) -> int:
+    """Blocks (largest first) onto units: each at the first aligned free run of its size on a unit that
+    holds no replica of a workload spread by machine that it also holds; returns the units used.
+
+    Without spread workloads this is the sequential layout of the module docstring. With them, a block that
+    would land beside a replica of its own spread workload moves to the next unit that has none; the program
+    (constraints.add_spread_constraints) counted one unit per such replica, and where the moves open more
+    units than it bought, the plan's cost and gap say so (assemble.plan measures the plan as built)."""
+    if not any(m.workload in spread for b in blocks for m in b.members):
+        position = 0
+        for block in sorted(blocks, key=lambda b: -b.gpus):
+            block.unit, block.first_gpu = divmod(position, gpus_per_unit)
+            position += block.gpus
+        return -(-position // gpus_per_unit)
+    free: list[list[bool]] = []
+    holds: list[set[str]] = []
+    for block in sorted(blocks, key=lambda b: -b.gpus):
+        names = {m.workload for m in block.members} & spread
+        for u in range(len(free) + 1):
+            if u == len(free):
+                free.append([True] * gpus_per_unit)
+                holds.append(set())
+            if names & holds[u]:
+                continue
+            start = next(
+                (g for g in range(0, gpus_per_unit, block.gpus) if all(free[u][g : g + block.gpus])), None
+            )
+            if start is None:
+                continue
+            free[u][start : start + block.gpus] = [False] * block.gpus
+            holds[u] |= names
+            block.unit, block.first_gpu = u, start
+            break
+    return len(free)
 
 
 def _hours(c: Candidates, m: Member) -> float:

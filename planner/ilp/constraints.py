@@ -22,6 +22,7 @@ Constraints
     demand__w      sum_p count[p, w] * use[p] + sum_{o,q} share[o, q, w] = demand[w]      for all w
     capacity__o    sum_{p in P_o} gpus[p] * use[p] + sum_q shared_gpus[o, q] <= gpus_per_unit[o] * units[o]
     memory, count, dff, hours     the shared pools' rows (large fleets, add_shared_constraints)
+    spread__w_o    sum_{p in P_o} count[p, w] * use[p] <= units[o]   for workloads spread by machine
     {row}__total   sum_o per_unit[row, o] * units[o] (+ running costs) <= bound[row]   for every limit row
                    the scenario sets (ilp.limits; placement.limits builds them): capex budget, monthly
                    budget (which counts sum_p monthly[p] * use[p] too), power of local hardware (watts),
@@ -215,9 +216,29 @@ def running_terms(m: Model) -> list[tuple[Any, float]]:
     return terms
 
 
+def add_spread_constraints(m: Model) -> None:
+    """Replicas of a workload spread by machine (``min_replicas``) each on their own unit:
+
+    spread__w_o   sum_{p in P_o} count[p, w] * use[p] <= units[o]      for w spread by machine, all o
+
+    Co-location patterns already hold at most one replica of a spread workload (placement.candidates), which
+    is the whole rule for ``spread: gpu`` and for units of one GPU; the assembly puts each replica on its own
+    unit and check.verify re-checks it.
+    """
+    for w in sorted(m.data.spread_machine):
+        by_option: dict[str, list[tuple[Any, int]]] = {}
+        for p, n in m.data.patterns_with[w]:
+            if m.data.option_by_id[p.option].gpus_per_unit > p.gpus:
+                by_option.setdefault(p.option, []).append((m.use[p.id], n))
+        for option, terms in by_option.items():
+            row = pulp.LpAffineExpression([*terms, (m.units[option], -1)]) <= 0
+            m.prob += row, f"spread__{w}_{option}"
+
+
 CONSTRAINT_FAMILIES: tuple[Callable[[Model], None], ...] = (
     add_demand_constraints,
     add_capacity_constraints,
     add_shared_constraints,
+    add_spread_constraints,
     add_limit_constraints,
 )

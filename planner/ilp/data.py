@@ -108,6 +108,9 @@ class ProblemData:
     limits: tuple[LimitRow, ...] = ()
     """Budget and limit rows (``ilp.limits``), in the order the program states them."""
     shared: tuple[SharedData, ...] = ()
+    spread_machine: frozenset[str] = frozenset()
+    """Workloads whose replicas each run on their own machine (``min_replicas`` with ``spread: machine``):
+    the ``spread`` rows of constraints.py."""
     option_by_id: Mapping[str, OptionData] = field(init=False, repr=False)
     pattern_by_id: Mapping[str, PatternData] = field(init=False, repr=False)
     patterns_on: Mapping[str, tuple[PatternData, ...]] = field(init=False, repr=False)

@@ -72,7 +72,8 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
         add_pattern(patterns, members, oid, option_of[oid], group, hours, wid, rates)
 
     singles_on = _single_placements(scenario, option_of, eligible, footprints, headroom, add)
-    demand = {w.name: w.replicas for w in scenario.workloads}
+    # A replica spread by GPU or machine never shares a GPU with another of its workload.
+    demand = {w.name: 1 if w.spread_domain else w.replicas for w in scenario.workloads}
     groups_on = colocation_patterns(option_of, singles_on, demand)
     notes: list[str] = []
     shared: list[SharedData] = []
@@ -87,7 +88,14 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
             "the cost, sharing patterns come from its packing and from column generation, and the gap is "
             "measured against the relaxation's bound"
         )
-        shared, shared_members = _shared_entries(option_of, singles_on, hours, wid, rates)
+        spread = {w.name for w in scenario.workloads if w.spread_domain}
+        if spread:
+            notes.append(
+                "co-location: replicas spread by GPU or machine (min_replicas) do not share GPUs on this "
+                "path, and the bound is over such plans"
+            )
+        sharing = {oid: [m for m in ms if m.workload not in spread] for oid, ms in singles_on.items()}
+        shared, shared_members = _shared_entries(option_of, sharing, hours, wid, rates)
     with_patterns = {p.option for p in patterns}
     option_of = {oid: offer for oid, offer in option_of.items() if oid in with_patterns}  # nothing fits: out
     placed = {wl for p in patterns for wl, _ in p.counts}
@@ -103,6 +111,7 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
         patterns=tuple(patterns),
         limits=tuple(limit.row(option_of) for limit in limits),
         shared=tuple(shared),
+        spread_machine=frozenset(wid[w.name] for w in scenario.workloads if w.spread_domain == "machine"),
     )
     return Candidates(
         data,

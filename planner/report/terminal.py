@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from planner.plan import Plan
+from planner.plan import Plan, WorkloadSummary
 from planner.report.figures import (
     ALTERNATIVE_LABELS,
     break_even,
@@ -136,6 +136,20 @@ def workload_lines(plan: Plan, width: int) -> list[str]:
     return render_table(columns, rows, width)
 
 
+def availability_line(workloads: list[WorkloadSummary]) -> str:
+    """Where ``min_replicas`` asked for availability: how many machines or GPUs each such workload spans."""
+    parts = []
+    for w in workloads:
+        if w.spread == "none":
+            parts.append(f"{w.name} {w.replicas} replicas (min_replicas {w.min_replicas}, spread: none)")
+        else:
+            noun = "machines" if w.spread == "machine" else "GPUs"
+            parts.append(
+                f"{w.name} {w.replicas} replicas on {w.domains} {noun} (min_replicas {w.min_replicas})"
+            )
+    return "Availability: " + "; ".join(parts) + "."
+
+
 def break_even_line(plan: Plan) -> str:
     be = break_even(plan)
     if not be.available:
@@ -160,5 +174,8 @@ def render_terminal(plan: Plan, width: int = 100) -> str:
             "Workloads (GiB per GPU; reserved = per GPU / (1 - headroom))",
             *workload_lines(plan, width),
         ]
+    spread = [w for w in plan.workloads if w.min_replicas is not None]
+    if spread:
+        out += ["", *wrap(availability_line(spread), width)]
     out += ["", *wrap(break_even_line(plan), width)]
     return "\n".join(cut(line, width) for line in out)

@@ -47,6 +47,28 @@ class Workload(FrozenModel):
     """Pin the tensor/data-parallel degree; None lets the optimizer choose."""
     memory_per_gpu: str | None = None
     """A measured figure (``18GiB``) used instead of the memory model; needs ``gpus_per_replica`` when > 1."""
+    min_replicas: int | None = Field(default=None, gt=0, le=100_000)
+    """Availability: at least this many replicas (``replicas`` is raised to it), no two of them in one
+    ``spread`` domain, so losing one machine (or GPU) leaves the others serving. None: no such rule."""
+    spread: Literal["gpu", "machine", "none"] = "machine"
+    """The failure domain ``min_replicas`` spreads over: ``machine`` (default; what availability means to
+    most teams), ``gpu`` (replicas may share a machine, never a GPU) or ``none`` (only the count)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _at_least_min_replicas(cls, data: object) -> object:
+        """``min_replicas`` raises ``replicas`` (a workload asked for two for availability runs two)."""
+        if isinstance(data, dict) and type(data.get("min_replicas")) is int:
+            replicas = data.get("replicas", 1)
+            if type(replicas) is int and replicas < data["min_replicas"]:
+                data = {**data, "replicas": data["min_replicas"]}
+        return data
+
+    @property
+    def spread_domain(self) -> Literal["gpu", "machine"] | None:
+        """Where no two replicas may run together: every replica of a workload with ``min_replicas`` is in
+        its own domain (the replicas beyond ``min_replicas`` too); None without the rule."""
+        return None if self.min_replicas is None or self.spread == "none" else self.spread
 
     @field_validator("memory_per_gpu")
     @classmethod
