@@ -76,6 +76,9 @@ class Assignment(FrozenModel):
     """``per_gpu_bytes / (1 - headroom)``, rounded up: what the replica reserves on each of its GPUs."""
     cost: float
     """This replica's share of the plan's cost over the horizon."""
+    interconnect: str | None = None
+    """How the GPUs of a replica split over several talk: ``nvlink``, ``infinity-fabric`` (linked boards) or
+    ``pcie`` (tensor parallelism over PCIe, whose speed is not priced); None on one GPU."""
 
 
 class WorkloadSummary(FrozenModel):

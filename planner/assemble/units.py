@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from planner.ilp.solve import Solution
 from planner.placement.candidates import Candidates
+from planner.placement.offers import Offer
 from planner.placement.patterns import Member, group_energy
 from planner.plan import Assignment, PlanUnit
 from planner.solve.repack import pack_shared
@@ -131,6 +132,7 @@ def assemble(c: Candidates, solution: Solution) -> Assembled:
                             headroom=m.headroom,
                             reserved_bytes=m.reserved_bytes,
                             cost=fixed_per_gpu * m.gpus * share + block.energy * energy_share,
+                            interconnect=interconnect(offer) if m.gpus > 1 else None,
                         )
                     )
     return out
@@ -151,6 +153,15 @@ def _blocks(c: Candidates, solution: Solution, oid: str) -> list[_Block]:
     ]
     # Largest blocks first keeps every block inside one unit (sizes divide the unit's GPU count).
     return sorted(blocks, key=lambda b: -b.gpus)
+
+
+LINKS = {"NVIDIA": "nvlink", "AMD": "infinity-fabric"}
+"""What links the GPUs of a linked board, by vendor (SXM: NVLink/NVSwitch; OAM: Infinity Fabric)."""
+
+
+def interconnect(offer: Offer) -> str:
+    """How a replica split over GPUs of ``offer`` exchanges activations: the board's link, else PCIe."""
+    return LINKS.get(offer.gpu.vendor, "gpu-link") if offer.gpus_linked else "pcie"
 
 
 def _spread_names(c: Candidates) -> frozenset[str]:

@@ -1,6 +1,7 @@
 """Every feasible placement of every workload, as solver data (stage 3 of the pipeline).
 
-For each workload and GPU count k (a divisor of a unit's GPUs; k > 1 only on linked GPUs) the memory model
+For each workload and GPU count k (a divisor of a unit's GPUs; k > 1 on linked GPUs, and over PCIe inside
+one machine unless ``hardware.tensor_parallel_over_pcie`` is false) the memory model
 gives the bytes on the most loaded GPU; a placement fits where ``ceil(bytes / (1 - headroom)) <= GPU memory``.
 These are enumerated in full: no heuristic pruning, so a larger card or an extra offer only adds placements.
 On one option only the fewest GPUs per replica that fit are kept: more would take more GPUs and more energy
@@ -99,7 +100,8 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
     with_patterns = {p.option for p in patterns}
     option_of = {oid: offer for oid, offer in option_of.items() if oid in with_patterns}  # nothing fits: out
     placed = {wl for p in patterns for wl, _ in p.counts}
-    counts = sorted({k for o in offers for k in _divisors(o.gpus, o.gpus_linked)})
+    pcie = scenario.hardware.tensor_parallel_over_pcie
+    counts = sorted({k for o in offers for k in _divisors(o.gpus, o.gpus_linked or pcie)})
     for w in scenario.workloads:
         if wid[w.name] not in placed:
             for k in counts:  # for the message that says what would make it fit
@@ -180,7 +182,7 @@ def _single_placements(
         for w in scenario.workloads:
             if w.name not in may[offer.key]:
                 continue
-            for k in _divisors(offer.gpus, offer.gpus_linked):
+            for k in _divisors(offer.gpus, offer.gpus_linked or scenario.hardware.tensor_parallel_over_pcie):
                 fp = footprints.get(w, k)
                 if fp is None:
                     continue
@@ -291,8 +293,10 @@ def _eligible_name(workload: str, c: Candidates, offer: Offer) -> bool:
     return _may_run(offer, c.hours[workload], c.interruptible[workload])
 
 
-def _divisors(gpus: int, linked: bool) -> list[int]:
-    return [k for k in range(1, gpus + 1) if gpus % k == 0] if linked else [1]
+def _divisors(gpus: int, splits: bool) -> list[int]:
+    """GPUs per replica a machine offers: every divisor of its GPU count where a replica may split over
+    them (linked GPUs, or PCIe cards where the scenario allows it), else one."""
+    return [k for k in range(1, gpus + 1) if gpus % k == 0] if splits else [1]
 
 
 def eligible(w: Workload, offer: Offer) -> bool:

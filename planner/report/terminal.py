@@ -174,6 +174,10 @@ def render_terminal(plan: Plan, width: int = 100) -> str:
             "Workloads (GiB per GPU; reserved = per GPU / (1 - headroom))",
             *workload_lines(plan, width),
         ]
+    pcie = sorted({(a.workload, len(a.gpu_indices)) for a in plan.assignments if a.interconnect == "pcie"})
+    if pcie:
+        split = ", ".join(f"{name} ({k} GPUs)" for name, k in pcie)
+        out += ["", *wrap(f"Tensor parallel over PCIe (memory fits; speed not priced): {split}.", width)]
     spread = [w for w in plan.workloads if w.min_replicas is not None]
     if spread:
         out += ["", *wrap(availability_line(spread), width)]

@@ -121,6 +121,9 @@ class Hardware(FrozenModel):
     """Buyable system ids allowed; None allows all."""
     system_types: tuple[Literal["desktop", "workstation", "server"], ...] | None = None
     """Kinds of buyable system allowed (a data centre may want servers only); None allows all."""
+    tensor_parallel_over_pcie: bool = True
+    """A replica may split over the PCIe cards of one machine (vLLM, SGLang, llama.cpp and transformers
+    all do); false keeps multi-GPU replicas to linked GPUs. Memory-feasible only: speed is not priced."""
 
 
 class OwnedSystem(FrozenModel):
@@ -131,7 +134,9 @@ class OwnedSystem(FrozenModel):
     gpu_count: int = Field(default=1, gt=0, le=MAX_GPUS_PER_MACHINE)
     count: int = Field(default=1, gt=0)
     base_power_w: float = Field(default=150.0, ge=0)
-    gpus_linked: bool = False
+    gpus_linked: bool | None = None
+    """GPUs joined by NVLink/NVSwitch or Infinity Fabric; None: multi-GPU SXM/OAM boards are (they are
+    built so), PCIe cards are not (tensor parallelism then runs over PCIe)."""
     name: str | None = None
 
     @model_validator(mode="after")
@@ -151,7 +156,8 @@ class CustomOffer(FrozenModel):
     price_usd: float = Field(gt=0)
     base_power_w: float = Field(default=500.0, ge=0)
     rack_units: int = Field(default=0, ge=0)
-    gpus_linked: bool = False
+    gpus_linked: bool | None = None
+    """As ``OwnedSystem.gpus_linked``: None links multi-GPU SXM/OAM boards."""
     source: str = "vendor quote"
 
 

@@ -42,11 +42,14 @@ def test_startup_shares_the_bought_card(catalog: Catalog) -> None:
 
 
 def test_research_lab_shares_the_desktop_card_beyond_half_of_it(catalog: Catalog) -> None:
-    """A 45.67 GiB QLoRA replica beside the 48.82 GiB endpoint fill 94.49 of the desktop's 96 GiB. Pairing only
-    replicas under half a card rented one more A100 for the QLoRA replica and called the plan optimal at
+    """A 45.67 GiB QLoRA replica beside the 48.82 GiB endpoint fill 94.49 of the desktop's 96 GiB. Pairing
+    only replicas under half a card rented one more A100 for the QLoRA replica and called the plan optimal at
     195,794.65 USD; the plan is 2,399.93 USD cheaper, and each workload alone on its cheapest offer (no
-    sharing) is that older plan. The saving is never a negative zero (once -2.9e-11 USD, printed "-0")."""
-    plan = solve(load_scenario(SCENARIOS / "research-lab.yaml"), catalog)
+    sharing) is that older plan. The saving is never a negative zero (once -2.9e-11 USD, printed "-0").
+    Tensor parallelism over PCIe is off here, as it was then (test_research_lab_splits_over_pcie)."""
+    lab = load_scenario(SCENARIOS / "research-lab.yaml")
+    hardware = lab.hardware.model_copy(update={"tensor_parallel_over_pcie": False})
+    plan = solve(lab.model_copy(update={"hardware": hardware}), catalog)
     assert plan.status == "optimal" and plan.total_cost == pytest.approx(193_394.72, abs=0.01)
     desktop = {a.workload for a in plan.assignments if a.unit.startswith("desktop-1x-rtx-pro-6000")}
     assert desktop == {"qlora-sweeps", "lab-endpoint"}
@@ -54,6 +57,20 @@ def test_research_lab_shares_the_desktop_card_beyond_half_of_it(catalog: Catalog
     assert alone.total_cost == pytest.approx(195_794.65, abs=0.01)
     assert alone.saving == pytest.approx(2_399.93, abs=0.01)
     assert all(a.saving is None or a.saving >= 0 for a in plan.alternatives)
+
+
+def test_research_lab_splits_over_pcie(catalog: Catalog) -> None:
+    """The 70B LoRA needs 67.03 GiB on each of four GPUs: the 4 x RTX PRO 6000 workstation (96 GiB PCIe
+    cards, 41,000 USD) holds it for 62,647.89 USD over 36 months with hosting and energy, where the 4 x A100
+    SXM server cost 56,372.45 USD more: 193,394.72 -> 137,022.27 USD."""
+    plan = solve(load_scenario(SCENARIOS / "research-lab.yaml"), catalog, alternatives=False)
+    assert plan.status == "optimal" and plan.total_cost == pytest.approx(137_022.27, abs=0.01)
+    (lora,) = [a for a in plan.assignments if a.workload == "lora-70b"]
+    assert (lora.unit, lora.gpu_indices, lora.interconnect) == (
+        "workstation-4x-rtx-pro-6000#1",
+        (0, 1, 2, 3),
+        "pcie",
+    )
 
 
 def test_best_single_gpu_that_no_type_can_meet_is_infeasible_not_skipped(catalog: Catalog) -> None:
