@@ -55,6 +55,8 @@ _CATEGORY = {
 
 
 def assemble(c: Candidates, solution: Solution) -> Assembled:
+    """Every option's pattern copies and packed shared GPUs laid out on numbered units, and each replica on
+    its GPUs with its share of the cost."""
     out = Assembled(
         cost_by_category=dict.fromkeys(
             ("purchase", "energy", "hosting", "cloud_on_demand", "cloud_spot", "cloud_reserved"), 0.0
@@ -62,79 +64,92 @@ def assemble(c: Candidates, solution: Solution) -> Assembled:
     )
     number: dict[str, int] = defaultdict(int)
     replica_no: dict[str, int] = defaultdict(int)
-    months = c.rates.months
     for oid, offer in c.offers.items():
         blocks = _blocks(c, solution, oid)
         if not blocks:
             continue
-        n_units = _lay_out(blocks, offer.gpus, _spread_names(c))
-        for u in range(n_units):
+        for u in range(_lay_out(blocks, offer.gpus, _spread_names(c))):
             number[offer.option] += 1
-            unit_id = f"{offer.option}#{number[offer.option]}"
             on_unit = [b for b in blocks if b.unit == u]
-            gpus_used = sum(b.gpus for b in on_unit)
-            energy = offer.fixed_energy + sum(b.energy for b in on_unit)
-            cost = offer.capex + energy + offer.hosting + offer.rent
-            busy = max(
-                (min(HOURS_PER_MONTH, sum(_hours(c, m) for m in b.members)) for b in on_unit),
-                default=0.0,
-            )
-            out.units.append(
-                PlanUnit(
-                    id=unit_id,
-                    option=offer.option,
-                    option_name=offer.name,
-                    kind=offer.kind,
-                    pricing=offer.pricing,
-                    gpu=offer.gpu.name,
-                    gpus=offer.gpus,
-                    gpu_memory_bytes=offer.gpu.vram_bytes,
-                    cost=cost,
-                    capex=offer.capex,
-                    opex_per_month=(cost - offer.capex) / months,
-                    energy_cost=energy,
-                    hosting_cost=offer.hosting,
-                    hours_per_month=offer.hours_class
-                    if offer.hours_class is not None
-                    else (HOURS_PER_MONTH if offer.kind == "cloud" else busy),
-                    unit_price=offer.unit_price,
-                    power_w=offer.power_w,
-                    rack_units=offer.rack_units,
-                    provider=offer.provider,
-                    region=offer.region,
-                    price_source=offer.price_source,
-                    price_date=offer.price_date,
-                    gpu_spec=offer.gpu,
-                )
-            )
+            unit = _unit(c, offer, f"{offer.option}#{number[offer.option]}", on_unit)
+            out.units.append(unit)
             if offer.kind == "cloud":
                 out.cost_by_category[_CATEGORY[offer.pricing]] += offer.rent
             else:
                 out.cost_by_category["purchase"] += offer.capex
-                out.cost_by_category["energy"] += energy
+                out.cost_by_category["energy"] += unit.energy_cost
                 out.cost_by_category["hosting"] += offer.hosting
-            fixed_per_gpu = (cost - energy + offer.fixed_energy) / gpus_used if gpus_used else 0.0
-            # base power is part of the fixed cost; pattern energy is added per slot below
-            for block in on_unit:
-                total_reserved = sum(m.reserved_bytes for m in block.members)
-                hours = sum(_hours(c, m) for m in block.members)
-                for m in block.members:
-                    replica_no[m.workload] += 1
-                    share = m.reserved_bytes / total_reserved if total_reserved else 1 / len(block.members)
-                    energy_share = _hours(c, m) / hours if hours else 1 / len(block.members)
-                    out.assignments.append(
-                        Assignment(
-                            workload=m.workload,
-                            replica=replica_no[m.workload],
-                            unit=unit_id,
-                            gpu_indices=tuple(range(block.first_gpu, block.first_gpu + m.gpus)),
-                            per_gpu_bytes=m.per_gpu_bytes,
-                            headroom=m.headroom,
-                            reserved_bytes=m.reserved_bytes,
-                            cost=fixed_per_gpu * m.gpus * share + block.energy * energy_share,
-                            interconnect=interconnect(offer) if m.gpus > 1 else None,
-                        )
-                    )
+            out.assignments += _assignments(c, offer, unit, on_unit, replica_no)
+    return out
+
+
+def _unit(c: Candidates, offer: Offer, unit_id: str, on_unit: list[_Block]) -> PlanUnit:
+    """One machine of ``offer`` holding ``on_unit``, priced as it runs."""
+    energy = offer.fixed_energy + sum(b.energy for b in on_unit)
+    cost = offer.capex + energy + offer.hosting + offer.rent
+    busy = max(
+        (min(HOURS_PER_MONTH, sum(_hours(c, m) for m in b.members)) for b in on_unit),
+        default=0.0,
+    )
+    return PlanUnit(
+        id=unit_id,
+        option=offer.option,
+        option_name=offer.name,
+        kind=offer.kind,
+        pricing=offer.pricing,
+        gpu=offer.gpu.name,
+        gpus=offer.gpus,
+        gpu_memory_bytes=offer.gpu.vram_bytes,
+        cost=cost,
+        capex=offer.capex,
+        opex_per_month=(cost - offer.capex) / c.rates.months,
+        energy_cost=energy,
+        hosting_cost=offer.hosting,
+        hours_per_month=offer.hours_class
+        if offer.hours_class is not None
+        else (HOURS_PER_MONTH if offer.kind == "cloud" else busy),
+        unit_price=offer.unit_price,
+        power_w=offer.power_w,
+        rack_units=offer.rack_units,
+        provider=offer.provider,
+        region=offer.region,
+        price_source=offer.price_source,
+        price_date=offer.price_date,
+        gpu_spec=offer.gpu,
+    )
+
+
+def _assignments(
+    c: Candidates, offer: Offer, unit: PlanUnit, on_unit: list[_Block], replica_no: dict[str, int]
+) -> list[Assignment]:
+    """Each replica on ``unit`` with its GPUs and its share of the cost: the unit's fixed cost split evenly
+    over the GPUs in use, then over a GPU's replicas by reserved bytes, plus its part of the GPU's energy by
+    hours (``replica_no`` numbers each workload's replicas across units)."""
+    gpus_used = sum(b.gpus for b in on_unit)
+    # base power is part of the fixed cost; pattern energy is added per slot below
+    fixed = unit.cost - unit.energy_cost + offer.fixed_energy
+    fixed_per_gpu = fixed / gpus_used if gpus_used else 0.0
+    out = []
+    for block in on_unit:
+        total_reserved = sum(m.reserved_bytes for m in block.members)
+        hours = sum(_hours(c, m) for m in block.members)
+        for m in block.members:
+            replica_no[m.workload] += 1
+            share = m.reserved_bytes / total_reserved if total_reserved else 1 / len(block.members)
+            energy_share = _hours(c, m) / hours if hours else 1 / len(block.members)
+            out.append(
+                Assignment(
+                    workload=m.workload,
+                    replica=replica_no[m.workload],
+                    unit=unit.id,
+                    gpu_indices=tuple(range(block.first_gpu, block.first_gpu + m.gpus)),
+                    per_gpu_bytes=m.per_gpu_bytes,
+                    headroom=m.headroom,
+                    reserved_bytes=m.reserved_bytes,
+                    cost=fixed_per_gpu * m.gpus * share + block.energy * energy_share,
+                    interconnect=interconnect(offer) if m.gpus > 1 else None,
+                )
+            )
     return out
 
 

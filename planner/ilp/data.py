@@ -101,6 +101,10 @@ class SharedData:
 
 @dataclass(frozen=True)
 class ProblemData:
+    """The whole program as data: workloads and their demand, options, patterns, shared entries (large fleets)
+    and the budget and limit rows. Derived maps are built once here; ``restricted``, ``with_patterns`` and
+    ``with_gpu_fill`` copy the data as a whole, so a field added here reaches every program built from it."""
+
     workloads: tuple[str, ...]
     demand: Mapping[str, int]
     options: tuple[OptionData, ...]

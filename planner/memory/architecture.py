@@ -54,7 +54,7 @@ class Architecture:
     # Sliding-window attention: the window and how many layers use it.
     sliding_window: int = 0
     sliding_layers: int = 0
-    # A nominal size ("7b") keeps its round count for the rule of thumb (DESIGN.md's worked cases use 7e9).
+    # A nominal size ("7b") keeps its round count for the rule of thumb, which people apply to 7e9.
     nominal_params: int = 0
     # Learned absolute position embeddings (GPT-2, OPT): rows of hidden_size each; 0 for rotary or ALiBi.
     position_rows: int = 0
@@ -433,7 +433,7 @@ below about 0.08B."""
 
 
 def nominal_architecture(billions: float) -> Architecture:
-    """A generic dense Llama-like decoder of about ``billions`` parameters (DESIGN.md section 2).
+    """A generic dense Llama-like decoder of about ``billions`` parameters.
 
     The shape is taken from the nearest Llama-style size at or above, then the MLP width is solved so that
     the total matches the nominal count to within 0.5%.

@@ -132,7 +132,7 @@ def training_logits_bytes(a: Architecture, tokens: int) -> float:
     """Training logits at the loss's backward peak: ``tokens x V x (2 + 4 + 4 + 2)`` bytes.
 
     The bf16 logits, their fp32 upcast, the fp32 log-softmax cross-entropy saves for backward, and the bf16
-    gradient flowing back into lm_head. DESIGN.md's ``(2 + 4)`` counts the first two only; the Qwen
+    gradient flowing back into lm_head. The common ``(2 + 4)`` counts the first two only; the Qwen
     fine-tuning profile (benchmarks/data/vram_calibration.csv) grows by about 12 bytes per token per
     vocabulary entry from 256 to 8192 tokens, so measurements win here.
     """

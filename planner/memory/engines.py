@@ -2,7 +2,7 @@
 
 Sources: PyTorch's CUDA context is 0.3-2 GiB per GPU (we take 0.5); vLLM's non-torch memory is 0.13 GiB at
 TP=1 and 0.55 GiB at TP=2 (llm-d ``empirical-vllm-memory-results.md``, H100); llama.cpp allocates exact ggml
-buffers (no caching allocator); PyTorch's caching allocator fragments 5-10% (DESIGN.md section 2).
+buffers (no caching allocator); PyTorch's caching allocator fragments 5-10%.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The memory estimate: components summed per GPU and over GPUs, for one workload on one architecture.
 
-DESIGN.md section 2: ``total = weights + kv_cache + activations + gradients + optimizer_states + adapters +
+``total = weights + kv_cache + activations + gradients + optimizer_states + adapters +
 cuda_context + allocator_overhead``. Each term comes from one function in ``components.py``; this module only
 decides how a workload splits over GPUs (layer split, tensor parallel, ZeRO/FSDP data parallel).
 """

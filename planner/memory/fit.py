@@ -18,7 +18,7 @@ from planner.memory.engines import engine
 from planner.memory.estimate import MemoryEstimate, estimate
 
 MAX_BATCH = 4096
-DEFAULT_HEADROOM = 0.2  # services keep 20-30% headroom (DESIGN.md, the rule of thumb)
+DEFAULT_HEADROOM = 0.2  # services keep 20-30% of a GPU free for load spikes and fragmentation
 VLLM_GPU_MEMORY_UTILIZATION = 0.9  # vLLM's default reservation of each card
 
 
@@ -134,7 +134,8 @@ def fit(
 
 def _vllm_kv_tokens(est: MemoryEstimate, vram_bytes: int) -> int:
     """Tokens of KV cache vLLM would allocate: what its reservation leaves after everything but the KV cache,
-    at the workload's KV bytes per token on one GPU (DESIGN.md: report what is required, and this)."""
+    at the workload's KV bytes per token on one GPU: reported beside what the workload requires, since vLLM
+    takes its whole reservation whatever the workload needs."""
     per_gpu = est.per_gpu_breakdown
     # Per token of what the estimate holds: vLLM's 16-token blocks, so the padding of the last block is not
     # spread over the context (Qwen3-0.6B read 650,794 tokens at context 16 and 345,731 at 17).

@@ -1,4 +1,4 @@
-"""The rule of thumb most users know, reported beside the analytic estimate (DESIGN.md section 2).
+"""The rule of thumb most users know, reported beside the analytic estimate (docs/memory-model.md).
 
 inference = weights x 1.3 (4-bit weights: x 1.5); LoRA/QLoRA = inference x 2-3; full training = inference x
 6-10; 32K+ context: x 1.5 more. Weights here are nominal: parameters x the bits the format is named after.

@@ -1,6 +1,6 @@
 """Training memory: weights, adapters, gradients, optimizer states and saved activations, per GPU and total.
 
-DESIGN.md section 2: mixed-precision AdamW keeps 2 (bf16 grads) + 12 (fp32 master, m, v) bytes per trainable
+Mixed-precision AdamW keeps 2 (bf16 grads) + 12 (fp32 master, m, v) bytes per trainable
 parameter beside the 2-byte weights; LoRA trains fp32 adapters; ZeRO-3/FSDP over N GPUs divides weights,
 gradients and optimizer states by N plus a gathered layer; stage 2 shards gradients and states; stage 1
 states only.

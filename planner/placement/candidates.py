@@ -26,7 +26,8 @@ from planner.ilp.data import OptionData, PatternData, ProblemData, SharedData
 from planner.placement.colocation import PATTERN_BUDGET, colocation_patterns
 from planner.placement.limits import Limit, scenario_limits, unit_costs
 from planner.placement.memory import Footprint, MemoryFn, model_memory, reserved_bytes
-from planner.placement.offers import Offer, check_names, cloud_offers, local_offers, undominated
+from planner.placement.names import check_names
+from planner.placement.offers import Offer, cloud_offers, local_offers, undominated
 from planner.placement.patterns import Member, add_pattern, group_energy, month_energy
 from planner.placement.rates import CostRates, resolve_rates
 from planner.scenario.schema import Scenario, Workload
@@ -235,9 +236,9 @@ def _shared_entries(
 
 def _option_data(oid: str, offer: Offer, rates: CostRates) -> OptionData:
     return OptionData(
-        id=oid,
-        gpus_per_unit=offer.gpus,
-        fixed_cost=offer.fixed_cost,
+        oid,
+        offer.gpus,
+        offer.fixed_cost,
         max_units=offer.max_units,
         label=offer.key,
         gpu_memory_gib=offer.gpu.vram_bytes / GIB,

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from planner.catalog.pricing import system_price_source, system_price_usd
-from planner.catalog.schema import Catalog, GpuSpec
+from planner.catalog.schema import Catalog, CloudOffer, GpuSpec
 from planner.errors import ScenarioError
 from planner.ilp.dominance import Standing
 from planner.ilp.dominance import undominated as undominated_units
@@ -148,10 +148,10 @@ def _owned_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> lis
             if not matches:
                 raise ScenarioError(f"{field}.system: unknown system id {owned.system!r}")
             system = matches[0]
-            gpu, count, linked = _gpu(catalog, system.gpu, field), system.gpu_count, system.gpus_linked
+            gpu, count, linked = gpu_named(catalog, system.gpu, field), system.gpu_count, system.gpus_linked
             base_w, rack, label = system.base_power_w, system.rack_units, owned.name or system.name
         else:
-            gpu = _gpu(catalog, owned.gpu or "", f"{field}.gpu")
+            gpu = gpu_named(catalog, owned.gpu or "", f"{field}.gpu")
             count, base_w, rack = owned.gpu_count, owned.base_power_w, 0
             linked = _linked(owned.gpus_linked, gpu, count)
             label = owned.name or f"{count}x {gpu.name}"
@@ -188,7 +188,7 @@ def _system_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> li
             and system.system_type not in scenario.hardware.system_types
         ):
             continue
-        gpu = _gpu(catalog, system.gpu, f"catalog system {system.id}")
+        gpu = gpu_named(catalog, system.gpu, f"catalog system {system.id}")
         price = scenario.purchase_prices_usd.get(system.id)
         if price is None and (system.total_price_usd is not None or gpu.price_usd is not None):
             price = system_price_usd(system, catalog)
@@ -230,7 +230,7 @@ def _quoted_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> li
     for index, quote in enumerate(scenario.custom_offers):
         if allowed is not None and quote.id not in allowed:
             continue  # hardware.systems names the quotes it allows, as it names catalog systems
-        gpu = _gpu(catalog, quote.gpu, f"custom_offers[{index}].gpu")
+        gpu = gpu_named(catalog, quote.gpu, f"custom_offers[{index}].gpu")
         offers.append(
             _local(
                 key=f"{quote.id}|purchase",
@@ -252,7 +252,7 @@ def _quoted_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> li
     return offers
 
 
-def _gpu(catalog: Catalog, name: str, field: str) -> GpuSpec:
+def gpu_named(catalog: Catalog, name: str, field: str) -> GpuSpec:
     spec = _gpu_or_none(catalog, name)
     if spec is None:
         raise ScenarioError(f"{field}: unknown GPU {name!r} (see `planner catalog gpus`)")
@@ -267,16 +267,7 @@ def cloud_offers(
     hw = scenario.hardware
     if not hw.cloud:
         return []
-    discounts = {
-        d.provider: (
-            d.one_year,
-            d.three_year,
-            d.source if d.verified else f"unverified headline figure: {d.source}",
-        )
-        for d in catalog.reserved_discounts
-    }
-    for provider, override in scenario.reserved_discounts.items():
-        discounts[provider] = (override.one_year, override.three_year, "scenario reserved_discounts")
+    discounts = _discounts(scenario, catalog)
     built: list[Offer] = []
     for offer in sorted(catalog.cloud, key=lambda c: c.id):
         if hw.providers is not None and offer.provider not in hw.providers:
@@ -286,16 +277,7 @@ def cloud_offers(
         gpu = _gpu_or_none(catalog, offer.gpu)
         if gpu is None or not _allowed_gpu(scenario, catalog, gpu):
             continue
-        prices: list[tuple[Pricing, float, int | None, str]] = [
-            ("on_demand", offer.price_usd_per_hour, None, "")
-        ]
-        if offer.spot_price_usd_per_hour is not None:
-            prices.append(("spot", offer.spot_price_usd_per_hour, None, ""))
-        if offer.provider in discounts:
-            one, three, src = discounts[offer.provider]
-            prices.append(("reserved_1y", offer.price_usd_per_hour * (1 - one), 12, src))
-            prices.append(("reserved_3y", offer.price_usd_per_hour * (1 - three), 36, src))
-        for pricing, per_hour, term, discount_source in prices:
+        for pricing, per_hour, term, discount_source in _prices(offer, discounts):
             if pricing not in hw.pricing:
                 continue
             classes: list[float | None] = list(hours_classes) if term is None else [None]
@@ -344,6 +326,39 @@ def cloud_offers(
     return sorted(kept, key=lambda o: o.key)
 
 
+_Discount = tuple[float, float, str]
+"""(one-year, three-year, source) of a provider's reserved discount."""
+
+
+def _discounts(scenario: Scenario, catalog: Catalog) -> dict[str, _Discount]:
+    """Reserved discounts by provider: the catalog's, where the scenario does not give its own."""
+    discounts = {
+        d.provider: (
+            d.one_year,
+            d.three_year,
+            d.source if d.verified else f"unverified headline figure: {d.source}",
+        )
+        for d in catalog.reserved_discounts
+    }
+    for provider, override in scenario.reserved_discounts.items():
+        discounts[provider] = (override.one_year, override.three_year, "scenario reserved_discounts")
+    return discounts
+
+
+def _prices(
+    offer: CloudOffer, discounts: dict[str, _Discount]
+) -> list[tuple[Pricing, float, int | None, str]]:
+    """(pricing, USD per hour, term in months or None, discount source) of every way to rent ``offer``."""
+    prices: list[tuple[Pricing, float, int | None, str]] = [("on_demand", offer.price_usd_per_hour, None, "")]
+    if offer.spot_price_usd_per_hour is not None:
+        prices.append(("spot", offer.spot_price_usd_per_hour, None, ""))
+    if offer.provider in discounts:
+        one, three, src = discounts[offer.provider]
+        prices.append(("reserved_1y", offer.price_usd_per_hour * (1 - one), 12, src))
+        prices.append(("reserved_3y", offer.price_usd_per_hour * (1 - three), 36, src))
+    return prices
+
+
 def undominated(
     offers: list[Offer], eligible: dict[str, frozenset[str]], *, same_gpu: bool, costs: UnitCosts
 ) -> list[Offer]:
@@ -368,38 +383,3 @@ def undominated(
     )
     keys = {o.key for o in kept}
     return [o for o in offers if o.kind != "cloud" or o.key in keys]
-
-
-def check_names(scenario: Scenario, catalog: Catalog) -> None:
-    """Names in ``hardware`` must exist in the catalog: a typo would silently shrink the choice."""
-    hw = scenario.hardware
-    for index, name in enumerate(hw.gpus or ()):
-        _gpu(catalog, name, f"hardware.gpus[{index}]")
-    systems = {s.id for s in catalog.systems}
-    providers = {c.provider for c in catalog.cloud}
-    lists: list[tuple[str, tuple[str, ...] | None, set[str]]] = [
-        ("systems", hw.systems, systems | {c.id for c in scenario.custom_offers}),
-        ("providers", hw.providers, providers),
-        ("regions", hw.regions, {c.region for c in catalog.cloud}),
-    ]
-    for field, given, known in lists:
-        for index, name in enumerate(given or ()):
-            if name not in known:
-                choices = ", ".join(sorted(known))
-                where = f"hardware.{field}[{index}]"
-                raise ScenarioError(f"{where}: unknown {field[:-1]} {name!r} (known: {choices})")
-    for field, names in (
-        ("reserved_discounts", scenario.reserved_discounts),
-        ("limits.max_gpus_per_provider", scenario.limits.max_gpus_per_provider),
-    ):
-        for name in names:
-            if name not in providers:
-                # A misspelt provider here was ignored, leaving the catalog's discount or no quota in place.
-                choices = ", ".join(sorted(providers))
-                raise ScenarioError(f"{field}.{name}: unknown provider {name!r} (known: {choices})")
-    for index, quote in enumerate(scenario.custom_offers):
-        if quote.id in systems:
-            raise ScenarioError(
-                f"custom_offers[{index}].id: {quote.id!r} is a catalog system; price it with "
-                "purchase_prices_usd, or give the quote another id"
-            )

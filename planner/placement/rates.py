@@ -11,8 +11,6 @@ from planner.catalog.schema import Catalog
 from planner.errors import ScenarioError
 from planner.scenario.schema import Scenario
 
-KWH_PER_WH = 1e-3
-
 
 @dataclass(frozen=True)
 class CostRates:
@@ -70,6 +68,9 @@ def resolve_rates(scenario: Scenario, catalog: Catalog) -> CostRates:
         fx=scenario.usd_to_currency,
         as_of=defaults.as_of,
     )
+
+
+KWH_PER_WH = 1e-3
 
 
 def energy_cost(watts: float, hours_per_month: float, rates: CostRates) -> float:

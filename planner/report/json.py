@@ -1,6 +1,6 @@
 """JSON report: the ``planner solve --format json`` object, the workbook's content for scripts.
 
-The keys fixed by issue 4 (scenario, status, currency, horizon_months, total_cost, capex, opex, best_bound,
+The keys scripts rely on (scenario, status, currency, horizon_months, total_cost, capex, opex, best_bound,
 gap, units, assignments, alternatives) and every other ``Plan`` field come from ``Plan.to_json_dict``. The
 figures the workbook derives (the plain-language reading, the chosen mix, the break-even, memory per GPU) are
 added under one extra key, ``report``, so no contract key is renamed or reshaped. Memory stays in bytes and

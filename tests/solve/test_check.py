@@ -147,3 +147,13 @@ def test_a_plan_claiming_optimal_is_no_dearer_than_an_alternative(plan: Plan) ->
     alt = plan.alternatives[0].model_copy(update={"total_cost": plan.total_cost / 2})
     claimed = plan.model_copy(update={"status": "optimal", "gap": 0.0, "alternatives": (alt,)})
     assert any("less than the optimal plan" in p for p in verify(claimed))
+
+
+def test_a_plan_carries_what_reports_need(plan: Plan) -> None:
+    """The GPU's spec on every unit, and one answer to where each workload runs, in replica order whatever
+    the order of the assignments."""
+    assert all(u.gpu_spec == CAT.gpu("Card24") for u in plan.units)
+    shuffled = plan.model_copy(update={"assignments": tuple(reversed(plan.assignments))})
+    where = shuffled.placements()
+    assert set(where) == {"a", "b"}
+    assert [a.replica for a in where["a"]] == [1] and where["a"][0].unit == plan.units[0].id

@@ -1,4 +1,4 @@
-"""Laws the optimizer must obey on any input (STYLE.md "Tests"), checked on small random fleets.
+"""Laws the optimizer must obey on any input, checked on small random fleets.
 
 Memory comes from a stand-in model (``gib / k`` per GPU plus 0.5 GiB) so the laws are tested without the
 memory model; alternatives are off to keep each example to one solve.

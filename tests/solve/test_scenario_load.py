@@ -1,4 +1,4 @@
-"""Every malformed scenario is one line naming the file and the field (issue 4, "Bad input")."""
+"""Every malformed scenario is one line naming the file and the field (invalid input is never a traceback)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def test_a_valid_scenario_loads(tmp_path: Path) -> None:
     path.write_text(GOOD)
     scenario = load_scenario(path)
     assert scenario.name == "demo" and scenario.horizon_months == 24
-    assert scenario.headroom == 0.2  # the default of issue 4
+    assert scenario.headroom == 0.2  # the documented default
     assert scenario.workloads[0].replicas == 2
 
 
