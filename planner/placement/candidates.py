@@ -30,6 +30,7 @@ from planner.placement.names import check_names
 from planner.placement.offers import Offer, cloud_offers, local_offers, undominated
 from planner.placement.patterns import Member, add_pattern, group_energy, month_energy
 from planner.placement.rates import CostRates, resolve_rates
+from planner.placement.timeshare import TimeShare
 from planner.scenario.schema import Scenario, Workload
 from planner.units import GIB, HOURS_PER_MONTH
 
@@ -76,7 +77,8 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
     singles_on = _single_placements(scenario, option_of, eligible, footprints, headroom, add)
     # A replica spread by GPU or machine never shares a GPU with another of its workload.
     demand = {w.name: 1 if w.spread_domain else w.replicas for w in scenario.workloads}
-    groups_on = colocation_patterns(option_of, singles_on, demand)
+    timeshare = TimeShare.of(scenario)
+    groups_on = colocation_patterns(option_of, singles_on, demand, timeshare.peak if timeshare else None)
     notes: list[str] = []
     shared: list[SharedData] = []
     shared_members: dict[str, Member] = {}
@@ -90,11 +92,11 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
             "the cost, sharing patterns come from its packing and from column generation, and the gap is "
             "measured against the relaxation's bound"
         )
-        spread = {w.name for w in scenario.workloads if w.spread_domain}
+        spread = {w.name for w in scenario.workloads if w.spread_domain or w.time_shared}
         if spread:
             notes.append(
-                "co-location: replicas spread by GPU or machine (min_replicas) do not share GPUs on this "
-                "path, and the bound is over such plans"
+                "co-location: replicas spread by GPU or machine (min_replicas) or time-shared (schedule, "
+                "exclusive_group) do not share GPUs on this path, and the bound is over such plans"
             )
         sharing = {oid: [m for m in ms if m.workload not in spread] for oid, ms in singles_on.items()}
         shared, shared_members = _shared_entries(option_of, sharing, hours, wid, rates)

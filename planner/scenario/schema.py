@@ -18,6 +18,36 @@ Task = Literal["inference", "lora", "qlora", "full"]
 PricingName = Literal["on_demand", "spot", "reserved_1y", "reserved_3y"]
 
 
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+HOURS_PER_WEEK = 168
+
+
+class Schedule(FrozenModel):
+    """When a workload runs, the same every week: from ``start_hour`` to ``end_hour`` (exclusive) on each of
+    ``days``; an end before the start runs past midnight into the next day. Workloads whose schedules never
+    overlap may hold the same GPU memory at different times."""
+
+    start_hour: int = Field(ge=0, le=23)
+    end_hour: int = Field(ge=0, le=24)
+    days: tuple[Day, ...] = DAYS
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Schedule:
+        if self.start_hour == self.end_hour or not self.days:
+            raise ValueError("a schedule needs start_hour != end_hour and at least one day")
+        return self
+
+    def slots(self) -> frozenset[int]:
+        """Hours of the week it runs (0 = Monday 00:00-01:00, 167 = Sunday 23:00-24:00)."""
+        length = (self.end_hour - self.start_hour) % 24 or 24
+        return frozenset(
+            (DAYS.index(day) * 24 + self.start_hour + h) % HOURS_PER_WEEK
+            for day in self.days
+            for h in range(length)
+        )
+
+
 class Workload(FrozenModel):
     """One thing to run: a model, a task and how much of it."""
 
@@ -47,6 +77,11 @@ class Workload(FrozenModel):
     """Pin the tensor/data-parallel degree; None lets the optimizer choose."""
     memory_per_gpu: str | None = None
     """A measured figure (``18GiB``) used instead of the memory model; needs ``gpus_per_replica`` when > 1."""
+    schedule: Schedule | None = None
+    """When it runs each week; None: at any time. ``hours_per_month`` still sets what it is billed."""
+    exclusive_group: str | None = Field(default=None, min_length=1, max_length=100)
+    """Workloads of one group never run at the same time (someone switches between them), so they may hold
+    the same memory."""
     min_replicas: int | None = Field(default=None, gt=0, le=100_000)
     """Availability: at least this many replicas (``replicas`` is raised to it), no two of them in one
     ``spread`` domain, so losing one machine (or GPU) leaves the others serving. None: no such rule."""
@@ -63,6 +98,15 @@ class Workload(FrozenModel):
             if type(replicas) is int and replicas < data["min_replicas"]:
                 data = {**data, "replicas": data["min_replicas"]}
         return data
+
+    @property
+    def time_shared(self) -> bool:
+        """Whether it may hold memory that another workload holds at other times."""
+        return self.schedule is not None or self.exclusive_group is not None
+
+    def runs_at(self, slot: int) -> bool:
+        """Whether it may run in hour ``slot`` of the week (always, without a schedule)."""
+        return self.schedule is None or slot in self.schedule.slots()
 
     @property
     def spread_domain(self) -> Literal["gpu", "machine"] | None:
