@@ -33,8 +33,19 @@ def _workload_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--engine",
             default=None,
-            help="transformers, vllm or llama.cpp [default: llama.cpp for "
+            help="transformers, vllm, sglang or llama.cpp [default: llama.cpp for "
             "GGUF precisions, else transformers].",
+        ),
+        click.option(
+            "--engine-version",
+            default=None,
+            help="Engine release to model, e.g. 'vllm>=0.17' (default), '0.11', 'transformers<4.45'.",
+        ),
+        click.option(
+            "--max-seq-len",
+            type=int,
+            default=None,
+            help="Static KV cache preallocated for this many tokens per sequence.",
         ),
         click.option(
             "--kv-precision", default=None, help="KV cache: 16bit, fp8, q8_0 or q4_0 [default: 16bit]."
@@ -75,6 +86,8 @@ def _options(kw: dict[str, Any]) -> dict[str, Any]:
         "lora_rank": kw["lora_rank"],
         "lora_targets": kw["lora_targets"],
         "prefill_tokens": kw["prefill_tokens"],
+        "engine_version": kw["engine_version"],
+        "max_seq_len": kw["max_seq_len"],
     }
 
 
@@ -98,8 +111,22 @@ def estimate(model: str, **kw: Any) -> None:
 @click.option("--gpu", "gpu_name", default=None, help='A GPU from the catalog, e.g. "RTX 4090".')
 @click.option("--vram", default=None, help="Card memory instead of --gpu, e.g. 24GiB or 80GB.")
 @click.option("--headroom", type=float, default=0.2, show_default=True, help="Share of memory kept free.")
+@click.option(
+    "--memory-fraction",
+    type=float,
+    default=None,
+    help="Share of the card a reserving engine takes (vLLM --gpu-memory-utilization, SGLang "
+    "--mem-fraction-static) [default: the engine's].",
+)
 @_workload_options
-def fit(model: str, gpu_name: str | None, vram: str | None, headroom: float, **kw: Any) -> None:
+def fit(
+    model: str,
+    gpu_name: str | None,
+    vram: str | None,
+    headroom: float,
+    memory_fraction: float | None,
+    **kw: Any,
+) -> None:
     """Does MODEL fit on a card, the longest context at --batch and the largest batch at --context."""
     from planner.errors import PlannerError
     from planner.memory.fit import fit as fit_model
@@ -131,6 +158,7 @@ def fit(model: str, gpu_name: str | None, vram: str | None, headroom: float, **k
         headroom=headroom,
         context=kw["context"],
         batch=kw["batch"],
+        memory_fraction=memory_fraction,
         **options,
     )
     if kw["output_format"] == "json":

@@ -29,18 +29,22 @@ def estimate_memory(
     gradient_checkpointing: bool = True,
     optimizer: str = "adamw",
     lora_rank: int = 16,
+    engine_version: str | None = None,
     **more: Any,
 ) -> MemoryEstimate:
     """Memory one workload needs, by component, in bytes.
 
     ``context``: tokens per sequence (prompt plus generated; the sequence length for training). ``batch``:
     sequences held at once (concurrency when serving, micro-batch per GPU when training). ``engine``:
-    transformers (the default), vllm or llama.cpp; None picks llama.cpp for GGUF precisions. ``gpus``: tensor
+    transformers (the default), vllm, sglang or llama.cpp; None picks llama.cpp for GGUF precisions (or the
+    engine ``engine_version`` names). ``engine_version``: the release to model, e.g. ``vllm>=0.17`` (the
+    default), ``0.11`` for older vLLM logs, ``transformers<4.45``. ``gpus``: tensor
     parallel degree for vLLM, a layer split for transformers and llama.cpp, data parallel with ZeRO-3 for
     training. Further keywords: ``lora_targets`` ("all", "attention", "qv", "mlp" or module names),
     ``prefill_tokens`` (prompt tokens processed in one pass; default: the whole context for transformers),
     ``zero_stage`` (0-3), ``flash_attention`` (default True), ``prefill_logits`` (transformers < 4.45 kept
-    logits for the whole prompt), ``catalog_dir``.
+    logits for the whole prompt), ``max_seq_len`` / ``cache`` ("static": a KV cache preallocated for
+    ``max_seq_len`` tokens), ``catalog_dir``.
 
     Raises ModelError/PlannerError (exit status 2) for inputs that cannot work: unknown model, precision,
     engine or task; context or batch < 1; GPUs the heads or layers cannot be split over.
@@ -52,6 +56,8 @@ def estimate_memory(
         "zero_stage",
         "flash_attention",
         "prefill_logits",
+        "max_seq_len",
+        "cache",
     }
     if unknown:
         from planner.errors import PlannerError
@@ -70,5 +76,6 @@ def estimate_memory(
         gradient_checkpointing=gradient_checkpointing,
         optimizer=optimizer,
         lora_rank=lora_rank,
+        engine_version=engine_version,
         **more,
     )

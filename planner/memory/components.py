@@ -57,23 +57,21 @@ def kv_cache_bytes(
     kv_bytes: float,
     shard: int,
     latent: bool,
-    drops_window: bool,
+    window_tokens: int | None = None,
     block_tokens: int = 1,
 ) -> float:
     """KV cache on one tensor-parallel shard: per-token bytes x tokens x sequences, layer by layer.
 
-    Sliding-window layers hold ``min(window, tokens)`` only where the engine drops old blocks (llama.cpp's
-    SWA cache, vLLM's hybrid allocator); transformers' dynamic cache keeps every token. vLLM allocates in
-    blocks of 16 tokens, so tokens round up to a block.
+    Full-attention layers hold ``tokens`` rounded up to the engine's block (vLLM: 16). Sliding-window layers
+    hold ``window_tokens`` per sequence, which the engine's record computes (vLLM keeps the window plus a
+    prefill chunk and a block, llama.cpp the window plus ``n_ubatch`` padded to 256 cells, transformers'
+    hybrid cache the window); None means the cache keeps every token there too.
     """
     per_layer = kv_elements_per_token(a, shard, latent) * kv_bytes
     held = math.ceil(tokens / block_tokens) * block_tokens
-    window_layers = a.sliding_layers if drops_window and a.sliding_window else 0
-    window_tokens = (
-        math.ceil(min(a.sliding_window, tokens) / block_tokens) * block_tokens if window_layers else 0
-    )
+    window_layers = a.sliding_layers if window_tokens is not None and a.sliding_window else 0
     full_layers = a.num_layers - window_layers
-    return per_layer * batch * (full_layers * held + window_layers * window_tokens)
+    return per_layer * batch * (full_layers * held + window_layers * (window_tokens or 0))
 
 
 def _ffn_width(a: Architecture, shard: int) -> float:

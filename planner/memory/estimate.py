@@ -1,28 +1,22 @@
 """The memory estimate: components summed per GPU and over GPUs, for one workload on one architecture.
 
-``total = weights + kv_cache + activations + gradients + optimizer_states + adapters +
-cuda_context + allocator_overhead``. Each term comes from one function in ``components.py``; this module only
-decides how a workload splits over GPUs (layer split, tensor parallel, ZeRO/FSDP data parallel).
+``total = weights + kv_cache + activations + gradients + optimizer_states + adapters + cuda_context +
+allocator_overhead``. Each term comes from one function in ``components.py``; inference splits come from
+``inference.py`` (which asks the engine's record), training splits from ``training.py``. This module checks
+the inputs, picks the engine and its release, and adds the per-GPU overheads.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from planner.errors import ModelError, PlannerError
 from planner.memory import components as c
 from planner.memory.architecture import KNOWN_MODEL_TYPES, Architecture, count_parameters
-from planner.memory.engines import Engine, engine
-from planner.memory.formats import (
-    KV_NOT_ON_ENGINE,
-    LLAMA_CPP_NON_GGUF,
-    WeightFormat,
-    kv_bytes_per_element,
-    kv_name,
-    weight_format,
-)
+from planner.memory.engines import ENGINES, Engine, Release, default_engine, engine, engine_named_in
+from planner.memory.formats import WeightFormat, kv_bytes_per_element, kv_name, weight_format
+from planner.memory.inference import Serving, inference_parts
 from planner.memory.rule_of_thumb import rule_of_thumb_bytes
 from planner.memory.training import OPTIMIZER_STATE_BYTES, Split, training_parts
 
@@ -43,7 +37,7 @@ _TASK_ALIASES: dict[str, str] = {
     "full-ft": "full",
     "serve": "inference",
 }
-VLLM_PROFILE_LOGIT_BYTES = 4  # vLLM's profile run computes fp32 logits for every batched token
+CACHES: tuple[str, ...] = ("dynamic", "static")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +59,11 @@ class MemoryEstimate:
     notes: tuple[str, ...] = ()
     model_weights_bytes: int = 0
     """The model's weights at its precision, once: no replicas over GPUs, no gathered layers."""
+
+    @property
+    def engine(self) -> str:
+        """The engine the estimate is for, named or chosen by default (llama.cpp for GGUF weights)."""
+        return str(self.inputs.get("engine", ""))
 
     @property
     def weights_only_bytes(self) -> int:
@@ -94,10 +93,6 @@ def _positive(name: str, value: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise ModelError(f"{name} must be a whole number >= 1, got {value!r}")
     return value
-
-
-HYBRID_CACHE_TYPES = frozenset({"gemma2", "gemma3_text"})
-"""Families whose transformers cache keeps only the window on sliding-window layers (HybridCache)."""
 
 
 def _text(name: str, value: object, *, optional: bool = False) -> None:
@@ -145,6 +140,73 @@ def _check_parallel(a: Architecture, eng: Engine, gpus: int, task: str) -> None:
         )
 
 
+def _check_types(
+    task: object, precision: object, optimizer: object, flags: dict[str, object], names: dict[str, object]
+) -> None:
+    _text("task", task)
+    _text("precision", precision)
+    _text("optimizer", optimizer)
+    for name, value in names.items():
+        _text(name, value, optional=True)
+    for name, flag in flags.items():
+        if not isinstance(flag, bool):  # "no" is a true string: it switched checkpointing on
+            raise ModelError(f"{name} must be True or False, got {flag!r}")
+
+
+def _choose_engine(fmt: WeightFormat, engine_name: str | None, engine_version: str | None) -> Engine:
+    """The engine named, the one a version text names (``vllm>=0.17``), or the default for the weights."""
+    if engine_name is not None:
+        return engine(engine_name)
+    named = engine_named_in(engine_version) if engine_version is not None else None
+    return engine(named) if named else default_engine(fmt.gguf)
+
+
+def _check_combination(eng: Engine, fmt: WeightFormat, task: str, kv_precision: str | None) -> None:
+    """Refuse what no engine runs: its record's allow-lists of weight and KV formats, and training."""
+    if task != "inference" and not eng.trains:
+        trainer = next(e.name for e in ENGINES.values() if e.trains)
+        raise PlannerError(f"engine {eng.name} does not train; use engine {trainer} for task {task}")
+    if fmt.gguf and fmt.name not in eng.weight_formats:
+        runner = default_engine(True).name
+        raise ModelError(f"precision {fmt.name} is a GGUF format; use engine {runner}")
+    if task != "inference" and fmt.gguf:
+        raise ModelError(f"precision {fmt.name} (GGUF) cannot be fine-tuned")
+    if task == "full" and fmt.quantized:
+        raise ModelError(
+            f"full fine-tuning updates every weight in 16 or 32 bit; precision {fmt.name} is quantized "
+            "(use bf16, or task qlora for a 4-bit base)"
+        )
+    if fmt.name not in eng.weight_formats:
+        if eng.default_for == "gguf":
+            raise ModelError(
+                f"{eng.name} runs GGUF files: precision {fmt.name} is not one (use q4_k_m, q8_0, f16, ...)"
+            )
+        raise ModelError(f"engine {eng.name} does not load precision {fmt.name}")
+    if (
+        kv_precision is not None
+        and kv_bytes_per_element(kv_precision, fmt)
+        and (kv_name(kv_precision) not in eng.kv_formats)
+    ):
+        raise ModelError(f"engine {eng.name} has no {kv_precision} KV cache")
+
+
+def _held_tokens(a: Architecture, context: int, cache: str | None, max_seq_len: int | None) -> int:
+    """Tokens per sequence the KV cache is sized for: a static cache preallocates ``max_seq_len`` (default:
+    the model's trained context) whatever the request's length; a dynamic one grows to the context."""
+    if cache is None:
+        cache = "static" if max_seq_len is not None else "dynamic"
+    if cache.strip().lower() not in CACHES:
+        raise PlannerError(f"unknown cache {cache!r} (known: {', '.join(CACHES)})")
+    if cache.strip().lower() == "dynamic":
+        if max_seq_len is not None:
+            raise ModelError("max_seq_len sizes a static cache; it cannot go with cache 'dynamic'")
+        return context
+    length = max_seq_len if max_seq_len is not None else a.max_position_embeddings
+    if length < context:
+        raise ModelError(f"context {context} exceeds the static cache's max_seq_len {length}")
+    return length
+
+
 def estimate(
     a: Architecture,
     *,
@@ -163,25 +225,30 @@ def estimate(
     zero_stage: int | None = None,
     flash_attention: bool = True,
     prefill_logits: bool = False,
+    engine_version: str | None = None,
+    max_seq_len: int | None = None,
+    cache: str | None = None,
 ) -> MemoryEstimate:
     """Estimate memory for ``a`` under one workload. Raises PlannerError subclasses for what cannot work.
 
     ``prefill_tokens``: transformers, prompt tokens per sequence processed in one pass (default: the whole
     context); vLLM, ``max_num_batched_tokens`` (default 8192); llama.cpp, ``n_ubatch`` (default 512).
-    ``prefill_logits``: logits for every prompt position, as transformers did before 4.45.
+    ``prefill_logits``: logits for every prompt position, as transformers did before 4.45 (also what
+    ``engine_version="transformers<4.45"`` means). ``engine_version``: the engine release whose behaviour
+    to model (``vllm>=0.17`` by default for vLLM, ``0.11`` for older logs). ``cache="static"`` or
+    ``max_seq_len``: a KV cache preallocated for ``max_seq_len`` tokens per sequence.
     """
-    _text("task", task)
-    _text("precision", precision)
-    _text("optimizer", optimizer)
-    _text("engine", engine_name, optional=True)
-    _text("kv_precision", kv_precision, optional=True)
-    for name, flag in (
-        ("gradient_checkpointing", gradient_checkpointing),
-        ("flash_attention", flash_attention),
-        ("prefill_logits", prefill_logits),
-    ):
-        if not isinstance(flag, bool):  # "no" is a true string: it switched checkpointing on
-            raise ModelError(f"{name} must be True or False, got {flag!r}")
+    _check_types(
+        task,
+        precision,
+        optimizer,
+        {
+            "gradient_checkpointing": gradient_checkpointing,
+            "flash_attention": flash_attention,
+            "prefill_logits": prefill_logits,
+        },
+        {"engine": engine_name, "kv_precision": kv_precision, "engine_version": engine_version},
+    )
     task = normalize_task(task)
     lora_rank = _positive("lora_rank", lora_rank)
     context = _positive("context", context)
@@ -189,32 +256,106 @@ def estimate(
     gpus = _positive("gpus", gpus)
     if prefill_tokens is not None:
         prefill_tokens = _positive("prefill_tokens", prefill_tokens)
+    if max_seq_len is not None:
+        max_seq_len = _positive("max_seq_len", max_seq_len)
+    _text("cache", cache, optional=True)
     fmt = weight_format(precision)
-    eng = engine(engine_name or ("llama.cpp" if fmt.gguf else "transformers"))
+    eng = _choose_engine(fmt, engine_name, engine_version)
+    release = eng.release(engine_version)
     if task == "qlora" and not fmt.quantized:
         fmt = weight_format("nf4")  # QLoRA means a 4-bit base (Dettmers et al. 2023)
-    if task != "inference" and not eng.trains:
-        raise PlannerError(f"engine {eng.name} does not train; use engine transformers for task {task}")
     if task == "lora" and fmt.quantized:
         task = "qlora"
-    if fmt.gguf and eng.name != "llama.cpp":
-        raise ModelError(f"precision {fmt.name} is a GGUF format; use engine llama.cpp")
-    if task != "inference" and fmt.gguf:
-        raise ModelError(f"precision {fmt.name} (GGUF) cannot be fine-tuned")
-    if task == "full" and fmt.quantized:
-        raise ModelError(
-            f"full fine-tuning updates every weight in 16 or 32 bit; precision {fmt.name} is quantized "
-            "(use bf16, or task qlora for a 4-bit base)"
-        )
-    if eng.name == "llama.cpp" and not fmt.gguf and fmt.name not in LLAMA_CPP_NON_GGUF:
-        raise ModelError(
-            f"llama.cpp runs GGUF files: precision {fmt.name} is not one (use q4_k_m, q8_0, f16, ...)"
-        )
-    if kv_precision is not None and kv_name(kv_precision) in KV_NOT_ON_ENGINE.get(eng.name, frozenset()):
-        raise ModelError(f"engine {eng.name} has no {kv_precision} KV cache")
+    _check_combination(eng, fmt, task, kv_precision)
     _check_parallel(a, eng, gpus, task)
     kv_bytes = kv_bytes_per_element(kv_precision, fmt)
-    counts = count_parameters(a)
+
+    if task == "inference":
+        held = _held_tokens(a, context, cache, max_seq_len)
+        serving = Serving(
+            eng,
+            release,
+            fmt,
+            context,
+            batch,
+            gpus,
+            kv_bytes,
+            prefill_tokens,
+            flash_attention,
+            prefill_logits,
+            held,
+            static_cache=held != context or (cache or "").strip().lower() == "static",
+        )
+        parts, trainable = inference_parts(a, serving), 0
+    else:
+        parts, trainable = _training(
+            a,
+            fmt,
+            task,
+            context,
+            batch,
+            gpus,
+            optimizer,
+            lora_rank,
+            lora_targets,
+            gradient_checkpointing,
+            zero_stage,
+            flash_attention,
+        )
+    inputs = {
+        "task": task,
+        "precision": fmt.name,
+        "context": context,
+        "batch": batch,
+        "gpus": gpus,
+        "engine": eng.name,
+        "engine_version": release.label,
+        "kv_precision": kv_precision,
+        "gradient_checkpointing": gradient_checkpointing,
+        "optimizer": optimizer,
+        "lora_rank": lora_rank,
+    }
+    if task == "inference" and serving.held_tokens != context:
+        inputs["max_seq_len"] = serving.held_tokens
+    return _assemble(a, eng, release, fmt, parts, trainable, inputs, kv_bytes)
+
+
+def _training(
+    a: Architecture,
+    fmt: WeightFormat,
+    task: str,
+    context: int,
+    batch: int,
+    gpus: int,
+    optimizer: str,
+    lora_rank: int,
+    lora_targets: str | tuple[str, ...] | list[str],
+    gradient_checkpointing: bool,
+    zero_stage: int | None,
+    flash_attention: bool,
+) -> tuple[dict[str, Split], int]:
+    if optimizer.lower() not in OPTIMIZER_STATE_BYTES:
+        raise PlannerError(f"unknown optimizer {optimizer!r} (known: adamw, adamw-8bit, sgd)")
+    stage = zero_stage if zero_stage is not None else (3 if gpus > 1 else 0)
+    if stage not in (0, 1, 2, 3):
+        raise PlannerError(f"zero_stage must be 0, 1, 2 or 3, got {stage!r}")
+    return training_parts(
+        a,
+        fmt,
+        task,
+        context,
+        batch,
+        gpus,
+        optimizer.lower(),
+        lora_rank,
+        _lora_targets(lora_targets),
+        gradient_checkpointing,
+        stage,
+        flash_attention,
+    )
+
+
+def _notes(a: Architecture, context: int) -> list[str]:
     notes: list[str] = []
     if a.model_type not in KNOWN_MODEL_TYPES:
         notes.append(
@@ -225,55 +366,32 @@ def estimate(
         notes.append(
             f"context {context} exceeds the model's max_position_embeddings {a.max_position_embeddings}"
         )
+    return notes
 
-    if task == "inference":
-        parts, trainable = _inference(
-            a, eng, fmt, context, batch, gpus, kv_bytes, prefill_tokens, flash_attention, prefill_logits
-        )
-    else:
-        if optimizer.lower() not in OPTIMIZER_STATE_BYTES:
-            raise PlannerError(f"unknown optimizer {optimizer!r} (known: adamw, adamw-8bit, sgd)")
-        stage = zero_stage if zero_stage is not None else (3 if gpus > 1 else 0)
-        if stage not in (0, 1, 2, 3):
-            raise PlannerError(f"zero_stage must be 0, 1, 2 or 3, got {stage!r}")
-        parts, trainable = training_parts(
-            a,
-            fmt,
-            task,
-            context,
-            batch,
-            gpus,
-            optimizer.lower(),
-            lora_rank,
-            _lora_targets(lora_targets),
-            gradient_checkpointing,
-            stage,
-            flash_attention,
-        )
 
+def _assemble(
+    a: Architecture,
+    eng: Engine,
+    release: Release,
+    fmt: WeightFormat,
+    parts: dict[str, Split],
+    trainable: int,
+    inputs: dict[str, Any],
+    kv_bytes: float,
+) -> MemoryEstimate:
+    """Round the parts, add the per-GPU context and the allocator's share, and build the estimate."""
+    gpus, task, context = inputs["gpus"], inputs["task"], inputs["context"]
     per_gpu = {k: round(parts[k].per_gpu) if k in parts else 0 for k in BREAKDOWN_KEYS}
     total = {k: round(parts[k].total) if k in parts else 0 for k in BREAKDOWN_KEYS}
-    extra = eng.multi_gpu_extra_bytes if gpus > 1 else 0
-    per_gpu["cuda_context"] = eng.cuda_context_bytes + extra
+    per_gpu["cuda_context"] = release.context(gpus)
     total["cuda_context"] = per_gpu["cuda_context"] * gpus
     allocated_per_gpu = sum(v for k, v in per_gpu.items() if k != "cuda_context")
     per_gpu["allocator_overhead"] = round(allocated_per_gpu * eng.fragmentation)
     total["allocator_overhead"] = round(
         sum(v for k, v in total.items() if k != "cuda_context") * eng.fragmentation
     )
+    counts = count_parameters(a)
     kv_token = c.kv_elements_per_token(a, 1, eng.latent_mla) * kv_bytes * a.num_layers
-    inputs = {
-        "task": task,
-        "precision": fmt.name,
-        "context": context,
-        "batch": batch,
-        "gpus": gpus,
-        "engine": eng.name,
-        "kv_precision": kv_precision,
-        "gradient_checkpointing": gradient_checkpointing,
-        "optimizer": optimizer,
-        "lora_rank": lora_rank,
-    }
     return MemoryEstimate(
         model=a.name,
         params=counts.total,
@@ -286,92 +404,6 @@ def estimate(
         kv_bytes_per_token=round(kv_token),
         trainable_params=trainable,
         inputs=inputs,
-        notes=tuple(notes),
+        notes=tuple(_notes(a, context)),
         model_weights_bytes=round(c.weight_bytes(counts, fmt)),
     )
-
-
-def _inference(
-    a: Architecture,
-    eng: Engine,
-    fmt: WeightFormat,
-    context: int,
-    batch: int,
-    gpus: int,
-    kv_bytes: float,
-    prefill_tokens: int | None,
-    flash_attention: bool,
-    prefill_logits: bool,
-) -> tuple[dict[str, Split], int]:
-    counts = count_parameters(a)
-    weights = c.weight_bytes(counts, fmt)
-    act_bytes = 4 if fmt.name == "fp32" else c.ACT_BYTES
-    prompt = min(prefill_tokens, context) if prefill_tokens is not None else context
-    step_budget = prefill_tokens if prefill_tokens is not None else eng.prefill_tokens
-    if eng.split == "tensor":
-        tp = gpus
-        sharded = c.weight_bytes(replace(counts, other=0, largest_layer=0, layer_linear=0), fmt)
-        w_gpu = sharded / tp + (weights - sharded)
-        kv_gpu = c.kv_cache_bytes(
-            a, context, batch, kv_bytes, tp, eng.latent_mla, eng.drops_window, eng.block_tokens
-        )
-        step_tokens = min(step_budget, batch * context)
-        act_gpu = c.forward_peak_bytes(a, step_tokens, tp, act_bytes)
-        act_gpu += step_tokens * a.vocab_size * VLLM_PROFILE_LOGIT_BYTES
-        return (
-            {
-                "weights": Split(w_gpu, w_gpu * tp),
-                "kv_cache": Split(kv_gpu, kv_gpu * tp),
-                "activations": Split(act_gpu, act_gpu * tp),
-            },
-            0,
-        )
-    # Layer split: each GPU holds ceil(L/g) layers; embeddings sit on the first GPU, the head on the last.
-    share = math.ceil(a.num_layers / gpus) / a.num_layers if gpus > 1 else 1.0
-    emb_fmt_bits = fmt.linear_bits if fmt.gguf else fmt.other_bits
-    ends = (
-        max(counts.embedding * emb_fmt_bits, counts.lm_head * (fmt.head_bits if fmt.gguf else fmt.other_bits))
-        / 8
-    )
-    w_gpu = weights if gpus == 1 else (weights - ends) * share + ends
-    # transformers gives Gemma 2 and 3 a hybrid cache ("cache_implementation": "hybrid" in their configs):
-    # sliding layers hold only the window, as in vLLM and llama.cpp.
-    drops_window = eng.drops_window or a.model_type in HYBRID_CACHE_TYPES
-    kv_total = c.kv_cache_bytes(
-        a, context, batch, kv_bytes, 1, eng.latent_mla, drops_window, eng.block_tokens
-    )
-    kv_gpu = kv_total * share
-    if eng.name == "llama.cpp":
-        act_gpu = _llama_cpp_buffer(a, step_budget, context, batch, flash_attention)
-        act_total = act_gpu * gpus
-    else:
-        step = batch * prompt if eng.prefill_tokens == 0 else min(eng.prefill_tokens, batch * prompt)
-        act_gpu = c.forward_peak_bytes(a, step, 1, act_bytes)
-        if not flash_attention:
-            act_gpu += c.eager_attention_bytes(a, batch, prompt, 1)
-        # DynamicCache grows by torch.cat: one layer's cache is briefly held twice.
-        act_gpu += kv_total / a.num_layers
-        logits = c.logits_bytes(a, batch * prompt if prefill_logits else batch)
-        act_total = act_gpu * gpus + logits
-        act_gpu += logits
-    return (
-        {
-            "weights": Split(w_gpu, weights),
-            "kv_cache": Split(kv_gpu, kv_total),
-            "activations": Split(act_gpu, act_total),
-        },
-        0,
-    )
-
-
-def _llama_cpp_buffer(a: Architecture, ubatch: int, context: int, batch: int, flash_attention: bool) -> float:
-    """llama.cpp's compute buffer for one ``n_ubatch`` graph: f32 logits rows, f32 intermediates and,
-    without flash attention, the ``n_ctx x n_ubatch x heads`` f32 scores (n_ctx counts every sequence)."""
-    ubatch = min(ubatch, batch * context)
-    cells = context * batch
-    buffer = ubatch * a.vocab_size * 4 + c.forward_peak_bytes(a, ubatch, 1, 4)
-    if flash_attention:
-        buffer += cells * ubatch * 2  # f16 KQ mask
-    else:
-        buffer += cells * ubatch * a.num_heads * 4
-    return buffer

@@ -7,19 +7,19 @@ bisection over ``estimate``; the search stops at the model's trained context and
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from planner.errors import PlannerError
+from planner.memory import components as c
 from planner.memory.architecture import Architecture
 from planner.memory.engines import engine
 from planner.memory.estimate import MemoryEstimate, estimate
+from planner.memory.formats import kv_bytes_per_element, weight_format
 
 MAX_BATCH = 4096
-DEFAULT_HEADROOM = 0.2  # services keep 20-30% of a GPU free for load spikes and fragmentation
-VLLM_GPU_MEMORY_UTILIZATION = 0.9  # vLLM's default reservation of each card
+DEFAULT_HEADROOM = 0.2  # services keep 20-30% headroom, as the rule of thumb says
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +47,14 @@ class FitResult:
     batch_limit: str
     estimate: MemoryEstimate
     vllm_kv_tokens: int | None = None
-    """vLLM only: KV-cache tokens (over all sequences) that ``gpu_memory_utilization`` x VRAM would hold."""
+    """Engines that reserve a share of the card (vLLM, SGLang): KV-cache tokens, over all sequences, that
+    the reservation holds (vLLM's "GPU KV cache size")."""
+    memory_fraction: float | None = None
+    """The share reserved (``--gpu-memory-utilization``, ``--mem-fraction-static``), given or the default."""
+    engine_kv_bytes: int | None = None
+    """KV-cache bytes per GPU the reservation leaves (vLLM's "Available KV cache memory")."""
+    engine_max_concurrency: float | None = None
+    """Requests of ``context`` tokens those bytes hold at once (vLLM's "Maximum concurrency")."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +71,9 @@ class FitResult:
             "max_batch": self.max_batch,
             "batch_limit": self.batch_limit,
             "vllm_kv_tokens": self.vllm_kv_tokens,
+            "memory_fraction": self.memory_fraction,
+            "engine_kv_bytes": self.engine_kv_bytes,
+            "engine_max_concurrency": self.engine_max_concurrency,
             "estimate": self.estimate.to_dict(),
         }
 
@@ -91,11 +101,20 @@ def fit(
     headroom: float = DEFAULT_HEADROOM,
     context: int = 4096,
     batch: int = 1,
+    memory_fraction: float | None = None,
     **options: Any,
 ) -> FitResult:
-    """Fit ``arch`` on one card of ``vram_bytes`` (per GPU when ``gpus`` > 1), keeping ``headroom`` free."""
+    """Fit ``arch`` on one card of ``vram_bytes`` (per GPU when ``gpus`` > 1), keeping ``headroom`` free.
+
+    ``memory_fraction``: the share of the card an engine that reserves one is launched with (vLLM's
+    ``gpu_memory_utilization``); None takes the engine's default.
+    """
     if not 0 <= headroom < 1:
         raise PlannerError(f"headroom must be in [0, 1), got {headroom}")
+    if memory_fraction is not None and not (
+        isinstance(memory_fraction, (int, float)) and 0 < memory_fraction <= 1
+    ):
+        raise PlannerError(f"memory_fraction must be in (0, 1], got {memory_fraction!r}")
     if vram_bytes <= 0:
         raise PlannerError(f"GPU memory must be positive, got {vram_bytes} bytes")
     budget = int(vram_bytes * (1 - headroom))
@@ -104,7 +123,7 @@ def fit(
         return estimate(arch, context=ctx, batch=seqs, **options).per_gpu_bytes
 
     here = estimate(arch, context=context, batch=batch, **options)
-    vllm_tokens = _vllm_kv_tokens(here, vram_bytes) if here.inputs["engine"] == "vllm" else None
+    reserved = reservation(arch, here, vram_bytes, memory_fraction)
     cap = max(arch.max_position_embeddings, 1)
     max_context = _largest(lambda n: need(n, batch) <= budget, cap)
     max_batch = _largest(lambda n: need(context, n) <= budget, MAX_BATCH)
@@ -128,20 +147,54 @@ def fit(
         max_batch=max_batch,
         batch_limit="search cap" if max_batch == MAX_BATCH else "memory",
         estimate=here,
-        vllm_kv_tokens=vllm_tokens,
+        vllm_kv_tokens=reserved.kv_tokens if reserved else None,
+        memory_fraction=reserved.fraction if reserved else None,
+        engine_kv_bytes=reserved.kv_bytes if reserved else None,
+        engine_max_concurrency=reserved.max_concurrency if reserved else None,
     )
 
 
-def _vllm_kv_tokens(est: MemoryEstimate, vram_bytes: int) -> int:
-    """Tokens of KV cache vLLM would allocate: what its reservation leaves after everything but the KV cache,
-    at the workload's KV bytes per token on one GPU: reported beside what the workload requires, since vLLM
-    takes its whole reservation whatever the workload needs."""
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """What an engine that reserves a share of each card does with it, per GPU."""
+
+    fraction: float
+    kv_bytes: int
+    kv_tokens: int
+    max_concurrency: float
+
+
+def reservation(
+    arch: Architecture, est: MemoryEstimate, vram_bytes: int, fraction: float | None = None
+) -> Reservation | None:
+    """The KV cache an engine allocates at start, as the engine computes it; None for engines that
+    allocate as they go.
+
+    vLLM measures its baseline after the CUDA context exists, so the context is not charged:
+    ``KV = vram x gpu_memory_utilization - (weights + activation peak + non-torch memory)``. SGLang takes its
+    share of the memory free at start and subtracts the weights:
+    ``KV = (vram - context) x mem_fraction_static - weights``. Tokens are the KV bytes over the bytes one
+    token takes on a GPU (all layers); the concurrency is the KV bytes over one request's KV at ``context``.
+    """
+    eng = engine(est.engine)
+    gpus = est.gpus
+    share = fraction if fraction is not None else eng.memory_fraction(gpus)
+    if share is None:
+        return None
+    release = eng.release(est.inputs["engine_version"])
     per_gpu = est.per_gpu_breakdown
-    # Per token of what the estimate holds: vLLM's 16-token blocks, so the padding of the last block is not
-    # spread over the context (Qwen3-0.6B read 650,794 tokens at context 16 and 345,731 at 17).
-    block = engine("vllm").block_tokens
-    held = math.ceil(est.inputs["context"] / block) * block
-    kv_per_token = per_gpu["kv_cache"] / (held * est.inputs["batch"])
-    rest = est.per_gpu_bytes - per_gpu["kv_cache"] - per_gpu["allocator_overhead"]
-    free = vram_bytes * VLLM_GPU_MEMORY_UTILIZATION - rest
-    return max(int(free / kv_per_token), 0) if kv_per_token > 0 else 0
+    if eng.fraction_covers == "context":
+        kv = (vram_bytes - release.context(gpus)) * share - per_gpu["weights"]
+    else:
+        kv = vram_bytes * share - (per_gpu["weights"] + per_gpu["activations"] + release.non_torch(gpus))
+    kv = max(kv, 0.0)
+    shard = gpus if eng.split == "tensor" else 1
+    kv_bytes = kv_bytes_per_element(est.inputs["kv_precision"], weight_format(est.inputs["precision"]))
+    per_token = c.kv_elements_per_token(arch, shard, eng.latent_mla) * kv_bytes * arch.num_layers
+    per_request = per_gpu["kv_cache"] / est.inputs["batch"]
+    return Reservation(
+        fraction=share,
+        kv_bytes=int(kv),
+        kv_tokens=int(kv / per_token) if per_token > 0 else 0,
+        max_concurrency=kv / per_request if per_request > 0 else 0.0,
+    )

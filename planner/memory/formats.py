@@ -48,7 +48,8 @@ class WeightFormat:
 # 16, 4 + 8/16 = 4.5 bits (NVIDIA Blackwell; the per-tensor FP32 scale is negligible).
 # GGUF average bits per weight from llama.cpp's block layouts (q8_0: 34 bytes per 32; q4_0: 18 per 32; q6_k:
 # 210 bytes per 256 = 6.5625) and, for the mixed k-quant presets, the measured file sizes in
-# benchmarks/data/vram_calibration.csv (Llama-3-8B Q4_K_M 4.58 GiB).
+# benchmarks/data/vram_calibration.csv. Q4_K_M: 4.78 bits on the quantized tensors reproduces llama.cpp's
+# quantize README for Llama-3.1-8B (4.58 GiB; 4.85 came from a Llama-2 table and was 1.3 % heavy there).
 _Q6_K = 6.5625
 _FORMATS: tuple[WeightFormat, ...] = (
     WeightFormat("fp32", 32, 32),
@@ -67,7 +68,7 @@ _FORMATS: tuple[WeightFormat, ...] = (
     WeightFormat("q8_0", 8.5, 8.5, gguf=True, head_bits=8.5, nominal_bits=8),
     WeightFormat("q6_k", _Q6_K, _Q6_K, gguf=True, head_bits=_Q6_K, nominal_bits=6),
     WeightFormat("q5_k_m", 5.69, 5.69, gguf=True, head_bits=_Q6_K, nominal_bits=5),
-    WeightFormat("q4_k_m", 4.85, 4.85, gguf=True, head_bits=_Q6_K, nominal_bits=4),
+    WeightFormat("q4_k_m", 4.78, 4.78, gguf=True, head_bits=_Q6_K, nominal_bits=4),
     WeightFormat("q4_0", 4.5, 4.5, gguf=True, head_bits=_Q6_K, nominal_bits=4),
     WeightFormat("q3_k_m", 3.91, 3.91, gguf=True, head_bits=_Q6_K, nominal_bits=3),
     WeightFormat("q2_k", 3.35, 3.35, gguf=True, head_bits=_Q6_K, nominal_bits=2),
@@ -121,18 +122,6 @@ _KV_ALIASES: dict[str, str] = {
 def weight_format(name: str) -> WeightFormat:
     """Look a weight format up by name or alias (case-insensitive); unknown -> ModelError."""
     return by_name(WEIGHT_FORMATS, _FORMAT_ALIASES, name, "precision")
-
-
-# KV-cache types an engine does not have: llama.cpp's block formats exist only there (``--cache-type-k``),
-# vLLM quantizes its cache to fp8 only (``--kv-cache-dtype``), llama.cpp has no fp8 or int8 cache type.
-KV_NOT_ON_ENGINE: dict[str, frozenset[str]] = {
-    "vllm": frozenset({"q8_0", "q4_0", "int8"}),
-    "transformers": frozenset({"q8_0", "q4_0"}),
-    "llama.cpp": frozenset({"fp8", "int8"}),
-}
-# Weight formats llama.cpp loads: GGUF files, 16/32-bit ones and MXFP4 (gpt-oss); not bitsandbytes, GPTQ,
-# AWQ or fp8 checkpoints.
-LLAMA_CPP_NON_GGUF: frozenset[str] = frozenset({"fp32", "fp16", "bf16", "mxfp4"})
 
 
 def kv_name(name: str) -> str:

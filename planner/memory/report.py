@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from planner.memory.engines import engine
 from planner.memory.estimate import BREAKDOWN_KEYS, MemoryEstimate
 from planner.memory.fit import FitResult
 from planner.units import GB, GIB
@@ -25,9 +26,10 @@ def _gib(n: float) -> str:
 def estimate_table(est: MemoryEstimate) -> str:
     """Breakdown in GiB (2^30 bytes), per GPU and summed, beside the rule of thumb."""
     i = est.inputs
+    release = f" {i['engine_version']}" if len(engine(est.engine).releases) > 1 else ""
     head = (
         f"{est.model}: {est.params / 1e9:.2f}B parameters, {i['task']}, {i['precision']}, "
-        f"engine {i['engine']}, context {i['context']}, batch {i['batch']}, "
+        f"engine {i['engine']}{release}, context {i['context']}, batch {i['batch']}, "
         f"{est.gpus} GPU{'s' if est.gpus > 1 else ''}"
     )
     lines = [head, "", f"{'component':<20}{'per GPU GiB':>12}{'total GiB':>12}"]
@@ -73,9 +75,14 @@ def fit_table(result: FitResult, card: str) -> str:
         lines.append(f"largest batch at context {r.context}: {r.max_batch} sequences{cap}")
     else:
         lines.append(f"largest batch at context {r.context}: none")
-    if r.vllm_kv_tokens is not None:
+    if r.memory_fraction is not None and r.engine_kv_bytes is not None:
+        eng = engine(r.estimate.engine)
+        flag = eng.launch.memory_fraction or "memory fraction"
+        concurrency = r.engine_max_concurrency or 0.0
         lines.append(
-            f"vLLM at gpu_memory_utilization 0.9 would hold {r.vllm_kv_tokens} KV-cache tokens per replica"
+            f"{eng.name} {r.estimate.inputs['engine_version']} at {flag} {r.memory_fraction:g}: "
+            f"{r.engine_kv_bytes / GIB:.2f} GiB of KV cache per GPU, {r.vllm_kv_tokens} tokens, "
+            f"{concurrency:.2f} requests of {r.context} tokens at once"
         )
     # As in `planner estimate`: a context past the trained one "fits" in memory but is flagged.
     lines += [f"note: {note}" for note in r.estimate.notes]

@@ -26,7 +26,14 @@ MemoryFn = Callable[[Workload, int], Footprint | None]
 """(workload, GPUs per replica) -> footprint, or None where that GPU count is impossible for the model."""
 
 
-_OPTIONAL_ARGS = ("engine", "kv_precision", "gradient_checkpointing", "optimizer", "lora_rank")
+_OPTIONAL_ARGS = (
+    "engine",
+    "engine_version",
+    "kv_precision",
+    "gradient_checkpointing",
+    "optimizer",
+    "lora_rank",
+)
 
 
 def model_memory(workload: Workload, gpus: int) -> Footprint | None:

@@ -57,7 +57,10 @@ class Workload(FrozenModel):
     task: Task = "inference"
     precision: str = "bf16"
     engine: str | None = None
-    """Inference engine (``vllm``, ``transformers``, ``llama.cpp``); None lets the memory model pick."""
+    """Inference engine (``vllm``, ``sglang``, ``transformers``, ``llama.cpp``); None lets the memory model
+    pick."""
+    engine_version: str | None = None
+    """Engine release whose memory behaviour to model (``vllm>=0.17``, ``0.11``); None: the newest known."""
     context: int = Field(default=4096, gt=0)
     """Tokens per sequence held in memory (prompt + generation)."""
     batch: int = Field(default=1, gt=0, validation_alias=AliasChoices("batch", "concurrency"))
