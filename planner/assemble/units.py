@@ -19,7 +19,7 @@ from planner.ilp.solve import Solution
 from planner.placement.candidates import Candidates
 from planner.placement.offers import Offer
 from planner.placement.patterns import Member, group_energy
-from planner.plan import Assignment, PlanUnit
+from planner.plan import Assignment, Launch, PlanUnit
 from planner.solve.repack import pack_shared
 from planner.units import HOURS_PER_MONTH
 
@@ -147,6 +147,7 @@ def _assignments(
                     headroom=m.headroom,
                     reserved_bytes=m.reserved_bytes,
                     cost=fixed_per_gpu * m.gpus * share + block.energy * energy_share,
+                    launch=_launch(c, offer, m),
                     interconnect=interconnect(offer) if m.gpus > 1 else None,
                 )
             )
@@ -168,6 +169,28 @@ def _blocks(c: Candidates, solution: Solution, oid: str) -> list[_Block]:
     ]
     # Largest blocks first keeps every block inside one unit (sizes divide the unit's GPU count).
     return sorted(blocks, key=lambda b: -b.gpus)
+
+
+def _launch(c: Candidates, offer: Offer, m: Member) -> Launch | None:
+    """The engine settings for one replica on GPUs of ``offer``, sized to its reservation (shared GPUs: each
+    engine takes its own share, not the engine's default of most of the card)."""
+    fp = c.footprints.get(m.workload, {}).get(m.gpus)
+    if fp is None or fp.estimate is None:
+        return None  # a measured figure: no estimate to size the engine's settings from
+    from planner.memory.launch import launch_settings
+
+    # Engines take whole hundredths of the card, rounded up: size them to the reservation less one
+    # hundredth (never below the estimate), so that the share stays within what the plan reserved and
+    # replicas sharing a GPU fit together (with no headroom to spare it can still pass it by < 1 %).
+    vram = offer.gpu.vram_bytes
+    settings = launch_settings(fp.estimate, vram, max(m.per_gpu_bytes, m.reserved_bytes - vram // 100))
+    return Launch(
+        engine=settings.engine,
+        command=settings.command,
+        flags=settings.flags,
+        kwargs=settings.kwargs,
+        argv=tuple(settings.argv()),
+    )
 
 
 LINKS = {"NVIDIA": "nvlink", "AMD": "infinity-fabric"}

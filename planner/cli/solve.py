@@ -69,6 +69,13 @@ def _report_path(name: str) -> Path:
     default=None,
     help="Also write the summary as Markdown (for a wiki or a pull request).",
 )
+@click.option(
+    "--launch",
+    "show_launch",
+    is_flag=True,
+    default=False,
+    help="Also print each replica's engine launch settings (the JSON always has them).",
+)
 def solve(
     scenario_path: Path,
     output: Path | None,
@@ -78,6 +85,7 @@ def solve(
     mip_gap: float,
     catalog_dirs: tuple[Path, ...],
     markdown_path: Path | None,
+    show_launch: bool,
 ) -> None:
     """Find the cheapest mix of cards, servers and cloud instances for SCENARIO.
 
@@ -121,7 +129,7 @@ def solve(
         click.echo(plan_to_json(plan))
         click.echo(f"report: {path}", err=True)
     else:
-        click.echo(render_terminal(plan))
+        click.echo(render_terminal(plan, launch=show_launch))
         click.echo(f"report: {path}")
 
 

@@ -159,7 +159,24 @@ def break_even_line(plan: Plan) -> str:
     return f"Buy vs rent: purchases pay back {months}; renting everything wins {util}."
 
 
-def render_terminal(plan: Plan, width: int = 100) -> str:
+def launch_lines(plan: Plan) -> list[str]:
+    """Every assignment's engine settings, one replica a line (``planner solve --launch``): what to run so
+    each engine holds what the plan reserved for it."""
+    out = []
+    for a in plan.assignments:
+        gpus = ",".join(str(g) for g in a.gpu_indices)
+        where = f"{a.workload} #{a.replica} on {a.unit} GPU {gpus}"
+        if a.launch is None:
+            out.append(f"  {where}: measured memory, no settings computed")
+            continue
+        extra = (
+            f"  ({', '.join(f'{k}={v!r}' for k, v in a.launch.kwargs.items())})" if a.launch.kwargs else ""
+        )
+        out.append(f"  {where}: {' '.join(a.launch.argv)}{extra}")
+    return out
+
+
+def render_terminal(plan: Plan, width: int = 100, *, launch: bool = False) -> str:
     """A plain-text summary, no line wider than ``width`` columns; no trailing newline (``click.echo`` adds
     one)."""
     width = max(width, 40)
@@ -182,4 +199,7 @@ def render_terminal(plan: Plan, width: int = 100) -> str:
     if spread:
         out += ["", *wrap(availability_line(spread), width)]
     out += ["", *wrap(break_even_line(plan), width)]
-    return "\n".join(cut(line, width) for line in out)
+    lines = [cut(line, width) for line in out]
+    if launch:  # commands are copied as printed: never cut
+        lines += ["", "Launch settings (each engine sized to its reservation)", *launch_lines(plan)]
+    return "\n".join(lines)
