@@ -28,7 +28,7 @@ def workload_summaries(scenario: Scenario, c: Candidates, built: Assembled) -> t
             params, total = int(est.params), int(est.total_bytes)
             low, high = est.rule_of_thumb_bytes
             thumb = (int(low), int(high))
-            engine = str(getattr(est, "engine", None) or w.engine or "")
+            engine = str(est.inputs.get("engine") or w.engine or "")  # the engine the model was run for
         else:
             breakdown = {"measured": fp.per_gpu_bytes * k}
             params, total, thumb, engine = 0, fp.per_gpu_bytes * k, (0, 0), w.engine or ""

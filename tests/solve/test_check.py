@@ -157,3 +157,13 @@ def test_a_plan_carries_what_reports_need(plan: Plan) -> None:
     where = shuffled.placements()
     assert set(where) == {"a", "b"}
     assert [a.replica for a in where["a"]] == [1] and where["a"][0].unit == plan.units[0].id
+
+
+def test_a_workload_without_an_engine_shows_the_one_the_memory_model_chose() -> None:
+    """The Engine column was blank: the summary read a field the estimate does not have."""
+    from planner.memory.api import estimate_memory
+
+    cards = catalog([gpu("Card80", 80)], [system("desk-card80", "Card80")])
+    plan = solve(scenario([{"name": "chat", "model": "llama-3.1-8b", "precision": "bf16"}]), cards)
+    chosen = estimate_memory("llama-3.1-8b", precision="bf16").inputs["engine"]
+    assert chosen and plan.workloads[0].engine == chosen
