@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from planner.errors import PlannerError
 from planner.placement.limits import scenario_limits
 from planner.plan import Plan, PlanUnit
-from planner.scenario.schema import Scenario
+from planner.scenario.schema import HOURS_PER_WEEK, Scenario, Workload
 from planner.units import HOURS_PER_MONTH
 
 REL_TOL = 1e-6
@@ -38,7 +38,7 @@ def _close(a: float, b: float, scale: float) -> bool:
 def verify(plan: Plan, scenario: Scenario) -> list[str]:
     """Every problem found, one line each; an empty list means the plan checks out."""
     return (
-        _plan_problems(plan)
+        _plan_problems(plan, scenario)
         + _hardware_problems(plan, scenario)
         + _workload_problems(plan, scenario)
         + _limit_problems(plan, scenario)
@@ -46,13 +46,13 @@ def verify(plan: Plan, scenario: Scenario) -> list[str]:
     )
 
 
-def _plan_problems(plan: Plan) -> list[str]:
+def _plan_problems(plan: Plan, scenario: Scenario | None = None) -> list[str]:
     """What the plan gets wrong on its own: memory, replicas, cost arithmetic, the gap."""
     problems: list[str] = []
     units = {u.id: u for u in plan.units}
     if len(units) != len(plan.units):
         problems.append("duplicate unit ids")
-    used: dict[tuple[str, int], int] = defaultdict(int)
+    used: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     replicas: dict[str, list[int]] = defaultdict(list)
     for a in plan.assignments:
         where = f"{a.workload} replica {a.replica}"
@@ -71,9 +71,11 @@ def _plan_problems(plan: Plan) -> list[str]:
         for g in a.gpu_indices:
             if not 0 <= g < unit.gpus:
                 problems.append(f"{where}: GPU index {g} outside unit {unit.id} ({unit.gpus} GPUs)")
-            used[(unit.id, g)] += a.reserved_bytes
+            used[(unit.id, g)][a.workload] += a.reserved_bytes
         replicas[a.workload].append(a.replica)
-    for (uid, g), reserved in sorted(used.items()):
+    workloads = {w.name: w for w in scenario.workloads} if scenario is not None else {}
+    for (uid, g), held in sorted(used.items()):
+        reserved = _peak(held, workloads)
         if reserved > units[uid].gpu_memory_bytes:
             problems.append(f"{uid} GPU {g}: reserves {reserved} bytes of {units[uid].gpu_memory_bytes}")
     for w in plan.workloads:
@@ -117,6 +119,28 @@ def _plan_problems(plan: Plan) -> list[str]:
     elif plan.total_cost > 0 and abs(plan.gap - (plan.total_cost - plan.best_bound) / plan.total_cost) > 1e-6:
         problems.append(f"gap {plan.gap} is not (total - best bound) / total")
     return problems
+
+
+def _peak(held: dict[str, int], workloads: dict[str, Workload]) -> int:
+    """What one GPU holds at once: the sum of its reservations, or, where workloads take turns (schedule,
+    exclusive_group), the most over the 168 hours of the week, an exclusive group by its largest."""
+    shared = [workloads[n] for n in held if n in workloads and workloads[n].time_shared]
+    if not shared:
+        return sum(held.values())
+    peak = 0
+    for slot in range(HOURS_PER_WEEK):
+        alone = 0
+        grouped: dict[str, int] = defaultdict(int)
+        for name, reserved in held.items():
+            w = workloads.get(name)
+            if w is not None and not w.runs_at(slot):
+                continue
+            if w is not None and w.exclusive_group is not None:
+                grouped[w.exclusive_group] = max(grouped[w.exclusive_group], reserved)
+            else:
+                alone += reserved
+        peak = max(peak, alone + sum(grouped.values()))
+    return peak
 
 
 def _hardware_problems(plan: Plan, scenario: Scenario) -> list[str]:
@@ -186,6 +210,28 @@ def _workload_problems(plan: Plan, scenario: Scenario) -> list[str]:
             problems.append(f"{uid} GPU {g}: billed {billed} h/month, its replicas run {hours}")
     planned = {w.name for w in plan.workloads}
     problems += [f"workload {w}: not in the plan" for w in workloads if plan.workloads and w not in planned]
+    return problems + _spread_problems(plan, scenario)
+
+
+def _spread_problems(plan: Plan, scenario: Scenario) -> list[str]:
+    """Every replica of a workload with ``min_replicas`` in its own machine or GPU (``spread``)."""
+    problems = []
+    for w in scenario.workloads:
+        if w.spread_domain is None:
+            continue
+        seen: dict[tuple[str, ...], int] = {}
+        for a in plan.assignments:
+            if a.workload != w.name:
+                continue
+            gpus = [(a.unit, str(g)) for g in a.gpu_indices]
+            places = [(a.unit,)] if w.spread_domain == "machine" else gpus
+            for place in places:
+                if place in seen:
+                    problems.append(
+                        f"{w.name}: replicas {seen[place]} and {a.replica} share {'/'.join(place)} "
+                        f"(spread: {w.spread_domain})"
+                    )
+                seen[place] = a.replica
     return problems
 
 

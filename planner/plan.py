@@ -66,6 +66,20 @@ class PlanUnit(FrozenModel):
     or a check computes from the plan alone; None only in plans made by hand without a catalog."""
 
 
+class Launch(FrozenModel):
+    """The engine settings that realise one assignment: its reservation, context, concurrency and GPU split
+    (``planner.memory.launch``, from the engine's record)."""
+
+    engine: str
+    command: str
+    flags: tuple[tuple[str, str], ...] = ()
+    """Flag and value, in order; a value of "" is a bare switch."""
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Keyword arguments for an engine that is a Python library (transformers' ``device_map``, ...)."""
+    argv: tuple[str, ...] = ()
+    """The command line: ``command`` split, then each flag and its value."""
+
+
 class Assignment(FrozenModel):
     """One replica of a workload on concrete GPUs of a unit."""
 
@@ -82,6 +96,11 @@ class Assignment(FrozenModel):
     """``per_gpu_bytes / (1 - headroom)``, rounded up: what the replica reserves on each of its GPUs."""
     cost: float
     """This replica's share of the plan's cost over the horizon."""
+    launch: Launch | None = None
+    """Settings that make the engine hold what was reserved (None for a measured memory figure)."""
+    interconnect: str | None = None
+    """How the GPUs of a replica split over several talk: ``nvlink``, ``infinity-fabric`` (linked boards) or
+    ``pcie`` (tensor parallelism over PCIe, whose speed is not priced); None on one GPU."""
 
 
 class WorkloadSummary(FrozenModel):
@@ -108,6 +127,12 @@ class WorkloadSummary(FrozenModel):
     reserved_bytes: int
     cost: float
     """Sum of the workload's replica costs over the horizon."""
+    min_replicas: int | None = None
+    """Availability asked (``min_replicas``); None where the scenario sets none."""
+    spread: str = "none"
+    """The failure domain its replicas keep apart in (``machine``, ``gpu``), or ``none``."""
+    domains: int = 0
+    """Distinct machines (``spread: machine``) or GPUs (``gpu``) its replicas run on; 0 without a spread."""
 
 
 class Alternative(FrozenModel):

@@ -9,7 +9,7 @@ from planner.ilp.solve import Solution
 from planner.placement.candidates import Candidates
 from planner.placement.memory import reserved_bytes
 from planner.placement.rates import IDLE_SHARE_OF_TDP, IDLE_SOURCE
-from planner.plan import Assumption, WorkloadSummary
+from planner.plan import Assignment, Assumption, WorkloadSummary
 from planner.scenario.schema import Scenario
 
 
@@ -55,9 +55,20 @@ def workload_summaries(scenario: Scenario, c: Candidates, built: Assembled) -> t
                 headroom=h,
                 reserved_bytes=reserved_bytes(fp.per_gpu_bytes, h),
                 cost=cost[w.name],
+                min_replicas=w.min_replicas,
+                spread=w.spread_domain or "none",
+                domains=_domains(w.spread_domain, [a for a in built.assignments if a.workload == w.name]),
             )
         )
     return tuple(out)
+
+
+def _domains(spread: str | None, placed: list[Assignment]) -> int:
+    if spread == "machine":
+        return len({a.unit for a in placed})
+    if spread == "gpu":
+        return len({(a.unit, g) for a in placed for g in a.gpu_indices})
+    return 0
 
 
 def assumptions(

@@ -19,7 +19,7 @@ from planner.ilp.solve import Solution
 from planner.placement.candidates import Candidates
 from planner.placement.offers import Offer
 from planner.placement.patterns import Member, group_energy
-from planner.plan import Assignment, PlanUnit
+from planner.plan import Assignment, Launch, PlanUnit
 from planner.solving.repack import pack_shared
 from planner.units import HOURS_PER_MONTH
 
@@ -69,11 +69,7 @@ def assemble(c: Candidates, solution: Solution) -> Assembled:
         blocks = _blocks(c, solution, oid)
         if not blocks:
             continue
-        position = 0
-        for block in blocks:
-            block.unit, block.first_gpu = divmod(position, offer.gpus)
-            position += block.gpus
-        for u in range(-(-position // offer.gpus)):
+        for u in range(_lay_out(blocks, offer.gpus, _spread_names(c))):
             number[offer.option] += 1
             on_unit = [b for b in blocks if b.unit == u]
             unit = _unit(c, offer, f"{offer.option}#{number[offer.option]}", on_unit)
@@ -155,6 +151,8 @@ def _assignments(
                     headroom=m.headroom,
                     reserved_bytes=m.reserved_bytes,
                     cost=fixed_per_gpu * m.gpus * share + block.energy * energy_share,
+                    launch=_launch(c, offer, m),
+                    interconnect=interconnect(offer) if m.gpus > 1 else None,
                 )
             )
     return out
@@ -175,6 +173,77 @@ def _blocks(c: Candidates, solution: Solution, oid: str) -> list[_Block]:
     ]
     # Largest blocks first keeps every block inside one unit (sizes divide the unit's GPU count).
     return sorted(blocks, key=lambda b: -b.gpus)
+
+
+def _launch(c: Candidates, offer: Offer, m: Member) -> Launch | None:
+    """The engine settings for one replica on GPUs of ``offer``, sized to its reservation (shared GPUs: each
+    engine takes its own share, not the engine's default of most of the card)."""
+    fp = c.footprints.get(m.workload, {}).get(m.gpus)
+    if fp is None or fp.estimate is None:
+        return None  # a measured figure: no estimate to size the engine's settings from
+    from planner.memory.launch import launch_settings
+
+    # Engines take whole hundredths of the card, rounded up: size them to the reservation less one
+    # hundredth (never below the estimate), so that the share stays within what the plan reserved and
+    # replicas sharing a GPU fit together (with no headroom to spare it can still pass it by < 1 %).
+    vram = offer.gpu.vram_bytes
+    settings = launch_settings(fp.estimate, vram, max(m.per_gpu_bytes, m.reserved_bytes - vram // 100))
+    return Launch(
+        engine=settings.engine,
+        command=settings.command,
+        flags=settings.flags,
+        kwargs=settings.kwargs,
+        argv=tuple(settings.argv()),
+    )
+
+
+LINKS = {"NVIDIA": "nvlink", "AMD": "infinity-fabric"}
+"""What links the GPUs of a linked board, by vendor (SXM: NVLink/NVSwitch; OAM: Infinity Fabric)."""
+
+
+def interconnect(offer: Offer) -> str:
+    """How a replica split over GPUs of ``offer`` exchanges activations: the board's link, else PCIe."""
+    return LINKS.get(offer.gpu.vendor, "gpu-link") if offer.gpus_linked else "pcie"
+
+
+def _spread_names(c: Candidates) -> frozenset[str]:
+    return frozenset(name for name, wid in c.workload_id.items() if wid in c.data.spread_machine)
+
+
+def _lay_out(blocks: list[_Block], gpus_per_unit: int, spread: frozenset[str]) -> int:
+    """Blocks (largest first) onto units: each at the first aligned free run of its size on a unit that
+    holds no replica of a workload spread by machine that it also holds; returns the units used.
+
+    Without spread workloads this is the sequential layout of the module docstring. With them, a block that
+    would land beside a replica of its own spread workload moves to the next unit that has none; the program
+    (constraints.add_spread_constraints) counted one unit per such replica, and where the moves open more
+    units than it bought, the plan's cost and gap say so (assemble.plan measures the plan as built)."""
+    if not any(m.workload in spread for b in blocks for m in b.members):
+        position = 0
+        for block in sorted(blocks, key=lambda b: -b.gpus):
+            block.unit, block.first_gpu = divmod(position, gpus_per_unit)
+            position += block.gpus
+        return -(-position // gpus_per_unit)
+    free: list[list[bool]] = []
+    holds: list[set[str]] = []
+    for block in sorted(blocks, key=lambda b: -b.gpus):
+        names = {m.workload for m in block.members} & spread
+        for u in range(len(free) + 1):
+            if u == len(free):
+                free.append([True] * gpus_per_unit)
+                holds.append(set())
+            if names & holds[u]:
+                continue
+            start = next(
+                (g for g in range(0, gpus_per_unit, block.gpus) if all(free[u][g : g + block.gpus])), None
+            )
+            if start is None:
+                continue
+            free[u][start : start + block.gpus] = [False] * block.gpus
+            holds[u] |= names
+            block.unit, block.first_gpu = u, start
+            break
+    return len(free)
 
 
 def _hours(c: Candidates, m: Member) -> float:

@@ -71,6 +71,13 @@ def _report_path(name: str) -> Path:
     help="Also write the summary as Markdown (for a wiki or a pull request).",
 )
 @mkdir_option
+@click.option(
+    "--launch",
+    "show_launch",
+    is_flag=True,
+    default=False,
+    help="Also print each replica's engine launch settings (the JSON always has them).",
+)
 def solve(
     scenario_path: Path,
     output: Path | None,
@@ -81,6 +88,7 @@ def solve(
     catalog_dirs: tuple[Path, ...],
     markdown_path: Path | None,
     mkdir: bool,
+    show_launch: bool,
 ) -> None:
     """Find the cheapest mix of cards, servers and cloud instances for SCENARIO.
 
@@ -128,7 +136,8 @@ def solve(
         click.echo(plan_to_json(plan))
         click.echo(f"report: {path}", err=True)
     else:
-        click.echo(render_terminal(plan, width=shutil.get_terminal_size((100, 24)).columns))
+        width = shutil.get_terminal_size((100, 24)).columns
+        click.echo(render_terminal(plan, width=width, launch=show_launch))
         click.echo(f"report: {path}")
 
 

@@ -56,7 +56,10 @@ class PatternData:
 
 
 MAX_PER_GPU = 8
-"""Most replicas one GPU holds (co-location patterns, and the count rows of shared GPUs)."""
+"""Most replicas one GPU holds (co-location patterns, and the count rows of shared GPUs): a modelling rule,
+stated in docs/optimizer.md, not a memory limit. Each replica is an engine process with its own CUDA context
+and scheduler; past a handful they time-slice the card, and the rule keeps the sharing patterns finite. The
+exhaustive oracle (tests/solve/test_oracle.py) restates it."""
 POOLS = ("full", "part")
 """Shared GPUs of an option come in two pools (large fleets, constraints.py): "full" GPUs are paid a whole
 month of energy whatever they hold; "part" GPUs hold replicas whose hours add up to at most a month and pay
@@ -109,6 +112,9 @@ class ProblemData:
     limits: tuple[LimitRow, ...] = ()
     """Budget and limit rows (``ilp.limits``), in the order the program states them."""
     shared: tuple[SharedData, ...] = ()
+    spread_machine: frozenset[str] = frozenset()
+    """Workloads whose replicas each run on their own machine (``min_replicas`` with ``spread: machine``):
+    the ``spread`` rows of constraints.py."""
     option_by_id: Mapping[str, OptionData] = field(init=False, repr=False)
     pattern_by_id: Mapping[str, PatternData] = field(init=False, repr=False)
     patterns_on: Mapping[str, tuple[PatternData, ...]] = field(init=False, repr=False)

@@ -42,6 +42,8 @@ def evaluate(data: ProblemData, values: Mapping[str, float]) -> Point | None:
         if sum(p.gpus * use[p.id] for p in data.patterns_on[o.id]) > o.gpus_per_unit * n:
             return None
         objective += o.fixed_cost * n
+    if not spread_holds(data, units, use):
+        return None
     for p in data.patterns:
         objective += p.cost * use[p.id]
     for row in data.limits:
@@ -51,6 +53,17 @@ def evaluate(data: ProblemData, values: Mapping[str, float]) -> Point | None:
         if not within(total, row):
             return None
     return objective, units, use
+
+
+def spread_holds(data: ProblemData, units: dict[str, int], use: dict[str, int]) -> bool:
+    """The spread rows (constraints.add_spread_constraints) at integer values, for the incumbent check."""
+    for w in data.spread_machine:
+        on: dict[str, int] = {}
+        for p, n in data.patterns_with[w]:
+            on[p.option] = on.get(p.option, 0) + n * use.get(p.id, 0)
+        if any(count > units.get(option, 0) for option, count in on.items()):
+            return False
+    return True
 
 
 def cheapest_alone(data: ProblemData) -> dict[str, float]:

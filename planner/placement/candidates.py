@@ -1,6 +1,7 @@
 """Every feasible placement of every workload, as solver data (stage 3 of the pipeline).
 
-For each workload and GPU count k (a divisor of a unit's GPUs; k > 1 only on linked GPUs) the memory model
+For each workload and GPU count k (a divisor of a unit's GPUs; k > 1 on linked GPUs, and over PCIe inside
+one machine unless ``hardware.tensor_parallel_over_pcie`` is false) the memory model
 gives the bytes on the most loaded GPU; a placement fits where ``ceil(bytes / (1 - headroom)) <= GPU memory``.
 These are enumerated in full: no heuristic pruning, so a larger card or an extra offer only adds placements.
 On one option only the fewest GPUs per replica that fit are kept: more would take more GPUs and more energy
@@ -29,6 +30,7 @@ from planner.placement.names import check_names
 from planner.placement.offers import Offer, cloud_offers, local_offers, undominated
 from planner.placement.patterns import Member, add_pattern, group_energy, group_hours, month_energy
 from planner.placement.rates import CostRates, resolve_rates
+from planner.placement.timeshare import TimeShare
 from planner.scenario.schema import Scenario, Workload
 from planner.units import GIB, HOURS_PER_MONTH
 
@@ -76,8 +78,10 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
         add_pattern(patterns, members, oid, option_of[oid], group, hours, wid, rates)
 
     singles_on = _single_placements(scenario, option_of, eligible, footprints, headroom, add)
-    demand = {w.name: w.replicas for w in scenario.workloads}
-    groups_on = colocation_patterns(option_of, singles_on, demand)
+    # A replica spread by GPU or machine never shares a GPU with another of its workload.
+    demand = {w.name: 1 if w.spread_domain else w.replicas for w in scenario.workloads}
+    timeshare = TimeShare.of(scenario)
+    groups_on = colocation_patterns(option_of, singles_on, demand, timeshare.peak if timeshare else None)
     notes: list[str] = []
     shared: list[SharedData] = []
     shared_members: dict[str, Member] = {}
@@ -91,11 +95,19 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
             "the cost, sharing patterns come from its packing and from column generation, and the gap is "
             "measured against the relaxation's bound"
         )
-        shared, shared_members = _shared_entries(option_of, singles_on, hours, wid, rates)
+        spread = {w.name for w in scenario.workloads if w.spread_domain or w.time_shared}
+        if spread:
+            notes.append(
+                "co-location: replicas spread by GPU or machine (min_replicas) or time-shared (schedule, "
+                "exclusive_group) do not share GPUs on this path, and the bound is over such plans"
+            )
+        sharing = {oid: [m for m in ms if m.workload not in spread] for oid, ms in singles_on.items()}
+        shared, shared_members = _shared_entries(option_of, sharing, hours, wid, rates)
     with_patterns = {p.option for p in patterns}
     option_of = {oid: offer for oid, offer in option_of.items() if oid in with_patterns}  # nothing fits: out
     placed = {wl for p in patterns for wl, _ in p.counts}
-    counts = sorted({k for o in offers for k in _divisors(o.gpus, o.gpus_linked)})
+    pcie = scenario.hardware.tensor_parallel_over_pcie
+    counts = sorted({k for o in offers for k in _divisors(o.gpus, o.gpus_linked or pcie)})
     for w in scenario.workloads:
         if wid[w.name] not in placed:
             for k in counts:  # for the message that says what would make it fit
@@ -107,6 +119,7 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
         patterns=tuple(patterns),
         limits=tuple(limit.row(option_of) for limit in limits),
         shared=tuple(shared),
+        spread_machine=frozenset(wid[w.name] for w in scenario.workloads if w.spread_domain == "machine"),
     )
     return Candidates(
         data,
@@ -175,7 +188,7 @@ def _single_placements(
         for w in scenario.workloads:
             if w.name not in may[offer.key]:
                 continue
-            for k in _divisors(offer.gpus, offer.gpus_linked):
+            for k in _divisors(offer.gpus, offer.gpus_linked or scenario.hardware.tensor_parallel_over_pcie):
                 fp = footprints.get(w, k)
                 if fp is None:
                     continue
@@ -207,8 +220,8 @@ def _shared_entries(
             # local "part" GPUs: on an instance rented part of the month they run alone in this mode.
             continue
         for m in singles_on[oid]:
-            if 2 * m.reserved_bytes > offer.gpu.vram_bytes:
-                continue  # two never fit together: it only runs alone
+            # Every single-GPU replica, also one of more than half a GPU: it shares with smaller ones, and
+            # leaving it out made the relaxation's bound a bound over fewer plans than exist (not a bound).
             pools = [("full", 0.0)]
             if offer.kind != "cloud" and hours[m.workload] < HOURS_PER_MONTH:
                 pools.append(("part", group_energy(offer, (m,), hours, rates)))
@@ -290,8 +303,10 @@ def _eligible_name(workload: str, c: Candidates, offer: Offer) -> bool:
     return _may_run(offer, c.hours[workload], c.interruptible[workload])
 
 
-def _divisors(gpus: int, linked: bool) -> list[int]:
-    return [k for k in range(1, gpus + 1) if gpus % k == 0] if linked else [1]
+def _divisors(gpus: int, splits: bool) -> list[int]:
+    """GPUs per replica a machine offers: every divisor of its GPU count where a replica may split over
+    them (linked GPUs, or PCIe cards where the scenario allows it), else one."""
+    return [k for k in range(1, gpus + 1) if gpus % k == 0] if splits else [1]
 
 
 def eligible(w: Workload, offer: Offer) -> bool:

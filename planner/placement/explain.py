@@ -35,8 +35,10 @@ def explain_unplaceable(scenario: Scenario, candidates: Candidates) -> None:
         # Per GPU count, the need against the largest card that comes with that many linked GPUs: the
         # largest card overall may come one to a machine (2 x 90 GiB does not fit a 96 GiB desktop card).
         closest: tuple[float, int, int, Offer] | None = None  # (need / memory, GPUs, need, host)
+        splits = scenario.hardware.tensor_parallel_over_pcie
+        linked = "" if splits else "linked "
         for k, f in sorted(fps.items()):
-            hosts = [o for o in offers if k == 1 or (o.gpus_linked and o.gpus % k == 0)]
+            hosts = [o for o in offers if k == 1 or ((o.gpus_linked or splits) and o.gpus % k == 0)]
             if not hosts:
                 continue
             host = max(hosts, key=lambda o: (o.gpu.vram_bytes, o.key))
@@ -46,11 +48,15 @@ def explain_unplaceable(scenario: Scenario, candidates: Candidates) -> None:
         if closest is None:
             k = min(fps)
             raise InfeasibleError(
-                f"workload {w.name!r} fits nowhere: it runs on {k} linked GPUs, and no allowed machine has "
-                f"{k} linked GPUs; allow larger machines, or change gpus_per_replica"
+                f"workload {w.name!r} fits nowhere: it runs on {k} {linked}GPUs, and no allowed machine has "
+                f"{k} {linked}GPUs; allow larger machines, or change gpus_per_replica"
             )
         _, k, need, host = closest
-        card = f"the largest allowed card with {k} linked GPUs" if k > 1 else "the largest allowed card"
+        card = (
+            f"the largest allowed card with {k} {linked}GPUs in one machine"
+            if k > 1
+            else "the largest allowed card"
+        )
         raise InfeasibleError(
             f"workload {w.name!r} fits nowhere: it needs {fmt_gib(need)} per GPU with headroom "
             f"{candidates.headroom[w.name]:.0%} on {k} GPU(s), but {card} ({host.gpu.name}) has "

@@ -37,7 +37,11 @@ class Merged:
 
 
 def _key(w: Workload) -> str:
-    return json.dumps(w.model_dump(mode="json", exclude=set(_IDENTITY)), sort_keys=True)
+    key = json.dumps(w.model_dump(mode="json", exclude=set(_IDENTITY)), sort_keys=True)
+    # Spread replicas keep apart from their own workload's only: two such workloads merged would keep all
+    # four replicas apart, a stricter rule than the two the scenario sets.
+    # Likewise workloads of an exclusive group: merged, they would run at the same time.
+    return key if w.spread_domain is None and w.exclusive_group is None else f"{key}\0{w.name}"
 
 
 def merge_equivalent(scenario: Scenario) -> Merged:

@@ -188,7 +188,8 @@ def _owned_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> lis
             desk = system.system_type in DESK_SIDE
         else:
             gpu = gpu_named(catalog, owned.gpu or "", f"{field}.gpu")
-            count, linked, base_w, rack = owned.gpu_count, owned.gpus_linked, owned.base_power_w, 0
+            count, base_w, rack = owned.gpu_count, owned.base_power_w, 0
+            linked = _linked(owned.gpus_linked, gpu, count)
             label = owned.name or f"{count}x {gpu.name}"
             desk = False  # hosted as the scenario says
         offers.append(
@@ -254,6 +255,13 @@ def _system_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> li
     return offers
 
 
+def _linked(given: bool | None, gpu: GpuSpec, count: int) -> bool:
+    """What the scenario says, else the catalog's rule: multi-GPU SXM/OAM boards are linked."""
+    from planner.catalog.load import default_gpus_linked
+
+    return default_gpus_linked(gpu, count) if given is None else given
+
+
 def _quoted_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list[Offer]:
     """The scenario's own vendor quotes (``custom_offers``) that ``hardware.systems`` and
     ``hardware.system_types`` allow, as they allow catalog systems."""
@@ -273,7 +281,7 @@ def _quoted_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> li
                 kind="bought",
                 gpu=gpu,
                 gpus=quote.gpu_count,
-                linked=quote.gpus_linked,
+                linked=_linked(quote.gpus_linked, gpu, quote.gpu_count),
                 price_usd=scenario.purchase_prices_usd.get(quote.id, quote.price_usd),
                 base_w=quote.base_power_w,
                 rack=quote.rack_units,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from planner.plan import Plan
+from planner.plan import Plan, WorkloadSummary
 from planner.report.figures import (
     ALTERNATIVE_LABELS,
     break_even,
@@ -175,6 +175,20 @@ def workload_lines(plan: Plan, width: int) -> list[str]:
     return render_table(columns, rows, width)
 
 
+def availability_line(workloads: list[WorkloadSummary]) -> str:
+    """Where ``min_replicas`` asked for availability: how many machines or GPUs each such workload spans."""
+    parts = []
+    for w in workloads:
+        if w.spread == "none":
+            parts.append(f"{w.name} {w.replicas} replicas (min_replicas {w.min_replicas}, spread: none)")
+        else:
+            noun = "machines" if w.spread == "machine" else "GPUs"
+            parts.append(
+                f"{w.name} {w.replicas} replicas on {w.domains} {noun} (min_replicas {w.min_replicas})"
+            )
+    return "Availability: " + "; ".join(parts) + "."
+
+
 def break_even_line(plan: Plan) -> str:
     be = break_even(plan)
     if not be.available:
@@ -184,7 +198,26 @@ def break_even_line(plan: Plan) -> str:
     return f"Buy vs rent: purchases pay back {months}; renting everything wins {util}."
 
 
-def render_terminal(plan: Plan, width: int = 100, today: dt.date | None = None) -> str:
+def launch_lines(plan: Plan) -> list[str]:
+    """Every assignment's engine settings, one replica a line (``planner solve --launch``): what to run so
+    each engine holds what the plan reserved for it."""
+    out = []
+    for a in plan.assignments:
+        gpus = ",".join(str(g) for g in a.gpu_indices)
+        where = f"{a.workload} #{a.replica} on {a.unit} GPU {gpus}"
+        if a.launch is None:
+            out.append(f"  {where}: measured memory, no settings computed")
+            continue
+        extra = (
+            f"  ({', '.join(f'{k}={v!r}' for k, v in a.launch.kwargs.items())})" if a.launch.kwargs else ""
+        )
+        out.append(f"  {where}: {' '.join(a.launch.argv)}{extra}")
+    return out
+
+
+def render_terminal(
+    plan: Plan, width: int = 100, today: dt.date | None = None, *, launch: bool = False
+) -> str:
     """A plain-text summary, no line wider than ``width`` columns; no trailing newline (``click.echo`` adds
     one). ``today`` dates the age of the oldest price (default: the clock)."""
     width = max(width, 40)
@@ -199,8 +232,18 @@ def render_terminal(plan: Plan, width: int = 100, today: dt.date | None = None) 
             "Workloads (GiB per GPU; reserved = per GPU / (1 - headroom))",
             *workload_lines(plan, width),
         ]
+    pcie = sorted({(a.workload, len(a.gpu_indices)) for a in plan.assignments if a.interconnect == "pcie"})
+    if pcie:
+        split = ", ".join(f"{name} ({k} GPUs)" for name, k in pcie)
+        out += ["", *wrap(f"Tensor parallel over PCIe (memory fits; speed not priced): {split}.", width)]
+    spread = [w for w in plan.workloads if w.min_replicas is not None]
+    if spread:
+        out += ["", *wrap(availability_line(spread), width)]
     out += ["", *wrap(break_even_line(plan), width)]
     out += wrap(plan.oldest_price(today).sentence(), width)
     for line in idle_owned_lines(plan):
         out += wrap(line, width)
-    return "\n".join(cut(line, width) for line in out)
+    lines = [cut(line, width) for line in out]
+    if launch:  # commands are copied as printed: never cut
+        lines += ["", "Launch settings (each engine sized to its reservation)", *launch_lines(plan)]
+    return "\n".join(lines)

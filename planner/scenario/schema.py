@@ -24,6 +24,36 @@ Publication 946, "How To Depreciate Property", table of recovery periods)."""
 PricingName = Literal["on_demand", "spot", "reserved_1y", "reserved_3y"]
 
 
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+HOURS_PER_WEEK = 168
+
+
+class Schedule(FrozenModel):
+    """When a workload runs, the same every week: from ``start_hour`` to ``end_hour`` (exclusive) on each of
+    ``days``; an end before the start runs past midnight into the next day. Workloads whose schedules never
+    overlap may hold the same GPU memory at different times."""
+
+    start_hour: int = Field(ge=0, le=23)
+    end_hour: int = Field(ge=0, le=24)
+    days: tuple[Day, ...] = DAYS
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Schedule:
+        if self.start_hour == self.end_hour or not self.days:
+            raise ValueError("a schedule needs start_hour != end_hour and at least one day")
+        return self
+
+    def slots(self) -> frozenset[int]:
+        """Hours of the week it runs (0 = Monday 00:00-01:00, 167 = Sunday 23:00-24:00)."""
+        length = (self.end_hour - self.start_hour) % 24 or 24
+        return frozenset(
+            (DAYS.index(day) * 24 + self.start_hour + h) % HOURS_PER_WEEK
+            for day in self.days
+            for h in range(length)
+        )
+
+
 class Workload(FrozenModel):
     """One thing to run: a model, a task and how much of it."""
 
@@ -77,6 +107,42 @@ class Workload(FrozenModel):
     """Pin the tensor/data-parallel degree; None lets the optimizer choose."""
     memory_per_gpu: str | None = None
     """A measured figure (``18GiB``) used instead of the memory model; needs ``gpus_per_replica`` when > 1."""
+    schedule: Schedule | None = None
+    """When it runs each week; None: at any time. ``hours_per_month`` still sets what it is billed."""
+    exclusive_group: str | None = Field(default=None, min_length=1, max_length=100)
+    """Workloads of one group never run at the same time (someone switches between them), so they may hold
+    the same memory."""
+    min_replicas: int | None = Field(default=None, gt=0, le=100_000)
+    """Availability: at least this many replicas (``replicas`` is raised to it), no two of them in one
+    ``spread`` domain, so losing one machine (or GPU) leaves the others serving. None: no such rule."""
+    spread: Literal["gpu", "machine", "none"] = "machine"
+    """The failure domain ``min_replicas`` spreads over: ``machine`` (default; what availability means to
+    most teams), ``gpu`` (replicas may share a machine, never a GPU) or ``none`` (only the count)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _at_least_min_replicas(cls, data: object) -> object:
+        """``min_replicas`` raises ``replicas`` (a workload asked for two for availability runs two)."""
+        if isinstance(data, dict) and type(data.get("min_replicas")) is int:
+            replicas = data.get("replicas", 1)
+            if type(replicas) is int and replicas < data["min_replicas"]:
+                data = {**data, "replicas": data["min_replicas"]}
+        return data
+
+    @property
+    def time_shared(self) -> bool:
+        """Whether it may hold memory that another workload holds at other times."""
+        return self.schedule is not None or self.exclusive_group is not None
+
+    def runs_at(self, slot: int) -> bool:
+        """Whether it may run in hour ``slot`` of the week (always, without a schedule)."""
+        return self.schedule is None or slot in self.schedule.slots()
+
+    @property
+    def spread_domain(self) -> Literal["gpu", "machine"] | None:
+        """Where no two replicas may run together: every replica of a workload with ``min_replicas`` is in
+        its own domain (the replicas beyond ``min_replicas`` too); None without the rule."""
+        return None if self.min_replicas is None or self.spread == "none" else self.spread
 
     @field_validator("framework")
     @classmethod
@@ -178,6 +244,9 @@ class Hardware(FrozenModel):
     spot_overhead: float = Field(default=0.1, ge=0, le=1)
     """Extra hours an interruptible job pays on spot, as a fraction of its hours: the work lost to
     preemptions (since the last checkpoint) and the restarts. 0.1 by default (docs/optimizer.md, spot)."""
+    tensor_parallel_over_pcie: bool = True
+    """A replica may split over the PCIe cards of one machine (vLLM, SGLang, llama.cpp and transformers
+    all do); false keeps multi-GPU replicas to linked GPUs. Memory-feasible only: speed is not priced."""
 
 
 class OwnedSystem(FrozenModel):
@@ -193,8 +262,9 @@ class OwnedSystem(FrozenModel):
     """How many such machines."""
     base_power_w: float = Field(default=150.0, ge=0)
     """Power of everything but the GPUs (with ``gpu``)."""
-    gpus_linked: bool = False
-    """Whether the GPUs are linked (NVLink) well enough for tensor parallelism."""
+    gpus_linked: bool | None = None
+    """GPUs joined by NVLink/NVSwitch or Infinity Fabric; None: multi-GPU SXM/OAM boards are (they are
+    built so), PCIe cards are not (tensor parallelism then runs over PCIe)."""
     name: str | None = None
     """What the reports call these machines; None: the system id or GPU."""
 
@@ -222,8 +292,8 @@ class CustomOffer(FrozenModel):
     """Power of everything but the GPUs."""
     rack_units: int = Field(default=0, ge=0)
     """Height in the rack; 0 for a desk-side machine."""
-    gpus_linked: bool = False
-    """Whether the GPUs are linked (NVLink) well enough for tensor parallelism."""
+    gpus_linked: bool | None = None
+    """As ``OwnedSystem.gpus_linked``: None links multi-GPU SXM/OAM boards."""
     source: str = "vendor quote"
     """Where the price comes from (shown beside it in the reports)."""
     system_type: SystemType = "server"

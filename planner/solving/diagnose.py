@@ -2,7 +2,8 @@
 
 Re-solves with elastic slack on the budget and limit rows (``ilp.limits``; each row names its scenario field
 and unit) and reports the slack the cheapest limit-breaking plan needs. If even that is infeasible, stock or
-owned-unit limits are what bind.
+owned-unit limits are what bind: where only owned or stocked machines are allowed, the message sets the
+workloads' memory against theirs.
 """
 
 from __future__ import annotations
@@ -15,15 +16,57 @@ from planner.ilp.limits import LimitRow
 from planner.ilp.solve import solve_problem
 from planner.placement.candidates import Candidates
 from planner.scenario.schema import Scenario
+from planner.units import GIB, fmt_gib
 
 
 def explain_limits(scenario: Scenario, c: Candidates, *, solver: str, time_limit_s: float) -> InfeasibleError:
     short = shortfall(c.data, solver=solver, time_limit_s=time_limit_s)
     if short:
         return InfeasibleError("no plan fits the limits: " + short + " (raise it, or allow other hardware)")
-    return InfeasibleError(
-        "no plan fits the stock limits (limits.stock) or owned inventory with the hardware allowed; "
-        "raise the stock or allow other hardware (hardware.bought / hardware.cloud)"
+    return InfeasibleError(_capped_message(scenario, c))
+
+
+def _capped_message(scenario: Scenario, c: Candidates) -> str:
+    """What binds where even unlimited budgets leave no plan: the owned machines and the stock. Where every
+    machine allowed is owned or stocked, the workloads' memory against theirs; the stock is named only
+    where the scenario sets one."""
+    what = (
+        " and ".join(
+            name
+            for name, present in (
+                ("the owned hardware (owned)", bool(scenario.owned)),
+                ("the stock limits (limits.stock)", bool(scenario.limits.stock)),
+            )
+            if present
+        )
+        or "the hardware allowed"
+    )
+    options = c.data.options
+    if options and all(o.max_units is not None for o in options):
+        need: dict[str, int] = {}
+        for name, wid in c.workload_id.items():
+            sizes = [
+                p.gpus * c.members[p.id][0].reserved_bytes
+                for p, n in c.data.patterns_with[wid]
+                if p.counts == ((wid, 1),)
+            ]
+            if sizes:
+                need[name] = min(sizes) * c.data.demand[wid]
+        have = sum((o.max_units or 0) * o.gpus_per_unit * round(o.gpu_memory_gib * GIB) for o in options)
+        total = sum(need.values())
+        listed = ", ".join(f"{name} {fmt_gib(b)}" for name, b in need.items())
+        if total > have:
+            gap = f"{fmt_gib(total - have)} more than the {fmt_gib(have)} of GPU memory there"
+        else:
+            gap = f"{fmt_gib(have)} there, but not in pieces they fit"
+        return (
+            f"no plan fits {what}: the workloads reserve {listed} ({fmt_gib(total)} in all), {gap}; "
+            "workloads that never run at the same time can take turns (schedule, exclusive_group), or "
+            "allow other hardware (hardware.bought / hardware.cloud)"
+        )
+    return (
+        f"no plan fits {what} with the hardware allowed; raise the stock or allow other hardware "
+        "(hardware.bought / hardware.cloud)"
     )
 
 

@@ -52,7 +52,8 @@ def test_cash_flow_pays_purchases_first_and_ends_at_the_total(startup_plan: Plan
     frames = startup_plan.to_frames()["cash_flow"]
     flow = frames[frames["name"] == "plan"]
     assert list(flow["month"]) == list(range(0, 37))
-    assert flow["up_front"].iloc[0] == pytest.approx(startup_plan.capex) and flow["up_front"].iloc[1:].sum() == 0
+    assert flow["up_front"].iloc[0] == pytest.approx(startup_plan.capex)
+    assert flow["up_front"].iloc[1:].sum() == 0
     assert flow["residual"].iloc[-1] == pytest.approx(startup_plan.residual_value)
     assert flow["cumulative"].iloc[-1] == pytest.approx(startup_plan.total_cost)
     assert set(frames["name"]) == {"plan"} | {

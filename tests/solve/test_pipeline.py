@@ -100,10 +100,12 @@ def test_a_workload_of_fewer_hours_shares_an_instance_that_runs_longer() -> None
 
 
 def test_spot_only_for_interruptible_workloads() -> None:
+    """10 + 15 GiB do not fit one 24 GiB card together (at 14 GiB they share one on-demand instance, 600 USD,
+    which beats spot plus on demand, 840)."""
     plan = _solve(
         [
             workload("batch", 10, hours_per_month=100, interruptible=True),
-            workload("chat", 14, hours_per_month=100),
+            workload("chat", 15, hours_per_month=100),
         ],
         hardware={"bought": False},
     )
@@ -157,13 +159,17 @@ def test_tensor_parallel_on_linked_gpus() -> None:
     assert plan.assignments[0].per_gpu_bytes == 20 * GIB
 
 
-def test_unlinked_gpus_never_split_a_replica() -> None:
+def test_unlinked_gpus_split_a_replica_only_over_pcie() -> None:
     def memory(w: Workload, k: int) -> Footprint:
         return Footprint(k, 40 * GIB // k)
 
     cat = catalog([CARD], [system("server-2x", "Card24", 2, price=2000.0, linked=False)])
+    no_pcie = {"tensor_parallel_over_pcie": False}
     with pytest.raises(InfeasibleError, match=r"'big' fits nowhere: it needs 40.00 GiB per GPU"):
-        solve(scenario([{"name": "big", "model": "x"}]), cat, memory=memory)
+        solve(scenario([{"name": "big", "model": "x"}], hardware=no_pcie), cat, memory=memory)
+    # Over PCIe (the default) it splits 20 + 20 GiB over the two cards.
+    plan = solve(scenario([{"name": "big", "model": "x"}]), cat, memory=memory, alternatives=False)
+    assert [(a.gpu_indices, a.interconnect) for a in plan.assignments] == [((0, 1), "pcie")]
 
 
 def test_workload_that_fits_nowhere_names_itself_and_the_largest_card() -> None:
@@ -184,13 +190,13 @@ def test_fits_nowhere_sets_each_gpu_count_against_the_cards_that_come_that_many_
     )
     match = (
         r"'big' fits nowhere: it needs 50.00 GiB per GPU .* on 2 GPU\(s\), "
-        r"but the largest allowed card with 2 linked GPUs \(Card48\) has 48.00 GiB"
+        r"but the largest allowed card with 2 GPUs in one machine \(Card48\) has 48.00 GiB"
     )
     with pytest.raises(InfeasibleError, match=match):
         solve(scenario([{"name": "big", "model": "x"}]), cat, memory=memory)
     pinned = {"name": "big", "model": "x", "gpus_per_replica": 4}
     with pytest.raises(
-        InfeasibleError, match=r"'big' fits nowhere: it runs on 4 linked GPUs, and no allowed"
+        InfeasibleError, match=r"'big' fits nowhere: it runs on 4 GPUs, and no allowed machine has 4 GPUs"
     ):
         solve(scenario([pinned]), cat, memory=memory)
 

@@ -1,0 +1,61 @@
+"""Time-sharing: workloads that never run at the same time hold the same GPU memory in turns (stage 3).
+
+A workload runs at any hour of the week unless it has a ``schedule``; workloads of one ``exclusive_group``
+never run together. What a GPU must hold is then its peak: over the hours of the week, the replicas that may
+run in that hour, with each exclusive group counted by its largest workload. The hours fall into a few
+classes (the same workloads may run in every hour of a class), so the peak is a maximum over those classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from planner.placement.patterns import Member
+from planner.scenario.schema import HOURS_PER_WEEK, Scenario
+
+
+@dataclass(frozen=True)
+class TimeShare:
+    classes: tuple[frozenset[str], ...]
+    """The workloads that may run in each class of hours of the week."""
+    group: dict[str, str]
+    """Workload -> its exclusive group."""
+    shared: frozenset[str]
+    """Workloads with a schedule or a group: those whose memory may be held by another in turns."""
+
+    @staticmethod
+    def of(scenario: Scenario) -> TimeShare | None:
+        """The scenario's time-sharing, or None where no workload has a schedule or an exclusive group."""
+        if not any(w.time_shared for w in scenario.workloads):
+            return None
+        slots = {w.name: w.schedule.slots() for w in scenario.workloads if w.schedule is not None}
+        classes = {
+            frozenset(w.name for w in scenario.workloads if w.name not in slots or t in slots[w.name])
+            for t in range(HOURS_PER_WEEK)
+        }
+        return TimeShare(
+            classes=tuple(sorted(classes, key=sorted)),
+            group={w.name: w.exclusive_group for w in scenario.workloads if w.exclusive_group is not None},
+            shared=frozenset(w.name for w in scenario.workloads if w.time_shared),
+        )
+
+    def peak(self, members: Iterable[Member]) -> int:
+        """The most memory ``members`` (replicas on one GPU) hold at once over the week, in bytes."""
+        held: dict[str, int] = {}
+        for m in members:
+            held[m.workload] = held.get(m.workload, 0) + m.reserved_bytes
+        best = 0
+        for active in self.classes:
+            alone = 0
+            grouped: dict[str, int] = {}
+            for name, reserved in held.items():
+                if name not in active:
+                    continue
+                if name in self.group:
+                    g = self.group[name]
+                    grouped[g] = max(grouped.get(g, 0), reserved)
+                else:
+                    alone += reserved
+            best = max(best, alone + sum(grouped.values()))
+        return best

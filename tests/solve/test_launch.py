@@ -1,0 +1,74 @@
+"""Launch settings per assignment: each engine is told to hold what the plan reserved for it, so replicas
+that share a card do not each take the engine's default of most of it (vLLM: 90 %)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from planner.cli import main
+from planner.pipeline import solve
+from planner.scenario.schema import Scenario
+
+from .helpers import catalog, gpu, scenario, system, workload
+
+ROOT = Path(__file__).resolve().parents[2]
+CARD = 96  # GiB
+
+
+def _shared_card() -> Scenario:
+    """Two vLLM chat replicas (Llama 3.1 8B, fp8, 8,192 tokens x 16) and a measured 7 GiB job on one
+    96 GiB desk card, 10 % headroom."""
+    chat = {
+        "name": "chat",
+        "model": "llama-3.1-8b",
+        "precision": "fp8",
+        "engine": "vllm",
+        "context": 8192,
+        "batch": 16,
+        "replicas": 2,
+    }
+    return scenario([chat, workload("job", 7)], hardware={"cloud": False}, headroom=0.1)
+
+
+def test_co_located_vllm_replicas_split_the_card_instead_of_taking_90_percent_each() -> None:
+    cat = catalog([gpu("Card96", CARD)], [system("desk", "Card96", price=5000.0)])
+    plan = solve(_shared_card(), cat, alternatives=False)
+    assert [u.id for u in plan.units] == ["desk#1"]
+    chat = [a for a in plan.assignments if a.workload == "chat"]
+    assert len(chat) == 2
+    used = 0.0
+    for a in chat:
+        assert a.launch is not None and a.launch.engine == "vllm"
+        assert a.launch.argv[:2] == ("vllm", "serve")
+        share = float(dict(a.launch.flags)["--gpu-memory-utilization"])
+        # The engine's share of the card never exceeds what the plan reserved for the replica.
+        assert share * CARD * 2**30 <= a.reserved_bytes
+        assert (
+            dict(a.launch.flags)["--max-model-len"] == "8192"
+            and dict(a.launch.flags)["--max-num-seqs"] == "16"
+        )
+        used += share
+    (job,) = [a for a in plan.assignments if a.workload == "job"]
+    assert job.launch is None  # a measured figure: nothing to size the engine from
+    assert used * CARD * 2**30 + job.reserved_bytes <= CARD * 2**30
+    assert used < 0.9  # what one replica alone would take by vLLM's default
+
+
+def test_json_and_terminal_carry_the_launch_settings(tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "plan.xlsx"
+    scenario_path = str(ROOT / "scenarios" / "startup.yaml")
+    result = runner.invoke(main, ["solve", scenario_path, "--format", "json", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    launches = [a["launch"] for a in data["assignments"]]
+    assert all(launch is not None and launch["argv"] for launch in launches)
+    text = runner.invoke(main, ["solve", scenario_path, "--launch", "-o", str(out)])
+    assert text.exit_code == 0
+    assert "Launch settings (each engine sized to its reservation)" in text.output
+    assert text.output.count("vllm serve --gpu-memory-utilization") == sum(
+        1 for launch in launches if launch["engine"] == "vllm"
+    )

@@ -1,0 +1,90 @@
+"""Availability: ``min_replicas`` keeps replicas apart by machine (default), by GPU, or not at all
+(hand-computed plans).
+
+helpers.scenario: office hosting, PUE 1, 0.10 USD/kWh, GPUs at full TDP while busy, no headroom, 12 months.
+Card24 has 24 GiB and 300 W: one GPU busy all month for a year costs 0.3 kW x 730 h x 12 x 0.10 = 262.80 USD.
+A desk (one Card24) costs 1,000 USD, a server with two Card24 1,800 USD; neither draws base power.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from planner.check import verify
+from planner.pipeline import solve
+from planner.report.terminal import render_terminal
+
+from .helpers import catalog, gpu, scenario, system, workload
+
+GPU_YEAR = 262.8
+CAT = catalog(
+    [gpu("Card24", 24)], [system("desk", "Card24", price=1000.0), system("server", "Card24", 2, price=1800.0)]
+)
+LOCAL = {"cloud": False}
+
+
+def _plan(workloads: list[dict[str, Any]], **hardware: Any) -> Any:
+    return solve(scenario(workloads, hardware={**LOCAL, **hardware}), CAT, alternatives=False)
+
+
+def test_two_replicas_without_a_rule_share_one_gpu() -> None:
+    """Two 8 GiB replicas fit one desk's card: 1,000 + 262.80 (the GPU busy all month once)."""
+    plan = _plan([workload("chat", 8, replicas=2)])
+    assert plan.total_cost == pytest.approx(1000 + GPU_YEAR)
+    assert {a.unit for a in plan.assignments} == {"desk#1"}
+
+
+def test_min_replicas_spreads_over_machines_by_default() -> None:
+    """min_replicas 2 (replicas raised from 1): two desks, 2 x (1,000 + 262.80) = 2,525.60; the server
+    (1,800 + 525.60) would hold both on one machine."""
+    plan = _plan([workload("chat", 8, min_replicas=2)])
+    assert plan.total_cost == pytest.approx(2 * (1000 + GPU_YEAR)) and plan.status == "optimal"
+    assert sorted(a.unit for a in plan.assignments) == ["desk#1", "desk#2"]
+    (w,) = plan.workloads
+    assert (w.replicas, w.min_replicas, w.spread, w.domains) == (2, 2, "machine", 2)
+    assert "Availability: chat 2 replicas on 2 machines (min_replicas 2)." in render_terminal(plan, 200)
+
+
+def test_spread_by_gpu_takes_the_server() -> None:
+    """Apart by GPU only: the two-GPU server, 1,800 + 2 x 262.80 = 2,325.60 (two desks: 2,525.60)."""
+    plan = _plan([workload("chat", 8, min_replicas=2, spread="gpu")])
+    assert plan.total_cost == pytest.approx(1800 + 2 * GPU_YEAR)
+    assert sorted((a.unit, a.gpu_indices) for a in plan.assignments) == [
+        ("server#1", (0,)),
+        ("server#1", (1,)),
+    ]
+    assert plan.workloads[0].domains == 2
+
+
+def test_spread_none_only_counts() -> None:
+    plan = _plan([workload("chat", 8, min_replicas=2, spread="none")])
+    assert plan.total_cost == pytest.approx(1000 + GPU_YEAR)
+    assert len(plan.assignments) == 2
+
+
+def test_machine_spread_on_two_gpu_servers_puts_each_replica_on_its_own_server() -> None:
+    """Servers only. chat (8 GiB, min_replicas 2) and batch (16 GiB): chat + batch fill one card (24 GiB).
+    Apart by GPU: one server, GPU 0 chat + batch, GPU 1 chat: 1,800 + 2 x 262.80 = 2,325.60. Apart by
+    machine: two servers, the second holding one chat replica alone: 3,600 + 525.60 = 4,125.60."""
+    ws = [workload("batch", 16)]
+    by_gpu = _plan([workload("chat", 8, min_replicas=2, spread="gpu"), *ws], systems=["server"])
+    assert by_gpu.total_cost == pytest.approx(1800 + 2 * GPU_YEAR)
+    by_machine = _plan([workload("chat", 8, min_replicas=2), *ws], systems=["server"])
+    assert by_machine.total_cost == pytest.approx(3600 + 2 * GPU_YEAR) and by_machine.status == "optimal"
+    chat = sorted(a.unit for a in by_machine.assignments if a.workload == "chat")
+    assert chat == ["server#1", "server#2"]
+
+
+def test_the_verifier_names_replicas_that_share_a_machine() -> None:
+    plan = _plan([workload("chat", 8, replicas=2)])
+    strict = scenario([workload("chat", 8, min_replicas=2)], hardware=LOCAL)
+    assert verify(plan, strict) == ["chat: replicas 1 and 2 share desk#1 (spread: machine)"]
+
+
+def test_min_replicas_keeps_workloads_apart_from_merging() -> None:
+    """Two equal workloads with min_replicas 2 each need two machines, not four (merged, all four replicas
+    would keep apart)."""
+    plan = _plan([workload("a", 8, min_replicas=2), workload("b", 8, min_replicas=2)])
+    assert plan.total_cost == pytest.approx(2 * (1000 + GPU_YEAR))
