@@ -11,7 +11,9 @@ from typing import Literal
 
 from pydantic import Field
 
+from planner import bounds as B
 from planner.base import FrozenModel
+from planner.units import MAX_BYTES
 
 PriceKind = Literal["launch_msrp", "street", "quote", "estimate"]
 MAX_GPUS_PER_MACHINE = 64
@@ -29,20 +31,20 @@ class GpuSpec(FrozenModel):
     vendor: Literal["NVIDIA", "AMD", "Intel"]
     segment: Literal["consumer", "workstation", "datacenter"]
     architecture: str
-    vram_bytes: int = Field(gt=0)
+    vram_bytes: int = Field(gt=0, le=B.MAX_DEVICE_BYTES)
     """Usable device memory in bytes (a "24 GB" card has 24 GiB)."""
     vram_note: str = ""
     """Where the usable figure differs from the nominal one (e.g. A10G: 22,888 MiB)."""
-    mem_bandwidth_gb_per_s: float = Field(gt=0)
+    mem_bandwidth_gb_per_s: float = Field(gt=0, le=B.MAX_BANDWIDTH_GB_PER_S)
     """Memory bandwidth, GB/s (10^9 bytes per second)."""
-    bf16_dense_tflops: float = Field(ge=0)
+    bf16_dense_tflops: float = Field(ge=0, le=B.MAX_TFLOPS)
     """Dense 16-bit tensor throughput with fp32 accumulate, TFLOP/s."""
-    tdp_w: float = Field(gt=0)
+    tdp_w: float = Field(gt=0, le=B.MAX_POWER_W)
     """Board power (TDP/TBP), watts."""
     form_factor: str
     nvlink: bool
     memory_type: str = ""
-    price_usd: float | None = Field(default=None, gt=0)
+    price_usd: float | None = Field(default=None, gt=0, le=B.MAX_PRICE_USD)
     """Purchase price of one card in USD; None where no public price exists."""
     price_kind: PriceKind | None = None
     price_date: dt.date | None = None
@@ -62,13 +64,13 @@ class SystemOffer(FrozenModel):
     gpu: str
     """Canonical GPU name (must exist in the GPU catalog)."""
     gpu_count: int = Field(gt=0, le=MAX_GPUS_PER_MACHINE)
-    base_price_usd: float = Field(ge=0)
+    base_price_usd: float = Field(ge=0, le=B.MAX_PRICE_USD)
     """Chassis, CPU, memory, storage and networking, without the GPUs."""
-    total_price_usd: float | None = Field(default=None, gt=0)
+    total_price_usd: float | None = Field(default=None, gt=0, le=B.MAX_PRICE_USD)
     """Whole-system price where it is quoted as one figure (overrides base + GPUs)."""
-    base_power_w: float = Field(ge=0)
+    base_power_w: float = Field(ge=0, le=B.MAX_POWER_W)
     """Power drawn by everything except the GPUs under load, watts."""
-    rack_units: int = Field(ge=0)
+    rack_units: int = Field(ge=0, le=B.MAX_RACK_UNITS_PER_MACHINE)
     """Rack units; 0 for a desk-side machine."""
     gpus_linked: bool
     """Whether the GPUs are linked (NVLink/NVSwitch/Infinity Fabric) well enough for tensor parallelism."""
@@ -90,12 +92,12 @@ class CloudOffer(FrozenModel):
     gpu: str
     """Canonical GPU name (must exist in the GPU catalog)."""
     gpu_count: int = Field(gt=0, le=MAX_GPUS_PER_MACHINE)
-    vcpus: float = Field(ge=0)
-    host_memory_bytes: int = Field(ge=0)
+    vcpus: float = Field(ge=0, le=B.MAX_VCPUS)
+    host_memory_bytes: int = Field(ge=0, le=MAX_BYTES)
     region: str
-    price_usd_per_hour: float = Field(gt=0, allow_inf_nan=False)
+    price_usd_per_hour: float = Field(gt=0, le=B.MAX_PRICE_USD_PER_HOUR)
     """On-demand price of the whole instance, USD per hour."""
-    spot_price_usd_per_hour: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    spot_price_usd_per_hour: float | None = Field(default=None, gt=0, le=B.MAX_PRICE_USD_PER_HOUR)
     """Spot price, USD per hour; None where the catalog lists none (or it was excluded as an anomaly)."""
     gpus_linked: bool = True
     """Multi-GPU cloud instances are NVLink/NVSwitch machines unless the catalog says otherwise."""
@@ -116,8 +118,9 @@ class ExcludedCloudRow(FrozenModel):
     gpu_count: str
     """As written in the source (may be fractional, e.g. ``0.25``)."""
     region: str
-    price_usd_per_hour: float | None = None
-    spot_price_usd_per_hour: float | None = None
+    price_usd_per_hour: float | None = Field(default=None, ge=-1e12, le=1e12)
+    """As written in the source, anomalies included; never priced."""
+    spot_price_usd_per_hour: float | None = Field(default=None, ge=-1e12, le=1e12)
     source_file: str
     source_commit: str
     reason: str
@@ -136,7 +139,7 @@ class ReservedDiscount(FrozenModel):
 
 class ElectricityPrice(FrozenModel):
     region: str
-    usd_per_kwh: float = Field(gt=0)
+    usd_per_kwh: float = Field(gt=0, le=B.MAX_USD_PER_KWH)
     source: str
 
 
@@ -145,9 +148,9 @@ class EnergyDefaults(FrozenModel):
 
     electricity: tuple[ElectricityPrice, ...]
     default_region: str
-    pue: float = Field(ge=1)
+    pue: float = Field(ge=1, le=B.MAX_PUE)
     pue_source: str
-    colocation_usd_per_kw_month: float = Field(ge=0)
+    colocation_usd_per_kw_month: float = Field(ge=0, le=B.MAX_USD_PER_KW_MONTH)
     colocation_source: str
     as_of: dt.date
 

@@ -11,6 +11,9 @@ from typing import Any
 
 import click
 
+from planner import bounds as B
+from planner.cli.options import FiniteFloatRange, count
+
 FORMATS = ("table", "json")
 
 
@@ -27,9 +30,23 @@ def _workload_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Weights: fp32, fp16, bf16, fp8, int8, int4, nf4, mxfp4, nvfp4, gptq-int8, gptq-int4, "
             "awq-int4, or GGUF q8_0, q6_k, q5_k_m, q4_k_m, q4_0, q3_k_m, q2_k.",
         ),
-        click.option("--context", type=int, default=4096, show_default=True, help="Tokens per sequence."),
-        click.option("--batch", type=int, default=1, show_default=True, help="Sequences held at once."),
-        click.option("--gpus", type=int, default=1, show_default=True, help="GPUs per replica."),
+        click.option(
+            "--context",
+            type=count(B.MAX_CONTEXT_TOKENS),
+            default=4096,
+            show_default=True,
+            help="Tokens per sequence.",
+        ),
+        click.option(
+            "--batch", type=count(B.MAX_BATCH), default=1, show_default=True, help="Sequences held at once."
+        ),
+        click.option(
+            "--gpus",
+            type=count(B.MAX_GPUS_PER_REPLICA),
+            default=1,
+            show_default=True,
+            help="GPUs per replica.",
+        ),
         click.option(
             "--engine",
             default=None,
@@ -41,7 +58,7 @@ def _workload_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--gradient-checkpointing/--no-gradient-checkpointing", default=True, show_default=True),
         click.option("--optimizer", default="adamw", show_default=True, help="adamw, adamw-8bit or sgd."),
-        click.option("--lora-rank", type=int, default=16, show_default=True),
+        click.option("--lora-rank", type=count(B.MAX_LORA_RANK), default=16, show_default=True),
         click.option(
             "--lora-targets",
             default="all",
@@ -50,7 +67,7 @@ def _workload_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--prefill-tokens",
-            type=int,
+            type=count(B.MAX_CONTEXT_TOKENS),
             default=None,
             help="Prompt tokens processed in one pass [default: the whole context for transformers].",
         ),
@@ -97,7 +114,13 @@ def estimate(model: str, **kw: Any) -> None:
 @click.argument("model")
 @click.option("--gpu", "gpu_name", default=None, help='A GPU from the catalog, e.g. "RTX 4090".')
 @click.option("--vram", default=None, help="Card memory instead of --gpu, e.g. 24GiB or 80GB.")
-@click.option("--headroom", type=float, default=0.2, show_default=True, help="Share of memory kept free.")
+@click.option(
+    "--headroom",
+    type=FiniteFloatRange(0, 1, max_open=True),
+    default=0.2,
+    show_default=True,
+    help="Share of memory kept free.",
+)
 @_workload_options
 def fit(model: str, gpu_name: str | None, vram: str | None, headroom: float, **kw: Any) -> None:
     """Does MODEL fit on a card, the longest context at --batch and the largest batch at --context."""

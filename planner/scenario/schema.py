@@ -6,10 +6,11 @@ key fails loudly with the field's path instead of being ignored.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 
+from planner import bounds as B
 from planner.base import FrozenModel
 from planner.catalog.schema import MAX_GPUS_PER_MACHINE
 from planner.units import parse_bytes
@@ -23,31 +24,31 @@ HOURS_PER_MONTH = 730.0
 class Workload(FrozenModel):
     """One thing to run: a model, a task and how much of it."""
 
-    name: str = Field(min_length=1, max_length=100)
-    model: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=B.MAX_NAME_CHARS)
+    model: str = Field(min_length=1, max_length=B.MAX_TEXT_CHARS)
     """Catalog model name, nominal size (``7b``) or path to a Hugging Face ``config.json``."""
     task: Task = "inference"
-    precision: str = "bf16"
-    engine: str | None = None
+    precision: str = Field(default="bf16", max_length=B.MAX_NAME_CHARS)
+    engine: str | None = Field(default=None, max_length=B.MAX_NAME_CHARS)
     """Inference engine (``vllm``, ``transformers``, ``llama.cpp``); None lets the memory model pick."""
-    context: int = Field(default=4096, gt=0)
+    context: int = Field(default=4096, gt=0, le=B.MAX_CONTEXT_TOKENS)
     """Tokens per sequence held in memory (prompt + generation)."""
-    batch: int = Field(default=1, gt=0, validation_alias=AliasChoices("batch", "concurrency"))
+    batch: int = Field(default=1, gt=0, le=B.MAX_BATCH, validation_alias=AliasChoices("batch", "concurrency"))
     """Concurrent sequences (serving; ``concurrency`` in YAML is the same) or micro-batch size (training)."""
-    replicas: int = Field(default=1, gt=0, le=100_000)
+    replicas: int = Field(default=1, gt=0, le=B.MAX_REPLICAS)
     hours_per_month: float = Field(default=HOURS_PER_MONTH, ge=0, le=HOURS_PER_MONTH)
     """Hours the workload runs each month; 730 is always on."""
     interruptible: bool = False
     """May run on spot capacity (batch jobs, evaluations)."""
     headroom: float | None = Field(default=None, ge=0, lt=1)
     """Fraction of each GPU kept free on top of the estimate; None uses the scenario's."""
-    kv_precision: str | None = None
+    kv_precision: str | None = Field(default=None, max_length=B.MAX_NAME_CHARS)
     gradient_checkpointing: bool | None = None
-    optimizer: str | None = None
-    lora_rank: int | None = Field(default=None, gt=0)
-    gpus_per_replica: int | None = Field(default=None, gt=0)
+    optimizer: str | None = Field(default=None, max_length=B.MAX_NAME_CHARS)
+    lora_rank: int | None = Field(default=None, gt=0, le=B.MAX_LORA_RANK)
+    gpus_per_replica: int | None = Field(default=None, gt=0, le=B.MAX_GPUS_PER_REPLICA)
     """Pin the tensor/data-parallel degree; None lets the optimizer choose."""
-    memory_per_gpu: str | None = None
+    memory_per_gpu: str | None = Field(default=None, max_length=B.MAX_NAME_CHARS)
     """A measured figure (``18GiB``) used instead of the memory model; needs ``gpus_per_replica`` when > 1."""
 
     @field_validator("memory_per_gpu")
@@ -72,10 +73,10 @@ class Workload(FrozenModel):
 class Energy(FrozenModel):
     """Running costs of local hardware; None falls back to the catalog's defaults."""
 
-    usd_per_kwh: float | None = Field(default=None, gt=0)
-    region: str | None = None
+    usd_per_kwh: float | None = Field(default=None, gt=0, le=B.MAX_USD_PER_KWH)
+    region: str | None = Field(default=None, max_length=B.MAX_NAME_CHARS)
     """Electricity region in the catalog (e.g. ``US-VA``); ignored when ``usd_per_kwh`` is given."""
-    pue: float | None = Field(default=None, ge=1)
+    pue: float | None = Field(default=None, ge=1, le=B.MAX_PUE)
     gpu_utilisation: float = Field(default=0.7, gt=0, le=1)
     """Average GPU power draw while a workload runs, as a fraction of TDP."""
     hosting: Literal["colocation", "office"] = "colocation"
@@ -83,7 +84,7 @@ class Energy(FrozenModel):
     """Whether local machines stay powered all month (base power 730 h) or only while their GPUs work.
     None: always on in colocation, only while busy in an office."""
     """``office``: no hosting fee and PUE 1 unless given; ``colocation``: per kW-month of peak IT power."""
-    colocation_usd_per_kw_month: float | None = Field(default=None, ge=0)
+    colocation_usd_per_kw_month: float | None = Field(default=None, ge=0, le=B.MAX_USD_PER_KW_MONTH)
 
 
 class Hardware(FrozenModel):
@@ -106,13 +107,13 @@ class Hardware(FrozenModel):
 class OwnedSystem(FrozenModel):
     """Hardware the team already has: a catalog system id, or a GPU and a count."""
 
-    system: str | None = None
-    gpu: str | None = None
+    system: str | None = Field(default=None, max_length=B.MAX_NAME_CHARS)
+    gpu: str | None = Field(default=None, max_length=B.MAX_NAME_CHARS)
     gpu_count: int = Field(default=1, gt=0, le=MAX_GPUS_PER_MACHINE)
-    count: int = Field(default=1, gt=0)
-    base_power_w: float = Field(default=150.0, ge=0)
+    count: int = Field(default=1, gt=0, le=B.MAX_UNITS)
+    base_power_w: float = Field(default=150.0, ge=0, le=B.MAX_POWER_W)
     gpus_linked: bool = False
-    name: str | None = None
+    name: str | None = Field(default=None, max_length=B.MAX_NAME_CHARS)
 
     @model_validator(mode="after")
     def _one_kind(self) -> OwnedSystem:
@@ -124,28 +125,28 @@ class OwnedSystem(FrozenModel):
 class CustomOffer(FrozenModel):
     """A vendor's quote for a server, added to the buyable systems."""
 
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
-    name: str
-    gpu: str
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=B.MAX_NAME_CHARS)
+    name: str = Field(max_length=B.MAX_NAME_CHARS)
+    gpu: str = Field(max_length=B.MAX_NAME_CHARS)
     gpu_count: int = Field(gt=0, le=MAX_GPUS_PER_MACHINE)
-    price_usd: float = Field(gt=0)
-    base_power_w: float = Field(default=500.0, ge=0)
-    rack_units: int = Field(default=0, ge=0)
+    price_usd: float = Field(gt=0, le=B.MAX_PRICE_USD)
+    base_power_w: float = Field(default=500.0, ge=0, le=B.MAX_POWER_W)
+    rack_units: int = Field(default=0, ge=0, le=B.MAX_RACK_UNITS_PER_MACHINE)
     gpus_linked: bool = False
-    source: str = "vendor quote"
+    source: str = Field(default="vendor quote", max_length=B.MAX_TEXT_CHARS)
 
 
 class Budgets(FrozenModel):
-    capex_usd: float | None = Field(default=None, ge=0)
-    monthly_usd: float | None = Field(default=None, ge=0)
+    capex_usd: float | None = Field(default=None, ge=0, le=B.MAX_BUDGET_USD)
+    monthly_usd: float | None = Field(default=None, ge=0, le=B.MAX_BUDGET_USD)
     """Average spend per month (energy, hosting, rent), not counting purchases."""
 
 
 class Limits(FrozenModel):
-    power_kw: float | None = Field(default=None, gt=0)
+    power_kw: float | None = Field(default=None, gt=0, le=B.MAX_POWER_KW)
     """IT power of local hardware (GPUs at TDP + base), kW."""
-    rack_units: int | None = Field(default=None, ge=0)
-    stock: dict[str, int] = Field(default_factory=dict)
+    rack_units: int | None = Field(default=None, ge=0, le=B.MAX_UNITS)
+    stock: dict[str, Annotated[int, Field(le=B.MAX_UNITS)]] = Field(default_factory=dict)
     """Most units of a system that can be bought (system id -> count)."""
 
     @field_validator("stock")
@@ -163,18 +164,18 @@ class ReservedOverride(FrozenModel):
 
 
 class Scenario(FrozenModel):
-    name: str = Field(min_length=1, max_length=100)
-    description: str = ""
-    horizon_months: int = Field(default=36, gt=0, le=240)
+    name: str = Field(min_length=1, max_length=B.MAX_NAME_CHARS)
+    description: str = Field(default="", max_length=B.MAX_TEXT_CHARS)
+    horizon_months: int = Field(default=36, gt=0, le=B.MAX_HORIZON_MONTHS)
     currency: str = Field(default="USD", min_length=3, max_length=3)
-    usd_to_currency: float = Field(default=1.0, gt=0)
+    usd_to_currency: float = Field(default=1.0, gt=0, le=B.MAX_USD_TO_CURRENCY)
     """Exchange rate applied to every USD price (1.0 for USD)."""
     headroom: float = Field(default=0.2, ge=0, lt=1)
     energy: Energy = Energy()
     hardware: Hardware = Hardware()
     owned: tuple[OwnedSystem, ...] = ()
     custom_offers: tuple[CustomOffer, ...] = ()
-    purchase_prices_usd: dict[str, float] = Field(default_factory=dict)
+    purchase_prices_usd: dict[str, Annotated[float, Field(le=B.MAX_PRICE_USD)]] = Field(default_factory=dict)
     """Override the catalog purchase price of a system (system id -> USD)."""
     reserved_discounts: dict[str, ReservedOverride] = Field(default_factory=dict)
     budgets: Budgets = Budgets()
