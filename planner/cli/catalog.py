@@ -151,7 +151,10 @@ def import_skypilot_command(
 ) -> None:
     """Convert a SkyPilot vms.csv (github.com/skypilot-org/skypilot-catalog) into planner's cloud.csv."""
     from planner.catalog.skypilot import import_skypilot, write_cloud_csv
+    from planner.report.atomic import check_output
 
+    if output is not None:
+        check_output(output, vms_csv)
     result = import_skypilot(
         vms_csv,
         cloud_name,
