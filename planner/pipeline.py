@@ -13,6 +13,7 @@ from pathlib import Path
 from planner import __version__
 from planner.catalog.schema import Catalog
 from planner.check import verify_or_raise
+from planner.deadline import bounded_by
 from planner.errors import InfeasibleError, PlannerError
 from planner.ilp.incumbent import Point, evaluate
 from planner.ilp.solve import DEFAULT_MIP_GAP, Solution, SolveStatus, solve_lp, solve_problem
@@ -74,6 +75,7 @@ FINISH_SHARE = 0.05
 """Large fleets: share of the time limit kept for the solver's overrun, the assembly and the verifier."""
 
 
+@bounded_by("time_limit_s")  # the whole solve, not only the solver, within the time limit
 def solve(
     scenario: Scenario,
     catalog: Catalog | None = None,

@@ -18,6 +18,8 @@ import time
 from collections.abc import Mapping
 from dataclasses import replace
 
+from planner import deadline
+from planner.errors import TimeLimitError
 from planner.ilp.data import ProblemData
 from planner.ilp.incumbent import evaluate
 from planner.ilp.solve import DEFAULT_MIP_GAP, solve_lp, solve_problem
@@ -44,7 +46,7 @@ class _Clock:
     """One time budget shared by every alternative solve, so big fleets cannot run for hours."""
 
     def __init__(self, budget_s: float) -> None:
-        self.deadline = time.perf_counter() + budget_s
+        self.deadline = time.perf_counter() + deadline.cap(budget_s)
 
     def limit(self) -> float:
         return min(ALTERNATIVE_TIME_LIMIT_S, self.deadline - time.perf_counter())
@@ -69,7 +71,12 @@ def _restricted(
         # Packed within the alternative's own options: overflow placed on any other option made the start
         # infeasible there (200-workload fleet, MI325X only: 5.84 M USD without a start, 5.17 M with it).
         within = replace(c, data=data, offers={oid: o for oid, o in c.offers.items() if oid in keep})
-        exact, start = repack(within, sol)
+        try:
+            exact, start = repack(within, sol)
+        except TimeLimitError:  # an alternative is optional: the run keeps its plan
+            return Alternative(
+                name=name, description=description, total_cost=None, status="skipped: time limit"
+            )
         limit = max(clock.limit(), MIN_SOLVE_S)
         sol = solve_problem(exact.data, solver=solver, time_limit_s=limit, start=start)
         if sol.status in ("infeasible", "no_solution"):
@@ -118,6 +125,8 @@ def _best_single_gpu(c: Candidates, plan_cost: float, solver: str, clock: _Clock
     that it bounds the best type, not only the one reported."""
     ranked: list[tuple[float, float, str, set[str]]] = []
     for gpu in sorted({o.gpu.name for o in c.offers.values()}):
+        if deadline.expired():
+            break  # the types ranked so far are tried; the run ends within its time limit
         keep = {oid for oid, o in c.offers.items() if o.gpu.name == gpu}
         data = c.data.restricted(keep)
         if not all(data.placeable(w) for w in data.workloads):
@@ -128,6 +137,13 @@ def _best_single_gpu(c: Candidates, plan_cost: float, solver: str, clock: _Clock
         bound = lp.objective if lp.status == "optimal" else 0.0
         ranked.append((bound, _cheapest_alone(data)[0], gpu, keep))
     if not ranked:
+        if deadline.expired():
+            return Alternative(
+                name="best_single_gpu",
+                total_cost=None,
+                status="skipped: time limit",
+                description="no time left",
+            )
         return Alternative(
             name="best_single_gpu",
             total_cost=None,

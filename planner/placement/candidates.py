@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from planner import deadline
+from planner.bounds import MAX_OFFER_WORKLOAD_PAIRS
 from planner.catalog.schema import Catalog
 from planner.errors import InfeasibleError, PlannerError, ScenarioError
 from planner.ilp.data import MAX_PER_GPU, OptionData, PatternData, ProblemData, SharedData
@@ -127,6 +129,7 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
     rates = resolve_rates(scenario, catalog)
     hours_classes = sorted({w.hours_per_month for w in scenario.workloads})
     offers = local_offers(scenario, catalog, rates) + cloud_offers(scenario, catalog, rates, hours_classes)
+    _check_size(len(scenario.workloads), len(offers), len(hours_classes))
     eligible = {o.key: frozenset(w.name for w in scenario.workloads if _eligible(w, o)) for o in offers}
     offers = [o for o in undominated(offers, eligible, same_gpu=True) if eligible[o.key]]
     option_of = {f"o{i + 1}": offer for i, offer in enumerate(offers)}
@@ -144,6 +147,7 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
         return computed[w.name][k]
 
     for w in scenario.workloads:
+        deadline.check("estimating memory")
         footprint(w, w.pinned_gpus or 1)  # an unknown model fails here, naming the workload
     options: list[OptionData] = []
     patterns: list[PatternData] = []
@@ -154,6 +158,7 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
     demand = {w.name: w.replicas for w in scenario.workloads}
     singles_on: dict[str, list[Member]] = {}
     for oid, offer in option_of.items():
+        deadline.check("building candidate placements")
         singles_on[oid] = []
         for w in scenario.workloads:
             if w.name not in eligible[offer.key]:
@@ -184,6 +189,7 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
             "measured against the relaxation's bound"
         )
         for oid, offer in option_of.items():
+            deadline.check("building candidate placements")
             for m in singles_on[oid]:
                 if 2 * m.reserved_bytes > offer.gpu.vram_bytes:
                     continue  # two never fit together: it only runs alone
@@ -303,6 +309,18 @@ def _eligible_name(workload: str, c: Candidates, offer: Offer) -> bool:
 
 def _fx(usd: float | None, rates: CostRates) -> float | None:
     return None if usd is None else usd * rates.fx
+
+
+def _check_size(workloads: int, offers: int, hours_classes: int) -> None:
+    """Refuse, at once and in one line, a problem whose candidate building alone would outgrow the memory
+    bound (``bounds.MAX_OFFER_WORKLOAD_PAIRS``) instead of running until the machine kills it."""
+    if workloads * offers > MAX_OFFER_WORKLOAD_PAIRS:
+        raise PlannerError(
+            f"too large to plan: {workloads:,} workloads x {offers:,} offers ({hours_classes:,} distinct "
+            f"hours_per_month values, each a separate on-demand and spot offer per cloud instance) is more "
+            f"than the {MAX_OFFER_WORKLOAD_PAIRS:,} pairs planner handles within 2 GiB; use fewer distinct "
+            "hours_per_month values, fewer GPU types or providers, or split the scenario"
+        )
 
 
 def _divisors(gpus: int, linked: bool) -> list[int]:
