@@ -20,23 +20,29 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
-from planner.errors import TimeLimitError
+from planner.bounds import MAX_RUN_MEMORY_BYTES
+from planner.errors import PlannerError, TimeLimitError
+from planner.units import GIB
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Deadline:
-    """A point in ``time.monotonic()`` time by which the run must end, and the limit it came from."""
+    """A point in ``time.monotonic()`` time by which the run must end, the limit it came from, and the
+    resident memory the run started with (its growth is bounded by ``MAX_RUN_MEMORY_BYTES``)."""
 
     end: float
     limit_s: float
+    memory_start: int | None = None
+    next_memory_check: float = 0.0
 
     def remaining(self) -> float:
         """Seconds left (never negative)."""
@@ -53,9 +59,9 @@ _current: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar("plan
 def within(seconds: float) -> Iterator[Deadline]:
     """Run the block under a deadline ``seconds`` from now (or the enclosing one's, if that is sooner)."""
     outer = _current.get()
-    deadline = Deadline(time.monotonic() + seconds, seconds)
-    if outer is not None:  # errors name the limit the user gave, the outermost one
-        deadline = Deadline(min(outer.end, deadline.end), outer.limit_s)
+    deadline = Deadline(time.monotonic() + seconds, seconds, _resident_bytes())
+    if outer is not None:  # errors name the limit the user gave, the outermost one; memory from its start
+        deadline = Deadline(min(outer.end, deadline.end), outer.limit_s, outer.memory_start)
     token = _current.set(deadline)
     try:
         yield deadline
@@ -105,8 +111,36 @@ def check(stage: str) -> None:
     """Raise ``TimeLimitError`` naming ``stage`` once the current deadline has passed; cheap enough (one
     clock read) for the head of any loop whose body does real work."""
     deadline = _current.get()
-    if deadline is not None and time.monotonic() >= deadline.end:
+    if deadline is None:
+        return
+    now = time.monotonic()
+    if now >= deadline.end:
         raise TimeLimitError(
             f"the time limit of {deadline.limit_s:g} s ran out while {stage}; raise --time-limit "
             "(docs/limits.md says how long large fleets take) or plan fewer workloads at once"
         )
+    if deadline.memory_start is not None and now >= deadline.next_memory_check:
+        deadline.next_memory_check = now + MEMORY_CHECK_EVERY_S
+        grown = (_resident_bytes() or 0) - deadline.memory_start
+        if grown > MAX_RUN_MEMORY_BYTES:
+            raise PlannerError(
+                f"too large to plan: memory grew past {MAX_RUN_MEMORY_BYTES / GIB:g} GiB while {stage}; "
+                "plan fewer workloads at once, or use fewer distinct hours_per_month values, GPU types or "
+                "providers (docs/limits.md)"
+            )
+
+
+MEMORY_CHECK_EVERY_S = 0.1
+"""Resident memory is read (``/proc/self/statm``) at most this often: a check stays about one clock read."""
+
+
+def _resident_bytes() -> int | None:
+    """This process's resident memory now, where the system says (Linux); None elsewhere (no memory bound)."""
+    try:
+        with open("/proc/self/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * _PAGE_BYTES
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096

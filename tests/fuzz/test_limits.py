@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from planner import deadline
 from planner.catalog.schema import Catalog
 from planner.check import verify
-from planner.errors import TimeLimitError
+from planner.errors import PlannerError, TimeLimitError
 from planner.pipeline import solve
 
 from .hostile import assert_one_clean_line
@@ -59,6 +59,19 @@ def test_a_fleet_within_reach_gives_a_verified_plan_within_the_limit(
     # An unproven plan says so: its bound never exceeds its cost and its gap is not negative.
     assert plan.best_bound <= plan.total_cost + 1e-6 * plan.total_cost
     assert plan.gap >= 0
+
+
+def test_memory_growth_past_the_bound_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(deadline, "MAX_RUN_MEMORY_BYTES", 16 * 2**20)
+    with deadline.within(60.0):
+        deadline.check("starting")
+        held = bytearray(64 * 2**20)  # resident once written
+        held[::4096] = b"x" * len(held[::4096])
+        time.sleep(deadline.MEMORY_CHECK_EVERY_S)
+        with pytest.raises(PlannerError, match=r"memory grew past 0\.015625 GiB while growing") as caught:
+            deadline.check("growing")
+        assert_one_clean_line(str(caught.value))
+        del held
 
 
 def test_a_deadline_never_extends_the_one_around_it() -> None:
