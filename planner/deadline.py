@@ -124,7 +124,8 @@ def check(stage: str) -> None:
         grown = (_resident_bytes() or 0) - deadline.memory_start
         if grown > MAX_RUN_MEMORY_BYTES:
             raise PlannerError(
-                f"too large to plan: memory grew past {MAX_RUN_MEMORY_BYTES / GIB:g} GiB while {stage}; "
+                f"too large to plan: memory grew by more than {MAX_RUN_MEMORY_BYTES / GIB:g} GiB while "
+                f"{stage}; "
                 "plan fewer workloads at once, or use fewer distinct hours_per_month values, GPU types or "
                 "providers (docs/limits.md)"
             )
