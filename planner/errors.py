@@ -6,27 +6,64 @@ traceback.
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 EXIT_OK = 0
 EXIT_INVALID_INPUT = 2
 EXIT_INFEASIBLE = 3
+EXIT_INTERRUPTED = 130
+"""Ctrl-C: 128 + SIGINT, the shells' convention."""
+
+QUOTE_LIMIT = 80
+"""Most characters of the user's own text an error quotes: a 10 kB model name is not echoed whole."""
+
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f]")
+"""C0 controls but tab, line feed and carriage return; DEL; C1 controls (0x9b is a one-byte CSI). ESC and BEL
+start the sequences that set a terminal's title or clear its screen; user text never needs them."""
+
+# Every character str.splitlines() breaks on (user text may hold any of them) and the control characters.
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+_LONG_QUOTED = re.compile(rf"'(?:[^'\\]|\\.){{{QUOTE_LIMIT},}}?'|\"(?:[^\"\\]|\\.){{{QUOTE_LIMIT},}}?\"")
 
 
-# Every character str.splitlines() breaks on: user text (a workload name, a YAML key) may hold any of them.
-_LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+def quote(value: Any, limit: int = QUOTE_LIMIT) -> str:
+    """``repr(value)`` for an error message, shortened to about ``limit`` characters with an ellipsis.
+
+    The one way errors quote what the user wrote: control characters and line breaks come out escaped (repr
+    does that), and a long text shows its start and its length, so the line stays one readable line."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= limit:
+        return repr(value) if isinstance(value, str) else text
+    head = repr(text[: limit - 3]) if isinstance(value, str) else text[: limit - 3]
+    return f"{head}... ({len(text):,} characters)"
+
+
+def _shorten(match: re.Match[str]) -> str:
+    text = match.group()
+    return f"{text[: QUOTE_LIMIT - 3]}...{text[0]} ({len(text) - 2:,} characters)"
+
+
+def one_line(text: str) -> str:
+    """``text`` safe to print as one line on a terminal: line breaks and control characters escaped, quoted
+    literals longer than ``QUOTE_LIMIT`` shortened (a message built with ``!r`` instead of ``quote``)."""
+    text = _UNSAFE.sub(lambda m: repr(m.group())[1:-1], text)
+    return _LONG_QUOTED.sub(_shorten, text) if len(text) > QUOTE_LIMIT else text
 
 
 class PlannerError(Exception):
     """Base of every error planner reports to a user; invalid input unless a subclass says otherwise.
 
-    The message is one line by construction: line breaks inside it (from names the user wrote) are shown
-    escaped, so whatever prints the error never spills a second line.
+    The message is one line by construction: line breaks and control characters inside it (from names the
+    user wrote) are shown escaped, and long quoted text is shortened (``one_line``), so whatever prints the
+    error never spills a second line nor sends a terminal escape sequence.
     """
 
     exit_code: int = EXIT_INVALID_INPUT
 
     def __str__(self) -> str:
         text = super().__str__()
-        return "".join(repr(ch)[1:-1] if ch in _LINE_BREAKS else ch for ch in text)
+        return one_line(text)
 
 
 class CatalogError(PlannerError):
@@ -39,6 +76,10 @@ class ModelError(PlannerError):
 
 class ScenarioError(PlannerError):
     """A scenario file is malformed (names the file and field)."""
+
+
+class TimeLimitError(PlannerError):
+    """The run-wide time limit ran out before a plan existed (names the stage and what to change)."""
 
 
 class InfeasibleError(PlannerError):

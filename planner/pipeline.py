@@ -15,6 +15,7 @@ from planner.assemble.plan import build_plan
 from planner.assemble.units import assemble
 from planner.catalog.schema import Catalog
 from planner.check import verify_or_raise
+from planner.deadline import bounded_by
 from planner.ilp.solve import DEFAULT_MIP_GAP
 from planner.placement.candidates import build_candidates, without_dominated
 from planner.placement.explain import explain_unplaceable
@@ -28,6 +29,7 @@ from planner.solving.strategy import solve_candidates
 DEFAULT_TIME_LIMIT_S = 60.0
 
 
+@bounded_by("time_limit_s")  # the whole solve, not only the solver, within the time limit
 def solve(
     scenario: Scenario,
     catalog: Catalog | None = None,

@@ -12,8 +12,9 @@ import csv
 import datetime as dt
 import functools
 import io
+import re
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,7 +32,7 @@ from planner.catalog.schema import (
     SystemOffer,
     _normalise,
 )
-from planner.errors import CatalogError
+from planner.errors import CONTROL_CHARACTERS, CatalogError, quote
 from planner.safe_yaml import SafeLoader
 from planner.units import GIB, parse_bytes
 
@@ -179,11 +180,30 @@ def _read_excluded_csv(path: Path) -> list[ExcludedCloudRow]:
 def _csv_rows(path: Path, text: str | None) -> Iterable[tuple[int, dict[str, str]]]:
     if text is None:
         text = _read_text(path)
-    reader = csv.DictReader(io.StringIO(text))
-    for row in reader:
+    for line, row in csv_records(path, text):
         if None in row:
-            raise CatalogError(f"{path}:{reader.line_num}: more cells than header columns")
-        yield reader.line_num, {k.strip(): (v or "").strip() for k, v in row.items()}
+            raise CatalogError(f"{path}:{line}: more cells than header columns")
+        yield line, {str(k).strip(): (v or "").strip() for k, v in row.items()}
+
+
+def csv_records(path: Path, text: str) -> Iterator[tuple[int, dict[str | None, Any]]]:
+    """(line, row by header name) of every record: the one CSV reader of every catalog file and import.
+
+    A cell past the csv module's limit (131,072 characters), a NUL byte or an unclosed quote is a
+    ``CatalogError`` naming the line, as is a control character in any cell (an ESC sequence in an instance
+    type would reach the terminal raw when the catalog is listed)."""
+    reader = csv.DictReader(io.StringIO(text))
+    try:
+        for row in reader:
+            for key, value in row.items():
+                for cell in value if isinstance(value, list) else (key, value):
+                    if isinstance(cell, str) and (found := CONTROL_CHARACTERS.search(cell)):
+                        raise CatalogError(
+                            f"{path}:{reader.line_num}: control character {found.group()!r} in {quote(cell)}"
+                        )
+            yield reader.line_num, row
+    except csv.Error as error:
+        raise CatalogError(f"{path}:{reader.line_num + 1}: not valid CSV ({error})") from None
 
 
 def _read_text(path: Path) -> str:
@@ -217,10 +237,11 @@ def _read_yaml_list(
 ) -> dt.date:
     """Validate ``data[key]`` item by item into ``into`` (later files override); return ``as_of``."""
     data = _read_yaml_mapping(path)
-    as_of = data.get("as_of")
-    if not isinstance(as_of, dt.date):
+    as_of = _date(data.get("as_of"))
+    if as_of is None:
         raise CatalogError(
-            f"{path}:{_yaml_line(path, ())}: field 'as_of': missing or not a date (YYYY-MM-DD)"
+            f"{path}:{_yaml_line(path, ('as_of',))}: field 'as_of': missing or not a date (YYYY-MM-DD), "
+            f"got {quote(data.get('as_of'))}"
         )
     items = data.get(key)
     if not isinstance(items, list):
@@ -244,6 +265,21 @@ def _read_yaml_list(
         if read is not None:
             read.append(record_key)
     return as_of
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _date(value: Any) -> dt.date | None:
+    """A ``YYYY-MM-DD`` date that exists, or None (the YAML loader keeps dates as the text written)."""
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 class _FieldError(ValueError):
@@ -299,9 +335,9 @@ def _validate(
                 _yaml_line(path, (*yaml_loc, field)) if yaml_loc is not None else _yaml_line(path, (field,))
             )
         name = raw.get("id") or raw.get("name") or raw.get("provider") or ""
-        label = f"{what} {name!r}" if name else what
+        label = f"{what} {quote(name)}" if name else what
         raise CatalogError(
-            f"{path}:{line}: {label}: field '{'.'.join([field, *loc[1:]])}': {message}"
+            f"{path}:{line}: {label}: field {quote('.'.join([field, *loc[1:]]))}: {message}"
         ) from None
 
 

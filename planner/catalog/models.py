@@ -14,6 +14,7 @@ import yaml
 from pydantic import Field, ValidationError
 
 from planner.base import FrozenModel
+from planner.bounds import MAX_CONFIG_COUNT
 from planner.catalog.paths import BUILTIN_CATALOG_DIR
 from planner.errors import CatalogError
 from planner.safe_yaml import safe_load
@@ -30,37 +31,37 @@ class ModelSpec(FrozenModel):
     name: str
     aliases: tuple[str, ...] = ()
     model_type: str
-    hidden_size: int = Field(gt=0)
-    num_hidden_layers: int = Field(gt=0)
-    num_attention_heads: int = Field(gt=0)
-    num_key_value_heads: int | None = Field(default=None, gt=0)
-    head_dim: int | None = Field(default=None, gt=0)
-    intermediate_size: int = Field(gt=0)
-    vocab_size: int = Field(gt=0)
+    hidden_size: int = Field(gt=0, le=MAX_CONFIG_COUNT)
+    num_hidden_layers: int = Field(gt=0, le=MAX_CONFIG_COUNT)
+    num_attention_heads: int = Field(gt=0, le=MAX_CONFIG_COUNT)
+    num_key_value_heads: int | None = Field(default=None, gt=0, le=MAX_CONFIG_COUNT)
+    head_dim: int | None = Field(default=None, gt=0, le=MAX_CONFIG_COUNT)
+    intermediate_size: int = Field(gt=0, le=MAX_CONFIG_COUNT)
+    vocab_size: int = Field(gt=0, le=MAX_CONFIG_COUNT)
     tie_word_embeddings: bool = False
-    max_position_embeddings: int = Field(default=4096, gt=0)
+    max_position_embeddings: int = Field(default=4096, gt=0, le=MAX_CONFIG_COUNT)
     """Longest context the model was trained for, in tokens."""
     attention_bias: bool | None = None
-    sliding_window: int | None = None
-    sliding_window_pattern: int | None = None
+    sliding_window: int | None = Field(default=None, ge=0, le=MAX_CONFIG_COUNT)
+    sliding_window_pattern: int | None = Field(default=None, ge=0, le=MAX_CONFIG_COUNT)
     layer_types: tuple[str, ...] | None = None
     """Per layer, "sliding_attention" or "full_attention" (gpt-oss alternates them)."""
-    num_local_experts: int | None = None
-    num_experts: int | None = None
-    n_routed_experts: int | None = None
-    num_experts_per_tok: int | None = None
-    moe_intermediate_size: int | None = None
-    n_shared_experts: int | None = None
-    shared_expert_intermediate_size: int | None = None
-    first_k_dense_replace: int | None = None
-    decoder_sparse_step: int | None = None
-    moe_layer_freq: int | None = None
-    q_lora_rank: int | None = None
-    kv_lora_rank: int | None = None
-    qk_nope_head_dim: int | None = None
-    qk_rope_head_dim: int | None = None
-    v_head_dim: int | None = None
-    params: int | None = None
+    num_local_experts: int | None = Field(default=None, ge=0, le=MAX_CONFIG_COUNT)
+    num_experts: int | None = Field(default=None, ge=0, le=MAX_CONFIG_COUNT)
+    n_routed_experts: int | None = Field(default=None, ge=0, le=MAX_CONFIG_COUNT)
+    num_experts_per_tok: int | None = Field(default=None, ge=0, le=MAX_CONFIG_COUNT)
+    moe_intermediate_size: int | None = Field(default=None, ge=0, le=MAX_CONFIG_COUNT)
+    n_shared_experts: int | None = Field(default=None, ge=0, le=MAX_CONFIG_COUNT)
+    shared_expert_intermediate_size: int | None = Field(default=None, ge=0, le=MAX_CONFIG_COUNT)
+    first_k_dense_replace: int | None = Field(default=None, ge=0, le=MAX_CONFIG_COUNT)
+    decoder_sparse_step: int | None = Field(default=None, ge=0, le=MAX_CONFIG_COUNT)
+    moe_layer_freq: int | None = Field(default=None, ge=0, le=MAX_CONFIG_COUNT)
+    q_lora_rank: int | None = Field(default=None, ge=0, le=MAX_CONFIG_COUNT)
+    kv_lora_rank: int | None = Field(default=None, ge=0, le=MAX_CONFIG_COUNT)
+    qk_nope_head_dim: int | None = Field(default=None, ge=0, le=MAX_CONFIG_COUNT)
+    qk_rope_head_dim: int | None = Field(default=None, ge=0, le=MAX_CONFIG_COUNT)
+    v_head_dim: int | None = Field(default=None, ge=0, le=MAX_CONFIG_COUNT)
+    params: int | None = Field(default=None, ge=0, le=10**15)
     """Total parameters; filled from the architecture when the file leaves it out."""
     source: str
     as_of: str = "2026-11-25"

@@ -12,7 +12,9 @@ from typing import Literal
 
 from pydantic import Field
 
+from planner import bounds as B
 from planner.base import FrozenModel
+from planner.units import MAX_BYTES
 
 PriceKind = Literal["launch_msrp", "street", "quote", "estimate"]
 MAX_GPUS_PER_MACHINE = 64
@@ -30,34 +32,34 @@ class GpuSpec(FrozenModel):
     vendor: Literal["NVIDIA", "AMD", "Intel"]
     segment: Literal["consumer", "workstation", "datacenter"]
     architecture: str
-    vram_bytes: int = Field(gt=0)
+    vram_bytes: int = Field(gt=0, le=B.MAX_DEVICE_BYTES)
     """Usable device memory in bytes: what ``nvidia-smi`` reports as total, which is what a process gets
     (ECC and the driver's reserve taken off: a T4 has 15,360 MiB of its 16 GiB). The fit and the fleet plan
     read it. Where the catalog gives no usable figure, the nominal one (a "24 GB" card has 24 GiB)."""
-    nominal_vram_bytes: int | None = Field(default=None, gt=0)
+    nominal_vram_bytes: int | None = Field(default=None, gt=0, le=B.MAX_DEVICE_BYTES)
     """The memory the card is sold with, where the usable figure differs (``vram`` in gpus.yaml)."""
     usable_vram_source: str = ""
     """Where the usable figure was read (an ``nvidia-smi`` log, a cloud catalog)."""
     vram_note: str = ""
     """Where the usable figure differs from the nominal one (e.g. A10G: 22,888 MiB)."""
-    mem_bandwidth_gb_per_s: float = Field(gt=0)
+    mem_bandwidth_gb_per_s: float = Field(gt=0, le=B.MAX_BANDWIDTH_GB_PER_S)
     """Memory bandwidth, GB/s (10^9 bytes per second)."""
-    bf16_dense_tflops: float = Field(ge=0)
+    bf16_dense_tflops: float = Field(ge=0, le=B.MAX_TFLOPS)
     """Dense 16-bit tensor throughput with fp32 accumulate, TFLOP/s."""
-    fp16_accumulate_tflops: float | None = Field(default=None, gt=0)
+    fp16_accumulate_tflops: float | None = Field(default=None, gt=0, le=B.MAX_TFLOPS)
     """Dense fp16 tensor throughput with fp16 accumulate, TFLOP/s, where it differs (GeForce: twice)."""
-    tdp_w: float = Field(gt=0)
+    tdp_w: float = Field(gt=0, le=B.MAX_POWER_W)
     """Board power (TDP/TBP), watts."""
     form_factor: str
     nvlink: bool
-    fp8_dense_tflops: float | None = Field(default=None, gt=0)
+    fp8_dense_tflops: float | None = Field(default=None, gt=0, le=B.MAX_TFLOPS)
     """Dense 8-bit floating-point tensor throughput, TFLOP/s; None where the card has no fp8 tensor cores."""
-    gpu_link_gb_per_s: float | None = Field(default=None, gt=0)
+    gpu_link_gb_per_s: float | None = Field(default=None, gt=0, le=B.MAX_BANDWIDTH_GB_PER_S)
     """GPU-to-GPU link (NVLink, a bridge, Infinity Fabric) per GPU, both directions, GB/s; None: none."""
-    pcie_gb_per_s: float = Field(default=32, gt=0)
+    pcie_gb_per_s: float = Field(default=32, gt=0, le=B.MAX_BANDWIDTH_GB_PER_S)
     """Host link (PCIe) per GPU, both directions, GB/s; tensor parallelism without a GPU link runs over it."""
     memory_type: str = ""
-    price_usd: float | None = Field(default=None, gt=0)
+    price_usd: float | None = Field(default=None, gt=0, le=B.MAX_PRICE_USD)
     """Purchase price of one card in USD; None where no public price exists."""
     price_kind: PriceKind | None = None
     price_date: dt.date | None = None
@@ -83,13 +85,13 @@ class SystemOffer(FrozenModel):
     gpu: str
     """Canonical GPU name (must exist in the GPU catalog)."""
     gpu_count: int = Field(gt=0, le=MAX_GPUS_PER_MACHINE)
-    base_price_usd: float = Field(ge=0)
+    base_price_usd: float = Field(ge=0, le=B.MAX_PRICE_USD)
     """Chassis, CPU, memory, storage and networking, without the GPUs."""
-    total_price_usd: float | None = Field(default=None, gt=0)
+    total_price_usd: float | None = Field(default=None, gt=0, le=B.MAX_PRICE_USD)
     """Whole-system price where it is quoted as one figure (overrides base + GPUs)."""
-    base_power_w: float = Field(ge=0)
+    base_power_w: float = Field(ge=0, le=B.MAX_POWER_W)
     """Power drawn by everything except the GPUs under load, watts."""
-    rack_units: int = Field(ge=0)
+    rack_units: int = Field(ge=0, le=B.MAX_RACK_UNITS_PER_MACHINE)
     """Rack units; 0 for a desk-side machine."""
     gpus_linked: bool
     """Whether the GPUs are linked (NVLink/NVSwitch/Infinity Fabric) well enough for tensor parallelism."""
@@ -113,12 +115,12 @@ class CloudOffer(FrozenModel):
     gpu: str
     """Canonical GPU name (must exist in the GPU catalog)."""
     gpu_count: int = Field(gt=0, le=MAX_GPUS_PER_MACHINE)
-    vcpus: float = Field(ge=0)
-    host_memory_bytes: int = Field(ge=0)
+    vcpus: float = Field(ge=0, le=B.MAX_VCPUS)
+    host_memory_bytes: int = Field(ge=0, le=MAX_BYTES)
     region: str
-    price_usd_per_hour: float = Field(gt=0, allow_inf_nan=False)
+    price_usd_per_hour: float = Field(gt=0, le=B.MAX_PRICE_USD_PER_HOUR)
     """On-demand price of the whole instance, USD per hour."""
-    spot_price_usd_per_hour: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    spot_price_usd_per_hour: float | None = Field(default=None, gt=0, le=B.MAX_PRICE_USD_PER_HOUR)
     """Spot price, USD per hour; None where the catalog lists none (or it was excluded as an anomaly)."""
     gpus_linked: bool = True
     """Multi-GPU cloud instances are NVLink/NVSwitch machines unless the catalog says otherwise."""
@@ -141,8 +143,9 @@ class ExcludedCloudRow(FrozenModel):
     gpu_count: str
     """As written in the source (may be fractional, e.g. ``0.25``)."""
     region: str
-    price_usd_per_hour: float | None = None
-    spot_price_usd_per_hour: float | None = None
+    price_usd_per_hour: float | None = Field(default=None, ge=-1e12, le=1e12)
+    """As written in the source, anomalies included; never priced."""
+    spot_price_usd_per_hour: float | None = Field(default=None, ge=-1e12, le=1e12)
     source_file: str
     source_commit: str
     reason: str
@@ -161,7 +164,7 @@ class ReservedDiscount(FrozenModel):
 
 class ElectricityPrice(FrozenModel):
     region: str
-    usd_per_kwh: float = Field(gt=0)
+    usd_per_kwh: float = Field(gt=0, le=B.MAX_USD_PER_KWH)
     source: str
 
 
@@ -170,9 +173,9 @@ class EnergyDefaults(FrozenModel):
 
     electricity: tuple[ElectricityPrice, ...]
     default_region: str
-    pue: float = Field(ge=1)
+    pue: float = Field(ge=1, le=B.MAX_PUE)
     pue_source: str
-    colocation_usd_per_kw_month: float = Field(ge=0)
+    colocation_usd_per_kw_month: float = Field(ge=0, le=B.MAX_USD_PER_KW_MONTH)
     colocation_source: str
     as_of: dt.date
 

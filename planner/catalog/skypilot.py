@@ -16,8 +16,6 @@ import csv
 import datetime as dt
 import io
 import math
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +23,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from planner.catalog.load import default_gpus_linked
+from planner.catalog.load import csv_records, default_gpus_linked
 from planner.catalog.schema import MAX_GPUS_PER_MACHINE, Catalog, CloudOffer, GpuSpec
 from planner.errors import CatalogError
 from planner.units import GIB, MIB
@@ -211,18 +209,12 @@ def write_cloud_csv(offers: Iterable[CloudOffer], path: Path | None) -> str:
         )
     text = buffer.getvalue()
     if path is not None:
+        from planner.report.atomic import text_writer, write_atomic
+
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            write_atomic(path, text_writer(text))
         except OSError as error:
             raise CatalogError(f"{path}: cannot write ({error.strerror or error})") from None
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
     return text
 
 
@@ -236,18 +228,21 @@ def _group_rows(path: Path, text: str | None, region: str | None) -> dict[tuple[
             text = path.read_text(encoding="utf-8-sig")  # a spreadsheet's byte-order mark is no column name
         except (OSError, UnicodeDecodeError) as error:
             raise CatalogError(f"{path}: cannot read SkyPilot catalog ({error})") from None
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+    header = next((list(row) for _, row in csv_records(path, text.partition("\n")[0] + "\n_")), [])
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise CatalogError(f"{path}: not a SkyPilot vms.csv: missing column(s) {', '.join(missing)}")
     groups: dict[tuple[str, str, str, str], _Group] = {}
-    for row in reader:
-        row = {k: (v or "").strip() for k, v in row.items() if k is not None}
+    for line, record in csv_records(path, text):
+        row = {
+            k: (v or "").strip()
+            for k, v in record.items()
+            if isinstance(k, str) and isinstance(v, str | None)
+        }
         if region is not None and row["Region"] != region:
             continue
         key = (row["InstanceType"], row["AcceleratorName"], row["AcceleratorCount"], row["Region"])
         group = groups.setdefault(key, _Group(first=row))
-        line = reader.line_num
         if row["Price"]:
             group.prices.append(_float(row["Price"], path, line, "Price"))
         if row.get("SpotPrice"):

@@ -161,10 +161,11 @@ def import_skypilot_command(
 ) -> None:
     """Convert a SkyPilot vms.csv (github.com/skypilot-org/skypilot-catalog) into planner's cloud.csv."""
     from planner.catalog.skypilot import import_skypilot, write_cloud_csv
+    from planner.report.atomic import check_output as check_not_input
 
     if output is not None:
         check_output(output, "csv", mkdir=mkdir)
-
+        check_not_input(output, vms_csv)
     result = import_skypilot(
         vms_csv,
         cloud_name,

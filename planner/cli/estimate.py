@@ -12,6 +12,9 @@ from typing import Any
 
 import click
 
+from planner import bounds as B
+from planner.cli.options import FiniteFloatRange, count
+
 FORMATS = ("table", "json")
 
 
@@ -29,9 +32,23 @@ def _workload_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "awq-int4, or GGUF q8_0, q6_k, q5_k_m, q5_k_s, q5_0, q4_k_m, q4_k_s, q4_0, iq4_xs, q3_k_m, "
             "q3_k_s, iq3_xxs, q2_k.",
         ),
-        click.option("--context", type=int, default=4096, show_default=True, help="Tokens per sequence."),
-        click.option("--batch", type=int, default=1, show_default=True, help="Sequences held at once."),
-        click.option("--gpus", type=int, default=1, show_default=True, help="GPUs per replica."),
+        click.option(
+            "--context",
+            type=count(B.MAX_CONTEXT_TOKENS),
+            default=4096,
+            show_default=True,
+            help="Tokens per sequence.",
+        ),
+        click.option(
+            "--batch", type=count(B.MAX_BATCH), default=1, show_default=True, help="Sequences held at once."
+        ),
+        click.option(
+            "--gpus",
+            type=count(B.MAX_GPUS_PER_REPLICA),
+            default=1,
+            show_default=True,
+            help="GPUs per replica.",
+        ),
         click.option(
             "--engine",
             default=None,
@@ -74,11 +91,14 @@ def _workload_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--gradient-checkpointing/--no-gradient-checkpointing", default=None),
         click.option("--packing/--no-packing", default=None),
         click.option(
-            "--zero-stage", type=int, default=None, help="ZeRO/FSDP stage 0-3 [default: 3 on >1 GPU]."
+            "--zero-stage",
+            type=click.IntRange(0, 3),
+            default=None,
+            help="ZeRO/FSDP stage 0-3 [default: 3 on >1 GPU].",
         ),
         click.option("--full-state-dict-save/--no-full-state-dict-save", default=None),
         click.option("--qlora-saved-inputs/--no-qlora-saved-inputs", default=None),
-        click.option("--lora-rank", type=int, default=16, show_default=True),
+        click.option("--lora-rank", type=count(B.MAX_LORA_RANK), default=16, show_default=True),
         click.option(
             "--lora-targets",
             default="all",
@@ -87,7 +107,7 @@ def _workload_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--prefill-tokens",
-            type=int,
+            type=count(B.MAX_CONTEXT_TOKENS),
             default=None,
             help="Prompt tokens processed in one pass [default: the whole context for transformers].",
         ),
@@ -152,10 +172,16 @@ def estimate(model: str, **kw: Any) -> None:
 @click.argument("model")
 @click.option("--gpu", "gpu_name", default=None, help='A GPU from the catalog, e.g. "RTX 4090".')
 @click.option("--vram", default=None, help="Card memory instead of --gpu, e.g. 24GiB or 80GB.")
-@click.option("--headroom", type=float, default=0.2, show_default=True, help="Share of memory kept free.")
+@click.option(
+    "--headroom",
+    type=FiniteFloatRange(0, 1, max_open=True),
+    default=0.2,
+    show_default=True,
+    help="Share of memory kept free.",
+)
 @click.option(
     "--memory-fraction",
-    type=float,
+    type=FiniteFloatRange(0, 1, min_open=True),
     default=None,
     help="Share of the card a reserving engine takes (vLLM --gpu-memory-utilization, SGLang "
     "--mem-fraction-static) [default: the engine's].",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import math
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -62,3 +65,34 @@ def check_output(path: Path, kind: str, *, mkdir: bool) -> None:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise PlannerError(f"{parent}: cannot create the directory: {error.strerror or error}") from None
+
+
+class FiniteFloatRange(click.FloatRange):
+    """``click.FloatRange`` that also refuses nan (every comparison with nan is false, so a range lets it
+    through) and, with finite bounds, inf."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
+
+def count(maximum: int) -> click.IntRange:
+    """A whole number up to ``maximum`` (the bounds of ``planner.bounds``, shared with the schemas); the
+    library refuses one below 1 with its own message (``context must be a whole number >= 1``)."""
+    return click.IntRange(max=maximum)
+
+
+SOLVER_MODULES: dict[str, str] = {"highs": "highspy"}
+"""Solver name -> the Python module PuLP imports to use it."""
+
+
+def import_solver(name: str) -> None:
+    """Import the solver's module before PuLP looks for it: PuLP's availability check wraps the import in a
+    bare ``except``, so a Ctrl-C during it was reported as "solver highs is not available". Imported here,
+    a Ctrl-C reaches the CLI's handler (exit 130); a missing module is still PuLP's to report."""
+    module = SOLVER_MODULES.get(name)
+    if module is not None:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module)

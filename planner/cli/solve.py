@@ -7,7 +7,6 @@ Only click is imported at module level; the library (pulp, openpyxl) is imported
 from __future__ import annotations
 
 import contextlib
-import math
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -16,11 +15,26 @@ from typing import TYPE_CHECKING
 
 import click
 
-from planner.cli.options import catalog_dir_option, check_output, load_catalog_from, mkdir_option
+from planner.cli.options import (
+    FiniteFloatRange,
+    catalog_dir_option,
+    check_output,
+    import_solver,
+    load_catalog_from,
+    mkdir_option,
+)
+from planner.deadline import within
 from planner.errors import ModelError, PlannerError, ScenarioError
 
 if TYPE_CHECKING:
     pass
+
+
+REPORT_SHARE = 0.1
+"""Share of ``--time-limit`` kept for writing the reports: the solve (``pipeline.solve``, which bounds all its
+stages by the limit it is given) gets the rest. Reports are never abandoned half-way (a plan found is a plan
+written), so a workbook that takes longer runs past the limit by the rest. Reading the scenario and the
+catalog comes before, and is not counted."""
 
 
 def _report_path(name: str) -> Path:
@@ -50,14 +64,14 @@ def _report_path(name: str) -> Path:
 @click.option(
     "--time-limit",
     "time_limit_s",
-    type=click.FloatRange(min=0.1, max=86_400),
+    type=FiniteFloatRange(min=0.1, max=86_400),
     default=60.0,
     show_default=True,
-    help="Solver time limit, seconds.",
+    help="Time limit of the whole run (candidates, solver, alternatives, reports), seconds.",
 )
 @click.option(
     "--mip-gap",
-    type=click.FloatRange(min=0, max=1, max_open=True),
+    type=FiniteFloatRange(min=0, max=1, max_open=True),
     default=1e-4,
     show_default=True,
     help="Relative optimality gap at which the solver may stop.",
@@ -92,9 +106,11 @@ def solve(
 ) -> None:
     """Find the cheapest mix of cards, servers and cloud instances for SCENARIO.
 
-    Exit status: 0 plan found, 2 invalid input, 3 infeasible (the message says what would make it feasible).
+    Exit status: 0 plan found, 2 invalid input or the time limit ran out before a plan existed, 3 infeasible
+    (the message says what would make it feasible), 130 interrupted (Ctrl-C).
     """
     from planner.pipeline import solve as solve_plan
+    from planner.report.atomic import check_output as check_not_input
     from planner.report.atomic import text_writer, write_atomic_all
     from planner.report.json import plan_to_json
     from planner.report.markdown import render_markdown
@@ -102,18 +118,12 @@ def solve(
     from planner.report.workbook import build_workbook
     from planner.scenario.load import load_scenario
 
-    for flag, value in (("--time-limit", time_limit_s), ("--mip-gap", mip_gap)):
-        if not math.isfinite(value):  # click's range lets nan through: every comparison with it is false
-            raise PlannerError(f"{flag}: not a number: {value}")
     scenario = load_scenario(scenario_path)
     path = output if output is not None else _report_path(scenario.name)
     for target in (path, markdown_path):
-        # A report replaces a regular file only: not a device (-o /dev/full, run as root, replaced the
-        # device with a workbook) and not the scenario it answers.
-        if target is not None and target.exists() and not target.is_file():
-            raise PlannerError(f"{target}: not a regular file; give a path for the report")
-        if target is not None and target.resolve() == scenario_path.resolve():
-            raise PlannerError(f"{target}: is the scenario itself; give another path for the report")
+        if target is not None:
+            # not a device, not the scenario it answers
+            check_not_input(target, scenario_path, label="scenario")
     if markdown_path is not None and markdown_path.resolve() == path.resolve():
         raise PlannerError(
             f"{path}: given as both -o and --markdown; the Markdown would replace the workbook"
@@ -123,8 +133,10 @@ def solve(
     if markdown_path is not None:
         check_output(markdown_path, "markdown", mkdir=mkdir)
     catalog = load_catalog_from(catalog_dirs)
-    with _naming(scenario_path):
-        plan = solve_plan(scenario, catalog, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap)
+    import_solver(solver)
+    with _naming(scenario_path), within(time_limit_s):  # errors then name the limit the user gave
+        limit = time_limit_s * (1 - REPORT_SHARE)
+        plan = solve_plan(scenario, catalog, solver=solver, time_limit_s=limit, mip_gap=mip_gap)
     writes: list[tuple[Path, Callable[[Path], None]]] = [(path, build_workbook(plan).save)]
     if markdown_path is not None:
         writes.append((markdown_path, text_writer(render_markdown(plan) + "\n")))

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import pulp
 
+from planner import deadline
 from planner.errors import PlannerError
 from planner.ilp.constraints import CONSTRAINT_FAMILIES, Model, build_variables
 from planner.ilp.data import ProblemData
@@ -89,6 +90,7 @@ def _silence_highs_banner() -> None:
 
 
 def _make_solver(solver: str, time_limit_s: float, mip_gap: float) -> Any:
+    time_limit_s = deadline.cap(time_limit_s)
     if solver == "highs":
         _silence_highs_banner()
         if not pulp.HiGHS(msg=False).available():
@@ -140,6 +142,8 @@ def solve_problem(
         return Solution("optimal", 0.0, 0.0, 0.0, solver=solver)
     if any(not data.placeable(w) for w in data.workloads):
         return Solution("infeasible", math.inf, math.inf, math.inf, solver=solver)
+    if deadline.expired():  # no time left to build the model, let alone solve it
+        return Solution("no_solution", math.inf, math.inf, math.inf, solver=solver)
     full = data
     if presolve:
         data = drop_dominated(data)
@@ -252,13 +256,15 @@ def solve_lp(data: ProblemData, *, time_limit_s: float = 60.0) -> LpSolution:
     """Solve the LP relaxation with HiGHS: every variable continuous and the copy bounds of patterns dropped,
     so it is a relaxation of the integer program whatever columns are missing from it (its optimum over all
     columns is a valid lower bound)."""
+    if deadline.expired():
+        return LpSolution("no_solution", math.inf)
     m = build_model(data)
     for v in m.use.values():
         v.upBound = None
     for v in m.prob.variables():
         v.cat = pulp.LpContinuous
     _silence_highs_banner()
-    m.prob.solve(pulp.HiGHS(msg=False, timeLimit=time_limit_s, threads=1, random_seed=0))
+    m.prob.solve(pulp.HiGHS(msg=False, timeLimit=deadline.cap(time_limit_s), threads=1, random_seed=0))
     if m.prob.status != pulp.LpStatusOptimal:
         status: Literal["infeasible", "no_solution"] = (
             "infeasible" if m.prob.status == pulp.LpStatusInfeasible else "no_solution"

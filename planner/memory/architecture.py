@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from planner.errors import ModelError
+from planner.bounds import MAX_CONFIG_COUNT, MAX_NOMINAL_BILLIONS
+from planner.errors import ModelError, quote
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +254,12 @@ REQUIRED_FIELDS: tuple[str, ...] = (
     "intermediate_size",
     "vocab_size",
 )
+FAMILY_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("kv_lora_rank", ("qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim")),
+)
+"""Fields a family needs once its marker field is set: multi-head latent attention (``kv_lora_rank``) is sized
+by its head dimensions; transformers' DeepseekV3Config defaults them, but a config that names the rank and
+leaves them out is not one transformers wrote."""
 
 
 def _sliding_layers(cfg: Mapping[str, Any], model_type: str, num_layers: int) -> tuple[int, int]:
@@ -301,10 +308,15 @@ def from_config(config: Mapping[str, Any], name: str, where: str = "config") -> 
     required = [f for f in REQUIRED_FIELDS if f != "intermediate_size" or not is_moe]
     missing = [f for f in required if not cfg.get(f)]
     if missing:
-        raise ModelError(f"{where}: missing {', '.join(missing)} (needed to size model {name!r})")
+        raise ModelError(f"{where}: missing {', '.join(missing)} (needed to size model {quote(name)})")
+    for marker, fields in FAMILY_FIELDS:
+        if cfg.get(marker) and (missing := [f for f in fields if cfg.get(f) is None]):
+            raise ModelError(f"{where}: missing {', '.join(missing)} (needed with {marker})")
     _check_counts(cfg, where)
     try:
         return _build(cfg, name, model_type, is_moe)
+    except KeyError as error:  # a field _build reads that no check above asked for
+        raise ModelError(f"{where}: missing {error.args[0]} (needed to size model {quote(name)})") from None
     except (TypeError, ValueError, OverflowError) as error:
         raise ModelError(f"{where}: malformed architecture field ({error})") from None
 
@@ -323,18 +335,43 @@ _COUNT_FIELDS = (
     "n_routed_experts",
     "num_experts_per_tok",
     "sliding_window",
+    "max_position_embeddings",
+    "q_lora_rank",
+    "kv_lora_rank",
+    "qk_nope_head_dim",
+    "qk_rope_head_dim",
+    "v_head_dim",
+    "n_shared_experts",
+    "shared_expert_intermediate_size",
+    "first_k_dense_replace",
+    "decoder_sparse_step",
+    "moe_layer_freq",
+    "expansion_ratio",
+)
+_MAY_BE_ZERO = frozenset(
+    {
+        "intermediate_size",  # MoE configs may give no dense MLP width
+        "sliding_window",  # a window of 0 or false is none
+        "q_lora_rank",
+        "n_shared_experts",
+        "shared_expert_intermediate_size",
+        "first_k_dense_replace",
+    }
 )
 
 
 def _check_counts(cfg: Mapping[str, Any], where: str) -> None:
-    """Sizes are whole numbers of at least 1 (a negative hidden size gave negative memory that "fits")."""
+    """Sizes are whole numbers from 1 to ``MAX_CONFIG_COUNT`` (a negative hidden size gave negative memory
+    that "fits"; a vocabulary of 10^400 overflowed a float)."""
     for field in _COUNT_FIELDS:
         value = cfg.get(field)
-        if value is None or (field in ("intermediate_size", "sliding_window") and value in (0, False)):
-            continue  # MoE configs may give no dense MLP width; a window of 0 or false is none
+        if value is None or (field in _MAY_BE_ZERO and value in (0, False)):
+            continue
         whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
         if isinstance(value, bool) or not whole or value < 1:
-            raise ModelError(f"{where}: {field} must be a whole number >= 1, got {value!r}")
+            raise ModelError(f"{where}: {field} must be a whole number >= 1, got {quote(value)}")
+        if value > MAX_CONFIG_COUNT:
+            raise ModelError(f"{where}: {field} must be at most {MAX_CONFIG_COUNT:,}, got {quote(value)}")
     heads, kv = cfg.get("num_attention_heads"), cfg.get("num_key_value_heads")
     if isinstance(kv, int) and isinstance(heads, int) and (kv > heads or heads % kv):
         raise ModelError(f"{where}: num_key_value_heads {kv} must divide num_attention_heads {heads}")
@@ -438,8 +475,10 @@ def nominal_architecture(billions: float) -> Architecture:
     The shape is taken from the nearest Llama-style size at or above, then the MLP width is solved so that
     the total matches the nominal count to within 0.5%.
     """
-    if billions <= 0:
-        raise ModelError(f"nominal size must be positive, got {billions}b")
+    if not 0 < billions <= MAX_NOMINAL_BILLIONS:  # inf too: "1000...0b" with 400 digits
+        raise ModelError(
+            f"nominal size must be positive and at most {MAX_NOMINAL_BILLIONS:,.0f}b, got {billions:g}b"
+        )
     if billions < MIN_NOMINAL_B:
         # Its vocabulary and twelve layers alone hold 78M parameters: "7m" came out as 0.08B.
         raise ModelError(

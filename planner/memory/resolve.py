@@ -12,8 +12,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from planner.bounds import MAX_NAME_CHARS
 from planner.catalog.models import ModelSpec, find_model, load_model_catalog
-from planner.errors import ModelError
+from planner.errors import ModelError, one_line
 from planner.memory.architecture import Architecture, from_config, nominal_architecture
 from planner.memory.lookup import suggestion
 
@@ -87,7 +88,11 @@ def _read_config(file: str, mtime_ns: int) -> Architecture:
         raise ModelError(f"{file}: cannot read ({error.__class__.__name__})") from None
     except json.JSONDecodeError as error:
         raise ModelError(f"{file}: not valid JSON (line {error.lineno}: {error.msg})") from None
+    except RecursionError:
+        raise ModelError(f"{file}: not a config.json: nested deeper than Python's parser allows") from None
     if not isinstance(raw, dict):
         raise ModelError(f"{file}: expected a JSON object of config fields")
-    name = str(raw.get("_name_or_path") or Path(file).parent.name or Path(file).stem)
+    # The name is shown on the terminal: escaped (a name holding ESC sequences is not printed raw), and short.
+    name = one_line(str(raw.get("_name_or_path") or Path(file).parent.name or Path(file).stem))
+    name = name if len(name) <= MAX_NAME_CHARS else f"{name[: MAX_NAME_CHARS - 3]}..."
     return from_config(raw, name, where=file)

@@ -21,7 +21,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from planner import deadline
+from planner.bounds import MAX_OFFER_WORKLOAD_PAIRS
 from planner.catalog.schema import Catalog
+from planner.errors import PlannerError
 from planner.ilp.data import OptionData, PatternData, ProblemData, SharedData
 from planner.placement.colocation import PATTERN_BUDGET, colocation_patterns
 from planner.placement.limits import Limit, scenario_limits, unit_costs
@@ -67,6 +70,7 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
     hours = {w.name: w.hours_per_month for w in scenario.workloads}
     footprints = _Footprints(memory)
     for w in scenario.workloads:
+        deadline.check("estimating memory")
         footprints.get(w, w.pinned_gpus or 1)  # an unknown model fails here, naming the workload
     patterns: list[PatternData] = []
     members: dict[str, tuple[Member, ...]] = {}
@@ -148,6 +152,7 @@ def allowed_offers(
     hours_classes = sorted({w.hours_per_month for w in scenario.workloads})
     cloud = cloud_offers(scenario, catalog, rates, hours_classes, costs)
     offers = local_offers(scenario, catalog, rates) + cloud
+    _check_size(len(scenario.workloads), len(offers), len(hours_classes))
     may = {o.key: frozenset(w.name for w in scenario.workloads if eligible(w, o)) for o in offers}
     return [o for o in undominated(offers, may, same_gpu=True, costs=costs) if may[o.key]], may
 
@@ -184,6 +189,7 @@ def _single_placements(
     returns the single-GPU replicas per option, which co-location combines."""
     singles_on: dict[str, list[Member]] = {}
     for oid, offer in option_of.items():
+        deadline.check("building candidate placements")
         singles_on[oid] = []
         for w in scenario.workloads:
             if w.name not in may[offer.key]:
@@ -215,6 +221,7 @@ def _shared_entries(
     shared: list[SharedData] = []
     shared_members: dict[str, Member] = {}
     for oid, offer in option_of.items():
+        deadline.check("building candidate placements")
         if offer.hours_class is not None and offer.hours_class < HOURS_PER_MONTH:
             # Replicas sharing a GPU need their hours summed (group_hours), a row the aggregate has only for
             # local "part" GPUs: on an instance rented part of the month they run alone in this mode.
@@ -307,6 +314,19 @@ def _divisors(gpus: int, splits: bool) -> list[int]:
     """GPUs per replica a machine offers: every divisor of its GPU count where a replica may split over
     them (linked GPUs, or PCIe cards where the scenario allows it), else one."""
     return [k for k in range(1, gpus + 1) if gpus % k == 0] if splits else [1]
+
+
+def _check_size(workloads: int, offers: int, hours_classes: int) -> None:
+    """Refuse, at once and in one line, a problem whose candidate building alone would outgrow the memory
+    bound (``bounds.MAX_OFFER_WORKLOAD_PAIRS``) instead of running until the machine kills it."""
+    if workloads * offers > MAX_OFFER_WORKLOAD_PAIRS:
+        raise PlannerError(
+            f"too large to plan: {workloads:,} workloads x {offers:,} offers ({hours_classes:,} distinct "
+            f"hours_per_month values, each a separate on-demand and spot offer per cloud instance) is more "
+            f"than the {MAX_OFFER_WORKLOAD_PAIRS:,} pairs planner handles within 2 GiB; use fewer distinct "
+            "hours_per_month values, fewer GPU types or providers, or split the scenario"
+        )
+
 
 
 def eligible(w: Workload, offer: Offer) -> bool:

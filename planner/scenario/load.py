@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from planner.errors import ScenarioError
+from planner.errors import QUOTE_LIMIT, ScenarioError
 from planner.safe_yaml import safe_load
 from planner.scenario.schema import Scenario
 from planner.scenario.workloads_file import resolve_workloads_file
@@ -73,6 +73,12 @@ def _exists(path: Path) -> bool:
         return False
 
 
+def _short(text: Any) -> str:
+    """A name or key the user wrote, as the error shows it: at most about ``QUOTE_LIMIT`` characters."""
+    text = str(text)
+    return text if len(text) <= QUOTE_LIMIT else f"{text[: QUOTE_LIMIT - 3]}... ({len(text):,} characters)"
+
+
 def _first_problem(error: ValidationError, raw: Any) -> str:
     """The first validation problem as ``field: message``, with workload indices replaced by their names."""
     problems = error.errors()
@@ -90,10 +96,10 @@ def _first_problem(error: ValidationError, raw: Any) -> str:
         if isinstance(key, int) and isinstance(node, list) and 0 <= key < len(node):
             item = node[key]
             label = item.get("name") if isinstance(item, dict) else None
-            parts.append(f"[{key}]" if label is None else f"[{key}] ({label})")
+            parts.append(f"[{key}]" if label is None else f"[{key}] ({_short(label)})")
             node = item
         else:
-            parts.append(f".{key}" if parts else str(key))
+            parts.append(f".{_short(key)}" if parts else _short(key))
             node = node.get(key) if isinstance(node, dict) else None
     field = "".join(parts) or "scenario"
     message = problem["msg"]

@@ -7,11 +7,12 @@ key fails loudly with the field's path instead of being ignored.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from planner import bounds as B
 from planner.base import FrozenModel
 from planner.catalog.schema import MAX_GPUS_PER_MACHINE
 from planner.units import HOURS_PER_MONTH, parse_bytes
@@ -57,24 +58,24 @@ class Schedule(FrozenModel):
 class Workload(FrozenModel):
     """One thing to run: a model, a task and how much of it."""
 
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=B.MAX_NAME_CHARS)
     """Unique within the scenario; reports and errors name the workload by it."""
-    model: str = Field(min_length=1)
+    model: str = Field(min_length=1, max_length=B.MAX_TEXT_CHARS)
     """Catalog model name, nominal size (``7b``) or path to a Hugging Face ``config.json``."""
     task: Task = "inference"
     """``inference`` (serving), or training: ``lora``, ``qlora`` (4-bit base) or ``full`` fine-tuning."""
-    precision: str = "bf16"
+    precision: str = Field(default="bf16", max_length=B.MAX_NAME_CHARS)
     """Weight format: ``bf16``, ``fp8``, ``int4``, ``awq-int4``, GGUF ``q4_k_m``, as ``planner estimate``."""
-    engine: str | None = None
+    engine: str | None = Field(default=None, max_length=B.MAX_NAME_CHARS)
     """Inference engine (``vllm``, ``sglang``, ``transformers``, ``llama.cpp``); None lets the memory model
     pick."""
-    engine_version: str | None = None
+    engine_version: str | None = Field(default=None, max_length=B.MAX_NAME_CHARS)
     """Engine release whose memory behaviour to model (``vllm>=0.17``, ``0.11``); None: the newest known."""
-    context: int = Field(default=4096, gt=0)
+    context: int = Field(default=4096, gt=0, le=B.MAX_CONTEXT_TOKENS)
     """Tokens per sequence held in memory (prompt + generation)."""
-    batch: int = Field(default=1, gt=0, validation_alias=AliasChoices("batch", "concurrency"))
+    batch: int = Field(default=1, gt=0, le=B.MAX_BATCH, validation_alias=AliasChoices("batch", "concurrency"))
     """Concurrent sequences (serving; ``concurrency`` in YAML is the same) or micro-batch size (training)."""
-    replicas: int = Field(default=1, gt=0, le=100_000)
+    replicas: int = Field(default=1, gt=0, le=B.MAX_REPLICAS)
     """Copies of the workload running at once (availability or throughput)."""
     hours_per_month: float = Field(default=HOURS_PER_MONTH, ge=0, le=HOURS_PER_MONTH)
     """Hours the workload runs each month; 730 is always on."""
@@ -83,15 +84,15 @@ class Workload(FrozenModel):
     hours to redo the work preemptions lose."""
     headroom: float | None = Field(default=None, ge=0, lt=1)
     """Fraction of each GPU kept free on top of the estimate; None uses the scenario's."""
-    kv_precision: str | None = None
+    kv_precision: str | None = Field(default=None, max_length=B.MAX_NAME_CHARS)
     """KV-cache format (``16bit``, ``fp8``, ``q8_0``, ``q4_0``); None: 16-bit."""
     gradient_checkpointing: bool | None = None
     """Training: recompute activations instead of holding them; None: on."""
-    optimizer: str | None = None
+    optimizer: str | None = Field(default=None, max_length=B.MAX_NAME_CHARS)
     """Training optimizer (``adamw``, ``adamw-8bit``, ``sgd``); None: adamw."""
-    lora_rank: int | None = Field(default=None, gt=0)
+    lora_rank: int | None = Field(default=None, gt=0, le=B.MAX_LORA_RANK)
     """LoRA/QLoRA adapter rank; None: 16."""
-    framework: str | None = None
+    framework: str | None = Field(default=None, max_length=B.MAX_NAME_CHARS)
     """Training framework whose recipe sets the defaults below (``torchtune``, ``unsloth``, ...); None:
     ``hf-trainer``. Each recipe field overrides its own default (README: "Training frameworks")."""
     weights: Literal["amp", "pure-bf16"] | None = None
@@ -103,9 +104,9 @@ class Workload(FrozenModel):
     zero_stage: int | None = Field(default=None, ge=0, le=3)
     full_state_dict_save: bool | None = None
     qlora_saved_inputs: bool | None = None
-    gpus_per_replica: int | None = Field(default=None, gt=0)
+    gpus_per_replica: int | None = Field(default=None, gt=0, le=B.MAX_GPUS_PER_REPLICA)
     """Pin the tensor/data-parallel degree; None lets the optimizer choose."""
-    memory_per_gpu: str | None = None
+    memory_per_gpu: str | None = Field(default=None, max_length=B.MAX_NAME_CHARS)
     """A measured figure (``18GiB``) used instead of the memory model; needs ``gpus_per_replica`` when > 1."""
     schedule: Schedule | None = None
     """When it runs each week; None: at any time. ``hours_per_month`` still sets what it is billed."""
@@ -201,11 +202,11 @@ MEMORY_OPTIONS: tuple[str, ...] = (
 class Energy(FrozenModel):
     """Running costs of local hardware; None falls back to the catalog's defaults."""
 
-    usd_per_kwh: float | None = Field(default=None, gt=0)
+    usd_per_kwh: float | None = Field(default=None, gt=0, le=B.MAX_USD_PER_KWH)
     """Electricity price; None: the catalog's price for ``region``."""
-    region: str | None = None
+    region: str | None = Field(default=None, max_length=B.MAX_NAME_CHARS)
     """Electricity region in the catalog (e.g. ``US-VA``); ignored when ``usd_per_kwh`` is given."""
-    pue: float | None = Field(default=None, ge=1)
+    pue: float | None = Field(default=None, ge=1, le=B.MAX_PUE)
     """Power usage effectiveness: facility power over IT power; None: the catalog's (1 in an office)."""
     gpu_utilisation: float = Field(default=0.7, gt=0, le=1)
     """Average GPU power draw while a workload runs, as a fraction of TDP."""
@@ -217,7 +218,7 @@ class Energy(FrozenModel):
     always_on: bool | None = None
     """Whether local machines stay powered all month (base power 730 h) or only while their GPUs work.
     None: always on in colocation, only while busy in an office."""
-    colocation_usd_per_kw_month: float | None = Field(default=None, ge=0)
+    colocation_usd_per_kw_month: float | None = Field(default=None, ge=0, le=B.MAX_USD_PER_KW_MONTH)
     """Colocation fee; None: the catalog's."""
 
 
@@ -252,20 +253,20 @@ class Hardware(FrozenModel):
 class OwnedSystem(FrozenModel):
     """Hardware the team already has: a catalog system id, or a GPU and a count."""
 
-    system: str | None = None
+    system: str | None = Field(default=None, max_length=B.MAX_NAME_CHARS)
     """A catalog system id (``planner catalog nodes``); or give ``gpu``."""
-    gpu: str | None = None
+    gpu: str | None = Field(default=None, max_length=B.MAX_NAME_CHARS)
     """A GPU name or alias from the catalog, for a machine not in the catalog."""
     gpu_count: int = Field(default=1, gt=0, le=MAX_GPUS_PER_MACHINE)
     """GPUs in each machine (with ``gpu``)."""
-    count: int = Field(default=1, gt=0)
+    count: int = Field(default=1, gt=0, le=B.MAX_UNITS)
     """How many such machines."""
-    base_power_w: float = Field(default=150.0, ge=0)
+    base_power_w: float = Field(default=150.0, ge=0, le=B.MAX_POWER_W)
     """Power of everything but the GPUs (with ``gpu``)."""
     gpus_linked: bool | None = None
     """GPUs joined by NVLink/NVSwitch or Infinity Fabric; None: multi-GPU SXM/OAM boards are (they are
     built so), PCIe cards are not (tensor parallelism then runs over PCIe)."""
-    name: str | None = None
+    name: str | None = Field(default=None, max_length=B.MAX_NAME_CHARS)
     """What the reports call these machines; None: the system id or GPU."""
 
     @model_validator(mode="after")
@@ -278,23 +279,23 @@ class OwnedSystem(FrozenModel):
 class CustomOffer(FrozenModel):
     """A vendor's quote for a server, added to the buyable systems."""
 
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=B.MAX_NAME_CHARS)
     """Unique id, lower case (``hardware.systems`` and ``limits.stock`` refer to it)."""
-    name: str
+    name: str = Field(max_length=B.MAX_NAME_CHARS)
     """What the reports call it."""
-    gpu: str
+    gpu: str = Field(max_length=B.MAX_NAME_CHARS)
     """A GPU name or alias from the catalog."""
     gpu_count: int = Field(gt=0, le=MAX_GPUS_PER_MACHINE)
     """GPUs in one server."""
-    price_usd: float = Field(gt=0)
+    price_usd: float = Field(gt=0, le=B.MAX_PRICE_USD)
     """Price of one whole server as quoted."""
-    base_power_w: float = Field(default=500.0, ge=0)
+    base_power_w: float = Field(default=500.0, ge=0, le=B.MAX_POWER_W)
     """Power of everything but the GPUs."""
-    rack_units: int = Field(default=0, ge=0)
+    rack_units: int = Field(default=0, ge=0, le=B.MAX_RACK_UNITS_PER_MACHINE)
     """Height in the rack; 0 for a desk-side machine."""
     gpus_linked: bool | None = None
     """As ``OwnedSystem.gpus_linked``: None links multi-GPU SXM/OAM boards."""
-    source: str = "vendor quote"
+    source: str = Field(default="vendor quote", max_length=B.MAX_TEXT_CHARS)
     """Where the price comes from (shown beside it in the reports)."""
     system_type: SystemType = "server"
     """``server``: in a rack, colocation charged; ``desktop`` or ``workstation``: by a desk, none."""
@@ -303,9 +304,9 @@ class CustomOffer(FrozenModel):
 class Budgets(FrozenModel):
     """What the plan may spend; None: no limit."""
 
-    capex_usd: float | None = Field(default=None, ge=0)
+    capex_usd: float | None = Field(default=None, ge=0, le=B.MAX_BUDGET_USD)
     """Most spent on purchases up front."""
-    monthly_usd: float | None = Field(default=None, ge=0)
+    monthly_usd: float | None = Field(default=None, ge=0, le=B.MAX_BUDGET_USD)
     """Average spend per month (energy, hosting, rent), not counting purchases."""
 
 
@@ -313,11 +314,11 @@ class Limits(FrozenModel):
     """Physical limits on local hardware; None: no limit."""
 
     it_power_kw: float | None = Field(
-        default=None, gt=0, validation_alias=AliasChoices("it_power_kw", "power_kw")
+        default=None, gt=0, le=B.MAX_POWER_KW, validation_alias=AliasChoices("it_power_kw", "power_kw")
     )
     """IT load of local hardware at peak (GPUs at TDP + base power), kW, before cooling: what the circuits or
     the racks' power feeds carry. ``power_kw`` in YAML is the same (its former name)."""
-    facility_power_kw: float | None = Field(default=None, gt=0)
+    facility_power_kw: float | None = Field(default=None, gt=0, le=B.MAX_POWER_KW)
     """Facility load of local hardware: the IT load x PUE (cooling and distribution included), kW; what a
     data centre's contract or a site's connection caps."""
 
@@ -326,9 +327,9 @@ class Limits(FrozenModel):
         """The IT limit by its former name (Python callers that read ``limits.power_kw``)."""
         return self.it_power_kw
 
-    rack_units: int | None = Field(default=None, ge=0)
+    rack_units: int | None = Field(default=None, ge=0, le=B.MAX_UNITS)
     """Rack space for bought and owned servers."""
-    stock: dict[str, int] = Field(default_factory=dict)
+    stock: dict[str, Annotated[int, Field(le=B.MAX_UNITS)]] = Field(default_factory=dict)
     """Most units of a system that can be bought (system id -> count)."""
     max_gpus_per_provider: dict[str, int] = Field(default_factory=dict)
     """Most cloud GPUs rented at once from a provider, every pricing counted (provider -> GPUs): the quota a
@@ -374,15 +375,15 @@ class ReservedOverride(FrozenModel):
 class Scenario(FrozenModel):
     """What a team wants to run and what it may spend: the top level of a scenario file."""
 
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=B.MAX_NAME_CHARS)
     """Names the plan and its default report file (``reports/<name>.xlsx``)."""
-    description: str = ""
+    description: str = Field(default="", max_length=B.MAX_TEXT_CHARS)
     """Free text, for people."""
-    horizon_months: int = Field(default=36, gt=0, le=240)
+    horizon_months: int = Field(default=36, gt=0, le=B.MAX_HORIZON_MONTHS)
     """Months over which purchases and running costs are compared."""
     currency: str = Field(default="USD", min_length=3, max_length=3)
     """Currency of the reports (ISO code); any but USD needs ``usd_to_currency``."""
-    usd_to_currency: float = Field(default=1.0, gt=0)
+    usd_to_currency: float = Field(default=1.0, gt=0, le=B.MAX_USD_TO_CURRENCY)
     """Exchange rate applied to every USD price: units of ``currency`` per USD (1.0 for USD). Required for any
     currency but USD: without it the USD figures would only be relabelled."""
     usd_to_currency_as_of: dt.date | None = None
@@ -397,7 +398,9 @@ class Scenario(FrozenModel):
     """Hardware the team already has (no purchase price)."""
     custom_offers: tuple[CustomOffer, ...] = ()
     """Vendor quotes added to the buyable systems."""
-    purchase_prices_usd: dict[str, float] = Field(default_factory=dict)
+    purchase_prices_usd: dict[str, Annotated[float, Field(le=B.MAX_PRICE_USD)]] = Field(
+        default_factory=dict
+    )
     """Override the catalog purchase price of a system (system id -> USD)."""
     reserved_discounts: dict[str, ReservedOverride] = Field(default_factory=dict)
     """Override a provider's committed-use discounts (provider -> discounts)."""

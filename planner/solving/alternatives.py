@@ -22,6 +22,8 @@ import time
 from collections.abc import Mapping
 from dataclasses import replace
 
+from planner import deadline
+from planner.errors import TimeLimitError
 from planner.ilp.data import ProblemData
 from planner.ilp.incumbent import evaluate
 from planner.ilp.limits import within
@@ -50,7 +52,7 @@ class _Clock:
     """One time budget shared by every alternative solve, so big fleets cannot run for hours."""
 
     def __init__(self, budget_s: float) -> None:
-        self.deadline = time.perf_counter() + budget_s
+        self.deadline = time.perf_counter() + deadline.cap(budget_s)
 
     def limit(self) -> float:
         return min(ALTERNATIVE_TIME_LIMIT_S, self.deadline - time.perf_counter())
@@ -115,7 +117,12 @@ def _restricted(
         # Packed within the alternative's own options: overflow placed on any other option made the start
         # infeasible there (200-workload fleet, MI325X only: 5.84 M USD without a start, 5.17 M with it).
         within = replace(c, data=data, offers={oid: o for oid, o in c.offers.items() if oid in keep})
-        exact, start = repack(within, sol)
+        try:
+            exact, start = repack(within, sol)
+        except TimeLimitError:  # an alternative is optional: the run keeps its plan
+            return Alternative(
+                name=name, description=description, total_cost=None, status="skipped: time limit"
+            )
         limit = max(clock.limit(), MIN_SOLVE_S)
         data = exact.data
         sol = solve_problem(data, solver=solver, time_limit_s=limit, start=start)
@@ -181,6 +188,8 @@ def _best_single_gpu(
     owned = owned or set()
     ranked: list[tuple[float, float, str, set[str]]] = []
     for gpu in sorted({o.gpu.name for oid, o in c.offers.items() if oid not in owned}):
+        if deadline.expired():
+            break  # the types ranked so far are tried; the run ends within its time limit
         keep = {oid for oid, o in c.offers.items() if o.gpu.name == gpu} | owned
         data = c.data.restricted(keep)
         if not all(data.placeable(w) for w in data.workloads):
@@ -191,6 +200,13 @@ def _best_single_gpu(
         bound = lp.objective if lp.status == "optimal" else 0.0
         ranked.append((bound, _cheapest_alone(data)[0], gpu, keep))
     if not ranked:
+        if deadline.expired():
+            return Alternative(
+                name="best_single_gpu",
+                total_cost=None,
+                status="skipped: time limit",
+                description="no time left",
+            )
         return Alternative(
             name="best_single_gpu",
             total_cost=None,

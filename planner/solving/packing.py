@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+from planner import deadline
 from planner.ilp.data import MAX_PER_GPU
 
 PACK_NODE_LIMIT = 50_000
@@ -30,6 +31,7 @@ def first_fit_decreasing(
     bins: list[list[int]] = []
     loads: list[tuple[int, int, float]] = []
     for i, (size, hours) in enumerate(sizes):
+        deadline.check("packing shared GPUs")
         for b, load in enumerate(loads):
             if _fits(load, size, hours, memory, max_hours):
                 bins[b].append(i)
@@ -96,6 +98,7 @@ def minimum_bin_slack(
         kinds.setdefault(item, []).append(i)
     bins: list[list[int]] = []
     while kinds:
+        deadline.check("packing shared GPUs")
         order = sorted(kinds, key=lambda k: (-k[0], k[1]))
         held = []
         for j in _fullest(order, [len(kinds[k]) for k in order], memory, max_hours):

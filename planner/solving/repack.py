@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable
 from dataclasses import replace
 
+from planner import deadline
 from planner.ilp.data import MAX_PER_GPU, POOLS, PatternData, pool_key
 from planner.ilp.solve import Solution
 from planner.placement.candidates import Candidates
@@ -76,6 +77,7 @@ def _start(
     kept: list[tuple[str, list[Member]]] = []
     overflow: list[tuple[Member, ...]] = []
     for oid, offer in c.offers.items():
+        deadline.check("packing shared GPUs")
         used[oid] = 0
         for p in c.data.patterns_on.get(oid, ()):
             if solution.use.get(p.id):

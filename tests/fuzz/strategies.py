@@ -32,6 +32,8 @@ PRECISIONS = ("bf16", "fp16", "fp8", "int8", "int4", "nf4", "awq-int4", "gptq-in
 ENGINES = (None, "vllm", "transformers", "llama.cpp")
 NAME_TEXT = st.text(min_size=1, max_size=20)
 """Any text, line breaks included: a name or key with one must still give a one-line error."""
+PRINTABLE_NAME_TEXT = st.text(st.characters(exclude_categories=("Cc", "Cs")), min_size=1, max_size=20)
+"""Names a valid scenario may hold: control characters (terminal escapes) are refused at load."""
 UNICODE_NAMES = (
     "chat",
     "two\nlines",
@@ -107,7 +109,7 @@ def workloads(draw: st.DrawFn, *, wild: bool = True) -> dict[str, Any]:
     task = draw(st.sampled_from(TASKS))
     precision, engine = draw(st.sampled_from(VALID_SETTINGS[task]))
     w: dict[str, Any] = {
-        "name": draw(st.sampled_from(UNICODE_NAMES) | NAME_TEXT),
+        "name": draw(st.sampled_from(UNICODE_NAMES) | (NAME_TEXT if wild else PRINTABLE_NAME_TEXT)),
         "model": draw(_either(st.sampled_from(MODELS[:4]), st.sampled_from(MODELS + BAD_MODELS), wild)),
         "task": draw(_either(st.just(task), st.sampled_from(("training", "INFERENCE", "")), wild)),
         "precision": draw(

@@ -55,7 +55,7 @@ def _half_write_then(error: BaseException) -> object:
 
 @pytest.mark.parametrize(
     ("error", "code"),
-    [(OSError(28, "No space left on device"), 2), (KeyboardInterrupt(), 1)],
+    [(OSError(28, "No space left on device"), 2), (KeyboardInterrupt(), 130)],
     ids=["disk-full", "ctrl-c"],
 )
 def test_a_failed_write_keeps_the_previous_report(

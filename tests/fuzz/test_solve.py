@@ -91,7 +91,7 @@ def test_valid_scenarios_give_a_verified_plan_or_say_why_not(
 ) -> None:
     result = _solve_cli(tmp_path_factory.mktemp("fuzz"), doc, "--solver", solver)
     outcome = check_outcome(*result, doc, shipped_catalog)
-    assert outcome in ("plan", "infeasible")
+    assert outcome in ("plan", "infeasible"), result[2]
 
 
 EXTREMES: dict[str, dict[str, Any]] = {

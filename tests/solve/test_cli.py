@@ -184,7 +184,7 @@ def test_one_path_for_both_reports_and_nan_limits_are_refused(tmp_path: Path) ->
     assert code == 2 and "given as both -o and --markdown" in err
     for flag in ("--time-limit", "--mip-gap"):
         code, _, err = _run("solve", scenario, "-o", report, flag, "nan")
-        assert code == 2 and f"{flag}: not a number: nan" in err
+        assert code == 2 and f"'{flag}': 'nan' is not a finite number" in err
     assert not (tmp_path / "r.xlsx").exists()
 
 

@@ -1,0 +1,107 @@
+"""Ctrl-C at any stage exits 130 with one line, and keeps the previous report.
+
+click's own handling printed "Aborted!" and exited 1; a Ctrl-C while PuLP imported highspy was reported as
+"solver highs is not available" (PuLP wraps the import in a bare except); a Ctrl-C during a HiGHS pass
+waited for the pass to end. The CLI catches KeyboardInterrupt in one place (``PlannerGroup.invoke``), imports
+the solver itself first (``cli.options.import_solver``), and a watcher ends the process within a second when
+the solver holds the interpreter.
+"""
+
+from __future__ import annotations
+
+import importlib
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import planner.pipeline
+import planner.report.workbook
+import planner.scenario.load
+from planner.errors import EXIT_INTERRUPTED
+
+from .hostile import BASE, cli, dump
+
+STAGES: dict[str, tuple[Any, str]] = {
+    "loading the scenario": (planner.scenario.load, "load_scenario"),
+    "solving": (planner.pipeline, "solve"),
+    "building the workbook": (planner.report.workbook, "build_workbook"),
+    "importing the solver": (importlib, "import_module"),
+}
+
+
+def _interrupt(*args: Any, **kwargs: Any) -> Any:
+    raise KeyboardInterrupt
+
+
+@given(stage=st.sampled_from(sorted(STAGES)), fmt=st.sampled_from(("table", "json")))
+@settings(max_examples=8)
+def test_ctrl_c_at_any_stage_is_one_line_exit_130(
+    tmp_path_factory: pytest.TempPathFactory, stage: str, fmt: str
+) -> None:
+    directory = tmp_path_factory.mktemp("int")
+    scenario = directory / "s.yaml"
+    scenario.write_text(
+        dump({**BASE, "workloads": [{"name": "w", "model": "7b", "memory_per_gpu": "10GiB"}]})
+    )
+    report = directory / "r.xlsx"
+    report.write_bytes(b"previous")
+    module, name = STAGES[stage]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(module, name, _interrupt)
+        code, out, err = cli("solve", str(scenario), "-o", str(report), "--format", fmt)
+    assert code == EXIT_INTERRUPTED
+    assert err == "interrupted\n", err
+    assert "not available" not in out + err and "Aborted" not in out + err
+    assert report.read_bytes() == b"previous"
+    assert sorted(p.name for p in directory.iterdir()) == ["r.xlsx", "s.yaml"]
+
+
+def test_ctrl_c_during_other_commands_is_exit_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    import planner.memory.api
+
+    monkeypatch.setattr(planner.memory.api, "estimate_memory", _interrupt)
+    assert cli("estimate", "7b") == (EXIT_INTERRUPTED, "", "interrupted\n")
+
+
+def test_a_real_sigint_inside_the_solver_ends_the_run_within_seconds(tmp_path: Path) -> None:
+    """SIGINT to a real process while HiGHS holds the interpreter (a 1,000-workload fleet)."""
+    fleets = Path(__file__).resolve().parents[2] / "benchmarks" / "fleets.py"
+    scenario = tmp_path / "fleet.yaml"
+    scenario.write_text(
+        subprocess.run(
+            [sys.executable, str(fleets), "1000"], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "planner",
+            "solve",
+            str(scenario),
+            "-o",
+            str(tmp_path / "r.xlsx"),
+            "--time-limit",
+            "120",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # a background job ignores SIGINT
+    )
+    time.sleep(4)
+    assert process.poll() is None, "the solve ended before the test could interrupt it"
+    process.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    _, err = process.communicate(timeout=60)
+    assert time.monotonic() - sent < 5
+    assert process.returncode == EXIT_INTERRUPTED
+    assert err.strip().splitlines()[-1] == "interrupted"
+    assert not (tmp_path / "r.xlsx").exists()
