@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from planner.base import FrozenModel
 from planner.catalog.pricing import PriceAge
@@ -77,7 +77,17 @@ class Launch(FrozenModel):
     kwargs: dict[str, Any] = Field(default_factory=dict)
     """Keyword arguments for an engine that is a Python library (transformers' ``device_map``, ...)."""
     argv: tuple[str, ...] = ()
-    """The command line: ``command`` split, then each flag and its value."""
+    """The command line: ``command`` split, then each flag and its value; empty for a library."""
+
+    @field_validator("kwargs")
+    @classmethod
+    def _gpu_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
+        """``max_memory`` is keyed by GPU index (accelerate counts only int keys as GPUs); JSON keys are text,
+        so a plan read back from JSON gets its int keys back."""
+        memory = value.get("max_memory")
+        if isinstance(memory, dict):
+            value = {**value, "max_memory": {int(k) if str(k).isdigit() else k: v for k, v in memory.items()}}
+        return value
 
 
 class Assignment(FrozenModel):

@@ -36,7 +36,7 @@ def test_every_field_of_every_section_has_a_row_with_unit_default_and_example() 
         "| `horizon_months` | integer, > 0, <= 240 | months | `36` | `36` | Months over which purchases and "
         "running costs are compared. |" in text
     )
-    assert "| `context` | integer, > 0 | tokens | `4096` | `8192` |" in text
+    assert "| `context` | integer, > 0, <= 16777216 | tokens | `4096` | `8192` |" in text
     assert "| `workloads` | list of Workload (below) | - | required | see below |" in text
     assert (
         "## Workload (`workloads[]`)" in text and "## ReservedOverride (`reserved_discounts.<name>`)" in text

@@ -104,5 +104,6 @@ def _library(est: MemoryEstimate, eng: Engine, reserved: int) -> LaunchSettings:
         "max_memory": dict.fromkeys(range(est.gpus), cap),
     }
     length = int(est.inputs.get("max_seq_len", est.inputs["context"]))
-    flags = ((eng.launch.max_len, str(length)), (eng.launch.max_seqs, str(est.inputs["batch"])))
-    return LaunchSettings(eng.name, eng.launch.command, flags, kwargs)
+    kwargs[eng.launch.max_len] = length
+    kwargs[eng.launch.max_seqs] = int(est.inputs["batch"])
+    return LaunchSettings(eng.name, "", (), kwargs)  # a library takes keywords: there is no command line

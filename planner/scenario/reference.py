@@ -113,7 +113,8 @@ EXAMPLES: Mapping[str, Any] = {
     "CustomOffer.price_usd": 265000,
     "Budgets.capex_usd": 60000,
     "Budgets.monthly_usd": 5000,
-    "Limits.power_kw": 20,
+    "Limits.it_power_kw": 20,
+    "Limits.facility_power_kw": 30,
     "Limits.rack_units": 42,
     "Limits.stock": {"server-8x-h100-sxm": 2},
 }

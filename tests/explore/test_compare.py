@@ -20,8 +20,12 @@ from planner.scenario.load import load_scenario
 from planner.scenario.schema import Scenario
 
 STARTUP = Path(__file__).resolve().parents[2] / "scenarios" / "startup.yaml"
-KWH_PER_HORIZON = (3_942 + 11_038) * 1.56
-"""README, reading the startup plan: the desktop's electricity, kWh over 36 months times the PUE."""
+KWH_PER_HORIZON = (
+    (150 + 48 + 420 - 48) * 730 * 36  # RTX PRO 6000 desktop: base, the card idle all month and busy (730 h)
+    + (150 + 46) * 730 * 36  # RTX 5090 desktop: base and the card idle (8 % of 575 W) all month
+    + (0.7 * 575 - 46) * 220 * 36  # and its card busy 220 h a month, above idle
+) / 1000 * 1.56
+"""README, reading the startup plan: the two desktops' electricity, kWh over 36 months times the PUE."""
 
 
 def _variant(tmp_path: Path, old: str, new: str, name: str = "new.yaml") -> Path:
@@ -38,7 +42,7 @@ def test_dearer_electricity_costs_the_desktop_kwh_times_the_difference(
     new_path = _variant(tmp_path, "region: us-commercial", "usd_per_kwh: 0.30")
     new = solve(load_scenario(new_path))
     c = compare_plans(startup_plan, new)
-    expected = KWH_PER_HORIZON * (0.30 - 0.127)  # 4,042.6 USD
+    expected = KWH_PER_HORIZON * (0.30 - 0.127)  # 6,194.8 USD
     assert c.total.delta == pytest.approx(expected, abs=1.0)
     assert c.total.text("USD") == f"+{expected:,.0f} USD (+{100 * expected / startup_plan.total_cost:.1f} %)"
     electricity = next(line for line in c.costs if line.key == "energy")
@@ -50,18 +54,26 @@ def test_dearer_electricity_costs_the_desktop_kwh_times_the_difference(
     ]
 
 
+def _short_without_resale(tmp_path: Path) -> Path:
+    """Three months, bought hardware worth nothing at the end: renting everything wins."""
+    path = _variant(tmp_path, "horizon_months: 36", "horizon_months: 3")
+    path.write_text(path.read_text(encoding="utf-8") + "finance:\n  resale_share: 0\n", encoding="utf-8")
+    return path
+
+
 def test_a_short_horizon_removes_the_desktop_and_moves_its_workloads(
     tmp_path: Path, startup_plan: Plan
 ) -> None:
-    new = solve(load_scenario(_variant(tmp_path, "horizon_months: 36", "horizon_months: 3")))
+    new = solve(load_scenario(_short_without_resale(tmp_path)))
     c = compare_plans(startup_plan, new)
-    removed = [m for m in c.mix if m.new_count < m.old_count]
-    assert [(m.action, m.old_count, m.new_count) for m in removed] == [("Buy", 1, 0)]
-    assert removed[0].old_cost == pytest.approx(17_937.38, abs=0.01)  # README: the desktop's unit total
-    assert {m.workload for m in c.moves} == {"chat-assistant", "nightly-qlora", "rag-embeddings"}
+    removed = sorted((m.option_name, m.old_count, m.new_count) for m in c.mix if m.new_count < m.old_count)
+    assert removed == [("Desktop, 1x RTX 5090", 1, 0), ("Desktop, 1x RTX PRO 6000 Blackwell", 1, 0)]
+    pro = next(m for m in c.mix if m.option_name == "Desktop, 1x RTX PRO 6000 Blackwell")
+    assert pro.old_cost == pytest.approx(10_000 - 4_000 + 2_967.76, abs=0.01)  # README: the desktop's unit total
+    assert {m.workload for m in c.moves} == {w.name for w in startup_plan.workloads} - {"weekly-eval"}
     assert ("horizon", "36 months", "3 months") in [(s.name, s.old, s.new) for s in c.settings]
     capex = next(line for line in c.costs if line.key == "capex")
-    assert (capex.old, capex.new, capex.text("USD")) == (10_000, 0, "-10,000 USD (-100.0 %)")
+    assert (capex.old, capex.new, capex.text("USD")) == (13_499, 0, "-13,499 USD (-100.0 %)")
 
 
 def test_a_saved_plan_reads_back_whole(tmp_path: Path, startup_plan: Plan) -> None:
@@ -92,18 +104,20 @@ def test_a_plan_from_another_version_is_refused_in_one_line(tmp_path: Path, star
 def test_cli_prints_text_json_and_markdown(tmp_path: Path, startup_plan: Plan) -> None:
     base = tmp_path / "base.json"
     base.write_text(plan_to_json(startup_plan), encoding="utf-8")
-    new = _variant(tmp_path, "horizon_months: 36", "horizon_months: 3")
+    new = _short_without_resale(tmp_path)
+    old_total, new_total = startup_plan.total_cost, solve(load_scenario(new)).total_cost
+    delta = new_total - old_total
+    change = f"{delta:+,.0f} USD ({100 * delta / old_total:+.1f} %)"
     runner = CliRunner()
     text = runner.invoke(main, ["compare", str(base), str(new), "--markdown", str(tmp_path / "diff.md")])
     assert text.exit_code == 0, text.output
-    assert text.stdout.splitlines()[1] == "Total 27,888 -> 4,014 USD: -23,875 USD (-85.6 %)"
+    assert text.stdout.splitlines()[1] == f"Total {old_total:,.0f} -> {new_total:,.0f} USD: {change}"
     assert "- 1 x Buy Desktop, 1x RTX PRO 6000 Blackwell" in text.stdout
     markdown = (tmp_path / "diff.md").read_text(encoding="utf-8")
-    assert "| Total | 27,888 | 4,014 | -23,875 USD (-85.6 %) |" in markdown
+    assert f"| Total | {old_total:,.0f} | {new_total:,.0f} | {change} |" in markdown
     data = json.loads(runner.invoke(main, ["compare", str(base), str(new), "--format", "json"]).stdout)
-    new_plan_total = solve(load_scenario(new)).total_cost
-    assert data["costs"][0]["delta"] == pytest.approx(new_plan_total - startup_plan.total_cost)
-    assert {m["workload"] for m in data["moves"]} == {"chat-assistant", "nightly-qlora", "rag-embeddings"}
+    assert data["costs"][0]["delta"] == pytest.approx(delta)
+    assert {m["workload"] for m in data["moves"]} == {w.name for w in startup_plan.workloads} - {"weekly-eval"}
 
 
 def test_scenarios_compare_what_plans_do_not_record(tmp_path: Path, startup: Scenario) -> None:
@@ -116,6 +130,5 @@ def test_scenarios_compare_what_plans_do_not_record(tmp_path: Path, startup: Sce
     result = CliRunner().invoke(main, ["compare", str(STARTUP), str(new_path)])
     assert result.exit_code == 0, result.output
     assert "~ scenario budgets.capex_usd: 60000 -> 5000" in result.stdout
-    # 5,000 USD buys no desktop that holds the chat model: everything is rented
     assert "- 1 x Buy Desktop, 1x RTX PRO 6000 Blackwell" in result.stdout
-    assert "+ 1 x Rent on demand runpod 1x_A100-80GB_SECURE (US)" in result.stdout
+    assert "+ 1 x Buy Desktop, 2x Radeon RX 7900 XTX" in result.stdout  # what 5,000 USD still buys

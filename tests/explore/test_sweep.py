@@ -66,15 +66,21 @@ def test_a_bad_path_fails_before_any_solve(
         sweep(startup, [spec], catalog=catalog, jobs=1)
 
 
+def _no_resale(startup: Scenario) -> Scenario:
+    """Bought hardware worth nothing at the end: renting then wins short horizons (with the default residual
+    value a purchase keeps most of its price over a few months)."""
+    return startup.model_copy(update={"finance": startup.finance.model_copy(update={"resale_share": 0.0})})
+
+
 def test_each_point_is_the_solve_of_its_scenario(startup: Scenario, catalog: Catalog) -> None:
+    startup = _no_resale(startup)
     frame = sweep(startup, {"horizon_months": [3, 6, 12]}, catalog=catalog, jobs=1)
     assert list(frame.columns[:2]) == ["horizon_months", "status"]
     for _, row in frame.iterrows():
         oracle = solve(startup.model_copy(update={"horizon_months": int(row["horizon_months"])}), catalog)
         assert row["total_cost"] == pytest.approx(oracle.total_cost)
         assert row["capex"] == pytest.approx(oracle.capex)
-    # Renting everything wins at 3 and 6 months; from 12 the desktop is bought (the README's break-even:
-    # purchases pay back after 10.3 months).
+    # Renting everything wins at 3 and 6 months; from 12 the desktop is bought.
     assert list(frame["capex"]) == [0, 0, 10_000]
     breaks = break_evens(frame)
     assert (breaks["from_value"].tolist(), breaks["to_value"].tolist()) == ([6], [12])
@@ -105,11 +111,13 @@ def test_an_infeasible_point_is_a_row_with_its_reason(startup: Scenario, catalog
 
 def test_cli_writes_workbook_and_plot_and_no_bar_when_piped(tmp_path: Path) -> None:
     book, plot = tmp_path / "sweep.xlsx", tmp_path / "sweep.svg"
+    scenario = tmp_path / "startup.yaml"  # without resale value, so that renting wins the short horizons
+    scenario.write_text(STARTUP.read_text(encoding="utf-8") + "finance:\n  resale_share: 0\n", encoding="utf-8")
     result = CliRunner().invoke(
         main,
         [
             "sweep",
-            str(STARTUP),
+            str(scenario),
             "--vary",
             "horizon_months=3,6,12",
             "--jobs",
@@ -133,7 +141,7 @@ def test_cli_writes_workbook_and_plot_and_no_bar_when_piped(tmp_path: Path) -> N
     data = json.loads(
         CliRunner()
         .invoke(
-            main, ["sweep", str(STARTUP), "--vary", "horizon_months=6,12", "--jobs", "1", "--format", "json"]
+            main, ["sweep", str(scenario), "--vary", "horizon_months=6,12", "--jobs", "1", "--format", "json"]
         )
         .stdout
     )
@@ -240,9 +248,10 @@ def test_a_gpu_price_factor_scales_cards_systems_and_instances(startup: Scenario
     for old, new in zip(catalog.cloud, doubled.cloud, strict=True):
         factor = 2 if old.gpu == card.name else 1
         assert new.price_usd_per_hour == pytest.approx(factor * old.price_usd_per_hour)
-    # The startup's desktop: 1,500 chassis + 8,500 card (README). At twice the card's price it is still the
-    # cheapest way to serve the chat assistant: the same mix, 8,500 USD more up front and in total.
-    frame = sweep(startup, [f"price.gpu.{name}=1,2"], catalog=catalog, jobs=1)
+    # The startup's desktops: 1,500 chassis + 8,500 card, and 3,499 for the RTX 5090 one (README). At a quarter
+    # more for the card the mix stays: 2,125 USD more up front, of which the horizon keeps 36 of the card's
+    # 60 months of value: 2,125 x 36 / 60 = 1,275 USD more in total (the rest is resold at the end).
+    frame = sweep(startup, [f"price.gpu.{name}=1,1.25"], catalog=catalog, jobs=1)
     assert frame["mix"].iloc[0] == frame["mix"].iloc[1]
-    assert list(frame["capex"]) == [pytest.approx(10_000), pytest.approx(1_500 + 2 * 8_500)]
-    assert frame["total_cost"].iloc[1] - frame["total_cost"].iloc[0] == pytest.approx(8_500)
+    assert list(frame["capex"]) == [pytest.approx(13_499), pytest.approx(13_499 + 0.25 * 8_500)]
+    assert frame["total_cost"].iloc[1] - frame["total_cost"].iloc[0] == pytest.approx(0.25 * 8_500 * 36 / 60)

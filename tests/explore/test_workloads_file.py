@@ -134,7 +134,7 @@ def test_a_200_workload_fleet_loads_from_excel_and_solves(tmp_path: Path, catalo
     assert [w.model_dump() for w in scenario.workloads] == [
         w.model_dump() for w in load_scenario_from_dict({**fleet, "workloads": workloads}).workloads
     ]
-    plan = solve(scenario, catalog, time_limit_s=10.0)
+    plan = solve(scenario, catalog, time_limit_s=60.0, mip_gap=0.05)
     assert verify(plan, scenario) == []
     assert sum(w.replicas for w in plan.workloads) == sum(w["replicas"] for w in workloads)
 

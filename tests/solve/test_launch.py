@@ -65,7 +65,7 @@ def test_json_and_terminal_carry_the_launch_settings(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     launches = [a["launch"] for a in data["assignments"]]
-    assert all(launch is not None and launch["argv"] for launch in launches)
+    assert all(launch is not None and (launch["argv"] or launch["kwargs"]) for launch in launches)
     text = runner.invoke(main, ["solve", scenario_path, "--launch", "-o", str(out)])
     assert text.exit_code == 0
     assert "Launch settings (each engine sized to its reservation)" in text.output

@@ -99,4 +99,4 @@ def test_the_time_shared_hobbyist_example() -> None:
     )
     assert plan.status == "optimal"
     assert plan.total_cost == pytest.approx(0.33 * 625 * 24 * 0.2391)
-    assert {a.unit for a in plan.assignments} == {"owned-1#1"}
+    assert {a.unit for a in plan.assignments} == {"home desktop#1"}  # owned machines keep their name
