@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from planner.cli.options import catalog_dir_option, load_catalog_from
+from planner.cli.options import catalog_dir_option, load_catalog_from, solver_option, time_limit_option
 
 
 @click.command()
@@ -31,15 +31,8 @@ from planner.cli.options import catalog_dir_option, load_catalog_from
     default=None,
     help="Also write the diff as Markdown (for the pull request that changes the scenario).",
 )
-@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True)
-@click.option(
-    "--time-limit",
-    "time_limit_s",
-    type=click.FloatRange(min=0.1, max=86_400),
-    default=60.0,
-    show_default=True,
-    help="Solver time limit per scenario, seconds.",
-)
+@solver_option
+@time_limit_option("the solve of each scenario")
 @catalog_dir_option
 def compare(
     base_path: Path,

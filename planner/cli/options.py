@@ -5,13 +5,16 @@ from __future__ import annotations
 import contextlib
 import importlib
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 if TYPE_CHECKING:
     from planner.catalog.schema import Catalog
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 catalog_dir_option = click.option(
     "--catalog-dir",
@@ -96,3 +99,21 @@ def import_solver(name: str) -> None:
     if module is not None:
         with contextlib.suppress(ImportError):
             importlib.import_module(module)
+
+
+solver_option = click.option(
+    "--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True, help="MILP solver."
+)
+
+
+def time_limit_option(what: str) -> Callable[[F], F]:
+    """``--time-limit`` in seconds, finite and positive; ``what`` says what it bounds (the whole run, one
+    scenario of a comparison, one point of a sweep)."""
+    return click.option(
+        "--time-limit",
+        "time_limit_s",
+        type=FiniteFloatRange(min=0.1, max=86_400),
+        default=60.0,
+        show_default=True,
+        help=f"Time limit of {what}, seconds.",
+    )

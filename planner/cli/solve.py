@@ -22,6 +22,8 @@ from planner.cli.options import (
     import_solver,
     load_catalog_from,
     mkdir_option,
+    solver_option,
+    time_limit_option,
 )
 from planner.deadline import within
 from planner.errors import ModelError, PlannerError, ScenarioError
@@ -60,15 +62,8 @@ def _report_path(name: str) -> Path:
     show_default=True,
     help="What to print: a summary table, or exactly one JSON object.",
 )
-@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True)
-@click.option(
-    "--time-limit",
-    "time_limit_s",
-    type=FiniteFloatRange(min=0.1, max=86_400),
-    default=60.0,
-    show_default=True,
-    help="Time limit of the whole run (candidates, solver, alternatives, reports), seconds.",
-)
+@solver_option
+@time_limit_option("the whole run (candidates, solver, alternatives, reports)")
 @click.option(
     "--mip-gap",
     type=FiniteFloatRange(min=0, max=1, max_open=True),

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from planner.cli.options import catalog_dir_option, load_catalog_from
+from planner.cli.options import catalog_dir_option, load_catalog_from, solver_option, time_limit_option
 
 EXIT_INTERRUPTED = 130
 
@@ -56,15 +56,8 @@ EXIT_INTERRUPTED = 130
     show_default=True,
     help="What to print: a table, one JSON object (points and break-evens), or the points as CSV.",
 )
-@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True)
-@click.option(
-    "--time-limit",
-    "time_limit_s",
-    type=click.FloatRange(min=0.1, max=86_400),
-    default=60.0,
-    show_default=True,
-    help="Solver time limit per point, seconds.",
-)
+@solver_option
+@time_limit_option("the solve of each point")
 @catalog_dir_option
 def sweep(
     scenario_path: Path,

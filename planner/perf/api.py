@@ -21,10 +21,22 @@ from planner.perf.terms import model_terms
 
 if TYPE_CHECKING:
     from planner.catalog.models import ModelSpec
-    from planner.catalog.schema import Catalog
+    from planner.catalog.schema import Catalog, GpuSpec
     from planner.memory.architecture import Architecture
 
 __all__ = ["Performance", "estimate_performance"]
+
+
+def gpu_spec(gpu: str, catalog: Catalog | None = None) -> GpuSpec:
+    """A catalog GPU by name or alias (``catalog`` default: the built-in one); unknown -> one-line error."""
+    if catalog is None:
+        from planner.catalog.load import load_catalog
+
+        catalog = load_catalog()
+    try:
+        return catalog.gpu(gpu)
+    except KeyError:
+        raise PlannerError(f"unknown GPU {gpu!r} (see `planner catalog gpus`)") from None
 
 
 def _count(name: str, value: object) -> int:
@@ -71,14 +83,7 @@ def estimate_performance(
         engine=speed.memory_engine,
         kv_precision=kv_precision,
     )
-    if catalog is None:
-        from planner.catalog.load import load_catalog
-
-        catalog = load_catalog()
-    try:
-        spec = catalog.gpu(gpu)
-    except KeyError:
-        raise PlannerError(f"unknown GPU {gpu!r} (see `planner catalog gpus`)") from None
+    spec = gpu_spec(gpu, catalog)
     terms = model_terms(resolve_model(model), weight_format(precision), memory.kv_bytes_per_token)
     hw = hardware(spec, interconnect, gpus)
     inputs: dict[str, Any] = {

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from planner.errors import PlannerError
 from planner.memory.api import estimate_memory
-from planner.perf.api import estimate_performance
+from planner.perf.api import estimate_performance, gpu_spec
 from planner.perf.efficiency import engine_speed
 from planner.perf.estimate import Performance
 
@@ -62,14 +62,7 @@ def capacity_within_slo(
     for name, value in (("ttft_s", ttft_s), ("tpot_s", tpot_s)):
         if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
             raise PlannerError(f"{name} must be a positive number of seconds, got {value!r}")
-    if catalog is None:
-        from planner.catalog.load import load_catalog
-
-        catalog = load_catalog()
-    try:
-        spec = catalog.gpu(gpu)
-    except KeyError:
-        raise PlannerError(f"unknown GPU {gpu!r} (see `planner catalog gpus`)") from None
+    spec = gpu_spec(gpu, catalog)
     budget = spec.vram_bytes if memory_per_gpu_bytes is None else memory_per_gpu_bytes
     memory_engine = engine_speed(engine).memory_engine
 
