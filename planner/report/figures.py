@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from planner.plan import Alternative, Plan, PlanUnit
+from planner.report.flows import cash_flows
 from planner.units import HOURS_PER_MONTH
 
 ACTION_BY_PRICING: Mapping[str, str] = {
@@ -292,7 +293,8 @@ def break_even(plan: Plan) -> BreakEven:
     hosting = sum(u.hosting_cost for u in plan.units)
     energy = sum(u.energy_cost for u in plan.units)
     variable_margin = cloud.total_cost - energy - _cloud_cost(plan)
-    utilization = (plan.capex + hosting) / variable_margin if variable_margin > 0 else None
+    fixed = plan.capex - plan.residual_value + hosting
+    utilization = fixed / variable_margin if variable_margin > 0 else None
     return BreakEven(
         available=True,
         capex=plan.capex,
@@ -305,16 +307,14 @@ def break_even(plan: Plan) -> BreakEven:
 
 
 def payback_month(plan: Plan) -> int | None:
-    """The first whole month in which the plan has cost no more than renting everything (capex paid in month
-    0, running costs and rent spread evenly over the horizon); None where it never does or there is nothing
-    to pay back. The Cash flow sheet finds the same month by formula."""
+    """The first whole month in which the plan has cost no more than renting everything (its discounted
+    cumulative spend at or below the all-cloud alternative's: ``CashFlow.payback_month``); None where it
+    never does or there is nothing to pay back. The Cash flow sheet finds the same month by formula."""
     be = break_even(plan)
-    if not be.available or be.months is None:
+    if not be.available:
         return None
-    for month in range(plan.horizon_months + 1):
-        if be.capex + month * be.plan_per_month <= month * be.rent_per_month + CENT / 2:
-            return month
-    return None
+    cloud = cash_flows(plan).get("all_cloud")
+    return cloud.payback_month if cloud is not None else None
 
 
 CENT = 0.01

@@ -8,13 +8,22 @@ IT energy) stays as solved: changing an input costs this plan; only running plan
 The cost model the formulas restate (the same one the optimizer priced, so they evaluate to its figures):
 
     capex    = units x price (USD) x usd_to_currency                                     (bought units)
+    residual = capex x residual_share                 (bought units: a credit at the horizon's end)
     energy   = IT kWh per month x pue x usd_per_kwh x usd_to_currency x horizon_months   (bought, owned)
     hosting  = IT kW x colocation_usd_per_kw_month x usd_to_currency x horizon_months    (bought, owned)
     rent     = price per hour (USD) x usd_to_currency x hours per month x billed months  (cloud)
+    total    = capex - residual + energy + hosting + rent
+
+``residual_share`` is the share of the price the plan credited (straight line over the useful life, or the
+scenario's resale share) for the horizon it was solved for: changing ``horizon_months`` does not re-derive it.
+Desk-side machines (desktops, workstations) pay no hosting. A unit's IT kWh per month and a rented unit's
+hours per month are the plan's (idle power of always-on machines, replicas sharing a GPU adding their hours,
+spot's extra hours for lost work included), so the formulas keep every hour the optimizer counted.
 
 billed months are the horizon for on-demand and spot, and whole reservation terms for reserved instances
 (``CEILING(horizon_months / term) x term``). A unit's IT kWh per month is what the plan priced divided by the
-rates it priced it at, so it keeps every busy hour and base load the optimizer counted.
+rates it priced it at, so it keeps every busy hour, idle and base load the optimizer counted. A figure the
+formula would not restate is written as the value planner priced ("as solved").
 
 Formulas are built here, from planner's own names and cell references and numbers it computed; no text from
 a scenario (a workload or offer name) ever enters one, and ``check_formula`` refuses any token outside that
@@ -63,6 +72,8 @@ INPUTS: tuple[Input, ...] = (
     Input("colocation_usd_per_kw_month", "Colocation", "USD per kW-month of IT power", "#,##0.00"),
     Input("usd_to_currency", "Exchange rate", "{currency} per USD", "0.0000"),
     Input("horizon_months", "Planning horizon", "months", "0"),
+    Input("residual_share", "Residual value at the horizon's end", "share of the purchase price", "0.0%"),
+    Input("discount_rate_per_year", "Discount rate", "per year", "0.00%"),
     Input("budget_capex_usd", "Capex budget", "USD", "#,##0"),
     Input("budget_monthly_usd", "Monthly budget (running costs)", "USD per month", "#,##0"),
     Input("limit_power_kw", "Power limit (IT load)", "kW", "#,##0.0##"),
@@ -123,7 +134,32 @@ def input_values(plan: Plan) -> dict[str, InputValue]:
         out["horizon_months"] = InputValue(known["horizon_months"], plan.horizon_months, "scenario", None)
     if "usd_to_currency" not in out:
         out["usd_to_currency"] = InputValue(known["usd_to_currency"], 1.0, "scenario usd_to_currency", None)
-    return out
+    share = residual_share(plan)
+    if "residual_share" not in out and share is not None:
+        source = next((a.source for a in plan.assumptions if a.name == "residual value"), "")
+        out["residual_share"] = InputValue(
+            known["residual_share"], share, source or "as solved: residual value / purchase price", None
+        )
+    if "discount_rate_per_year" not in out:
+        rate = plan.discount_rate_per_year
+        source = "scenario finance.discount_rate_per_year"
+        out["discount_rate_per_year"] = InputValue(known["discount_rate_per_year"], rate, source, None)
+    return {i.key: out[i.key] for i in INPUTS if i.key in out}
+
+
+def residual_share(plan: Plan) -> float | None:
+    """The share of a purchase price the plan credits back at the horizon's end: one rate for every bought
+    unit (``finance``), read back from the units; None where nothing is bought or the units disagree (then
+    the residual values are written as solved)."""
+    shares = [u.residual_value / u.capex for u in plan.units if u.kind == "bought" and u.capex > 0]
+    if not shares or max(shares) - min(shares) > 1e-12:
+        return None
+    return shares[0]
+
+
+def close(a: float, b: float) -> bool:
+    """A formula's figure restates the plan's (to far below a cent)."""
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
 
 
 def price_inputs(plan: Plan) -> dict[tuple[str, str], PriceInput]:
@@ -194,13 +230,40 @@ class CostFormulas:
         return Formula(f"{kwh_cell}*pue*usd_per_kwh*usd_to_currency*horizon_months", value)
 
     def hosting(self, units: Sequence[PlanUnit], kw_cell: str) -> Formula:
-        """Colocation over the horizon of local units whose IT power (kW) is in ``kw_cell``."""
+        """Colocation over the horizon of local units whose IT power (kW) is in ``kw_cell``. Desk-side
+        machines (desktops, workstations) pay none whatever the hosting; a figure the formula would not
+        restate is written as solved."""
         value = sum(u.hosting_cost for u in units)
         if units[0].kind == "cloud":
             return Formula("0", 0.0)
-        if not self.live_hosting:
+        formula = (
+            sum(u.power_w for u in units)
+            / 1000
+            * self._rate("colocation_usd_per_kw_month")
+            * self._rate("usd_to_currency")
+            * self._rate("horizon_months")
+            if self.live_hosting
+            else None
+        )
+        if formula is None or not close(formula, value):
             return Formula(number(value), value)
         return Formula(f"{kw_cell}*colocation_usd_per_kw_month*usd_to_currency*horizon_months", value)
+
+    def hosting_note(self, units: Sequence[PlanUnit]) -> str:
+        """Why a line's hosting is not ``IT kW x colocation``: desk-side machines pay none."""
+        if units[0].kind == "cloud" or not self.live_hosting:
+            return ""
+        if self._rate("colocation_usd_per_kw_month") > 0 and all(u.hosting_cost == 0 for u in units):
+            return "desk-side: no colocation"
+        return ""
+
+    def residual(self, units: Sequence[PlanUnit], capex_cell: str) -> Formula:
+        """The value bought units still have at the horizon's end (a credit), over the ``residual_share``
+        input; owned units have none."""
+        value = sum(u.residual_value for u in units)
+        if units[0].kind != "bought" or "residual_share" not in self.inputs:
+            return Formula(number(value), value) if value else Formula("0", 0.0)
+        return Formula(f"{capex_cell}*residual_share", value)
 
     def unit_price(self, unit: PlanUnit) -> Formula:
         """The price of one unit (bought) or instance-hour (cloud) in the plan's currency."""
@@ -225,7 +288,7 @@ def ref(sheet: str, col: int, row: int) -> str:
     return f"{quoted}!${get_column_letter(col)}${row}"
 
 
-FUNCTIONS = frozenset({"SUM", "SUMIF", "IF", "IFERROR", "INDEX", "MATCH", "CEILING", "AND"})
+FUNCTIONS = frozenset({"SUM", "SUMIF", "IF", "IFERROR", "INDEX", "MATCH", "CEILING", "AND", "POWER"})
 """The only spreadsheet functions planner writes."""
 
 SHEET_NAMES = frozenset(

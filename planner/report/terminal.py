@@ -211,7 +211,8 @@ def launch_lines(plan: Plan) -> list[str]:
         extra = (
             f"  ({', '.join(f'{k}={v!r}' for k, v in a.launch.kwargs.items())})" if a.launch.kwargs else ""
         )
-        out.append(f"  {where}: {' '.join(a.launch.argv)}{extra}")
+        command = " ".join(a.launch.argv) or a.launch.engine  # a library (transformers) has keywords only
+        out.append(f"  {where}: {command}{extra}")
     return out
 
 

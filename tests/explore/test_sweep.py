@@ -112,7 +112,8 @@ def test_an_infeasible_point_is_a_row_with_its_reason(startup: Scenario, catalog
 def test_cli_writes_workbook_and_plot_and_no_bar_when_piped(tmp_path: Path) -> None:
     book, plot = tmp_path / "sweep.xlsx", tmp_path / "sweep.svg"
     scenario = tmp_path / "startup.yaml"  # without resale value, so that renting wins the short horizons
-    scenario.write_text(STARTUP.read_text(encoding="utf-8") + "finance:\n  resale_share: 0\n", encoding="utf-8")
+    text = STARTUP.read_text(encoding="utf-8") + "finance:\n  resale_share: 0\n"
+    scenario.write_text(text, encoding="utf-8")
     result = CliRunner().invoke(
         main,
         [
@@ -248,9 +249,9 @@ def test_a_gpu_price_factor_scales_cards_systems_and_instances(startup: Scenario
     for old, new in zip(catalog.cloud, doubled.cloud, strict=True):
         factor = 2 if old.gpu == card.name else 1
         assert new.price_usd_per_hour == pytest.approx(factor * old.price_usd_per_hour)
-    # The startup's desktops: 1,500 chassis + 8,500 card, and 3,499 for the RTX 5090 one (README). At a quarter
-    # more for the card the mix stays: 2,125 USD more up front, of which the horizon keeps 36 of the card's
-    # 60 months of value: 2,125 x 36 / 60 = 1,275 USD more in total (the rest is resold at the end).
+    # The startup's desktops: 1,500 chassis + 8,500 card, and 3,499 for the RTX 5090 one (README). At a
+    # quarter more for the card the mix stays: 2,125 USD more up front, of which the horizon uses 36 of the
+    # card's 60 months of value: 2,125 x 36 / 60 = 1,275 USD more in total (the rest is resold at the end).
     frame = sweep(startup, [f"price.gpu.{name}=1,1.25"], catalog=catalog, jobs=1)
     assert frame["mix"].iloc[0] == frame["mix"].iloc[1]
     assert list(frame["capex"]) == [pytest.approx(13_499), pytest.approx(13_499 + 0.25 * 8_500)]

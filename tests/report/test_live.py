@@ -3,7 +3,8 @@ cent, and changing an input moves the cost by what a hand computation says.
 
 Hand figures (conftest.py): total 30,605.70 USD; IT energy 839.5 + 438 = 1,277.5 kWh per month, so
 0.01 USD/kWh more costs 1,277.5 x 0.01 x 36 = 459.90 USD; payback in month 15; capex budget 60,000, 7,500
-used.
+used. With a 40 % residual value (``with_residual``): the 7,500 USD workstation is worth 3,000 at month 36,
+so the total is 30,605.70 - 3,000 = 27,605.70.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import openpyxl
 import pytest
 from openpyxl import load_workbook
 
-from planner.plan import Plan
+from planner.plan import Assumption, Plan
 from planner.report.live import check_formula
 from planner.report.table import expected_values
 from planner.report.workbook import build_workbook, write_workbook
@@ -46,6 +47,29 @@ def set_input(path: Path, name: str, value: float, out: Path) -> Path:
     wb[sheet][coord.replace("$", "")].value = value
     wb.save(out)
     return out
+
+
+def with_residual(plan: Plan, share: float = 0.4) -> Plan:
+    """The fixture plan with its bought workstation (7,500 USD) worth ``share`` of its price at the end."""
+    bought = plan.units[0]
+    assert bought.kind == "bought" and bought.capex == 7_500.0
+    back = bought.capex * share
+    unit = bought.model_copy(update={"residual_value": back, "cost": bought.cost - back})
+    costs = {**plan.cost_by_category, "residual": -back}
+    note = Assumption(category="finance", name="residual value", value=f"{share:.0%}", source="test: by hand")
+    return plan.model_copy(
+        update={
+            "units": (unit, *plan.units[1:]),
+            "residual_value": back,
+            "total_cost": plan.total_cost - back,
+            "cost_by_category": costs,
+            "alternatives": tuple(
+                a.model_copy(update={"saving": a.saving + back}) if a.saving is not None else a
+                for a in plan.alternatives
+            ),
+            "assumptions": (*plan.assumptions, note),
+        }
+    )
 
 
 def assert_formulas_give_planners_figures(plan: Plan, tmp_path: Path) -> int:
@@ -131,6 +155,67 @@ def test_a_dearer_electricity_price_moves_the_total_by_the_hand_computed_amount(
 
 
 @needs_libreoffice
+def test_the_residual_value_is_a_named_input_credited_at_the_end(plan: Plan, tmp_path: Path) -> None:
+    """40 % of the 7,500 USD workstation comes back in month 36: 30,605.70 - 3,000 = 27,605.70. Dearer
+    electricity still costs 1,277.5 kWh x 0.01 x 36 = 459.90 more: 28,065.60. An 8,000 USD workstation
+    costs 500 more and is worth 200 more at the end: 27,605.70 + 500 - 200 = 27,905.70. Renting wins below
+    (7,500 - 3,000 + 0 hosting) / (41,230 - 6,898.50 - 16,207.20) = 4,500 / 18,124.30 = 0.24829 of the
+    planned hours."""
+    credited = with_residual(plan)
+    wb = build_workbook(credited)
+    assert "residual_share" in wb.defined_names
+    hardware = wb["Hardware"]
+    header = [c.value for c in hardware[1]]
+    residual = hardware.cell(row=2, column=header.index("Residual value at the end") + 1)
+    capex = hardware.cell(row=2, column=header.index("Capex") + 1)
+    assert residual.value == f"={capex.coordinate}*residual_share"
+    assert assert_formulas_give_planners_figures(credited, tmp_path) > 150
+
+    path = tmp_path / "credited.xlsx"
+    write_workbook(credited, path)
+    figures = key_figures(recalculated(path, tmp_path))
+    assert figures["Total cost over the horizon"] == pytest.approx(27_605.70, abs=0.005)
+    assert figures["Residual value at the end (credit)"] == pytest.approx(3_000.0, abs=0.005)
+    assert figures["Running costs per month"] == pytest.approx(641.825, abs=0.0005)
+    assert figures["Payback month against renting"] == 15  # the credit comes in month 36
+    assert figures["Break-even utilisation"] == pytest.approx(4_500 / 18_124.30, abs=1e-5)
+    flow = recalculated(path, tmp_path)["Cash flow"]
+    rows = flow[flow.tables["CashFlow"].ref]
+    header = [c.value for c in rows[0]]
+    last = dict(zip(header, [c.value for c in rows[-1]], strict=True))
+    before = dict(zip(header, [c.value for c in rows[-2]], strict=True))
+    assert last["Residual value back, this plan"] == pytest.approx(3_000.0, abs=0.005)
+    assert before["Residual value back, this plan"] == 0
+    # 7,500 + 35 x 641.825 = 29,963.875; month 36: + 641.825 - 3,000 = 27,605.70
+    assert before["Cumulative, this plan"] == pytest.approx(29_963.875, abs=0.005)
+    assert last["Net, this plan"] == pytest.approx(641.825 - 3_000, abs=0.005)
+    assert last["Cumulative, this plan"] == pytest.approx(27_605.70, abs=0.005)
+
+    dearer = set_input(path, "usd_per_kwh", 0.16, tmp_path / "dearer.xlsx")
+    total = key_figures(recalculated(dearer, tmp_path))["Total cost over the horizon"]
+    assert total == pytest.approx(27_605.70 + 459.90, abs=0.005)
+    pricier = set_input(path, "price_1", 8_000.0, tmp_path / "pricier.xlsx")
+    total = key_figures(recalculated(pricier, tmp_path))["Total cost over the horizon"]
+    assert total == pytest.approx(27_905.70, abs=0.005)
+
+
+@needs_libreoffice
+def test_a_discount_rate_gives_the_net_present_value(plan: Plan, tmp_path: Path) -> None:
+    """At 12 % a year month m counts 1 / 1.12^(m/12): 7,500 + 641.825 x (sum over m = 1..36) - 3,000 /
+    1.12^3. The sum is a plain loop here, not the library's cash flow."""
+    credited = with_residual(plan)
+    path = tmp_path / "plan.xlsx"
+    write_workbook(credited, path)
+    edited = set_input(path, "discount_rate_per_year", 0.12, tmp_path / "discounted.xlsx")
+    figures = key_figures(recalculated(edited, tmp_path))
+    by_hand = 7_500 + sum(641.825 / 1.12 ** (m / 12) for m in range(1, 37)) - 3_000 / 1.12**3
+    assert figures["Net present value"] == pytest.approx(by_hand, abs=0.005)
+    assert figures["Total cost over the horizon"] == pytest.approx(27_605.70, abs=0.005)  # undiscounted
+    undiscounted = key_figures(recalculated(path, tmp_path))["Net present value"]
+    assert undiscounted == pytest.approx(27_605.70, abs=0.005)
+
+
+@needs_libreoffice
 def test_a_card_price_and_the_horizon_move_the_cost_of_the_same_mix(plan: Plan, tmp_path: Path) -> None:
     path = tmp_path / "plan.xlsx"
     write_workbook(plan, path)
@@ -176,6 +261,24 @@ def test_a_plan_without_numeric_rates_is_costed_as_fixed_figures(plan: Plan) -> 
     energy = hardware.cell(row=2, column=header.index("Energy over horizon") + 1)
     assert energy.value == 4_533.3 and energy.data_type == "n"
     assert "usd_per_kwh" not in wb.defined_names and "horizon_months" in wb.defined_names
+    assert expected_values(wb["Summary"])["B6"] == pytest.approx(30_605.70)
+
+
+def test_desk_side_machines_pay_no_colocation_in_the_workbook(plan: Plan) -> None:
+    """At 100 USD per kW-month a 1.15 kW workstation in a rack would pay 1.15 x 100 x 36 = 4,140 USD; the plan
+    priced it (a desk-side machine) at 0, so the sheet says so rather than write a formula giving 4,140."""
+    racked = tuple(
+        a.model_copy(update={"number": 100.0}) if a.key == "colocation_usd_per_kw_month" else a
+        for a in plan.assumptions
+    )
+    assert any(a.key == "colocation_usd_per_kw_month" for a in racked)
+    wb = build_workbook(plan.model_copy(update={"assumptions": racked}))
+    hardware = wb["Hardware"]
+    header = [c.value for c in hardware[1]]
+    for row in (2, 3):
+        hosting = hardware.cell(row=row, column=header.index("Hosting over horizon") + 1)
+        assert hosting.value == 0 and hosting.data_type == "n"
+        assert hardware.cell(row=row, column=header.index("Notes") + 1).value == "desk-side: no colocation"
     assert expected_values(wb["Summary"])["B6"] == pytest.approx(30_605.70)
 
 

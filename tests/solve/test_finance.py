@@ -32,6 +32,13 @@ def _alts(plan: Plan) -> dict[str, Any]:
     return {a.name: a for a in plan.alternatives}
 
 
+def _table(ws: Any, name: str) -> list[dict[str, Any]]:
+    """The rows of one of the workbook's Excel tables, by header."""
+    cells = ws[ws.tables[name].ref]
+    header = [c.value for c in cells[0]]
+    return [dict(zip(header, [c.value for c in row], strict=True)) for row in cells[1:]]
+
+
 def _flows(plan: Plan) -> dict[str, Any]:
     return {f.name: f for f in plan.cash_flows}
 
@@ -263,9 +270,17 @@ def test_every_output_says_what_idle_owned_hardware_costs_and_why_an_alternative
     short = "the capex budget (budgets.capex_usd) is short by 500.00 USD"
     rented = solve(scenario([workload("a", 14)], budgets={"capex_usd": 500}), CAT)
     assert short in render_terminal(rented, width=200) and short in render_markdown(rented)
-    from planner.report.sheets.alternatives import alternative_rows
+    from planner.report.workbook import build_workbook
 
-    assert any(row[2] == f"infeasible: {short}" for row in alternative_rows(rented))
+    book = build_workbook(rented)
+    status = _table(book["Alternatives"], "Alternatives")
+    assert {"Buy everything (all bought)": f"infeasible: {short}"}.items() <= {
+        row["Alternative"]: row["Status"] for row in status
+    }.items()
+    (idle_row,) = _table(build_workbook(plan)["Hardware"], "IdleOwned")
+    assert idle_row["Owned, left unused"] == plan.idle_owned[0].name and idle_row["Units"] == 2
+    assert idle_row["Still costs per month (as solved)"] == pytest.approx(111.9)
+    assert idle_row["Still costs over horizon (as solved)"] == pytest.approx(111.9 * 12)
     bought = next(a for a in plan_to_dict(rented)["alternatives"] if a["name"] == "all_bought")
     assert bought["status"] == "infeasible" and bought["reason"] == short
 

@@ -75,12 +75,12 @@ def test_research_lab_shares_a_card_beyond_half_of_it(catalog: Catalog) -> None:
 
 
 def test_research_lab_splits_over_pcie(catalog: Catalog) -> None:
-    """The 70B LoRA needs 67.03 GiB on each of four GPUs: the 4 x RTX PRO 6000 workstation (96 GiB PCIe cards,
-    41,000 USD) holds it. Over 36 months: 41,000 less its residual value 41,000 x (1 - 36/60) = 16,400, plus
-    electricity (no colocation: a workstation stands by a desk): base 350 W x 730 h x 36, four cards idle at 8 %
-    of 600 W all month and 420 - 48 W each while busy 300 h a month, (9,198 + 5,045.76 + 16,070.4) kWh x PUE
-    1.4 x 0.0895 USD/kWh = 3,798.36; 28,398.36 USD. Without PCIe tensor parallelism the plan needs a linked
-    server instead, 86,782.55 USD more."""
+    """The 70B LoRA splits over the 4 x RTX PRO 6000 workstation (96 GiB PCIe cards, 41,000 USD). Over 36
+    months: 41,000 less its residual value 41,000 x (1 - 36/60) = 16,400, plus electricity (no colocation: a
+    workstation stands by a desk): base 350 W x 730 h x 36, four cards idle at 8 % of 600 W all month and
+    420 - 48 W each while busy 300 h a month, (9,198 + 5,045.76 + 16,070.4) kWh x PUE 1.4 x 0.0895 USD/kWh =
+    3,798.36; 28,398.36 USD. Without PCIe tensor parallelism the plan needs a linked server instead,
+    86,782.55 USD more."""
     plan = solve(_lab(), catalog, alternatives=False)
     assert plan.status == "optimal"
     (lora,) = [a for a in plan.assignments if a.workload == "lora-70b"]

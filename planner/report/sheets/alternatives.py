@@ -1,9 +1,10 @@
 """Alternatives sheet: the simpler plans solved beside the optimum, the saving over each, and buy-vs-rent.
 
-An alternative's cost is as solved (its own mix, priced at the inputs planner ran with); the plan's cost and
-the savings are formulas, so they move when an input changes. The break-even compares the plan with renting
-everything (the ``all_cloud`` alternative); the formulas are in ``planner.report.figures.BreakEven`` and on
-the sheet, so a reader can redo them by hand.
+An alternative's cost (up front, running, residual value, total) is as solved (its own mix, priced at the
+inputs planner ran with), and so is its status with the reason where it is infeasible (which budget binds, by
+how much); the plan's cost and the savings are formulas, so they move when an input changes. The break-even
+compares the plan with renting everything (the ``all_cloud`` alternative); the formulas are in
+``planner.report.figures.BreakEven`` and on the sheet, so a reader can redo them by hand.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ COLUMNS = (
     Column("What it means", styles.WRAP, key="description"),
     Column("Status", key="status"),
     Column("Up-front (as solved)", styles.USD, key="capex"),
+    Column("Running costs (as solved)", styles.USD, key="opex"),
+    Column("Residual value (as solved)", styles.USD, key="residual"),
     Column("Cost over horizon (as solved)", styles.USD, key="cost"),
     Column("This plan", styles.USD, key="plan"),
     Column("Saving with this plan", styles.USD, key="saving"),
@@ -85,6 +88,8 @@ def add_alternatives_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         row["description"] = alt.description
         if alt.total_cost is not None:
             row["capex"] = up_front(alt)
+            row["opex"] = alt.opex if alt.opex is not None else alt.total_cost - up_front(alt)
+            row["residual"] = alt.residual_value or 0.0
             row["plan"] = Formula("plan_total", plan.total_cost)
     placed = write_table(ws, "Alternatives", COLUMNS, rows, widths=widths)
     cost_col = column_of(placed, COLUMNS, "cost")
@@ -115,6 +120,7 @@ def add_alternatives_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         return cell(value, first + i)
 
     margin = "alt_all_cloud-plan_energy-plan_rent"
+    fixed = "plan_capex-plan_residual+plan_hosting"
     be_rows: list[dict[str, Value]] = [
         {
             "figure": "Up-front purchases (capex)",
@@ -143,9 +149,9 @@ def add_alternatives_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         },
         {
             "figure": "Renting wins below this utilisation",
-            "how": "(capex + hosting) / (all-cloud cost - electricity - this plan's cloud cost), "
-            "as a share of the planned hours",
-            "value": Formula(f'IF({margin}>0,(plan_capex+plan_hosting)/({margin}),"never")', be.utilization),
+            "how": "(capex - residual value + hosting) / (all-cloud cost - electricity - this plan's cloud "
+            "cost), as a share of the planned hours",
+            "value": Formula(f'IF({margin}>0,({fixed})/({margin}),"never")', be.utilization),
         },
     ]
     placed_be = write_table(ws, "BreakEven", BREAK_EVEN_COLUMNS, be_rows, top=top, widths=widths)

@@ -1,11 +1,13 @@
 """Cash flow sheet: month by month, what the plan and each alternative have cost so far.
 
 Month 0 pays the purchases; months 1 to ``horizon_months`` pay the running costs (electricity, hosting and
-rent, spread evenly). The cumulative curves cross where buying has paid for itself against renting
-everything: the payback month the Summary shows, found here by formula.
+rent, spread evenly); the last month gets the bought hardware's residual value back. The plan's columns are
+formulas over the Summary's figures (so they move with the inputs) and agree with ``Plan.cash_flows``; each
+alternative's cumulative spend is as solved, from ``Plan.cash_flows``. Month m's net spend is discounted by
+``(1 + discount_rate_per_year)^(m/12)``. Where the plan's discounted cumulative spend first reaches renting
+everything's is the payback month (the plan's ``payback_month`` against ``all_cloud``), found here by formula.
 
-Columns are records (``CashColumn``) whose formula is built per row, so a later column (a residual value in
-the last month, a discount factor and discounted cumulative cost) is one more record, not a rewrite.
+Columns are records (``CashColumn``) whose formula is built per row, so a later column is one more record.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from planner.plan import Alternative, Plan
+from planner.plan import Alternative, CashFlow, Plan
 from planner.report import styles
 from planner.report.figures import ALTERNATIVE_LABELS, CENT, break_even, payback_month
+from planner.report.flows import cash_flows
 from planner.report.live import Formula, cell, ref
-from planner.report.sheets.alternatives import alt_name, feasible, up_front
+from planner.report.sheets.alternatives import alt_name, feasible
 from planner.report.sheets.layout import new_sheet
 from planner.report.table import Column, TableRange, Value, Widths, put, write_table
 
@@ -54,46 +57,59 @@ ROWS_PER_CM = 1 / 0.53
 """Default rows are 15 points = 0.53 cm high."""
 
 
-def _running(month: int, per_month: float, horizon: int) -> float:
-    return per_month if 1 <= month <= horizon else 0.0
-
-
 def columns(plan: Plan) -> list[CashColumn]:
-    """Month, the plan's up-front, running and cumulative cost, each feasible alternative's cumulative cost,
-    and whether the plan has paid back against renting everything."""
-    horizon = plan.horizon_months
-    per_month = plan.opex / max(horizon, 1)
+    """Month; the plan's up-front, running, residual, net, cumulative and discounted cumulative cost (live);
+    each feasible alternative's cumulative cost (as solved, ``Plan.cash_flows``); and whether the plan has
+    paid back against renting everything."""
+    flow = cash_flows(plan)["plan"].months
     within = "AND({m}>=1,{m}<=horizon_months)"
     out = [
         CashColumn(Column("Month", styles.INTEGER, key="month"), lambda r: r.month),
         CashColumn(
             Column("Up-front, this plan", styles.USD, key="upfront"),
-            lambda r: Formula(f"IF({r.at('month')}=0,plan_capex,0)", plan.capex if r.month == 0 else 0.0),
+            lambda r: Formula(f"IF({r.at('month')}=0,plan_capex,0)", flow[r.month].up_front),
         ),
         CashColumn(
             Column("Running, this plan", styles.USD_CENTS, key="running"),
             lambda r: Formula(
-                f"IF({within.format(m=r.at('month'))},plan_per_month,0)",
-                _running(r.month, per_month, horizon),
+                f"IF({within.format(m=r.at('month'))},plan_per_month,0)", flow[r.month].running
             ),
+        ),
+        CashColumn(
+            Column("Residual value back, this plan", styles.USD, key="residual"),
+            lambda r: Formula(f"IF({r.at('month')}=horizon_months,plan_residual,0)", flow[r.month].residual),
+        ),
+        CashColumn(
+            Column("Net, this plan", styles.USD_CENTS, key="net"),
+            lambda r: Formula(f"{r.at('upfront')}+{r.at('running')}-{r.at('residual')}", flow[r.month].net),
         ),
         CashColumn(
             Column("Cumulative, this plan", styles.USD, key="plan"),
             lambda r: Formula(
-                f"{r.at('upfront')}+{r.at('running')}" + ("" if r.month == 0 else f"+{r.at('plan', -1)}"),
-                plan.capex + min(r.month, horizon) * per_month,
+                r.at("net") + ("" if r.month == 0 else f"+{r.at('plan', -1)}"), flow[r.month].cumulative
+            ),
+        ),
+        CashColumn(
+            Column("Discounted cumulative, this plan", styles.USD, key="plan_disc"),
+            lambda r: Formula(
+                f"{r.at('net')}/POWER(1+discount_rate_per_year,{r.at('month')}/12)"
+                + ("" if r.month == 0 else f"+{r.at('plan_disc', -1)}"),
+                flow[r.month].discounted_cumulative,
             ),
         ),
     ]
+    flows = cash_flows(plan)
+    discounted = plan.discount_rate_per_year != 0
     for alt in feasible(plan):
-        out.append(_alternative_column(alt, horizon))
+        if alt.name in flows:
+            out.extend(_alternative_columns(alt, flows[alt.name], discounted))
     if _has_payback(plan):
-        key = "alt_all_cloud"
+        against = "alt_all_cloud_disc" if discounted else "alt_all_cloud"
         out.append(
             CashColumn(
                 Column("Paid back against renting everything", key="paid_back"),
                 lambda r: Formula(
-                    f'IF({r.at("plan")}<={r.at(key)}+{CENT / 2},"yes","no")',
+                    f'IF({r.at("plan_disc")}<={r.at(against)}+{CENT / 2},"yes","no")',
                     None,
                 ),
             )
@@ -101,27 +117,43 @@ def columns(plan: Plan) -> list[CashColumn]:
     return out
 
 
-def _alternative_column(alt: Alternative, horizon: int) -> CashColumn:
+def _alternative_columns(alt: Alternative, flow: CashFlow, discounted: bool) -> list[CashColumn]:
+    """An alternative's cumulative spend month by month, as solved (its own mix at the inputs planner ran
+    with); discounted too where the plan discounts."""
     name = alt_name(alt)
-    assert name is not None and alt.total_cost is not None
-    capex = up_front(alt)
-    per_month = (alt.total_cost - capex) / max(horizon, 1)
+    assert name is not None
     label = ALTERNATIVE_LABELS.get(alt.name, alt.name)
-    within = "AND({m}>=1,{m}<=horizon_months)"
-
-    def formula(r: Row) -> Formula:
-        month = r.at("month")
-        running = f"({name}-{name}_capex)/horizon_months"
-        step = f"IF({month}=0,{name}_capex,IF({within.format(m=month)},{running},0))"
-        text = step if r.month == 0 else f"{r.at(name, -1)}+{step}"
-        return Formula(text, capex + min(r.month, horizon) * per_month)
-
-    return CashColumn(Column(f"Cumulative, {label}", styles.USD, key=name), formula)
+    out = [
+        CashColumn(
+            Column(f"Cumulative, {label}", styles.USD, key=name),
+            lambda r: flow.months[r.month].cumulative,
+        )
+    ]
+    if discounted:
+        out.append(
+            CashColumn(
+                Column(f"Discounted cumulative, {label}", styles.USD, key=f"{name}_disc"),
+                lambda r: flow.months[r.month].discounted_cumulative,
+            )
+        )
+    return out
 
 
 def _has_payback(plan: Plan) -> bool:
     be = break_even(plan)
     return be.available and any(alt_name(a) == "alt_all_cloud" for a in feasible(plan))
+
+
+def _formula_payback(plan: Plan) -> int | None:
+    """The month the sheet's formula finds (half a cent of tolerance) from the plan's figures."""
+    flows = cash_flows(plan)
+    cloud = flows.get("all_cloud")
+    if cloud is None:
+        return None
+    pairs = zip(flows["plan"].months, cloud.months, strict=True)
+    return next(
+        (p.month for p, o in pairs if p.discounted_cumulative <= o.discounted_cumulative + CENT / 2), None
+    )
 
 
 def add_cashflow_sheet(wb: Workbook, plan: Plan) -> Worksheet:
@@ -131,7 +163,8 @@ def add_cashflow_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     put(
         ws.cell(row=2, column=1),
         f"Money in {plan.currency}. Month 0 pays the purchases; each month after pays the running costs "
-        "(electricity, hosting, rent). Alternatives as solved.",
+        "(electricity, hosting, rent); the last month gets the residual value back. Discounted at "
+        "discount_rate_per_year. Alternatives as solved.",
         styles.SUBTITLE,
     )
     cols = columns(plan)
@@ -146,7 +179,7 @@ def add_cashflow_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     month_col = index["month"]
     put(ws.cell(row=3, column=1), "Buying pays back in", styles.LABEL)
     payback = payback_month(plan)
-    if "paid_back" in index:
+    if "paid_back" in index and _formula_payback(plan) == payback:
         months = _span(month_col, placed)
         flags = _span(index["paid_back"], placed)
         put(
@@ -154,10 +187,15 @@ def add_cashflow_sheet(wb: Workbook, plan: Plan) -> Worksheet:
             Formula(f'IFERROR(INDEX({months},MATCH("yes",{flags},0)),"never")', payback),
             styles.INTEGER,
         )
+    elif "paid_back" in index:
+        put(ws.cell(row=3, column=4), payback if payback is not None else "never", styles.INTEGER)
+        put(ws.cell(row=3, column=5), "(as solved)", styles.TEXT)
     else:
         put(ws.cell(row=3, column=4), f"not computed: {break_even(plan).reason}", styles.TEXT)
     ws.cell(row=3, column=4).number_format = '"month "0'
     wb.defined_names["payback_month"] = DefinedName("payback_month", attr_text=ref("Cash flow", 4, 3))
+    npv = ref("Cash flow", index["plan_disc"], placed.last_row)
+    wb.defined_names["plan_npv"] = DefinedName("plan_npv", attr_text=npv)
     ws.add_chart(_chart(ws, placed, cols), "A5")
     ws.row_breaks.append(Break(id=top - 1))
     ws.print_title_rows = f"{top}:{top}"
@@ -176,7 +214,11 @@ def _chart(ws: Worksheet, placed: TableRange, cols: list[CashColumn]) -> LineCha
     chart.title = "Cumulative cost by month: where the curves cross, buying has paid back"
     chart.y_axis.title = "Cumulative cost"
     chart.x_axis.title = "Month"
-    curves = [i + 1 for i, c in enumerate(cols) if c.column.id == "plan" or c.column.id.startswith("alt_")]
+    curves = [
+        i + 1
+        for i, c in enumerate(cols)
+        if c.column.id == "plan" or (c.column.id.startswith("alt_") and not c.column.id.endswith("_disc"))
+    ]
     for col in curves:
         data = Reference(ws, min_col=col, min_row=placed.first_row, max_row=placed.last_row)
         chart.add_data(data, titles_from_data=True)

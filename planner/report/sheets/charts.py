@@ -95,6 +95,7 @@ CLOUD_CATEGORIES: Mapping[str, str] = {
 
 CATEGORY_FORMULAS: Mapping[str, str] = {
     "purchase": "plan_capex",
+    "residual": "-plan_residual",
     "energy": "plan_energy",
     "hosting": "plan_hosting",
 }
@@ -110,6 +111,8 @@ def _category_formula(plan: Plan, key: str, value: float) -> Formula:
         return Formula(number(value), value)
     first, last = min(rows.values()), max(rows.values())
     labels = sorted({cloud.PRICING_LABELS[p] for p, k in CLOUD_CATEGORIES.items() if k == key})
+    if not labels:
+        return Formula(number(value), value)
     pricing = span("Cloud", cloud.pricing_column(), first, last)
     cost = span("Cloud", cloud.cost_column(), first, last)
     return Formula("+".join(f'SUMIF({pricing},"{label}",{cost})' for label in labels), value)

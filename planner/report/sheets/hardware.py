@@ -9,6 +9,8 @@ to the end of the plan.
 
 from __future__ import annotations
 
+import re
+
 from openpyxl import Workbook
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.worksheet import Worksheet
@@ -35,7 +37,9 @@ COLUMNS = (
     Column("IT energy per month, all units (kWh)", styles.NUMBER, key="kwh"),
     Column("Energy over horizon", styles.USD, key="energy"),
     Column("Hosting over horizon", styles.USD, key="hosting"),
+    Column("Residual value at the end", styles.USD, key="residual"),
     Column("Total over horizon", styles.USD, key="total"),
+    Column("Notes", styles.WRAP, width=22, key="notes"),
     Column("Price source", styles.WRAP, width=26, key="source"),
     Column("Price as of", key="as_of"),
 )
@@ -44,10 +48,28 @@ PLAN_NAMES = {
     "capex": "plan_capex",
     "energy": "plan_energy",
     "hosting": "plan_hosting",
+    "residual": "plan_residual",
     "kw": "plan_it_kw",
     "rack_units": "plan_rack_units",
 }
 """Defined names of this sheet's totals, read by the Summary, the Cash flow and the Alternatives."""
+
+
+IDLE_COLUMNS = (
+    Column("Owned, left unused", styles.WRAP, width=28, key="item"),
+    Column("Units", styles.INTEGER, key="units"),
+    Column("GPU", styles.WRAP, width=18, key="gpu"),
+    Column("GPUs per unit", styles.INTEGER, key="gpus"),
+    Column("Still costs per month (as solved)", styles.USD_CENTS, key="per_month"),
+    Column("Still costs over horizon (as solved)", styles.USD, key="cost"),
+)
+"""Owned machines the plan leaves unused: not in its total, but they still pay hosting (and base and idle
+power where machines are always on) while they stay in place."""
+
+
+def _fixed(formula: Formula) -> bool:
+    """A figure written as solved (a number, not a formula over the inputs)."""
+    return formula.text != "0" and re.fullmatch(r"[0-9.e+-]+", formula.text) is not None
 
 
 def local_lines(plan: Plan) -> list[MixLine]:
@@ -74,6 +96,9 @@ def add_hardware_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         unit_price = model.unit_price(u) if u.kind == "bought" else None
         energy = model.energy(units, cell(col["kwh"], r))
         hosting = model.hosting(units, cell(col["kw"], r))
+        residual = model.residual(units, cell(col["capex"], r))
+        notes = [model.hosting_note(units)]
+        notes += [f"{k} as solved" for k, f in (("energy", energy), ("hosting", hosting)) if _fixed(f)]
         rows.append(
             {
                 "item": line.label,
@@ -92,10 +117,13 @@ def add_hardware_sheet(wb: Workbook, plan: Plan) -> Worksheet:
                 "kwh": model.it_kwh_per_month(units),
                 "energy": energy,
                 "hosting": hosting,
+                "residual": residual,
                 "total": Formula(
-                    "+".join(cell(col[k], r) for k in ("capex", "energy", "hosting")),
+                    "+".join(cell(col[k], r) for k in ("capex", "energy", "hosting"))
+                    + f"-{cell(col['residual'], r)}",
                     sum(x.cost for x in units),
                 ),
+                "notes": "; ".join(n for n in notes if n),
                 "source": u.price_source,
                 "as_of": u.price_date,
             }
@@ -114,6 +142,7 @@ def add_hardware_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         "kwh": model.it_kwh_per_month(local),
         "energy": sum(u.energy_cost for u in local),
         "hosting": sum(u.hosting_cost for u in local),
+        "residual": sum(u.residual_value for u in local),
         "total": sum(u.cost for u in local),
     }
     for key, value in figures.items():
@@ -121,7 +150,22 @@ def add_hardware_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     total_row = write_total_row(ws, placed, COLUMNS, totals)
     for key, name in PLAN_NAMES.items():
         wb.defined_names[name] = DefinedName(name, attr_text=ref("Hardware", col[key], total_row))
+    below = total_row + 2
     if not rows:
-        ws.cell(row=total_row + 2, column=1, value="The plan buys no hardware and uses no owned hardware.")
+        ws.cell(row=below, column=1, value="The plan buys no hardware and uses no owned hardware.")
+        below += 2
+    if plan.idle_owned:
+        idle: list[dict[str, Value]] = [
+            {
+                "item": i.name,
+                "units": i.count,
+                "gpu": i.gpu,
+                "gpus": i.gpus_per_unit,
+                "per_month": i.still_costs_per_month,
+                "cost": i.still_costs,
+            }
+            for i in plan.idle_owned
+        ]
+        write_table(ws, "IdleOwned", IDLE_COLUMNS, idle, top=below, widths=widths)
     fit_pages(ws, widths.apply(ws))
     return ws

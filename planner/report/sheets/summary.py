@@ -16,6 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from planner.plan import Plan
 from planner.report import styles
 from planner.report.figures import break_even, chosen_mix, payback_month, reading
+from planner.report.flows import plan_npv
 from planner.report.live import CostFormulas, Formula, column_sum, input_values, ref
 from planner.report.sheets import alternatives, cloud, hardware
 from planner.report.sheets.layout import new_sheet
@@ -46,6 +47,7 @@ KEY_STYLES = {"Running costs per month": styles.USD_CENTS}
 """Key figures whose cents matter for a hand check (641.825 x 36 = 23,105.70)."""
 
 KEY_FORMATS = {
+    "Net present value": "#,##0",
     "Payback month against renting": '"month "0',
     "Break-even utilisation": "0.0%",
     "Oldest price relied on": "yyyy-mm-dd",
@@ -93,6 +95,10 @@ LIMITS = (
 them. Budgets are in USD and converted at the exchange rate."""
 
 
+BREAK_EVEN_FIXED = "plan_capex-plan_residual+plan_hosting"
+"""What buying costs whatever the hours: purchases less their residual value, and hosting."""
+
+
 def key_rows(plan: Plan) -> list[dict[str, Value]]:
     """The headline figures with what each is based on."""
     horizon = max(plan.horizon_months, 1)
@@ -101,7 +107,7 @@ def key_rows(plan: Plan) -> list[dict[str, Value]]:
         Formula("payback_month", payback_month(plan)) if be.available else f"not computed: {be.reason}"
     )
     utilisation: Value = (
-        Formula("(plan_capex+plan_hosting)/(alt_all_cloud-plan_energy-plan_rent)", be.utilization)
+        Formula(f"({BREAK_EVEN_FIXED})/(alt_all_cloud-plan_energy-plan_rent)", be.utilization)
         if be.available and be.utilization is not None
         else "never"
         if be.available
@@ -111,8 +117,9 @@ def key_rows(plan: Plan) -> list[dict[str, Value]]:
     return [
         {
             "figure": "Total cost over the horizon",
-            "value": Formula("plan_capex+plan_energy+plan_hosting+plan_rent", plan.total_cost),
-            "basis": "up-front purchases + running costs over horizon_months (Assumptions)",
+            "value": Formula("plan_capex-plan_residual+plan_energy+plan_hosting+plan_rent", plan.total_cost),
+            "basis": "up-front purchases - their residual value at the end + running costs over "
+            "horizon_months (Assumptions)",
         },
         {
             "figure": "Up-front purchases (capex)",
@@ -130,6 +137,17 @@ def key_rows(plan: Plan) -> list[dict[str, Value]]:
             "basis": "running costs per month x horizon_months",
         },
         {
+            "figure": "Residual value at the end (credit)",
+            "value": Formula("plan_residual", plan.residual_value),
+            "basis": "what the bought hardware is still worth in month horizon_months: purchases x "
+            "residual_share (Hardware, Assumptions)",
+        },
+        {
+            "figure": "Net present value",
+            "value": Formula("plan_npv", plan_npv(plan)),
+            "basis": "each month's net spend discounted at discount_rate_per_year (Cash flow)",
+        },
+        {
             "figure": "Payback month against renting",
             "value": payback,
             "basis": "first month in which this plan has cost no more than renting everything (Cash flow)",
@@ -138,7 +156,7 @@ def key_rows(plan: Plan) -> list[dict[str, Value]]:
             "figure": "Break-even utilisation",
             "value": utilisation,
             "basis": "renting everything is cheaper below this share of the planned hours: "
-            "(capex + hosting) / (all-cloud cost - electricity - this plan's cloud rent)",
+            "(capex - residual value + hosting) / (all-cloud cost - electricity - this plan's cloud rent)",
         },
         {
             "figure": "Oldest price relied on",
@@ -264,12 +282,14 @@ def mix_rows(plan: Plan) -> list[dict[str, Value]]:
     for line in chosen_mix(plan):
         if line.kind == "cloud":
             capex = Formula("0", 0.0)
+            residual = "0"
             rows_of_line = [cloud_rows[u] for u in line.unit_ids]
             cost_text = column_sum("Cloud", cl["cost"], min(rows_of_line), max(rows_of_line))
         else:
             r = hw_rows[line.unit_ids]
             capex = Formula(ref("Hardware", hw["capex"], r), line.capex)
             cost_text = ref("Hardware", hw["total"], r)
+            residual = ref("Hardware", hw["residual"], r)
         cost = Formula(cost_text, line.cost)
         rows.append(
             {
@@ -278,7 +298,7 @@ def mix_rows(plan: Plan) -> list[dict[str, Value]]:
                 "units": line.count,
                 "hours": line.hours_per_month,
                 "capex": capex,
-                "per_month": Formula(f"({cost_text}-{capex.text})/horizon_months", line.per_month),
+                "per_month": Formula(f"({cost_text}-{capex.text}+{residual})/horizon_months", line.per_month),
                 "cost": cost,
                 "gpus": line.gpus_per_unit,
                 "gpu": line.gpu,
