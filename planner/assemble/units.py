@@ -13,6 +13,7 @@ its part of that GPU's energy. Replica shares therefore sum to the plan total.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from planner.ilp.solve import Solution
@@ -134,6 +135,7 @@ def _assignments(
     fixed = unit.cost - unit.energy_cost + offer.fixed_energy
     fixed_per_gpu = fixed / gpus_used if gpus_used else 0.0
     out = []
+    ports = iter(range(FIRST_PORT, FIRST_PORT + 10_000))  # servers sharing this machine each get their own
     for block in on_unit:
         total_reserved = sum(m.reserved_bytes for m in block.members)
         hours = sum(_hours(c, m) for m in block.members)
@@ -151,7 +153,7 @@ def _assignments(
                     headroom=m.headroom,
                     reserved_bytes=m.reserved_bytes,
                     cost=fixed_per_gpu * m.gpus * share + block.energy * energy_share,
-                    launch=_launch(c, offer, m),
+                    launch=_launch(c, offer, m, ports),
                     interconnect=interconnect(offer) if m.gpus > 1 else None,
                 )
             )
@@ -175,19 +177,26 @@ def _blocks(c: Candidates, solution: Solution, oid: str) -> list[_Block]:
     return sorted(blocks, key=lambda b: -b.gpus)
 
 
-def _launch(c: Candidates, offer: Offer, m: Member) -> Launch | None:
+FIRST_PORT = 8000
+"""Port of the first server on a machine; the next replica on the same machine takes the next one."""
+
+
+def _launch(c: Candidates, offer: Offer, m: Member, ports: Iterator[int]) -> Launch | None:
     """The engine settings for one replica on GPUs of ``offer``, sized to its reservation (shared GPUs: each
-    engine takes its own share, not the engine's default of most of the card)."""
+    engine takes its own share, not the engine's default of most of the card); None for a training job
+    (its framework's recipe is the estimate's, not an engine's) and for a measured figure."""
     fp = c.footprints.get(m.workload, {}).get(m.gpus)
-    if fp is None or fp.estimate is None:
-        return None  # a measured figure: no estimate to size the engine's settings from
+    if fp is None or fp.estimate is None or fp.estimate.inputs.get("task") != "inference":
+        return None
     from planner.memory.launch import launch_settings
 
     # Engines take whole hundredths of the card, rounded up: size them to the reservation less one
     # hundredth (never below the estimate), so that the share stays within what the plan reserved and
     # replicas sharing a GPU fit together (with no headroom to spare it can still pass it by < 1 %).
     vram = offer.gpu.vram_bytes
-    settings = launch_settings(fp.estimate, vram, max(m.per_gpu_bytes, m.reserved_bytes - vram // 100))
+    reserved = max(m.per_gpu_bytes, m.reserved_bytes - vram // 100)
+    model = model_to_load(fp.estimate.model, fp.estimate.inputs["precision"])
+    settings = launch_settings(fp.estimate, vram, reserved, model=model, port=next(ports))
     return Launch(
         engine=settings.engine,
         command=settings.command,
@@ -195,6 +204,20 @@ def _launch(c: Candidates, offer: Offer, m: Member) -> Launch | None:
         kwargs=settings.kwargs,
         argv=tuple(settings.argv()),
     )
+
+
+def model_to_load(name: str, precision: str) -> str:
+    """What the engine loads: a catalog model's Hugging Face repository (from its config's source), a GGUF
+    file named after the model and format (GGUF repositories are the user's choice), else the name given."""
+    from planner.catalog.models import find_model, load_model_catalog
+
+    spec = find_model(load_model_catalog(), name)
+    repo = name
+    if spec is not None and spec.source.startswith("huggingface.co/"):
+        repo = "/".join(spec.source.split("/")[1:3])
+    from planner.memory.formats import weight_format
+
+    return f"{repo.split('/')[-1]}-{precision.upper()}.gguf" if weight_format(precision).gguf else repo
 
 
 LINKS = {"NVIDIA": "nvlink", "AMD": "infinity-fabric"}

@@ -108,6 +108,14 @@ class Launch:
     """planner's KV-cache name -> the engine's spelling, where they differ."""
     library: bool = False
     """A Python library (keyword arguments such as ``device_map``), not a server with flags."""
+    model_flag: str = ""
+    """How the model is named on the command line: a flag (``--model-path``) or "" for the first argument."""
+    port_flag: str = ""
+    """The server's port flag: replicas sharing a machine each need their own port."""
+    quantization_flag: str = ""
+    quantization_names: tuple[tuple[str, str], ...] = ()
+    """planner's weight format -> the engine's quantization method (a quantized format loads a checkpoint
+    quantized that way; fp8 vLLM also quantizes a 16-bit checkpoint at load)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +308,16 @@ ENGINES: dict[str, Engine] = {
         kv_formats=_KV_16BIT | {"fp8"},  # --kv-cache-dtype: auto, fp8 (e4m3/e5m2)
         launch=Launch(
             "vllm serve",
+            port_flag="--port",
+            quantization_flag="--quantization",
+            quantization_names=(
+                ("fp8", "fp8"),
+                ("awq-int4", "awq"),
+                ("gptq-int4", "gptq"),
+                ("gptq-int8", "gptq"),
+                ("nf4", "bitsandbytes"),
+                ("mxfp4", "mxfp4"),
+            ),
             memory_fraction="--gpu-memory-utilization",
             max_len="--max-model-len",
             max_seqs="--max-num-seqs",
@@ -338,6 +356,17 @@ ENGINES: dict[str, Engine] = {
         kv_formats=_KV_16BIT | {"fp8"},  # --kv-cache-dtype: auto, fp8_e5m2, fp8_e4m3
         launch=Launch(
             "python -m sglang.launch_server",
+            model_flag="--model-path",
+            port_flag="--port",
+            quantization_flag="--quantization",
+            quantization_names=(
+                ("fp8", "fp8"),
+                ("awq-int4", "awq"),
+                ("gptq-int4", "gptq"),
+                ("gptq-int8", "gptq"),
+                ("nf4", "bitsandbytes"),
+                ("mxfp4", "mxfp4"),
+            ),
             memory_fraction="--mem-fraction-static",
             max_len="--context-length",
             max_seqs="--max-running-requests",
@@ -364,6 +393,8 @@ ENGINES: dict[str, Engine] = {
         kv_formats=_KV_16BIT | {"q8_0", "q4_0"},  # --cache-type-k/-v: f16, q8_0, q4_0, ...
         launch=Launch(
             "llama-server",
+            model_flag="-m",
+            port_flag="--port",
             max_len="-c",
             max_seqs="-np",
             gpu_layers="-ngl",

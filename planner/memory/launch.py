@@ -40,7 +40,12 @@ class LaunchSettings:
 
 
 def launch_settings(
-    est: MemoryEstimate, vram_bytes: int, reserved_bytes: int | None = None
+    est: MemoryEstimate,
+    vram_bytes: int,
+    reserved_bytes: int | None = None,
+    *,
+    model: str | None = None,
+    port: int | None = None,
 ) -> LaunchSettings:
     """Settings for ``est`` on GPUs of ``vram_bytes``, each reserving ``reserved_bytes`` (what the
     placement set aside for it; default: the estimate per GPU).
@@ -48,7 +53,8 @@ def launch_settings(
     vLLM: ``--gpu-memory-utilization`` so that utilization x vram covers the reservation less the CUDA
     context vLLM does not charge; SGLang: ``--mem-fraction-static`` of the memory free at start covering
     weights and KV; llama.cpp: ``-c`` is the context of every slot together; transformers: ``device_map``
-    and ``max_memory`` per GPU.
+    and ``max_memory`` per GPU. ``model``: what the engine loads (a Hugging Face repository, a GGUF file);
+    ``port``: the server's port, distinct for replicas sharing a machine.
     """
     if vram_bytes <= 0:
         raise PlannerError(f"GPU memory must be positive, got {vram_bytes} bytes")
@@ -60,7 +66,10 @@ def launch_settings(
             f"{est.model}: {reserved / GIB:.2f} GiB per GPU does not fit a {vram_bytes / GIB:.1f} GiB card"
         )
     if eng.launch.library:
-        return _library(est, eng, reserved)
+        settings = _library(est, eng, reserved)
+        if model:
+            settings.kwargs["pretrained_model_name_or_path"] = model
+        return settings
     L = eng.launch
     length = int(inputs.get("max_seq_len", inputs["context"]))
     batch = int(inputs["batch"])
@@ -80,7 +89,18 @@ def launch_settings(
     kv = inputs.get("kv_precision")
     if kv and L.kv_dtype:
         flags.append((L.kv_dtype, dict(L.kv_dtype_names).get(str(kv), str(kv))))
-    return LaunchSettings(eng.name, L.command, tuple(flags))
+    quantization = dict(L.quantization_names).get(str(inputs["precision"]))
+    if quantization and L.quantization_flag:
+        flags.append((L.quantization_flag, quantization))
+    if port is not None and L.port_flag:
+        flags.append((L.port_flag, str(port)))
+    command = L.command
+    if model:
+        if L.model_flag:
+            flags.insert(0, (L.model_flag, model))
+        else:
+            command = f"{command} {model}"
+    return LaunchSettings(eng.name, command, tuple(flags))
 
 
 def _fraction(est: MemoryEstimate, eng: Engine, vram_bytes: int, reserved: int) -> float:

@@ -99,6 +99,9 @@ def estimate_performance(
         "interconnect": hw.link.name
         if gpus > 1 and memory_engine(speed.memory_engine).split == "tensor"
         else None,
+        # The speed model prices a replica whether or not it fits: the memory model says whether it does.
+        "memory_per_gpu_bytes": memory.per_gpu_bytes,
+        "gpu_memory_bytes": spec.vram_bytes,
     }
     return predict(
         terms,

@@ -206,13 +206,12 @@ def launch_lines(plan: Plan) -> list[str]:
         gpus = ",".join(str(g) for g in a.gpu_indices)
         where = f"{a.workload} #{a.replica} on {a.unit} GPU {gpus}"
         if a.launch is None:
-            out.append(f"  {where}: measured memory, no settings computed")
+            out.append(f"  {where}: no serving settings (a training job, or memory given as measured)")
             continue
-        extra = (
-            f"  ({', '.join(f'{k}={v!r}' for k, v in a.launch.kwargs.items())})" if a.launch.kwargs else ""
-        )
         command = " ".join(a.launch.argv) or a.launch.engine  # a library (transformers) has keywords only
-        out.append(f"  {where}: {command}{extra}")
+        if a.launch.kwargs:
+            command += f" ({', '.join(f'{k}={v!r}' for k, v in a.launch.kwargs.items())})"
+        out.append(f"  {where}: {command}")
     return out
 
 

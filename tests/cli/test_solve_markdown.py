@@ -1,4 +1,4 @@
-"""``planner solve --markdown FILE`` writes the summary as Markdown beside the workbook (issue 5)."""
+"""``planner solve --markdown FILE`` writes the summary as Markdown beside the workbook."""
 
 from __future__ import annotations
 

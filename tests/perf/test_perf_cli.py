@@ -88,3 +88,12 @@ def test_perf_with_a_latency_target_prints_the_capacity() -> None:
     assert capacity["batch"] >= 1 and capacity["performance"]["tpot_s"] <= 0.05
     code, _, err = run("perf", "llama-3-8b", "--gpu", "H100 SXM5", "--tpot-ms", "0")
     assert code == 2 and "--tpot-ms must be a positive number of milliseconds" in err
+
+
+def test_a_replica_that_does_not_fit_is_priced_but_exits_3_with_the_memory_short() -> None:
+    # Llama-3.1-70B in bf16: 70.6B parameters x 2 bytes = 131.4 GiB of weights alone, on a 24 GiB card.
+    code, out, err = run("perf", "llama-3.1-70b", "--gpu", "RTX 4090")
+    assert code == 3 and "time per output token" in out
+    assert err.count("\n") == 1 and "does not fit" in err and "GeForce RTX 4090 has 23.99 GiB" in err
+    code, _, err = run("perf", "llama-3.1-8b", "--gpu", "H100 SXM5")  # 16 GB of weights on 80 GB
+    assert code == 0 and err == ""

@@ -1,4 +1,4 @@
-"""The JSON report: issue 4's contract fields with their types, plus the workbook's derived figures."""
+"""The JSON report: the solve contract's fields with their types, plus the workbook's derived figures."""
 
 from __future__ import annotations
 

@@ -64,11 +64,18 @@ def test_json_and_terminal_carry_the_launch_settings(tmp_path: Path) -> None:
     result = runner.invoke(main, ["solve", scenario_path, "--format", "json", "-o", str(out)])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    launches = [a["launch"] for a in data["assignments"]]
+    tasks = {w["name"]: w["task"] for w in data["workloads"]}
+    by_task = {a["workload"]: a["launch"] for a in data["assignments"]}
+    # Serving replicas get settings; the nightly QLoRA is a training job: no engine to launch.
+    assert by_task["nightly-qlora"] is None and tasks["nightly-qlora"] == "qlora"
+    launches = [a["launch"] for a in data["assignments"] if tasks[a["workload"]] == "inference"]
     assert all(launch is not None and (launch["argv"] or launch["kwargs"]) for launch in launches)
+    chat = [a["launch"]["argv"] for a in data["assignments"] if a["workload"] == "chat-assistant"]
+    # The catalog model's repository, fp8 quantized at load, and one port per server on the shared machine.
+    assert [argv[:3] for argv in chat] == [["vllm", "serve", "meta-llama/Llama-3.1-8B"]] * 2
+    assert all(argv[argv.index("--quantization") + 1] == "fp8" for argv in chat)
+    assert len({argv[argv.index("--port") + 1] for argv in chat}) == 2
     text = runner.invoke(main, ["solve", scenario_path, "--launch", "-o", str(out)])
     assert text.exit_code == 0
     assert "Launch settings (each engine sized to its reservation)" in text.output
-    assert text.output.count("vllm serve --gpu-memory-utilization") == sum(
-        1 for launch in launches if launch["engine"] == "vllm"
-    )
+    assert text.output.count("vllm serve ") == sum(1 for launch in launches if launch["engine"] == "vllm")
