@@ -47,6 +47,9 @@ class EngineSpeed:
     memory_engine: str
     static_batching: bool
     fp16_accumulate: bool
+    loops_all_experts: bool
+    """transformers' MoE blocks loop over every expert in Python (one step per expert, with work or not);
+    fused MoE kernels (vLLM, TensorRT-LLM, llama.cpp) launch work only for the experts the tokens pick."""
     bandwidth_efficiency: float
     quantized_bandwidth_factor: float
     kv_bandwidth_efficiency: float
@@ -70,12 +73,12 @@ class EngineSpeed:
 
 # Engines the speed model knows, with what is not fitted. tensorrt-llm shares vLLM's memory record (paged KV
 # cache, tensor parallel); its calibration rows are TensorRT-LLM v0.9's static-batching benchmark.
-# (memory engine, static batching, fp16 accumulate)
-_SHAPE: dict[str, tuple[str, bool, bool]] = {
-    "transformers": ("transformers", True, False),
-    "vllm": ("vllm", False, False),
-    "llama.cpp": ("llama.cpp", False, True),
-    "tensorrt-llm": ("vllm", True, False),
+# (memory engine, static batching, fp16 accumulate, loops over every expert)
+_SHAPE: dict[str, tuple[str, bool, bool, bool]] = {
+    "transformers": ("transformers", True, False, True),
+    "vllm": ("vllm", False, False, False),
+    "llama.cpp": ("llama.cpp", False, True, False),
+    "tensorrt-llm": ("vllm", True, False, False),
 }
 _ALIASES: dict[str, str] = {
     "hf": "transformers",
@@ -91,13 +94,14 @@ _ALIASES: dict[str, str] = {
 
 
 def _record(name: str) -> EngineSpeed:
-    memory_engine, static, fp16_accumulate = _SHAPE[name]
+    memory_engine, static, fp16_accumulate, loops_all_experts = _SHAPE[name]
     f = FITTED[name]
     return EngineSpeed(
         name=name,
         memory_engine=memory_engine,
         static_batching=static,
         fp16_accumulate=fp16_accumulate,
+        loops_all_experts=loops_all_experts,
         bandwidth_efficiency=f["bandwidth_efficiency"],
         quantized_bandwidth_factor=f["quantized_bandwidth_factor"],
         kv_bandwidth_efficiency=f["kv_bandwidth_efficiency"],

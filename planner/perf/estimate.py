@@ -33,6 +33,7 @@ from planner.perf.terms import (
     decode_flops,
     prefill_flops,
     step_weight_bytes,
+    touched_experts,
 )
 
 BOUNDS = ("bandwidth", "compute", "interconnect")
@@ -90,10 +91,13 @@ def _allreduce_s(m: ModelTerms, hw: Hardware, tokens: int, gpus: int) -> float:
     return allreduce_bytes_per_gpu(m, tokens, gpus) / hw.link_bytes_per_s + latency
 
 
-def _overhead_s(m: ModelTerms, speed: EngineSpeed, gpus: int, tensor: bool) -> float:
-    """Fixed cost of one forward pass: per step, per layer, per routed expert of each MoE layer, per hop."""
+def _overhead_s(m: ModelTerms, speed: EngineSpeed, gpus: int, tensor: bool, tokens: int) -> float:
+    """Fixed cost of one forward pass of ``tokens`` tokens: per step, per layer, per routed expert each MoE
+    layer steps through (a fused kernel only the experts the tokens pick: 8 of 128 at batch 1; transformers'
+    Python loop every expert), per hop."""
     hops = 0 if tensor else gpus - 1
-    experts = speed.expert_overhead_s * m.experts * m.moe_layers
+    looped = m.experts if speed.loops_all_experts else touched_experts(m, tokens)
+    experts = speed.expert_overhead_s * looped * m.moe_layers
     return speed.step_overhead_s + speed.layer_overhead_s * m.layers + experts + speed.hop_overhead_s * hops
 
 
@@ -116,7 +120,7 @@ def prefill_s(
     memory = moved / (_achieved_bandwidth(m, hw, speed) * par)
     link = _allreduce_s(m, hw, total, gpus if tensor else 1)
     # Each pass streams the weights and multiplies by them; at prefill sizes the two do not overlap well.
-    return compute + memory + link + chunks * _overhead_s(m, speed, gpus, tensor)
+    return compute + memory + link + chunks * _overhead_s(m, speed, gpus, tensor, at_once)
 
 
 def _achieved_bandwidth(m: ModelTerms, hw: Hardware, speed: EngineSpeed, kv: bool = False) -> float:
@@ -143,7 +147,7 @@ def decode_step(
     link = _allreduce_s(m, hw, batch, gpus if tensor else 1)
     terms = {"bandwidth": memory, "compute": compute, "interconnect": link}
     bound = max(BOUNDS, key=terms.__getitem__)
-    return max(memory, compute) + link + _overhead_s(m, speed, gpus, tensor), bound
+    return max(memory, compute) + link + _overhead_s(m, speed, gpus, tensor, batch), bound
 
 
 def predict(

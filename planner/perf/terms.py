@@ -87,6 +87,14 @@ def model_terms(a: Architecture, fmt: WeightFormat, kv_bytes_per_token: float) -
     )
 
 
+def touched_experts(m: ModelTerms, tokens: int) -> float:
+    """Routed experts of one MoE layer that ``tokens`` tokens pick between them (expected): each of the
+    ``E`` experts is left out by all of them with probability ``(1 - k/E)^tokens``; 0 for a dense model."""
+    if not m.routed_expert_bytes or not m.experts:
+        return 0.0
+    return m.experts * (1 - (1 - m.experts_per_token / m.experts) ** tokens)
+
+
 def step_weight_bytes(m: ModelTerms, batch: int) -> float:
     """Weights one decode step of ``batch`` tokens reads: every routed expert some token picks.
 
