@@ -193,9 +193,9 @@ def speed_line(name: str, replicas: int, p: WorkloadPerformance) -> str:
     """A rate-stated workload: what it asked, what its replicas serve, and what stops a larger batch."""
     return (
         f"Speed: {name} serves {p.requests_per_s:.3g} requests/s on {replicas} replicas for "
-        f"{p.requests_per_s_asked:.3g} asked ({p.utilisation:.0%} used), batch {p.batch} each, TTFT "
-        f"{p.ttft_s * 1000:,.0f} ms, TPOT {p.tpot_s * 1000:,.1f} ms, {p.output_tokens_per_s:,.0f} output "
-        f"tokens/s; {p.binds} binds."
+        f"{p.requests_per_s_asked:.3g} asked ({p.utilisation:.0%} used), batch {p.batch} (first replica), "
+        f"TTFT {p.ttft_s * 1000:,.0f} ms, TPOT {p.tpot_s * 1000:,.1f} ms, "
+        f"{p.output_tokens_per_s:,.0f} output tokens/s; {p.binds} binds."
     )
 
 

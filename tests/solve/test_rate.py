@@ -141,3 +141,18 @@ def test_the_large_fleet_path_refuses_a_rate(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(candidates, "colocation_patterns", lambda *args: None)  # past the pattern budget
     with pytest.raises(PlannerError, match="large-fleet path"):
         solve(scenario([chat(1.0)]), CAT, alternatives=False)
+
+
+def test_json_and_terminal_say_what_the_replicas_serve() -> None:
+    from planner.report.json import plan_to_dict
+    from planner.report.terminal import render_terminal
+
+    r = _per_replica("Fast 48")
+    plan = solve(scenario([chat(2.5 * r)]), ONE, alternatives=False)
+    perf = plan_to_dict(plan)["workloads"][0]["performance"]
+    assert perf["requests_per_s"] == pytest.approx(3 * r)
+    assert perf["utilisation"] == pytest.approx(2.5 / 3)
+    assert perf["binds"] in ("memory", "speed") and perf["ttft_s"] > 0 and perf["output_tokens_per_s"] > 0
+    text = render_terminal(plan, width=200)
+    said = f"Speed: chat serves {3 * r:.3g} requests/s on 3 replicas for {2.5 * r:.3g} asked (83% used)"
+    assert said in text
