@@ -179,6 +179,8 @@ def _launch(c: Candidates, offer: Offer, m: Member) -> Launch | None:
     """The engine settings for one replica on GPUs of ``offer``, sized to its reservation (shared GPUs: each
     engine takes its own share, not the engine's default of most of the card)."""
     fp = c.footprints.get(m.workload, {}).get(m.gpus)
+    speeds = c.speeds.get(m.workload, {})  # a rate-stated replica runs the batch its option serves
+    fp = next((s.footprint for (o, k), s in speeds.items() if k == m.gpus and c.offers.get(o) is offer), fp)
     if fp is None or fp.estimate is None:
         return None  # a measured figure: no estimate to size the engine's settings from
     from planner.memory.launch import launch_settings

@@ -156,3 +156,22 @@ def test_json_and_terminal_say_what_the_replicas_serve() -> None:
     text = render_terminal(plan, width=200)
     said = f"Speed: chat serves {3 * r:.3g} requests/s on 3 replicas for {2.5 * r:.3g} asked (83% used)"
     assert said in text
+
+
+def test_each_replica_is_launched_at_the_batch_its_option_serves() -> None:
+    cap = capacity_within_slo(
+        "llama-3-8b",
+        gpu="Fast 48",
+        ttft_s=1.0,
+        tpot_s=0.06,
+        memory_per_gpu_bytes=48 * 2**30,
+        input_tokens=1000,
+        output_tokens=300,
+        catalog=ONE,
+    )
+    plan = solve(scenario([chat(0.5 * cap.requests_per_s)]), ONE, alternatives=False)
+    (a,) = plan.assignments
+    assert a.launch is not None
+    assert ("--max-num-seqs", str(cap.batch)) in a.launch.flags
+    assert ("--max-model-len", "1300") in a.launch.flags
+    assert plan.workloads[0].batch == cap.batch and plan.workloads[0].context == 1300
