@@ -162,7 +162,8 @@ class Workload(FrozenModel):
             if given:
                 raise ValueError(f"{given[0]} only goes with requests_per_second")
             return self
-        both = [name for name in ("replicas", "batch") if name in self.model_fields_set]
+        # A count of 1 (the default) is what a dumped scenario (sweep, compare, workloads file) writes back.
+        both = [n for n in ("replicas", "batch") if n in self.model_fields_set and getattr(self, n) != 1]
         if both:
             raise ValueError(
                 f"give requests_per_second or {both[0]}, not both (a rate-stated load's batch and replicas "

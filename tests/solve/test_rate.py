@@ -175,3 +175,12 @@ def test_each_replica_is_launched_at_the_batch_its_option_serves() -> None:
     assert ("--max-num-seqs", str(cap.batch)) in a.launch.flags
     assert ("--max-model-len", "1300") in a.launch.flags
     assert plan.workloads[0].batch == cap.batch and plan.workloads[0].context == 1300
+
+
+def test_a_rate_stated_scenario_survives_its_own_dump() -> None:
+    """Sweep, compare and workloads files re-validate a dumped scenario, which writes replicas and batch."""
+    from planner.scenario.schema import Scenario
+
+    s = scenario([chat(2.0, min_replicas=2)])
+    again = Scenario.model_validate(s.model_dump(mode="json"))
+    assert again == s and again.workloads[0].replica_floor == 2
