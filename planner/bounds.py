@@ -20,6 +20,10 @@ MAX_GPUS_PER_REPLICA = 4096
 """GPUs serving or training one replica (several nodes over a fabric)."""
 MAX_LORA_RANK = 2**16
 MAX_REPLICAS = 100_000
+MAX_REQUESTS_PER_S = 1e6
+"""Peak requests per second of one workload (a rate-stated load): far past any single service's traffic."""
+MAX_LATENCY_MS = 3.6e6
+"""A latency target (TTFT, TPOT) of at most an hour, in milliseconds."""
 MAX_UNITS = 1_000_000
 """Owned machines of one kind, a stock limit, rack units in total."""
 MAX_HORIZON_MONTHS = 240

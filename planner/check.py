@@ -82,6 +82,12 @@ def _plan_problems(plan: Plan, scenario: Scenario | None = None) -> list[str]:
         got = sorted(replicas.get(w.name, []))
         if got != list(range(1, w.replicas + 1)):
             problems.append(f"workload {w.name}: replicas {got}, expected 1..{w.replicas}")
+        perf = w.performance
+        if perf is not None and perf.requests_per_s < perf.requests_per_s_asked * (1 - 1e-9):
+            problems.append(
+                f"workload {w.name}: serves {perf.requests_per_s:g} requests/s, "
+                f"asked {perf.requests_per_s_asked:g}"
+            )
     for u in plan.units:
         if u.kind == "cloud":
             if u.pricing in ("on_demand", "spot") and not _close(

@@ -113,6 +113,29 @@ class Assignment(FrozenModel):
     ``pcie`` (tensor parallelism over PCIe, whose speed is not priced); None on one GPU."""
 
 
+class WorkloadPerformance(FrozenModel):
+    """How a rate-stated workload is served (the speed model's figures, docs/speed-model.md): each replica
+    runs the largest batch within the SLO that fits its memory; latencies are at that batch, the worst over
+    the replicas' options."""
+
+    requests_per_s_asked: float
+    """The workload's ``requests_per_second`` (peak)."""
+    requests_per_s: float
+    """What its replicas sustain together (Little's law at each replica's batch)."""
+    utilisation: float
+    """Asked over capacity: at most 1."""
+    ttft_s: float
+    tpot_s: float
+    output_tokens_per_s: float
+    """Output tokens per second of all replicas at their batch."""
+    batch: int
+    """Sequences each replica decodes at once (the first replica's option)."""
+    binds: Literal["memory", "speed"]
+    """What stops a larger batch on the first replica's option: its memory, or a latency target."""
+    slo_ttft_s: float | None = None
+    slo_tpot_s: float | None = None
+
+
 class WorkloadSummary(FrozenModel):
     """A workload as it was planned, with its memory breakdown (what the report's Workloads sheet shows)."""
 
@@ -143,6 +166,8 @@ class WorkloadSummary(FrozenModel):
     """The failure domain its replicas keep apart in (``machine``, ``gpu``), or ``none``."""
     domains: int = 0
     """Distinct machines (``spread: machine``) or GPUs (``gpu``) its replicas run on; 0 without a spread."""
+    performance: WorkloadPerformance | None = None
+    """Speed and capacity of a rate-stated workload (``requests_per_second``); None for a count-stated one."""
 
 
 class Alternative(FrozenModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from planner.assemble.performance import replica_speeds, workload_performance
 from planner.assemble.units import Assembled
 from planner.ilp.solve import Solution
 from planner.placement.candidates import Candidates
@@ -23,6 +24,11 @@ def workload_summaries(scenario: Scenario, c: Candidates, built: Assembled) -> t
     for w in scenario.workloads:
         k = first_gpus.get(w.name, min(c.footprints[w.name], default=1))
         fp = c.footprints[w.name][k]
+        speeds = replica_speeds(w, c, built) if w.rate_stated else []
+        replicas, context, batch = w.replicas, w.context, w.batch
+        if speeds and speeds[0].footprint is not None:  # a rate-stated load: the optimizer's batch and count
+            fp, replicas, batch = speeds[0].footprint, len(speeds), speeds[0].capacity.batch
+            context = (w.input_tokens or 0) + (w.output_tokens or 0)
         est = fp.estimate
         if est is not None:
             breakdown = {str(key): int(value) for key, value in est.breakdown.items()}
@@ -42,9 +48,9 @@ def workload_summaries(scenario: Scenario, c: Candidates, built: Assembled) -> t
                 task=w.task,
                 precision=w.precision,
                 engine=engine,
-                context=w.context,
-                batch=w.batch,
-                replicas=w.replicas,
+                context=context,
+                batch=batch,
+                replicas=replicas,
                 hours_per_month=w.hours_per_month,
                 interruptible=w.interruptible,
                 gpus_per_replica=k,
@@ -58,6 +64,7 @@ def workload_summaries(scenario: Scenario, c: Candidates, built: Assembled) -> t
                 min_replicas=w.min_replicas,
                 spread=w.spread_domain or "none",
                 domains=_domains(w.spread_domain, [a for a in built.assignments if a.workload == w.name]),
+                performance=workload_performance(w, speeds),
             )
         )
     return tuple(out)

@@ -186,6 +186,8 @@ def _launch(c: Candidates, offer: Offer, m: Member, ports: Iterator[int]) -> Lau
     engine takes its own share, not the engine's default of most of the card); None for a training job
     (its framework's recipe is the estimate's, not an engine's) and for a measured figure."""
     fp = c.footprints.get(m.workload, {}).get(m.gpus)
+    speeds = c.speeds.get(m.workload, {})  # a rate-stated replica runs the batch its option serves
+    fp = next((s.footprint for (o, k), s in speeds.items() if k == m.gpus and c.offers.get(o) is offer), fp)
     if fp is None or fp.estimate is None or fp.estimate.inputs.get("task") != "inference":
         return None
     from planner.memory.launch import launch_settings

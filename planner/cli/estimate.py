@@ -256,4 +256,3 @@ def fit(
             )
     if not result.fits:  # scripts test the status: the answer "it does not fit" is not a success
         sys.exit(EXIT_INFEASIBLE)
-

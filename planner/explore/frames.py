@@ -58,9 +58,7 @@ def cash_flow(plan: Plan) -> pd.DataFrame:
     """Month by month (month 0 the day of purchase) for the plan (``name == "plan"``) and each feasible
     alternative: the plan's own ``cash_flows``, so the last ``cumulative`` of each is its total cost.
     Empty for a plan that carries none (a hand-made one)."""
-    rows = [
-        {"name": flow.name, **month.model_dump()} for flow in plan.cash_flows for month in flow.months
-    ]
+    rows = [{"name": flow.name, **month.model_dump()} for flow in plan.cash_flows for month in flow.months]
     return pd.DataFrame(rows, columns=list(CASH_FLOW_COLUMNS))
 
 

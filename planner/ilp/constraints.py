@@ -86,7 +86,7 @@ def build_variables(data: ProblemData, *, elastic: bool = False) -> Model:
     use = {}
     for p in data.patterns:
         # A copy never needs to exceed the largest demand it serves: a tight bound helps the solver.
-        bound = max(-(-data.demand[w] // n) for w, n in p.counts)
+        bound = max(-(-data.most_replicas(w, p.id) // n) for w, n in p.counts)
         use[p.id] = prob.add_variable(f"use__{p.id}", lowBound=0, upBound=bound, cat=pulp.LpInteger)
     share = {
         s.id: prob.add_variable(
@@ -111,10 +111,20 @@ def add_demand_constraints(m: Model) -> None:
 
     Equality loses nothing against ">=": every sub-multiset of a feasible pattern is itself a pattern (memory
     only shrinks) and costs no more, so surplus replicas can always be dropped; replica numbers stay exact.
+
+    A rate-stated workload (``rate``) has a floor and a rate instead:
+
+    sum_p count[p, w] * use[p] >= demand[w]              (min_replicas, default 1)
+    sum_p served[p] * count[p, w] * use[p] >= rate[w]    (requests/s; its replicas never share a GPU)
     """
     for w in m.data.workloads:
         terms = [(m.use[p.id], n) for p, n in m.data.patterns_with[w]]
         terms += [(m.share[s.id], 1) for s in m.data.shared_with[w]]
+        if w in m.data.rate:
+            m.prob += pulp.LpAffineExpression(terms) >= m.data.demand[w], f"demand__{w}"
+            served = [(m.use[p.id], n * m.data.served[p.id]) for p, n in m.data.patterns_with[w]]
+            m.prob += pulp.LpAffineExpression(served) >= m.data.rate[w], f"rate__{w}"
+            continue
         m.prob += pulp.LpAffineExpression(terms) == m.data.demand[w], f"demand__{w}"
 
 

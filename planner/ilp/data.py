@@ -9,6 +9,7 @@ human-readable names live beside them in ``OptionData.label`` and in the pipelin
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -115,6 +116,11 @@ class ProblemData:
     spread_machine: frozenset[str] = frozenset()
     """Workloads whose replicas each run on their own machine (``min_replicas`` with ``spread: machine``):
     the ``spread`` rows of constraints.py."""
+    rate: Mapping[str, float] = field(default_factory=dict)
+    """Rate-stated workloads: requests/s asked. Their ``demand`` is the floor (``min_replicas``, default 1),
+    and the ``rate`` row asks sum_p served[p] * count[p, w] * use[p] >= rate[w] (constraints.py)."""
+    served: Mapping[str, float] = field(default_factory=dict)
+    """Pattern id -> requests/s one replica of its (rate-stated, alone on its GPUs) workload serves."""
     option_by_id: Mapping[str, OptionData] = field(init=False, repr=False)
     pattern_by_id: Mapping[str, PatternData] = field(init=False, repr=False)
     patterns_on: Mapping[str, tuple[PatternData, ...]] = field(init=False, repr=False)
@@ -172,6 +178,13 @@ class ProblemData:
         return replace(
             self, options=tuple(replace(o, gpu_memory_gib=o.gpu_memory_gib * fill) for o in self.options)
         )
+
+    def most_replicas(self, workload: str, pattern: str) -> int:
+        """Replicas of ``workload`` a plan needs on ``pattern`` alone: its demand, or for a rate-stated load
+        the floor or what the rate asks of replicas serving ``served[pattern]`` each, whichever is more."""
+        if workload not in self.rate:
+            return self.demand[workload]
+        return max(self.demand[workload], math.ceil(self.rate[workload] / self.served[pattern] - 1e-9))
 
     def placeable(self, workload: str) -> bool:
         return bool(self.patterns_with[workload] or self.shared_with[workload])

@@ -32,7 +32,12 @@ def evaluate(data: ProblemData, values: Mapping[str, float]) -> Point | None:
     if any(v < 0 for v in (*units.values(), *use.values())):
         return None
     for w in data.workloads:
-        if sum(n * use[p.id] for p, n in data.patterns_with[w]) != data.demand[w]:
+        count = sum(n * use[p.id] for p, n in data.patterns_with[w])
+        if w in data.rate:
+            served = sum(data.served[p.id] * n * use[p.id] for p, n in data.patterns_with[w])
+            if count < data.demand[w] or served < data.rate[w] * (1 - 1e-9):
+                return None
+        elif count != data.demand[w]:
             return None
     objective = 0.0
     for o in data.options:
@@ -79,13 +84,15 @@ def cheapest_alone(data: ProblemData) -> dict[str, float]:
             if o.max_units is not None:
                 continue  # stock and owned counts could run out: leave them to the solver
             per_replica = o.fixed_cost * p.gpus / o.gpus_per_unit + p.cost
-            if best is None or (per_replica, p.id) < best:
-                best = (per_replica, p.id)
+            alone = per_replica * data.most_replicas(w, p.id)  # a rate asks more replicas of slower options
+            if best is None or (alone, p.id) < best:
+                best = (alone, p.id)
         if best is None:
             return {}
         pattern = data.pattern_by_id[best[1]]
-        values[pattern.id] = values.get(pattern.id, 0) + data.demand[w]
-        gpus_on[pattern.option] = gpus_on.get(pattern.option, 0) + pattern.gpus * data.demand[w]
+        replicas = data.most_replicas(w, pattern.id)
+        values[pattern.id] = values.get(pattern.id, 0) + replicas
+        gpus_on[pattern.option] = gpus_on.get(pattern.option, 0) + pattern.gpus * replicas
     for option, gpus in gpus_on.items():
         values[option] = math.ceil(gpus / data.option_by_id[option].gpus_per_unit)
     return values

@@ -37,6 +37,8 @@ def _signature(data: ProblemData, option: OptionData, running: bool) -> _Signatu
     for p in data.patterns_on[option.id]:
         key = (p.gpus, p.counts)
         value = (p.cost, p.monthly_cost) if running else (p.cost,)
+        # A rate-stated replica's requests/s as a cost negated: A stands in for B only serving as much.
+        value = (*value, -data.served.get(p.id, 0.0))
         if key not in patterns or value < patterns[key]:
             patterns[key] = value
     shared: dict[tuple[str, str], tuple[float, ...]] = {}

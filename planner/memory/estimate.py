@@ -303,7 +303,15 @@ def estimate(
     else:
         recipe = recipe_for(framework, task, gpus, **knobs)
         parts, trainable, recipe_notes = training_parts(
-            a, fmt, task, context, batch, gpus, recipe, lora_rank, _lora_targets(lora_targets),
+            a,
+            fmt,
+            task,
+            context,
+            batch,
+            gpus,
+            recipe,
+            lora_rank,
+            _lora_targets(lora_targets),
             flash_attention,
         )
         notes = [*_notes(a, context), recipe_note(framework, recipe), *recipe_notes]

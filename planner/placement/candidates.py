@@ -33,6 +33,7 @@ from planner.placement.names import check_names
 from planner.placement.offers import Offer, cloud_offers, local_offers, undominated
 from planner.placement.patterns import Member, add_pattern, group_energy, group_hours, month_energy
 from planner.placement.rates import CostRates, resolve_rates
+from planner.placement.speed import RateOption, RateTable, check_servable
 from planner.placement.timeshare import TimeShare
 from planner.scenario.schema import Scenario, Workload
 from planner.units import GIB, HOURS_PER_MONTH
@@ -56,6 +57,8 @@ class Candidates:
     shared_members: dict[str, Member] = field(default_factory=dict)
     """Solver shared-entry id -> the replica it stands for (large fleets only)."""
     interruptible: dict[str, bool] = field(default_factory=dict)
+    speeds: dict[str, dict[tuple[str, int], RateOption]] = field(default_factory=dict)
+    """Rate-stated workload -> (option id, GPUs per replica) -> what one replica serves there."""
 
 
 def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = model_memory) -> Candidates:
@@ -74,14 +77,25 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
         footprints.get(w, w.pinned_gpus or 1)  # an unknown model fails here, naming the workload
     patterns: list[PatternData] = []
     members: dict[str, tuple[Member, ...]] = {}
+    speeds: dict[str, dict[tuple[str, int], RateOption]] = {
+        w.name: {} for w in scenario.workloads if w.rate_stated
+    }
+    served: dict[str, float] = {}
 
     def add(oid: str, group: tuple[Member, ...]) -> None:
         hours_class = option_of[oid].hours_class
         if hours_class is not None and group_hours(group, hours) > hours_class:
             return  # the same sharing rule as local energy: the instance is rented while its GPU computes
         add_pattern(patterns, members, oid, option_of[oid], group, hours, wid, rates)
+        alone = group[0]
+        if alone.workload in speeds:  # a rate-stated replica: always alone on its GPUs
+            served[patterns[-1].id] = speeds[alone.workload][(oid, alone.gpus)].requests_per_s
 
-    singles_on = _single_placements(scenario, option_of, eligible, footprints, headroom, add)
+    table = RateTable(catalog)
+    singles_on = _single_placements(scenario, option_of, eligible, footprints, headroom, add, table, speeds)
+    for w in scenario.workloads:
+        if w.rate_stated:
+            check_servable(w, list(speeds[w.name].values()))
     # A replica spread by GPU or machine never shares a GPU with another of its workload.
     demand = {w.name: 1 if w.spread_domain else w.replicas for w in scenario.workloads}
     timeshare = TimeShare.of(scenario)
@@ -94,6 +108,12 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
             for group in groups:
                 add(oid, group)
     else:
+        if speeds:
+            raise PlannerError(
+                f"workload {next(iter(speeds))!r}: a load stated as requests_per_second is not planned on "
+                f"the large-fleet path (more than {PATTERN_BUDGET} ways to share GPUs); state it as replicas "
+                "and batch, or split the scenario"
+            )
         notes.append(
             f"co-location: more than {PATTERN_BUDGET} ways to share GPUs, so an aggregate relaxation bounds "
             "the cost, sharing patterns come from its packing and from column generation, and the gap is "
@@ -118,12 +138,14 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
                 footprints.get(w, k)
     data = ProblemData(
         workloads=tuple(wid.values()),
-        demand={wid[w.name]: w.replicas for w in scenario.workloads},
+        demand={wid[w.name]: w.replica_floor if w.rate_stated else w.replicas for w in scenario.workloads},
         options=tuple(_option_data(oid, offer, rates) for oid, offer in option_of.items()),
         patterns=tuple(patterns),
         limits=tuple(limit.row(option_of) for limit in limits),
         shared=tuple(shared),
         spread_machine=frozenset(wid[w.name] for w in scenario.workloads if w.spread_domain == "machine"),
+        rate={wid[w.name]: w.requests_per_second for w in scenario.workloads if w.requests_per_second},
+        served={pid: rate for pid, rate in served.items() if pid in {p.id for p in patterns}},
     )
     return Candidates(
         data,
@@ -138,6 +160,7 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
         tuple(offers),
         shared_members,
         {w.name: w.interruptible for w in scenario.workloads},
+        speeds,
     )
 
 
@@ -184,9 +207,15 @@ def _single_placements(
     footprints: _Footprints,
     headroom: dict[str, float],
     add: Callable[[str, tuple[Member, ...]], None],
+    table: RateTable,
+    speeds: dict[str, dict[tuple[str, int], RateOption]],
 ) -> dict[str, list[Member]]:
     """One replica alone on the fewest GPUs of each option that hold it (a pattern each, through ``add``);
-    returns the single-GPU replicas per option, which co-location combines."""
+    returns the single-GPU replicas per option, which co-location combines.
+
+    A rate-stated replica gets a pattern on every GPU count whose speed option serves at least one sequence
+    (more GPUs may serve more requests per GPU: a larger batch, a faster step), its memory at that batch; it
+    shares no GPU (docs/optimizer.md, "Load as a rate")."""
     singles_on: dict[str, list[Member]] = {}
     for oid, offer in option_of.items():
         deadline.check("building candidate placements")
@@ -199,6 +228,19 @@ def _single_placements(
                 if fp is None:
                     continue
                 h = headroom[w.name]
+                if w.rate_stated:
+                    linked = offer.gpus_linked
+                    speed = table.get(w, offer.gpu, k, linked, h)
+                    if speed is None:
+                        continue
+                    speeds[w.name][(oid, k)] = speed
+                    if speed.footprint is None:
+                        continue
+                    need = speed.footprint.per_gpu_bytes
+                    member = Member(w.name, k, need, reserved_bytes(need, h), h)
+                    if member.reserved_bytes <= offer.gpu.vram_bytes:
+                        add(oid, (member,))
+                    continue
                 member = Member(w.name, k, fp.per_gpu_bytes, reserved_bytes(fp.per_gpu_bytes, h), h)
                 if member.reserved_bytes <= offer.gpu.vram_bytes:
                     if k == 1:
@@ -275,7 +317,9 @@ def without_dominated(c: Candidates) -> Candidates:
         return (offer.fixed_cost, *(row.coefficient(oid) for row in c.data.limits))
 
     busy = [o for o in c.offers.values() if not _idle(o)]
-    kept = undominated(busy, eligible, same_gpu=False, costs=costs)
+    # Memory alone says a larger card holds whatever a smaller one does; speed does not (a rate-stated load
+    # may be served more cheaply by a faster, smaller card), so with one only offers of a GPU type compete.
+    kept = undominated(busy, eligible, same_gpu=bool(c.data.rate), costs=costs)
     keep_keys = {o.key for o in kept} | _cheapest_idle(c)
     keep = {oid for oid, o in c.offers.items() if o.key in keep_keys}
     if len(keep) == len(c.offers):
@@ -326,7 +370,6 @@ def _check_size(workloads: int, offers: int, hours_classes: int) -> None:
             f"than the {MAX_OFFER_WORKLOAD_PAIRS:,} pairs planner handles within 2 GiB; use fewer distinct "
             "hours_per_month values, fewer GPU types or providers, or split the scenario"
         )
-
 
 
 def eligible(w: Workload, offer: Offer) -> bool:

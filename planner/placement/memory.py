@@ -41,7 +41,10 @@ def model_memory(workload: Workload, gpus: int) -> Footprint | None:
             workload.model,
             task=workload.task,
             precision=workload.precision,
-            context=workload.context,
+            # A rate-stated load holds prompt + answer per sequence; its batch is sized per option (speed.py).
+            context=workload.input_tokens + workload.output_tokens
+            if workload.input_tokens and workload.output_tokens
+            else workload.context,
             batch=workload.batch,
             gpus=gpus,
             **extra,

@@ -40,8 +40,10 @@ def _key(w: Workload) -> str:
     key = json.dumps(w.model_dump(mode="json", exclude=set(_IDENTITY)), sort_keys=True)
     # Spread replicas keep apart from their own workload's only: two such workloads merged would keep all
     # four replicas apart, a stricter rule than the two the scenario sets.
-    # Likewise workloads of an exclusive group: merged, they would run at the same time.
-    return key if w.spread_domain is None and w.exclusive_group is None else f"{key}\0{w.name}"
+    # Likewise workloads of an exclusive group: merged, they would run at the same time. A rate-stated load
+    # has no replica count to add up (its rate row is its own).
+    alone = w.spread_domain is not None or w.exclusive_group is not None or w.rate_stated
+    return f"{key}\0{w.name}" if alone else key
 
 
 def merge_equivalent(scenario: Scenario) -> Merged:

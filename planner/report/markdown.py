@@ -66,9 +66,7 @@ def table(
     return lines
 
 
-def rows_table(
-    headers: Sequence[str], rows: Iterable[Sequence[str]], right: Sequence[int] = ()
-) -> list[str]:
+def rows_table(headers: Sequence[str], rows: Iterable[Sequence[str]], right: Sequence[int] = ()) -> list[str]:
     """A Markdown table of ready-made cells, for reports whose rows are not records (``planner compare``);
     the columns numbered in ``right`` are right-aligned."""
     return [

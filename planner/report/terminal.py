@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from planner.plan import Plan, WorkloadSummary
+from planner.plan import Plan, WorkloadPerformance, WorkloadSummary
 from planner.report.figures import (
     ALTERNATIVE_LABELS,
     break_even,
@@ -189,6 +189,16 @@ def availability_line(workloads: list[WorkloadSummary]) -> str:
     return "Availability: " + "; ".join(parts) + "."
 
 
+def speed_line(name: str, replicas: int, p: WorkloadPerformance) -> str:
+    """A rate-stated workload: what it asked, what its replicas serve, and what stops a larger batch."""
+    return (
+        f"Speed: {name} serves {p.requests_per_s:.3g} requests/s on {replicas} replicas for "
+        f"{p.requests_per_s_asked:.3g} asked ({p.utilisation:.0%} used), batch {p.batch} (first replica), "
+        f"TTFT {p.ttft_s * 1000:,.0f} ms, TPOT {p.tpot_s * 1000:,.1f} ms, "
+        f"{p.output_tokens_per_s:,.0f} output tokens/s; {p.binds} binds."
+    )
+
+
 def break_even_line(plan: Plan) -> str:
     be = break_even(plan)
     if not be.available:
@@ -239,6 +249,9 @@ def render_terminal(
     spread = [w for w in plan.workloads if w.min_replicas is not None]
     if spread:
         out += ["", *wrap(availability_line(spread), width)]
+    for w in plan.workloads:
+        if w.performance is not None:
+            out += ["", *wrap(speed_line(w.name, w.replicas, w.performance), width)]
     out += ["", *wrap(break_even_line(plan), width)]
     out += wrap(plan.oldest_price(today).sentence(), width)
     for line in idle_owned_lines(plan):

@@ -55,6 +55,20 @@ class Schedule(FrozenModel):
         )
 
 
+class Slo(FrozenModel):
+    """Latency targets of a rate-stated workload, milliseconds at the edge (seconds inside); either may be
+    left out (no target)."""
+
+    ttft_ms: float | None = Field(default=None, gt=0, le=B.MAX_LATENCY_MS)
+    """Time to first token: the prefill of one prompt."""
+    tpot_ms: float | None = Field(default=None, gt=0, le=B.MAX_LATENCY_MS)
+    """Time per output token: one decode step of the whole batch."""
+
+
+RATE_FIELDS = ("input_tokens", "output_tokens", "slo")
+"""Fields that only mean something beside ``requests_per_second``."""
+
+
 class Workload(FrozenModel):
     """One thing to run: a model, a task and how much of it."""
 
@@ -116,6 +130,15 @@ class Workload(FrozenModel):
     min_replicas: int | None = Field(default=None, gt=0, le=100_000)
     """Availability: at least this many replicas (``replicas`` is raised to it), no two of them in one
     ``spread`` domain, so losing one machine (or GPU) leaves the others serving. None: no such rule."""
+    requests_per_second: float | None = Field(default=None, gt=0, le=B.MAX_REQUESTS_PER_S)
+    """Inference load as a peak rate instead of ``batch``/``replicas``: the optimizer picks the card, GPUs per
+    replica and replica count that serve it within ``slo`` (docs/optimizer.md, "Load as a rate")."""
+    input_tokens: int | None = Field(default=None, gt=0, le=B.MAX_CONTEXT_TOKENS)
+    """Mean prompt tokens of a request (with ``requests_per_second``)."""
+    output_tokens: int | None = Field(default=None, gt=0, le=B.MAX_CONTEXT_TOKENS)
+    """Mean answer tokens of a request (with ``requests_per_second``)."""
+    slo: Slo | None = None
+    """Latency targets for a rate-stated load; None: only memory limits a replica's batch."""
     spread: Literal["gpu", "machine", "none"] = "machine"
     """The failure domain ``min_replicas`` spreads over: ``machine`` (default; what availability means to
     most teams), ``gpu`` (replicas may share a machine, never a GPU) or ``none`` (only the count)."""
@@ -124,11 +147,47 @@ class Workload(FrozenModel):
     @classmethod
     def _at_least_min_replicas(cls, data: object) -> object:
         """``min_replicas`` raises ``replicas`` (a workload asked for two for availability runs two)."""
-        if isinstance(data, dict) and type(data.get("min_replicas")) is int:
+        rate = isinstance(data, dict) and data.get("requests_per_second") is not None
+        if isinstance(data, dict) and type(data.get("min_replicas")) is int and not rate:
             replicas = data.get("replicas", 1)
             if type(replicas) is int and replicas < data["min_replicas"]:
                 data = {**data, "replicas": data["min_replicas"]}
         return data
+
+    @model_validator(mode="after")
+    def _rate_or_count(self) -> Workload:
+        """A load is stated one way: a rate (the optimizer sizes batch and replicas) or a count."""
+        if self.requests_per_second is None:
+            given = [name for name in RATE_FIELDS if getattr(self, name) is not None]
+            if given:
+                raise ValueError(f"{given[0]} only goes with requests_per_second")
+            return self
+        # A count of 1 (the default) is what a dumped scenario (sweep, compare, workloads file) writes back.
+        both = [n for n in ("replicas", "batch") if n in self.model_fields_set and getattr(self, n) != 1]
+        if both:
+            raise ValueError(
+                f"give requests_per_second or {both[0]}, not both (a rate-stated load's batch and replicas "
+                "are the optimizer's; min_replicas sets the floor)"
+            )
+        if self.task != "inference":
+            raise ValueError("requests_per_second is for inference workloads")
+        missing = [name for name in ("input_tokens", "output_tokens") if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"requests_per_second needs {missing[0]} (mean tokens per request)")
+        if self.memory_per_gpu is not None:
+            raise ValueError("requests_per_second sizes memory by the batch it serves; drop memory_per_gpu")
+        return self
+
+    @property
+    def replica_floor(self) -> int:
+        """Fewest replicas the plan runs: ``replicas`` (raised to ``min_replicas``), for a rate-stated load
+        ``min_replicas`` (default 1) below what its rate asks."""
+        return max(self.replicas, self.min_replicas or 1)
+
+    @property
+    def rate_stated(self) -> bool:
+        """Load given as requests per second (the optimizer sizes replicas and batch)."""
+        return self.requests_per_second is not None
 
     @property
     def time_shared(self) -> bool:
@@ -398,9 +457,7 @@ class Scenario(FrozenModel):
     """Hardware the team already has (no purchase price)."""
     custom_offers: tuple[CustomOffer, ...] = ()
     """Vendor quotes added to the buyable systems."""
-    purchase_prices_usd: dict[str, Annotated[float, Field(le=B.MAX_PRICE_USD)]] = Field(
-        default_factory=dict
-    )
+    purchase_prices_usd: dict[str, Annotated[float, Field(le=B.MAX_PRICE_USD)]] = Field(default_factory=dict)
     """Override the catalog purchase price of a system (system id -> USD)."""
     reserved_discounts: dict[str, ReservedOverride] = Field(default_factory=dict)
     """Override a provider's committed-use discounts (provider -> discounts)."""

@@ -264,22 +264,23 @@ def _cheapest_alone(
     values: dict[str, float] = {}
     for w in data.workloads:
         for demand in (parts or {}).get(w, (data.demand[w],)):
-            best: tuple[float, str, str, int] | None = None  # (cost, pattern, option, units)
+            best: tuple[float, str, str, int, int] | None = None  # (cost, pattern, option, units, replicas)
             for p, n in data.patterns_with[w]:
                 if n != 1 or len(p.counts) != 1:
                     continue
                 option = data.option_by_id[p.option]
-                units = math.ceil(demand * p.gpus / option.gpus_per_unit)
+                need = data.most_replicas(w, p.id) if w in data.rate else demand
+                units = math.ceil(need * p.gpus / option.gpus_per_unit)
                 if option.max_units is not None and units > option.max_units:
                     continue
-                cost = units * option.fixed_cost + demand * p.cost
+                cost = units * option.fixed_cost + need * p.cost
                 if best is None or (cost, p.id) < best[:2]:
-                    best = (cost, p.id, option.id, units)
+                    best = (cost, p.id, option.id, units, need)
             if best is None:
                 return math.inf, {}
-            cost, pattern, option_id, units = best
+            cost, pattern, option_id, units, need = best
             total += cost
-            values[pattern] = values.get(pattern, 0) + demand
+            values[pattern] = values.get(pattern, 0) + need
             values[option_id] = values.get(option_id, 0) + units
     return total, values
 

@@ -1,9 +1,9 @@
 """Hypothesis strategies for scenarios: valid ones, edge values, and mutations of valid ones.
 
-The values are the kinds hostile input takes (wrong types, huge numbers, unicode names, duplicate names, zero-hour
-workloads, 1M-token contexts, 10,000 replicas) plus the boundaries of every schema field. Hardware is kept to
-a few GPU types and one or two providers so one solve takes well under a second and the fuzz tests stay
-within their CI budget; the loader and validation paths see the full range regardless.
+The values are the kinds hostile input takes (wrong types, huge numbers, unicode names, duplicate names,
+zero-hour workloads, 1M-token contexts, 10,000 replicas) plus the boundaries of every schema field. Hardware
+is kept to a few GPU types and one or two providers so one solve takes well under a second and the fuzz
+tests stay within their CI budget; the loader and validation paths see the full range regardless.
 """
 
 from __future__ import annotations

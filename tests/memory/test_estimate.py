@@ -125,7 +125,7 @@ def test_vllm_pads_gpt_oss_experts(version: str, loaded_gib: float) -> None:
 @pytest.mark.parametrize(
     ("model", "precision", "measured_gib"),
     # llama.cpp file sizes (benchmarks/data/vram_calibration.csv, weights rows): Llama-3.1-8B from the
-    # quantize README; Q2_K and Q3_K_M from TheBloke's Llama-2-7B files (the 2023 mixes docs/memory-model.md's bits come from).
+    # quantize README; Q2_K and Q3_K_M from TheBloke's Llama-2-7B files (the 2023 mixes).
     [
         ("llama-3.1-8b", "q8_0", 7.95),
         ("llama-3.1-8b", "q6_k", 6.14),
@@ -169,7 +169,7 @@ def test_long_prompt_activations_are_the_mlp_peak() -> None:
 
 
 def test_lora_trainable_parameters_llama3_8b() -> None:
-    # docs/memory-model.md: r=16 on all 7 linear layers of Llama-3-8B = 41.9M; by hand 32 x 1,310,720 = 41,943,040.
+    # r=16 on all 7 linear layers of Llama-3-8B = 41.9M; by hand 32 x 1,310,720 = 41,943,040.
     est = estimate_memory("llama-3-8b", task="lora", lora_rank=16)
     assert est.trainable_params == 41_943_040
     assert est.breakdown["adapters"] == 41_943_040 * 4  # fp32 adapters (PEFT)

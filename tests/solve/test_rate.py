@@ -1,0 +1,186 @@
+"""Load stated as a rate: replicas sized by the speed model within an SLO, checked against figures computed
+here from ``capacity_within_slo`` (Little's law at the largest batch within the targets) and prices."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner.cli import main
+from planner.errors import InfeasibleError, PlannerError, ScenarioError
+from planner.perf.capacity import capacity_within_slo
+from planner.pipeline import solve
+
+from .helpers import catalog, cloud, gpu, scenario
+
+SLOW = gpu("Slow 48", 48.0).model_copy(update={"mem_bandwidth_gb_per_s": 500.0})
+FAST = gpu("Fast 48", 48.0).model_copy(update={"mem_bandwidth_gb_per_s": 2000.0})
+CAT = catalog(
+    [SLOW, FAST], clouds=[cloud("slow1", "Slow 48", price=1.0), cloud("fast1", "Fast 48", price=3.0)]
+)
+ONE = catalog([FAST], clouds=[cloud("fast1", "Fast 48", price=3.0)])
+HOURS = 730 * 12
+
+
+def chat(rate: float, *, ttft_ms: float = 1000, tpot_ms: float = 60, **extra: Any) -> dict[str, Any]:
+    return {
+        "name": "chat",
+        "model": "llama-3-8b",
+        "engine": "vllm",
+        "requests_per_second": rate,
+        "input_tokens": 1000,
+        "output_tokens": 300,
+        "slo": {"ttft_ms": ttft_ms, "tpot_ms": tpot_ms},
+        **extra,
+    }
+
+
+def _per_replica(spec_name: str, cat: Any = ONE, tpot_s: float = 0.06) -> float:
+    cap = capacity_within_slo(
+        "llama-3-8b",
+        gpu=spec_name,
+        ttft_s=1.0,
+        tpot_s=tpot_s,
+        memory_per_gpu_bytes=48 * 2**30,  # headroom 0 in the helpers' scenarios
+        input_tokens=1000,
+        output_tokens=300,
+        catalog=cat,
+    )
+    assert cap.batch >= 1
+    return cap.requests_per_s
+
+
+def test_the_rate_needs_exactly_three_replicas_of_the_one_option() -> None:
+    r = _per_replica("Fast 48")
+    plan = solve(scenario([chat(2.5 * r)]), ONE, alternatives=False)
+    (w,) = plan.workloads
+    assert w.replicas == math.ceil(2.5) == 3
+    assert plan.total_cost == pytest.approx(3 * 3.0 * HOURS)  # one 3 USD/h instance per replica, all year
+    assert w.performance is not None
+    assert w.performance.requests_per_s == pytest.approx(3 * r)
+    assert w.performance.utilisation == pytest.approx(2.5 / 3)
+    assert w.performance.tpot_s <= 0.06 and w.performance.ttft_s <= 1.0
+
+
+def test_min_replicas_is_the_floor_below_the_rate() -> None:
+    r = _per_replica("Fast 48")
+    plan = solve(scenario([chat(0.5 * r, min_replicas=4)]), ONE, alternatives=False)
+    assert plan.workloads[0].replicas == 4
+    assert plan.total_cost == pytest.approx(4 * 3.0 * HOURS)
+
+
+def test_the_optimizer_picks_the_card_whose_rate_is_cheaper() -> None:
+    """Per request: the slow card at 1 USD/h against the fast one at 3 USD/h, whichever serves the rate for
+    less (computed here from each card's capacity)."""
+    slow, fast = _per_replica("Slow 48", CAT), _per_replica("Fast 48", CAT)
+    rate = 3 * fast
+    cheapest = min(math.ceil(rate / slow - 1e-9) * 1.0, math.ceil(rate / fast - 1e-9) * 3.0)
+    plan = solve(scenario([chat(rate)]), CAT, alternatives=False)
+    assert plan.total_cost == pytest.approx(cheapest * HOURS)
+
+
+def _cost(rate: float, tpot_ms: float) -> float:
+    return solve(scenario([chat(rate, tpot_ms=tpot_ms)]), CAT, alternatives=False).total_cost
+
+
+@settings(max_examples=6, deadline=None, derandomize=True)
+@given(st.floats(0.2, 30.0), st.floats(1.0, 3.0))
+def test_a_higher_rate_never_costs_less(rate: float, factor: float) -> None:
+    assert _cost(rate * factor, 60) >= _cost(rate, 60) - 1e-6
+
+
+@settings(max_examples=6, deadline=None, derandomize=True)
+@given(st.floats(25.0, 120.0), st.floats(1.0, 3.0))
+def test_a_looser_slo_never_costs_more(tpot_ms: float, factor: float) -> None:
+    assert _cost(10.0, tpot_ms * factor) <= _cost(10.0, tpot_ms) + 1e-6
+
+
+def test_no_option_within_the_slo_exits_3_naming_the_fastest() -> None:
+    with pytest.raises(InfeasibleError) as error:
+        solve(scenario([chat(1.0, tpot_ms=1)]), CAT, alternatives=False)
+    text = str(error.value)
+    assert "'chat'" in text and "Fast 48" in text and "TPOT" in text and "TTFT" in text
+
+
+@pytest.mark.parametrize(
+    ("extra", "says"),
+    [
+        ({"replicas": 2}, "not both"),
+        ({"batch": 8}, "not both"),
+        ({"input_tokens": None}, "needs input_tokens"),
+    ],
+)
+def test_a_rate_with_a_count_is_refused(extra: dict[str, Any], says: str) -> None:
+    raw = {**chat(1.0), **extra}
+    raw = {k: v for k, v in raw.items() if v is not None}
+    with pytest.raises((ScenarioError, ValueError), match=says):
+        scenario([raw])
+
+
+def test_the_cli_refuses_a_rate_and_replicas_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "name: s\nworkloads:\n  - name: chat\n    model: llama-3-8b\n    requests_per_second: 2\n"
+        "    input_tokens: 1000\n    output_tokens: 300\n    replicas: 2\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert "requests_per_second" in result.output and "Traceback" not in result.output
+
+
+def test_the_large_fleet_path_refuses_a_rate(monkeypatch: pytest.MonkeyPatch) -> None:
+    import planner.placement.candidates as candidates
+
+    monkeypatch.setattr(candidates, "colocation_patterns", lambda *args: None)  # past the pattern budget
+    with pytest.raises(PlannerError, match="large-fleet path"):
+        solve(scenario([chat(1.0)]), CAT, alternatives=False)
+
+
+def test_json_and_terminal_say_what_the_replicas_serve() -> None:
+    from planner.report.json import plan_to_dict
+    from planner.report.terminal import render_terminal
+
+    r = _per_replica("Fast 48")
+    plan = solve(scenario([chat(2.5 * r)]), ONE, alternatives=False)
+    perf = plan_to_dict(plan)["workloads"][0]["performance"]
+    assert perf["requests_per_s"] == pytest.approx(3 * r)
+    assert perf["utilisation"] == pytest.approx(2.5 / 3)
+    assert perf["binds"] in ("memory", "speed") and perf["ttft_s"] > 0 and perf["output_tokens_per_s"] > 0
+    text = render_terminal(plan, width=200)
+    said = f"Speed: chat serves {3 * r:.3g} requests/s on 3 replicas for {2.5 * r:.3g} asked (83% used)"
+    assert said in text
+
+
+def test_each_replica_is_launched_at_the_batch_its_option_serves() -> None:
+    cap = capacity_within_slo(
+        "llama-3-8b",
+        gpu="Fast 48",
+        ttft_s=1.0,
+        tpot_s=0.06,
+        memory_per_gpu_bytes=48 * 2**30,
+        input_tokens=1000,
+        output_tokens=300,
+        catalog=ONE,
+    )
+    plan = solve(scenario([chat(0.5 * cap.requests_per_s)]), ONE, alternatives=False)
+    (a,) = plan.assignments
+    assert a.launch is not None
+    assert ("--max-num-seqs", str(cap.batch)) in a.launch.flags
+    assert ("--max-model-len", "1300") in a.launch.flags
+    assert plan.workloads[0].batch == cap.batch and plan.workloads[0].context == 1300
+
+
+def test_a_rate_stated_scenario_survives_its_own_dump() -> None:
+    """Sweep, compare and workloads files re-validate a dumped scenario, which writes replicas and batch."""
+    from planner.scenario.schema import Scenario
+
+    s = scenario([chat(2.0, min_replicas=2)])
+    again = Scenario.model_validate(s.model_dump(mode="json"))
+    assert again == s and again.workloads[0].replica_floor == 2
