@@ -4,6 +4,7 @@ Run from the repository root with the project's environment:
 
     .venv/bin/python benchmarks/solver_scale.py                      # sizes 10,50,200,1000; highs and cbc
     .venv/bin/python benchmarks/solver_scale.py --sizes 10,50 --solvers highs   # a quick run
+    .venv/bin/python benchmarks/solver_scale.py --sizes 200 --solvers highs --time-limit 5 --whole-run 10000
 
 Each (size, solver) case runs ``planner.pipeline.solve`` in a fresh process (so its peak memory is its own) on
 a fleet from ``benchmarks/fleets.py`` and prints: workloads after merging equivalent ones, candidate options
@@ -298,6 +299,13 @@ def main() -> None:
     )
     parser.add_argument("--case-timeout", type=float, default=900.0, help="kill a case after this many s")
     parser.add_argument("--json", type=Path, default=None, help="also write the raw results here")
+    parser.add_argument(
+        "--whole-run",
+        default=None,
+        metavar="SIZES",
+        help="then time whole `planner solve` runs of these sizes, e.g. 10000 (benchmarks/large_fleet.py: "
+        "wall time and peak RSS against the 2 GiB bound, at --time-limit)",
+    )
     parser.add_argument("--one", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -326,6 +334,9 @@ def main() -> None:
     )
     if args.json is not None:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    if args.whole_run:
+        command = [sys.executable, str(HERE / "large_fleet.py"), "--sizes", args.whole_run]
+        subprocess.run([*command, "--time-limit", f"{args.time_limit:g}"], check=False)
 
 
 if __name__ == "__main__":
