@@ -203,6 +203,15 @@ class Catalog(FrozenModel):
                 return spec
         raise KeyError(name)
 
+    def unknown_gpu(self, name: str) -> str:
+        """The one-line answer to a GPU name the catalog does not know, with the closest name it does."""
+        import difflib
+
+        names = {_normalise(n): spec.name for spec in self.gpus for n in (spec.name, *spec.aliases)}
+        close = difflib.get_close_matches(_normalise(name), list(names), n=1, cutoff=0.6)
+        meant = f" (did you mean {names[close[0]]!r}?)" if close else ""
+        return f"unknown GPU {name!r}{meant}; see `planner catalog gpus`"
+
 
 def _normalise(name: str) -> str:
     return "".join(ch for ch in name.lower() if ch.isalnum())

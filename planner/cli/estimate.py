@@ -222,7 +222,7 @@ def fit(
         try:
             spec = catalog.gpu(str(gpu_name))
         except KeyError:
-            raise PlannerError(f"unknown GPU {gpu_name!r} (see `planner catalog gpus`)") from None
+            raise PlannerError(catalog.unknown_gpu(str(gpu_name))) from None
         vram_bytes, card = spec.vram_bytes, spec.name
         others = [g.name for g in gpus_matching(catalog, str(gpu_name)) if g.name != spec.name]
         if others:  # "A100" is one card by alias, and four by name: say which one this is

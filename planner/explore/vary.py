@@ -110,7 +110,7 @@ def _scale_gpu(catalog: Catalog, name: str, factor: float) -> Catalog:
     try:
         canonical = catalog.gpu(name).name
     except KeyError:
-        raise PlannerError(f"--vary price.gpu.{name}: unknown GPU (see `planner catalog gpus`)") from None
+        raise PlannerError(f"--vary price.gpu.{name}: {catalog.unknown_gpu(name)}") from None
     gpus = tuple(
         g.model_copy(update={"price_usd": g.price_usd * factor}) if g.name == canonical and g.price_usd else g
         for g in catalog.gpus

@@ -36,7 +36,7 @@ def gpu_spec(gpu: str, catalog: Catalog | None = None) -> GpuSpec:
     try:
         return catalog.gpu(gpu)
     except KeyError:
-        raise PlannerError(f"unknown GPU {gpu!r} (see `planner catalog gpus`)") from None
+        raise PlannerError(catalog.unknown_gpu(gpu)) from None
 
 
 def _count(name: str, value: object) -> int:

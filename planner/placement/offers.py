@@ -298,7 +298,7 @@ def _quoted_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> li
 def gpu_named(catalog: Catalog, name: str, field: str) -> GpuSpec:
     spec = _gpu_or_none(catalog, name)
     if spec is None:
-        raise ScenarioError(f"{field}: unknown GPU {name!r} (see `planner catalog gpus`)")
+        raise ScenarioError(f"{field}: {catalog.unknown_gpu(name)}")
     return spec
 
 

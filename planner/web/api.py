@@ -127,7 +127,7 @@ def estimate(payload: dict[str, Any]) -> dict[str, Any]:
     try:
         spec = catalog().gpu(gpu_name)
     except KeyError:
-        raise PlannerError(f"gpu: unknown GPU {gpu_name!r}") from None
+        raise PlannerError(f"gpu: {catalog().unknown_gpu(gpu_name)}") from None
     result = fit(
         arch,
         spec.vram_bytes,

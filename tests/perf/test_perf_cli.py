@@ -97,3 +97,10 @@ def test_a_replica_that_does_not_fit_is_priced_but_exits_3_with_the_memory_short
     assert err.count("\n") == 1 and "does not fit" in err and "GeForce RTX 4090 has 23.99 GiB" in err
     code, _, err = run("perf", "llama-3.1-8b", "--gpu", "H100 SXM5")  # 16 GB of weights on 80 GB
     assert code == 0 and err == ""
+
+
+def test_a_misspelt_gpu_is_answered_with_the_closest_name() -> None:
+    code, _, err = run("perf", "llama-3-8b", "--gpu", "H100 SMX5")
+    assert code == 2 and "unknown GPU 'H100 SMX5' (did you mean 'H100 SXM5'?)" in err
+    code, _, err = run("fit", "qwen2.5-7b", "--gpu", "Voodoo 5")  # nothing close: no guess
+    assert code == 2 and "did you mean" not in err
