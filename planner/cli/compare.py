@@ -10,7 +10,13 @@ from pathlib import Path
 
 import click
 
-from planner.cli.options import catalog_dir_option, load_catalog_from, solver_option, time_limit_option
+from planner.cli.options import (
+    catalog_dir_option,
+    load_catalog_from,
+    markdown_option,
+    solver_option,
+    time_limit_option,
+)
 
 
 @click.command()
@@ -24,13 +30,7 @@ from planner.cli.options import catalog_dir_option, load_catalog_from, solver_op
     show_default=True,
     help="What to print: the diff as text, or exactly one JSON object.",
 )
-@click.option(
-    "--markdown",
-    "markdown_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Also write the diff as Markdown (for the pull request that changes the scenario).",
-)
+@markdown_option("the diff (for the pull request that changes the scenario)")
 @solver_option
 @time_limit_option("the solve of each scenario")
 @catalog_dir_option

@@ -117,3 +117,14 @@ def time_limit_option(what: str) -> Callable[[F], F]:
         show_default=True,
         help=f"Time limit of {what}, seconds.",
     )
+
+
+def markdown_option(what: str) -> Callable[[F], F]:
+    """``--markdown FILE``: also write ``what`` as Markdown."""
+    return click.option(
+        "--markdown",
+        "markdown_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help=f"Also write {what} as Markdown.",
+    )

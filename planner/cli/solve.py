@@ -21,6 +21,7 @@ from planner.cli.options import (
     check_output,
     import_solver,
     load_catalog_from,
+    markdown_option,
     mkdir_option,
     solver_option,
     time_limit_option,
@@ -72,13 +73,7 @@ def _report_path(name: str) -> Path:
     help="Relative optimality gap at which the solver may stop.",
 )
 @catalog_dir_option
-@click.option(
-    "--markdown",
-    "markdown_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Also write the summary as Markdown (for a wiki or a pull request).",
-)
+@markdown_option("the summary (for a wiki or a pull request)")
 @mkdir_option
 @click.option(
     "--launch",

@@ -222,6 +222,16 @@ _KV_16BIT = frozenset({"fp32", "bf16", "fp16", "16bit"})
 
 _VLLM_LOGS = "vLLM start-up logs on H100 (docs/benchmarks.md, 'vLLM memory profile')"
 
+_QUANTIZATION_METHODS: tuple[tuple[str, str], ...] = (
+    ("fp8", "fp8"),
+    ("awq-int4", "awq"),
+    ("gptq-int4", "gptq"),
+    ("gptq-int8", "gptq"),
+    ("nf4", "bitsandbytes"),
+    ("mxfp4", "mxfp4"),
+)
+"""planner's weight format -> ``--quantization`` of vLLM and SGLang (the same method names)."""
+
 ENGINES: dict[str, Engine] = {
     "transformers": Engine(
         "transformers",
@@ -310,14 +320,7 @@ ENGINES: dict[str, Engine] = {
             "vllm serve",
             port_flag="--port",
             quantization_flag="--quantization",
-            quantization_names=(
-                ("fp8", "fp8"),
-                ("awq-int4", "awq"),
-                ("gptq-int4", "gptq"),
-                ("gptq-int8", "gptq"),
-                ("nf4", "bitsandbytes"),
-                ("mxfp4", "mxfp4"),
-            ),
+            quantization_names=_QUANTIZATION_METHODS,
             memory_fraction="--gpu-memory-utilization",
             max_len="--max-model-len",
             max_seqs="--max-num-seqs",
@@ -359,14 +362,7 @@ ENGINES: dict[str, Engine] = {
             model_flag="--model-path",
             port_flag="--port",
             quantization_flag="--quantization",
-            quantization_names=(
-                ("fp8", "fp8"),
-                ("awq-int4", "awq"),
-                ("gptq-int4", "gptq"),
-                ("gptq-int8", "gptq"),
-                ("nf4", "bitsandbytes"),
-                ("mxfp4", "mxfp4"),
-            ),
+            quantization_names=_QUANTIZATION_METHODS,
             memory_fraction="--mem-fraction-static",
             max_len="--context-length",
             max_seqs="--max-running-requests",
