@@ -120,6 +120,18 @@ def accuracy_table(cases: Sequence[Case]) -> tuple[list[str], dict[tuple[str, st
     return lines, planner_errors
 
 
+def _held_out_errors(train: Sequence[Case], test: Sequence[Case]) -> tuple[list[float], list[float]]:
+    """Fit the engine constants on ``train`` alone, so ``test``'s decode and first-token errors are honest."""
+    values = fit(train, lambda c: engine_speed(c.engine), restarts=2)
+
+    def speed_of(c: Case) -> EngineSpeed:
+        return replace(engine_speed(c.engine), **values)
+
+    decode = errors([c for c in test if FAMILY[c.metric] == "decode"], speed_of)
+    first = errors([c for c in test if FAMILY[c.metric] != "decode"], speed_of)
+    return decode, first
+
+
 def leave_one_source_out(cases: Sequence[Case]) -> list[str]:
     lines = [
         "| held-out source | rows | decode median | decode p90 | TTFT/prefill median |",
@@ -128,13 +140,7 @@ def leave_one_source_out(cases: Sequence[Case]) -> list[str]:
     for source in sorted({c.source_key for c in cases}):
         train = [c for c in cases if c.source_key != source]
         test = [c for c in cases if c.source_key == source]
-        values = fit(train, lambda c: engine_speed(c.engine), restarts=2)
-
-        def speed_of(c: Case, values: dict[str, float] = values) -> EngineSpeed:
-            return replace(engine_speed(c.engine), **values)
-
-        decode = errors([c for c in test if FAMILY[c.metric] == "decode"], speed_of)
-        first = errors([c for c in test if FAMILY[c.metric] != "decode"], speed_of)
+        decode, first = _held_out_errors(train, test)
         lines.append(
             f"| {source} | {len(test)} | {_pct(statistics.median(decode))} | {_pct(p90(decode))} | "
             + (_pct(statistics.median(first)) if first else "-")
@@ -160,13 +166,7 @@ def held_out_gpus(cases: Sequence[Case], folds: int = 3) -> list[str]:
             held = set(gpus[k::folds])
             train = [c for c in mine if c.gpu not in held]
             test = [c for c in mine if c.gpu in held]
-            values = fit(train, lambda c: engine_speed(c.engine), restarts=2)
-
-            def speed_of(c: Case, values: dict[str, float] = values) -> EngineSpeed:
-                return replace(engine_speed(c.engine), **values)
-
-            decode = errors([c for c in test if FAMILY[c.metric] == "decode"], speed_of)
-            first = errors([c for c in test if FAMILY[c.metric] != "decode"], speed_of)
+            decode, first = _held_out_errors(train, test)
             lines.append(
                 f"| {engine} | {', '.join(sorted(held))} | {len(test)} | {_pct(statistics.median(decode))} | "
                 f"{_pct(p90(decode))} | " + (_pct(statistics.median(first)) if first else "-") + " |"

@@ -87,10 +87,23 @@ def assumptions(
     return tuple(items)
 
 
+def _texts(*rows: tuple[str, str, str, str]) -> list[Assumption]:
+    """Figures given only as text: (category, name, value, source) each."""
+    return [
+        Assumption(category=cat, name=name, value=value, source=source) for cat, name, value, source in rows
+    ]
+
+
 def _rate_and_policy(scenario: Scenario, c: Candidates, solution: Solution) -> list[Assumption]:
     r = c.rates
     cur = scenario.currency
+    fin = scenario.finance
     as_of = r.as_of.isoformat() if r.as_of else ""
+    idle = (
+        ", ".join(f"{seg} {share:.0%} of TDP" for seg, share in IDLE_SHARE_OF_TDP.items())
+        if r.idle_share_of_tdp is None
+        else f"{r.idle_share_of_tdp:.0%} of TDP"
+    ) + (" while a machine is on" if r.always_on else " (machines run only while their GPUs work)")
     items = [
         Assumption(
             category="energy",
@@ -123,67 +136,59 @@ def _rate_and_policy(scenario: Scenario, c: Candidates, solution: Solution) -> l
             number=r.colocation_usd_per_kw_month,
             unit="USD per kW-month",
         ),
-        Assumption(
-            category="energy",
-            name="GPU power while busy",
-            value=f"{r.gpu_utilisation:.0%} of TDP",
-            source="scenario energy.gpu_utilisation (default 70 %)",
-        ),
-        Assumption(
-            category="energy",
-            name="base system power",
-            value="on 730 h per month" if r.always_on else "on only while its GPUs work",
-            source="scenario energy.always_on (default: always on in colocation, not in an office)",
-        ),
-        Assumption(
-            category="energy",
-            name="GPU idle power",
-            value=(
-                ", ".join(f"{seg} {share:.0%} of TDP" for seg, share in IDLE_SHARE_OF_TDP.items())
-                if r.idle_share_of_tdp is None
-                else f"{r.idle_share_of_tdp:.0%} of TDP"
-            )
-            + (" while a machine is on" if r.always_on else " (machines run only while their GPUs work)"),
-            source=IDLE_SOURCE if r.idle_share_of_tdp is None else "scenario energy.gpu_idle_share_of_tdp",
-        ),
-        Assumption(
-            category="energy",
-            name="desk-side machines",
-            value="desktops and workstations pay no colocation",
-            source="catalog system_type / custom_offers[].system_type",
-        ),
-        Assumption(
-            category="cloud",
-            name="spot overhead",
-            value=f"{r.spot_overhead:.0%} extra hours for interruptible work on spot",
-            source="scenario hardware.spot_overhead (default 10 %, docs/optimizer.md)",
-        ),
-        Assumption(
-            category="finance",
-            name="residual value",
-            value=f"{r.residual_share:.1%} of the purchase price at month {scenario.horizon_months}",
-            source=r.residual_source,
-        ),
-        Assumption(
-            category="finance",
-            name="discount rate",
-            value=f"{scenario.finance.discount_rate_per_year:.2%} a year"
-            + (" (net present value = plain sum)" if scenario.finance.discount_rate_per_year == 0 else ""),
-            source="scenario finance.discount_rate_per_year (default 0)",
-        ),
-        Assumption(
-            category="finance",
-            name="alternatives",
-            value="keep the owned hardware (what to add to it)"
-            if scenario.finance.alternatives_keep_owned
-            else "start from nothing (owned hardware left out)",
-            source="scenario finance.alternatives_keep_owned (default true)",
-        ),
-        Assumption(
-            category="policy",
-            name="headroom",
-            value=f"{scenario.headroom:.0%} of each GPU kept free",
-            source="scenario headroom",
+        *_texts(
+            (
+                "energy",
+                "GPU power while busy",
+                f"{r.gpu_utilisation:.0%} of TDP",
+                "scenario energy.gpu_utilisation (default 70 %)",
+            ),
+            (
+                "energy",
+                "base system power",
+                "on 730 h per month" if r.always_on else "on only while its GPUs work",
+                "scenario energy.always_on (default: always on in colocation, not in an office)",
+            ),
+            (
+                "energy",
+                "GPU idle power",
+                idle,
+                IDLE_SOURCE if r.idle_share_of_tdp is None else "scenario energy.gpu_idle_share_of_tdp",
+            ),
+            (
+                "energy",
+                "desk-side machines",
+                "desktops and workstations pay no colocation",
+                "catalog system_type / custom_offers[].system_type",
+            ),
+            (
+                "cloud",
+                "spot overhead",
+                f"{r.spot_overhead:.0%} extra hours for interruptible work on spot",
+                "scenario hardware.spot_overhead (default 10 %, docs/optimizer.md)",
+            ),
+            (
+                "finance",
+                "residual value",
+                f"{r.residual_share:.1%} of the purchase price at month {scenario.horizon_months}",
+                r.residual_source,
+            ),
+            (
+                "finance",
+                "discount rate",
+                f"{fin.discount_rate_per_year:.2%} a year"
+                + (" (net present value = plain sum)" if fin.discount_rate_per_year == 0 else ""),
+                "scenario finance.discount_rate_per_year (default 0)",
+            ),
+            (
+                "finance",
+                "alternatives",
+                "keep the owned hardware (what to add to it)"
+                if fin.alternatives_keep_owned
+                else "start from nothing (owned hardware left out)",
+                "scenario finance.alternatives_keep_owned (default true)",
+            ),
+            ("policy", "headroom", f"{scenario.headroom:.0%} of each GPU kept free", "scenario headroom"),
         ),
         Assumption(
             category="policy",
@@ -194,18 +199,22 @@ def _rate_and_policy(scenario: Scenario, c: Candidates, solution: Solution) -> l
             number=scenario.horizon_months,
             unit="months",
         ),
-        Assumption(
-            category="solver",
-            name="solver",
-            value=f"{solution.solver}, status {solution.status}, "
-            f"gap {solution.gap:.4%}, best bound {solution.best_bound:,.2f} {cur}",
-        ),
-        Assumption(
-            category="solver",
-            name="model size",
-            value=f"{len(c.data.patterns)} placements, "
-            f"{len(c.data.options)} options, {solution.variables} variables, "
-            f"{solution.constraints} constraints",
+        *_texts(
+            (
+                "solver",
+                "solver",
+                f"{solution.solver}, status {solution.status}, "
+                f"gap {solution.gap:.4%}, best bound {solution.best_bound:,.2f} {cur}",
+                "",
+            ),
+            (
+                "solver",
+                "model size",
+                f"{len(c.data.patterns)} placements, "
+                f"{len(c.data.options)} options, {solution.variables} variables, "
+                f"{solution.constraints} constraints",
+                "",
+            ),
         ),
     ]
     rate_date = scenario.usd_to_currency_as_of

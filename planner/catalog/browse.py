@@ -77,7 +77,7 @@ def node_rows(catalog: Catalog, *, text: str = "", min_vram_bytes: int = 0) -> l
                 "rack_units": system.rack_units,
                 "type": system.system_type,
                 "price_kind": system.price_kind,
-                "price_date": system.price_date.isoformat() if system.price_date else UNKNOWN_DATE,
+                "price_date": _date(system.price_date),
             }
         )
     rows.sort(key=lambda r: (r["total_vram_gib"], r["price_usd"], r["id"]))
@@ -105,7 +105,7 @@ def cloud_rows(catalog: Catalog, *, text: str = "", min_vram_bytes: int = 0) -> 
                 "spot_usd_per_hour": offer.spot_price_usd_per_hour,
                 "usd_per_gpu_hour": round(offer.price_usd_per_hour / offer.gpu_count, 4),
                 "region": offer.region,
-                "as_of": offer.as_of.isoformat() if offer.as_of else UNKNOWN_DATE,
+                "as_of": _date(offer.as_of),
                 "note": offer.note,
             }
         )

@@ -12,6 +12,7 @@ import click
 
 from planner.cli.options import (
     catalog_dir_option,
+    format_option,
     load_catalog_from,
     markdown_option,
     solver_option,
@@ -22,13 +23,9 @@ from planner.cli.options import (
 @click.command()
 @click.argument("base_path", metavar="BASE", type=click.Path(path_type=Path, dir_okay=False))
 @click.argument("new_path", metavar="NEW", type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="What to print: the diff as text, or exactly one JSON object.",
+@format_option(
+    ["table", "json"],
+    "What to print: the diff as text, or exactly one JSON object.",
 )
 @markdown_option("the diff (for the pull request that changes the scenario)")
 @solver_option

@@ -119,6 +119,13 @@ def time_limit_option(what: str) -> Callable[[F], F]:
     )
 
 
+def format_option(choices: list[str], help: str, default: str = "table") -> Callable[[F], F]:
+    """``--format`` (the parameter ``fmt``): what a command prints; ``help`` says what each choice gives."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(choices), default=default, show_default=True, help=help
+    )
+
+
 def markdown_option(what: str) -> Callable[[F], F]:
     """``--markdown FILE``: also write ``what`` as Markdown."""
     return click.option(

@@ -6,15 +6,14 @@ import json
 
 import click
 
+from planner.cli.options import format_option
+
 
 @click.command()
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["json", "markdown"]),
+@format_option(
+    ["json", "markdown"],
+    "json: the JSON Schema of a scenario file; markdown: the field reference (docs/scenario.md).",
     default="json",
-    show_default=True,
-    help="json: the JSON Schema of a scenario file; markdown: the field reference (docs/scenario.md).",
 )
 def schema(fmt: str) -> None:
     """Print the scenario file's schema: every field with its type, unit, default and description.

@@ -19,6 +19,7 @@ from planner.cli.options import (
     FiniteFloatRange,
     catalog_dir_option,
     check_output,
+    format_option,
     import_solver,
     load_catalog_from,
     markdown_option,
@@ -55,13 +56,9 @@ def _report_path(name: str) -> Path:
     default=None,
     help="Workbook to write, a .xlsx name (default reports/<scenario name>.xlsx).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="What to print: a summary table, or exactly one JSON object.",
+@format_option(
+    ["table", "json"],
+    "What to print: a summary table, or exactly one JSON object.",
 )
 @solver_option
 @time_limit_option("the whole run (candidates, solver, alternatives, reports)")

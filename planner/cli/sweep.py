@@ -14,7 +14,13 @@ from typing import Any
 
 import click
 
-from planner.cli.options import catalog_dir_option, load_catalog_from, solver_option, time_limit_option
+from planner.cli.options import (
+    catalog_dir_option,
+    format_option,
+    load_catalog_from,
+    solver_option,
+    time_limit_option,
+)
 
 EXIT_INTERRUPTED = 130
 
@@ -48,13 +54,9 @@ EXIT_INTERRUPTED = 130
     default=None,
     help="An SVG chart of cost against the first varied value.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="What to print: a table, one JSON object (points and break-evens), or the points as CSV.",
+@format_option(
+    ["table", "json", "csv"],
+    "What to print: a table, one JSON object (points and break-evens), or the points as CSV.",
 )
 @solver_option
 @time_limit_option("the solve of each point")

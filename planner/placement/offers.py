@@ -21,13 +21,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from planner.catalog.pricing import system_price_date, system_price_source, system_price_usd
-from planner.catalog.schema import Catalog, CloudOffer, GpuSpec
+from planner.catalog.schema import Catalog, CloudOffer, GpuSpec, SystemOffer
 from planner.errors import ScenarioError
 from planner.ilp.dominance import Standing
 from planner.ilp.dominance import undominated as undominated_units
 from planner.placement.rates import DESK_SIDE, CostRates, energy_cost
 from planner.plan import Pricing, UnitKind
-from planner.scenario.schema import Scenario
+from planner.scenario.schema import CustomOffer, Scenario
 from planner.units import HOURS_PER_MONTH
 
 UnitCosts = Callable[["Offer"], tuple[float, ...]]
@@ -214,6 +214,38 @@ def _owned_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> lis
     return offers
 
 
+def _purchase(
+    scenario: Scenario,
+    rates: CostRates,
+    system: SystemOffer | CustomOffer,
+    gpu: GpuSpec,
+    *,
+    linked: bool,
+    price_usd: float,
+    source: str,
+    date: dt.date | None,
+) -> Offer:
+    """A system to buy, whether the catalog lists it or the scenario quotes it: one key, stock limit and
+    hosting rule for both."""
+    return _local(
+        key=f"{system.id}|purchase",
+        option=system.id,
+        name=system.name,
+        kind="bought",
+        gpu=gpu,
+        gpus=system.gpu_count,
+        linked=linked,
+        price_usd=price_usd,
+        base_w=system.base_power_w,
+        rack=system.rack_units,
+        max_units=scenario.limits.stock.get(system.id),
+        rates=rates,
+        source=source,
+        date=date,
+        desk_side=system.system_type in DESK_SIDE,
+    )
+
+
 def _system_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list[Offer]:
     """The catalog's systems the scenario allows, each with a price."""
     offers: list[Offer] = []
@@ -234,22 +266,15 @@ def _system_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> li
             continue  # a system without any price cannot be bought (never free)
         overridden = system.id in scenario.purchase_prices_usd
         offers.append(
-            _local(
-                key=f"{system.id}|purchase",
-                option=system.id,
-                name=system.name,
-                kind="bought",
-                gpu=gpu,
-                gpus=system.gpu_count,
+            _purchase(
+                scenario,
+                rates,
+                system,
+                gpu,
                 linked=system.gpus_linked,
                 price_usd=price,
-                base_w=system.base_power_w,
-                rack=system.rack_units,
-                max_units=scenario.limits.stock.get(system.id),
-                rates=rates,
                 source="scenario purchase_prices_usd" if overridden else system_price_source(system, catalog),
                 date=None if overridden else system_price_date(system, catalog),
-                desk_side=system.system_type in DESK_SIDE,
             )
         )
     return offers
@@ -274,22 +299,15 @@ def _quoted_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> li
             continue
         gpu = gpu_named(catalog, quote.gpu, f"custom_offers[{index}].gpu")
         offers.append(
-            _local(
-                key=f"{quote.id}|purchase",
-                option=quote.id,
-                name=quote.name,
-                kind="bought",
-                gpu=gpu,
-                gpus=quote.gpu_count,
+            _purchase(
+                scenario,
+                rates,
+                quote,
+                gpu,
                 linked=_linked(quote.gpus_linked, gpu, quote.gpu_count),
                 price_usd=scenario.purchase_prices_usd.get(quote.id, quote.price_usd),
-                base_w=quote.base_power_w,
-                rack=quote.rack_units,
-                max_units=scenario.limits.stock.get(quote.id),
-                rates=rates,
                 source=quote.source,
                 date=None,
-                desk_side=quote.system_type in DESK_SIDE,
             )
         )
     return offers

@@ -301,6 +301,18 @@ def column_of(placed: TableRange, columns: Sequence[Column], key: str) -> int:
     return placed.first_col + [c.id for c in columns].index(key)
 
 
+DATE_FORMAT = "yyyy-mm-dd"
+
+
+def format_dates(ws: Worksheet, placed: TableRange, columns: Sequence[Column], key: str = "as_of") -> None:
+    """Show the dates in one column as dates: openpyxl would write them with a time of day."""
+    col = column_of(placed, columns, key)
+    for r in range(placed.first_row + 1, placed.last_row + 1):
+        cell = ws.cell(row=r, column=col)
+        if isinstance(cell.value, dt.date | dt.datetime):
+            cell.number_format = DATE_FORMAT
+
+
 def write_note(
     ws: Worksheet,
     row: int,

@@ -22,6 +22,13 @@ from planner.report.live import Formula, cell, ref
 from planner.report.sheets.layout import new_sheet
 from planner.report.table import Column, Value, Widths, column_of, put, write_note, write_table
 
+SAVING_FIGURES = (
+    Column("Saving with this plan", styles.USD, key="saving"),
+    Column("Saving (%)", styles.PERCENT, key="share"),
+    Column("Saving as a share of", styles.WRAP, width=24, key="base"),
+)
+"""How much this plan saves against an alternative: here and on the summary sheet alike."""
+
 COLUMNS = (
     Column("Alternative", key="alternative"),
     Column("What it means", styles.WRAP, key="description"),
@@ -31,9 +38,7 @@ COLUMNS = (
     Column("Residual value (as solved)", styles.USD, key="residual"),
     Column("Cost over horizon (as solved)", styles.USD, key="cost"),
     Column("This plan", styles.USD, key="plan"),
-    Column("Saving with this plan", styles.USD, key="saving"),
-    Column("Saving (%)", styles.PERCENT, key="share"),
-    Column("Saving as a share of", styles.WRAP, width=24, key="base"),
+    *SAVING_FIGURES,
 )
 
 BREAK_EVEN_COLUMNS = (

@@ -23,17 +23,20 @@ from planner.report import styles
 from planner.report.live import CostFormulas, PriceInput, ref
 from planner.report.sheets.cloud import PRICING_LABELS
 from planner.report.sheets.layout import new_sheet
-from planner.report.table import Column, TableRange, Value, Widths, column_of, put, write_table
+from planner.report.table import Column, Value, Widths, column_of, format_dates, put, write_table
 
-DATE_FORMAT = "yyyy-mm-dd"
+_SHARED_TAIL = (
+    Column("Unit", key="unit"),
+    Column("Source", styles.WRAP, width=52, key="source"),
+    Column("As of", key="as_of"),
+)
+"""The columns every table on this sheet ends with, so their widths line up."""
 
 INPUT_COLUMNS = (
     Column("Name", key="name"),
     Column("Input", key="item"),
     Column("Value", styles.NUMBER, key="value"),
-    Column("Unit", key="unit"),
-    Column("Source", styles.WRAP, width=52, key="source"),
-    Column("As of", key="as_of"),
+    *_SHARED_TAIL,
 )
 """Value and unit apart, so the value is a number a formula can read; dates are dates."""
 
@@ -41,9 +44,7 @@ PRICE_COLUMNS = (
     Column("Name", key="name"),
     Column("Offer and pricing", key="item"),
     Column("Price", styles.USD_RATE, key="value"),
-    Column("Unit", key="unit"),
-    Column("Source", styles.WRAP, width=52, key="source"),
-    Column("As of", key="as_of"),
+    *_SHARED_TAIL,
 )
 """Laid out under the inputs' columns so one set of widths fits both."""
 
@@ -51,9 +52,7 @@ OTHER_COLUMNS = (
     Column("Category", key="name"),
     Column("Item", key="item"),
     Column("Value", styles.WRAP, width=30, key="value"),
-    Column("Unit", key="unit"),
-    Column("Source", styles.WRAP, width=52, key="source"),
-    Column("As of", key="as_of"),
+    *_SHARED_TAIL,
 )
 
 HOW_COLUMNS = (
@@ -122,7 +121,7 @@ def add_assumptions_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         cell.number_format = v.input.number_format
         _mark_input(cell)
         _name(wb, v.input.key, ref("Assumptions", value_col, placed.first_row + i))
-    _date_column(ws, placed, INPUT_COLUMNS)
+    format_dates(ws, placed, INPUT_COLUMNS)
 
     top = placed.last_row + 3
     put(ws.cell(row=top - 1, column=1), "Prices used by the plan's units (inputs, in USD)", styles.LABEL)
@@ -145,7 +144,7 @@ def add_assumptions_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         cell.number_format = styles.money_format("USD", 2 if p.kind == "bought" else 4)
         _mark_input(cell)
         _name(wb, p.name, ref("Assumptions", value_col, placed_prices.first_row + i))
-    _date_column(ws, placed_prices, PRICE_COLUMNS)
+    format_dates(ws, placed_prices, PRICE_COLUMNS)
 
     top = placed_prices.last_row + 3
     put(ws.cell(row=top - 1, column=1), "Other figures the plan relied on (fixed by the plan)", styles.LABEL)
@@ -163,7 +162,7 @@ def add_assumptions_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         if a.key not in named and a.category not in ("price", SOLVER_CATEGORY)
     ]
     placed_other = write_table(ws, "Assumptions", OTHER_COLUMNS, other, top=top, widths=widths)
-    _date_column(ws, placed_other, OTHER_COLUMNS)
+    format_dates(ws, placed_other, OTHER_COLUMNS)
     value_col = column_of(placed_other, OTHER_COLUMNS, "value")
     for r in range(placed_other.first_row + 1, placed_other.last_row + 1):
         cell = ws.cell(row=r, column=value_col)
@@ -193,14 +192,6 @@ INPUT_COLOR = "FFF2CC"
 
 def _mark_input(cell: Cell | MergedCell) -> None:
     cell.fill = PatternFill("solid", fgColor=INPUT_COLOR)
-
-
-def _date_column(ws: Worksheet, placed: TableRange, columns: tuple[Column, ...]) -> None:
-    col = column_of(placed, columns, "as_of")
-    for r in range(placed.first_row + 1, placed.last_row + 1):
-        cell = ws.cell(row=r, column=col)
-        if isinstance(cell.value, dt.date | dt.datetime):
-            cell.number_format = DATE_FORMAT
 
 
 def _as_number(text: str) -> Value:

@@ -16,7 +16,7 @@ from planner.report import styles
 from planner.report.figures import chosen_mix, unit_label, workloads_by_unit
 from planner.report.live import CostFormulas, Formula, cell, column_sum, ref
 from planner.report.sheets.layout import fit_pages, new_sheet
-from planner.report.table import Column, Value, Widths, column_of, write_table, write_total_row
+from planner.report.table import Column, Value, Widths, format_dates, write_table, write_total_row
 
 PRICING_LABELS = {
     "purchase": "Purchase",
@@ -98,8 +98,7 @@ def add_cloud_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         )
     widths = Widths()
     placed = write_table(ws, "Cloud", COLUMNS, rows, widths=widths)
-    for r in range(placed.first_row + 1, placed.last_row + 1):
-        ws.cell(row=r, column=column_of(placed, COLUMNS, "as_of")).number_format = "yyyy-mm-dd"
+    format_dates(ws, placed, COLUMNS)
     last = placed.first_row + len(rows)
     totals: dict[str, Value] = {
         "per_month": Formula(

@@ -20,7 +20,7 @@ from planner.report import styles
 from planner.report.figures import MixLine, chosen_mix
 from planner.report.live import CostFormulas, Formula, cell, column_sum, ref
 from planner.report.sheets.layout import fit_pages, new_sheet
-from planner.report.table import Column, Value, Widths, column_of, write_table, write_total_row
+from planner.report.table import Column, Value, Widths, format_dates, write_table, write_total_row
 
 COLUMNS = (
     Column("Item", styles.WRAP, width=28, key="item"),
@@ -130,8 +130,7 @@ def add_hardware_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         )
     widths = Widths()
     placed = write_table(ws, "Hardware", COLUMNS, rows, widths=widths)
-    for r in range(placed.first_row + 1, placed.last_row + 1):
-        ws.cell(row=r, column=column_of(placed, COLUMNS, "as_of")).number_format = "yyyy-mm-dd"
+    format_dates(ws, placed, COLUMNS)
     local = [u for u in plan.units if u.kind != "cloud"]
     last = placed.first_row + len(rows)
     totals: dict[str, Value] = {"units": Formula(column_sum(None, col["units"], 2, last), len(local))}

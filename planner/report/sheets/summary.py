@@ -67,9 +67,7 @@ SAVING_COLUMNS = (
     Column("Alternative", key="alternative"),
     Column("Cost over horizon", styles.USD, key="cost"),
     Column("Status", styles.WRAP, key="status"),
-    Column("Saving with this plan", styles.USD, key="saving"),
-    Column("Saving (%)", styles.PERCENT, key="share"),
-    Column("Saving as a share of", styles.WRAP, width=24, key="base"),
+    *alternatives.SAVING_FIGURES,
 )
 
 MIX_COLUMNS = (
