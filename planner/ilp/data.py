@@ -60,7 +60,7 @@ MAX_PER_GPU = 8
 """Most replicas one GPU holds (co-location patterns, and the count rows of shared GPUs): a modelling rule,
 stated in docs/optimizer.md, not a memory limit. Each replica is an engine process with its own CUDA context
 and scheduler; past a handful they time-slice the card, and the rule keeps the sharing patterns finite. The
-exhaustive oracle (tests/solve/test_oracle.py) restates it."""
+exhaustive oracle (tests/solving/test_oracle.py) restates it."""
 POOLS = ("full", "part")
 """Shared GPUs of an option come in two pools (large fleets, constraints.py): "full" GPUs are paid a whole
 month of energy whatever they hold; "part" GPUs hold replicas whose hours add up to at most a month and pay

@@ -291,20 +291,6 @@ def ref(sheet: str, col: int, row: int) -> str:
 FUNCTIONS = frozenset({"SUM", "SUMIF", "IF", "IFERROR", "INDEX", "MATCH", "CEILING", "AND", "POWER"})
 """The only spreadsheet functions planner writes."""
 
-SHEET_NAMES = frozenset(
-    {
-        "Summary",
-        "Cash flow",
-        "Alternatives",
-        "Charts",
-        "Workloads",
-        "Hardware",
-        "Cloud",
-        "Utilization",
-        "Assumptions",
-    }
-)
-
 _TOKEN = re.compile(
     r"""\s*(?:
         (?P<ref>(?:(?P<sheet>'[A-Za-z ]+'|[A-Za-z]+)!)?\$?[A-Z]{1,3}\$?[0-9]+(?::\$?[A-Z]{1,3}\$?[0-9]+)?)
@@ -317,18 +303,19 @@ _TOKEN = re.compile(
 )
 
 
-def check_formula(text: str, names: Iterable[str]) -> None:
+def check_formula(text: str, names: Iterable[str], sheets: Iterable[str]) -> None:
     """Raise ValueError unless ``text`` uses only planner's vocabulary: its defined ``names``, its own sheets'
     cell references, numbers, a few functions and operators, and short text constants of letters, digits
     and spaces (planner's labels, such as "On demand"; no quote, bracket or sheet name can hide in one)."""
     allowed = set(names)
+    own_sheets = set(sheets)
     pos = 0
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if m is None or m.end() == pos:
             raise ValueError(f"formula {text!r}: unexpected text at {pos}")
         sheet = m.group("sheet")
-        if sheet is not None and sheet.strip("'") not in SHEET_NAMES:
+        if sheet is not None and sheet.strip("'") not in own_sheets:
             raise ValueError(f"formula {text!r}: unknown sheet {sheet}")
         name = m.group("name")
         if name is not None and name not in allowed and name.upper() not in FUNCTIONS:

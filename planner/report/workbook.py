@@ -29,16 +29,16 @@ from planner.report.sheets.utilization import add_utilization_sheet
 from planner.report.sheets.workloads import add_workloads_sheet
 from planner.report.styles import register_styles
 
-SHEETS: tuple[tuple[str, Callable[[Workbook, Plan], Worksheet]], ...] = (
-    ("Summary", add_summary_sheet),
-    ("Cash flow", add_cashflow_sheet),
-    ("Alternatives", add_alternatives_sheet),
-    ("Charts", add_charts_sheet),
-    ("Workloads", add_workloads_sheet),
-    ("Hardware", add_hardware_sheet),
-    ("Cloud", add_cloud_sheet),
-    ("Utilization", add_utilization_sheet),
-    ("Assumptions", add_assumptions_sheet),
+SHEETS: tuple[Callable[[Workbook, Plan], Worksheet], ...] = (
+    add_summary_sheet,
+    add_cashflow_sheet,
+    add_alternatives_sheet,
+    add_charts_sheet,
+    add_workloads_sheet,
+    add_hardware_sheet,
+    add_cloud_sheet,
+    add_utilization_sheet,
+    add_assumptions_sheet,
 )
 """Sheets in the order a finance reader reads them: the decision, the cash flow and the alternatives, the
 charts, then the engineering detail, then the inputs. Sheets refer to each other through defined names and
@@ -72,7 +72,7 @@ def build_workbook(plan: Plan, *, written: dt.date | None = None) -> Workbook:
     if default is not None:
         wb.remove(default)
     register_styles(wb, plan.currency)
-    for _, add_sheet in SHEETS:
+    for add_sheet in SHEETS:
         ws = add_sheet(wb, plan)
         set_print_headers(ws, plan, written or dt.date.today())
     check_formulas(wb)
@@ -90,7 +90,7 @@ def check_formulas(wb: Workbook) -> None:
         for row in ws.iter_rows():
             for cell in row:
                 if cell.data_type == "f":
-                    check_formula(str(cell.value)[1:], names)
+                    check_formula(str(cell.value)[1:], names, wb.sheetnames)
 
 
 def write_workbook(plan: Plan, path: Path) -> None:

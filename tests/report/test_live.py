@@ -102,14 +102,15 @@ def test_every_cost_is_a_formula_over_the_named_inputs(plan: Plan) -> None:
         for row in ws.iter_rows():
             for cell in row:
                 if cell.data_type == "f":
-                    check_formula(str(cell.value)[1:], names)
+                    check_formula(str(cell.value)[1:], names, wb.sheetnames)
 
 
 def test_check_formula_refuses_what_planner_does_not_write() -> None:
-    check_formula("SUM($A$2:$A$3)+price_1*usd_to_currency", ["price_1", "usd_to_currency"])
+    names = ["price_1", "usd_to_currency"]
+    check_formula("SUM($A$2:$A$3)+Hardware!$C$2*price_1*usd_to_currency", names, ["Hardware"])
     for bad in ('HYPERLINK("http://evil.example","x")', "WEBSERVICE(A1)", "Sheet9!A1", "cmd|' /c calc'!A0"):
         with pytest.raises(ValueError):
-            check_formula(bad, ["price_1"])
+            check_formula(bad, ["price_1"], ["Hardware"])
 
 
 @needs_libreoffice

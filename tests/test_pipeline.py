@@ -19,7 +19,7 @@ from planner.placement.memory import Footprint
 from planner.scenario.schema import Workload
 from planner.units import GIB
 
-from .helpers import catalog, cloud, gpu, scenario, system, workload
+from builders import catalog, cloud, gpu, scenario, system, workload
 
 ENERGY_YEAR = 262.8
 CARD = gpu("Card24", 24)

@@ -20,7 +20,7 @@ from planner.report.markdown import render_markdown
 from planner.report.terminal import render_terminal
 from planner.scenario.load import parse_scenario
 
-from .helpers import DAY, catalog, cloud, gpu, scenario, system, workload
+from builders import DAY, catalog, cloud, gpu, scenario, system, workload
 
 TODAY = dt.date(2026, 12, 3)
 CAT = catalog([gpu("Card24", 24)], clouds=[cloud("one", "Card24", price=0.5)])

@@ -19,7 +19,7 @@ from planner.report.terminal import render_terminal
 from planner.scenario.schema import Workload
 from planner.units import GIB
 
-from .helpers import catalog, gpu, scenario, system
+from builders import catalog, gpu, scenario, system
 
 GPU_YEAR = 262.8
 CARD48 = gpu("Card48", 48)

@@ -1,6 +1,6 @@
 """Equivalent workloads merged into one demand (placement.merge): same optimum, replicas split back in order.
 
-Hand-computed with the helpers' conventions (tests/solve/helpers.py): Card24 has 24 GiB and 300 W, one GPU
+Hand-computed with the helpers' conventions (tests/builders.py): Card24 has 24 GiB and 300 W, one GPU
 busy all month for the 12-month horizon burns 0.3 kW x 730 h x 12 x 0.10 USD = 262.80 USD.
 """
 
@@ -11,7 +11,7 @@ import pytest
 from planner.pipeline import solve
 from planner.placement.merge import merge_equivalent
 
-from .helpers import catalog, gpu, scenario, system, workload
+from builders import catalog, gpu, scenario, system, workload
 
 ENERGY_YEAR = 262.8
 DUO = catalog([gpu("Card24", 24)], [system("duo", "Card24", 2, price=1500.0)])

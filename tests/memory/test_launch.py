@@ -12,7 +12,7 @@ from planner.cli import main
 from planner.pipeline import solve
 from planner.scenario.schema import Scenario
 
-from .helpers import catalog, gpu, scenario, system, workload
+from builders import catalog, gpu, scenario, system, workload
 
 ROOT = Path(__file__).resolve().parents[2]
 CARD = 96  # GiB

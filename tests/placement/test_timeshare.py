@@ -18,7 +18,7 @@ from planner.errors import InfeasibleError
 from planner.pipeline import solve
 from planner.scenario.load import load_scenario
 
-from .helpers import catalog, gpu, scenario, system, workload
+from builders import catalog, gpu, scenario, system, workload
 
 CAT = catalog([gpu("Card24", 24)], [system("desk", "Card24", price=1000.0)])
 DAY = {"start_hour": 8, "end_hour": 20}

@@ -14,7 +14,7 @@ from planner.memory.api import estimate_memory
 from planner.pipeline import solve
 from planner.report.markdown import render_markdown, runs_on
 
-from .helpers import catalog, gpu, scenario, workload
+from builders import catalog, gpu, scenario, workload
 
 CAT = catalog([gpu("Card24", 24)])
 LOCAL_ONLY = {"hardware": {"bought": False, "cloud": False}}

@@ -17,7 +17,7 @@ from planner.errors import InfeasibleError, PlannerError, ScenarioError
 from planner.perf.capacity import capacity_within_slo
 from planner.pipeline import solve
 
-from .helpers import catalog, cloud, gpu, scenario
+from builders import catalog, cloud, gpu, scenario
 
 SLOW = gpu("Slow 48", 48.0).model_copy(update={"mem_bandwidth_gb_per_s": 500.0})
 FAST = gpu("Fast 48", 48.0).model_copy(update={"mem_bandwidth_gb_per_s": 2000.0})

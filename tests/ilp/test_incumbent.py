@@ -10,7 +10,7 @@ from planner.ilp.limits import LimitRow
 from planner.ilp.solve import solve_problem
 from planner.pipeline import solve
 
-from .helpers import catalog, gpu, scenario, system, workload
+from builders import catalog, gpu, scenario, system, workload
 
 
 def _data(capex_budget: float | None = None) -> ProblemData:

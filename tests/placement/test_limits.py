@@ -13,7 +13,7 @@ from planner.errors import InfeasibleError, ScenarioError
 from planner.pipeline import solve
 from planner.placement.candidates import build_candidates
 
-from .helpers import catalog, cloud, gpu, scenario, workload
+from builders import catalog, cloud, gpu, scenario, workload
 
 CAT = catalog(
     [gpu("Card24", 24)],

@@ -16,7 +16,7 @@ from planner.scenario.load import parse_scenario
 from planner.scenario.reference import EXAMPLES, REGENERATE, models, render_markdown, scenario_schema
 from planner.scenario.schema import Scenario
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "scenario.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "scenario.md"
 
 
 def test_docs_scenario_md_is_the_generated_reference() -> None:

@@ -16,7 +16,7 @@ from planner.check import verify
 from planner.pipeline import solve
 from planner.report.terminal import render_terminal
 
-from .helpers import catalog, gpu, scenario, system, workload
+from builders import catalog, gpu, scenario, system, workload
 
 GPU_YEAR = 262.8
 CAT = catalog(

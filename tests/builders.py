@@ -127,7 +127,7 @@ def scenario(workloads: list[dict[str, Any]], **extra: Any) -> Scenario:
 
     Purchases keep no residual value, spot pays no overhead and idle GPUs draw nothing unless a test says
     otherwise (``finance``, ``hardware.spot_overhead``, ``energy.gpu_idle_share_of_tdp``), so the hand
-    figures of tests about something else stay plain price x hours; tests/solve/test_finance.py sets them.
+    figures of tests about something else stay plain price x hours; tests/assemble/test_finance.py sets them.
     """
     raw: dict[str, Any] = {
         "name": "test",

@@ -15,7 +15,7 @@ from planner.placement.candidates import Candidates
 from planner.solving.packing import first_fit_decreasing, minimum_bin_slack, pack_exact
 from planner.units import GIB
 
-from .helpers import catalog, cloud, gpu, scenario, system, workload
+from builders import catalog, cloud, gpu, scenario, system, workload
 
 EIGHT_GIB = [24.79, 22.66, 22.66, 22.66, 19.79, 19.79, 18.55, 7.76]
 """Eight replicas (158.66 GiB) that memory and every u_k row fit on two 80 GiB cards; no packing does."""
@@ -261,7 +261,7 @@ def test_a_large_fleet_alternative_is_packed_within_its_own_options(monkeypatch:
     from planner.placement.candidates import build_candidates
     from planner.solving.alternatives import solve_alternatives
 
-    from .helpers import cloud
+    from builders import cloud
 
     real = alternatives.solve_problem
     starts: list[bool] = []

@@ -19,7 +19,7 @@ from planner.placement.memory import Footprint
 from planner.scenario.schema import Scenario, Workload
 from planner.units import GIB
 
-from .helpers import catalog, cloud, gpu, system
+from builders import catalog, cloud, gpu, system
 
 MIP_GAP = 1e-4
 

@@ -26,7 +26,7 @@ from planner.errors import InfeasibleError
 from planner.pipeline import solve
 from planner.scenario.schema import Scenario
 
-from .helpers import catalog, cloud, gpu, scenario, workload
+from builders import catalog, cloud, gpu, scenario, workload
 
 HOURS = 730.0 * 12
 """Every workload runs all month for the helpers' 12-month horizon: an instance costs its price x this."""

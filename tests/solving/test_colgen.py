@@ -1,6 +1,6 @@
 """Column generation for large fleets (solving.colgen): exact pricing and a bound that is a real bound.
 
-Costs follow tests/solve/helpers.py: Card24 (24 GiB, 300 W) in a 1,000 USD desk system, a year of one busy GPU
+Costs follow tests/builders.py: Card24 (24 GiB, 300 W) in a 1,000 USD desk system, a year of one busy GPU
 is 262.80 USD of electricity.
 """
 
@@ -17,7 +17,7 @@ from planner.pipeline import solve
 from planner.placement.patterns import Member
 from planner.solving.colgen import _Item, _knapsack
 
-from .helpers import catalog, cloud, gpu, scenario, system, workload
+from builders import catalog, cloud, gpu, scenario, system, workload
 
 CAT = catalog(
     [gpu("Card24", 24)],

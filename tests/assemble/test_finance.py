@@ -21,7 +21,7 @@ from planner.pipeline import solve
 from planner.plan import Plan
 from planner.scenario.schema import Scenario
 
-from .helpers import catalog, cloud, gpu, scenario, system, workload
+from builders import catalog, cloud, gpu, scenario, system, workload
 
 CARD = gpu("Card24", 24)
 CAT = catalog([CARD], [system("desk-card24", "Card24")], [cloud("c1", "Card24", price=0.5, spot=0.2)])

@@ -13,7 +13,7 @@ from planner.plan import Plan
 from planner.scenario.schema import Scenario
 from planner.units import GIB
 
-from .helpers import catalog, cloud, gpu, scenario, system, workload
+from builders import catalog, cloud, gpu, scenario, system, workload
 
 CAT = catalog([gpu("Card24", 24)], [system("desk-card24", "Card24")], [cloud("c1", "Card24")])
 WORKLOADS = [workload("a", 10), workload("b", 10)]
