@@ -113,6 +113,26 @@ class Assignment(FrozenModel):
     ``pcie`` (tensor parallelism over PCIe, whose speed is not priced); None on one GPU."""
 
 
+class ReplicaPerformance(FrozenModel):
+    """One replica of a rate-stated workload on its own option: replicas of one workload may run on different
+    cards, each at the largest batch its card serves within the SLO."""
+
+    replica: int
+    """1-based, as in ``Assignment.replica``."""
+    unit: str
+    gpu: str
+    gpus: int
+    interconnect: str
+    """``nvlink`` or ``pcie`` (what the speed model priced the split over; ``pcie`` also on one GPU)."""
+    batch: int
+    ttft_s: float
+    tpot_s: float
+    requests_per_s: float
+    output_tokens_per_s: float
+    limit: str
+    """What stops a larger batch: ``memory``, ``ttft``, ``tpot`` or ``search cap``."""
+
+
 class WorkloadPerformance(FrozenModel):
     """How a rate-stated workload is served (the speed model's figures, docs/speed-model.md): each replica
     runs the largest batch within the SLO that fits its memory; latencies are at that batch, the worst over
@@ -134,6 +154,8 @@ class WorkloadPerformance(FrozenModel):
     """What stops a larger batch on the first replica's option: its memory, or a latency target."""
     slo_ttft_s: float | None = None
     slo_tpot_s: float | None = None
+    replicas: tuple[ReplicaPerformance, ...] = ()
+    """Each replica's own figures, in replica order."""
 
 
 class WorkloadSummary(FrozenModel):

@@ -26,8 +26,11 @@ def workload_summaries(scenario: Scenario, c: Candidates, built: Assembled) -> t
         fp = c.footprints[w.name][k]
         speeds = replica_speeds(w, c, built) if w.rate_stated else []
         replicas, context, batch = w.replicas, w.context, w.batch
-        if speeds and speeds[0].footprint is not None:  # a rate-stated load: the optimizer's batch and count
-            fp, replicas, batch = speeds[0].footprint, len(speeds), speeds[0].capacity.batch
+        first = speeds[0][1] if speeds else None
+        if (
+            first is not None and first.footprint is not None
+        ):  # a rate-stated load: the optimizer's batch, count
+            fp, replicas, batch = first.footprint, len(speeds), first.capacity.batch
             context = (w.input_tokens or 0) + (w.output_tokens or 0)
         est = fp.estimate
         if est is not None:

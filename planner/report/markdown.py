@@ -21,6 +21,7 @@ from planner.report.figures import (
     reading,
     saving_of,
 )
+from planner.report.speed import SpeedRow, slo_text, speed_rows
 from planner.report.terminal import exchange_rate_line
 from planner.units import to_gib
 
@@ -188,6 +189,50 @@ def _workloads(plan: Plan) -> list[str]:
     return ["## Workloads", "", *table(columns, plan.workloads)]
 
 
+def _performance(plan: Plan) -> list[str]:
+    """Rate-stated workloads: capacity against the rate asked, latencies against the SLO, what binds."""
+    rows = speed_rows(plan)
+    if not rows:
+        return []
+
+    def rate(value: float | None) -> str:
+        return "" if value is None else f"{value:,.2f}"
+
+    columns: list[MdColumn[SpeedRow]] = [
+        MdColumn(
+            "workload",
+            "Workload",
+            lambda r: escape(r.workload if r.replica is None else f"{r.workload} #{r.replica}"),
+        ),
+        MdColumn(
+            "runs_on",
+            "Runs on",
+            lambda r: escape(r.runs_on if r.replica is None else f"{r.runs_on}, {r.unit}"),
+        ),
+        MdColumn("batch", "Batch", lambda r: "" if r.batch is None else str(r.batch), right=True),
+        MdColumn("ttft", "TTFT (ms)", lambda r: f"{r.ttft_s * 1000:,.0f}", right=True),
+        MdColumn("tpot", "TPOT (ms)", lambda r: f"{r.tpot_s * 1000:,.1f}", right=True),
+        MdColumn("tokens", "Output tokens/s", lambda r: _n(r.output_tokens_per_s), right=True),
+        MdColumn("capacity", "Capacity (requests/s)", lambda r: rate(r.requests_per_s), right=True),
+        MdColumn("asked", "Asked (requests/s)", lambda r: rate(r.requests_per_s_asked), right=True),
+        MdColumn(
+            "used", "Used", lambda r: "" if r.utilisation is None else f"{r.utilisation:.0%}", right=True
+        ),
+        MdColumn("binds", "Binds", lambda r: r.binds),
+    ]
+    slos = "; ".join(f"{escape(r.workload)}: {slo_text(r)}" for r in rows if r.replica is None)
+    return [
+        "## Performance",
+        "",
+        "Each replica runs the largest batch whose predicted TTFT and TPOT meet the SLO and whose memory "
+        "fits its GPU (planner's speed model); requests/s by Little's law. A workload's row sums its "
+        "replicas' rates and shows the worst latencies; *binds* says what stops a larger batch (memory, or "
+        f"a latency target). SLO: {slos}.",
+        "",
+        *table(columns, rows),
+    ]
+
+
 def _break_even(plan: Plan) -> list[str]:
     c = plan.currency
     be = break_even(plan)
@@ -254,6 +299,7 @@ SECTIONS: tuple[Callable[[Plan], list[str]], ...] = (
     _mix,
     _savings,
     _workloads,
+    _performance,
     _break_even,
     _idle_owned,
     _prices,
@@ -262,7 +308,8 @@ SECTIONS: tuple[Callable[[Plan], list[str]], ...] = (
 
 
 def render_markdown(plan: Plan, today: dt.date | None = None) -> str:
-    """The plan as Markdown: headline, reading, chosen mix, savings, workloads, break-even, prices.
+    """The plan as Markdown: headline, reading, chosen mix, savings, workloads, performance (a load stated as
+    a rate), break-even, prices.
 
     ``today`` dates the age of the oldest price (default: the clock)."""
     out: list[str] = _headline(plan, today)

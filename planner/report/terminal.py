@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from planner.plan import Plan, WorkloadPerformance, WorkloadSummary
+from planner.plan import Plan, WorkloadSummary
 from planner.report.figures import (
     ALTERNATIVE_LABELS,
     break_even,
@@ -16,6 +16,7 @@ from planner.report.figures import (
     reading,
     saving_of,
 )
+from planner.report.speed import slo_text, speed_rows
 from planner.report.text import TextColumn, cut, render_table, wrap
 from planner.units import to_gib
 
@@ -189,14 +190,38 @@ def availability_line(workloads: list[WorkloadSummary]) -> str:
     return "Availability: " + "; ".join(parts) + "."
 
 
-def speed_line(name: str, replicas: int, p: WorkloadPerformance) -> str:
-    """A rate-stated workload: what it asked, what its replicas serve, and what stops a larger batch."""
-    return (
-        f"Speed: {name} serves {p.requests_per_s:.3g} requests/s on {replicas} replicas for "
-        f"{p.requests_per_s_asked:.3g} asked ({p.utilisation:.0%} used), batch {p.batch} (first replica), "
-        f"TTFT {p.ttft_s * 1000:,.0f} ms, TPOT {p.tpot_s * 1000:,.1f} ms, "
-        f"{p.output_tokens_per_s:,.0f} output tokens/s; {p.binds} binds."
-    )
+def speed_lines(plan: Plan, width: int) -> list[str]:
+    """Rate-stated workloads: each replica on its card at its batch, then the workload's capacity against
+    the rate it asked, the share used, and what stops a larger batch (memory, or a latency target)."""
+    columns = [
+        TextColumn("Workload", flexible=True, min_width=10),
+        TextColumn("Runs on", flexible=True, min_width=10, shrink_first=1),
+        TextColumn("Batch", ">"),
+        TextColumn("TTFT", ">"),
+        TextColumn("TPOT", ">"),
+        TextColumn("Tokens/s", ">"),
+        TextColumn("Req/s", ">"),
+        TextColumn("Asked", ">"),
+        TextColumn("Used", ">"),
+        TextColumn("Binds", flexible=True, min_width=6),
+    ]
+    rows = [
+        [
+            r.label,
+            r.runs_on,
+            "" if r.batch is None else str(r.batch),
+            f"{r.ttft_s * 1000:,.0f}",
+            f"{r.tpot_s * 1000:,.1f}",
+            _n(r.output_tokens_per_s),
+            f"{r.requests_per_s:,.2f}",
+            "" if r.requests_per_s_asked is None else f"{r.requests_per_s_asked:,.2f}",
+            "" if r.utilisation is None else f"{r.utilisation:.0%}",
+            r.binds,
+        ]
+        for r in speed_rows(plan)
+    ]
+    slos = sorted({f"{r.workload}: {slo_text(r)}" for r in speed_rows(plan) if r.replica is None})
+    return render_table(columns, rows, width) + wrap("SLO " + "; ".join(slos) + ".", width, indent=2)
 
 
 def break_even_line(plan: Plan) -> str:
@@ -249,9 +274,13 @@ def render_terminal(
     spread = [w for w in plan.workloads if w.min_replicas is not None]
     if spread:
         out += ["", *wrap(availability_line(spread), width)]
-    for w in plan.workloads:
-        if w.performance is not None:
-            out += ["", *wrap(speed_line(w.name, w.replicas, w.performance), width)]
+    if any(w.performance is not None for w in plan.workloads):
+        out += [
+            "",
+            "Speed (TTFT, TPOT in ms; each replica at its largest batch within the SLO; totals: worst, "
+            "summed)",
+            *speed_lines(plan, width),
+        ]
     out += ["", *wrap(break_even_line(plan), width)]
     out += wrap(plan.oldest_price(today).sentence(), width)
     for line in idle_owned_lines(plan):

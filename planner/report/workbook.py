@@ -24,6 +24,7 @@ from planner.report.sheets.cashflow import add_cashflow_sheet
 from planner.report.sheets.charts import add_charts_sheet
 from planner.report.sheets.cloud import add_cloud_sheet
 from planner.report.sheets.hardware import add_hardware_sheet
+from planner.report.sheets.performance import add_performance_sheet
 from planner.report.sheets.summary import add_summary_sheet
 from planner.report.sheets.utilization import add_utilization_sheet
 from planner.report.sheets.workloads import add_workloads_sheet
@@ -35,6 +36,7 @@ SHEETS: tuple[Callable[[Workbook, Plan], Worksheet], ...] = (
     add_alternatives_sheet,
     add_charts_sheet,
     add_workloads_sheet,
+    add_performance_sheet,
     add_hardware_sheet,
     add_cloud_sheet,
     add_utilization_sheet,

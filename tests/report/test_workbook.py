@@ -32,6 +32,7 @@ SHEETS = [
     "Alternatives",
     "Charts",
     "Workloads",
+    "Performance",
     "Hardware",
     "Cloud",
     "Utilization",
