@@ -153,9 +153,14 @@ def test_json_and_terminal_say_what_the_replicas_serve() -> None:
     assert perf["requests_per_s"] == pytest.approx(3 * r)
     assert perf["utilisation"] == pytest.approx(2.5 / 3)
     assert perf["binds"] in ("memory", "speed") and perf["ttft_s"] > 0 and perf["output_tokens_per_s"] > 0
-    text = render_terminal(plan, width=200)
-    said = f"Speed: chat serves {3 * r:.3g} requests/s on 3 replicas for {2.5 * r:.3g} asked (83% used)"
-    assert said in text
+    assert [(x["replica"], x["requests_per_s"]) for x in perf["replicas"]] == [
+        (n, pytest.approx(r)) for n in (1, 2, 3)
+    ]
+    total = next(line for line in render_terminal(plan, width=200).splitlines() if "3 replicas" in line)
+    cells = total.split()
+    used = cells.index("83%")
+    assert cells[used - 2 : used] == [f"{3 * r:,.2f}", f"{2.5 * r:,.2f}"]
+    assert " ".join(cells[used + 1 :]).startswith(perf["binds"])
 
 
 def test_each_replica_is_launched_at_the_batch_its_option_serves() -> None:
