@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from planner.explore.frames import FRAMES
+from planner.memory.api import estimate_memory
 from planner.plan import Plan
 
 COMPONENTS = (
@@ -24,7 +25,7 @@ def test_frames_hold_the_plan(startup_plan: Plan) -> None:
     frames = startup_plan.to_frames()
     assert tuple(frames) == FRAMES
     assert all(isinstance(f, pd.DataFrame) for f in frames.values())
-    assert len(frames["units"]) == len(startup_plan.units) == 3
+    assert len(frames["units"]) == len(startup_plan.units) == 4
     assert len(frames["assignments"]) == len(startup_plan.assignments) == 6
     assert list(frames["workloads"]["name"]) == [w.name for w in startup_plan.workloads]
     assert set(frames["alternatives"]["name"]) == {
@@ -33,8 +34,8 @@ def test_frames_hold_the_plan(startup_plan: Plan) -> None:
         "best_single_gpu",
         "cheapest_per_workload",
     }
-    # The README's startup plan: two desktops bought for 10,000 + 3,499 USD.
-    assert frames["units"]["capex"].sum() == pytest.approx(13_499)
+    # The README's startup plan: three desktops bought for 1,999 + 6,150 + 4,498 USD.
+    assert frames["units"]["capex"].sum() == pytest.approx(12_647)
     for table in ("units", "assignments", "workloads"):
         assert frames[table]["cost"].sum() == pytest.approx(startup_plan.total_cost)
     assert frames["cost_by_category"]["cost"].sum() == pytest.approx(startup_plan.total_cost)
@@ -45,7 +46,14 @@ def test_workload_breakdown_columns_add_up_to_the_total(startup_plan: Plan) -> N
     parts = workloads[[f"{c}_bytes" for c in COMPONENTS]].sum(axis=1)
     assert (parts == workloads["total_bytes"]).all()
     chat = workloads.set_index("name").loc["chat-assistant"]
-    assert chat["per_gpu_bytes"] / 2**30 == pytest.approx(27.63, abs=0.005)  # README: 27.63 GiB
+    # Its first replica's: the memory model's at the batch its card serves within the SLO, each sequence
+    # holding 1,000 + 300 tokens (README: 12.78 GiB at batch 9 on the RTX 4060 Ti 16GB)
+    perf = next(w for w in startup_plan.workloads if w.name == "chat-assistant").performance
+    assert perf is not None
+    first = perf.replicas[0]
+    est = estimate_memory("llama-3.1-8b", precision="fp8", context=1300, batch=first.batch, engine="vllm")
+    assert chat["per_gpu_bytes"] == int(est.per_gpu_bytes)
+    assert chat["per_gpu_bytes"] / 2**30 == pytest.approx(12.78, abs=0.005)
 
 
 def test_cash_flow_pays_purchases_first_and_ends_at_the_total(startup_plan: Plan) -> None:

@@ -45,8 +45,8 @@ def test_paths_reach_workloads_by_name_index_and_star(startup: Scenario, catalog
     assert same_catalog is catalog
     assert scenario.workloads[1].hours_per_month == 100
     assert {w.headroom for w in scenario.workloads} == {0.3}
-    scenario, _ = apply_point(startup, catalog, axes_from(["workloads.0.batch=8"]), (8,))
-    assert scenario.workloads[0].batch == 8
+    scenario, _ = apply_point(startup, catalog, axes_from(["workloads.1.batch=8"]), (8,))
+    assert scenario.workloads[1].batch == 8
 
 
 @pytest.mark.parametrize(
@@ -80,11 +80,12 @@ def test_each_point_is_the_solve_of_its_scenario(startup: Scenario, catalog: Cat
         oracle = solve(startup.model_copy(update={"horizon_months": int(row["horizon_months"])}), catalog)
         assert row["total_cost"] == pytest.approx(oracle.total_cost)
         assert row["capex"] == pytest.approx(oracle.capex)
-    # Renting everything wins at 3 and 6 months; from 12 the desktop is bought.
-    assert list(frame["capex"]) == [0, 0, 10_000]
+    # Renting everything wins at 3 months; from 6 three one-card desktops are bought: an RTX 3060 12GB
+    # (1,500 + 329), an RTX 4060 Ti 16GB (1,500 + 499) and a Radeon RX 7900 XTX (1,500 + 999).
+    assert list(frame["capex"]) == [0, 6_327, 6_327]
     breaks = break_evens(frame)
-    assert (breaks["from_value"].tolist(), breaks["to_value"].tolist()) == ([6], [12])
-    assert breaks["change"].iloc[0].startswith("+ Buy 1 x Desktop, 1x RTX PRO 6000 Blackwell")
+    assert (breaks["from_value"].tolist(), breaks["to_value"].tolist()) == ([3], [6])
+    assert breaks["change"].iloc[0].startswith("+ Buy 1 x Desktop, 1x RTX 3060 12GB")
 
 
 def test_parallel_rows_equal_serial_rows_in_grid_order(startup: Scenario, catalog: Catalog) -> None:
@@ -131,7 +132,7 @@ def test_cli_writes_workbook_and_plot_and_no_bar_when_piped(tmp_path: Path) -> N
     )
     assert result.exit_code == 0, result.output
     assert "solving" not in result.stderr  # no progress bar: stderr is not a terminal
-    assert "between horizon_months=6 and 12" in result.stdout
+    assert "between horizon_months=3 and 6" in result.stdout
     wb = openpyxl.load_workbook(book)
     assert wb.sheetnames == ["Sweep", "Break-even", "Chart"]
     rows = list(wb["Sweep"].iter_rows(values_only=True))
@@ -142,11 +143,11 @@ def test_cli_writes_workbook_and_plot_and_no_bar_when_piped(tmp_path: Path) -> N
     data = json.loads(
         CliRunner()
         .invoke(
-            main, ["sweep", str(scenario), "--vary", "horizon_months=6,12", "--jobs", "1", "--format", "json"]
+            main, ["sweep", str(scenario), "--vary", "horizon_months=3,6", "--jobs", "1", "--format", "json"]
         )
         .stdout
     )
-    assert [p["capex"] for p in data["points"]] == [0, 10_000] and len(data["break_evens"]) == 1
+    assert [p["capex"] for p in data["points"]] == [0, 6_327] and len(data["break_evens"]) == 1
 
 
 def _descendants(pid: int) -> set[int]:
@@ -240,7 +241,7 @@ def test_progress_bar_shows_on_a_terminal(tmp_path: Path) -> None:
 
 
 def test_a_gpu_price_factor_scales_cards_systems_and_instances(startup: Scenario, catalog: Catalog) -> None:
-    name = "RTX PRO 6000 Blackwell (Workstation Edition)"
+    name = "GeForce RTX 4060 Ti 16GB"
     axes = axes_from([f"price.gpu.{name}=2"])
     scenario, doubled = apply_point(startup, catalog, axes, (2,))
     assert scenario == startup
@@ -249,10 +250,10 @@ def test_a_gpu_price_factor_scales_cards_systems_and_instances(startup: Scenario
     for old, new in zip(catalog.cloud, doubled.cloud, strict=True):
         factor = 2 if old.gpu == card.name else 1
         assert new.price_usd_per_hour == pytest.approx(factor * old.price_usd_per_hour)
-    # The startup's desktops: 1,500 chassis + 8,500 card, and 3,499 for the RTX 5090 one (README). At a
-    # quarter more for the card the mix stays: 2,125 USD more up front, of which the horizon uses 36 of the
-    # card's 60 months of value: 2,125 x 36 / 60 = 1,275 USD more in total (the rest is resold at the end).
+    # The startup's desktops (README): 1,999 (1,500 chassis + a 499 USD RTX 4060 Ti 16GB), 6,150 and 4,498.
+    # At a quarter more for that card the mix stays: 124.75 USD more up front, of which the horizon uses 36
+    # of the card's 60 months of value: 124.75 x 36 / 60 = 74.85 USD more in total (the rest is resold).
     frame = sweep(startup, [f"price.gpu.{name}=1,1.25"], catalog=catalog, jobs=1)
     assert frame["mix"].iloc[0] == frame["mix"].iloc[1]
-    assert list(frame["capex"]) == [pytest.approx(13_499), pytest.approx(13_499 + 0.25 * 8_500)]
-    assert frame["total_cost"].iloc[1] - frame["total_cost"].iloc[0] == pytest.approx(0.25 * 8_500 * 36 / 60)
+    assert list(frame["capex"]) == [pytest.approx(12_647), pytest.approx(12_647 + 0.25 * 499)]
+    assert frame["total_cost"].iloc[1] - frame["total_cost"].iloc[0] == pytest.approx(0.25 * 499 * 36 / 60)

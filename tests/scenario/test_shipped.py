@@ -31,15 +31,42 @@ def test_example_scenario_solves(name: str, catalog: Catalog) -> None:
             assert alt.total_cost >= plan.total_cost * (1 - 1e-6)
 
 
-def test_startup_shares_the_bought_card(catalog: Catalog) -> None:
-    # docs/optimizer.md walks through this plan: the always-on services share one bought GPU.
+def test_startup_serves_the_chat_rate_on_two_machines(catalog: Catalog) -> None:
+    """docs/optimizer.md and the README walk through this plan. The chat assistant states 2 requests/s
+    within TTFT 1 s and TPOT 60 ms and asks for two replicas on two machines: each replica serves what the
+    speed model gives its card at the largest batch within the SLO that fits the card less 20 % headroom
+    (computed here from ``capacity_within_slo``), and together they serve at least the 2 asked."""
+    import math
+
+    from planner.perf.capacity import capacity_within_slo
+
     plan = solve(load_scenario(SCENARIOS / "startup.yaml"), catalog, alternatives=False)
-    bought = {u.id for u in plan.units if u.kind == "bought"}
-    chat = {a.unit for a in plan.assignments if a.workload == "chat-assistant"}
-    assert len(chat) == 1 and chat <= bought
-    on_chat = {a.workload for a in plan.assignments if a.unit in chat}
-    # Both chat replicas, the embeddings and, under Unsloth's recipe, the nightly QLoRA fit one 96 GiB card.
-    assert on_chat == {"chat-assistant", "nightly-qlora", "rag-embeddings"}
+    units = {u.id: u for u in plan.units}
+    chat = [a for a in plan.assignments if a.workload == "chat-assistant"]
+    assert len(chat) == 2 and len({a.unit for a in chat}) == 2  # min_replicas 2, spread over machines
+    assert all(units[a.unit].kind == "bought" for a in chat)
+    (w,) = [w for w in plan.workloads if w.name == "chat-assistant"]
+    assert w.performance is not None and w.performance.replicas
+    served = 0.0
+    for a, r in zip(chat, w.performance.replicas, strict=True):
+        card = catalog.gpu(units[a.unit].gpu)
+        cap = capacity_within_slo(
+            "llama-3.1-8b",
+            gpu=card.name,
+            ttft_s=1.0,
+            tpot_s=0.06,
+            memory_per_gpu_bytes=math.floor(card.vram_bytes * 0.8),
+            precision="fp8",
+            input_tokens=1000,
+            output_tokens=300,
+            catalog=catalog,
+        )
+        assert (r.unit, r.batch) == (a.unit, cap.batch)
+        assert r.requests_per_s == pytest.approx(cap.requests_per_s)
+        assert cap.performance.ttft_s <= 1.0 and cap.performance.tpot_s <= 0.06
+        served += cap.requests_per_s
+    assert w.performance.requests_per_s == pytest.approx(served) and served >= 2.0
+    assert w.performance.utilisation == pytest.approx(2.0 / served)
     assert plan.capex <= 60_000
 
 
@@ -122,19 +149,29 @@ def test_best_single_gpu_that_no_type_can_meet_is_infeasible_not_skipped(catalog
 
 
 def test_a_system_priced_from_its_parts_names_both_sources(catalog: Catalog) -> None:
-    """The startup desktop's 10,000 USD is a 1,500 USD chassis and an 8,500 USD card (catalogs/systems.yaml
-    and gpus.yaml); its source named the chassis only."""
+    """A startup desktop's price is a chassis and its cards (catalogs/systems.yaml and gpus.yaml: the RTX
+    A6000 desktop's 6,150 USD is a 1,500 USD chassis and a 4,650 USD card); its source named the chassis
+    only."""
     plan = solve(load_scenario(SCENARIOS / "startup.yaml"), catalog, alternatives=False)
-    desktop = next(a for a in plan.assumptions if a.name == "Desktop, 1x RTX PRO 6000 Blackwell")
-    card = catalog.gpu("RTX PRO 6000 Blackwell (Workstation Edition)")
-    assert "desktop without GPU" in desktop.source
-    assert f"1 x {card.name} at 8,500 USD each: {card.price_source}" in desktop.source
+    bought = [u for u in plan.units if u.kind == "bought"]
+    assert bought
+    for unit in bought:
+        desktop = next(a for a in plan.assumptions if a.name == unit.option_name)
+        card = catalog.gpu(unit.gpu)
+        assert card.price_usd is not None
+        assert "desktop without GPU" in desktop.source
+        assert (
+            f"{unit.gpus} x {card.name} at {card.price_usd:,.0f} USD each: {card.price_source}"
+            in desktop.source
+        )
+        system = next(o for o in catalog.systems if o.name == unit.option_name)
+        assert unit.capex == pytest.approx(system.base_price_usd + unit.gpus * card.price_usd)
 
 
 def test_the_startup_desktops_pay_no_colocation(catalog: Catalog) -> None:
     """The startup's hosting is colocation, but its bought machines are desktops by a desk: no hosting fee
-    (the RTX PRO 6000 desktop paid (600 W card + 150 W base) x 184.06 USD per kW-month x 36 months =
-    4,969.62 USD)."""
+    (an RTX A6000 desktop would pay (300 W card + 150 W base) x 184.06 USD per kW-month x 36 months =
+    2,981.77 USD)."""
     plan = solve(load_scenario(SCENARIOS / "startup.yaml"), catalog, alternatives=False)
     bought = [u for u in plan.units if u.kind == "bought"]
     assert bought and all(u.hosting_cost == 0.0 for u in bought)
