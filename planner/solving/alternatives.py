@@ -271,6 +271,8 @@ def _cheapest_alone(
                 option = data.option_by_id[p.option]
                 need = data.most_replicas(w, p.id) if w in data.rate else demand
                 units = math.ceil(need * p.gpus / option.gpus_per_unit)
+                if w in data.spread_machine:
+                    units = max(units, need)  # one replica per machine (``min_replicas``, spread by machine)
                 if option.max_units is not None and units > option.max_units:
                     continue
                 cost = units * option.fixed_cost + need * p.cost

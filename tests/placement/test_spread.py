@@ -88,3 +88,13 @@ def test_min_replicas_keeps_workloads_apart_from_merging() -> None:
     would keep apart)."""
     plan = _plan([workload("a", 8, min_replicas=2), workload("b", 8, min_replicas=2)])
     assert plan.total_cost == pytest.approx(2 * (1000 + GPU_YEAR))
+
+
+def test_each_workload_alone_keeps_its_replicas_on_their_own_machines() -> None:
+    """Alone, two replicas would take one server (1,800 + 2 x 262.80 = 2,325.60), which the rule forbids;
+    kept apart, two servers cost 3,600 + 525.60 and two desks 2,000 + 525.60 = 2,525.60, the plan's own
+    cost. The alternative was reported infeasible ("exceed the stock or owned counts")."""
+    plan = solve(scenario([workload("chat", 8, min_replicas=2)], hardware=LOCAL), CAT)
+    alone = next(a for a in plan.alternatives if a.name == "cheapest_per_workload")
+    assert alone.status == "optimal"
+    assert alone.total_cost == pytest.approx(2 * (1000 + GPU_YEAR))
