@@ -10,6 +10,7 @@ output tokens/s; together 3.1579 requests/s, 960 tokens/s, and 2 asked use 2 / 3
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -19,9 +20,10 @@ from planner.report.markdown import render_markdown
 from planner.report.speed import speed_rows, workload_binds
 from planner.report.table import expected_values
 from planner.report.terminal import render_terminal
-from planner.report.workbook import build_workbook
+from planner.report.workbook import build_workbook, write_workbook
 
 from .conftest import make_plan
+from .libreoffice import convert, needs_libreoffice, pdf_text
 
 PER_REPLICA = 24 / (0.2 + 300 * 0.05)  # 1.578947 requests/s
 
@@ -161,3 +163,15 @@ def test_workbook_without_a_rate_says_so_and_draws_no_chart(plan: Plan) -> None:
     assert not ws._charts
     texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert any(t.startswith("No workload states its load as a rate") for t in texts)
+
+
+@needs_libreoffice
+def test_libreoffice_prints_the_performance_sheet(rate_plan: Plan, tmp_path: Path) -> None:
+    """Printed, the sheet shows its figures (none too wide for its column), the used share recalculated by
+    LibreOffice, and the chart's title: the chart was drawn."""
+    xlsx = tmp_path / "rate.xlsx"
+    write_workbook(rate_plan, xlsx)
+    pages = pdf_text(convert(xlsx, "pdf", tmp_path)).split("\f")
+    (page,) = [p for p in pages if "Capacity against the rate asked" in p]
+    assert "###" not in page and "Err:" not in page
+    assert "63.3%" in page and "3.158" in page and "GeForce RTX 4090 on workstation-2x-rtx-4090#1" in page
