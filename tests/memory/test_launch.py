@@ -71,10 +71,34 @@ def test_json_and_terminal_carry_the_launch_settings(tmp_path: Path) -> None:
     launches = [a["launch"] for a in data["assignments"] if tasks[a["workload"]] == "inference"]
     assert all(launch is not None and (launch["argv"] or launch["kwargs"]) for launch in launches)
     chat = [a["launch"]["argv"] for a in data["assignments"] if a["workload"] == "chat-assistant"]
-    # The catalog model's repository, fp8 quantized at load, and one port per server on the shared machine.
+    # The catalog model's repository, fp8 quantized at load, each replica at the batch its card serves
+    # within the SLO (the chat assistant states a rate).
     assert [argv[:3] for argv in chat] == [["vllm", "serve", "meta-llama/Llama-3.1-8B"]] * 2
     assert all(argv[argv.index("--quantization") + 1] == "fp8" for argv in chat)
-    assert len({argv[argv.index("--port") + 1] for argv in chat}) == 2
+    (perf,) = [w["performance"] for w in data["workloads"] if w["name"] == "chat-assistant"]
+    assert [argv[argv.index("--max-num-seqs") + 1] for argv in chat] == [
+        str(r["batch"]) for r in perf["replicas"]
+    ]
+    # Stated as a count, its two replicas share one card: one port per server on the machine.
+    counted = tmp_path / "counted.yaml"
+    rate = "    requests_per_second: 2 "
+    text = (ROOT / "scenarios" / "startup.yaml").read_text(encoding="utf-8")
+    lines = [
+        line
+        for line in text.splitlines()
+        if not line.startswith(("    input_tokens", "    output_tokens", "    slo:", "    min_replicas"))
+    ]
+    lines = [
+        "    context: 8192\n    batch: 16\n    replicas: 2" if line.startswith(rate) else line
+        for line in lines
+    ]
+    counted.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    shared = json.loads(
+        runner.invoke(main, ["solve", str(counted), "--format", "json", "-o", str(out)]).stdout
+    )
+    placed = [a for a in shared["assignments"] if a["workload"] == "chat-assistant"]
+    assert len({a["unit"] for a in placed}) == 1
+    assert len({a["launch"]["argv"][a["launch"]["argv"].index("--port") + 1] for a in placed}) == 2
     text = runner.invoke(main, ["solve", scenario_path, "--launch", "-o", str(out)])
     assert text.exit_code == 0
     assert "Launch settings (each engine sized to its reservation)" in text.output
