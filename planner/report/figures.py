@@ -388,3 +388,42 @@ def first_gpu_by_workload(plan: Plan) -> dict[str, WorkloadGpu]:
             )
             break
     return found
+
+
+@dataclass(frozen=True)
+class PeriodLine:
+    """One period of a plan whose demand changes over time, as every report states it."""
+
+    months: str
+    """``1-6``."""
+    buys: str
+    """Units bought when the period begins, ``-`` for none."""
+    rents: str
+    """Cloud units rented for the period, ``-`` for none."""
+    up_front: float
+    running_per_month: float
+    demand: str
+    """What runs: ``chat x 2, rag x 1`` (replicas; requests/s served for a rate-stated load)."""
+
+
+def period_lines(plan: Plan) -> list[PeriodLine]:
+    """The plan's periods (``Plan.periods``) in order: what to buy and rent when, and what each costs."""
+    out = []
+    for p in plan.periods:
+        months = p.end_month - p.start_month + 1
+        runs = [
+            f"{name} x {count}"
+            + (f" ({p.requests_per_s[name]:.3g} req/s)" if name in p.requests_per_s else "")
+            for name, count in p.replicas.items()
+        ]
+        out.append(
+            PeriodLine(
+                months=f"{p.start_month}-{p.end_month}",
+                buys=", ".join(p.bought) or "-",
+                rents=", ".join(p.rented) or "-",
+                up_front=p.capex,
+                running_per_month=p.running / months,
+                demand=", ".join(runs) or "nothing runs",
+            )
+        )
+    return out
