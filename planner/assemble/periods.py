@@ -26,7 +26,7 @@ from planner.placement.merge import split_candidates
 from planner.plan import Assignment, Assumption, Plan, PlanPeriod, PlanUnit, WorkloadSummary
 from planner.scenario.periods import GROWTH_STEP_MONTHS, growth_step
 from planner.scenario.schema import Scenario
-from planner.solving.periods import Stacked, residual_share
+from planner.solving.periods import Stacked, net_price
 
 _CLOUD_CATEGORY = {
     "on_demand": "cloud_on_demand",
@@ -48,9 +48,23 @@ def build_period_plan(
             continue
         built.append(split_assembled(assemble(pp.candidates, pp.solution), pp.merged))
 
-    # Bought units: unit i of a system is bought in the first period with at least i units.
+    # Chained units (bought, reserved): unit i of a chain starts in the first period with at least i units,
+    # and is the i-th unit of its offer in every period's layout.
+    chain_of = {(o.option, o.pricing): key for key, o in stacked.chain_offer.items()}
+    layout: list[dict[tuple[str, int], str]] = []  # per period: (chain key, i) -> the period's unit id
+    for b in built:
+        seen: dict[str, int] = defaultdict(int)
+        here: dict[tuple[str, int], str] = {}
+        for u in [] if b is None else b.units:
+            key = chain_of.get((u.option, u.pricing))
+            if key is not None:
+                seen[key] += 1
+                here[(key, seen[key])] = u.id
+        layout.append(here)
     bought: dict[str, PlanUnit] = {}
-    running_in: dict[tuple[str, int], float] = {}  # (unit id, period index) -> energy + hosting there
+    chain_id: list[dict[str, str]] = [{} for _ in built]  # per period: the period's unit id -> the plan's
+    running_in: dict[tuple[str, int], float] = {}  # (unit id, period index) -> its running cost there
+    numbers: dict[str, int] = defaultdict(int)
     for key, ids in stacked.chains.items():
         offer = stacked.chain_offer[key]
         k0 = len(stacked.periods) - len(ids)  # a chain runs from its first period to the last
@@ -59,29 +73,37 @@ def build_period_plan(
         counts = [stacked.solution.units.get(sid, 0) for sid in ids]
         for i in range(1, max(counts, default=0) + 1):
             first = k0 + next(j for j, n in enumerate(counts) if n >= i)
-            uid = f"{offer.option}#{i}"
+            begins = stacked.periods[first].period.start
+            held = horizon - begins + 1
+            numbers[offer.option] += 1
+            uid = f"{offer.option}#{numbers[offer.option]}"
+            if offer.kind == "cloud":
+                uid = f"{offer.option}#r{numbers[offer.option]}@{begins}-{horizon}"
+            price = net_price(scenario, offer, begins)
             energy = hosting = 0.0
             template: PlanUnit | None = None
             for k in range(first, len(stacked.periods)):
                 months = stacked.periods[k].period.months
-                there = _unit(built[k], uid)
+                there = _unit(built[k], layout[k].get((key, i)))
+                if there is not None:
+                    chain_id[k][there.id] = uid
                 period_energy = there.energy_cost if there is not None else energy_pm * months
                 template = template or there
                 energy += period_energy
                 hosting += hosting_pm * months
-                running_in[(uid, k)] = period_energy + hosting_pm * months
-            begins = stacked.periods[first].period.start
-            residual = offer.capex * residual_share(scenario, horizon - begins + 1)
-            held = horizon - begins + 1
+                rent = 0.0 if offer.kind == "bought" else price * months / held
+                running_in[(uid, k)] = period_energy + hosting_pm * months + rent
             if template is None:
                 raise PlannerError(f"internal error: {uid} is bought but holds nothing in any period")
+            residual = 0.0 if offer.kind == "cloud" else offer.capex - price
             bought[uid] = template.model_copy(
                 update={
-                    "cost": offer.capex - residual + energy + hosting,
+                    "id": uid,
+                    "cost": price + energy + hosting,
                     "residual_value": residual,
                     "energy_cost": energy,
                     "hosting_cost": hosting,
-                    "opex_per_month": (energy + hosting) / held,
+                    "opex_per_month": (energy + hosting) / held if offer.kind == "bought" else price / held,
                     "start_month": begins,
                     "end_month": None,
                 }
@@ -94,16 +116,33 @@ def build_period_plan(
     owned_spans: dict[str, list[int]] = defaultdict(list)
     for k, (pp, b) in enumerate(zip(stacked.periods, built, strict=True)):
         period = pp.period
+        renting = {
+            uid.split("@")[0]: uid
+            for uid, u in units.items()
+            if u.kind == "cloud" and u.end_month == period.start - 1 and "#r" not in uid
+        }
         rename: dict[str, str] = {}
         rented: list[str] = []
         running = sum(v for (uid, j), v in running_in.items() if j == k)
         if b is not None:
+            rename |= chain_id[k]
             for u in b.units:
+                if u.id in rename:
+                    continue  # a chained unit: priced above
                 if u.kind == "cloud":
-                    rename[u.id] = f"{u.id}@{period.start}-{period.end}"
-                    units[rename[u.id]] = u.model_copy(
-                        update={"id": rename[u.id], "start_month": period.start, "end_month": period.end}
-                    )
+                    # Rented on from the period before (same instance, pricing and hours): one rental.
+                    before = renting.get(u.id)
+                    same = before is not None and units[before].hours_per_month == u.hours_per_month
+                    if before is not None and same and units[before].pricing == u.pricing:
+                        rename[u.id] = before
+                        units[before] = units[before].model_copy(
+                            update={"cost": units[before].cost + u.cost, "end_month": period.end}
+                        )
+                    else:
+                        rename[u.id] = f"{u.id}@{period.start}"
+                        units[rename[u.id]] = u.model_copy(
+                            update={"id": rename[u.id], "start_month": period.start, "end_month": period.end}
+                        )
                     rented.append(rename[u.id])
                     running += u.cost
                 elif u.kind == "owned":
@@ -130,7 +169,8 @@ def build_period_plan(
                 summaries[s.name] = s  # the last period a workload runs in: its peak
                 if s.performance is not None:
                     served[s.name] = s.performance.requests_per_s
-        new = tuple(uid for uid, u in bought.items() if u.start_month == period.start)
+        new = tuple(uid for uid, u in bought.items() if u.start_month == period.start and u.kind == "bought")
+        rented += [uid for uid, u in bought.items() if u.start_month == period.start and u.kind == "cloud"]
         periods.append(
             PlanPeriod(
                 start_month=period.start,
@@ -154,6 +194,17 @@ def build_period_plan(
                 "opex_per_month": u.cost / held,
             }
         )
+    # Rentals are named by their months once they are known: ``offer#1@28-36``.
+    final = {
+        uid: f"{uid}-{u.end_month}"
+        for uid, u in units.items()
+        if u.kind == "cloud" and "#r" not in uid and "-" not in uid.rsplit("@", 1)[-1]
+    }
+    units = {
+        final.get(uid, uid): u.model_copy(update={"id": final.get(uid, uid)}) for uid, u in units.items()
+    }
+    assignments = [a.model_copy(update={"unit": final.get(a.unit, a.unit)}) for a in assignments]
+    periods = [p.model_copy(update={"rented": tuple(final.get(r, r) for r in p.rented)}) for p in periods]
     assignments = _scaled(assignments, units)
     plan_units = tuple(units.values())
     total = sum(u.cost for u in plan_units)
@@ -227,7 +278,7 @@ def build_period_plan(
     )
 
 
-def _unit(built: Assembled | None, uid: str) -> PlanUnit | None:
+def _unit(built: Assembled | None, uid: str | None) -> PlanUnit | None:
     return None if built is None else next((u for u in built.units if u.id == uid), None)
 
 

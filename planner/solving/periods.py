@@ -5,12 +5,14 @@ Each period's plain scenario gets its own candidates (offers priced for the peri
 workloads that run then), and the programs are stacked, ids prefixed ``t<k>_``:
 
 - cloud units and owned units are per period: rented (or run) only in the months of the period;
-- a bought system is one chain of options, from the first period it fits anything to the last, linked by
-  ``units[t<k>] <= units[t<k+1>]`` (``ProblemData.links``): what is bought stays. A unit bought when period k
-  begins (month s_k) costs its price less what it is worth at the horizon's end after
-  ``H - s_k + 1`` months (``finance``), so with N_k that net price, the chain's units in period k cost
-  ``running_k + N_k - N_{k+1}`` (N past the last period is 0): summed over the chain this is exactly the
-  net price of each unit in its purchase period plus its running cost in every period it is held;
+- a bought system, and a reserved cloud instance, is one chain of options, from the first period it fits
+  anything to the last, linked by ``units[t<k>] <= units[t<k+1>]`` (``ProblemData.links``): what is bought
+  or reserved stays to the horizon's end. A unit bought when period k begins (month s_k) costs its price
+  less what it is worth at the horizon's end after ``H - s_k + 1`` months (``finance``); a reservation
+  started then pays every hour of each term it starts in those months. With N_k that net price, the
+  chain's units in period k cost ``running_k + N_k - N_{k+1}`` (N past the last period is 0): summed over
+  the chain this is exactly each unit's net price in the period it starts plus its running cost (energy,
+  hosting) in every period it is held;
 - the capex budget counts every purchase once (the chain's last period), the monthly budget the running cost
   averaged over the horizon, and every other limit (power, rack space, provider quotas) holds in each period.
 
@@ -21,6 +23,7 @@ scenario past the pattern budget is refused in one line.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, replace
 
 from planner.catalog.schema import Catalog
@@ -36,6 +39,7 @@ from planner.placement.offers import Offer
 from planner.scenario.periods import Period, demand_periods
 from planner.scenario.schema import Scenario
 from planner.solving.diagnose import shortfall
+from planner.units import HOURS_PER_MONTH
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,25 @@ def residual_share(scenario: Scenario, held_months: int) -> float:
     return max(0.0, 1 - held_months / finance.useful_life_months)
 
 
+TERM_MONTHS = {"reserved_1y": 12, "reserved_3y": 36}
+"""Months of one term of each reserved pricing (``placement.offers``)."""
+
+
+def chained(offer: Offer) -> bool:
+    """Whether units of the offer, once started, stay to the horizon's end: bought and reserved."""
+    return offer.kind == "bought" or offer.pricing in TERM_MONTHS
+
+
+def net_price(scenario: Scenario, offer: Offer, begins: int) -> float:
+    """What a unit started when month ``begins`` begins costs, beyond its running costs, to the horizon's
+    end: a purchase less its residual value, or a reservation's every hour of each term it starts."""
+    held = scenario.horizon_months - begins + 1
+    if offer.kind == "bought":
+        return offer.capex * (1 - residual_share(scenario, held))
+    term = TERM_MONTHS[offer.pricing]
+    return offer.unit_price * HOURS_PER_MONTH * math.ceil(held / term) * term
+
+
 def solve_periods(
     scenario: Scenario,
     catalog: Catalog,
@@ -88,7 +111,7 @@ def solve_periods(
             plans.append((period, None, None))
             continue
         merged = merge_equivalent(period.scenario)
-        candidates = build_candidates(merged.scenario, catalog, memory)
+        candidates = build_candidates(merged.scenario, catalog, memory, prune=False)
         explain_unplaceable(merged.scenario, candidates)
         if candidates.data.shared:
             raise PlannerError(
@@ -143,19 +166,29 @@ def stack(
         if c is None:
             continue
         for oid, offer in c.offers.items():
-            if offer.kind == "bought" and oid in c.data.option_by_id and offer.key not in first:
+            if chained(offer) and oid in c.data.option_by_id and offer.key not in first:
                 first[offer.key] = k
                 chain_offer[offer.key] = offer
                 counts_of[offer.key] = {r.name: r.coefficient(oid) for r in c.data.limits}
     net = {
-        key: [offer.capex * (1 - residual_share(scenario, horizon - p.start + 1)) for p, _ in periods] + [0.0]
+        key: [net_price(scenario, offer, p.start) for p, _ in periods] + [0.0]
         for key, offer in chain_offer.items()
     }
 
+    def running(key: str, months: int) -> float:
+        """Energy and hosting of one unit over ``months`` (a reservation's rent is all in its net price)."""
+        offer = chain_offer[key]
+        return (offer.fixed_energy + offer.hosting) / periods[first[key]][0].months * months
+
     def bought_cost(key: str, k: int, months: int) -> float:
         """Running cost in period k plus the step of the net price (module docstring)."""
-        running_per_month = chain_offer[key].running / periods[first[key]][0].months
-        return running_per_month * months + net[key][k] - net[key][k + 1]
+        return running(key, months) + net[key][k] - net[key][k + 1]
+
+    def monthly(key: str, k: int, months: int) -> float:
+        """What one unit of the chain counts in period k on the monthly budget (running costs averaged over
+        the horizon): its running cost there, and a reservation's rent in the period it starts."""
+        rent = 0.0 if chain_offer[key].kind == "bought" else net[key][k] - net[key][k + 1]
+        return (running(key, months) + rent) / horizon
 
     workloads: list[str] = []
     demand: dict[str, int] = {}
@@ -167,11 +200,13 @@ def stack(
     chains: dict[str, list[str]] = {key: [] for key in chain_offer}
     rows: dict[str, tuple[LimitRow, dict[str, float]]] = {}
 
-    def count(row: LimitRow, pre: str, sid: str, value: float, share: float) -> None:
+    def count(row: LimitRow, pre: str, sid: str, value: float, share: float, chain: float | None) -> None:
         """One unit's coefficient on ``row`` in the period of ``pre``: the monthly budget's per month of the
-        period, averaged over the horizon; every other row as it is."""
+        period, averaged over the horizon (a chain's ``chain``); every other row as it is."""
         name = row.name if row.running or row.name in WHOLE_HORIZON else pre + row.name
-        rows.setdefault(name, (row, {}))[1][sid] = value * share if row.running else value
+        if row.running:
+            value = value * share if chain is None else chain
+        rows.setdefault(name, (row, {}))[1][sid] = value
 
     for k, (period, c) in enumerate(periods):
         pre, share = prefix(k), period.months / horizon
@@ -186,14 +221,16 @@ def stack(
             for o in d.options:
                 offer = c.offers[o.id]
                 sid = pre + o.id
-                if offer.kind == "bought":
+                chain: float | None = None
+                if chained(offer):
                     here.add(offer.key)
                     chains[offer.key].append(sid)
                     options.append(replace(o, id=sid, fixed_cost=bought_cost(offer.key, k, period.months)))
+                    chain = monthly(offer.key, k, period.months)
                 else:
                     options.append(replace(o, id=sid))
                 for row in d.limits:
-                    count(row, pre, sid, row.coefficient(o.id), share)
+                    count(row, pre, sid, row.coefficient(o.id), share, chain)
             patterns += [
                 replace(
                     p,
@@ -215,7 +252,8 @@ def stack(
             chains[key].append(sid)
             template = periods[first[key]][1]
             for row in () if template is None else template.data.limits:
-                count(row, pre, sid, counts_of[key].get(row.name, 0.0), share)
+                chain = monthly(key, k, period.months)
+                count(row, pre, sid, counts_of[key].get(row.name, 0.0), share, chain)
     if "capex" in rows:  # each purchase counted once: on its chain's last period
         for ids in chains.values():
             for sid in ids[:-1]:
