@@ -103,7 +103,6 @@ def build_period_plan(
                     "residual_value": residual,
                     "energy_cost": energy,
                     "hosting_cost": hosting,
-                    "opex_per_month": (energy + hosting) / held if offer.kind == "bought" else price / held,
                     "start_month": begins,
                     "end_month": None,
                 }
@@ -185,15 +184,13 @@ def build_period_plan(
         )
     for uid, spans in owned_spans.items():
         since, until = stacked.periods[spans[0]].period, stacked.periods[spans[-1]].period
-        held = sum(stacked.periods[k].period.months for k in spans)
-        u = units[uid]
-        units[uid] = u.model_copy(
-            update={
-                "start_month": since.start,
-                "end_month": until.end,
-                "opex_per_month": u.cost / held,
-            }
-        )
+        units[uid] = units[uid].model_copy(update={"start_month": since.start, "end_month": until.end})
+    # Running cost per month averaged over the horizon, as the plan's own (and the monthly budget's): a unit
+    # held or rented part of the horizon counts its months' cost spread over all of them.
+    units = {
+        uid: u.model_copy(update={"opex_per_month": (u.cost - u.capex + u.residual_value) / horizon})
+        for uid, u in units.items()
+    }
     # Rentals are named by their months once they are known: ``offer#1@28-36``.
     final = {
         uid: f"{uid}-{u.end_month}"
