@@ -19,6 +19,7 @@ from collections import defaultdict
 from planner import __version__
 from planner.assemble.cashflow import monthly_cash_flow
 from planner.assemble.merged import split_assembled
+from planner.assemble.plan import plan_gap
 from planner.assemble.summary import assumptions, workload_summaries
 from planner.assemble.units import Assembled, assemble
 from planner.errors import PlannerError
@@ -236,10 +237,7 @@ def build_period_plan(
         if w.name in summaries
     )
     solution = stacked.solution
-    bound = min(solution.best_bound, total)
-    gap = (total - bound) / total if total > 0 else 0.0
-    gap = 0.0 if gap < 1e-9 else gap
-    proven = solution.status == "optimal" and gap <= mip_gap + 1e-9
+    bound, gap, proven = plan_gap(solution, total, mip_gap)
     latest = next(k for k in reversed(range(len(built))) if built[k] is not None)
     last_candidates = stacked.periods[latest].candidates
     if last_candidates is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from planner.check import verify
-from planner.errors import ScenarioError
+from planner.errors import InfeasibleError, ScenarioError
 from planner.pipeline import solve
 from planner.plan import Plan
 from planner.scenario.periods import demand_periods
@@ -173,3 +173,14 @@ def test_more_growth_never_costs_less(low: float, high: float) -> None:
         return solve(s, CAT, alternatives=False).total_cost
 
     assert cost(high) >= cost(low) - 1e-6
+
+
+def test_a_budget_too_small_for_the_growth_says_by_how_much() -> None:
+    """Growth to three cards (3,000 USD) under a 2,500 USD capex budget, no cloud: exit 3, short by 500."""
+    s = scenario(
+        [workload("chat", 10, growth_per_month=0.1)],
+        budgets={"capex_usd": 2500},
+        hardware={"cloud": False},
+    )
+    with pytest.raises(InfeasibleError, match=r"capex budget \(budgets.capex_usd\) is short by 500.00 USD"):
+        solve(s, CAT, alternatives=False)
