@@ -8,6 +8,7 @@ writer (workbook, JSON, terminal, Markdown) reads it. ``to_json_dict`` is the ou
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
@@ -19,6 +20,8 @@ from planner.catalog.schema import GpuSpec
 UnitKind = Literal["bought", "owned", "cloud"]
 Pricing = Literal["purchase", "owned", "on_demand", "spot", "reserved_1y", "reserved_3y"]
 PlanStatus = Literal["optimal", "feasible"]
+TERM_MONTHS: Mapping[str, int] = {"reserved_1y": 12, "reserved_3y": 36}
+"""Months of one term of each reserved pricing: every hour of each started term is paid."""
 
 
 class PlanUnit(FrozenModel):

@@ -36,12 +36,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
 
-from planner.plan import Plan, PlanUnit
+from planner.plan import TERM_MONTHS, Plan, PlanUnit
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,6 @@ INPUTS: tuple[Input, ...] = (
 """The inputs the formulas read, in the order the Assumptions sheet lists them; the budgets and limits only
 where the scenario sets them."""
 
-TERM_MONTHS: Mapping[str, int] = {"reserved_1y": 12, "reserved_3y": 36}
 """Reservation terms, billed whole: a 36-month horizon on 1-year terms pays 3 terms."""
 
 

@@ -36,6 +36,8 @@ from planner.placement.explain import explain_unplaceable
 from planner.placement.memory import MemoryFn
 from planner.placement.merge import Merged, merge_equivalent
 from planner.placement.offers import Offer
+from planner.placement.rates import residual_share
+from planner.plan import TERM_MONTHS
 from planner.scenario.periods import Period, demand_periods
 from planner.scenario.schema import Scenario
 from planner.solving.diagnose import shortfall
@@ -61,23 +63,9 @@ class Stacked:
     data: ProblemData
     solution: Solution
     chains: dict[str, tuple[str, ...]]
-    """Offer key of a bought system -> its stacked option ids, one per period from the first it fits."""
+    """Offer key of a bought system or a reservation -> its stacked option ids, one per period from the first
+    it fits to the last."""
     chain_offer: dict[str, Offer]
-
-
-def residual_share(scenario: Scenario, held_months: int) -> float:
-    """What a machine held ``held_months`` is still worth, as a share of its price (``finance``, the rule of
-    ``placement.rates`` for a machine held the whole horizon)."""
-    finance = scenario.finance
-    if finance.resale_share is not None:
-        return finance.resale_share
-    if finance.useful_life_months is None:
-        return 0.0
-    return max(0.0, 1 - held_months / finance.useful_life_months)
-
-
-TERM_MONTHS = {"reserved_1y": 12, "reserved_3y": 36}
-"""Months of one term of each reserved pricing (``placement.offers``)."""
 
 
 def chained(offer: Offer) -> bool:
