@@ -242,13 +242,13 @@ def _spread_problems(plan: Plan, scenario: Scenario) -> list[str]:
         for a in plan.assignments:
             if a.workload != w.name:
                 continue
-            month = str(a.start_month)
+            month = str(a.start_month)  # each period is its own layout (demand over time); not printed
             gpus = [(a.unit, str(g), month) for g in a.gpu_indices]
             places = [(a.unit, month)] if w.spread_domain == "machine" else gpus
             for place in places:
                 if place in seen:
                     problems.append(
-                        f"{w.name}: replicas {seen[place]} and {a.replica} share {'/'.join(place)} "
+                        f"{w.name}: replicas {seen[place]} and {a.replica} share {'/'.join(place[:-1])} "
                         f"(spread: {w.spread_domain})"
                     )
                 seen[place] = a.replica
