@@ -121,6 +121,9 @@ class ProblemData:
     and the ``rate`` row asks sum_p served[p] * count[p, w] * use[p] >= rate[w] (constraints.py)."""
     served: Mapping[str, float] = field(default_factory=dict)
     """Pattern id -> requests/s one replica of its (rate-stated, alone on its GPUs) workload serves."""
+    links: tuple[tuple[str, str], ...] = ()
+    """(earlier, later) option ids: units bought in one period stay in every later one, so
+    units[later] >= units[earlier] (demand over time, ``solving.periods``; the ``link`` rows)."""
     option_by_id: Mapping[str, OptionData] = field(init=False, repr=False)
     pattern_by_id: Mapping[str, PatternData] = field(init=False, repr=False)
     patterns_on: Mapping[str, tuple[PatternData, ...]] = field(init=False, repr=False)
@@ -165,6 +168,7 @@ class ProblemData:
             options=tuple(o for o in self.options if o.id in keep_option),
             patterns=tuple(p for p in self.patterns if p.option in keep_option),
             shared=tuple(s for s in self.shared if s.option in keep_option),
+            links=tuple(pair for pair in self.links if keep_option.issuperset(pair)),
         )
 
     def with_patterns(self, patterns: Iterable[PatternData]) -> ProblemData:

@@ -61,12 +61,16 @@ class Candidates:
     """Rate-stated workload -> (option id, GPUs per replica) -> what one replica serves there."""
 
 
-def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = model_memory) -> Candidates:
-    """Every allowed offer with every placement that fits on it, as the program's data."""
+def build_candidates(
+    scenario: Scenario, catalog: Catalog, memory: MemoryFn = model_memory, *, prune: bool = True
+) -> Candidates:
+    """Every allowed offer with every placement that fits on it, as the program's data. ``prune: False``
+    keeps cloud offers another pricing of the same GPU beats over this scenario's months (demand over time:
+    a reservation held to the horizon's end is priced over other months, ``solving.periods``)."""
     check_names(scenario, catalog)
     rates = resolve_rates(scenario, catalog)
     limits = scenario_limits(scenario)
-    offers, eligible = allowed_offers(scenario, catalog, rates, limits)
+    offers, eligible = allowed_offers(scenario, catalog, rates, limits, prune=prune)
     option_of = {f"o{i + 1}": offer for i, offer in enumerate(offers)}
     wid = {w.name: f"w{i + 1}" for i, w in enumerate(scenario.workloads)}
     headroom = {w.name: scenario.headroom if w.headroom is None else w.headroom for w in scenario.workloads}
@@ -165,7 +169,7 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
 
 
 def allowed_offers(
-    scenario: Scenario, catalog: Catalog, rates: CostRates, limits: tuple[Limit, ...]
+    scenario: Scenario, catalog: Catalog, rates: CostRates, limits: tuple[Limit, ...], *, prune: bool = True
 ) -> tuple[list[Offer], dict[str, frozenset[str]]]:
     """The offers the scenario allows that some workload may run on, and the workloads each may run."""
 
@@ -177,7 +181,8 @@ def allowed_offers(
     offers = local_offers(scenario, catalog, rates) + cloud
     _check_size(len(scenario.workloads), len(offers), len(hours_classes))
     may = {o.key: frozenset(w.name for w in scenario.workloads if eligible(w, o)) for o in offers}
-    return [o for o in undominated(offers, may, same_gpu=True, costs=costs) if may[o.key]], may
+    kept = undominated(offers, may, same_gpu=True, costs=costs) if prune else offers
+    return [o for o in kept if may[o.key]], may
 
 
 class _Footprints:

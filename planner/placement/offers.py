@@ -26,7 +26,7 @@ from planner.errors import ScenarioError
 from planner.ilp.dominance import Standing
 from planner.ilp.dominance import undominated as undominated_units
 from planner.placement.rates import DESK_SIDE, CostRates, energy_cost
-from planner.plan import Pricing, UnitKind
+from planner.plan import TERM_MONTHS, Pricing, UnitKind
 from planner.scenario.schema import CustomOffer, Scenario
 from planner.units import HOURS_PER_MONTH
 
@@ -418,8 +418,10 @@ def _prices(
         prices.append(("spot", offer.spot_price_usd_per_hour, None, ""))
     if offer.provider in discounts:
         one, three, src = discounts[offer.provider]
-        prices.append(("reserved_1y", offer.price_usd_per_hour * (1 - one), 12, src))
-        prices.append(("reserved_3y", offer.price_usd_per_hour * (1 - three), 36, src))
+        prices.append(("reserved_1y", offer.price_usd_per_hour * (1 - one), TERM_MONTHS["reserved_1y"], src))
+        prices.append(
+            ("reserved_3y", offer.price_usd_per_hour * (1 - three), TERM_MONTHS["reserved_3y"], src)
+        )
     return prices
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from planner.plan import Alternative, Plan, PlanUnit
 from planner.report.flows import cash_flows
@@ -281,6 +281,8 @@ def _cloud_cost(plan: Plan) -> float:
 def break_even(plan: Plan) -> BreakEven:
     """Months until buying pays off against renting everything, and the utilisation at which renting wins."""
     cloud = next((a for a in plan.alternatives if a.name == "all_cloud"), None)
+    if plan.periods and cloud is None:
+        return BreakEven(available=False, reason="alternatives are not solved where demand changes over time")
     if cloud is None or cloud.total_cost is None:
         return BreakEven(available=False, reason="no feasible all-cloud alternative to compare with")
     if plan.capex <= 0:
@@ -388,3 +390,52 @@ def first_gpu_by_workload(plan: Plan) -> dict[str, WorkloadGpu]:
             )
             break
     return found
+
+
+@dataclass(frozen=True)
+class PeriodLine:
+    """One period of a plan whose demand changes over time, as every report states it."""
+
+    months: str
+    """``1-6``."""
+    buys: str
+    """Units bought when the period begins, ``-`` for none."""
+    rents: str
+    """Cloud units rented for the period, ``-`` for none."""
+    up_front: float
+    running_per_month: float
+    demand: str
+    """What runs: ``chat x 2, rag x 1`` (replicas; requests/s served for a rate-stated load)."""
+
+
+def period_lines(plan: Plan) -> list[PeriodLine]:
+    """The plan's periods (``Plan.periods``) in order: what to buy and rent when, and what each costs. A
+    period that buys nothing and rents, runs and costs a month what the one before does is read with it."""
+    out: list[PeriodLine] = []
+    for p in plan.periods:
+        months = p.end_month - p.start_month + 1
+        runs = [
+            f"{name} x {count}"
+            + (f" ({p.requests_per_s[name]:.3g} req/s)" if name in p.requests_per_s else "")
+            for name, count in p.replicas.items()
+        ]
+        line = PeriodLine(
+            months=f"{p.start_month}-{p.end_month}",
+            buys=", ".join(p.bought) or "-",
+            rents=", ".join(p.rented) or "-",
+            up_front=p.capex,
+            running_per_month=p.running / months,
+            demand=", ".join(runs) or "nothing runs",
+        )
+        before = out[-1] if out else None
+        if (
+            before is not None
+            and not p.bought
+            and (before.rents, before.demand) == (line.rents, line.demand)
+            and round(before.running_per_month, 2) == round(line.running_per_month, 2)
+        ):
+            first = before.months.split("-")[0]
+            out[-1] = replace(before, months=f"{first}-{p.end_month}")
+            continue
+        out.append(line)
+    return out

@@ -18,6 +18,7 @@ from planner.report.figures import (
     MixLine,
     break_even,
     chosen_mix,
+    period_lines,
     reading,
     saving_of,
 )
@@ -250,8 +251,21 @@ def _prices(plan: Plan) -> list[str]:
     return ["## Prices used", "", *table(columns, priced)]
 
 
+def _periods(plan: Plan) -> list[str]:
+    if not plan.periods:
+        return []
+    c = plan.currency
+    rows = [
+        [p.months, escape(p.buys), escape(p.rents), _n(p.up_front), _n(p.running_per_month), escape(p.demand)]
+        for p in period_lines(plan)
+    ]
+    headers = ["Months", "Buy", "Rent", f"Up front ({c})", f"Running ({c}/month)", "Runs"]
+    return ["## When to buy and rent", "", *rows_table(headers, rows, right=(3, 4))]
+
+
 SECTIONS: tuple[Callable[[Plan], list[str]], ...] = (
     _mix,
+    _periods,
     _savings,
     _workloads,
     _break_even,

@@ -13,6 +13,7 @@ from planner.report.figures import (
     ALTERNATIVE_LABELS,
     break_even,
     chosen_mix,
+    period_lines,
     reading,
     saving_of,
 )
@@ -123,6 +124,19 @@ def saving_lines(plan: Plan, width: int) -> list[str]:
     return render_table(columns, rows, width) + [
         f"  {ALTERNATIVE_LABELS.get(a.name, a.name)}: {a.reason}" for a in plan.alternatives if a.reason
     ]
+
+
+def period_text(plan: Plan, width: int) -> list[str]:
+    """Months, what is bought and rented then, what it costs and what runs (``figures.period_lines``)."""
+    c = plan.currency
+    out = []
+    for p in period_lines(plan):
+        line = (
+            f"Months {p.months}: buy {p.buys}; rent {p.rents}; up front {_n(p.up_front)} {c}, running "
+            f"{_n(p.running_per_month)} {c}/month; runs {p.demand}"
+        )
+        out += wrap(line, width, indent=2)
+    return out
 
 
 def idle_owned_lines(plan: Plan) -> list[str]:
@@ -236,6 +250,8 @@ def render_terminal(
     out += ["", "Chosen mix", *mix_lines(plan, width)]
     if plan.alternatives:
         out += ["", "Savings against alternatives", *saving_lines(plan, width)]
+    if plan.periods:
+        out += ["", "When to buy and rent (demand changes over time)", *period_text(plan, width)]
     if plan.workloads:
         out += [
             "",
