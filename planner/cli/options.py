@@ -126,12 +126,12 @@ def format_option(choices: list[str], help: str, default: str = "table") -> Call
     )
 
 
+def file_option(*names: str, help: str) -> Callable[[F], F]:
+    """An optional file to write (``-o/--output``, ``--plot``, ``--markdown``): a path, never a directory,
+    None when not given."""
+    return click.option(*names, type=click.Path(path_type=Path, dir_okay=False), default=None, help=help)
+
+
 def markdown_option(what: str) -> Callable[[F], F]:
     """``--markdown FILE``: also write ``what`` as Markdown."""
-    return click.option(
-        "--markdown",
-        "markdown_path",
-        type=click.Path(path_type=Path, dir_okay=False),
-        default=None,
-        help=f"Also write {what} as Markdown.",
-    )
+    return file_option("--markdown", "markdown_path", help=f"Also write {what} as Markdown.")
