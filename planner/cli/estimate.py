@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from planner import bounds as B
-from planner.cli.options import FiniteFloatRange, count
+from planner.cli.options import FiniteFloatRange, count_option
 
 FORMATS = ("table", "json")
 
@@ -32,23 +32,9 @@ def _workload_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "awq-int4, or GGUF q8_0, q6_k, q5_k_m, q5_k_s, q5_0, q4_k_m, q4_k_s, q4_0, iq4_xs, q3_k_m, "
             "q3_k_s, iq3_xxs, q2_k.",
         ),
-        click.option(
-            "--context",
-            type=count(B.MAX_CONTEXT_TOKENS),
-            default=4096,
-            show_default=True,
-            help="Tokens per sequence.",
-        ),
-        click.option(
-            "--batch", type=count(B.MAX_BATCH), default=1, show_default=True, help="Sequences held at once."
-        ),
-        click.option(
-            "--gpus",
-            type=count(B.MAX_GPUS_PER_REPLICA),
-            default=1,
-            show_default=True,
-            help="GPUs per replica.",
-        ),
+        count_option("--context", B.MAX_CONTEXT_TOKENS, 4096, "Tokens per sequence."),
+        count_option("--batch", B.MAX_BATCH, 1, "Sequences held at once."),
+        count_option("--gpus", B.MAX_GPUS_PER_REPLICA, 1, "GPUs per replica."),
         click.option(
             "--engine",
             default=None,
@@ -98,18 +84,18 @@ def _workload_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--full-state-dict-save/--no-full-state-dict-save", default=None),
         click.option("--qlora-saved-inputs/--no-qlora-saved-inputs", default=None),
-        click.option("--lora-rank", type=count(B.MAX_LORA_RANK), default=16, show_default=True),
+        count_option("--lora-rank", B.MAX_LORA_RANK, 16),
         click.option(
             "--lora-targets",
             default="all",
             show_default=True,
             help="all, attention, qv, mlp, or comma-separated module names.",
         ),
-        click.option(
+        count_option(
             "--prefill-tokens",
-            type=count(B.MAX_CONTEXT_TOKENS),
-            default=None,
-            help="Prompt tokens processed in one pass [default: the whole context for transformers].",
+            B.MAX_CONTEXT_TOKENS,
+            None,
+            "Prompt tokens processed in one pass [default: the whole context for transformers].",
         ),
         click.option(
             "--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True

@@ -87,6 +87,13 @@ def count(maximum: int) -> click.IntRange:
     return click.IntRange(max=maximum)
 
 
+def count_option(name: str, maximum: int, default: int | None, help: str | None = None) -> Callable[[F], F]:
+    """A whole-number option up to ``maximum`` (``count``), its default shown where it has one."""
+    return click.option(
+        name, type=count(maximum), default=default, show_default=default is not None, help=help
+    )
+
+
 SOLVER_MODULES: dict[str, str] = {"highs": "highspy"}
 """Solver name -> the Python module PuLP imports to use it."""
 
