@@ -8,7 +8,7 @@ bisection over ``estimate``; the search stops at the model's trained context and
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from planner.errors import PlannerError
@@ -57,25 +57,11 @@ class FitResult:
     """Requests of ``context`` tokens those bytes hold at once (vLLM's "Maximum concurrency")."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "vram_bytes": self.vram_bytes,
-            "headroom": self.headroom,
-            "budget_bytes": self.budget_bytes,
-            "context": self.context,
-            "batch": self.batch,
-            "fits": self.fits,
-            "required_bytes": self.required_bytes,
-            "max_context": self.max_context,
-            "context_limit": self.context_limit,
-            "max_batch": self.max_batch,
-            "batch_limit": self.batch_limit,
-            "vllm_kv_tokens": self.vllm_kv_tokens,
-            "memory_fraction": self.memory_fraction,
-            "engine_kv_bytes": self.engine_kv_bytes,
-            "engine_max_concurrency": self.engine_max_concurrency,
-            "estimate": self.estimate.to_dict(),
-        }
+        """The ``--format json`` object: every field as it is, the estimate as its own object (so a field
+        added to the result is never left out of the JSON)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["estimate"] = self.estimate.to_dict()
+        return data
 
 
 def _largest(fits: Callable[[int], bool], high: int) -> int:
