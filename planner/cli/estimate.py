@@ -208,7 +208,6 @@ def fit(
                 err=True,
             )
     options = _options(kw)
-    options["engine_name"] = options.pop("engine")
     result = fit_model(
         resolve_model(model),
         vram_bytes,

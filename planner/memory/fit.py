@@ -15,7 +15,7 @@ from planner.errors import PlannerError
 from planner.memory import components as c
 from planner.memory.architecture import Architecture
 from planner.memory.engines import engine
-from planner.memory.estimate import MemoryEstimate, estimate
+from planner.memory.estimate import MemoryEstimate, estimate_memory
 from planner.memory.formats import kv_bytes_per_element, weight_format
 
 MAX_BATCH = 4096
@@ -106,9 +106,9 @@ def fit(
     budget = int(vram_bytes * (1 - headroom))
 
     def need(ctx: int, seqs: int) -> int:
-        return estimate(arch, context=ctx, batch=seqs, **options).per_gpu_bytes
+        return estimate_memory(arch, context=ctx, batch=seqs, **options).per_gpu_bytes
 
-    here = estimate(arch, context=context, batch=batch, **options)
+    here = estimate_memory(arch, context=context, batch=batch, **options)
     reserved = reservation(arch, here, vram_bytes, memory_fraction)
     cap = max(arch.max_position_embeddings, 1)
     max_context = _largest(lambda n: need(n, batch) <= budget, cap)
