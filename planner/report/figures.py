@@ -34,13 +34,6 @@ CATEGORY_LABELS: Mapping[str, str] = {
     "cloud_reserved": "Cloud, reserved",
 }
 
-ALTERNATIVE_LABELS: Mapping[str, str] = {
-    "all_cloud": "Rent everything (all cloud)",
-    "all_bought": "Buy everything (all bought)",
-    "best_single_gpu": "Best single GPU type",
-    "cheapest_per_workload": "Cheapest offer per workload, alone",
-}
-
 PRICING_PHRASES: Mapping[str, str] = {
     "on_demand": "on demand",
     "spot": "as spot (interruptible)",
@@ -48,20 +41,36 @@ PRICING_PHRASES: Mapping[str, str] = {
     "reserved_3y": "on a 3-year reservation",
 }
 
-SAVING_BASES: Mapping[str, str] = {
-    "all_cloud": "the all-cloud cost",
-    "all_bought": "the all-bought cost",
-    "best_single_gpu": "the best single GPU type's cost",
-    "cheapest_per_workload": "the cost of each workload's cheapest offer alone",
-}
-"""What a saving percentage is a share of, named beside it."""
 
-SAVING_PHRASES: Mapping[str, str] = {
-    "all_cloud": "renting everything",
-    "all_bought": "buying everything",
-    "best_single_gpu": "using a single GPU type",
-    "cheapest_per_workload": "picking the cheapest offer for each workload alone",
+@dataclass(frozen=True)
+class AlternativeWords:
+    """How every report names one alternative."""
+
+    label: str
+    """Its name in a table (``Rent everything (all cloud)``)."""
+    saving_base: str
+    """What a saving percentage against it is a share of, named beside it."""
+    saving_phrase: str
+    """What choosing it means, in the reading's sentence on the saving."""
+
+
+ALTERNATIVE_WORDS: Mapping[str, AlternativeWords] = {
+    "all_cloud": AlternativeWords("Rent everything (all cloud)", "the all-cloud cost", "renting everything"),
+    "all_bought": AlternativeWords("Buy everything (all bought)", "the all-bought cost", "buying everything"),
+    "best_single_gpu": AlternativeWords(
+        "Best single GPU type", "the best single GPU type's cost", "using a single GPU type"
+    ),
+    "cheapest_per_workload": AlternativeWords(
+        "Cheapest offer per workload, alone",
+        "the cost of each workload's cheapest offer alone",
+        "picking the cheapest offer for each workload alone",
+    ),
 }
+"""One record per alternative the pipeline solves; the mappings below are its columns."""
+
+ALTERNATIVE_LABELS: Mapping[str, str] = {name: w.label for name, w in ALTERNATIVE_WORDS.items()}
+SAVING_BASES: Mapping[str, str] = {name: w.saving_base for name, w in ALTERNATIVE_WORDS.items()}
+SAVING_PHRASES: Mapping[str, str] = {name: w.saving_phrase for name, w in ALTERNATIVE_WORDS.items()}
 
 PROVIDER_NAMES: Mapping[str, str] = {
     "aws": "AWS",

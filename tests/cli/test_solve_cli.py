@@ -13,6 +13,8 @@ from click.testing import CliRunner
 
 from planner.cli import main
 
+from contract import ASSIGNMENT, CONTRACT, UNIT
+
 SCENARIO = """
 name: cli-demo
 horizon_months: 24
@@ -30,41 +32,6 @@ workloads:
     hours_per_month: 40
     interruptible: true
 """
-
-CONTRACT = {
-    "scenario": str,
-    "status": str,
-    "currency": str,
-    "horizon_months": int,
-    "total_cost": float,
-    "capex": float,
-    "opex": float,
-    "best_bound": float,
-    "gap": float,
-    "units": list,
-    "assignments": list,
-    "alternatives": list,
-}
-UNIT = {
-    "id": str,
-    "option": str,
-    "kind": str,
-    "pricing": str,
-    "gpu": str,
-    "gpus": int,
-    "gpu_memory_bytes": int,
-    "cost": float,
-}
-ASSIGNMENT = {
-    "workload": str,
-    "replica": int,
-    "unit": str,
-    "gpu_indices": list,
-    "per_gpu_bytes": int,
-    "headroom": float,
-    "reserved_bytes": int,
-    "cost": float,
-}
 
 
 def _write(tmp_path: Path, text: str = SCENARIO, name: str = "s.yaml") -> Path:
