@@ -66,7 +66,10 @@ class Loss:
     place: 2 + 8/8 = 3 (torchtune ``CEWithChunkedOutputLoss``, LitGPT ``chunked_cross_entropy``; torchtune's
     flags table measures about 3 with checkpointing on). ``fused``: one bf16 buffer that the kernel
     overwrites with the gradient (Unsloth's cross-entropy kernel; Liger's fused linear cross-entropy holds
-    less): 2.
+    less): 2. ``full-16bit``: the model's cross-entropy run in the 16-bit dtype, without autocast's fp32
+    upcast, as under DeepSpeed's fp16/bf16 engine (it casts the module to 16 bit and runs no autocast): at the
+    backward peak the saved log-softmax, the loss's dense gradient and log-softmax's input gradient, 3 x 2 =
+    6 (the fp32 case is the same three tensors at 4 bytes, the ``full`` 12).
     """
 
     name: str
@@ -92,7 +95,8 @@ OFFLOADS: dict[str, Offload] = {
     for o in (Offload("none", False, False), Offload("optimizer", True, False), Offload("params", True, True))
 }
 LOSSES: dict[str, Loss] = {
-    loss.name: loss for loss in (Loss("full", 12.0), Loss("chunked", 3.0), Loss("fused", 2.0))
+    loss.name: loss
+    for loss in (Loss("full", 12.0), Loss("chunked", 3.0), Loss("fused", 2.0), Loss("full-16bit", 6.0))
 }
 _ALIASES: dict[str, dict[str, str]] = {
     "optimizer": {
@@ -112,7 +116,7 @@ _ALIASES: dict[str, dict[str, str]] = {
         "mixed": "amp",
     },
     "offload": {"cpu": "optimizer", "optimizer_states": "optimizer", "param": "params"},
-    "loss": {"cce": "fused", "liger": "fused"},
+    "loss": {"cce": "fused", "liger": "fused", "full-bf16": "full-16bit", "full-fp16": "full-16bit"},
 }
 
 
@@ -129,7 +133,12 @@ class Recipe:
     (DeepSpeed's ZeRO optimizer preallocates its gradient partitions instead). ``fp32_gradients``: an fp32
     copy of each gradient partition for the optimizer step, 4 bytes per parameter beside the 16-bit gradient
     (DeepSpeed's ZeRO optimizer). ``upcast_unquantized``: QLoRA keeps the weights it does not quantize
-    (embeddings, lm_head, norms) in fp32, as PEFT's ``prepare_model_for_kbit_training`` does."""
+    (embeddings, lm_head, norms) in fp32, as PEFT's ``prepare_model_for_kbit_training`` does.
+    ``reduce_bucket_size``: elements of DeepSpeed ZeRO-1/2's contiguous gradient bucket, allocated in the
+    16-bit dtype when backward starts (``DeepSpeedZeroOptimizer.backward``; 0: no bucket); ``overlap_comm``
+    doubles it. ``double_quant``: bitsandbytes 4-bit quantizes its per-block absmax constants again (QLoRA's
+    double quantization, 4.127 bits per weight instead of 4.5). ``gptq_saved_weights``: a GPTQ linear trained
+    through auto-gptq's torch path keeps its dequantized 16-bit weight for backward."""
 
     weights: str = "amp"
     optimizer: str = "adamw"
@@ -146,6 +155,10 @@ class Recipe:
     lazy_gradients: bool = True
     fp32_gradients: bool = False
     upcast_unquantized: bool = True
+    reduce_bucket_size: int = 0
+    overlap_comm: bool = False
+    double_quant: bool = True
+    gptq_saved_weights: bool = True
 
     @property
     def weights_recipe(self) -> WeightsRecipe:
@@ -263,6 +276,7 @@ FRAMEWORKS: dict[str, Framework] = {
                 gradient_checkpointing=False,
                 adapters_fp32=False,
                 upcast_unquantized=False,
+                double_quant=False,
             ),
             {
                 "weights": "pure-bf16: litgpt finetune --precision bf16-true",
@@ -272,6 +286,8 @@ FRAMEWORKS: dict[str, Framework] = {
                 "adapters_fp32": "LoRA weights in bf16 (bf16-true)",
                 "upcast_unquantized": "off: the quantize plugin leaves the other weights in bf16",
                 "qlora_saved_inputs": "--quantize bnb.nf4 uses bitsandbytes' 4-bit matmul",
+                "double_quant": "off: --quantize bnb.nf4 (bnb.nf4-dq is the double-quantized choice; "
+                "Lightning's BitsandbytesPrecision)",
                 "zero_stage": "FSDPStrategy full sharding over several GPUs",
             },
         ),
@@ -326,8 +342,19 @@ FRAMEWORKS: dict[str, Framework] = {
         ),
         Framework(
             "deepspeed",
-            Recipe(lazy_gradients=False, fp32_gradients=True),
+            Recipe(
+                lazy_gradients=False,
+                fp32_gradients=True,
+                reduce_bucket_size=500_000_000,
+            ),
             {
+                "loss": "full: transformers' causal-LM loss upcasts the logits itself (ForCausalLMLoss "
+                "logits.float()). The engine runs no autocast (it casts the module to bf16/fp16), so a model "
+                "whose code does not upcast keeps its loss in 16 bit: set loss full-16bit",
+                "reduce_bucket_size": "5e8 elements, DeepSpeed's default (runtime/zero/config.py); ZeRO-1/2 "
+                "allocate it in the 16-bit dtype at each backward (runtime/zero/stage_1_and_2.py "
+                "DeepSpeedZeroOptimizer.backward, contiguous_gradients on by default)",
+                "overlap_comm": "off for ZeRO-1/2 by default; on, a second bucket of the same size",
                 "lazy_gradients": "off: ZeRO preallocates contiguous gradient partitions and buckets",
                 "fp32_gradients": "on: ZeRO casts each gradient partition to fp32 for the step "
                 "(runtime/zero/stage_1_and_2.py single_partition_of_fp32_groups)",
@@ -405,5 +432,8 @@ def check_knobs(knobs: dict[str, Any]) -> None:
         if name == "zero_stage":
             if isinstance(value, bool) or value not in (0, 1, 2, 3):
                 raise PlannerError(f"zero_stage must be 0, 1, 2 or 3, got {value!r}")
+        elif name == "reduce_bucket_size":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise PlannerError(f"reduce_bucket_size must be a number of elements >= 0, got {value!r}")
         elif isinstance(getattr(Recipe(), name), bool) and not isinstance(value, bool):
             raise ModelError(f"{name} must be True or False, got {value!r}")
