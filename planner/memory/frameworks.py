@@ -345,9 +345,13 @@ FRAMEWORKS: dict[str, Framework] = {
             Recipe(
                 lazy_gradients=False,
                 fp32_gradients=True,
+                adapters_fp32=False,
                 reduce_bucket_size=500_000_000,
             ),
             {
+                "adapters_fp32": "off: the engine casts the whole module, adapters included, to bf16/fp16 "
+                "(runtime/engine.py _configure_distributed_model); its ZeRO optimizer keeps the fp32 master "
+                "and the fp32 gradient partition of every trainable parameter, adapters too",
                 "loss": "full: transformers' causal-LM loss upcasts the logits itself (ForCausalLMLoss "
                 "logits.float()). The engine runs no autocast (it casts the module to bf16/fp16), so a model "
                 "whose code does not upcast keeps its loss in 16 bit: set loss full-16bit",

@@ -98,12 +98,15 @@ def _trainable(
     full = c.fully_trained_params(a, targets)
     adapter_bytes = FP32_BYTES if recipe.adapters_fp32 else param_bytes
     adapters = lora * adapter_bytes + full * param_bytes
+    # 16-bit adapters under AMP get the fp32 master copy, and the fp32 gradient partition, full training's do.
+    master = weights.master_bytes if adapter_bytes < FP32_BYTES else 0
+    fp32_grads = lora * FP32_BYTES if recipe.fp32_gradients else 0
     biggest = max(float(full and a.vocab_size * a.hidden_size), lora_rank * _largest_matrix_side(a))
     return _Trainable(
         params=lora + full,
         adapters=adapters,
-        gradients=adapters,
-        states=lora * state_bytes(adapter_bytes) + full * state_bytes(param_bytes),
+        gradients=adapters + fp32_grads,
+        states=lora * (state_bytes(adapter_bytes) + master) + full * state_bytes(param_bytes),
         largest_gradient=biggest * adapter_bytes,
     )
 

@@ -2,8 +2,8 @@
 
 benchmarks/accuracy.py prints the full table. This guards what it claims: gold inference rows median <= 5% and
 p90 <= 12%; per task on gold and silver rows, inference <= 4%, LoRA <= 8%, full fine-tuning <= 10%; leave one
-source out <= 12% for every task. QLoRA misses its in-sample 8% (9.4%: LitGPT's and torchtune's compiled
-rows); the bound below pins today's figure so it cannot drift upward unseen.
+source out <= 12% for every task; QLoRA <= 8% too (7.7%: the margin is thin, LitGPT's rows are 10-33 % low and
+torchtune's compiled rows 18-44 % high).
 """
 
 from __future__ import annotations
@@ -43,9 +43,8 @@ def test_targets_on_the_calibration_set() -> None:
     }
     median, p90 = acc._stats([r.err(r.planner_gib) for r in gold])
     assert median <= 5.0 and p90 <= 12.0
-    for task in ("inference", "lora", "full_ft"):
+    for task in ("inference", "lora", "qlora", "full_ft"):
         assert acc._stats([r.err(r.planner_gib) for r in tasks[task]])[0] <= acc.TARGETS[task], task
-    assert acc._stats([r.err(r.planner_gib) for r in tasks["qlora"]])[0] <= 9.5
     # and planner beats weights-only and the rule of thumb on the gold rows
     for attr in ("weights_gib", "rule_gib"):
         assert median < acc._stats([r.err(getattr(r, attr)) for r in gold])[0]

@@ -354,3 +354,17 @@ def test_bitsandbytes_without_double_quantization_stores_an_fp32_absmax_per_64()
     single = estimate_memory("llama-2-7b", task="qlora", precision="nf4", double_quant=False)
     assert single.breakdown["weights"] - dq == pytest.approx(n * (4.5 - 4.127) / 8, rel=1e-6)
     assert recipe_for("litgpt", "qlora", 1).double_quant is False  # --quantize bnb.nf4, not bnb.nf4-dq
+
+
+def test_zero_keeps_16_bit_adapters_with_an_fp32_master_and_gradient() -> None:
+    # DeepSpeed casts the module, adapters included, to 16 bit; its ZeRO optimizer keeps per trainable
+    # parameter: 2 (bf16 adapter) + 2 (bf16 gradient) + 4 (fp32 gradient partition) + 4 (fp32 master) + 8
+    # (AdamW m, v in fp32) = 20 bytes. PEFT under the Trainer: fp32 adapters, gradients and states, 16.
+    lora = 41_943_040  # Llama-3-8B, r=16 on all seven linear layers (README)
+
+    def trainable(framework: str) -> int:
+        est = estimate_memory("llama-3-8b", task="lora", framework=framework, reduce_bucket_size=0, **STATIC)
+        return sum(est.breakdown[k] for k in ("adapters", "gradients", "optimizer_states"))
+
+    assert trainable("deepspeed") == lora * 20
+    assert trainable("hf-trainer") == lora * 16
