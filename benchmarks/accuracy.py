@@ -177,7 +177,8 @@ def qwen_profile_recipe(task: str, gpus: int, notes: str) -> dict[str, Any]:
 
     The ZeRO-3 rows keep the ``full`` loss although the same holds there: their 1.8B rows sit flat at 43.5 GB
     from 256 to 2,048 tokens, about 7 GiB above the modelled parts, a ZeRO-3 floor planner does not model yet;
-    the 16-bit loss moves their median from 9.3% to 11.2% (docs/memory-model.md, "Known gaps")."""
+    the 16-bit loss would move the full fine-tuning median from 9.3% to 11.2% (docs/memory-model.md,
+    "Accuracy, measured")."""
     if task == "lora" and gpus == 1:
         return {"framework": "hf-trainer"}
     if "ZeRO-3" in notes or task == "full":
