@@ -60,9 +60,16 @@ SOURCES = (
     ("TheBloke", "llama.cpp GGUF sizes"),
     ("pytorch/torchtune", "torchtune README"),
     ("litgpt", "LitGPT config table"),
+    ("unsloth-benchmarks", "Unsloth context table"),
 )
-# Row framework column -> planner framework (the Qwen fine-tuning profile ran finetune.py under DeepSpeed).
-FRAMEWORKS = (("torchtune", "torchtune"), ("litgpt", "litgpt"), ("deepspeed", "deepspeed"))
+# Row framework column -> planner framework (the Qwen fine-tuning profile ran finetune.py under DeepSpeed;
+# Unsloth's context table's other column, Hugging Face + FA2, takes the default recipe).
+FRAMEWORKS = (
+    ("torchtune", "torchtune"),
+    ("litgpt", "litgpt"),
+    ("deepspeed", "deepspeed"),
+    ("unsloth", "unsloth"),
+)
 TARGETS = {"inference": 4.0, "lora": 8.0, "qlora": 8.0, "full_ft": 10.0}
 LOSO_TARGET = 12.0
 _SUFFIX = re.compile(r"(-Chat|-Instruct)?(-GPTQ-Int4|-Int4|-Int8|-AWQ)?$")

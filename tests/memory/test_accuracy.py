@@ -72,6 +72,17 @@ def test_qwen_profile_rows_run_what_its_scripts_ran() -> None:
     assert acc.qwen_profile_recipe("full", 2, "")["zero_stage"] == 3
 
 
+def test_unsloth_long_context_rows_hold_no_logits() -> None:
+    # Unsloth's context table: Llama 3.1 8B QLoRA fits 342,733 tokens in an 80 GB card (bronze: the card's
+    # size bounds the peak). With Cut Cross-Entropy planner is within 20%; with bf16 logits kept (the former
+    # fused kernel) it would need 82 GiB more at that length.
+    acc = _accuracy()
+    results, _ = acc.run(CSV, lambda source: source == "Unsloth context table")
+    assert len(results) == 16 and {r.tier for r in results} == {"bronze"}
+    row = next(r for r in results if r.framework == "unsloth" and r.measured_gib == 80.0 and "3.1" in r.model)
+    assert abs(row.err(row.planner_gib)) <= 20.0
+
+
 def test_leave_one_source_out_refits_what_each_source_set() -> None:
     acc = _accuracy()
     lines, errors = acc.leave_one_source_out(CSV)

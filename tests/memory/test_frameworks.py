@@ -136,7 +136,7 @@ def test_framework_defaults_follow_their_stock_configs() -> None:
     )
     assert recipe_for("torchtune", "full", 8).optimizer == "adamw"  # the distributed configs
     assert recipe_for("torchtune", "lora", 1).optimizer == "adamw"
-    assert recipe_for("unsloth", "qlora", 1).loss == "fused"
+    assert recipe_for("unsloth", "qlora", 1).loss == "cce"
     assert recipe_for(None, "full", 1) == Recipe()  # hf-trainer: today's recipe
     assert (
         recipe_for("torchtune", "full", 1, optimizer="adamw", loss=None).optimizer == "adamw"
@@ -368,3 +368,13 @@ def test_zero_keeps_16_bit_adapters_with_an_fp32_master_and_gradient() -> None:
 
     assert trainable("deepspeed") == lora * 20
     assert trainable("hf-trainer") == lora * 16
+
+
+def test_cut_cross_entropy_holds_no_logits() -> None:
+    # The bf16 logits a fused kernel keeps: 4,096 tokens x 128,256 x 2 bytes; Cut Cross-Entropy writes none.
+    def acts(loss: str) -> int:
+        est = estimate_memory("llama-3.1-8b", task="qlora", framework="unsloth", context=4096, loss=loss)
+        return est.breakdown["activations"]
+
+    assert acts("fused") - acts("cce") == 4096 * 128_256 * 2
+    assert recipe_for("unsloth", "qlora", 1).loss == "cce"
