@@ -34,7 +34,7 @@ _RECIPE_KNOBS: tuple[tuple[str, Any, str | None], ...] = (
     ("optimizer_in_backward", bool, None),
     ("offload", str, "none, optimizer or params (host memory)."),
     ("activation_offload", bool, None),
-    ("loss", str, "full (fp32 upcast), chunked or fused cross-entropy."),
+    ("loss", str, "full (fp32 upcast), full-16bit, chunked, fused or cce (Cut Cross-Entropy) cross-entropy."),
     ("gradient_checkpointing", bool, None),
     ("packing", bool, None),
     ("zero_stage", click.IntRange(0, 3), "ZeRO/FSDP stage 0-3 [default: 3 on >1 GPU]."),

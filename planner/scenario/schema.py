@@ -113,7 +113,7 @@ class Workload(FrozenModel):
     optimizer_in_backward: bool | None = None
     offload: Literal["none", "optimizer", "params"] | None = None
     activation_offload: bool | None = None
-    loss: Literal["full", "chunked", "fused"] | None = None
+    loss: Literal["full", "chunked", "fused", "cce", "full-16bit"] | None = None
     packing: bool | None = None
     zero_stage: int | None = Field(default=None, ge=0, le=3)
     full_state_dict_save: bool | None = None

@@ -378,3 +378,16 @@ def test_cut_cross_entropy_holds_no_logits() -> None:
 
     assert acts("fused") - acts("cce") == 4096 * 128_256 * 2
     assert recipe_for("unsloth", "qlora", 1).loss == "cce"
+
+
+def test_a_scenario_accepts_every_loss_the_memory_model_knows() -> None:
+    """The scenario schema comes before the memory model in the data flow, so it states the loss names
+    itself; this keeps the two lists equal."""
+    from typing import get_args
+
+    from planner.memory.frameworks import LOSSES
+    from planner.scenario.schema import Workload
+
+    annotation = Workload.model_fields["loss"].annotation
+    names = {a for arg in get_args(annotation) for a in get_args(arg)}
+    assert names == set(LOSSES)
