@@ -46,7 +46,7 @@ def estimate_memory(
     ``prefill_tokens`` (prompt tokens processed in one pass; default: the whole context for transformers),
     ``zero_stage`` (0-3), ``flash_attention`` (default True), ``prefill_logits`` (transformers < 4.45 kept
     logits for the whole prompt), ``max_seq_len`` / ``cache`` ("static": a KV cache preallocated for
-    ``max_seq_len`` tokens), ``catalog_dir``.
+    ``max_seq_len`` tokens), ``nodes`` (machines one replica spans: vLLM and SGLang), ``catalog_dir``.
 
     Training recipe: ``framework`` (hf-trainer, trl, torchtune, litgpt, llama-factory, unsloth, axolotl,
     deepspeed, fsdp; default hf-trainer) sets the defaults; each knob overrides its own: ``weights``
@@ -66,6 +66,7 @@ def estimate_memory(
         "prefill_logits",
         "max_seq_len",
         "cache",
+        "nodes",
         *KNOBS,
     }
     if unknown:

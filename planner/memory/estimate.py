@@ -126,14 +126,31 @@ def _lora_targets(targets: str | tuple[str, ...] | list[str]) -> tuple[str, ...]
     return tuple(dict.fromkeys(out))
 
 
-def _check_parallel(a: Architecture, eng: Engine, gpus: int, task: str) -> None:
+def _check_nodes(a: Architecture, eng: Engine, gpus: int, nodes: int, task: str) -> None:
+    """A replica over several machines: inference under an engine that serves that way, the same GPUs on
+    each machine, and at least a layer per pipeline stage."""
+    if nodes == 1:
+        return
+    if task != "inference" or not eng.multi_node:
+        raise ModelError(
+            f"{eng.name} does not serve one replica across machines (nodes={nodes}); engines that do: "
+            f"{', '.join(e.name for e in ENGINES.values() if e.multi_node)}"
+        )
+    if gpus % nodes:
+        raise ModelError(f"{gpus} GPUs do not split evenly over {nodes} machines")
+    if eng.stages(nodes) > a.num_layers:
+        raise ModelError(f"{a.name}: {nodes} pipeline stages exceed its {a.num_layers} layers")
+
+
+def _check_parallel(a: Architecture, eng: Engine, gpus: int, task: str, stages: int = 1) -> None:
     if task != "inference":
         return
-    if eng.split == "tensor" and gpus > 1:
+    tp = gpus // stages
+    if eng.split == "tensor" and tp > 1:
         kv = a.num_kv_heads
-        if a.num_heads % gpus or (not a.is_mla and kv % gpus and gpus % kv):
+        if a.num_heads % tp or (not a.is_mla and kv % tp and tp % kv):
             raise ModelError(
-                f"{a.name}: {gpus} GPUs cannot split {a.num_heads} attention heads / {kv} KV heads evenly "
+                f"{a.name}: {tp} GPUs cannot split {a.num_heads} attention heads / {kv} KV heads evenly "
                 f"under {eng.name} tensor parallelism (use a divisor of {a.num_heads})"
             )
     elif gpus > a.num_layers:
@@ -152,7 +169,7 @@ def _check_types(task: object, precision: object, flags: dict[str, object], name
             raise ModelError(f"{name} must be True or False, got {flag!r}")
 
 
-def _choose_engine(fmt: WeightFormat, engine_name: str | None, engine_version: str | None) -> Engine:
+def choose_engine(fmt: WeightFormat, engine_name: str | None, engine_version: str | None) -> Engine:
     """The engine named, the one a version text names (``vllm>=0.17``), or the default for the weights."""
     if engine_name is not None:
         return engine(engine_name)
@@ -228,6 +245,7 @@ def estimate(
     max_seq_len: int | None = None,
     cache: str | None = None,
     framework: str | None = None,
+    nodes: int = 1,
     **knobs: Any,
 ) -> MemoryEstimate:
     """Estimate memory for ``a`` under one workload. Raises PlannerError subclasses for what cannot work.
@@ -239,7 +257,8 @@ def estimate(
     to model (``vllm>=0.17`` by default for vLLM, ``0.11`` for older logs). ``cache="static"`` or
     ``max_seq_len``: a KV cache preallocated for ``max_seq_len`` tokens per sequence.
     ``framework`` and the recipe's knobs (``knobs``: the other fields of ``frameworks.Recipe``): training
-    only; a knob left None takes the framework's default.
+    only; a knob left None takes the framework's default. ``nodes``: machines one replica spans (``gpus``
+    over all of them), split as the engine's ``multi_node`` layout says (vLLM: a pipeline stage per machine).
     """
     _check_types(
         task,
@@ -263,20 +282,22 @@ def estimate(
     context = _positive("context", context)
     batch = _positive("batch", batch)
     gpus = _positive("gpus", gpus)
+    nodes = _positive("nodes", nodes)
     if prefill_tokens is not None:
         prefill_tokens = _positive("prefill_tokens", prefill_tokens)
     if max_seq_len is not None:
         max_seq_len = _positive("max_seq_len", max_seq_len)
     _text("cache", cache, optional=True)
     fmt = weight_format(precision)
-    eng = _choose_engine(fmt, engine_name, engine_version)
+    eng = choose_engine(fmt, engine_name, engine_version)
     release = eng.release(engine_version)
     if task == "qlora" and not fmt.quantized:
         fmt = weight_format("nf4")  # QLoRA means a 4-bit base (Dettmers et al. 2023)
     if task == "lora" and fmt.quantized:
         task = "qlora"
     _check_combination(eng, fmt, task, kv_precision)
-    _check_parallel(a, eng, gpus, task)
+    _check_nodes(a, eng, gpus, nodes, task)
+    _check_parallel(a, eng, gpus, task, eng.stages(nodes))
     kv_bytes = kv_bytes_per_element(kv_precision, fmt)
 
     if task == "inference":
@@ -294,6 +315,7 @@ def estimate(
             prefill_logits,
             held,
             static_cache=held != context or (cache or "").strip().lower() == "static",
+            stages=eng.stages(nodes),
         )
         parts, trainable = inference_parts(a, serving), 0
         recipe: Recipe | None = None
@@ -330,6 +352,8 @@ def estimate(
     }
     if task == "inference" and serving.held_tokens != context:
         inputs["max_seq_len"] = serving.held_tokens
+    if nodes > 1:  # only then: one-machine estimates keep their inputs as they were
+        inputs["nodes"] = nodes
     if recipe is not None:
         inputs["framework"] = framework
         inputs["recipe"] = {name: getattr(recipe, name) for name in KNOBS}

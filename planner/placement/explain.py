@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 from planner.errors import InfeasibleError
+from planner.memory.engines import ENGINES
 from planner.placement.candidates import Candidates, eligible
-from planner.placement.memory import reserved_bytes
+from planner.placement.memory import reserved_bytes, workload_engine
 from planner.placement.offers import Offer
 from planner.scenario.schema import Scenario
 from planner.units import fmt_gib
@@ -52,6 +53,15 @@ def explain_unplaceable(scenario: Scenario, candidates: Candidates) -> None:
                 f"{k} {linked}GPUs; allow larger machines, or change gpus_per_replica"
             )
         _, k, need, host = closest
+        eng = workload_engine(w)
+        fabric = [o for o in offers if o.spans_nodes]
+        if fabric and eng is not None and not eng.multi_node and not w.rate_stated:
+            able = " and ".join(e.name for e in ENGINES.values() if e.multi_node)
+            raise InfeasibleError(
+                f"workload {w.name!r} fits on no single machine, and its engine {eng.name} does not serve "
+                f"one replica across machines ({able} do, over the fabric of {fabric[0].name}); use engine: "
+                f"{able.split(' and ')[0]}, a smaller precision, or a shorter context or batch"
+            )
         card = (
             f"the largest allowed card with {k} {linked}GPUs in one machine"
             if k > 1
