@@ -86,7 +86,23 @@ def assumptions(
     """Every figure the plan relied on, with its source: rates, policy, solver, workloads, prices, notes."""
     items = _rate_and_policy(scenario, c, solution) + _workload_figures(scenario) + _prices(scenario, built)
     items += [Assumption(category="note", name="co-location", value=note) for note in dict.fromkeys(c.notes)]
-    return tuple(items)
+    return tuple(items + _fabrics(built))
+
+
+def _fabrics(built: Assembled) -> list[Assumption]:
+    """The fabric of every offer a replica spans machines of, with its source (once per offer)."""
+    spanned = {a.unit for a in built.assignments if a.units}
+    seen: dict[str, Assumption] = {}
+    for u in built.units:
+        if u.id in spanned and u.fabric is not None and u.option not in seen:
+            speed = f", {u.fabric.gbps_per_node:,.0f} Gbit/s per machine" if u.fabric.gbps_per_node else ""
+            seen[u.option] = Assumption(
+                category="hardware",
+                name=f"fabric of {u.option_name}",
+                value=f"{u.fabric.kind}{speed}; one replica spans machines over it (speed not priced)",
+                source=u.fabric.source,
+            )
+    return list(seen.values())
 
 
 def _texts(*rows: tuple[str, str, str, str]) -> list[Assumption]:
