@@ -33,6 +33,7 @@ from planner.bounds import MAX_OFFER_WORKLOAD_PAIRS
 from planner.catalog.schema import Catalog
 from planner.errors import PlannerError
 from planner.ilp.data import OptionData, PatternData, ProblemData, SharedData
+from planner.memory.engines import ENGINES
 from planner.placement.colocation import PATTERN_BUDGET, colocation_patterns
 from planner.placement.limits import Limit, scenario_limits, unit_costs
 from planner.placement.memory import Footprint, MemoryFn, model_memory, reserved_bytes, serves_across_nodes
@@ -72,6 +73,13 @@ class Candidates:
     """Rate-stated workload -> (option id, GPUs per replica) -> what one replica serves there."""
     node_footprints: dict[str, dict[tuple[int, int], Footprint]] = field(default_factory=dict)
     """Workload -> (GPUs per replica, machines) -> footprint, for replicas over several machines."""
+    would_span: dict[str, tuple[int, str]] = field(default_factory=dict)
+    """Workload whose engine serves on one machine only -> (machines, offer key) where it would fit under an
+    engine that spans machines (for the infeasibility message)."""
+
+    @property
+    def offers_by_key(self) -> dict[str, Offer]:
+        return {o.key: o for o in self.considered}
 
     def footprint(self, workload: str, gpus: int, nodes: int = 1) -> Footprint | None:
         """The memory of one replica of ``workload`` on ``gpus`` GPUs over ``nodes`` machines."""
@@ -111,7 +119,10 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
             served[patterns[-1].id] = speeds[alone.workload][(oid, alone.gpus)].requests_per_s
 
     table = RateTable(catalog)
-    singles_on = _single_placements(scenario, option_of, eligible, footprints, headroom, add, table, speeds)
+    would_span: dict[str, tuple[int, str]] = {}
+    singles_on = _single_placements(
+        scenario, option_of, eligible, footprints, headroom, add, table, speeds, would_span
+    )
     for w in scenario.workloads:
         if w.rate_stated:
             check_servable(w, list(speeds[w.name].values()))
@@ -181,6 +192,7 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
         {w.name: w.interruptible for w in scenario.workloads},
         speeds,
         footprints.found_nodes(),
+        would_span,
     )
 
 
@@ -225,6 +237,10 @@ class _Footprints:
         """Workload -> GPU count -> footprint, for every count the model allows and was asked about."""
         return {name: {k: f for k, f in fps.items() if f is not None} for name, fps in self._computed.items()}
 
+    def trial(self, w: Workload, k: int, nodes: int) -> Footprint | None:
+        """The memory of a workload as it is not (another engine), uncached: for messages only."""
+        return self._memory(w, k, nodes)
+
     def found_nodes(self) -> dict[str, dict[tuple[int, int], Footprint]]:
         """Workload -> (GPU count, machines) -> footprint, for replicas over several machines."""
         return {name: {k: f for k, f in fps.items() if f is not None} for name, fps in self._spread.items()}
@@ -239,6 +255,7 @@ def _single_placements(
     add: Callable[[str, tuple[Member, ...]], None],
     table: RateTable,
     speeds: dict[str, dict[tuple[str, int], RateOption]],
+    would_span: dict[str, tuple[int, str]],
 ) -> dict[str, list[Member]]:
     """One replica alone on the fewest GPUs of each option that hold it (a pattern each, through ``add``);
     returns the single-GPU replicas per option, which co-location combines.
@@ -280,9 +297,27 @@ def _single_placements(
                     # fewest GPUs that fit dominate (exact pruning).
                     break
             else:
-                if offer.spans_nodes and not w.rate_stated and serves_across_nodes(w):
+                if not offer.spans_nodes or w.rate_stated:
+                    continue
+                if serves_across_nodes(w):
                     _add_multi_node(w, oid, offer, footprints, headroom[w.name], add)
+                elif w.measured_bytes is None and w.name not in would_span:
+                    spans = _fits_over_machines(w, offer, footprints, headroom[w.name])
+                    if spans:
+                        would_span[w.name] = (spans, offer.key)
     return singles_on
+
+
+def _fits_over_machines(w: Workload, offer: Offer, footprints: _Footprints, headroom: float) -> int:
+    """Machines of ``offer`` a replica of ``w`` would span under the first engine that serves that way (0:
+    none up to ``MAX_NODES_PER_REPLICA``): why a workload whose own engine does not is unplaceable."""
+    able = next(e for e in ENGINES.values() if e.multi_node)
+    trial = w.model_copy(update={"engine": able.name, "engine_version": None})
+    for nodes in range(2, MAX_NODES_PER_REPLICA + 1):
+        fp = footprints.trial(trial, offer.gpus * nodes, nodes)
+        if fp is not None and reserved_bytes(fp.per_gpu_bytes, headroom) <= offer.gpu.vram_bytes:
+            return nodes
+    return 0
 
 
 def _add_multi_node(

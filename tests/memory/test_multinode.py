@@ -17,7 +17,9 @@ def test_vllm_pipeline_stage_per_machine_holds_its_own_layers_kv() -> None:
     # parallelism, so a GPU of a stage holds 31/61 of what a GPU of one 8-GPU machine holds.
     one = estimate_memory("deepseek-r1", engine="vllm", gpus=8, **R1)
     two = estimate_memory("deepseek-r1", engine="vllm", gpus=16, nodes=2, **R1)
-    assert two.per_gpu_breakdown["kv_cache"] == pytest.approx(one.per_gpu_breakdown["kv_cache"] * 31 / 61, abs=1)
+    assert two.per_gpu_breakdown["kv_cache"] == pytest.approx(
+        one.per_gpu_breakdown["kv_cache"] * 31 / 61, abs=1
+    )
     assert two.per_gpu_breakdown["weights"] < one.per_gpu_breakdown["weights"] * 0.52
     assert two.inputs["nodes"] == 2
     assert "nodes" not in one.inputs

@@ -4,7 +4,6 @@ that way (vLLM, SGLang), priced as whole machines; figures by hand."""
 from __future__ import annotations
 
 import pytest
-from builders import catalog, cloud, gpu, scenario
 
 from planner.catalog.schema import Fabric
 from planner.check import verify
@@ -14,6 +13,8 @@ from planner.placement.memory import Footprint
 from planner.plan import Plan
 from planner.scenario.schema import Workload
 from planner.units import GIB
+
+from builders import catalog, cloud, gpu, scenario
 
 EFA = Fabric(kind="efa", gbps_per_node=3200, source="test page")
 CARD = gpu("Card24", 24)
@@ -43,7 +44,13 @@ def test_a_replica_spans_two_machines_with_a_fabric() -> None:
     assert [u.id for u in plan.units] == ["testcloud:pair:r1#1", "testcloud:pair:r1#2"]
     (a,) = plan.assignments
     assert a.units == ("testcloud:pair:r1#1", "testcloud:pair:r1#2")
-    assert (a.unit, a.gpu_indices, a.nodes, a.gpu_count, a.fabric) == ("testcloud:pair:r1#1", (0, 1), 2, 4, "efa")
+    assert (a.unit, a.gpu_indices, a.nodes, a.gpu_count, a.fabric) == (
+        "testcloud:pair:r1#1",
+        (0, 1),
+        2,
+        4,
+        "efa",
+    )
     assert a.per_gpu_bytes == 20 * GIB
     assert a.cost == pytest.approx(plan.total_cost)
     (w,) = plan.workloads
@@ -75,7 +82,7 @@ def test_an_engine_that_does_not_serve_across_machines_is_named(engine: str) -> 
     message = str(info.value)
     assert "\n" not in message
     assert f"'big' fits on no single machine, and its engine {engine} does not serve one replica" in message
-    assert "vllm and sglang do" in message
+    assert "under vllm or sglang it would fit 2 x testcloud pair (r1) over efa: use engine: vllm" in message
     assert info.value.exit_code == 3
 
 
@@ -90,3 +97,11 @@ def test_verify_refuses_machines_without_a_fabric_or_not_identical() -> None:
     assert any("not identical" in p for p in problems)
     as_tf = scenario([{"name": "big", "model": "x", "engine": "transformers"}])
     assert any("does not serve across machines" in p for p in verify(plan, as_tf))
+
+
+def test_a_workload_no_number_of_machines_holds_is_told_it_fits_nowhere() -> None:
+    # 5000 GiB measured per GPU: no engine and no fabric helps, so the message is not about the engine.
+    cat = catalog([CARD], clouds=[pair(1.0)])  # type: ignore[list-item]
+    huge = scenario([{"name": "huge", "model": "measured", "memory_per_gpu": "5000GiB"}])
+    with pytest.raises(InfeasibleError, match=r"'huge' fits nowhere"):
+        solve(huge, cat, alternatives=False)
