@@ -409,7 +409,8 @@ def without_dominated(c: Candidates) -> Candidates:
     busy = [o for o in c.offers.values() if not _idle(o)]
     # Memory alone says a larger card holds whatever a smaller one does; speed does not (a rate-stated load
     # may be served more cheaply by a faster, smaller card), so with one only offers of a GPU type compete.
-    kept = undominated(busy, eligible, same_gpu=bool(c.data.rate), costs=costs)
+    spanning = frozenset(c.offers[p.option].key for p in c.data.patterns if c.members[p.id][0].nodes > 1)
+    kept = undominated(busy, eligible, same_gpu=bool(c.data.rate), costs=costs, spanning=spanning)
     keep_keys = {o.key for o in kept} | _cheapest_idle(c)
     keep = {oid for oid, o in c.offers.items() if o.key in keep_keys}
     if len(keep) == len(c.offers):

@@ -438,14 +438,20 @@ def _prices(
 
 
 def undominated(
-    offers: list[Offer], eligible: dict[str, frozenset[str]], *, same_gpu: bool, costs: UnitCosts
+    offers: list[Offer],
+    eligible: dict[str, frozenset[str]],
+    *,
+    same_gpu: bool,
+    costs: UnitCosts,
+    spanning: frozenset[str] | None = None,
 ) -> list[Offer]:
     """Drop cloud offers another cloud offer dominates (``ilp.dominance``), which keeps the optimum.
 
     Whatever runs on B runs on A when A's GPUs have at least B's memory (memory needs do not depend on the
     GPU type, so every placement on B fits on A), A is linked wherever B is, and A may run every workload B
     may (``eligible``: reserved covers on-demand, which covers spot), and A spans machines wherever B does
-    (a fabric: multi-node replicas); cloud patterns cost nothing beyond the
+    (a fabric), or B holds no replica over machines (``spanning``: the keys of offers that do, once the
+    placements are known; None: every offer with a fabric might); cloud patterns cost nothing beyond the
     rent. Equal offers keep the first key. ``same_gpu`` limits this to offers of one GPU type, which keeps
     the best-single-GPU alternative exact.
     """
@@ -455,7 +461,7 @@ def undominated(
         holds=lambda a, b: (
             a.gpu.vram_bytes >= b.gpu.vram_bytes
             and (a.gpus_linked or not b.gpus_linked)
-            and (a.spans_nodes or not b.spans_nodes)
+            and (a.spans_nodes or not (b.spans_nodes if spanning is None else b.key in spanning))
             and eligible[a.key] >= eligible[b.key]
         ),
         order=lambda o: (o.fixed_cost, -o.gpu.vram_bytes, o.key),

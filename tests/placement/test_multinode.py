@@ -105,3 +105,20 @@ def test_a_workload_no_number_of_machines_holds_is_told_it_fits_nowhere() -> Non
     huge = scenario([{"name": "huge", "model": "measured", "memory_per_gpu": "5000GiB"}])
     with pytest.raises(InfeasibleError, match=r"'huge' fits nowhere"):
         solve(huge, cat, alternatives=False)
+
+
+def test_a_fabric_keeps_an_offer_only_where_a_replica_spans_machines() -> None:
+    """A dearer instance with a fabric is dominated by a cheaper one without when every replica fits one
+    machine (nothing needs the fabric), and kept when a replica spans machines of it."""
+    from planner.placement.candidates import build_candidates, without_dominated
+
+    plain = cloud("plain", "Card24", 2, price=0.8)
+    cat = catalog([CARD], clouds=[pair(1.0), plain])  # type: ignore[list-item]
+
+    def kept(gib: int) -> set[str]:
+        work = scenario([{"name": "w", "model": "x", "engine": "vllm"}], hardware={"bought": False})
+        c = without_dominated(build_candidates(work, cat, lambda w, k, nodes=1: Footprint(k, gib * GIB // k)))
+        return {o.option for o in c.offers.values()}
+
+    assert kept(20) == {"testcloud:plain:r1"}  # 20 GiB on one GPU: either instance holds it
+    assert kept(80) == {"testcloud:pair:r1"}  # 20 GiB on each of 4 GPUs: only two pairs with EFA
