@@ -51,6 +51,8 @@ MAX_POWER_KW = 1e7
 MAX_RACK_UNITS_PER_MACHINE = 100
 MAX_VCPUS = 100_000
 MAX_BANDWIDTH_GB_PER_S = 1e6
+MAX_FABRIC_GBPS = 1e6
+"""A machine's network between machines, Gbit/s (a petabit: far past any adapter)."""
 MAX_TFLOPS = 1e6
 MAX_DEVICE_BYTES = 2**50
 """Memory of one GPU (1 PiB); host memory of one machine is bounded by ``planner.units.MAX_BYTES``."""

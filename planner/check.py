@@ -3,12 +3,13 @@ written.
 
 It trusts nothing the solver said. From the plan alone it recomputes every GPU's reservations from the
 assignments, every reservation from its headroom, the replica counts, and the cost totals from the units.
-Against the scenario it checks what the user allowed: hardware kinds, pricings, providers, regions, systems
-and GPU types; spot capacity only for interruptible workloads; hourly cloud billed at least the hours its
-workloads run; owned units and stock; every budget and limit (the rows of ``placement.limits``, each computed
-from the plan, in the plan's currency); and no alternative cheaper than a plan that claims to be optimal. A
-plan that fails is a bug in planner, never the user's fault, so ``verify_or_raise`` reports it as an internal
-error.
+A replica over several machines must be on identical machines with a fabric, under an engine that serves
+that way. Against the scenario it checks what the user allowed: hardware kinds, pricings, providers,
+regions, systems and GPU types; spot capacity only for interruptible workloads; hourly cloud billed at least
+the hours its workloads run; owned units and stock; every budget and limit (the rows of
+``placement.limits``, each computed from the plan, in the plan's currency); and no alternative cheaper than
+a plan that claims to be optimal. A plan that fails is a bug in planner, never the user's fault, so
+``verify_or_raise`` reports it as an internal error.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections import Counter, defaultdict
 
 from planner.errors import PlannerError
 from planner.placement.limits import scenario_limits
+from planner.placement.memory import serves_across_nodes
 from planner.plan import Plan, PlanUnit
 from planner.scenario.schema import HOURS_PER_WEEK, Scenario, Workload
 from planner.units import HOURS_PER_MONTH
@@ -40,6 +42,7 @@ def verify(plan: Plan, scenario: Scenario) -> list[str]:
     """Every problem found, one line each; an empty list means the plan checks out."""
     return (
         _plan_problems(plan, scenario)
+        + _multi_node_problems(plan, scenario)
         + _hardware_problems(plan, scenario)
         + _workload_problems(plan, scenario)
         + _limit_problems(plan, scenario)
@@ -71,10 +74,15 @@ def _plan_problems(plan: Plan, scenario: Scenario | None = None) -> list[str]:
             problems.append(f"{where}: reserves {a.reserved_bytes} bytes, needs {expected} with headroom")
         if not a.gpu_indices or len(set(a.gpu_indices)) != len(a.gpu_indices):
             problems.append(f"{where}: GPU indices {list(a.gpu_indices)} are empty or repeated")
-        for g in a.gpu_indices:
-            if not 0 <= g < unit.gpus:
-                problems.append(f"{where}: GPU index {g} outside unit {unit.id} ({unit.gpus} GPUs)")
-            used[(unit.id, g, a.start_month)][a.workload] += a.reserved_bytes
+        for uid in a.units or (a.unit,):  # a replica over machines holds its GPUs on each of them
+            held_on = units.get(uid)
+            if held_on is None:
+                problems.append(f"{where}: unknown unit {uid}")
+                continue
+            for g in a.gpu_indices:
+                if not 0 <= g < held_on.gpus:
+                    problems.append(f"{where}: GPU index {g} outside unit {uid} ({held_on.gpus} GPUs)")
+                used[(uid, g, a.start_month)][a.workload] += a.reserved_bytes
         replicas[(a.workload, a.start_month)].append(a.replica)
     workloads = {w.name: w for w in scenario.workloads} if scenario is not None else {}
     for (uid, g, month), held in sorted(used.items()):
@@ -159,6 +167,35 @@ def _peak(held: dict[str, int], workloads: dict[str, Workload]) -> int:
                 alone += reserved
         peak = max(peak, alone + sum(grouped.values()))
     return peak
+
+
+def _multi_node_problems(plan: Plan, scenario: Scenario) -> list[str]:
+    """A replica over several machines: distinct, identical machines (one offer, GPU and GPU count) that
+    all have a fabric, the first being its unit, under an engine that serves across machines, launched
+    over as many machines."""
+    problems: list[str] = []
+    units = {u.id: u for u in plan.units}
+    workloads = {w.name: w for w in scenario.workloads}
+    for a in plan.assignments:
+        if not a.units:
+            continue
+        where = f"{a.workload} replica {a.replica}"
+        held = [units[uid] for uid in a.units if uid in units]
+        if a.units[0] != a.unit or len(set(a.units)) != len(a.units) or len(held) != len(a.units):
+            problems.append(f"{where}: machines {list(a.units)} are not distinct known units led by {a.unit}")
+            continue
+        if len({(u.option, u.gpu, u.gpus, u.kind, u.pricing) for u in held}) != 1:
+            problems.append(f"{where}: spans machines that are not identical: {list(a.units)}")
+        if any(u.fabric is None for u in held):
+            problems.append(f"{where}: spans machines without a fabric between them: {list(a.units)}")
+        elif a.fabric not in {u.fabric.kind for u in held if u.fabric is not None}:
+            problems.append(f"{where}: names fabric {a.fabric!r}, its machines have another")
+        w = workloads.get(a.workload)
+        if w is not None and not serves_across_nodes(w):
+            problems.append(f"{where}: spans machines, but its engine does not serve across machines")
+        if a.launch is not None and a.launch.nodes != a.nodes:
+            problems.append(f"{where}: launched on {a.launch.nodes} machines, placed on {a.nodes}")
+    return problems
 
 
 def _hardware_problems(plan: Plan, scenario: Scenario) -> list[str]:

@@ -15,7 +15,7 @@ from pydantic import Field, field_validator
 
 from planner.base import FrozenModel
 from planner.catalog.pricing import PriceAge
-from planner.catalog.schema import GpuSpec
+from planner.catalog.schema import Fabric, GpuSpec
 
 UnitKind = Literal["bought", "owned", "cloud"]
 Pricing = Literal["purchase", "owned", "on_demand", "spot", "reserved_1y", "reserved_3y"]
@@ -72,6 +72,8 @@ class PlanUnit(FrozenModel):
     to the horizon's end; a cloud unit is rented from then to ``end_month``."""
     end_month: int | None = None
     """Last month the plan has it; None: the horizon's end."""
+    fabric: Fabric | None = None
+    """The network to other units of its offer (InfiniBand, EFA, ...); None: a replica stays on this unit."""
 
 
 class Launch(FrozenModel):
@@ -86,6 +88,11 @@ class Launch(FrozenModel):
     """Keyword arguments for an engine that is a Python library (transformers' ``device_map``, ...)."""
     argv: tuple[str, ...] = ()
     """The command line: ``command`` split, then each flag and its value; empty for a library."""
+    nodes: int = 1
+    """Machines the replica spans; ``setup`` says how the command runs over them."""
+    setup: tuple[str, ...] = ()
+    """What to run before ``argv`` for a replica over several machines (a Ray cluster for vLLM; SGLang runs
+    ``argv`` on every machine with its ``--node-rank``); empty on one machine."""
 
     @field_validator("kwargs")
     @classmethod
@@ -123,6 +130,29 @@ class Assignment(FrozenModel):
     """First month the replica runs there (demand over time: one assignment per period it runs in)."""
     end_month: int | None = None
     """Last month it runs there; None: the horizon's end."""
+    units: tuple[str, ...] = ()
+    """Every machine of a replica over several (``unit`` first, the head), each running it on
+    ``gpu_indices``; empty on one machine."""
+    fabric: str | None = None
+    """The network between those machines (``infiniband``, ``efa``, ...); None on one machine."""
+
+    @property
+    def nodes(self) -> int:
+        """Machines the replica runs on."""
+        return max(len(self.units), 1)
+
+    @property
+    def gpu_count(self) -> int:
+        """GPUs of the replica on all its machines."""
+        return len(self.gpu_indices) * self.nodes
+
+    @property
+    def where(self) -> str:
+        """``unit GPU 0,1`` on one machine; ``u#1+u#2 GPU 0-7 each`` over several."""
+        gpus = ",".join(str(g) for g in self.gpu_indices)
+        if self.nodes == 1:
+            return f"{self.unit} GPU {gpus}"
+        return f"{'+'.join(self.units)} GPU {gpus} each"
 
 
 class WorkloadPerformance(FrozenModel):
@@ -163,6 +193,8 @@ class WorkloadSummary(FrozenModel):
     hours_per_month: float
     interruptible: bool
     gpus_per_replica: int
+    nodes_per_replica: int = 1
+    """Machines one replica spans (more than one only where an engine serves over a fabric)."""
     breakdown_bytes: dict[str, int]
     """Memory components of one replica, summed over its GPUs (keys as in ``MemoryEstimate.breakdown``)."""
     per_gpu_bytes: int

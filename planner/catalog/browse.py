@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from planner.catalog.pricing import system_price_usd
-from planner.catalog.schema import Catalog, CloudOffer, GpuSpec, SystemOffer
+from planner.catalog.schema import Catalog, CloudOffer, Fabric, GpuSpec, SystemOffer
 from planner.units import GIB
 
 Row = dict[str, Any]
@@ -25,6 +25,13 @@ _Machine = TypeVar("_Machine", SystemOffer, CloudOffer)
 
 UNKNOWN_DATE = "unknown"
 """Shown for a price whose source date nobody recorded (never the day the catalog was compiled)."""
+
+
+def fabric_label(fabric: Fabric | None) -> str:
+    """``efa 3200 Gbps``: the network a replica may span machines over; "" where there is none."""
+    if fabric is None:
+        return ""
+    return f"{fabric.kind} {fabric.gbps_per_node:g} Gbps" if fabric.gbps_per_node else fabric.kind
 
 
 def _date(value: dt.date | None) -> str:
@@ -85,6 +92,7 @@ def node_rows(catalog: Catalog, *, text: str = "", min_vram_bytes: int = 0) -> l
             "total_vram_gib": round(total / GIB, 1),
             "price_usd": round(system_price_usd(system, catalog)),
             "linked": system.gpus_linked,
+            "fabric": fabric_label(system.fabric),
             "power_w": round(system.base_power_w + system.gpu_count * gpu.tdp_w),
             "rack_units": system.rack_units,
             "type": system.system_type,
@@ -117,6 +125,7 @@ def cloud_rows(catalog: Catalog, *, text: str = "", min_vram_bytes: int = 0) -> 
             "usd_per_gpu_hour": round(offer.price_usd_per_hour / offer.gpu_count, 4),
             "region": offer.region,
             "as_of": _date(offer.as_of),
+            "fabric": fabric_label(offer.fabric),
             "note": offer.note,
         }
         for offer, gpu, total in _machines(

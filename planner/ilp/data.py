@@ -43,8 +43,9 @@ class OptionData:
 class PatternData:
     """What a group of GPUs on one option runs: ``gpus`` GPUs holding ``counts[w]`` replicas of each workload.
 
-    A replica spread over k GPUs is a pattern with ``gpus = k`` and one workload; co-located small replicas on
-    one GPU are a pattern with ``gpus = 1`` and several. ``cost`` is the usage cost of one copy (energy by
+    A replica spread over k GPUs is a pattern with ``gpus = k`` and one workload (k a multiple of the unit's
+    GPUs for a replica over several machines); co-located small replicas on one GPU are a pattern with
+    ``gpus = 1`` and several. ``cost`` is the usage cost of one copy (energy by
     duty cycle on local hardware; 0 on cloud, whose rent is the option's fixed cost).
     """
 
@@ -142,8 +143,11 @@ class ProblemData:
         for p in self.patterns:
             if p.option not in by_id:
                 raise ValueError(f"pattern {p.id} names unknown option {p.option}")
-            if by_id[p.option].gpus_per_unit % p.gpus:
-                raise ValueError(f"pattern {p.id} uses {p.gpus} GPUs, not a divisor of its unit's GPU count")
+            unit = by_id[p.option].gpus_per_unit
+            if unit % p.gpus and p.gpus % unit:  # a multiple: a replica over several machines
+                raise ValueError(
+                    f"pattern {p.id} uses {p.gpus} GPUs, neither a divisor nor a multiple of its unit's GPUs"
+                )
             on[p.option].append(p)
             for w, n in p.counts:
                 with_[w].append((p, n))

@@ -131,14 +131,31 @@ def _lora_targets(targets: str | tuple[str, ...] | list[str]) -> tuple[str, ...]
     return tuple(dict.fromkeys(out))
 
 
-def _check_parallel(a: Architecture, eng: Engine, gpus: int, task: str) -> None:
+def _check_nodes(a: Architecture, eng: Engine, gpus: int, nodes: int, task: str) -> None:
+    """A replica over several machines: inference under an engine that serves that way, the same GPUs on
+    each machine, and at least a layer per pipeline stage."""
+    if nodes == 1:
+        return
+    if task != "inference" or not eng.multi_node:
+        raise ModelError(
+            f"{eng.name} does not serve one replica across machines (nodes={nodes}); engines that do: "
+            f"{', '.join(e.name for e in ENGINES.values() if e.multi_node)}"
+        )
+    if gpus % nodes:
+        raise ModelError(f"{gpus} GPUs do not split evenly over {nodes} machines")
+    if eng.stages(nodes) > a.num_layers:
+        raise ModelError(f"{a.name}: {nodes} pipeline stages exceed its {a.num_layers} layers")
+
+
+def _check_parallel(a: Architecture, eng: Engine, gpus: int, task: str, stages: int = 1) -> None:
     if task != "inference":
         return
-    if eng.split == "tensor" and gpus > 1:
+    tp = gpus // stages
+    if eng.split == "tensor" and tp > 1:
         kv = a.num_kv_heads
-        if a.num_heads % gpus or (not a.is_mla and kv % gpus and gpus % kv):
+        if a.num_heads % tp or (not a.is_mla and kv % tp and tp % kv):
             raise ModelError(
-                f"{a.name}: {gpus} GPUs cannot split {a.num_heads} attention heads / {kv} KV heads evenly "
+                f"{a.name}: {tp} GPUs cannot split {a.num_heads} attention heads / {kv} KV heads evenly "
                 f"under {eng.name} tensor parallelism (use a divisor of {a.num_heads})"
             )
     elif gpus > a.num_layers:
@@ -157,7 +174,7 @@ def _check_types(task: object, precision: object, flags: dict[str, object], name
             raise ModelError(f"{name} must be True or False, got {flag!r}")
 
 
-def _choose_engine(fmt: WeightFormat, engine_name: str | None, engine_version: str | None) -> Engine:
+def choose_engine(fmt: WeightFormat, engine_name: str | None, engine_version: str | None) -> Engine:
     """The engine named, the one a version text names (``vllm>=0.17``), or the default for the weights."""
     if engine_name is not None:
         return engine(engine_name)
@@ -234,6 +251,7 @@ def estimate_memory(
     max_seq_len: int | None = None,
     cache: str | None = None,
     catalog_dir: Path | None = None,
+    nodes: int = 1,
     **knobs: Any,
 ) -> MemoryEstimate:
     """Memory one workload needs, by component, in bytes.
@@ -250,13 +268,15 @@ def estimate_memory(
     module names. ``prefill_tokens``: transformers, prompt tokens per sequence processed in one pass
     (default: the whole context); vLLM, ``max_num_batched_tokens`` (default 8192); llama.cpp, ``n_ubatch``
     (default 512). ``cache="static"`` or ``max_seq_len``: a KV cache preallocated for ``max_seq_len`` tokens
-    per sequence. ``catalog_dir``: a model catalog directory beside the built-in one.
+    per sequence. ``catalog_dir``: a model catalog directory beside the built-in one. ``nodes``: machines
+    one replica spans (``gpus`` over all of them), split as the engine's ``multi_node`` layout says (vLLM: a
+    pipeline stage per machine).
 
     Training recipe: ``framework`` (hf-trainer, trl, torchtune, litgpt, llama-factory, unsloth, axolotl,
     deepspeed, fsdp; default hf-trainer) sets the defaults; each knob (``knobs``: the other fields of
     ``frameworks.Recipe``) overrides its own: ``weights`` (pure-bf16, amp), ``optimizer`` (adamw,
     adamw-8bit, paged-adamw, paged-adamw-8bit, sgd, adafactor), ``optimizer_in_backward``, ``offload``
-    (none, optimizer, params), ``activation_offload``, ``loss`` (full, chunked, fused),
+    (none, optimizer, params), ``activation_offload``, ``loss`` (full, full-16bit, chunked, fused, cce),
     ``gradient_checkpointing``, ``packing``, ``zero_stage`` (0-3), ``full_state_dict_save``,
     ``qlora_saved_inputs``. None (the default) takes the framework's.
 
@@ -286,20 +306,22 @@ def estimate_memory(
     context = _positive("context", context)
     batch = _positive("batch", batch)
     gpus = _positive("gpus", gpus)
+    nodes = _positive("nodes", nodes)
     if prefill_tokens is not None:
         prefill_tokens = _positive("prefill_tokens", prefill_tokens)
     if max_seq_len is not None:
         max_seq_len = _positive("max_seq_len", max_seq_len)
     _text("cache", cache, optional=True)
     fmt = weight_format(precision)
-    eng = _choose_engine(fmt, engine, engine_version)
+    eng = choose_engine(fmt, engine, engine_version)
     release = eng.release(engine_version)
     if task == "qlora" and not fmt.quantized:
         fmt = weight_format("nf4")  # QLoRA means a 4-bit base (Dettmers et al. 2023)
     if task == "lora" and fmt.quantized:
         task = "qlora"
     _check_combination(eng, fmt, task, kv_precision)
-    _check_parallel(a, eng, gpus, task)
+    _check_nodes(a, eng, gpus, nodes, task)
+    _check_parallel(a, eng, gpus, task, eng.stages(nodes))
     kv_bytes = kv_bytes_per_element(kv_precision, fmt)
 
     if task == "inference":
@@ -317,6 +339,7 @@ def estimate_memory(
             prefill_logits,
             held,
             static_cache=held != context or (cache or "").strip().lower() == "static",
+            stages=eng.stages(nodes),
         )
         parts, trainable = inference_parts(a, serving), 0
         recipe: Recipe | None = None
@@ -353,6 +376,8 @@ def estimate_memory(
     }
     if task == "inference" and serving.held_tokens != context:
         inputs["max_seq_len"] = serving.held_tokens
+    if nodes > 1:  # only then: one-machine estimates keep their inputs as they were
+        inputs["nodes"] = nodes
     if recipe is not None:
         inputs["framework"] = framework
         inputs["recipe"] = {name: getattr(recipe, name) for name in KNOBS}

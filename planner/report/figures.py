@@ -184,8 +184,7 @@ def placements(plan: Plan) -> dict[str, tuple[str, ...]]:
     """Workload -> ``r<n>: unit GPU i,j`` per replica, in replica order (``Plan.placements``; replicas r1,
     r2, ... as the Utilization sheet and the memory chart name them)."""
     return {
-        w: tuple(f"r{a.replica}: {a.unit} GPU {','.join(str(i) for i in a.gpu_indices)}" for a in replicas)
-        for w, replicas in plan.placements().items()
+        w: tuple(f"r{a.replica}: {a.where}" for a in replicas) for w, replicas in plan.placements().items()
     }
 
 

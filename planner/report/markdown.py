@@ -22,7 +22,7 @@ from planner.report.figures import (
     reading,
     saving_of,
 )
-from planner.report.terminal import exchange_rate_line
+from planner.report.terminal import exchange_rate_line, multi_node_lines
 from planner.units import to_gib
 
 T = TypeVar("T")
@@ -88,10 +88,7 @@ def runs_on(placements: Sequence[str]) -> str:
 
 def _places(plan: Plan) -> dict[str, list[str]]:
     """Workload -> ``unit GPU i,j`` per replica, in replica order (``Plan.placements``)."""
-    return {
-        w: [f"{a.unit} GPU {','.join(str(i) for i in a.gpu_indices)}" for a in replicas]
-        for w, replicas in plan.placements().items()
-    }
+    return {w: [a.where for a in replicas] for w, replicas in plan.placements().items()}
 
 
 def _headline(plan: Plan, today: dt.date | None) -> list[str]:
@@ -112,6 +109,7 @@ def _headline(plan: Plan, today: dt.date | None) -> list[str]:
         f"- **Solver:** {escape(plan.solver or 'unknown')}, status {plan.status}, gap {plan.gap:.2%}",
         *([f"- **{escape(rate)}**"] if (rate := exchange_rate_line(plan)) else []),
         f"- **Prices:** {escape(plan.oldest_price(today).sentence())}",
+        *(f"- **{escape(line)}**" for line in multi_node_lines(plan)),
         "",
         escape(reading(plan)),
     ]

@@ -178,3 +178,20 @@ def test_platform_team_growth_buys_when_deepseek_arrives_and_rents_for_its_growt
     flow = plan.cash_flows[0].months
     assert [m.month for m in flow if m.up_front] == [3]
     assert plan.total_cost == pytest.approx(548_392, abs=1)
+
+
+def test_deepseek_r1_spans_two_h100_machines_with_a_fabric(catalog: Catalog) -> None:
+    # README.md shows this plan: about 700 GB of fp8 weights do not fit 8 x 80 GB, so one vLLM replica runs
+    # over two HGX H100 servers joined by InfiniBand (tensor parallel 8 in each, pipeline parallel 2).
+    scenario = load_scenario(SCENARIOS / "deepseek-r1.yaml")
+    plan = solve(scenario, catalog, alternatives=False)
+    assert plan.status == "optimal"
+    (a,) = plan.assignments
+    assert a.units == ("server-8x-h100-sxm#1", "server-8x-h100-sxm#2")
+    assert (a.gpu_indices, a.fabric) == (tuple(range(8)), "infiniband")
+    assert a.launch is not None and a.launch.nodes == 2
+    argv = " ".join(a.launch.argv)
+    assert "--tensor-parallel-size 8 --pipeline-parallel-size 2" in argv
+    (w,) = plan.workloads
+    assert (w.gpus_per_replica, w.nodes_per_replica) == (16, 2)
+    assert plan.capex == pytest.approx(2 * 300_000)  # 2 x (60,000 server + 8 x 30,000 H100 SXM5)
