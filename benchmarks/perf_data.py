@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import csv
 import functools
+import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -70,6 +71,12 @@ EXTRA_GPUS: dict[str, tuple[float, float, float]] = {
 }
 
 
+# Engines of a source that fell back to eager decode steps past a context length: vLLM 0.4.2 replays CUDA
+# graphs only up to ``max_context_len_to_capture`` tokens (default 8,192 in its EngineArgs and LLM
+# constructor), and the Qwen benchmark kept the default.
+GRAPH_MAX_CONTEXT: dict[tuple[str, str], float] = {("QwenLM/Qwen2.5", "vllm"): 8192}
+
+
 @dataclass(frozen=True)
 class Case:
     """One measured figure and everything needed to predict it."""
@@ -93,8 +100,20 @@ class Case:
     def source_key(self) -> str:
         return self.source.split()[0].removeprefix("github.com/")
 
+    @property
+    def graph_max_context(self) -> float:
+        return GRAPH_MAX_CONTEXT.get((self.source_key, self.engine), math.inf)
+
+    @property
+    def runs_eagerly(self) -> bool:
+        """Whether this row's decode steps ran past its engine's graph-capture context."""
+        return self.input_tokens + (self.output_tokens + 1) / 2 > self.graph_max_context
+
     def predicted(self, speed: EngineSpeed) -> float:
-        """This row's metric as the speed model predicts it under ``speed``."""
+        """This row's metric as the speed model predicts it under ``speed`` (with the graph-capture limit of
+        the engine version the row was measured on)."""
+        if self.graph_max_context < speed.graph_max_context:
+            speed = replace(speed, graph_max_context=self.graph_max_context)
         perf = predict(
             self.terms,
             self.hw,
