@@ -100,7 +100,7 @@ def identifiable(cases: Sequence[Case], speed_of: Callable[[Case], EngineSpeed])
         shown |= {"bandwidth_cap_bytes_per_s", "compute_cap_flops_per_s"}
     if any(c.terms.experts for c in cases):
         shown.add("expert_overhead_s")
-    if any(c.terms.experts and not speed_of(c).loops_all_experts for c in cases):
+    if any(c.terms.experts and not c.moe_kernel_tuned and not speed_of(c).loops_all_experts for c in cases):
         # An engine looping over every expert pays per expert already; a fused kernel reads what it touches.
         shown.add("expert_bandwidth_factor")
     if any(c.batch >= 16 for c in cases):

@@ -32,8 +32,10 @@ class EngineSpeed:
     ``score_bytes``: bytes moved per attention score element where the engine materialises the score matrix
     (0: flash attention).
 
-    Routed experts a decode step touches are read at ``expert_bandwidth_factor`` of the weights' rate (a
-    grouped expert kernel given a few tokens per expert is not a tuned matrix-vector product).
+    Routed experts a decode step touches are read at ``expert_bandwidth_factor`` of the weights' rate where
+    the fused MoE kernel runs without a configuration tuned for the model's shape and card (vLLM 0.4's
+    default Triton tiles, ``moe_kernel_tuned`` False: a condition of its calibration rows); a tuned kernel
+    reads them at the dense rate.
 
     Compute: products reach ``compute_efficiency x n / (n + half_efficiency_tokens)`` of peak FLOPs with
     ``n`` tokens in one pass (times ``quantized_compute_factor`` for quantized weights), at most
@@ -91,6 +93,10 @@ class EngineSpeed:
     calibration_rows: int
     fitted_on: str
     """Which measurements the constants come from, and the command that fitted them."""
+    moe_kernel_tuned: bool = True
+    """Whether the fused MoE kernel has tiles tuned for the model's shape and card. planner's own estimates
+    take True (current engines ship tuned configurations for common shapes); the Qwen2-57B-A14B rows of vLLM
+    0.4.2 are taken to have run on its default tiles (benchmarks/perf_data.py)."""
     graph_max_context: float = math.inf
     """Longest context a decode step replays a CUDA graph for; beyond it the step runs eagerly. Current vLLM
     (and every other engine here) captures whatever the context, so planner's own estimates use no limit; the

@@ -8,7 +8,7 @@ Stage 1 of the pipeline beside the memory model, and like it pure: ``predict`` i
                   16-bit copy) + score bytes) / (GPUs x min(bandwidth x e_bw, cap))
                + all-reduce + chunks x step overhead
     decode   = overlap(shared weights / (GPUs x min(bandwidth x e_bw, cap))
-                       + routed experts touched / (GPUs x min(bandwidth x e_bw, cap) x e_expert)
+                       + routed experts touched / (GPUs x min(bandwidth x e_bw, cap) x e_expert)  (untuned)
                        + KV x group^x / (GPUs x min(bandwidth x e_kv, cap)),
                        FLOPs / (peak x GPUs x eff(b))) + all-reduce + overhead
     overlap(m, c) = (m^p + c^p)^(1/p)   (max(m, c) away from the crossover)
@@ -167,7 +167,8 @@ def decode_step(
     kv *= m.query_heads_per_kv_head ** min(1.0, speed.kv_group_exponent)
     experts = weights - (m.weight_bytes - m.routed_expert_bytes)
     bandwidth = _achieved_bandwidth(m, hw, speed) * par
-    memory = (weights - experts) / bandwidth + experts / (bandwidth * min(1.0, speed.expert_bandwidth_factor))
+    expert_share = 1.0 if speed.moe_kernel_tuned else min(1.0, speed.expert_bandwidth_factor)
+    memory = (weights - experts) / bandwidth + experts / (bandwidth * expert_share)
     memory += kv / (_achieved_bandwidth(m, hw, speed, kv=True) * par)
     compute = decode_flops(m, batch, context) / _flops_per_s(m, hw, speed, par, batch)
     link = _allreduce_s(m, hw, batch, gpus if tensor else 1)

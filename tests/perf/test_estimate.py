@@ -220,10 +220,15 @@ def test_streaming_and_multiplying_overlap_as_a_p_norm() -> None:
 
 
 def test_touched_experts_are_read_at_the_expert_kernels_share() -> None:
-    # Mixtral 8x7B at batch 1 touches 2 of 8 experts per layer: the routed bytes read are a quarter of them;
+    # An untuned fused MoE kernel (vLLM 0.4's default tiles). Mixtral 8x7B at batch 1 touches 2 of 8
+    # experts per layer: the routed bytes read are a quarter of them;
     # halving the expert kernels' share of bandwidth adds that quarter's time once more.
     base = replace(
-        engine_speed("vllm"), expert_bandwidth_factor=1.0, overlap_exponent=100.0, expert_overhead_s=0.0
+        engine_speed("vllm"),
+        expert_bandwidth_factor=1.0,
+        overlap_exponent=100.0,
+        expert_overhead_s=0.0,
+        moe_kernel_tuned=False,
     )
     m = model_terms(
         resolve_model("mixtral-8x7b"),
@@ -235,6 +240,9 @@ def test_touched_experts_are_read_at_the_expert_kernels_share() -> None:
     slow = decode_step(m, hw, replace(base, expert_bandwidth_factor=0.5), gpus=2, batch=1, context=1024)[0]
     per_gpu = hw.bandwidth_bytes_per_s * base.bandwidth_efficiency * 2
     assert slow - fast == pytest.approx(m.routed_expert_bytes * 2 / 8 / per_gpu)
+    # A kernel tuned for the shape reads them at the dense rate (planner's own estimates).
+    tuned = replace(base, expert_bandwidth_factor=0.5, moe_kernel_tuned=True)
+    assert decode_step(m, hw, tuned, gpus=2, batch=1, context=1024)[0] == fast
 
 
 def test_llama_cpp_prefill_of_quantized_weights_writes_and_reads_a_16_bit_copy() -> None:
