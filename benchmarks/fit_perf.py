@@ -47,6 +47,10 @@ PARAMETERS: tuple[tuple[str, str, float], ...] = (
     ("quantized_compute_factor", "log", 1.0),
     ("half_efficiency_tokens", "log", 64.0),
     ("expert_overhead_s", "log", 1e-6),
+    ("eager_layer_overhead_s", "log", 2e-4),
+    ("expert_bandwidth_factor", "logit", 0.8),
+    ("overlap_exponent", "log", 4.0),
+    ("tiled_dequant_factor", "log", 1.0),
 )
 # What a constant takes where the rows cannot show it: no cap, no expert loop, no hop, no quantized penalty.
 NEUTRAL: dict[str, float] = {
@@ -56,6 +60,10 @@ NEUTRAL: dict[str, float] = {
     "hop_overhead_s": 0.0,
     "quantized_bandwidth_factor": 1.0,
     "quantized_compute_factor": 1.0,
+    "eager_layer_overhead_s": 0.0,
+    "expert_bandwidth_factor": 1.0,
+    "overlap_exponent": 100.0,
+    "tiled_dequant_factor": 1.0,
 }
 PRIOR_WEIGHT = 1e-4
 SOFT_L1_SCALE = 0.05
@@ -83,7 +91,8 @@ STARTS = {name: start for name, _, start in PARAMETERS}
 def identifiable(cases: Sequence[Case], speed_of: Callable[[Case], EngineSpeed]) -> list[str]:
     """The constants ``cases`` can show: a cap needs three cards of different bandwidth (one card's rows would
     set it at that card's speed and cap every faster one), the expert loop a mixture of experts, the hop a
-    layer split over GPUs, the quantized factors quantized weights."""
+    layer split over GPUs, the quantized factors quantized weights, the eager launch cost a row past its
+    engine's graph-capture context."""
     from planner.memory.engines import engine as memory_engine
 
     shown = {name for name, _, _ in PARAMETERS} - set(NEUTRAL)
@@ -91,8 +100,17 @@ def identifiable(cases: Sequence[Case], speed_of: Callable[[Case], EngineSpeed])
         shown |= {"bandwidth_cap_bytes_per_s", "compute_cap_flops_per_s"}
     if any(c.terms.experts for c in cases):
         shown.add("expert_overhead_s")
+    if any(c.terms.experts and not c.moe_kernel_tuned and not speed_of(c).loops_all_experts for c in cases):
+        # An engine looping over every expert pays per expert already; a fused kernel reads what it touches.
+        shown.add("expert_bandwidth_factor")
+    if any(c.batch >= 16 for c in cases):
+        shown.add("overlap_exponent")
     if any(c.gpus > 1 and memory_engine(speed_of(c).memory_engine).split == "layers" for c in cases):
         shown.add("hop_overhead_s")
+    if any(c.terms.tiled_dequant for c in cases):
+        shown.add("tiled_dequant_factor")
+    if any(c.runs_eagerly for c in cases):
+        shown.add("eager_layer_overhead_s")
     if any(c.terms.quantized for c in cases):
         shown |= {"quantized_bandwidth_factor", "quantized_compute_factor"}
     return [name for name, _, _ in PARAMETERS if name in shown]

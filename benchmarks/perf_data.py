@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import csv
 import functools
+import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -70,6 +71,16 @@ EXTRA_GPUS: dict[str, tuple[float, float, float]] = {
 }
 
 
+# Engines of a source that fell back to eager decode steps past a context length: vLLM 0.4.2 replays CUDA
+# graphs only up to ``max_context_len_to_capture`` tokens (default 8,192 in its EngineArgs and LLM
+# constructor); the Qwen benchmark does not say it changed the default, and its rows past 8K bear that out.
+GRAPH_MAX_CONTEXT: dict[tuple[str, str], float] = {("QwenLM/Qwen2.5", "vllm"): 8192}
+# Engines of a source whose fused MoE kernel is taken to have run on default tiles: vLLM 0.4.2's Triton MoE
+# kernel falls back to a default configuration where it ships none for the (experts, width, card) shape, and
+# its Qwen2-57B-A14B rows on A100s run at a sixth of the dense rate (an assumption the source cannot confirm).
+UNTUNED_MOE: frozenset[tuple[str, str]] = frozenset({("QwenLM/Qwen2.5", "vllm")})
+
+
 @dataclass(frozen=True)
 class Case:
     """One measured figure and everything needed to predict it."""
@@ -93,8 +104,26 @@ class Case:
     def source_key(self) -> str:
         return self.source.split()[0].removeprefix("github.com/")
 
+    @property
+    def graph_max_context(self) -> float:
+        return GRAPH_MAX_CONTEXT.get((self.source_key, self.engine), math.inf)
+
+    @property
+    def moe_kernel_tuned(self) -> bool:
+        return (self.source_key, self.engine) not in UNTUNED_MOE
+
+    @property
+    def runs_eagerly(self) -> bool:
+        """Whether this row's decode steps ran past its engine's graph-capture context."""
+        return self.input_tokens + (self.output_tokens + 1) / 2 > self.graph_max_context
+
     def predicted(self, speed: EngineSpeed) -> float:
-        """This row's metric as the speed model predicts it under ``speed``."""
+        """This row's metric as the speed model predicts it under ``speed`` (with the graph-capture limit and
+        MoE kernel tuning of the engine version the row was measured on)."""
+        if self.graph_max_context < speed.graph_max_context:
+            speed = replace(speed, graph_max_context=self.graph_max_context)
+        if not self.moe_kernel_tuned:
+            speed = replace(speed, moe_kernel_tuned=False)
         perf = predict(
             self.terms,
             self.hw,

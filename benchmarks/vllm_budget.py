@@ -33,7 +33,7 @@ def main() -> None:
             result = fit(
                 resolve_model(row["model"]),
                 round(float(row["gpu_memory_gib"]) * GIB),
-                engine_name="vllm",
+                engine="vllm",
                 engine_version=row["vllm_version"],
                 precision=row["precision"],
                 context=int(row["max_model_len"]),

@@ -27,6 +27,9 @@ MAX_LATENCY_MS = 3.6e6
 MAX_UNITS = 1_000_000
 """Owned machines of one kind, a stock limit, rack units in total."""
 MAX_HORIZON_MONTHS = 240
+MAX_GROWTH_PER_MONTH = 1.0
+"""Demand growth per month, a fraction (1.0 doubles every month); a growth that asks more replicas or
+requests/s than the bounds above by some month is refused in one line (``scenario.periods``)."""
 MAX_PRICE_USD = 1e9
 """One machine or one card, USD."""
 MAX_PRICE_USD_PER_HOUR = 1e6
@@ -48,6 +51,8 @@ MAX_POWER_KW = 1e7
 MAX_RACK_UNITS_PER_MACHINE = 100
 MAX_VCPUS = 100_000
 MAX_BANDWIDTH_GB_PER_S = 1e6
+MAX_FABRIC_GBPS = 1e6
+"""A machine's network between machines, Gbit/s (a petabit: far past any adapter)."""
 MAX_TFLOPS = 1e6
 MAX_DEVICE_BYTES = 2**50
 """Memory of one GPU (1 PiB); host memory of one machine is bounded by ``planner.units.MAX_BYTES``."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from planner.arguments import check_arguments
 from planner.assemble.merged import split_assembled
+from planner.assemble.periods import build_period_plan
 from planner.assemble.plan import build_plan
 from planner.assemble.units import assemble
 from planner.catalog.schema import Catalog
@@ -22,8 +23,10 @@ from planner.placement.explain import explain_unplaceable
 from planner.placement.memory import MemoryFn, model_memory
 from planner.placement.merge import merge_equivalent, split_candidates, split_demand
 from planner.plan import Plan
+from planner.scenario.periods import varies
 from planner.scenario.schema import Scenario
 from planner.solving.alternatives import solve_alternatives
+from planner.solving.periods import solve_periods
 from planner.solving.strategy import solve_candidates
 
 DEFAULT_TIME_LIMIT_S = 60.0
@@ -48,6 +51,13 @@ def solve(
         from planner.catalog.load import load_catalog
 
         catalog = load_catalog(catalog_dirs)
+    if varies(scenario):  # demand over time: one program over every period
+        stacked = solve_periods(
+            scenario, catalog, memory, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap
+        )
+        plan = build_period_plan(scenario, stacked, solver=solver, mip_gap=mip_gap, start=start)
+        verify_or_raise(plan, scenario)
+        return plan
     merged = merge_equivalent(scenario)  # equivalent workloads as one demand: same optimum, smaller program
     candidates = build_candidates(merged.scenario, catalog, memory)
     explain_unplaceable(merged.scenario, candidates)

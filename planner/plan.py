@@ -8,17 +8,20 @@ writer (workbook, JSON, terminal, Markdown) reads it. ``to_json_dict`` is the ou
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
 from planner.base import FrozenModel
 from planner.catalog.pricing import PriceAge
-from planner.catalog.schema import GpuSpec
+from planner.catalog.schema import Fabric, GpuSpec
 
 UnitKind = Literal["bought", "owned", "cloud"]
 Pricing = Literal["purchase", "owned", "on_demand", "spot", "reserved_1y", "reserved_3y"]
 PlanStatus = Literal["optimal", "feasible"]
+TERM_MONTHS: Mapping[str, int] = {"reserved_1y": 12, "reserved_3y": 36}
+"""Months of one term of each reserved pricing: every hour of each started term is paid."""
 
 
 class PlanUnit(FrozenModel):
@@ -64,6 +67,13 @@ class PlanUnit(FrozenModel):
     gpu_spec: GpuSpec | None = None
     """The GPU as the catalog describes it (memory, bandwidth, throughput, power, aliases), so that a report
     or a check computes from the plan alone; None only in plans made by hand without a catalog."""
+    start_month: int = 1
+    """First month the plan has the unit (1-based): a bought unit is bought when that month begins and kept
+    to the horizon's end; a cloud unit is rented from then to ``end_month``."""
+    end_month: int | None = None
+    """Last month the plan has it; None: the horizon's end."""
+    fabric: Fabric | None = None
+    """The network to other units of its offer (InfiniBand, EFA, ...); None: a replica stays on this unit."""
 
 
 class Launch(FrozenModel):
@@ -78,6 +88,11 @@ class Launch(FrozenModel):
     """Keyword arguments for an engine that is a Python library (transformers' ``device_map``, ...)."""
     argv: tuple[str, ...] = ()
     """The command line: ``command`` split, then each flag and its value; empty for a library."""
+    nodes: int = 1
+    """Machines the replica spans; ``setup`` says how the command runs over them."""
+    setup: tuple[str, ...] = ()
+    """What to run before ``argv`` for a replica over several machines (a Ray cluster for vLLM; SGLang runs
+    ``argv`` on every machine with its ``--node-rank``); empty on one machine."""
 
     @field_validator("kwargs")
     @classmethod
@@ -111,6 +126,33 @@ class Assignment(FrozenModel):
     interconnect: str | None = None
     """How the GPUs of a replica split over several talk: ``nvlink``, ``infinity-fabric`` (linked boards) or
     ``pcie`` (tensor parallelism over PCIe, whose speed is not priced); None on one GPU."""
+    start_month: int = 1
+    """First month the replica runs there (demand over time: one assignment per period it runs in)."""
+    end_month: int | None = None
+    """Last month it runs there; None: the horizon's end."""
+    units: tuple[str, ...] = ()
+    """Every machine of a replica over several (``unit`` first, the head), each running it on
+    ``gpu_indices``; empty on one machine."""
+    fabric: str | None = None
+    """The network between those machines (``infiniband``, ``efa``, ...); None on one machine."""
+
+    @property
+    def nodes(self) -> int:
+        """Machines the replica runs on."""
+        return max(len(self.units), 1)
+
+    @property
+    def gpu_count(self) -> int:
+        """GPUs of the replica on all its machines."""
+        return len(self.gpu_indices) * self.nodes
+
+    @property
+    def where(self) -> str:
+        """``unit GPU 0,1`` on one machine; ``u#1+u#2 GPU 0-7 each`` over several."""
+        gpus = ",".join(str(g) for g in self.gpu_indices)
+        if self.nodes == 1:
+            return f"{self.unit} GPU {gpus}"
+        return f"{'+'.join(self.units)} GPU {gpus} each"
 
 
 class ReplicaPerformance(FrozenModel):
@@ -173,6 +215,8 @@ class WorkloadSummary(FrozenModel):
     hours_per_month: float
     interruptible: bool
     gpus_per_replica: int
+    nodes_per_replica: int = 1
+    """Machines one replica spans (more than one only where an engine serves over a fabric)."""
     breakdown_bytes: dict[str, int]
     """Memory components of one replica, summed over its GPUs (keys as in ``MemoryEstimate.breakdown``)."""
     per_gpu_bytes: int
@@ -258,6 +302,26 @@ class CashFlow(FrozenModel):
     per month."""
 
 
+class PlanPeriod(FrozenModel):
+    """Months of constant demand (``start_month``..``end_month``) and what the plan does in them, for a
+    scenario whose demand changes over time (docs/optimizer.md, "Demand over time")."""
+
+    start_month: int
+    end_month: int
+    replicas: dict[str, int] = Field(default_factory=dict)
+    """Workload -> replicas placed in these months (those that run)."""
+    requests_per_s: dict[str, float] = Field(default_factory=dict)
+    """Rate-stated workload -> requests/s its replicas serve in these months."""
+    bought: tuple[str, ...] = ()
+    """Units bought when the period begins."""
+    rented: tuple[str, ...] = ()
+    """Cloud units rented for these months."""
+    capex: float = 0.0
+    """Purchases paid when the period begins."""
+    running: float = 0.0
+    """Energy, hosting and rent over the period (every unit held or rented in it)."""
+
+
 class IdleOwned(FrozenModel):
     """Owned machines the plan leaves unused, and what they still cost while they stay in place."""
 
@@ -323,6 +387,8 @@ class Plan(FrozenModel):
     """Month by month: the plan's first, then each feasible alternative's."""
     idle_owned: tuple[IdleOwned, ...] = ()
     """Owned machines the plan does not use."""
+    periods: tuple[PlanPeriod, ...] = ()
+    """Demand over time: the periods of constant demand, in order; empty where demand never changes."""
     planner_version: str = ""
     usd_to_currency: float = 1.0
     """Units of ``currency`` per USD the plan converted catalog prices with (1.0 for USD)."""

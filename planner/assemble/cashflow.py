@@ -3,8 +3,10 @@ in which the plan's purchases are paid back.
 
 The money model is the one the program prices (placement.offers): purchases are paid in month 0, running
 costs (energy, hosting, rent, reservations) in equal parts at the end of months 1 to H, and the purchases'
-residual value comes back at the end of month H. Discounting at an annual rate ``r`` uses the monthly rate
-``(1 + r)^(1/12) - 1``; a rate of 0 leaves the plain sum, which is the plan's ``total_cost``.
+residual value comes back at the end of month H. Where demand changes over time (``Plan.periods``), a unit
+bought for month s is paid in month s - 1 (when month s begins) and running costs are each period's, spread
+evenly over its months: a rental shows only in the months it runs. Discounting at an annual rate ``r``
+uses the monthly rate ``(1 + r)^(1/12) - 1``; a rate of 0 leaves the plain sum, the plan's ``total_cost``.
 """
 
 from __future__ import annotations
@@ -24,21 +26,35 @@ def cash_flow(
 ) -> CashFlow:
     """One plan's flow: ``capex`` in month 0, ``opex / months`` each month, ``residual`` back at the end."""
     per_month = opex / months
+    return monthly_cash_flow(
+        name,
+        [capex] + [0.0] * months,
+        [0.0] + [per_month] * months,
+        residual,
+        rate_per_year=rate_per_year,
+    )
+
+
+def monthly_cash_flow(
+    name: str, up_front: Sequence[float], running: Sequence[float], residual: float, *, rate_per_year: float
+) -> CashFlow:
+    """A flow month by month: ``up_front[m]`` paid at the end of month m (month 0: when month 1 begins; a
+    purchase for month s is paid in month s - 1), ``running[m]`` over month m (0 in month 0), ``residual``
+    back at the end of the last month."""
+    months = len(up_front) - 1
     factor = 1 + monthly_rate(rate_per_year)
     rows: list[CashFlowMonth] = []
     cumulative = discounted = 0.0
     for month in range(months + 1):
-        up_front = capex if month == 0 else 0.0
-        running = per_month if month > 0 else 0.0
         back = residual if month == months else 0.0
-        net = up_front + running - back
+        net = up_front[month] + running[month] - back
         cumulative += net
         discounted += net / factor**month
         rows.append(
             CashFlowMonth(
                 month=month,
-                up_front=up_front,
-                running=running,
+                up_front=up_front[month],
+                running=running[month],
                 residual=back,
                 net=net,
                 cumulative=cumulative,

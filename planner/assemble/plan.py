@@ -41,13 +41,7 @@ def build_plan(
         rate_per_year=rate,
         alternatives=alternatives,
     )
-    # The gap of the plan actually built against the solver's bound: packing shared GPUs (large fleets) can
-    # cost more than the relaxation the solver priced, or less than the incumbent it stopped on, and the
-    # gap is the plan's own, not the larger of the two.
-    bound = min(solution.best_bound, total)
-    gap = (total - bound) / total if total > 0 else 0.0
-    gap = 0.0 if gap < 1e-9 else gap  # rounding noise, not a gap
-    proven = solution.status == "optimal" and gap <= mip_gap + 1e-9
+    bound, gap, proven = plan_gap(solution, total, mip_gap)
     return Plan(
         scenario=scenario.name,
         status="optimal" if proven else "feasible",
@@ -76,6 +70,16 @@ def build_plan(
         usd_to_currency=scenario.usd_to_currency,
         usd_to_currency_as_of=scenario.usd_to_currency_as_of,
     )
+
+
+def plan_gap(solution: Solution, total: float, mip_gap: float) -> tuple[float, float, bool]:
+    """(bound, gap, proven) of the plan actually built against the solver's bound: packing shared GPUs
+    (large fleets) can cost more than the relaxation the solver priced, or less than the incumbent it
+    stopped on, and the gap is the plan's own, not the larger of the two."""
+    bound = min(solution.best_bound, total)
+    gap = (total - bound) / total if total > 0 else 0.0
+    gap = 0.0 if gap < 1e-9 else gap  # rounding noise, not a gap
+    return bound, gap, solution.status == "optimal" and gap <= mip_gap + 1e-9
 
 
 def idle_owned(c: Candidates, built: Assembled) -> tuple[IdleOwned, ...]:

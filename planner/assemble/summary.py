@@ -15,15 +15,16 @@ from planner.scenario.schema import Scenario
 
 
 def workload_summaries(scenario: Scenario, c: Candidates, built: Assembled) -> tuple[WorkloadSummary, ...]:
-    first_gpus: dict[str, int] = {}
+    first_gpus: dict[str, tuple[int, int]] = {}
     cost: dict[str, float] = defaultdict(float)
     for a in built.assignments:
-        first_gpus.setdefault(a.workload, len(a.gpu_indices))
+        first_gpus.setdefault(a.workload, (a.gpu_count, a.nodes))
         cost[a.workload] += a.cost
     out = []
     for w in scenario.workloads:
-        k = first_gpus.get(w.name, min(c.footprints[w.name], default=1))
-        fp = c.footprints[w.name][k]
+        k, nodes = first_gpus.get(w.name, (min(c.footprints[w.name], default=1), 1))
+        fp = c.footprint(w.name, k, nodes)
+        assert fp is not None  # every placed replica's footprint was computed to place it
         speeds = replica_speeds(w, c, built) if w.rate_stated else []
         replicas, context, batch = w.replicas, w.context, w.batch
         first = speeds[0][1] if speeds else None
@@ -57,6 +58,7 @@ def workload_summaries(scenario: Scenario, c: Candidates, built: Assembled) -> t
                 hours_per_month=w.hours_per_month,
                 interruptible=w.interruptible,
                 gpus_per_replica=k,
+                nodes_per_replica=nodes,
                 breakdown_bytes=breakdown,
                 per_gpu_bytes=fp.per_gpu_bytes,
                 total_bytes=total,
@@ -87,7 +89,23 @@ def assumptions(
     """Every figure the plan relied on, with its source: rates, policy, solver, workloads, prices, notes."""
     items = _rate_and_policy(scenario, c, solution) + _workload_figures(scenario) + _prices(scenario, built)
     items += [Assumption(category="note", name="co-location", value=note) for note in dict.fromkeys(c.notes)]
-    return tuple(items)
+    return tuple(items + _fabrics(built))
+
+
+def _fabrics(built: Assembled) -> list[Assumption]:
+    """The fabric of every offer a replica spans machines of, with its source (once per offer)."""
+    spanned = {a.unit for a in built.assignments if a.units}
+    seen: dict[str, Assumption] = {}
+    for u in built.units:
+        if u.id in spanned and u.fabric is not None and u.option not in seen:
+            speed = f", {u.fabric.gbps_per_node:,.0f} Gbit/s per machine" if u.fabric.gbps_per_node else ""
+            seen[u.option] = Assumption(
+                category="hardware",
+                name=f"fabric of {u.option_name}",
+                value=f"{u.fabric.kind}{speed}; one replica spans machines over it (speed not priced)",
+                source=u.fabric.source,
+            )
+    return list(seen.values())
 
 
 def _texts(*rows: tuple[str, str, str, str]) -> list[Assumption]:

@@ -2,8 +2,10 @@
 
 Packing: on each option, pattern copies are laid out largest first in aligned blocks of GPU slots. Every block
 size divides the unit's GPU count, so no block straddles two units and the units used are exactly
-``ceil(GPUs used / GPUs per unit)`` (Coffman, Garey and Johnson 1987). Units are numbered per catalog offer
-(``option#1``, ``option#2``, ...) in option order, so the same solution always gives the same ids.
+``ceil(GPUs used / GPUs per unit)`` (Coffman, Garey and Johnson 1987); a replica over several machines is a
+block of whole units (a multiple of the unit's GPUs), laid first, so the rule still holds. Units are numbered
+per catalog offer (``option#1``, ``option#2``, ...) in option order, so the same solution always gives the
+same ids.
 
 Costs: a unit's cost is its fixed cost plus the energy of the patterns on it; each replica's share is the
 unit's fixed cost split evenly over the GPUs in use, then over the replicas on a GPU by reserved bytes, plus
@@ -34,6 +36,11 @@ class _Block:
     energy: float
     unit: int = 0
     first_gpu: int = 0
+    nodes: int = 1
+    """Units the block spans (a replica over several machines); it fills each of them."""
+
+    def on(self, unit: int) -> bool:
+        return self.unit <= unit < self.unit + self.nodes
 
 
 @dataclass
@@ -70,9 +77,10 @@ def assemble(c: Candidates, solution: Solution) -> Assembled:
         blocks = _blocks(c, solution, oid)
         if not blocks:
             continue
+        first = number[offer.option] + 1
         for u in range(_lay_out(blocks, offer.gpus, _spread_names(c))):
             number[offer.option] += 1
-            on_unit = [b for b in blocks if b.unit == u]
+            on_unit = [b for b in blocks if b.on(u)]
             unit = _unit(c, offer, f"{offer.option}#{number[offer.option]}", on_unit)
             out.units.append(unit)
             if offer.kind == "cloud":
@@ -82,13 +90,19 @@ def assemble(c: Candidates, solution: Solution) -> Assembled:
                 out.cost_by_category["residual"] -= offer.residual
                 out.cost_by_category["energy"] += unit.energy_cost
                 out.cost_by_category["hosting"] += offer.hosting
-            out.assignments += _assignments(c, offer, unit, on_unit, replica_no)
+            heads = [
+                b for b in on_unit if b.unit == u
+            ]  # a replica over machines is listed once, on its first
+            names = {
+                b.unit: tuple(f"{offer.option}#{first + b.unit + i}" for i in range(b.nodes)) for b in heads
+            }
+            out.assignments += _assignments(c, offer, unit, on_unit, heads, names, replica_no)
     return out
 
 
 def _unit(c: Candidates, offer: Offer, unit_id: str, on_unit: list[_Block]) -> PlanUnit:
     """One machine of ``offer`` holding ``on_unit``, priced as it runs."""
-    energy = offer.fixed_energy + sum(b.energy for b in on_unit)
+    energy = offer.fixed_energy + sum(b.energy / b.nodes for b in on_unit)
     cost = offer.capex - offer.residual + energy + offer.hosting + offer.rent
     busy = max(
         (min(HOURS_PER_MONTH, sum(_hours(c, m) for m in b.members)) for b in on_unit),
@@ -121,22 +135,31 @@ def _unit(c: Candidates, offer: Offer, unit_id: str, on_unit: list[_Block]) -> P
         price_source=offer.price_source,
         price_date=offer.price_date,
         gpu_spec=offer.gpu,
+        fabric=offer.fabric,
     )
 
 
 def _assignments(
-    c: Candidates, offer: Offer, unit: PlanUnit, on_unit: list[_Block], replica_no: dict[str, int]
+    c: Candidates,
+    offer: Offer,
+    unit: PlanUnit,
+    on_unit: list[_Block],
+    heads: list[_Block],
+    names: dict[int, tuple[str, ...]],
+    replica_no: dict[str, int],
 ) -> list[Assignment]:
-    """Each replica on ``unit`` with its GPUs and its share of the cost: the unit's fixed cost split evenly
-    over the GPUs in use, then over a GPU's replicas by reserved bytes, plus its part of the GPU's energy by
-    hours (``replica_no`` numbers each workload's replicas across units)."""
-    gpus_used = sum(b.gpus for b in on_unit)
+    """Each replica that starts on ``unit`` (``heads``) with its GPUs and its share of the cost: the unit's
+    fixed cost split evenly over the GPUs in use, then over a GPU's replicas by reserved bytes, plus its part
+    of the GPU's energy by hours (``replica_no`` numbers each workload's replicas across units). A replica
+    over n machines fills each, so it pays n units' fixed cost (its GPUs count n times this unit's) and its
+    whole energy; ``names`` gives its units."""
+    gpus_used = sum(b.gpus // b.nodes for b in on_unit)
     # base power is part of the fixed cost; pattern energy is added per slot below
     fixed = unit.cost - unit.energy_cost + offer.fixed_energy
     fixed_per_gpu = fixed / gpus_used if gpus_used else 0.0
     out = []
     ports = iter(range(FIRST_PORT, FIRST_PORT + 10_000))  # servers sharing this machine each get their own
-    for block in on_unit:
+    for block in heads:
         total_reserved = sum(m.reserved_bytes for m in block.members)
         hours = sum(_hours(c, m) for m in block.members)
         for m in block.members:
@@ -148,13 +171,15 @@ def _assignments(
                     workload=m.workload,
                     replica=replica_no[m.workload],
                     unit=unit.id,
-                    gpu_indices=tuple(range(block.first_gpu, block.first_gpu + m.gpus)),
+                    gpu_indices=tuple(range(block.first_gpu, block.first_gpu + m.gpus // m.nodes)),
                     per_gpu_bytes=m.per_gpu_bytes,
                     headroom=m.headroom,
                     reserved_bytes=m.reserved_bytes,
                     cost=fixed_per_gpu * m.gpus * share + block.energy * energy_share,
                     launch=_launch(c, offer, m, ports),
                     interconnect=interconnect(offer) if m.gpus > 1 else None,
+                    units=names[block.unit] if m.nodes > 1 else (),
+                    fabric=offer.fabric.kind if m.nodes > 1 and offer.fabric else None,
                 )
             )
     return out
@@ -163,7 +188,7 @@ def _assignments(
 def _blocks(c: Candidates, solution: Solution, oid: str) -> list[_Block]:
     """Pattern copies, then shared replicas packed first-fit decreasing onto single GPUs; largest first."""
     blocks = [
-        _Block(p.gpus, c.members[p.id], p.cost)
+        _Block(p.gpus, c.members[p.id], p.cost, nodes=c.members[p.id][0].nodes)
         for p in c.data.patterns_on[oid]
         for _ in range(solution.use.get(p.id, 0))
     ]
@@ -185,7 +210,7 @@ def _launch(c: Candidates, offer: Offer, m: Member, ports: Iterator[int]) -> Lau
     """The engine settings for one replica on GPUs of ``offer``, sized to its reservation (shared GPUs: each
     engine takes its own share, not the engine's default of most of the card); None for a training job
     (its framework's recipe is the estimate's, not an engine's) and for a measured figure."""
-    fp = c.footprints.get(m.workload, {}).get(m.gpus)
+    fp = c.footprint(m.workload, m.gpus, m.nodes)
     speeds = c.speeds.get(m.workload, {})  # a rate-stated replica runs the batch its option serves
     fp = next((s.footprint for (o, k), s in speeds.items() if k == m.gpus and c.offers.get(o) is offer), fp)
     if fp is None or fp.estimate is None or fp.estimate.inputs.get("task") != "inference":
@@ -205,6 +230,8 @@ def _launch(c: Candidates, offer: Offer, m: Member, ports: Iterator[int]) -> Lau
         flags=settings.flags,
         kwargs=settings.kwargs,
         argv=tuple(settings.argv()),
+        nodes=settings.nodes,
+        setup=settings.setup,
     )
 
 
@@ -253,6 +280,11 @@ def _lay_out(blocks: list[_Block], gpus_per_unit: int, spread: frozenset[str]) -
     holds: list[set[str]] = []
     for block in sorted(blocks, key=lambda b: -b.gpus):
         names = {m.workload for m in block.members} & spread
+        if block.nodes > 1:  # whole machines of its own
+            block.unit, block.first_gpu = len(free), 0
+            free += [[False] * gpus_per_unit for _ in range(block.nodes)]
+            holds += [set(names) for _ in range(block.nodes)]
+            continue
         for u in range(len(free) + 1):
             if u == len(free):
                 free.append([True] * gpus_per_unit)

@@ -13,17 +13,25 @@ import functools
 import io
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 from planner.catalog.pricing import system_price_usd
-from planner.catalog.schema import Catalog, GpuSpec
+from planner.catalog.schema import Catalog, CloudOffer, Fabric, GpuSpec, SystemOffer
 from planner.units import GIB
 
 Row = dict[str, Any]
+_Machine = TypeVar("_Machine", SystemOffer, CloudOffer)
 
 UNKNOWN_DATE = "unknown"
 """Shown for a price whose source date nobody recorded (never the day the catalog was compiled)."""
+
+
+def fabric_label(fabric: Fabric | None) -> str:
+    """``efa 3200 Gbps``: the network a replica may span machines over; "" where there is none."""
+    if fabric is None:
+        return ""
+    return f"{fabric.kind} {fabric.gbps_per_node:g} Gbps" if fabric.gbps_per_node else fabric.kind
 
 
 def _date(value: dt.date | None) -> str:
@@ -57,58 +65,78 @@ def gpu_rows(catalog: Catalog, *, text: str = "", min_vram_bytes: int = 0) -> li
     return rows
 
 
+def _machines(
+    catalog: Catalog,
+    offers: Iterable[_Machine],
+    words: Callable[[_Machine, GpuSpec], Iterable[str]],
+    *,
+    text: str,
+    min_vram_bytes: int,
+) -> Iterator[tuple[_Machine, GpuSpec, int]]:
+    """Each machine (system or instance) whose whole memory, gpu_count x per-GPU, reaches ``min_vram_bytes``
+    and whose ``words`` match ``text``; with its GPU and that memory in bytes."""
+    for offer in offers:
+        gpu = catalog.gpu(offer.gpu)
+        total = gpu.vram_bytes * offer.gpu_count
+        if total >= min_vram_bytes and _matches(text, *words(offer, gpu)):
+            yield offer, gpu, total
+
+
 def node_rows(catalog: Catalog, *, text: str = "", min_vram_bytes: int = 0) -> list[Row]:
     """One row per buyable system, by total memory then price."""
-    rows = []
-    for system in catalog.systems:
-        gpu = catalog.gpu(system.gpu)
-        total = gpu.vram_bytes * system.gpu_count
-        if total < min_vram_bytes or not _matches(text, system.id, system.name, gpu.name, *gpu.aliases):
-            continue
-        rows.append(
-            {
-                "id": system.id,
-                "gpu": gpu.name,
-                "gpu_count": system.gpu_count,
-                "total_vram_gib": round(total / GIB, 1),
-                "price_usd": round(system_price_usd(system, catalog)),
-                "linked": system.gpus_linked,
-                "power_w": round(system.base_power_w + system.gpu_count * gpu.tdp_w),
-                "rack_units": system.rack_units,
-                "type": system.system_type,
-                "price_kind": system.price_kind,
-                "price_date": _date(system.price_date),
-            }
+    rows = [
+        {
+            "id": system.id,
+            "gpu": gpu.name,
+            "gpu_count": system.gpu_count,
+            "total_vram_gib": round(total / GIB, 1),
+            "price_usd": round(system_price_usd(system, catalog)),
+            "linked": system.gpus_linked,
+            "fabric": fabric_label(system.fabric),
+            "power_w": round(system.base_power_w + system.gpu_count * gpu.tdp_w),
+            "rack_units": system.rack_units,
+            "type": system.system_type,
+            "price_kind": system.price_kind,
+            "price_date": _date(system.price_date),
+        }
+        for system, gpu, total in _machines(
+            catalog,
+            catalog.systems,
+            lambda s, g: (s.id, s.name, g.name, *g.aliases),
+            text=text,
+            min_vram_bytes=min_vram_bytes,
         )
+    ]
     rows.sort(key=lambda r: (r["total_vram_gib"], r["price_usd"], r["id"]))
     return rows
 
 
 def cloud_rows(catalog: Catalog, *, text: str = "", min_vram_bytes: int = 0) -> list[Row]:
     """One row per instance type and region, grouped by GPU and count, cheapest first (like sky show-gpus)."""
-    rows = []
-    for offer in catalog.cloud:
-        gpu = catalog.gpu(offer.gpu)
-        total = gpu.vram_bytes * offer.gpu_count
-        # The GPU, provider and instance type: not the region (T4 found H100 rows in us-east4).
-        fields = (offer.provider, offer.instance_type, gpu.name, offer.catalog_gpu_name, *gpu.aliases)
-        if total < min_vram_bytes or not _matches(text, *fields):
-            continue
-        rows.append(
-            {
-                "gpu": gpu.name,
-                "gpu_count": offer.gpu_count,
-                "vram_gib": round(total / GIB, 1),
-                "provider": offer.provider,
-                "instance_type": offer.instance_type,
-                "usd_per_hour": offer.price_usd_per_hour,
-                "spot_usd_per_hour": offer.spot_price_usd_per_hour,
-                "usd_per_gpu_hour": round(offer.price_usd_per_hour / offer.gpu_count, 4),
-                "region": offer.region,
-                "as_of": _date(offer.as_of),
-                "note": offer.note,
-            }
+    rows = [
+        {
+            "gpu": gpu.name,
+            "gpu_count": offer.gpu_count,
+            "vram_gib": round(total / GIB, 1),
+            "provider": offer.provider,
+            "instance_type": offer.instance_type,
+            "usd_per_hour": offer.price_usd_per_hour,
+            "spot_usd_per_hour": offer.spot_price_usd_per_hour,
+            "usd_per_gpu_hour": round(offer.price_usd_per_hour / offer.gpu_count, 4),
+            "region": offer.region,
+            "as_of": _date(offer.as_of),
+            "fabric": fabric_label(offer.fabric),
+            "note": offer.note,
+        }
+        for offer, gpu, total in _machines(
+            catalog,
+            catalog.cloud,
+            # The GPU, provider and instance type: not the region (T4 found H100 rows in us-east4).
+            lambda o, g: (o.provider, o.instance_type, g.name, o.catalog_gpu_name, *g.aliases),
+            text=text,
+            min_vram_bytes=min_vram_bytes,
         )
+    ]
     rows.sort(key=lambda r: (r["gpu"], r["gpu_count"], r["usd_per_hour"], r["provider"], r["instance_type"]))
     return rows
 

@@ -1,7 +1,8 @@
 """Stage 1: read the built-in catalog files, then a user's own catalog directories, into one Catalog.
 
 One concern per file (``gpus.yaml``, ``systems.yaml``, ``cloud.csv``, ``cloud_excluded.csv``,
-``energy.yaml``, ``reserved.yaml``); a user directory may hold any subset under the same names. Rows with
+``energy.yaml``, ``reserved.yaml``, ``fabrics.yaml``: the network between cloud instances, kept apart from the
+imported prices); a user directory may hold any subset under the same names. Rows with
 the same key (GPU name, system id, cloud id, provider) override the built-in row, new rows extend the
 catalog. A malformed row raises ``CatalogError`` naming the file, line and field: never a silent zero.
 """
@@ -24,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 from planner.catalog.paths import BUILTIN_CATALOG_DIR
 from planner.catalog.schema import (
     Catalog,
+    CloudFabric,
     CloudOffer,
     EnergyDefaults,
     ExcludedCloudRow,
@@ -42,6 +44,7 @@ CLOUD_FILE = "cloud.csv"
 EXCLUDED_FILE = "cloud_excluded.csv"
 ENERGY_FILE = "energy.yaml"
 RESERVED_FILE = "reserved.yaml"
+FABRICS_FILE = "fabrics.yaml"
 
 STALE_AFTER_DAYS = 180
 """Cloud prices move within months; a catalog older than this gets a warning, not an error."""
@@ -67,6 +70,7 @@ def load_catalog(extra_dirs: Sequence[Path] = (), *, today: dt.date | None = Non
     cloud: dict[str, CloudOffer] = {}
     excluded: dict[tuple[str, ...], ExcludedCloudRow] = {}
     reserved: dict[str, ReservedDiscount] = {}
+    fabrics: dict[str, CloudFabric] = {}
     energy_raw: dict[str, Any] = {}
     energy_path: Path | None = None
     dates: list[tuple[dt.date, Path]] = []
@@ -109,6 +113,9 @@ def load_catalog(extra_dirs: Sequence[Path] = (), *, today: dt.date | None = Non
                 # A price file is as old as its newest row: an import with --as-of 2020-01-01 went unwarned.
                 # (The oldest row would warn on every run for the built-in Azure snapshot, dated 2024-12-31.)
                 dates.append((newest, path))
+        if path := present(FABRICS_FILE):
+            # Not a price: its date does not age the catalog.
+            _read_yaml_list(path, "instances", CloudFabric, fabrics, _fabric_key, dict)
         if (path := directory / EXCLUDED_FILE).is_file():
             for row in _read_excluded_csv(path):
                 excluded[
@@ -120,7 +127,7 @@ def load_catalog(extra_dirs: Sequence[Path] = (), *, today: dt.date | None = Non
     catalog = Catalog(
         gpus=tuple(gpus.values()),
         systems=tuple(systems.values()),
-        cloud=tuple(cloud.values()),
+        cloud=tuple(_with_fabric(offer, fabrics) for offer in cloud.values()),
         reserved_discounts=tuple(reserved.values()),
         energy=energy,
         as_of=min(date for date, _ in dates),
@@ -129,6 +136,16 @@ def load_catalog(extra_dirs: Sequence[Path] = (), *, today: dt.date | None = Non
     catalog = _resolve_gpu_names(catalog, origins)
     _warn_if_stale(dates, today or dt.date.today())
     return catalog
+
+
+def _fabric_key(entry: CloudFabric) -> str:
+    return f"{entry.provider}|{entry.instance_type}"
+
+
+def _with_fabric(offer: CloudOffer, fabrics: Mapping[str, CloudFabric]) -> CloudOffer:
+    """The offer with its instance type's fabric, where ``fabrics.yaml`` names one (every region)."""
+    entry = fabrics.get(f"{offer.provider}|{offer.instance_type}")
+    return offer if entry is None else offer.model_copy(update={"fabric": entry.fabric})
 
 
 def default_gpus_linked(gpu: GpuSpec, gpu_count: int) -> bool:

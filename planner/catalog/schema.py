@@ -17,6 +17,9 @@ from planner.base import FrozenModel
 from planner.units import MAX_BYTES
 
 PriceKind = Literal["launch_msrp", "street", "quote", "estimate"]
+FabricKind = Literal["infiniband", "efa", "roce", "gpudirect-tcpx"]
+"""Networks that carry one replica's traffic between machines: InfiniBand, AWS Elastic Fabric Adapter, RDMA
+over Converged Ethernet, and Google's GPUDirect-TCPX (A3 machines)."""
 MAX_GPUS_PER_MACHINE = 64
 """More GPUs than any machine has (the largest in the catalogs hold 8-16): a typo, not hardware. A million
 GPUs in one imported row made a solve run for minutes past its time limit, building per-GPU rows."""
@@ -76,6 +79,16 @@ class GpuSpec(FrozenModel):
         return wanted == _normalise(self.name) or wanted in {_normalise(a) for a in self.aliases}
 
 
+class Fabric(FrozenModel):
+    """The network between machines of one offer that lets a replica span several of them (multi-node
+    serving): its kind, its bandwidth per machine where the source gives it, and the source."""
+
+    kind: FabricKind
+    gbps_per_node: float | None = Field(default=None, gt=0, le=B.MAX_FABRIC_GBPS)
+    """Network bandwidth of one machine, Gbit/s (all its adapters together); None where not published."""
+    source: str
+
+
 class SystemOffer(FrozenModel):
     """A buyable local system: a card in a desktop, a workstation or a multi-GPU server."""
 
@@ -103,6 +116,8 @@ class SystemOffer(FrozenModel):
     system_type: Literal["desktop", "workstation", "server"] = "server"
     """Desk-side machines pay no colocation; servers go in a rack."""
     notes: str = ""
+    fabric: Fabric | None = None
+    """The machines' network for a replica over several of them; None: one machine per replica."""
 
 
 class CloudOffer(FrozenModel):
@@ -132,6 +147,17 @@ class CloudOffer(FrozenModel):
     note: str = ""
     catalog_gpu_name: str = ""
     """The accelerator name as the source catalog spells it (``A100-80GB``), before alias resolution."""
+    fabric: Fabric | None = None
+    """The instances' network for a replica over several of them (from ``fabrics.yaml``, by provider and
+    instance type; SkyPilot's price catalog has no such column); None: one instance per replica."""
+
+
+class CloudFabric(FrozenModel):
+    """The fabric of one cloud instance type (``fabrics.yaml``), in every region the price catalog lists."""
+
+    provider: str
+    instance_type: str
+    fabric: Fabric
 
 
 class ExcludedCloudRow(FrozenModel):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from planner.cli.options import catalog_dir_option, check_output, load_catalog_from, mkdir_option
+from planner.cli.options import catalog_dir_option, check_output, file_option, load_catalog_from, mkdir_option
 from planner.errors import PlannerError
 
 if TYPE_CHECKING:
@@ -124,12 +124,8 @@ def models(text: str, fmt: str) -> None:
     "--cloud", "cloud_name", required=True, help="Which cloud the file is for (aws, gcp, azure, lambda, ...)."
 )
 @click.option("--region", default=None, help="Keep only this region (default: every region in the file).")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write planner's cloud.csv here (e.g. mycat/cloud.csv); default: standard output.",
+@file_option(
+    "-o", "--output", help="Write planner's cloud.csv here (e.g. mycat/cloud.csv); default: standard output."
 )
 @click.option(
     "--commit", "source_commit", default="unknown", help="The skypilot-catalog commit the file came from."

@@ -13,9 +13,43 @@ from typing import Any
 import click
 
 from planner import bounds as B
-from planner.cli.options import FiniteFloatRange, count
+from planner.cli.options import F, FiniteFloatRange, count_option
 
 FORMATS = ("table", "json")
+
+
+_RECIPE_KNOBS: tuple[tuple[str, Any, str | None], ...] = (
+    (
+        "framework",
+        str,
+        "Training recipe defaults: hf-trainer, trl, torchtune, litgpt, llama-factory, unsloth, axolotl, "
+        "deepspeed or fsdp [default: hf-trainer]. Each option below overrides its own default.",
+    ),
+    ("weights", str, "Training weights recipe: amp (fp32 master) or pure-bf16."),
+    (
+        "optimizer",
+        str,
+        "adamw, adamw-8bit, paged-adamw, paged-adamw-8bit, sgd or adafactor [default: the framework's].",
+    ),
+    ("optimizer_in_backward", bool, None),
+    ("offload", str, "none, optimizer or params (host memory)."),
+    ("activation_offload", bool, None),
+    ("loss", str, "full (fp32 upcast), full-16bit, chunked, fused or cce (Cut Cross-Entropy) cross-entropy."),
+    ("gradient_checkpointing", bool, None),
+    ("packing", bool, None),
+    ("zero_stage", click.IntRange(0, 3), "ZeRO/FSDP stage 0-3 [default: 3 on >1 GPU]."),
+    ("full_state_dict_save", bool, None),
+    ("qlora_saved_inputs", bool, None),
+)
+"""The training recipe's options, in --help order: (keyword, click type, help). Each is unset (None) unless
+given, so the framework's default applies; ``bool`` ones are switches (``--packing/--no-packing``)."""
+
+
+def _recipe_option(name: str, kind: Any, help: str | None) -> Callable[[F], F]:
+    flag = name.replace("_", "-")
+    if kind is bool:
+        return click.option(f"--{flag}/--no-{flag}", default=None, help=help)
+    return click.option(f"--{flag}", type=kind, default=None, help=help)
 
 
 def _workload_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -32,23 +66,9 @@ def _workload_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "awq-int4, or GGUF q8_0, q6_k, q5_k_m, q5_k_s, q5_0, q4_k_m, q4_k_s, q4_0, iq4_xs, q3_k_m, "
             "q3_k_s, iq3_xxs, q2_k.",
         ),
-        click.option(
-            "--context",
-            type=count(B.MAX_CONTEXT_TOKENS),
-            default=4096,
-            show_default=True,
-            help="Tokens per sequence.",
-        ),
-        click.option(
-            "--batch", type=count(B.MAX_BATCH), default=1, show_default=True, help="Sequences held at once."
-        ),
-        click.option(
-            "--gpus",
-            type=count(B.MAX_GPUS_PER_REPLICA),
-            default=1,
-            show_default=True,
-            help="GPUs per replica.",
-        ),
+        count_option("--context", B.MAX_CONTEXT_TOKENS, 4096, "Tokens per sequence."),
+        count_option("--batch", B.MAX_BATCH, 1, "Sequences held at once."),
+        count_option("--gpus", B.MAX_GPUS_PER_REPLICA, 1, "GPUs per replica."),
         click.option(
             "--engine",
             default=None,
@@ -69,47 +89,19 @@ def _workload_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--kv-precision", default=None, help="KV cache: 16bit, fp8, q8_0 or q4_0 [default: 16bit]."
         ),
-        click.option(
-            "--framework",
-            default=None,
-            help="Training recipe defaults: hf-trainer, trl, torchtune, litgpt, llama-factory, unsloth, "
-            "axolotl, deepspeed or fsdp [default: hf-trainer]. Each option below overrides its own default.",
-        ),
-        click.option(
-            "--weights", default=None, help="Training weights recipe: amp (fp32 master) or pure-bf16."
-        ),
-        click.option(
-            "--optimizer",
-            default=None,
-            help="adamw, adamw-8bit, paged-adamw, paged-adamw-8bit, sgd or adafactor "
-            "[default: the framework's].",
-        ),
-        click.option("--optimizer-in-backward/--no-optimizer-in-backward", default=None),
-        click.option("--offload", default=None, help="none, optimizer or params (host memory)."),
-        click.option("--activation-offload/--no-activation-offload", default=None),
-        click.option("--loss", default=None, help="full (fp32 upcast), chunked or fused cross-entropy."),
-        click.option("--gradient-checkpointing/--no-gradient-checkpointing", default=None),
-        click.option("--packing/--no-packing", default=None),
-        click.option(
-            "--zero-stage",
-            type=click.IntRange(0, 3),
-            default=None,
-            help="ZeRO/FSDP stage 0-3 [default: 3 on >1 GPU].",
-        ),
-        click.option("--full-state-dict-save/--no-full-state-dict-save", default=None),
-        click.option("--qlora-saved-inputs/--no-qlora-saved-inputs", default=None),
-        click.option("--lora-rank", type=count(B.MAX_LORA_RANK), default=16, show_default=True),
+        *(_recipe_option(name, kind, help) for name, kind, help in _RECIPE_KNOBS),
+        count_option("--lora-rank", B.MAX_LORA_RANK, 16),
         click.option(
             "--lora-targets",
             default="all",
             show_default=True,
             help="all, attention, qv, mlp, or comma-separated module names.",
         ),
-        click.option(
+        count_option(
             "--prefill-tokens",
-            type=count(B.MAX_CONTEXT_TOKENS),
-            default=None,
-            help="Prompt tokens processed in one pass [default: the whole context for transformers].",
+            B.MAX_CONTEXT_TOKENS,
+            None,
+            "Prompt tokens processed in one pass [default: the whole context for transformers].",
         ),
         click.option(
             "--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True
@@ -118,22 +110,6 @@ def _workload_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         func = option(func)
     return func
-
-
-_RECIPE_OPTIONS = (
-    "framework",
-    "weights",
-    "optimizer",
-    "optimizer_in_backward",
-    "offload",
-    "activation_offload",
-    "loss",
-    "gradient_checkpointing",
-    "packing",
-    "zero_stage",
-    "full_state_dict_save",
-    "qlora_saved_inputs",
-)
 
 
 def _options(kw: dict[str, Any]) -> dict[str, Any]:
@@ -149,7 +125,7 @@ def _options(kw: dict[str, Any]) -> dict[str, Any]:
         "engine_version": kw["engine_version"],
         "max_seq_len": kw["max_seq_len"],
     }
-    options.update({name: kw[name] for name in _RECIPE_OPTIONS if kw[name] is not None})
+    options.update({name: kw[name] for name, _, _ in _RECIPE_KNOBS if kw[name] is not None})
     return options
 
 
@@ -232,7 +208,6 @@ def fit(
                 err=True,
             )
     options = _options(kw)
-    options["engine_name"] = options.pop("engine")
     result = fit_model(
         resolve_model(model),
         vram_bytes,

@@ -87,6 +87,13 @@ def count(maximum: int) -> click.IntRange:
     return click.IntRange(max=maximum)
 
 
+def count_option(name: str, maximum: int, default: int | None, help: str | None = None) -> Callable[[F], F]:
+    """A whole-number option up to ``maximum`` (``count``), its default shown where it has one."""
+    return click.option(
+        name, type=count(maximum), default=default, show_default=default is not None, help=help
+    )
+
+
 SOLVER_MODULES: dict[str, str] = {"highs": "highspy"}
 """Solver name -> the Python module PuLP imports to use it."""
 
@@ -126,12 +133,12 @@ def format_option(choices: list[str], help: str, default: str = "table") -> Call
     )
 
 
+def file_option(*names: str, help: str) -> Callable[[F], F]:
+    """An optional file to write (``-o/--output``, ``--plot``, ``--markdown``): a path, never a directory,
+    None when not given."""
+    return click.option(*names, type=click.Path(path_type=Path, dir_okay=False), default=None, help=help)
+
+
 def markdown_option(what: str) -> Callable[[F], F]:
     """``--markdown FILE``: also write ``what`` as Markdown."""
-    return click.option(
-        "--markdown",
-        "markdown_path",
-        type=click.Path(path_type=Path, dir_okay=False),
-        default=None,
-        help=f"Also write {what} as Markdown.",
-    )
+    return file_option("--markdown", "markdown_path", help=f"Also write {what} as Markdown.")

@@ -19,6 +19,7 @@ from planner.cli.options import (
     FiniteFloatRange,
     catalog_dir_option,
     check_output,
+    file_option,
     format_option,
     import_solver,
     load_catalog_from,
@@ -49,13 +50,7 @@ def _report_path(name: str) -> Path:
 
 @click.command()
 @click.argument("scenario_path", metavar="SCENARIO", type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Workbook to write, a .xlsx name (default reports/<scenario name>.xlsx).",
-)
+@file_option("-o", "--output", help="Workbook to write, a .xlsx name (default reports/<scenario name>.xlsx).")
 @format_option(
     ["table", "json"],
     "What to print: a summary table, or exactly one JSON object.",

@@ -16,6 +16,7 @@ import click
 
 from planner.cli.options import (
     catalog_dir_option,
+    file_option,
     format_option,
     load_catalog_from,
     solver_option,
@@ -40,20 +41,8 @@ EXIT_INTERRUPTED = 130
 @click.option(
     "--jobs", type=click.IntRange(min=1, max=256), default=None, help="Processes [default: the cores]."
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Workbook to write: the Sweep sheet, the break-evens and a chart.",
-)
-@click.option(
-    "--plot",
-    "plot_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="An SVG chart of cost against the first varied value.",
-)
+@file_option("-o", "--output", help="Workbook to write: the Sweep sheet, the break-evens and a chart.")
+@file_option("--plot", "plot_path", help="An SVG chart of cost against the first varied value.")
 @format_option(
     ["table", "json", "csv"],
     "What to print: a table, one JSON object (points and break-evens), or the points as CSV.",

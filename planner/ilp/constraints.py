@@ -23,6 +23,9 @@ Constraints
     capacity__o    sum_{p in P_o} gpus[p] * use[p] + sum_q shared_gpus[o, q] <= gpus_per_unit[o] * units[o]
     memory, count, dff, hours     the shared pools' rows (large fleets, add_shared_constraints)
     spread__w_o    sum_{p in P_o} count[p, w] * use[p] <= units[o]   for workloads spread by machine
+    link__o        units[earlier] <= units[later]   for every (earlier, later) in links: demand over time
+                   stacks one copy of the program per period (solving.periods), and a machine bought in
+                   one period is still there in the next
     {row}__total   sum_o per_unit[row, o] * units[o] (+ running costs) <= bound[row]   for every limit row
                    the scenario sets (ilp.limits; placement.limits builds them): capex budget, monthly
                    budget (which counts sum_p monthly[p] * use[p] too), power of local hardware (watts),
@@ -247,10 +250,21 @@ def add_spread_constraints(m: Model) -> None:
             m.prob += row, f"spread__{w}_{option}"
 
 
+def add_link_constraints(m: Model) -> None:
+    """Units bought in one period are owned in every later one (demand over time, ``ProblemData.links``):
+
+    link__o   units[earlier] - units[later] <= 0
+    """
+    for earlier, later in m.data.links:
+        row = pulp.LpAffineExpression([(m.units[earlier], 1), (m.units[later], -1)]) <= 0
+        m.prob += row, f"link__{later}"
+
+
 CONSTRAINT_FAMILIES: tuple[Callable[[Model], None], ...] = (
     add_demand_constraints,
     add_capacity_constraints,
     add_shared_constraints,
     add_spread_constraints,
     add_limit_constraints,
+    add_link_constraints,
 )

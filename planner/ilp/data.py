@@ -43,8 +43,9 @@ class OptionData:
 class PatternData:
     """What a group of GPUs on one option runs: ``gpus`` GPUs holding ``counts[w]`` replicas of each workload.
 
-    A replica spread over k GPUs is a pattern with ``gpus = k`` and one workload; co-located small replicas on
-    one GPU are a pattern with ``gpus = 1`` and several. ``cost`` is the usage cost of one copy (energy by
+    A replica spread over k GPUs is a pattern with ``gpus = k`` and one workload (k a multiple of the unit's
+    GPUs for a replica over several machines); co-located small replicas on one GPU are a pattern with
+    ``gpus = 1`` and several. ``cost`` is the usage cost of one copy (energy by
     duty cycle on local hardware; 0 on cloud, whose rent is the option's fixed cost).
     """
 
@@ -121,6 +122,9 @@ class ProblemData:
     and the ``rate`` row asks sum_p served[p] * count[p, w] * use[p] >= rate[w] (constraints.py)."""
     served: Mapping[str, float] = field(default_factory=dict)
     """Pattern id -> requests/s one replica of its (rate-stated, alone on its GPUs) workload serves."""
+    links: tuple[tuple[str, str], ...] = ()
+    """(earlier, later) option ids: units bought in one period stay in every later one, so
+    units[later] >= units[earlier] (demand over time, ``solving.periods``; the ``link`` rows)."""
     option_by_id: Mapping[str, OptionData] = field(init=False, repr=False)
     pattern_by_id: Mapping[str, PatternData] = field(init=False, repr=False)
     patterns_on: Mapping[str, tuple[PatternData, ...]] = field(init=False, repr=False)
@@ -139,8 +143,11 @@ class ProblemData:
         for p in self.patterns:
             if p.option not in by_id:
                 raise ValueError(f"pattern {p.id} names unknown option {p.option}")
-            if by_id[p.option].gpus_per_unit % p.gpus:
-                raise ValueError(f"pattern {p.id} uses {p.gpus} GPUs, not a divisor of its unit's GPU count")
+            unit = by_id[p.option].gpus_per_unit
+            if unit % p.gpus and p.gpus % unit:  # a multiple: a replica over several machines
+                raise ValueError(
+                    f"pattern {p.id} uses {p.gpus} GPUs, neither a divisor nor a multiple of its unit's GPUs"
+                )
             on[p.option].append(p)
             for w, n in p.counts:
                 with_[w].append((p, n))
@@ -165,6 +172,7 @@ class ProblemData:
             options=tuple(o for o in self.options if o.id in keep_option),
             patterns=tuple(p for p in self.patterns if p.option in keep_option),
             shared=tuple(s for s in self.shared if s.option in keep_option),
+            links=tuple(pair for pair in self.links if keep_option.issuperset(pair)),
         )
 
     def with_patterns(self, patterns: Iterable[PatternData]) -> ProblemData:

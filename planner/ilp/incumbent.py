@@ -47,7 +47,7 @@ def evaluate(data: ProblemData, values: Mapping[str, float]) -> Point | None:
         if sum(p.gpus * use[p.id] for p in data.patterns_on[o.id]) > o.gpus_per_unit * n:
             return None
         objective += o.fixed_cost * n
-    if not spread_holds(data, units, use):
+    if not spread_holds(data, units, use) or any(units[a] > units[b] for a, b in data.links):
         return None
     for p in data.patterns:
         objective += p.cost * use[p.id]

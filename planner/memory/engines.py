@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from planner.errors import ModelError
 from planner.memory.formats import KV_BYTES, WEIGHT_FORMATS
@@ -116,6 +117,17 @@ class Launch:
     quantization_names: tuple[tuple[str, str], ...] = ()
     """planner's weight format -> the engine's quantization method (a quantized format loads a checkpoint
     quantized that way; fp8 vLLM also quantizes a 16-bit checkpoint at load)."""
+    pipeline_parallel: str = ""
+    """Pipeline stages (one per machine where the engine splits a replica that way across machines)."""
+    node_count: str = ""
+    node_rank: str = ""
+    dist_init: str = ""
+    """Machines in one replica, this machine's rank and the head's address, for an engine that starts one
+    process per machine itself (SGLang); empty where a cluster manager does it (vLLM with Ray)."""
+    cluster_flags: tuple[tuple[str, str], ...] = ()
+    """Flags added when a replica spans machines (vLLM: the Ray executor)."""
+    cluster_setup: tuple[str, ...] = ()
+    """What to run on the machines before the command, for a replica over several (one line each)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +146,9 @@ class Engine:
     the KV cache: "activations" (vLLM: weights, the profiled peak and non-torch memory) or "context"
     (SGLang: weights, and the share is of the memory free at start).
     ``compute_buffer``: llama.cpp's ggml compute buffer replaces the PyTorch forward-pass terms.
+    ``multi_node``: how one replica spans several machines joined by a fabric: "pipeline" (tensor parallel
+    inside a machine, a pipeline stage per machine: vLLM's layout), "tensor" (tensor parallel over every GPU
+    of every machine: SGLang's), or "" (one machine per replica).
     """
 
     name: str
@@ -154,6 +169,12 @@ class Engine:
     fraction_covers: str = ""
     compute_buffer: bool = False
     source: str = ""
+    multi_node: Literal["", "pipeline", "tensor"] = ""
+    multi_node_source: str = ""
+
+    def stages(self, nodes: int) -> int:
+        """Pipeline stages of a replica over ``nodes`` machines (1: the model is split by tensors only)."""
+        return nodes if self.multi_node == "pipeline" else 1
 
     def memory_fraction(self, gpus: int = 1) -> float | None:
         """The default share of each card reserved at ``gpus`` GPUs per replica; None: no reservation."""
@@ -327,10 +348,22 @@ ENGINES: dict[str, Engine] = {
             tensor_parallel="--tensor-parallel-size",
             kv_dtype="--kv-cache-dtype",
             kv_dtype_names=(("16bit", "auto"), ("bf16", "auto"), ("fp16", "auto")),
+            pipeline_parallel="--pipeline-parallel-size",
+            cluster_flags=(("--distributed-executor-backend", "ray"),),
+            cluster_setup=(
+                "ray start --head --port=6379  # on the first machine",
+                "ray start --address=HEAD_IP:6379  # on every other machine of the replica",
+                "# then the command below on the first machine only",
+            ),
         ),
         memory_fractions=((1, 0.9),),  # EngineArgs.gpu_memory_utilization
         fraction_covers="activations",
         source=_VLLM_LOGS,
+        multi_node="pipeline",
+        multi_node_source=(
+            "docs.vllm.ai serving/distributed_serving: beyond one node, tensor parallel size = GPUs per node "
+            "and pipeline parallel size = nodes, on a Ray cluster"
+        ),
     ),
     "sglang": Engine(
         "sglang",
@@ -369,11 +402,23 @@ ENGINES: dict[str, Engine] = {
             tensor_parallel="--tp",
             kv_dtype="--kv-cache-dtype",
             kv_dtype_names=(("16bit", "auto"), ("bf16", "auto"), ("fp16", "auto"), ("fp8", "fp8_e4m3")),
+            node_count="--nnodes",
+            node_rank="--node-rank",
+            dist_init="--dist-init-addr",
+            cluster_setup=(
+                "# run the command below on every machine of the replica: --node-rank 0 on the first "
+                "(HEAD_IP), 1, 2, ... on the others",
+            ),
         ),
         # server_args.py: mem_fraction_static by tensor-parallel size when not given
         memory_fractions=((1, 0.88), (2, 0.87), (4, 0.85), (8, 0.81), (16, 0.79)),
         fraction_covers="context",
         source="sgl-project/sglang server_args.py and model_runner.py",
+        multi_node="tensor",
+        multi_node_source=(
+            "docs.sglang.ai DeepSeek V3/R1 multi-node: --tp 16 --nnodes 2 --node-rank N --dist-init-addr "
+            "HEAD_IP:5000 (tensor parallel over both machines)"
+        ),
     ),
     "llama.cpp": Engine(
         "llama.cpp",

@@ -9,7 +9,8 @@ the inputs, picks the engine and its release, and adds the per-GPU overheads.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from planner.errors import ModelError, PlannerError
 from planner.memory import components as c
@@ -19,8 +20,12 @@ from planner.memory.formats import WeightFormat, kv_bytes_per_element, kv_name, 
 from planner.memory.frameworks import KNOBS, Recipe, check_knobs, recipe_for, recipe_note
 from planner.memory.frameworks import framework as framework_record
 from planner.memory.inference import Serving, inference_parts
+from planner.memory.resolve import resolve_model
 from planner.memory.rule_of_thumb import published_rules_bytes, rule_of_thumb_bytes
 from planner.memory.training import Split, training_parts
+
+if TYPE_CHECKING:
+    from planner.catalog.models import ModelSpec
 
 BREAKDOWN_KEYS: tuple[str, ...] = (
     "weights",
@@ -126,14 +131,31 @@ def _lora_targets(targets: str | tuple[str, ...] | list[str]) -> tuple[str, ...]
     return tuple(dict.fromkeys(out))
 
 
-def _check_parallel(a: Architecture, eng: Engine, gpus: int, task: str) -> None:
+def _check_nodes(a: Architecture, eng: Engine, gpus: int, nodes: int, task: str) -> None:
+    """A replica over several machines: inference under an engine that serves that way, the same GPUs on
+    each machine, and at least a layer per pipeline stage."""
+    if nodes == 1:
+        return
+    if task != "inference" or not eng.multi_node:
+        raise ModelError(
+            f"{eng.name} does not serve one replica across machines (nodes={nodes}); engines that do: "
+            f"{', '.join(e.name for e in ENGINES.values() if e.multi_node)}"
+        )
+    if gpus % nodes:
+        raise ModelError(f"{gpus} GPUs do not split evenly over {nodes} machines")
+    if eng.stages(nodes) > a.num_layers:
+        raise ModelError(f"{a.name}: {nodes} pipeline stages exceed its {a.num_layers} layers")
+
+
+def _check_parallel(a: Architecture, eng: Engine, gpus: int, task: str, stages: int = 1) -> None:
     if task != "inference":
         return
-    if eng.split == "tensor" and gpus > 1:
+    tp = gpus // stages
+    if eng.split == "tensor" and tp > 1:
         kv = a.num_kv_heads
-        if a.num_heads % gpus or (not a.is_mla and kv % gpus and gpus % kv):
+        if a.num_heads % tp or (not a.is_mla and kv % tp and tp % kv):
             raise ModelError(
-                f"{a.name}: {gpus} GPUs cannot split {a.num_heads} attention heads / {kv} KV heads evenly "
+                f"{a.name}: {tp} GPUs cannot split {a.num_heads} attention heads / {kv} KV heads evenly "
                 f"under {eng.name} tensor parallelism (use a divisor of {a.num_heads})"
             )
     elif gpus > a.num_layers:
@@ -152,7 +174,7 @@ def _check_types(task: object, precision: object, flags: dict[str, object], name
             raise ModelError(f"{name} must be True or False, got {flag!r}")
 
 
-def _choose_engine(fmt: WeightFormat, engine_name: str | None, engine_version: str | None) -> Engine:
+def choose_engine(fmt: WeightFormat, engine_name: str | None, engine_version: str | None) -> Engine:
     """The engine named, the one a version text names (``vllm>=0.17``), or the default for the weights."""
     if engine_name is not None:
         return engine(engine_name)
@@ -206,56 +228,77 @@ def _held_tokens(a: Architecture, context: int, cache: str | None, max_seq_len: 
     return length
 
 
-def estimate(
-    a: Architecture,
-    *,
+def estimate_memory(
+    model: str | Path | ModelSpec | Architecture,
     task: str = "inference",
     precision: str = "bf16",
     context: int = 4096,
     batch: int = 1,
     gpus: int = 1,
-    engine_name: str | None = None,
+    engine: str | None = None,
     kv_precision: str | None = None,
     gradient_checkpointing: bool | None = None,
     optimizer: str | None = None,
     lora_rank: int = 16,
+    engine_version: str | None = None,
+    framework: str | None = None,
+    *,
     lora_targets: str | tuple[str, ...] | list[str] = "all",
     prefill_tokens: int | None = None,
     zero_stage: int | None = None,
     flash_attention: bool = True,
     prefill_logits: bool = False,
-    engine_version: str | None = None,
     max_seq_len: int | None = None,
     cache: str | None = None,
-    framework: str | None = None,
+    catalog_dir: Path | None = None,
+    nodes: int = 1,
     **knobs: Any,
 ) -> MemoryEstimate:
-    """Estimate memory for ``a`` under one workload. Raises PlannerError subclasses for what cannot work.
+    """Memory one workload needs, by component, in bytes.
 
-    ``prefill_tokens``: transformers, prompt tokens per sequence processed in one pass (default: the whole
-    context); vLLM, ``max_num_batched_tokens`` (default 8192); llama.cpp, ``n_ubatch`` (default 512).
-    ``prefill_logits``: logits for every prompt position, as transformers did before 4.45 (also what
-    ``engine_version="transformers<4.45"`` means). ``engine_version``: the engine release whose behaviour
-    to model (``vllm>=0.17`` by default for vLLM, ``0.11`` for older logs). ``cache="static"`` or
-    ``max_seq_len``: a KV cache preallocated for ``max_seq_len`` tokens per sequence.
-    ``framework`` and the recipe's knobs (``knobs``: the other fields of ``frameworks.Recipe``): training
-    only; a knob left None takes the framework's default.
+    ``model``: a catalog name, a nominal size, a config path, a ModelSpec or an Architecture
+    (``resolve_model``, cached, so the fleet optimizer can call this thousands of times). ``context``: tokens
+    per sequence (prompt plus generated; the sequence length for training). ``batch``: sequences held at
+    once (concurrency when serving, micro-batch per GPU when training). ``engine``: transformers (the
+    default), vllm, sglang or llama.cpp; None picks llama.cpp for GGUF precisions (or the engine
+    ``engine_version`` names). ``engine_version``: the release to model, e.g. ``vllm>=0.17`` (the default),
+    ``0.11`` for older vLLM logs, ``transformers<4.45`` (logits for every prompt position, as
+    ``prefill_logits``). ``gpus``: tensor parallel degree for vLLM, a layer split for transformers and
+    llama.cpp, data parallel with ZeRO-3 for training. ``lora_targets``: "all", "attention", "qv", "mlp" or
+    module names. ``prefill_tokens``: transformers, prompt tokens per sequence processed in one pass
+    (default: the whole context); vLLM, ``max_num_batched_tokens`` (default 8192); llama.cpp, ``n_ubatch``
+    (default 512). ``cache="static"`` or ``max_seq_len``: a KV cache preallocated for ``max_seq_len`` tokens
+    per sequence. ``catalog_dir``: a model catalog directory beside the built-in one. ``nodes``: machines
+    one replica spans (``gpus`` over all of them), split as the engine's ``multi_node`` layout says (vLLM: a
+    pipeline stage per machine).
+
+    Training recipe: ``framework`` (hf-trainer, trl, torchtune, litgpt, llama-factory, unsloth, axolotl,
+    deepspeed, fsdp; default hf-trainer) sets the defaults; each knob (``knobs``: the other fields of
+    ``frameworks.Recipe``) overrides its own: ``weights`` (pure-bf16, amp), ``optimizer`` (adamw,
+    adamw-8bit, paged-adamw, paged-adamw-8bit, sgd, adafactor), ``optimizer_in_backward``, ``offload``
+    (none, optimizer, params), ``activation_offload``, ``loss`` (full, full-16bit, chunked, fused, cce),
+    ``gradient_checkpointing``, ``packing``, ``zero_stage`` (0-3), ``full_state_dict_save``,
+    ``qlora_saved_inputs``. None (the default) takes the framework's.
+
+    Raises ModelError/PlannerError (exit status 2) for inputs that cannot work: unknown model, precision,
+    engine, task or option; context or batch < 1; GPUs the heads or layers cannot be split over.
     """
+    unknown = set(knobs) - set(KNOBS)
+    if unknown:
+        raise PlannerError(f"unknown estimate option(s): {', '.join(sorted(unknown))}")
+    a = resolve_model(model, catalog_dir)
     _check_types(
         task,
         precision,
         {"flash_attention": flash_attention, "prefill_logits": prefill_logits},
         {
-            "engine": engine_name,
+            "engine": engine,
             "kv_precision": kv_precision,
             "engine_version": engine_version,
             "optimizer": optimizer,
             "framework": framework,
         },
     )
-    unknown = set(knobs) - set(KNOBS)
-    if unknown:
-        raise PlannerError(f"unknown estimate option(s): {', '.join(sorted(unknown))}")
     knobs.update(gradient_checkpointing=gradient_checkpointing, optimizer=optimizer, zero_stage=zero_stage)
     check_knobs(knobs)
     task = normalize_task(task)
@@ -263,20 +306,22 @@ def estimate(
     context = _positive("context", context)
     batch = _positive("batch", batch)
     gpus = _positive("gpus", gpus)
+    nodes = _positive("nodes", nodes)
     if prefill_tokens is not None:
         prefill_tokens = _positive("prefill_tokens", prefill_tokens)
     if max_seq_len is not None:
         max_seq_len = _positive("max_seq_len", max_seq_len)
     _text("cache", cache, optional=True)
     fmt = weight_format(precision)
-    eng = _choose_engine(fmt, engine_name, engine_version)
+    eng = choose_engine(fmt, engine, engine_version)
     release = eng.release(engine_version)
     if task == "qlora" and not fmt.quantized:
         fmt = weight_format("nf4")  # QLoRA means a 4-bit base (Dettmers et al. 2023)
     if task == "lora" and fmt.quantized:
         task = "qlora"
     _check_combination(eng, fmt, task, kv_precision)
-    _check_parallel(a, eng, gpus, task)
+    _check_nodes(a, eng, gpus, nodes, task)
+    _check_parallel(a, eng, gpus, task, eng.stages(nodes))
     kv_bytes = kv_bytes_per_element(kv_precision, fmt)
 
     if task == "inference":
@@ -294,6 +339,7 @@ def estimate(
             prefill_logits,
             held,
             static_cache=held != context or (cache or "").strip().lower() == "static",
+            stages=eng.stages(nodes),
         )
         parts, trainable = inference_parts(a, serving), 0
         recipe: Recipe | None = None
@@ -330,6 +376,8 @@ def estimate(
     }
     if task == "inference" and serving.held_tokens != context:
         inputs["max_seq_len"] = serving.held_tokens
+    if nodes > 1:  # only then: one-machine estimates keep their inputs as they were
+        inputs["nodes"] = nodes
     if recipe is not None:
         inputs["framework"] = framework
         inputs["recipe"] = {name: getattr(recipe, name) for name in KNOBS}

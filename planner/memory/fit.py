@@ -8,14 +8,14 @@ bisection over ``estimate``; the search stops at the model's trained context and
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from planner.errors import PlannerError
 from planner.memory import components as c
 from planner.memory.architecture import Architecture
 from planner.memory.engines import engine
-from planner.memory.estimate import MemoryEstimate, estimate
+from planner.memory.estimate import MemoryEstimate, estimate_memory
 from planner.memory.formats import kv_bytes_per_element, weight_format
 
 MAX_BATCH = 4096
@@ -57,25 +57,11 @@ class FitResult:
     """Requests of ``context`` tokens those bytes hold at once (vLLM's "Maximum concurrency")."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "vram_bytes": self.vram_bytes,
-            "headroom": self.headroom,
-            "budget_bytes": self.budget_bytes,
-            "context": self.context,
-            "batch": self.batch,
-            "fits": self.fits,
-            "required_bytes": self.required_bytes,
-            "max_context": self.max_context,
-            "context_limit": self.context_limit,
-            "max_batch": self.max_batch,
-            "batch_limit": self.batch_limit,
-            "vllm_kv_tokens": self.vllm_kv_tokens,
-            "memory_fraction": self.memory_fraction,
-            "engine_kv_bytes": self.engine_kv_bytes,
-            "engine_max_concurrency": self.engine_max_concurrency,
-            "estimate": self.estimate.to_dict(),
-        }
+        """The ``--format json`` object: every field as it is, the estimate as its own object (so a field
+        added to the result is never left out of the JSON)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["estimate"] = self.estimate.to_dict()
+        return data
 
 
 def _largest(fits: Callable[[int], bool], high: int) -> int:
@@ -120,9 +106,9 @@ def fit(
     budget = int(vram_bytes * (1 - headroom))
 
     def need(ctx: int, seqs: int) -> int:
-        return estimate(arch, context=ctx, batch=seqs, **options).per_gpu_bytes
+        return estimate_memory(arch, context=ctx, batch=seqs, **options).per_gpu_bytes
 
-    here = estimate(arch, context=context, batch=batch, **options)
+    here = estimate_memory(arch, context=context, batch=batch, **options)
     reserved = reservation(arch, here, vram_bytes, memory_fraction)
     cap = max(arch.max_position_embeddings, 1)
     max_context = _largest(lambda n: need(n, batch) <= budget, cap)

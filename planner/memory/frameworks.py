@@ -65,8 +65,13 @@ class Loss:
     and one of eight chunks upcast with its log-softmax at a time, each chunk's gradient taking its logits'
     place: 2 + 8/8 = 3 (torchtune ``CEWithChunkedOutputLoss``, LitGPT ``chunked_cross_entropy``; torchtune's
     flags table measures about 3 with checkpointing on). ``fused``: one bf16 buffer that the kernel
-    overwrites with the gradient (Unsloth's cross-entropy kernel; Liger's fused linear cross-entropy holds
-    less): 2.
+    overwrites with the gradient (Unsloth's former cross-entropy kernel; Liger's fused linear cross-entropy
+    holds less): 2. ``cce``: Cut Cross-Entropy computes the loss and its gradient block by block in on-chip
+    memory and never writes the logits (Wijmans et al. 2024, arXiv 2411.09009: a logsumexp per token, nothing
+    per vocabulary entry): 0. ``full-16bit``: the model's cross-entropy run in the 16-bit dtype, without
+    autocast's fp32 upcast, as under DeepSpeed's fp16/bf16 engine (it casts the module to 16 bit and runs no
+    autocast): at the backward peak the saved log-softmax, the loss's dense gradient and log-softmax's input
+    gradient, 3 x 2 = 6 (the fp32 case is the same three tensors at 4 bytes, the ``full`` 12).
     """
 
     name: str
@@ -92,7 +97,14 @@ OFFLOADS: dict[str, Offload] = {
     for o in (Offload("none", False, False), Offload("optimizer", True, False), Offload("params", True, True))
 }
 LOSSES: dict[str, Loss] = {
-    loss.name: loss for loss in (Loss("full", 12.0), Loss("chunked", 3.0), Loss("fused", 2.0))
+    loss.name: loss
+    for loss in (
+        Loss("full", 12.0),
+        Loss("chunked", 3.0),
+        Loss("fused", 2.0),
+        Loss("cce", 0.0),
+        Loss("full-16bit", 6.0),
+    )
 }
 _ALIASES: dict[str, dict[str, str]] = {
     "optimizer": {
@@ -112,7 +124,12 @@ _ALIASES: dict[str, dict[str, str]] = {
         "mixed": "amp",
     },
     "offload": {"cpu": "optimizer", "optimizer_states": "optimizer", "param": "params"},
-    "loss": {"cce": "fused", "liger": "fused"},
+    "loss": {
+        "cut-cross-entropy": "cce",
+        "liger": "fused",
+        "full-bf16": "full-16bit",
+        "full-fp16": "full-16bit",
+    },
 }
 
 
@@ -129,7 +146,12 @@ class Recipe:
     (DeepSpeed's ZeRO optimizer preallocates its gradient partitions instead). ``fp32_gradients``: an fp32
     copy of each gradient partition for the optimizer step, 4 bytes per parameter beside the 16-bit gradient
     (DeepSpeed's ZeRO optimizer). ``upcast_unquantized``: QLoRA keeps the weights it does not quantize
-    (embeddings, lm_head, norms) in fp32, as PEFT's ``prepare_model_for_kbit_training`` does."""
+    (embeddings, lm_head, norms) in fp32, as PEFT's ``prepare_model_for_kbit_training`` does.
+    ``reduce_bucket_size``: elements of DeepSpeed ZeRO-1/2's contiguous gradient bucket, allocated in the
+    16-bit dtype when backward starts (``DeepSpeedZeroOptimizer.backward``; 0: no bucket); ``overlap_comm``
+    doubles it. ``double_quant``: bitsandbytes 4-bit quantizes its per-block absmax constants again (QLoRA's
+    double quantization, 4.127 bits per weight instead of 4.5). ``gptq_saved_weights``: a GPTQ linear trained
+    through auto-gptq's torch path keeps its dequantized 16-bit weight for backward."""
 
     weights: str = "amp"
     optimizer: str = "adamw"
@@ -146,6 +168,10 @@ class Recipe:
     lazy_gradients: bool = True
     fp32_gradients: bool = False
     upcast_unquantized: bool = True
+    reduce_bucket_size: int = 0
+    overlap_comm: bool = False
+    double_quant: bool = True
+    gptq_saved_weights: bool = True
 
     @property
     def weights_recipe(self) -> WeightsRecipe:
@@ -263,6 +289,7 @@ FRAMEWORKS: dict[str, Framework] = {
                 gradient_checkpointing=False,
                 adapters_fp32=False,
                 upcast_unquantized=False,
+                double_quant=False,
             ),
             {
                 "weights": "pure-bf16: litgpt finetune --precision bf16-true",
@@ -272,6 +299,8 @@ FRAMEWORKS: dict[str, Framework] = {
                 "adapters_fp32": "LoRA weights in bf16 (bf16-true)",
                 "upcast_unquantized": "off: the quantize plugin leaves the other weights in bf16",
                 "qlora_saved_inputs": "--quantize bnb.nf4 uses bitsandbytes' 4-bit matmul",
+                "double_quant": "off: --quantize bnb.nf4 (bnb.nf4-dq is the double-quantized choice; "
+                "Lightning's BitsandbytesPrecision)",
                 "zero_stage": "FSDPStrategy full sharding over several GPUs",
             },
         ),
@@ -296,7 +325,7 @@ FRAMEWORKS: dict[str, Framework] = {
             Recipe(
                 weights="pure-bf16",
                 optimizer="adamw-8bit",
-                loss="fused",
+                loss="cce",
                 activation_offload=True,
                 upcast_unquantized=False,
             ),
@@ -304,7 +333,9 @@ FRAMEWORKS: dict[str, Framework] = {
                 "upcast_unquantized": "off: Unsloth prepares 4-bit models itself, embeddings in 16 bit",
                 "weights": "pure-bf16: the model is loaded in bf16",
                 "optimizer": "optim='adamw_8bit' in Unsloth's notebooks",
-                "loss": "fused: Unsloth's cross-entropy kernel, no fp32 upcast",
+                "loss": "cce: Apple's Cut Cross-Entropy, on by default since 2024-12 "
+                "(unsloth.ai/blog/llama3-3); its context table (docs.unsloth.ai/basics/unsloth-benchmarks) "
+                "grows by about 210 KB per token for Llama 3.1 8B, less than its bf16 logits alone (250 KB)",
                 "gradient_checkpointing": "use_gradient_checkpointing='unsloth'",
                 "activation_offload": "'unsloth' checkpointing offloads the saved layer inputs to the host",
                 "adapters_fp32": _PEFT,
@@ -326,8 +357,23 @@ FRAMEWORKS: dict[str, Framework] = {
         ),
         Framework(
             "deepspeed",
-            Recipe(lazy_gradients=False, fp32_gradients=True),
+            Recipe(
+                lazy_gradients=False,
+                fp32_gradients=True,
+                adapters_fp32=False,
+                reduce_bucket_size=500_000_000,
+            ),
             {
+                "adapters_fp32": "off: the engine casts the whole module, adapters included, to bf16/fp16 "
+                "(runtime/engine.py _configure_distributed_model); its ZeRO optimizer keeps the fp32 master "
+                "and the fp32 gradient partition of every trainable parameter, adapters too",
+                "loss": "full: transformers' causal-LM loss upcasts the logits itself (ForCausalLMLoss "
+                "logits.float()). The engine runs no autocast (it casts the module to bf16/fp16), so a model "
+                "whose code does not upcast keeps its loss in 16 bit: set loss full-16bit",
+                "reduce_bucket_size": "5e8 elements, DeepSpeed's default (runtime/zero/config.py); ZeRO-1/2 "
+                "allocate it in the 16-bit dtype at each backward (runtime/zero/stage_1_and_2.py "
+                "DeepSpeedZeroOptimizer.backward, contiguous_gradients on by default)",
+                "overlap_comm": "off for ZeRO-1/2 by default; on, a second bucket of the same size",
                 "lazy_gradients": "off: ZeRO preallocates contiguous gradient partitions and buckets",
                 "fp32_gradients": "on: ZeRO casts each gradient partition to fp32 for the step "
                 "(runtime/zero/stage_1_and_2.py single_partition_of_fp32_groups)",
@@ -405,5 +451,8 @@ def check_knobs(knobs: dict[str, Any]) -> None:
         if name == "zero_stage":
             if isinstance(value, bool) or value not in (0, 1, 2, 3):
                 raise PlannerError(f"zero_stage must be 0, 1, 2 or 3, got {value!r}")
+        elif name == "reduce_bucket_size":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise PlannerError(f"reduce_bucket_size must be a number of elements >= 0, got {value!r}")
         elif isinstance(getattr(Recipe(), name), bool) and not isinstance(value, bool):
             raise ModelError(f"{name} must be True or False, got {value!r}")

@@ -25,6 +25,8 @@ class Serving:
 
     ``held_tokens``: tokens per sequence the KV cache is sized for: the context, or ``max_seq_len`` for a
     static (preallocated) cache. ``step_tokens``: tokens one forward pass processes (``prefill_tokens``).
+    ``stages``: pipeline stages (one per machine under vLLM's multi-node layout); ``gpus`` counts all of
+    them, so tensor parallelism runs over ``gpus / stages``.
     """
 
     engine: Engine
@@ -39,6 +41,7 @@ class Serving:
     prefill_logits: bool
     held_tokens: int
     static_cache: bool
+    stages: int = 1
 
 
 def inference_parts(a: Architecture, s: Serving) -> dict[str, Split]:
@@ -92,13 +95,25 @@ def _padded_experts(a: Architecture, s: Serving) -> float:
 
 
 def _tensor_parallel(a: Architecture, s: Serving) -> dict[str, Split]:
+    """Tensor parallel over ``tp`` GPUs, in ``stages`` pipeline stages of ``ceil(L / stages)`` layers at
+    most (vLLM's ``get_pp_indices`` splits layers evenly). With one stage every GPU holds a 1/tp slice of
+    every layer, the embedding and the head; with several, the most loaded GPU holds its slice of the
+    largest stage's layers and of the larger of the embedding (first stage) and the head (last), and the
+    KV cache of its own layers only."""
     counts = count_parameters(a)
-    tp = s.gpus
+    tp = s.gpus // s.stages
     sharded = c.weight_bytes(replace(counts, other=0, largest_layer=0, layer_linear=0), s.fmt)
     replicated = c.weight_bytes(counts, s.fmt) - sharded  # norms, biases: on every GPU
-    w_gpu = (sharded + _padded_experts(a, s)) / tp + replicated
+    share = math.ceil(a.num_layers / s.stages) / a.num_layers
+    if s.stages > 1:
+        no_layers = replace(counts, linear=0, other=0, largest_layer=0, layer_linear=0, expert_linear=0)
+        ends = c.weight_bytes(no_layers, s.fmt)
+        head_share = counts.lm_head / max(counts.embedding + counts.lm_head, 1)
+        ends_gpu = ends * max(head_share, 1 - head_share)
+        sharded = (sharded - ends) * share + ends_gpu
+    w_gpu = (sharded + _padded_experts(a, s) * share) / tp + replicated
     step = s.step_tokens if s.step_tokens is not None else s.engine.prefill_tokens
-    kv_gpu = c.kv_cache_bytes(
+    kv_gpu = share * c.kv_cache_bytes(
         a,
         s.held_tokens,
         s.batch,
@@ -110,9 +125,9 @@ def _tensor_parallel(a: Architecture, s: Serving) -> dict[str, Split]:
     )
     act_gpu = profile_peak_bytes(a, s, step, tp)
     return {
-        "weights": Split(w_gpu, w_gpu * tp),
-        "kv_cache": Split(kv_gpu, kv_gpu * tp),
-        "activations": Split(act_gpu, act_gpu * tp),
+        "weights": Split(w_gpu, w_gpu * s.gpus),
+        "kv_cache": Split(kv_gpu, kv_gpu * s.gpus),
+        "activations": Split(act_gpu, act_gpu * s.gpus),
     }
 
 

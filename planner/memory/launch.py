@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from planner.errors import PlannerError
-from planner.memory.engines import Engine, engine
+from planner.memory.engines import Engine, Launch, engine
 from planner.memory.estimate import MemoryEstimate
 from planner.units import GIB
 
@@ -28,6 +28,9 @@ class LaunchSettings:
     command: str
     flags: tuple[tuple[str, str], ...] = ()
     kwargs: dict[str, Any] = field(default_factory=dict)
+    nodes: int = 1
+    """Machines the replica spans; the command runs as ``setup`` says where more than one."""
+    setup: tuple[str, ...] = ()
 
     def argv(self) -> list[str]:
         out = self.command.split()
@@ -53,8 +56,11 @@ def launch_settings(
     vLLM: ``--gpu-memory-utilization`` so that utilization x vram covers the reservation less the CUDA
     context vLLM does not charge; SGLang: ``--mem-fraction-static`` of the memory free at start covering
     weights and KV; llama.cpp: ``-c`` is the context of every slot together; transformers: ``device_map``
-    and ``max_memory`` per GPU. ``model``: what the engine loads (a Hugging Face repository, a GGUF file);
-    ``port``: the server's port, distinct for replicas sharing a machine.
+    and ``max_memory`` per GPU. A replica over several machines (``nodes`` in the estimate) gets the engine's
+    multi-node layout: vLLM ``--tensor-parallel-size`` GPUs per machine and ``--pipeline-parallel-size``
+    machines on a Ray cluster; SGLang ``--tp`` over all GPUs with ``--nnodes``, ``--node-rank`` (0 here, the
+    head) and ``--dist-init-addr`` (HEAD_IP:5000, to fill in). ``model``: what the engine loads (a Hugging
+    Face repository, a GGUF file); ``port``: the server's port, distinct for replicas sharing a machine.
     """
     if vram_bytes <= 0:
         raise PlannerError(f"GPU memory must be positive, got {vram_bytes} bytes")
@@ -84,8 +90,12 @@ def launch_settings(
             flags.append((L.split_mode, "layer"))
     else:
         flags += [(L.max_len, str(length)), (L.max_seqs, str(batch))]
-    if L.tensor_parallel and gpus > 1:
-        flags.append((L.tensor_parallel, str(gpus)))
+    nodes = int(inputs.get("nodes", 1))
+    stages = eng.stages(nodes)
+    if L.tensor_parallel and gpus // stages > 1:
+        flags.append((L.tensor_parallel, str(gpus // stages)))
+    if nodes > 1:
+        flags += _multi_node_flags(L, nodes, stages)
     kv = inputs.get("kv_precision")
     if kv and L.kv_dtype:
         flags.append((L.kv_dtype, dict(L.kv_dtype_names).get(str(kv), str(kv))))
@@ -100,7 +110,27 @@ def launch_settings(
             flags.insert(0, (L.model_flag, model))
         else:
             command = f"{command} {model}"
-    return LaunchSettings(eng.name, command, tuple(flags))
+    setup = L.cluster_setup if nodes > 1 else ()
+    return LaunchSettings(eng.name, command, tuple(flags), nodes=nodes, setup=setup)
+
+
+DIST_INIT_ADDRESS = "HEAD_IP:5000"
+"""The head machine's address for engines that join their machines themselves (SGLang); the user fills
+in the first machine's IP (a plan cannot know it)."""
+
+
+def _multi_node_flags(L: Launch, nodes: int, stages: int) -> list[tuple[str, str]]:
+    """The flags that spread one replica over ``nodes`` machines, as the engine's launcher names them."""
+    flags: list[tuple[str, str]] = []
+    if L.pipeline_parallel and stages > 1:
+        flags.append((L.pipeline_parallel, str(stages)))
+    if L.node_count:
+        flags.append((L.node_count, str(nodes)))
+    if L.node_rank:
+        flags.append((L.node_rank, "0"))
+    if L.dist_init:
+        flags.append((L.dist_init, DIST_INIT_ADDRESS))
+    return flags + list(L.cluster_flags)
 
 
 def _fraction(est: MemoryEstimate, eng: Engine, vram_bytes: int, reserved: int) -> float:

@@ -10,12 +10,14 @@ What each term is depends on the recipe (planner.memory.frameworks), after docs/
 - ZeRO/FSDP over N GPUs: stage 1 shards states, 2 gradients too, 3 the weights too, plus gathered layers; a
   full-state-dict save gathers the whole model on rank 0.
 - LoRA trains ``r x (d_in + d_out)`` per adapted matrix; QLoRA's bitsandbytes matmul keeps each quantized
-  layer's input for backward.
+  layer's input for backward; a GPTQ model trained through auto-gptq's torch path keeps each linear's
+  dequantized 16-bit weight instead.
+- DeepSpeed ZeRO-1/2 allocate their contiguous gradient bucket(s) when backward starts.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from planner.errors import PlannerError
 from planner.memory import components as c
@@ -30,6 +32,15 @@ PEFT_UPCAST_FORMATS = frozenset({"nf4", "bnb-fp4", "int8"})
 """bitsandbytes formats, whose other weights PEFT's prepare_model_for_kbit_training casts to fp32 (it leaves
 GPTQ, AWQ and HQQ models alone)."""
 OFFLOADED_LAYERS = 2  # activation offloading keeps the layer computed and the one being copied
+GPTQ_FORMATS = frozenset({"gptq-int4", "gptq-int8"})
+"""Formats trained through auto-gptq's ``QuantLinear`` (PEFT's GPTQ LoRA). Its CUDA kernel runs only below
+``kernel_switch_threshold`` (128) rows and exllama has no backward, so training takes the torch path
+(auto_gptq/nn_modules/qlinear/qlinear_cuda_old.py ``forward``): unpack ``qweight`` with a shift into int32,
+narrow to int8, ``scales * (weight - zeros)`` into a 16-bit weight, then ``torch.matmul(x, weight)``, which
+saves that weight for the input's gradient."""
+GPTQ_UNPACK_BYTES = 4 + 1  # the int32 shift result and its int8 copy, alive together for one matrix
+SINGLE_QUANT_BITS = {"nf4": 4 + 32 / 64}
+"""bitsandbytes 4-bit without double quantization: an fp32 absmax per block of 64 (QLoRA paper, section 3)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +98,15 @@ def _trainable(
     full = c.fully_trained_params(a, targets)
     adapter_bytes = FP32_BYTES if recipe.adapters_fp32 else param_bytes
     adapters = lora * adapter_bytes + full * param_bytes
+    # 16-bit adapters under AMP get the fp32 master copy, and the fp32 gradient partition, full training's do.
+    master = weights.master_bytes if adapter_bytes < FP32_BYTES else 0
+    fp32_grads = lora * FP32_BYTES if recipe.fp32_gradients else 0
     biggest = max(float(full and a.vocab_size * a.hidden_size), lora_rank * _largest_matrix_side(a))
     return _Trainable(
         params=lora + full,
         adapters=adapters,
-        gradients=adapters,
-        states=lora * state_bytes(adapter_bytes) + full * state_bytes(param_bytes),
+        gradients=adapters + fp32_grads,
+        states=lora * (state_bytes(adapter_bytes) + master) + full * state_bytes(param_bytes),
         largest_gradient=biggest * adapter_bytes,
     )
 
@@ -112,6 +126,8 @@ def training_parts(
     """Components on the most loaded GPU and summed over GPUs, the trainable parameters, and notes on what
     the recipe keeps outside the GPU."""
     counts = count_parameters(a)
+    if task == "qlora" and not recipe.double_quant and fmt.name in SINGLE_QUANT_BITS:
+        fmt = replace(fmt, linear_bits=SINGLE_QUANT_BITS[fmt.name])
     base = c.weight_bytes(counts, fmt)
     if task == "qlora" and recipe.upcast_unquantized and fmt.name in PEFT_UPCAST_FORMATS:
         # prepare_model_for_kbit_training: embeddings, lm_head and norms in fp32 beside the 4-bit layers.
@@ -131,7 +147,7 @@ def training_parts(
     if offload.states and states:
         notes.append(f"offload {recipe.offload}: optimizer states ({states / 2**30:.2f} GiB) in host memory")
         states = 0.0
-    acts = _activations(a, fmt, task, seq, batch, recipe, flash_attention)
+    acts = _activations(a, counts, fmt, task, seq, batch, recipe, flash_attention)
 
     stage = recipe.zero_stage if recipe.zero_stage is not None else (3 if gpus > 1 else 0)
     shard = gpus if gpus > 1 else 1
@@ -155,6 +171,10 @@ def training_parts(
         extra = max(0.0, gathered - acts - g_gpu)
         notes.append(f"full-state-dict save: rank 0 gathers the whole model ({base / 2**30:.2f} GiB)")
         w_gpu += extra
+    if stage in (1, 2) and recipe.reduce_bucket_size:
+        buckets = (2 if recipe.overlap_comm else 1) * recipe.reduce_bucket_size * c.ACT_BYTES
+        notes.append(f"ZeRO-{stage} gradient bucket(s): {buckets / 2**30:.2f} GiB allocated at each backward")
+        g_gpu += buckets
     if recipe.lazy_gradients and g_gpu and acts:
         # Backward frees saved activations as it allocates gradients: at the loss the activations are all held
         # and no gradient exists yet, at the end the reverse. Only gradients beyond the activations add.
@@ -176,6 +196,7 @@ def training_parts(
 
 def _activations(
     a: Architecture,
+    counts: ParamCounts,
     fmt: WeightFormat,
     task: str,
     seq: int,
@@ -200,9 +221,18 @@ def _activations(
     else:
         acts = held_layers * layer
     acts += tokens * a.vocab_size * recipe.loss_record.bytes_per_logit
-    if fmt.quantized:  # one linear weight dequantized to bf16 at a time
+    if task != "full" and fmt.name in GPTQ_FORMATS and recipe.gptq_saved_weights:
+        acts += gptq_saved_weight_bytes(counts, recipe.gradient_checkpointing)
+        acts += _largest_matrix(a) * GPTQ_UNPACK_BYTES
+    elif fmt.quantized:  # one linear weight dequantized to bf16 at a time
         acts += _largest_matrix(a) * c.ACT_BYTES
     return acts
+
+
+def gptq_saved_weight_bytes(counts: ParamCounts, checkpointing: bool) -> float:
+    """Dequantized 16-bit weights auto-gptq's torch path saves for backward (``GPTQ_FORMATS``): one decoder
+    layer's linears when checkpointing recomputes a layer at a time, every layer's without it."""
+    return (counts.layer_linear if checkpointing else counts.linear) * c.ACT_BYTES
 
 
 def qlora_saved_input_bytes(a: Architecture, tokens: int) -> float:

@@ -7,15 +7,14 @@ meeting both is found by bisection. Requests per second at that batch follow Lit
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planner.errors import PlannerError
-from planner.memory.api import estimate_memory
 from planner.perf.api import estimate_performance, gpu_spec
-from planner.perf.efficiency import engine_speed
 from planner.perf.estimate import Performance
 
 if TYPE_CHECKING:
@@ -47,51 +46,32 @@ def capacity_within_slo(
     ttft_s: float,
     tpot_s: float,
     memory_per_gpu_bytes: int | None = None,
-    precision: str = "bf16",
-    engine: str = "vllm",
-    gpus: int = 1,
-    input_tokens: int = 1024,
-    output_tokens: int = 256,
-    kv_precision: str | None = None,
-    interconnect: str | None = None,
     catalog: Catalog | None = None,
+    **replica: Any,
 ) -> Capacity:
     """The largest batch of ``model`` on ``gpus`` x ``gpu`` whose TTFT is at most ``ttft_s`` and TPOT at most
     ``tpot_s`` seconds, and whose memory per GPU (every sequence holding ``input + output`` tokens) fits
-    ``memory_per_gpu_bytes`` (default: the card's memory)."""
+    ``memory_per_gpu_bytes`` (default: the card's memory).
+
+    ``replica``: the rest of ``estimate_performance``'s keywords but ``batch`` (``precision``, ``engine``,
+    ``gpus``, ``input_tokens``, ``output_tokens``, ``kv_precision``, ``interconnect``), with its defaults:
+    the replica is described, checked and sized in that one place."""
     for name, value in (("ttft_s", ttft_s), ("tpot_s", tpot_s)):
         if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
             raise PlannerError(f"{name} must be a positive number of seconds, got {value!r}")
+    if "batch" in replica:
+        raise PlannerError("batch is what capacity_within_slo finds; it cannot be given")
     spec = gpu_spec(gpu, catalog)
     budget = spec.vram_bytes if memory_per_gpu_bytes is None else memory_per_gpu_bytes
-    memory_engine = engine_speed(engine).memory_engine
 
+    @functools.cache
     def speed(batch: int) -> Performance:
-        return estimate_performance(
-            model,
-            gpu=gpu,
-            precision=precision,
-            engine=engine,
-            gpus=gpus,
-            batch=batch,
-            input_tokens=input_tokens,
-            output_tokens=output_tokens,
-            kv_precision=kv_precision,
-            interconnect=interconnect,
-            catalog=catalog,
-        )
+        return estimate_performance(model, gpu=gpu, batch=batch, catalog=catalog, **replica)
 
     def fits(batch: int) -> bool:
-        need = estimate_memory(
-            model,
-            precision=precision,
-            context=input_tokens + output_tokens,
-            batch=batch,
-            gpus=gpus,
-            engine=memory_engine,
-            kv_precision=kv_precision,
-        )
-        return need.per_gpu_bytes <= budget
+        # The speed model carries the memory model's figure for the same replica and batch.
+        need: int = speed(batch).inputs["memory_per_gpu_bytes"]
+        return need <= budget
 
     checks: tuple[tuple[str, Callable[[int], bool]], ...] = (
         ("memory", fits),

@@ -9,6 +9,7 @@ benchmarks/data/throughput_calibration.csv; docs/speed-model.md lists them with 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from planner.errors import ModelError
@@ -21,22 +22,36 @@ class EngineSpeed:
     """One engine's measured distance from the roofline, as physical constants (fitted, see fitted.py).
 
     Memory: a decode step reads weights at ``bandwidth_efficiency`` of the card's bandwidth (times
-    ``quantized_bandwidth_factor`` for quantized weights, whose kernels dequantize) and the KV cache at
-    ``kv_bandwidth_efficiency`` (paged attention kernels, less parallel work at small batches), both at most
-    ``bandwidth_cap_bytes_per_s`` per GPU (bytes in flight / memory latency, Little's law: small-batch
-    kernels reach a smaller share of an HBM card's bandwidth than of a GDDR card's). An attention kernel that
-    handles each query head apart reads a grouped KV head once per query head: KV traffic is multiplied by
-    the group size to the power ``kv_group_exponent`` (1: no sharing, 0: read once). ``score_bytes``: bytes
-    moved per attention score element where the engine materialises the score matrix (0: flash attention).
+    ``quantized_bandwidth_factor`` for quantized weights, whose kernels dequantize, and
+    ``tiled_dequant_factor`` more for a format whose kernel is a tiled matrix product even at one token: AWQ)
+    and the KV cache at ``kv_bandwidth_efficiency`` (paged attention kernels, less parallel work at small
+    batches), both at most ``bandwidth_cap_bytes_per_s`` per GPU (bytes in flight / memory latency, Little's
+    law: small-batch kernels reach a smaller share of an HBM card's bandwidth than of a GDDR card's). An
+    attention kernel that handles each query head apart reads a grouped KV head once per query head: KV
+    traffic is multiplied by the group size to the power ``kv_group_exponent`` (1: no sharing, 0: read once).
+    ``score_bytes``: bytes moved per attention score element where the engine materialises the score matrix
+    (0: flash attention).
+
+    Routed experts a decode step touches are read at ``expert_bandwidth_factor`` of the weights' rate where
+    the fused MoE kernel runs without a configuration tuned for the model's shape and card (vLLM 0.4's
+    default Triton tiles, ``moe_kernel_tuned`` False: a condition of its calibration rows); a tuned kernel
+    reads them at the dense rate.
 
     Compute: products reach ``compute_efficiency x n / (n + half_efficiency_tokens)`` of peak FLOPs with
     ``n`` tokens in one pass (times ``quantized_compute_factor`` for quantized weights), at most
     ``compute_cap_flops_per_s`` per GPU (kernels tuned for smaller cards). ``fp16_accumulate``: products
-    accumulate in fp16 (llama.cpp), which GeForce cards run at twice their fp32-accumulate rate.
+    accumulate in fp16 (llama.cpp), which GeForce cards run at twice their fp32-accumulate rate. Streaming
+    and multiplying overlap imperfectly near the crossover: a decode step takes
+    ``(memory^p + compute^p)^(1/p)`` with ``p = overlap_exponent`` (large: the larger of the two).
 
     Overheads: every pass pays ``step_overhead_s``, ``layer_overhead_s`` per layer (kernel launches,
     scheduling, sampling), ``expert_overhead_s`` per routed expert of each MoE layer (an engine that loops
     over experts) and, where layers are split over GPUs, ``hop_overhead_s`` per extra GPU.
+
+    Eager steps: an engine that replays a captured CUDA graph pays the overheads above; one that launches each
+    kernel from Python (vLLM 0.4 beyond ``graph_max_context`` tokens of context, its
+    ``max_context_len_to_capture``) pays ``eager_layer_overhead_s`` of CPU time per layer, which the GPU
+    waits for where it exceeds the GPU's own time (launches run ahead of the GPU otherwise).
 
     ``static_batching``: a batch's prompts are prefilled together before any is decoded (the first token
     waits for all). ``log_residual_p10``/``p90``: quantiles of ln(measured / predicted) on the engine's
@@ -48,6 +63,11 @@ class EngineSpeed:
     static_batching: bool
     fp16_accumulate: bool
     loops_all_experts: bool
+    dequantizes_for_prefill: bool
+    """Prefill of weight-only quantized weights dequantizes each linear layer to a 16-bit buffer and hands it
+    to a 16-bit matrix product (llama.cpp's cuBLAS path for more than 32 tokens, May 2024): per pass, 2 bytes
+    written and read back per weight besides the packed read. Engines with fused dequantizing kernels
+    (Marlin, TensorRT-LLM's) pay nothing extra."""
     """transformers' MoE blocks loop over every expert in Python (one step per expert, with work or not);
     fused MoE kernels (vLLM, TensorRT-LLM, llama.cpp) launch work only for the experts the tokens pick."""
     bandwidth_efficiency: float
@@ -64,21 +84,33 @@ class EngineSpeed:
     quantized_compute_factor: float
     half_efficiency_tokens: float
     expert_overhead_s: float
+    eager_layer_overhead_s: float
+    expert_bandwidth_factor: float
+    tiled_dequant_factor: float
+    overlap_exponent: float
     log_residual_p10: float
     log_residual_p90: float
     calibration_rows: int
     fitted_on: str
     """Which measurements the constants come from, and the command that fitted them."""
+    moe_kernel_tuned: bool = True
+    """Whether the fused MoE kernel has tiles tuned for the model's shape and card. planner's own estimates
+    take True (current engines ship tuned configurations for common shapes); the Qwen2-57B-A14B rows of vLLM
+    0.4.2 are taken to have run on its default tiles (benchmarks/perf_data.py)."""
+    graph_max_context: float = math.inf
+    """Longest context a decode step replays a CUDA graph for; beyond it the step runs eagerly. Current vLLM
+    (and every other engine here) captures whatever the context, so planner's own estimates use no limit; the
+    calibration rows of vLLM 0.4.2 ran under its default of 8,192 tokens (benchmarks/perf_data.py)."""
 
 
 # Engines the speed model knows, with what is not fitted. tensorrt-llm shares vLLM's memory record (paged KV
 # cache, tensor parallel); its calibration rows are TensorRT-LLM v0.9's static-batching benchmark.
-# (memory engine, static batching, fp16 accumulate, loops over every expert)
-_SHAPE: dict[str, tuple[str, bool, bool, bool]] = {
-    "transformers": ("transformers", True, False, True),
-    "vllm": ("vllm", False, False, False),
-    "llama.cpp": ("llama.cpp", False, True, False),
-    "tensorrt-llm": ("vllm", True, False, False),
+# (memory engine, static batching, fp16 accumulate, loops over every expert, dequantizes for prefill)
+_SHAPE: dict[str, tuple[str, bool, bool, bool, bool]] = {
+    "transformers": ("transformers", True, False, True, False),
+    "vllm": ("vllm", False, False, False, False),
+    "llama.cpp": ("llama.cpp", False, True, False, True),
+    "tensorrt-llm": ("vllm", True, False, False, False),
 }
 _ALIASES: dict[str, str] = {
     "hf": "transformers",
@@ -94,7 +126,7 @@ _ALIASES: dict[str, str] = {
 
 
 def _record(name: str) -> EngineSpeed:
-    memory_engine, static, fp16_accumulate, loops_all_experts = _SHAPE[name]
+    memory_engine, static, fp16_accumulate, loops_all_experts, dequantizes = _SHAPE[name]
     f = FITTED[name]
     return EngineSpeed(
         name=name,
@@ -102,6 +134,7 @@ def _record(name: str) -> EngineSpeed:
         static_batching=static,
         fp16_accumulate=fp16_accumulate,
         loops_all_experts=loops_all_experts,
+        dequantizes_for_prefill=dequantizes,
         bandwidth_efficiency=f["bandwidth_efficiency"],
         quantized_bandwidth_factor=f["quantized_bandwidth_factor"],
         kv_bandwidth_efficiency=f["kv_bandwidth_efficiency"],
@@ -116,6 +149,10 @@ def _record(name: str) -> EngineSpeed:
         quantized_compute_factor=f["quantized_compute_factor"],
         half_efficiency_tokens=f["half_efficiency_tokens"],
         expert_overhead_s=f["expert_overhead_s"],
+        eager_layer_overhead_s=f.get("eager_layer_overhead_s", 0.0),
+        expert_bandwidth_factor=f.get("expert_bandwidth_factor", 1.0),
+        tiled_dequant_factor=f.get("tiled_dequant_factor", 1.0),
+        overlap_exponent=f.get("overlap_exponent", 100.0),
         log_residual_p10=f["log_residual_p10"],
         log_residual_p90=f["log_residual_p90"],
         calibration_rows=int(f["calibration_rows"]),

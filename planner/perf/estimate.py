@@ -4,11 +4,15 @@ Stage 1 of the pipeline beside the memory model, and like it pure: ``predict`` i
 (terms.py), a GPU's limits (hardware.py) and an engine's fitted efficiencies (efficiency.py).
 
     prefill  = FLOPs / (GPUs x min(peak x eff(n), cap_flops))
-               + (chunks x weights + score bytes) / (GPUs x min(bandwidth x e_bw, cap))
+               + (chunks x weights (+ chunks x 4 bytes x linear weights where the engine dequantizes to a
+                  16-bit copy) + score bytes) / (GPUs x min(bandwidth x e_bw, cap))
                + all-reduce + chunks x step overhead
-    decode   = max(weights / (GPUs x min(bandwidth x e_bw, cap))
-                   + KV x group^x / (GPUs x min(bandwidth x e_kv, cap)),
-                   FLOPs / (peak x GPUs x eff(b))) + all-reduce + overhead
+    decode   = overlap(shared weights / (GPUs x min(bandwidth x e_bw, cap))
+                       + routed experts touched / (GPUs x min(bandwidth x e_bw, cap) x e_expert)  (untuned)
+                       + KV x group^x / (GPUs x min(bandwidth x e_kv, cap)),
+                       FLOPs / (peak x GPUs x eff(b))) + all-reduce + overhead
+    overlap(m, c) = (m^p + c^p)^(1/p)   (max(m, c) away from the crossover)
+               (eager, past the engine's graph-capture context: at least step + layers x eager per layer)
     eff(n)   = compute_efficiency x n / (n + half_efficiency_tokens)
 
 Layer-split engines (transformers' device_map, llama.cpp's default) run their GPUs one after another, so they
@@ -37,6 +41,10 @@ from planner.perf.terms import (
 )
 
 BOUNDS = ("bandwidth", "compute", "interconnect")
+DEQUANTIZED_BYTES_PER_WEIGHT = 4
+"""A 16-bit copy of a weight written by the dequantize kernel and read back by the matrix product."""
+DEQUANTIZE_ABOVE_TOKENS = 32
+"""llama.cpp multiplies quantized weights in place up to 32 tokens a pass (its MMQ/MMVQ batch limit)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +125,9 @@ def prefill_s(
     moved = chunks * step_weight_bytes(m, at_once) + speed.score_bytes * attention_scores(
         m, tokens, sequences, at_once
     )
+    if m.quantized and speed.dequantizes_for_prefill and at_once > DEQUANTIZE_ABOVE_TOKENS:
+        touched = step_weight_bytes(m, at_once) / m.weight_bytes
+        moved += chunks * DEQUANTIZED_BYTES_PER_WEIGHT * m.linear_params * touched
     memory = moved / (_achieved_bandwidth(m, hw, speed) * par)
     link = _allreduce_s(m, hw, total, gpus if tensor else 1)
     # Each pass streams the weights and multiplies by them; at prefill sizes the two do not overlap well.
@@ -129,7 +140,20 @@ def _achieved_bandwidth(m: ModelTerms, hw: Hardware, speed: EngineSpeed, kv: boo
         share = speed.kv_bandwidth_efficiency
     else:
         share = speed.bandwidth_efficiency * (speed.quantized_bandwidth_factor if m.quantized else 1.0)
+        share *= speed.tiled_dequant_factor if m.tiled_dequant else 1.0
     return min(min(1.0, share) * hw.bandwidth_bytes_per_s, speed.bandwidth_cap_bytes_per_s)
+
+
+def overlap_s(memory: float, compute: float, exponent: float) -> float:
+    """Time of a step that streams for ``memory`` and multiplies for ``compute`` seconds, overlapping:
+    ``(memory^x + compute^x)^(1/x)``, the larger of the two where one dominates (large ``x``: perfect
+    overlap), up to 2^(1/x) times it at the crossover, where neither phase hides the other. Never below
+    either."""
+    if exponent >= 50 or not (memory and compute):
+        return max(memory, compute)
+    top = max(memory, compute)
+    share = (memory / top) ** exponent + (compute / top) ** exponent
+    return float(top * share ** (1 / exponent))
 
 
 def decode_step(
@@ -141,13 +165,23 @@ def decode_step(
     weights = step_weight_bytes(m, batch)
     kv = decode_bytes(m, batch, context) - weights
     kv *= m.query_heads_per_kv_head ** min(1.0, speed.kv_group_exponent)
-    memory = weights / (_achieved_bandwidth(m, hw, speed) * par)
+    experts = weights - (m.weight_bytes - m.routed_expert_bytes)
+    bandwidth = _achieved_bandwidth(m, hw, speed) * par
+    expert_share = 1.0 if speed.moe_kernel_tuned else min(1.0, speed.expert_bandwidth_factor)
+    memory = (weights - experts) / bandwidth + experts / (bandwidth * expert_share)
     memory += kv / (_achieved_bandwidth(m, hw, speed, kv=True) * par)
     compute = decode_flops(m, batch, context) / _flops_per_s(m, hw, speed, par, batch)
     link = _allreduce_s(m, hw, batch, gpus if tensor else 1)
     terms = {"bandwidth": memory, "compute": compute, "interconnect": link}
     bound = max(BOUNDS, key=terms.__getitem__)
-    return max(memory, compute) + link + _overhead_s(m, speed, gpus, tensor, batch), bound
+    step = (
+        overlap_s(memory, compute, speed.overlap_exponent) + link + _overhead_s(m, speed, gpus, tensor, batch)
+    )
+    if context > speed.graph_max_context:
+        # Eager: Python launches each layer's kernels; the GPU runs them as they come, so the step takes the
+        # longer of the two (launches ahead of a busy GPU cost nothing).
+        step = max(step, speed.step_overhead_s + speed.eager_layer_overhead_s * m.layers)
+    return step, bound
 
 
 def predict(

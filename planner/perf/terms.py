@@ -25,6 +25,9 @@ ACTIVATION_BYTES = 2
 ALLREDUCES_PER_LAYER = 2
 EIGHT_BIT_COMPUTE_FORMATS: frozenset[str] = frozenset({"fp8"})
 """Formats whose matrix products run in 8 bit (W8A8 fp8); weight-only formats dequantize to 16 bit first."""
+TILED_DEQUANT_FORMATS: frozenset[str] = frozenset({"awq-int4"})
+"""Weight-only formats whose kernels dequantize inside a tiled matrix product even for one token (AWQ's GEMM
+kernel, as vLLM 0.4 and AutoAWQ run it), where GPTQ's run a matrix-vector kernel (exllama, Marlin)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +42,8 @@ class ModelTerms:
     """
 
     layers: int
+    linear_params: int
+    """Weights of the quantizable linear layers (what a weight-only format stores packed)."""
     hidden_size: int
     query_heads: int
     attention_width: int
@@ -54,6 +59,8 @@ class ModelTerms:
     quantized: bool
     eight_bit_compute: bool
     """Weights and activations both 8-bit floating point (fp8): matrix products may run at the fp8 rate."""
+    tiled_dequant: bool = False
+    """Stored in a format of ``TILED_DEQUANT_FORMATS``."""
 
 
 def model_terms(a: Architecture, fmt: WeightFormat, kv_bytes_per_token: float) -> ModelTerms:
@@ -70,6 +77,7 @@ def model_terms(a: Architecture, fmt: WeightFormat, kv_bytes_per_token: float) -
         active -= counts.expert_linear * (1 - a.num_experts_per_tok / a.num_experts)
     return ModelTerms(
         layers=a.num_layers,
+        linear_params=counts.linear,
         hidden_size=a.hidden_size,
         query_heads=a.num_heads,
         attention_width=a.num_heads * (a.v_head_dim if a.is_mla else a.head_dim),
@@ -84,6 +92,7 @@ def model_terms(a: Architecture, fmt: WeightFormat, kv_bytes_per_token: float) -
         query_heads_per_kv_head=1.0 if a.is_mla else a.num_heads / max(a.num_kv_heads, 1),
         quantized=fmt.quantized,
         eight_bit_compute=fmt.name in EIGHT_BIT_COMPUTE_FORMATS,
+        tiled_dequant=fmt.name in TILED_DEQUANT_FORMATS,
     )
 
 

@@ -7,6 +7,13 @@ These are enumerated in full: no heuristic pruning, so a larger card or an extra
 On one option only the fewest GPUs per replica that fit are kept: more would take more GPUs and more energy
 for nothing (dominance, which keeps the optimum).
 
+Multi-node: where no GPU count of one machine holds a replica, an offer whose machines have a fabric and
+linked GPUs offers it ``n`` whole machines (n = 2 .. ``MAX_NODES_PER_REPLICA``, the fewest that fit), for
+workloads whose engine serves one replica over several machines (``Engine.multi_node``; the memory model
+splits it in that engine's layout). Such a replica is a pattern of ``n x GPUs per unit`` GPUs: the capacity
+row then buys whole machines for it, and assembly lays it over ``n`` units. Rate-stated workloads are not
+spread over machines (the speed model prices no fabric hop).
+
 Co-location: single-GPU replicas whose reservations fit together on one GPU form a pattern (a multiset of at
 most ``MAX_PER_GPU`` replicas). A cloud instance of one hours class holds workloads of at most those hours
 (it is rented for them; a workload of fewer hours runs within them); spot instances hold interruptible
@@ -26,9 +33,10 @@ from planner.bounds import MAX_OFFER_WORKLOAD_PAIRS
 from planner.catalog.schema import Catalog
 from planner.errors import PlannerError
 from planner.ilp.data import OptionData, PatternData, ProblemData, SharedData
+from planner.memory.engines import ENGINES
 from planner.placement.colocation import PATTERN_BUDGET, colocation_patterns
 from planner.placement.limits import Limit, scenario_limits, unit_costs
-from planner.placement.memory import Footprint, MemoryFn, model_memory, reserved_bytes
+from planner.placement.memory import Footprint, MemoryFn, model_memory, reserved_bytes, serves_across_nodes
 from planner.placement.names import check_names
 from planner.placement.offers import Offer, cloud_offers, local_offers, undominated
 from planner.placement.patterns import Member, add_pattern, group_energy, group_hours, month_energy
@@ -37,6 +45,10 @@ from planner.placement.speed import RateOption, RateTable, check_servable
 from planner.placement.timeshare import TimeShare
 from planner.scenario.schema import Scenario, Workload
 from planner.units import GIB, HOURS_PER_MONTH
+
+MAX_NODES_PER_REPLICA = 4
+"""Most machines one replica spans: a modelling bound that keeps the options finite (DeepSeek-V3/R1 at fp8
+needs two 8 x 80 GiB machines; vLLM's and SGLang's published multi-node examples use two to four)."""
 
 
 @dataclass
@@ -59,14 +71,33 @@ class Candidates:
     interruptible: dict[str, bool] = field(default_factory=dict)
     speeds: dict[str, dict[tuple[str, int], RateOption]] = field(default_factory=dict)
     """Rate-stated workload -> (option id, GPUs per replica) -> what one replica serves there."""
+    node_footprints: dict[str, dict[tuple[int, int], Footprint]] = field(default_factory=dict)
+    """Workload -> (GPUs per replica, machines) -> footprint, for replicas over several machines."""
+    would_span: dict[str, tuple[int, str]] = field(default_factory=dict)
+    """Workload whose engine serves on one machine only -> (machines, offer key) where it would fit under an
+    engine that spans machines (for the infeasibility message)."""
+
+    @property
+    def offers_by_key(self) -> dict[str, Offer]:
+        return {o.key: o for o in self.considered}
+
+    def footprint(self, workload: str, gpus: int, nodes: int = 1) -> Footprint | None:
+        """The memory of one replica of ``workload`` on ``gpus`` GPUs over ``nodes`` machines."""
+        if nodes > 1:
+            return self.node_footprints.get(workload, {}).get((gpus, nodes))
+        return self.footprints.get(workload, {}).get(gpus)
 
 
-def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = model_memory) -> Candidates:
-    """Every allowed offer with every placement that fits on it, as the program's data."""
+def build_candidates(
+    scenario: Scenario, catalog: Catalog, memory: MemoryFn = model_memory, *, prune: bool = True
+) -> Candidates:
+    """Every allowed offer with every placement that fits on it, as the program's data. ``prune: False``
+    keeps cloud offers another pricing of the same GPU beats over this scenario's months (demand over time:
+    a reservation held to the horizon's end is priced over other months, ``solving.periods``)."""
     check_names(scenario, catalog)
     rates = resolve_rates(scenario, catalog)
     limits = scenario_limits(scenario)
-    offers, eligible = allowed_offers(scenario, catalog, rates, limits)
+    offers, eligible = allowed_offers(scenario, catalog, rates, limits, prune=prune)
     option_of = {f"o{i + 1}": offer for i, offer in enumerate(offers)}
     wid = {w.name: f"w{i + 1}" for i, w in enumerate(scenario.workloads)}
     headroom = {w.name: scenario.headroom if w.headroom is None else w.headroom for w in scenario.workloads}
@@ -92,7 +123,10 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
             served[patterns[-1].id] = speeds[alone.workload][(oid, alone.gpus)].requests_per_s
 
     table = RateTable(catalog)
-    singles_on = _single_placements(scenario, option_of, eligible, footprints, headroom, add, table, speeds)
+    would_span: dict[str, tuple[int, str]] = {}
+    singles_on = _single_placements(
+        scenario, option_of, eligible, footprints, headroom, add, table, speeds, would_span
+    )
     for w in scenario.workloads:
         if w.rate_stated:
             check_servable(w, list(speeds[w.name].values()))
@@ -161,11 +195,13 @@ def build_candidates(scenario: Scenario, catalog: Catalog, memory: MemoryFn = mo
         shared_members,
         {w.name: w.interruptible for w in scenario.workloads},
         speeds,
+        footprints.found_nodes(),
+        would_span,
     )
 
 
 def allowed_offers(
-    scenario: Scenario, catalog: Catalog, rates: CostRates, limits: tuple[Limit, ...]
+    scenario: Scenario, catalog: Catalog, rates: CostRates, limits: tuple[Limit, ...], *, prune: bool = True
 ) -> tuple[list[Offer], dict[str, frozenset[str]]]:
     """The offers the scenario allows that some workload may run on, and the workloads each may run."""
 
@@ -177,7 +213,8 @@ def allowed_offers(
     offers = local_offers(scenario, catalog, rates) + cloud
     _check_size(len(scenario.workloads), len(offers), len(hours_classes))
     may = {o.key: frozenset(w.name for w in scenario.workloads if eligible(w, o)) for o in offers}
-    return [o for o in undominated(offers, may, same_gpu=True, costs=costs) if may[o.key]], may
+    kept = undominated(offers, may, same_gpu=True, costs=costs) if prune else offers
+    return [o for o in kept if may[o.key]], may
 
 
 class _Footprints:
@@ -186,10 +223,16 @@ class _Footprints:
     def __init__(self, memory: MemoryFn) -> None:
         self._memory = memory
         self._computed: dict[str, dict[int, Footprint | None]] = {}
+        self._spread: dict[str, dict[tuple[int, int], Footprint | None]] = {}
 
-    def get(self, w: Workload, k: int) -> Footprint | None:
+    def get(self, w: Workload, k: int, nodes: int = 1) -> Footprint | None:
         if w.pinned_gpus not in (None, k):
             return None
+        if nodes > 1:
+            spread = self._spread.setdefault(w.name, {})
+            if (k, nodes) not in spread:
+                spread[(k, nodes)] = self._memory(w, k, nodes)
+            return spread[(k, nodes)]
         computed = self._computed.setdefault(w.name, {})
         if k not in computed:
             computed[k] = self._memory(w, k)
@@ -198,6 +241,14 @@ class _Footprints:
     def found(self) -> dict[str, dict[int, Footprint]]:
         """Workload -> GPU count -> footprint, for every count the model allows and was asked about."""
         return {name: {k: f for k, f in fps.items() if f is not None} for name, fps in self._computed.items()}
+
+    def trial(self, w: Workload, k: int, nodes: int) -> Footprint | None:
+        """The memory of a workload as it is not (another engine), uncached: for messages only."""
+        return self._memory(w, k, nodes)
+
+    def found_nodes(self) -> dict[str, dict[tuple[int, int], Footprint]]:
+        """Workload -> (GPU count, machines) -> footprint, for replicas over several machines."""
+        return {name: {k: f for k, f in fps.items() if f is not None} for name, fps in self._spread.items()}
 
 
 def _single_placements(
@@ -209,6 +260,7 @@ def _single_placements(
     add: Callable[[str, tuple[Member, ...]], None],
     table: RateTable,
     speeds: dict[str, dict[tuple[str, int], RateOption]],
+    would_span: dict[str, tuple[int, str]],
 ) -> dict[str, list[Member]]:
     """One replica alone on the fewest GPUs of each option that hold it (a pattern each, through ``add``);
     returns the single-GPU replicas per option, which co-location combines.
@@ -249,7 +301,50 @@ def _single_placements(
                     # More GPUs of the same option would only take more capacity and more energy: the
                     # fewest GPUs that fit dominate (exact pruning).
                     break
+            else:
+                if not offer.spans_nodes or w.rate_stated:
+                    continue
+                if serves_across_nodes(w):
+                    _add_multi_node(w, oid, offer, footprints, headroom[w.name], add)
+                elif w.measured_bytes is None and w.name not in would_span:
+                    spans = _fits_over_machines(w, offer, footprints, headroom[w.name])
+                    if spans:
+                        would_span[w.name] = (spans, offer.key)
     return singles_on
+
+
+def _fits_over_machines(w: Workload, offer: Offer, footprints: _Footprints, headroom: float) -> int:
+    """Machines of ``offer`` a replica of ``w`` would span under the first engine that serves that way (0:
+    none up to ``MAX_NODES_PER_REPLICA``): why a workload whose own engine does not is unplaceable."""
+    able = next(e for e in ENGINES.values() if e.multi_node)
+    trial = w.model_copy(update={"engine": able.name, "engine_version": None})
+    for nodes in range(2, MAX_NODES_PER_REPLICA + 1):
+        fp = footprints.trial(trial, offer.gpus * nodes, nodes)
+        if fp is not None and reserved_bytes(fp.per_gpu_bytes, headroom) <= offer.gpu.vram_bytes:
+            return nodes
+    return 0
+
+
+def _add_multi_node(
+    w: Workload,
+    oid: str,
+    offer: Offer,
+    footprints: _Footprints,
+    headroom: float,
+    add: Callable[[str, tuple[Member, ...]], None],
+) -> None:
+    """A replica no machine of ``offer`` holds, over the fewest whole machines of it that do (if any)."""
+    for nodes in range(2, MAX_NODES_PER_REPLICA + 1):
+        k = offer.gpus * nodes
+        fp = footprints.get(w, k, nodes)
+        if fp is None:
+            continue
+        member = Member(
+            w.name, k, fp.per_gpu_bytes, reserved_bytes(fp.per_gpu_bytes, headroom), headroom, nodes
+        )
+        if member.reserved_bytes <= offer.gpu.vram_bytes:
+            add(oid, (member,))
+            return
 
 
 def _shared_entries(
@@ -319,7 +414,8 @@ def without_dominated(c: Candidates) -> Candidates:
     busy = [o for o in c.offers.values() if not _idle(o)]
     # Memory alone says a larger card holds whatever a smaller one does; speed does not (a rate-stated load
     # may be served more cheaply by a faster, smaller card), so with one only offers of a GPU type compete.
-    kept = undominated(busy, eligible, same_gpu=bool(c.data.rate), costs=costs)
+    spanning = frozenset(c.offers[p.option].key for p in c.data.patterns if c.members[p.id][0].nodes > 1)
+    kept = undominated(busy, eligible, same_gpu=bool(c.data.rate), costs=costs, spanning=spanning)
     keep_keys = {o.key for o in kept} | _cheapest_idle(c)
     keep = {oid for oid, o in c.offers.items() if o.key in keep_keys}
     if len(keep) == len(c.offers):

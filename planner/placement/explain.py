@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 from planner.errors import InfeasibleError
+from planner.memory.engines import ENGINES
 from planner.placement.candidates import Candidates, eligible
-from planner.placement.memory import reserved_bytes
+from planner.placement.memory import reserved_bytes, workload_engine
 from planner.placement.offers import Offer
-from planner.scenario.schema import Scenario
+from planner.scenario.schema import Scenario, Workload
 from planner.units import fmt_gib
 
 
@@ -52,6 +53,7 @@ def explain_unplaceable(scenario: Scenario, candidates: Candidates) -> None:
                 f"{k} {linked}GPUs; allow larger machines, or change gpus_per_replica"
             )
         _, k, need, host = closest
+        _refuse_engine_without_multi_node(w, candidates)
         card = (
             f"the largest allowed card with {k} {linked}GPUs in one machine"
             if k > 1
@@ -63,3 +65,19 @@ def explain_unplaceable(scenario: Scenario, candidates: Candidates) -> None:
             f"{fmt_gib(host.gpu.vram_bytes)}; use a smaller precision, a shorter context or batch, less "
             f"headroom, or allow larger or more GPUs"
         )
+
+
+def _refuse_engine_without_multi_node(w: Workload, candidates: Candidates) -> None:
+    """A workload that fits no single machine but would fit over several machines with a fabric under an
+    engine that serves that way (``Candidates.would_span``): say that its engine is why."""
+    found = candidates.would_span.get(w.name)
+    if found is None:
+        return
+    eng, nodes, offer = workload_engine(w), found[0], candidates.offers_by_key[found[1]]
+    able = [e.name for e in ENGINES.values() if e.multi_node]
+    raise InfeasibleError(
+        f"workload {w.name!r} fits on no single machine, and its engine {eng.name if eng else '?'} does not "
+        f"serve one replica across machines; under {' or '.join(able)} it would fit {nodes} x {offer.name} "
+        f"over {offer.fabric.kind if offer.fabric else 'its fabric'}: use engine: {able[0]}, a smaller "
+        "precision, or a shorter context or batch"
+    )

@@ -4,11 +4,11 @@ options are paired with workloads)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from planner.errors import PlannerError, ScenarioError
+from planner.memory.engines import Engine
 from planner.scenario.schema import MEMORY_OPTIONS, Workload
 
 
@@ -22,20 +22,46 @@ class Footprint:
     """The memory model's ``MemoryEstimate`` (None for a measured figure)."""
 
 
-MemoryFn = Callable[[Workload, int], Footprint | None]
-"""(workload, GPUs per replica) -> footprint, or None where that GPU count is impossible for the model."""
+class MemoryFn(Protocol):
+    """(workload, GPUs per replica, machines they span) -> footprint, or None where that split is
+    impossible for the model or its engine. ``nodes`` is passed only above 1 (a replica over machines)."""
+
+    def __call__(self, workload: Workload, gpus: int, nodes: int = ..., /) -> Footprint | None: ...
+
+
+def workload_engine(workload: Workload) -> Engine | None:
+    """The engine a workload runs under (named, named by its version, or the default for its weights);
+    None for training, whose framework is not a serving engine."""
+    from planner.memory.estimate import choose_engine, normalize_task
+    from planner.memory.formats import weight_format
+
+    try:
+        if normalize_task(workload.task) != "inference":
+            return None
+        return choose_engine(weight_format(workload.precision), workload.engine, workload.engine_version)
+    except PlannerError:
+        return None  # the memory model names the bad input, with the workload, on its first call
+
+
+def serves_across_nodes(workload: Workload) -> bool:
+    """Whether the workload's engine runs one replica over several machines (``Engine.multi_node``)."""
+    eng = workload_engine(workload)
+    return eng is not None and bool(eng.multi_node)
 
 
 _OPTIONAL_ARGS = MEMORY_OPTIONS
 
 
-def model_memory(workload: Workload, gpus: int) -> Footprint | None:
-    """The memory model's estimate; a measured ``memory_per_gpu`` wins at its pinned GPU count."""
+def model_memory(workload: Workload, gpus: int, nodes: int = 1, /) -> Footprint | None:
+    """The memory model's estimate (over ``nodes`` machines in the engine's multi-node layout); a measured
+    ``memory_per_gpu`` wins at its pinned GPU count."""
     if workload.measured_bytes is not None:
         return Footprint(gpus, workload.measured_bytes) if gpus == workload.pinned_gpus else None
     from planner.memory.api import estimate_memory
 
     extra = {name: getattr(workload, name) for name in _OPTIONAL_ARGS if getattr(workload, name) is not None}
+    if nodes > 1:
+        extra["nodes"] = nodes
     try:
         estimate = estimate_memory(
             workload.model,
@@ -50,7 +76,9 @@ def model_memory(workload: Workload, gpus: int) -> Footprint | None:
             **extra,
         )
     except PlannerError as error:
-        if gpus == 1 or gpus == workload.pinned_gpus:  # what the user asked for: their input is invalid
+        if nodes == 1 and (
+            gpus == 1 or gpus == workload.pinned_gpus
+        ):  # what the user asked for: their input is invalid
             raise ScenarioError(f"workload {workload.name!r}: {error}") from None
         return None  # e.g. more GPUs than the model has heads to split
     return Footprint(gpus, int(estimate.per_gpu_bytes), estimate)

@@ -71,6 +71,7 @@ def split_candidates(c: Candidates, merged: Merged) -> Candidates:
         c,
         workload_id={o: c.workload_id[n] for o, n in alias.items()},
         footprints={o: c.footprints[n] for o, n in alias.items()},
+        node_footprints={o: c.node_footprints[n] for o, n in alias.items() if n in c.node_footprints},
         headroom={o: c.headroom[n] for o, n in alias.items()},
         hours={o: c.hours[n] for o, n in alias.items()},
         interruptible={o: c.interruptible[n] for o, n in alias.items()},

@@ -21,12 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from planner.catalog.pricing import system_price_date, system_price_source, system_price_usd
-from planner.catalog.schema import Catalog, CloudOffer, GpuSpec, SystemOffer
+from planner.catalog.schema import Catalog, CloudOffer, Fabric, GpuSpec, SystemOffer
 from planner.errors import ScenarioError
 from planner.ilp.dominance import Standing
 from planner.ilp.dominance import undominated as undominated_units
 from planner.placement.rates import DESK_SIDE, CostRates, energy_cost
-from planner.plan import Pricing, UnitKind
+from planner.plan import TERM_MONTHS, Pricing, UnitKind
 from planner.scenario.schema import CustomOffer, Scenario
 from planner.units import HOURS_PER_MONTH
 
@@ -72,6 +72,14 @@ class Offer:
     """``power_w`` x PUE: the facility load (cooling and distribution included)."""
     billed_hours: float | None = None
     """On-demand and spot: hours paid per month, the hours class (x (1 + spot overhead) on spot)."""
+    fabric: Fabric | None = None
+    """The network between units of this offer: a replica may span several identical units only where
+    there is one (and their GPUs are linked inside each unit)."""
+
+    @property
+    def spans_nodes(self) -> bool:
+        """Whether one replica may run over several units of this offer (multi-node serving)."""
+        return self.fabric is not None and self.gpus_linked
 
     @property
     def running(self) -> float:
@@ -113,6 +121,7 @@ def _local(
     source: str,
     date: dt.date | None,
     desk_side: bool = False,
+    fabric: Fabric | None = None,
 ) -> Offer:
     power_w = gpu.tdp_w * gpus + base_w
     colocation = 0.0 if desk_side else rates.colocation_usd_per_kw_month
@@ -142,6 +151,7 @@ def _local(
         max_units=max_units,
         price_source=source,
         price_date=date,
+        fabric=fabric,
     )
 
 
@@ -185,13 +195,13 @@ def _owned_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> lis
             system = matches[0]
             gpu, count, linked = gpu_named(catalog, system.gpu, field), system.gpu_count, system.gpus_linked
             base_w, rack, label = system.base_power_w, system.rack_units, owned.name or system.name
-            desk = system.system_type in DESK_SIDE
+            desk, fabric = system.system_type in DESK_SIDE, system.fabric
         else:
             gpu = gpu_named(catalog, owned.gpu or "", f"{field}.gpu")
             count, base_w, rack = owned.gpu_count, owned.base_power_w, 0
             linked = _linked(owned.gpus_linked, gpu, count)
             label = owned.name or f"{count}x {gpu.name}"
-            desk = False  # hosted as the scenario says
+            desk, fabric = False, None  # hosted as the scenario says
         offers.append(
             _local(
                 key=f"owned:{index}",
@@ -209,6 +219,7 @@ def _owned_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> lis
                 source="owned inventory",
                 date=None,
                 desk_side=desk,
+                fabric=fabric,
             )
         )
     return offers
@@ -243,6 +254,7 @@ def _purchase(
         source=source,
         date=date,
         desk_side=system.system_type in DESK_SIDE,
+        fabric=system.fabric if isinstance(system, SystemOffer) else None,
     )
 
 
@@ -378,6 +390,7 @@ def cloud_offers(
                         price_source=source,
                         price_date=offer.as_of,
                         billed_hours=billed,
+                        fabric=offer.fabric,
                     )
                 )
     kept = undominated_units(
@@ -385,7 +398,8 @@ def cloud_offers(
         standing=lambda o: Standing(o.gpus, o.max_units is not None, costs(o)),
         holds=lambda a, b: True,  # the same machine at the same pricing holds the same
         order=lambda o: (o.unit_price, o.option),
-        group=lambda o: (o.gpu.name, o.gpus_linked, o.pricing, o.hours_class),
+        # An instance with a fabric holds replicas over several instances that one without cannot.
+        group=lambda o: (o.gpu.name, o.gpus_linked, o.pricing, o.hours_class, o.spans_nodes),
     )
     return sorted(kept, key=lambda o: o.key)
 
@@ -418,19 +432,28 @@ def _prices(
         prices.append(("spot", offer.spot_price_usd_per_hour, None, ""))
     if offer.provider in discounts:
         one, three, src = discounts[offer.provider]
-        prices.append(("reserved_1y", offer.price_usd_per_hour * (1 - one), 12, src))
-        prices.append(("reserved_3y", offer.price_usd_per_hour * (1 - three), 36, src))
+        prices.append(("reserved_1y", offer.price_usd_per_hour * (1 - one), TERM_MONTHS["reserved_1y"], src))
+        prices.append(
+            ("reserved_3y", offer.price_usd_per_hour * (1 - three), TERM_MONTHS["reserved_3y"], src)
+        )
     return prices
 
 
 def undominated(
-    offers: list[Offer], eligible: dict[str, frozenset[str]], *, same_gpu: bool, costs: UnitCosts
+    offers: list[Offer],
+    eligible: dict[str, frozenset[str]],
+    *,
+    same_gpu: bool,
+    costs: UnitCosts,
+    spanning: frozenset[str] | None = None,
 ) -> list[Offer]:
     """Drop cloud offers another cloud offer dominates (``ilp.dominance``), which keeps the optimum.
 
     Whatever runs on B runs on A when A's GPUs have at least B's memory (memory needs do not depend on the
     GPU type, so every placement on B fits on A), A is linked wherever B is, and A may run every workload B
-    may (``eligible``: reserved covers on-demand, which covers spot); cloud patterns cost nothing beyond the
+    may (``eligible``: reserved covers on-demand, which covers spot), and A spans machines wherever B does
+    (a fabric), or B holds no replica over machines (``spanning``: the keys of offers that do, once the
+    placements are known; None: every offer with a fabric might); cloud patterns cost nothing beyond the
     rent. Equal offers keep the first key. ``same_gpu`` limits this to offers of one GPU type, which keeps
     the best-single-GPU alternative exact.
     """
@@ -440,6 +463,7 @@ def undominated(
         holds=lambda a, b: (
             a.gpu.vram_bytes >= b.gpu.vram_bytes
             and (a.gpus_linked or not b.gpus_linked)
+            and (a.spans_nodes or not (b.spans_nodes if spanning is None else b.key in spanning))
             and eligible[a.key] >= eligible[b.key]
         ),
         order=lambda o: (o.fixed_cost, -o.gpu.vram_bytes, o.key),

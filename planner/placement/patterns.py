@@ -20,6 +20,8 @@ class Member:
     per_gpu_bytes: int
     reserved_bytes: int
     headroom: float
+    nodes: int = 1
+    """Machines the replica spans (``gpus`` over all of them); 1 on one machine."""
 
 
 def group_energy(offer: Offer, group: tuple[Member, ...], hours: dict[str, float], rates: CostRates) -> float:

@@ -112,7 +112,18 @@ def _residual(scenario: Scenario) -> tuple[float, str]:
     source = f"straight line over finance.useful_life_months = {life}"
     if life == DEFAULT_LIFE_MONTHS:
         source += " (default: computers are 5-year property under MACRS, IRS Publication 946)"
-    return max(0.0, 1 - months / life), source
+    return residual_share(scenario, months), source
+
+
+def residual_share(scenario: Scenario, held_months: int) -> float:
+    """What a machine held ``held_months`` is still worth at the horizon's end, as a share of its price:
+    the scenario's resale share, else straight line over the useful life (none without one)."""
+    finance = scenario.finance
+    if finance.resale_share is not None:
+        return finance.resale_share
+    if finance.useful_life_months is None:
+        return 0.0
+    return max(0.0, 1 - held_months / finance.useful_life_months)
 
 
 def energy_cost(watts: float, hours_per_month: float, rates: CostRates) -> float:

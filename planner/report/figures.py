@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from planner.plan import Alternative, Plan, PlanUnit
 from planner.report.flows import cash_flows
@@ -34,13 +34,6 @@ CATEGORY_LABELS: Mapping[str, str] = {
     "cloud_reserved": "Cloud, reserved",
 }
 
-ALTERNATIVE_LABELS: Mapping[str, str] = {
-    "all_cloud": "Rent everything (all cloud)",
-    "all_bought": "Buy everything (all bought)",
-    "best_single_gpu": "Best single GPU type",
-    "cheapest_per_workload": "Cheapest offer per workload, alone",
-}
-
 PRICING_PHRASES: Mapping[str, str] = {
     "on_demand": "on demand",
     "spot": "as spot (interruptible)",
@@ -48,20 +41,36 @@ PRICING_PHRASES: Mapping[str, str] = {
     "reserved_3y": "on a 3-year reservation",
 }
 
-SAVING_BASES: Mapping[str, str] = {
-    "all_cloud": "the all-cloud cost",
-    "all_bought": "the all-bought cost",
-    "best_single_gpu": "the best single GPU type's cost",
-    "cheapest_per_workload": "the cost of each workload's cheapest offer alone",
-}
-"""What a saving percentage is a share of, named beside it."""
 
-SAVING_PHRASES: Mapping[str, str] = {
-    "all_cloud": "renting everything",
-    "all_bought": "buying everything",
-    "best_single_gpu": "using a single GPU type",
-    "cheapest_per_workload": "picking the cheapest offer for each workload alone",
+@dataclass(frozen=True)
+class AlternativeWords:
+    """How every report names one alternative."""
+
+    label: str
+    """Its name in a table (``Rent everything (all cloud)``)."""
+    saving_base: str
+    """What a saving percentage against it is a share of, named beside it."""
+    saving_phrase: str
+    """What choosing it means, in the reading's sentence on the saving."""
+
+
+ALTERNATIVE_WORDS: Mapping[str, AlternativeWords] = {
+    "all_cloud": AlternativeWords("Rent everything (all cloud)", "the all-cloud cost", "renting everything"),
+    "all_bought": AlternativeWords("Buy everything (all bought)", "the all-bought cost", "buying everything"),
+    "best_single_gpu": AlternativeWords(
+        "Best single GPU type", "the best single GPU type's cost", "using a single GPU type"
+    ),
+    "cheapest_per_workload": AlternativeWords(
+        "Cheapest offer per workload, alone",
+        "the cost of each workload's cheapest offer alone",
+        "picking the cheapest offer for each workload alone",
+    ),
 }
+"""One record per alternative the pipeline solves; the mappings below are its columns."""
+
+ALTERNATIVE_LABELS: Mapping[str, str] = {name: w.label for name, w in ALTERNATIVE_WORDS.items()}
+SAVING_BASES: Mapping[str, str] = {name: w.saving_base for name, w in ALTERNATIVE_WORDS.items()}
+SAVING_PHRASES: Mapping[str, str] = {name: w.saving_phrase for name, w in ALTERNATIVE_WORDS.items()}
 
 PROVIDER_NAMES: Mapping[str, str] = {
     "aws": "AWS",
@@ -175,8 +184,7 @@ def placements(plan: Plan) -> dict[str, tuple[str, ...]]:
     """Workload -> ``r<n>: unit GPU i,j`` per replica, in replica order (``Plan.placements``; replicas r1,
     r2, ... as the Utilization sheet and the memory chart name them)."""
     return {
-        w: tuple(f"r{a.replica}: {a.unit} GPU {','.join(str(i) for i in a.gpu_indices)}" for a in replicas)
-        for w, replicas in plan.placements().items()
+        w: tuple(f"r{a.replica}: {a.where}" for a in replicas) for w, replicas in plan.placements().items()
     }
 
 
@@ -281,6 +289,8 @@ def _cloud_cost(plan: Plan) -> float:
 def break_even(plan: Plan) -> BreakEven:
     """Months until buying pays off against renting everything, and the utilisation at which renting wins."""
     cloud = next((a for a in plan.alternatives if a.name == "all_cloud"), None)
+    if plan.periods and cloud is None:
+        return BreakEven(available=False, reason="alternatives are not solved where demand changes over time")
     if cloud is None or cloud.total_cost is None:
         return BreakEven(available=False, reason="no feasible all-cloud alternative to compare with")
     if plan.capex <= 0:
@@ -388,3 +398,52 @@ def first_gpu_by_workload(plan: Plan) -> dict[str, WorkloadGpu]:
             )
             break
     return found
+
+
+@dataclass(frozen=True)
+class PeriodLine:
+    """One period of a plan whose demand changes over time, as every report states it."""
+
+    months: str
+    """``1-6``."""
+    buys: str
+    """Units bought when the period begins, ``-`` for none."""
+    rents: str
+    """Cloud units rented for the period, ``-`` for none."""
+    up_front: float
+    running_per_month: float
+    demand: str
+    """What runs: ``chat x 2, rag x 1`` (replicas; requests/s served for a rate-stated load)."""
+
+
+def period_lines(plan: Plan) -> list[PeriodLine]:
+    """The plan's periods (``Plan.periods``) in order: what to buy and rent when, and what each costs. A
+    period that buys nothing and rents, runs and costs a month what the one before does is read with it."""
+    out: list[PeriodLine] = []
+    for p in plan.periods:
+        months = p.end_month - p.start_month + 1
+        runs = [
+            f"{name} x {count}"
+            + (f" ({p.requests_per_s[name]:.3g} req/s)" if name in p.requests_per_s else "")
+            for name, count in p.replicas.items()
+        ]
+        line = PeriodLine(
+            months=f"{p.start_month}-{p.end_month}",
+            buys=", ".join(p.bought) or "-",
+            rents=", ".join(p.rented) or "-",
+            up_front=p.capex,
+            running_per_month=p.running / months,
+            demand=", ".join(runs) or "nothing runs",
+        )
+        before = out[-1] if out else None
+        if (
+            before is not None
+            and not p.bought
+            and (before.rents, before.demand) == (line.rents, line.demand)
+            and round(before.running_per_month, 2) == round(line.running_per_month, 2)
+        ):
+            first = before.months.split("-")[0]
+            out[-1] = replace(before, months=f"{first}-{p.end_month}")
+            continue
+        out.append(line)
+    return out

@@ -21,7 +21,9 @@ hours per month are the plan's (idle power of always-on machines, replicas shari
 spot's extra hours for lost work included), so the formulas keep every hour the optimizer counted.
 
 billed months are the horizon for on-demand and spot, and whole reservation terms for reserved instances
-(``CEILING(horizon_months / term) x term``). A unit's IT kWh per month is what the plan priced divided by the
+(``CEILING(horizon_months / term) x term``); where demand changes over time (``Plan.periods``) they are the
+months the units are rented (a figure for units rented over different months is written as solved). A
+unit's IT kWh per month is what the plan priced divided by the
 rates it priced it at, so it keeps every busy hour, idle and base load the optimizer counted. A figure the
 formula would not restate is written as the value planner priced ("as solved").
 
@@ -34,12 +36,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
 
-from planner.plan import Plan, PlanUnit
+from planner.plan import TERM_MONTHS, Plan, PlanUnit
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,6 @@ INPUTS: tuple[Input, ...] = (
 """The inputs the formulas read, in the order the Assumptions sheet lists them; the budgets and limits only
 where the scenario sets them."""
 
-TERM_MONTHS: Mapping[str, int] = {"reserved_1y": 12, "reserved_3y": 36}
 """Reservation terms, billed whole: a 36-month horizon on 1-year terms pays 3 terms."""
 
 
@@ -278,8 +279,13 @@ class CostFormulas:
         if first.kind != "cloud":
             return Formula("0", 0.0)
         term = TERM_MONTHS.get(first.pricing)
-        months = f"CEILING(horizon_months/{term},1)*{term}" if term else "horizon_months"
-        return Formula(f"{per_month_cell}*{months}", sum(u.cost for u in units))
+        value = sum(u.cost for u in units)
+        held = {(u.end_month or self.plan.horizon_months) - u.start_month + 1 for u in units}
+        if self.plan.periods and len(held) > 1:  # demand over time: rented for different months, as solved
+            return Formula(number(value), value)
+        span = "horizon_months" if not self.plan.periods else number(held.pop())
+        months = f"CEILING({span}/{term},1)*{term}" if term else span
+        return Formula(f"{per_month_cell}*{months}", value)
 
 
 def ref(sheet: str, col: int, row: int) -> str:

@@ -18,11 +18,12 @@ from planner.report.figures import (
     MixLine,
     break_even,
     chosen_mix,
+    period_lines,
     reading,
     saving_of,
 )
 from planner.report.speed import SpeedRow, slo_text, speed_rows
-from planner.report.terminal import exchange_rate_line
+from planner.report.terminal import exchange_rate_line, multi_node_lines
 from planner.units import to_gib
 
 T = TypeVar("T")
@@ -88,10 +89,7 @@ def runs_on(placements: Sequence[str]) -> str:
 
 def _places(plan: Plan) -> dict[str, list[str]]:
     """Workload -> ``unit GPU i,j`` per replica, in replica order (``Plan.placements``)."""
-    return {
-        w: [f"{a.unit} GPU {','.join(str(i) for i in a.gpu_indices)}" for a in replicas]
-        for w, replicas in plan.placements().items()
-    }
+    return {w: [a.where for a in replicas] for w, replicas in plan.placements().items()}
 
 
 def _headline(plan: Plan, today: dt.date | None) -> list[str]:
@@ -112,6 +110,7 @@ def _headline(plan: Plan, today: dt.date | None) -> list[str]:
         f"- **Solver:** {escape(plan.solver or 'unknown')}, status {plan.status}, gap {plan.gap:.2%}",
         *([f"- **{escape(rate)}**"] if (rate := exchange_rate_line(plan)) else []),
         f"- **Prices:** {escape(plan.oldest_price(today).sentence())}",
+        *(f"- **{escape(line)}**" for line in multi_node_lines(plan)),
         "",
         escape(reading(plan)),
     ]
@@ -295,8 +294,21 @@ def _prices(plan: Plan) -> list[str]:
     return ["## Prices used", "", *table(columns, priced)]
 
 
+def _periods(plan: Plan) -> list[str]:
+    if not plan.periods:
+        return []
+    c = plan.currency
+    rows = [
+        [p.months, escape(p.buys), escape(p.rents), _n(p.up_front), _n(p.running_per_month), escape(p.demand)]
+        for p in period_lines(plan)
+    ]
+    headers = ["Months", "Buy", "Rent", f"Up front ({c})", f"Running ({c}/month)", "Runs"]
+    return ["## When to buy and rent", "", *rows_table(headers, rows, right=(3, 4))]
+
+
 SECTIONS: tuple[Callable[[Plan], list[str]], ...] = (
     _mix,
+    _periods,
     _savings,
     _workloads,
     _performance,

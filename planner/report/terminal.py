@@ -13,6 +13,7 @@ from planner.report.figures import (
     ALTERNATIVE_LABELS,
     break_even,
     chosen_mix,
+    period_lines,
     reading,
     saving_of,
 )
@@ -126,6 +127,19 @@ def saving_lines(plan: Plan, width: int) -> list[str]:
     ]
 
 
+def period_text(plan: Plan, width: int) -> list[str]:
+    """Months, what is bought and rented then, what it costs and what runs (``figures.period_lines``)."""
+    c = plan.currency
+    out = []
+    for p in period_lines(plan):
+        line = (
+            f"Months {p.months}: buy {p.buys}; rent {p.rents}; up front {_n(p.up_front)} {c}, running "
+            f"{_n(p.running_per_month)} {c}/month; runs {p.demand}"
+        )
+        out += wrap(line, width, indent=2)
+    return out
+
+
 def idle_owned_lines(plan: Plan) -> list[str]:
     """Owned machines the plan leaves unused, and what they still cost while they stay in place."""
     c = plan.currency
@@ -233,20 +247,39 @@ def break_even_line(plan: Plan) -> str:
     return f"Buy vs rent: purchases pay back {months}; renting everything wins {util}."
 
 
+def multi_node_lines(plan: Plan) -> list[str]:
+    """One sentence per workload whose replicas span machines: how many, over which fabric, its source."""
+    out = []
+    units = {u.id: u for u in plan.units}
+    for w in plan.workloads:
+        placed = next((a for a in plan.assignments if a.workload == w.name and a.nodes > 1), None)
+        fabric = units[placed.unit].fabric if placed is not None else None
+        if fabric is None:
+            continue
+        speed = f", {fabric.gbps_per_node:,.0f} Gbit/s per machine" if fabric.gbps_per_node else ""
+        out.append(
+            f"Multi-node: each {w.name} replica spans {w.nodes_per_replica} machines ({w.gpus_per_replica} "
+            f"GPUs) over {fabric.kind}{speed} (source: {fabric.source})."
+        )
+    return out
+
+
 def launch_lines(plan: Plan) -> list[str]:
     """Every assignment's engine settings, one replica a line (``planner solve --launch``): what to run so
     each engine holds what the plan reserved for it."""
     out = []
     for a in plan.assignments:
-        gpus = ",".join(str(g) for g in a.gpu_indices)
-        where = f"{a.workload} #{a.replica} on {a.unit} GPU {gpus}"
+        where = f"{a.workload} #{a.replica} on {a.where}"
         if a.launch is None:
             out.append(f"  {where}: no serving settings (a training job, or memory given as measured)")
             continue
         command = " ".join(a.launch.argv) or a.launch.engine  # a library (transformers) has keywords only
         if a.launch.kwargs:
             command += f" ({', '.join(f'{k}={v!r}' for k, v in a.launch.kwargs.items())})"
-        out.append(f"  {where}: {command}")
+        if a.launch.setup:  # a replica over machines: what to start first, then the command
+            out += [f"  {where}:", *(f"    {line}" for line in a.launch.setup), f"    {command}"]
+        else:
+            out.append(f"  {where}: {command}")
     return out
 
 
@@ -261,6 +294,8 @@ def render_terminal(
     out += ["", "Chosen mix", *mix_lines(plan, width)]
     if plan.alternatives:
         out += ["", "Savings against alternatives", *saving_lines(plan, width)]
+    if plan.periods:
+        out += ["", "When to buy and rent (demand changes over time)", *period_text(plan, width)]
     if plan.workloads:
         out += [
             "",
@@ -271,6 +306,8 @@ def render_terminal(
     if pcie:
         split = ", ".join(f"{name} ({k} GPUs)" for name, k in pcie)
         out += ["", *wrap(f"Tensor parallel over PCIe (memory fits; speed not priced): {split}.", width)]
+    for text in multi_node_lines(plan):
+        out += ["", *wrap(text, width)]
     spread = [w for w in plan.workloads if w.min_replicas is not None]
     if spread:
         out += ["", *wrap(availability_line(spread), width)]

@@ -113,7 +113,7 @@ class Workload(FrozenModel):
     optimizer_in_backward: bool | None = None
     offload: Literal["none", "optimizer", "params"] | None = None
     activation_offload: bool | None = None
-    loss: Literal["full", "chunked", "fused"] | None = None
+    loss: Literal["full", "chunked", "fused", "cce", "full-16bit"] | None = None
     packing: bool | None = None
     zero_stage: int | None = Field(default=None, ge=0, le=3)
     full_state_dict_save: bool | None = None
@@ -142,6 +142,14 @@ class Workload(FrozenModel):
     spread: Literal["gpu", "machine", "none"] = "machine"
     """The failure domain ``min_replicas`` spreads over: ``machine`` (default; what availability means to
     most teams), ``gpu`` (replicas may share a machine, never a GPU) or ``none`` (only the count)."""
+    start_month: int = Field(default=1, ge=1, le=B.MAX_HORIZON_MONTHS)
+    """First month (1-based, within ``horizon_months``) the workload runs; the plan buys or rents for it
+    then (docs/optimizer.md, "Demand over time")."""
+    end_month: int | None = Field(default=None, ge=1, le=B.MAX_HORIZON_MONTHS)
+    """Last month it runs (inclusive); None: to the horizon's end."""
+    growth_per_month: float = Field(default=0.0, ge=0, le=B.MAX_GROWTH_PER_MONTH)
+    """Demand growth per month, compounding from ``start_month`` (0.05 = +5 % a month): on
+    ``requests_per_second`` for a rate-stated load, else on ``replicas`` (rounded up)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -177,6 +185,17 @@ class Workload(FrozenModel):
         if self.memory_per_gpu is not None:
             raise ValueError("requests_per_second sizes memory by the batch it serves; drop memory_per_gpu")
         return self
+
+    @model_validator(mode="after")
+    def _months_in_order(self) -> Workload:
+        if self.end_month is not None and self.end_month < self.start_month:
+            raise ValueError(f"end_month {self.end_month} is before start_month {self.start_month}")
+        return self
+
+    @property
+    def varies(self) -> bool:
+        """Whether its demand changes within a horizon (a start, an end or growth)."""
+        return self.start_month != 1 or self.end_month is not None or self.growth_per_month > 0
 
     @property
     def replica_floor(self) -> int:
@@ -497,6 +516,18 @@ class Scenario(FrozenModel):
                 "usd_to_currency is {rate} but currency is USD: set currency to the one the rate converts to",
                 {"rate": self.usd_to_currency},
             )
+        return self
+
+    @model_validator(mode="after")
+    def _months_within_horizon(self) -> Scenario:
+        """A workload's start and end lie inside the horizon."""
+        for w in self.workloads:
+            for name in ("start_month", "end_month"):
+                month = getattr(w, name)
+                if month is not None and month > self.horizon_months:
+                    raise ValueError(
+                        f"workload {w.name!r}: {name} {month} is past horizon_months {self.horizon_months}"
+                    )
         return self
 
     @model_validator(mode="after")

@@ -114,7 +114,7 @@ def estimate(payload: dict[str, Any]) -> dict[str, Any]:
         "task": str(payload.get("task") or "inference"),
         "precision": str(payload.get("precision") or "bf16"),
         "gpus": _int(payload, "gpus", 1),
-        "engine_name": payload.get("engine") or None,
+        "engine": payload.get("engine") or None,
         "kv_precision": payload.get("kv_precision") or None,
     }
     try:

@@ -72,40 +72,39 @@ def test_user_rows_extend_and_override(user_dir: UserDir) -> None:
     assert len(catalog.gpus) == len(load_catalog(today=FRESH).gpus)
 
 
-def test_negative_price_names_file_line_and_field(user_dir: UserDir) -> None:
-    directory = user_dir(gpus_yaml=GPU, systems_yaml=SYSTEM.format(gpu="TC48", base=-1))
-    with pytest.raises(CatalogError, match=r"mycat/systems\.yaml:7: system 'my-box': field 'base_price_usd'"):
-        load_catalog([directory], today=FRESH)
-
-
-def test_unknown_gpu_in_a_node_names_file_line_and_field(user_dir: UserDir) -> None:
-    directory = user_dir(systems_yaml=SYSTEM.format(gpu="Imaginary 9000", base=1000))
-    with pytest.raises(
-        CatalogError, match=r"mycat/systems\.yaml:5: system 'my-box': field 'gpu': unknown GPU"
-    ):
-        load_catalog([directory], today=FRESH)
-
-
-def test_missing_memory_is_an_error_never_zero(user_dir: UserDir) -> None:
-    directory = user_dir(gpus_yaml=GPU.replace("        vram: 48GiB\n", ""))
-    with pytest.raises(
-        CatalogError, match=r"mycat/gpus\.yaml:3: gpu 'Test Card 48GB': field 'vram': missing"
-    ):
-        load_catalog([directory], today=FRESH)
-
-
-def test_memory_without_a_unit_is_rejected(user_dir: UserDir) -> None:
-    directory = user_dir(gpus_yaml=GPU.replace("vram: 48GiB", "vram: 48"))
-    with pytest.raises(CatalogError, match=r"gpus\.yaml:8: field 'vram': write memory with a unit"):
-        load_catalog([directory], today=FRESH)
-
-
-def test_misspelt_field_is_named(user_dir: UserDir) -> None:
-    directory = user_dir(gpus_yaml=GPU.replace("tdp_w:", "tdp_watts:"))
-    with pytest.raises(
-        CatalogError, match=r"gpus\.yaml:11: gpu 'Test Card 48GB': field 'tdp_watts': unknown field"
-    ):
-        load_catalog([directory], today=FRESH)
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        pytest.param(
+            {"gpus_yaml": GPU, "systems_yaml": SYSTEM.format(gpu="TC48", base=-1)},
+            r"mycat/systems\.yaml:7: system 'my-box': field 'base_price_usd'",
+            id="negative price",
+        ),
+        pytest.param(
+            {"systems_yaml": SYSTEM.format(gpu="Imaginary 9000", base=1000)},
+            r"mycat/systems\.yaml:5: system 'my-box': field 'gpu': unknown GPU",
+            id="unknown GPU in a node",
+        ),
+        pytest.param(
+            {"gpus_yaml": GPU.replace("        vram: 48GiB\n", "")},
+            r"mycat/gpus\.yaml:3: gpu 'Test Card 48GB': field 'vram': missing",
+            id="missing memory is an error, never zero",
+        ),
+        pytest.param(
+            {"gpus_yaml": GPU.replace("vram: 48GiB", "vram: 48")},
+            r"gpus\.yaml:8: field 'vram': write memory with a unit",
+            id="memory without a unit",
+        ),
+        pytest.param(
+            {"gpus_yaml": GPU.replace("tdp_w:", "tdp_watts:")},
+            r"gpus\.yaml:11: gpu 'Test Card 48GB': field 'tdp_watts': unknown field",
+            id="misspelt field",
+        ),
+    ],
+)
+def test_a_bad_row_names_file_line_and_field(user_dir: UserDir, files: dict[str, str], message: str) -> None:
+    with pytest.raises(CatalogError, match=message):
+        load_catalog([user_dir(**files)], today=FRESH)
 
 
 def test_bad_cloud_row_names_csv_line_and_field(user_dir: UserDir) -> None:

@@ -86,7 +86,10 @@ def test_round_trip_through_planner_cloud_csv(shipped: Catalog, tmp_path: Path) 
     assert read_cloud_csv(out) == offers
     catalog = load_catalog([out.parent], today=FRESH)
     loaded = {o.id: o for o in catalog.cloud}
-    assert all(loaded[o.id] == o for o in offers)
+    # The catalog adds each instance type's fabric (fabrics.yaml, which SkyPilot's files do not carry).
+    assert all(loaded[o.id] == o.model_copy(update={"fabric": loaded[o.id].fabric}) for o in offers)
+    fabrics = {o.instance_type: o.fabric.kind for o in loaded.values() if o.fabric is not None}
+    assert fabrics.get("a3-highgpu-8g") == "gpudirect-tcpx"
 
 
 def test_gpu_info_is_parsed_never_evaluated(tmp_path: Path, shipped: Catalog) -> None:

@@ -13,6 +13,8 @@ from click.testing import CliRunner
 
 from planner.cli import main
 
+from contract import ASSIGNMENT, CONTRACT, UNIT
+
 SCENARIO = """
 name: cli-demo
 horizon_months: 24
@@ -30,41 +32,6 @@ workloads:
     hours_per_month: 40
     interruptible: true
 """
-
-CONTRACT = {
-    "scenario": str,
-    "status": str,
-    "currency": str,
-    "horizon_months": int,
-    "total_cost": float,
-    "capex": float,
-    "opex": float,
-    "best_bound": float,
-    "gap": float,
-    "units": list,
-    "assignments": list,
-    "alternatives": list,
-}
-UNIT = {
-    "id": str,
-    "option": str,
-    "kind": str,
-    "pricing": str,
-    "gpu": str,
-    "gpus": int,
-    "gpu_memory_bytes": int,
-    "cost": float,
-}
-ASSIGNMENT = {
-    "workload": str,
-    "replica": int,
-    "unit": str,
-    "gpu_indices": list,
-    "per_gpu_bytes": int,
-    "headroom": float,
-    "reserved_bytes": int,
-    "cost": float,
-}
 
 
 def _write(tmp_path: Path, text: str = SCENARIO, name: str = "s.yaml") -> Path:
@@ -221,3 +188,21 @@ def test_validate(tmp_path: Path) -> None:
     assert code == 0 and "ok (3 workloads" in out
     code, _, err = _run("validate", str(_write(tmp_path, "name: t\nworkloads: [1]\n")))
     assert code == 2 and "workloads[0]" in err
+
+
+@pytest.mark.parametrize(("engine", "precision"), [("transformers", "fp8"), ("llama.cpp", "bf16")])
+def test_an_engine_serving_on_one_machine_only_exits_3_naming_it(
+    tmp_path: Path, engine: str, precision: str
+) -> None:
+    """DeepSeek-R1 fits no 8 x H100 machine at fp8 or bf16; vLLM would run it over p5.48xlarge instances
+    with EFA (two at fp8, three at bf16), transformers and llama.cpp serve one replica on one machine only."""
+    text = (
+        "name: t\nhardware: {bought: false, providers: [aws], gpus: [H100 SXM5]}\nworkloads:\n"
+        f"  - {{name: r1, model: deepseek-r1, precision: {precision}, engine: {engine}}}\n"
+    )
+    code, _, err = _run("solve", str(_write(tmp_path, text)), "-o", str(tmp_path / "r.xlsx"))
+    assert code == 3
+    assert err.count("\n") == 1
+    assert f"its engine {engine} does not serve one replica across machines" in err
+    nodes = 2 if precision == "fp8" else 3  # bf16: 77.28 GiB reserved per GPU over 3 (109.90 over 2)
+    assert f"it would fit {nodes} x aws p5.48xlarge (us-east-1) over efa" in err

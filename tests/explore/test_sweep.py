@@ -26,6 +26,8 @@ from planner.pipeline import solve
 from planner.scenario.schema import Scenario
 
 STARTUP = Path(__file__).resolve().parents[2] / "scenarios" / "startup.yaml"
+SWEEP_STARTUP = (sys.executable, "-m", "planner", "sweep", str(STARTUP))
+"""``planner sweep`` on the startup scenario in a fresh interpreter (to signal it or give it a tty)."""
 
 
 def test_values_lists_and_ranges() -> None:
@@ -167,11 +169,7 @@ def _descendants(pid: int) -> set[int]:
 def test_ctrl_c_stops_the_workers_and_writes_nothing(tmp_path: Path) -> None:
     book = tmp_path / "sweep.xlsx"
     command = [
-        sys.executable,
-        "-m",
-        "planner",
-        "sweep",
-        str(STARTUP),
+        *SWEEP_STARTUP,
         "--vary",
         "horizon_months=1:240:240",
         "--jobs",
@@ -206,11 +204,7 @@ def test_progress_bar_shows_on_a_terminal(tmp_path: Path) -> None:
 
     master, slave = pty.openpty()
     command = [
-        sys.executable,
-        "-m",
-        "planner",
-        "sweep",
-        str(STARTUP),
+        *SWEEP_STARTUP,
         "--vary",
         "horizon_months=12,36",
         "--jobs",

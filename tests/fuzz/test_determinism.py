@@ -8,6 +8,7 @@ the whole output is compared byte for byte.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -36,13 +37,13 @@ def _solve_json(scenario: Path, out_dir: Path, hash_seed: str) -> bytes:
     return done.stdout
 
 
-@pytest.mark.parametrize("case", ["startup", "fleet-12"])
+@pytest.mark.parametrize("case", ["startup", "fleet-8"])
 def test_two_runs_give_byte_identical_json(tmp_path: Path, case: str, fleets: ModuleType) -> None:
     if case == "startup":
         scenario = ROOT / "scenarios" / "startup.yaml"
     else:
         scenario = tmp_path / "fleet.yaml"
-        doc = fleets.fleet_dict(12, seed=3)
+        doc = fleets.fleet_dict(8, seed=3)
         doc["hardware"] = {"providers": ["aws", "lambda"]}
         scenario.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
     first = _solve_json(scenario, tmp_path, "1")
@@ -50,3 +51,8 @@ def test_two_runs_give_byte_identical_json(tmp_path: Path, case: str, fleets: Mo
     assert b"solve_seconds" not in first
     assert first == second
     assert b'"total_cost"' in first
+    # Every answer is proven, so no stage stopped on the clock: a solve cut short by a busy machine may stop
+    # at another incumbent or bound, which is timing, not an order leak (twelve workloads did, under load).
+    plan = json.loads(first)
+    assert plan["status"] == "optimal"
+    assert all(a["status"] == "optimal" for a in plan["alternatives"])

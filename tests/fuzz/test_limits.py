@@ -47,7 +47,9 @@ def test_a_large_fleet_ends_at_its_time_limit(
 def test_a_fleet_within_reach_gives_a_verified_plan_within_the_limit(
     shipped_catalog: Catalog, fleets: ModuleType
 ) -> None:
-    scenario = fleets.fleet_scenario(60, seed=7)
+    # Thirty workloads reach a first plan in a few seconds on an idle machine; sixty needed most of the ten
+    # on one loaded by several test runs at once, and then ran out of time before any plan existed.
+    scenario = fleets.fleet_scenario(30, seed=7)
     start = time.perf_counter()
     plan = solve(scenario, shipped_catalog, time_limit_s=10.0, mip_gap=0.01)
     wall = time.perf_counter() - start

@@ -2,8 +2,8 @@
 
 benchmarks/accuracy.py prints the full table. This guards what it claims: gold inference rows median <= 5% and
 p90 <= 12%; per task on gold and silver rows, inference <= 4%, LoRA <= 8%, full fine-tuning <= 10%; leave one
-source out <= 12% for inference, LoRA and full fine-tuning. QLoRA misses its 8% (12.9%, leave-one-out 13.0%):
-the bound below pins today's figure so it cannot drift upward unseen.
+source out <= 12% for every task; QLoRA <= 8% too (7.7%: the margin is thin, LitGPT's rows are 10-33 % low and
+torchtune's compiled rows 18-44 % high).
 """
 
 from __future__ import annotations
@@ -43,9 +43,8 @@ def test_targets_on_the_calibration_set() -> None:
     }
     median, p90 = acc._stats([r.err(r.planner_gib) for r in gold])
     assert median <= 5.0 and p90 <= 12.0
-    for task in ("inference", "lora", "full_ft"):
+    for task in ("inference", "lora", "qlora", "full_ft"):
         assert acc._stats([r.err(r.planner_gib) for r in tasks[task]])[0] <= acc.TARGETS[task], task
-    assert acc._stats([r.err(r.planner_gib) for r in tasks["qlora"]])[0] <= 13.0
     # and planner beats weights-only and the rule of thumb on the gold rows
     for attr in ("weights_gib", "rule_gib"):
         assert median < acc._stats([r.err(getattr(r, attr)) for r in gold])[0]
@@ -63,6 +62,27 @@ def test_every_new_framework_row_is_read_with_its_recipe() -> None:
     assert row.measured_gib == 18.9 and abs(row.err(row.planner_gib)) <= 5.0
 
 
+def test_qwen_profile_rows_run_what_its_scripts_ran() -> None:
+    acc = _accuracy()
+    # finetune_lora_single_gpu.sh: no DeepSpeed; finetune_qlora_single_gpu.sh: ZeRO-2, ds_config_zero2.json.
+    assert acc.qwen_profile_recipe("lora", 1, "") == {"framework": "hf-trainer"}
+    qlora = acc.qwen_profile_recipe("qlora", 1, "")
+    assert qlora["zero_stage"] == 2 and qlora["reduce_bucket_size"] == 200_000_000 and qlora["overlap_comm"]
+    assert qlora["loss"] == "full-16bit"
+    assert acc.qwen_profile_recipe("full", 2, "")["zero_stage"] == 3
+
+
+def test_unsloth_long_context_rows_hold_no_logits() -> None:
+    # Unsloth's context table: Llama 3.1 8B QLoRA fits 342,733 tokens in an 80 GB card (bronze: the card's
+    # size bounds the peak). With Cut Cross-Entropy planner is within 20%; with bf16 logits kept (the former
+    # fused kernel) it would need 82 GiB more at that length.
+    acc = _accuracy()
+    results, _ = acc.run(CSV, lambda source: source == "Unsloth context table")
+    assert len(results) == 16 and {r.tier for r in results} == {"bronze"}
+    row = next(r for r in results if r.framework == "unsloth" and r.measured_gib == 80.0 and "3.1" in r.model)
+    assert abs(row.err(row.planner_gib)) <= 20.0
+
+
 def test_leave_one_source_out_refits_what_each_source_set() -> None:
     acc = _accuracy()
     lines, errors = acc.leave_one_source_out(CSV)
@@ -70,7 +90,7 @@ def test_leave_one_source_out_refits_what_each_source_set() -> None:
     assert "| Qwen (1st gen) README | full-loss bytes" in text
     assert "| torchtune README | chunked-loss bytes" in text
     assert "| HF transformers guide | nothing (no constant was set from it)" in text
-    for task in ("inference", "lora", "full_ft"):
+    for task in ("inference", "lora", "qlora", "full_ft"):
         assert acc._stats(errors[task])[0] <= acc.LOSO_TARGET, task
     assert (
         acc.LOSSES["full"].bytes_per_logit == 12.0 and acc.LOSSES["chunked"].bytes_per_logit == 3.0

@@ -10,7 +10,6 @@ from planner import estimate_memory
 from planner.errors import ModelError
 from planner.memory.architecture import Architecture
 from planner.memory.engines import ENGINES, default_engine, engine, llama_cpp_window, vllm_window
-from planner.memory.estimate import estimate
 from planner.memory.fit import fit
 from planner.memory.formats import KV_BYTES, WEIGHT_FORMATS
 from planner.memory.launch import launch_settings
@@ -48,9 +47,9 @@ def test_memory_never_shrinks_with_context_under_any_release(name: str, batch: i
     precision = "q8_0" if eng.default_for == "gguf" else "bf16"
     arch = resolve_model("gemma-2-2b")  # sliding-window layers: every engine's window rule is exercised
     for release in eng.releases:
-        kw = {"engine_name": name, "precision": precision, "batch": batch, "engine_version": release.label}
-        low = estimate(arch, context=context, **kw)  # type: ignore[arg-type]
-        high = estimate(arch, context=context + 1, **kw)  # type: ignore[arg-type]
+        kw = {"engine": name, "precision": precision, "batch": batch, "engine_version": release.label}
+        low = estimate_memory(arch, context=context, **kw)  # type: ignore[arg-type]
+        high = estimate_memory(arch, context=context + 1, **kw)  # type: ignore[arg-type]
         assert high.per_gpu_bytes >= low.per_gpu_bytes
 
 
@@ -123,12 +122,12 @@ QWEN15_7B = Architecture(  # the spec those tests build: 32 layers, 32 KV heads 
 @pytest.mark.parametrize(("max_model_len", "estimated"), [(16385, 16384), (16383, 16383)])
 def test_estimate_max_model_len_as_vllm(max_model_len: int, estimated: int) -> None:
     """test_estimate_max_model_len: 8 GiB of KV hold 16,384 tokens of that spec, not 16,385."""
-    per_request = estimate(QWEN15_7B, precision="fp16", engine_name="vllm", context=estimated).breakdown[
+    per_request = estimate_memory(QWEN15_7B, precision="fp16", engine="vllm", context=estimated).breakdown[
         "kv_cache"
     ]
     assert per_request <= 8 * GIB
     if estimated == 16384:
-        more = estimate(QWEN15_7B, precision="fp16", engine_name="vllm", context=estimated + 16)
+        more = estimate_memory(QWEN15_7B, precision="fp16", engine="vllm", context=estimated + 16)
         assert more.breakdown["kv_cache"] > 8 * GIB
 
 
@@ -147,7 +146,7 @@ def test_hybrid_model_blocks_as_vllm() -> None:
     from dataclasses import replace
 
     hybrid = replace(QWEN15_7B, num_layers=64, sliding_window=1024, sliding_layers=32)
-    est = estimate(hybrid, precision="fp16", engine_name="vllm", context=16384, prefill_tokens=1024)
+    est = estimate_memory(hybrid, precision="fp16", engine="vllm", context=16384, prefill_tokens=1024)
     block_of_32_layers = 2 * 32 * 128 * 2 * 32 * 16  # K and V, 32 heads of 128, fp16, 32 layers, 16 tokens
     assert est.breakdown["kv_cache"] == (1024 + 129) * block_of_32_layers
 
@@ -159,7 +158,7 @@ def test_blocks_from_memory_as_vllm() -> None:
     from dataclasses import replace
 
     tiny = replace(QWEN15_7B, num_layers=2, num_heads=8, num_kv_heads=8, head_dim=64, hidden_size=512)
-    one_block = estimate(tiny, precision="fp16", engine_name="vllm", context=16).breakdown["kv_cache"]
+    one_block = estimate_memory(tiny, precision="fp16", engine="vllm", context=16).breakdown["kv_cache"]
     assert 20 * GIB // one_block == 327_680
 
 
@@ -193,7 +192,7 @@ def test_fit_reproduces_vllm_019_logs(
     result = fit(
         resolve_model(model),
         round(79.19 * GIB),
-        engine_name="vllm",
+        engine="vllm",
         context=length,
         gpus=tp,
         kv_precision=kv,
@@ -217,7 +216,7 @@ def test_vllm_019_budget_line_from_its_inputs() -> None:
 
 def test_vllm_budget_is_the_same_at_every_max_model_len() -> None:
     budgets = {
-        fit(resolve_model("llama-3.1-8b"), round(79.19 * GIB), engine_name="vllm", context=n).engine_kv_bytes
+        fit(resolve_model("llama-3.1-8b"), round(79.19 * GIB), engine="vllm", context=n).engine_kv_bytes
         for n in (2048, 4096, 8192, 16384, 32768)
     }
     assert len(budgets) == 1
@@ -242,13 +241,13 @@ def test_sglang_pool_from_its_rule() -> None:
     """model_runner.profile_max_num_token: rest = free_after_load - free_at_start x (1 - mem_fraction_static);
     with free_at_start = vram - context that is (vram - context) x f - weights."""
     vram = 80 * GIB
-    result = fit(resolve_model("llama-3.1-8b"), vram, engine_name="sglang", context=8192)
+    result = fit(resolve_model("llama-3.1-8b"), vram, engine="sglang", context=8192)
     est = result.estimate
     assert result.memory_fraction == 0.88
     expected = (vram - est.per_gpu_breakdown["cuda_context"]) * 0.88 - est.per_gpu_breakdown["weights"]
     assert result.engine_kv_bytes == int(expected)
     assert result.vllm_kv_tokens == int(expected / 131072)  # 128 KiB a token, page size 1
-    assert fit(resolve_model("llama-3.1-8b"), vram, engine_name="sglang", gpus=4).memory_fraction == 0.85
+    assert fit(resolve_model("llama-3.1-8b"), vram, engine="sglang", gpus=4).memory_fraction == 0.85
 
 
 # --- launch settings
@@ -265,7 +264,7 @@ def test_vllm_launch_utilization_holds_the_estimate() -> None:
     # vLLM's own rule at that utilization leaves the estimate's KV cache (and the allocator's share the
     # estimate adds), and 0.01 less does not.
     def kv_at(share: float) -> int:
-        kw = {"engine_name": "vllm", "context": 8192, "batch": 16, "gpus": 2, "kv_precision": "fp8"}
+        kw = {"engine": "vllm", "context": 8192, "batch": 16, "gpus": 2, "kv_precision": "fp8"}
         kv = fit(resolve_model("llama-3.1-8b"), vram, memory_fraction=share, **kw).engine_kv_bytes  # type: ignore[arg-type]
         assert kv is not None
         return kv

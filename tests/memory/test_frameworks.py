@@ -136,7 +136,7 @@ def test_framework_defaults_follow_their_stock_configs() -> None:
     )
     assert recipe_for("torchtune", "full", 8).optimizer == "adamw"  # the distributed configs
     assert recipe_for("torchtune", "lora", 1).optimizer == "adamw"
-    assert recipe_for("unsloth", "qlora", 1).loss == "fused"
+    assert recipe_for("unsloth", "qlora", 1).loss == "cce"
     assert recipe_for(None, "full", 1) == Recipe()  # hf-trainer: today's recipe
     assert (
         recipe_for("torchtune", "full", 1, optimizer="adamw", loss=None).optimizer == "adamw"
@@ -294,3 +294,100 @@ def test_a_scenario_names_a_misspelt_framework() -> None:
 
     with pytest.raises(ValidationError, match=r"did you mean 'unsloth'\?"):
         Workload(name="tune", model="llama-3.1-8b", task="qlora", framework="unslot")
+
+
+L2 = resolve_model("llama-2-7b")  # 32 layers, h 4096, V 32000, MHA 32 x 128, intermediate 11008
+L2_LAYER_LINEAR = 4 * 4096 * 4096 + 3 * 4096 * 11008  # q, k, v, o and gate, up, down: 202,375,168
+L2_LARGEST = 4096 * 11008  # gate/up/down: 45,088,768
+
+
+def _act(**knobs: object) -> int:
+    est = estimate_memory("llama-2-7b", task="qlora", context=1024, **knobs)  # type: ignore[arg-type]
+    return est.breakdown["activations"]
+
+
+def test_gptq_training_keeps_dequantized_weights_for_backward() -> None:
+    # auto-gptq's torch path: torch.matmul(x, weight) saves the 16-bit weight; one layer's seven matrices are
+    # alive under checkpointing, all 32 layers' without. Unpacking a matrix holds int32 + int8 (5 bytes),
+    # where the bitsandbytes path holds one bf16 matrix (2).
+    on = _act(precision="gptq-int4") - _act(precision="gptq-int4", gptq_saved_weights=False)
+    assert on == L2_LAYER_LINEAR * 2 + L2_LARGEST * (5 - 2)
+    off = _act(precision="gptq-int4", gradient_checkpointing=False) - _act(
+        precision="gptq-int4", gradient_checkpointing=False, gptq_saved_weights=False
+    )
+    assert off == 32 * L2_LAYER_LINEAR * 2 + L2_LARGEST * (5 - 2)
+    assert _act(precision="nf4", gptq_saved_weights=True) == _act(precision="nf4", gptq_saved_weights=False)
+
+
+def test_zero_1_and_2_hold_their_gradient_buckets() -> None:
+    def grads(stage: int, **knobs: object) -> int:
+        est = estimate_memory(
+            "llama-2-7b",
+            task="lora",
+            framework="deepspeed",
+            zero_stage=stage,
+            **knobs,  # type: ignore[arg-type]
+        )
+        return est.breakdown["gradients"]
+
+    # Qwen's ds_config_zero2.json: 2e8 elements, overlap_comm on: two bf16 buckets, 800 MB.
+    for stage in (1, 2):
+        doubled = grads(stage, reduce_bucket_size=200_000_000, overlap_comm=True)
+        assert doubled - grads(stage, reduce_bucket_size=0) == 2 * 200_000_000 * 2
+    # DeepSpeed's default: one bucket of 5e8.
+    assert grads(2) - grads(2, reduce_bucket_size=0) == 500_000_000 * 2
+    assert grads(3) == grads(3, reduce_bucket_size=0)
+    with pytest.raises(PlannerError, match="reduce_bucket_size"):
+        estimate_memory("llama-2-7b", task="lora", framework="deepspeed", reduce_bucket_size=-1)
+
+
+def test_a_16_bit_loss_holds_half_the_fp32_loss() -> None:
+    # Three tensors of tokens x vocabulary at the loss's backward peak: 4 bytes each upcast, 2 without.
+    full = _act(precision="nf4", loss="full")
+    half = _act(precision="nf4", loss="full-16bit")
+    assert full - half == 1024 * 32_000 * (12 - 6)
+
+
+def test_bitsandbytes_without_double_quantization_stores_an_fp32_absmax_per_64() -> None:
+    n = count_parameters(L2).linear
+    dq = estimate_memory("llama-2-7b", task="qlora", precision="nf4").breakdown["weights"]
+    single = estimate_memory("llama-2-7b", task="qlora", precision="nf4", double_quant=False)
+    assert single.breakdown["weights"] - dq == pytest.approx(n * (4.5 - 4.127) / 8, rel=1e-6)
+    assert recipe_for("litgpt", "qlora", 1).double_quant is False  # --quantize bnb.nf4, not bnb.nf4-dq
+
+
+def test_zero_keeps_16_bit_adapters_with_an_fp32_master_and_gradient() -> None:
+    # DeepSpeed casts the module, adapters included, to 16 bit; its ZeRO optimizer keeps per trainable
+    # parameter: 2 (bf16 adapter) + 2 (bf16 gradient) + 4 (fp32 gradient partition) + 4 (fp32 master) + 8
+    # (AdamW m, v in fp32) = 20 bytes. PEFT under the Trainer: fp32 adapters, gradients and states, 16.
+    lora = 41_943_040  # Llama-3-8B, r=16 on all seven linear layers (README)
+
+    def trainable(framework: str) -> int:
+        est = estimate_memory("llama-3-8b", task="lora", framework=framework, reduce_bucket_size=0, **STATIC)
+        return sum(est.breakdown[k] for k in ("adapters", "gradients", "optimizer_states"))
+
+    assert trainable("deepspeed") == lora * 20
+    assert trainable("hf-trainer") == lora * 16
+
+
+def test_cut_cross_entropy_holds_no_logits() -> None:
+    # The bf16 logits a fused kernel keeps: 4,096 tokens x 128,256 x 2 bytes; Cut Cross-Entropy writes none.
+    def acts(loss: str) -> int:
+        est = estimate_memory("llama-3.1-8b", task="qlora", framework="unsloth", context=4096, loss=loss)
+        return est.breakdown["activations"]
+
+    assert acts("fused") - acts("cce") == 4096 * 128_256 * 2
+    assert recipe_for("unsloth", "qlora", 1).loss == "cce"
+
+
+def test_a_scenario_accepts_every_loss_the_memory_model_knows() -> None:
+    """The scenario schema comes before the memory model in the data flow, so it states the loss names
+    itself; this keeps the two lists equal."""
+    from typing import get_args
+
+    from planner.memory.frameworks import LOSSES
+    from planner.scenario.schema import Workload
+
+    annotation = Workload.model_fields["loss"].annotation
+    names = {a for arg in get_args(annotation) for a in get_args(arg)}
+    assert names == set(LOSSES)

@@ -4,6 +4,7 @@ The engines and their releases come from the registry, so a new engine is tested
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
@@ -55,19 +56,19 @@ def _estimate(w: dict[str, object], **change: object) -> tuple[int, int]:
     return est.total_bytes, est.per_gpu_bytes
 
 
+@pytest.mark.parametrize(
+    ("size", "more"),
+    [("context", st.integers(1, 20_000)), ("batch", st.integers(1, 32))],
+    ids=["more context", "more sequences"],
+)
 @settings(max_examples=60)
-@given(workloads, st.integers(1, 20_000))
-def test_more_context_never_needs_less(w: dict[str, object], more: int) -> None:
+@given(w=workloads, data=st.data())
+def test_more_tokens_held_never_need_less(
+    size: str, more: st.SearchStrategy[int], w: dict[str, object], data: st.DataObject
+) -> None:
+    """Longer sequences, or more of them, never need less memory."""
     before = _estimate(w)
-    after = _estimate(w, context=int(w["context"]) + more)  # type: ignore[call-overload]
-    assert after[0] >= before[0] and after[1] >= before[1]
-
-
-@settings(max_examples=60)
-@given(workloads, st.integers(1, 32))
-def test_more_sequences_never_need_less(w: dict[str, object], more: int) -> None:
-    before = _estimate(w)
-    after = _estimate(w, batch=int(w["batch"]) + more)  # type: ignore[call-overload]
+    after = _estimate(w, **{size: int(w[size]) + data.draw(more)})  # type: ignore[call-overload]
     assert after[0] >= before[0] and after[1] >= before[1]
 
 

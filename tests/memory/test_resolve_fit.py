@@ -103,13 +103,13 @@ def test_vllm_kv_tokens_do_not_hang_on_the_last_block() -> None:
     """The last 16-token block's padding was spread over the context: 650,794 tokens at context 16,
     345,731 at 17, for one pool."""
     arch = resolve_model("qwen3-0.6b")
-    tokens = [fit(arch, round(79.18 * GIB), engine_name="vllm", context=n).vllm_kv_tokens for n in (16, 17)]
+    tokens = [fit(arch, round(79.18 * GIB), engine="vllm", context=n).vllm_kv_tokens for n in (16, 17)]
     assert tokens[0] is not None and tokens[1] is not None
     assert abs(tokens[0] - tokens[1]) <= 0.001 * tokens[0]
 
 
 def test_fit_limited_by_the_model_context() -> None:
-    result = fit(resolve_model("qwen2.5-0.5b"), 80 * GIB, engine_name="vllm")
+    result = fit(resolve_model("qwen2.5-0.5b"), 80 * GIB, engine="vllm")
     assert result.max_context == 32768 and result.context_limit == "model"
 
 
@@ -127,7 +127,7 @@ def test_fit_rejects_bad_headroom() -> None:
 )
 def test_vllm_kv_capacity_matches_vllm_logs(model: str, measured_kv_gib: float) -> None:
     arch = resolve_model(model)
-    old = {"engine_name": "vllm", "engine_version": "0.11", "context": 16000}
+    old = {"engine": "vllm", "engine_version": "0.11", "context": 16000}
     result = fit(arch, round(79.18 * GIB), **old)  # type: ignore[arg-type]
     assert result.engine_kv_bytes is not None
     assert result.engine_kv_bytes / GIB == pytest.approx(measured_kv_gib, rel=0.01)

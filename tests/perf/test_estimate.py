@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
+
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -9,7 +12,12 @@ from hypothesis import strategies as st
 from planner import estimate_memory, estimate_performance
 from planner.catalog.load import load_catalog
 from planner.errors import PlannerError
-from planner.perf.efficiency import ENGINE_SPEEDS, engine_speed
+from planner.memory.formats import weight_format
+from planner.memory.resolve import resolve_model
+from planner.perf.efficiency import ENGINE_SPEEDS, EngineSpeed, engine_speed
+from planner.perf.estimate import decode_step, overlap_s, prefill_s
+from planner.perf.hardware import hardware
+from planner.perf.terms import model_terms
 
 CATALOG = load_catalog()
 GPUS = [g.name for g in CATALOG.gpus if g.bf16_dense_tflops]
@@ -169,3 +177,91 @@ def test_a_longer_prompt_never_arrives_sooner(w: dict[str, object], k: int) -> N
     long = _estimate(w, input_tokens=int(w["input_tokens"]) * k)  # type: ignore[call-overload]
     assert long.ttft_s >= short.ttft_s  # type: ignore[attr-defined]
     assert long.tpot_s >= short.tpot_s  # type: ignore[attr-defined]
+
+
+# The physics each fitted constant stands for, against hand-computed figures (constants set by hand here, so a
+# refit never moves these tests).
+QWEN_05B_LAYERS = 24
+"""Qwen2.5-0.5B config.json: num_hidden_layers 24."""
+
+
+def _decode_s(model: str, speed: EngineSpeed, *, batch: int = 1, context: float = 1024.0) -> float:
+    m = model_terms(resolve_model(model), weight_format("bf16"), estimate_memory(model).kv_bytes_per_token)
+    hw = hardware(CATALOG.gpu("A100 80GB SXM4"))
+    return decode_step(m, hw, speed, gpus=1, batch=batch, context=context)[0]
+
+
+def test_an_eager_step_waits_for_the_launches_of_every_layer() -> None:
+    # vLLM 0.4's default graph-capture limit (8,192 tokens); a 0.5B model's GPU work (about 1 GB read at
+    # batch 1) is far below 24 layers x 400 us of Python launches.
+    speed = replace(
+        engine_speed("vllm"),
+        step_overhead_s=1e-3,
+        layer_overhead_s=0.0,
+        eager_layer_overhead_s=4e-4,
+        graph_max_context=8192,
+    )
+    eager = _decode_s("qwen2.5-0.5b", speed, context=10_000)
+    assert eager == pytest.approx(1e-3 + QWEN_05B_LAYERS * 4e-4)
+    graph = _decode_s("qwen2.5-0.5b", speed, context=8_000)
+    assert graph == _decode_s("qwen2.5-0.5b", replace(speed, graph_max_context=math.inf), context=8_000)
+    assert graph < eager / 2
+    # Current engines capture whatever the context: planner's own estimates never take the eager path.
+    assert engine_speed("vllm").graph_max_context == math.inf
+
+
+def test_streaming_and_multiplying_overlap_as_a_p_norm() -> None:
+    # Equal phases at p = 2 take sqrt(2) times one; a dominant phase takes its own time; p large: the max.
+    assert overlap_s(1.0, 1.0, 2.0) == pytest.approx(math.sqrt(2))
+    assert overlap_s(3.0, 4.0, 2.0) == pytest.approx(5.0)
+    assert overlap_s(1.0, 1e-3, 2.0) == pytest.approx(1.0, rel=1e-6)
+    assert overlap_s(2.0, 1.0, 100.0) == 2.0
+    assert overlap_s(0.0, 1.0, 1.5) == 1.0
+
+
+def test_touched_experts_are_read_at_the_expert_kernels_share() -> None:
+    # An untuned fused MoE kernel (vLLM 0.4's default tiles). Mixtral 8x7B at batch 1 touches 2 of 8
+    # experts per layer: the routed bytes read are a quarter of them;
+    # halving the expert kernels' share of bandwidth adds that quarter's time once more.
+    base = replace(
+        engine_speed("vllm"),
+        expert_bandwidth_factor=1.0,
+        overlap_exponent=100.0,
+        expert_overhead_s=0.0,
+        moe_kernel_tuned=False,
+    )
+    m = model_terms(
+        resolve_model("mixtral-8x7b"),
+        weight_format("bf16"),
+        estimate_memory("mixtral-8x7b").kv_bytes_per_token,
+    )
+    hw = hardware(CATALOG.gpu("A100 80GB SXM4"))
+    fast = decode_step(m, hw, base, gpus=2, batch=1, context=1024)[0]
+    slow = decode_step(m, hw, replace(base, expert_bandwidth_factor=0.5), gpus=2, batch=1, context=1024)[0]
+    per_gpu = hw.bandwidth_bytes_per_s * base.bandwidth_efficiency * 2
+    assert slow - fast == pytest.approx(m.routed_expert_bytes * 2 / 8 / per_gpu)
+    # A kernel tuned for the shape reads them at the dense rate (planner's own estimates).
+    tuned = replace(base, expert_bandwidth_factor=0.5, moe_kernel_tuned=True)
+    assert decode_step(m, hw, tuned, gpus=2, batch=1, context=1024)[0] == fast
+
+
+def test_llama_cpp_prefill_of_quantized_weights_writes_and_reads_a_16_bit_copy() -> None:
+    # Llama-3-8B's linear weights: 32 layers x (4096 x (4096 + 1024 + 1024 + 4096) + 3 x 4096 x 14336)
+    # = 6,979,321,856. One pass of 512 prompt tokens dequantizes each to 16 bit (2 bytes written, 2 read).
+    linear = 32 * (4096 * (4096 + 1024 + 1024 + 4096) + 3 * 4096 * 14336)
+    m = model_terms(resolve_model("llama-3-8b"), weight_format("q4_k_m"), 131_072)
+    assert m.linear_params == linear
+    hw = hardware(CATALOG.gpu("RTX 4090"))
+    speed = replace(
+        engine_speed("llama.cpp"),
+        bandwidth_efficiency=0.5,
+        quantized_bandwidth_factor=1.0,
+        bandwidth_cap_bytes_per_s=math.inf,
+    )
+    fused = prefill_s(m, hw, replace(speed, dequantizes_for_prefill=False), gpus=1, tokens=512)
+    copied = prefill_s(m, hw, speed, gpus=1, tokens=512)
+    assert copied - fused == pytest.approx(4 * linear / (0.5 * hw.bandwidth_bytes_per_s))
+    # At 32 tokens or fewer llama.cpp multiplies the packed weights in place.
+    assert prefill_s(m, hw, speed, gpus=1, tokens=32) == prefill_s(
+        m, hw, replace(speed, dequantizes_for_prefill=False), gpus=1, tokens=32
+    )

@@ -11,31 +11,7 @@ from planner.plan import Plan
 from planner.report.figures import reading
 from planner.report.json import plan_to_json
 
-CONTRACT = {
-    "scenario": str,
-    "status": str,
-    "currency": str,
-    "horizon_months": int,
-    "total_cost": float,
-    "capex": float,
-    "opex": float,
-    "best_bound": float,
-    "gap": float,
-    "units": list,
-    "assignments": list,
-    "alternatives": list,
-}
-UNIT_KEYS = {"id", "option", "kind", "pricing", "gpu", "gpus", "gpu_memory_bytes", "cost"}
-ASSIGNMENT_KEYS = {
-    "workload",
-    "replica",
-    "unit",
-    "gpu_indices",
-    "per_gpu_bytes",
-    "headroom",
-    "reserved_bytes",
-    "cost",
-}
+from contract import ASSIGNMENT, CONTRACT, UNIT
 
 
 def test_contract_fields_and_types(plan: Plan) -> None:
@@ -44,11 +20,11 @@ def test_contract_fields_and_types(plan: Plan) -> None:
         assert isinstance(data[key], kind), key
     assert data["status"] in ("optimal", "feasible")
     for unit in data["units"]:
-        assert unit.keys() >= UNIT_KEYS
+        assert unit.keys() >= UNIT.keys()
         assert unit["kind"] in ("bought", "owned", "cloud")
         assert isinstance(unit["gpu_memory_bytes"], int)
     for a in data["assignments"]:
-        assert a.keys() >= ASSIGNMENT_KEYS
+        assert a.keys() >= ASSIGNMENT.keys()
         assert all(isinstance(i, int) for i in a["gpu_indices"])
         # Contract: reserved_bytes = per_gpu_bytes / (1 - headroom), rounded up.
         assert a["reserved_bytes"] == math.ceil(a["per_gpu_bytes"] / (1 - a["headroom"]) - 1e-6)

@@ -238,6 +238,9 @@ def test_a_card_price_and_the_horizon_move_the_cost_of_the_same_mix(plan: Plan, 
         ("hobbyist", {}),  # an office: no PUE, no hosting, base power only while GPUs work
         # Reserved terms billed whole (18 months on 1-year terms pays 24) and a currency with a rate.
         ("enterprise", {"horizon_months": 18, "currency": "EUR", "usd_to_currency": 0.92}),
+        # Demand over time: a purchase in month 4 held 33 months, a 3-year reservation from month 1, a
+        # rental for months 28-36; the Cash flow sheet's months as solved.
+        ("platform-team-growth", {}),
     ],
 )
 def test_a_solved_scenarios_workbook_recalculates_to_its_plan(

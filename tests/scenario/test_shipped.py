@@ -196,3 +196,39 @@ def test_platform_team_decides_what_to_add_to_its_owned_a100s(catalog: Catalog) 
     assert flow.payback_month is not None and flow.payback_month >= flow.payback_months
     assert alts["all_bought"].status == "infeasible" and "short by" in alts["all_bought"].reason
     assert plan.npv is not None and plan.npv != pytest.approx(plan.total_cost)  # 8 % a year
+
+
+def test_platform_team_growth_buys_when_deepseek_arrives_and_rents_for_its_growth(catalog: Catalog) -> None:
+    """The README's demand-over-time example: DeepSeek-V3 from month 4 at 8 requests/s, growing 5 % a month
+    (stepped every six months: month 33 asks 8 x 1.05^29 = 32.9). The HGX H200 server is bought when month 4
+    begins (the cash flow's month 3) and held 33 months: worth 316,000 x (1 - 33 / 60) = 142,200 at the end.
+    One server serves 24.6 requests/s, enough to month 27 (8 x 1.05^23 = 24.57); a second would take the
+    purchases to 632,000 USD, past the 500,000 capex budget, so an 8 x H200 instance is rented for months
+    28-36 only. The embeddings keep their 3-year reservation from month 1."""
+    plan = solve(load_scenario(SCENARIOS / "platform-team-growth.yaml"), catalog)
+    assert plan.status == "optimal"
+    server = next(u for u in plan.units if u.kind == "bought")
+    assert (server.start_month, server.capex) == (4, pytest.approx(316_000.0))
+    assert plan.residual_value == pytest.approx(142_200.0)
+    rentals = {(u.pricing, u.start_month, u.end_month) for u in plan.units if u.kind == "cloud"}
+    assert rentals == {("reserved_3y", 1, None), ("on_demand", 28, 36)}
+    flow = plan.cash_flows[0].months
+    assert [m.month for m in flow if m.up_front] == [3]
+    assert plan.total_cost == pytest.approx(548_392, abs=1)
+
+
+def test_deepseek_r1_spans_two_h100_machines_with_a_fabric(catalog: Catalog) -> None:
+    # README.md shows this plan: about 700 GB of fp8 weights do not fit 8 x 80 GB, so one vLLM replica runs
+    # over two HGX H100 servers joined by InfiniBand (tensor parallel 8 in each, pipeline parallel 2).
+    scenario = load_scenario(SCENARIOS / "deepseek-r1.yaml")
+    plan = solve(scenario, catalog, alternatives=False)
+    assert plan.status == "optimal"
+    (a,) = plan.assignments
+    assert a.units == ("server-8x-h100-sxm#1", "server-8x-h100-sxm#2")
+    assert (a.gpu_indices, a.fabric) == (tuple(range(8)), "infiniband")
+    assert a.launch is not None and a.launch.nodes == 2
+    argv = " ".join(a.launch.argv)
+    assert "--tensor-parallel-size 8 --pipeline-parallel-size 2" in argv
+    (w,) = plan.workloads
+    assert (w.gpus_per_replica, w.nodes_per_replica) == (16, 2)
+    assert plan.capex == pytest.approx(2 * 300_000)  # 2 x (60,000 server + 8 x 30,000 H100 SXM5)

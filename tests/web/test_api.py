@@ -63,9 +63,8 @@ def test_estimate_and_fit_are_the_cli_figures(url: str) -> None:
         },
     )
     assert status == 200
-    cli = _cli_json(
-        "estimate",
-        "llama-3.1-8b",
+    # The same workload the form sent, as the CLI's options.
+    workload = (
         "--precision",
         "fp8",
         "--engine",
@@ -77,23 +76,9 @@ def test_estimate_and_fit_are_the_cli_figures(url: str) -> None:
         "--format",
         "json",
     )
+    cli = _cli_json("estimate", "llama-3.1-8b", *workload)
     assert data["estimate"] == cli
-    fit = _cli_json(
-        "fit",
-        "llama-3.1-8b",
-        "--gpu",
-        "L40S",
-        "--precision",
-        "fp8",
-        "--engine",
-        "vllm",
-        "--context",
-        "8192",
-        "--batch",
-        "16",
-        "--format",
-        "json",
-    )
+    fit = _cli_json("fit", "llama-3.1-8b", "--gpu", "L40S", *workload)
     assert data["fit"] == fit
 
 

@@ -107,6 +107,16 @@ def _tab(driver: Any, name: str) -> None:
     driver.find_element(By.CSS_SELECTOR, f'#tabs button[data-tab="{name}"]').click()
 
 
+def _submit(driver: Any, url: str, *, tab: str, area: str, text: str, button: str, shows: str) -> None:
+    """Open the page at ``tab``, put ``text`` in the text area ``area`` (as a paste would), press ``button``
+    and wait until the element ``shows`` appears."""
+    wait = _open(driver, url)
+    _tab(driver, tab)
+    driver.execute_script("document.getElementById(arguments[0]).value = arguments[1];", area, text)
+    driver.find_element(By.ID, button).click()
+    wait.until(ec.visibility_of_element_located((By.ID, shows)))
+
+
 def _set(driver: Any, element_id: str, value: str) -> None:
     element = driver.find_element(By.ID, element_id)
     element.clear()
@@ -176,24 +186,24 @@ def test_solve_startup_matches_cli_and_downloads_the_workbook(
 
 
 def test_broken_scenario_is_one_message_not_a_traceback(browser: Any, base_url: str) -> None:
-    wait = _open(browser, base_url)
-    _tab(browser, "scenario")
     text = STARTUP.read_text(encoding="utf-8").replace("input_tokens: 1000", "input_tokens: -5", 1)
-    browser.execute_script("document.getElementById('yaml').value = arguments[0];", text)
-    browser.find_element(By.ID, "solve").click()
-    wait.until(ec.visibility_of_element_located((By.ID, "solve-error")))
+    _submit(browser, base_url, tab="scenario", area="yaml", text=text, button="solve", shows="solve-error")
     message = browser.find_element(By.ID, "solve-error").text
     assert "chat-assistant" in message and "input_tokens" in message
     assert "Traceback" not in browser.page_source
 
 
 def test_compare_two_scenarios_side_by_side(browser: Any, base_url: str, tmp_path: Path) -> None:
-    wait = _open(browser, base_url)
-    _tab(browser, "compare")
     changed = STARTUP.read_text(encoding="utf-8").replace("horizon_months: 36", "horizon_months: 3", 1)
-    browser.execute_script("document.getElementById('new-yaml').value = arguments[0];", changed)
-    browser.find_element(By.ID, "compare-run").click()
-    wait.until(ec.visibility_of_element_located((By.ID, "compare-headline")))
+    _submit(
+        browser,
+        base_url,
+        tab="compare",
+        area="new-yaml",
+        text=changed,
+        button="compare-run",
+        shows="compare-headline",
+    )
     assert "USD (-" in browser.find_element(By.ID, "compare-headline").text
     assert "horizon: 36 months → 3 months" in browser.find_element(By.ID, "compare-settings").text
     _shot(browser, tmp_path, "compare")

@@ -1,7 +1,9 @@
 """Cash flow sheet: month by month, what the plan and each alternative have cost so far.
 
 Month 0 pays the purchases; months 1 to ``horizon_months`` pay the running costs (electricity, hosting and
-rent, spread evenly); the last month gets the bought hardware's residual value back. The plan's columns are
+rent, spread evenly); the last month gets the bought hardware's residual value back. Where demand changes
+over time (``Plan.periods``) the up-front and running columns are the plan's own month-by-month figures: each
+purchase in the month it is paid, each period's running cost over its months. The plan's columns are
 formulas over the Summary's figures (so they move with the inputs) and agree with ``Plan.cash_flows``; each
 alternative's cumulative spend is as solved, from ``Plan.cash_flows``. Month m's net spend is discounted by
 ``(1 + discount_rate_per_year)^(m/12)``. Where the plan's discounted cumulative spend first reaches renting
@@ -63,18 +65,21 @@ def columns(plan: Plan) -> list[CashColumn]:
     paid back against renting everything."""
     flow = cash_flows(plan)["plan"].months
     within = "AND({m}>=1,{m}<=horizon_months)"
+
+    def up_front(r: Row) -> Value:
+        if plan.periods:  # demand over time: each purchase in its month, as solved
+            return flow[r.month].up_front
+        return Formula(f"IF({r.at('month')}=0,plan_capex,0)", flow[r.month].up_front)
+
+    def running(r: Row) -> Value:
+        if plan.periods:  # each period's running cost over its months, as solved
+            return flow[r.month].running
+        return Formula(f"IF({within.format(m=r.at('month'))},plan_per_month,0)", flow[r.month].running)
+
     out = [
         CashColumn(Column("Month", styles.INTEGER, key="month"), lambda r: r.month),
-        CashColumn(
-            Column("Up-front, this plan", styles.USD, key="upfront"),
-            lambda r: Formula(f"IF({r.at('month')}=0,plan_capex,0)", flow[r.month].up_front),
-        ),
-        CashColumn(
-            Column("Running, this plan", styles.USD_CENTS, key="running"),
-            lambda r: Formula(
-                f"IF({within.format(m=r.at('month'))},plan_per_month,0)", flow[r.month].running
-            ),
-        ),
+        CashColumn(Column("Up-front, this plan", styles.USD, key="upfront"), up_front),
+        CashColumn(Column("Running, this plan", styles.USD_CENTS, key="running"), running),
         CashColumn(
             Column("Residual value back, this plan", styles.USD, key="residual"),
             lambda r: Formula(f"IF({r.at('month')}=horizon_months,plan_residual,0)", flow[r.month].residual),
@@ -160,10 +165,16 @@ def add_cashflow_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     ws = new_sheet(wb, "Cash flow", freeze=None)
     widths = Widths()
     put(ws.cell(row=1, column=1), "Cash flow: cumulative cost, this plan and each alternative", styles.TITLE)
+    timing = (
+        "Demand changes over time: a unit bought for month s is paid in month s - 1 (month 0 is when month 1 "
+        "begins), and each period pays its own running costs (rent only in the months it runs), as solved"
+        if plan.periods
+        else "Month 0 pays the purchases; each month after pays the running costs (electricity, hosting, "
+        "rent)"
+    )
     put(
         ws.cell(row=2, column=1),
-        f"Money in {plan.currency}. Month 0 pays the purchases; each month after pays the running costs "
-        "(electricity, hosting, rent); the last month gets the residual value back. Discounted at "
+        f"Money in {plan.currency}. {timing}; the last month gets the residual value back. Discounted at "
         "discount_rate_per_year. Alternatives as solved.",
         styles.SUBTITLE,
     )

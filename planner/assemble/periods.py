@@ -1,0 +1,321 @@
+"""Stage 5-6 for demand over time: each period's solution laid out on units as a one-period plan is, then
+joined into one ``Plan`` whose units say when they are bought or rented (``solving.periods``).
+
+- A bought unit ``system#i`` is bought when the first period that has i units of the system begins, and is
+  kept to the horizon's end: its capex is paid then, its residual value is what it is worth after the
+  months it is held (``finance``), its energy and hosting run in every period it is held (idle or not).
+- An owned unit runs in the periods that use it; its cost is theirs.
+- A cloud unit is rented for one period: ``offer#i@<first>-<last month>``.
+
+Each replica keeps one assignment per period it runs in; the replica shares of a unit are scaled so that
+they sum to the unit's cost, and the replica shares sum to the plan's total as in a one-period plan.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+from planner import __version__
+from planner.assemble.cashflow import monthly_cash_flow
+from planner.assemble.merged import split_assembled
+from planner.assemble.plan import plan_gap
+from planner.assemble.summary import assumptions, workload_summaries
+from planner.assemble.units import Assembled, assemble
+from planner.errors import PlannerError
+from planner.placement.merge import split_candidates
+from planner.plan import Assignment, Assumption, Plan, PlanPeriod, PlanUnit, WorkloadSummary
+from planner.scenario.periods import GROWTH_STEP_MONTHS, growth_step
+from planner.scenario.schema import Scenario
+from planner.solving.periods import Stacked, net_price
+
+_CLOUD_CATEGORY = {
+    "on_demand": "cloud_on_demand",
+    "spot": "cloud_spot",
+    "reserved_1y": "cloud_reserved",
+    "reserved_3y": "cloud_reserved",
+}
+
+
+def build_period_plan(
+    scenario: Scenario, stacked: Stacked, *, solver: str, mip_gap: float, start: float
+) -> Plan:
+    """The plan over every period (module docstring); ``start`` is when the run began."""
+    horizon = scenario.horizon_months
+    built: list[Assembled | None] = []
+    for pp in stacked.periods:
+        if pp.candidates is None or pp.solution is None or pp.merged is None:
+            built.append(None)
+            continue
+        built.append(split_assembled(assemble(pp.candidates, pp.solution), pp.merged))
+
+    # Chained units (bought, reserved): unit i of a chain starts in the first period with at least i units,
+    # and is the i-th unit of its offer in every period's layout.
+    chain_of = {(o.option, o.pricing): key for key, o in stacked.chain_offer.items()}
+    layout: list[dict[tuple[str, int], str]] = []  # per period: (chain key, i) -> the period's unit id
+    for b in built:
+        seen: dict[str, int] = defaultdict(int)
+        here: dict[tuple[str, int], str] = {}
+        for u in [] if b is None else b.units:
+            key = chain_of.get((u.option, u.pricing))
+            if key is not None:
+                seen[key] += 1
+                here[(key, seen[key])] = u.id
+        layout.append(here)
+    bought: dict[str, PlanUnit] = {}
+    chain_id: list[dict[str, str]] = [{} for _ in built]  # per period: the period's unit id -> the plan's
+    running_in: dict[tuple[str, int], float] = {}  # (unit id, period index) -> its running cost there
+    numbers: dict[str, int] = defaultdict(int)
+    for key, ids in stacked.chains.items():
+        offer = stacked.chain_offer[key]
+        k0 = len(stacked.periods) - len(ids)  # a chain runs from its first period to the last
+        priced = stacked.periods[k0].period.months  # the months its offer was priced for
+        energy_pm, hosting_pm = offer.fixed_energy / priced, offer.hosting / priced
+        counts = [stacked.solution.units.get(sid, 0) for sid in ids]
+        for i in range(1, max(counts, default=0) + 1):
+            first = k0 + next(j for j, n in enumerate(counts) if n >= i)
+            begins = stacked.periods[first].period.start
+            held = horizon - begins + 1
+            numbers[offer.option] += 1
+            uid = f"{offer.option}#{numbers[offer.option]}"
+            if offer.kind == "cloud":
+                uid = f"{offer.option}#r{numbers[offer.option]}@{begins}-{horizon}"
+            price = net_price(scenario, offer, begins)
+            energy = hosting = 0.0
+            template: PlanUnit | None = None
+            for k in range(first, len(stacked.periods)):
+                months = stacked.periods[k].period.months
+                there = _unit(built[k], layout[k].get((key, i)))
+                if there is not None:
+                    chain_id[k][there.id] = uid
+                period_energy = there.energy_cost if there is not None else energy_pm * months
+                template = template or there
+                energy += period_energy
+                hosting += hosting_pm * months
+                rent = 0.0 if offer.kind == "bought" else price * months / held
+                running_in[(uid, k)] = period_energy + hosting_pm * months + rent
+            if template is None:
+                raise PlannerError(f"internal error: {uid} is bought but holds nothing in any period")
+            residual = 0.0 if offer.kind == "cloud" else offer.capex - price
+            bought[uid] = template.model_copy(
+                update={
+                    "id": uid,
+                    "cost": price + energy + hosting,
+                    "residual_value": residual,
+                    "energy_cost": energy,
+                    "hosting_cost": hosting,
+                    "start_month": begins,
+                    "end_month": None,
+                }
+            )
+
+    units: dict[str, PlanUnit] = dict(bought)
+    assignments: list[Assignment] = []
+    periods: list[PlanPeriod] = []
+    summaries: dict[str, WorkloadSummary] = {}
+    owned_spans: dict[str, list[int]] = defaultdict(list)
+    for k, (pp, b) in enumerate(zip(stacked.periods, built, strict=True)):
+        period = pp.period
+        renting = {
+            uid.split("@")[0]: uid
+            for uid, u in units.items()
+            if u.kind == "cloud" and u.end_month == period.start - 1 and "#r" not in uid
+        }
+        rename: dict[str, str] = {}
+        rented: list[str] = []
+        running = sum(v for (uid, j), v in running_in.items() if j == k)
+        if b is not None:
+            rename |= chain_id[k]
+            for u in b.units:
+                if u.id in rename:
+                    continue  # a chained unit: priced above
+                if u.kind == "cloud":
+                    # Rented on from the period before (same instance, pricing and hours): one rental.
+                    before = renting.get(u.id)
+                    same = before is not None and units[before].hours_per_month == u.hours_per_month
+                    if before is not None and same and units[before].pricing == u.pricing:
+                        rename[u.id] = before
+                        units[before] = units[before].model_copy(
+                            update={"cost": units[before].cost + u.cost, "end_month": period.end}
+                        )
+                    else:
+                        rename[u.id] = f"{u.id}@{period.start}"
+                        units[rename[u.id]] = u.model_copy(
+                            update={"id": rename[u.id], "start_month": period.start, "end_month": period.end}
+                        )
+                    rented.append(rename[u.id])
+                    running += u.cost
+                elif u.kind == "owned":
+                    owned_spans[u.id].append(k)
+                    units[u.id] = _add_owned(units.get(u.id), u)
+                    running += u.cost
+            for a in b.assignments:
+                assignments.append(
+                    a.model_copy(
+                        update={
+                            "unit": rename.get(a.unit, a.unit),
+                            "start_month": period.start,
+                            "end_month": period.end,
+                        }
+                    )
+                )
+        replicas: dict[str, int] = defaultdict(int)
+        for a in assignments:
+            if a.start_month == period.start:
+                replicas[a.workload] += 1
+        served: dict[str, float] = {}
+        if b is not None and pp.candidates is not None and pp.merged is not None and period.scenario:
+            for s in workload_summaries(period.scenario, split_candidates(pp.candidates, pp.merged), b):
+                summaries[s.name] = s  # the last period a workload runs in: its peak
+                if s.performance is not None:
+                    served[s.name] = s.performance.requests_per_s
+        new = tuple(uid for uid, u in bought.items() if u.start_month == period.start and u.kind == "bought")
+        rented += [uid for uid, u in bought.items() if u.start_month == period.start and u.kind == "cloud"]
+        periods.append(
+            PlanPeriod(
+                start_month=period.start,
+                end_month=period.end,
+                replicas=dict(replicas),
+                requests_per_s=served,
+                bought=new,
+                rented=tuple(rented),
+                capex=sum(bought[uid].capex for uid in new),
+                running=running,
+            )
+        )
+    for uid, spans in owned_spans.items():
+        since, until = stacked.periods[spans[0]].period, stacked.periods[spans[-1]].period
+        units[uid] = units[uid].model_copy(update={"start_month": since.start, "end_month": until.end})
+    # Running cost per month averaged over the horizon, as the plan's own (and the monthly budget's): a unit
+    # held or rented part of the horizon counts its months' cost spread over all of them.
+    units = {
+        uid: u.model_copy(update={"opex_per_month": (u.cost - u.capex + u.residual_value) / horizon})
+        for uid, u in units.items()
+    }
+    # Rentals are named by their months once they are known: ``offer#1@28-36``.
+    final = {
+        uid: f"{uid}-{u.end_month}"
+        for uid, u in units.items()
+        if u.kind == "cloud" and "#r" not in uid and "-" not in uid.rsplit("@", 1)[-1]
+    }
+    units = {
+        final.get(uid, uid): u.model_copy(update={"id": final.get(uid, uid)}) for uid, u in units.items()
+    }
+    assignments = [a.model_copy(update={"unit": final.get(a.unit, a.unit)}) for a in assignments]
+    periods = [p.model_copy(update={"rented": tuple(final.get(r, r) for r in p.rented)}) for p in periods]
+    assignments = _scaled(assignments, units)
+    plan_units = tuple(units.values())
+    total = sum(u.cost for u in plan_units)
+    capex = sum(u.capex for u in plan_units)
+    residual = sum(u.residual_value for u in plan_units)
+    opex = total - capex + residual
+    rate = scenario.finance.discount_rate_per_year
+    up_front = [0.0] * (horizon + 1)
+    monthly = [0.0] * (horizon + 1)
+    for p in periods:
+        up_front[p.start_month - 1] += p.capex
+        for month in range(p.start_month, p.end_month + 1):
+            monthly[month] = p.running / (p.end_month - p.start_month + 1)
+    flow = monthly_cash_flow("plan", up_front, monthly, residual, rate_per_year=rate)
+    cost_by_category = dict.fromkeys(
+        ("purchase", "residual", "energy", "hosting", "cloud_on_demand", "cloud_spot", "cloud_reserved"), 0.0
+    )
+    for u in plan_units:
+        if u.kind == "cloud":
+            cost_by_category[_CLOUD_CATEGORY[u.pricing]] += u.cost
+        else:
+            cost_by_category["purchase"] += u.capex
+            cost_by_category["residual"] -= u.residual_value
+            cost_by_category["energy"] += u.energy_cost
+            cost_by_category["hosting"] += u.hosting_cost
+    by_workload: dict[str, float] = defaultdict(float)
+    for a in assignments:
+        by_workload[a.workload] += a.cost
+    workloads = tuple(
+        summaries[w.name].model_copy(update={"cost": by_workload[w.name]})
+        for w in scenario.workloads
+        if w.name in summaries
+    )
+    solution = stacked.solution
+    bound, gap, proven = plan_gap(solution, total, mip_gap)
+    latest = next(k for k in reversed(range(len(built))) if built[k] is not None)
+    last_candidates = stacked.periods[latest].candidates
+    if last_candidates is None:
+        raise PlannerError("internal error: no period runs a workload")
+    everything = Assembled(units=list(plan_units), assignments=assignments)
+    notes = assumptions(scenario, last_candidates, everything, solution) + _period_notes(scenario, periods)
+    return Plan(
+        scenario=scenario.name,
+        status="optimal" if proven else "feasible",
+        currency=scenario.currency,
+        horizon_months=horizon,
+        total_cost=total,
+        capex=capex,
+        opex=opex,
+        opex_per_month=opex / horizon,
+        residual_value=residual,
+        npv=flow.npv,
+        discount_rate_per_year=rate,
+        best_bound=bound,
+        gap=gap,
+        solver=solver,
+        solve_seconds=round(time.perf_counter() - start, 3),
+        units=plan_units,
+        assignments=tuple(assignments),
+        workloads=workloads,
+        assumptions=notes,
+        cost_by_category=cost_by_category,
+        cash_flows=(flow,),
+        periods=tuple(periods),
+        planner_version=__version__,
+        usd_to_currency=scenario.usd_to_currency,
+        usd_to_currency_as_of=scenario.usd_to_currency_as_of,
+    )
+
+
+def _unit(built: Assembled | None, uid: str | None) -> PlanUnit | None:
+    return None if built is None else next((u for u in built.units if u.id == uid), None)
+
+
+def _add_owned(known: PlanUnit | None, u: PlanUnit) -> PlanUnit:
+    """An owned unit's costs summed over the periods that use it."""
+    if known is None:
+        return u
+    return known.model_copy(
+        update={
+            "cost": known.cost + u.cost,
+            "energy_cost": known.energy_cost + u.energy_cost,
+            "hosting_cost": known.hosting_cost + u.hosting_cost,
+            "hours_per_month": max(known.hours_per_month, u.hours_per_month),
+        }
+    )
+
+
+def _scaled(assignments: list[Assignment], units: dict[str, PlanUnit]) -> list[Assignment]:
+    """Each unit's replica shares scaled to sum to its cost over the horizon (a bought unit's net price and
+    the months it is held idle are spread over the replicas it holds, by their shares)."""
+    on: dict[str, list[int]] = defaultdict(list)
+    for i, a in enumerate(assignments):
+        on[a.unit].append(i)
+    out = list(assignments)
+    for uid, indices in on.items():
+        shares = sum(assignments[i].cost for i in indices)
+        cost = units[uid].cost
+        for i in indices:
+            a = assignments[i]
+            part = a.cost / shares if shares > 0 else 1 / len(indices)
+            out[i] = a.model_copy(update={"cost": cost * part})
+    return out
+
+
+def _period_notes(scenario: Scenario, periods: list[PlanPeriod]) -> tuple[Assumption, ...]:
+    """How the horizon was cut, as the plan's assumptions say it."""
+    cut = ", ".join(f"{p.start_month}-{p.end_month}" for p in periods)
+    step = growth_step(scenario.horizon_months)
+    rule = (
+        "demand changes when a workload starts or ends and, for a growing one, every "
+        f"{step} months from its start ({GROWTH_STEP_MONTHS} unless the horizon is longer than six years); "
+        "each period is planned for its last month's demand, units bought stay to the horizon's end and "
+        "cloud units are rented per period; alternatives are not solved for such plans"
+    )
+    return (Assumption(category="policy", name="demand periods (months)", value=cut, source=rule),)

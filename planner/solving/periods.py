@@ -1,0 +1,266 @@
+"""Demand over time: one integer program over every period of a scenario whose demand changes
+(``scenario.periods``; docs/optimizer.md, "Demand over time").
+
+Each period's plain scenario gets its own candidates (offers priced for the period's months, placements of the
+workloads that run then), and the programs are stacked, ids prefixed ``t<k>_``:
+
+- cloud units and owned units are per period: rented (or run) only in the months of the period;
+- a bought system, and a reserved cloud instance, is one chain of options, from the first period it fits
+  anything to the last, linked by ``units[t<k>] <= units[t<k+1>]`` (``ProblemData.links``): what is bought
+  or reserved stays to the horizon's end. A unit bought when period k begins (month s_k) costs its price
+  less what it is worth at the horizon's end after ``H - s_k + 1`` months (``finance``); a reservation
+  started then pays every hour of each term it starts in those months. With N_k that net price, the
+  chain's units in period k cost ``running_k + N_k - N_{k+1}`` (N past the last period is 0): summed over
+  the chain this is exactly each unit's net price in the period it starts plus its running cost (energy,
+  hosting) in every period it is held;
+- the capex budget counts every purchase once (the chain's last period), the monthly budget the running cost
+  averaged over the horizon, and every other limit (power, rack space, provider quotas) holds in each period.
+
+No co-location patterns are shared between periods and the large-fleet path is not taken: a multi-period
+scenario past the pattern budget is refused in one line.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, replace
+
+from planner.catalog.schema import Catalog
+from planner.errors import InfeasibleError, PlannerError
+from planner.ilp.data import OptionData, PatternData, ProblemData
+from planner.ilp.limits import LimitRow
+from planner.ilp.solve import Solution, solve_problem
+from planner.placement.candidates import Candidates, build_candidates
+from planner.placement.explain import explain_unplaceable
+from planner.placement.memory import MemoryFn
+from planner.placement.merge import Merged, merge_equivalent
+from planner.placement.offers import Offer
+from planner.placement.rates import residual_share
+from planner.plan import TERM_MONTHS
+from planner.scenario.periods import Period, demand_periods
+from planner.scenario.schema import Scenario
+from planner.solving.diagnose import shortfall
+from planner.units import HOURS_PER_MONTH
+
+
+@dataclass(frozen=True)
+class PeriodPlan:
+    """One period's own program: its months, its merged scenario and candidates, and its part of the
+    solution (ids without the prefix)."""
+
+    period: Period
+    merged: Merged | None
+    candidates: Candidates | None
+    solution: Solution | None
+
+
+@dataclass(frozen=True)
+class Stacked:
+    """The periods, the stacked program, its solution and how each bought chain is priced."""
+
+    periods: tuple[PeriodPlan, ...]
+    data: ProblemData
+    solution: Solution
+    chains: dict[str, tuple[str, ...]]
+    """Offer key of a bought system or a reservation -> its stacked option ids, one per period from the first
+    it fits to the last."""
+    chain_offer: dict[str, Offer]
+
+
+def chained(offer: Offer) -> bool:
+    """Whether units of the offer, once started, stay to the horizon's end: bought and reserved."""
+    return offer.kind == "bought" or offer.pricing in TERM_MONTHS
+
+
+def net_price(scenario: Scenario, offer: Offer, begins: int) -> float:
+    """What a unit started when month ``begins`` begins costs, beyond its running costs, to the horizon's
+    end: a purchase less its residual value, or a reservation's every hour of each term it starts."""
+    held = scenario.horizon_months - begins + 1
+    if offer.kind == "bought":
+        return offer.capex * (1 - residual_share(scenario, held))
+    term = TERM_MONTHS[offer.pricing]
+    return offer.unit_price * HOURS_PER_MONTH * math.ceil(held / term) * term
+
+
+def solve_periods(
+    scenario: Scenario,
+    catalog: Catalog,
+    memory: MemoryFn,
+    *,
+    solver: str,
+    time_limit_s: float,
+    mip_gap: float,
+) -> Stacked:
+    """The cheapest plan over all periods; raises ``InfeasibleError`` saying what would make one exist."""
+    plans: list[tuple[Period, Merged | None, Candidates | None]] = []
+    for period in demand_periods(scenario):
+        if period.scenario is None:
+            plans.append((period, None, None))
+            continue
+        merged = merge_equivalent(period.scenario)
+        candidates = build_candidates(merged.scenario, catalog, memory, prune=False)
+        explain_unplaceable(merged.scenario, candidates)
+        if candidates.data.shared:
+            raise PlannerError(
+                f"months {period.start}-{period.end}: more ways to share GPUs than the exact program takes; "
+                "a scenario whose demand changes over time (start_month, end_month, growth_per_month) is "
+                "not planned on the large-fleet path: drop those fields or split the scenario"
+            )
+        plans.append((period, merged, candidates))
+    data, chains, chain_offer = stack(scenario, [(p, c) for p, _, c in plans])
+    solution = solve_problem(data, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap, presolve=False)
+    if solution.status == "infeasible":
+        short = shortfall(data, solver=solver, time_limit_s=time_limit_s)
+        raise InfeasibleError(
+            f"no plan meets every period's demand within the budgets and limits: {short}"
+            if short
+            else "no plan meets every period's demand with the hardware, stock and owned inventory allowed"
+        )
+    if solution.status == "no_solution":
+        raise InfeasibleError(
+            f"no plan found within the time limit of {time_limit_s:g} s ({solver}); raise --time-limit"
+        )
+    periods = tuple(
+        PeriodPlan(p, m, c, None if c is None else _part(solution, k)) for k, (p, m, c) in enumerate(plans)
+    )
+    return Stacked(periods, data, solution, chains, chain_offer)
+
+
+def prefix(k: int) -> str:
+    """The id prefix of period ``k`` (0-based) in the stacked program."""
+    return f"t{k + 1}_"
+
+
+def _part(solution: Solution, k: int) -> Solution:
+    """Period ``k``'s values, ids without the prefix (the form ``assemble`` reads)."""
+    pre = prefix(k)
+
+    def own(values: dict[str, int]) -> dict[str, int]:
+        return {key[len(pre) :]: v for key, v in values.items() if key.startswith(pre)}
+
+    return replace(solution, units=own(solution.units), use=own(solution.use), share={}, shared_gpus={})
+
+
+def stack(
+    scenario: Scenario, periods: list[tuple[Period, Candidates | None]]
+) -> tuple[ProblemData, dict[str, tuple[str, ...]], dict[str, Offer]]:
+    """The stacked program (see the module docstring) and the bought chains."""
+    horizon = scenario.horizon_months
+    first: dict[str, int] = {}
+    chain_offer: dict[str, Offer] = {}
+    counts_of: dict[str, dict[str, float]] = {}  # offer key -> row name -> what one unit counts there
+    for k, (_, c) in enumerate(periods):
+        if c is None:
+            continue
+        for oid, offer in c.offers.items():
+            if chained(offer) and oid in c.data.option_by_id and offer.key not in first:
+                first[offer.key] = k
+                chain_offer[offer.key] = offer
+                counts_of[offer.key] = {r.name: r.coefficient(oid) for r in c.data.limits}
+    net = {
+        key: [net_price(scenario, offer, p.start) for p, _ in periods] + [0.0]
+        for key, offer in chain_offer.items()
+    }
+
+    def running(key: str, months: int) -> float:
+        """Energy and hosting of one unit over ``months`` (a reservation's rent is all in its net price)."""
+        offer = chain_offer[key]
+        return (offer.fixed_energy + offer.hosting) / periods[first[key]][0].months * months
+
+    def bought_cost(key: str, k: int, months: int) -> float:
+        """Running cost in period k plus the step of the net price (module docstring)."""
+        return running(key, months) + net[key][k] - net[key][k + 1]
+
+    def monthly(key: str, k: int, months: int) -> float:
+        """What one unit of the chain counts in period k on the monthly budget (running costs averaged over
+        the horizon): its running cost there, and a reservation's rent in the period it starts."""
+        rent = 0.0 if chain_offer[key].kind == "bought" else net[key][k] - net[key][k + 1]
+        return (running(key, months) + rent) / horizon
+
+    workloads: list[str] = []
+    demand: dict[str, int] = {}
+    options: list[OptionData] = []
+    patterns: list[PatternData] = []
+    rate: dict[str, float] = {}
+    served: dict[str, float] = {}
+    spread: set[str] = set()
+    chains: dict[str, list[str]] = {key: [] for key in chain_offer}
+    rows: dict[str, tuple[LimitRow, dict[str, float]]] = {}
+
+    def count(row: LimitRow, pre: str, sid: str, value: float, share: float, chain: float | None) -> None:
+        """One unit's coefficient on ``row`` in the period of ``pre``: the monthly budget's per month of the
+        period, averaged over the horizon (a chain's ``chain``); every other row as it is."""
+        name = row.name if row.running or row.name in WHOLE_HORIZON else pre + row.name
+        if row.running:
+            value = value * share if chain is None else chain
+        rows.setdefault(name, (row, {}))[1][sid] = value
+
+    for k, (period, c) in enumerate(periods):
+        pre, share = prefix(k), period.months / horizon
+        here: set[str] = set()
+        if c is not None:
+            d = c.data
+            workloads += [pre + w for w in d.workloads]
+            demand |= {pre + w: n for w, n in d.demand.items()}
+            rate |= {pre + w: r for w, r in d.rate.items()}
+            served |= {pre + p: s for p, s in d.served.items()}
+            spread |= {pre + w for w in d.spread_machine}
+            for o in d.options:
+                offer = c.offers[o.id]
+                sid = pre + o.id
+                chain: float | None = None
+                if chained(offer):
+                    here.add(offer.key)
+                    chains[offer.key].append(sid)
+                    options.append(replace(o, id=sid, fixed_cost=bought_cost(offer.key, k, period.months)))
+                    chain = monthly(offer.key, k, period.months)
+                else:
+                    options.append(replace(o, id=sid))
+                for row in d.limits:
+                    count(row, pre, sid, row.coefficient(o.id), share, chain)
+            patterns += [
+                replace(
+                    p,
+                    id=pre + p.id,
+                    option=pre + p.option,
+                    counts=tuple((pre + w, n) for w, n in p.counts),
+                    monthly_cost=p.monthly_cost * share,
+                )
+                for p in d.patterns
+            ]
+        for index, (key, offer) in enumerate(chain_offer.items()):
+            if key in here or first[key] > k:
+                continue
+            # Held through a period that places nothing on it: the units are still there and still cost.
+            sid = f"{pre}held{index + 1}"
+            options.append(
+                OptionData(sid, offer.gpus, bought_cost(key, k, period.months), offer.max_units, offer.key)
+            )
+            chains[key].append(sid)
+            template = periods[first[key]][1]
+            for row in () if template is None else template.data.limits:
+                chain = monthly(key, k, period.months)
+                count(row, pre, sid, counts_of[key].get(row.name, 0.0), share, chain)
+    if "capex" in rows:  # each purchase counted once: on its chain's last period
+        for ids in chains.values():
+            for sid in ids[:-1]:
+                rows["capex"][1][sid] = 0.0
+    limits = tuple(replace(row, name=name, per_unit=per_unit) for name, (row, per_unit) in rows.items())
+    links = tuple(pair for ids in chains.values() for pair in itertools.pairwise(ids))
+    data = ProblemData(
+        workloads=tuple(workloads),
+        demand=demand,
+        options=tuple(options),
+        patterns=tuple(patterns),
+        limits=limits,
+        spread_machine=frozenset(spread),
+        rate=rate,
+        served=served,
+        links=links,
+    )
+    return data, {key: tuple(ids) for key, ids in chains.items()}, chain_offer
+
+
+WHOLE_HORIZON = ("capex",)
+"""Rows over the whole horizon, stated once: the capex budget (and the monthly budget, a ``running`` row)."""

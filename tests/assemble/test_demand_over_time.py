@@ -1,0 +1,186 @@
+"""Demand over time (start_month, end_month, growth_per_month): plans computed by hand.
+
+As in test_finance: office hosting, 0.10 USD/kWh, PUE 1, GPUs at full TDP while busy, 12 months, no residual
+value unless a test sets one. Card16 (16 GiB, 300 W) in a 1,000 USD desk system with no base power, or rented
+at 0.50 USD/h. A 10 GiB replica fills a card (two do not fit one). One card busy all month costs 0.3 kW x
+730 h x 0.10 = 21.90 USD a month; renting it all month 0.50 x 730 = 365 USD a month.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from planner.check import verify
+from planner.errors import InfeasibleError, ScenarioError
+from planner.pipeline import solve
+from planner.plan import Plan
+from planner.scenario.periods import demand_periods
+
+from builders import catalog, cloud, gpu, scenario, system, workload
+
+CAT = catalog([gpu("Card16", 16)], [system("desk", "Card16")], [cloud("c1", "Card16", price=0.5)])
+ENERGY_MONTH = 21.9
+RENT_MONTH = 365.0
+
+
+def _flow(plan: Plan) -> list[tuple[int, float, float]]:
+    """(month, up front, running) of the plan's cash flow, in cents."""
+    rows = plan.cash_flows[0].months
+    return [(r.month, round(r.up_front, 2), round(r.running, 2)) for r in rows]
+
+
+def test_a_workload_starting_in_month_7_is_bought_in_month_7() -> None:
+    """Six months of one card: 1,000 + 6 x 21.90 = 1,131.40 against 6 x 365 = 2,190 rented. The purchase is
+    paid when month 7 begins (the cash flow's month 6, as month 0 is when month 1 begins), the energy in
+    months 7 to 12 only; nothing is spent before."""
+    plan = solve(scenario([workload("chat", 10, start_month=7)]), CAT, alternatives=False)
+    assert plan.total_cost == pytest.approx(1000 + 6 * ENERGY_MONTH)
+    (unit,) = plan.units
+    assert (unit.kind, unit.start_month, unit.end_month) == ("bought", 7, None)
+    assert [(p.start_month, p.end_month, p.bought) for p in plan.periods] == [
+        (1, 6, ()),
+        (7, 12, ("desk#1",)),
+    ]
+    flow = _flow(plan)
+    assert flow[:6] == [(m, 0.0, 0.0) for m in range(6)]
+    assert flow[6] == (6, 1000.0, 0.0)
+    assert flow[7:] == [(m, 0.0, ENERGY_MONTH) for m in range(7, 13)]
+    assert plan.cash_flows[0].total == pytest.approx(plan.total_cost)
+    assert verify(plan, scenario([workload("chat", 10, start_month=7)])) == []
+
+
+def test_a_late_purchase_keeps_more_of_its_value() -> None:
+    """Held 6 of a 60-month life, the card is worth 1,000 x (1 - 6 / 60) = 900 at month 12: it costs
+    1,000 - 900 + 131.40 = 231.40."""
+    s = scenario([workload("chat", 10, start_month=7)], finance={"useful_life_months": 60})
+    plan = solve(s, CAT, alternatives=False)
+    assert plan.residual_value == pytest.approx(900.0)
+    assert plan.total_cost == pytest.approx(231.4)
+    assert plan.cash_flows[0].months[-1].residual == pytest.approx(900.0)
+
+
+def test_renting_wins_for_a_short_end_month() -> None:
+    """Two months: renting costs 2 x 365 = 730, buying 1,000 + 2 x 21.90 = 1,043.80, so it rents, and the
+    rent shows in months 1 and 2 only. Over all twelve months buying (1,262.80) beats renting (4,380)."""
+    s = scenario([workload("job", 10, end_month=2)])
+    plan = solve(s, CAT, alternatives=False)
+    assert plan.total_cost == pytest.approx(2 * RENT_MONTH)
+    (unit,) = plan.units
+    assert (unit.kind, unit.id, unit.start_month, unit.end_month) == ("cloud", "testcloud:c1:r1#1@1-2", 1, 2)
+    assert _flow(plan)[1:4] == [(1, 0.0, RENT_MONTH), (2, 0.0, RENT_MONTH), (3, 0.0, 0.0)]
+    assert plan.capex == 0.0
+    assert verify(plan, s) == []
+    whole = solve(scenario([workload("job", 10)]), CAT, alternatives=False)
+    assert whole.units[0].kind == "bought"
+    assert whole.total_cost == pytest.approx(1000 + 12 * ENERGY_MONTH)
+
+
+def test_growth_forces_a_purchase_when_it_is_needed() -> None:
+    """One replica growing 10 % a month, stepped every six months at each step's peak: months 1-6 ask
+    ceil(1.1^5) = ceil(1.61) = 2 replicas, months 7-12 ceil(1.1^11) = ceil(2.85) = 3. Two cards are bought
+    in month 1 and a third in month 7: 3 x 1,000 + 2 x 12 x 21.90 + 6 x 21.90 = 3,657."""
+    s = scenario([workload("chat", 10, growth_per_month=0.1)])
+    plan = solve(s, CAT, alternatives=False)
+    assert [(p.start_month, p.end_month, p.replicas) for p in plan.periods] == [
+        (1, 6, {"chat": 2}),
+        (7, 12, {"chat": 3}),
+    ]
+    assert sorted((u.id, u.start_month) for u in plan.units) == [("desk#1", 1), ("desk#2", 1), ("desk#3", 7)]
+    assert plan.total_cost == pytest.approx(3000 + 30 * ENERGY_MONTH)
+    flow = _flow(plan)
+    assert (flow[0][1], flow[6][1]) == (2000.0, 1000.0)
+    assert flow[1][2] == pytest.approx(2 * ENERGY_MONTH) and flow[7][2] == pytest.approx(3 * ENERGY_MONTH)
+    assert sum(a.cost for a in plan.assignments) == pytest.approx(plan.total_cost)
+    assert verify(plan, s) == []
+
+
+def test_units_bought_stay_for_later_periods() -> None:
+    """A runs months 1-6, B months 7-12 (each one card): the card bought for A serves B, one purchase
+    (1,000 + 12 x 21.90), not a second card or a rental."""
+    s = scenario([workload("a", 10, end_month=6), workload("b", 10, start_month=7)])
+    plan = solve(s, CAT, alternatives=False)
+    assert [u.id for u in plan.units] == ["desk#1"]
+    assert plan.total_cost == pytest.approx(1000 + 12 * ENERGY_MONTH)
+    assert {(a.workload, a.unit, a.start_month) for a in plan.assignments} == {
+        ("a", "desk#1", 1),
+        ("b", "desk#1", 7),
+    }
+
+
+def test_no_new_field_is_one_period_and_the_old_plan() -> None:
+    """Without start, end or growth the plan has no periods and is the one-period plan."""
+    plan = solve(scenario([workload("chat", 10)]), CAT, alternatives=False)
+    assert plan.periods == ()
+    assert [(p.start, p.end) for p in demand_periods(scenario([workload("chat", 10)]))] == [(1, 12)]
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"start_month": 6, "end_month": 3}, "end_month 3 is before start_month 6"),
+        ({"start_month": 13}, "start_month 13 is past horizon_months 12"),
+        ({"growth_per_month": -0.1}, "growth_per_month"),
+        ({"growth_per_month": 2}, "growth_per_month"),
+    ],
+)
+def test_bad_months_and_growth_are_refused(fields: dict[str, float], problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        scenario([workload("chat", 10, **fields)])
+
+
+def test_growth_past_the_replica_bound_is_refused_in_one_line() -> None:
+    """Doubling every month from 100 replicas asks 100 x 2^11 = 204,800 by month 12, past 100,000."""
+    s = scenario([workload("chat", 10, replicas=100, growth_per_month=1.0)])
+    with pytest.raises(ScenarioError, match=r"chat.growth_per_month: asks .* replicas by month 12"):
+        demand_periods(s)
+
+
+def test_the_verifier_checks_every_month() -> None:
+    """A plan that drops the third replica of months 7-12 fails the month-by-month demand check from month 9,
+    the first to ask ceil(1.1^8) = ceil(2.14) = 3 (months 7 and 8 ask 2)."""
+    s = scenario([workload("chat", 10, growth_per_month=0.1)])
+    plan = solve(s, CAT, alternatives=False)
+    short = plan.model_copy(
+        update={
+            "assignments": tuple(a for a in plan.assignments if not (a.start_month == 7 and a.replica == 3))
+        }
+    )
+    problems = verify(short, s)
+    shortfalls = [p for p in problems if "replicas in month" in p]
+    assert shortfalls[0] == "workload chat: 2 replicas in month 9, asked 3"
+    assert len(shortfalls) == 4  # months 9 to 12
+
+
+@pytest.mark.parametrize("later", [2, 4, 7, 10, 12])
+def test_a_later_start_never_costs_more(later: int) -> None:
+    """Every month asks no more with a later start, so the plan costs no more (bought, rented or both; with
+    growth and residual value)."""
+
+    def cost(start: int) -> float:
+        s = scenario(
+            [workload("a", 10, start_month=start, growth_per_month=0.1), workload("b", 10, end_month=3)],
+            finance={"useful_life_months": 60},
+        )
+        return solve(s, CAT, alternatives=False).total_cost
+
+    assert cost(later) <= cost(later - 1) + 1e-6
+
+
+@pytest.mark.parametrize(("low", "high"), [(0.0, 0.02), (0.02, 0.1), (0.1, 0.3)])
+def test_more_growth_never_costs_less(low: float, high: float) -> None:
+    def cost(growth: float) -> float:
+        s = scenario([workload("a", 10, growth_per_month=growth), workload("b", 10, start_month=5)])
+        return solve(s, CAT, alternatives=False).total_cost
+
+    assert cost(high) >= cost(low) - 1e-6
+
+
+def test_a_budget_too_small_for_the_growth_says_by_how_much() -> None:
+    """Growth to three cards (3,000 USD) under a 2,500 USD capex budget, no cloud: exit 3, short by 500."""
+    s = scenario(
+        [workload("chat", 10, growth_per_month=0.1)],
+        budgets={"capex_usd": 2500},
+        hardware={"cloud": False},
+    )
+    with pytest.raises(InfeasibleError, match=r"capex budget \(budgets.capex_usd\) is short by 500.00 USD"):
+        solve(s, CAT, alternatives=False)

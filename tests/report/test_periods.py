@@ -1,0 +1,67 @@
+"""Demand over time in the reports: what to buy and rent when, and the cash flow month by month.
+
+The plan of tests/assemble/test_demand_over_time.py: one replica growing 10 % a month, two 1,000 USD cards
+bought in month 1 and a third in month 7; each card's energy is 21.90 USD a month.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from planner.pipeline import solve
+from planner.plan import Plan
+from planner.report.json import plan_to_json
+from planner.report.markdown import render_markdown
+from planner.report.terminal import render_terminal
+from planner.report.workbook import build_workbook
+
+from builders import catalog, cloud, gpu, scenario, system, workload
+
+
+@pytest.fixture(scope="module")
+def plan() -> Plan:
+    cat = catalog([gpu("Card16", 16)], [system("desk", "Card16")], [cloud("c1", "Card16", price=0.5)])
+    return solve(scenario([workload("chat", 10, growth_per_month=0.1)]), cat, alternatives=False)
+
+
+def test_the_terminal_says_what_to_buy_when(plan: Plan) -> None:
+    text = render_terminal(plan)
+    assert "When to buy and rent (demand changes over time)" in text
+    assert (
+        "Months 1-6: buy desk#1, desk#2; rent -; up front 2,000 USD, running 44 USD/month; runs chat x 2"
+        in text
+    )
+    assert "Months 7-12: buy desk#3; rent -; up front 1,000 USD, running 66 USD/month; runs chat x 3" in text
+
+
+def test_markdown_has_a_table_of_periods(plan: Plan) -> None:
+    text = render_markdown(plan)
+    assert "## When to buy and rent" in text
+    assert "| 7-12 | desk#3 | - | 1,000 | 66 | chat x 3 |" in text
+
+
+def test_json_carries_the_periods_and_the_purchase_months(plan: Plan) -> None:
+    data = json.loads(plan_to_json(plan))
+    periods = [(p["start_month"], p["end_month"], p["bought"], p["capex"]) for p in data["periods"]]
+    assert periods == [(1, 6, ["desk#1", "desk#2"], 2000.0), (7, 12, ["desk#3"], 1000.0)]
+    assert {u["id"]: u["start_month"] for u in data["units"]} == {"desk#1": 1, "desk#2": 1, "desk#3": 7}
+
+
+def _table(ws: Any, name: str) -> list[dict[str, Any]]:
+    cells = ws[ws.tables[name].ref]
+    header = [c.value for c in cells[0]]
+    return [dict(zip(header, [c.value for c in row], strict=True)) for row in cells[1:]]
+
+
+def test_the_cash_flow_sheet_pays_each_purchase_in_its_month(plan: Plan) -> None:
+    """Month 0: the two first cards (2,000); month 6: the third (1,000), paid when month 7 begins; running
+    2 x 21.90 in months 1-6 and 3 x 21.90 in months 7-12; the cumulative ends at the total."""
+    rows = _table(build_workbook(plan)["Cash flow"], "CashFlow")
+    up_front = {r["Month"]: r["Up-front, this plan"] for r in rows if r["Up-front, this plan"]}
+    assert up_front == {0: 2000.0, 6: 1000.0}
+    assert rows[1]["Running, this plan"] == pytest.approx(43.8)
+    assert rows[7]["Running, this plan"] == pytest.approx(65.7)
+    assert sum(r["Running, this plan"] for r in rows) == pytest.approx(30 * 21.9)
