@@ -34,8 +34,8 @@ def test_frames_hold_the_plan(startup_plan: Plan) -> None:
         "best_single_gpu",
         "cheapest_per_workload",
     }
-    # The README's startup plan: three desktops bought for 1,999 + 6,150 + 4,498 USD.
-    assert frames["units"]["capex"].sum() == pytest.approx(12_647)
+    # The README's startup plan: three desktops bought for 1,999 + 3,499 + 4,498 USD.
+    assert frames["units"]["capex"].sum() == pytest.approx(9_996)
     for table in ("units", "assignments", "workloads"):
         assert frames[table]["cost"].sum() == pytest.approx(startup_plan.total_cost)
     assert frames["cost_by_category"]["cost"].sum() == pytest.approx(startup_plan.total_cost)

@@ -70,6 +70,35 @@ def test_startup_serves_the_chat_rate_on_two_machines(catalog: Catalog) -> None:
     assert plan.capex <= 60_000
 
 
+def test_startup_total_is_the_desktops_and_the_rental_by_hand(catalog: Catalog) -> None:
+    """README, reading the startup plan: each desktop is its purchase less 40 % of it back at month 36, plus
+    its kWh x PUE 1.56 x 0.127 USD/kWh (base power and each card idle at 8 % of its TDP all month, 70 % of the
+    TDP less idle while busy); the weekly evaluation rents an L40S as spot, 44 h a month."""
+
+    def desktop(price: float, kwh: float) -> float:
+        return price * 0.6 + kwh * 1.56 * 0.127
+
+    rtx_4060_ti = desktop(1_500 + 499, (150 + 0.7 * 165) * 730 * 36 / 1000)
+    rx_7900_xtx = desktop(  # one card: a chat replica; the other: the embeddings (730 h) and the QLoRA
+        2_500 + 2 * 999, ((200 + 2 * 28.4) * 730 + (0.7 * 355 - 28.4) * (730 + 730)) * 36 / 1000
+    )
+    rtx_5090 = desktop(1_500 + 1_999, ((150 + 46) * 730 + (0.7 * 575 - 46) * 220) * 36 / 1000)
+    spot = 0.9154 * 44 * 36
+    plan = solve(load_scenario(SCENARIOS / "startup.yaml"), catalog, alternatives=False)
+    costs = {u.option_name: u.cost for u in plan.units}
+    assert costs == pytest.approx(
+        {
+            "Desktop, 1x RTX 4060 Ti 16GB": rtx_4060_ti,  # 2,581.75
+            "Desktop, 2x Radeon RX 7900 XTX": rx_7900_xtx,  # 6,327.80
+            "Desktop, 1x RTX 5090": rtx_5090,  # 3,679.28
+            "aws g6e.xlarge (us-east-1)": spot,  # 1,449.99
+        },
+        abs=0.01,
+    )
+    assert plan.total_cost == pytest.approx(14_038.82, abs=0.01)
+    assert (plan.capex, plan.residual_value) == (pytest.approx(9_996), pytest.approx(3_998.40))
+
+
 def _lab(**hardware: object) -> Scenario:
     lab = load_scenario(SCENARIOS / "research-lab.yaml")
     return lab.model_copy(update={"hardware": lab.hardware.model_copy(update=hardware)})
@@ -150,7 +179,7 @@ def test_best_single_gpu_that_no_type_can_meet_is_infeasible_not_skipped(catalog
 
 def test_a_system_priced_from_its_parts_names_both_sources(catalog: Catalog) -> None:
     """A startup desktop's price is a chassis and its cards (catalogs/systems.yaml and gpus.yaml: the RTX
-    A6000 desktop's 6,150 USD is a 1,500 USD chassis and a 4,650 USD card); its source named the chassis
+    5090 desktop's 3,499 USD is a 1,500 USD chassis and a 1,999 USD card); its source named the chassis
     only."""
     plan = solve(load_scenario(SCENARIOS / "startup.yaml"), catalog, alternatives=False)
     bought = [u for u in plan.units if u.kind == "bought"]
@@ -170,8 +199,8 @@ def test_a_system_priced_from_its_parts_names_both_sources(catalog: Catalog) -> 
 
 def test_the_startup_desktops_pay_no_colocation(catalog: Catalog) -> None:
     """The startup's hosting is colocation, but its bought machines are desktops by a desk: no hosting fee
-    (an RTX A6000 desktop would pay (300 W card + 150 W base) x 184.06 USD per kW-month x 36 months =
-    2,981.77 USD)."""
+    (the RTX 5090 desktop would pay (575 W card + 150 W base) x 184.06 USD per kW-month x 36 months =
+    4,803.97 USD)."""
     plan = solve(load_scenario(SCENARIOS / "startup.yaml"), catalog, alternatives=False)
     bought = [u for u in plan.units if u.kind == "bought"]
     assert bought and all(u.hosting_cost == 0.0 for u in bought)
