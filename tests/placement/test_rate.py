@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner.cli import main
-from planner.errors import InfeasibleError, PlannerError, ScenarioError
+from planner.errors import InfeasibleError, ScenarioError
 from planner.perf.capacity import capacity_within_slo
 from planner.pipeline import solve
 
@@ -133,14 +133,6 @@ def test_the_cli_refuses_a_rate_and_replicas_in_one_line(tmp_path: Path) -> None
     result = CliRunner().invoke(main, ["validate", str(path)])
     assert result.exit_code == 2
     assert "requests_per_second" in result.output and "Traceback" not in result.output
-
-
-def test_the_large_fleet_path_refuses_a_rate(monkeypatch: pytest.MonkeyPatch) -> None:
-    import planner.placement.candidates as candidates
-
-    monkeypatch.setattr(candidates, "colocation_patterns", lambda *args: None)  # past the pattern budget
-    with pytest.raises(PlannerError, match="large-fleet path"):
-        solve(scenario([chat(1.0)]), CAT, alternatives=False)
 
 
 def test_json_and_terminal_say_what_the_replicas_serve() -> None:
