@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Mapping
@@ -64,29 +65,33 @@ def build_model(data: ProblemData, *, elastic: bool = False) -> Model:
 
 
 _BANNER_SILENCED: list[bool] = []
+_BANNER_LOCK = threading.Lock()
 
 
 def _silence_highs_banner() -> None:
     """highspy prints a copyright banner on stdout the first time a ``Highs`` object is made, even with
     ``msg=False``; ``--format json`` must print one JSON object and nothing else. Make that first object with
-    file descriptor 1 pointed at /dev/null."""
-    if _BANNER_SILENCED:
-        return
-    _BANNER_SILENCED.append(True)
-    try:
-        import highspy
-    except ImportError:
-        return
-    sys.stdout.flush()
-    saved = os.dup(1)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        highspy.Highs()  # type: ignore[no-untyped-call]
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
+    file descriptor 1 pointed at /dev/null. Under a lock: the large-fleet strategy solves in two threads, and
+    neither may make its first object before the banner is gone."""
+    with _BANNER_LOCK:
+        if _BANNER_SILENCED:
+            return
+        try:
+            import highspy
+        except ImportError:
+            _BANNER_SILENCED.append(True)
+            return
+        sys.stdout.flush()
+        saved = os.dup(1)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 1)
+            highspy.Highs()  # type: ignore[no-untyped-call]
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(devnull)
+        _BANNER_SILENCED.append(True)
 
 
 def _make_solver(solver: str, time_limit_s: float, mip_gap: float) -> Any:
