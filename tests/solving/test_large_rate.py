@@ -17,11 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import planner.placement.colocation as colocation
-from planner.perf.capacity import capacity_within_slo
 from planner.pipeline import solve
 from planner.plan import Plan
 
-from builders import catalog, cloud, gpu, scenario, workload
+from builders import catalog, cloud, gpu, rate_workload, replica_rate, scenario, workload
 
 SLOW = gpu("Slow 48", 48.0).model_copy(update={"mem_bandwidth_gb_per_s": 500.0})
 FAST = gpu("Fast 48", 48.0).model_copy(update={"mem_bandwidth_gb_per_s": 2000.0})
@@ -31,32 +30,11 @@ CAT = catalog(
 HOURS = 730 * 12
 
 
-def chat(rate: float, **extra: Any) -> dict[str, Any]:
-    return {
-        "name": "chat",
-        "model": "llama-3-8b",
-        "engine": "vllm",
-        "requests_per_second": rate,
-        "input_tokens": 1000,
-        "output_tokens": 300,
-        "slo": {"ttft_ms": 1000, "tpot_ms": 60},
-        **extra,
-    }
+chat = rate_workload
 
 
 def _per_replica(card: str) -> float:
-    cap = capacity_within_slo(
-        "llama-3-8b",
-        gpu=card,
-        ttft_s=1.0,
-        tpot_s=0.06,
-        memory_per_gpu_bytes=48 * 2**30,  # headroom 0 in the helpers' scenarios
-        input_tokens=1000,
-        output_tokens=300,
-        catalog=CAT,
-    )
-    assert cap.batch >= 1
-    return cap.requests_per_s
+    return replica_rate(card, CAT)
 
 
 def _large(ws: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> Plan:
@@ -149,3 +127,33 @@ def test_column_generation_with_a_rate_converges_to_a_bound_below_the_exact_opti
     assert generated.bound <= exact.total_cost + 1e-6
     over_patterns = solve_problem(generated.candidates.data, time_limit_s=60)
     assert over_patterns.objective == pytest.approx(exact.total_cost)
+
+
+def test_the_rounded_linear_relaxation_keeps_every_demand_and_rate_and_packs_to_a_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The quick plan of the second core (solving.large._rounded_lp): whole replicas summing to each
+    demand, a rate still served, and once packed a plan of the exact program priced no lower than the
+    linear relaxation it came from."""
+    from planner.ilp.incumbent import evaluate
+    from planner.ilp.solve import solve_lp
+    from planner.placement.candidates import build_candidates
+    from planner.solving.large import _rounded_lp
+    from planner.solving.repack import repack
+
+    monkeypatch.setattr(colocation, "PATTERN_BUDGET", 0)
+    ws = [chat(2.2 * _per_replica("Fast 48")), workload("a", 14, replicas=3), workload("b", 9, replicas=5)]
+    c = build_candidates(scenario(ws), CAT)
+    lp = solve_lp(c.data)
+    rounded = _rounded_lp(c.data, lp)
+    for w in c.data.workloads:
+        placed = sum(rounded.use.get(p.id, 0) for p, _ in c.data.patterns_with[w])
+        placed += sum(rounded.share.get(s.id, 0) for s in c.data.shared_with[w])
+        if w in c.data.rate:
+            served = sum(c.data.served[p.id] * rounded.use.get(p.id, 0) for p, _ in c.data.patterns_with[w])
+            assert served >= c.data.rate[w] * (1 - 1e-9) and placed >= c.data.demand[w]
+        else:
+            assert placed == c.data.demand[w]
+    exact, start = repack(c, rounded)
+    point = evaluate(exact.data, start)
+    assert point is not None and point[0] >= lp.objective - 1e-6
