@@ -38,7 +38,7 @@ HANDOVER_FACTOR = 1.0
 """PuLP hands a built model to the solver in about as long again as it took to build (200-workload
 relaxation on a loaded machine: presolve and build 0.9 s, handover 0.7 s, HiGHS 4.46 s of a 4 s limit), and
 the solver's clock starts only then: its limit is the call's less the time before it and this much again,
-so that a call ends near its limit (``MIN_SOLVER_SHARE``)."""
+so that a call ends near its limit (``whole_call``; at least ``MIN_SOLVER_SHARE`` of it)."""
 MIN_SOLVER_SHARE = 0.25
 """The least share of a call's limit its solver is given, however long the model took to build."""
 HIGHS_PRESOLVE_RULES_OFF = 1 << 15
@@ -140,8 +140,13 @@ def solve_problem(
     elastic: bool = False,
     presolve: bool = True,
     start: Mapping[str, float] | None = None,
+    whole_call: bool = False,
 ) -> Solution:
     """Solve to optimality or to the time limit; ``status`` says which.
+
+    ``whole_call``: the time limit bounds the whole call, model build and handover included
+    (``HANDOVER_FACTOR``), not only the solver's own clock; the large-fleet strategy, whose stages share one
+    limit, asks for it.
 
     ``start``: a known plan as values of ``units`` (option id) and ``use`` (pattern id); the solution is never
     worse than it (where it satisfies every row). It is kept beside the solver's answer, not handed to HiGHS
@@ -161,7 +166,7 @@ def solve_problem(
     if presolve:
         data = drop_dominated(data)
     m = build_model(data, elastic=elastic)
-    spent = (time.perf_counter() - entered) * (1 + HANDOVER_FACTOR)
+    spent = (time.perf_counter() - entered) * (1 + HANDOVER_FACTOR) if whole_call else 0.0
     backend = _make_solver(solver, max(time_limit_s - spent, time_limit_s * MIN_SOLVER_SHARE), mip_gap)
     began = time.perf_counter()
     m.prob.solve(backend)

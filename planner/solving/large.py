@@ -61,7 +61,8 @@ def _second_core(
     if solver in FILL_SOLVERS and first_pass_s >= MIN_FILL_S:
         data = candidates.data.with_gpu_fill(PACKING_FILL)
         limit = max(until - time.perf_counter(), MIN_SECOND_PASS_S)
-        return [(solve_problem(data, solver=solver, time_limit_s=limit, mip_gap=mip_gap), 0.0)]
+        roomy = solve_problem(data, solver=solver, time_limit_s=limit, mip_gap=mip_gap, whole_call=True)
+        return [(roomy, 0.0)]
     found: list[tuple[Solution, float]] = []
     lp = solve_lp(candidates.data, time_limit_s=max(until - time.perf_counter(), MIN_SECOND_PASS_S))
     if lp.status == "optimal":
@@ -70,7 +71,9 @@ def _second_core(
     if others and until - time.perf_counter() >= MIN_SECOND_PASS_S:
         try:
             limit = until - time.perf_counter()
-            other = solve_problem(candidates.data, solver=others[0], time_limit_s=limit, mip_gap=mip_gap)
+            other = solve_problem(
+                candidates.data, solver=others[0], time_limit_s=limit, mip_gap=mip_gap, whole_call=True
+            )
         except PlannerError:  # the other solver is not installed
             return found
         found.append((other, _bound(others[0], other, mip_gap)))
@@ -86,7 +89,9 @@ def _solve_both(
     with ThreadPoolExecutor(max_workers=1) as pool:
         helper = pool.submit(context.run, _second_core, candidates, solver, first_pass_s, until, mip_gap)
         limit = max(until - time.perf_counter(), MIN_SECOND_PASS_S)
-        main = solve_problem(candidates.data, solver=solver, time_limit_s=limit, mip_gap=mip_gap)
+        main = solve_problem(
+            candidates.data, solver=solver, time_limit_s=limit, mip_gap=mip_gap, whole_call=True
+        )
         return main, helper.result()
 
 
@@ -143,8 +148,9 @@ def solve_large(
 
     The gap is the plan's against the best of the bounds (the relaxation's by either solver and column
     generation's), never against the solver's own bound in step 3 (valid only for the patterns it was
-    given). Where the relaxation packed for real already meets the gap asked, or less than
-    ``MIN_SECOND_PASS_S`` is left, it is the plan and steps 2 and 3 are skipped.
+    given). Where the relaxation packed for real already meets the gap asked, or less is left than
+    ``MIN_SECOND_PASS_S`` or twice the longest packing (step 3 repacks), it is the plan and steps 2 and 3
+    are skipped.
     """
     first_pass_s = time_limit_s * RELAXATION_SHARE
     # The pass ends at its share of the run, counted from the start: building the candidates took some.
@@ -163,19 +169,27 @@ def solve_large(
     exact: Candidates | None = None
     first_plan: dict[str, float] = {}
     packings: dict[str, list[tuple[Member, ...]]] = {}  # the kept solution packed once, for both repacks
+    end = start + time_limit_s * (1 - FINISH_SHARE)
+    packing_s = 0.0  # the longest packing so far: the next one, or the repack of step 3, takes about as long
     for solution in (relaxed, *(found for found, _ in helped)):
         if solution.status not in ("optimal", "feasible"):
             continue
+        if packed is not None and end - time.perf_counter() < 2 * packing_s:
+            # Another packing would run past the limit (1,000 workloads on a loaded machine: 5.7 s each,
+            # the first done 48 s into a 60 s run): keep the plan packed already.
+            break
         these: dict[str, list[tuple[Member, ...]]] = {}
+        began = time.perf_counter()
         exact2, plan = repack(candidates, solution, packings=these)
+        packing_s = max(packing_s, time.perf_counter() - began)
         point = evaluate(exact2.data, plan) if plan else None
         if packed is None or (point is not None and (known is None or point[0] < known[0] - 1e-6)):
             # The first run's packing unless the second packs cheaper (ties keep one answer per input).
             exact, first_plan, known, packed, packings = exact2, plan, point, solution, these
     if exact is None:
         exact, first_plan = repack(candidates, None)  # neither run found a plan: the exact program alone
-    left = start + time_limit_s * (1 - FINISH_SHARE) - time.perf_counter()
-    if known is not None and (_meets(known, bounds, mip_gap) or left < MIN_SECOND_PASS_S):
+    left = end - time.perf_counter()
+    if known is not None and (_meets(known, bounds, mip_gap) or left < max(MIN_SECOND_PASS_S, 2 * packing_s)):
         # The packed relaxation already meets the gap asked, or the first pass left too little time (a
         # loaded machine): steps 2 and 3 could only spend the time, or run out of it.
         objective, units, use = known
@@ -192,7 +206,7 @@ def solve_large(
         # HiGHS overruns its limit by a second or two, and the plan is still to be assembled and verified.
         limit = max(start + time_limit_s * (1 - FINISH_SHARE) - time.perf_counter(), MIN_SECOND_PASS_S)
         solution = solve_problem(
-            exact.data, solver=solver, time_limit_s=limit, mip_gap=mip_gap, start=first_plan
+            exact.data, solver=solver, time_limit_s=limit, mip_gap=mip_gap, start=first_plan, whole_call=True
         )
         # The packed relaxation is a plan of this program: never return a worse one. Stopped within seconds
         # (a loaded machine, a first pass that overran), HiGHS returned its own incumbent instead of the
