@@ -11,10 +11,9 @@ import math
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from planner.errors import PlannerError
 from planner.ilp.data import ProblemData
 from planner.ilp.incumbent import Point, evaluate
-from planner.ilp.solve import SOLVERS, LpSolution, Solution, SolveStatus, solve_lp, solve_problem
+from planner.ilp.solve import LpSolution, Solution, SolveStatus, solve_lp, solve_problem
 from planner.placement.candidates import Candidates
 from planner.placement.patterns import Member
 from planner.solving.colgen import generate
@@ -24,15 +23,15 @@ MIN_SECOND_PASS_S = 2.0
 """The shortest time a later solve is given, however little of the limit is left."""
 RELAXATION_SHARE = 0.7
 """Share of the time limit, counted from the start of the run, by which the first pass ends: the aggregate
-relaxation and, beside it on the second core, a second run (``_second_run``). The relaxation's bound comes
+relaxation and, beside it on the second core, a second run (``_second_core``). The relaxation's bound comes
 early (the root node), but its solution, packed, is the plan to beat and keeps improving long after; the
 exact program rarely improves on a packed relaxation, so the relaxations get most of the time."""
 COLGEN_SHARE = 0.1
 """Share of the time limit for column generation; the exact program gets the rest but ``FINISH_SHARE``."""
 MIN_FILL_S = 10.0
 """The second run is the relaxation with room to pack (``PACKING_FILL``) where the first pass has at least
-this long, else the other solver on the relaxation itself: in less, a HiGHS run with room to pack packs no
-better than the first, and a second solver's different search finds a plan where HiGHS is still in its root
+this long, else the relaxation's linear relaxation rounded: in less, a HiGHS run with room to pack packs no
+better than the first, and the rounded plan is there within seconds where HiGHS may still be in its root
 node."""
 FILL_SOLVERS = ("highs",)
 """Solvers the relaxation with room to pack runs with: CBC's incumbent within the time packs no better than
@@ -55,36 +54,30 @@ def _second_core(
 ) -> list[tuple[Solution, float]]:
     """What the second core solves beside the relaxation, as (solution, the lower bound it proves): the
     relaxation with room to pack where the first pass has ``MIN_FILL_S`` or more; else, for a plan within
-    seconds, its linear relaxation rounded (``_rounded_lp``) and then, for the rest of the pass, the other
-    solver on the relaxation itself (a different search: under load or within 10 s one solver often has no
-    plan yet when the other has)."""
+    seconds, its linear relaxation rounded (``_rounded_lp``), whose optimum bounds too. The other solver on
+    the relaxation was tried there and dropped: within 10 s it never packed below the rounded plan, and its
+    overrun (CBC's limit leaves out writing and reading the model) held the pass past its end."""
     if solver in FILL_SOLVERS and first_pass_s >= MIN_FILL_S:
         data = candidates.data.with_gpu_fill(PACKING_FILL)
         limit = max(until - time.perf_counter(), MIN_SECOND_PASS_S)
         roomy = solve_problem(data, solver=solver, time_limit_s=limit, mip_gap=mip_gap, whole_call=True)
         return [(roomy, 0.0)]
-    found: list[tuple[Solution, float]] = []
     lp = solve_lp(candidates.data, time_limit_s=max(until - time.perf_counter(), MIN_SECOND_PASS_S))
-    if lp.status == "optimal":
-        found.append((_rounded_lp(candidates.data, lp), lp.objective))
-    others = [name for name in SOLVERS if name != solver]
-    if others and until - time.perf_counter() >= MIN_SECOND_PASS_S:
-        try:
-            limit = until - time.perf_counter()
-            other = solve_problem(
-                candidates.data, solver=others[0], time_limit_s=limit, mip_gap=mip_gap, whole_call=True
-            )
-        except PlannerError:  # the other solver is not installed
-            return found
-        found.append((other, _bound(others[0], other, mip_gap)))
-    return found
+    return [(_rounded_lp(candidates.data, lp), lp.objective)] if lp.status == "optimal" else []
 
 
 def _solve_both(
     candidates: Candidates, solver: str, first_pass_s: float, until: float, mip_gap: float
 ) -> tuple[Solution, list[tuple[Solution, float]]]:
-    """The relaxation and, in a thread, ``_second_core``: HiGHS releases the interpreter while it solves and
-    CBC runs as a process of its own, so on two cores each has a core. The thread gets the run's deadline."""
+    """The relaxation and, in a thread, ``_second_core``: HiGHS releases the interpreter while it solves (and
+    CBC is a process of its own), so on two cores each has a core. The thread gets the run's deadline."""
+    if until - time.perf_counter() < MIN_SECOND_PASS_S:
+        # The candidates took the pass (3,000 workloads within 4 s): a second model to build would only
+        # hold the run past its limit.
+        limit = max(until - time.perf_counter(), MIN_SECOND_PASS_S)
+        return solve_problem(
+            candidates.data, solver=solver, time_limit_s=limit, mip_gap=mip_gap, whole_call=True
+        ), []
     context = contextvars.copy_context()
     with ThreadPoolExecutor(max_workers=1) as pool:
         helper = pool.submit(context.run, _second_core, candidates, solver, first_pass_s, until, mip_gap)
@@ -138,9 +131,9 @@ def solve_large(
 
     1. the aggregate relaxation (constraints.py: shared GPUs by memory, replica count, dual feasible
        functions and hours): its optimum, or the solver's bound when stopped, bounds every plan from below.
-       Beside it, on the second core, a second run (``_second_run``): the relaxation with every GPU's memory
-       at ``PACKING_FILL`` (a plan that packs, not a bound) or, with little time, the other solver on the
-       relaxation itself. Both solutions are packed for real and the cheaper packing is kept;
+       Beside it, on the second core (``_second_core``): the relaxation with every GPU's memory at
+       ``PACKING_FILL`` (a plan that packs, not a bound) or, with little time, its linear relaxation
+       rounded to whole replicas. Both solutions are packed for real and the cheaper packing is kept;
     2. column generation (solving.colgen) adds the co-location patterns the pattern model's relaxation
        asks for;
     3. the exact pattern model over those patterns and the relaxation's shared GPUs packed for real
