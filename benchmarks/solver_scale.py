@@ -17,12 +17,13 @@ includes the solver's own allocations), status and gap; then the plan's saving o
 workload chosen alone and over the best single GPU type (never negative for a plan proven optimal), and the
 alternatives' own time.
 
-Targets (on a 2-core machine): 200 workloads proven optimal within 0.1 % gap in under 10 s; 1,000
-within 1 % gap in under 60 s. The gap asked of the solver follows the target (0.1 % up to 200 workloads, 1 %
-above) unless ``--mip-gap`` is given; the time limit is ``--time-limit`` (60 s) for every case, so CBC on the
-large fleets reports what it reaches by then. Solve times are measured by wrapping the pipeline's stages
-(``build_candidates``, the strategies' ``solve_problem``, ``build_model``, ``solve_alternatives``), not by
-re-running them.
+Targets (on a 2-core machine, ``TARGETS``): 200 workloads within 1 % of the best bound in 10 s and within
+0.5 % in 60 s; 1,000 within 0.5 % in 60 s. The gap asked of the solver is 0.1 % up to 200 workloads and
+0.5 % above unless ``--mip-gap`` is given; the time limit is ``--time-limit`` (60 s) for every case, so
+CBC on the large fleets reports what it reaches by then. Solve times are measured by wrapping the pipeline's
+stages (``build_candidates``, the strategies' ``solve_problem``, ``build_model``, ``solve_alternatives``), not
+by re-running them; the large-fleet strategy's first pass solves twice at once (two cores), so its passes'
+times overlap.
 """
 
 from __future__ import annotations
@@ -38,13 +39,13 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
-TARGET_S = {200: 10.0, 1000: 60.0}
-"""Solve-time targets by fleet size (the project's scale targets); other sizes have none."""
-TARGET_GAP = {200: 0.001, 1000: 0.01}
+TARGETS = {(200, 10.0): 0.01, (200, 60.0): 0.005, (1000, 60.0): 0.005}
+"""The project's scale targets, (fleet size, time limit in s) -> largest gap: the verified plan within that
+gap of the best bound, in no more than the time limit. Other cases have none."""
 
 
 def default_gap(n: int) -> float:
-    return 0.001 if n <= 200 else 0.01
+    return 0.001 if n <= 200 else 0.005
 
 
 def run_case(
@@ -75,6 +76,7 @@ def run_case(
     scenario = fleet_scenario(n, seed)
     out: dict[str, Any] = {"workloads": n, "seed": seed, "solver": solver, "mip_gap": mip_gap}
     out["presolve"] = presolve
+    out["time_limit_s"] = time_limit_s
     out["catalog_s"] = time.perf_counter() - start
     state: dict[str, Any] = {"main": False, "build_s": 0.0}
 
@@ -247,9 +249,10 @@ def print_table(results: list[dict[str, Any]]) -> None:
         other = r["plan_s"] - r.get("candidates_s", 0.0) - r["solve_call_s"] if "plan_s" in r else None
         n = r["workloads"]
         target = ""
-        if n in TARGET_S and "status" in r:
-            ok = r["plan_s"] <= TARGET_S[n] and r["gap"] <= TARGET_GAP[n] + 1e-12
-            target = f"{'ok' if ok else 'MISSED'} (<{TARGET_S[n]:g} s, gap <={TARGET_GAP[n]:.1%})"
+        wanted = TARGETS.get((n, float(r.get("time_limit_s", 0.0))))
+        if wanted is not None and "status" in r:
+            ok = r["plan_s"] <= r["time_limit_s"] and r["gap"] <= wanted + 1e-12
+            target = f"{'ok' if ok else 'MISSED'} (<={r['time_limit_s']:g} s, gap <={wanted:.1%})"
         print(
             f"{n:>5} {r['solver']:<6} {r.get('merged', n):>6} {r.get('options', 0):>7} "
             f"{r.get('placements', 0) + r.get('shared', 0):>7} {r.get('variables', 0):>6} "
@@ -291,7 +294,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--time-limit", type=float, default=60.0, help="solver time limit per solve, s")
     parser.add_argument(
-        "--mip-gap", type=float, default=None, help="default: 0.001 up to 200 workloads, 0.01 above"
+        "--mip-gap", type=float, default=None, help="default: 0.001 up to 200 workloads, 0.005 above"
     )
     parser.add_argument("--no-alternatives", action="store_true", help="skip the alternatives (faster)")
     parser.add_argument(

@@ -141,3 +141,36 @@ def scenario(workloads: list[dict[str, Any]], **extra: Any) -> Scenario:
     raw["hardware"] = {"spot_overhead": 0.0, **raw.get("hardware", {})}
     raw["energy"] = {"gpu_idle_share_of_tdp": 0.0, **raw.get("energy", {})}
     return Scenario.model_validate(raw)
+
+
+def rate_workload(rate: float, *, ttft_ms: float = 1000, tpot_ms: float = 60, **extra: Any) -> dict[str, Any]:
+    """A chat workload stated as a rate: Llama 3 8B on vLLM, 1,000 prompt and 300 answer tokens a request."""
+    return {
+        "name": "chat",
+        "model": "llama-3-8b",
+        "engine": "vllm",
+        "requests_per_second": rate,
+        "input_tokens": 1000,
+        "output_tokens": 300,
+        "slo": {"ttft_ms": ttft_ms, "tpot_ms": tpot_ms},
+        **extra,
+    }
+
+
+def replica_rate(card: str, cat: Catalog, tpot_s: float = 0.06) -> float:
+    """Requests/s one replica of ``rate_workload`` serves alone on ``card`` within a 1 s TTFT, from the speed
+    model's own ``capacity_within_slo`` (the figure the program's rate row should use)."""
+    from planner.perf.capacity import capacity_within_slo
+
+    cap = capacity_within_slo(
+        "llama-3-8b",
+        gpu=card,
+        ttft_s=1.0,
+        tpot_s=tpot_s,
+        memory_per_gpu_bytes=48 * 2**30,  # headroom 0 in these scenarios, 48 GiB cards
+        input_tokens=1000,
+        output_tokens=300,
+        catalog=cat,
+    )
+    assert cap.batch >= 1
+    return cap.requests_per_s

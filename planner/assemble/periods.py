@@ -154,6 +154,7 @@ def build_period_plan(
                     a.model_copy(
                         update={
                             "unit": rename.get(a.unit, a.unit),
+                            "units": tuple(rename.get(uid, uid) for uid in a.units),
                             "start_month": period.start,
                             "end_month": period.end,
                         }
@@ -201,7 +202,12 @@ def build_period_plan(
     units = {
         final.get(uid, uid): u.model_copy(update={"id": final.get(uid, uid)}) for uid, u in units.items()
     }
-    assignments = [a.model_copy(update={"unit": final.get(a.unit, a.unit)}) for a in assignments]
+    assignments = [
+        a.model_copy(
+            update={"unit": final.get(a.unit, a.unit), "units": tuple(final.get(uid, uid) for uid in a.units)}
+        )
+        for a in assignments
+    ]
     periods = [p.model_copy(update={"rented": tuple(final.get(r, r) for r in p.rented)}) for p in periods]
     assignments = _scaled(assignments, units)
     plan_units = tuple(units.values())
@@ -293,19 +299,19 @@ def _add_owned(known: PlanUnit | None, u: PlanUnit) -> PlanUnit:
 
 def _scaled(assignments: list[Assignment], units: dict[str, PlanUnit]) -> list[Assignment]:
     """Each unit's replica shares scaled to sum to its cost over the horizon (a bought unit's net price and
-    the months it is held idle are spread over the replicas it holds, by their shares)."""
-    on: dict[str, list[int]] = defaultdict(list)
+    the months it is held idle are spread over the replicas it holds, by their shares). A replica over
+    several machines holds an equal part of its share on each of them."""
+    on: dict[str, list[tuple[int, float]]] = defaultdict(list)
     for i, a in enumerate(assignments):
-        on[a.unit].append(i)
-    out = list(assignments)
-    for uid, indices in on.items():
-        shares = sum(assignments[i].cost for i in indices)
-        cost = units[uid].cost
-        for i in indices:
-            a = assignments[i]
-            part = a.cost / shares if shares > 0 else 1 / len(indices)
-            out[i] = a.model_copy(update={"cost": cost * part})
-    return out
+        machines = a.units or (a.unit,)
+        for uid in machines:
+            on[uid].append((i, a.cost / len(machines)))
+    costs = [0.0] * len(assignments)
+    for uid, held in on.items():
+        shares = sum(weight for _, weight in held)
+        for i, weight in held:
+            costs[i] += units[uid].cost * (weight / shares if shares > 0 else 1 / len(held))
+    return [a.model_copy(update={"cost": cost}) for a, cost in zip(assignments, costs, strict=True)]
 
 
 def _period_notes(scenario: Scenario, periods: list[PlanPeriod]) -> tuple[Assumption, ...]:

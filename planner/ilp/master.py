@@ -3,8 +3,9 @@
 PuLP rebuilds the whole model for every solve (about a second per round on a 1,000-workload fleet); column
 generation only appends columns, so here the rows are built once, new patterns are added with ``addCol`` and
 the simplex restarts from the previous basis. The rows and columns are exactly those of constraints.py
-(demand, capacity and every limit row; ``units`` and ``use`` continuous, copy bounds dropped), so the
-optimum is the relaxation ``solve_lp`` computes through PuLP.
+(demand, rate, capacity and every limit row; ``units`` and ``use`` continuous, copy bounds dropped; the
+spread rows are left out, which only loosens it), so the optimum is the relaxation ``solve_lp`` computes
+through PuLP, or below it where spread rows bind: a lower bound either way.
 """
 
 from __future__ import annotations
@@ -31,9 +32,12 @@ class LpMaster:
         self._data = data
         inf = highspy.kHighsInf
         self._row: dict[str, int] = {}
+        # A rate-stated workload's demand is a floor (its replica count may exceed it) and its rate a row of
+        # its own: requests/s served, summed over the replicas of every pattern, at least those asked.
         rows: list[tuple[str, float, float]] = [
-            (f"d_{w}", data.demand[w], data.demand[w]) for w in data.workloads
+            (f"d_{w}", data.demand[w], inf if w in data.rate else data.demand[w]) for w in data.workloads
         ]
+        rows += [(f"r_{w}", data.rate[w], inf) for w in data.workloads if w in data.rate]
         rows += [(f"c_{o.id}", -inf, 0.0) for o in data.options]
         rows += [(f"l_{row.name}", -inf, row.bound) for row in data.limits]
         self._running = [f"l_{row.name}" for row in data.limits if row.running]
@@ -60,6 +64,7 @@ class LpMaster:
 
         for p in patterns:
             entries = [(f"d_{w}", float(n)) for w, n in p.counts]
+            entries += [(f"r_{w}", n * self._data.served[p.id]) for w, n in p.counts if w in self._data.rate]
             entries.append((f"c_{p.option}", float(p.gpus)))
             entries += [(name, p.monthly_cost) for name in self._running]
             self._add_col(p.cost, highspy.kHighsInf, entries)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Mapping
@@ -33,6 +34,13 @@ DEFAULT_MIP_GAP = 1e-4
 SolverName = Literal["highs", "cbc"]
 SolveStatus = Literal["optimal", "feasible", "infeasible", "no_solution"]
 SOLVERS: tuple[str, ...] = ("highs", "cbc")
+HANDOVER_FACTOR = 1.0
+"""PuLP hands a built model to the solver in about as long again as it took to build (200-workload
+relaxation on a loaded machine: presolve and build 0.9 s, handover 0.7 s, HiGHS 4.46 s of a 4 s limit), and
+the solver's clock starts only then: its limit is the call's less the time before it and this much again,
+so that a call ends near its limit (``whole_call``; at least ``MIN_SOLVER_SHARE`` of it)."""
+MIN_SOLVER_SHARE = 0.25
+"""The least share of a call's limit its solver is given, however long the model took to build."""
 HIGHS_PRESOLVE_RULES_OFF = 1 << 15
 """HiGHS presolve rule 15 (probing) is off: it took most of the solve time on small programs and proves
 nothing our integer columns need."""
@@ -64,29 +72,33 @@ def build_model(data: ProblemData, *, elastic: bool = False) -> Model:
 
 
 _BANNER_SILENCED: list[bool] = []
+_BANNER_LOCK = threading.Lock()
 
 
 def _silence_highs_banner() -> None:
     """highspy prints a copyright banner on stdout the first time a ``Highs`` object is made, even with
     ``msg=False``; ``--format json`` must print one JSON object and nothing else. Make that first object with
-    file descriptor 1 pointed at /dev/null."""
-    if _BANNER_SILENCED:
-        return
-    _BANNER_SILENCED.append(True)
-    try:
-        import highspy
-    except ImportError:
-        return
-    sys.stdout.flush()
-    saved = os.dup(1)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        highspy.Highs()  # type: ignore[no-untyped-call]
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
+    file descriptor 1 pointed at /dev/null. Under a lock: the large-fleet strategy solves in two threads, and
+    neither may make its first object before the banner is gone."""
+    with _BANNER_LOCK:
+        if _BANNER_SILENCED:
+            return
+        try:
+            import highspy
+        except ImportError:
+            _BANNER_SILENCED.append(True)
+            return
+        sys.stdout.flush()
+        saved = os.dup(1)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 1)
+            highspy.Highs()  # type: ignore[no-untyped-call]
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(devnull)
+        _BANNER_SILENCED.append(True)
 
 
 def _make_solver(solver: str, time_limit_s: float, mip_gap: float) -> Any:
@@ -128,8 +140,13 @@ def solve_problem(
     elastic: bool = False,
     presolve: bool = True,
     start: Mapping[str, float] | None = None,
+    whole_call: bool = False,
 ) -> Solution:
     """Solve to optimality or to the time limit; ``status`` says which.
+
+    ``whole_call``: the time limit bounds the whole call, model build and handover included
+    (``HANDOVER_FACTOR``), not only the solver's own clock; the large-fleet strategy, whose stages share one
+    limit, asks for it.
 
     ``start``: a known plan as values of ``units`` (option id) and ``use`` (pattern id); the solution is never
     worse than it (where it satisfies every row). It is kept beside the solver's answer, not handed to HiGHS
@@ -144,11 +161,13 @@ def solve_problem(
         return Solution("infeasible", math.inf, math.inf, math.inf, solver=solver)
     if deadline.expired():  # no time left to build the model, let alone solve it
         return Solution("no_solution", math.inf, math.inf, math.inf, solver=solver)
+    entered = time.perf_counter()
     full = data
     if presolve:
         data = drop_dominated(data)
     m = build_model(data, elastic=elastic)
-    backend = _make_solver(solver, time_limit_s, mip_gap)
+    spent = (time.perf_counter() - entered) * (1 + HANDOVER_FACTOR) if whole_call else 0.0
+    backend = _make_solver(solver, max(time_limit_s - spent, time_limit_s * MIN_SOLVER_SHARE), mip_gap)
     began = time.perf_counter()
     m.prob.solve(backend)
     seconds = time.perf_counter() - began
@@ -158,11 +177,13 @@ def solve_problem(
         fallback = _fallback(full, start) if status == "no_solution" and not elastic else None
         if fallback is not None:
             objective, units, use = fallback
+            # HiGHS's dual bound holds without a plan (large fleets: the relaxation's bound within seconds).
+            proven = min(max(_best_bound(m, solver, objective, False), 0.0), objective)
             return Solution(
                 "feasible",
                 objective,
-                0.0,  # nothing proven: costs are never negative
-                1.0 if objective > 0 else 0.0,
+                proven,
+                (objective - proven) / objective if objective > 0 else 0.0,
                 units,
                 use,
                 seconds=seconds,
@@ -250,6 +271,10 @@ class LpSolution:
     cost per month is worth in the objective."""
     values: dict[str, float] = field(default_factory=dict)
     units_reduced_cost: dict[str, float] = field(default_factory=dict)
+    units: dict[str, float] = field(default_factory=dict)
+    """Units by option id (``solve_lp`` only)."""
+    share: dict[str, float] = field(default_factory=dict)
+    """Replicas by shared entry id, on the shared GPUs of large fleets (``solve_lp`` only)."""
 
 
 def solve_lp(data: ProblemData, *, time_limit_s: float = 60.0) -> LpSolution:
@@ -280,4 +305,6 @@ def solve_lp(data: ProblemData, *, time_limit_s: float = 60.0) -> LpSolution:
         running=sum(float(row.pi or 0.0) for row in running if row is not None),
         values={p: float(v.value() or 0.0) for p, v in m.use.items()},
         units_reduced_cost={o: float(v.dj or 0.0) for o, v in m.units.items()},
+        units={o: float(v.value() or 0.0) for o, v in m.units.items()},
+        share={s: float(v.value() or 0.0) for s, v in m.share.items()},
     )

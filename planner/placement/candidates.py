@@ -142,12 +142,8 @@ def build_candidates(
             for group in groups:
                 add(oid, group)
     else:
-        if speeds:
-            raise PlannerError(
-                f"workload {next(iter(speeds))!r}: a load stated as requests_per_second is not planned on "
-                f"the large-fleet path (more than {PATTERN_BUDGET} ways to share GPUs); state it as replicas "
-                "and batch, or split the scenario"
-            )
+        # A rate-stated replica never shares its GPUs (it is not in ``singles_on``): on this path it keeps its
+        # patterns alone, with their rate rows, in every program the strategy solves (solving.large).
         notes.append(
             f"co-location: more than {PATTERN_BUDGET} ways to share GPUs, so an aggregate relaxation bounds "
             "the cost, sharing patterns come from its packing and from column generation, and the gap is "

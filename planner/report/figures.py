@@ -433,7 +433,7 @@ def period_lines(plan: Plan) -> list[PeriodLine]:
             rents=", ".join(p.rented) or "-",
             up_front=p.capex,
             running_per_month=p.running / months,
-            demand=", ".join(runs) or "nothing runs",
+            demand=", ".join(runs) or "nothing",
         )
         before = out[-1] if out else None
         if (

@@ -84,8 +84,6 @@ INPUTS: tuple[Input, ...] = (
 """The inputs the formulas read, in the order the Assumptions sheet lists them; the budgets and limits only
 where the scenario sets them."""
 
-"""Reservation terms, billed whole: a 36-month horizon on 1-year terms pays 3 terms."""
-
 
 @dataclass(frozen=True)
 class InputValue:

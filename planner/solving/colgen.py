@@ -159,7 +159,8 @@ def generate(c: Candidates, *, deadline: float, rel_gap: float = 0.0) -> Generat
                     patterns, members, oid, c.offers[oid], group, c.hours, c.workload_id, c.rates, "g"
                 )
     # A co-location copy holds two replicas or more: at most half the replicas' worth of copies in any plan.
-    max_copies = sum(c.data.demand.values()) / 2
+    # Rate-stated replicas never share a GPU (none of their patterns is priced); their demand is a floor.
+    max_copies = sum(n for w, n in c.data.demand.items() if w not in c.data.rate) / 2
     bound: float | None = None
     converged = solved = False
     rounds = 0

@@ -13,6 +13,10 @@ from planner.ilp.data import MAX_PER_GPU
 PACK_NODE_LIMIT = 50_000
 """Most placements the exact packing search tries per pool before it gives up (the caller keeps the
 heuristics' packing)."""
+PACK_WORK_LIMIT = 400_000
+"""Most GPUs the exact packing search looks at per pool (each placement looks at every GPU of the pool): on
+pools of 30-60 GPUs with no packing the node limit alone let it look 2.6 million times, 2-4 s of a loaded
+machine for one pool, and a 10 s run ran out of time while packing (200-workload benchmark fleet)."""
 PACK_MAX_ITEMS = 400
 """Pools with more replicas than this go straight to the heuristics."""
 SLACK_NODE_LIMIT = 2_000
@@ -47,7 +51,8 @@ def pack_exact(
     sizes: list[tuple[int, float]], gpus: int, memory: int, max_hours: float
 ) -> list[list[int]] | None:
     """Items (sorted largest first) onto ``gpus`` GPUs by depth-first search, or None (none found within
-    ``PACK_NODE_LIMIT``). GPUs with the same load are interchangeable, so only the first of them is tried."""
+    ``PACK_NODE_LIMIT`` and ``PACK_WORK_LIMIT``). GPUs with the same load are interchangeable, so only the
+    first of them is tried."""
     if gpus <= 0 or sum(s for s, _ in sizes) > gpus * memory or len(sizes) > gpus * MAX_PER_GPU:
         return None
     if len(sizes) > PACK_MAX_ITEMS:
@@ -61,7 +66,7 @@ def pack_exact(
         if i == len(sizes):
             return True
         nodes += 1
-        if nodes > PACK_NODE_LIMIT:
+        if nodes > PACK_NODE_LIMIT or nodes * gpus > PACK_WORK_LIMIT:
             return False
         size, hours = sizes[i]
         tried: set[tuple[int, int, float]] = set()

@@ -122,3 +122,17 @@ def test_a_fabric_keeps_an_offer_only_where_a_replica_spans_machines() -> None:
 
     assert kept(20) == {"testcloud:plain:r1"}  # 20 GiB on one GPU: either instance holds it
     assert kept(80) == {"testcloud:pair:r1"}  # 20 GiB on each of 4 GPUs: only two pairs with EFA
+
+
+def test_a_replica_over_machines_that_starts_later_pays_both_machines_in_its_months() -> None:
+    # The replica runs from month 7 of 12: two pair instances rented for 6 months each,
+    # 2 x 1.00 USD/h x 730 h x 6 = 8,760 USD, all of it the replica's (both machines' costs reach it).
+    cat = catalog([CARD], clouds=[pair(1.0)])  # type: ignore[list-item]
+    big = {"name": "big", "model": "x", "engine": "vllm", "start_month": 7}
+    work = scenario([big], hardware={"bought": False})
+    plan = solve(work, cat, memory=memory, alternatives=False)
+    assert plan.total_cost == pytest.approx(2 * 1.0 * 730 * 6)
+    (a,) = plan.assignments
+    assert (a.nodes, a.start_month) == (2, 7)
+    assert a.cost == pytest.approx(plan.total_cost)
+    assert verify(plan, work) == []

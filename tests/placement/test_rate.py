@@ -13,11 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner.cli import main
-from planner.errors import InfeasibleError, PlannerError, ScenarioError
+from planner.errors import InfeasibleError, ScenarioError
 from planner.perf.capacity import capacity_within_slo
 from planner.pipeline import solve
 
-from builders import catalog, cloud, gpu, scenario
+from builders import catalog, cloud, gpu, rate_workload, replica_rate, scenario
 
 SLOW = gpu("Slow 48", 48.0).model_copy(update={"mem_bandwidth_gb_per_s": 500.0})
 FAST = gpu("Fast 48", 48.0).model_copy(update={"mem_bandwidth_gb_per_s": 2000.0})
@@ -28,32 +28,11 @@ ONE = catalog([FAST], clouds=[cloud("fast1", "Fast 48", price=3.0)])
 HOURS = 730 * 12
 
 
-def chat(rate: float, *, ttft_ms: float = 1000, tpot_ms: float = 60, **extra: Any) -> dict[str, Any]:
-    return {
-        "name": "chat",
-        "model": "llama-3-8b",
-        "engine": "vllm",
-        "requests_per_second": rate,
-        "input_tokens": 1000,
-        "output_tokens": 300,
-        "slo": {"ttft_ms": ttft_ms, "tpot_ms": tpot_ms},
-        **extra,
-    }
+chat = rate_workload
 
 
 def _per_replica(spec_name: str, cat: Any = ONE, tpot_s: float = 0.06) -> float:
-    cap = capacity_within_slo(
-        "llama-3-8b",
-        gpu=spec_name,
-        ttft_s=1.0,
-        tpot_s=tpot_s,
-        memory_per_gpu_bytes=48 * 2**30,  # headroom 0 in the helpers' scenarios
-        input_tokens=1000,
-        output_tokens=300,
-        catalog=cat,
-    )
-    assert cap.batch >= 1
-    return cap.requests_per_s
+    return replica_rate(spec_name, cat, tpot_s)
 
 
 def test_the_rate_needs_exactly_three_replicas_of_the_one_option() -> None:
@@ -133,14 +112,6 @@ def test_the_cli_refuses_a_rate_and_replicas_in_one_line(tmp_path: Path) -> None
     result = CliRunner().invoke(main, ["validate", str(path)])
     assert result.exit_code == 2
     assert "requests_per_second" in result.output and "Traceback" not in result.output
-
-
-def test_the_large_fleet_path_refuses_a_rate(monkeypatch: pytest.MonkeyPatch) -> None:
-    import planner.placement.candidates as candidates
-
-    monkeypatch.setattr(candidates, "colocation_patterns", lambda *args: None)  # past the pattern budget
-    with pytest.raises(PlannerError, match="large-fleet path"):
-        solve(scenario([chat(1.0)]), CAT, alternatives=False)
 
 
 def test_json_and_terminal_say_what_the_replicas_serve() -> None:
