@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from planner.plan import Plan, WorkloadPerformance
+from planner.plan import Plan, ReplicaPerformance, WorkloadPerformance
 
 LIMIT_LABELS: Mapping[str, str] = {
     "memory": "memory",
@@ -59,6 +59,16 @@ def workload_binds(p: WorkloadPerformance) -> str:
     return ", ".join(seen)
 
 
+def _speeds(p: WorkloadPerformance | ReplicaPerformance) -> dict[str, float]:
+    """The figures a workload's total row and a replica's row both carry, under the row's field names."""
+    return {
+        "ttft_s": p.ttft_s,
+        "tpot_s": p.tpot_s,
+        "output_tokens_per_s": p.output_tokens_per_s,
+        "requests_per_s": p.requests_per_s,
+    }
+
+
 def speed_rows(plan: Plan) -> list[SpeedRow]:
     """Every rate-stated workload: its total row, then a row per replica."""
     rows: list[SpeedRow] = []
@@ -66,7 +76,6 @@ def speed_rows(plan: Plan) -> list[SpeedRow]:
         p = w.performance
         if p is None:
             continue
-        slo = {"slo_ttft_s": p.slo_ttft_s, "slo_tpot_s": p.slo_tpot_s}
         rows.append(
             SpeedRow(
                 workload=w.name,
@@ -75,14 +84,12 @@ def speed_rows(plan: Plan) -> list[SpeedRow]:
                 runs_on=f"{w.replicas} replica{'s' if w.replicas != 1 else ''}",
                 unit="",
                 batch=None if p.replicas else p.batch,
-                ttft_s=p.ttft_s,
-                tpot_s=p.tpot_s,
-                output_tokens_per_s=p.output_tokens_per_s,
-                requests_per_s=p.requests_per_s,
                 requests_per_s_asked=p.requests_per_s_asked,
                 utilisation=p.utilisation,
                 binds=workload_binds(p),
-                **slo,
+                **_speeds(p),
+                slo_ttft_s=p.slo_ttft_s,
+                slo_tpot_s=p.slo_tpot_s,
             )
         )
         for r in p.replicas:
@@ -95,14 +102,12 @@ def speed_rows(plan: Plan) -> list[SpeedRow]:
                     runs_on=where,
                     unit=r.unit,
                     batch=r.batch,
-                    ttft_s=r.ttft_s,
-                    tpot_s=r.tpot_s,
-                    output_tokens_per_s=r.output_tokens_per_s,
-                    requests_per_s=r.requests_per_s,
                     requests_per_s_asked=None,
                     utilisation=None,
                     binds=LIMIT_LABELS.get(r.limit, r.limit),
-                    **slo,
+                    **_speeds(r),
+                    slo_ttft_s=p.slo_ttft_s,
+                    slo_tpot_s=p.slo_tpot_s,
                 )
             )
     return rows
