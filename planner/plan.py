@@ -22,6 +22,23 @@ Pricing = Literal["purchase", "owned", "on_demand", "spot", "reserved_1y", "rese
 PlanStatus = Literal["optimal", "feasible"]
 TERM_MONTHS: Mapping[str, int] = {"reserved_1y": 12, "reserved_3y": 36}
 """Months of one term of each reserved pricing: every hour of each started term is paid."""
+COST_CATEGORIES = (
+    "purchase",
+    "residual",
+    "energy",
+    "hosting",
+    "cloud_on_demand",
+    "cloud_spot",
+    "cloud_reserved",
+)
+"""The parts ``Plan.cost_by_category`` splits the horizon's cost into."""
+CLOUD_CATEGORY: Mapping[str, str] = {
+    "on_demand": "cloud_on_demand",
+    "spot": "cloud_spot",
+    "reserved_1y": "cloud_reserved",
+    "reserved_3y": "cloud_reserved",
+}
+"""The cost category of a cloud unit's rent, by its pricing."""
 
 
 class PlanUnit(FrozenModel):

@@ -24,17 +24,19 @@ from planner.assemble.summary import assumptions, workload_summaries
 from planner.assemble.units import Assembled, assemble
 from planner.errors import PlannerError
 from planner.placement.merge import split_candidates
-from planner.plan import Assignment, Assumption, Plan, PlanPeriod, PlanUnit, WorkloadSummary
+from planner.plan import (
+    CLOUD_CATEGORY,
+    COST_CATEGORIES,
+    Assignment,
+    Assumption,
+    Plan,
+    PlanPeriod,
+    PlanUnit,
+    WorkloadSummary,
+)
 from planner.scenario.periods import GROWTH_STEP_MONTHS, growth_step
 from planner.scenario.schema import Scenario
 from planner.solving.periods import Stacked, net_price
-
-_CLOUD_CATEGORY = {
-    "on_demand": "cloud_on_demand",
-    "spot": "cloud_spot",
-    "reserved_1y": "cloud_reserved",
-    "reserved_3y": "cloud_reserved",
-}
 
 
 def build_period_plan(
@@ -223,12 +225,10 @@ def build_period_plan(
         for month in range(p.start_month, p.end_month + 1):
             monthly[month] = p.running / (p.end_month - p.start_month + 1)
     flow = monthly_cash_flow("plan", up_front, monthly, residual, rate_per_year=rate)
-    cost_by_category = dict.fromkeys(
-        ("purchase", "residual", "energy", "hosting", "cloud_on_demand", "cloud_spot", "cloud_reserved"), 0.0
-    )
+    cost_by_category = dict.fromkeys(COST_CATEGORIES, 0.0)
     for u in plan_units:
         if u.kind == "cloud":
-            cost_by_category[_CLOUD_CATEGORY[u.pricing]] += u.cost
+            cost_by_category[CLOUD_CATEGORY[u.pricing]] += u.cost
         else:
             cost_by_category["purchase"] += u.capex
             cost_by_category["residual"] -= u.residual_value

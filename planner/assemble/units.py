@@ -22,7 +22,7 @@ from planner.ilp.solve import Solution
 from planner.placement.candidates import Candidates
 from planner.placement.offers import Offer
 from planner.placement.patterns import Member, group_energy
-from planner.plan import Assignment, Launch, PlanUnit
+from planner.plan import CLOUD_CATEGORY, COST_CATEGORIES, Assignment, Launch, PlanUnit
 from planner.solving.repack import pack_shared
 from planner.units import HOURS_PER_MONTH
 
@@ -54,23 +54,10 @@ class Assembled:
         return sum(u.cost for u in self.units)
 
 
-_CATEGORY = {
-    "on_demand": "cloud_on_demand",
-    "spot": "cloud_spot",
-    "reserved_1y": "cloud_reserved",
-    "reserved_3y": "cloud_reserved",
-}
-
-
 def assemble(c: Candidates, solution: Solution) -> Assembled:
     """Every option's pattern copies and packed shared GPUs laid out on numbered units, and each replica on
     its GPUs with its share of the cost."""
-    out = Assembled(
-        cost_by_category=dict.fromkeys(
-            ("purchase", "residual", "energy", "hosting", "cloud_on_demand", "cloud_spot", "cloud_reserved"),
-            0.0,
-        )
-    )
+    out = Assembled(cost_by_category=dict.fromkeys(COST_CATEGORIES, 0.0))
     number: dict[str, int] = defaultdict(int)
     replica_no: dict[str, int] = defaultdict(int)
     for oid, offer in c.offers.items():
@@ -84,7 +71,7 @@ def assemble(c: Candidates, solution: Solution) -> Assembled:
             unit = _unit(c, offer, f"{offer.option}#{number[offer.option]}", on_unit)
             out.units.append(unit)
             if offer.kind == "cloud":
-                out.cost_by_category[_CATEGORY[offer.pricing]] += offer.rent
+                out.cost_by_category[CLOUD_CATEGORY[offer.pricing]] += offer.rent
             else:
                 out.cost_by_category["purchase"] += offer.capex
                 out.cost_by_category["residual"] -= offer.residual

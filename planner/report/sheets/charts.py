@@ -18,7 +18,7 @@ from openpyxl.chart.label import DataLabelList
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from planner.plan import Plan
+from planner.plan import CLOUD_CATEGORY, Plan
 from planner.report import styles
 from planner.report.figures import CATEGORY_LABELS, first_gpu_by_workload
 from planner.report.live import Formula, number, span
@@ -84,15 +84,6 @@ def memory_table(plan: Plan) -> tuple[list[Column], list[list[Value]]]:
     return columns, rows
 
 
-CLOUD_CATEGORIES: Mapping[str, str] = {
-    "on_demand": "cloud_on_demand",
-    "spot": "cloud_spot",
-    "reserved_1y": "cloud_reserved",
-    "reserved_3y": "cloud_reserved",
-}
-"""The cost category of a cloud unit's rent, by its pricing (as ``Plan.cost_by_category`` counts it)."""
-
-
 CATEGORY_FORMULAS: Mapping[str, str] = {
     "purchase": "plan_capex",
     "residual": "-plan_residual",
@@ -110,7 +101,7 @@ def _category_formula(plan: Plan, key: str, value: float) -> Formula:
     if not rows:
         return Formula(number(value), value)
     first, last = min(rows.values()), max(rows.values())
-    labels = sorted({cloud.PRICING_LABELS[p] for p, k in CLOUD_CATEGORIES.items() if k == key})
+    labels = sorted({cloud.PRICING_LABELS[p] for p, k in CLOUD_CATEGORY.items() if k == key})
     if not labels:
         return Formula(number(value), value)
     pricing = span("Cloud", cloud.pricing_column(), first, last)
