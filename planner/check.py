@@ -74,7 +74,7 @@ def _plan_problems(plan: Plan, scenario: Scenario | None = None) -> list[str]:
             problems.append(f"{where}: reserves {a.reserved_bytes} bytes, needs {expected} with headroom")
         if not a.gpu_indices or len(set(a.gpu_indices)) != len(a.gpu_indices):
             problems.append(f"{where}: GPU indices {list(a.gpu_indices)} are empty or repeated")
-        for uid in a.units or (a.unit,):  # a replica over machines holds its GPUs on each of them
+        for uid in a.machines:  # a replica over machines holds its GPUs on each of them
             held_on = units.get(uid)
             if held_on is None:
                 problems.append(f"{where}: unknown unit {uid}")
@@ -346,10 +346,11 @@ def _period_problems(plan: Plan, scenario: Scenario) -> list[str]:
         problems.append(f"periods {months} do not cover months 1..{plan.horizon_months} in order")
     units = {u.id: u for u in plan.units}
     for a in plan.assignments:
-        unit = units.get(a.unit)
         last = a.end_month or plan.horizon_months
-        if unit is not None and not (_held(unit, a.start_month, plan) and _held(unit, last, plan)):
-            problems.append(f"{a.workload} replica {a.replica}: on {a.unit} in months it does not have")
+        for uid in a.machines:
+            unit = units.get(uid)
+            if unit is not None and not (_held(unit, a.start_month, plan) and _held(unit, last, plan)):
+                problems.append(f"{a.workload} replica {a.replica}: on {uid} in months it does not have")
     placed: dict[tuple[str, int], int] = defaultdict(int)
     for a in plan.assignments:
         placed[(a.workload, a.start_month)] += 1

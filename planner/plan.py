@@ -154,9 +154,14 @@ class Assignment(FrozenModel):
     """The network between those machines (``infiniband``, ``efa``, ...); None on one machine."""
 
     @property
+    def machines(self) -> tuple[str, ...]:
+        """Every unit the replica holds GPUs on: ``units`` over several machines, else its one ``unit``."""
+        return self.units or (self.unit,)
+
+    @property
     def nodes(self) -> int:
         """Machines the replica runs on."""
-        return max(len(self.units), 1)
+        return len(self.machines)
 
     @property
     def gpu_count(self) -> int:

@@ -303,9 +303,8 @@ def _scaled(assignments: list[Assignment], units: dict[str, PlanUnit]) -> list[A
     several machines holds an equal part of its share on each of them."""
     on: dict[str, list[tuple[int, float]]] = defaultdict(list)
     for i, a in enumerate(assignments):
-        machines = a.units or (a.unit,)
-        for uid in machines:
-            on[uid].append((i, a.cost / len(machines)))
+        for uid in a.machines:
+            on[uid].append((i, a.cost / a.nodes))
     costs = [0.0] * len(assignments)
     for uid, held in on.items():
         shares = sum(weight for _, weight in held)

@@ -136,3 +136,8 @@ def test_a_replica_over_machines_that_starts_later_pays_both_machines_in_its_mon
     assert (a.nodes, a.start_month) == (2, 7)
     assert a.cost == pytest.approx(plan.total_cost)
     assert verify(plan, work) == []
+    # Every machine of the replica must be the plan's in its months, not only the first.
+    second = next(u for u in plan.units if u.id == a.units[1])
+    late = second.model_copy(update={"start_month": 9})
+    damaged = plan.model_copy(update={"units": tuple(late if u is second else u for u in plan.units)})
+    assert f"big replica 1: on {second.id} in months it does not have" in verify(damaged, work)
