@@ -16,7 +16,6 @@ any limit row, are dropped: they can never beat it, so the optimum is unchanged 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,7 +24,7 @@ from planner.catalog.schema import Catalog, CloudOffer, Fabric, GpuSpec, SystemO
 from planner.errors import ScenarioError
 from planner.ilp.dominance import Standing
 from planner.ilp.dominance import undominated as undominated_units
-from planner.placement.rates import DESK_SIDE, CostRates, energy_cost
+from planner.placement.rates import DESK_SIDE, CostRates, energy_cost, reserved_rent
 from planner.plan import TERM_MONTHS, Pricing, UnitKind
 from planner.scenario.schema import CustomOffer, Scenario
 from planner.units import HOURS_PER_MONTH
@@ -361,7 +360,7 @@ def cloud_offers(
                     billed = hours * (1 + rates.spot_overhead) if pricing == "spot" else hours
                     rent = per_hour * billed * rates.months
                 else:
-                    rent = per_hour * HOURS_PER_MONTH * math.ceil(rates.months / term) * term
+                    rent = reserved_rent(per_hour, rates.months, term)
                 source = f"{offer.source_file}@{offer.source_commit[:10]}"
                 if discount_source:
                     source += f"; discount: {discount_source}"

@@ -5,12 +5,14 @@ priced here, in the scenario's currency."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from planner.catalog.schema import Catalog, GpuSpec
 from planner.errors import ScenarioError
 from planner.scenario.schema import DEFAULT_LIFE_MONTHS, Scenario
+from planner.units import HOURS_PER_MONTH
 
 KWH_PER_WH = 1e-3
 DESK_SIDE = frozenset({"desktop", "workstation"})
@@ -124,6 +126,11 @@ def residual_share(scenario: Scenario, held_months: int) -> float:
     if finance.useful_life_months is None:
         return 0.0
     return max(0.0, 1 - held_months / finance.useful_life_months)
+
+
+def reserved_rent(per_hour: float, months: int, term_months: int) -> float:
+    """A reservation's rent over ``months``: every hour of each term started in them is paid."""
+    return per_hour * HOURS_PER_MONTH * math.ceil(months / term_months) * term_months
 
 
 def energy_cost(watts: float, hours_per_month: float, rates: CostRates) -> float:

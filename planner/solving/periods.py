@@ -23,7 +23,6 @@ scenario past the pattern budget is refused in one line.
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass, replace
 
 from planner.catalog.schema import Catalog
@@ -36,12 +35,11 @@ from planner.placement.explain import explain_unplaceable
 from planner.placement.memory import MemoryFn
 from planner.placement.merge import Merged, merge_equivalent
 from planner.placement.offers import Offer
-from planner.placement.rates import residual_share
+from planner.placement.rates import reserved_rent, residual_share
 from planner.plan import TERM_MONTHS
 from planner.scenario.periods import Period, demand_periods
 from planner.scenario.schema import Scenario
 from planner.solving.diagnose import shortfall
-from planner.units import HOURS_PER_MONTH
 
 
 @dataclass(frozen=True)
@@ -79,8 +77,7 @@ def net_price(scenario: Scenario, offer: Offer, begins: int) -> float:
     held = scenario.horizon_months - begins + 1
     if offer.kind == "bought":
         return offer.capex * (1 - residual_share(scenario, held))
-    term = TERM_MONTHS[offer.pricing]
-    return offer.unit_price * HOURS_PER_MONTH * math.ceil(held / term) * term
+    return reserved_rent(offer.unit_price, held, TERM_MONTHS[offer.pricing])
 
 
 def solve_periods(
