@@ -49,6 +49,13 @@ def _meets(known: Point | None, bounds: list[float], mip_gap: float) -> bool:
     return known is not None and known[0] - max(bounds) <= mip_gap * known[0] + 1e-9
 
 
+def _relax(data: ProblemData, solver: str, until: float, mip_gap: float) -> Solution:
+    """One run of the relaxation ``data`` until ``until`` (``MIN_SECOND_PASS_S`` at the least), the model's
+    build counted in its limit."""
+    limit = max(until - time.perf_counter(), MIN_SECOND_PASS_S)
+    return solve_problem(data, solver=solver, time_limit_s=limit, mip_gap=mip_gap, whole_call=True)
+
+
 def _second_core(
     candidates: Candidates, solver: str, first_pass_s: float, until: float, mip_gap: float
 ) -> list[tuple[Solution, float]]:
@@ -58,10 +65,7 @@ def _second_core(
     the relaxation was tried there and dropped: within 10 s it never packed below the rounded plan, and its
     overrun (CBC's limit leaves out writing and reading the model) held the pass past its end."""
     if solver in FILL_SOLVERS and first_pass_s >= MIN_FILL_S:
-        data = candidates.data.with_gpu_fill(PACKING_FILL)
-        limit = max(until - time.perf_counter(), MIN_SECOND_PASS_S)
-        roomy = solve_problem(data, solver=solver, time_limit_s=limit, mip_gap=mip_gap, whole_call=True)
-        return [(roomy, 0.0)]
+        return [(_relax(candidates.data.with_gpu_fill(PACKING_FILL), solver, until, mip_gap), 0.0)]
     lp = solve_lp(candidates.data, time_limit_s=max(until - time.perf_counter(), MIN_SECOND_PASS_S))
     return [(_rounded_lp(candidates.data, lp), lp.objective)] if lp.status == "optimal" else []
 
@@ -74,18 +78,11 @@ def _solve_both(
     if until - time.perf_counter() < MIN_SECOND_PASS_S:
         # The candidates took the pass (3,000 workloads within 4 s): a second model to build would only
         # hold the run past its limit.
-        limit = max(until - time.perf_counter(), MIN_SECOND_PASS_S)
-        return solve_problem(
-            candidates.data, solver=solver, time_limit_s=limit, mip_gap=mip_gap, whole_call=True
-        ), []
+        return _relax(candidates.data, solver, until, mip_gap), []
     context = contextvars.copy_context()
     with ThreadPoolExecutor(max_workers=1) as pool:
         helper = pool.submit(context.run, _second_core, candidates, solver, first_pass_s, until, mip_gap)
-        limit = max(until - time.perf_counter(), MIN_SECOND_PASS_S)
-        main = solve_problem(
-            candidates.data, solver=solver, time_limit_s=limit, mip_gap=mip_gap, whole_call=True
-        )
-        return main, helper.result()
+        return _relax(candidates.data, solver, until, mip_gap), helper.result()
 
 
 def _rounded_lp(data: ProblemData, lp: LpSolution) -> Solution:
