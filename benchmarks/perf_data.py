@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -28,6 +28,9 @@ from planner.perf.terms import ModelTerms, model_terms
 
 DATA = Path(__file__).parent / "data"
 CSV = DATA / "throughput_calibration.csv"
+# Further sources, one file each with the same columns (throughput_<publisher>.csv); their rows may name
+# catalog models and GPUs directly.
+CSVS = [CSV, *sorted(p for p in DATA.glob("throughput_*.csv") if p != CSV)]
 
 # Calibration model name -> catalog model (the rest are in throughput_models.yaml). TensorRT-LLM's "LLaMA 7B"
 # and "LLaMA 70B" are Llama-2 configurations (its doc's engine-build section).
@@ -168,7 +171,9 @@ def _extra_models() -> dict[str, Architecture]:
 
 
 def _architecture(name: str) -> Architecture:
-    return resolve_model(CATALOG_MODELS[name]) if name in CATALOG_MODELS else _extra_models()[name]
+    if name in _extra_models():
+        return _extra_models()[name]
+    return resolve_model(CATALOG_MODELS.get(name, name))
 
 
 @functools.cache
@@ -184,33 +189,36 @@ def _hardware(name: str) -> Hardware:
     if name in EXTRA_GPUS:
         bandwidth, tflops, fp16_acc = EXTRA_GPUS[name]
         return Hardware(name, bandwidth * GB, tflops * TFLOP, None, fp16_acc * TFLOP, LINKS["pcie"], 32 * GB)
-    return hardware(load_catalog().gpu(CATALOG_GPUS[name]))
+    return hardware(load_catalog().gpu(CATALOG_GPUS.get(name, name)))
 
 
-def load_cases(path: Path = CSV) -> list[Case]:
-    """Every row of the calibration file as a Case (the file holds only rows the model can predict)."""
+def load_cases(paths: Sequence[Path] = CSVS) -> list[Case]:
+    """Every row of the calibration files as a Case (the files hold only rows the model can predict)."""
+    rows = []
+    for path in paths:
+        with path.open(newline="") as f:
+            rows += list(csv.DictReader(f))
     cases = []
-    with path.open(newline="") as f:
-        for row in csv.DictReader(f):
-            engine = row["engine"]
-            kv = "fp8" if "FP8 KV cache" in row["notes"] and row["precision"] == "fp8" else None
-            batch = int(row["batch_or_concurrency"])
-            cases.append(
-                Case(
-                    source=row["source"],
-                    model=row["model"],
-                    engine=engine_speed(engine).name,
-                    gpu=row["gpu"],
-                    gpus=int(row["num_gpus"]),
-                    precision=row["precision"],
-                    batch=batch,
-                    input_tokens=int(row["input_tokens"]),
-                    output_tokens=int(row["output_tokens"]),
-                    metric=row["metric"],
-                    value=float(row["value"]),
-                    suspect="suspect=yes" in row["notes"],
-                    terms=_terms(row["model"], row["precision"], engine_speed(engine).name, kv),
-                    hw=_hardware(row["gpu"]),
-                )
+    for row in rows:
+        engine = row["engine"]
+        kv = "fp8" if "FP8 KV cache" in row["notes"] and row["precision"] == "fp8" else None
+        batch = int(row["batch_or_concurrency"])
+        cases.append(
+            Case(
+                source=row["source"],
+                model=row["model"],
+                engine=engine_speed(engine).name,
+                gpu=row["gpu"],
+                gpus=int(row["num_gpus"]),
+                precision=row["precision"],
+                batch=batch,
+                input_tokens=int(row["input_tokens"]),
+                output_tokens=int(row["output_tokens"]),
+                metric=row["metric"],
+                value=float(row["value"]),
+                suspect="suspect=yes" in row["notes"],
+                terms=_terms(row["model"], row["precision"], engine_speed(engine).name, kv),
+                hw=_hardware(row["gpu"]),
             )
+        )
     return cases
