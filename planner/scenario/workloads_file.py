@@ -2,7 +2,9 @@
 
 Fleets of hundreds of workloads live in spreadsheets, not YAML. The header row names the same fields as a
 workload in YAML (``name, model, task, precision, engine, context, batch, replicas, hours_per_month, ...``);
-an empty cell leaves the field at its default. Every row is validated on its own against ``Workload`` so an
+an empty cell leaves the field at its default. A field that is a mapping in YAML takes one column per key,
+named with a dot (``slo.ttft_ms``, ``slo.tpot_ms``, ``schedule.start_hour``); a list in one cell is written
+with commas (``schedule.days``: ``mon,tue,wed``). Every row is validated on its own against ``Workload`` so an
 error names the file, the spreadsheet row (header = row 1) and the field. CSV and Excel (the first sheet, or
 ``fleet.xlsx#Sheet`` for another) are read with pandas.
 """
@@ -13,10 +15,10 @@ import math
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from planner.errors import ScenarioError
-from planner.scenario.schema import Workload
+from planner.scenario.schema import Schedule, Slo, Workload
 
 READERS = {".csv": "csv", ".xlsx": "excel", ".xlsm": "excel"}
 """File suffix -> how pandas reads it."""
@@ -66,12 +68,12 @@ def read_workloads_file(path: Path, sheet: str | None = None) -> list[dict[str, 
     if len(frame) > MAX_ROWS:
         raise ScenarioError(f"{path}: {len(frame):,} rows; at most {MAX_ROWS:,} workloads")
     headers = [str(column).strip() for column in frame.columns]
-    unknown = [h for h in headers if h not in Workload.model_fields and h != "concurrency"]
+    unknown = [h for h in headers if not _known(h)]
     if unknown:
         raise ScenarioError(f"{path}: row 1: unknown column {unknown[0]!r} (columns are workload fields)")
     rows = []
     for number, values in enumerate(frame.itertuples(index=False, name=None), start=2):
-        row = {h: _cell(v) for h, v in zip(headers, values, strict=True) if _cell(v) is not None}
+        row = _nested({h: _cell(v) for h, v in zip(headers, values, strict=True) if _cell(v) is not None})
         if not row:
             continue  # a blank line between groups of workloads
         try:
@@ -86,6 +88,33 @@ def read_workloads_file(path: Path, sheet: str | None = None) -> list[dict[str, 
     if not rows:
         raise ScenarioError(f"{path}: no workloads (one row per workload under a header row)")
     return rows
+
+
+NESTED: dict[str, type[BaseModel]] = {"slo": Slo, "schedule": Schedule}
+"""Workload fields that are mappings in YAML, and the model of each: a column ``field.key`` per key."""
+
+
+def _known(header: str) -> bool:
+    field, dot, key = header.partition(".")
+    if dot:
+        return field in NESTED and key in NESTED[field].model_fields
+    return field in Workload.model_fields or field == "concurrency"
+
+
+def _nested(cells: dict[str, object]) -> dict[str, Any]:
+    """A row's cells as a workload mapping: ``slo.ttft_ms`` under ``slo``; a list field's text split on
+    commas."""
+    row: dict[str, Any] = {}
+    for header, value in cells.items():
+        field, dot, key = header.partition(".")
+        if not dot:
+            row[field] = value
+            continue
+        annotation = str(NESTED[field].model_fields[key].annotation)
+        if annotation.startswith("tuple") and isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        row.setdefault(field, {})[key] = value
+    return row
 
 
 def _cell(value: object) -> object:

@@ -41,8 +41,8 @@ HEADER = [
 
 
 def _startup_without_workloads(tmp_path: Path, workloads_file: str) -> tuple[Path, list[dict[str, Any]]]:
-    """The startup with its count-stated workloads moved to a file; the chat assistant, whose SLO is a
-    mapping a spreadsheet cell cannot hold, stays in the YAML (its workloads come first, as in the file)."""
+    """The startup with its count-stated workloads moved to a file; the rate-stated chat assistant stays in
+    the YAML (its workloads come first, as in the file; SLO columns: tests/scenario)."""
     raw = yaml.safe_load(STARTUP.read_text(encoding="utf-8"))
     workloads = raw.pop("workloads")
     raw["workloads"] = [w for w in workloads if "slo" in w]

@@ -1,0 +1,70 @@
+"""A spreadsheet row holds what a YAML workload holds: mappings as dotted columns (``slo.ttft_ms``,
+``schedule.days`` with commas), so every shipped workload, rate-stated and scheduled ones too, can come from a
+file; a dotted column naming no key is one error naming the column."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from planner.errors import ScenarioError
+from planner.scenario.load import load_scenario
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def _flat(workload: dict[str, Any]) -> dict[str, str]:
+    """A YAML workload as one spreadsheet row, written by hand-rule: a mapping becomes ``field.key`` columns,
+    a list one comma-separated cell."""
+    row: dict[str, str] = {}
+    for field, value in workload.items():
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                row[f"{field}.{key}"] = ",".join(inner) if isinstance(inner, list) else str(inner)
+        else:
+            row[field] = str(value).lower() if isinstance(value, bool) else str(value)
+    return row
+
+
+def _from_file(tmp_path: Path, shipped: Path) -> Path:
+    raw = yaml.safe_load(shipped.read_text(encoding="utf-8"))
+    rows = [_flat(w) for w in raw.pop("workloads")]
+    header = sorted({h for row in rows for h in row})
+    with (tmp_path / "fleet.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, header)
+        writer.writeheader()
+        writer.writerows(rows)
+    raw["workloads_file"] = "fleet.csv"
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("name", ["startup.yaml", "hobbyist-timeshare.yaml"])
+def test_every_workload_of_a_shipped_scenario_loads_from_a_file(tmp_path: Path, name: str) -> None:
+    from_yaml = load_scenario(SCENARIOS / name)
+    from_file = load_scenario(_from_file(tmp_path, SCENARIOS / name))
+    assert from_file.workloads == from_yaml.workloads
+    assert any(w.slo is not None or w.schedule is not None for w in from_file.workloads)
+
+
+def test_a_dotted_column_naming_no_key_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "fleet.csv").write_text(
+        "name,model,requests_per_second,slo.ttft_sec\nchat,llama-3.1-8b,2,1000\n", encoding="utf-8"
+    )
+    (tmp_path / "s.yaml").write_text("workloads_file: fleet.csv\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"row 1: unknown column 'slo.ttft_sec'"):
+        load_scenario(tmp_path / "s.yaml")
+
+
+def test_a_bad_nested_cell_names_row_and_column(tmp_path: Path) -> None:
+    (tmp_path / "fleet.csv").write_text(
+        "name,model,requests_per_second,slo.ttft_ms\nchat,llama-3.1-8b,2,-5\n", encoding="utf-8"
+    )
+    (tmp_path / "s.yaml").write_text("workloads_file: fleet.csv\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"row 2 \(chat\): slo.ttft_ms: "):
+        load_scenario(tmp_path / "s.yaml")
