@@ -14,6 +14,7 @@ from planner.memory.api import estimate_memory
 from planner.memory.engines import engine as memory_engine
 from planner.memory.formats import weight_format
 from planner.memory.resolve import resolve_model
+from planner.memory.support import check_runs
 from planner.perf.efficiency import engine_speed
 from planner.perf.estimate import Performance, predict
 from planner.perf.hardware import hardware
@@ -84,6 +85,7 @@ def estimate_performance(
         kv_precision=kv_precision,
     )
     spec = gpu_spec(gpu, catalog)
+    check_runs(memory.engine, precision, spec)
     terms = model_terms(resolve_model(model), weight_format(precision), memory.kv_bytes_per_token)
     hw = hardware(spec, interconnect, gpus)
     inputs: dict[str, Any] = {
