@@ -274,20 +274,18 @@ def mix_rows(plan: Plan) -> list[dict[str, Value]]:
     """The chosen mix; each cost refers to the Hardware row or Cloud units that price it."""
     hw_rows = hardware.line_rows(plan)
     cloud_rows = cloud.unit_rows(plan)
-    hw = {c.id: i + 1 for i, c in enumerate(hardware.COLUMNS)}
-    cl = {c.id: i + 1 for i, c in enumerate(cloud.COLUMNS)}
     rows: list[dict[str, Value]] = []
     for line in chosen_mix(plan):
         if line.kind == "cloud":
             capex = Formula("0", 0.0)
             residual = "0"
             rows_of_line = [cloud_rows[u] for u in line.unit_ids]
-            cost_text = column_sum("Cloud", cl["cost"], min(rows_of_line), max(rows_of_line))
+            cost_text = column_sum("Cloud", cloud.column("cost"), min(rows_of_line), max(rows_of_line))
         else:
             r = hw_rows[line.unit_ids]
-            capex = Formula(ref("Hardware", hw["capex"], r), line.capex)
-            cost_text = ref("Hardware", hw["total"], r)
-            residual = ref("Hardware", hw["residual"], r)
+            capex = Formula(ref("Hardware", hardware.column("capex"), r), line.capex)
+            cost_text = ref("Hardware", hardware.column("total"), r)
+            residual = ref("Hardware", hardware.column("residual"), r)
         cost = Formula(cost_text, line.cost)
         rows.append(
             {
