@@ -141,3 +141,32 @@ def test_config_path_is_relative_to_the_scenario_file(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text("name: t\nworkloads:\n  - {name: a, model: configs/config.json}\n")
     assert load_scenario(path).workloads[0].model == str(tmp_path / "configs" / "config.json")
+
+
+@pytest.mark.parametrize(
+    ("workloads", "more"),
+    [
+        # The only workload refused also left ``workloads`` empty: a knock-on, not a second problem.
+        ("  - {name: a, model: llama-3-8b, context: -5}\n", ""),
+        ("  - {name: a, model: m, context: -5, replicas: 0}\n", " (and 1 more problem)"),
+        ("  - {name: a, model: m, context: -5}\n  - {name: b, model: m, batch: 0}\n", " (and 1 more problem)"),
+        # A misspelt required field is one problem (unknown ``nme`` and missing ``name``), plus the context.
+        ("  - {nme: a, model: m, context: -5}\n", " (and 1 more problem)"),
+        ("  - {nme: a, model: m, context: -5, batch: 0}\n", " (and 2 more problems)"),
+    ],
+)
+def test_only_independent_problems_are_counted(workloads: str, more: str) -> None:
+    with pytest.raises(ScenarioError) as error:
+        parse_scenario("name: t\nworkloads:\n" + workloads, source="b4.yaml")
+    message = str(error.value)
+    assert message.endswith(more) if more else "more problem" not in message, message
+
+
+def test_a_file_yaml_cannot_read_names_the_character_once_after_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "d7.yaml"
+    path.write_bytes(b"name: x\x00\x01\nworkloads: []\n")
+    with pytest.raises(ScenarioError) as error:
+        load_scenario(path)
+    message = str(error.value)
+    assert message.startswith(f"{path}: YAML syntax error: ") and "::" not in message
+    assert "at character 8" in message  # the NUL after "name: x"
