@@ -40,7 +40,7 @@ UNITS: Mapping[str, str] = {
     "end_month": "month of the horizon (1-based)",
     "growth_per_month": "fraction per month",
     "gpus_per_replica": "GPUs",
-    "memory_per_gpu": "bytes, with unit (GiB, GB)",
+    "memory_per_gpu": "bytes, with unit (GiB, GB; a bare number is GiB)",
     "lora_rank": "rank",
     "usd_per_kwh": "USD per kWh",
     "pue": "ratio",
@@ -324,7 +324,7 @@ def render_markdown(schema: Mapping[str, Any] | None = None) -> str:
         "A scenario is a YAML file (`planner solve scenarios/startup.yaml`). Every field is listed below",
         "with its type, unit, default and an example; a field not listed is an error that names the closest",
         "valid one. Money is in US dollars unless the field says otherwise; memory sizes take a unit",
-        "(`18GiB`). `planner schema` prints the same as a JSON Schema, for editors that validate YAML: run",
+        "(`18GiB`, `80GB`; a bare number is GiB). `planner schema` prints the same as a JSON Schema, for editors that validate YAML: run",
         "`planner schema > scenario.schema.json` and start the YAML file with",
         "`# yaml-language-server: $schema=scenario.schema.json`.",
     ]

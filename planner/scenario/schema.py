@@ -237,6 +237,12 @@ class Workload(FrozenModel):
                 raise ValueError(str(error)) from None
         return value
 
+    @field_validator("memory_per_gpu", mode="before")
+    @classmethod
+    def _bare_number_is_gib(cls, value: object) -> object:
+        """``memory_per_gpu: 18`` is 18 GiB, as ``18`` in a CSV cell and ``--vram 18`` are."""
+        return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
     @field_validator("memory_per_gpu")
     @classmethod
     def _parse_memory(cls, value: str | None) -> str | None:

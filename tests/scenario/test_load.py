@@ -170,3 +170,11 @@ def test_a_file_yaml_cannot_read_names_the_character_once_after_the_file(tmp_pat
     message = str(error.value)
     assert message.startswith(f"{path}: YAML syntax error: ") and "::" not in message
     assert "at character 8" in message  # the NUL after "name: x"
+
+
+def test_a_bare_memory_per_gpu_in_yaml_is_gib() -> None:
+    from planner.units import GIB
+
+    text = "name: t\nworkloads:\n  - {name: a, model: llama-3-8b, memory_per_gpu: %s}\n"
+    assert parse_scenario(text % "18").workloads[0].measured_bytes == 18 * GIB
+    assert parse_scenario(text % "17.5").workloads[0].measured_bytes == round(17.5 * GIB)
