@@ -133,4 +133,3 @@ def test_a_bare_vram_is_gib_as_every_size_option_reads_it() -> None:
     assert bare.stdout.splitlines()[0].startswith("llama-3.2-1b on 8 GiB: 8.0 GiB per GPU")
     assert bare.stdout.splitlines()[1:] == labelled.stdout.splitlines()[1:]
     assert "bare number: GiB" in " ".join(_run("fit", "--help").stdout.split())
-
