@@ -147,7 +147,9 @@ def estimate(model: str, **kw: Any) -> None:
 @click.command()
 @click.argument("model")
 @click.option("--gpu", "gpu_name", default=None, help='A GPU from the catalog, e.g. "RTX 4090".')
-@click.option("--vram", default=None, help="Card memory instead of --gpu, e.g. 24GiB or 80GB (bare number: GiB).")
+@click.option(
+    "--vram", default=None, help="Card memory instead of --gpu, e.g. 24GiB or 80GB (bare number: GiB)."
+)
 @click.option(
     "--headroom",
     type=FiniteFloatRange(0, 1, max_open=True),

@@ -324,7 +324,8 @@ def render_markdown(schema: Mapping[str, Any] | None = None) -> str:
         "A scenario is a YAML file (`planner solve scenarios/startup.yaml`). Every field is listed below",
         "with its type, unit, default and an example; a field not listed is an error that names the closest",
         "valid one. Money is in US dollars unless the field says otherwise; memory sizes take a unit",
-        "(`18GiB`, `80GB`; a bare number is GiB). `planner schema` prints the same as a JSON Schema, for editors that validate YAML: run",
+        "(`18GiB`, `80GB`; a bare number is GiB). `planner schema` prints the same as a JSON Schema, for",
+        "editors that validate YAML: run",
         "`planner schema > scenario.schema.json` and start the YAML file with",
         "`# yaml-language-server: $schema=scenario.schema.json`.",
     ]

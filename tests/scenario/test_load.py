@@ -149,7 +149,10 @@ def test_config_path_is_relative_to_the_scenario_file(tmp_path: Path) -> None:
         # The only workload refused also left ``workloads`` empty: a knock-on, not a second problem.
         ("  - {name: a, model: llama-3-8b, context: -5}\n", ""),
         ("  - {name: a, model: m, context: -5, replicas: 0}\n", " (and 1 more problem)"),
-        ("  - {name: a, model: m, context: -5}\n  - {name: b, model: m, batch: 0}\n", " (and 1 more problem)"),
+        (
+            "  - {name: a, model: m, context: -5}\n  - {name: b, model: m, batch: 0}\n",
+            " (and 1 more problem)",
+        ),
         # A misspelt required field is one problem (unknown ``nme`` and missing ``name``), plus the context.
         ("  - {nme: a, model: m, context: -5}\n", " (and 1 more problem)"),
         ("  - {nme: a, model: m, context: -5, batch: 0}\n", " (and 2 more problems)"),
