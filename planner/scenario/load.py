@@ -110,7 +110,7 @@ def _first_problem(error: ValidationError, raw: Any) -> str:
             parts.append(f".{_short(key)}" if parts else _short(key))
             node = node.get(key) if isinstance(node, dict) else None
     field = "".join(parts) or "scenario"
-    message = problem["msg"]
+    message = problem["msg"].removeprefix("Value error, ")  # pydantic's label for a validator's own words
     if problem["type"] == "extra_forbidden":
         from planner.scenario.suggest import closest_field
 

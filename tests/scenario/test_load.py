@@ -181,3 +181,42 @@ def test_a_bare_memory_per_gpu_in_yaml_is_gib() -> None:
     text = "name: t\nworkloads:\n  - {name: a, model: llama-3-8b, memory_per_gpu: %s}\n"
     assert parse_scenario(text % "18").workloads[0].measured_bytes == 18 * GIB
     assert parse_scenario(text % "17.5").workloads[0].measured_bytes == round(17.5 * GIB)
+
+
+BOOLEAN_FIELDS = [
+    ("workloads:\n  - {name: a, model: m, interruptible: %s}\n", r"workloads\[0\] \(a\).interruptible"),
+    ("hardware: {cloud: %s}\nworkloads:\n  - {name: a, model: m}\n", r"hardware.cloud"),
+    ("finance: {alternatives_keep_owned: %s}\nworkloads:\n  - {name: a, model: m}\n", r"finance.\w+_owned"),
+    ("owned: [{gpu: L4, gpus_linked: %s}]\nworkloads:\n  - {name: a, model: m}\n", r"owned\[0\].gpus_linked"),
+]
+
+
+@pytest.mark.parametrize("plain", ["yes", "no", "on", "off", "y", "n", '"true"', "1", "0"])
+@pytest.mark.parametrize(("text", "field"), BOOLEAN_FIELDS)
+def test_only_true_and_false_are_booleans(plain: str, text: str, field: str) -> None:
+    """docs/limits.md: only true/false are booleans. The loader keeps ``yes`` as text (YAML 1.2), and the
+    schema's lax mode read that text as true: ``interruptible: yes`` planned spot capacity."""
+    with pytest.raises(ScenarioError, match=rf"{field}: expected true or false, not ") as error:
+        parse_scenario("name: t\n" + text % plain, source="s.yaml")
+    assert "\n" not in str(error.value) and "Value error" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("plain", "value"), [("true", True), ("false", False), ("True", True), ("FALSE", False)]
+)
+def test_true_and_false_are_booleans(plain: str, value: bool) -> None:
+    fields = [parse_scenario("name: t\n" + text % plain).model_dump() for text, _ in BOOLEAN_FIELDS]
+    assert [
+        fields[0]["workloads"][0]["interruptible"],
+        fields[1]["hardware"]["cloud"],
+        fields[2]["finance"]["alternatives_keep_owned"],
+        fields[3]["owned"][0]["gpus_linked"],
+    ] == [value] * 4
+
+
+def test_a_number_written_as_decimal_text_is_the_number() -> None:
+    """What docs/limits.md says: a number field reads decimal text as the number (a CSV cell is text), never
+    a boolean or a date."""
+    text = 'name: t\nworkloads:\n  - {name: a, model: m, hours_per_month: "730", replicas: 010}\n'
+    workload = parse_scenario(text).workloads[0]
+    assert (workload.hours_per_month, workload.replicas) == (730, 10)

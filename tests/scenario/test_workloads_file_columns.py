@@ -68,3 +68,18 @@ def test_a_bad_nested_cell_names_row_and_column(tmp_path: Path) -> None:
     (tmp_path / "s.yaml").write_text("workloads_file: fleet.csv\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match=r"row 2 \(chat\): slo.ttft_ms: "):
         load_scenario(tmp_path / "s.yaml")
+
+
+def test_a_boolean_cell_is_true_or_false_as_in_yaml(tmp_path: Path) -> None:
+    (tmp_path / "s.yaml").write_text("name: s\nworkloads_file: fleet.csv\n", encoding="utf-8")
+    (tmp_path / "fleet.csv").write_text(
+        "name,model,interruptible\nbatch,llama-3.1-8b,TRUE\nchat,llama-3.1-8b,false\n", encoding="utf-8"
+    )
+    assert [w.interruptible for w in load_scenario(tmp_path / "s.yaml").workloads] == [True, False]
+    (tmp_path / "fleet.csv").write_text(
+        "name,model,interruptible\nbatch,llama-3.1-8b,yes\n", encoding="utf-8"
+    )
+    with pytest.raises(
+        ScenarioError, match=r"row 2 \(batch\): interruptible: expected true or false, not 'yes'"
+    ):
+        load_scenario(tmp_path / "s.yaml")
