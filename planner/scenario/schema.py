@@ -74,8 +74,11 @@ class Schedule(ScenarioModel):
     overlap may hold the same GPU memory at different times."""
 
     start_hour: int = Field(ge=0, le=23)
+    """Hour of the day it starts, 0-23 (one clock for every workload's schedule)."""
     end_hour: int = Field(ge=0, le=24)
+    """Hour of the day it stops, exclusive, 0-24; before ``start_hour``: the next day."""
     days: tuple[Day, ...] = DAYS
+    """Days it starts on (``mon`` ... ``sun``); every day by default."""
 
     @model_validator(mode="after")
     def _not_empty(self) -> Schedule:
@@ -146,16 +149,38 @@ class Workload(ScenarioModel):
     """LoRA/QLoRA adapter rank; None: 16."""
     framework: str | None = Field(default=None, max_length=B.MAX_NAME_CHARS)
     """Training framework whose recipe sets the defaults below (``torchtune``, ``unsloth``, ...); None:
-    ``hf-trainer``. Each recipe field overrides its own default (README: "Training frameworks")."""
+    ``hf-trainer``. Each recipe field overrides its own default (README: "Training recipes: --framework";
+    docs/memory-model.md, "Training recipes")."""
     weights: Literal["amp", "pure-bf16"] | None = None
+    """Training: how trainable weights and optimizer states are stored. ``amp``: 16-bit weights with an fp32
+    master copy and fp32 states (AdamW 16 bytes per parameter); ``pure-bf16``: states in the weights' dtype,
+    no master copy (8 bytes). None: the framework's."""
     optimizer_in_backward: bool | None = None
+    """Training: step each parameter as its gradient is ready and free it (torchtune ``optimizer_in_bwd``),
+    so only the largest gradient is alive. None: the framework's."""
     offload: Literal["none", "optimizer", "params"] | None = None
+    """Training: what lives in host memory. ``optimizer``: optimizer states and master weights (ZeRO-Offload);
+    ``params``: weights and gradients too, the GPU holding the layers being computed. None: the
+    framework's."""
     activation_offload: bool | None = None
+    """Training: checkpointed layer inputs kept in host memory (torchtune activation offloading, Unsloth's
+    checkpointing); only the layers being computed stay on the GPU. None: the framework's."""
     loss: Literal["full", "chunked", "fused", "cce", "full-16bit"] | None = None
+    """Training: how the loss holds the logits, bytes per token per vocabulary entry: ``full`` 12 (fp32
+    upcast), ``full-16bit`` 6, ``chunked`` 3, ``fused`` 2, ``cce`` 0 (Cut Cross-Entropy never writes them).
+    None: the framework's."""
     packing: bool | None = None
+    """Training: several samples packed into each row of ``context`` tokens (no padding); without flash
+    attention a block-causal mask is held. None: the framework's."""
     zero_stage: int | None = Field(default=None, ge=0, le=3)
+    """Training over several GPUs: ZeRO/FSDP sharding. 1 shards optimizer states, 2 also gradients, 3 also
+    weights; 0 shards nothing. None: the framework's (3 on more than one GPU)."""
     full_state_dict_save: bool | None = None
+    """Training over several GPUs: checkpoints gather the whole model on rank 0 (accelerate
+    ``FULL_STATE_DICT``), which that GPU must hold at save time. None: the framework's."""
     qlora_saved_inputs: bool | None = None
+    """QLoRA: the 4-bit linear layers keep their inputs for the backward pass (bitsandbytes does, torchao's
+    NF4 does not), adding each layer's attention and MLP inputs. None: the framework's."""
     gpus_per_replica: int | None = Field(default=None, gt=0, le=B.MAX_GPUS_PER_REPLICA)
     """Pin the tensor/data-parallel degree; None lets the optimizer choose."""
     memory_per_gpu: str | None = Field(default=None, max_length=B.MAX_NAME_CHARS)
