@@ -70,7 +70,9 @@ def read_workloads_file(path: Path, sheet: str | None = None) -> list[dict[str, 
     headers = [str(column).strip() for column in frame.columns]
     unknown = [h for h in headers if not _known(h)]
     if unknown:
-        raise ScenarioError(f"{path}: row 1: unknown column {unknown[0]!r} (columns are workload fields)")
+        near = closest_column(unknown[0])
+        hint = f"did you mean {near!r}?" if near else "columns are workload fields"
+        raise ScenarioError(f"{path}: row 1: unknown column {unknown[0]!r} ({hint})")
     rows = []
     for number, values in enumerate(frame.itertuples(index=False, name=None), start=2):
         row = _nested({h: _cell(v) for h, v in zip(headers, values, strict=True) if _cell(v) is not None})
@@ -93,6 +95,27 @@ def read_workloads_file(path: Path, sheet: str | None = None) -> list[dict[str, 
 
 NESTED: dict[str, type[ScenarioModel]] = {"slo": Slo, "schedule": Schedule}
 """Workload fields that are mappings in YAML, and the model of each: a column ``field.key`` per key."""
+
+
+def columns() -> list[str]:
+    """Every column a workloads file may have: the workload's fields (and ``concurrency``), and
+    ``field.key`` for each key of a mapping field."""
+    flat = [f for f in Workload.model_fields if f not in NESTED]
+    return [*flat, "concurrency", *(f"{f}.{k}" for f, model in NESTED.items() for k in model.model_fields)]
+
+
+def closest_column(header: str) -> str | None:
+    """The column nearest to an unknown one, as YAML field errors name the nearest field: a mapping's key
+    alone (``ttft_ms``) is its dotted column (``slo.ttft_ms``); else the closest in spelling (difflib's
+    ratio at least 0.6), or None."""
+    import difflib
+
+    known = columns()
+    dotted = [c for c in known if c.partition(".")[2] == header]
+    if len(dotted) == 1:
+        return dotted[0]
+    match = difflib.get_close_matches(header, known, n=1, cutoff=0.6)
+    return match[0] if match else None
 
 
 def _known(header: str) -> bool:
