@@ -90,7 +90,8 @@ def _short(text: Any) -> str:
 def _first_problem(error: ValidationError, raw: Any) -> str:
     """The first validation problem as ``field: message``, with workload indices replaced by their names."""
     problems = error.errors()
-    problem = problems[0]
+    independent = _independent(problems)
+    problem = independent[0] if independent else problems[0]  # never a knock-on of another
     for candidate in problems:
         # A misspelt required field is "missing" plus "unknown" beside it: the unknown one explains both.
         if candidate["type"] == "extra_forbidden" and any(
@@ -118,7 +119,7 @@ def _first_problem(error: ValidationError, raw: Any) -> str:
         message = "unknown field" + (f" (did you mean {near!r}?)" if near else "")
     elif problem["type"] == "missing":
         message = "required field is missing"
-    count = len(_independent(problems))
+    count = len(independent)
     more = f" (and {count - 1} more problem{'s' if count > 2 else ''})" if count > 1 else ""
     return f"{field}: {message}{more}"
 
