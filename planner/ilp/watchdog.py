@@ -7,7 +7,8 @@ analytic centre to the LP optimum) ran 66 s of a 20 s limit, and HiGHS 1.16 has 
 So the solve runs in a thread of its own while the caller waits at most ``limit + grace``; the improving
 solutions and the dual bound HiGHS reports through its callbacks are kept as it goes. Where the thread is
 still running then, the call returns the last improving solution and bound, and the thread is left to end
-by itself (HiGHS's own limit, at its next check); it is never read again.
+by itself (HiGHS's own limit, at its next check); it is never read again, and the process waits for it at
+exit (the plan is out by then).
 """
 
 from __future__ import annotations
@@ -75,15 +76,16 @@ class GuardedHighs(pulp.HiGHS):  # type: ignore[misc]
 
     def callSolver(self, lp: Any) -> None:
         limit = float(self.timeLimit) if self.timeLimit is not None else math.inf
-        worker = threading.Thread(target=lp.solverModel.run, name="highs", daemon=True)
+        # Not a daemon: the interpreter waits for it at exit. A HiGHS thread still running while the process
+        # tears down aborts it ("terminate called without an active exception", two runs of eight of the
+        # 1,000-workload benchmark), so a run whose solve was given up on ends when HiGHS does, after its
+        # plan is out.
+        worker = threading.Thread(target=lp.solverModel.run, name="highs", daemon=False)
         worker.start()
         worker.join(None if math.isinf(limit) else limit * (1 + GRACE_SHARE) + GRACE_S)
         if worker.is_alive():
             self.abandoned = True
-            # No more calls into the interpreter from that thread: one made while the interpreter shuts down
-            # ends the thread inside HiGHS, and the process aborts ("terminate called without an active
-            # exception", seen once in five runs of the 1,000-workload benchmark). The flags are plain
-            # booleans HiGHS reads at each callback point.
+            # Nothing more to read from it (the flags are plain booleans HiGHS reads at each callback point).
             for kind in _WATCHED:
                 lp.solverModel.stopCallback(kind)
 
