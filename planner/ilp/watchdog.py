@@ -24,6 +24,8 @@ GRACE_S = 1.0
 limit): HiGHS ends within a fraction of a second of its limit where it checks, and writing the solution back
 takes about as long on the largest programs."""
 GRACE_SHARE = 0.05
+_GIVEN_UP: list[threading.Thread] = []
+"""The threads of the solves given up on, for ``pending``."""
 _WATCHED: list[Any] = []
 """The callback kinds subscribed to (highspy's enum, filled on first use: highspy is imported only where
 HiGHS runs)."""
@@ -85,6 +87,7 @@ class GuardedHighs(pulp.HiGHS):  # type: ignore[misc]
         worker.join(None if math.isinf(limit) else limit * (1 + GRACE_SHARE) + GRACE_S)
         if worker.is_alive():
             self.abandoned = True
+            _GIVEN_UP.append(worker)
             # Nothing more to read from it (the flags are plain booleans HiGHS reads at each callback point).
             for kind in _WATCHED:
                 lp.solverModel.stopCallback(kind)
@@ -101,3 +104,9 @@ class GuardedHighs(pulp.HiGHS):  # type: ignore[misc]
         for var in variables:
             var.varValue = incumbent[var.index]
         return pulp.LpStatusOptimal, pulp.LpSolutionIntegerFeasible
+
+
+def pending() -> bool:
+    """Whether a HiGHS solve given up on still runs: the ``planner`` command then ends without waiting for it
+    (``planner.__main__``), where a library caller's interpreter waits for it at exit."""
+    return any(worker.is_alive() for worker in _GIVEN_UP)

@@ -7,11 +7,13 @@ whose optimum is known from the plain solve and by hand.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
 
 import planner.ilp.solve as ilp_solve
+import planner.ilp.watchdog as watchdog
 from planner.ilp.data import OptionData, PatternData, ProblemData
 from planner.ilp.watchdog import GuardedHighs
 
@@ -82,3 +84,15 @@ def test_a_call_given_up_on_before_any_plan_falls_back_to_a_known_one(
     solution = ilp_solve.solve_problem(_data(), solver="highs", time_limit_s=10.0, presolve=False)
     assert solution.status == "feasible" and solution.objective == pytest.approx(303.0)
     assert solution.best_bound <= 253.0 + 1e-9
+
+
+def test_pending_is_true_while_a_given_up_solve_runs_and_false_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The planner command ends without waiting only while such a thread is alive (planner.__main__).
+    gate = threading.Event()
+    worker = threading.Thread(target=gate.wait)
+    worker.start()
+    monkeypatch.setattr(watchdog, "_GIVEN_UP", [worker])
+    assert watchdog.pending()
+    gate.set()
+    worker.join()
+    assert not watchdog.pending()
