@@ -11,6 +11,7 @@ import math
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from planner import deadline
 from planner.errors import TimeLimitError
 from planner.ilp.data import ProblemData
 from planner.ilp.incumbent import Point, evaluate
@@ -341,6 +342,9 @@ def solve_large(
             # Out of time in column generation or the repack (1,000 workloads on a loaded machine: the
             # generation's set-up ran 12 s past its share): the packed relaxation in hand is the plan.
     if solution is None or solution.status not in ("optimal", "feasible"):
+        # No plan: where the run's time is spent, that is the time limit's doing (one line naming the stage),
+        # not a sign that no plan exists.
+        deadline.check("solving the large-fleet program")
         return exact, solution or Solution("no_solution", math.inf, math.inf, math.inf, solver=solver)
     solution = dataclasses.replace(solution, solver=solver)
     bound = min(max(bounds), solution.objective)
