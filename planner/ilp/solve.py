@@ -25,6 +25,7 @@ from planner.ilp.data import ProblemData
 from planner.ilp.incumbent import Point, cheapest_alone, evaluate
 from planner.ilp.objective import set_objective, shared_gpu_cost
 from planner.ilp.presolve import presolve as drop_dominated
+from planner.ilp.watchdog import GuardedHighs
 
 HIGHS_HEURISTIC_EFFORT = 0.3
 """HiGHS's share of MIP effort on primal heuristics (its default is 0.05): the large exact programs of column
@@ -107,7 +108,7 @@ def _make_solver(solver: str, time_limit_s: float, mip_gap: float) -> Any:
         _silence_highs_banner()
         if not pulp.HiGHS(msg=False).available():
             raise PlannerError("solver highs is not available (install highspy, or use --solver cbc)")
-        return pulp.HiGHS(
+        return GuardedHighs(
             msg=False,
             timeLimit=time_limit_s,
             gapRel=mip_gap,
@@ -178,7 +179,7 @@ def solve_problem(
         if fallback is not None:
             objective, units, use = fallback
             # HiGHS's dual bound holds without a plan (large fleets: the relaxation's bound within seconds).
-            proven = min(max(_best_bound(m, solver, objective, False), 0.0), objective)
+            proven = min(max(_best_bound(m, backend, objective, False), 0.0), objective)
             return Solution(
                 "feasible",
                 objective,
@@ -213,7 +214,7 @@ def solve_problem(
         + sum(shared_gpu_cost(m, key) * n for key, n in shared_gpus.items())
     )
     optimal = m.prob.sol_status == pulp.LpSolutionOptimal
-    bound = _best_bound(m, solver, objective, optimal)
+    bound = _best_bound(m, backend, objective, optimal)
     known = evaluate(full, start) if start and not elastic else None
     if known is not None and known[0] < objective - 1e-9:
         # The solver stopped on a plan worse than the one it was told about: keep the known one.
@@ -243,11 +244,14 @@ def _int(var: Any) -> int:
     return 0 if value is None else round(value)
 
 
-def _best_bound(m: Model, solver: str, objective: float, optimal: bool) -> float:
-    """HiGHS reports its MIP dual bound. CBC through PuLP does not: an optimal CBC run's bound is its
-    objective, and a stopped one only has the trivial bound 0 (costs are never negative), so its gap says
-    "not proven" instead of pretending to be optimal."""
-    if solver == "highs":
+def _best_bound(m: Model, backend: Any, objective: float, optimal: bool) -> float:
+    """HiGHS reports its MIP dual bound (through its callbacks where the call stopped waiting for it:
+    ``ilp.watchdog``). CBC through PuLP does not: an optimal CBC run's bound is its objective, and a stopped
+    one only has the trivial bound 0 (costs are never negative), so its gap says "not proven" instead of
+    pretending to be optimal."""
+    if isinstance(backend, GuardedHighs) and backend.abandoned:
+        return backend.dual_bound if math.isfinite(backend.dual_bound) else 0.0
+    if isinstance(backend, GuardedHighs):
         highs = getattr(m.prob, "solverModel", None)
         if highs is not None:
             bound = float(highs.getInfo().mip_dual_bound)

@@ -159,7 +159,8 @@ def build_candidates(
         notes.append(
             f"co-location: more than {PATTERN_BUDGET} ways to share GPUs, so an aggregate relaxation bounds "
             "the cost, sharing patterns come from its packing and from column generation, and the gap is "
-            "measured against the relaxation's bound"
+            "measured against the relaxation's bound (HiGHS's dual bound on it, or its linear relaxation's "
+            "optimum) or column generation's Lagrangian bound, whichever is higher"
         )
         spread = {w.name for w in scenario.workloads if w.spread_domain or w.time_shared}
         if spread:

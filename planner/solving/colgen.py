@@ -151,6 +151,10 @@ def generate(c: Candidates, *, deadline: float, rel_gap: float = 0.0) -> Generat
     energy_rate = {oid: month_energy(c.offers[oid], c.rates) / HOURS_PER_MONTH for oid in items_on}
     seen = {(p.option, p.counts) for p in patterns}
     for oid, items in items_on.items():
+        if time.perf_counter() > deadline:
+            # Out of time before the first round (1,000 workloads on a loaded machine: this set-up alone
+            # took 12 s): no patterns, no bound; the caller goes on without them.
+            return Generated(c, None, 0, 0)
         for group in _first_fit(items, c.offers[oid].gpu.vram_bytes):
             counts = pattern_counts(group, c.workload_id)
             if (oid, counts) not in seen:
@@ -165,6 +169,8 @@ def generate(c: Candidates, *, deadline: float, rel_gap: float = 0.0) -> Generat
     converged = solved = False
     rounds = 0
     added = 0
+    if time.perf_counter() > deadline:
+        return Generated(c, None, 0, 0)
     try:
         master = LpMaster(
             c.data.with_patterns(patterns), time_limit_s=max(1.0, deadline - time.perf_counter())

@@ -11,6 +11,8 @@ import math
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from planner import deadline
+from planner.errors import TimeLimitError
 from planner.ilp.data import ProblemData
 from planner.ilp.incumbent import Point, evaluate
 from planner.ilp.solve import LpSolution, Solution, SolveStatus, solve_lp, solve_problem
@@ -29,10 +31,9 @@ exact program rarely improves on a packed relaxation, so the relaxations get mos
 COLGEN_SHARE = 0.1
 """Share of the time limit for column generation; the exact program gets the rest but ``FINISH_SHARE``."""
 MIN_FILL_S = 10.0
-"""The second run is the relaxation with room to pack (``PACKING_FILL``) where the first pass has at least
-this long, else the relaxation's linear relaxation rounded: in less, a HiGHS run with room to pack packs no
-better than the first, and the rounded plan is there within seconds where HiGHS may still be in its root
-node."""
+"""The second core ends with the relaxation with room to pack (``PACKING_FILL``) where the first pass has at
+least this long, and packs its rounded plan first where it has less; in less, the whole relaxation finds no
+plan and no bound, so only the second core's sequence runs (``_solve_both``)."""
 FILL_SOLVERS = ("highs",)
 """Solvers the relaxation with room to pack runs with: CBC's incumbent within the time packs no better than
 its first."""
@@ -41,6 +42,10 @@ PACKING_FILL = 0.995
 solutions fill pools to the byte, which replicas of arbitrary sizes rarely pack into; a little slack per GPU
 spreads them where they pack. Not a bound: the first relaxation's bound stands."""
 FINISH_SHARE = 0.05
+FINISH_PER_PACKING = 1.5
+"""The assembly and the verifier take about this many times the longest packing, where that is more than
+``FINISH_SHARE`` of the limit: 1,000-workload benchmark fleet at load average 9, packing 4.6 s, assembly
+and verifier 7.0 s (the plan came 4.6 s past a 60 s limit with 3 s kept for them)."""
 """Share of the time limit kept for the solver's overrun, the assembly and the verifier."""
 
 
@@ -58,31 +63,123 @@ def _relax(data: ProblemData, solver: str, until: float, mip_gap: float) -> Solu
 
 def _second_core(
     candidates: Candidates, solver: str, first_pass_s: float, until: float, mip_gap: float
-) -> list[tuple[Solution, float]]:
-    """What the second core solves beside the relaxation, as (solution, the lower bound it proves): the
-    relaxation with room to pack where the first pass has ``MIN_FILL_S`` or more; else, for a plan within
-    seconds, its linear relaxation rounded (``_rounded_lp``), whose optimum bounds too. The other solver on
-    the relaxation was tried there and dropped: within 10 s it never packed below the rounded plan, and its
-    overrun (CBC's limit leaves out writing and reading the model) held the pass past its end."""
-    if solver in FILL_SOLVERS and first_pass_s >= MIN_FILL_S:
-        return [(_relax(candidates.data.with_gpu_fill(PACKING_FILL), solver, until, mip_gap), 0.0)]
-    lp = solve_lp(candidates.data, time_limit_s=max(until - time.perf_counter(), MIN_SECOND_PASS_S))
-    return [(_rounded_lp(candidates.data, lp), lp.objective)] if lp.status == "optimal" else []
+) -> list[tuple[Solution, float, _Packed | None]]:
+    """What the second core solves beside the relaxation, as (solution, the lower bound it proves, the
+    solution packed where this core had the time):
+
+    1. the relaxation's linear relaxation (its optimum bounds too), rounded to whole replicas
+       (``_rounded_lp``) and packed: a plan within seconds;
+    2. the relaxation restricted to the options the linear relaxation uses (``_support``; RENS, Berthold
+       2014), until the pass ends less a packing, then packed: a program a tenth the size, which HiGHS
+       solves within the pass where the whole relaxation stays in its root node. The rounded plan is packed
+       before it where the pass is short (under ``MIN_FILL_S``), after it otherwise;
+    3. where time is left and the first pass has ``MIN_FILL_S`` or more, the relaxation with room to pack.
+       On the 200-workload fleet under load it had 2,771,399 USD after 15 s, where the restricted
+       relaxation packed at 2,412,312 (restricted with room to pack, 20 s: 2,409,053); it is kept for the
+       replicas room to pack moves onto options the linear relaxation leaves unused.
+
+    1,000-workload benchmark fleet, load average 9: the whole relaxation's best plan after 36 s packed at
+    11,343,469 USD (HiGHS spent most of its time in one root-node heuristic); the rounded linear relaxation
+    at 11,231,609 after 8.5 s; the restricted relaxation (27 of 355 options, 2,352 of 27,150 columns) at
+    10,960,121 after 15 s more, 1.5 % above the bound. The other solver on the relaxation was tried here and
+    dropped: within 10 s it never packed below the rounded plan, and its overrun (CBC's limit leaves out
+    writing and reading the model) held the pass past its end."""
+    found: list[tuple[Solution, float, _Packed | None]] = []
+    began = time.perf_counter()
+    lp = solve_lp(candidates.data, time_limit_s=max(until - began, MIN_SECOND_PASS_S))
+    if lp.status != "optimal":
+        return found
+    # A packing takes about as long as the linear relaxation took (1,000 workloads: 4-12 s against 6-12 s):
+    # the restricted program ends that long before the pass, so that its packing ends with the pass.
+    reserve = time.perf_counter() - began
+    rounded = _rounded_lp(candidates.data, lp)
+    if first_pass_s < MIN_FILL_S:
+        # A short pass on a loaded machine may have no time for anything else: the rounded plan packed first,
+        # and its packing is the reserve (200 workloads: 0.4-0.5 s against 1.7-2.4 s for the relaxation).
+        found.append((rounded, lp.objective, _pack_in_time(candidates, rounded)))
+        packed = found[-1][2]
+        reserve = packed.seconds if packed is not None else reserve
+    if until - time.perf_counter() - reserve >= MIN_SECOND_PASS_S:
+        support = _support(candidates.data, lp)
+        restricted = _relax(candidates.data.restricted(support), solver, until - reserve, mip_gap)
+        if restricted.status in ("optimal", "feasible"):
+            found.append((restricted, 0.0, _pack_in_time(candidates, restricted)))
+    if first_pass_s >= MIN_FILL_S:
+        found.append(
+            (
+                rounded,
+                lp.objective,
+                _pack_in_time(candidates, rounded) if time.perf_counter() < until else None,
+            )
+        )
+    if (
+        solver in FILL_SOLVERS
+        and first_pass_s >= MIN_FILL_S
+        and until - time.perf_counter() >= MIN_FILL_S / 2
+    ):
+        # The whole relaxation, not the restricted one: room to pack may move replicas to options the
+        # linear relaxation leaves unused (tests/placement/test_shared.py: to a spot card, off a third desk).
+        roomy = candidates.data.with_gpu_fill(PACKING_FILL)
+        found.append((_relax(roomy, solver, until, mip_gap), 0.0, None))
+    return found
+
+
+def _pack_in_time(candidates: Candidates, solution: Solution) -> _Packed | None:
+    """``_pack``, or None where the run's time ran out while packing (the caller then has the other plans)."""
+    try:
+        return _pack(candidates, solution)
+    except TimeLimitError:
+        return None
+
+
+def _support(data: ProblemData, lp: LpSolution) -> set[str]:
+    """The options the linear relaxation ``lp`` buys or places replicas on."""
+    used = {o for o, v in lp.units.items() if v > 1e-6}
+    used |= {data.pattern_by_id[p].option for p, v in lp.values.items() if v > 1e-6}
+    return used | {s.option for s in data.shared if lp.share.get(s.id, 0.0) > 1e-6}
 
 
 def _solve_both(
     candidates: Candidates, solver: str, first_pass_s: float, until: float, mip_gap: float
-) -> tuple[Solution, list[tuple[Solution, float]]]:
+) -> tuple[Solution, list[tuple[Solution, float, _Packed | None]]]:
     """The relaxation and, in a thread, ``_second_core``: HiGHS releases the interpreter while it solves (and
     CBC is a process of its own), so on two cores each has a core. The thread gets the run's deadline."""
     if until - time.perf_counter() < MIN_SECOND_PASS_S:
         # The candidates took the pass (3,000 workloads within 4 s): a second model to build would only
         # hold the run past its limit.
         return _relax(candidates.data, solver, until, mip_gap), []
+    if first_pass_s < MIN_FILL_S:
+        # A short pass: the whole relaxation finds no plan and no bound in a few seconds (200 workloads in
+        # 4.5 s: neither), and building its model beside the linear relaxation's holds both up on the
+        # interpreter (the linear relaxation 6.2 s instead of 2.5 s). One core: the second core's sequence.
+        return Solution("no_solution", math.inf, math.inf, math.inf, solver=solver), _second_core(
+            candidates, solver, first_pass_s, until, mip_gap
+        )
     context = contextvars.copy_context()
     with ThreadPoolExecutor(max_workers=1) as pool:
         helper = pool.submit(context.run, _second_core, candidates, solver, first_pass_s, until, mip_gap)
         return _relax(candidates.data, solver, until, mip_gap), helper.result()
+
+
+@dataclasses.dataclass(frozen=True)
+class _Packed:
+    """A solution of the relaxation packed for real (``repack``): the exact program's candidates, the plan
+    as their values, its cost and values (None where it breaks a row), the packed GPUs by option (reused by
+    the repack of step 3) and the seconds the packing took."""
+
+    exact: Candidates
+    plan: dict[str, float]
+    point: Point | None
+    packings: dict[str, list[tuple[Member, ...]]]
+    seconds: float
+
+
+def _pack(candidates: Candidates, solution: Solution) -> _Packed:
+    packings: dict[str, list[tuple[Member, ...]]] = {}
+    began = time.perf_counter()
+    exact, plan = repack(candidates, solution, packings=packings)
+    point = evaluate(exact.data, plan) if plan else None
+    return _Packed(exact, plan, point, packings, time.perf_counter() - began)
 
 
 def _rounded_lp(data: ProblemData, lp: LpSolution) -> Solution:
@@ -121,6 +218,51 @@ def _bound(solver: str, solution: Solution | None, mip_gap: float) -> float:
     return solution.best_bound
 
 
+def _exact_pass(
+    candidates: Candidates,
+    run: tuple[str, float],
+    packed: Solution | None,
+    packings: dict[str, list[tuple[Member, ...]]],
+    bounds: list[float],
+    ends: tuple[float, float],
+) -> tuple[Candidates, Solution]:
+    """Steps 2 and 3 of ``solve_large``: column generation (its bound joins ``bounds``),
+    then the exact pattern program over its patterns and the packed relaxation, never worse than that
+    packing. ``run``: the solver and the gap asked; ``ends``: when column generation and the exact program
+    end."""
+    solver, mip_gap = run
+    colgen_end, end = ends
+    # Column generation stops once its Lagrangian bound is within half the gap asked: its tail converges
+    # slowly, and every column it adds makes the exact program slower.
+    generated = generate(candidates, deadline=colgen_end, rel_gap=mip_gap / 2)
+    if generated.bound is not None:
+        bounds.append(generated.bound)
+    base = generated.candidates if generated.solved else None
+    exact, first_plan = repack(candidates, packed, base=base, packings=packings)
+    # The packed relaxation is a plan of this program: never return a worse one. Stopped within seconds
+    # (a loaded machine, a first pass that overran), HiGHS returned its own incumbent instead of the
+    # start: 1,000-workload fleet 21.10 M USD against the start's 16.9 M.
+    fallback = evaluate(exact.data, first_plan) if first_plan else None
+    limit = end - time.perf_counter()
+    if fallback is not None and limit < MIN_SECOND_PASS_S:
+        # Column generation ran past its share: no time for the program, the packed plan stands.
+        return exact, Solution("feasible", fallback[0], 0.0, 1.0, fallback[1], fallback[2], solver=solver)
+    solution = solve_problem(
+        exact.data,
+        solver=solver,
+        time_limit_s=max(limit, MIN_SECOND_PASS_S),
+        mip_gap=mip_gap,
+        start=first_plan,
+        whole_call=True,
+    )
+    if fallback is not None and (
+        solution.status not in ("optimal", "feasible") or fallback[0] < solution.objective - 1e-6
+    ):
+        objective, units, use = fallback
+        solution = Solution("feasible", objective, 0.0, 1.0, units, use, solver=solver)
+    return exact, solution
+
+
 def solve_large(
     candidates: Candidates, solver: str, start: float, time_limit_s: float, mip_gap: float
 ) -> tuple[Candidates, Solution]:
@@ -147,7 +289,7 @@ def solve_large(
     relaxed, helped = _solve_both(candidates, solver, first_pass_s, start + first_pass_s, mip_gap)
     if relaxed.status == "infeasible":
         return candidates, relaxed  # a relaxation without a plan: neither has the problem
-    bounds = [0.0, _bound(solver, relaxed, mip_gap), *(bound for _, bound in helped)]  # costs are >= 0
+    bounds = [0.0, _bound(solver, relaxed, mip_gap), *(bound for _, bound, _ in helped)]  # costs are >= 0
     if max(bounds) <= 0.0:
         # Stopped without a bound (CBC through PuLP reports none): the relaxation's linear relaxation is one,
         # weaker (machines in fractions) but quick.
@@ -157,58 +299,57 @@ def solve_large(
     packed: Solution | None = None
     known: Point | None = None
     exact: Candidates | None = None
-    first_plan: dict[str, float] = {}
     packings: dict[str, list[tuple[Member, ...]]] = {}  # the kept solution packed once, for both repacks
-    end = start + time_limit_s * (1 - FINISH_SHARE)
     packing_s = 0.0  # the longest packing so far: the next one, or the repack of step 3, takes about as long
-    for solution in (relaxed, *(found for found, _ in helped)):
-        if solution.status not in ("optimal", "feasible"):
+    end = start + time_limit_s - max(time_limit_s * FINISH_SHARE, FINISH_PER_PACKING * packing_s)
+    runs = [(relaxed, None), *((found, pre) for found, _, pre in helped)]
+    # Those packed already first, then the cheapest relaxed plan first (the dearer ones are then skipped).
+    for run, pre in sorted(runs, key=lambda r: (r[1] is None, r[0].objective)):
+        if run.status not in ("optimal", "feasible"):
             continue
-        if packed is not None and end - time.perf_counter() < 2 * packing_s:
-            # Another packing would run past the limit (1,000 workloads on a loaded machine: 5.7 s each,
-            # the first done 48 s into a 60 s run): keep the plan packed already.
-            break
-        these: dict[str, list[tuple[Member, ...]]] = {}
-        began = time.perf_counter()
-        exact2, plan = repack(candidates, solution, packings=these)
-        packing_s = max(packing_s, time.perf_counter() - began)
-        point = evaluate(exact2.data, plan) if plan else None
-        if packed is None or (point is not None and (known is None or point[0] < known[0] - 1e-6)):
-            # The first run's packing unless the second packs cheaper (ties keep one answer per input).
-            exact, first_plan, known, packed, packings = exact2, plan, point, solution, these
+        if pre is None:
+            if known is not None and run.solver != "lp" and run.objective >= known[0]:
+                continue  # packing only adds GPUs to a relaxation's plan: in every run measured it cost more
+            if packed is not None and end - time.perf_counter() < 2 * packing_s:
+                # Another packing would run past the limit (1,000 workloads on a loaded machine: 5.7 s
+                # each, the first done 48 s into a 60 s run): keep the plan packed already.
+                break
+            pre = _pack_in_time(candidates, run)
+            if pre is None:
+                break  # the run's time ran out while packing: keep the plan packed already, if any
+        packing_s = max(packing_s, pre.seconds)
+        end = start + time_limit_s - max(time_limit_s * FINISH_SHARE, FINISH_PER_PACKING * packing_s)
+        if packed is None or (pre.point is not None and (known is None or pre.point[0] < known[0] - 1e-6)):
+            # The first packing unless a later one packs cheaper (ties keep one answer per input).
+            exact, known, packed, packings = pre.exact, pre.point, run, pre.packings
     if exact is None:
-        exact, first_plan = repack(candidates, None)  # neither run found a plan: the exact program alone
+        exact, _ = repack(candidates, None)  # neither run found a plan: the exact program alone
     left = end - time.perf_counter()
-    if known is not None and (_meets(known, bounds, mip_gap) or left < max(MIN_SECOND_PASS_S, 2 * packing_s)):
-        # The packed relaxation already meets the gap asked, or the first pass left too little time (a
-        # loaded machine): steps 2 and 3 could only spend the time, or run out of it.
-        objective, units, use = known
-        solution = Solution("optimal", objective, objective, 0.0, units, use, solver=solver)
-    else:
-        # Column generation stops once its Lagrangian bound is within half the gap asked: its tail converges
-        # slowly, and every column it adds makes the exact program slower.
-        deadline = start + time_limit_s * (RELAXATION_SHARE + COLGEN_SHARE)
-        generated = generate(candidates, deadline=deadline, rel_gap=mip_gap / 2)
-        if generated.bound is not None:
-            bounds.append(generated.bound)
-        base = generated.candidates if generated.solved else None
-        exact, first_plan = repack(candidates, packed, base=base, packings=packings)
-        # HiGHS overruns its limit by a second or two, and the plan is still to be assembled and verified.
-        limit = max(start + time_limit_s * (1 - FINISH_SHARE) - time.perf_counter(), MIN_SECOND_PASS_S)
-        solution = solve_problem(
-            exact.data, solver=solver, time_limit_s=limit, mip_gap=mip_gap, start=first_plan, whole_call=True
-        )
-        # The packed relaxation is a plan of this program: never return a worse one. Stopped within seconds
-        # (a loaded machine, a first pass that overran), HiGHS returned its own incumbent instead of the
-        # start: 1,000-workload fleet 21.10 M USD against the start's 16.9 M.
-        fallback = evaluate(exact.data, first_plan) if first_plan else None
-        if fallback is not None and (
-            solution.status not in ("optimal", "feasible") or fallback[0] < solution.objective - 1e-6
-        ):
-            objective, units, use = fallback
-            solution = Solution("feasible", objective, 0.0, 1.0, units, use, solver=solver)
-        if solution.status not in ("optimal", "feasible"):
-            return exact, solution
+    colgen_end = start + time_limit_s * (RELAXATION_SHARE + COLGEN_SHARE)
+    solution = None if known is None else Solution("optimal", known[0], known[0], 0.0, known[1], known[2])
+    if known is None or not (
+        _meets(known, bounds, mip_gap)
+        or left < max(MIN_SECOND_PASS_S, 2 * packing_s)
+        or colgen_end - time.perf_counter() < max(MIN_SECOND_PASS_S, packing_s)
+    ):
+        # Else the packed relaxation already meets the gap asked, or the first pass left too little time
+        # (a loaded machine; column generation's share spent, or less of it left than a packing: its set-up
+        # alone takes about as long): steps 2 and 3 could only spend the time, or run out of it.
+        try:
+            exact, solution = _exact_pass(
+                candidates, (solver, mip_gap), packed, packings, bounds, (colgen_end, end)
+            )
+        except TimeLimitError:
+            if solution is None:
+                raise
+            # Out of time in column generation or the repack (1,000 workloads on a loaded machine: the
+            # generation's set-up ran 12 s past its share): the packed relaxation in hand is the plan.
+    if solution is None or solution.status not in ("optimal", "feasible"):
+        # No plan: where the run's time is spent, that is the time limit's doing (one line naming the stage),
+        # not a sign that no plan exists.
+        deadline.check("solving the large-fleet program")
+        return exact, solution or Solution("no_solution", math.inf, math.inf, math.inf, solver=solver)
+    solution = dataclasses.replace(solution, solver=solver)
     bound = min(max(bounds), solution.objective)
     gap = (solution.objective - bound) / solution.objective if solution.objective > 0 else 0.0
     status: SolveStatus = "optimal" if gap <= mip_gap + 1e-9 else "feasible"

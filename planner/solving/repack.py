@@ -45,15 +45,17 @@ def repack(
     members: dict[str, tuple[Member, ...]] = dict(base.members)
     sharers = {oid: {s.workload for s in c.data.shared_on.get(oid, ())} for oid in c.offers}
     pattern_of = {(p.option, _names(base.members[p.id])): p.id for p in patterns}
+    by_id = {p.id: p for p in patterns}
 
     def add(oid: str, offer: Offer, held: tuple[Member, ...]) -> None:
         # "r" ids never collide with the "p" (enumerated) and "g" (generated) ids already in ``base``.
         add_pattern(patterns, members, oid, offer, held, c.hours, c.workload_id, c.rates, "r")
         pattern_of[(oid, _names(held))] = patterns[-1].id
+        by_id[patterns[-1].id] = patterns[-1]
 
     start: dict[str, float] = {}
     if solution is not None:
-        start = _start(c, solution, pattern_of, add, sharers, {} if packings is None else packings)
+        start = _start(c, solution, (pattern_of, by_id), add, sharers, {} if packings is None else packings)
     exact = replace(base, data=c.data.with_patterns(patterns), members=members, shared_members={})
     return exact, start
 
@@ -61,7 +63,7 @@ def repack(
 def _start(
     c: Candidates,
     solution: Solution,
-    pattern_of: dict[tuple[str, tuple[str, ...]], str],
+    known: tuple[dict[tuple[str, tuple[str, ...]], str], dict[str, PatternData]],
     add: Callable[[str, Offer, tuple[Member, ...]], None],
     sharers: dict[str, set[str]],
     packings: dict[str, list[tuple[Member, ...]]],
@@ -71,7 +73,9 @@ def _start(
     Each option keeps the units the relaxation bought. Packed GPUs that do not fit there (the relaxation's
     rows are sums; the smallest are moved) first give their replicas to the memory left on the GPUs that did
     (``_fill_gaps``); the rest go where one more copy costs least: a spare GPU of any option that may hold
-    them, or a new unit; or, where cheaper, their replicas go one by one the same way."""
+    them, or a new unit; or, where cheaper, their replicas go one by one the same way. ``known``: the
+    patterns by option and workloads, and by id (a replica's own pattern may take several GPUs)."""
+    pattern_of, by_id = known
     used: dict[str, int] = {}
     start: dict[str, float] = {}
     kept: list[tuple[str, list[Member]]] = []
@@ -100,25 +104,30 @@ def _start(
     units = {oid: -(-used[oid] // offer.gpus) for oid, offer in c.offers.items()}
     units = {oid: max(n, solution.units.get(oid, 0)) for oid, n in units.items()}
 
+    def more_units(oid: str, gpus: int) -> int:
+        """Units to buy on ``oid`` for ``gpus`` more GPUs beyond its spare ones."""
+        per_unit = c.offers[oid].gpus
+        return max(0, -(-(used[oid] + gpus) // per_unit) - units[oid])
+
     def cheapest(group: tuple[Member, ...]) -> tuple[float, str]:
-        """Where one more copy of ``group`` costs least: its energy on a spare GPU, or a new unit."""
+        """Where one more copy of ``group`` costs least: its energy on spare GPUs, or new units. A replica's
+        own pattern may take several GPUs (tensor parallel): it needs that many spare, priced as it is."""
         costs = []
         for oid, offer in c.offers.items():
-            if (oid, _names(group)) in pattern_of or (
-                len(group) > 1 and _holds(c, offer, group, sharers[oid])
-            ):
-                energy = group_energy(offer, group, c.hours, c.rates)
-                spare = units[oid] * offer.gpus - used[oid]
-                costs.append((energy if spare > 0 else energy + offer.fixed_cost, oid))
+            pid = pattern_of.get((oid, _names(group)))
+            if pid is not None or (len(group) > 1 and _holds(c, offer, group, sharers[oid])):
+                gpus = 1 if pid is None else by_id[pid].gpus
+                energy = group_energy(offer, group, c.hours, c.rates) if pid is None else by_id[pid].cost
+                costs.append((energy + offer.fixed_cost * more_units(oid, gpus), oid))
         return min(costs, default=(math.inf, ""))
 
     def place(group: tuple[Member, ...], oid: str) -> None:
         if (oid, _names(group)) not in pattern_of:
             add(oid, c.offers[oid], group)
-        if units[oid] * c.offers[oid].gpus - used[oid] <= 0:
-            units[oid] += 1
-        used[oid] += 1
         pid = pattern_of[(oid, _names(group))]
+        gpus = by_id[pid].gpus
+        units[oid] += more_units(oid, gpus)
+        used[oid] += gpus
         start[pid] = start.get(pid, 0) + 1
 
     for held in _merge_leftovers(overflow, lambda group: cheapest(group)[0]):

@@ -1,0 +1,112 @@
+"""HiGHS under a wall clock of our own: a MIP call returns near its limit even where HiGHS does not look.
+
+HiGHS checks its ``time_limit`` between the stages of its search, but some stages run without looking: on the
+1,000-workload benchmark fleet's aggregate relaxation (27,150 integer columns) the root node's central
+rounding (``HighsPrimalHeuristics::linesearchRounding``, one propagation per step along the line from the
+analytic centre to the LP optimum) ran 66 s of a 20 s limit, and HiGHS 1.16 has no option to turn it off.
+So the solve runs in a thread of its own while the caller waits at most ``limit + grace``; the improving
+solutions and the dual bound HiGHS reports through its callbacks are kept as it goes. Where the thread is
+still running then, the call returns the last improving solution and bound, and the thread is left to end
+by itself (HiGHS's own limit, at its next check); it is never read again, and the process waits for it at
+exit (the plan is out by then).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from typing import Any
+
+import pulp
+
+GRACE_S = 1.0
+"""Seconds past the solver's own limit before the call stops waiting for it (plus ``GRACE_SHARE`` of the
+limit): HiGHS ends within a fraction of a second of its limit where it checks, and writing the solution back
+takes about as long on the largest programs."""
+GRACE_SHARE = 0.05
+_GIVEN_UP: list[threading.Thread] = []
+"""The threads of the solves given up on, for ``pending``."""
+_WATCHED: list[Any] = []
+"""The callback kinds subscribed to (highspy's enum, filled on first use: highspy is imported only where
+HiGHS runs)."""
+
+
+class GuardedHighs(pulp.HiGHS):  # type: ignore[misc]
+    """PuLP's HiGHS interface (highspy) with the solve in a thread, waited for at most the limit and a grace.
+
+    ``abandoned`` says the solver was still running when the wait ended; the solution is then the last
+    improving one HiGHS reported (``incumbent``), and ``dual_bound`` the last bound it reported."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.abandoned = False
+        self.incumbent: list[float] | None = None
+        self.dual_bound = -math.inf
+        self._lock = threading.Lock()
+
+    def createAndConfigureSolver(self, lp: Any) -> None:
+        import highspy
+
+        super().createAndConfigureSolver(lp)
+        highs = lp.solverModel
+        highs.cbMipImprovingSolution.subscribe(self._improved)
+        highs.cbMipInterrupt.subscribe(self._interrupt)
+        if not _WATCHED:
+            _WATCHED.extend(
+                (
+                    highspy.cb.HighsCallbackType.kCallbackMipImprovingSolution,
+                    highspy.cb.HighsCallbackType.kCallbackMipInterrupt,
+                )
+            )
+
+    def _improved(self, event: Any) -> None:
+        solution = [float(v) for v in event.data_out.mip_solution]
+        with self._lock:
+            self.incumbent = solution
+            self._note_bound(event)
+
+    def _interrupt(self, event: Any) -> None:
+        # Only read: interrupting here would end the solve as "interrupted", which PuLP takes for a plan
+        # even where there is none; HiGHS's own limit stops it at the same checks.
+        with self._lock:
+            self._note_bound(event)
+
+    def _note_bound(self, event: Any) -> None:
+        bound = float(event.data_out.mip_dual_bound)
+        if math.isfinite(bound):
+            self.dual_bound = max(self.dual_bound, bound)
+
+    def callSolver(self, lp: Any) -> None:
+        limit = float(self.timeLimit) if self.timeLimit is not None else math.inf
+        # Not a daemon: the interpreter waits for it at exit. A HiGHS thread still running while the process
+        # tears down aborts it ("terminate called without an active exception", two runs of eight of the
+        # 1,000-workload benchmark), so a run whose solve was given up on ends when HiGHS does, after its
+        # plan is out.
+        worker = threading.Thread(target=lp.solverModel.run, name="highs", daemon=False)
+        worker.start()
+        worker.join(None if math.isinf(limit) else limit * (1 + GRACE_SHARE) + GRACE_S)
+        if worker.is_alive():
+            self.abandoned = True
+            _GIVEN_UP.append(worker)
+            # Nothing more to read from it (the flags are plain booleans HiGHS reads at each callback point).
+            for kind in _WATCHED:
+                lp.solverModel.stopCallback(kind)
+
+    def findSolutionValues(self, lp: Any) -> tuple[int, int]:
+        if not self.abandoned:
+            status: tuple[int, int] = super().findSolutionValues(lp)
+            return status
+        with self._lock:
+            incumbent = self.incumbent
+        variables = lp.variables()
+        if incumbent is None or len(incumbent) != len(variables):
+            return pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound
+        for var in variables:
+            var.varValue = incumbent[var.index]
+        return pulp.LpStatusOptimal, pulp.LpSolutionIntegerFeasible
+
+
+def pending() -> bool:
+    """Whether a HiGHS solve given up on still runs: the ``planner`` command then ends without waiting for it
+    (``planner.__main__``), where a library caller's interpreter waits for it at exit."""
+    return any(worker.is_alive() for worker in _GIVEN_UP)
