@@ -57,7 +57,7 @@ class LaunchSettings:
 
     def env_prefix(self) -> str:
         """``NAME=value`` for each variable, as a shell takes them before a command."""
-        return " ".join(f"{name}={shlex.quote(value)}" for name, value in self.env)
+        return _prefix(self.env)
 
     def shell(self) -> str:
         """The command line as a shell runs it: the environment, then the program and its flags (for a
@@ -196,11 +196,15 @@ def _with(
 ) -> LaunchSettings:
     """``settings`` under ``env`` (the setup's commands too: a Ray node started under it offers only those
     GPUs to the replica), with ``notes`` added."""
-    prefix = " ".join(f"{name}={shlex.quote(value)}" for name, value in env)
+    prefix = _prefix(env)
     setup = tuple(
         f"{prefix} {line}" if prefix and not line.startswith("#") else line for line in settings.setup
     )
     return replace(settings, env=env, setup=setup, notes=settings.notes + notes)
+
+
+def _prefix(env: tuple[tuple[str, str], ...]) -> str:
+    return " ".join(f"{name}={shlex.quote(value)}" for name, value in env)
 
 
 def _kv_flags(L: Launch, kv: str) -> list[tuple[str, str]]:
@@ -247,7 +251,7 @@ def _fraction(est: MemoryEstimate, eng: Engine, vram_bytes: int, reserved: int, 
     per_gpu = est.per_gpu_breakdown
     start = release.context(est.gpus) - release.non_torch(est.gpus)
     if eng.fraction_covers == "context":  # KV = (vram - context) x f - weights
-        need = (per_gpu["weights"] + per_gpu["kv_cache"]) / (vram_bytes - start - held)
+        need = (per_gpu["weights"] + per_gpu["kv_cache"]) / max(vram_bytes - start - held, 1)
     else:  # KV = vram x f - (weights + activations + non-torch): the reservation less the context
         need = (reserved - start) / vram_bytes
     return min(math.ceil(need * 100 - 1e-9) / 100, _MAX_FRACTION)
