@@ -2,14 +2,14 @@
 written.
 
 It trusts nothing the solver said. From the plan alone it recomputes every GPU's reservations from the
-assignments, every reservation from its headroom, the replica counts, and the cost totals from the units.
-A replica over several machines must be on identical machines with a fabric, under an engine that serves
-that way. Against the scenario it checks what the user allowed: hardware kinds, pricings, providers,
-regions, systems and GPU types; spot capacity only for interruptible workloads; hourly cloud billed at least
-the hours its workloads run; owned units and stock; every budget and limit (the rows of
-``placement.limits``, each computed from the plan, in the plan's currency); and no alternative cheaper than
-a plan that claims to be optimal. A plan that fails is a bug in planner, never the user's fault, so
-``verify_or_raise`` reports it as an internal error.
+assignments, every reservation from its headroom, the replica counts, and the cost totals from the units. A
+replica over several machines must be on identical machines with a fabric, under an engine that serves that
+way; a launch pins the GPUs the replica was placed on. Against the scenario it checks what the user allowed:
+hardware kinds, pricings, providers, regions, systems and GPU types; spot capacity only for interruptible
+workloads; hourly cloud billed at least the hours its workloads run; owned units and stock; every budget and
+limit (the rows of ``placement.limits``, each computed from the plan, in the plan's currency); and no
+alternative cheaper than a plan that claims to be optimal. A plan that fails is a bug in planner, never the
+user's fault, so ``verify_or_raise`` reports it as an internal error.
 """
 
 from __future__ import annotations
@@ -74,6 +74,9 @@ def _plan_problems(plan: Plan, scenario: Scenario | None = None) -> list[str]:
             problems.append(f"{where}: reserves {a.reserved_bytes} bytes, needs {expected} with headroom")
         if not a.gpu_indices or len(set(a.gpu_indices)) != len(a.gpu_indices):
             problems.append(f"{where}: GPU indices {list(a.gpu_indices)} are empty or repeated")
+        pinned = ",".join(str(g) for g in a.gpu_indices)
+        if a.launch is not None and any(value != pinned for value in a.launch.env.values()):
+            problems.append(f"{where}: launched on GPUs {a.launch.env}, placed on {pinned}")
         for uid in a.machines:  # a replica over machines holds its GPUs on each of them
             held_on = units.get(uid)
             if held_on is None:

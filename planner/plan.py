@@ -110,6 +110,22 @@ class Launch(FrozenModel):
     setup: tuple[str, ...] = ()
     """What to run before ``argv`` for a replica over several machines (a Ray cluster for vLLM; SGLang runs
     ``argv`` on every machine with its ``--node-rank``); empty on one machine."""
+    env: dict[str, str] = Field(default_factory=dict)
+    """Environment to run under on each machine: the vendor's visible-devices variable
+    (``CUDA_VISIBLE_DEVICES``, ``HIP_VISIBLE_DEVICES``) listing the assignment's GPU indices, so the engine
+    uses those GPUs only (it numbers them from 0)."""
+    shell: str = ""
+    """The command as a shell runs it: ``env`` then ``argv`` (a library: the Python interpreter)."""
+    call: str = ""
+    """A library's loading call, valid Python (``AutoModel.from_pretrained('repo', device_map=...)``)."""
+    generation: dict[str, Any] = Field(default_factory=dict)
+    """A library's generation settings (``max_length``, ``batch_size``), apart from the loading call."""
+    runs: str | None = None
+    """When a time-shared replica runs (its schedule, its exclusive group): it must not be started beside
+    the replicas it shares memory with in turns; None: at any time."""
+    notes: tuple[str, ...] = ()
+    """What a reader must know to deploy it as printed: the start order on a shared card where a setting
+    depends on it, a request the settings cannot serve as sized."""
 
     @field_validator("kwargs")
     @classmethod

@@ -50,6 +50,21 @@ def test_gpu_index_outside_the_unit(plan: Plan) -> None:
     assert any("outside unit" in p for p in verify(_with_assignment(plan, 0, gpu_indices=(1,))))
 
 
+def test_a_launch_pinned_to_other_gpus() -> None:
+    """A launch whose visible-devices pin is not the GPUs the replica was placed on would run it elsewhere."""
+    cat = catalog([gpu("Card24", 24)], [system("duo", "Card24", 2)])
+    chat = {"name": "chat", "model": "qwen2.5-7b", "engine": "vllm", "replicas": 2, "min_replicas": 2}
+    s = scenario([{**chat, "spread": "gpu"}], hardware={"cloud": False})
+    good = solve(s, cat, alternatives=False)
+    assert [a.launch.env for a in good.assignments if a.launch] == [
+        {"CUDA_VISIBLE_DEVICES": str(a.gpu_indices[0])} for a in good.assignments
+    ]
+    first = good.assignments[0]
+    assert first.launch is not None
+    swapped = first.launch.model_copy(update={"env": {"CUDA_VISIBLE_DEVICES": "9"}})
+    assert any("launched on GPUs" in p for p in verify(_with_assignment(good, 0, launch=swapped), s))
+
+
 def test_missing_replica(plan: Plan) -> None:
     broken = plan.model_copy(update={"assignments": plan.assignments[:1]})
     assert any("replicas [] expected 1..1" in p.replace(",", "") for p in verify(broken))

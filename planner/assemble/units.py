@@ -149,21 +149,25 @@ def _assignments(
     for block in heads:
         total_reserved = sum(m.reserved_bytes for m in block.members)
         hours = sum(_hours(c, m) for m in block.members)
+        started: list[tuple[Member, str]] = []  # replicas on this block's GPU, in the order printed
         for m in block.members:
             replica_no[m.workload] += 1
             share = m.reserved_bytes / total_reserved if total_reserved else 1 / len(block.members)
             energy_share = _hours(c, m) / hours if hours else 1 / len(block.members)
+            devices = tuple(range(block.first_gpu, block.first_gpu + m.gpus // m.nodes))
+            before = [(o, label) for o, label in started if _together(c, o, m)]
+            started.append((m, f"{m.workload} #{replica_no[m.workload]}"))
             out.append(
                 Assignment(
                     workload=m.workload,
                     replica=replica_no[m.workload],
                     unit=unit.id,
-                    gpu_indices=tuple(range(block.first_gpu, block.first_gpu + m.gpus // m.nodes)),
+                    gpu_indices=devices,
                     per_gpu_bytes=m.per_gpu_bytes,
                     headroom=m.headroom,
                     reserved_bytes=m.reserved_bytes,
                     cost=fixed_per_gpu * m.gpus * share + block.energy * energy_share,
-                    launch=_launch(c, offer, m, ports),
+                    launch=_launch(c, offer, m, ports, devices, before),
                     interconnect=interconnect(offer) if m.gpus > 1 else None,
                     units=names[block.unit] if m.nodes > 1 else (),
                     fabric=offer.fabric.kind if m.nodes > 1 and offer.fabric else None,
@@ -193,15 +197,30 @@ FIRST_PORT = 8000
 """Port of the first server on a machine; the next replica on the same machine takes the next one."""
 
 
-def _launch(c: Candidates, offer: Offer, m: Member, ports: Iterator[int]) -> Launch | None:
-    """The engine settings for one replica on GPUs of ``offer``, sized to its reservation (shared GPUs: each
-    engine takes its own share, not the engine's default of most of the card); None for a training job
-    (its framework's recipe is the estimate's, not an engine's) and for a measured figure."""
+def _together(c: Candidates, a: Member, b: Member) -> bool:
+    """Whether two replicas on one GPU may hold their memory at the same time (not time-shared apart)."""
+    return c.timeshare is None or c.timeshare.together(a.workload, b.workload)
+
+
+def _launch(
+    c: Candidates,
+    offer: Offer,
+    m: Member,
+    ports: Iterator[int],
+    devices: tuple[int, ...],
+    before: list[tuple[Member, str]],
+) -> Launch | None:
+    """The engine settings for one replica on GPUs ``devices`` of ``offer``, sized to its reservation
+    (shared GPUs: each engine takes its own share, not the engine's default of most of the card; ``before``:
+    the replicas printed before it on its GPU that run while it runs, which an engine sizing its share of the
+    free memory finds there when it starts); None for a training job (its framework's recipe is the
+    estimate's, not an engine's) and for a measured figure."""
     fp = c.footprint(m.workload, m.gpus, m.nodes)
     speeds = c.speeds.get(m.workload, {})  # a rate-stated replica runs the batch its option serves
     fp = next((s.footprint for (o, k), s in speeds.items() if k == m.gpus and c.offers.get(o) is offer), fp)
     if fp is None or fp.estimate is None or fp.estimate.inputs.get("task") != "inference":
         return None
+    from planner.memory.engines import engine
     from planner.memory.launch import launch_settings
 
     # Engines take whole hundredths of the card, rounded up: size them to the reservation less one
@@ -210,7 +229,28 @@ def _launch(c: Candidates, offer: Offer, m: Member, ports: Iterator[int]) -> Lau
     vram = offer.gpu.vram_bytes
     reserved = max(m.per_gpu_bytes, m.reserved_bytes - vram // 100)
     model = model_to_load(fp.estimate.model, fp.estimate.inputs["precision"])
-    settings = launch_settings(fp.estimate, vram, reserved, model=model, port=next(ports))
+    by_order = engine(fp.estimate.engine).fraction_covers == "context" and before
+    settings = launch_settings(
+        fp.estimate,
+        vram,
+        reserved,
+        model=model,
+        port=next(ports),
+        devices=devices,
+        vendor=offer.gpu.vendor,
+        held_bytes=sum(o.reserved_bytes for o, _ in before) if by_order else 0,
+        max_request_tokens=c.request_tokens.get(m.workload),
+        loader=model_loader(fp.estimate.model),
+    )
+    notes = settings.notes
+    if by_order:
+        after = ", ".join(label for _, label in before)
+        flag = engine(fp.estimate.engine).launch.memory_fraction
+        notes = (
+            f"start it after {after} on this GPU has loaded: its {flag} {settings.flag(flag)} is a share of "
+            "the memory free at its start, counting what those hold",
+            *notes,
+        )
     return Launch(
         engine=settings.engine,
         command=settings.command,
@@ -219,7 +259,23 @@ def _launch(c: Candidates, offer: Offer, m: Member, ports: Iterator[int]) -> Lau
         argv=tuple(settings.argv()),
         nodes=settings.nodes,
         setup=settings.setup,
+        env=dict(settings.env),
+        shell=settings.shell(),
+        call=settings.call(),
+        generation=settings.generation,
+        runs=c.runs.get(m.workload),
+        notes=notes,
     )
+
+
+def model_loader(name: str) -> str:
+    """transformers' class that loads a model: ``AutoModel`` for one the catalog notes as an embedding model
+    (no language-model head), else ``AutoModelForCausalLM``."""
+    from planner.catalog.models import find_model, load_model_catalog
+
+    spec = find_model(load_model_catalog(), name)
+    embedding = spec is not None and (spec.notes or "").startswith("embedding model")
+    return "AutoModel" if embedding else "AutoModelForCausalLM"
 
 
 def model_to_load(name: str, precision: str) -> str:

@@ -107,6 +107,11 @@ class Launch:
     kv_dtype: str = ""
     kv_dtype_names: tuple[tuple[str, str], ...] = ()
     """planner's KV-cache name -> the engine's spelling, where they differ."""
+    kv_dtype_v: str = ""
+    """The V cache's type, where the engine sets it apart from the K cache (llama.cpp): set to the same type,
+    since the memory model counts keys and values in one format."""
+    quantized_v_flags: tuple[tuple[str, str], ...] = ()
+    """Flags a quantized V cache needs (llama.cpp quantizes V only under flash attention)."""
     library: bool = False
     """A Python library (keyword arguments such as ``device_map``), not a server with flags."""
     model_flag: str = ""
@@ -442,6 +447,9 @@ ENGINES: dict[str, Engine] = {
             split_mode="--split-mode",
             kv_dtype="--cache-type-k",
             kv_dtype_names=(("16bit", "f16"), ("fp16", "f16"), ("bf16", "bf16"), ("fp32", "f32")),
+            kv_dtype_v="--cache-type-v",
+            # tools/server/README.md: -fa, --flash-attn [on|off|auto] (default auto, which may leave it off)
+            quantized_v_flags=(("--flash-attn", "on"),),
         ),
         aliases=("llamacpp", "llama-cpp", "gguf", "ollama"),
         default_for="gguf",

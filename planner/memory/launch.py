@@ -8,7 +8,8 @@ engine's own budget rule needs to hold the estimate's KV cache (the rule ``fit.r
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+import shlex
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from planner.errors import PlannerError
@@ -17,6 +18,14 @@ from planner.memory.estimate import MemoryEstimate
 from planner.units import GIB
 
 _MAX_FRACTION = 0.99
+
+VISIBLE_DEVICES: dict[str, str] = {
+    "NVIDIA": "CUDA_VISIBLE_DEVICES",
+    "AMD": "HIP_VISIBLE_DEVICES",  # ROCm's HIP runtime; PyTorch, vLLM and llama.cpp's HIP build honour it
+    "Intel": "ZE_AFFINITY_MASK",  # oneAPI Level Zero
+}
+"""The environment variable that limits a process to some GPUs, by vendor: the engine then sees only the
+GPUs the plan assigned, numbered from 0 in the order given."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,12 +40,43 @@ class LaunchSettings:
     nodes: int = 1
     """Machines the replica spans; the command runs as ``setup`` says where more than one."""
     setup: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+    """Environment the command runs under (the GPUs it may see), on every machine of the replica."""
+    generation: dict[str, Any] = field(default_factory=dict)
+    """A library's generation settings (length, batch), apart from the loading call's ``kwargs``."""
+    loader: str = ""
+    """A library's loading class (``AutoModelForCausalLM``)."""
+    notes: tuple[str, ...] = ()
+    """What the settings cannot do as sized (a request longer than the cache holds), one sentence each."""
 
     def argv(self) -> list[str]:
         out = self.command.split()
         for flag, value in self.flags:
             out += [flag, value] if value else [flag]
         return out
+
+    def env_prefix(self) -> str:
+        """``NAME=value`` for each variable, as a shell takes them before a command."""
+        return _prefix(self.env)
+
+    def shell(self) -> str:
+        """The command line as a shell runs it: the environment, then the program and its flags (for a
+        library, the Python interpreter the environment must be set for before it starts)."""
+        program = shlex.join(self.argv()) if self.command else "python"
+        return f"{self.env_prefix()} {program}".strip()
+
+    def call(self) -> str:
+        """A library's loading call, valid Python: the repository first, then the loading keywords."""
+        if not self.loader:
+            return ""
+        kwargs = dict(self.kwargs)
+        args = (
+            [repr(kwargs.pop("pretrained_model_name_or_path"))]
+            if "pretrained_model_name_or_path" in kwargs
+            else []
+        )
+        args += [f"{k}={v!r}" for k, v in kwargs.items()]
+        return f"{self.loader}.from_pretrained({', '.join(args)})"
 
     def flag(self, name: str) -> str | None:
         return next((value for flag, value in self.flags if flag == name), None)
@@ -49,18 +89,30 @@ def launch_settings(
     *,
     model: str | None = None,
     port: int | None = None,
+    devices: tuple[int, ...] = (),
+    vendor: str = "NVIDIA",
+    held_bytes: int = 0,
+    max_request_tokens: int | None = None,
+    loader: str = "AutoModelForCausalLM",
 ) -> LaunchSettings:
     """Settings for ``est`` on GPUs of ``vram_bytes``, each reserving ``reserved_bytes`` (what the
     placement set aside for it; default: the estimate per GPU).
 
     vLLM: ``--gpu-memory-utilization`` so that utilization x vram covers the reservation less the CUDA
-    context vLLM does not charge; SGLang: ``--mem-fraction-static`` of the memory free at start covering
-    weights and KV; llama.cpp: ``-c`` is the context of every slot together; transformers: ``device_map``
-    and ``max_memory`` per GPU. A replica over several machines (``nodes`` in the estimate) gets the engine's
-    multi-node layout: vLLM ``--tensor-parallel-size`` GPUs per machine and ``--pipeline-parallel-size``
-    machines on a Ray cluster; SGLang ``--tp`` over all GPUs with ``--nnodes``, ``--node-rank`` (0 here, the
-    head) and ``--dist-init-addr`` (HEAD_IP:5000, to fill in). ``model``: what the engine loads (a Hugging
-    Face repository, a GGUF file); ``port``: the server's port, distinct for replicas sharing a machine.
+    context vLLM does not charge (a share of the card's total, per instance: replicas sharing a card each
+    take their own and the shares add up); SGLang: ``--mem-fraction-static`` of the memory free at start
+    covering weights and KV (``held_bytes``: what replicas started before it hold on the card, so the share
+    depends on the start order); llama.cpp: ``-c`` is the context of every slot together, a quantized KV
+    cache sets keys and values alike and turns flash attention on; transformers: ``max_memory`` per visible
+    GPU for ``loader.from_pretrained``, the length and batch apart as generation settings. ``devices``: the
+    GPU indices on the machine, pinned through the vendor's visible-devices variable (the engine then
+    numbers them from 0). ``max_request_tokens``: the longest request (prompt + answer) the server must
+    accept where it is more than the estimate holds per sequence (a rate-stated load is sized by its mean).
+    A replica over several machines (``nodes`` in the estimate) gets the engine's multi-node layout: vLLM
+    ``--tensor-parallel-size`` GPUs per machine and ``--pipeline-parallel-size`` machines on a Ray cluster;
+    SGLang ``--tp`` over all GPUs with ``--nnodes``, ``--node-rank`` (0 here, the head) and
+    ``--dist-init-addr`` (HEAD_IP:5000, to fill in). ``model``: what the engine loads (a Hugging Face
+    repository, a GGUF file); ``port``: the server's port, distinct for replicas sharing a machine.
     """
     if vram_bytes <= 0:
         raise PlannerError(f"GPU memory must be positive, got {vram_bytes} bytes")
@@ -71,25 +123,37 @@ def launch_settings(
         raise PlannerError(
             f"{est.model}: {reserved / GIB:.2f} GiB per GPU does not fit a {vram_bytes / GIB:.1f} GiB card"
         )
-    if eng.launch.library:
-        settings = _library(est, eng, reserved)
-        if model:
-            settings.kwargs["pretrained_model_name_or_path"] = model
-        return settings
-    L = eng.launch
+    env, notes = _pin(devices, vendor)
     length = int(inputs.get("max_seq_len", inputs["context"]))
     batch = int(inputs["batch"])
+    request = max(length, max_request_tokens or 0)
+    if eng.launch.library:
+        settings = _library(est, eng, reserved, request, loader)
+        if model:
+            settings.kwargs["pretrained_model_name_or_path"] = model
+        return _with(settings, env=env, notes=notes)
+    L = eng.launch
     gpus = est.gpus
     flags: list[tuple[str, str]] = []
     if L.memory_fraction:
-        flags.append((L.memory_fraction, f"{_fraction(est, eng, vram_bytes, reserved):.2f}"))
+        flags.append((L.memory_fraction, f"{_fraction(est, eng, vram_bytes, reserved, held_bytes):.2f}"))
     if L.gpu_layers:  # a layer split: the context flag counts every slot's cells
         flags += [(L.max_len, str(length * batch)), (L.max_seqs, str(batch))]
         flags.append((L.gpu_layers, "999"))
         if gpus > 1 and L.split_mode:
             flags.append((L.split_mode, "layer"))
+        if request > length:
+            notes += (
+                f"each of the {batch} slots holds {length:,} tokens (the workload's mean request): longer "
+                f"requests, up to {request:,}, need {L.max_len} {request * batch} and the memory it takes",
+            )
     else:
-        flags += [(L.max_len, str(length)), (L.max_seqs, str(batch))]
+        flags += [(L.max_len, str(request)), (L.max_seqs, str(batch))]
+        if request > length * batch:
+            notes += (
+                f"the KV cache is sized for {length * batch:,} tokens, less than one request of {request:,}: "
+                "the engine refuses to start; plan with a larger batch or a shorter context",
+            )
     nodes = int(inputs.get("nodes", 1))
     stages = eng.stages(nodes)
     if L.tensor_parallel and gpus // stages > 1:
@@ -98,7 +162,7 @@ def launch_settings(
         flags += _multi_node_flags(L, nodes, stages)
     kv = inputs.get("kv_precision")
     if kv and L.kv_dtype:
-        flags.append((L.kv_dtype, dict(L.kv_dtype_names).get(str(kv), str(kv))))
+        flags += _kv_flags(L, str(kv))
     quantization = dict(L.quantization_names).get(str(inputs["precision"]))
     if quantization and L.quantization_flag:
         flags.append((L.quantization_flag, quantization))
@@ -111,7 +175,50 @@ def launch_settings(
         else:
             command = f"{command} {model}"
     setup = L.cluster_setup if nodes > 1 else ()
-    return LaunchSettings(eng.name, command, tuple(flags), nodes=nodes, setup=setup)
+    settings = LaunchSettings(eng.name, command, tuple(flags), nodes=nodes, setup=setup)
+    return _with(settings, env=env, notes=notes)
+
+
+def _pin(devices: tuple[int, ...], vendor: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """The environment that shows the engine only ``devices``, or a note where the vendor has no known
+    variable."""
+    if not devices:
+        return (), ()
+    variable = VISIBLE_DEVICES.get(vendor)
+    listed = ",".join(str(d) for d in devices)
+    if variable is None:
+        return (), (f"pin GPUs {listed} by hand: no visible-devices variable is known for {vendor} GPUs",)
+    return ((variable, listed),), ()
+
+
+def _with(
+    settings: LaunchSettings, *, env: tuple[tuple[str, str], ...], notes: tuple[str, ...]
+) -> LaunchSettings:
+    """``settings`` under ``env`` (the setup's commands too: a Ray node started under it offers only those
+    GPUs to the replica), with ``notes`` added."""
+    prefix = _prefix(env)
+    setup = tuple(
+        f"{prefix} {line}" if prefix and not line.startswith("#") else line for line in settings.setup
+    )
+    return replace(settings, env=env, setup=setup, notes=settings.notes + notes)
+
+
+def _prefix(env: tuple[tuple[str, str], ...]) -> str:
+    return " ".join(f"{name}={shlex.quote(value)}" for name, value in env)
+
+
+def _kv_flags(L: Launch, kv: str) -> list[tuple[str, str]]:
+    """The KV cache's type: keys and values alike (the memory model counts both in it); a quantized type
+    that the engine names as given (not one of its 16/32-bit spellings) turns on what a quantized V cache
+    needs."""
+    names = dict(L.kv_dtype_names)
+    value = names.get(kv, kv)
+    flags = [(L.kv_dtype, value)]
+    if L.kv_dtype_v:
+        flags.append((L.kv_dtype_v, value))
+        if kv not in names:
+            flags += list(L.quantized_v_flags)
+    return flags
 
 
 DIST_INIT_ADDRESS = "HEAD_IP:5000"
@@ -133,27 +240,32 @@ def _multi_node_flags(L: Launch, nodes: int, stages: int) -> list[tuple[str, str
     return flags + list(L.cluster_flags)
 
 
-def _fraction(est: MemoryEstimate, eng: Engine, vram_bytes: int, reserved: int) -> float:
-    """The smallest share (in hundredths, rounded up) under which the engine's budget holds the KV cache."""
+def _fraction(est: MemoryEstimate, eng: Engine, vram_bytes: int, reserved: int, held: int = 0) -> float:
+    """The smallest share (in hundredths, rounded up) under which the engine's budget holds the KV cache.
+
+    SGLang (``fraction_covers == "context"``) takes its share of the memory free when it starts: the card
+    less its own CUDA context and the ``held`` bytes of replicas started before it (model_runner.py:
+    ``rest = free_after_weights - free_at_start x (1 - f)``, so KV = free_at_start x f - weights). vLLM takes
+    a share of the card's total whatever else runs (its ``gpu_memory_utilization`` is per instance)."""
     release = eng.release(est.inputs["engine_version"])
     per_gpu = est.per_gpu_breakdown
     start = release.context(est.gpus) - release.non_torch(est.gpus)
     if eng.fraction_covers == "context":  # KV = (vram - context) x f - weights
-        need = (per_gpu["weights"] + per_gpu["kv_cache"]) / (vram_bytes - start)
+        need = (per_gpu["weights"] + per_gpu["kv_cache"]) / max(vram_bytes - start - held, 1)
     else:  # KV = vram x f - (weights + activations + non-torch): the reservation less the context
         need = (reserved - start) / vram_bytes
     return min(math.ceil(need * 100 - 1e-9) / 100, _MAX_FRACTION)
 
 
-def _library(est: MemoryEstimate, eng: Engine, reserved: int) -> LaunchSettings:
-    """accelerate's ``device_map="auto"`` with each GPU capped at its reservation (whole GiB, rounded
-    down so the cap is never more than was reserved)."""
+def _library(est: MemoryEstimate, eng: Engine, reserved: int, length: int, loader: str) -> LaunchSettings:
+    """accelerate's ``device_map="auto"`` with each visible GPU capped at its reservation (whole GiB, rounded
+    down so the cap is never more than was reserved); the longest sequence and the batch are generation
+    settings, not loading keywords."""
     cap = f"{max(reserved // GIB, 1)}GiB"
     kwargs: dict[str, Any] = {
         "device_map": "auto",
         "max_memory": dict.fromkeys(range(est.gpus), cap),
     }
-    length = int(est.inputs.get("max_seq_len", est.inputs["context"]))
-    kwargs[eng.launch.max_len] = length
-    kwargs[eng.launch.max_seqs] = int(est.inputs["batch"])
-    return LaunchSettings(eng.name, "", (), kwargs)  # a library takes keywords: there is no command line
+    generation = {eng.launch.max_len: length, eng.launch.max_seqs: int(est.inputs["batch"])}
+    # a library takes keywords: there is no command line
+    return LaunchSettings(eng.name, "", (), kwargs, generation=generation, loader=loader)

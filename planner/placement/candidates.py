@@ -49,7 +49,7 @@ from planner.placement.offers import Offer, cloud_offers, local_offers, undomina
 from planner.placement.patterns import Member, add_pattern, group_energy, group_hours, month_energy
 from planner.placement.rates import CostRates, resolve_rates
 from planner.placement.speed import RateOption, RateTable, check_servable
-from planner.placement.timeshare import TimeShare
+from planner.placement.timeshare import TimeShare, when_it_runs
 from planner.scenario.schema import Scenario, Workload
 from planner.units import GIB, HOURS_PER_MONTH
 
@@ -88,6 +88,13 @@ class Candidates:
     refused: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Workload -> why its engine cannot run its weight format on each allowed card that cannot (one line
     per GPU model, ``memory.support``), for the infeasibility message."""
+    request_tokens: dict[str, int] = field(default_factory=dict)
+    """Rate-stated workload -> the longest request (prompt + answer) its servers must accept: its
+    ``context``, or the mean request where that is longer (the memory is sized by the mean)."""
+    timeshare: TimeShare | None = None
+    """Who holds memory in turns (None: every workload may run at any time)."""
+    runs: dict[str, str] = field(default_factory=dict)
+    """Time-shared workload -> when it runs, in words (its schedule, its exclusive group)."""
 
     @property
     def offers_by_key(self) -> dict[str, Offer]:
@@ -208,6 +215,13 @@ def build_candidates(
         would_span,
         eligible,
         refused,
+        {
+            w.name: max(w.context, w.input_tokens + w.output_tokens)
+            for w in scenario.workloads
+            if w.input_tokens and w.output_tokens
+        },
+        timeshare,
+        {w.name: when_it_runs(w) for w in scenario.workloads if w.time_shared},
     )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from planner.placement.patterns import Member
-from planner.scenario.schema import HOURS_PER_WEEK, Scenario
+from planner.scenario.schema import DAYS, HOURS_PER_WEEK, Scenario, Workload
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,12 @@ class TimeShare:
             shared=frozenset(w.name for w in scenario.workloads if w.time_shared),
         )
 
+    def together(self, a: str, b: str) -> bool:
+        """Whether workloads ``a`` and ``b`` may run in the same hour (not one exclusive group)."""
+        if a in self.group and self.group.get(b) == self.group[a]:
+            return a == b
+        return any(a in active and b in active for active in self.classes)
+
     def peak(self, members: Iterable[Member]) -> int:
         """The most memory ``members`` (replicas on one GPU) hold at once over the week, in bytes."""
         held: dict[str, int] = {}
@@ -59,3 +65,15 @@ class TimeShare:
                     alone += reserved
             best = max(best, alone + sum(grouped.values()))
         return best
+
+
+def when_it_runs(w: Workload) -> str:
+    """A time-shared workload's hours and group in words, for the people who start and stop it."""
+    parts = []
+    if w.schedule is not None:
+        s = w.schedule
+        days = "every day" if set(s.days) == set(DAYS) else ",".join(s.days)
+        parts.append(f"runs {s.start_hour:02d}:00-{s.end_hour:02d}:00 {days} only")
+    if w.exclusive_group is not None:
+        parts.append(f"exclusive group {w.exclusive_group!r}: stop the group's other replicas first")
+    return "; ".join(parts)

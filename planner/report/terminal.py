@@ -265,21 +265,33 @@ def multi_node_lines(plan: Plan) -> list[str]:
 
 
 def launch_lines(plan: Plan) -> list[str]:
-    """Every assignment's engine settings, one replica a line (``planner solve --launch``): what to run so
-    each engine holds what the plan reserved for it."""
+    """Every assignment's engine settings (``planner solve --launch``): what to run so each engine holds
+    what the plan reserved for it, on the GPUs the plan gave it. A server is one line (the environment that
+    pins its GPUs, then the command); a library is its loading call and its generation settings; the
+    setup of a replica over machines, when a time-shared replica runs and what else to know follow it."""
     out = []
     for a in plan.assignments:
         where = f"{a.workload} #{a.replica} on {a.where}"
-        if a.launch is None:
+        launch = a.launch
+        if launch is None:
             out.append(f"  {where}: no serving settings (a training job, or memory given as measured)")
             continue
-        command = " ".join(a.launch.argv) or a.launch.engine  # a library (transformers) has keywords only
-        if a.launch.kwargs:
-            command += f" ({', '.join(f'{k}={v!r}' for k, v in a.launch.kwargs.items())})"
-        if a.launch.setup:  # a replica over machines: what to start first, then the command
-            out += [f"  {where}:", *(f"    {line}" for line in a.launch.setup), f"    {command}"]
+        command = launch.shell or " ".join(launch.argv) or launch.engine
+        body: list[str] = []
+        if launch.call:  # a library: the interpreter under the pinned GPUs, then the Python it runs
+            body.append(f"model = {launch.call}")
+            if launch.generation:
+                settings = ", ".join(f"{k}={v!r}" for k, v in launch.generation.items())
+                body.append(f"# generation settings: {settings}")
+        if launch.setup:  # a replica over machines: what to start first, then the command
+            body = [*launch.setup, command, *body]
+            head = f"  {where}:"
         else:
-            out.append(f"  {where}: {command}")
+            head = f"  {where}: {command}"
+        if launch.runs:
+            body.append(f"# time-shared: {launch.runs}; never start it beside a replica it takes turns with")
+        body += [f"# {note}" for note in launch.notes]
+        out += [head, *(f"    {line}" for line in body)]
     return out
 
 

@@ -127,7 +127,9 @@ class Workload(ScenarioModel):
     engine_version: str | None = Field(default=None, max_length=B.MAX_NAME_CHARS)
     """Engine release whose memory behaviour to model (``vllm>=0.17``, ``0.11``); None: the newest known."""
     context: int = Field(default=4096, gt=0, le=B.MAX_CONTEXT_TOKENS)
-    """Tokens per sequence held in memory (prompt + generation)."""
+    """Tokens per sequence held in memory (prompt + generation). A load stated as a rate holds its mean
+    request (input plus output tokens) per sequence, and its servers accept requests up to the larger of
+    this context and that mean (vLLM's --max-model-len)."""
     batch: int = Field(default=1, gt=0, le=B.MAX_BATCH, validation_alias=AliasChoices("batch", "concurrency"))
     """Concurrent sequences (serving; ``concurrency`` in YAML is the same) or micro-batch size (training)."""
     replicas: int = Field(default=1, gt=0, le=B.MAX_REPLICAS)

@@ -284,12 +284,9 @@ def test_other_engines_launch_flags() -> None:
     assert cpp.flag("-c") == str(4096 * 4) and cpp.flag("-np") == "4"
     assert cpp.flag("-ngl") == "999" and cpp.flag("--split-mode") == "layer"
     hf = launch_settings(estimate_memory("qwen2.5-7b", gpus=2), 24 * GIB, reserved_bytes=20 * GIB)
-    assert hf.kwargs == {
-        "device_map": "auto",
-        "max_memory": {0: "20GiB", 1: "20GiB"},
-        "max_length": 4096,
-        "batch_size": 1,
-    }
+    # from_pretrained's keywords only; the length and batch are generation settings, printed apart
+    assert hf.kwargs == {"device_map": "auto", "max_memory": {0: "20GiB", 1: "20GiB"}}
+    assert hf.generation == {"max_length": 4096, "batch_size": 1}
     assert hf.argv() == []  # a Python library: keyword arguments, no command line
     with pytest.raises(Exception, match="does not fit"):
         launch_settings(estimate_memory("qwen2.5-7b"), 8 * GIB)

@@ -149,7 +149,9 @@ def test_each_replica_is_launched_at_the_batch_its_option_serves() -> None:
     (a,) = plan.assignments
     assert a.launch is not None
     assert ("--max-num-seqs", str(cap.batch)) in a.launch.flags
-    assert ("--max-model-len", "1300") in a.launch.flags
+    # Memory is sized by the mean request (1,000 + 300 tokens), but the server must accept the longest one
+    # the workload allows: its context (4,096 by default), not the mean, which vLLM would refuse above.
+    assert ("--max-model-len", "4096") in a.launch.flags
     assert plan.workloads[0].batch == cap.batch and plan.workloads[0].context == 1300
 
 

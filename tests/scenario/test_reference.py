@@ -70,7 +70,9 @@ def test_planner_schema_prints_the_json_schema() -> None:
     assert schema["required"] == ["name", "workloads"]
     workload = schema["$defs"]["Workload"]["properties"]
     assert workload["context"]["description"] == (
-        "Tokens per sequence held in memory (prompt + generation). Unit: tokens."
+        "Tokens per sequence held in memory (prompt + generation). A load stated as a rate holds its mean "
+        "request (input plus output tokens) per sequence, and its servers accept requests up to the larger "
+        "of this context and that mean (vLLM's --max-model-len). Unit: tokens."
     )
     assert workload["concurrency"]["description"] == "Another name for batch."  # YAML may say either
     assert schema["$defs"]["Workload"]["additionalProperties"] is False  # a typo fails in the editor too

@@ -265,6 +265,10 @@ def test_deepseek_r1_spans_two_h100_machines_with_a_fabric(catalog: Catalog) -> 
     assert a.launch is not None and a.launch.nodes == 2
     argv = " ".join(a.launch.argv)
     assert "--tensor-parallel-size 8 --pipeline-parallel-size 2" in argv
+    # every machine runs under the same pin: the Ray nodes offer those GPUs, the command runs on them
+    pin = "CUDA_VISIBLE_DEVICES=0,1,2,3,4,5,6,7 "
+    assert a.launch.env == {"CUDA_VISIBLE_DEVICES": "0,1,2,3,4,5,6,7"} and a.launch.shell.startswith(pin)
+    assert [line.startswith(pin) for line in a.launch.setup if "ray start" in line] == [True, True]
     (w,) = plan.workloads
     assert (w.gpus_per_replica, w.nodes_per_replica) == (16, 2)
     assert plan.capex == pytest.approx(2 * 300_000)  # 2 x (60,000 server + 8 x 30,000 H100 SXM5)
