@@ -39,10 +39,12 @@ def _date(value: dt.date | None) -> str:
 
 
 def gpu_rows(catalog: Catalog, *, text: str = "", min_vram_bytes: int = 0) -> list[Row]:
-    """One row per GPU, smallest memory first, then cheapest."""
+    """One row per GPU, smallest memory first, then cheapest. ``min_vram_bytes`` compares the memory a card
+    is sold with (a "48 GB" card passes 48GiB though its driver reports 47.99 GiB); ``vram_gib`` shows what
+    the driver reports, the memory plans use."""
     rows = []
     for gpu in catalog.gpus:
-        if gpu.vram_bytes < min_vram_bytes or not _matches(
+        if gpu.sold_vram_bytes < min_vram_bytes or not _matches(
             text, gpu.name, *gpu.aliases, gpu.vendor, gpu.segment
         ):
             continue
@@ -73,12 +75,13 @@ def _machines(
     text: str,
     min_vram_bytes: int,
 ) -> Iterator[tuple[_Machine, GpuSpec, int]]:
-    """Each machine (system or instance) whose whole memory, gpu_count x per-GPU, reaches ``min_vram_bytes``
-    and whose ``words`` match ``text``; with its GPU and that memory in bytes."""
+    """Each machine (system or instance) whose whole memory as sold, gpu_count x per-GPU, reaches
+    ``min_vram_bytes`` and whose ``words`` match ``text``; with its GPU and the memory its driver reports."""
     for offer in offers:
         gpu = catalog.gpu(offer.gpu)
         total = gpu.vram_bytes * offer.gpu_count
-        if total >= min_vram_bytes and _matches(text, *words(offer, gpu)):
+        sold = gpu.sold_vram_bytes * offer.gpu_count
+        if sold >= min_vram_bytes and _matches(text, *words(offer, gpu)):
             yield offer, gpu, total
 
 

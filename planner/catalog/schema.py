@@ -73,6 +73,11 @@ class GpuSpec(FrozenModel):
     notes: str = ""
     """How a figure was derived where it is not copied from the source (e.g. dense = sparse / 2)."""
 
+    @property
+    def sold_vram_bytes(self) -> int:
+        """The memory the card is sold with: what a user means by "a 48 GB card"."""
+        return self.nominal_vram_bytes or self.vram_bytes
+
     def answers_to(self, name: str) -> bool:
         """Whether ``name`` is this GPU's canonical name or an alias, ignoring case and spaces/dashes."""
         wanted = _normalise(name)

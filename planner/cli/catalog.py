@@ -46,7 +46,7 @@ def _browse_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--min-vram",
             callback=_min_vram,
             metavar="SIZE",
-            help="Minimum memory, e.g. 48GiB (bare number: GiB).",
+            help="Least memory as sold (per card; nodes, cloud: per machine), e.g. 48GiB; bare number: GiB.",
         ),
         click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True),
         catalog_dir_option,

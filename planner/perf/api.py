@@ -21,7 +21,7 @@ from planner.perf.terms import model_terms
 
 if TYPE_CHECKING:
     from planner.catalog.models import ModelSpec
-    from planner.catalog.schema import Catalog, GpuSpec
+    from planner.catalog.schema import Catalog, CloudOffer, GpuSpec, SystemOffer
     from planner.memory.architecture import Architecture
 
 __all__ = ["Performance", "estimate_performance"]
@@ -37,6 +37,19 @@ def gpu_spec(gpu: str, catalog: Catalog | None = None) -> GpuSpec:
         return catalog.gpu(gpu)
     except KeyError:
         raise PlannerError(catalog.unknown_gpu(gpu)) from None
+
+
+DEFAULT_MACHINE_GPUS = 8
+"""GPUs in one machine where the catalog sells no machine of a card: an HGX board, a 4U PCIe server."""
+
+
+def largest_machine(spec: GpuSpec, catalog: Catalog) -> int:
+    """The most GPUs of ``spec``'s type that one catalog machine (a system or a cloud instance) holds: the
+    widest tensor-parallel group whose link the speed model can price. More GPUs are several machines joined
+    by a network fabric, which it does not price (such replicas are planned by memory alone)."""
+    machines: list[SystemOffer | CloudOffer] = [*catalog.systems, *catalog.cloud]
+    counts = [m.gpu_count for m in machines if spec.answers_to(m.gpu)]
+    return max(counts, default=DEFAULT_MACHINE_GPUS)
 
 
 def _count(name: str, value: object) -> int:
@@ -58,14 +71,17 @@ def estimate_performance(
     kv_precision: str | None = None,
     interconnect: str | None = None,
     catalog: Catalog | None = None,
+    machine_gpus: int | None = None,
 ) -> Performance:
     """Speed of one replica of ``model`` (what ``estimate_memory`` takes) on ``gpus`` x catalog GPU ``gpu``,
     serving ``batch`` sequences of ``input_tokens`` prompt and ``output_tokens`` answer at once.
 
     ``engine``: transformers, vllm, llama.cpp or tensorrt-llm. ``interconnect``: "nvlink" or "pcie" for
     tensor parallelism (default: the card's GPU link where it has one). ``catalog``: a loaded catalog
-    (default: the built-in one). Raises PlannerError (exit status 2) for an unknown GPU, engine or precision,
-    counts below 1, or a model the GPUs cannot be split over.
+    (default: the built-in one). ``machine_gpus``: how many GPUs the replica's machine holds, where the caller
+    knows it (default: the catalog's largest machine of the card); GPUs beyond one machine are refused, since
+    the network between machines is not priced. Raises PlannerError (exit status 2) for an unknown GPU,
+    engine or precision, counts below 1, or a model the GPUs cannot be split over.
     """
     for name, value in (("gpus", gpus), ("batch", batch), ("input_tokens", input_tokens)):
         _count(name, value)
@@ -83,7 +99,17 @@ def estimate_performance(
         engine=speed.memory_engine,
         kv_precision=kv_precision,
     )
+    if catalog is None:
+        from planner.catalog.load import load_catalog
+
+        catalog = load_catalog()
     spec = gpu_spec(gpu, catalog)
+    widest = largest_machine(spec, catalog) if machine_gpus is None else machine_gpus
+    if gpus > widest:
+        raise PlannerError(
+            f"{gpus} x {spec.name} span several machines (one holds at most {widest}); the speed model "
+            "prices GPUs inside one machine only"
+        )
     terms = model_terms(resolve_model(model), weight_format(precision), memory.kv_bytes_per_token)
     hw = hardware(spec, interconnect, gpus)
     inputs: dict[str, Any] = {
@@ -119,13 +145,20 @@ def speed_at_largest_batch(
     model: Any, gpu: str, result: Any, catalog: Catalog | None = None
 ) -> Performance | None:
     """Decode speed of the largest batch ``fit`` found, each sequence holding the whole context: what
-    ``planner fit --gpu`` and the web page print beside the fit. None where nothing fits, for training, or for
-    an engine the speed model has no calibration for. ``result`` is a ``memory.fit.FitResult``."""
+    ``planner fit --gpu`` and the web page print beside the fit. None where nothing fits, for training, for
+    an engine the speed model has no calibration for, or for GPUs over several machines. ``result`` is a
+    ``memory.fit.FitResult``."""
     from planner.perf.efficiency import ENGINE_SPEEDS
 
     inputs = result.estimate.inputs
     if result.max_batch < 1 or inputs["task"] != "inference" or inputs["engine"] not in ENGINE_SPEEDS:
         return None
+    if catalog is None:
+        from planner.catalog.load import load_catalog
+
+        catalog = load_catalog()
+    if inputs["gpus"] > largest_machine(gpu_spec(gpu, catalog), catalog):
+        return None  # over several machines: not priced (estimate_performance says why)
     return estimate_performance(
         model,
         gpu=gpu,

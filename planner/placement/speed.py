@@ -88,6 +88,7 @@ class RateTable:
                 output_tokens=w.output_tokens,
                 kv_precision=w.kv_precision,
                 interconnect=link,
+                machine_gpus=gpus,  # a rate-stated replica lies inside one machine of its offer
                 catalog=self._catalog,
             )
         except PlannerError:

@@ -104,3 +104,21 @@ def test_a_misspelt_gpu_is_answered_with_the_closest_name() -> None:
     assert code == 2 and "unknown GPU 'H100 SMX5' (did you mean 'H100 SXM5'?)" in err
     code, _, err = run("fit", "qwen2.5-7b", "--gpu", "Voodoo 5")  # nothing close: no guess
     assert code == 2 and "did you mean" not in err
+
+
+def test_gpus_over_several_machines_are_refused_not_priced_as_one_nvlink_group() -> None:
+    # HGX H100 boards join 8 modules; 16 are two machines over a network the speed model does not price.
+    code, _, err = run("perf", "llama-3-8b", "--gpu", "H100 SXM5", "--gpus", "16")
+    assert code == 2
+    assert "16 x H100 SXM5 span several machines (one holds at most 8)" in err
+    # GCP's a2-megagpu-16g joins 16 A100 40GB modules by NVSwitch in one machine: priced.
+    code, out, _ = run("perf", "llama-3-8b", "--gpu", "A100 40GB SXM4", "--gpus", "16")
+    assert code == 0 and out.startswith("llama-3-8b on 16 x A100 40GB SXM4, nvlink")
+
+
+def test_fit_prints_no_speed_for_a_replica_over_two_machines() -> None:
+    args = ("fit", "deepseek-r1", "--precision", "fp8", "--gpu", "H100 SXM5", "--engine", "vllm")
+    code, out, _ = run(*args, "--gpus", "16")
+    assert code == 0 and "fits" in out and "speed at batch" not in out
+    code, out, _ = run("fit", "llama-3-70b", "--gpu", "H100 SXM5", "--engine", "vllm", "--gpus", "8")
+    assert code == 0 and "speed at batch" in out
