@@ -91,6 +91,9 @@ UNTUNED_MOE: frozenset[tuple[str, str]] = frozenset({("QwenLM/Qwen2.5", "vllm")}
 XQA_SHAPES: dict[tuple[str, str], tuple[frozenset[int], frozenset[float]]] = {
     ("NVIDIA/TensorRT-LLM", "tensorrt-llm"): (frozenset({128, 256}), frozenset({1.0, 8.0})),
 }
+# Engines whose measured rows the files keep but the speed model has no record for yet (the calibrated ones
+# are listed in planner.perf.efficiency): load_cases leaves their rows out until a refit adds the engine.
+PENDING_ENGINES: frozenset[str] = frozenset({"sglang"})
 
 
 @dataclass(frozen=True)
@@ -266,6 +269,8 @@ def load_cases(paths: Sequence[Path] = CSVS) -> list[Case]:
     cases = []
     for row in rows:
         engine = row["engine"]
+        if engine in PENDING_ENGINES:
+            continue
         kv = "fp8" if "FP8 KV cache" in row["notes"] and row["precision"] == "fp8" else None
         batch = int(row["batch_or_concurrency"])
         cases.append(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from planner.catalog.schema import (
     Catalog,
@@ -20,12 +20,22 @@ from planner.units import GIB
 DAY = dt.date(2025, 11, 1)
 
 
-def gpu(name: str, vram_gib: float, *, tdp_w: float = 300.0, price_usd: float | None = 1000.0) -> GpuSpec:
+def gpu(
+    name: str,
+    vram_gib: float,
+    *,
+    tdp_w: float = 300.0,
+    price_usd: float | None = 1000.0,
+    vendor: Literal["NVIDIA", "AMD", "Intel"] = "NVIDIA",
+    compute_capability: str = "9.0",
+) -> GpuSpec:
+    """A test card; a Hopper-class compute capability by default, so every engine runs every format on it."""
     return GpuSpec(
         name=name,
-        vendor="NVIDIA",
+        vendor=vendor,
         segment="datacenter",
         architecture="test",
+        compute_capability=compute_capability,
         vram_bytes=int(vram_gib * GIB),
         mem_bandwidth_gb_per_s=1000.0,
         bf16_dense_tflops=100.0,

@@ -35,6 +35,10 @@ class GpuSpec(FrozenModel):
     vendor: Literal["NVIDIA", "AMD", "Intel"]
     segment: Literal["consumer", "workstation", "datacenter"]
     architecture: str
+    compute_capability: str = Field(default="", max_length=16, pattern=r"^(|\d+\.\d+|gfx[0-9a-f]+)$")
+    """What engines check before they choose a kernel: NVIDIA's CUDA compute capability (``"8.9"``) or
+    AMD's LLVM target (``"gfx942"``); "" where unknown (an engine's hardware rule then allows no format it
+    limits, ``memory.support``)."""
     vram_bytes: int = Field(gt=0, le=B.MAX_DEVICE_BYTES)
     """Usable device memory in bytes: what ``nvidia-smi`` reports as total, which is what a process gets
     (ECC and the driver's reserve taken off: a T4 has 15,360 MiB of its 16 GiB). The fit and the fleet plan

@@ -217,6 +217,10 @@ def fit(
         memory_fraction=memory_fraction,
         **options,
     )
+    if gpu_name is not None:
+        from planner.memory.support import check_runs
+
+        check_runs(result.estimate.engine, kw["precision"], spec)
     speed = speed_at_largest_batch(model, card, result) if gpu_name is not None else None
     if kw["output_format"] == "json":
         extra = {"performance": speed.to_dict()} if speed is not None else {}

@@ -14,6 +14,7 @@ from planner.memory.api import estimate_memory
 from planner.memory.engines import engine as memory_engine
 from planner.memory.formats import weight_format
 from planner.memory.resolve import resolve_model
+from planner.memory.support import check_runs
 from planner.perf.efficiency import engine_speed
 from planner.perf.estimate import Performance, predict
 from planner.perf.hardware import hardware
@@ -104,6 +105,7 @@ def estimate_performance(
 
         catalog = load_catalog()
     spec = gpu_spec(gpu, catalog)
+    check_runs(memory.engine, precision, spec)
     widest = largest_machine(spec, catalog) if machine_gpus is None else machine_gpus
     if gpus > widest:
         raise PlannerError(

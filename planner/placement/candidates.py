@@ -36,7 +36,14 @@ from planner.ilp.data import OptionData, PatternData, ProblemData, SharedData
 from planner.memory.engines import ENGINES
 from planner.placement.colocation import PATTERN_BUDGET, colocation_patterns
 from planner.placement.limits import Limit, scenario_limits, unit_costs
-from planner.placement.memory import Footprint, MemoryFn, model_memory, reserved_bytes, serves_across_nodes
+from planner.placement.memory import (
+    Footprint,
+    MemoryFn,
+    model_memory,
+    refused_on,
+    reserved_bytes,
+    serves_across_nodes,
+)
 from planner.placement.names import check_names
 from planner.placement.offers import Offer, cloud_offers, local_offers, undominated
 from planner.placement.patterns import Member, add_pattern, group_energy, group_hours, month_energy
@@ -76,6 +83,11 @@ class Candidates:
     would_span: dict[str, tuple[int, str]] = field(default_factory=dict)
     """Workload whose engine serves on one machine only -> (machines, offer key) where it would fit under an
     engine that spans machines (for the infeasibility message)."""
+    may: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Offer key -> the workloads that may run on it (``eligible``: pricing, hours and the card's formats)."""
+    refused: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Workload -> why its engine cannot run its weight format on each allowed card that cannot (one line
+    per GPU model, ``memory.support``), for the infeasibility message."""
 
     @property
     def offers_by_key(self) -> dict[str, Offer]:
@@ -97,7 +109,7 @@ def build_candidates(
     check_names(scenario, catalog)
     rates = resolve_rates(scenario, catalog)
     limits = scenario_limits(scenario)
-    offers, eligible = allowed_offers(scenario, catalog, rates, limits, prune=prune)
+    offers, eligible, refused = allowed_offers(scenario, catalog, rates, limits, prune=prune)
     option_of = {f"o{i + 1}": offer for i, offer in enumerate(offers)}
     wid = {w.name: f"w{i + 1}" for i, w in enumerate(scenario.workloads)}
     headroom = {w.name: scenario.headroom if w.headroom is None else w.headroom for w in scenario.workloads}
@@ -193,13 +205,16 @@ def build_candidates(
         speeds,
         footprints.found_nodes(),
         would_span,
+        eligible,
+        refused,
     )
 
 
 def allowed_offers(
     scenario: Scenario, catalog: Catalog, rates: CostRates, limits: tuple[Limit, ...], *, prune: bool = True
-) -> tuple[list[Offer], dict[str, frozenset[str]]]:
-    """The offers the scenario allows that some workload may run on, and the workloads each may run."""
+) -> tuple[list[Offer], dict[str, frozenset[str]], dict[str, tuple[str, ...]]]:
+    """The offers the scenario allows that some workload may run on, the workloads each may run, and per
+    workload why its engine cannot run its weights on the allowed cards that cannot (``memory.support``)."""
 
     def costs(offer: Offer) -> tuple[float, ...]:
         return unit_costs(offer, limits)
@@ -210,7 +225,11 @@ def allowed_offers(
     _check_size(len(scenario.workloads), len(offers), len(hours_classes))
     may = {o.key: frozenset(w.name for w in scenario.workloads if eligible(w, o)) for o in offers}
     kept = undominated(offers, may, same_gpu=True, costs=costs) if prune else offers
-    return [o for o in kept if may[o.key]], may
+    cards = {o.gpu.name: o.gpu for o in offers}.values()
+    refused = {
+        w.name: tuple(r for g in cards if (r := refused_on(w, g)) is not None) for w in scenario.workloads
+    }
+    return [o for o in kept if may[o.key]], may, {name: why for name, why in refused.items() if why}
 
 
 class _Footprints:
@@ -443,6 +462,8 @@ def _cheapest_idle(c: Candidates) -> set[str]:
 
 
 def _eligible_name(workload: str, c: Candidates, offer: Offer) -> bool:
+    if offer.key in c.may:
+        return workload in c.may[offer.key]
     return _may_run(offer, c.hours[workload], c.interruptible[workload])
 
 
@@ -465,7 +486,9 @@ def _check_size(workloads: int, offers: int, hours_classes: int) -> None:
 
 
 def eligible(w: Workload, offer: Offer) -> bool:
-    return _may_run(offer, w.hours_per_month, w.interruptible)
+    """Whether ``w`` may run on ``offer``: its pricing and hours allow it, and the workload's engine runs its
+    weight format on the offer's card (``memory.support``: no fp8 under vLLM on an RDNA3 card)."""
+    return _may_run(offer, w.hours_per_month, w.interruptible) and refused_on(w, offer.gpu) is None
 
 
 def _may_run(offer: Offer, hours: float, interruptible: bool) -> bool:

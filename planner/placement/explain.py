@@ -19,6 +19,13 @@ def explain_unplaceable(scenario: Scenario, candidates: Candidates) -> None:
         if candidates.data.placeable(candidates.workload_id[w.name]):
             continue
         offers = [o for o in candidates.considered if eligible(w, o)]
+        if not offers and w.name in candidates.refused:
+            reasons = candidates.refused[w.name]
+            more = f" (and {len(reasons) - 1} more allowed card(s))" if len(reasons) > 1 else ""
+            raise InfeasibleError(
+                f"workload {w.name!r}: no allowed card runs its weights: {reasons[0]}{more}; allow such a "
+                "card, or choose another precision or engine"
+            )
         if not offers:
             filters = ", ".join(
                 f"{k}: {json.dumps(v, ensure_ascii=False)}"

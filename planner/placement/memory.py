@@ -7,8 +7,10 @@ import math
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from planner.catalog.schema import GpuSpec
 from planner.errors import PlannerError, ScenarioError
 from planner.memory.engines import Engine
+from planner.memory.support import refusal
 from planner.scenario.schema import MEMORY_OPTIONS, Workload
 
 
@@ -41,6 +43,20 @@ def workload_engine(workload: Workload) -> Engine | None:
         return choose_engine(weight_format(workload.precision), workload.engine, workload.engine_version)
     except PlannerError:
         return None  # the memory model names the bad input, with the workload, on its first call
+
+
+def refused_on(workload: Workload, gpu: GpuSpec) -> str | None:
+    """Why the workload's engine cannot run its weight format on ``gpu`` (``memory.support``), in one line;
+    None where it can. Training asks the engine that trains (transformers, with bitsandbytes for QLoRA)."""
+    from planner.memory.estimate import choose_engine
+    from planner.memory.formats import weight_format
+
+    try:
+        fmt = weight_format(workload.precision)
+        eng = choose_engine(fmt, workload.engine, workload.engine_version)
+    except PlannerError:
+        return None  # the memory model names the bad input, with the workload, on its first call
+    return refusal(eng.name, fmt.name, gpu)
 
 
 def serves_across_nodes(workload: Workload) -> bool:

@@ -25,7 +25,7 @@ def test_frames_hold_the_plan(startup_plan: Plan) -> None:
     frames = startup_plan.to_frames()
     assert tuple(frames) == FRAMES
     assert all(isinstance(f, pd.DataFrame) for f in frames.values())
-    assert len(frames["units"]) == len(startup_plan.units) == 4
+    assert len(frames["units"]) == len(startup_plan.units) == 5
     assert len(frames["assignments"]) == len(startup_plan.assignments) == 6
     assert list(frames["workloads"]["name"]) == [w.name for w in startup_plan.workloads]
     assert set(frames["alternatives"]["name"]) == {
@@ -34,8 +34,8 @@ def test_frames_hold_the_plan(startup_plan: Plan) -> None:
         "best_single_gpu",
         "cheapest_per_workload",
     }
-    # The README's startup plan: three desktops bought for 1,999 + 3,499 + 4,498 USD.
-    assert frames["units"]["capex"].sum() == pytest.approx(9_996)
+    # The README's startup plan: three desktops bought for 1,999 + 2,499 + 6,150 USD.
+    assert frames["units"]["capex"].sum() == pytest.approx(10_648)
     for table in ("units", "assignments", "workloads"):
         assert frames[table]["cost"].sum() == pytest.approx(startup_plan.total_cost)
     assert frames["cost_by_category"]["cost"].sum() == pytest.approx(startup_plan.total_cost)
