@@ -83,14 +83,21 @@ GRAPH_MAX_CONTEXT: dict[tuple[str, str], float] = {("QwenLM/Qwen2.5", "vllm"): 8
 # kernel falls back to a default configuration where it ships none for the (experts, width, card) shape, and
 # its Qwen2-57B-A14B rows on A100s run at a sixth of the dense rate (an assumption the source cannot confirm).
 UNTUNED_MOE: frozenset[tuple[str, str]] = frozenset({("QwenLM/Qwen2.5", "vllm")})
-# Engines of a source whose grouped-query decode attention read a KV head once per group only for some shapes:
-# TensorRT-LLM v0.9 ran its XQA kernel for head dims 128 and 256 with 1 or 8 query heads per KV head
-# (``DecoderXQARunner::shouldUse`` in that release) and its masked multi-head attention kernel, one thread
-# block per query head, for every other shape (Mistral 7B and Mixtral: groups of 4; Falcon 180B: 29 heads of
-# 64 per KV head).
-XQA_SHAPES: dict[tuple[str, str], tuple[frozenset[int], frozenset[float]]] = {
-    ("NVIDIA/TensorRT-LLM", "tensorrt-llm"): (frozenset({128, 256}), frozenset({1.0, 8.0})),
+# Documents (a row's source up to its second space) whose engine read a grouped KV head once per group only
+# for some (head dim, group size) shapes: TensorRT-LLM v0.9 (perf-overview.md) ran its XQA kernel for head
+# dims 128 and 256 with 1 or 8 query heads per KV head (``DecoderXQARunner::shouldUse`` in that release) and
+# its masked multi-head attention kernel, one thread block per query head, for every other shape (Mistral 7B
+# and Mixtral: groups of 4; Falcon 180B: 29 heads of 64 per KV head); v0.6 (performance.md) had no XQA.
+XQA_SHAPES: dict[str, tuple[frozenset[int], frozenset[float]]] = {
+    "github.com/NVIDIA/TensorRT-LLM docs/source/performance/perf-overview.md": (
+        frozenset({128, 256}),
+        frozenset({1.0, 8.0}),
+    ),
+    "github.com/NVIDIA/TensorRT-LLM docs/source/performance.md": (frozenset(), frozenset()),
 }
+# Sources whose rows batched statically (every prompt prefilled, then every sequence decoded, together) where
+# the engine serves in flight today: TensorRT-LLM's published tables up to v0.9 ran ``gptSessionBenchmark``.
+STATIC_BATCHES: frozenset[tuple[str, str]] = frozenset({("NVIDIA/TensorRT-LLM", "tensorrt-llm")})
 # Engines whose measured rows the files keep but the speed model has no record for yet (the calibrated ones
 # are listed in planner.perf.efficiency): load_cases leaves their rows out until a refit adds the engine.
 PENDING_ENGINES: frozenset[str] = frozenset({"sglang"})
@@ -132,12 +139,18 @@ class Case:
     @property
     def reads_kv_head_once(self) -> bool | None:
         """Whether this row's decode attention read a KV head once per group (None: as its engine does)."""
-        shapes = XQA_SHAPES.get((self.source_key, self.engine))
-        if shapes is None:
+        shapes = XQA_SHAPES.get(" ".join(self.source.split()[:2]))
+        if shapes is None or self.engine != "tensorrt-llm":
             return None
         head_dims, groups = shapes
         head_dim = self.terms.attention_width // self.terms.query_heads
         return head_dim in head_dims and self.terms.query_heads_per_kv_head in groups
+
+    @property
+    def static_batching(self) -> bool:
+        """Whether this row's engine prefilled and decoded its batch together (the engine's record, or a
+        benchmark of the source that did)."""
+        return (self.source_key, self.engine) in STATIC_BATCHES or engine_speed(self.engine).static_batching
 
     @property
     def runs_eagerly(self) -> bool:
@@ -150,7 +163,7 @@ class Case:
         in-flight-batching engine's batch or concurrency is a maximum, and it runs no more sequences than its
         KV cache holds at ``input + output`` tokens each (the memory model's reservation after weights and
         activations: vLLM's "Maximum concurrency"); the rest wait."""
-        if self.batch == 1 or engine_speed(self.engine).static_batching:
+        if self.batch == 1 or self.static_batching:
             return self.batch
         held = _kv_concurrency(
             self.model,
@@ -172,6 +185,8 @@ class Case:
             speed = replace(speed, moe_kernel_tuned=False)
         if self.reads_kv_head_once is not None:
             speed = replace(speed, reads_kv_head_once=self.reads_kv_head_once)
+        if self.static_batching != speed.static_batching:
+            speed = replace(speed, static_batching=self.static_batching)
         perf = predict(
             self.terms,
             self.hw,

@@ -112,14 +112,15 @@ class EngineSpeed:
 
 
 # Engines the speed model knows, with what is not fitted. tensorrt-llm shares vLLM's memory record (paged KV
-# cache, tensor parallel); its calibration rows are TensorRT-LLM v0.9's static-batching benchmark.
+# cache, tensor parallel) and serves in flight (trtllm-serve); its v0.6 and v0.9 calibration rows ran the
+# static-batching gptSessionBenchmark (benchmarks/perf_data.py carries that condition).
 # (memory engine, static batching, fp16 accumulate, loops over every expert, dequantizes for prefill, reads a
 # KV head once for its group)
 _SHAPE: dict[str, tuple[str, bool, bool, bool, bool, bool]] = {
     "transformers": ("transformers", True, False, True, False, False),
     "vllm": ("vllm", False, False, False, False, False),
     "llama.cpp": ("llama.cpp", False, True, False, True, False),
-    "tensorrt-llm": ("vllm", True, False, False, False, True),
+    "tensorrt-llm": ("vllm", False, False, False, False, True),
 }
 _ALIASES: dict[str, str] = {
     "hf": "transformers",

@@ -293,12 +293,12 @@ def test_a_grouped_kv_head_is_read_once_or_once_per_query_head() -> None:
 @pytest.mark.parametrize("batch", [1, 8, 64, 300])
 def test_requests_per_s_is_the_inverse_of_the_gpu_time_each_request_takes(batch: int) -> None:
     # In flight (vLLM): each request's prefill holds up every sequence, and its answer takes a batch-th of
-    # its decode steps. Static (TensorRT-LLM's benchmark): the batch is prefilled, then decoded, together.
+    # its decode steps. Static (transformers' generate): the batch is prefilled, then decoded, together.
     # At batch 1 both are Little's law, 1 / (TTFT + output x TPOT).
     kw = {"gpu": "H100 SXM5", "batch": batch, "input_tokens": 1000, "output_tokens": 300}
     live = estimate_performance("llama-3-8b", engine="vllm", **kw)  # type: ignore[arg-type]
     assert live.requests_per_s == pytest.approx(1 / (live.ttft_s + 300 * live.tpot_s / batch))
-    static = estimate_performance("llama-3-8b", engine="tensorrt-llm", **kw)  # type: ignore[arg-type]
+    static = estimate_performance("llama-3-8b", engine="transformers", **kw)  # type: ignore[arg-type]
     assert static.requests_per_s == pytest.approx(batch / (static.ttft_s + 300 * static.tpot_s))
     little = batch / (live.ttft_s + 300 * live.tpot_s)
     assert live.requests_per_s <= little * (1 + 1e-12)
