@@ -24,8 +24,8 @@ FITTED: dict[str, dict[str, float]] = {
         "compute_efficiency": 0.06603,
         "score_bytes": 7.249,
         "half_efficiency_tokens": 9.523,
-        "log_residual_p10": -0.1957,
-        "log_residual_p90": 0.1112,
+        "log_residual_p10": -0.1959,
+        "log_residual_p90": 0.1111,
         "calibration_rows": 72.0,
     },
     "vllm": {
@@ -47,8 +47,8 @@ FITTED: dict[str, dict[str, float]] = {
         "compute_efficiency": 0.6472,
         "score_bytes": 1.489,
         "half_efficiency_tokens": 41.32,
-        "log_residual_p10": -0.2506,
-        "log_residual_p90": 1.756,
+        "log_residual_p10": -0.2259,
+        "log_residual_p90": 0.162,
         "calibration_rows": 169.0,
     },
     "llama.cpp": {
@@ -70,8 +70,8 @@ FITTED: dict[str, dict[str, float]] = {
         "compute_efficiency": 0.7265,
         "score_bytes": 17.56,
         "half_efficiency_tokens": 41.31,
-        "log_residual_p10": -0.1411,
-        "log_residual_p90": 0.1404,
+        "log_residual_p10": -0.08697,
+        "log_residual_p90": 0.0947,
         "calibration_rows": 248.0,
     },
     "tensorrt-llm": {
@@ -93,8 +93,8 @@ FITTED: dict[str, dict[str, float]] = {
         "compute_efficiency": 0.7822,
         "score_bytes": 1.52,
         "half_efficiency_tokens": 19.77,
-        "log_residual_p10": -0.1991,
-        "log_residual_p90": 0.2955,
+        "log_residual_p10": -0.2172,
+        "log_residual_p90": 0.1409,
         "calibration_rows": 202.0,
     },
 }
