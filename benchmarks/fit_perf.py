@@ -26,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from perf_data import FAMILY, Case, load_cases
+from perf_data import CSVS, DATA, FAMILY, Case, load_cases
 
 from planner.perf.efficiency import ENGINE_SPEEDS, EngineSpeed
 
@@ -209,13 +209,15 @@ def band(cases: Sequence[Case], speed: EngineSpeed) -> dict[str, float]:
     }
 
 
-def render(fitted: dict[str, dict[str, float]]) -> str:
+def render(
+    fitted: dict[str, dict[str, float]], command: str = "python benchmarks/fit_perf.py --write"
+) -> str:
     lines = [
-        '"""Fitted speed constants per engine, written by ``python benchmarks/fit_perf.py --write``."""',
+        f'"""Fitted speed constants per engine, written by\n``{command}``."""',
         "",
         "from __future__ import annotations",
         "",
-        'FIT_COMMAND = "python benchmarks/fit_perf.py --write"',
+        f'FIT_COMMAND = "{command}"',
         "",
         "FITTED: dict[str, dict[str, float]] = {",
     ]
@@ -232,11 +234,17 @@ def render(fitted: dict[str, dict[str, float]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="rewrite planner/perf/fitted.py")
+    parser.add_argument(
+        "--files", nargs="+", metavar="NAME", help="fit on these files of benchmarks/data only (default: all)"
+    )
     args = parser.parse_args()
     print(subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
-    cases = load_cases()
+    cases = load_cases([DATA / name for name in args.files] if args.files else CSVS)
     fitted = fit_engines(cases)
-    text = render(fitted)
+    command = "python benchmarks/fit_perf.py --write" + (
+        " --files " + " ".join(args.files) if args.files else ""
+    )
+    text = render(fitted, command)
     print(text)
     if args.write:
         FITTED_PY.write_text(text)

@@ -167,8 +167,7 @@ def _record(name: str) -> EngineSpeed:
         log_residual_p10=f["log_residual_p10"],
         log_residual_p90=f["log_residual_p90"],
         calibration_rows=int(f["calibration_rows"]),
-        fitted_on=f"{int(f['calibration_rows'])} rows of benchmarks/data/throughput_calibration.csv; "
-        f"{FIT_COMMAND}",
+        fitted_on=f"{int(f['calibration_rows'])} rows of benchmarks/data; {FIT_COMMAND}",
     )
 
 
