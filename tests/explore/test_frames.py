@@ -34,8 +34,8 @@ def test_frames_hold_the_plan(startup_plan: Plan) -> None:
         "best_single_gpu",
         "cheapest_per_workload",
     }
-    # The README's startup plan: three desktops bought for 1,999 + 2,499 + 6,150 USD.
-    assert frames["units"]["capex"].sum() == pytest.approx(10_648)
+    # The README's startup plan: three desktops bought for 1,999 + 2,999 + 6,150 USD.
+    assert frames["units"]["capex"].sum() == pytest.approx(11_148)
     for table in ("units", "assignments", "workloads"):
         assert frames[table]["cost"].sum() == pytest.approx(startup_plan.total_cost)
     assert frames["cost_by_category"]["cost"].sum() == pytest.approx(startup_plan.total_cost)
