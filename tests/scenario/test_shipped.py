@@ -81,7 +81,7 @@ def test_startup_total_is_the_desktops_and_the_rentals_by_hand(catalog: Catalog)
     shares an RTX A6000 with the embeddings, and the QLoRA is rented: 14,038.82 -> 14,138.97 USD. Counting
     each request's prefill in its GPU time, the 5080 (batch 9) serves 1.29 requests/s, short of 2 beside the
     4060 Ti's 0.47, so the replica moves to an RTX 3090 (24 GiB: batch 48, 1.74; weight-only fp8 on Ampere):
-    14,402.51 USD."""
+    14,402.52 USD."""
 
     def desktop(price: float, kwh: float) -> float:
         return price * 0.6 + kwh * 1.56 * 0.127
@@ -101,7 +101,7 @@ def test_startup_total_is_the_desktops_and_the_rentals_by_hand(catalog: Catalog)
         },
         abs=0.01,
     )
-    assert plan.total_cost == pytest.approx(14_402.51, abs=0.01)
+    assert plan.total_cost == pytest.approx(14_402.52, abs=0.01)
     assert (plan.capex, plan.residual_value) == (pytest.approx(11_148), pytest.approx(4_459.20))
     units = {u.id: u for u in plan.units}
     assert all(
