@@ -162,7 +162,8 @@ def leave_one_source_out(cases: Sequence[Case]) -> list[str]:
         decode, first = _held_out_errors(train, test)
         every_decode += decode
         lines.append(
-            f"| {source} | {len(test)} | {_pct(statistics.median(decode))} | {_pct(p90(decode))} | "
+            f"| {source} | {len(test)} | "
+            + (f"{_pct(statistics.median(decode))} | {_pct(p90(decode))} | " if decode else "- | - | ")
             + (_pct(statistics.median(first)) if first else "-")
             + " |"
         )

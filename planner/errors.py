@@ -24,7 +24,10 @@ start the sequences that set a terminal's title or clear its screen; user text n
 
 # Every character str.splitlines() breaks on (user text may hold any of them) and the control characters.
 _UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
-_LONG_QUOTED = re.compile(rf"'(?:[^'\\]|\\.){{{QUOTE_LIMIT},}}?'|\"(?:[^\"\\]|\\.){{{QUOTE_LIMIT},}}?\"")
+# A quoted literal as ``repr`` writes it: it opens after no letter or digit and closes before none, so the
+# apostrophe of planner's own "model's" neither opens nor closes one. Literals are matched whole from left to
+# right (a short one is consumed, not shortened), so a closing quote never opens the next literal.
+_QUOTED = re.compile(r"""(?<!\w)(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")(?!\w)""")
 
 
 def quote(value: Any, limit: int = QUOTE_LIMIT) -> str:
@@ -41,6 +44,8 @@ def quote(value: Any, limit: int = QUOTE_LIMIT) -> str:
 
 def _shorten(match: re.Match[str]) -> str:
     text = match.group()
+    if len(text) - 2 < QUOTE_LIMIT:
+        return text
     return f"{text[: QUOTE_LIMIT - 3]}...{text[0]} ({len(text) - 2:,} characters)"
 
 
@@ -48,7 +53,7 @@ def one_line(text: str) -> str:
     """``text`` safe to print as one line on a terminal: line breaks and control characters escaped, quoted
     literals longer than ``QUOTE_LIMIT`` shortened (a message built with ``!r`` instead of ``quote``)."""
     text = _UNSAFE.sub(lambda m: repr(m.group())[1:-1], text)
-    return _LONG_QUOTED.sub(_shorten, text) if len(text) > QUOTE_LIMIT else text
+    return _QUOTED.sub(_shorten, text) if len(text) > QUOTE_LIMIT else text
 
 
 class PlannerError(Exception):

@@ -5,7 +5,8 @@ on ``catalogs/models.yaml`` (12 ms against 87 ms), which matters for a CLI that 
 PyYAML builds without libyaml fall back to ``yaml.SafeLoader``; both refuse ``!!python/...`` tags.
 
 Plain scalars resolve by YAML 1.2's core schema, not PyYAML's YAML 1.1 one: only ``true``/``false`` are
-booleans, only ``null``/``~``/nothing is null, numbers are decimal, and nothing becomes a date. Under YAML 1.1
+booleans (the scenario schema refuses any other value in a boolean field), only ``null``/``~``/nothing is
+null, numbers are decimal, and nothing becomes a date. Under YAML 1.1
 ``hours_per_month: yes`` was 1 hour, ``name: 2026-02-30`` crashed the loader (no such day), ``as_of:
 2026-13-45`` too, ``replicas: 010`` was 8 (octal) and ``1:30`` was 90. A date field is validated from its
 text by the schema, which names the field when the date does not exist.

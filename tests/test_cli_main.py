@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from click.testing import CliRunner
 
 from planner.cli import COMMANDS, main
+
+from fresh import fresh_python
 
 
 def test_help_lists_every_command() -> None:
@@ -18,17 +17,14 @@ def test_help_lists_every_command() -> None:
 
 
 def test_help_imports_no_heavy_library() -> None:
-    # A fresh interpreter: the test process itself may already have imported pandas or pulp.
-    code = (
-        "import sys\n"
-        "from click.testing import CliRunner\n"
-        "from planner.cli import main\n"
-        "CliRunner().invoke(main, ['--help'])\n"
-        "heavy = sorted(m for m in ('pandas', 'pulp', 'openpyxl', 'numpy') if m in sys.modules)\n"
-        "print(','.join(heavy))\n"
+    heavy = fresh_python(
+        "import sys",
+        "from click.testing import CliRunner",
+        "from planner.cli import main",
+        "CliRunner().invoke(main, ['--help'])",
+        "print(sorted(m for m in ('pandas', 'pulp', 'openpyxl', 'numpy') if m in sys.modules))",
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == ""
+    assert heavy == "[]"
 
 
 def test_unknown_command_is_a_usage_error() -> None:

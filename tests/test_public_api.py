@@ -5,25 +5,23 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-import subprocess
-import sys
 
 import planner
 
+from fresh import fresh_python
+
 
 def test_every_public_name_is_a_function_after_every_subpackage_is_imported() -> None:
-    code = (
-        "import importlib, pkgutil, planner\n"
-        "for m in pkgutil.walk_packages(planner.__path__, 'planner.'):\n"
-        "    if not m.name.startswith(('planner.web', 'planner.__main__')):\n"
-        "        importlib.import_module(m.name)\n"
-        "from planner import *\n"
-        "import planner as p\n"
-        "bad = [n for n in p.__all__ if n != '__version__' and not callable(getattr(p, n))]\n"
-        "print(','.join(bad))\n"
+    bad = fresh_python(
+        "import importlib, pkgutil, planner",
+        "for m in pkgutil.walk_packages(planner.__path__, 'planner.'):",
+        "    if not m.name.startswith(('planner.web', 'planner.__main__')):",
+        "        importlib.import_module(m.name)",
+        "from planner import *",
+        "import planner as p",
+        "print([n for n in p.__all__ if n != '__version__' and not callable(getattr(p, n))])",
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == ""
+    assert bad == "[]"
 
 
 def test_no_subpackage_shadows_a_public_name() -> None:

@@ -147,7 +147,9 @@ def estimate(model: str, **kw: Any) -> None:
 @click.command()
 @click.argument("model")
 @click.option("--gpu", "gpu_name", default=None, help='A GPU from the catalog, e.g. "RTX 4090".')
-@click.option("--vram", default=None, help="Card memory instead of --gpu, e.g. 24GiB or 80GB.")
+@click.option(
+    "--vram", default=None, help="Card memory instead of --gpu, e.g. 24GiB or 80GB (bare number: GiB)."
+)
 @click.option(
     "--headroom",
     type=FiniteFloatRange(0, 1, max_open=True),
@@ -189,7 +191,7 @@ def fit(
             vram_bytes = parse_bytes(vram)
         except ValueError as error:
             raise PlannerError(f"--vram: {error}") from None
-        card = vram
+        card = vram if any(c.isalpha() for c in vram) else f"{vram.strip()} GiB"
     else:
         from planner.catalog.browse import gpus_matching
         from planner.catalog.load import load_catalog

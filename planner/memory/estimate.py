@@ -152,16 +152,33 @@ def _check_parallel(a: Architecture, eng: Engine, gpus: int, task: str, stages: 
         return
     tp = gpus // stages
     if eng.split == "tensor" and tp > 1:
-        kv = a.num_kv_heads
-        if a.num_heads % tp or (not a.is_mla and kv % tp and tp % kv):
+        if not _splits(a, tp):
+            kv = a.num_kv_heads
+            limit = f"{a.num_heads} attention heads" if a.num_heads % tp else f"the {kv} KV heads"
+            sizes = [n for n in range(1, a.num_heads + 1) if _splits(a, n)]
+            what = "per stage" if stages > 1 else ""
             raise ModelError(
                 f"{a.name}: {tp} GPUs cannot split {a.num_heads} attention heads / {kv} KV heads evenly "
-                f"under {eng.name} tensor parallelism (use a divisor of {a.num_heads})"
+                f"under {eng.name} tensor parallelism: {limit} do not split over {tp} "
+                f"GPUs (use {_or(sizes)} GPUs{' ' + what if what else ''})"
             )
     elif gpus > a.num_layers:
         raise ModelError(
             f"{a.name}: {gpus} GPUs exceed its {a.num_layers} layers (layer split under {eng.name})"
         )
+
+
+def _splits(a: Architecture, tp: int) -> bool:
+    """Tensor parallelism over ``tp`` GPUs: every GPU holds whole attention heads, and the KV heads either
+    divide over the GPUs or, fewer than the GPUs, are copied whole to each (vLLM replicates a KV head
+    when ``tp`` is a multiple of their count). Latent attention (MLA) has no KV heads to split."""
+    kv = a.num_kv_heads
+    return a.num_heads % tp == 0 and (a.is_mla or kv % tp == 0 or tp % kv == 0)
+
+
+def _or(sizes: list[int]) -> str:
+    words = [str(n) for n in sizes]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
 def _check_types(task: object, precision: object, flags: dict[str, object], names: dict[str, object]) -> None:

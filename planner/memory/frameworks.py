@@ -4,7 +4,7 @@ A recipe is what decides training memory beside the model and the workload: how 
 are stored, which optimizer, where states and parameters live, how the loss is computed, what is recomputed.
 Each knob is a registry of records (``WEIGHT_RECIPES``, ``OPTIMIZERS``, ``OFFLOADS``, ``LOSSES``) that the
 training model asks; a framework is a record of defaults (``FRAMEWORKS``), each with its source. The README's
-"Training frameworks" table and docs/memory-model.md list every default and where it comes from.
+"Training recipes" table and docs/memory-model.md list every default and where it comes from.
 """
 
 from __future__ import annotations

@@ -172,8 +172,8 @@ def build_candidates(
     with_patterns = {p.option for p in patterns}
     option_of = {oid: offer for oid, offer in option_of.items() if oid in with_patterns}  # nothing fits: out
     placed = {wl for p in patterns for wl, _ in p.counts}
-    pcie = scenario.hardware.tensor_parallel_over_pcie
-    counts = sorted({k for o in offers for k in _divisors(o.gpus, o.gpus_linked or pcie)})
+    # Over PCIe too where the scenario forbids it: the message then says whether allowing it would help.
+    counts = sorted({k for o in offers for k in _divisors(o.gpus, True)})
     for w in scenario.workloads:
         if wid[w.name] not in placed:
             for k in counts:  # for the message that says what would make it fit
@@ -290,6 +290,7 @@ def _single_placements(
         for w in scenario.workloads:
             if w.name not in may[offer.key]:
                 continue
+            placed = False  # a rate-stated replica fits this machine on some GPU count
             for k in _divisors(offer.gpus, offer.gpus_linked or scenario.hardware.tensor_parallel_over_pcie):
                 fp = footprints.get(w, k)
                 if fp is None:
@@ -307,6 +308,7 @@ def _single_placements(
                     member = Member(w.name, k, need, reserved_bytes(need, h), h)
                     if member.reserved_bytes <= offer.gpu.vram_bytes:
                         add(oid, (member,))
+                        placed = True
                     continue
                 member = Member(w.name, k, fp.per_gpu_bytes, reserved_bytes(fp.per_gpu_bytes, h), h)
                 if member.reserved_bytes <= offer.gpu.vram_bytes:
@@ -317,7 +319,15 @@ def _single_placements(
                     # fewest GPUs that fit dominate (exact pruning).
                     break
             else:
-                if not offer.spans_nodes or w.rate_stated:
+                if not offer.spans_nodes:
+                    continue
+                if w.rate_stated:
+                    # A rate-stated replica never spans machines (its speed is modelled on one); where it
+                    # fits no machine, the message says that replicas stated as a count would span them.
+                    if w.name not in would_span and not placed:
+                        spans = _fits_over_machines(w, offer, footprints, headroom[w.name])
+                        if spans:
+                            would_span[w.name] = (spans, offer.key)
                     continue
                 if serves_across_nodes(w):
                     _add_multi_node(w, oid, offer, footprints, headroom[w.name], add)

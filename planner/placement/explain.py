@@ -61,6 +61,8 @@ def explain_unplaceable(scenario: Scenario, candidates: Candidates) -> None:
             )
         _, k, need, host = closest
         _refuse_engine_without_multi_node(w, candidates)
+        if not splits:
+            _refuse_pcie_split(w, candidates, offers)
         card = (
             f"the largest allowed card with {k} {linked}GPUs in one machine"
             if k > 1
@@ -74,6 +76,27 @@ def explain_unplaceable(scenario: Scenario, candidates: Candidates) -> None:
         )
 
 
+def _refuse_pcie_split(w: Workload, candidates: Candidates, offers: list[Offer]) -> None:
+    """A workload that would fit split over the PCIe cards of one allowed machine, which
+    ``hardware.tensor_parallel_over_pcie: false`` forbids: say that this setting is why."""
+    headroom = candidates.headroom[w.name]
+    for k, f in sorted(candidates.footprints[w.name].items()):
+        need = reserved_bytes(f.per_gpu_bytes, headroom)
+        hosts = [
+            o for o in offers
+            if k > 1 and not o.gpus_linked and o.gpus % k == 0 and need <= o.gpu.vram_bytes
+        ]  # fmt: skip
+        host = min(hosts, key=lambda o: (o.gpus, o.gpu.vram_bytes, o.key), default=None)
+        if host is not None:
+            raise InfeasibleError(
+                f"workload {w.name!r} fits no allowed machine with "
+                "hardware.tensor_parallel_over_pcie: false; "
+                f"split over {k} PCIe GPUs of {host.name} it would need {fmt_gib(need)} of the "
+                f"{fmt_gib(host.gpu.vram_bytes)} per GPU: set tensor_parallel_over_pcie: true, or allow "
+                "machines with linked GPUs (NVLink) or larger cards"
+            )
+
+
 def _refuse_engine_without_multi_node(w: Workload, candidates: Candidates) -> None:
     """A workload that fits no single machine but would fit over several machines with a fabric under an
     engine that serves that way (``Candidates.would_span``): say that its engine is why."""
@@ -82,6 +105,14 @@ def _refuse_engine_without_multi_node(w: Workload, candidates: Candidates) -> No
         return
     eng, nodes, offer = workload_engine(w), found[0], candidates.offers_by_key[found[1]]
     able = [e.name for e in ENGINES.values() if e.multi_node]
+    if w.rate_stated:
+        raise InfeasibleError(
+            f"workload {w.name!r} fits on no single machine, and a replica of a workload stated as a rate "
+            f"(requests_per_second) runs within one machine; it would fit {nodes} x {offer.name} over "
+            f"{offer.fabric.kind if offer.fabric else 'its fabric'} as a replica stated by count: give "
+            "replicas instead of requests_per_second, allow machines with more GPU memory, or use a smaller "
+            "precision"
+        )
     raise InfeasibleError(
         f"workload {w.name!r} fits on no single machine, and its engine {eng.name if eng else '?'} does not "
         f"serve one replica across machines; under {' or '.join(able)} it would fit {nodes} x {offer.name} "

@@ -10,19 +10,23 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, Generic
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
 from openpyxl.formatting.rule import DataBarRule
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
+from typing_extensions import TypeVar
 
 from planner.report import styles
 from planner.report.live import Formula
 
 Value = str | int | float | bool | dt.date | Formula | None
+T = TypeVar("T", default=Any)
+"""The record a table row is read from (``Column.value``); any where rows come ready-made."""
 
 TABLE_STYLE = "TableStyleLight9"
 """Banded rows, header styled by our own named style; prints well in greyscale."""
@@ -36,14 +40,16 @@ LINE_HEIGHT_PT = 15.0
 
 
 @dataclass(frozen=True)
-class Column:
-    """One table column: its header, the named style of its cells, and an optional fixed width."""
+class Column(Generic[T]):
+    """One table column: its header, the named style of its cells, an optional fixed width, and what it
+    shows of a row's record (``rows_of``), so a table gains a column in one line."""
 
     header: str
     style: str = styles.TEXT
     width: float | None = None
     key: str = ""
     """How code names the column (rows given as mappings, total rows); the header where empty."""
+    value: Callable[[T], Value] | None = None
 
     @property
     def id(self) -> str:
@@ -200,6 +206,14 @@ def header_width(header: str) -> float:
     """Width a header needs when it may wrap onto two lines: its longest word, or half of it."""
     longest = max((len(word) for word in header.split()), default=0)
     return float(max(longest, math.ceil(len(header) / 2)))
+
+
+def rows_of(columns: Sequence[Column[T]], items: Iterable[T]) -> list[list[Value]]:
+    """One row per record, each column showing its ``value`` of it."""
+    shows = [c.value for c in columns]
+    if None in shows:
+        raise ValueError(f"column {columns[shows.index(None)].header!r} does not say what it shows")
+    return [[show(item) for show in shows if show is not None] for item in items]
 
 
 def write_table(

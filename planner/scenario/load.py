@@ -34,9 +34,9 @@ def parse_scenario(text: str, *, source: str = "<scenario>", base_dir: Path | No
         raw = safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(error, "problem", None) or "invalid YAML"
-        raise ScenarioError(f"{source}:{where}: YAML syntax error: {problem}") from None
+        where = f": line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or _reader_problem(error)
+        raise ScenarioError(f"{source}{where}: YAML syntax error: {problem}") from None
     if not isinstance(raw, dict):
         raise ScenarioError(f"{source}: expected a mapping with name and workloads, got {type(raw).__name__}")
     resolve_workloads_file(raw, base_dir, source)
@@ -48,6 +48,14 @@ def parse_scenario(text: str, *, source: str = "<scenario>", base_dir: Path | No
         raise ScenarioError(f"{source}: {_first_problem(error, raw)}") from None
     except (ValueError, TypeError) as error:
         raise ScenarioError(f"{source}: {error}") from None
+
+
+def _reader_problem(error: yaml.YAMLError) -> str:
+    """What a reader error (a character YAML does not allow, such as NUL in a binary file) says, where it
+    has no ``problem`` and no mark: the character and its position in the text."""
+    if isinstance(error, yaml.reader.ReaderError):
+        return f"{error.reason} at character {error.position + 1} (is it a text file?)"
+    return "invalid YAML"
 
 
 def _resolve_config_paths(raw: dict[str, Any], base_dir: Path) -> None:
@@ -82,7 +90,8 @@ def _short(text: Any) -> str:
 def _first_problem(error: ValidationError, raw: Any) -> str:
     """The first validation problem as ``field: message``, with workload indices replaced by their names."""
     problems = error.errors()
-    problem = problems[0]
+    independent = _independent(problems)
+    problem = independent[0] if independent else problems[0]  # never a knock-on of another
     for candidate in problems:
         # A misspelt required field is "missing" plus "unknown" beside it: the unknown one explains both.
         if candidate["type"] == "extra_forbidden" and any(
@@ -102,7 +111,7 @@ def _first_problem(error: ValidationError, raw: Any) -> str:
             parts.append(f".{_short(key)}" if parts else _short(key))
             node = node.get(key) if isinstance(node, dict) else None
     field = "".join(parts) or "scenario"
-    message = problem["msg"]
+    message = problem["msg"].removeprefix("Value error, ")  # pydantic's label for a validator's own words
     if problem["type"] == "extra_forbidden":
         from planner.scenario.suggest import closest_field
 
@@ -110,6 +119,28 @@ def _first_problem(error: ValidationError, raw: Any) -> str:
         message = "unknown field" + (f" (did you mean {near!r}?)" if near else "")
     elif problem["type"] == "missing":
         message = "required field is missing"
-    count = error.error_count()
+    count = len(independent)
     more = f" (and {count - 1} more problem{'s' if count > 2 else ''})" if count > 1 else ""
     return f"{field}: {message}{more}"
+
+
+def _independent(problems: list[Any]) -> list[Any]:
+    """The problems that are not a knock-on of another, as the count after the first one reports them.
+
+    A container whose item failed reports its own error as well (``workloads`` "at least 1 item" once its
+    only workload is refused): an error at a location that is the prefix of another error's is dropped. A
+    missing required field beside an unknown one is one misspelling, not two problems."""
+    locs = [tuple(p["loc"]) for p in problems]
+    kept = [
+        p for p, loc in zip(problems, locs, strict=True)
+        if not any(len(other) > len(loc) and other[: len(loc)] == loc for other in locs)
+    ]  # fmt: skip
+    unknown = [tuple(p["loc"][:-1]) for p in kept if p["type"] == "extra_forbidden"]
+    out = []
+    for p in kept:
+        parent = tuple(p["loc"][:-1])
+        if p["type"] == "missing" and parent in unknown:
+            unknown.remove(parent)  # one unknown field explains one missing one
+            continue
+        out.append(p)
+    return out

@@ -7,14 +7,17 @@ key fails loudly with the field's path instead of being ignored.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+import types
+import typing
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from planner import bounds as B
 from planner.base import FrozenModel
 from planner.catalog.schema import MAX_GPUS_PER_MACHINE
+from planner.errors import quote
 from planner.units import HOURS_PER_MONTH, parse_bytes
 
 Task = Literal["inference", "lora", "qlora", "full"]
@@ -25,19 +28,57 @@ Publication 946, "How To Depreciate Property", table of recovery periods)."""
 PricingName = Literal["on_demand", "spot", "reserved_1y", "reserved_3y"]
 
 
+class ScenarioModel(FrozenModel):
+    """A scenario record: only ``true`` and ``false`` are booleans.
+
+    The loader reads YAML 1.2, where ``yes``, ``no``, ``on`` and ``off`` are text; pydantic's lax mode would
+    still read that text as a boolean (``interruptible: yes`` planned spot capacity). A boolean field takes
+    a boolean alone, so what the docs promise holds: a workloads file turns its ``true``/``false`` cells
+    into booleans before validation (``scenario.workloads_file``). Numbers may still be written as text in
+    decimal (``"730"``, a CSV cell, ``010`` as 10)."""
+
+    _bool_fields: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        fields = cls.model_fields.items()
+        cls._bool_fields = frozenset(name for name, info in fields if _is_bool(info.annotation))
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _only_true_or_false(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name in cls._bool_fields and value is not None and not isinstance(value, bool):
+            raise ValueError(f"expected true or false, not {quote(value)}")
+        return value
+
+
+def _is_bool(annotation: Any) -> bool:
+    """``bool`` or ``bool | None``: a field that holds a boolean and nothing else."""
+    if annotation is bool:
+        return True
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not types.NoneType]
+        return args == [bool]
+    return False
+
+
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HOURS_PER_WEEK = 168
 
 
-class Schedule(FrozenModel):
+class Schedule(ScenarioModel):
     """When a workload runs, the same every week: from ``start_hour`` to ``end_hour`` (exclusive) on each of
     ``days``; an end before the start runs past midnight into the next day. Workloads whose schedules never
     overlap may hold the same GPU memory at different times."""
 
     start_hour: int = Field(ge=0, le=23)
+    """Hour of the day it starts, 0-23 (one clock for every workload's schedule)."""
     end_hour: int = Field(ge=0, le=24)
+    """Hour of the day it stops, exclusive, 0-24; before ``start_hour``: the next day."""
     days: tuple[Day, ...] = DAYS
+    """Days it starts on (``mon`` ... ``sun``); every day by default."""
 
     @model_validator(mode="after")
     def _not_empty(self) -> Schedule:
@@ -55,7 +96,7 @@ class Schedule(FrozenModel):
         )
 
 
-class Slo(FrozenModel):
+class Slo(ScenarioModel):
     """Latency targets of a rate-stated workload, milliseconds at the edge (seconds inside); either may be
     left out (no target)."""
 
@@ -69,7 +110,7 @@ RATE_FIELDS = ("input_tokens", "output_tokens", "slo")
 """Fields that only mean something beside ``requests_per_second``."""
 
 
-class Workload(FrozenModel):
+class Workload(ScenarioModel):
     """One thing to run: a model, a task and how much of it."""
 
     name: str = Field(min_length=1, max_length=B.MAX_NAME_CHARS)
@@ -108,16 +149,38 @@ class Workload(FrozenModel):
     """LoRA/QLoRA adapter rank; None: 16."""
     framework: str | None = Field(default=None, max_length=B.MAX_NAME_CHARS)
     """Training framework whose recipe sets the defaults below (``torchtune``, ``unsloth``, ...); None:
-    ``hf-trainer``. Each recipe field overrides its own default (README: "Training frameworks")."""
+    ``hf-trainer``. Each recipe field overrides its own default (README: "Training recipes: --framework";
+    docs/memory-model.md, "Training recipes")."""
     weights: Literal["amp", "pure-bf16"] | None = None
+    """Training: how trainable weights and optimizer states are stored. ``amp``: 16-bit weights with an fp32
+    master copy and fp32 states (AdamW 16 bytes per parameter); ``pure-bf16``: states in the weights' dtype,
+    no master copy (8 bytes). None: the framework's."""
     optimizer_in_backward: bool | None = None
+    """Training: step each parameter as its gradient is ready and free it (torchtune ``optimizer_in_bwd``),
+    so only the largest gradient is alive. None: the framework's."""
     offload: Literal["none", "optimizer", "params"] | None = None
+    """Training: what lives in host memory. ``optimizer``: optimizer states and master weights (ZeRO-Offload);
+    ``params``: weights and gradients too, the GPU holding the layers being computed. None: the
+    framework's."""
     activation_offload: bool | None = None
+    """Training: checkpointed layer inputs kept in host memory (torchtune activation offloading, Unsloth's
+    checkpointing); only the layers being computed stay on the GPU. None: the framework's."""
     loss: Literal["full", "chunked", "fused", "cce", "full-16bit"] | None = None
+    """Training: how the loss holds the logits, bytes per token per vocabulary entry: ``full`` 12 (fp32
+    upcast), ``full-16bit`` 6, ``chunked`` 3, ``fused`` 2, ``cce`` 0 (Cut Cross-Entropy never writes them).
+    None: the framework's."""
     packing: bool | None = None
+    """Training: several samples packed into each row of ``context`` tokens (no padding); without flash
+    attention a block-causal mask is held. None: the framework's."""
     zero_stage: int | None = Field(default=None, ge=0, le=3)
+    """Training over several GPUs: ZeRO/FSDP sharding. 1 shards optimizer states, 2 also gradients, 3 also
+    weights; 0 shards nothing. None: the framework's (3 on more than one GPU)."""
     full_state_dict_save: bool | None = None
+    """Training over several GPUs: checkpoints gather the whole model on rank 0 (accelerate
+    ``FULL_STATE_DICT``), which that GPU must hold at save time. None: the framework's."""
     qlora_saved_inputs: bool | None = None
+    """QLoRA: the 4-bit linear layers keep their inputs for the backward pass (bitsandbytes does, torchao's
+    NF4 does not), adding each layer's attention and MLP inputs. None: the framework's."""
     gpus_per_replica: int | None = Field(default=None, gt=0, le=B.MAX_GPUS_PER_REPLICA)
     """Pin the tensor/data-parallel degree; None lets the optimizer choose."""
     memory_per_gpu: str | None = Field(default=None, max_length=B.MAX_NAME_CHARS)
@@ -237,6 +300,12 @@ class Workload(FrozenModel):
                 raise ValueError(str(error)) from None
         return value
 
+    @field_validator("memory_per_gpu", mode="before")
+    @classmethod
+    def _bare_number_is_gib(cls, value: object) -> object:
+        """``memory_per_gpu: 18`` is 18 GiB, as ``18`` in a CSV cell and ``--vram 18`` are."""
+        return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
     @field_validator("memory_per_gpu")
     @classmethod
     def _parse_memory(cls, value: str | None) -> str | None:
@@ -277,7 +346,7 @@ MEMORY_OPTIONS: tuple[str, ...] = (
 """Workload fields passed to the memory model when set (None leaves the model's default)."""
 
 
-class Energy(FrozenModel):
+class Energy(ScenarioModel):
     """Running costs of local hardware; None falls back to the catalog's defaults."""
 
     usd_per_kwh: float | None = Field(default=None, gt=0, le=B.MAX_USD_PER_KWH)
@@ -300,7 +369,7 @@ class Energy(FrozenModel):
     """Colocation fee; None: the catalog's."""
 
 
-class Hardware(FrozenModel):
+class Hardware(ScenarioModel):
     """What kinds of hardware the plan may use."""
 
     bought: bool = True
@@ -328,7 +397,7 @@ class Hardware(FrozenModel):
     all do); false keeps multi-GPU replicas to linked GPUs. Memory-feasible only: speed is not priced."""
 
 
-class OwnedSystem(FrozenModel):
+class OwnedSystem(ScenarioModel):
     """Hardware the team already has: a catalog system id, or a GPU and a count."""
 
     system: str | None = Field(default=None, max_length=B.MAX_NAME_CHARS)
@@ -354,7 +423,7 @@ class OwnedSystem(FrozenModel):
         return self
 
 
-class CustomOffer(FrozenModel):
+class CustomOffer(ScenarioModel):
     """A vendor's quote for a server, added to the buyable systems."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=B.MAX_NAME_CHARS)
@@ -379,7 +448,7 @@ class CustomOffer(FrozenModel):
     """``server``: in a rack, colocation charged; ``desktop`` or ``workstation``: by a desk, none."""
 
 
-class Budgets(FrozenModel):
+class Budgets(ScenarioModel):
     """What the plan may spend; None: no limit."""
 
     capex_usd: float | None = Field(default=None, ge=0, le=B.MAX_BUDGET_USD)
@@ -388,7 +457,7 @@ class Budgets(FrozenModel):
     """Average spend per month (energy, hosting, rent), not counting purchases."""
 
 
-class Limits(FrozenModel):
+class Limits(ScenarioModel):
     """Physical limits on local hardware; None: no limit."""
 
     it_power_kw: float | None = Field(
@@ -422,7 +491,7 @@ class Limits(FrozenModel):
         return value
 
 
-class Finance(FrozenModel):
+class Finance(ScenarioModel):
     """How purchases are valued at the horizon's end, how later money is weighed, and what the
     alternatives keep."""
 
@@ -441,7 +510,7 @@ class Finance(FrozenModel):
     to add. False compares with renting or buying everything anew."""
 
 
-class ReservedOverride(FrozenModel):
+class ReservedOverride(ScenarioModel):
     """A provider's committed-use discounts off on-demand, replacing the catalog's."""
 
     one_year: float = Field(ge=0, lt=1)
@@ -450,7 +519,7 @@ class ReservedOverride(FrozenModel):
     """Discount for a 3-year commitment."""
 
 
-class Scenario(FrozenModel):
+class Scenario(ScenarioModel):
     """What a team wants to run and what it may spend: the top level of a scenario file."""
 
     name: str = Field(min_length=1, max_length=B.MAX_NAME_CHARS)
@@ -538,8 +607,8 @@ class Scenario(FrozenModel):
                 raise ValueError(f"workload name {w.name!r} is used twice")
             seen.add(w.name)
         ids: set[str] = set()
-        for quote in self.custom_offers:
-            if quote.id in ids:
-                raise ValueError(f"custom offer id {quote.id!r} is used twice")
-            ids.add(quote.id)
+        for offer in self.custom_offers:
+            if offer.id in ids:
+                raise ValueError(f"custom offer id {offer.id!r} is used twice")
+            ids.add(offer.id)
         return self

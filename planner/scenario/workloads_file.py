@@ -15,10 +15,10 @@ import math
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from planner.errors import ScenarioError
-from planner.scenario.schema import Schedule, Slo, Workload
+from planner.scenario.schema import ScenarioModel, Schedule, Slo, Workload
 
 READERS = {".csv": "csv", ".xlsx": "excel", ".xlsm": "excel"}
 """File suffix -> how pandas reads it."""
@@ -70,7 +70,9 @@ def read_workloads_file(path: Path, sheet: str | None = None) -> list[dict[str, 
     headers = [str(column).strip() for column in frame.columns]
     unknown = [h for h in headers if not _known(h)]
     if unknown:
-        raise ScenarioError(f"{path}: row 1: unknown column {unknown[0]!r} (columns are workload fields)")
+        near = closest_column(unknown[0])
+        hint = f"did you mean {near!r}?" if near else "columns are workload fields"
+        raise ScenarioError(f"{path}: row 1: unknown column {unknown[0]!r} ({hint})")
     rows = []
     for number, values in enumerate(frame.itertuples(index=False, name=None), start=2):
         row = _nested({h: _cell(v) for h, v in zip(headers, values, strict=True) if _cell(v) is not None})
@@ -81,7 +83,8 @@ def read_workloads_file(path: Path, sheet: str | None = None) -> list[dict[str, 
         except ValidationError as error:
             problem = error.errors()[0]
             field = ".".join(str(part) for part in problem["loc"]) or "row"
-            message = "required field is missing" if problem["type"] == "missing" else problem["msg"]
+            message = problem["msg"].removeprefix("Value error, ")
+            message = "required field is missing" if problem["type"] == "missing" else message
             label = f" ({row['name']})" if isinstance(row.get("name"), str) else ""
             raise ScenarioError(f"{path}: row {number}{label}: {field}: {message}") from None
         rows.append(row)
@@ -90,8 +93,29 @@ def read_workloads_file(path: Path, sheet: str | None = None) -> list[dict[str, 
     return rows
 
 
-NESTED: dict[str, type[BaseModel]] = {"slo": Slo, "schedule": Schedule}
+NESTED: dict[str, type[ScenarioModel]] = {"slo": Slo, "schedule": Schedule}
 """Workload fields that are mappings in YAML, and the model of each: a column ``field.key`` per key."""
+
+
+def columns() -> list[str]:
+    """Every column a workloads file may have: the workload's fields (and ``concurrency``), and
+    ``field.key`` for each key of a mapping field."""
+    flat = [f for f in Workload.model_fields if f not in NESTED]
+    return [*flat, "concurrency", *(f"{f}.{k}" for f, model in NESTED.items() for k in model.model_fields)]
+
+
+def closest_column(header: str) -> str | None:
+    """The column nearest to an unknown one, as YAML field errors name the nearest field: a mapping's key
+    alone (``ttft_ms``) is its dotted column (``slo.ttft_ms``); else the closest in spelling (difflib's
+    ratio at least 0.6), or None."""
+    import difflib
+
+    known = columns()
+    dotted = [c for c in known if c.partition(".")[2] == header]
+    if len(dotted) == 1:
+        return dotted[0]
+    match = difflib.get_close_matches(header, known, n=1, cutoff=0.6)
+    return match[0] if match else None
 
 
 def _known(header: str) -> bool:
@@ -103,18 +127,28 @@ def _known(header: str) -> bool:
 
 def _nested(cells: dict[str, object]) -> dict[str, Any]:
     """A row's cells as a workload mapping: ``slo.ttft_ms`` under ``slo``; a list field's text split on
-    commas."""
+    commas; a boolean field's ``true``/``false`` as the boolean."""
     row: dict[str, Any] = {}
     for header, value in cells.items():
         field, dot, key = header.partition(".")
         if not dot:
-            row[field] = value
+            row[field] = _boolean(value) if field in Workload._bool_fields else value
             continue
+        if key in NESTED[field]._bool_fields:
+            value = _boolean(value)
         annotation = str(NESTED[field].model_fields[key].annotation)
         if annotation.startswith("tuple") and isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]
         row.setdefault(field, {})[key] = value
     return row
+
+
+def _boolean(value: object) -> object:
+    """A cell of a boolean field: ``true``/``false`` (any case) as the boolean, as YAML reads them; other
+    text stays text, which the schema refuses naming the row and the field."""
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return value
 
 
 def _cell(value: object) -> object:

@@ -187,10 +187,17 @@ def _best_single_gpu(
     that it bounds the best type, not only the one reported."""
     owned = owned or set()
     ranked: list[tuple[float, float, str, set[str]]] = []
-    for gpu in sorted({o.gpu.name for oid, o in c.offers.items() if oid not in owned}):
+    seen: set[frozenset[str]] = set()
+    # Every type offered, the owned ones too: a plan on owned cards of one type is a one-type plan (owned
+    # RTX 4090s with nothing to buy or rent had no type to try and read "infeasible"). Types only owned all
+    # keep the same offers (the owned ones): solved once.
+    for gpu in sorted({o.gpu.name for o in c.offers.values()}):
         if deadline.expired():
             break  # the types ranked so far are tried; the run ends within its time limit
         keep = {oid for oid, o in c.offers.items() if o.gpu.name == gpu} | owned
+        if frozenset(keep) in seen:
+            continue
+        seen.add(frozenset(keep))
         data = c.data.restricted(keep)
         if not all(data.placeable(w) for w in data.workloads):
             continue

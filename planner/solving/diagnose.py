@@ -9,6 +9,7 @@ workloads' memory against theirs.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from planner.errors import InfeasibleError
 from planner.ilp.data import ProblemData
@@ -23,14 +24,56 @@ def explain_limits(scenario: Scenario, c: Candidates, *, solver: str, time_limit
     short = shortfall(c.data, solver=solver, time_limit_s=time_limit_s)
     if short:
         return InfeasibleError("no plan fits the limits: " + short + " (raise it, or allow other hardware)")
+    spread = _spread_binds(scenario, c, solver=solver, time_limit_s=time_limit_s)
+    if spread:
+        return InfeasibleError(f"no plan fits {_capped_what(scenario)}: {spread}")
     return InfeasibleError(_capped_message(scenario, c))
 
 
-def _capped_message(scenario: Scenario, c: Candidates) -> str:
-    """What binds where even unlimited budgets leave no plan: the owned machines and the stock. Where every
-    machine allowed is owned or stocked, the workloads' memory against theirs; the stock is named only
-    where the scenario sets one."""
-    what = (
+def _spread_binds(scenario: Scenario, c: Candidates, *, solver: str, time_limit_s: float) -> str:
+    """Where replicas spread by machine (``min_replicas`` with ``spread: machine``) are what leaves no plan:
+    the program without that rule has one. Names each workload that asks more machines than it may run on,
+    or all of them where together they do; empty where the rule is not what binds."""
+    data = c.data
+    if not data.spread_machine:
+        return ""
+    relaxed = solve_problem(
+        replace(data, spread_machine=frozenset()), solver=solver, time_limit_s=min(time_limit_s, 10.0)
+    )
+    if relaxed.status not in ("optimal", "feasible"):
+        return ""
+    by_id = {wid: name for name, wid in c.workload_id.items()}
+    parts = []
+    for wid in sorted(data.spread_machine, key=lambda w: by_id[w]):
+        hosts = {p.option for p, _ in data.patterns_with[wid]}
+        machines = [data.option_by_id[o].max_units for o in hosts]
+        have = math.inf if any(m is None for m in machines) else sum(m or 0 for m in machines)
+        need = data.demand[wid]
+        if need > have:
+            owned = all(c.offers[o].kind == "owned" for o in hosts)
+            asked = next((w.min_replicas for w in scenario.workloads if w.name == by_id[wid]), None)
+            rule = (
+                f"min_replicas: {asked} with spread: machine"
+                if asked == need
+                else (f"{need} replicas with min_replicas: {asked} and spread: machine")
+            )
+            parts.append(
+                f"{by_id[wid]}'s {rule} needs {need} machines, {have:.0f} {'owned' if owned else 'there'}"
+            )
+    if not parts:
+        names = ", ".join(by_id[w] for w in sorted(data.spread_machine, key=lambda w: by_id[w]))
+        parts.append(
+            f"the replicas of {names} spread by machine (min_replicas with spread: machine) need more "
+            "machines than there are"
+        )
+    return (
+        "; ".join(parts) + "; spread: gpu would fit (replicas on separate GPUs of one machine), or allow "
+        "more machines (owned, hardware.bought / hardware.cloud)"
+    )
+
+
+def _capped_what(scenario: Scenario) -> str:
+    return (
         " and ".join(
             name
             for name, present in (
@@ -41,6 +84,13 @@ def _capped_message(scenario: Scenario, c: Candidates) -> str:
         )
         or "the hardware allowed"
     )
+
+
+def _capped_message(scenario: Scenario, c: Candidates) -> str:
+    """What binds where even unlimited budgets leave no plan: the owned machines and the stock. Where every
+    machine allowed is owned or stocked, the workloads' memory against theirs; the stock is named only
+    where the scenario sets one."""
+    what = _capped_what(scenario)
     options = c.data.options
     if options and all(o.max_units is not None for o in options):
         need: dict[str, int] = {}
@@ -59,10 +109,17 @@ def _capped_message(scenario: Scenario, c: Candidates) -> str:
             gap = f"{fmt_gib(total - have)} more than the {fmt_gib(have)} of GPU memory there"
         else:
             gap = f"{fmt_gib(have)} there, but not in pieces they fit"
+        # Taking turns needs two workloads, one of them free to get a schedule or a group: workloads whose
+        # schedules already overlap cannot be told to take turns by having one.
+        turns = len(scenario.workloads) > 1 and any(not w.time_shared for w in scenario.workloads)
         return (
             f"no plan fits {what}: the workloads reserve {listed} ({fmt_gib(total)} in all), {gap}; "
-            "workloads that never run at the same time can take turns (schedule, exclusive_group), or "
-            "allow other hardware (hardware.bought / hardware.cloud)"
+            + (
+                "workloads that never run at the same time can take turns (schedule, exclusive_group), or "
+                if turns
+                else ""
+            )
+            + "allow other hardware (hardware.bought / hardware.cloud)"
         )
     return (
         f"no plan fits {what} with the hardware allowed; raise the stock or allow other hardware "

@@ -123,3 +123,13 @@ def test_the_terminal_report_uses_the_terminal_width(tmp_path: Path) -> None:
     assert "…" not in wide.stdout and max(map(len, wide.stdout.splitlines())) > 100
     narrow = _run("solve", HOBBYIST, "-o", str(tmp_path / "b.xlsx"), env={"COLUMNS": "100"})
     assert "…" in narrow.stdout and max(map(len, narrow.stdout.splitlines())) <= 100
+
+
+def test_a_bare_vram_is_gib_as_every_size_option_reads_it() -> None:
+    """``--vram 8`` is 8 GiB like ``--min-vram 48`` and a bare ``memory_per_gpu``: the help says so and the
+    answer names the unit, instead of a card called "8"."""
+    bare, labelled = _run("fit", "llama-3.2-1b", "--vram", "8"), _run("fit", "llama-3.2-1b", "--vram", "8GiB")
+    assert bare.exit_code == labelled.exit_code == 0
+    assert bare.stdout.splitlines()[0].startswith("llama-3.2-1b on 8 GiB: 8.0 GiB per GPU")
+    assert bare.stdout.splitlines()[1:] == labelled.stdout.splitlines()[1:]
+    assert "bare number: GiB" in " ".join(_run("fit", "--help").stdout.split())

@@ -7,18 +7,8 @@ import pytest
 
 from planner.explore.frames import FRAMES
 from planner.memory.api import estimate_memory
+from planner.memory.estimate import BREAKDOWN_KEYS
 from planner.plan import Plan
-
-COMPONENTS = (
-    "weights",
-    "kv_cache",
-    "activations",
-    "gradients",
-    "optimizer_states",
-    "adapters",
-    "cuda_context",
-    "allocator_overhead",
-)
 
 
 def test_frames_hold_the_plan(startup_plan: Plan) -> None:
@@ -43,7 +33,7 @@ def test_frames_hold_the_plan(startup_plan: Plan) -> None:
 
 def test_workload_breakdown_columns_add_up_to_the_total(startup_plan: Plan) -> None:
     workloads = startup_plan.to_frames()["workloads"]
-    parts = workloads[[f"{c}_bytes" for c in COMPONENTS]].sum(axis=1)
+    parts = workloads[[f"{c}_bytes" for c in BREAKDOWN_KEYS]].sum(axis=1)
     assert (parts == workloads["total_bytes"]).all()
     chat = workloads.set_index("name").loc["chat-assistant"]
     # Its first replica's: the memory model's at the batch its card serves within the SLO, each sequence

@@ -24,21 +24,6 @@ from planner.scenario.load import load_scenario
 
 STARTUP = Path(__file__).resolve().parents[2] / "scenarios" / "startup.yaml"
 
-HEADER = [
-    "name",
-    "model",
-    "task",
-    "precision",
-    "engine",
-    "context",
-    "batch",
-    "replicas",
-    "hours_per_month",
-    "interruptible",
-    "lora_rank",
-    "framework",
-]
-
 
 def _startup_without_workloads(tmp_path: Path, workloads_file: str) -> tuple[Path, list[dict[str, Any]]]:
     """The startup with its count-stated workloads moved to a file; the rate-stated chat assistant stays in
@@ -54,6 +39,11 @@ def _startup_without_workloads(tmp_path: Path, workloads_file: str) -> tuple[Pat
     return path, workloads
 
 
+def _header(workloads: list[dict[str, Any]]) -> list[str]:
+    """Every field the moved workloads give, in the order they first appear: the file's columns."""
+    return list(dict.fromkeys(key for w in workloads for key in w))
+
+
 def _write_xlsx(path: Path, header: list[str], rows: list[dict[str, Any]]) -> None:
     book = openpyxl.Workbook()
     sheet = book.active
@@ -67,12 +57,12 @@ def _write_xlsx(path: Path, header: list[str], rows: list[dict[str, Any]]) -> No
 def test_csv_and_excel_give_the_yaml_plan(tmp_path: Path, startup_plan: Plan, catalog: Catalog) -> None:
     scenario_csv, workloads = _startup_without_workloads(tmp_path, "fleet.csv")
     with (tmp_path / "fleet.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, HEADER)
+        writer = csv.DictWriter(handle, _header(workloads), restval="")
         writer.writeheader()
-        writer.writerows({h: w.get(h, "") for h in HEADER} for w in workloads)
+        writer.writerows(workloads)
     from_csv = load_scenario(scenario_csv)
     assert from_csv.workloads == load_scenario(STARTUP).workloads
-    _write_xlsx(tmp_path / "fleet.xlsx", HEADER, workloads)
+    _write_xlsx(tmp_path / "fleet.xlsx", _header(workloads), workloads)
     scenario_xlsx = tmp_path / "scenario-xlsx.yaml"
     scenario_xlsx.write_text(scenario_csv.read_text().replace("fleet.csv", "fleet.xlsx"), encoding="utf-8")
     from_xlsx = load_scenario(scenario_xlsx)
@@ -83,7 +73,7 @@ def test_csv_and_excel_give_the_yaml_plan(tmp_path: Path, startup_plan: Plan, ca
 def test_a_bad_cell_names_file_row_and_field(tmp_path: Path) -> None:
     scenario, workloads = _startup_without_workloads(tmp_path, "fleet.xlsx")
     workloads[1]["context"] = -4096  # spreadsheet row 3: the header is row 1, the coding assistant row 2
-    _write_xlsx(tmp_path / "fleet.xlsx", HEADER, workloads)
+    _write_xlsx(tmp_path / "fleet.xlsx", _header(workloads), workloads)
     with pytest.raises(
         ScenarioError, match=r"fleet\.xlsx: row 3 \(nightly-qlora\): context: .*greater than 0"
     ):

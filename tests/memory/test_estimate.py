@@ -290,3 +290,25 @@ def test_old_transformers_kept_logits_for_the_whole_prompt() -> None:
     old = estimate_memory("qwen2.5-7b", context=8192, prefill_tokens=6144, prefill_logits=True)
     grown = old.breakdown["activations"] - new.breakdown["activations"]
     assert grown == (6144 - 1) * 152_064 * 6
+
+
+@pytest.mark.parametrize(
+    ("model", "gpus", "limit", "sizes"),
+    [
+        # Phi-3-medium: 40 attention heads, 10 KV heads. 4 divides 40; the KV heads are what 4 cannot split.
+        # Sizes dividing 40 whose KV split works: 1, 2, 5, 10 divide 10; 20 and 40 are multiples of it.
+        ("phi-3-medium", 4, "the 10 KV heads", "1, 2, 5, 10, 20 or 40"),
+        # Qwen2.5-7B: 28 attention heads, 4 KV heads. 3 divides neither; 14 divides 28 but 4 neither
+        # divides 14 nor is divided by it; 28 is a multiple of 4.
+        ("qwen2.5-7b", 3, "28 attention heads", "1, 2, 4 or 28"),
+    ],
+)
+def test_a_tensor_split_that_fails_names_the_heads_that_bind_and_the_sizes_that_work(
+    model: str, gpus: int, limit: str, sizes: str
+) -> None:
+    with pytest.raises(ModelError) as raised:
+        estimate_memory(model, engine="vllm", gpus=gpus)
+    message = str(raised.value)
+    assert f"{limit} do not split over {gpus} GPUs" in message and f"(use {sizes} GPUs)" in message
+    for n in map(int, sizes.replace(" or", ",").split(", ")):
+        estimate_memory(model, engine="vllm", gpus=n)  # every size offered is accepted

@@ -63,14 +63,14 @@ def test_pcie_tensor_parallelism_can_be_switched_off() -> None:
 
 def test_owned_sxm_boards_are_linked_unless_told_otherwise() -> None:
     """Owned 2 x 80 GiB SXM board, no gpus_linked given: a 100 GiB model splits 50.5 + 50.5 over NVLink. The
-    same board with tensor parallelism over PCIe off still splits (its GPUs are linked); said unlinked,
-    nothing holds it."""
+    same board with tensor parallelism over PCIe off still splits (its GPUs are linked); said unlinked, only
+    a split over PCIe would hold it (50.5 GiB of 80 per GPU), and the message names that setting."""
     owned = [{"gpu": "Card80-SXM", "gpu_count": 2}]
     only_owned = {"bought": False, "cloud": False, "tensor_parallel_over_pcie": False}
     plan = _plan(100, hardware=only_owned, owned=owned)
     (a,) = plan.assignments
     assert (a.gpu_indices, a.interconnect) == ((0, 1), "nvlink")
-    with pytest.raises(InfeasibleError, match=r"100.50 GiB per GPU with headroom 0% on 1 GPU"):
+    with pytest.raises(InfeasibleError, match=r"pcie: false; split over 2 PCIe GPUs .* need 50.50 GiB"):
         _plan(100, hardware=only_owned, owned=[{**owned[0], "gpus_linked": False}])
 
 
@@ -78,3 +78,20 @@ def test_owned_pcie_cards_split_over_pcie() -> None:
     plan = _plan(60, hardware={"bought": False, "cloud": False}, owned=[{"gpu": "Card48", "gpu_count": 2}])
     (a,) = plan.assignments
     assert (a.gpu_indices, a.interconnect) == ((0, 1), "pcie")
+
+
+def test_a_model_that_only_pcie_splitting_would_fit_names_the_setting() -> None:
+    """60 GiB: 60.5 GiB on one 48 GiB card does not fit, 30.5 GiB on each of the owned workstation's two
+    PCIe cards would. The message named the card's memory and "allow larger or more GPUs", though the
+    setting that forbids the split is what binds."""
+    only_owned = {"bought": False, "cloud": False, "tensor_parallel_over_pcie": False}
+    with pytest.raises(InfeasibleError) as raised:
+        _plan(60, hardware=only_owned, owned=[{"gpu": "Card48", "gpu_count": 2}])
+    message = str(raised.value)
+    assert "hardware.tensor_parallel_over_pcie: false" in message
+    assert "split over 2 PCIe GPUs of 2x Card48 (owned) it would need 30.50 GiB of the 48.00 GiB" in message
+    assert "set tensor_parallel_over_pcie: true" in message
+    # 100 GiB: 50.5 GiB per card does not fit either way, so the setting is not what binds.
+    with pytest.raises(InfeasibleError) as raised:
+        _plan(100, hardware=only_owned, owned=[{"gpu": "Card48", "gpu_count": 2}])
+    assert "tensor_parallel_over_pcie" not in str(raised.value)

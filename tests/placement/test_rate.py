@@ -160,3 +160,31 @@ def test_a_rate_stated_scenario_survives_its_own_dump() -> None:
     s = scenario([chat(2.0, min_replicas=2)])
     again = Scenario.model_validate(s.model_dump(mode="json"))
     assert again == s and again.workloads[0].replica_floor == 2
+
+
+def test_a_rate_that_only_a_replica_over_machines_would_serve_says_so() -> None:
+    """DeepSeek-R1 in fp8 (671e9 parameters, about 625 GiB of weights) needs more than one 8 x H100 machine
+    (8 x 80 GiB); a rate-stated replica never spans machines, so "allow larger or more GPUs" misled: the
+    same model stated by count spans two HGX machines over their fabric."""
+    from planner.catalog.load import load_catalog
+
+    cat = load_catalog()
+    r1 = {
+        **rate_workload(2.0, ttft_ms=2000, tpot_ms=100),
+        "name": "r1",
+        "model": "deepseek-r1",
+        "precision": "fp8",
+    }
+    with pytest.raises(InfeasibleError) as raised:
+        solve(scenario([r1], hardware={"gpus": ["H100"]}), cat, alternatives=False)
+    message = str(raised.value)
+    assert "a replica of a workload stated as a rate (requests_per_second) runs within one machine" in message
+    assert "it would fit 2 x " in message and "give replicas instead of requests_per_second" in message
+    assert "allow larger or more GPUs" not in message
+    counted = {
+        k: v
+        for k, v in r1.items()
+        if k not in ("requests_per_second", "slo", "input_tokens", "output_tokens")
+    }
+    plan = solve(scenario([counted], hardware={"gpus": ["H100"]}), cat, alternatives=False)
+    assert {a.nodes for a in plan.assignments} == {2}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 
 import pytest
@@ -11,6 +9,8 @@ import pytest
 from planner.plan import Plan
 from planner.report.terminal import render_terminal
 from planner.report.text import TextColumn, cut, render_table, wrap
+
+from fresh import fresh_python
 
 
 def test_fits_100_columns_and_shows_the_headline(plan: Plan) -> None:
@@ -57,9 +57,8 @@ def test_cut_and_wrap() -> None:
 
 def test_text_reports_do_not_load_openpyxl() -> None:
     """``--format json`` and the terminal summary stay light: only the workbook path imports openpyxl."""
-    code = (
-        "import sys, planner.report.terminal, planner.report.json, planner.report.markdown; "
-        "print('openpyxl' in sys.modules)"
+    loaded = fresh_python(
+        "import sys, planner.report.terminal, planner.report.json, planner.report.markdown",
+        "print('openpyxl' in sys.modules)",
     )
-    result = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    assert result.stdout.strip() == "False"
+    assert loaded == "False"

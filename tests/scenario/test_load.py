@@ -141,3 +141,82 @@ def test_config_path_is_relative_to_the_scenario_file(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text("name: t\nworkloads:\n  - {name: a, model: configs/config.json}\n")
     assert load_scenario(path).workloads[0].model == str(tmp_path / "configs" / "config.json")
+
+
+@pytest.mark.parametrize(
+    ("workloads", "more"),
+    [
+        # The only workload refused also left ``workloads`` empty: a knock-on, not a second problem.
+        ("  - {name: a, model: llama-3-8b, context: -5}\n", ""),
+        ("  - {name: a, model: m, context: -5, replicas: 0}\n", " (and 1 more problem)"),
+        (
+            "  - {name: a, model: m, context: -5}\n  - {name: b, model: m, batch: 0}\n",
+            " (and 1 more problem)",
+        ),
+        # A misspelt required field is one problem (unknown ``nme`` and missing ``name``), plus the context.
+        ("  - {nme: a, model: m, context: -5}\n", " (and 1 more problem)"),
+        ("  - {nme: a, model: m, context: -5, batch: 0}\n", " (and 2 more problems)"),
+    ],
+)
+def test_only_independent_problems_are_counted(workloads: str, more: str) -> None:
+    with pytest.raises(ScenarioError) as error:
+        parse_scenario("name: t\nworkloads:\n" + workloads, source="b4.yaml")
+    message = str(error.value)
+    assert message.endswith(more) if more else "more problem" not in message, message
+
+
+def test_a_file_yaml_cannot_read_names_the_character_once_after_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "d7.yaml"
+    path.write_bytes(b"name: x\x00\x01\nworkloads: []\n")
+    with pytest.raises(ScenarioError) as error:
+        load_scenario(path)
+    message = str(error.value)
+    assert message.startswith(f"{path}: YAML syntax error: ") and "::" not in message
+    assert "at character 8" in message  # the NUL after "name: x"
+
+
+def test_a_bare_memory_per_gpu_in_yaml_is_gib() -> None:
+    from planner.units import GIB
+
+    text = "name: t\nworkloads:\n  - {name: a, model: llama-3-8b, memory_per_gpu: %s}\n"
+    assert parse_scenario(text % "18").workloads[0].measured_bytes == 18 * GIB
+    assert parse_scenario(text % "17.5").workloads[0].measured_bytes == round(17.5 * GIB)
+
+
+BOOLEAN_FIELDS = [
+    ("workloads:\n  - {name: a, model: m, interruptible: %s}\n", r"workloads\[0\] \(a\).interruptible"),
+    ("hardware: {cloud: %s}\nworkloads:\n  - {name: a, model: m}\n", r"hardware.cloud"),
+    ("finance: {alternatives_keep_owned: %s}\nworkloads:\n  - {name: a, model: m}\n", r"finance.\w+_owned"),
+    ("owned: [{gpu: L4, gpus_linked: %s}]\nworkloads:\n  - {name: a, model: m}\n", r"owned\[0\].gpus_linked"),
+]
+
+
+@pytest.mark.parametrize("plain", ["yes", "no", "on", "off", "y", "n", '"true"', "1", "0"])
+@pytest.mark.parametrize(("text", "field"), BOOLEAN_FIELDS)
+def test_only_true_and_false_are_booleans(plain: str, text: str, field: str) -> None:
+    """docs/limits.md: only true/false are booleans. The loader keeps ``yes`` as text (YAML 1.2), and the
+    schema's lax mode read that text as true: ``interruptible: yes`` planned spot capacity."""
+    with pytest.raises(ScenarioError, match=rf"{field}: expected true or false, not ") as error:
+        parse_scenario("name: t\n" + text % plain, source="s.yaml")
+    assert "\n" not in str(error.value) and "Value error" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("plain", "value"), [("true", True), ("false", False), ("True", True), ("FALSE", False)]
+)
+def test_true_and_false_are_booleans(plain: str, value: bool) -> None:
+    fields = [parse_scenario("name: t\n" + text % plain).model_dump() for text, _ in BOOLEAN_FIELDS]
+    assert [
+        fields[0]["workloads"][0]["interruptible"],
+        fields[1]["hardware"]["cloud"],
+        fields[2]["finance"]["alternatives_keep_owned"],
+        fields[3]["owned"][0]["gpus_linked"],
+    ] == [value] * 4
+
+
+def test_a_number_written_as_decimal_text_is_the_number() -> None:
+    """What docs/limits.md says: a number field reads decimal text as the number (a CSV cell is text), never
+    a boolean or a date."""
+    text = 'name: t\nworkloads:\n  - {name: a, model: m, hours_per_month: "730", replicas: 010}\n'
+    workload = parse_scenario(text).workloads[0]
+    assert (workload.hours_per_month, workload.replicas) == (730, 10)

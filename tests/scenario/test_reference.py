@@ -104,3 +104,35 @@ def test_an_unknown_field_names_the_closest_valid_one(yaml: str, message: str) -
     assert message in text
     if "did you mean" not in message:
         assert "did you mean" not in text
+
+
+def test_every_row_has_a_description_and_an_example_of_its_own() -> None:
+    """Rows once read "-" (the training recipe fields, the schedule's hours) and examples read ``text``
+    (``engine_version``, ``framework``, ``exclusive_group``): a reader learnt nothing from them."""
+    rows = [line for line in DOC.read_text(encoding="utf-8").splitlines() if line.startswith("| `")]
+    assert rows
+    for row in rows:
+        cells = [cell.strip() for cell in row.strip("|").split(" | ")]
+        assert cells[-1] != "-", row
+        assert cells[4] != "`text`", row
+
+
+def test_every_section_a_description_names_exists() -> None:
+    """``framework`` sent readers to a README section "Training frameworks" named "Training recipes"."""
+    import re
+
+    root = DOC.parents[1]
+    text = DOC.read_text(encoding="utf-8")
+
+    def headings(path: Path) -> set[str]:
+        """Headings, and the bold run-in labels of list items (optimizer.md's "**Load as a rate**")."""
+        page = path.read_text(encoding="utf-8")
+        lines = page.splitlines()
+        titles = {line.lstrip("#").strip().replace("`", "") for line in lines if line.startswith("#")}
+        return titles | set(re.findall(r"\*\*([^*]+)\*\*", page))
+
+    cited = [("README.md", name) for name in re.findall(r'README: "([^"]+)"', text)]
+    cited += re.findall(r'(docs/[\w.-]+\.md), "([^"]+)"', text)
+    assert ("README.md", "Training recipes: --framework") in cited
+    for file, name in cited:
+        assert name in headings(root / file), (file, name)

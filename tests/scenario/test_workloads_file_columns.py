@@ -52,19 +52,53 @@ def test_every_workload_of_a_shipped_scenario_loads_from_a_file(tmp_path: Path, 
     assert any(w.slo is not None or w.schedule is not None for w in from_file.workloads)
 
 
-def test_a_dotted_column_naming_no_key_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("header", "cell", "error"),
+    [
+        ("slo.ttft_sec", "1000", r"row 1: unknown column 'slo.ttft_sec'"),
+        ("slo.ttft_ms", "-5", r"row 2 \(chat\): slo.ttft_ms: "),
+    ],
+)
+def test_a_bad_dotted_column_or_cell_is_one_error_naming_it(
+    tmp_path: Path, header: str, cell: str, error: str
+) -> None:
     (tmp_path / "fleet.csv").write_text(
-        "name,model,requests_per_second,slo.ttft_sec\nchat,llama-3.1-8b,2,1000\n", encoding="utf-8"
+        f"name,model,requests_per_second,{header}\nchat,llama-3.1-8b,2,{cell}\n", encoding="utf-8"
     )
     (tmp_path / "s.yaml").write_text("workloads_file: fleet.csv\n", encoding="utf-8")
-    with pytest.raises(ScenarioError, match=r"row 1: unknown column 'slo.ttft_sec'"):
+    with pytest.raises(ScenarioError, match=error):
         load_scenario(tmp_path / "s.yaml")
 
 
-def test_a_bad_nested_cell_names_row_and_column(tmp_path: Path) -> None:
+def test_a_boolean_cell_is_true_or_false_as_in_yaml(tmp_path: Path) -> None:
+    (tmp_path / "s.yaml").write_text("name: s\nworkloads_file: fleet.csv\n", encoding="utf-8")
     (tmp_path / "fleet.csv").write_text(
-        "name,model,requests_per_second,slo.ttft_ms\nchat,llama-3.1-8b,2,-5\n", encoding="utf-8"
+        "name,model,interruptible\nbatch,llama-3.1-8b,TRUE\nchat,llama-3.1-8b,false\n", encoding="utf-8"
     )
-    (tmp_path / "s.yaml").write_text("workloads_file: fleet.csv\n", encoding="utf-8")
-    with pytest.raises(ScenarioError, match=r"row 2 \(chat\): slo.ttft_ms: "):
+    assert [w.interruptible for w in load_scenario(tmp_path / "s.yaml").workloads] == [True, False]
+    (tmp_path / "fleet.csv").write_text(
+        "name,model,interruptible\nbatch,llama-3.1-8b,yes\n", encoding="utf-8"
+    )
+    with pytest.raises(
+        ScenarioError, match=r"row 2 \(batch\): interruptible: expected true or false, not 'yes'"
+    ):
         load_scenario(tmp_path / "s.yaml")
+
+
+@pytest.mark.parametrize(
+    ("header", "hint"),
+    [
+        ("ttft_ms", "did you mean 'slo.ttft_ms'?"),  # a mapping's key alone: its dotted column
+        ("days", "did you mean 'schedule.days'?"),
+        ("slo.ttft", "did you mean 'slo.ttft_ms'?"),
+        ("hours_per_mnth", "did you mean 'hours_per_month'?"),
+        ("concurency", "did you mean 'concurrency'?"),
+        ("xyzzy", "columns are workload fields"),
+    ],
+)
+def test_an_unknown_column_names_the_closest_valid_one(tmp_path: Path, header: str, hint: str) -> None:
+    (tmp_path / "fleet.csv").write_text(f"name,model,{header}\nchat,llama-3.1-8b,1\n", encoding="utf-8")
+    (tmp_path / "s.yaml").write_text("name: s\nworkloads_file: fleet.csv\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as raised:
+        load_scenario(tmp_path / "s.yaml")
+    assert str(raised.value).endswith(f"row 1: unknown column {header!r} ({hint})"), str(raised.value)

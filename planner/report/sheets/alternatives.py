@@ -10,6 +10,7 @@ compares the plan with renting everything (the ``all_cloud`` alternative); the f
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from openpyxl import Workbook
 from openpyxl.workbook.defined_name import DefinedName
@@ -20,26 +21,7 @@ from planner.report import styles
 from planner.report.figures import ALTERNATIVE_LABELS, SAVING_BASES, break_even, saving_of
 from planner.report.live import Formula, cell, ref
 from planner.report.sheets.layout import new_sheet
-from planner.report.table import Column, Value, Widths, column_of, put, write_note, write_table
-
-SAVING_FIGURES = (
-    Column("Saving with this plan", styles.USD, key="saving"),
-    Column("Saving (%)", styles.PERCENT, key="share"),
-    Column("Saving as a share of", styles.WRAP, width=24, key="base"),
-)
-"""How much this plan saves against an alternative: here and on the summary sheet alike."""
-
-COLUMNS = (
-    Column("Alternative", key="alternative"),
-    Column("What it means", styles.WRAP, key="description"),
-    Column("Status", key="status"),
-    Column("Up-front (as solved)", styles.USD, key="capex"),
-    Column("Running costs (as solved)", styles.USD, key="opex"),
-    Column("Residual value (as solved)", styles.USD, key="residual"),
-    Column("Cost over horizon (as solved)", styles.USD, key="cost"),
-    Column("This plan", styles.USD, key="plan"),
-    *SAVING_FIGURES,
-)
+from planner.report.table import Column, Value, Widths, column_of, put, rows_of, write_note, write_table
 
 BREAK_EVEN_COLUMNS = (
     Column("Buy versus rent", key="figure"),
@@ -62,40 +44,99 @@ def up_front(alt: Alternative) -> float:
     return alt.capex if alt.capex is not None else 0.0
 
 
-def saving_rows(plan: Plan, *, here: bool = False) -> list[dict[str, Value]]:
-    """One row per alternative: its cost, and the plan's saving over it as a formula over ``plan_total``."""
-    rows: list[dict[str, Value]] = []
-    for alt in plan.alternatives:
-        name = alt_name(alt)
-        saving = saving_of(plan, alt)
-        row: dict[str, Value] = {
-            "alternative": ALTERNATIVE_LABELS.get(alt.name, alt.name),
-            "status": f"{alt.status}: {alt.reason}" if alt.reason else alt.status,
-            "base": SAVING_BASES.get(alt.name, "that alternative's cost"),
-        }
-        if alt.total_cost is not None and name is not None and saving is not None:
-            cost = Formula(name, alt.total_cost)
-            row["cost"] = alt.total_cost if here else cost
-            row["saving"] = Formula(f"{name}-plan_total", saving)
-            row["share"] = Formula(
-                f"IF({name}>0,({name}-plan_total)/{name},0)",
-                saving / alt.total_cost if alt.total_cost else 0.0,
-            )
-        rows.append(row)
-    return rows
+@dataclass(frozen=True)
+class Compared:
+    """An alternative beside this plan: its figures as solved, and the plan's saving over it as formulas over
+    ``plan_total`` (so they move when an input changes)."""
+
+    alt: Alternative
+    plan: Plan
+    here: bool = False
+    """On the Alternatives sheet, whose cell the name ``alt_<name>`` points at: its cost as solved there."""
+
+    @property
+    def name(self) -> str | None:
+        """The defined name of its cost, where it was solved (no saving without one)."""
+        name = alt_name(self.alt)
+        return (
+            name if self.alt.total_cost is not None and saving_of(self.plan, self.alt) is not None else None
+        )
+
+    @property
+    def status(self) -> str:
+        return f"{self.alt.status}: {self.alt.reason}" if self.alt.reason else self.alt.status
+
+    def solved(self, figure: float | None) -> float | None:
+        """A figure as solved, where the alternative was (0 for one it does not have)."""
+        return None if self.alt.total_cost is None else figure or 0.0
+
+    @property
+    def cost(self) -> Value:
+        if self.name is None or self.alt.total_cost is None:
+            return None
+        return self.alt.total_cost if self.here else Formula(self.name, self.alt.total_cost)
+
+    @property
+    def saving(self) -> Formula | None:
+        saving = saving_of(self.plan, self.alt)
+        return None if self.name is None or saving is None else Formula(f"{self.name}-plan_total", saving)
+
+    @property
+    def share(self) -> Formula | None:
+        name, total, saving = self.name, self.alt.total_cost, saving_of(self.plan, self.alt)
+        if name is None or total is None or saving is None:
+            return None
+        return Formula(f"IF({name}>0,({name}-plan_total)/{name},0)", saving / total if total else 0.0)
+
+
+SAVING_FIGURES: tuple[Column[Compared], ...] = (
+    Column("Saving with this plan", styles.USD, key="saving", value=lambda c: c.saving),
+    Column("Saving (%)", styles.PERCENT, key="share", value=lambda c: c.share),
+    Column(
+        "Saving as a share of",
+        styles.WRAP,
+        width=24,
+        key="base",
+        value=lambda c: SAVING_BASES.get(c.alt.name, "that alternative's cost"),
+    ),
+)
+"""How much this plan saves against an alternative: here and on the summary sheet alike."""
+
+ALTERNATIVE = Column[Compared]("Alternative", key="alternative", value=lambda c: label(c.alt))
+"""The alternative's readable name: the first column here and on the summary sheet."""
+
+COLUMNS: tuple[Column[Compared], ...] = (
+    ALTERNATIVE,
+    Column("What it means", styles.WRAP, value=lambda c: c.alt.description),
+    Column("Status", value=lambda c: c.status),
+    Column("Up-front (as solved)", styles.USD, key="capex", value=lambda c: c.solved(up_front(c.alt))),
+    Column("Running costs (as solved)", styles.USD, value=lambda c: c.solved(running(c.alt))),
+    Column("Residual value (as solved)", styles.USD, value=lambda c: c.solved(c.alt.residual_value)),
+    Column("Cost over horizon (as solved)", styles.USD, key="cost", value=lambda c: c.cost),
+    Column(
+        "This plan",
+        styles.USD,
+        value=lambda c: None if c.alt.total_cost is None else Formula("plan_total", c.plan.total_cost),
+    ),
+    *SAVING_FIGURES,
+)
+
+
+def label(alt: Alternative) -> str:
+    return ALTERNATIVE_LABELS.get(alt.name, alt.name)
+
+
+def running(alt: Alternative) -> float | None:
+    """What an alternative pays after month 0: its running costs, or its total less the purchases."""
+    if alt.total_cost is None:
+        return None
+    return alt.opex if alt.opex is not None else alt.total_cost - up_front(alt)
 
 
 def add_alternatives_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     ws = new_sheet(wb, "Alternatives")
     widths = Widths()
-    rows = saving_rows(plan, here=True)
-    for row, alt in zip(rows, plan.alternatives, strict=True):
-        row["description"] = alt.description
-        if alt.total_cost is not None:
-            row["capex"] = up_front(alt)
-            row["opex"] = alt.opex if alt.opex is not None else alt.total_cost - up_front(alt)
-            row["residual"] = alt.residual_value or 0.0
-            row["plan"] = Formula("plan_total", plan.total_cost)
+    rows = rows_of(COLUMNS, [Compared(alt, plan, here=True) for alt in plan.alternatives])
     placed = write_table(ws, "Alternatives", COLUMNS, rows, widths=widths)
     cost_col = column_of(placed, COLUMNS, "cost")
     capex_col = column_of(placed, COLUMNS, "capex")

@@ -7,6 +7,8 @@ it. Prices are formulas over the Assumptions sheet's price inputs and exchange r
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from openpyxl import Workbook
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.worksheet import Worksheet
@@ -16,7 +18,7 @@ from planner.report import styles
 from planner.report.figures import chosen_mix, unit_label, workloads_by_unit
 from planner.report.live import CostFormulas, Formula, cell, column_sum, ref
 from planner.report.sheets.layout import fit_pages, new_sheet
-from planner.report.table import Column, Value, Widths, format_dates, write_table, write_total_row
+from planner.report.table import Column, Value, Widths, format_dates, rows_of, write_table, write_total_row
 
 PRICING_LABELS = {
     "purchase": "Purchase",
@@ -26,21 +28,46 @@ PRICING_LABELS = {
     "reserved_3y": "Reserved 3 years",
 }
 
-COLUMNS = (
-    Column("Unit", key="unit"),
-    Column("Item", key="label"),
-    Column("Instance", key="instance"),
-    Column("Region", key="region"),
-    Column("GPUs", styles.INTEGER, key="gpus"),
-    Column("Pricing", key="pricing"),
-    Column("Price per hour", styles.USD_RATE, key="price"),
-    Column("Hours per month", styles.INTEGER, key="hours"),
-    Column("Per month", styles.USD_CENTS, key="per_month"),
-    Column("Over horizon", styles.USD, key="cost"),
-    Column("Workloads", styles.WRAP, width=28, key="workloads"),
-    Column("Price source", styles.WRAP, width=30, key="source"),
-    Column("Price as of", key="as_of"),
+
+@dataclass(frozen=True)
+class Rented:
+    """A rented unit's row on the sheet: the unit, the row it is on, what prices it, the workloads on it."""
+
+    unit: PlanUnit
+    row: int
+    model: CostFormulas
+    workloads: str
+
+    def at(self, key: str) -> str:
+        """The cell of column ``key`` in this unit's row (formulas refer to the row's own figures)."""
+        return cell(column(key), self.row)
+
+
+def _per_month(x: Rented) -> Formula:
+    return Formula(f"{x.at('price')}*{x.at('hours')}", x.unit.unit_price * x.unit.hours_per_month)
+
+
+COLUMNS: tuple[Column[Rented], ...] = (
+    Column("Unit", value=lambda x: x.unit.id),
+    Column("Item", value=lambda x: unit_label(x.unit)),
+    Column("Instance", value=lambda x: x.unit.option_name or x.unit.option),
+    Column("Region", value=lambda x: x.unit.region),
+    Column("GPUs", styles.INTEGER, value=lambda x: x.unit.gpus),
+    Column("Pricing", key="pricing", value=lambda x: PRICING_LABELS.get(x.unit.pricing, x.unit.pricing)),
+    Column("Price per hour", styles.USD_RATE, key="price", value=lambda x: x.model.unit_price(x.unit)),
+    Column("Hours per month", styles.INTEGER, key="hours", value=lambda x: x.unit.hours_per_month),
+    Column("Per month", styles.USD_CENTS, key="per_month", value=_per_month),
+    Column("Over horizon", styles.USD, key="cost", value=lambda x: x.model.rent([x.unit], x.at("per_month"))),
+    Column("Workloads", styles.WRAP, width=28, value=lambda x: x.workloads),
+    Column("Price source", styles.WRAP, width=30, value=lambda x: x.unit.price_source),
+    Column("Price as of", key="as_of", value=lambda x: x.unit.price_date),
 )
+
+
+def column(key: str) -> int:
+    """The sheet column of the column whose id is ``key`` (the table starts in column A)."""
+    return [c.id for c in COLUMNS].index(key) + 1
+
 
 PLAN_NAMES = {"cost": "plan_rent"}
 """Defined names of this sheet's totals."""
@@ -61,55 +88,34 @@ def unit_rows(plan: Plan) -> dict[str, int]:
 
 def cost_column() -> int:
     """The sheet column of the units' cost over the horizon."""
-    return [c.id for c in COLUMNS].index("cost") + 1
+    return column("cost")
 
 
 def pricing_column() -> int:
-    return [c.id for c in COLUMNS].index("pricing") + 1
+    return column("pricing")
 
 
 def add_cloud_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     ws = new_sheet(wb, "Cloud")
     model = CostFormulas(plan)
     on_unit = workloads_by_unit(plan)
-    col = {c.id: i + 1 for i, c in enumerate(COLUMNS)}
     cloud = cloud_units(plan)
-    rows: list[dict[str, Value]] = []
-    for i, u in enumerate(cloud):
-        r = 2 + i
-        rows.append(
-            {
-                "unit": u.id,
-                "label": unit_label(u),
-                "instance": u.option_name or u.option,
-                "region": u.region,
-                "gpus": u.gpus,
-                "pricing": PRICING_LABELS.get(u.pricing, u.pricing),
-                "price": model.unit_price(u),
-                "hours": u.hours_per_month,
-                "per_month": Formula(
-                    f"{cell(col['price'], r)}*{cell(col['hours'], r)}", u.unit_price * u.hours_per_month
-                ),
-                "cost": model.rent([u], cell(col["per_month"], r)),
-                "workloads": ", ".join(on_unit.get(u.id, ())),
-                "source": u.price_source,
-                "as_of": u.price_date,
-            }
-        )
+    rented = [Rented(u, 2 + i, model, ", ".join(on_unit.get(u.id, ()))) for i, u in enumerate(cloud)]
     widths = Widths()
-    placed = write_table(ws, "Cloud", COLUMNS, rows, widths=widths)
+    placed = write_table(ws, "Cloud", COLUMNS, rows_of(COLUMNS, rented), widths=widths)
     format_dates(ws, placed, COLUMNS)
-    last = placed.first_row + len(rows)
+    last = placed.first_row + len(rented)
     totals: dict[str, Value] = {
         "per_month": Formula(
-            column_sum(None, col["per_month"], 2, last), sum(u.unit_price * u.hours_per_month for u in cloud)
+            column_sum(None, column("per_month"), 2, last),
+            sum(u.unit_price * u.hours_per_month for u in cloud),
         ),
-        "cost": Formula(column_sum(None, col["cost"], 2, last), sum(u.cost for u in cloud)),
+        "cost": Formula(column_sum(None, column("cost"), 2, last), sum(u.cost for u in cloud)),
     }
     total_row = write_total_row(ws, placed, COLUMNS, totals)
     for key, name in PLAN_NAMES.items():
-        wb.defined_names[name] = DefinedName(name, attr_text=ref("Cloud", col[key], total_row))
-    if not rows:
+        wb.defined_names[name] = DefinedName(name, attr_text=ref("Cloud", column(key), total_row))
+    if not rented:
         ws.cell(row=total_row + 2, column=1, value="The plan rents no cloud instances.")
     fit_pages(ws, widths.apply(ws))
     return ws

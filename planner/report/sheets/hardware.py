@@ -10,39 +10,115 @@ to the end of the plan.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from openpyxl import Workbook
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.worksheet import Worksheet
 
-from planner.plan import Plan
+from planner.plan import Plan, PlanUnit
 from planner.report import styles
 from planner.report.figures import MixLine, chosen_mix
 from planner.report.live import CostFormulas, Formula, cell, column_sum, ref
 from planner.report.sheets.layout import fit_pages, new_sheet
-from planner.report.table import Column, Value, Widths, format_dates, write_table, write_total_row
+from planner.report.table import Column, Value, Widths, format_dates, rows_of, write_table, write_total_row
 
-COLUMNS = (
-    Column("Item", styles.WRAP, width=28, key="item"),
-    Column("Bought or owned", key="kind"),
-    Column("GPU", styles.WRAP, width=18, key="gpu"),
-    Column("GPUs per unit", styles.INTEGER, key="gpus"),
-    Column("Units", styles.INTEGER, key="units"),
-    Column("Busy hours per month, per unit", styles.INTEGER, key="hours"),
-    Column("Unit price", styles.USD, key="unit_price"),
-    Column("Capex", styles.USD, key="capex"),
-    Column("Power per unit (W)", styles.INTEGER, key="power_w"),
-    Column("IT power, all units (kW)", styles.NUMBER, key="kw"),
-    Column("Rack units", styles.INTEGER, key="rack_units"),
-    Column("IT energy per month, all units (kWh)", styles.NUMBER, key="kwh"),
-    Column("Energy over horizon", styles.USD, key="energy"),
-    Column("Hosting over horizon", styles.USD, key="hosting"),
-    Column("Residual value at the end", styles.USD, key="residual"),
-    Column("Total over horizon", styles.USD, key="total"),
-    Column("Notes", styles.WRAP, width=22, key="notes"),
-    Column("Price source", styles.WRAP, width=26, key="source"),
-    Column("Price as of", key="as_of"),
+
+@dataclass(frozen=True)
+class Local:
+    """A local line's row on the sheet: its units (bought or owned, at one duty cycle), the row they are on,
+    and what prices them."""
+
+    line: MixLine
+    units: tuple[PlanUnit, ...]
+    row: int
+    model: CostFormulas
+
+    @property
+    def first(self) -> PlanUnit:
+        return self.units[0]
+
+    def at(self, key: str) -> str:
+        """The cell of column ``key`` in this line's row (formulas refer to the row's own figures)."""
+        return cell(column(key), self.row)
+
+    @property
+    def unit_price(self) -> Formula | None:
+        """The purchase price as a formula over the inputs; owned units have none."""
+        return self.model.unit_price(self.first) if self.first.kind == "bought" else None
+
+    @property
+    def capex(self) -> Formula:
+        if self.unit_price is None:
+            return Formula("0", 0.0)
+        return Formula(f"{self.at('units')}*{self.at('unit_price')}", self.line.capex)
+
+    @property
+    def energy(self) -> Formula:
+        return self.model.energy(self.units, self.at("kwh"))
+
+    @property
+    def hosting(self) -> Formula:
+        return self.model.hosting(self.units, self.at("kw"))
+
+    @property
+    def total(self) -> Formula:
+        paid = "+".join(self.at(k) for k in ("capex", "energy", "hosting"))
+        return Formula(f"{paid}-{self.at('residual')}", sum(x.cost for x in self.units))
+
+    @property
+    def notes(self) -> str:
+        notes = [self.model.hosting_note(self.units)]
+        notes += [
+            f"{k} as solved" for k, f in (("energy", self.energy), ("hosting", self.hosting)) if _fixed(f)
+        ]
+        return "; ".join(n for n in notes if n)
+
+
+COLUMNS: tuple[Column[Local], ...] = (
+    Column("Item", styles.WRAP, width=28, value=lambda x: x.line.label),
+    Column("Bought or owned", value=lambda x: "Bought" if x.first.kind == "bought" else "Owned"),
+    Column("GPU", styles.WRAP, width=18, value=lambda x: x.first.gpu),
+    Column("GPUs per unit", styles.INTEGER, value=lambda x: x.first.gpus),
+    Column("Units", styles.INTEGER, key="units", value=lambda x: len(x.units)),
+    Column("Busy hours per month, per unit", styles.INTEGER, value=lambda x: x.line.hours_per_month),
+    Column("Unit price", styles.USD, key="unit_price", value=lambda x: x.unit_price),
+    Column("Capex", styles.USD, key="capex", value=lambda x: x.capex),
+    Column("Power per unit (W)", styles.INTEGER, value=lambda x: x.first.power_w),
+    Column(
+        "IT power, all units (kW)",
+        styles.NUMBER,
+        key="kw",
+        value=lambda x: sum(u.power_w for u in x.units) / 1000,
+    ),
+    Column(
+        "Rack units", styles.INTEGER, key="rack_units", value=lambda x: sum(u.rack_units for u in x.units)
+    ),
+    Column(
+        "IT energy per month, all units (kWh)",
+        styles.NUMBER,
+        key="kwh",
+        value=lambda x: x.model.it_kwh_per_month(x.units),
+    ),
+    Column("Energy over horizon", styles.USD, key="energy", value=lambda x: x.energy),
+    Column("Hosting over horizon", styles.USD, key="hosting", value=lambda x: x.hosting),
+    Column(
+        "Residual value at the end",
+        styles.USD,
+        key="residual",
+        value=lambda x: x.model.residual(x.units, x.at("capex")),
+    ),
+    Column("Total over horizon", styles.USD, key="total", value=lambda x: x.total),
+    Column("Notes", styles.WRAP, width=22, value=lambda x: x.notes),
+    Column("Price source", styles.WRAP, width=26, value=lambda x: x.first.price_source),
+    Column("Price as of", key="as_of", value=lambda x: x.first.price_date),
 )
+
+
+def column(key: str) -> int:
+    """The sheet column of the column whose id is ``key`` (the table starts in column A)."""
+    return [c.id for c in COLUMNS].index(key) + 1
+
 
 PLAN_NAMES = {
     "capex": "plan_capex",
@@ -86,54 +162,16 @@ def add_hardware_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     ws = new_sheet(wb, "Hardware")
     model = CostFormulas(plan)
     by_id = {u.id: u for u in plan.units}
-    col = {c.id: i + 1 for i, c in enumerate(COLUMNS)}
-    rows: list[dict[str, Value]] = []
-    lines = local_lines(plan)
-    for i, line in enumerate(lines):
-        r = 2 + i
-        units = [by_id[x] for x in line.unit_ids]
-        u = units[0]
-        unit_price = model.unit_price(u) if u.kind == "bought" else None
-        energy = model.energy(units, cell(col["kwh"], r))
-        hosting = model.hosting(units, cell(col["kw"], r))
-        residual = model.residual(units, cell(col["capex"], r))
-        notes = [model.hosting_note(units)]
-        notes += [f"{k} as solved" for k, f in (("energy", energy), ("hosting", hosting)) if _fixed(f)]
-        rows.append(
-            {
-                "item": line.label,
-                "kind": "Bought" if u.kind == "bought" else "Owned",
-                "gpu": u.gpu,
-                "gpus": u.gpus,
-                "units": len(units),
-                "hours": line.hours_per_month,
-                "unit_price": unit_price,
-                "capex": Formula(f"{cell(col['units'], r)}*{cell(col['unit_price'], r)}", line.capex)
-                if unit_price
-                else Formula("0", 0.0),
-                "power_w": u.power_w,
-                "kw": sum(x.power_w for x in units) / 1000,
-                "rack_units": sum(x.rack_units for x in units),
-                "kwh": model.it_kwh_per_month(units),
-                "energy": energy,
-                "hosting": hosting,
-                "residual": residual,
-                "total": Formula(
-                    "+".join(cell(col[k], r) for k in ("capex", "energy", "hosting"))
-                    + f"-{cell(col['residual'], r)}",
-                    sum(x.cost for x in units),
-                ),
-                "notes": "; ".join(n for n in notes if n),
-                "source": u.price_source,
-                "as_of": u.price_date,
-            }
-        )
+    local_rows = [
+        Local(line, tuple(by_id[x] for x in line.unit_ids), 2 + i, model)
+        for i, line in enumerate(local_lines(plan))
+    ]
     widths = Widths()
-    placed = write_table(ws, "Hardware", COLUMNS, rows, widths=widths)
+    placed = write_table(ws, "Hardware", COLUMNS, rows_of(COLUMNS, local_rows), widths=widths)
     format_dates(ws, placed, COLUMNS)
     local = [u for u in plan.units if u.kind != "cloud"]
-    last = placed.first_row + len(rows)
-    totals: dict[str, Value] = {"units": Formula(column_sum(None, col["units"], 2, last), len(local))}
+    last = placed.first_row + len(local_rows)
+    totals: dict[str, Value] = {"units": Formula(column_sum(None, column("units"), 2, last), len(local))}
     figures = {
         "capex": sum(u.capex for u in local),
         "kw": sum(u.power_w for u in local) / 1000,
@@ -145,12 +183,12 @@ def add_hardware_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         "total": sum(u.cost for u in local),
     }
     for key, value in figures.items():
-        totals[key] = Formula(column_sum(None, col[key], 2, last), value)
+        totals[key] = Formula(column_sum(None, column(key), 2, last), value)
     total_row = write_total_row(ws, placed, COLUMNS, totals)
     for key, name in PLAN_NAMES.items():
-        wb.defined_names[name] = DefinedName(name, attr_text=ref("Hardware", col[key], total_row))
+        wb.defined_names[name] = DefinedName(name, attr_text=ref("Hardware", column(key), total_row))
     below = total_row + 2
-    if not rows:
+    if not local_rows:
         ws.cell(row=below, column=1, value="The plan buys no hardware and uses no owned hardware.")
         below += 2
     if plan.idle_owned:

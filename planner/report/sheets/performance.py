@@ -8,6 +8,8 @@ out from one sized by its rate.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.worksheet.worksheet import Worksheet
@@ -17,34 +19,56 @@ from planner.report import styles
 from planner.report.live import Formula, cell
 from planner.report.sheets.layout import fit_pages, new_sheet
 from planner.report.speed import SpeedRow, speed_rows
-from planner.report.table import Column, TableRange, Value, Widths, column_of, put, write_note, write_table
+from planner.report.table import Column, TableRange, Widths, column_of, put, rows_of, write_note, write_table
 
-WORKLOAD_COLUMNS = (
-    Column("Workload"),
-    Column("Replicas", styles.INTEGER),
-    Column("Runs on"),
-    Column("Asked (requests/s)", styles.NUMBER, key="asked"),
-    Column("Capacity (requests/s)", styles.NUMBER, key="capacity"),
-    Column("Used (asked / capacity)", styles.PERCENT, key="used"),
-    Column("TTFT, worst replica (ms)", styles.NUMBER),
-    Column("Target TTFT (ms)", styles.NUMBER),
-    Column("TPOT, worst replica (ms)", styles.NUMBER),
-    Column("Target TPOT (ms)", styles.NUMBER),
-    Column("Output tokens/s", styles.INTEGER),
-    Column("Binds"),
+
+@dataclass(frozen=True)
+class _Total:
+    """A workload's line: its speed figures over all its replicas, the cards they run on, its sheet row."""
+
+    speed: SpeedRow
+    runs_on: str
+    row: int
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else seconds * 1000
+
+
+def _used(t: _Total) -> Formula:
+    """Asked / capacity as a formula over the two cells beside it, so it follows an edited rate."""
+    asked, capacity = (
+        cell(1 + [c.id for c in WORKLOAD_COLUMNS].index(k), t.row) for k in ("asked", "capacity")
+    )
+    return Formula(f"IF({capacity}>0,{asked}/{capacity},0)", t.speed.utilisation)
+
+
+WORKLOAD_COLUMNS: tuple[Column[_Total], ...] = (
+    Column("Workload", value=lambda t: t.speed.workload),
+    Column("Replicas", styles.INTEGER, value=lambda t: t.speed.replicas),
+    Column("Runs on", value=lambda t: t.runs_on),
+    Column("Asked (requests/s)", styles.NUMBER, key="asked", value=lambda t: t.speed.requests_per_s_asked),
+    Column("Capacity (requests/s)", styles.NUMBER, key="capacity", value=lambda t: t.speed.requests_per_s),
+    Column("Used (asked / capacity)", styles.PERCENT, key="used", value=_used),
+    Column("TTFT, worst replica (ms)", styles.NUMBER, value=lambda t: _ms(t.speed.ttft_s)),
+    Column("Target TTFT (ms)", styles.NUMBER, value=lambda t: _ms(t.speed.slo_ttft_s)),
+    Column("TPOT, worst replica (ms)", styles.NUMBER, value=lambda t: _ms(t.speed.tpot_s)),
+    Column("Target TPOT (ms)", styles.NUMBER, value=lambda t: _ms(t.speed.slo_tpot_s)),
+    Column("Output tokens/s", styles.INTEGER, value=lambda t: t.speed.output_tokens_per_s),
+    Column("Binds", value=lambda t: t.speed.binds),
 )
 """Text columns where the replica table has its own (the two tables share column widths)."""
 
-REPLICA_COLUMNS = (
-    Column("Workload"),
-    Column("Replica", styles.INTEGER),
-    Column("Runs on (GPU on unit)"),
-    Column("Batch", styles.INTEGER),
-    Column("Capacity (requests/s)", styles.NUMBER),
-    Column("TTFT (ms)", styles.NUMBER),
-    Column("TPOT (ms)", styles.NUMBER),
-    Column("Output tokens/s", styles.INTEGER),
-    Column("Binds"),
+REPLICA_COLUMNS: tuple[Column[SpeedRow], ...] = (
+    Column("Workload", value=lambda r: r.workload),
+    Column("Replica", styles.INTEGER, value=lambda r: r.replica),
+    Column("Runs on (GPU on unit)", value=lambda r: f"{r.runs_on} on {r.unit}"),
+    Column("Batch", styles.INTEGER, value=lambda r: r.batch),
+    Column("Capacity (requests/s)", styles.NUMBER, value=lambda r: r.requests_per_s),
+    Column("TTFT (ms)", styles.NUMBER, value=lambda r: _ms(r.ttft_s)),
+    Column("TPOT (ms)", styles.NUMBER, value=lambda r: _ms(r.tpot_s)),
+    Column("Output tokens/s", styles.INTEGER, value=lambda r: r.output_tokens_per_s),
+    Column("Binds", value=lambda r: r.binds),
 )
 
 CHART_WIDTH_CM = 20
@@ -60,42 +84,6 @@ NOTE = (
     "GPU's memory or a latency target (speed). Capacity well above the rate asked means the replica count "
     "was set by min_replicas, not by the rate."
 )
-
-
-def _ms(seconds: float | None) -> float | None:
-    return None if seconds is None else seconds * 1000
-
-
-def _workload_row(r: SpeedRow, gpus: str, row: int, asked_col: int, capacity_col: int) -> list[Value]:
-    used = f"IF({cell(capacity_col, row)}>0,{cell(asked_col, row)}/{cell(capacity_col, row)},0)"
-    return [
-        r.workload,
-        r.replicas,
-        gpus,
-        r.requests_per_s_asked,
-        r.requests_per_s,
-        Formula(used, r.utilisation),
-        _ms(r.ttft_s),
-        _ms(r.slo_ttft_s),
-        _ms(r.tpot_s),
-        _ms(r.slo_tpot_s),
-        r.output_tokens_per_s,
-        r.binds,
-    ]
-
-
-def _replica_row(r: SpeedRow) -> list[Value]:
-    return [
-        r.workload,
-        r.replica,
-        f"{r.runs_on} on {r.unit}",
-        r.batch,
-        r.requests_per_s,
-        _ms(r.ttft_s),
-        _ms(r.tpot_s),
-        r.output_tokens_per_s,
-        r.binds,
-    ]
 
 
 def _rate_chart(ws: Worksheet, placed: TableRange) -> BarChart:
@@ -132,22 +120,15 @@ def add_performance_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         r.workload: "; ".join(x.runs_on for x in rows if x.workload == r.workload and x.replica)
         for r in totals
     }
-    asked_col = 1 + [c.id for c in WORKLOAD_COLUMNS].index("asked")
-    capacity_col = 1 + [c.id for c in WORKLOAD_COLUMNS].index("capacity")
-    placed = write_table(
-        ws,
-        "Performance",
-        WORKLOAD_COLUMNS,
-        [_workload_row(r, gpus[r.workload], 2 + i, asked_col, capacity_col) for i, r in enumerate(totals)],
-        widths=widths,
-    )
+    lines = [_Total(r, gpus[r.workload], 2 + i) for i, r in enumerate(totals)]
+    placed = write_table(ws, "Performance", WORKLOAD_COLUMNS, rows_of(WORKLOAD_COLUMNS, lines), widths=widths)
     top = placed.last_row + 3
     put(ws.cell(row=top - 1, column=1), "Each replica", styles.LABEL)
     replicas = write_table(
         ws,
         "PerformanceReplicas",
         REPLICA_COLUMNS,
-        [_replica_row(r) for r in rows if r.replica is not None],
+        rows_of(REPLICA_COLUMNS, [r for r in rows if r.replica is not None]),
         top=top,
         widths=widths,
     )

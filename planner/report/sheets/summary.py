@@ -9,13 +9,15 @@ mix itself stays as solved.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from openpyxl import Workbook
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.plan import Plan
 from planner.report import styles
-from planner.report.figures import break_even, chosen_mix, payback_month, reading
+from planner.report.figures import MixLine, break_even, chosen_mix, payback_month, reading
 from planner.report.flows import plan_npv
 from planner.report.live import CostFormulas, Formula, column_sum, input_values, ref
 from planner.report.sheets import alternatives, cloud, hardware
@@ -26,6 +28,7 @@ from planner.report.table import (
     Widths,
     column_of,
     put,
+    rows_of,
     write_note,
     write_table,
     write_total_row,
@@ -63,24 +66,40 @@ LIMIT_COLUMNS = (
     Column("Share used", styles.PERCENT, key="share"),
 )
 
-SAVING_COLUMNS = (
-    Column("Alternative", key="alternative"),
-    Column("Cost over horizon", styles.USD, key="cost"),
-    Column("Status", styles.WRAP, key="status"),
+SAVING_COLUMNS: tuple[Column[alternatives.Compared], ...] = (
+    alternatives.ALTERNATIVE,
+    Column("Cost over horizon", styles.USD, key="cost", value=lambda c: c.cost),
+    Column("Status", styles.WRAP, key="status", value=lambda c: c.status),
     *alternatives.SAVING_FIGURES,
 )
 
-MIX_COLUMNS = (
-    Column("Action", key="action"),
-    Column("Units", styles.INTEGER, key="units"),
-    Column("Item", styles.WRAP, key="item"),
-    Column("Hours per month, per unit", styles.INTEGER, key="hours"),
-    Column("Up-front, all units", styles.USD, key="capex"),
-    Column("Per month, all units", styles.USD_CENTS, key="per_month"),
-    Column("Over horizon, all units", styles.USD, key="cost"),
-    Column("GPUs per unit", styles.INTEGER, key="gpus"),
-    Column("GPU", styles.WRAP, width=20, key="gpu"),
-    Column("Workloads", styles.WRAP, width=30, key="workloads"),
+
+@dataclass(frozen=True)
+class Chosen:
+    """A line of the chosen mix with the formulas that price it from its Hardware row or Cloud units."""
+
+    line: MixLine
+    capex: Formula
+    cost: Formula
+    residual: str
+
+    @property
+    def per_month(self) -> Formula:
+        running = f"{self.cost.text}-{self.capex.text}+{self.residual}"
+        return Formula(f"({running})/horizon_months", self.line.per_month)
+
+
+MIX_COLUMNS: tuple[Column[Chosen], ...] = (
+    Column("Action", value=lambda c: c.line.action),
+    Column("Units", styles.INTEGER, key="units", value=lambda c: c.line.count),
+    Column("Item", styles.WRAP, value=lambda c: c.line.label),
+    Column("Hours per month, per unit", styles.INTEGER, value=lambda c: c.line.hours_per_month),
+    Column("Up-front, all units", styles.USD, key="capex", value=lambda c: c.capex),
+    Column("Per month, all units", styles.USD_CENTS, key="per_month", value=lambda c: c.per_month),
+    Column("Over horizon, all units", styles.USD, key="cost", value=lambda c: c.cost),
+    Column("GPUs per unit", styles.INTEGER, value=lambda c: c.line.gpus_per_unit),
+    Column("GPU", styles.WRAP, width=20, value=lambda c: c.line.gpu),
+    Column("Workloads", styles.WRAP, width=30, value=lambda c: ", ".join(c.line.workloads)),
 )
 
 LIMITS = (
@@ -245,12 +264,18 @@ def add_summary_sheet(wb: Workbook, plan: Plan) -> Worksheet:
 
     row = placed_limits.last_row + 2
     put(ws.cell(row=row, column=1), "Saving against each alternative", styles.LABEL)
-    saving_rows = alternatives.saving_rows(plan) or [{"alternative": "(no alternatives were solved)"}]
-    placed_savings = write_table(ws, "Savings", SAVING_COLUMNS, saving_rows, top=row + 1, widths=widths)
+    compared = [alternatives.Compared(alt, plan) for alt in plan.alternatives]
+    nothing: dict[str, Value] = {"alternative": "(no alternatives were solved)"}
+    savings = rows_of(SAVING_COLUMNS, compared)
+    placed_savings = write_table(
+        ws, "Savings", SAVING_COLUMNS, savings or [nothing], top=row + 1, widths=widths
+    )
 
     row = placed_savings.last_row + 2
     put(ws.cell(row=row, column=1), "The chosen mix", styles.LABEL)
-    mix = write_table(ws, "ChosenMix", MIX_COLUMNS, mix_rows(plan), top=row + 1, widths=widths)
+    mix = write_table(
+        ws, "ChosenMix", MIX_COLUMNS, rows_of(MIX_COLUMNS, chosen(plan)), top=row + 1, widths=widths
+    )
     last = mix.last_row
     totals: dict[str, Value] = {
         key: Formula(column_sum(None, column_of(mix, MIX_COLUMNS, key), mix.first_row + 1, last), value)
@@ -270,40 +295,27 @@ def add_summary_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     return ws
 
 
-def mix_rows(plan: Plan) -> list[dict[str, Value]]:
+def chosen(plan: Plan) -> list[Chosen]:
     """The chosen mix; each cost refers to the Hardware row or Cloud units that price it."""
     hw_rows = hardware.line_rows(plan)
     cloud_rows = cloud.unit_rows(plan)
-    hw = {c.id: i + 1 for i, c in enumerate(hardware.COLUMNS)}
-    cl = {c.id: i + 1 for i, c in enumerate(cloud.COLUMNS)}
-    rows: list[dict[str, Value]] = []
+    out: list[Chosen] = []
     for line in chosen_mix(plan):
         if line.kind == "cloud":
-            capex = Formula("0", 0.0)
-            residual = "0"
             rows_of_line = [cloud_rows[u] for u in line.unit_ids]
-            cost_text = column_sum("Cloud", cl["cost"], min(rows_of_line), max(rows_of_line))
+            cost = column_sum("Cloud", cloud.column("cost"), min(rows_of_line), max(rows_of_line))
+            out.append(Chosen(line, Formula("0", 0.0), Formula(cost, line.cost), "0"))
         else:
             r = hw_rows[line.unit_ids]
-            capex = Formula(ref("Hardware", hw["capex"], r), line.capex)
-            cost_text = ref("Hardware", hw["total"], r)
-            residual = ref("Hardware", hw["residual"], r)
-        cost = Formula(cost_text, line.cost)
-        rows.append(
-            {
-                "action": line.action,
-                "item": line.label,
-                "units": line.count,
-                "hours": line.hours_per_month,
-                "capex": capex,
-                "per_month": Formula(f"({cost_text}-{capex.text}+{residual})/horizon_months", line.per_month),
-                "cost": cost,
-                "gpus": line.gpus_per_unit,
-                "gpu": line.gpu,
-                "workloads": ", ".join(line.workloads),
-            }
-        )
-    return rows
+            out.append(
+                Chosen(
+                    line,
+                    Formula(ref("Hardware", hardware.column("capex"), r), line.capex),
+                    Formula(ref("Hardware", hardware.column("total"), r), line.cost),
+                    ref("Hardware", hardware.column("residual"), r),
+                )
+            )
+    return out
 
 
 __all__ = ["CostFormulas", "add_summary_sheet"]

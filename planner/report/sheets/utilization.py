@@ -11,42 +11,33 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.plan import Plan
 from planner.report import styles
-from planner.report.figures import gpu_usage
+from planner.report.figures import GpuUse, gpu_usage
 from planner.report.sheets.layout import new_sheet
-from planner.report.table import Column, Value, Widths, add_share_bar, write_table
+from planner.report.table import Column, Widths, add_share_bar, column_of, rows_of, write_table
 from planner.units import to_gib
 
-COLUMNS = (
-    Column("Unit"),
-    Column("Kind"),
-    Column("GPU"),
-    Column("GPU index", styles.INTEGER),
-    Column("GPU memory", styles.GIB),
-    Column("Reserved", styles.GIB),
-    Column("Free", styles.GIB),
-    Column("Reserved share", styles.PERCENT),
-    Column("Workloads (replica)"),
+COLUMNS: tuple[Column[GpuUse], ...] = (
+    Column("Unit", value=lambda g: g.unit),
+    Column("Kind", value=lambda g: g.kind),
+    Column("GPU", value=lambda g: g.gpu),
+    Column("GPU index", styles.INTEGER, value=lambda g: g.index),
+    Column("GPU memory", styles.GIB, value=lambda g: to_gib(g.memory_bytes)),
+    Column("Reserved", styles.GIB, value=lambda g: to_gib(g.reserved_bytes)),
+    Column("Free", styles.GIB, value=lambda g: to_gib(g.free_bytes)),
+    Column(
+        "Reserved share",
+        styles.PERCENT,
+        key="share",
+        value=lambda g: g.reserved_bytes / g.memory_bytes if g.memory_bytes else 0.0,
+    ),
+    Column("Workloads (replica)", value=lambda g: ", ".join(g.replicas) if g.replicas else "(idle)"),
 )
 
 
 def add_utilization_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     ws = new_sheet(wb, "Utilization")
-    rows: list[list[Value]] = [
-        [
-            g.unit,
-            g.kind,
-            g.gpu,
-            g.index,
-            to_gib(g.memory_bytes),
-            to_gib(g.reserved_bytes),
-            to_gib(g.free_bytes),
-            g.reserved_bytes / g.memory_bytes if g.memory_bytes else 0.0,
-            ", ".join(g.replicas) if g.replicas else "(idle)",
-        ]
-        for g in gpu_usage(plan)
-    ]
     widths = Widths()
-    placed = write_table(ws, "Utilization", COLUMNS, rows, widths=widths)
-    add_share_bar(ws, placed, COLUMNS.index(next(c for c in COLUMNS if c.header == "Reserved share")))
+    placed = write_table(ws, "Utilization", COLUMNS, rows_of(COLUMNS, gpu_usage(plan)), widths=widths)
+    add_share_bar(ws, placed, column_of(placed, COLUMNS, "share") - placed.first_col)
     widths.apply(ws)
     return ws

@@ -6,10 +6,12 @@ loaded GPU and "reserved per GPU" adds the headroom, which is what the optimizer
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from planner.plan import Plan
+from planner.plan import Plan, WorkloadSummary
 from planner.report import styles
 from planner.report.figures import placements
 from planner.report.sheets.layout import fit_pages, new_sheet
@@ -18,6 +20,7 @@ from planner.report.table import (
     Value,
     Widths,
     add_share_bar,
+    rows_of,
     write_note,
     write_table,
     write_total_row,
@@ -44,67 +47,63 @@ def breakdown_keys(plan: Plan) -> tuple[tuple[str, str], ...]:
     return BREAKDOWN_COLUMNS + tuple((k, k.replace("_", " ").capitalize()) for k in extra)
 
 
+def _measured(w: WorkloadSummary) -> bool:
+    """Memory measured (memory_per_gpu), so no parameter count or rule of thumb: those cells stay blank, not
+    a 0 a reader would take for a figure."""
+    return w.params == 0
+
+
+def _component(key: str) -> Callable[[WorkloadSummary], Value]:
+    return lambda w: to_gib(w.breakdown_bytes.get(key, 0))
+
+
+def workload_columns(plan: Plan) -> list[Column[WorkloadSummary]]:
+    """The sheet's columns, each with what it shows of a workload; the memory components are the plan's."""
+    where = placements(plan)
+    total = plan.total_cost
+    return [
+        Column("Workload", value=lambda w: w.name),
+        Column("Model", value=lambda w: w.model),
+        Column(
+            "Parameters (billions)", styles.NUMBER, value=lambda w: None if _measured(w) else w.params / 1e9
+        ),
+        Column("Task", value=lambda w: w.task),
+        Column("Precision", value=lambda w: w.precision),
+        Column("Engine", value=lambda w: "measured" if _measured(w) and not w.engine else w.engine),
+        Column("Context (tokens)", styles.INTEGER, value=lambda w: w.context),
+        Column("Batch / concurrency", styles.INTEGER, value=lambda w: w.batch),
+        Column("Replicas", styles.INTEGER, value=lambda w: w.replicas),
+        Column("Hours per month", styles.INTEGER, value=lambda w: w.hours_per_month),
+        Column("Interruptible", value=lambda w: "yes" if w.interruptible else "no"),
+        Column("GPUs per replica", styles.INTEGER, value=lambda w: w.gpus_per_replica),
+        Column("Machines per replica", styles.INTEGER, value=lambda w: w.nodes_per_replica),
+        *[Column(label, styles.GIB, value=_component(key)) for key, label in breakdown_keys(plan)],
+        Column("Total per replica", styles.GIB, value=lambda w: to_gib(w.total_bytes)),
+        Column("Per GPU", styles.GIB, value=lambda w: to_gib(w.per_gpu_bytes)),
+        Column("Headroom", styles.PERCENT, value=lambda w: w.headroom),
+        Column("Reserved per GPU", styles.GIB, value=lambda w: to_gib(w.reserved_bytes)),
+        Column(
+            "Rule of thumb, low",
+            styles.GIB,
+            value=lambda w: None if _measured(w) else to_gib(w.rule_of_thumb_bytes[0]),
+        ),
+        Column(
+            "Rule of thumb, high",
+            styles.GIB,
+            value=lambda w: None if _measured(w) else to_gib(w.rule_of_thumb_bytes[1]),
+        ),
+        Column(
+            "Runs on (unit, GPU)", styles.WRAP, width=42, value=lambda w: "\n".join(where.get(w.name, ()))
+        ),
+        Column("Cost over horizon (as solved)", styles.USD, key="cost", value=lambda w: w.cost),
+        Column("Cost share", styles.PERCENT, key="share", value=lambda w: w.cost / total if total else 0.0),
+    ]
+
+
 def add_workloads_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     ws = new_sheet(wb, "Workloads", freeze="B2")
-    keys = breakdown_keys(plan)
-    columns = [
-        Column("Workload"),
-        Column("Model"),
-        Column("Parameters (billions)", styles.NUMBER),
-        Column("Task"),
-        Column("Precision"),
-        Column("Engine"),
-        Column("Context (tokens)", styles.INTEGER),
-        Column("Batch / concurrency", styles.INTEGER),
-        Column("Replicas", styles.INTEGER),
-        Column("Hours per month", styles.INTEGER),
-        Column("Interruptible"),
-        Column("GPUs per replica", styles.INTEGER),
-        Column("Machines per replica", styles.INTEGER),
-        *[Column(label, styles.GIB) for _, label in keys],
-        Column("Total per replica", styles.GIB),
-        Column("Per GPU", styles.GIB),
-        Column("Headroom", styles.PERCENT),
-        Column("Reserved per GPU", styles.GIB),
-        Column("Rule of thumb, low", styles.GIB),
-        Column("Rule of thumb, high", styles.GIB),
-        Column("Runs on (unit, GPU)", styles.WRAP, width=42),
-        Column("Cost over horizon (as solved)", styles.USD, key="cost"),
-        Column("Cost share", styles.PERCENT, key="share"),
-    ]
-    where = placements(plan)
-    rows: list[list[Value]] = []
-    for w in plan.workloads:
-        # A workload whose memory was measured (memory_per_gpu) has no parameter count or rule of thumb:
-        # blank, not a 0 a reader would take for a figure.
-        measured = w.params == 0
-        rows.append(
-            [
-                w.name,
-                w.model,
-                None if measured else w.params / 1e9,
-                w.task,
-                w.precision,
-                "measured" if measured and not w.engine else w.engine,
-                w.context,
-                w.batch,
-                w.replicas,
-                w.hours_per_month,
-                "yes" if w.interruptible else "no",
-                w.gpus_per_replica,
-                w.nodes_per_replica,
-                *[to_gib(w.breakdown_bytes.get(k, 0)) for k, _ in keys],
-                to_gib(w.total_bytes),
-                to_gib(w.per_gpu_bytes),
-                w.headroom,
-                to_gib(w.reserved_bytes),
-                None if measured else to_gib(w.rule_of_thumb_bytes[0]),
-                None if measured else to_gib(w.rule_of_thumb_bytes[1]),
-                "\n".join(where.get(w.name, ())),
-                w.cost,
-                w.cost / plan.total_cost if plan.total_cost else 0.0,
-            ]
-        )
+    columns = workload_columns(plan)
+    rows = rows_of(columns, plan.workloads)
     widths = Widths()
     placed = write_table(ws, "Workloads", columns, rows, widths=widths)
     add_share_bar(ws, placed, [c.id for c in columns].index("share"))

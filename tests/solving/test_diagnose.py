@@ -1,0 +1,73 @@
+"""Why a scenario whose workloads each fit has no plan: the rule that binds is named, with what would fit.
+
+helpers.scenario: office hosting, PUE 1, 0.10 USD/kWh, GPUs at full TDP (300 W) while busy, no headroom, 12
+months: one GPU busy all month for a year costs 262.80 USD.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from planner.errors import InfeasibleError
+from planner.pipeline import solve
+
+from builders import catalog, gpu, scenario, workload
+
+GPU_YEAR = 262.8
+CAT = catalog([gpu("Card24", 24)])
+ONLY_OWNED = {"bought": False, "cloud": False}
+PAIR = [{"gpu": "Card24", "gpu_count": 2, "base_power_w": 0}]
+
+
+def _refusal(workloads: list[dict[str, Any]], owned: list[dict[str, Any]] = PAIR) -> str:
+    with pytest.raises(InfeasibleError) as raised:
+        solve(scenario(workloads, hardware=ONLY_OWNED, owned=owned), CAT, alternatives=False)
+    return str(raised.value)
+
+
+def test_min_replicas_spread_by_machine_on_one_owned_machine_names_the_rule() -> None:
+    """Two 10 GiB replicas, one owned machine of two 24 GiB cards: memory is plenty (20 of 48 GiB); spread
+    by machine needs a second machine. It was blamed on memory ("not in pieces they fit")."""
+    message = _refusal([workload("chat", 10, min_replicas=2)])
+    assert "chat's min_replicas: 2 with spread: machine needs 2 machines, 1 owned" in message
+    assert "spread: gpu would fit" in message and "pieces they fit" not in message
+    # What the message says would fit does: one replica on each card, both busy all year.
+    plan = solve(
+        scenario([workload("chat", 10, min_replicas=2, spread="gpu")], hardware=ONLY_OWNED, owned=PAIR), CAT
+    )
+    assert plan.total_cost == pytest.approx(2 * GPU_YEAR)
+    assert sorted(a.gpu_indices for a in plan.assignments) == [(0,), (1,)]
+
+
+def test_the_spread_rule_is_not_blamed_where_memory_binds() -> None:
+    """Two 20 GiB replicas of a and 20 GiB of b: 60 GiB against the machine's 48, however they spread."""
+    message = _refusal([workload("a", 20, min_replicas=2), workload("b", 20)])
+    assert "spread" not in message, message
+    assert "12.00 GiB more than the 48.00 GiB of GPU memory there" in message, message
+
+
+@pytest.mark.parametrize(
+    ("workloads", "turns"),
+    [
+        # 20 and 18 GiB on one 24 GiB card: taking turns would fit.
+        ([workload("a", 20), workload("b", 18)], True),
+        # Both already run 9-17 every day: a schedule cannot make them take turns.
+        (
+            [
+                workload("a", 20, schedule={"start_hour": 9, "end_hour": 17}),
+                workload("b", 18, schedule={"start_hour": 9, "end_hour": 17}),
+            ],
+            False,
+        ),
+        # One workload of two replicas has nothing to take turns with.
+        ([workload("a", 20, replicas=2)], False),
+    ],
+)
+def test_taking_turns_is_offered_only_where_a_workload_could_get_a_schedule(
+    workloads: list[dict[str, Any]], turns: bool
+) -> None:
+    message = _refusal(workloads, owned=[{"gpu": "Card24", "base_power_w": 0}])
+    assert message.startswith("no plan fits the owned hardware (owned): the workloads reserve")
+    assert ("take turns" in message) is turns, message

@@ -1,0 +1,32 @@
+"""Error lines shorten the user's quoted text, never planner's own sentence around it."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner.errors import QUOTE_LIMIT, ModelError, PlannerError, one_line
+
+OWN = "nominal size 0.01b is below the smallest generic decoder (0.1b); pass the model's config.json"
+
+
+def test_an_apostrophe_in_planners_sentence_is_no_quote() -> None:
+    """The closing quote of ``'a'`` and the apostrophe of "model's" enclosed 81 characters of planner's own
+    sentence, which came out cut: "pass the ...' (81 characters)s config.json"."""
+    message = str(ModelError(f"workload 'a': {OWN}"))
+    assert message == f"workload 'a': {OWN}"
+
+
+@given(name=st.text(min_size=QUOTE_LIMIT + 1, max_size=400))
+@settings(max_examples=60)
+def test_a_long_name_is_shortened_and_the_sentence_kept(name: str) -> None:
+    message = str(PlannerError(f"workload {name!r}: {OWN}"))
+    assert message.endswith(f": {OWN}"), message
+    assert f"({len(repr(name)) - 2:,} characters)" in message or len(message) < len(repr(name)), message
+    assert len(message) <= len(OWN) + QUOTE_LIMIT + 60
+
+
+def test_short_quotes_stay_whole_beside_long_ones() -> None:
+    long = "x" * 200
+    line = one_line(f"a 'b' then {long!r} and the engine's 'c'")
+    assert line == f"a 'b' then '{'x' * (QUOTE_LIMIT - 4)}...' (200 characters) and the engine's 'c'"
