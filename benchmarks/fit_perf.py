@@ -26,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from perf_data import Case, load_cases
+from perf_data import CSVS, DATA, FAMILY, Case, load_cases
 
 from planner.perf.efficiency import ENGINE_SPEEDS, EngineSpeed
 
@@ -192,21 +192,32 @@ def fit_engines(cases: Sequence[Case]) -> dict[str, dict[str, float]]:
         if not mine:
             continue
         values = fit(mine, lambda c, base=base: base)
-        residuals = -log_errors(mine, lambda c, base=base, values=values: speed_with(base, values))
-        values["log_residual_p10"] = float(np.quantile(residuals, 0.1))
-        values["log_residual_p90"] = float(np.quantile(residuals, 0.9))
+        values.update(band(mine, speed_with(base, values)))
         values["calibration_rows"] = float(len(mine))
         out[name] = values
     return out
 
 
-def render(fitted: dict[str, dict[str, float]]) -> str:
+def band(cases: Sequence[Case], speed: EngineSpeed) -> dict[str, float]:
+    """p10 and p90 of ln(measured / predicted) over the decode-speed rows not marked suspect: the band of
+    ``output_tokens_per_s`` (a first-token time is a time, not a speed, and a suspect row is no evidence)."""
+    rows = [c for c in cases if not c.suspect and FAMILY[c.metric] == "decode"]
+    residuals = -log_errors(rows, lambda c: speed)
+    return {
+        "log_residual_p10": float(np.quantile(residuals, 0.1)),
+        "log_residual_p90": float(np.quantile(residuals, 0.9)),
+    }
+
+
+def render(
+    fitted: dict[str, dict[str, float]], command: str = "python benchmarks/fit_perf.py --write"
+) -> str:
     lines = [
-        '"""Fitted speed constants per engine, written by ``python benchmarks/fit_perf.py --write``."""',
+        f'"""Fitted speed constants per engine, written by\n``{command}``."""',
         "",
         "from __future__ import annotations",
         "",
-        'FIT_COMMAND = "python benchmarks/fit_perf.py --write"',
+        f'FIT_COMMAND = "{command}"',
         "",
         "FITTED: dict[str, dict[str, float]] = {",
     ]
@@ -223,11 +234,17 @@ def render(fitted: dict[str, dict[str, float]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="rewrite planner/perf/fitted.py")
+    parser.add_argument(
+        "--files", nargs="+", metavar="NAME", help="fit on these files of benchmarks/data only (default: all)"
+    )
     args = parser.parse_args()
     print(subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
-    cases = load_cases()
+    cases = load_cases([DATA / name for name in args.files] if args.files else CSVS)
     fitted = fit_engines(cases)
-    text = render(fitted)
+    command = "python benchmarks/fit_perf.py --write" + (
+        " --files " + " ".join(args.files) if args.files else ""
+    )
+    text = render(fitted, command)
     print(text)
     if args.write:
         FITTED_PY.write_text(text)

@@ -19,6 +19,7 @@ import yaml
 from planner.catalog.load import load_catalog
 from planner.memory.api import estimate_memory
 from planner.memory.architecture import Architecture, from_config
+from planner.memory.fit import fit as memory_fit
 from planner.memory.formats import weight_format
 from planner.memory.resolve import resolve_model
 from planner.perf.efficiency import EngineSpeed, engine_speed
@@ -82,6 +83,21 @@ GRAPH_MAX_CONTEXT: dict[tuple[str, str], float] = {("QwenLM/Qwen2.5", "vllm"): 8
 # kernel falls back to a default configuration where it ships none for the (experts, width, card) shape, and
 # its Qwen2-57B-A14B rows on A100s run at a sixth of the dense rate (an assumption the source cannot confirm).
 UNTUNED_MOE: frozenset[tuple[str, str]] = frozenset({("QwenLM/Qwen2.5", "vllm")})
+# Documents (a row's source up to its second space) whose engine read a grouped KV head once per group only
+# for some (head dim, group size) shapes: TensorRT-LLM v0.9 (perf-overview.md) ran its XQA kernel for head
+# dims 128 and 256 with 1 or 8 query heads per KV head (``DecoderXQARunner::shouldUse`` in that release) and
+# its masked multi-head attention kernel, one thread block per query head, for every other shape (Mistral 7B
+# and Mixtral: groups of 4; Falcon 180B: 29 heads of 64 per KV head); v0.6 (performance.md) had no XQA.
+XQA_SHAPES: dict[str, tuple[frozenset[int], frozenset[float]]] = {
+    "github.com/NVIDIA/TensorRT-LLM docs/source/performance/perf-overview.md": (
+        frozenset({128, 256}),
+        frozenset({1.0, 8.0}),
+    ),
+    "github.com/NVIDIA/TensorRT-LLM docs/source/performance.md": (frozenset(), frozenset()),
+}
+# Sources whose rows batched statically (every prompt prefilled, then every sequence decoded, together) where
+# the engine serves in flight today: TensorRT-LLM's published tables up to v0.9 ran ``gptSessionBenchmark``.
+STATIC_BATCHES: frozenset[tuple[str, str]] = frozenset({("NVIDIA/TensorRT-LLM", "tensorrt-llm")})
 # Engines whose measured rows the files keep but the speed model has no record for yet (the calibrated ones
 # are listed in planner.perf.efficiency): load_cases leaves their rows out until a refit adds the engine.
 PENDING_ENGINES: frozenset[str] = frozenset({"sglang"})
@@ -105,6 +121,8 @@ class Case:
     suspect: bool
     terms: ModelTerms
     hw: Hardware
+    kv: str | None = None
+    """KV-cache precision where it differs from the weights' (fp8 KV beside fp8 weights)."""
 
     @property
     def source_key(self) -> str:
@@ -119,9 +137,44 @@ class Case:
         return (self.source_key, self.engine) not in UNTUNED_MOE
 
     @property
+    def reads_kv_head_once(self) -> bool | None:
+        """Whether this row's decode attention read a KV head once per group (None: as its engine does)."""
+        shapes = XQA_SHAPES.get(" ".join(self.source.split()[:2]))
+        if shapes is None or self.engine != "tensorrt-llm":
+            return None
+        head_dims, groups = shapes
+        head_dim = self.terms.attention_width // self.terms.query_heads
+        return head_dim in head_dims and self.terms.query_heads_per_kv_head in groups
+
+    @property
+    def static_batching(self) -> bool:
+        """Whether this row's engine prefilled and decoded its batch together (the engine's record, or a
+        benchmark of the source that did)."""
+        return (self.source_key, self.engine) in STATIC_BATCHES or engine_speed(self.engine).static_batching
+
+    @property
     def runs_eagerly(self) -> bool:
         """Whether this row's decode steps ran past its engine's graph-capture context."""
         return self.input_tokens + (self.output_tokens + 1) / 2 > self.graph_max_context
+
+    @property
+    def concurrency(self) -> int:
+        """Sequences decoding at once. A static batch is what the row says (the engine is built for it); an
+        in-flight-batching engine's batch or concurrency is a maximum, and it runs no more sequences than its
+        KV cache holds at ``input + output`` tokens each (the memory model's reservation after weights and
+        activations: vLLM's "Maximum concurrency"); the rest wait."""
+        if self.batch == 1 or self.static_batching:
+            return self.batch
+        held = _kv_concurrency(
+            self.model,
+            self.precision,
+            self.engine,
+            self.kv,
+            self.gpu,
+            self.gpus,
+            self.input_tokens + self.output_tokens,
+        )
+        return max(1, min(self.batch, held))
 
     def predicted(self, speed: EngineSpeed) -> float:
         """This row's metric as the speed model predicts it under ``speed`` (with the graph-capture limit and
@@ -130,12 +183,16 @@ class Case:
             speed = replace(speed, graph_max_context=self.graph_max_context)
         if not self.moe_kernel_tuned:
             speed = replace(speed, moe_kernel_tuned=False)
+        if self.reads_kv_head_once is not None:
+            speed = replace(speed, reads_kv_head_once=self.reads_kv_head_once)
+        if self.static_batching != speed.static_batching:
+            speed = replace(speed, static_batching=self.static_batching)
         perf = predict(
             self.terms,
             self.hw,
             speed,
             gpus=self.gpus,
-            batch=self.batch,
+            batch=self.concurrency,
             input_tokens=self.input_tokens,
             output_tokens=self.output_tokens,
         )
@@ -143,7 +200,7 @@ class Case:
 
 
 def _end_to_end_per_seq(p: Performance, c: Case) -> float:
-    return p.requests_per_s * c.output_tokens / c.batch
+    return p.requests_per_s * c.output_tokens / c.concurrency
 
 
 # How each published metric follows from a prediction. The Qwen source's "decode" speed is generated tokens
@@ -188,6 +245,29 @@ def _terms(model: str, precision: str, engine: str, kv: str | None) -> ModelTerm
 
 
 @functools.cache
+def _kv_concurrency(
+    model: str, precision: str, engine: str, kv: str | None, gpu: str, gpus: int, context: int
+) -> int:
+    """Sequences of ``context`` tokens whose KV cache fits on ``gpus`` x ``gpu`` beside the weights: the
+    engine's reservation where it makes one (vLLM), else the largest batch the card's memory holds."""
+    if gpu in EXTRA_GPUS:
+        return 1 << 30  # cards outside the catalog carry no memory size; their rows are batch 1
+    result = memory_fit(
+        _architecture(model),
+        load_catalog().gpu(CATALOG_GPUS.get(gpu, gpu)).vram_bytes,
+        headroom=0.0,
+        context=context,
+        precision=precision,
+        engine=engine_speed(engine).memory_engine,
+        gpus=gpus,
+        kv_precision=kv,
+    )
+    if result.engine_max_concurrency is not None:
+        return math.floor(result.engine_max_concurrency)
+    return result.max_batch
+
+
+@functools.cache
 def _hardware(name: str) -> Hardware:
     if name in EXTRA_GPUS:
         bandwidth, tflops, fp16_acc = EXTRA_GPUS[name]
@@ -224,6 +304,7 @@ def load_cases(paths: Sequence[Path] = CSVS) -> list[Case]:
                 suspect="suspect=yes" in row["notes"],
                 terms=_terms(row["model"], row["precision"], engine_speed(engine).name, kv),
                 hw=_hardware(row["gpu"]),
+                kv=kv,
             )
         )
     return cases

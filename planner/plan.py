@@ -221,7 +221,7 @@ class WorkloadPerformance(FrozenModel):
     requests_per_s_asked: float
     """The workload's ``requests_per_second`` (peak)."""
     requests_per_s: float
-    """What its replicas sustain together (Little's law at each replica's batch)."""
+    """What its replicas sustain together (``Performance.requests_per_s`` at each replica's batch)."""
     utilisation: float
     """Asked over capacity: at most 1."""
     ttft_s: float

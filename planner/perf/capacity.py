@@ -2,7 +2,8 @@
 whose memory (the memory model's, KV cache included) fits the replica's reservation.
 
 TPOT grows with the batch and TTFT never shrinks with it (tests/perf check both laws), so the largest batch
-meeting both is found by bisection. Requests per second at that batch follow Little's law (``Performance``).
+meeting both is found by bisection. Requests per second at that batch are the GPU's time per request inverted
+(``Performance.requests_per_s``: each prefill holds up the batch an in-flight engine decodes).
 """
 
 from __future__ import annotations

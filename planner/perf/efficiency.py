@@ -28,7 +28,8 @@ class EngineSpeed:
     batches), both at most ``bandwidth_cap_bytes_per_s`` per GPU (bytes in flight / memory latency, Little's
     law: small-batch kernels reach a smaller share of an HBM card's bandwidth than of a GDDR card's). An
     attention kernel that handles each query head apart reads a grouped KV head once per query head: KV
-    traffic is multiplied by the group size to the power ``kv_group_exponent`` (1: no sharing, 0: read once).
+    traffic is multiplied by the group size to the power ``kv_group_exponent`` (1: no sharing, 0: read once),
+    unless ``reads_kv_head_once``.
     ``score_bytes``: bytes moved per attention score element where the engine materialises the score matrix
     (0: flash attention).
 
@@ -97,6 +98,13 @@ class EngineSpeed:
     """Whether the fused MoE kernel has tiles tuned for the model's shape and card. planner's own estimates
     take True (current engines ship tuned configurations for common shapes); the Qwen2-57B-A14B rows of vLLM
     0.4.2 are taken to have run on its default tiles (benchmarks/perf_data.py)."""
+    reads_kv_head_once: bool = False
+    """Whether the decode attention kernel handles a KV head's whole group of query heads in one thread block
+    and so reads the head once (TensorRT-LLM's XQA kernel, for every group size since v0.10). False: a block
+    per query head (vLLM 0.4's paged attention, llama.cpp, FlashAttention 2 in transformers), KV traffic x
+    group^``kv_group_exponent``. TensorRT-LLM v0.9 ran XQA only for head dims 128/256 and groups of 1 or 8
+    (its ``DecoderXQARunner::shouldUse``); its calibration rows of other shapes are predicted with False
+    (benchmarks/perf_data.py)."""
     graph_max_context: float = math.inf
     """Longest context a decode step replays a CUDA graph for; beyond it the step runs eagerly. Current vLLM
     (and every other engine here) captures whatever the context, so planner's own estimates use no limit; the
@@ -104,13 +112,15 @@ class EngineSpeed:
 
 
 # Engines the speed model knows, with what is not fitted. tensorrt-llm shares vLLM's memory record (paged KV
-# cache, tensor parallel); its calibration rows are TensorRT-LLM v0.9's static-batching benchmark.
-# (memory engine, static batching, fp16 accumulate, loops over every expert, dequantizes for prefill)
-_SHAPE: dict[str, tuple[str, bool, bool, bool, bool]] = {
-    "transformers": ("transformers", True, False, True, False),
-    "vllm": ("vllm", False, False, False, False),
-    "llama.cpp": ("llama.cpp", False, True, False, True),
-    "tensorrt-llm": ("vllm", True, False, False, False),
+# cache, tensor parallel) and serves in flight (trtllm-serve); its v0.6 and v0.9 calibration rows ran the
+# static-batching gptSessionBenchmark (benchmarks/perf_data.py carries that condition).
+# (memory engine, static batching, fp16 accumulate, loops over every expert, dequantizes for prefill, reads a
+# KV head once for its group)
+_SHAPE: dict[str, tuple[str, bool, bool, bool, bool, bool]] = {
+    "transformers": ("transformers", True, False, True, False, False),
+    "vllm": ("vllm", False, False, False, False, False),
+    "llama.cpp": ("llama.cpp", False, True, False, True, False),
+    "tensorrt-llm": ("vllm", False, False, False, False, True),
 }
 _ALIASES: dict[str, str] = {
     "hf": "transformers",
@@ -126,7 +136,7 @@ _ALIASES: dict[str, str] = {
 
 
 def _record(name: str) -> EngineSpeed:
-    memory_engine, static, fp16_accumulate, loops_all_experts, dequantizes = _SHAPE[name]
+    memory_engine, static, fp16_accumulate, loops_all_experts, dequantizes, kv_once = _SHAPE[name]
     f = FITTED[name]
     return EngineSpeed(
         name=name,
@@ -153,11 +163,11 @@ def _record(name: str) -> EngineSpeed:
         expert_bandwidth_factor=f.get("expert_bandwidth_factor", 1.0),
         tiled_dequant_factor=f.get("tiled_dequant_factor", 1.0),
         overlap_exponent=f.get("overlap_exponent", 100.0),
+        reads_kv_head_once=kv_once,
         log_residual_p10=f["log_residual_p10"],
         log_residual_p90=f["log_residual_p90"],
         calibration_rows=int(f["calibration_rows"]),
-        fitted_on=f"{int(f['calibration_rows'])} rows of benchmarks/data/throughput_calibration.csv; "
-        f"{FIT_COMMAND}",
+        fitted_on=f"{int(f['calibration_rows'])} rows of benchmarks/data; {FIT_COMMAND}",
     )
 
 

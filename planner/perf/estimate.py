@@ -60,7 +60,10 @@ class Performance:
     """All ``batch`` sequences together: batch / TPOT."""
     prefill_tokens_per_s: float
     requests_per_s: float
-    """Little's law: batch / (TTFT + output tokens x TPOT)."""
+    """Requests per second a closed loop of ``batch`` sequences sustains, the GPU's seconds per request
+    inverted: ``1 / (prefill of one prompt + output tokens x TPOT / batch)`` for an in-flight-batching engine
+    (every prefill holds up the whole batch's decoding), ``batch / (TTFT + output tokens x TPOT)`` for a
+    static batch (prefilled together, then decoded together); at batch 1 both are Little's law."""
     bound: str
     """What limits a decode step: "bandwidth", "compute" or "interconnect"."""
     band: tuple[float, float]
@@ -164,7 +167,9 @@ def decode_step(
     par = gpus if tensor else 1
     weights = step_weight_bytes(m, batch)
     kv = decode_bytes(m, batch, context) - weights
-    kv *= m.query_heads_per_kv_head ** min(1.0, speed.kv_group_exponent)
+    if not speed.reads_kv_head_once:
+        # Each query head's thread block reads its KV head; the group's other reads hit L2 in part.
+        kv *= m.query_heads_per_kv_head ** min(1.0, speed.kv_group_exponent)
     experts = weights - (m.weight_bytes - m.routed_expert_bytes)
     bandwidth = _achieved_bandwidth(m, hw, speed) * par
     expert_share = 1.0 if speed.moe_kernel_tuned else min(1.0, speed.expert_bandwidth_factor)
@@ -198,7 +203,8 @@ def predict(
     """The speed of one replica of ``gpus`` GPUs serving ``batch`` sequences at once.
 
     TTFT is the queue-free prefill of one prompt (all ``batch`` prompts for a static-batching engine); TPOT
-    is the decode step at the mean context over the answer, ``input + (output + 1) / 2``.
+    is the decode step at the mean context over the answer, ``input + (output + 1) / 2``; requests/s counts
+    the GPU's time per request, each prefill included (``Performance.requests_per_s``).
     """
     sequences = batch if speed.static_batching else 1
     ttft = prefill_s(m, hw, speed, gpus=gpus, tokens=input_tokens, sequences=sequences)
@@ -214,7 +220,7 @@ def predict(
         decode_tokens_per_s=1 / tpot,
         output_tokens_per_s=output_rate,
         prefill_tokens_per_s=input_tokens * sequences / ttft if ttft > 0 else 0.0,
-        requests_per_s=batch / (ttft + output_tokens * tpot),
+        requests_per_s=1 / (ttft / sequences + output_tokens * tpot / batch),
         bound=bound,
         band=(min(low, output_rate), max(high, output_rate)),
         roofline_decode_tokens_per_s=roofline,

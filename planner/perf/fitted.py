@@ -1,8 +1,9 @@
-"""Fitted speed constants per engine, written by ``python benchmarks/fit_perf.py --write``."""
+"""Fitted speed constants per engine, written by
+``python benchmarks/fit_perf.py --write --files throughput_calibration.csv``."""
 
 from __future__ import annotations
 
-FIT_COMMAND = "python benchmarks/fit_perf.py --write"
+FIT_COMMAND = "python benchmarks/fit_perf.py --write --files throughput_calibration.csv"
 
 FITTED: dict[str, dict[str, float]] = {
     "transformers": {
@@ -24,8 +25,8 @@ FITTED: dict[str, dict[str, float]] = {
         "compute_efficiency": 0.06603,
         "score_bytes": 7.249,
         "half_efficiency_tokens": 9.523,
-        "log_residual_p10": -0.1957,
-        "log_residual_p90": 0.1112,
+        "log_residual_p10": -0.1959,
+        "log_residual_p90": 0.1111,
         "calibration_rows": 72.0,
     },
     "vllm": {
@@ -47,8 +48,8 @@ FITTED: dict[str, dict[str, float]] = {
         "compute_efficiency": 0.6167,
         "score_bytes": 1.456,
         "half_efficiency_tokens": 37.32,
-        "log_residual_p10": -0.08642,
-        "log_residual_p90": 0.09058,
+        "log_residual_p10": -0.0865,
+        "log_residual_p90": 0.09053,
         "calibration_rows": 87.0,
     },
     "llama.cpp": {
@@ -70,31 +71,31 @@ FITTED: dict[str, dict[str, float]] = {
         "compute_efficiency": 0.7265,
         "score_bytes": 17.56,
         "half_efficiency_tokens": 41.31,
-        "log_residual_p10": -0.1411,
-        "log_residual_p90": 0.1404,
+        "log_residual_p10": -0.08697,
+        "log_residual_p90": 0.0947,
         "calibration_rows": 248.0,
     },
     "tensorrt-llm": {
-        "bandwidth_cap_bytes_per_s": 3596000000000.0,
-        "compute_cap_flops_per_s": 1162000000000000.0,
-        "expert_overhead_s": 9.291e-07,
+        "bandwidth_cap_bytes_per_s": 3523000000000.0,
+        "compute_cap_flops_per_s": 1177000000000000.0,
+        "expert_overhead_s": 9.459e-07,
         "hop_overhead_s": 0.0,
-        "quantized_bandwidth_factor": 0.9646,
-        "quantized_compute_factor": 0.8139,
+        "quantized_bandwidth_factor": 0.9376,
+        "quantized_compute_factor": 0.8971,
         "eager_layer_overhead_s": 0.0,
         "expert_bandwidth_factor": 1.0,
-        "overlap_exponent": 1.075,
+        "overlap_exponent": 1.004,
         "tiled_dequant_factor": 1.0,
-        "bandwidth_efficiency": 0.8853,
-        "kv_bandwidth_efficiency": 0.8832,
-        "kv_group_exponent": 0.4474,
-        "step_overhead_s": 0.0007555,
-        "layer_overhead_s": 4.021e-05,
-        "compute_efficiency": 0.775,
-        "score_bytes": 1.411,
-        "half_efficiency_tokens": 25.29,
-        "log_residual_p10": -0.1769,
-        "log_residual_p90": 0.1939,
+        "bandwidth_efficiency": 0.8731,
+        "kv_bandwidth_efficiency": 0.8977,
+        "kv_group_exponent": 0.6649,
+        "step_overhead_s": 0.0006773,
+        "layer_overhead_s": 4.393e-05,
+        "compute_efficiency": 0.7811,
+        "score_bytes": 1.679,
+        "half_efficiency_tokens": 17.28,
+        "log_residual_p10": -0.2025,
+        "log_residual_p90": 0.1229,
         "calibration_rows": 126.0,
     },
 }

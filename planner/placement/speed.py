@@ -1,6 +1,7 @@
 """What one replica of a rate-stated workload serves on each placement option (stage 3): the speed model's
-largest batch within the SLO whose memory fits the GPU at the workload's headroom, and requests/s at that
-batch by Little's law (``perf.capacity``). The replica's memory is the memory model's at that batch."""
+largest batch within the SLO whose memory fits the GPU at the workload's headroom, and the requests/s it
+sustains at that batch (``perf.capacity``; each request's prefill plus its share of the decode steps). The
+replica's memory is the memory model's at that batch."""
 
 from __future__ import annotations
 

@@ -224,7 +224,8 @@ def _performance(plan: Plan) -> list[str]:
         "## Performance",
         "",
         "Each replica runs the largest batch whose predicted TTFT and TPOT meet the SLO and whose memory "
-        "fits its GPU (planner's speed model); requests/s by Little's law. A workload's row sums its "
+        "fits its GPU (planner's speed model); requests/s = 1 / (TTFT + output tokens x TPOT / batch), the "
+        "GPU's time per request with every prefill holding up the batch. A workload's row sums its "
         "replicas' rates and shows the worst latencies; *binds* says what stops a larger batch (memory, or "
         f"a latency target). SLO: {slos}.",
         "",

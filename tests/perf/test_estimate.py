@@ -265,3 +265,41 @@ def test_llama_cpp_prefill_of_quantized_weights_writes_and_reads_a_16_bit_copy()
     assert prefill_s(m, hw, speed, gpus=1, tokens=32) == prefill_s(
         m, hw, replace(speed, dequantizes_for_prefill=False), gpus=1, tokens=32
     )
+
+
+def test_a_grouped_kv_head_is_read_once_or_once_per_query_head() -> None:
+    # Mistral 7B: 32 query heads share 8 KV heads (groups of 4); its KV cache is 32 layers x 8 heads x 128
+    # x 2 (K, V) x 2 bytes = 131,072 bytes a token. Eight sequences at 4,096 tokens read 4.29 GB of it a
+    # step; a kernel with a block per query head reads it 4 times (exponent 1: nothing from L2), a kernel
+    # that handles the group in one block (TensorRT-LLM's XQA) once: 3 x 4.29 GB more at the KV rate.
+    assert estimate_memory("mistral-7b").kv_bytes_per_token == 131_072
+    speed = replace(
+        engine_speed("vllm"),
+        kv_group_exponent=1.0,
+        kv_bandwidth_efficiency=0.5,
+        overlap_exponent=100.0,
+        reads_kv_head_once=False,
+    )
+    per_head = _decode_s("mistral-7b", speed, batch=8, context=4096)
+    once = _decode_s("mistral-7b", replace(speed, reads_kv_head_once=True), batch=8, context=4096)
+    assert per_head - once == pytest.approx(3 * 131_072 * 4096 * 8 / (2039e9 * 0.5))
+    # Multi-head attention (Llama-2 7B: a group of one) reads each head once either way.
+    mha = _decode_s("llama-2-7b", speed, batch=8, context=4096)
+    assert mha == _decode_s("llama-2-7b", replace(speed, reads_kv_head_once=True), batch=8, context=4096)
+    # Current TensorRT-LLM runs XQA for every group size; vLLM 0.4's paged attention does not.
+    assert engine_speed("tensorrt-llm").reads_kv_head_once and not engine_speed("vllm").reads_kv_head_once
+
+
+@pytest.mark.parametrize("batch", [1, 8, 64, 300])
+def test_requests_per_s_is_the_inverse_of_the_gpu_time_each_request_takes(batch: int) -> None:
+    # In flight (vLLM): each request's prefill holds up every sequence, and its answer takes a batch-th of
+    # its decode steps. Static (transformers' generate): the batch is prefilled, then decoded, together.
+    # At batch 1 both are Little's law, 1 / (TTFT + output x TPOT).
+    kw = {"gpu": "H100 SXM5", "batch": batch, "input_tokens": 1000, "output_tokens": 300}
+    live = estimate_performance("llama-3-8b", engine="vllm", **kw)  # type: ignore[arg-type]
+    assert live.requests_per_s == pytest.approx(1 / (live.ttft_s + 300 * live.tpot_s / batch))
+    static = estimate_performance("llama-3-8b", engine="transformers", **kw)  # type: ignore[arg-type]
+    assert static.requests_per_s == pytest.approx(batch / (static.ttft_s + 300 * static.tpot_s))
+    little = batch / (live.ttft_s + 300 * live.tpot_s)
+    assert live.requests_per_s <= little * (1 + 1e-12)
+    assert (live.requests_per_s == pytest.approx(little)) is (batch == 1)

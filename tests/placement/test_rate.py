@@ -1,5 +1,5 @@
 """Load stated as a rate: replicas sized by the speed model within an SLO, checked against figures computed
-here from ``capacity_within_slo`` (Little's law at the largest batch within the targets) and prices."""
+here from ``capacity_within_slo`` (the requests/s of the largest batch within the targets) and prices."""
 
 from __future__ import annotations
 
