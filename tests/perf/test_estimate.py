@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from hypothesis import assume, given
@@ -219,17 +220,17 @@ def test_streaming_and_multiplying_overlap_as_a_p_norm() -> None:
     assert overlap_s(0.0, 1.0, 1.5) == 1.0
 
 
+def _vllm(**fields: Any) -> EngineSpeed:
+    """vLLM's record with memory and compute overlapping perfectly (a step takes the longer of the two), so a
+    test's hand-computed difference is one term's."""
+    return replace(engine_speed("vllm"), overlap_exponent=100.0, **fields)
+
+
 def test_touched_experts_are_read_at_the_expert_kernels_share() -> None:
     # An untuned fused MoE kernel (vLLM 0.4's default tiles). Mixtral 8x7B at batch 1 touches 2 of 8
     # experts per layer: the routed bytes read are a quarter of them;
     # halving the expert kernels' share of bandwidth adds that quarter's time once more.
-    base = replace(
-        engine_speed("vllm"),
-        expert_bandwidth_factor=1.0,
-        overlap_exponent=100.0,
-        expert_overhead_s=0.0,
-        moe_kernel_tuned=False,
-    )
+    base = _vllm(expert_bandwidth_factor=1.0, expert_overhead_s=0.0, moe_kernel_tuned=False)
     m = model_terms(
         resolve_model("mixtral-8x7b"),
         weight_format("bf16"),
@@ -273,13 +274,7 @@ def test_a_grouped_kv_head_is_read_once_or_once_per_query_head() -> None:
     # step; a kernel with a block per query head reads it 4 times (exponent 1: nothing from L2), a kernel
     # that handles the group in one block (TensorRT-LLM's XQA) once: 3 x 4.29 GB more at the KV rate.
     assert estimate_memory("mistral-7b").kv_bytes_per_token == 131_072
-    speed = replace(
-        engine_speed("vllm"),
-        kv_group_exponent=1.0,
-        kv_bandwidth_efficiency=0.5,
-        overlap_exponent=100.0,
-        reads_kv_head_once=False,
-    )
+    speed = _vllm(kv_group_exponent=1.0, kv_bandwidth_efficiency=0.5, reads_kv_head_once=False)
     per_head = _decode_s("mistral-7b", speed, batch=8, context=4096)
     once = _decode_s("mistral-7b", replace(speed, reads_kv_head_once=True), batch=8, context=4096)
     assert per_head - once == pytest.approx(3 * 131_072 * 4096 * 8 / (2039e9 * 0.5))
