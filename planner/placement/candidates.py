@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 
 from planner import deadline
 from planner.bounds import MAX_OFFER_WORKLOAD_PAIRS
-from planner.catalog.schema import Catalog
+from planner.catalog.schema import Catalog, GpuSpec
 from planner.errors import PlannerError
 from planner.ilp.data import OptionData, PatternData, ProblemData, SharedData
 from planner.memory.engines import ENGINES
@@ -238,11 +238,23 @@ def allowed_offers(
     cloud = cloud_offers(scenario, catalog, rates, hours_classes, costs)
     offers = local_offers(scenario, catalog, rates) + cloud
     _check_size(len(scenario.workloads), len(offers), len(hours_classes))
-    may = {o.key: frozenset(w.name for w in scenario.workloads if eligible(w, o)) for o in offers}
+    # The card check depends on the weight format, engine and card alone: asked once per such triple, not
+    # per workload and offer (a thousand workloads on 370 offers took 2.6 s of the solve's time limit).
+    answers: dict[tuple[str, str | None, str | None, str], str | None] = {}
+
+    def refused_here(w: Workload, gpu: GpuSpec) -> str | None:
+        key = (w.precision, w.engine, w.engine_version, gpu.name)
+        if key not in answers:
+            answers[key] = refused_on(w, gpu)
+        return answers[key]
+
+    may = {
+        o.key: frozenset(w.name for w in scenario.workloads if eligible(w, o, refused_here)) for o in offers
+    }
     kept = undominated(offers, may, same_gpu=True, costs=costs) if prune else offers
     cards = {o.gpu.name: o.gpu for o in offers}.values()
     refused = {
-        w.name: tuple(r for g in cards if (r := refused_on(w, g)) is not None) for w in scenario.workloads
+        w.name: tuple(r for g in cards if (r := refused_here(w, g)) is not None) for w in scenario.workloads
     }
     return [o for o in kept if may[o.key]], may, {name: why for name, why in refused.items() if why}
 
@@ -510,10 +522,13 @@ def _check_size(workloads: int, offers: int, hours_classes: int) -> None:
         )
 
 
-def eligible(w: Workload, offer: Offer) -> bool:
+def eligible(
+    w: Workload, offer: Offer, refused: Callable[[Workload, GpuSpec], str | None] = refused_on
+) -> bool:
     """Whether ``w`` may run on ``offer``: its pricing and hours allow it, and the workload's engine runs its
-    weight format on the offer's card (``memory.support``: no fp8 under vLLM on an RDNA3 card)."""
-    return _may_run(offer, w.hours_per_month, w.interruptible) and refused_on(w, offer.gpu) is None
+    weight format on the offer's card (``memory.support``: no fp8 under vLLM on an RDNA3 card; ``refused``
+    answers that, memoised where many workloads meet many offers)."""
+    return _may_run(offer, w.hours_per_month, w.interruptible) and refused(w, offer.gpu) is None
 
 
 def _may_run(offer: Offer, hours: float, interruptible: bool) -> bool:
