@@ -17,6 +17,7 @@ from typing import Literal
 from planner.errors import ModelError
 from planner.memory.formats import KV_BYTES, WEIGHT_FORMATS
 from planner.memory.lookup import by_name
+from planner.memory.support import SERVER_HARDWARE, TRANSFORMERS_HARDWARE, Needs
 from planner.units import GIB
 
 _GGUF = frozenset(name for name, f in WEIGHT_FORMATS.items() if f.gguf)
@@ -154,6 +155,9 @@ class Engine:
     ``multi_node``: how one replica spans several machines joined by a fabric: "pipeline" (tensor parallel
     inside a machine, a pipeline stage per machine: vLLM's layout), "tensor" (tensor parallel over every GPU
     of every machine: SGLang's), or "" (one machine per replica).
+    ``hardware``: rows narrowing a weight format to the cards the engine has kernels for (``memory.support``:
+    vLLM's fp8 from compute capability 7.5 or on MI300-class AMD targets); a format no row names runs on every
+    card.
     """
 
     name: str
@@ -176,6 +180,7 @@ class Engine:
     source: str = ""
     multi_node: Literal["", "pipeline", "tensor"] = ""
     multi_node_source: str = ""
+    hardware: tuple[Needs, ...] = ()
 
     def stages(self, nodes: int) -> int:
         """Pipeline stages of a replica over ``nodes`` machines (1: the model is split by tensors only)."""
@@ -275,6 +280,7 @@ ENGINES: dict[str, Engine] = {
         ),
         sliding=keeps_all,
         weight_formats=_CHECKPOINTS,
+        hardware=TRANSFORMERS_HARDWARE,
         kv_formats=_KV_16BIT | {"fp8", "int8"},
         launch=Launch("transformers", max_len="max_length", max_seqs="batch_size", library=True),
         aliases=("hf", "hf-transformers"),
@@ -341,6 +347,7 @@ ENGINES: dict[str, Engine] = {
         ),
         sliding=vllm_window,
         weight_formats=_CHECKPOINTS,
+        hardware=SERVER_HARDWARE,
         kv_formats=_KV_16BIT | {"fp8"},  # --kv-cache-dtype: auto, fp8 (e4m3/e5m2)
         launch=Launch(
             "vllm serve",
@@ -394,6 +401,7 @@ ENGINES: dict[str, Engine] = {
         ),
         sliding=keeps_all,
         weight_formats=_CHECKPOINTS,
+        hardware=SERVER_HARDWARE,  # vLLM's rows: SGLang takes the same --quantization methods
         kv_formats=_KV_16BIT | {"fp8"},  # --kv-cache-dtype: auto, fp8_e5m2, fp8_e4m3
         launch=Launch(
             "python -m sglang.launch_server",

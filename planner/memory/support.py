@@ -1,11 +1,12 @@
-"""Which weight formats each engine runs on which card, as data: one ``Needs`` row per (engine, formats).
+"""Which weight formats each engine runs on which card, as data: ``Needs`` rows, which each ``Engine`` record
+carries in its ``hardware`` field (``planner/memory/engines.py``).
 
-An engine's ``weight_formats`` allow-list says what it loads at all; a row here narrows a format to the cards
-whose kernels the engine has for it. A row is an allow-list too: NVIDIA cards from a CUDA compute capability
-up, AMD cards whose LLVM target starts with one of the named prefixes (the way vLLM's ROCm platform matches
-``gcnArchName``); a card of another vendor, or one whose ``compute_capability`` the catalog leaves empty, is
-refused. A format no row names runs on every card the engine runs on (16-bit weights; llama.cpp's GGUF files,
-whose kernels ggml builds for CUDA, ROCm, Vulkan and Metal alike).
+An engine's ``weight_formats`` allow-list says what it loads at all; a ``Needs`` row narrows a format to the
+cards whose kernels the engine has for it. A row is an allow-list too: NVIDIA cards from a CUDA compute
+capability up, AMD cards whose LLVM target starts with one of the named prefixes (the way vLLM's ROCm
+platform matches ``gcnArchName``); a card of another vendor, or one whose ``compute_capability`` the catalog
+leaves empty, is refused. A format no row names runs on every card the engine runs on (16-bit weights;
+llama.cpp's GGUF files, whose kernels ggml builds for CUDA, ROCm, Vulkan and Metal alike).
 
 KV-cache formats carry no row: vLLM and SGLang keep an fp8 cache on any card (converted to 16 bit for the
 attention where the card has no fp8 arithmetic; vLLM's ROCm build emulates it off MI300), and llama.cpp's
@@ -43,11 +44,10 @@ _HF_FP8 = (
 
 @dataclass(frozen=True, slots=True)
 class Needs:
-    """The cards on which ``engine`` runs ``formats``: NVIDIA from ``nvidia_from`` (None: no NVIDIA card),
+    """The cards on which an engine runs ``formats``: NVIDIA from ``nvidia_from`` (None: no NVIDIA card),
     AMD on LLVM targets starting with one of ``amd_targets`` (empty: no AMD card). ``how`` says what runs
     there, for messages and the docs."""
 
-    engine: str
     formats: frozenset[str]
     nvidia_from: tuple[int, int] | None
     amd_targets: tuple[str, ...]
@@ -74,13 +74,6 @@ class Needs:
         return " or ".join(parts) or "no GPU"
 
 
-_Row = tuple[frozenset[str], tuple[int, int] | None, tuple[str, ...], str, str]
-
-
-def _rows(engine: str, *rows: _Row) -> tuple[Needs, ...]:
-    return tuple(Needs(engine, formats, nvidia, amd, how, src) for formats, nvidia, amd, how, src in rows)
-
-
 _FP8 = frozenset({"fp8"})
 _GPTQ = frozenset({"gptq-int4", "gptq-int8"})
 _AWQ = frozenset({"awq-int4"})
@@ -88,39 +81,36 @@ _BITSANDBYTES = frozenset({"nf4", "bnb-fp4", "int8"})
 _FP4 = frozenset({"mxfp4", "nvfp4"})
 _FP8_AMD = ("gfx94", "gfx95", "gfx12")
 
-# vLLM and SGLang. SGLang takes the same --quantization method names and publishes no per-card table of its
-# own; planner gives it vLLM's rows (its ROCm images are built for MI300-class cards), an assumption the docs
-# state.
-_SERVER_ROWS: tuple[_Row, ...] = (
-    (
+# vLLM's rows, which SGLang's record carries too: SGLang takes the same --quantization method names and
+# publishes no per-card table of its own (its ROCm images are built for MI300-class cards), an assumption the
+# docs state.
+SERVER_HARDWARE: tuple[Needs, ...] = (
+    Needs(
         _FP8,
         NVIDIA_TURING,
         _FP8_AMD,
         "FP8 W8A8 on Ada, Hopper, Blackwell and MI300+; weight-only FP8 Marlin on Turing and Ampere",
         _VLLM_FP8,
     ),
-    (_AWQ, NVIDIA_TURING, (), "AWQ kernels from Turing (no Volta, no AMD row in the table)", _VLLM_TABLE),
-    (_GPTQ, NVIDIA_VOLTA, (), "GPTQ kernels from Volta (no AMD row in the table)", _VLLM_TABLE),
-    (_BITSANDBYTES, NVIDIA_VOLTA, (), "bitsandbytes from Volta (not on AMD in the table)", _VLLM_TABLE),
-    (_FP4, (8, 0), (), "FP4 Marlin from Ampere (Turing lacks Marlin MXFP4; no AMD row)", _VLLM_TABLE),
-)
-
-HARDWARE: tuple[Needs, ...] = (
-    *_rows("vllm", *_SERVER_ROWS),
-    *_rows("sglang", *_SERVER_ROWS),
-    *_rows(
-        "transformers",
-        (_FP8, (9, 0), (), "fine-grained FP8 (W8A8) from Hopper", _HF_FP8),
-        (frozenset({"int8"}), NVIDIA_TURING, ("gfx",), "bitsandbytes LLM.int8() from Turing; ROCm", _BNB),
-        (frozenset({"nf4", "bnb-fp4"}), (6, 0), ("gfx",), "bitsandbytes NF4/FP4 from Pascal; ROCm", _BNB),
+    Needs(
+        _AWQ, NVIDIA_TURING, (), "AWQ kernels from Turing (no Volta, no AMD row in the table)", _VLLM_TABLE
     ),
+    Needs(_GPTQ, NVIDIA_VOLTA, (), "GPTQ kernels from Volta (no AMD row in the table)", _VLLM_TABLE),
+    Needs(_BITSANDBYTES, NVIDIA_VOLTA, (), "bitsandbytes from Volta (not on AMD in the table)", _VLLM_TABLE),
+    Needs(_FP4, (8, 0), (), "FP4 Marlin from Ampere (Turing lacks Marlin MXFP4; no AMD row)", _VLLM_TABLE),
 )
-"""Every (engine, formats) hardware row; the formats of one engine's rows do not overlap (a test checks)."""
+TRANSFORMERS_HARDWARE: tuple[Needs, ...] = (
+    Needs(_FP8, (9, 0), (), "fine-grained FP8 (W8A8) from Hopper", _HF_FP8),
+    Needs(frozenset({"int8"}), NVIDIA_TURING, ("gfx",), "bitsandbytes LLM.int8() from Turing; ROCm", _BNB),
+    Needs(frozenset({"nf4", "bnb-fp4"}), (6, 0), ("gfx",), "bitsandbytes NF4/FP4 from Pascal; ROCm", _BNB),
+)
 
 
 def needs(engine: str, fmt: str) -> Needs | None:
-    """The row that limits ``fmt`` under ``engine`` to some cards; None where it runs on every card."""
-    return next((row for row in HARDWARE if row.engine == engine and fmt in row.formats), None)
+    """The row of ``engine``'s record that limits ``fmt`` to some cards; None where it runs on every card."""
+    from planner.memory.engines import engine as record
+
+    return next((row for row in record(engine).hardware if fmt in row.formats), None)
 
 
 def refusal(engine: str, fmt: str, gpu: GpuSpec) -> str | None:

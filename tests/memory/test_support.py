@@ -13,7 +13,7 @@ from planner.cli import main
 from planner.errors import ModelError
 from planner.memory.engines import ENGINES
 from planner.memory.formats import WEIGHT_FORMATS
-from planner.memory.support import HARDWARE, check_runs, needs, refusal
+from planner.memory.support import check_runs, needs, refusal
 
 
 @pytest.fixture(scope="module")
@@ -87,15 +87,14 @@ def test_a_card_with_fp8_tensor_cores_runs_fp8_under_vllm(catalog: Catalog) -> N
 
 
 def test_rows_name_formats_their_engine_loads_and_do_not_overlap() -> None:
-    for row in HARDWARE:
-        assert row.formats <= ENGINES[row.engine].weight_formats, row
-        assert row.source and row.how
-    for eng in ENGINES:
-        rows = [r for r in HARDWARE if r.engine == eng]
-        named = [f for r in rows for f in r.formats]
-        assert len(named) == len(set(named)), eng
+    for eng in ENGINES.values():
+        for row in eng.hardware:
+            assert row.formats <= eng.weight_formats, row
+            assert row.source and row.how
+        named = [f for r in eng.hardware for f in r.formats]
+        assert len(named) == len(set(named)), eng.name
     assert needs("llama.cpp", "q4_k_m") is None
-    assert all(not WEIGHT_FORMATS[f].gguf for r in HARDWARE for f in r.formats)
+    assert all(not WEIGHT_FORMATS[f].gguf for e in ENGINES.values() for r in e.hardware for f in r.formats)
 
 
 def test_a_card_without_a_recorded_capability_runs_no_limited_format(catalog: Catalog) -> None:

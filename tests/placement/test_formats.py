@@ -9,7 +9,7 @@ from planner.catalog.load import load_catalog
 from planner.catalog.schema import Catalog
 from planner.errors import InfeasibleError
 from planner.memory.engines import ENGINES
-from planner.memory.support import HARDWARE, refusal
+from planner.memory.support import refusal
 from planner.pipeline import solve
 from planner.placement.candidates import build_candidates
 from planner.scenario.schema import Scenario
@@ -30,7 +30,7 @@ def test_no_option_pairs_an_engine_with_a_format_its_card_cannot_run(catalog: Ca
     """One workload per (engine, limited format) of the hardware table, on every card and cloud offer of
     the catalog: every placement built is on a card whose row allows it, and every card a row allows that
     holds the model is offered (the rule removes only what it must)."""
-    pairs = sorted({(row.engine, fmt) for row in HARDWARE for fmt in row.formats})
+    pairs = sorted({(e.name, fmt) for e in ENGINES.values() for row in e.hardware for fmt in row.formats})
     workloads = [
         {"name": f"{eng}-{fmt}", "model": "llama-3.2-1b", "precision": fmt, "engine": eng, "context": 1024}
         for eng, fmt in pairs
