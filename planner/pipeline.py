@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from planner.arguments import check_arguments
+from planner.assemble.checkpoint import checkpoints_of
 from planner.assemble.merged import split_assembled
 from planner.assemble.periods import build_period_plan
 from planner.assemble.plan import build_plan
@@ -65,7 +66,7 @@ def solve(
     candidates, solution = solve_candidates(
         merged.scenario, candidates, solver=solver, start=start, time_limit_s=time_limit_s, mip_gap=mip_gap
     )
-    built = split_assembled(assemble(candidates, solution), merged)
+    built = split_assembled(assemble(candidates, solution, checkpoints_of(merged.scenario)), merged)
     alts = (
         solve_alternatives(
             full,
