@@ -178,3 +178,28 @@ def test_checkpoint_field_reaches_the_launch_json_and_terminal() -> None:
     assert any("vllm serve /srv/models/qwen14b-awq " in line for line in launch_lines(named))
     (p,) = plain.assignments
     assert p.launch is not None and p.launch.argv[2] == "Qwen/Qwen2.5-14B-Instruct-AWQ"
+
+
+def test_transformers_quantizes_nf4_as_it_loads_the_instruct_repository() -> None:
+    """transformers loads a 16-bit checkpoint at 16 bit unless told: an NF4 replica sized at 4.127 bits per
+    weight needs bitsandbytes' config (double quantization, as the memory model counts it) in the call."""
+    import ast
+
+    cat = catalog([gpu("G", 24)], [system("box", "G", price=1000.0)])
+    w = {"name": "chat", "model": "qwen2.5-7b", "precision": "nf4", "engine": "transformers", "context": 4096}
+    plan = solve(scenario([w], hardware={"cloud": False}), cat, alternatives=False)
+    (a,) = plan.assignments
+    assert a.launch is not None
+    call = ast.parse(a.launch.call, mode="eval").body
+    assert isinstance(call, ast.Call) and [ast.literal_eval(x) for x in call.args] == [
+        "Qwen/Qwen2.5-7B-Instruct"
+    ]
+    (config,) = [k.value for k in call.keywords if k.arg == "quantization_config"]
+    assert ast.unparse(config) == (
+        "BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type='nf4', bnb_4bit_use_double_quant=True)"
+    )
+    # A checkpoint quantized ahead of time carries its own configuration.
+    w = {**w, "precision": "awq-int4"}
+    (a,) = solve(scenario([w], hardware={"cloud": False}), cat, alternatives=False).assignments
+    assert a.launch is not None and "quantization_config" not in a.launch.kwargs
+    assert a.launch.call.startswith("AutoModelForCausalLM.from_pretrained('Qwen/Qwen2.5-7B-Instruct-AWQ'")
