@@ -60,9 +60,18 @@ def gguf_type(precision: str) -> str:
 def needed(precision: str, engine_name: str) -> str | None:
     """The kind of checkpoint ``precision`` under ``engine_name`` must be loaded from ("AWQ", "GGUF Q4_K_M"),
     or None where the engine loads the 16-bit repository (quantizing it itself where the format asks)."""
-    if engine(engine_name).launch.gguf_files:
+    launch = engine(engine_name).launch
+    if launch.gguf_files:
         return f"GGUF {gguf_type(precision)}"
-    return PREQUANTIZED.get(weight_format(precision).name)
+    fmt = weight_format(precision)
+    if fmt.name in PREQUANTIZED:
+        return PREQUANTIZED[fmt.name]
+    if fmt.quantized and fmt.name not in dict(launch.quantization_names):
+        # Neither a method the engine applies as it loads nor a 16-bit format: vLLM serves int8 and int4 from
+        # a checkpoint quantized ahead of time (compressed-tensors W8A8 or W4A16), reading the method from
+        # its config, and a 16-bit repository would load at twice to four times the memory planned.
+        return fmt.name.upper()
+    return None
 
 
 def weights_to_load(

@@ -203,3 +203,20 @@ def test_transformers_quantizes_nf4_as_it_loads_the_instruct_repository() -> Non
     (a,) = solve(scenario([w], hardware={"cloud": False}), cat, alternatives=False).assignments
     assert a.launch is not None and "quantization_config" not in a.launch.kwargs
     assert a.launch.call.startswith("AutoModelForCausalLM.from_pretrained('Qwen/Qwen2.5-7B-Instruct-AWQ'")
+
+
+def test_int8_and_int4_under_vllm_need_a_checkpoint_quantized_ahead() -> None:
+    # vLLM has no --quantization method that makes int8 or int4 from a 16-bit repository as it loads (it
+    # serves compressed-tensors W8A8/W4A16 checkpoints and reads the method from their config): the 16-bit
+    # Instruct repository would load at 16 bits per weight into memory planned for 8 or 4.
+    assert needed("int8", "vllm") == "INT8"
+    assert needed("int4", "sglang") == "INT4"
+    w = weights_to_load("llama-3.1-8b", "int8", "vllm")
+    assert (w.model, w.source) == ("<INT8 checkpoint of llama-3.1-8b>", "placeholder")
+    # transformers quantizes int8 with bitsandbytes as it loads, so it serves the Instruct repository...
+    assert needed("int8", "transformers") is None
+    assert weights_to_load("llama-3.1-8b", "int8", "transformers").model == "meta-llama/Llama-3.1-8B-Instruct"
+    # ...but has no load-time method for plain int4.
+    assert needed("int4", "transformers") == "INT4"
+    # 16-bit formats and vLLM's own fp8 load the 16-bit repository.
+    assert needed("bf16", "vllm") is None and needed("fp8", "vllm") is None
