@@ -125,8 +125,9 @@ _SHAPE: dict[str, tuple[str, bool, bool, bool, bool, bool]] = {
 }
 # Engines priced with another engine's fitted constants until a fit gives them their own: SGLang runs the
 # kernels vLLM does (FlashInfer / Triton attention, the fused Triton MoE kernel, CUDA graphs, in-flight
-# batching), and its only rows (dstack's DeepSeek-R1 on H200 and MI300X, SGLang 0.4.2/0.4.3) sit within
-# 3-40 % of vLLM 0.7's on the same cards and concurrencies, too few shapes (one model) to fit its own.
+# batching), and its only rows (dstack's DeepSeek-R1 on H200 and MI300X, SGLang 0.4.2/0.4.3) take 0.75-1.7
+# times vLLM 0.7's time per token on the same card and concurrency, either way round: one model, too few
+# shapes to fit constants of its own.
 _CONSTANTS_OF: dict[str, str] = {"sglang": "vllm"}
 _ALIASES: dict[str, str] = {
     "hf": "transformers",
