@@ -212,7 +212,7 @@ def predict(
     context = input_tokens + (output_tokens + 1) / 2
     tpot, bound = decode_step(m, hw, speed, gpus=gpus, batch=batch, context=context)
     output_rate = batch / tpot
-    roofline = hw.bandwidth_bytes_per_s * gpus / decode_bytes(m, batch, context)
+    roofline = hw.bandwidth_bytes_per_s * gpus / decode_bytes(m, batch, context, gpus)
     low = output_rate * math.exp(speed.log_residual_p10)
     high = min(output_rate * math.exp(speed.log_residual_p90), roofline * batch)
     return Performance(

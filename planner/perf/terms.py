@@ -143,9 +143,11 @@ def step_weight_bytes(m: ModelTerms, batch: int) -> float:
     return m.weight_bytes - m.routed_expert_bytes * untouched
 
 
-def decode_bytes(m: ModelTerms, batch: int, context: float) -> float:
-    """Bytes one decode step reads: the weights it touches plus every sequence's KV cache."""
-    return step_weight_bytes(m, batch) + m.kv_bytes_per_token * context * batch
+def decode_bytes(m: ModelTerms, batch: int, context: float, gpus: int = 1) -> float:
+    """Bytes one decode step reads over ``gpus`` tensor-parallel GPUs: the weights it touches plus every
+    sequence's KV cache, once on each GPU where every GPU reads all of it (a latent MLA cache)."""
+    readers = gpus if m.kv_replicated else 1
+    return step_weight_bytes(m, batch) + m.kv_bytes_per_token * context * batch * readers
 
 
 def decode_flops(m: ModelTerms, batch: int, context: float) -> float:
