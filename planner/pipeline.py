@@ -11,7 +11,7 @@ from pathlib import Path
 
 from planner.arguments import check_arguments
 from planner.assemble.checkpoint import checkpoints_of
-from planner.assemble.merged import named_for_all, split_assembled
+from planner.assemble.merged import split_assembled
 from planner.assemble.periods import build_period_plan
 from planner.assemble.plan import build_plan
 from planner.assemble.units import assemble
@@ -60,7 +60,7 @@ def solve(
         verify_or_raise(plan, scenario)
         return plan
     # Equivalent workloads as one demand (same optimum, smaller program), named after all it stands for.
-    merged = named_for_all(merge_equivalent(scenario))
+    merged = merge_equivalent(scenario)
     candidates = build_candidates(merged.scenario, catalog, memory)
     explain_unplaceable(merged.scenario, candidates)
     full, candidates = candidates, without_dominated(candidates)

@@ -47,7 +47,8 @@ def _key(w: Workload) -> str:
 
 
 def merge_equivalent(scenario: Scenario) -> Merged:
-    """Merge workloads equal in all but name and replicas; the merged one keeps the first one's name."""
+    """Merge workloads equal in all but name and replicas; the merged one is named after every workload it
+    stands for (``named_for_all``)."""
     groups: dict[str, list[Workload]] = {}
     for w in scenario.workloads:
         groups.setdefault(_key(w), []).append(w)
@@ -58,7 +59,40 @@ def merge_equivalent(scenario: Scenario) -> Merged:
     workloads = tuple(
         g[0].model_copy(update={"replicas": sum(w.replicas for w in g)}) for g in groups.values()
     )
-    return Merged(scenario.model_copy(update={"workloads": workloads}), parts)
+    return named_for_all(Merged(scenario.model_copy(update={"workloads": workloads}), parts))
+
+
+NAMED_AT_MOST = 10
+"""Names a merged workload's label lists before it counts the rest ("and 40 more"): fleets merge hundreds."""
+
+
+def stands_for(names: list[str] | tuple[str, ...]) -> str:
+    """The label of a workload merged from ``names``: each of them, joined by " + " (commas already separate
+    the workloads a message lists)."""
+    shown = " + ".join(names[:NAMED_AT_MOST])
+    rest = len(names) - NAMED_AT_MOST
+    return f"{shown} and {rest} more identical" if rest > 0 else shown
+
+
+def named_for_all(merged: Merged) -> Merged:
+    """``merged`` with each merged workload named after every workload it stands for ("chat-a + chat-b"), so
+    that what the stages after the merge say about it (a workload that fits nowhere, what each workload
+    reserves on the owned hardware, the solver's notes) names all of them, not the first alone. The split
+    back (``split_assembled``) maps the label to the originals, whose names the plan keeps."""
+    if not merged.merged_any:
+        return merged
+    rename = {
+        name: stands_for([orig for orig, _ in parts])
+        for name, parts in merged.parts.items()
+        if len(parts) > 1
+    }
+    workloads = tuple(
+        w.model_copy(update={"name": rename.get(w.name, w.name)}) for w in merged.scenario.workloads
+    )
+    return Merged(
+        merged.scenario.model_copy(update={"workloads": workloads}),
+        {rename.get(name, name): parts for name, parts in merged.parts.items()},
+    )
 
 
 def split_candidates(c: Candidates, merged: Merged) -> Candidates:

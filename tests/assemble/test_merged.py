@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from planner.assemble.merged import named_for_all, stands_for
 from planner.errors import InfeasibleError
 from planner.pipeline import solve
-from planner.placement.merge import merge_equivalent
+from planner.placement.merge import merge_equivalent, named_for_all, stands_for
 
 from builders import catalog, gpu, scenario, system, workload
 
@@ -54,3 +53,14 @@ def test_the_plan_keeps_each_workloads_own_name() -> None:
     assert sorted((a.workload, a.replica) for a in plan.assignments) == [("chat-a", 1), ("chat-b", 1)]
     assert [w.name for w in plan.workloads] == ["chat-a", "chat-b"]
     assert "chat-a + chat-b" not in plan.model_dump_json()
+
+
+def test_a_plan_over_periods_names_both_identical_ones_too() -> None:
+    """Demand over time solves each period's merged scenario on its own path: there too the message names
+    every workload the merged one stands for."""
+    s = scenario(
+        [workload("chat-a", 30, start_month=7), workload("chat-b", 30, start_month=7)],
+        hardware={"cloud": False},
+    )
+    with pytest.raises(InfeasibleError, match=r"workload 'chat-a \+ chat-b' fits nowhere"):
+        solve(s, ONE, alternatives=False)

@@ -28,8 +28,9 @@ def test_only_workloads_equal_but_for_name_and_replicas_merge() -> None:
         ]
     )
     m = merge_equivalent(s)
-    assert m.parts == {"a": (("a", 1), ("b", 2), ("d", 1)), "c": (("c", 1),), "e": (("e", 1),)}
-    assert [(w.name, w.replicas) for w in m.scenario.workloads] == [("a", 4), ("c", 1), ("e", 1)]
+    # The merged workload is named after all three, so that messages about it name them all.
+    assert m.parts == {"a + b + d": (("a", 1), ("b", 2), ("d", 1)), "c": (("c", 1),), "e": (("e", 1),)}
+    assert [(w.name, w.replicas) for w in m.scenario.workloads] == [("a + b + d", 4), ("c", 1), ("e", 1)]
     assert merge_equivalent(scenario([workload("a", 8), workload("b", 9)])).scenario.workloads == (
         scenario([workload("a", 8), workload("b", 9)]).workloads
     )
