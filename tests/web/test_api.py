@@ -247,3 +247,18 @@ def test_a_post_from_another_site_is_refused(url: str) -> None:
     )
     with urllib.request.urlopen(same, timeout=30) as response:
         assert json.loads(response.read())["ok"] is True
+
+
+def test_the_readme_quotes_the_speed_tab_as_it_answers() -> None:
+    from planner.memory.fit import shortfall
+    from planner.perf.api import estimate_performance
+
+    readme = " ".join((STARTUP.parents[1] / "README.md").read_text(encoding="utf-8").split())
+    fits = estimate_performance("llama-3.1-8b", gpu="GeForce RTX 4090", input_tokens=1024, output_tokens=256)
+    assert (
+        f"{fits.ttft_s * 1000:,.1f} ms to the first token, {fits.tpot_s * 1000:.2f} ms per output token "
+        f"({fits.decode_tokens_per_s:.1f} tokens/s)"
+    ) in readme
+    short = estimate_performance("llama-3.1-8b", gpu="GeForce RTX 3060 12GB").inputs
+    line = shortfall(short["memory_per_gpu_bytes"], short["gpu_memory_bytes"], short["gpu"])
+    assert line is not None and f'"{line}"' in readme
