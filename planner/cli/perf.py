@@ -91,16 +91,13 @@ def perf(
         click.echo(perf_table(p))
         if capacity is not None:
             click.echo(capacity_line(capacity, ttft_ms, tpot_ms))
-    need, have = p.inputs["memory_per_gpu_bytes"], p.inputs["gpu_memory_bytes"]
-    if need > have:  # the figures above are for a replica that cannot run: say so, and exit as `fit` does
-        from planner.errors import EXIT_INFEASIBLE
-        from planner.units import to_gib
+    from planner.memory.fit import shortfall
 
-        click.echo(
-            f"note: this does not fit: it needs {to_gib(need):.2f} GiB per GPU and {p.inputs['gpu']} has "
-            f"{to_gib(have):.2f} GiB (more --gpus, a smaller --precision or --batch)",
-            err=True,
-        )
+    short = shortfall(p.inputs["memory_per_gpu_bytes"], p.inputs["gpu_memory_bytes"], p.inputs["gpu"])
+    if short is not None:  # the figures above are for a replica that cannot run: say so, exit as `fit` does
+        from planner.errors import EXIT_INFEASIBLE
+
+        click.echo(f"note: {short} (more --gpus, a smaller --precision or --batch)", err=True)
         sys.exit(EXIT_INFEASIBLE)
 
 

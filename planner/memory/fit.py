@@ -17,6 +17,7 @@ from planner.memory.architecture import Architecture
 from planner.memory.engines import engine
 from planner.memory.estimate import MemoryEstimate, estimate_memory
 from planner.memory.formats import kv_bytes_per_element, weight_format
+from planner.units import GIB
 
 MAX_BATCH = 4096
 DEFAULT_HEADROOM = 0.2  # services keep 20-30% of a GPU free for load spikes and fragmentation
@@ -183,4 +184,16 @@ def reservation(
         kv_bytes=int(kv),
         kv_tokens=int(kv / per_token) if per_token > 0 else 0,
         max_concurrency=kv / per_request if per_request > 0 else 0.0,
+    )
+
+
+def shortfall(need_bytes: int, have_bytes: int, gpu: str) -> str | None:
+    """One line saying a replica does not fit its card, or None where it does: what ``planner perf`` and the
+    web page's speed form print beside figures priced for a replica that could not run (the speed model
+    prices it anyway, since a user asking for its speed may be sizing a card they have not picked yet)."""
+    if need_bytes <= have_bytes:
+        return None
+    return (
+        f"this does not fit: it needs {need_bytes / GIB:.2f} GiB per GPU and {gpu} has "
+        f"{have_bytes / GIB:.2f} GiB"
     )

@@ -1,8 +1,9 @@
 """What the local page asks, answered by the library: one function per request, JSON in, JSON out.
 
 Thin like the CLI: each function parses the request, calls the same library function the command calls
-(``estimate_memory``, ``fit``, ``parse_scenario`` + ``solve``, ``compare_plans``) and returns its own
-``to_dict``/JSON form, so the page shows the CLI's numbers. A ``PlannerError`` becomes ``{"error": line}``.
+(``estimate_memory``, ``fit``, ``estimate_performance``, ``parse_scenario`` + ``solve``,
+``compare_plans``) and returns its own ``to_dict``/JSON form, so the page shows the CLI's numbers. A
+``PlannerError`` becomes ``{"error": line}``.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ def meta() -> dict[str, Any]:
     from planner.catalog.models import load_model_catalog
     from planner.memory.engines import ENGINES
     from planner.memory.formats import KV_BYTES, WEIGHT_FORMATS
+    from planner.perf.efficiency import ENGINE_SPEEDS
+    from planner.report.figures import CATEGORY_LABELS
 
     folder = examples_dir()
     examples = (
@@ -61,15 +64,10 @@ def meta() -> dict[str, Any]:
         "engines": list(ENGINES),
         "tasks": list(TASKS),
         "examples": examples,
-        "perf": perf_available(),
+        "perf": True,
+        "perf_engines": list(ENGINE_SPEEDS),
+        "cost_labels": dict(CATEGORY_LABELS),
     }
-
-
-def perf_available() -> bool:
-    """The speed form is shown only where the library has the speed model."""
-    import planner
-
-    return callable(getattr(planner, "estimate_performance", None))
 
 
 def _int(payload: dict[str, Any], key: str, default: int) -> int:
@@ -143,43 +141,63 @@ def estimate(payload: dict[str, Any]) -> dict[str, Any]:
     return {"estimate": result.estimate.to_dict(), "fit": {"gpu": spec.name, **result.to_dict(), **extra}}
 
 
+SPEED_FIELDS = {
+    "model": "a catalog model or a size such as 7b",
+    "config_json": "a pasted config.json",
+    "gpu": "the card",
+    "gpus": "GPUs per replica",
+    "precision": "the weights' format",
+    "engine": "the serving engine",
+    "kv_precision": "the KV cache's format",
+    "interconnect": "nvlink or pcie",
+    "batch": "sequences decoded together",
+    "input_tokens": "prompt tokens per request",
+    "output_tokens": "answer tokens per request",
+}
+"""What the speed form may send: ``planner perf``'s options by their Python names (``config_json`` as the
+memory form has it)."""
+
+
 def perf(payload: dict[str, Any]) -> dict[str, Any]:
-    """The speed model, where the library has it: its own result, as its CLI prints it."""
-    import planner
+    """The speed model's figures as ``planner perf --format json`` prints them, plus ``fits`` and
+    ``warning``: the line ``planner perf`` prints (and exits 3 on) where the replica does not fit its card.
 
-    if not perf_available():
-        raise PlannerError("this planner has no speed model")
-    function = getattr(planner, "estimate_performance")  # noqa: B009 (absent until the speed model lands)
-    arguments = {k: _number_or_text(v) for k, v in payload.items() if v not in (None, "")}
-    result = function(**arguments)
-    return _as_dict(result)
+    A context is what each sequence holds, prompt and answer together, so the speed form asks for the two
+    (the speed of a prompt's prefill and of the answer's decode differ); a ``context`` field is refused with
+    that said, rather than guessed into a split."""
+    from planner.memory.fit import shortfall
+    from planner.perf.api import estimate_performance
 
-
-def _as_dict(result: Any) -> dict[str, Any]:
-    """The speed model's result in its own JSON form, whatever kind of record it is."""
-    import dataclasses
-
-    if hasattr(result, "to_dict"):
-        return dict(result.to_dict())
-    if hasattr(result, "model_dump"):
-        return dict(result.model_dump(mode="json"))
-    if dataclasses.is_dataclass(result) and not isinstance(result, type):
-        return dataclasses.asdict(result)
-    if isinstance(result, dict):
-        return result
-    return {"result": str(result)}
-
-
-def _number_or_text(value: Any) -> Any:
-    """Form fields arrive as text: whole numbers become ints, other numbers floats."""
-    if not isinstance(value, str):
-        return value
-    for kind in (int, float):
-        try:
-            return kind(value)
-        except ValueError:
-            continue
-    return value
+    for key in payload:
+        if key == "context":
+            raise PlannerError(
+                "context: the speed model takes input_tokens (prompt) and output_tokens (answer) per "
+                "request; the context each sequence holds is their sum"
+            )
+        if key not in SPEED_FIELDS:
+            raise PlannerError(f"{key}: not a field of the speed form (it takes {', '.join(SPEED_FIELDS)})")
+    gpu = str(payload.get("gpu") or "").strip()
+    if not gpu:
+        raise PlannerError("gpu: pick a card")
+    options: dict[str, Any] = {
+        name: str(payload[name]).strip()
+        for name in ("precision", "engine", "kv_precision", "interconnect")
+        if str(payload.get(name) or "").strip()
+    }
+    result = estimate_performance(
+        _model(payload),
+        gpu=gpu,
+        gpus=_int(payload, "gpus", 1),
+        batch=_int(payload, "batch", 1),
+        input_tokens=_int(payload, "input_tokens", 1024),
+        output_tokens=_int(payload, "output_tokens", 256),
+        catalog=catalog(),
+        **options,
+    )
+    inputs = result.inputs
+    short = shortfall(inputs["memory_per_gpu_bytes"], inputs["gpu_memory_bytes"], inputs["gpu"])
+    warning = None if short is None else f"{short} (more GPUs, a smaller precision or batch)"
+    return {**result.to_dict(), "fits": short is None, "warning": warning}
 
 
 def validate(payload: dict[str, Any]) -> dict[str, Any]:

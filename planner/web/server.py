@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import traceback
 import urllib.parse
 from collections.abc import Callable
 from http import HTTPStatus
@@ -27,6 +28,10 @@ STATIC_FILES = {
     "/app.css": ("app.css", "text/css; charset=utf-8"),
 }
 MAX_BODY_BYTES = 2_000_000
+INTERNAL_ERROR = (
+    "internal error: planner could not answer this request. The terminal running `planner serve` shows "
+    "the details; please report them."
+)
 
 
 class PlannerServer(ThreadingHTTPServer):
@@ -108,16 +113,16 @@ class Handler(BaseHTTPRequestHandler):
         self._guarded(lambda: route(payload))
 
     def _guarded(self, call: Callable[[], dict[str, Any]]) -> None:
-        """Run ``call``; a planner error is a 400 with its one line, anything else a 500 with one line."""
+        """Run ``call``; a planner error is a 400 with its one line, anything else a 500 with
+        ``INTERNAL_ERROR`` (an exception's own text means nothing to the person at the page)."""
         try:
             data = call()
         except PlannerError as error:
             self._json(HTTPStatus.BAD_REQUEST, {"error": str(error), "exit_code": error.exit_code})
             return
-        except Exception as error:  # the page shows a line, never a traceback
-            line = " ".join(f"{type(error).__name__}: {error}".split())[:300]
-            sys.stderr.write(f"internal error: {line}\n")
-            self._json(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": f"internal error: {line}"})
+        except Exception:  # a bug: the page says so in plain words, the console keeps the traceback
+            sys.stderr.write(f"internal error on {self.path}:\n{traceback.format_exc()}")
+            self._json(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": INTERNAL_ERROR})
             return
         self._json(HTTPStatus.OK, data)
 

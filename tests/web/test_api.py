@@ -15,12 +15,12 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-import planner
 from planner.cli import main
-from planner.web import api
-from planner.web.server import make_server
+from planner.web import server as server_module
+from planner.web.server import PlannerServer, make_server
 
 STARTUP = Path(__file__).resolve().parents[2] / "scenarios" / "startup.yaml"
+SERVERS: dict[str, PlannerServer] = {}
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +28,7 @@ def url() -> Iterator[str]:
     server = make_server("127.0.0.1", 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     host, port = server.server_address[:2]
+    SERVERS[f"http://{host!s}:{port}"] = server
     yield f"http://{host!s}:{port}"
     server.shutdown()
     server.server_close()
@@ -41,6 +42,10 @@ def _post(url: str, payload: Any) -> tuple[int, dict[str, Any]]:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
+
+
+def _server_of(url: str) -> PlannerServer:
+    return SERVERS[url]
 
 
 def _cli_json(*args: str) -> dict[str, Any]:
@@ -127,17 +132,93 @@ def test_infeasible_scenario_says_what_would_make_it_feasible(url: str) -> None:
     assert status == 400 and data["exit_code"] == 3 and data["error"]
 
 
-def test_meta_offers_the_examples_and_hides_perf_without_the_speed_model(url: str, monkeypatch: Any) -> None:
+def test_meta_offers_the_examples_the_speed_engines_and_the_cost_labels(url: str) -> None:
     with urllib.request.urlopen(f"{url}/api/meta", timeout=30) as response:
         meta = json.loads(response.read())
     assert meta["examples"]["startup"] == STARTUP.read_text(encoding="utf-8")
     assert "qwen2.5-7b" in meta["models"] and "vllm" in meta["engines"]
-    assert meta["perf"] is callable(getattr(planner, "estimate_performance", None))
-    monkeypatch.setattr(
-        planner, "estimate_performance", lambda **kw: {"tokens_per_s": kw["batch"] * 10}, raising=False
+    assert meta["perf"] is True
+    # The speed model's four engines (its calibration), not the memory model's list (which has SGLang).
+    assert meta["perf_engines"] == ["transformers", "vllm", "llama.cpp", "tensorrt-llm"]
+    assert meta["cost_labels"]["residual"] == "Residual value at the end (credit)"
+
+
+# The speed form's fields: the CLI's options of ``planner perf`` by their Python names.
+SPEED_FORM = {
+    "model": "llama-3.1-8b",
+    "gpu": "GeForce RTX 4090",
+    "gpus": "1",
+    "precision": "bf16",
+    "engine": "vllm",
+    "kv_precision": "",
+    "batch": "4",
+    "input_tokens": "2000",
+    "output_tokens": "300",
+}
+
+
+def test_speed_form_gives_the_cli_figures(url: str) -> None:
+    status, data = _post(f"{url}/api/perf", SPEED_FORM)
+    assert status == 200, data
+    cli = _cli_json(
+        "perf",
+        "llama-3.1-8b",
+        "--gpu",
+        "GeForce RTX 4090",
+        "--batch",
+        "4",
+        "--input-tokens",
+        "2000",
+        "--output-tokens",
+        "300",
+        "--format",
+        "json",
     )
-    assert api.perf_available()
-    assert api.perf({"model": "7b", "batch": "4"}) == {"tokens_per_s": 40}
+    assert {k: v for k, v in data.items() if k not in ("fits", "warning")} == cli
+    assert data["fits"] is True and data["warning"] is None
+
+
+def test_speed_form_with_a_context_field_names_it_instead_of_failing(url: str) -> None:
+    # The form used to send "context", which the speed model has no argument for: a TypeError reached the
+    # page. A context is the prompt and the answer together; the request says which field to use.
+    status, data = _post(f"{url}/api/perf", {**SPEED_FORM, "context": "4096"})
+    assert status == 400 and data["exit_code"] == 2
+    assert data["error"].startswith("context: ") and "input_tokens" in data["error"]
+    assert "\n" not in data["error"] and "TypeError" not in data["error"]
+
+
+def test_speed_of_a_replica_that_does_not_fit_says_so_as_the_cli_does(url: str) -> None:
+    # Llama-3.1-8B: 8,030,261,248 parameters x 2 bytes (bf16) = 14.96 GiB of weights alone, on a 12 GiB card.
+    form = {
+        **SPEED_FORM,
+        "gpu": "GeForce RTX 3060 12GB",
+        "batch": "1",
+        "input_tokens": "",
+        "output_tokens": "",
+    }
+    status, data = _post(f"{url}/api/perf", form)
+    assert status == 200 and data["fits"] is False
+    assert data["inputs"]["memory_per_gpu_bytes"] > 8_030_261_248 * 2 > data["inputs"]["gpu_memory_bytes"]
+    assert "does not fit" in data["warning"] and "GeForce RTX 3060 12GB has 12.00 GiB" in data["warning"]
+    result = CliRunner().invoke(main, ["perf", "llama-3.1-8b", "--gpu", "GeForce RTX 3060 12GB"])
+    assert result.exit_code == 3
+    short = data["warning"].split(" (")[0]  # the library's line; each interface names its own remedy
+    assert f"note: {short} (more --gpus" in result.stderr
+
+
+def test_an_internal_error_is_one_plain_message_without_the_exception(url: str) -> None:
+    def broken(payload: dict[str, Any]) -> dict[str, Any]:
+        raise TypeError("estimate_performance() got an unexpected keyword argument 'context'")
+
+    server = _server_of(url)
+    server.routes["/api/broken"] = broken
+    try:
+        status, data = _post(f"{url}/api/broken", {})
+    finally:
+        del server.routes["/api/broken"]
+    assert status == 500
+    assert data["error"] == server_module.INTERNAL_ERROR
+    assert "TypeError" not in data["error"] and "estimate_performance" not in data["error"]
 
 
 def test_serve_binds_loopback_unless_asked() -> None:
@@ -166,3 +247,18 @@ def test_a_post_from_another_site_is_refused(url: str) -> None:
     )
     with urllib.request.urlopen(same, timeout=30) as response:
         assert json.loads(response.read())["ok"] is True
+
+
+def test_the_readme_quotes_the_speed_tab_as_it_answers() -> None:
+    from planner.memory.fit import shortfall
+    from planner.perf.api import estimate_performance
+
+    readme = " ".join((STARTUP.parents[1] / "README.md").read_text(encoding="utf-8").split())
+    fits = estimate_performance("llama-3.1-8b", gpu="GeForce RTX 4090", input_tokens=1024, output_tokens=256)
+    assert (
+        f"{fits.ttft_s * 1000:,.1f} ms to the first token, {fits.tpot_s * 1000:.2f} ms per output token "
+        f"({fits.decode_tokens_per_s:.1f} tokens/s)"
+    ) in readme
+    short = estimate_performance("llama-3.1-8b", gpu="GeForce RTX 3060 12GB").inputs
+    line = shortfall(short["memory_per_gpu_bytes"], short["gpu_memory_bytes"], short["gpu"])
+    assert line is not None and f'"{line}"' in readme

@@ -25,6 +25,7 @@ from click.testing import CliRunner
 
 from planner.cli import main
 from planner.memory.api import estimate_memory
+from planner.perf.api import estimate_performance
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP = ROOT / "scenarios" / "startup.yaml"
@@ -138,6 +139,12 @@ def test_memory_form_shows_the_estimate_of_the_cli(browser: Any, base_url: str, 
     assert len(segments) == sum(1 for v in expected.per_gpu_breakdown.values() if v > 0)
     fit_text = browser.find_element(By.ID, "fit-table").text
     assert "max concurrency at 16,384 tokens" in fit_text
+    # Inference's rule of thumb is one figure (weights x 1.3): 7.62B x 2 B x 1.3 = 19.8 GB, not "19.8–19.8".
+    low, high = expected.rule_of_thumb_bytes
+    assert low == high
+    rows = browser.find_element(By.ID, "memory-table").text.splitlines()
+    assert f"rule of thumb (GB, 10^9) {low / 1e9:.1f}" in rows
+    assert f"rule of thumb (lower row) {low / 1e9:.1f} GB" in browser.find_element(By.ID, "memory-bar").text
     shot = _shot(browser, tmp_path, "memory")
     assert shot.stat().st_size > 10_000
 
@@ -162,6 +169,17 @@ def test_solve_startup_matches_cli_and_downloads_the_workbook(
     mix = browser.find_element(By.ID, "mix").text
     bought = {u["option_name"] for u in cli["units"] if u["kind"] == "bought"}
     assert "Buy" in mix and bought and all(name in mix for name in bought)
+    # Cost by category adds up to the total: the residual value is a credit, a bar left of zero, not left out.
+    chart = {
+        row.find_element(By.CSS_SELECTOR, "span").text: row.find_element(By.CSS_SELECTOR, ".amount").text
+        for row in browser.find_elements(By.CSS_SELECTOR, "#cost-chart .wbar")
+    }
+    amounts = {label: float(text.removesuffix(" USD").replace(",", "")) for label, text in chart.items()}
+    total = amounts.pop("Total")
+    assert total == round(cli_total)
+    residual = cli["cost_by_category"]["residual"]
+    assert residual < 0 and amounts["Residual value at the end (credit)"] == round(residual)
+    assert abs(sum(amounts.values()) - cli_total) <= 0.5 * len(amounts)  # each figure rounded to 1 USD
     _shot(browser, tmp_path, "plan")
 
     browser.find_element(By.ID, "dl-xlsx").click()
@@ -183,6 +201,35 @@ def test_solve_startup_matches_cli_and_downloads_the_workbook(
         calc = openpyxl.load_workbook(convert(files[0], "xlsx", tmp_path / "calc"), data_only=True)
         values = [c for row in calc["Summary"].iter_rows(values_only=True) for c in row]
         assert any(isinstance(v, int | float) and abs(v - cli_total) < 0.01 for v in values)
+
+
+def test_speed_tab_estimates_with_its_defaults_and_warns_where_the_replica_does_not_fit(
+    browser: Any, base_url: str, tmp_path: Path
+) -> None:
+    wait = _open(browser, base_url)
+    _tab(browser, "perf")
+    assert Select(browser.find_element(By.ID, "perf-gpu")).first_selected_option.text == "GeForce RTX 4090"
+    browser.find_element(By.ID, "perf-run").click()
+    wait.until(ec.visibility_of_element_located((By.ID, "perf-table")))
+    assert not browser.find_element(By.ID, "perf-error").is_displayed()
+    assert not browser.find_element(By.ID, "perf-warning").is_displayed()
+    # The library's figure for the form's defaults: 1,024 prompt tokens and 256 answer tokens, batch 1.
+    expected = estimate_performance(
+        "llama-3.1-8b", gpu="GeForce RTX 4090", input_tokens=1024, output_tokens=256
+    )
+    figures = browser.find_element(By.ID, "perf-table").text
+    assert f"output, all sequences {expected.output_tokens_per_s:,.1f} tokens/s" in figures
+    assert "1,024 tokens in, 256 out" in browser.find_element(By.ID, "perf-title").text
+    _shot(browser, tmp_path, "speed")
+
+    # Llama-3.1-8B's bf16 weights alone are 14.96 GiB: the 12 GiB RTX 3060 gets figures and a warning.
+    Select(browser.find_element(By.ID, "perf-gpu")).select_by_visible_text("GeForce RTX 3060 12GB")
+    browser.find_element(By.ID, "perf-run").click()
+    wait.until(ec.visibility_of_element_located((By.ID, "perf-warning")))
+    warning = browser.find_element(By.ID, "perf-warning").text
+    assert "does not fit" in warning and "GeForce RTX 3060 12GB has 12.00 GiB" in warning
+    assert "(does not fit)" in browser.find_element(By.ID, "perf-table").text
+    _shot(browser, tmp_path, "speed-does-not-fit")
 
 
 def test_broken_scenario_is_one_message_not_a_traceback(browser: Any, base_url: str) -> None:

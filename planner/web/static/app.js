@@ -16,6 +16,13 @@ const fmt0 = (x) => (x === null || x === undefined || Number.isNaN(x)) ? "–" :
 const gib = (b) => (b / GIB).toFixed(2);
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 const money = (x, cur) => `${fmt0(x)} ${cur}`;
+const fmt = (x, digits) => Number(x).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+// A range in GB to one decimal; one figure where both ends print the same (the rule of thumb for inference).
+const gbRange = (low, high) => {
+  const [a, b] = [(low / GB).toFixed(1), (high / GB).toFixed(1)];
+  return a === b ? a : `${a}–${b}`;
+};
+let META = null;
 
 async function call(path, payload) {
   const response = await fetch(path, payload === undefined ? {} : {
@@ -85,13 +92,13 @@ function renderMemory(data) {
   if (thumbHigh > thumbLow) segs += `<div class="thumb low" style="left:0;width:${pct(thumbLow)}"></div>`;
   segs += `<div class="mark" title="card capacity" style="left:${pct(fit.vram_bytes)}"></div>`;
   segs += `<div class="mark budget" title="budget after headroom" style="left:${pct(fit.budget_bytes)}"></div>`;
-  legend += `<span><i style="background:#9aa5b1"></i>rule of thumb (lower row) ${(thumbLow / GB).toFixed(1)}–${(thumbHigh / GB).toFixed(1)} GB</span>`;
+  legend += `<span><i style="background:#9aa5b1"></i>rule of thumb (lower row) ${gbRange(thumbLow, thumbHigh)} GB</span>`;
   legend += `<span>│ ${esc(fit.gpu)} ${gib(fit.vram_bytes)} GiB</span><span>┆ budget with ${Math.round(fit.headroom * 100)} % headroom ${gib(fit.budget_bytes)} GiB</span>`;
   $("memory-bar").innerHTML = `<div class="bar">${segs}</div><div class="legend">${legend}</div>`;
   $("memory-title").textContent = `${est.model}: ${gib(est.per_gpu_bytes)} GiB per GPU on ${fit.gpu} — ${fit.fits ? "fits" : "does not fit"}`;
   const rows = parts.map(([name, bytes]) => [name.replace(/_/g, " "), gib(bytes)]);
   rows.push(["total per GPU", gib(est.per_gpu_bytes)], ["total, all GPUs", gib(est.total_bytes)],
-    ["rule of thumb (GB, 10^9)", `${(est.rule_of_thumb_bytes[0] / GB).toFixed(1)}–${(est.rule_of_thumb_bytes[1] / GB).toFixed(1)}`]);
+    ["rule of thumb (GB, 10^9)", gbRange(...est.rule_of_thumb_bytes)]);
   table($("memory-table"), ["Component", "GiB per GPU"], rows, [1]);
   const fitRows = [
     ["card", fit.gpu], ["memory (GiB)", gib(fit.vram_bytes)], ["budget after headroom (GiB)", gib(fit.budget_bytes)],
@@ -137,6 +144,24 @@ const LABELS = {
   best_single_gpu: "Best single GPU type", cheapest_per_workload: "Cheapest offer per workload, alone",
 };
 
+// Every category the plan has, credits (the residual value of what is bought) as bars left of zero, then
+// the total they add up to, so the chart reconciles with the headline.
+function renderCostChart(plan, cur) {
+  const labels = (META && META.cost_labels) || {};
+  const cats = Object.entries(plan.cost_by_category).filter(([, v]) => Math.abs(v) >= 0.5);
+  const rows = [...cats.map(([k, v]) => [labels[k] || k.replace(/_/g, " "), v, v < 0 ? "credit" : ""]),
+    ["Total", plan.total_cost, "total"]];
+  const high = Math.max(0, ...rows.map(([, v]) => v)), low = Math.max(0, ...rows.map(([, v]) => -v));
+  const span = (high + low) || 1, zero = 100 * low / span;
+  $("cost-chart").innerHTML = rows.map(([label, v, kind]) => {
+    const width = 100 * Math.abs(v) / span, left = v < 0 ? zero - width : zero;
+    return `<div class="wbar ${kind}"><span>${esc(label)}</span><div class="track">` +
+      `<div class="fill ${kind}" style="left:${left.toFixed(2)}%;width:${width.toFixed(2)}%"></div>` +
+      (low > 0 ? `<div class="zero" style="left:${zero.toFixed(2)}%"></div>` : "") +
+      `</div><span class="amount">${esc(money(v, cur))}</span></div>`;
+  }).join("");
+}
+
 function renderPlan(data) {
   const plan = data.plan, report = plan.report, cur = plan.currency;
   $("total").textContent = money(plan.total_cost, cur);
@@ -160,10 +185,7 @@ function renderPlan(data) {
   const maxCost = Math.max(...plan.workloads.map((w) => w.cost), 1);
   $("workload-bars").innerHTML = plan.workloads.map((w) =>
     `<div class="wbar"><span>${esc(w.name)}</span><div class="track"><div class="fill" style="width:${(100 * w.cost / maxCost).toFixed(2)}%"></div></div><span>${esc(money(w.cost, cur))}</span></div>`).join("");
-  const cats = Object.entries(plan.cost_by_category).filter(([, v]) => v > 0);
-  const maxCat = Math.max(...cats.map(([, v]) => v), 1);
-  $("cost-chart").innerHTML = cats.map(([k, v]) =>
-    `<div class="wbar"><span>${esc(k.replace(/_/g, " "))}</span><div class="track"><div class="fill" style="width:${(100 * v / maxCat).toFixed(2)}%;background:#e07b39"></div></div><span>${esc(money(v, cur))}</span></div>`).join("");
+  renderCostChart(plan, cur);
   table($("savings"), ["Alternative", "Status", `Cost (${cur})`, `Saving (${cur})`, "Saving %"],
     plan.alternatives.map((a) => {
       const saving = a.total_cost === null ? null : (a.saving ?? a.total_cost - plan.total_cost);
@@ -203,10 +225,35 @@ async function perf(event) {
   try {
     const data = await call("/api/perf", Object.fromEntries(new FormData($("perf-form")).entries()));
     showError("perf-error", null);
-    $("perf-result").textContent = JSON.stringify(data, null, 2);
+    renderPerf(data);
   } catch (error) {
     showError("perf-error", error);
+    $("perf-warning").hidden = true;
+    $("perf-result").hidden = true;
   }
+}
+
+// The figures `planner perf` prints, in its order; where the replica does not fit its card, the server's
+// warning above them (the figures are still the speed of that replica, as the CLI prints them).
+function renderPerf(p) {
+  const i = p.inputs;
+  const link = i.interconnect ? `, ${i.interconnect}` : "";
+  $("perf-title").textContent = `${i.model} on ${i.gpus} x ${i.gpu}${link}: ${i.precision}, ${i.engine}, ` +
+    `batch ${i.batch}, ${fmt0(i.input_tokens)} tokens in, ${fmt0(i.output_tokens)} out`;
+  table($("perf-table"), ["Figure", "Value"], [
+    ["time to first token", `${fmt(p.ttft_s * 1000, 1)} ms`],
+    ["time per output token", `${fmt(p.tpot_s * 1000, 2)} ms`],
+    ["decode, per sequence", `${fmt(p.decode_tokens_per_s, 1)} tokens/s`],
+    ["output, all sequences", `${fmt(p.output_tokens_per_s, 1)} tokens/s (p10-p90 ${fmt0(p.band[0])}-${fmt0(p.band[1])})`],
+    ["prefill", `${fmt0(p.prefill_tokens_per_s)} tokens/s`],
+    ["requests", `${fmt(p.requests_per_s, 3)} per s`],
+    ["decode bound by", p.bound],
+    ["roofline, per sequence", `${fmt(p.roofline_decode_tokens_per_s, 1)} tokens/s`],
+    ["memory per GPU", `${gib(i.memory_per_gpu_bytes)} GiB of ${gib(i.gpu_memory_bytes)} GiB (${p.fits ? "fits" : "does not fit"})`],
+  ], [1]);
+  $("perf-warning").textContent = p.warning || "";
+  $("perf-warning").hidden = !p.warning;
+  $("perf-result").hidden = false;
 }
 
 // ---- start -----------------------------------------------------------------------------------------------
@@ -222,11 +269,17 @@ function fill(select, values, selected) {
 async function start() {
   let meta;
   try { meta = await call("/api/meta"); } catch (error) { showError("memory-error", error); return; }
+  META = meta;
   $("version").textContent = `planner ${meta.version}`;
   fill($("models"), meta.models);
   const gpuNames = meta.gpus.map((g) => g.name);
-  fill($("gpu"), gpuNames, gpuNames.find((n) => n.includes("RTX 4090")) || gpuNames[0]);
-  document.querySelectorAll(".gpu-list").forEach((s) => fill(s, gpuNames));
+  // A card the default model (Llama 3.1 8B, 15 GiB of bf16 weights) fits, on both forms.
+  const defaultGpu = gpuNames.find((n) => n.includes("RTX 4090")) || gpuNames[0];
+  fill($("gpu"), gpuNames, defaultGpu);
+  document.querySelectorAll(".gpu-list").forEach((s) => fill(s, gpuNames, defaultGpu));
+  fill($("perf-precision"), meta.precisions, "bf16");
+  fill($("perf-engine"), meta.perf_engines || [], "vllm");
+  fill($("perf-kv"), meta.kv_precisions.filter((k) => k !== "16bit"));
   fill($("precision"), meta.precisions, "bf16");
   fill($("engine"), meta.engines);
   fill($("task"), meta.tasks, "inference");
