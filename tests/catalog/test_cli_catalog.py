@@ -164,3 +164,12 @@ def test_models_lists_name_type_params_and_source() -> None:
     assert set(rows[0]) == {"name", "model_type", "params_b", "source"}
     sizes = [r["params_b"] for r in rows if isinstance(r["params_b"], float | int)]
     assert sizes == sorted(sizes)
+
+
+def test_an_unknown_system_id_is_answered_with_the_closest_one(shipped: Catalog) -> None:
+    """``server-8x-h100`` is the shipped ``server-8x-h100-sxm`` without its form factor."""
+    assert shipped.unknown_system("server-8x-h100") == (
+        "unknown system id 'server-8x-h100' (did you mean 'server-8x-h100-sxm'?); see `planner catalog nodes`"
+    )
+    assert "did you mean" not in shipped.unknown_system("zzz")
+    assert "'my-quote'" in shipped.unknown_system("my-quot", also=["my-quote"])

@@ -54,7 +54,9 @@ def test_paths_reach_workloads_by_name_index_and_star(startup: Scenario, catalog
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ("energy.usd_per_kwhh=0.2", r"energy\.usd_per_kwhh: unknown field"),
+        ("energy.usd_per_kwhh=0.2", r"energy\.usd_per_kwhh: unknown field \(did you mean 'usd_per_kwh'\?\)"),
+        ("horizon_month=3,6", r"horizon_month: unknown field \(did you mean 'horizon_months'\?\)"),
+        ("energy.zzz=1", r"energy\.zzz: unknown field$"),
         ("horizon_months=-3", r"horizon_months: Input should be greater than 0"),
         ("workloads.nobody.batch=2", r"no item named 'nobody'"),
         ("price.gpu.NoSuchCard=2", r"unknown GPU"),
