@@ -248,7 +248,6 @@ class Catalog(FrozenModel):
         meant = f" (did you mean {names[close[0]]!r}?)" if close else ""
         return f"unknown GPU {name!r}{meant}; see `planner catalog gpus`"
 
-
     def unknown_system(self, system_id: str, also: Iterable[str] = ()) -> str:
         """The one-line answer to a system id the catalog does not know (``server-8x-h100`` for
         ``server-8x-h100-sxm``), with the closest id it does; ``also``: other ids a scenario may name (its

@@ -148,3 +148,18 @@ def test_qlora_with_a_16_bit_precision_says_it_estimates_nf4(command: str) -> No
     nf4 = _run(command, "llama-3.1-8b", *card, "--task", "qlora", "--precision", "nf4")
     assert nf4.stdout == typed.stdout and nf4.stderr == ""  # the same estimate, no note where nf4 was asked
     assert _run(command, "llama-3.1-8b", *card, "--task", "qlora").stderr == ""  # bf16 by default: no note
+
+
+def test_perf_capacity_of_one_is_one_sequence() -> None:
+    """A TPOT target between the TPOT of one and of two sequences admits exactly one: "1 sequence"."""
+    import json
+
+    def tpot_ms(batch: int) -> float:
+        result = _run("perf", "llama-3-8b", "--gpu", "RTX 4090", "--batch", str(batch), "--format", "json")
+        return float(json.loads(result.stdout)["tpot_s"]) * 1000
+
+    one, two = tpot_ms(1), tpot_ms(2)
+    assert one < two
+    result = _run("perf", "llama-3-8b", "--gpu", "RTX 4090", "--tpot-ms", f"{(one + two) / 2:.3f}")
+    assert result.exit_code == 0
+    assert ": up to 1 sequence at once (limited by tpot)" in result.stdout.splitlines()[-1]
