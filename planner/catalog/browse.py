@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
-from planner.catalog.pricing import system_price_usd
+from planner.catalog.pricing import system_price_date, system_price_usd
 from planner.catalog.schema import Catalog, CloudOffer, Fabric, GpuSpec, SystemOffer
 from planner.units import GIB
 
@@ -100,7 +100,7 @@ def node_rows(catalog: Catalog, *, text: str = "", min_vram_bytes: int = 0) -> l
             "rack_units": system.rack_units,
             "type": system.system_type,
             "price_kind": system.price_kind,
-            "price_date": _date(system.price_date),
+            "price_date": _date(system_price_date(system, catalog)),
         }
         for system, gpu, total in _machines(
             catalog,

@@ -176,6 +176,9 @@ def _read_cloud_rows(path: Path, text: str | None) -> list[tuple[int, CloudOffer
         raw.setdefault(
             "id", f"{raw.get('provider', '')}:{raw.get('instance_type', '')}:{raw.get('region', '')}"
         )
+        # A quote typed into one's own cloud.csv has no source file and commit: the row itself is the source.
+        raw.setdefault("source_file", path.name)
+        raw.setdefault("source_commit", f"line {line}")
         offer = _validate(CloudOffer, raw, path, line, "cloud offer")
         if offer.id in seen:
             raise CatalogError(

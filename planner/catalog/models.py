@@ -6,7 +6,9 @@ repository it names. The memory model turns an entry into an ``Architecture`` wi
 
 from __future__ import annotations
 
+import difflib
 import functools
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -160,10 +162,74 @@ def _load(directory: Path) -> tuple[ModelSpec, ...]:
     return tuple(specs)
 
 
+_VARIANT_SUFFIXES = ("instruct", "chat", "it", "hf", "base")
+"""Trailing repo-name words that name a tuned or repackaged release of the same architecture (Llama's
+``-Instruct``, ``-chat-hf``, Gemma's ``-it``): the weights differ, the shapes the memory model reads do
+not."""
+
+_SIZE_RE = re.compile(r"(?<![a-z0-9.])(\d+x)?\d+(?:\.\d+)?[bm](?:-a\d+(?:\.\d+)?b)?(?![a-z0-9])")
+
+
+def model_keys(name: str) -> tuple[str, ...]:
+    """The keys ``name`` is looked up by, most literal first: as typed (case folded); without the Hugging Face
+    owner (``meta-llama/``); without a trailing variant word (``-instruct``, ``-chat``, ``-it``, ``-hf``);
+    without the ``meta-`` of Meta's older repo names. ``meta-llama/Llama-3.1-8B-Instruct`` ends at
+    ``llama-3.1-8b``."""
+    key = name.strip().lower()
+    keys = [key]
+    key = key.rsplit("/", 1)[-1]
+    keys.append(key)
+    while True:
+        stem, _, last = key.rpartition("-")
+        if not stem or last not in _VARIANT_SUFFIXES:
+            break
+        key = stem
+        keys.append(key)
+    if key.startswith("meta-"):
+        keys.append(key.removeprefix("meta-"))
+    return tuple(dict.fromkeys(keys))
+
+
 def find_model(specs: tuple[ModelSpec, ...], name: str) -> ModelSpec | None:
-    """Case-insensitive lookup by name or alias."""
-    folded = name.strip().lower()
-    for spec in specs:
-        if folded == spec.name.lower() or folded in (a.lower() for a in spec.aliases):
-            return spec
+    """Case-insensitive lookup by name or alias, then by the same name as a Hugging Face repo id copied from
+    the hub (owner, ``-Instruct``/``-chat``/``-it`` variants: ``model_keys``). An exact name always wins."""
+    index = {key.lower(): spec for spec in specs for key in (spec.name, *spec.aliases)}
+    for key in model_keys(name):
+        if key in index:
+            return index[key]
     return None
+
+
+def suggest_model(specs: tuple[ModelSpec, ...], name: str) -> str | None:
+    """The catalog model closest to an unknown ``name``: of the same family and size where one is (an 8B
+    Llama for ``Llama-3.1-8B-Instruct-FP8``, never a 70B), else of the same family, else the closest name
+    overall (difflib ratio >= 0.6); None where nothing is close."""
+    key = model_keys(name)[-1]
+    size = _size(key)
+    family = _family(key)
+    names = [
+        (spec.name, core) for spec in specs for n in (spec.name, *spec.aliases) for core in model_keys(n)[-1:]
+    ]
+    same_family = [(n, core) for n, core in names if family and _family(core) == family]
+    same_size = [(n, core) for n, core in same_family if size and _size(core) == size]
+    for pool, cutoff in ((same_size, 0.0), (same_family, 0.6), (names, 0.6)):
+        if pool:
+            best, ratio = max(
+                ((n, difflib.SequenceMatcher(None, key, core).ratio()) for n, core in pool),
+                key=lambda x: x[1],
+            )
+            if ratio >= cutoff:
+                return best
+    return None
+
+
+def _size(key: str) -> str:
+    """The parameter count in a model name (``8b``, ``0.5b``, ``8x7b``, ``30b-a3b``), "" where none."""
+    found = _SIZE_RE.search(key)
+    return found.group(0) if found else ""
+
+
+def _family(key: str) -> str:
+    """The leading letters of a model name: ``llama``, ``qwen``, ``gemma``, ``mistral``."""
+    match = re.match(r"[a-z]+", key)
+    return match.group(0) if match else ""

@@ -97,14 +97,15 @@ def system_price_usd(system: SystemOffer, catalog: Catalog) -> float:
 
 
 def system_price_date(system: SystemOffer, catalog: Catalog) -> dt.date | None:
-    """Source date of ``system_price_usd``: the system's, or where the cards are priced apart the older of the
-    system's and the card's; None where either is unknown (an undated part makes the whole price undated)."""
+    """Source date of ``system_price_usd``: the system's, or where the cards are priced apart the oldest of
+    the dated parts (chassis and card); None only where no part is dated.
+
+    A desktop priced as an undated chassis estimate plus a card at its 2020 launch price relies on a 2020
+    price: the plan must say so and warn that it is stale, not call the whole price undated."""
     if system.total_price_usd is not None:
         return system.price_date
-    card = catalog.gpu(system.gpu).price_date
-    if system.price_date is None or card is None:
-        return None
-    return min(system.price_date, card)
+    dates = [d for d in (system.price_date, catalog.gpu(system.gpu).price_date) if d is not None]
+    return min(dates, default=None)
 
 
 def system_price_source(system: SystemOffer, catalog: Catalog) -> str:

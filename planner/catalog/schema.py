@@ -8,6 +8,7 @@ in bytes (usable memory, which is what a workload can fill), money in US dollars
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import Field
@@ -246,6 +247,17 @@ class Catalog(FrozenModel):
         close = difflib.get_close_matches(_normalise(name), list(names), n=1, cutoff=0.6)
         meant = f" (did you mean {names[close[0]]!r}?)" if close else ""
         return f"unknown GPU {name!r}{meant}; see `planner catalog gpus`"
+
+    def unknown_system(self, system_id: str, also: Iterable[str] = ()) -> str:
+        """The one-line answer to a system id the catalog does not know (``server-8x-h100`` for
+        ``server-8x-h100-sxm``), with the closest id it does; ``also``: other ids a scenario may name (its
+        custom offers)."""
+        import difflib
+
+        ids = [*(s.id for s in self.systems), *also]
+        close = difflib.get_close_matches(system_id.strip().lower(), ids, n=1, cutoff=0.6)
+        meant = f" (did you mean {close[0]!r}?)" if close else ""
+        return f"unknown system id {system_id!r}{meant}; see `planner catalog nodes`"
 
 
 def _normalise(name: str) -> str:

@@ -113,6 +113,7 @@ def _workload_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _options(kw: dict[str, Any]) -> dict[str, Any]:
+    _note_qlora_base(kw)
     options = {
         "task": kw["task"],
         "precision": kw["precision"],
@@ -127,6 +128,29 @@ def _options(kw: dict[str, Any]) -> dict[str, Any]:
     }
     options.update({name: kw[name] for name, _, _ in _RECIPE_KNOBS if kw[name] is not None})
     return options
+
+
+def _note_qlora_base(kw: dict[str, Any]) -> None:
+    """QLoRA trains adapters over a 4-bit base: a 16-bit --precision given with --task qlora is estimated
+    as nf4 (the memory model's rule), and the user who typed it is told so in one line."""
+    from click.core import ParameterSource
+
+    from planner.errors import PlannerError
+    from planner.memory.formats import weight_format
+
+    typed = click.get_current_context().get_parameter_source("precision") == ParameterSource.COMMANDLINE
+    if kw["task"] != "qlora" or not typed:
+        return
+    try:
+        quantized = weight_format(kw["precision"]).quantized
+    except PlannerError:
+        return  # an unknown format: the estimate says so
+    if not quantized:
+        click.echo(
+            f"note: --task qlora quantizes the base weights: estimated as nf4, not {kw['precision']} "
+            "(use --task lora for a 16-bit base)",
+            err=True,
+        )
 
 
 @click.command()

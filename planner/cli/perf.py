@@ -138,6 +138,7 @@ def capacity_line(c: Capacity, ttft_ms: float | None, tpot_ms: float | None) -> 
             f"TPOT {p.tpot_s * 1000:,.2f} ms)"
         )
     return (
-        f"within {targets}: up to {c.batch} sequences at once (limited by {c.limit}), "
+        f"within {targets}: up to {c.batch} {'sequence' if c.batch == 1 else 'sequences'} at once "
+        f"(limited by {c.limit}), "
         f"{c.requests_per_s:,.2f} requests/s, {p.output_tokens_per_s:,.0f} output tokens/s"
     )

@@ -122,10 +122,16 @@ def solve(
     writes: list[tuple[Path, Callable[[Path], None]]] = [(path, build_workbook(plan).save)]
     if markdown_path is not None:
         writes.append((markdown_path, text_writer(render_markdown(plan) + "\n")))
+    # The default folder is made where it is missing (a named -o folder only with --mkdir), and said so.
+    made = output is None and not path.parent.exists()
     try:
         write_atomic_all(writes)  # both reports, or neither: a failed run leaves the previous ones
     except OSError as error:
         raise PlannerError(f"{error.filename}: cannot write the report: {error.strerror or error}") from None
+    if made:
+        click.echo(
+            f"note: made the directory {path.parent}/ for the default report path (-o to choose)", err=True
+        )
     if fmt == "json":
         click.echo(plan_to_json(plan))
         click.echo(f"report: {path}", err=True)

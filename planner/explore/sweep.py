@@ -13,7 +13,9 @@ import math
 import multiprocessing
 import os
 import signal
+import sys
 import threading
+import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -133,6 +135,32 @@ def _sigint_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+@contextlib.contextmanager
+def _main_not_inherited() -> Iterator[None]:
+    """Start the workers without the caller's script: a spawned or forkserver worker re-runs the main
+    module to rebuild its state, so a script calling ``sweep`` at its top level, without an ``if __name__ ==
+    "__main__":`` guard, would sweep again in every worker (multiprocessing's "bootstrapping phase" error and
+    a broken pipe). The workers need nothing from it: points, catalog and the functions they run are
+    planner's. While the pool starts, ``__main__`` is a bare module, which the workers then do not import."""
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
+def _refuse_in_a_worker_bootstrap() -> None:
+    """One clear line where a worker is importing the caller's script and reaches ``sweep`` (a worker
+    restarted after the pool began): multiprocessing's own answer is a traceback in every worker."""
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise PlannerError(
+            "sweep() was called while a worker process imported your script: put the call under "
+            '`if __name__ == "__main__":`, or pass jobs=1'
+        )
+
+
 def default_jobs() -> int:
     """The cores this process may use."""
     try:
@@ -164,6 +192,7 @@ def sweep(
     from planner.catalog.load import load_catalog
     from planner.scenario.load import load_scenario
 
+    _refuse_in_a_worker_bootstrap()
     if not isinstance(scenario, str | Path | os.PathLike) and not hasattr(scenario, "workloads"):
         raise PlannerError(f"sweep takes a Scenario or a path, got {type(scenario).__name__}")
     base = load_scenario(scenario) if isinstance(scenario, str | os.PathLike) else scenario
@@ -207,7 +236,7 @@ def _run(
                 progress(len(rows), len(tasks))
         return rows
     context = _context()
-    with _sigint_ignored():
+    with _sigint_ignored(), _main_not_inherited():
         pool = context.Pool(jobs, initializer=_init_worker, initargs=(catalog, dict(options)))
     try:
         for index, row in pool.imap_unordered(_work, tasks):

@@ -172,7 +172,12 @@ def apply_point(
     except ValidationError as error:
         problem = error.errors()[0]
         field = ".".join(str(p) for p in problem["loc"])
-        message = "unknown field" if problem["type"] == "extra_forbidden" else problem["msg"]
+        message = problem["msg"]
+        if problem["type"] == "extra_forbidden":
+            from planner.scenario.suggest import closest_field
+
+            near = closest_field([k for k in problem["loc"] if isinstance(k, str | int)])
+            message = "unknown field" + (f" (did you mean {near!r}?)" if near else "")
         shown = ", ".join(f"{a.path}={v}" for a, v in zip(axes, values, strict=True))
         raise PlannerError(f"--vary {shown}: {field}: {message}") from None
 

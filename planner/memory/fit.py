@@ -56,6 +56,12 @@ class FitResult:
     """KV-cache bytes per GPU the reservation leaves (vLLM's "Available KV cache memory")."""
     engine_max_concurrency: float | None = None
     """Requests of ``context`` tokens those bytes hold at once (vLLM's "Maximum concurrency")."""
+    weights_bytes: int = 0
+    """Weights per GPU: the part that no context or batch setting shrinks."""
+    max_headroom: float | None = None
+    """The largest headroom (in steps of 0.01) at which ``context`` x ``batch`` fits; None where it needs more
+    than the whole card. Where the answer is "does not fit" only because of the headroom, this says by how
+    much to lower ``--headroom`` (or a scenario's ``headroom``)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--format json`` object: every field as it is, the estimate as its own object (so a field
@@ -121,6 +127,8 @@ def fit(
     else:  # not one token fits: the weights, or the batch asked (4,096 sequences on one card)
         context_limit = "weights" if need(1, 1) > budget else "batch"
     return FitResult(
+        weights_bytes=here.per_gpu_breakdown.get("weights", 0),
+        max_headroom=largest_headroom(here.per_gpu_bytes, vram_bytes),
         model=arch.name,
         vram_bytes=vram_bytes,
         headroom=headroom,
@@ -139,6 +147,17 @@ def fit(
         engine_kv_bytes=reserved.kv_bytes if reserved else None,
         engine_max_concurrency=reserved.max_concurrency if reserved else None,
     )
+
+
+def largest_headroom(required_bytes: int, vram_bytes: int) -> float | None:
+    """The largest headroom, a multiple of 0.01, whose budget ``int(vram x (1 - headroom))`` holds
+    ``required_bytes``; None where even headroom 0 does not."""
+    if required_bytes > vram_bytes:
+        return None
+    steps = (vram_bytes - required_bytes) * 100 // vram_bytes  # integers: 90 of 100 leave exactly 10 %
+    while steps > 0 and int(vram_bytes * (1 - steps / 100)) < required_bytes:
+        steps -= 1  # float rounding at the boundary
+    return min(steps, 99) / 100
 
 
 @dataclass(frozen=True, slots=True)

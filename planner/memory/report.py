@@ -57,24 +57,48 @@ def estimate_table(est: MemoryEstimate) -> str:
 def fit_table(result: FitResult, card: str) -> str:
     """What fits on one card with headroom, in plain words."""
     r = result
-    verdict = "fits" if r.fits else "does NOT fit"
+    usable = f"the {r.budget_bytes / GIB:.1f} GiB usable at {r.headroom:.0%} headroom"
+    card_gib = f"{r.vram_bytes / GIB:.1f} GiB"
+    if r.fits:
+        verdict = "fits"
+    elif r.max_headroom is None:
+        verdict = f"does NOT fit: more than the card's {card_gib}"
+    else:
+        verdict = (
+            f"does NOT fit in {usable}; it fits the card's {card_gib} with --headroom {r.max_headroom:.2f} "
+            "or less"
+        )
     lines = [
-        f"{r.model} on {card}: {r.vram_bytes / GIB:.1f} GiB per GPU, {r.headroom:.0%} headroom -> "
+        f"{r.model} on {card}: {card_gib} per GPU, {r.headroom:.0%} headroom -> "
         f"{r.budget_bytes / GIB:.1f} GiB usable",
         f"at context {r.context}, batch {r.batch}: needs {r.required_bytes / GIB:.2f} GiB per GPU, {verdict}",
     ]
+    weights = f"{r.weights_bytes / GIB:.2f} GiB per GPU"
     if r.max_context:
         why = "the model's trained context" if r.context_limit == "model" else "memory"
         lines.append(f"longest context at batch {r.batch}: {r.max_context} tokens (limited by {why})")
+    elif r.weights_bytes > r.vram_bytes:
+        lines.append(
+            f"longest context at batch {r.batch}: none (the weights alone, {weights}, exceed the card)"
+        )
+    elif r.weights_bytes > r.budget_bytes:
+        lines.append(
+            f"longest context at batch {r.batch}: none within the headroom (the weights, {weights}, fit the "
+            f"card but not {usable}; lower --headroom)"
+        )
     elif r.context_limit == "weights":
-        lines.append(f"longest context at batch {r.batch}: none (the weights alone do not fit)")
+        lines.append(
+            f"longest context at batch {r.batch}: none (the weights, {weights}, with the engine's fixed "
+            f"overheads exceed {usable})"
+        )
     else:
         lines.append(f"longest context at batch {r.batch}: none (not one token fits at that batch)")
     if r.max_batch:
         cap = " (search cap)" if r.batch_limit == "search cap" else ""
-        lines.append(f"largest batch at context {r.context}: {r.max_batch} sequences{cap}")
+        noun = "sequence" if r.max_batch == 1 else "sequences"
+        lines.append(f"largest batch at context {r.context}: {r.max_batch} {noun}{cap}")
     else:
-        lines.append(f"largest batch at context {r.context}: none")
+        lines.append(f"largest batch at context {r.context}: none (one sequence does not fit in {usable})")
     if r.memory_fraction is not None and r.engine_kv_bytes is not None:
         eng = engine(r.estimate.engine)
         flag = eng.launch.memory_fraction or "memory fraction"

@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from planner.bounds import MAX_NAME_CHARS
-from planner.catalog.models import ModelSpec, find_model, load_model_catalog
+from planner.catalog.models import ModelSpec, find_model, load_model_catalog, suggest_model
 from planner.errors import ModelError, one_line
 from planner.memory.architecture import Architecture, from_config, nominal_architecture
-from planner.memory.lookup import suggestion
 
 _NOMINAL_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([bm])\s*$", re.IGNORECASE)
 
@@ -54,7 +53,8 @@ def _from_text(text: str, catalog_dir: Path | None) -> Architecture:
     specs = load_model_catalog(catalog_dir)
     spec = find_model(specs, text)
     if spec is None:
-        hint = suggestion(text, [name for s in specs for name in (s.name, *s.aliases)])
+        close = suggest_model(specs, text)
+        hint = f" (did you mean {close!r}?)" if close else ""
         raise ModelError(
             f"unknown model {text!r}{hint}: not a catalog name (see `planner catalog models`), "
             "a size like 7b, or a path to a config.json"

@@ -37,6 +37,8 @@ def parse_scenario(text: str, *, source: str = "<scenario>", base_dir: Path | No
         where = f": line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(error, "problem", None) or _reader_problem(error)
         raise ScenarioError(f"{source}{where}: YAML syntax error: {problem}") from None
+    if raw is None:  # nothing but whitespace and comments
+        raise ScenarioError(f"{source}: the file is empty; a scenario needs a name and at least one workload")
     if not isinstance(raw, dict):
         raise ScenarioError(f"{source}: expected a mapping with name and workloads, got {type(raw).__name__}")
     resolve_workloads_file(raw, base_dir, source)
@@ -119,6 +121,8 @@ def _first_problem(error: ValidationError, raw: Any) -> str:
         message = "unknown field" + (f" (did you mean {near!r}?)" if near else "")
     elif problem["type"] == "missing":
         message = "required field is missing"
+    elif problem["type"] == "too_short" and tuple(problem["loc"]) == ("workloads",):
+        message = "a scenario needs at least one workload"
     count = len(independent)
     more = f" (and {count - 1} more problem{'s' if count > 2 else ''})" if count > 1 else ""
     return f"{field}: {message}{more}"

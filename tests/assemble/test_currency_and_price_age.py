@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from planner.catalog.pricing import PriceAge, price_age, system_price_date
 from planner.errors import ScenarioError
@@ -18,6 +20,7 @@ from planner.pipeline import solve
 from planner.report.json import plan_to_json
 from planner.report.markdown import render_markdown
 from planner.report.terminal import render_terminal
+from planner.report.workbook import write_workbook
 from planner.scenario.load import parse_scenario
 
 from builders import DAY, catalog, cloud, gpu, scenario, system, workload
@@ -111,4 +114,42 @@ def test_a_system_priced_from_its_cards_is_as_old_as_its_older_part() -> None:
     cat = catalog([card], [box])
     assert system_price_date(box, cat) == dt.date(2024, 3, 19)  # the card's 2024 price, not the box's 2025
     assert system_price_date(box.model_copy(update={"total_price_usd": 900.0}), cat) == DAY
-    assert system_price_date(box.model_copy(update={"price_date": None}), cat) is None
+    undated_chassis = box.model_copy(update={"price_date": None})
+    assert system_price_date(undated_chassis, cat) == dt.date(2024, 3, 19)  # the dated card still dates it
+    undated_card = card.model_copy(update={"price_date": None})
+    assert system_price_date(undated_chassis, catalog([undated_card], [undated_chassis])) is None
+
+
+def test_a_desktop_of_an_undated_chassis_and_a_2020_card_reports_2020_and_warns_everywhere(
+    tmp_path: Path,
+) -> None:
+    """A desktop priced as an undated chassis estimate plus a card at its launch price (the shipped RTX 3090
+    desktop: 1,500 USD chassis, card 2020-09-01). On 2026-12-03 the card's price is 2,284 days old
+    (2020-09-01 to 2026-09-01 is 6 x 365 + 2 leap days = 2,192, plus 30 + 31 + 31 = 92 to 2026-12-03):
+    terminal, JSON, Markdown and the workbook all carry 2020-09-01, and the plan warns."""
+    card = gpu("Card24", 24).model_copy(update={"price_date": dt.date(2020, 9, 1)})
+    desk = system("desk", "Card24").model_copy(
+        update={"total_price_usd": None, "base_price_usd": 500.0, "price_date": None}
+    )
+    plan = solve(
+        scenario([workload("a", 10)], hardware={"cloud": False}), catalog([card], [desk]), alternatives=False
+    )
+    assert [u.option for u in plan.units] == ["desk"]
+    sentence = (
+        "Oldest price used: desk (purchase), as of 2020-09-01 (2,284 days before 2026-12-03); warning: older "
+        "than 180 days, check a current price (planner catalog update, or a quote in your own catalog)."
+    )
+    assert plan.oldest_price(TODAY).sentence() == sentence
+    assert " ".join(render_terminal(plan, width=100, today=TODAY).split()).endswith(sentence)
+    markdown = render_markdown(plan, today=TODAY)
+    assert f"- **Prices:** {sentence}" in markdown
+    assert "| 2020-09-01 |" in markdown.split("## Prices used")[1]
+    report = json.loads(plan_to_json(plan, TODAY))["report"]["oldest_price"]
+    assert (report["oldest_date"], report["stale"], report["undated"]) == ("2020-09-01", True, [])
+
+    write_workbook(plan, tmp_path / "p.xlsx")
+    book = load_workbook(tmp_path / "p.xlsx")
+    prices = book["Assumptions"].tables["PricesUsed"]
+    rows = list(book["Assumptions"][prices.ref])
+    as_of = [c.value for c in rows[0]].index("As of")
+    assert [r[as_of].value for r in rows[1:]] == [dt.datetime(2020, 9, 1)]

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from planner.catalog.browse import gpu_rows
+from planner.catalog.load import load_catalog
 from planner.catalog.schema import Catalog
 from planner.cli import main
 from planner.units import GIB
@@ -66,6 +67,16 @@ def test_nodes_min_vram_uses_the_whole_machine() -> None:
     assert all(r["total_vram_gib"] >= 600 for r in rows)
     server = next(r for r in rows if r["id"] == "server-8x-h100-sxm")
     assert server["price_usd"] == 300_000 and server["power_w"] == 2500 + 8 * 700
+
+
+def test_a_desktop_priced_from_its_card_lists_the_cards_price_date() -> None:
+    """The RTX 3090 desktop's chassis estimate is undated; its card's launch price is dated 2020-09-01 (the
+    GPU listing's date), so the machine's price is that old, as the plan reports it."""
+    code, out, _ = run("nodes", "--filter", "3090", "--format", "json")
+    assert code == 0
+    desk = next(r for r in json.loads(out) if r["id"] == "desktop-1x-rtx-3090")
+    card = next(r for r in gpu_rows(load_catalog()) if r["gpu"] == "GeForce RTX 3090")
+    assert desk["price_date"] == card["price_date"] == "2020-09-01"
 
 
 def test_excluded_rows_are_visible_with_reasons() -> None:
@@ -153,3 +164,12 @@ def test_models_lists_name_type_params_and_source() -> None:
     assert set(rows[0]) == {"name", "model_type", "params_b", "source"}
     sizes = [r["params_b"] for r in rows if isinstance(r["params_b"], float | int)]
     assert sizes == sorted(sizes)
+
+
+def test_an_unknown_system_id_is_answered_with_the_closest_one(shipped: Catalog) -> None:
+    """``server-8x-h100`` is the shipped ``server-8x-h100-sxm`` without its form factor."""
+    assert shipped.unknown_system("server-8x-h100") == (
+        "unknown system id 'server-8x-h100' (did you mean 'server-8x-h100-sxm'?); see `planner catalog nodes`"
+    )
+    assert "did you mean" not in shipped.unknown_system("zzz")
+    assert "'my-quote'" in shipped.unknown_system("my-quot", also=["my-quote"])

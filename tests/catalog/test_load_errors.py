@@ -134,6 +134,19 @@ def test_user_cloud_row_is_added_with_canonical_gpu(user_dir: UserDir) -> None:
     )
 
 
+def test_a_quote_row_without_source_file_or_commit_is_read(user_dir: UserDir) -> None:
+    """A user types a negotiated price into cloud.csv with only the columns that describe it: the row is its
+    own source (the file and line), never an error about a SkyPilot commit it never had."""
+    header = (
+        "provider,instance_type,gpu,gpu_count,vcpus,host_memory_gib,region,price_usd_per_hour,as_of,note\n"
+    )
+    row = "acme,h100x8,H100,8,208,1800,eu-west,17.5,2026-11-20,Acme quote Q-124\n"
+    catalog = load_catalog([user_dir(cloud_csv=header + row)], today=FRESH)
+    offer = next(o for o in catalog.cloud if o.id == "acme:h100x8:eu-west")
+    assert (offer.gpu_count, offer.price_usd_per_hour, offer.as_of) == (8, 17.5, dt.date(2026, 11, 20))
+    assert (offer.source_file, offer.source_commit, offer.note) == ("cloud.csv", "line 2", "Acme quote Q-124")
+
+
 def test_invalid_yaml_and_missing_dir(user_dir: UserDir, tmp_path: Path) -> None:
     with pytest.raises(CatalogError, match=r"gpus\.yaml:3: not valid YAML"):
         load_catalog([user_dir(gpus_yaml="as_of: 2026-11-01\ngpus: [\n")], today=FRESH)

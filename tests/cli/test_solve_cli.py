@@ -102,6 +102,10 @@ def test_table_output_and_default_report_path(tmp_path: Path, monkeypatch: pytes
     assert code == 0, err
     assert "cli-demo" in out and "reports/cli-demo.xlsx" in out
     assert (tmp_path / "reports" / "cli-demo.xlsx").exists()
+    # The default folder was missing: made, and said so (a folder named with -o is made only with --mkdir).
+    assert err == "note: made the directory reports/ for the default report path (-o to choose)\n"
+    code, _, err = _run("solve", str(_write(tmp_path)))
+    assert code == 0 and err == ""  # it exists now: nothing to say
 
 
 def test_invalid_scenario_exits_2_without_traceback(tmp_path: Path) -> None:

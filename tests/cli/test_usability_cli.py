@@ -133,3 +133,33 @@ def test_a_bare_vram_is_gib_as_every_size_option_reads_it() -> None:
     assert bare.stdout.splitlines()[0].startswith("llama-3.2-1b on 8 GiB: 8.0 GiB per GPU")
     assert bare.stdout.splitlines()[1:] == labelled.stdout.splitlines()[1:]
     assert "bare number: GiB" in " ".join(_run("fit", "--help").stdout.split())
+
+
+@pytest.mark.parametrize("command", ["estimate", "fit"])
+def test_qlora_with_a_16_bit_precision_says_it_estimates_nf4(command: str) -> None:
+    """QLoRA is a 4-bit base (Dettmers et al. 2023): ``--precision bf16`` was estimated as nf4 in silence."""
+    card = ["--vram", "24GiB"] if command == "fit" else []
+    typed = _run(command, "llama-3.1-8b", *card, "--task", "qlora", "--precision", "bf16")
+    assert typed.exit_code == 0
+    assert typed.stderr == (
+        "note: --task qlora quantizes the base weights: estimated as nf4, not bf16 (use --task lora for a "
+        "16-bit base)\n"
+    )
+    nf4 = _run(command, "llama-3.1-8b", *card, "--task", "qlora", "--precision", "nf4")
+    assert nf4.stdout == typed.stdout and nf4.stderr == ""  # the same estimate, no note where nf4 was asked
+    assert _run(command, "llama-3.1-8b", *card, "--task", "qlora").stderr == ""  # bf16 by default: no note
+
+
+def test_perf_capacity_of_one_is_one_sequence() -> None:
+    """A TPOT target between the TPOT of one and of two sequences admits exactly one: "1 sequence"."""
+    import json
+
+    def tpot_ms(batch: int) -> float:
+        result = _run("perf", "llama-3-8b", "--gpu", "RTX 4090", "--batch", str(batch), "--format", "json")
+        return float(json.loads(result.stdout)["tpot_s"]) * 1000
+
+    one, two = tpot_ms(1), tpot_ms(2)
+    assert one < two
+    result = _run("perf", "llama-3-8b", "--gpu", "RTX 4090", "--tpot-ms", f"{(one + two) / 2:.3f}")
+    assert result.exit_code == 0
+    assert ": up to 1 sequence at once (limited by tpot)" in result.stdout.splitlines()[-1]

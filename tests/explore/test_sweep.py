@@ -54,7 +54,9 @@ def test_paths_reach_workloads_by_name_index_and_star(startup: Scenario, catalog
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ("energy.usd_per_kwhh=0.2", r"energy\.usd_per_kwhh: unknown field"),
+        ("energy.usd_per_kwhh=0.2", r"energy\.usd_per_kwhh: unknown field \(did you mean 'usd_per_kwh'\?\)"),
+        ("horizon_month=3,6", r"horizon_month: unknown field \(did you mean 'horizon_months'\?\)"),
+        ("energy.zzz=1", r"energy\.zzz: unknown field$"),
         ("horizon_months=-3", r"horizon_months: Input should be greater than 0"),
         ("workloads.nobody.batch=2", r"no item named 'nobody'"),
         ("price.gpu.NoSuchCard=2", r"unknown GPU"),
@@ -255,3 +257,49 @@ def test_a_gpu_price_factor_scales_cards_systems_and_instances(startup: Scenario
     assert frame["mix"].iloc[0] == frame["mix"].iloc[1]
     assert list(frame["capex"]) == [pytest.approx(11_148), pytest.approx(11_148 - 0.25 * 499)]
     assert frame["total_cost"].iloc[1] - frame["total_cost"].iloc[0] == pytest.approx(-0.25 * 499 * 36 / 60)
+
+
+SMALL = """\
+name: small
+horizon_months: 12
+hardware: {bought: false, cloud: true, providers: [aws]}
+workloads:
+  - {name: chat, model: qwen2.5-0.5b, hours_per_month: 100}
+"""
+
+
+@pytest.mark.parametrize("guarded", [False, True])
+def test_a_script_calling_sweep_runs_with_or_without_the_main_guard(tmp_path: Path, guarded: bool) -> None:
+    """The README's API example saved as a script. Workers that re-ran an unguarded script swept again and
+    multiprocessing answered with its "bootstrapping phase" error and a broken pipe; the guarded form is what
+    the README shows. Both print the two points, each the 12-month total of one solve."""
+    (tmp_path / "small.yaml").write_text(SMALL)
+    call = (
+        'points = sweep("small.yaml", {"horizon_months": [3, 12]}, jobs=2)\n'
+        'print(list(points["total_cost"]))\n'
+    )
+    body = (
+        "if __name__ == '__main__':\n" + "".join(f"    {line}\n" for line in call.splitlines())
+        if guarded
+        else call
+    )
+    (tmp_path / "script.py").write_text(f"from planner import sweep\n{body}")
+    done = subprocess.run(
+        [sys.executable, "script.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    costs = json.loads(done.stdout.strip().splitlines()[-1])
+    assert costs[1] == pytest.approx(costs[0] * 4, rel=1e-6)  # same hours a month: 12 months cost 4 x 3
+
+
+def test_a_worker_importing_the_script_gets_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where a worker does import the caller's script (a worker restarted mid-sweep), the sweep it reaches is
+    refused in one line naming the guard, not multiprocessing's bootstrapping traceback."""
+    import multiprocessing
+
+    monkeypatch.setattr(multiprocessing.current_process(), "_inheriting", True, raising=False)
+    with pytest.raises(
+        PlannerError, match=r'^sweep\(\) was called while a worker .*if __name__ == "__main__"'
+    ):
+        sweep(STARTUP, {"horizon_months": [3]}, jobs=1)

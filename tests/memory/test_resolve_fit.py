@@ -10,7 +10,7 @@ import pytest
 
 from planner import estimate_memory
 from planner.errors import ModelError, PlannerError
-from planner.memory.fit import fit
+from planner.memory.fit import fit, largest_headroom
 from planner.memory.report import fit_table
 from planner.memory.resolve import resolve_model
 from planner.units import GIB
@@ -83,6 +83,70 @@ def test_fit_when_weights_alone_do_not_fit() -> None:
     result = fit(resolve_model("llama-3-70b"), 24 * GIB)
     assert not result.fits and result.max_context == 0 and result.max_batch == 0
     assert result.context_limit == "weights"
+
+
+@pytest.mark.parametrize(
+    ("required", "vram", "headroom"),
+    [
+        (90, 100, 0.10),
+        (91, 100, 0.09),
+        (100, 100, 0.0),
+        (101, 100, None),
+        (1, 100, 0.99),
+        (80 * GIB, 100 * GIB, 0.2),
+    ],
+)
+def test_largest_headroom_by_hand(required: int, vram: int, headroom: float | None) -> None:
+    """90 of 100 bytes leave 10 %: the budget int(100 x 0.9) = 90 holds them, int(100 x 0.89) = 89 not."""
+    assert largest_headroom(required, vram) == headroom
+
+
+@pytest.mark.parametrize(
+    ("model", "gib", "options"),
+    [
+        (
+            "gpt-oss-120b",
+            79.646,
+            {"engine": "vllm", "precision": "mxfp4"},
+        ),  # H100 SXM5 as the driver reports it
+        ("qwen2.5-14b", 12.0, {"precision": "q4_k_m", "context": 8192}),  # RTX 3060 12GB
+    ],
+)
+def test_a_model_over_the_headroom_budget_but_within_the_card_says_so(
+    model: str, gib: float, options: dict[str, object]
+) -> None:
+    """gpt-oss-120b in MXFP4 needs about 71 GiB of an 80 GiB H100 (its 65.8 GiB of weights fit the card) but
+    the default 20 % headroom leaves 63.7 GiB: the table said "the weights alone do not fit". It now names
+    the headroom, and the headroom it gives fits while 0.01 more does not."""
+    vram = round(gib * GIB)
+    result = fit(resolve_model(model), vram, **options)  # type: ignore[arg-type]
+    assert not result.fits and result.required_bytes <= vram
+    assert result.max_headroom is not None and 0 < result.max_headroom < 0.2
+    table = fit_table(result, "card")
+    assert "weights alone" not in table
+    assert f"does NOT fit in the {result.budget_bytes / GIB:.1f} GiB usable at 20% headroom" in table
+    assert f"with --headroom {result.max_headroom:.2f} or less" in table
+    at = fit(resolve_model(model), vram, headroom=result.max_headroom, **options)  # type: ignore[arg-type]
+    over = fit(resolve_model(model), vram, headroom=result.max_headroom + 0.01, **options)  # type: ignore[arg-type]
+    assert at.fits and not over.fits
+    if result.weights_bytes > result.budget_bytes:  # gpt-oss: the weights fit the card, not the budget
+        assert "none within the headroom" in table and "lower --headroom" in table
+
+
+def test_weights_over_the_card_say_the_weights_alone_do_not_fit() -> None:
+    """Llama 3 70B in bf16: 70.6e9 x 2 bytes = 131.4 GiB of weights, over a 24 GiB card."""
+    result = fit(resolve_model("llama-3-70b"), 24 * GIB)
+    assert result.max_headroom is None and result.weights_bytes > 24 * GIB
+    table = fit_table(result, "24 GiB")
+    assert "does NOT fit: more than the card's 24.0 GiB" in table
+    assert f"none (the weights alone, {result.weights_bytes / GIB:.2f} GiB per GPU, exceed the card)" in table
+
+
+def test_one_sequence_is_singular() -> None:
+    """Qwen2.5-7B in bf16 (14.19 GiB of weights) at 16,384 tokens on 24 GiB holds one sequence, not two."""
+    result = fit(resolve_model("qwen2.5-7b"), 24 * GIB, context=16384)
+    assert result.max_batch == 1
+    assert "largest batch at context 16384: 1 sequence\n" in fit_table(result, "24 GiB") + "\n"
 
 
 def test_fit_when_the_batch_is_what_does_not_fit() -> None:

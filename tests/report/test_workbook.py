@@ -357,3 +357,13 @@ def test_share_columns_have_data_bars_from_0_to_100_percent(book: openpyxl.Workb
 def test_text_longer_than_an_excel_cell_is_shortened() -> None:
     text = clean_text("x" * 40_000)
     assert len(text) == EXCEL_MAX_CELL_CHARS == 32_767 and text.endswith("…")
+
+
+def test_net_present_value_is_shown_as_money_like_the_total(saved: openpyxl.Workbook) -> None:
+    """The Summary showed "14,403" for the net present value beside "$14,403" for the total: the same kind
+    of figure, in the plan's currency, takes the same format."""
+    ws = saved["Summary"]
+    cells = ws[ws.tables["KeyFigures"].ref]
+    formats = {row[0].value: row[1].number_format for row in cells[1:]}
+    assert formats["Net present value"] == formats["Total cost over the horizon"]
+    assert "$" in formats["Net present value"]

@@ -34,7 +34,9 @@ def test_a_valid_scenario_loads(tmp_path: Path) -> None:
     [
         ("name: t\nworkloads: [", r"s.yaml: line \d+, column \d+: YAML syntax error"),
         ("- just\n- a list\n", r"s.yaml: expected a mapping"),
-        ("name: t\nworkloads: []\n", r"s.yaml: workloads: .*at least 1 item"),
+        ("name: t\nworkloads: []\n", r"s.yaml: workloads: a scenario needs at least one workload$"),
+        ("", r"s.yaml: the file is empty; a scenario needs a name and at least one workload$"),
+        ("# only a comment\n\n", r"s.yaml: the file is empty"),
         ("name: t\n", r"s.yaml: workloads: required field is missing"),
         ("name: t\nworkload: []\n", r"s.yaml: work"),
         (

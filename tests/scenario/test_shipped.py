@@ -290,3 +290,16 @@ def test_deepseek_r1_spans_two_h100_machines_with_a_fabric(catalog: Catalog) -> 
     (w,) = plan.workloads
     assert (w.gpus_per_replica, w.nodes_per_replica) == (16, 2)
     assert plan.capex == pytest.approx(2 * 300_000)  # 2 x (60,000 server + 8 x 30,000 H100 SXM5)
+
+
+def test_hobbyist_timeshare_says_what_its_schedules_do() -> None:
+    """The night model runs 20:00-08:00 every day (12 h x 365 days / 12 = 365 h a month); by day only on
+    weekdays. Weekend days are idle: the description said the chat model ran "at weekends"."""
+    scenario = load_scenario(SCENARIOS / "hobbyist-timeshare.yaml")
+    day, night = (w.schedule for w in scenario.workloads)
+    assert day is not None and night is not None
+    assert (night.start_hour, night.end_hour, len(night.days)) == (20, 8, 7)
+    assert (day.start_hour, day.end_hour, set(day.days)) == (8, 20, {"mon", "tue", "wed", "thu", "fri"})
+    assert scenario.workloads[1].hours_per_month == 12 * 365 / 12
+    text = " ".join(scenario.description.split())
+    assert "20:00-08:00" in text and "weekend days it idles" in text and "and at weekends" not in text

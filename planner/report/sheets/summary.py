@@ -50,7 +50,6 @@ KEY_STYLES = {"Running costs per month": styles.USD_CENTS}
 """Key figures whose cents matter for a hand check (641.825 x 36 = 23,105.70)."""
 
 KEY_FORMATS = {
-    "Net present value": "#,##0",
     "Payback month against renting": '"month "0',
     "Break-even utilisation": "0.0%",
     "Oldest price relied on": "yyyy-mm-dd",
