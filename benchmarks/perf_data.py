@@ -108,6 +108,12 @@ STATIC_BATCHES: frozenset[tuple[str, str]] = frozenset({("NVIDIA/TensorRT-LLM", 
 SERVING_TPOT: frozenset[str] = frozenset(
     {"github.com/dstackai/benchmarks Deepseek-R1/raw_data/online_results.csv"}
 )
+# Notes keyword of llama.cpp rows measured on a 2025-or-later build (throughput_llamacpp_2025.csv): there
+# batch-1 decode streams weights at 80-90 % of a 1.8 TB/s card's bandwidth (RTX 5090), where the May-2024
+# builds of the calibration rows stopped near 1.0 TB/s on every card (the fitted bandwidth cap). The build
+# is a condition of the row like vLLM 0.4.2's graph-capture limit; load_cases keeps it on each Case for a
+# fit that gives current builds their own constants (rows without the keyword are the 2024 builds).
+CURRENT_LLAMACPP_NOTE = "build=current"
 # Engines whose measured rows the files keep but the speed model has no record for yet (the calibrated ones
 # are listed in planner.perf.efficiency): load_cases leaves their rows out until a refit adds the engine.
 PENDING_ENGINES: frozenset[str] = frozenset()
@@ -133,6 +139,8 @@ class Case:
     hw: Hardware
     kv: str | None = None
     """KV-cache precision where it differs from the weights' (fp8 KV beside fp8 weights)."""
+    current_build: bool = False
+    """A llama.cpp row measured on a 2025-or-later build (CURRENT_LLAMACPP_NOTE in its notes)."""
 
     @property
     def source_key(self) -> str:
@@ -328,6 +336,7 @@ def load_cases(paths: Sequence[Path] = CSVS) -> list[Case]:
                 terms=_terms(row["model"], row["precision"], engine_speed(engine).name, kv),
                 hw=_hardware(row["gpu"]),
                 kv=kv,
+                current_build=engine == "llama.cpp" and CURRENT_LLAMACPP_NOTE in row["notes"],
             )
         )
     return cases
