@@ -122,6 +122,9 @@ class ProblemData:
     and the ``rate`` row asks sum_p served[p] * count[p, w] * use[p] >= rate[w] (constraints.py)."""
     served: Mapping[str, float] = field(default_factory=dict)
     """Pattern id -> requests/s one replica of its (rate-stated, alone on its GPUs) workload serves."""
+    packing_cuts: bool = False
+    """Whether every pool of shared GPUs also gets the ``ccm`` rows of constraints.py, one per replica size
+    under half a GPU (valid for every packing; more rows, so only on programs of few options)."""
     links: tuple[tuple[str, str], ...] = ()
     """(earlier, later) option ids: units bought in one period stay in every later one, so
     units[later] >= units[earlier] (demand over time, ``solving.periods``; the ``link`` rows)."""
