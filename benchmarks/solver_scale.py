@@ -13,11 +13,11 @@ program solved, the time to build the candidates (memory model x offers), to bui
 time per column, which stays flat as fleets grow when the build is linear in workloads x offers), to solve
 (every integer program the pipeline solves for the plan, pass by pass), the rest of the plan's time ("other":
 column generation, packing, assembly, the verifier), the plan's wall time, peak memory (``ru_maxrss``, which
-includes the solver's own allocations), status and gap; on large fleets the bound the gap is measured against
-and which stage proved it (the highest of the aggregate relaxation's dual bound, its linear relaxation's
-optimum and column generation's Lagrangian bound, each as the run found it); then the plan's saving over the cheapest offer per
-workload chosen alone and over the best single GPU type (never negative for a plan proven optimal), and the
-alternatives' own time.
+includes the solver's own allocations), status and gap; on large fleets the bound the gap is measured
+against and which stage proved it (the highest of the aggregate relaxation's dual bound, its linear
+relaxation's optimum and column generation's Lagrangian bound, each as the run found it); then the plan's
+saving over the cheapest offer per workload chosen alone and over the best single GPU type (never negative
+for a plan proven optimal), and the alternatives' own time.
 
 Targets (on a 2-core machine, ``TARGETS``): 200 workloads within 1 % of the best bound in 10 s and within
 0.5 % in 60 s; 1,000 within 0.5 % in 60 s. The gap asked of the solver is 0.1 % up to 200 workloads and
