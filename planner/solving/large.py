@@ -107,8 +107,9 @@ def _second_core(
         reserve = packed.seconds if packed is not None else reserve
     if until - time.perf_counter() - reserve >= MIN_SECOND_PASS_S:
         support = _support(candidates.data, lp)
-        narrow = dataclasses.replace(candidates.data.restricted(support), packing_cuts=True)
-        restricted = _relax(narrow, solver, until - reserve, mip_gap)
+        # Without the ccm rows (constraints.add_ccm_rows): its plan packs better with them once solved to
+        # optimality, but under load it seldom is, and its incumbents packed worse (docs/benchmarks.md).
+        restricted = _relax(candidates.data.restricted(support), solver, until - reserve, mip_gap)
         if restricted.status in ("optimal", "feasible"):
             found.append((restricted, 0.0, _pack_in_time(candidates, restricted)))
     if first_pass_s >= MIN_FILL_S:
