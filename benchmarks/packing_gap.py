@@ -3,12 +3,15 @@
 Run from the repository root with the project's environment:
 
     .venv/bin/python benchmarks/packing_gap.py --size 200 --time-limit 130
+    .venv/bin/python benchmarks/packing_gap.py --size 200 --time-limit 60 --restricted --ccm --pool-seconds 20
 
 Solves the aggregate relaxation (planner/ilp/constraints.py, "large fleets") of a benchmark fleet
 (benchmarks/fleets.py) for ``--time-limit`` seconds and prints, for every pool of shared GPUs in its solution:
 the GPUs it counted, the replicas and their memory as a share of those GPUs, the pool's own Gilmore-Gomory
 bound, and the GPUs first-fit decreasing and minimum bin slack pack the replicas on. Then the relaxation's
 cost and bound, and its solution packed for real (solving.repack) with the units the packing adds.
+``--restricted`` solves the relaxation over the options its linear relaxation uses instead (the large-fleet
+strategy's second core; its bound is then no bound), ``--ccm`` adds the ccm rows of constraints.py.
 
 The Gilmore-Gomory bound is the linear program "fewest GPUs, as fractions of packings, that hold these
 replicas", solved by column generation over packings of one GPU (memory, at most 8 replicas, a month of hours
@@ -20,6 +23,7 @@ count holds more than any real GPUs can, whatever the packer.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import time
 
@@ -29,9 +33,10 @@ from fleets import fleet_scenario
 from planner.catalog.load import load_catalog
 from planner.ilp.data import MAX_PER_GPU, POOLS, pool_key
 from planner.ilp.incumbent import evaluate
-from planner.ilp.solve import solve_problem
+from planner.ilp.solve import solve_lp, solve_problem
 from planner.placement.candidates import build_candidates, without_dominated
 from planner.placement.merge import merge_equivalent
+from planner.solving.large import _support
 from planner.solving.packing import first_fit_decreasing, minimum_bin_slack
 from planner.solving.repack import repack
 from planner.units import HOURS_PER_MONTH
@@ -135,12 +140,26 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--time-limit", type=float, default=130.0, help="seconds for the relaxation (130)")
     parser.add_argument("--pool-seconds", type=float, default=120.0, help="column generation per pool (120)")
+    parser.add_argument(
+        "--restricted", action="store_true", help="the relaxation over the options its LP uses (not a bound)"
+    )
+    parser.add_argument("--ccm", action="store_true", help="with the ccm rows of constraints.py")
     args = parser.parse_args()
 
     merged = merge_equivalent(fleet_scenario(args.size, args.seed))
     c = without_dominated(build_candidates(merged.scenario, load_catalog(())))
+    data = c.data
+    lower = None
+    if args.restricted:
+        # What the large-fleet strategy's second core solves (solving.large): the relaxation over the options
+        # its linear relaxation uses.
+        lp = solve_lp(c.data, time_limit_s=args.time_limit)
+        data = c.data.restricted(_support(c.data, lp))
+        lower = lp.objective
+        print(f"linear relaxation {lp.objective:,.0f} USD (a bound), {len(data.options)} options used")
+    data = dataclasses.replace(data, packing_cuts=args.ccm)
     began = time.perf_counter()
-    relaxed = solve_problem(c.data, time_limit_s=args.time_limit, mip_gap=1e-4)
+    relaxed = solve_problem(data, time_limit_s=args.time_limit, mip_gap=1e-4)
     print(
         f"{args.size} workloads ({len(c.data.workloads)} after merging), relaxation {relaxed.status} in "
         f"{time.perf_counter() - began:.1f} s: {relaxed.objective:,.0f} USD, "
@@ -176,7 +195,8 @@ def main() -> None:
     point = evaluate(exact.data, start)
     assert point is not None, "the packed relaxation is a plan of the exact program"
     cost, units, _ = point
-    print(f"\npacked for real: {cost:,.0f} USD, {(cost - relaxed.best_bound) / cost:.2%} above the bound")
+    lower = relaxed.best_bound if lower is None else lower
+    print(f"\npacked for real: {cost:,.0f} USD, {(cost - lower) / cost:.2%} above the bound ({lower:,.0f})")
     for o in c.data.options:
         before, after = relaxed.units.get(o.id, 0), units.get(o.id, 0)
         if before != after:

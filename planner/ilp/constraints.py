@@ -21,7 +21,8 @@ Objective (objective.py)
 Constraints
     demand__w      sum_p count[p, w] * use[p] + sum_{o,q} share[o, q, w] = demand[w]      for all w
     capacity__o    sum_{p in P_o} gpus[p] * use[p] + sum_q shared_gpus[o, q] <= gpus_per_unit[o] * units[o]
-    memory, count, dff, hours     the shared pools' rows (large fleets, add_shared_constraints)
+    memory, count, dff, hours     the shared pools' rows (large fleets, add_shared_constraints); ccm rows
+                   where ``ProblemData.packing_cuts`` asks (add_ccm_rows; off in the pipeline)
     spread__w_o    sum_{p in P_o} count[p, w] * use[p] <= units[o]   for workloads spread by machine
     link__o        units[earlier] <= units[later]   for every (earlier, later) in links: demand over time
                    stacks one copy of the program per period (solving.periods), and a machine bought in
@@ -62,7 +63,7 @@ from typing import Any
 
 import pulp
 
-from planner.ilp.data import MAX_PER_GPU, POOLS, ProblemData, pool_key, split_pool_key
+from planner.ilp.data import MAX_PER_GPU, POOLS, ProblemData, SharedData, pool_key, split_pool_key
 from planner.units import GIB, HOURS_PER_MONTH
 
 
@@ -183,10 +184,54 @@ def add_shared_constraints(m: Model) -> None:
                 seen.add(weights)
                 terms = [(m.share[s.id], w) for s, w in zip(entries, weights, strict=True) if w]
                 m.prob += pulp.LpAffineExpression([*terms, (gpus, -1)]) <= 0, f"dff_{k}__{key}"
+            if m.data.packing_cuts:
+                add_ccm_rows(m, key, entries, o.gpu_memory_gib)
             if pool == "part":
                 terms = [(m.share[s.id], s.hours) for s in entries]
                 row = pulp.LpAffineExpression([*terms, (gpus, -HOURS_PER_MONTH)]) <= 0
                 m.prob += row, f"hours__{key}"
+
+
+def add_ccm_rows(m: Model, key: str, entries: list[SharedData], bin_gib: float) -> None:
+    """ccm_j__o_q   sum_w f_l(reserved[w]) * share[o, q, w] <= 2 floor(C / l) * shared_gpus[o, q]
+
+    for every distinct replica size l below half the GPU's memory C (bytes), with Carlier, Clautiaux and
+    Moukrim's dual feasible function (2007, f_CCM,1):
+
+        f_l(x) = 2 (floor(C / l) - floor((C - x) / l))   x > C / 2
+                 floor(C / l)                             x = C / 2
+                 2 floor(x / l)                           x < C / 2
+
+    Why every real GPU satisfies it (so the pool does, and the program stays a relaxation): the sizes on one
+    GPU add up to at most C, so at most one is over C / 2. Without one, sum 2 floor(x / l) <= 2 floor(sum x
+    / l) <= 2 floor(C / l) (floors are superadditive), and two replicas of exactly C / 2 fill the GPU alone
+    (2 floor(C / l)); one of C / 2 leaves at most C / 2 to the rest, whose 2 floor(rest / l) is at most
+    floor(C / l). With one x over C / 2, the rest add up to at most C - x, so their 2 floor(rest / l) is at
+    most 2 floor((C - x) / l), which f_l(x) leaves to them. The rows cut off what the u_k rows allow but no
+    packing does: three replicas of 0.749 GPU, three of 0.219 and one of 0.094 (2.998 GPUs of memory) pass
+    the memory row and every u_k on 3 GPUs, but no 3 GPUs hold them (each 0.749 leaves 0.251, room for one
+    0.219 and nothing more); with l = 0.094 GPU they weigh 3 x 16 + 3 x 4 + 2 = 62 against 3 x 20
+    (tests/ilp/test_packing_cuts.py)."""
+    capacity = round(bin_gib * GIB)
+    sizes = {round(s.reserved_gib * GIB) for s in entries}
+    seen: set[tuple[int, ...]] = set()
+    for step in sorted(x for x in sizes if 0 < 2 * x < capacity):
+        weights = tuple(ccm_weight(round(s.reserved_gib * GIB), capacity, step) for s in entries)
+        if weights in seen or not any(weights):
+            continue
+        seen.add(weights)
+        terms = [(m.share[s.id], w) for s, w in zip(entries, weights, strict=True) if w]
+        row = pulp.LpAffineExpression([*terms, (m.shared_gpus[key], -2 * (capacity // step))]) <= 0
+        m.prob += row, f"ccm_{len(seen)}__{key}"
+
+
+def ccm_weight(size: int, capacity: int, step: int) -> int:
+    """Carlier, Clautiaux and Moukrim's f_l of one item (``add_ccm_rows``), sizes in bytes."""
+    if 2 * size > capacity:
+        return 2 * (capacity // step - (capacity - size) // step)
+    if 2 * size == capacity:
+        return capacity // step
+    return 2 * (size // step)
 
 
 def dual_feasible(size_gib: float, bin_gib: float, k: int) -> float:

@@ -122,6 +122,11 @@ class ProblemData:
     and the ``rate`` row asks sum_p served[p] * count[p, w] * use[p] >= rate[w] (constraints.py)."""
     served: Mapping[str, float] = field(default_factory=dict)
     """Pattern id -> requests/s one replica of its (rate-stated, alone on its GPUs) workload serves."""
+    packing_cuts: bool = False
+    """Whether every pool of shared GPUs also gets the ``ccm`` rows of constraints.py, one per replica size
+    under half a GPU (valid for every packing). Off in the pipeline: on the benchmark fleets they raise the
+    linear relaxation by 0.006 % for twice the rows, and the restricted relaxation with them, stopped by its
+    time limit, packed worse (docs/benchmarks.md); ``benchmarks/packing_gap.py --ccm`` measures them."""
     links: tuple[tuple[str, str], ...] = ()
     """(earlier, later) option ids: units bought in one period stay in every later one, so
     units[later] >= units[earlier] (demand over time, ``solving.periods``; the ``link`` rows)."""

@@ -41,6 +41,12 @@ PACKING_FILL = 0.995
 """Share of each GPU's memory the second relaxation may fill. The relaxation's rows are sums, so its
 solutions fill pools to the byte, which replicas of arbitrary sizes rarely pack into; a little slack per GPU
 spreads them where they pack. Not a bound: the first relaxation's bound stands."""
+EXACT_PER_PACKING = 2.0
+"""The exact program runs only with at least this many times the longest packing left (and
+``MIN_SECOND_PASS_S``): the packing's time measures the fleet, and a shorter run finds nothing and overruns.
+1,000-workload benchmark fleet at load average 6.5-7.4 (a packing takes 2-4 s there): the exact program
+given 3.1, 4.0 and 4.8 s returned no plan each time and ran about 1 s past its limit, and two of those runs
+(63.1 and 60.5 s) ended past the 60 s limit with the packed plan."""
 FINISH_SHARE = 0.05
 FINISH_PER_PACKING = 1.5
 """The assembly and the verifier take about this many times the longest packing, where that is more than
@@ -101,6 +107,8 @@ def _second_core(
         reserve = packed.seconds if packed is not None else reserve
     if until - time.perf_counter() - reserve >= MIN_SECOND_PASS_S:
         support = _support(candidates.data, lp)
+        # Without the ccm rows (constraints.add_ccm_rows): its plan packs better with them once solved to
+        # optimality, but under load it seldom is, and its incumbents packed worse (docs/benchmarks.md).
         restricted = _relax(candidates.data.restricted(support), solver, until - reserve, mip_gap)
         if restricted.status in ("optimal", "feasible"):
             found.append((restricted, 0.0, _pack_in_time(candidates, restricted)))
@@ -225,11 +233,12 @@ def _exact_pass(
     packings: dict[str, list[tuple[Member, ...]]],
     bounds: list[float],
     ends: tuple[float, float],
+    packing_s: float = 0.0,
 ) -> tuple[Candidates, Solution]:
     """Steps 2 and 3 of ``solve_large``: column generation (its bound joins ``bounds``),
     then the exact pattern program over its patterns and the packed relaxation, never worse than that
     packing. ``run``: the solver and the gap asked; ``ends``: when column generation and the exact program
-    end."""
+    end; ``packing_s``: the longest packing so far (``EXACT_PER_PACKING``)."""
     solver, mip_gap = run
     colgen_end, end = ends
     # Column generation stops once its Lagrangian bound is within half the gap asked: its tail converges
@@ -244,7 +253,7 @@ def _exact_pass(
     # start: 1,000-workload fleet 21.10 M USD against the start's 16.9 M.
     fallback = evaluate(exact.data, first_plan) if first_plan else None
     limit = end - time.perf_counter()
-    if fallback is not None and limit < MIN_SECOND_PASS_S:
+    if fallback is not None and limit < max(MIN_SECOND_PASS_S, EXACT_PER_PACKING * packing_s):
         # Column generation ran past its share: no time for the program, the packed plan stands.
         return exact, Solution("feasible", fallback[0], 0.0, 1.0, fallback[1], fallback[2], solver=solver)
     solution = solve_problem(
@@ -337,7 +346,7 @@ def solve_large(
         # alone takes about as long): steps 2 and 3 could only spend the time, or run out of it.
         try:
             exact, solution = _exact_pass(
-                candidates, (solver, mip_gap), packed, packings, bounds, (colgen_end, end)
+                candidates, (solver, mip_gap), packed, packings, bounds, (colgen_end, end), packing_s
             )
         except TimeLimitError:
             if solution is None:

@@ -20,6 +20,7 @@ from planner.ilp.solve import Solution
 from planner.placement.candidates import Candidates
 from planner.placement.offers import Offer
 from planner.placement.patterns import Member, add_pattern, group_energy
+from planner.solving.overflow import Choices, Place, overflow_cost, place_overflow
 from planner.solving.packing import first_fit_decreasing, minimum_bin_slack, pack_exact
 from planner.units import HOURS_PER_MONTH
 
@@ -72,9 +73,10 @@ def _start(
 
     Each option keeps the units the relaxation bought. Packed GPUs that do not fit there (the relaxation's
     rows are sums; the smallest are moved) first give their replicas to the memory left on the GPUs that did
-    (``_fill_gaps``); the rest go where one more copy costs least: a spare GPU of any option that may hold
-    them, or a new unit; or, where cheaper, their replicas go one by one the same way. ``known``: the
-    patterns by option and workloads, and by id (a replica's own pattern may take several GPUs)."""
+    (``_fill_gaps``); the rest go onto spare GPUs of any option that may hold them, or new units: one group
+    at a time where one more copy costs least (``_one_by_one``), or all at once by a small program
+    (solving.overflow), whichever costs less. ``known``: the patterns by option and workloads, and by id (a
+    replica's own pattern may take several GPUs)."""
     pattern_of, by_id = known
     used: dict[str, int] = {}
     start: dict[str, float] = {}
@@ -104,42 +106,100 @@ def _start(
     units = {oid: -(-used[oid] // offer.gpus) for oid, offer in c.offers.items()}
     units = {oid: max(n, solution.units.get(oid, 0)) for oid, n in units.items()}
 
-    def more_units(oid: str, gpus: int) -> int:
-        """Units to buy on ``oid`` for ``gpus`` more GPUs beyond its spare ones."""
-        per_unit = c.offers[oid].gpus
-        return max(0, -(-(used[oid] + gpus) // per_unit) - units[oid])
+    spare = {oid: units[oid] * offer.gpus - used[oid] for oid, offer in c.offers.items()}
 
-    def cheapest(group: tuple[Member, ...]) -> tuple[float, str]:
-        """Where one more copy of ``group`` costs least: its energy on spare GPUs, or new units. A replica's
-        own pattern may take several GPUs (tensor parallel): it needs that many spare, priced as it is."""
-        costs = []
+    def places(group: tuple[Member, ...]) -> list[Place]:
+        """Every option that may hold one more copy of ``group``: its own pattern there, or one GPU that holds
+        the group. A replica's own pattern may take several GPUs (tensor parallel), priced as it is."""
+        out = []
         for oid, offer in c.offers.items():
             pid = pattern_of.get((oid, _names(group)))
             if pid is not None or (len(group) > 1 and _holds(c, offer, group, sharers[oid])):
                 gpus = 1 if pid is None else by_id[pid].gpus
                 energy = group_energy(offer, group, c.hours, c.rates) if pid is None else by_id[pid].cost
-                costs.append((energy + offer.fixed_cost * more_units(oid, gpus), oid))
-        return min(costs, default=(math.inf, ""))
+                out.append(Place(oid, gpus, energy))
+        return out
 
-    def place(group: tuple[Member, ...], oid: str) -> None:
-        if (oid, _names(group)) not in pattern_of:
-            add(oid, c.offers[oid], group)
-        pid = pattern_of[(oid, _names(group))]
-        gpus = by_id[pid].gpus
-        units[oid] += more_units(oid, gpus)
-        used[oid] += gpus
+    merged = _merge_leftovers(overflow, lambda group: _cheapest(c, group, places, (used, units))[0])
+    greedy = _one_by_one(c, merged, places, (used, units))
+    chosen = greedy
+    if greedy:
+        best = place_overflow(
+            [m for held in overflow for m in held],
+            [*merged, *overflow],
+            places,
+            spare,
+            dict(c.data.option_by_id),
+            {o.id: None if o.max_units is None else o.max_units - units[o.id] for o in c.data.options},
+        )
+        fixed = {oid: offer.fixed_cost for oid, offer in c.offers.items()}
+        per_unit = {oid: offer.gpus for oid, offer in c.offers.items()}
+        if (
+            best is not None
+            and overflow_cost(best, spare, per_unit, fixed)
+            < overflow_cost(greedy, spare, per_unit, fixed) - 1e-6
+        ):
+            chosen = best
+    for group, where in chosen:
+        if (where.option, _names(group)) not in pattern_of:
+            add(where.option, c.offers[where.option], group)
+        pid = pattern_of[(where.option, _names(group))]
+        per_unit_gpus = c.offers[where.option].gpus
+        used[where.option] += by_id[pid].gpus
+        units[where.option] = max(units[where.option], -(-used[where.option] // per_unit_gpus))
         start[pid] = start.get(pid, 0) + 1
+    start.update({oid: n for oid, n in units.items() if n})
+    return start
 
-    for held in _merge_leftovers(overflow, lambda group: cheapest(group)[0]):
-        together = cheapest(held)
-        alone = [cheapest((m,)) for m in held]  # every replica has its single-GPU pattern on its own option
+
+def _cheapest(
+    c: Candidates,
+    group: tuple[Member, ...],
+    places: Choices,
+    state: tuple[dict[str, int], dict[str, int]],
+) -> tuple[float, Place | None]:
+    """Where one more copy of ``group`` costs least, and what it costs there: its energy on spare GPUs, or
+    with new units. ``state``: GPUs used and units bought per option."""
+    used, units = state
+    best: tuple[float, Place | None] = (math.inf, None)
+    for where in places(group):
+        offer = c.offers[where.option]
+        more = max(0, -(-(used[where.option] + where.gpus) // offer.gpus) - units[where.option])
+        cost = where.energy + offer.fixed_cost * more
+        if cost < best[0]:
+            best = (cost, where)
+    return best
+
+
+def _one_by_one(
+    c: Candidates,
+    groups: list[tuple[Member, ...]],
+    places: Choices,
+    state: tuple[dict[str, int], dict[str, int]],
+) -> list[tuple[tuple[Member, ...], Place]]:
+    """``groups`` placed one after another, each where one more copy costs least (``_cheapest``), or its
+    replicas one by one where that costs less. ``state``: GPUs used and units bought per option (copied,
+    not changed)."""
+    used, units = dict(state[0]), dict(state[1])
+    placed: list[tuple[tuple[Member, ...], Place]] = []
+
+    def place(group: tuple[Member, ...], where: Place | None) -> None:
+        if where is None:
+            return  # nowhere to go: the plan then breaks a demand row, and ``evaluate`` rejects it
+        used[where.option] += where.gpus
+        units[where.option] = max(units[where.option], -(-used[where.option] // c.offers[where.option].gpus))
+        placed.append((group, where))
+
+    for held in groups:
+        together = _cheapest(c, held, places, (used, units))
+        # Every replica has its single-GPU pattern on its own option.
+        alone = [_cheapest(c, (m,), places, (used, units)) for m in held]
         if len(held) == 1 or together[0] <= sum(cost for cost, _ in alone):
             place(held, together[1])
         else:
             for m in held:
-                place((m,), cheapest((m,))[1])
-    start.update({oid: n for oid, n in units.items() if n})
-    return start
+                place((m,), _cheapest(c, (m,), places, (used, units))[1])
+    return placed
 
 
 def _fill_gaps(
@@ -218,8 +278,9 @@ def pack_shared(c: Candidates, solution: Solution, oid: str) -> list[tuple[Membe
     decreasing and minimum bin slack is kept where it fits the GPUs the solver counted, else an exact search
     tries them, else the heuristic packing needs more GPUs. Where it does, all pools together are packed as
     well, without the month of hours (a GPU whose replicas compute longer than that pays the month, which
-    costs less, not more), and the packing with fewer GPUs is kept: on the 1,000-workload benchmark fleet the
-    two MI325X pools, 164 GPUs by the relaxation, take 168 GPUs packed apart and 165 together."""
+    costs less, not more), and the cheaper packing is kept (``_packing_cost``): on the 1,000-workload
+    benchmark fleet the two MI325X pools, 164 GPUs by the relaxation, take 168 GPUs packed apart and 165
+    together."""
     memory = c.offers[oid].gpu.vram_bytes
     out: list[tuple[Member, ...]] = []
     everything: list[Member] = []
@@ -240,9 +301,21 @@ def pack_shared(c: Candidates, solution: Solution, oid: str) -> list[tuple[Membe
         pools += 1
     if pools > 1 and len(out) > counted:
         together = _pack(c, everything, counted, memory, math.inf, search=False)
-        if len(together) < len(out):
+        if _packing_cost(c, oid, together) < _packing_cost(c, oid, out) - 1e-6:
             return together
     return out
+
+
+def _packing_cost(c: Candidates, oid: str, gpus: list[tuple[Member, ...]]) -> float:
+    """What a packing of option ``oid``'s pools costs, for choosing between two: each GPU's energy and its
+    share of a unit's price. Fewer GPUs is not always cheaper: the "full" pool's replicas add up to more than
+    a month of hours per GPU, so each of its GPUs pays a month; packed with the "part" pool's replicas onto
+    fewer GPUs in all, they spread over more GPUs that each pay a month (200-workload benchmark fleet, the
+    4-GPU workstation's pools, 100 GPUs counted: together 103 GPUs and 10.6 K USD more energy than the
+    relaxation priced, apart 104 GPUs and none; the whole plan 6.1 K USD cheaper apart)."""
+    offer = c.offers[oid]
+    per_gpu = offer.fixed_cost / offer.gpus
+    return sum(per_gpu + group_energy(offer, held, c.hours, c.rates) for held in gpus)
 
 
 def _pack(
