@@ -239,6 +239,15 @@ def test_unknown_system_in_stock_is_a_scenario_error() -> None:
         solve(scenario([workload("a", 1)], limits={"stock": {"nope": 1}}), CAT)
 
 
+def test_a_misspelt_system_in_purchase_prices_suggests_the_id_meant() -> None:
+    with pytest.raises(
+        ScenarioError,
+        match=r"purchase_prices_usd\.desk-card2: unknown system id 'desk-card2' "
+        r"\(did you mean 'desk-card24'\?\)",
+    ):
+        solve(scenario([workload("a", 1)], purchase_prices_usd={"desk-card2": 900.0}), CAT)
+
+
 def test_unknown_gpu_in_owned_inventory_is_a_scenario_error() -> None:
     with pytest.raises(ScenarioError, match=r"owned\[0\].gpu: unknown GPU 'Card99'"):
         solve(scenario([workload("a", 1)], owned=[{"gpu": "Card99"}]), CAT)

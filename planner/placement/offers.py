@@ -173,7 +173,8 @@ def local_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> list
     for field, keys in (("limits.stock", stock), ("purchase_prices_usd", scenario.purchase_prices_usd)):
         for key in keys:
             if key not in known_ids:
-                raise ScenarioError(f"{field}.{key}: unknown system id {key!r} (see `planner catalog nodes`)")
+                quoted = [c.id for c in scenario.custom_offers]
+                raise ScenarioError(f"{field}.{key}: {catalog.unknown_system(key, also=quoted)}")
     offers = _owned_offers(scenario, catalog, rates)
     if scenario.hardware.bought:
         offers += _system_offers(scenario, catalog, rates) + _quoted_offers(scenario, catalog, rates)

@@ -165,14 +165,31 @@ def solve_alternatives(
     out = [
         _restricted(
             "all_cloud", f"{with_owned}cloud instances only", c, cloud | owned, plan_cost, solver, limit
-        ),
+        )
+        if cloud
+        else _not_on_offer("all_cloud", f"{with_owned}cloud instances only", "cloud instance"),
         _restricted(
             "all_bought", f"{with_owned}bought hardware only", c, bought | owned, plan_cost, solver, limit
-        ),
+        )
+        if bought
+        else _not_on_offer("all_bought", f"{with_owned}bought hardware only", "system to buy"),
     ]
     out.append(_best_single_gpu(c, plan_cost, solver, limit, owned))
     out.append(_per_workload(c, plan_cost, parts))
     return out
+
+
+def _not_on_offer(name: str, description: str, kind: str) -> Alternative:
+    """An alternative with nothing of its kind on offer (``hardware.cloud: false``, or no instance passes
+    the scenario's filters): solving it would price the owned hardware alone under a label that says
+    "rent everything", so it is reported as not applicable instead."""
+    return Alternative(
+        name=name,
+        description=description,
+        total_cost=None,
+        status="not applicable",
+        reason=f"no {kind} is on offer to this scenario",
+    )
 
 
 def _best_single_gpu(

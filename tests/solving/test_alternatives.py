@@ -25,3 +25,17 @@ def test_a_plan_on_owned_cards_of_one_type_is_the_best_single_type() -> None:
     assert plan.total_cost == pytest.approx(2 * GPU_YEAR)
     single = {a.name: a for a in plan.alternatives}["best_single_gpu"]
     assert single.status == "optimal" and single.total_cost == pytest.approx(plan.total_cost)
+
+
+def test_an_alternative_with_nothing_on_offer_is_not_applicable() -> None:
+    """hardware.cloud false leaves no instance to rent: 'rent everything' would price the owned card alone
+    under its label (hobbyist-timeshare printed 1,184 USD there)."""
+    s = scenario(
+        [workload("a", 10)],
+        hardware={"cloud": False, "bought": False},
+        owned=[{"gpu": "Card24", "count": 1, "name": "home"}],
+    )
+    by_name = {a.name: a for a in solve(s, catalog([gpu("Card24", 24)])).alternatives}
+    for name, kind in (("all_cloud", "cloud instance"), ("all_bought", "system to buy")):
+        assert (by_name[name].status, by_name[name].total_cost) == ("not applicable", None)
+        assert by_name[name].reason == f"no {kind} is on offer to this scenario"
