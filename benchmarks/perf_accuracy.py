@@ -136,7 +136,7 @@ def fit_files() -> set[str] | None:
 
 
 def _held_out_errors(
-    train: Sequence[Case], test: Sequence[Case], restarts: int = 2
+    train: Sequence[Case], test: Sequence[Case], restarts: int = 1
 ) -> tuple[list[float], list[float]]:
     """Fit constants on ``train`` alone, so ``test``'s decode and first-token errors are honest: engines
     with rows in ``train`` get theirs as fit_perf.py fits them (an engine whose rows show no compute borrows
