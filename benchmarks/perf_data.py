@@ -19,6 +19,7 @@ import yaml
 from planner.catalog.load import load_catalog
 from planner.memory.api import estimate_memory
 from planner.memory.architecture import Architecture, from_config
+from planner.memory.engines import engine as memory_engine
 from planner.memory.fit import fit as memory_fit
 from planner.memory.formats import weight_format
 from planner.memory.resolve import resolve_model
@@ -98,9 +99,18 @@ XQA_SHAPES: dict[str, tuple[frozenset[int], frozenset[float]]] = {
 # Sources whose rows batched statically (every prompt prefilled, then every sequence decoded, together) where
 # the engine serves in flight today: TensorRT-LLM's published tables up to v0.9 ran ``gptSessionBenchmark``.
 STATIC_BATCHES: frozenset[tuple[str, str]] = frozenset({("NVIDIA/TensorRT-LLM", "tensorrt-llm")})
+# Documents (a row's source up to its second space) whose per-sequence decode speed is a serving benchmark's
+# mean TPOT in a closed loop of in-flight requests (SGLang's bench_serving.py at a fixed --max-concurrency:
+# (latency - TTFT) / (output - 1) per request): the time between one sequence's tokens, which holds the
+# prefills of the requests that replace finished ones. In steady state each of the ``b`` sequences is
+# replaced once while one sequence generates its ``output`` tokens, so ``b`` prefills stall it:
+# TPOT seen = step + prefill x b / output (the step stretched by 1 / (1 - requests/s x prefill)).
+SERVING_TPOT: frozenset[str] = frozenset(
+    {"github.com/dstackai/benchmarks Deepseek-R1/raw_data/online_results.csv"}
+)
 # Engines whose measured rows the files keep but the speed model has no record for yet (the calibrated ones
 # are listed in planner.perf.efficiency): load_cases leaves their rows out until a refit adds the engine.
-PENDING_ENGINES: frozenset[str] = frozenset({"sglang"})
+PENDING_ENGINES: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -147,6 +157,11 @@ class Case:
         head_dims, groups = shapes
         head_dim = self.terms.attention_width // self.terms.query_heads
         return head_dim in head_dims and self.terms.query_heads_per_kv_head in groups
+
+    @property
+    def serving_tpot(self) -> bool:
+        """Whether this row's per-sequence decode speed holds the other requests' prefills (SERVING_TPOT)."""
+        return " ".join(self.source.split()[:2]) in SERVING_TPOT and not self.static_batching
 
     @property
     def static_batching(self) -> bool:
@@ -209,11 +224,18 @@ def _end_to_end_per_seq(p: Performance, c: Case) -> float:
 
 
 # How each published metric follows from a prediction. The Qwen source's "decode" speed is generated tokens
-# over the whole request time (its own note), so it is end-to-end like its other rows.
+# over the whole request time (its own note), so it is end-to-end like its other rows; a serving benchmark's
+# (SERVING_TPOT) holds the prefills of the other requests.
+def _decode_per_seq(p: Performance, c: Case) -> float:
+    if c.source_key.startswith("QwenLM"):
+        return _end_to_end_per_seq(p, c)
+    if c.serving_tpot:
+        return 1 / (p.tpot_s + p.ttft_s * c.concurrency / c.output_tokens)
+    return p.decode_tokens_per_s
+
+
 METRICS: dict[str, Callable[[Performance, Case], float]] = {
-    "decode_tok_s_per_seq": lambda p, c: (
-        _end_to_end_per_seq(p, c) if c.source_key.startswith("QwenLM") else p.decode_tokens_per_s
-    ),
+    "decode_tok_s_per_seq": _decode_per_seq,
     "e2e_output_tok_s_per_seq": _end_to_end_per_seq,
     "prefill_tok_s": lambda p, c: p.prefill_tokens_per_s,
     "total_output_tok_s": lambda p, c: p.requests_per_s * c.output_tokens,
@@ -246,7 +268,8 @@ def _terms(model: str, precision: str, engine: str, kv: str | None) -> ModelTerm
     arch = _architecture(model)
     speed = engine_speed(engine)
     kv_token = estimate_memory(arch, precision=precision, engine=speed.memory_engine, kv_precision=kv)
-    return model_terms(arch, weight_format(precision), kv_token.kv_bytes_per_token)
+    latent = memory_engine(speed.memory_engine).latent_mla
+    return model_terms(arch, weight_format(precision), kv_token.kv_bytes_per_token, latent_kv=latent)
 
 
 @functools.cache

@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 from planner.arguments import check_arguments
-from planner.assemble.merged import split_assembled
+from planner.assemble.checkpoint import checkpoints_of
+from planner.assemble.merged import named_for_all, split_assembled
 from planner.assemble.periods import build_period_plan
 from planner.assemble.plan import build_plan
 from planner.assemble.units import assemble
@@ -58,14 +59,15 @@ def solve(
         plan = build_period_plan(scenario, stacked, solver=solver, mip_gap=mip_gap, start=start)
         verify_or_raise(plan, scenario)
         return plan
-    merged = merge_equivalent(scenario)  # equivalent workloads as one demand: same optimum, smaller program
+    # Equivalent workloads as one demand (same optimum, smaller program), named after all it stands for.
+    merged = named_for_all(merge_equivalent(scenario))
     candidates = build_candidates(merged.scenario, catalog, memory)
     explain_unplaceable(merged.scenario, candidates)
     full, candidates = candidates, without_dominated(candidates)
     candidates, solution = solve_candidates(
         merged.scenario, candidates, solver=solver, start=start, time_limit_s=time_limit_s, mip_gap=mip_gap
     )
-    built = split_assembled(assemble(candidates, solution), merged)
+    built = split_assembled(assemble(candidates, solution, checkpoints_of(merged.scenario)), merged)
     alts = (
         solve_alternatives(
             full,

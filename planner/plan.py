@@ -120,6 +120,15 @@ class Launch(FrozenModel):
     """A library's loading call, valid Python (``AutoModel.from_pretrained('repo', device_map=...)``)."""
     generation: dict[str, Any] = Field(default_factory=dict)
     """A library's generation settings (``max_length``, ``batch_size``), apart from the loading call."""
+    checkpoint: str = ""
+    """What the engine loads: a Hugging Face repository id, a local path, or a placeholder in angle brackets
+    naming the quantized checkpoint that is needed where none is known (``notes`` says so)."""
+    checkpoint_file: str | None = None
+    """The file the engine fetches from ``checkpoint`` (llama.cpp's GGUF file; "": the engine picks it by
+    the type ``checkpoint`` ends with); None: ``checkpoint`` is loaded as named."""
+    checkpoint_source: str = ""
+    """Where ``checkpoint`` comes from: ``workload`` (its ``checkpoint``), ``catalog`` (with who published a
+    quantized one), ``name`` (the model as written) or ``placeholder``."""
     runs: str | None = None
     """When a time-shared replica runs (its schedule, its exclusive group): it must not be started beside
     the replicas it shares memory with in turns; None: at any time."""

@@ -6,6 +6,38 @@ from __future__ import annotations
 from planner.assemble.units import Assembled
 from planner.placement.merge import Merged
 
+NAMED_AT_MOST = 10
+"""Names a merged workload's label lists before it counts the rest ("and 40 more"): fleets merge hundreds."""
+
+
+def stands_for(names: list[str] | tuple[str, ...]) -> str:
+    """The label of a workload merged from ``names``: each of them, joined by " + " (commas already separate
+    the workloads a message lists)."""
+    shown = " + ".join(names[:NAMED_AT_MOST])
+    rest = len(names) - NAMED_AT_MOST
+    return f"{shown} and {rest} more identical" if rest > 0 else shown
+
+
+def named_for_all(merged: Merged) -> Merged:
+    """``merged`` with each merged workload named after every workload it stands for ("chat-a + chat-b"), so
+    that what the stages after the merge say about it (a workload that fits nowhere, what each workload
+    reserves on the owned hardware, the solver's notes) names all of them, not the first alone. The split
+    back (``split_assembled``) maps the label to the originals, whose names the plan keeps."""
+    if not merged.merged_any:
+        return merged
+    rename = {
+        name: stands_for([orig for orig, _ in parts])
+        for name, parts in merged.parts.items()
+        if len(parts) > 1
+    }
+    workloads = tuple(
+        w.model_copy(update={"name": rename.get(w.name, w.name)}) for w in merged.scenario.workloads
+    )
+    return Merged(
+        merged.scenario.model_copy(update={"workloads": workloads}),
+        {rename.get(name, name): parts for name, parts in merged.parts.items()},
+    )
+
 
 def split_assembled(built: Assembled, merged: Merged) -> Assembled:
     """Give the merged workload's replicas back to the originals, in order: the first ``replicas`` of the

@@ -18,6 +18,7 @@ from collections import defaultdict
 
 from planner import __version__
 from planner.assemble.cashflow import monthly_cash_flow
+from planner.assemble.checkpoint import checkpoints_of
 from planner.assemble.merged import split_assembled
 from planner.assemble.plan import plan_gap
 from planner.assemble.summary import assumptions, workload_summaries
@@ -49,7 +50,8 @@ def build_period_plan(
         if pp.candidates is None or pp.solution is None or pp.merged is None:
             built.append(None)
             continue
-        built.append(split_assembled(assemble(pp.candidates, pp.solution), pp.merged))
+        checkpoints = checkpoints_of(pp.merged.scenario)
+        built.append(split_assembled(assemble(pp.candidates, pp.solution, checkpoints), pp.merged))
 
     # Chained units (bought, reserved): unit i of a chain starts in the first period with at least i units,
     # and is the i-th unit of its offer in every period's layout.

@@ -15,7 +15,7 @@ its part of that GPU's energy. Replica shares therefore sum to the plan total.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from planner.ilp.solve import Solution
@@ -54,9 +54,10 @@ class Assembled:
         return sum(u.cost for u in self.units)
 
 
-def assemble(c: Candidates, solution: Solution) -> Assembled:
+def assemble(c: Candidates, solution: Solution, checkpoints: Mapping[str, str] | None = None) -> Assembled:
     """Every option's pattern copies and packed shared GPUs laid out on numbered units, and each replica on
-    its GPUs with its share of the cost."""
+    its GPUs with its share of the cost. ``checkpoints``: workload name -> what its engine loads, where the
+    scenario says (``Workload.checkpoint``)."""
     out = Assembled(cost_by_category=dict.fromkeys(COST_CATEGORIES, 0.0))
     number: dict[str, int] = defaultdict(int)
     replica_no: dict[str, int] = defaultdict(int)
@@ -83,7 +84,9 @@ def assemble(c: Candidates, solution: Solution) -> Assembled:
             names = {
                 b.unit: tuple(f"{offer.option}#{first + b.unit + i}" for i in range(b.nodes)) for b in heads
             }
-            out.assignments += _assignments(c, offer, unit, on_unit, heads, names, replica_no)
+            out.assignments += _assignments(
+                c, offer, unit, on_unit, heads, names, replica_no, checkpoints or {}
+            )
     return out
 
 
@@ -134,6 +137,7 @@ def _assignments(
     heads: list[_Block],
     names: dict[int, tuple[str, ...]],
     replica_no: dict[str, int],
+    checkpoints: Mapping[str, str],
 ) -> list[Assignment]:
     """Each replica that starts on ``unit`` (``heads``) with its GPUs and its share of the cost: the unit's
     fixed cost split evenly over the GPUs in use, then over a GPU's replicas by reserved bytes, plus its part
@@ -167,7 +171,7 @@ def _assignments(
                     headroom=m.headroom,
                     reserved_bytes=m.reserved_bytes,
                     cost=fixed_per_gpu * m.gpus * share + block.energy * energy_share,
-                    launch=_launch(c, offer, m, ports, devices, before),
+                    launch=_launch(c, offer, m, ports, devices, before, checkpoints.get(m.workload)),
                     interconnect=interconnect(offer) if m.gpus > 1 else None,
                     units=names[block.unit] if m.nodes > 1 else (),
                     fabric=offer.fabric.kind if m.nodes > 1 and offer.fabric else None,
@@ -209,17 +213,20 @@ def _launch(
     ports: Iterator[int],
     devices: tuple[int, ...],
     before: list[tuple[Member, str]],
+    checkpoint: str | None = None,
 ) -> Launch | None:
     """The engine settings for one replica on GPUs ``devices`` of ``offer``, sized to its reservation
     (shared GPUs: each engine takes its own share, not the engine's default of most of the card; ``before``:
     the replicas printed before it on its GPU that run while it runs, which an engine sizing its share of the
-    free memory finds there when it starts); None for a training job (its framework's recipe is the
+    free memory finds there when it starts; ``checkpoint``: what the workload says its engine loads); None
+    for a training job (its framework's recipe is the
     estimate's, not an engine's) and for a measured figure."""
     fp = c.footprint(m.workload, m.gpus, m.nodes)
     speeds = c.speeds.get(m.workload, {})  # a rate-stated replica runs the batch its option serves
     fp = next((s.footprint for (o, k), s in speeds.items() if k == m.gpus and c.offers.get(o) is offer), fp)
     if fp is None or fp.estimate is None or fp.estimate.inputs.get("task") != "inference":
         return None
+    from planner.assemble.checkpoint import weights_to_load
     from planner.memory.engines import engine
     from planner.memory.launch import launch_settings
 
@@ -228,13 +235,16 @@ def _launch(
     # replicas sharing a GPU fit together (with no headroom to spare it can still pass it by < 1 %).
     vram = offer.gpu.vram_bytes
     reserved = max(m.per_gpu_bytes, m.reserved_bytes - vram // 100)
-    model = model_to_load(fp.estimate.model, fp.estimate.inputs["precision"])
+    weights = weights_to_load(
+        fp.estimate.model, str(fp.estimate.inputs["precision"]), fp.estimate.engine, checkpoint
+    )
     by_order = engine(fp.estimate.engine).fraction_covers == "context" and before
     settings = launch_settings(
         fp.estimate,
         vram,
         reserved,
-        model=model,
+        model=weights.model,
+        hub_file=weights.hub_file,
         port=next(ports),
         devices=devices,
         vendor=offer.gpu.vendor,
@@ -242,7 +252,7 @@ def _launch(
         max_request_tokens=c.request_tokens.get(m.workload),
         loader=model_loader(fp.estimate.model),
     )
-    notes = settings.notes
+    notes = settings.notes + ((weights.note,) if weights.note else ())
     if by_order:
         after = ", ".join(label for _, label in before)
         flag = engine(fp.estimate.engine).launch.memory_fraction
@@ -263,6 +273,9 @@ def _launch(
         shell=settings.shell(),
         call=settings.call(),
         generation=settings.generation,
+        checkpoint=weights.model,
+        checkpoint_file=weights.hub_file,
+        checkpoint_source=weights.source,
         runs=c.runs.get(m.workload),
         notes=notes,
     )
@@ -276,20 +289,6 @@ def model_loader(name: str) -> str:
     spec = find_model(load_model_catalog(), name)
     embedding = spec is not None and (spec.notes or "").startswith("embedding model")
     return "AutoModel" if embedding else "AutoModelForCausalLM"
-
-
-def model_to_load(name: str, precision: str) -> str:
-    """What the engine loads: a catalog model's Hugging Face repository (from its config's source), a GGUF
-    file named after the model and format (GGUF repositories are the user's choice), else the name given."""
-    from planner.catalog.models import find_model, load_model_catalog
-
-    spec = find_model(load_model_catalog(), name)
-    repo = name
-    if spec is not None and spec.source.startswith("huggingface.co/"):
-        repo = "/".join(spec.source.split("/")[1:3])
-    from planner.memory.formats import weight_format
-
-    return f"{repo.split('/')[-1]}-{precision.upper()}.gguf" if weight_format(precision).gguf else repo
 
 
 LINKS = {"NVIDIA": "nvlink", "AMD": "infinity-fabric"}

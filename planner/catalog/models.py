@@ -25,6 +25,23 @@ if TYPE_CHECKING:
 MODELS_FILE = "models.yaml"
 
 
+class Checkpoint(FrozenModel):
+    """A published checkpoint of a model quantized ahead of time, which an engine loads as it is (AWQ, GPTQ,
+    GGUF): a server cannot make one from the 16-bit repository at start."""
+
+    format: str = Field(min_length=1, max_length=40)
+    """planner's weight format it holds (``awq-int4``, ``gptq-int4``, ``gptq-int8``, ``mxfp4``), or ``gguf``
+    for a repository of GGUF files of several types."""
+    repo: str = Field(pattern=r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+    """The Hugging Face repository id; it is also the source: the entry says who published it in ``by``."""
+    by: str = Field(min_length=1, max_length=100)
+    """Who published it: the model's publisher or a known quantizer (bartowski, hugging-quants)."""
+    file: str = ""
+    """GGUF only: the file name, ``{type}`` standing for the GGUF type as llama.cpp spells it (Q4_K_M)."""
+    types: tuple[str, ...] = ()
+    """GGUF only: the types the repository holds (llama.cpp's spelling); empty: every type."""
+
+
 class ModelSpec(FrozenModel):
     """One open model: Hugging Face architecture fields (element counts, no units), source and date."""
 
@@ -66,6 +83,18 @@ class ModelSpec(FrozenModel):
     source: str
     as_of: str = "2026-11-25"
     notes: str = ""
+    instruct: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+    """The instruction-tuned (chat) repository a server runs, where ``source`` is the base model's; None
+    where ``source`` is already the model to serve."""
+    checkpoints: tuple[Checkpoint, ...] = ()
+    """Quantized checkpoints known to be published, one per format (GGUF: one repository of files)."""
+
+    @property
+    def repo(self) -> str | None:
+        """The Hugging Face repository ``source`` names (None where it is not a Hugging Face address)."""
+        if not self.source.startswith("huggingface.co/"):
+            return None
+        return "/".join(self.source.split("/")[1:3])
 
     @property
     def max_context(self) -> int:
@@ -74,7 +103,7 @@ class ModelSpec(FrozenModel):
 
     def config(self) -> dict[str, Any]:
         """The entry as a Hugging Face config dict (only the fields that are set)."""
-        skip = {"name", "aliases", "params", "source", "as_of", "notes"}
+        skip = {"name", "aliases", "params", "source", "as_of", "notes", "instruct", "checkpoints"}
         return {k: v for k, v in self.model_dump(exclude_none=True).items() if k not in skip}
 
     def architecture(self) -> Architecture:

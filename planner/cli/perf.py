@@ -33,7 +33,7 @@ FORMATS = ("table", "json")
     "--engine",
     default="vllm",
     show_default=True,
-    help="transformers, vllm, llama.cpp or tensorrt-llm.",
+    help="transformers, vllm, sglang, llama.cpp or tensorrt-llm.",
 )
 @click.option("--batch", type=int, default=1, show_default=True, help="Sequences decoded together.")
 @click.option("--input-tokens", type=int, default=1024, show_default=True, help="Prompt tokens per request.")

@@ -117,6 +117,12 @@ class Launch:
     """A Python library (keyword arguments such as ``device_map``), not a server with flags."""
     model_flag: str = ""
     """How the model is named on the command line: a flag (``--model-path``) or "" for the first argument."""
+    gguf_files: bool = False
+    """Loads one GGUF file (of every weight format, 16-bit too), never a checkpoint directory."""
+    hub_repo_flag: str = ""
+    hub_file_flag: str = ""
+    """Flags that fetch the model file from a Hugging Face repository (llama.cpp's ``--hf-repo``, which also
+    takes ``repo:TYPE`` to pick the file of a GGUF type, and ``--hf-file``)."""
     port_flag: str = ""
     """The server's port flag: replicas sharing a machine each need their own port."""
     quantization_flag: str = ""
@@ -263,6 +269,19 @@ _QUANTIZATION_METHODS: tuple[tuple[str, str], ...] = (
 )
 """planner's weight format -> ``--quantization`` of vLLM and SGLang (the same method names)."""
 
+_TRANSFORMERS_QUANTIZATION: tuple[tuple[str, str], ...] = (
+    (
+        "nf4",
+        "BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type='nf4', bnb_4bit_use_double_quant=True)",
+    ),
+    ("bnb-fp4", "BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type='fp4')"),
+    ("int8", "BitsAndBytesConfig(load_in_8bit=True)"),
+    ("fp8", "FineGrainedFP8Config()"),
+)
+"""planner's weight format -> transformers' ``quantization_config`` (Python) that quantizes a 16-bit
+checkpoint as it loads (bitsandbytes' NF4 with double quantization, as the memory model counts it; FP8 in
+blocks). AWQ, GPTQ and MXFP4 checkpoints carry their own configuration."""
+
 ENGINES: dict[str, Engine] = {
     "transformers": Engine(
         "transformers",
@@ -282,7 +301,13 @@ ENGINES: dict[str, Engine] = {
         weight_formats=_CHECKPOINTS,
         hardware=TRANSFORMERS_HARDWARE,
         kv_formats=_KV_16BIT | {"fp8", "int8"},
-        launch=Launch("transformers", max_len="max_length", max_seqs="batch_size", library=True),
+        launch=Launch(
+            "transformers",
+            max_len="max_length",
+            max_seqs="batch_size",
+            library=True,
+            quantization_names=_TRANSFORMERS_QUANTIZATION,
+        ),
         aliases=("hf", "hf-transformers"),
         default_for="checkpoint",
         source="PyTorch's CUDA context is 0.3-2 GiB per GPU (0.5 taken); caching allocator 5-10%",
@@ -448,6 +473,10 @@ ENGINES: dict[str, Engine] = {
         launch=Launch(
             "llama-server",
             model_flag="-m",
+            gguf_files=True,
+            # tools/server/README.md: -hf, -hfr, --hf-repo <user>/<model>[:quant]; -hff, --hf-file FILE
+            hub_repo_flag="--hf-repo",
+            hub_file_flag="--hf-file",
             port_flag="--port",
             max_len="-c",
             max_seqs="-np",

@@ -28,6 +28,16 @@ VISIBLE_DEVICES: dict[str, str] = {
 GPUs the plan assigned, numbered from 0 in the order given."""
 
 
+class Code(str):
+    """A Python expression given as a keyword's value (``BitsAndBytesConfig(...)``): the loading call
+    writes it as code, not as a quoted string."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 @dataclass(frozen=True, slots=True)
 class LaunchSettings:
     """Flags (in order, each with its value; a value of "" is a bare switch) and, for a Python library,
@@ -50,7 +60,7 @@ class LaunchSettings:
     """What the settings cannot do as sized (a request longer than the cache holds), one sentence each."""
 
     def argv(self) -> list[str]:
-        out = self.command.split()
+        out = shlex.split(self.command)
         for flag, value in self.flags:
             out += [flag, value] if value else [flag]
         return out
@@ -94,6 +104,7 @@ def launch_settings(
     held_bytes: int = 0,
     max_request_tokens: int | None = None,
     loader: str = "AutoModelForCausalLM",
+    hub_file: str | None = None,
 ) -> LaunchSettings:
     """Settings for ``est`` on GPUs of ``vram_bytes``, each reserving ``reserved_bytes`` (what the
     placement set aside for it; default: the estimate per GPU).
@@ -112,7 +123,9 @@ def launch_settings(
     ``--tensor-parallel-size`` GPUs per machine and ``--pipeline-parallel-size`` machines on a Ray cluster;
     SGLang ``--tp`` over all GPUs with ``--nnodes``, ``--node-rank`` (0 here, the head) and
     ``--dist-init-addr`` (HEAD_IP:5000, to fill in). ``model``: what the engine loads (a Hugging Face
-    repository, a GGUF file); ``port``: the server's port, distinct for replicas sharing a machine.
+    repository, a GGUF file); ``hub_file``: where given, ``model`` is a Hugging Face repository the engine
+    fetches a file from (llama.cpp's ``--hf-repo``), this file ("" for the engine's own pick, ``model`` then
+    carrying ``:TYPE``); ``port``: the server's port, distinct for replicas sharing a machine.
     """
     if vram_bytes <= 0:
         raise PlannerError(f"GPU memory must be positive, got {vram_bytes} bytes")
@@ -131,6 +144,9 @@ def launch_settings(
         settings = _library(est, eng, reserved, request, loader)
         if model:
             settings.kwargs["pretrained_model_name_or_path"] = model
+        config = dict(eng.launch.quantization_names).get(str(inputs["precision"]))
+        if config:
+            settings.kwargs["quantization_config"] = Code(config)
         return _with(settings, env=env, notes=notes)
     L = eng.launch
     gpus = est.gpus
@@ -169,11 +185,14 @@ def launch_settings(
     if port is not None and L.port_flag:
         flags.append((L.port_flag, str(port)))
     command = L.command
-    if model:
+    if model and hub_file is not None and L.hub_repo_flag:
+        named = [(L.hub_repo_flag, model)] + ([(L.hub_file_flag, hub_file)] if hub_file else [])
+        flags[:0] = named
+    elif model:
         if L.model_flag:
             flags.insert(0, (L.model_flag, model))
         else:
-            command = f"{command} {model}"
+            command = f"{command} {shlex.quote(model)}"
     setup = L.cluster_setup if nodes > 1 else ()
     settings = LaunchSettings(eng.name, command, tuple(flags), nodes=nodes, setup=setup)
     return _with(settings, env=env, notes=notes)

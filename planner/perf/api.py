@@ -77,8 +77,8 @@ def estimate_performance(
     """Speed of one replica of ``model`` (what ``estimate_memory`` takes) on ``gpus`` x catalog GPU ``gpu``,
     serving ``batch`` sequences of ``input_tokens`` prompt and ``output_tokens`` answer at once.
 
-    ``engine``: transformers, vllm, llama.cpp or tensorrt-llm. ``interconnect``: "nvlink" or "pcie" for
-    tensor parallelism (default: the card's GPU link where it has one). ``catalog``: a loaded catalog
+    ``engine``: transformers, vllm, sglang, llama.cpp or tensorrt-llm. ``interconnect``: "nvlink" or "pcie"
+    for tensor parallelism (default: the card's GPU link where it has one). ``catalog``: a loaded catalog
     (default: the built-in one). ``machine_gpus``: how many GPUs the replica's machine holds, where the caller
     knows it (default: the catalog's largest machine of the card); GPUs beyond one machine are refused, since
     the network between machines is not priced. Raises PlannerError (exit status 2) for an unknown GPU,
@@ -112,7 +112,12 @@ def estimate_performance(
             f"{gpus} x {spec.name} span several machines (one holds at most {widest}); the speed model "
             "prices GPUs inside one machine only"
         )
-    terms = model_terms(resolve_model(model), weight_format(precision), memory.kv_bytes_per_token)
+    terms = model_terms(
+        resolve_model(model),
+        weight_format(precision),
+        memory.kv_bytes_per_token,
+        latent_kv=memory_engine(speed.memory_engine).latent_mla,
+    )
     hw = hardware(spec, interconnect, gpus)
     inputs: dict[str, Any] = {
         "model": memory.model,

@@ -9,7 +9,7 @@ Stage 1 of the pipeline beside the memory model, and like it pure: ``predict`` i
                + all-reduce + chunks x step overhead
     decode   = overlap(shared weights / (GPUs x min(bandwidth x e_bw, cap))
                        + routed experts touched / (GPUs x min(bandwidth x e_bw, cap) x e_expert)  (untuned)
-                       + KV x group^x / (GPUs x min(bandwidth x e_kv, cap)),
+                       + KV x group^x / (GPUs x min(bandwidth x e_kv, cap)),   (latent MLA: 1 GPU, not GPUs)
                        FLOPs / (peak x GPUs x eff(b))) + all-reduce + overhead
     overlap(m, c) = (m^p + c^p)^(1/p)   (max(m, c) away from the crossover)
                (eager, past the engine's graph-capture context: at least step + layers x eager per layer)
@@ -174,7 +174,8 @@ def decode_step(
     bandwidth = _achieved_bandwidth(m, hw, speed) * par
     expert_share = 1.0 if speed.moe_kernel_tuned else min(1.0, speed.expert_bandwidth_factor)
     memory = (weights - experts) / bandwidth + experts / (bandwidth * expert_share)
-    memory += kv / (_achieved_bandwidth(m, hw, speed, kv=True) * par)
+    # A latent MLA cache serves every head: each tensor-parallel GPU reads all of it.
+    memory += kv / (_achieved_bandwidth(m, hw, speed, kv=True) * (1 if m.kv_replicated else par))
     compute = decode_flops(m, batch, context) / _flops_per_s(m, hw, speed, par, batch)
     link = _allreduce_s(m, hw, batch, gpus if tensor else 1)
     terms = {"bandwidth": memory, "compute": compute, "interconnect": link}
@@ -211,7 +212,7 @@ def predict(
     context = input_tokens + (output_tokens + 1) / 2
     tpot, bound = decode_step(m, hw, speed, gpus=gpus, batch=batch, context=context)
     output_rate = batch / tpot
-    roofline = hw.bandwidth_bytes_per_s * gpus / decode_bytes(m, batch, context)
+    roofline = hw.bandwidth_bytes_per_s * gpus / decode_bytes(m, batch, context, gpus)
     low = output_rate * math.exp(speed.log_residual_p10)
     high = min(output_rate * math.exp(speed.log_residual_p90), roofline * batch)
     return Performance(

@@ -5,9 +5,15 @@ figures. Formulas:
 
 - prefill FLOPs of ``p`` tokens = ``2 x active params x p + 2 x layers x attention width x p^2`` (the score
   and value products over a causal prompt, ``4 x layers x width x p^2 / 2``);
-- decode FLOPs per token at context ``c`` = ``2 x active params + 4 x layers x attention width x c``;
+- decode FLOPs per token at context ``c`` = ``2 x active params + 4 x layers x attention width x c``; for
+  multi-head latent attention run absorbed (DeepSeek-V2/V3 under vLLM and SGLang, which cache the latent),
+  each query head scores the ``kv_lora_rank + rope`` latent and sums ``kv_lora_rank`` values per position:
+  the width is ``heads x (2 x kv_lora_rank + rope) / 2``, 4.25 times the decompressed ``heads x v_head_dim``
+  of DeepSeek-V3 (DeepSeek-V2 paper, arXiv 2405.04434, section 2.1.3);
 - bytes per decode step of ``b`` sequences = weights the step touches (for a mixture of experts, the routed
-  experts at least one of the ``b`` tokens picks) + ``KV bytes per token x c x b``;
+  experts at least one of the ``b`` tokens picks) + ``KV bytes per token x c x b``; a latent MLA cache is
+  one vector per token and layer shared by every head, so each tensor-parallel GPU holds and reads all of it
+  (``kv_replicated``), where grouped heads split across the GPUs;
 - ring all-reduce of ``S`` bytes over ``t`` GPUs sends ``2 (t - 1) / t x S`` per GPU (Patarasuk and Yuan
   2009); a tensor-parallel layer does two (after attention and after the MLP; Megatron-LM, arXiv 1909.08053).
 """
@@ -37,7 +43,8 @@ class ModelTerms:
     ``weight_bytes``: all weights at their format. ``routed_expert_bytes``: of those, the routed experts of a
     mixture of experts (0 for a dense model). ``active_params``: parameters one token multiplies by (shared
     layers plus ``experts_per_token`` of the routed experts). ``kv_bytes_per_token``: over all layers.
-    ``attention_width``: query heads x head dim, the width of the score and value products.
+    ``attention_width``: query heads x head dim, the width of the score and value products (multi-head latent
+    attention: heads x the mean of its score and value dims, ``(qk_nope + rope + v) / 2``).
     ``query_heads_per_kv_head``: grouped-query attention's group size (1 for multi-head attention and MLA).
     """
 
@@ -61,10 +68,26 @@ class ModelTerms:
     """Weights and activations both 8-bit floating point (fp8): matrix products may run at the fp8 rate."""
     tiled_dequant: bool = False
     """Stored in a format of ``TILED_DEQUANT_FORMATS``."""
+    decode_attention_width: float = 0.0
+    """Width of a decode step's score and value products where it differs from ``attention_width`` (absorbed
+    multi-head latent attention: ``heads x (2 x kv_lora_rank + rope dim) / 2``); 0: ``attention_width``."""
+    kv_replicated: bool = False
+    """Every tensor-parallel GPU reads the whole KV cache (MLA's latent: one vector per token and layer for
+    all heads, which the memory model does not split across GPUs either)."""
 
 
-def model_terms(a: Architecture, fmt: WeightFormat, kv_bytes_per_token: float) -> ModelTerms:
-    """The terms above for architecture ``a`` stored as ``fmt``; the weight bytes are the memory model's."""
+def model_terms(
+    a: Architecture, fmt: WeightFormat, kv_bytes_per_token: float, latent_kv: bool = False
+) -> ModelTerms:
+    """The terms above for architecture ``a`` stored as ``fmt``; the weight bytes are the memory model's.
+
+    ``latent_kv``: the engine caches multi-head latent attention's compressed latent (the memory record's
+    ``latent_mla``) and so decodes it absorbed, reading the latent on every GPU; else MLA is decompressed
+    into per-head keys and values (transformers), split across GPUs like any heads.
+    """
+    mla_latent = a.is_mla and latent_kv
+    # Prefill (and decompressed MLA) scores over qk_nope + rope dims and sums v_head_dim values per head.
+    width = a.num_heads * (a.qk_nope_head_dim + a.qk_rope_head_dim + a.v_head_dim) / 2 if a.is_mla else 0
     counts = count_parameters(a)
     weights = components.weight_bytes(counts, fmt)
     routed = 0.0
@@ -80,7 +103,7 @@ def model_terms(a: Architecture, fmt: WeightFormat, kv_bytes_per_token: float) -
         linear_params=counts.linear,
         hidden_size=a.hidden_size,
         query_heads=a.num_heads,
-        attention_width=a.num_heads * (a.v_head_dim if a.is_mla else a.head_dim),
+        attention_width=int(width) if a.is_mla else a.num_heads * a.head_dim,
         params=counts.total,
         active_params=active,
         weight_bytes=weights,
@@ -93,6 +116,10 @@ def model_terms(a: Architecture, fmt: WeightFormat, kv_bytes_per_token: float) -
         quantized=fmt.quantized,
         eight_bit_compute=fmt.name in EIGHT_BIT_COMPUTE_FORMATS,
         tiled_dequant=fmt.name in TILED_DEQUANT_FORMATS,
+        decode_attention_width=(
+            a.num_heads * (2 * a.kv_lora_rank + a.qk_rope_head_dim) / 2 if mla_latent else 0.0
+        ),
+        kv_replicated=mla_latent,
     )
 
 
@@ -116,14 +143,17 @@ def step_weight_bytes(m: ModelTerms, batch: int) -> float:
     return m.weight_bytes - m.routed_expert_bytes * untouched
 
 
-def decode_bytes(m: ModelTerms, batch: int, context: float) -> float:
-    """Bytes one decode step reads: the weights it touches plus every sequence's KV cache."""
-    return step_weight_bytes(m, batch) + m.kv_bytes_per_token * context * batch
+def decode_bytes(m: ModelTerms, batch: int, context: float, gpus: int = 1) -> float:
+    """Bytes one decode step reads over ``gpus`` tensor-parallel GPUs: the weights it touches plus every
+    sequence's KV cache, once on each GPU where every GPU reads all of it (a latent MLA cache)."""
+    readers = gpus if m.kv_replicated else 1
+    return step_weight_bytes(m, batch) + m.kv_bytes_per_token * context * batch * readers
 
 
 def decode_flops(m: ModelTerms, batch: int, context: float) -> float:
     """FLOPs of one decode step: ``batch`` tokens, each attending to ``context`` earlier ones."""
-    return batch * (2 * m.active_params + 4 * m.layers * m.attention_width * context)
+    width = m.decode_attention_width or m.attention_width
+    return batch * (2 * m.active_params + 4 * m.layers * width * context)
 
 
 def prefill_flops(m: ModelTerms, tokens: int, sequences: int = 1) -> float:

@@ -7,6 +7,7 @@ scenario (workload and model names) is escaped so a name cannot break a table or
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -22,6 +23,7 @@ from planner.report.figures import (
     reading,
     saving_of,
 )
+from planner.report.launch import NO_SETTINGS, launch_texts
 from planner.report.speed import SpeedRow, slo_text, speed_rows
 from planner.report.terminal import exchange_rate_line, multi_node_lines
 from planner.units import to_gib
@@ -307,6 +309,22 @@ def _periods(plan: Plan) -> list[str]:
     return ["## When to buy and rent", "", *rows_table(headers, rows, right=(3, 4))]
 
 
+def _launch(plan: Plan) -> list[str]:
+    """What to run for each replica, as ``planner solve --launch`` prints it: a fenced block per replica
+    (fenced longer than any run of backticks in it, so scenario text cannot close it)."""
+    texts = launch_texts(plan)
+    if not any(t.command for t in texts):
+        return []
+    out = ["## Launch settings", "", "Each engine sized to its reservation, on the GPUs the plan gave it."]
+    for t in texts:
+        if not t.command:
+            out += ["", f"**{escape(t.where)}**: {NO_SETTINGS}"]
+            continue
+        fence = "`" * max(3, 1 + max((len(run) for run in re.findall("`+", "\n".join(t.script))), default=0))
+        out += ["", f"**{escape(t.where)}**", "", f"{fence}sh", *t.script, fence]
+    return out
+
+
 SECTIONS: tuple[Callable[[Plan], list[str]], ...] = (
     _mix,
     _periods,
@@ -316,13 +334,14 @@ SECTIONS: tuple[Callable[[Plan], list[str]], ...] = (
     _break_even,
     _idle_owned,
     _prices,
+    _launch,
 )
 """The sections after the headline, in reading order; a section with nothing to say returns no lines."""
 
 
 def render_markdown(plan: Plan, today: dt.date | None = None) -> str:
     """The plan as Markdown: headline, reading, chosen mix, savings, workloads, performance (a load stated as
-    a rate), break-even, prices.
+    a rate), break-even, prices, launch settings.
 
     ``today`` dates the age of the oldest price (default: the clock)."""
     out: list[str] = _headline(plan, today)

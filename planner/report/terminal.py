@@ -17,6 +17,7 @@ from planner.report.figures import (
     reading,
     saving_of,
 )
+from planner.report.launch import NO_SETTINGS, launch_texts
 from planner.report.speed import slo_text, speed_rows
 from planner.report.text import TextColumn, cut, render_table, wrap
 from planner.units import to_gib
@@ -270,28 +271,12 @@ def launch_lines(plan: Plan) -> list[str]:
     pins its GPUs, then the command); a library is its loading call and its generation settings; the
     setup of a replica over machines, when a time-shared replica runs and what else to know follow it."""
     out = []
-    for a in plan.assignments:
-        where = f"{a.workload} #{a.replica} on {a.where}"
-        launch = a.launch
-        if launch is None:
-            out.append(f"  {where}: no serving settings (a training job, or memory given as measured)")
+    for text in launch_texts(plan):
+        if not text.command:
+            out.append(f"  {text.where}: {NO_SETTINGS}")
             continue
-        command = launch.shell or " ".join(launch.argv) or launch.engine
-        body: list[str] = []
-        if launch.call:  # a library: the interpreter under the pinned GPUs, then the Python it runs
-            body.append(f"model = {launch.call}")
-            if launch.generation:
-                settings = ", ".join(f"{k}={v!r}" for k, v in launch.generation.items())
-                body.append(f"# generation settings: {settings}")
-        if launch.setup:  # a replica over machines: what to start first, then the command
-            body = [*launch.setup, command, *body]
-            head = f"  {where}:"
-        else:
-            head = f"  {where}: {command}"
-        if launch.runs:
-            body.append(f"# time-shared: {launch.runs}; never start it beside a replica it takes turns with")
-        body += [f"# {note}" for note in launch.notes]
-        out += [head, *(f"    {line}" for line in body)]
+        head = f"  {text.where}:" if text.before else f"  {text.where}: {text.command}"
+        out += [head, *(f"    {line}" for line in (*text.before, *text.after))]
     return out
 
 

@@ -24,6 +24,7 @@ from planner.report.sheets.cashflow import add_cashflow_sheet
 from planner.report.sheets.charts import add_charts_sheet
 from planner.report.sheets.cloud import add_cloud_sheet
 from planner.report.sheets.hardware import add_hardware_sheet
+from planner.report.sheets.launch import add_launch_sheet
 from planner.report.sheets.performance import add_performance_sheet
 from planner.report.sheets.summary import add_summary_sheet
 from planner.report.sheets.utilization import add_utilization_sheet
@@ -40,6 +41,7 @@ SHEETS: tuple[Callable[[Workbook, Plan], Worksheet], ...] = (
     add_hardware_sheet,
     add_cloud_sheet,
     add_utilization_sheet,
+    add_launch_sheet,
     add_assumptions_sheet,
 )
 """Sheets in the order a finance reader reads them: the decision, the cash flow and the alternatives, the

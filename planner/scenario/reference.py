@@ -103,6 +103,7 @@ EXAMPLES: Mapping[str, Any] = {
     "Workload.kv_precision": "fp8",
     "Workload.optimizer": "adamw-8bit",
     "Workload.engine_version": "vllm>=0.17",
+    "Workload.checkpoint": "Qwen/Qwen2.5-14B-Instruct-AWQ",
     "Workload.min_replicas": 2,
     "Schedule.start_hour": 8,
     "Schedule.end_hour": 20,

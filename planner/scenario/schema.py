@@ -124,6 +124,11 @@ class Workload(ScenarioModel):
     engine: str | None = Field(default=None, max_length=B.MAX_NAME_CHARS)
     """Inference engine (``vllm``, ``sglang``, ``transformers``, ``llama.cpp``); None lets the memory model
     pick."""
+    checkpoint: str | None = Field(default=None, min_length=1, max_length=B.MAX_TEXT_CHARS)
+    """What the engine loads in the printed launch: a Hugging Face repository id (``owner/name``) or a local
+    path (a GGUF file for llama.cpp; a repository of GGUF files: llama.cpp picks the planned type). It must
+    hold the model in ``precision``; None: the catalog's instruction-tuned or quantized repository, or a
+    placeholder naming the quantized checkpoint to find. The memory model reads ``model``, not this."""
     engine_version: str | None = Field(default=None, max_length=B.MAX_NAME_CHARS)
     """Engine release whose memory behaviour to model (``vllm>=0.17``, ``0.11``); None: the newest known."""
     context: int = Field(default=4096, gt=0, le=B.MAX_CONTEXT_TOKENS)

@@ -82,9 +82,9 @@ def test_json_and_terminal_carry_the_launch_settings(tmp_path: Path) -> None:
     launches = [a["launch"] for a in data["assignments"] if tasks[a["workload"]] == "inference"]
     assert all(launch is not None and (launch["argv"] or launch["kwargs"]) for launch in launches)
     chat = [a["launch"]["argv"] for a in data["assignments"] if a["workload"] == "chat-assistant"]
-    # The catalog model's repository, fp8 quantized at load, each replica at the batch its card serves
-    # within the SLO (the chat assistant states a rate).
-    assert [argv[:3] for argv in chat] == [["vllm", "serve", "meta-llama/Llama-3.1-8B"]] * 2
+    # The catalog model's Instruct repository (a chat server), fp8 quantized at load, each replica at the
+    # batch its card serves within the SLO (the chat assistant states a rate).
+    assert [argv[:3] for argv in chat] == [["vllm", "serve", "meta-llama/Llama-3.1-8B-Instruct"]] * 2
     assert all(argv[argv.index("--quantization") + 1] == "fp8" for argv in chat)
     (perf,) = [w["performance"] for w in data["workloads"] if w["name"] == "chat-assistant"]
     assert [argv[argv.index("--max-num-seqs") + 1] for argv in chat] == [

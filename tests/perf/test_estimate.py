@@ -103,7 +103,7 @@ def test_fitted_efficiencies_are_physical() -> None:
     ("kwargs", "match"),
     [
         ({"gpu": "no such card"}, "unknown GPU"),
-        ({"gpu": "H100 SXM5", "engine": "sglang"}, "no speed calibration for engine"),
+        ({"gpu": "H100 SXM5", "engine": "mlc-llm"}, "no speed calibration for engine"),
         ({"gpu": "H100 SXM5", "batch": 0}, "batch must be"),
         ({"gpu": "H100 SXM5", "output_tokens": 0}, "output_tokens must be"),
         ({"gpu": "H100 SXM5", "precision": "q4_k_m"}, "GGUF"),

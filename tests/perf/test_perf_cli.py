@@ -58,7 +58,7 @@ def test_perf_json_carries_the_api_fields() -> None:
 def test_perf_bad_input_is_one_line_and_exit_2() -> None:
     for args in (
         ["--gpu", "no such card"],
-        ["--gpu", "T4", "--engine", "sglang"],
+        ["--gpu", "T4", "--engine", "mlc-llm"],
         ["--gpu", "T4", "--batch", "0"],
     ):
         code, _, err = run("perf", "llama-3-8b", *args)

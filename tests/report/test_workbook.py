@@ -36,6 +36,7 @@ SHEETS = [
     "Hardware",
     "Cloud",
     "Utilization",
+    "Launch",
     "Assumptions",
 ]
 GIB_FORMAT = '#,##0.00 "GiB"'
