@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from perf_data import CSVS, DATA, FAMILY, Case, load_cases
 
-from planner.perf.efficiency import ENGINE_SPEEDS, EngineSpeed
+from planner.perf.efficiency import ENGINE_SPEEDS, EngineSpeed, constants_engine
 
 FITTED_PY = Path(__file__).parent.parent / "planner" / "perf" / "fitted.py"
 # (name, transform, start value). "logit": value in (0, 1); "log": value > 0; "log1": value > 1 (an overlap
@@ -200,6 +200,7 @@ def fit(
     speed_of: Callable[[Case], EngineSpeed],
     restarts: int = 10,
     shared: dict[str, float] | None = None,
+    iterations: int = 2500,
 ) -> dict[str, float]:
     """Constants that make ``cases`` (their non-suspect rows) best predicted; ``speed_of`` gives each case's
     record (its engine's shape), whose fitted fields the candidate values replace. ``shared``: the values
@@ -233,7 +234,7 @@ def fit(
     x = start.copy()
     best = loss(x)
     for _ in range(restarts):
-        x = nelder_mead(loss, x)
+        x = nelder_mead(loss, x, iterations)
         value = loss(x)
         if best - value < 1e-6:
             break
@@ -255,8 +256,13 @@ def shared_values(fitted: Sequence[dict[str, float]]) -> dict[str, float]:
 _FITS: dict[tuple[object, ...], dict[str, float]] = {}
 
 
+def _shape(c: Case) -> EngineSpeed:
+    """The record of ``c``'s own engine (memory layout, batching, kernels), whose constants a fit replaces."""
+    return ENGINE_SPEEDS[c.engine]
+
+
 def fit_engines(
-    cases: Sequence[Case], restarts: int = 10, only: set[str] | None = None
+    cases: Sequence[Case], restarts: int = 10, only: set[str] | None = None, iterations: int = 2500
 ) -> dict[str, dict[str, float]]:
     """Per engine: its fitted constants plus the p10/p90 of its residuals and its row count.
 
@@ -264,7 +270,12 @@ def fit_engines(
     group by row count, most first; each engine's free constants are pulled towards the median of the
     engines fitted before it (``SHRINK``, weaker the more rows it has), and the compute constants its rows
     cannot show are that median. ``only``: the engines wanted (with every engine fitted before them)."""
-    groups = {name: [c for c in cases if c.engine == name and not c.suspect] for name in ENGINE_SPEEDS}
+
+    # An engine priced with another's constants (SGLang with vLLM's) joins its lender's rows, in its shape.
+    def lender(c: Case) -> str:
+        return constants_engine(c.engine)
+
+    groups = {name: [c for c in cases if lender(c) == name and not c.suspect] for name in ENGINE_SPEEDS}
     groups = {name: rows for name, rows in groups.items() if rows}
     seeing = {name for name, rows in groups.items() if any(shows_compute(c) for c in rows)}
     order = sorted(groups, key=lambda n: (n not in seeing, -len(groups[n]), n))
@@ -274,26 +285,25 @@ def fit_engines(
     out: dict[str, dict[str, float]] = {}
     lent: list[dict[str, float]] = []
     for name in order:
-        mine = [c for c in cases if c.engine == name]
-        base = ENGINE_SPEEDS[name]
+        mine = [c for c in cases if lender(c) == name]
         shared = shared_values(lent)
-        key = (name, tuple(id(c) for c in mine), tuple(sorted(shared.items())), restarts)
+        key = (name, tuple(id(c) for c in mine), tuple(sorted(shared.items())), restarts, iterations)
         if key not in _FITS:  # the held-out tests refit an engine on the same rows for many sources
-            _FITS[key] = fit(mine, lambda c, base=base: base, restarts=restarts, shared=shared)
+            _FITS[key] = fit(mine, _shape, restarts=restarts, shared=shared, iterations=iterations)
         values = dict(_FITS[key])
-        free = identifiable(groups[name], lambda c, base=base: base)
+        free = identifiable(groups[name], _shape)
         lent.append({k: values[k] for k in free})
-        values.update(band(mine, speed_with(base, values)))
+        values.update(band(mine, lambda c, values=values: speed_with(_shape(c), values)))
         values["calibration_rows"] = float(len(mine))
         out[name] = values
     return {name: out[name] for name in ENGINE_SPEEDS if name in out and (only is None or name in only)}
 
 
-def band(cases: Sequence[Case], speed: EngineSpeed) -> dict[str, float]:
+def band(cases: Sequence[Case], speed_of: Callable[[Case], EngineSpeed]) -> dict[str, float]:
     """p10 and p90 of ln(measured / predicted) over the decode-speed rows not marked suspect: the band of
     ``output_tokens_per_s`` (a first-token time is a time, not a speed, and a suspect row is no evidence)."""
     rows = [c for c in cases if not c.suspect and FAMILY[c.metric] == "decode"]
-    residuals = -log_errors(rows, lambda c: speed)
+    residuals = -log_errors(rows, speed_of)
     return {
         "log_residual_p10": float(np.quantile(residuals, 0.1)),
         "log_residual_p90": float(np.quantile(residuals, 0.9)),

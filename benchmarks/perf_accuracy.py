@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from fit_perf import fit, fit_engines
 from perf_data import FAMILY, Case, load_cases
 
-from planner.perf.efficiency import EngineSpeed, engine_speed
+from planner.perf.efficiency import EngineSpeed, constants_engine, engine_speed
 from planner.perf.fitted import FIT_COMMAND
 
 TARGETS = {"decode": (0.08, 0.20), "ttft": (0.12, None), "prefill": (0.12, None)}
@@ -135,6 +135,11 @@ def fit_files() -> set[str] | None:
     return set(words[words.index("--files") + 1 :]) if "--files" in words else None
 
 
+HELD_OUT_ITERATIONS = 700
+"""Nelder-Mead iterations of each held-out fit (fit_perf.py's own fit takes up to 2,500 and restarts): a
+held-out source costs about a minute instead of five on a 2-core machine."""
+
+
 def _held_out_errors(
     train: Sequence[Case], test: Sequence[Case], restarts: int = 1
 ) -> tuple[list[float], list[float]]:
@@ -142,14 +147,16 @@ def _held_out_errors(
     with rows in ``train`` get theirs as fit_perf.py fits them (an engine whose rows show no compute borrows
     the compute constants of those that do), an engine without gets one set pooled over every training row
     (shared physics, nothing known of the engine)."""
-    engines = {c.engine for c in test}
-    own = fit_engines([c for c in train], restarts=restarts, only=engines)
+    engines = {constants_engine(c.engine) for c in test}
+    own = fit_engines(train, restarts=restarts, only=engines, iterations=HELD_OUT_ITERATIONS)
     pooled: dict[str, float] | None = None
     if engines - set(own):
-        pooled = fit(train, lambda c: engine_speed(c.engine), restarts=restarts)
+        pooled = fit(
+            train, lambda c: engine_speed(c.engine), restarts=restarts, iterations=HELD_OUT_ITERATIONS
+        )
 
     def speed_of(c: Case) -> EngineSpeed:
-        values = own.get(c.engine, pooled)
+        values = own.get(constants_engine(c.engine), pooled)
         assert values is not None
         fitted = {k: v for k, v in values.items() if k not in ("calibration_rows",)}
         return replace(engine_speed(c.engine), **fitted)

@@ -99,4 +99,3 @@ FITTED: dict[str, dict[str, float]] = {
         "calibration_rows": 126.0,
     },
 }
-
