@@ -7,8 +7,9 @@ A constant is free only where the engine's rows can show it:
 * an effect the rows cannot show (a cap with fewer than three cards, an expert loop without a mixture of
   experts, a quantized factor without quantized rows, ...) takes its neutral value: no cap, no cost;
 * the compute constants (peak-FLOPs share and tokens for half of it; the quantized factor too) need rows whose
-  time is the products': prefill or first-token rows, or decode steps of 16 or more sequences. An engine
-  whose rows are all small-batch decode (transformers in the calibration file: batch 1 only) cannot tell
+  time is the products': prefill or first-token rows, or decode steps whose FLOPs per byte read are at
+  least a quarter of the card's peak FLOP/s per byte/s (``COMPUTE_SHARE``). An engine whose rows are all
+  small-batch decode (transformers in the calibration file: batch 1 only) cannot tell
   compute from a per-step overhead, and a free compute constant there becomes a second overhead (0.066 of peak
   for transformers, which then prefilled 512 tokens of Llama-2-13B in 708 ms where optimum measured 99). It
   borrows the value shared by the engines that do show compute instead: the median of theirs, in the fit's
@@ -45,6 +46,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from perf_data import CSVS, DATA, FAMILY, Case, load_cases
 
 from planner.perf.efficiency import ENGINE_SPEEDS, EngineSpeed, constants_engine
+from planner.perf.terms import decode_bytes, decode_flops
 
 FITTED_PY = Path(__file__).parent.parent / "planner" / "perf" / "fitted.py"
 # (name, transform, start value). "logit": value in (0, 1); "log": value > 0; "log1": value > 1 (an overlap
@@ -84,9 +86,11 @@ NEUTRAL: dict[str, float] = {
 }
 # Constants only rows whose time is the products' can show; an engine without such rows borrows them.
 COMPUTE: tuple[str, ...] = ("compute_efficiency", "half_efficiency_tokens")
-COMPUTE_BATCH = 16
-"""Decode steps of this many sequences or more multiply for a share of their time that a fit can see (at
-batch 1 a step's products take about 1 % of its weight reads on any card here)."""
+COMPUTE_SHARE = 0.25
+"""A decode step shows its products where, at the card's peaks, they take at least this share of the time its
+reads take: FLOPs / bytes at least a quarter of the card's FLOP/s / bandwidth. At batch 1 they take about
+1 %; a 16-bit step of 32 sequences on an H100 about 11 % (bitsandbytes' rows), an fp8 step of 256 on an
+MI300X more than 100 % (Oracle's)."""
 PRIOR_WEIGHT = 1e-4
 SHRINK = 0.02
 """Pull of an engine's free constant towards the value the engines fitted before it share (their median),
@@ -117,8 +121,14 @@ STARTS = {name: start for name, _, start in PARAMETERS}
 
 def shows_compute(c: Case) -> bool:
     """Whether ``c``'s time is the products' in good part: a prefill or first-token row, or a decode step
-    of ``COMPUTE_BATCH`` sequences or more."""
-    return FAMILY[c.metric] != "decode" or c.concurrency >= COMPUTE_BATCH
+    whose arithmetic intensity (FLOPs per byte read) is at least ``COMPUTE_SHARE`` of the card's."""
+    if FAMILY[c.metric] != "decode":
+        return True
+    context = c.input_tokens + (c.output_tokens + 1) / 2
+    intensity = decode_flops(c.terms, c.concurrency, context) / decode_bytes(c.terms, c.concurrency, context)
+    fp16_accumulate = ENGINE_SPEEDS[c.engine].fp16_accumulate
+    ridge = c.hw.peak_flops(c.terms.eight_bit_compute, fp16_accumulate) / c.hw.bandwidth_bytes_per_s
+    return intensity >= COMPUTE_SHARE * ridge
 
 
 def identifiable(cases: Sequence[Case], speed_of: Callable[[Case], EngineSpeed]) -> list[str]:
