@@ -141,6 +141,8 @@ class Case:
     """KV-cache precision where it differs from the weights' (fp8 KV beside fp8 weights)."""
     current_build: bool = False
     """A llama.cpp row measured on a 2025-or-later build (CURRENT_LLAMACPP_NOTE in its notes)."""
+    file: str = ""
+    """The name of the file under benchmarks/data the row comes from."""
 
     @property
     def source_key(self) -> str:
@@ -202,14 +204,17 @@ class Case:
     def predicted(self, speed: EngineSpeed) -> float:
         """This row's metric as the speed model predicts it under ``speed`` (with the graph-capture limit and
         MoE kernel tuning of the engine version the row was measured on)."""
+        changes: dict[str, object] = {}
         if self.graph_max_context < speed.graph_max_context:
-            speed = replace(speed, graph_max_context=self.graph_max_context)
+            changes["graph_max_context"] = self.graph_max_context
         if not self.moe_kernel_tuned:
-            speed = replace(speed, moe_kernel_tuned=False)
+            changes["moe_kernel_tuned"] = False
         if self.reads_kv_head_once is not None:
-            speed = replace(speed, reads_kv_head_once=self.reads_kv_head_once)
+            changes["reads_kv_head_once"] = self.reads_kv_head_once
         if self.static_batching != speed.static_batching:
-            speed = replace(speed, static_batching=self.static_batching)
+            changes["static_batching"] = self.static_batching
+        if changes:
+            speed = replace(speed, **changes)  # type: ignore[arg-type]
         perf = predict(
             self.terms,
             self.hw,
@@ -311,9 +316,9 @@ def load_cases(paths: Sequence[Path] = CSVS) -> list[Case]:
     rows = []
     for path in paths:
         with path.open(newline="") as f:
-            rows += list(csv.DictReader(f))
+            rows += [(path.name, row) for row in csv.DictReader(f)]
     cases = []
-    for row in rows:
+    for file, row in rows:
         engine = row["engine"]
         if engine in PENDING_ENGINES:
             continue
@@ -337,6 +342,7 @@ def load_cases(paths: Sequence[Path] = CSVS) -> list[Case]:
                 hw=_hardware(row["gpu"]),
                 kv=kv,
                 current_build=engine == "llama.cpp" and CURRENT_LLAMACPP_NOTE in row["notes"],
+                file=file,
             )
         )
     return cases

@@ -143,6 +143,11 @@ _ALIASES: dict[str, str] = {
 }
 
 
+def constants_engine(name: str) -> str:
+    """The engine whose fitted constants ``name`` (canonical) is priced with: its own, or a lender's."""
+    return name if name in FITTED else _CONSTANTS_OF[name]
+
+
 def _record(name: str) -> EngineSpeed:
     memory_engine, static, fp16_accumulate, loops_all_experts, dequantizes, kv_once = _SHAPE[name]
     f = FITTED[name] if name in FITTED else FITTED[_CONSTANTS_OF[name]]

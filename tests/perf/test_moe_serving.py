@@ -108,11 +108,12 @@ def test_deepseek_r1_tpot_at_dstacks_batch_128_is_within_20_percent() -> None:
     p = predict(m, hw, engine_speed("vllm"), gpus=8, batch=128, input_tokens=3200, output_tokens=800)
     seen = p.tpot_s + p.ttft_s * 128 / 800
     assert seen == pytest.approx(0.07186, rel=0.20)
-    # Without the latent read on every GPU and the absorbed attention, the step is a fifth shorter and the
-    # prediction further off (14 % against 1 % on 2026-12-03's constants).
+    # Without the latent read on every GPU and the absorbed attention, the step is 14 % shorter (a fifth on
+    # the constants before vLLM's KV efficiency was refit, 0.61 -> 0.76) and the prediction further off
+    # (14 % against 3 % on the shipped constants of 2026-12-03, 18:00 UTC).
     bare = replace(m, kv_replicated=False, decode_attention_width=0.0)
     old = predict(bare, hw, engine_speed("vllm"), gpus=8, batch=128, input_tokens=3200, output_tokens=800)
-    assert old.tpot_s < 0.85 * p.tpot_s
+    assert old.tpot_s < 0.9 * p.tpot_s
     assert abs(old.tpot_s + old.ttft_s * 128 / 800 - 0.07186) > abs(seen - 0.07186) + 0.005
 
 
