@@ -202,13 +202,15 @@ class Case:
         return max(1, min(self.batch, held))
 
     def predicted(self, speed: EngineSpeed) -> float:
-        """This row's metric as the speed model predicts it under ``speed`` (with the graph-capture limit and
-        MoE kernel tuning of the engine version the row was measured on)."""
+        """This row's metric as the speed model predicts it under ``speed`` (with the graph-capture limit,
+        MoE kernel tuning and bandwidth cap of the engine version the row was measured on)."""
         changes: dict[str, object] = {}
         if self.graph_max_context < speed.graph_max_context:
             changes["graph_max_context"] = self.graph_max_context
         if not self.moe_kernel_tuned:
             changes["moe_kernel_tuned"] = False
+        if self.engine == "llama.cpp" and not self.current_build:
+            changes["bandwidth_capped"] = True  # a 2024 build (EngineSpeed.bandwidth_capped)
         if self.reads_kv_head_once is not None:
             changes["reads_kv_head_once"] = self.reads_kv_head_once
         if self.static_batching != speed.static_batching:

@@ -94,6 +94,12 @@ class EngineSpeed:
     calibration_rows: int
     fitted_on: str
     """Which measurements the constants come from, and the command that fitted them."""
+    bandwidth_capped: bool = True
+    """Whether ``bandwidth_cap_bytes_per_s`` limits the build planner estimates for. llama.cpp's cap (about
+    1 TB/s per GPU) is what its 2024 builds reached at batch 1 on A100 and H100 cards; builds from 2025 on
+    read GDDR cards at 80-97 % of their bandwidth, an RTX 5090 at 1.4-1.6 TB/s (docs/speed-model.md). So
+    planner's own llama.cpp estimates, for today's builds, take False, and only the calibration rows of 2024
+    builds are predicted under the cap (benchmarks/perf_data.py), which is where it is fitted."""
     moe_kernel_tuned: bool = True
     """Whether the fused MoE kernel has tiles tuned for the model's shape and card. planner's own estimates
     take True (current engines ship tuned configurations for common shapes); the Qwen2-57B-A14B rows of vLLM
@@ -129,6 +135,9 @@ _SHAPE: dict[str, tuple[str, bool, bool, bool, bool, bool]] = {
 # times vLLM 0.7's time per token on the same card and concurrency, either way round: one model, too few
 # shapes to fit constants of its own.
 _CONSTANTS_OF: dict[str, str] = {"sglang": "vllm"}
+# Engines whose fitted bandwidth cap belongs to the builds their calibration rows ran, not to today's
+# (``EngineSpeed.bandwidth_capped``).
+_UNCAPPED_TODAY: frozenset[str] = frozenset({"llama.cpp"})
 _ALIASES: dict[str, str] = {
     "hf": "transformers",
     "hf-transformers": "transformers",
@@ -177,6 +186,7 @@ def _record(name: str) -> EngineSpeed:
         tiled_dequant_factor=f.get("tiled_dequant_factor", 1.0),
         overlap_exponent=f.get("overlap_exponent", 100.0),
         reads_kv_head_once=kv_once,
+        bandwidth_capped=name not in _UNCAPPED_TODAY,
         log_residual_p10=f["log_residual_p10"],
         log_residual_p90=f["log_residual_p90"],
         calibration_rows=int(f["calibration_rows"]),

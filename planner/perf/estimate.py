@@ -144,7 +144,8 @@ def _achieved_bandwidth(m: ModelTerms, hw: Hardware, speed: EngineSpeed, kv: boo
     else:
         share = speed.bandwidth_efficiency * (speed.quantized_bandwidth_factor if m.quantized else 1.0)
         share *= speed.tiled_dequant_factor if m.tiled_dequant else 1.0
-    return min(min(1.0, share) * hw.bandwidth_bytes_per_s, speed.bandwidth_cap_bytes_per_s)
+    cap = speed.bandwidth_cap_bytes_per_s if speed.bandwidth_capped else math.inf
+    return min(min(1.0, share) * hw.bandwidth_bytes_per_s, cap)
 
 
 def overlap_s(memory: float, compute: float, exponent: float) -> float:

@@ -10,30 +10,16 @@ alone and took 0.066 of peak FLOPs (a second per-step overhead), which prefilled
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import sys
 from dataclasses import replace
-from pathlib import Path
-from types import ModuleType
 
 import pytest
+from scripts import benchmark_module
 
 from planner.perf.efficiency import ENGINE_SPEEDS
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-
-
-def _load(name: str) -> ModuleType:
-    if name in sys.modules:
-        return sys.modules[name]
-    sys.path.insert(0, str(BENCHMARKS))  # fit_perf imports perf_data as a sibling script does
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while the file executes
-    spec.loader.exec_module(module)
-    return module
+_load = benchmark_module
 
 
 def test_batch_one_decode_rows_do_not_free_the_compute_constants() -> None:

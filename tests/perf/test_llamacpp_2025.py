@@ -10,13 +10,11 @@ wrong card or a wrong model in the row.
 from __future__ import annotations
 
 import csv
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from scripts import benchmark_module
 
 from planner.catalog.load import load_catalog
 from planner.memory.formats import weight_format
@@ -27,16 +25,7 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 FILE = BENCHMARKS / "data" / "throughput_llamacpp_2025.csv"
 
 
-def _perf_data() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("planner_perf_data", BENCHMARKS / "perf_data.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the file executes
-    spec.loader.exec_module(module)
-    return module
-
-
-PD = _perf_data()
+PD = benchmark_module("perf_data")
 ROWS = list(csv.DictReader(FILE.open(newline="")))
 CASES = PD.load_cases([FILE])
 

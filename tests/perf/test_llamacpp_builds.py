@@ -1,0 +1,39 @@
+"""llama.cpp's fitted bandwidth cap (about 1 TB/s per GPU) is a condition of the 2024 builds its calibration
+rows ran, not of today's: planner's own estimates read a fast card at its fitted share of the bandwidth."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from scripts import benchmark_module
+
+from planner.perf.api import estimate_performance
+from planner.perf.efficiency import engine_speed
+
+
+def _qwen3_8b_q4(gpu: str) -> float:
+    perf = estimate_performance("qwen3-8b", gpu=gpu, precision="q4_k_m", engine="llama.cpp", batch=1)
+    return perf.decode_tokens_per_s
+
+
+def test_todays_llama_cpp_is_not_held_to_the_2024_cap() -> None:
+    speed = engine_speed("llama.cpp")
+    assert speed.bandwidth_capped is False and speed.bandwidth_cap_bytes_per_s < 1.1e12
+    # Published: qwen3-8B Q4_K_M on an RTX 5090 under a llama.cpp CUDA build of 2026, 221.7 tokens/s
+    # (github.com/CambrianTech/continuum pull 1627). Under the 2024 cap planner said 134.5 (-39 %).
+    assert _qwen3_8b_q4("RTX 5090") == pytest.approx(221.7, rel=0.25)
+    # The 5090 has 1.78x the 4090's bandwidth (1,792 against 1,008 GB/s): most of it shows at batch 1.
+    assert _qwen3_8b_q4("RTX 5090") > 1.4 * _qwen3_8b_q4("RTX 4090")
+
+
+def test_the_2024_rows_are_still_predicted_under_the_cap() -> None:
+    capped = replace(engine_speed("llama.cpp"), bandwidth_capped=True)
+    assert capped.bandwidth_capped
+    data = benchmark_module("perf_data")
+    rows = [c for c in data.load_cases([data.DATA / "throughput_calibration.csv"]) if c.engine == "llama.cpp"]
+    h100 = [c for c in rows if "H100" in c.gpu and c.metric.startswith("decode") and not c.suspect]
+    assert h100 and not any(c.current_build for c in rows)
+    for c in h100:
+        # A row of a 2024 build is predicted as the capped engine predicts it, not as today's.
+        assert c.predicted(engine_speed("llama.cpp")) == pytest.approx(c.predicted(capped))
