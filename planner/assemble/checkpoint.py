@@ -57,9 +57,13 @@ def gguf_type(precision: str) -> str:
     return GGUF_TYPES.get(precision, precision.upper())
 
 
-def needed(precision: str, engine_name: str) -> str | None:
+def needed(precision: str, engine_name: str, sixteen_bit_fits: bool = True) -> str | None:
     """The kind of checkpoint ``precision`` under ``engine_name`` must be loaded from ("AWQ", "GGUF Q4_K_M"),
-    or None where the engine loads the 16-bit repository (quantizing it itself where the format asks)."""
+    or None where the engine loads the 16-bit repository (quantizing it itself where the format asks).
+
+    ``sixteen_bit_fits``: whether the model's 16-bit weights fit the replica's GPUs. vLLM and SGLang quantize
+    to fp8 after loading the 16-bit weights onto the GPUs, so where those do not fit (Llama-3.1-405B on four
+    192 GB cards) the replica needs a checkpoint published in fp8."""
     launch = engine(engine_name).launch
     if launch.gguf_files:
         return f"GGUF {gguf_type(precision)}"
@@ -71,6 +75,8 @@ def needed(precision: str, engine_name: str) -> str | None:
         # a checkpoint quantized ahead of time (compressed-tensors W8A8 or W4A16), reading the method from
         # its config, and a 16-bit repository would load at twice to four times the memory planned.
         return fmt.name.upper()
+    if fmt.quantized and not sixteen_bit_fits and not launch.library:
+        return fmt.name.upper()
     return None
 
 
@@ -80,12 +86,13 @@ def weights_to_load(
     engine_name: str,
     checkpoint: str | None = None,
     specs: tuple[ModelSpec, ...] | None = None,
+    sixteen_bit_fits: bool = True,
 ) -> Weights:
     """What ``engine_name`` loads to serve ``model`` in ``precision``: the workload's ``checkpoint`` where
     given; else the catalog's checkpoint of that format where one must be quantized ahead of time, or a
     placeholder naming it; else the instruction-tuned repository (a server answers chats), else the
     source repository, else the name as written."""
-    kind = needed(precision, engine_name)
+    kind = needed(precision, engine_name, sixteen_bit_fits)
     files = engine(engine_name).launch.gguf_files
     if checkpoint:
         if files and not _is_path(checkpoint):  # a repository of GGUF files: the engine picks the type
@@ -100,11 +107,16 @@ def weights_to_load(
     if found is not None:
         return found
     what = "file" if files else "checkpoint"
+    why = (
+        f"{engine_name} makes {precision} after loading the 16-bit weights, which do not fit these GPUs; "
+        if needed(precision, engine_name) is None
+        else ""
+    )
     return Weights(
         f"<{kind} {what} of {name}>",
         None,
         "placeholder",
-        f"no {kind} {what} of {name} is known: set the workload's checkpoint to one (a Hugging Face "
+        f"{why}no {kind} {what} of {name} is known: set the workload's checkpoint to one (a Hugging Face "
         "repository or a local path) and plan again, or put it in place of the <...> above",
     )
 

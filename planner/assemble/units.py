@@ -226,7 +226,7 @@ def _launch(
     fp = next((s.footprint for (o, k), s in speeds.items() if k == m.gpus and c.offers.get(o) is offer), fp)
     if fp is None or fp.estimate is None or fp.estimate.inputs.get("task") != "inference":
         return None
-    from planner.assemble.checkpoint import weights_to_load
+    from planner.assemble.checkpoint import needed, weights_to_load
     from planner.memory.engines import engine
     from planner.memory.launch import launch_settings
 
@@ -235,8 +235,12 @@ def _launch(
     # replicas sharing a GPU fit together (with no headroom to spare it can still pass it by < 1 %).
     vram = offer.gpu.vram_bytes
     reserved = max(m.per_gpu_bytes, m.reserved_bytes - vram // 100)
+    # vLLM and SGLang make fp8 from a 16-bit checkpoint after loading it whole onto the replica's GPUs:
+    # where those weights exceed the cards, the replica loads a checkpoint published in fp8 instead.
+    precision = str(fp.estimate.inputs["precision"])
+    fits = 2 * fp.estimate.params / max(1, m.gpus) <= vram
     weights = weights_to_load(
-        fp.estimate.model, str(fp.estimate.inputs["precision"]), fp.estimate.engine, checkpoint
+        fp.estimate.model, precision, fp.estimate.engine, checkpoint, sixteen_bit_fits=fits
     )
     by_order = engine(fp.estimate.engine).fraction_covers == "context" and before
     settings = launch_settings(
@@ -251,6 +255,7 @@ def _launch(
         held_bytes=sum(o.reserved_bytes for o, _ in before) if by_order else 0,
         max_request_tokens=c.request_tokens.get(m.workload),
         loader=model_loader(fp.estimate.model),
+        prequantized=not fits and needed(precision, fp.estimate.engine) is None,
     )
     notes = settings.notes + ((weights.note,) if weights.note else ())
     if by_order:

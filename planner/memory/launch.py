@@ -71,8 +71,9 @@ class LaunchSettings:
 
     def shell(self) -> str:
         """The command line as a shell runs it: the environment, then the program and its flags (for a
-        library, the Python interpreter the environment must be set for before it starts)."""
-        program = shlex.join(self.argv()) if self.command else "python"
+        library, the Python interpreter the environment must be set for before it starts, reading the
+        script that follows up to a line ``EOF``)."""
+        program = shlex.join(self.argv()) if self.command else "python - <<'EOF'"
         return f"{self.env_prefix()} {program}".strip()
 
     def call(self) -> str:
@@ -105,6 +106,7 @@ def launch_settings(
     max_request_tokens: int | None = None,
     loader: str = "AutoModelForCausalLM",
     hub_file: str | None = None,
+    prequantized: bool = False,
 ) -> LaunchSettings:
     """Settings for ``est`` on GPUs of ``vram_bytes``, each reserving ``reserved_bytes`` (what the
     placement set aside for it; default: the estimate per GPU).
@@ -125,7 +127,9 @@ def launch_settings(
     ``--dist-init-addr`` (HEAD_IP:5000, to fill in). ``model``: what the engine loads (a Hugging Face
     repository, a GGUF file); ``hub_file``: where given, ``model`` is a Hugging Face repository the engine
     fetches a file from (llama.cpp's ``--hf-repo``), this file ("" for the engine's own pick, ``model`` then
-    carrying ``:TYPE``); ``port``: the server's port, distinct for replicas sharing a machine.
+    carrying ``:TYPE``); ``port``: the server's port, distinct for replicas sharing a machine;
+    ``prequantized``: ``model`` is already in the planned format (a published FP8 checkpoint), whose method
+    the engine reads from its config, so no ``--quantization`` flag asks it to quantize again.
     """
     if vram_bytes <= 0:
         raise PlannerError(f"GPU memory must be positive, got {vram_bytes} bytes")
@@ -180,7 +184,7 @@ def launch_settings(
     if kv and L.kv_dtype:
         flags += _kv_flags(L, str(kv))
     quantization = dict(L.quantization_names).get(str(inputs["precision"]))
-    if quantization and L.quantization_flag:
+    if quantization and L.quantization_flag and not prequantized:
         flags.append((L.quantization_flag, quantization))
     if port is not None and L.port_flag:
         flags.append((L.port_flag, str(port)))

@@ -3,6 +3,7 @@ sheet): one reading of ``Assignment.launch`` so that every output shows the same
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from planner.plan import Assignment, Plan
@@ -23,11 +24,13 @@ class LaunchText:
     """What to run first (a replica over machines: the cluster's setup, then the command)."""
     after: tuple[str, ...] = ()
     """A library's Python, then comments: when a time-shared replica runs, what else to know."""
+    months: str = ""
+    """The months the replica runs there, where demand changes over the horizon (one launch per period)."""
 
     @property
     def where(self) -> str:
         a = self.assignment
-        return f"{a.workload} #{a.replica} on {a.where}"
+        return f"{a.workload} #{a.replica} on {a.where}" + (f", {self.months}" if self.months else "")
 
     @property
     def script(self) -> tuple[str, ...]:
@@ -41,11 +44,13 @@ def launch_text(a: Assignment) -> LaunchText:
         return LaunchText(a, "")
     command = launch.shell or " ".join(launch.argv) or launch.engine
     after: list[str] = []
-    if launch.call:  # a library: the interpreter under the pinned GPUs, then the Python it runs
+    if launch.call:  # a library: the interpreter under the pinned GPUs, reading the Python it runs
+        after.append(f"from transformers import {', '.join(_classes(launch.call))}")
         after.append(f"model = {launch.call}")
         if launch.generation:
             settings = ", ".join(f"{k}={v!r}" for k, v in launch.generation.items())
             after.append(f"# generation settings: {settings}")
+        after.append("EOF")
     before: tuple[str, ...] = ()
     if launch.setup:  # a replica over machines: what to start first, then the command
         before = (*launch.setup, command)
@@ -55,5 +60,24 @@ def launch_text(a: Assignment) -> LaunchText:
     return LaunchText(a, command, before, tuple(after))
 
 
+def _classes(call: str) -> list[str]:
+    """The transformers classes a loading call names (``AutoModelForCausalLM``, ``BitsAndBytesConfig``), in
+    order, so that the pasted script imports what it uses."""
+    return list(dict.fromkeys(re.findall(r"\b([A-Z]\w+)(?:\.from_pretrained)?\(", call)))
+
+
 def launch_texts(plan: Plan) -> list[LaunchText]:
-    return [launch_text(a) for a in plan.assignments]
+    texts = [launch_text(a) for a in plan.assignments]
+    if not plan.periods:
+        return texts
+    horizon = plan.horizon_months
+    return [
+        LaunchText(
+            t.assignment,
+            t.command,
+            t.before,
+            t.after,
+            f"months {t.assignment.start_month}-{t.assignment.end_month or horizon}",
+        )
+        for t in texts
+    ]

@@ -81,17 +81,19 @@ def test_the_workloads_checkpoint_overrides_the_catalog() -> None:
 def test_catalog_checkpoints_name_their_format() -> None:
     """Each listed repository is of the format it is listed under (publishers put it in the name), GGUF
     entries name real llama.cpp types, and a file name stands for its type."""
-    tags = {"awq-int4": "AWQ", "gptq-int4": "GPTQ", "gptq-int8": "GPTQ-INT8", "gguf": "GGUF"}
+    tags = {"awq-int4": "AWQ", "gptq-int4": "GPTQ", "gptq-int8": "GPTQ-INT8", "gguf": "GGUF", "fp8": "FP8"}
     types = {gguf_type(name) for name, f in WEIGHT_FORMATS.items() if f.gguf} | {"BF16", "F16", "MXFP4"}
     listed = 0
     for spec in load_model_catalog():
         for cp in spec.checkpoints:
             listed += 1
-            assert cp.format == "gguf" or cp.format in PREQUANTIZED, (spec.name, cp)
-            assert tags.get(cp.format, "").upper() in cp.repo.upper(), (spec.name, cp.repo)
+            # fp8: published for models whose 16-bit weights can exceed the cards vLLM would quantize them on.
+            assert cp.format in ("gguf", "fp8") or cp.format in PREQUANTIZED, (spec.name, cp)
+            native = cp.repo == spec.repo  # gpt-oss ships MXFP4 itself, DeepSeek-V3/R1 block fp8
+            assert native or tags.get(cp.format, "").upper() in cp.repo.upper(), (spec.name, cp.repo)
             assert set(cp.types) <= types, (spec.name, cp.types)
             assert not cp.file or (cp.format == "gguf" and "{type}" in cp.file and cp.file.endswith(".gguf"))
-            assert cp.repo != spec.repo or cp.format == "mxfp4"  # gpt-oss ships MXFP4 itself
+            assert not native or cp.format in ("mxfp4", "fp8")
         if spec.instruct is not None:
             assert spec.instruct != spec.repo and spec.instruct.split("/")[0] == spec.repo.split("/")[0]
     assert listed >= 40
@@ -125,8 +127,14 @@ def test_shipped_launches_load_a_checkpoint_of_their_format(
         words = launch.argv or (launch.kwargs.get("pretrained_model_name_or_path"),)
         assert launch.checkpoint in words, (a.workload, launch.checkpoint)
         kind = needed(w.precision, launch.engine)
-        if kind is None:  # a 16-bit repository the engine loads (and quantizes, for fp8) itself
-            assert spec is not None and launch.checkpoint == (spec.instruct or spec.repo)
+        if kind is None:  # a 16-bit repository the engine loads (and quantizes, for fp8) itself...
+            assert spec is not None
+            if launch.checkpoint != (spec.instruct or spec.repo):
+                # ...unless the 16-bit weights exceed the replica's GPUs: a published fp8 checkpoint,
+                # whose method vLLM reads from its config (no --quantization to quantize it again).
+                published = [cp.repo for cp in spec.checkpoints if cp.format == w.precision]
+                assert launch.checkpoint in published, (a.workload, launch.checkpoint)
+                assert "--quantization" not in launch.argv
             continue
         assert spec is None or launch.checkpoint != spec.repo
         if launch.checkpoint_source == "placeholder":
@@ -220,3 +228,18 @@ def test_int8_and_int4_under_vllm_need_a_checkpoint_quantized_ahead() -> None:
     assert needed("int4", "transformers") == "INT4"
     # 16-bit formats and vLLM's own fp8 load the 16-bit repository.
     assert needed("bf16", "vllm") is None and needed("fp8", "vllm") is None
+
+
+def test_fp8_from_a_16_bit_repository_that_exceeds_the_cards_loads_the_published_fp8_checkpoint() -> None:
+    """vLLM quantizes to fp8 after loading the 16-bit weights: Qwen3-235B-A22B's 470 GB over two 192 GiB
+    MI300X cards (235 GB each) do not load, so the replica serves Qwen's FP8 repository without the flag."""
+    assert needed("fp8", "vllm") is None and needed("fp8", "vllm", sixteen_bit_fits=False) == "FP8"
+    w = weights_to_load("qwen3-235b-a22b", "fp8", "vllm", sixteen_bit_fits=False)
+    assert (w.model, w.source) == ("Qwen/Qwen3-235B-A22B-FP8", "catalog (Qwen)")
+    w = weights_to_load("qwen2.5-72b", "fp8", "vllm", sixteen_bit_fits=False)
+    assert (w.model, w.source) == ("<FP8 checkpoint of qwen2.5-72b>", "placeholder")
+    assert w.note.startswith("vllm makes fp8 after loading the 16-bit weights, which do not fit these GPUs")
+    plan = solve(load_scenario(SCENARIOS / "enterprise.yaml"), load_catalog(), alternatives=False)
+    moe = [a.launch for a in plan.assignments if a.workload == "api-moe" and a.launch is not None]
+    assert moe and all(x.checkpoint == "Qwen/Qwen3-235B-A22B-FP8" for x in moe)
+    assert all("--quantization" not in x.argv for x in moe)

@@ -183,7 +183,11 @@ def test_a_library_replica_on_gpu_1_caps_visible_gpu_0_and_prints_a_valid_call()
     assert {k.arg for k in call.keywords} == {"device_map", "max_memory"}  # loading keywords only
     assert launch.generation == {"max_length": 2048, "batch_size": 16}
     printed = "\n".join(launch_lines(plan))
-    assert f"CUDA_VISIBLE_DEVICES={embed.gpu_indices[0]} python\n    model = {launch.call}\n" in printed
+    assert (
+        f"CUDA_VISIBLE_DEVICES={embed.gpu_indices[0]} python - <<'EOF'\n    from transformers import AutoModel\n"
+        f"    model = {launch.call}\n"
+    ) in printed
+    assert printed.count("    EOF") == 1  # the script ends where the shell stops reading it
 
 
 def test_llama_cpp_on_one_gpu_of_two_sees_only_that_gpu() -> None:
