@@ -184,8 +184,8 @@ def test_a_library_replica_on_gpu_1_caps_visible_gpu_0_and_prints_a_valid_call()
     assert launch.generation == {"max_length": 2048, "batch_size": 16}
     printed = "\n".join(launch_lines(plan))
     assert (
-        f"CUDA_VISIBLE_DEVICES={embed.gpu_indices[0]} python - <<'EOF'\n    from transformers import AutoModel\n"
-        f"    model = {launch.call}\n"
+        f"CUDA_VISIBLE_DEVICES={embed.gpu_indices[0]} python - <<'EOF'\n"
+        f"    from transformers import AutoModel\n    model = {launch.call}\n"
     ) in printed
     assert printed.count("    EOF") == 1  # the script ends where the shell stops reading it
 
