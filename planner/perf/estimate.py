@@ -4,11 +4,14 @@ Stage 1 of the pipeline beside the memory model, and like it pure: ``predict`` i
 (terms.py), a GPU's limits (hardware.py) and an engine's fitted efficiencies (efficiency.py).
 
     prefill  = FLOPs / (GPUs x min(peak x eff(n), cap_flops))
-               + (chunks x weights (+ chunks x 4 bytes x linear weights where the engine dequantizes to a
-                  16-bit copy) + score bytes) / (GPUs x min(bandwidth x e_bw, cap))
+               + (chunks x weights (+ chunks x 4 bytes x linear weights where the engine, llama.cpp past
+                  32 tokens, or the format, bitsandbytes 4-bit past one token, dequantizes to a 16-bit
+                  copy) + score bytes) / (GPUs x min(bandwidth x e_bw, cap))
                + all-reduce + chunks x step overhead
     decode   = overlap(shared weights / (GPUs x min(bandwidth x e_bw, cap))
                        + routed experts touched / (GPUs x min(bandwidth x e_bw, cap) x e_expert)  (untuned)
+                       + 4 bytes x linear weights / (GPUs x min(bandwidth x e_bw, cap))  (bitsandbytes
+                         4-bit past one token: dequantized to a 16-bit copy, then a 16-bit matmul)
                        + KV x group^x / (GPUs x min(bandwidth x e_kv, cap)),   (latent MLA: 1 GPU, not GPUs)
                        FLOPs / (peak x GPUs x eff(b))) + all-reduce + overhead
     overlap(m, c) = (m^p + c^p)^(1/p)   (max(m, c) away from the crossover)
@@ -128,13 +131,21 @@ def prefill_s(
     moved = chunks * step_weight_bytes(m, at_once) + speed.score_bytes * attention_scores(
         m, tokens, sequences, at_once
     )
-    if m.quantized and speed.dequantizes_for_prefill and at_once > DEQUANTIZE_ABOVE_TOKENS:
-        touched = step_weight_bytes(m, at_once) / m.weight_bytes
-        moved += chunks * DEQUANTIZED_BYTES_PER_WEIGHT * m.linear_params * touched
+    # llama.cpp's cuBLAS path past 32 tokens; bitsandbytes' 4-bit layers past one token.
+    llama_cpp = m.quantized and speed.dequantizes_for_prefill and at_once > DEQUANTIZE_ABOVE_TOKENS
+    if llama_cpp or (m.dequantizes_above_one_token and at_once > 1):
+        moved += chunks * dequantized_bytes(m, at_once)
     memory = moved / (_achieved_bandwidth(m, hw, speed) * par)
     link = _allreduce_s(m, hw, total, gpus if tensor else 1)
     # Each pass streams the weights and multiplies by them; at prefill sizes the two do not overlap well.
     return compute + memory + link + chunks * _overhead_s(m, speed, gpus, tensor, at_once)
+
+
+def dequantized_bytes(m: ModelTerms, tokens: int) -> float:
+    """Bytes a pass of ``tokens`` tokens moves besides the packed weights where its kernels dequantize each
+    linear weight it touches to a 16-bit copy first: 2 written and 2 read back per weight."""
+    touched = step_weight_bytes(m, tokens) / m.weight_bytes
+    return DEQUANTIZED_BYTES_PER_WEIGHT * m.linear_params * touched
 
 
 def _achieved_bandwidth(m: ModelTerms, hw: Hardware, speed: EngineSpeed, kv: bool = False) -> float:
@@ -175,6 +186,9 @@ def decode_step(
     bandwidth = _achieved_bandwidth(m, hw, speed) * par
     expert_share = 1.0 if speed.moe_kernel_tuned else min(1.0, speed.expert_bandwidth_factor)
     memory = (weights - experts) / bandwidth + experts / (bandwidth * expert_share)
+    if m.dequantizes_above_one_token and batch > 1:
+        # bitsandbytes 4-bit: past one token the matrix-vector kernel gives way to dequantize + 16-bit GEMM.
+        memory += dequantized_bytes(m, batch) / bandwidth
     # A latent MLA cache serves every head: each tensor-parallel GPU reads all of it.
     memory += kv / (_achieved_bandwidth(m, hw, speed, kv=True) * (1 if m.kv_replicated else par))
     compute = decode_flops(m, batch, context) / _flops_per_s(m, hw, speed, par, batch)

@@ -34,6 +34,10 @@ EIGHT_BIT_COMPUTE_FORMATS: frozenset[str] = frozenset({"fp8"})
 TILED_DEQUANT_FORMATS: frozenset[str] = frozenset({"awq-int4"})
 """Weight-only formats whose kernels dequantize inside a tiled matrix product even for one token (AWQ's GEMM
 kernel, as vLLM 0.4 and AutoAWQ run it), where GPTQ's run a matrix-vector kernel (exllama, Marlin)."""
+SINGLE_TOKEN_KERNEL_FORMATS: frozenset[str] = frozenset({"nf4", "bnb-fp4"})
+"""Formats whose fused kernel multiplies packed weights only for one token a pass: bitsandbytes' 4-bit
+inference kernels (NF4, FP4) are matrix-vector kernels for batch size 1 (release 0.40.0); a pass of more
+tokens dequantizes every weight matrix to a 16-bit copy and multiplies by that (its QLoRA training path)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +72,9 @@ class ModelTerms:
     """Weights and activations both 8-bit floating point (fp8): matrix products may run at the fp8 rate."""
     tiled_dequant: bool = False
     """Stored in a format of ``TILED_DEQUANT_FORMATS``."""
+    dequantizes_above_one_token: bool = False
+    """Stored in a format of ``SINGLE_TOKEN_KERNEL_FORMATS``: a pass of more than one token writes and reads
+    back a 16-bit copy of every quantized weight besides reading the packed ones."""
     decode_attention_width: float = 0.0
     """Width of a decode step's score and value products where it differs from ``attention_width`` (absorbed
     multi-head latent attention: ``heads x (2 x kv_lora_rank + rope dim) / 2``); 0: ``attention_width``."""
@@ -116,6 +123,7 @@ def model_terms(
         quantized=fmt.quantized,
         eight_bit_compute=fmt.name in EIGHT_BIT_COMPUTE_FORMATS,
         tiled_dequant=fmt.name in TILED_DEQUANT_FORMATS,
+        dequantizes_above_one_token=fmt.name in SINGLE_TOKEN_KERNEL_FORMATS,
         decode_attention_width=(
             a.num_heads * (2 * a.kv_lora_rank + a.qk_rope_head_dim) / 2 if mla_latent else 0.0
         ),
