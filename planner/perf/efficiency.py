@@ -205,7 +205,9 @@ def engine_speed(name: str) -> EngineSpeed:
     ModelError naming those that have one."""
     try:
         return by_name(ENGINE_SPEEDS, _ALIASES, name, "engine")
-    except ModelError:
+    except ModelError as unknown:
+        if "did you mean" in str(unknown):
+            raise  # a typo of a calibrated engine: by_name's answer names it ("did you mean 'sglang'?")
         raise ModelError(
             f"no speed calibration for engine {name!r} (calibrated: {', '.join(ENGINE_SPEEDS)})"
         ) from None

@@ -312,3 +312,8 @@ def test_requests_per_s_is_the_inverse_of_the_gpu_time_each_request_takes(batch:
     little = batch / (live.ttft_s + 300 * live.tpot_s)
     assert live.requests_per_s <= little * (1 + 1e-12)
     assert (live.requests_per_s == pytest.approx(little)) is (batch == 1)
+
+
+def test_a_misspelt_engine_is_answered_with_the_engine_meant() -> None:
+    with pytest.raises(PlannerError, match=r"unknown engine .sglng' \(did you mean 'sglang'\?\)"):
+        estimate_performance("llama-3-8b", gpu="RTX 4090", engine="sglng")
