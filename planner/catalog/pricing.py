@@ -65,6 +65,7 @@ class PriceAge:
             "stale_after_days": self.stale_after_days,
             "undated": list(self.undated),
             "today": self.today.isoformat(),
+            "sentence": self.sentence(),
         }
 
 

@@ -169,6 +169,9 @@ function renderPlan(data) {
   $("monthly").textContent = money(report.opex_per_month, cur);
   $("status").textContent = `${plan.status}, gap ${(100 * plan.gap).toFixed(2)} %`;
   $("reading").textContent = report.reading;
+  // How old the prices are, as every report says it; past the limit it is a warning to check them.
+  $("price-age").textContent = report.oldest_price.sentence;
+  $("price-age").className = report.oldest_price.stale ? "warning" : "";
   for (const suffix of ["xlsx", "json", "md"]) {
     const link = $(`dl-${suffix}`);
     link.href = `/download/${data.id}.${suffix}`;
