@@ -91,6 +91,15 @@ def perf(
         click.echo(perf_table(p))
         if capacity is not None:
             click.echo(capacity_line(capacity, ttft_ms, tpot_ms))
+    from planner.perf.efficiency import constants_engine, engine_speed
+
+    name = engine_speed(str(p.inputs["engine"])).name
+    if constants_engine(name) != name:  # the figures are another engine's: say whose
+        click.echo(
+            f"note: {name} is priced with {constants_engine(name)}'s fitted constants (it runs the same "
+            "kernels; its own measurements are too few to fit)",
+            err=True,
+        )
     from planner.memory.fit import shortfall
 
     short = shortfall(p.inputs["memory_per_gpu_bytes"], p.inputs["gpu_memory_bytes"], p.inputs["gpu"])

@@ -122,3 +122,12 @@ def test_fit_prints_no_speed_for_a_replica_over_two_machines() -> None:
     assert code == 0 and "fits" in out and "speed at batch" not in out
     code, out, _ = run("fit", "llama-3-70b", "--gpu", "H100 SXM5", "--engine", "vllm", "--gpus", "8")
     assert code == 0 and "speed at batch" in out
+
+
+def test_an_engine_priced_with_another_engines_constants_says_so() -> None:
+    runner = CliRunner()
+    args = ["perf", "llama-3-8b", "--gpu", "H100 SXM5", "--engine"]
+    sglang, vllm = runner.invoke(main, [*args, "sglang"]), runner.invoke(main, [*args, "vllm"])
+    assert sglang.exit_code == vllm.exit_code == 0
+    assert "note: sglang is priced with vllm's fitted constants" in sglang.stderr
+    assert "note:" not in vllm.stderr
