@@ -93,6 +93,7 @@ def test_reports_state_the_oldest_price_and_warn_past_180_days() -> None:
         "stale_after_days": 180,
         "undated": [],
         "today": "2026-12-03",
+        "sentence": sentence,
     }
     fresh = plan.oldest_price(dt.date(2026, 4, 30))  # 180 days: not yet past the limit
     assert (fresh.age_days, fresh.stale) == (180, False) and "warning" not in fresh.sentence()
