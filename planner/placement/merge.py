@@ -47,19 +47,27 @@ def _key(w: Workload) -> str:
 
 
 def merge_equivalent(scenario: Scenario) -> Merged:
-    """Merge workloads equal in all but name and replicas; the merged one is named after every workload it
-    stands for (``named_for_all``)."""
+    """Merge workloads equal in all but name and replicas. The merged one is named after every workload it
+    stands for ("chat-a + chat-b", ``stands_for``), so that what the stages after the merge say about it (a
+    workload that fits nowhere, what each workload reserves on the owned hardware, the solver's notes) names
+    all of them, not the first alone; the split back (``split_assembled``) maps the label to the originals,
+    whose names the plan keeps."""
     groups: dict[str, list[Workload]] = {}
     for w in scenario.workloads:
         groups.setdefault(_key(w), []).append(w)
-    parts = {g[0].name: tuple((w.name, w.replicas) for w in g) for g in groups.values()}
+    labels = [g[0].name if len(g) == 1 else stands_for([w.name for w in g]) for g in groups.values()]
+    parts = {
+        label: tuple((w.name, w.replicas) for w in g)
+        for label, g in zip(labels, groups.values(), strict=True)
+    }
     if all(len(g) == 1 for g in groups.values()):
         return Merged(scenario, parts)
     # model_copy skips validation on purpose: a merged replica count may pass the per-workload maximum.
     workloads = tuple(
-        g[0].model_copy(update={"replicas": sum(w.replicas for w in g)}) for g in groups.values()
+        g[0].model_copy(update={"name": label, "replicas": sum(w.replicas for w in g)})
+        for label, g in zip(labels, groups.values(), strict=True)
     )
-    return named_for_all(Merged(scenario.model_copy(update={"workloads": workloads}), parts))
+    return Merged(scenario.model_copy(update={"workloads": workloads}), parts)
 
 
 NAMED_AT_MOST = 10
@@ -72,27 +80,6 @@ def stands_for(names: list[str] | tuple[str, ...]) -> str:
     shown = " + ".join(names[:NAMED_AT_MOST])
     rest = len(names) - NAMED_AT_MOST
     return f"{shown} and {rest} more identical" if rest > 0 else shown
-
-
-def named_for_all(merged: Merged) -> Merged:
-    """``merged`` with each merged workload named after every workload it stands for ("chat-a + chat-b"), so
-    that what the stages after the merge say about it (a workload that fits nowhere, what each workload
-    reserves on the owned hardware, the solver's notes) names all of them, not the first alone. The split
-    back (``split_assembled``) maps the label to the originals, whose names the plan keeps."""
-    if not merged.merged_any:
-        return merged
-    rename = {
-        name: stands_for([orig for orig, _ in parts])
-        for name, parts in merged.parts.items()
-        if len(parts) > 1
-    }
-    workloads = tuple(
-        w.model_copy(update={"name": rename.get(w.name, w.name)}) for w in merged.scenario.workloads
-    )
-    return Merged(
-        merged.scenario.model_copy(update={"workloads": workloads}),
-        {rename.get(name, name): parts for name, parts in merged.parts.items()},
-    )
 
 
 def split_candidates(c: Candidates, merged: Merged) -> Candidates:

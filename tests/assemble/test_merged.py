@@ -9,7 +9,7 @@ import pytest
 
 from planner.errors import InfeasibleError
 from planner.pipeline import solve
-from planner.placement.merge import merge_equivalent, named_for_all, stands_for
+from planner.placement.merge import merge_equivalent, stands_for
 
 from builders import catalog, gpu, scenario, system, workload
 
@@ -20,9 +20,7 @@ def test_the_merged_label_names_every_workload_and_counts_a_fleet() -> None:
     assert stands_for(["chat-a", "chat-b"]) == "chat-a + chat-b"
     names = [f"w{i}" for i in range(1, 51)]
     assert stands_for(names) == " + ".join(names[:10]) + " and 40 more identical"
-    m = named_for_all(
-        merge_equivalent(scenario([workload("chat-a", 8), workload("chat-b", 8), workload("x", 9)]))
-    )
+    m = merge_equivalent(scenario([workload("chat-a", 8), workload("chat-b", 8), workload("x", 9)]))
     assert [(w.name, w.replicas) for w in m.scenario.workloads] == [("chat-a + chat-b", 2), ("x", 1)]
     assert m.parts == {"chat-a + chat-b": (("chat-a", 1), ("chat-b", 1)), "x": (("x", 1),)}
 
