@@ -11,7 +11,7 @@ that says what is needed, never a 16-bit repository with a flag the engine fails
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from planner.catalog.models import Checkpoint, ModelSpec, find_model, load_model_catalog
 from planner.memory.engines import engine
@@ -46,6 +46,9 @@ class Weights:
     ``placeholder``."""
     note: str = ""
     """What to do before the command runs as printed (a placeholder to fill in)."""
+    quantized_ahead: bool = False
+    """Loaded in a format the engine would otherwise make as it loads (fp8 whose 16-bit weights do not fit
+    the GPUs): the engine reads the method from the checkpoint and must not be asked to quantize again."""
 
     @property
     def known(self) -> bool:
@@ -93,11 +96,12 @@ def weights_to_load(
     placeholder naming it; else the instruction-tuned repository (a server answers chats), else the
     source repository, else the name as written."""
     kind = needed(precision, engine_name, sixteen_bit_fits)
+    ahead = kind is not None and needed(precision, engine_name) is None
     files = engine(engine_name).launch.gguf_files
     if checkpoint:
         if files and not _is_path(checkpoint):  # a repository of GGUF files: the engine picks the type
             return Weights(f"{checkpoint}:{gguf_type(precision)}", "", "workload")
-        return Weights(checkpoint, None, "workload")
+        return Weights(checkpoint, None, "workload", quantized_ahead=ahead)
     spec = find_model(load_model_catalog() if specs is None else specs, model)
     name = spec.name if spec is not None else model
     if kind is None:
@@ -105,11 +109,11 @@ def weights_to_load(
         return Weights(repo or model, None, "catalog" if repo else "name")
     found = _published(spec, precision, files) if spec is not None else None
     if found is not None:
-        return found
+        return replace(found, quantized_ahead=ahead)
     what = "file" if files else "checkpoint"
     why = (
         f"{engine_name} makes {precision} after loading the 16-bit weights, which do not fit these GPUs; "
-        if needed(precision, engine_name) is None
+        if ahead
         else ""
     )
     return Weights(
@@ -118,6 +122,7 @@ def weights_to_load(
         "placeholder",
         f"{why}no {kind} {what} of {name} is known: set the workload's checkpoint to one (a Hugging Face "
         "repository or a local path) and plan again, or put it in place of the <...> above",
+        quantized_ahead=ahead,
     )
 
 

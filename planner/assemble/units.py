@@ -226,7 +226,7 @@ def _launch(
     fp = next((s.footprint for (o, k), s in speeds.items() if k == m.gpus and c.offers.get(o) is offer), fp)
     if fp is None or fp.estimate is None or fp.estimate.inputs.get("task") != "inference":
         return None
-    from planner.assemble.checkpoint import needed, weights_to_load
+    from planner.assemble.checkpoint import weights_to_load
     from planner.memory.engines import engine
     from planner.memory.launch import launch_settings
 
@@ -255,7 +255,7 @@ def _launch(
         held_bytes=sum(o.reserved_bytes for o, _ in before) if by_order else 0,
         max_request_tokens=c.request_tokens.get(m.workload),
         loader=model_loader(fp.estimate.model),
-        prequantized=not fits and needed(precision, fp.estimate.engine) is None,
+        prequantized=weights.quantized_ahead,
     )
     notes = settings.notes + ((weights.note,) if weights.note else ())
     if by_order:

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 
 from planner.errors import ModelError
-from planner.memory.lookup import by_name
+from planner.memory.lookup import by_name, suggestion
 from planner.perf.fitted import FIT_COMMAND, FITTED
 
 
@@ -205,8 +205,8 @@ def engine_speed(name: str) -> EngineSpeed:
     ModelError naming those that have one."""
     try:
         return by_name(ENGINE_SPEEDS, _ALIASES, name, "engine")
-    except ModelError as unknown:
-        if "did you mean" in str(unknown):
+    except ModelError:
+        if suggestion(name, [*ENGINE_SPEEDS, *_ALIASES], _ALIASES):
             raise  # a typo of a calibrated engine: by_name's answer names it ("did you mean 'sglang'?")
         raise ModelError(
             f"no speed calibration for engine {name!r} (calibrated: {', '.join(ENGINE_SPEEDS)})"

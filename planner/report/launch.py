@@ -38,10 +38,10 @@ class LaunchText:
         return (*self.before, *((self.command,) if self.command and not self.before else ()), *self.after)
 
 
-def launch_text(a: Assignment) -> LaunchText:
+def launch_text(a: Assignment, months: str = "") -> LaunchText:
     launch = a.launch
     if launch is None:
-        return LaunchText(a, "")
+        return LaunchText(a, "", months=months)
     command = launch.shell or " ".join(launch.argv) or launch.engine
     after: list[str] = []
     if launch.call:  # a library: the interpreter under the pinned GPUs, reading the Python it runs
@@ -57,7 +57,7 @@ def launch_text(a: Assignment) -> LaunchText:
     if launch.runs:
         after.append(f"# time-shared: {launch.runs}; never start it beside a replica it takes turns with")
     after += [f"# {note}" for note in launch.notes]
-    return LaunchText(a, command, before, tuple(after))
+    return LaunchText(a, command, before, tuple(after), months)
 
 
 def _classes(call: str) -> list[str]:
@@ -67,17 +67,8 @@ def _classes(call: str) -> list[str]:
 
 
 def launch_texts(plan: Plan) -> list[LaunchText]:
-    texts = [launch_text(a) for a in plan.assignments]
-    if not plan.periods:
-        return texts
-    horizon = plan.horizon_months
+    """Every assignment's launch; over periods, each says the months it runs (one launch per period)."""
     return [
-        LaunchText(
-            t.assignment,
-            t.command,
-            t.before,
-            t.after,
-            f"months {t.assignment.start_month}-{t.assignment.end_month or horizon}",
-        )
-        for t in texts
+        launch_text(a, f"months {a.start_month}-{a.end_month or plan.horizon_months}" if plan.periods else "")
+        for a in plan.assignments
     ]
