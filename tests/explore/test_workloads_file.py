@@ -4,8 +4,6 @@ is one error naming the file, the row and the field; a 200-workload fleet loads 
 from __future__ import annotations
 
 import csv
-import importlib.util
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,8 @@ from planner.errors import ScenarioError
 from planner.pipeline import solve
 from planner.plan import Plan
 from planner.scenario.load import load_scenario
+
+from scripts import benchmark_module
 
 STARTUP = Path(__file__).resolve().parents[2] / "scenarios" / "startup.yaml"
 
@@ -108,13 +108,7 @@ def test_missing_file_and_wrong_suffix(tmp_path: Path) -> None:
 
 
 def _fleets() -> Any:
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "fleets.py"
-    spec = importlib.util.spec_from_file_location("planner_bench_fleets_explore", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_module("fleets")
 
 
 def test_a_200_workload_fleet_loads_from_excel_and_solves(tmp_path: Path, catalog: Catalog) -> None:

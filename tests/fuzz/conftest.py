@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import signal
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from types import FrameType, ModuleType
 
 import pytest
 
 from planner.catalog.schema import Catalog
+
+from scripts import benchmark_module
 
 HANG_LIMIT_S = 100
 """No fuzz test may run longer than this; the solver's own time limits are far shorter."""
@@ -50,10 +49,4 @@ def shipped_catalog() -> Catalog:
 @pytest.fixture(scope="session")
 def fleets() -> ModuleType:
     """``benchmarks/fleets.py``, the seeded synthetic-fleet generator the solver benchmarks use."""
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "fleets.py"
-    spec = importlib.util.spec_from_file_location("planner_bench_fleets", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_module("fleets")

@@ -8,22 +8,17 @@ torchtune's compiled rows 18-44 % high).
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
+
+from scripts import benchmark_module
 
 ROOT = Path(__file__).resolve().parents[2]
 CSV = ROOT / "benchmarks" / "data" / "vram_calibration.csv"
 
 
 def _accuracy() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("planner_accuracy", ROOT / "benchmarks" / "accuracy.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the file executes
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_module("accuracy")
 
 
 def test_targets_on_the_calibration_set() -> None:

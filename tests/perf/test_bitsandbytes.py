@@ -8,7 +8,6 @@ import math
 from dataclasses import replace
 
 import pytest
-from scripts import benchmark_module
 
 from planner.catalog.load import load_catalog
 from planner.memory.formats import weight_format
@@ -17,6 +16,8 @@ from planner.perf.efficiency import EngineSpeed, engine_speed
 from planner.perf.estimate import decode_step, prefill_s
 from planner.perf.hardware import hardware
 from planner.perf.terms import model_terms
+
+from scripts import benchmark_module
 
 PD = benchmark_module("perf_data")
 CATALOG = load_catalog()

@@ -15,9 +15,10 @@ import sys
 from dataclasses import replace
 
 import pytest
-from scripts import benchmark_module
 
 from planner.perf.efficiency import ENGINE_SPEEDS
+
+from scripts import benchmark_module
 
 _load = benchmark_module
 

@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scripts import benchmark_module
 
 from planner.catalog.load import load_catalog
 from planner.memory.formats import weight_format
 from planner.memory.resolve import resolve_model
 from planner.perf.terms import decode_bytes
+
+from scripts import benchmark_module
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 FILE = BENCHMARKS / "data" / "throughput_llamacpp_2025.csv"

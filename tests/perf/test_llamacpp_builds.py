@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from scripts import benchmark_module
 
 from planner.perf.api import estimate_performance
 from planner.perf.efficiency import engine_speed
+
+from scripts import benchmark_module
 
 
 def _qwen3_8b_q4(gpu: str) -> float:

@@ -3,10 +3,7 @@ some of the relaxation's pools hold more than any packing fits."""
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -16,19 +13,11 @@ from hypothesis import strategies as st
 from planner.solving.packing import first_fit_decreasing
 from planner.units import GIB
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+from scripts import benchmark_module
 
 
 def _packing_gap() -> ModuleType:
-    sys.path.insert(0, str(BENCHMARKS))  # the script imports its neighbour fleets.py
-    try:
-        spec = importlib.util.spec_from_file_location("planner_packing_gap", BENCHMARKS / "packing_gap.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    return benchmark_module("packing_gap")  # the script imports its neighbour fleets.py
 
 
 GAP = _packing_gap()
