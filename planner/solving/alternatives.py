@@ -163,16 +163,13 @@ def solve_alternatives(
     bought = {oid for oid, o in c.offers.items() if o.kind == "bought"}
     with_owned = "owned hardware and " if owned else ""
     out = [
-        _restricted(
-            "all_cloud", f"{with_owned}cloud instances only", c, cloud | owned, plan_cost, solver, limit
+        _restricted(name, f"{with_owned}{what} only", c, keep | owned, plan_cost, solver, limit)
+        if keep
+        else _not_on_offer(name, f"{with_owned}{what} only", kind)
+        for name, keep, what, kind in (
+            ("all_cloud", cloud, "cloud instances", "cloud instance"),
+            ("all_bought", bought, "bought hardware", "system to buy"),
         )
-        if cloud
-        else _not_on_offer("all_cloud", f"{with_owned}cloud instances only", "cloud instance"),
-        _restricted(
-            "all_bought", f"{with_owned}bought hardware only", c, bought | owned, plan_cost, solver, limit
-        )
-        if bought
-        else _not_on_offer("all_bought", f"{with_owned}bought hardware only", "system to buy"),
     ]
     out.append(_best_single_gpu(c, plan_cost, solver, limit, owned))
     out.append(_per_workload(c, plan_cost, parts))
