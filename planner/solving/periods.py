@@ -242,11 +242,15 @@ def stack(
     def count(row: LimitRow, pre: str, sid: str, value: float, share: float, chain: float | None) -> None:
         """One unit's coefficient on ``row`` in the period of ``pre``: the monthly budget's per month of the
         period, averaged over the horizon (a chain's ``chain``); every other row as it is."""
-        name = row.name if row.running or row.name in WHOLE_HORIZON else pre + row.name
+        whole = row.running or row.name in WHOLE_HORIZON
+        name = row.name if whole else pre + row.name
         if row.running:
             value = value * share if chain is None else chain
-        rows.setdefault(name, (row, {}))[1][sid] = value
+        # A row of one period says its months where it binds ("the rack space in months 4-15").
+        stated = row if whole else replace(row, what=f"{row.what} in months {months[pre]}")
+        rows.setdefault(name, (stated, {}))[1][sid] = value
 
+    months = {prefix(k): f"{p.start}-{p.end}" for k, (p, _) in enumerate(periods)}
     for k, (period, c) in enumerate(periods):
         pre, share = prefix(k), period.months / horizon
         here: set[str] = set()
@@ -328,8 +332,7 @@ WHOLE_HORIZON = ("capex",)
 
 
 CHEAPEST_PER_WORKLOAD_OVER_PERIODS = (
-    "each workload alone on its cheapest offer is a one-period closed form; over periods a unit bought for "
-    "one period is held in the next, which it does not follow"
+    "priced in closed form for one period only; over periods a unit bought for one period is held in the next"
 )
 
 
