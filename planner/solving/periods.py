@@ -246,11 +246,10 @@ def stack(
         name = row.name if whole else pre + row.name
         if row.running:
             value = value * share if chain is None else chain
-        # A row of one period says its months where it binds ("the rack space in months 4-15").
-        stated = row if whole else replace(row, what=f"{row.what} in months {months[pre]}")
+        stated = row if whole else replace(row, months=months[pre])  # its months, where it binds
         rows.setdefault(name, (stated, {}))[1][sid] = value
 
-    months = {prefix(k): f"{p.start}-{p.end}" for k, (p, _) in enumerate(periods)}
+    months = {prefix(k): (p.start, p.end) for k, (p, _) in enumerate(periods)}
     for k, (period, c) in enumerate(periods):
         pre, share = prefix(k), period.months / horizon
         here: set[str] = set()

@@ -162,3 +162,24 @@ def test_an_alternative_restricted_to_fewer_offers_never_costs_less(
     alts = {a.name: a for a in solved}
     if "all_bought" in alts and "all_bought_up_front" in alts:
         assert alts["all_bought_up_front"].total_cost >= alts["all_bought"].total_cost - 1e-6
+
+
+def test_an_infeasible_alternative_says_in_which_months_a_limit_binds() -> None:
+    """IT power 0.4 kW, a card 0.3 kW: a (months 1-12), b (from 7), c (from 10). The plan buys one card and
+    rents the rest: 1,000 + 12 x 21.90 + 9 x 365 = 4,547.80. Buying everything as needed would draw 0.6 kW
+    in months 7-9 and 0.9 kW in months 10-12, short by 0.20 and 0.50 kW; bought up front, all three cards
+    draw 0.9 kW from month 1 (short by 0.50 kW in months 1-12, the periods joined)."""
+    s = scenario(
+        [workload("a", 10), workload("b", 10, start_month=7), workload("c", 10, start_month=10)],
+        limits={"it_power_kw": 0.4},
+    )
+    plan = solve(s, CAT)
+    assert plan.total_cost == pytest.approx(1000 + 12 * ENERGY + 9 * RENT)
+    alts = {a.name: a for a in plan.alternatives}
+    assert alts["all_bought"].reason == (
+        "the IT power limit (limits.it_power_kw) is short by 0.20 kW in months 7-9, 0.50 kW in months 10-12"
+    )
+    assert alts["all_bought_up_front"].reason == (
+        "the IT power limit (limits.it_power_kw) is short by 0.50 kW in months 1-12"
+    )
+    assert alts["all_cloud"].total_cost == pytest.approx((12 + 6 + 3) * RENT)
