@@ -55,6 +55,20 @@ class Layout:
     summaries: dict[str, WorkloadSummary]
     built: list[Assembled | None]
 
+    def money(self, scenario: Scenario, name: str) -> tuple[float, float, float, CashFlow]:
+        """Total cost, purchases and residual value of the units, and the cash flow named ``name``: the
+        plan's and each alternative's by one rule."""
+        total = sum(u.cost for u in self.units)
+        capex = sum(u.capex for u in self.units)
+        residual = sum(u.residual_value for u in self.units)
+        rate = scenario.finance.discount_rate_per_year
+        return (
+            total,
+            capex,
+            residual,
+            period_cash_flow(name, scenario.horizon_months, self.periods, residual, rate),
+        )
+
 
 def build_period_plan(
     scenario: Scenario,
@@ -71,12 +85,9 @@ def build_period_plan(
     horizon = scenario.horizon_months
     laid = lay_out(scenario, stacked)
     plan_units, assignments, periods, built = laid.units, laid.assignments, laid.periods, laid.built
-    total = sum(u.cost for u in plan_units)
-    capex = sum(u.capex for u in plan_units)
-    residual = sum(u.residual_value for u in plan_units)
+    total, capex, residual, flow = laid.money(scenario, "plan")
     opex = total - capex + residual
     rate = scenario.finance.discount_rate_per_year
-    flow = period_cash_flow("plan", horizon, periods, residual, rate)
     priced = [price_alternative(scenario, a, flow, total) for a in alternatives]
     flows = (flow, *(f for _, f in priced if f is not None))
     cost_by_category = dict.fromkeys(COST_CATEGORIES, 0.0)
@@ -143,12 +154,9 @@ def price_alternative(
     alt = solved.alternative
     if solved.stacked is None or alt.total_cost is None:
         return alt, None
-    laid = lay_out(scenario, solved.stacked, with_summaries=False)
-    total = sum(u.cost for u in laid.units)
-    capex = sum(u.capex for u in laid.units)
-    residual = sum(u.residual_value for u in laid.units)
-    rate = scenario.finance.discount_rate_per_year
-    flow = period_cash_flow(alt.name, scenario.horizon_months, laid.periods, residual, rate)
+    total, capex, residual, flow = lay_out(scenario, solved.stacked, with_summaries=False).money(
+        scenario, alt.name
+    )
     priced = alt.model_copy(
         update={
             "total_cost": total,

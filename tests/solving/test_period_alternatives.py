@@ -183,3 +183,28 @@ def test_an_infeasible_alternative_says_in_which_months_a_limit_binds() -> None:
         "the IT power limit (limits.it_power_kw) is short by 0.50 kW in months 1-12"
     )
     assert alts["all_cloud"].total_cost == pytest.approx((12 + 6 + 3) * RENT)
+
+
+@pytest.mark.parametrize(
+    ("keep", "expected"),
+    [
+        # a on the owned desk (12 x 21.90 = 262.80) beside: b rented 6 x 365, b's card bought in month 7
+        # (1,000 - 900 + 6 x 21.90) or in month 1 (1,000 - 800 + 6 x 21.90)
+        (True, {"all_cloud": 262.8 + 6 * RENT, "all_bought": 494.2, "all_bought_up_front": 594.2}),
+        # without the owned desk: the two-card figures above
+        (False, {"all_cloud": 18 * RENT, "all_bought": 694.2, "all_bought_up_front": 794.2}),
+    ],
+)
+def test_alternatives_keep_the_owned_hardware_unless_told_not_to(
+    keep: bool, expected: dict[str, float]
+) -> None:
+    s = scenario(
+        [workload("a", 10), workload("b", 10, start_month=7)],
+        owned=[{"system": "desk", "count": 1}],
+        finance={"useful_life_months": 60, "alternatives_keep_owned": keep},
+    )
+    plan = solve(s, CAT)
+    assert plan.total_cost == pytest.approx(494.2)
+    alts = {a.name: a for a in plan.alternatives}
+    assert {name: alts[name].total_cost for name in expected} == pytest.approx(expected)
+    assert alts["all_cloud"].description.startswith("owned hardware") is keep
