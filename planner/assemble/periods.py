@@ -406,6 +406,6 @@ def _period_notes(scenario: Scenario, periods: list[PlanPeriod]) -> tuple[Assump
         "demand changes when a workload starts or ends and, for a growing one, every "
         f"{step} months from its start ({GROWTH_STEP_MONTHS} unless the horizon is longer than six years); "
         "each period is planned for its last month's demand, units bought stay to the horizon's end and "
-        "cloud units are rented per period; alternatives are not solved for such plans"
+        "cloud units are rented per period; the alternatives are solved over the same periods"
     )
     return (Assumption(category="policy", name="demand periods (months)", value=cut, source=rule),)
