@@ -27,7 +27,7 @@ from planner.plan import Plan
 from planner.scenario.periods import varies
 from planner.scenario.schema import Scenario
 from planner.solving.alternatives import solve_alternatives
-from planner.solving.periods import solve_periods
+from planner.solving.periods import solve_period_alternatives, solve_periods
 from planner.solving.strategy import solve_candidates
 
 DEFAULT_TIME_LIMIT_S = 60.0
@@ -56,7 +56,19 @@ def solve(
         stacked = solve_periods(
             scenario, catalog, memory, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap
         )
-        plan = build_period_plan(scenario, stacked, solver=solver, mip_gap=mip_gap, start=start)
+        over_periods = (
+            solve_period_alternatives(
+                scenario,
+                stacked,
+                stacked.solution.objective,
+                solver=solver,
+                time_limit_s=time_limit_s,
+                keep_owned=scenario.finance.alternatives_keep_owned,
+            )
+            if alternatives
+            else ()
+        )
+        plan = build_period_plan(scenario, stacked, over_periods, solver=solver, mip_gap=mip_gap, start=start)
         verify_or_raise(plan, scenario)
         return plan
     # Equivalent workloads as one demand (same optimum, smaller program), named after all it stands for.

@@ -288,7 +288,8 @@ class Alternative(FrozenModel):
     ``finance.alternatives_keep_owned`` is false: the decision compared is what to add to it."""
 
     name: str
-    """``all_cloud``, ``all_bought``, ``best_single_gpu``, ``cheapest_per_workload``."""
+    """``all_cloud``, ``all_bought``, ``best_single_gpu``, ``cheapest_per_workload``; over periods also
+    ``all_bought_up_front``."""
     description: str = ""
     total_cost: float | None
     """None where that alternative is infeasible."""
@@ -340,13 +341,15 @@ class CashFlow(FrozenModel):
     npv: float
     """Net present value of the monthly spend at ``finance.discount_rate_per_year`` (``total`` at 0)."""
     payback_month: int | None = None
-    """Alternatives: the first month in which the plan's discounted cumulative spend is at or below this
-    alternative's (0 where the plan never spends more); None where it stays above over the whole horizon.
+    """Alternatives: from the first month the plan's discounted cumulative spend is above this alternative's,
+    the first month in which it is at or below it again (0 where the plan never spends more; over periods,
+    the months before a later purchase are no payback); None where it stays above to the horizon's end.
     None on the plan's own cash flow."""
     payback_months: float | None = None
     """Alternatives: the extra up-front spend over the monthly saving, ``(plan up-front - this up-front) /
-    (this running - plan running per month)``; None where the plan spends no more up front or saves nothing
-    per month."""
+    (this running - plan running per month)``, up-front spend summed over the horizon and running costs
+    averaged over it (over periods they change); None where the plan spends no more up front or saves
+    nothing per month."""
 
 
 class PlanPeriod(FrozenModel):

@@ -67,16 +67,22 @@ def monthly_cash_flow(
 def against(plan: CashFlow, other: CashFlow) -> CashFlow:
     """``other`` with the month the plan catches up with it and the linear payback time of the extra
     purchases (see ``CashFlow.payback_month`` and ``payback_months``)."""
-    crossing = next(
-        (
-            p.month
-            for p, o in zip(plan.months, other.months, strict=True)
-            if p.discounted_cumulative <= o.discounted_cumulative + 1e-9 * max(1.0, abs(o.cumulative))
-        ),
-        None,
-    )
-    extra = plan.months[0].up_front - other.months[0].up_front
-    saving = (other.months[1].running - plan.months[1].running) if len(plan.months) > 1 else 0.0
+    pairs = list(zip(plan.months, other.months, strict=True))
+
+    def caught_up(p: CashFlowMonth, o: CashFlowMonth) -> bool:
+        return p.discounted_cumulative <= o.discounted_cumulative + 1e-9 * max(1.0, abs(o.cumulative))
+
+    # From the first month the plan has spent more (month 0 where it buys more up front; over periods, the
+    # month of a later purchase: months before it, equal on both sides, are no payback), the first month it
+    # has caught up again.
+    ahead = next((k for k, (p, o) in enumerate(pairs) if not caught_up(p, o)), None)
+    crossing = 0 if ahead is None else next((p.month for p, o in pairs[ahead:] if caught_up(p, o)), None)
+    # Purchases and running costs summed over the horizon, the saving averaged over its months: one rule for a
+    # plan that buys in month 0 (the same as month 0's purchases over month 1's saving) and one over periods,
+    # whose purchases and running costs change from period to period.
+    horizon = max(len(plan.months) - 1, 1)
+    extra = sum(p.up_front for p in plan.months) - sum(o.up_front for o in other.months)
+    saving = (sum(o.running for o in other.months) - sum(p.running for p in plan.months)) / horizon
     months = extra / saving if extra > 0 and saving > 0 else None
     return other.model_copy(update={"payback_month": crossing, "payback_months": months})
 

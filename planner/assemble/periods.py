@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from planner import __version__
-from planner.assemble.cashflow import monthly_cash_flow
+from planner.assemble.cashflow import against, monthly_cash_flow
 from planner.assemble.checkpoint import checkpoints_of
 from planner.assemble.merged import split_assembled
 from planner.assemble.plan import plan_gap
@@ -28,8 +30,10 @@ from planner.placement.merge import split_candidates
 from planner.plan import (
     CLOUD_CATEGORY,
     COST_CATEGORIES,
+    Alternative,
     Assignment,
     Assumption,
+    CashFlow,
     Plan,
     PlanPeriod,
     PlanUnit,
@@ -37,13 +41,152 @@ from planner.plan import (
 )
 from planner.scenario.periods import GROWTH_STEP_MONTHS, growth_step
 from planner.scenario.schema import Scenario
-from planner.solving.periods import Stacked, net_price
+from planner.solving.alternatives import saving
+from planner.solving.periods import PeriodAlternative, Stacked, net_price
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A stacked solution laid out on units over the periods: what a plan over periods is made of."""
+
+    units: tuple[PlanUnit, ...]
+    assignments: list[Assignment]
+    periods: list[PlanPeriod]
+    summaries: dict[str, WorkloadSummary]
+    built: list[Assembled | None]
+
+    def money(self, scenario: Scenario, name: str) -> tuple[float, float, float, CashFlow]:
+        """Total cost, purchases and residual value of the units, and the cash flow named ``name``: the
+        plan's and each alternative's by one rule."""
+        total = sum(u.cost for u in self.units)
+        capex = sum(u.capex for u in self.units)
+        residual = sum(u.residual_value for u in self.units)
+        rate = scenario.finance.discount_rate_per_year
+        return (
+            total,
+            capex,
+            residual,
+            period_cash_flow(name, scenario.horizon_months, self.periods, residual, rate),
+        )
 
 
 def build_period_plan(
-    scenario: Scenario, stacked: Stacked, *, solver: str, mip_gap: float, start: float
+    scenario: Scenario,
+    stacked: Stacked,
+    alternatives: Sequence[PeriodAlternative] = (),
+    *,
+    solver: str,
+    mip_gap: float,
+    start: float,
 ) -> Plan:
-    """The plan over every period (module docstring); ``start`` is when the run began."""
+    """The plan over every period (module docstring), and each alternative solved over the same periods
+    laid out and priced the same way, its cash flow measured against the plan's; ``start`` is when the run
+    began."""
+    horizon = scenario.horizon_months
+    laid = lay_out(scenario, stacked)
+    plan_units, assignments, periods, built = laid.units, laid.assignments, laid.periods, laid.built
+    total, capex, residual, flow = laid.money(scenario, "plan")
+    opex = total - capex + residual
+    rate = scenario.finance.discount_rate_per_year
+    priced = [price_alternative(scenario, a, flow, total) for a in alternatives]
+    flows = (flow, *(f for _, f in priced if f is not None))
+    cost_by_category = dict.fromkeys(COST_CATEGORIES, 0.0)
+    for u in plan_units:
+        if u.kind == "cloud":
+            cost_by_category[CLOUD_CATEGORY[u.pricing]] += u.cost
+        else:
+            cost_by_category["purchase"] += u.capex
+            cost_by_category["residual"] -= u.residual_value
+            cost_by_category["energy"] += u.energy_cost
+            cost_by_category["hosting"] += u.hosting_cost
+    by_workload: dict[str, float] = defaultdict(float)
+    for a in assignments:
+        by_workload[a.workload] += a.cost
+    workloads = tuple(
+        laid.summaries[w.name].model_copy(update={"cost": by_workload[w.name]})
+        for w in scenario.workloads
+        if w.name in laid.summaries
+    )
+    solution = stacked.solution
+    bound, gap, proven = plan_gap(solution, total, mip_gap)
+    latest = next(k for k in reversed(range(len(built))) if built[k] is not None)
+    last_candidates = stacked.periods[latest].candidates
+    if last_candidates is None:
+        raise PlannerError("internal error: no period runs a workload")
+    everything = Assembled(units=list(plan_units), assignments=assignments)
+    notes = assumptions(scenario, last_candidates, everything, solution) + _period_notes(scenario, periods)
+    return Plan(
+        scenario=scenario.name,
+        status="optimal" if proven else "feasible",
+        currency=scenario.currency,
+        horizon_months=horizon,
+        total_cost=total,
+        capex=capex,
+        opex=opex,
+        opex_per_month=opex / horizon,
+        residual_value=residual,
+        npv=flow.npv,
+        discount_rate_per_year=rate,
+        best_bound=bound,
+        gap=gap,
+        solver=solver,
+        solve_seconds=round(time.perf_counter() - start, 3),
+        units=plan_units,
+        assignments=tuple(assignments),
+        workloads=workloads,
+        alternatives=tuple(a for a, _ in priced),
+        assumptions=notes,
+        cost_by_category=cost_by_category,
+        cash_flows=flows,
+        periods=tuple(periods),
+        planner_version=__version__,
+        usd_to_currency=scenario.usd_to_currency,
+        usd_to_currency_as_of=scenario.usd_to_currency_as_of,
+    )
+
+
+def price_alternative(
+    scenario: Scenario, solved: PeriodAlternative, plan: CashFlow, plan_cost: float
+) -> tuple[Alternative, CashFlow | None]:
+    """An alternative solved over the periods, laid out on units as the plan is: its purchases, running
+    costs and residual value, and its month-by-month cash flow against the plan's (``cashflow.against``).
+    One without a plan is returned as solved, without a flow."""
+    alt = solved.alternative
+    if solved.stacked is None or alt.total_cost is None:
+        return alt, None
+    total, capex, residual, flow = lay_out(scenario, solved.stacked, with_summaries=False).money(
+        scenario, alt.name
+    )
+    priced = alt.model_copy(
+        update={
+            "total_cost": total,
+            "saving": saving(total, plan_cost),
+            "best_bound": min(alt.best_bound if alt.best_bound is not None else total, total),
+            "capex": capex,
+            "opex": total - capex + residual,
+            "residual_value": residual,
+        }
+    )
+    return priced, against(plan, flow)
+
+
+def period_cash_flow(
+    name: str, horizon: int, periods: Sequence[PlanPeriod], residual: float, rate_per_year: float
+) -> CashFlow:
+    """A plan's flow over periods (``assemble.cashflow``): each period's purchases when it begins, its
+    running cost spread evenly over its months, the residual value back at the end."""
+    up_front = [0.0] * (horizon + 1)
+    monthly = [0.0] * (horizon + 1)
+    for p in periods:
+        up_front[p.start_month - 1] += p.capex
+        for month in range(p.start_month, p.end_month + 1):
+            monthly[month] = p.running / (p.end_month - p.start_month + 1)
+    return monthly_cash_flow(name, up_front, monthly, residual, rate_per_year=rate_per_year)
+
+
+def lay_out(scenario: Scenario, stacked: Stacked, *, with_summaries: bool = True) -> Layout:
+    """Each period's solution on units, joined over the periods (module docstring); ``with_summaries``: the
+    workloads' summaries too (an alternative's layout needs only its units and periods)."""
     horizon = scenario.horizon_months
     built: list[Assembled | None] = []
     for pp in stacked.periods:
@@ -73,7 +216,7 @@ def build_period_plan(
     for key, ids in stacked.chains.items():
         offer = stacked.chain_offer[key]
         k0 = len(stacked.periods) - len(ids)  # a chain runs from its first period to the last
-        priced = stacked.periods[k0].period.months  # the months its offer was priced for
+        priced = stacked.priced[key]  # the months its offer was priced for
         energy_pm, hosting_pm = offer.fixed_energy / priced, offer.hosting / priced
         counts = [stacked.solution.units.get(sid, 0) for sid in ids]
         for i in range(1, max(counts, default=0) + 1):
@@ -170,7 +313,11 @@ def build_period_plan(
                 replicas[a.workload] += 1
         served: dict[str, float] = {}
         if b is not None and pp.candidates is not None and pp.merged is not None and period.scenario:
-            for s in workload_summaries(period.scenario, split_candidates(pp.candidates, pp.merged), b):
+            for s in (
+                ()
+                if not with_summaries
+                else workload_summaries(period.scenario, split_candidates(pp.candidates, pp.merged), b)
+            ):
                 summaries[s.name] = s  # the last period a workload runs in: its peak
                 if s.performance is not None:
                     served[s.name] = s.performance.requests_per_s
@@ -214,71 +361,7 @@ def build_period_plan(
     ]
     periods = [p.model_copy(update={"rented": tuple(final.get(r, r) for r in p.rented)}) for p in periods]
     assignments = _scaled(assignments, units)
-    plan_units = tuple(units.values())
-    total = sum(u.cost for u in plan_units)
-    capex = sum(u.capex for u in plan_units)
-    residual = sum(u.residual_value for u in plan_units)
-    opex = total - capex + residual
-    rate = scenario.finance.discount_rate_per_year
-    up_front = [0.0] * (horizon + 1)
-    monthly = [0.0] * (horizon + 1)
-    for p in periods:
-        up_front[p.start_month - 1] += p.capex
-        for month in range(p.start_month, p.end_month + 1):
-            monthly[month] = p.running / (p.end_month - p.start_month + 1)
-    flow = monthly_cash_flow("plan", up_front, monthly, residual, rate_per_year=rate)
-    cost_by_category = dict.fromkeys(COST_CATEGORIES, 0.0)
-    for u in plan_units:
-        if u.kind == "cloud":
-            cost_by_category[CLOUD_CATEGORY[u.pricing]] += u.cost
-        else:
-            cost_by_category["purchase"] += u.capex
-            cost_by_category["residual"] -= u.residual_value
-            cost_by_category["energy"] += u.energy_cost
-            cost_by_category["hosting"] += u.hosting_cost
-    by_workload: dict[str, float] = defaultdict(float)
-    for a in assignments:
-        by_workload[a.workload] += a.cost
-    workloads = tuple(
-        summaries[w.name].model_copy(update={"cost": by_workload[w.name]})
-        for w in scenario.workloads
-        if w.name in summaries
-    )
-    solution = stacked.solution
-    bound, gap, proven = plan_gap(solution, total, mip_gap)
-    latest = next(k for k in reversed(range(len(built))) if built[k] is not None)
-    last_candidates = stacked.periods[latest].candidates
-    if last_candidates is None:
-        raise PlannerError("internal error: no period runs a workload")
-    everything = Assembled(units=list(plan_units), assignments=assignments)
-    notes = assumptions(scenario, last_candidates, everything, solution) + _period_notes(scenario, periods)
-    return Plan(
-        scenario=scenario.name,
-        status="optimal" if proven else "feasible",
-        currency=scenario.currency,
-        horizon_months=horizon,
-        total_cost=total,
-        capex=capex,
-        opex=opex,
-        opex_per_month=opex / horizon,
-        residual_value=residual,
-        npv=flow.npv,
-        discount_rate_per_year=rate,
-        best_bound=bound,
-        gap=gap,
-        solver=solver,
-        solve_seconds=round(time.perf_counter() - start, 3),
-        units=plan_units,
-        assignments=tuple(assignments),
-        workloads=workloads,
-        assumptions=notes,
-        cost_by_category=cost_by_category,
-        cash_flows=(flow,),
-        periods=tuple(periods),
-        planner_version=__version__,
-        usd_to_currency=scenario.usd_to_currency,
-        usd_to_currency_as_of=scenario.usd_to_currency_as_of,
-    )
+    return Layout(tuple(units.values()), assignments, periods, summaries, built)
 
 
 def _unit(built: Assembled | None, uid: str | None) -> PlanUnit | None:
@@ -323,6 +406,6 @@ def _period_notes(scenario: Scenario, periods: list[PlanPeriod]) -> tuple[Assump
         "demand changes when a workload starts or ends and, for a growing one, every "
         f"{step} months from its start ({GROWTH_STEP_MONTHS} unless the horizon is longer than six years); "
         "each period is planned for its last month's demand, units bought stay to the horizon's end and "
-        "cloud units are rented per period; alternatives are not solved for such plans"
+        "cloud units are rented per period; the alternatives are solved over the same periods"
     )
     return (Assumption(category="policy", name="demand periods (months)", value=cut, source=rule),)

@@ -34,6 +34,8 @@ class LimitRow:
     """The unit the scenario states the bound in: ``USD``, ``kW``."""
     per_user_unit: float = 1.0
     """Program units per unit of the scenario's field (the exchange rate for a USD budget, 1000 for kW)."""
+    months: tuple[int, int] | None = None
+    """Demand over time: the first and last month of the period the row holds in (None: the whole horizon)."""
 
     def coefficient(self, option: str) -> float:
         return self.per_unit.get(option, 0.0)

@@ -60,6 +60,9 @@ ALTERNATIVE_WORDS: Mapping[str, AlternativeWords] = {
     "best_single_gpu": AlternativeWords(
         "Best single GPU type", "the best single GPU type's cost", "using a single GPU type"
     ),
+    "all_bought_up_front": AlternativeWords(
+        "Buy everything up front", "the up-front-purchase cost", "buying everything up front"
+    ),
     "cheapest_per_workload": AlternativeWords(
         "Cheapest offer per workload, alone",
         "the cost of each workload's cheapest offer alone",
@@ -289,8 +292,6 @@ def _cloud_cost(plan: Plan) -> float:
 def break_even(plan: Plan) -> BreakEven:
     """Months until buying pays off against renting everything, and the utilisation at which renting wins."""
     cloud = next((a for a in plan.alternatives if a.name == "all_cloud"), None)
-    if plan.periods and cloud is None:
-        return BreakEven(available=False, reason="alternatives are not solved where demand changes over time")
     if cloud is None or cloud.total_cost is None:
         return BreakEven(available=False, reason="no feasible all-cloud alternative to compare with")
     if plan.capex <= 0:

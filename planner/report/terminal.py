@@ -123,9 +123,12 @@ def saving_lines(plan: Plan, width: int) -> list[str]:
                 "-" if flow is None or flow.payback_months is None else f"{flow.payback_months:.1f} mo",
             ]
         )
-    return render_table(columns, rows, width) + [
-        f"  {ALTERNATIVE_LABELS.get(a.name, a.name)}: {a.reason}" for a in plan.alternatives if a.reason
-    ]
+    out = render_table(columns, rows, width)
+    for a in plan.alternatives:
+        if a.reason:  # read in full (which budget binds, by how much): wrapped, not cut
+            lines = wrap(f"{ALTERNATIVE_LABELS.get(a.name, a.name)}: {a.reason}", width, indent=4)
+            out += [lines[0][2:], *lines[1:]]
+    return out
 
 
 def period_text(plan: Plan, width: int) -> list[str]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from planner import deadline
@@ -27,7 +27,7 @@ from planner.errors import TimeLimitError
 from planner.ilp.data import ProblemData
 from planner.ilp.incumbent import evaluate
 from planner.ilp.limits import within
-from planner.ilp.solve import DEFAULT_MIP_GAP, solve_lp, solve_problem
+from planner.ilp.solve import DEFAULT_MIP_GAP, Solution, solve_lp, solve_problem
 from planner.placement.candidates import Candidates
 from planner.plan import Alternative
 from planner.solving.diagnose import short_by, shortfall
@@ -40,7 +40,7 @@ LP_TIME_LIMIT_S = 5.0
 """Longest the linear relaxation that ranks one GPU type may run (it takes a fraction of a second)."""
 
 
-def _saving(cost: float, plan_cost: float) -> float:
+def saving(cost: float, plan_cost: float) -> float:
     """What the plan saves over an alternative costing ``cost``. The same units priced by two sums in
     another order differ in the last bits (research-lab: its per-workload answer is the plan, 2.9e-11 USD
     cheaper, printed as a saving of "-0"); a difference that small is no saving."""
@@ -48,7 +48,7 @@ def _saving(cost: float, plan_cost: float) -> float:
     return 0.0 if abs(saving) <= 1e-9 * max(1.0, abs(plan_cost)) else saving
 
 
-class _Clock:
+class Clock:
     """One time budget shared by every alternative solve, so big fleets cannot run for hours."""
 
     def __init__(self, budget_s: float) -> None:
@@ -58,17 +58,22 @@ class _Clock:
         return min(ALTERNATIVE_TIME_LIMIT_S, self.deadline - time.perf_counter())
 
 
-def _unplaceable(c: Candidates, data: ProblemData) -> str:
-    """Why a restricted program has no plan before solving it: no offers, or a workload none of them runs."""
+def _unplaceable(names: Mapping[str, str], data: ProblemData) -> str:
+    """Why a restricted program has no plan before solving it: no offers, or a workload none of them runs.
+    ``names``: solver workload id -> the scenario's name for it."""
     if not data.options:
         return "no offer of this kind is allowed or fits any workload"
-    names = {wid: name for name, wid in c.workload_id.items()}
-    missing = [names.get(w, w) for w in data.workloads if not data.placeable(w)]
+    missing = {names.get(w, w) for w in data.workloads if not data.placeable(w)}
     return "no offer of this kind runs " + ", ".join(sorted(missing)) if missing else ""
 
 
+def workload_names(c: Candidates) -> dict[str, str]:
+    """Solver workload id -> the scenario's name for it."""
+    return {wid: name for name, wid in c.workload_id.items()}
+
+
 def _infeasible(
-    name: str, description: str, data: ProblemData, status: str, solver: str, clock: _Clock
+    name: str, description: str, data: ProblemData, status: str, solver: str, clock: Clock
 ) -> Alternative:
     """An alternative without a plan, saying which budget or limit binds and by how much where slack would
     make one (an elastic re-solve, as the plan's own diagnosis does)."""
@@ -89,11 +94,21 @@ def _money(c: Candidates, units: Mapping[str, float]) -> dict[str, float]:
     return {"capex": capex, "residual_value": residual}
 
 
-def _restricted(
-    name: str, description: str, c: Candidates, keep: set[str], plan_cost: float, solver: str, clock: _Clock
-) -> Alternative:
-    data = c.data.restricted(keep)
-    why = _unplaceable(c, data)
+def solved(
+    name: str,
+    description: str,
+    names: Mapping[str, str],
+    data: ProblemData,
+    solver: str,
+    clock: Clock,
+    *,
+    share: float = 1.0,
+    presolve: bool = True,
+) -> Solution | Alternative:
+    """A restricted program solved within ``share`` of what is left of the budget, or, where it has no plan
+    (nothing of its kind runs a workload, no time left, infeasible, nothing found), the alternative saying
+    why. One path for every restricted solve, one-period and over periods (``solving.periods``)."""
+    why = _unplaceable(names, data)
     if why:
         return Alternative(
             name=name, description=description, total_cost=None, status="infeasible", reason=why
@@ -107,9 +122,19 @@ def _restricted(
             status="skipped: time limit",
             reason="the run's time limit was spent before this alternative",
         )
-    sol = solve_problem(data, solver=solver, time_limit_s=limit / 2 if data.shared else limit)
+    sol = solve_problem(data, solver=solver, time_limit_s=limit * share, presolve=presolve)
     if sol.status in ("infeasible", "no_solution"):
         return _infeasible(name, description, data, sol.status, solver, clock)
+    return sol
+
+
+def _restricted(
+    name: str, description: str, c: Candidates, keep: set[str], plan_cost: float, solver: str, clock: Clock
+) -> Alternative:
+    data = c.data.restricted(keep)
+    sol = solved(name, description, workload_names(c), data, solver, clock, share=0.5 if data.shared else 1)
+    if isinstance(sol, Alternative):
+        return sol
     bound = sol.best_bound
     if data.shared:
         # Large fleets: ``sol`` is the aggregate relaxation, a bound rather than a plan. Pack its shared GPUs
@@ -136,7 +161,7 @@ def _restricted(
         description=description,
         total_cost=sol.objective,
         status=sol.status,
-        saving=_saving(sol.objective, plan_cost),
+        saving=saving(sol.objective, plan_cost),
         best_bound=min(bound, sol.objective),
         opex=sol.objective - money["capex"] + money["residual_value"],
         **money,
@@ -155,7 +180,7 @@ def solve_alternatives(
     """``parts``: solver workload id -> replica counts of the scenario workloads merged into it
     (placement.merge); the per-workload baseline prices each of them alone. ``keep_owned``: every
     alternative may use the owned hardware (owned + rent against owned + buy), else none may."""
-    limit = _Clock(time_limit_s)
+    limit = Clock(time_limit_s)
     owned = {oid for oid, o in c.offers.items() if o.kind == "owned"} if keep_owned else set()
     if not keep_owned:
         c = replace(c, data=c.data.restricted({oid for oid, o in c.offers.items() if o.kind != "owned"}))
@@ -165,7 +190,7 @@ def solve_alternatives(
     out = [
         _restricted(name, f"{with_owned}{what} only", c, keep | owned, plan_cost, solver, limit)
         if keep
-        else _not_on_offer(name, f"{with_owned}{what} only", kind)
+        else not_on_offer(name, f"{with_owned}{what} only", kind)
         for name, keep, what, kind in (
             ("all_cloud", cloud, "cloud instances", "cloud instance"),
             ("all_bought", bought, "bought hardware", "system to buy"),
@@ -176,7 +201,7 @@ def solve_alternatives(
     return out
 
 
-def _not_on_offer(name: str, description: str, kind: str) -> Alternative:
+def not_on_offer(name: str, description: str, kind: str) -> Alternative:
     """An alternative with nothing of its kind on offer (``hardware.cloud: false``, or no instance passes
     the scenario's filters): solving it would price the owned hardware alone under a label that says
     "rent everything", so it is reported as not applicable instead."""
@@ -190,36 +215,53 @@ def _not_on_offer(name: str, description: str, kind: str) -> Alternative:
 
 
 def _best_single_gpu(
-    c: Candidates, plan_cost: float, solver: str, clock: _Clock, owned: set[str] | None = None
+    c: Candidates, plan_cost: float, solver: str, clock: Clock, owned: set[str] | None = None
+) -> Alternative:
+    """The best one-GPU-type plan of a one-period program (``best_single_gpu``)."""
+
+    def solve_type(what: str, keep: set[str]) -> Alternative:
+        return _restricted("best_single_gpu", what, c, keep, plan_cost, solver, clock)
+
+    gpus = {oid: o.gpu.name for oid, o in c.offers.items()}
+    return best_single_gpu(gpus, c.data, clock, owned or set(), solve_type)
+
+
+def best_single_gpu(
+    gpus: Mapping[str, str],
+    data: ProblemData,
+    clock: Clock,
+    owned: set[str],
+    solve_type: Callable[[str, set[str]], Alternative],
 ) -> Alternative:
     """Solve each GPU type that can run every workload, lowest linear-relaxation bound first, while the time
     budget lasts; a type whose bound is no lower than the best plan found cannot beat it and is not solved.
+    ``gpus``: option id -> its GPU type; ``owned``: options every type keeps; ``solve_type(description,
+    options kept)`` solves one type (a one-period program, or one over periods: ``solving.periods``).
 
     The bound ranks by what a type costs with GPUs shared; the per-workload baseline used before did not,
     and on the 1,000-workload fleet it put the 256 GiB MI325X (27.7 M USD) fourth, after three types that
     used up the budget (best of them 36.0 M). ``best_bound`` is the lowest bound of any type not beaten, so
     that it bounds the best type, not only the one reported."""
-    owned = owned or set()
     ranked: list[tuple[float, float, str, set[str]]] = []
     seen: set[frozenset[str]] = set()
     # Every type offered, the owned ones too: a plan on owned cards of one type is a one-type plan (owned
     # RTX 4090s with nothing to buy or rent had no type to try and read "infeasible"). Types only owned all
     # keep the same offers (the owned ones): solved once.
-    for gpu in sorted({o.gpu.name for o in c.offers.values()}):
+    for gpu in sorted(set(gpus.values())):
         if deadline.expired():
             break  # the types ranked so far are tried; the run ends within its time limit
-        keep = {oid for oid, o in c.offers.items() if o.gpu.name == gpu} | owned
+        keep = {oid for oid, name in gpus.items() if name == gpu} | owned
         if frozenset(keep) in seen:
             continue
         seen.add(frozenset(keep))
-        data = c.data.restricted(keep)
-        if not all(data.placeable(w) for w in data.workloads):
+        one = data.restricted(keep)
+        if not all(one.placeable(w) for w in one.workloads):
             continue
-        lp = solve_lp(data, time_limit_s=max(min(clock.limit(), LP_TIME_LIMIT_S), MIN_SOLVE_S))
+        lp = solve_lp(one, time_limit_s=max(min(clock.limit(), LP_TIME_LIMIT_S), MIN_SOLVE_S))
         if lp.status == "infeasible":
             continue  # budgets or limits leave this type no plan at all
         bound = lp.objective if lp.status == "optimal" else 0.0
-        ranked.append((bound, _cheapest_alone(data)[0], gpu, keep))
+        ranked.append((bound, _cheapest_alone(one)[0], gpu, keep))
     if not ranked:
         if deadline.expired():
             return Alternative(
@@ -242,7 +284,7 @@ def _best_single_gpu(
         if best is not None and best.total_cost is not None and bound >= best.total_cost:
             continue  # proven no cheaper than the best plan found
         what = f"owned hardware and one GPU type: {gpu}" if owned else f"one GPU type: {gpu}"
-        alt = _restricted("best_single_gpu", what, c, keep, plan_cost, solver, clock)
+        alt = solve_type(what, keep)
         if alt.status.startswith("skipped"):
             skipped += 1
             bounds.append(bound)
@@ -319,7 +361,8 @@ def _per_workload(
             total_cost=None,
             status="infeasible",
             description=description,
-            reason=_unplaceable(c, c.data) or "a workload has no offer within the stock or owned counts",
+            reason=_unplaceable(workload_names(c), c.data)
+            or "a workload has no offer within the stock or owned counts",
         )
     if evaluate(c.data, values) is None:
         # Chosen alone, the workloads can together break what the scenario allows (a capex budget that rules
@@ -337,7 +380,7 @@ def _per_workload(
         name="cheapest_per_workload",
         total_cost=total,
         status="optimal",
-        saving=_saving(total, plan_cost),
+        saving=saving(total, plan_cost),
         description=description,
         opex=total - money["capex"] + money["residual_value"],
         **money,

@@ -136,11 +136,37 @@ def shortfall(data: ProblemData, *, solver: str, time_limit_s: float) -> str:
     if sol.status not in ("optimal", "feasible") or not over:
         return ""
     rows = {row.name: row for row in data.limits}
-    return "; ".join(short_by(rows[name], value) for name, value in over)
+    whole = [short_by(rows[name], value) for name, value in over if rows[name].months is None]
+    return "; ".join(whole + _by_months([(rows[name], value) for name, value in over]))
+
+
+def _by_months(over: list[tuple[LimitRow, float]]) -> list[str]:
+    """Rows of one period each (demand over time), one sentence per limit: "the rack space
+    (limits.rack_units) is short by 6.00 U in months 1-27, 22.00 U in months 28-36", adjacent periods short
+    by the same figure joined."""
+    by_limit: dict[tuple[str, str, str], list[tuple[tuple[int, int], float]]] = {}
+    for row, value in over:
+        if row.months is not None:
+            by_limit.setdefault((row.what, row.label, row.unit), []).append((row.months, _shown(row, value)))
+    out = []
+    for (what, label, unit), spans in by_limit.items():
+        joined: list[tuple[int, int, float]] = []
+        for (first, last), shown in sorted(spans):
+            if joined and joined[-1][2] == shown and joined[-1][1] + 1 == first:
+                joined[-1] = (joined[-1][0], last, shown)
+            else:
+                joined.append((first, last, shown))
+        figures = ", ".join(f"{shown:,.2f} {unit} in months {a}-{b}" for a, b, shown in joined)
+        out.append(f"the {what} ({label}) is short by {figures}")
+    return out
+
+
+def _shown(row: LimitRow, value: float) -> float:
+    """``value`` over ``row`` in the unit the scenario states it, rounded up to the cent: raising the limit
+    by the figure shown must be enough."""
+    return max(math.ceil(value / row.per_user_unit * 100 - 1e-6) / 100, 0.01)
 
 
 def short_by(row: LimitRow, value: float) -> str:
-    """``value`` over ``row``, in the unit the scenario states it (USD, kW), rounded up: raising the limit by
-    the figure shown must be enough."""
-    shown = max(math.ceil(value / row.per_user_unit * 100 - 1e-6) / 100, 0.01)
-    return f"the {row.what} ({row.label}) is short by {shown:,.2f} {row.unit}"
+    """``value`` over ``row``, in the unit the scenario states it (USD, kW), rounded up."""
+    return f"the {row.what} ({row.label}) is short by {_shown(row, value):,.2f} {row.unit}"

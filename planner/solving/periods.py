@@ -36,9 +36,17 @@ from planner.placement.memory import MemoryFn
 from planner.placement.merge import Merged, merge_equivalent
 from planner.placement.offers import Offer
 from planner.placement.rates import reserved_rent, residual_share
-from planner.plan import TERM_MONTHS
+from planner.plan import TERM_MONTHS, Alternative
 from planner.scenario.periods import Period, demand_periods
 from planner.scenario.schema import Scenario
+from planner.solving.alternatives import (
+    Clock,
+    best_single_gpu,
+    not_on_offer,
+    saving,
+    solved,
+    workload_names,
+)
 from planner.solving.diagnose import shortfall
 
 
@@ -54,6 +62,22 @@ class PeriodPlan:
 
 
 @dataclass(frozen=True)
+class Program:
+    """The stacked program and how its options map to offers (see the module docstring)."""
+
+    data: ProblemData
+    chains: dict[str, tuple[str, ...]]
+    """Offer key of a bought system or a reservation -> its stacked option ids, one per period from the first
+    it fits to the last (from the first period of all where every purchase is made up front)."""
+    chain_offer: dict[str, Offer]
+    priced: dict[str, int]
+    """Offer key of a chain -> the months of the period its offer was priced for (its running cost per
+    month is the offer's over those months)."""
+    offers: dict[str, Offer]
+    """Stacked option id -> its offer (a held unit's too)."""
+
+
+@dataclass(frozen=True)
 class Stacked:
     """The periods, the stacked program, its solution and how each bought chain is priced."""
 
@@ -61,9 +85,19 @@ class Stacked:
     data: ProblemData
     solution: Solution
     chains: dict[str, tuple[str, ...]]
-    """Offer key of a bought system or a reservation -> its stacked option ids, one per period from the first
-    it fits to the last."""
+    """Offer key of a bought system or a reservation -> its stacked option ids (``Program.chains``)."""
     chain_offer: dict[str, Offer]
+    priced: dict[str, int]
+    """Offer key of a chain -> the months its offer was priced for (``Program.priced``)."""
+
+
+@dataclass(frozen=True)
+class PeriodAlternative:
+    """An alternative solved over the periods: as the solver left it, and where it has a plan, that plan's
+    periods and solution, for ``assemble.periods`` to lay out and price month by month as the plan is."""
+
+    alternative: Alternative
+    stacked: Stacked | None = None
 
 
 def chained(offer: Offer) -> bool:
@@ -90,7 +124,31 @@ def solve_periods(
     mip_gap: float,
 ) -> Stacked:
     """The cheapest plan over all periods; raises ``InfeasibleError`` saying what would make one exist."""
-    plans: list[tuple[Period, Merged | None, Candidates | None]] = []
+    plans = period_programs(scenario, catalog, memory)
+    program = stack(scenario, [(p, c) for p, _, c in plans])
+    data = program.data
+    solution = solve_problem(data, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap, presolve=False)
+    if solution.status == "infeasible":
+        short = shortfall(data, solver=solver, time_limit_s=time_limit_s)
+        raise InfeasibleError(
+            f"no plan meets every period's demand within the budgets and limits: {short}"
+            if short
+            else "no plan meets every period's demand with the hardware, stock and owned inventory allowed"
+        )
+    if solution.status == "no_solution":
+        raise InfeasibleError(
+            f"no plan found within the time limit of {time_limit_s:g} s ({solver}); raise --time-limit"
+        )
+    return _stacked(plans, program, solution)
+
+
+PeriodPrograms = list[tuple[Period, Merged | None, Candidates | None]]
+"""Each period, its merged scenario and its candidates (None for a period where nothing runs)."""
+
+
+def period_programs(scenario: Scenario, catalog: Catalog, memory: MemoryFn) -> PeriodPrograms:
+    """Each period's own candidates (module docstring)."""
+    plans: PeriodPrograms = []
     for period in demand_periods(scenario):
         if period.scenario is None:
             plans.append((period, None, None))
@@ -105,23 +163,15 @@ def solve_periods(
                 "not planned on the large-fleet path: drop those fields or split the scenario"
             )
         plans.append((period, merged, candidates))
-    data, chains, chain_offer = stack(scenario, [(p, c) for p, _, c in plans])
-    solution = solve_problem(data, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap, presolve=False)
-    if solution.status == "infeasible":
-        short = shortfall(data, solver=solver, time_limit_s=time_limit_s)
-        raise InfeasibleError(
-            f"no plan meets every period's demand within the budgets and limits: {short}"
-            if short
-            else "no plan meets every period's demand with the hardware, stock and owned inventory allowed"
-        )
-    if solution.status == "no_solution":
-        raise InfeasibleError(
-            f"no plan found within the time limit of {time_limit_s:g} s ({solver}); raise --time-limit"
-        )
+    return plans
+
+
+def _stacked(plans: PeriodPrograms, program: Program, solution: Solution) -> Stacked:
+    """The solution of a stacked program cut into its periods."""
     periods = tuple(
         PeriodPlan(p, m, c, None if c is None else _part(solution, k)) for k, (p, m, c) in enumerate(plans)
     )
-    return Stacked(periods, data, solution, chains, chain_offer)
+    return Stacked(periods, program.data, solution, program.chains, program.chain_offer, program.priced)
 
 
 def prefix(k: int) -> str:
@@ -140,9 +190,11 @@ def _part(solution: Solution, k: int) -> Solution:
 
 
 def stack(
-    scenario: Scenario, periods: list[tuple[Period, Candidates | None]]
-) -> tuple[ProblemData, dict[str, tuple[str, ...]], dict[str, Offer]]:
-    """The stacked program (see the module docstring) and the bought chains."""
+    scenario: Scenario, periods: list[tuple[Period, Candidates | None]], *, up_front: bool = False
+) -> Program:
+    """The stacked program (see the module docstring) and the bought chains. ``up_front``: every chain
+    starts in the first period and holds the same units in every period (all bought, or reserved, when
+    month 1 begins: the ``all_bought_up_front`` alternative)."""
     horizon = scenario.horizon_months
     first: dict[str, int] = {}
     chain_offer: dict[str, Offer] = {}
@@ -183,16 +235,21 @@ def stack(
     served: dict[str, float] = {}
     spread: set[str] = set()
     chains: dict[str, list[str]] = {key: [] for key in chain_offer}
+    offer_of: dict[str, Offer] = {}
     rows: dict[str, tuple[LimitRow, dict[str, float]]] = {}
+    begins = dict.fromkeys(first, 0) if up_front else first
 
     def count(row: LimitRow, pre: str, sid: str, value: float, share: float, chain: float | None) -> None:
         """One unit's coefficient on ``row`` in the period of ``pre``: the monthly budget's per month of the
         period, averaged over the horizon (a chain's ``chain``); every other row as it is."""
-        name = row.name if row.running or row.name in WHOLE_HORIZON else pre + row.name
+        whole = row.running or row.name in WHOLE_HORIZON
+        name = row.name if whole else pre + row.name
         if row.running:
             value = value * share if chain is None else chain
-        rows.setdefault(name, (row, {}))[1][sid] = value
+        stated = row if whole else replace(row, months=months[pre])  # its months, where it binds
+        rows.setdefault(name, (stated, {}))[1][sid] = value
 
+    months = {prefix(k): (p.start, p.end) for k, (p, _) in enumerate(periods)}
     for k, (period, c) in enumerate(periods):
         pre, share = prefix(k), period.months / horizon
         here: set[str] = set()
@@ -206,6 +263,7 @@ def stack(
             for o in d.options:
                 offer = c.offers[o.id]
                 sid = pre + o.id
+                offer_of[sid] = offer
                 chain: float | None = None
                 if chained(offer):
                     here.add(offer.key)
@@ -227,7 +285,7 @@ def stack(
                 for p in d.patterns
             ]
         for index, (key, offer) in enumerate(chain_offer.items()):
-            if key in here or first[key] > k:
+            if key in here or begins[key] > k:
                 continue
             # Held through a period that places nothing on it: the units are still there and still cost.
             sid = f"{pre}held{index + 1}"
@@ -235,6 +293,7 @@ def stack(
                 OptionData(sid, offer.gpus, bought_cost(key, k, period.months), offer.max_units, offer.key)
             )
             chains[key].append(sid)
+            offer_of[sid] = offer
             template = periods[first[key]][1]
             for row in () if template is None else template.data.limits:
                 chain = monthly(key, k, period.months)
@@ -245,6 +304,8 @@ def stack(
                 rows["capex"][1][sid] = 0.0
     limits = tuple(replace(row, name=name, per_unit=per_unit) for name, (row, per_unit) in rows.items())
     links = tuple(pair for ids in chains.values() for pair in itertools.pairwise(ids))
+    if up_front:  # the last period's units no more than the first's: the same units in every period
+        links += tuple((ids[-1], ids[0]) for ids in chains.values() if len(ids) > 1)
     data = ProblemData(
         workloads=tuple(workloads),
         demand=demand,
@@ -256,8 +317,118 @@ def stack(
         served=served,
         links=links,
     )
-    return data, {key: tuple(ids) for key, ids in chains.items()}, chain_offer
+    return Program(
+        data,
+        {key: tuple(ids) for key, ids in chains.items()},
+        chain_offer,
+        {key: periods[k][0].months for key, k in first.items()},
+        offer_of,
+    )
 
 
 WHOLE_HORIZON = ("capex",)
 """Rows over the whole horizon, stated once: the capex budget (and the monthly budget, a ``running`` row)."""
+
+
+CHEAPEST_PER_WORKLOAD_OVER_PERIODS = (
+    "priced in closed form for one period only; over periods a unit bought for one period is held in the next"
+)
+
+
+def solve_period_alternatives(
+    scenario: Scenario,
+    stacked: Stacked,
+    plan_cost: float,
+    *,
+    solver: str,
+    time_limit_s: float,
+    keep_owned: bool = True,
+) -> list[PeriodAlternative]:
+    """The simpler plans of ``solving.alternatives`` over the same periods, horizon and rules as the plan:
+    every alternative is the stacked program restricted to some offers (all cloud; all bought as the demand
+    arrives; the best single GPU type), plus all bought up front (every chain held from month 1, the same
+    units in every period). They share one time budget, ``time_limit_s``, as one-period alternatives do.
+    ``cheapest_per_workload`` is reported as not applicable (``CHEAPEST_PER_WORKLOAD_OVER_PERIODS``)."""
+    clock = Clock(time_limit_s)
+    plans = [(pp.period, pp.merged, pp.candidates) for pp in stacked.periods]
+    program = stack(scenario, [(p, c) for p, _, c in plans])
+    names = {
+        prefix(k) + wid: name
+        for k, (_, _, c) in enumerate(plans)
+        if c is not None
+        for wid, name in workload_names(c).items()
+    }
+
+    def restricted(name: str, description: str, program: Program, keep: set[str]) -> PeriodAlternative:
+        data = program.data.restricted(keep)
+        sol = solved(name, description, names, data, solver, clock, presolve=False)
+        if isinstance(sol, Alternative):
+            return PeriodAlternative(sol)
+        alt = Alternative(
+            name=name,
+            description=description,
+            total_cost=sol.objective,
+            status=sol.status,
+            saving=saving(sol.objective, plan_cost),
+            best_bound=min(sol.best_bound, sol.objective),
+        )
+        return PeriodAlternative(alt, _stacked(plans, replace(program, data=data), sol))
+
+    def kind(program: Program, kind: str) -> set[str]:
+        return {sid for sid, o in program.offers.items() if o.kind == kind}
+
+    owned = kind(program, "owned") if keep_owned else set()
+    if not keep_owned:
+        program = replace(program, data=program.data.restricted(set(program.offers) - kind(program, "owned")))
+    with_owned = "owned hardware and " if owned else ""
+    out: list[PeriodAlternative] = []
+    for name, keep, what, noun in (
+        ("all_cloud", kind(program, "cloud"), "cloud instances only", "cloud instance"),
+        (
+            "all_bought",
+            kind(program, "bought"),
+            "bought hardware only, as the demand arrives",
+            "system to buy",
+        ),
+    ):
+        description = f"{with_owned}{what}"
+        out.append(
+            restricted(name, description, program, keep | owned)
+            if keep
+            else PeriodAlternative(not_on_offer(name, description, noun))
+        )
+    description = f"{with_owned}bought hardware only, all bought when month 1 begins"
+    if kind(program, "bought"):
+        ahead = stack(scenario, [(p, c) for p, _, c in plans], up_front=True)
+        keep = kind(ahead, "bought") | (kind(ahead, "owned") if keep_owned else set())
+        out.append(restricted("all_bought_up_front", description, ahead, keep))
+    else:
+        out.append(PeriodAlternative(not_on_offer("all_bought_up_front", description, "system to buy")))
+    by_type: dict[str, Stacked | None] = {}
+
+    def solve_type(what: str, keep: set[str]) -> Alternative:
+        one = restricted("best_single_gpu", what, program, keep)
+        by_type[what] = one.stacked
+        return one.alternative
+
+    gpus = {sid: o.gpu.name for sid, o in program.offers.items() if sid in program.data.option_by_id}
+    best = best_single_gpu(gpus, program.data, clock, owned, solve_type)
+    # The best type's description, or with "(k of n GPU types not tried: time limit)" after it.
+    tried = (
+        s
+        for what, s in by_type.items()
+        if best.description == what or best.description.startswith(f"{what} (")
+    )
+    out.append(PeriodAlternative(best, next(tried, None) if best.total_cost is not None else None))
+    out.append(
+        PeriodAlternative(
+            Alternative(
+                name="cheapest_per_workload",
+                description="each workload alone on its cheapest offer, no sharing",
+                total_cost=None,
+                status="not applicable",
+                reason=CHEAPEST_PER_WORKLOAD_OVER_PERIODS,
+            )
+        )
+    )
+    return out

@@ -108,7 +108,7 @@ ALTERNATIVE = Column[Compared]("Alternative", key="alternative", value=lambda c:
 COLUMNS: tuple[Column[Compared], ...] = (
     ALTERNATIVE,
     Column("What it means", styles.WRAP, value=lambda c: c.alt.description),
-    Column("Status", value=lambda c: c.status),
+    Column("Status", styles.WRAP, width=48, value=lambda c: c.status),  # a reason reads in full
     Column("Up-front (as solved)", styles.USD, key="capex", value=lambda c: c.solved(up_front(c.alt))),
     Column("Running costs (as solved)", styles.USD, value=lambda c: c.solved(running(c.alt))),
     Column("Residual value (as solved)", styles.USD, value=lambda c: c.solved(c.alt.residual_value)),

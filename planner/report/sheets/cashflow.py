@@ -110,15 +110,14 @@ def columns(plan: Plan) -> list[CashColumn]:
             out.extend(_alternative_columns(alt, flows[alt.name], discounted))
     if _has_payback(plan):
         against = "alt_all_cloud_disc" if discounted else "alt_all_cloud"
-        out.append(
-            CashColumn(
-                Column("Paid back against renting everything", key="paid_back"),
-                lambda r: Formula(
-                    f'IF({r.at("plan_disc")}<={r.at(against)}+{CENT / 2},"yes","no")',
-                    None,
-                ),
-            )
-        )
+
+        def paid_back(r: Row) -> Formula:
+            """No while the plan has spent more; yes once it has caught up after spending more; even before
+            it has ever spent more (over periods, the months before a later purchase)."""
+            before = '"even"' if r.month == 0 else f'IF({r.at("paid_back", -1)}="even","even","yes")'
+            return Formula(f'IF({r.at("plan_disc")}<={r.at(against)}+{CENT / 2},{before},"no")', None)
+
+        out.append(CashColumn(Column("Paid back against renting everything", key="paid_back"), paid_back))
     return out
 
 
@@ -155,10 +154,12 @@ def _formula_payback(plan: Plan) -> int | None:
     cloud = flows.get("all_cloud")
     if cloud is None:
         return None
-    pairs = zip(flows["plan"].months, cloud.months, strict=True)
-    return next(
-        (p.month for p, o in pairs if p.discounted_cumulative <= o.discounted_cumulative + CENT / 2), None
-    )
+    pairs = list(zip(flows["plan"].months, cloud.months, strict=True))
+    flags = [p.discounted_cumulative <= o.discounted_cumulative + CENT / 2 for p, o in pairs]
+    ahead = next((k for k, caught_up in enumerate(flags) if not caught_up), None)
+    if ahead is None:
+        return 0
+    return next((pairs[k][0].month for k in range(ahead, len(pairs)) if flags[k]), None)
 
 
 def add_cashflow_sheet(wb: Workbook, plan: Plan) -> Worksheet:
@@ -193,9 +194,13 @@ def add_cashflow_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     if "paid_back" in index and _formula_payback(plan) == payback:
         months = _span(month_col, placed)
         flags = _span(index["paid_back"], placed)
+        last = cell(index["paid_back"], placed.last_row)  # "even" only where the plan never spent more
         put(
             ws.cell(row=3, column=4),
-            Formula(f'IFERROR(INDEX({months},MATCH("yes",{flags},0)),"never")', payback),
+            Formula(
+                f'IFERROR(INDEX({months},MATCH("yes",{flags},0)),IF({last}="even",0,"never"))',
+                payback,
+            ),
             styles.INTEGER,
         )
     elif "paid_back" in index:
