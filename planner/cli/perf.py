@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from planner.cli.options import Choice
+
 if TYPE_CHECKING:
     from planner.perf.capacity import Capacity
     from planner.perf.estimate import Performance
@@ -41,7 +43,7 @@ FORMATS = ("table", "json")
 @click.option("--kv-precision", default=None, help="KV cache: 16bit, fp8, q8_0 or q4_0 [default: 16bit].")
 @click.option(
     "--interconnect",
-    type=click.Choice(["nvlink", "pcie"]),
+    type=Choice(["nvlink", "pcie"]),
     default=None,
     help="Tensor parallelism's link [default: the card's GPU link where it has one, else PCIe].",
 )
@@ -51,7 +53,7 @@ FORMATS = ("table", "json")
 @click.option(
     "--tpot-ms", type=float, default=None, help="Target time per output token: also print the capacity."
 )
-@click.option("--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--format", "output_format", type=Choice(FORMATS), default="table", show_default=True)
 def perf(
     model: str, gpu_name: str, output_format: str, ttft_ms: float | None, tpot_ms: float | None, **kw: Any
 ) -> None:
