@@ -118,6 +118,9 @@ class Launch(FrozenModel):
     """The command as a shell runs it: ``env`` then ``argv`` (a library: the Python interpreter)."""
     call: str = ""
     """A library's loading call, valid Python (``AutoModel.from_pretrained('repo', device_map=...)``)."""
+    imports: tuple[str, ...] = ()
+    """The library's classes ``call`` names, in its order (the loader, then a quantization config's class):
+    what a script running it imports from the library."""
     generation: dict[str, Any] = Field(default_factory=dict)
     """A library's generation settings (``max_length``, ``batch_size``), apart from the loading call."""
     checkpoint: str = ""
