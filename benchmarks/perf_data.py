@@ -102,9 +102,8 @@ STATIC_BATCHES: frozenset[tuple[str, str]] = frozenset({("NVIDIA/TensorRT-LLM", 
 # Documents (a row's source up to its second space) whose per-sequence decode speed is a serving benchmark's
 # mean TPOT in a closed loop of in-flight requests (SGLang's bench_serving.py at a fixed --max-concurrency:
 # (latency - TTFT) / (output - 1) per request): the time between one sequence's tokens, which holds the
-# prefills of the requests that replace finished ones. In steady state each of the ``b`` sequences is
-# replaced once while one sequence generates its ``output`` tokens, so ``b`` prefills stall it:
-# TPOT seen = step + prefill x b / output (the step stretched by 1 / (1 - requests/s x prefill)).
+# prefills of the requests that replace finished ones: ``Performance.serving_tpot_s``, the TPOT the
+# planner's SLO checks (planner.perf.estimate.serving_tpot_s states the rule).
 SERVING_TPOT: frozenset[str] = frozenset(
     {"github.com/dstackai/benchmarks Deepseek-R1/raw_data/online_results.csv"}
 )
@@ -240,7 +239,7 @@ def _decode_per_seq(p: Performance, c: Case) -> float:
     if c.source_key.startswith("QwenLM"):
         return _end_to_end_per_seq(p, c)
     if c.serving_tpot:
-        return 1 / (p.tpot_s + p.ttft_s * c.concurrency / c.output_tokens)
+        return 1 / p.serving_tpot_s
     return p.decode_tokens_per_s
 
 

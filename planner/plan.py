@@ -118,6 +118,9 @@ class Launch(FrozenModel):
     """The command as a shell runs it: ``env`` then ``argv`` (a library: the Python interpreter)."""
     call: str = ""
     """A library's loading call, valid Python (``AutoModel.from_pretrained('repo', device_map=...)``)."""
+    imports: tuple[str, ...] = ()
+    """The library's classes ``call`` names, in its order (the loader, then a quantization config's class):
+    what a script running it imports from the library."""
     generation: dict[str, Any] = Field(default_factory=dict)
     """A library's generation settings (``max_length``, ``batch_size``), apart from the loading call."""
     checkpoint: str = ""
@@ -216,8 +219,13 @@ class ReplicaPerformance(FrozenModel):
     batch: int
     ttft_s: float
     tpot_s: float
+    """The TPOT a user sees and the SLO checks: the decode step plus the prefills of the requests that join
+    meanwhile (``Performance.serving_tpot_s``)."""
+    decode_step_s: float
+    """One decode step of the batch alone (``Performance.tpot_s``)."""
     requests_per_s: float
     output_tokens_per_s: float
+    """Output tokens served per second: ``requests_per_s`` x the answer's tokens (prefills included)."""
     limit: str
     """What stops a larger batch: ``memory``, ``ttft``, ``tpot`` or ``search cap``."""
 
@@ -235,8 +243,11 @@ class WorkloadPerformance(FrozenModel):
     """Asked over capacity: at most 1."""
     ttft_s: float
     tpot_s: float
+    """The TPOT the SLO checks, the worst replica's: decode step plus the prefills of joining requests."""
+    decode_step_s: float
+    """The longest decode step alone over the replicas."""
     output_tokens_per_s: float
-    """Output tokens per second of all replicas at their batch."""
+    """Output tokens per second all replicas serve at their batch (requests/s x answer tokens)."""
     batch: int
     """Sequences each replica decodes at once (the first replica's option)."""
     binds: Literal["memory", "speed"]

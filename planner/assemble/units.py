@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from planner.ilp.solve import Solution
 from planner.placement.candidates import Candidates
@@ -25,6 +26,9 @@ from planner.placement.patterns import Member, group_energy
 from planner.plan import CLOUD_CATEGORY, COST_CATEGORIES, Assignment, Launch, PlanUnit
 from planner.solving.repack import pack_shared
 from planner.units import HOURS_PER_MONTH
+
+if TYPE_CHECKING:
+    from planner.memory.launch import LaunchSettings
 
 
 @dataclass
@@ -277,6 +281,7 @@ def _launch(
         env=dict(settings.env),
         shell=settings.shell(),
         call=settings.call(),
+        imports=_imports(settings, fp.estimate.engine, precision),
         generation=settings.generation,
         checkpoint=weights.model,
         checkpoint_file=weights.hub_file,
@@ -284,6 +289,18 @@ def _launch(
         runs=c.runs.get(m.workload),
         notes=notes,
     )
+
+
+def _imports(settings: LaunchSettings, engine_name: str, precision: str) -> tuple[str, ...]:
+    """The classes a library's loading call names, in its order: the loader, then the class of the
+    quantization config where the call quantizes as it loads (the engine's record names it)."""
+    from planner.memory.engines import engine
+
+    if not settings.loader:
+        return ()
+    config = dict(engine(engine_name).launch.quantization_classes).get(precision)
+    quantizes = config is not None and "quantization_config" in settings.kwargs
+    return (settings.loader, *((config,) if quantizes else ()))
 
 
 def model_loader(name: str) -> str:

@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from planner.cli.options import catalog_dir_option, check_output, file_option, load_catalog_from, mkdir_option
+from planner.cli.options import (
+    Choice,
+    catalog_dir_option,
+    check_output,
+    file_option,
+    load_catalog_from,
+    mkdir_option,
+)
 from planner.errors import PlannerError
 
 if TYPE_CHECKING:
@@ -48,7 +55,7 @@ def _browse_options(command: Callable[..., Any]) -> Callable[..., Any]:
             metavar="SIZE",
             help="Least memory as sold (per card; nodes, cloud: per machine), e.g. 48GiB; bare number: GiB.",
         ),
-        click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True),
+        click.option("--format", "fmt", type=Choice(FORMATS), default="table", show_default=True),
         catalog_dir_option,
     ]
     for option in reversed(options):
@@ -109,7 +116,7 @@ def cloud(text: str, min_vram: int, fmt: str, catalog_dirs: tuple[Path, ...], ex
 
 @catalog.command()
 @click.option("--filter", "text", default="", help="Keep models whose name or alias contains TEXT.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--format", "fmt", type=Choice(FORMATS), default="table", show_default=True)
 def models(text: str, fmt: str) -> None:
     """Models of the model catalog: name, type, parameter count (billions) and source."""
     from planner.catalog.browse import model_rows, render

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from planner import bounds as B
-from planner.cli.options import F, FiniteFloatRange, count_option
+from planner.cli.options import Choice, F, FiniteFloatRange, count_option
 
 FORMATS = ("table", "json")
 
@@ -103,9 +103,7 @@ def _workload_options(func: Callable[..., Any]) -> Callable[..., Any]:
             None,
             "Prompt tokens processed in one pass [default: the whole context for transformers].",
         ),
-        click.option(
-            "--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True
-        ),
+        click.option("--format", "output_format", type=Choice(FORMATS), default="table", show_default=True),
     ]
     for option in reversed(options):
         func = option(func)

@@ -81,6 +81,23 @@ class FiniteFloatRange(click.FloatRange):
         return number
 
 
+class Choice(click.Choice):  # type: ignore[type-arg]  # click < 8.2's Choice is not generic
+    """``click.Choice`` whose refusal names the nearest choice, as the library answers a misspelt engine or
+    precision (``planner.memory.lookup.suggestion``): ``'jsn' is not one of 'table', 'json' (did you mean
+    'json'?).`` The group prints it as one line and exits 2, like any bad option. Every choice option of the
+    CLI is one of these (tests/cli check it)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            from planner.memory.lookup import suggestion
+
+            known = [str(choice) for choice in self.choices]
+            listed = ", ".join(repr(choice) for choice in known)
+            self.fail(f"{value!r} is not one of {listed}{suggestion(str(value), known)}.", param, ctx)
+
+
 def count(maximum: int) -> click.IntRange:
     """A whole number up to ``maximum`` (the bounds of ``planner.bounds``, shared with the schemas); the
     library refuses one below 1 with its own message (``context must be a whole number >= 1``)."""
@@ -109,7 +126,7 @@ def import_solver(name: str) -> None:
 
 
 solver_option = click.option(
-    "--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True, help="MILP solver."
+    "--solver", type=Choice(["highs", "cbc"]), default="highs", show_default=True, help="MILP solver."
 )
 
 
@@ -129,7 +146,7 @@ def time_limit_option(what: str) -> Callable[[F], F]:
 def format_option(choices: list[str], help: str, default: str = "table") -> Callable[[F], F]:
     """``--format`` (the parameter ``fmt``): what a command prints; ``help`` says what each choice gives."""
     return click.option(
-        "--format", "fmt", type=click.Choice(choices), default=default, show_default=True, help=help
+        "--format", "fmt", type=Choice(choices), default=default, show_default=True, help=help
     )
 
 

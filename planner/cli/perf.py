@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from planner.cli.options import Choice
+
 if TYPE_CHECKING:
     from planner.perf.capacity import Capacity
     from planner.perf.estimate import Performance
@@ -41,7 +43,7 @@ FORMATS = ("table", "json")
 @click.option("--kv-precision", default=None, help="KV cache: 16bit, fp8, q8_0 or q4_0 [default: 16bit].")
 @click.option(
     "--interconnect",
-    type=click.Choice(["nvlink", "pcie"]),
+    type=Choice(["nvlink", "pcie"]),
     default=None,
     help="Tensor parallelism's link [default: the card's GPU link where it has one, else PCIe].",
 )
@@ -51,7 +53,7 @@ FORMATS = ("table", "json")
 @click.option(
     "--tpot-ms", type=float, default=None, help="Target time per output token: also print the capacity."
 )
-@click.option("--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--format", "output_format", type=Choice(FORMATS), default="table", show_default=True)
 def perf(
     model: str, gpu_name: str, output_format: str, ttft_ms: float | None, tpot_ms: float | None, **kw: Any
 ) -> None:
@@ -121,7 +123,8 @@ def perf_table(p: Performance) -> str:
     low, high = p.band
     rows = [
         ("time to first token", f"{p.ttft_s * 1000:,.1f} ms"),
-        ("time per output token", f"{p.tpot_s * 1000:,.2f} ms"),
+        ("time per output token", f"{p.tpot_s * 1000:,.2f} ms (a decode step)"),
+        ("  while serving", f"{p.serving_tpot_s * 1000:,.2f} ms (+ prefills of joining requests; --tpot-ms)"),
         ("decode, per sequence", f"{p.decode_tokens_per_s:,.1f} tokens/s"),
         ("output, all sequences", f"{p.output_tokens_per_s:,.1f} tokens/s (p10-p90 {low:,.0f}-{high:,.0f})"),
         ("prefill", f"{p.prefill_tokens_per_s:,.0f} tokens/s"),
@@ -134,7 +137,8 @@ def perf_table(p: Performance) -> str:
 
 
 def capacity_line(c: Capacity, ttft_ms: float | None, tpot_ms: float | None) -> str:
-    """One line: the largest batch within the targets, what limits it, and the rate it sustains."""
+    """One line: the largest batch within the targets, what limits it, the TPOT the target checks (the step
+    plus the prefills of joining requests) and the rate it sustains, tokens counted as requests/s x answer."""
     targets = " and ".join(
         f"{name} <= {value:,g} ms"
         for name, value in (("TTFT", ttft_ms), ("TPOT", tpot_ms))
@@ -144,10 +148,11 @@ def capacity_line(c: Capacity, ttft_ms: float | None, tpot_ms: float | None) -> 
     if c.batch == 0:
         return (
             f"within {targets}: none (limited by {c.limit}; one sequence has TTFT {p.ttft_s * 1000:,.1f} ms, "
-            f"TPOT {p.tpot_s * 1000:,.2f} ms)"
+            f"TPOT {p.serving_tpot_s * 1000:,.2f} ms)"
         )
     return (
         f"within {targets}: up to {c.batch} {'sequence' if c.batch == 1 else 'sequences'} at once "
         f"(limited by {c.limit}), "
-        f"{c.requests_per_s:,.2f} requests/s, {p.output_tokens_per_s:,.0f} output tokens/s"
+        f"TPOT {p.serving_tpot_s * 1000:,.1f} ms, {c.requests_per_s:,.2f} requests/s, "
+        f"{c.requests_per_s * p.inputs['output_tokens']:,.0f} output tokens/s"
     )

@@ -129,6 +129,9 @@ class Launch:
     quantization_names: tuple[tuple[str, str], ...] = ()
     """planner's weight format -> the engine's quantization method (a quantized format loads a checkpoint
     quantized that way; fp8 vLLM also quantizes a 16-bit checkpoint at load)."""
+    quantization_classes: tuple[tuple[str, str], ...] = ()
+    """For a library: planner's weight format -> the class its ``quantization_names`` entry calls, which a
+    script that loads the model imports."""
     pipeline_parallel: str = ""
     """Pipeline stages (one per machine where the engine splits a replica that way across machines)."""
     node_count: str = ""
@@ -269,18 +272,21 @@ _QUANTIZATION_METHODS: tuple[tuple[str, str], ...] = (
 )
 """planner's weight format -> ``--quantization`` of vLLM and SGLang (the same method names)."""
 
-_TRANSFORMERS_QUANTIZATION: tuple[tuple[str, str], ...] = (
+_TRANSFORMERS_CONFIGS: tuple[tuple[str, str, str], ...] = (
     (
         "nf4",
-        "BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type='nf4', bnb_4bit_use_double_quant=True)",
+        "BitsAndBytesConfig",
+        "load_in_4bit=True, bnb_4bit_quant_type='nf4', bnb_4bit_use_double_quant=True",
     ),
-    ("bnb-fp4", "BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type='fp4')"),
-    ("int8", "BitsAndBytesConfig(load_in_8bit=True)"),
-    ("fp8", "FineGrainedFP8Config()"),
+    ("bnb-fp4", "BitsAndBytesConfig", "load_in_4bit=True, bnb_4bit_quant_type='fp4'"),
+    ("int8", "BitsAndBytesConfig", "load_in_8bit=True"),
+    ("fp8", "FineGrainedFP8Config", ""),
 )
-"""planner's weight format -> transformers' ``quantization_config`` (Python) that quantizes a 16-bit
-checkpoint as it loads (bitsandbytes' NF4 with double quantization, as the memory model counts it; FP8 in
-blocks). AWQ, GPTQ and MXFP4 checkpoints carry their own configuration."""
+"""planner's weight format -> transformers' ``quantization_config`` class and its arguments (Python), which
+quantizes a 16-bit checkpoint as it loads (bitsandbytes' NF4 with double quantization, as the memory model
+counts it; FP8 in blocks). AWQ, GPTQ and MXFP4 checkpoints carry their own configuration."""
+
+_TRANSFORMERS_QUANTIZATION = tuple((fmt, f"{cls}({args})") for fmt, cls, args in _TRANSFORMERS_CONFIGS)
 
 ENGINES: dict[str, Engine] = {
     "transformers": Engine(
@@ -307,6 +313,7 @@ ENGINES: dict[str, Engine] = {
             max_seqs="batch_size",
             library=True,
             quantization_names=_TRANSFORMERS_QUANTIZATION,
+            quantization_classes=tuple((fmt, cls) for fmt, cls, _ in _TRANSFORMERS_CONFIGS),
         ),
         aliases=("hf", "hf-transformers"),
         default_for="checkpoint",

@@ -20,6 +20,7 @@ from planner.memory.formats import WeightFormat, kv_bytes_per_element, kv_name, 
 from planner.memory.frameworks import KNOBS, Recipe, check_knobs, recipe_for, recipe_note
 from planner.memory.frameworks import framework as framework_record
 from planner.memory.inference import Serving, inference_parts
+from planner.memory.lookup import suggestion
 from planner.memory.resolve import resolve_model
 from planner.memory.rule_of_thumb import published_rules_bytes, rule_of_thumb_bytes
 from planner.memory.training import Split, training_parts
@@ -112,7 +113,8 @@ def normalize_task(task: str) -> str:
     key = task.strip().lower()
     key = _TASK_ALIASES.get(key, key)
     if key not in TASKS:
-        raise PlannerError(f"unknown task {task!r} (known: {', '.join(TASKS)})")
+        hint = suggestion(task, [*TASKS, *_TASK_ALIASES], _TASK_ALIASES)
+        raise PlannerError(f"unknown task {task!r}{hint} (known: {', '.join(TASKS)})")
     return key
 
 
@@ -126,8 +128,9 @@ def _lora_targets(targets: str | tuple[str, ...] | list[str]) -> tuple[str, ...]
         elif name in c.ALL_LINEAR_TARGETS or name in c.FULLY_TRAINED:
             out.append(name)
         else:
-            known = ", ".join((*c.TARGET_GROUPS, *c.ALL_LINEAR_TARGETS, *c.FULLY_TRAINED))
-            raise PlannerError(f"unknown LoRA target {name!r} (known: {known})")
+            known = (*c.TARGET_GROUPS, *c.ALL_LINEAR_TARGETS, *c.FULLY_TRAINED)
+            hint = suggestion(name, known)
+            raise PlannerError(f"unknown LoRA target {name!r}{hint} (known: {', '.join(known)})")
     return tuple(dict.fromkeys(out))
 
 
@@ -234,7 +237,7 @@ def _held_tokens(a: Architecture, context: int, cache: str | None, max_seq_len: 
     if cache is None:
         cache = "static" if max_seq_len is not None else "dynamic"
     if cache.strip().lower() not in CACHES:
-        raise PlannerError(f"unknown cache {cache!r} (known: {', '.join(CACHES)})")
+        raise PlannerError(f"unknown cache {cache!r}{suggestion(cache, CACHES)} (known: {', '.join(CACHES)})")
     if cache.strip().lower() == "dynamic":
         if max_seq_len is not None:
             raise ModelError("max_seq_len sizes a static cache; it cannot go with cache 'dynamic'")

@@ -1,9 +1,11 @@
 """Capacity under a latency target: the largest batch one replica serves within a TTFT and a TPOT target, and
 whose memory (the memory model's, KV cache included) fits the replica's reservation.
 
-TPOT grows with the batch and TTFT never shrinks with it (tests/perf check both laws), so the largest batch
-meeting both is found by bisection. Requests per second at that batch are the GPU's time per request inverted
-(``Performance.requests_per_s``: each prefill holds up the batch an in-flight engine decodes).
+The TPOT a target checks is the one a user sees, ``Performance.serving_tpot_s``: the decode step plus the
+prefills of the requests that join an in-flight batch meanwhile (``batch / output`` prompts a step), not the
+bare step. It grows with the batch and TTFT never shrinks with it (tests/perf check both laws), so the largest
+batch meeting both is found by bisection. Requests per second at that batch are the GPU's time per request
+inverted (``Performance.requests_per_s``: each prefill holds up the batch an in-flight engine decodes).
 """
 
 from __future__ import annotations
@@ -50,9 +52,9 @@ def capacity_within_slo(
     catalog: Catalog | None = None,
     **replica: Any,
 ) -> Capacity:
-    """The largest batch of ``model`` on ``gpus`` x ``gpu`` whose TTFT is at most ``ttft_s`` and TPOT at most
-    ``tpot_s`` seconds, and whose memory per GPU (every sequence holding ``input + output`` tokens) fits
-    ``memory_per_gpu_bytes`` (default: the card's memory).
+    """The largest batch of ``model`` on ``gpus`` x ``gpu`` whose TTFT is at most ``ttft_s`` and serving TPOT
+    (``Performance.serving_tpot_s``) at most ``tpot_s`` seconds, and whose memory per GPU (every sequence
+    holding ``input + output`` tokens) fits ``memory_per_gpu_bytes`` (default: the card's memory).
 
     ``replica``: the rest of ``estimate_performance``'s keywords but ``batch`` (``precision``, ``engine``,
     ``gpus``, ``input_tokens``, ``output_tokens``, ``kv_precision``, ``interconnect``), with its defaults:
@@ -77,7 +79,7 @@ def capacity_within_slo(
     checks: tuple[tuple[str, Callable[[int], bool]], ...] = (
         ("memory", fits),
         ("ttft", lambda b: speed(b).ttft_s <= ttft_s),
-        ("tpot", lambda b: speed(b).tpot_s <= tpot_s),
+        ("tpot", lambda b: speed(b).serving_tpot_s <= tpot_s),
     )
     for limit, ok in checks:
         if not ok(1):

@@ -57,6 +57,11 @@ class Performance:
 
     ttft_s: float
     tpot_s: float
+    """One decode step of the batch: the time between a sequence's tokens when no prompt joins."""
+    serving_tpot_s: float
+    """The mean time between a sequence's tokens as its user sees it in an in-flight-batching engine: the
+    step plus the prefills of the requests that join meanwhile (``serving_tpot_s``); what a TPOT target
+    checks. The step itself for a static batch."""
     decode_tokens_per_s: float
     """Per sequence: 1 / TPOT."""
     output_tokens_per_s: float
@@ -78,6 +83,7 @@ class Performance:
         return {
             "ttft_s": self.ttft_s,
             "tpot_s": self.tpot_s,
+            "serving_tpot_s": self.serving_tpot_s,
             "decode_tokens_per_s": self.decode_tokens_per_s,
             "output_tokens_per_s": self.output_tokens_per_s,
             "prefill_tokens_per_s": self.prefill_tokens_per_s,
@@ -205,6 +211,19 @@ def decode_step(
     return step, bound
 
 
+def serving_tpot_s(step_s: float, prefill_s: float, *, batch: int, output_tokens: int, static: bool) -> float:
+    """Mean seconds between two of a sequence's tokens in a closed loop of ``batch`` in-flight requests of
+    ``output_tokens`` answer tokens: ``step + prefill x batch / output``. In steady state each of the
+    ``batch`` sequences is replaced once while one sequence generates its ``output`` tokens, so
+    ``batch / output`` prefills of one prompt (``prefill_s``) run per decode step, and a sequence waits for
+    them (a chunked prefill spreads them over steps but does not remove them). A static batch is prefilled
+    before it decodes and admits no one until it ends: its tokens come one step apart. The mean TPOT a
+    serving benchmark reports (SGLang's bench_serving: ``(latency - TTFT) / (output - 1)``) measures this;
+    with it, ``requests_per_s = batch / (output x serving TPOT)``: each of the batch's slots yields a token a
+    serving TPOT."""
+    return step_s if static else step_s + prefill_s * batch / output_tokens
+
+
 def predict(
     m: ModelTerms,
     hw: Hardware,
@@ -241,4 +260,7 @@ def predict(
         band=(min(low, output_rate), max(high, output_rate)),
         roofline_decode_tokens_per_s=roofline,
         inputs=dict(inputs or {}),
+        serving_tpot_s=serving_tpot_s(
+            tpot, ttft, batch=batch, output_tokens=output_tokens, static=speed.static_batching
+        ),
     )

@@ -116,7 +116,9 @@ def check_servable(w: Workload, options: list[RateOption]) -> None:
     fits = [o for o in options if o.capacity.limit != "memory"]
     if not fits:
         return  # not even batch 1 fits in memory: the memory explanation (placement.explain) says so
-    best = min(fits, key=lambda o: (o.capacity.performance.tpot_s, o.capacity.performance.ttft_s, o.gpu))
+    best = min(
+        fits, key=lambda o: (o.capacity.performance.serving_tpot_s, o.capacity.performance.ttft_s, o.gpu)
+    )
     perf = best.capacity.performance
     slo = w.slo
     asked = ", ".join(
@@ -127,5 +129,5 @@ def check_servable(w: Workload, options: list[RateOption]) -> None:
     raise InfeasibleError(
         f"workload {w.name!r}: no option serves it within its slo ({asked}); the fastest, {best.gpus} x "
         f"{best.gpu} ({best.interconnect}), predicts TTFT {perf.ttft_s * 1000:,.1f} ms and TPOT "
-        f"{perf.tpot_s * 1000:,.2f} ms at batch 1; loosen the slo or allow faster GPUs"
+        f"{perf.serving_tpot_s * 1000:,.2f} ms at batch 1; loosen the slo or allow faster GPUs"
     )

@@ -3,7 +3,6 @@ sheet): one reading of ``Assignment.launch`` so that every output shows the same
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from planner.plan import Assignment, Plan
@@ -45,7 +44,7 @@ def launch_text(a: Assignment, months: str = "") -> LaunchText:
     command = launch.shell or " ".join(launch.argv) or launch.engine
     after: list[str] = []
     if launch.call:  # a library: the interpreter under the pinned GPUs, reading the Python it runs
-        after.append(f"from transformers import {', '.join(_classes(launch.call))}")
+        after.append(f"from transformers import {', '.join(launch.imports)}")
         after.append(f"model = {launch.call}")
         if launch.generation:
             settings = ", ".join(f"{k}={v!r}" for k, v in launch.generation.items())
@@ -58,12 +57,6 @@ def launch_text(a: Assignment, months: str = "") -> LaunchText:
         after.append(f"# time-shared: {launch.runs}; never start it beside a replica it takes turns with")
     after += [f"# {note}" for note in launch.notes]
     return LaunchText(a, command, before, tuple(after), months)
-
-
-def _classes(call: str) -> list[str]:
-    """The transformers classes a loading call names (``AutoModelForCausalLM``, ``BitsAndBytesConfig``), in
-    order, so that the pasted script imports what it uses."""
-    return list(dict.fromkeys(re.findall(r"\b([A-Z]\w+)(?:\.from_pretrained)?\(", call)))
 
 
 def launch_texts(plan: Plan) -> list[LaunchText]:

@@ -226,10 +226,11 @@ def _performance(plan: Plan) -> list[str]:
         "## Performance",
         "",
         "Each replica runs the largest batch whose predicted TTFT and TPOT meet the SLO and whose memory "
-        "fits its GPU (planner's speed model); requests/s = 1 / (TTFT + output tokens x TPOT / batch), the "
-        "GPU's time per request with every prefill holding up the batch. A workload's row sums its "
-        "replicas' rates and shows the worst latencies; *binds* says what stops a larger batch (memory, or "
-        f"a latency target). SLO: {slos}.",
+        "fits its GPU (planner's speed model). TPOT is the one the SLO checks, as a user sees it: the decode "
+        "step plus the prefills of the requests that join meanwhile (batch / output tokens prompts a step); "
+        "requests/s = batch / (output tokens x TPOT), every prefill holding up the batch. A workload's row "
+        "sums its replicas' rates and shows the worst latencies; *binds* says what stops a larger batch "
+        f"(memory, or a latency target). SLO: {slos}.",
         "",
         *table(columns, rows),
     ]

@@ -239,7 +239,8 @@ def speed_lines(plan: Plan, width: int) -> list[str]:
         for r in speed_rows(plan)
     ]
     slos = sorted({f"{r.workload}: {slo_text(r)}" for r in speed_rows(plan) if r.replica is None})
-    return render_table(columns, rows, width) + wrap("SLO " + "; ".join(slos) + ".", width, indent=2)
+    note = "SLO " + "; ".join(slos) + "; TPOT: decode step + prefills of requests joining meanwhile."
+    return render_table(columns, rows, width) + wrap(note, width, indent=2)
 
 
 def break_even_line(plan: Plan) -> str:

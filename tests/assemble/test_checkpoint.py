@@ -4,17 +4,24 @@ weight format they were planned in."""
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from planner.assemble.checkpoint import PREQUANTIZED, gguf_type, needed, weights_to_load
 from planner.catalog.load import load_catalog
 from planner.catalog.models import find_model, load_model_catalog
+from planner.explore.sides import read_plan_json
 from planner.memory.formats import WEIGHT_FORMATS
 from planner.pipeline import solve
 from planner.plan import Plan
+from planner.report.json import plan_to_json
+from planner.report.markdown import render_markdown
+from planner.report.terminal import launch_lines
+from planner.report.workbook import write_workbook
 from planner.scenario.load import load_scenario
 
 from builders import catalog, gpu, scenario, system
@@ -151,6 +158,55 @@ def test_shipped_launches_load_a_checkpoint_of_their_format(
     assert launched > 0 or name == "research-lab"
 
 
+def _called_classes(call: str) -> list[str]:
+    """The classes a loading call calls, read from its syntax tree (``X.from_pretrained(...)``, ``Y(...)``),
+    in source order: what the pasted script must import."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(call, mode="eval")):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+                found.append((func.value.col_offset, func.value.id))
+            elif isinstance(func, ast.Name):
+                found.append((func.col_offset, func.id))
+    return list(dict.fromkeys(name for _, name in sorted(found)))
+
+
+def _printed(plan: Plan, tmp_path: Path) -> list[str]:
+    """Every launch line of every output: terminal, Markdown, workbook (JSON carries the record itself)."""
+    path = tmp_path / "plan.xlsx"
+    write_workbook(plan, path)
+    cells = [str(c) for row in load_workbook(path)["Launch"].iter_rows(values_only=True) for c in row if c]
+    return [*launch_lines(plan), *render_markdown(plan).splitlines(), *"\n".join(cells).splitlines()]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_launches_import_what_their_loading_call_names(
+    name: str, shipped_plans: dict[str, Plan], tmp_path: Path
+) -> None:
+    """The launch record carries the classes from assembly (the loader, the quantization config's class);
+    every output prints them as the line the pasted script starts with, the line the reports derived from
+    the call's text before, so the launches read as they did."""
+    plan = shipped_plans[name]
+    calls = [a.launch for a in plan.assignments if a.launch is not None and a.launch.call]
+    for launch in calls:
+        assert list(launch.imports) == _called_classes(launch.call)
+    printed = _printed(plan, tmp_path)
+    for launch in calls:
+        line = f"from transformers import {', '.join(_called_classes(launch.call))}"
+        assert any(p.strip() == line for p in printed), line
+    assert not any(p.strip() == "from transformers import" for p in printed)
+    back = read_plan_json_text(plan_to_json(plan), tmp_path)  # the JSON carries them: a saved plan too
+    assert [a.launch for a in back.assignments] == [a.launch for a in plan.assignments]
+    assert calls or name != "startup"  # its embeddings run under transformers
+
+
+def read_plan_json_text(text: str, tmp_path: Path) -> Plan:
+    path = tmp_path / "plan.json"
+    path.write_text(text, encoding="utf-8")
+    return read_plan_json(path)
+
+
 def test_startup_coding_assistant_serves_qwens_awq_checkpoint(shipped_plans: dict[str, Plan]) -> None:
     (coder,) = [a for a in shipped_plans["startup"].assignments if a.workload == "coding-assistant"]
     assert coder.launch is not None
@@ -161,9 +217,6 @@ def test_startup_coding_assistant_serves_qwens_awq_checkpoint(shipped_plans: dic
 def test_checkpoint_field_reaches_the_launch_json_and_terminal() -> None:
     """A workload's ``checkpoint`` is what its engine loads, in every output; the plan is otherwise the
     same (the memory model reads ``model``)."""
-    from planner.report.json import plan_to_json
-    from planner.report.terminal import launch_lines
-
     cat = catalog([gpu("G", 80)], [system("box", "G", price=1000.0)])
     base = {
         "name": "coder",
@@ -191,8 +244,6 @@ def test_checkpoint_field_reaches_the_launch_json_and_terminal() -> None:
 def test_transformers_quantizes_nf4_as_it_loads_the_instruct_repository() -> None:
     """transformers loads a 16-bit checkpoint at 16 bit unless told: an NF4 replica sized at 4.127 bits per
     weight needs bitsandbytes' config (double quantization, as the memory model counts it) in the call."""
-    import ast
-
     cat = catalog([gpu("G", 24)], [system("box", "G", price=1000.0)])
     w = {"name": "chat", "model": "qwen2.5-7b", "precision": "nf4", "engine": "transformers", "context": 4096}
     plan = solve(scenario([w], hardware={"cloud": False}), cat, alternatives=False)
@@ -206,10 +257,18 @@ def test_transformers_quantizes_nf4_as_it_loads_the_instruct_repository() -> Non
     assert ast.unparse(config) == (
         "BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type='nf4', bnb_4bit_use_double_quant=True)"
     )
+    # The script imports both classes the call names, in its order; fp8 asks for transformers' FP8 config.
+    assert a.launch.imports == ("AutoModelForCausalLM", "BitsAndBytesConfig")
+    assert "    from transformers import AutoModelForCausalLM, BitsAndBytesConfig" in launch_lines(plan)
+    fp8 = {**w, "precision": "fp8"}
+    (b,) = solve(scenario([fp8], hardware={"cloud": False}), cat, alternatives=False).assignments
+    assert b.launch is not None and b.launch.imports == ("AutoModelForCausalLM", "FineGrainedFP8Config")
+    assert b.launch.call.endswith("quantization_config=FineGrainedFP8Config())")
     # A checkpoint quantized ahead of time carries its own configuration.
     w = {**w, "precision": "awq-int4"}
     (a,) = solve(scenario([w], hardware={"cloud": False}), cat, alternatives=False).assignments
     assert a.launch is not None and "quantization_config" not in a.launch.kwargs
+    assert a.launch.imports == ("AutoModelForCausalLM",)
     assert a.launch.call.startswith("AutoModelForCausalLM.from_pretrained('Qwen/Qwen2.5-7B-Instruct-AWQ'")
 
 

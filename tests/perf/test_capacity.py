@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,7 +22,9 @@ def _meets(batch: int, ttft: float, tpot: float, budget: int, **kw: object) -> b
         engine=str(kw.get("engine", "vllm")),
         precision=str(kw.get("precision", "bf16")),
     )
-    return p.ttft_s <= ttft and p.tpot_s <= tpot and m.per_gpu_bytes <= budget
+    # vLLM batches in flight: between two of a sequence's tokens, batch / 256 prompts join and are prefilled.
+    seen = p.tpot_s + p.ttft_s * batch / 256
+    return p.ttft_s <= ttft and seen <= tpot and m.per_gpu_bytes <= budget
 
 
 @pytest.mark.parametrize(
@@ -62,3 +66,38 @@ def test_a_looser_target_never_serves_fewer(ttft: float, tpot: float, looser: fl
     loose = capacity_within_slo("qwen2.5-7b", gpu="L40S", ttft_s=ttft * looser, tpot_s=tpot * looser)
     assert loose.batch >= tight.batch
     assert loose.requests_per_s >= tight.requests_per_s * (1 - 1e-9)
+
+
+def test_the_serving_tpot_holds_the_prefills_of_the_requests_that_join() -> None:
+    # 32 sequences of 128 answer tokens: 32 / 128 = a quarter of a 2,048-token prefill runs per decode step.
+    p = estimate_performance("llama-3-8b", gpu="H100 SXM5", batch=32, input_tokens=2048, output_tokens=128)
+    assert p.serving_tpot_s == pytest.approx(p.tpot_s + p.ttft_s / 4)
+    assert p.serving_tpot_s > p.tpot_s * 1.1  # the stall is no rounding error at this prompt length
+    # Little's law on the batch's slots: each yields one token a serving TPOT, a request takes 128 of them.
+    assert p.requests_per_s == pytest.approx(32 / (128 * p.serving_tpot_s))
+    # A static batch is prefilled before it decodes and admits no one meanwhile: its tokens are a step apart.
+    s = estimate_performance("qwen2.5-7b", gpu="A100 80GB SXM", engine="transformers", batch=8)
+    assert s.serving_tpot_s == s.tpot_s
+
+
+def test_a_tpot_target_the_bare_step_meets_can_be_missed_once_prefills_count() -> None:
+    # 8,192-token prompts, 64-token answers: each sequence sees batch / 8 long prefills per step.
+    kw: dict[str, Any] = {"gpu": "H100 SXM5", "input_tokens": 8192, "output_tokens": 64}
+    c = capacity_within_slo("llama-3-8b", ttft_s=10, tpot_s=0.05, **kw)
+    assert c.limit == "tpot" and c.batch >= 1
+    at = estimate_performance("llama-3-8b", batch=c.batch, **kw)
+    over = estimate_performance("llama-3-8b", batch=c.batch + 1, **kw)
+    assert at.tpot_s + at.ttft_s * c.batch / 64 <= 0.05 < over.tpot_s + over.ttft_s * (c.batch + 1) / 64
+    assert over.tpot_s < 0.05  # the decode step alone would have admitted the larger batch
+
+
+@settings(max_examples=8)
+@given(st.integers(64, 8192), st.floats(1.1, 8.0), st.floats(0.02, 0.2))
+def test_a_longer_prompt_never_raises_capacity_under_a_tpot_target(
+    prompt: int, longer: float, tpot: float
+) -> None:
+    kw: dict[str, Any] = {"gpu": "L40S", "ttft_s": 1e3, "tpot_s": tpot, "output_tokens": 256}
+    short = capacity_within_slo("qwen2.5-7b", input_tokens=prompt, **kw)
+    long = capacity_within_slo("qwen2.5-7b", input_tokens=round(prompt * longer), **kw)
+    assert long.batch <= short.batch
+    assert long.requests_per_s <= short.requests_per_s * (1 + 1e-9)
