@@ -281,7 +281,7 @@ async function start() {
   fill($("gpu"), gpuNames, defaultGpu);
   document.querySelectorAll(".gpu-list").forEach((s) => fill(s, gpuNames, defaultGpu));
   fill($("perf-precision"), meta.precisions, "bf16");
-  fill($("perf-engine"), meta.perf_engines || [], "vllm");
+  fill($("perf-engine"), meta.perf_engines || []);  // "default": llama.cpp for GGUF, else vLLM
   fill($("perf-kv"), meta.kv_precisions.filter((k) => k !== "16bit"));
   fill($("precision"), meta.precisions, "bf16");
   fill($("engine"), meta.engines);
