@@ -292,7 +292,7 @@ def _prices(plan: Plan) -> list[str]:
         MdColumn("pricing", "Pricing", lambda u: u.pricing.replace("_", " ")),
         MdColumn("price", "Price", price),
         MdColumn("source", "Source", lambda u: escape(u.price_source)),
-        MdColumn("as_of", "As of", lambda u: u.price_date.isoformat() if u.price_date else ""),
+        MdColumn("as_of", "As of", lambda u: u.price_date.isoformat() if u.price_date else "unknown"),
     ]
     return ["## Prices used", "", *table(columns, priced)]
 
