@@ -182,9 +182,11 @@ def workloads_by_unit(plan: Plan) -> dict[str, tuple[str, ...]]:
 
 def placements(plan: Plan) -> dict[str, tuple[str, ...]]:
     """Workload -> ``r<n>: unit GPU i,j`` per replica, in replica order (``Plan.placements``; replicas r1,
-    r2, ... as the Utilization sheet and the memory chart name them)."""
+    r2, ... as the Utilization sheet and the memory chart name them); a replica that stays put through
+    several periods of demand over time is there once."""
     return {
-        w: tuple(f"r{a.replica}: {a.where}" for a in replicas) for w, replicas in plan.placements().items()
+        w: tuple(dict.fromkeys(f"r{a.replica}: {a.where}" for a in replicas))
+        for w, replicas in plan.placements().items()
     }
 
 

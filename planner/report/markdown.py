@@ -90,8 +90,12 @@ def runs_on(placements: Sequence[str]) -> str:
 
 
 def _places(plan: Plan) -> dict[str, list[str]]:
-    """Workload -> ``unit GPU i,j`` per replica, in replica order (``Plan.placements``)."""
-    return {w: [a.where for a in replicas] for w, replicas in plan.placements().items()}
+    """Workload -> ``unit GPU i,j`` per replica, in replica order (``Plan.placements``); a replica that
+    stays put through several periods of demand over time is there once."""
+    return {
+        w: [where for _, where in dict.fromkeys((a.replica, a.where) for a in replicas)]
+        for w, replicas in plan.placements().items()
+    }
 
 
 def _headline(plan: Plan, today: dt.date | None) -> list[str]:

@@ -154,7 +154,11 @@ def idle_owned_lines(plan: Plan) -> list[str]:
 
 def units_of(plan: Plan) -> dict[str, tuple[str, ...]]:
     """Workload -> the units its replicas run on, each once, with a replica count where more than one."""
-    counts = {w: Counter(a.unit for a in replicas) for w, replicas in plan.placements().items()}
+    # A replica that stays on its unit through several periods of demand over time counts once there.
+    counts = {
+        w: Counter(unit for _, unit in dict.fromkeys((a.replica, a.unit) for a in replicas))
+        for w, replicas in plan.placements().items()
+    }
     return {
         w: tuple(unit if n == 1 else f"{unit} ({n} replicas)" for unit, n in units.items())
         for w, units in counts.items()
