@@ -167,6 +167,10 @@ function renderPlan(data) {
   $("total").textContent = money(plan.total_cost, cur);
   $("capex").textContent = money(plan.capex, cur);
   $("monthly").textContent = money(report.opex_per_month, cur);
+  // The tiles add up only with the running months and the residual value: say it, as the terminal does.
+  $("sum").textContent = `= up-front ${fmt0(plan.capex)} + running ${fmt0(plan.opex)} ` +
+    `(${fmt0(report.opex_per_month)} per month x ${plan.horizon_months})` +
+    (plan.residual_value ? ` - residual value ${fmt0(plan.residual_value)}` : "") + ` ${cur}`;
   $("status").textContent = `${plan.status}, gap ${(100 * plan.gap).toFixed(2)} %`;
   $("reading").textContent = report.reading;
   // How old the prices are, as every report says it; past the limit it is a warning to check them.
