@@ -158,26 +158,14 @@ def test_summary_sets_each_limit_against_the_most_held_at_once(plan: Plan) -> No
     kW (not 1.75) of its 1.5. A plan whose units all run the whole horizon keeps the live formula."""
     changed = {"owned": {"rack_units": 8, "end_month": 3}, "bought": {"rack_units": 10, "start_month": 4}}
     units = tuple(u.model_copy(update=changed.get(u.kind, {})) for u in plan.units)
-    limits = (
-        Assumption(
-            category="limit",
-            name="rack space limit",
-            value="12 rack units",
-            source="scenario",
-            key="limit_rack_units",
-            number=12.0,
-            unit="rack units",
-        ),
-        Assumption(
-            category="limit",
-            name="power limit (IT load)",
-            value="1.5 kW",
-            source="scenario",
-            key="limit_power_kw",
-            number=1.5,
-            unit="kW",
-        ),
-    )
+    limits = tuple(
+        Assumption(category="limit", name=name, value=f"{bound:g} {unit}", source="scenario", key=key,
+                   number=bound, unit=unit)
+        for name, key, bound, unit in (
+            ("rack space limit", "limit_rack_units", 12.0, "rack units"),
+            ("power limit (IT load)", "limit_power_kw", 1.5, "kW"),
+        )
+    )  # fmt: skip
     held = plan.model_copy(update={"units": units, "assumptions": (*plan.assumptions, *limits)})
     rows = {r["Budget or limit"]: r for r in table_rows(build_workbook(held)["Summary"], "Limits")}
     assert rows["Rack space limit"]["Used by the plan"] == 10
