@@ -48,3 +48,11 @@ def test_an_error_message_is_always_one_line() -> None:
     assert len(str(error).splitlines()) == 1
     assert "two\\nlines\\u2028more" in str(error)
     assert InfeasibleError("a\rb").exit_code == 3 and str(InfeasibleError("a\rb")) == "a\\rb"
+
+
+def test_a_misspelt_command_gets_the_closest_one() -> None:
+    """As ``planner catalog clod`` answers "Did you mean 'cloud'?": the lazily loaded top-level commands
+    were unknown to click's suggestion, so ``planner sovle`` got none."""
+    result = CliRunner().invoke(main, ["sovle", "scenario.yaml"])
+    assert result.exit_code == 2
+    assert result.output.strip() == "error: No such command 'sovle'. Did you mean 'solve'?"

@@ -58,6 +58,16 @@ class PlannerGroup(click.Group):
         assert isinstance(command, click.Command)
         return command
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.exceptions.NoSuchCommand:
+            # click suggests the closest of the commands it holds; these are loaded only when named.
+            name = click.utils.make_str(args[0])
+            raise click.exceptions.NoSuchCommand(name, possibilities=list(COMMANDS), ctx=ctx) from None
+
     def invoke(self, ctx: click.Context) -> Any:
         warnings.showwarning = _one_line_warning
         try:

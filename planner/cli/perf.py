@@ -33,9 +33,9 @@ FORMATS = ("table", "json")
 )
 @click.option(
     "--engine",
-    default="vllm",
-    show_default=True,
-    help="transformers, vllm, sglang, llama.cpp or tensorrt-llm.",
+    default=None,
+    help="transformers, vllm, sglang, llama.cpp or tensorrt-llm [default: llama.cpp for a GGUF precision "
+    "such as q4_k_m, else vllm].",
 )
 @click.option("--batch", type=int, default=1, show_default=True, help="Sequences decoded together.")
 @click.option("--input-tokens", type=int, default=1024, show_default=True, help="Prompt tokens per request.")
@@ -66,6 +66,9 @@ def perf(
     for option, value in (("--ttft-ms", ttft_ms), ("--tpot-ms", tpot_ms)):
         if value is not None and not value > 0:
             raise PlannerError(f"{option} must be a positive number of milliseconds, got {value}")
+    from planner.memory.engines import serving_engine
+
+    kw["engine"] = kw["engine"] or serving_engine(kw["precision"])
     p = estimate_performance(model, gpu=gpu_name, **kw)
     capacity = None
     if ttft_ms is not None or tpot_ms is not None:

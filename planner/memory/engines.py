@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from planner.errors import ModelError
-from planner.memory.formats import KV_BYTES, WEIGHT_FORMATS
+from planner.errors import ModelError, PlannerError
+from planner.memory.formats import KV_BYTES, WEIGHT_FORMATS, weight_format
 from planner.memory.lookup import by_name
 from planner.memory.support import SERVER_HARDWARE, TRANSFORMERS_HARDWARE, Needs
 from planner.units import GIB
@@ -509,6 +509,21 @@ assert all(e.kv_formats <= frozenset(KV_BYTES) for e in ENGINES.values()), "KV a
 def engine(name: str) -> Engine:
     """Look an engine up by name or alias (case-insensitive); unknown -> ModelError."""
     return by_name(ENGINES, _ENGINE_ALIASES, name, "engine")
+
+
+SERVING_DEFAULT = "vllm"
+"""The engine a speed estimate assumes for checkpoint weights where none is named (``planner perf``)."""
+
+
+def serving_engine(precision: str) -> str:
+    """The engine that serves ``precision`` where none is named: the GGUF runner (llama.cpp) for a GGUF
+    format, which no other engine loads, else ``SERVING_DEFAULT``. An unknown precision gets the default,
+    and the estimate then names the precision it does not know."""
+    try:
+        gguf = weight_format(precision).gguf
+    except PlannerError:
+        return SERVING_DEFAULT
+    return default_engine(True).name if gguf else SERVING_DEFAULT
 
 
 def default_engine(gguf: bool) -> Engine:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from planner.catalog.schema import Catalog
 from planner.errors import ScenarioError
+from planner.memory.lookup import suggestion
 from planner.placement.offers import gpu_named
 from planner.scenario.schema import Scenario
 
@@ -26,7 +27,11 @@ def check_names(scenario: Scenario, catalog: Catalog) -> None:
             if name not in known:
                 choices = ", ".join(sorted(known))
                 where = f"hardware.{field}[{index}]"
-                raise ScenarioError(f"{where}: unknown {field[:-1]} {name!r} (known: {choices})")
+                kind = field[:-1]
+                raise ScenarioError(
+                    f"{where}: unknown {kind} {name!r}{suggestion(name, known)} (known: {choices}); a {kind} "
+                    "of your own comes from a catalog directory (--catalog-dir)"
+                )
     for field, names in (
         ("reserved_discounts", scenario.reserved_discounts),
         ("limits.max_gpus_per_provider", scenario.limits.max_gpus_per_provider),

@@ -7,7 +7,7 @@ buy-versus-rent break-even, per-GPU memory use and where each workload runs.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from planner.plan import Alternative, Plan, PlanUnit
@@ -185,9 +185,11 @@ def workloads_by_unit(plan: Plan) -> dict[str, tuple[str, ...]]:
 
 def placements(plan: Plan) -> dict[str, tuple[str, ...]]:
     """Workload -> ``r<n>: unit GPU i,j`` per replica, in replica order (``Plan.placements``; replicas r1,
-    r2, ... as the Utilization sheet and the memory chart name them)."""
+    r2, ... as the Utilization sheet and the memory chart name them); a replica that stays put through
+    several periods of demand over time is there once."""
     return {
-        w: tuple(f"r{a.replica}: {a.where}" for a in replicas) for w, replicas in plan.placements().items()
+        w: tuple(dict.fromkeys(f"r{a.replica}: {a.where}" for a in replicas))
+        for w, replicas in plan.placements().items()
     }
 
 
@@ -399,6 +401,30 @@ def first_gpu_by_workload(plan: Plan) -> dict[str, WorkloadGpu]:
             )
             break
     return found
+
+
+def most_held_at_once(plan: Plan, figure: Callable[[PlanUnit], float]) -> float:
+    """The most of a local figure (IT power, rack units) the plan's bought and owned units hold in one month.
+
+    Limits hold in every month, and where demand changes over time a unit stands only from its
+    ``start_month`` to its ``end_month``: an owned server kept for months 1-3 and a server bought for month 4
+    never share the rack. The sum changes only when a unit arrives, so the most is at some unit's first month;
+    a plan whose units all stay the whole horizon holds their sum."""
+    local = [u for u in plan.units if u.kind != "cloud"]
+    last = max(plan.horizon_months, 1)
+    return max(
+        (
+            sum(figure(u) for u in local if u.start_month <= month <= (u.end_month or last))
+            for month in {u.start_month for u in local}
+        ),
+        default=0.0,
+    )
+
+
+def held_whole_horizon(plan: Plan) -> bool:
+    """Every bought and owned unit stands from the first month to the last (no demand over time)."""
+    last = max(plan.horizon_months, 1)
+    return all(u.start_month <= 1 and (u.end_month or last) >= last for u in plan.units if u.kind != "cloud")
 
 
 @dataclass(frozen=True)

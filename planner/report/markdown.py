@@ -90,8 +90,12 @@ def runs_on(placements: Sequence[str]) -> str:
 
 
 def _places(plan: Plan) -> dict[str, list[str]]:
-    """Workload -> ``unit GPU i,j`` per replica, in replica order (``Plan.placements``)."""
-    return {w: [a.where for a in replicas] for w, replicas in plan.placements().items()}
+    """Workload -> ``unit GPU i,j`` per replica, in replica order (``Plan.placements``); a replica that
+    stays put through several periods of demand over time is there once."""
+    return {
+        w: [where for _, where in dict.fromkeys((a.replica, a.where) for a in replicas)]
+        for w, replicas in plan.placements().items()
+    }
 
 
 def _headline(plan: Plan, today: dt.date | None) -> list[str]:
@@ -293,7 +297,7 @@ def _prices(plan: Plan) -> list[str]:
         MdColumn("pricing", "Pricing", lambda u: u.pricing.replace("_", " ")),
         MdColumn("price", "Price", price),
         MdColumn("source", "Source", lambda u: escape(u.price_source)),
-        MdColumn("as_of", "As of", lambda u: u.price_date.isoformat() if u.price_date else ""),
+        MdColumn("as_of", "As of", lambda u: u.price_date.isoformat() if u.price_date else "unknown"),
     ]
     return ["## Prices used", "", *table(columns, priced)]
 

@@ -157,7 +157,11 @@ def idle_owned_lines(plan: Plan) -> list[str]:
 
 def units_of(plan: Plan) -> dict[str, tuple[str, ...]]:
     """Workload -> the units its replicas run on, each once, with a replica count where more than one."""
-    counts = {w: Counter(a.unit for a in replicas) for w, replicas in plan.placements().items()}
+    # A replica that stays on its unit through several periods of demand over time counts once there.
+    counts = {
+        w: Counter(unit for _, unit in dict.fromkeys((a.replica, a.unit) for a in replicas))
+        for w, replicas in plan.placements().items()
+    }
     return {
         w: tuple(unit if n == 1 else f"{unit} ({n} replicas)" for unit, n in units.items())
         for w, units in counts.items()
@@ -290,7 +294,7 @@ def render_terminal(
     """A plain-text summary, no line wider than ``width`` columns; no trailing newline (``click.echo`` adds
     one). ``today`` dates the age of the oldest price (default: the clock)."""
     width = max(width, 40)
-    out = [cut(line, width) for line in headline(plan)]
+    out = [part for line in headline(plan) for part in wrap(line, width, hang=2)]
     out += ["", *wrap(reading(plan), width)]
     out += ["", "Chosen mix", *mix_lines(plan, width)]
     if plan.alternatives:
@@ -300,7 +304,7 @@ def render_terminal(
     if plan.workloads:
         out += [
             "",
-            "Workloads (GiB per GPU; reserved = per GPU / (1 - headroom))",
+            *wrap("Workloads (GiB per GPU; reserved = per GPU / (1 - headroom))", width),
             *workload_lines(plan, width),
         ]
     pcie = sorted({(a.workload, len(a.gpu_indices)) for a in plan.assignments if a.interconnect == "pcie"})
@@ -315,8 +319,11 @@ def render_terminal(
     if any(w.performance is not None for w in plan.workloads):
         out += [
             "",
-            "Speed (TTFT, TPOT in ms; each replica at its largest batch within the SLO; totals: worst, "
-            "summed)",
+            *wrap(
+                "Speed (TTFT, TPOT in ms; each replica at its largest batch within the SLO; totals: worst, "
+                "summed)",
+                width,
+            ),
             *speed_lines(plan, width),
         ]
     out += ["", *wrap(break_even_line(plan), width)]

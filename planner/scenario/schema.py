@@ -11,7 +11,7 @@ import types
 import typing
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AliasChoices, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from planner import bounds as B
@@ -86,6 +86,10 @@ class Schedule(ScenarioModel):
             raise ValueError("a schedule needs start_hour != end_hour and at least one day")
         return self
 
+    def hours_per_month(self) -> float:
+        """Hours it runs in an average month: its hours a week x 730 / 168 weeks."""
+        return len(self.slots()) * HOURS_PER_MONTH / HOURS_PER_WEEK
+
     def slots(self) -> frozenset[int]:
         """Hours of the week it runs (0 = Monday 00:00-01:00, 167 = Sunday 23:00-24:00)."""
         length = (self.end_hour - self.start_hour) % 24 or 24
@@ -140,7 +144,8 @@ class Workload(ScenarioModel):
     replicas: int = Field(default=1, gt=0, le=B.MAX_REPLICAS)
     """Copies of the workload running at once (availability or throughput)."""
     hours_per_month: float = Field(default=HOURS_PER_MONTH, ge=0, le=HOURS_PER_MONTH)
-    """Hours the workload runs each month; 730 is always on."""
+    """Hours the workload runs each month; 730 is always on. With a ``schedule``: the hours it schedules
+    (08-20 on weekdays is 260.7), or fewer."""
     interruptible: bool = False
     """May run on spot capacity (batch jobs, evaluations); on spot it runs ``hardware.spot_overhead`` more
     hours to redo the work preemptions lose."""
@@ -193,7 +198,8 @@ class Workload(ScenarioModel):
     memory_per_gpu: str | None = Field(default=None, max_length=B.MAX_NAME_CHARS)
     """A measured figure (``18GiB``) used instead of the memory model; needs ``gpus_per_replica`` when > 1."""
     schedule: Schedule | None = None
-    """When it runs each week; None: at any time. ``hours_per_month`` still sets what it is billed."""
+    """When it runs each week; None: at any time. Its hours are the workload's ``hours_per_month`` unless
+    that says fewer."""
     exclusive_group: str | None = Field(default=None, min_length=1, max_length=100)
     """Workloads of one group never run at the same time (someone switches between them), so they may hold
     the same memory."""
@@ -231,6 +237,31 @@ class Workload(ScenarioModel):
             if type(replicas) is int and replicas < data["min_replicas"]:
                 data = {**data, "replicas": data["min_replicas"]}
         return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _hours_from_schedule(cls, data: object) -> object:
+        """A scheduled workload without ``hours_per_month`` runs (and is billed) the hours it schedules."""
+        if isinstance(data, dict) and data.get("schedule") is not None and "hours_per_month" not in data:
+            try:
+                schedule = Schedule.model_validate(data["schedule"])
+            except (ValidationError, TypeError):
+                return data  # the field's own validation names what is wrong
+            data = {**data, "hours_per_month": schedule.hours_per_month()}
+        return data
+
+    @model_validator(mode="after")
+    def _hours_within_schedule(self) -> Workload:
+        if self.schedule is None:
+            return self
+        scheduled = self.schedule.hours_per_month()
+        if self.hours_per_month > scheduled * (1 + 1e-9):
+            raise ValueError(
+                f"hours_per_month {self.hours_per_month:g} is more than its schedule runs: "
+                f"{len(self.schedule.slots())} h a week, {scheduled:.1f} h a month (leave hours_per_month "
+                "out to take them, or widen the schedule)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _rate_or_count(self) -> Workload:

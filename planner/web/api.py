@@ -184,6 +184,10 @@ def perf(payload: dict[str, Any]) -> dict[str, Any]:
         for name in ("precision", "engine", "kv_precision", "interconnect")
         if str(payload.get(name) or "").strip()
     }
+    if "engine" not in options:  # "default", as planner perf without --engine
+        from planner.memory.engines import serving_engine
+
+        options["engine"] = serving_engine(options.get("precision", "bf16"))
     result = estimate_performance(
         _model(payload),
         gpu=gpu,

@@ -45,16 +45,14 @@ def test_day_and_night_workloads_take_turns_on_one_card() -> None:
 def test_overlapping_schedules_do_not_share() -> None:
     """08-20 and 18-24 overlap from 18 to 20: two desks."""
     evening = {"start_hour": 18, "end_hour": 24}
-    plan = _plan(
-        [workload("coder", 16, schedule=DAY, **HALF), workload("chat", 12, schedule=evening, **HALF)]
-    )
+    plan = _plan([workload("coder", 16, schedule=DAY, **HALF), workload("chat", 12, schedule=evening)])
     assert len(plan.units) == 2
 
 
 def test_weekday_and_weekend_schedules_share() -> None:
     weekdays = {"start_hour": 0, "end_hour": 24, "days": ["mon", "tue", "wed", "thu", "fri"]}
     weekend = {"start_hour": 0, "end_hour": 24, "days": ["sat", "sun"]}
-    plan = _plan([workload("a", 16, schedule=weekdays, **HALF), workload("b", 12, schedule=weekend, **HALF)])
+    plan = _plan([workload("a", 16, schedule=weekdays, **HALF), workload("b", 12, schedule=weekend)])
     assert [u.id for u in plan.units] == ["desk#1"]
 
 

@@ -38,3 +38,13 @@ def test_every_table_row_has_as_many_cells_as_its_header(renamed_plan: Callable[
         if header_cells == 0:
             header_cells = _cells(line)
         assert _cells(line) == header_cells, line
+
+
+def test_a_price_nobody_dated_says_unknown_as_the_terminal_does(plan: Plan) -> None:
+    """The terminal says "source date unknown for ..."; the Markdown's As of cell said nothing."""
+    undated = tuple(u.model_copy(update={"price_date": None}) if u.kind == "cloud" else u for u in plan.units)
+    text = render_markdown(plan.model_copy(update={"units": undated}))
+    rows = [line for line in text.split("## Prices used")[1].splitlines() if line.startswith("| ")][2:]
+    cloud = [row for row in rows if "hour" in row]
+    assert cloud and all(row.rstrip().endswith("| unknown |") for row in cloud)
+    assert any(row.rstrip().endswith("| 2025-11-01 |") for row in rows)

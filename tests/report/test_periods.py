@@ -65,3 +65,16 @@ def test_the_cash_flow_sheet_pays_each_purchase_in_its_month(plan: Plan) -> None
     assert rows[1]["Running, this plan"] == pytest.approx(43.8)
     assert rows[7]["Running, this plan"] == pytest.approx(65.7)
     assert sum(r["Running, this plan"] for r in rows) == pytest.approx(30 * 21.9)
+
+
+def test_runs_on_counts_replicas_not_periods(plan: Plan) -> None:
+    """Replicas 1 and 2 stay on desk#1 and desk#2 through both periods, replica 3 joins on desk#3: one replica
+    on each desk, not "desk#1 GPU 0 (2 replicas)" for the two periods replica 1 runs in."""
+    markdown = render_markdown(plan)
+    assert "| desk#1 GPU 0; desk#2 GPU 0; desk#3 GPU 0 |" in markdown
+    assert "replicas)" not in markdown
+    row = next(line for line in render_terminal(plan, 160).splitlines() if line.lstrip().startswith("chat "))
+    assert "desk#1, desk#2, desk#3" in row and "replicas)" not in row
+    (workload,) = _table(build_workbook(plan)["Workloads"], "Workloads")
+    runs_on = next(v for k, v in workload.items() if str(k).startswith("Runs on"))
+    assert runs_on.splitlines() == ["r1: desk#1 GPU 0", "r2: desk#2 GPU 0", "r3: desk#3 GPU 0"]

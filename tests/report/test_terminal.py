@@ -38,6 +38,23 @@ def test_other_widths(plan: Plan, width: int) -> None:
     assert max(len(line) for line in render_terminal(plan, width).splitlines()) <= width
 
 
+@pytest.mark.parametrize("width", [40, 60, 80])
+def test_narrow_terminals_wrap_rather_than_cut_a_figure(plan: Plan, width: int) -> None:
+    """Below the tables' natural width the headline wraps and a table continues below itself, led by its first
+    column: every figure of the headline, the mix (up-front 7,500; per month 126, 66, 372, 78, 642 in all;
+    horizon 12,033, 2,365, 13,399, 2,808, 30,606) and the workloads' reservations stays whole."""
+    text = render_terminal(plan, width)
+    assert max(len(line) for line in text.splitlines()) <= width
+    words = text.split()
+    headline = " ".join(text.split("\n\n")[0].split())
+    assert "Total 30,606 USD = up-front 7,500 + running 23,106 (642 per month)" in headline
+    assert "best bound 30,606" in headline
+    for figure in ("12,033", "2,365", "13,399", "2,808", "30,606", "126", "66", "372", "78", "642", "41,230"):
+        assert figure in words, figure
+    for reserved in ("23.12", "10.00", "3.75", "44.71", "37.50"):
+        assert reserved in words, reserved
+
+
 def test_table_shrinks_flexible_columns_in_order() -> None:
     columns = [
         TextColumn("name", flexible=True, min_width=4),

@@ -21,7 +21,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from planner.plan import Plan
+from planner.plan import Assumption, Plan
 from planner.report.json import plan_to_json
 from planner.report.table import EXCEL_MAX_CELL_CHARS, clean_text, expected_values
 from planner.report.workbook import build_workbook, write_workbook
@@ -152,6 +152,37 @@ def test_totals_agree_with_json(book: openpyxl.Workbook, plan: Plan) -> None:
     assert savings["Cheapest offer per workload, alone"] is None
 
 
+def test_summary_sets_each_limit_against_the_most_held_at_once(plan: Plan) -> None:
+    """Limits hold in every month: an owned 8 U, 600 W desktop kept for months 1-3 and a 10 U, 1,150 W
+    workstation bought for month 4 never stand together, so the plan uses 10 U (not 18) of its 12 and 1.15
+    kW (not 1.75) of its 1.5. A plan whose units all run the whole horizon keeps the live formula."""
+    changed = {"owned": {"rack_units": 8, "end_month": 3}, "bought": {"rack_units": 10, "start_month": 4}}
+    units = tuple(u.model_copy(update=changed.get(u.kind, {})) for u in plan.units)
+    limits = tuple(
+        Assumption(category="limit", name=name, value=f"{bound:g} {unit}", source="scenario", key=key,
+                   number=bound, unit=unit)
+        for name, key, bound, unit in (
+            ("rack space limit", "limit_rack_units", 12.0, "rack units"),
+            ("power limit (IT load)", "limit_power_kw", 1.5, "kW"),
+        )
+    )  # fmt: skip
+    held = plan.model_copy(update={"units": units, "assumptions": (*plan.assumptions, *limits)})
+    rows = {r["Budget or limit"]: r for r in table_rows(build_workbook(held)["Summary"], "Limits")}
+    assert rows["Rack space limit"]["Used by the plan"] == 10
+    assert rows["Rack space limit"]["Share used"] == pytest.approx(10 / 12)
+    assert rows["Power limit (IT load)"]["Used by the plan"] == pytest.approx(1.15)
+    figures = {r["Figure"]: r for r in table_rows(build_workbook(held)["Summary"], "KeyFigures")}
+    assert "month 0" not in figures["Up-front purchases (capex)"]["Basis"]
+
+    always = plan.model_copy(update={"assumptions": (*plan.assumptions, *limits)})
+    ws = build_workbook(always)["Summary"]
+    cells = ws[ws.tables["Limits"].ref]
+    used = {row[0].value: row[3] for row in cells[1:]}
+    assert used["Power limit (IT load)"].value == "=plan_it_kw"
+    assert used["Rack space limit"].value == "=plan_rack_units"
+    assert expected_values(ws)[used["Power limit (IT load)"].coordinate] == pytest.approx(1.75)
+
+
 def test_utilization_reserved_plus_free_is_the_gpu(book: openpyxl.Workbook) -> None:
     rows = table_rows(book["Utilization"], "Utilization")
     assert len(rows) == 5  # 2 + 1 + 1 + 1 GPUs in the fixture's units
@@ -234,6 +265,10 @@ def test_charts_exist_with_one_series_per_component(book: openpyxl.Workbook) -> 
     assert len(memory.series) == 12
     assert memory.grouping == "stacked"
     assert len(cost.series) == 1
+    # Bars measure from 0 (a spreadsheet otherwise starts the axis near the smallest bar); the residual
+    # value's bar is negative, so the cost chart's category names sit at the axis' low end, not on the bars.
+    assert memory.y_axis.scaling.min == 0
+    assert cost.x_axis.tickLblPos == "low"
 
 
 def test_formula_like_names_stay_text(renamed_plan: Callable[[str, str], Plan], tmp_path: Path) -> None:

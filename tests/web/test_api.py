@@ -263,3 +263,17 @@ def test_the_readme_quotes_the_speed_tab_as_it_answers() -> None:
     short = estimate_performance("llama-3.1-8b", gpu="GeForce RTX 3060 12GB").inputs
     line = shortfall(short["memory_per_gpu_bytes"], short["gpu_memory_bytes"], short["gpu"])
     assert line is not None and f'"{line}"' in readme
+
+
+def test_speed_form_with_the_default_engine_runs_gguf_under_llama_cpp(url: str) -> None:
+    """The form's Engine "default" sends no engine: q4_k_m runs as `planner perf` runs it, under llama.cpp
+    (the page once answered "precision q4_k_m is a GGUF format; use engine llama.cpp")."""
+    form = {**SPEED_FORM, "precision": "q4_k_m", "engine": ""}
+    status, data = _post(f"{url}/api/perf", form)
+    assert status == 200, data
+    cli = _cli_json(
+        "perf", "llama-3.1-8b", "--gpu", "GeForce RTX 4090", "--precision", "q4_k_m", "--batch", "4",
+        "--input-tokens", "2000", "--output-tokens", "300", "--format", "json",
+    )  # fmt: skip
+    assert {k: v for k, v in data.items() if k not in ("fits", "warning")} == cli
+    assert data["inputs"]["engine"] == "llama.cpp"

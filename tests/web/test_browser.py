@@ -166,6 +166,12 @@ def test_solve_startup_matches_cli_and_downloads_the_workbook(
     browser.find_element(By.ID, "solve").click()
     wait.until(ec.visibility_of_element_located((By.ID, "total")))
     assert browser.find_element(By.ID, "total").text == f"{cli_total:,.0f} USD"
+    # The headline adds up as the terminal's does: up-front + running over the horizon - residual value.
+    per_month = cli["report"]["opex_per_month"]
+    assert browser.find_element(By.ID, "sum").text == (
+        f"= up-front {cli['capex']:,.0f} + running {cli['opex']:,.0f} ({per_month:,.0f} per month x "
+        f"{cli['horizon_months']}) - residual value {cli['residual_value']:,.0f} USD"
+    )
     mix = browser.find_element(By.ID, "mix").text
     bought = {u["option_name"] for u in cli["units"] if u["kind"] == "bought"}
     assert "Buy" in mix and bought and all(name in mix for name in bought)

@@ -156,6 +156,7 @@ def _memory_chart(ws: Worksheet, placed: TableRange, n_series: int) -> BarChart:
             series.graphicalProperties.solidFill = color
             series.graphicalProperties.line.solidFill = color
     chart.y_axis.numFmt = "0"
+    chart.y_axis.scaling.min = 0  # bars measure from 0, whatever the smallest bar
     if chart.legend is not None:
         chart.legend.position = "r"
     chart.width, chart.height = CHART_WIDTH_CM, CHART_HEIGHT_CM
@@ -183,6 +184,8 @@ def _cost_chart(ws: Worksheet, placed: TableRange, currency: str) -> BarChart:
     chart.x_axis.delete = False
     chart.y_axis.delete = False
     chart.y_axis.numFmt = "#,##0"
+    # The residual value is a negative bar: its name sits at the axis' low end, not over the bar.
+    chart.x_axis.tickLblPos = "low"
     chart.width, chart.height = CHART_WIDTH_CM, COST_CHART_HEIGHT_CM
     return chart
 

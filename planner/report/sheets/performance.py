@@ -106,6 +106,7 @@ def _rate_chart(ws: Worksheet, placed: TableRange) -> BarChart:
     if chart.legend is not None:
         chart.legend.position = "b"
     chart.y_axis.numFmt = "0.0"
+    chart.y_axis.scaling.min = 0  # capacity against asked: bars from 0, so their ratio is what it looks like
     chart.x_axis.delete = False  # openpyxl hides axes unless told; LibreOffice then draws no labels
     chart.y_axis.delete = False
     chart.width, chart.height = CHART_WIDTH_CM, CHART_HEIGHT_CM

@@ -17,7 +17,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.plan import Plan
 from planner.report import styles
-from planner.report.figures import MixLine, break_even, chosen_mix, payback_month, reading
+from planner.report.figures import (
+    MixLine,
+    break_even,
+    chosen_mix,
+    held_whole_horizon,
+    most_held_at_once,
+    payback_month,
+    reading,
+)
 from planner.report.flows import plan_npv
 from planner.report.live import CostFormulas, Formula, column_sum, input_values, ref
 from planner.report.sheets import alternatives, cloud, hardware
@@ -140,7 +148,9 @@ def key_rows(plan: Plan) -> list[dict[str, Value]]:
         {
             "figure": "Up-front purchases (capex)",
             "value": Formula("plan_capex", plan.capex),
-            "basis": "paid in month 0 (Hardware)",
+            "basis": "paid in month 0 (Hardware)"
+            if held_whole_horizon(plan)
+            else "paid as each unit is bought, before the month it starts (Hardware, Cash flow)",
         },
         {
             "figure": "Running costs per month",
@@ -190,26 +200,29 @@ def key_rows(plan: Plan) -> list[dict[str, Value]]:
 def limit_rows(plan: Plan) -> list[dict[str, Value]]:
     inputs = {a.key: a.number for a in plan.assumptions if a.key and a.number is not None}
     fx = input_values(plan)["usd_to_currency"].number
-    local = [u for u in plan.units if u.kind != "cloud"]
     used_values = {
         "plan_capex": plan.capex,
         "plan_per_month": plan.opex / max(plan.horizon_months, 1),
-        "plan_it_kw": sum(u.power_w for u in local) / 1000,
-        "plan_rack_units": float(sum(u.rack_units for u in local)),
+        "plan_it_kw": most_held_at_once(plan, lambda u: u.power_w) / 1000,
+        "plan_rack_units": most_held_at_once(plan, lambda u: float(u.rack_units)),
     }
+    # The Hardware sheet's totals add every unit up; where units come and go over the horizon the limit is
+    # met by the most held in one month, written as solved.
+    live = held_whole_horizon(plan)
     rows: list[dict[str, Value]] = []
     for key, label, used, unit, money in LIMITS:
         bound = inputs.get(key)
         if bound is None:
             continue
         allowed = Formula(f"{key}*usd_to_currency" if money else key, bound * fx if money else bound)
+        figure = used if live or used in ("plan_capex", "plan_per_month") else repr(used_values[used])
         rows.append(
             {
                 "limit": label,
                 "allowed": allowed,
-                "used": Formula(used, used_values[used]),
+                "used": Formula(figure, used_values[used]),
                 "share": Formula(
-                    f"IF({allowed.text}>0,{used}/({allowed.text}),0)",
+                    f"IF({allowed.text}>0,{figure}/({allowed.text}),0)",
                     used_values[used] / allowed.value if allowed.value else 0.0,
                 ),
                 "unit": f"{plan.currency}, {unit}" if money else unit,

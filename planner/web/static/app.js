@@ -167,6 +167,10 @@ function renderPlan(data) {
   $("total").textContent = money(plan.total_cost, cur);
   $("capex").textContent = money(plan.capex, cur);
   $("monthly").textContent = money(report.opex_per_month, cur);
+  // The tiles add up only with the running months and the residual value: say it, as the terminal does.
+  $("sum").textContent = `= up-front ${fmt0(plan.capex)} + running ${fmt0(plan.opex)} ` +
+    `(${fmt0(report.opex_per_month)} per month x ${plan.horizon_months})` +
+    (plan.residual_value ? ` - residual value ${fmt0(plan.residual_value)}` : "") + ` ${cur}`;
   $("status").textContent = `${plan.status}, gap ${(100 * plan.gap).toFixed(2)} %`;
   $("reading").textContent = report.reading;
   // How old the prices are, as every report says it; past the limit it is a warning to check them.
@@ -281,7 +285,7 @@ async function start() {
   fill($("gpu"), gpuNames, defaultGpu);
   document.querySelectorAll(".gpu-list").forEach((s) => fill(s, gpuNames, defaultGpu));
   fill($("perf-precision"), meta.precisions, "bf16");
-  fill($("perf-engine"), meta.perf_engines || [], "vllm");
+  fill($("perf-engine"), meta.perf_engines || []);  // "default": llama.cpp for GGUF, else vLLM
   fill($("perf-kv"), meta.kv_precisions.filter((k) => k !== "16bit"));
   fill($("precision"), meta.precisions, "bf16");
   fill($("engine"), meta.engines);
