@@ -11,7 +11,8 @@ the GPUs it counted, the replicas and their memory as a share of those GPUs, the
 bound, and the GPUs first-fit decreasing and minimum bin slack pack the replicas on. Then the relaxation's
 cost and bound, and its solution packed for real (solving.repack) with the units the packing adds.
 ``--restricted`` solves the relaxation over the options its linear relaxation uses instead (the large-fleet
-strategy's second core; its bound is then no bound), ``--ccm`` adds the ccm rows of constraints.py.
+strategy's second core; its bound is then no bound), ``--ccm`` adds the ccm rows of constraints.py, ``--fill
+0.995`` lets every GPU's memory fill to that share only (the second core's room to pack; no bound either).
 
 The Gilmore-Gomory bound is the linear program "fewest GPUs, as fractions of packings, that hold these
 replicas", solved by column generation over packings of one GPU (memory, at most 8 replicas, a month of hours
@@ -144,6 +145,12 @@ def main() -> None:
         "--restricted", action="store_true", help="the relaxation over the options its LP uses (not a bound)"
     )
     parser.add_argument("--ccm", action="store_true", help="with the ccm rows of constraints.py")
+    parser.add_argument(
+        "--fill",
+        type=float,
+        default=1.0,
+        help="share of each GPU's memory the relaxation may fill (large.PACKING_FILL; below 1, no bound)",
+    )
     args = parser.parse_args()
 
     merged = merge_equivalent(fleet_scenario(args.size, args.seed))
@@ -158,6 +165,8 @@ def main() -> None:
         lower = lp.objective
         print(f"linear relaxation {lp.objective:,.0f} USD (a bound), {len(data.options)} options used")
     data = dataclasses.replace(data, packing_cuts=args.ccm)
+    if args.fill < 1.0:
+        data = data.with_gpu_fill(args.fill)
     began = time.perf_counter()
     relaxed = solve_problem(data, time_limit_s=args.time_limit, mip_gap=1e-4)
     print(

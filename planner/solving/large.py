@@ -28,6 +28,13 @@ RELAXATION_SHARE = 0.7
 relaxation and, beside it on the second core, a second run (``_second_core``). The relaxation's bound comes
 early (the root node), but its solution, packed, is the plan to beat and keeps improving long after; the
 exact program rarely improves on a packed relaxation, so the relaxations get most of the time."""
+SHORT_PASS_SHARE = 0.8
+"""Share of the time limit by which a short first pass (under ``MIN_FILL_S``) ends instead: steps 2 and 3
+find nothing in the time such a run leaves them, and the restricted relaxation does. 200-workload
+benchmark fleet at 10 s, load average 11-12: the pass ended at 7 s with no time left for the restricted
+relaxation (the linear relaxation done at 4.0 s, its rounded plan packed at 4.6 s), and column generation
+then ran 3.7 s and found nothing; the plan was the rounded linear relaxation packed, 5.57 % above the
+bound."""
 COLGEN_SHARE = 0.1
 """Share of the time limit for column generation; the exact program gets the rest but ``FINISH_SHARE``."""
 MIN_FILL_S = 10.0
@@ -38,9 +45,13 @@ FILL_SOLVERS = ("highs",)
 """Solvers the relaxation with room to pack runs with: CBC's incumbent within the time packs no better than
 its first."""
 PACKING_FILL = 0.995
-"""Share of each GPU's memory the second relaxation may fill. The relaxation's rows are sums, so its
-solutions fill pools to the byte, which replicas of arbitrary sizes rarely pack into; a little slack per GPU
-spreads them where they pack. Not a bound: the first relaxation's bound stands."""
+"""Share of each GPU's memory the restricted relaxation and the relaxation with room to pack may fill. The
+relaxation's rows are sums, so its solutions fill pools to the byte, which replicas of arbitrary sizes rarely
+pack into; a little slack per GPU spreads them where they pack. Not a bound: the first relaxation's bound
+stands. 200-workload benchmark fleet, the restricted relaxation alone at load average 8-13, packed: at
+memory 1.0, 2,452,404 USD after 5 s, 2,444,017 after 15 s, 2,450,596 solved to optimality (11 s); at 0.995,
+2,439,372 after 5 s, 2,439,885 after 10 s, 2,431,056 optimal (19 s); at 0.99 2,450,325 after 15 s and
+2,433,270 optimal (37 s); at 0.998 2,456,085 after 8 s; at 0.985 2,440,990 after 40 s."""
 EXACT_PER_PACKING = 2.0
 """The exact program runs only with at least this many times the longest packing left (and
 ``MIN_SECOND_PASS_S``): the packing's time measures the fleet, and a shorter run finds nothing and overruns.
@@ -76,8 +87,9 @@ def _second_core(
     1. the relaxation's linear relaxation (its optimum bounds too), rounded to whole replicas
        (``_rounded_lp``) and packed: a plan within seconds;
     2. the relaxation restricted to the options the linear relaxation uses (``_support``; RENS, Berthold
-       2014), until the pass ends less a packing, then packed: a program a tenth the size, which HiGHS
-       solves within the pass where the whole relaxation stays in its root node. The rounded plan is packed
+       2014), with room to pack (``PACKING_FILL``), until the pass ends less a packing, then packed: a
+       program a tenth the size, which HiGHS solves within the pass where the whole relaxation stays in its
+       root node. The rounded plan is packed
        before it where the pass is short (under ``MIN_FILL_S``), after it otherwise;
     3. where time is left and the first pass has ``MIN_FILL_S`` or more, the relaxation with room to pack.
        On the 200-workload fleet under load it had 2,771,399 USD after 15 s, where the restricted
@@ -109,7 +121,13 @@ def _second_core(
         support = _support(candidates.data, lp)
         # Without the ccm rows (constraints.add_ccm_rows): its plan packs better with them once solved to
         # optimality, but under load it seldom is, and its incumbents packed worse (docs/benchmarks.md).
-        restricted = _relax(candidates.data.restricted(support), solver, until - reserve, mip_gap)
+        # With room to pack (``PACKING_FILL``): no bound is asked of it, and its plans pack cheaper.
+        restricted = _relax(
+            candidates.data.restricted(support).with_gpu_fill(PACKING_FILL), solver, until - reserve, mip_gap
+        )
+        if restricted.status == "infeasible" and PACKING_FILL < 1.0:
+            # Room to pack may leave no plan where stock is tight: the restricted relaxation as it is.
+            restricted = _relax(candidates.data.restricted(support), solver, until - reserve, mip_gap)
         if restricted.status in ("optimal", "feasible"):
             found.append((restricted, 0.0, _pack_in_time(candidates, restricted)))
     if first_pass_s >= MIN_FILL_S:
@@ -295,7 +313,9 @@ def solve_large(
     """
     first_pass_s = time_limit_s * RELAXATION_SHARE
     # The pass ends at its share of the run, counted from the start: building the candidates took some.
-    relaxed, helped = _solve_both(candidates, solver, first_pass_s, start + first_pass_s, mip_gap)
+    # A short pass ends later (``SHORT_PASS_SHARE``): column generation's share then ends with it.
+    pass_end = start + (first_pass_s if first_pass_s >= MIN_FILL_S else time_limit_s * SHORT_PASS_SHARE)
+    relaxed, helped = _solve_both(candidates, solver, first_pass_s, pass_end, mip_gap)
     if relaxed.status == "infeasible":
         return candidates, relaxed  # a relaxation without a plan: neither has the problem
     bounds = [0.0, _bound(solver, relaxed, mip_gap), *(bound for _, bound, _ in helped)]  # costs are >= 0
@@ -334,7 +354,7 @@ def solve_large(
     if exact is None:
         exact, _ = repack(candidates, None)  # neither run found a plan: the exact program alone
     left = end - time.perf_counter()
-    colgen_end = start + time_limit_s * (RELAXATION_SHARE + COLGEN_SHARE)
+    colgen_end = max(start + time_limit_s * (RELAXATION_SHARE + COLGEN_SHARE), pass_end)
     solution = None if known is None else Solution("optimal", known[0], known[0], 0.0, known[1], known[2])
     if known is None or not (
         _meets(known, bounds, mip_gap)

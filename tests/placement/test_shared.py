@@ -372,3 +372,35 @@ def test_an_overfilled_relaxation_is_solved_again_with_room_to_pack(monkeypatch:
     assert solve(fleet, cat, alternatives=False, time_limit_s=15).total_cost == pytest.approx(
         2 * desk_year + spot_year
     )
+
+
+def test_the_restricted_relaxation_solves_with_room_to_pack(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a short run (the second core's sequence alone) the relaxation restricted to the linear relaxation's
+    options sees every GPU at PACKING_FILL of its memory: 100 GiB cards as 99.5 GiB. Its solution is no
+    bound: the plan's bound stays the linear relaxation's two desks (200 GiB of replicas on 100 GiB cards),
+    though the restricted relaxation itself needs three (200 GiB > 2 x 99.5)."""
+    import planner.placement.colocation as colocation
+    import planner.solving.large as large_fleet
+    from planner.ilp.data import ProblemData
+    from planner.ilp.solve import Solution
+    from planner.solving.colgen import Generated
+
+    desk_year = 1000 + 394.2
+    cat = catalog([gpu("Card100", 100, tdp_w=450)], [system("desk-card100", "Card100")])
+    fleet = scenario([workload("a", 36), workload("b", 48, replicas=3), workload("c", 20)])
+    monkeypatch.setattr(colocation, "PATTERN_BUDGET", 0)
+    monkeypatch.setattr(large_fleet, "generate", lambda c, **_: Generated(c, None, 0, 0))
+    seen: list[tuple[float, Solution]] = []
+    relax = large_fleet._relax
+
+    def spy(data: ProblemData, *args: object, **kwargs: object) -> Solution:
+        solution = relax(data, *args, **kwargs)  # type: ignore[arg-type]
+        seen.append((data.options[0].gpu_memory_gib, solution))
+        return solution
+
+    monkeypatch.setattr(large_fleet, "_relax", spy)
+    plan = solve(fleet, cat, alternatives=False, time_limit_s=5)
+    assert [memory for memory, _ in seen] == [pytest.approx(100 * large_fleet.PACKING_FILL)]
+    assert sum(seen[0][1].units.values()) == 3
+    assert plan.total_cost == pytest.approx(3 * desk_year)
+    assert plan.best_bound == pytest.approx(2 * desk_year)
