@@ -1,11 +1,13 @@
 """The ccm rows of the aggregate relaxation (constraints.add_ccm_rows): the function by hand, the law that
-makes each row valid, and the relaxation with them never above the cheapest plan brute force finds."""
+makes each row valid, and the relaxation with them, or with the pools' Gilmore-Gomory rows
+(solving.poolbound), never above the cheapest plan brute force finds."""
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
 import math
+import time
 from typing import Any
 from unittest import mock
 
@@ -17,6 +19,7 @@ from planner.ilp.constraints import ccm_weight, dual_feasible
 from planner.ilp.data import OptionData, ProblemData, SharedData
 from planner.ilp.solve import solve_problem
 from planner.placement.candidates import build_candidates
+from planner.solving.poolbound import strengthen
 
 from builders import catalog, cloud, gpu, scenario, workload
 
@@ -112,7 +115,7 @@ def _oracle(ws: list[tuple[int, int]], offers: list[tuple[str, float]]) -> float
         unique_by=lambda t: t[0],
     ),
 )
-def test_the_relaxation_with_ccm_rows_never_costs_more_than_the_cheapest_plan(
+def test_the_relaxation_with_packing_rows_never_costs_more_than_the_cheapest_plan(
     ws: list[tuple[int, int]], offers: list[tuple[str, float]]
 ) -> None:
     cards = [gpu("Card24", 24), gpu("Card48", 48)]
@@ -128,8 +131,12 @@ def test_the_relaxation_with_ccm_rows_never_costs_more_than_the_cheapest_plan(
         c = build_candidates(sc, cat)
     assume(len(c.data.shared) > len(c.data.workloads))  # replicas that may share a GPU, in pools
     relaxed = solve_problem(dataclasses.replace(c.data, packing_cuts=True), mip_gap=0.0, time_limit_s=20)
+    # With the pools' Gilmore-Gomory rows as well (solving.poolbound), separated until none is violated.
+    rows = strengthen(c.data, until=time.perf_counter() + 20)
+    with_rows = solve_problem(rows.data, mip_gap=0.0, time_limit_s=20)
     best = _oracle(ws, offers)
     if math.isinf(best):
         return
-    assert relaxed.status == "optimal"
+    assert relaxed.status == with_rows.status == "optimal"
     assert relaxed.objective <= best * (1 + 1e-9) + 1e-6
+    assert rows.bound <= with_rows.objective * (1 + 1e-9) + 1e-6 <= best * (1 + 1e-9) + 2e-6
