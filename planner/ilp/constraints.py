@@ -22,7 +22,8 @@ Constraints
     demand__w      sum_p count[p, w] * use[p] + sum_{o,q} share[o, q, w] = demand[w]      for all w
     capacity__o    sum_{p in P_o} gpus[p] * use[p] + sum_q shared_gpus[o, q] <= gpus_per_unit[o] * units[o]
     memory, count, dff, hours     the shared pools' rows (large fleets, add_shared_constraints); ccm rows
-                   where ``ProblemData.packing_cuts`` asks (add_ccm_rows; off in the pipeline)
+                   where ``ProblemData.packing_cuts`` asks (add_ccm_rows; off in the pipeline), gg rows for
+                   ``ProblemData.pool_rows`` (Gilmore-Gomory, solving.poolbound; none in the pipeline)
     spread__w_o    sum_{p in P_o} count[p, w] * use[p] <= units[o]   for workloads spread by machine
     link__o        units[earlier] <= units[later]   for every (earlier, later) in links: demand over time
                    stacks one copy of the program per period (solving.periods), and a machine bought in

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from planner.ilp.constraints import ccm_weight, dual_feasible
 from planner.ilp.data import OptionData, ProblemData, SharedData
-from planner.ilp.solve import solve_problem
+from planner.ilp.solve import solve_lp, solve_problem
 from planner.placement.candidates import build_candidates
 from planner.solving.poolbound import strengthen
 
@@ -52,9 +52,9 @@ def test_seven_replicas_that_every_other_row_fits_on_three_gpus_need_four() -> N
     assert not any(fits)
 
 
-def _seven(cuts: bool) -> float:
-    """Units of a one-GPU instance at 1 USD that the relaxation buys for ``SEVEN`` (sizes as GiB)."""
-    data = ProblemData(
+def _seven_data(cuts: bool = False) -> ProblemData:
+    """``SEVEN`` on a one-GPU instance at 1 USD (sizes as GiB: the same fractions of a 1,000 GiB GPU)."""
+    return ProblemData(
         ("a", "b", "c"),
         {"a": 3, "b": 3, "c": 1},
         (OptionData("one", 1, 1.0, gpu_memory_gib=float(C)),),
@@ -64,12 +64,27 @@ def _seven(cuts: bool) -> float:
         ),
         packing_cuts=cuts,
     )
-    return solve_problem(data, mip_gap=0.0, time_limit_s=20).objective
+
+
+def _seven(cuts: bool) -> float:
+    """Units the relaxation buys for ``SEVEN``."""
+    return solve_problem(_seven_data(cuts), mip_gap=0.0, time_limit_s=20).objective
 
 
 def test_the_ccm_rows_make_the_relaxation_buy_the_fourth_gpu() -> None:
     assert _seven(cuts=False) == pytest.approx(3.0)  # memory, count and u_k rows: three GPUs
     assert _seven(cuts=True) == pytest.approx(4.0)  # what any packing needs
+
+
+def test_the_gilmore_gomory_rows_make_the_relaxation_buy_the_fourth_gpu() -> None:
+    """The pool's row (solving.poolbound) asks 3.25 GPUs of the seven replicas: with whole GPUs, four."""
+    without = _seven_data()
+    rows = strengthen(without, until=time.perf_counter() + 60)
+    assert [r.pool for r in rows.data.pool_rows] == ["one_full"]  # 3 GPUs violate it, once
+    assert {s for s, _ in rows.data.pool_rows[0].weights} <= {"sa", "sb", "sc"}
+    assert solve_lp(without).objective == pytest.approx(3.0)  # u_1: each 749 is a whole GPU
+    assert rows.bound == pytest.approx(3.25, abs=1e-6)
+    assert solve_problem(rows.data, mip_gap=0.0, time_limit_s=20).objective == pytest.approx(4.0)
 
 
 @given(st.lists(st.integers(1, 1000), min_size=1, max_size=8), st.integers(0, 200), st.data())

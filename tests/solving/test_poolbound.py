@@ -1,5 +1,6 @@
 """Gilmore-Gomory rows of shared-GPU pools (solving.poolbound): the pricing against brute force, a row by
-hand, and the law that keeps the relaxation a bound: no row cuts off a real packing."""
+hand, and the law that keeps the relaxation a bound: no row cuts off a real packing. The rows in the
+relaxation, by hand and against an oracle: tests/ilp/test_packing_cuts.py."""
 
 from __future__ import annotations
 
@@ -12,9 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.ilp.data import MAX_PER_GPU, OptionData, ProblemData, SharedData
-from planner.ilp.solve import solve_lp, solve_problem
-from planner.solving.poolbound import Item, best_gpu, pool_row, separate, strengthen
+from planner.ilp.data import MAX_PER_GPU
+from planner.solving.poolbound import Item, best_gpu, pool_row
 
 C = 1000
 """A GPU's memory in the hand examples, in bytes."""
@@ -64,29 +64,6 @@ def test_the_seven_replicas_ask_three_and_a_quarter_gpus_by_hand() -> None:
     assert weights == pytest.approx([0.75, 0.25, 0.25], abs=1e-6)
 
 
-def _seven_data(rows: bool) -> ProblemData:
-    data = ProblemData(
-        ("a", "b", "c"),
-        {"a": 3, "b": 3, "c": 1},
-        (OptionData("one", 1, 1.0, gpu_memory_gib=float(C)),),
-        (),
-        shared=tuple(
-            SharedData(f"s{w}", "one", w, float(gib)) for w, gib in (("a", 749), ("b", 219), ("c", 94))
-        ),
-    )
-    return strengthen(data, until=time.perf_counter() + 60).data if rows else data
-
-
-def test_the_rows_make_the_relaxation_buy_the_fourth_gpu() -> None:
-    # Sizes as GiB here (the rows work in bytes): the same fractions of a 1,000 GiB GPU.
-    without, with_rows = _seven_data(False), _seven_data(True)
-    assert with_rows.pool_rows  # the linear relaxation's pool (2.998 GPUs) violates the row
-    assert solve_lp(without).objective == pytest.approx(3.0)  # u_1: each 749 is a whole GPU
-    assert solve_lp(with_rows).objective == pytest.approx(3.25, abs=1e-6)
-    assert solve_problem(without, mip_gap=0.0, time_limit_s=20).objective == pytest.approx(3.0)
-    assert solve_problem(with_rows, mip_gap=0.0, time_limit_s=20).objective == pytest.approx(4.0)
-
-
 items_strategy = st.lists(
     st.builds(
         Item, st.integers(50, 1000), st.sampled_from([0.0, 0.0, 100.0, 300.0, 500.0]), st.integers(1, 4)
@@ -129,14 +106,3 @@ def test_no_row_cuts_off_a_real_packing(items: list[Item], data: Any, hours: boo
     assert asked <= _fewest_gpus(counts, items, C, max_hours) + 1e-9
     # And it is the Gilmore-Gomory bound: never below memory alone.
     assert asked >= sum(it.size * n for it, n in zip(items, counts, strict=True)) / C - 1e-6
-
-
-def test_a_row_weighs_a_pool_by_its_own_packings_only() -> None:
-    """separate() names the pool's entries only and skips a pool the relaxation already counts right."""
-    data = _seven_data(False)
-    lp = solve_lp(data)
-    rows = separate(data, lp, time.perf_counter() + 30)
-    assert [r.pool for r in rows] == ["one_full"]
-    assert {s for s, _ in rows[0].weights} <= {"sa", "sb", "sc"}
-    again = solve_lp(_seven_data(True))
-    assert separate(_seven_data(True), again, time.perf_counter() + 30) == []
