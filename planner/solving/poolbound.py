@@ -2,7 +2,8 @@
 
 The aggregate relaxation (ilp/constraints.py) counts a pool's shared GPUs by sums: memory, replicas, the dual
 feasible functions u_k. Its solutions fill pools to the byte, which no real packing holds (200-workload
-benchmark fleet: pools of 73.00, 27.00, 13.00 GPUs of memory whose replicas need 74, 28, 14 GPUs). The
+benchmark fleet, the restricted relaxation's optimum: pools of 73, 27, 13 and 3 GPUs whose replicas need at
+least 75, 28, 14 and 4, their Gilmore-Gomory bounds being 74.15, 27.75, 13.35 and 3.25). The
 strongest row of the same homogeneous form is the pool's configuration program (Gilmore and Gomory 1961):
 
     GG(x) = min sum_p lambda_p   s.t.  sum_p p_s lambda_p >= x_s,  lambda >= 0
@@ -40,8 +41,10 @@ from planner.units import GIB, HOURS_PER_MONTH
 
 NODE_LIMIT = 100_000
 """Most search nodes of one pricing of one GPU; past it the search's own upper bound prices the row."""
-MAX_ROUNDS = 60
-"""Most column generation rounds per pool and separation."""
+MAX_ROUNDS = 400
+"""Most column generation rounds per pool and separation (the caller's time limit ends it sooner): the
+200-workload fleet's largest pool, 208 replicas, converged after 140 packings; stopped at 60 it
+asked fewer GPUs than the pool had and the row was not added."""
 VIOLATION = 1e-3
 """A row is added where it asks this many GPUs more of its pool than the linear relaxation gave it."""
 
