@@ -167,11 +167,13 @@ def pool_row(
 
 def _pool_items(data: ProblemData, key: str, entries: list[SharedData]) -> tuple[list[Item], int, float]:
     option, pool = split_pool_key(key)
-    memory = round(data.option_by_id[option].gpu_memory_gib * GIB)
+    # Bytes rounded the safe way (replicas down, the GPU up): more packings pass, so a row stays valid even
+    # where GiB as a float loses a byte.
+    memory = math.ceil(data.option_by_id[option].gpu_memory_gib * GIB)
     max_hours = HOURS_PER_MONTH if pool == "part" else math.inf
     items = [
         Item(
-            max(1, round(s.reserved_gib * GIB)),
+            max(1, math.floor(s.reserved_gib * GIB)),
             s.hours if pool == "part" else 0.0,
             min(MAX_PER_GPU, data.demand[s.workload]),
         )
