@@ -28,7 +28,6 @@ import dataclasses
 import math
 import time
 
-import pulp
 from fleets import fleet_scenario
 
 from planner.catalog.load import load_catalog
@@ -39,98 +38,21 @@ from planner.placement.candidates import build_candidates, without_dominated
 from planner.placement.merge import merge_equivalent
 from planner.solving.large import _support
 from planner.solving.packing import first_fit_decreasing, minimum_bin_slack
+from planner.solving.poolbound import Item, pool_row
 from planner.solving.repack import repack
 from planner.units import HOURS_PER_MONTH
-
-PRICE_NODES = 300_000
-"""Most nodes of one pricing search; a search cut short ends the pool's column generation."""
-
-
-def best_packing(
-    values: list[float],
-    sizes: list[int],
-    hours: list[float],
-    counts: list[int],
-    memory: int,
-    max_hours: float,
-) -> tuple[float, list[int] | None, bool]:
-    """The packing of one GPU of the highest value: (value, replicas per type, searched to the end)."""
-    order = sorted((i for i, v in enumerate(values) if v > 1e-12), key=lambda i: -values[i] / sizes[i])
-    best_value, best = 0.0, None
-    taken = [0] * len(values)
-    nodes = 0
-
-    def bound(k: int, room: int, slots: int) -> float:
-        """min(fractional knapsack by memory, slots x best value left): both relax the rest."""
-        by_memory = 0.0
-        for i in order[k:]:
-            n = min(counts[i], room // sizes[i])
-            by_memory += n * values[i]
-            room -= n * sizes[i]
-            if n < counts[i]:
-                by_memory += min(1.0, room / sizes[i]) * values[i]
-                break
-        return min(by_memory, slots * max(values[i] for i in order[k:]))
-
-    def search(k: int, room: int, slots: int, busy: float, value: float) -> bool:
-        """False once the node limit is spent."""
-        nonlocal best_value, best, nodes
-        nodes += 1
-        if nodes > PRICE_NODES:
-            return False
-        if value > best_value + 1e-12:
-            best_value, best = value, taken.copy()
-        if k == len(order) or slots == 0 or value + bound(k, room, slots) <= best_value + 1e-12:
-            return True
-        i = order[k]
-        most = min(counts[i], slots, room // sizes[i])
-        if hours[i] > 0:
-            most = min(most, int((max_hours - busy + 1e-9) // hours[i]))
-        for n in range(most, -1, -1):
-            taken[i] = n
-            if not search(k + 1, room - n * sizes[i], slots - n, busy + n * hours[i], value + n * values[i]):
-                return False
-        taken[i] = 0
-        return True
-
-    complete = search(0, memory, MAX_PER_GPU, 0.0, 0.0)
-    return best_value, best, complete
 
 
 def gilmore_gomory(
     sizes: list[int], hours: list[float], counts: list[int], memory: int, max_hours: float, seconds: float
 ) -> tuple[float, bool]:
-    """The pool's Gilmore-Gomory bound (GPUs) and whether column generation converged within ``seconds``."""
-    start = time.perf_counter()
-    items = sorted(
-        ((sizes[i], hours[i], i) for i in range(len(sizes)) for _ in range(counts[i])), reverse=True
+    """The pool's Gilmore-Gomory bound (GPUs) and whether column generation converged within ``seconds``:
+    the row ``planner.solving.poolbound.pool_row`` builds on the pool's replicas asks exactly that many."""
+    items = [Item(size, h, min(MAX_PER_GPU, n)) for size, h, n in zip(sizes, hours, counts, strict=True)]
+    _, bound, converged = pool_row(
+        [float(n) for n in counts], items, memory, max_hours, time.perf_counter() + seconds
     )
-    packings: list[list[int]] = []
-    for gpu in first_fit_decreasing([(s, h) for s, h, _ in items], memory, max_hours):
-        held = [0] * len(sizes)
-        for j in gpu:
-            held[items[j][2]] += 1
-        packings.append(held)
-    bound = 0.0
-    while True:
-        lp = pulp.LpProblem("gilmore_gomory", pulp.LpMinimize)
-        x = [lp.add_variable(f"x{j}", lowBound=0) for j in range(len(packings))]
-        lp += pulp.lpSum(x)
-        for i, n in enumerate(counts):
-            lp += pulp.lpSum(p[i] * x[j] for j, p in enumerate(packings) if p[i]) >= n, f"d{i}"
-        lp.solve(pulp.HiGHS(msg=False))
-        value = float(pulp.value(lp.objective))
-        rows = {row.name: row for row in lp.constraints()}
-        duals = [max(0.0, float(rows[f"d{i}"].pi or 0.0)) for i in range(len(counts))]
-        price, packing, complete = best_packing(duals, sizes, hours, counts, memory, max_hours)
-        if not complete:
-            return bound, False
-        bound = max(bound, value / max(price, 1.0))
-        if price <= 1 + 1e-7 or packing is None or packing in packings:
-            return bound, True
-        if time.perf_counter() - start > seconds:
-            return bound, False
-        packings.append(packing)
+    return bound, converged
 
 
 def main() -> None:

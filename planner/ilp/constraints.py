@@ -22,7 +22,8 @@ Constraints
     demand__w      sum_p count[p, w] * use[p] + sum_{o,q} share[o, q, w] = demand[w]      for all w
     capacity__o    sum_{p in P_o} gpus[p] * use[p] + sum_q shared_gpus[o, q] <= gpus_per_unit[o] * units[o]
     memory, count, dff, hours     the shared pools' rows (large fleets, add_shared_constraints); ccm rows
-                   where ``ProblemData.packing_cuts`` asks (add_ccm_rows; off in the pipeline)
+                   where ``ProblemData.packing_cuts`` asks (add_ccm_rows; off in the pipeline), gg rows for
+                   ``ProblemData.pool_rows`` (Gilmore-Gomory, solving.poolbound; none in the pipeline)
     spread__w_o    sum_{p in P_o} count[p, w] * use[p] <= units[o]   for workloads spread by machine
     link__o        units[earlier] <= units[later]   for every (earlier, later) in links: demand over time
                    stacks one copy of the program per period (solving.periods), and a machine bought in
@@ -63,7 +64,15 @@ from typing import Any
 
 import pulp
 
-from planner.ilp.data import MAX_PER_GPU, POOLS, ProblemData, SharedData, pool_key, split_pool_key
+from planner.ilp.data import (
+    MAX_PER_GPU,
+    POOLS,
+    PoolRow,
+    ProblemData,
+    SharedData,
+    pool_key,
+    split_pool_key,
+)
 from planner.units import GIB, HOURS_PER_MONTH
 
 
@@ -156,6 +165,8 @@ def add_shared_constraints(m: Model) -> None:
     memory__o_q   sum_w reserved_gib[w] * share[o, q, w] <= gpu_gib[o] * shared_gpus[o, q]
     count__o_q    sum_w share[o, q, w] <= MAX_PER_GPU * shared_gpus[o, q]
     dff_k__o_q    sum_w u_k(reserved_gib[w] / gpu_gib[o]) * share[o, q, w] <= shared_gpus[o, q]   k = 1..7
+    gg_j__o_q     sum_w a_j[w] * share[o, q, w] <= shared_gpus[o, q]   for every ``ProblemData.pool_rows``
+                  row of the pool: a_j weighs every GPU a real packing holds at most 1 (solving.poolbound)
     hours__o      sum_w hours[w] * share[o, part, w] <= 730 * shared_gpus[o, part]
 
     u_k(x) = x where (k + 1) x is whole, else floor((k + 1) x) / k, is a dual feasible function (Fekete and
@@ -166,6 +177,9 @@ def add_shared_constraints(m: Model) -> None:
     whole GPU (two never share one): without it the pools took such replicas two to a GPU, which no packing
     holds (1,000-workload benchmark fleet: 21.10 M USD packed against a relaxation of 16.8 M).
     """
+    gilmore_gomory: dict[str, list[PoolRow]] = {}
+    for pool_row in m.data.pool_rows:
+        gilmore_gomory.setdefault(pool_row.pool, []).append(pool_row)
     for o in m.data.options:
         for key in pool_keys(m.data, o.id):
             pool = split_pool_key(key)[1]
@@ -186,6 +200,10 @@ def add_shared_constraints(m: Model) -> None:
                 m.prob += pulp.LpAffineExpression([*terms, (gpus, -1)]) <= 0, f"dff_{k}__{key}"
             if m.data.packing_cuts:
                 add_ccm_rows(m, key, entries, o.gpu_memory_gib)
+            for index, pool_row in enumerate(gilmore_gomory.get(key, ())):
+                terms = [(m.share[s], w) for s, w in pool_row.weights if w and s in m.share]
+                row = pulp.LpAffineExpression([*terms, (gpus, -1)]) <= 0
+                m.prob += row, f"gg_{index}__{key}"
             if pool == "part":
                 terms = [(m.share[s.id], s.hours) for s in entries]
                 row = pulp.LpAffineExpression([*terms, (gpus, -HOURS_PER_MONTH)]) <= 0

@@ -102,6 +102,18 @@ class SharedData:
 
 
 @dataclass(frozen=True)
+class PoolRow:
+    """One row over the replicas of one pool of shared GPUs (large fleets): sum_s weight[s] * share[s] <=
+    shared_gpus[pool], valid because every GPU one real packing of the pool can hold weighs at most 1
+    (solving.poolbound builds them and proves it; constraints.py states them)."""
+
+    pool: str
+    """The pool's ``pool_key``."""
+    weights: tuple[tuple[str, float], ...]
+    """(shared entry id, weight >= 0) of the pool's entries; an entry not named weighs 0."""
+
+
+@dataclass(frozen=True)
 class ProblemData:
     """The whole program as data: workloads and their demand, options, patterns, shared entries (large fleets)
     and the budget and limit rows. Derived maps are built once here; ``restricted``, ``with_patterns`` and
@@ -127,6 +139,9 @@ class ProblemData:
     under half a GPU (valid for every packing). Off in the pipeline: on the benchmark fleets they raise the
     linear relaxation by 0.006 % for twice the rows, and the restricted relaxation with them, stopped by its
     time limit, packed worse (docs/benchmarks.md); ``benchmarks/packing_gap.py --ccm`` measures them."""
+    pool_rows: tuple[PoolRow, ...] = ()
+    """Gilmore-Gomory rows of shared-GPU pools (``PoolRow``; solving.poolbound): valid for every packing, so
+    the relaxation with them still bounds every plan."""
     links: tuple[tuple[str, str], ...] = ()
     """(earlier, later) option ids: units bought in one period stay in every later one, so
     units[later] >= units[earlier] (demand over time, ``solving.periods``; the ``link`` rows)."""
@@ -177,13 +192,14 @@ class ProblemData:
             options=tuple(o for o in self.options if o.id in keep_option),
             patterns=tuple(p for p in self.patterns if p.option in keep_option),
             shared=tuple(s for s in self.shared if s.option in keep_option),
+            pool_rows=tuple(r for r in self.pool_rows if split_pool_key(r.pool)[0] in keep_option),
             links=tuple(pair for pair in self.links if keep_option.issuperset(pair)),
         )
 
     def with_patterns(self, patterns: Iterable[PatternData]) -> ProblemData:
         """The same program over ``patterns`` and without shared entries: the exact pattern model that column
         generation and the packing of the aggregate relaxation build (large fleets)."""
-        return replace(self, patterns=tuple(patterns), shared=())
+        return replace(self, patterns=tuple(patterns), shared=(), pool_rows=())
 
     def with_gpu_fill(self, fill: float) -> ProblemData:
         """The same program with every GPU's memory, as the shared GPUs' rows see it, scaled by ``fill``: a

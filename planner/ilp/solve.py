@@ -279,6 +279,8 @@ class LpSolution:
     """Units by option id (``solve_lp`` only)."""
     share: dict[str, float] = field(default_factory=dict)
     """Replicas by shared entry id, on the shared GPUs of large fleets (``solve_lp`` only)."""
+    shared_gpus: dict[str, float] = field(default_factory=dict)
+    """Shared GPUs by ``pool_key`` (large fleets, ``solve_lp`` only)."""
 
 
 def solve_lp(data: ProblemData, *, time_limit_s: float = 60.0) -> LpSolution:
@@ -311,4 +313,5 @@ def solve_lp(data: ProblemData, *, time_limit_s: float = 60.0) -> LpSolution:
         units_reduced_cost={o: float(v.dj or 0.0) for o, v in m.units.items()},
         units={o: float(v.value() or 0.0) for o, v in m.units.items()},
         share={s: float(v.value() or 0.0) for s, v in m.share.items()},
+        shared_gpus={k: float(v.value() or 0.0) for k, v in m.shared_gpus.items()},
     )

@@ -1,11 +1,13 @@
 """The ccm rows of the aggregate relaxation (constraints.add_ccm_rows): the function by hand, the law that
-makes each row valid, and the relaxation with them never above the cheapest plan brute force finds."""
+makes each row valid, and the relaxation with them, or with the pools' Gilmore-Gomory rows
+(solving.poolbound), never above the cheapest plan brute force finds."""
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
 import math
+import time
 from typing import Any
 from unittest import mock
 
@@ -15,8 +17,9 @@ from hypothesis import strategies as st
 
 from planner.ilp.constraints import ccm_weight, dual_feasible
 from planner.ilp.data import OptionData, ProblemData, SharedData
-from planner.ilp.solve import solve_problem
+from planner.ilp.solve import solve_lp, solve_problem
 from planner.placement.candidates import build_candidates
+from planner.solving.poolbound import strengthen
 
 from builders import catalog, cloud, gpu, scenario, workload
 
@@ -49,9 +52,9 @@ def test_seven_replicas_that_every_other_row_fits_on_three_gpus_need_four() -> N
     assert not any(fits)
 
 
-def _seven(cuts: bool) -> float:
-    """Units of a one-GPU instance at 1 USD that the relaxation buys for ``SEVEN`` (sizes as GiB)."""
-    data = ProblemData(
+def _seven_data(cuts: bool = False) -> ProblemData:
+    """``SEVEN`` on a one-GPU instance at 1 USD (sizes as GiB: the same fractions of a 1,000 GiB GPU)."""
+    return ProblemData(
         ("a", "b", "c"),
         {"a": 3, "b": 3, "c": 1},
         (OptionData("one", 1, 1.0, gpu_memory_gib=float(C)),),
@@ -61,12 +64,27 @@ def _seven(cuts: bool) -> float:
         ),
         packing_cuts=cuts,
     )
-    return solve_problem(data, mip_gap=0.0, time_limit_s=20).objective
+
+
+def _seven(cuts: bool) -> float:
+    """Units the relaxation buys for ``SEVEN``."""
+    return solve_problem(_seven_data(cuts), mip_gap=0.0, time_limit_s=20).objective
 
 
 def test_the_ccm_rows_make_the_relaxation_buy_the_fourth_gpu() -> None:
     assert _seven(cuts=False) == pytest.approx(3.0)  # memory, count and u_k rows: three GPUs
     assert _seven(cuts=True) == pytest.approx(4.0)  # what any packing needs
+
+
+def test_the_gilmore_gomory_rows_make_the_relaxation_buy_the_fourth_gpu() -> None:
+    """The pool's row (solving.poolbound) asks 3.25 GPUs of the seven replicas: with whole GPUs, four."""
+    without = _seven_data()
+    rows = strengthen(without, until=time.perf_counter() + 60)
+    assert [r.pool for r in rows.data.pool_rows] == ["one_full"]  # 3 GPUs violate it, once
+    assert {s for s, _ in rows.data.pool_rows[0].weights} <= {"sa", "sb", "sc"}
+    assert solve_lp(without).objective == pytest.approx(3.0)  # u_1: each 749 is a whole GPU
+    assert rows.bound == pytest.approx(3.25, abs=1e-6)
+    assert solve_problem(rows.data, mip_gap=0.0, time_limit_s=20).objective == pytest.approx(4.0)
 
 
 @given(st.lists(st.integers(1, 1000), min_size=1, max_size=8), st.integers(0, 200), st.data())
@@ -112,7 +130,7 @@ def _oracle(ws: list[tuple[int, int]], offers: list[tuple[str, float]]) -> float
         unique_by=lambda t: t[0],
     ),
 )
-def test_the_relaxation_with_ccm_rows_never_costs_more_than_the_cheapest_plan(
+def test_the_relaxation_with_packing_rows_never_costs_more_than_the_cheapest_plan(
     ws: list[tuple[int, int]], offers: list[tuple[str, float]]
 ) -> None:
     cards = [gpu("Card24", 24), gpu("Card48", 48)]
@@ -128,8 +146,12 @@ def test_the_relaxation_with_ccm_rows_never_costs_more_than_the_cheapest_plan(
         c = build_candidates(sc, cat)
     assume(len(c.data.shared) > len(c.data.workloads))  # replicas that may share a GPU, in pools
     relaxed = solve_problem(dataclasses.replace(c.data, packing_cuts=True), mip_gap=0.0, time_limit_s=20)
+    # With the pools' Gilmore-Gomory rows as well (solving.poolbound), separated until none is violated.
+    rows = strengthen(c.data, until=time.perf_counter() + 20)
+    with_rows = solve_problem(rows.data, mip_gap=0.0, time_limit_s=20)
     best = _oracle(ws, offers)
     if math.isinf(best):
         return
-    assert relaxed.status == "optimal"
+    assert relaxed.status == with_rows.status == "optimal"
     assert relaxed.objective <= best * (1 + 1e-9) + 1e-6
+    assert rows.bound <= with_rows.objective * (1 + 1e-9) + 1e-6 <= best * (1 + 1e-9) + 2e-6
