@@ -6,9 +6,13 @@ A constant is free only where the engine's rows can show it:
 
 * an effect the rows cannot show (a cap with fewer than three cards, an expert loop without a mixture of
   experts, a quantized factor without quantized rows, ...) takes its neutral value: no cap, no cost;
-* the compute constants (peak-FLOPs share and tokens for half of it; the quantized factor too) need rows whose
-  time is the products': prefill or first-token rows, or decode steps whose FLOPs per byte read are at
-  least a quarter of the card's peak FLOP/s per byte/s (``COMPUTE_SHARE``). An engine whose rows are all
+* the compute constants (peak-FLOPs share and tokens for half of it) need 16-bit rows whose time is the
+  products': prefill or first-token rows, or decode steps whose FLOPs per byte moved (a dequantizing kernel's
+  16-bit copy counted) are at least a quarter of the card's peak FLOP/s per byte/s (``COMPUTE_SHARE``); a
+  quantized row whose time is the products' shows the quantized factor, how its format's kernels multiply
+  beside 16-bit ones, not the 16-bit share (bitsandbytes' LLM.int8 steps of 32 sequences, read as 16-bit
+  products, gave transformers a compute share under which optimum's first tokens came out 5 times too slow).
+  An engine whose rows are all
   small-batch decode (transformers in the calibration file: batch 1 only) cannot tell
   compute from a per-step overhead, and a free compute constant there becomes a second overhead (0.066 of peak
   for transformers, which then prefilled 512 tokens of Llama-2-13B in 708 ms where optimum measured 99). It
@@ -18,7 +22,9 @@ A constant is free only where the engine's rows can show it:
 Hierarchical: engines are fitted one after another (those whose rows show compute first, then by row count,
 most first), and each engine's free constants start from, and are pulled towards, the median of the engines
 fitted before it, by a weight that falls with its row count (``SHRINK``): an engine or a version with few rows
-borrows physics from the others, one with many rows says its own.
+borrows physics from the others, one with many rows says its own. An engine whose rows measure a single model
+(``MIN_MODELS``) takes every constant the others share: one architecture cannot tell an engine's efficiencies
+and overheads from its own kernels.
 
 The free constants minimise the mean soft-L1 loss of ln(predicted / measured) over the engine's rows not
 marked suspect, with a weak pull towards the starting values so that a constant the rows barely see stays put
@@ -46,6 +52,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from perf_data import CSVS, DATA, FAMILY, Case, load_cases
 
 from planner.perf.efficiency import ENGINE_SPEEDS, EngineSpeed, constants_engine
+from planner.perf.estimate import dequantized_bytes
 from planner.perf.terms import decode_bytes, decode_flops
 
 FITTED_PY = Path(__file__).parent.parent / "planner" / "perf" / "fitted.py"
@@ -98,6 +105,13 @@ per unit of the transformed coordinate squared, divided by the engine's row coun
 held near the others' physics (1e-3, as much as moving every row's error from 5 to 7 %), one with 200 barely
 (1e-4, the pull towards the starting values)."""
 SOFT_L1_SCALE = 0.05
+MIN_MODELS = 2
+"""An engine whose rows measure fewer models than this cannot tell its own constants from that model's
+kernels: every efficiency and overhead it fits bends to one architecture. dstack's TensorRT-LLM rows are
+DeepSeek-R1 alone (MLA and expert-parallel kernels of early 2025, half the speed of a dense model's steps);
+fitted on them, with NVIDIA's tables held out, TensorRT-LLM paid 0.6 ms per layer and 2.7 ms per step, and
+NVIDIA's Llama and Mistral rows came out 32 % off (decode median) and their first tokens 54 %. Such an engine
+takes every constant the engines fitted before it share and fits only those none of them has."""
 
 
 def _to_x(values: dict[str, float], free: Sequence[str]) -> np.ndarray:
@@ -121,11 +135,16 @@ STARTS = {name: start for name, _, start in PARAMETERS}
 
 def shows_compute(c: Case) -> bool:
     """Whether ``c``'s time is the products' in good part: a prefill or first-token row, or a decode step
-    whose arithmetic intensity (FLOPs per byte read) is at least ``COMPUTE_SHARE`` of the card's."""
+    whose arithmetic intensity (FLOPs per byte moved) is at least ``COMPUTE_SHARE`` of the card's. A format
+    whose kernel dequantizes to a 16-bit copy past one token (bitsandbytes' NF4) moves 4 bytes per linear
+    weight more, which the step's products do not hide."""
     if FAMILY[c.metric] != "decode":
         return True
     context = c.input_tokens + (c.output_tokens + 1) / 2
-    intensity = decode_flops(c.terms, c.concurrency, context) / decode_bytes(c.terms, c.concurrency, context)
+    moved = decode_bytes(c.terms, c.concurrency, context)
+    if c.terms.dequantizes_above_one_token and c.concurrency > 1:
+        moved += dequantized_bytes(c.terms, c.concurrency)  # the 16-bit copy it writes and reads back
+    intensity = decode_flops(c.terms, c.concurrency, context) / moved
     fp16_accumulate = ENGINE_SPEEDS[c.engine].fp16_accumulate
     ridge = c.hw.peak_flops(c.terms.eight_bit_compute, fp16_accumulate) / c.hw.bandwidth_bytes_per_s
     return intensity >= COMPUTE_SHARE * ridge
@@ -135,12 +154,12 @@ def identifiable(cases: Sequence[Case], speed_of: Callable[[Case], EngineSpeed])
     """The constants ``cases`` can show: a cap needs three cards of different bandwidth (one card's rows would
     set it at that card's speed and cap every faster one), the expert loop a mixture of experts, the hop a
     layer split over GPUs, the quantized factors quantized weights, the eager launch cost a row past its
-    engine's graph-capture context, the compute constants a row whose time is the products'
-    (``shows_compute``)."""
+    engine's graph-capture context, the compute constants a 16-bit row whose time is the products'
+    (``shows_compute``), the quantized compute factor a quantized one."""
     from planner.memory.engines import engine as memory_engine
 
     shown = {name for name, _, _ in PARAMETERS} - set(NEUTRAL) - set(COMPUTE)
-    if any(shows_compute(c) for c in cases):
+    if any(shows_compute(c) and not c.terms.quantized for c in cases):
         shown |= set(COMPUTE)
     if len({c.hw.bandwidth_bytes_per_s for c in cases}) >= 3:
         shown |= {"bandwidth_cap_bytes_per_s", "compute_cap_flops_per_s"}
@@ -205,6 +224,20 @@ def nelder_mead(f: Callable[[np.ndarray], float], x0: np.ndarray, iterations: in
     return simplex[int(np.argmin(values))]
 
 
+def free_and_fixed(
+    rows: Sequence[Case], speed_of: Callable[[Case], EngineSpeed], shared: dict[str, float]
+) -> tuple[list[str], dict[str, float]]:
+    """The constants a fit of ``rows`` sets (``identifiable``), and the values of those it borrows: the
+    compute constants it cannot show, and, where the rows measure fewer than ``MIN_MODELS`` models, every
+    constant the engines fitted before share (``shared``)."""
+    free = identifiable(rows, speed_of)
+    fixed = {name: shared.get(name, STARTS[name]) for name in COMPUTE if name not in free}
+    if len({c.model for c in rows}) < MIN_MODELS:
+        fixed |= {name: shared[name] for name in free if name in shared}
+        free = [name for name in free if name not in shared]
+    return free, fixed
+
+
 def fit(
     cases: Sequence[Case],
     speed_of: Callable[[Case], EngineSpeed],
@@ -218,9 +251,8 @@ def fit(
     value); a free constant with a shared value starts there and is pulled towards it by ``SHRINK`` / rows,
     the others towards their starting values by ``PRIOR_WEIGHT``."""
     rows = [c for c in cases if not c.suspect]
-    free = identifiable(rows, speed_of)
     shared = shared or {}
-    fixed = {name: shared.get(name, STARTS[name]) for name in COMPUTE if name not in free}
+    free, fixed = free_and_fixed(rows, speed_of, shared)
     start = _to_x(STARTS | {n: v for n, v in shared.items() if n in free}, free)
     weights = np.array(
         [max(PRIOR_WEIGHT, SHRINK / max(len(rows), 1)) if n in shared else PRIOR_WEIGHT for n in free]
@@ -287,7 +319,7 @@ def fit_engines(
 
     groups = {name: [c for c in cases if lender(c) == name and not c.suspect] for name in ENGINE_SPEEDS}
     groups = {name: rows for name, rows in groups.items() if rows}
-    seeing = {name for name, rows in groups.items() if any(shows_compute(c) for c in rows)}
+    seeing = {name for name, rows in groups.items() if COMPUTE[0] in identifiable(rows, _shape)}
     order = sorted(groups, key=lambda n: (n not in seeing, -len(groups[n]), n))
     if only is not None:
         last = max((order.index(n) for n in only if n in groups), default=-1)
@@ -301,7 +333,7 @@ def fit_engines(
         if key not in _FITS:  # the held-out tests refit an engine on the same rows for many sources
             _FITS[key] = fit(mine, _shape, restarts=restarts, shared=shared, iterations=iterations)
         values = dict(_FITS[key])
-        free = identifiable(groups[name], _shape)
+        free, _ = free_and_fixed(groups[name], _shape, shared)
         lent.append({k: values[k] for k in free})
         values.update(band(mine, lambda c, values=values: speed_with(_shape(c), values)))
         values["calibration_rows"] = float(len(mine))

@@ -17,6 +17,7 @@ from dataclasses import replace
 import pytest
 
 from planner.perf.efficiency import ENGINE_SPEEDS
+from planner.perf.terms import decode_bytes, decode_flops
 
 from scripts import benchmark_module
 
@@ -80,3 +81,59 @@ def test_shipped_records_without_compute_rows_borrow_the_others_compute() -> Non
         assert ENGINE_SPEEDS[name].compute_efficiency == pytest.approx(efficiency, rel=2e-3)
         assert ENGINE_SPEEDS[name].half_efficiency_tokens == pytest.approx(half, rel=2e-3)
         assert ENGINE_SPEEDS[name].quantized_compute_factor == 1.0
+
+
+def test_an_engine_measured_on_one_model_borrows_every_shared_constant() -> None:
+    # dstack's TensorRT-LLM rows are DeepSeek-R1 alone: with NVIDIA's tables held out they are all the fit
+    # knows of the engine, and one architecture's kernels (MLA, expert parallel) cannot be told from the
+    # engine's efficiencies and overheads, so it takes what the engines fitted before it share.
+    fit = _load("fit_perf")
+    data = sys.modules["perf_data"]
+    dstack = data.load_cases([data.DATA / "throughput_dstack.csv"])
+    rows = [c for c in dstack if c.engine == "tensorrt-llm" and not c.suspect]
+    assert len(rows) == 18 and {c.model for c in rows} == {"deepseek-r1"}
+
+    def record(c: object) -> object:
+        return ENGINE_SPEEDS["tensorrt-llm"]
+
+    shared = {"bandwidth_efficiency": 0.9, "layer_overhead_s": 4e-5, "step_overhead_s": 8e-4}
+    free, fixed = fit.free_and_fixed(rows, record, shared)
+    assert fixed["bandwidth_efficiency"] == 0.9 and fixed["layer_overhead_s"] == 4e-5
+    assert not set(shared) & set(free)
+    assert "kv_bandwidth_efficiency" in free  # no engine before it shares one: still its own rows'
+    # One row of a second model and the rows can tell the engine from the model: everything is fitted.
+    nvidia = next(c for c in data.load_cases([data.CSV]) if c.engine == "tensorrt-llm" and not c.suspect)
+    assert nvidia.model != "deepseek-r1"
+    free, fixed = fit.free_and_fixed([*rows, nvidia], record, shared)
+    assert set(shared) <= set(free) and not set(shared) & set(fixed)
+
+
+def test_quantized_steps_free_the_quantized_compute_factor_not_the_sixteen_bit_share() -> None:
+    # bitsandbytes' transformers rows at 32 sequences (64 tokens in and out). NF4 past one token writes a
+    # 16-bit copy of every linear weight and reads it back: Llama-3.1-8B's 6.98e9 linear weights (8.03e9 less
+    # two 128,256 x 4,096 embedding matrices) move 4 x 6.98e9 = 27.9 GB a step beside its ~5 GB of packed
+    # weights and KV, so its 32 x 2 x 8.03e9 = 5.1e11 FLOPs come to ~16 per byte, far under a quarter of an
+    # H100 SXM's 989 TFLOP/s / 3.35 TB/s = 295 (74); without the copy they would reach ~90 and pass.
+    fit = _load("fit_perf")
+    data = sys.modules["perf_data"]
+    bnb = [c for c in data.load_cases([data.DATA / "throughput_bitsandbytes.csv"]) if not c.suspect]
+    nf4 = next(c for c in bnb if c.precision == "nf4" and c.batch == 32 and c.gpu == "H100 SXM5")
+    assert nf4.model == "llama-3.1-8b"
+    context = nf4.input_tokens + (nf4.output_tokens + 1) / 2
+    flops = decode_flops(nf4.terms, 32, context)
+    packed = decode_bytes(nf4.terms, 32, context)
+    assert flops == pytest.approx(5.1e11, rel=0.05)
+    assert 74 < flops / packed < 110
+    assert not fit.shows_compute(nf4)
+
+    def record(c: object) -> object:
+        return ENGINE_SPEEDS["transformers"]
+
+    # LLM.int8 at 32 sequences (no copy: int8 products) shows compute, but a quantized kernel's: it frees the
+    # quantized factor only, and the 16-bit share stays the other engines'.
+    int8 = [c for c in bnb if c.precision == "int8" and c.batch == 32]
+    assert any(fit.shows_compute(c) for c in int8)
+    free = fit.identifiable(int8, record)
+    assert "quantized_compute_factor" in free and "compute_efficiency" not in free
+    sixteen = [c for c in bnb if c.precision in ("fp16", "bf16")]
+    assert not any(fit.shows_compute(c) for c in sixteen)
