@@ -40,6 +40,7 @@ from planner.perf.terms import (
     decode_flops,
     prefill_flops,
     step_weight_bytes,
+    touched_expert_bytes,
     touched_experts,
 )
 
@@ -144,8 +145,8 @@ def prefill_s(
 def dequantized_bytes(m: ModelTerms, tokens: int) -> float:
     """Bytes a pass of ``tokens`` tokens moves besides the packed weights where its kernels dequantize each
     linear weight it touches to a 16-bit copy first: 2 written and 2 read back per weight."""
-    touched = step_weight_bytes(m, tokens) / m.weight_bytes
-    return DEQUANTIZED_BYTES_PER_WEIGHT * m.linear_params * touched
+    untouched = m.routed_expert_bytes - touched_expert_bytes(m, tokens)
+    return DEQUANTIZED_BYTES_PER_WEIGHT * m.linear_params * (1 - untouched / m.weight_bytes)
 
 
 def _achieved_bandwidth(m: ModelTerms, hw: Hardware, speed: EngineSpeed, kv: bool = False) -> float:
@@ -182,7 +183,7 @@ def decode_step(
     if not speed.reads_kv_head_once:
         # Each query head's thread block reads its KV head; the group's other reads hit L2 in part.
         kv *= m.query_heads_per_kv_head ** min(1.0, speed.kv_group_exponent)
-    experts = weights - (m.weight_bytes - m.routed_expert_bytes)
+    experts = touched_expert_bytes(m, batch)
     bandwidth = _achieved_bandwidth(m, hw, speed) * par
     expert_share = 1.0 if speed.moe_kernel_tuned else min(1.0, speed.expert_bandwidth_factor)
     memory = (weights - experts) / bandwidth + experts / (bandwidth * expert_share)

@@ -11,7 +11,8 @@ figures. Formulas:
   the width is ``heads x (2 x kv_lora_rank + rope) / 2``, 4.25 times the decompressed ``heads x v_head_dim``
   of DeepSeek-V3 (DeepSeek-V2 paper, arXiv 2405.04434, section 2.1.3);
 - bytes per decode step of ``b`` sequences = weights the step touches (for a mixture of experts, the routed
-  experts at least one of the ``b`` tokens picks) + ``KV bytes per token x c x b``; a latent MLA cache is
+  experts at least one of the ``b`` tokens picks; of an untied input embedding, the ``b`` rows its tokens
+  look up, not the matrix, which the memory model holds whole) + ``KV bytes per token x c x b``; a latent MLA cache is
   one vector per token and layer shared by every head, so each tensor-parallel GPU holds and reads all of it
   (``kv_replicated``), where grouped heads split across the GPUs;
 - ring all-reduce of ``S`` bytes over ``t`` GPUs sends ``2 (t - 1) / t x S`` per GPU (Patarasuk and Yuan
@@ -81,6 +82,12 @@ class ModelTerms:
     kv_replicated: bool = False
     """Every tensor-parallel GPU reads the whole KV cache (MLA's latent: one vector per token and layer for
     all heads, which the memory model does not split across GPUs either)."""
+    lookup_bytes: float = 0.0
+    """Of ``weight_bytes``, an untied input embedding at its format: a pass gathers one row per token
+    (Llama-3-8B: 1.05 GB of its 16.06 GB in bf16, a 4 KB row read per token), where a tied one is also the
+    output head, which multiplies by the whole matrix every pass."""
+    vocab_size: int = 0
+    """Rows of the input embedding."""
 
 
 def model_terms(
@@ -97,6 +104,9 @@ def model_terms(
     width = a.num_heads * (a.qk_nope_head_dim + a.qk_rope_head_dim + a.v_head_dim) / 2 if a.is_mla else 0
     counts = count_parameters(a)
     weights = components.weight_bytes(counts, fmt)
+    # The input embedding at its format (GGUF quantizes it like the linear layers, other formats keep 16 bit).
+    table = replace(counts, lm_head=0, linear=0, other=0, largest_layer=0, layer_linear=0, expert_linear=0)
+    lookup = 0.0 if a.tie_word_embeddings else components.weight_bytes(table, fmt)
     routed = 0.0
     active = float(counts.total)
     if a.is_moe and counts.expert_linear:
@@ -128,6 +138,8 @@ def model_terms(
             a.num_heads * (2 * a.kv_lora_rank + a.qk_rope_head_dim) / 2 if mla_latent else 0.0
         ),
         kv_replicated=mla_latent,
+        lookup_bytes=lookup,
+        vocab_size=a.vocab_size,
     )
 
 
@@ -139,16 +151,28 @@ def touched_experts(m: ModelTerms, tokens: int) -> float:
     return m.experts * (1 - (1 - m.experts_per_token / m.experts) ** tokens)
 
 
-def step_weight_bytes(m: ModelTerms, batch: int) -> float:
-    """Weights one decode step of ``batch`` tokens reads: every routed expert some token picks.
-
-    With ``k`` of ``E`` experts per token chosen independently, an expert is untouched by ``b`` tokens with
-    probability ``(1 - k/E)^b``; dense models read everything.
-    """
+def touched_expert_bytes(m: ModelTerms, batch: int) -> float:
+    """Bytes of the routed experts that ``batch`` tokens pick between them (expected): with ``k`` of ``E``
+    experts per token chosen independently, an expert is untouched by ``b`` tokens with probability
+    ``(1 - k/E)^b``; 0 for a dense model."""
     if not m.routed_expert_bytes:
-        return m.weight_bytes
-    untouched = (1 - m.experts_per_token / m.experts) ** batch
-    return m.weight_bytes - m.routed_expert_bytes * untouched
+        return 0.0
+    return m.routed_expert_bytes * (1 - (1 - m.experts_per_token / m.experts) ** batch)
+
+
+def looked_up_bytes(m: ModelTerms, batch: int) -> float:
+    """Bytes of an untied input embedding that ``batch`` tokens gather: one row each, at most every row."""
+    if not m.lookup_bytes:
+        return 0.0
+    return m.lookup_bytes * min(1.0, batch / max(m.vocab_size, 1))
+
+
+def step_weight_bytes(m: ModelTerms, batch: int) -> float:
+    """Weights one pass of ``batch`` tokens reads: every weight matrix it multiplies by, of a mixture of
+    experts only the routed experts some token picks, of an untied input embedding only the rows its tokens
+    look up."""
+    shared = m.weight_bytes - m.routed_expert_bytes - m.lookup_bytes
+    return shared + touched_expert_bytes(m, batch) + looked_up_bytes(m, batch)
 
 
 def decode_bytes(m: ModelTerms, batch: int, context: float, gpus: int = 1) -> float:
