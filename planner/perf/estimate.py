@@ -17,6 +17,8 @@ Stage 1 of the pipeline beside the memory model, and like it pure: ``predict`` i
     overlap(m, c) = (m^p + c^p)^(1/p)   (max(m, c) away from the crossover)
                (eager, past the engine's graph-capture context: at least step + layers x eager per layer)
     eff(n)   = compute_efficiency x n / (n + half_efficiency_tokens)
+    overhead = step + per layer x (layers + share x linear layers)   (share: bitsandbytes' quantized layers
+               launch a chain of kernels each, HOST_DISPATCH_SHARE; 0 for every other format)
 
 Layer-split engines (transformers' device_map, llama.cpp's default) run their GPUs one after another, so they
 get one GPU's bandwidth and FLOPs whatever the count. Every efficiency is at most 1, so no estimate beats
@@ -109,11 +111,16 @@ def _allreduce_s(m: ModelTerms, hw: Hardware, tokens: int, gpus: int) -> float:
 def _overhead_s(m: ModelTerms, speed: EngineSpeed, gpus: int, tensor: bool, tokens: int) -> float:
     """Fixed cost of one forward pass of ``tokens`` tokens: per step, per layer, per routed expert each MoE
     layer steps through (a fused kernel only the experts the tokens pick: 8 of 128 at batch 1; transformers'
-    Python loop every expert), per hop."""
+    Python loop every expert), per hop, and per quantized linear layer a share of the per-layer cost where
+    the format's layers launch a chain of kernels of their own (bitsandbytes: ``HOST_DISPATCH_SHARE``)."""
     hops = 0 if tensor else gpus - 1
     looped = m.experts if speed.loops_all_experts else touched_experts(m, tokens)
     experts = speed.expert_overhead_s * looped * m.moe_layers
-    return speed.step_overhead_s + speed.layer_overhead_s * m.layers + experts + speed.hop_overhead_s * hops
+    # Past one token a 4-bit layer's chain hides behind the GPU's writing and reading its 16-bit copy.
+    hidden = m.dequantizes_above_one_token and tokens > 1
+    dispatch = 0.0 if hidden else m.host_dispatch_share * m.linear_modules
+    layers = speed.layer_overhead_s * (m.layers + dispatch)
+    return speed.step_overhead_s + layers + experts + speed.hop_overhead_s * hops
 
 
 def prefill_s(
