@@ -216,6 +216,7 @@ class Case:
             changes["moe_kernel_tuned"] = False
         if self.engine == "llama.cpp" and not self.current_build:
             changes["bandwidth_capped"] = True  # a 2024 build (EngineSpeed.bandwidth_capped)
+            changes["today"] = None  # and its fitted costs, not today's (EngineSpeed.today)
         if self.reads_kv_head_once is not None:
             changes["reads_kv_head_once"] = self.reads_kv_head_once
         if self.static_batching != speed.static_batching:

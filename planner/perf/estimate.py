@@ -114,13 +114,14 @@ def _overhead_s(m: ModelTerms, speed: EngineSpeed, gpus: int, tensor: bool, toke
     Python loop every expert), per hop, and per quantized linear layer a share of the per-layer cost where
     the format's layers launch a chain of kernels of their own (bitsandbytes: ``HOST_DISPATCH_SHARE``)."""
     hops = 0 if tensor else gpus - 1
+    costs = speed.today or speed  # today's builds' fixed costs where they differ from the fitted ones
+    step, layer = costs.step_overhead_s, costs.layer_overhead_s
     looped = m.experts if speed.loops_all_experts else touched_experts(m, tokens)
     experts = speed.expert_overhead_s * looped * m.moe_layers
     # Past one token a 4-bit layer's chain hides behind the GPU's writing and reading its 16-bit copy.
     hidden = m.dequantizes_above_one_token and tokens > 1
     dispatch = 0.0 if hidden else m.host_dispatch_share * m.linear_modules
-    layers = speed.layer_overhead_s * (m.layers + dispatch)
-    return speed.step_overhead_s + layers + experts + speed.hop_overhead_s * hops
+    return step + layer * (m.layers + dispatch) + experts + speed.hop_overhead_s * hops
 
 
 def prefill_s(
@@ -159,7 +160,7 @@ def dequantized_bytes(m: ModelTerms, tokens: int) -> float:
 def _achieved_bandwidth(m: ModelTerms, hw: Hardware, speed: EngineSpeed, kv: bool = False) -> float:
     """Bytes per second one GPU's kernels read: a share of the card's bandwidth, at most the engine's cap."""
     if kv:
-        share = speed.kv_bandwidth_efficiency
+        share = (speed.today or speed).kv_bandwidth_efficiency
     else:
         share = speed.bandwidth_efficiency * (speed.quantized_bandwidth_factor if m.quantized else 1.0)
         share *= speed.tiled_dequant_factor if m.tiled_dequant else 1.0
@@ -187,7 +188,7 @@ def decode_step(
     par = gpus if tensor else 1
     weights = step_weight_bytes(m, batch)
     kv = decode_bytes(m, batch, context) - weights
-    if not speed.reads_kv_head_once:
+    if not (speed.today or speed).reads_kv_head_once:
         # Each query head's thread block reads its KV head; the group's other reads hit L2 in part.
         kv *= m.query_heads_per_kv_head ** min(1.0, speed.kv_group_exponent)
     experts = touched_expert_bytes(m, batch)
