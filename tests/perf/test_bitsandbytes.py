@@ -34,14 +34,14 @@ def _speed() -> EngineSpeed:
     )
 
 
-def test_only_bitsandbytes_4_bit_formats_dequantize_past_one_token() -> None:
+FORMATS = ("bf16", "fp8", "int8", "nf4", "bnb-fp4", "awq-int4", "gptq-int4", "q4_k_m")
+
+
+def test_only_bitsandbytes_formats_dequantize_past_one_token_or_pay_a_dispatch_cost() -> None:
     arch = resolve_model("llama-3-8b")
-    flagged = {
-        name
-        for name in ("bf16", "fp8", "int8", "nf4", "bnb-fp4", "awq-int4", "gptq-int4", "q4_k_m")
-        if model_terms(arch, weight_format(name), 131_072).dequantizes_above_one_token
-    }
-    assert flagged == {"nf4", "bnb-fp4"}
+    terms = {name: model_terms(arch, weight_format(name), 131_072) for name in FORMATS}
+    assert {name for name, m in terms.items() if m.dequantizes_above_one_token} == {"nf4", "bnb-fp4"}
+    assert {name for name, m in terms.items() if m.host_dispatch_share} == {"int8", "nf4", "bnb-fp4"}
 
 
 def test_a_decode_step_of_more_than_one_token_writes_and_reads_a_16_bit_copy() -> None:
@@ -90,16 +90,6 @@ def test_linear_layers_a_token_passes_through_are_counted_by_hand() -> None:
     # each.
     v3 = model_terms(resolve_model("deepseek-v3"), weight_format("fp8"), 0)
     assert v3.linear_modules == 61 * 5 + 3 * 3 + 58 * 9 * 3
-
-
-def test_only_bitsandbytes_layers_pay_a_dispatch_cost_per_linear_layer() -> None:
-    arch = resolve_model("llama-3-8b")
-    paying = {
-        name
-        for name in ("bf16", "fp8", "int8", "nf4", "bnb-fp4", "awq-int4", "gptq-int4", "q4_k_m")
-        if model_terms(arch, weight_format(name), 131_072).host_dispatch_share
-    }
-    assert paying == {"int8", "nf4", "bnb-fp4"}
 
 
 def test_an_int8_step_costs_its_share_of_a_layer_per_linear_layer_at_every_batch() -> None:

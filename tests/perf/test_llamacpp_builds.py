@@ -50,9 +50,10 @@ def test_todays_builds_cost_less_per_step_and_read_a_kv_head_once() -> None:
 def test_a_kv_head_read_once_per_query_head_would_need_more_bandwidth_than_the_cards_have() -> None:
     """llama.cpp pull requests #17505 and #17891 (2025): Llama-3-8B Q4_0 at 32,768 tokens of context decodes
     at 98.1 tokens/s on an RTX 4090 (1,008 GB/s) and 165.9 on an RTX 5090 (1,792 GB/s). A token reads the
-    weights (4.4 GB less the embedding lookup) and 32 layers x 8 KV heads x 2 x 128 x 2 bytes = 128 KiB of
-    cache per context token, 4.3 GB. Read once per query head (4 per KV head) the cache alone would take
-    17.3 GB a token, 1.7 TB/s on the 4090: the kernels of these builds read each KV head once for its group."""
+    weights (about 4.3 GB less the embedding lookup) and 32 layers x 8 KV heads x 2 x 128 x 2 bytes = 128 KiB
+    of cache per context token, 4.3 GB. Read once per query head (4 per KV head) the cache alone would take
+    17.3 GB a token, 1.7 TB/s on the 4090: the kernels of these builds read each KV head once for its
+    group."""
     data = benchmark_module("perf_data")
     rows = [
         c
