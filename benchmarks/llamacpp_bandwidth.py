@@ -1,8 +1,8 @@
 """How much of each card's memory bandwidth llama.cpp's batch-1 decode rows reach, by build.
 
 For every llama.cpp decode row (not suspect) of the given throughput files: the bytes one token needs (the
-speed model's ``decode_bytes`` at the row's mean context, weights plus KV cache, less an untied input
-embedding, which a token looks up one row of where the model counts it whole), times the measured tokens/s,
+speed model's ``decode_bytes`` at the row's mean context: weights, of an untied input embedding the one row a
+token looks up, plus the KV cache), times the measured tokens/s,
 over the card's bandwidth; beside it the shipped constants' prediction error. Rows whose notes carry
 ``build=current`` (2025-2026 builds) are marked, the rest are the 2024 builds the constants were fitted on.
 Shows whether the fitted per-GPU bandwidth cap is a property of llama.cpp or of its May-2024 builds.
@@ -20,9 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from perf_data import DATA, _architecture, load_cases
+from perf_data import DATA, load_cases
 
-from planner.memory.formats import weight_format
 from planner.perf.efficiency import engine_speed
 from planner.perf.hardware import GB
 from planner.perf.terms import decode_bytes
@@ -40,11 +39,7 @@ def main() -> None:
         if case.engine != "llama.cpp" or case.suspect or case.metric != "decode_tok_s_per_seq":
             continue
         context = case.input_tokens + (case.output_tokens + 1) / 2
-        arch = _architecture(case.model)
-        fmt = weight_format(case.precision)
-        bits = fmt.linear_bits if fmt.gguf else fmt.other_bits  # a GGUF file quantizes its token embedding
-        lookup = 0.0 if arch.tie_word_embeddings else arch.vocab_size * arch.hidden_size * bits / 8
-        read = (decode_bytes(case.terms, 1, context) - lookup) * case.value
+        read = decode_bytes(case.terms, 1, context) * case.value
         share = read / case.hw.bandwidth_bytes_per_s
         error = case.predicted(engine_speed(case.engine)) / case.value - 1
         build = "current" if case.current_build else "2024"

@@ -113,6 +113,11 @@ SERVING_TPOT: frozenset[str] = frozenset(
 # is a condition of the row like vLLM 0.4.2's graph-capture limit; load_cases keeps it on each Case for a
 # fit that gives current builds their own constants (rows without the keyword are the 2024 builds).
 CURRENT_LLAMACPP_NOTE = "build=current"
+# Notes of a bitsandbytes NF4 row run without double quantization (bitsandbytes' benchmarking README, "NF4"
+# beside "NF4+DQ"): a 16-bit absmax per 64 weights, 4.5 bits a weight, and no absmax dequantize before each
+# product: what planner's ``bnb-fp4`` format stores and runs (the 4-bit code book differs, not the bytes or
+# the kernels), where its ``nf4`` is double-quantized (4.127 bits).
+SINGLE_QUANTIZED_NF4 = "nf4 WITHOUT double quantization"
 # Engines whose measured rows the files keep but the speed model has no record for yet (the calibrated ones
 # are listed in planner.perf.efficiency): load_cases leaves their rows out until a refit adds the engine.
 PENDING_ENGINES: frozenset[str] = frozenset()
@@ -210,6 +215,7 @@ class Case:
             changes["moe_kernel_tuned"] = False
         if self.engine == "llama.cpp" and not self.current_build:
             changes["bandwidth_capped"] = True  # a 2024 build (EngineSpeed.bandwidth_capped)
+            changes["today"] = None  # and its fitted costs, not today's (EngineSpeed.today)
         if self.reads_kv_head_once is not None:
             changes["reads_kv_head_once"] = self.reads_kv_head_once
         if self.static_batching != speed.static_batching:
@@ -324,6 +330,9 @@ def load_cases(paths: Sequence[Path] = CSVS) -> list[Case]:
         if engine in PENDING_ENGINES:
             continue
         kv = "fp8" if "FP8 KV cache" in row["notes"] and row["precision"] == "fp8" else None
+        precision = row["precision"]
+        if precision == "nf4" and SINGLE_QUANTIZED_NF4 in row["notes"]:
+            precision = "bnb-fp4"  # NF4 without double quantization: FP4's 4.5 bits and kernels
         batch = int(row["batch_or_concurrency"])
         cases.append(
             Case(
@@ -332,14 +341,14 @@ def load_cases(paths: Sequence[Path] = CSVS) -> list[Case]:
                 engine=engine_speed(engine).name,
                 gpu=row["gpu"],
                 gpus=int(row["num_gpus"]),
-                precision=row["precision"],
+                precision=precision,
                 batch=batch,
                 input_tokens=int(row["input_tokens"]),
                 output_tokens=int(row["output_tokens"]),
                 metric=row["metric"],
                 value=float(row["value"]),
                 suspect="suspect=yes" in row["notes"],
-                terms=_terms(row["model"], row["precision"], engine_speed(engine).name, kv),
+                terms=_terms(row["model"], precision, engine_speed(engine).name, kv),
                 hw=_hardware(row["gpu"]),
                 kv=kv,
                 current_build=engine == "llama.cpp" and CURRENT_LLAMACPP_NOTE in row["notes"],

@@ -18,6 +18,18 @@ from planner.perf.fitted import FIT_COMMAND, FITTED
 
 
 @dataclass(frozen=True, slots=True)
+class BuildCosts:
+    """Fixed costs and KV read of an engine's builds of today where they differ from those its calibration
+    rows ran: per pass, per layer, the KV cache's share of the card's bandwidth, and whether the decode
+    attention kernel reads a grouped KV head once for its whole group."""
+
+    step_overhead_s: float
+    layer_overhead_s: float
+    kv_bandwidth_efficiency: float
+    reads_kv_head_once: bool
+
+
+@dataclass(frozen=True, slots=True)
 class EngineSpeed:
     """One engine's measured distance from the roofline, as physical constants (fitted, see fitted.py).
 
@@ -111,6 +123,11 @@ class EngineSpeed:
     group^``kv_group_exponent``. TensorRT-LLM v0.9 ran XQA only for head dims 128/256 and groups of 1 or 8
     (its ``DecoderXQARunner::shouldUse``); its calibration rows of other shapes are predicted with False
     (benchmarks/perf_data.py)."""
+    today: BuildCosts | None = None
+    """Today's builds' fixed costs and KV read, which replace the fitted ``step_overhead_s``,
+    ``layer_overhead_s``, ``kv_bandwidth_efficiency`` and ``reads_kv_head_once`` where the calibration rows
+    ran older builds (llama.cpp: May 2024; ``_TODAY``); None: the fitted ones are today's.
+    benchmarks/perf_data.py predicts the rows of older builds with None, which is what the fit sets."""
     graph_max_context: float = math.inf
     """Longest context a decode step replays a CUDA graph for; beyond it the step runs eagerly. Current vLLM
     (and every other engine here) captures whatever the context, so planner's own estimates use no limit; the
@@ -138,6 +155,20 @@ _CONSTANTS_OF: dict[str, str] = {"sglang": "vllm"}
 # Engines whose fitted bandwidth cap belongs to the builds their calibration rows ran, not to today's
 # (``EngineSpeed.bandwidth_capped``).
 _UNCAPPED_TODAY: frozenset[str] = frozenset({"llama.cpp"})
+# Engines whose calibration rows ran builds older than today's, with today's fixed costs and KV read
+# (``EngineSpeed.today``). llama.cpp: measured on the nine batch-1 decode rows of 2025-2026 builds in
+# benchmarks/data/throughput_llamacpp_2025.csv by ``python benchmarks/llamacpp_today.py``
+# (docs/speed-model.md): CUDA graphs leave 0.14 ms a step where the 2024 builds paid 1.8, and FlashAttention
+# kernels serve a KV head's whole group of query heads at once, which the rows at 32K tokens of context
+# show: read once per query head at the 2024 rate they would need 1.4-1.8 times the card's bandwidth.
+_TODAY: dict[str, BuildCosts] = {
+    "llama.cpp": BuildCosts(
+        step_overhead_s=0.138e-3,
+        layer_overhead_s=18.4e-6,
+        kv_bandwidth_efficiency=0.926,
+        reads_kv_head_once=True,
+    ),
+}
 _ALIASES: dict[str, str] = {
     "hf": "transformers",
     "hf-transformers": "transformers",
@@ -187,6 +218,7 @@ def _record(name: str) -> EngineSpeed:
         overlap_exponent=f.get("overlap_exponent", 100.0),
         reads_kv_head_once=kv_once,
         bandwidth_capped=name not in _UNCAPPED_TODAY,
+        today=_TODAY.get(name),
         log_residual_p10=f["log_residual_p10"],
         log_residual_p90=f["log_residual_p90"],
         calibration_rows=int(f["calibration_rows"]),

@@ -17,6 +17,8 @@ Stage 1 of the pipeline beside the memory model, and like it pure: ``predict`` i
     overlap(m, c) = (m^p + c^p)^(1/p)   (max(m, c) away from the crossover)
                (eager, past the engine's graph-capture context: at least step + layers x eager per layer)
     eff(n)   = compute_efficiency x n / (n + half_efficiency_tokens)
+    overhead = step + per layer x (layers + share x linear layers)   (share: bitsandbytes' quantized layers
+               launch a chain of kernels each, HOST_DISPATCH_SHARE; 0 for every other format)
 
 Layer-split engines (transformers' device_map, llama.cpp's default) run their GPUs one after another, so they
 get one GPU's bandwidth and FLOPs whatever the count. Every efficiency is at most 1, so no estimate beats
@@ -40,6 +42,7 @@ from planner.perf.terms import (
     decode_flops,
     prefill_flops,
     step_weight_bytes,
+    touched_expert_bytes,
     touched_experts,
 )
 
@@ -114,11 +117,17 @@ def _allreduce_s(m: ModelTerms, hw: Hardware, tokens: int, gpus: int) -> float:
 def _overhead_s(m: ModelTerms, speed: EngineSpeed, gpus: int, tensor: bool, tokens: int) -> float:
     """Fixed cost of one forward pass of ``tokens`` tokens: per step, per layer, per routed expert each MoE
     layer steps through (a fused kernel only the experts the tokens pick: 8 of 128 at batch 1; transformers'
-    Python loop every expert), per hop."""
+    Python loop every expert), per hop, and per quantized linear layer a share of the per-layer cost where
+    the format's layers launch a chain of kernels of their own (bitsandbytes: ``HOST_DISPATCH_SHARE``)."""
     hops = 0 if tensor else gpus - 1
+    costs = speed.today or speed  # today's builds' fixed costs where they differ from the fitted ones
+    step, layer = costs.step_overhead_s, costs.layer_overhead_s
     looped = m.experts if speed.loops_all_experts else touched_experts(m, tokens)
     experts = speed.expert_overhead_s * looped * m.moe_layers
-    return speed.step_overhead_s + speed.layer_overhead_s * m.layers + experts + speed.hop_overhead_s * hops
+    # Past one token a 4-bit layer's chain hides behind the GPU's writing and reading its 16-bit copy.
+    hidden = m.dequantizes_above_one_token and tokens > 1
+    dispatch = 0.0 if hidden else m.host_dispatch_share * m.linear_modules
+    return step + layer * (m.layers + dispatch) + experts + speed.hop_overhead_s * hops
 
 
 def prefill_s(
@@ -150,14 +159,14 @@ def prefill_s(
 def dequantized_bytes(m: ModelTerms, tokens: int) -> float:
     """Bytes a pass of ``tokens`` tokens moves besides the packed weights where its kernels dequantize each
     linear weight it touches to a 16-bit copy first: 2 written and 2 read back per weight."""
-    touched = step_weight_bytes(m, tokens) / m.weight_bytes
-    return DEQUANTIZED_BYTES_PER_WEIGHT * m.linear_params * touched
+    untouched = m.routed_expert_bytes - touched_expert_bytes(m, tokens)
+    return DEQUANTIZED_BYTES_PER_WEIGHT * m.linear_params * (1 - untouched / m.weight_bytes)
 
 
 def _achieved_bandwidth(m: ModelTerms, hw: Hardware, speed: EngineSpeed, kv: bool = False) -> float:
     """Bytes per second one GPU's kernels read: a share of the card's bandwidth, at most the engine's cap."""
     if kv:
-        share = speed.kv_bandwidth_efficiency
+        share = (speed.today or speed).kv_bandwidth_efficiency
     else:
         share = speed.bandwidth_efficiency * (speed.quantized_bandwidth_factor if m.quantized else 1.0)
         share *= speed.tiled_dequant_factor if m.tiled_dequant else 1.0
@@ -185,10 +194,10 @@ def decode_step(
     par = gpus if tensor else 1
     weights = step_weight_bytes(m, batch)
     kv = decode_bytes(m, batch, context) - weights
-    if not speed.reads_kv_head_once:
+    if not (speed.today or speed).reads_kv_head_once:
         # Each query head's thread block reads its KV head; the group's other reads hit L2 in part.
         kv *= m.query_heads_per_kv_head ** min(1.0, speed.kv_group_exponent)
-    experts = weights - (m.weight_bytes - m.routed_expert_bytes)
+    experts = touched_expert_bytes(m, batch)
     bandwidth = _achieved_bandwidth(m, hw, speed) * par
     expert_share = 1.0 if speed.moe_kernel_tuned else min(1.0, speed.expert_bandwidth_factor)
     memory = (weights - experts) / bandwidth + experts / (bandwidth * expert_share)

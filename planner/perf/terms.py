@@ -11,9 +11,10 @@ figures. Formulas:
   the width is ``heads x (2 x kv_lora_rank + rope) / 2``, 4.25 times the decompressed ``heads x v_head_dim``
   of DeepSeek-V3 (DeepSeek-V2 paper, arXiv 2405.04434, section 2.1.3);
 - bytes per decode step of ``b`` sequences = weights the step touches (for a mixture of experts, the routed
-  experts at least one of the ``b`` tokens picks) + ``KV bytes per token x c x b``; a latent MLA cache is
-  one vector per token and layer shared by every head, so each tensor-parallel GPU holds and reads all of it
-  (``kv_replicated``), where grouped heads split across the GPUs;
+  experts at least one of the ``b`` tokens picks; of an untied input embedding, the ``b`` rows its tokens
+  look up, not the matrix, which the memory model holds whole) + ``KV bytes per token x c x b``; a latent
+  MLA cache is one vector per token and layer shared by every head, so each tensor-parallel GPU holds and
+  reads all of it (``kv_replicated``), where grouped heads split across the GPUs;
 - ring all-reduce of ``S`` bytes over ``t`` GPUs sends ``2 (t - 1) / t x S`` per GPU (Patarasuk and Yuan
   2009); a tensor-parallel layer does two (after attention and after the MLP; Megatron-LM, arXiv 1909.08053).
 """
@@ -38,6 +39,21 @@ SINGLE_TOKEN_KERNEL_FORMATS: frozenset[str] = frozenset({"nf4", "bnb-fp4"})
 """Formats whose fused kernel multiplies packed weights only for one token a pass: bitsandbytes' 4-bit
 inference kernels (NF4, FP4) are matrix-vector kernels for batch size 1 (release 0.40.0); a pass of more
 tokens dequantizes every weight matrix to a 16-bit copy and multiplies by that (its QLoRA training path)."""
+HOST_DISPATCH_SHARE: dict[str, float] = {"int8": 0.24, "nf4": 0.19, "bnb-fp4": 0.14}
+"""Formats whose every quantized linear layer costs the engine a fixed extra time per pass, as a share of the
+engine's per-layer cost: bitsandbytes' layers run through a Python ``autograd.Function`` of their own and
+launch a chain of kernels where a 16-bit ``nn.Linear`` launches one GEMM. LLM.int8 (``int8``): quantize the
+activations row-wise, an int8 GEMM through cuBLASLt, dequantize the int32 result (plus the outlier columns'
+16-bit product where ``llm_int8_threshold`` > 0). NF4 with double quantization (planner's ``nf4``, 4.127
+bits): dequantize the 8-bit absmax, then the 4-bit GEMV; FP4 without double quantization (``bnb-fp4``)
+skips the absmax step. The cost is the host's (the chain is launched from Python, so it scales with the
+engine's own per-layer cost, not with the card). Past one token a 4-bit layer dequantizes each matrix to a
+16-bit copy (``SINGLE_TOKEN_KERNEL_FORMATS``), whose GPU time the launches hide behind: no extra there.
+Shares measured by ``python benchmarks/bnb_host_cost.py``: the median over the H100 rows of
+``throughput_bitsandbytes.csv`` (Llama 3.1 8B, Qwen2.5 32B, batches 1-32) of the time a row takes beyond the
+same host's 16-bit row, less the bytes the format reads fewer or more, per quantized linear layer, over that
+16-bit row's time per layer beyond its reads (the host's per-layer cost): 0.20-0.30 for LLM.int8, 0.15-0.24
+for NF4 with double quantization, 0.09-0.18 without (the FP4 figure)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +97,19 @@ class ModelTerms:
     kv_replicated: bool = False
     """Every tensor-parallel GPU reads the whole KV cache (MLA's latent: one vector per token and layer for
     all heads, which the memory model does not split across GPUs either)."""
+    linear_modules: int = 0
+    """Linear layers one token passes through: per layer, attention's (query, key, value, output; MLA's down-
+    and up-projections) and the MLP's two or three matrices, for a mixture of experts those of every shared
+    expert and of the ``experts_per_token`` routed ones."""
+    host_dispatch_share: float = 0.0
+    """Extra cost of each quantized linear layer per pass, a share of the engine's per-layer cost
+    (``HOST_DISPATCH_SHARE``; 0 for formats whose kernels replace the 16-bit GEMM one for one)."""
+    lookup_bytes: float = 0.0
+    """Of ``weight_bytes``, an untied input embedding at its format: a pass gathers one row per token
+    (Llama-3-8B: 1.05 GB of its 16.06 GB in bf16, a 4 KB row read per token), where a tied one is also the
+    output head, which multiplies by the whole matrix every pass."""
+    vocab_size: int = 0
+    """Rows of the input embedding."""
 
 
 def model_terms(
@@ -97,6 +126,9 @@ def model_terms(
     width = a.num_heads * (a.qk_nope_head_dim + a.qk_rope_head_dim + a.v_head_dim) / 2 if a.is_mla else 0
     counts = count_parameters(a)
     weights = components.weight_bytes(counts, fmt)
+    # The input embedding at its format (GGUF quantizes it like the linear layers, other formats keep 16 bit).
+    table = replace(counts, lm_head=0, linear=0, other=0, largest_layer=0, layer_linear=0, expert_linear=0)
+    lookup = 0.0 if a.tie_word_embeddings else components.weight_bytes(table, fmt)
     routed = 0.0
     active = float(counts.total)
     if a.is_moe and counts.expert_linear:
@@ -128,7 +160,21 @@ def model_terms(
             a.num_heads * (2 * a.kv_lora_rank + a.qk_rope_head_dim) / 2 if mla_latent else 0.0
         ),
         kv_replicated=mla_latent,
+        lookup_bytes=lookup,
+        vocab_size=a.vocab_size,
+        linear_modules=linear_modules(a),
+        host_dispatch_share=HOST_DISPATCH_SHARE.get(fmt.name, 0.0),
     )
+
+
+def linear_modules(a: Architecture) -> int:
+    """Linear layers a token passes through (``ModelTerms.linear_modules``)."""
+    # Query (down and up with a query LoRA), latent down, latent up, output; else query, key, value, output.
+    attention = (2 if a.q_lora_rank else 1) + 3 if a.is_mla else 4
+    matrices = 3 if a.gated_mlp else 2
+    shared = a.num_shared_experts + (1 if a.shared_expert_intermediate_size else 0)
+    moe = matrices * (a.num_experts_per_tok + shared)
+    return a.num_layers * attention + (a.num_layers - a.moe_layers) * matrices + a.moe_layers * moe
 
 
 def touched_experts(m: ModelTerms, tokens: int) -> float:
@@ -139,16 +185,28 @@ def touched_experts(m: ModelTerms, tokens: int) -> float:
     return m.experts * (1 - (1 - m.experts_per_token / m.experts) ** tokens)
 
 
-def step_weight_bytes(m: ModelTerms, batch: int) -> float:
-    """Weights one decode step of ``batch`` tokens reads: every routed expert some token picks.
-
-    With ``k`` of ``E`` experts per token chosen independently, an expert is untouched by ``b`` tokens with
-    probability ``(1 - k/E)^b``; dense models read everything.
-    """
+def touched_expert_bytes(m: ModelTerms, batch: int) -> float:
+    """Bytes of the routed experts that ``batch`` tokens pick between them (expected): with ``k`` of ``E``
+    experts per token chosen independently, an expert is untouched by ``b`` tokens with probability
+    ``(1 - k/E)^b``; 0 for a dense model."""
     if not m.routed_expert_bytes:
-        return m.weight_bytes
-    untouched = (1 - m.experts_per_token / m.experts) ** batch
-    return m.weight_bytes - m.routed_expert_bytes * untouched
+        return 0.0
+    return m.routed_expert_bytes * (1 - (1 - m.experts_per_token / m.experts) ** batch)
+
+
+def looked_up_bytes(m: ModelTerms, batch: int) -> float:
+    """Bytes of an untied input embedding that ``batch`` tokens gather: one row each, at most every row."""
+    if not m.lookup_bytes:
+        return 0.0
+    return m.lookup_bytes * min(1.0, batch / max(m.vocab_size, 1))
+
+
+def step_weight_bytes(m: ModelTerms, batch: int) -> float:
+    """Weights one pass of ``batch`` tokens reads: every weight matrix it multiplies by, of a mixture of
+    experts only the routed experts some token picks, of an untied input embedding only the rows its tokens
+    look up."""
+    shared = m.weight_bytes - m.routed_expert_bytes - m.lookup_bytes
+    return shared + touched_expert_bytes(m, batch) + looked_up_bytes(m, batch)
 
 
 def decode_bytes(m: ModelTerms, batch: int, context: float, gpus: int = 1) -> float:

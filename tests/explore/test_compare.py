@@ -22,14 +22,15 @@ from planner.scenario.schema import Scenario
 STARTUP = Path(__file__).resolve().parents[2] / "scenarios" / "startup.yaml"
 KWH_PER_HORIZON = (
     (
-        2 * (150 + 0.7 * 300) * 730 * 36  # two RTX 5070 Ti desktops: base, each card busy all month (chat)
+        (150 + 0.7 * 350) * 730 * 36  # RTX 3090 desktop: base, its card busy all month (a chat replica)
         + (150 + 0.7 * 300) * 730 * 36  # RTX A6000 desktop: embeddings 730 h, coding within them
+        + (150 + 0.7 * 165) * 730 * 36  # RTX 4060 Ti 16GB desktop: base, its card busy all month
     )
     / 1000
     * 1.56
 )
 """README, reading the startup plan: the three desktops' electricity, kWh over 36 months times the PUE
-(3 x 9,460.80 kWh x 1.56 x 0.127 USD/kWh = 5,623.12 USD)."""
+((10,380.60 + 9,460.80 + 6,977.34) kWh x 1.56 x 0.127 USD/kWh = 5,313.35 USD)."""
 
 
 def _variant(tmp_path: Path, old: str, new: str, name: str = "new.yaml") -> Path:
@@ -47,7 +48,7 @@ def test_dearer_electricity_costs_the_desktop_kwh_times_the_difference(
     new_path = _variant(tmp_path, "region: us-commercial", "usd_per_kwh: 0.13")
     new = solve(load_scenario(new_path))
     c = compare_plans(startup_plan, new)
-    expected = KWH_PER_HORIZON * (0.13 - 0.127)  # 132.83 USD
+    expected = KWH_PER_HORIZON * (0.13 - 0.127)  # 126.37 USD
     assert c.total.delta == pytest.approx(expected, abs=1.0)
     assert c.total.text("USD") == f"+{expected:,.0f} USD (+{100 * expected / startup_plan.total_cost:.1f} %)"
     electricity = next(line for line in c.costs if line.key == "energy")
@@ -73,7 +74,8 @@ def test_a_short_horizon_removes_the_desktop_and_moves_its_workloads(
     c = compare_plans(startup_plan, new)
     removed = sorted((m.option_name, m.old_count, m.new_count) for m in c.mix if m.new_count < m.old_count)
     assert removed == [
-        ("Desktop, 1x RTX 5070 Ti", 2, 0),
+        ("Desktop, 1x RTX 3090", 1, 0),
+        ("Desktop, 1x RTX 4060 Ti 16GB", 1, 0),
         ("Desktop, 1x RTX A6000", 1, 0),
     ]
     a6000 = next(m for m in c.mix if m.option_name == "Desktop, 1x RTX A6000")
@@ -84,8 +86,8 @@ def test_a_short_horizon_removes_the_desktop_and_moves_its_workloads(
     assert {m.workload for m in c.moves} == {"chat-assistant", "coding-assistant", "rag-embeddings"}
     assert ("horizon", "36 months", "3 months") in [(s.name, s.old, s.new) for s in c.settings]
     capex = next(line for line in c.costs if line.key == "capex")
-    # 2 x 2,249 + 6,150 (chassis 1,500 each; cards 749, 749 and 4,650)
-    assert (capex.old, capex.new, capex.text("USD")) == (10_648, 0, "-10,648 USD (-100.0 %)")
+    # 1,999 + 2,999 + 6,150 (chassis 1,500 each; cards 499, 1,499 and 4,650)
+    assert (capex.old, capex.new, capex.text("USD")) == (11_148, 0, "-11,148 USD (-100.0 %)")
 
 
 def test_a_saved_plan_reads_back_whole(tmp_path: Path, startup_plan: Plan) -> None:
@@ -144,8 +146,8 @@ def test_scenarios_compare_what_plans_do_not_record(tmp_path: Path, startup: Sce
     assert result.exit_code == 0, result.output
     assert "~ scenario budgets.capex_usd: 60000 -> 5000" in result.stdout
     assert "- 1 x Buy Desktop, 1x RTX A6000" in result.stdout
-    # what 5,000 USD still buys: both RTX 5070 Ti chat desktops (2 x 2,249) stay, the embeddings are reserved
-    assert "Desktop, 1x RTX 5070 Ti" not in "".join(
+    # what 5,000 USD still buys: the RTX 3090 chat desktop (2,999) stays, the other chat replica is reserved
+    assert "Desktop, 1x RTX 3090" not in "".join(
         line for line in result.stdout.splitlines() if line.lstrip().startswith(("- ", "+ "))
     )
     assert "+ 1 x Reserve 3 years aws g4dn.xlarge (us-east-1)" in result.stdout

@@ -239,7 +239,7 @@ def test_progress_bar_shows_on_a_terminal(tmp_path: Path) -> None:
 
 
 def test_a_gpu_price_factor_scales_cards_systems_and_instances(startup: Scenario, catalog: Catalog) -> None:
-    name = "GeForce RTX 5070 Ti"
+    name = "GeForce RTX 4060 Ti 16GB"
     axes = axes_from([f"price.gpu.{name}=2"])
     scenario, doubled = apply_point(startup, catalog, axes, (2,))
     assert scenario == startup
@@ -248,15 +248,15 @@ def test_a_gpu_price_factor_scales_cards_systems_and_instances(startup: Scenario
     for old, new in zip(catalog.cloud, doubled.cloud, strict=True):
         factor = 2 if old.gpu == card.name else 1
         assert new.price_usd_per_hour == pytest.approx(factor * old.price_usd_per_hour)
-    # The startup's desktops (README): two of 2,249 (1,500 chassis + a 749 USD RTX 5070 Ti) and 6,150.
-    # At a quarter less for that card the mix stays (a card of the cheapest mix got cheaper): 2 x 187.25 USD
-    # less up front, of which the horizon uses 36 of the card's 60 months of value: 374.50 x 36 / 60 = 224.70
-    # USD less in total (the rest is resold).
+    # The startup's desktops (README): 1,999 (1,500 chassis + a 499 USD RTX 4060 Ti 16GB), 2,999 and 6,150.
+    # At a quarter less for that card the mix stays (a card of the cheapest mix got cheaper): 124.75 USD less
+    # up front, of which the horizon uses 36 of the card's 60 months of value: 124.75 x 36 / 60 = 74.85 USD
+    # less in total (the rest is resold). (A little more for it, and two RTX 5070 Ti desktops, within
+    # 15 USD of this plan, take the chat replicas instead.)
     frame = sweep(startup, [f"price.gpu.{name}=1,0.75"], catalog=catalog, jobs=1)
     assert frame["mix"].iloc[0] == frame["mix"].iloc[1]
-    assert list(frame["capex"]) == [pytest.approx(10_648), pytest.approx(10_648 - 2 * 0.25 * 749)]
-    saving = -2 * 0.25 * 749 * 36 / 60
-    assert frame["total_cost"].iloc[1] - frame["total_cost"].iloc[0] == pytest.approx(saving)
+    assert list(frame["capex"]) == [pytest.approx(11_148), pytest.approx(11_148 - 0.25 * 499)]
+    assert frame["total_cost"].iloc[1] - frame["total_cost"].iloc[0] == pytest.approx(-0.25 * 499 * 36 / 60)
 
 
 SMALL = """\

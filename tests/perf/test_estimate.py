@@ -36,7 +36,9 @@ ENGINES = [
 
 # Published figures (benchmarks/data/throughput_calibration.md lists the sources).
 def test_llama_cpp_batch_one_decode_on_an_rtx_4090() -> None:
-    # XiongjieDai/GPU-Benchmarks-on-LLM-Inference: Llama-3-8B Q4_K_M, llama-bench tg512: 130.58 tokens/s.
+    # XiongjieDai/GPU-Benchmarks-on-LLM-Inference (a May-2024 build): Llama-3-8B Q4_K_M, llama-bench tg512:
+    # 130.58 tokens/s. planner estimates today's builds (CUDA graphs, 0.14 ms a step where that build paid
+    # 1.8): faster than that, within what the card's bandwidth allows.
     p = estimate_performance(
         "llama-3-8b",
         gpu="RTX 4090",
@@ -45,8 +47,14 @@ def test_llama_cpp_batch_one_decode_on_an_rtx_4090() -> None:
         input_tokens=1,
         output_tokens=512,
     )
-    assert p.decode_tokens_per_s == pytest.approx(130.58, rel=0.15)
+    assert 130.58 < p.decode_tokens_per_s < p.roofline_decode_tokens_per_s
     assert p.bound == "bandwidth"
+    # A 2025 build (llama.cpp pull request #15802, 't/s master'): Llama-3-8B Q4_0 on an RTX 3090, 512 tokens
+    # one at a time from an empty context, 155.02 tokens/s.
+    today = estimate_performance(
+        "llama-3-8b", gpu="RTX 3090", engine="llama.cpp", precision="q4_0", input_tokens=1, output_tokens=512
+    )
+    assert today.decode_tokens_per_s == pytest.approx(155.02, rel=0.15)
 
 
 def test_llama_cpp_70b_split_over_two_rtx_3090() -> None:

@@ -18,7 +18,6 @@ import pytest
 from planner.catalog.load import load_catalog
 from planner.memory.formats import weight_format
 from planner.memory.resolve import resolve_model
-from planner.perf.terms import decode_bytes
 
 from scripts import benchmark_module
 
@@ -71,7 +70,7 @@ def _least_bytes_per_token(case: Any) -> float:
     bits = fmt.linear_bits if fmt.gguf else fmt.other_bits  # a GGUF file quantizes its token embedding
     embedding = 0.0 if arch.tie_word_embeddings else arch.vocab_size * arch.hidden_size * bits / 8
     context = case.input_tokens + (case.output_tokens + 1) / 2
-    return float(decode_bytes(case.terms, 1, context)) - embedding
+    return float(case.terms.weight_bytes) - embedding + case.terms.kv_bytes_per_token * context
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.metric == "decode_tok_s_per_seq"], ids=_row_id)

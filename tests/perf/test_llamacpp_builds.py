@@ -29,12 +29,42 @@ def test_todays_llama_cpp_is_not_held_to_the_2024_cap() -> None:
 
 
 def test_the_2024_rows_are_still_predicted_under_the_cap() -> None:
-    capped = replace(engine_speed("llama.cpp"), bandwidth_capped=True)
+    capped = replace(engine_speed("llama.cpp"), bandwidth_capped=True, today=None)
     assert capped.bandwidth_capped
     data = benchmark_module("perf_data")
     rows = [c for c in data.load_cases([data.DATA / "throughput_calibration.csv"]) if c.engine == "llama.cpp"]
     h100 = [c for c in rows if "H100" in c.gpu and c.metric.startswith("decode") and not c.suspect]
     assert h100 and not any(c.current_build for c in rows)
     for c in h100:
-        # A row of a 2024 build is predicted as the capped engine predicts it, not as today's.
+        # A row of a 2024 build is predicted as the capped engine with the fitted costs predicts it, not as
+        # today's.
         assert c.predicted(engine_speed("llama.cpp")) == pytest.approx(c.predicted(capped))
+
+
+def test_todays_builds_cost_less_per_step_and_read_a_kv_head_once() -> None:
+    speed = engine_speed("llama.cpp")
+    assert speed.today is not None and speed.today.reads_kv_head_once
+    assert speed.today.step_overhead_s < 0.25 * speed.step_overhead_s
+
+
+def test_a_kv_head_read_once_per_query_head_would_need_more_bandwidth_than_the_cards_have() -> None:
+    """llama.cpp pull requests #17505 and #17891 (2025): Llama-3-8B Q4_0 at 32,768 tokens of context decodes
+    at 98.1 tokens/s on an RTX 4090 (1,008 GB/s) and 165.9 on an RTX 5090 (1,792 GB/s). A token reads the
+    weights (about 4.3 GB less the embedding lookup) and 32 layers x 8 KV heads x 2 x 128 x 2 bytes = 128 KiB
+    of cache per context token, 4.3 GB. Read once per query head (4 per KV head) the cache alone would take
+    17.3 GB a token, 1.7 TB/s on the 4090: the kernels of these builds read each KV head once for its
+    group."""
+    data = benchmark_module("perf_data")
+    rows = [
+        c
+        for c in data.load_cases([data.DATA / "throughput_llamacpp_2025.csv"])
+        if c.model == "llama-3-8b" and c.input_tokens == 32768
+    ]
+    assert {c.gpu for c in rows} == {"GeForce RTX 4090", "GeForce RTX 5090"}
+    for c in rows:
+        context = c.input_tokens + (c.output_tokens + 1) / 2
+        assert c.terms.kv_bytes_per_token == 32 * 8 * 2 * 128 * 2
+        kv = c.terms.kv_bytes_per_token * context
+        weights = c.terms.weight_bytes - c.terms.lookup_bytes
+        assert (weights + 4 * kv) * c.value > 1.6 * c.hw.bandwidth_bytes_per_s
+        assert (weights + kv) * c.value < c.hw.bandwidth_bytes_per_s

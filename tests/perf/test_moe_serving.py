@@ -21,7 +21,14 @@ from planner.perf.api import estimate_performance
 from planner.perf.efficiency import ENGINE_SPEEDS, engine_speed
 from planner.perf.estimate import decode_step, predict
 from planner.perf.hardware import hardware
-from planner.perf.terms import ModelTerms, decode_flops, model_terms, step_weight_bytes, touched_experts
+from planner.perf.terms import (
+    ModelTerms,
+    decode_flops,
+    model_terms,
+    step_weight_bytes,
+    touched_expert_bytes,
+    touched_experts,
+)
 
 LAYERS = 61
 HEADS = 128
@@ -56,7 +63,7 @@ def test_experts_touched_at_batch_128_are_nearly_all(r1: ModelTerms) -> None:
     # the 37B active parameters.
     assert r1.params / 1e9 == pytest.approx(671, rel=0.01)
     assert r1.active_params / 1e9 == pytest.approx(37, rel=0.03)
-    share = (step_weight_bytes(r1, 128) - (r1.weight_bytes - r1.routed_expert_bytes)) / r1.routed_expert_bytes
+    share = touched_expert_bytes(r1, 128) / r1.routed_expert_bytes
     assert share == pytest.approx(251.6 / 256, abs=1e-3)
     assert step_weight_bytes(r1, 1) < 0.1 * r1.weight_bytes
 

@@ -175,10 +175,10 @@ def test_solve_startup_matches_cli_and_downloads_the_workbook(
     mix = browser.find_element(By.ID, "mix").text
     bought = {u["option_name"] for u in cli["units"] if u["kind"] == "bought"}
     assert "Buy" in mix and bought and all(name in mix for name in bought)
-    # The prices' age, as the terminal says it: the RTX A6000 desktop's price of 2020-10-01, with a warning.
+    # The prices' age, as the terminal says it: the RTX 3090 desktop's price of 2020-09-01, with a warning.
     age = browser.find_element(By.ID, "price-age")
     assert age.text == cli["report"]["oldest_price"]["sentence"]
-    assert "2020-10-01" in age.text and "warning" in age.text and age.get_attribute("class") == "warning"
+    assert "2020-09-01" in age.text and "warning" in age.text and age.get_attribute("class") == "warning"
     # Cost by category adds up to the total: the residual value is a credit, a bar left of zero, not left out.
     chart = {
         row.find_element(By.CSS_SELECTOR, "span").text: row.find_element(By.CSS_SELECTOR, ".amount").text
