@@ -229,8 +229,11 @@ def serving_tpot_s(step_s: float, prefill_s: float, *, batch: int, output_tokens
     before it decodes and admits no one until it ends: its tokens come one step apart. The mean TPOT a
     serving benchmark reports (SGLang's bench_serving: ``(latency - TTFT) / (output - 1)``) measures this;
     with it, ``requests_per_s = batch / (output x serving TPOT)``: each of the batch's slots yields a token a
-    serving TPOT."""
-    return step_s if static else step_s + prefill_s * batch / output_tokens
+    serving TPOT. A pass with no answer tokens (a prompt-only measurement) has no tokens to space: its
+    serving TPOT is the step's."""
+    if static or output_tokens <= 0:
+        return step_s
+    return step_s + prefill_s * batch / output_tokens
 
 
 def predict(

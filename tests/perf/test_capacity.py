@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from planner import estimate_memory, estimate_performance
 from planner.perf.capacity import capacity_within_slo
+from planner.perf.estimate import serving_tpot_s
 from planner.units import GIB
 
 
@@ -101,3 +102,11 @@ def test_a_longer_prompt_never_raises_capacity_under_a_tpot_target(
     long = capacity_within_slo("qwen2.5-7b", input_tokens=round(prompt * longer), **kw)
     assert long.batch <= short.batch
     assert long.requests_per_s <= short.requests_per_s * (1 + 1e-9)
+
+
+def test_a_prompt_only_pass_has_the_step_as_its_serving_tpot() -> None:
+    # Prefill rows of the calibration data decode no answer (0 output tokens): no prompts join between tokens
+    # that do not exist, and the formula's batch / output would divide by zero (perf_accuracy.py crashed on
+    # the fit set's llama.cpp prompt rows).
+    assert serving_tpot_s(0.02, 0.3, batch=8, output_tokens=0, static=False) == 0.02
+    assert serving_tpot_s(0.02, 0.3, batch=8, output_tokens=300, static=False) == pytest.approx(0.028)
