@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from planner.cli.options import Choice
+from planner.cli.options import Choice, FiniteFloatRange
 
 if TYPE_CHECKING:
     from planner.perf.capacity import Capacity
@@ -53,13 +53,27 @@ FORMATS = ("table", "json")
 @click.option(
     "--tpot-ms", type=float, default=None, help="Target time per output token: also print the capacity."
 )
+@click.option(
+    "--headroom",
+    type=FiniteFloatRange(0, 1, max_open=True),
+    default=0.2,
+    show_default=True,
+    help="With --ttft-ms/--tpot-ms: share of each GPU's memory kept free, as `fit` and `solve` keep it.",
+)
 @click.option("--format", "output_format", type=Choice(FORMATS), default="table", show_default=True)
 def perf(
-    model: str, gpu_name: str, output_format: str, ttft_ms: float | None, tpot_ms: float | None, **kw: Any
+    model: str,
+    gpu_name: str,
+    output_format: str,
+    ttft_ms: float | None,
+    tpot_ms: float | None,
+    headroom: float,
+    **kw: Any,
 ) -> None:
     """Speed of one replica of MODEL on --gpu: time to first token, time per output token, tokens/s.
 
-    With --ttft-ms and/or --tpot-ms, also the largest batch that meets them and fits the card's memory."""
+    With --ttft-ms and/or --tpot-ms, also the largest batch that meets them and fits the card's memory less
+    --headroom (the batch `planner solve` gives the same replica)."""
     from planner.errors import PlannerError
     from planner.perf.api import estimate_performance
 
@@ -75,9 +89,11 @@ def perf(
         from planner.perf.capacity import capacity_within_slo
 
         slo = {k: v for k, v in kw.items() if k != "batch"}
+        usable = int(p.inputs["gpu_memory_bytes"] * (1 - headroom))
         capacity = capacity_within_slo(
             model,
             gpu=gpu_name,
+            memory_per_gpu_bytes=usable,
             ttft_s=ttft_ms / 1000 if ttft_ms is not None else math.inf,
             tpot_s=tpot_ms / 1000 if tpot_ms is not None else math.inf,
             **slo,
@@ -89,13 +105,15 @@ def perf(
                 "batch": capacity.batch,
                 "limit": capacity.limit,
                 "requests_per_s": capacity.requests_per_s,
+                "memory_per_gpu_bytes": usable,
+                "headroom": headroom,
                 "performance": capacity.performance.to_dict(),
             }
         click.echo(json.dumps(data, indent=2))
     else:
         click.echo(perf_table(p))
         if capacity is not None:
-            click.echo(capacity_line(capacity, ttft_ms, tpot_ms))
+            click.echo(capacity_line(capacity, ttft_ms, tpot_ms, headroom))
     from planner.perf.efficiency import constants_engine, engine_speed
 
     name = engine_speed(str(p.inputs["engine"])).name
@@ -139,7 +157,7 @@ def perf_table(p: Performance) -> str:
     return "\n".join([head, *(f"  {name:<{width}}  {value}" for name, value in rows)])
 
 
-def capacity_line(c: Capacity, ttft_ms: float | None, tpot_ms: float | None) -> str:
+def capacity_line(c: Capacity, ttft_ms: float | None, tpot_ms: float | None, headroom: float = 0.0) -> str:
     """One line: the largest batch within the targets, what limits it, the TPOT the target checks (the step
     plus the prefills of joining requests) and the rate it sustains, tokens counted as requests/s x answer."""
     targets = " and ".join(
@@ -155,7 +173,7 @@ def capacity_line(c: Capacity, ttft_ms: float | None, tpot_ms: float | None) -> 
         )
     return (
         f"within {targets}: up to {c.batch} {'sequence' if c.batch == 1 else 'sequences'} at once "
-        f"(limited by {c.limit}), "
+        f"(limited by {c.limit}{f', {headroom:.0%} of memory kept free' if c.limit == 'memory' else ''}), "
         f"TPOT {p.serving_tpot_s * 1000:,.1f} ms, {c.requests_per_s:,.2f} requests/s, "
         f"{c.requests_per_s * p.inputs['output_tokens']:,.0f} output tokens/s"
     )

@@ -95,6 +95,24 @@ def test_perf_with_a_latency_target_prints_the_capacity() -> None:
     assert code == 2 and "--tpot-ms must be a positive number of milliseconds" in err
 
 
+def test_perf_capacity_keeps_the_headroom_solve_keeps() -> None:
+    """The batch `perf --tpot-ms` reports is the one `solve` gives the same replica: docs/optimizer.md's
+    startup variant, Llama-3.1-8B fp8 on an RTX 5070 Ti (12.8 of 16 GiB usable), holds batch 9 (12.78 GiB)
+    and memory binds; with the whole card it would claim more (it once said 77 on an RTX 3090 where solve
+    said 48)."""
+    args = ("perf", "llama-3.1-8b", "--gpu", "RTX 5070 Ti", "--precision", "fp8", "--input-tokens", "1000")
+    slo = ("--output-tokens", "300", "--ttft-ms", "1000", "--tpot-ms", "60")
+    code, out, _ = run(*args, *slo)
+    assert code == 0
+    assert "up to 9 sequences at once (limited by memory, 20% of memory kept free)" in out.splitlines()[-1]
+    code, out, _ = run(*args, *slo, "--headroom", "0", "--format", "json")
+    whole = json.loads(out)["capacity"]
+    assert whole["batch"] > 9 and whole["headroom"] == 0
+    assert whole["memory_per_gpu_bytes"] == json.loads(out)["inputs"]["gpu_memory_bytes"]
+    code, _, err = run(*args, *slo, "--headroom", "1")
+    assert code == 2 and "--headroom" in err
+
+
 def test_a_replica_that_does_not_fit_is_priced_but_exits_3_with_the_memory_short() -> None:
     # Llama-3.1-70B in bf16: 70.6B parameters x 2 bytes = 131.4 GiB of weights alone, on a 24 GiB card.
     code, out, err = run("perf", "llama-3.1-70b", "--gpu", "RTX 4090")
