@@ -119,7 +119,6 @@ def _rate_and_policy(scenario: Scenario, c: Candidates, solution: Solution) -> l
     r = c.rates
     cur = scenario.currency
     fin = scenario.finance
-    as_of = r.as_of.isoformat() if r.as_of else ""
     idle = (
         ", ".join(f"{seg} {share:.0%} of TDP" for seg, share in IDLE_SHARE_OF_TDP.items())
         if r.idle_share_of_tdp is None
@@ -131,7 +130,7 @@ def _rate_and_policy(scenario: Scenario, c: Candidates, solution: Solution) -> l
             name="electricity",
             value=f"{r.usd_per_kwh:.4f} USD/kWh",
             source=r.usd_per_kwh_source,
-            as_of=as_of,
+            as_of=r.usd_per_kwh_as_of,
             key="usd_per_kwh",
             number=r.usd_per_kwh,
             unit="USD/kWh",
@@ -141,7 +140,7 @@ def _rate_and_policy(scenario: Scenario, c: Candidates, solution: Solution) -> l
             name="PUE",
             value=f"{r.pue:.2f}",
             source=r.pue_source,
-            as_of=as_of,
+            as_of=r.pue_as_of,
             key="pue",
             number=r.pue,
             unit="facility / IT power",
@@ -152,7 +151,7 @@ def _rate_and_policy(scenario: Scenario, c: Candidates, solution: Solution) -> l
             value=f"{scenario.energy.hosting}, "
             f"{r.colocation_usd_per_kw_month:.2f} USD per kW-month of peak IT power",
             source=r.colocation_source,
-            as_of=as_of,
+            as_of=r.colocation_as_of,
             key="colocation_usd_per_kw_month",
             number=r.colocation_usd_per_kw_month,
             unit="USD per kW-month",

@@ -202,6 +202,8 @@ class ElectricityPrice(FrozenModel):
     region: str
     usd_per_kwh: float = Field(gt=0, le=B.MAX_USD_PER_KWH)
     source: str
+    as_of: dt.date | None = None
+    """The date of the source's figure (its release); None: unknown, and the reports say so."""
 
 
 class EnergyDefaults(FrozenModel):
@@ -211,9 +213,14 @@ class EnergyDefaults(FrozenModel):
     default_region: str
     pue: float = Field(ge=1, le=B.MAX_PUE)
     pue_source: str
+    pue_as_of: dt.date | None = None
+    """The date of the PUE's source; None: unknown."""
     colocation_usd_per_kw_month: float = Field(ge=0, le=B.MAX_USD_PER_KW_MONTH)
     colocation_source: str
+    colocation_as_of: dt.date | None = None
+    """The date of the colocation rate's source; None: unknown."""
     as_of: dt.date
+    """When the file was compiled, not the date of its figures (each figure carries its own)."""
 
 
 class Catalog(FrozenModel):

@@ -54,6 +54,23 @@ def estimate_table(est: MemoryEstimate) -> str:
     return "\n".join(lines)
 
 
+def split_clause(est: MemoryEstimate) -> str:
+    """How a replica over several GPUs is split, as the per-GPU figure assumes it: " (tensor parallel 16 on
+    one machine)". The figure depends on the split (``solve`` may spread the same 16 GPUs over two machines
+    as tensor parallel 8 x pipeline 2, which holds more per GPU), so the reader is told which; empty on one
+    GPU and for training, whose recipe says its own split."""
+    if est.gpus <= 1 or est.inputs.get("task", "inference") != "inference":
+        return ""
+    eng = engine(est.engine)
+    nodes = int(est.inputs.get("nodes", 1))
+    machines = "one machine" if nodes == 1 else f"{nodes} machines"
+    if eng.split != "tensor":
+        return f" (layers split over {est.gpus} GPUs on {machines})"
+    stages = eng.stages(nodes)
+    pipeline = f" x pipeline parallel {stages}" if stages > 1 else ""
+    return f" (tensor parallel {est.gpus // stages}{pipeline} on {machines})"
+
+
 def fit_table(result: FitResult, card: str) -> str:
     """What fits on one card with headroom, in plain words."""
     r = result
@@ -71,7 +88,8 @@ def fit_table(result: FitResult, card: str) -> str:
     lines = [
         f"{r.model} on {card}: {card_gib} per GPU, {r.headroom:.0%} headroom -> "
         f"{r.budget_bytes / GIB:.1f} GiB usable",
-        f"at context {r.context}, batch {r.batch}: needs {r.required_bytes / GIB:.2f} GiB per GPU, {verdict}",
+        f"at context {r.context}, batch {r.batch}: needs {r.required_bytes / GIB:.2f} GiB per GPU"
+        f"{split_clause(r.estimate)}, {verdict}",
     ]
     weights = f"{r.weights_bytes / GIB:.2f} GiB per GPU"
     if r.max_context:

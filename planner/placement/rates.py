@@ -45,6 +45,11 @@ class CostRates:
     fx: float
     """Scenario currency per USD."""
     as_of: dt.date | None
+    usd_per_kwh_as_of: str = ""
+    """The electricity price's source date (ISO), ``unknown`` for a catalog figure without one, empty for a
+    figure the scenario gives (no source to date); likewise ``pue_as_of`` and ``colocation_as_of``."""
+    pue_as_of: str = ""
+    colocation_as_of: str = ""
     residual_share: float = 0.0
     """Share of a purchase price still worth having at the horizon's end (``finance``)."""
     residual_source: str = ""
@@ -61,6 +66,7 @@ class CostRates:
 
 def resolve_rates(scenario: Scenario, catalog: Catalog) -> CostRates:
     energy, defaults = scenario.energy, catalog.energy
+    price_as_of = pue_as_of = colo_as_of = ""
     if energy.usd_per_kwh is not None:
         price, price_source = energy.usd_per_kwh, "scenario energy.usd_per_kwh"
     else:
@@ -70,6 +76,7 @@ def resolve_rates(scenario: Scenario, catalog: Catalog) -> CostRates:
             known = ", ".join(e.region for e in defaults.electricity)
             raise ScenarioError(f"energy.region: unknown electricity region {region!r} (known: {known})")
         price, price_source = match[0].usd_per_kwh, f"{match[0].source} ({region})"
+        price_as_of = _source_date(match[0].as_of)
     office = energy.hosting == "office"
     if energy.pue is not None:
         pue, pue_source = energy.pue, "scenario energy.pue"
@@ -77,12 +84,14 @@ def resolve_rates(scenario: Scenario, catalog: Catalog) -> CostRates:
         pue, pue_source = 1.0, "office: no cooling overhead counted"
     else:
         pue, pue_source = defaults.pue, defaults.pue_source
+        pue_as_of = _source_date(defaults.pue_as_of)
     if office:
         colo, colo_source = 0.0, "office: no hosting fee"
     elif energy.colocation_usd_per_kw_month is not None:
         colo, colo_source = energy.colocation_usd_per_kw_month, "scenario energy.colocation_usd_per_kw_month"
     else:
         colo, colo_source = defaults.colocation_usd_per_kw_month, defaults.colocation_source
+        colo_as_of = _source_date(defaults.colocation_as_of)
     share, share_source = _residual(scenario)
     return CostRates(
         usd_per_kwh=price,
@@ -96,11 +105,20 @@ def resolve_rates(scenario: Scenario, catalog: Catalog) -> CostRates:
         months=scenario.horizon_months,
         fx=scenario.usd_to_currency,
         as_of=defaults.as_of,
+        usd_per_kwh_as_of=price_as_of,
+        pue_as_of=pue_as_of,
+        colocation_as_of=colo_as_of,
         residual_share=share,
         residual_source=share_source,
         spot_overhead=scenario.hardware.spot_overhead,
         idle_share_of_tdp=energy.gpu_idle_share_of_tdp,
     )
+
+
+def _source_date(date: dt.date | None) -> str:
+    """A catalog figure's source date as the reports state it: ISO, or ``unknown`` where none is recorded
+    (not the catalog's compile date, which says nothing of the figure's age)."""
+    return date.isoformat() if date else "unknown"
 
 
 def _residual(scenario: Scenario) -> tuple[float, str]:

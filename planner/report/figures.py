@@ -114,8 +114,15 @@ class MixLine:
     unit_price: float
     capex: float
     per_month: float
+    """Running costs (energy, hosting, rent) per month while the line's units are held, all units: the bill
+    in a month they are all held. Over periods a unit held only some months is not spread over the horizon;
+    ``per_month x months_held`` is the line's running cost over the horizon."""
     cost: float
     workloads: tuple[str, ...]
+    months_held: float = 0.0
+    """Months each unit is held or rented, on average over the line's units."""
+    months: str = ""
+    """The months the units are held, ``4-36`` (``22-36, 34-36`` where they differ)."""
     label: str = ""
     """The readable name (``Lambda 1x RTX A6000``), see ``unit_label``."""
     unit_ids: tuple[str, ...] = ()
@@ -199,9 +206,13 @@ def chosen_mix(plan: Plan) -> tuple[MixLine, ...]:
     for unit in plan.units:
         groups[(unit.option, unit.pricing, unit.hours_per_month)].append(unit)
     on_unit = workloads_by_unit(plan)
+    horizon = max(plan.horizon_months, 1)
     lines = []
     for (option, pricing, hours), units in groups.items():
         first = units[0]
+        spans = [(u.start_month, u.end_month or horizon) for u in units]
+        unit_months = sum(end - start + 1 for start, end in spans)
+        running = sum(u.cost - u.capex + u.residual_value for u in units)
         names: list[str] = []
         for unit in units:
             names += [n for n in on_unit.get(unit.id, ()) if n not in names]
@@ -218,15 +229,39 @@ def chosen_mix(plan: Plan) -> tuple[MixLine, ...]:
                 hours_per_month=hours,
                 unit_price=first.unit_price,
                 capex=sum(u.capex for u in units),
-                per_month=sum(u.opex_per_month for u in units),
+                per_month=running * len(units) / unit_months if unit_months > 0 else 0.0,
                 cost=sum(u.cost for u in units),
                 workloads=tuple(names),
+                months_held=unit_months / len(units),
+                months=", ".join(dict.fromkeys(f"{start}-{end}" for start, end in spans)),
                 label=unit_label(first),
                 unit_ids=tuple(u.id for u in units),
             )
         )
     lines.sort(key=lambda line: (_pricing_rank(line.pricing), -line.cost, line.option))
     return tuple(lines)
+
+
+def mix_total_per_month(plan: Plan) -> float:
+    """The chosen mix's Total per month: running costs averaged over the horizon (the headline's figure),
+    that is the sum of each line's per month x months held, divided by the horizon's months. Over periods
+    the lines' own per month (while held) do not add up to it, so the reports say which it is; where every
+    unit is held for the whole horizon it is the column's sum."""
+    if not plan.periods:
+        return sum(line.per_month for line in chosen_mix(plan))
+    return plan.opex / max(plan.horizon_months, 1)
+
+
+def mix_per_month_note(plan: Plan) -> str:
+    """The sentence under the chosen mix over periods that says how its per-month figures add up; empty
+    where every unit is held for the whole horizon (the column then adds up by itself)."""
+    if not plan.periods:
+        return ""
+    return (
+        "Per month: each line's bill in a month all its units are held (Months: when each is); the Total's "
+        f"per month is running costs averaged over the {plan.horizon_months} months: each unit's bill per "
+        f"month x its months held, summed, divided by {plan.horizon_months}."
+    )
 
 
 def _hours(hours: float) -> str:

@@ -19,6 +19,8 @@ from planner.report.figures import (
     MixLine,
     break_even,
     chosen_mix,
+    mix_per_month_note,
+    mix_total_per_month,
     period_lines,
     reading,
     saving_of,
@@ -129,6 +131,7 @@ def _mix(plan: Plan) -> list[str]:
         MdColumn("action", "Action", lambda m: m.action),
         MdColumn("units", "Units", lambda m: str(m.count), right=True),
         MdColumn("item", "Item", lambda m: escape(m.label or m.option_name)),
+        *([MdColumn("months", "Months", lambda m: m.months, right=True)] if plan.periods else []),
         MdColumn("gpus", "GPUs", lambda m: f"{m.gpus_per_unit} x {escape(m.gpu)}"),
         MdColumn("hours", "Hours/month", lambda m: _n(m.hours_per_month), right=True),
         MdColumn("capex", f"Up-front ({c})", lambda m: _n(m.capex), right=True),
@@ -140,10 +143,11 @@ def _mix(plan: Plan) -> list[str]:
         "action": "**Total**",
         "units": str(sum(m.count for m in lines)),
         "capex": f"**{_n(sum(m.capex for m in lines))}**",
-        "per_month": f"**{_n(sum(m.per_month for m in lines))}**",
+        "per_month": f"**{_n(mix_total_per_month(plan))}**",
         "cost": f"**{_n(sum(m.cost for m in lines))}**",
     }
-    return ["## Chosen mix", "", *table(columns, lines, total)]
+    note = mix_per_month_note(plan)
+    return ["## Chosen mix", "", *table(columns, lines, total), *(["", escape(note)] if note else [])]
 
 
 def _savings(plan: Plan) -> list[str]:

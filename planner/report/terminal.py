@@ -13,6 +13,8 @@ from planner.report.figures import (
     ALTERNATIVE_LABELS,
     break_even,
     chosen_mix,
+    mix_per_month_note,
+    mix_total_per_month,
     period_lines,
     reading,
     saving_of,
@@ -63,10 +65,12 @@ def exchange_rate_line(plan: Plan) -> str:
 
 
 def mix_lines(plan: Plan, width: int) -> list[str]:
+    over_periods = bool(plan.periods)
     columns = [
         TextColumn("Action", min_width=4),
         TextColumn("Units", ">"),
         TextColumn("Item", flexible=True, min_width=12),
+        *([TextColumn("Months", ">")] if over_periods else []),
         TextColumn("h/month", ">"),
         TextColumn("Up-front", ">"),
         TextColumn("Per month", ">"),
@@ -78,6 +82,7 @@ def mix_lines(plan: Plan, width: int) -> list[str]:
             m.action,
             str(m.count),
             m.option_name,
+            *([m.months] if over_periods else []),
             _n(m.hours_per_month),
             _n(m.capex),
             _n(m.per_month),
@@ -90,13 +95,15 @@ def mix_lines(plan: Plan, width: int) -> list[str]:
             "Total",
             str(sum(m.count for m in lines)),
             "",
+            *([""] if over_periods else []),
             "",
             _n(sum(m.capex for m in lines)),
-            _n(sum(m.per_month for m in lines)),
+            _n(mix_total_per_month(plan)),
             _n(sum(m.cost for m in lines)),
         ]
     )
-    return render_table(columns, rows, width)
+    note = mix_per_month_note(plan)
+    return render_table(columns, rows, width) + (wrap(note, width, 2) if note else [])
 
 
 def saving_lines(plan: Plan, width: int) -> list[str]:

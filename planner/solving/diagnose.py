@@ -9,6 +9,7 @@ workloads' memory against theirs.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import replace
 
 from planner.errors import InfeasibleError
@@ -16,7 +17,7 @@ from planner.ilp.data import ProblemData
 from planner.ilp.limits import LimitRow
 from planner.ilp.solve import solve_problem
 from planner.placement.candidates import Candidates
-from planner.scenario.schema import Scenario
+from planner.scenario.schema import DAYS, HOURS_PER_WEEK, Scenario
 from planner.units import GIB, fmt_gib
 
 
@@ -112,8 +113,10 @@ def _capped_message(scenario: Scenario, c: Candidates) -> str:
         # Taking turns needs two workloads, one of them free to get a schedule or a group: workloads whose
         # schedules already overlap cannot be told to take turns by having one.
         turns = len(scenario.workloads) > 1 and any(not w.time_shared for w in scenario.workloads)
+        overlaps = schedule_overlaps(scenario, need)
         return (
             f"no plan fits {what}: the workloads reserve {listed} ({fmt_gib(total)} in all), {gap}; "
+            + (f"{overlaps}; " if overlaps else "")
             + (
                 "workloads that never run at the same time can take turns (schedule, exclusive_group), or "
                 if turns
@@ -125,6 +128,56 @@ def _capped_message(scenario: Scenario, c: Candidates) -> str:
         f"no plan fits {what} with the hardware allowed; raise the stock or allow other hardware "
         "(hardware.bought / hardware.cloud)"
     )
+
+
+def schedule_overlaps(scenario: Scenario, names: Iterable[str]) -> str:
+    """Where scheduled workloads cannot take turns on the memory because their schedules overlap, the hours
+    they overlap ("coder and chat both run 18:00-20:00 every day: their schedules overlap, ..."); empty where
+    no two of ``names`` overlap. Workloads of one exclusive group never run together whatever their
+    schedules."""
+    by_name = {w.name: w for w in scenario.workloads}
+    scheduled = [
+        (w.name, w.exclusive_group, w.schedule)
+        for w in (by_name[n] for n in names if n in by_name)
+        if w.schedule is not None
+    ]
+    pairs = []
+    for i, (a, a_group, a_schedule) in enumerate(scheduled):
+        for b, b_group, b_schedule in scheduled[i + 1 :]:
+            if a_group is not None and a_group == b_group:
+                continue
+            if both := a_schedule.slots() & b_schedule.slots():
+                pairs.append(f"{a} and {b} both run {week_hours(both)}")
+    if not pairs:
+        return ""
+    return (
+        f"{'; '.join(pairs)}: their schedules overlap, so they hold GPU memory at the same time (schedules "
+        "that do not overlap may share it)"
+    )
+
+
+def week_hours(slots: frozenset[int]) -> str:
+    """Hours of the week as a reader states them: "18:00-20:00 on mon, tue, wed, thu, fri", "22:00-02:00
+    every day"; runs of consecutive hours, those of the same clock hours joined over their days."""
+    if len(slots) >= HOURS_PER_WEEK:
+        return "all week"
+    # Start each run where the hour before is not in it (a run may cross midnight or the week's end).
+    runs: dict[tuple[int, int], list[str]] = {}
+    for start in sorted(h for h in slots if (h - 1) % HOURS_PER_WEEK not in slots):
+        length = 1
+        while (start + length) % HOURS_PER_WEEK in slots:
+            length += 1
+        runs.setdefault((start % 24, length), []).append(DAYS[start // 24])
+    parts = []
+    for (hour, length), days in runs.items():
+        days_text = "every day" if len(days) == len(DAYS) else "on " + ", ".join(days)
+        span = (
+            f"{hour:02d}:00-{(hour + length) % 24:02d}:00"
+            if length < 24
+            else f"{length} hours from {hour:02d}:00"
+        )
+        parts.append(f"{span} {days_text}")
+    return "; ".join(parts)
 
 
 def shortfall(data: ProblemData, *, solver: str, time_limit_s: float) -> str:

@@ -192,5 +192,10 @@ def test_energy_and_reserved_defaults_are_sourced(shipped: Catalog) -> None:
     assert energy.default_region in regions
     assert regions["us-va"].usd_per_kwh == pytest.approx(0.0895)  # EIA 2023, VA commercial 8.95 c/kWh
     assert all(e.source for e in energy.electricity)
+    # Each figure carries its source's date, not the file's compile date: EIA released its 2023 state
+    # figures 2024-10-17, CBRE its H2 2024 report 2025-02-26; the Uptime survey gives none.
+    assert regions["us-va"].as_of == dt.date(2024, 10, 17)
+    assert energy.colocation_as_of == dt.date(2025, 2, 26) and energy.pue_as_of is None
+    assert all(e.as_of is None or e.as_of.isoformat() in e.source for e in energy.electricity)
     assert {d.provider for d in shipped.reserved_discounts} == {"aws", "gcp", "azure"}
     assert not any(d.verified for d in shipped.reserved_discounts)

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from planner import estimate_memory
 from planner.cli import main
+from planner.memory.report import split_clause
 
 ROOT = Path(__file__).resolve().parents[2]
 HOBBYIST = str(ROOT / "scenarios" / "hobbyist.yaml")
@@ -89,6 +91,23 @@ def test_fit_names_the_card_it_chose_when_several_match() -> None:
     )
     assert "A100 40GB SXM4" in result.stdout
     assert _run("fit", "llama-3.1-8b", "--gpu", "A100 80GB SXM4").stderr == ""  # one card: no note
+
+
+def test_fit_says_which_split_its_per_gpu_figure_assumes() -> None:
+    """DeepSeek-R1 over 16 H100s: fit assumes one machine, tensor parallel 16; the same 16 GPUs as two
+    machines of 8 (what solve places) are tensor parallel 8 x pipeline 2 and hold more per GPU, so the line
+    names the split it priced. One GPU has no split to name."""
+    args = ("fit", "deepseek-r1", "--precision", "fp8", "--engine", "vllm", "--gpu", "H100 SXM5")
+    line = next(x for x in _run(*args, "--gpus", "16").stdout.splitlines() if "needs" in x)
+    assert "GiB per GPU (tensor parallel 16 on one machine), fits" in line, line
+    two = estimate_memory("deepseek-r1", precision="fp8", engine="vllm", gpus=16, nodes=2)
+    one = estimate_memory("deepseek-r1", precision="fp8", engine="vllm", gpus=16)
+    assert split_clause(two) == " (tensor parallel 8 x pipeline parallel 2 on 2 machines)"
+    assert two.per_gpu_bytes > one.per_gpu_bytes
+    q = _run("fit", "qwen2.5-7b", "--precision", "q4_k_m", "--vram", "24GiB", "--gpus", "2").stdout
+    assert "(layers split over 2 GPUs on one machine)" in q
+    assert "needs" in _run("fit", "llama-3.1-8b", "--vram", "40GiB").stdout
+    assert "parallel" not in _run("fit", "llama-3.1-8b", "--vram", "40GiB").stdout
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,10 @@ import pytest
 
 from planner.pipeline import solve
 from planner.plan import Plan
+from planner.report.figures import chosen_mix
 from planner.report.json import plan_to_json
 from planner.report.markdown import render_markdown
+from planner.report.table import expected_values
 from planner.report.terminal import render_terminal
 from planner.report.workbook import build_workbook
 
@@ -78,3 +80,34 @@ def test_runs_on_counts_replicas_not_periods(plan: Plan) -> None:
     (workload,) = _table(build_workbook(plan)["Workloads"], "Workloads")
     runs_on = next(v for k, v in workload.items() if str(k).startswith("Runs on"))
     assert runs_on.splitlines() == ["r1: desk#1 GPU 0", "r2: desk#2 GPU 0", "r3: desk#3 GPU 0"]
+
+
+def test_the_chosen_mix_bills_per_month_while_held(plan: Plan) -> None:
+    """desk#1 and desk#2 are held months 1-12, desk#3 months 7-12; each bills 21.90 a month (energy and
+    hosting: the cash flow's 43.80 and 65.70). The line's per month is 3 x 21.90 = 65.70, the bill in a month
+    all three are held, not 30 x 21.90 / 12 = 54.75 spread over the horizon; the Total's per month is
+    running averaged over the horizon, 657 / 12 = 54.75, and a note says so in every report."""
+    (line,) = chosen_mix(plan)
+    assert line.per_month == pytest.approx(65.70)
+    assert line.months == "1-12, 7-12"
+    assert line.per_month * line.months_held == pytest.approx(30 * 21.90)
+    text = render_terminal(plan)
+    row = next(r for r in text.splitlines() if r.startswith("  Buy "))
+    assert "1-12, 7-12" in row and row.split()[-2:] == ["66", "3,657"]
+    total = next(r for r in text.splitlines() if r.lstrip().startswith("Total  "))
+    assert total.split()[-2:] == ["55", "3,657"]
+    assert "averaged over the 12 months" in text
+    markdown = render_markdown(plan)
+    assert "| **Total** | 3 |" in markdown and "| **55** |" in markdown
+    assert "averaged over the 12 months" in markdown
+    ws = build_workbook(plan)["Summary"]
+    (mix,) = _table(ws, "ChosenMix")
+    assert mix["Months held"] == "1-12, 7-12" and mix["Months held, per unit (average)"] == 10
+    per_month = _cell(ws, "ChosenMix", "Per month while held, all units")
+    assert expected_values(ws)[per_month] == pytest.approx(65.7)
+
+
+def _cell(ws: Any, name: str, header: str) -> str:
+    """The first data cell of a table's column."""
+    cells = ws[ws.tables[name].ref]
+    return str(cells[1][[c.value for c in cells[0]].index(header)].coordinate)

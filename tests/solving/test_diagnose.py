@@ -12,6 +12,7 @@ import pytest
 
 from planner.errors import InfeasibleError
 from planner.pipeline import solve
+from planner.solving.diagnose import week_hours
 
 from builders import catalog, gpu, scenario, workload
 
@@ -71,3 +72,31 @@ def test_taking_turns_is_offered_only_where_a_workload_could_get_a_schedule(
     message = _refusal(workloads, owned=[{"gpu": "Card24", "base_power_w": 0}])
     assert message.startswith("no plan fits the owned hardware (owned): the workloads reserve")
     assert ("take turns" in message) is turns, message
+
+
+def test_overlapping_schedules_are_named_with_the_hours_they_overlap() -> None:
+    """coder 20 GiB runs 8-20 every day, chat 18 GiB 18-23: 38 GiB against one 24 GiB card, and they cannot
+    take turns because both run 18:00-20:00; the message names those hours (it said only that memory was
+    short). Moving chat to 20-23 makes the same pair fit, one at a time."""
+    card = [{"gpu": "Card24", "base_power_w": 0}]
+    coder = workload("coder", 20, schedule={"start_hour": 8, "end_hour": 20})
+    message = _refusal([coder, workload("chat", 18, schedule={"start_hour": 18, "end_hour": 23})], owned=card)
+    assert "coder and chat both run 18:00-20:00 every day: their schedules overlap" in message, message
+    later = workload("chat", 18, schedule={"start_hour": 20, "end_hour": 23})
+    plan = solve(scenario([coder, later], hardware=ONLY_OWNED, owned=card), CAT, alternatives=False)
+    assert {a.unit for a in plan.assignments} == {plan.units[0].id}
+
+
+@pytest.mark.parametrize(
+    ("slots", "text"),
+    [
+        # Monday and Tuesday 18-20.
+        (frozenset({18, 19, 42, 43}), "18:00-20:00 on mon, tue"),
+        # Sunday 22:00 to Monday 02:00 crosses the week's end: one run.
+        (frozenset({166, 167, 0, 1}), "22:00-02:00 on sun"),
+        # 9-17 on Monday, 10-11 on Wednesday: two runs.
+        (frozenset(range(9, 17)) | {58}, "09:00-17:00 on mon; 10:00-11:00 on wed"),
+    ],
+)
+def test_week_hours_reads_as_a_person_would_say_them(slots: frozenset[int], text: str) -> None:
+    assert week_hours(slots) == text

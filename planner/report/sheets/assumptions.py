@@ -103,6 +103,8 @@ def add_assumptions_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     widths = Widths()
     model = CostFormulas(plan)
     inputs = list(model.inputs.values())
+    # A figure whose source has no date says "unknown", as the plan states it.
+    stated = {a.key: a.as_of for a in plan.assumptions if a.key}
     input_rows: list[dict[str, Value]] = [
         {
             "name": v.input.key,
@@ -110,7 +112,7 @@ def add_assumptions_sheet(wb: Workbook, plan: Plan) -> Worksheet:
             "value": v.number,
             "unit": v.input.unit.replace("{currency}", plan.currency),
             "source": v.source,
-            "as_of": v.as_of,
+            "as_of": v.as_of or stated.get(v.input.key) or None,
         }
         for v in inputs
     ]

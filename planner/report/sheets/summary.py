@@ -9,9 +9,10 @@ mix itself stays as solved.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -22,6 +23,8 @@ from planner.report.figures import (
     break_even,
     chosen_mix,
     held_whole_horizon,
+    mix_per_month_note,
+    mix_total_per_month,
     most_held_at_once,
     payback_month,
     reading,
@@ -90,10 +93,15 @@ class Chosen:
     cost: Formula
     residual: str
 
+    months_cell: str = ""
+    """The cell of this line's "Months held" (set once the table's place is known); empty: the horizon."""
+
     @property
     def per_month(self) -> Formula:
+        """The bill per month while held: running costs over the months the units are held, not spread over
+        the horizon (a unit rented months 4-36 bills its monthly rent, not 33/36 of it)."""
         running = f"{self.cost.text}-{self.capex.text}+{self.residual}"
-        return Formula(f"({running})/horizon_months", self.line.per_month)
+        return Formula(f"({running})/{self.months_cell or 'horizon_months'}", self.line.per_month)
 
 
 MIX_COLUMNS: tuple[Column[Chosen], ...] = (
@@ -101,8 +109,12 @@ MIX_COLUMNS: tuple[Column[Chosen], ...] = (
     Column("Units", styles.INTEGER, key="units", value=lambda c: c.line.count),
     Column("Item", styles.WRAP, value=lambda c: c.line.label),
     Column("Hours per month, per unit", styles.INTEGER, value=lambda c: c.line.hours_per_month),
+    Column("Months held", styles.TEXT, value=lambda c: c.line.months),
+    Column(
+        "Months held, per unit (average)", styles.NUMBER, key="months", value=lambda c: c.line.months_held
+    ),
     Column("Up-front, all units", styles.USD, key="capex", value=lambda c: c.capex),
-    Column("Per month, all units", styles.USD_CENTS, key="per_month", value=lambda c: c.per_month),
+    Column("Per month while held, all units", styles.USD_CENTS, key="per_month", value=lambda c: c.per_month),
     Column("Over horizon, all units", styles.USD, key="cost", value=lambda c: c.cost),
     Column("GPUs per unit", styles.INTEGER, value=lambda c: c.line.gpus_per_unit),
     Column("GPU", styles.WRAP, width=20, value=lambda c: c.line.gpu),
@@ -285,22 +297,37 @@ def add_summary_sheet(wb: Workbook, plan: Plan) -> Worksheet:
 
     row = placed_savings.last_row + 2
     put(ws.cell(row=row, column=1), "The chosen mix", styles.LABEL)
-    mix = write_table(
-        ws, "ChosenMix", MIX_COLUMNS, rows_of(MIX_COLUMNS, chosen(plan)), top=row + 1, widths=widths
-    )
+    months_col = [c.id for c in MIX_COLUMNS].index("months") + 1
+    lines = [
+        replace(c, months_cell=f"${get_column_letter(months_col)}${row + 2 + i}")
+        for i, c in enumerate(chosen(plan))
+    ]
+    mix = write_table(ws, "ChosenMix", MIX_COLUMNS, rows_of(MIX_COLUMNS, lines), top=row + 1, widths=widths)
     last = mix.last_row
     totals: dict[str, Value] = {
         key: Formula(column_sum(None, column_of(mix, MIX_COLUMNS, key), mix.first_row + 1, last), value)
         for key, value in (
             ("units", float(len(plan.units))),
             ("capex", plan.capex),
-            ("per_month", plan.opex / max(plan.horizon_months, 1)),
             ("cost", plan.total_cost),
         )
     }
+    # Over periods the lines' bills while held do not add up to the plan's per month: the Total is running
+    # costs averaged over the horizon (each line's per month x months held, summed, over horizon_months).
+    totals["per_month"] = (
+        Formula("(plan_energy+plan_hosting+plan_rent)/horizon_months", mix_total_per_month(plan))
+        if plan.periods
+        else Formula(
+            column_sum(None, column_of(mix, MIX_COLUMNS, "per_month"), mix.first_row + 1, last),
+            mix_total_per_month(plan),
+        )
+    )
     total_row = write_total_row(ws, mix, MIX_COLUMNS, totals)
 
     row = total_row + 2
+    if note := mix_per_month_note(plan):
+        write_note(ws, row, 1, len(MIX_COLUMNS), note, widths, styles.WRAP)
+        row += 2
     put(ws.cell(row=row, column=1), "In plain words (as solved)", styles.LABEL)
     write_note(ws, row + 1, 1, len(MIX_COLUMNS), reading(plan), widths, styles.WRAP)
     widths.apply(ws)
