@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from planner import bounds as B
-from planner.cli.options import Choice, F, FiniteFloatRange, count_option
+from planner.cli.options import Choice, F, FiniteFloatRange, count_option, headroom_option
 
 FORMATS = ("table", "json")
 
@@ -172,13 +172,7 @@ def estimate(model: str, **kw: Any) -> None:
 @click.option(
     "--vram", default=None, help="Card memory instead of --gpu, e.g. 24GiB or 80GB (bare number: GiB)."
 )
-@click.option(
-    "--headroom",
-    type=FiniteFloatRange(0, 1, max_open=True),
-    default=0.2,
-    show_default=True,
-    help="Share of memory kept free.",
-)
+@headroom_option("Share of memory kept free.")
 @click.option(
     "--memory-fraction",
     type=FiniteFloatRange(0, 1, min_open=True),

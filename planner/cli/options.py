@@ -143,6 +143,19 @@ def time_limit_option(what: str) -> Callable[[F], F]:
     )
 
 
+def headroom_option(help: str) -> Callable[[F], F]:
+    """``--headroom``: the share of each GPU's memory kept free, 0 to below 1, 0.2 by default as a scenario's
+    workloads keep it (``memory.fit.DEFAULT_HEADROOM``; not imported, to keep ``planner --help`` light), so
+    ``fit``, ``perf`` and ``solve`` size the same replica alike; ``help`` says what it bounds."""
+    return click.option(
+        "--headroom",
+        type=FiniteFloatRange(0, 1, max_open=True),
+        default=0.2,
+        show_default=True,
+        help=help,
+    )
+
+
 def format_option(choices: list[str], help: str, default: str = "table") -> Callable[[F], F]:
     """``--format`` (the parameter ``fmt``): what a command prints; ``help`` says what each choice gives."""
     return click.option(

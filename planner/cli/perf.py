@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from planner.cli.options import Choice, FiniteFloatRange
+from planner.cli.options import Choice, headroom_option
 
 if TYPE_CHECKING:
     from planner.perf.capacity import Capacity
@@ -53,13 +53,7 @@ FORMATS = ("table", "json")
 @click.option(
     "--tpot-ms", type=float, default=None, help="Target time per output token: also print the capacity."
 )
-@click.option(
-    "--headroom",
-    type=FiniteFloatRange(0, 1, max_open=True),
-    default=0.2,
-    show_default=True,
-    help="With --ttft-ms/--tpot-ms: share of each GPU's memory kept free, as `fit` and `solve` keep it.",
-)
+@headroom_option("With --ttft-ms/--tpot-ms: share of each GPU's memory kept free, as `fit` and `solve` do.")
 @click.option("--format", "output_format", type=Choice(FORMATS), default="table", show_default=True)
 def perf(
     model: str,
@@ -157,7 +151,7 @@ def perf_table(p: Performance) -> str:
     return "\n".join([head, *(f"  {name:<{width}}  {value}" for name, value in rows)])
 
 
-def capacity_line(c: Capacity, ttft_ms: float | None, tpot_ms: float | None, headroom: float = 0.0) -> str:
+def capacity_line(c: Capacity, ttft_ms: float | None, tpot_ms: float | None, headroom: float) -> str:
     """One line: the largest batch within the targets, what limits it, the TPOT the target checks (the step
     plus the prefills of joining requests) and the rate it sustains, tokens counted as requests/s x answer."""
     targets = " and ".join(
