@@ -23,13 +23,6 @@ def replica_speeds(w: Workload, c: Candidates, built: Assembled) -> list[tuple[A
     return [(a, by_offer[(option_of[a.unit], len(a.gpu_indices))]) for a in placed]
 
 
-def served_tokens_per_s(r: RateOption) -> float:
-    """Output tokens per second a replica serves at its batch: its requests/s times each answer's tokens
-    (``batch / serving TPOT`` in flight), not ``batch / decode step``, which leaves out the prefills."""
-    perf = r.capacity.performance
-    return r.requests_per_s * int(perf.inputs["output_tokens"])
-
-
 def replica_performance(a: Assignment, r: RateOption) -> ReplicaPerformance:
     perf = r.capacity.performance
     return ReplicaPerformance(
@@ -43,7 +36,7 @@ def replica_performance(a: Assignment, r: RateOption) -> ReplicaPerformance:
         tpot_s=perf.serving_tpot_s,
         decode_step_s=perf.tpot_s,
         requests_per_s=r.requests_per_s,
-        output_tokens_per_s=served_tokens_per_s(r),
+        output_tokens_per_s=r.capacity.output_tokens_per_s,
         limit=r.capacity.limit,
     )
 
@@ -65,7 +58,7 @@ def workload_performance(
         ttft_s=max(r.capacity.performance.ttft_s for r in replicas),
         tpot_s=max(r.capacity.performance.serving_tpot_s for r in replicas),
         decode_step_s=max(r.capacity.performance.tpot_s for r in replicas),
-        output_tokens_per_s=sum(served_tokens_per_s(r) for r in replicas),
+        output_tokens_per_s=sum(r.capacity.output_tokens_per_s for r in replicas),
         batch=first.capacity.batch,
         binds="memory" if first.binds == "memory" else "speed",
         slo_ttft_s=None if slo is None or slo.ttft_ms is None else slo.ttft_ms / 1000,

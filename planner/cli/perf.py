@@ -169,5 +169,5 @@ def capacity_line(c: Capacity, ttft_ms: float | None, tpot_ms: float | None, hea
         f"within {targets}: up to {c.batch} {'sequence' if c.batch == 1 else 'sequences'} at once "
         f"(limited by {c.limit}{f', {headroom:.0%} of memory kept free' if c.limit == 'memory' else ''}), "
         f"TPOT {p.serving_tpot_s * 1000:,.1f} ms, {c.requests_per_s:,.2f} requests/s, "
-        f"{c.requests_per_s * p.inputs['output_tokens']:,.0f} output tokens/s"
+        f"{c.output_tokens_per_s:,.0f} output tokens/s"
     )

@@ -41,6 +41,12 @@ class Capacity:
     def requests_per_s(self) -> float:
         return self.performance.requests_per_s if self.batch else 0.0
 
+    @property
+    def output_tokens_per_s(self) -> float:
+        """Answer tokens a second served at ``batch``: requests/s x each answer's tokens (``batch / serving
+        TPOT`` in flight), not ``batch / decode step``, which leaves out the prefills of joining requests."""
+        return self.requests_per_s * int(self.performance.inputs["output_tokens"])
+
 
 def capacity_within_slo(
     model: str | Path | Any,
