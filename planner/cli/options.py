@@ -98,10 +98,24 @@ class Choice(click.Choice):  # type: ignore[type-arg]  # click < 8.2's Choice is
             self.fail(f"{value!r} is not one of {listed}{suggestion(str(value), known)}.", param, ctx)
 
 
+class Count(click.IntRange):
+    """``click.IntRange`` whose refusal of a word or a fraction says what the option takes
+    (``Invalid value for '--batch': 'abc' is not a whole number.``) rather than click's "not a valid
+    integer range", which names the type's class, not the input."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if not isinstance(value, int):
+            try:
+                int(value)
+            except (TypeError, ValueError):
+                self.fail(f"{value!r} is not a whole number.", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def count(maximum: int) -> click.IntRange:
     """A whole number up to ``maximum`` (the bounds of ``planner.bounds``, shared with the schemas); the
     library refuses one below 1 with its own message (``context must be a whole number >= 1``)."""
-    return click.IntRange(max=maximum)
+    return Count(max=maximum)
 
 
 def count_option(name: str, maximum: int, default: int | None, help: str | None = None) -> Callable[[F], F]:

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from planner.cli.options import Choice, headroom_option
+from planner import bounds as B
+from planner.cli.options import Choice, count_option, headroom_option
 
 if TYPE_CHECKING:
     from planner.perf.capacity import Capacity
@@ -24,7 +25,7 @@ FORMATS = ("table", "json")
 @click.command()
 @click.argument("model")
 @click.option("--gpu", "gpu_name", required=True, help='A GPU from the catalog, e.g. "H100 SXM5".')
-@click.option("--gpus", type=int, default=1, show_default=True, help="GPUs per replica.")
+@count_option("--gpus", B.MAX_GPUS_PER_REPLICA, 1, "GPUs per replica.")
 @click.option(
     "--precision",
     default="bf16",
@@ -37,9 +38,9 @@ FORMATS = ("table", "json")
     help="transformers, vllm, sglang, llama.cpp or tensorrt-llm [default: llama.cpp for a GGUF precision "
     "such as q4_k_m, else vllm].",
 )
-@click.option("--batch", type=int, default=1, show_default=True, help="Sequences decoded together.")
-@click.option("--input-tokens", type=int, default=1024, show_default=True, help="Prompt tokens per request.")
-@click.option("--output-tokens", type=int, default=256, show_default=True, help="Answer tokens per request.")
+@count_option("--batch", B.MAX_BATCH, 1, "Sequences decoded together.")
+@count_option("--input-tokens", B.MAX_CONTEXT_TOKENS, 1024, "Prompt tokens per request.")
+@count_option("--output-tokens", B.MAX_CONTEXT_TOKENS, 256, "Answer tokens per request.")
 @click.option("--kv-precision", default=None, help="KV cache: 16bit, fp8, q8_0 or q4_0 [default: 16bit].")
 @click.option(
     "--interconnect",
@@ -144,7 +145,7 @@ def perf_table(p: Performance) -> str:
         ("output, all sequences", f"{p.output_tokens_per_s:,.1f} tokens/s (p10-p90 {low:,.0f}-{high:,.0f})"),
         ("prefill", f"{p.prefill_tokens_per_s:,.0f} tokens/s"),
         ("requests", f"{p.requests_per_s:,.3f} per s"),
-        ("decode bound by", p.bound),
+        ("decode bound by", p.binds_text),
         ("roofline, per sequence", f"{p.roofline_decode_tokens_per_s:,.1f} tokens/s"),
     ]
     width = max(len(name) for name, _ in rows)

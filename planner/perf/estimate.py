@@ -28,7 +28,7 @@ get one GPU's bandwidth and FLOPs whatever the count. Every efficiency is at mos
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from planner.memory.engines import engine as memory_engine
@@ -47,6 +47,16 @@ from planner.perf.terms import (
 )
 
 BOUNDS = ("bandwidth", "compute", "interconnect")
+BINDS: dict[str, str] = {
+    "bandwidth": "memory bandwidth",
+    "compute": "compute",
+    "dequantize": "dequantize arithmetic",
+    "interconnect": "interconnect",
+}
+"""What limits a decode step in a reader's words, by ``binds``'s key. ``dequantize``: the arithmetic term
+binds, but it is the unpacking of weight-only quantized weights, a cost per weight each pass, not the matrix
+products' FLOPs: a larger batch costs little more a step, a format the engine unpacks more cheaply (or reads
+as it multiplies, fp8 on a card with fp8 products) lowers it, more peak FLOPs for the products hardly do."""
 DEQUANTIZED_BYTES_PER_WEIGHT = 4
 """A 16-bit copy of a weight written by the dequantize kernel and read back by the matrix product."""
 DEQUANTIZE_ABOVE_TOKENS = 32
@@ -76,11 +86,32 @@ class Performance:
     (every prefill holds up the whole batch's decoding), ``batch / (TTFT + output tokens x TPOT)`` for a
     static batch (prefilled together, then decoded together); at batch 1 both are Little's law."""
     bound: str
-    """What limits a decode step: "bandwidth", "compute" or "interconnect"."""
+    """What limits a decode step: "bandwidth", "compute" or "interconnect" (the term that is largest)."""
     band: tuple[float, float]
     roofline_decode_tokens_per_s: float
     """Per sequence: bandwidth x GPUs / bytes per step, the physical limit."""
     inputs: dict[str, Any]
+    decode_terms_s: dict[str, float] = field(default_factory=dict)
+    """Seconds each limit alone takes a decode step, by ``BOUNDS``: the reads, the arithmetic (unpacking
+    quantized weights included) and the all-reduce; the step overlaps the first two and adds the rest."""
+    binds: str = ""
+    """What limits a decode step in a reader's words (``BINDS``): "dequantize arithmetic" where ``bound``
+    is "compute" only because of the unpacking of quantized weights."""
+
+    @property
+    def binds_text(self) -> str:
+        """``binds`` with the terms behind it, in milliseconds: the one that binds, of the whole step (the
+        rest is fixed overhead and what does not overlap), then the reads or arithmetic it is weighed
+        against (``dequantize arithmetic: 26.2 of the 27.6 ms step (memory reads 23.8 ms)``)."""
+        terms = self.decode_terms_s
+        if not terms:
+            return self.binds or self.bound
+        other = "compute" if self.bound == "bandwidth" else "bandwidth"
+        words = {"bandwidth": "memory reads", "compute": "arithmetic"}[other]
+        return (
+            f"{self.binds}: {terms[self.bound] * 1000:,.1f} of the {self.tpot_s * 1000:,.1f} ms step "
+            f"({words} {terms[other] * 1000:,.1f} ms)"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -92,6 +123,9 @@ class Performance:
             "prefill_tokens_per_s": self.prefill_tokens_per_s,
             "requests_per_s": self.requests_per_s,
             "bound": self.bound,
+            "binds": self.binds,
+            "binds_text": self.binds_text,
+            "decode_terms_s": dict(self.decode_terms_s),
             "band": list(self.band),
             "roofline_decode_tokens_per_s": self.roofline_decode_tokens_per_s,
             "inputs": self.inputs,
@@ -190,6 +224,27 @@ def decode_step(
     m: ModelTerms, hw: Hardware, speed: EngineSpeed, *, gpus: int, batch: int, context: float
 ) -> tuple[float, str]:
     """Seconds of one decode step of ``batch`` sequences at ``context`` tokens each, and what bounds it."""
+    step, terms = _decode(m, hw, speed, gpus=gpus, batch=batch, context=context)
+    return step, max(BOUNDS, key=terms.__getitem__)
+
+
+def binds(m: ModelTerms, speed: EngineSpeed, terms: dict[str, float], batch: int) -> str:
+    """The ``BINDS`` key of a decode step of ``batch`` tokens: the largest of its terms, but ``dequantize``
+    where that is the arithmetic on weight-only quantized weights below ``half_efficiency_tokens`` tokens a
+    pass. There the arithmetic's time, ``FLOPs / (peak x eff(n))`` with ``eff(n) ~ n / (n + half)``, is
+    mostly the ``half`` part, a cost per weight each pass whatever the tokens: the kernel unpacking each
+    packed weight (llama.cpp's q4_k_m at batch 1), not the products' FLOPs."""
+    bound = max(BOUNDS, key=terms.__getitem__)
+    unpacks = m.quantized and not m.eight_bit_compute
+    if bound == "compute" and unpacks and batch < speed.half_efficiency_tokens:
+        return "dequantize"
+    return bound
+
+
+def _decode(
+    m: ModelTerms, hw: Hardware, speed: EngineSpeed, *, gpus: int, batch: int, context: float
+) -> tuple[float, dict[str, float]]:
+    """A decode step's seconds and its terms (``BOUNDS``: each limit's seconds alone)."""
     tensor = memory_engine(speed.memory_engine).split == "tensor"
     par = gpus if tensor else 1
     weights = step_weight_bytes(m, batch)
@@ -209,7 +264,6 @@ def decode_step(
     compute = decode_flops(m, batch, context) / _flops_per_s(m, hw, speed, par, batch)
     link = _allreduce_s(m, hw, batch, gpus if tensor else 1)
     terms = {"bandwidth": memory, "compute": compute, "interconnect": link}
-    bound = max(BOUNDS, key=terms.__getitem__)
     step = (
         overlap_s(memory, compute, speed.overlap_exponent) + link + _overhead_s(m, speed, gpus, tensor, batch)
     )
@@ -217,7 +271,7 @@ def decode_step(
         # Eager: Python launches each layer's kernels; the GPU runs them as they come, so the step takes the
         # longer of the two (launches ahead of a busy GPU cost nothing).
         step = max(step, speed.step_overhead_s + speed.eager_layer_overhead_s * m.layers)
-    return step, bound
+    return step, terms
 
 
 def serving_tpot_s(step_s: float, prefill_s: float, *, batch: int, output_tokens: int, static: bool) -> float:
@@ -256,7 +310,7 @@ def predict(
     sequences = batch if speed.static_batching else 1
     ttft = prefill_s(m, hw, speed, gpus=gpus, tokens=input_tokens, sequences=sequences)
     context = input_tokens + (output_tokens + 1) / 2
-    tpot, bound = decode_step(m, hw, speed, gpus=gpus, batch=batch, context=context)
+    tpot, terms = _decode(m, hw, speed, gpus=gpus, batch=batch, context=context)
     output_rate = batch / tpot
     roofline = hw.bandwidth_bytes_per_s * gpus / decode_bytes(m, batch, context, gpus)
     low = output_rate * math.exp(speed.log_residual_p10)
@@ -268,7 +322,9 @@ def predict(
         output_tokens_per_s=output_rate,
         prefill_tokens_per_s=input_tokens * sequences / ttft if ttft > 0 else 0.0,
         requests_per_s=1 / (ttft / sequences + output_tokens * tpot / batch),
-        bound=bound,
+        bound=max(BOUNDS, key=terms.__getitem__),
+        decode_terms_s=terms,
+        binds=BINDS[binds(m, speed, terms, batch)],
         band=(min(low, output_rate), max(high, output_rate)),
         roofline_decode_tokens_per_s=roofline,
         inputs=dict(inputs or {}),

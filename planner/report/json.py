@@ -2,8 +2,10 @@
 
 The keys scripts rely on (scenario, status, currency, horizon_months, total_cost, capex, opex, best_bound,
 gap, units, assignments, alternatives) and every other ``Plan`` field come from ``Plan.to_json_dict``. The
-figures the workbook derives (the plain-language reading, the chosen mix, the break-even, memory per GPU) are
-added under one extra key, ``report``, so no contract key is renamed or reshaped. Memory stays in bytes and
+figures the workbook derives (the plain-language reading, the chosen mix with its total and note, the
+break-even, memory per GPU, the speed table's rows, each assignment's launch lines) are added under one extra
+key, ``report``, so no contract key is renamed or reshaped; the local page lays these out as the terminal and
+the Markdown print them, from the same functions. Memory stays in bytes and
 money in the plan's currency, as in the contract.
 """
 
@@ -15,7 +17,17 @@ from dataclasses import asdict
 from typing import Any
 
 from planner.plan import Plan
-from planner.report.figures import break_even, chosen_mix, gpu_usage, payback_month, reading
+from planner.report.figures import (
+    break_even,
+    chosen_mix,
+    gpu_usage,
+    mix_per_month_note,
+    mix_total_per_month,
+    payback_month,
+    reading,
+)
+from planner.report.launch import NO_SETTINGS, launch_texts
+from planner.report.speed import slo_text, speed_rows
 
 REPORT_KEY = "report"
 
@@ -23,12 +35,31 @@ REPORT_KEY = "report"
 def report_dict(plan: Plan, today: dt.date | None = None) -> dict[str, Any]:
     """What the workbook shows beyond the plan's own fields, in JSON-ready types."""
     horizon = max(plan.horizon_months, 1)
+    mix = chosen_mix(plan)
     return {
         "oldest_price": plan.oldest_price(today).to_dict(),
         "reading": reading(plan),
         "average_cost_per_month": plan.total_cost / horizon,
         "opex_per_month": plan.opex_per_month or plan.opex / horizon,
-        "chosen_mix": [{**asdict(line), "workloads": list(line.workloads)} for line in chosen_mix(plan)],
+        "chosen_mix": [{**asdict(line), "workloads": list(line.workloads)} for line in mix],
+        "mix_total": {
+            "count": sum(line.count for line in mix),
+            "capex": sum(line.capex for line in mix),
+            "per_month": mix_total_per_month(plan),
+            "cost": sum(line.cost for line in mix),
+        },
+        "mix_per_month_note": mix_per_month_note(plan),
+        "speed": [{**asdict(row), "slo": slo_text(row)} for row in speed_rows(plan)],
+        "launch": [
+            {
+                "workload": t.assignment.workload,
+                "replica": t.assignment.replica,
+                "where": t.where,
+                "script": list(t.script) if t.command else [],
+                "text": "" if t.command else NO_SETTINGS,
+            }
+            for t in launch_texts(plan)
+        ],
         "break_even": asdict(break_even(plan)),
         "payback_month": payback_month(plan),
         "gpu_usage": [

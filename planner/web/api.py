@@ -41,13 +41,14 @@ def examples_dir() -> Path:
 
 
 def meta() -> dict[str, Any]:
-    """What the forms offer: catalog models and GPUs, formats, engines, tasks, the example scenarios."""
+    """What the forms offer: catalog models and GPUs, formats, engines, tasks, the example scenarios; the
+    reports' names of cost categories and alternatives, so the page words them as the terminal does."""
     import planner
     from planner.catalog.models import load_model_catalog
     from planner.memory.engines import ENGINES
     from planner.memory.formats import KV_BYTES, WEIGHT_FORMATS
     from planner.perf.efficiency import ENGINE_SPEEDS
-    from planner.report.figures import CATEGORY_LABELS
+    from planner.report.figures import ALTERNATIVE_LABELS, CATEGORY_LABELS
 
     folder = examples_dir()
     examples = (
@@ -67,6 +68,7 @@ def meta() -> dict[str, Any]:
         "perf": True,
         "perf_engines": list(ENGINE_SPEEDS),
         "cost_labels": dict(CATEGORY_LABELS),
+        "alternative_labels": dict(ALTERNATIVE_LABELS),
     }
 
 

@@ -57,6 +57,52 @@ def test_llama_cpp_batch_one_decode_on_an_rtx_4090() -> None:
     assert today.decode_tokens_per_s == pytest.approx(155.02, rel=0.15)
 
 
+def test_a_quantized_decode_held_by_unpacking_says_dequantize_not_compute() -> None:
+    """Qwen2.5-32B in q4_k_m under llama.cpp on an RTX 3090 at batch 1: the arithmetic term (26.2 ms) tops
+    the reads (23.8 ms), so ``bound`` stays "compute" (the API's fixed value), but that term is not the
+    products' FLOPs: 2 x 32.8B weights = 65.5 GFLOP take 0.46 ms at the card's 142 TFLOP/s, a fiftieth of
+    it, and eight times the tokens a pass cost less than a quarter more. It is a cost per weight each pass
+    (unpacking the 4-bit blocks), and the reader's words say so; at batch 64 the products do bind."""
+    kw: dict[str, Any] = {"gpu": "RTX 3090", "engine": "llama.cpp", "precision": "q4_k_m"}
+    one = estimate_performance("qwen2.5-32b", **kw)
+    terms = one.decode_terms_s
+    assert one.bound == "compute" and terms["compute"] > terms["bandwidth"] > 0
+    assert terms["compute"] > 20 * (2 * 32.8e9 / 142e12)
+    eight = estimate_performance("qwen2.5-32b", batch=8, **kw).decode_terms_s
+    assert eight["compute"] < 1.25 * terms["compute"]
+    assert one.binds == "dequantize arithmetic"
+    assert one.binds_text == (
+        f"dequantize arithmetic: {terms['compute'] * 1000:.1f} of the {one.tpot_s * 1000:.1f} ms step "
+        f"(memory reads {terms['bandwidth'] * 1000:.1f} ms)"
+    )
+    many = estimate_performance("qwen2.5-32b", batch=64, **kw)
+    assert (many.bound, many.binds) == ("compute", "compute")
+    # 16-bit weights are read, not unpacked: the same card and engine family say memory bandwidth.
+    sixteen = estimate_performance("llama-3-8b", gpu="RTX 4090")
+    assert (sixteen.bound, sixteen.binds) == ("bandwidth", "memory bandwidth")
+    assert sixteen.binds_text.startswith("memory bandwidth: ") and "(arithmetic " in sixteen.binds_text
+
+
+@given(
+    st.sampled_from(ENGINES),
+    st.sampled_from(["llama-3-8b", "qwen2.5-0.5b", "mixtral-8x7b"]),
+    st.sampled_from([1, 4, 32, 256]),
+)
+def test_the_readers_words_name_the_term_the_api_names(
+    engine_precision: tuple[str, str], model: str, batch: int
+) -> None:
+    """``binds`` renames nothing: "dequantize arithmetic" only where ``bound`` is "compute", on weights
+    stored below 16 bits; the term ``bound`` names is the largest of ``decode_terms_s``."""
+    engine, precision = engine_precision
+    p = estimate_performance(model, gpu="H100 SXM5", engine=engine, precision=precision, batch=batch)
+    assert p.bound in ("bandwidth", "compute", "interconnect")
+    assert p.decode_terms_s[p.bound] == max(p.decode_terms_s.values())
+    if p.binds == "dequantize arithmetic":
+        assert p.bound == "compute" and precision not in ("bf16", "fp8")
+    else:
+        assert p.binds == {"bandwidth": "memory bandwidth"}.get(p.bound, p.bound)
+
+
 def test_llama_cpp_70b_split_over_two_rtx_3090() -> None:
     # Same source: Llama-3-70B Q4_K_M on 2 x RTX 3090, tg512 16.57 tokens/s, pp512 357.32 tokens/s.
     kw = {"gpu": "RTX 3090", "gpus": 2, "engine": "llama.cpp", "precision": "q4_k_m"}

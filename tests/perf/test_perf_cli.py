@@ -67,6 +67,33 @@ def test_perf_bad_input_is_one_line_and_exit_2() -> None:
         assert err.count("\n") == 1 and err.startswith("error: ")
 
 
+def test_perf_says_what_binds_in_words_a_user_acts_on() -> None:
+    """The arithmetic of unpacking q4_k_m weights, not "compute" (which reads as "buy FLOPs"), with the
+    two terms in milliseconds a step; the JSON keeps ``bound`` and adds the words."""
+    args = ("perf", "qwen2.5-32b", "--precision", "q4_k_m", "--gpu", "RTX 3090")
+    code, out, _ = run(*args)
+    assert code == 0
+    (line,) = [line for line in out.splitlines() if "decode bound by" in line]
+    words = line.split("decode bound by", 1)[1].strip()
+    assert words.startswith("dequantize arithmetic: ") and " ms step (memory reads " in words
+    code, out, _ = run(*args, "--format", "json")
+    data = json.loads(out)
+    assert (data["bound"], data["binds"], data["binds_text"]) == ("compute", "dequantize arithmetic", words)
+    assert data["decode_terms_s"]["compute"] > data["decode_terms_s"]["bandwidth"]
+
+
+@pytest.mark.parametrize("value", ["abc", "1.5", "", "2-4"])
+@pytest.mark.parametrize(
+    "command", [("perf", "llama-3-8b", "--gpu", "T4"), ("fit", "llama-3-8b", "--gpu", "T4")]
+)
+def test_a_batch_that_is_not_a_whole_number_is_one_line_naming_batch(
+    command: tuple[str, ...], value: str
+) -> None:
+    code, _, err = run(*command, "--batch", value)
+    assert code == 2
+    assert err == f"error: Invalid value for '--batch': {value!r} is not a whole number.\n"
+
+
 def test_fit_prints_tokens_per_second_at_its_largest_batch() -> None:
     code, out, _ = run("fit", "llama-3-8b", "--gpu", "RTX 4090", "--precision", "q4_k_m")
     assert code == 0

@@ -66,3 +66,23 @@ def test_markdown_fence_outlasts_backticks_in_scenario_text(startup: Plan) -> No
     plan = startup.model_copy(update={"assignments": (a.model_copy(update={"launch": odd}),)})
     section = render_markdown(plan).split("## Launch settings", 1)[1]
     assert "````sh\nvllm serve /models/```odd\n````" in section
+
+
+def test_json_report_carries_each_launch_as_the_terminal_prints_it(startup: Plan) -> None:
+    """``report.launch`` (what the page shows): one entry per assignment, in order, with the terminal's
+    heading and lines; the training job says it has no settings instead of a script."""
+    data = json.loads(plan_to_json(startup))
+    launches = data["report"]["launch"]
+    assert [(x["workload"], x["replica"]) for x in launches] == [
+        (a["workload"], a["replica"]) for a in data["assignments"]
+    ]
+    terminal = launch_lines(startup)
+    for x, a in zip(launches, data["assignments"], strict=True):
+        if a["launch"] is None:
+            assert x["script"] == [] and "no serving settings" in x["text"]
+            assert f"  {x['where']}: {x['text']}" in terminal
+            continue
+        assert x["text"] == "" and a["launch"]["shell"] in x["script"]
+        head = next(line for line in terminal if line.startswith(f"  {x['where']}:"))
+        assert head.endswith(x["script"][0]) or head.endswith(":")
+    assert sum(not x["script"] for x in launches) == 1  # the nightly QLoRA job

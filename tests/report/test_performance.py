@@ -127,6 +127,23 @@ def test_json_keeps_the_workload_fields_and_adds_each_replica(rate_plan: Plan) -
     ]
 
 
+def test_json_report_carries_the_speed_rows_the_terminal_prints(rate_plan: Plan) -> None:
+    """The page lays out ``report.speed``: the terminal's rows with the figures above, the SLO as written."""
+    rows = json.loads(plan_to_json(rate_plan))["report"]["speed"]
+    assert [(r["workload"], r["replica"], r["batch"], r["binds"]) for r in rows] == [
+        ("chat-assistant", None, None, "memory"),
+        ("chat-assistant", 1, 24, "memory"),
+        ("chat-assistant", 2, 24, "memory"),
+    ]
+    total = rows[0]
+    assert total["requests_per_s"] == pytest.approx(3.157895, abs=1e-6)
+    assert total["requests_per_s_asked"] == 2.0 and total["utilisation"] == pytest.approx(0.633333, abs=1e-6)
+    assert total["output_tokens_per_s"] == 960.0 and total["runs_on"] == "2 replicas"
+    assert rows[1]["unit"] == "workstation-2x-rtx-4090#1" and rows[1]["requests_per_s_asked"] is None
+    assert {r["slo"] for r in rows} == {"TTFT 1,000 ms, TPOT 60 ms"}
+    assert json.loads(plan_to_json(make_plan()))["report"]["speed"] == []
+
+
 def test_markdown_has_a_performance_section(rate_plan: Plan) -> None:
     text = render_markdown(rate_plan)
     section = text.split("## Performance", 1)[1].split("\n## ", 1)[0]

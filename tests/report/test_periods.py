@@ -107,6 +107,19 @@ def test_the_chosen_mix_bills_per_month_while_held(plan: Plan) -> None:
     assert expected_values(ws)[per_month] == pytest.approx(65.7)
 
 
+def test_the_json_carries_the_mix_total_and_its_note(plan: Plan) -> None:
+    """What the page's chosen mix shows: each line's months and while-held bill, the Total row (3 cards,
+    3,000 up front, 657 / 12 = 54.75 a month averaged, 3,657 over the horizon) and the note."""
+    report = json.loads(plan_to_json(plan))["report"]
+    (line,) = report["chosen_mix"]
+    assert line["months"] == "1-12, 7-12" and line["per_month"] == pytest.approx(65.70)
+    total = report["mix_total"]
+    assert total["count"] == 3 and total["capex"] == pytest.approx(3000.0)
+    assert total["per_month"] == pytest.approx(54.75) and total["cost"] == pytest.approx(3657.0)
+    assert report["mix_per_month_note"].startswith("Per month: each line's bill in a month all its units")
+    assert "averaged over the 12 months" in report["mix_per_month_note"]
+
+
 def _cell(ws: Any, name: str, header: str) -> str:
     """The first data cell of a table's column."""
     cells = ws[ws.tables[name].ref]

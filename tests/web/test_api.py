@@ -142,6 +142,8 @@ def test_meta_offers_the_examples_the_speed_engines_and_the_cost_labels(url: str
     # not the memory model's list.
     assert meta["perf_engines"] == ["transformers", "vllm", "llama.cpp", "tensorrt-llm", "sglang"]
     assert meta["cost_labels"]["residual"] == "Residual value at the end (credit)"
+    # The alternatives as the terminal names them, the one bought up front included.
+    assert meta["alternative_labels"]["all_bought_up_front"] == "Buy everything up front"
 
 
 # The speed form's fields: the CLI's options of ``planner perf`` by their Python names.

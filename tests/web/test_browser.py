@@ -190,7 +190,41 @@ def test_solve_startup_matches_cli_and_downloads_the_workbook(
     residual = cli["cost_by_category"]["residual"]
     assert residual < 0 and amounts["Residual value at the end (credit)"] == round(residual)
     assert abs(sum(amounts.values()) - cli_total) <= 0.5 * len(amounts)  # each figure rounded to 1 USD
-    _shot(browser, tmp_path, "plan")
+    # A count-stated plan over one period has no Months column and no note on how the month adds up.
+    assert "Months" not in browser.find_element(By.ID, "mix").text
+    assert not browser.find_element(By.ID, "mix-note").is_displayed()
+    # Speed, as the CLI's workloads[].performance: the workload's row, then one per replica.
+    (chat,) = [w for w in cli["workloads"] if w["performance"] is not None]
+    perf = chat["performance"]
+    speed = [row.text for row in browser.find_elements(By.CSS_SELECTOR, "#speed tr")][1:]
+    assert len(speed) == 1 + len(perf["replicas"])
+    assert speed[0].startswith(f"{chat['name']} {chat['replicas']} replicas")
+    # Both replicas are held back by the TPOT target (docs/reports.md walks through this plan).
+    assert {r["limit"] for r in perf["replicas"]} == {"tpot"}
+    assert speed[0].endswith(
+        f"{perf['tpot_s'] * 1000:.1f} {perf['output_tokens_per_s']:,.0f} {perf['requests_per_s']:.2f} "
+        f"{perf['requests_per_s_asked']:.2f} {round(100 * perf['utilisation'])} % speed (TPOT)"
+    )
+    for line, r in zip(speed[1:], perf["replicas"], strict=True):
+        assert line.startswith(f"{chat['name']} #{r['replica']} ") and f"{r['unit']} {r['batch']} " in line
+        assert f" {r['requests_per_s']:.2f} " in line
+    assert "SLO chat-assistant: TTFT 1,000 ms, TPOT 60 ms." in browser.find_element(By.ID, "speed-note").text
+    browser.execute_script("document.getElementById('plan').scrollIntoView()")
+    _shot(browser, tmp_path, "plan")  # the README's docs/web-plan.png: the headline down to the speed
+    # Launch settings, as the CLI's assignments[].launch: one block per assignment, the shell line in it.
+    section = browser.find_element(By.ID, "launch-section")
+    section.find_element(By.TAG_NAME, "summary").click()
+    blocks = browser.find_elements(By.CSS_SELECTOR, "#launch .launch")
+    assert len(blocks) == len(cli["assignments"])
+    for block, a in zip(blocks, cli["assignments"], strict=True):
+        assert block.find_element(By.CSS_SELECTOR, ".where").text.startswith(
+            f"{a['workload']} #{a['replica']} on "
+        )
+        if a["launch"] is None:
+            assert "no serving settings" in block.text
+        else:
+            assert block.find_element(By.TAG_NAME, "pre").text.splitlines()[0] == a["launch"]["shell"]
+    _shot(browser, tmp_path, "plan-launch")
 
     browser.find_element(By.ID, "dl-xlsx").click()
     deadline = time.monotonic() + 60
@@ -213,6 +247,54 @@ def test_solve_startup_matches_cli_and_downloads_the_workbook(
         assert any(isinstance(v, int | float) and abs(v - cli_total) < 0.01 for v in values)
 
 
+def test_a_plan_over_periods_shows_the_months_and_how_its_month_adds_up(
+    browser: Any, base_url: str, tmp_path: Path
+) -> None:
+    """The growth plan (tests/scenario/test_shipped.py derives it by hand): the HGX B200 server bought for
+    months 4-36 (360,000 USD), the owned A100 racks held months 1-36 and 1-3; the mix's Total per month is the
+    running cost averaged over the 36 months, the headline's per-month tile, with the note saying so; the
+    DeepSeek-V3 replicas each on 8 B200s at batch 392, 13.07 requests/s, held back by the TPOT target."""
+    wait = _open(browser, base_url)
+    _tab(browser, "scenario")
+    Select(browser.find_element(By.ID, "example")).select_by_visible_text("platform-team-growth")
+    wait.until(ec.text_to_be_present_in_element((By.ID, "validation"), "valid: platform-team-growth"))
+    browser.find_element(By.ID, "solve").click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "status"), "optimal"))
+    rows = [
+        [td.text for td in tr.find_elements(By.TAG_NAME, "td")]
+        for tr in browser.find_elements(By.CSS_SELECTOR, "#mix tr")[1:]
+    ]
+    header = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#mix th")]
+    assert header[:4] == ["Action", "Units", "Item", "Months"]
+    column = {name: i for i, name in enumerate(header)}
+    by_item = {r[column["Item"]]: r for r in rows}
+    server = by_item["HGX B200 8-GPU server"]
+    assert (server[column["Months"]], server[column["Up-front (USD)"]]) == ("4-36", "360,000")
+    assert by_item["a100-rack (owned)"][column["Months"]] == "1-36, 1-3"
+    total = rows[-1]
+    assert total[0] == "Total" and total[column["Up-front (USD)"]] == "455,000"
+    # The Total's per month is not the column's sum (each line's bill while held) but the running cost
+    # averaged over the horizon: the headline's tile, and running / 36 in its sum line.
+    per_month = [int(r[column["Per month (USD)"]].replace(",", "")) for r in rows]
+    assert total[column["Per month (USD)"]] == browser.find_element(By.ID, "monthly").text.removesuffix(
+        " USD"
+    )
+    assert sum(per_month[:-1]) > per_month[-1]
+    running = browser.find_element(By.ID, "sum").text.split("running ")[1].split(" ")[0]
+    assert abs(int(running.replace(",", "")) / 36 - per_month[-1]) <= 1
+    note = browser.find_element(By.ID, "mix-note")
+    assert note.is_displayed() and note.text.startswith(
+        "Per month: each line's bill in a month all its units"
+    )
+    assert "averaged over the 36 months" in note.text
+    speed = [row.text for row in browser.find_elements(By.CSS_SELECTOR, "#speed tr")][1:]
+    assert speed[0].startswith("deepseek-api 3 replicas") and speed[0].endswith("speed (TPOT)")
+    for n, line in enumerate(speed[1:], start=1):
+        assert line.startswith(f"deepseek-api #{n} 8 x B200") and " 392 " in line and " 13.07 " in line
+    browser.execute_script("document.getElementById('mix').scrollIntoView()")
+    _shot(browser, tmp_path, "plan-growth")
+
+
 def test_speed_tab_estimates_with_its_defaults_and_warns_where_the_replica_does_not_fit(
     browser: Any, base_url: str, tmp_path: Path
 ) -> None:
@@ -229,6 +311,8 @@ def test_speed_tab_estimates_with_its_defaults_and_warns_where_the_replica_does_
     )
     figures = browser.find_element(By.ID, "perf-table").text
     assert f"output, all sequences {expected.output_tokens_per_s:,.1f} tokens/s" in figures
+    assert f"time per output token, while serving {expected.serving_tpot_s * 1000:,.2f} ms" in figures
+    assert f"decode bound by {expected.binds_text}" in figures
     assert "1,024 tokens in, 256 out" in browser.find_element(By.ID, "perf-title").text
     _shot(browser, tmp_path, "speed")
 

@@ -44,10 +44,12 @@ function debounce(fn, ms) {
   return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
 }
 
-function table(el, headers, rows, numeric = []) {
+// A table of strings; `total`, where given, is a last row in bold (a sum the server computed).
+function table(el, headers, rows, numeric = [], total = null) {
+  const cells = (r) => r.map((c, i) => `<td class="${numeric.includes(i) ? "n" : ""}">${esc(c)}</td>`).join("");
   const head = "<tr>" + headers.map((h, i) => `<th class="${numeric.includes(i) ? "n" : ""}">${esc(h)}</th>`).join("") + "</tr>";
-  const body = rows.map((r) => "<tr>" + r.map((c, i) => `<td class="${numeric.includes(i) ? "n" : ""}">${esc(c)}</td>`).join("") + "</tr>").join("");
-  el.innerHTML = head + body;
+  const body = rows.map((r) => "<tr>" + cells(r) + "</tr>").join("");
+  el.innerHTML = head + body + (total ? `<tr class="total">${cells(total)}</tr>` : "");
 }
 
 // ---- tabs --------------------------------------------------------------------------------------------
@@ -139,10 +141,6 @@ async function solve() {
   }
 }
 
-const LABELS = {
-  all_cloud: "Rent everything (all cloud)", all_bought: "Buy everything (all bought)",
-  best_single_gpu: "Best single GPU type", cheapest_per_workload: "Cheapest offer per workload, alone",
-};
 
 // Every category the plan has, credits (the residual value of what is bought) as bars left of zero, then
 // the total they add up to, so the chart reconciles with the headline.
@@ -160,6 +158,49 @@ function renderCostChart(plan, cur) {
       (low > 0 ? `<div class="zero" style="left:${zero.toFixed(2)}%"></div>` : "") +
       `</div><span class="amount">${esc(money(v, cur))}</span></div>`;
   }).join("");
+}
+
+// The chosen mix as the terminal and the Markdown print it: over periods, the months each line is held
+// (its per month is its bill while held) and the note on how the Total's per month adds up.
+function renderMix(plan, cur) {
+  const report = plan.report, periods = (plan.periods || []).length > 0, total = report.mix_total;
+  const months = (m) => (periods ? [m.months] : []);
+  table($("mix"), ["Action", "Units", "Item", ...(periods ? ["Months"] : []), "h/month", `Up-front (${cur})`,
+    `Per month (${cur})`, `Horizon (${cur})`, "Workloads"],
+  report.chosen_mix.map((m) => [m.action, m.count, m.label || m.option_name, ...months(m), fmt0(m.hours_per_month),
+    fmt0(m.capex), fmt0(m.per_month), fmt0(m.cost), m.workloads.join(", ")]),
+  periods ? [1, 3, 4, 5, 6, 7] : [1, 3, 4, 5, 6],
+  ["Total", total.count, "", ...(periods ? [""] : []), "", fmt0(total.capex), fmt0(total.per_month), fmt0(total.cost), ""]);
+  $("mix-note").textContent = report.mix_per_month_note;
+  $("mix-note").hidden = !report.mix_per_month_note;
+}
+
+// Rate-stated workloads: each one's total row (capacity summed, worst latencies, the rate asked and the
+// share used), then a row per replica, as `planner solve` prints them; the SLOs under the table.
+function renderSpeed(rows) {
+  $("speed-section").hidden = !rows.length;
+  if (!rows.length) return;
+  const rate = (x) => (x === null ? "" : fmt(x, 2));
+  table($("speed"), ["Workload", "Runs on", "Batch", "TTFT (ms)", "TPOT (ms)", "Output tokens/s",
+    "Capacity (req/s)", "Asked (req/s)", "Used", "Binds"],
+  rows.map((r) => [r.replica === null ? r.workload : `${r.workload} #${r.replica}`, r.replica === null ? r.runs_on : `${r.runs_on}, ${r.unit}`, r.batch ?? "",
+    fmt0(r.ttft_s * 1000), fmt(r.tpot_s * 1000, 1), fmt0(r.output_tokens_per_s), rate(r.requests_per_s),
+    rate(r.requests_per_s_asked), r.utilisation === null ? "" : `${Math.round(100 * r.utilisation)} %`, r.binds]),
+  [2, 3, 4, 5, 6, 7, 8]);
+  const slos = rows.filter((r) => r.replica === null).map((r) => `${r.workload}: ${r.slo}`);
+  $("speed-note").textContent = `SLO ${slos.join("; ")}. Each replica runs the largest batch within the SLO ` +
+    "that fits its memory; TPOT is the decode step plus the prefills of requests joining meanwhile; " +
+    "binds: what stops a larger batch.";
+}
+
+// What to run for each replica (`planner solve --launch`): the engine sized to its reservation.
+function renderLaunch(items) {
+  const shown = items.filter((l) => l.script.length);
+  $("launch-section").hidden = !shown.length;
+  $("launch-count").textContent = `${items.length} replica${items.length === 1 ? "" : "s"}`;
+  $("launch").innerHTML = items.map((l) => `<div class="launch"><div class="where">${esc(l.where)}</div>` +
+    (l.script.length ? `<pre>${esc(l.script.join("\n"))}</pre>` : `<div class="muted">${esc(l.text)}</div>`) +
+    "</div>").join("");
 }
 
 function renderPlan(data) {
@@ -181,9 +222,7 @@ function renderPlan(data) {
     link.href = `/download/${data.id}.${suffix}`;
     link.setAttribute("download", `${plan.scenario}.${suffix}`);
   }
-  table($("mix"), ["Action", "Units", "Item", "h/month", `Up-front (${cur})`, `Per month (${cur})`, `Horizon (${cur})`, "Workloads"],
-    report.chosen_mix.map((m) => [m.action, m.count, m.option_name, fmt0(m.hours_per_month), fmt0(m.capex), fmt0(m.per_month), fmt0(m.cost), m.workloads.join(", ")]),
-    [1, 3, 4, 5, 6]);
+  renderMix(plan, cur);
   const where = {};
   for (const a of plan.assignments) (where[a.workload] = where[a.workload] || new Set()).add(a.unit);
   table($("workloads"), ["Workload", "Model", "Task", "Precision", "Replicas", "GiB/GPU", "Reserved GiB", "Runs on", `Cost (${cur})`],
@@ -193,10 +232,12 @@ function renderPlan(data) {
   $("workload-bars").innerHTML = plan.workloads.map((w) =>
     `<div class="wbar"><span>${esc(w.name)}</span><div class="track"><div class="fill" style="width:${(100 * w.cost / maxCost).toFixed(2)}%"></div></div><span>${esc(money(w.cost, cur))}</span></div>`).join("");
   renderCostChart(plan, cur);
+  renderSpeed(report.speed);
+  renderLaunch(report.launch);
   table($("savings"), ["Alternative", "Status", `Cost (${cur})`, `Saving (${cur})`, "Saving %"],
     plan.alternatives.map((a) => {
       const saving = a.total_cost === null ? null : (a.saving ?? a.total_cost - plan.total_cost);
-      return [LABELS[a.name] || a.name, a.status, fmt0(a.total_cost), fmt0(saving),
+      return [(META && META.alternative_labels[a.name]) || a.name, a.status, fmt0(a.total_cost), fmt0(saving),
         saving === null || !a.total_cost ? "–" : `${(100 * saving / a.total_cost).toFixed(1)} %`];
     }), [2, 3, 4]);
   $("plan").hidden = false;
@@ -249,12 +290,13 @@ function renderPerf(p) {
     `batch ${i.batch}, ${fmt0(i.input_tokens)} tokens in, ${fmt0(i.output_tokens)} out`;
   table($("perf-table"), ["Figure", "Value"], [
     ["time to first token", `${fmt(p.ttft_s * 1000, 1)} ms`],
-    ["time per output token", `${fmt(p.tpot_s * 1000, 2)} ms`],
+    ["time per output token", `${fmt(p.tpot_s * 1000, 2)} ms (a decode step)`],
+    ["time per output token, while serving", `${fmt(p.serving_tpot_s * 1000, 2)} ms (+ prefills of joining requests)`],
     ["decode, per sequence", `${fmt(p.decode_tokens_per_s, 1)} tokens/s`],
     ["output, all sequences", `${fmt(p.output_tokens_per_s, 1)} tokens/s (p10-p90 ${fmt0(p.band[0])}-${fmt0(p.band[1])})`],
     ["prefill", `${fmt0(p.prefill_tokens_per_s)} tokens/s`],
     ["requests", `${fmt(p.requests_per_s, 3)} per s`],
-    ["decode bound by", p.bound],
+    ["decode bound by", p.binds_text],
     ["roofline, per sequence", `${fmt(p.roofline_decode_tokens_per_s, 1)} tokens/s`],
     ["memory per GPU", `${gib(i.memory_per_gpu_bytes)} GiB of ${gib(i.gpu_memory_bytes)} GiB (${p.fits ? "fits" : "does not fit"})`],
   ], [1]);
