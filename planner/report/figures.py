@@ -160,8 +160,9 @@ class GpuUse:
     index: int
     memory_bytes: int
     reserved_bytes: int
+    """What its replicas reserve at once: over periods of changing demand, the most in any one period."""
     replicas: tuple[str, ...]
-    """``workload r<n>`` labels of the replicas on this GPU."""
+    """``workload r<n>`` labels of the replicas on this GPU, each once (over periods, in any of them)."""
 
     @property
     def free_bytes(self) -> int:
@@ -370,13 +371,18 @@ CENT = 0.01
 
 
 def gpu_usage(plan: Plan) -> tuple[GpuUse, ...]:
-    """Every GPU of every unit, with the reserved bytes and replicas on it (idle GPUs included)."""
-    reserved: dict[tuple[str, int], int] = defaultdict(int)
+    """Every GPU of every unit, with the reserved bytes and replicas on it (idle GPUs included).
+
+    Where demand changes over time each period is its own layout (one assignment per period a replica runs
+    in), so a GPU reserves the most of any one period, not the sum over them: a card held for six periods
+    by one replica is as full as that replica, not six times it."""
+    held = _held_by_period(plan)
     labels: dict[tuple[str, int], list[str]] = defaultdict(list)
     for a in plan.assignments:
         for index in a.gpu_indices:
-            reserved[(a.unit, index)] += a.reserved_bytes
-            labels[(a.unit, index)].append(f"{a.workload} r{a.replica}")
+            label = f"{a.workload} r{a.replica}"
+            if label not in labels[(a.unit, index)]:
+                labels[(a.unit, index)].append(label)
     return tuple(
         GpuUse(
             unit=u.id,
@@ -384,12 +390,21 @@ def gpu_usage(plan: Plan) -> tuple[GpuUse, ...]:
             gpu=u.gpu,
             index=i,
             memory_bytes=u.gpu_memory_bytes,
-            reserved_bytes=reserved[(u.id, i)],
+            reserved_bytes=max(held[(u.id, i)].values(), default=0),
             replicas=tuple(labels[(u.id, i)]),
         )
         for u in plan.units
         for i in range(u.gpus)
     )
+
+
+def _held_by_period(plan: Plan) -> dict[tuple[str, int], dict[int, int]]:
+    """(unit, GPU index) -> the first month of each period -> the bytes its replicas reserve then."""
+    held: dict[tuple[str, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for a in plan.assignments:
+        for index in a.gpu_indices:
+            held[(a.unit, index)][a.start_month] += a.reserved_bytes
+    return held
 
 
 @dataclass(frozen=True)
@@ -413,17 +428,20 @@ class WorkloadGpu:
 def first_gpu_by_workload(plan: Plan) -> dict[str, WorkloadGpu]:
     """Workload -> the first GPU of its lowest-numbered replica, with what else is reserved there."""
     usage = {(g.unit, g.index): g for g in gpu_usage(plan)}
-    same: dict[tuple[str, str, int], int] = defaultdict(int)
+    held = _held_by_period(plan)
+    # Over periods the bar shows the replica's first period: what shares its GPU then, not in other months.
+    same: dict[tuple[str, str, int, int], int] = defaultdict(int)
     for a in plan.assignments:
         for index in a.gpu_indices:
-            same[(a.workload, a.unit, index)] += a.reserved_bytes
+            same[(a.workload, a.unit, index, a.start_month)] += a.reserved_bytes
     found: dict[str, WorkloadGpu] = {}
     for workload, replicas in sorted(plan.placements().items()):
         for a in replicas:
             gpu = usage.get((a.unit, a.gpu_indices[0])) if a.gpu_indices else None
             if gpu is None:
                 continue
-            own_total = same[(a.workload, a.unit, gpu.index)]
+            own_total = same[(a.workload, a.unit, gpu.index, a.start_month)]
+            at_once = held[(a.unit, gpu.index)][a.start_month]
             found[workload] = WorkloadGpu(
                 unit=gpu.unit,
                 gpu=gpu.gpu,
@@ -431,8 +449,8 @@ def first_gpu_by_workload(plan: Plan) -> dict[str, WorkloadGpu]:
                 memory_bytes=gpu.memory_bytes,
                 own_reserved_bytes=a.reserved_bytes,
                 own_replicas_bytes=max(own_total - a.reserved_bytes, 0),
-                others_reserved_bytes=max(gpu.reserved_bytes - own_total, 0),
-                free_bytes=max(gpu.free_bytes, 0),
+                others_reserved_bytes=max(at_once - own_total, 0),
+                free_bytes=max(gpu.memory_bytes - at_once, 0),
             )
             break
     return found

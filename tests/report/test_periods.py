@@ -13,12 +13,13 @@ import pytest
 
 from planner.pipeline import solve
 from planner.plan import Plan
-from planner.report.figures import chosen_mix
+from planner.report.figures import chosen_mix, gpu_usage
 from planner.report.json import plan_to_json
 from planner.report.markdown import render_markdown
 from planner.report.table import expected_values
 from planner.report.terminal import render_terminal
 from planner.report.workbook import build_workbook
+from planner.units import GIB
 
 from builders import catalog, cloud, gpu, scenario, system, workload
 
@@ -105,6 +106,23 @@ def test_the_chosen_mix_bills_per_month_while_held(plan: Plan) -> None:
     assert mix["Months held"] == "1-12, 7-12" and mix["Months held, per unit (average)"] == 10
     per_month = _cell(ws, "ChosenMix", "Per month while held, all units")
     assert expected_values(ws)[per_month] == pytest.approx(65.7)
+
+
+def test_a_gpu_held_through_periods_reserves_one_period_not_their_sum(plan: Plan) -> None:
+    """desk#1 runs chat r1 in months 1-6 and again in 7-12: its 16 GiB card reserves that replica's 10 GiB
+    (62.5 %, 6 GiB free), not 20 GiB (125 %) for the two periods' assignments of one replica. The
+    Utilization sheet, the JSON's gpu_usage and the memory chart read the same figure."""
+    usage = {g.unit: g for g in gpu_usage(plan)}
+    assert {u: g.reserved_bytes for u, g in usage.items()} == {f"desk#{i}": 10 * GIB for i in (1, 2, 3)}
+    assert usage["desk#1"].replicas == ("chat r1",)
+    assert usage["desk#1"].free_bytes == 6 * GIB
+    wb = build_workbook(plan)
+    rows = _table(wb["Utilization"], "Utilization")
+    assert [(r["Unit"], r["Reserved share"]) for r in rows] == [(f"desk#{i}", 0.625) for i in (1, 2, 3)]
+    (bar,) = _table(wb["Charts"], "MemoryPerGpu")
+    assert bar["Its other replicas on the GPU"] == 0.0 and bar["Free"] == pytest.approx(6.0)
+    data = json.loads(plan_to_json(plan))
+    assert {g["reserved_bytes"] for g in data["report"]["gpu_usage"]} == {10 * GIB}
 
 
 def _cell(ws: Any, name: str, header: str) -> str:
