@@ -125,6 +125,20 @@ def test_a_gpu_held_through_periods_reserves_one_period_not_their_sum(plan: Plan
     assert {g["reserved_bytes"] for g in data["report"]["gpu_usage"]} == {10 * GIB}
 
 
+def test_the_launch_sheet_says_the_months_of_each_launch(plan: Plan) -> None:
+    """One launch per replica and period, as the terminal's "chat #1 on desk#1 GPU 0, months 1-6": the sheet
+    listed five launches of chat with nothing to tell months 1-6 from 7-12."""
+    rows = _table(build_workbook(plan)["Launch"], "Launch")
+    assert [(r["Replica"], r["Unit"], r["Months"]) for r in rows] == [
+        (1, "desk#1", "1-6"),
+        (2, "desk#2", "1-6"),
+        (1, "desk#1", "7-12"),
+        (2, "desk#2", "7-12"),
+        (3, "desk#3", "7-12"),
+    ]
+    assert "chat #1 on desk#1 GPU 0, months 1-6" in render_terminal(plan, launch=True)
+
+
 def _cell(ws: Any, name: str, header: str) -> str:
     """The first data cell of a table's column."""
     cells = ws[ws.tables[name].ref]
