@@ -304,6 +304,9 @@ def from_config(config: Mapping[str, Any], name: str, where: str = "config") -> 
             ratio if isinstance(ratio, int) and not isinstance(ratio, bool) else _MLP_TIMES_HIDDEN[model_type]
         )
         cfg["intermediate_size"] = times * hidden
+    # Sizes first: a field present as 0 or "" is out of range, not missing (``num_attention_heads: 0`` read
+    # "missing num_attention_heads").
+    _check_counts(cfg, where)
     is_moe = any(cfg.get(k) for k in ("num_local_experts", "num_experts", "n_routed_experts"))
     required = [f for f in REQUIRED_FIELDS if f != "intermediate_size" or not is_moe]
     missing = [f for f in required if not cfg.get(f)]
@@ -312,7 +315,6 @@ def from_config(config: Mapping[str, Any], name: str, where: str = "config") -> 
     for marker, fields in FAMILY_FIELDS:
         if cfg.get(marker) and (missing := [f for f in fields if cfg.get(f) is None]):
             raise ModelError(f"{where}: missing {', '.join(missing)} (needed with {marker})")
-    _check_counts(cfg, where)
     try:
         return _build(cfg, name, model_type, is_moe)
     except KeyError as error:  # a field _build reads that no check above asked for

@@ -93,6 +93,10 @@ def _read_config(file: str, mtime_ns: int) -> Architecture:
     if not isinstance(raw, dict):
         raise ModelError(f"{file}: expected a JSON object of config fields")
     # The name is shown on the terminal: escaped (a name holding ESC sequences is not printed raw), and short.
-    name = one_line(str(raw.get("_name_or_path") or Path(file).parent.name or Path(file).stem))
+    # ``Llama-3-8B/config.json`` is named by its directory, ``my-model.json`` by itself (not by the directory
+    # it happens to sit in).
+    path = Path(file)
+    default = path.parent.name if path.name == "config.json" else path.stem
+    name = one_line(str(raw.get("_name_or_path") or default or path.stem))
     name = name if len(name) <= MAX_NAME_CHARS else f"{name[: MAX_NAME_CHARS - 3]}..."
     return from_config(raw, name, where=file)
