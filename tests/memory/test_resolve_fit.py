@@ -52,6 +52,32 @@ def test_a_count_given_as_zero_is_out_of_range_not_missing(tmp_path: Path) -> No
         estimate_memory(str(file))
 
 
+@pytest.mark.parametrize(
+    ("quantization", "found"),
+    [
+        ({"quant_method": "awq", "bits": 4}, "awq-int4"),
+        ({"quant_method": "gptq", "bits": 8}, "gptq-int8"),
+        ({"quant_method": "fp8", "fmt": "e4m3"}, "fp8"),
+        ({"quant_method": "bitsandbytes", "load_in_4bit": True, "bnb_4bit_quant_type": "nf4"}, "nf4"),
+        ({"quant_method": "hqq", "bits": 2}, "hqq 2-bit"),
+    ],
+)
+def test_a_quantized_checkpoints_config_is_noted_not_silently_sized_at_bf16(
+    tmp_path: Path, quantization: dict[str, object], found: str
+) -> None:
+    """An AWQ checkpoint's config.json, given by path, was sized at bf16 with no word that the config says
+    4-bit: the estimate keeps the precision asked for and says what the config names."""
+    config = json.loads((FIXTURES / "mistral-7b-v0.1.json").read_text(encoding="utf-8"))
+    file = tmp_path / "config.json"
+    file.write_text(json.dumps({**config, "quantization_config": quantization}))
+    note = f"the config.json's quantization_config says the checkpoint holds {found} weights"
+    at_bf16 = estimate_memory(str(file))
+    assert any(n.startswith(note) and "sized at bf16" in n for n in at_bf16.notes)
+    assert at_bf16.params == 7_241_732_096  # the architecture is the same
+    if found != "hqq 2-bit":
+        assert not any("quantization_config" in n for n in estimate_memory(str(file), precision=found).notes)
+
+
 def test_config_without_fields_is_a_clear_error(tmp_path: Path) -> None:
     file = tmp_path / "config.json"
     file.write_text(json.dumps({"model_type": "llama", "hidden_size": 4096}))
