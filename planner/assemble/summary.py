@@ -310,7 +310,7 @@ def _budget_rows(scenario: Scenario) -> list[Assumption]:
     rows = [
         ("budget_capex_usd", "capex budget", scenario.budgets.capex_usd, "USD", "budgets.capex_usd"),
         ("budget_monthly_usd", "monthly budget", scenario.budgets.monthly_usd, "USD", "budgets.monthly_usd"),
-        ("limit_power_kw", "power limit (IT load)", scenario.limits.power_kw, "kW", "limits.power_kw"),
+        ("limit_power_kw", "power limit (IT load)", scenario.limits.it_power_kw, "kW", "limits.it_power_kw"),
         (
             "limit_rack_units",
             "rack space limit",
