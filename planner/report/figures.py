@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from planner.plan import Alternative, Plan, PlanUnit
 from planner.report.flows import cash_flows
-from planner.units import HOURS_PER_MONTH
+from planner.units import HOURS_PER_MONTH, to_gib
 
 ACTION_BY_PRICING: Mapping[str, str] = {
     "purchase": "Buy",
@@ -405,6 +405,26 @@ def _held_by_period(plan: Plan) -> dict[tuple[str, int], dict[int, int]]:
         for index in a.gpu_indices:
             held[(a.unit, index)][a.start_month] += a.reserved_bytes
     return held
+
+
+def replica_memory_notes(plan: Plan) -> list[str]:
+    """Workloads whose replicas hold different memory per GPU (on different cards or GPU counts), each
+    figure with the card it is on: the Workloads table's one figure per workload is its first replica's, and
+    a 70B on 2 x B200 (74.49 GiB per GPU) and on one H200 (85.21) read "x 2, 74.49" as if both held 74.49."""
+    gpus = {u.id: u.gpu for u in plan.units}
+    notes = []
+    for name, placed in plan.placements().items():
+        seen: dict[tuple[int, int, str, int], None] = {}
+        for a in placed:
+            seen.setdefault((a.per_gpu_bytes, a.reserved_bytes, gpus.get(a.unit, a.unit), len(a.gpu_indices)))
+        if len({(per, reserved) for per, reserved, _, _ in seen}) < 2:
+            continue
+        figures = [
+            f"{to_gib(per):.2f} ({to_gib(reserved):.2f} reserved) on {gpu}" + (f" x {n}" if n > 1 else "")
+            for per, reserved, gpu, n in sorted(seen, key=lambda k: (-k[0], k[2]))
+        ]
+        notes.append(f"{name}: {'; '.join(figures)}")
+    return notes
 
 
 @dataclass(frozen=True)
