@@ -70,6 +70,8 @@ def workload_summaries(scenario: Scenario, c: Candidates, built: Assembled) -> t
                 spread=w.spread_domain or "none",
                 domains=_domains(w.spread_domain, [a for a in built.assignments if a.workload == w.name]),
                 performance=workload_performance(w, speeds),
+                exclusive_group=w.exclusive_group,
+                hours_of_week=tuple(sorted(w.schedule.slots())) if w.schedule is not None else (),
             )
         )
     return tuple(out)
