@@ -292,6 +292,11 @@ class WorkloadSummary(FrozenModel):
     """Distinct machines (``spread: machine``) or GPUs (``gpu``) its replicas run on; 0 without a spread."""
     performance: WorkloadPerformance | None = None
     """Speed and capacity of a rate-stated workload (``requests_per_second``); None for a count-stated one."""
+    exclusive_group: str | None = None
+    """Time-sharing: workloads of one group never run at once (the scenario's ``exclusive_group``)."""
+    hours_of_week: tuple[int, ...] = ()
+    """Time-sharing: the hours of the week its ``schedule`` runs in (0 is Monday 00:00-01:00); empty: any
+    hour. With ``exclusive_group``, what the reports need to say how much of a GPU is held at once."""
 
 
 class Alternative(FrozenModel):

@@ -70,6 +70,8 @@ def workload_summaries(scenario: Scenario, c: Candidates, built: Assembled) -> t
                 spread=w.spread_domain or "none",
                 domains=_domains(w.spread_domain, [a for a in built.assignments if a.workload == w.name]),
                 performance=workload_performance(w, speeds),
+                exclusive_group=w.exclusive_group,
+                hours_of_week=tuple(sorted(w.schedule.slots())) if w.schedule is not None else (),
             )
         )
     return tuple(out)
@@ -310,7 +312,7 @@ def _budget_rows(scenario: Scenario) -> list[Assumption]:
     rows = [
         ("budget_capex_usd", "capex budget", scenario.budgets.capex_usd, "USD", "budgets.capex_usd"),
         ("budget_monthly_usd", "monthly budget", scenario.budgets.monthly_usd, "USD", "budgets.monthly_usd"),
-        ("limit_power_kw", "power limit (IT load)", scenario.limits.power_kw, "kW", "limits.power_kw"),
+        ("limit_power_kw", "power limit (IT load)", scenario.limits.it_power_kw, "kW", "limits.it_power_kw"),
         (
             "limit_rack_units",
             "rack space limit",

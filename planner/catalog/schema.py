@@ -251,8 +251,12 @@ class Catalog(FrozenModel):
         import difflib
 
         names = {_normalise(n): spec.name for spec in self.gpus for n in (spec.name, *spec.aliases)}
-        close = difflib.get_close_matches(_normalise(name), list(names), n=1, cutoff=0.6)
-        meant = f" (did you mean {names[close[0]]!r}?)" if close else ""
+        typed = _normalise(name)
+        # A model number is part of a card's name ("4070": the RTX 4070 Ti SUPER), and spelling distance alone
+        # offered the RTX 4090 for it: names holding what was typed come first.
+        holding = list(dict.fromkeys(full for n, full in names.items() if typed and typed in n))
+        close = holding or [names[c] for c in difflib.get_close_matches(typed, list(names), n=1, cutoff=0.6)]
+        meant = f" (did you mean {' or '.join(repr(c) for c in close[:3])}?)" if close else ""
         return f"unknown GPU {name!r}{meant}; see `planner catalog gpus`"
 
     def unknown_system(self, system_id: str, also: Iterable[str] = ()) -> str:

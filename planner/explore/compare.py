@@ -164,7 +164,11 @@ def compare_plans(
         )
     settings = _settings(base, new)
     if base_scenario is not None and new_scenario is not None:
-        settings += scenario_changes(base_scenario, new_scenario)
+        # a workload field the plans record shows once, as "workload <name> <field>"
+        shown = {
+            "workloads.{}.{}".format(*s.name.rsplit(" ", 1)) for s in settings if s.category == "workload"
+        }
+        settings += [c for c in scenario_changes(base_scenario, new_scenario) if c.name not in shown]
     if base.currency != new.currency:
         settings.insert(0, SettingChange("policy", "currency", base.currency, new.currency))
     return Comparison(
@@ -258,14 +262,27 @@ SCENARIO_SECTIONS = (
 
 
 def scenario_changes(base: Scenario, new: Scenario) -> list[SettingChange]:
-    """Fields of ``SCENARIO_SECTIONS`` that differ, as dotted paths (``budgets.capex_usd``)."""
-    old_flat = _flatten({k: v for k, v in base.model_dump(mode="json").items() if k in SCENARIO_SECTIONS})
-    new_flat = _flatten({k: v for k, v in new.model_dump(mode="json").items() if k in SCENARIO_SECTIONS})
+    """Fields of ``SCENARIO_SECTIONS`` that differ, as dotted paths (``budgets.capex_usd``), and the fields of
+    each workload both scenarios name (``workloads.chat.slo.tpot_ms``): what a user changed in a workload's
+    rate or targets is not among a plan's assumptions, and a workload added or removed shows as a move."""
+    old_flat = _flatten(_compared(base, new))
+    new_flat = _flatten(_compared(new, base))
     return [
         SettingChange("scenario", key, old_flat.get(key, "(none)"), new_flat.get(key, "(none)"))
         for key in [*old_flat, *(k for k in new_flat if k not in old_flat)]
         if old_flat.get(key) != new_flat.get(key)
     ]
+
+
+def _compared(scenario: Scenario, other: Scenario) -> dict[str, Any]:
+    """The parts of ``scenario`` compared with ``other``: its sections, and the workloads both name."""
+    data = scenario.model_dump(mode="json")
+    compared = {k: v for k, v in data.items() if k in SCENARIO_SECTIONS}
+    both = {w.name for w in other.workloads}
+    compared["workloads"] = {
+        w["name"]: {k: v for k, v in w.items() if k != "name"} for w in data["workloads"] if w["name"] in both
+    }
+    return compared
 
 
 def _flatten(node: Any, prefix: str = "") -> dict[str, str]:

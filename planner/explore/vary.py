@@ -178,6 +178,9 @@ def apply_point(
 
             near = closest_field([k for k in problem["loc"] if isinstance(k, str | int)])
             message = "unknown field" + (f" (did you mean {near!r}?)" if near else "")
+            # wrong at every point: the path as typed, not the first point ("horizon_month=3")
+            typed = next((a.path for a in axes if a.path.split(".")[-1] == str(problem["loc"][-1])), field)
+            raise PlannerError(f"--vary {typed}: {message}") from None
         shown = ", ".join(f"{a.path}={v}" for a, v in zip(axes, values, strict=True))
         raise PlannerError(f"--vary {shown}: {field}: {message}") from None
 
@@ -219,4 +222,9 @@ def _item(items: list[Any], key: str, path: str) -> Any:
             return item
     if key.isdigit() and int(key) < len(items):
         return items[int(key)]
-    raise PlannerError(f"--vary {path}: no item named {key!r}")
+    import difflib
+
+    names = [str(item["name"]) for item in items if isinstance(item, dict) and item.get("name") is not None]
+    close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else (f" (names: {', '.join(names)})" if names else "")
+    raise PlannerError(f"--vary {path}: no item named {key!r}{hint}")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from planner.bounds import MAX_CONFIG_COUNT, MAX_NOMINAL_BILLIONS
-from planner.errors import ModelError, quote
+from planner.errors import ModelError, one_line, quote
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +59,10 @@ class Architecture:
     nominal_params: int = 0
     # Learned absolute position embeddings (GPT-2, OPT): rows of hidden_size each; 0 for rotary or ALiBi.
     position_rows: int = 0
+    # The weight format a user's config.json says its checkpoint holds (``quantization_config``), as a
+    # precision name (``awq-int4``) or the config's own words; "" where it says none. Only noted: the estimate
+    # sizes the precision asked for.
+    checkpoint_format: str = ""
 
     @property
     def is_moe(self) -> bool:
@@ -304,6 +308,9 @@ def from_config(config: Mapping[str, Any], name: str, where: str = "config") -> 
             ratio if isinstance(ratio, int) and not isinstance(ratio, bool) else _MLP_TIMES_HIDDEN[model_type]
         )
         cfg["intermediate_size"] = times * hidden
+    # Sizes first: a field present as 0 or "" is out of range, not missing (``num_attention_heads: 0`` read
+    # "missing num_attention_heads").
+    _check_counts(cfg, where)
     is_moe = any(cfg.get(k) for k in ("num_local_experts", "num_experts", "n_routed_experts"))
     required = [f for f in REQUIRED_FIELDS if f != "intermediate_size" or not is_moe]
     missing = [f for f in required if not cfg.get(f)]
@@ -312,7 +319,6 @@ def from_config(config: Mapping[str, Any], name: str, where: str = "config") -> 
     for marker, fields in FAMILY_FIELDS:
         if cfg.get(marker) and (missing := [f for f in fields if cfg.get(f) is None]):
             raise ModelError(f"{where}: missing {', '.join(missing)} (needed with {marker})")
-    _check_counts(cfg, where)
     try:
         return _build(cfg, name, model_type, is_moe)
     except KeyError as error:  # a field _build reads that no check above asked for
@@ -445,6 +451,30 @@ def _build(cfg: dict[str, Any], name: str, model_type: str, is_moe: bool) -> Arc
         sliding_layers=sliding,
         **extra,
     )
+
+
+def checkpoint_format(config: Mapping[str, Any]) -> str:
+    """The weight format a Hugging Face ``quantization_config`` names: a planner precision where one matches
+    (AWQ and GPTQ by their bits, fp8, mxfp4, bitsandbytes 4- and 8-bit), else the method and bits as written;
+    "" for no quantization_config."""
+    quant = config.get("quantization_config")
+    if not isinstance(quant, Mapping):
+        text = config.get("text_config")
+        quant = text.get("quantization_config") if isinstance(text, Mapping) else None
+    if not isinstance(quant, Mapping):
+        return ""
+    method = str(quant.get("quant_method") or "").strip().lower()
+    bits = quant.get("bits")
+    if method == "bitsandbytes":
+        if quant.get("load_in_4bit"):
+            return "nf4" if str(quant.get("bnb_4bit_quant_type", "nf4")).lower() == "nf4" else "bnb-fp4"
+        return "int8" if quant.get("load_in_8bit") else "bitsandbytes"
+    known = {("awq", 4): "awq-int4", ("gptq", 4): "gptq-int4", ("gptq", 8): "gptq-int8"}
+    if isinstance(bits, int) and (method, bits) in known:
+        return known[(method, bits)]
+    if method in ("fp8", "mxfp4"):
+        return method
+    return one_line(f"{method or 'unknown'}{f' {bits}-bit' if isinstance(bits, int) else ''}")[:40]
 
 
 # --- nominal sizes ------------------------------------------------------------------------------------------

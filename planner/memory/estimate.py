@@ -363,7 +363,7 @@ def estimate_memory(
         )
         parts, trainable = inference_parts(a, serving), 0
         recipe: Recipe | None = None
-        notes = _notes(a, context)
+        notes = _notes(a, context, fmt.name)
         if framework is not None:
             framework_record(framework)  # a typo is an error for every task
     else:
@@ -380,7 +380,7 @@ def estimate_memory(
             _lora_targets(lora_targets),
             flash_attention,
         )
-        notes = [*_notes(a, context), recipe_note(framework, recipe), *recipe_notes]
+        notes = [*_notes(a, context, fmt.name), recipe_note(framework, recipe), *recipe_notes]
     inputs: dict[str, Any] = {
         "task": task,
         "precision": fmt.name,
@@ -410,8 +410,13 @@ def estimate_memory(
     return _assemble(a, eng, release, fmt, parts, trainable, inputs, kv_bytes, notes)
 
 
-def _notes(a: Architecture, context: int) -> list[str]:
+def _notes(a: Architecture, context: int, precision: str) -> list[str]:
     notes: list[str] = []
+    if a.checkpoint_format and a.checkpoint_format != precision:
+        notes.append(
+            f"the config.json's quantization_config says the checkpoint holds {a.checkpoint_format} weights; "
+            f"this is sized at {precision} as asked (--precision, scenario precision:)"
+        )
     if a.model_type not in KNOWN_MODEL_TYPES:
         notes.append(
             f"model_type {a.model_type!r} is not a family planner knows: counted as a Llama-shaped decoder "

@@ -6,6 +6,7 @@ only when its modification time changes.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import re
@@ -15,7 +16,7 @@ from typing import Any
 from planner.bounds import MAX_NAME_CHARS
 from planner.catalog.models import ModelSpec, find_model, load_model_catalog, suggest_model
 from planner.errors import ModelError, one_line
-from planner.memory.architecture import Architecture, from_config, nominal_architecture
+from planner.memory.architecture import Architecture, checkpoint_format, from_config, nominal_architecture
 
 _NOMINAL_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([bm])\s*$", re.IGNORECASE)
 
@@ -93,6 +94,12 @@ def _read_config(file: str, mtime_ns: int) -> Architecture:
     if not isinstance(raw, dict):
         raise ModelError(f"{file}: expected a JSON object of config fields")
     # The name is shown on the terminal: escaped (a name holding ESC sequences is not printed raw), and short.
-    name = one_line(str(raw.get("_name_or_path") or Path(file).parent.name or Path(file).stem))
+    # ``Llama-3-8B/config.json`` is named by its directory, ``my-model.json`` by itself (not by the directory
+    # it happens to sit in).
+    path = Path(file)
+    default = path.parent.name if path.name == "config.json" else path.stem
+    name = one_line(str(raw.get("_name_or_path") or default or path.stem))
     name = name if len(name) <= MAX_NAME_CHARS else f"{name[: MAX_NAME_CHARS - 3]}..."
-    return from_config(raw, name, where=file)
+    arch = from_config(raw, name, where=file)
+    found = checkpoint_format(raw)
+    return dataclasses.replace(arch, checkpoint_format=found) if found else arch

@@ -10,9 +10,10 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
-from planner.plan import Alternative, Plan, PlanUnit
+from planner.plan import Alternative, Plan, PlanUnit, WorkloadSummary
 from planner.report.flows import cash_flows
-from planner.units import HOURS_PER_MONTH
+from planner.scenario.schema import HOURS_PER_WEEK
+from planner.units import HOURS_PER_MONTH, to_gib
 
 ACTION_BY_PRICING: Mapping[str, str] = {
     "purchase": "Buy",
@@ -160,8 +161,9 @@ class GpuUse:
     index: int
     memory_bytes: int
     reserved_bytes: int
+    """What its replicas reserve at once: over periods of changing demand, the most in any one period."""
     replicas: tuple[str, ...]
-    """``workload r<n>`` labels of the replicas on this GPU."""
+    """``workload r<n>`` labels of the replicas on this GPU, each once (over periods, in any of them)."""
 
     @property
     def free_bytes(self) -> int:
@@ -370,13 +372,18 @@ CENT = 0.01
 
 
 def gpu_usage(plan: Plan) -> tuple[GpuUse, ...]:
-    """Every GPU of every unit, with the reserved bytes and replicas on it (idle GPUs included)."""
-    reserved: dict[tuple[str, int], int] = defaultdict(int)
+    """Every GPU of every unit, with the reserved bytes and replicas on it (idle GPUs included).
+
+    Where demand changes over time each period is its own layout (one assignment per period a replica runs
+    in), so a GPU reserves the most of any one period, not the sum over them: a card held for six periods
+    by one replica is as full as that replica, not six times it."""
+    held = _held_by_period(plan)
     labels: dict[tuple[str, int], list[str]] = defaultdict(list)
     for a in plan.assignments:
         for index in a.gpu_indices:
-            reserved[(a.unit, index)] += a.reserved_bytes
-            labels[(a.unit, index)].append(f"{a.workload} r{a.replica}")
+            label = f"{a.workload} r{a.replica}"
+            if label not in labels[(a.unit, index)]:
+                labels[(a.unit, index)].append(label)
     return tuple(
         GpuUse(
             unit=u.id,
@@ -384,12 +391,71 @@ def gpu_usage(plan: Plan) -> tuple[GpuUse, ...]:
             gpu=u.gpu,
             index=i,
             memory_bytes=u.gpu_memory_bytes,
-            reserved_bytes=reserved[(u.id, i)],
+            reserved_bytes=max(held[(u.id, i)].values(), default=0),
             replicas=tuple(labels[(u.id, i)]),
         )
         for u in plan.units
         for i in range(u.gpus)
     )
+
+
+def _held_by_period(plan: Plan) -> dict[tuple[str, int], dict[int, int]]:
+    """(unit, GPU index) -> the first month of each period -> the bytes its replicas reserve at once then:
+    their sum, or where workloads take turns (a schedule, an exclusive group) the most in any hour of the
+    week, a group by its largest (the verifier's rule; a 24 GiB card holding a 32B coder by day and a 7B
+    chat model by night read 117 %)."""
+    by_workload: dict[tuple[str, int, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for a in plan.assignments:
+        for index in a.gpu_indices:
+            by_workload[(a.unit, index, a.start_month)][a.workload] += a.reserved_bytes
+    workloads = {w.name: w for w in plan.workloads}
+    held: dict[tuple[str, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for (unit, index, month), reserved in by_workload.items():
+        held[(unit, index)][month] = _at_once(reserved, workloads)
+    return held
+
+
+def _at_once(reserved: Mapping[str, int], workloads: Mapping[str, WorkloadSummary]) -> int:
+    shared = {
+        n for n in reserved if n in workloads and (workloads[n].exclusive_group or workloads[n].hours_of_week)
+    }
+    if not shared:
+        return sum(reserved.values())
+    hours = {n: frozenset(workloads[n].hours_of_week) for n in shared if workloads[n].hours_of_week}
+    peak = 0
+    for slot in range(HOURS_PER_WEEK):
+        alone = 0
+        grouped: dict[str, int] = defaultdict(int)
+        for name, bytes_ in reserved.items():
+            if name in hours and slot not in hours[name]:
+                continue
+            group = workloads[name].exclusive_group if name in workloads else None
+            if group is not None:
+                grouped[group] = max(grouped[group], bytes_)
+            else:
+                alone += bytes_
+        peak = max(peak, alone + sum(grouped.values()))
+    return peak
+
+
+def replica_memory_notes(plan: Plan) -> list[str]:
+    """Workloads whose replicas hold different memory per GPU (on different cards or GPU counts), each
+    figure with the card it is on: the Workloads table's one figure per workload is its first replica's, and
+    a 70B on 2 x B200 (74.49 GiB per GPU) and on one H200 (85.21) read "x 2, 74.49" as if both held 74.49."""
+    gpus = {u.id: u.gpu for u in plan.units}
+    notes = []
+    for name, placed in plan.placements().items():
+        seen: dict[tuple[int, int, str, int], None] = {}
+        for a in placed:
+            seen.setdefault((a.per_gpu_bytes, a.reserved_bytes, gpus.get(a.unit, a.unit), len(a.gpu_indices)))
+        if len({(per, reserved) for per, reserved, _, _ in seen}) < 2:
+            continue
+        figures = [
+            f"{to_gib(per):.2f} ({to_gib(reserved):.2f} reserved) on {gpu}" + (f" x {n}" if n > 1 else "")
+            for per, reserved, gpu, n in sorted(seen, key=lambda k: (-k[0], k[2]))
+        ]
+        notes.append(f"{name}: {'; '.join(figures)}")
+    return notes
 
 
 @dataclass(frozen=True)
@@ -413,17 +479,20 @@ class WorkloadGpu:
 def first_gpu_by_workload(plan: Plan) -> dict[str, WorkloadGpu]:
     """Workload -> the first GPU of its lowest-numbered replica, with what else is reserved there."""
     usage = {(g.unit, g.index): g for g in gpu_usage(plan)}
-    same: dict[tuple[str, str, int], int] = defaultdict(int)
+    held = _held_by_period(plan)
+    # Over periods the bar shows the replica's first period: what shares its GPU then, not in other months.
+    same: dict[tuple[str, str, int, int], int] = defaultdict(int)
     for a in plan.assignments:
         for index in a.gpu_indices:
-            same[(a.workload, a.unit, index)] += a.reserved_bytes
+            same[(a.workload, a.unit, index, a.start_month)] += a.reserved_bytes
     found: dict[str, WorkloadGpu] = {}
     for workload, replicas in sorted(plan.placements().items()):
         for a in replicas:
             gpu = usage.get((a.unit, a.gpu_indices[0])) if a.gpu_indices else None
             if gpu is None:
                 continue
-            own_total = same[(a.workload, a.unit, gpu.index)]
+            own_total = same[(a.workload, a.unit, gpu.index, a.start_month)]
+            at_once = held[(a.unit, gpu.index)][a.start_month]
             found[workload] = WorkloadGpu(
                 unit=gpu.unit,
                 gpu=gpu.gpu,
@@ -431,8 +500,8 @@ def first_gpu_by_workload(plan: Plan) -> dict[str, WorkloadGpu]:
                 memory_bytes=gpu.memory_bytes,
                 own_reserved_bytes=a.reserved_bytes,
                 own_replicas_bytes=max(own_total - a.reserved_bytes, 0),
-                others_reserved_bytes=max(gpu.reserved_bytes - own_total, 0),
-                free_bytes=max(gpu.free_bytes, 0),
+                others_reserved_bytes=max(at_once - own_total, 0),
+                free_bytes=max(gpu.memory_bytes - at_once, 0),
             )
             break
     return found

@@ -23,6 +23,7 @@ from planner.report.figures import (
     mix_total_per_month,
     period_lines,
     reading,
+    replica_memory_notes,
     saving_of,
 )
 from planner.report.launch import NO_SETTINGS, launch_texts
@@ -195,7 +196,10 @@ def _workloads(plan: Plan) -> list[str]:
         MdColumn("runs_on", "Runs on", lambda w: escape(runs_on(where.get(w.name, [])))),
         MdColumn("cost", f"Cost ({c})", lambda w: _n(w.cost), right=True),
     ]
-    return ["## Workloads", "", *table(columns, plan.workloads)]
+    out = ["## Workloads", "", *table(columns, plan.workloads)]
+    if differ := replica_memory_notes(plan):
+        out += ["", "Replicas differ (GiB per GPU; the table shows the first's): " + "; ".join(differ) + "."]
+    return out
 
 
 def _performance(plan: Plan) -> list[str]:

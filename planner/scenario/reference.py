@@ -143,6 +143,12 @@ EXAMPLES: Mapping[str, Any] = {
     "Limits.facility_power_kw": 30,
     "Limits.rack_units": 42,
     "Limits.stock": {"server-8x-h100-sxm": 2},
+    "Limits.max_gpus_per_provider": {"aws": 64},
+    "ReservedOverride.one_year": 0.37,
+    "ReservedOverride.three_year": 0.55,
+    "Finance.resale_share": 0.3,
+    "Finance.discount_rate_per_year": 0.08,
+    "Energy.gpu_idle_share_of_tdp": 0.08,
 }
 """``Model.field`` -> an example value, where the default does not show a useful one."""
 

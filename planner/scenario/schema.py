@@ -107,7 +107,8 @@ class Slo(ScenarioModel):
     ttft_ms: float | None = Field(default=None, gt=0, le=B.MAX_LATENCY_MS)
     """Time to first token: the prefill of one prompt."""
     tpot_ms: float | None = Field(default=None, gt=0, le=B.MAX_LATENCY_MS)
-    """Time per output token: one decode step of the whole batch."""
+    """Time per output token as a user sees it: one decode step of the whole batch plus the prefills of the
+    requests that join the batch meanwhile (planner perf's "while serving" line)."""
 
 
 RATE_FIELDS = ("input_tokens", "output_tokens", "slo")

@@ -43,6 +43,8 @@ def resolve_workloads_file(raw: dict[str, Any], base_dir: Path | None, source: s
     path = Path(name)
     if base_dir is not None and not path.is_absolute():
         path = base_dir / path
+    if path.suffix.lower() in READERS and not path.is_file():  # which scenario named it, and as what
+        raise ScenarioError(f"{source}: workloads_file: {path}: no such workloads file")
     raw["workloads"] = [*inline, *read_workloads_file(path, sheet or None)]
 
 

@@ -328,3 +328,15 @@ def test_the_payback_month_is_the_first_whole_month_past_the_payback_time(
         assert flow.payback_month == expected
     elif extra / saving > months + 1e-6:
         assert flow.payback_month is None
+
+
+def test_the_it_power_limit_is_sourced_by_its_name() -> None:
+    """A scenario writing ``it_power_kw: 1.5`` read "scenario limits.power_kw" on the Assumptions sheet, the
+    former name it never wrote."""
+    plan = solve(
+        scenario([workload("a", 14)], limits={"it_power_kw": 1.5}),
+        catalog([CARD], [system("desk", CARD.name)]),
+        alternatives=False,
+    )
+    (limit,) = [a for a in plan.assumptions if a.key == "limit_power_kw"]
+    assert (limit.source, limit.number, limit.unit) == ("scenario limits.it_power_kw", 1.5, "kW")

@@ -199,3 +199,13 @@ def test_energy_and_reserved_defaults_are_sourced(shipped: Catalog) -> None:
     assert all(e.as_of is None or e.as_of.isoformat() in e.source for e in energy.electricity)
     assert {d.provider for d in shipped.reserved_discounts} == {"aws", "gcp", "azure"}
     assert not any(d.verified for d in shipped.reserved_discounts)
+
+
+def test_an_unknown_gpu_is_answered_with_the_cards_whose_names_hold_it(shipped: Catalog) -> None:
+    """``--gpu 4070`` was answered "did you mean 'GeForce RTX 4090'?" by spelling distance alone, though the
+    RTX 4070 Ti SUPER carries the number; a model number names the cards that carry it, a misspelling still
+    the closest name."""
+    assert "(did you mean 'GeForce RTX 4070 Ti SUPER'?)" in shipped.unknown_gpu("4070")
+    assert "(did you mean 'GeForce RTX 4060 Ti 16GB'?)" in shipped.unknown_gpu("RTX 4060")
+    assert "(did you mean 'H100 PCIe' or 'H100 SXM5' or 'H100 NVL'?)" in shipped.unknown_gpu("h10")
+    assert "did you mean" not in shipped.unknown_gpu("xyz")

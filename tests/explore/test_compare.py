@@ -151,3 +151,38 @@ def test_scenarios_compare_what_plans_do_not_record(tmp_path: Path, startup: Sce
         line for line in result.stdout.splitlines() if line.lstrip().startswith(("- ", "+ "))
     )
     assert "+ 1 x Reserve 3 years aws g4dn.xlarge (us-east-1)" in result.stdout
+
+
+def test_scenarios_compare_the_workload_fields_a_user_changed(startup: Scenario) -> None:
+    """Only the chat assistant's TPOT target moves, 60 -> 80 ms: the diff names that field of that workload,
+    which no plan records; a workload in one scenario only is a move, not a line per field."""
+    chat = startup.workloads[0]
+    assert chat.name == "chat-assistant" and chat.slo is not None and chat.slo.tpot_ms == 60
+    looser = chat.model_copy(update={"slo": chat.slo.model_copy(update={"tpot_ms": 80.0})})
+    extra = chat.model_copy(update={"name": "second-chat"})
+    new = startup.model_copy(update={"workloads": (looser, extra, *startup.workloads[1:])})
+    assert [(s.name, s.old, s.new) for s in scenario_changes(startup, new)] == [
+        ("workloads.chat-assistant.slo.tpot_ms", "60", "80")
+    ]
+    assert scenario_changes(startup, startup) == []
+
+
+def test_a_workload_field_the_plans_record_shows_once(startup: Scenario, startup_plan: Plan) -> None:
+    """The coding assistant's context 16,384 -> 8,192 is in both plans' workloads: one line, the plan's."""
+    coding = next(w for w in startup.workloads if w.name == "coding-assistant")
+    shorter = coding.model_copy(update={"context": 8192})
+    new_scenario = startup.model_copy(
+        update={"workloads": tuple(shorter if w is coding else w for w in startup.workloads)}
+    )
+    new_plan = startup_plan.model_copy(
+        update={
+            "workloads": tuple(
+                w.model_copy(update={"context": 8192}) if w.name == "coding-assistant" else w
+                for w in startup_plan.workloads
+            )
+        }
+    )
+    result = compare_plans(startup_plan, new_plan, base_scenario=startup, new_scenario=new_scenario)
+    assert [(s.category, s.name, s.old, s.new) for s in result.settings] == [
+        ("workload", "coding-assistant context", "16384", "8192")
+    ]

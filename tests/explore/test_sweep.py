@@ -55,10 +55,19 @@ def test_paths_reach_workloads_by_name_index_and_star(startup: Scenario, catalog
     ("spec", "message"),
     [
         ("energy.usd_per_kwhh=0.2", r"energy\.usd_per_kwhh: unknown field \(did you mean 'usd_per_kwh'\?\)"),
-        ("horizon_month=3,6", r"horizon_month: unknown field \(did you mean 'horizon_months'\?\)"),
+        # the path as typed, once: it read "--vary horizon_month=3: horizon_month: unknown field"
+        ("horizon_month=3,6", r"^--vary horizon_month: unknown field \(did you mean 'horizon_months'\?\)$"),
+        (
+            "workloads.*.contxt=1,2",
+            r"^--vary workloads\.\*\.contxt: unknown field \(did you mean 'context'\?\)$",
+        ),
         ("energy.zzz=1", r"energy\.zzz: unknown field$"),
         ("horizon_months=-3", r"horizon_months: Input should be greater than 0"),
-        ("workloads.nobody.batch=2", r"no item named 'nobody'"),
+        ("workloads.nobody.batch=2", r"no item named 'nobody' \(names: chat-assistant, coding-assistant, "),
+        (
+            "workloads.coding-asistant.batch=2",
+            r"no item named 'coding-asistant' \(did you mean 'coding-assistant'",
+        ),
         ("price.gpu.NoSuchCard=2", r"unknown GPU"),
         ("price.cpu.x=2", r"price\.gpu\.NAME or price\.provider\.NAME"),
     ],

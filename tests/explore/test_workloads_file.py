@@ -100,7 +100,8 @@ def test_csv_errors(tmp_path: Path, content: str, message: str) -> None:
 
 def test_missing_file_and_wrong_suffix(tmp_path: Path) -> None:
     scenario, _ = _startup_without_workloads(tmp_path, "nowhere.csv")
-    with pytest.raises(ScenarioError, match=r"nowhere\.csv: no such workloads file"):
+    # the scenario and its field first: "nowhere.csv: no such workloads file" did not say who named it
+    with pytest.raises(ScenarioError, match=r"\.yaml: workloads_file: .*nowhere\.csv: no such workloads"):
         load_scenario(scenario)
     scenario.write_text(scenario.read_text().replace("nowhere.csv", "fleet.ods"), encoding="utf-8")
     with pytest.raises(ScenarioError, match=r"must be \.csv or \.xlsx"):

@@ -32,6 +32,52 @@ def test_config_path_file_and_directory(tmp_path: Path) -> None:
     assert by_file.params == by_dir.params == by_path.params == 7_241_732_096
 
 
+def test_a_config_file_is_named_by_itself_and_config_json_by_its_directory(tmp_path: Path) -> None:
+    """``mistral.json`` in a working directory read as the directory's name ("k-newuser4-work: 8.03B
+    parameters"); ``Mistral-7B/config.json`` is the checkpoint's directory, as downloaded."""
+    (tmp_path / "Mistral-7B").mkdir()
+    shutil.copy(FIXTURES / "mistral-7b-v0.1.json", tmp_path / "Mistral-7B" / "config.json")
+    shutil.copy(FIXTURES / "mistral-7b-v0.1.json", tmp_path / "mistral.json")
+    assert resolve_model(str(tmp_path / "Mistral-7B" / "config.json")).name == "Mistral-7B"
+    assert resolve_model(str(tmp_path / "Mistral-7B")).name == "Mistral-7B"
+    assert resolve_model(str(tmp_path / "mistral.json")).name == "mistral"
+
+
+def test_a_count_given_as_zero_is_out_of_range_not_missing(tmp_path: Path) -> None:
+    """``num_attention_heads: 0`` was refused as "missing num_attention_heads": the field is there."""
+    config = json.loads((FIXTURES / "mistral-7b-v0.1.json").read_text(encoding="utf-8"))
+    file = tmp_path / "config.json"
+    file.write_text(json.dumps({**config, "num_attention_heads": 0}))
+    with pytest.raises(ModelError, match=r"num_attention_heads must be a whole number >= 1, got 0"):
+        estimate_memory(str(file))
+
+
+@pytest.mark.parametrize(
+    ("quantization", "found"),
+    [
+        ({"quant_method": "awq", "bits": 4}, "awq-int4"),
+        ({"quant_method": "gptq", "bits": 8}, "gptq-int8"),
+        ({"quant_method": "fp8", "fmt": "e4m3"}, "fp8"),
+        ({"quant_method": "bitsandbytes", "load_in_4bit": True, "bnb_4bit_quant_type": "nf4"}, "nf4"),
+        ({"quant_method": "hqq", "bits": 2}, "hqq 2-bit"),
+    ],
+)
+def test_a_quantized_checkpoints_config_is_noted_not_silently_sized_at_bf16(
+    tmp_path: Path, quantization: dict[str, object], found: str
+) -> None:
+    """An AWQ checkpoint's config.json, given by path, was sized at bf16 with no word that the config says
+    4-bit: the estimate keeps the precision asked for and says what the config names."""
+    config = json.loads((FIXTURES / "mistral-7b-v0.1.json").read_text(encoding="utf-8"))
+    file = tmp_path / "config.json"
+    file.write_text(json.dumps({**config, "quantization_config": quantization}))
+    note = f"the config.json's quantization_config says the checkpoint holds {found} weights"
+    at_bf16 = estimate_memory(str(file))
+    assert any(n.startswith(note) and "sized at bf16" in n for n in at_bf16.notes)
+    assert at_bf16.params == 7_241_732_096  # the architecture is the same
+    if found != "hqq 2-bit":
+        assert not any("quantization_config" in n for n in estimate_memory(str(file), precision=found).notes)
+
+
 def test_config_without_fields_is_a_clear_error(tmp_path: Path) -> None:
     file = tmp_path / "config.json"
     file.write_text(json.dumps({"model_type": "llama", "hidden_size": 4096}))

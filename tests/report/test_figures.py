@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from planner.pipeline import solve
 from planner.plan import Alternative, Plan
 from planner.report.figures import (
     break_even,
@@ -17,6 +20,8 @@ from planner.report.figures import (
     unit_label,
 )
 from planner.units import GIB
+
+from builders import catalog, gpu, scenario, system, workload
 
 
 def test_chosen_mix_groups_units_and_orders_buy_owned_rent(plan: Plan) -> None:
@@ -149,3 +154,30 @@ def test_payback_month_is_the_first_month_buying_costs_no_more(plan: Plan) -> No
     """7,500 + 641.825 m <= 41,230 / 36 m first at m = 15 (17,127.38 <= 17,179.17; at 14: 16,485.55 >
     16,033.89)."""
     assert payback_month(plan) == 15
+
+
+@pytest.mark.parametrize(
+    ("second", "at_once"),
+    [
+        ({"schedule": {"start_hour": 20, "end_hour": 8}}, 16),  # by night: never beside the day's 16 GiB
+        ({"schedule": {"start_hour": 18, "end_hour": 23}}, 24),  # 18-20 beside it: 16 + 8
+        ({"exclusive_group": "desk"}, 16),  # someone switches between them: the larger
+    ],
+)
+def test_workloads_taking_turns_on_a_gpu_hold_it_at_their_peak(second: dict[str, Any], at_once: int) -> None:
+    """A 24 GiB card holding a 16 GiB model from 08 to 20 and an 8 GiB one at other hours holds 16 GiB at
+    once, not 24; the shipped hobbyist-timeshare desktop read 117 % (22.29 + 5.80 of 24 GiB). Hours that
+    overlap add up, and an exclusive group counts its largest, as the verifier checks the plan."""
+    turns = (
+        {"exclusive_group": "desk"}
+        if "exclusive_group" in second
+        else {"schedule": {"start_hour": 8, "end_hour": 20}}
+    )
+    day = workload("day", 16, **turns)
+    cat = catalog([gpu("Card24", 24)], [system("desk", "Card24")])
+    plan = solve(
+        scenario([day, workload("evening", 8, **second)], hardware={"cloud": False}), cat, alternatives=False
+    )
+    (card,) = gpu_usage(plan)
+    assert sorted(card.replicas) == ["day r1", "evening r1"]
+    assert card.reserved_bytes == at_once * GIB

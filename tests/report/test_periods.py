@@ -13,12 +13,13 @@ import pytest
 
 from planner.pipeline import solve
 from planner.plan import Plan
-from planner.report.figures import chosen_mix
+from planner.report.figures import chosen_mix, gpu_usage
 from planner.report.json import plan_to_json
 from planner.report.markdown import render_markdown
 from planner.report.table import expected_values
 from planner.report.terminal import render_terminal
 from planner.report.workbook import build_workbook
+from planner.units import GIB
 
 from builders import catalog, cloud, gpu, scenario, system, workload
 
@@ -118,6 +119,37 @@ def test_the_json_carries_the_mix_total_and_its_note(plan: Plan) -> None:
     assert total["per_month"] == pytest.approx(54.75) and total["cost"] == pytest.approx(3657.0)
     assert report["mix_per_month_note"].startswith("Per month: each line's bill in a month all its units")
     assert "averaged over the 12 months" in report["mix_per_month_note"]
+
+
+def test_a_gpu_held_through_periods_reserves_one_period_not_their_sum(plan: Plan) -> None:
+    """desk#1 runs chat r1 in months 1-6 and again in 7-12: its 16 GiB card reserves that replica's 10 GiB
+    (62.5 %, 6 GiB free), not 20 GiB (125 %) for the two periods' assignments of one replica. The
+    Utilization sheet, the JSON's gpu_usage and the memory chart read the same figure."""
+    usage = {g.unit: g for g in gpu_usage(plan)}
+    assert {u: g.reserved_bytes for u, g in usage.items()} == {f"desk#{i}": 10 * GIB for i in (1, 2, 3)}
+    assert usage["desk#1"].replicas == ("chat r1",)
+    assert usage["desk#1"].free_bytes == 6 * GIB
+    wb = build_workbook(plan)
+    rows = _table(wb["Utilization"], "Utilization")
+    assert [(r["Unit"], r["Reserved share"]) for r in rows] == [(f"desk#{i}", 0.625) for i in (1, 2, 3)]
+    (bar,) = _table(wb["Charts"], "MemoryPerGpu")
+    assert bar["Its other replicas on the GPU"] == 0.0 and bar["Free"] == pytest.approx(6.0)
+    data = json.loads(plan_to_json(plan))
+    assert {g["reserved_bytes"] for g in data["report"]["gpu_usage"]} == {10 * GIB}
+
+
+def test_the_launch_sheet_says_the_months_of_each_launch(plan: Plan) -> None:
+    """One launch per replica and period, as the terminal's "chat #1 on desk#1 GPU 0, months 1-6": the sheet
+    listed five launches of chat with nothing to tell months 1-6 from 7-12."""
+    rows = _table(build_workbook(plan)["Launch"], "Launch")
+    assert [(r["Replica"], r["Unit"], r["Months"]) for r in rows] == [
+        (1, "desk#1", "1-6"),
+        (2, "desk#2", "1-6"),
+        (1, "desk#1", "7-12"),
+        (2, "desk#2", "7-12"),
+        (3, "desk#3", "7-12"),
+    ]
+    assert "chat #1 on desk#1 GPU 0, months 1-6" in render_terminal(plan, launch=True)
 
 
 def _cell(ws: Any, name: str, header: str) -> str:

@@ -79,3 +79,23 @@ def test_text_reports_do_not_load_openpyxl() -> None:
         "print('openpyxl' in sys.modules)",
     )
     assert loaded == "False"
+
+
+def test_replicas_that_hold_different_memory_are_each_named(plan: Plan) -> None:
+    """A 70B's replicas on 2 x B200 (74.49 GiB per GPU) and on one H200 (85.21) read "x 2, 74.49" as if both
+    held 74.49: a line under the table gives each figure with its card. Here chat-assistant's second replica
+    holds 20 GiB per GPU (25 reserved at 20 % headroom) beside the first's 18.5 (23.125)."""
+    from planner.report.markdown import render_markdown
+
+    gib = 2**30
+    second = plan.assignments[1]
+    assert (second.workload, second.replica, second.per_gpu_bytes) == ("chat-assistant", 2, round(18.5 * gib))
+    bigger = second.model_copy(update={"per_gpu_bytes": 20 * gib, "reserved_bytes": 25 * gib})
+    varied = plan.model_copy(update={"assignments": (plan.assignments[0], bigger, *plan.assignments[2:])})
+    line = (
+        "Replicas differ (GiB per GPU; the table shows the first's): chat-assistant: 20.00 (25.00 reserved) "
+        "on RTX 4090; 18.50 (23.12 reserved) on RTX 4090."
+    )
+    assert line in render_terminal(varied, 400)
+    assert line in render_markdown(varied)
+    assert "Replicas differ" not in render_terminal(plan) + render_markdown(plan)  # equal replicas: no line

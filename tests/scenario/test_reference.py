@@ -6,14 +6,23 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
+from typing import Annotated, Any
 
 import pytest
 from click.testing import CliRunner
+from pydantic import TypeAdapter
 
 from planner.cli import main
 from planner.errors import ScenarioError
 from planner.scenario.load import parse_scenario
-from planner.scenario.reference import EXAMPLES, REGENERATE, models, render_markdown, scenario_schema
+from planner.scenario.reference import (
+    EXAMPLES,
+    REGENERATE,
+    example_of,
+    models,
+    render_markdown,
+    scenario_schema,
+)
 from planner.scenario.schema import Scenario
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "scenario.md"
@@ -138,3 +147,22 @@ def test_every_section_a_description_names_exists() -> None:
     assert ("README.md", "Training recipes: --framework") in cited
     for file, name in cited:
         assert name in headings(root / file), (file, name)
+
+
+def test_every_example_is_valid_input_for_its_field() -> None:
+    """docs/scenario.md gave ``1.0`` as the example of a reserved discount, which must be below 1: a reader
+    who copied it got an error. Every example passes its own field's type and range."""
+    schema = scenario_schema()
+    checked = 0
+    for name, model in models().items():
+        section = schema if name == "Scenario" else schema["$defs"][name]
+        for field, info in model.model_fields.items():
+            example = example_of(name, field, section["properties"][field], info.is_required())
+            if example is None:
+                continue  # a section of its own, with its own table
+            constrained: Any = info.annotation
+            if info.metadata:  # the field's range (gt, lt, max_length): what 1.0 broke
+                constrained = Annotated[(info.annotation, *info.metadata)]
+            TypeAdapter(constrained).validate_python(example)  # raises, naming the value, where it is not
+            checked += 1
+    assert checked > 100

@@ -36,9 +36,15 @@ COLUMNS: tuple[Column[LaunchText], ...] = (
 )
 
 
+MONTHS = Column[LaunchText]("Months", value=lambda t: t.months.removeprefix("months "))
+"""Over periods of changing demand each replica has a launch per period: the months it applies to, as the
+terminal and the Markdown say them ("months 7-12")."""
+
+
 def add_launch_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     ws = new_sheet(wb, "Launch")
     widths = Widths()
-    write_table(ws, "Launch", COLUMNS, rows_of(COLUMNS, launch_texts(plan)), widths=widths)
+    columns = (*COLUMNS[:2], MONTHS, *COLUMNS[2:]) if plan.periods else COLUMNS
+    write_table(ws, "Launch", columns, rows_of(columns, launch_texts(plan)), widths=widths)
     widths.apply(ws)
     return ws
