@@ -131,11 +131,11 @@ def _overhead_s(m: ModelTerms, speed: EngineSpeed, gpus: int, tensor: bool, toke
     step, layer = costs.step_overhead_s, costs.layer_overhead_s
     looped = m.experts if speed.loops_all_experts else touched_experts(m, tokens)
     experts = speed.expert_overhead_s * looped * m.moe_layers
-    # Past one token a 4-bit layer's chain hides behind the GPU's writing and reading its 16-bit copy.
-    hidden = m.dequantizes_above_one_token and tokens > 1
+    # Past one token a 4-bit layer launches another chain: dequantize to a 16-bit copy, then a GEMM.
+    share = m.host_dispatch_share_batched if tokens > 1 else m.host_dispatch_share
     # The share is of the host's whole fixed cost per layer, the pass's own included (as measured).
     host_per_layer = layer + step / m.layers
-    dispatch = 0.0 if hidden else m.host_dispatch_share * m.linear_modules * host_per_layer
+    dispatch = share * m.linear_modules * host_per_layer
     return step + layer * m.layers + dispatch + experts + speed.hop_overhead_s * hops
 
 
@@ -162,7 +162,13 @@ def prefill_s(
     memory = moved / (_achieved_bandwidth(m, hw, speed) * par)
     link = _allreduce_s(m, hw, total, gpus if tensor else 1)
     # Each pass streams the weights and multiplies by them; at prefill sizes the two do not overlap well.
-    return compute + memory + link + chunks * _overhead_s(m, speed, gpus, tensor, at_once)
+    return _with_host(compute + memory + link, chunks * _overhead_s(m, speed, gpus, tensor, at_once), speed)
+
+
+def _with_host(gpu_s: float, host_s: float, speed: EngineSpeed) -> float:
+    """A pass's time from its GPU work and its host's fixed costs: the longer of the two where the host
+    launches ahead of the GPU (``EngineSpeed.host_runs_ahead``), else their sum."""
+    return max(gpu_s, host_s) if speed.host_runs_ahead else gpu_s + host_s
 
 
 def dequantized_bytes(m: ModelTerms, tokens: int) -> float:
@@ -219,8 +225,10 @@ def decode_step(
     link = _allreduce_s(m, hw, batch, gpus if tensor else 1)
     terms = {"bandwidth": memory, "compute": compute, "interconnect": link}
     bound = max(BOUNDS, key=terms.__getitem__)
-    step = (
-        overlap_s(memory, compute, speed.overlap_exponent) + link + _overhead_s(m, speed, gpus, tensor, batch)
+    step = _with_host(
+        overlap_s(memory, compute, speed.overlap_exponent) + link,
+        _overhead_s(m, speed, gpus, tensor, batch),
+        speed,
     )
     if context > speed.graph_max_context:
         # Eager: Python launches each layer's kernels; the GPU runs them as they come, so the step takes the
