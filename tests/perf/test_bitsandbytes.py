@@ -72,7 +72,7 @@ def test_llama_3_1_70b_nf4_at_batch_8_on_an_h100() -> None:
     """bitsandbytes' benchmarking README (v0.45.0): Llama 3.1 70B, NF4 with double quantization, batch 8 on
     an H100 SXM: 4.126 tokens/s a sequence, against 9.50 at batch 1. With the dequantize term the shipped
     constants predict within 25 % (20 % too fast: the step is taken as the longer of the host's launches,
-    137 ms, and the GPU's reads and 16-bit copy, 106 ms, where the row takes 242; within 15 % while the two
+    137 ms, and the GPU's reads and 16-bit copy, 202 ms, where the row takes 242; within 15 % while the two
     were added); without it (the 4-bit kernel's read alone) more than twice too fast."""
     rows = [
         c
