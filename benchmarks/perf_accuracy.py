@@ -15,9 +15,10 @@ measured - 1|, in three parts:
    source's; an engine no other source measures gets one set pooled over every training row.
 
 Rows the source marks ``suspect=yes`` are left out of the figures (counted). ``--by-gpu`` also leaves a third
-of an engine's cards out at a time (new hardware, a known engine).
-Usage: ``python benchmarks/perf_accuracy.py [--rows] [--no-loso] [--by-gpu]``; the held-out fits take
-several minutes.
+of an engine's cards out at a time (new hardware, a known engine); ``--loso-source NAME`` leaves only that
+source out (e.g. ``QwenLM/Qwen2.5``).
+Usage: ``python benchmarks/perf_accuracy.py [--rows] [--no-loso] [--by-gpu] [--loso-source NAME]``; the
+held-out fits take several minutes.
 """
 
 from __future__ import annotations
