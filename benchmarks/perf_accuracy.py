@@ -15,9 +15,10 @@ measured - 1|, in three parts:
    source's; an engine no other source measures gets one set pooled over every training row.
 
 Rows the source marks ``suspect=yes`` are left out of the figures (counted). ``--by-gpu`` also leaves a third
-of an engine's cards out at a time (new hardware, a known engine).
-Usage: ``python benchmarks/perf_accuracy.py [--rows] [--no-loso] [--by-gpu]``; the held-out fits take
-several minutes.
+of an engine's cards out at a time (new hardware, a known engine); ``--loso-source NAME`` leaves only that
+source out (e.g. ``QwenLM/Qwen2.5``).
+Usage: ``python benchmarks/perf_accuracy.py [--rows] [--no-loso] [--by-gpu] [--loso-source NAME]``; the
+held-out fits take several minutes.
 """
 
 from __future__ import annotations
@@ -166,14 +167,15 @@ def _held_out_errors(
     return decode, first
 
 
-def leave_one_source_out(cases: Sequence[Case]) -> tuple[list[str], float]:
-    """The table of held-out sources and the median decode error over every held-out row."""
+def leave_one_source_out(cases: Sequence[Case], only: str | None = None) -> tuple[list[str], float]:
+    """The table of held-out sources and the median decode error over every held-out row (``only``: that
+    source alone held out)."""
     lines = [
         "| held-out source | rows | decode median | decode p90 | TTFT/prefill median |",
         "|---|---:|---:|---:|---:|",
     ]
     every_decode: list[float] = []
-    for source in sorted({c.source_key for c in cases}):
+    for source in sorted({c.source_key for c in cases} if only is None else {only}):
         train = [c for c in cases if c.source_key != source]
         test = [c for c in cases if c.source_key == source]
         decode, first = _held_out_errors(train, test)
@@ -261,6 +263,9 @@ def main() -> None:
     parser.add_argument("--rows", action="store_true", help="print every row's prediction")
     parser.add_argument("--no-loso", action="store_true", help="skip the leave-one-source-out fits")
     parser.add_argument("--by-gpu", action="store_true", help="also leave cards out, a third at a time")
+    parser.add_argument(
+        "--loso-source", metavar="NAME", help="leave only this source out (e.g. QwenLM/Qwen2.5)"
+    )
     args = parser.parse_args()
     print(subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
     every = load_cases()
@@ -293,7 +298,9 @@ def main() -> None:
         print("\n".join(targets(every_errors)))
     if not args.no_loso:
         print(f"\n3. Leave one source out, every file (target: decode median <= {_pct(LOSO_DECODE_MEDIAN)}):")
-        lines, pooled = leave_one_source_out(cases)
+        if args.loso_source and args.loso_source not in {c.source_key for c in cases}:
+            parser.error(f"--loso-source: no source {args.loso_source!r}")
+        lines, pooled = leave_one_source_out(cases, args.loso_source)
         print("\n".join(lines))
         verdict = "met" if pooled <= LOSO_DECODE_MEDIAN else "MISSED"
         print(

@@ -118,6 +118,11 @@ CURRENT_LLAMACPP_NOTE = "build=current"
 # product: what planner's ``bnb-fp4`` format stores and runs (the 4-bit code book differs, not the bytes or
 # the kernels), where its ``nf4`` is double-quantized (4.127 bits).
 SINGLE_QUANTIZED_NF4 = "nf4 WITHOUT double quantization"
+# Notes keyword of transformers rows that ran FlashAttention-2 (the Qwen benchmark: FA2 2.3.3 under
+# transformers 4.38.2): with an attention mask its every layer waits for the GPU (``_get_unpad_data``'s
+# ``.item()``), so the host's fixed costs add to the GPU's time instead of overlapping it
+# (``EngineSpeed.host_runs_ahead``); the other transformers rows ran its default SDPA attention.
+FLASH_ATTENTION_2_NOTE = "FA2"
 # Engines whose measured rows the files keep but the speed model has no record for yet (the calibrated ones
 # are listed in planner.perf.efficiency): load_cases leaves their rows out until a refit adds the engine.
 PENDING_ENGINES: frozenset[str] = frozenset()
@@ -147,6 +152,8 @@ class Case:
     """A llama.cpp row measured on a 2025-or-later build (CURRENT_LLAMACPP_NOTE in its notes)."""
     file: str = ""
     """The name of the file under benchmarks/data the row comes from."""
+    flash_attention_2: bool = False
+    """A transformers row run with FlashAttention-2 (FLASH_ATTENTION_2_NOTE in its notes)."""
 
     @property
     def source_key(self) -> str:
@@ -216,6 +223,8 @@ class Case:
         if self.engine == "llama.cpp" and not self.current_build:
             changes["bandwidth_capped"] = True  # a 2024 build (EngineSpeed.bandwidth_capped)
             changes["today"] = None  # and its fitted costs, not today's (EngineSpeed.today)
+        if self.flash_attention_2:
+            changes["host_runs_ahead"] = False  # every layer waits for the GPU (EngineSpeed.host_runs_ahead)
         if self.reads_kv_head_once is not None:
             changes["reads_kv_head_once"] = self.reads_kv_head_once
         if self.static_batching != speed.static_batching:
@@ -353,6 +362,8 @@ def load_cases(paths: Sequence[Path] = CSVS) -> list[Case]:
                 kv=kv,
                 current_build=engine == "llama.cpp" and CURRENT_LLAMACPP_NOTE in row["notes"],
                 file=file,
+                flash_attention_2=engine_speed(engine).name == "transformers"
+                and FLASH_ATTENTION_2_NOTE in row["notes"],
             )
         )
     return cases

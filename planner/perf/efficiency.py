@@ -128,6 +128,17 @@ class EngineSpeed:
     ``layer_overhead_s``, ``kv_bandwidth_efficiency`` and ``reads_kv_head_once`` where the calibration rows
     ran older builds (llama.cpp: May 2024; ``_TODAY``); None: the fitted ones are today's.
     benchmarks/perf_data.py predicts the rows of older builds with None, which is what the fit sets."""
+    host_runs_ahead: bool = False
+    """Whether the host's fixed costs (``step_overhead_s``, ``layer_overhead_s`` and the costs per expert
+    and per quantized linear layer) overlap the GPU's work, so that a pass takes the longer of the two
+    instead of their sum. An eager PyTorch engine (transformers) launches each kernel from Python
+    asynchronously: the host runs ahead of the GPU until something waits for a result, which its SDPA
+    attention does once a pass (the causal-mask check), so a small model's step is its host's time and a
+    large one's its reads. FlashAttention-2 with an attention mask waits in every layer (its
+    ``_get_unpad_data`` reads the longest sequence's length back with ``.item()``), so host and GPU take
+    turns and their times add: the Qwen rows' condition (FA2 2.3.3 under transformers 4.38.2,
+    benchmarks/perf_data.py). Engines that replay captured CUDA graphs pay their fixed costs between steps
+    (scheduling, sampling): False."""
     graph_max_context: float = math.inf
     """Longest context a decode step replays a CUDA graph for; beyond it the step runs eagerly. Current vLLM
     (and every other engine here) captures whatever the context, so planner's own estimates use no limit; the
@@ -155,6 +166,8 @@ _CONSTANTS_OF: dict[str, str] = {"sglang": "vllm"}
 # Engines whose fitted bandwidth cap belongs to the builds their calibration rows ran, not to today's
 # (``EngineSpeed.bandwidth_capped``).
 _UNCAPPED_TODAY: frozenset[str] = frozenset({"llama.cpp"})
+# Engines whose host launches each kernel as it goes, ahead of the GPU (``EngineSpeed.host_runs_ahead``).
+_HOST_RUNS_AHEAD: frozenset[str] = frozenset({"transformers"})
 # Engines whose calibration rows ran builds older than today's, with today's fixed costs and KV read
 # (``EngineSpeed.today``). llama.cpp: measured on the nine batch-1 decode rows of 2025-2026 builds in
 # benchmarks/data/throughput_llamacpp_2025.csv by ``python benchmarks/llamacpp_today.py``
@@ -218,6 +231,7 @@ def _record(name: str) -> EngineSpeed:
         overlap_exponent=f.get("overlap_exponent", 100.0),
         reads_kv_head_once=kv_once,
         bandwidth_capped=name not in _UNCAPPED_TODAY,
+        host_runs_ahead=name in _HOST_RUNS_AHEAD,
         today=_TODAY.get(name),
         log_residual_p10=f["log_residual_p10"],
         log_residual_p90=f["log_residual_p90"],

@@ -17,8 +17,10 @@ Stage 1 of the pipeline beside the memory model, and like it pure: ``predict`` i
     overlap(m, c) = (m^p + c^p)^(1/p)   (max(m, c) away from the crossover)
                (eager, past the engine's graph-capture context: at least step + layers x eager per layer)
     eff(n)   = compute_efficiency x n / (n + half_efficiency_tokens)
-    overhead = step + per layer x (layers + share x linear layers)   (share: bitsandbytes' quantized layers
-               launch a chain of kernels each, HOST_DISPATCH_SHARE; 0 for every other format)
+    overhead = step + per layer x layers
+               + share x linear layers x (per layer + step / layers)   (share: bitsandbytes' quantized
+               layers launch a chain of kernels each, HOST_DISPATCH_SHARE, of the host's whole fixed cost
+               per layer; 0 for every other format)
 
 Layer-split engines (transformers' device_map, llama.cpp's default) run their GPUs one after another, so they
 get one GPU's bandwidth and FLOPs whatever the count. Every efficiency is at most 1, so no estimate beats
@@ -151,17 +153,24 @@ def _allreduce_s(m: ModelTerms, hw: Hardware, tokens: int, gpus: int) -> float:
 def _overhead_s(m: ModelTerms, speed: EngineSpeed, gpus: int, tensor: bool, tokens: int) -> float:
     """Fixed cost of one forward pass of ``tokens`` tokens: per step, per layer, per routed expert each MoE
     layer steps through (a fused kernel only the experts the tokens pick: 8 of 128 at batch 1; transformers'
-    Python loop every expert), per hop, and per quantized linear layer a share of the per-layer cost where
-    the format's layers launch a chain of kernels of their own (bitsandbytes: ``HOST_DISPATCH_SHARE``)."""
+    Python loop every expert), per hop, and per quantized linear layer a share of the host's fixed cost per
+    layer where the format's layers launch a chain of kernels of their own (bitsandbytes:
+    ``HOST_DISPATCH_SHARE``). That cost is the pass's whole fixed cost over its layers, per step included,
+    as the share is measured (benchmarks/bnb_host_cost.py: a 16-bit row's time beyond its reads, over its
+    layers): a fit may put the same host's cost in the per-step or the per-layer constant (held out of
+    bitsandbytes' rows, transformers was fitted at 18 ms a step and 0.05 ms a layer), and the dispatch cost
+    must not follow that split."""
     hops = 0 if tensor else gpus - 1
     costs = speed.today or speed  # today's builds' fixed costs where they differ from the fitted ones
     step, layer = costs.step_overhead_s, costs.layer_overhead_s
     looped = m.experts if speed.loops_all_experts else touched_experts(m, tokens)
     experts = speed.expert_overhead_s * looped * m.moe_layers
-    # Past one token a 4-bit layer's chain hides behind the GPU's writing and reading its 16-bit copy.
-    hidden = m.dequantizes_above_one_token and tokens > 1
-    dispatch = 0.0 if hidden else m.host_dispatch_share * m.linear_modules
-    return step + layer * (m.layers + dispatch) + experts + speed.hop_overhead_s * hops
+    # Past one token a 4-bit layer launches another chain: dequantize to a 16-bit copy, then a GEMM.
+    share = m.host_dispatch_share_batched if tokens > 1 else m.host_dispatch_share
+    # The share is of the host's whole fixed cost per layer, the pass's own included (as measured).
+    host_per_layer = layer + step / m.layers
+    dispatch = share * m.linear_modules * host_per_layer
+    return step + layer * m.layers + dispatch + experts + speed.hop_overhead_s * hops
 
 
 def prefill_s(
@@ -187,7 +196,13 @@ def prefill_s(
     memory = moved / (_achieved_bandwidth(m, hw, speed) * par)
     link = _allreduce_s(m, hw, total, gpus if tensor else 1)
     # Each pass streams the weights and multiplies by them; at prefill sizes the two do not overlap well.
-    return compute + memory + link + chunks * _overhead_s(m, speed, gpus, tensor, at_once)
+    return _with_host(compute + memory + link, chunks * _overhead_s(m, speed, gpus, tensor, at_once), speed)
+
+
+def _with_host(gpu_s: float, host_s: float, speed: EngineSpeed) -> float:
+    """A pass's time from its GPU work and its host's fixed costs: the longer of the two where the host
+    launches ahead of the GPU (``EngineSpeed.host_runs_ahead``), else their sum."""
+    return max(gpu_s, host_s) if speed.host_runs_ahead else gpu_s + host_s
 
 
 def dequantized_bytes(m: ModelTerms, tokens: int) -> float:
@@ -264,8 +279,10 @@ def _decode(
     compute = decode_flops(m, batch, context) / _flops_per_s(m, hw, speed, par, batch)
     link = _allreduce_s(m, hw, batch, gpus if tensor else 1)
     terms = {"bandwidth": memory, "compute": compute, "interconnect": link}
-    step = (
-        overlap_s(memory, compute, speed.overlap_exponent) + link + _overhead_s(m, speed, gpus, tensor, batch)
+    step = _with_host(
+        overlap_s(memory, compute, speed.overlap_exponent) + link,
+        _overhead_s(m, speed, gpus, tensor, batch),
+        speed,
     )
     if context > speed.graph_max_context:
         # Eager: Python launches each layer's kernels; the GPU runs them as they come, so the step takes the

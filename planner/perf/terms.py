@@ -39,21 +39,28 @@ SINGLE_TOKEN_KERNEL_FORMATS: frozenset[str] = frozenset({"nf4", "bnb-fp4"})
 """Formats whose fused kernel multiplies packed weights only for one token a pass: bitsandbytes' 4-bit
 inference kernels (NF4, FP4) are matrix-vector kernels for batch size 1 (release 0.40.0); a pass of more
 tokens dequantizes every weight matrix to a 16-bit copy and multiplies by that (its QLoRA training path)."""
-HOST_DISPATCH_SHARE: dict[str, float] = {"int8": 0.24, "nf4": 0.19, "bnb-fp4": 0.14}
-"""Formats whose every quantized linear layer costs the engine a fixed extra time per pass, as a share of the
-engine's per-layer cost: bitsandbytes' layers run through a Python ``autograd.Function`` of their own and
-launch a chain of kernels where a 16-bit ``nn.Linear`` launches one GEMM. LLM.int8 (``int8``): quantize the
-activations row-wise, an int8 GEMM through cuBLASLt, dequantize the int32 result (plus the outlier columns'
-16-bit product where ``llm_int8_threshold`` > 0). NF4 with double quantization (planner's ``nf4``, 4.127
-bits): dequantize the 8-bit absmax, then the 4-bit GEMV; FP4 without double quantization (``bnb-fp4``)
-skips the absmax step. The cost is the host's (the chain is launched from Python, so it scales with the
-engine's own per-layer cost, not with the card). Past one token a 4-bit layer dequantizes each matrix to a
-16-bit copy (``SINGLE_TOKEN_KERNEL_FORMATS``), whose GPU time the launches hide behind: no extra there.
-Shares measured by ``python benchmarks/bnb_host_cost.py``: the median over the H100 rows of
-``throughput_bitsandbytes.csv`` (Llama 3.1 8B, Qwen2.5 32B, batches 1-32) of the time a row takes beyond the
-same host's 16-bit row, less the bytes the format reads fewer or more, per quantized linear layer, over that
-16-bit row's time per layer beyond its reads (the host's per-layer cost): 0.20-0.30 for LLM.int8, 0.15-0.24
-for NF4 with double quantization, 0.09-0.18 without (the FP4 figure)."""
+HOST_DISPATCH_SHARE: dict[str, tuple[float, float]] = {
+    "int8": (0.15, 0.15),
+    "nf4": (0.10, 0.18),
+    "bnb-fp4": (0.05, 0.15),
+}
+"""Formats whose every quantized linear layer costs the engine's host a fixed extra time per pass, as a share
+of the host's fixed cost per layer (the engine's per-layer cost plus its per-step cost over the layers, which
+is what the measurement below divides by), for one token a pass and for more: bitsandbytes' layers run
+through a Python ``autograd.Function`` of their own and launch a chain of kernels where a 16-bit
+``nn.Linear`` launches one GEMM. LLM.int8 (``int8``): quantize the activations row-wise, an int8 GEMM
+through cuBLASLt, dequantize the int32 result (plus the outlier columns' 16-bit product where
+``llm_int8_threshold`` > 0), at every batch. NF4 with double quantization (planner's ``nf4``, 4.127 bits):
+for one token dequantize the 8-bit absmax, then the 4-bit GEMV; FP4 without double quantization
+(``bnb-fp4``) skips the absmax step; past one token both dequantize each matrix to a 16-bit copy
+(``SINGLE_TOKEN_KERNEL_FORMATS``) and launch a 16-bit GEMM, a longer chain. The cost is the host's (the
+chain is launched from Python, so it scales with the engine's own fixed cost per layer, not with the card),
+and like the rest of an eager host's cost it hides behind the GPU's work where that is longer
+(``EngineSpeed.host_runs_ahead``). Shares measured by ``python benchmarks/bnb_host_cost.py``: the median over
+the H100 rows of ``throughput_bitsandbytes.csv`` (Llama 3.1 8B, Qwen2.5 32B, batches 1-32; every one
+host-bound) of a row's time over the same host's 16-bit row's, less one, per quantized linear layer of a
+decoder layer: LLM.int8 0.133-0.163 at every batch, NF4 with double quantization 0.098-0.099 for one token
+and 0.173-0.196 past one, without it (the FP4 figure) 0.051-0.056 and 0.123-0.182."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +109,11 @@ class ModelTerms:
     and up-projections) and the MLP's two or three matrices, for a mixture of experts those of every shared
     expert and of the ``experts_per_token`` routed ones."""
     host_dispatch_share: float = 0.0
-    """Extra cost of each quantized linear layer per pass, a share of the engine's per-layer cost
-    (``HOST_DISPATCH_SHARE``; 0 for formats whose kernels replace the 16-bit GEMM one for one)."""
+    """Extra cost of each quantized linear layer per pass, a share of the engine's fixed cost per layer
+    (per-layer cost plus per-step cost over the layers; ``HOST_DISPATCH_SHARE``; 0 for formats whose kernels
+    replace the 16-bit GEMM one for one)."""
+    host_dispatch_share_batched: float = 0.0
+    """The same for a pass of more than one token (a 4-bit format's layers then launch another chain)."""
     lookup_bytes: float = 0.0
     """Of ``weight_bytes``, an untied input embedding at its format: a pass gathers one row per token
     (Llama-3-8B: 1.05 GB of its 16.06 GB in bf16, a 4 KB row read per token), where a tied one is also the
@@ -163,7 +173,8 @@ def model_terms(
         lookup_bytes=lookup,
         vocab_size=a.vocab_size,
         linear_modules=linear_modules(a),
-        host_dispatch_share=HOST_DISPATCH_SHARE.get(fmt.name, 0.0),
+        host_dispatch_share=HOST_DISPATCH_SHARE.get(fmt.name, (0.0, 0.0))[0],
+        host_dispatch_share_batched=HOST_DISPATCH_SHARE.get(fmt.name, (0.0, 0.0))[1],
     )
 
 
