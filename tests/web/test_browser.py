@@ -291,6 +291,23 @@ def test_a_plan_over_periods_shows_the_months_and_how_its_month_adds_up(
     assert speed[0].startswith("deepseek-api 3 replicas") and speed[0].endswith("speed (TPOT)")
     for n, line in enumerate(speed[1:], start=1):
         assert line.startswith(f"deepseek-api #{n} 8 x B200") and " 392 " in line and " 13.07 " in line
+    # The savings table carries the terminal's Payback column (cash_flows: 21.9 months against all cloud, 6.6
+    # against the best single type) and, under it, why the all-bought alternatives have no price.
+    savings = {
+        cells[0]: cells
+        for tr in browser.find_elements(By.CSS_SELECTOR, "#savings tr")[1:]
+        if (cells := [td.text for td in tr.find_elements(By.TAG_NAME, "td")])
+    }
+    assert [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#savings th")][-1] == "Payback"
+    assert savings["Rent everything (all cloud)"][-1] == "21.9 mo"
+    assert savings["Best single GPU type"][-1] == "6.6 mo"
+    assert savings["Buy everything (all bought)"][1:3] == ["infeasible", "–"]
+    why = browser.find_element(By.ID, "savings-note")
+    assert why.is_displayed()
+    capex_short = "the capex budget (budgets.capex_usd) is short by 620,000.00 USD"
+    assert f"Buy everything (all bought): {capex_short}" in why.text
+    browser.execute_script("document.getElementById('savings-note').scrollIntoView()")
+    _shot(browser, tmp_path, "plan-growth-savings")
     browser.execute_script("document.getElementById('mix').scrollIntoView()")
     _shot(browser, tmp_path, "plan-growth")
 

@@ -234,12 +234,20 @@ function renderPlan(data) {
   renderCostChart(plan, cur);
   renderSpeed(report.speed);
   renderLaunch(report.launch);
-  table($("savings"), ["Alternative", "Status", `Cost (${cur})`, `Saving (${cur})`, "Saving %"],
+  // Payback and the reasons an alternative has no price are the terminal's and the Markdown's (cash_flows, reason).
+  const label = (a) => (META && META.alternative_labels[a.name]) || a.name;
+  const payback = Object.fromEntries(plan.cash_flows.map((f) => [f.name, f.payback_months]));
+  table($("savings"), ["Alternative", "Status", `Cost (${cur})`, `Saving (${cur})`, "Saving %", "Payback"],
     plan.alternatives.map((a) => {
       const saving = a.total_cost === null ? null : (a.saving ?? a.total_cost - plan.total_cost);
-      return [(META && META.alternative_labels[a.name]) || a.name, a.status, fmt0(a.total_cost), fmt0(saving),
-        saving === null || !a.total_cost ? "–" : `${(100 * saving / a.total_cost).toFixed(1)} %`];
-    }), [2, 3, 4]);
+      const months = payback[a.name];
+      return [label(a), a.status, fmt0(a.total_cost), fmt0(saving),
+        saving === null || !a.total_cost ? "–" : `${(100 * saving / a.total_cost).toFixed(1)} %`,
+        months === null || months === undefined ? "–" : `${months.toFixed(1)} mo`];
+    }), [2, 3, 4, 5]);
+  const reasons = plan.alternatives.filter((a) => a.reason).map((a) => `${label(a)}: ${a.reason}`);
+  $("savings-note").textContent = reasons.join("\n");
+  $("savings-note").hidden = reasons.length === 0;
   $("plan").hidden = false;
 }
 
