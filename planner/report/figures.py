@@ -254,6 +254,28 @@ def mix_total_per_month(plan: Plan) -> float:
     return plan.opex / max(plan.horizon_months, 1)
 
 
+@dataclass(frozen=True)
+class MixTotal:
+    """The chosen mix's Total row, as every report prints it."""
+
+    count: int
+    capex: float
+    per_month: float
+    """``mix_total_per_month``: not the column's sum over periods."""
+    cost: float
+
+
+def mix_total(plan: Plan, lines: tuple[MixLine, ...] | None = None) -> MixTotal:
+    """The Total row under ``lines`` (the plan's ``chosen_mix``, passed where the caller has it)."""
+    lines = chosen_mix(plan) if lines is None else lines
+    return MixTotal(
+        count=sum(m.count for m in lines),
+        capex=sum(m.capex for m in lines),
+        per_month=mix_total_per_month(plan),
+        cost=sum(m.cost for m in lines),
+    )
+
+
 def mix_per_month_note(plan: Plan) -> str:
     """The sentence under the chosen mix over periods that says how its per-month figures add up; empty
     where every unit is held for the whole horizon (the column then adds up by itself)."""

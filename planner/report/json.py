@@ -22,7 +22,7 @@ from planner.report.figures import (
     chosen_mix,
     gpu_usage,
     mix_per_month_note,
-    mix_total_per_month,
+    mix_total,
     payback_month,
     reading,
 )
@@ -42,12 +42,7 @@ def report_dict(plan: Plan, today: dt.date | None = None) -> dict[str, Any]:
         "average_cost_per_month": plan.total_cost / horizon,
         "opex_per_month": plan.opex_per_month or plan.opex / horizon,
         "chosen_mix": [{**asdict(line), "workloads": list(line.workloads)} for line in mix],
-        "mix_total": {
-            "count": sum(line.count for line in mix),
-            "capex": sum(line.capex for line in mix),
-            "per_month": mix_total_per_month(plan),
-            "cost": sum(line.cost for line in mix),
-        },
+        "mix_total": asdict(mix_total(plan, mix)),
         "mix_per_month_note": mix_per_month_note(plan),
         "speed": [{**asdict(row), "slo": slo_text(row)} for row in speed_rows(plan)],
         "launch": [

@@ -20,7 +20,7 @@ from planner.report.figures import (
     break_even,
     chosen_mix,
     mix_per_month_note,
-    mix_total_per_month,
+    mix_total,
     period_lines,
     reading,
     replica_memory_notes,
@@ -140,12 +140,13 @@ def _mix(plan: Plan) -> list[str]:
         MdColumn("cost", f"Horizon ({c})", lambda m: _n(m.cost), right=True),
         MdColumn("workloads", "Workloads", lambda m: escape(", ".join(m.workloads))),
     ]
+    sums = mix_total(plan, lines)
     total = {
         "action": "**Total**",
-        "units": str(sum(m.count for m in lines)),
-        "capex": f"**{_n(sum(m.capex for m in lines))}**",
-        "per_month": f"**{_n(mix_total_per_month(plan))}**",
-        "cost": f"**{_n(sum(m.cost for m in lines))}**",
+        "units": str(sums.count),
+        "capex": f"**{_n(sums.capex)}**",
+        "per_month": f"**{_n(sums.per_month)}**",
+        "cost": f"**{_n(sums.cost)}**",
     }
     note = mix_per_month_note(plan)
     return ["## Chosen mix", "", *table(columns, lines, total), *(["", escape(note)] if note else [])]

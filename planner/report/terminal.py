@@ -14,7 +14,7 @@ from planner.report.figures import (
     break_even,
     chosen_mix,
     mix_per_month_note,
-    mix_total_per_month,
+    mix_total,
     period_lines,
     reading,
     replica_memory_notes,
@@ -91,16 +91,17 @@ def mix_lines(plan: Plan, width: int) -> list[str]:
         ]
         for m in lines
     ]
+    total = mix_total(plan, lines)
     rows.append(
         [
             "Total",
-            str(sum(m.count for m in lines)),
+            str(total.count),
             "",
             *([""] if over_periods else []),
             "",
-            _n(sum(m.capex for m in lines)),
-            _n(mix_total_per_month(plan)),
-            _n(sum(m.cost for m in lines)),
+            _n(total.capex),
+            _n(total.per_month),
+            _n(total.cost),
         ]
     )
     note = mix_per_month_note(plan)
