@@ -21,8 +21,9 @@ from collections import Counter, defaultdict
 from planner.errors import PlannerError
 from planner.placement.limits import scenario_limits
 from planner.placement.memory import serves_across_nodes
+from planner.placement.timeshare import peak_over_week
 from planner.plan import Plan, PlanUnit
-from planner.scenario.schema import HOURS_PER_WEEK, Scenario, Workload
+from planner.scenario.schema import Scenario, Workload
 from planner.units import HOURS_PER_MONTH
 
 REL_TOL = 1e-6
@@ -153,23 +154,12 @@ def _plan_problems(plan: Plan, scenario: Scenario | None = None) -> list[str]:
 def _peak(held: dict[str, int], workloads: dict[str, Workload]) -> int:
     """What one GPU holds at once: the sum of its reservations, or, where workloads take turns (schedule,
     exclusive_group), the most over the 168 hours of the week, an exclusive group by its largest."""
-    shared = [workloads[n] for n in held if n in workloads and workloads[n].time_shared]
-    if not shared:
-        return sum(held.values())
-    peak = 0
-    for slot in range(HOURS_PER_WEEK):
-        alone = 0
-        grouped: dict[str, int] = defaultdict(int)
-        for name, reserved in held.items():
-            w = workloads.get(name)
-            if w is not None and not w.runs_at(slot):
-                continue
-            if w is not None and w.exclusive_group is not None:
-                grouped[w.exclusive_group] = max(grouped[w.exclusive_group], reserved)
-            else:
-                alone += reserved
-        peak = max(peak, alone + sum(grouped.values()))
-    return peak
+    mine = [workloads[n] for n in held if n in workloads]
+    return peak_over_week(
+        held,
+        hours={w.name: w.schedule.slots() for w in mine if w.schedule is not None},
+        group={w.name: w.exclusive_group for w in mine if w.exclusive_group is not None},
+    )
 
 
 def _multi_node_problems(plan: Plan, scenario: Scenario) -> list[str]:

@@ -8,7 +8,7 @@ classes (the same workloads may run in every hour of a class), so the peak is a 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
 
 from planner.placement.patterns import Member
@@ -65,6 +65,29 @@ class TimeShare:
                     alone += reserved
             best = max(best, alone + sum(grouped.values()))
         return best
+
+
+def peak_over_week(held: Mapping[str, int], hours: Mapping[str, Set[int]], group: Mapping[str, str]) -> int:
+    """The most one GPU holds at once, hour by hour over the week, without the classes ``TimeShare`` groups
+    the hours into (what the verifier and the reports recompute from a plan): ``held`` the bytes each
+    workload's replicas reserve on it, ``hours`` the hours of the week a scheduled workload runs (one not in
+    it runs at every hour), ``group`` each grouped workload's exclusive group, counted by its largest. Where
+    none of them takes turns, the sum."""
+    if not any(name in hours or name in group for name in held):
+        return sum(held.values())
+    peak = 0
+    for slot in range(HOURS_PER_WEEK):
+        alone = 0
+        grouped: dict[str, int] = {}
+        for name, reserved in held.items():
+            if name in hours and slot not in hours[name]:
+                continue
+            if name in group:
+                grouped[group[name]] = max(grouped.get(group[name], 0), reserved)
+            else:
+                alone += reserved
+        peak = max(peak, alone + sum(grouped.values()))
+    return peak
 
 
 def when_it_runs(w: Workload) -> str:

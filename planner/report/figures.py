@@ -10,9 +10,9 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
+from planner.placement.timeshare import peak_over_week
 from planner.plan import Alternative, Plan, PlanUnit, WorkloadSummary
 from planner.report.flows import cash_flows
-from planner.scenario.schema import HOURS_PER_WEEK
 from planner.units import HOURS_PER_MONTH, to_gib
 
 ACTION_BY_PRICING: Mapping[str, str] = {
@@ -438,26 +438,12 @@ def _held_by_period(plan: Plan) -> dict[tuple[str, int], dict[int, int]]:
 
 
 def _at_once(reserved: Mapping[str, int], workloads: Mapping[str, WorkloadSummary]) -> int:
-    shared = {
-        n for n in reserved if n in workloads and (workloads[n].exclusive_group or workloads[n].hours_of_week)
-    }
-    if not shared:
-        return sum(reserved.values())
-    hours = {n: frozenset(workloads[n].hours_of_week) for n in shared if workloads[n].hours_of_week}
-    peak = 0
-    for slot in range(HOURS_PER_WEEK):
-        alone = 0
-        grouped: dict[str, int] = defaultdict(int)
-        for name, bytes_ in reserved.items():
-            if name in hours and slot not in hours[name]:
-                continue
-            group = workloads[name].exclusive_group if name in workloads else None
-            if group is not None:
-                grouped[group] = max(grouped[group], bytes_)
-            else:
-                alone += bytes_
-        peak = max(peak, alone + sum(grouped.values()))
-    return peak
+    mine = [workloads[n] for n in reserved if n in workloads]
+    return peak_over_week(
+        reserved,
+        hours={w.name: frozenset(w.hours_of_week) for w in mine if w.hours_of_week},
+        group={w.name: w.exclusive_group for w in mine if w.exclusive_group is not None},
+    )
 
 
 def replica_memory_notes(plan: Plan) -> list[str]:
