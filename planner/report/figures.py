@@ -466,6 +466,14 @@ def replica_memory_notes(plan: Plan) -> list[str]:
     return notes
 
 
+def replica_memory_note(plan: Plan) -> str:
+    """The line under the Workloads table where replicas differ (``replica_memory_notes``); empty where
+    they do not."""
+    if not (differ := replica_memory_notes(plan)):
+        return ""
+    return f"Replicas differ (GiB per GPU; the table shows the first's): {'; '.join(differ)}."
+
+
 @dataclass(frozen=True)
 class WorkloadGpu:
     """The GPU a workload's first replica runs on, as the memory chart draws it."""

@@ -23,7 +23,7 @@ from planner.report.figures import (
     mix_total,
     period_lines,
     reading,
-    replica_memory_notes,
+    replica_memory_note,
     saving_of,
 )
 from planner.report.launch import NO_SETTINGS, launch_texts
@@ -198,8 +198,8 @@ def _workloads(plan: Plan) -> list[str]:
         MdColumn("cost", f"Cost ({c})", lambda w: _n(w.cost), right=True),
     ]
     out = ["## Workloads", "", *table(columns, plan.workloads)]
-    if differ := replica_memory_notes(plan):
-        out += ["", "Replicas differ (GiB per GPU; the table shows the first's): " + "; ".join(differ) + "."]
+    if differ := replica_memory_note(plan):
+        out += ["", differ]
     return out
 
 

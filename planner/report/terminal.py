@@ -17,7 +17,7 @@ from planner.report.figures import (
     mix_total,
     period_lines,
     reading,
-    replica_memory_notes,
+    replica_memory_note,
     saving_of,
 )
 from planner.report.launch import NO_SETTINGS, launch_texts
@@ -316,9 +316,8 @@ def render_terminal(
             *wrap("Workloads (GiB per GPU; reserved = per GPU / (1 - headroom))", width),
             *workload_lines(plan, width),
         ]
-        if differ := replica_memory_notes(plan):
-            text = "Replicas differ (GiB per GPU; the table shows the first's): " + "; ".join(differ) + "."
-            out += wrap(text, width, hang=2)
+        if differ := replica_memory_note(plan):
+            out += wrap(differ, width, hang=2)
     pcie = sorted({(a.workload, len(a.gpu_indices)) for a in plan.assignments if a.interconnect == "pcie"})
     if pcie:
         split = ", ".join(f"{name} ({k} GPUs)" for name, k in pcie)
