@@ -222,9 +222,8 @@ def _item(items: list[Any], key: str, path: str) -> Any:
             return item
     if key.isdigit() and int(key) < len(items):
         return items[int(key)]
-    import difflib
+    from planner.memory.lookup import suggestion
 
     names = [str(item["name"]) for item in items if isinstance(item, dict) and item.get("name") is not None]
-    close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
-    hint = f" (did you mean {close[0]!r}?)" if close else (f" (names: {', '.join(names)})" if names else "")
+    hint = suggestion(key, names) or (f" (names: {', '.join(names)})" if names else "")
     raise PlannerError(f"--vary {path}: no item named {key!r}{hint}")
