@@ -450,20 +450,36 @@ def replica_memory_notes(plan: Plan) -> list[str]:
     """Workloads whose replicas hold different memory per GPU (on different cards or GPU counts), each
     figure with the card it is on: the Workloads table's one figure per workload is its first replica's, and
     a 70B on 2 x B200 (74.49 GiB per GPU) and on one H200 (85.21) read "x 2, 74.49" as if both held 74.49."""
-    gpus = {u.id: u.gpu for u in plan.units}
     notes = []
-    for name, placed in plan.placements().items():
-        seen: dict[tuple[int, int, str, int], None] = {}
-        for a in placed:
-            seen.setdefault((a.per_gpu_bytes, a.reserved_bytes, gpus.get(a.unit, a.unit), len(a.gpu_indices)))
-        if len({(per, reserved) for per, reserved, _, _ in seen}) < 2:
+    for name, held in plan.replica_memory().items():
+        if len({(r.per_gpu_bytes, r.reserved_bytes) for r in held}) < 2:
             continue
+        seen = dict.fromkeys((r.per_gpu_bytes, r.reserved_bytes, r.gpu, r.gpus) for r in held)
         figures = [
             f"{to_gib(per):.2f} ({to_gib(reserved):.2f} reserved) on {gpu}" + (f" x {n}" if n > 1 else "")
             for per, reserved, gpu, n in sorted(seen, key=lambda k: (-k[0], k[2]))
         ]
         notes.append(f"{name}: {'; '.join(figures)}")
     return notes
+
+
+def replica_memory_lines(plan: Plan) -> dict[str, list[str]]:
+    """Workload -> a line per figure its replicas hold, naming them ("r2: 12.62 GiB (15.77 reserved) on
+    GeForce RTX 4060 Ti 16GB"), for the Workloads sheet beside its first replica's figure; replicas holding
+    the same on the same card share a line ("r1, r2: ...")."""
+    out: dict[str, list[str]] = {}
+    for name, held in plan.replica_memory().items():
+        named: dict[tuple[int, int, str, int], list[int]] = {}
+        for r in held:
+            replicas = named.setdefault((r.per_gpu_bytes, r.reserved_bytes, r.gpu, r.gpus), [])
+            if r.replica not in replicas:
+                replicas.append(r.replica)
+        out[name] = [
+            f"{', '.join(f'r{i}' for i in replicas)}: {to_gib(per):.2f} GiB "
+            f"({to_gib(reserved):.2f} reserved) on {gpu}" + (f" x {n}" if n > 1 else "")
+            for (per, reserved, gpu, n), replicas in named.items()
+        ]
+    return out
 
 
 def replica_memory_note(plan: Plan) -> str:

@@ -66,3 +66,25 @@ def test_report_key_carries_the_workbook_figures(plan: Plan) -> None:
 def test_nan_is_refused_rather_than_printed(plan: Plan) -> None:
     with pytest.raises(ValueError, match="JSON compliant"):
         plan_to_json(plan.model_copy(update={"gap": float("nan")}))
+
+
+def test_workloads_give_every_replicas_memory(plan: Plan) -> None:
+    """``workloads[].per_gpu_bytes`` is the first replica's; a replica on another card holds another figure
+    and ``replica_memory`` gives each. Here chat-assistant's second replica holds 20 GiB per GPU (25 reserved
+    at 20 % headroom) beside the first's 18.5 (18.5 / 0.8 = 23.125 reserved)."""
+    gib = 2**30
+    bigger = plan.assignments[1].model_copy(update={"per_gpu_bytes": 20 * gib, "reserved_bytes": 25 * gib})
+    varied = plan.model_copy(
+        update={"assignments": (plan.assignments[0], bigger, *plan.assignments[2:])}
+    ).with_replica_memory()
+    workloads = {w["name"]: w for w in json.loads(plan_to_json(varied))["workloads"]}
+    chat = workloads["chat-assistant"]
+    assert (chat["per_gpu_bytes"], chat["reserved_bytes"]) == (18.5 * gib, 23.125 * gib)  # the first's
+    assert [
+        (r["replica"], r["unit"], r["gpu"], r["gpus"], r["per_gpu_bytes"], r["reserved_bytes"])
+        for r in chat["replica_memory"]
+    ] == [
+        (1, "workstation-2x-rtx-4090#1", "RTX 4090", 1, 18.5 * gib, 23.125 * gib),
+        (2, "workstation-2x-rtx-4090#1", "RTX 4090", 1, 20 * gib, 25 * gib),
+    ]
+    assert [r["per_gpu_bytes"] for r in workloads["eval-batch"]["replica_memory"]] == [38 * gib]

@@ -123,6 +123,22 @@ def test_workloads_sheet_one_row_per_workload_in_gib(book: openpyxl.Workbook, pl
     assert sum(r["Cost share"] for r in rows) == pytest.approx(1.0)
 
 
+def test_workloads_sheet_names_every_replicas_memory_where_they_differ(plan: Plan) -> None:
+    """'Per GPU' is the first replica's; a second replica holding 20 GiB per GPU (25 reserved at 20 %
+    headroom) beside the first's 18.5 (23.125) gets its own line in 'Per GPU, each replica'; replicas that
+    hold the same on the same card share one."""
+    gib = 2**30
+    bigger = plan.assignments[1].model_copy(update={"per_gpu_bytes": 20 * gib, "reserved_bytes": 25 * gib})
+    varied = plan.model_copy(update={"assignments": (plan.assignments[0], bigger, *plan.assignments[2:])})
+    rows = {r["Workload"]: r for r in table_rows(build_workbook(varied)["Workloads"], "Workloads")}
+    assert rows["chat-assistant"]["Per GPU"] == pytest.approx(18.5, abs=1e-6)
+    assert rows["chat-assistant"]["Per GPU, each replica"] == (
+        "r1: 18.50 GiB (23.12 reserved) on RTX 4090\nr2: 20.00 GiB (25.00 reserved) on RTX 4090"
+    )
+    same = {r["Workload"]: r for r in table_rows(build_workbook(plan)["Workloads"], "Workloads")}
+    assert same["chat-assistant"]["Per GPU, each replica"] == "r1, r2: 18.50 GiB (23.12 reserved) on RTX 4090"
+
+
 def test_totals_agree_with_json(book: openpyxl.Workbook, plan: Plan) -> None:
     data = json.loads(plan_to_json(plan))
     summary = {r["Figure"]: r["Value"] for r in table_rows(book["Summary"], "KeyFigures")}
