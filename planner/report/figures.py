@@ -389,6 +389,30 @@ def payback_month(plan: Plan) -> int | None:
     return cloud.payback_month if cloud is not None else None
 
 
+SIMPLE_PAYBACK_RULE = "purchases over the monthly saving, not discounted"
+SIMPLE_PAYBACK = f"simple payback: {SIMPLE_PAYBACK_RULE}"
+PAYBACK_COLUMN_NOTE = f"Payback: {SIMPLE_PAYBACK_RULE} (simple payback)."
+"""What the payback in months (``BreakEven.months``, ``CashFlow.payback_months``) measures, said beside it in
+every report: it counts part months and ignores the discount rate, so it reads earlier than the payback
+month (``payback_month``), and a reader who sees 19.9 months in one report and month 22 in another must see
+why."""
+
+
+def payback_month_text(plan: Plan, mark: Callable[[str], str] = str) -> str:
+    """The payback month against renting everything said for what it is: a whole month of the cash flow,
+    discounted where the scenario discounts (``payback_month``). ``mark`` sets off the figure (Markdown's
+    bold); "" where there is nothing to pay back."""
+    if not break_even(plan).available:
+        return ""
+    month = payback_month(plan)
+    rate = plan.discount_rate_per_year
+    cost = f"the cumulative cost discounted at {rate:.2%} a year" if rate else "the cumulative cost"
+    if month is None:
+        return f"{cost} stays above renting everything's to the horizon's end (Cash flow sheet)"
+    when = mark(f"month {month}")
+    return f"{cost} is first at or below renting everything's in {when} (a whole month, Cash flow sheet)"
+
+
 CENT = 0.01
 """Cumulative sums closer than half a cent count as equal (the sheet's formula uses the same tolerance)."""
 

@@ -11,10 +11,13 @@ from collections import Counter
 from planner.plan import Plan, WorkloadSummary
 from planner.report.figures import (
     ALTERNATIVE_LABELS,
+    PAYBACK_COLUMN_NOTE,
+    SIMPLE_PAYBACK,
     break_even,
     chosen_mix,
     mix_per_month_note,
     mix_total,
+    payback_month_text,
     period_lines,
     reading,
     replica_memory_note,
@@ -133,6 +136,8 @@ def saving_lines(plan: Plan, width: int) -> list[str]:
             ]
         )
     out = render_table(columns, rows, width)
+    if any(row[-1] != "-" for row in rows):
+        out += wrap(PAYBACK_COLUMN_NOTE, width, indent=2)
     for a in plan.alternatives:
         if a.reason:  # read in full (which budget binds, by how much): wrapped, not cut
             lines = wrap(f"{ALTERNATIVE_LABELS.get(a.name, a.name)}: {a.reason}", width, indent=4)
@@ -260,9 +265,10 @@ def break_even_line(plan: Plan) -> str:
     be = break_even(plan)
     if not be.available:
         return f"Buy vs rent: not computed ({be.reason})."
-    months = "never" if be.months is None else f"after {be.months:.1f} months"
+    months = "never" if be.months is None else f"after {be.months:.1f} months ({SIMPLE_PAYBACK})"
     util = "never" if be.utilization is None else f"below {be.utilization:.0%} of the planned hours"
-    return f"Buy vs rent: purchases pay back {months}; renting everything wins {util}."
+    month = payback_month_text(plan)
+    return f"Buy vs rent: purchases pay back {months}; {month}; renting everything wins {util}."
 
 
 def multi_node_lines(plan: Plan) -> list[str]:

@@ -56,6 +56,11 @@ def test_report_key_carries_the_workbook_figures(plan: Plan) -> None:
     assert report["average_cost_per_month"] == pytest.approx(30_605.70 / 36)
     assert report["break_even"]["months"] == pytest.approx(14.897, abs=1e-3)
     assert report["payback_month"] == 15  # the Cash flow sheet's month: 17,127.38 <= 17,179.17 at month 15
+    assert "in month 15 (a whole month, Cash flow sheet)" in report["payback_month_text"]
+    assert (
+        report["payback_note"]
+        == "Payback: purchases over the monthly saving, not discounted (simple payback)."
+    )
     assert [m["action"] for m in report["chosen_mix"]] == ["Buy", "Use owned", "Rent on demand", "Rent spot"]
     assert sum(m["cost"] for m in report["chosen_mix"]) == pytest.approx(30_605.70)
     assert len(report["gpu_usage"]) == 5

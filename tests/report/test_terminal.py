@@ -99,3 +99,18 @@ def test_replicas_that_hold_different_memory_are_each_named(plan: Plan) -> None:
     assert line in render_terminal(varied, 400)
     assert line in render_markdown(varied)
     assert "Replicas differ" not in render_terminal(plan) + render_markdown(plan)  # equal replicas: no line
+
+
+def test_both_payback_figures_say_what_they_measure(plan: Plan) -> None:
+    """The simple payback, 7,500 / (41,230 / 36 - 641.825) = 14.9 months, and the cash flow's payback month,
+    15 (17,127.38 <= 17,179.17 first at month 15), differ: each is named for what it measures, and a plan that
+    discounts says the month is discounted (platform-team: 19.9 months simple, month 22 at 8 % a year)."""
+    text = " ".join(render_terminal(plan).split())
+    assert (
+        "Buy vs rent: purchases pay back after 14.9 months (simple payback: purchases over the monthly "
+        "saving, not discounted); the cumulative cost is first at or below renting everything's in month 15 "
+        "(a whole month, Cash flow sheet);"
+    ) in text
+    assert "(simple payback)." not in text  # the savings table shows no payback figure, so no note under it
+    discounted = " ".join(render_terminal(plan.model_copy(update={"discount_rate_per_year": 0.08})).split())
+    assert "the cumulative cost discounted at 8.00% a year is first at or below renting" in discounted

@@ -212,6 +212,19 @@ def test_utilization_reserved_plus_free_is_the_gpu(book: openpyxl.Workbook) -> N
     )
 
 
+def test_summary_names_both_payback_figures(book: openpyxl.Workbook) -> None:
+    """Month 15 of the cash flow and the simple 7,500 / (41,230 / 36 - 641.825) = 14.897 months, each row
+    saying what it measures."""
+    ws = book["Summary"]
+    rows = {r[0].value: r for r in ws[ws.tables["KeyFigures"].ref][1:]}
+    values = expected_values(ws)
+    month, simple = rows["Payback month against renting"], rows["Simple payback against renting (months)"]
+    assert values[month[1].coordinate] == 15
+    assert values[simple[1].coordinate] == pytest.approx(14.897, abs=1e-3)
+    assert "first whole month" in month[2].value and "discounted" in month[2].value
+    assert "not discounted" in simple[2].value
+
+
 def test_break_even_on_alternatives_sheet(book: openpyxl.Workbook) -> None:
     rows = {r["Buy versus rent"]: r["Value"] for r in table_rows(book["Alternatives"], "BreakEven")}
     # 7,500 / (41,230 / 36 - 641.825) = 14.897 months; 7,500 / (41,230 - 6,898.5 - 16,207.2) = 0.4138.

@@ -19,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from planner.plan import Plan
 from planner.report import styles
 from planner.report.figures import (
+    SIMPLE_PAYBACK,
     MixLine,
     break_even,
     chosen_mix,
@@ -131,6 +132,9 @@ LIMITS = (
 them. Budgets are in USD and converted at the exchange rate."""
 
 
+SIMPLE_SAVING = "alt_all_cloud/horizon_months-plan_per_month"
+"""What buying saves per month against renting everything (the Alternatives sheet's saving per month)."""
+
 BREAK_EVEN_FIXED = "plan_capex-plan_residual+plan_hosting"
 """What buying costs whatever the hours: purchases less their residual value, and hosting."""
 
@@ -141,6 +145,13 @@ def key_rows(plan: Plan) -> list[dict[str, Value]]:
     be = break_even(plan)
     payback: Value = (
         Formula("payback_month", payback_month(plan)) if be.available else f"not computed: {be.reason}"
+    )
+    simple: Value = (
+        Formula(f"plan_capex/({SIMPLE_SAVING})", be.months)
+        if be.available and be.months is not None
+        else "never"
+        if be.available
+        else f"not computed: {be.reason}"
     )
     utilisation: Value = (
         Formula(f"({BREAK_EVEN_FIXED})/(alt_all_cloud-plan_energy-plan_rent)", be.utilization)
@@ -188,7 +199,15 @@ def key_rows(plan: Plan) -> list[dict[str, Value]]:
         {
             "figure": "Payback month against renting",
             "value": payback,
-            "basis": "first month in which this plan has cost no more than renting everything (Cash flow)",
+            "basis": "first whole month in which this plan's cumulative cost, discounted at "
+            "discount_rate_per_year, is no more than renting everything's (Cash flow); the simple payback "
+            "below counts part months and does not discount, so it reads earlier",
+        },
+        {
+            "figure": "Simple payback against renting (months)",
+            "value": simple,
+            "basis": f"{SIMPLE_PAYBACK}: capex / (all-cloud cost / horizon_months - running costs per "
+            "month) (Alternatives)",
         },
         {
             "figure": "Break-even utilisation",
