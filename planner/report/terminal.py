@@ -25,7 +25,7 @@ from planner.report.figures import (
 )
 from planner.report.launch import NO_SETTINGS, launch_texts
 from planner.report.speed import slo_text, speed_rows
-from planner.report.text import TextColumn, cut, render_table, wrap
+from planner.report.text import TextColumn, cut, cut_cells, render_table, wrap
 from planner.units import to_gib
 
 
@@ -209,7 +209,23 @@ def workload_lines(plan: Plan, width: int) -> list[str]:
         ]
         for w in plan.workloads
     ]
-    return render_table(columns, rows, width)
+    # A workload over several units (the growth scenario's 70B on two racks, a server and a rental) or on
+    # one long unit id read "a100-rack#1 (…": where a cell would be cut, it says how many units, and the
+    # units follow the table in full, wrapped.
+    runs_on = len(columns) - 2
+    full = [row[runs_on] for row in rows]
+    below: list[int] = []
+    while newly := sorted(r for r, i in cut_cells(columns, rows, width) if i == runs_on and r not in below):
+        for r in newly:
+            n = len(where.get(plan.workloads[r].name, ()))
+            rows[r][runs_on] = f"{n} units, below" if n > 1 else "below"
+        below += newly
+    lines = render_table(columns, rows, width)
+    if below:
+        lines.append("Runs on:")
+        for r in sorted(below):
+            lines += wrap(f"{plan.workloads[r].name}: {full[r]}", width, indent=2, hang=2)
+    return lines
 
 
 def availability_line(workloads: list[WorkloadSummary]) -> str:
