@@ -20,6 +20,7 @@ from planner.plan import Plan
 from planner.report import styles
 from planner.report.figures import (
     SIMPLE_PAYBACK,
+    BreakEven,
     MixLine,
     break_even,
     chosen_mix,
@@ -139,6 +140,14 @@ BREAK_EVEN_FIXED = "plan_capex-plan_residual+plan_hosting"
 """What buying costs whatever the hours: purchases less their residual value, and hosting."""
 
 
+def _break_even_value(be: BreakEven, expression: str, figure: float | None) -> Value:
+    """A buy-versus-rent figure as a formula, "never" where renting never costs more, or why it is not
+    computed (the simple payback and the break-even utilisation alike)."""
+    if not be.available:
+        return f"not computed: {be.reason}"
+    return "never" if figure is None else Formula(expression, figure)
+
+
 def key_rows(plan: Plan) -> list[dict[str, Value]]:
     """The headline figures with what each is based on."""
     horizon = max(plan.horizon_months, 1)
@@ -146,19 +155,9 @@ def key_rows(plan: Plan) -> list[dict[str, Value]]:
     payback: Value = (
         Formula("payback_month", payback_month(plan)) if be.available else f"not computed: {be.reason}"
     )
-    simple: Value = (
-        Formula(f"plan_capex/({SIMPLE_SAVING})", be.months)
-        if be.available and be.months is not None
-        else "never"
-        if be.available
-        else f"not computed: {be.reason}"
-    )
-    utilisation: Value = (
-        Formula(f"({BREAK_EVEN_FIXED})/(alt_all_cloud-plan_energy-plan_rent)", be.utilization)
-        if be.available and be.utilization is not None
-        else "never"
-        if be.available
-        else f"not computed: {be.reason}"
+    simple = _break_even_value(be, f"plan_capex/({SIMPLE_SAVING})", be.months)
+    utilisation = _break_even_value(
+        be, f"({BREAK_EVEN_FIXED})/(alt_all_cloud-plan_energy-plan_rent)", be.utilization
     )
     dates = [u.price_date for u in plan.units if u.price_date is not None]
     return [
