@@ -258,6 +258,23 @@ class WorkloadPerformance(FrozenModel):
     """Each replica's own figures, in replica order."""
 
 
+class ReplicaMemory(FrozenModel):
+    """What one replica holds on each of its GPUs where it runs: a workload's replicas may sit on different
+    cards (a rate-stated load's second replica on a smaller card reserves less), so the workload's one figure,
+    its first replica's, is not every replica's."""
+
+    replica: int
+    """1-based, as in ``Assignment.replica``."""
+    unit: str
+    """The ``PlanUnit.id`` it runs on (the head machine of a replica over several)."""
+    gpu: str
+    gpus: int
+    """GPUs of the replica on each machine it runs on."""
+    per_gpu_bytes: int
+    reserved_bytes: int
+    """``per_gpu_bytes / (1 - headroom)``, rounded up, as in ``Assignment.reserved_bytes``."""
+
+
 class WorkloadSummary(FrozenModel):
     """A workload as it was planned, with its memory breakdown (what the report's Workloads sheet shows)."""
 
@@ -278,10 +295,13 @@ class WorkloadSummary(FrozenModel):
     breakdown_bytes: dict[str, int]
     """Memory components of one replica, summed over its GPUs (keys as in ``MemoryEstimate.breakdown``)."""
     per_gpu_bytes: int
+    """Memory per GPU of its first replica (every replica's where they all run on one kind of card;
+    ``replica_memory`` has each replica's)."""
     total_bytes: int
     rule_of_thumb_bytes: tuple[int, int]
     headroom: float
     reserved_bytes: int
+    """What its first replica reserves on each of its GPUs (``replica_memory`` has each replica's)."""
     cost: float
     """Sum of the workload's replica costs over the horizon."""
     min_replicas: int | None = None
@@ -297,6 +317,9 @@ class WorkloadSummary(FrozenModel):
     hours_of_week: tuple[int, ...] = ()
     """Time-sharing: the hours of the week its ``schedule`` runs in (0 is Monday 00:00-01:00); empty: any
     hour. With ``exclusive_group``, what the reports need to say how much of a GPU is held at once."""
+    replica_memory: tuple[ReplicaMemory, ...] = ()
+    """Each replica's memory per GPU where it runs, in replica order (``Plan.replica_memory``); over periods
+    of changing demand, one entry per distinct unit and figure a replica has."""
 
 
 class Alternative(FrozenModel):
@@ -481,6 +504,38 @@ class Plan(FrozenModel):
         for a in self.assignments:
             found.setdefault(a.workload, []).append(a)
         return {w: tuple(sorted(replicas, key=lambda a: a.replica)) for w, replicas in found.items()}
+
+    def replica_memory(self) -> dict[str, tuple[ReplicaMemory, ...]]:
+        """Workload -> what each of its replicas holds per GPU where it runs, from the assignments: the one
+        derivation behind ``WorkloadSummary.replica_memory`` and the reports' per-replica figures."""
+        gpus = {u.id: u.gpu for u in self.units}
+        out: dict[str, tuple[ReplicaMemory, ...]] = {}
+        for name, placed in self.placements().items():
+            seen = {
+                ReplicaMemory(
+                    replica=a.replica,
+                    unit=a.unit,
+                    gpu=gpus.get(a.unit, a.unit),
+                    gpus=len(a.gpu_indices),
+                    per_gpu_bytes=a.per_gpu_bytes,
+                    reserved_bytes=a.reserved_bytes,
+                ): None
+                for a in placed
+            }
+            out[name] = tuple(seen)
+        return out
+
+    def with_replica_memory(self) -> Plan:
+        """This plan with every workload's ``replica_memory`` filled from its assignments (what the
+        assembly does last, once the units have their final ids)."""
+        memory = self.replica_memory()
+        return self.model_copy(
+            update={
+                "workloads": tuple(
+                    w.model_copy(update={"replica_memory": memory.get(w.name, ())}) for w in self.workloads
+                )
+            }
+        )
 
     def to_json_dict(self) -> dict[str, Any]:
         """The ``--format json`` object (fields are added, never renamed: scripts read them).

@@ -142,7 +142,7 @@ def build_period_plan(
         planner_version=__version__,
         usd_to_currency=scenario.usd_to_currency,
         usd_to_currency_as_of=scenario.usd_to_currency_as_of,
-    )
+    ).with_replica_memory()
 
 
 def price_alternative(

@@ -69,7 +69,7 @@ def build_plan(
         planner_version=__version__,
         usd_to_currency=scenario.usd_to_currency,
         usd_to_currency_as_of=scenario.usd_to_currency_as_of,
-    )
+    ).with_replica_memory()
 
 
 def plan_gap(solution: Solution, total: float, mip_gap: float) -> tuple[float, float, bool]:

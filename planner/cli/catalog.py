@@ -15,6 +15,7 @@ import click
 
 from planner.cli.options import (
     Choice,
+    FiniteFloatRange,
     catalog_dir_option,
     check_output,
     file_option,
@@ -208,7 +209,7 @@ def import_skypilot_command(
 @click.option(
     "--timeout",
     "timeout_s",
-    type=click.FloatRange(min=0.1, max=600),
+    type=FiniteFloatRange(min=0.1, max=600),
     default=30.0,
     show_default=True,
     help="Seconds to wait for each download.",

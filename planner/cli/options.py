@@ -70,11 +70,38 @@ def check_output(path: Path, kind: str, *, mkdir: bool) -> None:
         raise PlannerError(f"{parent}: cannot create the directory: {error.strerror or error}") from None
 
 
-class FiniteFloatRange(click.FloatRange):
-    """``click.FloatRange`` that also refuses nan (every comparison with nan is false, so a range lets it
-    through) and, with finite bounds, inf."""
+def _number(
+    kind: click.types.FloatParamType, value: Any, param: click.Parameter | None, ctx: click.Context | None
+) -> None:
+    """Refuse a word as a number saying what the option takes (``Invalid value for '--ttft-ms': 'abc' is not
+    a number.``), as ``Count`` does for whole numbers, rather than click's "not a valid float range", which
+    names the type's class, not the input."""
+    if isinstance(value, (int, float)):
+        return
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        kind.fail(f"{value!r} is not a number.", param, ctx)
+
+
+class Number(click.types.FloatParamType):
+    """A number with no range of its own (the library checks it and names the option); refuses a word with
+    one line naming the option."""
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        _number(self, value, param, ctx)
+        return super().convert(value, param, ctx)
+
+
+NUMBER = Number()
+
+
+class FiniteFloatRange(click.FloatRange):
+    """``click.FloatRange`` that also refuses nan (every comparison with nan is false, so a range lets it
+    through) and, with finite bounds, inf; a word is "not a number", as ``Number`` says."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        _number(self, value, param, ctx)
         number = super().convert(value, param, ctx)
         if not math.isfinite(number):
             self.fail(f"{value!r} is not a finite number.", param, ctx)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from planner import bounds as B
-from planner.cli.options import Choice, count_option, headroom_option
+from planner.cli.options import NUMBER, Choice, count_option, headroom_option
 
 if TYPE_CHECKING:
     from planner.perf.capacity import Capacity
@@ -49,10 +49,10 @@ FORMATS = ("table", "json")
     help="Tensor parallelism's link [default: the card's GPU link where it has one, else PCIe].",
 )
 @click.option(
-    "--ttft-ms", type=float, default=None, help="Target time to first token: also print the capacity."
+    "--ttft-ms", type=NUMBER, default=None, help="Target time to first token: also print the capacity."
 )
 @click.option(
-    "--tpot-ms", type=float, default=None, help="Target time per output token: also print the capacity."
+    "--tpot-ms", type=NUMBER, default=None, help="Target time per output token: also print the capacity."
 )
 @headroom_option("With --ttft-ms/--tpot-ms: share of each GPU's memory kept free, as `fit` and `solve` do.")
 @click.option("--format", "output_format", type=Choice(FORMATS), default="table", show_default=True)

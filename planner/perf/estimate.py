@@ -54,8 +54,13 @@ BINDS: dict[str, str] = {
     "compute": "compute",
     "dequantize": "dequantize arithmetic",
     "interconnect": "interconnect",
+    "host": "host (Python kernel launches)",
 }
-"""What limits a decode step in a reader's words, by ``binds``'s key. ``dequantize``: the arithmetic term
+"""What limits a decode step in a reader's words, by ``binds``'s key. ``host``: the step is its host's fixed
+costs, not the GPU's work, where the host runs ahead of the GPU (``EngineSpeed.host_runs_ahead``:
+transformers launches each kernel from Python) or launches eagerly past ``graph_max_context``; more
+bandwidth or FLOPs change nothing there, a larger batch is nearly free, an engine that replays CUDA graphs
+removes it. ``dequantize``: the arithmetic term
 binds, but it is the unpacking of weight-only quantized weights, a cost per weight each pass, not the matrix
 products' FLOPs: a larger batch costs little more a step, a format the engine unpacks more cheaply (or reads
 as it multiplies, fp8 on a card with fp8 products) lowers it, more peak FLOPs for the products hardly do."""
@@ -98,7 +103,11 @@ class Performance:
     quantized weights included) and the all-reduce; the step overlaps the first two and adds the rest."""
     binds: str = ""
     """What limits a decode step in a reader's words (``BINDS``): "dequantize arithmetic" where ``bound``
-    is "compute" only because of the unpacking of quantized weights."""
+    is "compute" only because of the unpacking of quantized weights, "host (Python kernel launches)" where
+    the step is its host's fixed costs (``host_s``) while ``bound`` still names the largest GPU term."""
+    host_s: float = 0.0
+    """The host's fixed costs of a decode step where the step takes the longer of them and the GPU's work
+    (``EngineSpeed.host_runs_ahead``, or eager launches past ``graph_max_context``); 0 where they add."""
 
     @property
     def binds_text(self) -> str:
@@ -108,12 +117,17 @@ class Performance:
         terms = self.decode_terms_s
         if not terms:
             return self.binds or self.bound
+        step = f"{self.tpot_s * 1000:,.1f} ms step"
+        if self.binds == BINDS["host"]:  # the GPU's largest term beside it, as the API's bound names it
+            gpu = {"bandwidth": "memory reads", "compute": "arithmetic", "interconnect": "all-reduce"}
+            return (
+                f"{self.binds}: {self.host_s * 1000:,.1f} of the {step} "
+                f"({gpu[self.bound]} {terms[self.bound] * 1000:,.1f} ms)"
+            )
         other = "compute" if self.bound == "bandwidth" else "bandwidth"
         words = {"bandwidth": "memory reads", "compute": "arithmetic"}[other]
-        return (
-            f"{self.binds}: {terms[self.bound] * 1000:,.1f} of the {self.tpot_s * 1000:,.1f} ms step "
-            f"({words} {terms[other] * 1000:,.1f} ms)"
-        )
+        against = f"{words} {terms[other] * 1000:,.1f} ms"
+        return f"{self.binds}: {terms[self.bound] * 1000:,.1f} of the {step} ({against})"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -127,6 +141,7 @@ class Performance:
             "bound": self.bound,
             "binds": self.binds,
             "binds_text": self.binds_text,
+            "host_s": self.host_s,
             "decode_terms_s": dict(self.decode_terms_s),
             "band": list(self.band),
             "roofline_decode_tokens_per_s": self.roofline_decode_tokens_per_s,
@@ -239,17 +254,35 @@ def decode_step(
     m: ModelTerms, hw: Hardware, speed: EngineSpeed, *, gpus: int, batch: int, context: float
 ) -> tuple[float, str]:
     """Seconds of one decode step of ``batch`` sequences at ``context`` tokens each, and what bounds it."""
-    step, terms = _decode(m, hw, speed, gpus=gpus, batch=batch, context=context)
-    return step, max(BOUNDS, key=terms.__getitem__)
+    step, terms, _ = _decode(m, hw, speed, gpus=gpus, batch=batch, context=context)
+    return step, largest_term(terms)
 
 
-def binds(m: ModelTerms, speed: EngineSpeed, terms: dict[str, float], batch: int) -> str:
-    """The ``BINDS`` key of a decode step of ``batch`` tokens: the largest of its terms, but ``dequantize``
-    where that is the arithmetic on weight-only quantized weights below ``half_efficiency_tokens`` tokens a
-    pass. There the arithmetic's time, ``FLOPs / (peak x eff(n))`` with ``eff(n) ~ n / (n + half)``, is
-    mostly the ``half`` part, a cost per weight each pass whatever the tokens: the kernel unpacking each
-    packed weight (llama.cpp's q4_k_m at batch 1), not the products' FLOPs."""
-    bound = max(BOUNDS, key=terms.__getitem__)
+def largest_term(terms: dict[str, float]) -> str:
+    """The ``BOUNDS`` key of the largest of a step's terms: ``Performance.bound``, and what ``binds``
+    words unless the host binds."""
+    return max(BOUNDS, key=terms.__getitem__)
+
+
+def binds(
+    m: ModelTerms,
+    speed: EngineSpeed,
+    terms: dict[str, float],
+    batch: int,
+    *,
+    step_s: float = 0.0,
+    host_s: float = 0.0,
+) -> str:
+    """The ``BINDS`` key of a decode step of ``batch`` tokens: ``host`` where the step is its host's fixed
+    costs (``host_s``, the longer of them and the GPU's work: qwen2.5-0.5b under transformers on an H100
+    takes 19 ms a step for 0.4 ms of reads); else the largest of its terms, but ``dequantize`` where that
+    is the arithmetic on weight-only quantized weights below ``half_efficiency_tokens`` tokens a pass.
+    There the arithmetic's time, ``FLOPs / (peak x eff(n))`` with ``eff(n) ~ n / (n + half)``, is mostly
+    the ``half`` part, a cost per weight each pass whatever the tokens: the kernel unpacking each packed
+    weight (llama.cpp's q4_k_m at batch 1), not the products' FLOPs."""
+    if host_s > 0 and host_s >= step_s * (1 - 1e-12):
+        return "host"
+    bound = largest_term(terms)
     unpacks = m.quantized and not m.eight_bit_compute
     if bound == "compute" and unpacks and batch < speed.half_efficiency_tokens:
         return "dequantize"
@@ -258,8 +291,9 @@ def binds(m: ModelTerms, speed: EngineSpeed, terms: dict[str, float], batch: int
 
 def _decode(
     m: ModelTerms, hw: Hardware, speed: EngineSpeed, *, gpus: int, batch: int, context: float
-) -> tuple[float, dict[str, float]]:
-    """A decode step's seconds and its terms (``BOUNDS``: each limit's seconds alone)."""
+) -> tuple[float, dict[str, float], float]:
+    """A decode step's seconds, its terms (``BOUNDS``: each limit's seconds alone) and the host's fixed
+    costs where the step takes the longer of them and the GPU's work (``Performance.host_s``; else 0)."""
     tensor = memory_engine(speed.memory_engine).split == "tensor"
     par = gpus if tensor else 1
     weights = step_weight_bytes(m, batch)
@@ -279,16 +313,15 @@ def _decode(
     compute = decode_flops(m, batch, context) / _flops_per_s(m, hw, speed, par, batch)
     link = _allreduce_s(m, hw, batch, gpus if tensor else 1)
     terms = {"bandwidth": memory, "compute": compute, "interconnect": link}
-    step = _with_host(
-        overlap_s(memory, compute, speed.overlap_exponent) + link,
-        _overhead_s(m, speed, gpus, tensor, batch),
-        speed,
-    )
+    fixed = _overhead_s(m, speed, gpus, tensor, batch)
+    step = _with_host(overlap_s(memory, compute, speed.overlap_exponent) + link, fixed, speed)
+    host = fixed if speed.host_runs_ahead else 0.0
     if context > speed.graph_max_context:
         # Eager: Python launches each layer's kernels; the GPU runs them as they come, so the step takes the
         # longer of the two (launches ahead of a busy GPU cost nothing).
-        step = max(step, speed.step_overhead_s + speed.eager_layer_overhead_s * m.layers)
-    return step, terms
+        eager = speed.step_overhead_s + speed.eager_layer_overhead_s * m.layers
+        step, host = max(step, eager), max(host, eager)
+    return step, terms, host
 
 
 def serving_tpot_s(step_s: float, prefill_s: float, *, batch: int, output_tokens: int, static: bool) -> float:
@@ -327,7 +360,7 @@ def predict(
     sequences = batch if speed.static_batching else 1
     ttft = prefill_s(m, hw, speed, gpus=gpus, tokens=input_tokens, sequences=sequences)
     context = input_tokens + (output_tokens + 1) / 2
-    tpot, terms = _decode(m, hw, speed, gpus=gpus, batch=batch, context=context)
+    tpot, terms, host = _decode(m, hw, speed, gpus=gpus, batch=batch, context=context)
     output_rate = batch / tpot
     roofline = hw.bandwidth_bytes_per_s * gpus / decode_bytes(m, batch, context, gpus)
     low = output_rate * math.exp(speed.log_residual_p10)
@@ -339,9 +372,10 @@ def predict(
         output_tokens_per_s=output_rate,
         prefill_tokens_per_s=input_tokens * sequences / ttft if ttft > 0 else 0.0,
         requests_per_s=1 / (ttft / sequences + output_tokens * tpot / batch),
-        bound=max(BOUNDS, key=terms.__getitem__),
+        bound=largest_term(terms),
         decode_terms_s=terms,
-        binds=BINDS[binds(m, speed, terms, batch)],
+        binds=BINDS[binds(m, speed, terms, batch, step_s=tpot, host_s=host)],
+        host_s=host,
         band=(min(low, output_rate), max(high, output_rate)),
         roofline_decode_tokens_per_s=roofline,
         inputs=dict(inputs or {}),

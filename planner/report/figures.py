@@ -389,6 +389,30 @@ def payback_month(plan: Plan) -> int | None:
     return cloud.payback_month if cloud is not None else None
 
 
+SIMPLE_PAYBACK_RULE = "purchases over the monthly saving, not discounted"
+SIMPLE_PAYBACK = f"simple payback: {SIMPLE_PAYBACK_RULE}"
+PAYBACK_COLUMN_NOTE = f"Payback: {SIMPLE_PAYBACK_RULE} (simple payback)."
+"""What the payback in months (``BreakEven.months``, ``CashFlow.payback_months``) measures, said beside it in
+every report: it counts part months and ignores the discount rate, so it reads earlier than the payback
+month (``payback_month``), and a reader who sees 19.9 months in one report and month 22 in another must see
+why."""
+
+
+def payback_month_text(plan: Plan, mark: Callable[[str], str] = str) -> str:
+    """The payback month against renting everything said for what it is: a whole month of the cash flow,
+    discounted where the scenario discounts (``payback_month``). ``mark`` sets off the figure (Markdown's
+    bold); "" where there is nothing to pay back."""
+    if not break_even(plan).available:
+        return ""
+    month = payback_month(plan)
+    rate = plan.discount_rate_per_year
+    cost = f"the cumulative cost discounted at {rate:.2%} a year" if rate else "the cumulative cost"
+    if month is None:
+        return f"{cost} stays above renting everything's to the horizon's end (Cash flow sheet)"
+    when = mark(f"month {month}")
+    return f"{cost} is first at or below renting everything's in {when} (a whole month, Cash flow sheet)"
+
+
 CENT = 0.01
 """Cumulative sums closer than half a cent count as equal (the sheet's formula uses the same tolerance)."""
 
@@ -450,20 +474,36 @@ def replica_memory_notes(plan: Plan) -> list[str]:
     """Workloads whose replicas hold different memory per GPU (on different cards or GPU counts), each
     figure with the card it is on: the Workloads table's one figure per workload is its first replica's, and
     a 70B on 2 x B200 (74.49 GiB per GPU) and on one H200 (85.21) read "x 2, 74.49" as if both held 74.49."""
-    gpus = {u.id: u.gpu for u in plan.units}
     notes = []
-    for name, placed in plan.placements().items():
-        seen: dict[tuple[int, int, str, int], None] = {}
-        for a in placed:
-            seen.setdefault((a.per_gpu_bytes, a.reserved_bytes, gpus.get(a.unit, a.unit), len(a.gpu_indices)))
-        if len({(per, reserved) for per, reserved, _, _ in seen}) < 2:
+    for name, held in plan.replica_memory().items():
+        if len({(r.per_gpu_bytes, r.reserved_bytes) for r in held}) < 2:
             continue
+        seen = dict.fromkeys((r.per_gpu_bytes, r.reserved_bytes, r.gpu, r.gpus) for r in held)
         figures = [
             f"{to_gib(per):.2f} ({to_gib(reserved):.2f} reserved) on {gpu}" + (f" x {n}" if n > 1 else "")
             for per, reserved, gpu, n in sorted(seen, key=lambda k: (-k[0], k[2]))
         ]
         notes.append(f"{name}: {'; '.join(figures)}")
     return notes
+
+
+def replica_memory_lines(plan: Plan) -> dict[str, list[str]]:
+    """Workload -> a line per figure its replicas hold, naming them ("r2: 12.62 GiB (15.77 reserved) on
+    GeForce RTX 4060 Ti 16GB"), for the Workloads sheet beside its first replica's figure; replicas holding
+    the same on the same card share a line ("r1, r2: ...")."""
+    out: dict[str, list[str]] = {}
+    for name, held in plan.replica_memory().items():
+        named: dict[tuple[int, int, str, int], list[int]] = {}
+        for r in held:
+            replicas = named.setdefault((r.per_gpu_bytes, r.reserved_bytes, r.gpu, r.gpus), [])
+            if r.replica not in replicas:
+                replicas.append(r.replica)
+        out[name] = [
+            f"{', '.join(f'r{i}' for i in replicas)}: {to_gib(per):.2f} GiB "
+            f"({to_gib(reserved):.2f} reserved) on {gpu}" + (f" x {n}" if n > 1 else "")
+            for (per, reserved, gpu, n), replicas in named.items()
+        ]
+    return out
 
 
 def replica_memory_note(plan: Plan) -> str:

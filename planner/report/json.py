@@ -18,12 +18,14 @@ from typing import Any
 
 from planner.plan import Plan
 from planner.report.figures import (
+    PAYBACK_COLUMN_NOTE,
     break_even,
     chosen_mix,
     gpu_usage,
     mix_per_month_note,
     mix_total,
     payback_month,
+    payback_month_text,
     reading,
 )
 from planner.report.launch import NO_SETTINGS, launch_texts
@@ -57,6 +59,8 @@ def report_dict(plan: Plan, today: dt.date | None = None) -> dict[str, Any]:
         ],
         "break_even": asdict(break_even(plan)),
         "payback_month": payback_month(plan),
+        "payback_month_text": payback_month_text(plan),
+        "payback_note": PAYBACK_COLUMN_NOTE,
         "gpu_usage": [
             {
                 "unit": g.unit,

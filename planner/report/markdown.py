@@ -15,12 +15,15 @@ from typing import Generic, TypeVar
 from planner.plan import Alternative, IdleOwned, Plan, PlanUnit, WorkloadSummary
 from planner.report.figures import (
     ALTERNATIVE_LABELS,
+    PAYBACK_COLUMN_NOTE,
     SAVING_BASES,
+    SIMPLE_PAYBACK,
     MixLine,
     break_even,
     chosen_mix,
     mix_per_month_note,
     mix_total,
+    payback_month_text,
     period_lines,
     reading,
     replica_memory_note,
@@ -178,7 +181,8 @@ def _savings(plan: Plan) -> list[str]:
         MdColumn("share", "Saving %", share, right=True),
         MdColumn("payback", "Payback", payback, right=True),
     ]
-    return ["## Saving against each alternative", "", *table(columns, plan.alternatives)]
+    note = ["", PAYBACK_COLUMN_NOTE] if any(payback(a) != "–" for a in plan.alternatives) else []
+    return ["## Saving against each alternative", "", *table(columns, plan.alternatives), *note]
 
 
 def _workloads(plan: Plan) -> list[str]:
@@ -255,13 +259,15 @@ def _break_even(plan: Plan) -> list[str]:
     if not be.available:
         return ["## Buy versus rent", "", f"Not computed: {escape(be.reason)}."]
     months = "never" if be.months is None else f"{be.months:.1f} months"
+    simple = "" if be.months is None else f" ({SIMPLE_PAYBACK})"
     util = "never" if be.utilization is None else f"{be.utilization:.0%} of the planned hours"
     return [
         "## Buy versus rent",
         "",
         f"Against renting everything ({_n(be.rent_per_month)} {c} per month), this plan runs at "
         f"{_n(be.plan_per_month)} {c} per month after {_n(be.capex)} {c} of purchases: they pay back "
-        f"after **{months}**. Renting everything is cheaper below **{util}**.",
+        f"after **{months}**{simple}; {payback_month_text(plan, lambda t: f'**{t}**')}. Renting everything "
+        f"is cheaper below **{util}**.",
     ]
 
 

@@ -11,10 +11,13 @@ from collections import Counter
 from planner.plan import Plan, WorkloadSummary
 from planner.report.figures import (
     ALTERNATIVE_LABELS,
+    PAYBACK_COLUMN_NOTE,
+    SIMPLE_PAYBACK,
     break_even,
     chosen_mix,
     mix_per_month_note,
     mix_total,
+    payback_month_text,
     period_lines,
     reading,
     replica_memory_note,
@@ -22,7 +25,7 @@ from planner.report.figures import (
 )
 from planner.report.launch import NO_SETTINGS, launch_texts
 from planner.report.speed import slo_text, speed_rows
-from planner.report.text import TextColumn, cut, render_table, wrap
+from planner.report.text import TextColumn, cut, cut_cells, render_table, wrap
 from planner.units import to_gib
 
 
@@ -133,6 +136,8 @@ def saving_lines(plan: Plan, width: int) -> list[str]:
             ]
         )
     out = render_table(columns, rows, width)
+    if any(row[-1] != "-" for row in rows):
+        out += wrap(PAYBACK_COLUMN_NOTE, width, indent=2)
     for a in plan.alternatives:
         if a.reason:  # read in full (which budget binds, by how much): wrapped, not cut
             lines = wrap(f"{ALTERNATIVE_LABELS.get(a.name, a.name)}: {a.reason}", width, indent=4)
@@ -204,7 +209,23 @@ def workload_lines(plan: Plan, width: int) -> list[str]:
         ]
         for w in plan.workloads
     ]
-    return render_table(columns, rows, width)
+    # A workload over several units (the growth scenario's 70B on two racks, a server and a rental) or on
+    # one long unit id read "a100-rack#1 (…": where a cell would be cut, it says how many units, and the
+    # units follow the table in full, wrapped.
+    runs_on = len(columns) - 2
+    full = [row[runs_on] for row in rows]
+    below: list[int] = []
+    while newly := sorted(r for r, i in cut_cells(columns, rows, width) if i == runs_on and r not in below):
+        for r in newly:
+            n = len(where.get(plan.workloads[r].name, ()))
+            rows[r][runs_on] = f"{n} units, below" if n > 1 else "below"
+        below += newly
+    lines = render_table(columns, rows, width)
+    if below:
+        lines.append("Runs on:")
+        for r in sorted(below):
+            lines += wrap(f"{plan.workloads[r].name}: {full[r]}", width, indent=2, hang=2)
+    return lines
 
 
 def availability_line(workloads: list[WorkloadSummary]) -> str:
@@ -260,9 +281,10 @@ def break_even_line(plan: Plan) -> str:
     be = break_even(plan)
     if not be.available:
         return f"Buy vs rent: not computed ({be.reason})."
-    months = "never" if be.months is None else f"after {be.months:.1f} months"
+    months = "never" if be.months is None else f"after {be.months:.1f} months ({SIMPLE_PAYBACK})"
     util = "never" if be.utilization is None else f"below {be.utilization:.0%} of the planned hours"
-    return f"Buy vs rent: purchases pay back {months}; renting everything wins {util}."
+    month = payback_month_text(plan)
+    return f"Buy vs rent: purchases pay back {months}; {month}; renting everything wins {util}."
 
 
 def multi_node_lines(plan: Plan) -> list[str]:

@@ -37,6 +37,37 @@ def render_table(
     """Lines of a table no wider than ``width``: flexible columns shrink first; where the rest still do not
     fit, the columns after the first are dealt into parts that do, each part under the one before."""
     gap = 2
+    lines: list[str] = []
+    for part, widths in _layout(columns, rows, width, indent):
+
+        def line(cells: Sequence[str]) -> str:
+            texts = [f"{cut(cells[i], widths[i]):{columns[i].align}{widths[i]}}" for i in part]  # noqa: B023
+            return (" " * indent + (" " * gap).join(texts)).rstrip()
+
+        lines += [""] if lines else []
+        lines += [line([c.header for c in columns]), *(line(r) for r in rows)]
+    return lines
+
+
+def cut_cells(
+    columns: Sequence[TextColumn], rows: Sequence[Sequence[str]], width: int, indent: int = 2
+) -> set[tuple[int, int]]:
+    """(row, column) of every cell ``render_table`` shortens with an ellipsis at ``width``: what a report
+    must then give in full elsewhere."""
+    return {
+        (r, i)
+        for part, widths in _layout(columns, rows, width, indent)
+        for r, row in enumerate(rows)
+        for i in part
+        if len(row[i]) > widths[i]
+    }
+
+
+def _layout(
+    columns: Sequence[TextColumn], rows: Sequence[Sequence[str]], width: int, indent: int
+) -> list[tuple[list[int], dict[int, int]]]:
+    """The table's parts, each with its columns' widths."""
+    gap = 2
     natural = [max([len(c.header), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
 
     def shrunk(part: Sequence[int]) -> dict[int, int]:
@@ -52,17 +83,7 @@ def render_table(
 
     everything = range(len(columns))
     narrowest = shrunk(everything)
-    lines: list[str] = []
-    for part in _parts([narrowest[i] for i in everything], width - indent, gap):
-        widths = shrunk(part)
-
-        def line(cells: Sequence[str]) -> str:
-            texts = [f"{cut(cells[i], widths[i]):{columns[i].align}{widths[i]}}" for i in part]  # noqa: B023
-            return (" " * indent + (" " * gap).join(texts)).rstrip()
-
-        lines += [""] if lines else []
-        lines += [line([c.header for c in columns]), *(line(r) for r in rows)]
-    return lines
+    return [(part, shrunk(part)) for part in _parts([narrowest[i] for i in everything], width - indent, gap)]
 
 
 def _parts(widths: Sequence[int], room: int, gap: int) -> list[list[int]]:

@@ -106,21 +106,17 @@ def _model(payload: dict[str, Any]) -> Any:
 
 
 def estimate(payload: dict[str, Any]) -> dict[str, Any]:
-    """The memory estimate (as ``planner estimate --format json``) and the card's fit (as ``planner fit``)."""
+    """The memory estimate (as ``planner estimate --format json``) and the card's fit (as ``planner fit``).
+
+    Each field is checked in the order the form shows them (model, GPU, precision, engine, task, KV cache,
+    context, batch, GPUs, headroom), so where two are wrong the message names the first the reader meets:
+    a bad context beside an unknown precision named the context, one further down the form."""
+    from planner.memory.engines import engine
+    from planner.memory.estimate import normalize_task
     from planner.memory.fit import fit
+    from planner.memory.formats import kv_bytes_per_element, weight_format
 
     arch = _model(payload)
-    options: dict[str, Any] = {
-        "task": str(payload.get("task") or "inference"),
-        "precision": str(payload.get("precision") or "bf16"),
-        "gpus": _int(payload, "gpus", 1),
-        "engine": payload.get("engine") or None,
-        "kv_precision": payload.get("kv_precision") or None,
-    }
-    try:
-        headroom = float(payload.get("headroom", 0.2))
-    except (TypeError, ValueError):
-        raise PlannerError("headroom: a fraction such as 0.2") from None
     gpu_name = str(payload.get("gpu") or "").strip()
     if not gpu_name:
         raise PlannerError("gpu: pick a card")
@@ -128,13 +124,34 @@ def estimate(payload: dict[str, Any]) -> dict[str, Any]:
         spec = catalog().gpu(gpu_name)
     except KeyError:
         raise PlannerError(f"gpu: {catalog().unknown_gpu(gpu_name)}") from None
+    precision = str(payload.get("precision") or "bf16")
+    weights = weight_format(precision)
+    engine_name = payload.get("engine") or None
+    if engine_name is not None:
+        engine(str(engine_name))
+    task = str(payload.get("task") or "inference")
+    normalize_task(task)
+    kv_precision = payload.get("kv_precision") or None
+    if kv_precision is not None:
+        kv_bytes_per_element(str(kv_precision), weights)
+    context, batch, gpus = _int(payload, "context", 4096), _int(payload, "batch", 1), _int(payload, "gpus", 1)
+    try:
+        headroom = float(payload.get("headroom", 0.2))
+    except (TypeError, ValueError):
+        raise PlannerError("headroom: a fraction such as 0.2") from None
+    if not 0 <= headroom < 1:
+        raise PlannerError(f"headroom: a fraction from 0 to below 1, got {headroom}")
     result = fit(
         arch,
         spec.vram_bytes,
         headroom=headroom,
-        context=_int(payload, "context", 4096),
-        batch=_int(payload, "batch", 1),
-        **options,
+        context=context,
+        batch=batch,
+        task=task,
+        precision=precision,
+        gpus=gpus,
+        engine=engine_name,
+        kv_precision=kv_precision,
     )
     from planner.perf.api import speed_at_largest_batch
 
@@ -167,8 +184,11 @@ def perf(payload: dict[str, Any]) -> dict[str, Any]:
     A context is what each sequence holds, prompt and answer together, so the speed form asks for the two
     (the speed of a prompt's prefill and of the answer's decode differ); a ``context`` field is refused with
     that said, rather than guessed into a split."""
+    from planner.memory.engines import serving_engine
     from planner.memory.fit import shortfall
+    from planner.memory.formats import kv_bytes_per_element, weight_format
     from planner.perf.api import estimate_performance
+    from planner.perf.efficiency import engine_speed
 
     for key in payload:
         if key == "context":
@@ -178,25 +198,38 @@ def perf(payload: dict[str, Any]) -> dict[str, Any]:
             )
         if key not in SPEED_FIELDS:
             raise PlannerError(f"{key}: not a field of the speed form (it takes {', '.join(SPEED_FIELDS)})")
+    # Checked in the form's order (model, GPU, GPUs, precision, engine, KV cache, batch, prompt, answer), as
+    # the memory form is: the message names the first wrong field a reader meets.
+    arch = _model(payload)
     gpu = str(payload.get("gpu") or "").strip()
     if not gpu:
         raise PlannerError("gpu: pick a card")
+    try:
+        gpu = catalog().gpu(gpu).name
+    except KeyError:
+        raise PlannerError(f"gpu: {catalog().unknown_gpu(gpu)}") from None
+    gpus = _int(payload, "gpus", 1)
     options: dict[str, Any] = {
         name: str(payload[name]).strip()
         for name in ("precision", "engine", "kv_precision", "interconnect")
         if str(payload.get(name) or "").strip()
     }
-    if "engine" not in options:  # "default", as planner perf without --engine
-        from planner.memory.engines import serving_engine
-
+    weights = weight_format(options.get("precision", "bf16"))
+    if "engine" in options:
+        engine_speed(options["engine"])
+    else:  # "default", as planner perf without --engine
         options["engine"] = serving_engine(options.get("precision", "bf16"))
+    if "kv_precision" in options:
+        kv_bytes_per_element(options["kv_precision"], weights)
+    batch = _int(payload, "batch", 1)
+    input_tokens, output_tokens = _int(payload, "input_tokens", 1024), _int(payload, "output_tokens", 256)
     result = estimate_performance(
-        _model(payload),
+        arch,
         gpu=gpu,
-        gpus=_int(payload, "gpus", 1),
-        batch=_int(payload, "batch", 1),
-        input_tokens=_int(payload, "input_tokens", 1024),
-        output_tokens=_int(payload, "output_tokens", 256),
+        gpus=gpus,
+        batch=batch,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
         catalog=catalog(),
         **options,
     )

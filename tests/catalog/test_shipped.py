@@ -104,6 +104,19 @@ def test_every_gpu_price_has_kind_date_and_source(shipped: Catalog) -> None:
     assert shipped.gpu("H100").price_date is None
 
 
+def test_a_price_source_that_names_a_chip_names_the_cards_own(shipped: Catalog) -> None:
+    """The RTX 3060 (GA106, announced 2021-01-12 at 329 USD) cited NVIDIA's GA102 whitepaper for its price, a
+    paper from September 2020 about other cards that holds no 3060 price: a chip named in a price's source
+    is the card's own, and the 3060's is NVIDIA's announcement of the card."""
+    for gpu in shipped.gpus:
+        for chip in re.findall(r"\b(ga|ad|gh|gb|tu|gv)-?(1\d\d)\b", gpu.price_source.lower()):
+            assert "".join(chip) in gpu.architecture.lower(), (gpu.name, gpu.price_source)
+    card = shipped.gpu("RTX 3060")
+    assert card.architecture == "Ampere GA106" and card.price_usd == 329
+    assert card.price_date == dt.date(2021, 1, 12)
+    assert "nvidia.com/en-us/geforce/news/geforce-rtx-3060/" in card.price_source
+
+
 def test_every_system_gpu_exists_and_every_price_is_sourced(shipped: Catalog) -> None:
     for system in shipped.systems:
         assert shipped.gpu(system.gpu).name == system.gpu  # stored under the canonical name

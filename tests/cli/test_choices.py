@@ -87,3 +87,34 @@ def test_a_choice_with_a_letter_doubled_names_it(words: list[str], flag: str, ch
 def test_the_whole_line(args: list[str], line: str) -> None:
     result = CliRunner().invoke(main, args)
     assert (result.exit_code, result.output) == (2, line + "\n")
+
+
+NUMBER_OPTIONS = [
+    (words, option.opts[-1])
+    for words, command in _commands()
+    for option in command.params
+    if isinstance(option, click.Option) and isinstance(option.type, click.types.FloatParamType)
+]
+
+
+def test_the_walk_finds_the_number_options() -> None:
+    found = {(" ".join(words), flag) for words, flag in NUMBER_OPTIONS}
+    assert {
+        ("perf", "--ttft-ms"),
+        ("perf", "--tpot-ms"),
+        ("solve", "--mip-gap"),
+        ("catalog update", "--timeout"),
+    } <= found
+
+
+@pytest.mark.parametrize(
+    ("words", "flag"), [pytest.param(w, f, id=f"{' '.join(w)} {f}") for w, f in NUMBER_OPTIONS]
+)
+def test_a_word_for_a_number_is_one_line_naming_the_option(words: list[str], flag: str) -> None:
+    """As ``Count`` answers a word for a whole number: what the option takes, not click's "not a valid float
+    range", which names the type's class."""
+    result = CliRunner().invoke(main, [*words, flag, "abc"])
+    assert (result.exit_code, result.output) == (
+        2,
+        f"error: Invalid value for '{flag}': 'abc' is not a number.\n",
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from planner.cli import main
@@ -19,17 +20,16 @@ def _perf(*args: str) -> dict[str, object]:
     return data
 
 
-def test_a_gguf_precision_runs_under_llama_cpp() -> None:
-    data = _perf("--precision", "q4_k_m")
-    expected = estimate_performance(
-        "qwen2.5-7b", gpu="GeForce RTX 3090", precision="q4_k_m", engine="llama.cpp"
-    )
-    assert data == json.loads(json.dumps(expected.to_dict()))
-
-
-def test_other_weights_keep_vllm() -> None:
-    data = _perf("--precision", "bf16")
-    expected = estimate_performance("qwen2.5-7b", gpu="GeForce RTX 3090", precision="bf16", engine="vllm")
+@pytest.mark.parametrize(
+    ("precision", "engine"),
+    [
+        pytest.param("q4_k_m", "llama.cpp", id="a GGUF precision runs under llama.cpp"),
+        pytest.param("bf16", "vllm", id="other weights keep vLLM"),
+    ],
+)
+def test_without_engine_the_weights_pick_it(precision: str, engine: str) -> None:
+    data = _perf("--precision", precision)
+    expected = estimate_performance("qwen2.5-7b", gpu="GeForce RTX 3090", precision=precision, engine=engine)
     assert data == json.loads(json.dumps(expected.to_dict()))
 
 

@@ -64,3 +64,26 @@ def test_malformed_catalogs_are_one_line_errors(tmp_path: Path, text: str, messa
 def test_missing_catalog(tmp_path: Path) -> None:
     with pytest.raises(CatalogError, match="model catalog not found"):
         load_model_catalog(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "qwen2.5-coder-32b",
+        "Qwen2.5-Coder-32B-Instruct",
+        "Qwen/Qwen2.5-Coder-32B",
+        "Qwen/Qwen2.5-Coder-32B-Instruct",
+    ],
+)
+def test_the_32b_coder_is_in_the_catalog_with_qwen2_5_32bs_shape(name: str) -> None:
+    """Users type qwen2.5-coder-32b (the hobbyist's day model is a 32B coder). Its config.json is
+    Qwen2.5-32B's shape: 64 layers of hidden 5120, 40 query and 8 KV heads of 128 (q, k, v with biases), MLP
+    27,648, vocab 152,064 untied. By hand: 2 x 152,064 x 5,120 embeddings + 64 x (2 x 5,120^2 + 2 x 5,120 x
+    1,024 + 5,120 + 2 x 1,024 + 3 x 5,120 x 27,648 + 2 x 5,120) + 5,120 = 32,763,876,352."""
+    specs = load_model_catalog()
+    spec = find_model(specs, name)
+    assert spec is not None and spec.name == "qwen2.5-coder-32b"
+    layer = 2 * 5120**2 + 2 * 5120 * 1024 + 5120 + 2 * 1024 + 3 * 5120 * 27648 + 2 * 5120
+    assert spec.params == 2 * 152_064 * 5120 + 64 * layer + 5120 == 32_763_876_352
+    assert spec.source.endswith("Qwen/Qwen2.5-Coder-32B/blob/main/config.json")  # the base, as every entry
+    assert spec.instruct == "Qwen/Qwen2.5-Coder-32B-Instruct"

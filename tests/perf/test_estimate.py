@@ -92,13 +92,16 @@ def test_the_readers_words_name_the_term_the_api_names(
     engine_precision: tuple[str, str], model: str, batch: int
 ) -> None:
     """``binds`` renames nothing: "dequantize arithmetic" only where ``bound`` is "compute", on weights
-    stored below 16 bits; the term ``bound`` names is the largest of ``decode_terms_s``."""
+    stored below 16 bits, "host" only where the step is the host's time; the term ``bound`` names is the
+    largest of ``decode_terms_s``."""
     engine, precision = engine_precision
     p = estimate_performance(model, gpu="H100 SXM5", engine=engine, precision=precision, batch=batch)
     assert p.bound in ("bandwidth", "compute", "interconnect")
     assert p.decode_terms_s[p.bound] == max(p.decode_terms_s.values())
     if p.binds == "dequantize arithmetic":
         assert p.bound == "compute" and precision not in ("bf16", "fp8")
+    elif p.binds == "host (Python kernel launches)":
+        assert p.host_s == pytest.approx(p.tpot_s) and p.host_s > max(p.decode_terms_s.values())
     else:
         assert p.binds == {"bandwidth": "memory bandwidth"}.get(p.bound, p.bound)
 

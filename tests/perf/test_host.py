@@ -64,3 +64,26 @@ def test_only_rows_that_name_flash_attention_2_wait_in_every_layer() -> None:
     assert waiting == {"QwenLM/Qwen2.5"}
     assert all(c.flash_attention_2 for c in cases if c.engine == "transformers" and c.source_key in waiting)
     assert not any(c.flash_attention_2 for c in cases if c.engine != "transformers")
+
+
+def test_where_the_host_is_the_step_the_words_say_host_not_memory_reads() -> None:
+    """qwen2.5-0.5b under transformers on an H100: the host's fixed costs (18 ms a step and 0.05 ms a layer
+    as fitted, 24 layers) are the 19 ms step; its reads take 0.4 ms. "memory bandwidth: 0.4 of the 19.0 ms
+    step" sent a reader after bandwidth; the words name the host with its milliseconds, ``bound`` keeps the
+    API's value (the largest GPU term), and vLLM, whose host costs add to the step, still says memory."""
+    from planner.perf.api import estimate_performance
+
+    speed = engine_speed("transformers")
+    m = model_terms(resolve_model("qwen2.5-0.5b"), weight_format("bf16"), 131_072)
+    host = speed.step_overhead_s + m.layers * speed.layer_overhead_s  # the host's fixed costs by hand
+    p = estimate_performance("qwen2.5-0.5b", gpu="H100 SXM5", engine="transformers")
+    assert p.host_s == pytest.approx(host) and p.tpot_s == pytest.approx(host)
+    assert p.decode_terms_s["bandwidth"] < host / 10
+    assert p.bound == "bandwidth" and p.binds == "host (Python kernel launches)"
+    assert p.binds_text == (
+        f"host (Python kernel launches): {host * 1000:.1f} of the {host * 1000:.1f} ms step "
+        f"(memory reads {p.decode_terms_s['bandwidth'] * 1000:.1f} ms)"
+    )
+    assert p.to_dict()["host_s"] == p.host_s
+    served = estimate_performance("qwen2.5-0.5b", gpu="H100 SXM5", engine="vllm")
+    assert (served.host_s, served.binds) == (0.0, "memory bandwidth")

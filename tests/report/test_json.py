@@ -56,6 +56,11 @@ def test_report_key_carries_the_workbook_figures(plan: Plan) -> None:
     assert report["average_cost_per_month"] == pytest.approx(30_605.70 / 36)
     assert report["break_even"]["months"] == pytest.approx(14.897, abs=1e-3)
     assert report["payback_month"] == 15  # the Cash flow sheet's month: 17,127.38 <= 17,179.17 at month 15
+    assert "in month 15 (a whole month, Cash flow sheet)" in report["payback_month_text"]
+    assert (
+        report["payback_note"]
+        == "Payback: purchases over the monthly saving, not discounted (simple payback)."
+    )
     assert [m["action"] for m in report["chosen_mix"]] == ["Buy", "Use owned", "Rent on demand", "Rent spot"]
     assert sum(m["cost"] for m in report["chosen_mix"]) == pytest.approx(30_605.70)
     assert len(report["gpu_usage"]) == 5
@@ -66,3 +71,25 @@ def test_report_key_carries_the_workbook_figures(plan: Plan) -> None:
 def test_nan_is_refused_rather_than_printed(plan: Plan) -> None:
     with pytest.raises(ValueError, match="JSON compliant"):
         plan_to_json(plan.model_copy(update={"gap": float("nan")}))
+
+
+def test_workloads_give_every_replicas_memory(plan: Plan) -> None:
+    """``workloads[].per_gpu_bytes`` is the first replica's; a replica on another card holds another figure
+    and ``replica_memory`` gives each. Here chat-assistant's second replica holds 20 GiB per GPU (25 reserved
+    at 20 % headroom) beside the first's 18.5 (18.5 / 0.8 = 23.125 reserved)."""
+    gib = 2**30
+    bigger = plan.assignments[1].model_copy(update={"per_gpu_bytes": 20 * gib, "reserved_bytes": 25 * gib})
+    varied = plan.model_copy(
+        update={"assignments": (plan.assignments[0], bigger, *plan.assignments[2:])}
+    ).with_replica_memory()
+    workloads = {w["name"]: w for w in json.loads(plan_to_json(varied))["workloads"]}
+    chat = workloads["chat-assistant"]
+    assert (chat["per_gpu_bytes"], chat["reserved_bytes"]) == (18.5 * gib, 23.125 * gib)  # the first's
+    assert [
+        (r["replica"], r["unit"], r["gpu"], r["gpus"], r["per_gpu_bytes"], r["reserved_bytes"])
+        for r in chat["replica_memory"]
+    ] == [
+        (1, "workstation-2x-rtx-4090#1", "RTX 4090", 1, 18.5 * gib, 23.125 * gib),
+        (2, "workstation-2x-rtx-4090#1", "RTX 4090", 1, 20 * gib, 25 * gib),
+    ]
+    assert [r["per_gpu_bytes"] for r in workloads["eval-batch"]["replica_memory"]] == [38 * gib]

@@ -128,6 +128,8 @@ def test_the_decision_figures_by_hand(plan: Plan, tmp_path: Path) -> None:
     assert figures["Up-front purchases (capex)"] == pytest.approx(7_500.0, abs=0.005)
     assert figures["Running costs per month"] == pytest.approx(641.825, abs=0.0005)
     assert figures["Payback month against renting"] == 15
+    # 7,500 / (41,230 / 36 - 641.825): the simple payback, part months and not discounted.
+    assert figures["Simple payback against renting (months)"] == pytest.approx(14.897, abs=1e-3)
     # (7,500 + 0) / (41,230 - 6,898.50 - 16,207.20) = 0.41381
     assert figures["Break-even utilisation"] == pytest.approx(0.41381, abs=1e-5)
     ws = calc["Summary"]

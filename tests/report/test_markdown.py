@@ -48,3 +48,12 @@ def test_a_price_nobody_dated_says_unknown_as_the_terminal_does(plan: Plan) -> N
     cloud = [row for row in rows if "hour" in row]
     assert cloud and all(row.rstrip().endswith("| unknown |") for row in cloud)
     assert any(row.rstrip().endswith("| 2025-11-01 |") for row in rows)
+
+
+def test_both_payback_figures_say_what_they_measure(plan: Plan) -> None:
+    """14.9 months is the simple payback (7,500 / (41,230 / 36 - 641.825)); month 15 the cash flow's."""
+    text = render_markdown(plan)
+    assert (
+        "they pay back after **14.9 months** (simple payback: purchases over the monthly saving, not "
+        "discounted); the cumulative cost is first at or below renting everything's in **month 15**"
+    ) in text

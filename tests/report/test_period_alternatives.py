@@ -49,6 +49,9 @@ def test_the_terminal_compares_and_pays_back(plan: Plan) -> None:
     up_front = next(line for line in text.splitlines() if line.lstrip().startswith("Buy everything up front"))
     assert up_front.split()[-5:] == ["optimal", "794", "100", "12.6%", "-"]  # as much up front: no payback
     assert "Buy vs rent: purchases pay back after 3.9 months" in text
+    assert (
+        "  Payback: purchases over the monthly saving, not discounted (simple payback)." in text.splitlines()
+    )
     assert "5,876 USD (89%) less than renting everything" in text
 
 
@@ -69,6 +72,7 @@ def test_markdown_has_the_saving_table(plan: Plan) -> None:
         in (text)
     )
     assert "| Buy everything up front | optimal | 794 | 100 |" in text
+    assert "Payback: purchases over the monthly saving, not discounted (simple payback)." in text.splitlines()
 
 
 def _table(ws: Any, name: str) -> list[dict[str, Any]]:

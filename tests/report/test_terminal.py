@@ -19,7 +19,7 @@ def test_fits_100_columns_and_shows_the_headline(plan: Plan) -> None:
     assert "Total 30,606 USD = up-front 7,500 + running 23,106 (642 per month)" in text
     assert "Rent everything (all cloud)" in text and "10,624" in text
     assert "purchases pay back after 14.9 months" in text
-    table = text.split("Workloads (GiB per GPU")[1].split("\n\n")[0].splitlines()[2:]
+    table = text.split("Workloads (GiB per GPU")[1].split("\n\n")[0].split("\nRuns on:")[0].splitlines()[2:]
     assert [line.split()[0] for line in table] == [w.name for w in plan.workloads]
 
 
@@ -99,3 +99,36 @@ def test_replicas_that_hold_different_memory_are_each_named(plan: Plan) -> None:
     assert line in render_terminal(varied, 400)
     assert line in render_markdown(varied)
     assert "Replicas differ" not in render_terminal(plan) + render_markdown(plan)  # equal replicas: no line
+
+
+def test_both_payback_figures_say_what_they_measure(plan: Plan) -> None:
+    """The simple payback, 7,500 / (41,230 / 36 - 641.825) = 14.9 months, and the cash flow's payback month,
+    15 (17,127.38 <= 17,179.17 first at month 15), differ: each is named for what it measures, and a plan that
+    discounts says the month is discounted (platform-team: 19.9 months simple, month 22 at 8 % a year)."""
+    text = " ".join(render_terminal(plan).split())
+    assert (
+        "Buy vs rent: purchases pay back after 14.9 months (simple payback: purchases over the monthly "
+        "saving, not discounted); the cumulative cost is first at or below renting everything's in month 15 "
+        "(a whole month, Cash flow sheet);"
+    ) in text
+    assert "(simple payback)." not in text  # the savings table shows no payback figure, so no note under it
+    discounted = " ".join(render_terminal(plan.model_copy(update={"discount_rate_per_year": 0.08})).split())
+    assert "the cumulative cost discounted at 8.00% a year is first at or below renting" in discounted
+
+
+@pytest.mark.parametrize("width", [100, 120])
+def test_a_workload_on_several_units_lists_them_whole_under_the_table(plan: Plan, width: int) -> None:
+    """The growth scenario's 70B ran on two racks, a server and a rental, and its "Runs on" cell read
+    "a100-rack#1 (…" at 100 columns: a cell that would be cut says how many units, and the units follow the
+    table whole. Here chat-assistant's second replica moves to the GCP rental: two units, 56 characters."""
+    moved = plan.assignments[1].model_copy(update={"unit": "gcp:a2-ultragpu-1g:us-central1#1"})
+    text = render_terminal(
+        plan.model_copy(update={"assignments": (plan.assignments[0], moved, *plan.assignments[2:])}), width
+    )
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= width
+    table = text.split("Workloads (GiB per GPU")[1].split("\nRuns on:\n")[0].splitlines()
+    chat = next(line for line in table if line.lstrip().startswith("chat-assistant"))
+    assert chat.split()[-4:] == ["2", "units,", "below", "12,033"]
+    listed = text.split("\nRuns on:\n")[1].splitlines()
+    assert "  chat-assistant: workstation-2x-rtx-4090#1, gcp:a2-ultragpu-1g:us-central1#1" in listed

@@ -123,6 +123,22 @@ def test_workloads_sheet_one_row_per_workload_in_gib(book: openpyxl.Workbook, pl
     assert sum(r["Cost share"] for r in rows) == pytest.approx(1.0)
 
 
+def test_workloads_sheet_names_every_replicas_memory_where_they_differ(plan: Plan) -> None:
+    """'Per GPU' is the first replica's; a second replica holding 20 GiB per GPU (25 reserved at 20 %
+    headroom) beside the first's 18.5 (23.125) gets its own line in 'Per GPU, each replica'; replicas that
+    hold the same on the same card share one."""
+    gib = 2**30
+    bigger = plan.assignments[1].model_copy(update={"per_gpu_bytes": 20 * gib, "reserved_bytes": 25 * gib})
+    varied = plan.model_copy(update={"assignments": (plan.assignments[0], bigger, *plan.assignments[2:])})
+    rows = {r["Workload"]: r for r in table_rows(build_workbook(varied)["Workloads"], "Workloads")}
+    assert rows["chat-assistant"]["Per GPU"] == pytest.approx(18.5, abs=1e-6)
+    assert rows["chat-assistant"]["Per GPU, each replica"] == (
+        "r1: 18.50 GiB (23.12 reserved) on RTX 4090\nr2: 20.00 GiB (25.00 reserved) on RTX 4090"
+    )
+    same = {r["Workload"]: r for r in table_rows(build_workbook(plan)["Workloads"], "Workloads")}
+    assert same["chat-assistant"]["Per GPU, each replica"] == "r1, r2: 18.50 GiB (23.12 reserved) on RTX 4090"
+
+
 def test_totals_agree_with_json(book: openpyxl.Workbook, plan: Plan) -> None:
     data = json.loads(plan_to_json(plan))
     summary = {r["Figure"]: r["Value"] for r in table_rows(book["Summary"], "KeyFigures")}
@@ -194,6 +210,19 @@ def test_utilization_reserved_plus_free_is_the_gpu(book: openpyxl.Workbook) -> N
         "coding-model r1" in owned["Workloads (replica)"]
         and "rag-embedding r1" in owned["Workloads (replica)"]
     )
+
+
+def test_summary_names_both_payback_figures(book: openpyxl.Workbook) -> None:
+    """Month 15 of the cash flow and the simple 7,500 / (41,230 / 36 - 641.825) = 14.897 months, each row
+    saying what it measures."""
+    ws = book["Summary"]
+    rows = {r[0].value: r for r in ws[ws.tables["KeyFigures"].ref][1:]}
+    values = expected_values(ws)
+    month, simple = rows["Payback month against renting"], rows["Simple payback against renting (months)"]
+    assert values[month[1].coordinate] == 15
+    assert values[simple[1].coordinate] == pytest.approx(14.897, abs=1e-3)
+    assert "first whole month" in month[2].value and "discounted" in month[2].value
+    assert "not discounted" in simple[2].value
 
 
 def test_break_even_on_alternatives_sheet(book: openpyxl.Workbook) -> None:

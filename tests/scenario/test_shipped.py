@@ -76,6 +76,37 @@ def test_startup_serves_the_chat_rate_on_two_machines(catalog: Catalog) -> None:
     assert plan.capex <= 60_000
 
 
+def test_startup_json_gives_each_chat_replicas_own_memory(catalog: Catalog) -> None:
+    """The chat assistant's replicas run on an RTX 3090 and an RTX 4060 Ti 16GB at different batches, so they
+    hold different memory per GPU: the JSON's workload gives its first replica's figure (as documented) and
+    ``replica_memory`` each one's, as its assignment holds it on its own card, reserved at 20 % headroom."""
+    import json
+    import math
+
+    from planner.report.json import plan_to_json
+
+    plan = solve(load_scenario(SCENARIOS / "startup.yaml"), catalog, alternatives=False)
+    data = json.loads(plan_to_json(plan))
+    (chat,) = [w for w in data["workloads"] if w["name"] == "chat-assistant"]
+    held = chat["replica_memory"]
+    placed = sorted(
+        (a for a in data["assignments"] if a["workload"] == "chat-assistant"), key=lambda a: a["replica"]
+    )
+    gpu = {u["id"]: u["gpu"] for u in data["units"]}
+    assert [(r["replica"], r["unit"], r["gpu"], r["per_gpu_bytes"]) for r in held] == [
+        (a["replica"], a["unit"], gpu[a["unit"]], a["per_gpu_bytes"]) for a in placed
+    ]
+    assert sorted(r["gpu"] for r in held) == ["GeForce RTX 3090", "GeForce RTX 4060 Ti 16GB"]
+    assert len({r["per_gpu_bytes"] for r in held}) == 2  # not the first replica's figure twice
+    assert all(r["reserved_bytes"] == math.ceil(r["per_gpu_bytes"] / 0.8) for r in held)
+    assert (chat["per_gpu_bytes"], chat["reserved_bytes"]) == (
+        held[0]["per_gpu_bytes"],
+        held[0]["reserved_bytes"],
+    )
+    small = next(r for r in held if "4060" in r["gpu"])
+    assert small["reserved_bytes"] <= catalog.gpu("GeForce RTX 4060 Ti 16GB").vram_bytes
+
+
 def test_startup_total_is_the_desktops_and_the_rentals_by_hand(catalog: Catalog) -> None:
     """README, reading the startup plan: each desktop is its purchase less 40 % of it back at month 36, plus
     its kWh x PUE 1.56 x 0.127 USD/kWh (base power and each card idle at 8 % of its TDP all month, 70 % of the

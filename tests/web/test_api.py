@@ -122,6 +122,85 @@ def test_errors_are_one_message(url: str, path: str, payload: Any, message: str)
     assert message in data["error"] and "\n" not in data["error"] and "Traceback" not in data["error"]
 
 
+MEMORY_FORM_BAD = {
+    "model": ("no-such-model", "unknown model 'no-such-model'"),
+    "gpu": ("RTX 9999", "gpu: "),
+    "precision": ("fp3", "unknown precision 'fp3'"),
+    "engine": ("vlm2", "unknown engine 'vlm2'"),
+    "task": ("lorra", "unknown task 'lorra'"),
+    "kv_precision": ("q9", "unknown KV-cache precision 'q9'"),
+    "context": ("many", "context: "),
+    "batch": ("0", "batch: "),
+    "gpus": ("two", "gpus: "),
+    "headroom": ("1.5", "headroom: "),
+}
+"""A wrong value for each field of the memory form, and what the message that names it holds."""
+
+
+SPEED_FORM_BAD = {
+    **{
+        k: MEMORY_FORM_BAD[k]
+        for k in ("model", "gpu", "gpus", "precision", "engine", "kv_precision", "batch")
+    },
+    "input_tokens": ("0", "input_tokens: "),
+    "output_tokens": ("lots", "output_tokens: "),
+}
+
+
+def _form_order(form_id: str, fields: dict[str, Any]) -> list[str]:
+    """A form's fields as the page shows them, read from the page itself."""
+    import re
+
+    page = (Path(server_module.__file__).parent / "static" / "index.html").read_text(encoding="utf-8")
+    form = page.split(f'<form id="{form_id}"')[1].split("</form>")[0]
+    return [name for name in re.findall(r'name="([a-z_]+)"', form) if name in fields]
+
+
+@pytest.mark.parametrize(
+    ("form_id", "bad", "good", "call"),
+    [
+        (
+            "memory-form",
+            MEMORY_FORM_BAD,
+            {
+                "model": "llama-3.1-8b",
+                "gpu": "L4",
+                "context": "4096",
+                "batch": "1",
+                "gpus": "1",
+                "headroom": "0.2",
+            },
+            "estimate",
+        ),
+        (
+            "perf-form",
+            SPEED_FORM_BAD,
+            {"model": "llama-3.1-8b", "gpu": "L4", "gpus": "1", "batch": "1"},
+            "perf",
+        ),
+    ],
+)
+def test_a_form_names_the_first_wrong_field_in_the_order_it_shows_them(
+    form_id: str, bad: dict[str, tuple[str, str]], good: dict[str, str], call: str
+) -> None:
+    """With an unknown card and a bad GPU count, headroom or precision both sent, the message named whichever
+    the code happened to check first (GPUs per replica before the card, the context before the precision);
+    a reader fixes the form top down, so it names the first wrong field as the page orders them, for every
+    pair."""
+    from planner.errors import PlannerError
+    from planner.web import api
+
+    order = _form_order(form_id, bad)
+    assert order == list(bad)  # every field found on the page, in this order
+    for i, first in enumerate(order):
+        for later in order[i + 1 :]:
+            with pytest.raises(PlannerError) as raised:
+                getattr(api, call)({**good, first: bad[first][0], later: bad[later][0]})
+            message = str(raised.value)
+            assert bad[first][1] in message, (first, later, message)
+            assert bad[later][1] not in message, (first, later, message)
+
+
 def test_infeasible_scenario_says_what_would_make_it_feasible(url: str) -> None:
     text = (
         STARTUP.read_text(encoding="utf-8")

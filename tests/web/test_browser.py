@@ -292,7 +292,8 @@ def test_a_plan_over_periods_shows_the_months_and_how_its_month_adds_up(
     for n, line in enumerate(speed[1:], start=1):
         assert line.startswith(f"deepseek-api #{n} 8 x B200") and " 392 " in line and " 13.07 " in line
     # The savings table carries the terminal's Payback column (cash_flows: 21.9 months against all cloud, 6.6
-    # against the best single type) and, under it, why the all-bought alternatives have no price.
+    # against the best single type) and, under it, what that payback measures and why the all-bought
+    # alternatives have no price.
     savings = {
         cells[0]: cells
         for tr in browser.find_elements(By.CSS_SELECTOR, "#savings tr")[1:]
@@ -306,6 +307,7 @@ def test_a_plan_over_periods_shows_the_months_and_how_its_month_adds_up(
     assert why.is_displayed()
     capex_short = "the capex budget (budgets.capex_usd) is short by 620,000.00 USD"
     assert f"Buy everything (all bought): {capex_short}" in why.text
+    assert why.text.startswith("Payback: purchases over the monthly saving, not discounted (simple payback).")
     browser.execute_script("document.getElementById('savings-note').scrollIntoView()")
     _shot(browser, tmp_path, "plan-growth-savings")
     browser.execute_script("document.getElementById('mix').scrollIntoView()")

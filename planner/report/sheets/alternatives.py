@@ -18,7 +18,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.plan import Alternative, Plan
 from planner.report import styles
-from planner.report.figures import ALTERNATIVE_LABELS, SAVING_BASES, break_even, saving_of
+from planner.report.figures import (
+    ALTERNATIVE_LABELS,
+    SAVING_BASES,
+    SIMPLE_PAYBACK,
+    break_even,
+    saving_of,
+)
 from planner.report.live import Formula, cell, ref
 from planner.report.sheets.layout import new_sheet
 from planner.report.table import Column, Value, Widths, column_of, put, rows_of, write_note, write_table
@@ -190,7 +196,8 @@ def add_alternatives_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         },
         {
             "figure": "Months to break even",
-            "how": "capex / saving per month",
+            "how": f"capex / saving per month ({SIMPLE_PAYBACK}; the Cash flow sheet's payback month is "
+            "the first whole month, discounted)",
             "value": Formula(f'IF({at(3)}>0,{at(0)}/{at(3)},"never")', be.months),
         },
         {

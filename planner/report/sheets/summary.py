@@ -19,6 +19,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from planner.plan import Plan
 from planner.report import styles
 from planner.report.figures import (
+    SIMPLE_PAYBACK,
+    BreakEven,
     MixLine,
     break_even,
     chosen_mix,
@@ -131,8 +133,19 @@ LIMITS = (
 them. Budgets are in USD and converted at the exchange rate."""
 
 
+SIMPLE_SAVING = "alt_all_cloud/horizon_months-plan_per_month"
+"""What buying saves per month against renting everything (the Alternatives sheet's saving per month)."""
+
 BREAK_EVEN_FIXED = "plan_capex-plan_residual+plan_hosting"
 """What buying costs whatever the hours: purchases less their residual value, and hosting."""
+
+
+def _break_even_value(be: BreakEven, expression: str, figure: float | None) -> Value:
+    """A buy-versus-rent figure as a formula, "never" where renting never costs more, or why it is not
+    computed (the simple payback and the break-even utilisation alike)."""
+    if not be.available:
+        return f"not computed: {be.reason}"
+    return "never" if figure is None else Formula(expression, figure)
 
 
 def key_rows(plan: Plan) -> list[dict[str, Value]]:
@@ -142,12 +155,9 @@ def key_rows(plan: Plan) -> list[dict[str, Value]]:
     payback: Value = (
         Formula("payback_month", payback_month(plan)) if be.available else f"not computed: {be.reason}"
     )
-    utilisation: Value = (
-        Formula(f"({BREAK_EVEN_FIXED})/(alt_all_cloud-plan_energy-plan_rent)", be.utilization)
-        if be.available and be.utilization is not None
-        else "never"
-        if be.available
-        else f"not computed: {be.reason}"
+    simple = _break_even_value(be, f"plan_capex/({SIMPLE_SAVING})", be.months)
+    utilisation = _break_even_value(
+        be, f"({BREAK_EVEN_FIXED})/(alt_all_cloud-plan_energy-plan_rent)", be.utilization
     )
     dates = [u.price_date for u in plan.units if u.price_date is not None]
     return [
@@ -188,7 +198,15 @@ def key_rows(plan: Plan) -> list[dict[str, Value]]:
         {
             "figure": "Payback month against renting",
             "value": payback,
-            "basis": "first month in which this plan has cost no more than renting everything (Cash flow)",
+            "basis": "first whole month in which this plan's cumulative cost, discounted at "
+            "discount_rate_per_year, is no more than renting everything's (Cash flow); the simple payback "
+            "below counts part months and does not discount, so it reads earlier",
+        },
+        {
+            "figure": "Simple payback against renting (months)",
+            "value": simple,
+            "basis": f"{SIMPLE_PAYBACK}: capex / (all-cloud cost / horizon_months - running costs per "
+            "month) (Alternatives)",
         },
         {
             "figure": "Break-even utilisation",

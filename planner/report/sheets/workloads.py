@@ -1,7 +1,8 @@
 """Workloads sheet: a row per workload with its memory breakdown (GiB), headroom, rule of thumb, placement.
 
 The breakdown is per replica summed over its GPUs (as the memory model reports it); "per GPU" is the most
-loaded GPU and "reserved per GPU" adds the headroom, which is what the optimizer packed.
+loaded GPU and "reserved per GPU" adds the headroom, which is what the optimizer packed: both are the first
+replica's, and "per GPU, each replica" names every replica's where they sit on different cards.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.plan import Plan, WorkloadSummary
 from planner.report import styles
-from planner.report.figures import placements
+from planner.report.figures import placements, replica_memory_lines
 from planner.report.sheets.layout import fit_pages, new_sheet
 from planner.report.table import (
     Column,
@@ -60,6 +61,7 @@ def _component(key: str) -> Callable[[WorkloadSummary], Value]:
 def workload_columns(plan: Plan) -> list[Column[WorkloadSummary]]:
     """The sheet's columns, each with what it shows of a workload; the memory components are the plan's."""
     where = placements(plan)
+    each = replica_memory_lines(plan)
     total = plan.total_cost
     return [
         Column("Workload", value=lambda w: w.name),
@@ -82,6 +84,9 @@ def workload_columns(plan: Plan) -> list[Column[WorkloadSummary]]:
         Column("Per GPU", styles.GIB, value=lambda w: to_gib(w.per_gpu_bytes)),
         Column("Headroom", styles.PERCENT, value=lambda w: w.headroom),
         Column("Reserved per GPU", styles.GIB, value=lambda w: to_gib(w.reserved_bytes)),
+        Column(
+            "Per GPU, each replica", styles.WRAP, width=42, value=lambda w: "\n".join(each.get(w.name, ()))
+        ),
         Column(
             "Rule of thumb, low",
             styles.GIB,
@@ -120,9 +125,10 @@ def add_workloads_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         1,
         12,
         "Memory in GiB (2^30 bytes), per replica summed over its GPUs; 'Per GPU' is the most loaded GPU and "
-        "'Reserved per GPU' = Per GPU / (1 - headroom), what the plan packs onto each GPU. The rule of thumb "
-        "(weights x 1.3 for inference, x 2-3 for LoRA/QLoRA, x 6-10 for full training; GB figures shown in "
-        "GiB) is beside it for comparison.",
+        "'Reserved per GPU' = Per GPU / (1 - headroom), what the plan packs onto each GPU; both are the "
+        "first replica's, and 'Per GPU, each replica' gives every replica's (replicas on different cards "
+        "differ). The rule of thumb (weights x 1.3 for inference, x 2-3 for LoRA/QLoRA, x 6-10 for full "
+        "training; GB figures shown in GiB) is beside it for comparison.",
         widths,
     )
     fit_pages(ws, widths.apply(ws))

@@ -246,6 +246,9 @@ function renderPlan(data) {
         months === null || months === undefined ? "–" : `${months.toFixed(1)} mo`];
     }), [2, 3, 4, 5]);
   const reasons = plan.alternatives.filter((a) => a.reason).map((a) => `${label(a)}: ${a.reason}`);
+  if (plan.alternatives.some((a) => payback[a.name] !== null && payback[a.name] !== undefined)) {
+    reasons.unshift(report.payback_note);
+  }
   $("savings-note").textContent = reasons.join("\n");
   $("savings-note").hidden = reasons.length === 0;
   $("plan").hidden = false;
