@@ -166,6 +166,7 @@ def test_solve_startup_matches_cli_and_downloads_the_workbook(
     browser.find_element(By.ID, "solve").click()
     wait.until(ec.visibility_of_element_located((By.ID, "total")))
     assert browser.find_element(By.ID, "total").text == f"{cli_total:,.0f} USD"
+    assert not browser.find_element(By.ID, "exchange-rate").is_displayed()  # USD: no rate to state
     # The headline adds up as the terminal's does: up-front + running over the horizon - residual value.
     per_month = cli["report"]["opex_per_month"]
     assert browser.find_element(By.ID, "sum").text == (
@@ -341,6 +342,36 @@ def test_speed_tab_estimates_with_its_defaults_and_warns_where_the_replica_does_
     assert "does not fit" in warning and "GeForce RTX 3060 12GB has 12.00 GiB" in warning
     assert "(does not fit)" in browser.find_element(By.ID, "perf-table").text
     _shot(browser, tmp_path, "speed-does-not-fit")
+
+
+EURO_SCENARIO = """
+name: euro-desk
+horizon_months: 12
+currency: EUR
+usd_to_currency: 0.92
+usd_to_currency_as_of: 2026-11-30
+hardware: {bought: true, cloud: false, gpus: ["RTX 4090"]}
+workloads:
+  - {name: chat, model: 7b, memory_per_gpu: 10GiB}
+"""
+
+
+def test_a_plan_in_another_currency_shows_its_exchange_rate(
+    browser: Any, base_url: str, tmp_path: Path
+) -> None:
+    """The terminal and the Markdown say at which rate USD prices became euros; the page showed euros with
+    no rate. It now shows the terminal's line, from the JSON's report.exchange_rate."""
+    scenario = tmp_path / "euro.yaml"
+    scenario.write_text(EURO_SCENARIO, encoding="utf-8")
+    result = CliRunner().invoke(main, ["solve", str(scenario), "-o", str(tmp_path / "e.xlsx")])
+    assert result.exit_code == 0, result.output
+    line = "Exchange rate: 1 USD = 0.92 EUR (as of 2026-11-30; scenario usd_to_currency)"
+    assert line in result.stdout
+    _submit(browser, base_url, tab="scenario", area="yaml", text=EURO_SCENARIO, button="solve", shows="total")
+    assert browser.find_element(By.ID, "total").text.endswith(" EUR")
+    rate = browser.find_element(By.ID, "exchange-rate")
+    assert rate.is_displayed() and rate.text == line
+    _shot(browser, tmp_path, "euro")
 
 
 def test_broken_scenario_is_one_message_not_a_traceback(browser: Any, base_url: str) -> None:

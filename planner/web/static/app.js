@@ -213,6 +213,9 @@ function renderPlan(data) {
     `(${fmt0(report.opex_per_month)} per month x ${plan.horizon_months})` +
     (plan.residual_value ? ` - residual value ${fmt0(plan.residual_value)}` : "") + ` ${cur}`;
   $("status").textContent = `${plan.status}, gap ${(100 * plan.gap).toFixed(2)} %`;
+  // Money in another currency than USD: the rate the USD prices were converted at, as the terminal says it.
+  $("exchange-rate").textContent = report.exchange_rate;
+  $("exchange-rate").hidden = !report.exchange_rate;
   $("reading").textContent = report.reading;
   // How old the prices are, as every report says it; past the limit it is a warning to check them.
   $("price-age").textContent = report.oldest_price.sentence;
