@@ -149,6 +149,24 @@ def test_memory_form_shows_the_estimate_of_the_cli(browser: Any, base_url: str, 
     assert shot.stat().st_size > 10_000
 
 
+def test_a_card_too_small_says_what_would_make_it_fit(browser: Any, base_url: str) -> None:
+    """Qwen2.5-32B in q4_k_m at 16,384 tokens on an RTX 4090: 23.18 GiB, over the 19.2 GiB usable at 20 %
+    headroom. ``planner fit`` says it fits with --headroom 0.03 or less, or on 2 such GPUs; the page said only
+    "fits: no". It now gives both, in the form's own words."""
+    wait = _open(browser, base_url)
+    _set(browser, "model", "qwen2.5-32b")
+    Select(browser.find_element(By.ID, "gpu")).select_by_visible_text("GeForce RTX 4090")
+    Select(browser.find_element(By.ID, "precision")).select_by_visible_text("q4_k_m")
+    _set(browser, "context", "16384")
+    wait.until(ec.text_to_be_present_in_element((By.ID, "memory-title"), "23.18 GiB per GPU"))
+    rows = browser.find_element(By.ID, "fit-table").text.splitlines()
+    assert "fits no; it fits with headroom 0.03 or less, or with 2 GPUs per replica" in rows
+    _set(browser, "model", "qwen2.5-7b")  # 4,096 tokens of a 7B fit: nothing to suggest
+    _set(browser, "context", "4096")
+    wait.until(ec.text_to_be_present_in_element((By.ID, "memory-title"), "fits"))
+    wait.until(lambda d: "fits yes" in d.find_element(By.ID, "fit-table").text.splitlines())
+
+
 def test_solve_startup_matches_cli_and_downloads_the_workbook(
     browser: Any, base_url: str, downloads: Path, tmp_path: Path
 ) -> None:
