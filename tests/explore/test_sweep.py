@@ -3,6 +3,8 @@ number of processes, with the break-evens where the mix changes."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import os
@@ -333,3 +335,22 @@ def test_the_sweep_workbook_prints_one_page_wide(startup: Scenario, catalog: Cat
     assert "Total" in sweep_page and "Mix" in sweep_page and "horizon_months" in sweep_page
     assert "What changes" in next(p for p in pages if "Mix before" in p)
     assert len(pages) == 3  # before: 11
+
+
+def test_csv_figures_are_the_jsons(tmp_path: Path) -> None:
+    """The hobbyist's desktop over five electricity prices: the CSV printed 1735.0080000000003 and
+    30.642000000000007 where the JSON has 1735.008 and 30.642 (pandas' JSON keeps 10 decimals, its CSV every
+    binary digit). A spreadsheet user read the noise; the CSV now rounds as the JSON does."""
+    hobbyist = Path(__file__).resolve().parents[2] / "scenarios" / "hobbyist.yaml"
+    args = ["sweep", str(hobbyist), "--vary", "energy.usd_per_kwh=0.1:0.5:5", "--jobs", "1", "--format"]
+    csv_out = CliRunner().invoke(main, [*args, "csv"])
+    json_out = CliRunner().invoke(main, [*args, "json"])
+    assert csv_out.exit_code == json_out.exit_code == 0, csv_out.output + json_out.output
+    points = json.loads(json_out.stdout)["points"]
+    rows = list(csv.DictReader(io.StringIO(csv_out.stdout)))
+    assert len(rows) == len(points) == 5
+    for row, point in zip(rows, points, strict=True):
+        for key in ("energy.usd_per_kwh", "total_cost", "capex", "opex_per_month"):
+            assert float(row[key]) == point[key], (key, row[key], point[key])
+            assert len(row[key].partition(".")[2]) <= 10, row[key]  # no 1735.0080000000003
+    assert rows[1]["total_cost"] == "1735.008"  # 0.2 USD/kWh
