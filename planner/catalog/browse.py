@@ -189,12 +189,13 @@ TABLE_CELL_MAX = 60
 """Long notes are cut in the text table (JSON and CSV keep them whole)."""
 
 
-def render(rows: Sequence[Mapping[str, Any]], fmt: str) -> str:
-    """Rows as an aligned text table, JSON (a list of objects) or CSV; the column names carry the units."""
+def render(rows: Sequence[Mapping[str, Any]], fmt: str, *, empty: str = "(no rows match)") -> str:
+    """Rows as an aligned text table, JSON (a list of objects) or CSV; the column names carry the units.
+    ``empty``: the table's line where no row matches (``no_match``)."""
     if fmt == "json":
         return json.dumps(list(rows), indent=2) + "\n"
     if not rows:
-        return "" if fmt == "csv" else "(no rows match)\n"
+        return "" if fmt == "csv" else empty + "\n"
     columns = list(rows[0])
     if fmt == "csv":
         buffer = io.StringIO()
@@ -211,6 +212,26 @@ def render(rows: Sequence[Mapping[str, Any]], fmt: str) -> str:
         parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(line, widths, numeric, strict=True)]
         lines.append("  ".join(parts).rstrip())
     return "\n".join(lines) + "\n"
+
+
+def no_match(text: str, names: Mapping[str, str]) -> str:
+    """The line of a listing ``--filter text`` left empty: the text, and where it matches none of ``names``
+    (what a filter finds: a name or alias -> the name to offer), the closest one, by the suggester every
+    misspelt name in planner gets (``rtx4900``: 'GeForce RTX 4090'). Where it does match a name, something
+    else (``--min-vram``) emptied the list, and nothing is suggested."""
+    if not text:
+        return "(no rows match)"
+    from planner.memory.lookup import suggestion
+
+    if any(_matches(text, name) for name in names):
+        return f"(no rows match {text!r})"
+    hint = suggestion(text, names, names)  # " (did you mean 'x'?)", or "" where nothing is close
+    return f"(no rows match {text!r}{'; ' + hint.strip()[1:-1] if hint else ''})"
+
+
+def gpu_names(catalog: Catalog) -> dict[str, str]:
+    """Every GPU name and alias -> the GPU's name (what ``--filter`` offers for a typo)."""
+    return {n: gpu.name for gpu in catalog.gpus for n in (gpu.name, *gpu.aliases)}
 
 
 def _cell(value: Any) -> str:

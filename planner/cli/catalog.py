@@ -80,20 +80,23 @@ def catalog() -> None:
 @_browse_options
 def gpus(text: str, min_vram: int, fmt: str, catalog_dirs: tuple[Path, ...]) -> None:
     """GPUs: usable memory, bandwidth, dense bf16 TFLOPS, TDP and purchase price with its kind and date."""
-    from planner.catalog.browse import gpu_rows, render
+    from planner.catalog.browse import gpu_names, gpu_rows, no_match, render
 
-    rows = gpu_rows(load_catalog_from(catalog_dirs), text=text, min_vram_bytes=min_vram)
-    click.echo(render(rows, fmt), nl=False)
+    loaded = load_catalog_from(catalog_dirs)
+    rows = gpu_rows(loaded, text=text, min_vram_bytes=min_vram)
+    click.echo(render(rows, fmt, empty=no_match(text, gpu_names(loaded))), nl=False)
 
 
 @catalog.command()
 @_browse_options
 def nodes(text: str, min_vram: int, fmt: str, catalog_dirs: tuple[Path, ...]) -> None:
     """Buyable systems (desktops, workstations, servers): total memory, price, power, rack units."""
-    from planner.catalog.browse import node_rows, render
+    from planner.catalog.browse import gpu_names, no_match, node_rows, render
 
-    rows = node_rows(load_catalog_from(catalog_dirs), text=text, min_vram_bytes=min_vram)
-    click.echo(render(rows, fmt), nl=False)
+    loaded = load_catalog_from(catalog_dirs)
+    rows = node_rows(loaded, text=text, min_vram_bytes=min_vram)
+    names = {**gpu_names(loaded), **{s.id: s.id for s in loaded.systems}}
+    click.echo(render(rows, fmt, empty=no_match(text, names)), nl=False)
 
 
 @catalog.command()
@@ -101,7 +104,7 @@ def nodes(text: str, min_vram: int, fmt: str, catalog_dirs: tuple[Path, ...]) ->
 @click.option("--excluded", is_flag=True, help="Show the source rows left out as anomalies, with the reason.")
 def cloud(text: str, min_vram: int, fmt: str, catalog_dirs: tuple[Path, ...], excluded: bool) -> None:
     """Cloud instances: GPU, count, memory, on-demand and spot $/hour, region and price date."""
-    from planner.catalog.browse import cloud_rows, excluded_cloud_rows, render
+    from planner.catalog.browse import cloud_rows, excluded_cloud_rows, gpu_names, no_match, render
 
     if excluded and min_vram:
         # Excluded rows are raw source rows (fractional GPUs, names not matched to the GPU catalog): they
@@ -110,9 +113,12 @@ def cloud(text: str, min_vram: int, fmt: str, catalog_dirs: tuple[Path, ...], ex
     loaded = load_catalog_from(catalog_dirs)
     if excluded:
         rows = excluded_cloud_rows(loaded, text=text)
+        names = {r["provider"]: r["provider"] for r in excluded_cloud_rows(loaded)}
     else:
         rows = cloud_rows(loaded, text=text, min_vram_bytes=min_vram)
-    click.echo(render(rows, fmt), nl=False)
+        offers = [(o.provider, o.instance_type) for o in loaded.cloud]
+        names = {**gpu_names(loaded), **{n: n for offer in offers for n in offer}}
+    click.echo(render(rows, fmt, empty=no_match(text, names)), nl=False)
 
 
 @catalog.command()
@@ -120,10 +126,12 @@ def cloud(text: str, min_vram: int, fmt: str, catalog_dirs: tuple[Path, ...], ex
 @click.option("--format", "fmt", type=Choice(FORMATS), default="table", show_default=True)
 def models(text: str, fmt: str) -> None:
     """Models of the model catalog: name, type, parameter count (billions) and source."""
-    from planner.catalog.browse import model_rows, render
+    from planner.catalog.browse import model_rows, no_match, render
     from planner.catalog.models import load_model_catalog
 
-    click.echo(render(model_rows(load_model_catalog(), text=text), fmt), nl=False)
+    models = list(load_model_catalog())
+    names = {str(n): str(m.name) for m in models for n in (m.name, *getattr(m, "aliases", ()))}
+    click.echo(render(model_rows(models, text=text), fmt, empty=no_match(text, names)), nl=False)
 
 
 @catalog.command("import-skypilot")

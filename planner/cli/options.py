@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -150,20 +148,6 @@ def count_option(name: str, maximum: int, default: int | None, help: str | None 
     return click.option(
         name, type=count(maximum), default=default, show_default=default is not None, help=help
     )
-
-
-SOLVER_MODULES: dict[str, str] = {"highs": "highspy"}
-"""Solver name -> the Python module PuLP imports to use it."""
-
-
-def import_solver(name: str) -> None:
-    """Import the solver's module before PuLP looks for it: PuLP's availability check wraps the import in a
-    bare ``except``, so a Ctrl-C during it was reported as "solver highs is not available". Imported here,
-    a Ctrl-C reaches the CLI's handler (exit 130); a missing module is still PuLP's to report."""
-    module = SOLVER_MODULES.get(name)
-    if module is not None:
-        with contextlib.suppress(ImportError):
-            importlib.import_module(module)
 
 
 solver_option = click.option(

@@ -21,7 +21,6 @@ from planner.cli.options import (
     check_output,
     file_option,
     format_option,
-    import_solver,
     load_catalog_from,
     markdown_option,
     mkdir_option,
@@ -115,7 +114,6 @@ def solve(
     if markdown_path is not None:
         check_output(markdown_path, "markdown", mkdir=mkdir)
     catalog = load_catalog_from(catalog_dirs)
-    import_solver(solver)
     with _naming(scenario_path), within(time_limit_s):  # errors then name the limit the user gave
         limit = time_limit_s * (1 - REPORT_SHARE)
         plan = solve_plan(scenario, catalog, solver=solver, time_limit_s=limit, mip_gap=mip_gap)

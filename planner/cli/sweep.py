@@ -106,7 +106,8 @@ def sweep(
         data = {"points": _records(frame), "break_evens": _records(breaks), "vary": list(frame.attrs["vary"])}
         click.echo(json.dumps(data, indent=2, allow_nan=False))
     elif fmt == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
+        # to 10 decimals, as the JSON (pandas' to_json): not 1735.0080000000003 where the JSON says 1735.008
+        click.echo(frame.round(JSON_DECIMALS).to_csv(index=False), nl=False)
     else:
         from planner.explore.sweep_text import render_sweep
 
@@ -116,11 +117,15 @@ def sweep(
             click.echo(f"report: {path}", err=fmt != "table")
 
 
+JSON_DECIMALS = 10
+"""Decimals a figure keeps in the JSON (pandas' ``to_json`` default) and, the same, in the CSV."""
+
+
 def _records(frame: Any) -> list[dict[str, Any]]:
     """Rows as JSON-ready dicts: NaN (an infeasible point's cost) becomes null."""
     return [
         {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
-        for row in json.loads(frame.to_json(orient="records"))
+        for row in json.loads(frame.to_json(orient="records", double_precision=JSON_DECIMALS))
     ]
 
 

@@ -39,6 +39,10 @@ WORKLOAD_SETTINGS = (
     "gpus_per_replica",
 )
 """Workload fields whose change is reported as a changed assumption."""
+CHOSEN_FOR_A_RATE = frozenset({"batch", "replicas"})
+"""Fields the optimizer picks for a rate-stated workload (``requests_per_second``): outcomes, shown by the
+moves and the units, not assumptions; what the user changed (the rate, the SLO, ``min_replicas``) shows
+among the scenario's fields."""
 VOLATILE_CATEGORIES = frozenset({"solver"})
 """Assumption categories that differ between runs of the same input (run time, model size): not compared."""
 ONE_SIDED_CATEGORIES = frozenset({"price"})
@@ -241,7 +245,10 @@ def _settings(base: Plan, new: Plan) -> list[SettingChange]:
         before = old_w.get(w.name)
         if before is None:
             continue  # a new workload shows among the moves
+        rate_stated = before.performance is not None or w.performance is not None
         for field in WORKLOAD_SETTINGS:
+            if rate_stated and field in CHOSEN_FOR_A_RATE:
+                continue
             a, b = getattr(before, field), getattr(w, field)
             if a != b:
                 changes.append(SettingChange("workload", f"{w.name} {field}", str(a), str(b)))

@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from planner.report.sheets.layout import print_one_page_wide
 from planner.report.styles import money_format
 
 if TYPE_CHECKING:
@@ -84,6 +85,8 @@ def build_sweep_workbook(frame: pd.DataFrame, breaks: pd.DataFrame) -> Workbook:
     _write_frame(ws, frame, "SweepPoints", currency)
     _write_frame(wb.create_sheet("Break-even"), breaks, "BreakEven", currency)
     _add_chart(wb.create_sheet("Chart"), ws, frame, currency)
+    for sheet in wb.worksheets:  # printed as the plan workbook is: without it, a column or two per page
+        print_one_page_wide(sheet, landscape=sheet.title != "Chart")  # two charts one above the other
     wb.properties.title = f"Sweep of {frame.attrs.get('scenario', '')}"
     return wb
 

@@ -62,8 +62,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import pulp
-
 from planner.ilp.data import (
     MAX_PER_GPU,
     POOLS,
@@ -73,6 +71,7 @@ from planner.ilp.data import (
     pool_key,
     split_pool_key,
 )
+from planner.ilp.lp import pulp
 from planner.units import GIB, HOURS_PER_MONTH
 
 

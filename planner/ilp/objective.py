@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pulp
-
 from planner.ilp.constraints import Model
 from planner.ilp.data import split_pool_key
+from planner.ilp.lp import pulp
 
 ELASTIC_PENALTY = 1e6
 """Cost per unit of slack (dollar, watt or rack unit) in the elastic re-solve; large enough that any

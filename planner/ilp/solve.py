@@ -16,13 +16,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import pulp
-
 from planner import deadline
 from planner.errors import PlannerError
 from planner.ilp.constraints import CONSTRAINT_FAMILIES, Model, build_variables
 from planner.ilp.data import ProblemData
 from planner.ilp.incumbent import Point, cheapest_alone, evaluate
+from planner.ilp.lp import pulp
 from planner.ilp.objective import set_objective, shared_gpu_cost
 from planner.ilp.presolve import presolve as drop_dominated
 from planner.ilp.watchdog import GuardedHighs

@@ -17,7 +17,7 @@ import math
 import threading
 from typing import Any
 
-import pulp
+from planner.ilp.lp import pulp
 
 GRACE_S = 1.0
 """Seconds past the solver's own limit before the call stops waiting for it (plus ``GRACE_SHARE`` of the

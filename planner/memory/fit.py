@@ -20,6 +20,9 @@ from planner.memory.formats import kv_bytes_per_element, weight_format
 from planner.units import GIB
 
 MAX_BATCH = 4096
+MAX_SUGGESTED_GPUS = 8
+"""The most GPUs ``fit`` offers where one card is too small: one 8-GPU machine, past which a replica is a
+multi-node question (``planner solve``)."""
 DEFAULT_HEADROOM = 0.2  # services keep 20-30% of a GPU free for load spikes and fragmentation
 
 
@@ -62,6 +65,11 @@ class FitResult:
     """The largest headroom (in steps of 0.01) at which ``context`` x ``batch`` fits; None where it needs more
     than the whole card. Where the answer is "does not fit" only because of the headroom, this says by how
     much to lower ``--headroom`` (or a scenario's ``headroom``)."""
+    min_gpus: int | None = None
+    """Where it does not fit: the fewest GPUs of this card (``--gpus``, more than asked, at most
+    ``MAX_SUGGESTED_GPUS``) that hold ``context`` x ``batch`` within the headroom, in a split the engine
+    accepts; None where it fits or no such count does. The other answer to "does NOT fit" beside the
+    headroom, and the only one where the model is larger than the card."""
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--format json`` object: every field as it is, the estimate as its own object (so a field
@@ -126,7 +134,9 @@ def fit(
         context_limit = "memory"
     else:  # not one token fits: the weights, or the batch asked (4,096 sequences on one card)
         context_limit = "weights" if need(1, 1) > budget else "batch"
+    fits = here.per_gpu_bytes <= budget
     return FitResult(
+        min_gpus=None if fits else fewest_gpus(arch, budget, context, batch, options),
         weights_bytes=here.per_gpu_breakdown.get("weights", 0),
         max_headroom=largest_headroom(here.per_gpu_bytes, vram_bytes),
         model=arch.name,
@@ -135,7 +145,7 @@ def fit(
         budget_bytes=budget,
         context=context,
         batch=batch,
-        fits=here.per_gpu_bytes <= budget,
+        fits=fits,
         required_bytes=here.per_gpu_bytes,
         max_context=max_context,
         context_limit=context_limit,
@@ -147,6 +157,23 @@ def fit(
         engine_kv_bytes=reserved.kv_bytes if reserved else None,
         engine_max_concurrency=reserved.max_concurrency if reserved else None,
     )
+
+
+def fewest_gpus(
+    arch: Architecture, budget_bytes: int, context: int, batch: int, options: dict[str, Any]
+) -> int | None:
+    """The fewest GPUs, more than ``options``' ``gpus`` and at most ``MAX_SUGGESTED_GPUS``, over which the
+    workload needs no more than ``budget_bytes`` per GPU; a count the engine cannot split over (vLLM's tensor
+    parallelism over 3 GPUs of 64 heads) is skipped. None where none does."""
+    asked = int(options.get("gpus", 1))
+    for gpus in range(asked + 1, MAX_SUGGESTED_GPUS + 1):
+        try:
+            need = estimate_memory(arch, context=context, batch=batch, **{**options, "gpus": gpus})
+        except PlannerError:
+            continue  # not a split this engine makes
+        if need.per_gpu_bytes <= budget_bytes:
+            return gpus
+    return None
 
 
 def largest_headroom(required_bytes: int, vram_bytes: int) -> float | None:

@@ -76,15 +76,20 @@ def fit_table(result: FitResult, card: str) -> str:
     r = result
     usable = f"the {r.budget_bytes / GIB:.1f} GiB usable at {r.headroom:.0%} headroom"
     card_gib = f"{r.vram_bytes / GIB:.1f} GiB"
+    gpus = f"{r.min_gpus} such GPUs" if r.min_gpus else ""
     if r.fits:
         verdict = "fits"
     elif r.max_headroom is None:
         verdict = f"does NOT fit: more than the card's {card_gib}"
+        if gpus:
+            verdict += f"; it fits on {gpus} at {r.headroom:.0%} headroom (--gpus {r.min_gpus})"
     else:
         verdict = (
             f"does NOT fit in {usable}; it fits the card's {card_gib} with --headroom {r.max_headroom:.2f} "
             "or less"
         )
+        if gpus:
+            verdict += f", or on {gpus} (--gpus {r.min_gpus})"
     lines = [
         f"{r.model} on {card}: {card_gib} per GPU, {r.headroom:.0%} headroom -> "
         f"{r.budget_bytes / GIB:.1f} GiB usable",

@@ -2,11 +2,11 @@
 
 The keys scripts rely on (scenario, status, currency, horizon_months, total_cost, capex, opex, best_bound,
 gap, units, assignments, alternatives) and every other ``Plan`` field come from ``Plan.to_json_dict``. The
-figures the workbook derives (the plain-language reading, the chosen mix with its total and note, the
-break-even, memory per GPU, the speed table's rows, each assignment's launch lines) are added under one extra
-key, ``report``, so no contract key is renamed or reshaped; the local page lays these out as the terminal and
-the Markdown print them, from the same functions. Memory stays in bytes and
-money in the plan's currency, as in the contract.
+figures the workbook derives (the plain-language reading, the exchange rate's line, the chosen mix with its
+total and note, the break-even, memory per GPU, the speed table's rows, each assignment's launch lines) are
+added under one extra key, ``report``, so no contract key is renamed or reshaped; the local page lays these
+out as the terminal and the Markdown print them, from the same functions. Memory stays in bytes and money in
+the plan's currency, as in the contract.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from planner.report.figures import (
 )
 from planner.report.launch import NO_SETTINGS, launch_texts
 from planner.report.speed import slo_text, speed_rows
+from planner.report.terminal import exchange_rate_line
 
 REPORT_KEY = "report"
 
@@ -40,6 +41,7 @@ def report_dict(plan: Plan, today: dt.date | None = None) -> dict[str, Any]:
     mix = chosen_mix(plan)
     return {
         "oldest_price": plan.oldest_price(today).to_dict(),
+        "exchange_rate": exchange_rate_line(plan),
         "reading": reading(plan),
         "average_cost_per_month": plan.total_cost / horizon,
         "opex_per_month": plan.opex_per_month or plan.opex / horizon,

@@ -203,9 +203,13 @@ class Widths:
 
 
 def header_width(header: str) -> float:
-    """Width a header needs when it may wrap onto two lines: its longest word, or half of it."""
-    longest = max((len(word) for word in header.split()), default=0)
-    return float(max(longest, math.ceil(len(header) / 2)))
+    """Width a header needs to wrap onto the two lines its row holds: the longer line of its best break at a
+    space. Half its length is not enough where the words do not split evenly ("Discounted cumulative, this
+    plan" needs 21, not 16: at 16 it wrapped onto three lines and the third was cut off)."""
+    words = header.split()
+    if len(words) <= 1:
+        return float(len(header.strip()))
+    return float(min(max(len(" ".join(words[:i])), len(" ".join(words[i:]))) for i in range(1, len(words))))
 
 
 def rows_of(columns: Sequence[Column[T]], items: Iterable[T]) -> list[list[Value]]:

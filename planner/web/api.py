@@ -240,9 +240,23 @@ def perf(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def validate(payload: dict[str, Any]) -> dict[str, Any]:
-    """The scenario editor's check: the same schema and loader as ``planner validate``."""
+    """The scenario editor's check, as ``planner validate`` makes it: the schema, then the models, GPUs and
+    precisions, and that every workload fits somewhere (the placements a solve starts from). The schema
+    alone said "valid" to a misspelt model, and the solve then failed; the placements take under a second
+    for the shipped examples (0.7 s the startup's, 0.7 s a 200-workload fleet)."""
+    from planner.placement.candidates import build_candidates
+    from planner.placement.explain import explain_unplaceable
+
     scenario = _scenario(payload.get("yaml"))
-    return {"ok": True, "name": scenario.name, "workloads": len(scenario.workloads)}
+    candidates = build_candidates(scenario, catalog())
+    explain_unplaceable(scenario, candidates)
+    return {
+        "ok": True,
+        "name": scenario.name,
+        "workloads": len(scenario.workloads),
+        "options": len(candidates.data.options),
+        "placements": len(candidates.data.patterns),
+    }
 
 
 def _scenario(text: Any, label: str = "scenario") -> Any:

@@ -62,6 +62,9 @@ def test_euro_plan_converts_at_the_rate_and_states_it_with_its_date() -> None:
     assert f"- **{line}**" in render_markdown(plan, today=TODAY)
     data = json.loads(plan_to_json(plan, TODAY))
     assert (data["usd_to_currency"], data["usd_to_currency_as_of"]) == (0.9, "2026-11-30")
+    assert data["report"]["exchange_rate"] == line  # what the local page shows under the total
+    usd = solve(scenario([workload("a", 10)], **CLOUD_ONLY), CAT, alternatives=False)
+    assert json.loads(plan_to_json(usd, TODAY))["report"]["exchange_rate"] == ""
     rate = next(a for a in plan.assumptions if a.name == "exchange rate")
     assert (rate.value, rate.as_of) == ("1 USD = 0.9 EUR", "2026-11-30")
 
@@ -154,3 +157,4 @@ def test_a_desktop_of_an_undated_chassis_and_a_2020_card_reports_2020_and_warns_
     rows = list(book["Assumptions"][prices.ref])
     as_of = [c.value for c in rows[0]].index("As of")
     assert [r[as_of].value for r in rows[1:]] == [dt.datetime(2020, 9, 1)]
+

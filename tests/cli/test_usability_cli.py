@@ -134,6 +134,26 @@ def test_gpu_filter_ignores_spaces_but_not_word_boundaries() -> None:
     assert names == ["GeForce RTX 4090"]
 
 
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (("gpus", "--filter", "rtx4900"), "(no rows match 'rtx4900'; did you mean 'GeForce RTX 4090'?)"),
+        (("cloud", "--filter", "h200x"), "(no rows match 'h200x'; did you mean 'H200 SXM'?)"),
+        (("nodes", "--filter", "a6000x"), "(no rows match 'a6000x'; did you mean 'RTX A6000'?)"),
+        (("models", "--filter", "qwen3-32bb"), "(no rows match 'qwen3-32bb'; did you mean 'qwen3-32b'?)"),
+        # a name that exists but is filtered out by memory is no typo: nothing to suggest
+        (("gpus", "--filter", "rtx4090", "--min-vram", "48GiB"), "(no rows match 'rtx4090')"),
+        (("cloud", "--filter", "zzzz"), "(no rows match 'zzzz')"),
+    ],
+)
+def test_a_filter_that_matches_nothing_says_the_closest_name(args: tuple[str, ...], line: str) -> None:
+    """A hobbyist's ``planner catalog gpus --filter rtx4900`` printed "(no rows match)", exit 0, where every
+    other misspelt name in planner is answered with the closest one it knows."""
+    result = _run("catalog", *args)
+    assert (result.exit_code, result.stdout) == (0, line + "\n")
+    assert _run("catalog", *args, "--format", "json").stdout == "[]\n"  # scripts still read an empty list
+
+
 def test_the_terminal_report_uses_the_terminal_width(tmp_path: Path) -> None:
     """At 100 columns the hobbyist plan's "Runs on" cells do not fit (``lambda:gpu_1x_rt…``), so the units
     follow the Workloads table whole; at 200 they are whole in it."""

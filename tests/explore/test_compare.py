@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from planner import __version__
+from planner.catalog.schema import Catalog
 from planner.cli import main
 from planner.errors import PlannerError
 from planner.explore.compare import compare_plans, scenario_changes
@@ -185,4 +186,35 @@ def test_a_workload_field_the_plans_record_shows_once(startup: Scenario, startup
     result = compare_plans(startup_plan, new_plan, base_scenario=startup, new_scenario=new_scenario)
     assert [(s.category, s.name, s.old, s.new) for s in result.settings] == [
         ("workload", "coding-assistant context", "16384", "8192")
+    ]
+
+
+def test_what_the_optimizer_chose_for_a_rate_stated_workload_is_not_an_assumption(
+    startup: Scenario, startup_plan: Plan, catalog: Catalog
+) -> None:
+    """Nothing to buy (``hardware.bought: false``): the chat assistant, stated as 2 requests/s, runs 21 to a
+    replica on a cloud A10G instead of 28 on an RTX 3090. Its batch and replicas are what the optimizer picked
+    for that rate, shown among the moves and the units; "Assumptions changed" listed "workload chat-assistant
+    batch: 28 -> 21" beside the one field the user changed."""
+    cloud = startup.model_copy(update={"hardware": startup.hardware.model_copy(update={"bought": False})})
+    new_plan = solve(cloud, catalog)
+    old = next(w for w in startup_plan.workloads if w.name == "chat-assistant")
+    new = next(w for w in new_plan.workloads if w.name == "chat-assistant")
+    assert old.performance is not None and old.batch != new.batch  # the choice did move
+    result = compare_plans(startup_plan, new_plan, base_scenario=startup, new_scenario=cloud)
+    assert [(s.category, s.name, s.old, s.new) for s in result.settings] == [
+        ("scenario", "hardware.bought", "True", "False")
+    ]
+    # a count-stated workload's batch is the user's: still listed when it changes
+    coding = next(w for w in startup_plan.workloads if w.name == "coding-assistant")
+    assert coding.performance is None
+    bigger = startup_plan.model_copy(
+        update={
+            "workloads": tuple(
+                w.model_copy(update={"batch": 8}) if w is coding else w for w in startup_plan.workloads
+            )
+        }
+    )
+    assert [(s.name, s.old, s.new) for s in compare_plans(startup_plan, bigger).settings] == [
+        ("coding-assistant batch", "4", "8")
     ]

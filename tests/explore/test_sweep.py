@@ -3,6 +3,8 @@ number of processes, with the break-evens where the mix changes."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import os
@@ -16,11 +18,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from report.libreoffice import convert, needs_libreoffice, pdf_text  # tests/report, beside this package
 
 from planner.catalog.schema import Catalog
 from planner.cli import main
 from planner.errors import PlannerError
 from planner.explore.sweep import break_evens, sweep
+from planner.explore.sweep_workbook import build_sweep_workbook
 from planner.explore.vary import apply_point, axes_from, parse_values
 from planner.pipeline import solve
 from planner.scenario.schema import Scenario
@@ -312,3 +316,41 @@ def test_a_worker_importing_the_script_gets_one_clear_line(monkeypatch: pytest.M
         PlannerError, match=r'^sweep\(\) was called while a worker .*if __name__ == "__main__"'
     ):
         sweep(STARTUP, {"horizon_months": [3]}, jobs=1)
+
+
+@needs_libreoffice
+def test_the_sweep_workbook_prints_one_page_wide(startup: Scenario, catalog: Catalog, tmp_path: Path) -> None:
+    """A sweep's workbook printed to PDF (LibreOffice) went out a column or two per page: eleven pages for
+    these three points, the Mix on a page of its own, away from its Total. Its sheets
+    now print as the plan workbook's do (one page wide; landscape, the Chart portrait for its two charts one
+    above the other): three pages."""
+    frame = sweep(startup, {"horizon_months": [3, 6, 12]}, catalog=catalog, jobs=1)
+    book = tmp_path / "sweep.xlsx"
+    build_sweep_workbook(frame, break_evens(frame)).save(book)
+    for ws in openpyxl.load_workbook(book).worksheets:
+        assert ws.page_setup.fitToWidth == 1, ws.title
+    pdf = convert(book, "pdf", tmp_path / "pdf")
+    pages = [p for p in pdf_text(pdf).split("\f") if p.strip()]
+    sweep_page = next(p for p in pages if "Why infeasible" in p)
+    assert "Total" in sweep_page and "Mix" in sweep_page and "horizon_months" in sweep_page
+    assert "What changes" in next(p for p in pages if "Mix before" in p)
+    assert len(pages) == 3  # before: 11
+
+
+def test_csv_figures_are_the_jsons(tmp_path: Path) -> None:
+    """The hobbyist's desktop over five electricity prices: the CSV printed 1735.0080000000003 and
+    30.642000000000007 where the JSON has 1735.008 and 30.642 (pandas' JSON keeps 10 decimals, its CSV every
+    binary digit). A spreadsheet user read the noise; the CSV now rounds as the JSON does."""
+    hobbyist = Path(__file__).resolve().parents[2] / "scenarios" / "hobbyist.yaml"
+    args = ["sweep", str(hobbyist), "--vary", "energy.usd_per_kwh=0.1:0.5:5", "--jobs", "1", "--format"]
+    csv_out = CliRunner().invoke(main, [*args, "csv"])
+    json_out = CliRunner().invoke(main, [*args, "json"])
+    assert csv_out.exit_code == json_out.exit_code == 0, csv_out.output + json_out.output
+    points = json.loads(json_out.stdout)["points"]
+    rows = list(csv.DictReader(io.StringIO(csv_out.stdout)))
+    assert len(rows) == len(points) == 5
+    for row, point in zip(rows, points, strict=True):
+        for key in ("energy.usd_per_kwh", "total_cost", "capex", "opex_per_month"):
+            assert float(row[key]) == point[key], (key, row[key], point[key])
+            assert len(row[key].partition(".")[2]) <= 10, row[key]  # no 1735.0080000000003
+    assert rows[1]["total_cost"] == "1735.008"  # 0.2 USD/kWh

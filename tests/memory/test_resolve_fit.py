@@ -188,6 +188,46 @@ def test_weights_over_the_card_say_the_weights_alone_do_not_fit() -> None:
     assert f"none (the weights alone, {result.weights_bytes / GIB:.2f} GiB per GPU, exceed the card)" in table
 
 
+def test_a_model_over_the_card_is_told_how_many_such_gpus_hold_it() -> None:
+    """Llama-3.3-70B in q4_k_m under llama.cpp on a 24 GiB card: 41.48 GiB on one GPU, 21.51 GiB per GPU
+    over two (over the 19.2 GiB usable at 20 % headroom), about 14 over three (39.48 GiB of weights / 3 =
+    13.2, plus a third of the 1.25 GiB of KV cache and the 0.3 GiB context). ``fit`` exited 3 saying only
+    "more than the card's 24.0 GiB", not what would make it fit."""
+    model = resolve_model("llama-3.3-70b")
+    result = fit(model, 24 * GIB, precision="q4_k_m")
+    assert not result.fits and result.max_headroom is None
+    assert result.min_gpus == 3
+    assert not fit(model, 24 * GIB, precision="q4_k_m", gpus=2).fits
+    assert fit(model, 24 * GIB, precision="q4_k_m", gpus=3).fits
+    table = fit_table(result, "GeForce RTX 4090")
+    verdict = "does NOT fit: more than the card's 24.0 GiB; it fits on 3 such GPUs at 20% headroom (--gpus 3)"
+    assert verdict in table
+
+
+def test_the_gpus_suggested_skip_splits_the_engine_refuses() -> None:
+    """Llama-3.3-70B in AWQ under vLLM on 24 GiB: tensor parallelism splits 64 attention heads over 1, 2, 4
+    or 8 GPUs, never 3 (an error, skipped), and two do not hold it: the answer is 4."""
+    result = fit(resolve_model("llama-3.3-70b"), 24 * GIB, precision="awq-int4", engine="vllm")
+    assert not result.fits and result.min_gpus == 4
+    assert "(--gpus 4)" in fit_table(result, "24 GiB")
+
+
+def test_a_headroom_miss_also_names_the_gpus_and_a_fit_names_none() -> None:
+    """Qwen2.5-32B q4_k_m at 16,384 tokens on a 4090: 23.18 GiB, within the card but over the 19.2 usable;
+    lowering the headroom is one way, two GPUs (about half the weights each) the other."""
+    result = fit(resolve_model("qwen2.5-32b"), 24 * GIB, precision="q4_k_m", context=16384)
+    assert result.max_headroom is not None and result.min_gpus == 2
+    assert "with --headroom 0.03 or less, or on 2 such GPUs (--gpus 2)" in fit_table(result, "24 GiB")
+    assert fit(resolve_model("qwen2.5-7b"), 24 * GIB).min_gpus is None
+
+
+def test_nothing_is_suggested_past_one_eight_gpu_machine() -> None:
+    """Llama-3.1-405B in bf16 (756 GiB of weights) does not fit eight 24 GiB cards: no --gpus is offered."""
+    result = fit(resolve_model("llama-3.1-405b"), 24 * GIB)
+    assert result.min_gpus is None
+    assert "such GPUs" not in fit_table(result, "24 GiB")
+
+
 def test_one_sequence_is_singular() -> None:
     """Qwen2.5-7B in bf16 (14.19 GiB of weights) at 16,384 tokens on 24 GiB holds one sequence, not two."""
     result = fit(resolve_model("qwen2.5-7b"), 24 * GIB, context=16384)

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import stat
+import textwrap
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.plan import Assumption, Plan
 from planner.report.json import plan_to_json
-from planner.report.table import EXCEL_MAX_CELL_CHARS, clean_text, expected_values
+from planner.report.table import EXCEL_MAX_CELL_CHARS, clean_text, expected_values, header_width
 from planner.report.workbook import build_workbook, write_workbook
 
 SHEETS = [
@@ -386,6 +387,33 @@ def test_columns_are_wide_enough_for_their_text(book: openpyxl.Workbook) -> None
                         continue
                     width = ws.column_dimensions[cell.column_letter].width
                     assert width >= min(len(cell.value), 60), (ws.title, cell.coordinate, cell.value, width)
+
+
+def test_every_table_header_wraps_onto_the_two_lines_its_row_holds(book: openpyxl.Workbook) -> None:
+    """Header rows are two lines high (30 pt), and a header wider than its column wraps at spaces. The width
+    was half the header's length, which word breaks can exceed: "Discounted cumulative, this plan" got 16
+    characters (18 with the padding) and wrapped onto three lines, the third cut off in the PDF of a Cash
+    flow sheet. Checked with textwrap's greedy wrapping at the column's width less its 2 of padding."""
+    for ws in book.worksheets:
+        for table in ws.tables.values():
+            for cell in ws[table.ref][0]:
+                width = ws.column_dimensions[cell.column_letter].width - 2
+                lines = textwrap.wrap(str(cell.value), width=int(width), break_long_words=False)
+                assert len(lines) <= 2, (ws.title, cell.value, width, lines)
+
+
+@pytest.mark.parametrize(
+    ("header", "width"),
+    [
+        ("Discounted cumulative, this plan", 21),  # "Discounted" / "cumulative, this plan"
+        ("Cumulative, Rent everything (all cloud)", 22),  # "Cumulative, Rent" / "everything (all cloud)"
+        ("Month", 5),
+        ("Up-front, this plan", 9),  # "Up-front," / "this plan"
+        ("", 0),
+    ],
+)
+def test_a_header_is_as_wide_as_its_best_break_onto_two_lines(header: str, width: int) -> None:
+    assert header_width(header) == width
 
 
 def test_new_report_gets_ordinary_permissions_and_keeps_existing_ones(plan: Plan, tmp_path: Path) -> None:

@@ -109,6 +109,30 @@ def test_solve_is_the_cli_plan_and_downloads_match(url: str, tmp_path: Path) -> 
             "scenario: workloads[0] (a).context: Input should be greater than 0",
         ),
         ("/api/validate", {"yaml": "name: [unclosed"}, "YAML syntax error"),
+        # what `planner validate` checks beyond the schema; the page said "valid" and the solve then failed
+        (
+            "/api/validate",
+            {"yaml": "name: x\nworkloads:\n  - {name: a, model: llama-3.1-8bb}\n"},
+            "unknown model 'llama-3.1-8bb' (did you mean 'llama-3.1-8b'?)",
+        ),
+        (
+            "/api/validate",
+            {"yaml": "name: x\nhardware: {gpus: [RTX 4900]}\nworkloads:\n  - {name: a, model: 7b}\n"},
+            "unknown GPU 'RTX 4900' (did you mean 'GeForce RTX 4090'?)",
+        ),
+        (
+            "/api/validate",
+            {"yaml": "name: x\nworkloads:\n  - {name: a, model: 7b, precision: q4km}\n"},
+            "unknown precision 'q4km' (did you mean 'q4_k_m'?)",
+        ),
+        (
+            "/api/validate",
+            {
+                "yaml": "name: x\nhardware: {cloud: false, gpus: [RTX 4090]}\n"
+                "workloads:\n  - {name: a, model: 405b}\n"
+            },
+            "workload 'a' fits nowhere",
+        ),
         ("/api/solve", {"yaml": ""}, "empty; start from an example"),
         ("/api/estimate", {"model": "no-such-model", "gpu": "L4"}, "no-such-model"),
         ("/api/estimate", {"model": "7b", "gpu": "L4", "context": "many"}, "context: a whole number"),

@@ -149,6 +149,24 @@ def test_memory_form_shows_the_estimate_of_the_cli(browser: Any, base_url: str, 
     assert shot.stat().st_size > 10_000
 
 
+def test_a_card_too_small_says_what_would_make_it_fit(browser: Any, base_url: str) -> None:
+    """Qwen2.5-32B in q4_k_m at 16,384 tokens on an RTX 4090: 23.18 GiB, over the 19.2 GiB usable at 20 %
+    headroom. ``planner fit`` says it fits with --headroom 0.03 or less, or on 2 such GPUs; the page said only
+    "fits: no". It now gives both, in the form's own words."""
+    wait = _open(browser, base_url)
+    _set(browser, "model", "qwen2.5-32b")
+    Select(browser.find_element(By.ID, "gpu")).select_by_visible_text("GeForce RTX 4090")
+    Select(browser.find_element(By.ID, "precision")).select_by_visible_text("q4_k_m")
+    _set(browser, "context", "16384")
+    wait.until(ec.text_to_be_present_in_element((By.ID, "memory-title"), "23.18 GiB per GPU"))
+    rows = browser.find_element(By.ID, "fit-table").text.splitlines()
+    assert "fits no; it fits with headroom 0.03 or less, or with 2 GPUs per replica" in rows
+    _set(browser, "model", "qwen2.5-7b")  # 4,096 tokens of a 7B fit: nothing to suggest
+    _set(browser, "context", "4096")
+    wait.until(ec.text_to_be_present_in_element((By.ID, "memory-title"), "fits"))
+    wait.until(lambda d: "fits yes" in d.find_element(By.ID, "fit-table").text.splitlines())
+
+
 def test_solve_startup_matches_cli_and_downloads_the_workbook(
     browser: Any, base_url: str, downloads: Path, tmp_path: Path
 ) -> None:
@@ -166,6 +184,7 @@ def test_solve_startup_matches_cli_and_downloads_the_workbook(
     browser.find_element(By.ID, "solve").click()
     wait.until(ec.visibility_of_element_located((By.ID, "total")))
     assert browser.find_element(By.ID, "total").text == f"{cli_total:,.0f} USD"
+    assert not browser.find_element(By.ID, "exchange-rate").is_displayed()  # USD: no rate to state
     # The headline adds up as the terminal's does: up-front + running over the horizon - residual value.
     per_month = cli["report"]["opex_per_month"]
     assert browser.find_element(By.ID, "sum").text == (
@@ -343,6 +362,36 @@ def test_speed_tab_estimates_with_its_defaults_and_warns_where_the_replica_does_
     assert "does not fit" in warning and "GeForce RTX 3060 12GB has 12.00 GiB" in warning
     assert "(does not fit)" in browser.find_element(By.ID, "perf-table").text
     _shot(browser, tmp_path, "speed-does-not-fit")
+
+
+EURO_SCENARIO = """
+name: euro-desk
+horizon_months: 12
+currency: EUR
+usd_to_currency: 0.92
+usd_to_currency_as_of: 2026-11-30
+hardware: {bought: true, cloud: false, gpus: ["RTX 4090"]}
+workloads:
+  - {name: chat, model: 7b, memory_per_gpu: 10GiB}
+"""
+
+
+def test_a_plan_in_another_currency_shows_its_exchange_rate(
+    browser: Any, base_url: str, tmp_path: Path
+) -> None:
+    """The terminal and the Markdown say at which rate USD prices became euros; the page showed euros with
+    no rate. It now shows the terminal's line, from the JSON's report.exchange_rate."""
+    scenario = tmp_path / "euro.yaml"
+    scenario.write_text(EURO_SCENARIO, encoding="utf-8")
+    result = CliRunner().invoke(main, ["solve", str(scenario), "-o", str(tmp_path / "e.xlsx")])
+    assert result.exit_code == 0, result.output
+    line = "Exchange rate: 1 USD = 0.92 EUR (as of 2026-11-30; scenario usd_to_currency)"
+    assert line in result.stdout
+    _submit(browser, base_url, tab="scenario", area="yaml", text=EURO_SCENARIO, button="solve", shows="total")
+    assert browser.find_element(By.ID, "total").text.endswith(" EUR")
+    rate = browser.find_element(By.ID, "exchange-rate")
+    assert rate.is_displayed() and rate.text == line
+    _shot(browser, tmp_path, "euro")
 
 
 def test_broken_scenario_is_one_message_not_a_traceback(browser: Any, base_url: str) -> None:

@@ -19,12 +19,17 @@ def new_sheet(wb: Workbook, title: str, *, freeze: str | None = "A2", landscape:
     assert isinstance(ws, Worksheet)
     if freeze:
         ws.freeze_panes = freeze
+    print_one_page_wide(ws, landscape=landscape)
+    return ws
+
+
+def print_one_page_wide(ws: Worksheet, *, landscape: bool = True) -> None:
+    """``new_sheet``'s print layout, for a sheet made otherwise (a workbook's first, ``wb.active``)."""
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.print_options.gridLines = False
-    return ws
 
 
 PAGE_WIDTH_CHARS = 240.0

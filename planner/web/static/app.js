@@ -104,13 +104,22 @@ function renderMemory(data) {
   table($("memory-table"), ["Component", "GiB per GPU"], rows, [1]);
   const fitRows = [
     ["card", fit.gpu], ["memory (GiB)", gib(fit.vram_bytes)], ["budget after headroom (GiB)", gib(fit.budget_bytes)],
-    ["fits", fit.fits ? "yes" : "no"],
+    ["fits", fit.fits ? "yes" : `no${remedy(fit)}`],
     [`max context at batch ${fit.batch}`, `${fmt0(fit.max_context)} tokens (${fit.context_limit})`],
     [`max concurrency at ${fmt0(fit.context)} tokens`, `${fmt0(fit.max_batch)} sequence${fit.max_batch === 1 ? "" : "s"} (${fit.batch_limit})`],
   ];
   if (fit.vllm_kv_tokens !== null && fit.vllm_kv_tokens !== undefined) fitRows.push(["vLLM KV tokens at 0.9", fmt0(fit.vllm_kv_tokens)]);
   table($("fit-table"), ["Per card", fit.gpu], fitRows.slice(1));
   $("memory-result").hidden = false;
+}
+
+// What would make a card that is too small fit, as `planner fit` says it (its --headroom and --gpus, in the
+// form's words): the largest headroom that does, and the fewest such GPUs (fit.min_gpus, up to 8).
+function remedy(fit) {
+  const ways = [];
+  if (fit.max_headroom !== null && fit.max_headroom !== undefined) ways.push(`with headroom ${fit.max_headroom.toFixed(2)} or less`);
+  if (fit.min_gpus) ways.push(`with ${fit.min_gpus} GPUs per replica`);
+  return ways.length ? `; it fits ${ways.join(", or ")}` : "";
 }
 
 // ---- scenario, solve and plan -------------------------------------------------------------------------
@@ -213,6 +222,9 @@ function renderPlan(data) {
     `(${fmt0(report.opex_per_month)} per month x ${plan.horizon_months})` +
     (plan.residual_value ? ` - residual value ${fmt0(plan.residual_value)}` : "") + ` ${cur}`;
   $("status").textContent = `${plan.status}, gap ${(100 * plan.gap).toFixed(2)} %`;
+  // Money in another currency than USD: the rate the USD prices were converted at, as the terminal says it.
+  $("exchange-rate").textContent = report.exchange_rate;
+  $("exchange-rate").hidden = !report.exchange_rate;
   $("reading").textContent = report.reading;
   // How old the prices are, as every report says it; past the limit it is a warning to check them.
   $("price-age").textContent = report.oldest_price.sentence;
