@@ -15,7 +15,8 @@ time per column, which stays flat as fleets grow when the build is linear in wor
 column generation, packing, assembly, the verifier), the plan's wall time, peak memory (``ru_maxrss``, which
 includes the solver's own allocations), status and gap; on large fleets the bound the gap is measured
 against and which stage proved it (the highest of the aggregate relaxation's dual bound, its linear
-relaxation's optimum and column generation's Lagrangian bound, each as the run found it) and where the gap
+relaxation's optimum and column generation's Lagrangian bound where it priced every option, each as the
+run found it) and where the gap
 lies (``gap_split``: how much of it solving the relaxation further could close, and how much needs cheaper
 plans or a stronger relaxation); then the plan's
 saving over the cheapest offer per workload chosen alone and over the best single GPU type (never negative

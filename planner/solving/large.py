@@ -324,15 +324,15 @@ def solve_large(
        ``PACKING_FILL`` (a plan that packs, not a bound) or, with little time, its linear relaxation
        rounded to whole replicas. Both solutions are packed for real and the cheaper packing is kept;
     2. column generation (solving.colgen) adds the co-location patterns the pattern model's relaxation
-       asks for;
+       asks for, on the options of the linear relaxation and of the packed plan (``GENERATE_WITHIN_SUPPORT``);
     3. the exact pattern model over those patterns and the relaxation's shared GPUs packed for real
        (solving.repack) gives the plan, priced exactly as it will run.
 
     The gap is the plan's against the best of the bounds (the relaxation's by either solver and column
-    generation's), never against the solver's own bound in step 3 (valid only for the patterns it was
-    given). Where the relaxation packed for real already meets the gap asked, or less is left than
-    ``MIN_SECOND_PASS_S`` or twice the longest packing (step 3 repacks), it is the plan and steps 2 and 3
-    are skipped.
+    generation's where it priced every option), never against the solver's own bound in step 3 (valid only for
+    the patterns it was given). Where the relaxation packed for real already meets the gap asked, or less is
+    left than ``MIN_SECOND_PASS_S`` or twice the longest packing (step 3 repacks), it is the plan and steps 2
+    and 3 are skipped.
     """
     first_pass_s = time_limit_s * RELAXATION_SHARE
     # The pass ends at its share of the run, counted from the start: building the candidates took some.
