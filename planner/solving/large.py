@@ -23,11 +23,13 @@ from planner.solving.repack import repack
 
 MIN_SECOND_PASS_S = 2.0
 """The shortest time a later solve is given, however little of the limit is left."""
-RELAXATION_SHARE = 0.7
+RELAXATION_SHARE = 0.4
 """Share of the time limit, counted from the start of the run, by which the first pass ends: the aggregate
-relaxation and, beside it on the second core, a second run (``_second_core``). The relaxation's bound comes
-early (the root node), but its solution, packed, is the plan to beat and keeps improving long after; the
-exact program rarely improves on a packed relaxation, so the relaxations get most of the time."""
+relaxation and, beside it on the second core, a second run (``_second_core``). The relaxation's bound is its
+root node's (200-workload benchmark fleet alone: 2,386,965 USD at 3.3 s, +345 in the 37 s after), and
+the exact program over the support's patterns needs 17-27 s to beat the packed plans
+(``GENERATE_WITHIN_SUPPORT``): at 0.7 (its share before) it had 7-9 s and the 60 s runs ended at 2,430,310
+and 11,140,760 USD on 200 and 1,000 workloads; at 0.4, 2,416,615 and 11,036,694 (load average 2.3-3.5)."""
 SHORT_PASS_SHARE = 0.8
 """Share of the time limit by which a short first pass (under ``MIN_FILL_S``) ends instead: steps 2 and 3
 find nothing in the time such a run leaves them, and the restricted relaxation does. 200-workload
@@ -64,6 +66,19 @@ FINISH_PER_PACKING = 1.5
 ``FINISH_SHARE`` of the limit: 1,000-workload benchmark fleet at load average 9, packing 4.6 s, assembly
 and verifier 7.0 s (the plan came 4.6 s past a 60 s limit with 3 s kept for them)."""
 """Share of the time limit kept for the solver's overrun, the assembly and the verifier."""
+EXACT_GAP_SHARE = 0.1
+"""The exact program of step 3 is asked this share of the run's gap: its own bound holds for its patterns
+only, and the run's gap is measured against the relaxation's, lower, so within the gap of its own bound it
+stops short of plans the run needs. 1,000-workload benchmark fleet, 60 s (load average 2.8): asked 0.5 %, it
+stopped at 16 s with 11,086,836 USD and 10 s of the run unused; asked 0.1 % with 23.6 s, 11,020,201."""
+GENERATE_WITHIN_SUPPORT = True
+"""Column generation prices only the options the linear relaxation uses and those the packed plan buys
+(``_support``, as the restricted relaxation), so the exact program after it is small enough to solve: on
+the benchmark fleets, from the restricted relaxation's optimum packed, with 6-9 s of column generation (load
+average 2-3), the exact program over all 200 options improved the 200-workload plan by 0.23 % in 30 s
+(2,431,056 -> 2,425,367 USD, no optimum); over the 18 options of the support it was optimal in 16.8 s
+(2,416,966, 0.58 %), and on 1,000 workloads in 23.6 s (11,150,284 -> 11,020,201, 1.17 %). Its Lagrangian
+bound then bounds plans on those options only and is not one of the run's bounds."""
 
 
 def _meets(known: Point | None, bounds: list[float], mip_gap: float) -> bool:
@@ -80,9 +95,10 @@ def _relax(data: ProblemData, solver: str, until: float, mip_gap: float) -> Solu
 
 def _second_core(
     candidates: Candidates, solver: str, first_pass_s: float, until: float, mip_gap: float
-) -> list[tuple[Solution, float, _Packed | None]]:
+) -> tuple[list[tuple[Solution, float, _Packed | None]], set[str] | None]:
     """What the second core solves beside the relaxation, as (solution, the lower bound it proves, the
-    solution packed where this core had the time):
+    solution packed where this core had the time), and the options the linear relaxation uses (``_support``;
+    None where it was not solved):
 
     1. the relaxation's linear relaxation (its optimum bounds too), rounded to whole replicas
        (``_rounded_lp``) and packed: a plan within seconds;
@@ -106,7 +122,8 @@ def _second_core(
     began = time.perf_counter()
     lp = solve_lp(candidates.data, time_limit_s=max(until - began, MIN_SECOND_PASS_S))
     if lp.status != "optimal":
-        return found
+        return found, None
+    support = _support(candidates.data, lp)
     # A packing takes about as long as the linear relaxation took (1,000 workloads: 4-12 s against 6-12 s):
     # the restricted program ends that long before the pass, so that its packing ends with the pass.
     reserve = time.perf_counter() - began
@@ -118,7 +135,6 @@ def _second_core(
         packed = found[-1][2]
         reserve = packed.seconds if packed is not None else reserve
     if until - time.perf_counter() - reserve >= MIN_SECOND_PASS_S:
-        support = _support(candidates.data, lp)
         # Without the ccm rows (constraints.add_ccm_rows): its plan packs better with them once solved to
         # optimality, but under load it seldom is, and its incumbents packed worse (docs/benchmarks.md).
         # With room to pack (``PACKING_FILL``): no bound is asked of it, and its plans pack cheaper.
@@ -147,7 +163,7 @@ def _second_core(
         # linear relaxation leaves unused (tests/placement/test_shared.py: to a spot card, off a third desk).
         roomy = candidates.data.with_gpu_fill(PACKING_FILL)
         found.append((_relax(roomy, solver, until, mip_gap), 0.0, None))
-    return found
+    return found, support
 
 
 def _pack_in_time(candidates: Candidates, solution: Solution) -> _Packed | None:
@@ -167,24 +183,26 @@ def _support(data: ProblemData, lp: LpSolution) -> set[str]:
 
 def _solve_both(
     candidates: Candidates, solver: str, first_pass_s: float, until: float, mip_gap: float
-) -> tuple[Solution, list[tuple[Solution, float, _Packed | None]]]:
-    """The relaxation and, in a thread, ``_second_core``: HiGHS releases the interpreter while it solves (and
-    CBC is a process of its own), so on two cores each has a core. The thread gets the run's deadline."""
+) -> tuple[Solution, list[tuple[Solution, float, _Packed | None]], set[str] | None]:
+    """The relaxation and, in a thread, ``_second_core`` (its plans and the linear relaxation's options):
+    HiGHS releases the interpreter while it solves (and CBC is a process of its own), so on two cores each
+    has a core. The thread gets the run's deadline."""
     if until - time.perf_counter() < MIN_SECOND_PASS_S:
         # The candidates took the pass (3,000 workloads within 4 s): a second model to build would only
         # hold the run past its limit.
-        return _relax(candidates.data, solver, until, mip_gap), []
+        return _relax(candidates.data, solver, until, mip_gap), [], None
     if first_pass_s < MIN_FILL_S:
         # A short pass: the whole relaxation finds no plan and no bound in a few seconds (200 workloads in
         # 4.5 s: neither), and building its model beside the linear relaxation's holds both up on the
         # interpreter (the linear relaxation 6.2 s instead of 2.5 s). One core: the second core's sequence.
-        return Solution("no_solution", math.inf, math.inf, math.inf, solver=solver), _second_core(
-            candidates, solver, first_pass_s, until, mip_gap
-        )
+        found, support = _second_core(candidates, solver, first_pass_s, until, mip_gap)
+        return Solution("no_solution", math.inf, math.inf, math.inf, solver=solver), found, support
     context = contextvars.copy_context()
     with ThreadPoolExecutor(max_workers=1) as pool:
         helper = pool.submit(context.run, _second_core, candidates, solver, first_pass_s, until, mip_gap)
-        return _relax(candidates.data, solver, until, mip_gap), helper.result()
+        relaxed = _relax(candidates.data, solver, until, mip_gap)
+        found, support = helper.result()
+        return relaxed, found, support
 
 
 @dataclasses.dataclass(frozen=True)
@@ -252,18 +270,23 @@ def _exact_pass(
     bounds: list[float],
     ends: tuple[float, float],
     packing_s: float = 0.0,
+    within: set[str] | None = None,
 ) -> tuple[Candidates, Solution]:
-    """Steps 2 and 3 of ``solve_large``: column generation (its bound joins ``bounds``),
-    then the exact pattern program over its patterns and the packed relaxation, never worse than that
-    packing. ``run``: the solver and the gap asked; ``ends``: when column generation and the exact program
-    end; ``packing_s``: the longest packing so far (``EXACT_PER_PACKING``)."""
+    """Steps 2 and 3 of ``solve_large``: column generation (its bound joins ``bounds`` where it priced every
+    option), then the exact pattern program over its patterns and the packed relaxation, never worse than
+    that packing. ``run``: the solver and the gap asked; ``ends``: when column generation and the exact
+    program end; ``packing_s``: the longest packing so far (``EXACT_PER_PACKING``); ``within``: the options
+    column generation prices (``GENERATE_WITHIN_SUPPORT``; None: all)."""
     solver, mip_gap = run
     colgen_end, end = ends
+    priced = candidates
+    if within is not None and len(within) < len(candidates.data.options):
+        priced = dataclasses.replace(candidates, data=candidates.data.restricted(within))
     # Column generation stops once its Lagrangian bound is within half the gap asked: its tail converges
     # slowly, and every column it adds makes the exact program slower.
-    generated = generate(candidates, deadline=colgen_end, rel_gap=mip_gap / 2)
-    if generated.bound is not None:
-        bounds.append(generated.bound)
+    generated = generate(priced, deadline=colgen_end, rel_gap=mip_gap / 2)
+    if generated.bound is not None and priced is candidates:
+        bounds.append(generated.bound)  # over some options only, it bounds those plans, not every plan
     base = generated.candidates if generated.solved else None
     exact, first_plan = repack(candidates, packed, base=base, packings=packings)
     # The packed relaxation is a plan of this program: never return a worse one. Stopped within seconds
@@ -278,7 +301,7 @@ def _exact_pass(
         exact.data,
         solver=solver,
         time_limit_s=max(limit, MIN_SECOND_PASS_S),
-        mip_gap=mip_gap,
+        mip_gap=mip_gap * EXACT_GAP_SHARE,
         start=first_plan,
         whole_call=True,
     )
@@ -301,21 +324,21 @@ def solve_large(
        ``PACKING_FILL`` (a plan that packs, not a bound) or, with little time, its linear relaxation
        rounded to whole replicas. Both solutions are packed for real and the cheaper packing is kept;
     2. column generation (solving.colgen) adds the co-location patterns the pattern model's relaxation
-       asks for;
+       asks for, on the options of the linear relaxation and of the packed plan (``GENERATE_WITHIN_SUPPORT``);
     3. the exact pattern model over those patterns and the relaxation's shared GPUs packed for real
        (solving.repack) gives the plan, priced exactly as it will run.
 
     The gap is the plan's against the best of the bounds (the relaxation's by either solver and column
-    generation's), never against the solver's own bound in step 3 (valid only for the patterns it was
-    given). Where the relaxation packed for real already meets the gap asked, or less is left than
-    ``MIN_SECOND_PASS_S`` or twice the longest packing (step 3 repacks), it is the plan and steps 2 and 3
-    are skipped.
+    generation's where it priced every option), never against the solver's own bound in step 3 (valid only for
+    the patterns it was given). Where the relaxation packed for real already meets the gap asked, or less is
+    left than ``MIN_SECOND_PASS_S`` or twice the longest packing (step 3 repacks), it is the plan and steps 2
+    and 3 are skipped.
     """
     first_pass_s = time_limit_s * RELAXATION_SHARE
     # The pass ends at its share of the run, counted from the start: building the candidates took some.
     # A short pass ends later (``SHORT_PASS_SHARE``): column generation's share then ends with it.
     pass_end = start + (first_pass_s if first_pass_s >= MIN_FILL_S else time_limit_s * SHORT_PASS_SHARE)
-    relaxed, helped = _solve_both(candidates, solver, first_pass_s, pass_end, mip_gap)
+    relaxed, helped, support = _solve_both(candidates, solver, first_pass_s, pass_end, mip_gap)
     if relaxed.status == "infeasible":
         return candidates, relaxed  # a relaxation without a plan: neither has the problem
     bounds = [0.0, _bound(solver, relaxed, mip_gap), *(bound for _, bound, _ in helped)]  # costs are >= 0
@@ -364,9 +387,12 @@ def solve_large(
         # Else the packed relaxation already meets the gap asked, or the first pass left too little time
         # (a loaded machine; column generation's share spent, or less of it left than a packing: its set-up
         # alone takes about as long): steps 2 and 3 could only spend the time, or run out of it.
+        within = None
+        if GENERATE_WITHIN_SUPPORT and support is not None:
+            within = support | ({o for o, n in known[1].items() if n} if known is not None else set())
         try:
             exact, solution = _exact_pass(
-                candidates, (solver, mip_gap), packed, packings, bounds, (colgen_end, end), packing_s
+                candidates, (solver, mip_gap), packed, packings, bounds, (colgen_end, end), packing_s, within
             )
         except TimeLimitError:
             if solution is None:
