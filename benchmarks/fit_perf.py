@@ -62,6 +62,7 @@ PARAMETERS: tuple[tuple[str, str, float], ...] = (
     ("bandwidth_efficiency", "logit", 0.6),
     ("quantized_bandwidth_factor", "log", 1.0),
     ("kv_bandwidth_efficiency", "logit", 0.5),
+    ("kv_half_pairs", "log", 16.0),
     ("kv_group_exponent", "logit", 0.5),
     ("bandwidth_cap_bytes_per_s", "log", 1.5e12),
     ("step_overhead_s", "log", 2e-3),
@@ -93,6 +94,14 @@ NEUTRAL: dict[str, float] = {
 }
 # Constants only rows whose time is the products' can show; an engine without such rows borrows them.
 COMPUTE: tuple[str, ...] = ("compute_efficiency", "half_efficiency_tokens")
+BORROWED: tuple[str, ...] = (*COMPUTE, "score_bytes", "kv_half_pairs", "kv_bandwidth_efficiency")
+"""Constants an engine whose rows cannot show them borrows from the engines fitted before it (their median)
+instead of taking a neutral value: the compute constants; the bytes per attention score where none of its
+rows' prompt attention writes scores (transformers' Qwen rows ran FlashAttention-2), which its other kernels
+(transformers' SDPA) may, and none for an engine whose prompt attention never writes them (TensorRT-LLM's
+context FMHA); the KV read's pairs for half the weights' rate (``EngineSpeed.kv_half_pairs``) where every row
+ran FlashAttention-2, and that kernel's constant KV share where none did. An engine lends only what it
+fitted, so the medians are over the engines whose rows measure the constant."""
 COMPUTE_SHARE = 0.25
 """A decode step shows its products where, at the card's peaks, they take at least this share of the time its
 reads take: FLOPs / bytes at least a quarter of the card's FLOP/s / bandwidth. At batch 1 they take about
@@ -154,6 +163,12 @@ def shows_compute(c: Case) -> bool:
     return intensity >= COMPUTE_SHARE * ridge
 
 
+def writes_scores(c: Case, speed_of: Callable[[Case], EngineSpeed]) -> bool:
+    """Whether ``c``'s prompt attention writes its score matrix (``EngineSpeed.prompt_writes_scores``; not a
+    row that names FlashAttention-2, whose fused kernel keeps the scores on chip)."""
+    return speed_of(c).prompt_writes_scores and not c.flash_attention_2
+
+
 def identifiable(cases: Sequence[Case], speed_of: Callable[[Case], EngineSpeed]) -> list[str]:
     """The constants ``cases`` can show: a cap needs three cards of different bandwidth (one card's rows would
     set it at that card's speed and cap every faster one), the expert loop a mixture of experts, the hop a
@@ -162,7 +177,13 @@ def identifiable(cases: Sequence[Case], speed_of: Callable[[Case], EngineSpeed])
     (``shows_compute``), the quantized compute factor a quantized one."""
     from planner.memory.engines import engine as memory_engine
 
-    shown = {name for name, _, _ in PARAMETERS} - set(NEUTRAL) - set(COMPUTE)
+    shown = {name for name, _, _ in PARAMETERS} - set(NEUTRAL) - set(BORROWED)
+    if any(writes_scores(c, speed_of) for c in cases):
+        shown.add("score_bytes")
+    if any(c.flash_attention_2 for c in cases):
+        shown.add("kv_bandwidth_efficiency")
+    if any(not c.flash_attention_2 for c in cases):
+        shown.add("kv_half_pairs")
     if any(shows_compute(c) and not c.terms.quantized for c in cases):
         shown |= set(COMPUTE)
     if len({c.hw.bandwidth_bytes_per_s for c in cases}) >= 3:
@@ -235,7 +256,9 @@ def free_and_fixed(
     compute constants it cannot show, and, where the rows measure fewer than ``MIN_MODELS`` models, every
     constant the engines fitted before share (``shared``)."""
     free = identifiable(rows, speed_of)
-    fixed = {name: shared.get(name, STARTS[name]) for name in COMPUTE if name not in free}
+    fixed = {name: shared.get(name, STARTS[name]) for name in BORROWED if name not in free}
+    if rows and not any(speed_of(c).prompt_writes_scores for c in rows):
+        fixed["score_bytes"] = 0.0  # the engine's prompt attention is one fused kernel: nothing to price
     if len({c.model for c in rows}) < MIN_MODELS:
         fixed |= {name: shared[name] for name in free if name in shared}
         free = [name for name in free if name not in shared]

@@ -121,7 +121,8 @@ SINGLE_QUANTIZED_NF4 = "nf4 WITHOUT double quantization"
 # Notes keyword of transformers rows that ran FlashAttention-2 (the Qwen benchmark: FA2 2.3.3 under
 # transformers 4.38.2): with an attention mask its every layer waits for the GPU (``_get_unpad_data``'s
 # ``.item()``), so the host's fixed costs add to the GPU's time instead of overlapping it
-# (``EngineSpeed.host_runs_ahead``); the other transformers rows ran its default SDPA attention.
+# (``EngineSpeed.host_runs_ahead``), and a prompt's attention is one fused kernel that writes no score matrix
+# (``EngineSpeed.prompt_writes_scores``); the other transformers rows ran its default SDPA attention.
 FLASH_ATTENTION_2_NOTE = "FA2"
 # Engines whose measured rows the files keep but the speed model has no record for yet (the calibrated ones
 # are listed in planner.perf.efficiency): load_cases leaves their rows out until a refit adds the engine.
@@ -225,6 +226,8 @@ class Case:
             changes["today"] = None  # and its fitted costs, not today's (EngineSpeed.today)
         if self.flash_attention_2:
             changes["host_runs_ahead"] = False  # every layer waits for the GPU (EngineSpeed.host_runs_ahead)
+            changes["prompt_writes_scores"] = False  # one fused kernel per prompt's attention
+            changes["kv_occupancy"] = False  # its decode runs FA2's forward kernel on one query row
         if self.reads_kv_head_once is not None:
             changes["reads_kv_head_once"] = self.reads_kv_head_once
         if self.static_batching != speed.static_batching:

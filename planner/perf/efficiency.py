@@ -36,14 +36,16 @@ class EngineSpeed:
     Memory: a decode step reads weights at ``bandwidth_efficiency`` of the card's bandwidth (times
     ``quantized_bandwidth_factor`` for quantized weights, whose kernels dequantize, and
     ``tiled_dequant_factor`` more for a format whose kernel is a tiled matrix product even at one token: AWQ)
-    and the KV cache at ``kv_bandwidth_efficiency`` (paged attention kernels, less parallel work at small
-    batches), both at most ``bandwidth_cap_bytes_per_s`` per GPU (bytes in flight / memory latency, Little's
+    and the KV cache at the weights' rate times ``pairs / (pairs + kv_half_pairs)`` (``kv_half_pairs``: a
+    decode attention kernel's blocks in flight; ``kv_bandwidth_efficiency`` where that is 0, for today's
+    llama.cpp builds and for rows run with FlashAttention-2's forward kernel), both at most
+    ``bandwidth_cap_bytes_per_s`` per GPU (bytes in flight / memory latency, Little's
     law: small-batch kernels reach a smaller share of an HBM card's bandwidth than of a GDDR card's). An
     attention kernel that handles each query head apart reads a grouped KV head once per query head: KV
     traffic is multiplied by the group size to the power ``kv_group_exponent`` (1: no sharing, 0: read once),
     unless ``reads_kv_head_once``.
-    ``score_bytes``: bytes moved per attention score element where the engine materialises the score matrix
-    (0: flash attention).
+    ``score_bytes``: bytes moved per attention score element where the engine materialises the score matrix;
+    none where a row's prompt attention is one fused kernel (``prompt_writes_scores`` False).
 
     Routed experts a decode step touches are read at ``expert_bandwidth_factor`` of the weights' rate where
     the fused MoE kernel runs without a configuration tuned for the model's shape and card (vLLM 0.4's
@@ -123,6 +125,21 @@ class EngineSpeed:
     group^``kv_group_exponent``. TensorRT-LLM v0.9 ran XQA only for head dims 128/256 and groups of 1 or 8
     (its ``DecoderXQARunner::shouldUse``); its calibration rows of other shapes are predicted with False
     (benchmarks/perf_data.py)."""
+    prompt_writes_scores: bool = True
+    """Whether a prompt's attention writes its score matrix to memory (``score_bytes`` per score). False for
+    TensorRT-LLM, whose context phase runs one fused multi-head attention kernel (context FMHA, on by default
+    in ``trtllm-build``: the scores stay on chip), and for calibration rows that name FlashAttention-2
+    (benchmarks/perf_data.py), a condition of those rows like ``host_runs_ahead``."""
+    kv_half_pairs: float = 0.0
+    """Sequence-head pairs in flight per GPU at which a decode attention kernel reads the KV cache at half
+    the weights' rate (``bandwidth_efficiency``): with one query token per sequence, paged and XQA decode
+    kernels run a thread block per sequence and head (a KV head where the kernel reads one once for its group,
+    else a query head), and with fewer blocks than the card's multiprocessors keep busy the read reaches
+    ``pairs / (pairs + half)`` of that rate. Rows whose decode ran FlashAttention-2's forward kernel
+    (``kv_occupancy`` False) read it at ``kv_bandwidth_efficiency`` instead."""
+    kv_occupancy: bool = True
+    """Whether the KV read follows the pairs in flight (``kv_half_pairs``); False for calibration rows that
+    name FlashAttention-2, whose decode runs its prompt kernel on one query row (benchmarks/perf_data.py)."""
     today: BuildCosts | None = None
     """Today's builds' fixed costs and KV read, which replace the fitted ``step_overhead_s``,
     ``layer_overhead_s``, ``kv_bandwidth_efficiency`` and ``reads_kv_head_once`` where the calibration rows
@@ -166,6 +183,9 @@ _CONSTANTS_OF: dict[str, str] = {"sglang": "vllm"}
 # Engines whose fitted bandwidth cap belongs to the builds their calibration rows ran, not to today's
 # (``EngineSpeed.bandwidth_capped``).
 _UNCAPPED_TODAY: frozenset[str] = frozenset({"llama.cpp"})
+# Engines whose prompt attention is one fused kernel that writes no score matrix (TensorRT-LLM's context FMHA,
+# on by default in trtllm-build): ``EngineSpeed.prompt_writes_scores``.
+_FUSED_PROMPT_ATTENTION: frozenset[str] = frozenset({"tensorrt-llm"})
 # Engines whose host launches each kernel as it goes, ahead of the GPU (``EngineSpeed.host_runs_ahead``).
 _HOST_RUNS_AHEAD: frozenset[str] = frozenset({"transformers"})
 # Engines whose calibration rows ran builds older than today's, with today's fixed costs and KV read
@@ -214,6 +234,8 @@ def _record(name: str) -> EngineSpeed:
         bandwidth_efficiency=f["bandwidth_efficiency"],
         quantized_bandwidth_factor=f["quantized_bandwidth_factor"],
         kv_bandwidth_efficiency=f["kv_bandwidth_efficiency"],
+        kv_half_pairs=f.get("kv_half_pairs", 0.0),
+        prompt_writes_scores=name not in _FUSED_PROMPT_ATTENTION,
         kv_group_exponent=f["kv_group_exponent"],
         bandwidth_cap_bytes_per_s=f["bandwidth_cap_bytes_per_s"],
         step_overhead_s=f["step_overhead_s"],

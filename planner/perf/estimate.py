@@ -201,9 +201,9 @@ def prefill_s(
     at_once = min(shape.prefill_tokens, total) if shape.prefill_tokens else total
     chunks = math.ceil(total / at_once)
     compute = prefill_flops(m, tokens, sequences) / _flops_per_s(m, hw, speed, par, at_once)
-    moved = chunks * step_weight_bytes(m, at_once) + speed.score_bytes * attention_scores(
-        m, tokens, sequences, at_once
-    )
+    moved = chunks * step_weight_bytes(m, at_once)
+    if speed.prompt_writes_scores:  # else one fused kernel keeps them on chip (FlashAttention)
+        moved += speed.score_bytes * attention_scores(m, tokens, sequences, at_once)
     # llama.cpp's cuBLAS path past 32 tokens; bitsandbytes' 4-bit layers past one token.
     llama_cpp = m.quantized and speed.dequantizes_for_prefill and at_once > DEQUANTIZE_ABOVE_TOKENS
     if llama_cpp or (m.dequantizes_above_one_token and at_once > 1):
@@ -227,9 +227,14 @@ def dequantized_bytes(m: ModelTerms, tokens: int) -> float:
     return DEQUANTIZED_BYTES_PER_WEIGHT * m.linear_params * (1 - untouched / m.weight_bytes)
 
 
-def _achieved_bandwidth(m: ModelTerms, hw: Hardware, speed: EngineSpeed, kv: bool = False) -> float:
-    """Bytes per second one GPU's kernels read: a share of the card's bandwidth, at most the engine's cap."""
-    if kv:
+def _achieved_bandwidth(
+    m: ModelTerms, hw: Hardware, speed: EngineSpeed, kv: bool = False, pairs: float = 0.0
+) -> float:
+    """Bytes per second one GPU's kernels read: a share of the card's bandwidth, at most the engine's cap.
+    ``pairs``: of a KV read, the sequence-head pairs in flight per GPU (``EngineSpeed.kv_half_pairs``)."""
+    if kv and speed.today is None and speed.kv_occupancy and speed.kv_half_pairs > 0:
+        share = speed.bandwidth_efficiency * pairs / (pairs + speed.kv_half_pairs)
+    elif kv:
         share = (speed.today or speed).kv_bandwidth_efficiency
     else:
         share = speed.bandwidth_efficiency * (speed.quantized_bandwidth_factor if m.quantized else 1.0)
@@ -309,7 +314,10 @@ def _decode(
         # bitsandbytes 4-bit: past one token the matrix-vector kernel gives way to dequantize + 16-bit GEMM.
         memory += dequantized_bytes(m, batch) / bandwidth
     # A latent MLA cache serves every head: each tensor-parallel GPU reads all of it.
-    memory += kv / (_achieved_bandwidth(m, hw, speed, kv=True) * (1 if m.kv_replicated else par))
+    once = (speed.today or speed).reads_kv_head_once
+    heads = m.query_heads / (m.query_heads_per_kv_head if once else 1.0)
+    pairs = batch * max(1.0, heads / par)
+    memory += kv / (_achieved_bandwidth(m, hw, speed, kv=True, pairs=pairs) * (1 if m.kv_replicated else par))
     compute = decode_flops(m, batch, context) / _flops_per_s(m, hw, speed, par, batch)
     link = _allreduce_s(m, hw, batch, gpus if tensor else 1)
     terms = {"bandwidth": memory, "compute": compute, "interconnect": link}

@@ -345,7 +345,9 @@ def test_a_grouped_kv_head_is_read_once_or_once_per_query_head() -> None:
     # step; a kernel with a block per query head reads it 4 times (exponent 1: nothing from L2), a kernel
     # that handles the group in one block (TensorRT-LLM's XQA) once: 3 x 4.29 GB more at the KV rate.
     assert estimate_memory("mistral-7b").kv_bytes_per_token == 131_072
-    speed = _vllm(kv_group_exponent=1.0, kv_bandwidth_efficiency=0.5, reads_kv_head_once=False)
+    speed = _vllm(
+        kv_group_exponent=1.0, kv_bandwidth_efficiency=0.5, kv_half_pairs=0.0, reads_kv_head_once=False
+    )
     per_head = _decode_s("mistral-7b", speed, batch=8, context=4096)
     once = _decode_s("mistral-7b", replace(speed, reads_kv_head_once=True), batch=8, context=4096)
     assert per_head - once == pytest.approx(3 * 131_072 * 4096 * 8 / (2039e9 * 0.5))
@@ -374,3 +376,48 @@ def test_requests_per_s_is_the_inverse_of_the_gpu_time_each_request_takes(batch:
 def test_a_misspelt_engine_is_answered_with_the_engine_meant() -> None:
     with pytest.raises(PlannerError, match=r"unknown engine .sglng' \(did you mean 'sglang'\?\)"):
         estimate_performance("llama-3-8b", gpu="RTX 4090", engine="sglng")
+
+
+def test_a_fused_prompt_attention_writes_no_scores() -> None:
+    # Llama-3-8B (32 layers, 32 query heads), one prompt of 2,048 tokens in one pass: 32 x 32 x (2048^2 / 2 +
+    # 2048 x 2048 / 2) = 4.29e9 scores. An engine that writes them moves score_bytes each more at its
+    # weights' rate; TensorRT-LLM's context FMHA keeps them on chip, whatever score_bytes says.
+    m = model_terms(resolve_model("llama-3-8b"), weight_format("bf16"), 131_072)
+    hw = hardware(CATALOG.gpu("A100 80GB SXM4"))
+    scores = 32 * 32 * 2048**2
+    unfused = _vllm(score_bytes=4.0, bandwidth_cap_bytes_per_s=math.inf)
+    written = prefill_s(m, hw, unfused, gpus=1, tokens=2048)
+    kept = prefill_s(m, hw, replace(unfused, score_bytes=0.0), gpus=1, tokens=2048)
+    rate = hw.bandwidth_bytes_per_s * unfused.bandwidth_efficiency
+    assert written - kept == pytest.approx(4.0 * scores / rate)
+    fused = replace(unfused, prompt_writes_scores=False)
+    assert prefill_s(m, hw, fused, gpus=1, tokens=2048) == kept
+    trt = engine_speed("tensorrt-llm")
+    assert not trt.prompt_writes_scores and trt.score_bytes == 0.0
+    assert all(engine_speed(name).prompt_writes_scores for name in ("vllm", "transformers", "llama.cpp"))
+
+
+def test_the_kv_read_follows_the_sequence_head_pairs_in_flight() -> None:
+    # Mistral 7B (32 query heads, 8 KV heads, 131,072 KV bytes a token) at batch 1 and 4,096 tokens: a
+    # kernel with a block per query head has 32 pairs in flight, one per KV head 8. With half the weights'
+    # rate at 32 pairs, the per-query-head read (KV traffic x 4^0 = once) runs at 0.8 x 0.5 of the A100's
+    # 2,039 GB/s, and at 8 pairs (read once) at 0.8 x 0.2; nearly no pairs for half: at 0.8.
+    kv = 131_072 * 4096
+    speed = _vllm(
+        bandwidth_efficiency=0.8, kv_group_exponent=0.0, kv_half_pairs=32.0, reads_kv_head_once=False
+    )
+    full = _decode_s("mistral-7b", replace(speed, kv_half_pairs=1e-9), context=4096)
+    half = _decode_s("mistral-7b", speed, context=4096)
+    assert half - full == pytest.approx(kv / (0.8 * 0.5 * 2039e9) - kv / (0.8 * 2039e9), rel=1e-6)
+    once = _decode_s("mistral-7b", replace(speed, reads_kv_head_once=True), context=4096)
+    assert once - full == pytest.approx(kv / (0.8 * 0.2 * 2039e9) - kv / (0.8 * 2039e9), rel=1e-6)
+    # Eight sequences: 256 pairs, 256 / 288 of the rate. A row run with FlashAttention-2's forward kernel
+    # (kv_occupancy False) reads at its own constant share instead.
+    eight = _decode_s("mistral-7b", replace(speed, kv_half_pairs=1e-9), batch=8, context=4096)
+    busy = _decode_s("mistral-7b", speed, batch=8, context=4096)
+    assert busy - eight == pytest.approx(8 * kv / (0.8 * 2039e9) * (288 / 256 - 1), rel=1e-6)
+    fa2 = replace(speed, kv_occupancy=False, kv_bandwidth_efficiency=0.4)
+    assert _decode_s("mistral-7b", fa2, context=4096) - full == pytest.approx(
+        kv / (0.4 * 2039e9) - kv / (0.8 * 2039e9), rel=1e-6
+    )
+    assert all(engine_speed(name).kv_half_pairs > 0 for name in ("vllm", "transformers", "tensorrt-llm"))
