@@ -17,8 +17,9 @@ measured - 1|, in three parts:
 Rows the source marks ``suspect=yes`` are left out of the figures (counted). ``--by-gpu`` also leaves a third
 of an engine's cards out at a time (new hardware, a known engine); ``--loso-source NAME`` leaves only that
 source out (e.g. ``QwenLM/Qwen2.5``).
-Usage: ``python benchmarks/perf_accuracy.py [--rows] [--no-loso] [--by-gpu] [--loso-source NAME]``; the
-held-out fits take several minutes.
+Usage: ``python benchmarks/perf_accuracy.py [--rows] [--no-loso] [--by-gpu] [--loso-source NAME]
+[--full-fits]``; the held-out fits take several minutes (``--full-fits``: as long as fit_perf.py's,
+per source).
 """
 
 from __future__ import annotations
@@ -138,23 +139,28 @@ def fit_files() -> set[str] | None:
 
 HELD_OUT_ITERATIONS = 700
 """Nelder-Mead iterations of each held-out fit (fit_perf.py's own fit takes up to 2,500 and restarts): a
-held-out source costs about a minute instead of five on a 2-core machine."""
+held-out source costs about a minute instead of five on a 2-core machine. ``--full-fits`` fits each held-out
+source as fit_perf.py fits the shipped constants instead (``FULL_FIT``), so that the figure measures the
+model, not a descent stopped short."""
+HELD_OUT_RESTARTS = 1
+FULL_FIT = (2500, 10)
+"""fit_perf.fit's own iterations and restarts (its defaults)."""
 
 
 def _held_out_errors(
-    train: Sequence[Case], test: Sequence[Case], restarts: int = 1
+    train: Sequence[Case], test: Sequence[Case], restarts: int | None = None, iterations: int | None = None
 ) -> tuple[list[float], list[float]]:
     """Fit constants on ``train`` alone, so ``test``'s decode and first-token errors are honest: engines
     with rows in ``train`` get theirs as fit_perf.py fits them (an engine whose rows show no compute borrows
     the compute constants of those that do), an engine without gets one set pooled over every training row
     (shared physics, nothing known of the engine)."""
+    restarts = HELD_OUT_RESTARTS if restarts is None else restarts
+    iterations = HELD_OUT_ITERATIONS if iterations is None else iterations
     engines = {constants_engine(c.engine) for c in test}
-    own = fit_engines(train, restarts=restarts, only=engines, iterations=HELD_OUT_ITERATIONS)
+    own = fit_engines(train, restarts=restarts, only=engines, iterations=iterations)
     pooled: dict[str, float] | None = None
     if engines - set(own):
-        pooled = fit(
-            train, lambda c: engine_speed(c.engine), restarts=restarts, iterations=HELD_OUT_ITERATIONS
-        )
+        pooled = fit(train, lambda c: engine_speed(c.engine), restarts=restarts, iterations=iterations)
 
     def speed_of(c: Case) -> EngineSpeed:
         values = own.get(constants_engine(c.engine), pooled)
@@ -266,7 +272,15 @@ def main() -> None:
     parser.add_argument(
         "--loso-source", metavar="NAME", help="leave only this source out (e.g. QwenLM/Qwen2.5)"
     )
+    parser.add_argument(
+        "--full-fits",
+        action="store_true",
+        help="fit each held-out source as fit_perf.py fits the shipped constants (slower)",
+    )
     args = parser.parse_args()
+    if args.full_fits:
+        global HELD_OUT_ITERATIONS, HELD_OUT_RESTARTS
+        HELD_OUT_ITERATIONS, HELD_OUT_RESTARTS = FULL_FIT
     print(subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
     every = load_cases()
     cases = [c for c in every if not c.suspect]

@@ -123,7 +123,9 @@ def test_startup_total_is_the_desktops_and_the_rentals_by_hand(catalog: Catalog)
     = 59.0 ms: 1.58 requests/s) and the 4060 Ti batch 8 (50.5 + 306 x 8 / 300 = 58.6 ms: 0.46): 2.04
     together, enough for the 2 asked, so the cards and the total stay (the speed model's untied embedding
     read as a lookup took 0.3-0.6 ms off their steps; before it, 1.96 requests/s moved the replicas to two
-    RTX 5070 Ti desktops for 14,412.31 USD)."""
+    RTX 5070 Ti desktops for 14,412.31 USD). With the KV read bound by the sequence-head pairs in flight the
+    steps are shorter at batch: the 3090 holds batch 30 (25.7 + 343 x 30 / 300 = 60.0 ms: 1.67) and the
+    4060 Ti batch 9, its memory's limit (49.4 + 311 x 9 / 300 = 58.7 ms: 0.51): 2.18, the same cards."""
 
     def desktop(price: float, kwh: float) -> float:
         return price * 0.6 + kwh * 1.56 * 0.127
