@@ -224,6 +224,8 @@ def test_summary_names_both_payback_figures(book: openpyxl.Workbook) -> None:
     assert values[simple[1].coordinate] == pytest.approx(14.897, abs=1e-3)
     assert "first whole month" in month[2].value and "discounted" in month[2].value
     assert "not discounted" in simple[2].value
+    # A count of months, not money: the money style of the column would print it as "$15".
+    assert month[1].number_format == '"month "0' and simple[1].number_format == '0.0 "months"'
 
 
 def test_break_even_on_alternatives_sheet(book: openpyxl.Workbook) -> None:
