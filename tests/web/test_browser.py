@@ -324,7 +324,7 @@ def test_a_plan_over_periods_shows_the_months_and_how_its_month_adds_up(
     assert savings["Buy everything (all bought)"][1:3] == ["infeasible", "–"]
     why = browser.find_element(By.ID, "savings-note")
     assert why.is_displayed()
-    capex_short = "the capex budget (budgets.capex_usd) is short by 620,000.00 USD"
+    capex_short = "the capex budget (budgets.capex_usd) is short by 620,000 USD"
     assert f"Buy everything (all bought): {capex_short}" in why.text
     assert why.text.startswith("Payback: purchases over the monthly saving, not discounted (simple payback).")
     browser.execute_script("document.getElementById('savings-note').scrollIntoView()")
