@@ -3,10 +3,10 @@
 The keys scripts rely on (scenario, status, currency, horizon_months, total_cost, capex, opex, best_bound,
 gap, units, assignments, alternatives) and every other ``Plan`` field come from ``Plan.to_json_dict``. The
 figures the workbook derives (the plain-language reading, the exchange rate's line, the chosen mix with its
-total and note, the break-even, memory per GPU and where replicas differ, the speed table's rows, each assignment's launch lines) are
-added under one extra key, ``report``, so no contract key is renamed or reshaped; the local page lays these
-out as the terminal and the Markdown print them, from the same functions. Memory stays in bytes and money in
-the plan's currency, as in the contract.
+total and note, the break-even, memory per GPU and where replicas differ, the speed table's rows, each
+assignment's launch lines) are added under one extra key, ``report``, so no contract key is renamed or
+reshaped; the local page lays these out as the terminal and the Markdown print them, from the same
+functions. Memory stays in bytes and money in the plan's currency, as in the contract.
 """
 
 from __future__ import annotations

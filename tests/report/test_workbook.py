@@ -459,3 +459,32 @@ def test_net_present_value_is_shown_as_money_like_the_total(saved: openpyxl.Work
     formats = {row[0].value: row[1].number_format for row in cells[1:]}
     assert formats["Net present value"] == formats["Total cost over the horizon"]
     assert "$" in formats["Net present value"]
+
+
+def test_cash_flow_money_columns_show_cents_and_each_row_adds_up_as_shown(
+    book: openpyxl.Workbook, plan: Plan
+) -> None:
+    """Up-front, residual and cumulative columns showed whole dollars beside running and net in cents: a row
+    read "$11,148 + $0.00 - $0 = $11,148.00" and the cumulative moved 215 where the net above said 214.27.
+    Every money column has one format, in cents, so the figures a reader adds are the figures shown."""
+    ws = book["Cash flow"]
+    cells = ws[ws.tables["CashFlow"].ref]
+    headers = [c.value for c in cells[0]]
+    money = [i for i, h in enumerate(headers) if h not in ("Month", "Paid back against renting everything")]
+    assert len(money) >= 6
+    for i in money:
+        assert {row[i].number_format for row in cells[1:]} == {'"$"#,##0.00;-"$"#,##0.00'}, headers[i]
+
+    def cents(row: dict[str, Any], name: str) -> int:
+        return round(100 * row[name])  # the figure as the cell shows it
+
+    rows = table_rows(ws, "CashFlow")
+    assert len(rows) == plan.horizon_months + 1
+    before = 0
+    for row in rows:
+        net = cents(row, "Net, this plan")
+        parts = cents(row, "Up-front, this plan") + cents(row, "Running, this plan")
+        assert abs(parts - cents(row, "Residual value back, this plan") - net) <= 1  # each rounded once
+        assert abs(before + net - cents(row, "Cumulative, this plan")) <= 1
+        before = cents(row, "Cumulative, this plan")
+    assert before == round(100 * plan.total_cost)
