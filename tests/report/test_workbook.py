@@ -226,6 +226,30 @@ def test_summary_names_both_payback_figures(book: openpyxl.Workbook) -> None:
     assert "not discounted" in simple[2].value
 
 
+MONEY_FIGURES = {
+    "Total cost over the horizon",
+    "Up-front purchases (capex)",
+    "Running costs per month",
+    "Running costs over the horizon (opex)",
+    "Residual value at the end (credit)",
+    "Net present value",
+}
+
+
+def test_summary_key_figures_show_money_only_where_they_are_money(book: openpyxl.Workbook) -> None:
+    """The simple payback, 14.9 months, showed as "$15": a figure added after the formats were listed
+    took the table's money format. Every key figure that is not money names its own unit."""
+    ws = book["Summary"]
+    rows = {r[0].value: r[1] for r in ws[ws.tables["KeyFigures"].ref][1:]}
+    assert MONEY_FIGURES <= set(rows)
+    for figure, cell in rows.items():
+        if figure in MONEY_FIGURES:
+            assert cell.number_format.startswith('"$"'), figure
+        elif not isinstance(cell.value, str) or cell.data_type == "f":  # a number, not a sentence
+            assert "$" not in cell.number_format, (figure, cell.number_format)
+    assert rows["Simple payback against renting (months)"].number_format == '0.0 "months"'
+
+
 def test_break_even_on_alternatives_sheet(book: openpyxl.Workbook) -> None:
     rows = {r["Buy versus rent"]: r["Value"] for r in table_rows(book["Alternatives"], "BreakEven")}
     # 7,500 / (41,230 / 36 - 641.825) = 14.897 months; 7,500 / (41,230 - 6,898.5 - 16,207.2) = 0.4138.

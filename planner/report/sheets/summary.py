@@ -64,6 +64,7 @@ KEY_STYLES = {"Running costs per month": styles.USD_CENTS}
 
 KEY_FORMATS = {
     "Payback month against renting": '"month "0',
+    "Simple payback against renting (months)": '0.0 "months"',
     "Break-even utilisation": "0.0%",
     "Oldest price relied on": "yyyy-mm-dd",
     "Planning horizon (months)": '0 "months"',
