@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 import re
 import stat
@@ -20,6 +21,7 @@ from typing import Any
 import openpyxl
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.plan import Assumption, Plan
@@ -241,7 +243,7 @@ def test_summary_key_figures_show_money_only_where_they_are_money(book: openpyxl
     took the table's money format. Every key figure that is not money names its own unit."""
     ws = book["Summary"]
     rows = {r[0].value: r[1] for r in ws[ws.tables["KeyFigures"].ref][1:]}
-    assert MONEY_FIGURES <= set(rows)
+    assert set(rows) >= MONEY_FIGURES
     for figure, cell in rows.items():
         if figure in MONEY_FIGURES:
             assert cell.number_format.startswith('"$"'), figure
@@ -512,3 +514,46 @@ def test_cash_flow_money_columns_show_cents_and_each_row_adds_up_as_shown(
         assert abs(before + net - cents(row, "Cumulative, this plan")) <= 1
         before = cents(row, "Cumulative, this plan")
     assert before == round(100 * plan.total_cost)
+
+
+def test_a_note_on_a_sheet_printed_over_pages_is_not_cut_by_the_repeated_column(
+    book: openpyxl.Workbook,
+) -> None:
+    """Column A repeats on every page of a wide sheet, and the Workloads note merged from A printed on the
+    second page as its first words cut to column A's width. It starts in column B: whole on the first page,
+    absent (not cut) from the others, and its row tall enough for the narrower span."""
+    ws = book["Workloads"]
+    assert ws.print_title_cols == "$A:$A"  # the fixture's Workloads sheet is wider than one page
+    notes = [
+        r for r in ws.merged_cells.ranges if str(ws.cell(r.min_row, r.min_col).value).startswith("Memory in")
+    ]
+    (note,) = notes
+    assert (note.min_col, note.max_col) == (2, 12) and ws.cell(note.min_row, 1).value is None
+    span = sum(ws.column_dimensions[get_column_letter(c)].width for c in range(2, 13))
+    text = str(ws.cell(note.min_row, 2).value)
+    assert ws.row_dimensions[note.min_row].height >= 15 * math.ceil(len(text) / (span * 1.1))
+
+
+def test_a_word_too_long_for_its_column_gets_a_line_of_its_own(plan: Plan) -> None:
+    """The Cloud sheet's source "skypilot-org/skypilot-catalog catalogs/v8/aws/vms.csv@00148f2af3" wraps at
+    its space and then inside the 34-character path: three lines in a 30-wide column, where counting
+    characters (64 / 32) gave the row two and the PDF cut the third. An undated price says "unknown", as
+    the Markdown does, not a blank."""
+    source = "skypilot-org/skypilot-catalog catalogs/v8/aws/vms.csv@00148f2af3"
+    units = tuple(
+        u.model_copy(update={"price_source": source, "price_date": None}) if u.kind == "cloud" else u
+        for u in plan.units
+    )
+    ws = build_workbook(plan.model_copy(update={"units": units}))["Cloud"]
+    rows = table_rows(ws, "Cloud")
+    assert rows and all(r["Price source"] == source and r["Price as of"] == "unknown" for r in rows)
+    for r in range(2, 2 + len(rows)):
+        assert ws.row_dimensions[r].height >= 3 * 15
+
+
+def test_wrapped_lines_break_at_words_and_inside_a_word_too_long() -> None:
+    from planner.report.table import wrapped_lines
+
+    assert wrapped_lines("one two three four", 9) == 3  # "one two" / "three" / "four"
+    assert wrapped_lines("x" * 20, 10) == 2 and wrapped_lines("x" * 21, 10) == 3
+    assert wrapped_lines("", 10) == 1
