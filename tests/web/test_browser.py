@@ -226,6 +226,14 @@ def test_solve_startup_matches_cli_and_downloads_the_workbook(
             f"{r['per_gpu_bytes'] / 2**30:.2f} ({r['reserved_bytes'] / 2**30:.2f} reserved) on {r['gpu']}"
             in note.text
         )
+    # Each workload's name on one line in the Workloads and Speed tables (they broke at the hyphen).
+    lines = browser.execute_script(
+        "return [...document.querySelectorAll('#workloads td:first-child, #speed td:first-child')]"
+        ".map((td) => {"
+        " const r = document.createRange(); r.selectNodeContents(td);"
+        " return new Set([...r.getClientRects()].map((x) => Math.round(x.top))).size; });"
+    )
+    assert len(lines) == len(cli["workloads"]) + 3 and set(lines) == {1}
     # Speed, as the CLI's workloads[].performance: the workload's row, then one per replica.
     (chat,) = [w for w in cli["workloads"] if w["performance"] is not None]
     perf = chat["performance"]
