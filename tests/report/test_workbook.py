@@ -557,3 +557,13 @@ def test_wrapped_lines_break_at_words_and_inside_a_word_too_long() -> None:
     assert wrapped_lines("one two three four", 9) == 3  # "one two" / "three" / "four"
     assert wrapped_lines("x" * 20, 10) == 2 and wrapped_lines("x" * 21, 10) == 3
     assert wrapped_lines("", 10) == 1
+
+
+def test_indented_text_is_left_aligned_so_the_indent_shows(book: openpyxl.Workbook) -> None:
+    """LibreOffice draws a cell's indent only with an explicit horizontal alignment: wrapped text (the
+    Workloads sheet's "r1: 15.88 GiB ...") touched the number before it ("19.85 GiBr1: ..."). Every named
+    style that indents text says left."""
+    indented = [s for s in book._named_styles if s.alignment.indent]  # openpyxl keeps the objects here
+    assert {s.name for s in indented} >= {"planner.text", "planner.wrap"}
+    for style in indented:
+        assert style.alignment.horizontal == "left", style.name
