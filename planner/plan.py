@@ -335,7 +335,7 @@ class Alternative(FrozenModel):
     status: str
     reason: str = ""
     """Where infeasible or skipped: why, and by how much where a budget or limit binds ("the capex budget
-    (budgets.capex_usd) is short by 25,000.00 USD")."""
+    (budgets.capex_usd) is short by 25,000 USD")."""
     capex: float | None = None
     """Purchases paid up front; None where infeasible."""
     opex: float | None = None

@@ -73,7 +73,7 @@ def perf(
     from planner.perf.api import estimate_performance
 
     for option, value in (("--ttft-ms", ttft_ms), ("--tpot-ms", tpot_ms)):
-        if value is not None and not value > 0:
+        if value is not None and not (math.isfinite(value) and value > 0):  # inf would mean no target
             raise PlannerError(f"{option} must be a positive number of milliseconds, got {value}")
     from planner.memory.engines import serving_engine
 

@@ -28,7 +28,7 @@ from planner.cli.options import (
     time_limit_option,
 )
 from planner.deadline import within
-from planner.errors import ModelError, PlannerError, ScenarioError
+from planner.errors import InfeasibleError, ModelError, PlannerError, ScenarioError
 
 if TYPE_CHECKING:
     pass
@@ -142,10 +142,11 @@ def solve(
 @contextlib.contextmanager
 def _naming(scenario_path: Path) -> Iterator[None]:
     """Name the scenario file in errors about what it says (an unknown engine, GPU or system id, a missing
-    config.json) that the library raises without it: the README promises one line naming the file."""
+    config.json), and that no plan fits it, that the library raises without it: the README promises one line
+    naming the file, whichever exit code."""
     try:
         yield
-    except (ScenarioError, ModelError) as error:
+    except (ScenarioError, ModelError, InfeasibleError) as error:
         message = str(error)
         if message.startswith(str(scenario_path)):
             raise

@@ -64,8 +64,10 @@ class CostChange:
 
     @property
     def percent(self) -> float | None:
-        """Change relative to the old figure; None where the old figure is zero."""
-        return None if abs(self.old) < MONEY_EPSILON else 100 * self.delta / self.old
+        """Change relative to the old figure's size, with the change's sign; None where the old figure is
+        zero. A credit (the residual value, negative) that grows read "-6,131 USD (+137.5 %)" when divided by
+        the signed figure."""
+        return None if abs(self.old) < MONEY_EPSILON else 100 * self.delta / abs(self.old)
 
     def text(self, currency: str) -> str:
         """``+113 USD (+15 %)``, ``no change``, or ``+113 USD (new)``."""

@@ -64,14 +64,14 @@ def plan_from(
     """The plan a comparison side names, with its scenario where it is one (a plan JSON carries none)."""
     if is_plan_json(path):
         return read_plan_json(path), None
-    from planner.errors import ModelError, ScenarioError
+    from planner.errors import InfeasibleError, ModelError, ScenarioError
     from planner.pipeline import solve
     from planner.scenario.load import load_scenario
 
     scenario = load_scenario(path)
     try:
         plan = solve(scenario, catalog, **solve_options)
-    except (ScenarioError, ModelError) as error:
+    except (ScenarioError, ModelError, InfeasibleError) as error:  # which of the two sides it was
         message = str(error)
         raise type(error)(message if message.startswith(str(path)) else f"{path}: {message}") from None
     return plan, scenario  # solve() verified it against the scenario

@@ -77,7 +77,9 @@ def register_styles(wb: Workbook, currency: str) -> None:
             name=TEXT, number_format="@", alignment=Alignment(horizontal="left", vertical="top", indent=1)
         ),
         NamedStyle(
-            name=WRAP, number_format="@", alignment=Alignment(vertical="top", wrap_text=True, indent=1)
+            name=WRAP,
+            number_format="@",
+            alignment=Alignment(horizontal="left", vertical="top", wrap_text=True, indent=1),
         ),
         NamedStyle(name=TITLE, font=Font(bold=True, size=16, color=HEADER_FILL)),
         NamedStyle(name=SUBTITLE, font=Font(italic=True, color="595959")),

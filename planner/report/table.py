@@ -8,7 +8,6 @@ each column must be to show its content.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -37,6 +36,10 @@ DEFAULT_WIDTH = 8.43
 """Excel's default column width, in characters."""
 LINE_HEIGHT_PT = 15.0
 """Height of one line of 11-point text, in points."""
+
+UNDATED = "unknown"
+"""A price's "as of" where its source has no date, as the Markdown and the Assumptions' inputs say it: a
+blank cell in a date column read as a figure left out."""
 
 
 @dataclass(frozen=True)
@@ -188,7 +191,7 @@ class Widths:
         for row, first, last, text in self._wrapped:
             span = sum(self.width_of(c) for c in range(first, last + 1))
             per_line = max(span * 1.1 - 1.0, 4.0)  # body text runs narrower than the digit-based unit
-            lines = sum(max(1, math.ceil(len(line) / per_line)) for line in text.splitlines() or [""])
+            lines = sum(wrapped_lines(line, per_line) for line in text.splitlines() or [""])
             heights[row] = max(heights.get(row, 0.0), LINE_HEIGHT_PT * lines + 2.0)
         for row, height in heights.items():
             if height > LINE_HEIGHT_PT + 2.0:
@@ -200,6 +203,25 @@ class Widths:
         if col not in self._fixed and col not in self._widths:
             return DEFAULT_WIDTH
         return min(max(self._fixed.get(col, self._widths.get(col, 0.0) + 2.0), MIN_WIDTH), MAX_WIDTH)
+
+
+def wrapped_lines(line: str, per_line: float) -> int:
+    """Lines ``line`` takes wrapped at words in ``per_line`` characters. Counting characters alone missed
+    the line a word too long for the column takes on its own: the Cloud sheet's source
+    "skypilot-org/skypilot-catalog catalogs/v8/aws/vms.csv@00148f2af3" (64 characters, 32 a line) wraps to
+    three lines, not two, and the third was cut off in the PDF."""
+    lines, used = 1, 0.0
+    for word in line.split():
+        need = len(word) if used == 0 else used + 1 + len(word)
+        if need <= per_line:
+            used = need
+            continue
+        if used:
+            lines += 1
+        whole, rest = divmod(len(word), per_line)  # a word wider than a line is broken where it runs out
+        lines += int(whole) - (1 if rest == 0 and whole else 0)
+        used = rest if rest or not whole else per_line
+    return lines
 
 
 def header_width(header: str) -> float:

@@ -182,7 +182,7 @@ def week_hours(slots: frozenset[int]) -> str:
 
 def shortfall(data: ProblemData, *, solver: str, time_limit_s: float) -> str:
     """Which budgets and limits the cheapest limit-breaking plan of ``data`` breaks, and by how much ("the
-    capex budget (budgets.capex_usd) is short by 25,000.00 USD"); empty where slack does not help (stock,
+    capex budget (budgets.capex_usd) is short by 25,000 USD"); empty where slack does not help (stock,
     owned counts) or the elastic program finds nothing in time."""
     sol = solve_problem(data, solver=solver, time_limit_s=time_limit_s, elastic=True)
     over = [(name, value) for name, value in sorted(sol.slack.items()) if value > 1e-6]
@@ -195,7 +195,7 @@ def shortfall(data: ProblemData, *, solver: str, time_limit_s: float) -> str:
 
 def _by_months(over: list[tuple[LimitRow, float]]) -> list[str]:
     """Rows of one period each (demand over time), one sentence per limit: "the rack space
-    (limits.rack_units) is short by 6.00 U in months 1-27, 22.00 U in months 28-36", adjacent periods short
+    (limits.rack_units) is short by 6 U in months 1-27, 22 U in months 28-36", adjacent periods short
     by the same figure joined."""
     by_limit: dict[tuple[str, str, str], list[tuple[tuple[int, int], float]]] = {}
     for row, value in over:
@@ -209,7 +209,7 @@ def _by_months(over: list[tuple[LimitRow, float]]) -> list[str]:
                 joined[-1] = (joined[-1][0], last, shown)
             else:
                 joined.append((first, last, shown))
-        figures = ", ".join(f"{shown:,.2f} {unit} in months {a}-{b}" for a, b, shown in joined)
+        figures = ", ".join(f"{_figure(shown)} {unit} in months {a}-{b}" for a, b, shown in joined)
         out.append(f"the {what} ({label}) is short by {figures}")
     return out
 
@@ -222,4 +222,10 @@ def _shown(row: LimitRow, value: float) -> float:
 
 def short_by(row: LimitRow, value: float) -> str:
     """``value`` over ``row``, in the unit the scenario states it (USD, kW), rounded up."""
-    return f"the {row.what} ({row.label}) is short by {_shown(row, value):,.2f} {row.unit}"
+    return f"the {row.what} ({row.label}) is short by {_figure(_shown(row, value))} {row.unit}"
+
+
+def _figure(shown: float) -> str:
+    """A whole shortfall without decimals ("short by 7 GPUs": "7.00 GPUs" read as if a fraction of a card
+    were possible), a fraction to the cent ("0.05 kW")."""
+    return f"{shown:,.0f}" if shown == round(shown) else f"{shown:,.2f}"

@@ -129,10 +129,25 @@ def test_infeasible_exits_3_and_keeps_the_old_report(tmp_path: Path) -> None:
     report = tmp_path / "r.xlsx"
     report.write_bytes(b"previous report")
     text = "name: t\nworkloads:\n  - {name: giant, model: m, memory_per_gpu: 5000GiB}\n"
-    code, _, err = _run("solve", str(_write(tmp_path, text)), "-o", str(report))
+    path = _write(tmp_path, text)
+    code, _, err = _run("solve", str(path), "-o", str(report))
     assert code == 3
     assert "giant" in err and "fits nowhere" in err
+    assert err.startswith(f"error: {path}: workload 'giant'")  # the file first, as exit 2 names it
     assert report.read_bytes() == b"previous report"
+
+
+def test_a_budget_shortfall_names_the_scenario_file(tmp_path: Path) -> None:
+    """Exit 3 said only "no plan fits the limits: the capex budget (budgets.capex_usd) is short by ...":
+    with two scenarios side by side (compare) the reader could not tell whose budget it was. The cheapest
+    plan of SCENARIO buys hardware; no cloud and a 100 USD capex budget leave it short."""
+    text = SCENARIO + "hardware: {bought: true, cloud: false}\nbudgets: {capex_usd: 100}\n"
+    path = _write(tmp_path, text, "tight.yaml")
+    short = f"error: {path}: no plan fits the limits: the capex budget (budgets.capex_usd) is short by "
+    code, _, err = _run("solve", str(path), "-o", str(tmp_path / "r.xlsx"))
+    assert code == 3 and err.startswith(short) and err.count("\n") == 1
+    code, _, err = _run("compare", str(_write(tmp_path)), str(path))
+    assert code == 3 and err.startswith(short)  # the NEW side, not the BASE one
 
 
 def test_a_failed_markdown_write_keeps_the_old_workbook(tmp_path: Path) -> None:

@@ -91,6 +91,19 @@ def test_a_short_horizon_removes_the_desktop_and_moves_its_workloads(
     assert (capex.old, capex.new, capex.text("USD")) == (11_148, 0, "-11,148 USD (-100.0 %)")
 
 
+def test_a_credit_that_grows_reads_as_a_fall_in_cost_in_both_figures(
+    startup_plan: Plan, tmp_path: Path
+) -> None:
+    """Three months instead of 36: the residual value (a credit, negative in the cost lines) grows from
+    40 % to 95 % of the 11,148 USD of purchases, -4,459.20 -> -10,590.60. The change is -6,131 USD and its
+    share of the old figure's size -137.5 %; it once read "(+137.5 %)" beside a minus, dividing by the
+    signed figure."""
+    new = solve(load_scenario(_variant(tmp_path, "horizon_months: 36", "horizon_months: 3")))
+    residual = next(line for line in compare_plans(startup_plan, new).costs if line.key == "residual")
+    assert (residual.old, residual.new) == (pytest.approx(-0.4 * 11_148), pytest.approx(-0.95 * 11_148))
+    assert residual.text("USD") == "-6,131 USD (-137.5 %)"
+
+
 def test_a_saved_plan_reads_back_whole(tmp_path: Path, startup_plan: Plan) -> None:
     path = tmp_path / "base.json"
     path.write_text(plan_to_json(startup_plan), encoding="utf-8")

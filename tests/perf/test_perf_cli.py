@@ -122,6 +122,17 @@ def test_perf_with_a_latency_target_prints_the_capacity() -> None:
     assert code == 2 and "--tpot-ms must be a positive number of milliseconds" in err
 
 
+@pytest.mark.parametrize("value", ["inf", "nan", "-5", "0", "-inf"])
+def test_perf_refuses_a_latency_target_that_is_no_target(value: str) -> None:
+    """inf once passed as a target (it printed "within TTFT <= inf ms"): every target that is not a
+    positive, finite number of milliseconds is one line and exit 2, as the other number options answer."""
+    for option in ("--ttft-ms", "--tpot-ms"):
+        code, out, err = run("perf", "llama-3-8b", "--gpu", "H100 SXM5", option, value)
+        assert code == 2 and out == ""
+        assert err.strip().splitlines() == [err.strip()]
+        assert f"{option} must be a positive number of milliseconds" in err
+
+
 def test_perf_capacity_keeps_the_headroom_solve_keeps() -> None:
     """The batch `perf --tpot-ms` reports is the one `solve` gives the same replica: docs/optimizer.md's
     startup variant, Llama-3.1-8B fp8 on an RTX 5070 Ti (12.8 of 16 GiB usable), holds batch 9 (12.78 GiB)

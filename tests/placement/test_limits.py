@@ -62,7 +62,7 @@ def test_a_quota_nothing_can_meet_says_which_and_by_how_much() -> None:
         hardware={**CLOUD_ONLY, "providers": ["cheap"]},
         limits={"max_gpus_per_provider": {"cheap": 1}},
     )
-    message = r"GPU quota of cheap \(limits.max_gpus_per_provider.cheap\) is short by 2.00 GPUs"
+    message = r"GPU quota of cheap \(limits.max_gpus_per_provider.cheap\) is short by 2 GPUs"
     with pytest.raises(InfeasibleError, match=message):
         solve(fleet, CAT, alternatives=False)
 

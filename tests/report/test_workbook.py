@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 import re
 import stat
@@ -20,6 +21,7 @@ from typing import Any
 import openpyxl
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.plan import Assumption, Plan
@@ -226,6 +228,30 @@ def test_summary_names_both_payback_figures(book: openpyxl.Workbook) -> None:
     assert "not discounted" in simple[2].value
     # A count of months, not money: the money style of the column would print it as "$15".
     assert month[1].number_format == '"month "0' and simple[1].number_format == '0.0 "months"'
+
+
+MONEY_FIGURES = {
+    "Total cost over the horizon",
+    "Up-front purchases (capex)",
+    "Running costs per month",
+    "Running costs over the horizon (opex)",
+    "Residual value at the end (credit)",
+    "Net present value",
+}
+
+
+def test_summary_key_figures_show_money_only_where_they_are_money(book: openpyxl.Workbook) -> None:
+    """The simple payback, 14.9 months, showed as "$15": a figure added after the formats were listed
+    took the table's money format. Every key figure that is not money names its own unit."""
+    ws = book["Summary"]
+    rows = {r[0].value: r[1] for r in ws[ws.tables["KeyFigures"].ref][1:]}
+    assert set(rows) >= MONEY_FIGURES
+    for figure, cell in rows.items():
+        if figure in MONEY_FIGURES:
+            assert cell.number_format.startswith('"$"'), figure
+        elif not isinstance(cell.value, str) or cell.data_type == "f":  # a number, not a sentence
+            assert "$" not in cell.number_format, (figure, cell.number_format)
+    assert rows["Simple payback against renting (months)"].number_format == '0.0 "months"'
 
 
 def test_break_even_on_alternatives_sheet(book: openpyxl.Workbook) -> None:
@@ -461,3 +487,85 @@ def test_net_present_value_is_shown_as_money_like_the_total(saved: openpyxl.Work
     formats = {row[0].value: row[1].number_format for row in cells[1:]}
     assert formats["Net present value"] == formats["Total cost over the horizon"]
     assert "$" in formats["Net present value"]
+
+
+def test_cash_flow_money_columns_show_cents_and_each_row_adds_up_as_shown(
+    book: openpyxl.Workbook, plan: Plan
+) -> None:
+    """Up-front, residual and cumulative columns showed whole dollars beside running and net in cents: a row
+    read "$11,148 + $0.00 - $0 = $11,148.00" and the cumulative moved 215 where the net above said 214.27.
+    Every money column has one format, in cents, so the figures a reader adds are the figures shown."""
+    ws = book["Cash flow"]
+    cells = ws[ws.tables["CashFlow"].ref]
+    headers = [c.value for c in cells[0]]
+    money = [i for i, h in enumerate(headers) if h not in ("Month", "Paid back against renting everything")]
+    assert len(money) >= 6
+    for i in money:
+        assert {row[i].number_format for row in cells[1:]} == {'"$"#,##0.00;-"$"#,##0.00'}, headers[i]
+
+    def cents(row: dict[str, Any], name: str) -> int:
+        return round(100 * row[name])  # the figure as the cell shows it
+
+    rows = table_rows(ws, "CashFlow")
+    assert len(rows) == plan.horizon_months + 1
+    before = 0
+    for row in rows:
+        net = cents(row, "Net, this plan")
+        parts = cents(row, "Up-front, this plan") + cents(row, "Running, this plan")
+        assert abs(parts - cents(row, "Residual value back, this plan") - net) <= 1  # each rounded once
+        assert abs(before + net - cents(row, "Cumulative, this plan")) <= 1
+        before = cents(row, "Cumulative, this plan")
+    assert before == round(100 * plan.total_cost)
+
+
+def test_a_note_on_a_sheet_printed_over_pages_is_not_cut_by_the_repeated_column(
+    book: openpyxl.Workbook,
+) -> None:
+    """Column A repeats on every page of a wide sheet, and the Workloads note merged from A printed on the
+    second page as its first words cut to column A's width. It starts in column B: whole on the first page,
+    absent (not cut) from the others, and its row tall enough for the narrower span."""
+    ws = book["Workloads"]
+    assert ws.print_title_cols == "$A:$A"  # the fixture's Workloads sheet is wider than one page
+    notes = [
+        r for r in ws.merged_cells.ranges if str(ws.cell(r.min_row, r.min_col).value).startswith("Memory in")
+    ]
+    (note,) = notes
+    assert (note.min_col, note.max_col) == (2, 12) and ws.cell(note.min_row, 1).value is None
+    span = sum(ws.column_dimensions[get_column_letter(c)].width for c in range(2, 13))
+    text = str(ws.cell(note.min_row, 2).value)
+    assert ws.row_dimensions[note.min_row].height >= 15 * math.ceil(len(text) / (span * 1.1))
+
+
+def test_a_word_too_long_for_its_column_gets_a_line_of_its_own(plan: Plan) -> None:
+    """The Cloud sheet's source "skypilot-org/skypilot-catalog catalogs/v8/aws/vms.csv@00148f2af3" wraps at
+    its space and then inside the 34-character path: three lines in a 30-wide column, where counting
+    characters (64 / 32) gave the row two and the PDF cut the third. An undated price says "unknown", as
+    the Markdown does, not a blank."""
+    source = "skypilot-org/skypilot-catalog catalogs/v8/aws/vms.csv@00148f2af3"
+    units = tuple(
+        u.model_copy(update={"price_source": source, "price_date": None}) if u.kind == "cloud" else u
+        for u in plan.units
+    )
+    ws = build_workbook(plan.model_copy(update={"units": units}))["Cloud"]
+    rows = table_rows(ws, "Cloud")
+    assert rows and all(r["Price source"] == source and r["Price as of"] == "unknown" for r in rows)
+    for r in range(2, 2 + len(rows)):
+        assert ws.row_dimensions[r].height >= 3 * 15
+
+
+def test_wrapped_lines_break_at_words_and_inside_a_word_too_long() -> None:
+    from planner.report.table import wrapped_lines
+
+    assert wrapped_lines("one two three four", 9) == 3  # "one two" / "three" / "four"
+    assert wrapped_lines("x" * 20, 10) == 2 and wrapped_lines("x" * 21, 10) == 3
+    assert wrapped_lines("", 10) == 1
+
+
+def test_indented_text_is_left_aligned_so_the_indent_shows(book: openpyxl.Workbook) -> None:
+    """LibreOffice draws a cell's indent only with an explicit horizontal alignment: wrapped text (the
+    Workloads sheet's "r1: 15.88 GiB ...") touched the number before it ("19.85 GiBr1: ..."). Every named
+    style that indents text says left."""
+    indented = [s for s in book._named_styles if s.alignment.indent]  # openpyxl keeps the objects here
+    assert {s.name for s in indented} >= {"planner.text", "planner.wrap"}
+    for style in indented:
+        assert style.alignment.horizontal == "left", style.name

@@ -212,6 +212,28 @@ def test_solve_startup_matches_cli_and_downloads_the_workbook(
     # A count-stated plan over one period has no Months column and no note on how the month adds up.
     assert "Months" not in browser.find_element(By.ID, "mix").text
     assert not browser.find_element(By.ID, "mix-note").is_displayed()
+    # GiB/GPU is the first replica's: chat-assistant's second sits on another card and holds less, and the
+    # page says so under the table with the terminal's words (it once showed 15.88 for both, unmarked).
+    (held,) = [w["replica_memory"] for w in cli["workloads"] if w["name"] == "chat-assistant"]
+    assert len({r["per_gpu_bytes"] for r in held}) == 2
+    note = browser.find_element(By.ID, "workloads-note")
+    assert note.is_displayed() and note.text == cli["report"]["replica_memory_note"]
+    assert note.text.startswith(
+        "Replicas differ (GiB per GPU; the table shows the first's): chat-assistant: "
+    )
+    for r in held:
+        assert (
+            f"{r['per_gpu_bytes'] / 2**30:.2f} ({r['reserved_bytes'] / 2**30:.2f} reserved) on {r['gpu']}"
+            in note.text
+        )
+    # Each workload's name on one line in the Workloads and Speed tables (they broke at the hyphen).
+    lines = browser.execute_script(
+        "return [...document.querySelectorAll('#workloads td:first-child, #speed td:first-child')]"
+        ".map((td) => {"
+        " const r = document.createRange(); r.selectNodeContents(td);"
+        " return new Set([...r.getClientRects()].map((x) => Math.round(x.top))).size; });"
+    )
+    assert len(lines) == len(cli["workloads"]) + 3 and set(lines) == {1}
     # Speed, as the CLI's workloads[].performance: the workload's row, then one per replica.
     (chat,) = [w for w in cli["workloads"] if w["performance"] is not None]
     perf = chat["performance"]
@@ -325,7 +347,7 @@ def test_a_plan_over_periods_shows_the_months_and_how_its_month_adds_up(
     assert savings["Buy everything (all bought)"][1:3] == ["infeasible", "–"]
     why = browser.find_element(By.ID, "savings-note")
     assert why.is_displayed()
-    capex_short = "the capex budget (budgets.capex_usd) is short by 620,000.00 USD"
+    capex_short = "the capex budget (budgets.capex_usd) is short by 620,000 USD"
     assert f"Buy everything (all bought): {capex_short}" in why.text
     assert why.text.startswith("Payback: purchases over the monthly saving, not discounted (simple payback).")
     browser.execute_script("document.getElementById('savings-note').scrollIntoView()")
@@ -417,3 +439,34 @@ def test_compare_two_scenarios_side_by_side(browser: Any, base_url: str, tmp_pat
     assert "USD (-" in browser.find_element(By.ID, "compare-headline").text
     assert "horizon: 36 months → 3 months" in browser.find_element(By.ID, "compare-settings").text
     _shot(browser, tmp_path, "compare")
+
+
+def test_start_from_says_when_the_text_is_the_users_own(browser: Any, base_url: str) -> None:
+    """ "Start from: startup" stayed after the user pasted their own scenario, so the label named an example
+    the text no longer was: a paste (an input event) turns it to "(edited)" on both tabs; picking the example
+    again, or putting its text back, names it again."""
+    own = STARTUP.read_text(encoding="utf-8").replace("horizon_months: 36", "horizon_months: 12", 1)
+    paste = (
+        "const area = document.getElementById(arguments[0]); area.value = arguments[1];"
+        "area.dispatchEvent(new Event('input', {bubbles: true}));"
+    )
+
+    def shown(select: Any) -> str:
+        return str(Select(select).first_selected_option.text)
+
+    _open(browser, base_url)
+    _tab(browser, "compare")
+    base, new = browser.find_elements(By.CSS_SELECTOR, ".example-pick")
+    assert shown(base) == shown(new) == "startup"
+    browser.execute_script(paste, "new-yaml", own)
+    assert (shown(base), shown(new)) == ("startup", "(edited)")
+    browser.execute_script(paste, "new-yaml", STARTUP.read_text(encoding="utf-8"))
+    assert shown(new) == "startup"  # the example's own text again
+    _tab(browser, "scenario")
+    example = browser.find_element(By.ID, "example")
+    assert shown(example) == "startup"
+    browser.execute_script(paste, "yaml", own)
+    assert shown(example) == "(edited)"
+    Select(example).select_by_visible_text("hobbyist")
+    assert shown(example) == "hobbyist"
+    assert "name: hobbyist" in browser.find_element(By.ID, "yaml").get_attribute("value")

@@ -23,7 +23,7 @@ from planner.report import styles
 from planner.report.live import CostFormulas, PriceInput, ref
 from planner.report.sheets.cloud import PRICING_LABELS
 from planner.report.sheets.layout import new_sheet
-from planner.report.table import Column, Value, Widths, column_of, format_dates, put, write_table
+from planner.report.table import UNDATED, Column, Value, Widths, column_of, format_dates, put, write_table
 
 _SHARED_TAIL = (
     Column("Unit", key="unit"),
@@ -135,7 +135,7 @@ def add_assumptions_sheet(wb: Workbook, plan: Plan) -> Worksheet:
             "value": p.usd,
             "unit": p.unit,
             "source": p.source,
-            "as_of": p.as_of,
+            "as_of": p.as_of or UNDATED,
         }
         for p in prices
     ]

@@ -62,7 +62,9 @@ ROWS_PER_CM = 1 / 0.53
 def columns(plan: Plan) -> list[CashColumn]:
     """Month; the plan's up-front, running, residual, net, cumulative and discounted cumulative cost (live);
     each feasible alternative's cumulative cost (as solved, ``Plan.cash_flows``); and whether the plan has
-    paid back against renting everything."""
+    paid back against renting everything. Every money column in cents: with whole dollars beside cents a
+    row read "11,148 + 0.00 - 0 = 11,148.00" and the cumulative column drifted a dollar from the nets above
+    it."""
     flow = cash_flows(plan)["plan"].months
     within = "AND({m}>=1,{m}<=horizon_months)"
 
@@ -78,10 +80,10 @@ def columns(plan: Plan) -> list[CashColumn]:
 
     out = [
         CashColumn(Column("Month", styles.INTEGER, key="month"), lambda r: r.month),
-        CashColumn(Column("Up-front, this plan", styles.USD, key="upfront"), up_front),
+        CashColumn(Column("Up-front, this plan", styles.USD_CENTS, key="upfront"), up_front),
         CashColumn(Column("Running, this plan", styles.USD_CENTS, key="running"), running),
         CashColumn(
-            Column("Residual value back, this plan", styles.USD, key="residual"),
+            Column("Residual value back, this plan", styles.USD_CENTS, key="residual"),
             lambda r: Formula(f"IF({r.at('month')}=horizon_months,plan_residual,0)", flow[r.month].residual),
         ),
         CashColumn(
@@ -89,13 +91,13 @@ def columns(plan: Plan) -> list[CashColumn]:
             lambda r: Formula(f"{r.at('upfront')}+{r.at('running')}-{r.at('residual')}", flow[r.month].net),
         ),
         CashColumn(
-            Column("Cumulative, this plan", styles.USD, key="plan"),
+            Column("Cumulative, this plan", styles.USD_CENTS, key="plan"),
             lambda r: Formula(
                 r.at("net") + ("" if r.month == 0 else f"+{r.at('plan', -1)}"), flow[r.month].cumulative
             ),
         ),
         CashColumn(
-            Column("Discounted cumulative, this plan", styles.USD, key="plan_disc"),
+            Column("Discounted cumulative, this plan", styles.USD_CENTS, key="plan_disc"),
             lambda r: Formula(
                 f"{r.at('net')}/POWER(1+discount_rate_per_year,{r.at('month')}/12)"
                 + ("" if r.month == 0 else f"+{r.at('plan_disc', -1)}"),
@@ -129,14 +131,14 @@ def _alternative_columns(alt: Alternative, flow: CashFlow, discounted: bool) -> 
     label = ALTERNATIVE_LABELS.get(alt.name, alt.name)
     out = [
         CashColumn(
-            Column(f"Cumulative, {label}", styles.USD, key=name),
+            Column(f"Cumulative, {label}", styles.USD_CENTS, key=name),
             lambda r: flow.months[r.month].cumulative,
         )
     ]
     if discounted:
         out.append(
             CashColumn(
-                Column(f"Discounted cumulative, {label}", styles.USD, key=f"{name}_disc"),
+                Column(f"Discounted cumulative, {label}", styles.USD_CENTS, key=f"{name}_disc"),
                 lambda r: flow.months[r.month].discounted_cumulative,
             )
         )

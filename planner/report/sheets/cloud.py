@@ -18,7 +18,16 @@ from planner.report import styles
 from planner.report.figures import chosen_mix, unit_label, workloads_by_unit
 from planner.report.live import CostFormulas, Formula, cell, column_sum, ref
 from planner.report.sheets.layout import fit_pages, new_sheet
-from planner.report.table import Column, Value, Widths, format_dates, rows_of, write_table, write_total_row
+from planner.report.table import (
+    UNDATED,
+    Column,
+    Value,
+    Widths,
+    format_dates,
+    rows_of,
+    write_table,
+    write_total_row,
+)
 
 PRICING_LABELS = {
     "purchase": "Purchase",
@@ -60,7 +69,7 @@ COLUMNS: tuple[Column[Rented], ...] = (
     Column("Over horizon", styles.USD, key="cost", value=lambda x: x.model.rent([x.unit], x.at("per_month"))),
     Column("Workloads", styles.WRAP, width=28, value=lambda x: x.workloads),
     Column("Price source", styles.WRAP, width=30, value=lambda x: x.unit.price_source),
-    Column("Price as of", key="as_of", value=lambda x: x.unit.price_date),
+    Column("Price as of", key="as_of", value=lambda x: x.unit.price_date or UNDATED),
 )
 
 

@@ -21,7 +21,16 @@ from planner.report import styles
 from planner.report.figures import MixLine, chosen_mix
 from planner.report.live import CostFormulas, Formula, cell, column_sum, ref
 from planner.report.sheets.layout import fit_pages, new_sheet
-from planner.report.table import Column, Value, Widths, format_dates, rows_of, write_table, write_total_row
+from planner.report.table import (
+    UNDATED,
+    Column,
+    Value,
+    Widths,
+    format_dates,
+    rows_of,
+    write_table,
+    write_total_row,
+)
 
 
 @dataclass(frozen=True)
@@ -111,7 +120,13 @@ COLUMNS: tuple[Column[Local], ...] = (
     Column("Total over horizon", styles.USD, key="total", value=lambda x: x.total),
     Column("Notes", styles.WRAP, width=22, value=lambda x: x.notes),
     Column("Price source", styles.WRAP, width=26, value=lambda x: x.first.price_source),
-    Column("Price as of", key="as_of", value=lambda x: x.first.price_date),
+    Column(
+        "Price as of",
+        key="as_of",
+        value=lambda x: (
+            x.first.price_date or (None if x.first.kind == "owned" else UNDATED)
+        ),  # owned: no price
+    ),
 )
 
 

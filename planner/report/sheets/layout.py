@@ -5,8 +5,11 @@ from __future__ import annotations
 import math
 
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
+
+from planner.report.table import DEFAULT_WIDTH, LINE_HEIGHT_PT, wrapped_lines
 
 
 def new_sheet(wb: Workbook, title: str, *, freeze: str | None = "A2", landscape: bool = True) -> Worksheet:
@@ -47,3 +50,30 @@ def fit_pages(ws: Worksheet, total_width_chars: float, *, title_rows: str = "1:1
     if pages > 1:
         ws.print_title_rows = title_rows
         ws.print_title_cols = "A:A"
+        _notes_off_the_title_column(ws)
+
+
+def _notes_off_the_title_column(ws: Worksheet) -> None:
+    """Move each note merged from column A (``write_note``) to start in column B: column A repeats on every
+    page, and there the note printed cut to column A's width ("Memory in GiB (2^30 ...") on every page after
+    the first. The row is made tall enough for the narrower span."""
+
+    def width(col: int) -> float:
+        return ws.column_dimensions[get_column_letter(col)].width or DEFAULT_WIDTH
+
+    for merged in list(ws.merged_cells.ranges):
+        if merged.min_col != 1 or merged.max_col < 3 or merged.min_row != merged.max_row:
+            continue
+        row, last = merged.min_row, merged.max_col
+        source = ws.cell(row=row, column=1)
+        text, style = source.value, source.style
+        ws.unmerge_cells(merged.coord)
+        source.value = None
+        target = ws.cell(row=row, column=2, value=text)
+        target.style = style
+        ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=last)
+        per_line = max(sum(width(c) for c in range(2, last + 1)) * 1.1 - 1.0, 4.0)
+        lines = sum(wrapped_lines(line, per_line) for line in str(text or "").splitlines() or [""])
+        height = LINE_HEIGHT_PT * lines + 2.0
+        if height > (ws.row_dimensions[row].height or 0):
+            ws.row_dimensions[row].height = height

@@ -139,6 +139,7 @@ async function solve() {
   const button = $("solve");
   button.disabled = true; button.textContent = "Solving…";
   try {
+    markEdited($("example"), $("yaml"));
     const data = await call("/api/solve", { yaml: $("yaml").value });
     showError("solve-error", null);
     renderPlan(data);
@@ -240,6 +241,9 @@ function renderPlan(data) {
   table($("workloads"), ["Workload", "Model", "Task", "Precision", "Replicas", "GiB/GPU", "Reserved GiB", "Runs on", `Cost (${cur})`],
     plan.workloads.map((w) => [w.name, w.model, w.task, w.precision, w.replicas, gib(w.per_gpu_bytes), gib(w.reserved_bytes), [...(where[w.name] || [])].join(", "), fmt0(w.cost)]),
     [4, 5, 6, 8]);
+  // GiB/GPU is the first replica's: where replicas differ, each figure with its card, as the terminal says it.
+  $("workloads-note").textContent = report.replica_memory_note;
+  $("workloads-note").hidden = !report.replica_memory_note;
   const maxCost = Math.max(...plan.workloads.map((w) => w.cost), 1);
   $("workload-bars").innerHTML = plan.workloads.map((w) =>
     `<div class="wbar"><span>${esc(w.name)}</span><div class="track"><div class="fill" style="width:${(100 * w.cost / maxCost).toFixed(2)}%"></div></div><span>${esc(money(w.cost, cur))}</span></div>`).join("");
@@ -271,6 +275,7 @@ async function compare() {
   const button = $("compare-run");
   button.disabled = true; button.textContent = "Solving both…";
   try {
+    document.querySelectorAll(".example-pick").forEach((s) => markEdited(s, $(s.dataset.target)));
     const data = await call("/api/compare", { base: $("base-yaml").value, new: $("new-yaml").value });
     showError("compare-error", null);
     const c = data.comparison, cur = c.currency;
@@ -338,6 +343,22 @@ function fill(select, values, selected) {
   }
 }
 
+// "Start from" names the example the text came from; once the user pastes or types their own, it says so
+// ("(edited)") rather than keep naming an example the text no longer is. Text put back to an example's
+// own names it again.
+function markEdited(select, area) {
+  const examples = (META && META.examples) || {};
+  const same = Object.keys(examples).find((name) => examples[name] === area.value);
+  let edited = select.querySelector("option.edited");
+  if (!edited) {
+    edited = document.createElement("option");
+    edited.className = "edited"; edited.value = ""; edited.textContent = "(edited)"; edited.disabled = true;
+    select.appendChild(edited);
+  }
+  edited.hidden = same !== undefined;
+  if (same !== undefined) select.value = same; else edited.selected = true;
+}
+
 async function start() {
   let meta;
   try { meta = await call("/api/meta"); } catch (error) { showError("memory-error", error); return; }
@@ -360,13 +381,16 @@ async function start() {
   fill($("example"), names, "startup");
   document.querySelectorAll(".example-pick").forEach((s) => {
     fill(s, names, "startup");
-    const load = () => { $(s.dataset.target).value = meta.examples[s.value] || ""; };
+    const load = () => { $(s.dataset.target).value = meta.examples[s.value] || ""; markEdited(s, $(s.dataset.target)); };
     s.addEventListener("change", load); load();
+    $(s.dataset.target).addEventListener("input", () => markEdited(s, $(s.dataset.target)));
   });
-  const loadExample = () => { $("yaml").value = meta.examples[$("example").value] || ""; validate(); };
+  const loadExample = () => {
+    $("yaml").value = meta.examples[$("example").value] || ""; markEdited($("example"), $("yaml")); validate();
+  };
   $("example").addEventListener("change", loadExample);
   if (names.length) loadExample();
-  $("yaml").addEventListener("input", validate);
+  $("yaml").addEventListener("input", () => { markEdited($("example"), $("yaml")); validate(); });
   $("solve").addEventListener("click", solve);
   $("compare-run").addEventListener("click", compare);
   $("memory-form").addEventListener("input", updateMemory);
