@@ -31,26 +31,14 @@ _WATCHED: list[Any] = []
 HiGHS runs)."""
 
 
-class Progress:
-    """What a HiGHS solve running in another thread has proven so far, read while it runs: its dual bound
-    holds at every moment, not only when the solve ends, so a caller can stop waiting and still use it
-    (the large-fleet strategy keeps the aggregate relaxation proving its bound beside its later steps).
-    ``stop`` asks the solve to end at HiGHS's next check; its solution is then not to be read."""
-
-    def __init__(self) -> None:
-        self.bound = -math.inf
-        self.stop = threading.Event()
-
-
 class GuardedHighs(pulp.HiGHS):  # type: ignore[misc]
     """PuLP's HiGHS interface (highspy) with the solve in a thread, waited for at most the limit and a grace.
 
     ``abandoned`` says the solver was still running when the wait ended; the solution is then the last
     improving one HiGHS reported (``incumbent``), and ``dual_bound`` the last bound it reported."""
 
-    def __init__(self, progress: Progress | None = None, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.progress = progress
         self.abandoned = False
         self.incumbent: list[float] | None = None
         self.dual_bound = -math.inf
@@ -82,15 +70,11 @@ class GuardedHighs(pulp.HiGHS):  # type: ignore[misc]
         # even where there is none; HiGHS's own limit stops it at the same checks.
         with self._lock:
             self._note_bound(event)
-        if self.progress is not None and self.progress.stop.is_set():
-            event.data_in.user_interrupt = True
 
     def _note_bound(self, event: Any) -> None:
         bound = float(event.data_out.mip_dual_bound)
         if math.isfinite(bound):
             self.dual_bound = max(self.dual_bound, bound)
-            if self.progress is not None:
-                self.progress.bound = max(self.progress.bound, bound)
 
     def callSolver(self, lp: Any) -> None:
         limit = float(self.timeLimit) if self.timeLimit is not None else math.inf
