@@ -98,3 +98,49 @@ def test_pending_is_true_while_a_given_up_solve_runs_and_false_after(monkeypatch
     gate.set()
     worker.join()
     assert not watchdog.pending()
+
+
+def test_a_solve_read_through_progress_gives_its_thread_and_a_bound_no_higher_than_the_optimum() -> None:
+    progress = watchdog.Progress()
+    solution = ilp_solve.solve_problem(
+        _data(), solver="highs", time_limit_s=10.0, presolve=False, progress=progress
+    )
+    assert solution.objective == pytest.approx(253.0)  # by hand, above
+    assert progress.thread_id is not None and progress.thread_id != threading.get_native_id()
+    assert progress.bound <= 253.0 + 1e-6  # -inf where HiGHS reported none: a bound, never above the optimum
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "setpriority"), reason="no thread priorities here")
+def test_yield_cpu_lowers_the_solving_threads_priority_and_a_stopped_solve_is_pending(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import os
+
+    # Only this test's thread counts (other tests' solves may still be ending).
+    monkeypatch.setattr(watchdog, "_GIVEN_UP", [])
+    monkeypatch.setattr(watchdog, "_WATCHED_BY", [])
+    progress = watchdog.Progress()
+    release = threading.Event()
+    ids: list[int] = []
+
+    def work() -> None:
+        ids.append(threading.get_native_id())
+        release.wait(10)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    try:
+        while not ids:
+            release.wait(0.01)
+        progress.thread_id = ids[0]
+        progress.yield_cpu()
+        assert os.getpriority(os.PRIO_PROCESS, ids[0]) == 19
+        assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < 19  # the caller keeps its own
+        watchdog._WATCHED_BY.append((worker, progress))
+        assert not watchdog.pending()  # running, not asked to stop: the caller still reads it
+        progress.stop.set()
+        assert watchdog.pending()
+    finally:
+        release.set()
+        worker.join()
+    assert not watchdog.pending()
