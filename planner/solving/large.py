@@ -39,12 +39,7 @@ relaxation (the linear relaxation done at 4.0 s, its rounded plan packed at 4.6 
 then ran 3.7 s and found nothing; the plan was the rounded linear relaxation packed, 5.57 % above the
 bound."""
 COLGEN_SHARE = 0.15
-"""Share of the time limit for column generation, which runs all of it (no gap stop: over the support its
-Lagrangian bound is no bound of the run's); the exact program gets the rest but ``FINISH_SHARE``. At 0.1 and
-stopping within half the gap asked, the exact program was optimal over its patterns after 11-17 s of ~30 on
-the 200-workload benchmark fleet and the run ended at 40-44 s of 60 (plans 2,411,464-2,416,780 USD); at
-0.15, run to its end, 2,411,464 (one run, 13:25 UTC 2026-12-04, load average 2.4-2.7; rounds in
-docs/benchmarks.md)."""
+"""Share of the time limit for column generation; the exact program gets the rest but ``FINISH_SHARE``."""
 MIN_FILL_S = 10.0
 """The second core ends with the relaxation with room to pack (``PACKING_FILL``) where the first pass has at
 least this long, and packs its rounded plan first where it has less; in less, the whole relaxation finds no
@@ -357,8 +352,8 @@ def _exact_pass(
     priced = candidates
     if within is not None and len(within) < len(candidates.data.options):
         priced = dataclasses.replace(candidates, data=candidates.data.restricted(within))
-    # Column generation runs its whole share (``COLGEN_SHARE``): the exact program over the support solved
-    # its patterns with time to spare, and the later columns are the ones it lacked.
+    # Column generation stops once its Lagrangian bound is within half the gap asked: its tail converges
+    # slowly, and every column it adds makes the exact program slower.
     generated = generate(priced, deadline=colgen_end, rel_gap=0.0)
     if generated.bound is not None and priced is candidates:
         bounds.append(generated.bound)  # over some options only, it bounds those plans, not every plan
@@ -397,9 +392,7 @@ def solve_large(
        functions and hours): its optimum, or the solver's bound when stopped, bounds every plan from below.
        Beside it, on the second core (``_second_core``): the relaxation with every GPU's memory at
        ``PACKING_FILL`` (a plan that packs, not a bound) or, with little time, its linear relaxation
-       rounded to whole replicas. Both solutions are packed for real and the cheaper packing is kept.
-       With HiGHS (``BOUND_TO_THE_END``) the relaxation goes on proving its bound after the pass, at the
-       lowest priority, until the plan is chosen;
+       rounded to whole replicas. Both solutions are packed for real and the cheaper packing is kept;
     2. column generation (solving.colgen) adds the co-location patterns the pattern model's relaxation
        asks for, on the options of the linear relaxation and of the packed plan (``GENERATE_WITHIN_SUPPORT``);
     3. the exact pattern model over those patterns and the relaxation's shared GPUs packed for real
