@@ -24,7 +24,7 @@ from planner.ilp.incumbent import Point, cheapest_alone, evaluate
 from planner.ilp.lp import pulp
 from planner.ilp.objective import set_objective, shared_gpu_cost
 from planner.ilp.presolve import presolve as drop_dominated
-from planner.ilp.watchdog import GuardedHighs, Progress
+from planner.ilp.watchdog import GuardedHighs
 
 HIGHS_HEURISTIC_EFFORT = 0.3
 """HiGHS's share of MIP effort on primal heuristics (its default is 0.05): the large exact programs of column
@@ -101,16 +101,13 @@ def _silence_highs_banner() -> None:
         _BANNER_SILENCED.append(True)
 
 
-def _make_solver(
-    solver: str, time_limit_s: float, mip_gap: float, progress: Progress | None = None
-) -> Any:
+def _make_solver(solver: str, time_limit_s: float, mip_gap: float) -> Any:
     time_limit_s = deadline.cap(time_limit_s)
     if solver == "highs":
         _silence_highs_banner()
         if not pulp.HiGHS(msg=False).available():
             raise PlannerError("solver highs is not available (install highspy, or use --solver cbc)")
         return GuardedHighs(
-            progress,
             msg=False,
             timeLimit=time_limit_s,
             gapRel=mip_gap,
@@ -144,7 +141,6 @@ def solve_problem(
     presolve: bool = True,
     start: Mapping[str, float] | None = None,
     whole_call: bool = False,
-    progress: Progress | None = None,
 ) -> Solution:
     """Solve to optimality or to the time limit; ``status`` says which.
 
@@ -158,9 +154,6 @@ def solve_problem(
 
     ``presolve`` first drops options another option dominates (``ilp.presolve``: exact, the optimum is
     unchanged); dropped options and their patterns read 0 in the solution.
-
-    ``progress`` (HiGHS only): the dual bound as it rises, readable while the call runs in another thread
-    (``ilp.watchdog.Progress``).
     """
     if not data.workloads:
         return Solution("optimal", 0.0, 0.0, 0.0, solver=solver)
@@ -174,9 +167,7 @@ def solve_problem(
         data = drop_dominated(data)
     m = build_model(data, elastic=elastic)
     spent = (time.perf_counter() - entered) * (1 + HANDOVER_FACTOR) if whole_call else 0.0
-    backend = _make_solver(
-        solver, max(time_limit_s - spent, time_limit_s * MIN_SOLVER_SHARE), mip_gap, progress
-    )
+    backend = _make_solver(solver, max(time_limit_s - spent, time_limit_s * MIN_SOLVER_SHARE), mip_gap)
     began = time.perf_counter()
     m.prob.solve(backend)
     seconds = time.perf_counter() - began

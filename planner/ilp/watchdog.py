@@ -13,9 +13,7 @@ exit (the plan is out by then).
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
 import threading
 from typing import Any
 
@@ -28,34 +26,9 @@ takes about as long on the largest programs."""
 GRACE_SHARE = 0.05
 _GIVEN_UP: list[threading.Thread] = []
 """The threads of the solves given up on, for ``pending``."""
-_WATCHED_BY: list[tuple[threading.Thread, Progress]] = []
-"""The threads of the solves a caller reads through a ``Progress``, for ``pending`` once it asked them to
-stop."""
 _WATCHED: list[Any] = []
 """The callback kinds subscribed to (highspy's enum, filled on first use: highspy is imported only where
 HiGHS runs)."""
-
-
-class Progress:
-    """What a HiGHS solve running in another thread has proven so far, read while it runs: its dual bound
-    holds at every moment, not only when the solve ends, so a caller can stop waiting and still use it
-    (the large-fleet strategy keeps the aggregate relaxation proving its bound beside its later steps).
-    ``stop`` asks the solve to end at HiGHS's next check; its solution is then not to be read."""
-
-    def __init__(self) -> None:
-        self.bound = -math.inf
-        self.stop = threading.Event()
-        self.thread_id: int | None = None
-        """The solving thread's native id, once it runs (``yield_cpu``)."""
-
-    def yield_cpu(self) -> None:
-        """Lower the solving thread's priority to the lowest (Linux nice 19; elsewhere nothing): from then on
-        it runs on what the rest of the process leaves of the cores. Only raised again by a new solve."""
-        if self.thread_id is None or not hasattr(os, "setpriority"):
-            return
-        # The thread ended, or the system refuses: it then only keeps its share.
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, self.thread_id, 19)
 
 
 class GuardedHighs(pulp.HiGHS):  # type: ignore[misc]
@@ -64,9 +37,8 @@ class GuardedHighs(pulp.HiGHS):  # type: ignore[misc]
     ``abandoned`` says the solver was still running when the wait ended; the solution is then the last
     improving one HiGHS reported (``incumbent``), and ``dual_bound`` the last bound it reported."""
 
-    def __init__(self, progress: Progress | None = None, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.progress = progress
         self.abandoned = False
         self.incumbent: list[float] | None = None
         self.dual_bound = -math.inf
@@ -98,15 +70,11 @@ class GuardedHighs(pulp.HiGHS):  # type: ignore[misc]
         # even where there is none; HiGHS's own limit stops it at the same checks.
         with self._lock:
             self._note_bound(event)
-        if self.progress is not None and self.progress.stop.is_set():
-            event.data_in.user_interrupt = True
 
     def _note_bound(self, event: Any) -> None:
         bound = float(event.data_out.mip_dual_bound)
         if math.isfinite(bound):
             self.dual_bound = max(self.dual_bound, bound)
-            if self.progress is not None:
-                self.progress.bound = max(self.progress.bound, bound)
 
     def callSolver(self, lp: Any) -> None:
         limit = float(self.timeLimit) if self.timeLimit is not None else math.inf
@@ -114,17 +82,8 @@ class GuardedHighs(pulp.HiGHS):  # type: ignore[misc]
         # tears down aborts it ("terminate called without an active exception", two runs of eight of the
         # 1,000-workload benchmark), so a run whose solve was given up on ends when HiGHS does, after its
         # plan is out.
-        progress = self.progress
-
-        def run() -> None:
-            if progress is not None:
-                progress.thread_id = threading.get_native_id()
-            lp.solverModel.run()
-
-        worker = threading.Thread(target=run, name="highs", daemon=False)
+        worker = threading.Thread(target=lp.solverModel.run, name="highs", daemon=False)
         worker.start()
-        if progress is not None:
-            _WATCHED_BY.append((worker, progress))
         worker.join(None if math.isinf(limit) else limit * (1 + GRACE_SHARE) + GRACE_S)
         if worker.is_alive():
             self.abandoned = True
@@ -148,9 +107,6 @@ class GuardedHighs(pulp.HiGHS):  # type: ignore[misc]
 
 
 def pending() -> bool:
-    """Whether a HiGHS solve given up on, or asked to stop (``Progress``), still runs: the ``planner``
-    command then ends without waiting for it (``planner.__main__``), where a library caller's interpreter
-    waits for it at exit."""
-    return any(worker.is_alive() for worker in _GIVEN_UP) or any(
-        worker.is_alive() and progress.stop.is_set() for worker, progress in _WATCHED_BY
-    )
+    """Whether a HiGHS solve given up on still runs: the ``planner`` command then ends without waiting for it
+    (``planner.__main__``), where a library caller's interpreter waits for it at exit."""
+    return any(worker.is_alive() for worker in _GIVEN_UP)

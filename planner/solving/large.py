@@ -9,14 +9,13 @@ import contextvars
 import dataclasses
 import math
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 from planner import deadline
 from planner.errors import TimeLimitError
 from planner.ilp.data import ProblemData
 from planner.ilp.incumbent import Point, evaluate
 from planner.ilp.solve import LpSolution, Solution, SolveStatus, solve_lp, solve_problem
-from planner.ilp.watchdog import Progress
 from planner.placement.candidates import Candidates
 from planner.placement.patterns import Member
 from planner.solving.colgen import generate
@@ -38,7 +37,7 @@ benchmark fleet at 10 s, load average 11-12: the pass ended at 7 s with no time 
 relaxation (the linear relaxation done at 4.0 s, its rounded plan packed at 4.6 s), and column generation
 then ran 3.7 s and found nothing; the plan was the rounded linear relaxation packed, 5.57 % above the
 bound."""
-COLGEN_SHARE = 0.15
+COLGEN_SHARE = 0.1
 """Share of the time limit for column generation; the exact program gets the rest but ``FINISH_SHARE``."""
 MIN_FILL_S = 10.0
 """The second core ends with the relaxation with room to pack (``PACKING_FILL``) where the first pass has at
@@ -82,63 +81,16 @@ average 2-3), the exact program over all 200 options improved the 200-workload p
 bound then bounds plans on those options only and is not one of the run's bounds."""
 
 
-BOUND_TO_THE_END = ("highs",)
-"""Solvers whose run of the aggregate relaxation goes on proving its bound on its own core to the end of the
-run (``_Background``), through column generation and the exact program, instead of stopping with the first
-pass: HiGHS reports its dual bound as it rises (``ilp.watchdog.Progress``), and the plan is the packed
-relaxations' and the exact program's, so the relaxation's bound is all a longer run of it adds. CBC through
-PuLP reports no bound until it ends and stays as it was."""
-BOUND_POLL_S = 0.1
-"""How often the wait for the background relaxation's bound (``BOUND_TO_THE_END``) looks whether the plan
-meets the gap asked."""
-
-
 def _meets(known: Point | None, bounds: list[float], mip_gap: float) -> bool:
     """Whether a known plan is within the gap asked of the best bound."""
     return known is not None and known[0] - max(bounds) <= mip_gap * known[0] + 1e-9
 
 
-def _relax(
-    data: ProblemData, solver: str, until: float, mip_gap: float, progress: Progress | None = None
-) -> Solution:
+def _relax(data: ProblemData, solver: str, until: float, mip_gap: float) -> Solution:
     """One run of the relaxation ``data`` until ``until`` (``MIN_SECOND_PASS_S`` at the least), the model's
     build counted in its limit."""
     limit = max(until - time.perf_counter(), MIN_SECOND_PASS_S)
-    return solve_problem(
-        data, solver=solver, time_limit_s=limit, mip_gap=mip_gap, whole_call=True, progress=progress
-    )
-
-
-class _Background:
-    """The aggregate relaxation solving in a thread of its own until the run ends (``BOUND_TO_THE_END``):
-    its bound is read whenever it is needed, and it is stopped once the plan is chosen (its solution is then
-    never read). The thread is not waited for: stopped, HiGHS ends at its next check."""
-
-    def __init__(self, data: ProblemData, solver: str, until: float, mip_gap: float) -> None:
-        self.progress = Progress()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relaxation")
-        context = contextvars.copy_context()
-        self.future: Future[Solution] = self._pool.submit(
-            context.run, _relax, data, solver, until, mip_gap, self.progress
-        )
-        self._pool.shutdown(wait=False)
-
-    def solution(self) -> Solution | None:
-        """The relaxation's own answer where it ended by itself, before ``stop``; else None."""
-        if self.progress.stop.is_set() or not self.future.done() or self.future.exception() is not None:
-            return None
-        return self.future.result()
-
-    def bound(self) -> Solution:
-        """The bound proven so far, as a solution of the relaxation (for ``_bound``) with no plan."""
-        proven = max(self.progress.bound, 0.0)
-        ended = self.solution()
-        if ended is not None and ended.status in ("optimal", "feasible"):
-            proven = max(proven, ended.best_bound)
-        return Solution("feasible", math.inf, proven, math.inf, solver="highs")
-
-    def stop(self) -> None:
-        self.progress.stop.set()
+    return solve_problem(data, solver=solver, time_limit_s=limit, mip_gap=mip_gap, whole_call=True)
 
 
 def _second_core(
@@ -230,49 +182,27 @@ def _support(data: ProblemData, lp: LpSolution) -> set[str]:
 
 
 def _solve_both(
-    candidates: Candidates,
-    solver: str,
-    first_pass_s: float,
-    ends: tuple[float, float],
-    mip_gap: float,
-) -> tuple[
-    Solution, list[tuple[Solution, float, _Packed | None]], set[str] | None, _Background | None
-]:
-    """The relaxation and, beside it, ``_second_core`` (its plans and the linear relaxation's options):
+    candidates: Candidates, solver: str, first_pass_s: float, until: float, mip_gap: float
+) -> tuple[Solution, list[tuple[Solution, float, _Packed | None]], set[str] | None]:
+    """The relaxation and, in a thread, ``_second_core`` (its plans and the linear relaxation's options):
     HiGHS releases the interpreter while it solves (and CBC is a process of its own), so on two cores each
-    has a core. The thread gets the run's deadline. ``ends``: when the pass ends, and when the run's steps
-    end (the relaxation runs until then where it goes on in the background, ``BOUND_TO_THE_END``; it is
-    then returned, and the relaxation's solution is a solution without a plan unless it ended in the
-    pass)."""
-    until, relax_until = ends
+    has a core. The thread gets the run's deadline."""
     if until - time.perf_counter() < MIN_SECOND_PASS_S:
         # The candidates took the pass (3,000 workloads within 4 s): a second model to build would only
         # hold the run past its limit.
-        return _relax(candidates.data, solver, until, mip_gap), [], None, None
+        return _relax(candidates.data, solver, until, mip_gap), [], None
     if first_pass_s < MIN_FILL_S:
         # A short pass: the whole relaxation finds no plan and no bound in a few seconds (200 workloads in
         # 4.5 s: neither), and building its model beside the linear relaxation's holds both up on the
         # interpreter (the linear relaxation 6.2 s instead of 2.5 s). One core: the second core's sequence.
         found, support = _second_core(candidates, solver, first_pass_s, until, mip_gap)
-        return Solution("no_solution", math.inf, math.inf, math.inf, solver=solver), found, support, None
-    if solver in BOUND_TO_THE_END:
-        # The relaxation in a thread until the run ends (``_Background``), the second core's sequence here.
-        background = _Background(candidates.data, solver, relax_until, mip_gap)
-        found, support = _second_core(candidates, solver, first_pass_s, until, mip_gap)
-        # From here on the relaxation runs on what column generation and the exact program leave of the
-        # cores: they make the plan, and on a loaded machine they would otherwise share a core with it.
-        background.progress.yield_cpu()
-        ended = background.solution()
-        if ended is not None:  # solved within the pass: its plan joins the others, as before
-            return ended, found, support, None
-        nothing = Solution("no_solution", math.inf, math.inf, math.inf, solver=solver)
-        return nothing, found, support, background
+        return Solution("no_solution", math.inf, math.inf, math.inf, solver=solver), found, support
     context = contextvars.copy_context()
     with ThreadPoolExecutor(max_workers=1) as pool:
         helper = pool.submit(context.run, _second_core, candidates, solver, first_pass_s, until, mip_gap)
         relaxed = _relax(candidates.data, solver, until, mip_gap)
         found, support = helper.result()
-        return relaxed, found, support, None
+        return relaxed, found, support
 
 
 @dataclasses.dataclass(frozen=True)
@@ -354,7 +284,7 @@ def _exact_pass(
         priced = dataclasses.replace(candidates, data=candidates.data.restricted(within))
     # Column generation stops once its Lagrangian bound is within half the gap asked: its tail converges
     # slowly, and every column it adds makes the exact program slower.
-    generated = generate(priced, deadline=colgen_end, rel_gap=0.0)
+    generated = generate(priced, deadline=colgen_end, rel_gap=mip_gap / 2)
     if generated.bound is not None and priced is candidates:
         bounds.append(generated.bound)  # over some options only, it bounds those plans, not every plan
     base = generated.candidates if generated.solved else None
@@ -408,37 +338,10 @@ def solve_large(
     # The pass ends at its share of the run, counted from the start: building the candidates took some.
     # A short pass ends later (``SHORT_PASS_SHARE``): column generation's share then ends with it.
     pass_end = start + (first_pass_s if first_pass_s >= MIN_FILL_S else time_limit_s * SHORT_PASS_SHARE)
-    # The relaxation in the background runs until the latest the steps can end (``FINISH_SHARE``).
-    steps_end = start + time_limit_s * (1 - FINISH_SHARE)
-    relaxed, helped, support, background = _solve_both(
-        candidates, solver, first_pass_s, (pass_end, steps_end), mip_gap
-    )
-    try:
-        times = (start, time_limit_s, pass_end)
-        return _steps(candidates, (solver, mip_gap), times, relaxed, helped, support, background)
-    finally:
-        if background is not None:
-            background.stop()
-
-
-def _steps(
-    candidates: Candidates,
-    asked: tuple[str, float],
-    times: tuple[float, float, float],
-    relaxed: Solution,
-    helped: list[tuple[Solution, float, _Packed | None]],
-    support: set[str] | None,
-    background: _Background | None,
-) -> tuple[Candidates, Solution]:
-    """``solve_large`` after the first pass: the packings, steps 2 and 3, and the gap against the best bound
-    (the background relaxation's as it stands when the plan is chosen, ``BOUND_TO_THE_END``)."""
-    solver, mip_gap = asked
-    start, time_limit_s, pass_end = times
+    relaxed, helped, support = _solve_both(candidates, solver, first_pass_s, pass_end, mip_gap)
     if relaxed.status == "infeasible":
         return candidates, relaxed  # a relaxation without a plan: neither has the problem
     bounds = [0.0, _bound(solver, relaxed, mip_gap), *(bound for _, bound, _ in helped)]  # costs are >= 0
-    if background is not None:
-        bounds.append(_bound(solver, background.bound(), mip_gap))
     if max(bounds) <= 0.0:
         # Stopped without a bound (CBC through PuLP reports none): the relaxation's linear relaxation is one,
         # weaker (machines in fractions) but quick.
@@ -502,15 +405,6 @@ def _steps(
         deadline.check("solving the large-fleet program")
         return exact, solution or Solution("no_solution", math.inf, math.inf, math.inf, solver=solver)
     solution = dataclasses.replace(solution, solver=solver)
-    if background is not None:
-        # The exact program ended early (200 workloads: optimal over its patterns after 11-17 s of 33): the
-        # relaxation proves its bound until the steps' end, or until the plan meets the gap asked.
-        while time.perf_counter() < end and not background.future.done():
-            proven = background.bound().best_bound
-            if solution.objective - max(*bounds, proven) <= mip_gap * solution.objective + 1e-9:
-                break
-            time.sleep(BOUND_POLL_S)
-        bounds.append(_bound(solver, background.bound(), mip_gap))
     bound = min(max(bounds), solution.objective)
     gap = (solution.objective - bound) / solution.objective if solution.objective > 0 else 0.0
     status: SolveStatus = "optimal" if gap <= mip_gap + 1e-9 else "feasible"

@@ -51,7 +51,7 @@ def test_a_call_given_up_on_returns_the_last_improving_plan_and_bound(
 ) -> None:
     made: list[_GaveUp] = []
 
-    def make(solver: str, time_limit_s: float, mip_gap: float, progress: object = None) -> _GaveUp:
+    def make(solver: str, time_limit_s: float, mip_gap: float) -> _GaveUp:
         backend = _GaveUp(msg=False, timeLimit=time_limit_s, gapRel=mip_gap, threads=1, random_seed=0)
         made.append(backend)
         return backend
@@ -77,9 +77,7 @@ def test_a_call_given_up_on_before_any_plan_falls_back_to_a_known_one(
     monkeypatch.setattr(
         ilp_solve,
         "_make_solver",
-        lambda solver, t, gap, progress=None: Nothing(
-            msg=False, timeLimit=t, gapRel=gap, threads=1, random_seed=0
-        ),
+        lambda solver, t, gap: Nothing(msg=False, timeLimit=t, gapRel=gap, threads=1, random_seed=0),
     )
     # Every replica alone on its cheapest option (ilp.incumbent): duo at 75 + 1 a replica, 3 GPUs on two
     # boxes, 2 x 150 + 3 = 303 USD, proven nothing beyond the callbacks' bound.
