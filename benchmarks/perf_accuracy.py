@@ -30,7 +30,7 @@ import multiprocessing
 import statistics
 import subprocess
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -197,8 +197,9 @@ def leave_one_source_out(
     every_decode: list[float] = []
     sources = sorted({c.source_key for c in cases} if only is None else {only})
     settings = (HELD_OUT_ITERATIONS, HELD_OUT_RESTARTS)
+    rows = Counter(c.source_key for c in cases)
     if jobs > 1:
-        by_size = sorted(sources, key=lambda s: -sum(c.source_key == s for c in cases))
+        by_size = sorted(sources, key=lambda s: -rows[s])
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             done = {
                 r[0]: r for r in pool.starmap(_hold_out, [(cases, s, settings) for s in by_size], chunksize=1)
@@ -207,10 +208,9 @@ def leave_one_source_out(
     else:
         results = (_hold_out(cases, s, settings) for s in sources)
     for source, decode, first in results:
-        test = [c for c in cases if c.source_key == source]
         every_decode += decode
         lines.append(
-            f"| {source} | {len(test)} | "
+            f"| {source} | {rows[source]} | "
             + (f"{_pct(statistics.median(decode))} | {_pct(p90(decode))} | " if decode else "- | - | ")
             + (_pct(statistics.median(first)) if first else "-")
             + " |"

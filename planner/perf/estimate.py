@@ -303,7 +303,8 @@ def _decode(
     par = gpus if tensor else 1
     weights = step_weight_bytes(m, batch)
     kv = decode_bytes(m, batch, context) - weights
-    if not (speed.today or speed).reads_kv_head_once:
+    once = (speed.today or speed).reads_kv_head_once
+    if not once:
         # Each query head's thread block reads its KV head; the group's other reads hit L2 in part.
         kv *= m.query_heads_per_kv_head ** min(1.0, speed.kv_group_exponent)
     experts = touched_expert_bytes(m, batch)
@@ -313,10 +314,10 @@ def _decode(
     if m.dequantizes_above_one_token and batch > 1:
         # bitsandbytes 4-bit: past one token the matrix-vector kernel gives way to dequantize + 16-bit GEMM.
         memory += dequantized_bytes(m, batch) / bandwidth
-    # A latent MLA cache serves every head: each tensor-parallel GPU reads all of it.
-    once = (speed.today or speed).reads_kv_head_once
+    # A decode attention kernel runs a block per sequence and head it reads (``EngineSpeed.kv_half_pairs``).
     heads = m.query_heads / (m.query_heads_per_kv_head if once else 1.0)
     pairs = batch * max(1.0, heads / par)
+    # A latent MLA cache serves every head: each tensor-parallel GPU reads all of it.
     memory += kv / (_achieved_bandwidth(m, hw, speed, kv=True, pairs=pairs) * (1 if m.kv_replicated else par))
     compute = decode_flops(m, batch, context) / _flops_per_s(m, hw, speed, par, batch)
     link = _allreduce_s(m, hw, batch, gpus if tensor else 1)

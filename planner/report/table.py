@@ -190,9 +190,7 @@ class Widths:
         heights: dict[int, float] = {}
         for row, first, last, text in self._wrapped:
             span = sum(self.width_of(c) for c in range(first, last + 1))
-            per_line = max(span * 1.1 - 1.0, 4.0)  # body text runs narrower than the digit-based unit
-            lines = sum(wrapped_lines(line, per_line) for line in text.splitlines() or [""])
-            heights[row] = max(heights.get(row, 0.0), LINE_HEIGHT_PT * lines + 2.0)
+            heights[row] = max(heights.get(row, 0.0), wrapped_height(text, span))
         for row, height in heights.items():
             if height > LINE_HEIGHT_PT + 2.0:
                 ws.row_dimensions[row].height = height
@@ -203,6 +201,13 @@ class Widths:
         if col not in self._fixed and col not in self._widths:
             return DEFAULT_WIDTH
         return min(max(self._fixed.get(col, self._widths.get(col, 0.0) + 2.0), MIN_WIDTH), MAX_WIDTH)
+
+
+def wrapped_height(text: str, span: float) -> float:
+    """Points a cell of ``text`` needs, wrapped over columns ``span`` characters wide in all."""
+    per_line = max(span * 1.1 - 1.0, 4.0)  # body text runs narrower than the digit-based unit
+    lines = sum(wrapped_lines(line, per_line) for line in text.splitlines() or [""])
+    return LINE_HEIGHT_PT * lines + 2.0
 
 
 def wrapped_lines(line: str, per_line: float) -> int:

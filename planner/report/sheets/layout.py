@@ -9,7 +9,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from planner.report.table import DEFAULT_WIDTH, LINE_HEIGHT_PT, wrapped_lines
+from planner.report.table import DEFAULT_WIDTH, wrapped_height
 
 
 def new_sheet(wb: Workbook, title: str, *, freeze: str | None = "A2", landscape: bool = True) -> Worksheet:
@@ -72,8 +72,6 @@ def _notes_off_the_title_column(ws: Worksheet) -> None:
         target = ws.cell(row=row, column=2, value=text)
         target.style = style
         ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=last)
-        per_line = max(sum(width(c) for c in range(2, last + 1)) * 1.1 - 1.0, 4.0)
-        lines = sum(wrapped_lines(line, per_line) for line in str(text or "").splitlines() or [""])
-        height = LINE_HEIGHT_PT * lines + 2.0
+        height = wrapped_height(str(text or ""), sum(width(c) for c in range(2, last + 1)))
         if height > (ws.row_dimensions[row].height or 0):
             ws.row_dimensions[row].height = height
