@@ -29,7 +29,8 @@ _RECIPE_KNOBS: tuple[tuple[str, Any, str | None], ...] = (
     (
         "optimizer",
         str,
-        "adamw, adamw-8bit, paged-adamw, paged-adamw-8bit, sgd or adafactor [default: the framework's].",
+        "adamw (fused), adamw-foreach (torch's default AdamW, adamw_torch), adamw-8bit, paged-adamw, "
+        "paged-adamw-8bit, sgd or adafactor [default: the framework's].",
     ),
     ("optimizer_in_backward", bool, None),
     ("offload", str, "none, optimizer or params (host memory)."),

@@ -37,12 +37,18 @@ class Optimizer:
     second moment is rows + columns per matrix). ``state_bytes``: bytes per element where the optimizer fixes
     them (bitsandbytes 8-bit: 1; 0: the recipe's). ``paged``: states in CUDA unified memory, evicted to the
     host when the card fills, so they never make a run fail and ``torch.cuda`` statistics do not count
-    them."""
+    them. ``step_temporaries``: state-sized tensors the step allocates for every parameter at once.
+    ``adamw-foreach`` is ``torch.optim.AdamW`` as constructed by default on CUDA (Trainer's
+    ``optim='adamw_torch'``), the multi-tensor implementation, whose ``_foreach_sqrt`` of the second moments
+    makes a new list of them before the update (torch/optim/adam.py ``_multi_tensor_adam``): 1. ``adamw``
+    is any AdamW that updates each tensor in place: the fused kernels (``fused=True``, Trainer's default
+    ``adamw_torch_fused``, DeepSpeed's FusedAdam), transformers' former per-parameter ``adamw_hf``: 0."""
 
     name: str
     states: int
     state_bytes: float
     paged: bool
+    step_temporaries: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +91,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
     o.name: o
     for o in (
         Optimizer("adamw", 2, 0, paged=False),
+        Optimizer("adamw-foreach", 2, 0, paged=False, step_temporaries=1),
         Optimizer("adamw-8bit", 2, 1, paged=False),
         Optimizer("paged-adamw", 2, 0, paged=True),
         Optimizer("paged-adamw-8bit", 2, 1, paged=True),
@@ -109,7 +116,7 @@ LOSSES: dict[str, Loss] = {
 _ALIASES: dict[str, dict[str, str]] = {
     "optimizer": {
         "adam": "adamw",
-        "adamw_torch": "adamw",
+        "adamw_torch": "adamw-foreach",
         "adamw_torch_fused": "adamw",
         "adamw_8bit": "adamw-8bit",
         "adamw_bnb_8bit": "adamw-8bit",
@@ -231,7 +238,8 @@ FRAMEWORKS: dict[str, Framework] = {
             {
                 "weights": "amp: fp32 master and states (Trainer bf16=True on an fp32-loaded model; "
                 "DeepSpeed's bf16 optimizer likewise)",
-                "optimizer": "TrainingArguments optim='adamw_torch'",
+                "optimizer": "TrainingArguments' default optim, adamw_torch_fused in transformers 5 (set "
+                "optimizer=adamw_torch for the multi-tensor AdamW and its step's temporaries)",
                 "loss": "full: the model's fp32-upcast cross-entropy",
                 "gradient_checkpointing": "on (planner's default; TrainingArguments leaves it off, the PEFT "
                 "and TRL examples turn it on)",
