@@ -222,7 +222,9 @@ class _Tokens(torch.utils.data.Dataset[dict[str, torch.Tensor]]):
         return {"input_ids": ids, "labels": ids.clone(), "attention_mask": torch.ones_like(ids)}
 
 
-def measure_training(case: Training, entry: dict[str, Any], device: Device, tiny: bool) -> dict[str, Any]:
+def measure_training(
+    case: Training, entry: dict[str, Any], device: Device, tiny: bool, optim: str
+) -> dict[str, Any]:
     """Three optimizer steps of transformers' Trainer: the peak is reached in the first step that holds
     the optimizer's states (the second), and a third shows it does not grow."""
     dtype = torch.float32 if case.task == "full_ft" else torch.bfloat16
@@ -249,7 +251,7 @@ def measure_training(case: Training, entry: dict[str, Any], device: Device, tiny
             use_cpu=not device.cuda,
             gradient_checkpointing=case.gradient_checkpointing,
             gradient_checkpointing_kwargs={"use_reentrant": False},
-            optim="adamw_torch",
+            **({} if optim == "default" else {"optim": optim}),
             report_to="none",
             save_strategy="no",
             logging_strategy="no",
@@ -432,7 +434,8 @@ def memory_row(
         round(result["peak_allocated"] / GIB, 3),
         f"tier=gold; {_conditions(env)}; {method}; {recipe}; optim={result['optim']}; 3 steps of "
         f"{case.batch} x {case.seq_len} tokens, labels = inputs; gradient checkpointing "
-        f"{'non-reentrant' if case.gradient_checkpointing else 'off'}; {result['train_s']:.1f} s for 3 steps",
+        f"{'non-reentrant' if case.gradient_checkpointing else 'off'}; {result['train_s']:.1f} s for 3 "
+        f"steps; recipe: optimizer={result['optim']}",
     ]
 
 
@@ -444,6 +447,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--tiny", action="store_true", help="two-layer models: a smoke test of the code paths"
     )
+    parser.add_argument(
+        "--optim",
+        default="adamw_torch",
+        help="Trainer's optim for training cases ('default': its own default)",
+    )
+    parser.add_argument("--models", help="comma-separated catalog names: run only their cases")
     parser.add_argument("--skip-inference", action="store_true")
     parser.add_argument("--skip-training", action="store_true")
     args = parser.parse_args(argv)
@@ -452,6 +461,7 @@ def main(argv: list[str] | None = None) -> int:
     env = environment(device)
     print(json.dumps(env), flush=True)
     configs = catalog_configs()
+    chosen = set(args.models.split(",")) if args.models else None
     start = time.perf_counter()
     log: list[dict[str, Any]] = []
     vram: list[list[Any]] = []
@@ -474,6 +484,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_inference:
         current: tuple[str, Any] | None = None
         for case in INFERENCE:
+            if chosen is not None and case.model not in chosen:
+                continue
             if out_of_time():
                 print(f"budget spent: skipped {case}", flush=True)
                 continue
@@ -497,12 +509,14 @@ def main(argv: list[str] | None = None) -> int:
         current = None
     if not args.skip_training:
         for tcase in TRAINING:
+            if chosen is not None and tcase.model not in chosen:
+                continue
             if out_of_time():
                 print(f"budget spent: skipped {tcase}", flush=True)
                 continue
             try:
                 device.reset_peak()
-                result = measure_training(tcase, configs[tcase.model], device, args.tiny)
+                result = measure_training(tcase, configs[tcase.model], device, args.tiny, args.optim)
                 log.append({"case": tcase.__dict__, "kind": "training", **result})
                 vram.append(memory_row(tcase, result, result["params"], env))
                 print(f"{time.perf_counter() - start:6.1f} s {tcase}: {result}", flush=True)
