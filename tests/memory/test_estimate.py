@@ -312,3 +312,23 @@ def test_a_tensor_split_that_fails_names_the_heads_that_bind_and_the_sizes_that_
     assert f"{limit} do not split over {gpus} GPUs" in message and f"(use {sizes} GPUs)" in message
     for n in map(int, sizes.replace(" or", ",").split(", ")):
         estimate_memory(model, engine="vllm", gpus=n)  # every size offered is accepted
+
+
+@pytest.mark.parametrize(
+    ("model", "batch", "prompt", "out", "measured_gib"),
+    [
+        ("qwen2.5-7b", 1, 32768, 16, 20.37),
+        ("llama-3.1-8b", 64, 4096, 32, 76.12),
+        ("qwen3-30b-a3b", 16, 1024, 32, 60.67),
+    ],
+)
+def test_transformers_generate_peak_as_measured_on_our_h200(
+    model: str, batch: int, prompt: int, out: int, measured_gib: float
+) -> None:
+    # Our own runs (benchmarks/gpu_measure.py, transformers 5.17 generate() with SDPA, random weights, one
+    # H200, 2026-12-04): torch.cuda.max_memory_allocated over the generate call, so without the CUDA context
+    # and the allocator's share. Long prompts, a large batch and an MoE: within 6 %.
+    est = estimate_memory(model, context=prompt + out, batch=batch, prefill_tokens=prompt)
+    b = est.breakdown
+    allocated = (est.total_bytes - b["cuda_context"] - b["allocator_overhead"]) / GIB
+    assert allocated == pytest.approx(measured_gib, rel=0.06)
