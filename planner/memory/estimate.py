@@ -295,9 +295,9 @@ def estimate_memory(
     Training recipe: ``framework`` (hf-trainer, trl, torchtune, litgpt, llama-factory, unsloth, axolotl,
     deepspeed, fsdp; default hf-trainer) sets the defaults; each knob (``knobs``: the other fields of
     ``frameworks.Recipe``) overrides its own: ``weights`` (pure-bf16, amp), ``optimizer`` (adamw,
-    adamw-8bit, paged-adamw, paged-adamw-8bit, sgd, adafactor), ``optimizer_in_backward``, ``offload``
-    (none, optimizer, params), ``activation_offload``, ``loss`` (full, full-16bit, chunked, fused, cce),
-    ``gradient_checkpointing``, ``packing``, ``zero_stage`` (0-3), ``full_state_dict_save``,
+    adamw-foreach, adamw-8bit, paged-adamw, paged-adamw-8bit, sgd, adafactor), ``optimizer_in_backward``,
+    ``offload`` (none, optimizer, params), ``activation_offload``, ``loss`` (full, full-16bit, chunked,
+    fused, cce), ``gradient_checkpointing``, ``packing``, ``zero_stage`` (0-3), ``full_state_dict_save``,
     ``qlora_saved_inputs``. None (the default) takes the framework's.
 
     Raises ModelError/PlannerError (exit status 2) for inputs that cannot work: unknown model, precision,
