@@ -484,8 +484,14 @@ def main(argv: list[str] | None = None) -> int:
                 writer.writerow(header)
                 writer.writerows(rows)
 
-    def out_of_time() -> bool:
-        return time.perf_counter() - start > args.budget_s
+    def wanted(case: Inference | Training) -> bool:
+        """A case of a chosen model, started only while the time budget lasts."""
+        if chosen is not None and case.model not in chosen:
+            return False
+        if time.perf_counter() - start > args.budget_s:
+            print(f"budget spent: skipped {case}", flush=True)
+            return False
+        return True
 
     if not args.skip_inference:
         current: tuple[str, Any] | None = None
@@ -496,10 +502,7 @@ def main(argv: list[str] | None = None) -> int:
                 for name, b, n, m in (item.split(":") for item in args.inference.split(","))
             )
         for case in cases:
-            if chosen is not None and case.model not in chosen:
-                continue
-            if out_of_time():
-                print(f"budget spent: skipped {case}", flush=True)
+            if not wanted(case):
                 continue
             try:
                 if current is None or current[0] != case.model:
@@ -521,10 +524,7 @@ def main(argv: list[str] | None = None) -> int:
         current = None
     if not args.skip_training:
         for tcase in TRAINING:
-            if chosen is not None and tcase.model not in chosen:
-                continue
-            if out_of_time():
-                print(f"budget spent: skipped {tcase}", flush=True)
+            if not wanted(tcase):
                 continue
             try:
                 device.reset_peak()
