@@ -139,14 +139,34 @@ def test_memory_form_shows_the_estimate_of_the_cli(browser: Any, base_url: str, 
     assert len(segments) == sum(1 for v in expected.per_gpu_breakdown.values() if v > 0)
     fit_text = browser.find_element(By.ID, "fit-table").text
     assert "max concurrency at 16,384 tokens" in fit_text
-    # Inference's rule of thumb is one figure (weights x 1.3): 7.62B x 2 B x 1.3 = 19.8 GB, not "19.8–19.8".
+    # Inference's rule of thumb is one figure (weights x 1.3): 7,615,616,512 x 2 B x 1.3 = 19.80e9 B, quoted
+    # as 19.8 GB (not "19.8–19.8"); its cells sit in GiB columns, so they give 19.80e9 / 2^30 = 18.44 GiB.
     low, high = expected.rule_of_thumb_bytes
-    assert low == high
+    assert low == high == round(7_615_616_512 * 2 * 1.3)
     rows = browser.find_element(By.ID, "memory-table").text.splitlines()
-    assert f"rule of thumb (GB, 10^9) {low / 1e9:.1f}" in rows
-    assert f"rule of thumb (lower row) {low / 1e9:.1f} GB" in browser.find_element(By.ID, "memory-bar").text
+    assert rows[0] == "Component per GPU GiB total GiB"
+    assert "rule of thumb (19.8 GB in total) 18.44 18.44" in rows
+    assert "rule of thumb (lower row) 18.44 GiB (19.8 GB)" in browser.find_element(By.ID, "memory-bar").text
     shot = _shot(browser, tmp_path, "memory")
     assert shot.stat().st_size > 10_000
+
+
+def test_memory_table_states_the_rule_of_thumb_in_the_columns_unit(browser: Any, base_url: str) -> None:
+    """The table's columns are GiB, per GPU and in total, as ``planner estimate`` prints them; the rule of
+    thumb is quoted in GB. Llama 3.1 70B on 2 GPUs: 70,553,706,496 x 2 B x 1.3 = 183.44e9 B, which the
+    terminal prints as "183.4 GB (170.8 GiB) in total"; the page's row put 183.4 (GB, all GPUs) in the
+    "GiB per GPU" column. Now it names 183.4 GB and gives 170.84 GiB in total, 85.42 GiB per GPU."""
+    wait = _open(browser, base_url)
+    _set(browser, "model", "llama-3.1-70b")
+    Select(browser.find_element(By.ID, "gpu")).select_by_visible_text("H100 SXM5")
+    _set(browser, "gpus", "2")
+    _set(browser, "context", "4096")  # planner estimate's default
+    wait.until(ec.text_to_be_present_in_element((By.ID, "memory-title"), "72.01 GiB per GPU"))
+    rows = browser.find_element(By.ID, "memory-table").text.splitlines()
+    assert rows[0] == "Component per GPU GiB total GiB"
+    assert "rule of thumb (183.4 GB in total) 85.42 170.84" in rows
+    assert "total 72.01 141.97" in rows  # planner estimate: total 72.01 / 141.97 GiB
+    assert "rule of thumb (lower row) 85.42 GiB (91.7 GB)" in browser.find_element(By.ID, "memory-bar").text
 
 
 def test_a_card_too_small_says_what_would_make_it_fit(browser: Any, base_url: str) -> None:

@@ -17,11 +17,14 @@ const gib = (b) => (b / GIB).toFixed(2);
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 const money = (x, cur) => `${fmt0(x)} ${cur}`;
 const fmt = (x, digits) => Number(x).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-// A range in GB to one decimal; one figure where both ends print the same (the rule of thumb for inference).
-const gbRange = (low, high) => {
-  const [a, b] = [(low / GB).toFixed(1), (high / GB).toFixed(1)];
+// A range in GB (10^9 bytes, the unit the rule of thumb is quoted in) to one decimal, or in GiB to two; one
+// figure where both ends print the same (the rule of thumb for inference).
+const range = (low, high, unit, digits) => {
+  const [a, b] = [(low / unit).toFixed(digits), (high / unit).toFixed(digits)];
   return a === b ? a : `${a}–${b}`;
 };
+const gbRange = (low, high) => range(low, high, GB, 1);
+const gibRange = (low, high) => range(low, high, GIB, 2);
 let META = null;
 
 async function call(path, payload) {
@@ -94,14 +97,17 @@ function renderMemory(data) {
   if (thumbHigh > thumbLow) segs += `<div class="thumb low" style="left:0;width:${pct(thumbLow)}"></div>`;
   segs += `<div class="mark" title="card capacity" style="left:${pct(fit.vram_bytes)}"></div>`;
   segs += `<div class="mark budget" title="budget after headroom" style="left:${pct(fit.budget_bytes)}"></div>`;
-  legend += `<span><i style="background:#9aa5b1"></i>rule of thumb (lower row) ${gbRange(thumbLow, thumbHigh)} GB</span>`;
+  legend += `<span><i style="background:#9aa5b1"></i>rule of thumb (lower row) ${gibRange(thumbLow, thumbHigh)} GiB (${gbRange(thumbLow, thumbHigh)} GB)</span>`;
   legend += `<span>│ ${esc(fit.gpu)} ${gib(fit.vram_bytes)} GiB</span><span>┆ budget with ${Math.round(fit.headroom * 100)} % headroom ${gib(fit.budget_bytes)} GiB</span>`;
   $("memory-bar").innerHTML = `<div class="bar">${segs}</div><div class="legend">${legend}</div>`;
   $("memory-title").textContent = `${est.model}: ${gib(est.per_gpu_bytes)} GiB per GPU on ${fit.gpu} — ${fit.fits ? "fits" : "does not fit"}`;
-  const rows = parts.map(([name, bytes]) => [name.replace(/_/g, " "), gib(bytes)]);
-  rows.push(["total per GPU", gib(est.per_gpu_bytes)], ["total, all GPUs", gib(est.total_bytes)],
-    ["rule of thumb (GB, 10^9)", gbRange(...est.rule_of_thumb_bytes)]);
-  table($("memory-table"), ["Component", "GiB per GPU"], rows, [1]);
+  // Per GPU and in total, in GiB, as `planner estimate` prints them; the rule of thumb is quoted in GB (10^9
+  // bytes), so its row names that figure and its cells give it in GiB, as the terminal's line does.
+  const rows = parts.map(([name, bytes]) => [name.replace(/_/g, " "), gib(bytes), gib(est.breakdown[name])]);
+  rows.push(["total", gib(est.per_gpu_bytes), gib(est.total_bytes)],
+    [`rule of thumb (${gbRange(...est.rule_of_thumb_bytes)} GB in total)`, gibRange(thumbLow, thumbHigh),
+      gibRange(...est.rule_of_thumb_bytes)]);
+  table($("memory-table"), ["Component", "per GPU GiB", "total GiB"], rows, [1, 2]);
   const fitRows = [
     ["card", fit.gpu], ["memory (GiB)", gib(fit.vram_bytes)], ["budget after headroom (GiB)", gib(fit.budget_bytes)],
     ["fits", fit.fits ? "yes" : `no${remedy(fit)}`],
