@@ -155,7 +155,8 @@ def test_memory_table_states_the_rule_of_thumb_in_the_columns_unit(browser: Any,
     """The table's columns are GiB, per GPU and in total, as ``planner estimate`` prints them; the rule of
     thumb is quoted in GB. Llama 3.1 70B on 2 GPUs: 70,553,706,496 x 2 B x 1.3 = 183.44e9 B, which the
     terminal prints as "183.4 GB (170.8 GiB) in total"; the page's row put 183.4 (GB, all GPUs) in the
-    "GiB per GPU" column. Now it names 183.4 GB and gives 170.84 GiB in total, 85.42 GiB per GPU."""
+    "GiB per GPU" column. Now it names 183.4 GB and gives 170.84 GiB in total, 85.42 GiB per GPU. Where
+    nothing fits, the card's rows said "0 tokens (weights)"; they now say why, as ``planner fit`` does."""
     wait = _open(browser, base_url)
     _set(browser, "model", "llama-3.1-70b")
     Select(browser.find_element(By.ID, "gpu")).select_by_visible_text("H100 SXM5")
@@ -167,6 +168,14 @@ def test_memory_table_states_the_rule_of_thumb_in_the_columns_unit(browser: Any,
     assert "rule of thumb (183.4 GB in total) 85.42 170.84" in rows
     assert "total 72.01 141.97" in rows  # planner estimate: total 72.01 / 141.97 GiB
     assert "rule of thumb (lower row) 85.42 GiB (91.7 GB)" in browser.find_element(By.ID, "memory-bar").text
+    # Nothing fits: the rows say why, as planner fit does, not "0 tokens (weights)". Weights 71,604,379,648 B
+    # per GPU = 66.69 GiB; budget 0.8 x 85,520,809,984 B = 63.72 GiB; the card 79.65 GiB.
+    fit = browser.find_element(By.ID, "fit-table").text.splitlines()
+    assert (
+        "max context at batch 1 none within the headroom (the weights, 66.69 GiB per GPU, fit the card but "
+        "not the 63.72 GiB budget)"
+    ) in fit
+    assert "max concurrency at 4,096 tokens none (one sequence does not fit in the 63.72 GiB budget)" in fit
 
 
 def test_a_card_too_small_says_what_would_make_it_fit(browser: Any, base_url: str) -> None:
