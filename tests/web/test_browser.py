@@ -470,6 +470,27 @@ def test_compare_two_scenarios_side_by_side(browser: Any, base_url: str, tmp_pat
     _shot(browser, tmp_path, "compare")
 
 
+def test_compare_gives_the_hours_each_unit_runs_as_the_cli_does(browser: Any, base_url: str) -> None:
+    """The capex budget cut to 5,000 USD (README): the coding assistant moves to an A6000 rented on demand for
+    its 220 hours a month. The page's unit lines left the hours out, so "0 -> 8,633 USD" had no reason; they
+    now carry them as ``planner compare`` prints them ("(220 h/month)", "(all day)")."""
+    cut = STARTUP.read_text(encoding="utf-8").replace("capex_usd: 60000", "capex_usd: 5000", 1)
+    _submit(
+        browser,
+        base_url,
+        tab="compare",
+        area="new-yaml",
+        text=cut,
+        button="compare-run",
+        shows="compare-headline",
+    )
+    units = browser.find_element(By.ID, "compare-units").text.splitlines()
+    assert "- 1 x Buy Desktop, 1x RTX A6000 (all day): 1 → 0 units, 5,564 → 0 USD" in units
+    assert (
+        "+ 1 x Rent on demand lambda gpu_1x_a6000 (us-east-1) (220 h/month): 0 → 1 units, 0 → 8,633 USD"
+    ) in units
+
+
 def test_start_from_says_when_the_text_is_the_users_own(browser: Any, base_url: str) -> None:
     """ "Start from: startup" stayed after the user pasted their own scenario, so the label named an example
     the text no longer was: a paste (an input event) turns it to "(edited)" on both tabs; picking the example
