@@ -1,6 +1,6 @@
 # Two entry points, used by the README's Quick start and by CI:
 #   make demo   creates .venv, installs planner into it and solves the startup scenario
-#   make test   ruff, mypy and the whole test suite
+#   make test   ruff (lint and format), mypy and the whole test suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -21,6 +21,7 @@ demo: install
 
 lint: install
 	$(BIN)/ruff check planner tests benchmarks
+	$(BIN)/ruff format --check planner tests benchmarks
 	$(BIN)/mypy
 
 test: lint

@@ -9,10 +9,18 @@ solutions and the dual bound HiGHS reports through its callbacks are kept as it 
 still running then, the call returns the last improving solution and bound, and the thread is left to end
 by itself (HiGHS's own limit, at its next check); it is never read again, and the process waits for it at
 exit (the plan is out by then).
+
+A Ctrl-C while the caller waits stops HiGHS before the KeyboardInterrupt goes on: the MIP interrupt
+callback asks it to stop, and the call waits (``STOP_WAIT_S``) for it to return. When a KeyboardInterrupt
+lands in Python 3.11's ``Thread.join``, the join's cleanup marks the thread finished though HiGHS still runs
+in it, so the interpreter tore down under HiGHS and the process aborted ("terminate called without an active
+exception", status -6 instead of 130): the wait is on an event the thread sets, never on ``join``. HiGHS then
+reports "interrupted", which PuLP maps to "optimal" with a solution: that status is never read as a plan.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 from typing import Any
@@ -24,6 +32,9 @@ GRACE_S = 1.0
 limit): HiGHS ends within a fraction of a second of its limit where it checks, and writing the solution back
 takes about as long on the largest programs."""
 GRACE_SHARE = 0.05
+STOP_WAIT_S = 5.0
+"""After a Ctrl-C, how long the call waits for HiGHS to stop (it looks at its interrupt callback within
+milliseconds in branch and bound; the CLI ends the process itself after a second, ``planner.cli``)."""
 _GIVEN_UP: list[threading.Thread] = []
 """The threads of the solves given up on, for ``pending``."""
 _WATCHED: list[Any] = []
@@ -43,6 +54,7 @@ class GuardedHighs(pulp.HiGHS):  # type: ignore[misc]
         self.incumbent: list[float] | None = None
         self.dual_bound = -math.inf
         self._lock = threading.Lock()
+        self._stop = False
 
     def createAndConfigureSolver(self, lp: Any) -> None:
         import highspy
@@ -66,10 +78,12 @@ class GuardedHighs(pulp.HiGHS):  # type: ignore[misc]
             self._note_bound(event)
 
     def _interrupt(self, event: Any) -> None:
-        # Only read: interrupting here would end the solve as "interrupted", which PuLP takes for a plan
-        # even where there is none; HiGHS's own limit stops it at the same checks.
+        # Interrupted only after a Ctrl-C (``callSolver``): PuLP takes HiGHS's "interrupted" for an optimal
+        # plan, even where there is none, so the time limit is left to HiGHS's own checks.
         with self._lock:
             self._note_bound(event)
+        if self._stop:
+            event.interrupt()
 
     def _note_bound(self, event: Any) -> None:
         bound = float(event.data_out.mip_dual_bound)
@@ -82,10 +96,26 @@ class GuardedHighs(pulp.HiGHS):  # type: ignore[misc]
         # tears down aborts it ("terminate called without an active exception", two runs of eight of the
         # 1,000-workload benchmark), so a run whose solve was given up on ends when HiGHS does, after its
         # plan is out.
-        worker = threading.Thread(target=lp.solverModel.run, name="highs", daemon=False)
+        finished = threading.Event()
+
+        def run() -> None:
+            try:
+                lp.solverModel.run()
+            finally:
+                finished.set()
+
+        worker = threading.Thread(target=run, name="highs", daemon=False)
         worker.start()
-        worker.join(None if math.isinf(limit) else limit * (1 + GRACE_SHARE) + GRACE_S)
-        if worker.is_alive():
+        try:
+            finished.wait(None if math.isinf(limit) else limit * (1 + GRACE_SHARE) + GRACE_S)
+        except KeyboardInterrupt:
+            self._stop = True
+            with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C stops the wait, not the first
+                finished.wait(STOP_WAIT_S)
+            if not finished.is_set():
+                _GIVEN_UP.append(worker)  # the ``planner`` command ends without waiting for it
+            raise
+        if not finished.is_set():
             self.abandoned = True
             _GIVEN_UP.append(worker)
             # Nothing more to read from it (the flags are plain booleans HiGHS reads at each callback point).
@@ -93,6 +123,11 @@ class GuardedHighs(pulp.HiGHS):  # type: ignore[misc]
                 lp.solverModel.stopCallback(kind)
 
     def findSolutionValues(self, lp: Any) -> tuple[int, int]:
+        import highspy
+
+        if not self.abandoned and lp.solverModel.getModelStatus() == highspy.HighsModelStatus.kInterrupt:
+            # PuLP reads "interrupted" as optimal, with the values HiGHS held: neither a plan nor a proof.
+            raise KeyboardInterrupt
         if not self.abandoned:
             status: tuple[int, int] = super().findSolutionValues(lp)
             return status

@@ -315,6 +315,17 @@ def solve(store: PlanStore, payload: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _side_name(name: str, text: str) -> str:
+    """A compared side's name, with ", edited" where it bears a shipped example's name but not its text:
+    two edits of one example both say "startup", and the reader could not tell which side is the example."""
+    examples = {p.stem: p for p in examples_dir().glob("*.yaml")}  # a name is never a path here
+    try:
+        edited = name in examples and examples[name].read_text(encoding="utf-8") != text
+    except OSError:
+        edited = False
+    return f"{name}, edited" if edited else name
+
+
 def compare(store: PlanStore, payload: dict[str, Any]) -> dict[str, Any]:
     """Two scenarios solved and compared, as ``planner compare --format json``."""
     from planner.explore.compare import compare_plans
@@ -326,8 +337,8 @@ def compare(store: PlanStore, payload: dict[str, Any]) -> dict[str, Any]:
     comparison = compare_plans(
         base,
         new,
-        base_label=f"base ({base.scenario})",
-        new_label=f"new ({new.scenario})",
+        base_label=f"base ({_side_name(base.scenario, base_text)})",
+        new_label=f"new ({_side_name(new.scenario, new_text)})",
         base_scenario=_scenario(base_text, "base scenario"),
         new_scenario=_scenario(new_text, "new scenario"),
     )

@@ -157,4 +157,3 @@ def test_a_desktop_of_an_undated_chassis_and_a_2020_card_reports_2020_and_warns_
     rows = list(book["Assumptions"][prices.ref])
     as_of = [c.value for c in rows[0]].index("As of")
     assert [r[as_of].value for r in rows[1:]] == [dt.datetime(2020, 9, 1)]
-

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 
@@ -169,6 +170,24 @@ def test_every_cloud_offer_is_sourced_dated_and_resolvable(shipped: Catalog) -> 
         assert offer.as_of is None
     for row in shipped.excluded_cloud:
         assert row.reason
+
+
+def test_the_catalog_docs_give_each_cloud_sources_commit_and_its_date(shipped: Catalog) -> None:
+    """Reports say a cloud price's date is "unknown"; docs/catalogs.md says why, naming each source file and
+    commit the shipped rows come from with the date the rows carry (unknown: the commits' dates were not
+    recorded), so a reader can date a row from the catalog's history or replace it."""
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "catalogs.md").read_text(encoding="utf-8")
+    table = {
+        (m[1], m[2], m[3]): m[4]
+        for m in re.finditer(
+            r"^\| (\w+) \| `(catalogs/v\d/\w+/vms\.csv)` \| `([0-9a-f]{40})` \| ([^|]+) \|$", docs, re.M
+        )
+    }
+    sources = {(o.provider, o.source_file.split()[-1], o.source_commit): o.as_of for o in shipped.cloud}
+    assert set(table) == set(sources)
+    for key, shown in table.items():
+        as_of = sources[key]
+        assert shown.startswith("unknown") if as_of is None else shown.strip() == as_of.isoformat()
 
 
 def test_anomalies_are_corrected_or_excluded(shipped: Catalog) -> None:

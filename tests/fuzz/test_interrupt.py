@@ -164,3 +164,56 @@ def test_a_ctrl_c_while_highspy_loads_is_an_interrupt_not_a_missing_solver(
     assert "not available" not in done.stdout + done.stderr
     assert done.returncode == EXIT_INTERRUPTED
     assert done.stderr.startswith("interrupted"), done.stderr  # sweep adds ": no report written"
+
+
+SIGINT_IN_HIGHS = """
+import os
+import signal
+import sys
+import time
+
+import planner.ilp.watchdog as watchdog
+
+checked = watchdog.GuardedHighs._interrupt
+
+
+def check(self, event):
+    if not getattr(watchdog, "signalled", False):
+        watchdog.signalled = True
+        sys.stderr.write("SIGINT sent\\n")
+        os.kill(os.getpid(), signal.SIGINT)  # a Ctrl-C while HiGHS runs (this is its thread)
+        time.sleep(0.5)  # HiGHS still busy when the main thread takes the interrupt
+    checked(self, event)
+
+
+watchdog.GuardedHighs._interrupt = check
+sys.argv = ["planner", *sys.argv[1:]]
+from planner.__main__ import run
+run()
+"""
+"""The CLI in a fresh interpreter whose first HiGHS check (the MIP interrupt callback, in HiGHS's thread)
+sends the process a real SIGINT: the Ctrl-C lands while HiGHS runs, at a known point, not after a sleep."""
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_a_sigint_while_highs_runs_prints_no_plan_and_keeps_the_report(tmp_path: Path, fmt: str) -> None:
+    """A Ctrl-C while HiGHS runs: exit 130, one line, nothing on stdout (no plan, "optimal" or otherwise:
+    HiGHS stopped by the interrupt reports "interrupted", which PuLP reads as optimal), the report kept."""
+    report = tmp_path / "startup.xlsx"
+    report.write_bytes(b"previous")
+    root = Path(__file__).resolve().parents[2]
+    started = time.monotonic()
+    scenario = root / "scenarios" / "startup.yaml"
+    done = subprocess.run(
+        [sys.executable, "-c", SIGINT_IN_HIGHS, "solve", str(scenario), "-o", str(report), "--format", fmt],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=root,
+    )
+    assert done.stderr == "SIGINT sent\ninterrupted\n", done.stderr
+    assert done.returncode == EXIT_INTERRUPTED
+    assert done.stdout == ""
+    assert report.read_bytes() == b"previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["startup.xlsx"]
+    assert time.monotonic() - started < 60

@@ -96,3 +96,23 @@ def test_pending_is_true_while_a_given_up_solve_runs_and_false_after(monkeypatch
     gate.set()
     worker.join()
     assert not watchdog.pending()
+
+
+class _Interrupted(GuardedHighs):
+    """HiGHS stopped by a user interrupt at its first check, as a Ctrl-C stops it (``callSolver``)."""
+
+    def _interrupt(self, event: Any) -> None:
+        event.interrupt()
+
+
+def test_a_solve_highs_reports_interrupted_is_never_a_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HiGHS's "interrupted" reaches PuLP as "optimal" with the values HiGHS held when it stopped (none of a
+    plan: every variable 0 here, though three replicas are due); solve_problem took it for an optimal plan
+    of 0 USD. An interrupt is the user's, so it goes on as KeyboardInterrupt (exit 130 in the CLI)."""
+    monkeypatch.setattr(
+        ilp_solve,
+        "_make_solver",
+        lambda solver, t, gap: _Interrupted(msg=False, timeLimit=t, gapRel=gap, threads=1, random_seed=0),
+    )
+    with pytest.raises(KeyboardInterrupt):
+        ilp_solve.solve_problem(_data(), solver="highs", time_limit_s=10.0, presolve=False)

@@ -382,3 +382,27 @@ def test_speed_form_with_the_default_engine_runs_gguf_under_llama_cpp(url: str) 
     )  # fmt: skip
     assert {k: v for k, v in data.items() if k not in ("fits", "warning")} == cli
     assert data["inputs"]["engine"] == "llama.cpp"
+
+
+def test_compare_names_a_side_edited_from_an_example_so_the_sides_differ(url: str) -> None:
+    """Two edits of the startup example both read "startup", so the headline said "startup -> startup" and the
+    reader could not tell which side was the shipped example: a side whose text is not its example's says
+    ", edited"; the example's own text keeps the bare name."""
+    shipped = STARTUP.read_text(encoding="utf-8")
+    edits = [shipped.replace("horizon_months: 36", f"horizon_months: {m}", 1) for m in (24, 12)]
+    assert shipped not in edits
+    status, data = _post(f"{url}/api/compare", {"base": shipped, "new": edits[1]})
+    assert status == 200, data
+    assert (data["comparison"]["base"], data["comparison"]["new"]) == (
+        "base (startup)",
+        "new (startup, edited)",
+    )
+    status, data = _post(f"{url}/api/compare", {"base": edits[0], "new": edits[1]})
+    assert status == 200, data
+    assert data["text"].splitlines()[0] == (
+        "Compare base (startup, edited) -> new (startup, edited), money in USD"
+    )
+    own = shipped.replace("name: startup", "name: my-startup", 1)  # not an example's name: nothing to add
+    status, data = _post(f"{url}/api/compare", {"base": own, "new": shipped})
+    assert status == 200, data
+    assert (data["comparison"]["base"], data["comparison"]["new"]) == ("base (my-startup)", "new (startup)")

@@ -139,14 +139,43 @@ def test_memory_form_shows_the_estimate_of_the_cli(browser: Any, base_url: str, 
     assert len(segments) == sum(1 for v in expected.per_gpu_breakdown.values() if v > 0)
     fit_text = browser.find_element(By.ID, "fit-table").text
     assert "max concurrency at 16,384 tokens" in fit_text
-    # Inference's rule of thumb is one figure (weights x 1.3): 7.62B x 2 B x 1.3 = 19.8 GB, not "19.8–19.8".
+    # Inference's rule of thumb is one figure (weights x 1.3): 7,615,616,512 x 2 B x 1.3 = 19.80e9 B, quoted
+    # as 19.8 GB (not "19.8–19.8"); its cells sit in GiB columns, so they give 19.80e9 / 2^30 = 18.44 GiB.
     low, high = expected.rule_of_thumb_bytes
-    assert low == high
+    assert low == high == round(7_615_616_512 * 2 * 1.3)
     rows = browser.find_element(By.ID, "memory-table").text.splitlines()
-    assert f"rule of thumb (GB, 10^9) {low / 1e9:.1f}" in rows
-    assert f"rule of thumb (lower row) {low / 1e9:.1f} GB" in browser.find_element(By.ID, "memory-bar").text
+    assert rows[0] == "Component per GPU GiB total GiB"
+    assert "rule of thumb (19.8 GB in total) 18.44 18.44" in rows
+    assert "rule of thumb (lower row) 18.44 GiB (19.8 GB)" in browser.find_element(By.ID, "memory-bar").text
     shot = _shot(browser, tmp_path, "memory")
     assert shot.stat().st_size > 10_000
+
+
+def test_memory_table_states_the_rule_of_thumb_in_the_columns_unit(browser: Any, base_url: str) -> None:
+    """The table's columns are GiB, per GPU and in total, as ``planner estimate`` prints them; the rule of
+    thumb is quoted in GB. Llama 3.1 70B on 2 GPUs: 70,553,706,496 x 2 B x 1.3 = 183.44e9 B, which the
+    terminal prints as "183.4 GB (170.8 GiB) in total"; the page's row put 183.4 (GB, all GPUs) in the
+    "GiB per GPU" column. Now it names 183.4 GB and gives 170.84 GiB in total, 85.42 GiB per GPU. Where
+    nothing fits, the card's rows said "0 tokens (weights)"; they now say why, as ``planner fit`` does."""
+    wait = _open(browser, base_url)
+    _set(browser, "model", "llama-3.1-70b")
+    Select(browser.find_element(By.ID, "gpu")).select_by_visible_text("H100 SXM5")
+    _set(browser, "gpus", "2")
+    _set(browser, "context", "4096")  # planner estimate's default
+    wait.until(ec.text_to_be_present_in_element((By.ID, "memory-title"), "72.01 GiB per GPU"))
+    rows = browser.find_element(By.ID, "memory-table").text.splitlines()
+    assert rows[0] == "Component per GPU GiB total GiB"
+    assert "rule of thumb (183.4 GB in total) 85.42 170.84" in rows
+    assert "total 72.01 141.97" in rows  # planner estimate: total 72.01 / 141.97 GiB
+    assert "rule of thumb (lower row) 85.42 GiB (91.7 GB)" in browser.find_element(By.ID, "memory-bar").text
+    # Nothing fits: the rows say why, as planner fit does, not "0 tokens (weights)". Weights 71,604,379,648 B
+    # per GPU = 66.69 GiB; budget 0.8 x 85,520,809,984 B = 63.72 GiB; the card 79.65 GiB.
+    fit = browser.find_element(By.ID, "fit-table").text.splitlines()
+    assert (
+        "max context at batch 1 none within the headroom (the weights, 66.69 GiB per GPU, fit the card but "
+        "not the 63.72 GiB budget)"
+    ) in fit
+    assert "max concurrency at 4,096 tokens none (one sequence does not fit in the 63.72 GiB budget)" in fit
 
 
 def test_a_card_too_small_says_what_would_make_it_fit(browser: Any, base_url: str) -> None:
@@ -439,6 +468,27 @@ def test_compare_two_scenarios_side_by_side(browser: Any, base_url: str, tmp_pat
     assert "USD (-" in browser.find_element(By.ID, "compare-headline").text
     assert "horizon: 36 months → 3 months" in browser.find_element(By.ID, "compare-settings").text
     _shot(browser, tmp_path, "compare")
+
+
+def test_compare_gives_the_hours_each_unit_runs_as_the_cli_does(browser: Any, base_url: str) -> None:
+    """The capex budget cut to 5,000 USD (README): the coding assistant moves to an A6000 rented on demand for
+    its 220 hours a month. The page's unit lines left the hours out, so "0 -> 8,633 USD" had no reason; they
+    now carry them as ``planner compare`` prints them ("(220 h/month)", "(all day)")."""
+    cut = STARTUP.read_text(encoding="utf-8").replace("capex_usd: 60000", "capex_usd: 5000", 1)
+    _submit(
+        browser,
+        base_url,
+        tab="compare",
+        area="new-yaml",
+        text=cut,
+        button="compare-run",
+        shows="compare-headline",
+    )
+    units = browser.find_element(By.ID, "compare-units").text.splitlines()
+    assert "- 1 x Buy Desktop, 1x RTX A6000 (all day): 1 → 0 units, 5,564 → 0 USD" in units
+    assert (
+        "+ 1 x Rent on demand lambda gpu_1x_a6000 (us-east-1) (220 h/month): 0 → 1 units, 0 → 8,633 USD"
+    ) in units
 
 
 def test_start_from_says_when_the_text_is_the_users_own(browser: Any, base_url: str) -> None:

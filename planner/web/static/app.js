@@ -17,11 +17,14 @@ const gib = (b) => (b / GIB).toFixed(2);
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 const money = (x, cur) => `${fmt0(x)} ${cur}`;
 const fmt = (x, digits) => Number(x).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-// A range in GB to one decimal; one figure where both ends print the same (the rule of thumb for inference).
-const gbRange = (low, high) => {
-  const [a, b] = [(low / GB).toFixed(1), (high / GB).toFixed(1)];
+// A range in GB (10^9 bytes, the unit the rule of thumb is quoted in) to one decimal, or in GiB to two; one
+// figure where both ends print the same (the rule of thumb for inference).
+const range = (low, high, unit, digits) => {
+  const [a, b] = [(low / unit).toFixed(digits), (high / unit).toFixed(digits)];
   return a === b ? a : `${a}–${b}`;
 };
+const gbRange = (low, high) => range(low, high, GB, 1);
+const gibRange = (low, high) => range(low, high, GIB, 2);
 let META = null;
 
 async function call(path, payload) {
@@ -94,23 +97,37 @@ function renderMemory(data) {
   if (thumbHigh > thumbLow) segs += `<div class="thumb low" style="left:0;width:${pct(thumbLow)}"></div>`;
   segs += `<div class="mark" title="card capacity" style="left:${pct(fit.vram_bytes)}"></div>`;
   segs += `<div class="mark budget" title="budget after headroom" style="left:${pct(fit.budget_bytes)}"></div>`;
-  legend += `<span><i style="background:#9aa5b1"></i>rule of thumb (lower row) ${gbRange(thumbLow, thumbHigh)} GB</span>`;
+  legend += `<span><i style="background:#9aa5b1"></i>rule of thumb (lower row) ${gibRange(thumbLow, thumbHigh)} GiB (${gbRange(thumbLow, thumbHigh)} GB)</span>`;
   legend += `<span>│ ${esc(fit.gpu)} ${gib(fit.vram_bytes)} GiB</span><span>┆ budget with ${Math.round(fit.headroom * 100)} % headroom ${gib(fit.budget_bytes)} GiB</span>`;
   $("memory-bar").innerHTML = `<div class="bar">${segs}</div><div class="legend">${legend}</div>`;
   $("memory-title").textContent = `${est.model}: ${gib(est.per_gpu_bytes)} GiB per GPU on ${fit.gpu} — ${fit.fits ? "fits" : "does not fit"}`;
-  const rows = parts.map(([name, bytes]) => [name.replace(/_/g, " "), gib(bytes)]);
-  rows.push(["total per GPU", gib(est.per_gpu_bytes)], ["total, all GPUs", gib(est.total_bytes)],
-    ["rule of thumb (GB, 10^9)", gbRange(...est.rule_of_thumb_bytes)]);
-  table($("memory-table"), ["Component", "GiB per GPU"], rows, [1]);
+  // Per GPU and in total, in GiB, as `planner estimate` prints them; the rule of thumb is quoted in GB (10^9
+  // bytes), so its row names that figure and its cells give it in GiB, as the terminal's line does.
+  const rows = parts.map(([name, bytes]) => [name.replace(/_/g, " "), gib(bytes), gib(est.breakdown[name])]);
+  rows.push(["total", gib(est.per_gpu_bytes), gib(est.total_bytes)],
+    [`rule of thumb (${gbRange(...est.rule_of_thumb_bytes)} GB in total)`, gibRange(thumbLow, thumbHigh),
+      gibRange(...est.rule_of_thumb_bytes)]);
+  table($("memory-table"), ["Component", "per GPU GiB", "total GiB"], rows, [1, 2]);
   const fitRows = [
     ["card", fit.gpu], ["memory (GiB)", gib(fit.vram_bytes)], ["budget after headroom (GiB)", gib(fit.budget_bytes)],
     ["fits", fit.fits ? "yes" : `no${remedy(fit)}`],
-    [`max context at batch ${fit.batch}`, `${fmt0(fit.max_context)} tokens (${fit.context_limit})`],
-    [`max concurrency at ${fmt0(fit.context)} tokens`, `${fmt0(fit.max_batch)} sequence${fit.max_batch === 1 ? "" : "s"} (${fit.batch_limit})`],
+    [`max context at batch ${fit.batch}`, fit.max_context ? `${fmt0(fit.max_context)} tokens (${fit.context_limit})` : noContext(fit)],
+    [`max concurrency at ${fmt0(fit.context)} tokens`, fit.max_batch ? `${fmt0(fit.max_batch)} sequence${fit.max_batch === 1 ? "" : "s"} (${fit.batch_limit})`
+      : `none (one sequence does not fit in the ${gib(fit.budget_bytes)} GiB budget)`],
   ];
   if (fit.vllm_kv_tokens !== null && fit.vllm_kv_tokens !== undefined) fitRows.push(["vLLM KV tokens at 0.9", fmt0(fit.vllm_kv_tokens)]);
   table($("fit-table"), ["Per card", fit.gpu], fitRows.slice(1));
   $("memory-result").hidden = false;
+}
+
+// Why no context fits, as `planner fit` says it ("0 tokens (weights)" read as a figure): the weights alone
+// exceed the card, or the budget after headroom, or do with the engine's fixed overheads; or the batch does.
+function noContext(fit) {
+  const weights = `${gib(fit.weights_bytes)} GiB per GPU`, budget = `the ${gib(fit.budget_bytes)} GiB budget`;
+  if (fit.weights_bytes > fit.vram_bytes) return `none (the weights alone, ${weights}, exceed the card)`;
+  if (fit.weights_bytes > fit.budget_bytes) return `none within the headroom (the weights, ${weights}, fit the card but not ${budget})`;
+  if (fit.context_limit === "weights") return `none (the weights, ${weights}, with the engine's fixed overheads exceed ${budget})`;
+  return "none (not one token fits at that batch)";
 }
 
 // What would make a card that is too small fit, as `planner fit` says it (its --headroom and --gpus, in the
@@ -283,7 +300,9 @@ async function compare() {
     table($("compare-costs"), ["Line", `Old (${cur})`, `New (${cur})`, "Change"],
       c.costs.map((r) => [r.label, fmt0(r.old), fmt0(r.new), r.text]), [1, 2]);
     const list = (id, items) => { $(id).innerHTML = items.length ? items.map((t) => `<li>${esc(t)}</li>`).join("") : "<li>none</li>"; };
-    list("compare-units", c.units.map((u) => `${u.delta > 0 ? "+" : "-"} ${Math.abs(u.delta)} x ${u.action} ${u.option_name}: ${u.old_count} → ${u.new_count} units, ${fmt0(u.old_cost)} → ${fmt0(u.new_cost)} ${cur}`));
+    // The hours each unit runs, as `planner compare` prints them: what a rented unit's cost is for.
+    const hours = (h) => h >= 730 ? "all day" : `${fmt0(h)} h/month`;
+    list("compare-units", c.units.map((u) => `${u.delta > 0 ? "+" : "-"} ${Math.abs(u.delta)} x ${u.action} ${u.option_name} (${hours(u.hours_per_month)}): ${u.old_count} → ${u.new_count} units, ${fmt0(u.old_cost)} → ${fmt0(u.new_cost)} ${cur}`));
     list("compare-moves", c.moves.map((m) => `${m.workload}: ${m.old.join("; ") || "(not planned)"} → ${m.new.join("; ") || "(not planned)"}`));
     list("compare-settings", c.settings.map((s) => `${s.category} ${s.name}: ${s.old} → ${s.new}`));
     $("compare-result").hidden = false;
