@@ -200,6 +200,16 @@ def framework_of(row: dict[str, str]) -> str | None:
     return None
 
 
+def _framework_label(row: dict[str, str]) -> str:
+    """The framework a row's memory came from: its training recipe, or for inference the engine that ran
+    it (these rows are transformers' unless llama.cpp's; training without a named framework is Trainer's)."""
+    if row["framework"] == "llama.cpp":
+        return "llama.cpp"
+    if row["task"] == "inference":
+        return "transformers"
+    return framework_of(row) or "hf-trainer"
+
+
 def recipe_of(notes: str) -> dict[str, Any]:
     """The knobs a row's config set, written ``recipe: key=value ...`` at the end of its notes."""
     found = re.search(r"recipe: ([^;]*)$", notes)
@@ -241,7 +251,7 @@ def run(csv_path: Path, sources: Callable[[str], bool] | None = None) -> tuple[l
                     planner_gib,
                     weights_gib,
                     rule_gib,
-                    framework_of(row) or ("llama.cpp" if row["framework"] == "llama.cpp" else "hf-trainer"),
+                    _framework_label(row),
                 )
             )
     return results, skipped
