@@ -222,8 +222,8 @@ def fit(
         others = [g.name for g in gpus_matching(catalog, str(gpu_name)) if g.name != spec.name]
         if others:  # "A100" is one card by alias, and four by name: say which one this is
             click.echo(
-                f"note: --gpu {gpu_name} is {spec.name} ({to_gib(vram_bytes):g} GiB); it also matches "
-                f"{', '.join(others)}: give the full name for another",
+                f"note: --gpu {gpu_name} is {spec.name} ({round(to_gib(vram_bytes), 2):g} GiB); it also "
+                f"matches {', '.join(others)}: give the full name for another",
                 err=True,
             )
     options = _options(kw)

@@ -93,13 +93,13 @@ def fit_table(result: FitResult, card: str) -> str:
     lines = [
         f"{r.model} on {card}: {card_gib} per GPU, {r.headroom:.0%} headroom -> "
         f"{r.budget_bytes / GIB:.1f} GiB usable",
-        f"at context {r.context}, batch {r.batch}: needs {r.required_bytes / GIB:.2f} GiB per GPU"
+        f"at context {r.context:,}, batch {r.batch}: needs {r.required_bytes / GIB:.2f} GiB per GPU"
         f"{split_clause(r.estimate)}, {verdict}",
     ]
     weights = f"{r.weights_bytes / GIB:.2f} GiB per GPU"
     if r.max_context:
         why = "the model's trained context" if r.context_limit == "model" else "memory"
-        lines.append(f"longest context at batch {r.batch}: {r.max_context} tokens (limited by {why})")
+        lines.append(f"longest context at batch {r.batch}: {r.max_context:,} tokens (limited by {why})")
     elif r.weights_bytes > r.vram_bytes:
         lines.append(
             f"longest context at batch {r.batch}: none (the weights alone, {weights}, exceed the card)"
@@ -119,9 +119,9 @@ def fit_table(result: FitResult, card: str) -> str:
     if r.max_batch:
         cap = " (search cap)" if r.batch_limit == "search cap" else ""
         noun = "sequence" if r.max_batch == 1 else "sequences"
-        lines.append(f"largest batch at context {r.context}: {r.max_batch} {noun}{cap}")
+        lines.append(f"largest batch at context {r.context:,}: {r.max_batch} {noun}{cap}")
     else:
-        lines.append(f"largest batch at context {r.context}: none (one sequence does not fit in {usable})")
+        lines.append(f"largest batch at context {r.context:,}: none (one sequence does not fit in {usable})")
     if r.memory_fraction is not None and r.engine_kv_bytes is not None:
         eng = engine(r.estimate.engine)
         flag = eng.launch.memory_fraction or "memory fraction"

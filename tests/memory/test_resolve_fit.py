@@ -232,7 +232,7 @@ def test_one_sequence_is_singular() -> None:
     """Qwen2.5-7B in bf16 (14.19 GiB of weights) at 16,384 tokens on 24 GiB holds one sequence, not two."""
     result = fit(resolve_model("qwen2.5-7b"), 24 * GIB, context=16384)
     assert result.max_batch == 1
-    assert "largest batch at context 16384: 1 sequence\n" in fit_table(result, "24 GiB") + "\n"
+    assert "largest batch at context 16,384: 1 sequence\n" in fit_table(result, "24 GiB") + "\n"
 
 
 def test_fit_when_the_batch_is_what_does_not_fit() -> None:
