@@ -467,6 +467,9 @@ def test_compare_two_scenarios_side_by_side(browser: Any, base_url: str, tmp_pat
     )
     assert "USD (-" in browser.find_element(By.ID, "compare-headline").text
     assert "horizon: 36 months → 3 months" in browser.find_element(By.ID, "compare-settings").text
+    # The page names its sides Base and New: the cost table's columns say the same, not Old and New.
+    header = browser.find_element(By.ID, "compare-costs").text.splitlines()[0]
+    assert "Base (USD)" in header and "New (USD)" in header and "Old" not in header
     _shot(browser, tmp_path, "compare")
 
 

@@ -297,7 +297,7 @@ async function compare() {
     showError("compare-error", null);
     const c = data.comparison, cur = c.currency;
     $("compare-headline").textContent = `${c.base} → ${c.new}: ${c.costs[0].text}`;
-    table($("compare-costs"), ["Line", `Old (${cur})`, `New (${cur})`, "Change"],
+    table($("compare-costs"), ["Line", `Base (${cur})`, `New (${cur})`, "Change"],
       c.costs.map((r) => [r.label, fmt0(r.old), fmt0(r.new), r.text]), [1, 2]);
     const list = (id, items) => { $(id).innerHTML = items.length ? items.map((t) => `<li>${esc(t)}</li>`).join("") : "<li>none</li>"; };
     // The hours each unit runs, as `planner compare` prints them: what a rented unit's cost is for.
