@@ -78,6 +78,7 @@ PARAMETERS: tuple[tuple[str, str, float], ...] = (
     ("expert_bandwidth_factor", "logit", 0.8),
     ("overlap_exponent", "log1", 4.0),
     ("tiled_dequant_factor", "log", 1.0),
+    ("sequence_overhead_s", "log", 2e-4),
 )
 # What a constant takes where the rows cannot show it: no cap, no expert loop, no hop, no quantized penalty.
 NEUTRAL: dict[str, float] = {
@@ -91,6 +92,7 @@ NEUTRAL: dict[str, float] = {
     "expert_bandwidth_factor": 1.0,
     "overlap_exponent": 100.0,
     "tiled_dequant_factor": 1.0,
+    "sequence_overhead_s": 0.0,
 }
 # Constants only rows whose time is the products' can show; an engine without such rows borrows them.
 COMPUTE: tuple[str, ...] = ("compute_efficiency", "half_efficiency_tokens")
@@ -118,6 +120,9 @@ HOST_BOUND_LAYER_S = 5e-4
 """A per-layer cost at which an eager PyTorch engine's host, not its GPU, sets a small model's step (Python
 launching a decoder layer's kernels: 0.7-0.8 ms on the Qwen and bitsandbytes hosts); the second start of a
 fit where the host runs ahead of the GPU (``fit``)."""
+SEQUENCE_ROWS_BATCH = 4
+"""Sequences a row's steps must run before they show a cost per sequence (``sequence_overhead_s``) apart
+from the costs per step and per layer."""
 MIN_MODELS = 2
 """An engine whose rows measure fewer models than this cannot tell its own constants from that model's
 kernels: every efficiency and overhead it fits bends to one architecture. dstack's TensorRT-LLM rows are
@@ -197,6 +202,8 @@ def identifiable(cases: Sequence[Case], speed_of: Callable[[Case], EngineSpeed])
         shown.add("overlap_exponent")
     if any(c.gpus > 1 and memory_engine(speed_of(c).memory_engine).split == "layers" for c in cases):
         shown.add("hop_overhead_s")
+    if any(speed_of(c).schedules_in_python and c.concurrency >= SEQUENCE_ROWS_BATCH for c in cases):
+        shown.add("sequence_overhead_s")
     if any(c.terms.tiled_dequant for c in cases):
         shown.add("tiled_dequant_factor")
     if any(c.runs_eagerly for c in cases):
@@ -332,6 +339,24 @@ def shared_values(fitted: Sequence[dict[str, float]]) -> dict[str, float]:
     return out
 
 
+def shared_for(loops_all_experts: bool, lent: Sequence[tuple[dict[str, float], bool]]) -> dict[str, float]:
+    """What the engines fitted before share with the next (``shared_values``; ``lent``: each lender's free
+    constants and whether its MoE blocks loop over every expert), but the cost per expert only among engines
+    that pay it the same way (``loops_all_experts``). A Python loop over every expert (transformers) pays a
+    step per expert, work or not, about 85 us each; a fused MoE kernel (vLLM, TensorRT-LLM, llama.cpp)
+    launches once per layer and pays per expert a token picks only the ramp of that expert's tiles, about
+    1 us. Pooled, a fused engine whose rows barely show the cost (Qwen2-57B-A14B's batch-1 rows under vLLM,
+    where an untuned kernel's slow expert reads explain the same time) is pulled towards the loop's: in one
+    trial's fit with dstack's rows held out vLLM took 100 us per expert, and DeepSeek-R1 (58 MoE layers,
+    31-252 experts a step) came out 6-14 times too slow."""
+    shared = shared_values([constants for constants, _ in lent])
+    alike = shared_values([constants for constants, loops in lent if loops == loops_all_experts])
+    shared.pop("expert_overhead_s", None)
+    if "expert_overhead_s" in alike:
+        shared["expert_overhead_s"] = alike["expert_overhead_s"]
+    return shared
+
+
 _FITS: dict[tuple[object, ...], dict[str, float]] = {}
 
 
@@ -362,16 +387,17 @@ def fit_engines(
         last = max((order.index(n) for n in only if n in groups), default=-1)
         order = order[: last + 1]
     out: dict[str, dict[str, float]] = {}
-    lent: list[dict[str, float]] = []
+    lent: list[tuple[dict[str, float], bool]] = []
     for name in order:
         mine = [c for c in cases if lender(c) == name]
-        shared = shared_values(lent)
+        loops = ENGINE_SPEEDS[name].loops_all_experts
+        shared = shared_for(loops, lent)
         key = (name, tuple(id(c) for c in mine), tuple(sorted(shared.items())), restarts, iterations)
         if key not in _FITS:  # the held-out tests refit an engine on the same rows for many sources
             _FITS[key] = fit(mine, _shape, restarts=restarts, shared=shared, iterations=iterations)
         values = dict(_FITS[key])
         free, _ = free_and_fixed(groups[name], _shape, shared)
-        lent.append({k: values[k] for k in free})
+        lent.append(({k: values[k] for k in free}, loops))
         values.update(band(mine, lambda c, values=values: speed_with(_shape(c), values)))
         values["calibration_rows"] = float(len(mine))
         out[name] = values

@@ -59,6 +59,7 @@ NO_OVERHEAD = {
     "half_efficiency_tokens": 1e-9,
     "quantized_bandwidth_factor": 1.0,
     "quantized_compute_factor": 1.0,
+    "sequence_overhead_s": 0.0,
     "bandwidth_cap_bytes_per_s": math.inf,
     "compute_cap_flops_per_s": math.inf,
     "score_bytes": 0.0,

@@ -140,6 +140,16 @@ class EngineSpeed:
     kv_occupancy: bool = True
     """Whether the KV read follows the pairs in flight (``kv_half_pairs``); False for calibration rows that
     name FlashAttention-2, whose decode runs its prompt kernel on one query row (benchmarks/perf_data.py)."""
+    sequence_overhead_s: float = 0.0
+    """Host time per running sequence per step where the engine's scheduler, sampler and output processing
+    handle each sequence in Python between steps (``schedules_in_python``): vLLM before its V1 engine
+    (0.6.x-0.7.x, the versions of dstack's and Oracle's rows) schedules, samples and detokenizes on the
+    GPU's critical path, one sequence after another, which its 0.6.0 release answered with multi-step
+    scheduling and asynchronous output processing; the step waits for it. 0 where no row shows it (batch 1
+    only) and for engines whose per-sequence work is batched tensor operations (transformers' ``generate``)
+    or C++ (TensorRT-LLM, llama.cpp)."""
+    schedules_in_python: bool = False
+    """Whether ``sequence_overhead_s`` applies: the engine schedules and samples each sequence in Python."""
     today: BuildCosts | None = None
     """Today's builds' fixed costs and KV read, which replace the fitted ``step_overhead_s``,
     ``layer_overhead_s``, ``kv_bandwidth_efficiency`` and ``reads_kv_head_once`` where the calibration rows
@@ -188,6 +198,9 @@ _UNCAPPED_TODAY: frozenset[str] = frozenset({"llama.cpp"})
 _FUSED_PROMPT_ATTENTION: frozenset[str] = frozenset({"tensorrt-llm"})
 # Engines whose host launches each kernel as it goes, ahead of the GPU (``EngineSpeed.host_runs_ahead``).
 _HOST_RUNS_AHEAD: frozenset[str] = frozenset({"transformers"})
+# Engines whose scheduler and sampler handle each running sequence in Python every step
+# (``EngineSpeed.sequence_overhead_s``): vLLM and SGLang (its scheduler and sampling are Python too).
+_PYTHON_SCHEDULERS: frozenset[str] = frozenset({"vllm", "sglang"})
 # Engines whose calibration rows ran builds older than today's, with today's fixed costs and KV read
 # (``EngineSpeed.today``). llama.cpp: measured on the nine batch-1 decode rows of 2025-2026 builds in
 # benchmarks/data/throughput_llamacpp_2025.csv by ``python benchmarks/llamacpp_today.py``
@@ -254,6 +267,8 @@ def _record(name: str) -> EngineSpeed:
         reads_kv_head_once=kv_once,
         bandwidth_capped=name not in _UNCAPPED_TODAY,
         host_runs_ahead=name in _HOST_RUNS_AHEAD,
+        sequence_overhead_s=f.get("sequence_overhead_s", 0.0),
+        schedules_in_python=name in _PYTHON_SCHEDULERS,
         today=_TODAY.get(name),
         log_residual_p10=f["log_residual_p10"],
         log_residual_p90=f["log_residual_p90"],

@@ -188,6 +188,12 @@ def _overhead_s(m: ModelTerms, speed: EngineSpeed, gpus: int, tensor: bool, toke
     return step + layer * m.layers + dispatch + experts + speed.hop_overhead_s * hops
 
 
+def _sequences_s(speed: EngineSpeed, sequences: int) -> float:
+    """Host time a step spends on each of its ``sequences`` where the engine schedules, samples and
+    processes every sequence's output in Python (``EngineSpeed.sequence_overhead_s``); 0 elsewhere."""
+    return speed.sequence_overhead_s * sequences if speed.schedules_in_python else 0.0
+
+
 def prefill_s(
     m: ModelTerms, hw: Hardware, speed: EngineSpeed, *, gpus: int, tokens: int, sequences: int = 1
 ) -> float:
@@ -211,7 +217,9 @@ def prefill_s(
     memory = moved / (_achieved_bandwidth(m, hw, speed) * par)
     link = _allreduce_s(m, hw, total, gpus if tensor else 1)
     # Each pass streams the weights and multiplies by them; at prefill sizes the two do not overlap well.
-    return _with_host(compute + memory + link, chunks * _overhead_s(m, speed, gpus, tensor, at_once), speed)
+    # The scheduler's cost per sequence (EngineSpeed.sequence_overhead_s) once per prompt, not per chunk.
+    host = chunks * _overhead_s(m, speed, gpus, tensor, at_once) + _sequences_s(speed, sequences)
+    return _with_host(compute + memory + link, host, speed)
 
 
 def _with_host(gpu_s: float, host_s: float, speed: EngineSpeed) -> float:
@@ -322,7 +330,7 @@ def _decode(
     compute = decode_flops(m, batch, context) / _flops_per_s(m, hw, speed, par, batch)
     link = _allreduce_s(m, hw, batch, gpus if tensor else 1)
     terms = {"bandwidth": memory, "compute": compute, "interconnect": link}
-    fixed = _overhead_s(m, speed, gpus, tensor, batch)
+    fixed = _overhead_s(m, speed, gpus, tensor, batch) + _sequences_s(speed, batch)
     step = _with_host(overlap_s(memory, compute, speed.overlap_exponent) + link, fixed, speed)
     host = fixed if speed.host_runs_ahead else 0.0
     if context > speed.graph_max_context:

@@ -421,3 +421,29 @@ def test_the_kv_read_follows_the_sequence_head_pairs_in_flight() -> None:
         kv / (0.4 * 2039e9) - kv / (0.8 * 2039e9), rel=1e-6
     )
     assert all(engine_speed(name).kv_half_pairs > 0 for name in ("vllm", "transformers", "tensorrt-llm"))
+
+
+@pytest.mark.parametrize("batch", [1, 16, 128])
+def test_a_python_scheduler_pays_per_running_sequence_every_step(batch: int) -> None:
+    # Oracle's Llama 3.1 405B on 8 MI300X (vLLM benchmark_latency, 128 in and out): the published output
+    # rate over the batch gives 27.8 ms a token at batch 1 and 139 ms at batch 256, 0.44 ms a sequence, where
+    # 52 GB of weights per card take 10 ms to read. A cost per sequence is added to the step whole, as the
+    # costs per step and per layer are; an engine that schedules in C++ or in batched tensors pays none.
+    vllm = _vllm(sequence_overhead_s=4e-4)
+    without = _decode_s("qwen2.5-0.5b", replace(vllm, sequence_overhead_s=0.0), batch=batch)
+    assert vllm.schedules_in_python and engine_speed("sglang").schedules_in_python
+    assert _decode_s("qwen2.5-0.5b", vllm, batch=batch) == pytest.approx(without + batch * 4e-4)
+    for name in ("tensorrt-llm", "transformers", "llama.cpp"):
+        other = replace(engine_speed(name), sequence_overhead_s=4e-4)
+        assert not other.schedules_in_python
+        plain = replace(other, sequence_overhead_s=0.0)
+        assert _decode_s("qwen2.5-0.5b", other, batch=batch) == _decode_s("qwen2.5-0.5b", plain, batch=batch)
+    # A prefill pays it once per prompt, not once per chunk of the prompt.
+    m = model_terms(resolve_model("qwen2.5-0.5b"), weight_format("bf16"), 12_288.0)
+    hw = hardware(CATALOG.gpu("A100 80GB SXM4"))
+    long = prefill_s(m, hw, vllm, gpus=1, tokens=20_000)
+    assert long - prefill_s(m, hw, replace(vllm, sequence_overhead_s=0.0), gpus=1, tokens=20_000) == (
+        pytest.approx(4e-4)
+    )
+    # No calibration row of vLLM's fit set runs more than one sequence: the shipped cost is none.
+    assert engine_speed("vllm").sequence_overhead_s == 0.0

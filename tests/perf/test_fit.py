@@ -139,3 +139,39 @@ def test_quantized_steps_free_the_quantized_compute_factor_not_the_sixteen_bit_s
     assert "quantized_compute_factor" in free and "compute_efficiency" not in free
     sixteen = [c for c in bnb if c.precision in ("fp16", "bf16")]
     assert not any(fit.shows_compute(c) for c in sixteen)
+
+
+def test_only_python_schedulers_at_several_sequences_free_the_cost_per_sequence() -> None:
+    # Oracle's vLLM rows run batches of 1-256; the calibration file's vLLM rows (Qwen's) are batch 1 alone,
+    # and TensorRT-LLM's batches of 64-1,024 ran a C++ benchmark: neither shows a Python scheduler's cost.
+    fit = _load("fit_perf")
+    data = sys.modules["perf_data"]
+    oracle = [c for c in data.load_cases([data.DATA / "throughput_oracle.csv"]) if not c.suspect]
+    calibration = [c for c in data.load_cases([data.CSV]) if not c.suspect]
+
+    def record(c: object) -> object:
+        return ENGINE_SPEEDS[c.engine]  # type: ignore[attr-defined]
+
+    assert "sequence_overhead_s" in fit.identifiable(oracle, record)
+    assert "sequence_overhead_s" not in fit.identifiable([c for c in oracle if c.batch < 4], record)
+    qwen = [c for c in calibration if c.engine == "vllm"]
+    assert qwen and all(c.batch == 1 for c in qwen)
+    assert "sequence_overhead_s" not in fit.identifiable(qwen, record)
+    trt = [c for c in calibration if c.engine == "tensorrt-llm"]
+    assert max(c.batch for c in trt) >= 1024
+    assert "sequence_overhead_s" not in fit.identifiable(trt, record)
+
+
+def test_a_per_expert_cost_is_lent_only_between_engines_that_pay_it_alike() -> None:
+    # transformers' Python loop (85 us an expert, every expert) and a fused kernel (1 us a picked expert):
+    # everything else is pooled over both, the per-expert cost over the engines of the same kind only.
+    fit = _load("fit_perf")
+    loop = {"expert_overhead_s": 8e-5, "bandwidth_efficiency": 0.5}
+    fused = {"expert_overhead_s": 1e-6, "bandwidth_efficiency": 0.9}
+    lent = [(loop, True), (fused, False)]
+    for loops, expert in ((False, 1e-6), (True, 8e-5)):
+        shared = fit.shared_for(loops, lent)
+        assert shared["expert_overhead_s"] == pytest.approx(expert)
+        assert shared["bandwidth_efficiency"] == pytest.approx(0.75)  # the midpoint of the logits
+    # No engine of the same kind before it: nothing to borrow (its rows, else the starting value, decide).
+    assert "expert_overhead_s" not in fit.shared_for(True, [(fused, False)])
