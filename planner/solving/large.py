@@ -72,8 +72,12 @@ only, and the run's gap is measured against the relaxation's, lower, so within t
 stops short of plans the run needs. 1,000-workload benchmark fleet, 60 s (load average 2.8): asked 0.5 %, it
 stopped at 16 s with 11,086,836 USD and 10 s of the run unused; asked 0.1 % with 23.6 s, 11,020,201."""
 GENERATE_WITHIN_SUPPORT = True
-"""Column generation prices only the options the linear relaxation uses and those the packed plan buys
-(``_support``, as the restricted relaxation), so the exact program after it is small enough to solve: on
+"""Column generation prices only the options the linear relaxation uses, those the packed plan buys and those
+the whole relaxation's plan buys (``_support``, as the restricted relaxation, and the relaxation's own
+choice of options: on the 200-workload benchmark fleet at 60 s, five rounds at load average 1.0-3.4 gave
+plans of 2,411,464-2,412,834 USD, and three runs paired with the support without it 2,412,656-2,412,834
+against 2,413,019-2,416,780, cheaper in each pair; 1,000 workloads 11,029,134-11,055,905, as before), so
+the exact program after it is small enough to solve: on
 the benchmark fleets, from the restricted relaxation's optimum packed, with 6-9 s of column generation (load
 average 2-3), the exact program over all 200 options improved the 200-workload plan by 0.23 % in 30 s
 (2,431,056 -> 2,425,367 USD, no optimum); over the 18 options of the support it was optimal in 16.8 s
@@ -164,6 +168,11 @@ def _second_core(
         roomy = candidates.data.with_gpu_fill(PACKING_FILL)
         found.append((_relax(roomy, solver, until, mip_gap), 0.0, None))
     return found, support
+
+
+def _bought(units: dict[str, int]) -> set[str]:
+    """The options a plan buys or rents units of."""
+    return {o for o, n in units.items() if n}
 
 
 def _pack_in_time(candidates: Candidates, solution: Solution) -> _Packed | None:
@@ -324,7 +333,8 @@ def solve_large(
        ``PACKING_FILL`` (a plan that packs, not a bound) or, with little time, its linear relaxation
        rounded to whole replicas. Both solutions are packed for real and the cheaper packing is kept;
     2. column generation (solving.colgen) adds the co-location patterns the pattern model's relaxation
-       asks for, on the options of the linear relaxation and of the packed plan (``GENERATE_WITHIN_SUPPORT``);
+       asks for, on the options of the linear relaxation, of the packed plan and of the relaxation's plan
+       (``GENERATE_WITHIN_SUPPORT``);
     3. the exact pattern model over those patterns and the relaxation's shared GPUs packed for real
        (solving.repack) gives the plan, priced exactly as it will run.
 
@@ -389,7 +399,7 @@ def solve_large(
         # alone takes about as long): steps 2 and 3 could only spend the time, or run out of it.
         within = None
         if GENERATE_WITHIN_SUPPORT and support is not None:
-            within = support | ({o for o, n in known[1].items() if n} if known is not None else set())
+            within = support | _bought(known[1] if known is not None else {}) | _bought(relaxed.units)
         try:
             exact, solution = _exact_pass(
                 candidates, (solver, mip_gap), packed, packings, bounds, (colgen_end, end), packing_s, within
