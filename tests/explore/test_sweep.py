@@ -189,6 +189,10 @@ def test_ctrl_c_stops_the_workers_and_writes_nothing(tmp_path: Path) -> None:
         *SWEEP_STARTUP,
         "--vary",
         "horizon_months=1:240:240",
+        # A grid of 1,200 solves, minutes of work: the sweep is still running when the signal comes, even
+        # after the whole 120 s wait for the workers on a loaded machine (240 points once finished first).
+        "--vary",
+        "energy.usd_per_kwh=0.1:0.3:5",
         "--jobs",
         "2",
         "-o",
