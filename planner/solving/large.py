@@ -74,10 +74,8 @@ stopped at 16 s with 11,086,836 USD and 10 s of the run unused; asked 0.1 % with
 GENERATE_WITHIN_SUPPORT = True
 """Column generation prices only the options the linear relaxation uses, those the packed plan buys and those
 the whole relaxation's plan buys (``_support``, as the restricted relaxation, and the relaxation's own
-choice of options: on the 200-workload benchmark fleet at 60 s, five rounds at load average 1.0-3.4 gave
-plans of 2,411,464-2,412,834 USD, and three runs paired with the support without it 2,412,656-2,412,834
-against 2,413,019-2,416,780, cheaper in each pair; 1,000 workloads 11,029,134-11,055,905, as before), so
-the exact program after it is small enough to solve: on
+choice of options, which the packed plan can miss: docs/benchmarks.md, "Column generation over the
+relaxation's options too"), so the exact program after it is small enough to solve: on
 the benchmark fleets, from the restricted relaxation's optimum packed, with 6-9 s of column generation (load
 average 2-3), the exact program over all 200 options improved the 200-workload plan by 0.23 % in 30 s
 (2,431,056 -> 2,425,367 USD, no optimum); over the 18 options of the support it was optimal in 16.8 s
