@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from planner.plan import Plan
-from planner.report.figures import ACTION_BY_PRICING, CATEGORY_LABELS, chosen_mix
+from planner.report.figures import ACTION_BY_PRICING, CATEGORY_LABELS, chosen_mix, hours_text
 
 if TYPE_CHECKING:
     from planner.scenario.schema import Scenario
@@ -136,7 +136,10 @@ class Comparison:
                 {**asdict(c), "delta": c.delta, "percent": c.percent, "text": c.text(self.currency)}
                 for c in self.costs
             ],
-            "units": [{**asdict(m), "delta": m.new_count - m.old_count} for m in self.mix],
+            "units": [
+                {**asdict(m), "delta": m.new_count - m.old_count, "hours_text": hours_text(m.hours_per_month)}
+                for m in self.mix
+            ],
             "moves": [{"workload": m.workload, "old": list(m.old), "new": list(m.new)} for m in self.moves],
             "settings": [asdict(s) for s in self.settings],
         }

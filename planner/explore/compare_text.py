@@ -7,17 +7,14 @@
 from __future__ import annotations
 
 from planner.explore.compare import Comparison, CostChange, MixChange
+from planner.report.figures import hours_text
 from planner.report.markdown import escape
 from planner.report.markdown import rows_table as md_table
 from planner.report.text import TextColumn, render_table
 
 
-def _hours(hours: float) -> str:
-    return "all day" if hours >= 730 else f"{hours:,.0f} h/month"
-
-
 def _mix_text(m: MixChange) -> str:
-    return f"{m.action} {m.option_name} ({_hours(m.hours_per_month)})"
+    return f"{m.action} {m.option_name} ({hours_text(m.hours_per_month)})"
 
 
 def _sign(m: MixChange) -> str:

@@ -288,7 +288,8 @@ def mix_per_month_note(plan: Plan) -> str:
     )
 
 
-def _hours(hours: float) -> str:
+def hours_text(hours: float) -> str:
+    """A unit's hours a month as the reports say them ("all day" from a whole month's 730 h)."""
     return "all day" if hours >= HOURS_PER_MONTH else f"{hours:,.0f} h/month"
 
 
@@ -320,7 +321,7 @@ def reading(plan: Plan) -> str:
             clause = f"use {what}" if "owned" in line.option_name.lower() else f"use {what} (already owned)"
         elif line.kind == "cloud":
             terms = PRICING_PHRASES.get(line.pricing, line.pricing.replace("_", " "))
-            clause = f"rent {what} {terms}, {_hours(line.hours_per_month)}"
+            clause = f"rent {what} {terms}, {hours_text(line.hours_per_month)}"
         else:
             clause = f"buy {what}"
         if line.workloads:

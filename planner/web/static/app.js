@@ -300,9 +300,8 @@ async function compare() {
     table($("compare-costs"), ["Line", `Base (${cur})`, `New (${cur})`, "Change"],
       c.costs.map((r) => [r.label, fmt0(r.old), fmt0(r.new), r.text]), [1, 2]);
     const list = (id, items) => { $(id).innerHTML = items.length ? items.map((t) => `<li>${esc(t)}</li>`).join("") : "<li>none</li>"; };
-    // The hours each unit runs, as `planner compare` prints them: what a rented unit's cost is for.
-    const hours = (h) => h >= 730 ? "all day" : `${fmt0(h)} h/month`;
-    list("compare-units", c.units.map((u) => `${u.delta > 0 ? "+" : "-"} ${Math.abs(u.delta)} x ${u.action} ${u.option_name} (${hours(u.hours_per_month)}): ${u.old_count} → ${u.new_count} units, ${fmt0(u.old_cost)} → ${fmt0(u.new_cost)} ${cur}`));
+    // The hours each unit runs, in the words `planner compare` prints: what a rented unit's cost is for.
+    list("compare-units", c.units.map((u) => `${u.delta > 0 ? "+" : "-"} ${Math.abs(u.delta)} x ${u.action} ${u.option_name} (${u.hours_text}): ${u.old_count} → ${u.new_count} units, ${fmt0(u.old_cost)} → ${fmt0(u.new_cost)} ${cur}`));
     list("compare-moves", c.moves.map((m) => `${m.workload}: ${m.old.join("; ") || "(not planned)"} → ${m.new.join("; ") || "(not planned)"}`));
     list("compare-settings", c.settings.map((s) => `${s.category} ${s.name}: ${s.old} → ${s.new}`));
     $("compare-result").hidden = false;
