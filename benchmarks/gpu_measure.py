@@ -9,9 +9,9 @@ on one GPU. It writes rows in the formats of ``benchmarks/data/vram_calibration.
 ``benchmarks/perf_accuracy.py`` then compare with planner's predictions as a check the models were not fitted
 on.
 
-It imports neither planner nor anything beyond torch, transformers, peft and PyYAML, so that it runs on a
-bare GPU machine. ``--tiny --device cpu`` runs every code path on two-layer models on a CPU (a smoke test;
-it writes no rows worth keeping).
+It imports neither planner nor anything beyond torch, transformers, peft and PyYAML (and bitsandbytes for
+QLoRA cases), so that it runs on a bare GPU machine. ``--tiny --device cpu`` runs every code path on
+two-layer models on a CPU (a smoke test; it writes no rows worth keeping).
 
     python benchmarks/gpu_measure.py --out results/ --budget-s 330
 """
@@ -69,7 +69,7 @@ class Inference:
 @dataclass(frozen=True)
 class Training:
     model: str
-    task: str  # "full_ft" or "lora"
+    task: str  # "full_ft", "lora" or "qlora"
     batch: int
     seq_len: int
     gradient_checkpointing: bool
@@ -162,6 +162,45 @@ def build(entry: dict[str, Any], dtype: torch.dtype, device: Device, tiny: bool)
     return model
 
 
+def build_4bit(
+    entry: dict[str, Any], device: Device, tiny: bool, checkpointing: bool
+) -> tuple[Any, int, int]:
+    """QLoRA's base as its users load it: the random bf16 model saved, then loaded back with bitsandbytes'
+    NF4 (double quantization, bf16 compute) and prepared by peft's ``prepare_model_for_kbit_training``
+    (which casts the weights it does not quantize to fp32). Loading from disk is the only way transformers
+    quantizes a model; the weights' values do not change the memory. Returns the model, the memory in use
+    before it was loaded (the baseline the peak is counted from) and its parameters (the packed 4-bit
+    tensors count half theirs)."""
+    import peft
+
+    model = build(entry, torch.bfloat16, device, tiny)
+    params = sum(p.numel() for p in model.parameters())
+    with tempfile.TemporaryDirectory() as folder:
+        model.save_pretrained(folder)
+        del model
+        device.reset_peak()
+        base = torch.cuda.memory_allocated() if device.cuda else 0
+        quantization = transformers.BitsAndBytesConfig(
+            load_in_4bit=True,
+            bnb_4bit_quant_type="nf4",
+            bnb_4bit_use_double_quant=True,
+            bnb_4bit_compute_dtype=torch.bfloat16,
+        )
+        model = transformers.AutoModelForCausalLM.from_pretrained(
+            folder,
+            quantization_config=quantization,
+            dtype=torch.bfloat16,
+            device_map={"": device.name},
+            attn_implementation="sdpa",
+        )
+    model = peft.prepare_model_for_kbit_training(
+        model,
+        use_gradient_checkpointing=checkpointing,
+        gradient_checkpointing_kwargs={"use_reentrant": False},
+    )
+    return model, base, params
+
+
 def timed(device: Device, work: Callable[[], object]) -> float:
     device.sync()
     start = time.perf_counter()
@@ -229,10 +268,14 @@ def measure_training(
     """Three optimizer steps of transformers' Trainer: the peak is reached in the first step that holds
     the optimizer's states (the second), and a third shows it does not grow."""
     dtype = torch.float32 if case.task == "full_ft" else torch.bfloat16
-    base = torch.cuda.memory_allocated() if device.cuda else 0  # zero unless an earlier case leaked
-    model = build(entry, dtype, device, tiny)
+    if case.task == "qlora":
+        model, base, params = build_4bit(entry, device, tiny, case.gradient_checkpointing)
+    else:
+        base = torch.cuda.memory_allocated() if device.cuda else 0  # zero unless an earlier case leaked
+        model = build(entry, dtype, device, tiny)
+        params = sum(p.numel() for p in model.parameters())
     model.config.use_cache = False
-    if case.task == "lora":
+    if case.task in ("lora", "qlora"):
         import peft
 
         model = peft.get_peft_model(
@@ -268,8 +311,9 @@ def measure_training(
         allocated, reserved = device.peak()
         used = device.used()
         optim = getattr(trainer.args.optim, "value", str(trainer.args.optim))
-    params = sum(p.numel() for p in model.parameters())
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    if case.task == "qlora":
+        params += trainable  # as the LoRA rows count them: the adapters' too
     del trainer, model
     device.reset_peak()
     return {
@@ -413,11 +457,13 @@ def memory_row(
             f"tier=gold; {_conditions(env)}; {method}; generate() greedy, min_new_tokens = max_new_tokens, "
             "attn_implementation=sdpa (flash kernel), default DynamicCache",
         ]
-    recipe = (
-        "Trainer, model loaded in fp32, bf16=True (autocast)"
-        if case.task == "full_ft"
-        else "Trainer, model loaded in bf16, bf16=True, PEFT LoRA r=16 alpha=32 target_modules=all-linear"
-    )
+    recipe = {
+        "full_ft": "Trainer, model loaded in fp32, bf16=True (autocast)",
+        "lora": "Trainer, model loaded in bf16, bf16=True, PEFT LoRA r=16 alpha=32 target_modules=all-linear",
+        "qlora": "Trainer, model loaded by bitsandbytes in NF4 (double quantization, bf16 compute), "
+        "peft.prepare_model_for_kbit_training (unquantized weights in fp32), bf16=True, PEFT LoRA r=16 "
+        "alpha=32 target_modules=all-linear",
+    }[case.task]
     framework = "hf-transformers" if case.task == "full_ft" else "hf-transformers + peft"
     return [
         SOURCE,
@@ -425,7 +471,7 @@ def memory_row(
         round(params / 1e9, 3),
         framework,
         case.task,
-        "bf16",
+        "nf4" if case.task == "qlora" else "bf16",
         case.batch,
         "",
         "",
@@ -458,6 +504,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--inference",
         help="inference cases instead of the built-in list, MODEL:BATCH:INPUT:OUTPUT separated by commas",
+    )
+    parser.add_argument(
+        "--training",
+        help="training cases instead of the built-in list, MODEL:TASK:BATCH:SEQ_LEN:CHECKPOINTING (task "
+        "full_ft, lora or qlora; checkpointing 0 or 1) separated by commas",
     )
     parser.add_argument("--skip-inference", action="store_true")
     parser.add_argument("--skip-training", action="store_true")
@@ -523,7 +574,13 @@ def main(argv: list[str] | None = None) -> int:
             save()
         current = None
     if not args.skip_training:
-        for tcase in TRAINING:
+        tcases: tuple[Training, ...] = TRAINING
+        if args.training:
+            tcases = tuple(
+                Training(name, task, int(b), int(n), c == "1")
+                for name, task, b, n, c in (item.split(":") for item in args.training.split(","))
+            )
+        for tcase in tcases:
             if not wanted(tcase):
                 continue
             try:
