@@ -156,7 +156,7 @@ def training_parts(
     if offload.states and states:
         notes.append(f"offload {recipe.offload}: optimizer states ({states / 2**30:.2f} GiB) in host memory")
         states = step_temporaries = 0.0  # the step runs on the host
-    acts = _activations(a, counts, fmt, task, seq, batch, recipe, flash_attention)
+    acts = _activations(a, counts, fmt, task, seq, batch, recipe, flash_attention, targets)
 
     stage = recipe.zero_stage if recipe.zero_stage is not None else (3 if gpus > 1 else 0)
     shard = gpus if gpus > 1 else 1
@@ -225,21 +225,27 @@ def _activations(
     batch: int,
     recipe: Recipe,
     flash_attention: bool,
+    targets: tuple[str, ...] = (),
 ) -> float:
     """Saved activations at the backward peak, plus the logits at the loss.
 
-    Checkpointing keeps each layer's input (``tokens x h x 2``) and recomputes one layer at a time;
-    activation offloading copies those inputs to the host, keeping ``OFFLOADED_LAYERS`` on the GPU.
+    Checkpointing keeps each layer's input (``tokens x h x 2``, or 4 where the residual stream is fp32)
+    and recomputes one layer at a time; activation offloading copies those inputs to the host, keeping
+    ``OFFLOADED_LAYERS`` on the GPU.
     """
     tokens = seq * batch
     layer = c.training_layer_activation_bytes(a, tokens, flash_attention, seq)
     if task == "qlora" and recipe.qlora_saved_inputs and fmt.quantized:
         layer += qlora_saved_input_bytes(a, tokens)
+    stream_bytes = c.ACT_BYTES
+    if task == "qlora" and recipe.upcast_unquantized and fmt.name in PEFT_UPCAST_FORMATS:
+        stream_bytes = 4
+        layer += fp32_stream_copy_bytes(a, tokens, targets)
     if recipe.packing and not flash_attention:
         layer += batch * seq * seq  # the block-causal mask of packed rows, one bool per query-key pair
     held_layers = min(OFFLOADED_LAYERS, a.num_layers) if recipe.activation_offload else a.num_layers
     if recipe.gradient_checkpointing:
-        acts = held_layers * tokens * a.hidden_size * c.ACT_BYTES + layer
+        acts = held_layers * tokens * a.hidden_size * stream_bytes + layer
     else:
         acts = held_layers * layer
     acts += tokens * a.vocab_size * recipe.loss_record.bytes_per_logit
@@ -255,6 +261,23 @@ def gptq_saved_weight_bytes(counts: ParamCounts, checkpointing: bool) -> float:
     """Dequantized 16-bit weights auto-gptq's torch path saves for backward (``GPTQ_FORMATS``): one decoder
     layer's linears when checkpointing recomputes a layer at a time, every layer's without it."""
     return (counts.layer_linear if checkpointing else counts.linear) * c.ACT_BYTES
+
+
+def fp32_stream_copy_bytes(a: Architecture, tokens: int, targets: tuple[str, ...]) -> float:
+    """What one layer saves beyond a bf16 model's when PEFT's ``prepare_model_for_kbit_training`` has cast
+    the embeddings and norms to fp32, so that the residual stream and both norms' outputs are fp32.
+
+    Each norm saves its normalized fp32 tensor for the weight's gradient (4h instead of a bf16 model's 2h
+    output), and every consumer of a norm's output makes its own bf16 copy and saves it: bitsandbytes'
+    ``Linear4bit`` casts its input to the compute dtype (q, k and v from the attention norm, gate and up
+    from the MLP norm), and each LoRA adapter's input is cast again by autocast. In a bf16 model those
+    readers share one tensor. Our own H200 measurements (docs/memory-model.md) checked it: Trainer's QLoRA
+    of Qwen2.5-1.5B without checkpointing peaked 3.93 GiB above the bf16 accounting, this term says 3.94.
+    """
+    attention_readers = 3 + sum(t in targets for t in ("q_proj", "k_proj", "v_proj"))
+    mlp_readers = (2 if a.gated_mlp else 1) + sum(t in targets for t in ("gate_proj", "up_proj"))
+    copies = attention_readers + mlp_readers
+    return tokens * a.hidden_size * (2 * 2 + copies * c.ACT_BYTES)
 
 
 def qlora_saved_input_bytes(a: Architecture, tokens: int) -> float:
