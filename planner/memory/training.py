@@ -157,6 +157,13 @@ def training_parts(
         notes.append(f"offload {recipe.offload}: optimizer states ({states / 2**30:.2f} GiB) in host memory")
         states = step_temporaries = 0.0  # the step runs on the host
     acts = _activations(a, counts, fmt, task, seq, batch, recipe, flash_attention, targets)
+    if task == "qlora" and recipe.upcast_unquantized and fmt.name in PEFT_UPCAST_FORMATS:
+        bf16 = replace(recipe, upcast_unquantized=False)
+        stream = acts - _activations(a, counts, fmt, task, seq, batch, bf16, flash_attention, targets)
+        notes.append(
+            "PEFT's prepare_model_for_kbit_training casts embeddings and norms to fp32, so the residual "
+            f"stream runs in fp32: {stream / 2**30:.2f} GiB of the activations"
+        )
 
     stage = recipe.zero_stage if recipe.zero_stage is not None else (3 if gpus > 1 else 0)
     shard = gpus if gpus > 1 else 1

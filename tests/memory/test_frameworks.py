@@ -496,3 +496,7 @@ def test_the_fp32_stream_comes_with_peft_preparation() -> None:
 
     expected = layers * tokens * h * 2 + tokens * 24 * h
     assert activations(True) - activations(False) == pytest.approx(expected, rel=1e-12)
+    notes = estimate_memory(
+        "llama-3.1-8b", task="qlora", precision="nf4", context=tokens, framework="hf-trainer"
+    ).notes
+    assert any(f"residual stream runs in fp32: {expected / GIB:.2f} GiB" in note for note in notes)
