@@ -494,6 +494,47 @@ def test_compare_gives_the_hours_each_unit_runs_as_the_cli_does(browser: Any, ba
     ) in units
 
 
+def test_compare_says_when_a_sides_solver_status_changes(
+    browser: Any, base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where one side's solve stops at its time limit with a plan it has not proved cheapest, ``planner
+    compare`` prints "Status optimal -> feasible" under its headline: part of the difference may be the
+    solver's, not the scenario's. The page's Compare tab left that line out; it now shows it under its
+    headline, and shows nothing where both sides are optimal. (The shipped examples solve to optimal in
+    seconds, so the new side's solve is made to report "feasible", as a time limit would leave it.)"""
+    import planner.pipeline
+
+    real = planner.pipeline.solve
+
+    def stopped_early(scenario: Any, *args: Any, **kwargs: Any) -> Any:
+        plan = real(scenario, *args, **kwargs)
+        return plan.model_copy(update={"status": "feasible"}) if scenario.name == "startup-stopped" else plan
+
+    monkeypatch.setattr(planner.pipeline, "solve", stopped_early)
+    text = STARTUP.read_text(encoding="utf-8").replace("name: startup", "name: startup-stopped", 1)
+    _submit(
+        browser,
+        base_url,
+        tab="compare",
+        area="new-yaml",
+        text=text,
+        button="compare-run",
+        shows="compare-status",
+    )
+    assert browser.find_element(By.ID, "compare-status").text == "Status optimal → feasible"
+    # Both sides optimal (the startup against itself): no status line.
+    _submit(
+        browser,
+        base_url,
+        tab="compare",
+        area="new-yaml",
+        text=STARTUP.read_text(encoding="utf-8"),
+        button="compare-run",
+        shows="compare-headline",
+    )
+    assert not browser.find_element(By.ID, "compare-status").is_displayed()
+
+
 def test_start_from_says_when_the_text_is_the_users_own(browser: Any, base_url: str) -> None:
     """ "Start from: startup" stayed after the user pasted their own scenario, so the label named an example
     the text no longer was: a paste (an input event) turns it to "(edited)" on both tabs; picking the example

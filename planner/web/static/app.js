@@ -297,6 +297,10 @@ async function compare() {
     showError("compare-error", null);
     const c = data.comparison, cur = c.currency;
     $("compare-headline").textContent = `${c.base} → ${c.new}: ${c.costs[0].text}`;
+    // A side whose solve stopped short of proving its plan cheapest ("feasible"): part of the difference
+    // may be the solver's. `planner compare` prints the line under its headline; so does the page.
+    $("compare-status").textContent = `Status ${c.base_status} → ${c.new_status}`;
+    $("compare-status").hidden = c.base_status === c.new_status;
     table($("compare-costs"), ["Line", `Base (${cur})`, `New (${cur})`, "Change"],
       c.costs.map((r) => [r.label, fmt0(r.old), fmt0(r.new), r.text]), [1, 2]);
     const list = (id, items) => { $(id).innerHTML = items.length ? items.map((t) => `<li>${esc(t)}</li>`).join("") : "<li>none</li>"; };
