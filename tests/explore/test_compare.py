@@ -149,6 +149,25 @@ def test_cli_prints_text_json_and_markdown(tmp_path: Path, startup_plan: Plan) -
     assert moved == {"chat-assistant", "coding-assistant", "rag-embeddings"}
 
 
+def test_a_side_that_stopped_short_of_optimal_is_said_in_the_text_and_the_markdown(
+    tmp_path: Path, startup_plan: Plan
+) -> None:
+    """A solve stopped at its time limit keeps a "feasible" plan, not proved cheapest: the terminal diff says
+    "Status optimal -> feasible" under its headline. The Markdown twin (pasted in a pull request) left that
+    line out, so a reviewer read the whole difference as the scenario's; it now says it too."""
+    base, new = tmp_path / "base.json", tmp_path / "new.json"
+    base.write_text(plan_to_json(startup_plan), encoding="utf-8")
+    new.write_text(plan_to_json(startup_plan.model_copy(update={"status": "feasible"})), encoding="utf-8")
+    result = CliRunner().invoke(main, ["compare", str(base), str(new), "--markdown", str(tmp_path / "d.md")])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[2] == "Status optimal -> feasible"
+    markdown = (tmp_path / "d.md").read_text(encoding="utf-8").splitlines()
+    assert markdown[2].startswith("**Total ") and markdown[4] == "Status optimal → feasible"
+    same = CliRunner().invoke(main, ["compare", str(base), str(base), "--markdown", str(tmp_path / "s.md")])
+    assert "Status" not in same.stdout.splitlines()[2]
+    assert "Status" not in (tmp_path / "s.md").read_text(encoding="utf-8").splitlines()[4]
+
+
 def test_scenarios_compare_what_plans_do_not_record(tmp_path: Path, startup: Scenario) -> None:
     """A budget cut: the plan's assumptions do not list budgets, the scenarios do."""
     cut = startup.model_copy(update={"budgets": startup.budgets.model_copy(update={"capex_usd": 5000.0})})
