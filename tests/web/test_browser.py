@@ -138,7 +138,7 @@ def test_memory_form_shows_the_estimate_of_the_cli(browser: Any, base_url: str, 
     segments = browser.find_elements(By.CSS_SELECTOR, "#memory-bar .seg")
     assert len(segments) == sum(1 for v in expected.per_gpu_breakdown.values() if v > 0)
     fit_text = browser.find_element(By.ID, "fit-table").text
-    assert "max concurrency at 16,384 tokens" in fit_text
+    assert "largest batch at context 16,384 1 sequence" in fit_text.splitlines()  # planner fit's words
     # Inference's rule of thumb is one figure (weights x 1.3): 7,615,616,512 x 2 B x 1.3 = 19.80e9 B, quoted
     # as 19.8 GB (not "19.8–19.8"); its cells sit in GiB columns, so they give 19.80e9 / 2^30 = 18.44 GiB.
     low, high = expected.rule_of_thumb_bytes
@@ -156,7 +156,7 @@ def test_memory_table_states_the_rule_of_thumb_in_the_columns_unit(browser: Any,
     thumb is quoted in GB. Llama 3.1 70B on 2 GPUs: 70,553,706,496 x 2 B x 1.3 = 183.44e9 B, which the
     terminal prints as "183.4 GB (170.8 GiB) in total"; the page's row put 183.4 (GB, all GPUs) in the
     "GiB per GPU" column. Now it names 183.4 GB and gives 170.84 GiB in total, 85.42 GiB per GPU. Where
-    nothing fits, the card's rows said "0 tokens (weights)"; they now say why, as ``planner fit`` does."""
+    nothing fits, the card's rows said "0 tokens (weights)"; they now say why, in ``planner fit``'s words."""
     wait = _open(browser, base_url)
     _set(browser, "model", "llama-3.1-70b")
     Select(browser.find_element(By.ID, "gpu")).select_by_visible_text("H100 SXM5")
@@ -168,14 +168,18 @@ def test_memory_table_states_the_rule_of_thumb_in_the_columns_unit(browser: Any,
     assert "rule of thumb (183.4 GB in total) 85.42 170.84" in rows
     assert "total 72.01 141.97" in rows  # planner estimate: total 72.01 / 141.97 GiB
     assert "rule of thumb (lower row) 85.42 GiB (91.7 GB)" in browser.find_element(By.ID, "memory-bar").text
-    # Nothing fits: the rows say why, as planner fit does, not "0 tokens (weights)". Weights 71,604,379,648 B
-    # per GPU = 66.69 GiB; budget 0.8 x 85,520,809,984 B = 63.72 GiB; the card 79.65 GiB.
+    # Nothing fits: the rows say why in the words planner fit prints (the page's own words for it drifted
+    # from the CLI's: "...but not the 63.72 GiB budget"). Weights 71,604,379,648 B per GPU = 66.69 GiB;
+    # usable 0.8 x 85,520,809,984 B = 63.7 GiB; the card 79.65 GiB.
     fit = browser.find_element(By.ID, "fit-table").text.splitlines()
     assert (
-        "max context at batch 1 none within the headroom (the weights, 66.69 GiB per GPU, fit the card but "
-        "not the 63.72 GiB budget)"
+        "longest context at batch 1 none within the headroom (the weights, 66.69 GiB per GPU, fit the card "
+        "but not the 63.7 GiB usable at 20% headroom; lower --headroom)"
     ) in fit
-    assert "max concurrency at 4,096 tokens none (one sequence does not fit in the 63.72 GiB budget)" in fit
+    assert (
+        "largest batch at context 4,096 none (one sequence does not fit in the 63.7 GiB usable at 20% "
+        "headroom)"
+    ) in fit
 
 
 def test_a_card_too_small_says_what_would_make_it_fit(browser: Any, base_url: str) -> None:

@@ -111,23 +111,13 @@ function renderMemory(data) {
   const fitRows = [
     ["card", fit.gpu], ["memory (GiB)", gib(fit.vram_bytes)], ["budget after headroom (GiB)", gib(fit.budget_bytes)],
     ["fits", fit.fits ? "yes" : `no${remedy(fit)}`],
-    [`max context at batch ${fit.batch}`, fit.max_context ? `${fmt0(fit.max_context)} tokens (${fit.context_limit})` : noContext(fit)],
-    [`max concurrency at ${fmt0(fit.context)} tokens`, fit.max_batch ? `${fmt0(fit.max_batch)} sequence${fit.max_batch === 1 ? "" : "s"} (${fit.batch_limit})`
-      : `none (one sequence does not fit in the ${gib(fit.budget_bytes)} GiB budget)`],
+    // The longest context and the largest batch, or why none fits, in `planner fit`'s words (the server's).
+    [`longest context at batch ${fit.batch}`, fit.longest_context_text],
+    [`largest batch at context ${fmt0(fit.context)}`, fit.largest_batch_text],
   ];
   if (fit.vllm_kv_tokens !== null && fit.vllm_kv_tokens !== undefined) fitRows.push(["vLLM KV tokens at 0.9", fmt0(fit.vllm_kv_tokens)]);
   table($("fit-table"), ["Per card", fit.gpu], fitRows.slice(1));
   $("memory-result").hidden = false;
-}
-
-// Why no context fits, as `planner fit` says it ("0 tokens (weights)" read as a figure): the weights alone
-// exceed the card, or the budget after headroom, or do with the engine's fixed overheads; or the batch does.
-function noContext(fit) {
-  const weights = `${gib(fit.weights_bytes)} GiB per GPU`, budget = `the ${gib(fit.budget_bytes)} GiB budget`;
-  if (fit.weights_bytes > fit.vram_bytes) return `none (the weights alone, ${weights}, exceed the card)`;
-  if (fit.weights_bytes > fit.budget_bytes) return `none within the headroom (the weights, ${weights}, fit the card but not ${budget})`;
-  if (fit.context_limit === "weights") return `none (the weights, ${weights}, with the engine's fixed overheads exceed ${budget})`;
-  return "none (not one token fits at that batch)";
 }
 
 // What would make a card that is too small fit, as `planner fit` says it (its --headroom and --gpus, in the
