@@ -250,3 +250,30 @@ def test_what_the_optimizer_chose_for_a_rate_stated_workload_is_not_an_assumptio
     assert [(s.name, s.old, s.new) for s in compare_plans(startup_plan, bigger).settings] == [
         ("coding-assistant batch", "4", "8")
     ]
+
+
+def test_the_gpus_the_optimizer_picked_for_a_replica_are_not_an_assumption(catalog: Catalog) -> None:
+    """A 70B model in fp8 (140 GiB with its KV cache) with ``gpus_per_replica`` left to the optimizer: on
+    Lambda it takes one B200, with only AWS allowed four GPUs of one instance. The user changed
+    the providers, nothing else; "Assumptions changed" also listed "workload batch-eval gpus_per_replica:
+    1 -> 4", an outcome the units and moves already show. Where the user pins it, the scenario's field says
+    so (``workloads.batch-eval.gpus_per_replica``)."""
+    from planner.scenario.load import parse_scenario
+
+    text = (
+        "name: quotes\nhorizon_months: 12\nhardware:\n  bought: false\n  providers: [{providers}]\n"
+        "workloads:\n  - name: batch-eval\n    model: llama-3.1-70b\n    precision: fp8\n"
+        "    context: 8192\n    batch: 16\n    hours_per_month: 40\n{pin}"
+    )
+    both = parse_scenario(text.format(providers="aws, lambda", pin=""))
+    aws = parse_scenario(text.format(providers="aws", pin=""))
+    old, new = solve(both, catalog), solve(aws, catalog)
+    assert old.workloads[0].gpus_per_replica != new.workloads[0].gpus_per_replica  # the choice did move
+    result = compare_plans(old, new, base_scenario=both, new_scenario=aws)
+    assert [(s.category, s.name) for s in result.settings] == [("scenario", "hardware.providers")]
+    assert [m.workload for m in result.moves] == ["batch-eval"]
+    pinned = parse_scenario(text.format(providers="aws", pin="    gpus_per_replica: 8\n"))
+    result = compare_plans(new, solve(pinned, catalog), base_scenario=aws, new_scenario=pinned)
+    assert ("scenario", "workloads.batch-eval.gpus_per_replica", "None", "8") in [
+        (s.category, s.name, s.old, s.new) for s in result.settings
+    ]
