@@ -208,6 +208,8 @@ def fit(
             vram_bytes = parse_bytes(vram)
         except ValueError as error:
             raise PlannerError(f"--vram: {error}") from None
+        if vram_bytes <= 0:
+            raise PlannerError(f"--vram: must be more than 0, got {vram!r}")
         card = vram if any(c.isalpha() for c in vram) else f"{vram.strip()} GiB"
     else:
         from planner.catalog.browse import gpus_matching
