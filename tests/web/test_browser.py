@@ -450,6 +450,50 @@ def test_a_plan_in_another_currency_shows_its_exchange_rate(
     _shot(browser, tmp_path, "euro")
 
 
+IDLE_OWNED = """name: idle-box
+horizon_months: 12
+owned:
+  - gpu: RTX 4090
+    count: 2
+    name: dev-box
+workloads:
+  - name: chat
+    model: llama-3.1-8b
+"""
+"""Two owned RTX 4090 boxes hosted in colocation (the default) and one 8B chat: the plan buys a desk-side
+machine instead and leaves both boxes unused, which still cost their hosting and base power."""
+
+
+def test_a_plan_that_leaves_owned_hardware_unused_says_so_and_what_it_still_costs(
+    browser: Any, base_url: str, tmp_path: Path
+) -> None:
+    """``planner solve``, the Markdown and the workbook's Hardware sheet say which owned machines the plan
+    leaves unused and what they still cost (not in the total); the page said nothing, so its reader took the
+    owned boxes for used. It now shows the terminal's line under the chosen mix."""
+    path = tmp_path / "idle.yaml"
+    path.write_text(IDLE_OWNED, encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["solve", str(path), "-o", str(tmp_path / "idle.xlsx")], env={"COLUMNS": "400"}
+    )
+    assert result.exit_code == 0, result.output
+    line = next(
+        t for t in result.stdout.splitlines() if t.startswith("Owned, left unused: 2 x dev-box (owned)")
+    )
+    _submit(browser, base_url, tab="scenario", area="yaml", text=IDLE_OWNED, button="solve", shows="total")
+    note = browser.find_element(By.ID, "idle-owned")
+    assert note.is_displayed() and note.text == line
+    _submit(
+        browser,
+        base_url,
+        tab="scenario",
+        area="yaml",
+        text=STARTUP.read_text(encoding="utf-8"),
+        button="solve",
+        shows="total",
+    )
+    assert not browser.find_element(By.ID, "idle-owned").is_displayed()  # the startup owns nothing
+
+
 def test_broken_scenario_is_one_message_not_a_traceback(browser: Any, base_url: str) -> None:
     text = STARTUP.read_text(encoding="utf-8").replace("input_tokens: 1000", "input_tokens: -5", 1)
     _submit(browser, base_url, tab="scenario", area="yaml", text=text, button="solve", shows="solve-error")

@@ -190,6 +190,9 @@ function renderMix(plan, cur) {
   ["Total", total.count, "", ...(periods ? [""] : []), "", fmt0(total.capex), fmt0(total.per_month), fmt0(total.cost), ""]);
   $("mix-note").textContent = report.mix_per_month_note;
   $("mix-note").hidden = !report.mix_per_month_note;
+  // Owned machines the plan leaves unused, and what they still cost (not in the total), as the terminal says.
+  $("idle-owned").textContent = report.idle_owned_lines.join("\n");
+  $("idle-owned").hidden = !report.idle_owned_lines.length;
 }
 
 // Rate-stated workloads: each one's total row (capacity summed, worst latencies, the rate asked and the
