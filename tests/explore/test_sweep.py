@@ -74,6 +74,12 @@ def test_paths_reach_workloads_by_name_index_and_star(startup: Scenario, catalog
         ),
         ("price.gpu.NoSuchCard=2", r"unknown GPU"),
         ("price.cpu.x=2", r"price\.gpu\.NAME or price\.provider\.NAME"),
+        # a typo of a provider was "no cloud offers from 'lamda'", with no name to try
+        (
+            "price.provider.lamda=2",
+            r"^--vary price\.provider\.lamda: no cloud offers from 'lamda' \(did you mean 'lambda'\?\)$",
+        ),
+        ("price.provider.zz=2", r"no cloud offers from 'zz' \(providers: aws, .*lambda"),
     ],
 )
 def test_a_bad_path_fails_before_any_solve(
