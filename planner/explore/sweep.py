@@ -167,8 +167,12 @@ def _start_pool(
 def _sigint_held() -> Iterator[Callable[[], bool]]:
     """Hold a Ctrl-C while the block runs; the caller asks whether one came and answers it when the block is
     done. The signal's wake-up descriptor is set aside meanwhile: the CLI's watcher would otherwise end the
-    process a second later, whatever the block was doing. Main thread only, as ``_sigint_ignored``."""
-    if threading.current_thread() is not threading.main_thread():
+    process a second later, whatever the block was doing. Main thread only, as ``_sigint_ignored``; where
+    SIGINT is ignored (a background job) it stays ignored."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    ):
         yield lambda: False
         return
     caught: list[int] = []
