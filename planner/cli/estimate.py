@@ -196,7 +196,7 @@ def fit(
     """
     from planner.errors import EXIT_INFEASIBLE, PlannerError
     from planner.memory.fit import fit as fit_model
-    from planner.memory.report import fit_table
+    from planner.memory.report import fit_table, fit_texts
     from planner.memory.resolve import resolve_model
     from planner.perf.api import speed_at_largest_batch
     from planner.units import parse_bytes, to_gib
@@ -208,6 +208,8 @@ def fit(
             vram_bytes = parse_bytes(vram)
         except ValueError as error:
             raise PlannerError(f"--vram: {error}") from None
+        if vram_bytes <= 0:
+            raise PlannerError(f"--vram: must be more than 0, got {vram!r}")
         card = vram if any(c.isalpha() for c in vram) else f"{vram.strip()} GiB"
     else:
         from planner.catalog.browse import gpus_matching
@@ -243,7 +245,7 @@ def fit(
     speed = speed_at_largest_batch(model, card, result) if gpu_name is not None else None
     if kw["output_format"] == "json":
         extra = {"performance": speed.to_dict()} if speed is not None else {}
-        click.echo(json.dumps({"gpu": card, **result.to_dict(), **extra}, indent=2))
+        click.echo(json.dumps({"gpu": card, **result.to_dict(), **fit_texts(result), **extra}, indent=2))
     else:
         click.echo(fit_table(result, card))
         if speed is not None:

@@ -36,9 +36,10 @@ WORKLOAD_SETTINGS = (
     "hours_per_month",
     "interruptible",
     "headroom",
-    "gpus_per_replica",
 )
-"""Workload fields whose change is reported as a changed assumption."""
+"""Workload fields whose change is reported as a changed assumption. Not ``gpus_per_replica``: the plan
+records the GPUs the optimizer picked (the scenario's None lets it choose), an outcome the units and moves
+show; a pinned value that changes shows among the scenario's fields where both scenarios are given."""
 CHOSEN_FOR_A_RATE = frozenset({"batch", "replicas"})
 """Fields the optimizer picks for a rate-stated workload (``requests_per_second``): outcomes, shown by the
 moves and the units, not assumptions; what the user changed (the rate, the SLO, ``min_replicas``) shows

@@ -31,11 +31,15 @@ def headline(c: Comparison, arrow: str = "->") -> str:
     return f"Total {t.old:,.0f} {arrow} {t.new:,.0f} {c.currency}: {t.text(c.currency)}"
 
 
+def status_lines(c: Comparison, arrow: str = "->") -> list[str]:
+    """``Status optimal -> feasible`` where a side's solve stopped short of proving its plan cheapest (part of
+    the difference may then be the solver's, not the scenario's); nothing where both sides match."""
+    return [f"Status {c.base_status} {arrow} {c.new_status}"] if c.base_status != c.new_status else []
+
+
 def render_compare(c: Comparison, width: int = 100) -> str:
     """The terminal diff."""
-    lines = [f"Compare {c.base} -> {c.new}, money in {c.currency}", headline(c)]
-    if c.base_status != c.new_status:
-        lines.append(f"Status {c.base_status} -> {c.new_status}")
+    lines = [f"Compare {c.base} -> {c.new}, money in {c.currency}", headline(c), *status_lines(c)]
     lines += ["", "Costs over the horizon"]
     columns = [
         TextColumn("Line", flexible=True),
@@ -72,6 +76,7 @@ def render_compare(c: Comparison, width: int = 100) -> str:
 def render_compare_markdown(c: Comparison) -> str:
     """The same diff as GitHub-flavoured Markdown."""
     lines = [f"## {escape(c.base)} → {escape(c.new)}", "", f"**{escape(headline(c, '→'))}**", ""]
+    lines += [line for status in status_lines(c, "→") for line in (escape(status), "")]
     lines += md_table(
         ["Line", f"Old ({c.currency})", f"New ({c.currency})", "Change"], _cost_rows(c), right=(1, 2)
     )

@@ -9,8 +9,10 @@ names the interval: the answer to "at what horizon does buying win?".
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import multiprocessing
+import multiprocessing.pool
 import os
 import signal
 import sys
@@ -135,6 +137,54 @@ def _sigint_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+def _start_pool(
+    jobs: int, catalog: Catalog, options: Mapping[str, Any]
+) -> tuple[multiprocessing.pool.Pool, bool]:
+    """The workers, and whether a Ctrl-C came while they started.
+
+    Under a forkserver only the forkserver's own start needs SIGINT ignored (``_sigint_ignored``): it is the
+    one process started from this one, and the workers it forks inherit its ignoring. While it imports the
+    solver and forks the workers (a second or more on a busy machine) a Ctrl-C is held (``_sigint_held``)
+    and answered once they are up: with SIGINT ignored throughout, one was dropped and the sweep ran on to
+    write its report and exit 0; answered at once, it left a worker half-sent its start-up data, which
+    printed a traceback."""
+    context = _context()
+    start = functools.partial(context.Pool, jobs, initializer=_init_worker, initargs=(catalog, dict(options)))
+    with _main_not_inherited():
+        if context.get_start_method() != "forkserver":
+            with _sigint_ignored():  # spawn: every worker is started from this process
+                return start(), False
+        from multiprocessing import forkserver
+
+        with _sigint_ignored():
+            forkserver.ensure_running()
+        with _sigint_held() as interrupted:
+            pool = start()
+        return pool, interrupted()
+
+
+@contextlib.contextmanager
+def _sigint_held() -> Iterator[Callable[[], bool]]:
+    """Hold a Ctrl-C while the block runs; the caller asks whether one came and answers it when the block is
+    done. The signal's wake-up descriptor is set aside meanwhile: the CLI's watcher would otherwise end the
+    process a second later, whatever the block was doing. Main thread only, as ``_sigint_ignored``; where
+    SIGINT is ignored (a background job) it stays ignored."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    ):
+        yield lambda: False
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    wakeup = signal.set_wakeup_fd(-1)
+    try:
+        yield lambda: bool(caught)
+    finally:
+        signal.set_wakeup_fd(wakeup, warn_on_full_buffer=False)
+        signal.signal(signal.SIGINT, previous)
+
+
 @contextlib.contextmanager
 def _main_not_inherited() -> Iterator[None]:
     """Start the workers without the caller's script: a spawned or forkserver worker re-runs the main
@@ -235,10 +285,10 @@ def _run(
             if progress is not None:
                 progress(len(rows), len(tasks))
         return rows
-    context = _context()
-    with _sigint_ignored(), _main_not_inherited():
-        pool = context.Pool(jobs, initializer=_init_worker, initargs=(catalog, dict(options)))
+    pool, interrupted = _start_pool(jobs, catalog, options)
     try:
+        if interrupted:
+            raise KeyboardInterrupt  # a Ctrl-C while the workers started, held until they were up
         for index, row in pool.imap_unordered(_work, tasks):
             rows[index] = row
             if progress is not None:

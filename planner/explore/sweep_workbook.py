@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 from openpyxl.chart import LineChart, Reference, ScatterChart, Series
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.report.sheets.layout import print_one_page_wide
 from planner.report.styles import money_format
+from planner.report.table import wrapped_height
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,6 +46,9 @@ HEADERS = {
 """Column key -> header; a varied path is its own header."""
 MONEY_COLUMNS = frozenset({"total_cost", "capex", "opex_per_month", "from_total", "to_total"})
 WIDE_COLUMNS = frozenset({"mix", "from_mix", "to_mix", "message", "change"})
+WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
+"""Wide columns wrap, their rows as tall as the text (LibreOffice keeps a row's height as written)."""
 
 
 def _cell_value(value: Any) -> Any:
@@ -68,6 +73,15 @@ def _write_frame(ws: Worksheet, frame: pd.DataFrame, table_name: str, currency: 
         if column in MONEY_COLUMNS:
             for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
                 cell.number_format = money_format(currency)
+        # Printed, a mix longer than its column was cut at the column's edge: it wraps, and every cell of
+        # its row sits at the top beside it.
+        width = ws.column_dimensions[letter].width
+        for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+            cell.alignment = WRAP if column in WIDE_COLUMNS else TOP
+            height = wrapped_height(str(cell.value or ""), width) if column in WIDE_COLUMNS else 0.0
+            dimension = ws.row_dimensions[int(cell.row or 0)]
+            if height > (dimension.height or 0):
+                dimension.height = height
     last_row = max(len(frame) + 1, 2)
     table = Table(displayName=table_name, ref=f"A1:{get_column_letter(len(columns))}{last_row}")
     table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from planner.catalog.schema import Catalog
 from planner.errors import PlannerError
+from planner.memory.lookup import suggestion
 from planner.scenario.schema import Scenario
 
 Value = float | int | str | bool
@@ -131,8 +132,10 @@ def _scale_gpu(catalog: Catalog, name: str, factor: float) -> Catalog:
 
 
 def _scale_provider(catalog: Catalog, name: str, factor: float) -> Catalog:
-    if not any(o.provider == name for o in catalog.cloud):
-        raise PlannerError(f"--vary price.provider.{name}: no cloud offers from {name!r}")
+    providers = sorted({o.provider for o in catalog.cloud})
+    if name not in providers:
+        hint = suggestion(name, providers) or f" (providers: {', '.join(providers)})"
+        raise PlannerError(f"--vary price.provider.{name}: no cloud offers from {name!r}{hint}")
     return catalog.model_copy(update={"cloud": _scale_cloud(catalog, lambda o: o.provider == name, factor)})
 
 

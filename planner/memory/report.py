@@ -71,10 +71,48 @@ def split_clause(est: MemoryEstimate) -> str:
     return f" (tensor parallel {est.gpus // stages}{pipeline} on {machines})"
 
 
+def _usable(r: FitResult) -> str:
+    return f"the {r.budget_bytes / GIB:.1f} GiB usable at {r.headroom:.0%} headroom"
+
+
+def longest_context_text(r: FitResult) -> str:
+    """The longest context at the fit's batch and what limits it, or why not one token fits: the words of
+    ``planner fit``'s line and of the web page's Memory tab (the page had its own, which drifted)."""
+    if r.max_context:
+        why = "the model's trained context" if r.context_limit == "model" else "memory"
+        return f"{r.max_context:,} tokens (limited by {why})"
+    weights = f"{r.weights_bytes / GIB:.2f} GiB per GPU"
+    if r.weights_bytes > r.vram_bytes:
+        return f"none (the weights alone, {weights}, exceed the card)"
+    if r.weights_bytes > r.budget_bytes:
+        return (
+            f"none within the headroom (the weights, {weights}, fit the card but not {_usable(r)}; lower "
+            "--headroom)"
+        )
+    if r.context_limit == "weights":
+        return f"none (the weights, {weights}, with the engine's fixed overheads exceed {_usable(r)})"
+    return "none (not one token fits at that batch)"
+
+
+def largest_batch_text(r: FitResult) -> str:
+    """The largest batch at the fit's context, or why not one sequence fits; as ``longest_context_text``, one
+    text for the terminal and the page."""
+    if not r.max_batch:
+        return f"none (one sequence does not fit in {_usable(r)})"
+    cap = " (search cap)" if r.batch_limit == "search cap" else ""
+    return f"{r.max_batch} {'sequence' if r.max_batch == 1 else 'sequences'}{cap}"
+
+
+def fit_texts(r: FitResult) -> dict[str, str]:
+    """The two lines' figures in words, for ``planner fit --format json`` and the page, which show them as
+    the table does."""
+    return {"longest_context_text": longest_context_text(r), "largest_batch_text": largest_batch_text(r)}
+
+
 def fit_table(result: FitResult, card: str) -> str:
     """What fits on one card with headroom, in plain words."""
     r = result
-    usable = f"the {r.budget_bytes / GIB:.1f} GiB usable at {r.headroom:.0%} headroom"
+    usable = _usable(r)
     card_gib = f"{r.vram_bytes / GIB:.1f} GiB"
     gpus = f"{r.min_gpus} such GPUs" if r.min_gpus else ""
     if r.fits:
@@ -96,32 +134,10 @@ def fit_table(result: FitResult, card: str) -> str:
         f"at context {r.context:,}, batch {r.batch}: needs {r.required_bytes / GIB:.2f} GiB per GPU"
         f"{split_clause(r.estimate)}, {verdict}",
     ]
-    weights = f"{r.weights_bytes / GIB:.2f} GiB per GPU"
-    if r.max_context:
-        why = "the model's trained context" if r.context_limit == "model" else "memory"
-        lines.append(f"longest context at batch {r.batch}: {r.max_context:,} tokens (limited by {why})")
-    elif r.weights_bytes > r.vram_bytes:
-        lines.append(
-            f"longest context at batch {r.batch}: none (the weights alone, {weights}, exceed the card)"
-        )
-    elif r.weights_bytes > r.budget_bytes:
-        lines.append(
-            f"longest context at batch {r.batch}: none within the headroom (the weights, {weights}, fit the "
-            f"card but not {usable}; lower --headroom)"
-        )
-    elif r.context_limit == "weights":
-        lines.append(
-            f"longest context at batch {r.batch}: none (the weights, {weights}, with the engine's fixed "
-            f"overheads exceed {usable})"
-        )
-    else:
-        lines.append(f"longest context at batch {r.batch}: none (not one token fits at that batch)")
-    if r.max_batch:
-        cap = " (search cap)" if r.batch_limit == "search cap" else ""
-        noun = "sequence" if r.max_batch == 1 else "sequences"
-        lines.append(f"largest batch at context {r.context:,}: {r.max_batch} {noun}{cap}")
-    else:
-        lines.append(f"largest batch at context {r.context:,}: none (one sequence does not fit in {usable})")
+    lines += [
+        f"longest context at batch {r.batch}: {longest_context_text(r)}",
+        f"largest batch at context {r.context:,}: {largest_batch_text(r)}",
+    ]
     if r.memory_fraction is not None and r.engine_kv_bytes is not None:
         eng = engine(r.estimate.engine)
         flag = eng.launch.memory_fraction or "memory fraction"

@@ -3,10 +3,10 @@
 The keys scripts rely on (scenario, status, currency, horizon_months, total_cost, capex, opex, best_bound,
 gap, units, assignments, alternatives) and every other ``Plan`` field come from ``Plan.to_json_dict``. The
 figures the workbook derives (the plain-language reading, the exchange rate's line, the chosen mix with its
-total and note, the break-even, memory per GPU and where replicas differ, the speed table's rows, each
-assignment's launch lines) are added under one extra key, ``report``, so no contract key is renamed or
-reshaped; the local page lays these out as the terminal and the Markdown print them, from the same
-functions. Memory stays in bytes and money in the plan's currency, as in the contract.
+total and note, the owned machines left unused, the break-even, memory per GPU and where replicas differ,
+the speed table's rows, each assignment's launch lines) are added under one extra key, ``report``, so no
+contract key is renamed or reshaped; the local page lays these out as the terminal and the Markdown print
+them, from the same functions. Memory stays in bytes and money in the plan's currency, as in the contract.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from planner.report.figures import (
 )
 from planner.report.launch import NO_SETTINGS, launch_texts
 from planner.report.speed import slo_text, speed_rows
-from planner.report.terminal import exchange_rate_line
+from planner.report.terminal import exchange_rate_line, idle_owned_lines
 
 REPORT_KEY = "report"
 
@@ -50,6 +50,7 @@ def report_dict(plan: Plan, today: dt.date | None = None) -> dict[str, Any]:
         "mix_total": asdict(mix_total(plan, mix)),
         "mix_per_month_note": mix_per_month_note(plan),
         "replica_memory_note": replica_memory_note(plan),
+        "idle_owned_lines": idle_owned_lines(plan),
         "speed": [{**asdict(row), "slo": slo_text(row)} for row in speed_rows(plan)],
         "launch": [
             {

@@ -115,6 +115,7 @@ def estimate(payload: dict[str, Any]) -> dict[str, Any]:
     from planner.memory.estimate import normalize_task
     from planner.memory.fit import fit
     from planner.memory.formats import kv_bytes_per_element, weight_format
+    from planner.memory.report import fit_texts
 
     arch = _model(payload)
     gpu_name = str(payload.get("gpu") or "").strip()
@@ -157,7 +158,11 @@ def estimate(payload: dict[str, Any]) -> dict[str, Any]:
 
     speed = speed_at_largest_batch(arch, spec.name, result, catalog())
     extra = {"performance": speed.to_dict()} if speed is not None else {}
-    return {"estimate": result.estimate.to_dict(), "fit": {"gpu": spec.name, **result.to_dict(), **extra}}
+    texts = fit_texts(result)  # the words planner fit prints, so the page says the same
+    return {
+        "estimate": result.estimate.to_dict(),
+        "fit": {"gpu": spec.name, **result.to_dict(), **texts, **extra},
+    }
 
 
 SPEED_FIELDS = {

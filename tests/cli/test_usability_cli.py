@@ -175,6 +175,15 @@ def test_a_bare_vram_is_gib_as_every_size_option_reads_it() -> None:
     assert "bare number: GiB" in " ".join(_run("fit", "--help").stdout.split())
 
 
+@pytest.mark.parametrize("size", ["0", "0GB"])
+def test_a_card_of_no_memory_names_the_option(size: str) -> None:
+    """``--vram abc`` named ``--vram``; ``--vram 0`` said "GPU memory must be positive, got 0 bytes", naming
+    no option the user typed."""
+    result = _run("fit", "llama-3.2-1b", "--vram", size)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr == f"error: --vram: must be more than 0, got '{size}'\n"
+
+
 @pytest.mark.parametrize("command", ["estimate", "fit"])
 def test_qlora_with_a_16_bit_precision_says_it_estimates_nf4(command: str) -> None:
     """QLoRA is a 4-bit base (Dettmers et al. 2023): ``--precision bf16`` was estimated as nf4 in silence."""

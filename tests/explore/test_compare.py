@@ -149,6 +149,25 @@ def test_cli_prints_text_json_and_markdown(tmp_path: Path, startup_plan: Plan) -
     assert moved == {"chat-assistant", "coding-assistant", "rag-embeddings"}
 
 
+def test_a_side_that_stopped_short_of_optimal_is_said_in_the_text_and_the_markdown(
+    tmp_path: Path, startup_plan: Plan
+) -> None:
+    """A solve stopped at its time limit keeps a "feasible" plan, not proved cheapest: the terminal diff says
+    "Status optimal -> feasible" under its headline. The Markdown twin (pasted in a pull request) left that
+    line out, so a reviewer read the whole difference as the scenario's; it now says it too."""
+    base, new = tmp_path / "base.json", tmp_path / "new.json"
+    base.write_text(plan_to_json(startup_plan), encoding="utf-8")
+    new.write_text(plan_to_json(startup_plan.model_copy(update={"status": "feasible"})), encoding="utf-8")
+    result = CliRunner().invoke(main, ["compare", str(base), str(new), "--markdown", str(tmp_path / "d.md")])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[2] == "Status optimal -> feasible"
+    markdown = (tmp_path / "d.md").read_text(encoding="utf-8").splitlines()
+    assert markdown[2].startswith("**Total ") and markdown[4] == "Status optimal → feasible"
+    same = CliRunner().invoke(main, ["compare", str(base), str(base), "--markdown", str(tmp_path / "s.md")])
+    assert "Status" not in same.stdout.splitlines()[2]
+    assert "Status" not in (tmp_path / "s.md").read_text(encoding="utf-8").splitlines()[4]
+
+
 def test_scenarios_compare_what_plans_do_not_record(tmp_path: Path, startup: Scenario) -> None:
     """A budget cut: the plan's assumptions do not list budgets, the scenarios do."""
     cut = startup.model_copy(update={"budgets": startup.budgets.model_copy(update={"capex_usd": 5000.0})})
@@ -230,4 +249,31 @@ def test_what_the_optimizer_chose_for_a_rate_stated_workload_is_not_an_assumptio
     )
     assert [(s.name, s.old, s.new) for s in compare_plans(startup_plan, bigger).settings] == [
         ("coding-assistant batch", "4", "8")
+    ]
+
+
+def test_the_gpus_the_optimizer_picked_for_a_replica_are_not_an_assumption(catalog: Catalog) -> None:
+    """A 70B model in fp8 (140 GiB with its KV cache) with ``gpus_per_replica`` left to the optimizer: on
+    Lambda it takes one B200, with only AWS allowed four GPUs of one instance. The user changed
+    the providers, nothing else; "Assumptions changed" also listed "workload batch-eval gpus_per_replica:
+    1 -> 4", an outcome the units and moves already show. Where the user pins it, the scenario's field says
+    so (``workloads.batch-eval.gpus_per_replica``)."""
+    from planner.scenario.load import parse_scenario
+
+    text = (
+        "name: quotes\nhorizon_months: 12\nhardware:\n  bought: false\n  providers: [{providers}]\n"
+        "workloads:\n  - name: batch-eval\n    model: llama-3.1-70b\n    precision: fp8\n"
+        "    context: 8192\n    batch: 16\n    hours_per_month: 40\n{pin}"
+    )
+    both = parse_scenario(text.format(providers="aws, lambda", pin=""))
+    aws = parse_scenario(text.format(providers="aws", pin=""))
+    old, new = solve(both, catalog), solve(aws, catalog)
+    assert old.workloads[0].gpus_per_replica != new.workloads[0].gpus_per_replica  # the choice did move
+    result = compare_plans(old, new, base_scenario=both, new_scenario=aws)
+    assert [(s.category, s.name) for s in result.settings] == [("scenario", "hardware.providers")]
+    assert [m.workload for m in result.moves] == ["batch-eval"]
+    pinned = parse_scenario(text.format(providers="aws", pin="    gpus_per_replica: 8\n"))
+    result = compare_plans(new, solve(pinned, catalog), base_scenario=aws, new_scenario=pinned)
+    assert ("scenario", "workloads.batch-eval.gpus_per_replica", "None", "8") in [
+        (s.category, s.name, s.old, s.new) for s in result.settings
     ]

@@ -74,6 +74,12 @@ def test_paths_reach_workloads_by_name_index_and_star(startup: Scenario, catalog
         ),
         ("price.gpu.NoSuchCard=2", r"unknown GPU"),
         ("price.cpu.x=2", r"price\.gpu\.NAME or price\.provider\.NAME"),
+        # a typo of a provider was "no cloud offers from 'lamda'", with no name to try
+        (
+            "price.provider.lamda=2",
+            r"^--vary price\.provider\.lamda: no cloud offers from 'lamda' \(did you mean 'lambda'\?\)$",
+        ),
+        ("price.provider.zz=2", r"no cloud offers from 'zz' \(providers: aws, .*lambda"),
     ],
 )
 def test_a_bad_path_fails_before_any_solve(
@@ -339,6 +345,25 @@ def test_the_sweep_workbook_prints_one_page_wide(startup: Scenario, catalog: Cat
     assert "Total" in sweep_page and "Mix" in sweep_page and "horizon_months" in sweep_page
     assert "What changes" in next(p for p in pages if "Mix before" in p)
     assert len(pages) == 3  # before: 11
+
+
+@needs_libreoffice
+def test_the_printed_sweep_gives_each_mix_in_full(
+    startup: Scenario, catalog: Catalog, tmp_path: Path
+) -> None:
+    """The Mix and What changes columns were cut at their width when printed: the startup's mix ended at
+    "...1x RTX 4060 Ti 16GB; Buy 1", the rest of the plan (its A6000 and rented GPUs) off the page. They now
+    wrap, their rows as tall as the text, so each point's mix reads in full."""
+    frame = sweep(startup, {"horizon_months": [12, 36]}, catalog=catalog, jobs=1)
+    mix = str(frame["mix"][0])
+    assert len(mix) > 100  # longer than the column is wide
+    book = tmp_path / "sweep.xlsx"
+    build_sweep_workbook(frame, break_evens(frame)).save(book)
+    page = next(
+        p for p in pdf_text(convert(book, "pdf", tmp_path / "pdf")).split("\f") if "Why infeasible" in p
+    )
+    last = mix.split("; ")[-1]  # where the mix was cut, the end of it never printed
+    assert last == "Rent spot 1 x aws g6e.xlarge (us-east-1)" and page.count(last) == 2  # both points
 
 
 def test_csv_figures_are_the_jsons(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ solver holds the interpreter.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -103,6 +104,70 @@ def test_a_real_sigint_inside_the_solver_ends_the_run_within_seconds(tmp_path: P
     assert process.returncode == EXIT_INTERRUPTED
     assert err.strip().splitlines()[-1] == "interrupted"
     assert not (tmp_path / "r.xlsx").exists()
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # ended meanwhile
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def _sigint_while_the_workers_start(tmp_path: Path, disposition: Any) -> tuple[int, str, Path]:
+    """A sweep started with SIGINT at ``disposition`` and sent one (to its whole process group, as a
+    terminal's Ctrl-C goes) while its worker processes start: its exit status, stderr and report path."""
+    startup = Path(__file__).resolve().parents[2] / "scenarios" / "startup.yaml"
+    report = tmp_path / "sweep.xlsx"
+    args = ["sweep", str(startup), "--vary", "horizon_months=3,6,9,12", "--jobs", "2", "-o", str(report)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "planner", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, which the SIGINT below goes to
+        preexec_fn=lambda: signal.signal(signal.SIGINT, disposition),
+    )
+    deadline = time.monotonic() + 60
+    while not _children(process.pid):  # the first process the sweep starts: the workers are on their way
+        assert process.poll() is None and time.monotonic() < deadline, "no worker process started"
+        time.sleep(0.01)
+    time.sleep(0.1)
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    return process.returncode, err, report
+
+
+NEEDS_PROC = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the workers in /proc")
+
+
+@NEEDS_PROC
+def test_a_ctrl_c_while_the_sweeps_workers_start_stops_the_sweep(tmp_path: Path) -> None:
+    """A Ctrl-C while a sweep's worker processes start: the sweep stops, exit 130, no report. SIGINT was
+    ignored for the whole start (the forkserver importing the solver, a second or more), so a Ctrl-C then
+    was dropped and the sweep ran on to write its report and exit 0 (seen by hand: ``timeout -s INT 1.5
+    planner sweep ...`` ran for 9 s)."""
+    code, err, report = _sigint_while_the_workers_start(tmp_path, signal.SIG_DFL)
+    assert code == EXIT_INTERRUPTED, err
+    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("interrupted"), err
+    assert not report.exists()
+
+
+@NEEDS_PROC
+def test_a_sweep_started_with_sigint_ignored_keeps_ignoring_it_while_its_workers_start(
+    tmp_path: Path,
+) -> None:
+    """A sweep run as a background job (``planner sweep ... &`` in a script) starts with SIGINT ignored and
+    runs to the end whatever SIGINT comes: holding a Ctrl-C while the workers start must not turn one into
+    an interrupt there (the first version of that hold did, exit 130)."""
+    code, err, report = _sigint_while_the_workers_start(tmp_path, signal.SIG_IGN)
+    assert code == 0, err
+    assert report.exists()
 
 
 INTERRUPT_HIGHSPY_IMPORT = """

@@ -569,3 +569,19 @@ def test_indented_text_is_left_aligned_so_the_indent_shows(book: openpyxl.Workbo
     assert {s.name for s in indented} >= {"planner.text", "planner.wrap"}
     for style in indented:
         assert style.alignment.horizontal == "left", style.name
+
+
+def test_the_summary_says_how_old_the_prices_are_as_the_terminal_does(plan: Plan) -> None:
+    """The Summary's "Oldest price relied on" gave the date alone (2025-10-01), where ``planner solve``, the
+    Markdown and the page say which price it is, that it is older than 180 days (check a current price) and
+    which prices have no source date at all: a finance reader of the workbook took every price for dated and
+    current. The row's basis now carries the reports' sentence."""
+    spot_undated = {"price_date": None}
+    undated = tuple(u.model_copy(update=spot_undated) if u.pricing == "spot" else u for u in plan.units)
+    held = plan.model_copy(update={"units": undated})
+    figures = {r["Figure"]: r for r in table_rows(build_workbook(held)["Summary"], "KeyFigures")}
+    row = figures["Oldest price relied on"]
+    assert row["Value"] in (dt.date(2025, 10, 1), dt.datetime(2025, 10, 1))
+    sentence = held.oldest_price().sentence()
+    assert "warning: older than 180 days" in sentence and "source date unknown for" in sentence
+    assert sentence in row["Basis"]

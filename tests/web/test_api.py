@@ -87,6 +87,49 @@ def test_estimate_and_fit_are_the_cli_figures(url: str) -> None:
     assert data["fit"] == fit
 
 
+@pytest.mark.parametrize(
+    ("form", "context_text", "batch_text"),
+    [
+        # Weights 71,604,379,648 B per GPU = 66.69 GiB: over 0.8 x 79.65 = 63.7 GiB usable, under the card.
+        (
+            {"model": "llama-3.1-70b", "gpu": "H100 SXM5", "gpus": "2"},
+            "none within the headroom (the weights, 66.69 GiB per GPU, fit the card but not the 63.7 GiB "
+            "usable at 20% headroom; lower --headroom)",
+            "none (one sequence does not fit in the 63.7 GiB usable at 20% headroom)",
+        ),
+        # 141,107,412,992 B of bf16 weights = 131.42 GiB on a 23.99 GiB card.
+        (
+            {"model": "llama-3.1-70b", "gpu": "RTX 4090"},
+            "none (the weights alone, 131.42 GiB per GPU, exceed the card)",
+            "none (one sequence does not fit in the 19.2 GiB usable at 20% headroom)",
+        ),
+        (
+            {"model": "qwen2.5-7b", "gpu": "RTX 4090", "context": "16384", "batch": "4"},
+            "5,174 tokens (limited by memory)",
+            "1 sequence",
+        ),
+    ],
+)
+def test_why_no_context_fits_is_said_in_the_words_of_planner_fit(
+    url: str, form: dict[str, str], context_text: str, batch_text: str
+) -> None:
+    """The Memory tab worded "no context fits" itself ("...but not the 63.72 GiB budget"), where ``planner
+    fit`` says "...but not the 63.7 GiB usable at 20% headroom; lower --headroom". One function words both:
+    the page shows the API's texts, which are the lines ``planner fit`` prints, and its JSON carries them."""
+    status, data = _post(f"{url}/api/estimate", form)
+    assert status == 200, data
+    assert (data["fit"]["longest_context_text"], data["fit"]["largest_batch_text"]) == (
+        context_text,
+        batch_text,
+    )
+    args = ["fit", form["model"], "--gpu", form["gpu"], "--gpus", form.get("gpus", "1")]
+    args += ["--context", form.get("context", "4096"), "--batch", form.get("batch", "1")]
+    result = CliRunner().invoke(main, args)
+    batch, context = form.get("batch", "1"), f"{int(form.get('context', '4096')):,}"
+    assert f"longest context at batch {batch}: {context_text}" in result.stdout.splitlines()
+    assert f"largest batch at context {context}: {batch_text}" in result.stdout.splitlines()
+
+
 def test_solve_is_the_cli_plan_and_downloads_match(url: str, tmp_path: Path) -> None:
     status, data = _post(f"{url}/api/solve", {"yaml": STARTUP.read_text(encoding="utf-8")})
     assert status == 200

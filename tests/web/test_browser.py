@@ -138,7 +138,7 @@ def test_memory_form_shows_the_estimate_of_the_cli(browser: Any, base_url: str, 
     segments = browser.find_elements(By.CSS_SELECTOR, "#memory-bar .seg")
     assert len(segments) == sum(1 for v in expected.per_gpu_breakdown.values() if v > 0)
     fit_text = browser.find_element(By.ID, "fit-table").text
-    assert "max concurrency at 16,384 tokens" in fit_text
+    assert "largest batch at context 16,384 1 sequence" in fit_text.splitlines()  # planner fit's words
     # Inference's rule of thumb is one figure (weights x 1.3): 7,615,616,512 x 2 B x 1.3 = 19.80e9 B, quoted
     # as 19.8 GB (not "19.8–19.8"); its cells sit in GiB columns, so they give 19.80e9 / 2^30 = 18.44 GiB.
     low, high = expected.rule_of_thumb_bytes
@@ -156,7 +156,7 @@ def test_memory_table_states_the_rule_of_thumb_in_the_columns_unit(browser: Any,
     thumb is quoted in GB. Llama 3.1 70B on 2 GPUs: 70,553,706,496 x 2 B x 1.3 = 183.44e9 B, which the
     terminal prints as "183.4 GB (170.8 GiB) in total"; the page's row put 183.4 (GB, all GPUs) in the
     "GiB per GPU" column. Now it names 183.4 GB and gives 170.84 GiB in total, 85.42 GiB per GPU. Where
-    nothing fits, the card's rows said "0 tokens (weights)"; they now say why, as ``planner fit`` does."""
+    nothing fits, the card's rows said "0 tokens (weights)"; they now say why, in ``planner fit``'s words."""
     wait = _open(browser, base_url)
     _set(browser, "model", "llama-3.1-70b")
     Select(browser.find_element(By.ID, "gpu")).select_by_visible_text("H100 SXM5")
@@ -168,14 +168,18 @@ def test_memory_table_states_the_rule_of_thumb_in_the_columns_unit(browser: Any,
     assert "rule of thumb (183.4 GB in total) 85.42 170.84" in rows
     assert "total 72.01 141.97" in rows  # planner estimate: total 72.01 / 141.97 GiB
     assert "rule of thumb (lower row) 85.42 GiB (91.7 GB)" in browser.find_element(By.ID, "memory-bar").text
-    # Nothing fits: the rows say why, as planner fit does, not "0 tokens (weights)". Weights 71,604,379,648 B
-    # per GPU = 66.69 GiB; budget 0.8 x 85,520,809,984 B = 63.72 GiB; the card 79.65 GiB.
+    # Nothing fits: the rows say why in the words planner fit prints (the page's own words for it drifted
+    # from the CLI's: "...but not the 63.72 GiB budget"). Weights 71,604,379,648 B per GPU = 66.69 GiB;
+    # usable 0.8 x 85,520,809,984 B = 63.7 GiB; the card 79.65 GiB.
     fit = browser.find_element(By.ID, "fit-table").text.splitlines()
     assert (
-        "max context at batch 1 none within the headroom (the weights, 66.69 GiB per GPU, fit the card but "
-        "not the 63.72 GiB budget)"
+        "longest context at batch 1 none within the headroom (the weights, 66.69 GiB per GPU, fit the card "
+        "but not the 63.7 GiB usable at 20% headroom; lower --headroom)"
     ) in fit
-    assert "max concurrency at 4,096 tokens none (one sequence does not fit in the 63.72 GiB budget)" in fit
+    assert (
+        "largest batch at context 4,096 none (one sequence does not fit in the 63.7 GiB usable at 20% "
+        "headroom)"
+    ) in fit
 
 
 def test_a_card_too_small_says_what_would_make_it_fit(browser: Any, base_url: str) -> None:
@@ -446,6 +450,50 @@ def test_a_plan_in_another_currency_shows_its_exchange_rate(
     _shot(browser, tmp_path, "euro")
 
 
+IDLE_OWNED = """name: idle-box
+horizon_months: 12
+owned:
+  - gpu: RTX 4090
+    count: 2
+    name: dev-box
+workloads:
+  - name: chat
+    model: llama-3.1-8b
+"""
+"""Two owned RTX 4090 boxes hosted in colocation (the default) and one 8B chat: the plan buys a desk-side
+machine instead and leaves both boxes unused, which still cost their hosting and base power."""
+
+
+def test_a_plan_that_leaves_owned_hardware_unused_says_so_and_what_it_still_costs(
+    browser: Any, base_url: str, tmp_path: Path
+) -> None:
+    """``planner solve``, the Markdown and the workbook's Hardware sheet say which owned machines the plan
+    leaves unused and what they still cost (not in the total); the page said nothing, so its reader took the
+    owned boxes for used. It now shows the terminal's line under the chosen mix."""
+    path = tmp_path / "idle.yaml"
+    path.write_text(IDLE_OWNED, encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["solve", str(path), "-o", str(tmp_path / "idle.xlsx")], env={"COLUMNS": "400"}
+    )
+    assert result.exit_code == 0, result.output
+    line = next(
+        t for t in result.stdout.splitlines() if t.startswith("Owned, left unused: 2 x dev-box (owned)")
+    )
+    _submit(browser, base_url, tab="scenario", area="yaml", text=IDLE_OWNED, button="solve", shows="total")
+    note = browser.find_element(By.ID, "idle-owned")
+    assert note.is_displayed() and note.text == line
+    _submit(
+        browser,
+        base_url,
+        tab="scenario",
+        area="yaml",
+        text=STARTUP.read_text(encoding="utf-8"),
+        button="solve",
+        shows="total",
+    )
+    assert not browser.find_element(By.ID, "idle-owned").is_displayed()  # the startup owns nothing
+
+
 def test_broken_scenario_is_one_message_not_a_traceback(browser: Any, base_url: str) -> None:
     text = STARTUP.read_text(encoding="utf-8").replace("input_tokens: 1000", "input_tokens: -5", 1)
     _submit(browser, base_url, tab="scenario", area="yaml", text=text, button="solve", shows="solve-error")
@@ -492,6 +540,47 @@ def test_compare_gives_the_hours_each_unit_runs_as_the_cli_does(browser: Any, ba
     assert (
         "+ 1 x Rent on demand lambda gpu_1x_a6000 (us-east-1) (220 h/month): 0 → 1 units, 0 → 8,633 USD"
     ) in units
+
+
+def test_compare_says_when_a_sides_solver_status_changes(
+    browser: Any, base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where one side's solve stops at its time limit with a plan it has not proved cheapest, ``planner
+    compare`` prints "Status optimal -> feasible" under its headline: part of the difference may be the
+    solver's, not the scenario's. The page's Compare tab left that line out; it now shows it under its
+    headline, and shows nothing where both sides are optimal. (The shipped examples solve to optimal in
+    seconds, so the new side's solve is made to report "feasible", as a time limit would leave it.)"""
+    import planner.pipeline
+
+    real = planner.pipeline.solve
+
+    def stopped_early(scenario: Any, *args: Any, **kwargs: Any) -> Any:
+        plan = real(scenario, *args, **kwargs)
+        return plan.model_copy(update={"status": "feasible"}) if scenario.name == "startup-stopped" else plan
+
+    monkeypatch.setattr(planner.pipeline, "solve", stopped_early)
+    text = STARTUP.read_text(encoding="utf-8").replace("name: startup", "name: startup-stopped", 1)
+    _submit(
+        browser,
+        base_url,
+        tab="compare",
+        area="new-yaml",
+        text=text,
+        button="compare-run",
+        shows="compare-status",
+    )
+    assert browser.find_element(By.ID, "compare-status").text == "Status optimal → feasible"
+    # Both sides optimal (the startup against itself): no status line.
+    _submit(
+        browser,
+        base_url,
+        tab="compare",
+        area="new-yaml",
+        text=STARTUP.read_text(encoding="utf-8"),
+        button="compare-run",
+        shows="compare-headline",
+    )
+    assert not browser.find_element(By.ID, "compare-status").is_displayed()
 
 
 def test_start_from_says_when_the_text_is_the_users_own(browser: Any, base_url: str) -> None:

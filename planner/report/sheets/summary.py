@@ -218,7 +218,10 @@ def key_rows(plan: Plan) -> list[dict[str, Value]]:
         {
             "figure": "Oldest price relied on",
             "value": min(dates) if dates else "no dated prices",
-            "basis": "the oldest source date among the prices the plan uses (Assumptions)",
+            # what the terminal, the Markdown and the page say: which price, past the limit a warning, and
+            # the prices nobody dated (the date alone read as every price dated and current)
+            "basis": f"the oldest source date among the prices the plan uses (Assumptions). "
+            f"{plan.oldest_price().sentence()}",
         },
         {
             "figure": "Planning horizon (months)",

@@ -111,23 +111,13 @@ function renderMemory(data) {
   const fitRows = [
     ["card", fit.gpu], ["memory (GiB)", gib(fit.vram_bytes)], ["budget after headroom (GiB)", gib(fit.budget_bytes)],
     ["fits", fit.fits ? "yes" : `no${remedy(fit)}`],
-    [`max context at batch ${fit.batch}`, fit.max_context ? `${fmt0(fit.max_context)} tokens (${fit.context_limit})` : noContext(fit)],
-    [`max concurrency at ${fmt0(fit.context)} tokens`, fit.max_batch ? `${fmt0(fit.max_batch)} sequence${fit.max_batch === 1 ? "" : "s"} (${fit.batch_limit})`
-      : `none (one sequence does not fit in the ${gib(fit.budget_bytes)} GiB budget)`],
+    // The longest context and the largest batch, or why none fits, in `planner fit`'s words (the server's).
+    [`longest context at batch ${fit.batch}`, fit.longest_context_text],
+    [`largest batch at context ${fmt0(fit.context)}`, fit.largest_batch_text],
   ];
   if (fit.vllm_kv_tokens !== null && fit.vllm_kv_tokens !== undefined) fitRows.push(["vLLM KV tokens at 0.9", fmt0(fit.vllm_kv_tokens)]);
   table($("fit-table"), ["Per card", fit.gpu], fitRows.slice(1));
   $("memory-result").hidden = false;
-}
-
-// Why no context fits, as `planner fit` says it ("0 tokens (weights)" read as a figure): the weights alone
-// exceed the card, or the budget after headroom, or do with the engine's fixed overheads; or the batch does.
-function noContext(fit) {
-  const weights = `${gib(fit.weights_bytes)} GiB per GPU`, budget = `the ${gib(fit.budget_bytes)} GiB budget`;
-  if (fit.weights_bytes > fit.vram_bytes) return `none (the weights alone, ${weights}, exceed the card)`;
-  if (fit.weights_bytes > fit.budget_bytes) return `none within the headroom (the weights, ${weights}, fit the card but not ${budget})`;
-  if (fit.context_limit === "weights") return `none (the weights, ${weights}, with the engine's fixed overheads exceed ${budget})`;
-  return "none (not one token fits at that batch)";
 }
 
 // What would make a card that is too small fit, as `planner fit` says it (its --headroom and --gpus, in the
@@ -200,6 +190,9 @@ function renderMix(plan, cur) {
   ["Total", total.count, "", ...(periods ? [""] : []), "", fmt0(total.capex), fmt0(total.per_month), fmt0(total.cost), ""]);
   $("mix-note").textContent = report.mix_per_month_note;
   $("mix-note").hidden = !report.mix_per_month_note;
+  // Owned machines the plan leaves unused, and what they still cost (not in the total), as the terminal says.
+  $("idle-owned").textContent = report.idle_owned_lines.join("\n");
+  $("idle-owned").hidden = !report.idle_owned_lines.length;
 }
 
 // Rate-stated workloads: each one's total row (capacity summed, worst latencies, the rate asked and the
@@ -297,6 +290,10 @@ async function compare() {
     showError("compare-error", null);
     const c = data.comparison, cur = c.currency;
     $("compare-headline").textContent = `${c.base} → ${c.new}: ${c.costs[0].text}`;
+    // A side whose solve stopped short of proving its plan cheapest ("feasible"): part of the difference
+    // may be the solver's. `planner compare` prints the line under its headline; so does the page.
+    $("compare-status").textContent = `Status ${c.base_status} → ${c.new_status}`;
+    $("compare-status").hidden = c.base_status === c.new_status;
     table($("compare-costs"), ["Line", `Base (${cur})`, `New (${cur})`, "Change"],
       c.costs.map((r) => [r.label, fmt0(r.old), fmt0(r.new), r.text]), [1, 2]);
     const list = (id, items) => { $(id).innerHTML = items.length ? items.map((t) => `<li>${esc(t)}</li>`).join("") : "<li>none</li>"; };
