@@ -201,7 +201,7 @@ def _owned_offers(scenario: Scenario, catalog: Catalog, rates: CostRates) -> lis
             count, base_w, rack = owned.gpu_count, owned.base_power_w, 0
             linked = _linked(owned.gpus_linked, gpu, count)
             label = owned.name or f"{count}x {gpu.name}"
-            desk, fabric = False, None  # hosted as the scenario says
+            desk, fabric = _owned_desk_side(owned.system_type, gpu.segment), None
         offers.append(
             _local(
                 key=f"owned:{index}",
@@ -471,3 +471,13 @@ def undominated(
     )
     keys = {o.key for o in kept}
     return [o for o in offers if o.kind != "cloud" or o.key in keys]
+
+
+def _owned_desk_side(system_type: str | None, segment: str) -> bool:
+    """Whether owned machines given by GPU stand by a desk (no colocation fee). Unless the scenario says,
+    a consumer or workstation card is in a desktop or workstation, as every catalog system with one is: two
+    owned RTX 4090s charged colocation had cost more than a new desk-side machine, and the plan left them
+    idle."""
+    if system_type is not None:
+        return system_type in DESK_SIDE
+    return segment in ("consumer", "workstation")

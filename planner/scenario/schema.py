@@ -454,11 +454,19 @@ class OwnedSystem(ScenarioModel):
     built so), PCIe cards are not (tensor parallelism then runs over PCIe)."""
     name: str | None = Field(default=None, max_length=B.MAX_NAME_CHARS)
     """What the reports call these machines; None: the system id or GPU."""
+    system_type: SystemType | None = None
+    """Where machines given by ``gpu`` stand: ``server`` in a rack (colocation charged), ``desktop`` or
+    ``workstation`` by a desk (none). None: by a desk for consumer and workstation cards, in a rack for
+    data-centre cards, as the catalog's systems with those cards are. A catalog ``system`` has its own."""
 
     @model_validator(mode="after")
     def _one_kind(self) -> OwnedSystem:
         if (self.system is None) == (self.gpu is None):
             raise ValueError("give either system (a catalog system id) or gpu")
+        if self.system is not None and self.system_type is not None:
+            raise ValueError(
+                "system_type goes with gpu; a catalog system has its own (planner catalog nodes)"
+            )
         return self
 
 

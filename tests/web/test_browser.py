@@ -456,12 +456,13 @@ owned:
   - gpu: RTX 4090
     count: 2
     name: dev-box
+    system_type: server
 workloads:
   - name: chat
     model: llama-3.1-8b
 """
-"""Two owned RTX 4090 boxes hosted in colocation (the default) and one 8B chat: the plan buys a desk-side
-machine instead and leaves both boxes unused, which still cost their hosting and base power."""
+"""Two owned RTX 4090 boxes in colocation racks and one 8B chat: the plan buys a desk-side machine instead
+and leaves both boxes unused, which still cost their hosting and base power."""
 
 
 def test_a_plan_that_leaves_owned_hardware_unused_says_so_and_what_it_still_costs(
