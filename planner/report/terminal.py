@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from planner.plan import Plan, WorkloadSummary
+from planner.plan import IdleOwned, Plan, WorkloadSummary
 from planner.report.figures import (
     ALTERNATIVE_LABELS,
     PAYBACK_COLUMN_NOTE,
@@ -161,10 +161,17 @@ def period_text(plan: Plan, width: int) -> list[str]:
 def idle_owned_lines(plan: Plan) -> list[str]:
     """Owned machines the plan leaves unused, and what they still cost while they stay in place."""
     c = plan.currency
+
+    def cost(i: IdleOwned) -> str:
+        if round(i.still_costs, 2) == 0:  # by a desk and off while idle: nothing to pay
+            return "no running cost while idle"
+        return (
+            f"still {_n(i.still_costs_per_month)} {c} per month ({_n(i.still_costs)} over the horizon) in "
+            "hosting and base power while they stay in place, not in the total"
+        )
+
     return [
-        f"Owned, left unused: {i.count} x {i.name} ({i.gpus_per_unit} x {i.gpu}); still "
-        f"{_n(i.still_costs_per_month)} {c} per month ({_n(i.still_costs)} over the horizon) in hosting and "
-        "base power while they stay in place, not in the total"
+        f"Owned, left unused: {i.count} x {i.name} ({i.gpus_per_unit} x {i.gpu}); {cost(i)}"
         for i in plan.idle_owned
     ]
 

@@ -245,6 +245,20 @@ def test_spot_pays_its_overhead_in_hours() -> None:
     assert default.hardware.spot_overhead == 0.1
 
 
+def test_idle_owned_hardware_that_costs_nothing_says_so() -> None:
+    """In an office a machine is on only while its GPUs work and pays no hosting: the unused boxes cost
+    nothing, and the line said "still 0 USD per month ... in hosting and base power"."""
+    from planner.report.terminal import idle_owned_lines
+
+    energy = {"usd_per_kwh": 0.1, "hosting": "office", "pue": 1.0, "gpu_utilisation": 1.0}
+    owned = [{"gpu": "Card24", "count": 3, "name": "old-box"}]
+    plan = solve(scenario([workload("a", 10)], owned=owned, energy=energy), CAT)
+    assert plan.idle_owned[0].still_costs == 0.0
+    assert idle_owned_lines(plan) == [
+        "Owned, left unused: 2 x old-box (owned) (1 x Card24); no running cost while idle"
+    ]
+
+
 def test_every_output_says_what_idle_owned_hardware_costs_and_why_an_alternative_fails() -> None:
     from planner.report.json import plan_to_dict
     from planner.report.markdown import render_markdown
