@@ -212,11 +212,21 @@ def suggest_model(specs: tuple[ModelSpec, ...], name: str) -> str | None:
     ]
     same_family = [(n, core) for n, core in names if family and _family(core) == family]
     same_size = [(n, core) for n, core in same_family if size and _size(core) == size]
+    numbers = set(re.findall(r"\d+(?:\.\d+)?", key))
     for pool, cutoff in ((same_size, 0.0), (same_family, 0.6), (names, 0.6)):
         if pool:
-            best, ratio = max(
-                ((n, difflib.SequenceMatcher(None, key, core).ratio()) for n, core in pool),
-                key=lambda x: x[1],
+            # Equally close names go to the one sharing the typed version numbers ('lama-3' is Llama 3's,
+            # not 'llama2-13b', whose alias is as close letter by letter).
+            best, ratio, _ = max(
+                (
+                    (
+                        n,
+                        difflib.SequenceMatcher(None, key, core).ratio(),
+                        len(numbers & set(re.findall(r"\d+(?:\.\d+)?", core))),
+                    )
+                    for n, core in pool
+                ),
+                key=lambda x: (x[1], x[2]),
             )
             if ratio >= cutoff:
                 return best

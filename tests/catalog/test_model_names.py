@@ -54,6 +54,7 @@ def test_an_exact_name_wins_over_a_stripped_one() -> None:
         ("llama-3.1-8", "llama-3.1-8b"),
         ("gemma-2-9b-fp8", "gemma-2-9b"),
         ("qwen3-30b-a3b-fp8", "qwen3-30b-a3b"),
+        ("lama-3", "llama-3-8b"),  # as close letter by letter as the alias llama2-13b; its version is 3
         ("totally-unknown", None),
     ],
 )
