@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from planner.memory.engines import engine
 from planner.memory.estimate import BREAKDOWN_KEYS, MemoryEstimate
 from planner.memory.fit import FitResult
@@ -121,6 +123,9 @@ def fit_table(result: FitResult, card: str) -> str:
         verdict = f"does NOT fit: more than the card's {card_gib}"
         if gpus:
             verdict += f"; it fits on {gpus} at {r.headroom:.0%} headroom (--gpus {r.min_gpus})"
+        else:  # what would: a card this large (budget = card x (1 - headroom))
+            least = math.ceil(r.required_bytes / (1 - r.headroom) / GIB * 10) / 10  # up: the card holds it
+            verdict += f"; it needs a card of {least:.1f} GiB or more at {r.headroom:.0%} headroom"
     else:
         verdict = (
             f"does NOT fit in {usable}; it fits the card's {card_gib} with --headroom {r.max_headroom:.2f} "

@@ -82,6 +82,20 @@ def test_fit_exits_3_when_the_model_does_not_fit() -> None:
     assert _run("fit", "llama-3.1-8b", "--vram", "40GiB").exit_code == 0  # 8.03e9 x 2 = 15 GiB: fits
 
 
+@pytest.mark.parametrize("engine", ["transformers", "vllm"])
+def test_fit_says_what_card_would_hold_it_when_no_gpu_count_does(engine: str) -> None:
+    """On 4 GiB no number of GPUs holds Llama 3.1 8B, and the answer said only "more than the card's": it
+    now names the card size that would, the need over 80 % (20 % headroom); a card that size fits and one a
+    tenth of a GiB smaller does not."""
+    result = _run("fit", "llama-3.1-8b", "--vram", "4", "--engine", engine)
+    assert result.exit_code == 3
+    need = float(result.stdout.split("needs ")[1].split(" GiB per GPU")[0])
+    least = float(result.stdout.split("it needs a card of ")[1].split(" GiB or more at 20% headroom")[0])
+    assert need / 0.8 <= least < need / 0.8 + 0.1 + 0.01  # rounded up to a tenth: that card holds it
+    assert _run("fit", "llama-3.1-8b", "--vram", f"{least}", "--engine", engine).exit_code == 0
+    assert _run("fit", "llama-3.1-8b", "--vram", f"{least - 0.1:.2f}", "--engine", engine).exit_code == 3
+
+
 def test_fit_names_the_card_it_chose_when_several_match() -> None:
     result = _run("fit", "llama-3.1-8b", "--gpu", "A100")
     assert result.exit_code == 0
