@@ -79,6 +79,16 @@ class ModelError(PlannerError):
     """A model name, nominal size or config.json cannot be turned into an architecture."""
 
 
+class UnknownModelError(ModelError):
+    """A name that is no catalog model, size or config.json; carries the closest catalog name, so that the web
+    page can word the same answer for its own form (it has no `planner catalog models` and reads no paths)."""
+
+    def __init__(self, message: str, name: str, suggestion: str | None) -> None:
+        super().__init__(message)
+        self.name = name
+        self.suggestion = suggestion
+
+
 class ScenarioError(PlannerError):
     """A scenario file is malformed (names the file and field)."""
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from planner.bounds import MAX_NAME_CHARS
 from planner.catalog.models import ModelSpec, find_model, load_model_catalog, suggest_model
-from planner.errors import ModelError, one_line
+from planner.errors import ModelError, UnknownModelError, one_line
 from planner.memory.architecture import Architecture, checkpoint_format, from_config, nominal_architecture
 
 _NOMINAL_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([bm])\s*$", re.IGNORECASE)
@@ -56,9 +56,11 @@ def _from_text(text: str, catalog_dir: Path | None) -> Architecture:
     if spec is None:
         close = suggest_model(specs, text)
         hint = f" (did you mean {close!r}?)" if close else ""
-        raise ModelError(
+        raise UnknownModelError(
             f"unknown model {text!r}{hint}: not a catalog name (see `planner catalog models`), "
-            "a size like 7b, or a path to a config.json"
+            "a size like 7b, or a path to a config.json",
+            text,
+            close,
         )
     return _from_spec(spec)
 

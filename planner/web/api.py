@@ -16,7 +16,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from planner.errors import PlannerError
+from planner.errors import PlannerError, UnknownModelError
 
 if TYPE_CHECKING:
     from planner.catalog.schema import Catalog
@@ -102,7 +102,16 @@ def _model(payload: dict[str, Any]) -> Any:
     name = str(payload.get("model") or "").strip()
     if not name:
         raise PlannerError("model: pick a catalog model, type a size such as 7b, or paste a config.json")
-    return resolve_model(name)
+    if name.endswith(".json"):  # the command line reads a path; the page takes the file's text
+        raise PlannerError("model: paste the config.json's text in its box; the page reads no files")
+    try:
+        return resolve_model(name)
+    except UnknownModelError as error:
+        hint = f" (did you mean {error.suggestion!r}?)" if error.suggestion else ""
+        raise PlannerError(
+            f"model: unknown model {error.name!r}{hint}: pick one from the list, type a size such as 7b, or "
+            "paste a config.json"
+        ) from None
 
 
 def estimate(payload: dict[str, Any]) -> dict[str, Any]:

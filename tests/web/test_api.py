@@ -178,6 +178,14 @@ def test_solve_is_the_cli_plan_and_downloads_match(url: str, tmp_path: Path) -> 
         ),
         ("/api/solve", {"yaml": ""}, "empty; start from an example"),
         ("/api/estimate", {"model": "no-such-model", "gpu": "L4"}, "no-such-model"),
+        # in the page's words: it has a model list and no `planner catalog models`, and it reads no paths
+        (
+            "/api/estimate",
+            {"model": "llama-3.1-8bb", "gpu": "L4"},
+            "model: unknown model 'llama-3.1-8bb' (did you mean 'llama-3.1-8b'?): pick one from the list, "
+            "type a size such as 7b, or paste a config.json",
+        ),
+        ("/api/estimate", {"model": "/etc/x/config.json", "gpu": "L4"}, "paste the config.json's text"),
         ("/api/estimate", {"model": "7b", "gpu": "L4", "context": "many"}, "context: a whole number"),
         ("/api/estimate", {"config_json": "{not json", "gpu": "L4"}, "config.json: not valid JSON"),
         ("/api/solve", b"\xff\xfe", "not JSON"),
