@@ -141,6 +141,11 @@ class GuardedHighs(pulp.HiGHS):  # type: ignore[misc]
         return pulp.LpStatusOptimal, pulp.LpSolutionIntegerFeasible
 
 
+def abandon(worker: threading.Thread) -> None:
+    """A HiGHS thread of another module left to end by itself (solving.rootbound), counted by ``pending``."""
+    _GIVEN_UP.append(worker)
+
+
 def pending() -> bool:
     """Whether a HiGHS solve given up on still runs: the ``planner`` command then ends without waiting for it
     (``planner.__main__``), where a library caller's interpreter waits for it at exit."""
