@@ -141,8 +141,9 @@ class GuardedHighs(pulp.HiGHS):  # type: ignore[misc]
         return pulp.LpStatusOptimal, pulp.LpSolutionIntegerFeasible
 
 
-def abandon(worker: threading.Thread) -> None:
-    """A HiGHS thread of another module left to end by itself (solving.rootbound), counted by ``pending``."""
+def leave_running(worker: threading.Thread) -> None:
+    """A HiGHS thread of another module that ends by itself (solving.rootbound): counted by ``pending``, so
+    that the ``planner`` command does not wait for it once its output is written."""
     _GIVEN_UP.append(worker)
 
 

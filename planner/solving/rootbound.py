@@ -43,15 +43,11 @@ HEURISTICS_OFF = (
 """HiGHS's primal heuristics, off with ``mip_heuristic_effort`` 0: only the bound is asked for. With them on
 (the pipeline's settings) the same root bound came at 1.5 s and the root's sub-MIPs then ran to the 8 s
 limit without once looking at the interrupt callback, holding the core the restricted relaxation needed."""
-STOP_WAIT_S = 0.2
-"""How long ``stop`` waits for HiGHS to stop (it looks at its interrupt callback within milliseconds in its
-search); past that the thread ends by itself and the ``planner`` command does not wait for it
-(``watchdog.pending``)."""
 
 
 class RootBound:
-    """HiGHS's integer search on ``model`` (a ``highspy.HighsModel``) until ``until`` (``time.perf_counter``)
-    in a thread of its own, its dual bound kept as it rises."""
+    """HiGHS's search of ``NODES`` nodes on ``model`` (a ``highspy.HighsModel``), at most until ``until``
+    (``time.perf_counter``), in a thread of its own, its dual bound kept as it rises."""
 
     def __init__(self, model: Any, until: float) -> None:
         self._model = model
@@ -64,6 +60,7 @@ class RootBound:
         # aborts the process.
         self._thread = threading.Thread(target=self._run, name="highs-root", daemon=False)
         self._thread.start()
+        watchdog.leave_running(self._thread)  # the ``planner`` command does not wait for it at exit
 
     def _run(self) -> None:
         try:
@@ -103,10 +100,9 @@ class RootBound:
                 self._bound = max(self._bound, bound)
 
     def stop(self) -> float:
-        """Ask HiGHS to stop and return the highest dual bound it reported (0.0 where none: costs are never
+        """Ask HiGHS to stop (at its next look at the interrupt callback; it has usually ended by itself,
+        after ``NODES``) and return the highest dual bound it reported: 0.0 where none (costs are never
         negative, so 0 bounds every plan)."""
         self._stop = True
-        if not self._done.wait(STOP_WAIT_S):
-            watchdog.abandon(self._thread)
         with self._lock:
             return max(self._bound, 0.0)
