@@ -5,11 +5,12 @@ relaxation, its rounded plan packed, the restricted relaxation. Its bound was th
 (2,381,942 USD on the 200-workload benchmark fleet), since the whole relaxation as an integer program gave no
 bound in a few seconds: building its PuLP model a second time took 2.9 s beside the pass and held the pass up
 (docs/benchmarks.md, "Where the gap lies in each run"). Yet HiGHS's dual bound on that program passes the
-linear relaxation's within a second or two of its own time, at its root node's cuts (2,387,039 USD at 1.4 s,
-2,387,156 at 2.1 s, quiet machine). ``RootBound`` takes the model HiGHS already holds from the linear
-relaxation (``solve_lp(keep_model=True)``: a copy made in C++, about 10 ms), runs HiGHS's root node on it,
-heuristics off, in a thread of its own (on the second core, which a short pass leaves idle; HiGHS releases
-the interpreter while it runs) and, when the pass ends, returns the highest dual bound HiGHS reported.
+linear relaxation's within a second or two of its own time, at its root node's cuts (2,387,039 USD at
+1.2-1.4 s, 2,387,156 at 1.5-2.9 s, load average 2.2-3.7). ``RootBound`` takes the model HiGHS already holds
+from the linear relaxation (``solve_lp(keep_model=True)``: a copy made in C++, about 10 ms), runs HiGHS's
+root node on it, heuristics off, in a thread of its own (on the second core, which a short pass leaves idle;
+HiGHS releases the interpreter while it runs) and, when the pass ends, returns the highest dual bound
+HiGHS reported.
 
 Why the figure bounds every plan: the program is the aggregate relaxation over every option
 (ilp/constraints.py: its optimum is at most the cost of any plan) with the patterns' copy bounds dropped
