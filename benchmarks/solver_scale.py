@@ -14,9 +14,9 @@ time per column, which stays flat as fleets grow when the build is linear in wor
 (every integer program the pipeline solves for the plan, pass by pass), the rest of the plan's time ("other":
 column generation, packing, assembly, the verifier), the plan's wall time, peak memory (``ru_maxrss``, which
 includes the solver's own allocations), status and gap; on large fleets the bound the gap is measured
-against and which stage proved it (the highest of the aggregate relaxation's dual bound, its linear
-relaxation's optimum and column generation's Lagrangian bound where it priced every option, each as the
-run found it) and where the gap
+against and which stage proved it (the highest of the aggregate relaxation's dual bound, its root bound
+beside a short pass (solving.rootbound), its linear relaxation's optimum and column generation's Lagrangian
+bound where it priced every option, each as the run found it) and where the gap
 lies (``gap_split``: how much of it solving the relaxation further could close, and how much needs cheaper
 plans or a stronger relaxation); then the plan's
 saving over the cheapest offer per workload chosen alone and over the best single GPU type (never negative
@@ -70,6 +70,7 @@ def run_case(
     import planner.ilp.solve as ilp_solve
     import planner.pipeline as pipeline
     import planner.solving.large as large
+    import planner.solving.rootbound as rootbound
     import planner.solving.strategy as strategy
     from planner.catalog.load import load_catalog
 
@@ -175,6 +176,9 @@ def run_case(
     large._bound = recorded("relaxation (HiGHS's dual bound)", large._bound, lambda b: b)  # type: ignore[attr-defined]
     large.solve_lp = recorded(  # type: ignore[assignment]
         "linear relaxation", large.solve_lp, lambda lp: lp.objective if lp.status == "optimal" else None
+    )
+    rootbound.RootBound.stop = recorded(  # type: ignore[method-assign]
+        "relaxation's root (HiGHS beside a short pass)", rootbound.RootBound.stop, lambda b: b
     )
     every: list[int] = []  # the options of the large-fleet program, for telling a bound from a restricted one
     solve_large = large.solve_large

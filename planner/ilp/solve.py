@@ -280,15 +280,21 @@ class LpSolution:
     """Replicas by shared entry id, on the shared GPUs of large fleets (``solve_lp`` only)."""
     shared_gpus: dict[str, float] = field(default_factory=dict)
     """Shared GPUs by ``pool_key`` (large fleets, ``solve_lp`` only)."""
+    mip: Any = field(default=None, compare=False, repr=False)
+    """The model as HiGHS held it (a ``highspy.HighsModel``), its integer columns marked integer again and the
+    copy bounds still dropped: an integer program that relaxes the caller's (``solve_lp(keep_model=True)``
+    only; solving.rootbound)."""
 
 
-def solve_lp(data: ProblemData, *, time_limit_s: float = 60.0) -> LpSolution:
+def solve_lp(data: ProblemData, *, time_limit_s: float = 60.0, keep_model: bool = False) -> LpSolution:
     """Solve the LP relaxation with HiGHS: every variable continuous and the copy bounds of patterns dropped,
     so it is a relaxation of the integer program whatever columns are missing from it (its optimum over all
-    columns is a valid lower bound)."""
+    columns is a valid lower bound). ``keep_model`` also returns HiGHS's copy of the model with its integer
+    columns integer (``LpSolution.mip``), so that an integer solve of it needs no second build."""
     if deadline.expired():
         return LpSolution("no_solution", math.inf)
     m = build_model(data)
+    integer = [v for v in m.prob.variables() if v.cat == pulp.LpInteger]
     for v in m.use.values():
         v.upBound = None
     for v in m.prob.variables():
@@ -313,4 +319,19 @@ def solve_lp(data: ProblemData, *, time_limit_s: float = 60.0) -> LpSolution:
         units={o: float(v.value() or 0.0) for o, v in m.units.items()},
         share={s: float(v.value() or 0.0) for s, v in m.share.items()},
         shared_gpus={k: float(v.value() or 0.0) for k, v in m.shared_gpus.items()},
+        mip=_integer_model(m.prob.solverModel, [v.index for v in integer]) if keep_model else None,
     )
+
+
+def _integer_model(highs: Any, columns: list[int]) -> Any:
+    """HiGHS's copy of a solved model with ``columns`` integer (every other column as it was)."""
+    import highspy
+
+    model = highs.getModel()
+    lp = model.lp_
+    kinds = list(lp.integrality_) or [highspy.HighsVarType.kContinuous] * lp.num_col_
+    for column in columns:
+        kinds[column] = highspy.HighsVarType.kInteger
+    lp.integrality_ = kinds
+    model.lp_ = lp
+    return model

@@ -141,6 +141,12 @@ class GuardedHighs(pulp.HiGHS):  # type: ignore[misc]
         return pulp.LpStatusOptimal, pulp.LpSolutionIntegerFeasible
 
 
+def leave_running(worker: threading.Thread) -> None:
+    """A HiGHS thread of another module that ends by itself (solving.rootbound): counted by ``pending``, so
+    that the ``planner`` command does not wait for it once its output is written."""
+    _GIVEN_UP.append(worker)
+
+
 def pending() -> bool:
     """Whether a HiGHS solve given up on still runs: the ``planner`` command then ends without waiting for it
     (``planner.__main__``), where a library caller's interpreter waits for it at exit."""

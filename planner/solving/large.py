@@ -20,6 +20,7 @@ from planner.placement.candidates import Candidates
 from planner.placement.patterns import Member
 from planner.solving.colgen import generate
 from planner.solving.repack import repack
+from planner.solving.rootbound import RootBound
 
 MIN_SECOND_PASS_S = 2.0
 """The shortest time a later solve is given, however little of the limit is left."""
@@ -122,9 +123,12 @@ def _second_core(
     writing and reading the model) held the pass past its end."""
     found: list[tuple[Solution, float, _Packed | None]] = []
     began = time.perf_counter()
-    lp = solve_lp(candidates.data, time_limit_s=max(until - began, MIN_SECOND_PASS_S))
+    short = first_pass_s < MIN_FILL_S and solver == "highs"
+    lp = solve_lp(candidates.data, time_limit_s=max(until - began, MIN_SECOND_PASS_S), keep_model=short)
     if lp.status != "optimal":
         return found, None
+    # A short pass runs on one core: the relaxation's root bound on the other (solving.rootbound).
+    root = RootBound(lp.mip, until) if lp.mip is not None else None
     support = _support(candidates.data, lp)
     # A packing takes about as long as the linear relaxation took (1,000 workloads: 4-12 s against 6-12 s):
     # the restricted program ends that long before the pass, so that its packing ends with the pass.
@@ -165,6 +169,9 @@ def _second_core(
         # linear relaxation leaves unused (tests/placement/test_shared.py: to a spot card, off a third desk).
         roomy = candidates.data.with_gpu_fill(PACKING_FILL)
         found.append((_relax(roomy, solver, until, mip_gap), 0.0, None))
+    if root is not None:
+        no_plan = Solution("no_solution", math.inf, math.inf, math.inf, solver=solver)
+        found.append((no_plan, root.stop(), None))
     return found, support
 
 
