@@ -48,6 +48,14 @@ class PlannerServer(ThreadingHTTPServer):
             "/api/compare": lambda payload: api.compare(self.store, payload),
         }
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser that closed the connection (a reload, a cancelled download) gets one line, not the
+        traceback socketserver prints for any error: nothing went wrong on this side."""
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            sys.stderr.write(f"{client_address[0]} closed the connection before the answer was sent\n")
+            return
+        super().handle_error(request, client_address)
+
 
 class Handler(BaseHTTPRequestHandler):
     server: PlannerServer

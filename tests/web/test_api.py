@@ -457,3 +457,24 @@ def test_compare_names_a_side_edited_from_an_example_so_the_sides_differ(url: st
     status, data = _post(f"{url}/api/compare", {"base": own, "new": shipped})
     assert status == 200, data
     assert (data["comparison"]["base"], data["comparison"]["new"]) == ("base (my-startup)", "new (startup)")
+
+
+def test_a_browser_that_hangs_up_gets_one_line_not_a_traceback(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A reload or a cancelled download closes the connection while the answer is written: socketserver
+    printed a traceback (BrokenPipeError) in the terminal running `planner serve`, as for a real fault."""
+    server = _server_of(url)
+    for error in (BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "reset by peer")):
+        try:
+            raise error
+        except OSError:
+            server.handle_error(None, ("127.0.0.1", 50000))
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.count("127.0.0.1 closed the connection before the answer was sent") == 2
+    try:
+        raise ValueError("a real fault")
+    except ValueError:
+        server.handle_error(None, ("127.0.0.1", 50000))
+    assert "Traceback" in capsys.readouterr().err  # anything else still shows its details
