@@ -19,6 +19,7 @@ from planner.ilp.solve import LpSolution, Solution, SolveStatus, solve_lp, solve
 from planner.placement.candidates import Candidates
 from planner.placement.patterns import Member
 from planner.solving.colgen import generate
+from planner.solving.improve import improve
 from planner.solving.repack import repack
 
 MIN_SECOND_PASS_S = 2.0
@@ -402,6 +403,18 @@ def solve_large(
             exact, solution = _exact_pass(
                 candidates, (solver, mip_gap), packed, packings, bounds, (colgen_end, end), packing_s, within
             )
+            if solution.status in ("optimal", "feasible") and not _meets(
+                (solution.objective, solution.units, solution.use), bounds, mip_gap
+            ):
+                # The exact program was done before its end: the seconds left price patterns for the plan's
+                # own units (solving.improve).
+                exact, solution = improve(
+                    candidates,
+                    exact,
+                    solution,
+                    (end, max(MIN_SECOND_PASS_S, EXACT_PER_PACKING * packing_s)),
+                    (solver, mip_gap * EXACT_GAP_SHARE),
+                )
         except TimeLimitError:
             if solution is None:
                 raise
