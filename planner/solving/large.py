@@ -1,5 +1,6 @@
 """The large-fleet strategy: an aggregate relaxation, column generation and repacking, then the exact pattern
-model over the patterns found (stage 4, where co-location patterns are too many to enumerate). Its time shares
+model over the patterns found, and in the time left patterns priced for that plan's own units
+(solving.improve) (stage 4, where co-location patterns are too many to enumerate). Its time shares
 are tuned on the synthetic fleets of ``benchmarks/solver_scale.py``; the measurements behind each are in
 docs/benchmarks.md ("The figures behind the tuned constants")."""
 
@@ -324,7 +325,7 @@ def _exact_pass(
 def solve_large(
     candidates: Candidates, solver: str, start: float, time_limit_s: float, mip_gap: float
 ) -> tuple[Candidates, Solution]:
-    """Large fleets (co-location patterns too many to enumerate), in three steps:
+    """Large fleets (co-location patterns too many to enumerate), in four steps:
 
     1. the aggregate relaxation (constraints.py: shared GPUs by memory, replica count, dual feasible
        functions and hours): its optimum, or the solver's bound when stopped, bounds every plan from below.
@@ -335,7 +336,9 @@ def solve_large(
        asks for, on the options of the linear relaxation, of the packed plan and of the relaxation's plan
        (``GENERATE_WITHIN_SUPPORT``);
     3. the exact pattern model over those patterns and the relaxation's shared GPUs packed for real
-       (solving.repack) gives the plan, priced exactly as it will run.
+       (solving.repack) gives the plan, priced exactly as it will run;
+    4. where step 3 ends early with a plan outside the gap asked, its time left prices patterns for the
+       plan's own units and solves the exact model again over them too (solving.improve).
 
     The gap is the plan's against the best of the bounds (the relaxation's by either solver and column
     generation's where it priced every option), never against the solver's own bound in step 3 (valid only for
