@@ -8,9 +8,9 @@ patterns that pay with the units it actually buys. Each round here prices them: 
 (solving.colgen), on the options the plan buys, each capped at the units it buys and started from the
 patterns the plan uses (so that its first relaxation holds the plan); the capacity rows' duals then price
 the plan's own scarce GPUs, not the linear relaxation's fractions of units. The exact program is solved
-again over its patterns and the new ones, never worse than the plan in hand (``solve_problem``'s start), and
-a cheaper plan becomes the next round's. The run's bounds are untouched: the new plan is one more plan of
-the same program, priced and checked as before.
+again over its patterns and the new ones (``RESOLVE_WITHIN_PLAN``), never worse than the plan in hand
+(``solve_problem``'s start), and a cheaper plan becomes the next round's. The run's bounds are untouched:
+the new plan is one more plan of the same program, priced and checked as before.
 """
 
 from __future__ import annotations
