@@ -33,8 +33,8 @@ Over all options instead (the first version), the re-solve stopped without a che
 plan's own units")."""
 PRICING_SHARE = 0.6
 """Share of a round's time column generation may take at most; the exact program gets the rest, where the
-plan's options alone need 1-2 s. On the 200-workload fleet the pricing ends by itself (no pattern prices out
-within the knapsacks' node limit) after about 20 rounds, 4-6 s."""
+plan's options alone need 1-2 s. On the 200-workload fleet the pricing ends by itself (no pattern
+prices out within its search) after about 20 rounds, 4-6 s."""
 RESOLVE_WITHIN_PLAN = True
 """The exact program is solved again first over the options the plan buys only, then over all of step 3's in
 the time left (a replica may move to an option the plan does not buy: tests/solving/test_improve.py). On the
