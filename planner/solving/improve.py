@@ -27,13 +27,13 @@ from planner.solving.colgen import generate
 
 MIN_ROUND_S = 6.0
 """Least time left for a round. 200-workload benchmark fleet at load average 1-4: the pricing takes 4-6 s
-and the exact program over the plan's options 1.2-1.3 s to its cheaper plan (``RESOLVE_WITHIN_PLAN``).
+and the exact program over the plan's options 1.2-4.0 s to its cheaper plan (``RESOLVE_WITHIN_PLAN``).
 Over all options instead (the first version), the re-solve stopped without a cheaper plan where it had
 5.7 and 6.8 s in two 60 s runs and found one with 6.5 and 13.6 s (docs/benchmarks.md, "Pricing on the
 plan's own units")."""
 PRICING_SHARE = 0.6
 """Share of a round's time column generation may take at most; the exact program gets the rest, where the
-plan's options alone need 1-2 s. On the 200-workload fleet the pricing ends by itself (no pattern
+plan's options alone need 1-4 s. On the 200-workload fleet the pricing ends by itself (no pattern
 prices out within its search) after about 20 rounds, 4-6 s."""
 RESOLVE_WITHIN_PLAN = True
 """The exact program is solved again first over the options the plan buys only, then over all of step 3's in
