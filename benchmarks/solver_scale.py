@@ -69,6 +69,7 @@ def run_case(
 
     import planner.ilp.solve as ilp_solve
     import planner.pipeline as pipeline
+    import planner.solving.improve as improve
     import planner.solving.large as large
     import planner.solving.rootbound as rootbound
     import planner.solving.strategy as strategy
@@ -143,6 +144,7 @@ def run_case(
     ilp_solve.build_model = build_model_timed  # type: ignore[assignment]
     strategy.solve_problem = main_solve  # type: ignore[assignment]
     large.solve_problem = main_solve  # type: ignore[assignment]
+    improve.solve_problem = main_solve  # type: ignore[assignment]
     build_candidates = pipeline.build_candidates
 
     def candidates_timed(*args: Any, **kwargs: Any) -> Any:

@@ -1,5 +1,6 @@
 """The large-fleet strategy: an aggregate relaxation, column generation and repacking, then the exact pattern
-model over the patterns found (stage 4, where co-location patterns are too many to enumerate). Its time shares
+model over the patterns found, and in the time left patterns priced for that plan's own units
+(solving.improve) (stage 4, where co-location patterns are too many to enumerate). Its time shares
 are tuned on the synthetic fleets of ``benchmarks/solver_scale.py``; the measurements behind each are in
 docs/benchmarks.md ("The figures behind the tuned constants")."""
 
@@ -19,6 +20,7 @@ from planner.ilp.solve import LpSolution, Solution, SolveStatus, solve_lp, solve
 from planner.placement.candidates import Candidates
 from planner.placement.patterns import Member
 from planner.solving.colgen import generate
+from planner.solving.improve import improve
 from planner.solving.repack import repack
 from planner.solving.rootbound import RootBound
 
@@ -330,7 +332,7 @@ def _exact_pass(
 def solve_large(
     candidates: Candidates, solver: str, start: float, time_limit_s: float, mip_gap: float
 ) -> tuple[Candidates, Solution]:
-    """Large fleets (co-location patterns too many to enumerate), in three steps:
+    """Large fleets (co-location patterns too many to enumerate), in four steps:
 
     1. the aggregate relaxation (constraints.py: shared GPUs by memory, replica count, dual feasible
        functions and hours): its optimum, or the solver's bound when stopped, bounds every plan from below.
@@ -341,7 +343,9 @@ def solve_large(
        asks for, on the options of the linear relaxation, of the packed plan and of the relaxation's plan
        (``GENERATE_WITHIN_SUPPORT``);
     3. the exact pattern model over those patterns and the relaxation's shared GPUs packed for real
-       (solving.repack) gives the plan, priced exactly as it will run.
+       (solving.repack) gives the plan, priced exactly as it will run;
+    4. where step 3 ends early with a plan outside the gap asked, its time left prices patterns for the
+       plan's own units and solves the exact model again over them too (solving.improve).
 
     The gap is the plan's against the best of the bounds (the relaxation's by either solver and column
     generation's where it priced every option), never against the solver's own bound in step 3 (valid only for
@@ -409,6 +413,18 @@ def solve_large(
             exact, solution = _exact_pass(
                 candidates, (solver, mip_gap), packed, packings, bounds, (colgen_end, end), packing_s, within
             )
+            if solution.status in ("optimal", "feasible") and not _meets(
+                (solution.objective, solution.units, solution.use), bounds, mip_gap
+            ):
+                # The exact program was done before its end: the seconds left price patterns for the plan's
+                # own units (solving.improve).
+                exact, solution = improve(
+                    candidates,
+                    exact,
+                    solution,
+                    (end, max(MIN_SECOND_PASS_S, EXACT_PER_PACKING * packing_s)),
+                    (solver, mip_gap * EXACT_GAP_SHARE),
+                )
         except TimeLimitError:
             if solution is None:
                 raise

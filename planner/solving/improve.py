@@ -1,0 +1,147 @@
+"""Large fleets: the plan of the exact pattern program improved in the seconds the run has left.
+
+The exact program (solving.large, step 3) is solved over the patterns column generation priced on the linear
+relaxation, whose units are fractions: it is often optimal over them well before the run's end (200-workload
+benchmark fleet at 60 s: after 15-22 s, the run done at 40-47 s). Over the same patterns nothing cheaper
+exists, so a search that only frees and fixes parts of that program finds nothing; what the plan lacks are
+patterns that pay with the units it actually buys. Each round here prices them: column generation again
+(solving.colgen), on the options the plan buys, each capped at the units it buys and started from the
+patterns the plan uses (so that its first relaxation holds the plan); the capacity rows' duals then price
+the plan's own scarce GPUs, not the linear relaxation's fractions of units. The exact program is solved
+again over its patterns and the new ones (``RESOLVE_WITHIN_PLAN``), never worse than the plan in hand
+(``solve_problem``'s start), and a cheaper plan becomes the next round's. The run's bounds are untouched:
+the new plan is one more plan of the same program, priced and checked as before.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+from planner.ilp.data import PatternData, ProblemData
+from planner.ilp.incumbent import evaluate
+from planner.ilp.solve import Solution, solve_problem
+from planner.placement.candidates import Candidates
+from planner.placement.patterns import Member
+from planner.solving.colgen import generate
+
+MIN_ROUND_S = 6.0
+"""Least time left for a round. 200-workload benchmark fleet at load average 1-4: the pricing takes 4-6 s
+and the exact program over the plan's options 1.2-4.0 s to its cheaper plan (``RESOLVE_WITHIN_PLAN``).
+Over all options instead (the first version), the re-solve stopped without a cheaper plan where it had
+5.7 and 6.8 s in two 60 s runs and found one with 6.5 and 13.6 s (docs/benchmarks.md, "Pricing on the
+plan's own units")."""
+PRICING_SHARE = 0.6
+"""Share of a round's time column generation may take at most; the exact program gets the rest, where the
+plan's options alone need 1-4 s. On the 200-workload fleet the pricing ends by itself (no pattern
+prices out within its search) after about 20 rounds, 4-6 s."""
+RESOLVE_WITHIN_PLAN = True
+"""The exact program is solved again first over the options the plan buys only, then over all of step 3's in
+the time left (a replica may move to an option the plan does not buy: tests/solving/test_improve.py). On the
+200-workload fleet (16 of 25 options, 1,362 of 2,192 columns) it reached the cheaper plan, 2,410,010 USD,
+optimal in 1.2-1.3 s, where over all options it was still at the plan in hand after 4 and 6 s and optimal
+after 9.5 s (load average 1.0-1.3)."""
+
+
+def improve(
+    candidates: Candidates,
+    exact: Candidates,
+    solution: Solution,
+    ends: tuple[float, float],
+    run: tuple[str, float],
+) -> tuple[Candidates, Solution]:
+    """``exact`` and its ``solution`` (a plan of it), improved by rounds of pricing on the plan's own units
+    (module docstring) until a round finds no cheaper plan or less than a round's time is left.
+    ``candidates``: the aggregate program, whose shared entries column generation prices; ``ends``: when the
+    rounds must be done, and the least time the fleet's exact program needs (its caller's measure, beside
+    ``MIN_ROUND_S``); ``run``: the solver and the exact program's gap."""
+    until, least = ends
+    made = 0  # patterns added so far, for ids of their own
+    while until - time.perf_counter() >= max(MIN_ROUND_S, least):
+        caps = {o: n for o, n in solution.units.items() if n}
+        if not caps:
+            break
+        priced, seeded = _capped(candidates, exact, solution, caps)
+        began = time.perf_counter()
+        generated = generate(priced, deadline=began + PRICING_SHARE * (until - began))
+        seen = {(p.option, p.counts) for p in exact.data.patterns}
+        new: list[PatternData] = []
+        members: dict[str, tuple[Member, ...]] = {}
+        for p in generated.candidates.data.patterns:
+            if p.id in seeded or (p.option, p.counts) in seen:
+                continue
+            seen.add((p.option, p.counts))
+            made += 1
+            new.append(dataclasses.replace(p, id=f"i{made}"))
+            members[new[-1].id] = generated.candidates.members[p.id]
+        if not new or until - time.perf_counter() < least:
+            break
+        wider = dataclasses.replace(
+            exact,
+            data=exact.data.with_patterns([*exact.data.patterns, *new]),
+            members={**exact.members, **members},
+        )
+        # First over the options the plan buys only (``RESOLVE_WITHIN_PLAN``), then over all of them in the
+        # time left, each started from the cheapest plan so far; every plan is one of the wider program's.
+        programs = [wider.data.restricted(set(caps)), wider.data] if RESOLVE_WITHIN_PLAN else [wider.data]
+        before = solution.objective
+        for index, data in enumerate(programs):
+            if index and until - time.perf_counter() < least:
+                break  # too little time for the whole program: the plan so far stands
+            exact, solution = _better(wider, data, (exact, solution), until, run)
+        if solution.objective >= before - 1e-6:
+            break
+    return exact, solution
+
+
+def _better(
+    wider: Candidates,
+    data: ProblemData,
+    best: tuple[Candidates, Solution],
+    until: float,
+    run: tuple[str, float],
+) -> tuple[Candidates, Solution]:
+    """``data`` (``wider``'s program or part of it) solved until ``until`` from the plan of ``best``; its plan
+    with ``wider`` where it is a cheaper plan of ``wider``'s program, else ``best``."""
+    solver, mip_gap = run
+    solution = best[1]
+    found = solve_problem(
+        data,
+        solver=solver,
+        time_limit_s=until - time.perf_counter(),
+        mip_gap=mip_gap,
+        start={
+            **{o: n for o, n in solution.units.items() if n},
+            **{p: n for p, n in solution.use.items() if n},
+        },
+        whole_call=True,
+    )
+    point = evaluate(wider.data, {**found.units, **found.use}) if found.status != "no_solution" else None
+    if point is None or point[0] >= solution.objective - 1e-6:
+        return best
+    objective, units, use = point
+    return wider, dataclasses.replace(
+        found, objective=objective, units=units, use=use, share={}, shared_gpus={}
+    )
+
+
+def _capped(
+    candidates: Candidates, exact: Candidates, solution: Solution, caps: dict[str, int]
+) -> tuple[Candidates, set[str]]:
+    """The aggregate program on the options the plan buys, each capped at its units, with the plan's own
+    patterns on them (ids "k1", "k2", ...; returned as the second value) so that its relaxation holds the
+    plan: column generation's first patterns (first-fit per option) may not fit the capped units."""
+    used = [
+        exact.data.pattern_by_id[p]
+        for p, n in solution.use.items()
+        if n and exact.data.pattern_by_id[p].option in caps
+    ]
+    seeds = [dataclasses.replace(p, id=f"k{index + 1}") for index, p in enumerate(used)]
+    data = candidates.data.restricted(set(caps))
+    data = dataclasses.replace(
+        data,
+        options=tuple(dataclasses.replace(o, max_units=caps[o.id]) for o in data.options),
+        patterns=(*data.patterns, *seeds),
+    )
+    members = {**candidates.members, **{s.id: exact.members[p.id] for p, s in zip(used, seeds, strict=True)}}
+    return dataclasses.replace(candidates, data=data, members=members), {s.id for s in seeds}
