@@ -184,3 +184,24 @@ def replica_rate(card: str, cat: Catalog, tpot_s: float = 0.06) -> float:
     )
     assert cap.batch >= 1
     return cap.requests_per_s
+
+
+OVERFILLED_DESK_YEAR = 1000 + 394.2
+"""A desk and a year of one busy 450 W card at 0.10 USD/kWh."""
+OVERFILLED_SPOT_YEAR = 0.1 * 730 * 12
+"""A year of a 48 GiB spot card: more than half a desk, so the relaxation keeps all five replicas on two."""
+
+
+def overfilled_desks() -> tuple[Catalog, Scenario]:
+    """Replicas of 48, 48, 48, 36 and 20 GiB that fill two 100 GiB desk cards to the byte, memory and every
+    u_k row allowing it, while no packing does (a brute-force search found the set); a spot 48 GiB card for
+    the interruptible ones. tests/placement/test_shared.py and tests/solving/test_improve.py solve it."""
+    cat = catalog(
+        [gpu("Card100", 100, tdp_w=450), gpu("Card48", 48)],
+        [system("desk-card100", "Card100")],
+        [cloud("c48", "Card48", spot=0.1, price=1.0)],
+    )
+    fleet = scenario(
+        [workload("a", 36), workload("b", 48, replicas=3, interruptible=True), workload("c", 20)]
+    )
+    return cat, fleet

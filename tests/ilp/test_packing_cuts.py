@@ -118,18 +118,21 @@ def _oracle(ws: list[tuple[int, int]], offers: list[tuple[str, float]]) -> float
     return best
 
 
-@settings(max_examples=25, deadline=None)
-@given(
-    st.lists(st.tuples(st.integers(1, 40), st.integers(1, 2)), min_size=1, max_size=3).filter(
-        lambda ws: sum(n for _, n in ws) <= 4
-    ),
-    st.lists(
-        st.tuples(st.sampled_from(sorted(INSTANCES)), st.floats(0.2, 4.0)),
-        min_size=2,
-        max_size=3,
-        unique_by=lambda t: t[0],
-    ),
+SMALL_WORKLOADS = st.lists(st.tuples(st.integers(1, 40), st.integers(1, 2)), min_size=1, max_size=3).filter(
+    lambda ws: sum(n for _, n in ws) <= 4
 )
+"""Up to three workloads (GiB, replicas), four replicas in all: small enough for the brute-force oracle."""
+SMALL_OFFERS = st.lists(
+    st.tuples(st.sampled_from(sorted(INSTANCES)), st.floats(0.2, 4.0)),
+    min_size=2,
+    max_size=3,
+    unique_by=lambda t: t[0],
+)
+"""Two or three cloud instances of ``INSTANCES`` at an hourly price each."""
+
+
+@settings(max_examples=25, deadline=None)
+@given(SMALL_WORKLOADS, SMALL_OFFERS)
 def test_the_relaxation_with_packing_rows_never_costs_more_than_the_cheapest_plan(
     ws: list[tuple[int, int]], offers: list[tuple[str, float]]
 ) -> None:

@@ -15,7 +15,17 @@ from planner.placement.candidates import Candidates
 from planner.solving.packing import first_fit_decreasing, minimum_bin_slack, pack_exact
 from planner.units import GIB
 
-from builders import catalog, cloud, gpu, scenario, system, workload
+from builders import (
+    OVERFILLED_DESK_YEAR,
+    OVERFILLED_SPOT_YEAR,
+    catalog,
+    cloud,
+    gpu,
+    overfilled_desks,
+    scenario,
+    system,
+    workload,
+)
 
 EIGHT_GIB = [24.79, 22.66, 22.66, 22.66, 19.79, 19.79, 18.55, 7.76]
 """Eight replicas (158.66 GiB) that memory and every u_k row fit on two 80 GiB cards; no packing does."""
@@ -262,8 +272,6 @@ def test_a_large_fleet_alternative_is_packed_within_its_own_options(monkeypatch:
     from planner.placement.candidates import build_candidates
     from planner.solving.alternatives import solve_alternatives
 
-    from builders import cloud
-
     real = alternatives.solve_problem
     starts: list[bool] = []
 
@@ -347,16 +355,8 @@ def test_an_overfilled_relaxation_is_solved_again_with_room_to_pack(monkeypatch:
     import planner.solving.large as large_fleet
     from planner.solving.colgen import Generated
 
-    desk_year = 1000 + 394.2  # a desk and a year of one busy 450 W card at 0.10 USD/kWh
-    spot_year = 0.1 * 730 * 12  # more than half a desk: the relaxation keeps all five on two desks
-    cat = catalog(
-        [gpu("Card100", 100, tdp_w=450), gpu("Card48", 48)],
-        [system("desk-card100", "Card100")],
-        [cloud("c48", "Card48", spot=0.1, price=1.0)],
-    )
-    fleet = scenario(
-        [workload("a", 36), workload("b", 48, replicas=3, interruptible=True), workload("c", 20)]
-    )
+    desk_year, spot_year = OVERFILLED_DESK_YEAR, OVERFILLED_SPOT_YEAR
+    cat, fleet = overfilled_desks()
     monkeypatch.setattr(colocation, "PATTERN_BUDGET", 0)
     monkeypatch.setattr(large_fleet, "generate", lambda c, **_: Generated(c, None, 0, 0))
     # Without the rounds on the plan's units too (solving.improve), which reach the same plan from three

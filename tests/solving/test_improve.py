@@ -19,7 +19,17 @@ from planner.placement.candidates import Candidates, build_candidates
 from planner.solving.improve import improve
 from planner.solving.repack import repack
 
-from builders import catalog, cloud, gpu, scenario, system, workload
+from builders import (
+    OVERFILLED_DESK_YEAR,
+    OVERFILLED_SPOT_YEAR,
+    catalog,
+    cloud,
+    gpu,
+    overfilled_desks,
+    scenario,
+    system,
+    workload,
+)
 
 CAT = catalog(
     [gpu("Card24", 24)],
@@ -79,16 +89,8 @@ def test_the_rounds_reach_the_plan_that_room_to_pack_finds(monkeypatch: pytest.M
     import planner.solving.large as large_fleet
     from planner.solving.colgen import Generated
 
-    desk_year = 1000 + 394.2  # a desk and a year of one busy 450 W card at 0.10 USD/kWh
-    spot_year = 0.1 * 730 * 12
-    cat = catalog(
-        [gpu("Card100", 100, tdp_w=450), gpu("Card48", 48)],
-        [system("desk-card100", "Card100")],
-        [cloud("c48", "Card48", spot=0.1, price=1.0)],
-    )
-    fleet = scenario(
-        [workload("a", 36), workload("b", 48, replicas=3, interruptible=True), workload("c", 20)]
-    )
+    desk_year, spot_year = OVERFILLED_DESK_YEAR, OVERFILLED_SPOT_YEAR
+    cat, fleet = overfilled_desks()
     monkeypatch.setattr(colocation, "PATTERN_BUDGET", 0)
     monkeypatch.setattr(large_fleet, "generate", lambda c, **_: Generated(c, None, 0, 0))
     monkeypatch.setattr(large_fleet, "PACKING_FILL", 1.0)

@@ -11,8 +11,7 @@ from unittest import mock
 
 import pytest
 from hypothesis import assume, given, settings
-from hypothesis import strategies as st
-from ilp.test_packing_cuts import INSTANCES, _oracle, _seven_data
+from ilp.test_packing_cuts import INSTANCES, SMALL_OFFERS, SMALL_WORKLOADS, _oracle, _seven_data
 
 from planner.ilp.data import OptionData, PatternData, ProblemData
 from planner.ilp.solve import solve_lp, solve_problem
@@ -92,17 +91,7 @@ def _fleet(ws: list[tuple[int, int]], offers: list[tuple[str, float]]) -> Candid
 
 
 @settings(max_examples=20, deadline=None)
-@given(
-    st.lists(st.tuples(st.integers(1, 40), st.integers(1, 2)), min_size=1, max_size=3).filter(
-        lambda ws: sum(n for _, n in ws) <= 4
-    ),
-    st.lists(
-        st.tuples(st.sampled_from(sorted(INSTANCES)), st.floats(0.2, 4.0)),
-        min_size=2,
-        max_size=3,
-        unique_by=lambda t: t[0],
-    ),
-)
+@given(SMALL_WORKLOADS, SMALL_OFFERS)
 def test_the_root_bound_never_exceeds_the_cheapest_plan(
     ws: list[tuple[int, int]], offers: list[tuple[str, float]]
 ) -> None:
