@@ -26,21 +26,16 @@ from planner.placement.patterns import Member
 from planner.solving.colgen import generate
 
 MIN_ROUND_S = 6.0
-"""Least time left for a round. 200-workload benchmark fleet at load average 1-4: the pricing takes 4-6 s
-and the exact program over the plan's options 1.2-4.0 s to its cheaper plan (``RESOLVE_WITHIN_PLAN``).
-Over all options instead (the first version), the re-solve stopped without a cheaper plan where it had
-5.7 and 6.8 s in two 60 s runs and found one with 6.5 and 13.6 s (docs/benchmarks.md, "Pricing on the
-plan's own units")."""
+"""Least time left for a round: the pricing and the exact program over the plan's options must both fit, or
+the round only spends the seconds the assembly needs (figures: docs/benchmarks.md, "The figures behind the
+tuned constants")."""
 PRICING_SHARE = 0.6
-"""Share of a round's time column generation may take at most; the exact program gets the rest, where the
-plan's options alone need 1-4 s. On the 200-workload fleet the pricing ends by itself (no pattern
-prices out within its search) after about 20 rounds, 4-6 s."""
+"""Share of a round's time column generation may take at most; the exact program gets the rest, which the
+plan's own options need far less of than pricing does (same section)."""
 RESOLVE_WITHIN_PLAN = True
 """The exact program is solved again first over the options the plan buys only, then over all of step 3's in
-the time left (a replica may move to an option the plan does not buy: tests/solving/test_improve.py). On the
-200-workload fleet (16 of 25 options, 1,362 of 2,192 columns) it reached the cheaper plan, 2,410,010 USD,
-optimal in 1.2-1.3 s, where over all options it was still at the plan in hand after 4 and 6 s and optimal
-after 9.5 s (load average 1.0-1.3)."""
+the time left (a replica may move to an option the plan does not buy: tests/solving/test_improve.py): the
+small program reaches the cheaper plan in a fraction of the whole one's time (same section)."""
 
 
 def improve(

@@ -33,17 +33,17 @@ from planner.ilp.solve import HIGHS_PRESOLVE_RULES_OFF, _silence_highs_banner
 
 NODES = 1
 """Nodes HiGHS searches: the root's, whose cuts give the bound, and then the solve ends by itself, leaving
-the core to the rest of the run. 200-workload benchmark fleet, HiGHS's time after the handover (17:07 UTC,
-load average 3.4-3.6): the root, 2,387,156 USD in 1.4 s; 100 nodes, 2,387,777 in 5.1 s."""
+the core to the rest of the run; more nodes raise the bound little for several times the time (figures:
+docs/benchmarks.md, "The figures behind the tuned constants")."""
 HEURISTICS_OFF = (
     "mip_heuristic_run_feasibility_jump",
     "mip_heuristic_run_rins",
     "mip_heuristic_run_rens",
     "mip_heuristic_run_root_reduced_cost",
 )
-"""HiGHS's primal heuristics, off with ``mip_heuristic_effort`` 0: only the bound is asked for. With them on
-(the pipeline's settings) the same root bound came at 1.5 s and the root's sub-MIPs then ran to the 8 s
-limit without once looking at the interrupt callback, holding the core the restricted relaxation needed."""
+"""HiGHS's primal heuristics, off with ``mip_heuristic_effort`` 0: only the bound is asked for, and with them
+on the root's sub-MIPs ran to the time limit without once looking at the interrupt callback, holding the core
+the restricted relaxation needed (same section)."""
 
 
 class RootBound:
