@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from planner.ilp.constraints import ccm_weight, dual_feasible
 from planner.ilp.data import OptionData, ProblemData, SharedData
 from planner.ilp.solve import solve_lp, solve_problem
-from planner.placement.candidates import build_candidates
+from planner.placement.candidates import Candidates, build_candidates
 from planner.solving.poolbound import strengthen
 
 from builders import catalog, cloud, gpu, scenario, workload
@@ -118,6 +118,21 @@ def _oracle(ws: list[tuple[int, int]], offers: list[tuple[str, float]]) -> float
     return best
 
 
+def small_fleet(ws: list[tuple[int, int]], offers: list[tuple[str, float]]) -> Candidates:
+    """A small fleet on the oracle's instance types, its replicas in shared pools (no patterns enumerated)."""
+    cards = [gpu("Card24", 24), gpu("Card48", 48)]
+    cat = catalog(cards, clouds=[cloud(n, INSTANCES[n][0], INSTANCES[n][2], price=p) for n, p in offers])
+    sc = scenario(
+        [workload(f"w{i}", gib, replicas=n) for i, (gib, n) in enumerate(ws)],
+        hardware={"bought": False, "pricing": ["on_demand"]},
+    )
+    with (
+        mock.patch("planner.placement.candidates.PATTERN_BUDGET", 0),
+        mock.patch("planner.placement.colocation.PATTERN_BUDGET", 0),
+    ):
+        return build_candidates(sc, cat)
+
+
 SMALL_WORKLOADS = st.lists(st.tuples(st.integers(1, 40), st.integers(1, 2)), min_size=1, max_size=3).filter(
     lambda ws: sum(n for _, n in ws) <= 4
 )
@@ -136,17 +151,7 @@ SMALL_OFFERS = st.lists(
 def test_the_relaxation_with_packing_rows_never_costs_more_than_the_cheapest_plan(
     ws: list[tuple[int, int]], offers: list[tuple[str, float]]
 ) -> None:
-    cards = [gpu("Card24", 24), gpu("Card48", 48)]
-    cat = catalog(cards, clouds=[cloud(n, INSTANCES[n][0], INSTANCES[n][2], price=p) for n, p in offers])
-    sc = scenario(
-        [workload(f"w{i}", gib, replicas=n) for i, (gib, n) in enumerate(ws)],
-        hardware={"bought": False, "pricing": ["on_demand"]},
-    )
-    with (
-        mock.patch("planner.placement.candidates.PATTERN_BUDGET", 0),
-        mock.patch("planner.placement.colocation.PATTERN_BUDGET", 0),
-    ):
-        c = build_candidates(sc, cat)
+    c = small_fleet(ws, offers)
     assume(len(c.data.shared) > len(c.data.workloads))  # replicas that may share a GPU, in pools
     relaxed = solve_problem(dataclasses.replace(c.data, packing_cuts=True), mip_gap=0.0, time_limit_s=20)
     # With the pools' Gilmore-Gomory rows as well (solving.poolbound), separated until none is violated.

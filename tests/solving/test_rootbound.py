@@ -11,15 +11,12 @@ from unittest import mock
 
 import pytest
 from hypothesis import assume, given, settings
-from ilp.test_packing_cuts import INSTANCES, SMALL_OFFERS, SMALL_WORKLOADS, _oracle, _seven_data
+from ilp.test_packing_cuts import SMALL_OFFERS, SMALL_WORKLOADS, _oracle, _seven_data, small_fleet
 
 from planner.ilp.data import OptionData, PatternData, ProblemData
 from planner.ilp.solve import solve_lp, solve_problem
-from planner.placement.candidates import Candidates, build_candidates
 from planner.solving import large
 from planner.solving.rootbound import RootBound
-
-from builders import catalog, cloud, gpu, scenario, workload
 
 
 def _root(data: ProblemData, seconds: float = 20.0) -> tuple[float, float]:
@@ -75,21 +72,6 @@ def test_the_model_kept_is_the_integer_program() -> None:
     assert solve_lp(_seven_data()).mip is None
 
 
-def _fleet(ws: list[tuple[int, int]], offers: list[tuple[str, float]]) -> Candidates:
-    """A small fleet on the oracle's instance types, its replicas in shared pools (no patterns enumerated)."""
-    cards = [gpu("Card24", 24), gpu("Card48", 48)]
-    cat = catalog(cards, clouds=[cloud(n, INSTANCES[n][0], INSTANCES[n][2], price=p) for n, p in offers])
-    sc = scenario(
-        [workload(f"w{i}", gib, replicas=n) for i, (gib, n) in enumerate(ws)],
-        hardware={"bought": False, "pricing": ["on_demand"]},
-    )
-    with (
-        mock.patch("planner.placement.candidates.PATTERN_BUDGET", 0),
-        mock.patch("planner.placement.colocation.PATTERN_BUDGET", 0),
-    ):
-        return build_candidates(sc, cat)
-
-
 @settings(max_examples=20, deadline=None)
 @given(SMALL_WORKLOADS, SMALL_OFFERS)
 def test_the_root_bound_never_exceeds_the_cheapest_plan(
@@ -97,7 +79,7 @@ def test_the_root_bound_never_exceeds_the_cheapest_plan(
 ) -> None:
     """Beside a short pass, as ``large._second_core`` runs it, and to its end: at most the brute-force
     optimum, at least the linear relaxation."""
-    c = _fleet(ws, offers)
+    c = small_fleet(ws, offers)
     assume(len(c.data.shared) > len(c.data.workloads))  # replicas that may share a GPU, in pools
     best = _oracle(ws, offers)
     assume(math.isfinite(best))
@@ -112,7 +94,7 @@ def test_the_root_bound_never_exceeds_the_cheapest_plan(
 
 def test_a_long_pass_and_cbc_start_no_root_bound() -> None:
     """A long pass solves the whole relaxation itself; CBC has no model to hand over."""
-    c = _fleet([(20, 2), (10, 2)], [("one48", 1.0), ("two48", 1.5)])
+    c = small_fleet([(20, 2), (10, 2)], [("one48", 1.0), ("two48", 1.5)])
     for solver, first_pass_s in (("highs", large.MIN_FILL_S), ("cbc", 4.0)):
         with mock.patch.object(large, "RootBound") as started:
             found, _ = large._second_core(c, solver, first_pass_s, time.perf_counter() + 5.0, 1e-4)
