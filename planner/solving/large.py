@@ -29,17 +29,11 @@ MIN_SECOND_PASS_S = 2.0
 RELAXATION_SHARE = 0.4
 """Share of the time limit, counted from the start of the run, by which the first pass ends: the aggregate
 relaxation and, beside it on the second core, a second run (``_second_core``). The relaxation's bound is its
-root node's (200-workload benchmark fleet alone: 2,386,965 USD at 3.3 s, +345 in the 37 s after), and
-the exact program over the support's patterns needs 17-27 s to beat the packed plans
-(``GENERATE_WITHIN_SUPPORT``): at 0.7 (its share before) it had 7-9 s and the 60 s runs ended at 2,430,310
-and 11,140,760 USD on 200 and 1,000 workloads; at 0.4, 2,416,615 and 11,036,694 (load average 2.3-3.5)."""
+root node's, which later seconds barely raise, while the exact program over the support's patterns
+(``GENERATE_WITHIN_SUPPORT``) needs most of what is left to beat the packed plans."""
 SHORT_PASS_SHARE = 0.8
 """Share of the time limit by which a short first pass (under ``MIN_FILL_S``) ends instead: steps 2 and 3
-find nothing in the time such a run leaves them, and the restricted relaxation does. 200-workload
-benchmark fleet at 10 s, load average 11-12: the pass ended at 7 s with no time left for the restricted
-relaxation (the linear relaxation done at 4.0 s, its rounded plan packed at 4.6 s), and column generation
-then ran 3.7 s and found nothing; the plan was the rounded linear relaxation packed, 5.57 % above the
-bound."""
+find nothing in the time such a run leaves them, and the restricted relaxation does."""
 COLGEN_SHARE = 0.1
 """Share of the time limit for column generation; the exact program gets the rest but ``FINISH_SHARE``."""
 MIN_FILL_S = 10.0
@@ -53,37 +47,26 @@ PACKING_FILL = 0.995
 """Share of each GPU's memory the restricted relaxation and the relaxation with room to pack may fill. The
 relaxation's rows are sums, so its solutions fill pools to the byte, which replicas of arbitrary sizes rarely
 pack into; a little slack per GPU spreads them where they pack. Not a bound: the first relaxation's bound
-stands. 200-workload benchmark fleet, the restricted relaxation alone at load average 8-13, packed: at
-memory 1.0, 2,452,404 USD after 5 s, 2,444,017 after 15 s, 2,450,596 solved to optimality (11 s); at 0.995,
-2,439,372 after 5 s, 2,439,885 after 10 s, 2,431,056 optimal (19 s); at 0.99 2,450,325 after 15 s and
-2,433,270 optimal (37 s); at 0.998 2,456,085 after 8 s; at 0.985 2,440,990 after 40 s."""
+stands."""
 EXACT_PER_PACKING = 2.0
 """The exact program runs only with at least this many times the longest packing left (and
-``MIN_SECOND_PASS_S``): the packing's time measures the fleet, and a shorter run finds nothing and overruns.
-1,000-workload benchmark fleet at load average 6.5-7.4 (a packing takes 2-4 s there): the exact program
-given 3.1, 4.0 and 4.8 s returned no plan each time and ran about 1 s past its limit, and two of those runs
-(63.1 and 60.5 s) ended past the 60 s limit with the packed plan."""
+``MIN_SECOND_PASS_S``): the packing's time measures the fleet, and a shorter run finds nothing and overruns
+the limit."""
 FINISH_SHARE = 0.05
+"""Share of the time limit kept for the solver's overrun, the assembly and the verifier."""
 FINISH_PER_PACKING = 1.5
 """The assembly and the verifier take about this many times the longest packing, where that is more than
-``FINISH_SHARE`` of the limit: 1,000-workload benchmark fleet at load average 9, packing 4.6 s, assembly
-and verifier 7.0 s (the plan came 4.6 s past a 60 s limit with 3 s kept for them)."""
-"""Share of the time limit kept for the solver's overrun, the assembly and the verifier."""
+``FINISH_SHARE`` of the limit: both grow with the fleet as the packing does."""
 EXACT_GAP_SHARE = 0.1
 """The exact program of step 3 is asked this share of the run's gap: its own bound holds for its patterns
 only, and the run's gap is measured against the relaxation's, lower, so within the gap of its own bound it
-stops short of plans the run needs. 1,000-workload benchmark fleet, 60 s (load average 2.8): asked 0.5 %, it
-stopped at 16 s with 11,086,836 USD and 10 s of the run unused; asked 0.1 % with 23.6 s, 11,020,201."""
+stops short of plans the run needs."""
 GENERATE_WITHIN_SUPPORT = True
 """Column generation prices only the options the linear relaxation uses, those the packed plan buys and those
 the whole relaxation's plan buys (``_support``, as the restricted relaxation, and the relaxation's own
 choice of options, which the packed plan can miss: docs/benchmarks.md, "Column generation over the
-relaxation's options too"), so the exact program after it is small enough to solve: on
-the benchmark fleets, from the restricted relaxation's optimum packed, with 6-9 s of column generation (load
-average 2-3), the exact program over all 200 options improved the 200-workload plan by 0.23 % in 30 s
-(2,431,056 -> 2,425,367 USD, no optimum); over the 18 options of the support it was optimal in 16.8 s
-(2,416,966, 0.58 %), and on 1,000 workloads in 23.6 s (11,150,284 -> 11,020,201, 1.17 %). Its Lagrangian
-bound then bounds plans on those options only and is not one of the run's bounds."""
+relaxation's options too"), so the exact program after it is small enough to solve, where over every option
+it is not. Its Lagrangian bound then bounds plans on those options only and is not one of the run's bounds."""
 
 
 def _meets(known: Point | None, bounds: list[float], mip_gap: float) -> bool:
