@@ -137,7 +137,7 @@ def training_parts(
     if task == "qlora" and not recipe.double_quant and fmt.name in SINGLE_QUANT_BITS:
         fmt = replace(fmt, linear_bits=SINGLE_QUANT_BITS[fmt.name])
     base = c.weight_bytes(counts, fmt)
-    if task == "qlora" and recipe.upcast_unquantized and fmt.name in PEFT_UPCAST_FORMATS:
+    if _peft_upcast(task, fmt, recipe):
         # prepare_model_for_kbit_training: embeddings, lm_head and norms in fp32 beside the 4-bit layers.
         base += (counts.total - counts.linear) * (32 - fmt.other_bits) / 8
     t = _trainable(a, counts, fmt, task, recipe, lora_rank, targets)
@@ -156,10 +156,8 @@ def training_parts(
     if offload.states and states:
         notes.append(f"offload {recipe.offload}: optimizer states ({states / 2**30:.2f} GiB) in host memory")
         states = step_temporaries = 0.0  # the step runs on the host
-    acts = _activations(a, counts, fmt, task, seq, batch, recipe, flash_attention, targets)
-    if task == "qlora" and recipe.upcast_unquantized and fmt.name in PEFT_UPCAST_FORMATS:
-        bf16 = replace(recipe, upcast_unquantized=False)
-        stream = acts - _activations(a, counts, fmt, task, seq, batch, bf16, flash_attention, targets)
+    acts, stream = _activations(a, counts, fmt, task, seq, batch, recipe, flash_attention, targets)
+    if stream:
         notes.append(
             "PEFT's prepare_model_for_kbit_training casts embeddings and norms to fp32, so the residual "
             f"stream runs in fp32: {stream / 2**30:.2f} GiB of the activations"
@@ -233,8 +231,9 @@ def _activations(
     recipe: Recipe,
     flash_attention: bool,
     targets: tuple[str, ...] = (),
-) -> float:
-    """Saved activations at the backward peak, plus the logits at the loss.
+) -> tuple[float, float]:
+    """Saved activations at the backward peak, plus the logits at the loss; and the part of them PEFT's fp32
+    residual stream adds (``_peft_upcast``), for the note that names it.
 
     Checkpointing keeps each layer's input (``tokens x h x 2``, or 4 where the residual stream is fp32)
     and recomputes one layer at a time; activation offloading copies those inputs to the host, keeping
@@ -244,24 +243,33 @@ def _activations(
     layer = c.training_layer_activation_bytes(a, tokens, flash_attention, seq)
     if task == "qlora" and recipe.qlora_saved_inputs and fmt.quantized:
         layer += qlora_saved_input_bytes(a, tokens)
-    stream_bytes = c.ACT_BYTES
-    if task == "qlora" and recipe.upcast_unquantized and fmt.name in PEFT_UPCAST_FORMATS:
-        stream_bytes = 4
-        layer += fp32_stream_copy_bytes(a, tokens, targets)
+    fp32_stream = _peft_upcast(task, fmt, recipe)
+    stream_bytes = 4 if fp32_stream else c.ACT_BYTES
+    copies = fp32_stream_copy_bytes(a, tokens, targets) if fp32_stream else 0.0
+    layer += copies
     if recipe.packing and not flash_attention:
         layer += batch * seq * seq  # the block-causal mask of packed rows, one bool per query-key pair
     held_layers = min(OFFLOADED_LAYERS, a.num_layers) if recipe.activation_offload else a.num_layers
     if recipe.gradient_checkpointing:
         acts = held_layers * tokens * a.hidden_size * stream_bytes + layer
+        stream = held_layers * tokens * a.hidden_size * (stream_bytes - c.ACT_BYTES) + copies
     else:
         acts = held_layers * layer
+        stream = held_layers * copies
     acts += tokens * a.vocab_size * recipe.loss_record.bytes_per_logit
     if task != "full" and fmt.name in GPTQ_FORMATS and recipe.gptq_saved_weights:
         acts += gptq_saved_weight_bytes(counts, recipe.gradient_checkpointing)
         acts += _largest_matrix(a) * GPTQ_UNPACK_BYTES
     elif fmt.quantized:  # one linear weight dequantized to bf16 at a time
         acts += _largest_matrix(a) * c.ACT_BYTES
-    return acts
+    return acts, stream
+
+
+def _peft_upcast(task: str, fmt: WeightFormat, recipe: Recipe) -> bool:
+    """Whether PEFT's ``prepare_model_for_kbit_training`` casts the unquantized weights to fp32 (bitsandbytes
+    formats under a recipe that prepares the model so): the weights it leaves in fp32, and the fp32
+    residual stream their output makes (``fp32_stream_copy_bytes``)."""
+    return task == "qlora" and recipe.upcast_unquantized and fmt.name in PEFT_UPCAST_FORMATS
 
 
 def gptq_saved_weight_bytes(counts: ParamCounts, checkpointing: bool) -> float:
