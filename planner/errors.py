@@ -80,13 +80,23 @@ class ModelError(PlannerError):
 
 
 class UnknownModelError(ModelError):
-    """A name that is no catalog model, size or config.json; carries the closest catalog name, so that the web
-    page can word the same answer for its own form (it has no `planner catalog models` and reads no paths)."""
+    """A name that is no catalog model, size or config.json, with the closest catalog name; ``advice`` says
+    what to give instead, which the web page words for its own form (``worded``: it has no `planner catalog
+    models` and reads no paths)."""
 
-    def __init__(self, message: str, name: str, suggestion: str | None) -> None:
-        super().__init__(message)
+    def __init__(self, name: str, suggestion: str | None, advice: str) -> None:
         self.name = name
         self.suggestion = suggestion
+        self.advice = advice
+        super().__init__(self.worded(advice))
+
+    def __reduce__(self) -> tuple[type, tuple[str, str | None, str]]:
+        # As raised, across a process boundary (a sweep's workers): the default rebuilds from the message.
+        return (UnknownModelError, (self.name, self.suggestion, self.advice))
+
+    def worded(self, advice: str) -> str:
+        hint = f" (did you mean {self.suggestion!r}?)" if self.suggestion else ""
+        return f"unknown model {self.name!r}{hint}: {advice}"
 
 
 class ScenarioError(PlannerError):

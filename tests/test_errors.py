@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.errors import QUOTE_LIMIT, ModelError, PlannerError, one_line
+from planner.errors import QUOTE_LIMIT, ModelError, PlannerError, UnknownModelError, one_line
 
 OWN = "nominal size 0.01b is below the smallest generic decoder (0.1b); pass the model's config.json"
 
@@ -30,3 +30,15 @@ def test_short_quotes_stay_whole_beside_long_ones() -> None:
     long = "x" * 200
     line = one_line(f"a 'b' then {long!r} and the engine's 'c'")
     assert line == f"a 'b' then '{'x' * (QUOTE_LIMIT - 4)}...' (200 characters) and the engine's 'c'"
+
+
+def test_an_unknown_model_error_survives_a_process_boundary() -> None:
+    """A sweep's worker returns its errors pickled: rebuilt from its message alone, the error's own
+    constructor failed (missing the suggestion and advice) in the parent."""
+    import pickle
+
+    error = UnknownModelError("lama-3", "llama-3-8b", "a catalog name")
+    again = pickle.loads(pickle.dumps(error))
+    assert isinstance(again, UnknownModelError) and str(again) == str(error)
+    assert str(again) == "unknown model 'lama-3' (did you mean 'llama-3-8b'?): a catalog name"
+    assert again.worded("pick one") == "unknown model 'lama-3' (did you mean 'llama-3-8b'?): pick one"

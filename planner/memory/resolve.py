@@ -54,13 +54,10 @@ def _from_text(text: str, catalog_dir: Path | None) -> Architecture:
     specs = load_model_catalog(catalog_dir)
     spec = find_model(specs, text)
     if spec is None:
-        close = suggest_model(specs, text)
-        hint = f" (did you mean {close!r}?)" if close else ""
         raise UnknownModelError(
-            f"unknown model {text!r}{hint}: not a catalog name (see `planner catalog models`), "
-            "a size like 7b, or a path to a config.json",
             text,
-            close,
+            suggest_model(specs, text),
+            "not a catalog name (see `planner catalog models`), a size like 7b, or a path to a config.json",
         )
     return _from_spec(spec)
 

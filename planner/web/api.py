@@ -107,11 +107,8 @@ def _model(payload: dict[str, Any]) -> Any:
     try:
         return resolve_model(name)
     except UnknownModelError as error:
-        hint = f" (did you mean {error.suggestion!r}?)" if error.suggestion else ""
-        raise PlannerError(
-            f"model: unknown model {error.name!r}{hint}: pick one from the list, type a size such as 7b, or "
-            "paste a config.json"
-        ) from None
+        advice = "pick one from the list, type a size such as 7b, or paste a config.json"
+        raise PlannerError(f"model: {error.worded(advice)}") from None
 
 
 def estimate(payload: dict[str, Any]) -> dict[str, Any]:
