@@ -167,6 +167,7 @@ _VARIANT_SUFFIXES = ("instruct", "chat", "it", "hf", "base")
 ``-Instruct``, ``-chat-hf``, Gemma's ``-it``): the weights differ, the shapes the memory model reads do
 not."""
 
+_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
 _SIZE_RE = re.compile(r"(?<![a-z0-9.])(\d+x)?\d+(?:\.\d+)?[bm](?:-a\d+(?:\.\d+)?b)?(?![a-z0-9])")
 
 
@@ -212,25 +213,24 @@ def suggest_model(specs: tuple[ModelSpec, ...], name: str) -> str | None:
     ]
     same_family = [(n, core) for n, core in names if family and _family(core) == family]
     same_size = [(n, core) for n, core in same_family if size and _size(core) == size]
-    numbers = set(re.findall(r"\d+(?:\.\d+)?", key))
+    numbers = _numbers(key)
+
+    def closeness(core: str) -> tuple[float, int]:
+        # Equally close names go to the one sharing the typed version numbers ('lama-3' is Llama 3's, not
+        # 'llama2-13b', whose alias is as close letter by letter).
+        return difflib.SequenceMatcher(None, key, core).ratio(), len(numbers & _numbers(core))
+
     for pool, cutoff in ((same_size, 0.0), (same_family, 0.6), (names, 0.6)):
         if pool:
-            # Equally close names go to the one sharing the typed version numbers ('lama-3' is Llama 3's,
-            # not 'llama2-13b', whose alias is as close letter by letter).
-            best, ratio, _ = max(
-                (
-                    (
-                        n,
-                        difflib.SequenceMatcher(None, key, core).ratio(),
-                        len(numbers & set(re.findall(r"\d+(?:\.\d+)?", core))),
-                    )
-                    for n, core in pool
-                ),
-                key=lambda x: (x[1], x[2]),
-            )
-            if ratio >= cutoff:
+            best, core = max(pool, key=lambda name_core: closeness(name_core[1]))
+            if closeness(core)[0] >= cutoff:
                 return best
     return None
+
+
+def _numbers(key: str) -> set[str]:
+    """The numbers in a model name (``3``, ``3.1``, ``8``), by which a family's versions and sizes differ."""
+    return set(_NUMBER_RE.findall(key))
 
 
 def _size(key: str) -> str:
