@@ -20,7 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.report.sheets.layout import print_one_page_wide
 from planner.report.styles import money_format
-from planner.report.table import wrapped_height
+from planner.report.table import Widths
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,7 +48,8 @@ MONEY_COLUMNS = frozenset({"total_cost", "capex", "opex_per_month", "from_total"
 WIDE_COLUMNS = frozenset({"mix", "from_mix", "to_mix", "message", "change"})
 WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
-"""Wide columns wrap, their rows as tall as the text (LibreOffice keeps a row's height as written)."""
+"""Wide columns wrap, their rows as tall as the text (LibreOffice keeps a row's height as written), and the
+other cells of a row sit at its top."""
 
 
 def _cell_value(value: Any) -> Any:
@@ -65,23 +66,19 @@ def _write_frame(ws: Worksheet, frame: pd.DataFrame, table_name: str, currency: 
     ws.append([HEADERS.get(c, c) for c in columns])
     for row in frame.itertuples(index=False, name=None):
         ws.append([_cell_value(v) for v in row])
+    widths = Widths()
     for j, column in enumerate(columns, start=1):
-        letter = get_column_letter(j)
-        ws.column_dimensions[letter].width = (
-            60 if column in WIDE_COLUMNS else max(12, len(HEADERS.get(column, column)) + 4)
-        )
-        if column in MONEY_COLUMNS:
-            for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-                cell.number_format = money_format(currency)
-        # Printed, a mix longer than its column was cut at the column's edge: it wraps, and every cell of
-        # its row sits at the top beside it.
-        width = ws.column_dimensions[letter].width
+        wide = column in WIDE_COLUMNS
+        widths.fix(j, 60 if wide else max(12, len(HEADERS.get(column, column)) + 4))
         for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-            cell.alignment = WRAP if column in WIDE_COLUMNS else TOP
-            height = wrapped_height(str(cell.value or ""), width) if column in WIDE_COLUMNS else 0.0
-            dimension = ws.row_dimensions[int(cell.row or 0)]
-            if height > (dimension.height or 0):
-                dimension.height = height
+            if column in MONEY_COLUMNS:
+                cell.number_format = money_format(currency)
+            # Printed, a mix longer than its column was cut at the column's edge: it wraps, its row as tall
+            # as the text (``Widths.apply``), and every cell of its row sits at the top beside it.
+            cell.alignment = WRAP if wide else TOP
+            if wide:
+                widths.wrap(int(cell.row or 0), j, j, str(cell.value or ""))
+    widths.apply(ws)
     last_row = max(len(frame) + 1, 2)
     table = Table(displayName=table_name, ref=f"A1:{get_column_letter(len(columns))}{last_row}")
     table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
