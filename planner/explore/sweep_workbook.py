@@ -18,8 +18,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from planner.report import styles
 from planner.report.sheets.layout import print_one_page_wide
-from planner.report.styles import money_format
 from planner.report.table import Widths
 
 if TYPE_CHECKING:
@@ -46,10 +46,12 @@ HEADERS = {
 """Column key -> header; a varied path is its own header."""
 MONEY_COLUMNS = frozenset({"total_cost", "capex", "opex_per_month", "from_total", "to_total"})
 WIDE_COLUMNS = frozenset({"mix", "from_mix", "to_mix", "message", "change"})
-WRAP = Alignment(wrap_text=True, vertical="top")
+WRAP = Alignment(horizontal="left", wrap_text=True, vertical="top", indent=1)
 TOP = Alignment(vertical="top")
+TEXT = Alignment(horizontal="left", vertical="top", indent=1)
 """Wide columns wrap, their rows as tall as the text (LibreOffice keeps a row's height as written), and the
-other cells of a row sit at its top."""
+other cells of a row sit at its top. Text is indented one character, as in the plan workbook, so it never
+touches a right-aligned figure in the column before (printed, "12optimal", "$21.09Buy 1 x Desktop")."""
 
 
 def _cell_value(value: Any) -> Any:
@@ -64,6 +66,11 @@ def _cell_value(value: Any) -> Any:
 def _write_frame(ws: Worksheet, frame: pd.DataFrame, table_name: str, currency: str) -> None:
     columns = list(frame.columns)
     ws.append([HEADERS.get(c, c) for c in columns])
+    # The header in the plan workbook's style: the table style alone colours it in Excel only, LibreOffice
+    # printed it as plain text over the rows.
+    for cell in ws[1]:
+        cell.style = styles.HEADER
+    ws.row_dimensions[1].height = 30
     for row in frame.itertuples(index=False, name=None):
         ws.append([_cell_value(v) for v in row])
     widths = Widths()
@@ -72,10 +79,10 @@ def _write_frame(ws: Worksheet, frame: pd.DataFrame, table_name: str, currency: 
         widths.fix(j, 60 if wide else max(12, len(HEADERS.get(column, column)) + 4))
         for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
             if column in MONEY_COLUMNS:
-                cell.number_format = money_format(currency)
+                cell.number_format = styles.money_format(currency)
             # Printed, a mix longer than its column was cut at the column's edge: it wraps, its row as tall
             # as the text (``Widths.apply``), and every cell of its row sits at the top beside it.
-            cell.alignment = WRAP if wide else TOP
+            cell.alignment = WRAP if wide else TEXT if isinstance(cell.value, str) else TOP
             if wide:
                 widths.wrap(int(cell.row or 0), j, j, str(cell.value or ""))
     widths.apply(ws)
@@ -93,6 +100,7 @@ def build_sweep_workbook(frame: pd.DataFrame, breaks: pd.DataFrame) -> Workbook:
     ws = wb.active
     assert ws is not None
     ws.title = "Sweep"
+    styles.register_styles(wb, currency)
     _write_frame(ws, frame, "SweepPoints", currency)
     _write_frame(wb.create_sheet("Break-even"), breaks, "BreakEven", currency)
     _add_chart(wb.create_sheet("Chart"), ws, frame, currency)

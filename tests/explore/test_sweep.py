@@ -383,3 +383,20 @@ def test_csv_figures_are_the_jsons(tmp_path: Path) -> None:
             assert float(row[key]) == point[key], (key, row[key], point[key])
             assert len(row[key].partition(".")[2]) <= 10, row[key]  # no 1735.0080000000003
     assert rows[1]["total_cost"] == "1735.008"  # 0.2 USD/kWh
+
+
+def test_the_sweep_headers_are_styled_where_excel_tables_are_not_drawn(
+    startup: Scenario, catalog: Catalog, tmp_path: Path
+) -> None:
+    """LibreOffice draws no Excel table style: the sweep's header rows printed as plain text over the rows.
+    They now carry the plan workbook's header style (white on dark blue), which every viewer draws."""
+    frame = sweep(startup, {"horizon_months": [12, 36]}, catalog=catalog, jobs=1)
+    book = tmp_path / "sweep.xlsx"
+    build_sweep_workbook(frame, break_evens(frame)).save(book)
+    loaded = openpyxl.load_workbook(book)
+    for title in ("Sweep", "Break-even"):
+        header = loaded[title][1]
+        assert [c.value for c in header][:1] == ["horizon_months" if title == "Sweep" else "Varied"]
+        for cell in header:
+            assert cell.style == "planner.header", (title, cell.coordinate)
+            assert cell.fill.fgColor.rgb.endswith("1F4E78") and cell.font.bold
