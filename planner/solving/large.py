@@ -33,8 +33,9 @@ relaxation and, beside it on the second core, a second run (``_second_core``). T
 root node's, which later seconds barely raise, while the exact program over the support's patterns
 (``GENERATE_WITHIN_SUPPORT``) needs most of what is left to beat the packed plans."""
 SHORT_PASS_SHARE = 0.8
-"""Share of the time limit by which a short first pass (under ``MIN_FILL_S``) ends instead: steps 2 and 3
-find nothing in the time such a run leaves them, and the restricted relaxation does."""
+"""Share of the time limit by which a short first pass (under ``MIN_FILL_S``) ends instead, at the latest: the
+restricted relaxation, the plan steps 2 and 3 start from, may need that long on a loaded machine; where it
+ends sooner, the steps get the seconds left (solving.shortsteps)."""
 COLGEN_SHARE = 0.1
 """Share of the time limit for column generation; the exact program gets the rest but ``FINISH_SHARE``."""
 MIN_FILL_S = 10.0
