@@ -23,6 +23,7 @@ from planner.solving.colgen import generate
 from planner.solving.improve import improve
 from planner.solving.repack import repack
 from planner.solving.rootbound import RootBound
+from planner.solving.shortsteps import short_ends
 
 MIN_SECOND_PASS_S = 2.0
 """The shortest time a later solve is given, however little of the limit is left."""
@@ -32,8 +33,9 @@ relaxation and, beside it on the second core, a second run (``_second_core``). T
 root node's, which later seconds barely raise, while the exact program over the support's patterns
 (``GENERATE_WITHIN_SUPPORT``) needs most of what is left to beat the packed plans."""
 SHORT_PASS_SHARE = 0.8
-"""Share of the time limit by which a short first pass (under ``MIN_FILL_S``) ends instead: steps 2 and 3
-find nothing in the time such a run leaves them, and the restricted relaxation does."""
+"""Share of the time limit by which a short first pass (under ``MIN_FILL_S``) ends instead, at the latest: the
+restricted relaxation, the plan steps 2 and 3 start from, may need that long on a loaded machine; where it
+ends sooner, the steps get the seconds left (solving.shortsteps)."""
 COLGEN_SHARE = 0.1
 """Share of the time limit for column generation; the exact program gets the rest but ``FINISH_SHARE``."""
 MIN_FILL_S = 10.0
@@ -380,11 +382,17 @@ def solve_large(
         exact, _ = repack(candidates, None)  # neither run found a plan: the exact program alone
     left = end - time.perf_counter()
     colgen_end = max(start + time_limit_s * (RELAXATION_SHARE + COLGEN_SHARE), pass_end)
+    no_pricing = colgen_end - time.perf_counter() < max(MIN_SECOND_PASS_S, packing_s)
+    if first_pass_s < MIN_FILL_S:
+        # After a short pass the exact program gets the seconds left, column generation a share of them
+        # (solving.shortsteps); where too few are left, neither runs.
+        short = short_ends(start, time_limit_s, time.perf_counter(), end, EXACT_PER_PACKING * packing_s)
+        no_pricing = short is None
+        if short is not None:
+            colgen_end, end = short
     solution = None if known is None else Solution("optimal", known[0], known[0], 0.0, known[1], known[2])
     if known is None or not (
-        _meets(known, bounds, mip_gap)
-        or left < max(MIN_SECOND_PASS_S, 2 * packing_s)
-        or colgen_end - time.perf_counter() < max(MIN_SECOND_PASS_S, packing_s)
+        _meets(known, bounds, mip_gap) or left < max(MIN_SECOND_PASS_S, 2 * packing_s) or no_pricing
     ):
         # Else the packed relaxation already meets the gap asked, or the first pass left too little time
         # (a loaded machine; column generation's share spent, or less of it left than a packing: its set-up
