@@ -15,9 +15,8 @@ time per column, which stays flat as fleets grow when the build is linear in wor
 column generation, packing, assembly, the verifier), the plan's wall time, peak memory (``ru_maxrss``, which
 includes the solver's own allocations), status and gap; on large fleets the bound the gap is measured
 against and which stage proved it (the highest of the aggregate relaxation's dual bound, its root bound
-beside a short pass (solving.rootbound) or its tree beside the later steps (solving.treebound), its linear
-relaxation's optimum and column generation's Lagrangian bound where it priced every option, each as the run
-found it) and where the gap
+beside a short pass (solving.rootbound), its linear relaxation's optimum and column generation's Lagrangian
+bound where it priced every option, each as the run found it) and where the gap
 lies (``gap_split``: how much of it solving the relaxation further could close, and how much needs cheaper
 plans or a stronger relaxation); then the plan's
 saving over the cheapest offer per workload chosen alone and over the best single GPU type (never negative
@@ -181,7 +180,7 @@ def run_case(
         "linear relaxation", large.solve_lp, lambda lp: lp.objective if lp.status == "optimal" else None
     )
     rootbound.RootBound.stop = recorded(  # type: ignore[method-assign]
-        "relaxation's root or tree (HiGHS on the second core)", rootbound.RootBound.stop, lambda b: b
+        "relaxation's root (HiGHS beside a short pass)", rootbound.RootBound.stop, lambda b: b
     )
     every: list[int] = []  # the options of the large-fleet program, for telling a bound from a restricted one
     solve_large = large.solve_large

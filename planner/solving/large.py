@@ -23,7 +23,6 @@ from planner.solving.colgen import generate
 from planner.solving.improve import improve
 from planner.solving.repack import repack
 from planner.solving.rootbound import RootBound
-from planner.solving.treebound import SEARCH_SOLVERS, search_tree
 
 MIN_SECOND_PASS_S = 2.0
 """The shortest time a later solve is given, however little of the limit is left."""
@@ -331,14 +330,11 @@ def solve_large(
     4. where step 3 ends early with a plan outside the gap asked, its time left prices patterns for the
        plan's own units and solves the exact model again over them too (solving.improve).
 
-    Beside steps 2-4, after a long pass, the relaxation's search tree runs again on the core they leave idle
-    (solving.treebound): its bound joins the others.
-
-    The gap is the plan's against the best of the bounds (the relaxation's by either solver, its tree's
-    beside steps 2-4 and column generation's where it priced every option), never against the solver's own
-    bound in step 3 (valid only for the patterns it was given). Where the relaxation packed for real already
-    meets the gap asked, or less is left than ``MIN_SECOND_PASS_S`` or twice the longest packing (step 3
-    repacks), it is the plan and steps 2 and 3 are skipped.
+    The gap is the plan's against the best of the bounds (the relaxation's by either solver and column
+    generation's where it priced every option), never against the solver's own bound in step 3 (valid only for
+    the patterns it was given). Where the relaxation packed for real already meets the gap asked, or less is
+    left than ``MIN_SECOND_PASS_S`` or twice the longest packing (step 3 repacks), it is the plan and steps 2
+    and 3 are skipped.
     """
     first_pass_s = time_limit_s * RELAXATION_SHARE
     # The pass ends at its share of the run, counted from the start: building the candidates took some.
@@ -385,7 +381,6 @@ def solve_large(
     left = end - time.perf_counter()
     colgen_end = max(start + time_limit_s * (RELAXATION_SHARE + COLGEN_SHARE), pass_end)
     solution = None if known is None else Solution("optimal", known[0], known[0], 0.0, known[1], known[2])
-    tree: RootBound | None = None  # the relaxation's tree on the idle core while steps 2-4 run
     if known is None or not (
         _meets(known, bounds, mip_gap)
         or left < max(MIN_SECOND_PASS_S, 2 * packing_s)
@@ -394,8 +389,6 @@ def solve_large(
         # Else the packed relaxation already meets the gap asked, or the first pass left too little time
         # (a loaded machine; column generation's share spent, or less of it left than a packing: its set-up
         # alone takes about as long): steps 2 and 3 could only spend the time, or run out of it.
-        if solver in SEARCH_SOLVERS and first_pass_s >= MIN_FILL_S:
-            tree = search_tree(candidates.data, [relaxed, *(found for found, _, _ in helped)], end)
         within = None
         if GENERATE_WITHIN_SUPPORT and support is not None:
             within = support | _bought(known[1] if known is not None else {}) | _bought(relaxed.units)
@@ -420,8 +413,6 @@ def solve_large(
                 raise
             # Out of time in column generation or the repack (1,000 workloads on a loaded machine: the
             # generation's set-up ran 12 s past its share): the packed relaxation in hand is the plan.
-    if tree is not None:
-        bounds.append(tree.stop())
     if solution is None or solution.status not in ("optimal", "feasible"):
         # No plan: where the run's time is spent, that is the time limit's doing (one line naming the stage),
         # not a sign that no plan exists.

@@ -12,9 +12,6 @@ root node on it, heuristics off, in a thread of its own (on the second core, whi
 HiGHS releases the interpreter while it runs) and, when the pass ends, returns the highest dual bound
 HiGHS reported.
 
-The same class searches the relaxation's tree after a long pass (solving.treebound): more nodes, and a
-cutoff above which HiGHS prunes (``cutoff``; the bound is then the lower of HiGHS's and the cutoff).
-
 Why the figure bounds every plan: the program is the aggregate relaxation over every option
 (ilp/constraints.py: its optimum is at most the cost of any plan) with the patterns' copy bounds dropped
 (``solve_lp``), a relaxation of it, so its optimum is lower still; HiGHS's dual bound, at any point of the
@@ -25,13 +22,9 @@ tests/solving/test_rootbound.py.
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import math
-import os
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 from planner import deadline
@@ -54,38 +47,19 @@ the restricted relaxation needed (same section)."""
 
 
 class RootBound:
-    """HiGHS's search of ``nodes`` nodes (None: as many as the time allows) on ``model`` (a
-    ``highspy.HighsModel``, or a function that makes one in the search's thread, None where it has none), at
-    most until ``until`` (``time.perf_counter``), in a thread of its own, its dual bound kept as it rises.
-    ``cutoff``: HiGHS prunes the points that cost more (``objective_bound``); what the search then proves is
-    that every point costs at least the lower of its dual bound and the cutoff, which is what ``stop``
-    returns. ``nice``: the thread runs at the lowest priority (Linux nice 19; elsewhere as it is), on what
-    the rest of the process and the machine leave of the cores."""
+    """HiGHS's search of ``NODES`` nodes on ``model`` (a ``highspy.HighsModel``), at most until ``until``
+    (``time.perf_counter``), in a thread of its own, its dual bound kept as it rises."""
 
-    def __init__(
-        self,
-        model: Any | Callable[[], Any],
-        until: float,
-        *,
-        nodes: int | None = NODES,
-        cutoff: float = math.inf,
-        nice: bool = False,
-    ) -> None:
+    def __init__(self, model: Any, until: float) -> None:
         self._model = model
         self._until = until
-        self._nodes = nodes
-        self._cutoff = cutoff
-        self._nice = nice
         self._lock = threading.Lock()
         self._bound = -math.inf
         self._stop = False
         self._done = threading.Event()
         # Not a daemon, as in ilp.watchdog: a HiGHS thread still running while the interpreter tears down
-        # aborts the process. The run's deadline goes with it (``planner.deadline``).
-        context = contextvars.copy_context()
-        self._thread = threading.Thread(
-            target=context.run, args=(self._run,), name="highs-root", daemon=False
-        )
+        # aborts the process.
+        self._thread = threading.Thread(target=self._run, name="highs-root", daemon=False)
         self._thread.start()
         watchdog.leave_running(self._thread)  # the ``planner`` command does not wait for it at exit
 
@@ -93,38 +67,26 @@ class RootBound:
         try:
             import highspy
 
-            if self._nice and hasattr(os, "setpriority"):
-                with contextlib.suppress(OSError):  # refused: it keeps its share
-                    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-            model = self._model() if callable(self._model) else self._model
-            if model is None or self._stop:
-                return
             _silence_highs_banner()
             highs: Any = highspy.Highs()  # type: ignore[no-untyped-call]
             highs.setOptionValue("output_flag", False)
-            highs.passModel(model)
+            highs.passModel(self._model)
             options: dict[str, Any] = {
                 "threads": 1,
                 "random_seed": 0,
                 "mip_rel_gap": 0.0,
                 "presolve_rule_off": HIGHS_PRESOLVE_RULES_OFF,
+                "mip_max_nodes": NODES,
                 "time_limit": max(deadline.cap(self._until - time.perf_counter()), 0.01),
                 **dict.fromkeys(HEURISTICS_OFF, False),
                 "mip_heuristic_effort": 0.0,
             }
-            if self._nodes is not None:
-                options["mip_max_nodes"] = self._nodes
-            if math.isfinite(self._cutoff):
-                options["objective_bound"] = self._cutoff
             for key, value in options.items():
                 highs.setOptionValue(key, value)
             highs.cbMipInterrupt.subscribe(self._interrupt)
             if not self._stop:
                 highs.run()
                 self._note(float(highs.getInfo().mip_dual_bound))
-                nothing_below = highs.getModelStatus() == highspy.HighsModelStatus.kInfeasible
-                if nothing_below and math.isfinite(self._cutoff):
-                    self._note(self._cutoff)  # no point costs less than the cutoff; its bound reads -inf
         finally:
             self._done.set()
 
@@ -140,8 +102,8 @@ class RootBound:
 
     def stop(self) -> float:
         """Ask HiGHS to stop (at its next look at the interrupt callback; it has usually ended by itself,
-        after ``NODES``) and return the highest dual bound it reported, no higher than ``cutoff``: 0.0 where
-        none (costs are never negative, so 0 bounds every plan)."""
+        after ``NODES``) and return the highest dual bound it reported: 0.0 where none (costs are never
+        negative, so 0 bounds every plan)."""
         self._stop = True
         with self._lock:
-            return max(min(self._bound, self._cutoff), 0.0)
+            return max(self._bound, 0.0)
