@@ -218,7 +218,13 @@ def lay_out(scenario: Scenario, stacked: Stacked, *, with_summaries: bool = True
         k0 = len(stacked.periods) - len(ids)  # a chain runs from its first period to the last
         priced = stacked.priced[key]  # the months its offer was priced for
         energy_pm, hosting_pm = offer.fixed_energy / priced, offer.hosting / priced
-        counts = [stacked.solution.units.get(sid, 0) for sid in ids]
+        # A period's layout may open more units than its program bought (replicas kept apart by machine
+        # beside replicas that fill whole machines): those are bought too, and the plan's cost and gap say
+        # so, as on a single period (assemble.units._lay_out).
+        counts = [
+            max(stacked.solution.units.get(sid, 0), sum(k == key for k, _ in layout[k0 + j]))
+            for j, sid in enumerate(ids)
+        ]
         for i in range(1, max(counts, default=0) + 1):
             first = k0 + next(j for j, n in enumerate(counts) if n >= i)
             begins = stacked.periods[first].period.start
