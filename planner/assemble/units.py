@@ -267,7 +267,8 @@ def _launch(
         after = ", ".join(label for _, label in before)
         flag = engine(fp.estimate.engine).launch.memory_fraction
         notes = (
-            f"start it after {after} on this GPU has loaded: its {flag} {settings.flag(flag)} is a share of "
+            f"start it after {after} on this GPU {'have' if len(before) > 1 else 'has'} loaded: its {flag} "
+            f"{settings.flag(flag)} is a share of "
             "the memory free at its start, counting what those hold",
             *notes,
         )

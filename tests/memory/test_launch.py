@@ -286,6 +286,23 @@ def test_sglang_sharing_a_card_is_sized_for_the_memory_free_in_the_printed_start
     assert first.launch.notes == ()
 
 
+def test_a_third_sglang_server_says_to_start_it_after_both_others_have_loaded() -> None:
+    """The note read 'start it after sg #1, sg #2 on this GPU has loaded'."""
+    sg = {
+        "name": "sg",
+        "model": "qwen2.5-1.5b",
+        "engine": "sglang",
+        "context": 4096,
+        "batch": 4,
+        "replicas": 3,
+    }
+    plan = _on_one_machine(gpu("Card48", 48), 1, [sg], headroom=0.1)
+    notes = [a.launch.notes for a in plan.assignments if a.launch]
+    assert notes[0] == ()
+    assert notes[1][0].startswith("start it after sg #1 on this GPU has loaded: its --mem-fraction-static ")
+    assert notes[2][0].startswith("start it after sg #1, sg #2 on this GPU have loaded: its --mem-fraction")
+
+
 def test_time_shared_replicas_say_when_they_run() -> None:
     plan = solve(load_scenario(ROOT / "scenarios" / "hobbyist-timeshare.yaml"), alternatives=False)
     runs = {a.workload: a.launch.runs for a in plan.assignments if a.launch}
