@@ -127,7 +127,7 @@ def estimate(payload: dict[str, Any]) -> dict[str, Any]:
     from planner.memory.estimate import normalize_task
     from planner.memory.fit import fit
     from planner.memory.formats import kv_bytes_per_element, weight_format
-    from planner.memory.report import fit_texts
+    from planner.memory.report import card_needed_text, fit_texts
 
     arch = _model(payload)
     gpu_name = str(payload.get("gpu") or "").strip()
@@ -175,6 +175,8 @@ def estimate(payload: dict[str, Any]) -> dict[str, Any]:
     speed = speed_at_largest_batch(arch, spec.name, result, catalog())
     extra = {"performance": speed.to_dict()} if speed is not None else {}
     texts = fit_texts(result)  # the words planner fit prints, so the page says the same
+    if not result.fits and result.max_headroom is None and not result.min_gpus:
+        texts["card_needed_text"] = card_needed_text(result)
     return {
         "estimate": result.estimate.to_dict(),
         "fit": {"gpu": spec.name, **result.to_dict(), **texts, **extra},

@@ -198,6 +198,16 @@ def test_a_card_too_small_says_what_would_make_it_fit(browser: Any, base_url: st
     _set(browser, "context", "4096")
     wait.until(ec.text_to_be_present_in_element((By.ID, "memory-title"), "fits"))
     wait.until(lambda d: "fits yes" in d.find_element(By.ID, "fit-table").text.splitlines())
+    # Neither a headroom nor up to 8 such GPUs holds Llama 3.1 70B in bf16 on an RTX 4060 Ti 16GB (142.79
+    # GiB at 8,192 tokens): the page said only "fits no"; planner fit names the card it would take,
+    # 142.79 / 0.8 = 178.49, rounded up to 178.5 GiB.
+    _set(browser, "model", "llama-3.1-70b")
+    Select(browser.find_element(By.ID, "gpu")).select_by_visible_text("GeForce RTX 4060 Ti 16GB")
+    Select(browser.find_element(By.ID, "precision")).select_by_visible_text("bf16")
+    _set(browser, "context", "8192")
+    wait.until(ec.text_to_be_present_in_element((By.ID, "memory-title"), "142.79 GiB per GPU"))
+    rows = browser.find_element(By.ID, "fit-table").text.splitlines()
+    assert "fits no; it needs a card of 178.5 GiB or more at 20% headroom" in rows
 
 
 def test_solve_startup_matches_cli_and_downloads_the_workbook(

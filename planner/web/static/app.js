@@ -121,12 +121,14 @@ function renderMemory(data) {
 }
 
 // What would make a card that is too small fit, as `planner fit` says it (its --headroom and --gpus, in the
-// form's words): the largest headroom that does, and the fewest such GPUs (fit.min_gpus, up to 8).
+// form's words): the largest headroom that does, and the fewest such GPUs (fit.min_gpus, up to 8); where
+// neither does, the card it would take (the server's words, fit.card_needed_text).
 function remedy(fit) {
   const ways = [];
   if (fit.max_headroom !== null && fit.max_headroom !== undefined) ways.push(`with headroom ${fit.max_headroom.toFixed(2)} or less`);
   if (fit.min_gpus) ways.push(`with ${fit.min_gpus} GPUs per replica`);
-  return ways.length ? `; it fits ${ways.join(", or ")}` : "";
+  if (ways.length) return `; it fits ${ways.join(", or ")}`;
+  return fit.card_needed_text ? `; ${fit.card_needed_text}` : "";
 }
 
 // ---- scenario, solve and plan -------------------------------------------------------------------------
