@@ -117,6 +117,15 @@ function renderMemory(data) {
   ];
   if (fit.vllm_kv_tokens !== null && fit.vllm_kv_tokens !== undefined) fitRows.push(["vLLM KV tokens at 0.9", fmt0(fit.vllm_kv_tokens)]);
   table($("fit-table"), ["Per card", fit.gpu], fitRows.slice(1));
+  // The estimate's notes, as `planner estimate` prints them under its table: a context past the model's
+  // trained length, the training recipe assumed, the published rules of thumb.
+  const notes = $("memory-notes");
+  notes.replaceChildren(...(est.notes || []).map((text) => {
+    const li = document.createElement("li");
+    li.textContent = `note: ${text}`;
+    return li;
+  }));
+  notes.hidden = !(est.notes || []).length;
   $("memory-result").hidden = false;
 }
 
@@ -411,6 +420,9 @@ async function start() {
   $("solve").addEventListener("click", solve);
   $("compare-run").addEventListener("click", compare);
   $("memory-form").addEventListener("input", updateMemory);
+  // A choice in a list fires only "change" in some browsers (and under WebDriver): the estimate follows it too
+  // (debounced, so a browser that fires both asks once).
+  $("memory-form").addEventListener("change", updateMemory);
   $("perf-tab").hidden = !meta.perf;
   $("perf-form").addEventListener("submit", perf);
   document.body.dataset.ready = "1";
