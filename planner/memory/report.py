@@ -155,8 +155,8 @@ def fit_table(result: FitResult, card: str) -> str:
         concurrency = r.engine_max_concurrency or 0.0
         lines.append(
             f"{eng.name} {r.estimate.inputs['engine_version']} at {flag} {r.memory_fraction:g}: "
-            f"{r.engine_kv_bytes / GIB:.2f} GiB of KV cache per GPU, {r.vllm_kv_tokens} tokens, "
-            f"{concurrency:.2f} requests of {r.context} tokens at once"
+            f"{r.engine_kv_bytes / GIB:.2f} GiB of KV cache per GPU, {r.vllm_kv_tokens:,} tokens, "
+            f"{concurrency:.2f} requests of {r.context:,} tokens at once"
         )
     # As in `planner estimate`: a context past the trained one "fits" in memory but is flagged.
     lines += [f"note: {note}" for note in r.estimate.notes]
