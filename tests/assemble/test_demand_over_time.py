@@ -210,3 +210,20 @@ def test_a_period_that_lays_out_a_machine_more_than_its_program_bought_buys_it()
     solo = sorted(a.unit for a in plan.assignments if a.workload == "solo" and a.start_month == 7)
     big = {a.unit for a in plan.assignments if a.workload == "big" and a.start_month == 7}
     assert len(set(solo)) == 2 and not set(solo) & big
+
+
+def test_the_residual_value_assumption_states_the_share_each_purchase_keeps() -> None:
+    """A desk (1,000 USD) bought in month 1 and another in month 7 for a workload starting then, 12 months,
+    a 60-month straight line: held 12 and 6 months, they keep 1 - 12/60 = 80 % and 1 - 6/60 = 90 %, 1,700 USD
+    of residual value. The Assumptions said '90.0% of the purchase price at month 12', the share of a unit
+    held the last period only (the growth plan's said 95.0 % where its month-4 servers keep 45 %)."""
+    ws = [workload("early", 12), workload("late", 12, start_month=7)]
+    s = scenario(ws, hardware={"cloud": False}, finance={"useful_life_months": 60})
+    plan = solve(s, CAT, alternatives=False)
+    assert sorted((u.id, u.start_month) for u in plan.units) == [("desk#1", 1), ("desk#2", 7)]
+    assert plan.residual_value == pytest.approx(1000 * 0.8 + 1000 * 0.9)
+    (note,) = [a for a in plan.assumptions if a.name == "residual value"]
+    assert note.value == (
+        "80.0% of the purchase price at month 12 for a unit bought in month 1 (held 12 months), "
+        "90.0% bought in month 7 (held 6)"
+    )
