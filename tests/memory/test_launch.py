@@ -312,3 +312,25 @@ def test_time_shared_replicas_say_when_they_run() -> None:
     }
     printed = "\n".join(launch_lines(plan))
     assert printed.count("# time-shared: runs ") == 2
+
+
+@pytest.mark.parametrize(
+    ("engine", "says"),
+    [
+        ("vllm", "vllm refuses to start unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 is set"),
+        ("sglang", "sglang refuses to start unless SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1 is set"),
+        ("llama.cpp", "more than the 131,072 the model was trained for; answers"),
+    ],
+)
+def test_a_context_past_the_trained_one_says_what_the_engine_does_with_it(engine: str, says: str) -> None:
+    """Llama 3.1 8B is trained for 131,072 tokens (max_position_embeddings). At 200,000 the launch printed
+    '--max-model-len 200000' alone, which vLLM refuses ('User-specified max_model_len (200000) is greater
+    than the derived max_model_len'); SGLang likewise; llama.cpp runs past it, degrading. At 131,072 exactly
+    nothing is said."""
+    precision = "q4_k_m" if engine == "llama.cpp" else "bf16"
+    long = estimate_memory("llama-3.1-8b", engine=engine, precision=precision, context=200_000)
+    (note,) = [n for n in launch_settings(long, 200 * GIB).notes if "trained" in n]
+    assert note.startswith("200,000 tokens a sequence are more than the 131,072 the model was trained for")
+    assert says in note and note.endswith("answers past the trained length degrade (plan a shorter context)")
+    fits = estimate_memory("llama-3.1-8b", engine=engine, precision=precision, context=131_072)
+    assert not [n for n in launch_settings(fits, 200 * GIB).notes if "trained" in n]
