@@ -187,8 +187,9 @@ def workloads_by_unit(plan: Plan) -> dict[str, tuple[str, ...]]:
     """Unit id -> names of the workloads with a replica on it, in plan order, each once."""
     found: dict[str, list[str]] = defaultdict(list)
     for a in plan.assignments:
-        if a.workload not in found[a.unit]:
-            found[a.unit].append(a.workload)
+        for unit in a.machines:
+            if a.workload not in found[unit]:
+                found[unit].append(a.workload)
     return {unit: tuple(names) for unit, names in found.items()}
 
 
