@@ -27,6 +27,7 @@ from planner.assemble.summary import assumptions, workload_summaries
 from planner.assemble.units import Assembled, assemble
 from planner.errors import PlannerError
 from planner.placement.merge import split_candidates
+from planner.placement.rates import residual_share
 from planner.plan import (
     CLOUD_CATEGORY,
     COST_CATEGORIES,
@@ -114,7 +115,12 @@ def build_period_plan(
     if last_candidates is None:
         raise PlannerError("internal error: no period runs a workload")
     everything = Assembled(units=list(plan_units), assignments=assignments)
-    notes = assumptions(scenario, last_candidates, everything, solution) + _period_notes(scenario, periods)
+    notes = tuple(
+        _residual_note(scenario, plan_units, a)
+        if (a.category, a.name) == ("finance", "residual value")
+        else a
+        for a in assumptions(scenario, last_candidates, everything, solution)
+    ) + _period_notes(scenario, periods)
     return Plan(
         scenario=scenario.name,
         status="optimal" if proven else "feasible",
@@ -218,7 +224,13 @@ def lay_out(scenario: Scenario, stacked: Stacked, *, with_summaries: bool = True
         k0 = len(stacked.periods) - len(ids)  # a chain runs from its first period to the last
         priced = stacked.priced[key]  # the months its offer was priced for
         energy_pm, hosting_pm = offer.fixed_energy / priced, offer.hosting / priced
-        counts = [stacked.solution.units.get(sid, 0) for sid in ids]
+        # A period's layout may open more units than its program bought (replicas kept apart by machine
+        # beside replicas that fill whole machines): those are bought too, and the plan's cost and gap say
+        # so, as on a single period (assemble.units._lay_out).
+        counts = [
+            max(stacked.solution.units.get(sid, 0), sum(k == key for k, _ in layout[k0 + j]))
+            for j, sid in enumerate(ids)
+        ]
         for i in range(1, max(counts, default=0) + 1):
             first = k0 + next(j for j, n in enumerate(counts) if n >= i)
             begins = stacked.periods[first].period.start
@@ -396,6 +408,25 @@ def _scaled(assignments: list[Assignment], units: dict[str, PlanUnit]) -> list[A
         for i, weight in held:
             costs[i] += units[uid].cost * (weight / shares if shares > 0 else 1 / len(held))
     return [a.model_copy(update={"cost": cost}) for a, cost in zip(assignments, costs, strict=True)]
+
+
+def _residual_note(scenario: Scenario, units: Sequence[PlanUnit], note: Assumption) -> Assumption:
+    """The residual value's share as each purchase earns it: a unit bought in a later month is held fewer
+    months, so more of its price is left at the horizon's end. The last period's rates stated the share of a
+    unit held that period only (95 % for the growth plan's month-4 servers, which keep 45 %)."""
+    horizon = scenario.horizon_months
+    starts = sorted({u.start_month for u in units if u.kind == "bought" and u.start_month is not None}) or [1]
+    shares = [(s, residual_share(scenario, horizon - s + 1)) for s in starts]
+    if len({share for _, share in shares}) == 1 and starts == [1]:
+        value = f"{shares[0][1]:.1%} of the purchase price at month {horizon}"
+    else:
+        first, *rest = shares
+        value = (
+            f"{first[1]:.1%} of the purchase price at month {horizon} for a unit bought in month {first[0]} "
+            f"(held {horizon - first[0] + 1} months)"
+            + "".join(f", {share:.1%} bought in month {s} (held {horizon - s + 1})" for s, share in rest)
+        )
+    return note.model_copy(update={"value": value})
 
 
 def _period_notes(scenario: Scenario, periods: list[PlanPeriod]) -> tuple[Assumption, ...]:

@@ -70,7 +70,8 @@ def assemble(c: Candidates, solution: Solution, checkpoints: Mapping[str, str] |
         if not blocks:
             continue
         first = number[offer.option] + 1
-        for u in range(_lay_out(blocks, offer.gpus, _spread_names(c))):
+        bought = solution.units.get(oid, 0)
+        for u in range(_lay_out(blocks, offer.gpus, _spread_names(c), bought)):
             number[offer.option] += 1
             on_unit = [b for b in blocks if b.on(u)]
             unit = _unit(c, offer, f"{offer.option}#{number[offer.option]}", on_unit)
@@ -266,7 +267,8 @@ def _launch(
         after = ", ".join(label for _, label in before)
         flag = engine(fp.estimate.engine).launch.memory_fraction
         notes = (
-            f"start it after {after} on this GPU has loaded: its {flag} {settings.flag(flag)} is a share of "
+            f"start it after {after} on this GPU {'have' if len(before) > 1 else 'has'} loaded: its {flag} "
+            f"{settings.flag(flag)} is a share of "
             "the memory free at its start, counting what those hold",
             *notes,
         )
@@ -326,23 +328,40 @@ def _spread_names(c: Candidates) -> frozenset[str]:
     return frozenset(name for name, wid in c.workload_id.items() if wid in c.data.spread_machine)
 
 
-def _lay_out(blocks: list[_Block], gpus_per_unit: int, spread: frozenset[str]) -> int:
+def _lay_out(blocks: list[_Block], gpus_per_unit: int, spread: frozenset[str], units: int = 0) -> int:
     """Blocks (largest first) onto units: each at the first aligned free run of its size on a unit that
     holds no replica of a workload spread by machine that it also holds; returns the units used.
 
     Without spread workloads this is the sequential layout of the module docstring. With them, a block that
-    would land beside a replica of its own spread workload moves to the next unit that has none; the program
-    (constraints.add_spread_constraints) counted one unit per such replica, and where the moves open more
-    units than it bought, the plan's cost and gap say so (assemble.plan measures the plan as built)."""
+    would land beside a replica of its own spread workload moves to the next unit that has none. The program
+    (constraints.add_spread_constraints) bought ``units`` machines; where that first fit opens more (two
+    2-GPU replicas of one workload fill a 4-GPU machine that two 1-GPU replicas spread by machine then
+    cannot share), a bounded search looks for a layout on the machines bought, since a machine more is one
+    the inventory may not have and the program did not price. Only where none is found within the search's
+    budget does the plan open more units, and its cost and gap say so (assemble.plan measures the plan as
+    built), or the verifier refuses one that the inventory cannot hold."""
     if not any(m.workload in spread for b in blocks for m in b.members):
         position = 0
         for block in sorted(blocks, key=lambda b: -b.gpus):
             block.unit, block.first_gpu = divmod(position, gpus_per_unit)
             position += block.gpus
         return -(-position // gpus_per_unit)
+    ordered = sorted(blocks, key=lambda b: -b.gpus)
+    used = _first_fit(ordered, gpus_per_unit, spread)
+    if units <= 0 or used <= units:
+        return used
+    # Whole machines first, then largest first, spread replicas before the others of their size.
+    hardest = sorted(ordered, key=lambda b: (-b.nodes, -b.gpus, not {m.workload for m in b.members} & spread))
+    if _search(hardest, gpus_per_unit, spread, units):
+        return units
+    return _first_fit(ordered, gpus_per_unit, spread)  # the blocks hold the first fit again
+
+
+def _first_fit(ordered: list[_Block], gpus_per_unit: int, spread: frozenset[str]) -> int:
+    """Each block at the first unit that has room and no replica of its spread workloads; units used."""
     free: list[list[bool]] = []
     holds: list[set[str]] = []
-    for block in sorted(blocks, key=lambda b: -b.gpus):
+    for block in ordered:
         names = {m.workload for m in block.members} & spread
         if block.nodes > 1:  # whole machines of its own
             block.unit, block.first_gpu = len(free), 0
@@ -355,9 +374,7 @@ def _lay_out(blocks: list[_Block], gpus_per_unit: int, spread: frozenset[str]) -
                 holds.append(set())
             if names & holds[u]:
                 continue
-            start = next(
-                (g for g in range(0, gpus_per_unit, block.gpus) if all(free[u][g : g + block.gpus])), None
-            )
+            start = _room(free[u], block.gpus)
             if start is None:
                 continue
             free[u][start : start + block.gpus] = [False] * block.gpus
@@ -365,6 +382,71 @@ def _lay_out(blocks: list[_Block], gpus_per_unit: int, spread: frozenset[str]) -
             block.unit, block.first_gpu = u, start
             break
     return len(free)
+
+
+def _room(free: list[bool], gpus: int) -> int | None:
+    """The first aligned run of ``gpus`` free GPUs on a unit."""
+    return next((g for g in range(0, len(free), gpus) if all(free[g : g + gpus])), None)
+
+
+SEARCH_STEPS = 20_000
+"""Placements the layout search tries before it gives up (a few milliseconds of Python): plans whose first
+fit opens a unit more are small (a handful of spread replicas), and a large one keeps the first fit."""
+
+
+def _search(ordered: list[_Block], gpus_per_unit: int, spread: frozenset[str], units: int) -> bool | None:
+    """Depth-first: every block on one of ``units`` machines, spread replicas on machines of their own;
+    True with each block's unit and first GPU set, None where no layout was found within ``SEARCH_STEPS``.
+    Machines in the same state are tried once per block (they are interchangeable)."""
+    free = [[True] * gpus_per_unit for _ in range(units)]
+    holds: list[set[str]] = [set() for _ in range(units)]
+    names = [frozenset({m.workload for m in b.members} & spread) for b in ordered]
+    left = [0] * (len(ordered) + 1)  # GPUs the blocks from i on need
+    for i in range(len(ordered) - 1, -1, -1):
+        left[i] = left[i + 1] + ordered[i].gpus * ordered[i].nodes
+    steps = 0
+
+    def place(i: int) -> bool | None:
+        nonlocal steps
+        if i == len(ordered):
+            return True
+        if left[i] > sum(map(sum, free)):
+            return False
+        block, seen = ordered[i], set()
+        runs = [
+            u
+            for u in range(units - block.nodes + 1)
+            if all(all(free[v]) for v in range(u, u + block.nodes)) or block.nodes == 1
+        ]
+        for u in runs:
+            state = (tuple(free[u]), frozenset(holds[u]))
+            if state in seen or names[i] & holds[u]:
+                continue
+            seen.add(state)
+            start = 0 if block.nodes > 1 else _room(free[u], block.gpus)
+            if start is None:
+                continue
+            steps += 1
+            if steps > SEARCH_STEPS:
+                return None
+            span, width = range(u, u + block.nodes), gpus_per_unit if block.nodes > 1 else block.gpus
+            for v in span:
+                free[v][start : start + width] = [False] * width
+            added = [names[i] - holds[v] for v in span]
+            for v, new in zip(span, added, strict=True):
+                holds[v] |= new
+            result = place(i + 1)
+            if result:
+                block.unit, block.first_gpu = u, start
+                return True
+            for v, new in zip(span, added, strict=True):
+                free[v][start : start + width] = [True] * width
+                holds[v] -= new
+            if result is None:
+                return None
+        return False
+
+    return place(0)
 
 
 def _hours(c: Candidates, m: Member) -> float:

@@ -143,6 +143,9 @@ class Launch:
     """Flags added when a replica spans machines (vLLM: the Ray executor)."""
     cluster_setup: tuple[str, ...] = ()
     """What to run on the machines before the command, for a replica over several (one line each)."""
+    long_context_env: str = ""
+    """The variable without which the engine refuses a length past the model's ``max_position_embeddings``
+    (vLLM: "User-specified max_model_len ... is greater than the derived max_model_len")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,6 +386,7 @@ ENGINES: dict[str, Engine] = {
         kv_formats=_KV_16BIT | {"fp8"},  # --kv-cache-dtype: auto, fp8 (e4m3/e5m2)
         launch=Launch(
             "vllm serve",
+            long_context_env="VLLM_ALLOW_LONG_MAX_MODEL_LEN",
             port_flag="--port",
             quantization_flag="--quantization",
             quantization_names=_QUANTIZATION_METHODS,
@@ -437,6 +441,7 @@ ENGINES: dict[str, Engine] = {
         kv_formats=_KV_16BIT | {"fp8"},  # --kv-cache-dtype: auto, fp8_e5m2, fp8_e4m3
         launch=Launch(
             "python -m sglang.launch_server",
+            long_context_env="SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN",
             model_flag="--model-path",
             port_flag="--port",
             quantization_flag="--quantization",

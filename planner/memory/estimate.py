@@ -67,6 +67,9 @@ class MemoryEstimate:
     notes: tuple[str, ...] = ()
     model_weights_bytes: int = 0
     """The model's weights at its precision, once: no replicas over GPUs, no gathered layers."""
+    trained_context: int = 0
+    """The longest sequence the model was trained for (``max_position_embeddings``); 0 where unknown. A
+    launch past it needs the engine's consent (``Launch.long_context_env``)."""
 
     @property
     def engine(self) -> str:
@@ -467,4 +470,5 @@ def _assemble(
         inputs=inputs,
         notes=tuple(notes),
         model_weights_bytes=round(c.weight_bytes(counts, fmt)),
+        trained_context=a.max_position_embeddings,
     )

@@ -144,6 +144,7 @@ def launch_settings(
     length = int(inputs.get("max_seq_len", inputs["context"]))
     batch = int(inputs["batch"])
     request = max(length, max_request_tokens or 0)
+    notes += _past_training(est, eng, request)
     if eng.launch.library:
         settings = _library(est, eng, reserved, request, loader)
         if model:
@@ -200,6 +201,20 @@ def launch_settings(
     setup = L.cluster_setup if nodes > 1 else ()
     settings = LaunchSettings(eng.name, command, tuple(flags), nodes=nodes, setup=setup)
     return _with(settings, env=env, notes=notes)
+
+
+def _past_training(est: MemoryEstimate, eng: Engine, request: int) -> tuple[str, ...]:
+    """A sequence longer than the model was trained for: vLLM and SGLang refuse to start with it unless told
+    (the launch printed ``--max-model-len 200000`` for Llama 3.1 8B, trained for 131,072, and nothing
+    else); every engine's answers degrade past it. The variable is named, not set: it overrides a check."""
+    if not est.trained_context or request <= est.trained_context:
+        return ()
+    past = (
+        f"{request:,} tokens a sequence are more than the {est.trained_context:,} the model was trained for"
+    )
+    if eng.launch.long_context_env:
+        past += f": {eng.name} refuses to start unless {eng.launch.long_context_env}=1 is set"
+    return (f"{past}; answers past the trained length degrade (plan a shorter context)",)
 
 
 def _pin(devices: tuple[int, ...], vendor: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:

@@ -111,6 +111,13 @@ def fit_texts(r: FitResult) -> dict[str, str]:
     return {"longest_context_text": longest_context_text(r), "largest_batch_text": largest_batch_text(r)}
 
 
+def card_needed_text(r: FitResult) -> str:
+    """What would make a replica fit where no headroom and no GPU count of this card does: a card this large
+    (budget = card x (1 - headroom)), rounded up so that the card holds it."""
+    least = math.ceil(r.required_bytes / (1 - r.headroom) / GIB * 10) / 10
+    return f"it needs a card of {least:.1f} GiB or more at {r.headroom:.0%} headroom"
+
+
 def fit_table(result: FitResult, card: str) -> str:
     """What fits on one card with headroom, in plain words."""
     r = result
@@ -123,9 +130,8 @@ def fit_table(result: FitResult, card: str) -> str:
         verdict = f"does NOT fit: more than the card's {card_gib}"
         if gpus:
             verdict += f"; it fits on {gpus} at {r.headroom:.0%} headroom (--gpus {r.min_gpus})"
-        else:  # what would: a card this large (budget = card x (1 - headroom))
-            least = math.ceil(r.required_bytes / (1 - r.headroom) / GIB * 10) / 10  # up: the card holds it
-            verdict += f"; it needs a card of {least:.1f} GiB or more at {r.headroom:.0%} headroom"
+        else:
+            verdict += f"; {card_needed_text(r)}"
     else:
         verdict = (
             f"does NOT fit in {usable}; it fits the card's {card_gib} with --headroom {r.max_headroom:.2f} "
@@ -149,8 +155,8 @@ def fit_table(result: FitResult, card: str) -> str:
         concurrency = r.engine_max_concurrency or 0.0
         lines.append(
             f"{eng.name} {r.estimate.inputs['engine_version']} at {flag} {r.memory_fraction:g}: "
-            f"{r.engine_kv_bytes / GIB:.2f} GiB of KV cache per GPU, {r.vllm_kv_tokens} tokens, "
-            f"{concurrency:.2f} requests of {r.context} tokens at once"
+            f"{r.engine_kv_bytes / GIB:.2f} GiB of KV cache per GPU, {r.vllm_kv_tokens:,} tokens, "
+            f"{concurrency:.2f} requests of {r.context:,} tokens at once"
         )
     # As in `planner estimate`: a context past the trained one "fits" in memory but is flagged.
     lines += [f"note: {note}" for note in r.estimate.notes]

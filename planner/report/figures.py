@@ -187,8 +187,9 @@ def workloads_by_unit(plan: Plan) -> dict[str, tuple[str, ...]]:
     """Unit id -> names of the workloads with a replica on it, in plan order, each once."""
     found: dict[str, list[str]] = defaultdict(list)
     for a in plan.assignments:
-        if a.workload not in found[a.unit]:
-            found[a.unit].append(a.workload)
+        for unit in a.machines:
+            if a.workload not in found[unit]:
+                found[unit].append(a.workload)
     return {unit: tuple(names) for unit, names in found.items()}
 
 
@@ -427,10 +428,11 @@ def gpu_usage(plan: Plan) -> tuple[GpuUse, ...]:
     held = _held_by_period(plan)
     labels: dict[tuple[str, int], list[str]] = defaultdict(list)
     for a in plan.assignments:
-        for index in a.gpu_indices:
-            label = f"{a.workload} r{a.replica}"
-            if label not in labels[(a.unit, index)]:
-                labels[(a.unit, index)].append(label)
+        for unit in a.machines:  # a replica over several machines holds the same GPUs on each
+            for index in a.gpu_indices:
+                label = f"{a.workload} r{a.replica}"
+                if label not in labels[(unit, index)]:
+                    labels[(unit, index)].append(label)
     return tuple(
         GpuUse(
             unit=u.id,
@@ -453,8 +455,9 @@ def _held_by_period(plan: Plan) -> dict[tuple[str, int], dict[int, int]]:
     chat model by night read 117 %)."""
     by_workload: dict[tuple[str, int, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for a in plan.assignments:
-        for index in a.gpu_indices:
-            by_workload[(a.unit, index, a.start_month)][a.workload] += a.reserved_bytes
+        for unit in a.machines:  # every machine of a replica over several (deepseek-r1's second server)
+            for index in a.gpu_indices:
+                by_workload[(unit, index, a.start_month)][a.workload] += a.reserved_bytes
     workloads = {w.name: w for w in plan.workloads}
     held: dict[tuple[str, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for (unit, index, month), reserved in by_workload.items():

@@ -258,11 +258,19 @@ class CostFormulas:
 
     def residual(self, units: Sequence[PlanUnit], capex_cell: str) -> Formula:
         """The value bought units still have at the horizon's end (a credit), over the ``residual_share``
-        input; owned units have none."""
+        input; owned units have none. Where bought units keep different shares (demand over time: a unit
+        bought in a later month is held fewer months), the line's own share of its capex, so that the
+        credit still follows a price changed on the Assumptions sheet (it stayed as solved while the capex
+        moved)."""
         value = sum(u.residual_value for u in units)
-        if units[0].kind != "bought" or "residual_share" not in self.inputs:
+        if units[0].kind != "bought":
             return Formula(number(value), value) if value else Formula("0", 0.0)
-        return Formula(f"{capex_cell}*residual_share", value)
+        if "residual_share" in self.inputs:
+            return Formula(f"{capex_cell}*residual_share", value)
+        capex = sum(u.capex for u in units)
+        if capex <= 0 or not value:
+            return Formula(number(value), value) if value else Formula("0", 0.0)
+        return Formula(f"{capex_cell}*{number(value / capex)}", value)
 
     def unit_price(self, unit: PlanUnit) -> Formula:
         """The price of one unit (bought) or instance-hour (cloud) in the plan's currency."""

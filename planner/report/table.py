@@ -203,6 +203,15 @@ class Widths:
         return min(max(self._fixed.get(col, self._widths.get(col, 0.0) + 2.0), MIN_WIDTH), MAX_WIDTH)
 
 
+def _too_wide(value: Value, column: Column) -> bool:
+    """Whether text is wider than the widest its column can be (its fixed width, else ``MAX_WIDTH``): a
+    checkpoint named with its GGUF file, a long workload name or a path to a ``config.json``."""
+    if not isinstance(value, str):
+        return False
+    room = (column.width if column.width is not None else MAX_WIDTH) - 2.0  # the padding ``width_of`` adds
+    return display_width(value, styles.TEXT) > room
+
+
 def wrapped_height(text: str, span: float) -> float:
     """Points a cell of ``text`` needs, wrapped over columns ``span`` characters wide in all."""
     per_line = max(span * 1.1 - 1.0, 4.0)  # body text runs narrower than the digit-based unit
@@ -285,10 +294,13 @@ def write_table(
             raise ValueError(f"table {name}: row {i} has {len(row)} values for {len(columns)} columns")
         last = top + i
         for j, (column, value) in enumerate(zip(columns, row, strict=True)):
-            put(ws.cell(row=last, column=left + j), value, column.style)
+            style = column.style
+            if style == styles.TEXT and widths is not None and _too_wide(value, column):
+                style = styles.WRAP  # printed unwrapped, the text past the column's edge was cut off
+            put(ws.cell(row=last, column=left + j), value, style)
             if widths is not None:
-                widths.see(left + j, display_width(value, column.style))
-                if column.style == styles.WRAP and isinstance(value, str):
+                widths.see(left + j, display_width(value, style))
+                if style == styles.WRAP and isinstance(value, str):
                     widths.wrap(last, left + j, left + j, value)
     ws.row_dimensions[top].height = 30
     placed = TableRange(

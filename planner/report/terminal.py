@@ -348,9 +348,16 @@ def render_terminal(
         if differ := replica_memory_note(plan):
             out += wrap(differ, width, hang=2)
     pcie = sorted({(a.workload, len(a.gpu_indices)) for a in plan.assignments if a.interconnect == "pcie"})
-    if pcie:
-        split = ", ".join(f"{name} ({k} GPUs)" for name, k in pcie)
-        out += ["", *wrap(f"Tensor parallel over PCIe (memory fits; speed not priced): {split}.", width)]
+    # A load stated as a rate is served at the speed the model gives over PCIe (docs/optimizer.md); the
+    # line said "speed not priced" of those too, beside a speed table that prices them.
+    rated = {w.name for w in plan.workloads if w.performance is not None}
+    for words, split in (
+        ("memory fits; speed not priced", [(n, k) for n, k in pcie if n not in rated]),
+        ("speed modelled over PCIe: a load stated as a rate", [(n, k) for n, k in pcie if n in rated]),
+    ):
+        if split:
+            names = ", ".join(f"{name} ({k} GPUs)" for name, k in split)
+            out += ["", *wrap(f"Tensor parallel over PCIe ({words}): {names}.", width)]
     for text in multi_node_lines(plan):
         out += ["", *wrap(text, width)]
     spread = [w for w in plan.workloads if w.min_replicas is not None]

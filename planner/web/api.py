@@ -16,6 +16,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from planner import bounds as B
 from planner.errors import PlannerError, UnknownModelError
 
 if TYPE_CHECKING:
@@ -72,7 +73,10 @@ def meta() -> dict[str, Any]:
     }
 
 
-def _int(payload: dict[str, Any], key: str, default: int) -> int:
+def _int(payload: dict[str, Any], key: str, default: int, maximum: int) -> int:
+    """A whole number from 1 to ``maximum``, the bound the CLI's option and the scenario's field take
+    (planner.bounds): past it the page printed a context of 10^30 tokens as 1.8e26 GiB that the command line
+    refuses."""
     value = payload.get(key, default)
     if value in (None, ""):
         return default
@@ -82,6 +86,8 @@ def _int(payload: dict[str, Any], key: str, default: int) -> int:
         raise PlannerError(f"{key}: a whole number, got {value!r}") from None
     if number < 1:
         raise PlannerError(f"{key}: must be at least 1, got {number}")
+    if number > maximum:
+        raise PlannerError(f"{key}: must be at most {maximum:,}, got {number:,}")
     return number
 
 
@@ -121,7 +127,7 @@ def estimate(payload: dict[str, Any]) -> dict[str, Any]:
     from planner.memory.estimate import normalize_task
     from planner.memory.fit import fit
     from planner.memory.formats import kv_bytes_per_element, weight_format
-    from planner.memory.report import fit_texts
+    from planner.memory.report import card_needed_text, fit_texts
 
     arch = _model(payload)
     gpu_name = str(payload.get("gpu") or "").strip()
@@ -141,7 +147,11 @@ def estimate(payload: dict[str, Any]) -> dict[str, Any]:
     kv_precision = payload.get("kv_precision") or None
     if kv_precision is not None:
         kv_bytes_per_element(str(kv_precision), weights)
-    context, batch, gpus = _int(payload, "context", 4096), _int(payload, "batch", 1), _int(payload, "gpus", 1)
+    context, batch, gpus = (
+        _int(payload, "context", 4096, B.MAX_CONTEXT_TOKENS),
+        _int(payload, "batch", 1, B.MAX_BATCH),
+        _int(payload, "gpus", 1, B.MAX_GPUS_PER_REPLICA),
+    )
     try:
         headroom = float(payload.get("headroom", 0.2))
     except (TypeError, ValueError):
@@ -165,6 +175,8 @@ def estimate(payload: dict[str, Any]) -> dict[str, Any]:
     speed = speed_at_largest_batch(arch, spec.name, result, catalog())
     extra = {"performance": speed.to_dict()} if speed is not None else {}
     texts = fit_texts(result)  # the words planner fit prints, so the page says the same
+    if not result.fits and result.max_headroom is None and not result.min_gpus:
+        texts["card_needed_text"] = card_needed_text(result)
     return {
         "estimate": result.estimate.to_dict(),
         "fit": {"gpu": spec.name, **result.to_dict(), **texts, **extra},
@@ -219,7 +231,7 @@ def perf(payload: dict[str, Any]) -> dict[str, Any]:
         gpu = catalog().gpu(gpu).name
     except KeyError:
         raise PlannerError(f"gpu: {catalog().unknown_gpu(gpu)}") from None
-    gpus = _int(payload, "gpus", 1)
+    gpus = _int(payload, "gpus", 1, B.MAX_GPUS_PER_REPLICA)
     options: dict[str, Any] = {
         name: str(payload[name]).strip()
         for name in ("precision", "engine", "kv_precision", "interconnect")
@@ -232,8 +244,11 @@ def perf(payload: dict[str, Any]) -> dict[str, Any]:
         options["engine"] = serving_engine(options.get("precision", "bf16"))
     if "kv_precision" in options:
         kv_bytes_per_element(options["kv_precision"], weights)
-    batch = _int(payload, "batch", 1)
-    input_tokens, output_tokens = _int(payload, "input_tokens", 1024), _int(payload, "output_tokens", 256)
+    batch = _int(payload, "batch", 1, B.MAX_BATCH)
+    input_tokens, output_tokens = (
+        _int(payload, "input_tokens", 1024, B.MAX_CONTEXT_TOKENS),
+        _int(payload, "output_tokens", 256, B.MAX_CONTEXT_TOKENS),
+    )
     result = estimate_performance(
         arch,
         gpu=gpu,

@@ -184,3 +184,46 @@ def test_a_budget_too_small_for_the_growth_says_by_how_much() -> None:
     )
     with pytest.raises(InfeasibleError, match=r"capex budget \(budgets.capex_usd\) is short by 500 USD"):
         solve(s, CAT, alternatives=False)
+
+
+def test_a_period_that_lays_out_a_machine_more_than_its_program_bought_buys_it() -> None:
+    """4-GPU servers (4,000 USD); big fills a whole server (4 GPUs x 20 GiB) and grows 20 % a month from one
+    replica (3 in months 1-6: 1.2^5 = 2.49, 8 in months 7-12: 1.2^11 = 7.43); solo (one 20 GiB GPU) keeps
+    its two replicas on machines of their own. The program counts GPUs and one machine per solo replica:
+    4 servers, then 9. Each solo replica needs a server the big ones do not fill: 5, then 10. The layout's
+    extra server was dropped from the plan over periods (a KeyError or 'on quad#3 in months it does not
+    have'); it is bought, as on a single period, and the gap says so. Cost: 10 x 4,000 + energy, GPU-months
+    3 x 4 x 6 + 8 x 4 x 6 + 2 x 12 = 288 at 0.3 kW x 730 h x 0.10 USD = 21.90 each: 46,307.20; the
+    program's bound, one server less: 42,307.20."""
+    quad = catalog([gpu("Card24", 24)], [system("quad", "Card24", 4, price=4000.0)])
+    ws = [workload("big", 20, gpus_per_replica=4, growth_per_month=0.2), workload("solo", 20, min_replicas=2)]
+    s = scenario(ws, hardware={"cloud": False})
+    plan = solve(s, quad)
+    assert verify(plan, s) == []
+    assert plan.total_cost == pytest.approx(10 * 4000 + 288 * 21.9)
+    assert plan.best_bound == pytest.approx(9 * 4000 + 288 * 21.9)
+    assert plan.status == "feasible"
+    assert [p.bought for p in plan.periods] == [
+        tuple(f"quad#{i}" for i in range(1, 6)),
+        tuple(f"quad#{i}" for i in range(6, 11)),
+    ]
+    solo = sorted(a.unit for a in plan.assignments if a.workload == "solo" and a.start_month == 7)
+    big = {a.unit for a in plan.assignments if a.workload == "big" and a.start_month == 7}
+    assert len(set(solo)) == 2 and not set(solo) & big
+
+
+def test_the_residual_value_assumption_states_the_share_each_purchase_keeps() -> None:
+    """A desk (1,000 USD) bought in month 1 and another in month 7 for a workload starting then, 12 months,
+    a 60-month straight line: held 12 and 6 months, they keep 1 - 12/60 = 80 % and 1 - 6/60 = 90 %, 1,700 USD
+    of residual value. The Assumptions said '90.0% of the purchase price at month 12', the share of a unit
+    held the last period only (the growth plan's said 95.0 % where its month-4 servers keep 45 %)."""
+    ws = [workload("early", 12), workload("late", 12, start_month=7)]
+    s = scenario(ws, hardware={"cloud": False}, finance={"useful_life_months": 60})
+    plan = solve(s, CAT, alternatives=False)
+    assert sorted((u.id, u.start_month) for u in plan.units) == [("desk#1", 1), ("desk#2", 7)]
+    assert plan.residual_value == pytest.approx(1000 * 0.8 + 1000 * 0.9)
+    (note,) = [a for a in plan.assumptions if a.name == "residual value"]
+    assert note.value == (
+        "80.0% of the purchase price at month 12 for a unit bought in month 1 (held 12 months), "
+        "90.0% bought in month 7 (held 6)"
+    )

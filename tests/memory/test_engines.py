@@ -204,6 +204,21 @@ def test_fit_reproduces_vllm_019_logs(
     assert result.engine_max_concurrency == pytest.approx(concurrency, rel=0.02)
 
 
+def test_fit_prints_the_engines_kv_tokens_with_thousands_separators() -> None:
+    """The README's vLLM 0.19 line: 476,266 tokens and 8,192-token requests, as every other count fit prints
+    ("at context 8,192"); it printed 476266 and 8192."""
+    from planner.memory.report import fit_table
+
+    result = fit(
+        resolve_model("llama-3.1-8b"), round(79.19 * GIB), engine="vllm", context=8192, memory_fraction=0.95
+    )
+    line = fit_table(result, "79.19 GiB").splitlines()[4]
+    assert line == (
+        "vllm >=0.17 at --gpu-memory-utilization 0.95: 58.14 GiB of KV cache per GPU, 476,266 tokens, "
+        "58.14 requests of 8,192 tokens at once"
+    )
+
+
 def test_vllm_019_budget_line_from_its_inputs() -> None:
     """The log's own arithmetic: 79.19 x 0.95 = 75.23; 75.23 - (14.99 + 1.89 + 0.25) = 58.11 GiB."""
     est = estimate_memory("llama-3.1-8b", engine="vllm", context=8192)

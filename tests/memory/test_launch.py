@@ -286,6 +286,23 @@ def test_sglang_sharing_a_card_is_sized_for_the_memory_free_in_the_printed_start
     assert first.launch.notes == ()
 
 
+def test_a_third_sglang_server_says_to_start_it_after_both_others_have_loaded() -> None:
+    """The note read 'start it after sg #1, sg #2 on this GPU has loaded'."""
+    sg = {
+        "name": "sg",
+        "model": "qwen2.5-1.5b",
+        "engine": "sglang",
+        "context": 4096,
+        "batch": 4,
+        "replicas": 3,
+    }
+    plan = _on_one_machine(gpu("Card48", 48), 1, [sg], headroom=0.1)
+    notes = [a.launch.notes for a in plan.assignments if a.launch]
+    assert notes[0] == ()
+    assert notes[1][0].startswith("start it after sg #1 on this GPU has loaded: its --mem-fraction-static ")
+    assert notes[2][0].startswith("start it after sg #1, sg #2 on this GPU have loaded: its --mem-fraction")
+
+
 def test_time_shared_replicas_say_when_they_run() -> None:
     plan = solve(load_scenario(ROOT / "scenarios" / "hobbyist-timeshare.yaml"), alternatives=False)
     runs = {a.workload: a.launch.runs for a in plan.assignments if a.launch}
@@ -295,3 +312,25 @@ def test_time_shared_replicas_say_when_they_run() -> None:
     }
     printed = "\n".join(launch_lines(plan))
     assert printed.count("# time-shared: runs ") == 2
+
+
+@pytest.mark.parametrize(
+    ("engine", "says"),
+    [
+        ("vllm", "vllm refuses to start unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 is set"),
+        ("sglang", "sglang refuses to start unless SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1 is set"),
+        ("llama.cpp", "more than the 131,072 the model was trained for; answers"),
+    ],
+)
+def test_a_context_past_the_trained_one_says_what_the_engine_does_with_it(engine: str, says: str) -> None:
+    """Llama 3.1 8B is trained for 131,072 tokens (max_position_embeddings). At 200,000 the launch printed
+    '--max-model-len 200000' alone, which vLLM refuses ('User-specified max_model_len (200000) is greater
+    than the derived max_model_len'); SGLang likewise; llama.cpp runs past it, degrading. At 131,072 exactly
+    nothing is said."""
+    precision = "q4_k_m" if engine == "llama.cpp" else "bf16"
+    long = estimate_memory("llama-3.1-8b", engine=engine, precision=precision, context=200_000)
+    (note,) = [n for n in launch_settings(long, 200 * GIB).notes if "trained" in n]
+    assert note.startswith("200,000 tokens a sequence are more than the 131,072 the model was trained for")
+    assert says in note and note.endswith("answers past the trained length degrade (plan a shorter context)")
+    fits = estimate_memory("llama-3.1-8b", engine=engine, precision=precision, context=131_072)
+    assert not [n for n in launch_settings(fits, 200 * GIB).notes if "trained" in n]

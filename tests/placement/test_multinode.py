@@ -141,3 +141,21 @@ def test_a_replica_over_machines_that_starts_later_pays_both_machines_in_its_mon
     late = second.model_copy(update={"start_month": 9})
     damaged = plan.model_copy(update={"units": tuple(late if u is second else u for u in plan.units)})
     assert f"big replica 1: on {second.id} in months it does not have" in verify(damaged, work)
+
+
+def test_the_cloud_sheet_names_the_workload_on_every_instance_of_a_replica() -> None:
+    """Two 'pair' instances hold one replica of big: the Cloud sheet's second instance row named no workload
+    (the replica was listed on its first machine only), as if it were rented for nothing."""
+    from planner.report.figures import workloads_by_unit
+    from planner.report.workbook import build_workbook
+
+    plan = _plan("vllm", pair(1.0))
+    assert workloads_by_unit(plan) == {"testcloud:pair:r1#1": ("big",), "testcloud:pair:r1#2": ("big",)}
+    ws = build_workbook(plan)["Cloud"]
+    cells = ws[ws.tables["Cloud"].ref]
+    header = [c.value for c in cells[0]]
+    rows = [dict(zip(header, [c.value for c in row], strict=True)) for row in cells[1:]]
+    assert [(r["Unit"], r["Workloads"]) for r in rows] == [
+        ("testcloud:pair:r1#1", "big"),
+        ("testcloud:pair:r1#2", "big"),
+    ]

@@ -95,3 +95,24 @@ def test_a_model_that_only_pcie_splitting_would_fit_names_the_setting() -> None:
     with pytest.raises(InfeasibleError) as raised:
         _plan(100, hardware=only_owned, owned=[{"gpu": "Card48", "gpu_count": 2}])
     assert "tensor_parallel_over_pcie" not in str(raised.value)
+
+
+def test_a_rate_stated_load_over_pcie_says_its_speed_is_modelled() -> None:
+    """Llama 3 8B in bf16 (15 GiB of weights) needs both 16 GiB cards of a workstation (13.26 GiB on each);
+    stated as a rate, its replica runs at the speed the model gives over PCIe (the speed table prices it), so
+    the terminal no longer files it under "speed not priced"."""
+    from builders import rate_workload
+
+    cat = catalog([gpu("Card16", 16)], [system("ws-2x16", "Card16", 2, price=3000.0)])
+    plan = solve(scenario([rate_workload(0.2)], hardware={"cloud": False}), cat, alternatives=False)
+    assert {(a.unit, a.gpu_indices, a.interconnect) for a in plan.assignments} == {
+        ("ws-2x16#1", (0, 1), "pcie")
+    }
+    (chat,) = plan.workloads
+    assert chat.performance is not None
+    text = render_terminal(plan, 200)
+    assert (
+        "Tensor parallel over PCIe (speed modelled over PCIe: a load stated as a rate): chat (2 GPUs)."
+        in text
+    )
+    assert "speed not priced" not in text

@@ -98,3 +98,30 @@ def test_each_workload_alone_keeps_its_replicas_on_their_own_machines() -> None:
     alone = next(a for a in plan.alternatives if a.name == "cheapest_per_workload")
     assert alone.status == "optimal"
     assert alone.total_cost == pytest.approx(2 * (1000 + GPU_YEAR))
+
+
+def test_spread_replicas_share_owned_machines_with_larger_replicas_rather_than_open_a_third() -> None:
+    """Two owned 4-GPU servers; pair (20 GiB on each of 2 GPUs, two replicas apart by GPU) and solo
+    (20 GiB, two replicas apart by machine). Six GPUs of the eight: each server holds one pair replica on
+    GPUs 0-1 and one solo replica on GPU 2. Laid out largest first, both pair replicas filled the first server
+    and the solo replicas opened a third, which the inventory does not have (the verifier refused the plan:
+    an internal error, exit 1). Cost: six GPUs busy all year, 6 x 262.80 = 1,576.80 USD of electricity."""
+    quad = catalog([gpu("Card24", 24)], [system("quad", "Card24", 4, price=4000.0)])
+    owned = scenario(
+        [
+            workload("pair", 20, gpus_per_replica=2, min_replicas=2, spread="gpu"),
+            workload("solo", 20, min_replicas=2),
+        ],
+        owned=[{"system": "quad", "count": 2}],
+        hardware={"bought": False, "cloud": False},
+    )
+    plan = solve(owned, quad, alternatives=False)
+    assert plan.total_cost == pytest.approx(6 * GPU_YEAR)
+    assert sorted(u.id for u in plan.units) == ["owned-1#1", "owned-1#2"]
+    held = sorted((a.unit, a.workload, a.gpu_indices) for a in plan.assignments)
+    assert held == [
+        ("owned-1#1", "pair", (0, 1)),
+        ("owned-1#1", "solo", (2,)),
+        ("owned-1#2", "pair", (0, 1)),
+        ("owned-1#2", "solo", (2,)),
+    ]

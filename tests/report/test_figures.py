@@ -181,3 +181,23 @@ def test_workloads_taking_turns_on_a_gpu_hold_it_at_their_peak(second: dict[str,
     (card,) = gpu_usage(plan)
     assert sorted(card.replicas) == ["day r1", "evening r1"]
     assert card.reserved_bytes == at_once * GIB
+
+
+def test_a_replica_over_two_machines_fills_the_gpus_of_both_in_the_utilization() -> None:
+    """deepseek-r1.yaml: one replica over two HGX H100 servers, pipeline stage 1 on the second, 56.30 GiB on
+    each of its 16 GPUs, 56.30 / 0.9 = 62.55 reserved. The Utilization sheet and the JSON's gpu_usage listed
+    the second server's 8 GPUs as idle (0 reserved): half of a 600,000 USD purchase shown unused."""
+    from pathlib import Path
+
+    from planner.catalog.load import load_catalog
+    from planner.scenario.load import load_scenario
+
+    root = Path(__file__).resolve().parents[2]
+    plan = solve(load_scenario(root / "scenarios" / "deepseek-r1.yaml"), load_catalog(), alternatives=False)
+    (a,) = plan.assignments
+    assert a.units == ("server-8x-h100-sxm#1", "server-8x-h100-sxm#2")
+    usage = gpu_usage(plan)
+    assert len(usage) == 16
+    for g in usage:
+        assert g.replicas == ("r1-endpoint r1",), (g.unit, g.index)
+        assert g.reserved_bytes / GIB == pytest.approx(62.55, abs=0.005)

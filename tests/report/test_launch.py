@@ -86,3 +86,23 @@ def test_json_report_carries_each_launch_as_the_terminal_prints_it(startup: Plan
         head = next(line for line in terminal if line.startswith(f"  {x['where']}:"))
         assert head.endswith(x["script"][0]) or head.endswith(":")
     assert sum(not x["script"] for x in launches) == 1  # the nightly QLoRA job
+
+
+def test_a_checkpoint_longer_than_the_widest_column_wraps_in_print(tmp_path: Path) -> None:
+    """The hobbyist's llama.cpp checkpoints name the repository and the file, 'bartowski/Qwen2.5-Coder-
+    14B-Instruct-GGUF (Qwen2.5-Coder-14B-Instruct-Q4_K_M.gguf)' and longer: past the widest column (60
+    characters), printed unwrapped, the file name was cut off in the PDF. Every table cell whose text is
+    wider than its column wraps, and its row is as tall as the wrapped lines."""
+    plan = solve(load_scenario(SCENARIOS / "hobbyist.yaml"), load_catalog(), alternatives=False)
+    path = tmp_path / "plan.xlsx"
+    write_workbook(plan, path)
+    ws = load_workbook(path)["Launch"]
+    col = [c.value for c in ws[1]].index("Checkpoint") + 1
+    long = [ws.cell(row=r, column=col) for r in range(2, ws.max_row + 1)]
+    long = [c for c in long if isinstance(c.value, str) and len(c.value) > 60]
+    assert long, "the hobbyist plan loads GGUF files named beside their repository"
+    width = ws.column_dimensions[long[0].column_letter].width
+    for cell in long:
+        assert cell.alignment.wrap_text, (cell.coordinate, cell.value)
+        lines = -(-len(cell.value) // int(width - 2))  # at least this many lines at the column's width
+        assert (ws.row_dimensions[cell.row].height or 15) >= 15 * lines, (cell.coordinate, width)

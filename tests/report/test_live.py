@@ -304,3 +304,33 @@ def test_no_formula_passes_excels_length_limit_on_a_large_fleet(plan: Plan) -> N
     spot_row = next(r for r in mix.iter_rows(min_row=header_row[0].row) if r[0].value == "Rent spot")
     cost_col = [c.value for c in header_row].index("Over horizon, all units")
     assert spot_row[cost_col].value == "=SUM(Cloud!$J$3:$J$602)"
+
+
+@needs_libreoffice
+def test_over_periods_a_purchase_price_moves_the_capex_residual_and_cash_flow_alike(tmp_path: Path) -> None:
+    """Demand over time: a desk (1,000 USD) bought for month 1 and one for month 7, 12 months, a 60-month
+    straight line (they keep 80 % and 90 %). At 2,000 USD a desk the plan costs 2 x 1,000 more up front and
+    gets 1,000 x 0.8 + 1,000 x 0.9 = 1,700 more back: 300 more in all, in the total and in the net present
+    value (no discounting) alike. The residual value stayed as solved (the total moved 2,000) and the cash
+    flow's purchases too (the net present value did not move)."""
+    from planner.pipeline import solve
+
+    from builders import catalog, gpu, scenario, system, workload
+
+    cat = catalog([gpu("Card16", 16)], [system("desk", "Card16")])
+    ws = [workload("early", 12), workload("late", 12, start_month=7)]
+    s = scenario(ws, hardware={"cloud": False}, finance={"useful_life_months": 60})
+    plan = solve(s, cat, alternatives=False)
+    assert plan.periods and plan.residual_value == pytest.approx(1700)
+    path = tmp_path / "periods.xlsx"
+    write_workbook(plan, path)
+    base = key_figures(recalculated(path, tmp_path / "base"))
+    assert base["Total cost over the horizon"] == pytest.approx(plan.total_cost, abs=0.005)
+    assert base["Net present value"] == pytest.approx(plan.total_cost, abs=0.005)
+    dearer = key_figures(
+        recalculated(set_input(path, "price_1", 2000, tmp_path / "dearer.xlsx"), tmp_path / "d")
+    )
+    assert dearer["Up-front purchases (capex)"] == pytest.approx(4000, abs=0.005)
+    assert dearer["Residual value at the end (credit)"] == pytest.approx(3400, abs=0.005)
+    assert dearer["Total cost over the horizon"] == pytest.approx(plan.total_cost + 300, abs=0.005)
+    assert dearer["Net present value"] == pytest.approx(plan.total_cost + 300, abs=0.005)

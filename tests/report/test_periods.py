@@ -60,11 +60,14 @@ def _table(ws: Any, name: str) -> list[dict[str, Any]]:
 
 
 def test_the_cash_flow_sheet_pays_each_purchase_in_its_month(plan: Plan) -> None:
-    """Month 0: the two first cards (2,000); month 6: the third (1,000), paid when month 7 begins; running
-    2 x 21.90 in months 1-6 and 3 x 21.90 in months 7-12; the cumulative ends at the total."""
-    rows = _table(build_workbook(plan)["Cash flow"], "CashFlow")
+    """Month 0: the two first cards (2,000); month 6: the third (1,000), paid when month 7 begins, each at
+    the desk's price input (price_1, 1,000 USD), so a price changed there moves them; running 2 x 21.90 in
+    months 1-6 and 3 x 21.90 in months 7-12; the cumulative ends at the total."""
+    book = build_workbook(plan)
+    rows = _table(book["Cash flow"], "CashFlow")
     up_front = {r["Month"]: r["Up-front, this plan"] for r in rows if r["Up-front, this plan"]}
-    assert up_front == {0: 2000.0, 6: 1000.0}
+    assert up_front == {0: "=2*price_1*usd_to_currency", 6: "=1*price_1*usd_to_currency"}
+    assert "price_1" in book.defined_names and plan.units[0].unit_price == 1000.0
     assert rows[1]["Running, this plan"] == pytest.approx(43.8)
     assert rows[7]["Running, this plan"] == pytest.approx(65.7)
     assert sum(r["Running, this plan"] for r in rows) == pytest.approx(30 * 21.9)

@@ -187,6 +187,24 @@ def test_solve_is_the_cli_plan_and_downloads_match(url: str, tmp_path: Path) -> 
         ),
         ("/api/estimate", {"model": "/etc/x/config.json", "gpu": "L4"}, "paste the config.json's text"),
         ("/api/estimate", {"model": "7b", "gpu": "L4", "context": "many"}, "context: a whole number"),
+        # the CLI's bounds (planner estimate --context 16777217: "not in the range x<=16777216"); the page
+        # took a context of 10^30 tokens and printed 1.8e26 GiB
+        (
+            "/api/estimate",
+            {"model": "7b", "gpu": "L4", "context": "16777217"},
+            "context: must be at most 16,777,216, got 16,777,217",
+        ),
+        (
+            "/api/estimate",
+            {"model": "7b", "gpu": "L4", "batch": str(2**20 + 1)},
+            "batch: must be at most 1,048,576",
+        ),
+        (
+            "/api/perf",
+            {"model": "7b", "gpu": "L4", "input_tokens": str(10**30)},
+            "input_tokens: must be at most",
+        ),
+        ("/api/perf", {"model": "7b", "gpu": "L4", "gpus": "4097"}, "gpus: must be at most 4,096, got 4,097"),
         ("/api/estimate", {"config_json": "{not json", "gpu": "L4"}, "config.json: not valid JSON"),
         ("/api/solve", b"\xff\xfe", "not JSON"),
     ],

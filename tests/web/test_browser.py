@@ -198,6 +198,41 @@ def test_a_card_too_small_says_what_would_make_it_fit(browser: Any, base_url: st
     _set(browser, "context", "4096")
     wait.until(ec.text_to_be_present_in_element((By.ID, "memory-title"), "fits"))
     wait.until(lambda d: "fits yes" in d.find_element(By.ID, "fit-table").text.splitlines())
+    # Neither a headroom nor up to 8 such GPUs holds Llama 3.1 70B in bf16 on an RTX 4060 Ti 16GB (142.79
+    # GiB at 8,192 tokens): the page said only "fits no"; planner fit names the card it would take,
+    # 142.79 / 0.8 = 178.49, rounded up to 178.5 GiB.
+    _set(browser, "model", "llama-3.1-70b")
+    Select(browser.find_element(By.ID, "gpu")).select_by_visible_text("GeForce RTX 4060 Ti 16GB")
+    Select(browser.find_element(By.ID, "precision")).select_by_visible_text("bf16")
+    _set(browser, "context", "8192")
+    wait.until(ec.text_to_be_present_in_element((By.ID, "memory-title"), "142.79 GiB per GPU"))
+    rows = browser.find_element(By.ID, "fit-table").text.splitlines()
+    assert "fits no; it needs a card of 178.5 GiB or more at 20% headroom" in rows
+
+
+def test_memory_form_shows_the_estimates_notes_as_planner_estimate_prints_them(
+    browser: Any, base_url: str
+) -> None:
+    """Llama 3.1 8B at 1,000,000 tokens, past its 131,072 trained positions: planner estimate prints "note:
+    context 1000000 exceeds the model's max_position_embeddings 131072" under its table; the page printed
+    248.52 GiB and no word of it. A QLoRA estimate's notes (the recipe assumed, the published rules of
+    thumb) are shown the same way, and an estimate without notes shows none."""
+    wait = _open(browser, base_url)
+    Select(browser.find_element(By.ID, "gpu")).select_by_visible_text("GeForce RTX 4090")
+    _set(browser, "model", "llama-3.1-8b")
+    _set(browser, "context", "1000000")
+    wait.until(ec.text_to_be_present_in_element((By.ID, "memory-title"), "248.52 GiB per GPU"))
+    notes = browser.find_element(By.ID, "memory-notes")
+    expected = estimate_memory("llama-3.1-8b", context=1_000_000).notes
+    assert expected == ("context 1000000 exceeds the model's max_position_embeddings 131072",)
+    assert notes.is_displayed() and notes.text.splitlines() == [f"note: {n}" for n in expected]
+    Select(browser.find_element(By.ID, "task")).select_by_visible_text("qlora")
+    _set(browser, "context", "4096")
+    wait.until(lambda d: "recipe (hf-trainer)" in d.find_element(By.ID, "memory-notes").text)
+    qlora = estimate_memory("llama-3.1-8b", task="qlora", context=4096).notes
+    assert browser.find_element(By.ID, "memory-notes").text.splitlines() == [f"note: {n}" for n in qlora]
+    Select(browser.find_element(By.ID, "task")).select_by_visible_text("inference")
+    wait.until(lambda d: not d.find_element(By.ID, "memory-notes").is_displayed())
 
 
 def test_solve_startup_matches_cli_and_downloads_the_workbook(

@@ -3,7 +3,8 @@
 Month 0 pays the purchases; months 1 to ``horizon_months`` pay the running costs (electricity, hosting and
 rent, spread evenly); the last month gets the bought hardware's residual value back. Where demand changes
 over time (``Plan.periods``) the up-front and running columns are the plan's own month-by-month figures: each
-purchase in the month it is paid, each period's running cost over its months. The plan's columns are
+purchase in the month it is paid (over its price inputs), each period's running cost over its months (as
+solved). The plan's columns are
 formulas over the Summary's figures (so they move with the inputs) and agree with ``Plan.cash_flows``; each
 alternative's cumulative spend is as solved, from ``Plan.cash_flows``. Month m's net spend is discounted by
 ``(1 + discount_rate_per_year)^(m/12)``. Where the plan's discounted cumulative spend first reaches renting
@@ -15,6 +16,7 @@ Columns are records (``CashColumn``) whose formula is built per row, so a later 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -29,7 +31,7 @@ from planner.plan import Alternative, CashFlow, Plan
 from planner.report import styles
 from planner.report.figures import ALTERNATIVE_LABELS, CENT, break_even, payback_month
 from planner.report.flows import cash_flows
-from planner.report.live import Formula, cell, ref
+from planner.report.live import Formula, PriceInput, cell, close, input_values, price_inputs, ref
 from planner.report.sheets.alternatives import alt_name, feasible
 from planner.report.sheets.layout import new_sheet
 from planner.report.table import Column, TableRange, Value, Widths, put, write_table
@@ -68,9 +70,12 @@ def columns(plan: Plan) -> list[CashColumn]:
     flow = cash_flows(plan)["plan"].months
     within = "AND({m}>=1,{m}<=horizon_months)"
 
+    prices = price_inputs(plan)
+    fx = input_values(plan)["usd_to_currency"].number
+
     def up_front(r: Row) -> Value:
-        if plan.periods:  # demand over time: each purchase in its month, as solved
-            return flow[r.month].up_front
+        if plan.periods:  # demand over time: each purchase in its month, at its price input
+            return _purchases(plan, prices, fx, r.month, flow[r.month].up_front)
         return Formula(f"IF({r.at('month')}=0,plan_capex,0)", flow[r.month].up_front)
 
     def running(r: Row) -> Value:
@@ -164,13 +169,33 @@ def _formula_payback(plan: Plan) -> int | None:
     return next((pairs[k][0].month for k in range(ahead, len(pairs)) if flags[k]), None)
 
 
+def _purchases(
+    plan: Plan, prices: dict[tuple[str, str], PriceInput], fx: float, month: int, value: float
+) -> Value:
+    """Month ``month``'s purchases over demand periods: the units bought for month ``month + 1``, each at its
+    price input (``2*price_3*usd_to_currency``), so that a price changed on the Assumptions sheet moves the
+    month it is paid in as it moves the Summary's capex and residual value (the column was as solved, and
+    the net present value then disagreed with the total). A month whose figure the prices do not restate
+    keeps the value."""
+    bought = Counter(
+        (u.option, u.pricing) for u in plan.units if u.kind == "bought" and (u.start_month or 1) - 1 == month
+    )
+    if not bought or any(key not in prices for key in bought):
+        return value
+    terms = sorted((prices[key].name, n, prices[key].usd) for key, n in bought.items())
+    if not close(sum(n * usd for _, n, usd in terms) * fx, value):
+        return value
+    return Formula("+".join(f"{n}*{name}*usd_to_currency" for name, n, _ in terms), value)
+
+
 def add_cashflow_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     ws = new_sheet(wb, "Cash flow", freeze=None)
     widths = Widths()
     put(ws.cell(row=1, column=1), "Cash flow: cumulative cost, this plan and each alternative", styles.TITLE)
     timing = (
         "Demand changes over time: a unit bought for month s is paid in month s - 1 (month 0 is when month 1 "
-        "begins), and each period pays its own running costs (rent only in the months it runs), as solved"
+        "begins), at its price on the Assumptions sheet, and each period pays its own running costs (rent "
+        "only in the months it runs), as solved"
         if plan.periods
         else "Month 0 pays the purchases; each month after pays the running costs (electricity, hosting, "
         "rent)"

@@ -117,16 +117,27 @@ function renderMemory(data) {
   ];
   if (fit.vllm_kv_tokens !== null && fit.vllm_kv_tokens !== undefined) fitRows.push(["vLLM KV tokens at 0.9", fmt0(fit.vllm_kv_tokens)]);
   table($("fit-table"), ["Per card", fit.gpu], fitRows.slice(1));
+  // The estimate's notes, as `planner estimate` prints them under its table: a context past the model's
+  // trained length, the training recipe assumed, the published rules of thumb.
+  const notes = $("memory-notes");
+  notes.replaceChildren(...(est.notes || []).map((text) => {
+    const li = document.createElement("li");
+    li.textContent = `note: ${text}`;
+    return li;
+  }));
+  notes.hidden = !(est.notes || []).length;
   $("memory-result").hidden = false;
 }
 
 // What would make a card that is too small fit, as `planner fit` says it (its --headroom and --gpus, in the
-// form's words): the largest headroom that does, and the fewest such GPUs (fit.min_gpus, up to 8).
+// form's words): the largest headroom that does, and the fewest such GPUs (fit.min_gpus, up to 8); where
+// neither does, the card it would take (the server's words, fit.card_needed_text).
 function remedy(fit) {
   const ways = [];
   if (fit.max_headroom !== null && fit.max_headroom !== undefined) ways.push(`with headroom ${fit.max_headroom.toFixed(2)} or less`);
   if (fit.min_gpus) ways.push(`with ${fit.min_gpus} GPUs per replica`);
-  return ways.length ? `; it fits ${ways.join(", or ")}` : "";
+  if (ways.length) return `; it fits ${ways.join(", or ")}`;
+  return fit.card_needed_text ? `; ${fit.card_needed_text}` : "";
 }
 
 // ---- scenario, solve and plan -------------------------------------------------------------------------
@@ -409,6 +420,9 @@ async function start() {
   $("solve").addEventListener("click", solve);
   $("compare-run").addEventListener("click", compare);
   $("memory-form").addEventListener("input", updateMemory);
+  // A choice in a list fires only "change" in some browsers (and under WebDriver): the estimate follows it too
+  // (debounced, so a browser that fires both asks once).
+  $("memory-form").addEventListener("change", updateMemory);
   $("perf-tab").hidden = !meta.perf;
   $("perf-form").addEventListener("submit", perf);
   document.body.dataset.ready = "1";
