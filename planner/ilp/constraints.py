@@ -296,8 +296,13 @@ def running_terms(m: Model) -> list[tuple[Any, float]]:
 def add_spread_constraints(m: Model) -> None:
     """Replicas of a workload spread by machine (``min_replicas``) each on their own unit:
 
-    spread__w_o   sum_{p in P_o} count[p, w] * use[p] <= units[o]      for w spread by machine, all o
+    spread__w_o   sum_{p in P_o part} count[p, w] use[p] + sum_{p in P_o whole} nodes[p] use[p] <= units[o]
+                  for w spread by machine, all o where w has a pattern on part of a unit
 
+    where "part" patterns use fewer GPUs than a unit has and "whole" ones fill ``nodes[p] = gpus[p] /
+    gpus_per_unit[o]`` units. A unit that a whole pattern fills holds nothing else, so it is no unit for a
+    replica of w: counting only w's replicas against the units, a plan with one 4-GPU replica and two spread
+    1-GPU replicas on two 4-GPU servers passed the program (6 of 8 GPUs) and no layout held it.
     Co-location patterns already hold at most one replica of a spread workload (placement.candidates), which
     is the whole rule for ``spread: gpu`` and for units of one GPU; the assembly puts each replica on its own
     unit and check.verify re-checks it.
@@ -308,7 +313,10 @@ def add_spread_constraints(m: Model) -> None:
             if m.data.option_by_id[p.option].gpus_per_unit > p.gpus:
                 by_option.setdefault(p.option, []).append((m.use[p.id], n))
         for option, terms in by_option.items():
-            row = pulp.LpAffineExpression([*terms, (m.units[option], -1)]) <= 0
+            per_unit = m.data.option_by_id[option].gpus_per_unit
+            on = m.data.patterns_on[option]
+            whole = [(m.use[p.id], p.gpus // per_unit) for p in on if p.gpus >= per_unit]
+            row = pulp.LpAffineExpression([*terms, *whole, (m.units[option], -1)]) <= 0
             m.prob += row, f"spread__{w}_{option}"
 
 

@@ -125,3 +125,29 @@ def test_spread_replicas_share_owned_machines_with_larger_replicas_rather_than_o
         ("owned-1#2", "pair", (0, 1)),
         ("owned-1#2", "solo", (2,)),
     ]
+
+
+def test_a_replica_that_fills_a_machine_leaves_it_to_no_spread_replica() -> None:
+    """Two owned 4-GPU servers; big fills one (20 GiB on each of its 4 GPUs) and solo (20 GiB) keeps two
+    replicas apart by machine. The program counted solo's two replicas against the two servers and big only
+    against their GPUs (6 of 8), so it planned no purchase, and the layout needed a third server the inventory
+    does not have: an internal error. A server big fills holds nothing else, so it counts as one of the
+    machines solo's replicas need: the second replica goes to a desk bought for 1,000 USD. Cost: six GPUs
+    busy all year, 6 x 262.80, and the desk: 2,576.80 USD."""
+    cat = catalog([gpu("Card24", 24)], [system("quad", "Card24", 4, price=4000.0), system("desk", "Card24")])
+    plan = solve(
+        scenario(
+            [workload("big", 20, gpus_per_replica=4), workload("solo", 20, min_replicas=2)],
+            owned=[{"system": "quad", "count": 2}],
+            hardware={"cloud": False},
+        ),
+        cat,
+        alternatives=False,
+    )
+    assert plan.total_cost == pytest.approx(6 * GPU_YEAR + 1000)
+    held = sorted((a.unit, a.workload) for a in plan.assignments)
+    assert [w for _, w in held].count("solo") == 2
+    machines_of_solo = {u for u, w in held if w == "solo"}
+    machine_of_big = {u for u, w in held if w == "big"}
+    assert len(machines_of_solo) == 2 and not machines_of_solo & machine_of_big
+    assert any(u.startswith("desk") for u in machines_of_solo)
