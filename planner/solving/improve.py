@@ -19,7 +19,7 @@ import dataclasses
 import time
 
 from planner.ilp.data import PatternData, ProblemData
-from planner.ilp.incumbent import evaluate
+from planner.ilp.incumbent import bought, evaluate
 from planner.ilp.solve import Solution, solve_problem
 from planner.placement.candidates import Candidates
 from planner.placement.patterns import Member
@@ -53,7 +53,7 @@ def improve(
     until, least = ends
     made = 0  # patterns added so far, for ids of their own
     while until - time.perf_counter() >= max(MIN_ROUND_S, least):
-        caps = {o: n for o, n in solution.units.items() if n}
+        caps = bought(solution.units)
         if not caps:
             break
         priced, seeded = _capped(candidates, exact, solution, caps)
@@ -106,7 +106,7 @@ def _better(
         time_limit_s=until - time.perf_counter(),
         mip_gap=mip_gap,
         start={
-            **{o: n for o, n in solution.units.items() if n},
+            **bought(solution.units),
             **{p: n for p, n in solution.use.items() if n},
         },
         whole_call=True,

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from planner import deadline
 from planner.errors import TimeLimitError
 from planner.ilp.data import ProblemData
-from planner.ilp.incumbent import Point, evaluate
+from planner.ilp.incumbent import Point, bought, evaluate
 from planner.ilp.solve import LpSolution, Solution, SolveStatus, solve_lp, solve_problem
 from planner.placement.candidates import Candidates
 from planner.placement.patterns import Member
@@ -160,11 +160,6 @@ def _second_core(
         no_plan = Solution("no_solution", math.inf, math.inf, math.inf, solver=solver)
         found.append((no_plan, root.stop(), None))
     return found, support
-
-
-def _bought(units: dict[str, int]) -> set[str]:
-    """The options a plan buys or rents units of."""
-    return {o for o, n in units.items() if n}
 
 
 def _pack_in_time(candidates: Candidates, solution: Solution) -> _Packed | None:
@@ -399,7 +394,7 @@ def solve_large(
         # alone takes about as long): steps 2 and 3 could only spend the time, or run out of it.
         within = None
         if GENERATE_WITHIN_SUPPORT and support is not None:
-            within = support | _bought(known[1] if known is not None else {}) | _bought(relaxed.units)
+            within = support | set(bought(known[1] if known is not None else {})) | set(bought(relaxed.units))
         try:
             exact, solution = _exact_pass(
                 candidates, (solver, mip_gap), packed, packings, bounds, (colgen_end, end), packing_s, within
