@@ -222,14 +222,27 @@ def _pack(candidates: Candidates, solution: Solution) -> _Packed:
     return _Packed(exact, plan, point, packings, time.perf_counter() - began)
 
 
+ROUNDED_LP = "lp"
+"""The ``solver`` of ``_rounded_lp``'s solution: its objective is the linear relaxation's optimum, below the
+rounded plan's cost, so it is never compared with a plan's cost (``_priced``)."""
+
+
+def _priced(run: Solution) -> bool:
+    """Whether ``run.objective`` is the cost of its plan: not so for the rounded linear relaxation
+    (``ROUNDED_LP``), whose objective is the relaxation's optimum; its cost is known only once packed. Its
+    objective still orders it among the unpacked runs, as the optimum it was rounded from."""
+    return run.solver != ROUNDED_LP
+
+
 def _rounded_lp(data: ProblemData, lp: LpSolution) -> Solution:
     """The relaxation's linear relaxation rounded to whole replicas, for ``repack`` to pack: a plan within
     seconds, before either solver has one (a loaded machine, a short limit). Each workload keeps its demand:
     the integer parts of its placements and shared entries, then one more replica for the largest fractions
     (largest remainders); a rate-stated workload's placements are rounded up, which keeps its rate. Units
-    are rounded up (the capacity the rounded replicas need): 200-workload benchmark fleet, linear
-    relaxation 2,361,173 USD, this plan packed 2,540,295 (7.1 % above) in 0.5 s, where HiGHS on a loaded
-    machine had none after 7 s."""
+    are rounded up (the capacity the rounded replicas need). Its ``objective`` is the linear relaxation's
+    optimum, not the rounded plan's cost, and its ``solver`` ``ROUNDED_LP`` says so to the consumer
+    (``_priced``); the plan's cost is known once it is packed.
+    """
     use: dict[str, int] = {}
     share: dict[str, int] = {}
     for w in data.workloads:
@@ -245,7 +258,7 @@ def _rounded_lp(data: ProblemData, lp: LpSolution) -> Solution:
         for index, (key, _, into) in enumerate(by_fraction):
             into[key] = whole[key] + (1 if index < missing else 0)
     units = {o: math.ceil(v - 1e-6) for o, v in lp.units.items()}
-    return Solution("feasible", lp.objective, 0.0, 1.0, units, use, share=share, solver="lp")
+    return Solution("feasible", lp.objective, 0.0, 1.0, units, use, share=share, solver=ROUNDED_LP)
 
 
 def _bound(solver: str, solution: Solution | None, mip_gap: float) -> float:
@@ -354,12 +367,13 @@ def solve_large(
     packing_s = 0.0  # the longest packing so far: the next one, or the repack of step 3, takes about as long
     end = start + time_limit_s - max(time_limit_s * FINISH_SHARE, FINISH_PER_PACKING * packing_s)
     runs = [(relaxed, None), *((found, pre) for found, _, pre in helped)]
-    # Those packed already first, then the cheapest relaxed plan first (the dearer ones are then skipped).
+    # Those packed already first, then the cheapest relaxed plan first (the dearer ones are then skipped; the
+    # rounded linear relaxation's objective is not its plan's cost, ``_priced``: it is packed all the same).
     for run, pre in sorted(runs, key=lambda r: (r[1] is None, r[0].objective)):
         if run.status not in ("optimal", "feasible"):
             continue
         if pre is None:
-            if known is not None and run.solver != "lp" and run.objective >= known[0]:
+            if known is not None and _priced(run) and run.objective >= known[0]:
                 continue  # packing only adds GPUs to a relaxation's plan: in every run measured it cost more
             if packed is not None and end - time.perf_counter() < 2 * packing_s:
                 # Another packing would run past the limit (1,000 workloads on a loaded machine: 5.7 s
