@@ -1,9 +1,10 @@
 """HiGHS under a wall clock of our own: a MIP call returns near its limit even where HiGHS does not look.
 
 HiGHS checks its ``time_limit`` between the stages of its search, but some stages run without looking: on the
-1,000-workload benchmark fleet's aggregate relaxation (27,150 integer columns) the root node's central
-rounding (``HighsPrimalHeuristics::linesearchRounding``, one propagation per step along the line from the
-analytic centre to the LP optimum) ran 66 s of a 20 s limit, and HiGHS 1.16 has no option to turn it off.
+1,000-workload benchmark fleet's aggregate relaxation the root node's central rounding
+(``HighsPrimalHeuristics::linesearchRounding``, one propagation per step along the line from the analytic
+centre to the LP optimum) ran several times its limit (figures: docs/benchmarks.md, "The figures behind the
+tuned constants"), and HiGHS 1.16 has no option to turn it off.
 So the solve runs in a thread of its own while the caller waits at most ``limit + grace``; the improving
 solutions and the dual bound HiGHS reports through its callbacks are kept as it goes. Where the thread is
 still running then, the call returns the last improving solution and bound, and the thread is left to end

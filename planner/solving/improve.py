@@ -1,8 +1,8 @@
 """Large fleets: the plan of the exact pattern program improved in the seconds the run has left.
 
 The exact program (solving.large, step 3) is solved over the patterns column generation priced on the linear
-relaxation, whose units are fractions: it is often optimal over them well before the run's end (200-workload
-benchmark fleet at 60 s: after 15-22 s, the run done at 40-47 s). Over the same patterns nothing cheaper
+relaxation, whose units are fractions: it is often optimal over them well before the run's end (figures:
+docs/benchmarks.md, "The figures behind the tuned constants"). Over the same patterns nothing cheaper
 exists, so a search that only frees and fixes parts of that program finds nothing; what the plan lacks are
 patterns that pay with the units it actually buys. Each round here prices them: column generation again
 (solving.colgen), on the options the plan buys, each capped at the units it buys and started from the

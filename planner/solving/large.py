@@ -98,16 +98,15 @@ def _second_core(
        root node. The rounded plan is packed
        before it where the pass is short (under ``MIN_FILL_S``), after it otherwise;
     3. where time is left and the first pass has ``MIN_FILL_S`` or more, the relaxation with room to pack.
-       On the 200-workload fleet under load it had 2,771,399 USD after 15 s, where the restricted
-       relaxation packed at 2,412,312 (restricted with room to pack, 20 s: 2,409,053); it is kept for the
-       replicas room to pack moves onto options the linear relaxation leaves unused.
+       Under load its plans pack dearer than the restricted relaxation's; it is kept for the replicas room
+       to pack moves onto options the linear relaxation leaves unused.
 
-    1,000-workload benchmark fleet, load average 9: the whole relaxation's best plan after 36 s packed at
-    11,343,469 USD (HiGHS spent most of its time in one root-node heuristic); the rounded linear relaxation
-    at 11,231,609 after 8.5 s; the restricted relaxation (27 of 355 options, 2,352 of 27,150 columns) at
-    10,960,121 after 15 s more, 1.5 % above the bound. The other solver on the relaxation was tried here and
-    dropped: within 10 s it never packed below the rounded plan, and its overrun (CBC's limit leaves out
-    writing and reading the model) held the pass past its end."""
+    On the largest benchmark fleet the whole relaxation's best plan packs dearer than the rounded linear
+    relaxation (HiGHS spends most of its time in one root-node heuristic), and the restricted relaxation,
+    a tenth of its options and columns, packs cheapest of the three (figures: docs/benchmarks.md, "The
+    figures behind the tuned constants"). The other solver on the relaxation was tried here and dropped:
+    within 10 s it never packed below the rounded plan, and its overrun (CBC's limit leaves out writing and
+    reading the model) held the pass past its end."""
     found: list[tuple[Solution, float, _Packed | None]] = []
     began = time.perf_counter()
     short = first_pass_s < MIN_FILL_S and solver == "highs"

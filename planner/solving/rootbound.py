@@ -1,13 +1,13 @@
 """Large fleets, short runs: the aggregate relaxation's root bound, on the model its linear relaxation built.
 
 A short first pass (under ``large.MIN_FILL_S``: 200 workloads at 10 s) runs on one core: the linear
-relaxation, its rounded plan packed, the restricted relaxation. Its bound was the linear relaxation's
-(2,381,942 USD on the 200-workload benchmark fleet), since the whole relaxation as an integer program gave no
-bound in a few seconds: building its PuLP model a second time took 2.9 s beside the pass and held the pass up
-(docs/benchmarks.md, "Where the gap lies in each run"). Yet HiGHS's dual bound on that program passes the
-linear relaxation's within a second or two of its own time, at its root node's cuts (2,387,039 USD at
-1.2-1.4 s, 2,387,156 at 1.5-2.9 s, load average 2.2-3.7). ``RootBound`` takes the model HiGHS already holds
-from the linear relaxation (``solve_lp(keep_model=True)``: a copy made in C++, about 10 ms), runs HiGHS's
+relaxation, its rounded plan packed, the restricted relaxation. Its bound was the linear relaxation's, since
+the whole relaxation as an integer program gave no bound in a few seconds: building its PuLP model a second
+time beside the pass held the pass up (docs/benchmarks.md, "Where the gap lies in each run"). Yet HiGHS's
+dual bound on that program passes the linear relaxation's within a second or two of its own time, at its
+root node's cuts (figures: docs/benchmarks.md, "The figures behind the tuned constants"). ``RootBound``
+takes the model HiGHS already holds from the linear relaxation (``solve_lp(keep_model=True)``: a copy made
+in C++, in a fraction of the time a new model takes), runs HiGHS's
 root node on it, heuristics off, in a thread of its own (on the second core, which a short pass leaves idle;
 HiGHS releases the interpreter while it runs) and, when the pass ends, returns the highest dual bound
 HiGHS reported.
