@@ -174,7 +174,8 @@ def add_shared_constraints(m: Model) -> None:
     0.44 GPU and one of 0.23 on two GPUs: u_4 sums to 2.25). Every row holds for any real packing, so the
     program stays a relaxation and its bound a bound. u_1 counts a replica of more than half a GPU as a
     whole GPU (two never share one): without it the pools took such replicas two to a GPU, which no packing
-    holds (1,000-workload benchmark fleet: 21.10 M USD packed against a relaxation of 16.8 M).
+    holds (1,000-workload benchmark fleet: a relaxation far below any packed plan; figures:
+    docs/benchmarks.md, "The figures behind the tuned constants").
     """
     gilmore_gomory: dict[str, list[PoolRow]] = {}
     for pool_row in m.data.pool_rows:

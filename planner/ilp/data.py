@@ -137,7 +137,7 @@ class ProblemData:
     packing_cuts: bool = False
     """Whether every pool of shared GPUs also gets the ``ccm`` rows of constraints.py, one per replica size
     under half a GPU (valid for every packing). Off in the pipeline: on the benchmark fleets they raise the
-    linear relaxation by 0.006 % for twice the rows, and the restricted relaxation with them, stopped by its
+    linear relaxation by a hair for twice the rows, and the restricted relaxation with them, stopped by its
     time limit, packed worse (docs/benchmarks.md); ``benchmarks/packing_gap.py --ccm`` measures them."""
     pool_rows: tuple[PoolRow, ...] = ()
     """Gilmore-Gomory rows of shared-GPU pools (``PoolRow``; solving.poolbound): valid for every packing, so

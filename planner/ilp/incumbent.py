@@ -60,6 +60,13 @@ def evaluate(data: ProblemData, values: Mapping[str, float]) -> Point | None:
     return objective, units, use
 
 
+def bought(units: Mapping[str, int]) -> dict[str, int]:
+    """The options a plan buys or rents units of, with their counts: a plan's units list every option of its
+    program, most at 0, and the steps that work on the plan's own options (the large-fleet strategy's column
+    generation within the support, its improvement rounds capped at the plan's units) need only these."""
+    return {option: count for option, count in units.items() if count}
+
+
 def spread_holds(data: ProblemData, units: dict[str, int], use: dict[str, int]) -> bool:
     """The spread rows (constraints.add_spread_constraints) at integer values, for the incumbent check."""
     for w in data.spread_machine:

@@ -35,8 +35,8 @@ SolverName = Literal["highs", "cbc"]
 SolveStatus = Literal["optimal", "feasible", "infeasible", "no_solution"]
 SOLVERS: tuple[str, ...] = ("highs", "cbc")
 HANDOVER_FACTOR = 1.0
-"""PuLP hands a built model to the solver in about as long again as it took to build (200-workload
-relaxation on a loaded machine: presolve and build 0.9 s, handover 0.7 s, HiGHS 4.46 s of a 4 s limit), and
+"""PuLP hands a built model to the solver in about as long again as it took to build (figures:
+docs/benchmarks.md, "The figures behind the tuned constants"), and
 the solver's clock starts only then: its limit is the call's less the time before it and this much again,
 so that a call ends near its limit (``whole_call``; at least ``MIN_SOLVER_SHARE`` of it)."""
 MIN_SOLVER_SHARE = 0.25

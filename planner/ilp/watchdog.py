@@ -1,9 +1,10 @@
 """HiGHS under a wall clock of our own: a MIP call returns near its limit even where HiGHS does not look.
 
 HiGHS checks its ``time_limit`` between the stages of its search, but some stages run without looking: on the
-1,000-workload benchmark fleet's aggregate relaxation (27,150 integer columns) the root node's central
-rounding (``HighsPrimalHeuristics::linesearchRounding``, one propagation per step along the line from the
-analytic centre to the LP optimum) ran 66 s of a 20 s limit, and HiGHS 1.16 has no option to turn it off.
+1,000-workload benchmark fleet's aggregate relaxation the root node's central rounding
+(``HighsPrimalHeuristics::linesearchRounding``, one propagation per step along the line from the analytic
+centre to the LP optimum) ran several times its limit (figures: docs/benchmarks.md, "The figures behind the
+tuned constants"), and HiGHS 1.16 has no option to turn it off.
 So the solve runs in a thread of its own while the caller waits at most ``limit + grace``; the improving
 solutions and the dual bound HiGHS reports through its callbacks are kept as it goes. Where the thread is
 still running then, the call returns the last improving solution and bound, and the thread is left to end
@@ -16,6 +17,9 @@ lands in Python 3.11's ``Thread.join``, the join's cleanup marks the thread fini
 in it, so the interpreter tore down under HiGHS and the process aborted ("terminate called without an active
 exception", status -6 instead of 130): the wait is on an event the thread sets, never on ``join``. HiGHS then
 reports "interrupted", which PuLP maps to "optimal" with a solution: that status is never read as a plan.
+
+The thread, the bound under its lock and the stop request are ilp.highsthread's, shared with
+solving.rootbound; the wait, the Ctrl-C and the solution read back are this module's.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import math
 import threading
 from typing import Any
 
+from planner.ilp.highsthread import HighsThread
 from planner.ilp.lp import pulp
 
 GRACE_S = 1.0
@@ -52,9 +57,12 @@ class GuardedHighs(pulp.HiGHS):  # type: ignore[misc]
         super().__init__(**kwargs)
         self.abandoned = False
         self.incumbent: list[float] | None = None
-        self.dual_bound = -math.inf
-        self._lock = threading.Lock()
-        self._stop = False
+        self._highs = HighsThread()  # the thread, the bound under its lock, the stop request
+
+    @property
+    def dual_bound(self) -> float:
+        """The last (highest) finite dual bound HiGHS reported through its callbacks, -inf where none."""
+        return self._highs.bound
 
     def createAndConfigureSolver(self, lp: Any) -> None:
         import highspy
@@ -73,22 +81,14 @@ class GuardedHighs(pulp.HiGHS):  # type: ignore[misc]
 
     def _improved(self, event: Any) -> None:
         solution = [float(v) for v in event.data_out.mip_solution]
-        with self._lock:
+        with self._highs.lock:
             self.incumbent = solution
-            self._note_bound(event)
+            self._highs.note_held(float(event.data_out.mip_dual_bound))
 
     def _interrupt(self, event: Any) -> None:
         # Interrupted only after a Ctrl-C (``callSolver``): PuLP takes HiGHS's "interrupted" for an optimal
         # plan, even where there is none, so the time limit is left to HiGHS's own checks.
-        with self._lock:
-            self._note_bound(event)
-        if self._stop:
-            event.interrupt()
-
-    def _note_bound(self, event: Any) -> None:
-        bound = float(event.data_out.mip_dual_bound)
-        if math.isfinite(bound):
-            self.dual_bound = max(self.dual_bound, bound)
+        self._highs.interrupt(event)
 
     def callSolver(self, lp: Any) -> None:
         limit = float(self.timeLimit) if self.timeLimit is not None else math.inf
@@ -96,20 +96,12 @@ class GuardedHighs(pulp.HiGHS):  # type: ignore[misc]
         # tears down aborts it ("terminate called without an active exception", two runs of eight of the
         # 1,000-workload benchmark), so a run whose solve was given up on ends when HiGHS does, after its
         # plan is out.
-        finished = threading.Event()
-
-        def run() -> None:
-            try:
-                lp.solverModel.run()
-            finally:
-                finished.set()
-
-        worker = threading.Thread(target=run, name="highs", daemon=False)
-        worker.start()
+        worker = self._highs.start(lp.solverModel.run, name="highs")
+        finished = self._highs.finished
         try:
             finished.wait(None if math.isinf(limit) else limit * (1 + GRACE_SHARE) + GRACE_S)
         except KeyboardInterrupt:
-            self._stop = True
+            self._highs.stop()
             with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C stops the wait, not the first
                 finished.wait(STOP_WAIT_S)
             if not finished.is_set():
@@ -131,7 +123,7 @@ class GuardedHighs(pulp.HiGHS):  # type: ignore[misc]
         if not self.abandoned:
             status: tuple[int, int] = super().findSolutionValues(lp)
             return status
-        with self._lock:
+        with self._highs.lock:
             incumbent = self.incumbent
         variables = lp.variables()
         if incumbent is None or len(incumbent) != len(variables):

@@ -42,8 +42,8 @@ LP_TIME_LIMIT_S = 5.0
 
 def saving(cost: float, plan_cost: float) -> float:
     """What the plan saves over an alternative costing ``cost``. The same units priced by two sums in
-    another order differ in the last bits (research-lab: its per-workload answer is the plan, 2.9e-11 USD
-    cheaper, printed as a saving of "-0"); a difference that small is no saving."""
+    another order differ in the last bits (research-lab: its per-workload answer is the plan, cheaper by a
+    rounding error, printed as a saving of "-0"); a difference that small is no saving."""
     saving = cost - plan_cost
     return 0.0 if abs(saving) <= 1e-9 * max(1.0, abs(plan_cost)) else saving
 
@@ -239,8 +239,9 @@ def best_single_gpu(
     options kept)`` solves one type (a one-period program, or one over periods: ``solving.periods``).
 
     The bound ranks by what a type costs with GPUs shared; the per-workload baseline used before did not,
-    and on the 1,000-workload fleet it put the 256 GiB MI325X (27.7 M USD) fourth, after three types that
-    used up the budget (best of them 36.0 M). ``best_bound`` is the lowest bound of any type not beaten, so
+    and on the 1,000-workload fleet it put the 256 GiB MI325X fourth, after three types that used up the
+    budget, each dearer than it (figures: docs/benchmarks.md, "The figures behind the tuned constants").
+    ``best_bound`` is the lowest bound of any type not beaten, so
     that it bounds the best type, not only the one reported."""
     ranked: list[tuple[float, float, str, set[str]]] = []
     seen: set[frozenset[str]] = set()

@@ -1,8 +1,8 @@
 """Large fleets: the plan of the exact pattern program improved in the seconds the run has left.
 
 The exact program (solving.large, step 3) is solved over the patterns column generation priced on the linear
-relaxation, whose units are fractions: it is often optimal over them well before the run's end (200-workload
-benchmark fleet at 60 s: after 15-22 s, the run done at 40-47 s). Over the same patterns nothing cheaper
+relaxation, whose units are fractions: it is often optimal over them well before the run's end (figures:
+docs/benchmarks.md, "The figures behind the tuned constants"). Over the same patterns nothing cheaper
 exists, so a search that only frees and fixes parts of that program finds nothing; what the plan lacks are
 patterns that pay with the units it actually buys. Each round here prices them: column generation again
 (solving.colgen), on the options the plan buys, each capped at the units it buys and started from the
@@ -19,7 +19,7 @@ import dataclasses
 import time
 
 from planner.ilp.data import PatternData, ProblemData
-from planner.ilp.incumbent import evaluate
+from planner.ilp.incumbent import bought, evaluate
 from planner.ilp.solve import Solution, solve_problem
 from planner.placement.candidates import Candidates
 from planner.placement.patterns import Member
@@ -53,7 +53,7 @@ def improve(
     until, least = ends
     made = 0  # patterns added so far, for ids of their own
     while until - time.perf_counter() >= max(MIN_ROUND_S, least):
-        caps = {o: n for o, n in solution.units.items() if n}
+        caps = bought(solution.units)
         if not caps:
             break
         priced, seeded = _capped(candidates, exact, solution, caps)
@@ -106,7 +106,7 @@ def _better(
         time_limit_s=until - time.perf_counter(),
         mip_gap=mip_gap,
         start={
-            **{o: n for o, n in solution.units.items() if n},
+            **bought(solution.units),
             **{p: n for p, n in solution.use.items() if n},
         },
         whole_call=True,

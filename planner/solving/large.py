@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from planner import deadline
 from planner.errors import TimeLimitError
 from planner.ilp.data import ProblemData
-from planner.ilp.incumbent import Point, evaluate
+from planner.ilp.incumbent import Point, bought, evaluate
 from planner.ilp.solve import LpSolution, Solution, SolveStatus, solve_lp, solve_problem
 from planner.placement.candidates import Candidates
 from planner.placement.patterns import Member
@@ -98,16 +98,15 @@ def _second_core(
        root node. The rounded plan is packed
        before it where the pass is short (under ``MIN_FILL_S``), after it otherwise;
     3. where time is left and the first pass has ``MIN_FILL_S`` or more, the relaxation with room to pack.
-       On the 200-workload fleet under load it had 2,771,399 USD after 15 s, where the restricted
-       relaxation packed at 2,412,312 (restricted with room to pack, 20 s: 2,409,053); it is kept for the
-       replicas room to pack moves onto options the linear relaxation leaves unused.
+       Under load its plans pack dearer than the restricted relaxation's; it is kept for the replicas room
+       to pack moves onto options the linear relaxation leaves unused.
 
-    1,000-workload benchmark fleet, load average 9: the whole relaxation's best plan after 36 s packed at
-    11,343,469 USD (HiGHS spent most of its time in one root-node heuristic); the rounded linear relaxation
-    at 11,231,609 after 8.5 s; the restricted relaxation (27 of 355 options, 2,352 of 27,150 columns) at
-    10,960,121 after 15 s more, 1.5 % above the bound. The other solver on the relaxation was tried here and
-    dropped: within 10 s it never packed below the rounded plan, and its overrun (CBC's limit leaves out
-    writing and reading the model) held the pass past its end."""
+    On the largest benchmark fleet the whole relaxation's best plan packs dearer than the rounded linear
+    relaxation (HiGHS spends most of its time in one root-node heuristic), and the restricted relaxation,
+    a tenth of its options and columns, packs cheapest of the three (figures: docs/benchmarks.md, "The
+    figures behind the tuned constants"). The other solver on the relaxation was tried here and dropped:
+    within 10 s it never packed below the rounded plan, and its overrun (CBC's limit leaves out writing and
+    reading the model) held the pass past its end."""
     found: list[tuple[Solution, float, _Packed | None]] = []
     began = time.perf_counter()
     short = first_pass_s < MIN_FILL_S and solver == "highs"
@@ -160,11 +159,6 @@ def _second_core(
         no_plan = Solution("no_solution", math.inf, math.inf, math.inf, solver=solver)
         found.append((no_plan, root.stop(), None))
     return found, support
-
-
-def _bought(units: dict[str, int]) -> set[str]:
-    """The options a plan buys or rents units of."""
-    return {o for o, n in units.items() if n}
 
 
 def _pack_in_time(candidates: Candidates, solution: Solution) -> _Packed | None:
@@ -227,14 +221,27 @@ def _pack(candidates: Candidates, solution: Solution) -> _Packed:
     return _Packed(exact, plan, point, packings, time.perf_counter() - began)
 
 
+ROUNDED_LP = "lp"
+"""The ``solver`` of ``_rounded_lp``'s solution: its objective is the linear relaxation's optimum, below the
+rounded plan's cost, so it is never compared with a plan's cost (``_priced``)."""
+
+
+def _priced(run: Solution) -> bool:
+    """Whether ``run.objective`` is the cost of its plan: not so for the rounded linear relaxation
+    (``ROUNDED_LP``), whose objective is the relaxation's optimum; its cost is known only once packed. Its
+    objective still orders it among the unpacked runs, as the optimum it was rounded from."""
+    return run.solver != ROUNDED_LP
+
+
 def _rounded_lp(data: ProblemData, lp: LpSolution) -> Solution:
     """The relaxation's linear relaxation rounded to whole replicas, for ``repack`` to pack: a plan within
     seconds, before either solver has one (a loaded machine, a short limit). Each workload keeps its demand:
     the integer parts of its placements and shared entries, then one more replica for the largest fractions
     (largest remainders); a rate-stated workload's placements are rounded up, which keeps its rate. Units
-    are rounded up (the capacity the rounded replicas need): 200-workload benchmark fleet, linear
-    relaxation 2,361,173 USD, this plan packed 2,540,295 (7.1 % above) in 0.5 s, where HiGHS on a loaded
-    machine had none after 7 s."""
+    are rounded up (the capacity the rounded replicas need). Its ``objective`` is the linear relaxation's
+    optimum, not the rounded plan's cost, and its ``solver`` ``ROUNDED_LP`` says so to the consumer
+    (``_priced``); the plan's cost is known once it is packed.
+    """
     use: dict[str, int] = {}
     share: dict[str, int] = {}
     for w in data.workloads:
@@ -250,7 +257,7 @@ def _rounded_lp(data: ProblemData, lp: LpSolution) -> Solution:
         for index, (key, _, into) in enumerate(by_fraction):
             into[key] = whole[key] + (1 if index < missing else 0)
     units = {o: math.ceil(v - 1e-6) for o, v in lp.units.items()}
-    return Solution("feasible", lp.objective, 0.0, 1.0, units, use, share=share, solver="lp")
+    return Solution("feasible", lp.objective, 0.0, 1.0, units, use, share=share, solver=ROUNDED_LP)
 
 
 def _bound(solver: str, solution: Solution | None, mip_gap: float) -> float:
@@ -359,12 +366,13 @@ def solve_large(
     packing_s = 0.0  # the longest packing so far: the next one, or the repack of step 3, takes about as long
     end = start + time_limit_s - max(time_limit_s * FINISH_SHARE, FINISH_PER_PACKING * packing_s)
     runs = [(relaxed, None), *((found, pre) for found, _, pre in helped)]
-    # Those packed already first, then the cheapest relaxed plan first (the dearer ones are then skipped).
+    # Those packed already first, then the cheapest relaxed plan first (the dearer ones are then skipped; the
+    # rounded linear relaxation's objective is not its plan's cost, ``_priced``: it is packed all the same).
     for run, pre in sorted(runs, key=lambda r: (r[1] is None, r[0].objective)):
         if run.status not in ("optimal", "feasible"):
             continue
         if pre is None:
-            if known is not None and run.solver != "lp" and run.objective >= known[0]:
+            if known is not None and _priced(run) and run.objective >= known[0]:
                 continue  # packing only adds GPUs to a relaxation's plan: in every run measured it cost more
             if packed is not None and end - time.perf_counter() < 2 * packing_s:
                 # Another packing would run past the limit (1,000 workloads on a loaded machine: 5.7 s
@@ -399,7 +407,7 @@ def solve_large(
         # alone takes about as long): steps 2 and 3 could only spend the time, or run out of it.
         within = None
         if GENERATE_WITHIN_SUPPORT and support is not None:
-            within = support | _bought(known[1] if known is not None else {}) | _bought(relaxed.units)
+            within = support | set(bought(known[1] if known is not None else {})) | set(bought(relaxed.units))
         try:
             exact, solution = _exact_pass(
                 candidates, (solver, mip_gap), packed, packings, bounds, (colgen_end, end), packing_s, within

@@ -4,9 +4,8 @@ integer program over the spare GPUs of every option and the units that could sti
 ``repack`` packs each option's shared replicas onto the GPUs its units hold; what is left over (a few groups
 of replicas) must go somewhere else. One group at a time, the cheapest place for the next group pays a whole
 new unit by itself, so three GPUs left over become three one-GPU desktops (three purchases) where one more
-four-GPU workstation holds them all for less: 200-workload benchmark fleet, two 1-GPU desktops, a 2-GPU
-workstation and a 1-GPU desktop (33.2 K USD of units) where one more 4-GPU workstation costs 27.4 K. This
-program places all of them at once:
+four-GPU workstation holds them all for less (figures: docs/benchmarks.md, "The figures behind the tuned
+constants"). This program places all of them at once:
 
     min  sum_o fixed[o] * new[o] + sum_{g, o} energy[g, o] * x[g, o]
     s.t. every left-over replica is placed once: alone (its own pattern on o), or in one of the groups
@@ -32,8 +31,9 @@ from planner.ilp.solve import solve_problem
 from planner.placement.patterns import Member
 
 OVERFLOW_LIMIT_S = 2.0
-"""Time for the overflow program (never past the run's deadline). The 200- and 1,000-workload benchmark
-fleets leave 19-39 replicas over; the program takes 0.1 s for them."""
+"""Time for the overflow program (never past the run's deadline). The benchmark fleets leave a few dozen
+replicas over, which the program places in a small part of this (figures: docs/benchmarks.md, "The figures
+behind the tuned constants")."""
 NEW_UNIT_OPTIONS = 8
 """Options per group on which new units are offered to the program: the cheapest by a new unit's whole price
 and the cheapest by its price per GPU (each this many). Spare GPUs are offered wherever they are."""

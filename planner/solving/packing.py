@@ -15,8 +15,9 @@ PACK_NODE_LIMIT = 50_000
 heuristics' packing)."""
 PACK_WORK_LIMIT = 400_000
 """Most GPUs the exact packing search looks at per pool (each placement looks at every GPU of the pool): on
-pools of 30-60 GPUs with no packing the node limit alone let it look 2.6 million times, 2-4 s of a loaded
-machine for one pool, and a 10 s run ran out of time while packing (200-workload benchmark fleet)."""
+pools with no packing the node limit alone let it look millions of times, seconds of a loaded machine for
+one pool, and a 10 s run ran out of time while packing (figures: docs/benchmarks.md, "The figures behind
+the tuned constants")."""
 PACK_MAX_ITEMS = 400
 """Pools with more replicas than this go straight to the heuristics."""
 SLACK_NODE_LIMIT = 2_000
@@ -93,8 +94,8 @@ def fewest_gpus(sizes: list[int], memory: int) -> int:
     GPU take one each; what the items from k to half a GPU need beyond the room those leave, in whole GPUs.
 
     ``pack_exact`` asks it first: its search spends its whole node limit wherever no packing exists, and L2
-    proves most of those (200- and 1,000-workload benchmark fleets, the pools the heuristics overflow: five of
-    seven, where the search had spent 0.2-0.3 s each at load average 6, about 1 s each at 12)."""
+    proves most of those (most of the pools the heuristics overflow on the benchmark fleets; figures:
+    docs/benchmarks.md, "The figures behind the tuned constants")."""
     if not sizes:
         return 0
     best = max(-(-sum(sizes) // memory), -(-len(sizes) // MAX_PER_GPU))
@@ -122,8 +123,8 @@ def minimum_bin_slack(
     (minimum bin slack, Gupta and Ho 1999): item indices by GPU.
 
     First-fit decreasing fills each GPU with whatever comes next and strands the gaps; on pools the
-    relaxation fills to the byte it needs many more GPUs (1,000-workload benchmark fleet: 934 replicas of
-    35 sizes whose memory needs 149 GPUs of 256 GiB: first-fit decreasing 165, this 150 in 0.2 s). Greedy
+    relaxation fills to the byte it needs many more GPUs than this (figures: docs/benchmarks.md, "The
+    figures behind the tuned constants"). Greedy
     all the same: on other pools it needs one GPU more than first-fit decreasing, so callers keep the better
     of the two. Items of the same size and hours are interchangeable, so the search runs over distinct kinds
     with their multiplicities."""

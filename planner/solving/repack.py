@@ -36,8 +36,8 @@ def repack(
 
     ``base`` may carry patterns of its own (column generation's): the exact program chooses among both. Only
     the patterns the start uses are added: adding each packed GPU on every option that could hold it gave
-    the exact program thousands more columns and worse plans within the same time (1,000-workload fleet:
-    17.39 M USD against 16.92 M with column generation's patterns alone).
+    the exact program thousands more columns and worse plans within the same time (figures:
+    docs/benchmarks.md, "The figures behind the tuned constants").
 
     ``packings``: the packed GPUs by option, filled on the first call and reused by later calls for the same
     ``solution`` (packing a large fleet takes seconds)."""
@@ -242,8 +242,8 @@ def _merge_leftovers(
     """The replicas left after ``_fill_gaps`` (largest group first) merged onto shared GPUs wherever one GPU
     holding both groups costs less than the two apart. Each of them is otherwise a new GPU, often a new unit
     (200-workload benchmark fleet: three replicas of 10-35 GiB, three single-GPU units). There the 18.6 and
-    10.1 GiB replicas share one (5.5 K + 4.2 K -> 8.6 K USD); the 34.9 GiB one, always on, costs more with
-    either of them (17.9 K) than alone (11.0 K)."""
+    10.1 GiB replicas share one for less than apart; the 34.9 GiB one, always on, costs more with either of
+    them than alone (figures: docs/benchmarks.md, "The figures behind the tuned constants")."""
     merged: list[tuple[Member, ...]] = []
     for group in sorted(groups, key=lambda g: -sum(m.reserved_bytes for m in g)):
         best: tuple[float, int] | None = None
@@ -311,8 +311,9 @@ def _packing_cost(c: Candidates, oid: str, gpus: list[tuple[Member, ...]]) -> fl
     share of a unit's price. Fewer GPUs is not always cheaper: the "full" pool's replicas add up to more than
     a month of hours per GPU, so each of its GPUs pays a month; packed with the "part" pool's replicas onto
     fewer GPUs in all, they spread over more GPUs that each pay a month (200-workload benchmark fleet, the
-    4-GPU workstation's pools, 100 GPUs counted: together 103 GPUs and 10.6 K USD more energy than the
-    relaxation priced, apart 104 GPUs and none; the whole plan 6.1 K USD cheaper apart)."""
+    4-GPU workstation's pools, 100 GPUs counted: together 103 GPUs and more energy than the relaxation
+    priced, apart 104 GPUs and none, and the whole plan cheaper apart; figures: docs/benchmarks.md, "The
+    figures behind the tuned constants")."""
     offer = c.offers[oid]
     per_gpu = offer.fixed_cost / offer.gpus
     return sum(per_gpu + group_energy(offer, held, c.hours, c.rates) for held in gpus)
@@ -323,7 +324,7 @@ def _pack(
 ) -> list[tuple[Member, ...]]:
     """``items`` onto as few GPUs as first-fit decreasing or minimum bin slack manage; where that is more than
     ``gpus``, an exact search for ``gpus`` (skipped with ``search=False``: it spends its whole node limit
-    whenever no such packing exists, about 0.1 s a pool)."""
+    whenever no such packing exists)."""
     items = sorted(items, key=lambda m: (-m.reserved_bytes, m.workload))
     sizes = [(m.reserved_bytes, _hours(c, m)) for m in items]
     bins = min(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from planner.ilp.data import OptionData, PatternData, ProblemData
-from planner.ilp.incumbent import cheapest_alone, evaluate
+from planner.ilp.incumbent import bought, cheapest_alone, evaluate
 from planner.ilp.limits import LimitRow
 from planner.ilp.solve import solve_problem
 from planner.pipeline import solve
@@ -66,3 +66,9 @@ def test_pipeline_out_of_time_gives_a_verified_plan_not_an_infeasibility() -> No
     fleet = scenario([workload("a", 10), workload("b", 10)], hardware={"cloud": False})
     plan = solve(fleet, cat, time_limit_s=0)
     assert plan.total_cost >= 1262.8 - 1e-6
+
+
+def test_bought_keeps_the_options_with_units_and_their_counts() -> None:
+    # A plan's units name every option of its program; the options it buys are those with a count.
+    assert bought({"one": 0, "duo": 2, "spot": 1, "big": 0}) == {"duo": 2, "spot": 1}
+    assert bought({"one": 0}) == {}

@@ -1,0 +1,31 @@
+"""The linear relaxation rounded to whole replicas (``solving.large._rounded_lp``) reads the relaxation's
+optimum as its objective, not its plan's cost: the consumer never compares it with a plan's (``_priced``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from planner.ilp.data import OptionData, PatternData, ProblemData
+from planner.ilp.incumbent import evaluate
+from planner.ilp.solve import solve_lp
+from planner.solving import large
+
+
+def test_the_rounded_plan_costs_more_than_the_objective_it_reads_and_is_marked_unpriced() -> None:
+    # Three replicas of one GPU each on an 8-GPU server at 800 USD (100 a replica) or 1-GPU boxes at 150:
+    # the linear relaxation buys 3/8 of the server, 300 USD; rounded up, one whole server, 800 USD.
+    data = ProblemData(
+        ("w",),
+        {"w": 3},
+        (OptionData("big", 8, 800.0), OptionData("box", 1, 150.0)),
+        (PatternData("p_big", "big", 1, (("w", 1),)), PatternData("p_box", "box", 1, (("w", 1),))),
+    )
+    lp = solve_lp(data)
+    assert lp.status == "optimal" and lp.objective == pytest.approx(300.0)
+    rounded = large._rounded_lp(data, lp)
+    assert rounded.units == {"big": 1, "box": 0} and rounded.use == {"p_big": 3, "p_box": 0}
+    assert rounded.objective == pytest.approx(300.0)  # the relaxation's optimum, not the plan's cost
+    point = evaluate(data, {**rounded.units, **rounded.use})
+    assert point is not None and point[0] == pytest.approx(800.0)
+    assert not large._priced(rounded)
+    assert large._priced(large.Solution("feasible", 800.0, 0.0, 1.0, solver="highs"))
