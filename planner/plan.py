@@ -207,7 +207,7 @@ class Assignment(FrozenModel):
 
 class ReplicaPerformance(FrozenModel):
     """One replica of a rate-stated workload on its own option: replicas of one workload may run on different
-    cards, each at the largest batch its card serves within the SLO."""
+    cards, each at the largest batch its card serves within the SLO, or the smallest its rate needs."""
 
     replica: int
     """1-based, as in ``Assignment.replica``."""
@@ -227,13 +227,15 @@ class ReplicaPerformance(FrozenModel):
     output_tokens_per_s: float
     """Output tokens served per second: ``requests_per_s`` x the answer's tokens (prefills included)."""
     limit: str
-    """What stops a larger batch: ``memory``, ``ttft``, ``tpot`` or ``search cap``."""
+    """What stops a larger batch: ``memory``, ``ttft``, ``tpot``, ``search cap``, or ``rate`` (the smallest
+    batch that holds the requests in flight at the rate asked, where one replica carries it)."""
 
 
 class WorkloadPerformance(FrozenModel):
     """How a rate-stated workload is served (the speed model's figures, docs/speed-model.md): each replica
-    runs the largest batch within the SLO that fits its memory; latencies are at that batch, the worst over
-    the replicas' options."""
+    runs the largest batch within the SLO that fits its memory, or, where one replica carries the whole rate,
+    the smallest batch that holds its requests in flight (perf.capacity.IN_FLIGHT_QUANTILE); latencies are
+    at that batch, the worst over the replicas' options."""
 
     requests_per_s_asked: float
     """The workload's ``requests_per_second`` (peak)."""

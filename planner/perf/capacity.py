@@ -11,6 +11,7 @@ inverted (``Performance.requests_per_s``: each prefill holds up the batch an in-
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,13 +26,20 @@ if TYPE_CHECKING:
 
 SEARCH_CAP = 4096
 """Largest batch searched: more sequences than any engine's default scheduler admits (vLLM: 256-1024)."""
+IN_FLIGHT_QUANTILE = 0.99
+"""Share of arrivals that find a free slot in a replica sized for a rate (``capacity_within_slo``'s
+``requests_per_s``). Requests arriving at random (Poisson) and each held for a time T are in flight as a
+Poisson count of mean rate x T, whatever T's distribution (the M/G/infinity queue), so the batch that admits
+99 % of arrivals at once is that count's 99th percentile: a replica sized so has room for the bursts of its
+rate, where one sized to the mean rate would queue most of them."""
 
 
 @dataclass(frozen=True, slots=True)
 class Capacity:
-    """``batch``: the largest batch within the targets (0: not even one sequence); ``limit``: what stops a
-    larger one ("ttft", "tpot", "memory" or "search cap"); ``performance``: at ``batch`` (at batch 1 when it
-    is 0, to say how far off the targets are)."""
+    """``batch``: the largest batch within the targets (0: not even one sequence), or the smallest that
+    carries the rate asked; ``limit``: what stops a larger one ("ttft", "tpot", "memory", "search cap", or
+    "rate": a larger batch would hold memory the rate asked never fills); ``performance``: at ``batch`` (at
+    batch 1 when it is 0, to say how far off the targets are)."""
 
     batch: int
     limit: str
@@ -56,11 +64,18 @@ def capacity_within_slo(
     tpot_s: float,
     memory_per_gpu_bytes: int | None = None,
     catalog: Catalog | None = None,
+    requests_per_s: float | None = None,
     **replica: Any,
 ) -> Capacity:
     """The largest batch of ``model`` on ``gpus`` x ``gpu`` whose TTFT is at most ``ttft_s`` and serving TPOT
     (``Performance.serving_tpot_s``) at most ``tpot_s`` seconds, and whose memory per GPU (every sequence
     holding ``input + output`` tokens) fits ``memory_per_gpu_bytes`` (default: the card's memory).
+
+    ``requests_per_s``: the rate the replica is asked to carry, where one replica can: then the batch is the
+    smallest whose slots hold the requests in flight at that rate ``IN_FLIGHT_QUANTILE`` of the time (never
+    more than the largest within the targets). A replica at the largest batch would reserve memory for
+    hundreds of sequences that half a request a second never fills, and that memory could hold another
+    model's replica. Where one replica cannot carry the rate, the largest batch stands.
 
     ``replica``: the rest of ``estimate_performance``'s keywords but ``batch`` (``precision``, ``engine``,
     ``gpus``, ``input_tokens``, ``output_tokens``, ``kv_precision``, ``interconnect``), with its defaults:
@@ -91,7 +106,7 @@ def capacity_within_slo(
         if not ok(1):
             return Capacity(0, limit, speed(1))
     if all(ok(SEARCH_CAP) for _, ok in checks):
-        return Capacity(SEARCH_CAP, "search cap", speed(SEARCH_CAP))
+        return _for_rate(Capacity(SEARCH_CAP, "search cap", speed(SEARCH_CAP)), speed, requests_per_s)
     low, high = 1, SEARCH_CAP  # ok(low), not ok(high)
     while high - low > 1:
         mid = (low + high) // 2
@@ -100,4 +115,38 @@ def capacity_within_slo(
         else:
             high = mid
     limit = next(name for name, ok in checks if not ok(high))
-    return Capacity(low, limit, speed(low))
+    return _for_rate(Capacity(low, limit, speed(low)), speed, requests_per_s)
+
+
+def _for_rate(
+    largest: Capacity, speed: Callable[[int], Performance], requests_per_s: float | None
+) -> Capacity:
+    """``largest``, or the smallest batch below it whose slots hold the requests in flight at
+    ``requests_per_s`` ``IN_FLIGHT_QUANTILE`` of the time. A request holds its slot batch / requests_per_s
+    (the capacity model's time per request), so at batch b the mean in flight is rate x b / capacity(b); it
+    grows more slowly than b, so the smallest batch that holds it is found by bisection."""
+    if requests_per_s is None or not largest.batch:
+        return largest
+
+    def holds(batch: int) -> bool:
+        in_flight = requests_per_s * batch / speed(batch).requests_per_s
+        return _poisson_cdf(batch, in_flight) >= IN_FLIGHT_QUANTILE
+
+    if not holds(largest.batch):
+        return largest
+    low, high = 0, largest.batch  # not holds(low) (no slot holds nothing), holds(high)
+    while high - low > 1:
+        mid = (low + high) // 2
+        if holds(mid):
+            high = mid
+        else:
+            low = mid
+    return largest if high == largest.batch else Capacity(high, "rate", speed(high))
+
+
+def _poisson_cdf(k: int, mean: float) -> float:
+    """P(N <= k) for N Poisson with ``mean``, summed in logs (e^-mean underflows past a mean of 745)."""
+    if mean <= 0:
+        return 1.0
+    log_mean = math.log(mean)
+    return math.fsum(math.exp(i * log_mean - mean - math.lgamma(i + 1)) for i in range(k + 1))

@@ -1,6 +1,7 @@
 """What one replica of a rate-stated workload serves on each placement option (stage 3): the speed model's
-largest batch within the SLO whose memory fits the GPU at the workload's headroom, and the requests/s it
-sustains at that batch (``perf.capacity``; each request's prefill plus its share of the decode steps). The
+largest batch within the SLO whose memory fits the GPU at the workload's headroom, or where one replica
+carries the whole rate the smallest batch that holds its requests in flight (``perf.capacity``), and the
+requests/s it sustains at that batch (each request's prefill plus its share of the decode steps). The
 replica's memory is the memory model's at that batch."""
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ class RateOption:
 
     @property
     def binds(self) -> str:
-        """What stops a larger batch: "memory", or "speed" (a latency target, or the search cap)."""
+        """What stops a larger batch: "memory", or "speed" (a latency target, the search cap, or the rate
+        asked, which a larger batch would not serve faster)."""
         return "memory" if self.capacity.limit == "memory" else "speed"
 
 
@@ -51,13 +53,13 @@ class RateTable:
 
     def __init__(self, catalog: Catalog) -> None:
         self._catalog = catalog
-        self._found: dict[tuple[str, str, int, str], RateOption | None] = {}
+        self._found: dict[tuple[str, str, int, str, float | None], RateOption | None] = {}
 
     def get(self, w: Workload, gpu: GpuSpec, gpus: int, linked: bool, headroom: float) -> RateOption | None:
         """None where the speed model cannot price the option (the card lacks a figure it needs, or the model
         does not split over ``gpus``)."""
         link = interconnect(gpu, gpus, linked)
-        key = (w.name, gpu.name, gpus, link)
+        key = (w.name, gpu.name, gpus, link, w.requests_per_second)
         if key not in self._found:
             self._found[key] = self._compute(w, gpu, gpus, link, headroom)
         return self._found[key]
@@ -90,6 +92,7 @@ class RateTable:
                 interconnect=link,
                 machine_gpus=gpus,  # a rate-stated replica lies inside one machine of its offer
                 catalog=self._catalog,
+                requests_per_s=w.requests_per_second,
             )
         except PlannerError:
             return None

@@ -479,16 +479,48 @@ def replica_memory_notes(plan: Plan) -> list[str]:
     figure with the card it is on: the Workloads table's one figure per workload is its first replica's, and
     a 70B on 2 x B200 (74.49 GiB per GPU) and on one H200 (85.21) read "x 2, 74.49" as if both held 74.49."""
     notes = []
+    months = _months_held(plan)
     for name, held in plan.replica_memory().items():
         if len({(r.per_gpu_bytes, r.reserved_bytes) for r in held}) < 2:
             continue
         seen = dict.fromkeys((r.per_gpu_bytes, r.reserved_bytes, r.gpu, r.gpus) for r in held)
         figures = [
-            f"{to_gib(per):.2f} ({to_gib(reserved):.2f} reserved) on {gpu}" + (f" x {n}" if n > 1 else "")
+            f"{to_gib(per):.2f} ({to_gib(reserved):.2f} reserved) on {gpu}"
+            + (f" x {n}" if n > 1 else "")
+            + months.get((name, per, reserved, gpu, n), "")
             for per, reserved, gpu, n in sorted(seen, key=lambda k: (-k[0], k[2]))
         ]
         notes.append(f"{name}: {'; '.join(figures)}")
     return notes
+
+
+def _months_held(plan: Plan) -> dict[tuple[str, int, int, str, int], str]:
+    """Over demand periods, " (months 4-9)" for a replica figure held only in some months: a replica sized
+    for a period's rate holds less in the months that ask less, and two figures on the same card read as two
+    replicas without them. Empty for a plan of one period."""
+    if not plan.periods:
+        return {}
+    gpus = {u.id: u.gpu for u in plan.units}
+    spans: dict[tuple[str, int, int, str, int], list[int]] = {}
+    for name, placed in plan.placements().items():
+        for a in placed:
+            key = (name, a.per_gpu_bytes, a.reserved_bytes, gpus.get(a.unit, a.unit), len(a.gpu_indices))
+            end = a.end_month or plan.horizon_months
+            spans.setdefault(key, []).extend(range(a.start_month, end + 1))
+    out = {}
+    for key, held in spans.items():
+        months = sorted(set(held))
+        if len(months) == plan.horizon_months:
+            continue  # held all along
+        runs: list[list[int]] = []
+        for m in months:
+            if runs and m == runs[-1][1] + 1:
+                runs[-1][1] = m
+            else:
+                runs.append([m, m])
+        spans_text = ", ".join(f"{a}-{b}" if a != b else f"{a}" for a, b in runs)
+        out[key] = f" (month{'s' if len(months) > 1 else ''} {spans_text})"
+    return out
 
 
 def replica_memory_lines(plan: Plan) -> dict[str, list[str]]:

@@ -243,7 +243,9 @@ def _performance(plan: Plan) -> list[str]:
         "## Performance",
         "",
         "Each replica runs the largest batch whose predicted TTFT and TPOT meet the SLO and whose memory "
-        "fits its GPU (planner's speed model). TPOT is the one the SLO checks, as a user sees it: the decode "
+        "fits its GPU (planner's speed model), or, where one replica carries the whole rate, the smallest "
+        "batch that holds its requests in flight 99 % of the time (binds: rate asked). TPOT is the one the "
+        "SLO checks, as a user sees it: the decode "
         "step plus the prefills of the requests that join meanwhile (batch / output tokens prompts a step); "
         "requests/s = batch / (output tokens x TPOT), every prefill holding up the batch. A workload's row "
         "sums its replicas' rates and shows the worst latencies; *binds* says what stops a larger batch "

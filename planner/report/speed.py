@@ -17,6 +17,7 @@ LIMIT_LABELS: Mapping[str, str] = {
     "ttft": "speed (TTFT)",
     "tpot": "speed (TPOT)",
     "search cap": "speed (batch cap)",
+    "rate": "rate asked",
 }
 """What stops a larger batch, as a reader says it: the card's memory, or a latency target (speed)."""
 

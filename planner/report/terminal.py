@@ -367,8 +367,8 @@ def render_terminal(
         out += [
             "",
             *wrap(
-                "Speed (TTFT, TPOT in ms; each replica at its largest batch within the SLO; totals: worst, "
-                "summed)",
+                "Speed (TTFT, TPOT in ms; each replica at its largest batch within the SLO, or the smallest "
+                "its rate needs; totals: worst, summed)",
                 width,
             ),
             *speed_lines(plan, width),

@@ -110,3 +110,54 @@ def test_a_prompt_only_pass_has_the_step_as_its_serving_tpot() -> None:
     # the fit set's llama.cpp prompt rows).
     assert serving_tpot_s(0.02, 0.3, batch=8, output_tokens=0, static=False) == 0.02
     assert serving_tpot_s(0.02, 0.3, batch=8, output_tokens=300, static=False) == pytest.approx(0.028)
+
+
+def test_poisson_tail_against_hand_figures() -> None:
+    """P(N <= k) for N Poisson: mean 1, e^-1 (1 + 1 + 1/2 + 1/6) = 0.98101 and + 1/24 -> 0.99634; mean 3
+    to 7 and 8: 0.98810 and 0.99620 (tables); a mean of 1,000 (e^-1000 underflows) lies half below 1,000
+    and all below 1,200."""
+    from planner.perf.capacity import _poisson_cdf
+
+    assert _poisson_cdf(3, 1.0) == pytest.approx(0.98101, abs=1e-5)
+    assert _poisson_cdf(4, 1.0) == pytest.approx(0.99634, abs=1e-5)
+    assert _poisson_cdf(7, 3.0) == pytest.approx(0.98810, abs=1e-5)
+    assert _poisson_cdf(8, 3.0) == pytest.approx(0.99620, abs=1e-5)
+    assert 0.5 < _poisson_cdf(1000, 1000.0) < 0.52 and _poisson_cdf(1200, 1000.0) > 0.99999
+
+
+def test_a_rate_one_replica_carries_takes_the_batch_its_bursts_need() -> None:
+    """A replica whose requests each hold a slot 2 s, whatever the batch (requests/s = batch / 2), asked
+    1.5 requests/s: 3 in flight on average, and a Poisson count of mean 3 stays at or under 8 99.6 % of the
+    time, at or under 7 only 98.8 %: batch 8 of the 45 the targets allow. Asked 30 requests/s, 60 in
+    flight on average do not fit 45 slots: the largest batch stands (more replicas carry the rate)."""
+    from types import SimpleNamespace
+    from typing import cast
+
+    from planner.perf.capacity import Capacity, _for_rate
+    from planner.perf.estimate import Performance
+
+    def speed(batch: int) -> Performance:
+        return cast(Performance, SimpleNamespace(requests_per_s=batch / 2.0))
+
+    largest = Capacity(45, "tpot", speed(45))
+    sized = _for_rate(largest, speed, 1.5)
+    assert (sized.batch, sized.limit, sized.requests_per_s) == (8, "rate", 4.0)
+    assert _for_rate(largest, speed, 30.0) is largest
+    assert _for_rate(largest, speed, None) is largest
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.floats(0.05, 5.0), st.floats(1.0, 3.0))
+def test_more_requests_never_take_a_smaller_batch(rate: float, more: float) -> None:
+    def batch(asked: float) -> int:
+        return capacity_within_slo(
+            "llama-3-8b",
+            gpu="H100 SXM5",
+            ttft_s=1.0,
+            tpot_s=0.06,
+            input_tokens=1000,
+            output_tokens=300,
+            requests_per_s=asked,
+        ).batch
+
+    assert batch(rate * more) >= batch(rate)

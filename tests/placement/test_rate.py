@@ -145,14 +145,29 @@ def test_each_replica_is_launched_at_the_batch_its_option_serves() -> None:
         output_tokens=300,
         catalog=ONE,
     )
-    plan = solve(scenario([chat(0.5 * cap.requests_per_s)]), ONE, alternatives=False)
+    rate = 0.5 * cap.requests_per_s
+    # Half the largest batch's rate: one replica carries it at the smallest batch that holds its requests
+    # in flight 99 % of the time (perf.capacity.IN_FLIGHT_QUANTILE), not at the largest batch.
+    sized = capacity_within_slo(
+        "llama-3-8b",
+        gpu="Fast 48",
+        ttft_s=1.0,
+        tpot_s=0.06,
+        memory_per_gpu_bytes=48 * 2**30,
+        input_tokens=1000,
+        output_tokens=300,
+        catalog=ONE,
+        requests_per_s=rate,
+    )
+    assert sized.limit == "rate" and 0 < sized.batch < cap.batch and sized.requests_per_s >= rate
+    plan = solve(scenario([chat(rate)]), ONE, alternatives=False)
     (a,) = plan.assignments
     assert a.launch is not None
-    assert ("--max-num-seqs", str(cap.batch)) in a.launch.flags
+    assert ("--max-num-seqs", str(sized.batch)) in a.launch.flags
     # Memory is sized by the mean request (1,000 + 300 tokens), but the server must accept the longest one
     # the workload allows: its context (4,096 by default), not the mean, which vLLM would refuse above.
     assert ("--max-model-len", "4096") in a.launch.flags
-    assert plan.workloads[0].batch == cap.batch and plan.workloads[0].context == 1300
+    assert plan.workloads[0].batch == sized.batch and plan.workloads[0].context == 1300
 
 
 def test_a_rate_stated_scenario_survives_its_own_dump() -> None:

@@ -361,3 +361,28 @@ def test_hobbyist_timeshare_says_what_its_schedules_do() -> None:
     assert scenario.workloads[1].hours_per_month == 12 * 365 / 12
     text = " ".join(scenario.description.split())
     assert "20:00-08:00" in text and "weekend days it idles" in text and "and at weekends" not in text
+
+
+def test_a_replica_sized_for_a_months_rate_says_which_months(catalog: Catalog) -> None:
+    """platform-team-growth's DeepSeek API asks 8 requests/s in month 4 and grows: in months 4-9 one replica
+    carries the rate, so it runs the smallest batch that holds the rate's requests in flight (less memory than
+    the largest batch within the SLO, which it runs from month 10 on, beside more replicas). The same B200
+    server then holds two figures, and the note under the Workloads table says which months hold which, or
+    it read as two replicas on two servers."""
+    from planner.report.figures import replica_memory_note
+
+    plan = solve(load_scenario(SCENARIOS / "platform-team-growth.yaml"), catalog, alternatives=False)
+    on_b200 = sorted(
+        {
+            (a.start_month, a.reserved_bytes)
+            for a in plan.assignments
+            if a.workload == "deepseek-api" and a.unit == "server-8x-b200#1"
+        }
+    )
+    assert on_b200[0][0] == 4 and on_b200[0][1] < min(r for _, r in on_b200[1:])
+    (w,) = [w for w in plan.workloads if w.name == "deepseek-api"]
+    assert w.performance is not None
+    note = replica_memory_note(plan)
+    deepseek = note.split("deepseek-api: ")[1]
+    assert "on B200 (HGX B200) x 8 (months 4-9)" in deepseek
+    assert "on B200 (HGX B200) x 8 (months 10-36)" in deepseek

@@ -220,7 +220,7 @@ function renderSpeed(rows) {
   [2, 3, 4, 5, 6, 7, 8]);
   const slos = rows.filter((r) => r.replica === null).map((r) => `${r.workload}: ${r.slo}`);
   $("speed-note").textContent = `SLO ${slos.join("; ")}. Each replica runs the largest batch within the SLO ` +
-    "that fits its memory; TPOT is the decode step plus the prefills of requests joining meanwhile; " +
+    "that fits its memory, or the smallest that holds its rate's requests in flight 99 % of the time; TPOT is the decode step plus the prefills of requests joining meanwhile; " +
     "binds: what stops a larger batch.";
 }
 
