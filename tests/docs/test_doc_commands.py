@@ -128,3 +128,13 @@ def test_a_command_the_program_would_refuse_fails_the_check(
     monkeypatch.chdir(tmp_path)
     with pytest.raises(click.ClickException, match=message):
         parse(command, tmp_path)
+
+
+def test_the_examples_in_planner_help_parse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    examples = [
+        line.strip() for line in (main.help or "").splitlines() if line.strip().startswith("planner ")
+    ]
+    assert len(examples) == 4, examples
+    monkeypatch.chdir(tmp_path)
+    for example in examples:
+        parse(example, tmp_path)
