@@ -157,7 +157,7 @@ def main() -> None:
     """Plan GPU memory and the cheapest hardware for LLM workloads.
 
     \b
-    planner estimate llama-3-8b --precision q4_k_m --context 32768
+    planner estimate llama-3.1-8b --precision q4_k_m --context 32768
     planner fit qwen2.5-7b --gpu "RTX 4090"
     planner perf llama-3-8b --gpu "H100 SXM5" --batch 16
     planner solve scenarios/startup.yaml
