@@ -7,6 +7,7 @@ bisection over ``estimate``; the search stops at the model's trained context and
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
@@ -80,19 +81,9 @@ class FitResult:
 
 
 def _largest(fits: Callable[[int], bool], high: int) -> int:
-    """Largest n in [1, high] with fits(n), for a monotone predicate; 0 if fits(1) is false."""
-    if not fits(1):
-        return 0
-    if fits(high):
-        return high
-    low = 1  # fits(low) true, fits(high) false
-    while high - low > 1:
-        mid = (low + high) // 2
-        if fits(mid):
-            low = mid
-        else:
-            high = mid
-    return low
+    """Largest n in [1, high] with fits(n), for a monotone predicate; 0 if fits(1) is false: the count of
+    n that fit, since they come first."""
+    return bisect.bisect_left(range(1, high + 1), True, key=lambda n: not fits(n))
 
 
 def fit(

@@ -10,6 +10,7 @@ inverted (``Performance.requests_per_s``: each prefill holds up the batch an in-
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 from collections.abc import Callable
@@ -105,17 +106,17 @@ def capacity_within_slo(
     for limit, ok in checks:
         if not ok(1):
             return Capacity(0, limit, speed(1))
-    if all(ok(SEARCH_CAP) for _, ok in checks):
+
+    # Batches 1..SEARCH_CAP meet every check up to the largest, none after it: the first that misses one, by
+    # bisection (``speed`` is cached, so the checks share each batch's estimate).
+    def misses(batch: int) -> bool:
+        return not all(ok(batch) for _, ok in checks)
+
+    largest = bisect.bisect_left(range(1, SEARCH_CAP + 1), True, key=misses)
+    if largest == SEARCH_CAP:
         return _for_rate(Capacity(SEARCH_CAP, "search cap", speed(SEARCH_CAP)), speed, requests_per_s)
-    low, high = 1, SEARCH_CAP  # ok(low), not ok(high)
-    while high - low > 1:
-        mid = (low + high) // 2
-        if all(ok(mid) for _, ok in checks):
-            low = mid
-        else:
-            high = mid
-    limit = next(name for name, ok in checks if not ok(high))
-    return _for_rate(Capacity(low, limit, speed(low)), speed, requests_per_s)
+    limit = next(name for name, ok in checks if not ok(largest + 1))
+    return _for_rate(Capacity(largest, limit, speed(largest)), speed, requests_per_s)
 
 
 def _for_rate(
@@ -134,14 +135,8 @@ def _for_rate(
 
     if not holds(largest.batch):
         return largest
-    low, high = 0, largest.batch  # not holds(low) (no slot holds nothing), holds(high)
-    while high - low > 1:
-        mid = (low + high) // 2
-        if holds(mid):
-            high = mid
-        else:
-            low = mid
-    return largest if high == largest.batch else Capacity(high, "rate", speed(high))
+    smallest = 1 + bisect.bisect_left(range(1, largest.batch + 1), True, key=holds)
+    return largest if smallest == largest.batch else Capacity(smallest, "rate", speed(smallest))
 
 
 def _poisson_cdf(k: int, mean: float) -> float:

@@ -135,30 +135,24 @@ def test_json_and_terminal_say_what_the_replicas_serve() -> None:
 
 
 def test_each_replica_is_launched_at_the_batch_its_option_serves() -> None:
-    cap = capacity_within_slo(
-        "llama-3-8b",
-        gpu="Fast 48",
-        ttft_s=1.0,
-        tpot_s=0.06,
-        memory_per_gpu_bytes=48 * 2**30,
-        input_tokens=1000,
-        output_tokens=300,
-        catalog=ONE,
-    )
+    def on_fast(**asked: float) -> Any:
+        return capacity_within_slo(
+            "llama-3-8b",
+            gpu="Fast 48",
+            ttft_s=1.0,
+            tpot_s=0.06,
+            memory_per_gpu_bytes=48 * 2**30,
+            input_tokens=1000,
+            output_tokens=300,
+            catalog=ONE,
+            **asked,
+        )
+
+    cap = on_fast()
     rate = 0.5 * cap.requests_per_s
     # Half the largest batch's rate: one replica carries it at the smallest batch that holds its requests
     # in flight 99 % of the time (perf.capacity.IN_FLIGHT_QUANTILE), not at the largest batch.
-    sized = capacity_within_slo(
-        "llama-3-8b",
-        gpu="Fast 48",
-        ttft_s=1.0,
-        tpot_s=0.06,
-        memory_per_gpu_bytes=48 * 2**30,
-        input_tokens=1000,
-        output_tokens=300,
-        catalog=ONE,
-        requests_per_s=rate,
-    )
+    sized = on_fast(requests_per_s=rate)
     assert sized.limit == "rate" and 0 < sized.batch < cap.batch and sized.requests_per_s >= rate
     plan = solve(scenario([chat(rate)]), ONE, alternatives=False)
     (a,) = plan.assignments
