@@ -8,16 +8,18 @@ Thin like the CLI: each function parses the request, calls the same library func
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planner import bounds as B
-from planner.errors import PlannerError, UnknownModelError
+from planner.errors import PlannerError, ScenarioError, UnknownModelError
 
 if TYPE_CHECKING:
     from planner.catalog.schema import Catalog
@@ -274,7 +276,8 @@ def validate(payload: dict[str, Any]) -> dict[str, Any]:
     from planner.placement.explain import explain_unplaceable
 
     scenario = _scenario(payload.get("yaml"))
-    candidates = build_candidates(scenario, catalog())
+    with _page_words():
+        candidates = build_candidates(scenario, catalog())
     explain_unplaceable(scenario, candidates)
     return {
         "ok": True,
@@ -283,6 +286,24 @@ def validate(payload: dict[str, Any]) -> dict[str, Any]:
         "options": len(candidates.data.options),
         "placements": len(candidates.data.patterns),
     }
+
+
+SCENARIO_MODEL_ADVICE = "a model from the Memory tab's list, or a size such as 7b"
+"""What a scenario's workload may name instead of an unknown model, in the page's words: the command line's
+advice (`planner catalog models`, a config.json path) names a command and files the page has not."""
+
+
+@contextlib.contextmanager
+def _page_words() -> Iterator[None]:
+    """A scenario's unknown model (a ScenarioError caused by an UnknownModelError) worded for the page."""
+    try:
+        yield
+    except ScenarioError as error:
+        cause = error.__cause__
+        if not isinstance(cause, UnknownModelError):
+            raise
+        message = str(error).replace(str(cause), cause.worded(SCENARIO_MODEL_ADVICE))
+        raise ScenarioError(message) from None
 
 
 def _scenario(text: Any, label: str = "scenario") -> Any:
@@ -311,7 +332,8 @@ class PlanStore:
             if key in self._plans:
                 self._plans.move_to_end(key)
                 return key, self._plans[key]
-        plan = solve(_scenario(text, label), catalog())
+        with _page_words():
+            plan = solve(_scenario(text, label), catalog())
         with self._lock:
             self._plans[key] = plan
             while len(self._plans) > self._size:

@@ -496,3 +496,18 @@ def test_a_browser_that_hangs_up_gets_one_line_not_a_traceback(
     except ValueError:
         server.handle_error(None, ("127.0.0.1", 50000))
     assert "Traceback" in capsys.readouterr().err  # anything else still shows its details
+
+
+@pytest.mark.parametrize("path", ["/api/validate", "/api/solve"])
+def test_a_scenarios_unknown_model_is_worded_for_the_page(url: str, path: str) -> None:
+    """A misspelt model in the scenario editor was answered with the command line's advice ("see `planner
+    catalog models`", "a path to a config.json"): a command and files the page has not. It now points to
+    the Memory tab's list; the suggestion stays, and the command line keeps its own words."""
+    text = STARTUP.read_text(encoding="utf-8").replace("model: llama-3.1-8b", "model: lama-3.1-8b", 1)
+    status, data = _post(f"{url}{path}", {"yaml": text})
+    assert status == 400
+    assert data["error"].endswith(
+        "workload 'chat-assistant': unknown model 'lama-3.1-8b' (did you mean 'llama-3.1-8b'?): "
+        "a model from the Memory tab's list, or a size such as 7b"
+    )
+    assert "planner catalog" not in data["error"] and "config.json" not in data["error"]
