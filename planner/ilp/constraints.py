@@ -308,17 +308,9 @@ def add_spread_constraints(m: Model) -> None:
     is the whole rule for ``spread: gpu`` and for units of one GPU; the assembly puts each replica on its own
     unit and check.verify re-checks it.
     """
-    for w in sorted(m.data.spread_machine):
-        by_option: dict[str, list[tuple[Any, int]]] = {}
-        for p, n in m.data.patterns_with[w]:
-            if m.data.option_by_id[p.option].gpus_per_unit > p.gpus:
-                by_option.setdefault(p.option, []).append((m.use[p.id], n))
-        for option, terms in by_option.items():
-            per_unit = m.data.option_by_id[option].gpus_per_unit
-            on = m.data.patterns_on[option]
-            whole = [(m.use[p.id], p.gpus // per_unit) for p in on if p.gpus >= per_unit]
-            row = pulp.LpAffineExpression([*terms, *whole, (m.units[option], -1)]) <= 0
-            m.prob += row, f"spread__{w}_{option}"
+    for w, option, terms in m.data.spread_rows:
+        row = pulp.LpAffineExpression([*((m.use[p], n) for p, n in terms), (m.units[option], -1)]) <= 0
+        m.prob += row, f"spread__{w}_{option}"
 
 
 def add_link_constraints(m: Model) -> None:

@@ -9,6 +9,7 @@ human-readable names live beside them in ``OptionData.label`` and in the pipelin
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -207,6 +208,28 @@ class ProblemData:
         return replace(
             self, options=tuple(replace(o, gpu_memory_gib=o.gpu_memory_gib * fill) for o in self.options)
         )
+
+    @functools.cached_property
+    def spread_rows(self) -> tuple[tuple[str, str, tuple[tuple[str, int], ...]], ...]:
+        """The ``spread`` rows of constraints.py as (workload, option, (pattern id, coefficient) ...), each
+        ``sum coefficient x use[pattern] <= units[option]``: a replica of a workload spread by machine on part
+        of a unit counts one, and a pattern that fills whole units counts the units it fills (they hold
+        nothing else), on every option where the workload has a pattern on part of a unit. One definition for
+        the program and for the check of a plan made without it (``ilp.incumbent``)."""
+        whole: dict[str, tuple[tuple[str, int], ...]] = {}
+        rows = []
+        for w in sorted(self.spread_machine):
+            part: dict[str, list[tuple[str, int]]] = {}
+            for p, n in self.patterns_with[w]:
+                if self.option_by_id[p.option].gpus_per_unit > p.gpus:
+                    part.setdefault(p.option, []).append((p.id, n))
+            for option, terms in part.items():
+                if option not in whole:
+                    per_unit = self.option_by_id[option].gpus_per_unit
+                    on = self.patterns_on[option]
+                    whole[option] = tuple((p.id, p.gpus // per_unit) for p in on if p.gpus >= per_unit)
+                rows.append((w, option, (*terms, *whole[option])))
+        return tuple(rows)
 
     def most_replicas(self, workload: str, pattern: str) -> int:
         """Replicas of ``workload`` a plan needs on ``pattern`` alone: its demand, or for a rate-stated load

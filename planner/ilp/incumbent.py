@@ -68,14 +68,12 @@ def bought(units: Mapping[str, int]) -> dict[str, int]:
 
 
 def spread_holds(data: ProblemData, units: dict[str, int], use: dict[str, int]) -> bool:
-    """The spread rows (constraints.add_spread_constraints) at integer values, for the incumbent check."""
-    for w in data.spread_machine:
-        on: dict[str, int] = {}
-        for p, n in data.patterns_with[w]:
-            on[p.option] = on.get(p.option, 0) + n * use.get(p.id, 0)
-        if any(count > units.get(option, 0) for option, count in on.items()):
-            return False
-    return True
+    """The spread rows (constraints.add_spread_constraints, ``ProblemData.spread_rows``) at integer values,
+    for the incumbent check: a plan it accepts is one the program accepts."""
+    return all(
+        sum(n * use.get(p, 0) for p, n in terms) <= units.get(option, 0)
+        for _, option, terms in data.spread_rows
+    )
 
 
 def cheapest_alone(data: ProblemData) -> dict[str, float]:

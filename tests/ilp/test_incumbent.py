@@ -51,6 +51,29 @@ def test_evaluate_checks_every_row() -> None:
     assert point is not None and point[0] == pytest.approx(150 + 100 + 1.5 + 1.0)
 
 
+def test_evaluate_keeps_spread_replicas_off_machines_a_replica_fills() -> None:
+    """Two 4-GPU servers (1,000 each); big fills one (pattern pb, 4 GPUs), solo keeps its two 1-GPU replicas
+    on machines of their own (ps). The program's spread row counts the server big fills against solo's
+    (1 + 2 > 2 servers); the incumbent check counted only solo's replicas and took this plan, which no layout
+    holds. A third server makes it a plan: 3,000 + the patterns' 10 + 2 x 1."""
+    data = ProblemData(
+        workloads=("big", "solo"),
+        demand={"big": 1, "solo": 2},
+        options=(OptionData("quad", 4, 1000.0),),
+        patterns=(
+            PatternData("pb", "quad", 4, (("big", 1),), cost=10.0),
+            PatternData("ps", "quad", 1, (("solo", 1),), cost=1.0),
+        ),
+        spread_machine=frozenset({"solo"}),
+    )
+    assert data.spread_rows == (("solo", "quad", (("ps", 1), ("pb", 1))),)
+    assert evaluate(data, {"pb": 1, "ps": 2, "quad": 2}) is None
+    point = evaluate(data, {"pb": 1, "ps": 2, "quad": 3})
+    assert point is not None and point[0] == pytest.approx(3000 + 10 + 2)
+    solved = solve_problem(data, solver="highs", time_limit_s=10)
+    assert solved.status == "optimal" and solved.objective == pytest.approx(3012)
+
+
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
 def test_a_solver_stopped_empty_still_returns_a_plan(solver: str) -> None:
     # No time at all: the solver finds nothing; every replica alone is a plan, proven nothing (gap 100 %).
