@@ -354,7 +354,7 @@ def _lay_out(blocks: list[_Block], gpus_per_unit: int, spread: frozenset[str], u
     hardest = sorted(ordered, key=lambda b: (-b.nodes, -b.gpus, not {m.workload for m in b.members} & spread))
     if _search(hardest, gpus_per_unit, spread, units):
         return units
-    return _first_fit(ordered, gpus_per_unit, spread)  # the blocks hold the first fit again
+    return used  # the search sets a block's place only on success: the blocks still hold the first fit
 
 
 def _first_fit(ordered: list[_Block], gpus_per_unit: int, spread: frozenset[str]) -> int:
@@ -396,7 +396,8 @@ fit opens a unit more are small (a handful of spread replicas), and a large one 
 
 def _search(ordered: list[_Block], gpus_per_unit: int, spread: frozenset[str], units: int) -> bool | None:
     """Depth-first: every block on one of ``units`` machines, spread replicas on machines of their own;
-    True with each block's unit and first GPU set, None where no layout was found within ``SEARCH_STEPS``.
+    True with each block's unit and first GPU set (and no block touched otherwise), False where none exists,
+    None where no layout was found within ``SEARCH_STEPS``.
     Machines in the same state are tried once per block (they are interchangeable)."""
     free = [[True] * gpus_per_unit for _ in range(units)]
     holds: list[set[str]] = [set() for _ in range(units)]

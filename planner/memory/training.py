@@ -286,8 +286,7 @@ def fp32_stream_copy_bytes(a: Architecture, tokens: int, targets: tuple[str, ...
     output), and every consumer of a norm's output makes its own bf16 copy and saves it: bitsandbytes'
     ``Linear4bit`` casts its input to the compute dtype (q, k and v from the attention norm, gate and up
     from the MLP norm), and each LoRA adapter's input is cast again by autocast. In a bf16 model those
-    readers share one tensor. Our own H200 measurements (docs/memory-model.md) checked it: Trainer's QLoRA
-    of Qwen2.5-1.5B without checkpointing peaked 3.93 GiB above the bf16 accounting, this term says 3.94.
+    readers share one tensor. Our own H200 measurements check it (docs/memory-model.md, docs/benchmarks.md).
     """
     attention_readers = 3 + sum(t in targets for t in ("q_proj", "k_proj", "v_proj"))
     mlp_readers = (2 if a.gated_mlp else 1) + sum(t in targets for t in ("gate_proj", "up_proj"))
