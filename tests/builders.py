@@ -14,6 +14,7 @@ from planner.catalog.schema import (
     ReservedDiscount,
     SystemOffer,
 )
+from planner.ilp.data import OptionData, PatternData, ProblemData
 from planner.scenario.schema import Scenario
 from planner.units import GIB
 
@@ -205,3 +206,14 @@ def overfilled_desks() -> tuple[Catalog, Scenario]:
         [workload("a", 36), workload("b", 48, replicas=3, interruptible=True), workload("c", 20)]
     )
     return cat, fleet
+
+
+def three_on_a_server() -> ProblemData:
+    """Three replicas of one GPU each on an 8-GPU server at 800 USD (100 a replica) or on 1-GPU boxes at 150
+    each: the linear relaxation buys 3/8 of the server, 300 USD; whole units cost min(800, 3 x 150) = 450."""
+    return ProblemData(
+        ("w",),
+        {"w": 3},
+        (OptionData("big", 8, 800.0), OptionData("box", 1, 150.0)),
+        (PatternData("p_big", "big", 1, (("w", 1),)), PatternData("p_box", "box", 1, (("w", 1),))),
+    )

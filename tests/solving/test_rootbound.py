@@ -13,10 +13,12 @@ import pytest
 from hypothesis import assume, given, settings
 from ilp.test_packing_cuts import SMALL_OFFERS, SMALL_WORKLOADS, _oracle, _seven_data, small_fleet
 
-from planner.ilp.data import OptionData, PatternData, ProblemData
+from planner.ilp.data import ProblemData
 from planner.ilp.solve import solve_lp, solve_problem
 from planner.solving import large
 from planner.solving.rootbound import RootBound
+
+from builders import three_on_a_server
 
 
 def _root(data: ProblemData, seconds: float = 20.0) -> tuple[float, float]:
@@ -39,12 +41,7 @@ def test_seven_replicas_the_linear_relaxation_puts_on_three_point_one_gpus_need_
 def test_a_half_used_eight_gpu_server_costs_the_whole_server() -> None:
     # Three replicas of one GPU each on an 8-GPU server at 800 USD (or 1-GPU boxes at 150 USD each): the
     # linear relaxation buys 3/8 of the server, 300 USD; whole units cost min(800, 3 x 150) = 450.
-    data = ProblemData(
-        ("w",),
-        {"w": 3},
-        (OptionData("big", 8, 800.0), OptionData("box", 1, 150.0)),
-        (PatternData("p_big", "big", 1, (("w", 1),)), PatternData("p_box", "box", 1, (("w", 1),))),
-    )
+    data = three_on_a_server()
     lp, bound = _root(data)
     assert lp == pytest.approx(300.0)
     assert bound == pytest.approx(450.0)

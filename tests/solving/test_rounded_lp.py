@@ -5,21 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from planner.ilp.data import OptionData, PatternData, ProblemData
 from planner.ilp.incumbent import evaluate
 from planner.ilp.solve import solve_lp
 from planner.solving import large
+
+from builders import three_on_a_server
 
 
 def test_the_rounded_plan_costs_more_than_the_objective_it_reads_and_is_marked_unpriced() -> None:
     # Three replicas of one GPU each on an 8-GPU server at 800 USD (100 a replica) or 1-GPU boxes at 150:
     # the linear relaxation buys 3/8 of the server, 300 USD; rounded up, one whole server, 800 USD.
-    data = ProblemData(
-        ("w",),
-        {"w": 3},
-        (OptionData("big", 8, 800.0), OptionData("box", 1, 150.0)),
-        (PatternData("p_big", "big", 1, (("w", 1),)), PatternData("p_box", "box", 1, (("w", 1),))),
-    )
+    data = three_on_a_server()
     lp = solve_lp(data)
     assert lp.status == "optimal" and lp.objective == pytest.approx(300.0)
     rounded = large._rounded_lp(data, lp)
