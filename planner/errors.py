@@ -103,6 +103,22 @@ class ScenarioError(PlannerError):
     """A scenario file is malformed (names the file and field)."""
 
 
+class WorkloadModelError(ScenarioError):
+    """A workload names an unknown model. It keeps the workload and the ``UnknownModelError``, so a caller
+    with other advice (the web page) words the whole message again rather than editing this one's text."""
+
+    def __init__(self, workload: str, cause: UnknownModelError) -> None:
+        self.workload = workload
+        self.cause = cause
+        super().__init__(self.worded(cause.advice))
+
+    def __reduce__(self) -> tuple[type, tuple[str, UnknownModelError]]:
+        return (WorkloadModelError, (self.workload, self.cause))
+
+    def worded(self, advice: str) -> str:
+        return f"workload {self.workload!r}: {self.cause.worded(advice)}"
+
+
 class TimeLimitError(PlannerError):
     """The run-wide time limit ran out before a plan existed (names the stage and what to change)."""
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.errors import QUOTE_LIMIT, ModelError, PlannerError, UnknownModelError, one_line
+from planner.errors import (
+    QUOTE_LIMIT,
+    ModelError,
+    PlannerError,
+    ScenarioError,
+    UnknownModelError,
+    WorkloadModelError,
+    one_line,
+)
 
 OWN = "nominal size 0.01b is below the smallest generic decoder (0.1b); pass the model's config.json"
 
@@ -42,3 +50,16 @@ def test_an_unknown_model_error_survives_a_process_boundary() -> None:
     assert isinstance(again, UnknownModelError) and str(again) == str(error)
     assert str(again) == "unknown model 'lama-3' (did you mean 'llama-3-8b'?): a catalog name"
     assert again.worded("pick one") == "unknown model 'lama-3' (did you mean 'llama-3-8b'?): pick one"
+
+
+def test_a_workloads_unknown_model_is_worded_again_whole() -> None:
+    """The web page words a scenario's unknown model with its own advice; it rebuilds the message from the
+    workload and the cause, where it once replaced the cause's text inside the scenario error's."""
+    import pickle
+
+    error = WorkloadModelError("chat", UnknownModelError("lama-3", None, "see `planner catalog models`"))
+    assert isinstance(error, ScenarioError)
+    assert str(error) == "workload 'chat': unknown model 'lama-3': see `planner catalog models`"
+    assert error.worded("a size such as 7b") == "workload 'chat': unknown model 'lama-3': a size such as 7b"
+    again = pickle.loads(pickle.dumps(error))
+    assert isinstance(again, WorkloadModelError) and str(again) == str(error)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from planner.catalog.schema import GpuSpec
-from planner.errors import PlannerError, ScenarioError, UnknownModelError
+from planner.errors import PlannerError, ScenarioError, UnknownModelError, WorkloadModelError
 from planner.memory.engines import Engine
 from planner.memory.support import refusal
 from planner.scenario.schema import MEMORY_OPTIONS, Workload
@@ -95,9 +95,9 @@ def model_memory(workload: Workload, gpus: int, nodes: int = 1, /) -> Footprint 
         if nodes == 1 and (
             gpus == 1 or gpus == workload.pinned_gpus
         ):  # what the user asked for: their input is invalid
-            # An unknown model stays the cause, so a caller with other advice can word it (the web page).
-            cause = error if isinstance(error, UnknownModelError) else None
-            raise ScenarioError(f"workload {workload.name!r}: {error}") from cause
+            if isinstance(error, UnknownModelError):
+                raise WorkloadModelError(workload.name, error) from error
+            raise ScenarioError(f"workload {workload.name!r}: {error}") from None
         return None  # e.g. more GPUs than the model has heads to split
     return Footprint(gpus, int(estimate.per_gpu_bytes), estimate)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planner import bounds as B
-from planner.errors import PlannerError, ScenarioError, UnknownModelError
+from planner.errors import PlannerError, ScenarioError, UnknownModelError, WorkloadModelError
 
 if TYPE_CHECKING:
     from planner.catalog.schema import Catalog
@@ -28,6 +28,12 @@ TASKS = ("inference", "lora", "qlora", "full")
 PLAN_CACHE_SIZE = 32
 """Solved plans kept for their downloads (workbook, JSON, Markdown), newest last."""
 MAX_YAML_CHARS = 1_000_000
+# What to give instead of an unknown model, in the page's words: the command line's advice (`planner catalog
+# models`, a config.json path) names a command and files the page has not.
+FORM_MODEL_ADVICE = "pick one from the list, type a size such as 7b, or paste a config.json"
+"""The memory and speed forms', which have a list and a config.json box."""
+SCENARIO_MODEL_ADVICE = "a model from the Memory tab's list, or a size such as 7b"
+"""The scenario editor's, whose workloads name a model in YAML."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -115,8 +121,7 @@ def _model(payload: dict[str, Any]) -> Any:
     try:
         return resolve_model(name)
     except UnknownModelError as error:
-        advice = "pick one from the list, type a size such as 7b, or paste a config.json"
-        raise PlannerError(f"model: {error.worded(advice)}") from None
+        raise PlannerError(f"model: {error.worded(FORM_MODEL_ADVICE)}") from None
 
 
 def estimate(payload: dict[str, Any]) -> dict[str, Any]:
@@ -288,22 +293,13 @@ def validate(payload: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-SCENARIO_MODEL_ADVICE = "a model from the Memory tab's list, or a size such as 7b"
-"""What a scenario's workload may name instead of an unknown model, in the page's words: the command line's
-advice (`planner catalog models`, a config.json path) names a command and files the page has not."""
-
-
 @contextlib.contextmanager
 def _page_words() -> Iterator[None]:
-    """A scenario's unknown model (a ScenarioError caused by an UnknownModelError) worded for the page."""
+    """A scenario's unknown model worded for the page (``SCENARIO_MODEL_ADVICE``)."""
     try:
         yield
-    except ScenarioError as error:
-        cause = error.__cause__
-        if not isinstance(cause, UnknownModelError):
-            raise
-        message = str(error).replace(str(cause), cause.worded(SCENARIO_MODEL_ADVICE))
-        raise ScenarioError(message) from None
+    except WorkloadModelError as error:
+        raise ScenarioError(error.worded(SCENARIO_MODEL_ADVICE)) from None
 
 
 def _scenario(text: Any, label: str = "scenario") -> Any:
