@@ -159,3 +159,35 @@ def _cell(ws: Any, name: str, header: str) -> str:
     """The first data cell of a table's column."""
     cells = ws[ws.tables[name].ref]
     return str(cells[1][[c.value for c in cells[0]].index(header)].coordinate)
+
+
+def test_a_gpu_that_changes_hands_between_periods_has_a_row_for_each() -> None:
+    """a runs months 1-6 and b months 7-12, each a 10 GiB replica on the one 16 GiB card bought: the
+    Utilization sheet listed "a r1, b r1" on one row, two 10 GiB replicas on a 16 GiB card, which reads as
+    over-full by 4 GiB. One row per run of months, each with the replica on the card then (62.5 %), in the
+    sheet and the JSON's gpu_usage alike."""
+    cat = catalog([gpu("Card16", 16)], [system("desk", "Card16")], [cloud("c1", "Card16", price=0.5)])
+    s = scenario([workload("a", 10, end_month=6), workload("b", 10, start_month=7)])
+    plan = solve(s, cat, alternatives=False)
+    rows = _table(build_workbook(plan)["Utilization"], "Utilization")
+    assert [(r["Unit"], r["Months"], r["Reserved share"], r["Workloads (replica)"]) for r in rows] == [
+        ("desk#1", "1-6", 0.625, "a r1"),
+        ("desk#1", "7-12", 0.625, "b r1"),
+    ]
+    usage = json.loads(plan_to_json(plan))["report"]["gpu_usage"]
+    assert [(g["start_month"], g["end_month"], g["replicas"], g["reserved_bytes"]) for g in usage] == [
+        (1, 6, ["a r1"], 10 * GIB),
+        (7, 12, ["b r1"], 10 * GIB),
+    ]
+
+
+def test_a_gpu_bought_later_has_rows_from_its_month() -> None:
+    """Growth to a third card in month 7: desk#1 holds chat r1 in every month (one row, 1-12), desk#3 only
+    from month 7 (one row, 7-12)."""
+    cat = catalog([gpu("Card16", 16)], [system("desk", "Card16")], [cloud("c1", "Card16", price=0.5)])
+    plan = solve(scenario([workload("chat", 10, growth_per_month=0.1)]), cat, alternatives=False)
+    assert [(g.unit, g.months(12), g.replicas) for g in gpu_usage(plan)] == [
+        ("desk#1", "1-12", ("chat r1",)),
+        ("desk#2", "1-12", ("chat r2",)),
+        ("desk#3", "7-12", ("chat r3",)),
+    ]
