@@ -217,7 +217,9 @@ def lay_out(scenario: Scenario, stacked: Stacked, *, with_summaries: bool = True
         layout.append(here)
     bought: dict[str, PlanUnit] = {}
     chain_id: list[dict[str, str]] = [{} for _ in built]  # per period: the period's unit id -> the plan's
-    running_in: dict[tuple[str, int], float] = {}  # (unit id, period index) -> its running cost there
+    # (unit id, period index) -> its running cost there: energy, hosting and rent apart, so that the reports
+    # can restate each from the input it comes from (PlanPeriod.energy, .hosting, .rent)
+    running_in: dict[tuple[str, int], tuple[float, float, float]] = {}
     numbers: dict[str, int] = defaultdict(int)
     for key, ids in stacked.chains.items():
         offer = stacked.chain_offer[key]
@@ -252,7 +254,7 @@ def lay_out(scenario: Scenario, stacked: Stacked, *, with_summaries: bool = True
                 energy += period_energy
                 hosting += hosting_pm * months
                 rent = 0.0 if offer.kind == "bought" else price * months / held
-                running_in[(uid, k)] = period_energy + hosting_pm * months + rent
+                running_in[(uid, k)] = (period_energy, hosting_pm * months, rent)
             if template is None:
                 raise PlannerError(f"internal error: {uid} is bought but holds nothing in any period")
             residual = 0.0 if offer.kind == "cloud" else offer.capex - price
@@ -282,7 +284,9 @@ def lay_out(scenario: Scenario, stacked: Stacked, *, with_summaries: bool = True
         }
         rename: dict[str, str] = {}
         rented: list[str] = []
-        running = sum(v for (uid, j), v in running_in.items() if j == k)
+        energy_k = sum(v[0] for (_, j), v in running_in.items() if j == k)
+        hosting_k = sum(v[1] for (_, j), v in running_in.items() if j == k)
+        rent_k = {uid: v[2] for (uid, j), v in running_in.items() if j == k and v[2]}
         if b is not None:
             rename |= chain_id[k]
             for u in b.units:
@@ -303,11 +307,12 @@ def lay_out(scenario: Scenario, stacked: Stacked, *, with_summaries: bool = True
                             update={"id": rename[u.id], "start_month": period.start, "end_month": period.end}
                         )
                     rented.append(rename[u.id])
-                    running += u.cost
+                    rent_k[rename[u.id]] = rent_k.get(rename[u.id], 0.0) + u.cost
                 elif u.kind == "owned":
                     owned_spans[u.id].append(k)
                     units[u.id] = _add_owned(units.get(u.id), u)
-                    running += u.cost
+                    energy_k += u.energy_cost
+                    hosting_k += u.cost - u.energy_cost  # an owned unit costs its energy and hosting
             for a in b.assignments:
                 assignments.append(
                     a.model_copy(
@@ -344,7 +349,10 @@ def lay_out(scenario: Scenario, stacked: Stacked, *, with_summaries: bool = True
                 bought=new,
                 rented=tuple(rented),
                 capex=sum(bought[uid].capex for uid in new),
-                running=running,
+                running=energy_k + hosting_k + sum(rent_k.values()),
+                energy=energy_k,
+                hosting=hosting_k,
+                rent=rent_k,
             )
         )
     for uid, spans in owned_spans.items():
@@ -371,7 +379,15 @@ def lay_out(scenario: Scenario, stacked: Stacked, *, with_summaries: bool = True
         )
         for a in assignments
     ]
-    periods = [p.model_copy(update={"rented": tuple(final.get(r, r) for r in p.rented)}) for p in periods]
+    periods = [
+        p.model_copy(
+            update={
+                "rented": tuple(final.get(r, r) for r in p.rented),
+                "rent": {final.get(r, r): v for r, v in p.rent.items()},
+            }
+        )
+        for p in periods
+    ]
     assignments = _scaled(assignments, units)
     return Layout(tuple(units.values()), assignments, periods, summaries, built)
 

@@ -62,15 +62,20 @@ def _table(ws: Any, name: str) -> list[dict[str, Any]]:
 def test_the_cash_flow_sheet_pays_each_purchase_in_its_month(plan: Plan) -> None:
     """Month 0: the two first cards (2,000); month 6: the third (1,000), paid when month 7 begins, each at
     the desk's price input (price_1, 1,000 USD), so a price changed there moves them; running 2 x 21.90 in
-    months 1-6 and 3 x 21.90 in months 7-12; the cumulative ends at the total."""
+    months 1-6 and 3 x 21.90 in months 7-12, each card's 0.3 kW x 730 h = 219 kWh a month at the electricity
+    price and PUE inputs; the cumulative ends at the total."""
     book = build_workbook(plan)
-    rows = _table(book["Cash flow"], "CashFlow")
+    ws = book["Cash flow"]
+    rows = _table(ws, "CashFlow")
     up_front = {r["Month"]: r["Up-front, this plan"] for r in rows if r["Up-front, this plan"]}
     assert up_front == {0: "=2*price_1*usd_to_currency", 6: "=1*price_1*usd_to_currency"}
     assert "price_1" in book.defined_names and plan.units[0].unit_price == 1000.0
-    assert rows[1]["Running, this plan"] == pytest.approx(43.8)
-    assert rows[7]["Running, this plan"] == pytest.approx(65.7)
-    assert sum(r["Running, this plan"] for r in rows) == pytest.approx(30 * 21.9)
+    assert rows[1]["Running, this plan"] == "=438*pue*usd_per_kwh*usd_to_currency"
+    assert rows[7]["Running, this plan"] == "=657*pue*usd_per_kwh*usd_to_currency"
+    running = _column(ws, "CashFlow", "Running, this plan")
+    assert expected_values(ws)[running[1]] == pytest.approx(43.8)
+    assert expected_values(ws)[running[7]] == pytest.approx(65.7)
+    assert sum(expected_values(ws).get(c, 0.0) for c in running) == pytest.approx(30 * 21.9)
 
 
 def test_runs_on_counts_replicas_not_periods(plan: Plan) -> None:
@@ -191,3 +196,10 @@ def test_a_gpu_bought_later_has_rows_from_its_month() -> None:
         ("desk#2", "1-12", ("chat r2",)),
         ("desk#3", "7-12", ("chat r3",)),
     ]
+
+
+def _column(ws: Any, name: str, header: str) -> list[str]:
+    """The data cells of a table's column, in row order."""
+    cells = ws[ws.tables[name].ref]
+    at = [c.value for c in cells[0]].index(header)
+    return [str(row[at].coordinate) for row in cells[1:]]
