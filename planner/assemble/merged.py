@@ -20,4 +20,9 @@ def split_assembled(built: Assembled, merged: Merged) -> Assembled:
     for a in built.assignments:
         orig, replica = owners[a.workload][a.replica - 1]
         assignments.append(a.model_copy(update={"workload": orig, "replica": replica}))
-    return Assembled(units=built.units, assignments=assignments, cost_by_category=built.cost_by_category)
+    return Assembled(
+        units=built.units,
+        assignments=assignments,
+        cost_by_category=built.cost_by_category,
+        slots=built.slots,
+    )
