@@ -206,7 +206,7 @@ def lay_out(scenario: Scenario, stacked: Stacked, *, with_summaries: bool = True
             continue
         checkpoints = checkpoints_of(pp.merged.scenario)
         laid = assemble(pp.candidates, pp.solution, checkpoints, _in_merged_names(kept, pp.merged))
-        split = split_assembled(laid, pp.merged)
+        split = split_assembled(laid, pp.merged, kept)
         built.append(split)
         kept = _kept(split, kept, set(stacked.chain_offer) | _owned_keys(pp.candidates))
 

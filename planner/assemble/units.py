@@ -390,14 +390,12 @@ def _keep_places(
     larger replica starting in month 7 is laid first). Returns the places of the units used (the blocks'
     ``unit`` is its place), with gaps where a unit held before holds nothing now.
 
-    First each block whose replica can go back to the same unit and GPUs goes there, then the others first
+    First each block whose replicas can go back to the same unit and GPUs goes there, then the others first
     fit; taken where it uses no more units than the layout ``laid`` (the same units bought, rented or run:
-    the same cost). Otherwise (and where a workload is spread by machine or a replica spans machines, whose
-    layouts have rules of their own) the units are renumbered whole: each to the place whose replicas it
-    holds most of."""
+    the same cost). Otherwise (and where a replica spans machines, whose units are named in a row) the
+    units are renumbered whole: each to the place whose replicas it holds most of."""
     places = max(laid, len(before))
-    whole = not any(b.nodes > 1 or {m.workload for m in b.members} & spread for b in blocks)
-    if whole and _repack(blocks, gpus_per_unit, laid, places, before):
+    if not any(b.nodes > 1 for b in blocks) and _repack(blocks, gpus_per_unit, laid, places, before, spread):
         return sorted({b.unit for b in blocks})
     if any(b.nodes > 1 for b in blocks):
         return list(range(laid))  # a replica over machines names consecutive units
@@ -428,35 +426,54 @@ def _repack(
     laid: int,
     places: int,
     before: Sequence[Sequence[tuple[str, int, int]]],
+    spread: frozenset[str],
 ) -> bool:
-    """``_keep_places``' first way: blocks back on their unit and GPUs, the rest first fit; True (and each
-    block's unit and first GPU set) where that uses at most ``laid`` units, else False, nothing changed."""
+    """``_keep_places``' first way: blocks back on their unit and GPUs (each where most of its replicas
+    were), the rest first fit, a workload spread by machine never twice on one unit; True (and each block's
+    unit and first GPU set) where that uses at most ``laid`` units, else False, nothing changed."""
     free = [[True] * gpus_per_unit for _ in range(places)]
-    left = {(p, g, w, n) for p, unit in enumerate(before) for w, g, n in unit}
+    holds: list[set[str]] = [set() for _ in range(places)]
+    left: dict[tuple[int, int], Counter[tuple[str, int]]] = {}  # (place, first GPU) -> replicas held there
+    for p, unit in enumerate(before):
+        for w, g, n in unit:
+            left.setdefault((p, g), Counter())[(w, n)] += 1
     at: dict[int, tuple[int, int]] = {}
-    ordered = sorted(range(len(blocks)), key=lambda i: -blocks[i].gpus)
+    ordered = sorted(range(len(blocks)), key=lambda i: (-blocks[i].gpus, -len(blocks[i].members)))
+
+    def put(i: int, p: int, g: int) -> None:
+        block = blocks[i]
+        free[p][g : g + block.gpus] = [False] * block.gpus
+        holds[p] |= {m.workload for m in block.members} & spread
+        at[i] = (p, g)
+
+    def fits(i: int, p: int, g: int) -> bool:
+        block = blocks[i]
+        names = {m.workload for m in block.members} & spread
+        return g % block.gpus == 0 and all(free[p][g : g + block.gpus]) and not names & holds[p]
+
     for i in ordered:
         block = blocks[i]
-        for p, g, w, n in sorted(left):
-            if (w, n) not in {(m.workload, m.gpus) for m in block.members} or n != block.gpus:
-                continue
-            if g % block.gpus == 0 and all(free[p][g : g + block.gpus]):
-                free[p][g : g + block.gpus] = [False] * block.gpus
-                at[i] = (p, g)
-                left -= {(p, g, m.workload, m.gpus) for m in block.members}
-                break
+        wants = Counter((m.workload, m.gpus) for m in block.members)
+        matches = [
+            (sum((wants & there).values()), spot)
+            for spot, there in left.items()
+            if wants & there and fits(i, *spot)
+        ]
+        if not matches:
+            continue
+        _, spot = max(matches, key=lambda item: (item[0], -item[1][0], -item[1][1]))
+        put(i, *spot)
+        left[spot] -= wants
     for i in ordered:
         if i in at:
             continue
-        block = blocks[i]
-        for p in range(places):
-            room = _room(free[p], block.gpus)
-            if room is not None:
-                free[p][room : room + block.gpus] = [False] * block.gpus
-                at[i] = (p, room)
-                break
-        else:
+        room = next(
+            ((p, g) for p in range(places) for g in range(0, gpus_per_unit, blocks[i].gpus) if fits(i, p, g)),
+            None,
+        )
+        if room is None:
             return False
+        put(i, *room)
     if len({p for p, _ in at.values()}) > laid:
         return False
     for i, (p, g) in at.items():
