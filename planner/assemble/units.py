@@ -399,7 +399,7 @@ def _keep_places(
         return sorted({b.unit for b in blocks})
     if any(b.nodes > 1 for b in blocks):
         return list(range(laid))  # a replica over machines names consecutive units
-    held = [Counter((w, g) for w, _, g in unit) for unit in before]
+    held = [Counter((w, n) for w, _, n in unit) for unit in before]
     score = {
         (u, p): sum(
             (Counter((m.workload, m.gpus) for b in blocks if b.on(u) for m in b.members) & held[p]).values()
