@@ -410,7 +410,15 @@ class PlanPeriod(FrozenModel):
     capex: float = 0.0
     """Purchases paid when the period begins."""
     running: float = 0.0
-    """Energy, hosting and rent over the period (every unit held or rented in it)."""
+    """Energy, hosting and rent over the period (every unit held or rented in it): ``energy + hosting`` plus
+    the sum of ``rent``."""
+    energy: float = 0.0
+    """Electricity over the period of the bought and owned units held or run in it (PUE included)."""
+    hosting: float = 0.0
+    """Colocation over the period of the bought and owned units held or run in it."""
+    rent: dict[str, float] = Field(default_factory=dict)
+    """Cloud unit -> its rent over the period (a reservation's, its rent spread evenly over the months it is
+    held). Apart from energy and hosting so that a report can restate each from the input it comes from."""
 
 
 class IdleOwned(FrozenModel):

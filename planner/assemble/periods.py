@@ -8,7 +8,10 @@ joined into one ``Plan`` whose units say when they are bought or rented (``solvi
 - A cloud unit is rented for one period: ``offer#i@<first>-<last month>``.
 
 Each replica keeps one assignment per period it runs in; the replica shares of a unit are scaled so that
-they sum to the unit's cost, and the replica shares sum to the plan's total as in a one-period plan.
+they sum to the unit's cost, and the replica shares sum to the plan's total as in a one-period plan. Each
+period is laid out knowing where the one before placed its replicas (``assemble.units.Kept``), so a replica
+whose unit is still held, with room on the same GPUs, stays there rather than move for nothing; the units
+bought, rented and run, and so the cost, are the plain layout's.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from planner.assemble.plan import plan_gap
 from planner.assemble.summary import assumptions, workload_summaries
 from planner.assemble.units import Assembled, assemble
 from planner.errors import PlannerError
-from planner.placement.merge import split_candidates
+from planner.placement.candidates import Candidates
+from planner.placement.merge import Merged, split_candidates
 from planner.placement.rates import residual_share
 from planner.plan import (
     CLOUD_CATEGORY,
@@ -195,29 +199,32 @@ def lay_out(scenario: Scenario, stacked: Stacked, *, with_summaries: bool = True
     workloads' summaries too (an alternative's layout needs only its units and periods)."""
     horizon = scenario.horizon_months
     built: list[Assembled | None] = []
+    kept: dict[str, list[list[tuple[str, int, int]]]] = {}
     for pp in stacked.periods:
         if pp.candidates is None or pp.solution is None or pp.merged is None:
             built.append(None)
             continue
         checkpoints = checkpoints_of(pp.merged.scenario)
-        built.append(split_assembled(assemble(pp.candidates, pp.solution, checkpoints), pp.merged))
+        laid = assemble(pp.candidates, pp.solution, checkpoints, _in_merged_names(kept, pp.merged))
+        split = split_assembled(laid, pp.merged, kept)
+        built.append(split)
+        kept = _kept(split, kept, set(stacked.chain_offer) | _owned_keys(pp.candidates))
 
     # Chained units (bought, reserved): unit i of a chain starts in the first period with at least i units,
-    # and is the i-th unit of its offer in every period's layout.
-    chain_of = {(o.option, o.pricing): key for key, o in stacked.chain_offer.items()}
+    # and is the unit in place i of its offer (``Assembled.slots``) in every period's layout: a place may
+    # hold nothing in a period (its unit held idle while a replica kept its own).
     layout: list[dict[tuple[str, int], str]] = []  # per period: (chain key, i) -> the period's unit id
     for b in built:
-        seen: dict[str, int] = defaultdict(int)
         here: dict[tuple[str, int], str] = {}
-        for u in [] if b is None else b.units:
-            key = chain_of.get((u.option, u.pricing))
-            if key is not None:
-                seen[key] += 1
-                here[(key, seen[key])] = u.id
+        for uid, (key, place) in {} if b is None else b.slots.items():
+            if key in stacked.chain_offer:
+                here[(key, place + 1)] = uid
         layout.append(here)
     bought: dict[str, PlanUnit] = {}
     chain_id: list[dict[str, str]] = [{} for _ in built]  # per period: the period's unit id -> the plan's
-    running_in: dict[tuple[str, int], float] = {}  # (unit id, period index) -> its running cost there
+    # (unit id, period index) -> its running cost there: energy, hosting and rent apart, so that the reports
+    # can restate each from the input it comes from (PlanPeriod.energy, .hosting, .rent)
+    running_in: dict[tuple[str, int], tuple[float, float, float]] = {}
     numbers: dict[str, int] = defaultdict(int)
     for key, ids in stacked.chains.items():
         offer = stacked.chain_offer[key]
@@ -228,7 +235,7 @@ def lay_out(scenario: Scenario, stacked: Stacked, *, with_summaries: bool = True
         # beside replicas that fill whole machines): those are bought too, and the plan's cost and gap say
         # so, as on a single period (assemble.units._lay_out).
         counts = [
-            max(stacked.solution.units.get(sid, 0), sum(k == key for k, _ in layout[k0 + j]))
+            max([stacked.solution.units.get(sid, 0), *(i for k, i in layout[k0 + j] if k == key)])
             for j, sid in enumerate(ids)
         ]
         for i in range(1, max(counts, default=0) + 1):
@@ -252,7 +259,7 @@ def lay_out(scenario: Scenario, stacked: Stacked, *, with_summaries: bool = True
                 energy += period_energy
                 hosting += hosting_pm * months
                 rent = 0.0 if offer.kind == "bought" else price * months / held
-                running_in[(uid, k)] = period_energy + hosting_pm * months + rent
+                running_in[(uid, k)] = (period_energy, hosting_pm * months, rent)
             if template is None:
                 raise PlannerError(f"internal error: {uid} is bought but holds nothing in any period")
             residual = 0.0 if offer.kind == "cloud" else offer.capex - price
@@ -282,7 +289,9 @@ def lay_out(scenario: Scenario, stacked: Stacked, *, with_summaries: bool = True
         }
         rename: dict[str, str] = {}
         rented: list[str] = []
-        running = sum(v for (uid, j), v in running_in.items() if j == k)
+        energy_k = sum(v[0] for (_, j), v in running_in.items() if j == k)
+        hosting_k = sum(v[1] for (_, j), v in running_in.items() if j == k)
+        rent_k = {uid: v[2] for (uid, j), v in running_in.items() if j == k and v[2]}
         if b is not None:
             rename |= chain_id[k]
             for u in b.units:
@@ -303,11 +312,12 @@ def lay_out(scenario: Scenario, stacked: Stacked, *, with_summaries: bool = True
                             update={"id": rename[u.id], "start_month": period.start, "end_month": period.end}
                         )
                     rented.append(rename[u.id])
-                    running += u.cost
+                    rent_k[rename[u.id]] = rent_k.get(rename[u.id], 0.0) + u.cost
                 elif u.kind == "owned":
                     owned_spans[u.id].append(k)
                     units[u.id] = _add_owned(units.get(u.id), u)
-                    running += u.cost
+                    energy_k += u.energy_cost
+                    hosting_k += u.cost - u.energy_cost  # an owned unit costs its energy and hosting
             for a in b.assignments:
                 assignments.append(
                     a.model_copy(
@@ -344,7 +354,10 @@ def lay_out(scenario: Scenario, stacked: Stacked, *, with_summaries: bool = True
                 bought=new,
                 rented=tuple(rented),
                 capex=sum(bought[uid].capex for uid in new),
-                running=running,
+                running=energy_k + hosting_k + sum(rent_k.values()),
+                energy=energy_k,
+                hosting=hosting_k,
+                rent=rent_k,
             )
         )
     for uid, spans in owned_spans.items():
@@ -371,9 +384,53 @@ def lay_out(scenario: Scenario, stacked: Stacked, *, with_summaries: bool = True
         )
         for a in assignments
     ]
-    periods = [p.model_copy(update={"rented": tuple(final.get(r, r) for r in p.rented)}) for p in periods]
+    periods = [
+        p.model_copy(
+            update={
+                "rented": tuple(final.get(r, r) for r in p.rented),
+                "rent": {final.get(r, r): v for r, v in p.rent.items()},
+            }
+        )
+        for p in periods
+    ]
     assignments = _scaled(assignments, units)
     return Layout(tuple(units.values()), assignments, periods, summaries, built)
+
+
+def _owned_keys(c: Candidates) -> set[str]:
+    return {o.key for o in c.offers.values() if o.kind == "owned"}
+
+
+def _kept(
+    built: Assembled,
+    before: dict[str, list[list[tuple[str, int, int]]]],
+    held: set[str],
+) -> dict[str, list[list[tuple[str, int, int]]]]:
+    """Where a period placed its replicas, per offer and unit place (``assemble.units.Kept``), for the next
+    period's layout to keep. A unit that stays where it is (bought, reserved, owned: ``held``) keeps what it
+    held last where this period leaves it idle; a rental ends with its period."""
+    on: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+    for a in built.assignments:
+        if not a.units and a.gpu_indices:  # a replica over machines is laid by rules of its own
+            on[a.unit].append((a.workload, a.gpu_indices[0], len(a.gpu_indices)))
+    out = {key: [list(unit) for unit in units] for key, units in before.items() if key in held}
+    for uid, (key, place) in built.slots.items():
+        units = out.setdefault(key, [])
+        units += [[] for _ in range(place + 1 - len(units))]
+        units[place] = on.get(uid, [])
+    return out
+
+
+def _in_merged_names(
+    kept: dict[str, list[list[tuple[str, int, int]]]], merged: Merged
+) -> dict[str, list[list[tuple[str, int, int]]]]:
+    """``kept`` with each workload under the name it has in a period's program: equal workloads run merged
+    (``placement.merge``), and their replicas keep their places as the merged one's."""
+    label = {orig: name for name, parts in merged.parts.items() for orig, _ in parts}
+    return {
+        key: [[(label[w], g, n) for w, g, n in unit if w in label] for unit in units]
+        for key, units in kept.items()
+    }
 
 
 def _unit(built: Assembled | None, uid: str | None) -> PlanUnit | None:

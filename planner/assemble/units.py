@@ -14,8 +14,8 @@ its part of that GPU's energy. Replica shares therefore sum to the plan total.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -52,16 +52,31 @@ class Assembled:
     units: list[PlanUnit] = field(default_factory=list)
     assignments: list[Assignment] = field(default_factory=list)
     cost_by_category: dict[str, float] = field(default_factory=dict)
+    slots: dict[str, tuple[str, int]] = field(default_factory=dict)
+    """Unit id -> its offer's key and its place among the offer's units (from 0): the i-th unit of a bought
+    system or a reservation is the same machine in every period of demand over time (``assemble.periods``),
+    and a place may stay empty where a replica kept its machine (``Kept``)."""
 
     @property
     def total_cost(self) -> float:
         return sum(u.cost for u in self.units)
 
 
-def assemble(c: Candidates, solution: Solution, checkpoints: Mapping[str, str] | None = None) -> Assembled:
+Kept = Mapping[str, Sequence[Sequence[tuple[str, int, int]]]]
+"""Offer key -> for each of its units by place (``Assembled.slots``), what the unit held in the period before:
+(workload, first GPU, GPUs) of each replica on it."""
+
+
+def assemble(
+    c: Candidates,
+    solution: Solution,
+    checkpoints: Mapping[str, str] | None = None,
+    kept: Kept | None = None,
+) -> Assembled:
     """Every option's pattern copies and packed shared GPUs laid out on numbered units, and each replica on
     its GPUs with its share of the cost. ``checkpoints``: workload name -> what its engine loads, where the
-    scenario says (``Workload.checkpoint``)."""
+    scenario says (``Workload.checkpoint``). ``kept``: where the period before placed its replicas (demand
+    over time): a replica that can stay on the same unit and GPUs stays (``_keep_places``)."""
     out = Assembled(cost_by_category=dict.fromkeys(COST_CATEGORIES, 0.0))
     number: dict[str, int] = defaultdict(int)
     replica_no: dict[str, int] = defaultdict(int)
@@ -71,11 +86,16 @@ def assemble(c: Candidates, solution: Solution, checkpoints: Mapping[str, str] |
             continue
         first = number[offer.option] + 1
         bought = solution.units.get(oid, 0)
-        for u in range(_lay_out(blocks, offer.gpus, _spread_names(c), bought)):
-            number[offer.option] += 1
+        spread = _spread_names(c)
+        laid = _lay_out(blocks, offer.gpus, spread, bought)
+        before = (kept or {}).get(offer.key, ())
+        places = _keep_places(blocks, offer.gpus, laid, before, spread) if before else list(range(laid))
+        for u in places:
+            number[offer.option] = first + u
             on_unit = [b for b in blocks if b.on(u)]
             unit = _unit(c, offer, f"{offer.option}#{number[offer.option]}", on_unit)
             out.units.append(unit)
+            out.slots[unit.id] = (offer.key, u)
             if offer.kind == "cloud":
                 out.cost_by_category[CLOUD_CATEGORY[offer.pricing]] += offer.rent
             else:
@@ -355,6 +375,110 @@ def _lay_out(blocks: list[_Block], gpus_per_unit: int, spread: frozenset[str], u
     if _search(hardest, gpus_per_unit, spread, units):
         return units
     return used  # the search sets a block's place only on success: the blocks still hold the first fit
+
+
+def _keep_places(
+    blocks: list[_Block],
+    gpus_per_unit: int,
+    laid: int,
+    before: Sequence[Sequence[tuple[str, int, int]]],
+    spread: frozenset[str],
+) -> list[int]:
+    """The places of an offer's units in the period before (``before``, one per unit) kept where the blocks
+    allow: a tie-break among layouts of the same cost, so that a platform team does not redeploy a replica
+    for nothing (a replica on unit #1 in months 1-6 laid on #2 in months 7-12, #1 still held, because a
+    larger replica starting in month 7 is laid first). Returns the places of the units used (the blocks'
+    ``unit`` is its place), with gaps where a unit held before holds nothing now.
+
+    First each block whose replicas can go back to the same unit and GPUs goes there, then the others first
+    fit; taken where it uses no more units than the layout ``laid`` (the same units bought, rented or run:
+    the same cost). Otherwise (and where a replica spans machines, whose units are named in a row) the
+    units are renumbered whole: each to the place whose replicas it holds most of."""
+    places = max(laid, len(before))
+    if not any(b.nodes > 1 for b in blocks) and _repack(blocks, gpus_per_unit, laid, places, before, spread):
+        return sorted({b.unit for b in blocks})
+    if any(b.nodes > 1 for b in blocks):
+        return list(range(laid))  # a replica over machines names consecutive units
+    held = [Counter((w, n) for w, _, n in unit) for unit in before]
+    score = {
+        (u, p): sum(
+            (Counter((m.workload, m.gpus) for b in blocks if b.on(u) for m in b.members) & held[p]).values()
+        )
+        for u in range(laid)
+        for p in range(len(before))
+    }
+    to: dict[int, int] = {}
+    for (u, p), n in sorted(score.items(), key=lambda item: (-item[1], item[0][1], item[0][0])):
+        if n > 0 and u not in to and p not in to.values():
+            to[u] = p
+    free = iter(p for p in range(places) if p not in to.values())
+    for u in range(laid):
+        if u not in to:
+            to[u] = next(free)
+    for b in blocks:
+        b.unit = to[b.unit]
+    return sorted(to.values())
+
+
+def _repack(
+    blocks: list[_Block],
+    gpus_per_unit: int,
+    laid: int,
+    places: int,
+    before: Sequence[Sequence[tuple[str, int, int]]],
+    spread: frozenset[str],
+) -> bool:
+    """``_keep_places``' first way: blocks back on their unit and GPUs (each where most of its replicas
+    were), the rest first fit, a workload spread by machine never twice on one unit; True (and each block's
+    unit and first GPU set) where that uses at most ``laid`` units, else False, nothing changed."""
+    free = [[True] * gpus_per_unit for _ in range(places)]
+    holds: list[set[str]] = [set() for _ in range(places)]
+    left: dict[tuple[int, int], Counter[tuple[str, int]]] = {}  # (place, first GPU) -> replicas held there
+    for p, unit in enumerate(before):
+        for w, g, n in unit:
+            left.setdefault((p, g), Counter())[(w, n)] += 1
+    at: dict[int, tuple[int, int]] = {}
+    ordered = sorted(range(len(blocks)), key=lambda i: (-blocks[i].gpus, -len(blocks[i].members)))
+
+    def put(i: int, p: int, g: int) -> None:
+        block = blocks[i]
+        free[p][g : g + block.gpus] = [False] * block.gpus
+        holds[p] |= {m.workload for m in block.members} & spread
+        at[i] = (p, g)
+
+    def fits(i: int, p: int, g: int) -> bool:
+        block = blocks[i]
+        names = {m.workload for m in block.members} & spread
+        return g % block.gpus == 0 and all(free[p][g : g + block.gpus]) and not names & holds[p]
+
+    for i in ordered:
+        block = blocks[i]
+        wants = Counter((m.workload, m.gpus) for m in block.members)
+        matches = [
+            (sum((wants & there).values()), spot)
+            for spot, there in left.items()
+            if wants & there and fits(i, *spot)
+        ]
+        if not matches:
+            continue
+        _, spot = max(matches, key=lambda item: (item[0], -item[1][0], -item[1][1]))
+        put(i, *spot)
+        left[spot] -= wants
+    for i in ordered:
+        if i in at:
+            continue
+        room = next(
+            ((p, g) for p in range(places) for g in range(0, gpus_per_unit, blocks[i].gpus) if fits(i, p, g)),
+            None,
+        )
+        if room is None:
+            return False
+        put(i, *room)
+    if len({p for p, _ in at.values()}) > laid:
+        return False
+    for i, (p, g) in at.items():
+        blocks[i].unit, blocks[i].first_gpu = p, g
+    return True
 
 
 def _first_fit(ordered: list[_Block], gpus_per_unit: int, spread: frozenset[str]) -> int:

@@ -161,13 +161,22 @@ class GpuUse:
     index: int
     memory_bytes: int
     reserved_bytes: int
-    """What its replicas reserve at once: over periods of changing demand, the most in any one period."""
+    """What its replicas reserve at once in the months of the row."""
     replicas: tuple[str, ...]
-    """``workload r<n>`` labels of the replicas on this GPU, each once (over periods, in any of them)."""
+    """``workload r<n>`` labels of the replicas on this GPU in the months of the row, each once."""
+    start_month: int = 1
+    end_month: int | None = None
+    """The months the row holds (None: to the horizon's end). Where demand changes over time a GPU has a row
+    for each run of periods in which it holds the same replicas: replicas of different periods listed on one
+    row read as sharing the card, over-full by their sum."""
 
     @property
     def free_bytes(self) -> int:
         return self.memory_bytes - self.reserved_bytes
+
+    def months(self, horizon: int) -> str:
+        """``4-9``: the months of the row."""
+        return f"{self.start_month}-{self.end_month or horizon}"
 
 
 def _pricing_rank(pricing: str) -> int:
@@ -423,8 +432,55 @@ def gpu_usage(plan: Plan) -> tuple[GpuUse, ...]:
     """Every GPU of every unit, with the reserved bytes and replicas on it (idle GPUs included).
 
     Where demand changes over time each period is its own layout (one assignment per period a replica runs
-    in), so a GPU reserves the most of any one period, not the sum over them: a card held for six periods
-    by one replica is as full as that replica, not six times it."""
+    in): a GPU has a row for each run of consecutive periods, within the months its unit is held, in which it
+    holds the same replicas and reserves the same bytes, so that no row lists replicas of different months
+    together (a card that holds chat r1 in months 1-6 and rag r1 in months 7-12 read as holding both) and a
+    card held for six periods by one replica is one row as full as that replica."""
+    if not plan.periods:
+        return _gpu_usage_whole(plan)
+    held = _held_by_period(plan)
+    labels: dict[tuple[str, int, int], list[str]] = defaultdict(list)
+    for a in plan.assignments:
+        for unit in a.machines:  # a replica over several machines holds the same GPUs on each
+            for index in a.gpu_indices:
+                label = f"{a.workload} r{a.replica}"
+                if label not in labels[(unit, index, a.start_month)]:
+                    labels[(unit, index, a.start_month)].append(label)
+    horizon = max(plan.horizon_months, 1)
+    out: list[GpuUse] = []
+    for u in plan.units:
+        last = u.end_month or horizon
+        periods = [p for p in plan.periods if p.end_month >= u.start_month and p.start_month <= last]
+        for i in range(u.gpus):
+            rows: list[GpuUse] = []
+            for p in periods:
+                row = GpuUse(
+                    unit=u.id,
+                    kind=u.kind,
+                    gpu=u.gpu,
+                    index=i,
+                    memory_bytes=u.gpu_memory_bytes,
+                    reserved_bytes=held[(u.id, i)].get(p.start_month, 0),
+                    replicas=tuple(labels[(u.id, i, p.start_month)]),
+                    start_month=max(p.start_month, u.start_month),
+                    end_month=min(p.end_month, last),
+                )
+                before = rows[-1] if rows else None
+                if (
+                    before is not None
+                    and (before.replicas, before.reserved_bytes) == (row.replicas, row.reserved_bytes)
+                    and before.end_month is not None
+                    and before.end_month + 1 == row.start_month
+                ):
+                    rows[-1] = replace(before, end_month=row.end_month)
+                else:
+                    rows.append(row)
+            out += rows
+    return tuple(out)
+
+
+def _gpu_usage_whole(plan: Plan) -> tuple[GpuUse, ...]:
+    """One row per GPU: a plan of one period holds the same replicas all along."""
     held = _held_by_period(plan)
     labels: dict[tuple[str, int], list[str]] = defaultdict(list)
     for a in plan.assignments:
@@ -442,6 +498,7 @@ def gpu_usage(plan: Plan) -> tuple[GpuUse, ...]:
             memory_bytes=u.gpu_memory_bytes,
             reserved_bytes=max(held[(u.id, i)].values(), default=0),
             replicas=tuple(labels[(u.id, i)]),
+            end_month=plan.horizon_months,
         )
         for u in plan.units
         for i in range(u.gpus)
@@ -570,7 +627,7 @@ class WorkloadGpu:
 
 def first_gpu_by_workload(plan: Plan) -> dict[str, WorkloadGpu]:
     """Workload -> the first GPU of its lowest-numbered replica, with what else is reserved there."""
-    usage = {(g.unit, g.index): g for g in gpu_usage(plan)}
+    usage = {(g.unit, g.index): g for g in gpu_usage(plan)}  # its card: the same in every row of a GPU
     held = _held_by_period(plan)
     # Over periods the bar shows the replica's first period: what shares its GPU then, not in other months.
     same: dict[tuple[str, str, int, int], int] = defaultdict(int)

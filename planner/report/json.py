@@ -76,6 +76,8 @@ def report_dict(plan: Plan, today: dt.date | None = None) -> dict[str, Any]:
                 "reserved_bytes": g.reserved_bytes,
                 "free_bytes": g.free_bytes,
                 "replicas": list(g.replicas),
+                "start_month": g.start_month,
+                "end_month": g.end_month or plan.horizon_months,
             }
             for g in gpu_usage(plan)
         ],

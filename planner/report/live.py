@@ -22,7 +22,8 @@ spot's extra hours for lost work included), so the formulas keep every hour the 
 
 billed months are the horizon for on-demand and spot, and whole reservation terms for reserved instances
 (``CEILING(horizon_months / term) x term``); where demand changes over time (``Plan.periods``) they are the
-months the units are rented (a figure for units rented over different months is written as solved). A
+months the units are rented (a figure for units rented over different months is written as solved), and a
+hosting figure's months are those its units are hosted (``CostFormulas._hosted_months``). A
 unit's IT kWh per month is what the plan priced divided by the
 rates it priced it at, so it keeps every busy hour, idle and base load the optimizer counted. A figure the
 formula would not restate is written as the value planner priced ("as solved").
@@ -244,9 +245,27 @@ class CostFormulas:
             if self.live_hosting
             else None
         )
-        if formula is None or not close(formula, value):
+        if formula is not None and close(formula, value):
+            return Formula(f"{kw_cell}*colocation_usd_per_kw_month*usd_to_currency*horizon_months", value)
+        held = self._hosted_months(units)
+        if held is None:
             return Formula(number(value), value)
-        return Formula(f"{kw_cell}*colocation_usd_per_kw_month*usd_to_currency*horizon_months", value)
+        return Formula(f"{kw_cell}*colocation_usd_per_kw_month*usd_to_currency*{number(held)}", value)
+
+    def _hosted_months(self, units: Sequence[PlanUnit]) -> float | None:
+        """Over demand periods, the months the units are hosted (weighted by IT power where they differ: a
+        server owned for months 1-3 beside one hosted all 36): their hosting over IT kW x the colocation rate,
+        so that a colocation rate changed on the Assumptions sheet moves it (it was as solved). None where
+        that is not a plain count of months (desk-side machines pay none; no rate to divide by)."""
+        value = sum(u.hosting_cost for u in units)
+        kw = sum(u.power_w for u in units) / 1000
+        if not self.plan.periods or not self.live_hosting or value <= 0 or kw <= 0:
+            return None
+        per_month = kw * self._rate("colocation_usd_per_kw_month") * self._rate("usd_to_currency")
+        if per_month <= 0:
+            return None
+        held = float(f"{value / per_month:.12g}")
+        return held if close(held * per_month, value) else None
 
     def hosting_note(self, units: Sequence[PlanUnit]) -> str:
         """Why a line's hosting is not ``IT kW x colocation``: desk-side machines pay none."""

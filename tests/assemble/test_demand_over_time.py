@@ -8,8 +8,11 @@ at 0.50 USD/h. A 10 GiB replica fills a card (two do not fit one). One card busy
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from planner.assemble.merged import split_assembled
 from planner.check import verify
 from planner.errors import InfeasibleError, ScenarioError
 from planner.pipeline import solve
@@ -227,3 +230,145 @@ def test_the_residual_value_assumption_states_the_share_each_purchase_keeps() ->
         "80.0% of the purchase price at month 12 for a unit bought in month 1 (held 12 months), "
         "90.0% bought in month 7 (held 6)"
     )
+
+
+def _places(plan: Plan) -> list[tuple[str, str, tuple[int, ...], int]]:
+    """(workload, unit, GPUs, first month) of every assignment, sorted."""
+    return sorted((a.workload, a.unit, a.gpu_indices, a.start_month) for a in plan.assignments)
+
+
+def test_a_replica_keeps_its_server_when_a_larger_one_arrives() -> None:
+    """Two-GPU servers (2,000 USD, no cloud): small (one 10 GiB GPU) runs all year on duo#1; pair (two GPUs)
+    starts in month 7 and needs a second server. The layout lays the largest first, so pair took duo#1 and
+    small moved to duo#2 in month 7 for nothing; it stays on duo#1 GPU 0 and pair takes duo#2. The plan's cost
+    is the same: 2 x 2,000 + 12 x 21.90 + 6 x 2 x 21.90 = 4,525.60."""
+    cat = catalog([gpu("Card16", 16)], [system("duo", "Card16", 2, price=2000.0)])
+    ws = [workload("small", 10), workload("pair", 10, gpus_per_replica=2, start_month=7)]
+    s = scenario(ws, hardware={"cloud": False})
+    plan = solve(s, cat, alternatives=False)
+    assert _places(plan) == [
+        ("pair", "duo#2", (0, 1), 7),
+        ("small", "duo#1", (0,), 1),
+        ("small", "duo#1", (0,), 7),
+    ]
+    assert plan.total_cost == pytest.approx(2 * 2000 + 12 * ENERGY_MONTH + 12 * ENERGY_MONTH)
+    assert verify(plan, s) == []
+
+
+def test_a_replica_keeps_its_gpus_when_another_joins_its_server() -> None:
+    """One four-GPU server: small on GPU 0 in months 1-6; pair (two GPUs) joins in month 7. Largest first put
+    pair on GPUs 0-1 and small on GPU 2; small stays on GPU 0 and pair takes GPUs 2-3. Same cost: 4,000 +
+    12 x 21.90 + 6 x 2 x 21.90 = 4,525.60."""
+    cat = catalog([gpu("Card16", 16)], [system("quad", "Card16", 4, price=4000.0)])
+    ws = [workload("small", 10), workload("pair", 10, gpus_per_replica=2, start_month=7)]
+    s = scenario(ws, hardware={"cloud": False})
+    plan = solve(s, cat, alternatives=False)
+    assert _places(plan) == [
+        ("pair", "quad#1", (2, 3), 7),
+        ("small", "quad#1", (0,), 1),
+        ("small", "quad#1", (0,), 7),
+    ]
+    assert plan.total_cost == pytest.approx(4000 + 24 * ENERGY_MONTH)
+    assert verify(plan, s) == []
+
+
+def test_a_replica_stays_on_its_desk_when_the_other_desk_falls_idle() -> None:
+    """b (months 1-6) on desk#1 and a (all year) on desk#2; from month 7 only a runs. The layout numbered the
+    one desk in use desk#1, so a moved to b's desk while its own was still owned; it stays on desk#2, and
+    desk#1 stands idle. Same cost: 2 x 1,000 + 18 x 21.90 = 2,394.20."""
+    cat = catalog([gpu("Card16", 16)], [system("desk", "Card16")])
+    s = scenario([workload("b", 10, end_month=6), workload("a", 10)], hardware={"cloud": False})
+    plan = solve(s, cat, alternatives=False)
+    assert _places(plan) == [("a", "desk#2", (0,), 1), ("a", "desk#2", (0,), 7), ("b", "desk#1", (0,), 1)]
+    assert plan.total_cost == pytest.approx(2000 + 18 * ENERGY_MONTH)
+    assert {u.id: u.cost for u in plan.units} == pytest.approx(
+        {"desk#1": 1000 + 6 * ENERGY_MONTH, "desk#2": 1000 + 12 * ENERGY_MONTH}
+    )
+    assert verify(plan, s) == []
+
+
+def test_replicas_spread_by_machine_keep_their_servers() -> None:
+    """ha keeps two replicas on different machines (min_replicas 2) on duo#1 and duo#2; pair (two GPUs) starts
+    in month 7 on a third server. Laid largest first, pair took duo#1 and ha's replicas moved to duo#2 and
+    duo#3; the units are renumbered so that ha stays on duo#1 and duo#2 and pair takes duo#3. Same cost:
+    3 x 2,000 + 2 x 12 x 21.90 + 6 x 2 x 21.90 = 6,788.40."""
+    cat = catalog([gpu("Card16", 16)], [system("duo", "Card16", 2, price=2000.0)])
+    ws = [workload("ha", 10, min_replicas=2), workload("pair", 10, gpus_per_replica=2, start_month=7)]
+    s = scenario(ws, hardware={"cloud": False})
+    plan = solve(s, cat, alternatives=False)
+    assert _places(plan) == [
+        ("ha", "duo#1", (0,), 1),
+        ("ha", "duo#1", (0,), 7),
+        ("ha", "duo#2", (0,), 1),
+        ("ha", "duo#2", (0,), 7),
+        ("pair", "duo#3", (0, 1), 7),
+    ]
+    assert plan.total_cost == pytest.approx(3 * 2000 + 36 * ENERGY_MONTH)
+    assert verify(plan, s) == []
+
+
+def test_equal_workloads_run_merged_keep_their_own_desks() -> None:
+    """a (one replica growing 10 % a month: 2, then 3) and b (one replica) are equal but for their names, so
+    each period plans them merged and gives the replicas back in order: b's desk#3 of months 1-6 went to a's
+    third replica in month 7 and b moved to the new desk#4. Given back by place, b stays on desk#3 and a's
+    third replica takes desk#4. Same cost: 4 x 1,000 + (3 x 12 + 6) x 21.90 = 4,919.80."""
+    cat = catalog([gpu("Card16", 16)], [system("desk", "Card16")])
+    s = scenario([workload("a", 10, growth_per_month=0.1), workload("b", 10)], hardware={"cloud": False})
+    plan = solve(s, cat, alternatives=False)
+    assert [(w, u, m) for w, u, _, m in _places(plan)] == [
+        ("a", "desk#1", 1),
+        ("a", "desk#1", 7),
+        ("a", "desk#2", 1),
+        ("a", "desk#2", 7),
+        ("a", "desk#4", 7),
+        ("b", "desk#3", 1),
+        ("b", "desk#3", 7),
+    ]
+    assert plan.total_cost == pytest.approx(4000 + 42 * ENERGY_MONTH)
+    assert verify(plan, s) == []
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_keeping_places_never_changes_what_a_plan_costs(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The places kept are a tie-break among layouts of one cost: random plans over periods (desks, 2- and
+    4-GPU servers and rentals; starts, ends, growth, replicas over 2 and 4 GPUs, shared GPUs, replicas spread
+    by machine) cost the same to the cent laid out with the places kept as laid out each period afresh (the
+    layout before), their units the same costs, and pass the month-by-month verifier."""
+    import random
+
+    from planner.assemble import periods
+
+    cat = catalog(
+        [gpu("Card16", 16), gpu("Card24", 24)],
+        [
+            system("desk", "Card16"),
+            system("duo", "Card16", 2, price=1900.0),
+            system("quad", "Card24", 4, price=5000.0),
+        ],
+        [cloud("c1", "Card16", price=0.5), cloud("c4", "Card24", 4, price=1.6)],
+    )
+    rng = random.Random(seed)
+    ws = []
+    for i in range(rng.randint(2, 4)):
+        w: dict[str, Any] = {"replicas": rng.randint(1, 3)}
+        if rng.random() < 0.5:
+            w["start_month"] = rng.randint(2, 9)
+        if rng.random() < 0.4:
+            w["end_month"] = rng.randint(w.get("start_month", 1), 12)
+        if rng.random() < 0.3:
+            w["growth_per_month"] = 0.1
+        if rng.random() < 0.3:
+            w["gpus_per_replica"] = rng.choice([2, 4])
+        if rng.random() < 0.2:
+            w["min_replicas"] = 2
+        ws.append(workload(f"w{i}", rng.choice([5, 10, 14, 20]), **w))
+    s = scenario(ws, hardware={"cloud": rng.random() < 0.5})
+    kept = solve(s, cat, alternatives=False)
+    monkeypatch.setattr(periods, "_in_merged_names", lambda kept, merged: {})
+    monkeypatch.setattr(
+        periods, "split_assembled", lambda built, merged, kept: split_assembled(built, merged)
+    )
+    afresh = solve(s, cat, alternatives=False)
+    assert kept.total_cost == pytest.approx(afresh.total_cost, abs=0.005)
+    assert sorted(round(u.cost, 2) for u in kept.units) == sorted(round(u.cost, 2) for u in afresh.units)
+    assert verify(kept, s) == []

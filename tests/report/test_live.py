@@ -18,7 +18,7 @@ import pytest
 from openpyxl import load_workbook
 
 from planner.plan import Assumption, Plan
-from planner.report.live import check_formula
+from planner.report.live import check_formula, price_inputs
 from planner.report.table import expected_values
 from planner.report.workbook import build_workbook, write_workbook
 
@@ -241,7 +241,7 @@ def test_a_card_price_and_the_horizon_move_the_cost_of_the_same_mix(plan: Plan, 
         # Reserved terms billed whole (18 months on 1-year terms pays 24) and a currency with a rate.
         ("enterprise", {"horizon_months": 18, "currency": "EUR", "usd_to_currency": 0.92}),
         # Demand over time: a purchase in month 4 held 33 months, a 3-year reservation from month 1, a
-        # rental for months 28-36; the Cash flow sheet's months as solved.
+        # rental for months 28-36; the Cash flow sheet's running costs over the inputs.
         ("platform-team-growth", {}),
     ],
 )
@@ -334,3 +334,42 @@ def test_over_periods_a_purchase_price_moves_the_capex_residual_and_cash_flow_al
     assert dearer["Residual value at the end (credit)"] == pytest.approx(3400, abs=0.005)
     assert dearer["Total cost over the horizon"] == pytest.approx(plan.total_cost + 300, abs=0.005)
     assert dearer["Net present value"] == pytest.approx(plan.total_cost + 300, abs=0.005)
+
+
+@needs_libreoffice
+def test_over_periods_running_costs_move_with_their_inputs(tmp_path: Path) -> None:
+    """Demand over time in colocation: a 300 W desk (1,000 USD) bought for a, which runs months 3-12, and
+    job (20 GiB: no desk holds it) rented for months 1-2 at 0.50 USD/h (730 h a month). The desk draws
+    0.3 kW x 730 h = 219 kWh a month (21.90 USD at 0.10 USD/kWh, PUE 1) and pays 0.3 kW x 100 USD
+    colocation = 30 USD a month: the plan costs 2 x 365 + 1,000 + 10 x (21.90 + 30) = 2,249. At 0.20
+    USD/kWh, 150 USD per kW-month and 0.60 USD/h the running costs are 730 x 0.6 = 438 in months 1-2 and
+    219 x 0.2 + 0.3 x 150 = 88.80 in months 3-12: 2,249 + 2 x 73 + 10 x 21.90 + 10 x 15 = 2,764, on the
+    Cash flow sheet and in the Summary's total alike. The Cash flow's running costs stayed as solved (it
+    ended at 2,249), and the Hardware sheet's hosting of a desk held 10 of the 12 months too (the Summary
+    read 2,614)."""
+    from planner.pipeline import solve
+
+    from builders import catalog, cloud, gpu, scenario, system, workload
+
+    cards = [gpu("Card16", 16), gpu("Card24", 24)]
+    cat = catalog(cards, [system("desk", "Card16")], [cloud("c24", "Card24", price=0.5)])
+    energy = {"usd_per_kwh": 0.1, "pue": 1.0, "hosting": "colocation", "colocation_usd_per_kw_month": 100.0}
+    ws = [workload("a", 10, start_month=3), workload("job", 20, end_month=2)]
+    plan = solve(scenario(ws, energy={**energy, "gpu_utilisation": 1}), cat, alternatives=False)
+    assert plan.total_cost == pytest.approx(2249)
+    assert {u.kind for u in plan.units} == {"bought", "cloud"}
+    path = tmp_path / "periods.xlsx"
+    write_workbook(plan, path)
+    (rent,) = [p.name for p in price_inputs(plan).values() if p.kind == "cloud"]
+    changed = path
+    for name, value in (("usd_per_kwh", 0.2), ("colocation_usd_per_kw_month", 150.0), (rent, 0.6)):
+        changed = set_input(changed, name, value, tmp_path / f"{name}.xlsx")
+    book = recalculated(changed, tmp_path / "calc")
+    ws = book["Cash flow"]
+    cells = ws[ws.tables["CashFlow"].ref]
+    header = [c.value for c in cells[0]]
+    rows = [dict(zip(header, [c.value for c in row], strict=True)) for row in cells[1:]]
+    running = [round(r["Running, this plan"], 2) for r in rows]
+    assert running == [0.0, 438.0, 438.0] + [88.8] * 10
+    assert rows[-1]["Cumulative, this plan"] == pytest.approx(2764, abs=0.005)
+    assert key_figures(book)["Total cost over the horizon"] == pytest.approx(2764, abs=0.005)

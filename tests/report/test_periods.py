@@ -62,15 +62,20 @@ def _table(ws: Any, name: str) -> list[dict[str, Any]]:
 def test_the_cash_flow_sheet_pays_each_purchase_in_its_month(plan: Plan) -> None:
     """Month 0: the two first cards (2,000); month 6: the third (1,000), paid when month 7 begins, each at
     the desk's price input (price_1, 1,000 USD), so a price changed there moves them; running 2 x 21.90 in
-    months 1-6 and 3 x 21.90 in months 7-12; the cumulative ends at the total."""
+    months 1-6 and 3 x 21.90 in months 7-12, each card's 0.3 kW x 730 h = 219 kWh a month at the electricity
+    price and PUE inputs; the cumulative ends at the total."""
     book = build_workbook(plan)
-    rows = _table(book["Cash flow"], "CashFlow")
+    ws = book["Cash flow"]
+    rows = _table(ws, "CashFlow")
     up_front = {r["Month"]: r["Up-front, this plan"] for r in rows if r["Up-front, this plan"]}
     assert up_front == {0: "=2*price_1*usd_to_currency", 6: "=1*price_1*usd_to_currency"}
     assert "price_1" in book.defined_names and plan.units[0].unit_price == 1000.0
-    assert rows[1]["Running, this plan"] == pytest.approx(43.8)
-    assert rows[7]["Running, this plan"] == pytest.approx(65.7)
-    assert sum(r["Running, this plan"] for r in rows) == pytest.approx(30 * 21.9)
+    assert rows[1]["Running, this plan"] == "=438*pue*usd_per_kwh*usd_to_currency"
+    assert rows[7]["Running, this plan"] == "=657*pue*usd_per_kwh*usd_to_currency"
+    running = _column(ws, "CashFlow", "Running, this plan")
+    assert expected_values(ws)[running[1]] == pytest.approx(43.8)
+    assert expected_values(ws)[running[7]] == pytest.approx(65.7)
+    assert sum(expected_values(ws).get(c, 0.0) for c in running) == pytest.approx(30 * 21.9)
 
 
 def test_runs_on_counts_replicas_not_periods(plan: Plan) -> None:
@@ -159,3 +164,42 @@ def _cell(ws: Any, name: str, header: str) -> str:
     """The first data cell of a table's column."""
     cells = ws[ws.tables[name].ref]
     return str(cells[1][[c.value for c in cells[0]].index(header)].coordinate)
+
+
+def test_a_gpu_that_changes_hands_between_periods_has_a_row_for_each() -> None:
+    """a runs months 1-6 and b months 7-12, each a 10 GiB replica on the one 16 GiB card bought: the
+    Utilization sheet listed "a r1, b r1" on one row, two 10 GiB replicas on a 16 GiB card, which reads as
+    over-full by 4 GiB. One row per run of months, each with the replica on the card then (62.5 %), in the
+    sheet and the JSON's gpu_usage alike."""
+    cat = catalog([gpu("Card16", 16)], [system("desk", "Card16")], [cloud("c1", "Card16", price=0.5)])
+    s = scenario([workload("a", 10, end_month=6), workload("b", 10, start_month=7)])
+    plan = solve(s, cat, alternatives=False)
+    rows = _table(build_workbook(plan)["Utilization"], "Utilization")
+    assert [(r["Unit"], r["Months"], r["Reserved share"], r["Workloads (replica)"]) for r in rows] == [
+        ("desk#1", "1-6", 0.625, "a r1"),
+        ("desk#1", "7-12", 0.625, "b r1"),
+    ]
+    usage = json.loads(plan_to_json(plan))["report"]["gpu_usage"]
+    assert [(g["start_month"], g["end_month"], g["replicas"], g["reserved_bytes"]) for g in usage] == [
+        (1, 6, ["a r1"], 10 * GIB),
+        (7, 12, ["b r1"], 10 * GIB),
+    ]
+
+
+def test_a_gpu_bought_later_has_rows_from_its_month() -> None:
+    """Growth to a third card in month 7: desk#1 holds chat r1 in every month (one row, 1-12), desk#3 only
+    from month 7 (one row, 7-12)."""
+    cat = catalog([gpu("Card16", 16)], [system("desk", "Card16")], [cloud("c1", "Card16", price=0.5)])
+    plan = solve(scenario([workload("chat", 10, growth_per_month=0.1)]), cat, alternatives=False)
+    assert [(g.unit, g.months(12), g.replicas) for g in gpu_usage(plan)] == [
+        ("desk#1", "1-12", ("chat r1",)),
+        ("desk#2", "1-12", ("chat r2",)),
+        ("desk#3", "7-12", ("chat r3",)),
+    ]
+
+
+def _column(ws: Any, name: str, header: str) -> list[str]:
+    """The data cells of a table's column, in row order."""
+    cells = ws[ws.tables[name].ref]
+    at = [c.value for c in cells[0]].index(header)
+    return [str(row[at].coordinate) for row in cells[1:]]

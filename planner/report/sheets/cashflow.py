@@ -3,8 +3,9 @@
 Month 0 pays the purchases; months 1 to ``horizon_months`` pay the running costs (electricity, hosting and
 rent, spread evenly); the last month gets the bought hardware's residual value back. Where demand changes
 over time (``Plan.periods``) the up-front and running columns are the plan's own month-by-month figures: each
-purchase in the month it is paid (over its price inputs), each period's running cost over its months (as
-solved). The plan's columns are
+purchase in the month it is paid (over its price inputs), each period's running cost over its months, over
+the inputs it comes from (``_running``: IT energy x PUE x electricity price, IT power x colocation rate,
+instance-hours x price). The plan's columns are
 formulas over the Summary's figures (so they move with the inputs) and agree with ``Plan.cash_flows``; each
 alternative's cumulative spend is as solved, from ``Plan.cash_flows``. Month m's net spend is discounted by
 ``(1 + discount_rate_per_year)^(m/12)``. Where the plan's discounted cumulative spend first reaches renting
@@ -31,7 +32,16 @@ from planner.plan import Alternative, CashFlow, Plan
 from planner.report import styles
 from planner.report.figures import ALTERNATIVE_LABELS, CENT, break_even, payback_month
 from planner.report.flows import cash_flows
-from planner.report.live import Formula, PriceInput, cell, close, input_values, price_inputs, ref
+from planner.report.live import (
+    Formula,
+    PriceInput,
+    cell,
+    close,
+    input_values,
+    number,
+    price_inputs,
+    ref,
+)
 from planner.report.sheets.alternatives import alt_name, feasible
 from planner.report.sheets.layout import new_sheet
 from planner.report.table import Column, TableRange, Value, Widths, put, write_table
@@ -79,8 +89,8 @@ def columns(plan: Plan) -> list[CashColumn]:
         return Formula(f"IF({r.at('month')}=0,plan_capex,0)", flow[r.month].up_front)
 
     def running(r: Row) -> Value:
-        if plan.periods:  # each period's running cost over its months, as solved
-            return flow[r.month].running
+        if plan.periods:  # each period's running cost over its months, over its inputs
+            return _running(plan, prices, r.month, flow[r.month].running)
         return Formula(f"IF({within.format(m=r.at('month'))},plan_per_month,0)", flow[r.month].running)
 
     out = [
@@ -188,6 +198,53 @@ def _purchases(
     return Formula("+".join(f"{n}*{name}*usd_to_currency" for name, n, _ in terms), value)
 
 
+def _running(plan: Plan, prices: dict[tuple[str, str], PriceInput], month: int, value: float) -> Value:
+    """Month ``month``'s running cost over demand periods as a formula over the inputs it comes from: the
+    period's IT energy per month x ``pue`` x ``usd_per_kwh``, its hosted IT power x
+    ``colocation_usd_per_kw_month``, and each price's instance-hours per month x its price input, all x
+    ``usd_to_currency``, so that an electricity, colocation or rental price changed on the Assumptions sheet
+    moves the months it is paid in (the column was as solved while purchases moved). The quantities are the
+    plan's figures divided by the rates it priced them at (``live`` does the same for the Hardware sheet's
+    IT energy). A figure the inputs do not restate (a rate of zero, a unit without a price input) is the
+    value."""
+    period = next((p for p in plan.periods if p.start_month <= month <= p.end_month), None)
+    if period is None or value == 0:
+        return value
+    inputs = input_values(plan)
+    rate = {key: v.number for key, v in inputs.items()}
+    fx = rate["usd_to_currency"]
+    months = period.end_month - period.start_month + 1
+    terms: list[tuple[float, str, float]] = []  # (quantity per month, the inputs it is times, their value)
+    for amount, names, per_unit in (
+        (period.energy, "pue*usd_per_kwh", rate.get("pue", 0.0) * rate.get("usd_per_kwh", 0.0)),
+        (period.hosting, "colocation_usd_per_kw_month", rate.get("colocation_usd_per_kw_month", 0.0)),
+    ):
+        if amount == 0:
+            continue
+        if per_unit <= 0:
+            return value
+        terms.append((amount / months / (per_unit * fx), names, per_unit))
+    by_unit = {u.id: u for u in plan.units}
+    hours: dict[str, tuple[float, float]] = {}  # price input -> instance-hours per month, its USD price
+    for uid, rent in period.rent.items():
+        u = by_unit.get(uid)
+        price = None if u is None else prices.get((u.option, u.pricing))
+        if price is None or price.usd <= 0:
+            return value
+        before = hours.get(price.name, (0.0, price.usd))[0]
+        hours[price.name] = (before + rent / months / (price.usd * fx), price.usd)
+    terms += [(h, name, usd) for name, (h, usd) in sorted(hours.items())]
+    if not terms or not close(sum(q * per_unit * fx for q, _, per_unit in terms), value):
+        return value
+    return Formula("+".join(f"{_quantity(q)}*{names}*usd_to_currency" for q, names, _ in terms), value)
+
+
+def _quantity(x: float) -> str:
+    """A quantity in a formula to twelve significant figures (a kWh figure divided back out of a cost reads
+    26280 rather than 26280.000000000004); well within ``live.close``."""
+    return number(float(f"{x:.12g}"))
+
+
 def add_cashflow_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     ws = new_sheet(wb, "Cash flow", freeze=None)
     widths = Widths()
@@ -195,7 +252,8 @@ def add_cashflow_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     timing = (
         "Demand changes over time: a unit bought for month s is paid in month s - 1 (month 0 is when month 1 "
         "begins), at its price on the Assumptions sheet, and each period pays its own running costs (rent "
-        "only in the months it runs), as solved"
+        "only in the months it runs): its IT energy, hosted IT power and instance-hours a month at the "
+        "Assumptions sheet's rates"
         if plan.periods
         else "Month 0 pays the purchases; each month after pays the running costs (electricity, hosting, "
         "rent)"

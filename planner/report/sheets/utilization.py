@@ -1,5 +1,9 @@
 """Utilization sheet: every GPU of every unit, the replicas on it, and its reserved versus free memory.
 
+Where demand changes over time (``Plan.periods``) a GPU has a row for each run of months in which it holds the
+same replicas, and a Months column says which (``figures.gpu_usage``): the replicas on a row are on the card
+at the same time, so no row adds past its memory.
+
 Reserved memory includes each replica's headroom (per GPU / (1 - headroom)), so "free" is what is left for
 another workload after every safety margin.
 """
@@ -34,10 +38,20 @@ COLUMNS: tuple[Column[GpuUse], ...] = (
 )
 
 
+def columns(plan: Plan) -> tuple[Column[GpuUse], ...]:
+    """The sheet's columns: with the months of each row after the GPU index where demand changes over
+    time."""
+    if not plan.periods:
+        return COLUMNS
+    months = Column[GpuUse]("Months", key="months", value=lambda g: g.months(plan.horizon_months))
+    return (*COLUMNS[:4], months, *COLUMNS[4:])
+
+
 def add_utilization_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     ws = new_sheet(wb, "Utilization")
     widths = Widths()
-    placed = write_table(ws, "Utilization", COLUMNS, rows_of(COLUMNS, gpu_usage(plan)), widths=widths)
-    add_share_bar(ws, placed, column_of(placed, COLUMNS, "share") - placed.first_col)
+    cols = columns(plan)
+    placed = write_table(ws, "Utilization", cols, rows_of(cols, gpu_usage(plan)), widths=widths)
+    add_share_bar(ws, placed, column_of(placed, cols, "share") - placed.first_col)
     widths.apply(ws)
     return ws
