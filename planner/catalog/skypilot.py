@@ -209,7 +209,7 @@ def write_cloud_csv(offers: Iterable[CloudOffer], path: Path | None) -> str:
         )
     text = buffer.getvalue()
     if path is not None:
-        from planner.report.atomic import text_writer, write_atomic
+        from planner.files import text_writer, write_atomic
 
         try:
             write_atomic(path, text_writer(text))

@@ -105,7 +105,7 @@ def _prompt_interrupts() -> Iterator[None]:
     time limit) a Ctrl-C waited for the pass to end. The signal's wake-up file descriptor is written by the C
     handler at once; a watcher thread reading it waits the grace period for the ordinary path (which prints
     the line and exits 130 in ``invoke``), then prints the same line and ends the process itself. Reports are
-    written after the solve, to temporary files a later run removes (``report.atomic``)."""
+    written after the solve, to temporary files a later run removes (``planner.files``)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return

@@ -173,7 +173,7 @@ def import_skypilot_command(
 ) -> None:
     """Convert a SkyPilot vms.csv (github.com/skypilot-org/skypilot-catalog) into planner's cloud.csv."""
     from planner.catalog.skypilot import import_skypilot, write_cloud_csv
-    from planner.report.atomic import check_output as check_not_input
+    from planner.files import check_output as check_not_input
 
     if output is not None:
         check_output(output, "csv", mkdir=mkdir)

@@ -46,7 +46,7 @@ def compare(
     from planner.explore.compare import compare_plans
     from planner.explore.compare_text import render_compare, render_compare_markdown
     from planner.explore.sides import is_plan_json, plan_from
-    from planner.report.atomic import text_writer, write_atomic
+    from planner.files import text_writer, write_atomic
 
     for path in (base_path, new_path):  # both readable before either is solved
         if not path.is_file():

@@ -90,9 +90,9 @@ def solve(
     Exit status: 0 plan found, 2 invalid input or the time limit ran out before a plan existed, 3 infeasible
     (the message says what would make it feasible), 130 interrupted (Ctrl-C).
     """
+    from planner.files import check_output as check_not_input
+    from planner.files import text_writer, write_atomic_all
     from planner.pipeline import solve as solve_plan
-    from planner.report.atomic import check_output as check_not_input
-    from planner.report.atomic import text_writer, write_atomic_all
     from planner.report.json import plan_to_json
     from planner.report.markdown import render_markdown
     from planner.report.terminal import render_terminal

@@ -65,7 +65,7 @@ def sweep(
     from planner.errors import PlannerError
     from planner.explore.sweep import break_evens
     from planner.explore.sweep import sweep as run_sweep
-    from planner.report.atomic import text_writer, write_atomic_all
+    from planner.files import text_writer, write_atomic_all
     from planner.scenario.load import load_scenario
 
     if plot_path is not None and plot_path.suffix.lower() != ".svg":

@@ -15,8 +15,8 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from planner.files import write_atomic
 from planner.plan import Plan
-from planner.report.atomic import write_atomic
 from planner.report.live import check_formula
 from planner.report.sheets.alternatives import add_alternatives_sheet
 from planner.report.sheets.assumptions import add_assumptions_sheet

@@ -2,7 +2,7 @@
 
 A full disk or a file-size limit gave the right error, then "Exception ignored in: ZipFile.__del__" with a
 traceback; ``import-skypilot X -o X`` overwrote its own input; a killed run's ``.*.xlsx.XXXX`` temporary files
-stayed forever. Every output goes through ``report.atomic`` (``check_output``, ``write_atomic_all``).
+stayed forever. Every output goes through ``planner.files`` (``check_output``, ``write_atomic_all``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.report.atomic import STALE_AFTER_S, remove_stale, text_writer, write_atomic
+from planner.files import STALE_AFTER_S, remove_stale, text_writer, write_atomic
 
 from .hostile import BASE, assert_one_clean_line, cli, dump
 
