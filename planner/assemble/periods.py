@@ -49,6 +49,9 @@ from planner.scenario.schema import Scenario
 from planner.solving.alternatives import saving
 from planner.solving.periods import PeriodAlternative, Stacked, net_price
 
+KeptPlaces = dict[str, list[list[tuple[str, int, int]]]]
+"""``assemble.units.Kept`` as built here: per offer, per unit place, (workload, first GPU, GPUs)."""
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -199,7 +202,7 @@ def lay_out(scenario: Scenario, stacked: Stacked, *, with_summaries: bool = True
     workloads' summaries too (an alternative's layout needs only its units and periods)."""
     horizon = scenario.horizon_months
     built: list[Assembled | None] = []
-    kept: dict[str, list[list[tuple[str, int, int]]]] = {}
+    kept: KeptPlaces = {}
     for pp in stacked.periods:
         if pp.candidates is None or pp.solution is None or pp.merged is None:
             built.append(None)
@@ -403,9 +406,9 @@ def _owned_keys(c: Candidates) -> set[str]:
 
 def _kept(
     built: Assembled,
-    before: dict[str, list[list[tuple[str, int, int]]]],
+    before: KeptPlaces,
     held: set[str],
-) -> dict[str, list[list[tuple[str, int, int]]]]:
+) -> KeptPlaces:
     """Where a period placed its replicas, per offer and unit place (``assemble.units.Kept``), for the next
     period's layout to keep. A unit that stays where it is (bought, reserved, owned: ``held``) keeps what it
     held last where this period leaves it idle; a rental ends with its period."""
@@ -421,9 +424,7 @@ def _kept(
     return out
 
 
-def _in_merged_names(
-    kept: dict[str, list[list[tuple[str, int, int]]]], merged: Merged
-) -> dict[str, list[list[tuple[str, int, int]]]]:
+def _in_merged_names(kept: KeptPlaces, merged: Merged) -> KeptPlaces:
     """``kept`` with each workload under the name it has in a period's program: equal workloads run merged
     (``placement.merge``), and their replicas keep their places as the merged one's."""
     label = {orig: name for name, parts in merged.parts.items() for orig, _ in parts}
