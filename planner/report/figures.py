@@ -312,6 +312,15 @@ def saving_of(plan: Plan, alternative: Alternative) -> float | None:
     return alternative.saving if alternative.saving is not None else alternative.total_cost - plan.total_cost
 
 
+def saving_share(share: float) -> str:
+    """A saving as a share of what it is measured against, in whole percent where that is not 0 %: a real
+    saving of 0.47 % printed as "(0%)" read as no saving at all beside its dollars."""
+    whole = f"{share:.0%}"
+    if whole != "0%" or share <= 0:
+        return whole
+    return f"{share:.1%}" if share >= 0.0005 else "under 0.1%"
+
+
 def reading(plan: Plan) -> str:
     """The plan in a sentence or two ("Buy 2 x ... workstation; rent spot A100s 60 h/month for tuning")."""
     parts = []
@@ -337,7 +346,9 @@ def reading(plan: Plan) -> str:
         phrase = SAVING_PHRASES.get(best.name, f"the {best.name} alternative")
         if any(u.kind == "owned" for u in plan.units) and best.description.startswith("owned hardware"):
             phrase = f"keeping the owned hardware and {phrase.replace('everything', 'the rest')}"
-        text += f", {money(saving, plan.currency)} ({saving / best.total_cost:.0%}) less than {phrase}."
+        text += (
+            f", {money(saving, plan.currency)} ({saving_share(saving / best.total_cost)}) less than {phrase}."
+        )
     else:
         text += "."
     if plan.status != "optimal" or plan.gap > GAP_TOLERANCE:
