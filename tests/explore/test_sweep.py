@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import os
@@ -14,6 +15,7 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import openpyxl
 import pytest
@@ -23,11 +25,15 @@ from report.libreoffice import convert, needs_libreoffice, pdf_text  # tests/rep
 from planner.catalog.schema import Catalog
 from planner.cli import main
 from planner.errors import PlannerError
-from planner.explore.sweep import break_evens, sweep
+from planner.explore.plot import svg_plot
+from planner.explore.sweep import RESULT_COLUMNS, break_evens, sweep
 from planner.explore.sweep_workbook import build_sweep_workbook
 from planner.explore.vary import apply_point, axes_from, parse_values
 from planner.pipeline import solve
 from planner.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STARTUP = Path(__file__).resolve().parents[2] / "scenarios" / "startup.yaml"
 SWEEP_STARTUP = (sys.executable, "-m", "planner", "sweep", str(STARTUP))
@@ -400,3 +406,48 @@ def test_the_sweep_headers_are_styled_where_excel_tables_are_not_drawn(
         for cell in header:
             assert cell.style == "planner.header", (title, cell.coordinate)
             assert cell.fill.fgColor.rgb.endswith("1F4E78") and cell.font.bold
+
+
+def _grid_frame() -> pd.DataFrame:
+    """A two-path sweep as ``sweep`` returns it, its figures made up (the layout is what is tested): the
+    horizon against three hours of one workload, with a third path held at one value. Totals by hand: 100 a
+    month per 100 hours of the chat workload, plus 1,000 up front."""
+    import pandas as pd
+
+    rows = []
+    for horizon in (6, 12, 24, 36):
+        for hours in (100, 300, 730):
+            total = 1_000 + horizon * hours
+            rows.append(
+                (horizon, hours, 0.3, "optimal", float(total), 1_000.0, float(hours), "Buy 1 x A", 1, "")
+            )
+    frame = pd.DataFrame(
+        rows,
+        columns=["horizon_months", "workloads.chat.hours_per_month", "finance.resale_share", *RESULT_COLUMNS],
+    )
+    frame.attrs.update(
+        vary=["horizon_months", "workloads.chat.hours_per_month", "finance.resale_share"],
+        scenario="buy-or-rent",
+        currency="USD",
+    )
+    return frame
+
+
+def test_the_plot_legend_keeps_each_name_apart_and_inside_the_picture() -> None:
+    """Three legend entries a row at fixed 240-pixel steps printed a grid sweep's names ("Total,
+    workloads.chat.hours_per_month=100") over each other and past the picture's right edge. Each entry now
+    starts after the one before it ends (at 6.5 pixels a character of 12-pixel Helvetica, an average text
+    width), every one within the picture, and a path held at one value is named once, in the title."""
+    frame = _grid_frame()
+    svg = ET.fromstring(svg_plot(frame, break_evens(frame)))
+    ns = "{http://www.w3.org/2000/svg}"
+    width, height = float(svg.get("width") or 0), float(svg.get("height") or 0)
+    title = svg.findall(f"{ns}text")[0].text or ""
+    assert title == "buy-or-rent: cost against horizon_months (finance.resale_share=0.3)"
+    legend = [t for t in svg.findall(f"{ns}text") if (t.text or "").startswith("Total")]
+    assert [t.text for t in legend] == [f"Total, workloads.chat.hours_per_month={h}" for h in (100, 300, 730)]
+    spans = [(float(t.get("x") or 0), float(t.get("y") or 0), len(t.text or "") * 6.5) for t in legend]
+    for x, y, span in spans:
+        assert x + span <= width and y <= height
+    for (x1, y1, span1), (x2, y2, _) in itertools.pairwise(spans):
+        assert y2 > y1 or x2 >= x1 + span1, (spans, "legend entries overlap")
