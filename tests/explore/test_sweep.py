@@ -451,3 +451,43 @@ def test_the_plot_legend_keeps_each_name_apart_and_inside_the_picture() -> None:
         assert x + span <= width and y <= height
     for (x1, y1, span1), (x2, y2, _) in itertools.pairwise(spans):
         assert y2 > y1 or x2 >= x1 + span1, (spans, "legend entries overlap")
+
+
+def test_the_workbook_chart_draws_one_line_per_combination_of_the_other_values(tmp_path: Path) -> None:
+    """Over a grid the workbook's charts drew the Total through the Sweep table's rows in grid order: one line
+    running back and forth between the hours at every horizon. They now draw one line per hours value (the
+    path held at one value is no line of its own), from a table under the charts whose cells refer to the
+    Sweep cells of their points."""
+    frame = _grid_frame()
+    frame.loc[4, ["status", "total_cost", "capex", "opex_per_month"]] = [
+        "infeasible",
+        math.nan,
+        math.nan,
+        math.nan,
+    ]
+    book = tmp_path / "grid.xlsx"
+    build_sweep_workbook(frame, break_evens(frame)).save(book)
+    wb = openpyxl.load_workbook(book)
+    sweep_ws, chart_ws = wb["Sweep"], wb["Chart"]
+    total_chart, month_chart = chart_ws._charts
+    for chart in (total_chart, month_chart):
+        assert len(chart.series) == 3
+        titles = [s.tx.strRef.f for s in chart.series]
+        assert all(t.startswith("'Chart'!") or t.startswith("Chart!") for t in titles)
+    names = [chart_ws.cell(49, j).value for j in range(1, 5)]
+    assert names == ["horizon_months", *(f"workloads.chat.hours_per_month={h}" for h in (100, 300, 730))]
+
+    def resolved(row: int, column: int) -> object:
+        formula = str(chart_ws.cell(row, column).value)
+        target = formula.split(",")[-1].rstrip(")")  # =IF(ISBLANK(Sweep!E6),NA(),Sweep!E6)
+        assert target.startswith("Sweep!"), formula
+        return sweep_ws[target.removeprefix("Sweep!")].value
+
+    # Rows 50-53: horizons 6, 12, 24, 36; columns B-D: 100, 300, 730 hours. Totals by hand: 1,000 + horizon
+    # x hours; the infeasible point (12 months, 300 hours) is an empty Sweep cell, drawn as a gap (#N/A).
+    for i, horizon in enumerate((6, 12, 24, 36)):
+        assert chart_ws.cell(50 + i, 1).value == horizon
+        for j, hours in enumerate((100, 300, 730)):
+            expected = None if (horizon, hours) == (12, 300) else 1_000 + horizon * hours
+            assert resolved(50 + i, 2 + j) == expected
+    assert "NA()" in str(chart_ws.cell(51, 3).value)
