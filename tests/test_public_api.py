@@ -28,3 +28,10 @@ def test_no_subpackage_shadows_a_public_name() -> None:
     modules = {m.name.split(".")[1] for m in pkgutil.iter_modules(planner.__path__, "planner.")}
     assert not modules & set(planner.__all__)
     assert callable(importlib.import_module("planner").solve)
+
+
+def test_dir_lists_the_public_api() -> None:
+    """A notebook's tab completion and ``help(planner)`` go by ``dir(planner)``, which listed the subpackages
+    and typing names but none of the functions the README's Python API imports (they load lazily)."""
+    names = fresh_python("import planner", "print(sorted(set(planner.__all__) - set(dir(planner))))")
+    assert names == "[]"
