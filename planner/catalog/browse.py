@@ -134,8 +134,16 @@ def cloud_rows(catalog: Catalog, *, text: str = "", min_vram_bytes: int = 0) -> 
         for offer, gpu, total in _machines(
             catalog,
             catalog.cloud,
-            # The GPU, provider and instance type: not the region (T4 found H100 rows in us-east4).
-            lambda o, g: (o.provider, o.instance_type, g.name, o.catalog_gpu_name, *g.aliases),
+            # The GPU, provider and instance type, and the region only when TEXT is the whole region: as a
+            # word of it, T4 found H100 rows in us-east4, and without it us-west-2 found nothing at all.
+            lambda o, g: (
+                o.provider,
+                o.instance_type,
+                g.name,
+                o.catalog_gpu_name,
+                *g.aliases,
+                *([o.region] if _words(o.region) == _words(text) else []),
+            ),
             text=text,
             min_vram_bytes=min_vram_bytes,
         )
