@@ -6,12 +6,13 @@ buy-versus-rent break-even, per-GPU memory use and where each workload runs.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from planner.placement.timeshare import peak_over_week
-from planner.plan import Alternative, Plan, PlanUnit, WorkloadSummary
+from planner.plan import TERM_MONTHS, Alternative, Plan, PlanUnit, WorkloadSummary
 from planner.report.flows import cash_flows
 from planner.units import HOURS_PER_MONTH, to_gib
 
@@ -278,15 +279,51 @@ def mix_total(plan: Plan, lines: tuple[MixLine, ...] | None = None) -> MixTotal:
 
 
 def mix_per_month_note(plan: Plan) -> str:
-    """The sentence under the chosen mix over periods that says how its per-month figures add up; empty
-    where every unit is held for the whole horizon (the column then adds up by itself)."""
-    if not plan.periods:
-        return ""
-    return (
-        "Per month: each line's bill in a month all its units are held (Months: when each is); the Total's "
-        f"per month is running costs averaged over the {plan.horizon_months} months: each unit's bill per "
-        f"month x its months held, summed, divided by {plan.horizon_months}."
-    )
+    """The sentence under the chosen mix over periods that says how its per-month figures add up, and one
+    for each reservation whose term outlasts the months it is held (``term_notes``); empty where every unit
+    is held for the whole horizon and every term ends within it (the column then adds up by itself)."""
+    notes = term_notes(plan)
+    if plan.periods:
+        notes.insert(
+            0,
+            "Per month: each line's bill in a month all its units are held (Months: when each is); the "
+            f"Total's per month is running costs averaged over the {plan.horizon_months} months: each unit's "
+            f"bill per month x its months held, summed, divided by {plan.horizon_months}.",
+        )
+    return " ".join(notes)
+
+
+def term_notes(plan: Plan) -> list[str]:
+    """One sentence per reserved line of the chosen mix whose term is longer than the months its units are
+    held: the whole term is paid (a started term is billed in full), so its Per month, the rent spread over
+    the months held, is more than the provider's monthly bill. A 3-year reservation in a 12-month plan showed
+    10,340 USD a month beside the Cloud sheet's bill of 3,447, with nothing to say why."""
+    horizon = max(plan.horizon_months, 1)
+    units = {u.id: u for u in plan.units}
+    out = []
+    for line in chosen_mix(plan):
+        term = TERM_MONTHS.get(line.pricing)
+        if not term or not line.unit_ids:
+            continue
+        held = {(units[i].end_month or horizon) - units[i].start_month + 1 for i in line.unit_ids}
+        paid = {math.ceil(h / term) * term for h in held}
+        if paid == held:
+            continue
+        name = f"{line.action}, {line.count} x {line.option_name}"
+        if len(held) == 1:
+            (months,), (billed,) = held, paid
+            bill, whole = money(line.cost / billed, plan.currency), money(line.cost, plan.currency)
+            out.append(
+                f"{name}: the {term}-month term outlasts the {months} months held and is paid in full, "
+                f"{bill} a month for {billed} months ({whole}); Per month spreads that over the {months} "
+                "months."
+            )
+        else:
+            out.append(
+                f"{name}: {term}-month terms outlast the months held and are paid in full; Per month spreads "
+                "each over its months held."
+            )
+    return out
 
 
 def hours_text(hours: float) -> str:
