@@ -167,3 +167,38 @@ def test_an_old_imported_price_file_warns(shipped: Catalog, tmp_path: Path) -> N
     write_cloud_csv(result.offers, tmp_path / "old" / "cloud.csv")
     with pytest.warns(StaleCatalogWarning, match=r"old[/\\]cloud\.csv"):
         load_catalog([tmp_path / "old"], today=FRESH)
+
+
+def test_a_price_that_is_not_a_number_skips_its_row_not_the_file(shipped: Catalog) -> None:
+    """One garbled cell ("n/a" for a price) stopped the whole import, and with it ``planner catalog update``
+    of a hosted file nobody can edit; the docs said rows without a positive, finite price are skipped and
+    listed. Now the row is skipped with its reason, an unreadable spot price leaves out only its zone, and the
+    other rows import: g6e.xlarge at 1.50 on demand, 0.65 spot (zone b; zone c's "?" left out)."""
+    header = (
+        "InstanceType,AcceleratorName,AcceleratorCount,vCPUs,MemoryGiB,GpuInfo,Price,SpotPrice,Region,"
+        "AvailabilityZone"
+    )
+    text = "\n".join(
+        [
+            header,
+            "g6e.xlarge,L40S,1,4,32,,1.50,0.70,us-east-1,us-east-1a",
+            "g6e.xlarge,L40S,1,4,32,,1.50,0.65,us-east-1,us-east-1b",
+            "g6e.xlarge,L40S,1,4,32,,1.50,?,us-east-1,us-east-1c",
+            "g5.xlarge,A10G,1,4,16,,n/a,0.30,us-east-1,us-east-1a",
+            "g6.xlarge,L4,1,four,16,,0.80,0.30,us-east-1,us-east-1a",
+            "",
+        ]
+    )
+    result = import_skypilot(Path("vms.csv"), "aws", shipped, text=text)
+    (offer,) = result.offers
+    assert (offer.instance_type, offer.price_usd_per_hour, offer.spot_price_usd_per_hour) == (
+        "g6e.xlarge",
+        1.5,
+        0.65,
+    )
+    assert "spot price not a number (SpotPrice '?' (line 4)): that zone left out" in offer.note
+    reasons = {s.instance_type: s.reason for s in result.skipped}
+    assert reasons == {
+        "g5.xlarge": "on-demand price not a number: Price 'n/a' (line 5)",
+        "g6.xlarge": "vCPUs 'four' is not a number",
+    }
