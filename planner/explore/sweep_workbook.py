@@ -3,7 +3,8 @@
 Sheets: **Sweep** (one row per point: the varied values, status, total, up-front, per month, the mix in
 words, the reason where infeasible; an Excel table), **Break-even** (where the mix changes) and **Chart**
 (total and up-front cost against the first varied value, drawn from the Sweep table's columns, so editing a
-figure redraws it; over a grid, one total line per combination of the other values). Money is stored as numbers in the plan's currency, never as text.
+figure redraws it; over a grid, one total line per combination of the other values). Money is stored as
+numbers in the plan's currency, never as text.
 """
 
 from __future__ import annotations
