@@ -491,3 +491,22 @@ def test_the_workbook_chart_draws_one_line_per_combination_of_the_other_values(t
             expected = None if (horizon, hours) == (12, 300) else 1_000 + horizon * hours
             assert resolved(50 + i, 2 + j) == expected
     assert "NA()" in str(chart_ws.cell(51, 3).value)
+
+
+def test_a_list_field_takes_one_value_a_point(startup: Scenario, catalog: Catalog, tmp_path: Path) -> None:
+    """A team choosing which card to buy swept ``hardware.gpus=RTX 5090,RTX A6000`` and was refused ("Input
+    should be a valid tuple"): a list field now stands for the list of that one value at each point, so each
+    point is the plan on one card. Up front by hand (README: a desktop chassis 1,500 plus its card): RTX 5090
+    1,500 + 1,999 = 3,499 USD, RTX A6000 1,500 + 4,650 = 6,150."""
+    axes = axes_from(["hardware.gpus=RTX 5090,RTX A6000", "hardware.providers=aws"])
+    point, _ = apply_point(startup, catalog, axes, ("RTX 5090", "aws"))
+    assert point.hardware.gpus == ("RTX 5090",) and point.hardware.providers == ("aws",)
+    path = tmp_path / "card.yaml"
+    path.write_text(
+        "name: which-card\nhorizon_months: 36\nhardware: {bought: true, cloud: false}\nworkloads:\n"
+        "  - {name: chat, model: qwen2.5-14b, precision: awq-int4, engine: vllm, context: 8192, batch: 8}\n",
+        encoding="utf-8",
+    )
+    frame = sweep(path, {"hardware.gpus": ["RTX 5090", "RTX A6000"]}, jobs=1)
+    assert frame["capex"].tolist() == [3_499, 6_150]
+    assert frame["mix"].tolist() == ["Buy 1 x Desktop, 1x RTX 5090", "Buy 1 x Desktop, 1x RTX A6000"]
