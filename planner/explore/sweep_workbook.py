@@ -180,7 +180,7 @@ def _grid_chart(
         cell.alignment = Alignment(horizontal="center", vertical="top", wrap_text=True)
         if j > 1:
             chart_ws.column_dimensions[get_column_letter(j)].width = 20
-    chart_ws.row_dimensions[header].height = 15 * (2 + max(len(name) for name, _ in groups) // 16)
+    chart_ws.row_dimensions[header].height = 15 * max(2, math.ceil(max(len(n) for n, _ in groups) / 14))
     chart_ws.column_dimensions["A"].width = max(14, len(x_path) + 2)
     for i, value in enumerate(x_values, start=header + 1):
         chart_ws.cell(i, 1, _cell_value(value))
@@ -210,6 +210,7 @@ def _grid_chart(
             chart.add_data(y_ref, titles_from_data=True)
     if isinstance(chart, LineChart):
         chart.set_categories(x_ref)
+        _straight(chart)
     return chart, last + 2
 
 
@@ -236,4 +237,14 @@ def _chart(
             chart.add_data(y_ref, titles_from_data=True)
     if isinstance(chart, LineChart):
         chart.set_categories(x_ref)
+        _straight(chart)
     return chart
+
+
+def _straight(chart: LineChart) -> None:
+    """Straight segments and a marker at each point on a chart over categories (cards, precisions), as the
+    scatter charts have: written without them, LibreOffice drew each line as a curve through the points,
+    dipping below the cheapest card's cost between two cards."""
+    for series in chart.series:
+        series.smooth = False
+        series.marker.symbol = "circle"

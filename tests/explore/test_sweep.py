@@ -510,3 +510,28 @@ def test_a_list_field_takes_one_value_a_point(startup: Scenario, catalog: Catalo
     frame = sweep(path, {"hardware.gpus": ["RTX 5090", "RTX A6000"]}, jobs=1)
     assert frame["capex"].tolist() == [3_499, 6_150]
     assert frame["mix"].tolist() == ["Buy 1 x Desktop, 1x RTX 5090", "Buy 1 x Desktop, 1x RTX A6000"]
+
+
+@pytest.mark.parametrize("grid", [False, True])
+def test_a_sweep_over_cards_charts_straight_lines_through_its_points(tmp_path: Path, grid: bool) -> None:
+    """Over categories (cards) the charts are line charts, whose series openpyxl writes without ``smooth``:
+    LibreOffice then drew curves through the points, the per-month line dipping below the cheapest card's
+    figure between two cards. Every series is now straight, with a marker at each point."""
+    import pandas as pd
+
+    cards = ("RTX 4090", "RTX 5090", "RTX A6000")
+    horizons = (12, 36) if grid else (36,)
+    rows = [
+        (card, h, "optimal", 1_000.0 + i * h, 1_000.0, 10.0 + i, f"Buy 1 x {card}", 1, "")
+        for i, card in enumerate(cards)
+        for h in horizons
+    ]
+    frame = pd.DataFrame(rows, columns=["hardware.gpus", "horizon_months", *RESULT_COLUMNS])
+    frame.attrs.update(vary=["hardware.gpus", "horizon_months"], scenario="which-card", currency="USD")
+    book = tmp_path / "cards.xlsx"
+    build_sweep_workbook(frame, break_evens(frame)).save(book)
+    charts = openpyxl.load_workbook(book)["Chart"]._charts
+    series = [s for chart in charts for s in chart.series]
+    assert len(series) == (4 if grid else 3)  # grid: two horizons, twice; else Total, Up-front, Per month
+    assert all(s.smooth is False for s in series)
+    assert all(s.marker is not None and s.marker.symbol == "circle" for s in series)
