@@ -528,15 +528,19 @@ def replica_memory_notes(plan: Plan) -> list[str]:
     a 70B on 2 x B200 (74.49 GiB per GPU) and on one H200 (85.21) read "x 2, 74.49" as if both held 74.49."""
     notes = []
     months = _months_held(plan)
+    shown = {w.name: (w.per_gpu_bytes, w.reserved_bytes) for w in plan.workloads}
     for name, held in plan.replica_memory().items():
         if len({(r.per_gpu_bytes, r.reserved_bytes) for r in held}) < 2:
             continue
         seen = dict.fromkeys((r.per_gpu_bytes, r.reserved_bytes, r.gpu, r.gpus) for r in held)
+        # The table's own figure first, as the line's "the table shows the first's" says, then the others by
+        # size: by size alone a cloud plan listed 17.03 GiB first beside a table showing 14.90.
+        table = shown.get(name)
         figures = [
             f"{to_gib(per):.2f} ({to_gib(reserved):.2f} reserved) on {gpu}"
             + (f" x {n}" if n > 1 else "")
             + months.get((name, per, reserved, gpu, n), "")
-            for per, reserved, gpu, n in sorted(seen, key=lambda k: (-k[0], k[2]))
+            for per, reserved, gpu, n in sorted(seen, key=lambda k: ((k[0], k[1]) != table, -k[0], k[2]))
         ]
         notes.append(f"{name}: {'; '.join(figures)}")
     return notes
