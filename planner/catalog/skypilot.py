@@ -307,6 +307,13 @@ def _offer(
         return skip(f"GPU {accelerator!r} is not in the GPU catalog (add it or an alias to gpus.yaml)")
     spec = _variant(spec, accelerator, instance_type, catalog)
     notes: list[str] = []
+    if (cloud, instance_type) in INSTANCE_GPUS:
+        card, why = INSTANCE_GPUS[(cloud, instance_type)]
+        try:
+            spec = catalog.gpu(card)
+            notes.append(why)
+        except KeyError:
+            pass
     if cloud == "gcp" and not gpu_row["InstanceType"]:
         if len(members) < 2:
             return skip(f"no host VM row {instance_type!r} in {region}")
@@ -374,6 +381,16 @@ def _offer(
         field_name = ".".join(str(p) for p in first["loc"])
         return skip(f"{field_name}: {first['msg']} (got {first.get('input')!r})")
 
+
+INSTANCE_GPUS: Mapping[tuple[str, str], tuple[str, str]] = {
+    ("lambda", "gpu_1x_a100"): (
+        "A100 40GB PCIe",
+        "Lambda 1x A100 is the 40 GB PCIe card (gpu_1x_a100_sxm4 is the SXM4 one)",
+    ),
+}
+"""(cloud, instance type) -> (card, why) where neither SkyPilot's accelerator name (``A100``) nor the type's
+name says which card it is: the shipped catalog's row for it says so, and without this a ``catalog update``
+turned Lambda's PCIe card (250 W) into the SXM4 one (400 W) for the same instance."""
 
 VARIANT_HINTS: Mapping[str, str] = {"pcie": "PCIe", "nvl": "NVL"}
 """An instance-type fragment that names a card variant SkyPilot's accelerator name leaves out (Lambda's

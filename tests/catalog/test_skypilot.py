@@ -202,3 +202,30 @@ def test_a_price_that_is_not_a_number_skips_its_row_not_the_file(shipped: Catalo
         "g5.xlarge": "on-demand price not a number: Price 'n/a' (line 5)",
         "g6.xlarge": "vCPUs 'four' is not a number",
     }
+
+
+def test_lambdas_one_a100_instance_is_the_pcie_card_as_the_shipped_row_says(shipped: Catalog) -> None:
+    """SkyPilot lists Lambda's gpu_1x_a100 and gpu_1x_a100_sxm4 both as "A100"; the shipped catalog's row
+    says the first is the 40 GB PCIe card, but ``catalog update`` imported it as the SXM4 one, changing the
+    card of the same instance. The import now gives the shipped row's card and note; SXM4 types stay SXM4."""
+    header = "InstanceType,AcceleratorName,AcceleratorCount,vCPUs,MemoryGiB,Price,Region,GpuInfo,SpotPrice"
+    text = "\n".join(
+        [
+            header,
+            "gpu_1x_a100,A100,1.0,30.0,200.0,1.29,us-east-1,,",
+            "gpu_1x_a100_sxm4,A100,1.0,30.0,200.0,1.29,us-east-1,,",
+            "gpu_2x_a100,A100,2.0,60.0,400.0,2.58,us-east-1,,",
+            "",
+        ]
+    )
+    offers = {
+        o.instance_type: o for o in import_skypilot(Path("vms.csv"), "lambda", shipped, text=text).offers
+    }
+    gpus = {name: offer.gpu for name, offer in offers.items()}
+    assert gpus == {
+        "gpu_1x_a100": "A100 40GB PCIe",
+        "gpu_1x_a100_sxm4": "A100 40GB SXM4",
+        "gpu_2x_a100": "A100 40GB SXM4",
+    }
+    row = next(o for o in shipped.cloud if o.id == "lambda:gpu_1x_a100:us-east-1")
+    assert (row.gpu, row.note) == (gpus["gpu_1x_a100"], offers["gpu_1x_a100"].note)
