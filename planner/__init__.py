@@ -47,3 +47,8 @@ def __getattr__(name: str) -> Any:
 
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'planner' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The lazy names too: tab completion and ``help`` read ``dir``, which sees only what is imported."""
+    return sorted({*globals(), *_LAZY})

@@ -134,8 +134,16 @@ def cloud_rows(catalog: Catalog, *, text: str = "", min_vram_bytes: int = 0) -> 
         for offer, gpu, total in _machines(
             catalog,
             catalog.cloud,
-            # The GPU, provider and instance type: not the region (T4 found H100 rows in us-east4).
-            lambda o, g: (o.provider, o.instance_type, g.name, o.catalog_gpu_name, *g.aliases),
+            # The GPU, provider and instance type, and the region only when TEXT is the whole region: as a
+            # word of it, T4 found H100 rows in us-east4, and without it us-west-2 found nothing at all.
+            lambda o, g: (
+                o.provider,
+                o.instance_type,
+                g.name,
+                o.catalog_gpu_name,
+                *g.aliases,
+                *([o.region] if _is_region(text, o.region) else []),
+            ),
             text=text,
             min_vram_bytes=min_vram_bytes,
         )
@@ -159,7 +167,14 @@ def excluded_cloud_rows(catalog: Catalog, *, text: str = "") -> list[Row]:
         }
         for row in catalog.excluded_cloud
         if _matches(text, row.provider, row.instance_type, row.accelerator_name)
+        or _is_region(text, row.region)
     ]
+
+
+def _is_region(text: str, region: str) -> bool:
+    """Whether ``text`` is the whole of ``region`` (``--filter us-west-2``), ignoring case and dashes; never a
+    word inside it, so that T4 finds no us-east4."""
+    return bool(text) and _words(region) == _words(text)
 
 
 def model_rows(models: Iterable[Any], *, text: str = "") -> list[Row]:

@@ -109,6 +109,9 @@ class _Group:
     first: dict[str, str]
     prices: list[float] = field(default_factory=list)
     spot_prices: list[float] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    """Price cells that are not numbers, as written (``Price 'n/a'``): the offer is skipped, or its spot
+    dropped, and the reason listed, rather than one garbled cell stopping the whole import."""
 
 
 def import_skypilot(
@@ -243,10 +246,13 @@ def _group_rows(path: Path, text: str | None, region: str | None) -> dict[tuple[
             continue
         key = (row["InstanceType"], row["AcceleratorName"], row["AcceleratorCount"], row["Region"])
         group = groups.setdefault(key, _Group(first=row))
-        if row["Price"]:
-            group.prices.append(_float(row["Price"], path, line, "Price"))
-        if row.get("SpotPrice"):
-            group.spot_prices.append(_float(row["SpotPrice"], path, line, "SpotPrice"))
+        for column, prices in (("Price", group.prices), ("SpotPrice", group.spot_prices)):
+            if cell := row.get(column):
+                number = _number(cell)
+                if number is None:
+                    group.unreadable.append(f"{column} {cell[:40]!r} (line {line})")
+                else:
+                    prices.append(number)
         if row.get("GpuInfo"):
             try:
                 parse_gpu_info(row["GpuInfo"])
@@ -301,10 +307,20 @@ def _offer(
         return skip(f"GPU {accelerator!r} is not in the GPU catalog (add it or an alias to gpus.yaml)")
     spec = _variant(spec, accelerator, instance_type, catalog)
     notes: list[str] = []
+    if (cloud, instance_type) in INSTANCE_GPUS:
+        card, why = INSTANCE_GPUS[(cloud, instance_type)]
+        try:
+            spec = catalog.gpu(card)
+            notes.append(why)
+        except KeyError:
+            pass
     if cloud == "gcp" and not gpu_row["InstanceType"]:
         if len(members) < 2:
             return skip(f"no host VM row {instance_type!r} in {region}")
         notes.append(f"host {instance_type} + {count}x {accelerator} (GCP lists them separately)")
+    bad = [u for m in members for u in m.unreadable if u.startswith("Price ")]
+    if bad:
+        return skip(f"on-demand price not a number: {', '.join(bad)}")
     if not members[0].prices:
         return skip("no on-demand price (capacity blocks or reservations only)")
     own = min(members[0].prices)
@@ -316,6 +332,8 @@ def _offer(
         )
     price = sum(min(m.prices) for m in members)
     spot: float | None = None
+    if bad_spot := [u for m in members for u in m.unreadable if u.startswith("SpotPrice ")]:
+        notes.append(f"spot price not a number ({', '.join(bad_spot)}): that zone left out")
     if all(m.spot_prices for m in members):
         spot = sum(min(m.spot_prices) for m in members)
         if not (0 < spot < math.inf):
@@ -331,6 +349,10 @@ def _offer(
             f"GpuInfo memory {memory // MIB} MiB differs from {spec.name} in the GPU catalog "
             f"({spec.vram_bytes // MIB} MiB)"
         )
+    sizes = {column: _number(host_row[column] or "0") for column in ("vCPUs", "MemoryGiB")}
+    for column, size in sizes.items():
+        if size is None:
+            return skip(f"{column} {host_row[column][:40]!r} is not a number")
     raw = {
         "id": f"{cloud}:{instance_type}:{region}",
         "provider": cloud,
@@ -338,8 +360,8 @@ def _offer(
         "gpu": spec.name,
         "catalog_gpu_name": accelerator,
         "gpu_count": count,
-        "vcpus": _float(host_row["vCPUs"] or "0", path, 0, "vCPUs"),
-        "host_memory_bytes": round(_float(host_row["MemoryGiB"] or "0", path, 0, "MemoryGiB") * GIB),
+        "vcpus": sizes["vCPUs"],
+        "host_memory_bytes": round((sizes["MemoryGiB"] or 0.0) * GIB),
         "region": region,
         "price_usd_per_hour": round(price, 6),
         "spot_price_usd_per_hour": None if spot is None else round(spot, 6),
@@ -359,6 +381,16 @@ def _offer(
         field_name = ".".join(str(p) for p in first["loc"])
         return skip(f"{field_name}: {first['msg']} (got {first.get('input')!r})")
 
+
+INSTANCE_GPUS: Mapping[tuple[str, str], tuple[str, str]] = {
+    ("lambda", "gpu_1x_a100"): (
+        "A100 40GB PCIe",
+        "Lambda 1x A100 is the 40 GB PCIe card (gpu_1x_a100_sxm4 is the SXM4 one)",
+    ),
+}
+"""(cloud, instance type) -> (card, why) where neither SkyPilot's accelerator name (``A100``) nor the type's
+name says which card it is: the shipped catalog's row for it says so, and without this a ``catalog update``
+turned Lambda's PCIe card (250 W) into the SXM4 one (400 W) for the same instance."""
 
 VARIANT_HINTS: Mapping[str, str] = {"pcie": "PCIe", "nvl": "NVL"}
 """An instance-type fragment that names a card variant SkyPilot's accelerator name leaves out (Lambda's
@@ -384,9 +416,10 @@ def _int_count(text: str) -> int | None:
     return int(value) if value >= 1 and value.is_integer() else None
 
 
-def _float(text: str, path: Path, line: int, column: str) -> float:
+def _number(text: str) -> float | None:
+    """A cell as a number, None where it is not one (``n/a``, ``$1.20``); ``nan`` and ``1e400`` are numbers
+    here, which the price checks refuse by name."""
     try:
         return float(text)
     except ValueError:
-        where = f"{path}:{line}" if line else str(path)
-        raise CatalogError(f"{where}: column '{column}': not a number: {text!r}") from None
+        return None

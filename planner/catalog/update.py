@@ -110,6 +110,13 @@ def update_catalog(
     if directory.exists() and not directory.is_dir():
         raise CatalogError(f"{directory}: not a directory")
     names = [c.strip().lower() for c in clouds]
+    if len(set(names)) > 1 and "{cloud}" not in url_template:
+        # One file read as every provider's: AWS's instances and prices listed again under Lambda, RunPod, ...
+        raise CatalogError(
+            f"--url {url_template} has no {{cloud}} and would be read as the price file of each of "
+            f"{', '.join(dict.fromkeys(names))}: put {{cloud}} where the provider's name goes, or fetch one "
+            "--cloud"
+        )
     fetched = [fetch(c, url_template, timeout_s=timeout_s, today=today) for c in names]
     offers: list[CloudOffer] = []
     skipped: list[SkippedRow] = []

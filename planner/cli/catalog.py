@@ -48,7 +48,8 @@ def _browse_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--filter",
             "text",
             default="",
-            help="Keep rows whose GPU, alias, provider or id has TEXT as a word (T4: no L40S, no us-east4).",
+            help="Keep rows whose GPU, alias, provider or id has TEXT as a word (T4: no L40S, no us-east4), "
+            "or whose region is TEXT (cloud: us-west-2).",
         ),
         click.option(
             "--min-vram",

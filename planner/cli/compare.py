@@ -41,7 +41,8 @@ def compare(
     catalog_dirs: tuple[Path, ...],
 ) -> None:
     """What changes from BASE to NEW: each a scenario (solved here) or a plan saved with
-    `planner solve --format json`. Exit status 0 whatever the difference; 2 for unreadable input."""
+    `planner solve --format json`. Exit status 0 whatever the difference; 2 for unreadable input; 3 where a
+    scenario has no plan (the line says what would make it feasible)."""
     from planner.errors import PlannerError
     from planner.explore.compare import compare_plans
     from planner.explore.compare_text import render_compare, render_compare_markdown

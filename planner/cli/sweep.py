@@ -36,7 +36,8 @@ EXIT_INTERRUPTED = 130
     metavar="PATH=VALUES",
     help="A dotted path into the scenario (energy.usd_per_kwh, horizon_months, "
     "workloads.NAME.hours_per_month, workloads.*.headroom) or a price factor (price.gpu.NAME, "
-    "price.provider.NAME), with a list 3,6,12 or a range start:stop:count. Repeat for a grid.",
+    "price.provider.NAME), with a list 3,6,12 or a range start:stop:count; a list field takes one value a "
+    "point (hardware.gpus=RTX 5090,RTX A6000: each card alone). Repeat for a grid.",
 )
 @click.option(
     "--jobs", type=click.IntRange(min=1, max=256), default=None, help="Processes [default: the cores]."

@@ -20,6 +20,13 @@ WIDTH, HEIGHT = 820, 460
 LEFT, RIGHT, TOP, BOTTOM = 90, 30, 50, 90
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
 MAX_LINES = len(COLORS)
+CHAR_W = 7.0
+"""A generous average width of a 12 px Helvetica character: the legend is laid out by it, since an SVG
+written without a font engine cannot measure its text."""
+LEGEND_ROW = 18
+LEGEND_KEY = 28
+"""The line sample and the gap before an entry's text."""
+LEGEND_GAP = 24
 
 
 def nice_ticks(high: float, count: int = 5) -> list[float]:
@@ -59,6 +66,8 @@ def svg_plot(frame: pd.DataFrame, breaks: pd.DataFrame) -> str:
         return LEFT + (position - lo) / span * plot_w
 
     lines = _lines(frame, paths)
+    fixed = _held(frame, paths[1:])
+    held = f" ({', '.join(f'{p}={_label(v)}' for p, v in fixed)})" if fixed else ""
     finite = [y for _, pts in lines for _, y in pts if math.isfinite(y)]
     ticks = nice_ticks(max(finite, default=1.0))
     top_y = ticks[-1] or 1.0
@@ -71,7 +80,7 @@ def svg_plot(frame: pd.DataFrame, breaks: pd.DataFrame) -> str:
         f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="Helvetica, Arial, sans-serif" font-size="12">',
         f'<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>',
         f'<text x="{LEFT}" y="24" font-size="15" font-weight="bold">'
-        f"{escape(str(frame.attrs.get('scenario', '')))}: cost against {escape(x_path)}</text>",
+        f"{escape(str(frame.attrs.get('scenario', '')))}: cost against {escape(x_path)}{escape(held)}</text>",
     ]
     for tick in ticks:
         y = y_of(tick)
@@ -104,6 +113,7 @@ def svg_plot(frame: pd.DataFrame, breaks: pd.DataFrame) -> str:
         # Labels step down so that neighbouring changes do not print over each other.
         out.append(f'<text x="{x + 4:.1f}" y="{TOP + 14 + 14 * (i % 4)}" fill="#555">mix changes</text>')
     legend_y = TOP + plot_h + 58
+    places = _legend_places([name for name, _ in lines])
     for i, (name, points) in enumerate(lines):
         color = COLORS[i % len(COLORS)]
         dash = ' stroke-dasharray="7,4"' if name.startswith("Up-front") else ""
@@ -121,15 +131,42 @@ def svg_plot(frame: pd.DataFrame, breaks: pd.DataFrame) -> str:
         for x_value, y in points:
             if math.isfinite(y):
                 out.append(f'<circle cx="{x_of(x_value):.1f}" cy="{y_of(y):.1f}" r="3.5" fill="{color}"/>')
-        lx = LEFT + (i % 3) * 240
-        ly = legend_y + (i // 3) * 18
+        lx, row, shown = places[i]
+        ly = legend_y + row * LEGEND_ROW
         out.append(
-            f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 22}" y2="{ly - 4}" stroke="{color}" '
+            f'<line x1="{lx:.0f}" y1="{ly - 4}" x2="{lx + 22:.0f}" y2="{ly - 4}" stroke="{color}" '
             f'stroke-width="2"{dash}/>'
         )
-        out.append(f'<text x="{lx + 28}" y="{ly}">{escape(name)}</text>')
+        out.append(f'<text x="{lx + LEGEND_KEY:.0f}" y="{ly}">{escape(shown)}</text>')
     out.append("</svg>")
+    rows = 1 + max((row for _, row, _ in places), default=0)
+    height = max(HEIGHT, legend_y + (rows - 1) * LEGEND_ROW + 14)
+    if height != HEIGHT:  # legend rows below the chart: the picture grows to hold them
+        out[0] = (
+            out[0]
+            .replace(f'height="{HEIGHT}"', f'height="{height}"', 1)
+            .replace(f'viewBox="0 0 {WIDTH} {HEIGHT}"', f'viewBox="0 0 {WIDTH} {height}"', 1)
+        )
+        out[1] = f'<rect width="{WIDTH}" height="{height}" fill="white"/>'
     return "\n".join(out) + "\n"
+
+
+def _legend_places(names: Sequence[str]) -> list[tuple[float, int, str]]:
+    """(x, row, text) of each legend entry: left to right, a new row where the next would pass the right
+    edge, and a name longer than a whole row cut with an ellipsis. Three to a row at fixed steps printed a
+    sweep's long names ("Total, workloads.chat.hours_per_month=100") over each other and off the edge."""
+    right = WIDTH - RIGHT
+    room = int((right - LEFT - LEGEND_KEY) / CHAR_W)
+    places: list[tuple[float, int, str]] = []
+    x, row = float(LEFT), 0
+    for name in names:
+        shown = name if len(name) <= room else name[: room - 1] + "\u2026"
+        width = LEGEND_KEY + len(shown) * CHAR_W
+        if x > LEFT and x + width > right:
+            x, row = float(LEFT), row + 1
+        places.append((x, row, shown))
+        x += width + LEGEND_GAP
+    return places
 
 
 def _lines(frame: pd.DataFrame, paths: Sequence[str]) -> list[tuple[str, list[tuple[Any, float]]]]:
@@ -142,8 +179,15 @@ def _lines(frame: pd.DataFrame, paths: Sequence[str]) -> list[tuple[str, list[tu
     if not others:
         return [("Total", points(frame, "total_cost")), ("Up-front", points(frame, "capex"))]
     out = []
+    held = dict(_held(frame, others))
     for key, rows in frame.groupby(others, sort=False):
         values = key if isinstance(key, tuple) else (key,)
-        name = "Total, " + ", ".join(f"{p}={_label(v)}" for p, v in zip(others, values, strict=True))
-        out.append((name, points(rows, "total_cost")))
+        named = [f"{p}={_label(v)}" for p, v in zip(others, values, strict=True) if p not in held]
+        out.append((", ".join(["Total", *named]), points(rows, "total_cost")))
     return out[:MAX_LINES]
+
+
+def _held(frame: pd.DataFrame, others: Sequence[str]) -> list[tuple[str, Any]]:
+    """The other varied paths with one value at every point: said once in the title, not in every legend
+    entry."""
+    return [(p, frame[p].iloc[0]) for p in others if len(frame) and frame[p].nunique(dropna=False) == 1]

@@ -3,7 +3,8 @@
 Sheets: **Sweep** (one row per point: the varied values, status, total, up-front, per month, the mix in
 words, the reason where infeasible; an Excel table), **Break-even** (where the mix changes) and **Chart**
 (total and up-front cost against the first varied value, drawn from the Sweep table's columns, so editing a
-figure redraws it). Money is stored as numbers in the plan's currency, never as text.
+figure redraws it; over a grid, one total line per combination of the other values). Money is stored as
+numbers in the plan's currency, never as text.
 """
 
 from __future__ import annotations
@@ -113,18 +114,104 @@ def build_sweep_workbook(frame: pd.DataFrame, breaks: pd.DataFrame) -> Workbook:
 def _add_chart(chart_ws: Worksheet, data_ws: Worksheet, frame: pd.DataFrame, currency: str) -> None:
     """Two charts against the first varied value: the total and up-front cost over the horizon, and the
     running cost per month. Scatter charts with lines where the values are numbers (their spacing is
-    honest), line charts over categories otherwise."""
+    honest), line charts over categories otherwise.
+
+    Where other values vary too, one line per combination of them, as the SVG plot draws: drawn through the
+    Sweep table's rows in grid order, a single line ran back and forth between the combinations at every
+    point. The lines then come from a table under the charts whose cells refer to the Sweep table's, so
+    editing a figure there still redraws them."""
     paths: list[str] = list(frame.attrs.get("vary", [frame.columns[0]]))
-    chart_ws["A1"] = "Drawn from the Sweep table; where several values are varied, the rows follow the grid."
+    groups = _combinations(frame, paths)
+    note = "Drawn from the Sweep table"
+    if groups:
+        note += "; one line per combination of the other values varied (the table under the charts)"
+    chart_ws["A1"] = note + "."
     charts = (
         (("total_cost", "capex"), f"{currency} over the horizon", "A3"),
         (("opex_per_month",), f"{currency} per month", "A25"),
     )
+    row = 48
     for keys, y_title, anchor in charts:
-        chart = _chart(data_ws, frame, paths[0], keys)
+        if groups:
+            chart, row = _grid_chart(chart_ws, data_ws, frame, paths[0], keys[0], groups, row, currency)
+        else:
+            chart = _chart(data_ws, frame, paths[0], keys)
         chart.title = f"{frame.attrs.get('scenario', '')}: {y_title}"
         chart.y_axis.title = y_title
         chart_ws.add_chart(chart, anchor)
+
+
+def _combinations(frame: pd.DataFrame, paths: list[str]) -> list[tuple[str, list[int]]]:
+    """(legend, positions of its rows in the Sweep table) per combination of the other varied values that
+    take more than one value; empty where none does (one line per cost, as before)."""
+    others = [p for p in paths[1:] if frame[p].nunique(dropna=False) > 1]
+    if not others:
+        return []
+    out = []
+    for key, rows in frame.reset_index(drop=True).groupby(others, sort=False, dropna=False):
+        values = key if isinstance(key, tuple) else (key,)
+        name = ", ".join(f"{p}={v}" for p, v in zip(others, values, strict=True))
+        out.append((name, [int(i) for i in rows.index]))
+    return out
+
+
+def _grid_chart(
+    chart_ws: Worksheet,
+    data_ws: Worksheet,
+    frame: pd.DataFrame,
+    x_path: str,
+    key: str,
+    groups: list[tuple[str, list[int]]],
+    row: int,
+    currency: str,
+) -> tuple[ScatterChart | LineChart, int]:
+    """A chart of ``key`` with one line per group, from a table written at ``row`` of the chart sheet: the
+    first varied value down, a column per group, each cell a reference to its Sweep cell (an infeasible
+    point is #N/A, which charts leave as a gap where an empty cell would read as 0). Returns the chart and
+    the first row free below the table."""
+    columns = list(frame.columns)
+    x_values = list(dict.fromkeys(frame[x_path].tolist()))
+    source = get_column_letter(columns.index(key) + 1)
+    chart_ws.cell(row, 1, f"{HEADERS.get(key, key)} ({currency}) by {x_path}").style = styles.SUBTITLE
+    header = row + 1
+    for j, name in enumerate([x_path, *(name for name, _ in groups)], start=1):
+        cell = chart_ws.cell(header, j, name)
+        cell.style = styles.HEADER
+        cell.alignment = Alignment(horizontal="center", vertical="top", wrap_text=True)
+        if j > 1:
+            chart_ws.column_dimensions[get_column_letter(j)].width = 20
+    chart_ws.row_dimensions[header].height = 15 * max(2, math.ceil(max(len(n) for n, _ in groups) / 14))
+    chart_ws.column_dimensions["A"].width = max(14, len(x_path) + 2)
+    for i, value in enumerate(x_values, start=header + 1):
+        chart_ws.cell(i, 1, _cell_value(value))
+        for j, (_, positions) in enumerate(groups, start=2):
+            at = next((p for p in positions if frame[x_path].iloc[p] == value), None)
+            if at is None:
+                continue
+            ref = f"{data_ws.title}!{source}{at + 2}"
+            cell = chart_ws.cell(i, j, f"=IF(ISBLANK({ref}),NA(),{ref})")
+            cell.number_format = styles.money_format(currency)
+    last = header + len(x_values)
+    numeric = all(isinstance(_cell_value(v), int | float) for v in x_values)
+    chart: ScatterChart | LineChart = ScatterChart() if numeric else LineChart()
+    chart.x_axis.title = x_path
+    chart.height, chart.width = 10, 20
+    if chart.legend is not None:
+        chart.legend.position = "b"
+    x_ref = Reference(chart_ws, min_col=1, min_row=header + 1, max_row=last)
+    for j in range(2, len(groups) + 2):
+        y_ref = Reference(chart_ws, min_col=j, min_row=header, max_row=last)
+        if isinstance(chart, ScatterChart):
+            series = Series(y_ref, x_ref, title_from_data=True)
+            series.marker.symbol = "circle"
+            series.smooth = False
+            chart.series.append(series)
+        else:
+            chart.add_data(y_ref, titles_from_data=True)
+    if isinstance(chart, LineChart):
+        chart.set_categories(x_ref)
+        _straight(chart)
+    return chart, last + 2
 
 
 def _chart(
@@ -150,4 +237,14 @@ def _chart(
             chart.add_data(y_ref, titles_from_data=True)
     if isinstance(chart, LineChart):
         chart.set_categories(x_ref)
+        _straight(chart)
     return chart
+
+
+def _straight(chart: LineChart) -> None:
+    """Straight segments and a marker at each point on a chart over categories (cards, precisions), as the
+    scatter charts have: written without them, LibreOffice drew each line as a curve through the points,
+    dipping below the cheapest card's cost between two cards."""
+    for series in chart.series:
+        series.smooth = False
+        series.marker.symbol = "circle"

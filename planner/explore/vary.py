@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import types
+import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -212,11 +214,38 @@ def _set(node: Any, parts: list[str], value: Value, path: str) -> None:
     if not isinstance(node, dict):
         raise PlannerError(f"--vary {path}: {head!r} is inside a value, not a section")
     if not rest:
-        node[head] = value
+        node[head] = [value] if _is_list_field(path) else value
         return
     if node.get(head) is None:
         node[head] = {}
     _set(node[head], rest, value, path)
+
+
+def _is_list_field(path: str) -> bool:
+    """Whether the scenario field at ``path`` holds a list (``hardware.gpus``, ``hardware.providers``): one
+    value a point then stands for the list of that value alone, so ``hardware.gpus=RTX 4090,RTX 5090``
+    solves on each card by itself. Varying a card this way was refused with "Input should be a valid
+    tuple", and price factors were the only sweep over cards."""
+    model: Any = Scenario
+    parts = path.split(".")
+    for i, part in enumerate(parts):
+        fields = getattr(model, "model_fields", None)
+        if fields is None:
+            return False
+        if part not in fields:
+            if isinstance(fields, dict) and i and "name" in fields:  # a list item by name, index or *
+                continue
+            return False
+        annotation = fields[part].annotation
+        if typing.get_origin(annotation) in (typing.Union, types.UnionType):  # X | None: X
+            annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+        if typing.get_origin(annotation) in (list, tuple):
+            if i == len(parts) - 1:
+                return True
+            model = typing.get_args(annotation)[0]  # workloads.NAME...: the item's model
+            continue
+        model = annotation
+    return False
 
 
 def _item(items: list[Any], key: str, path: str) -> Any:

@@ -6,12 +6,13 @@ buy-versus-rent break-even, per-GPU memory use and where each workload runs.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from planner.placement.timeshare import peak_over_week
-from planner.plan import Alternative, Plan, PlanUnit, WorkloadSummary
+from planner.plan import TERM_MONTHS, Alternative, Plan, PlanUnit, WorkloadSummary
 from planner.report.flows import cash_flows
 from planner.units import HOURS_PER_MONTH, to_gib
 
@@ -287,15 +288,51 @@ def mix_total(plan: Plan, lines: tuple[MixLine, ...] | None = None) -> MixTotal:
 
 
 def mix_per_month_note(plan: Plan) -> str:
-    """The sentence under the chosen mix over periods that says how its per-month figures add up; empty
-    where every unit is held for the whole horizon (the column then adds up by itself)."""
-    if not plan.periods:
-        return ""
-    return (
-        "Per month: each line's bill in a month all its units are held (Months: when each is); the Total's "
-        f"per month is running costs averaged over the {plan.horizon_months} months: each unit's bill per "
-        f"month x its months held, summed, divided by {plan.horizon_months}."
-    )
+    """The sentence under the chosen mix over periods that says how its per-month figures add up, and one
+    for each reservation whose term outlasts the months it is held (``term_notes``); empty where every unit
+    is held for the whole horizon and every term ends within it (the column then adds up by itself)."""
+    notes = term_notes(plan)
+    if plan.periods:
+        notes.insert(
+            0,
+            "Per month: each line's bill in a month all its units are held (Months: when each is); the "
+            f"Total's per month is running costs averaged over the {plan.horizon_months} months: each unit's "
+            f"bill per month x its months held, summed, divided by {plan.horizon_months}.",
+        )
+    return " ".join(notes)
+
+
+def term_notes(plan: Plan) -> list[str]:
+    """One sentence per reserved line of the chosen mix whose term is longer than the months its units are
+    held: the whole term is paid (a started term is billed in full), so its Per month, the rent spread over
+    the months held, is more than the provider's monthly bill. A 3-year reservation in a 12-month plan showed
+    10,340 USD a month beside the Cloud sheet's bill of 3,447, with nothing to say why."""
+    horizon = max(plan.horizon_months, 1)
+    units = {u.id: u for u in plan.units}
+    out = []
+    for line in chosen_mix(plan):
+        term = TERM_MONTHS.get(line.pricing)
+        if not term or not line.unit_ids:
+            continue
+        held = {(units[i].end_month or horizon) - units[i].start_month + 1 for i in line.unit_ids}
+        paid = {math.ceil(h / term) * term for h in held}
+        if paid == held:
+            continue
+        name = f"{line.action}, {line.count} x {line.option_name}"
+        if len(held) == 1:
+            (months,), (billed,) = held, paid
+            bill, whole = money(line.cost / billed, plan.currency), money(line.cost, plan.currency)
+            out.append(
+                f"{name}: the {term}-month term outlasts the {months} months held and is paid in full, "
+                f"{bill} a month for {billed} months ({whole}); Per month spreads that over the {months} "
+                "months."
+            )
+        else:
+            out.append(
+                f"{name}: {term}-month terms outlast the months held and are paid in full; Per month spreads "
+                "each over its months held."
+            )
+    return out
 
 
 def hours_text(hours: float) -> str:
@@ -319,6 +356,15 @@ def saving_of(plan: Plan, alternative: Alternative) -> float | None:
     if alternative.total_cost is None:
         return None
     return alternative.saving if alternative.saving is not None else alternative.total_cost - plan.total_cost
+
+
+def saving_share(share: float) -> str:
+    """A saving as a share of what it is measured against, in whole percent where that is not 0 %: a real
+    saving of 0.47 % printed as "(0%)" read as no saving at all beside its dollars."""
+    whole = f"{share:.0%}"
+    if whole != "0%" or share <= 0:
+        return whole
+    return f"{share:.1%}" if share >= 0.0005 else "under 0.1%"
 
 
 def reading(plan: Plan) -> str:
@@ -346,7 +392,9 @@ def reading(plan: Plan) -> str:
         phrase = SAVING_PHRASES.get(best.name, f"the {best.name} alternative")
         if any(u.kind == "owned" for u in plan.units) and best.description.startswith("owned hardware"):
             phrase = f"keeping the owned hardware and {phrase.replace('everything', 'the rest')}"
-        text += f", {money(saving, plan.currency)} ({saving / best.total_cost:.0%}) less than {phrase}."
+        text += (
+            f", {money(saving, plan.currency)} ({saving_share(saving / best.total_cost)}) less than {phrase}."
+        )
     else:
         text += "."
     if plan.status != "optimal" or plan.gap > GAP_TOLERANCE:
@@ -537,15 +585,19 @@ def replica_memory_notes(plan: Plan) -> list[str]:
     a 70B on 2 x B200 (74.49 GiB per GPU) and on one H200 (85.21) read "x 2, 74.49" as if both held 74.49."""
     notes = []
     months = _months_held(plan)
+    shown = {w.name: (w.per_gpu_bytes, w.reserved_bytes) for w in plan.workloads}
     for name, held in plan.replica_memory().items():
         if len({(r.per_gpu_bytes, r.reserved_bytes) for r in held}) < 2:
             continue
         seen = dict.fromkeys((r.per_gpu_bytes, r.reserved_bytes, r.gpu, r.gpus) for r in held)
+        # The table's own figure first, as the line's "the table shows the first's" says, then the others by
+        # size: by size alone a cloud plan listed 17.03 GiB first beside a table showing 14.90.
+        table = shown.get(name)
         figures = [
             f"{to_gib(per):.2f} ({to_gib(reserved):.2f} reserved) on {gpu}"
             + (f" x {n}" if n > 1 else "")
             + months.get((name, per, reserved, gpu, n), "")
-            for per, reserved, gpu, n in sorted(seen, key=lambda k: (-k[0], k[2]))
+            for per, reserved, gpu, n in sorted(seen, key=lambda k: ((k[0], k[1]) != table, -k[0], k[2]))
         ]
         notes.append(f"{name}: {'; '.join(figures)}")
     return notes

@@ -370,14 +370,26 @@ def _side_name(name: str, text: str) -> str:
     return f"{name}, edited" if edited else name
 
 
+def _side(store: PlanStore, text: str, label: str) -> tuple[str, Any]:
+    """One side of a comparison solved, an error naming the side as ``planner compare`` names its file: a
+    side with no plan said only "workload 'big' fits nowhere", and both sides may have a workload 'big'."""
+    from planner.errors import InfeasibleError, ModelError, ScenarioError
+
+    try:
+        return store.solve(text, label)
+    except (ScenarioError, ModelError, InfeasibleError) as error:
+        message = str(error)
+        raise type(error)(message if message.startswith(label) else f"{label}: {message}") from None
+
+
 def compare(store: PlanStore, payload: dict[str, Any]) -> dict[str, Any]:
     """Two scenarios solved and compared, as ``planner compare --format json``."""
     from planner.explore.compare import compare_plans
     from planner.explore.compare_text import render_compare
 
     base_text, new_text = str(payload.get("base") or ""), str(payload.get("new") or "")
-    base_key, base = store.solve(base_text, "base scenario")
-    new_key, new = store.solve(new_text, "new scenario")
+    base_key, base = _side(store, base_text, "base scenario")
+    new_key, new = _side(store, new_text, "new scenario")
     comparison = compare_plans(
         base,
         new,

@@ -173,3 +173,30 @@ def test_an_unknown_system_id_is_answered_with_the_closest_one(shipped: Catalog)
     )
     assert "did you mean" not in shipped.unknown_system("zzz")
     assert "'my-quote'" in shipped.unknown_system("my-quot", also=["my-quote"])
+
+
+def test_cloud_filter_by_a_whole_region_name() -> None:
+    """An engineer comparing quotes by region typed ``--filter us-west-2`` (the spelling of
+    ``hardware.regions``) and got "(no rows match)" beside six shipped rows in that region; a GPU name still
+    never matches inside a region (T4 is not a word of us-east4)."""
+    code, out, _ = run("cloud", "--filter", "us-west-2", "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    shipped = list(csv.DictReader((Path(__file__).resolve().parents[2] / "catalogs" / "cloud.csv").open()))
+    expected = {(r["provider"], r["instance_type"]) for r in shipped if r["region"] == "us-west-2"}
+    assert expected and {(r["provider"], r["instance_type"]) for r in rows} == expected
+    assert {r["region"] for r in rows} == {"us-west-2"}
+    code, out, _ = run("cloud", "--filter", "T4", "--format", "csv")
+    assert code == 0 and {r["gpu"] for r in csv.DictReader(io.StringIO(out))} == {"T4"}
+
+
+def test_excluded_rows_filter_by_a_whole_region_name_too() -> None:
+    """The rows left out as anomalies answered "(no rows match 'us-central1')" beside the GCP us-central1
+    A100-80GB rows excluded for their inconsistent price, while the offers' own list found the region."""
+    code, out, _ = run("cloud", "--excluded", "--filter", "us-central1", "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    shipped = Path(__file__).resolve().parents[2] / "catalogs" / "cloud_excluded.csv"
+    expected = {r["instance_type"] for r in csv.DictReader(shipped.open()) if r["region"] == "us-central1"}
+    assert expected and {r["instance_type"] for r in rows} == expected
+    assert {r["region"] for r in rows} == {"us-central1"}

@@ -167,3 +167,65 @@ def test_an_old_imported_price_file_warns(shipped: Catalog, tmp_path: Path) -> N
     write_cloud_csv(result.offers, tmp_path / "old" / "cloud.csv")
     with pytest.warns(StaleCatalogWarning, match=r"old[/\\]cloud\.csv"):
         load_catalog([tmp_path / "old"], today=FRESH)
+
+
+def test_a_price_that_is_not_a_number_skips_its_row_not_the_file(shipped: Catalog) -> None:
+    """One garbled cell ("n/a" for a price) stopped the whole import, and with it ``planner catalog update``
+    of a hosted file nobody can edit; the docs said rows without a positive, finite price are skipped and
+    listed. Now the row is skipped with its reason, an unreadable spot price leaves out only its zone, and the
+    other rows import: g6e.xlarge at 1.50 on demand, 0.65 spot (zone b; zone c's "?" left out)."""
+    header = (
+        "InstanceType,AcceleratorName,AcceleratorCount,vCPUs,MemoryGiB,GpuInfo,Price,SpotPrice,Region,"
+        "AvailabilityZone"
+    )
+    text = "\n".join(
+        [
+            header,
+            "g6e.xlarge,L40S,1,4,32,,1.50,0.70,us-east-1,us-east-1a",
+            "g6e.xlarge,L40S,1,4,32,,1.50,0.65,us-east-1,us-east-1b",
+            "g6e.xlarge,L40S,1,4,32,,1.50,?,us-east-1,us-east-1c",
+            "g5.xlarge,A10G,1,4,16,,n/a,0.30,us-east-1,us-east-1a",
+            "g6.xlarge,L4,1,four,16,,0.80,0.30,us-east-1,us-east-1a",
+            "",
+        ]
+    )
+    result = import_skypilot(Path("vms.csv"), "aws", shipped, text=text)
+    (offer,) = result.offers
+    assert (offer.instance_type, offer.price_usd_per_hour, offer.spot_price_usd_per_hour) == (
+        "g6e.xlarge",
+        1.5,
+        0.65,
+    )
+    assert "spot price not a number (SpotPrice '?' (line 4)): that zone left out" in offer.note
+    reasons = {s.instance_type: s.reason for s in result.skipped}
+    assert reasons == {
+        "g5.xlarge": "on-demand price not a number: Price 'n/a' (line 5)",
+        "g6.xlarge": "vCPUs 'four' is not a number",
+    }
+
+
+def test_lambdas_one_a100_instance_is_the_pcie_card_as_the_shipped_row_says(shipped: Catalog) -> None:
+    """SkyPilot lists Lambda's gpu_1x_a100 and gpu_1x_a100_sxm4 both as "A100"; the shipped catalog's row
+    says the first is the 40 GB PCIe card, but ``catalog update`` imported it as the SXM4 one, changing the
+    card of the same instance. The import now gives the shipped row's card and note; SXM4 types stay SXM4."""
+    header = "InstanceType,AcceleratorName,AcceleratorCount,vCPUs,MemoryGiB,Price,Region,GpuInfo,SpotPrice"
+    text = "\n".join(
+        [
+            header,
+            "gpu_1x_a100,A100,1.0,30.0,200.0,1.29,us-east-1,,",
+            "gpu_1x_a100_sxm4,A100,1.0,30.0,200.0,1.29,us-east-1,,",
+            "gpu_2x_a100,A100,2.0,60.0,400.0,2.58,us-east-1,,",
+            "",
+        ]
+    )
+    offers = {
+        o.instance_type: o for o in import_skypilot(Path("vms.csv"), "lambda", shipped, text=text).offers
+    }
+    gpus = {name: offer.gpu for name, offer in offers.items()}
+    assert gpus == {
+        "gpu_1x_a100": "A100 40GB PCIe",
+        "gpu_1x_a100_sxm4": "A100 40GB SXM4",
+        "gpu_2x_a100": "A100 40GB SXM4",
+    }
+    row = next(o for o in shipped.cloud if o.id == "lambda:gpu_1x_a100:us-east-1")
+    assert (row.gpu, row.note) == (gpus["gpu_1x_a100"], offers["gpu_1x_a100"].note)

@@ -144,3 +144,24 @@ def test_a_url_without_a_scheme_or_placeholder_is_refused(shipped: Catalog, tmp_
         update_catalog(tmp_path, shipped, clouds=("aws",), url_template="file:///etc/{cloud}")
     with pytest.raises(CatalogError, match=r"use \{cloud\}"):
         update_catalog(tmp_path, shipped, clouds=("aws",), url_template="http://x/{provider}.csv")
+
+
+def test_one_file_is_not_read_as_every_clouds(url: str, tmp_path: Path) -> None:
+    """``--url .../aws/vms.csv`` without ``--cloud`` (or with several) fetched the AWS file once per provider
+    and wrote AWS's g5 and p5 instances again as Lambda's, GCP's, Nebius's and RunPod's offers, at AWS's
+    prices. Without {cloud} the URL is one cloud's file: more than one cloud is refused in one line, nothing
+    written; with one --cloud it is read as that cloud's."""
+    aws_file = url.format(cloud="aws")
+    directory = tmp_path / "mycat"
+    result = CliRunner().invoke(main, ["catalog", "update", str(directory), "--url", aws_file])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"error: --url {aws_file} has no {{cloud}} and would be read as the price file of each of aws, gcp, "
+        "lambda, nebius, runpod: put {cloud} where the provider's name goes, or fetch one --cloud"
+    ]
+    assert not directory.exists()
+    result = CliRunner().invoke(
+        main, ["catalog", "update", str(directory), "--cloud", "aws", "--url", aws_file]
+    )
+    assert result.exit_code == 0, result.output
+    assert {o.provider for o in read_cloud_csv(directory / "cloud.csv")} == {"aws"}

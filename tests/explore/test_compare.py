@@ -277,3 +277,15 @@ def test_the_gpus_the_optimizer_picked_for_a_replica_are_not_an_assumption(catal
     assert ("scenario", "workloads.batch-eval.gpus_per_replica", "None", "8") in [
         (s.category, s.name, s.old, s.new) for s in result.settings
     ]
+
+
+def test_a_scenario_without_a_plan_is_exit_3_naming_its_file_as_the_help_says(tmp_path: Path) -> None:
+    """The help and the README said "exit status 0 whatever the difference; 2 for unreadable input", but a
+    side with no plan ends in status 3 (planner's infeasible), as it should: the help now says so."""
+    impossible = _variant(tmp_path, "capex_usd: 60000", "capex_usd: 60000\n  monthly_usd: 1", "poor.yaml")
+    result = CliRunner().invoke(main, ["compare", str(STARTUP), str(impossible)])
+    assert result.exit_code == 3
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: {impossible}: ") and "budgets.monthly_usd" in line
+    help_text = " ".join(CliRunner().invoke(main, ["compare", "--help"]).output.split())
+    assert "3 where a scenario has no plan" in help_text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import os
@@ -14,6 +15,7 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import openpyxl
 import pytest
@@ -23,11 +25,15 @@ from report.libreoffice import convert, needs_libreoffice, pdf_text  # tests/rep
 from planner.catalog.schema import Catalog
 from planner.cli import main
 from planner.errors import PlannerError
-from planner.explore.sweep import break_evens, sweep
+from planner.explore.plot import svg_plot
+from planner.explore.sweep import RESULT_COLUMNS, break_evens, sweep
 from planner.explore.sweep_workbook import build_sweep_workbook
 from planner.explore.vary import apply_point, axes_from, parse_values
 from planner.pipeline import solve
 from planner.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STARTUP = Path(__file__).resolve().parents[2] / "scenarios" / "startup.yaml"
 SWEEP_STARTUP = (sys.executable, "-m", "planner", "sweep", str(STARTUP))
@@ -400,3 +406,132 @@ def test_the_sweep_headers_are_styled_where_excel_tables_are_not_drawn(
         for cell in header:
             assert cell.style == "planner.header", (title, cell.coordinate)
             assert cell.fill.fgColor.rgb.endswith("1F4E78") and cell.font.bold
+
+
+def _grid_frame() -> pd.DataFrame:
+    """A two-path sweep as ``sweep`` returns it, its figures made up (the layout is what is tested): the
+    horizon against three hours of one workload, with a third path held at one value. Totals by hand: 100 a
+    month per 100 hours of the chat workload, plus 1,000 up front."""
+    import pandas as pd
+
+    rows = []
+    for horizon in (6, 12, 24, 36):
+        for hours in (100, 300, 730):
+            total = 1_000 + horizon * hours
+            rows.append(
+                (horizon, hours, 0.3, "optimal", float(total), 1_000.0, float(hours), "Buy 1 x A", 1, "")
+            )
+    frame = pd.DataFrame(
+        rows,
+        columns=["horizon_months", "workloads.chat.hours_per_month", "finance.resale_share", *RESULT_COLUMNS],
+    )
+    frame.attrs.update(
+        vary=["horizon_months", "workloads.chat.hours_per_month", "finance.resale_share"],
+        scenario="buy-or-rent",
+        currency="USD",
+    )
+    return frame
+
+
+def test_the_plot_legend_keeps_each_name_apart_and_inside_the_picture() -> None:
+    """Three legend entries a row at fixed 240-pixel steps printed a grid sweep's names ("Total,
+    workloads.chat.hours_per_month=100") over each other and past the picture's right edge. Each entry now
+    starts after the one before it ends (at 6.5 pixels a character of 12-pixel Helvetica, an average text
+    width), every one within the picture, and a path held at one value is named once, in the title."""
+    frame = _grid_frame()
+    svg = ET.fromstring(svg_plot(frame, break_evens(frame)))
+    ns = "{http://www.w3.org/2000/svg}"
+    width, height = float(svg.get("width") or 0), float(svg.get("height") or 0)
+    title = svg.findall(f"{ns}text")[0].text or ""
+    assert title == "buy-or-rent: cost against horizon_months (finance.resale_share=0.3)"
+    legend = [t for t in svg.findall(f"{ns}text") if (t.text or "").startswith("Total")]
+    assert [t.text for t in legend] == [f"Total, workloads.chat.hours_per_month={h}" for h in (100, 300, 730)]
+    spans = [(float(t.get("x") or 0), float(t.get("y") or 0), len(t.text or "") * 6.5) for t in legend]
+    for x, y, span in spans:
+        assert x + span <= width and y <= height
+    for (x1, y1, span1), (x2, y2, _) in itertools.pairwise(spans):
+        assert y2 > y1 or x2 >= x1 + span1, (spans, "legend entries overlap")
+
+
+def test_the_workbook_chart_draws_one_line_per_combination_of_the_other_values(tmp_path: Path) -> None:
+    """Over a grid the workbook's charts drew the Total through the Sweep table's rows in grid order: one line
+    running back and forth between the hours at every horizon. They now draw one line per hours value (the
+    path held at one value is no line of its own), from a table under the charts whose cells refer to the
+    Sweep cells of their points."""
+    frame = _grid_frame()
+    frame.loc[4, ["status", "total_cost", "capex", "opex_per_month"]] = [
+        "infeasible",
+        math.nan,
+        math.nan,
+        math.nan,
+    ]
+    book = tmp_path / "grid.xlsx"
+    build_sweep_workbook(frame, break_evens(frame)).save(book)
+    wb = openpyxl.load_workbook(book)
+    sweep_ws, chart_ws = wb["Sweep"], wb["Chart"]
+    total_chart, month_chart = chart_ws._charts
+    for chart in (total_chart, month_chart):
+        assert len(chart.series) == 3
+        titles = [s.tx.strRef.f for s in chart.series]
+        assert all(t.startswith("'Chart'!") or t.startswith("Chart!") for t in titles)
+    names = [chart_ws.cell(49, j).value for j in range(1, 5)]
+    assert names == ["horizon_months", *(f"workloads.chat.hours_per_month={h}" for h in (100, 300, 730))]
+
+    def resolved(row: int, column: int) -> object:
+        formula = str(chart_ws.cell(row, column).value)
+        target = formula.split(",")[-1].rstrip(")")  # =IF(ISBLANK(Sweep!E6),NA(),Sweep!E6)
+        assert target.startswith("Sweep!"), formula
+        return sweep_ws[target.removeprefix("Sweep!")].value
+
+    # Rows 50-53: horizons 6, 12, 24, 36; columns B-D: 100, 300, 730 hours. Totals by hand: 1,000 + horizon
+    # x hours; the infeasible point (12 months, 300 hours) is an empty Sweep cell, drawn as a gap (#N/A).
+    for i, horizon in enumerate((6, 12, 24, 36)):
+        assert chart_ws.cell(50 + i, 1).value == horizon
+        for j, hours in enumerate((100, 300, 730)):
+            expected = None if (horizon, hours) == (12, 300) else 1_000 + horizon * hours
+            assert resolved(50 + i, 2 + j) == expected
+    assert "NA()" in str(chart_ws.cell(51, 3).value)
+
+
+def test_a_list_field_takes_one_value_a_point(startup: Scenario, catalog: Catalog, tmp_path: Path) -> None:
+    """A team choosing which card to buy swept ``hardware.gpus=RTX 5090,RTX A6000`` and was refused ("Input
+    should be a valid tuple"): a list field now stands for the list of that one value at each point, so each
+    point is the plan on one card. Up front by hand (README: a desktop chassis 1,500 plus its card): RTX 5090
+    1,500 + 1,999 = 3,499 USD, RTX A6000 1,500 + 4,650 = 6,150."""
+    axes = axes_from(["hardware.gpus=RTX 5090,RTX A6000", "hardware.providers=aws"])
+    point, _ = apply_point(startup, catalog, axes, ("RTX 5090", "aws"))
+    assert point.hardware.gpus == ("RTX 5090",) and point.hardware.providers == ("aws",)
+    path = tmp_path / "card.yaml"
+    path.write_text(
+        "name: which-card\nhorizon_months: 36\nhardware: {bought: true, cloud: false}\nworkloads:\n"
+        "  - {name: chat, model: qwen2.5-14b, precision: awq-int4, engine: vllm, context: 8192, batch: 8}\n",
+        encoding="utf-8",
+    )
+    frame = sweep(path, {"hardware.gpus": ["RTX 5090", "RTX A6000"]}, jobs=1)
+    assert frame["capex"].tolist() == [3_499, 6_150]
+    assert frame["mix"].tolist() == ["Buy 1 x Desktop, 1x RTX 5090", "Buy 1 x Desktop, 1x RTX A6000"]
+
+
+@pytest.mark.parametrize("grid", [False, True])
+def test_a_sweep_over_cards_charts_straight_lines_through_its_points(tmp_path: Path, grid: bool) -> None:
+    """Over categories (cards) the charts are line charts, whose series openpyxl writes without ``smooth``:
+    LibreOffice then drew curves through the points, the per-month line dipping below the cheapest card's
+    figure between two cards. Every series is now straight, with a marker at each point."""
+    import pandas as pd
+
+    cards = ("RTX 4090", "RTX 5090", "RTX A6000")
+    horizons = (12, 36) if grid else (36,)
+    rows = [
+        (card, h, "optimal", 1_000.0 + i * h, 1_000.0, 10.0 + i, f"Buy 1 x {card}", 1, "")
+        for i, card in enumerate(cards)
+        for h in horizons
+    ]
+    frame = pd.DataFrame(rows, columns=["hardware.gpus", "horizon_months", *RESULT_COLUMNS])
+    frame.attrs.update(vary=["hardware.gpus", "horizon_months"], scenario="which-card", currency="USD")
+    book = tmp_path / "cards.xlsx"
+    build_sweep_workbook(frame, break_evens(frame)).save(book)
+    charts = openpyxl.load_workbook(book)["Chart"]._charts
+    series = [s for chart in charts for s in chart.series]
+    assert len(series) == (4 if grid else 3)  # grid: two horizons, twice; else Total, Up-front, Per month
+    assert all(s.smooth is False for s in series)
+    assert all(s.marker is not None and s.marker.symbol == "circle" for s in series)

@@ -52,6 +52,25 @@ def test_reading_names_actions_hours_and_headline_saving(plan: Plan) -> None:
     assert "; use 1 x Owned desktop, RTX 3090 for coding-model, rag-embedding;" in text
 
 
+def test_reading_gives_a_small_saving_a_share_that_is_not_zero(plan: Plan) -> None:
+    """A cloud-only plan 100 USD under its best alternative of 21,320 once read "100 USD (0%) less than using
+    a single GPU type", as if it saved nothing; the table beside it said 0.5 %."""
+    # 30,605.70 + 143 = 30,748.70; 143 / 30,748.70 = 0.465 %: "0.5%", not "0%".
+    near = Alternative(
+        name="best_single_gpu",
+        description="One GPU type for everything",
+        total_cost=30_748.70,
+        status="optimal",
+        saving=143.0,
+    )
+    text = reading(plan.model_copy(update={"alternatives": (near,)}))
+    assert "143 USD (0.5%) less than using a single GPU type" in text
+    # A whole percent stays whole; a saving under 0.05 % says so rather than "0.0%".
+    tiny = near.model_copy(update={"total_cost": 30_615.70, "saving": 10.0})  # 10 / 30,615.70 = 0.033 %
+    assert "10 USD (under 0.1%) less than" in reading(plan.model_copy(update={"alternatives": (tiny,)}))
+    assert "(26%) less than renting everything" in reading(plan)
+
+
 def test_reading_says_owned_once(plan: Plan) -> None:
     """The planner names owned inventory "<name> (owned)"; the reading once said "lab-box (owned) (already
     owned)"."""

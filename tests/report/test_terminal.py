@@ -92,10 +92,13 @@ def test_replicas_that_hold_different_memory_are_each_named(plan: Plan) -> None:
     assert (second.workload, second.replica, second.per_gpu_bytes) == ("chat-assistant", 2, round(18.5 * gib))
     bigger = second.model_copy(update={"per_gpu_bytes": 20 * gib, "reserved_bytes": 25 * gib})
     varied = plan.model_copy(update={"assignments": (plan.assignments[0], bigger, *plan.assignments[2:])})
+    # The table's figure (the first replica's 18.50) first, as the line says: listed by size, 20.00 came
+    # first beside a table showing 18.50.
     line = (
-        "Replicas differ (GiB per GPU; the table shows the first's): chat-assistant: 20.00 (25.00 reserved) "
-        "on RTX 4090; 18.50 (23.12 reserved) on RTX 4090."
+        "Replicas differ (GiB per GPU; the table shows the first's): chat-assistant: 18.50 (23.12 reserved) "
+        "on RTX 4090; 20.00 (25.00 reserved) on RTX 4090."
     )
+    assert "| 18.50 | 23.12 |" in render_markdown(varied)
     assert line in render_terminal(varied, 400)
     assert line in render_markdown(varied)
     assert "Replicas differ" not in render_terminal(plan) + render_markdown(plan)  # equal replicas: no line

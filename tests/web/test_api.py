@@ -511,3 +511,18 @@ def test_a_scenarios_unknown_model_is_worded_for_the_page(url: str, path: str) -
         "a model from the Memory tab's list, or a size such as 7b"
     )
     assert "planner catalog" not in data["error"] and "config.json" not in data["error"]
+
+
+def test_compare_names_the_side_that_has_no_plan(url: str) -> None:
+    """``planner compare`` puts the file before "no plan fits ..."; the page said only what was wrong, and
+    both sides of a comparison usually share their workloads' names. Status 400 with exit code 3, as the CLI's
+    exit status."""
+    shipped = STARTUP.read_text(encoding="utf-8")
+    poor = shipped.replace("capex_usd: 60000", "capex_usd: 60000\n  monthly_usd: 1", 1)
+    status, data = _post(f"{url}/api/compare", {"base": shipped, "new": poor})
+    assert status == 400 and data["exit_code"] == 3
+    assert (
+        data["error"].startswith("new scenario: no plan fits the limits: ") and "monthly_usd" in data["error"]
+    )
+    status, data = _post(f"{url}/api/compare", {"base": poor, "new": shipped})
+    assert status == 400 and data["error"].startswith("base scenario: no plan fits")
