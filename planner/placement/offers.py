@@ -358,7 +358,9 @@ def cloud_offers(
                 billed: float | None = None
                 if term is None:
                     assert hours is not None
-                    billed = hours * (1 + rates.spot_overhead) if pricing == "spot" else hours
+                    # Rounded to a nanosecond's share of an hour: 100 x 1.1 is 110.00000000000001 in binary
+                    # floating point, which the JSON and the workbook would print as the hours billed.
+                    billed = round(hours * (1 + rates.spot_overhead), 9) if pricing == "spot" else hours
                     rent = per_hour * billed * rates.months
                 else:
                     rent = reserved_rent(per_hour, rates.months, term)
