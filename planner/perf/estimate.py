@@ -129,8 +129,18 @@ class Performance:
         against = f"{words} {terms[other] * 1000:,.1f} ms"
         return f"{self.binds}: {terms[self.bound] * 1000:,.1f} of the {step} ({against})"
 
+    @property
+    def fits(self) -> bool:
+        """Whether the replica priced fits its GPUs (the memory model's bytes per GPU within the card's). The
+        speed model prices a replica either way, since a user may be sizing a card not yet picked; a caller
+        that takes the figures as a replica that runs checks this first, as ``planner perf`` does (exit 3)."""
+        need = self.inputs.get("memory_per_gpu_bytes")
+        have = self.inputs.get("gpu_memory_bytes")
+        return need is None or have is None or need <= have
+
     def to_dict(self) -> dict[str, Any]:
         return {
+            "fits": self.fits,
             "ttft_s": self.ttft_s,
             "tpot_s": self.tpot_s,
             "serving_tpot_s": self.serving_tpot_s,

@@ -208,7 +208,7 @@ memory form has it)."""
 
 
 def perf(payload: dict[str, Any]) -> dict[str, Any]:
-    """The speed model's figures as ``planner perf --format json`` prints them, plus ``fits`` and
+    """The speed model's figures as ``planner perf --format json`` prints them (``fits`` among them), plus
     ``warning``: the line ``planner perf`` prints (and exits 3 on) where the replica does not fit its card.
 
     A context is what each sequence holds, prompt and answer together, so the speed form asks for the two
@@ -269,7 +269,7 @@ def perf(payload: dict[str, Any]) -> dict[str, Any]:
     inputs = result.inputs
     short = shortfall(inputs["memory_per_gpu_bytes"], inputs["gpu_memory_bytes"], inputs["gpu"])
     warning = None if short is None else f"{short} (more GPUs, a smaller precision or batch)"
-    return {**result.to_dict(), "fits": short is None, "warning": warning}
+    return {**result.to_dict(), "warning": warning}
 
 
 def validate(payload: dict[str, Any]) -> dict[str, Any]:

@@ -192,3 +192,16 @@ def test_an_engine_priced_with_another_engines_constants_says_so() -> None:
     assert sglang.exit_code == vllm.exit_code == 0
     assert "note: sglang is priced with vllm's fitted constants" in sglang.stderr
     assert "note:" not in vllm.stderr
+
+
+def test_the_python_api_says_whether_the_replica_priced_fits() -> None:
+    """``estimate_performance`` prices a replica its GPUs cannot hold (as ``planner perf`` does, which exits
+    3); the caller reads ``fits``, also in the JSON. Llama-3.1-70B in bf16 is 131.4 GiB of weights alone: on
+    one 24 GiB RTX 4090 it does not fit, on two H100s of 80 GiB (65.7 GiB of weights each) it does."""
+    from planner import estimate_performance
+
+    assert not estimate_performance("llama-3.1-70b", gpu="RTX 4090").fits
+    both = estimate_performance("llama-3.1-70b", gpu="H100 SXM5", gpus=2)
+    assert both.fits and both.to_dict()["fits"] is True
+    code, out, _ = run("perf", "llama-3.1-70b", "--gpu", "RTX 4090", "--format", "json")
+    assert code == 3 and json.loads(out)["fits"] is False
