@@ -6,8 +6,9 @@ traceback.
 
 from __future__ import annotations
 
+import copy
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 EXIT_OK = 0
 EXIT_INVALID_INPUT = 2
@@ -117,6 +118,18 @@ class WorkloadModelError(ScenarioError):
 
     def worded(self, advice: str) -> str:
         return f"workload {self.workload!r}: {self.cause.worded(advice)}"
+
+
+E = TypeVar("E", bound=BaseException)
+
+
+def reworded(error: E, message: str) -> E:
+    """The same error with another message, where a caller adds where it happened (a file, a side of a
+    comparison): its type, so its exit status, and its fields stay. ``type(error)(message)`` did this until
+    an error took more than a message to build (``UnknownModelError``, ``WorkloadModelError``)."""
+    again = copy.copy(error)
+    again.args = (message,)
+    return again
 
 
 class TimeLimitError(PlannerError):

@@ -13,6 +13,7 @@ from planner.errors import (
     UnknownModelError,
     WorkloadModelError,
     one_line,
+    reworded,
 )
 
 OWN = "nominal size 0.01b is below the smallest generic decoder (0.1b); pass the model's config.json"
@@ -63,3 +64,13 @@ def test_a_workloads_unknown_model_is_worded_again_whole() -> None:
     assert error.worded("a size such as 7b") == "workload 'chat': unknown model 'lama-3': a size such as 7b"
     again = pickle.loads(pickle.dumps(error))
     assert isinstance(again, WorkloadModelError) and str(again) == str(error)
+
+
+def test_an_error_reworded_keeps_its_type_and_fields() -> None:
+    """A caller adds the file or the side of a comparison to an error's message; rebuilding it from the
+    message alone (``type(error)(message)``) raised a TypeError traceback for errors built from parts."""
+    cause = UnknownModelError("lama-3", None, "a size such as 7b")
+    for error in (WorkloadModelError("w", cause), cause, ScenarioError("field x: bad")):
+        again = reworded(error, f"s.yaml: {error}")
+        assert type(again) is type(error) and str(again) == f"s.yaml: {error}"
+    assert reworded(WorkloadModelError("w", cause), "m").cause is cause

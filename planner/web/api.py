@@ -373,13 +373,13 @@ def _side_name(name: str, text: str) -> str:
 def _side(store: PlanStore, text: str, label: str) -> tuple[str, Any]:
     """One side of a comparison solved, an error naming the side as ``planner compare`` names its file: a
     side with no plan said only "workload 'big' fits nowhere", and both sides may have a workload 'big'."""
-    from planner.errors import InfeasibleError, ModelError, ScenarioError
+    from planner.errors import InfeasibleError, ModelError, ScenarioError, reworded
 
     try:
         return store.solve(text, label)
     except (ScenarioError, ModelError, InfeasibleError) as error:
         message = str(error)
-        raise type(error)(message if message.startswith(label) else f"{label}: {message}") from None
+        raise reworded(error, message if message.startswith(label) else f"{label}: {message}") from None
 
 
 def compare(store: PlanStore, payload: dict[str, Any]) -> dict[str, Any]:
