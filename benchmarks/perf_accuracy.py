@@ -149,13 +149,13 @@ FULL_FIT = (2500, 10)
 """fit_perf.fit's own iterations and restarts (its defaults)."""
 
 
-def _held_out_errors(
+def held_out_speeds(
     train: Sequence[Case], test: Sequence[Case], restarts: int | None = None, iterations: int | None = None
-) -> tuple[list[float], list[float]]:
-    """Fit constants on ``train`` alone, so ``test``'s decode and first-token errors are honest: engines
-    with rows in ``train`` get theirs as fit_perf.py fits them (an engine whose rows show no compute borrows
-    the compute constants of those that do), an engine without gets one set pooled over every training row
-    (shared physics, nothing known of the engine)."""
+) -> Callable[[Case], EngineSpeed]:
+    """Each ``test`` case's engine record with constants fitted on ``train`` alone, so that ``test``'s
+    errors are honest: engines with rows in ``train`` get theirs as fit_perf.py fits them (an engine whose
+    rows show no compute borrows the compute constants of those that do), an engine without gets one set
+    pooled over every training row (shared physics, nothing known of the engine)."""
     restarts = HELD_OUT_RESTARTS if restarts is None else restarts
     iterations = HELD_OUT_ITERATIONS if iterations is None else iterations
     engines = {constants_engine(c.engine) for c in test}
@@ -170,6 +170,14 @@ def _held_out_errors(
         fitted = {k: v for k, v in values.items() if k not in ("calibration_rows",)}
         return replace(engine_speed(c.engine), **fitted)
 
+    return speed_of
+
+
+def _held_out_errors(
+    train: Sequence[Case], test: Sequence[Case], restarts: int | None = None, iterations: int | None = None
+) -> tuple[list[float], list[float]]:
+    """``test``'s decode and first-token errors under constants fitted on ``train`` (``held_out_speeds``)."""
+    speed_of = held_out_speeds(train, test, restarts=restarts, iterations=iterations)
     decode = errors([c for c in test if FAMILY[c.metric] == "decode"], speed_of)
     first = errors([c for c in test if FAMILY[c.metric] != "decode"], speed_of)
     return decode, first
