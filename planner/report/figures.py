@@ -215,13 +215,13 @@ def placements(plan: Plan) -> dict[str, tuple[str, ...]]:
 
 def chosen_mix(plan: Plan) -> tuple[MixLine, ...]:
     """Units grouped by (option, pricing, hours per month), bought and owned first, then rented."""
-    groups: dict[tuple[str, str, float], list[PlanUnit]] = defaultdict(list)
+    groups: dict[tuple[str, str, float, int], list[PlanUnit]] = defaultdict(list)
     for unit in plan.units:
-        groups[(unit.option, unit.pricing, unit.hours_per_month)].append(unit)
+        groups[(unit.option, unit.pricing, unit.hours_per_month, unit.on_demand_months)].append(unit)
     on_unit = workloads_by_unit(plan)
     horizon = max(plan.horizon_months, 1)
     lines = []
-    for (option, pricing, hours), units in groups.items():
+    for (option, pricing, hours, _tail), units in groups.items():
         first = units[0]
         spans = [(u.start_month, u.end_month or horizon) for u in units]
         unit_months = sum(end - start + 1 for start, end in spans)
@@ -231,7 +231,7 @@ def chosen_mix(plan: Plan) -> tuple[MixLine, ...]:
             names += [n for n in on_unit.get(unit.id, ()) if n not in names]
         lines.append(
             MixLine(
-                action=ACTION_BY_PRICING.get(pricing, pricing),
+                action=ACTION_BY_PRICING.get(pricing, pricing) + on_demand_tail(first),
                 option=option,
                 option_name=first.option_name or option,
                 pricing=pricing,
@@ -314,8 +314,12 @@ def term_notes(plan: Plan) -> list[str]:
         term = TERM_MONTHS.get(line.pricing)
         if not term or not line.unit_ids:
             continue
-        held = {(units[i].end_month or horizon) - units[i].start_month + 1 for i in line.unit_ids}
-        paid = {math.ceil(h / term) * term for h in held}
+        spans = [
+            ((units[i].end_month or horizon) - units[i].start_month + 1, units[i].on_demand_months)
+            for i in line.unit_ids
+        ]
+        held = {h for h, _ in spans}
+        paid = {math.ceil((h - t) / term) * term + t for h, t in spans}
         if paid == held:
             continue
         name = f"{line.action}, {line.count} x {line.option_name}"
@@ -333,6 +337,13 @@ def term_notes(plan: Plan) -> list[str]:
                 "each over its months held."
             )
     return out
+
+
+def on_demand_tail(unit: PlanUnit) -> str:
+    """What follows a reserved line's action where its last months are rented on demand (", then 6 months on
+    demand"; the Cloud sheet and the JSON's ``on_demand_price`` say at what price); empty where none are."""
+    months = unit.on_demand_months
+    return f", then {months} month{'s' if months != 1 else ''} on demand" if months else ""
 
 
 def hours_text(hours: float) -> str:
@@ -377,6 +388,8 @@ def reading(plan: Plan) -> str:
             clause = f"use {what}" if "owned" in line.option_name.lower() else f"use {what} (already owned)"
         elif line.kind == "cloud":
             terms = PRICING_PHRASES.get(line.pricing, line.pricing.replace("_", " "))
+            if line.action.endswith(" on demand") and line.pricing in TERM_MONTHS:
+                terms += line.action.removeprefix(ACTION_BY_PRICING[line.pricing])
             clause = f"rent {what} {terms}, {hours_text(line.hours_per_month)}"
         else:
             clause = f"buy {what}"
