@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from planner.placement.timeshare import peak_over_week
@@ -129,6 +129,10 @@ class MixLine:
     """The readable name (``Lambda 1x RTX A6000``), see ``unit_label``."""
     unit_ids: tuple[str, ...] = ()
     """The plan units of this line, in plan order."""
+    item: str = ""
+    """What the Markdown's and the web page's mix tables name the line: ``label``, and for a cloud line its
+    region, and its instance type too where another line of the mix would otherwise read the same ("AWS 1x
+    L40S (g6e.xlarge, us-east-1)"); see ``mix_items``."""
 
 
 @dataclass(frozen=True)
@@ -252,7 +256,41 @@ def chosen_mix(plan: Plan) -> tuple[MixLine, ...]:
             )
         )
     lines.sort(key=lambda line: (_pricing_rank(line.pricing), -line.cost, line.option))
-    return tuple(lines)
+    items = mix_items(plan, lines)
+    return tuple(replace(line, item=item) for line, item in zip(lines, items, strict=True))
+
+
+def mix_items(plan: Plan, lines: Sequence[MixLine]) -> list[str]:
+    """Each line's ``item``: two instance types or two regions of one card read "AWS 1x L40S" alike in the
+    mix, so a cloud line adds its region, and its instance type where two lines' options still read the
+    same (the readable provider-and-GPU name stays first)."""
+    units = {u.id: u for u in plan.units}
+    firsts = [
+        units.get(line.unit_ids[0]) if line.kind == "cloud" and line.unit_ids else None for line in lines
+    ]
+    options: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for line, unit in zip(lines, firsts, strict=True):
+        if unit is not None and unit.region:
+            options[(line.label, unit.region)].add(line.option)
+    out = []
+    for line, unit in zip(lines, firsts, strict=True):
+        label = line.label or line.option_name
+        if unit is None or not unit.region:
+            out.append(label)
+        elif len(options[(line.label, unit.region)]) > 1:
+            out.append(f"{label} ({_instance_type(unit)}, {unit.region})")
+        else:
+            out.append(f"{label} ({unit.region})")
+    return out
+
+
+def _instance_type(unit: PlanUnit) -> str:
+    """A cloud unit's instance type: the middle of its catalog id ``<provider>:<instance type>:<region>``,
+    else its offer name."""
+    parts = unit.option.split(":")
+    if len(parts) == 3 and parts[0] == unit.provider and parts[2] == unit.region:
+        return parts[1]
+    return unit.option_name or unit.option
 
 
 def mix_total_per_month(plan: Plan) -> float:
