@@ -91,6 +91,12 @@ class PlanUnit(FrozenModel):
     """Last month the plan has it; None: the horizon's end."""
     fabric: Fabric | None = None
     """The network to other units of its offer (InfiniBand, EFA, ...); None: a replica stays on this unit."""
+    on_demand_months: int = 0
+    """Reserved: its last months, past the last whole term, rented on demand all day at ``on_demand_price``
+    because that costs less than one more term (0: every month on the reservation, a started term paid in
+    full)."""
+    on_demand_price: float = 0.0
+    """Reserved units with ``on_demand_months``: the instance's on-demand price per hour (plan's currency)."""
 
 
 class Launch(FrozenModel):

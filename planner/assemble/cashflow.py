@@ -2,7 +2,8 @@
 in which the plan's purchases are paid back.
 
 The money model is the one the program prices (placement.offers): purchases are paid in month 0, running
-costs (energy, hosting, rent, reservations) in equal parts at the end of months 1 to H, and the purchases'
+costs (energy, hosting, rent, reservations) in equal parts at the end of months 1 to H (a reservation's
+months past its last whole term rented on demand at their own on-demand bill), and the purchases'
 residual value comes back at the end of month H. Where demand changes over time (``Plan.periods``), a unit
 bought for month s is paid in month s - 1 (when month s begins) and running costs are each period's, spread
 evenly over its months: a rental shows only in the months it runs. Discounting at an annual rate ``r``
@@ -13,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from planner.plan import Alternative, CashFlow, CashFlowMonth
+from planner.plan import Alternative, CashFlow, CashFlowMonth, PlanUnit
+from planner.units import HOURS_PER_MONTH
 
 
 def monthly_rate(rate_per_year: float) -> float:
@@ -87,6 +89,22 @@ def against(plan: CashFlow, other: CashFlow) -> CashFlow:
     return other.model_copy(update={"payback_month": crossing, "payback_months": months})
 
 
+def running_by_month(units: Sequence[PlanUnit], months: int) -> list[float]:
+    """Running costs of units held the whole horizon in months 0 to ``months`` (0 in month 0): each unit's
+    spread evenly, except a reservation's months past its last whole term rented on demand
+    (``PlanUnit.on_demand_months``), billed in those last months at the on-demand price, its terms spread
+    over the months before them."""
+    running = [0.0] * (months + 1)
+    for u in units:
+        total = u.cost - u.capex + u.residual_value
+        tail = min(u.on_demand_months, months - 1)
+        tail_bill = HOURS_PER_MONTH * u.on_demand_price if tail > 0 else 0.0
+        first = total - tail_bill * tail
+        for m in range(1, months + 1):
+            running[m] += tail_bill if m > months - tail else first / (months - tail)
+    return running
+
+
 def plan_cash_flows(
     *,
     capex: float,
@@ -95,11 +113,22 @@ def plan_cash_flows(
     months: int,
     rate_per_year: float,
     alternatives: Sequence[Alternative],
+    units: Sequence[PlanUnit] = (),
 ) -> tuple[CashFlow, ...]:
-    """The plan's flow, then each feasible alternative's, measured against the plan."""
-    plan = cash_flow(
-        "plan", capex=capex, opex=opex, residual=residual, months=months, rate_per_year=rate_per_year
-    )
+    """The plan's flow (month by month from ``units`` where given, see ``running_by_month``), then each
+    feasible alternative's, measured against the plan."""
+    if units:
+        plan = monthly_cash_flow(
+            "plan",
+            [capex] + [0.0] * months,
+            running_by_month(units, months),
+            residual,
+            rate_per_year=rate_per_year,
+        )
+    else:
+        plan = cash_flow(
+            "plan", capex=capex, opex=opex, residual=residual, months=months, rate_per_year=rate_per_year
+        )
     out = [plan]
     for alt in alternatives:
         if alt.total_cost is None or alt.capex is None or alt.opex is None:

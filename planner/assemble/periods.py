@@ -31,10 +31,11 @@ from planner.assemble.units import Assembled, assemble
 from planner.errors import PlannerError
 from planner.placement.candidates import Candidates
 from planner.placement.merge import Merged, split_candidates
-from planner.placement.rates import residual_share
+from planner.placement.rates import on_demand_months, residual_share
 from planner.plan import (
     CLOUD_CATEGORY,
     COST_CATEGORIES,
+    TERM_MONTHS,
     Alternative,
     Assignment,
     Assumption,
@@ -266,6 +267,8 @@ def lay_out(scenario: Scenario, stacked: Stacked, *, with_summaries: bool = True
             if template is None:
                 raise PlannerError(f"internal error: {uid} is bought but holds nothing in any period")
             residual = 0.0 if offer.kind == "cloud" else offer.capex - price
+            term = TERM_MONTHS.get(offer.pricing)
+            tail = on_demand_months(offer.unit_price, held, term, offer.on_demand_price) if term else 0
             bought[uid] = template.model_copy(
                 update={
                     "id": uid,
@@ -275,6 +278,8 @@ def lay_out(scenario: Scenario, stacked: Stacked, *, with_summaries: bool = True
                     "hosting_cost": hosting,
                     "start_month": begins,
                     "end_month": None,
+                    "on_demand_months": tail,
+                    "on_demand_price": offer.on_demand_price if tail else 0.0,
                 }
             )
 

@@ -40,6 +40,7 @@ def build_plan(
         months=months,
         rate_per_year=rate,
         alternatives=alternatives,
+        units=built.units,
     )
     bound, gap, proven = plan_gap(solution, total, mip_gap)
     return Plan(

@@ -151,6 +151,8 @@ def _unit(c: Candidates, offer: Offer, unit_id: str, on_unit: list[_Block]) -> P
         price_date=offer.price_date,
         gpu_spec=offer.gpu,
         fabric=offer.fabric,
+        on_demand_months=offer.on_demand_months,
+        on_demand_price=offer.on_demand_price if offer.on_demand_months else 0.0,
     )
 
 

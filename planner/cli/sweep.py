@@ -64,8 +64,7 @@ def sweep(
 ) -> None:
     """Solve SCENARIO at every point of the values varied: one row per point, and where the mix changes."""
     from planner.errors import PlannerError
-    from planner.explore.sweep import break_evens
-    from planner.explore.sweep import sweep as run_sweep
+    from planner.explore.sweep import break_evens, run_sweep
     from planner.files import text_writer, write_atomic_all
     from planner.scenario.load import load_scenario
 

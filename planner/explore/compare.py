@@ -9,6 +9,7 @@ scenario is solved, a saved ``--format json`` plan is read back), so every figur
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +49,27 @@ VOLATILE_CATEGORIES = frozenset({"solver"})
 """Assumption categories that differ between runs of the same input (run time, model size): not compared."""
 ONE_SIDED_CATEGORIES = frozenset({"price"})
 """Assumptions listed only for what a plan uses: compared only where both plans list them."""
+PRICED_BY: Mapping[tuple[str, str], Callable[[Plan], bool]] = {
+    ("finance", "residual value"): lambda p: any(u.kind == "bought" for u in p.units),
+    ("cloud", "spot overhead"): lambda p: any(u.pricing == "spot" for u in p.units),
+}
+"""Assumptions that price only some units, and whether a plan has one: where neither plan has, a change
+prices nothing and is not listed (two all-cloud plans over 18 and 24 months listed the residual value's
+"70.0% of the purchase price at month 18 -> 60.0% ... at month 24" though neither buys anything). The
+``energy`` category prices local machines alike (``_local``)."""
+
+
+def _local(plan: Plan) -> bool:
+    """Whether a plan has a machine of its own, bought or owned, whose electricity and hosting it pays."""
+    return any(u.kind != "cloud" for u in plan.units)
+
+
+def _prices_something(key: tuple[str, str], base: Plan, new: Plan) -> bool:
+    """Whether the assumption ``key`` prices a unit of either plan (``PRICED_BY``)."""
+    uses = _local if key[0] == "energy" else PRICED_BY.get(key)
+    return uses is None or uses(base) or uses(new)
+
+
 MONEY_EPSILON = 0.005
 """Differences below half a cent are rounding, not change."""
 
@@ -244,7 +266,7 @@ def _settings(base: Plan, new: Plan) -> list[SettingChange]:
     for key in [*old_a, *(k for k in new_a if k not in old_a)]:
         if key[0] in ONE_SIDED_CATEGORIES and (key not in old_a or key not in new_a):
             continue  # the price of an offer only one plan uses: the units above show it
-        if old_a.get(key) != new_a.get(key):
+        if old_a.get(key) != new_a.get(key) and _prices_something(key, base, new):
             changes.append(SettingChange(key[0], key[1], old_a.get(key, "(none)"), new_a.get(key, "(none)")))
     old_w = {w.name: w for w in base.workloads}
     for w in new.workloads:

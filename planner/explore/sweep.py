@@ -233,10 +233,58 @@ def sweep(
     """Solve ``scenario`` at every point of ``vary`` (``{"horizon_months": [3, 6, 12]}`` or CLI specs such
     as ``["energy.usd_per_kwh=0.08:0.32:7"]``); one row per point in grid order.
 
-    Every point is validated before any is solved, so a bad path fails at once. ``jobs`` processes solve
-    the points (default: the cores; 1 solves in this process). ``progress(done, total)`` is called as
-    points finish. KeyboardInterrupt stops the workers and propagates; nothing is returned in part.
+    Every point is validated before any is solved, so a bad path fails at once, in a line that names the
+    argument (``vary energy.usd_per_kwhh: unknown field ...``, ``jobs must be at least 1``; ``planner
+    sweep`` names its options). ``jobs`` processes solve the points (default: the cores; 1 solves in this
+    process). ``progress(done, total)`` is called as points finish. KeyboardInterrupt stops the workers and
+    propagates; nothing is returned in part.
     """
+    try:
+        return run_sweep(
+            scenario,
+            vary,
+            catalog=catalog,
+            jobs=jobs,
+            solver=solver,
+            time_limit_s=time_limit_s,
+            mip_gap=mip_gap,
+            progress=progress,
+        )
+    except PlannerError as error:
+        worded = _python_words(str(error))
+        if worded == str(error) or type(error) is not PlannerError:  # vary's and jobs' errors are plain
+            raise
+        raise PlannerError(worded) from None
+
+
+CLI_WORDS = (
+    ("--vary: give at least one PATH=VALUES", "vary is empty: give at least one path and its values"),
+    ("--vary", "vary"),
+    ("--jobs", "jobs"),
+)
+"""How ``sweep()`` words an error the CLI words by its options (``--vary energy.x: ...``): by its argument,
+for a Python caller, who never typed ``--vary``. The first match at the start of the message is reworded."""
+
+
+def _python_words(message: str) -> str:
+    for cli, python in CLI_WORDS:
+        if message.startswith(cli):
+            return python + message[len(cli) :]
+    return message
+
+
+def run_sweep(
+    scenario: Scenario | str | Path,
+    vary: Mapping[str, Sequence[Value] | str] | Sequence[str],
+    *,
+    catalog: Catalog | None = None,
+    jobs: int | None = None,
+    solver: str = "highs",
+    time_limit_s: float = 60.0,
+    mip_gap: float = 1e-4,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """``sweep`` with errors worded for ``planner sweep``'s options (``--vary``, ``--jobs``): the CLI's."""
     import pandas as pd
 
     from planner.catalog.load import load_catalog

@@ -8,7 +8,9 @@ Cost model, all in the scenario's currency:
 - owned: the same without the purchase and the residual.
 - cloud on-demand / spot: price per hour x the hours class (every workload on the instance runs within them);
   spot pays ``hardware.spot_overhead`` more hours for the work preemptions lose.
-- cloud reserved 1y / 3y: discounted price x every hour of each started term (730 h per month).
+- cloud reserved 1y / 3y: discounted price x every hour of each started term (730 h per month), except the
+  months past the last whole term, rented on demand all day where that is cheaper than one more term
+  (``rates.on_demand_months``).
 Cloud offers that the same machine (GPU, count, linking) beats at a lower price, and that count no less on
 any limit row, are dropped: they can never beat it, so the optimum is unchanged (``ilp.dominance``).
 """
@@ -24,7 +26,7 @@ from planner.catalog.schema import Catalog, CloudOffer, Fabric, GpuSpec, SystemO
 from planner.errors import ScenarioError
 from planner.ilp.dominance import Standing
 from planner.ilp.dominance import undominated as undominated_units
-from planner.placement.rates import DESK_SIDE, CostRates, energy_cost, reserved_rent
+from planner.placement.rates import DESK_SIDE, CostRates, energy_cost, on_demand_months, reserved_rent
 from planner.plan import TERM_MONTHS, Pricing, UnitKind
 from planner.scenario.schema import CustomOffer, Scenario
 from planner.units import HOURS_PER_MONTH
@@ -74,6 +76,11 @@ class Offer:
     fabric: Fabric | None = None
     """The network between units of this offer: a replica may span several identical units only where
     there is one (and their GPUs are linked inside each unit)."""
+    on_demand_price: float | None = None
+    """Reserved: the instance's on-demand price per hour (scenario currency), which the months past the last
+    whole term pay where cheaper than one more term (``rates.on_demand_months``); None elsewhere."""
+    on_demand_months: int = 0
+    """Reserved: the months past the last whole term of the horizon rented on demand (0: none)."""
 
     @property
     def spans_nodes(self) -> bool:
@@ -356,6 +363,7 @@ def cloud_offers(
             classes: list[float | None] = list(hours_classes) if term is None else [None]
             for hours in classes:
                 billed: float | None = None
+                tail = 0
                 if term is None:
                     assert hours is not None
                     # Rounded to a nanosecond's share of an hour: 100 x 1.1 is 110.00000000000001 in binary
@@ -363,7 +371,8 @@ def cloud_offers(
                     billed = round(hours * (1 + rates.spot_overhead), 9) if pricing == "spot" else hours
                     rent = per_hour * billed * rates.months
                 else:
-                    rent = reserved_rent(per_hour, rates.months, term)
+                    rent = reserved_rent(per_hour, rates.months, term, offer.price_usd_per_hour)
+                    tail = on_demand_months(per_hour, rates.months, term, offer.price_usd_per_hour)
                 source = f"{offer.source_file}@{offer.source_commit[:10]}"
                 if discount_source:
                     source += f"; discount: {discount_source}"
@@ -393,6 +402,8 @@ def cloud_offers(
                         price_date=offer.as_of,
                         billed_hours=billed,
                         fabric=offer.fabric,
+                        on_demand_price=None if term is None else offer.price_usd_per_hour * rates.fx,
+                        on_demand_months=tail,
                     )
                 )
     kept = undominated_units(

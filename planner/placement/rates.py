@@ -146,8 +146,27 @@ def residual_share(scenario: Scenario, held_months: int) -> float:
     return max(0.0, 1 - held_months / finance.useful_life_months)
 
 
-def reserved_rent(per_hour: float, months: int, term_months: int) -> float:
-    """A reservation's rent over ``months``: every hour of each term started in them is paid."""
+def on_demand_months(per_hour: float, months: int, term_months: int, on_demand_per_hour: float | None) -> int:
+    """Months past a reservation's last whole term rented on demand instead of one more term: where at least
+    one whole term is held and the on-demand hours of the months left cost less than a term. An 18-month plan
+    on a 1-year reservation paid 24 months for 18; a platform team reserves the first year and runs the last
+    6 months on demand. A unit held less than one term keeps its reservation (it would be an on-demand unit
+    under another name)."""
+    whole, rest = divmod(months, term_months)
+    if on_demand_per_hour is None or whole < 1 or rest == 0:
+        return 0
+    return rest if on_demand_per_hour * rest < per_hour * term_months else 0
+
+
+def reserved_rent(
+    per_hour: float, months: int, term_months: int, on_demand_per_hour: float | None = None
+) -> float:
+    """A reservation's rent over ``months``: every hour of each term started in them is paid, except the
+    months past the last whole term that ``on_demand_months`` rents on demand (all day) where cheaper."""
+    tail = on_demand_months(per_hour, months, term_months, on_demand_per_hour)
+    if tail:
+        assert on_demand_per_hour is not None
+        return HOURS_PER_MONTH * (per_hour * (months - tail) + on_demand_per_hour * tail)
     return per_hour * HOURS_PER_MONTH * math.ceil(months / term_months) * term_months
 
 

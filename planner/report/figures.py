@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from planner.placement.timeshare import peak_over_week
@@ -129,6 +129,10 @@ class MixLine:
     """The readable name (``Lambda 1x RTX A6000``), see ``unit_label``."""
     unit_ids: tuple[str, ...] = ()
     """The plan units of this line, in plan order."""
+    item: str = ""
+    """What the Markdown's and the web page's mix tables name the line: ``label``, and for a cloud line its
+    region, and its instance type too where another line of the mix would otherwise read the same ("AWS 1x
+    L40S (g6e.xlarge, us-east-1)"); see ``mix_items``."""
 
 
 @dataclass(frozen=True)
@@ -215,13 +219,13 @@ def placements(plan: Plan) -> dict[str, tuple[str, ...]]:
 
 def chosen_mix(plan: Plan) -> tuple[MixLine, ...]:
     """Units grouped by (option, pricing, hours per month), bought and owned first, then rented."""
-    groups: dict[tuple[str, str, float], list[PlanUnit]] = defaultdict(list)
+    groups: dict[tuple[str, str, float, int], list[PlanUnit]] = defaultdict(list)
     for unit in plan.units:
-        groups[(unit.option, unit.pricing, unit.hours_per_month)].append(unit)
+        groups[(unit.option, unit.pricing, unit.hours_per_month, unit.on_demand_months)].append(unit)
     on_unit = workloads_by_unit(plan)
     horizon = max(plan.horizon_months, 1)
     lines = []
-    for (option, pricing, hours), units in groups.items():
+    for (option, pricing, hours, _tail), units in groups.items():
         first = units[0]
         spans = [(u.start_month, u.end_month or horizon) for u in units]
         unit_months = sum(end - start + 1 for start, end in spans)
@@ -231,7 +235,7 @@ def chosen_mix(plan: Plan) -> tuple[MixLine, ...]:
             names += [n for n in on_unit.get(unit.id, ()) if n not in names]
         lines.append(
             MixLine(
-                action=ACTION_BY_PRICING.get(pricing, pricing),
+                action=ACTION_BY_PRICING.get(pricing, pricing) + on_demand_tail(first),
                 option=option,
                 option_name=first.option_name or option,
                 pricing=pricing,
@@ -252,7 +256,41 @@ def chosen_mix(plan: Plan) -> tuple[MixLine, ...]:
             )
         )
     lines.sort(key=lambda line: (_pricing_rank(line.pricing), -line.cost, line.option))
-    return tuple(lines)
+    items = mix_items(plan, lines)
+    return tuple(replace(line, item=item) for line, item in zip(lines, items, strict=True))
+
+
+def mix_items(plan: Plan, lines: Sequence[MixLine]) -> list[str]:
+    """Each line's ``item``: two instance types or two regions of one card read "AWS 1x L40S" alike in the
+    mix, so a cloud line adds its region, and its instance type where two lines' options still read the
+    same (the readable provider-and-GPU name stays first)."""
+    units = {u.id: u for u in plan.units}
+    firsts = [
+        units.get(line.unit_ids[0]) if line.kind == "cloud" and line.unit_ids else None for line in lines
+    ]
+    options: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for line, unit in zip(lines, firsts, strict=True):
+        if unit is not None and unit.region:
+            options[(line.label, unit.region)].add(line.option)
+    out = []
+    for line, unit in zip(lines, firsts, strict=True):
+        label = line.label or line.option_name
+        if unit is None or not unit.region:
+            out.append(label)
+        elif len(options[(line.label, unit.region)]) > 1:
+            out.append(f"{label} ({_instance_type(unit)}, {unit.region})")
+        else:
+            out.append(f"{label} ({unit.region})")
+    return out
+
+
+def _instance_type(unit: PlanUnit) -> str:
+    """A cloud unit's instance type: the middle of its catalog id ``<provider>:<instance type>:<region>``,
+    else its offer name."""
+    parts = unit.option.split(":")
+    if len(parts) == 3 and parts[0] == unit.provider and parts[2] == unit.region:
+        return parts[1]
+    return unit.option_name or unit.option
 
 
 def mix_total_per_month(plan: Plan) -> float:
@@ -314,8 +352,12 @@ def term_notes(plan: Plan) -> list[str]:
         term = TERM_MONTHS.get(line.pricing)
         if not term or not line.unit_ids:
             continue
-        held = {(units[i].end_month or horizon) - units[i].start_month + 1 for i in line.unit_ids}
-        paid = {math.ceil(h / term) * term for h in held}
+        spans = [
+            ((units[i].end_month or horizon) - units[i].start_month + 1, units[i].on_demand_months)
+            for i in line.unit_ids
+        ]
+        held = {h for h, _ in spans}
+        paid = {math.ceil((h - t) / term) * term + t for h, t in spans}
         if paid == held:
             continue
         name = f"{line.action}, {line.count} x {line.option_name}"
@@ -333,6 +375,13 @@ def term_notes(plan: Plan) -> list[str]:
                 "each over its months held."
             )
     return out
+
+
+def on_demand_tail(unit: PlanUnit) -> str:
+    """What follows a reserved line's action where its last months are rented on demand (", then 6 months on
+    demand"; the Cloud sheet and the JSON's ``on_demand_price`` say at what price); empty where none are."""
+    months = unit.on_demand_months
+    return f", then {months} month{'s' if months != 1 else ''} on demand" if months else ""
 
 
 def hours_text(hours: float) -> str:
@@ -377,6 +426,8 @@ def reading(plan: Plan) -> str:
             clause = f"use {what}" if "owned" in line.option_name.lower() else f"use {what} (already owned)"
         elif line.kind == "cloud":
             terms = PRICING_PHRASES.get(line.pricing, line.pricing.replace("_", " "))
+            if line.action.endswith(" on demand") and line.pricing in TERM_MONTHS:
+                terms += line.action.removeprefix(ACTION_BY_PRICING[line.pricing])
             clause = f"rent {what} {terms}, {hours_text(line.hours_per_month)}"
         else:
             clause = f"buy {what}"

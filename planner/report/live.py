@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from openpyxl.utils import get_column_letter
 
 from planner.plan import TERM_MONTHS, Plan, PlanUnit
+from planner.units import HOURS_PER_MONTH
 
 
 @dataclass(frozen=True)
@@ -299,7 +300,8 @@ class CostFormulas:
 
     def rent(self, units: Sequence[PlanUnit], per_month_cell: str) -> Formula:
         """Rent over the horizon of cloud units whose rent per month is in ``per_month_cell``; reserved
-        terms are billed whole."""
+        terms are billed whole, but for a reservation's months past its last whole term rented on demand
+        (``PlanUnit.on_demand_months``), at the on-demand price all day."""
         first = units[0]
         if first.kind != "cloud":
             return Formula("0", 0.0)
@@ -309,6 +311,13 @@ class CostFormulas:
         if self.plan.periods and len(held) > 1:  # demand over time: rented for different months, as solved
             return Formula(number(value), value)
         span = "horizon_months" if not self.plan.periods else number(held.pop())
+        tails = {u.on_demand_months for u in units}
+        if len(tails) > 1:
+            return Formula(number(value), value)
+        tail = tails.pop()
+        if term and tail:  # the reservation's terms, then its last months on demand all day
+            od = f"{number(first.on_demand_price)}*{number(HOURS_PER_MONTH)}*{tail}"
+            return Formula(f"{per_month_cell}*({span}-{tail})+{od}*{len(units)}", value)
         months = f"CEILING({span}/{term},1)*{term}" if term else span
         return Formula(f"{per_month_cell}*{months}", value)
 

@@ -134,7 +134,7 @@ def _mix(plan: Plan) -> list[str]:
     columns: list[MdColumn[MixLine]] = [
         MdColumn("action", "Action", lambda m: m.action),
         MdColumn("units", "Units", lambda m: str(m.count), right=True),
-        MdColumn("item", "Item", lambda m: escape(m.label or m.option_name)),
+        MdColumn("item", "Item", lambda m: escape(m.item or m.label or m.option_name)),
         *([MdColumn("months", "Months", lambda m: m.months, right=True)] if plan.periods else []),
         MdColumn("gpus", "GPUs", lambda m: f"{m.gpus_per_unit} x {escape(m.gpu)}"),
         MdColumn("hours", "Hours/month", lambda m: _n(m.hours_per_month), right=True),

@@ -107,11 +107,12 @@ def chained(offer: Offer) -> bool:
 
 def net_price(scenario: Scenario, offer: Offer, begins: int) -> float:
     """What a unit started when month ``begins`` begins costs, beyond its running costs, to the horizon's
-    end: a purchase less its residual value, or a reservation's every hour of each term it starts."""
+    end: a purchase less its residual value, or a reservation's every hour of each term it starts (the months
+    past its last whole term on demand where cheaper, ``rates.on_demand_months``)."""
     held = scenario.horizon_months - begins + 1
     if offer.kind == "bought":
         return offer.capex * (1 - residual_share(scenario, held))
-    return reserved_rent(offer.unit_price, held, TERM_MONTHS[offer.pricing])
+    return reserved_rent(offer.unit_price, held, TERM_MONTHS[offer.pricing], offer.on_demand_price)
 
 
 def solve_periods(

@@ -289,3 +289,30 @@ def test_a_scenario_without_a_plan_is_exit_3_naming_its_file_as_the_help_says(tm
     assert line.startswith(f"error: {impossible}: ") and "budgets.monthly_usd" in line
     help_text = " ".join(CliRunner().invoke(main, ["compare", "--help"]).output.split())
     assert "3 where a scenario has no plan" in help_text
+
+
+def test_an_assumption_that_prices_nothing_in_either_plan_is_not_a_change(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    """Two all-cloud plans, 18 and 24 months: the residual value's wording follows the horizon (70 % at month
+    18, 60 % at 24 by the default useful life), but neither plan buys anything, so only the horizon
+    changed. Where one side buys, the residual value prices it and is listed."""
+    text = (
+        "name: rented\nhorizon_months: {h}\n"
+        "hardware: {{bought: false, providers: [aws], regions: [us-east-1]}}\n"
+        "workloads:\n  - {{name: chat, model: llama-3.1-8b, precision: bf16, engine: vllm, context: 8192}}\n"
+    )
+    plans = []
+    for h in (18, 24):
+        path = tmp_path / f"rented-{h}.yaml"
+        path.write_text(text.format(h=h), encoding="utf-8")
+        plans.append(solve(load_scenario(path), catalog))
+    assert all(u.kind == "cloud" for p in plans for u in p.units)
+    changed = {(s.category, s.name) for s in compare_plans(*plans).settings}
+    assert changed == {("policy", "horizon")}
+    bought = plans[1].model_copy(
+        update={"units": (plans[1].units[0].model_copy(update={"kind": "bought", "pricing": "purchase"}),)}
+    )
+    assert ("finance", "residual value") in {
+        (s.category, s.name) for s in compare_plans(plans[0], bought).settings
+    }

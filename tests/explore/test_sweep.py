@@ -15,7 +15,7 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import openpyxl
 import pytest
@@ -26,7 +26,7 @@ from planner.catalog.schema import Catalog
 from planner.cli import main
 from planner.errors import PlannerError
 from planner.explore.plot import svg_plot
-from planner.explore.sweep import RESULT_COLUMNS, break_evens, sweep
+from planner.explore.sweep import RESULT_COLUMNS, break_evens, run_sweep, sweep
 from planner.explore.sweep_workbook import build_sweep_workbook
 from planner.explore.vary import apply_point, axes_from, parse_values
 from planner.pipeline import solve
@@ -91,8 +91,46 @@ def test_paths_reach_workloads_by_name_index_and_star(startup: Scenario, catalog
 def test_a_bad_path_fails_before_any_solve(
     startup: Scenario, catalog: Catalog, spec: str, message: str
 ) -> None:
+    """As ``planner sweep`` words them (``run_sweep``, the CLI's path into the sweep)."""
     with pytest.raises(PlannerError, match=message):
-        sweep(startup, [spec], catalog=catalog, jobs=1)
+        run_sweep(startup, [spec], catalog=catalog, jobs=1)
+
+
+@pytest.mark.parametrize(
+    ("vary", "jobs", "cli", "python"),
+    [
+        (
+            {"horizon_month": [3, 6]},
+            1,
+            "--vary horizon_month: unknown field (did you mean 'horizon_months'?)",
+            "vary horizon_month: unknown field (did you mean 'horizon_months'?)",
+        ),
+        (
+            {"energy.usd_per_kwh": "1:2"},
+            1,
+            "--vary energy.usd_per_kwh: a range is start:stop:count, got '1:2'",
+            "vary energy.usd_per_kwh: a range is start:stop:count, got '1:2'",
+        ),
+        (
+            {},
+            1,
+            "--vary: give at least one PATH=VALUES",
+            "vary is empty: give at least one path and its values",
+        ),
+        ({"horizon_months": [3]}, 0, "--jobs must be at least 1, got 0", "jobs must be at least 1, got 0"),
+    ],
+)
+def test_python_callers_read_errors_in_the_words_of_the_arguments_they_gave(
+    startup: Scenario, catalog: Catalog, vary: dict[str, Any], jobs: int, cli: str, python: str
+) -> None:
+    """``planner.sweep(vary=..., jobs=...)`` said "--vary ..." and "--jobs ...", options a Python caller never
+    typed; ``planner sweep`` keeps them."""
+    with pytest.raises(PlannerError) as python_error:
+        sweep(startup, vary, catalog=catalog, jobs=jobs)
+    assert str(python_error.value) == python
+    with pytest.raises(PlannerError) as cli_error:
+        run_sweep(startup, vary, catalog=catalog, jobs=jobs)
+    assert str(cli_error.value) == cli
 
 
 def _no_resale(startup: Scenario) -> Scenario:

@@ -57,3 +57,31 @@ def test_both_payback_figures_say_what_they_measure(plan: Plan) -> None:
         "they pay back after **14.9 months** (simple payback: purchases over the monthly saving, not "
         "discounted); the cumulative cost is first at or below renting everything's in **month 15**"
     ) in text
+
+
+def two_of_one_card(plan: Plan) -> Plan:
+    """The fixture plan renting L40S three ways: g6e.xlarge in us-east-1 (the fixture's), g6e.2xlarge in
+    us-east-1, and g6e.xlarge in us-west-2. Provider and GPU alone read "AWS 1x L40S" for all three."""
+    (l40s,) = [u for u in plan.units if u.gpu == "L40S"]
+    others = tuple(
+        l40s.model_copy(update={"id": f"{option}#1", "option": option, "region": option.split(":")[2]})
+        for option in ("aws:g6e.2xlarge:us-east-1", "aws:g6e.xlarge:us-west-2")
+    )
+    return plan.model_copy(update={"units": plan.units + others})
+
+
+def test_the_mix_tells_two_instance_types_and_two_regions_of_one_card_apart(plan: Plan) -> None:
+    """A cloud line names its region, and its instance type where another line of one card and region would
+    otherwise read the same; the readable provider-and-GPU name stays first."""
+    items = [
+        line.split(" | ")[2]
+        for line in render_markdown(two_of_one_card(plan)).splitlines()
+        if "AWS 1x L40S" in line and line.startswith("| Rent")
+    ]
+    assert sorted(items) == [
+        "AWS 1x L40S (g6e.2xlarge, us-east-1)",
+        "AWS 1x L40S (g6e.xlarge, us-east-1)",
+        "AWS 1x L40S (us-west-2)",
+    ]
+    # Alone, the fixture's line only adds its region.
+    assert "| Rent on demand | 1 | AWS 1x L40S (us-east-1) |" in render_markdown(plan)

@@ -648,3 +648,27 @@ def test_start_from_says_when_the_text_is_the_users_own(browser: Any, base_url: 
     Select(example).select_by_visible_text("hobbyist")
     assert shown(example) == "hobbyist"
     assert "name: hobbyist" in browser.find_element(By.ID, "yaml").get_attribute("value")
+
+
+def test_the_chosen_mix_tells_two_instance_types_and_two_regions_of_one_card_apart(
+    browser: Any, base_url: str
+) -> None:
+    """The page's mix, drawn from the JSON the API returns, names each cloud line as the Markdown does: three
+    L40S lines read "AWS 1x L40S" alike before."""
+    from report.conftest import make_plan
+    from report.test_markdown import two_of_one_card
+
+    from planner.report.json import plan_to_json
+
+    _open(browser, base_url)
+    browser.execute_script(
+        "renderMix(JSON.parse(arguments[0]), 'USD');", plan_to_json(two_of_one_card(make_plan()))
+    )
+    # The results panel is hidden until a solve: read the cells' text, not what is on screen.
+    cells = [c.get_attribute("textContent") for c in browser.find_elements(By.CSS_SELECTOR, "#mix td")]
+    items = sorted(c for c in cells if c and c.startswith("AWS 1x L40S"))
+    assert items == [
+        "AWS 1x L40S (g6e.2xlarge, us-east-1)",
+        "AWS 1x L40S (g6e.xlarge, us-east-1)",
+        "AWS 1x L40S (us-west-2)",
+    ]

@@ -1,7 +1,8 @@
 """Cash flow sheet: month by month, what the plan and each alternative have cost so far.
 
 Month 0 pays the purchases; months 1 to ``horizon_months`` pay the running costs (electricity, hosting and
-rent, spread evenly); the last month gets the bought hardware's residual value back. Where demand changes
+rent, spread evenly, but for a reservation's last months rented on demand, billed in those months); the last
+month gets the bought hardware's residual value back. Where demand changes
 over time (``Plan.periods``) the up-front and running columns are the plan's own month-by-month figures: each
 purchase in the month it is paid (over its price inputs), each period's running cost over its months, over
 the inputs it comes from (``_running``: IT energy x PUE x electricity price, IT power x colocation rate,
@@ -83,6 +84,11 @@ def columns(plan: Plan) -> list[CashColumn]:
     prices = price_inputs(plan)
     fx = input_values(plan)["usd_to_currency"].number
 
+    # A reservation's last months rented on demand (``PlanUnit.on_demand_months``) are billed in those months
+    # at the on-demand price: each month then differs from the even share by what ``Plan.cash_flows`` says.
+    tails = any(u.on_demand_months for u in plan.units)
+    even = plan.opex / max(plan.horizon_months, 1)
+
     def up_front(r: Row) -> Value:
         if plan.periods:  # demand over time: each purchase in its month, at its price input
             return _purchases(plan, prices, fx, r.month, flow[r.month].up_front)
@@ -91,7 +97,10 @@ def columns(plan: Plan) -> list[CashColumn]:
     def running(r: Row) -> Value:
         if plan.periods:  # each period's running cost over its months, over its inputs
             return _running(plan, prices, r.month, flow[r.month].running)
-        return Formula(f"IF({within.format(m=r.at('month'))},plan_per_month,0)", flow[r.month].running)
+        shift = flow[r.month].running - even if tails and r.month > 0 else 0.0
+        sign = "+" if shift >= 0 else "-"
+        month = f"plan_per_month{sign}{number(abs(shift))}" if abs(shift) > 1e-9 else "plan_per_month"
+        return Formula(f"IF({within.format(m=r.at('month'))},{month},0)", flow[r.month].running)
 
     out = [
         CashColumn(Column("Month", styles.INTEGER, key="month"), lambda r: r.month),

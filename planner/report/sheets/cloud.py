@@ -2,7 +2,8 @@
 
 On-demand and spot are paid per hour used (the workloads' hours per month); reserved terms are paid for every
 hour of each started term, so their hours per month are 730 and a horizon that ends inside a term pays all of
-it. Prices are formulas over the Assumptions sheet's price inputs and exchange rate.
+it, unless renting its last months on demand all day costs less (a Months on demand column then says how
+many). Prices are formulas over the Assumptions sheet's price inputs and exchange rate.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from openpyxl import Workbook
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.worksheet import Worksheet
 
-from planner.plan import Plan, PlanUnit
+from planner.plan import TERM_MONTHS, Plan, PlanUnit
 from planner.report import styles
 from planner.report.figures import chosen_mix, unit_label, workloads_by_unit
 from planner.report.live import CostFormulas, Formula, cell, column_sum, ref
@@ -73,6 +74,22 @@ COLUMNS: tuple[Column[Rented], ...] = (
 )
 
 
+ON_DEMAND_MONTHS: Column[Rented] = Column(
+    "Months on demand",
+    styles.INTEGER,
+    key="on_demand",
+    value=lambda x: x.unit.on_demand_months if x.unit.pricing in TERM_MONTHS else None,
+)
+"""A reservation's last months past its whole terms, rented on demand all day where that is cheaper than
+one more term (Over horizon prices them at the on-demand price); the last column, and only on a sheet with
+such a unit, so that a page without one keeps its width."""
+
+
+def columns(plan: Plan) -> tuple[Column[Rented], ...]:
+    """The sheet's columns: ``COLUMNS``, and ``ON_DEMAND_MONTHS`` where a reserved unit has such months."""
+    return COLUMNS + ((ON_DEMAND_MONTHS,) if any(u.on_demand_months for u in plan.units) else ())
+
+
 def column(key: str) -> int:
     """The sheet column of the column whose id is ``key`` (the table starts in column A)."""
     return [c.id for c in COLUMNS].index(key) + 1
@@ -111,8 +128,9 @@ def add_cloud_sheet(wb: Workbook, plan: Plan) -> Worksheet:
     cloud = cloud_units(plan)
     rented = [Rented(u, 2 + i, model, ", ".join(on_unit.get(u.id, ()))) for i, u in enumerate(cloud)]
     widths = Widths()
-    placed = write_table(ws, "Cloud", COLUMNS, rows_of(COLUMNS, rented), widths=widths)
-    format_dates(ws, placed, COLUMNS)
+    shown = columns(plan)
+    placed = write_table(ws, "Cloud", shown, rows_of(shown, rented), widths=widths)
+    format_dates(ws, placed, shown)
     last = placed.first_row + len(rented)
     totals: dict[str, Value] = {
         "per_month": Formula(
@@ -121,7 +139,7 @@ def add_cloud_sheet(wb: Workbook, plan: Plan) -> Worksheet:
         ),
         "cost": Formula(column_sum(None, column("cost"), 2, last), sum(u.cost for u in cloud)),
     }
-    total_row = write_total_row(ws, placed, COLUMNS, totals)
+    total_row = write_total_row(ws, placed, shown, totals)
     for key, name in PLAN_NAMES.items():
         wb.defined_names[name] = DefinedName(name, attr_text=ref("Cloud", column(key), total_row))
     if not rented:

@@ -195,7 +195,7 @@ function renderMix(plan, cur) {
   const months = (m) => (periods ? [m.months] : []);
   table($("mix"), ["Action", "Units", "Item", ...(periods ? ["Months"] : []), "h/month", `Up-front (${cur})`,
     `Per month (${cur})`, `Horizon (${cur})`, "Workloads"],
-  report.chosen_mix.map((m) => [m.action, m.count, m.label || m.option_name, ...months(m), fmt0(m.hours_per_month),
+  report.chosen_mix.map((m) => [m.action, m.count, m.item || m.label || m.option_name, ...months(m), fmt0(m.hours_per_month),
     fmt0(m.capex), fmt0(m.per_month), fmt0(m.cost), m.workloads.join(", ")]),
   periods ? [1, 3, 4, 5, 6, 7] : [1, 3, 4, 5, 6],
   ["Total", total.count, "", ...(periods ? [""] : []), "", fmt0(total.capex), fmt0(total.per_month), fmt0(total.cost), ""]);
