@@ -193,25 +193,9 @@ def _grid_chart(
             cell.number_format = styles.money_format(currency)
     last = header + len(x_values)
     numeric = all(isinstance(_cell_value(v), int | float) for v in x_values)
-    chart: ScatterChart | LineChart = ScatterChart() if numeric else LineChart()
-    chart.x_axis.title = x_path
-    chart.height, chart.width = 10, 20
-    if chart.legend is not None:
-        chart.legend.position = "b"
     x_ref = Reference(chart_ws, min_col=1, min_row=header + 1, max_row=last)
-    for j in range(2, len(groups) + 2):
-        y_ref = Reference(chart_ws, min_col=j, min_row=header, max_row=last)
-        if isinstance(chart, ScatterChart):
-            series = Series(y_ref, x_ref, title_from_data=True)
-            series.marker.symbol = "circle"
-            series.smooth = False
-            chart.series.append(series)
-        else:
-            chart.add_data(y_ref, titles_from_data=True)
-    if isinstance(chart, LineChart):
-        chart.set_categories(x_ref)
-        _straight(chart)
-    return chart, last + 2
+    y_refs = [Reference(chart_ws, min_col=j, min_row=header, max_row=last) for j in range(2, len(groups) + 2)]
+    return _plotted(x_path, numeric, x_ref, y_refs), last + 2
 
 
 def _chart(
@@ -220,14 +204,22 @@ def _chart(
     columns = list(frame.columns)
     last = len(frame) + 1
     numeric = all(isinstance(_cell_value(v), int | float) for v in frame[x_path])
+    x_ref = Reference(data_ws, min_col=columns.index(x_path) + 1, min_row=2, max_row=last)
+    y_refs = [Reference(data_ws, min_col=columns.index(key) + 1, min_row=1, max_row=last) for key in keys]
+    return _plotted(x_path, numeric, x_ref, y_refs)
+
+
+def _plotted(
+    x_title: str, numeric: bool, x_ref: Reference, y_refs: list[Reference]
+) -> ScatterChart | LineChart:
+    """One series per ``y_refs`` (each headed by its title) over ``x_ref``: a scatter chart over numbers, a
+    line chart over categories (cards, precisions)."""
     chart: ScatterChart | LineChart = ScatterChart() if numeric else LineChart()
-    chart.x_axis.title = x_path
+    chart.x_axis.title = x_title
     chart.height, chart.width = 10, 20
     if chart.legend is not None:
         chart.legend.position = "b"
-    x_ref = Reference(data_ws, min_col=columns.index(x_path) + 1, min_row=2, max_row=last)
-    for key in keys:
-        y_ref = Reference(data_ws, min_col=columns.index(key) + 1, min_row=1, max_row=last)
+    for y_ref in y_refs:
         if isinstance(chart, ScatterChart):
             series = Series(y_ref, x_ref, title_from_data=True)
             series.marker.symbol = "circle"
