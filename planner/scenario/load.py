@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,11 @@ from planner.safe_yaml import safe_load
 from planner.scenario.schema import Scenario
 from planner.scenario.workloads_file import resolve_workloads_file
 
+MAX_SCENARIO_BYTES = 64 * 2**20
+"""Largest scenario file read: 10,000 workloads written inline take about 1 MB (a larger fleet belongs in a
+``workloads_file``). A scenario path naming /dev/zero was read until memory ran out (a MemoryError
+traceback), a FIFO blocked for ever."""
+
 
 def load_scenario(path: str | Path) -> Scenario:
     """Load and validate a scenario. YAML is read with ``safe_load``: tags never construct objects."""
@@ -21,7 +27,21 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(f"a scenario is loaded from a path, got {type(path).__name__}")
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            raise ScenarioError(
+                f"{path}: cannot read: not a regular file (give the path of a scenario YAML file)"
+            )
+        if status.st_size > MAX_SCENARIO_BYTES:
+            raise ScenarioError(
+                f"{path}: {status.st_size:,} bytes, too large for a scenario (at most "
+                f"{MAX_SCENARIO_BYTES:,}; list a large fleet in a workloads_file)"
+            )
+        with path.open("rb") as stream:
+            data = stream.read(MAX_SCENARIO_BYTES + 1)  # it may have grown since its size was read
+        if len(data) > MAX_SCENARIO_BYTES:
+            raise ScenarioError(f"{path}: too large for a scenario (more than {MAX_SCENARIO_BYTES:,} bytes)")
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise ScenarioError(f"{path}: no such scenario file") from None
     except (OSError, UnicodeDecodeError) as error:
