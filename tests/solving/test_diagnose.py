@@ -42,6 +42,24 @@ def test_min_replicas_spread_by_machine_on_one_owned_machine_names_the_rule() ->
     assert sorted(a.gpu_indices for a in plan.assignments) == [(0,), (1,)]
 
 
+@pytest.mark.parametrize(("spread", "noun"), [("machine", "machines"), ("gpu", "GPUs")])
+def test_spread_replicas_on_one_owned_single_card_machine_name_the_rule(spread: str, noun: str) -> None:
+    """Two 10 GiB replicas kept apart, one owned machine of one 24 GiB card: the rule is in the patterns (one
+    such replica per GPU), so relaxing the spread rows found nothing and memory was blamed ("24.00 GiB
+    there, but not in pieces they fit")."""
+    one_card = [{"gpu": "Card24", "gpu_count": 1, "base_power_w": 0}]
+    message = _refusal([workload("chat", 10, min_replicas=2, spread=spread)], owned=one_card)
+    assert f"chat's min_replicas: 2 with spread: {spread} needs 2 {noun}, 1 owned" in message, message
+    assert "spread: none lets replicas share a GPU" in message and "pieces they fit" not in message
+    # What the message says would fit does: both replicas on the one card, which is busy all year.
+    plan = solve(
+        scenario([workload("chat", 10, min_replicas=2, spread="none")], hardware=ONLY_OWNED, owned=one_card),
+        CAT,
+    )
+    assert plan.total_cost == pytest.approx(GPU_YEAR)
+    assert [a.gpu_indices for a in plan.assignments] == [(0,), (0,)]
+
+
 def test_the_spread_rule_is_not_blamed_where_memory_binds() -> None:
     """Two 20 GiB replicas of a and 20 GiB of b: 60 GiB against the machine's 48, however they spread."""
     message = _refusal([workload("a", 20, min_replicas=2), workload("b", 20)])
