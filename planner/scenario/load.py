@@ -67,7 +67,7 @@ def parse_scenario(text: str, *, source: str = "<scenario>", base_dir: Path | No
     try:
         return Scenario.model_validate(raw)
     except ValidationError as error:
-        raise ScenarioError(f"{source}: {_first_problem(error, raw)}") from None
+        raise ScenarioError(f"{source}: {first_problem(error, raw)}") from None
     except (ValueError, TypeError) as error:
         raise ScenarioError(f"{source}: {error}") from None
 
@@ -109,7 +109,7 @@ def _short(text: Any) -> str:
     return text if len(text) <= QUOTE_LIMIT else f"{text[: QUOTE_LIMIT - 3]}... ({len(text):,} characters)"
 
 
-def _first_problem(error: ValidationError, raw: Any) -> str:
+def first_problem(error: ValidationError, raw: Any) -> str:
     """The first validation problem as ``field: message``, with workload indices replaced by their names."""
     problems = error.errors()
     independent = _independent(problems)
