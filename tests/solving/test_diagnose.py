@@ -60,6 +60,20 @@ def test_spread_replicas_on_one_owned_single_card_machine_name_the_rule(spread: 
     assert [a.gpu_indices for a in plan.assignments] == [(0,), (0,)]
 
 
+def test_an_exclusive_group_is_counted_by_its_largest_member_and_a_wide_one_is_named() -> None:
+    """a (15 GiB on each of 2 GPUs) and b (20 GiB) never run together, on one machine of two 24 GiB cards:
+    at once they hold 30 GiB of 48, but a replica over two GPUs shares them with nothing. The message summed
+    the group (50 GiB, "2.00 GiB more than the 48.00 GiB of GPU memory there"), blaming memory."""
+    group = {"exclusive_group": "desk"}
+    message = _refusal([workload("a", 15, gpus_per_replica=2, **group), workload("b", 20, **group)])
+    assert "(30.00 GiB at once, each exclusive_group by its largest), 48.00 GiB there" in message, message
+    assert "a spans several GPUs per replica, and only single-GPU replicas share a GPU" in message
+    assert "more than the 48.00 GiB" not in message
+    # Without the wide member the group fits: b alone on a card, busy all year.
+    plan = solve(scenario([workload("b", 20, **group)], hardware=ONLY_OWNED, owned=PAIR), CAT)
+    assert plan.total_cost == pytest.approx(GPU_YEAR)
+
+
 def test_the_spread_rule_is_not_blamed_where_memory_binds() -> None:
     """Two 20 GiB replicas of a and 20 GiB of b: 60 GiB against the machine's 48, however they spread."""
     message = _refusal([workload("a", 20, min_replicas=2), workload("b", 20)])
