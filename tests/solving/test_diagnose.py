@@ -74,6 +74,20 @@ def test_an_exclusive_group_is_counted_by_its_largest_member_and_a_wide_one_is_n
     assert plan.total_cost == pytest.approx(GPU_YEAR)
 
 
+def test_demand_over_time_names_the_months_without_a_plan_and_why() -> None:
+    """b (months 1-5) fits the one owned single-card machine; a (months 6-12, two replicas spread by
+    machine) does not. It said only "no plan meets every period's demand with the hardware, stock and owned
+    inventory allowed", with nothing to change."""
+    one_card = [{"gpu": "Card24", "gpu_count": 1, "base_power_w": 0}]
+    message = _refusal(
+        [workload("a", 10, min_replicas=2, start_month=6), workload("b", 10, end_month=5)], owned=one_card
+    )
+    assert message.startswith(
+        "months 6-12: no plan fits the owned hardware (owned): a's min_replicas: 2 with spread: machine "
+        "needs 2 machines, 1 owned"
+    ), message
+
+
 def test_the_spread_rule_is_not_blamed_where_memory_binds() -> None:
     """Two 20 GiB replicas of a and 20 GiB of b: 60 GiB against the machine's 48, however they spread."""
     message = _refusal([workload("a", 20, min_replicas=2), workload("b", 20)])
