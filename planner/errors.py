@@ -6,8 +6,9 @@ traceback.
 
 from __future__ import annotations
 
+import copy
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 EXIT_OK = 0
 EXIT_INVALID_INPUT = 2
@@ -117,6 +118,18 @@ class WorkloadModelError(ScenarioError):
 
     def worded(self, advice: str) -> str:
         return f"workload {self.workload!r}: {self.cause.worded(advice)}"
+
+
+_E = TypeVar("_E", bound=PlannerError)
+
+
+def prefixed(error: _E, prefix: str) -> _E:
+    """``error`` with ``prefix`` before its message ("scenario.yaml: "), of its own class and with its own
+    fields. Rebuilding it from the text (``type(error)(text)``) raised TypeError for a class whose constructor
+    takes other arguments (``WorkloadModelError``): an unknown model in ``planner solve`` was a traceback."""
+    renamed = copy.copy(error)
+    renamed.args = (f"{prefix}{error}",)
+    return renamed
 
 
 class TimeLimitError(PlannerError):

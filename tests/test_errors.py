@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from planner.cli import main
 from planner.errors import (
     QUOTE_LIMIT,
     ModelError,
@@ -13,6 +18,7 @@ from planner.errors import (
     UnknownModelError,
     WorkloadModelError,
     one_line,
+    prefixed,
 )
 
 OWN = "nominal size 0.01b is below the smallest generic decoder (0.1b); pass the model's config.json"
@@ -63,3 +69,28 @@ def test_a_workloads_unknown_model_is_worded_again_whole() -> None:
     assert error.worded("a size such as 7b") == "workload 'chat': unknown model 'lama-3': a size such as 7b"
     again = pickle.loads(pickle.dumps(error))
     assert isinstance(again, WorkloadModelError) and str(again) == str(error)
+
+
+def test_prefixed_keeps_the_class_and_the_fields_of_an_error_built_from_parts() -> None:
+    error = WorkloadModelError("chat", UnknownModelError("nosuch-7q", None, "not a catalog name"))
+    renamed = prefixed(error, "s.yaml: ")
+    assert type(renamed) is WorkloadModelError and renamed.workload == "chat"
+    assert str(renamed) == "s.yaml: " + str(error)
+
+
+@pytest.mark.parametrize("command", ["validate", "solve", "compare"])
+def test_an_unknown_model_names_the_scenario_in_one_line(tmp_path: Path, command: str) -> None:
+    # solve, validate and compare put the scenario's path before the error by rebuilding it from its text,
+    # which WorkloadModelError's constructor (a workload and its cause) refused: a TypeError traceback.
+    path = tmp_path / "s.yaml"
+    path.write_text("name: s\nworkloads: [{name: chat, model: nosuch-7q}]\n", encoding="utf-8")
+    args = [command, str(path), *([str(path)] if command == "compare" else [])]
+    result = CliRunner().invoke(
+        main, [*args, *(["-o", str(tmp_path / "s.xlsx")] if command == "solve" else [])]
+    )
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"error: {path}: workload 'chat': unknown model 'nosuch-7q': not a catalog name "
+        "(see `planner catalog models`), a size like 7b, or a path to a config.json"
+    )

@@ -28,7 +28,7 @@ from planner.cli.options import (
     time_limit_option,
 )
 from planner.deadline import within
-from planner.errors import InfeasibleError, ModelError, PlannerError, ScenarioError
+from planner.errors import InfeasibleError, ModelError, PlannerError, ScenarioError, prefixed
 
 if TYPE_CHECKING:
     pass
@@ -150,7 +150,7 @@ def _naming(scenario_path: Path) -> Iterator[None]:
         message = str(error)
         if message.startswith(str(scenario_path)):
             raise
-        raise type(error)(f"{scenario_path}: {message}") from None
+        raise prefixed(error, f"{scenario_path}: ") from None
 
 
 @click.command()

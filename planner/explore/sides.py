@@ -64,7 +64,7 @@ def plan_from(
     """The plan a comparison side names, with its scenario where it is one (a plan JSON carries none)."""
     if is_plan_json(path):
         return read_plan_json(path), None
-    from planner.errors import InfeasibleError, ModelError, ScenarioError
+    from planner.errors import InfeasibleError, ModelError, ScenarioError, prefixed
     from planner.pipeline import solve
     from planner.scenario.load import load_scenario
 
@@ -73,5 +73,5 @@ def plan_from(
         plan = solve(scenario, catalog, **solve_options)
     except (ScenarioError, ModelError, InfeasibleError) as error:  # which of the two sides it was
         message = str(error)
-        raise type(error)(message if message.startswith(str(path)) else f"{path}: {message}") from None
+        raise (error if message.startswith(str(path)) else prefixed(error, f"{path}: ")) from None
     return plan, scenario  # solve() verified it against the scenario
