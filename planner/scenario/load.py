@@ -56,6 +56,8 @@ def parse_scenario(text: str, *, source: str = "<scenario>", base_dir: Path | No
         mark = getattr(error, "problem_mark", None)
         where = f": line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(error, "problem", None) or _reader_problem(error)
+        if mark is not None and _char_at(text, mark.line, mark.column) == "\t" and "tab" not in problem:
+            problem += " (a tab: YAML indents with spaces)"  # "cannot start any token" names no character
         raise ScenarioError(f"{source}{where}: YAML syntax error: {problem}") from None
     if raw is None:  # nothing but whitespace and comments
         raise ScenarioError(f"{source}: the file is empty; a scenario needs a name and at least one workload")
@@ -70,6 +72,11 @@ def parse_scenario(text: str, *, source: str = "<scenario>", base_dir: Path | No
         raise ScenarioError(f"{source}: {first_problem(error, raw)}") from None
     except (ValueError, TypeError) as error:
         raise ScenarioError(f"{source}: {error}") from None
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.splitlines()
+    return lines[line][column] if 0 <= line < len(lines) and 0 <= column < len(lines[line]) else ""
 
 
 def _reader_problem(error: yaml.YAMLError) -> str:

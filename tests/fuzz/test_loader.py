@@ -148,6 +148,16 @@ def test_a_scenario_path_that_is_no_small_regular_file_is_one_line(tmp_path: Pat
     assert_one_clean_line(str(caught.value))
 
 
+def test_a_tab_that_starts_a_line_is_named() -> None:
+    # PyYAML says only "found character that cannot start any token", with no character to look for.
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario("name: t\nworkloads:\n\t- {name: a, model: 7b}\n", source="t.yaml")
+    assert str(caught.value) == (
+        "t.yaml: line 3, column 1: YAML syntax error: found character that cannot start any token "
+        "(a tab: YAML indents with spaces)"
+    )
+
+
 @given(doc=scenarios(wild=True))
 @settings(max_examples=60)
 def test_checks_before_the_solve_fail_in_one_line(shipped_catalog: Catalog, doc: dict[str, Any]) -> None:
