@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from planner.cli import main
 from planner.errors import (
     QUOTE_LIMIT,
     ModelError,
@@ -74,3 +79,21 @@ def test_an_error_reworded_keeps_its_type_and_fields() -> None:
         again = reworded(error, f"s.yaml: {error}")
         assert type(again) is type(error) and str(again) == f"s.yaml: {error}"
     assert reworded(WorkloadModelError("w", cause), "m").cause is cause
+
+
+@pytest.mark.parametrize("command", ["validate", "solve", "compare"])
+def test_an_unknown_model_names_the_scenario_in_one_line(tmp_path: Path, command: str) -> None:
+    # solve, validate and compare put the scenario's path before the error by rebuilding it from its text,
+    # which WorkloadModelError's constructor (a workload and its cause) refused: a TypeError traceback.
+    path = tmp_path / "s.yaml"
+    path.write_text("name: s\nworkloads: [{name: chat, model: nosuch-7q}]\n", encoding="utf-8")
+    args = [command, str(path), *([str(path)] if command == "compare" else [])]
+    result = CliRunner().invoke(
+        main, [*args, *(["-o", str(tmp_path / "s.xlsx")] if command == "solve" else [])]
+    )
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"error: {path}: workload 'chat': unknown model 'nosuch-7q': not a catalog name "
+        "(see `planner catalog models`), a size like 7b, or a path to a config.json"
+    )

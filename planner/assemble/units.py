@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from planner import deadline
 from planner.ilp.solve import Solution
 from planner.placement.candidates import Candidates
 from planner.placement.offers import Offer
@@ -90,9 +91,14 @@ def assemble(
         laid = _lay_out(blocks, offer.gpus, spread, bought)
         before = (kept or {}).get(offer.key, ())
         places = _keep_places(blocks, offer.gpus, laid, before, spread) if before else list(range(laid))
+        by_unit: dict[int, list[_Block]] = defaultdict(list)  # once, not a pass over the blocks per unit
+        for b in blocks:
+            for u in range(b.unit, b.unit + b.nodes):
+                by_unit[u].append(b)
         for u in places:
+            deadline.check("laying out the plan's machines")
             number[offer.option] = first + u
-            on_unit = [b for b in blocks if b.on(u)]
+            on_unit = by_unit[u]
             unit = _unit(c, offer, f"{offer.option}#{number[offer.option]}", on_unit)
             out.units.append(unit)
             out.slots[unit.id] = (offer.key, u)
@@ -487,6 +493,10 @@ def _first_fit(ordered: list[_Block], gpus_per_unit: int, spread: frozenset[str]
     """Each block at the first unit that has room and no replica of its spread workloads; units used."""
     free: list[list[bool]] = []
     holds: list[set[str]] = []
+    # Units only fill up, so a unit that refused a block refuses every later one of the same spread workloads
+    # and size: each such block starts where the last one went (100,000 replicas spread by machine took
+    # minutes of scanning the units before them).
+    first: dict[tuple[frozenset[str], int], int] = {}
     for block in ordered:
         names = {m.workload for m in block.members} & spread
         if block.nodes > 1:  # whole machines of its own
@@ -494,7 +504,8 @@ def _first_fit(ordered: list[_Block], gpus_per_unit: int, spread: frozenset[str]
             free += [[False] * gpus_per_unit for _ in range(block.nodes)]
             holds += [set(names) for _ in range(block.nodes)]
             continue
-        for u in range(len(free) + 1):
+        key = (frozenset(names), block.gpus)
+        for u in range(first.get(key, 0), len(free) + 1):
             if u == len(free):
                 free.append([True] * gpus_per_unit)
                 holds.append(set())
@@ -506,6 +517,7 @@ def _first_fit(ordered: list[_Block], gpus_per_unit: int, spread: frozenset[str]
             free[u][start : start + block.gpus] = [False] * block.gpus
             holds[u] |= names
             block.unit, block.first_gpu = u, start
+            first[key] = u
             break
     return len(free)
 

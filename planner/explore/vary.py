@@ -186,8 +186,11 @@ def apply_point(
             # wrong at every point: the path as typed, not the first point ("horizon_month=3")
             typed = next((a.path for a in axes if a.path.split(".")[-1] == str(problem["loc"][-1])), field)
             raise PlannerError(f"--vary {typed}: {message}") from None
+        from planner.scenario.load import first_problem
+
         shown = ", ".join(f"{a.path}={v}" for a, v in zip(axes, values, strict=True))
-        raise PlannerError(f"--vary {shown}: {field}: {message}") from None
+        # As the scenario file's errors read: workloads by name, no "Value error," from pydantic.
+        raise PlannerError(f"--vary {shown}: {first_problem(error, raw)}") from None
 
 
 def _price_factor(catalog: Catalog, parts: list[str], value: Value, path: str) -> Catalog:

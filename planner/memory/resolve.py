@@ -10,6 +10,7 @@ import dataclasses
 import functools
 import json
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,11 @@ from planner.errors import ModelError, UnknownModelError, one_line
 from planner.memory.architecture import Architecture, checkpoint_format, from_config, nominal_architecture
 
 _NOMINAL_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([bm])\s*$", re.IGNORECASE)
+
+MAX_CONFIG_BYTES = 16 * 2**20
+"""Largest config.json read: Hugging Face's are a few kB (multimodal ones under 100 kB). A model path naming
+/dev/zero or a multi-GB file was read whole, ending in a MemoryError traceback (or the machine's memory
+spent first); a FIFO blocked for ever."""
 
 
 def resolve_model(
@@ -74,18 +80,33 @@ def _is_dir(path: Path) -> bool:
 def _from_path(path: Path) -> Architecture:
     file = path / "config.json" if _is_dir(path) else path
     try:
-        mtime = file.stat().st_mtime_ns
+        status = file.stat()
     except (OSError, ValueError):
         raise ModelError(f"{file}: config file not found") from None
-    return _read_config(str(file.resolve()), mtime)
+    if not stat.S_ISREG(status.st_mode):
+        raise ModelError(f"{file}: not a regular file; give the path of a config.json")
+    if status.st_size > MAX_CONFIG_BYTES:
+        raise ModelError(
+            f"{file}: {status.st_size:,} bytes, too large for a config.json (at most {MAX_CONFIG_BYTES:,})"
+        )
+    return _read_config(str(file.resolve()), status.st_mtime_ns)
 
 
 @functools.lru_cache(maxsize=128)
 def _read_config(file: str, mtime_ns: int) -> Architecture:
     try:
-        raw: Any = json.loads(Path(file).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise ModelError(f"{file}: cannot read ({error.__class__.__name__})") from None
+        with open(file, "rb") as stream:
+            data = stream.read(MAX_CONFIG_BYTES + 1)  # the file may have grown since its size was read
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ModelError(f"{file}: too large for a config.json (more than {MAX_CONFIG_BYTES:,} bytes)")
+        raw: Any = json.loads(data.decode("utf-8"))
+    except OSError as error:
+        raise ModelError(f"{file}: cannot read ({error.strerror or error.__class__.__name__})") from None
+    except UnicodeDecodeError as error:
+        raise ModelError(
+            f"{file}: not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}); a config.json "
+            "is JSON in UTF-8"
+        ) from None
     except json.JSONDecodeError as error:
         raise ModelError(f"{file}: not valid JSON (line {error.lineno}: {error.msg})") from None
     except RecursionError:

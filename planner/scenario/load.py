@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,11 @@ from planner.safe_yaml import safe_load
 from planner.scenario.schema import Scenario
 from planner.scenario.workloads_file import resolve_workloads_file
 
+MAX_SCENARIO_BYTES = 64 * 2**20
+"""Largest scenario file read: 10,000 workloads written inline take about 1 MB (a larger fleet belongs in a
+``workloads_file``). A scenario path naming /dev/zero was read until memory ran out (a MemoryError
+traceback), a FIFO blocked for ever."""
+
 
 def load_scenario(path: str | Path) -> Scenario:
     """Load and validate a scenario. YAML is read with ``safe_load``: tags never construct objects."""
@@ -21,7 +27,21 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(f"a scenario is loaded from a path, got {type(path).__name__}")
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            raise ScenarioError(
+                f"{path}: cannot read: not a regular file (give the path of a scenario YAML file)"
+            )
+        if status.st_size > MAX_SCENARIO_BYTES:
+            raise ScenarioError(
+                f"{path}: {status.st_size:,} bytes, too large for a scenario (at most "
+                f"{MAX_SCENARIO_BYTES:,}; list a large fleet in a workloads_file)"
+            )
+        with path.open("rb") as stream:
+            data = stream.read(MAX_SCENARIO_BYTES + 1)  # it may have grown since its size was read
+        if len(data) > MAX_SCENARIO_BYTES:
+            raise ScenarioError(f"{path}: too large for a scenario (more than {MAX_SCENARIO_BYTES:,} bytes)")
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise ScenarioError(f"{path}: no such scenario file") from None
     except (OSError, UnicodeDecodeError) as error:
@@ -36,6 +56,8 @@ def parse_scenario(text: str, *, source: str = "<scenario>", base_dir: Path | No
         mark = getattr(error, "problem_mark", None)
         where = f": line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(error, "problem", None) or _reader_problem(error)
+        if mark is not None and _char_at(text, mark.line, mark.column) == "\t" and "tab" not in problem:
+            problem += " (a tab: YAML indents with spaces)"  # "cannot start any token" names no character
         raise ScenarioError(f"{source}{where}: YAML syntax error: {problem}") from None
     if raw is None:  # nothing but whitespace and comments
         raise ScenarioError(f"{source}: the file is empty; a scenario needs a name and at least one workload")
@@ -47,9 +69,14 @@ def parse_scenario(text: str, *, source: str = "<scenario>", base_dir: Path | No
     try:
         return Scenario.model_validate(raw)
     except ValidationError as error:
-        raise ScenarioError(f"{source}: {_first_problem(error, raw)}") from None
+        raise ScenarioError(f"{source}: {first_problem(error, raw)}") from None
     except (ValueError, TypeError) as error:
         raise ScenarioError(f"{source}: {error}") from None
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.splitlines()
+    return lines[line][column] if 0 <= line < len(lines) and 0 <= column < len(lines[line]) else ""
 
 
 def _reader_problem(error: yaml.YAMLError) -> str:
@@ -89,7 +116,7 @@ def _short(text: Any) -> str:
     return text if len(text) <= QUOTE_LIMIT else f"{text[: QUOTE_LIMIT - 3]}... ({len(text):,} characters)"
 
 
-def _first_problem(error: ValidationError, raw: Any) -> str:
+def first_problem(error: ValidationError, raw: Any) -> str:
     """The first validation problem as ``field: message``, with workload indices replaced by their names."""
     problems = error.errors()
     independent = _independent(problems)

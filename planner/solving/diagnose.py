@@ -95,19 +95,48 @@ def _capped_message(scenario: Scenario, c: Candidates) -> str:
     options = c.data.options
     if options and all(o.max_units is not None for o in options):
         need: dict[str, int] = {}
+        spans: list[str] = []  # time-shared workloads whose replicas take several GPUs: they never share
+        rated: list[str] = []  # time-shared and rate-stated: they never share either
+        by_name = {w.name: w for w in scenario.workloads}
         for name, wid in c.workload_id.items():
-            sizes = [
-                p.gpus * c.members[p.id][0].reserved_bytes
+            alone = [
+                (p.gpus, c.members[p.id][0].reserved_bytes)
                 for p, n in c.data.patterns_with[wid]
                 if p.counts == ((wid, 1),)
             ]
+            sizes = [k * per_gpu for k, per_gpu in alone]
             if sizes:
                 need[name] = min(sizes) * c.data.demand[wid]
+                if by_name[name].time_shared and min(k for k, _ in alone) > 1:
+                    spans.append(name)
+                elif by_name[name].time_shared and by_name[name].rate_stated:
+                    rated.append(name)
         have = sum((o.max_units or 0) * o.gpus_per_unit * round(o.gpu_memory_gib * GIB) for o in options)
-        total = sum(need.values())
+        # An exclusive group holds its largest member at once (two groups' members were summed, and the
+        # memory blamed, where a multi-GPU member was what could not take turns).
+        largest: dict[str, int] = {}
+        for name, b in need.items():
+            group = by_name[name].exclusive_group or f" {name}"  # a workload of no group: its own
+            largest[group] = max(largest.get(group, 0), b)
+        total = sum(largest.values())
+        grouped = len(largest) < len(need)
         listed = ", ".join(f"{name} {fmt_gib(b)}" for name, b in need.items())
+        if spans:
+            turns_note = (
+                f"{', '.join(spans)} {'spans' if len(spans) == 1 else 'span'} several GPUs per replica, and "
+                "only single-GPU replicas share a GPU or take turns on one; "
+            )
+        else:
+            turns_note = ""
+        if rated:
+            turns_note += (
+                f"{', '.join(rated)} {'is' if len(rated) == 1 else 'are'} rate-stated, and a rate-stated "
+                "replica never shares its GPUs; "
+            )
         if total > have:
             gap = f"{fmt_gib(total - have)} more than the {fmt_gib(have)} of GPU memory there"
+        elif apart := _too_few_domains(scenario, c):
+            return f"no plan fits {what}: {apart}"
         else:
             gap = f"{fmt_gib(have)} there, but not in pieces they fit"
         # Taking turns needs two workloads, one of them free to get a schedule or a group: workloads whose
@@ -115,8 +144,10 @@ def _capped_message(scenario: Scenario, c: Candidates) -> str:
         turns = len(scenario.workloads) > 1 and any(not w.time_shared for w in scenario.workloads)
         overlaps = schedule_overlaps(scenario, need)
         return (
-            f"no plan fits {what}: the workloads reserve {listed} ({fmt_gib(total)} in all), {gap}; "
+            f"no plan fits {what}: the workloads reserve {listed} ({fmt_gib(total)} "
+            f"{'at once, each exclusive_group by its largest' if grouped else 'in all'}), {gap}; "
             + (f"{overlaps}; " if overlaps else "")
+            + turns_note
             + (
                 "workloads that never run at the same time can take turns (schedule, exclusive_group), or "
                 if turns
@@ -128,6 +159,52 @@ def _capped_message(scenario: Scenario, c: Candidates) -> str:
         f"no plan fits {what} with the hardware allowed; raise the stock or allow other hardware "
         "(hardware.bought / hardware.cloud)"
     )
+
+
+def _too_few_domains(scenario: Scenario, c: Candidates) -> str:
+    """Replicas kept apart (``min_replicas`` with ``spread: machine`` or ``gpu``) that outnumber the machines
+    or GPUs able to hold them, counted: one replica of such a workload per GPU is a rule of the patterns, so
+    the program without the spread rows (``_spread_binds``) has no plan either. Two replicas spread by machine
+    or GPU on one owned single-GPU machine were blamed on memory ("not in pieces they fit"). Empty where
+    every such workload has room, or may run somewhere unlimited."""
+    data = c.data
+    parts = []
+    for w in scenario.workloads:
+        wid = c.workload_id.get(w.name)
+        if w.spread_domain is None or wid is None or not data.patterns_with[wid]:
+            continue
+        fewest: dict[str, int] = {}  # option -> fewest GPUs of a replica there
+        for p, _ in data.patterns_with[wid]:
+            fewest[p.option] = min(fewest.get(p.option, p.gpus), p.gpus)
+        machines = gpus = 0
+        for oid, k in fewest.items():
+            option = data.option_by_id[oid]
+            if option.max_units is None:
+                break
+            per_unit = option.gpus_per_unit
+            whole = option.max_units // -(-k // per_unit)  # replicas over whole machines
+            machines += option.max_units if k <= per_unit else whole
+            gpus += option.max_units * (per_unit // k) if k <= per_unit else whole
+        else:
+            need = data.demand[wid]
+            have = machines if w.spread_domain == "machine" else gpus
+            if need > have:
+                owned = all(c.offers[o].kind == "owned" for o in fewest)
+                noun = "machines" if w.spread_domain == "machine" else "GPUs"
+                fix = (
+                    "spread: gpu would fit (replicas on separate GPUs of one machine)"
+                    if w.spread_domain == "machine" and gpus >= need
+                    else "a rate-stated replica never shares its GPUs"
+                    if w.rate_stated
+                    else "spread: none lets replicas share a GPU"
+                )
+                parts.append(
+                    f"{w.name}'s min_replicas: {w.min_replicas} with spread: {w.spread_domain} needs {need} "
+                    f"{noun}, {have} {'owned' if owned else 'there'}; {fix}"
+                )
+    if not parts:
+        return ""
+    return "; ".join(parts) + ", or allow more machines (owned, hardware.bought / hardware.cloud)"
 
 
 def schedule_overlaps(scenario: Scenario, names: Iterable[str]) -> str:

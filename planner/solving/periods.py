@@ -47,7 +47,7 @@ from planner.solving.alternatives import (
     solved,
     workload_names,
 )
-from planner.solving.diagnose import shortfall
+from planner.solving.diagnose import explain_limits, shortfall
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,8 @@ def solve_periods(
         raise InfeasibleError(
             f"no plan meets every period's demand within the budgets and limits: {short}"
             if short
-            else "no plan meets every period's demand with the hardware, stock and owned inventory allowed"
+            else _first_period_without_plan(plans, solver=solver, time_limit_s=time_limit_s)
+            or "no plan meets every period's demand with the hardware, stock and owned inventory allowed"
         )
     if solution.status == "no_solution":
         raise InfeasibleError(
@@ -145,6 +146,20 @@ def solve_periods(
 
 PeriodPrograms = list[tuple[Period, Merged | None, Candidates | None]]
 """Each period, its merged scenario and its candidates (None for a period where nothing runs)."""
+
+
+def _first_period_without_plan(plans: PeriodPrograms, *, solver: str, time_limit_s: float) -> str:
+    """Why the first period that has no plan on its own has none, as a one-period scenario is told
+    ("months 6-12: no plan fits the owned hardware (owned): a's min_replicas: 2 ..."); empty where each
+    period has one alone. Said only "no plan meets every period's demand with the hardware ... allowed"."""
+    for period, merged, c in plans:
+        if c is None or merged is None:
+            continue
+        alone = solve_problem(c.data, solver=solver, time_limit_s=min(time_limit_s, 10.0))
+        if alone.status == "infeasible":
+            why = explain_limits(merged.scenario, c, solver=solver, time_limit_s=min(time_limit_s, 10.0))
+            return f"months {period.start}-{period.end}: {why}"
+    return ""
 
 
 def period_programs(scenario: Scenario, catalog: Catalog, memory: MemoryFn) -> PeriodPrograms:

@@ -73,6 +73,13 @@ def test_paths_reach_workloads_by_name_index_and_star(startup: Scenario, catalog
         ),
         ("energy.zzz=1", r"energy\.zzz: unknown field$"),
         ("horizon_months=-3", r"horizon_months: Input should be greater than 0"),
+        # as the scenario file says it: the workload by name, no "Value error," (it read "--vary ...=2:
+        # workloads.1: Value error, give requests_per_second or batch, not both ...")
+        (
+            "workloads.coding-assistant.requests_per_second=2",
+            r"^--vary workloads\.coding-assistant\.requests_per_second=2: "
+            r"workloads\[1\] \(coding-assistant\): give requests_per_second or batch, not both \(",
+        ),
         ("workloads.nobody.batch=2", r"no item named 'nobody' \(names: chat-assistant, coding-assistant, "),
         (
             "workloads.coding-asistant.batch=2",

@@ -8,6 +8,7 @@ A config nested 100,000 levels deep raised RecursionError; an MLA config with ``
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 
 from planner.errors import ModelError
 from planner.memory.architecture import FAMILY_FIELDS, Architecture, from_config
-from planner.memory.resolve import resolve_model
+from planner.memory.resolve import MAX_CONFIG_BYTES, resolve_model
 
 from .hostile import assert_one_clean_line, cli
 
@@ -117,3 +118,27 @@ def test_the_cli_reports_a_deep_config_in_one_line(tmp_path: Path) -> None:
     )
     code, _, err = cli("estimate", str(path))
     assert code == 2 and "qk_nope_head_dim" in err
+
+
+def test_a_model_path_that_is_no_small_regular_file_is_one_line(tmp_path: Path) -> None:
+    # A path to /dev/zero was read whole (MemoryError traceback once memory ran out), a FIFO blocked for ever.
+    device = tmp_path / "device.json"
+    device.symlink_to(os.devnull)
+    code, _, err = cli("estimate", str(device))
+    assert code == 2 and "not a regular file" in err and str(device) in err
+    assert_one_clean_line(err)
+    # Sparse: 17 MiB long, no disk used. Read whole before, now refused by its size alone.
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as stream:
+        stream.truncate(MAX_CONFIG_BYTES + 1)
+    code, _, err = cli("estimate", str(huge))
+    assert code == 2 and "too large for a config.json" in err
+    assert_one_clean_line(err)
+
+
+def test_a_config_that_is_not_utf8_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    path.write_bytes(b'{"model_type": "qwen2", "name": "caf\xe9"}')
+    code, _, err = cli("estimate", str(path))
+    assert code == 2 and "not UTF-8 text (byte 0xe9 at offset 36)" in err, err
+    assert_one_clean_line(err)

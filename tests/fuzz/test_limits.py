@@ -20,6 +20,7 @@ from planner import deadline
 from planner.catalog.schema import Catalog
 from planner.errors import PlannerError, TimeLimitError
 from planner.pipeline import solve
+from planner.scenario.schema import Scenario
 
 from .hostile import assert_one_clean_line
 
@@ -59,6 +60,35 @@ def test_a_fleet_within_reach_gives_a_verified_plan_within_the_limit(
     # An unproven plan says so: its bound never exceeds its cost and its gap is not negative.
     assert plan.best_bound <= plan.total_cost + 1e-6 * plan.total_cost
     assert plan.gap >= 0
+
+
+@pytest.mark.parametrize("spread", ["machine", "gpu"])
+def test_a_hundred_thousand_spread_replicas_end_at_the_time_limit(
+    shipped_catalog: Catalog, spread: str
+) -> None:
+    # min_replicas at its largest on cloud: the program is small (one workload), but laying 100,000 replicas
+    # out on machines scanned every machine before each replica and every replica for each machine, and
+    # never read the deadline: a 20 s limit ran past two minutes.
+    scenario = Scenario.model_validate(
+        {
+            "name": "wide",
+            "horizon_months": 12,
+            "hardware": {"gpus": ["L4"], "providers": ["aws"], "bought": False},
+            "workloads": [
+                {"name": "chat", "model": "qwen2.5-0.5b", "min_replicas": 100_000, "spread": spread}
+            ],
+        }
+    )
+    limit = 3.0
+    start = time.perf_counter()
+    try:
+        plan = solve(scenario, shipped_catalog, time_limit_s=limit, alternatives=False)
+    except TimeLimitError as error:
+        assert_one_clean_line(str(error))
+    else:
+        assert plan.workloads[0].replicas == 100_000
+    wall = time.perf_counter() - start
+    assert wall < limit + SLACK_S, f"100,000 replicas spread by {spread} took {wall:.1f} s with a 3 s limit"
 
 
 def test_memory_growth_past_the_bound_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:

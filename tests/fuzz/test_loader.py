@@ -7,6 +7,7 @@ traceback.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,10 @@ from planner.catalog.schema import Catalog
 from planner.errors import PlannerError, ScenarioError
 from planner.placement.candidates import build_candidates
 from planner.placement.explain import explain_unplaceable
-from planner.scenario.load import load_scenario, parse_scenario
+from planner.scenario.load import MAX_SCENARIO_BYTES, load_scenario, parse_scenario
 from planner.scenario.schema import Scenario
 
+from .hostile import assert_one_clean_line
 from .strategies import mutated, scenarios
 
 STARTUP = Path(__file__).resolve().parents[2] / "scenarios" / "startup.yaml"
@@ -128,6 +130,32 @@ def test_binary_file_is_a_scenario_error(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfe\x00garbage\x80")
     with pytest.raises(ScenarioError, match=r"s\.yaml"):
         load_scenario(path)
+
+
+def test_a_scenario_path_that_is_no_small_regular_file_is_one_line(tmp_path: Path) -> None:
+    # A scenario path naming /dev/zero was read until memory ran out (a MemoryError traceback); a FIFO
+    # blocked for ever. /dev/null stands in for both: it read as an empty file.
+    device = tmp_path / "device.yaml"
+    device.symlink_to(os.devnull)
+    with pytest.raises(ScenarioError, match=r"device\.yaml: cannot read: not a regular file") as caught:
+        load_scenario(device)
+    assert_one_clean_line(str(caught.value))
+    huge = tmp_path / "huge.yaml"
+    with huge.open("wb") as stream:  # sparse: no disk used
+        stream.truncate(MAX_SCENARIO_BYTES + 1)
+    with pytest.raises(ScenarioError, match=r"huge\.yaml: .* too large for a scenario") as caught:
+        load_scenario(huge)
+    assert_one_clean_line(str(caught.value))
+
+
+def test_a_tab_that_starts_a_line_is_named() -> None:
+    # PyYAML says only "found character that cannot start any token", with no character to look for.
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario("name: t\nworkloads:\n\t- {name: a, model: 7b}\n", source="t.yaml")
+    assert str(caught.value) == (
+        "t.yaml: line 3, column 1: YAML syntax error: found character that cannot start any token "
+        "(a tab: YAML indents with spaces)"
+    )
 
 
 @given(doc=scenarios(wild=True))

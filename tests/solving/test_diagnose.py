@@ -42,6 +42,52 @@ def test_min_replicas_spread_by_machine_on_one_owned_machine_names_the_rule() ->
     assert sorted(a.gpu_indices for a in plan.assignments) == [(0,), (1,)]
 
 
+@pytest.mark.parametrize(("spread", "noun"), [("machine", "machines"), ("gpu", "GPUs")])
+def test_spread_replicas_on_one_owned_single_card_machine_name_the_rule(spread: str, noun: str) -> None:
+    """Two 10 GiB replicas kept apart, one owned machine of one 24 GiB card: the rule is in the patterns (one
+    such replica per GPU), so relaxing the spread rows found nothing and memory was blamed ("24.00 GiB
+    there, but not in pieces they fit")."""
+    one_card = [{"gpu": "Card24", "gpu_count": 1, "base_power_w": 0}]
+    message = _refusal([workload("chat", 10, min_replicas=2, spread=spread)], owned=one_card)
+    assert f"chat's min_replicas: 2 with spread: {spread} needs 2 {noun}, 1 owned" in message, message
+    assert "spread: none lets replicas share a GPU" in message and "pieces they fit" not in message
+    # What the message says would fit does: both replicas on the one card, which is busy all year.
+    plan = solve(
+        scenario([workload("chat", 10, min_replicas=2, spread="none")], hardware=ONLY_OWNED, owned=one_card),
+        CAT,
+    )
+    assert plan.total_cost == pytest.approx(GPU_YEAR)
+    assert [a.gpu_indices for a in plan.assignments] == [(0,), (0,)]
+
+
+def test_an_exclusive_group_is_counted_by_its_largest_member_and_a_wide_one_is_named() -> None:
+    """a (15 GiB on each of 2 GPUs) and b (20 GiB) never run together, on one machine of two 24 GiB cards:
+    at once they hold 30 GiB of 48, but a replica over two GPUs shares them with nothing. The message summed
+    the group (50 GiB, "2.00 GiB more than the 48.00 GiB of GPU memory there"), blaming memory."""
+    group = {"exclusive_group": "desk"}
+    message = _refusal([workload("a", 15, gpus_per_replica=2, **group), workload("b", 20, **group)])
+    assert "(30.00 GiB at once, each exclusive_group by its largest), 48.00 GiB there" in message, message
+    assert "a spans several GPUs per replica, and only single-GPU replicas share a GPU" in message
+    assert "more than the 48.00 GiB" not in message
+    # Without the wide member the group fits: b alone on a card, busy all year.
+    plan = solve(scenario([workload("b", 20, **group)], hardware=ONLY_OWNED, owned=PAIR), CAT)
+    assert plan.total_cost == pytest.approx(GPU_YEAR)
+
+
+def test_demand_over_time_names_the_months_without_a_plan_and_why() -> None:
+    """b (months 1-5) fits the one owned single-card machine; a (months 6-12, two replicas spread by
+    machine) does not. It said only "no plan meets every period's demand with the hardware, stock and owned
+    inventory allowed", with nothing to change."""
+    one_card = [{"gpu": "Card24", "gpu_count": 1, "base_power_w": 0}]
+    message = _refusal(
+        [workload("a", 10, min_replicas=2, start_month=6), workload("b", 10, end_month=5)], owned=one_card
+    )
+    assert message.startswith(
+        "months 6-12: no plan fits the owned hardware (owned): a's min_replicas: 2 with spread: machine "
+        "needs 2 machines, 1 owned"
+    ), message
+
+
 def test_the_spread_rule_is_not_blamed_where_memory_binds() -> None:
     """Two 20 GiB replicas of a and 20 GiB of b: 60 GiB against the machine's 48, however they spread."""
     message = _refusal([workload("a", 20, min_replicas=2), workload("b", 20)])
