@@ -390,6 +390,10 @@ def _check_counts(cfg: Mapping[str, Any], where: str) -> None:
     per_token = cfg.get("num_experts_per_tok")
     if isinstance(experts, int) and experts and isinstance(per_token, int) and per_token > experts:
         raise ModelError(f"{where}: num_experts_per_tok {per_token} exceeds the {experts} experts")
+    dense, layers = cfg.get("first_k_dense_replace"), cfg.get("num_hidden_layers")
+    if isinstance(dense, int) and isinstance(layers, int) and dense > layers:
+        # More dense layers than layers left no MoE layer while the config says MoE: a typo, not a model.
+        raise ModelError(f"{where}: first_k_dense_replace {dense} exceeds the {layers} layers")
 
 
 def _build(cfg: dict[str, Any], name: str, model_type: str, is_moe: bool) -> Architecture:

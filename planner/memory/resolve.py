@@ -99,7 +99,8 @@ def _read_config(file: str, mtime_ns: int) -> Architecture:
             data = stream.read(MAX_CONFIG_BYTES + 1)  # the file may have grown since its size was read
         if len(data) > MAX_CONFIG_BYTES:
             raise ModelError(f"{file}: too large for a config.json (more than {MAX_CONFIG_BYTES:,} bytes)")
-        raw: Any = json.loads(data.decode("utf-8"))
+        # utf-8-sig: a byte-order mark (some Windows editors write one) means nothing in JSON: skipped.
+        raw: Any = json.loads(data.decode("utf-8-sig"))
     except OSError as error:
         raise ModelError(f"{file}: cannot read ({error.strerror or error.__class__.__name__})") from None
     except UnicodeDecodeError as error:

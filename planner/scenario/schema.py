@@ -84,6 +84,9 @@ class Schedule(ScenarioModel):
     def _not_empty(self) -> Schedule:
         if self.start_hour == self.end_hour or not self.days:
             raise ValueError("a schedule needs start_hour != end_hour and at least one day")
+        twice = sorted({d for d in self.days if self.days.count(d) > 1}, key=DAYS.index)
+        if twice:  # [mon, mon] counts Monday once: likely a typo for another day
+            raise ValueError(f"days: {', '.join(twice)} given twice")
         return self
 
     def hours_per_month(self) -> float:

@@ -142,3 +142,13 @@ def test_a_config_that_is_not_utf8_says_so(tmp_path: Path) -> None:
     code, _, err = cli("estimate", str(path))
     assert code == 2 and "not UTF-8 text (byte 0xe9 at offset 36)" in err, err
     assert_one_clean_line(err)
+
+
+def test_a_byte_order_mark_is_skipped_and_more_dense_layers_than_layers_is_one_line(tmp_path: Path) -> None:
+    """A config.json saved with a byte-order mark was refused in Python's words ("decode using utf-8-sig");
+    ``first_k_dense_replace`` past the layer count left an MoE config with no MoE layer and was taken."""
+    path = tmp_path / "config.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(DEEPSEEK_V3).encode())
+    assert resolve_model(str(path)).num_layers == 61
+    with pytest.raises(ModelError, match=r"first_k_dense_replace 62 exceeds the 61 layers"):
+        from_config({**DEEPSEEK_V3, "first_k_dense_replace": 62}, "x", where="config.json")

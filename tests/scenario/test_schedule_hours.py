@@ -58,3 +58,10 @@ def test_the_cli_says_it_in_one_line(tmp_path: Path) -> None:
     (line,) = result.output.strip().splitlines()
     assert "workloads[0] (chat)" in line and "hours_per_month 400 is more than its schedule runs" in line
     assert "182.5 h a month" in line
+
+
+def test_a_day_given_twice_is_an_error_naming_it() -> None:
+    """``[mon, mon]`` counts Monday once (the hours are a set of the week's hours): likely a typo for another
+    day, so it is named rather than taken quietly."""
+    with pytest.raises(ValidationError, match=r"days: mon given twice"):
+        scenario([workload("coder", 16, schedule={**WEEKDAYS, "days": ["mon", "tue", "mon"]})])
