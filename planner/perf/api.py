@@ -53,6 +53,20 @@ def largest_machine(spec: GpuSpec, catalog: Catalog) -> int:
     return max(counts, default=DEFAULT_MACHINE_GPUS)
 
 
+def machines_spanned(spec: GpuSpec, catalog: Catalog, gpus: int) -> tuple[int, int]:
+    """(machines, GPUs in the largest) a replica of ``gpus`` x ``spec`` spans: one where a catalog machine
+    holds them all, else the fewest of the largest, as ``solve`` plans such a replica (tensor parallel inside
+    each machine, pipeline stages between them): what ``planner fit`` and the page's memory form figure its
+    memory over. 16 H100s were figured as tensor parallel 16 "on one machine", which no catalog machine is."""
+    widest = largest_machine(spec, catalog)
+    return (1 if gpus <= widest else -(-gpus // widest)), widest
+
+
+def span_words(gpus: int, card: str, machines: int, widest: int) -> str:
+    """The words put before an error about a replica over several machines (an engine that serves none)."""
+    return f"{gpus} x {card} span {machines} machines (a catalog machine holds at most {widest})"
+
+
 def _count(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise PlannerError(f"{name} must be a whole number of at least 1, got {value!r}")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planner import bounds as B
-from planner.errors import PlannerError, ScenarioError, UnknownModelError, WorkloadModelError
+from planner.errors import PlannerError, ScenarioError, UnknownModelError, WorkloadModelError, reworded
 
 if TYPE_CHECKING:
     from planner.catalog.schema import Catalog
@@ -165,19 +165,27 @@ def estimate(payload: dict[str, Any]) -> dict[str, Any]:
         raise PlannerError("headroom: a fraction such as 0.2") from None
     if not 0 <= headroom < 1:
         raise PlannerError(f"headroom: a fraction from 0 to below 1, got {headroom}")
-    result = fit(
-        arch,
-        spec.vram_bytes,
-        headroom=headroom,
-        context=context,
-        batch=batch,
-        task=task,
-        precision=precision,
-        gpus=gpus,
-        engine=engine_name,
-        kv_precision=kv_precision,
-    )
-    from planner.perf.api import speed_at_largest_batch
+    from planner.perf.api import machines_spanned, span_words, speed_at_largest_batch
+
+    machines, widest = machines_spanned(spec, catalog(), gpus)  # as planner fit figures them
+    try:
+        result = fit(
+            arch,
+            spec.vram_bytes,
+            headroom=headroom,
+            context=context,
+            batch=batch,
+            task=task,
+            precision=precision,
+            gpus=gpus,
+            nodes=machines,
+            engine=engine_name,
+            kv_precision=kv_precision,
+        )
+    except PlannerError as error:
+        if machines == 1:
+            raise
+        raise reworded(error, f"{span_words(gpus, spec.name, machines, widest)}: {error}") from None
 
     speed = speed_at_largest_batch(arch, spec.name, result, catalog())
     extra = {"performance": speed.to_dict()} if speed is not None else {}
@@ -373,7 +381,7 @@ def _side_name(name: str, text: str) -> str:
 def _side(store: PlanStore, text: str, label: str) -> tuple[str, Any]:
     """One side of a comparison solved, an error naming the side as ``planner compare`` names its file: a
     side with no plan said only "workload 'big' fits nowhere", and both sides may have a workload 'big'."""
-    from planner.errors import InfeasibleError, ModelError, ScenarioError, reworded
+    from planner.errors import InfeasibleError, ModelError, ScenarioError
 
     try:
         return store.solve(text, label)

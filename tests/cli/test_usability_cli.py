@@ -108,12 +108,21 @@ def test_fit_names_the_card_it_chose_when_several_match() -> None:
 
 
 def test_fit_says_which_split_its_per_gpu_figure_assumes() -> None:
-    """DeepSeek-R1 over 16 H100s: fit assumes one machine, tensor parallel 16; the same 16 GPUs as two
-    machines of 8 (what solve places) are tensor parallel 8 x pipeline 2 and hold more per GPU, so the line
-    names the split it priced. One GPU has no split to name."""
+    """DeepSeek-R1 over 16 H100s: no catalog machine holds 16 H100 SXM5 (the largest, 8), so fit figures
+    them as solve places them, two machines of 8, tensor parallel 8 x pipeline 2, which hold more per GPU
+    than 16 on one machine would (it printed that, "on one machine"); the line names the split it priced.
+    transformers, which serves no replica across machines, is told so in one line naming both. One GPU has
+    no split to name."""
     args = ("fit", "deepseek-r1", "--precision", "fp8", "--engine", "vllm", "--gpu", "H100 SXM5")
     line = next(x for x in _run(*args, "--gpus", "16").stdout.splitlines() if "needs" in x)
-    assert "GiB per GPU (tensor parallel 16 on one machine), fits" in line, line
+    assert "GiB per GPU (tensor parallel 8 x pipeline parallel 2 on 2 machines), fits" in line, line
+    eight = next(x for x in _run(*args, "--gpus", "8").stdout.splitlines() if "needs" in x)
+    assert "(tensor parallel 8 on one machine)" in eight, eight
+    refused = _run("fit", "deepseek-r1", "--gpu", "H100 SXM5", "--gpus", "16")
+    assert refused.exit_code == 2 and refused.stderr.startswith(
+        "error: 16 x H100 SXM5 span 2 machines (a catalog machine holds at most 8): transformers does not "
+        "serve one replica across machines"
+    ), refused.stderr
     two = estimate_memory("deepseek-r1", precision="fp8", engine="vllm", gpus=16, nodes=2)
     one = estimate_memory("deepseek-r1", precision="fp8", engine="vllm", gpus=16)
     assert split_clause(two) == " (tensor parallel 8 x pipeline parallel 2 on 2 machines)"

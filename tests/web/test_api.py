@@ -87,6 +87,19 @@ def test_estimate_and_fit_are_the_cli_figures(url: str) -> None:
     assert data["fit"] == fit
 
 
+def test_a_replica_over_more_gpus_than_a_machine_holds_is_figured_as_fit_figures_it(url: str) -> None:
+    """16 H100s: no catalog machine holds them, so the page, like `planner fit`, figures two machines of 8
+    (tensor parallel 8 x pipeline 2); transformers, which serves no replica across machines, is one line."""
+    form = {"model": "deepseek-r1", "precision": "fp8", "engine": "vllm", "gpu": "H100 SXM5", "gpus": "16"}
+    status, data = _post(f"{url}/api/estimate", form)
+    assert status == 200
+    fit = _cli_json("fit", "deepseek-r1", "--gpu", "H100 SXM5", "--gpus", "16", "--precision", "fp8",
+                    "--engine", "vllm", "--format", "json")  # fmt: skip
+    assert data["fit"] == fit and data["estimate"]["inputs"]["nodes"] == 2
+    status, data = _post(f"{url}/api/estimate", {**form, "engine": "transformers", "precision": "bf16"})
+    assert status == 400 and "16 x H100 SXM5 span 2 machines" in data["error"], data
+
+
 @pytest.mark.parametrize(
     ("form", "context_text", "batch_text"),
     [
