@@ -53,7 +53,7 @@ from perf_data import CSVS, DATA, FAMILY, Case, load_cases
 
 from planner.perf.efficiency import ENGINE_SPEEDS, EngineSpeed, constants_engine
 from planner.perf.estimate import dequantized_bytes
-from planner.perf.terms import decode_bytes, decode_flops
+from planner.perf.terms import decode_bytes, decode_flops, step_weight_bytes
 
 FITTED_PY = Path(__file__).parent.parent / "planner" / "perf" / "fitted.py"
 # (name, transform, start value). "logit": value in (0, 1); "log": value > 0; "log1": value > 1 (an overlap
@@ -168,6 +168,20 @@ def shows_compute(c: Case) -> bool:
     return intensity >= COMPUTE_SHARE * ridge
 
 
+def shows_reads(c: Case, speed_of: Callable[[Case], EngineSpeed]) -> bool:
+    """Whether ``c``'s time can show how fast its engine reads memory: not a row whose step is its eager
+    host's time. Where the host runs ahead of the GPU (``EngineSpeed.host_runs_ahead``) the step is the longer
+    of the host's fixed costs and the GPU's work, so a row whose weights, read at the card's whole bandwidth,
+    take less than the host's typical cost (``HOST_BOUND_LAYER_S`` a layer) says nothing of a bandwidth cap:
+    bitsandbytes' H100 rows (Llama 3.1 8B: 4.8 ms of reads, 24 ms a token) would set one wherever it stops
+    mattering to them (1.3 TB/s held out of Qwen's rows, which then read Qwen2-72B's weights on A100s at 65 %
+    of the card's rate). A row that names FlashAttention-2 adds host and GPU and shows both."""
+    if not speed_of(c).host_runs_ahead or c.flash_attention_2:
+        return True
+    reads = step_weight_bytes(c.terms, c.concurrency) / c.hw.bandwidth_bytes_per_s
+    return reads >= HOST_BOUND_LAYER_S * c.terms.layers
+
+
 def writes_scores(c: Case, speed_of: Callable[[Case], EngineSpeed]) -> bool:
     """Whether ``c``'s prompt attention writes its score matrix (``EngineSpeed.prompt_writes_scores``; not a
     row that names FlashAttention-2, whose fused kernel keeps the scores on chip)."""
@@ -191,7 +205,7 @@ def identifiable(cases: Sequence[Case], speed_of: Callable[[Case], EngineSpeed])
         shown.add("kv_half_pairs")
     if any(shows_compute(c) and not c.terms.quantized for c in cases):
         shown |= set(COMPUTE)
-    if len({c.hw.bandwidth_bytes_per_s for c in cases}) >= 3:
+    if len({c.hw.bandwidth_bytes_per_s for c in cases if shows_reads(c, speed_of)}) >= 3:
         shown |= {"bandwidth_cap_bytes_per_s", "compute_cap_flops_per_s"}
     if any(c.terms.experts for c in cases):
         shown.add("expert_overhead_s")
@@ -339,6 +353,10 @@ def shared_values(fitted: Sequence[dict[str, float]]) -> dict[str, float]:
     return out
 
 
+NOT_LENT: tuple[str, ...] = ("bandwidth_cap_bytes_per_s", "compute_cap_flops_per_s")
+"""Constants an engine fits on its own rows or not at all (``shared_for``)."""
+
+
 def shared_for(loops_all_experts: bool, lent: Sequence[tuple[dict[str, float], bool]]) -> dict[str, float]:
     """What the engines fitted before share with the next (``shared_values``; ``lent``: each lender's free
     constants and whether its MoE blocks loop over every expert), but the cost per expert only among engines
@@ -348,10 +366,17 @@ def shared_for(loops_all_experts: bool, lent: Sequence[tuple[dict[str, float], b
     1 us. Pooled, a fused engine whose rows barely show the cost (Qwen2-57B-A14B's batch-1 rows under vLLM,
     where an untuned kernel's slow expert reads explain the same time) is pulled towards the loop's: in one
     trial's fit with dstack's rows held out vLLM took 100 us per expert, and DeepSeek-R1 (58 MoE layers,
-    31-252 experts a step) came out 6-14 times too slow."""
+    31-252 experts a step) came out 6-14 times too slow.
+
+    The caps (``NOT_LENT``) are lent to no one: bytes in flight over memory latency, or FLOPs a kernel tuned
+    for smaller cards reaches, belong to one engine's kernels (llama.cpp's 2024 builds stop near 1.0 TB/s on
+    an A100 or H100, TensorRT-LLM near 3.3), and another engine's cap says nothing of them. Lent, a held-out
+    llama.cpp was pulled towards whichever caps the engines before it had fitted, transformers' among them."""
     shared = shared_values([constants for constants, _ in lent])
     alike = shared_values([constants for constants, loops in lent if loops == loops_all_experts])
     shared.pop("expert_overhead_s", None)
+    for name in NOT_LENT:
+        shared.pop(name, None)
     if "expert_overhead_s" in alike:
         shared["expert_overhead_s"] = alike["expert_overhead_s"]
     return shared

@@ -175,3 +175,50 @@ def test_a_per_expert_cost_is_lent_only_between_engines_that_pay_it_alike() -> N
         assert shared["bandwidth_efficiency"] == pytest.approx(0.75)  # the midpoint of the logits
     # No engine of the same kind before it: nothing to borrow (its rows, else the starting value, decide).
     assert "expert_overhead_s" not in fit.shared_for(True, [(fused, False)])
+
+
+def test_rows_whose_step_is_the_eager_host_do_not_free_a_bandwidth_cap() -> None:
+    """transformers' host runs ahead of the GPU, so a row whose weights the card reads in less than the host's
+    typical cost (HOST_BOUND_LAYER_S, 0.5 ms a layer) takes the host's time and says nothing of how fast reads
+    could go. bitsandbytes' Llama 3.1 8B in bf16 on an H100: 15.0 GB of weights read per token (16.06 GB less
+    the untied input embedding's 1.05 GB, looked up a row a token) at 3.35 TB/s is 4.5 ms, against 32 layers x
+    0.5 ms = 16 ms (measured: 24.4 ms a token). Its Qwen2.5-3B in fp16 on a T4: 6.2 GB (tied embedding) at 320
+    GB/s is 19 ms against 36 x 0.5 = 18 ms, so that row shows the reads. Without its H100 and RTX 4090 rows
+    the file has one card whose rows show reads, and no cap is free (held out of Qwen's rows a free cap
+    settled at 1.3 TB/s and read Qwen2-72B on A100s at 65 % of their 2.04 TB/s); llama.cpp's rows, whose host
+    does not run ahead, keep theirs free."""
+    fit = _load("fit_perf")
+    data = sys.modules["perf_data"]
+    bnb = [c for c in data.load_cases([data.DATA / "throughput_bitsandbytes.csv"]) if not c.suspect]
+    bf16 = [c for c in bnb if c.precision in ("bf16", "fp16")]
+    h100 = next(c for c in bf16 if c.model == "llama-3.1-8b" and c.gpu == "H100 SXM5")
+    t4 = next(c for c in bf16 if c.model == "qwen2.5-3b" and c.gpu == "T4")
+    reads_h100 = decode_bytes(h100.terms, 1, 0) / h100.hw.bandwidth_bytes_per_s
+    assert reads_h100 == pytest.approx(4.5e-3, rel=0.03)
+    assert decode_bytes(t4.terms, 1, 0) / t4.hw.bandwidth_bytes_per_s == pytest.approx(19.3e-3, rel=0.03)
+    assert not fit.shows_reads(h100, fit._shape) and fit.shows_reads(t4, fit._shape)
+    assert {c.gpu for c in bnb} == {"T4", "GeForce RTX 4090", "H100 SXM5"}
+    assert {c.gpu for c in bnb if fit.shows_reads(c, fit._shape)} == {"T4"}
+    assert "bandwidth_cap_bytes_per_s" not in fit.identifiable(bnb, fit._shape)
+    llama = [c for c in data.load_cases([data.CSV]) if c.engine == "llama.cpp" and not c.suspect]
+    assert "bandwidth_cap_bytes_per_s" in fit.identifiable(llama, fit._shape)
+
+
+def test_caps_are_lent_to_no_engine() -> None:
+    # A cap is one engine's kernels (llama.cpp's 2024 builds near 1.0 TB/s on A100/H100, TensorRT-LLM near
+    # 3.3): the next engine borrows the others' efficiencies (here the midpoint of the logits of 0.5 and
+    # 0.9), never their caps, which its own rows set or leave at none.
+    fit = _load("fit_perf")
+    llama = {
+        "bandwidth_cap_bytes_per_s": 1.0e12,
+        "compute_cap_flops_per_s": 3.9e14,
+        "bandwidth_efficiency": 0.5,
+    }
+    trt = {
+        "bandwidth_cap_bytes_per_s": 3.3e12,
+        "compute_cap_flops_per_s": 1.1e15,
+        "bandwidth_efficiency": 0.9,
+    }
+    shared = fit.shared_for(False, [(llama, False), (trt, False)])
+    assert shared["bandwidth_efficiency"] == pytest.approx(0.75)
+    assert "bandwidth_cap_bytes_per_s" not in shared and "compute_cap_flops_per_s" not in shared

@@ -124,8 +124,8 @@ def test_startup_total_is_the_desktops_and_the_rentals_by_hand(catalog: Catalog)
     together, enough for the 2 asked, so the cards and the total stay (the speed model's untied embedding
     read as a lookup took 0.3-0.6 ms off their steps; before it, 1.96 requests/s moved the replicas to two
     RTX 5070 Ti desktops for 14,412.31 USD). With the KV read bound by the sequence-head pairs in flight the
-    steps are shorter at batch: the 3090 holds batch 30 (25.7 + 343 x 30 / 300 = 60.0 ms: 1.67) and the
-    4060 Ti batch 9, its memory's limit (49.4 + 311 x 9 / 300 = 58.7 ms: 0.51): 2.18, the same cards."""
+    steps are shorter at batch: the 3090 holds batch 30 (25.6 + 343 x 30 / 300 = 59.9 ms: 1.67) and the
+    4060 Ti batch 9, its memory's limit (49.38 + 311.7 x 9 / 300 = 58.7 ms: 0.51): 2.18, the same cards."""
 
     def desktop(price: float, kwh: float) -> float:
         return price * 0.6 + kwh * 1.56 * 0.127
@@ -285,12 +285,12 @@ def test_platform_team_growth_buys_when_deepseek_arrives_and_rents_for_its_growt
     """The README's demand-over-time example: DeepSeek-V3 from month 4 at 8 requests/s, growing 5 % a month
     (stepped every six months at each step's peak: 8 x 1.05^11 = 13.7 by month 15, 24.6 by 27, 32.9 by 33,
     38.1 by 36; 10.2 in months 4-9, 18.3 in 16-21, 24.6 in 22-27). Its TPOT target of 100 ms counts the
-    prefills of the requests that join meanwhile: an HGX B200 server holds batch 392 (step 43.2 ms + 43.4 ms
-    x 392 / 300 = 100.0 ms), 13.07 requests/s; 8 H200s batch 240 (52.3 + 59.5 x 240 / 300 = 99.8 ms), 8.01
+    prefills of the requests that join meanwhile: an HGX B200 server holds batch 394 (step 42.8 ms + 43.5 ms
+    x 394 / 300 = 99.94 ms), 13.14 requests/s; 8 H200s batch 241 (51.8 + 59.7 x 241 / 300 = 99.8 ms), 8.05
     (every GPU reads the whole MLA latent cache). The B200 server is bought when month 4 begins (the cash
     flow's month 3) and serves alone to month 9; a second would pass the 500,000 capex budget, so instances
-    are rented on demand: 8 x H200 for months 10-21 (21.1 with the server), 8 x B200 for 22-36 (26.1),
-    another 8 x H200 for 28-33 (34.2) and another 8 x B200 for 34-36 (39.2). The B200 server's 10 rack
+    are rented on demand: 8 x H200 for months 10-21 (21.2 with the server), 8 x B200 for 22-36 (26.3),
+    another 8 x H200 for 28-33 (34.3) and another 8 x B200 for 34-36 (39.4). The B200 server's 10 rack
     units do not fit beside both owned 8 U A100 servers in the 24 allowed: the second runs months 1-3 only,
     its internal-70b replicas move to a bought HGX A100 4-GPU server and a rented B200. Residual value
     (360,000 + 95,000) x (1 - 33 / 60)."""
@@ -318,7 +318,7 @@ def test_platform_team_growth_buys_when_deepseek_arrives_and_rents_for_its_growt
     # Rented: 8 x H200 at 20,440 a month for 12 + 6 months, 8 x B200 at 32,120 for 15 + 3: 946,080 USD.
     assert plan.total_cost == pytest.approx(1_559_263, abs=1)
     # Keeping the owned servers (2 x 55,161.18 over 36 months) and the L4 reservation (9,517.56) and renting
-    # the rest over the same periods, each period's cheapest mix of 13.07 (B200) and 8.01 (H200) requests/s:
+    # the rest over the same periods, each period's cheapest mix of 13.14 (B200) and 8.05 (H200) requests/s:
     # 1 B200, 2 H200, B200 + H200, 2 B200, 2 B200 + H200, 3 B200 -> 24 months of 8 x H200, 45 of 8 x B200.
     alts = {a.name: a for a in plan.alternatives}
     rent = 24 * 20_440 + 45 * 32_120 + 9_517.56 + 2 * 55_161.18

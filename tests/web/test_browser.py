@@ -363,7 +363,7 @@ def test_a_plan_over_periods_shows_the_months_and_how_its_month_adds_up(
     """The growth plan (tests/scenario/test_shipped.py derives it by hand): the HGX B200 server bought for
     months 4-36 (360,000 USD), the owned A100 racks held months 1-36 and 1-3; the mix's Total per month is the
     running cost averaged over the 36 months, the headline's per-month tile, with the note saying so; the
-    DeepSeek-V3 replicas each on 8 B200s at batch 394, 13.15 requests/s, held back by the TPOT target."""
+    DeepSeek-V3 replicas each on 8 B200s at batch 394, 13.14 requests/s, held back by the TPOT target."""
     wait = _open(browser, base_url)
     _tab(browser, "scenario")
     Select(browser.find_element(By.ID, "example")).select_by_visible_text("platform-team-growth")
@@ -400,7 +400,7 @@ def test_a_plan_over_periods_shows_the_months_and_how_its_month_adds_up(
     speed = [row.text for row in browser.find_elements(By.CSS_SELECTOR, "#speed tr")][1:]
     assert speed[0].startswith("deepseek-api 3 replicas") and speed[0].endswith("speed (TPOT)")
     for n, line in enumerate(speed[1:], start=1):
-        assert line.startswith(f"deepseek-api #{n} 8 x B200") and " 394 " in line and " 13.15 " in line
+        assert line.startswith(f"deepseek-api #{n} 8 x B200") and " 394 " in line and " 13.14 " in line
     # The savings table carries the terminal's Payback column (cash_flows: 21.9 months against all cloud, 6.6
     # against the best single type) and, under it, what that payback measures and why the all-bought
     # alternatives have no price.
