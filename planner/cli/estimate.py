@@ -198,7 +198,7 @@ def fit(
     from planner.memory.fit import fit as fit_model
     from planner.memory.report import fit_table, fit_texts
     from planner.memory.resolve import resolve_model
-    from planner.perf.api import machines_spanned, span_words, speed_at_largest_batch
+    from planner.perf.api import machines_spanned, spanning, speed_at_largest_batch
     from planner.units import parse_bytes, to_gib
 
     if (gpu_name is None) == (vram is None):
@@ -229,10 +229,8 @@ def fit(
                 err=True,
             )
     options = _options(kw)
-    spans = machines_spanned(spec, catalog, kw["gpus"]) if gpu_name is not None else None
-    if spans is not None:
-        options["nodes"] = spans[0]
-    try:
+    spanned = machines_spanned(spec, catalog, kw["gpus"]) if gpu_name is not None else (1, kw["gpus"])
+    with spanning(kw["gpus"], card, spanned):
         result = fit_model(
             resolve_model(model),
             vram_bytes,
@@ -240,14 +238,9 @@ def fit(
             context=kw["context"],
             batch=kw["batch"],
             memory_fraction=memory_fraction,
+            nodes=spanned[0],
             **options,
         )
-    except PlannerError as error:
-        if spans is None or spans[0] == 1:
-            raise
-        from planner.errors import reworded
-
-        raise reworded(error, f"{span_words(kw['gpus'], card, *spans)}: {error}") from None
     if gpu_name is not None:
         from planner.memory.support import check_runs
 

@@ -118,9 +118,7 @@ def perf(
             "kernels; its own measurements are too few to fit)",
             err=True,
         )
-    from planner.memory.fit import shortfall
-
-    short = shortfall(p.inputs["memory_per_gpu_bytes"], p.inputs["gpu_memory_bytes"], p.inputs["gpu"])
+    short = p.shortfall
     if short is not None:  # the figures above are for a replica that cannot run: say so, exit as `fit` does
         from planner.errors import EXIT_INFEASIBLE
 

@@ -6,10 +6,12 @@ Resolves names (model, GPU, engine, precision) through the memory model and the 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from planner.errors import PlannerError
+from planner.errors import PlannerError, reworded
 from planner.memory.api import estimate_memory
 from planner.memory.engines import engine as memory_engine
 from planner.memory.formats import weight_format
@@ -62,9 +64,18 @@ def machines_spanned(spec: GpuSpec, catalog: Catalog, gpus: int) -> tuple[int, i
     return (1 if gpus <= widest else -(-gpus // widest)), widest
 
 
-def span_words(gpus: int, card: str, machines: int, widest: int) -> str:
-    """The words put before an error about a replica over several machines (an engine that serves none)."""
-    return f"{gpus} x {card} span {machines} machines (a catalog machine holds at most {widest})"
+@contextlib.contextmanager
+def spanning(gpus: int, card: str, spanned: tuple[int, int]) -> Iterator[None]:
+    """Errors raised inside name the span where the replica spans several machines (``machines_spanned``):
+    an engine that serves no replica across machines says so, and the reader learns why machines came in."""
+    try:
+        yield
+    except PlannerError as error:
+        machines, widest = spanned
+        if machines == 1:
+            raise
+        span = f"{gpus} x {card} span {machines} machines (a catalog machine holds at most {widest})"
+        raise reworded(error, f"{span}: {error}") from None
 
 
 def _count(name: str, value: object) -> int:

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from planner.memory.engines import engine as memory_engine
+from planner.memory.fit import shortfall
 from planner.perf.efficiency import EngineSpeed
 from planner.perf.hardware import Hardware
 from planner.perf.terms import (
@@ -130,13 +131,22 @@ class Performance:
         return f"{self.binds}: {terms[self.bound] * 1000:,.1f} of the {step} ({against})"
 
     @property
-    def fits(self) -> bool:
-        """Whether the replica priced fits its GPUs (the memory model's bytes per GPU within the card's). The
-        speed model prices a replica either way, since a user may be sizing a card not yet picked; a caller
-        that takes the figures as a replica that runs checks this first, as ``planner perf`` does (exit 3)."""
+    def shortfall(self) -> str | None:
+        """One line saying the replica priced does not fit its GPUs (the memory model's bytes per GPU over the
+        card's; ``memory.fit.shortfall``), None where it fits or the inputs do not say. The speed model prices
+        a replica either way, since a user may be sizing a card not yet picked; ``planner perf`` prints this
+        and exits 3, the page warns with it."""
         need = self.inputs.get("memory_per_gpu_bytes")
         have = self.inputs.get("gpu_memory_bytes")
-        return need is None or have is None or need <= have
+        if need is None or have is None:
+            return None
+        return shortfall(need, have, self.inputs["gpu"])
+
+    @property
+    def fits(self) -> bool:
+        """Whether the replica priced fits its GPUs: a caller that takes the figures as a replica that runs
+        checks this first."""
+        return self.shortfall is None
 
     def to_dict(self) -> dict[str, Any]:
         return {

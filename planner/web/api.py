@@ -165,10 +165,10 @@ def estimate(payload: dict[str, Any]) -> dict[str, Any]:
         raise PlannerError("headroom: a fraction such as 0.2") from None
     if not 0 <= headroom < 1:
         raise PlannerError(f"headroom: a fraction from 0 to below 1, got {headroom}")
-    from planner.perf.api import machines_spanned, span_words, speed_at_largest_batch
+    from planner.perf.api import machines_spanned, spanning, speed_at_largest_batch
 
-    machines, widest = machines_spanned(spec, catalog(), gpus)  # as planner fit figures them
-    try:
+    spanned = machines_spanned(spec, catalog(), gpus)  # as planner fit figures them
+    with spanning(gpus, spec.name, spanned):
         result = fit(
             arch,
             spec.vram_bytes,
@@ -178,14 +178,10 @@ def estimate(payload: dict[str, Any]) -> dict[str, Any]:
             task=task,
             precision=precision,
             gpus=gpus,
-            nodes=machines,
+            nodes=spanned[0],
             engine=engine_name,
             kv_precision=kv_precision,
         )
-    except PlannerError as error:
-        if machines == 1:
-            raise
-        raise reworded(error, f"{span_words(gpus, spec.name, machines, widest)}: {error}") from None
 
     speed = speed_at_largest_batch(arch, spec.name, result, catalog())
     extra = {"performance": speed.to_dict()} if speed is not None else {}
@@ -223,7 +219,6 @@ def perf(payload: dict[str, Any]) -> dict[str, Any]:
     (the speed of a prompt's prefill and of the answer's decode differ); a ``context`` field is refused with
     that said, rather than guessed into a split."""
     from planner.memory.engines import serving_engine
-    from planner.memory.fit import shortfall
     from planner.memory.formats import kv_bytes_per_element, weight_format
     from planner.perf.api import estimate_performance
     from planner.perf.efficiency import engine_speed
@@ -274,8 +269,7 @@ def perf(payload: dict[str, Any]) -> dict[str, Any]:
         catalog=catalog(),
         **options,
     )
-    inputs = result.inputs
-    short = shortfall(inputs["memory_per_gpu_bytes"], inputs["gpu_memory_bytes"], inputs["gpu"])
+    short = result.shortfall
     warning = None if short is None else f"{short} (more GPUs, a smaller precision or batch)"
     return {**result.to_dict(), "warning": warning}
 
