@@ -1,4 +1,5 @@
-"""Atomic file output: a report is written to a temporary file beside its target and renamed over it.
+"""Files in and out. Out, atomically: a report is written to a temporary file beside its target and
+renamed over it.
 
 ``os.replace`` is atomic on POSIX and Windows when source and target are on the same file system, which is
 why the temporary file lives in the target's directory. A failed run therefore leaves either the previous
@@ -8,6 +9,9 @@ A run killed outright (SIGKILL, a power cut) cannot remove its temporary file. E
 ``flock`` on its temporary file while it writes; the next write to the same target removes the temporary
 files beside it whose lock nobody holds and that are older than ``STALE_AFTER_S``, so a concurrent writer's
 file is never touched and leftovers never pile up.
+
+In, bounded: a scenario or config.json path is read only where it is a regular file of a size its reader
+allows (``regular_file``, ``read_at_most``), one check for every reader.
 """
 
 from __future__ import annotations
@@ -185,3 +189,30 @@ def check_output(target: Path, *inputs: Path, label: str = "input") -> None:
             same = same or (target.exists() and os.path.samefile(target, source))
         if same:
             raise PlannerError(f"{target}: is the {label} itself; give another path for the output")
+
+
+class Unreadable(Exception):
+    """Why a reader refuses a path before reading it (``regular_file``, ``read_at_most``); the caller names
+    the path and raises its own error."""
+
+
+def regular_file(path: Path, limit: int, what: str, larger: str = "") -> os.stat_result:
+    """``path``'s status where it is a regular file of at most ``limit`` bytes, else ``Unreadable`` saying
+    why in terms of ``what`` ("a config.json"; ``larger``: what to do with a larger one). A path naming
+    /dev/zero was read until memory ran out, a FIFO blocked for ever. OSError (missing, unreadable) passes."""
+    status = path.stat()
+    if not stat.S_ISREG(status.st_mode):
+        raise Unreadable(f"not a regular file (give the path of {what})")
+    if status.st_size > limit:
+        advice = f"; {larger}" if larger else ""
+        raise Unreadable(f"{status.st_size:,} bytes, too large for {what} (at most {limit:,}{advice})")
+    return status
+
+
+def read_at_most(path: Path, limit: int, what: str) -> bytes:
+    """The bytes of ``path``, at most ``limit`` of them read: it may have grown since ``regular_file``."""
+    with path.open("rb") as stream:
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise Unreadable(f"too large for {what} (more than {limit:,} bytes)")
+    return data

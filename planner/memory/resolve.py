@@ -10,13 +10,13 @@ import dataclasses
 import functools
 import json
 import re
-import stat
 from pathlib import Path
 from typing import Any
 
 from planner.bounds import MAX_NAME_CHARS
 from planner.catalog.models import ModelSpec, find_model, load_model_catalog, suggest_model
 from planner.errors import ModelError, UnknownModelError, one_line
+from planner.files import Unreadable, read_at_most, regular_file
 from planner.memory.architecture import Architecture, checkpoint_format, from_config, nominal_architecture
 
 _NOMINAL_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([bm])\s*$", re.IGNORECASE)
@@ -80,27 +80,22 @@ def _is_dir(path: Path) -> bool:
 def _from_path(path: Path) -> Architecture:
     file = path / "config.json" if _is_dir(path) else path
     try:
-        status = file.stat()
+        status = regular_file(file, MAX_CONFIG_BYTES, "a config.json")
+    except Unreadable as why:
+        raise ModelError(f"{file}: {why}") from None
     except (OSError, ValueError):
         raise ModelError(f"{file}: config file not found") from None
-    if not stat.S_ISREG(status.st_mode):
-        raise ModelError(f"{file}: not a regular file; give the path of a config.json")
-    if status.st_size > MAX_CONFIG_BYTES:
-        raise ModelError(
-            f"{file}: {status.st_size:,} bytes, too large for a config.json (at most {MAX_CONFIG_BYTES:,})"
-        )
     return _read_config(str(file.resolve()), status.st_mtime_ns)
 
 
 @functools.lru_cache(maxsize=128)
 def _read_config(file: str, mtime_ns: int) -> Architecture:
     try:
-        with open(file, "rb") as stream:
-            data = stream.read(MAX_CONFIG_BYTES + 1)  # the file may have grown since its size was read
-        if len(data) > MAX_CONFIG_BYTES:
-            raise ModelError(f"{file}: too large for a config.json (more than {MAX_CONFIG_BYTES:,} bytes)")
+        data = read_at_most(Path(file), MAX_CONFIG_BYTES, "a config.json")
         # utf-8-sig: a byte-order mark (some Windows editors write one) means nothing in JSON: skipped.
         raw: Any = json.loads(data.decode("utf-8-sig"))
+    except Unreadable as why:
+        raise ModelError(f"{file}: {why}") from None
     except OSError as error:
         raise ModelError(f"{file}: cannot read ({error.strerror or error.__class__.__name__})") from None
     except UnicodeDecodeError as error:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from planner.errors import QUOTE_LIMIT, ScenarioError
+from planner.files import Unreadable, read_at_most, regular_file
 from planner.safe_yaml import safe_load
 from planner.scenario.schema import Scenario
 from planner.scenario.workloads_file import resolve_workloads_file
@@ -19,6 +19,7 @@ MAX_SCENARIO_BYTES = 64 * 2**20
 """Largest scenario file read: 10,000 workloads written inline take about 1 MB (a larger fleet belongs in a
 ``workloads_file``). A scenario path naming /dev/zero was read until memory ran out (a MemoryError
 traceback), a FIFO blocked for ever."""
+WHAT = "a scenario YAML file"
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -27,21 +28,10 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(f"a scenario is loaded from a path, got {type(path).__name__}")
     path = Path(path)
     try:
-        status = path.stat()
-        if not stat.S_ISREG(status.st_mode):
-            raise ScenarioError(
-                f"{path}: cannot read: not a regular file (give the path of a scenario YAML file)"
-            )
-        if status.st_size > MAX_SCENARIO_BYTES:
-            raise ScenarioError(
-                f"{path}: {status.st_size:,} bytes, too large for a scenario (at most "
-                f"{MAX_SCENARIO_BYTES:,}; list a large fleet in a workloads_file)"
-            )
-        with path.open("rb") as stream:
-            data = stream.read(MAX_SCENARIO_BYTES + 1)  # it may have grown since its size was read
-        if len(data) > MAX_SCENARIO_BYTES:
-            raise ScenarioError(f"{path}: too large for a scenario (more than {MAX_SCENARIO_BYTES:,} bytes)")
-        text = data.decode("utf-8")
+        regular_file(path, MAX_SCENARIO_BYTES, WHAT, "list a large fleet in a workloads_file")
+        text = read_at_most(path, MAX_SCENARIO_BYTES, WHAT).decode("utf-8")
+    except Unreadable as why:
+        raise ScenarioError(f"{path}: cannot read: {why}") from None
     except FileNotFoundError:
         raise ScenarioError(f"{path}: no such scenario file") from None
     except (OSError, UnicodeDecodeError) as error:
